@@ -1,0 +1,36 @@
+# netledger — the two commands a newcomer needs are `make demo` and `make test`.
+QJS := $(CURDIR)/.tools/bin/qjs
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
+
+.PHONY: all setup build typecheck test test-unit bench demo ipk clean
+
+all: build
+
+setup:
+	bash scripts/setup.sh
+
+build: setup
+	node scripts/build.mjs
+
+typecheck: setup
+	npx tsc --noEmit -p .
+
+# All tests: unit tests under Node, the real bundle under qjs, and the namespace lab (root).
+test: build typecheck
+	bash scripts/test.sh
+
+# Only the tests matching a pattern, e.g. `make test-only T=dnsmasq`.
+test-only: build
+	bash scripts/test.sh $(T)
+
+bench: build
+	bash scripts/bench.sh
+
+demo: build
+	bash scripts/demo.sh
+
+ipk: build
+	bash scripts/build-ipk.sh
+
+clean:
+	rm -rf dist out

@@ -1,0 +1,40 @@
+// The CLI's front door: picks the command and turns every failure into a message and an exit code.
+import type { Host } from '../host/types';
+import type { Command } from './command';
+import { UsageError } from './args';
+import { VERSION } from '../version';
+import { commands } from './registry';
+
+function usage(list: Command[]): string {
+  const lines = list.map((c) => `  ${c.name.padEnd(14)}${c.summary}`);
+  return `netledger ${VERSION} — network logging agent for OpenWrt\n\nusage: netledger <command> [options]\n\ncommands:\n${lines.join('\n')}\n  version       print the version\n\n'netledger <command> --help' shows a command's options.\n`;
+}
+
+export async function runCli(host: Host): Promise<number> {
+  const [name, ...rest] = host.args;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    host.writeStdout(usage(commands));
+    return name === undefined ? 2 : 0;
+  }
+  if (name === 'version' || name === '--version') {
+    host.writeStdout(`netledger ${VERSION} (${host.name})\n`);
+    return 0;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    host.writeStderr(`netledger: unknown command '${name}'\n${usage(commands)}`);
+    return 2;
+  }
+  try {
+    return await cmd.run(host, rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      host.writeStderr(`netledger ${name}: ${e.message}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    host.writeStderr(`netledger ${name}: ${err && err.message ? err.message : String(e)}\n`);
+    if (host.getenv('NETLEDGER_DEBUG') && err && err.stack) host.writeStderr(err.stack + '\n');
+    return 1;
+  }
+}

@@ -1,0 +1,15 @@
+import type { Cases } from './support/cases';
+import { eq, deepEq } from './support/check';
+import { Counters } from '../src/counters';
+
+export const cases: Cases = {
+  'counts and drops are kept apart and snapshotted': () => {
+    const c = new Counters();
+    c.inc('lines');
+    c.inc('lines', 2);
+    c.drop('garbage', 1, 'x'.repeat(500));
+    c.drop('garbage');
+    deepEq(c.snapshot(), { counters: { lines: 3 }, dropped: { garbage: 2 } });
+    eq(c.sample('garbage')?.length, 201, 'sample is cut');
+  },
+};

@@ -1,0 +1,4 @@
+import { runCases } from './support/engines';
+import { cases } from './counters.cases';
+
+runCases('test/counters.cases.ts', cases);

@@ -1,0 +1,121 @@
+// Runs an engine-neutral cases module (see cases.ts) under Node's test runner AND under real
+// qjs: the module is bundled by esbuild exactly as the agent is, then executed by .tools/bin/qjs.
+import { test } from 'node:test';
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join, resolve, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { Cases } from './cases';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const QJS = join(ROOT, '.tools/bin/qjs');
+export const BUNDLE = join(ROOT, 'dist/netledger.js');
+export const NODE_BUNDLE = join(ROOT, 'dist/netledger.node.mjs');
+
+export function fixturePath(name: string): string {
+  return join(ROOT, 'test/fixtures', name);
+}
+
+export function readFixture(name: string): string {
+  return readFileSync(fixturePath(name), 'utf8');
+}
+
+/**
+ * Registers every case twice: `node: <name>` run in this process, and `qjs: <module>` which
+ * bundles `casesModule` (a path relative to the repo root) and runs all its cases under qjs.
+ */
+export function runCases(casesModule: string, cases: Cases, fixtures: string[] = []): void {
+  const fx: Record<string, string> = {};
+  for (const f of fixtures) fx[f] = readFixture(f);
+  const ctx = {
+    fixture(p: string): string {
+      if (!(p in fx)) throw new Error(`fixture ${p} not declared to runCases`);
+      return fx[p];
+    },
+  };
+  for (const [name, fn] of Object.entries(cases)) {
+    test(`node: ${name}`, async () => {
+      await fn(ctx);
+    });
+  }
+  test(`qjs: all ${Object.keys(cases).length} cases of ${casesModule}`, async () => {
+    const failures = await runCasesUnderQjs(casesModule, fx);
+    if (failures.length) throw new Error(`under qjs:\n${failures.join('\n')}`);
+  });
+}
+
+async function runCasesUnderQjs(casesModule: string, fx: Record<string, string>): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'nl-qjs-'));
+  try {
+    const entry = join(dir, 'entry.ts');
+    const modPath = relative(dir, join(ROOT, casesModule)).replace(/\\/g, '/').replace(/\.ts$/, '');
+    writeFileSync(
+      entry,
+      `import { cases } from ${JSON.stringify(modPath)};
+const fx = ${JSON.stringify(fx)};
+const ctx = { fixture(p) { if (!(p in fx)) throw new Error('fixture ' + p + ' not declared'); return fx[p]; } };
+(async () => {
+  const out = [];
+  for (const name of Object.keys(cases)) {
+    try { await cases[name](ctx); out.push({ name, ok: true }); }
+    catch (e) { out.push({ name, ok: false, err: String(e && e.message || e) + (e && e.stack ? '\\n' + e.stack : '') }); }
+  }
+  print('@@RESULTS@@' + JSON.stringify(out));
+})();
+`,
+    );
+    const outfile = join(dir, 'bundle.js');
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2020',
+      external: ['std', 'os'],
+      logLevel: 'error',
+      alias: { buffer: join(ROOT, 'src/compat/buffer.ts'), events: join(ROOT, 'src/compat/events.ts') },
+      mainFields: ['module', 'main'],
+      nodePaths: [join(ROOT, 'node_modules')],
+    });
+    const r = spawnSync(QJS, [outfile], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000 });
+    const idx = r.stdout.lastIndexOf('@@RESULTS@@');
+    if (idx < 0) return [`qjs produced no results (exit ${r.status}, signal ${r.signal}): ${r.stderr}${r.stdout.slice(-2000)}`];
+    const results = JSON.parse(r.stdout.slice(idx + 11).split('\n')[0]) as { name: string; ok: boolean; err?: string }[];
+    return results.filter((x) => !x.ok).map((x) => `  ${x.name}: ${x.err}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real agent bundle under qjs: `qjs dist/netledger.js ...args`. */
+export function runQjs(args: string[], opts: { input?: string | Buffer; env?: Record<string, string>; timeoutMs?: number } = {}): RunResult {
+  const r = spawnSync(QJS, [BUNDLE, ...args], {
+    input: opts.input,
+    encoding: 'utf8',
+    env: { ...process.env, ...(opts.env ?? {}) },
+    maxBuffer: 256 << 20,
+    timeout: opts.timeoutMs ?? 120_000,
+  });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same CLI through the Node development bundle. */
+export function runNode(args: string[], opts: { input?: string | Buffer; env?: Record<string, string>; timeoutMs?: number } = {}): RunResult {
+  const r = spawnSync(process.execPath, [NODE_BUNDLE, ...args], {
+    input: opts.input,
+    encoding: 'utf8',
+    env: { ...process.env, ...(opts.env ?? {}) },
+    maxBuffer: 256 << 20,
+    timeout: opts.timeoutMs ?? 120_000,
+  });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
