@@ -1,0 +1,456 @@
+// MQTT 3.1.1 packet codec (OASIS mqtt-v3.1.1-os), Uint8Array only. One namespace per packet
+// kind with encode/encodingLength; `decode` reads one whole packet. Field names follow
+// mqtt-packet (cmd, messageId, returnCode, granted) so tests can cross-check against it.
+// Every read is bounds-checked and fails with an MqttPacketError whose message is stable.
+import { utf8Decode, utf8Length, utf8Write } from '../../compat/utf8';
+
+export type QoS = 0 | 1 | 2;
+
+export interface Will {
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+}
+
+export interface ConnectPacket {
+  cmd: 'connect';
+  clientId: string;
+  cleanSession: boolean;
+  keepalive: number;
+  username?: string;
+  password?: Uint8Array;
+  will?: Will;
+}
+export interface ConnackPacket { cmd: 'connack'; sessionPresent: boolean; returnCode: number }
+export interface PublishPacket {
+  cmd: 'publish';
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+  dup: boolean;
+  /** Present exactly when qos > 0 (MQTT-2.3.1-5). */
+  messageId?: number;
+}
+export type AckCmd = 'puback' | 'pubrec' | 'pubrel' | 'pubcomp' | 'unsuback';
+export interface AckPacket { cmd: AckCmd; messageId: number }
+export interface Subscription { topic: string; qos: QoS }
+export interface SubscribePacket { cmd: 'subscribe'; messageId: number; subscriptions: Subscription[] }
+/** granted: 0..2, or 0x80 for a refused subscription (MQTT-3.9.3). */
+export interface SubackPacket { cmd: 'suback'; messageId: number; granted: number[] }
+export interface UnsubscribePacket { cmd: 'unsubscribe'; messageId: number; unsubscriptions: string[] }
+export interface EmptyPacket { cmd: 'pingreq' | 'pingresp' | 'disconnect' }
+
+export type Packet =
+  | ConnectPacket | ConnackPacket | PublishPacket | AckPacket | SubscribePacket | SubackPacket
+  | UnsubscribePacket | EmptyPacket;
+
+export class MqttPacketError extends Error {
+  constructor(message: string) {
+    super(`mqtt: ${message}`);
+    this.name = 'MqttPacketError';
+  }
+}
+
+const CMD_NAMES = ['', 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp',
+  'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect'] as const;
+const TYPE_OF: Record<string, number> = {};
+CMD_NAMES.forEach((n, i) => { if (n) TYPE_OF[n] = i; });
+
+/** Largest remaining length a 4-byte varint can carry (MQTT-2.2.3): 268,435,455. */
+export const MAX_REMAINING_LENGTH = 268435455;
+
+// ---- fixed header and primitives -------------------------------------------------------------
+
+/** Bytes of the remaining-length varint (MQTT-2.2.3). */
+export function varintLength(n: number): number {
+  if (!(n >= 0 && n <= MAX_REMAINING_LENGTH) || n !== Math.floor(n)) throw new MqttPacketError(`remaining length ${n} out of range`);
+  return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
+}
+
+function writeVarint(n: number, buf: Uint8Array, off: number): number {
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 128;
+    buf[off++] = b;
+  } while (n > 0);
+  return off;
+}
+
+/**
+ * Reads a fixed header at `off`. Returns null when more bytes are needed, otherwise the first
+ * byte, the remaining length and the header's size. A fifth continuation byte is malformed.
+ */
+export function readFixedHeader(buf: Uint8Array, off: number, end = buf.length): { byte0: number; length: number; size: number } | null {
+  if (off >= end) return null;
+  let n = 0;
+  let mul = 1;
+  for (let i = 1; i <= 4; i++) {
+    if (off + i >= end) return null;
+    const b = buf[off + i];
+    n += (b & 127) * mul;
+    mul *= 128;
+    if ((b & 128) === 0) return { byte0: buf[off], length: n, size: i + 1 };
+  }
+  throw new MqttPacketError('malformed remaining length');
+}
+
+function strLength(s: string, what: string): number {
+  const n = utf8Length(s);
+  if (n > 65535) throw new MqttPacketError(`${what} longer than 65535 bytes`);
+  return 2 + n;
+}
+
+function checkId(id: number | undefined): number {
+  // MQTT-2.3.1-1: non-zero 16-bit packet identifier.
+  if (id === undefined || !(id >= 1 && id <= 65535) || id !== (id | 0)) throw new MqttPacketError(`invalid packet id ${id}`);
+  return id;
+}
+
+function checkQos(q: number): QoS {
+  if (q !== 0 && q !== 1 && q !== 2) throw new MqttPacketError(`invalid qos ${q}`);
+  return q;
+}
+
+/** Writes fields sequentially; the caller allocated exactly encodingLength bytes. */
+class Writer {
+  constructor(public buf: Uint8Array, public pos: number) {}
+  header(byte0: number, remaining: number): void {
+    this.buf[this.pos++] = byte0;
+    this.pos = writeVarint(remaining, this.buf, this.pos);
+  }
+  u8(v: number): void { this.buf[this.pos++] = v; }
+  u16(v: number): void { this.buf[this.pos++] = v >>> 8; this.buf[this.pos++] = v & 255; }
+  str(s: string): void {
+    const start = this.pos;
+    this.pos = utf8Write(s, this.buf, start + 2);
+    const n = this.pos - start - 2;
+    this.buf[start] = n >>> 8;
+    this.buf[start + 1] = n & 255;
+  }
+  bin(b: Uint8Array): void { this.u16(b.length); this.raw(b); }
+  raw(b: Uint8Array): void { this.buf.set(b, this.pos); this.pos += b.length; }
+}
+
+/** Reads one packet's variable header and payload, never past `end`. */
+export class Reader {
+  constructor(readonly buf: Uint8Array, public pos: number, readonly end: number, readonly what: string) {}
+  need(n: number): void {
+    if (this.pos + n > this.end) throw new MqttPacketError(`truncated ${this.what}`);
+  }
+  u8(): number { this.need(1); return this.buf[this.pos++]; }
+  u16(): number { this.need(2); const v = (this.buf[this.pos] << 8) | this.buf[this.pos + 1]; this.pos += 2; return v; }
+  bin(): Uint8Array { const n = this.u16(); this.need(n); const b = this.buf.subarray(this.pos, this.pos + n); this.pos += n; return b; }
+  str(): string {
+    const b = this.bin();
+    const s = utf8Decode(b);
+    // MQTT-1.5.3-1/-2: well-formed UTF-8 without U+0000. A decoded U+FFFD that was not in the
+    // input means the bytes were malformed.
+    if (s.indexOf('\u0000') >= 0) throw new MqttPacketError(`NUL in string in ${this.what}`);
+    if (s.indexOf('\ufffd') >= 0 && utf8Length(s) !== b.length) throw new MqttPacketError(`invalid utf-8 in ${this.what}`);
+    return s;
+  }
+  rest(): Uint8Array { const b = this.buf.subarray(this.pos, this.end); this.pos = this.end; return b; }
+  done(): void {
+    if (this.pos !== this.end) throw new MqttPacketError(`trailing bytes in ${this.what}`);
+  }
+}
+
+function alloc(total: number, buf: Uint8Array | undefined, offset: number): Uint8Array {
+  if (!buf) return new Uint8Array(total);
+  if (offset + total > buf.length) throw new MqttPacketError('buffer too small');
+  return buf;
+}
+
+function total(remaining: number): number {
+  return 1 + varintLength(remaining) + remaining;
+}
+
+// ---- one namespace per packet kind -------------------------------------------------------------
+
+const PROTOCOL = 'MQTT';
+const LEVEL = 4; // 3.1.1
+
+export namespace connect {
+  function remaining(p: ConnectPacket): number {
+    let n = 6 + 1 + 1 + 2 + strLength(p.clientId, 'client id');
+    if (p.will) n += strLength(p.will.topic, 'will topic') + 2 + p.will.payload.length;
+    if (p.username !== undefined) n += strLength(p.username, 'username');
+    if (p.password !== undefined) n += 2 + p.password.length;
+    return n;
+  }
+  export function encodingLength(p: ConnectPacket): number {
+    return total(remaining(p));
+  }
+  export function encode(p: ConnectPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+    const rem = remaining(p);
+    if (p.password !== undefined && p.username === undefined) throw new MqttPacketError('password without username'); // MQTT-3.1.2-22
+    if (!(p.keepalive >= 0 && p.keepalive <= 65535)) throw new MqttPacketError(`invalid keepalive ${p.keepalive}`);
+    if (p.password && p.password.length > 65535) throw new MqttPacketError('password longer than 65535 bytes');
+    if (p.will && p.will.payload.length > 65535) throw new MqttPacketError('will payload longer than 65535 bytes');
+    const w = new Writer(alloc(total(rem), buf, offset), offset);
+    w.header(0x10, rem);
+    w.str(PROTOCOL);
+    w.u8(LEVEL);
+    let flags = p.cleanSession ? 0x02 : 0;
+    if (p.will) flags |= 0x04 | (checkQos(p.will.qos) << 3) | (p.will.retain ? 0x20 : 0);
+    if (p.password !== undefined) flags |= 0x40;
+    if (p.username !== undefined) flags |= 0x80;
+    w.u8(flags);
+    w.u16(p.keepalive);
+    w.str(p.clientId);
+    if (p.will) { w.str(p.will.topic); w.bin(p.will.payload); }
+    if (p.username !== undefined) w.str(p.username);
+    if (p.password !== undefined) w.bin(p.password);
+    return w.buf;
+  }
+  export function decodeBody(_flags: number, r: Reader): ConnectPacket {
+    if (r.str() !== PROTOCOL) throw new MqttPacketError('unsupported protocol name');
+    const level = r.u8();
+    if (level !== LEVEL) throw new MqttPacketError(`unsupported protocol level ${level}`);
+    const f = r.u8();
+    if (f & 0x01) throw new MqttPacketError('connect reserved flag set'); // MQTT-3.1.2-3
+    const keepalive = r.u16();
+    const p: ConnectPacket = { cmd: 'connect', clientId: r.str(), cleanSession: (f & 0x02) !== 0, keepalive };
+    if (f & 0x04) {
+      const topic = r.str();
+      p.will = { topic, payload: r.bin(), qos: checkQos((f >> 3) & 3), retain: (f & 0x20) !== 0 };
+    } else if (f & 0x38) throw new MqttPacketError('will flags without will'); // MQTT-3.1.2-11/13/15
+    if (f & 0x80) p.username = r.str();
+    if (f & 0x40) {
+      if (!(f & 0x80)) throw new MqttPacketError('password without username');
+      p.password = r.bin();
+    }
+    r.done();
+    return p;
+  }
+}
+
+export namespace connack {
+  export function encodingLength(_p: ConnackPacket): number { return 4; }
+  export function encode(p: ConnackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+    const w = new Writer(alloc(4, buf, offset), offset);
+    w.header(0x20, 2);
+    w.u8(p.sessionPresent ? 1 : 0);
+    w.u8(p.returnCode);
+    return w.buf;
+  }
+  export function decodeBody(_flags: number, r: Reader): ConnackPacket {
+    const f = r.u8();
+    if (f & 0xfe) throw new MqttPacketError('connack reserved flags set'); // MQTT-3.2.2-1
+    const p: ConnackPacket = { cmd: 'connack', sessionPresent: f === 1, returnCode: r.u8() };
+    r.done();
+    return p;
+  }
+}
+
+export namespace publish {
+  function remaining(p: PublishPacket): number {
+    return strLength(p.topic, 'topic') + (p.qos > 0 ? 2 : 0) + p.payload.length;
+  }
+  export function encodingLength(p: PublishPacket): number { return total(remaining(p)); }
+  export function encode(p: PublishPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+    const qos = checkQos(p.qos);
+    if (p.topic.length === 0) throw new MqttPacketError('empty topic'); // MQTT-4.7.3-1
+    if (p.topic.indexOf('+') >= 0 || p.topic.indexOf('#') >= 0) throw new MqttPacketError('wildcard in topic name'); // MQTT-3.3.2-2
+    if (qos === 0 && p.dup) throw new MqttPacketError('dup with qos 0'); // MQTT-3.3.1-2
+    const rem = remaining(p);
+    const w = new Writer(alloc(total(rem), buf, offset), offset);
+    w.header(0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0), rem);
+    w.str(p.topic);
+    if (qos > 0) w.u16(checkId(p.messageId));
+    w.raw(p.payload);
+    return w.buf;
+  }
+  export function decodeBody(flags: number, r: Reader): PublishPacket {
+    const qos = (flags >> 1) & 3;
+    if (qos === 3) throw new MqttPacketError('invalid qos 3'); // MQTT-3.3.1-4
+    const topic = r.str();
+    if (topic.length === 0) throw new MqttPacketError('empty topic');
+    if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) throw new MqttPacketError('wildcard in topic name');
+    const p: PublishPacket = { cmd: 'publish', topic, payload: new Uint8Array(0), qos: qos as QoS, retain: (flags & 1) !== 0, dup: (flags & 8) !== 0 };
+    if (qos > 0) {
+      const id = r.u16();
+      if (id === 0) throw new MqttPacketError('invalid packet id 0');
+      p.messageId = id;
+    }
+    p.payload = r.rest();
+    return p;
+  }
+}
+
+/** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK: a packet id and nothing else. */
+export namespace ack {
+  export function encodingLength(_p: AckPacket): number { return 4; }
+  export function encode(p: AckPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+    const t = TYPE_OF[p.cmd];
+    if (!(t === 4 || t === 5 || t === 6 || t === 7 || t === 11)) throw new MqttPacketError(`not an ack: ${p.cmd}`);
+    const w = new Writer(alloc(4, buf, offset), offset);
+    w.header((t << 4) | (t === 6 ? 2 : 0), 2); // PUBREL has flags 0010 (MQTT-3.6.1-1)
+    w.u16(checkId(p.messageId));
+    return w.buf;
+  }
+  export function decodeBody(cmd: AckCmd, r: Reader): AckPacket {
+    const id = r.u16();
+    if (id === 0) throw new MqttPacketError('invalid packet id 0');
+    r.done();
+    return { cmd, messageId: id };
+  }
+}
+
+export namespace subscribe {
+  function remaining(p: SubscribePacket): number {
+    let n = 2;
+    for (const s of p.subscriptions) n += strLength(s.topic, 'topic filter') + 1;
+    return n;
+  }
+  export function encodingLength(p: SubscribePacket): number { return total(remaining(p)); }
+  export function encode(p: SubscribePacket, buf?: Uint8Array, offset = 0): Uint8Array {
+    if (p.subscriptions.length === 0) throw new MqttPacketError('subscribe without topics'); // MQTT-3.8.3-3
+    const rem = remaining(p);
+    const w = new Writer(alloc(total(rem), buf, offset), offset);
+    w.header(0x82, rem); // MQTT-3.8.1-1
+    w.u16(checkId(p.messageId));
+    for (const s of p.subscriptions) { w.str(s.topic); w.u8(checkQos(s.qos)); }
+    return w.buf;
+  }
+  export function decodeBody(_flags: number, r: Reader): SubscribePacket {
+    const p: SubscribePacket = { cmd: 'subscribe', messageId: r.u16(), subscriptions: [] };
+    if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
+    while (r.pos < r.end) {
+      const topic = r.str();
+      const o = r.u8();
+      if (o & 0xfc) throw new MqttPacketError('subscribe reserved bits set'); // MQTT-3.8.3-4
+      p.subscriptions.push({ topic, qos: checkQos(o) });
+    }
+    if (p.subscriptions.length === 0) throw new MqttPacketError('subscribe without topics');
+    return p;
+  }
+}
+
+export namespace suback {
+  export function encodingLength(p: SubackPacket): number { return total(2 + p.granted.length); }
+  export function encode(p: SubackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+    const rem = 2 + p.granted.length;
+    const w = new Writer(alloc(total(rem), buf, offset), offset);
+    w.header(0x90, rem);
+    w.u16(checkId(p.messageId));
+    for (const g of p.granted) {
+      if (!(g === 0 || g === 1 || g === 2 || g === 0x80)) throw new MqttPacketError(`invalid suback code ${g}`);
+      w.u8(g);
+    }
+    return w.buf;
+  }
+  export function decodeBody(_flags: number, r: Reader): SubackPacket {
+    const p: SubackPacket = { cmd: 'suback', messageId: r.u16(), granted: [] };
+    if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
+    while (r.pos < r.end) {
+      const g = r.u8();
+      if (!(g === 0 || g === 1 || g === 2 || g === 0x80)) throw new MqttPacketError(`invalid suback code ${g}`); // MQTT-3.9.3-2
+      p.granted.push(g);
+    }
+    return p;
+  }
+}
+
+export namespace unsubscribe {
+  function remaining(p: UnsubscribePacket): number {
+    let n = 2;
+    for (const t of p.unsubscriptions) n += strLength(t, 'topic filter');
+    return n;
+  }
+  export function encodingLength(p: UnsubscribePacket): number { return total(remaining(p)); }
+  export function encode(p: UnsubscribePacket, buf?: Uint8Array, offset = 0): Uint8Array {
+    if (p.unsubscriptions.length === 0) throw new MqttPacketError('unsubscribe without topics'); // MQTT-3.10.3-2
+    const rem = remaining(p);
+    const w = new Writer(alloc(total(rem), buf, offset), offset);
+    w.header(0xa2, rem); // MQTT-3.10.1-1
+    w.u16(checkId(p.messageId));
+    for (const t of p.unsubscriptions) w.str(t);
+    return w.buf;
+  }
+  export function decodeBody(_flags: number, r: Reader): UnsubscribePacket {
+    const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.u16(), unsubscriptions: [] };
+    if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
+    while (r.pos < r.end) p.unsubscriptions.push(r.str());
+    if (p.unsubscriptions.length === 0) throw new MqttPacketError('unsubscribe without topics');
+    return p;
+  }
+}
+
+/** PINGREQ, PINGRESP and DISCONNECT: a fixed header with remaining length 0. */
+export namespace empty {
+  export function encodingLength(_p: EmptyPacket): number { return 2; }
+  export function encode(p: EmptyPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+    const t = TYPE_OF[p.cmd];
+    if (!(t === 12 || t === 13 || t === 14)) throw new MqttPacketError(`not an empty packet: ${p.cmd}`);
+    const b = alloc(2, buf, offset);
+    b[offset] = t << 4;
+    b[offset + 1] = 0;
+    return b;
+  }
+}
+
+// ---- whole packets -----------------------------------------------------------------------------
+
+export function encodingLength(p: Packet): number {
+  switch (p.cmd) {
+    case 'connect': return connect.encodingLength(p);
+    case 'connack': return 4;
+    case 'publish': return publish.encodingLength(p);
+    case 'subscribe': return subscribe.encodingLength(p);
+    case 'suback': return suback.encodingLength(p);
+    case 'unsubscribe': return unsubscribe.encodingLength(p);
+    case 'pingreq': case 'pingresp': case 'disconnect': return 2;
+    default: return 4;
+  }
+}
+
+/** Encodes any packet into `buf` at `offset`, or into a new array of exactly its length. */
+export function encode(p: Packet, buf?: Uint8Array, offset = 0): Uint8Array {
+  switch (p.cmd) {
+    case 'connect': return connect.encode(p, buf, offset);
+    case 'connack': return connack.encode(p, buf, offset);
+    case 'publish': return publish.encode(p, buf, offset);
+    case 'subscribe': return subscribe.encode(p, buf, offset);
+    case 'suback': return suback.encode(p, buf, offset);
+    case 'unsubscribe': return unsubscribe.encode(p, buf, offset);
+    case 'pingreq': case 'pingresp': case 'disconnect': return empty.encode(p, buf, offset);
+    default: return ack.encode(p, buf, offset);
+  }
+}
+
+// Required fixed-header flags per type (MQTT-2.2.2-2); PUBLISH (3) carries its own.
+const FLAGS = [-1, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0];
+
+/** Decodes the body of a packet whose fixed header was already read. */
+export function decodeBody(byte0: number, body: Uint8Array, start = 0, end = body.length): Packet {
+  const type = byte0 >> 4;
+  const flags = byte0 & 15;
+  const name = CMD_NAMES[type] as (typeof CMD_NAMES)[number] | undefined;
+  if (!name) throw new MqttPacketError(`unknown packet type ${type}`);
+  if (type !== 3 && flags !== FLAGS[type]) throw new MqttPacketError(`invalid flags for ${name}`);
+  const r = new Reader(body, start, end, name);
+  switch (type) {
+    case 1: return connect.decodeBody(flags, r);
+    case 2: return connack.decodeBody(flags, r);
+    case 3: return publish.decodeBody(flags, r);
+    case 8: return subscribe.decodeBody(flags, r);
+    case 9: return suback.decodeBody(flags, r);
+    case 10: return unsubscribe.decodeBody(flags, r);
+    case 12: case 13: case 14:
+      r.done();
+      return { cmd: name as EmptyPacket['cmd'] };
+    default: return ack.decodeBody(name as AckCmd, r);
+  }
+}
+
+/** Decodes one whole packet at `offset`; `bytes` is how many it took. */
+export function decode(buf: Uint8Array, offset = 0): { value: Packet; bytes: number } {
+  const h = readFixedHeader(buf, offset);
+  if (!h || offset + h.size + h.length > buf.length) throw new MqttPacketError('truncated packet');
+  const start = offset + h.size;
+  return { value: decodeBody(h.byte0, buf, start, start + h.length), bytes: h.size + h.length };
+}
