@@ -8,8 +8,8 @@
 #                         198.51.100.80 / 2001:db8:2::80 nc servers on tcp/80, tcp/443, udp/5000
 # Router dnsmasq special domains: ads.test blocked (0.0.0.0 / ::), lan local (hosts file has
 # router.lan), dead.test -> 203.0.113.1 (never answers), neterr.test -> 203.0.113.99 (unreachable
-# route: immediate REFUSED), sf.test -> SERVFAIL server. Upstream: nx.test is NXDOMAIN, other
-# non-zone names are REFUSED.
+# route: immediate REFUSED), sf.test -> SERVFAIL server. Upstream: shop.test and nx.test are local
+# zones (NXDOMAIN / NODATA), other names are REFUSED.
 # Only documentation addresses; nothing routes out of the namespaces (rtr and up have no default
 # route; 203.0.113.0/24 is sent to `up`, which does not forward, so it vanishes silently).
 #
@@ -112,8 +112,8 @@ NFT
 }
 
 lab_upstream_dns() {
-  # An authority-like server for shop.test; `--local` zones answer NXDOMAIN, other names REFUSED
-  # (no upstream of its own). TTLs are set so the router's cache keeps the answers.
+  # An authority-like server for shop.test: `--local` zones answer NXDOMAIN for unknown names and
+  # NODATA for missing types; names outside them are REFUSED (it has no upstream of its own). TTLs are set so the router's cache keeps the answers.
   in_ns up dnsmasq \
     --conf-file=/dev/null --no-resolv --no-hosts \
     --bind-interfaces --listen-address=198.51.100.53 --port=53 \
@@ -129,7 +129,7 @@ lab_upstream_dns() {
     --txt-record=shop.test,"v=spf1 -all" \
     --ptr-record=80.100.51.198.in-addr.arpa,www.shop.test \
     --address=/evil.test/198.51.100.66 \
-    --local=/nx.test/ \
+    --local=/shop.test/ --local=/nx.test/ \
     --dns-rr=www.shop.test,65,00010000010003026832
   echo "$(cat "$WORKDIR/upstream.pid") upstream-dnsmasq" >>"$STATE/pids"
 }
