@@ -1,0 +1,585 @@
+// A small CBOR codec (RFC 8949) on Uint8Array + DataView, for the batch wire format.
+// Definite lengths only on encode; the decoder rejects indefinite lengths (§3.2) with a stable
+// error, as our batches never use them. Maps with text keys decode to plain objects whose key
+// order is the wire order (JSON.stringify then reproduces it); other maps decode to Map.
+
+export class CborError extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(`cbor: ${message} at byte ${offset}`);
+    this.name = 'CborError';
+  }
+}
+
+/** A tagged item (§3.4) the caller did not ask to interpret. */
+export class CborTag {
+  constructor(readonly tag: number, readonly value: unknown) {}
+}
+
+/** A simple value (§3.3) other than false/true/null/undefined. */
+export class CborSimple {
+  constructor(readonly value: number) {}
+}
+
+const TWO32 = 4294967296;
+
+// ---------- UTF-8 (text strings must be valid UTF-8, §3.1 major type 3) ----------
+
+/** Bytes of `s` as UTF-8; a lone surrogate becomes U+FFFD (it has no UTF-8 form). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+function utf8Write(s: string, out: Uint8Array, at: number): number {
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      out[at++] = c;
+      continue;
+    }
+    if (c < 0x800) {
+      out[at++] = 0xc0 | (c >> 6);
+      out[at++] = 0x80 | (c & 63);
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && (d & 0xfc00) === 0xdc00) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+        out[at++] = 0xf0 | (c >> 18);
+        out[at++] = 0x80 | ((c >> 12) & 63);
+        out[at++] = 0x80 | ((c >> 6) & 63);
+        out[at++] = 0x80 | (c & 63);
+        continue;
+      }
+      c = 0xfffd;
+    }
+    out[at++] = 0xe0 | (c >> 12);
+    out[at++] = 0x80 | ((c >> 6) & 63);
+    out[at++] = 0x80 | (c & 63);
+  }
+  return at;
+}
+
+/** Decodes UTF-8, or returns null when the bytes are not valid UTF-8 (overlongs, surrogates). */
+function utf8Read(b: Uint8Array, start: number, end: number): string | null {
+  let s = '';
+  let i = start;
+  while (i < end) {
+    const c = b[i];
+    if (c < 0x80) {
+      // ASCII run: slice it in one go, which is much cheaper in qjs than char by char.
+      let j = i + 1;
+      while (j < end && b[j] < 0x80 && j - i < 4096) j++;
+      s += String.fromCharCode.apply(null, b.subarray(i, j) as unknown as number[]);
+      i = j;
+      continue;
+    }
+    let cp: number;
+    let need: number;
+    let min: number;
+    if (c >= 0xc2 && c <= 0xdf) { cp = c & 0x1f; need = 1; min = 0x80; }
+    else if (c >= 0xe0 && c <= 0xef) { cp = c & 0x0f; need = 2; min = 0x800; }
+    else if (c >= 0xf0 && c <= 0xf4) { cp = c & 0x07; need = 3; min = 0x10000; }
+    else return null;
+    if (i + need >= end) return null;
+    for (let k = 1; k <= need; k++) {
+      const d = b[i + k];
+      if ((d & 0xc0) !== 0x80) return null;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return null;
+    i += need + 1;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      s += String.fromCharCode(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+    } else s += String.fromCharCode(cp);
+  }
+  return s;
+}
+
+// ---------- half precision (§3.3, Appendix D) ----------
+
+function halfToNumber(h: number): number {
+  const exp = (h >> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  let v: number;
+  if (exp === 0) v = mant * 2 ** -24;
+  else if (exp !== 31) v = (mant + 1024) * 2 ** (exp - 25);
+  else v = mant === 0 ? Infinity : NaN;
+  return h & 0x8000 ? -v : v;
+}
+
+/** The half-precision bits of n when n is exactly representable as a half, else -1. */
+function numberToHalf(n: number): number {
+  if (Number.isNaN(n)) return 0x7e00;
+  const sign = n < 0 || Object.is(n, -0) ? 0x8000 : 0;
+  const a = Math.abs(n);
+  if (a === Infinity) return sign | 0x7c00;
+  if (a === 0) return sign;
+  if (a > 65504 || a < 2 ** -24) return -1;
+  if (a < 2 ** -14) {
+    const m = a / 2 ** -24;
+    return Number.isInteger(m) ? sign | m : -1;
+  }
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  const m = a / 2 ** e * 1024 - 1024;
+  if (!Number.isInteger(m)) return -1;
+  return sign | ((e + 15) << 10) | m;
+}
+
+// ---------- writer ----------
+
+/** A growable output buffer with CBOR item writers. */
+export class CborWriter {
+  buf: Uint8Array;
+  view: DataView;
+  len = 0;
+
+  constructor(initial = 256) {
+    this.buf = new Uint8Array(initial);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  /** The bytes written so far (a copy, so the writer can be reused). */
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.len++] = b;
+  }
+
+  raw(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  /** An initial byte plus argument, in the shortest form (§4.2.1 preferred serialisation). */
+  head(major: number, n: number): void {
+    this.room(9);
+    const m = major << 5;
+    const b = this.buf;
+    if (n < 24) b[this.len++] = m | n;
+    else if (n < 0x100) { b[this.len++] = m | 24; b[this.len++] = n; }
+    else if (n < 0x10000) { b[this.len++] = m | 25; b[this.len++] = n >> 8; b[this.len++] = n & 0xff; }
+    else if (n < TWO32) { b[this.len++] = m | 26; this.view.setUint32(this.len, n); this.len += 4; }
+    else {
+      b[this.len++] = m | 27;
+      this.view.setUint32(this.len, Math.floor(n / TWO32));
+      this.view.setUint32(this.len + 4, n % TWO32);
+      this.len += 8;
+    }
+  }
+
+  uint(n: number): void {
+    this.head(0, n);
+  }
+
+  /** Any integer-valued number (§3.1 major types 0 and 1). */
+  int(n: number): void {
+    if (n >= 0) this.head(0, n);
+    else this.head(1, -1 - n);
+  }
+
+  text(s: string): void {
+    // Reserve the worst case (3 bytes per UTF-16 unit) to avoid measuring first.
+    const max = s.length * 3;
+    this.room(max + 9);
+    if (max < 24) {
+      const at = this.len;
+      const end = utf8Write(s, this.buf, at + 1);
+      this.buf[at] = 0x60 | (end - at - 1);
+      this.len = end;
+      return;
+    }
+    this.head(3, utf8Length(s));
+    this.len = utf8Write(s, this.buf, this.len);
+  }
+
+  byteString(b: Uint8Array): void {
+    this.head(2, b.length);
+    this.raw(b);
+  }
+
+  /** The shortest float that holds n exactly (§4.2.2); NaN as 0xf97e00, ±Infinity as half. */
+  float(n: number): void {
+    this.room(9);
+    const h = numberToHalf(n);
+    if (h >= 0) {
+      this.buf[this.len++] = 0xf9;
+      this.buf[this.len++] = h >> 8;
+      this.buf[this.len++] = h & 0xff;
+      return;
+    }
+    if (Math.fround(n) === n) {
+      this.buf[this.len++] = 0xfa;
+      this.view.setFloat32(this.len, n);
+      this.len += 4;
+      return;
+    }
+    this.buf[this.len++] = 0xfb;
+    this.view.setFloat64(this.len, n);
+    this.len += 8;
+  }
+
+  /** A number: an integer when it is one (and not -0), else the shortest exact float. */
+  number(n: number): void {
+    // 2^64 bounds the argument of major types 0/1; -1 - n rounds up to 2^64 past the edge.
+    if (Number.isInteger(n) && !Object.is(n, -0) && (n >= 0 ? n : -1 - n) < 18446744073709551616) this.int(n);
+    else this.float(n);
+  }
+
+  simple(v: number): void {
+    this.room(2);
+    if (v < 24) this.buf[this.len++] = 0xe0 | v;
+    else { this.buf[this.len++] = 0xf8; this.buf[this.len++] = v; }
+  }
+
+  /**
+   * Any JS value: numbers, strings, booleans, null, undefined, Uint8Array, arrays, plain objects
+   * (keys in insertion order), Map, CborTag, CborSimple, bigint.
+   */
+  value(v: unknown): void {
+    switch (typeof v) {
+      case 'string': this.text(v); return;
+      case 'number': this.number(v); return;
+      case 'boolean': this.simple(v ? 21 : 20); return;
+      case 'undefined': this.simple(23); return;
+      case 'bigint': {
+        const neg = v < 0n;
+        const a = neg ? -1n - v : v;
+        if (a < 18446744073709551616n) {
+          this.head(neg ? 1 : 0, 0);
+          this.len--;
+          this.writeU64(neg ? 1 : 0, a);
+          return;
+        }
+        // §3.4.3 bignums
+        let hex = a.toString(16);
+        if (hex.length & 1) hex = '0' + hex;
+        const bytes = new Uint8Array(hex.length / 2);
+        for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+        this.head(6, neg ? 3 : 2);
+        this.byteString(bytes);
+        return;
+      }
+      case 'object':
+        break;
+      default:
+        throw new CborError(`cannot encode a ${typeof v}`, this.len);
+    }
+    if (v === null) { this.simple(22); return; }
+    if (v instanceof Uint8Array) { this.byteString(v); return; }
+    if (Array.isArray(v)) {
+      this.head(4, v.length);
+      for (let i = 0; i < v.length; i++) this.value(v[i]);
+      return;
+    }
+    if (v instanceof CborTag) { this.head(6, v.tag); this.value(v.value); return; }
+    if (v instanceof CborSimple) { this.simple(v.value); return; }
+    if (v instanceof Map) {
+      this.head(5, v.size);
+      for (const [k, x] of v) { this.value(k); this.value(x); }
+      return;
+    }
+    const keys = Object.keys(v as object);
+    this.head(5, keys.length);
+    for (const k of keys) {
+      this.text(k);
+      this.value((v as Record<string, unknown>)[k]);
+    }
+  }
+
+  private writeU64(major: number, a: bigint): void {
+    if (a < 0x100000000n) { this.head(major, Number(a)); return; }
+    this.room(9);
+    this.buf[this.len++] = (major << 5) | 27;
+    this.view.setUint32(this.len, Number(a >> 32n));
+    this.view.setUint32(this.len + 4, Number(a & 0xffffffffn));
+    this.len += 8;
+  }
+}
+
+// ---------- reader ----------
+
+/** Nesting deeper than this is rejected, so hostile input cannot exhaust the stack. */
+const MAX_DEPTH = 64;
+
+/** A bounds-checked cursor over one buffer; every failure is a CborError. */
+export class CborReader {
+  pos: number;
+  private readonly view: DataView;
+
+  constructor(readonly buf: Uint8Array, offset = 0, readonly end = buf.length) {
+    this.pos = offset;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  done(): boolean {
+    return this.pos >= this.end;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.end) throw new CborError(`truncated: need ${n} more bytes (§3)`, this.pos);
+  }
+
+  /** Reads an initial byte and its argument; returns major type, argument and the info bits. */
+  head(): { major: number; arg: number; info: number } {
+    this.need(1);
+    const start = this.pos;
+    const ib = this.buf[this.pos++];
+    const major = ib >> 5;
+    const info = ib & 31;
+    let arg: number;
+    if (info < 24) arg = info;
+    else if (info === 24) { this.need(1); arg = this.buf[this.pos++]; }
+    else if (info === 25) { this.need(2); arg = this.view.getUint16(this.pos); this.pos += 2; }
+    else if (info === 26) { this.need(4); arg = this.view.getUint32(this.pos); this.pos += 4; }
+    else if (info === 27) {
+      this.need(8);
+      arg = this.view.getUint32(this.pos) * TWO32 + this.view.getUint32(this.pos + 4);
+      this.pos += 8;
+    } else if (info === 31) {
+      throw new CborError(`indefinite length not supported (§3.2) in major type ${major}`, start);
+    } else throw new CborError(`reserved additional information ${info} (§3)`, start);
+    return { major, arg, info };
+  }
+
+  /** An unsigned integer (major type 0), e.g. a table index. */
+  uint(): number {
+    const at = this.pos;
+    const h = this.head();
+    if (h.major !== 0) throw new CborError(`expected an unsigned integer, got major type ${h.major}`, at);
+    return h.arg;
+  }
+
+  /** Any integer (major types 0 and 1) as a number. */
+  int(): number {
+    const at = this.pos;
+    const h = this.head();
+    if (h.major === 0) return h.arg;
+    if (h.major === 1) return -1 - h.arg;
+    throw new CborError(`expected an integer, got major type ${h.major}`, at);
+  }
+
+  arrayHead(): number {
+    const at = this.pos;
+    const h = this.head();
+    if (h.major !== 4) throw new CborError(`expected an array, got major type ${h.major}`, at);
+    this.checkCount(h.arg, at);
+    return h.arg;
+  }
+
+  mapHead(): number {
+    const at = this.pos;
+    const h = this.head();
+    if (h.major !== 5) throw new CborError(`expected a map, got major type ${h.major}`, at);
+    this.checkCount(h.arg, at);
+    return h.arg;
+  }
+
+  text(): string {
+    const at = this.pos;
+    const h = this.head();
+    if (h.major !== 3) throw new CborError(`expected a text string, got major type ${h.major}`, at);
+    return this.textBody(h.arg, at);
+  }
+
+  byteString(): Uint8Array {
+    const at = this.pos;
+    const h = this.head();
+    if (h.major !== 2) throw new CborError(`expected a byte string, got major type ${h.major}`, at);
+    this.need(h.arg);
+    const b = this.buf.subarray(this.pos, this.pos + h.arg);
+    this.pos += h.arg;
+    return b;
+  }
+
+  // An item takes at least one byte, so a count larger than what is left is a lie (§3.1).
+  private checkCount(n: number, at: number): void {
+    if (n > this.end - this.pos) throw new CborError(`count ${n} exceeds the remaining ${this.end - this.pos} bytes`, at);
+  }
+
+  private textBody(n: number, at: number): string {
+    this.need(n);
+    const s = utf8Read(this.buf, this.pos, this.pos + n);
+    if (s === null) throw new CborError('invalid UTF-8 in a text string (§3.1)', at);
+    this.pos += n;
+    return s;
+  }
+
+  /** Any one data item as a JS value (see CborWriter.value for the mapping). */
+  value(depth = 0): unknown {
+    if (depth > MAX_DEPTH) throw new CborError(`nesting deeper than ${MAX_DEPTH}`, this.pos);
+    const at = this.pos;
+    this.need(1);
+    const ib = this.buf[this.pos];
+    if (ib >> 5 === 7) return this.special(at);
+    const { major, arg } = this.head();
+    switch (major) {
+      case 0:
+        if (arg > Number.MAX_SAFE_INTEGER) return this.bigArg(at, false);
+        return arg;
+      case 1:
+        if (arg >= Number.MAX_SAFE_INTEGER) return this.bigArg(at, true);
+        return -1 - arg;
+      case 2: {
+        this.need(arg);
+        const b = this.buf.slice(this.pos, this.pos + arg);
+        this.pos += arg;
+        return b;
+      }
+      case 3:
+        return this.textBody(arg, at);
+      case 4: {
+        this.checkCount(arg, at);
+        const a = new Array(arg);
+        for (let i = 0; i < arg; i++) a[i] = this.value(depth + 1);
+        return a;
+      }
+      case 5: {
+        this.checkCount(arg, at);
+        return this.mapBody(arg, depth);
+      }
+      default: {
+        // major 6: tag (§3.4); bignums (tags 2/3, §3.4.3) become bigint
+        const inner = this.value(depth + 1);
+        if ((arg === 2 || arg === 3) && inner instanceof Uint8Array) {
+          let n = 0n;
+          for (let i = 0; i < inner.length; i++) n = (n << 8n) | BigInt(inner[i]);
+          return arg === 2 ? n : -1n - n;
+        }
+        return new CborTag(arg, inner);
+      }
+    }
+  }
+
+  private mapBody(n: number, depth: number): unknown {
+    const obj: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const keyAt = this.pos;
+      const k = this.value(depth + 1);
+      if (typeof k !== 'string') return this.mapAsMap(obj, i, k, n, depth);
+      if (Object.prototype.hasOwnProperty.call(obj, k)) throw new CborError(`duplicate map key ${JSON.stringify(k)} (§5.6)`, keyAt);
+      const v = this.value(depth + 1);
+      if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else obj[k] = v;
+    }
+    return obj;
+  }
+
+  // A map with a non-text key cannot be a plain object: continue it as a Map.
+  private mapAsMap(obj: Record<string, unknown>, done: number, key: unknown, n: number, depth: number): Map<unknown, unknown> {
+    const m = new Map<unknown, unknown>(Object.entries(obj));
+    m.set(key, this.value(depth + 1));
+    for (let i = done + 1; i < n; i++) {
+      const k = this.value(depth + 1);
+      m.set(k, this.value(depth + 1));
+    }
+    return m;
+  }
+
+  private bigArg(at: number, neg: boolean): bigint | number {
+    const hi = BigInt(this.view.getUint32(at + 1));
+    const lo = BigInt(this.view.getUint32(at + 5));
+    const a = (hi << 32n) | lo;
+    return neg ? -1n - a : a;
+  }
+
+  // Major type 7: simple values and floats (§3.3).
+  private special(at: number): unknown {
+    const info = this.buf[this.pos++] & 31;
+    if (info < 20) return new CborSimple(info);
+    switch (info) {
+      case 20: return false;
+      case 21: return true;
+      case 22: return null;
+      case 23: return undefined;
+      case 24: {
+        this.need(1);
+        const v = this.buf[this.pos++];
+        if (v < 32) throw new CborError(`simple value ${v} in two-byte form (§3.3)`, at);
+        return new CborSimple(v);
+      }
+      case 25: { this.need(2); const v = halfToNumber(this.view.getUint16(this.pos)); this.pos += 2; return v; }
+      case 26: { this.need(4); const v = this.view.getFloat32(this.pos); this.pos += 4; return v; }
+      case 27: { this.need(8); const v = this.view.getFloat64(this.pos); this.pos += 8; return v; }
+      case 31: throw new CborError('unexpected break (§3.2.1)', at);
+      default: throw new CborError(`reserved additional information ${info} in major type 7 (§3.3)`, at);
+    }
+  }
+}
+
+/** One value as CBOR bytes. */
+export function encode(value: unknown): Uint8Array {
+  const w = new CborWriter();
+  w.value(value);
+  return w.bytes();
+}
+
+/** Exactly one data item; trailing bytes are an error (§5.1 well-formedness of a single item). */
+export function decode(buf: Uint8Array): unknown {
+  const r = new CborReader(buf);
+  const v = r.value();
+  if (!r.done()) throw new CborError(`${buf.length - r.pos} trailing bytes after the item`, r.pos);
+  return v;
+}
+
+/** Items of a CBOR sequence (RFC 8742): data items back to back. */
+export function decodeSequence(buf: Uint8Array): unknown[] {
+  const r = new CborReader(buf);
+  const out: unknown[] = [];
+  while (!r.done()) out.push(r.value());
+  return out;
+}
+
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16);
+  return s;
+}
+
+/** Hex (upper or lower case, no separators) to bytes, or null when it is not even-length hex. */
+export function fromHex(s: string): Uint8Array | null {
+  if (s.length & 1) return null;
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const h = hexNibble(s.charCodeAt(i * 2));
+    const l = hexNibble(s.charCodeAt(i * 2 + 1));
+    if (h < 0 || l < 0) return null;
+    out[i] = (h << 4) | l;
+  }
+  return out;
+}
+
+function hexNibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
