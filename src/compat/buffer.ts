@@ -97,6 +97,7 @@ function range(buf: Uint8Array, off: number, n: number): void {
   if (!(off >= 0 && off + n <= buf.length)) throw new RangeError(`offset ${off} out of range for ${n} bytes in ${buf.length}`);
 }
 
+// @ts-expect-error Node's Buffer.from has a different signature from Uint8Array.from.
 export class Buffer extends Uint8Array {
   static isBuffer(x: unknown): x is Buffer {
     return x instanceof Buffer;
@@ -116,7 +117,7 @@ export class Buffer extends Uint8Array {
     return typeof x === 'string' ? textLength(x, norm(enc)) : x.byteLength;
   }
 
-  static from(x: string | ArrayLike<number> | ArrayBuffer | Uint8Array, encOrOffset?: Encoding | number, length?: number): Buffer {
+  static override from(x: string | ArrayLike<number> | ArrayBuffer | Uint8Array, encOrOffset?: Encoding | number, length?: number): Buffer {
     if (typeof x === 'string') {
       const enc = norm(encOrOffset as string | undefined);
       const b = new Buffer(textLength(x, enc));
@@ -177,8 +178,8 @@ export class Buffer extends Uint8Array {
   }
 
   override subarray(start?: number, end?: number): Buffer {
-    const v = Uint8Array.prototype.subarray.call(this, start, end);
-    return new Buffer(v.buffer, v.byteOffset, v.length);
+    const v = Uint8Array.prototype.subarray.call(this, start, end) as Uint8Array;
+    return new Buffer(v.buffer as ArrayBuffer, v.byteOffset, v.length);
   }
 
   copy(target: Uint8Array, targetStart = 0, start = 0, end = this.length): number {

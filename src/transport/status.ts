@@ -1,0 +1,27 @@
+// The retained presence message on netledger/v1/<sensor>/status: a `status` event (events.md)
+// as JSON. `online` is published on every connect; `offline` is the MQTT last will, so the broker
+// announces an abrupt death, and is also published on a clean stop (a DISCONNECT discards the
+// will, MQTT-3.1.2-10).
+import type { StatusEvent } from '../events';
+import { utf8Encode } from '../compat/utf8';
+
+export interface StatusInfo {
+  sensor: string;
+  version: string;
+  /** Agent start time, epoch seconds. */
+  started: number;
+  config_hash?: string;
+  capabilities: string[];
+}
+
+export function statusEvent(info: StatusInfo, state: 'online' | 'offline', ts: number): StatusEvent {
+  const ev: StatusEvent = { type: 'status', ts, sensor: info.sensor, state, version: info.version, started: info.started };
+  if (info.config_hash !== undefined) ev.config_hash = info.config_hash;
+  ev.capabilities = info.capabilities.slice();
+  return ev;
+}
+
+/** JSON bytes of the status event (`type` first, as every NDJSON record). */
+export function statusPayload(info: StatusInfo, state: 'online' | 'offline', ts: number): Uint8Array {
+  return utf8Encode(JSON.stringify(statusEvent(info, state, ts)));
+}

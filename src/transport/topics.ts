@@ -1,0 +1,70 @@
+// The MQTT topic tree: netledger/v1/<sensor>/<stream>, .../status (retained presence) and
+// commands in on netledger/v1/<sensor>/cmd/<name> or netledger/v1/all/cmd/<name>.
+
+export const TOPIC_ROOT = 'netledger/v1';
+export const STREAMS = ['dns', 'flow', 'pdns', 'alert', 'health'] as const;
+export type StreamName = (typeof STREAMS)[number];
+/** The sensor id that addresses every sensor; no sensor may take it. */
+export const ALL_SENSORS = 'all';
+export const MAX_SENSOR_ID = 64;
+const MAX_COMMAND_NAME = 32;
+
+function isIdChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95 || c === 46 || c === 58;
+}
+
+/**
+ * Why `id` cannot be a sensor id, or null when it can. Letters, digits and `-_.:` only: never a
+ * topic separator or wildcard (`/`, `+`, `#`, MQTT-4.7.1), never `all`, 1..64 characters.
+ */
+export function sensorIdProblem(id: string): string | null {
+  if (id.length === 0) return 'sensor id is empty';
+  if (id.length > MAX_SENSOR_ID) return `sensor id longer than ${MAX_SENSOR_ID} characters`;
+  if (id === ALL_SENSORS) return `sensor id "${ALL_SENSORS}" is reserved for commands to every sensor`;
+  for (let i = 0; i < id.length; i++) {
+    if (!isIdChar(id.charCodeAt(i))) {
+      return `sensor id ${JSON.stringify(id)} has ${JSON.stringify(id[i])} at ${i}: use letters, digits and - _ . : only`;
+    }
+  }
+  return null;
+}
+
+export function checkSensorId(id: string): string {
+  const p = sensorIdProblem(id);
+  if (p) throw new Error(p);
+  return id;
+}
+
+export function isStream(s: string): s is StreamName {
+  return (STREAMS as readonly string[]).indexOf(s) >= 0;
+}
+
+export function streamTopic(sensor: string, stream: string): string {
+  if (!isStream(stream)) throw new Error(`unknown stream ${JSON.stringify(stream)}`);
+  return `${TOPIC_ROOT}/${sensor}/${stream}`;
+}
+
+export function statusTopic(sensor: string): string {
+  return `${TOPIC_ROOT}/${sensor}/status`;
+}
+
+/** The two filters a sensor subscribes to for commands. */
+export function commandFilters(sensor: string): string[] {
+  return [`${TOPIC_ROOT}/${sensor}/cmd/#`, `${TOPIC_ROOT}/${ALL_SENSORS}/cmd/#`];
+}
+
+/**
+ * The command name in `topic` when it is a command for `sensor` (or for all), else null.
+ * A name is one level of [a-z0-9_-], at most 32 characters; deeper levels are refused.
+ */
+export function commandName(sensor: string, topic: string): string | null {
+  const mine = `${TOPIC_ROOT}/${sensor}/cmd/`;
+  const all = `${TOPIC_ROOT}/${ALL_SENSORS}/cmd/`;
+  const rest = topic.startsWith(mine) ? topic.slice(mine.length) : topic.startsWith(all) ? topic.slice(all.length) : null;
+  if (rest === null || rest.length === 0 || rest.length > MAX_COMMAND_NAME) return null;
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95)) return null;
+  }
+  return rest;
+}
