@@ -1,0 +1,19 @@
+// PATH lookup done before spawning, so a missing program is a HostError at the call site on
+// both hosts (QuickJS's child would only _exit(127); Node would emit 'error' later).
+
+export const ENOENT = 2;
+
+/**
+ * The file execvp would run for `name`, or null. `isExecutable` says whether a path is a
+ * regular file with an execute bit.
+ */
+export function resolveExecutable(name: string, pathEnv: string | undefined, isExecutable: (p: string) => boolean): string | null {
+  if (name === '') return null;
+  if (name.indexOf('/') >= 0) return isExecutable(name) ? name : null;
+  const dirs = (pathEnv === undefined ? '/bin:/usr/bin' : pathEnv).split(':');
+  for (const d of dirs) {
+    const p = (d === '' ? '.' : d) + '/' + name;
+    if (isExecutable(p)) return p;
+  }
+  return null;
+}

@@ -1,0 +1,157 @@
+// `tail -F` over a small file-descriptor interface, shared by both hosts so rotation and
+// truncation behave the same everywhere. Polling (not inotify) because QuickJS offers only
+// stat: every pollMs the open file is drained, then the path is compared with what we hold.
+import type { FollowNotice, FollowOptions, Follower, TimerHandle } from './types';
+import { LineSplitter } from './lines';
+
+export interface FileId {
+  size: number;
+  ino: number;
+  dev: number;
+}
+
+/** The few descriptor calls follow needs; errors are negative errno / null, never throws. */
+export interface TailFs {
+  stat(path: string): FileId | null;
+  fstat(fd: number): FileId | null;
+  /** Read-only open, or a negative errno. */
+  open(path: string): number;
+  /** Bytes read into buf[0..len), 0 at end of file, or a negative errno. */
+  read(fd: number, buf: Uint8Array, len: number): number;
+  seek(fd: number, pos: number): void;
+  close(fd: number): void;
+}
+
+export interface TailTimers {
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimer(h: TimerHandle): void;
+}
+
+const CHUNK = 65536;
+/** Most bytes taken from one file per wake-up; the rest is read on an immediate next turn. */
+const BUDGET = 1 << 20;
+
+export function followFile(
+  fs: TailFs,
+  timers: TailTimers,
+  path: string,
+  opts: FollowOptions,
+  onLine: (line: string, truncated: boolean) => void,
+  onNotice: (n: FollowNotice) => void,
+): Follower {
+  const pollMs = opts.pollMs && opts.pollMs > 0 ? opts.pollMs : 250;
+  const buf = new Uint8Array(CHUNK);
+  const lines = new LineSplitter(onLine, opts.maxLine);
+  let fd = -1;
+  let id: FileId | null = null;
+  let pos = 0;
+  let gone = false; // path known missing (notice already sent)
+  let stopped = false;
+  let timer: TimerHandle | null = null;
+
+  const notice = (kind: FollowNotice['kind']): void => onNotice({ kind, path } as FollowNotice);
+
+  function openPath(atEnd: boolean): boolean {
+    const f = fs.open(path);
+    if (f < 0) return false;
+    const st = fs.fstat(f);
+    if (!st) {
+      fs.close(f);
+      return false;
+    }
+    fd = f;
+    id = st;
+    pos = atEnd ? st.size : 0;
+    if (pos > 0) fs.seek(fd, pos);
+    return true;
+  }
+
+  function closeFd(): void {
+    if (fd >= 0) fs.close(fd);
+    fd = -1;
+    id = null;
+  }
+
+  /** Reads what is there, up to the budget; true when the budget ran out first. */
+  function drain(): boolean {
+    let taken = 0;
+    while (fd >= 0 && taken < BUDGET) {
+      const n = fs.read(fd, buf, CHUNK);
+      if (n <= 0) return false; // end of file (or an error: the next poll's checks decide)
+      pos += n;
+      taken += n;
+      lines.push(buf.subarray(0, n));
+      if (stopped) return false;
+    }
+    return fd >= 0;
+  }
+
+  function poll(): void {
+    timer = null;
+    if (stopped) return;
+    let more = false;
+    try {
+      more = check();
+    } finally {
+      if (!stopped) timer = timers.setTimeout(poll, more ? 0 : pollMs);
+    }
+  }
+
+  function check(): boolean {
+    if (fd < 0) {
+      if (!openPath(false)) {
+        if (!gone) notice('missing');
+        gone = true;
+        return false;
+      }
+      if (gone) notice('reopened');
+      gone = false;
+      return drain();
+    }
+    if (drain()) return true;
+    const now = fs.fstat(fd);
+    if (now && now.size < pos) {
+      notice('truncated');
+      lines.reset();
+      pos = 0;
+      fs.seek(fd, 0);
+      return drain();
+    }
+    const named = fs.stat(path);
+    if (!named) {
+      if (!gone) notice('missing');
+      gone = true;
+      return false; // the writer may still append to the unlinked file; keep it until a successor
+    }
+    if (id && (named.ino !== id.ino || named.dev !== id.dev)) {
+      while (drain()) {
+        /* finish the old file before switching */
+      }
+      lines.flush();
+      closeFd();
+      gone = false;
+      if (!openPath(false)) return false;
+      notice('rotated');
+      return drain();
+    }
+    if (gone) {
+      gone = false; // the same file came back under its name (renamed back)
+      notice('reopened');
+    }
+    return false;
+  }
+
+  // A missing file is reported by the first poll, so no callback runs inside follow() itself.
+  const opened = openPath(!opts.fromStart);
+  timer = timers.setTimeout(poll, opened && !opts.fromStart ? pollMs : 0);
+
+  return {
+    stop(): void {
+      if (stopped) return;
+      stopped = true;
+      if (timer) timers.clearTimer(timer);
+      timer = null;
+      closeFd();
+    },
+  };
+}

@@ -1,0 +1,337 @@
+// The Host for development and tests: Node's fs, child_process, timers and signals. It shares
+// the line splitter, UTF-8 repair, PATH lookup and tail logic with host/quickjs.ts, so the
+// contract tests (test/host/contract.cases.ts) hold for both.
+import * as fs from 'node:fs';
+import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { HostError, type Child, type ExitStatus, type Host, type SpawnOptions, type TimerHandle } from './types';
+import { LineSplitter } from './lines';
+import { pullLines } from './line-reader';
+import { followFile, type FileId, type TailFs } from './follow';
+import { resolveExecutable, ENOENT } from './exec-path';
+
+const EAGAIN = 11;
+const ENOTDIR = 20;
+const EINVAL = 22;
+
+/** The one place a Node error becomes a HostError. */
+function fail(e: unknown, op: string, path: string): never {
+  const err = e as NodeJS.ErrnoException;
+  const errno = typeof err?.errno === 'number' ? Math.abs(err.errno)
+    : (err?.code && (osConstants.errno as Record<string, number>)[err.code]) || EINVAL;
+  throw new HostError(op, path, errno, err?.code ? `${err.code} ${err.message}` : String(e));
+}
+
+function attempt<T>(op: string, path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    return fail(e, op, path);
+  }
+}
+
+function report(where: string, err: unknown): void {
+  const e = err as Error;
+  process.stderr.write(`netledger: host: ${where} failed: ${e && e.message ? e.message : String(err)}\n${e && e.stack ? e.stack + '\n' : ''}`);
+}
+
+function guarded(where: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    report(where, e);
+  }
+}
+
+function isExecutable(p: string): boolean {
+  const st = fs.statSync(p, { throwIfNoEntry: false });
+  return !!st && st.isFile() && (st.mode & 0o111) !== 0;
+}
+
+function fileId(st: fs.Stats | undefined): FileId | null {
+  return st ? { size: st.size, ino: st.ino, dev: st.dev } : null;
+}
+
+function negErrno(e: unknown): number {
+  const n = (e as NodeJS.ErrnoException).errno;
+  return typeof n === 'number' ? -Math.abs(n) : -EINVAL;
+}
+
+/** Node has no lseek, so reads carry their own position per descriptor. */
+function nodeTailFs(): TailFs {
+  const at = new Map<number, number>();
+  return {
+    stat: (p) => {
+      try {
+        return fileId(fs.statSync(p, { throwIfNoEntry: false }));
+      } catch {
+        return null;
+      }
+    },
+    fstat: (fd) => {
+      try {
+        return fileId(fs.fstatSync(fd));
+      } catch {
+        return null;
+      }
+    },
+    open: (p) => {
+      try {
+        const fd = fs.openSync(p, 'r');
+        at.set(fd, 0);
+        return fd;
+      } catch (e) {
+        return negErrno(e);
+      }
+    },
+    read: (fd, buf, len) => {
+      try {
+        const pos = at.get(fd) ?? 0;
+        const n = fs.readSync(fd, buf, 0, len, pos);
+        at.set(fd, pos + n);
+        return n;
+      } catch (e) {
+        return negErrno(e);
+      }
+    },
+    seek: (fd, pos) => {
+      at.set(fd, pos);
+    },
+    close: (fd) => {
+      at.delete(fd);
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    },
+  };
+}
+
+function signalNumber(name: NodeJS.Signals | null): number | null {
+  return name ? ((osConstants.signals as Record<string, number>)[name] ?? null) : null;
+}
+
+class NodeChild implements Child {
+  private lineCb: ((line: string, truncated: boolean) => void) | null = null;
+  private dataCb: ((chunk: Uint8Array) => void) | null = null;
+  private errLineCb: ((line: string) => void) | null = null;
+  private exitCb: ((status: ExitStatus) => void) | null = null;
+  private status: ExitStatus | null = null;
+  private stdinOpen: boolean;
+
+  constructor(private readonly proc: ChildProcess, opts: SpawnOptions) {
+    this.stdinOpen = opts.stdin === 'pipe';
+    const out = new LineSplitter((l, t) => guarded('onLine', () => this.lineCb?.(l, t)), opts.maxLine);
+    const err = new LineSplitter((l) => guarded('onStderrLine', () => this.errLineCb?.(l)), opts.maxLine);
+    if (proc.stdout) {
+      if (opts.stdout === 'bytes') proc.stdout.on('data', (c: Buffer) => guarded('onData', () => this.dataCb?.(new Uint8Array(c))));
+      else {
+        proc.stdout.on('data', (c: Buffer) => out.push(c));
+        proc.stdout.on('end', () => out.flush());
+      }
+    }
+    if (proc.stderr) {
+      proc.stderr.on('data', (c: Buffer) => err.push(c));
+      proc.stderr.on('end', () => err.flush());
+    }
+    // EPIPE after the child closed its stdin is expected: the data just has nowhere to go.
+    proc.stdin?.on('error', () => {
+      this.stdinOpen = false;
+    });
+    proc.on('error', (e) => report(`child ${this.pid}`, e));
+    proc.on('exit', () => {
+      this.stdinOpen = false;
+    });
+    // 'close' comes after the exit and the end of every stdio stream: the contract's onExit.
+    proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      this.status = { code: signal ? null : code, signal: signalNumber(signal) };
+      proc.stdin?.destroy();
+      const status = this.status;
+      guarded('onExit', () => this.exitCb?.(status));
+    });
+  }
+
+  get pid(): number {
+    return this.proc.pid as number;
+  }
+  onLine(cb: (line: string, truncated: boolean) => void): void {
+    this.lineCb = cb;
+  }
+  onData(cb: (chunk: Uint8Array) => void): void {
+    this.dataCb = cb;
+  }
+  onStderrLine(cb: (line: string) => void): void {
+    this.errLineCb = cb;
+  }
+  onExit(cb: (status: ExitStatus) => void): void {
+    this.exitCb = cb;
+    if (this.status) guarded('onExit', () => cb(this.status as ExitStatus));
+  }
+
+  write(data: Uint8Array | string): number {
+    const stdin = this.proc.stdin;
+    if (!stdin || !this.stdinOpen || stdin.destroyed || stdin.writableEnded) return -1;
+    stdin.write(typeof data === 'string' ? data : Buffer.from(data));
+    return stdin.writableLength;
+  }
+
+  closeStdin(): void {
+    if (!this.proc.stdin || !this.stdinOpen) return;
+    this.stdinOpen = false;
+    this.proc.stdin.end();
+  }
+
+  kill(signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP' = 'SIGTERM'): void {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
+  }
+}
+
+function spawnChild(argv: string[], opts: SpawnOptions): Child {
+  if (!Array.isArray(argv) || argv.length === 0 || typeof argv[0] !== 'string') {
+    throw new HostError('spawn', '', EINVAL, 'argv must be a non-empty array');
+  }
+  const file = resolveExecutable(argv[0], process.env.PATH, isExecutable);
+  if (!file) throw new HostError('spawn', argv[0], ENOENT, 'no such executable (searched PATH)');
+  if (opts.cwd !== undefined) {
+    const st = fs.statSync(opts.cwd, { throwIfNoEntry: false });
+    if (!st || !st.isDirectory()) throw new HostError('spawn', opts.cwd, st ? ENOTDIR : ENOENT, 'cwd is not a directory');
+  }
+  const stderr = opts.stderr === 'lines' ? 'pipe' : opts.stderr === 'inherit' ? 'inherit' : 'ignore';
+  let proc: ChildProcess;
+  try {
+    proc = nodeSpawn(file, argv.slice(1), {
+      argv0: argv[0],
+      shell: false,
+      stdio: [opts.stdin === 'pipe' ? 'pipe' : 'ignore', opts.stdout === 'null' ? 'ignore' : 'pipe', stderr],
+      env: opts.env ? { ...process.env, ...opts.env } : process.env,
+      cwd: opts.cwd,
+    });
+  } catch (e) {
+    return fail(e, 'spawn', argv[0]);
+  }
+  if (proc.pid === undefined) {
+    proc.on('error', () => {}); // reported by the throw below, not as an unhandled event
+    throw new HostError('spawn', argv[0], EAGAIN, 'spawn failed');
+  }
+  return new NodeChild(proc, opts);
+}
+
+export function createNodeHost(): Host {
+  const timers = new Map<number, ReturnType<typeof setTimeout>>();
+  let nextTimer = 1;
+  const tailFs = nodeTailFs();
+
+  const host: Host = {
+    name: 'node',
+    args: process.argv.slice(2),
+    getenv: (name) => process.env[name],
+    pid: () => process.pid,
+
+    writeStdout: (text) => void process.stdout.write(text),
+    writeStderr: (text) => void process.stderr.write(text),
+
+    now: () => Date.now() / 1000,
+    monotonic: () => performance.now(),
+
+    setTimeout(fn, ms) {
+      const id = nextTimer++;
+      timers.set(id, setTimeout(() => {
+        timers.delete(id);
+        guarded('timer', fn);
+      }, ms));
+      return { id };
+    },
+    setInterval(fn, ms) {
+      const id = nextTimer++;
+      timers.set(id, setInterval(() => guarded('timer', fn), Math.max(1, ms)));
+      return { id };
+    },
+    clearTimer(h: TimerHandle) {
+      const t = timers.get(h.id);
+      if (t !== undefined) clearTimeout(t); // clears intervals too
+      timers.delete(h.id);
+    },
+
+    readText: (path) => new TextDecoder().decode(host.readBytes(path)),
+    readBytes: (path) => attempt('read', path, () => new Uint8Array(fs.readFileSync(path))),
+    writeAtomic(path, data) {
+      const tmp = `${path}.tmp-${process.pid}`;
+      try {
+        attempt('write', tmp, () => fs.writeFileSync(tmp, data, { mode: 0o644 }));
+        attempt('rename', path, () => fs.renameSync(tmp, path));
+      } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        throw e;
+      }
+    },
+    appendText: (path, text) => attempt('append', path, () => fs.appendFileSync(path, text)),
+    remove: (path) => attempt('remove', path, () => (fs.statSync(path).isDirectory() ? fs.rmdirSync(path) : fs.unlinkSync(path))),
+    rename: (from, to) => attempt('rename', `${from} -> ${to}`, () => fs.renameSync(from, to)),
+    stat(path) {
+      try {
+        const st = fs.statSync(path, { throwIfNoEntry: false });
+        if (!st) return null;
+        return { size: st.size, mtimeMs: Math.floor(st.mtimeMs), ino: st.ino, dev: st.dev, isDirectory: st.isDirectory() };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+        return fail(e, 'stat', path);
+      }
+    },
+    readdir: (path) => attempt('readdir', path, () => fs.readdirSync(path).sort()),
+    mkdirp: (path) => void attempt('mkdir', path, () => fs.mkdirSync(path, { recursive: true })),
+
+    openLines(path) {
+      const fd = path === '-' ? 0 : attempt('open', path, () => fs.openSync(path, 'r'));
+      const where = path === '-' ? '<stdin>' : path;
+      return pullLines(
+        (buf, len) => attempt('read', where, () => readBlocking(fd, buf, len)),
+        () => {
+          if (fd !== 0) fs.closeSync(fd);
+        },
+      );
+    },
+
+    follow: (path, opts, onLine, onNotice) =>
+      followFile(
+        tailFs,
+        host,
+        path,
+        opts,
+        (line, truncated) => guarded('follow onLine', () => onLine(line, truncated)),
+        (n) => guarded('follow onNotice', () => onNotice?.(n)),
+      ),
+
+    stdinLines(onLine, onEnd) {
+      const lines = new LineSplitter((l, t) => guarded('stdin onLine', () => onLine(l, t)));
+      process.stdin.on('data', (c: Buffer) => lines.push(c));
+      process.stdin.on('end', () => {
+        lines.flush();
+        guarded('stdin onEnd', onEnd);
+      });
+    },
+
+    spawn: (argv, opts = {}) => spawnChild(argv, opts),
+
+    onSignal(signal, cb) {
+      process.on(signal, () => guarded(`${signal} handler`, cb));
+    },
+
+    exit(code): never {
+      return process.exit(code);
+    },
+  };
+  return host;
+}
+
+/** readSync on a descriptor someone made non-blocking (a shared stdin) waits instead of failing. */
+function readBlocking(fd: number, buf: Uint8Array, len: number): number {
+  for (;;) {
+    try {
+      return fs.readSync(fd, buf, 0, len, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+}

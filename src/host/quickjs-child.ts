@@ -1,0 +1,281 @@
+// Child processes on QuickJS: os.exec (fork + execve, never a shell) wired to pipes that the
+// event loop watches with select(). QuickJS cannot make a descriptor non-blocking, so reads
+// happen only when select says readable, and stdin writes are at most PIPE_BUF bytes, which
+// Linux accepts without blocking whenever select says writable.
+import * as std from 'std';
+import * as os from 'os';
+import { HostError, type Child, type ExitStatus, type SpawnOptions } from './types';
+import { LineSplitter } from './lines';
+import { resolveExecutable, ENOENT } from './exec-path';
+import { encodeUtf8 } from './utf8';
+import { check, isExecutable, stat } from './quickjs-fs';
+
+const EINTR = 4;
+const EAGAIN = 11;
+const ENOTDIR = 20;
+const EINVAL = 22;
+/** POSIX's guaranteed-atomic pipe write, and the most select() promises room for. */
+const PIPE_BUF = 4096;
+/** Signal numbers QuickJS does not export; they are the same on every Linux architecture. */
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as const;
+/** Reap retries after stdout closes, then the slow sweep takes over (ms). */
+const REAP_RETRY = [2, 10, 50, 250];
+const SWEEP_MS = 1000;
+
+const readBuf = new ArrayBuffer(65536);
+const readView = new Uint8Array(readBuf);
+
+/** Children not yet reaped, by pid. */
+const live = new Map<number, QjsChild>();
+let sweeping = false;
+let sigchld = false;
+
+function sweep(): void {
+  for (const c of Array.from(live.values())) c.tryReap();
+  if (live.size > 0) os.setTimeout(sweep, SWEEP_MS);
+  else sweeping = false;
+}
+
+/**
+ * SIGCHLD reaps promptly. The slow sweep covers a SIGCHLD that lands between QuickJS's signal
+ * check and its select(), and keeps the loop alive while a child with no pipes runs.
+ */
+function track(c: QjsChild): void {
+  if (!sigchld) os.signal(os.SIGCHLD, sweepNow);
+  sigchld = true;
+  live.set(c.pid, c);
+  if (!sweeping) {
+    sweeping = true;
+    os.setTimeout(sweep, SWEEP_MS);
+  }
+}
+
+function sweepNow(): void {
+  for (const c of Array.from(live.values())) c.tryReap();
+}
+
+function decodeStatus(status: number): ExitStatus {
+  const sig = status & 0x7f;
+  return sig === 0 ? { code: (status >> 8) & 0xff, signal: null } : { code: null, signal: sig };
+}
+
+type Report = (where: string, err: unknown) => void;
+
+class QjsChild implements Child {
+  private lineCb: ((line: string, truncated: boolean) => void) | null = null;
+  private dataCb: ((chunk: Uint8Array) => void) | null = null;
+  private errLineCb: ((line: string) => void) | null = null;
+  private exitCb: ((status: ExitStatus) => void) | null = null;
+  private readonly outLines: LineSplitter;
+  private readonly errLines: LineSplitter;
+  private status: ExitStatus | null = null;
+  private finished = false;
+  private queue: Uint8Array[] = [];
+  private queueHead = 0; // index of the chunk being written
+  private chunkOff = 0; // bytes of it already written
+  private queued = 0;
+  private writing = false;
+  private closing = false;
+
+  constructor(
+    readonly pid: number,
+    private inFd: number,
+    private outFd: number,
+    private errFd: number,
+    private readonly bytesMode: boolean,
+    maxLine: number | undefined,
+    private readonly report: Report,
+  ) {
+    this.outLines = new LineSplitter((l, t) => this.call('onLine', () => this.lineCb?.(l, t)), maxLine);
+    this.errLines = new LineSplitter((l) => this.call('onStderrLine', () => this.errLineCb?.(l)), maxLine);
+    if (outFd >= 0) os.setReadHandler(outFd, () => this.readOut());
+    if (errFd >= 0) os.setReadHandler(errFd, () => this.readErr());
+    track(this);
+  }
+
+  onLine(cb: (line: string, truncated: boolean) => void): void {
+    this.lineCb = cb;
+  }
+  onData(cb: (chunk: Uint8Array) => void): void {
+    this.dataCb = cb;
+  }
+  onStderrLine(cb: (line: string) => void): void {
+    this.errLineCb = cb;
+  }
+  onExit(cb: (status: ExitStatus) => void): void {
+    this.exitCb = cb;
+    if (this.finished && this.status) this.call('onExit', () => cb(this.status as ExitStatus));
+  }
+
+  write(data: Uint8Array | string): number {
+    if (this.inFd < 0 || this.closing || this.status) return -1;
+    const bytes = typeof data === 'string' ? encodeUtf8(data) : data.slice();
+    if (bytes.length === 0) return this.queued;
+    this.queue.push(bytes);
+    this.queued += bytes.length;
+    if (!this.writing) {
+      this.writing = true;
+      os.setWriteHandler(this.inFd, () => this.writeSome());
+    }
+    return this.queued;
+  }
+
+  closeStdin(): void {
+    if (this.inFd < 0 || this.closing) return;
+    this.closing = true;
+    if (this.queued === 0) this.closeIn();
+  }
+
+  kill(signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP' = 'SIGTERM'): void {
+    if (!this.status) os.kill(this.pid, SIGNALS[signal]);
+  }
+
+  tryReap(): void {
+    if (this.status) return;
+    const [r, st] = os.waitpid(this.pid, os.WNOHANG);
+    if (r === 0 || r === -EINTR) return;
+    // r < 0 (ECHILD): someone else reaped it; the status is lost but the child is gone.
+    this.status = r === this.pid ? decodeStatus(st) : { code: null, signal: null };
+    live.delete(this.pid);
+    this.closeIn(); // a dead reader: nothing more can be delivered
+    this.maybeFinish();
+  }
+
+  private writeSome(): void {
+    const chunk = this.queue[this.queueHead];
+    if (!chunk) return this.stopWriting();
+    const len = Math.min(PIPE_BUF, chunk.length - this.chunkOff);
+    const n = os.write(this.inFd, chunk.buffer as ArrayBuffer, chunk.byteOffset + this.chunkOff, len);
+    if (n === -EAGAIN || n === -EINTR) return;
+    if (n < 0) return this.closeIn(); // EPIPE: the child closed its stdin or died
+    this.chunkOff += n;
+    this.queued -= n;
+    if (this.chunkOff === chunk.length) {
+      this.queue[this.queueHead++] = undefined as unknown as Uint8Array;
+      this.chunkOff = 0;
+      if (this.queueHead === this.queue.length) {
+        this.queue = [];
+        this.queueHead = 0;
+        this.stopWriting();
+        if (this.closing) this.closeIn();
+      }
+    }
+  }
+
+  private stopWriting(): void {
+    if (this.writing && this.inFd >= 0) os.setWriteHandler(this.inFd, null);
+    this.writing = false;
+  }
+
+  private closeIn(): void {
+    if (this.inFd < 0) return;
+    this.stopWriting();
+    os.close(this.inFd);
+    this.inFd = -1;
+    this.queue = [];
+    this.queueHead = this.chunkOff = this.queued = 0;
+  }
+
+  /** One read per select() wake-up: never blocks, and other descriptors get their turn. */
+  private readOut(): void {
+    const n = os.read(this.outFd, readBuf, 0, readBuf.byteLength);
+    if (n === -EINTR || n === -EAGAIN) return;
+    if (n > 0) {
+      if (this.bytesMode) {
+        const chunk = readView.slice(0, n);
+        this.call('onData', () => this.dataCb?.(chunk));
+      } else this.outLines.push(readView.subarray(0, n));
+      return;
+    }
+    os.setReadHandler(this.outFd, null);
+    os.close(this.outFd);
+    this.outFd = -1;
+    this.outLines.flush();
+    this.tryReap();
+    this.retryReap(0);
+    this.maybeFinish();
+  }
+
+  private readErr(): void {
+    const n = os.read(this.errFd, readBuf, 0, readBuf.byteLength);
+    if (n === -EINTR || n === -EAGAIN) return;
+    if (n > 0) return this.errLines.push(readView.subarray(0, n));
+    os.setReadHandler(this.errFd, null);
+    os.close(this.errFd);
+    this.errFd = -1;
+    this.errLines.flush();
+    this.maybeFinish();
+  }
+
+  /** A child usually exits right after closing stdout: look again soon rather than in a second. */
+  private retryReap(step: number): void {
+    if (this.status || step >= REAP_RETRY.length) return;
+    os.setTimeout(() => {
+      this.tryReap();
+      this.retryReap(step + 1);
+    }, REAP_RETRY[step]);
+  }
+
+  private maybeFinish(): void {
+    if (this.finished || !this.status || this.outFd >= 0 || this.errFd >= 0) return;
+    this.finished = true;
+    const status = this.status;
+    this.call('onExit', () => this.exitCb?.(status));
+  }
+
+  private call(where: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.report(`child ${this.pid} ${where}`, e);
+    }
+  }
+}
+
+function devNull(flags: number, opened: number[]): number {
+  const fd = check(os.open('/dev/null', flags), 'open', '/dev/null');
+  opened.push(fd);
+  return fd;
+}
+
+function pipePair(opened: number[]): [number, number] {
+  const p = os.pipe();
+  if (!p) throw new HostError('spawn', 'pipe', 24, 'cannot create a pipe (too many open files?)');
+  opened.push(p[0], p[1]);
+  return p;
+}
+
+export function spawnChild(argv: string[], opts: SpawnOptions, report: Report): Child {
+  if (!Array.isArray(argv) || argv.length === 0 || typeof argv[0] !== 'string') {
+    throw new HostError('spawn', '', EINVAL, 'argv must be a non-empty array');
+  }
+  const file = resolveExecutable(argv[0], std.getenv('PATH'), isExecutable);
+  if (!file) throw new HostError('spawn', argv[0], ENOENT, 'no such executable (searched PATH)');
+  if (opts.cwd !== undefined) {
+    const st = stat(opts.cwd);
+    if (!st || !st.isDirectory) throw new HostError('spawn', opts.cwd, st ? ENOTDIR : ENOENT, 'cwd is not a directory');
+  }
+  const opened: number[] = [];
+  const ours = { in: -1, out: -1, err: -1 };
+  let pid: number;
+  try {
+    const childIn = opts.stdin === 'pipe' ? pipePair(opened) : [devNull(os.O_RDONLY, opened), -1];
+    ours.in = childIn[1];
+    const outMode = opts.stdout ?? 'lines';
+    const childOut = outMode === 'null' ? [-1, devNull(os.O_WRONLY, opened)] : pipePair(opened);
+    ours.out = childOut[0];
+    const errMode = opts.stderr ?? 'null';
+    const childErr = errMode === 'lines' ? pipePair(opened) : errMode === 'inherit' ? [-1, 2] : [-1, devNull(os.O_WRONLY, opened)];
+    ours.err = childErr[0];
+    const exec: Parameters<typeof os.exec>[1] = { block: false, usePath: false, file, stdin: childIn[0], stdout: childOut[1], stderr: childErr[1] };
+    if (opts.env) exec.env = { ...std.getenviron(), ...opts.env };
+    if (opts.cwd !== undefined) exec.cwd = opts.cwd;
+    pid = os.exec(argv, exec);
+  } catch (e) {
+    for (const fd of opened) os.close(fd);
+    throw e instanceof HostError ? e : new HostError('spawn', argv[0], EAGAIN, String(e));
+  }
+  // The child has its copies; keep only our ends.
+  for (const fd of opened) if (fd !== ours.in && fd !== ours.out && fd !== ours.err) os.close(fd);
+  return new QjsChild(pid, ours.in, ours.out, ours.err, opts.stdout === 'bytes', opts.maxLine, report);
+}

@@ -1,0 +1,144 @@
+// The Host on the router: QuickJS's 'std' and 'os' modules (quickjs-libc, 2025-04-26).
+import * as std from 'std';
+import * as os from 'os';
+import { HostError, type Host, type SignalName, type TimerHandle } from './types';
+import { TimerQueue } from './timers';
+import { LineSplitter } from './lines';
+import { pullLines } from './line-reader';
+import { followFile } from './follow';
+import { decodeUtf8 } from './utf8';
+import { spawnChild } from './quickjs-child';
+import * as fs from './quickjs-fs';
+
+declare const scriptArgs: string[];
+
+const SIGNALS: Record<SignalName, number> = { SIGHUP: 1, SIGINT: os.SIGINT, SIGTERM: os.SIGTERM };
+const EINTR = 4;
+const EAGAIN = 11;
+
+function report(where: string, err: unknown): void {
+  const e = err as Error;
+  std.err.puts(`netledger: host: ${where} failed: ${e && e.message ? e.message : String(err)}\n${e && e.stack ? e.stack + '\n' : ''}`);
+  std.err.flush();
+}
+
+export function createQuickJsHost(): Host {
+  // Caught rather than ignored: a write to a closed pipe must return EPIPE instead of killing
+  // us, and a caught signal (unlike SIG_IGN) is reset to default in children at exec.
+  os.signal(os.SIGPIPE, () => {});
+
+  const timers = new TimerQueue({
+    now: os.now,
+    arm: (fn, ms) => os.setTimeout(fn, ms),
+    disarm: (id) => os.clearTimeout(id),
+    report: (e) => report('timer', e),
+  });
+  const handlers = new Map<SignalName, (() => void)[]>();
+  let flushPending = false;
+
+  // stdout is fully buffered when it is a pipe: flush once the current turn is over, so a burst
+  // of writes costs one write(2) and a quiet agent's output still appears promptly.
+  function flushSoon(): void {
+    if (flushPending) return;
+    flushPending = true;
+    os.setTimeout(() => {
+      flushPending = false;
+      std.out.flush();
+    }, 0);
+  }
+
+  const host: Host = {
+    name: 'quickjs',
+    args: scriptArgs.slice(1),
+    getenv: (name) => std.getenv(name) ?? undefined,
+    pid: () => os.getpid(),
+
+    writeStdout(text) {
+      std.out.puts(text);
+      flushSoon();
+    },
+    writeStderr(text) {
+      std.err.puts(text);
+      std.err.flush();
+    },
+
+    now: () => Date.now() / 1000,
+    monotonic: () => os.now(),
+
+    setTimeout: (fn, ms) => timers.setTimeout(fn, ms),
+    setInterval: (fn, ms) => timers.setInterval(fn, ms),
+    clearTimer: (h: TimerHandle) => timers.clear(h),
+
+    readText: (path) => decodeUtf8(fs.readBytes(path)),
+    readBytes: fs.readBytes,
+    writeAtomic: fs.writeAtomic,
+    appendText: fs.appendText,
+    remove: fs.remove,
+    rename: fs.rename,
+    stat: fs.stat,
+    readdir: fs.readdir,
+    mkdirp: fs.mkdirp,
+
+    openLines(path) {
+      if (path === '-') return pullLines((buf, len) => fs.readInto(0, buf, len, '<stdin>'), () => {});
+      const fd = fs.check(os.open(path, os.O_RDONLY), 'open', path);
+      return pullLines((buf, len) => fs.readInto(fd, buf, len, path), () => os.close(fd));
+    },
+
+    follow(path, opts, onLine, onNotice) {
+      return followFile(
+        fs.tailFs,
+        host,
+        path,
+        opts,
+        (line, truncated) => guarded('follow onLine', () => onLine(line, truncated)),
+        (n) => guarded('follow onNotice', () => onNotice?.(n)),
+      );
+    },
+
+    stdinLines(onLine, onEnd) {
+      const buf = new ArrayBuffer(65536);
+      const view = new Uint8Array(buf);
+      const lines = new LineSplitter((l, t) => guarded('stdin onLine', () => onLine(l, t)));
+      os.setReadHandler(0, () => {
+        const n = os.read(0, buf, 0, buf.byteLength);
+        if (n === -EINTR || n === -EAGAIN) return;
+        if (n > 0) return lines.push(view.subarray(0, n));
+        os.setReadHandler(0, null);
+        lines.flush();
+        guarded('stdin onEnd', onEnd);
+      });
+    },
+
+    spawn: (argv, opts = {}) => spawnChild(argv, opts, report),
+
+    onSignal(signal, cb) {
+      const num = SIGNALS[signal];
+      if (num === undefined) throw new HostError('signal', String(signal), 22, 'unsupported signal');
+      let list = handlers.get(signal);
+      if (!list) {
+        const fns: (() => void)[] = (list = []);
+        handlers.set(signal, fns);
+        os.signal(num, () => {
+          for (const fn of fns.slice()) guarded(`${signal} handler`, fn);
+        });
+      }
+      list.push(cb);
+    },
+
+    exit(code): never {
+      std.out.flush();
+      std.err.flush();
+      return std.exit(code);
+    },
+  };
+  return host;
+}
+
+function guarded(where: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    report(where, e);
+  }
+}

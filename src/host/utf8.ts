@@ -1,0 +1,121 @@
+// UTF-8 for engines without TextDecoder/TextEncoder (QuickJS). Decoding follows the WHATWG
+// Encoding Standard (§4.1 "UTF-8 decoder", replacement mode): each maximal invalid subpart
+// becomes one U+FFFD, so the result matches Node's TextDecoder byte for byte and never throws.
+
+const CHUNK = 4096; // argument count per String.fromCharCode.apply call
+
+let codes: number[] = [];
+
+function flushCodes(out: string, n: number): string {
+  codes.length = n;
+  for (let i = 0; i < n; i += CHUNK) {
+    out += String.fromCharCode.apply(null, n - i > CHUNK ? codes.slice(i, i + CHUNK) : i ? codes.slice(i) : codes);
+  }
+  return out;
+}
+
+/** Decodes bytes[start, end) as UTF-8; malformed sequences become U+FFFD. */
+export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  let i = start;
+  // ASCII fast path: the common case for log lines, and one native call per CHUNK bytes.
+  while (i < end && bytes[i] < 0x80) i++;
+  if (i === end) {
+    let out = '';
+    for (let p = start; p < end; p += CHUNK) {
+      out += String.fromCharCode.apply(null, bytes.subarray(p, Math.min(end, p + CHUNK)) as unknown as number[]);
+    }
+    return out;
+  }
+  let out = '';
+  let n = 0;
+  for (let p = start; p < i; p++) codes[n++] = bytes[p];
+  let needed = 0;
+  let seen = 0;
+  let cp = 0;
+  let lower = 0x80;
+  let upper = 0xbf;
+  while (i < end) {
+    const b = bytes[i];
+    if (needed === 0) {
+      i++;
+      if (b < 0x80) codes[n++] = b;
+      else if (b >= 0xc2 && b <= 0xdf) {
+        needed = 1;
+        cp = b & 0x1f;
+      } else if (b >= 0xe0 && b <= 0xef) {
+        if (b === 0xe0) lower = 0xa0;
+        else if (b === 0xed) upper = 0x9f; // no UTF-16 surrogates
+        needed = 2;
+        cp = b & 0x0f;
+      } else if (b >= 0xf0 && b <= 0xf4) {
+        if (b === 0xf0) lower = 0x90;
+        else if (b === 0xf4) upper = 0x8f; // nothing above U+10FFFF
+        needed = 3;
+        cp = b & 0x07;
+      } else codes[n++] = 0xfffd;
+    } else if (b < lower || b > upper) {
+      // The byte is not consumed: it may start the next sequence.
+      needed = seen = cp = 0;
+      lower = 0x80;
+      upper = 0xbf;
+      codes[n++] = 0xfffd;
+    } else {
+      i++;
+      lower = 0x80;
+      upper = 0xbf;
+      cp = (cp << 6) | (b & 0x3f);
+      if (++seen === needed) {
+        if (cp >= 0x10000) {
+          cp -= 0x10000;
+          codes[n++] = 0xd800 + (cp >> 10);
+          codes[n++] = 0xdc00 + (cp & 0x3ff);
+        } else codes[n++] = cp;
+        needed = seen = cp = 0;
+      }
+    }
+    if (n >= CHUNK * 4) {
+      out = flushCodes(out, n);
+      n = 0;
+    }
+  }
+  if (needed !== 0) codes[n++] = 0xfffd;
+  out = flushCodes(out, n);
+  if (codes.length > CHUNK * 8) codes = [];
+  return out;
+}
+
+/** Encodes a string as UTF-8; lone surrogates become U+FFFD (as TextEncoder does). */
+export function encodeUtf8(s: string): Uint8Array {
+  const len = s.length;
+  let i = 0;
+  while (i < len && s.charCodeAt(i) < 0x80) i++;
+  const out = new Uint8Array(i === len ? len : i + (len - i) * 3);
+  for (let p = 0; p < i; p++) out[p] = s.charCodeAt(p);
+  let o = i;
+  for (; i < len; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) out[o++] = c;
+    else if (c < 0x800) {
+      out[o++] = 0xc0 | (c >> 6);
+      out[o++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const d = i + 1 < len ? s.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+          out[o++] = 0xf0 | (c >> 18);
+          out[o++] = 0x80 | ((c >> 12) & 0x3f);
+          out[o++] = 0x80 | ((c >> 6) & 0x3f);
+          out[o++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+        c = 0xfffd;
+      }
+      out[o++] = 0xe0 | (c >> 12);
+      out[o++] = 0x80 | ((c >> 6) & 0x3f);
+      out[o++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return o === out.length ? out : out.subarray(0, o);
+}
