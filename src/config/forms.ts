@@ -1,0 +1,228 @@
+// Readers of the value forms a config option may take. Each returns the value or a message
+// saying what was expected; none throws. Kept free of regular expressions (they run once per
+// option, but qjs pays ~30k instructions per regex and the agent re-reads config on reload).
+
+export type Read<T> = { ok: true; value: T } | { ok: false; message: string };
+
+export function good<T>(value: T): Read<T> {
+  return { ok: true, value };
+}
+
+export function bad<T>(message: string): Read<T> {
+  return { ok: false, message };
+}
+
+/** The spellings OpenWrt's config_get_bool (lib/functions.sh) accepts, case-sensitively. */
+export const BOOL_TRUE = ['1', 'yes', 'on', 'true', 'enabled'] as const;
+export const BOOL_FALSE = ['0', 'no', 'off', 'false', 'disabled'] as const;
+
+export function readBool(s: string): Read<boolean> {
+  if ((BOOL_TRUE as readonly string[]).includes(s)) return good(true);
+  if ((BOOL_FALSE as readonly string[]).includes(s)) return good(false);
+  return bad(`expected a boolean (1/0, yes/no, on/off, true/false, enabled/disabled), got '${s}'`);
+}
+
+function allDigits(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+export function readInt(s: string, min: number, max: number, unit = ''): Read<number> {
+  const neg = s.charCodeAt(0) === 45;
+  const range = `an integer from ${min} to ${max}${unit ? ' ' + unit : ''}`;
+  if (!allDigits(s, neg ? 1 : 0, s.length) || s.length > 16) return bad(`expected ${range}, got '${s}'`);
+  const n = Number(s);
+  if (n < min || n > max) return bad(`expected ${range}, got ${s}`);
+  return good(n);
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Seconds: `90`, `1.5`, or with a unit `90s`, `5m`, `1h`, `1d` (as nlbwmon's options read). */
+export function readDuration(s: string, min: number, max: number): Read<number> {
+  const range = `a duration from ${min} to ${max} seconds (e.g. 30, 30s, 5m, 1h)`;
+  let end = s.length;
+  let mult = 1;
+  const last = s[end - 1];
+  if (last !== undefined && last in DURATION_UNITS) {
+    mult = DURATION_UNITS[last];
+    end--;
+  }
+  const dot = s.indexOf('.');
+  const okNumber = dot < 0 ? allDigits(s, 0, end) : dot < end && allDigits(s, 0, dot) && allDigits(s, dot + 1, end);
+  if (!okNumber || end > 12) return bad(`expected ${range}, got '${s}'`);
+  const v = Number(s.slice(0, end)) * mult;
+  if (v < min || v > max) return bad(`expected ${range}, got ${s}`);
+  return good(v);
+}
+
+/** An absolute path; `allowDash` also accepts '-' (standard output). */
+export function readPath(s: string, allowDash: boolean): Read<string> {
+  if (allowDash && s === '-') return good(s);
+  if (s.charCodeAt(0) !== 47) {
+    return bad(`expected an absolute path${allowDash ? " or '-' for standard output" : ''}, got '${s}'`);
+  }
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) < 32) return bad(`path has a control character: '${JSON.stringify(s)}'`);
+  }
+  return good(s);
+}
+
+export interface HostPort {
+  host: string;
+  /** null when the form allows the port to be left out and it was. */
+  port: number | null;
+}
+
+function validHost(h: string): boolean {
+  if (h.length === 0 || h.length > 253) return false;
+  for (let i = 0; i < h.length; i++) {
+    const c = h.charCodeAt(i);
+    const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46 ||
+      c === 58 || c === 95;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** `host:port`, `[v6]:port`; with `portOptional`, also `host`, `v6addr` and `[v6]`. */
+export function readHostPort(s: string, portOptional: boolean): Read<HostPort> {
+  const want = portOptional ? 'host, host:port or [IPv6]:port' : 'host:port or [IPv6]:port';
+  let host: string;
+  let portText: string | null = null;
+  if (s.charCodeAt(0) === 91 /* [ */) {
+    const close = s.indexOf(']');
+    if (close < 0) return bad(`expected ${want}, got '${s}'`);
+    host = s.slice(1, close);
+    const rest = s.slice(close + 1);
+    if (rest.length > 0) {
+      if (rest[0] !== ':') return bad(`expected ${want}, got '${s}'`);
+      portText = rest.slice(1);
+    }
+  } else {
+    const first = s.indexOf(':');
+    const lastColon = s.lastIndexOf(':');
+    if (first >= 0 && first === lastColon) {
+      host = s.slice(0, first);
+      portText = s.slice(first + 1);
+    } else {
+      host = s; // no colon, or a bare IPv6 address
+    }
+  }
+  if (!validHost(host)) return bad(`expected ${want}, got '${s}'`);
+  if (portText === null) {
+    if (!portOptional) return bad(`expected ${want} (the port is required), got '${s}'`);
+    return good({ host, port: null });
+  }
+  const p = readInt(portText, 1, 65535);
+  if (!p.ok) return bad(`expected ${want} with a port from 1 to 65535, got '${s}'`);
+  return good({ host, port: p.value });
+}
+
+export interface BrokerUrl {
+  tls: boolean;
+  host: string;
+  port: number;
+}
+
+/** `mqtt://host[:port]` (default 1883) or `mqtts://host[:port]` (default 8883); no path. */
+export function readBrokerUrl(s: string): Read<BrokerUrl> {
+  const want = `expected mqtt://host[:port] or mqtts://host[:port], got '${s}'`;
+  let tls: boolean;
+  let rest: string;
+  if (s.startsWith('mqtt://')) {
+    tls = false;
+    rest = s.slice(7);
+  } else if (s.startsWith('mqtts://')) {
+    tls = true;
+    rest = s.slice(8);
+  } else return bad(want);
+  if (rest.endsWith('/')) rest = rest.slice(0, -1);
+  if (rest.indexOf('/') >= 0 || rest.indexOf('@') >= 0) {
+    return bad(`${want} (no path; put credentials in username/password)`);
+  }
+  const hp = readHostPort(rest, true);
+  if (!hp.ok) return bad(want);
+  return good({ tls, host: hp.value.host, port: hp.value.port ?? (tls ? 8883 : 1883) });
+}
+
+/** The broker url as text, checked by readBrokerUrl. */
+export function checkBrokerUrl(s: string): Read<string> {
+  const r = readBrokerUrl(s);
+  return r.ok ? good(s) : bad(r.message);
+}
+
+/**
+ * A sensor id becomes one MQTT topic level and a field of every event: no '+', '#' or '/'
+ * (MQTT wildcards and level separator), no whitespace or control characters, at most 64 bytes.
+ */
+export function readSensorId(s: string): Read<string> {
+  if (s.length > 64) return bad(`expected at most 64 characters, got ${s.length}`);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 43 || c === 35 || c === 47) return bad(`'${s[i]}' is not allowed in a sensor id (MQTT wildcard or level separator)`);
+    if (c <= 32 || c === 127 || isSpaceLike(c)) return bad(`whitespace or control characters are not allowed in a sensor id`);
+  }
+  return good(s);
+}
+
+function isSpaceLike(c: number): boolean {
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
+    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** The sensor id a hostname gives: forbidden characters become '_'; empty becomes 'openwrt'. */
+export function sensorIdFromHostname(hostname: string): string {
+  let out = '';
+  const h = hostname.trim();
+  for (let i = 0; i < h.length && out.length < 64; i++) {
+    const c = h.charCodeAt(i);
+    out += c === 43 || c === 35 || c === 47 || c <= 32 || c === 127 || isSpaceLike(c) ? '_' : h[i];
+  }
+  return out.length > 0 ? out : 'openwrt';
+}
+
+/** An MQTT topic prefix: levels separated by '/', no wildcards, no empty level. */
+export function readTopic(s: string): Read<string> {
+  if (s.length > 128) return bad(`expected at most 128 characters, got ${s.length}`);
+  const levels = s.split('/');
+  for (const l of levels) {
+    if (l.length === 0) return bad(`expected topic levels separated by '/', without an empty level, got '${s}'`);
+  }
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 43 || c === 35) return bad(`MQTT wildcards '+' and '#' are not allowed in a topic, got '${s}'`);
+    if (c < 32) return bad(`control characters are not allowed in a topic`);
+  }
+  return good(s);
+}
+
+/** 'auto' (the router's local time zone) or a fixed offset from UTC, `+HH:MM` / `-HH:MM`. */
+export function readUtcOffset(s: string): Read<string> {
+  if (s === 'auto') return good(s);
+  if (utcOffsetSeconds(s) === null) return bad(`expected 'auto' or an offset like +01:00 or -05:30, got '${s}'`);
+  return good(s);
+}
+
+/** Seconds east of UTC for `+HH:MM`/`-HH:MM`, null for 'auto' or a malformed value. */
+export function utcOffsetSeconds(s: string): number | null {
+  if (s.length !== 6 || s[3] !== ':') return null;
+  const sign = s[0] === '+' ? 1 : s[0] === '-' ? -1 : 0;
+  if (sign === 0 || !allDigits(s, 1, 3) || !allDigits(s, 4, 6)) return null;
+  const h = Number(s.slice(1, 3));
+  const m = Number(s.slice(4, 6));
+  if (h > 14 || m > 59) return null;
+  return sign * (h * 3600 + m * 60);
+}
+
+/** A process name as /proc/<pid>/comm shows it (at most 15 bytes, no '/'). */
+export function readProcessName(s: string): Read<string> {
+  if (s.length === 0 || s.length > 15 || s.indexOf('/') >= 0) {
+    return bad(`expected a process name as in /proc/<pid>/comm (1 to 15 characters, no '/'), got '${s}'`);
+  }
+  return good(s);
+}

@@ -1,0 +1,348 @@
+// A reader of UCI config files, so the agent needs no `uci` binary and can say file:line.
+// It accepts what OpenWrt's libuci file parser (file.c) accepts, in its strict mode:
+//  - statements `package`, `config`, `option`, `list` (or their one-letter forms p/c/o/l), one
+//    per line or several separated by ';';
+//  - an argument is a run of unquoted text, '...' (nothing escaped inside) and "..." (a
+//    backslash takes the next character literally) pieces, glued until whitespace;
+//  - an unquoted '#' ends the line; a backslash at the end of a line joins the next line;
+//    a quoted argument may span lines and then keeps the newlines;
+//  - section and option names are letters, digits and '_'; a type is any printable
+//    non-space ASCII; extra arguments are an error;
+//  - `option x ''` unsets x; `list` after `option` of the same name turns it into a list that
+//    starts with the old value; a named section given twice is one section (a different type
+//    is an error).
+// Unlike libuci, every bad statement is reported (not just the first) and parsing goes on.
+
+export interface UciOption {
+  name: string;
+  /** 'option' holds exactly one value; 'list' holds its values in file order. */
+  kind: 'option' | 'list';
+  values: string[];
+  /** Line of the statement that last set it: where an error about its value should point. */
+  line: number;
+}
+
+export interface UciSection {
+  type: string;
+  /** null for an anonymous section (`config type` without a name). */
+  name: string | null;
+  /** Line of the first `config` statement of this section. */
+  line: number;
+  /** Options in the order they were first set. */
+  options: UciOption[];
+}
+
+export interface UciError {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export interface UciDocument {
+  file: string;
+  /** From a `package` statement, when the file has one. */
+  package: string | null;
+  sections: UciSection[];
+  errors: UciError[];
+}
+
+export function formatUciError(e: UciError): string {
+  return `${e.file}:${e.line}: ${e.message}`;
+}
+
+/** The option of a section by name, or undefined. */
+export function uciOption(section: UciSection, name: string): UciOption | undefined {
+  for (const o of section.options) if (o.name === name) return o;
+  return undefined;
+}
+
+/** Quotes a value the way `uci export` does: single quotes, a quote as '\''. */
+export function quoteUci(value: string): string {
+  return `'${value.split("'").join("'\\''")}'`;
+}
+
+// isspace() in the C locale.
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function validName(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) if (!isNameChar(s.charCodeAt(i))) return false;
+  return true;
+}
+
+function validPackage(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!isNameChar(c) && c !== 45) return false;
+  }
+  return true;
+}
+
+function validType(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 33 || c > 126) return false;
+  }
+  return true;
+}
+
+class ParseFailure {
+  constructor(readonly line: number, readonly message: string) {}
+}
+
+/** Cursor over the whole text; `line` is the 1-based line of `pos`. */
+class Cursor {
+  pos = 0;
+  line = 1;
+  constructor(readonly text: string) {}
+
+  peek(): number {
+    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
+  }
+
+  advance(): void {
+    if (this.text.charCodeAt(this.pos) === 10) this.line++;
+    this.pos++;
+  }
+
+  /** Skips spaces and tabs (and \r, \v, \f) but not the newline that ends the statement. */
+  skipBlanks(): void {
+    for (;;) {
+      const c = this.peek();
+      if (c === 10 || c < 0 || !isSpace(c)) return;
+      this.pos++;
+    }
+  }
+
+  skipToNextLine(): void {
+    const nl = this.text.indexOf('\n', this.pos);
+    if (nl < 0) this.pos = this.text.length;
+    else {
+      this.pos = nl + 1;
+      this.line++;
+    }
+  }
+
+  /** A backslash at pos: true when it joins the next line (and was consumed with the newline). */
+  joinsLine(): boolean {
+    const next = this.text.charCodeAt(this.pos + 1);
+    if (this.pos + 1 >= this.text.length) {
+      this.pos++;
+      return true;
+    }
+    if (next === 10) {
+      this.pos += 2;
+      this.line++;
+      return true;
+    }
+    if (next === 13 && this.text.charCodeAt(this.pos + 2) === 10) {
+      this.pos += 3;
+      this.line++;
+      return true;
+    }
+    return false;
+  }
+}
+
+type Arg = { text: string; end: 'space' | 'eol' | 'semicolon' };
+
+/**
+ * Reads one argument at the cursor (after blanks). Returns null when the statement has no more
+ * arguments (end of line, comment, ';' or end of input).
+ */
+function readArg(cur: Cursor): Arg | null {
+  cur.skipBlanks();
+  const c0 = cur.peek();
+  if (c0 < 0 || c0 === 10 || c0 === 35 /* # */) return null;
+  if (c0 === 59 /* ; */) return null;
+  let out = '';
+  for (;;) {
+    const c = cur.peek();
+    if (c < 0 || c === 10) return { text: out, end: 'eol' };
+    if (c === 35) return { text: out, end: 'eol' };
+    if (c === 59) return { text: out, end: 'semicolon' };
+    if (isSpace(c)) return { text: out, end: 'space' };
+    if (c === 39 /* ' */) {
+      const startLine = cur.line;
+      const close = cur.text.indexOf("'", cur.pos + 1);
+      if (close < 0) throw new ParseFailure(startLine, "unterminated ' quote");
+      const piece = cur.text.slice(cur.pos + 1, close);
+      for (let i = 0; i < piece.length; i++) if (piece.charCodeAt(i) === 10) cur.line++;
+      out += piece;
+      cur.pos = close + 1;
+      continue;
+    }
+    if (c === 34 /* " */) {
+      const startLine = cur.line;
+      cur.advance();
+      for (;;) {
+        const d = cur.peek();
+        if (d < 0) throw new ParseFailure(startLine, 'unterminated " quote');
+        if (d === 34) {
+          cur.pos++;
+          break;
+        }
+        if (d === 92 /* \ */) {
+          if (cur.joinsLine()) continue;
+          cur.pos++;
+        }
+        out += cur.text[cur.pos];
+        cur.advance();
+      }
+      continue;
+    }
+    if (c === 92) {
+      if (cur.joinsLine()) continue;
+      cur.pos++;
+      if (cur.pos < cur.text.length) {
+        out += cur.text[cur.pos];
+        cur.advance();
+      }
+      continue;
+    }
+    out += cur.text[cur.pos];
+    cur.pos++;
+  }
+}
+
+/** Reads the arguments of one statement, consuming its terminator (newline, ';', comment). */
+function readArgs(cur: Cursor): { args: string[]; more: boolean } {
+  const args: string[] = [];
+  for (;;) {
+    const a = readArg(cur);
+    if (a === null) break;
+    args.push(a.text);
+    if (a.end !== 'space') break;
+  }
+  cur.skipBlanks();
+  const c = cur.peek();
+  if (c === 59) {
+    cur.pos++;
+    return { args, more: true };
+  }
+  // End of the line: a comment or the newline.
+  cur.skipToNextLine();
+  return { args, more: false };
+}
+
+const COMMANDS: Record<string, 'package' | 'config' | 'option' | 'list'> = {
+  p: 'package', package: 'package',
+  c: 'config', config: 'config',
+  o: 'option', option: 'option',
+  l: 'list', list: 'list',
+};
+
+export function parseUci(text: string, file: string): UciDocument {
+  const doc: UciDocument = { file, package: null, sections: [], errors: [] };
+  const byName: Record<string, UciSection> = Object.create(null);
+  const cur = new Cursor(text);
+  let section: UciSection | null = null;
+  // After a `config` line that failed, its options are not reported again as orphans.
+  let sectionFailed = false;
+
+  const fail = (line: number, message: string): void => {
+    doc.errors.push({ file, line, message });
+  };
+
+  while (cur.pos < text.length) {
+    const line = cur.line;
+    let more = false;
+    try {
+      cur.skipBlanks();
+      const c = cur.peek();
+      if (c === 10 || c === 35 || c < 0) {
+        cur.skipToNextLine();
+        continue;
+      }
+      const r = readArgs(cur);
+      more = r.more;
+      const args = r.args;
+      if (args.length === 0) continue;
+      const cmd = COMMANDS[args[0]];
+      if (cmd === undefined) throw new ParseFailure(line, `invalid command '${args[0]}'`);
+      if (cmd === 'package') {
+        if (args.length < 2) throw new ParseFailure(line, 'package without name');
+        if (args.length > 2) throw new ParseFailure(line, 'too many arguments');
+        if (!validPackage(args[1])) throw new ParseFailure(line, `invalid character in package name '${args[1]}'`);
+        doc.package = args[1];
+      } else if (cmd === 'config') {
+        section = null;
+        sectionFailed = true;
+        if (args.length < 2) throw new ParseFailure(line, 'config without type');
+        if (args.length > 3) throw new ParseFailure(line, 'too many arguments');
+        const type = args[1];
+        if (!validType(type)) throw new ParseFailure(line, `invalid character in section type '${type}'`);
+        const name = args.length === 3 && args[2] !== '' ? args[2] : null;
+        if (name !== null && !validName(name)) {
+          throw new ParseFailure(line, `invalid section name '${name}' (letters, digits and _ only)`);
+        }
+        if (name !== null && byName[name]) {
+          const prior = byName[name];
+          if (prior.type !== type) {
+            throw new ParseFailure(line,
+              `section '${name}' of type '${type}' overwrites a '${prior.type}' section of the same name (line ${prior.line})`);
+          }
+          section = prior;
+        } else {
+          section = { type, name, line, options: [] };
+          doc.sections.push(section);
+          if (name !== null) byName[name] = section;
+        }
+        sectionFailed = false;
+      } else {
+        if (section === null) {
+          if (sectionFailed) continue;
+          throw new ParseFailure(line, `${cmd} found before the first section`);
+        }
+        if (args.length < 2) throw new ParseFailure(line, `${cmd} without name`);
+        if (args.length > 3) throw new ParseFailure(line, 'too many arguments');
+        const name = args[1];
+        if (!validName(name)) throw new ParseFailure(line, `invalid option name '${name}' (letters, digits and _ only)`);
+        const value = args.length === 3 ? args[2] : '';
+        setOption(section, cmd, name, value, line);
+      }
+    } catch (e) {
+      if (!(e instanceof ParseFailure)) throw e;
+      fail(e.line, e.message);
+      // libuci drops the rest of a bad line; an unterminated quote consumed the rest of the file.
+      if (e.message.startsWith('unterminated')) break;
+      if (more || cur.line === line) cur.skipToNextLine();
+    }
+  }
+  return doc;
+}
+
+function setOption(section: UciSection, cmd: 'option' | 'list', name: string, value: string, line: number): void {
+  const idx = section.options.findIndex((o) => o.name === name);
+  const prior = idx >= 0 ? section.options[idx] : undefined;
+  if (cmd === 'option') {
+    if (value === '') {
+      // libuci: setting an empty value deletes the option.
+      if (idx >= 0) section.options.splice(idx, 1);
+      return;
+    }
+    if (prior) {
+      prior.kind = 'option';
+      prior.values = [value];
+      prior.line = line;
+    } else {
+      section.options.push({ name, kind: 'option', values: [value], line });
+    }
+    return;
+  }
+  if (prior) {
+    prior.kind = 'list';
+    prior.values.push(value);
+    prior.line = line;
+  } else {
+    section.options.push({ name, kind: 'list', values: [value], line });
+  }
+}

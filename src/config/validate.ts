@@ -1,0 +1,126 @@
+// Checks a parsed UCI document against a schema table and fills defaults. Generic over the
+// table so schema.ts stays the one place that names options; this file only knows the rules:
+// one section per type, unknown types and options are errors, bad values keep their default.
+import type { UciDocument } from './uci';
+import type { OptionSpec, SectionSpec } from './spec';
+
+export interface ConfigError {
+  file: string;
+  line: number;
+  /** Section type the error is in, when it is in one. */
+  section?: string;
+  /** Option the error is about, when it is about one. */
+  option?: string;
+  message: string;
+}
+
+/** `FILE:LINE: option 'x': message`, or `FILE:LINE: message` when no option is concerned. */
+export function formatConfigError(e: ConfigError): string {
+  return `${e.file}:${e.line}: ${e.option !== undefined ? `option '${e.option}': ` : ''}${e.message}`;
+}
+
+export type AnySchema = Record<string, SectionSpec<Record<string, OptionSpec<unknown>>>>;
+
+/** Where each section and option came from, so later checks can point at the right line. */
+export interface Origins {
+  sections: Record<string, number>;
+  options: Record<string, Record<string, number>>;
+}
+
+export function defaultsOf(schema: AnySchema): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const type of Object.keys(schema)) {
+    const opts = schema[type].options;
+    const values: Record<string, unknown> = {};
+    for (const name of Object.keys(opts)) values[name] = cloneValue(opts[name].default);
+    out[type] = values;
+  }
+  return out;
+}
+
+function cloneValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.slice();
+  if (v !== null && typeof v === 'object') return { ...(v as object) };
+  return v;
+}
+
+/** Small edit distance, for "did you mean" hints on unknown names. */
+function distance(a: string, b: string): number {
+  const row: number[] = [];
+  for (let j = 0; j <= b.length; j++) row.push(j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+export function suggest(name: string, known: string[]): string {
+  let best = '';
+  let bestD = 3;
+  for (const k of known) {
+    const d = distance(name, k);
+    if (d < bestD) {
+      best = k;
+      bestD = d;
+    }
+  }
+  return best ? ` (did you mean '${best}'?)` : '';
+}
+
+export function validateDocument(
+  doc: UciDocument, schema: AnySchema,
+): { values: Record<string, Record<string, unknown>>; errors: ConfigError[]; origins: Origins } {
+  const file = doc.file;
+  const errors: ConfigError[] = doc.errors.map((e) => ({ file: e.file, line: e.line, message: e.message }));
+  const values = defaultsOf(schema);
+  const origins: Origins = { sections: {}, options: {} };
+  const types = Object.keys(schema);
+  if (doc.package !== null && doc.package !== 'netledger') {
+    errors.push({ file, line: 1, message: `package '${doc.package}' is not netledger` });
+  }
+  for (const s of doc.sections) {
+    const spec = schema[s.type];
+    if (!spec || !Object.prototype.hasOwnProperty.call(schema, s.type)) {
+      errors.push({
+        file, line: s.line, section: s.type,
+        message: `unknown section type '${s.type}'${suggest(s.type, types)}; known types: ${types.join(', ')}`,
+      });
+      continue;
+    }
+    if (s.type in origins.sections) {
+      errors.push({
+        file, line: s.line, section: s.type,
+        message: `a second '${s.type}' section (the first is at line ${origins.sections[s.type]}); netledger reads one`,
+      });
+      continue;
+    }
+    origins.sections[s.type] = s.line;
+    const lines: Record<string, number> = {};
+    origins.options[s.type] = lines;
+    const names = Object.keys(spec.options);
+    for (const o of s.options) {
+      const ospec = Object.prototype.hasOwnProperty.call(spec.options, o.name) ? spec.options[o.name] : undefined;
+      if (!ospec) {
+        errors.push({
+          file, line: o.line, section: s.type, option: o.name,
+          message: `unknown option in section '${s.type}'${suggest(o.name, names)}`,
+        });
+        continue;
+      }
+      lines[o.name] = o.line;
+      const r = ospec.read(o.values, o.kind === 'list');
+      if (!r.ok) {
+        errors.push({ file, line: o.line, section: s.type, option: o.name, message: r.message });
+        continue;
+      }
+      values[s.type][o.name] = r.value;
+    }
+  }
+  return { values, errors, origins };
+}
