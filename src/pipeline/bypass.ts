@@ -1,0 +1,95 @@
+// DNS bypass: a LAN client talking DNS (53/udp, 53/tcp) or DNS-over-TLS/QUIC (853) to a resolver
+// other than the router escapes the query log, the IOC checks and the DNS-to-flow join. One
+// `alert` of kind `dns_bypass` per (client, resolver) per window, so a chatty client is one line.
+// Not a bypass: flows whose reply comes from the router (a DNAT rule redirecting port 53 to
+// dnsmasq — the query did reach the router; counted as `bypass_redirected`), and resolvers the
+// operator allows (a LAN Pi-hole, say).
+import type { Counters } from '../counters';
+import type { AlertEvent, FlowEvent } from '../events';
+import { CidrSet } from './cidr';
+
+export interface BypassDeps {
+  counters: Counters;
+  emit: (a: AlertEvent) => void;
+  sensor: string;
+  routerAddrs: string[];
+  /** resolvers that are not a bypass (addresses or CIDR) */
+  allowed?: string[];
+  /** seconds between two alerts for the same client and resolver; default 3600 */
+  windowSec?: number;
+  /** default [53, 853] */
+  ports?: number[];
+  /** remembered (client, resolver) pairs; default 4096, oldest forgotten first */
+  maxPairs?: number;
+}
+
+export class BypassDetector {
+  private readonly last = new Map<string, number>();
+  private router: CidrSet | undefined;
+  private allowed: CidrSet | undefined;
+  private ports: Record<number, true> | undefined;
+
+  constructor(private readonly deps: BypassDeps) {}
+
+  /**
+   * Checks one flow. `reply_h` (the reply tuple's source, when the caller has it) tells a DNAT to
+   * the router from a real bypass. Flows whose `dir` says they were not LAN-originated are ignored.
+   */
+  check(flow: FlowEvent & { reply_h?: string }): void {
+    if (this.ports === undefined) this.init();
+    const port = flow.resp_p;
+    if (port === undefined || this.ports![port] !== true) return;
+    if (flow.proto !== 'udp' && flow.proto !== 'tcp') return;
+    if (flow.dir !== undefined && flow.dir !== 'lan') return;
+    const router = this.router!;
+    if (router.has(flow.orig_h) || router.has(flow.resp_h)) return;
+    if (flow.reply_h !== undefined && router.has(flow.reply_h)) {
+      this.deps.counters.inc('bypass_redirected');
+      return;
+    }
+    if (this.allowed!.has(flow.resp_h)) return;
+    const resolver = `${flow.resp_h}#${port}`; // dnsmasq's notation, as in dns `upstream`
+    const key = flow.orig_h + ' ' + resolver;
+    const window = this.deps.windowSec ?? 3600;
+    const prev = this.last.get(key);
+    if (prev !== undefined && flow.ts - prev < window && flow.ts >= prev) {
+      this.deps.counters.inc('bypass_suppressed');
+      return;
+    }
+    this.last.delete(key);
+    this.last.set(key, flow.ts);
+    const max = this.deps.maxPairs ?? 4096;
+    if (this.last.size > max) {
+      for (const k of this.last.keys()) {
+        this.last.delete(k);
+        this.deps.counters.drop('bypass_pairs_full', 1, k);
+        break;
+      }
+    }
+    const alert: AlertEvent = {
+      type: 'alert',
+      ts: flow.ts,
+      sensor: this.deps.sensor,
+      kind: 'dns_bypass',
+      client: flow.orig_h,
+    };
+    if (flow.mac !== undefined) alert.mac = flow.mac;
+    if (flow.hostname !== undefined) alert.hostname = flow.hostname;
+    alert.indicator = resolver;
+    alert.match = `${flow.proto}/${port}`;
+    const { reply_h: _omit, ...event } = flow;
+    alert.event = event;
+    this.deps.counters.inc('bypass_alerts');
+    this.deps.emit(alert);
+  }
+
+  private init(): void {
+    this.router = new CidrSet();
+    for (const a of this.deps.routerAddrs) this.router.add(a);
+    this.allowed = new CidrSet();
+    for (const a of this.deps.allowed ?? []) this.allowed.add(a);
+    const ports: Record<number, true> = Object.create(null);
+    for (const p of this.deps.ports ?? [53, 853]) ports[p] = true;
+    this.ports = ports;
+  }
+}

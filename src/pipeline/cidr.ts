@@ -1,0 +1,275 @@
+// IP address parsing, canonical text form and a CIDR set, without regular expressions (hot path
+// under qjs). IPv4 is one uint32; IPv6 is four uint32 words, most significant first.
+// Canonical IPv6 text follows glibc's inet_ntop (what conntrack, dnsmasq and odhcpd print):
+// lowercase, no leading zeros, the longest run of >= 2 zero words as '::' (first on a tie),
+// '::ffff:a.b.c.d' and '::a.b.c.d' for mapped/compatible addresses. RFC 5952 §4 agrees on all
+// but the '::a.b.c.d' form, which only inet_ntop keeps.
+
+/** IPv4 text to uint32, or -1 when it is not a dotted quad. */
+export function parseIPv4(s: string, start = 0, end = s.length): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      // a leading zero followed by more digits is ambiguous (octal in inet_aton): reject
+      if (digits === 1 && part === 0) return -1;
+      part = part * 10 + (c - 48);
+      if (part > 255) return -1;
+      digits++;
+    } else if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return -1;
+    }
+  }
+  if (digits === 0 || dots !== 3) return -1;
+  return value * 256 + part;
+}
+
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/**
+ * IPv6 text to four uint32 words, or null. Accepts '::', an embedded IPv4 tail and a zone
+ * ('%eth0', ignored). Writes into `out` when given, to spare an allocation.
+ */
+export function parseIPv6(s: string, out?: number[]): number[] | null {
+  let end = s.indexOf('%');
+  if (end < 0) end = s.length;
+  const groups: number[] = [];
+  let gap = -1; // index in groups where '::' stands
+  let i = 0;
+  if (end >= 2 && s.charCodeAt(0) === 58 && s.charCodeAt(1) === 58) {
+    gap = 0;
+    i = 2;
+    if (end === 2) return fill(groups, gap, out);
+  } else if (end > 0 && s.charCodeAt(0) === 58) {
+    return null;
+  }
+  while (i < end) {
+    // one group: hex digits up to ':' or end, or an IPv4 tail
+    let v = 0;
+    let n = 0;
+    let j = i;
+    for (; j < end; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 58) break;
+      if (c === 46) {
+        // IPv4 tail: must be last and leave room for two words
+        const v4 = parseIPv4(s, i, end);
+        if (v4 < 0 || groups.length > 6) return null;
+        groups.push(Math.floor(v4 / 65536), v4 % 65536);
+        return fill(groups, gap, out);
+      }
+      const h = hexVal(c);
+      if (h < 0 || n === 4) return null;
+      v = v * 16 + h;
+      n++;
+    }
+    if (n === 0) return null;
+    groups.push(v);
+    if (groups.length > 8) return null;
+    if (j === end) break;
+    // at ':'
+    if (j + 1 < end && s.charCodeAt(j + 1) === 58) {
+      if (gap >= 0) return null;
+      gap = groups.length;
+      i = j + 2;
+    } else {
+      if (j + 1 === end) return null; // trailing single ':'
+      i = j + 1;
+    }
+  }
+  return fill(groups, gap, out);
+}
+
+function fill(groups: number[], gap: number, out?: number[]): number[] | null {
+  if (gap < 0 ? groups.length !== 8 : groups.length > 7) return null;
+  const words = out ?? [0, 0, 0, 0];
+  const g = new Array<number>(8);
+  if (gap < 0) {
+    for (let k = 0; k < 8; k++) g[k] = groups[k];
+  } else {
+    const tail = groups.length - gap;
+    for (let k = 0; k < 8; k++) {
+      if (k < gap) g[k] = groups[k];
+      else if (k >= 8 - tail) g[k] = groups[k - (8 - tail) + gap];
+      else g[k] = 0;
+    }
+  }
+  for (let k = 0; k < 4; k++) words[k] = g[2 * k] * 65536 + g[2 * k + 1];
+  return words;
+}
+
+function formatIPv4(v: number): string {
+  return `${Math.floor(v / 16777216) % 256}.${Math.floor(v / 65536) % 256}.${Math.floor(v / 256) % 256}.${v % 256}`;
+}
+
+/** Four words back to inet_ntop text. */
+export function formatIPv6(w: number[]): string {
+  const g: number[] = [];
+  for (let k = 0; k < 4; k++) g.push(Math.floor(w[k] / 65536), w[k] % 65536);
+  let bestBase = -1;
+  let bestLen = 0;
+  let curBase = -1;
+  let curLen = 0;
+  for (let k = 0; k < 8; k++) {
+    if (g[k] === 0) {
+      if (curBase < 0) {
+        curBase = k;
+        curLen = 1;
+      } else curLen++;
+      if (curLen > bestLen) {
+        bestBase = curBase;
+        bestLen = curLen;
+      }
+    } else curBase = -1;
+  }
+  if (bestLen < 2) bestBase = -1;
+  let out = '';
+  for (let k = 0; k < 8; k++) {
+    if (k === bestBase) {
+      out += '::';
+      k += bestLen - 1;
+      continue;
+    }
+    if (k === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+      return out + (out.endsWith(':') ? '' : ':') + formatIPv4(w[3]);
+    }
+    if (out !== '' && !out.endsWith(':')) out += ':';
+    out += g[k].toString(16);
+  }
+  return out;
+}
+
+/**
+ * Canonical text of an address (IPv4 as is, IPv6 as inet_ntop prints it), or undefined when the
+ * text is not an address. The common case — already canonical — allocates nothing new.
+ */
+export function normalizeIp(ip: string): string | undefined {
+  if (ip.indexOf(':') < 0) return parseIPv4(ip) >= 0 ? ip : undefined;
+  const w = parseIPv6(ip);
+  if (!w) return undefined;
+  const text = formatIPv6(w);
+  return text === ip ? ip : text;
+}
+
+function maskWord(word: number, bits: number): number {
+  if (bits >= 32) return word;
+  if (bits <= 0) return 0;
+  const size = 2 ** (32 - bits);
+  return word - (word % size);
+}
+
+/**
+ * A set of CIDR prefixes (and single addresses) matched cheaply: entries are grouped by prefix
+ * length, so `has` costs one masked Set lookup per distinct length, whatever the set's size —
+ * fit for thousands of IOC prefixes as well as a handful of LAN ranges.
+ */
+export class CidrSet {
+  private readonly v4 = new Map<number, Set<number>>();
+  private readonly v6 = new Map<number, Set<string>>();
+  private v4Lens: number[] = [];
+  private v6Lens: number[] = [];
+  private count = 0;
+  private readonly scratch = [0, 0, 0, 0];
+
+  /** Adds 'a.b.c.d/n', 'x::/n' or a bare address; false (nothing added) when it is not valid. */
+  add(cidr: string): boolean {
+    const slash = cidr.indexOf('/');
+    const addr = slash < 0 ? cidr : cidr.slice(0, slash);
+    let bits = -1;
+    if (slash >= 0) {
+      const t = cidr.slice(slash + 1);
+      if (t === '' || t.length > 3) return false;
+      bits = 0;
+      for (let i = 0; i < t.length; i++) {
+        const c = t.charCodeAt(i);
+        if (c < 48 || c > 57) return false;
+        bits = bits * 10 + (c - 48);
+      }
+    }
+    if (addr.indexOf(':') < 0) {
+      const v = parseIPv4(addr);
+      if (v < 0) return false;
+      if (bits < 0) bits = 32;
+      if (bits > 32) return false;
+      let set = this.v4.get(bits);
+      if (!set) {
+        set = new Set();
+        this.v4.set(bits, set);
+        this.v4Lens = [...this.v4.keys()].sort((a, b) => b - a);
+      }
+      set.add(maskWord(v, bits));
+    } else {
+      const w = parseIPv6(addr);
+      if (!w) return false;
+      if (bits < 0) bits = 128;
+      if (bits > 128) return false;
+      let set = this.v6.get(bits);
+      if (!set) {
+        set = new Set();
+        this.v6.set(bits, set);
+        this.v6Lens = [...this.v6.keys()].sort((a, b) => b - a);
+      }
+      set.add(v6Key(w, bits));
+    }
+    this.count++;
+    return true;
+  }
+
+  /** Number of entries added (duplicates included). */
+  get size(): number {
+    return this.count;
+  }
+
+  has(ip: string): boolean {
+    if (ip.indexOf(':') < 0) {
+      const v = parseIPv4(ip);
+      return v >= 0 && this.hasV4(v);
+    }
+    const w = parseIPv6(ip, this.scratch);
+    if (!w) return false;
+    // an IPv4-mapped address also matches the IPv4 prefixes
+    if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff && this.hasV4(w[3])) return true;
+    for (let k = 0; k < this.v6Lens.length; k++) {
+      const bits = this.v6Lens[k];
+      if (this.v6.get(bits)!.has(v6Key(w, bits))) return true;
+    }
+    return false;
+  }
+
+  private hasV4(v: number): boolean {
+    for (let k = 0; k < this.v4Lens.length; k++) {
+      const bits = this.v4Lens[k];
+      if (this.v4.get(bits)!.has(maskWord(v, bits))) return true;
+    }
+    return false;
+  }
+}
+
+function v6Key(w: number[], bits: number): string {
+  // only the words the prefix covers take part in the key
+  let key = '';
+  for (let k = 0; k < 4 && bits > k * 32; k++) key += maskWord(w[k], bits - k * 32) + ',';
+  return key;
+}
+
+/** A CidrSet holding `list`; entries that do not parse are returned in `bad`. */
+export function cidrSetOf(list: readonly string[]): { set: CidrSet; bad: string[] } {
+  const set = new CidrSet();
+  const bad: string[] = [];
+  for (const c of list) if (!set.add(c.trim())) bad.push(c);
+  return { set, bad };
+}

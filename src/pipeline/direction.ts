@@ -1,0 +1,66 @@
+// Who opened a flow, from its conntrack tuples and what we know of the router's own network.
+// The values go in the flow's optional `dir` field:
+//   'router'  — the original source is one of the router's addresses (dnsmasq forwarding
+//               upstream, NTP, package downloads). Checked first.
+//   'local'   — to the router itself and not redirected: the original destination is a router
+//               address and the reply comes from it (LAN clients asking dnsmasq, LuCI, SSH, and
+//               WAN hosts probing the router).
+//   'inbound' — opened from outside the LAN prefixes towards a LAN host: a port forward (DNAT:
+//               the reply source differs from the original destination) or, typically with IPv6,
+//               straight to a LAN address the firewall lets through.
+//   'lan'     — opened by a host in a LAN prefix towards anything that is not the router itself
+//               (the internet, another LAN segment), including DNS redirected to the router by a
+//               DNAT rule: the client meant to leave.
+//   'transit' — none of the above: routed between two non-LAN networks (VPN, a downstream router
+//               outside the configured LAN prefixes).
+// Only 'lan' flows are joined to DNS answers and checked for DNS bypass.
+import { CidrSet } from './cidr';
+
+export type Direction = 'lan' | 'router' | 'local' | 'inbound' | 'transit';
+
+export interface NetModel {
+  /** the router's own addresses (all interfaces, v4 and v6) */
+  routerAddrs: string[];
+  /** LAN prefixes, CIDR */
+  lanPrefixes: string[];
+}
+
+/** The tuple fields classification needs; `reply_h` is the reply tuple's source (the real responder). */
+export interface FlowTuples {
+  orig_h: string;
+  resp_h: string;
+  reply_h?: string;
+}
+
+interface Compiled {
+  router: CidrSet;
+  lan: CidrSet;
+}
+
+const compiledCache = new WeakMap<NetModel, Compiled>();
+
+/** Parses the model once; classifyFlow caches this per model object. Bad entries are returned. */
+export function compileNet(net: NetModel): Compiled & { bad: string[] } {
+  const router = new CidrSet();
+  const lan = new CidrSet();
+  const bad: string[] = [];
+  for (const a of net.routerAddrs) if (!router.add(a.trim())) bad.push(a);
+  for (const p of net.lanPrefixes) if (!lan.add(p.trim())) bad.push(p);
+  return { router, lan, bad };
+}
+
+export function classifyFlow(flow: FlowTuples, net: NetModel): Direction {
+  let c = compiledCache.get(net);
+  if (c === undefined) {
+    c = compileNet(net);
+    compiledCache.set(net, c);
+  }
+  const { router, lan } = c;
+  if (router.has(flow.orig_h)) return 'router';
+  const reply = flow.reply_h;
+  const natted = reply !== undefined && reply !== flow.resp_h;
+  if (router.has(flow.resp_h) && (!natted || router.has(reply!))) return 'local';
+  if (lan.has(flow.orig_h)) return 'lan';
+  if (natted ? lan.has(reply!) : lan.has(flow.resp_h)) return 'inbound';
+  return 'transit';
+}

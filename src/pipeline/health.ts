@@ -1,0 +1,222 @@
+// The periodic `health` record: memory, load, conntrack fill, process count, the agent's own
+// memory (and its children's: conntrack, logread, ubus) and watched daemons (dnsmasq), all read
+// from /proc through the Host. A file that is missing or unreadable leaves its field absent.
+//
+// Cost on a router (runs every interval): one readdir of /proc, one short read of
+// /proc/<pid>/stat per process (name and parent in one line), then /proc/<pid>/status only for
+// the agent, its descendants and watched processes. No regular expressions.
+import type { Counters } from '../counters';
+import type { HealthEvent } from '../events';
+import type { Host } from '../host/types';
+
+export interface HealthDeps {
+  host: Pick<Host, 'readText' | 'readdir' | 'pid' | 'now'>;
+  counters: Counters;
+  sensor: string;
+  /** process names (as in /proc/<pid>/comm) whose VmRSS is reported; default ['dnsmasq'] */
+  watched?: string[];
+  /** the agent's memory budget, kB, reported as `budget` */
+  budgetKb?: number;
+  /** fields supplied by others (spool_bytes, ...) */
+  extra?: () => Partial<HealthEvent>;
+  /** default '/proc' (tests point it at a fixture tree) */
+  procRoot?: string;
+}
+
+/** /proc/meminfo → { MemTotal: kB, ... } (values in kB, as printed). */
+export function parseMeminfo(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  let pos = 0;
+  while (pos < text.length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    const colon = text.indexOf(':', pos);
+    if (colon > pos && colon < nl) {
+      const v = leadingNumber(text, colon + 1, nl);
+      if (v >= 0) out[text.slice(pos, colon)] = v;
+    }
+    pos = nl + 1;
+  }
+  return out;
+}
+
+/** /proc/loadavg → the 1-minute load, or undefined. */
+export function parseLoadavg(text: string): number | undefined {
+  const sp = text.indexOf(' ');
+  const v = Number(sp < 0 ? text.trim() : text.slice(0, sp));
+  return sp > 0 && Number.isFinite(v) ? v : undefined;
+}
+
+/** /proc/uptime → seconds since boot, or undefined. */
+export function parseUptime(text: string): number | undefined {
+  return parseLoadavg(text);
+}
+
+/** A single-number file (nf_conntrack_count) → the number, or undefined. */
+export function parseCount(text: string): number | undefined {
+  const t = text.trim();
+  if (t === '') return undefined;
+  const v = Number(t);
+  return Number.isInteger(v) && v >= 0 ? v : undefined;
+}
+
+/** /proc/<pid>/stat → name and parent pid; the name may hold spaces and ')' so the last ')' ends it. */
+export function parseStat(text: string): { comm: string; ppid: number } | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  // ") S 123 ..." : state, then ppid
+  const stateEnd = text.indexOf(' ', close + 2);
+  if (stateEnd < 0) return undefined;
+  const ppid = leadingNumber(text, stateEnd + 1, text.length);
+  if (ppid < 0) return undefined;
+  return { comm: text.slice(open + 1, close), ppid };
+}
+
+/** /proc/<pid>/status → VmRSS in kB, or undefined (kernel threads have none). */
+export function parseVmRSS(text: string): number | undefined {
+  const at = text.indexOf('VmRSS:');
+  if (at < 0) return undefined;
+  let nl = text.indexOf('\n', at);
+  if (nl < 0) nl = text.length;
+  const v = leadingNumber(text, at + 6, nl);
+  return v >= 0 ? v : undefined;
+}
+
+function leadingNumber(s: string, from: number, to: number): number {
+  let i = from;
+  while (i < to && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+  let v = 0;
+  let n = 0;
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    v = v * 10 + (c - 48);
+    n++;
+  }
+  return n > 0 ? v : -1;
+}
+
+export class HealthSampler {
+  constructor(private readonly deps: HealthDeps) {}
+
+  sample(): HealthEvent {
+    const { host, counters } = this.deps;
+    const root = this.deps.procRoot ?? '/proc';
+    const ev: HealthEvent = { type: 'health', ts: host.now(), sensor: this.deps.sensor };
+    const up = this.read(`${root}/uptime`);
+    if (up !== undefined) {
+      const v = parseUptime(up);
+      if (v !== undefined) ev.uptime = v;
+    }
+    const mem = this.read(`${root}/meminfo`);
+    if (mem !== undefined) {
+      const m = parseMeminfo(mem);
+      if (m.MemTotal !== undefined) ev.mem_total = m.MemTotal;
+      if (m.MemAvailable !== undefined) ev.mem_available = m.MemAvailable;
+    }
+    const load = this.read(`${root}/loadavg`);
+    if (load !== undefined) {
+      const v = parseLoadavg(load);
+      if (v !== undefined) ev.load1 = v;
+    }
+    const ctCount = this.read(`${root}/sys/net/netfilter/nf_conntrack_count`);
+    const ctc = ctCount === undefined ? undefined : parseCount(ctCount);
+    if (ctc !== undefined) ev.ct_count = ctc;
+    const ctMax = this.read(`${root}/sys/net/netfilter/nf_conntrack_max`);
+    const ctm = ctMax === undefined ? undefined : parseCount(ctMax);
+    if (ctm !== undefined) ev.ct_max = ctm;
+    this.processes(root, ev);
+    if (this.deps.budgetKb !== undefined) ev.budget = this.deps.budgetKb;
+    if (this.deps.extra) Object.assign(ev, this.deps.extra());
+    const snap = counters.snapshot();
+    ev.counters = snap.counters;
+    ev.dropped = snap.dropped;
+    return ev;
+  }
+
+  private processes(root: string, ev: HealthEvent): void {
+    let names: string[];
+    try {
+      names = this.deps.host.readdir(root);
+    } catch {
+      this.deps.counters.inc('health_proc_unreadable');
+      return;
+    }
+    const self = this.deps.host.pid();
+    const watched = this.deps.watched ?? ['dnsmasq'];
+    const parent = new Map<number, number>();
+    const byName: Record<string, number[]> = Object.create(null);
+    for (const w of watched) byName[w] = [];
+    let procs = 0;
+    for (const name of names) {
+      const c = name.charCodeAt(0);
+      if (c < 48 || c > 57) continue;
+      const pid = Number(name);
+      if (!Number.isInteger(pid)) continue;
+      procs++;
+      // a process may exit between readdir and this read: then it simply is not counted further
+      const stat = this.read(`${root}/${name}/stat`);
+      const st = stat === undefined ? undefined : parseStat(stat);
+      if (st === undefined) continue;
+      parent.set(pid, st.ppid);
+      const list = byName[st.comm];
+      if (list !== undefined) list.push(pid);
+    }
+    ev.procs = procs;
+    const selfRss = this.rss(root, self);
+    if (selfRss !== undefined) ev.agent_rss = selfRss;
+    // descendants: walk each process's parent chain up to us (depth-capped against loops)
+    let children = 0;
+    let haveChildren = false;
+    for (const [pid] of parent) {
+      if (pid === self || !descendsFrom(pid, self, parent)) continue;
+      const r = this.rss(root, pid);
+      if (r !== undefined) {
+        children += r;
+        haveChildren = true;
+      }
+    }
+    if (haveChildren || parent.size > 0) ev.children_rss = children;
+    const w: Record<string, number> = {};
+    let any = false;
+    for (const name of watched) {
+      let sum = 0;
+      let seen = false;
+      for (const pid of byName[name]) {
+        const r = this.rss(root, pid);
+        if (r !== undefined) {
+          sum += r;
+          seen = true;
+        }
+      }
+      if (seen) {
+        w[name] = sum;
+        any = true;
+      }
+    }
+    if (any) ev.watched = w;
+  }
+
+  private rss(root: string, pid: number): number | undefined {
+    const s = this.read(`${root}/${pid}/status`);
+    return s === undefined ? undefined : parseVmRSS(s);
+  }
+
+  private read(path: string): string | undefined {
+    try {
+      return this.deps.host.readText(path);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function descendsFrom(pid: number, ancestor: number, parent: Map<number, number>): boolean {
+  let p = parent.get(pid);
+  for (let depth = 0; p !== undefined && p > 0 && depth < 64; depth++) {
+    if (p === ancestor) return true;
+    p = parent.get(p);
+  }
+  return false;
+}

@@ -1,0 +1,237 @@
+// The DNS-to-flow join: which name a LAN client asked for before it connected to an address.
+// docs/join.md explains the window (ttlSec), the measurements behind its default and what is
+// deliberately left unknown.
+//
+// Layout, for memory (50k answers within a few MB under qjs) and a cheap lookup:
+//   clients: Map<client ip, { m: Map<address, slot>, evictedTs }>   — two Map.get per lookup,
+//            no string concatenation; each inner Map iterates oldest-refreshed first, which gives
+//            per-client LRU eviction and time expiry by walking from the front.
+//   slab:    parallel arrays indexed by slot: qname, first-seen ts, last-seen ts; freed slots are
+//            reused. No per-answer object is allocated.
+import type { Counters } from '../counters';
+import type { DnsEvent, FlowEvent } from '../events';
+import { normalizeIp } from './cidr';
+
+export type FlowOrigin = 'lan' | 'router' | 'inbound' | 'transit' | 'local';
+
+export interface AnswerJoinDeps {
+  counters: Counters;
+  /** how long after its answer an address stays joinable, seconds; default 3600 (docs/join.md) */
+  ttlSec?: number;
+  /** answers logged up to this much after the flow's start still count (clock/log skew); default 2 */
+  skewSec?: number;
+  /**
+   * `direct: true` is claimed only once the join has watched DNS for this long: before that a
+   * client may use an answer it cached before we started. Default = ttlSec; replay may set 0.
+   */
+  warmupSec?: number;
+  /** entries are kept this long past ttlSec so flows annotated late still find them; default 600 */
+  holdSec?: number;
+  /** default 10000 */
+  maxPerClient?: number;
+  /** default 50000 */
+  maxTotal?: number;
+}
+
+interface ClientAnswers {
+  m: Map<string, number>;
+  /** newest last-seen ts among this client's entries evicted by a cap (not by age) */
+  evictedTs: number;
+}
+
+export class AnswerJoin {
+  private readonly clients = new Map<string, ClientAnswers>();
+  private qn: (string | undefined)[] = [];
+  private t0 = new Float64Array(1024);
+  private t1 = new Float64Array(1024);
+  private readonly free: number[] = [];
+  private used = 0; // slots handed out so far (high-water mark)
+  private total = 0;
+  private coverageStart = -1;
+  private victim: ClientAnswers | undefined;
+  private capEvictions = 0;
+  private readonly ttl: number;
+  private readonly skew: number;
+  private readonly warmup: number;
+  private readonly hold: number;
+  private readonly maxPerClient: number;
+  private readonly maxTotal: number;
+
+  constructor(private readonly deps: AnswerJoinDeps) {
+    this.ttl = deps.ttlSec ?? 3600;
+    this.skew = deps.skewSec ?? 2;
+    this.warmup = deps.warmupSec ?? this.ttl;
+    this.hold = deps.holdSec ?? 600;
+    this.maxPerClient = deps.maxPerClient ?? 10000;
+    this.maxTotal = deps.maxTotal ?? 50000;
+  }
+
+  /** Remembers every A/AAAA address of a dns answer as (client, address) → (qname, ts). */
+  learn(ev: DnsEvent): void {
+    const answers = ev.answers;
+    if (ev.client === undefined || answers.length === 0 || ev.blocked === true) return;
+    if (this.coverageStart < 0) this.coverageStart = ev.ts;
+    let ca: ClientAnswers | undefined;
+    for (let i = 0; i < answers.length; i++) {
+      const a = answers[i];
+      const type = a.type;
+      if ((type !== 'A' && type !== 'AAAA') || a.data === null) continue;
+      let addr: string | undefined = a.data;
+      if (type === 'AAAA') {
+        addr = normalizeIp(addr);
+        if (addr === undefined) {
+          this.deps.counters.drop('join_bad_address', 1, a.data);
+          continue;
+        }
+      }
+      if (addr === '0.0.0.0' || addr === '::') continue; // sinkhole answers lead nowhere
+      if (ca === undefined) ca = this.clientOf(ev.client);
+      this.put(ca, addr, ev.qname, ev.ts);
+    }
+  }
+
+  /**
+   * Sets `name` (the qname this client asked that resolved to resp_h) or `direct: true` on a
+   * LAN-originated flow, judged at the flow's start `ts`. Leaves both absent when it cannot know:
+   * the only answer came after the flow started, an answer may have been evicted by a cap, or the
+   * join has not watched DNS long enough (warmup). Other origins are left untouched.
+   */
+  annotate(flow: FlowEvent, origin: FlowOrigin | string): void {
+    if (origin !== 'lan') return;
+    const c = this.deps.counters;
+    const ts = flow.ts;
+    const ca = this.clients.get(flow.orig_h);
+    if (ca !== undefined) {
+      let slot = ca.m.get(flow.resp_h);
+      if (slot === undefined && flow.resp_h.indexOf(':') >= 0) {
+        const n = normalizeIp(flow.resp_h);
+        if (n !== undefined && n !== flow.resp_h) slot = ca.m.get(n);
+      }
+      if (slot !== undefined) {
+        if (this.t0[slot] > ts + this.skew) {
+          c.inc('join_answer_after_flow');
+          return;
+        }
+        if (this.t1[slot] >= ts - this.ttl) {
+          flow.name = this.qn[slot];
+          c.inc('join_named');
+          return;
+        }
+      }
+      if (ca.evictedTs >= ts - this.ttl) {
+        c.inc('join_unknown_evicted');
+        return;
+      }
+    }
+    if (this.coverageStart < 0 || ts - this.coverageStart < this.warmup) {
+      c.inc('join_unknown_warmup');
+      return;
+    }
+    flow.direct = true;
+    c.inc('join_direct');
+  }
+
+  /** Joinable entries held. */
+  size(): number {
+    return this.total;
+  }
+
+  /** Drops entries no flow can join any more: last seen before now - ttl - hold. */
+  expire(nowSec: number): void {
+    const cutoff = nowSec - this.ttl - this.hold;
+    for (const [client, ca] of this.clients) {
+      for (const [addr, slot] of ca.m) {
+        // each inner map is in refresh order, so the first young entry ends the walk
+        if (this.t1[slot] >= cutoff) break;
+        ca.m.delete(addr);
+        this.release(slot);
+      }
+      if (ca.m.size === 0 && ca.evictedTs < nowSec - this.ttl) {
+        this.clients.delete(client);
+        if (this.victim === ca) this.victim = undefined;
+      }
+    }
+  }
+
+  private clientOf(client: string): ClientAnswers {
+    let ca = this.clients.get(client);
+    if (ca === undefined) {
+      ca = { m: new Map(), evictedTs: -Infinity };
+      this.clients.set(client, ca);
+    }
+    return ca;
+  }
+
+  private put(ca: ClientAnswers, addr: string, qname: string, ts: number): void {
+    const m = ca.m;
+    const old = m.get(addr);
+    if (old !== undefined) {
+      // refresh: move to the back of the client's order; keep first-seen while the name is the same
+      if (this.qn[old] === qname) {
+        if (ts > this.t1[old]) this.t1[old] = ts;
+        if (ts < this.t0[old]) this.t0[old] = ts;
+      } else {
+        this.qn[old] = qname;
+        this.t0[old] = ts;
+        this.t1[old] = ts;
+      }
+      m.delete(addr);
+      m.set(addr, old);
+      return;
+    }
+    if (m.size >= this.maxPerClient) {
+      this.evictOldest(ca);
+      this.deps.counters.drop('join_client_cap', 1, addr);
+    } else if (this.total >= this.maxTotal) {
+      this.evictOldest(this.biggestClient());
+      this.deps.counters.drop('join_total_cap', 1, addr);
+    }
+    const slot = this.alloc();
+    this.qn[slot] = qname;
+    this.t0[slot] = ts;
+    this.t1[slot] = ts;
+    m.set(addr, slot);
+    this.total++;
+  }
+
+  private evictOldest(ca: ClientAnswers): void {
+    for (const [addr, slot] of ca.m) {
+      if (this.t1[slot] > ca.evictedTs) ca.evictedTs = this.t1[slot];
+      ca.m.delete(addr);
+      this.release(slot);
+      return;
+    }
+  }
+
+  /** The client holding most entries; recomputed every 64 cap evictions (a fair-share victim). */
+  private biggestClient(): ClientAnswers {
+    if (this.victim === undefined || this.victim.m.size === 0 || (this.capEvictions++ & 63) === 0) {
+      let best: ClientAnswers | undefined;
+      for (const ca of this.clients.values()) if (best === undefined || ca.m.size > best.m.size) best = ca;
+      this.victim = best;
+    }
+    return this.victim!;
+  }
+
+  private alloc(): number {
+    const f = this.free.pop();
+    if (f !== undefined) return f;
+    const slot = this.used++;
+    if (slot >= this.t0.length) {
+      const n = Math.min(this.t0.length * 2, Math.max(this.maxTotal + 1, this.t0.length + 1));
+      const a = new Float64Array(n);
+      a.set(this.t0);
+      this.t0 = a;
+      const b = new Float64Array(n);
+      b.set(this.t1);
+      this.t1 = b;
+    }
+    return slot;
+  }
+
+  private release(slot: number): void {
+    this.qn[slot] = undefined; // let the qname string go
+    this.free.push(slot);
+    this.total--;
+  }
+}

@@ -1,0 +1,102 @@
+// Keeps Devices fed: re-reads dnsmasq's lease file when it changes (a cheap stat per poll —
+// dnsmasq rewrites the file in place on every lease change, so size/mtime/inode tell) and asks
+// odhcpd for its DHCPv6 leases over ubus on a slower interval.
+import type { Counters } from '../counters';
+import type { Host, TimerHandle } from '../host/types';
+import type { Devices } from '../pipeline/devices';
+import type { UbusClient } from '../ubus/client';
+import { parseLeases } from './leases';
+import { parseIpv6Leases } from './odhcpd';
+
+export interface LeaseWatcherDeps {
+  host: Host;
+  devices: Devices;
+  counters: Counters;
+  /** default '/tmp/dhcp.leases'; null to not watch a file */
+  leaseFile?: string | null;
+  /** default 2000 */
+  pollMs?: number;
+  /** absent or null: odhcpd is not asked */
+  ubus?: UbusClient | null;
+  /** default 30000; after a failed call the next one waits 10x longer */
+  odhcpdMs?: number;
+}
+
+export class LeaseWatcher {
+  private fileTimer: TimerHandle | undefined;
+  private odhcpdTimer: TimerHandle | undefined;
+  private signature = '';
+  private inFlight = false;
+  private stopped = true;
+
+  constructor(private readonly deps: LeaseWatcherDeps) {}
+
+  start(): void {
+    const { host } = this.deps;
+    this.stopped = false;
+    const file = this.deps.leaseFile === undefined ? '/tmp/dhcp.leases' : this.deps.leaseFile;
+    if (file !== null) {
+      this.checkFile();
+      this.fileTimer = host.setInterval(() => this.checkFile(), this.deps.pollMs ?? 2000);
+    }
+    if (this.deps.ubus) this.scheduleOdhcpd(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.fileTimer) this.deps.host.clearTimer(this.fileTimer);
+    if (this.odhcpdTimer) this.deps.host.clearTimer(this.odhcpdTimer);
+    this.fileTimer = this.odhcpdTimer = undefined;
+  }
+
+  /** Re-reads the lease file if its inode, size or mtime changed. Returns whether it did. */
+  checkFile(): boolean {
+    const { host, counters, devices } = this.deps;
+    const file = this.deps.leaseFile === undefined ? '/tmp/dhcp.leases' : this.deps.leaseFile;
+    if (file === null) return false;
+    try {
+      const st = host.stat(file);
+      const sig = st === null ? 'missing' : `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+      if (sig === this.signature) return false;
+      this.signature = sig;
+      // a vanished file means no current leases: entries fade out through the Devices grace
+      const leases = st === null ? [] : parseLeases(host.readText(file), counters);
+      devices.setLeases('leasefile', leases);
+      counters.inc('leasefile_reads');
+      return true;
+    } catch (e) {
+      this.signature = '';
+      counters.drop('leasefile_unreadable', 1, `${file}: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  /** One odhcpd poll; resolves whether it succeeded (never rejects). */
+  async pollOdhcpd(): Promise<boolean> {
+    const { ubus, counters, devices, host } = this.deps;
+    if (!ubus || this.inFlight) return false;
+    this.inFlight = true;
+    try {
+      const reply = await ubus.call('dhcp', 'ipv6leases');
+      devices.setLeases('odhcpd', parseIpv6Leases(reply, counters, host.now()));
+      counters.inc('odhcpd_polls');
+      return true;
+    } catch (e) {
+      // leave what we had: a failed poll says nothing about the leases
+      counters.drop('odhcpd_poll_failed', 1, (e as Error).message);
+      return false;
+    } finally {
+      this.inFlight = false;
+    }
+  }
+
+  private scheduleOdhcpd(ms: number): void {
+    this.odhcpdTimer = this.deps.host.setTimeout(() => {
+      void this.pollOdhcpd().then((ok) => {
+        if (this.stopped) return;
+        const every = this.deps.odhcpdMs ?? 30000;
+        this.scheduleOdhcpd(ok ? every : every * 10);
+      });
+    }, ms);
+  }
+}

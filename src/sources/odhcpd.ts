@@ -1,0 +1,100 @@
+// odhcpd's DHCPv6 leases, from `ubus call dhcp ipv6leases` (handle_dhcpv6_leases() in odhcpd's
+// src/ubus.c). The reply is { device: { <ifname>: { leases: [ <lease> ] } } } where a lease has
+// duid (plain hex, no colons), iaid, hostname ('' when unknown), assigned, flags, valid (seconds
+// left, 0xffffffff = infinite) and its addresses in one of three shapes, by odhcpd version:
+//   old:     "ipv6": [ "2001:db8::10", ... ]           (with "length": 128 or a prefix length)
+//   current: "ipv6-addr": [ { "address": "...", "preferred-lifetime", "valid-lifetime" } ]
+//   between: the same tables with the address under an empty key
+// "ipv6-prefix" entries are delegated prefixes (a downstream router's, not one host's address):
+// they cannot be looked up by address, so they are counted and skipped.
+import type { Counters } from '../counters';
+import type { Lease } from './leases';
+import { normalizeIp } from '../pipeline/cidr';
+
+const INFINITE = 0xffffffff;
+
+/** `nowSec` turns odhcpd's relative `valid` into an absolute `expires`; without it none is set. */
+export function parseIpv6Leases(json: unknown, counters: Counters, nowSec?: number): Lease[] {
+  const out: Lease[] = [];
+  const device = isObject(json) ? json.device : undefined;
+  if (!isObject(device)) {
+    counters.drop('odhcpd_bad_reply', 1, safeText(json));
+    return out;
+  }
+  for (const ifname of Object.keys(device)) {
+    const iface = device[ifname];
+    const leases = isObject(iface) ? iface.leases : undefined;
+    if (!Array.isArray(leases)) {
+      counters.drop('odhcpd_bad_reply', 1, safeText(iface));
+      continue;
+    }
+    for (const l of leases) {
+      if (!isObject(l)) {
+        counters.drop('odhcpd_bad_lease', 1, safeText(l));
+        continue;
+      }
+      const base = leaseBase(l, nowSec);
+      let addrs = 0;
+      const add = (text: unknown): void => {
+        const ip = typeof text === 'string' ? normalizeIp(text) : undefined;
+        if (ip === undefined) {
+          counters.drop('odhcpd_bad_address', 1, safeText(text));
+          return;
+        }
+        addrs++;
+        out.push({ ...base, ip });
+      };
+      const length = typeof l.length === 'number' ? l.length : 128;
+      if (Array.isArray(l.ipv6)) {
+        if (length === 128) for (const a of l.ipv6) add(a);
+        else counters.inc('odhcpd_prefixes_skipped', l.ipv6.length);
+      }
+      if (Array.isArray(l['ipv6-addr'])) {
+        for (const a of l['ipv6-addr']) {
+          if (typeof a === 'string') add(a);
+          else if (isObject(a) && typeof a['prefix-length'] === 'number' && a['prefix-length'] !== 128) {
+            counters.inc('odhcpd_prefixes_skipped');
+          } else add(isObject(a) ? (a.address ?? a['']) : a);
+        }
+      }
+      if (Array.isArray(l['ipv6-prefix'])) counters.inc('odhcpd_prefixes_skipped', l['ipv6-prefix'].length);
+      if (addrs === 0 && !Array.isArray(l.ipv6) && !Array.isArray(l['ipv6-addr']) && !Array.isArray(l['ipv6-prefix'])) {
+        counters.drop('odhcpd_bad_lease', 1, safeText(l));
+      }
+    }
+  }
+  return out;
+}
+
+function leaseBase(l: Record<string, unknown>, nowSec?: number): Omit<Lease, 'ip'> {
+  const base: Omit<Lease, 'ip'> = { family: 6 };
+  if (typeof l.hostname === 'string' && l.hostname !== '') base.hostname = l.hostname;
+  if (typeof l.duid === 'string' && l.duid !== '') base.duid = colonHex(l.duid);
+  if (typeof l.iaid === 'number') base.iaid = l.iaid;
+  if (typeof l.valid === 'number') {
+    if (l.valid === INFINITE || l.valid === -1) base.expires = 0;
+    else if (nowSec !== undefined) base.expires = Math.floor(nowSec) + l.valid;
+  }
+  return base;
+}
+
+/** odhcpd prints DUIDs as bare hex; dnsmasq's lease file uses colons: use one form. */
+function colonHex(hex: string): string {
+  const h = hex.toLowerCase();
+  if (h.indexOf(':') >= 0) return h;
+  let out = '';
+  for (let i = 0; i < h.length; i += 2) out += (i ? ':' : '') + h.slice(i, i + 2);
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function safeText(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

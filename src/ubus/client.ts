@@ -1,0 +1,108 @@
+// Our own ubus helper: runs the `ubus` CLI (openwrt/ubus cli.c) with an argv, never a shell.
+//   ubus -S -t <s> call <path> <method> [<json>]
+// -S prints the reply as one compact JSON line — and also silences the CLI's own error text
+// ("Command failed: ..."), so the error is rebuilt from the exit status, which is the ubus status
+// code (libubus.h enum ubus_msg_status); 255 is the CLI's -1 (cannot connect, bad message JSON).
+// A call that outlives timeoutMs is killed; ubus also gets -t so it gives up on its own first.
+import { HostError, type Host } from '../host/types';
+
+const STATUS_TEXT: Record<number, string> = {
+  1: 'Invalid command',
+  2: 'Invalid argument',
+  3: 'Method not found',
+  4: 'Not found',
+  5: 'No response',
+  6: 'Permission denied',
+  7: 'Request timed out',
+  8: 'Operation not supported',
+  9: 'Unknown error',
+  10: 'Connection failed',
+  11: 'Out of memory',
+  12: 'Parsing message data failed',
+  13: 'System error',
+};
+
+export class UbusError extends Error {
+  constructor(
+    message: string,
+    /** ubus status code when the CLI returned one */
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'UbusError';
+  }
+}
+
+export interface UbusClientDeps {
+  host: Host;
+  /** path or name of the ubus CLI; default 'ubus' (searched in PATH) */
+  bin?: string;
+  /** default 5000 */
+  timeoutMs?: number;
+  /** largest reply accepted, bytes; default 1 MiB */
+  maxReply?: number;
+}
+
+export class UbusClient {
+  constructor(private readonly deps: UbusClientDeps) {}
+
+  /** The method's reply (parsed JSON), or null when it replied with no data. Rejects with UbusError. */
+  call(path: string, method: string, args?: object): Promise<unknown> {
+    const { host } = this.deps;
+    const bin = this.deps.bin ?? 'ubus';
+    const timeoutMs = this.deps.timeoutMs ?? 5000;
+    const maxReply = this.deps.maxReply ?? 1 << 20;
+    const what = `ubus call ${path} ${method}`;
+    const argv = [bin, '-S', '-t', String(Math.max(1, Math.ceil(timeoutMs / 1000))), 'call', path, method];
+    if (args !== undefined) argv.push(JSON.stringify(args));
+    return new Promise((resolve, reject) => {
+      let child;
+      try {
+        child = host.spawn(argv, { stdout: 'lines', stderr: 'lines', maxLine: maxReply });
+      } catch (e) {
+        const missing = e instanceof HostError && e.errno === 2;
+        reject(new UbusError(missing ? `${what}: ${bin} not found (is this OpenWrt?)` : `${what}: cannot run ${bin}: ${(e as Error).message}`));
+        return;
+      }
+      const out: string[] = [];
+      const err: string[] = [];
+      let size = 0;
+      let tooBig = false;
+      let timedOut = false;
+      child.onLine((line, truncated) => {
+        size += line.length + 1;
+        if (truncated || size > maxReply) tooBig = true;
+        else out.push(line);
+      });
+      child.onStderrLine((line) => {
+        if (err.length < 5) err.push(line);
+      });
+      const timer = host.setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      child.onExit((status) => {
+        host.clearTimer(timer);
+        if (timedOut) return reject(new UbusError(`${what}: no reply within ${timeoutMs} ms (killed)`));
+        if (status.code !== 0) {
+          const code = status.code;
+          const text =
+            code === null ? `killed by signal ${status.signal}`
+            : STATUS_TEXT[code] !== undefined ? `Command failed: ${STATUS_TEXT[code]}`
+            : code === 255 ? 'cannot connect to ubusd or bad message'
+            : `exit status ${code}`;
+          const detail = err.length ? ` (${err.join('; ')})` : '';
+          return reject(new UbusError(`${what}: ${text}${detail}`, code !== null && code < 255 ? code : undefined));
+        }
+        if (tooBig) return reject(new UbusError(`${what}: reply larger than ${maxReply} bytes`));
+        const text = out.join('\n').trim();
+        if (text === '') return resolve(null);
+        try {
+          resolve(JSON.parse(text));
+        } catch {
+          reject(new UbusError(`${what}: reply is not JSON: ${text.slice(0, 80)}`));
+        }
+      });
+    });
+  }
+}
