@@ -1,0 +1,121 @@
+// One conntrack entry as printed by `conntrack -E -o timestamp,extended,id` (an event),
+// `conntrack -L -o extended,id` or /proc/net/nf_conntrack (a SNAPSHOT line).
+// Flat on purpose: one object shape per line keeps the qjs hot path cheap. Numbers that
+// the line did not carry are ABSENT (-1) rather than undefined, so the shape never changes.
+
+export const ABSENT = -1;
+
+export type CtKind = 'NEW' | 'UPDATE' | 'DESTROY' | 'SNAPSHOT';
+
+export interface CtRecord {
+  kind: CtKind;
+  /** Event time, epoch seconds (from the `[sec.usec]` prefix); ABSENT on list and /proc lines. */
+  ts: number;
+  /** 4 or 6; 0 when the line named no family and the address did not tell. */
+  family: number;
+  /** 'tcp', 'udp', 'icmp', 'icmpv6', 'sctp', ... as printed; 'unknown' for unnamed protocols. */
+  protoName: string;
+  protoNum: number;
+  /** Protocol state (TCP, SCTP, DCCP), '' when the protocol has none. */
+  state: string;
+  /** Seconds until expiry; ABSENT when not printed (events without it, offloaded /proc entries). */
+  timeout: number;
+
+  // Original tuple, as the initiator sent it. IPv6 is in compressed RFC 5952 form.
+  src: string;
+  dst: string;
+  /** Ports for tcp/udp/sctp/dccp/udplite; GRE keys (srckey/dstkey) for gre; else ABSENT. */
+  sport: number;
+  dport: number;
+  /** ICMP/ICMPv6 type, code and id of the original tuple; ABSENT for other protocols. */
+  icmpType: number;
+  icmpCode: number;
+  icmpId: number;
+
+  // Reply tuple: under source NAT rdst/rdport is the translated source; under DNAT rsrc/rsport
+  // is the host that really answers.
+  rsrc: string;
+  rdst: string;
+  rsport: number;
+  rdport: number;
+
+  /** Accounting (nf_conntrack_acct): present on DESTROY events, list and /proc lines. */
+  origPkts: number;
+  origBytes: number;
+  replyPkts: number;
+  replyBytes: number;
+
+  unreplied: boolean;
+  assured: boolean;
+  offload: boolean;
+  hwOffload: boolean;
+
+  mark: number;
+  zone: number;
+  /** Conntrack id (`-o id`); /proc does not print it. */
+  id: number;
+  /** Seconds since the flow started (to its end on DESTROY), when nf_conntrack_timestamp is on. */
+  deltaTime: number;
+}
+
+export function emptyRecord(kind: CtKind): CtRecord {
+  return {
+    kind,
+    ts: ABSENT,
+    family: 0,
+    protoName: '',
+    protoNum: ABSENT,
+    state: '',
+    timeout: ABSENT,
+    src: '',
+    dst: '',
+    sport: ABSENT,
+    dport: ABSENT,
+    icmpType: ABSENT,
+    icmpCode: ABSENT,
+    icmpId: ABSENT,
+    rsrc: '',
+    rdst: '',
+    rsport: ABSENT,
+    rdport: ABSENT,
+    origPkts: ABSENT,
+    origBytes: ABSENT,
+    replyPkts: ABSENT,
+    replyBytes: ABSENT,
+    unreplied: false,
+    assured: false,
+    offload: false,
+    hwOffload: false,
+    mark: ABSENT,
+    zone: ABSENT,
+    id: ABSENT,
+    deltaTime: ABSENT,
+  };
+}
+
+export const PROTO_ICMP = 1;
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
+export const PROTO_GRE = 47;
+export const PROTO_ICMPV6 = 58;
+
+/** Protocols whose tuples carry ports (`sport=`/`dport=` in both printers). */
+export function hasPorts(protoNum: number): boolean {
+  return protoNum === 6 || protoNum === 17 || protoNum === 132 || protoNum === 33 || protoNum === 136;
+}
+
+export function isIcmp(protoNum: number): boolean {
+  return protoNum === PROTO_ICMP || protoNum === PROTO_ICMPV6;
+}
+
+/**
+ * The original tuple as one string, unique among live entries of a zone: what matches an
+ * event to a /proc line (which has no id). ICMP folds type/code/id in; GRE its keys.
+ */
+export function tupleKey(r: CtRecord): string {
+  const zone = r.zone < 0 ? 0 : r.zone;
+  if (r.icmpType >= 0) {
+    return r.protoNum + ' ' + r.src + ' ' + r.dst + ' i' + r.icmpType + '/' + r.icmpCode + '/' + r.icmpId + ' ' + zone;
+  }
+  return r.protoNum + ' ' + r.src + ' ' + r.dst + ' ' + r.sport + ' ' + r.dport + ' ' + zone;
+}

@@ -1,0 +1,48 @@
+// Shared, reference-counted strings for the flow table. Thousands of open flows name the same
+// few LAN clients, the same WAN address (NAT) and a few states: each flow holds small integers
+// into this pool instead of its own copies, so 20k flows fit the router's memory budget.
+
+export const NO_STRING = -1;
+
+export class StringPool {
+  private readonly index = new Map<string, number>();
+  private readonly strings: string[] = [];
+  private refs = new Int32Array(64);
+  private readonly free: number[] = [];
+
+  /** A handle for `s`, holding one reference. */
+  add(s: string): number {
+    let k = this.index.get(s);
+    if (k === undefined) {
+      k = this.free.length > 0 ? (this.free.pop() as number) : this.strings.length;
+      if (k >= this.refs.length) {
+        const bigger = new Int32Array(this.refs.length * 2);
+        bigger.set(this.refs);
+        this.refs = bigger;
+      }
+      this.strings[k] = s;
+      this.refs[k] = 0;
+      this.index.set(s, k);
+    }
+    this.refs[k]++;
+    return k;
+  }
+
+  get(k: number): string {
+    return this.strings[k];
+  }
+
+  release(k: number): void {
+    if (k < 0) return;
+    if (--this.refs[k] === 0) {
+      this.index.delete(this.strings[k]);
+      this.strings[k] = '';
+      this.free.push(k);
+    }
+  }
+
+  /** Distinct strings held. */
+  size(): number {
+    return this.index.size;
+  }
+}
