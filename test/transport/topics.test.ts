@@ -1,0 +1,4 @@
+import { runCases } from '../support/engines';
+import { cases } from './topics.cases';
+
+runCases('test/transport/topics.cases.ts', cases);
