@@ -1,0 +1,254 @@
+import type { Cases } from '../../support/cases';
+import { deepEq, eq, ok, seeded } from '../../support/check';
+import { Counters } from '../../../src/counters';
+import { parseConntrackEvent, parseConntrackList } from '../../../src/sources/conntrack/parse';
+import { compressPaddedIpv6 } from '../../../src/sources/conntrack/address';
+import { tupleKey, type CtRecord } from '../../../src/sources/conntrack/record';
+
+const EVENTS = 'lab-basic/conntrack-events.txt';
+const LIST = 'lab-basic/conntrack-list.txt';
+const PROC = 'lab-basic/nf_conntrack.snapshot';
+
+function lines(text: string): string[] {
+  const l = text.split('\n');
+  if (l[l.length - 1] === '') l.pop();
+  return l;
+}
+
+function total(c: Counters): number {
+  const s = c.snapshot();
+  let n = 0;
+  for (const k in s.dropped) n += s.dropped[k];
+  return n + c.get('conntrack.ignored');
+}
+
+function one(line: string, list = false): CtRecord {
+  const c = new Counters();
+  const r = list ? parseConntrackList(line, c) : parseConntrackEvent(line, c);
+  if (r === null) throw new Error(`refused: ${JSON.stringify(c.snapshot())} ${line}`);
+  return r;
+}
+
+// Lines synthesised from the printers' formats (libnetfilter_conntrack snprintf_default.c,
+// kernel ct_seq_show) for what the lab capture does not hold.
+const ICMP_NEW =
+  '[1795391140.000001]\t    [NEW] ipv4     2 icmp     1 30 src=192.0.2.10 dst=198.51.100.80 type=8 code=0 id=4321 [UNREPLIED] src=198.51.100.80 dst=198.51.100.1 type=0 code=0 id=4321 id=123456';
+const ICMPV6_DESTROY =
+  '[1795391141.5]\t[DESTROY] ipv6     10 icmpv6   58 src=2001:db8:1::10 dst=2001:db8:2::80 type=128 code=0 id=77 packets=2 bytes=208 src=2001:db8:2::80 dst=2001:db8:1::10 type=129 code=0 id=77 packets=2 bytes=208 mark=0 delta-time=2 id=99';
+const GRE_PROC =
+  'ipv4     2 gre      47 179 src=192.0.2.10 dst=198.51.100.9 srckey=0x0 dstkey=0x1f packets=3 bytes=300 src=198.51.100.9 dst=198.51.100.1 srckey=0x1f dstkey=0x0 packets=2 bytes=200 [ASSURED] mark=0 zone=0 use=2';
+const SCTP_LIST =
+  'ipv4     2 sctp     132 431999 ESTABLISHED src=192.0.2.10 dst=198.51.100.80 sport=5000 dport=5001 packets=9 bytes=900 src=198.51.100.80 dst=198.51.100.1 sport=5001 dport=5000 packets=8 bytes=800 [ASSURED] mark=0 use=1 id=4242';
+const UNKNOWN_PROC =
+  'ipv4     2 unknown  50 599 src=192.0.2.10 dst=198.51.100.9 packets=1 bytes=100 src=198.51.100.9 dst=198.51.100.1 packets=1 bytes=120 mark=0 zone=0 use=2';
+const OFFLOAD_PROC =
+  'ipv4     2 tcp      6 ESTABLISHED src=192.0.2.10 dst=198.51.100.80 sport=40000 dport=443 packets=10 bytes=1000 src=198.51.100.80 dst=198.51.100.1 sport=443 dport=40000 packets=20 bytes=20000 [OFFLOAD] mark=0 zone=0 delta-time=60 use=2';
+const HW_OFFLOAD_PROC = OFFLOAD_PROC.replace('[OFFLOAD]', '[HW_OFFLOAD]');
+const MARK_ZONE_EVENT =
+  '[1795391150.250000]\t [UPDATE] ipv4     2 udp      17 120 src=192.0.2.11 dst=198.51.100.53 sport=1234 dport=53 zone-orig=3 src=198.51.100.53 dst=198.51.100.1 sport=53 dport=1234 zone-reply=3 [ASSURED] mark=305419896 zone=3 id=77';
+const PLAIN_LIST = 'tcp      6 431999 ESTABLISHED src=192.0.2.10 dst=198.51.100.80 sport=1 dport=2 src=198.51.100.80 dst=198.51.100.1 sport=2 dport=1 [ASSURED] mark=0 use=1';
+const V6_PROC_ZEROS =
+  'ipv6     10 tcp      6 7440 ESTABLISHED src=2001:0db8:0000:0000:0001:0000:0000:0001 dst=0000:0000:0000:0000:0000:ffff:c000:0201 sport=1 dport=2 packets=1 bytes=2 src=0000:0000:0000:0000:0000:ffff:c000:0201 dst=2001:0DB8:0000:0000:0001:0000:0000:0001 sport=2 dport=1 packets=1 bytes=2 [ASSURED] mark=0 zone=0 use=2';
+
+export const cases: Cases = {
+  'every line of the event fixture is parsed or ignored': (ctx) => {
+    const c = new Counters();
+    const all = lines(ctx.fixture(EVENTS));
+    const kinds: Record<string, number> = {};
+    let recs = 0;
+    for (const l of all) {
+      const r = parseConntrackEvent(l, c);
+      if (r) {
+        recs++;
+        kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
+        ok(r.ts > 1795391132 && r.ts < 1795391138, 'event time');
+        ok(r.id > 0, 'ct id');
+      }
+    }
+    eq(recs + total(c), all.length, 'every line accounted for');
+    eq(c.get('conntrack.ignored'), 1, 'the summary line');
+    deepEq(c.snapshot().dropped, {});
+    eq(recs, 87, 'as the summary line says');
+    deepEq(kinds, { NEW: 40, UPDATE: 46, DESTROY: 1 }, "as grep counts them");
+  },
+
+  'the refused IPv6 TCP DESTROY carries counters, delta-time and flags': (ctx) => {
+    const l = lines(ctx.fixture(EVENTS)).find((x) => x.includes('[DESTROY]')) as string;
+    deepEq(one(l), {
+      kind: 'DESTROY', ts: 1795391135.79951, family: 6, protoName: 'tcp', protoNum: 6, state: 'CLOSE', timeout: 120,
+      src: '2001:db8:1::10', dst: '2001:db8:2::80', sport: 35684, dport: 80, icmpType: -1, icmpCode: -1, icmpId: -1,
+      rsrc: '2001:db8:2::80', rdst: '2001:db8:1::10', rsport: 80, rdport: 35684,
+      origPkts: 1, origBytes: 80, replyPkts: 1, replyBytes: 60,
+      unreplied: true, assured: false, offload: false, hwOffload: false, mark: -1, zone: -1, id: 3035411854, deltaTime: 0,
+    });
+  },
+
+  'NAT is visible in the reply tuple; ASSURED and TCP states': (ctx) => {
+    const l = lines(ctx.fixture(EVENTS));
+    const est = one(l.find((x) => x.includes('ESTABLISHED') && x.includes('dport=443')) as string);
+    eq(est.state, 'ESTABLISHED');
+    eq(est.timeout, 432000);
+    eq(est.assured, true);
+    eq(est.unreplied, false);
+    eq(est.rdst, '198.51.100.1', 'masqueraded source');
+    eq(est.rdport, 36996);
+  },
+
+  'every line of the list and /proc fixtures is parsed; both spell the same flows': (ctx) => {
+    const c = new Counters();
+    const keys: string[][] = [[], []];
+    const files = [LIST, PROC];
+    for (let f = 0; f < 2; f++) {
+      const all = lines(ctx.fixture(files[f]));
+      for (const l of all) {
+        const r = parseConntrackList(l, c);
+        ok(r !== null, `parsed: ${l}`);
+        eq(r!.kind, 'SNAPSHOT');
+        eq(r!.ts, -1);
+        ok(r!.origBytes > 0 && r!.deltaTime >= 0 && r!.mark === 0, 'acct, timestamp, mark');
+        if (f === 0) ok(r!.id > 0, 'list has ids');
+        else eq(r!.id, -1, '/proc has no id');
+        if (f === 1) eq(r!.zone, 0, '/proc prints zone');
+        keys[f].push(tupleKey(r!));
+      }
+      eq(all.length, 31);
+    }
+    deepEq(keys[1].slice().sort(), keys[0].slice().sort(), 'same tuples, IPv6 normalised');
+    deepEq(c.snapshot(), { counters: {}, dropped: {} });
+  },
+
+  'IPv6 in the zero-padded /proc spelling becomes RFC 5952': (ctx) => {
+    const v6 = lines(ctx.fixture(PROC)).find((x) => x.startsWith('ipv6')) as string;
+    const r = one(v6, true);
+    eq(r.src, '2001:db8:1::10');
+    eq(r.dst, '2001:db8:1::1');
+    eq(r.rsrc, '2001:db8:1::1');
+    const z = one(V6_PROC_ZEROS, true);
+    eq(z.src, '2001:db8::1:0:0:1', 'first of two equal runs; lower case');
+    eq(z.rdst, '2001:db8::1:0:0:1');
+    eq(z.dst, '::ffff:192.0.2.1', 'IPv4-mapped as inet_ntop prints it');
+    eq(compressPaddedIpv6('0000:0000:0000:0000:0000:0000:0000:0001'), '::1');
+    eq(compressPaddedIpv6('0000:0000:0000:0000:0000:0000:0000:0000'), '::');
+    eq(compressPaddedIpv6('2001:0db8:0000:0001:0001:0001:0001:0001'), '2001:db8:0:1:1:1:1:1', 'one zero group stays');
+    eq(compressPaddedIpv6('fe80:0000:0000:0000:0000:0000:0000:0000'), 'fe80::');
+    eq(compressPaddedIpv6('2001:0db8:0000:0000:0000:0000:c000:0201'), '2001:db8::c000:201');
+    eq(compressPaddedIpv6('0000:0000:0000:0000:0000:0000:c000:0201'), '::192.0.2.1', 'IPv4-compatible');
+    eq(compressPaddedIpv6('2001:0db8:zzzz:0000:0000:0000:0000:0001'), null);
+    eq(one('[1.000000]\t    [NEW] ipv6     10 udp      17 30 src=2001:db8::1 dst=2001:db8::2 sport=1 dport=2 src=2001:db8::2 dst=2001:db8::1 sport=2 dport=1 id=5').src, '2001:db8::1', 'compressed passes through');
+  },
+
+  'icmp and icmpv6 tuples: type, code, id; the last id= is the conntrack id': () => {
+    const r = one(ICMP_NEW);
+    eq(r.protoName, 'icmp');
+    eq(r.protoNum, 1);
+    deepEq([r.icmpType, r.icmpCode, r.icmpId, r.id, r.sport, r.dport], [8, 0, 4321, 123456, -1, -1]);
+    eq(r.unreplied, true);
+    eq(r.ts, 1795391140.000001);
+    const d = one(ICMPV6_DESTROY);
+    deepEq([d.kind, d.family, d.protoName, d.protoNum, d.timeout], ['DESTROY', 6, 'icmpv6', 58, -1]);
+    deepEq([d.icmpType, d.icmpCode, d.icmpId, d.id, d.deltaTime], [128, 0, 77, 99, 2]);
+    deepEq([d.origPkts, d.origBytes, d.replyPkts, d.replyBytes], [2, 208, 2, 208]);
+    eq(d.ts, 1795391141.5, 'a short fraction is read as written');
+  },
+
+  'gre keys, sctp states, protocols without ports': () => {
+    const g = one(GRE_PROC, true);
+    deepEq([g.protoName, g.protoNum, g.timeout, g.sport, g.dport, g.rsport, g.rdport, g.assured], ['gre', 47, 179, 0, 31, 31, 0, true]);
+    const s = one(SCTP_LIST, true);
+    deepEq([s.protoNum, s.state, s.sport, s.dport, s.id], [132, 'ESTABLISHED', 5000, 5001, 4242]);
+    const u = one(UNKNOWN_PROC, true);
+    deepEq([u.protoName, u.protoNum, u.sport, u.dport, u.rdst, u.origBytes, u.replyBytes], ['unknown', 50, -1, -1, '198.51.100.1', 100, 120]);
+    const p = one(PLAIN_LIST, true);
+    deepEq([p.family, p.protoName, p.protoNum, p.state], [4, 'tcp', 6, 'ESTABLISHED'], 'without -o extended');
+  },
+
+  '[OFFLOAD] and [HW_OFFLOAD] in place of [ASSURED]; no timeout in /proc': () => {
+    const o = one(OFFLOAD_PROC, true);
+    deepEq([o.offload, o.hwOffload, o.assured, o.timeout, o.state, o.deltaTime], [true, false, false, -1, 'ESTABLISHED', 60]);
+    const h = one(HW_OFFLOAD_PROC, true);
+    deepEq([h.offload, h.hwOffload], [true, true]);
+  },
+
+  'mark and zone (and the per-tuple zones) are read': () => {
+    const r = one(MARK_ZONE_EVENT);
+    deepEq([r.kind, r.mark, r.zone, r.id, r.assured, r.ts], ['UPDATE', 305419896, 3, 77, true, 1795391150.25]);
+  },
+
+  'trailing fields of newer conntrack-tools are tolerated': () => {
+    const r = one(ICMP_NEW + ' [USERSPACE] portid=1234 progname=nft');
+    eq(r.id, 123456);
+  },
+
+  'malformed lines are counted by reason and never throw': () => {
+    const table: [string, string][] = [
+      ['[17953x1132.267092]\t    [NEW] ipv4     2 udp      17 30 src=192.0.2.10 dst=192.0.2.1 sport=1 dport=53 src=192.0.2.1 dst=192.0.2.10 sport=53 dport=1 id=1', 'conntrack.bad_timestamp'],
+      ['[1795391132.267092\t    [NEW] ipv4', 'conntrack.bad_timestamp'],
+      ['[1795391132.267092]\t    [BOGUS] ipv4     2 udp      17 30 src=1.2.3.4', 'conntrack.no_event_tag'],
+      ['hello world', 'conntrack.no_event_tag'],
+      ['    [NEW] ipv4     2 udp      17 30', 'conntrack.bad_header'],
+      ['    [NEW] ipv4     x udp      17 30 src=192.0.2.10 dst=192.0.2.1 sport=1 dport=53 src=192.0.2.1 dst=192.0.2.10 sport=53 dport=1', 'conntrack.bad_header'],
+      ['    [NEW] ipv4     2 udp      999 30 src=192.0.2.10 dst=192.0.2.1 sport=1 dport=53 src=192.0.2.1 dst=192.0.2.10 sport=53 dport=1', 'conntrack.bad_header'],
+      ['    [NEW] ipv4     2 udp      17 30 lower src=192.0.2.10 dst=192.0.2.1 sport=1 dport=53 src=192.0.2.1 dst=192.0.2.10 sport=53 dport=1', 'conntrack.bad_header'],
+      ['    [NEW] ipv4     2 udp      17 30 src=192.0.2.10 dst=192.0.2.1 sport=1x dport=53 src=192.0.2.1 dst=192.0.2.10 sport=53 dport=1', 'conntrack.bad_number'],
+      ['    [NEW] ipv4     2 udp      17 30 src=192.0.2.10 dst=192.0.2.1 sport=1 dport=53 src=192.0.2.1 dst=192.0.2.10 sport=53 dport=1 id=0x10', 'conntrack.bad_number'],
+      ['    [NEW] ipv4     2 udp      17 30 src=<script> dst=192.0.2.1 sport=1 dport=53 src=192.0.2.1 dst=192.0.2.10 sport=53 dport=1', 'conntrack.bad_address'],
+      ['    [NEW] ipv4     2 udp      17 30 src=192.0.2.10 dst=192.0.2.1 sport=1 dport=53 stray src=192.0.2.1 dst=192.0.2.10 sport=53 dport=1', 'conntrack.bad_token'],
+      ['    [NEW] ipv4     2 udp      17 30 src=192.0.2.10 dst=192.0.2.1 sport=1 dport=53', 'conntrack.missing_tuple'],
+      ['    [NEW] ipv4     2 udp      17 30 src=192.0.2.10 dst=192.0.2.1 src=192.0.2.1 dst=192.0.2.10 src=192.0.2.1', 'conntrack.bad_token'],
+    ];
+    for (const [line, reason] of table) {
+      const c = new Counters();
+      eq(parseConntrackEvent(line, c), null, line);
+      eq(c.dropped(reason), 1, `${reason} for ${line}; got ${JSON.stringify(c.snapshot())}`);
+      eq(c.sample(reason), line, 'sample kept');
+    }
+    const c = new Counters();
+    eq(parseConntrackList('', c), null);
+    eq(parseConntrackList('   ', c), null);
+    eq(parseConntrackEvent('', c), null);
+    eq(parseConntrackList('conntrack v1.4.7 (conntrack-tools): 31 flow entries have been shown.', c), null);
+    eq(c.get('conntrack.ignored'), 4);
+    eq(parseConntrackList('[NEW] ipv4 2 udp 17 30 src=192.0.2.1', c), null, 'an event line is not a list line');
+  },
+
+  'seeded fuzz: never throws, every line counted': (ctx) => {
+    const base = [...lines(ctx.fixture(EVENTS)), ICMP_NEW, ICMPV6_DESTROY, MARK_ZONE_EVENT];
+    const baseList = [...lines(ctx.fixture(PROC)), ...lines(ctx.fixture(LIST)), GRE_PROC, OFFLOAD_PROC, V6_PROC_ZEROS];
+    const rnd = seeded(20240611);
+    const alphabet = ' =[]:.0123456789abcdefxsrcdtpoi-\t\u00e9\u0000';
+    const mutate = (s: string): string => {
+      const kind = Math.floor(rnd() * 5);
+      const at = Math.floor(rnd() * (s.length + 1));
+      if (kind === 0) return s.slice(0, at);
+      if (kind === 1) return s.slice(0, at) + alphabet[Math.floor(rnd() * alphabet.length)] + s.slice(at + 1);
+      if (kind === 2) return s.slice(0, at) + s.slice(at + 1 + Math.floor(rnd() * 8));
+      if (kind === 3) return s.slice(0, at) + ' ' + s.slice(at);
+      const parts = s.split(' ');
+      const a = Math.floor(rnd() * parts.length);
+      const b = Math.floor(rnd() * parts.length);
+      const t = parts[a];
+      parts[a] = parts[b];
+      parts[b] = t;
+      return parts.join(' ');
+    };
+    const c = new Counters();
+    let n = 0;
+    let recs = 0;
+    for (let k = 0; k < 3000; k++) {
+      const list = k % 2 === 1;
+      const src = list ? baseList : base;
+      let line = src[Math.floor(rnd() * src.length)];
+      const rounds = 1 + Math.floor(rnd() * 3);
+      for (let r = 0; r < rounds; r++) line = mutate(line);
+      const rec = list ? parseConntrackList(line, c) : parseConntrackEvent(line, c);
+      n++;
+      if (rec) {
+        recs++;
+        ok(rec.src !== '' && rec.dst !== '' && rec.rsrc !== '' && rec.rdst !== '', 'a record has both tuples');
+        ok(rec.protoNum >= 0 && rec.protoNum <= 255, 'protocol number');
+      }
+    }
+    eq(recs + total(c), n, 'every fuzzed line accounted for');
+    ok(recs > 300 && recs < n - 300, `a mix of accepted and refused lines (${recs}/${n})`);
+  },
+};
