@@ -1,0 +1,293 @@
+// One column of a batch: the values one key takes across the batch's events, in event order.
+// The encoder picks the most compact kind the values allow (docs/wire-format.md, "Columns");
+// any value at all still fits the Raw kind, so unknown fields always survive.
+import type { StringTable } from './strtable';
+import { BatchError, Kind, pack, unpack, widthFor, writeZigzag, readZigzag } from './wire';
+import { CborWriter } from './cbor';
+
+const SCALES = [1, 1000, 1000000];
+
+type Plan =
+  | { kind: 0; key: string; vals: unknown[] }
+  | { kind: 1; key: string; dict: number[]; idx: number[] }
+  | { kind: 2; key: string; scale: number; base: number; deltas: Uint8Array }
+  | { kind: 3; key: string; keys: string[] | null; counts: number[]; refs: number[]; idx: number[] }
+  | { kind: 4; key: string; dict: unknown[]; idx: number[] };
+export type ColumnPlan = Plan;
+
+/** Chooses the kind and builds dictionaries; strings are entered into `table`. */
+export function planColumn(key: string, vals: unknown[], table: StringTable): Plan {
+  let strings = true;
+  let numbers = true;
+  let lists = true;
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i];
+    const t = typeof v;
+    if (t !== 'string') strings = false;
+    if (t !== 'number') numbers = false;
+    if (!Array.isArray(v)) lists = false;
+  }
+  if (strings) return planStrings(key, vals as string[], table);
+  if (lists) {
+    const keys = listKeys(vals as unknown[][]);
+    if (keys !== undefined) return planLists(key, vals as unknown[][], keys, table);
+  }
+  if (numbers) {
+    const t = planTimes(key, vals as number[]);
+    if (t) return t;
+  }
+  return planValues(key, vals);
+}
+
+function planStrings(key: string, vals: string[], table: StringTable): Plan {
+  const local = new Map<string, number>();
+  const dict: number[] = [];
+  const idx = new Array<number>(vals.length);
+  for (let i = 0; i < vals.length; i++) {
+    const s = vals[i];
+    let j = local.get(s);
+    if (j === undefined) {
+      j = dict.length;
+      dict.push(table.ref(s));
+      local.set(s, j);
+    }
+    idx[i] = j;
+  }
+  return { kind: Kind.Str, key, dict, idx };
+}
+
+/**
+ * The keys shared by every record of every list (name/type/data of answers); null for lists of
+ * strings; undefined when the lists hold anything else (then they travel as Raw).
+ */
+function listKeys(vals: unknown[][]): string[] | null | undefined {
+  let keys: string[] | null | undefined;
+  for (const list of vals) {
+    for (const x of list) {
+      if (typeof x === 'string') {
+        if (keys === undefined) keys = null;
+        else if (keys !== null) return undefined;
+        continue;
+      }
+      if (x === null || typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array) return undefined;
+      const r = x as Record<string, unknown>;
+      if (keys === undefined) {
+        keys = Object.keys(r);
+        if (keys.length === 0) return undefined;
+      } else if (keys === null) return undefined;
+      let k = 0;
+      for (const name in r) {
+        const v = r[name];
+        if (name !== keys[k++] || name === '__proto__' || (v !== null && typeof v !== 'string')) return undefined;
+      }
+      if (k !== keys.length) return undefined;
+    }
+  }
+  return keys === undefined ? null : keys;
+}
+
+/** Distinct lists once each; a null value in a record is written as the table size. */
+function planLists(key: string, vals: unknown[][], keys: string[] | null, table: StringTable): Plan {
+  const local = new Map<string, number>();
+  const counts: number[] = [];
+  const refs: number[] = [];
+  const idx = new Array<number>(vals.length);
+  const one: number[] = [];
+  for (let i = 0; i < vals.length; i++) {
+    const list = vals[i];
+    one.length = 0;
+    let id = '';
+    for (const x of list) {
+      if (keys === null) {
+        const r = table.ref(x as string);
+        one.push(r);
+        id += r + ',';
+        continue;
+      }
+      const rec = x as Record<string, string | null>;
+      for (let k = 0; k < keys.length; k++) {
+        const v = rec[keys[k]];
+        const r = v === null ? -1 : table.ref(v);
+        one.push(r);
+        id += r + ',';
+      }
+    }
+    let j = local.get(id);
+    if (j === undefined) {
+      j = counts.length;
+      counts.push(list.length);
+      for (const r of one) refs.push(r);
+      local.set(id, j);
+    }
+    idx[i] = j;
+  }
+  return { kind: Kind.Lists, key, keys, counts, refs, idx };
+}
+
+/** Exact integer deltas at the smallest decimal scale that reproduces every value. */
+function planTimes(key: string, vals: number[]): Plan | null {
+  let s = 0;
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i];
+    while (s < SCALES.length && Math.round(v * SCALES[s]) / SCALES[s] !== v) s++;
+    if (s === SCALES.length) return null;
+  }
+  // Few distinct values (ports, flags) pack better as a dictionary than as deltas.
+  const distinct = new Set(vals).size;
+  if (distinct * 4 <= vals.length) return null;
+  const p = SCALES[s];
+  const out = new CborWriter(vals.length * 2 + 16);
+  let prev = 0;
+  let base = 0;
+  for (let i = 0; i < vals.length; i++) {
+    const m = Math.round(vals[i] * p);
+    if (!Number.isSafeInteger(m) || m / p !== vals[i]) return null;
+    if (i === 0) base = prev = m;
+    writeZigzag(out, m - prev);
+    prev = m;
+  }
+  return { kind: Kind.Time, key, scale: s * 3, base, deltas: out.buf.slice(0, out.len) };
+}
+
+/** Numbers, booleans, null: a dictionary when values repeat; anything else as plain items. */
+function planValues(key: string, vals: unknown[]): Plan {
+  const local = new Map<unknown, number>();
+  const dict: unknown[] = [];
+  const idx: number[] = [];
+  for (const v of vals) {
+    if (v !== null && typeof v === 'object') return { kind: Kind.Raw, key, vals };
+    // Map compares numbers by value; -0 and 0 print alike in JSON, so sharing them is safe.
+    let j = local.get(v);
+    if (j === undefined) {
+      j = dict.length;
+      dict.push(v);
+      local.set(v, j);
+    }
+    idx.push(j);
+  }
+  if (dict.length * 2 > vals.length) return { kind: Kind.Raw, key, vals };
+  return { kind: Kind.Vals, key, dict, idx };
+}
+
+/** Writes a planned column; `tableSize` is final (after StringTable.finalize). */
+export function writeColumn(w: CborWriter, c: Plan, tableSize: number): void {
+  switch (c.kind) {
+    case Kind.Raw:
+      w.head(4, 3); w.text(c.key); w.uint(c.kind); w.value(c.vals);
+      return;
+    case Kind.Str:
+      w.head(4, 5); w.text(c.key); w.uint(c.kind); w.uint(c.dict.length);
+      w.byteString(pack(c.dict, widthFor(tableSize)));
+      w.byteString(pack(c.idx, widthFor(c.dict.length)));
+      return;
+    case Kind.Time:
+      w.head(4, 5); w.text(c.key); w.uint(c.kind); w.uint(c.scale); w.int(c.base); w.byteString(c.deltas);
+      return;
+    case Kind.Lists: {
+      w.head(4, 6); w.text(c.key); w.uint(c.kind);
+      if (c.keys === null) w.simple(22);
+      else {
+        w.head(4, c.keys.length);
+        for (const k of c.keys) w.text(k);
+      }
+      w.head(4, c.counts.length);
+      for (const n of c.counts) w.uint(n);
+      const refs = c.refs.map((r) => (r < 0 ? tableSize : r));
+      w.byteString(pack(refs, widthFor(tableSize + 1)));
+      w.byteString(pack(c.idx, widthFor(c.counts.length)));
+      return;
+    }
+    case Kind.Vals:
+      w.head(4, 4); w.text(c.key); w.uint(c.kind); w.value(c.dict);
+      w.byteString(pack(c.idx, widthFor(c.dict.length)));
+      return;
+  }
+}
+
+function bytesAt(col: unknown[], i: number, where: string): Uint8Array {
+  const b = col[i];
+  if (!(b instanceof Uint8Array)) throw new BatchError(`${where}: item ${i} is not a byte string`);
+  return b;
+}
+
+function countAt(col: unknown[], i: number, where: string): number {
+  const n = col[i];
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new BatchError(`${where}: item ${i} is not a count`);
+  return n;
+}
+
+/** The `n` values of a column as decoded CBOR (`col`), with strings from `strs`. */
+export function readColumn(col: unknown[], n: number, strs: string[]): unknown[] {
+  const key = col[0] as string;
+  const kind = col[1];
+  const where = `column ${key}`;
+  const tw = widthFor(strs.length);
+  switch (kind) {
+    case Kind.Raw: {
+      const vals = col[2];
+      if (!Array.isArray(vals) || vals.length !== n) throw new BatchError(`${where}: expected ${n} values`);
+      return vals;
+    }
+    case Kind.Str: {
+      const size = countAt(col, 2, where);
+      const dict = unpack(bytesAt(col, 3, where), size, tw, strs.length, where).map((r) => strs[r]);
+      return unpack(bytesAt(col, 4, where), n, widthFor(size), size, where).map((j) => dict[j]);
+    }
+    case Kind.Time: {
+      const scale = col[2];
+      const base = col[3];
+      const deltas = bytesAt(col, 4, where);
+      if ((scale !== 0 && scale !== 3 && scale !== 6) || typeof base !== 'number') throw new BatchError(`${where}: bad scale or base`);
+      const p = SCALES[scale / 3];
+      const out = new Array<number>(n);
+      const at = { pos: 0 };
+      let m = base;
+      for (let i = 0; i < n; i++) {
+        m += readZigzag(deltas, at, where);
+        out[i] = p === 1 ? m : m / p;
+      }
+      return out;
+    }
+    case Kind.Lists: {
+      const rkeys = col[2];
+      const counts = col[3];
+      if ((rkeys !== null && !Array.isArray(rkeys)) || !Array.isArray(counts)) throw new BatchError(`${where}: malformed`);
+      const per = rkeys === null ? 1 : rkeys.length;
+      if (per === 0) throw new BatchError(`${where}: records without keys`);
+      let total = 0;
+      for (let i = 0; i < counts.length; i++) total += countAt(counts, i, where) * per;
+      const refs = unpack(bytesAt(col, 4, where), total, widthFor(strs.length + 1), strs.length + 1, where);
+      const lists: unknown[][] = [];
+      let p = 0;
+      for (const count of counts as number[]) {
+        const list: unknown[] = [];
+        for (let i = 0; i < count; i++) {
+          if (rkeys === null) {
+            const r = refs[p++];
+            if (r === strs.length) throw new BatchError(`${where}: null in a list of strings`);
+            list.push(strs[r]);
+            continue;
+          }
+          const rec: Record<string, string | null> = {};
+          for (let k = 0; k < per; k++) {
+            const r = refs[p++];
+            rec[String(rkeys[k])] = r === strs.length ? null : strs[r];
+          }
+          list.push(rec);
+        }
+        lists.push(list);
+      }
+      // Each event gets its own copy, so a consumer editing one event does not change another.
+      return unpack(bytesAt(col, 5, where), n, widthFor(counts.length), counts.length, where).map((j) =>
+        lists[j].map((x) => (typeof x === 'object' && x !== null ? { ...x } : x)),
+      );
+    }
+    case Kind.Vals: {
+      const dict = col[2];
+      if (!Array.isArray(dict)) throw new BatchError(`${where}: dictionary is not an array`);
+      return unpack(bytesAt(col, 3, where), n, widthFor(dict.length), dict.length, where).map((j) => dict[j]);
+    }
+    default:
+      throw new BatchError(`${where}: unknown kind ${String(kind)}`);
+  }
+}

@@ -1,0 +1,95 @@
+// Building blocks of the batch wire format shared by its encoder and decoder
+// (docs/wire-format.md): column kinds, bit-packed index arrays, zigzag LEB128 integers.
+import type { CborWriter } from './cbor';
+
+export class BatchError extends Error {
+  constructor(message: string) {
+    super(`batch: ${message}`);
+    this.name = 'BatchError';
+  }
+}
+
+/** Column kinds (docs/wire-format.md, "Columns"). */
+export const Kind = { Raw: 0, Str: 1, Time: 2, Lists: 3, Vals: 4 } as const;
+
+/** Bit width of indexes into `size` choices: 0 when there is only one. */
+export function widthFor(size: number): number {
+  let w = 0;
+  while (2 ** w < size) w++;
+  return w;
+}
+
+/** Each index in `width` bits, least significant bit first, packed into bytes. */
+export function pack(idx: number[], width: number): Uint8Array {
+  const out = new Uint8Array(Math.ceil((idx.length * width) / 8));
+  if (width === 0) return out;
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < idx.length; i++) {
+    acc += idx[i] * 2 ** bits;
+    bits += width;
+    while (bits >= 8) {
+      out[o++] = acc & 0xff;
+      acc = Math.floor(acc / 256);
+      bits -= 8;
+    }
+  }
+  if (bits > 0) out[o] = acc;
+  return out;
+}
+
+/** `n` indexes of `width` bits; each must be below `limit`. */
+export function unpack(b: Uint8Array, n: number, width: number, limit: number, where: string): number[] {
+  const out = new Array<number>(n);
+  if (width > 30) throw new BatchError(`${where}: index width ${width}`);
+  if (width === 0) {
+    if (n > 0 && limit < 1) throw new BatchError(`${where}: indexes into nothing`);
+    out.fill(0);
+    return out;
+  }
+  if (b.length < Math.ceil((n * width) / 8)) {
+    throw new BatchError(`${where}: ${b.length} bytes cannot hold ${n} indexes of ${width} bits`);
+  }
+  let acc = 0;
+  let bits = 0;
+  let p = 0;
+  const mask = 2 ** width;
+  for (let i = 0; i < n; i++) {
+    while (bits < width) {
+      acc += b[p++] * 2 ** bits;
+      bits += 8;
+    }
+    const v = acc % mask;
+    acc = Math.floor(acc / mask);
+    bits -= width;
+    if (v >= limit) throw new BatchError(`${where}: index ${v} not below ${limit}`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** A signed integer as zigzag LEB128 (0, -1, 1, -2 ... -> 0, 1, 2, 3 ...). */
+export function writeZigzag(w: CborWriter, d: number): void {
+  let n = d >= 0 ? d * 2 : -d * 2 - 1;
+  while (n >= 128) {
+    w.byte((n % 128) | 128);
+    n = Math.floor(n / 128);
+  }
+  w.byte(n);
+}
+
+/** Reads zigzag LEB128 integers back; `at.pos` advances. */
+export function readZigzag(b: Uint8Array, at: { pos: number }, where: string): number {
+  let z = 0;
+  let mul = 1;
+  for (;;) {
+    if (at.pos >= b.length) throw new BatchError(`${where}: integer runs past the end`);
+    const x = b[at.pos++];
+    z += (x & 127) * mul;
+    if (x < 128) break;
+    mul *= 128;
+    if (mul > 2 ** 49) throw new BatchError(`${where}: integer longer than 53 bits`);
+  }
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
