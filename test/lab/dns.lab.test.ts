@@ -6,8 +6,8 @@
 import { describe, test, before, after } from 'node:test';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { startLab, labSkipReason, run, parseDig, ROOT, type Lab } from '../support/lab';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { startLab, labSkipReason, run, parseDig, ROOT, LAB_SH, type Lab } from '../support/lab';
 import { dnsScenario, digArgv, type DnsStep } from '../../scripts/lab/scenario';
 import { checkDnsEvents, serialsByClientPort } from './dns-expect';
 import type { DnsEvent } from '../../src/events';
@@ -15,14 +15,24 @@ import type { DnsEvent } from '../../src/events';
 const QJS = join(ROOT, '.tools/bin/qjs');
 const BUNDLE = join(ROOT, 'dist/netledger.js');
 const SENSOR = 'lab';
+/** Client port of the warm-up queries that tell us the live agent is reading the log. */
+const WARMUP_PORT = 39999;
+/** The leases lab.sh writes: an event that names a client must name it so. */
+const LEASES: Record<string, { mac: string; hostname: string }> = {
+  '192.0.2.10': { mac: '00:00:5e:00:53:10', hostname: 'laptop' },
+  '192.0.2.11': { mac: '00:00:5e:00:53:11', hostname: 'phone' },
+};
+
+const show = (v: unknown): string => JSON.stringify(v);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The bundle's commands, from its --help (empty when there is no bundle). */
 function bundleCommands(): Set<string> {
-  if (!existsSync(BUNDLE) || !existsSync(QJS)) return new Set();
+  const names = new Set<string>();
+  if (!existsSync(BUNDLE) || !existsSync(QJS)) return names;
   const r = spawnSync(QJS, [BUNDLE, '--help'], { encoding: 'utf8', timeout: 10000 });
   const out = r.stdout ?? '';
   const start = out.indexOf('commands:');
-  const names = new Set<string>();
   if (start < 0) return names;
   for (const line of out.slice(start).split('\n').slice(1)) {
     const m = /^ {2}(\S+)/.exec(line);
@@ -48,20 +58,89 @@ function parseNdjson(text: string, what: string): { dns: DnsEvent[]; other: Reco
   return { dns, other };
 }
 
-const show = (v: unknown): string => JSON.stringify(v);
+/** Scenario check plus: warm-ups ignored, and device names never wrong when given. */
+function checkAll(dns: DnsEvent[], log: string, window: { from: number; to: number }): string[] {
+  const mine = dns.filter((e) => e.client_port !== WARMUP_PORT);
+  const errs = checkDnsEvents(mine, dnsScenario, log, { ...window, sensor: SENSOR });
+  for (const e of mine) {
+    const lease = e.client !== undefined ? LEASES[e.client] : undefined;
+    if (e.mac !== undefined && e.mac !== lease?.mac) errs.push(`${e.client}/${e.client_port}: mac ${show(e.mac)}, lease says ${show(lease?.mac)}`);
+    if (e.hostname !== undefined && e.hostname !== lease?.hostname) {
+      errs.push(`${e.client}/${e.client_port}: hostname ${show(e.hostname)}, lease says ${show(lease?.hostname)}`);
+    }
+  }
+  return errs;
+}
+
+function readIfExists(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
 const skip = labSkipReason();
 const commands = bundleCommands();
 const noBundle = !existsSync(BUNDLE) ? 'dist/netledger.js is missing: run `make build` first' : null;
+const liveSkip = noBundle ?? (commands.has('run') ? null : 'the bundle has no `run` command yet');
+const replaySkip = noBundle ?? (commands.has('replay') ? null : 'the bundle has no `replay` command yet');
 
 describe('router lab: DNS', { skip: skip ?? false }, () => {
   let lab: Lab | undefined;
   let failed = false;
   const digs = new Map<DnsStep, string>();
-  let window = { from: 0, to: 0 };
+  const window = { from: 0, to: 0 };
+  const live = { ndjson: '', stderr: '', exit: null as number | null, signal: null as string | null, warm: false, setupError: '' };
+
+  const guard = async (fn: () => void | Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  };
+
+  async function startAgent(l: Lab): Promise<ChildProcess> {
+    const cfg = join(l.workdir, 'netledger.uci');
+    live.ndjson = join(l.workdir, 'events.ndjson');
+    const conf = await run(['bash', LAB_SH, 'agent-config', l.prefix, live.ndjson], { check: true });
+    writeFileSync(cfg, conf.stdout);
+    const agent = l.spawnInRtr([QJS, BUNDLE, 'run', '--config', cfg], ['ignore', 'ignore', 'pipe']);
+    agent.stderr!.setEncoding('utf8').on('data', (d: string) => (live.stderr += d));
+    // Ready when a warm-up query comes out as an event (the agent may follow from the end).
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline && agent.exitCode === null) {
+      await l.dig('warmup.lan', 'A', { from: `192.0.2.10#${WARMUP_PORT}` });
+      await sleep(300);
+      if (readIfExists(live.ndjson).includes(`"client_port":${WARMUP_PORT}`)) {
+        live.warm = true;
+        break;
+      }
+    }
+    if (agent.exitCode !== null) throw new Error(`the agent exited early (${agent.exitCode}):\n${live.stderr}`);
+    return agent;
+  }
+
+  async function stopAgent(agent: ChildProcess): Promise<void> {
+    const exited = new Promise<void>((r) => agent.once('exit', (code, signal) => {
+      live.exit = code;
+      live.signal = signal;
+      r();
+    }));
+    if (agent.exitCode === null) agent.kill('SIGTERM');
+    await Promise.race([exited, sleep(10000)]);
+    if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
+  }
 
   before(async () => {
     lab = await startLab();
     const l = lab;
+    let agent: ChildProcess | undefined;
+    if (!liveSkip) {
+      try {
+        agent = await startAgent(l);
+      } catch (e) {
+        live.setupError = (e as Error).message;
+      }
+    }
     window.from = Date.now() / 1000;
     const pending: Promise<void>[] = [];
     for (const s of dnsScenario) {
@@ -73,7 +152,15 @@ describe('router lab: DNS', { skip: skip ?? false }, () => {
     }
     await Promise.all(pending);
     window.to = Date.now() / 1000;
-    await new Promise((r) => setTimeout(r, 200)); // dnsmasq's last log lines
+    if (agent) {
+      // Until every step has its event (the unanswered one needs transaction_timeout), or 20 s.
+      const keys = dnsScenario.map((s) => `"client_port":${s.port}`);
+      const deadline = Date.now() + 20000;
+      while (Date.now() < deadline && !keys.every((k) => readIfExists(live.ndjson).includes(k))) await sleep(250);
+      await stopAgent(agent);
+    } else {
+      await sleep(300); // dnsmasq's last log lines
+    }
   });
 
   after(async () => {
@@ -83,43 +170,42 @@ describe('router lab: DNS', { skip: skip ?? false }, () => {
     }
   });
 
-  test('every dig gets what the scenario says and the router logs every query', () => {
-    try {
-      const bad = dnsScenario.filter((s) => digs.get(s) !== s.digStatus)
-        .map((s) => `${s.label}: dig saw ${digs.get(s)}, expected ${s.digStatus}`);
-      const log = readFileSync(lab!.dnsmasqLog, 'utf8');
-      for (const s of dnsScenario) {
-        if (!log.includes(` ${s.expect.client}/${s.expect.client_port} query[${s.qtype}] ${s.expect.qname} `)) {
-          bad.push(`${s.label}: no query line from ${s.expect.client}/${s.expect.client_port} in the router log`);
-        }
+  test('every dig gets what the scenario says and the router logs every query', () => guard(() => {
+    const bad = dnsScenario.filter((s) => digs.get(s) !== s.digStatus)
+      .map((s) => `${s.label}: dig saw ${digs.get(s)}, expected ${s.digStatus}`);
+    const log = readFileSync(lab!.dnsmasqLog, 'utf8');
+    for (const s of dnsScenario) {
+      if (!log.includes(` ${s.expect.client}/${s.expect.client_port} query[${s.qtype}] ${s.expect.qname} `)) {
+        bad.push(`${s.label}: no query line from ${s.expect.client}/${s.expect.client_port} in the router log`);
       }
-      // The TCP query is served by a forked child: another pid than the main process's.
-      const main = /dnsmasq\[(\d+)\]: started/.exec(log);
-      const tcp = dnsScenario.find((s) => s.tcp)!;
-      const child = serialsByClientPort(log).get(`${tcp.expect.client}/${tcp.expect.client_port}`);
-      if (!main || !child || child.pid === Number(main[1])) {
-        bad.push(`the TCP query was not served by a forked child (main ${main?.[1]}, query ${show(child)})`);
-      }
-      if (bad.length) throw new Error(bad.join('\n'));
-    } catch (e) {
-      failed = true;
-      throw e;
     }
-  });
+    // The TCP query is served by a forked child: another pid than the main process's.
+    const main = /dnsmasq\[(\d+)\]: started/.exec(log);
+    const tcp = dnsScenario.find((s) => s.tcp)!;
+    const child = serialsByClientPort(log).get(`${tcp.expect.client}/${tcp.expect.client_port}`);
+    if (!main || !child || child.pid === Number(main[1])) {
+      bad.push(`the TCP query was not served by a forked child (main ${main?.[1]}, query ${show(child)})`);
+    }
+    if (bad.length) throw new Error(bad.join('\n'));
+  }));
 
-  test('replay: qjs `replay --dnsmasq` of the router log emits one correct event per query', {
-    skip: noBundle ?? (commands.has('replay') ? false : 'the bundle has no `replay` command yet'),
-  }, async () => {
-    try {
+  test('live: qjs `run` in the router namespace emits one correct event per query', { skip: liveSkip ?? false }, () => guard(() => {
+    if (live.setupError) throw new Error(live.setupError);
+    const text = readIfExists(live.ndjson);
+    const { dns } = parseNdjson(text, 'live NDJSON');
+    const errs = checkAll(dns, readFileSync(lab!.dnsmasqLog, 'utf8'), window);
+    if (!live.warm) errs.push('no warm-up query came out as an event within 15 s of starting the agent');
+    if (live.exit !== 0) errs.push(`the agent did not exit 0 on SIGTERM (exit ${live.exit}, signal ${live.signal})`);
+    if (errs.length) throw new Error(`${errs.length} problem(s):\n${errs.join('\n')}\nagent stderr:\n${live.stderr}`);
+  }));
+
+  test('replay: qjs `replay --dnsmasq` of the router log emits one correct event per query', { skip: replaySkip ?? false },
+    () => guard(async () => {
       const r = await run([QJS, BUNDLE, 'replay', '--dnsmasq', lab!.dnsmasqLog, '--sensor', SENSOR], { timeoutMs: 30000 });
       if (r.code !== 0) throw new Error(`replay exited ${r.code}: ${r.stderr}`);
       writeFileSync(join(lab!.workdir, 'replay.ndjson'), r.stdout);
       const { dns } = parseNdjson(r.stdout, 'replay output');
-      const errs = checkDnsEvents(dns, dnsScenario, readFileSync(lab!.dnsmasqLog, 'utf8'), { ...window, sensor: SENSOR });
+      const errs = checkAll(dns, readFileSync(lab!.dnsmasqLog, 'utf8'), window);
       if (errs.length) throw new Error(`${errs.length} mismatch(es):\n${errs.join('\n')}`);
-    } catch (e) {
-      failed = true;
-      throw e;
-    }
-  });
+    }));
 });
