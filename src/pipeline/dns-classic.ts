@@ -1,0 +1,155 @@
+// Classic mode (plain --log-queries): lines carry no serial and no client port, so the lines of
+// concurrent queries can only be tied together by name. This is the best honest assembly:
+//
+// - A query line opens a transaction, queued per (pid, qname), oldest first.
+// - `forwarded NAME` goes to the oldest open query of NAME not yet forwarded (else the oldest
+//   unanswered one: a retry).
+// - An answer burst starts at an answer line that does not continue the current burst. Its
+//   NAME (for a reverse answer, the arpa name of the address) picks the transaction:
+//   `reply` lines go to the OLDEST unanswered query of that name (upstream answers come back
+//   roughly in order), cache/config/hosts/DHCP lines to the NEWEST (dnsmasq answers those
+//   right after printing the query line). Among those, a query whose type fits the answer
+//   wins (IPv4 -> A, IPv6 -> AAAA, PTR, TXT, `<MX>` -> MX, NODATA-IPv4 -> A ...), so the A and
+//   AAAA queries a browser sends together are not swapped.
+// - A line continues the current burst when the previous line was `<CNAME>` (the chain goes on
+//   with the target's name) or repeats the previous line's name (several records).
+// - `reply error is REFUSED` and `reply is truncated` name nothing: they go to the oldest
+//   forwarded, unanswered query of that pid.
+// - `validation ... is STATUS` precedes the reply lines it judged: it is kept for the next burst.
+//
+// Limits: two queries for the same name and type in flight at once may get each other's
+// answers (the content is the same name's answer, but the client may be swapped); a query
+// dnsmasq merged into an in-flight one gets no lines and times out complete:false; an
+// upstream error can be given to the wrong query when several are forwarded; a CNAME chain
+// whose last line is `<CNAME>` cannot be told from the next burst if that names the target.
+import type { Counters } from '../counters';
+import type { DnsLogRecord } from '../sources/dnsmasq/record';
+import { applyAnswer, type Transaction } from './dns-transaction';
+import { reverseName } from './dns-reverse-name';
+
+type Finish = (t: Transaction) => void;
+
+export class ClassicMatcher {
+  /** `${pid} ${qname}` -> unanswered transactions, oldest first */
+  private readonly byName = new Map<string, Transaction[]>();
+  /** pid -> transaction whose answer burst is being printed */
+  private readonly current = new Map<number, Transaction>();
+  /** pid -> DNSSEC status announced for the next burst */
+  private readonly pendingDnssec = new Map<number, string>();
+
+  constructor(private readonly counters: Counters) {}
+
+  add(t: Transaction): void {
+    const k = `${t.pid} ${t.qname}`;
+    const list = this.byName.get(k);
+    if (list === undefined) this.byName.set(k, [t]);
+    else list.push(t);
+  }
+
+  /** t is finished or answered: it takes no more matching. */
+  remove(t: Transaction): void {
+    if (this.current.get(t.pid) === t) this.current.delete(t.pid);
+    this.unlist(t);
+  }
+
+  private unlist(t: Transaction): void {
+    const k = `${t.pid} ${t.qname}`;
+    const list = this.byName.get(k);
+    if (list === undefined) return;
+    const i = list.indexOf(t);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.byName.delete(k);
+  }
+
+  /** A line from pid that does not continue the current burst ends it. */
+  lineFrom(pid: number, finish: Finish): void {
+    const cur = this.current.get(pid);
+    if (cur !== undefined) finish(cur);
+  }
+
+  tick(nowSec: number, grace: number, finish: Finish): void {
+    for (const t of this.current.values()) if (nowSec - t.lastTs >= grace) finish(t);
+  }
+
+  push(rec: DnsLogRecord, finish: Finish, queue: Transaction[], head: number): void {
+    const pid = rec.pid;
+    const kind = rec.kind;
+    if (kind === 'forwarded') {
+      this.lineFrom(pid, finish);
+      const list = this.byName.get(`${pid} ${rec.name}`);
+      let t: Transaction | undefined;
+      if (list !== undefined) t = list.find((x) => x.upstream === undefined) ?? list[0];
+      if (t === undefined) this.counters.drop('dns.orphan_line', 1, `classic forwarded ${rec.name}`);
+      else t.upstream = rec.upstream;
+      return;
+    }
+    if (kind === 'validation') {
+      this.lineFrom(pid, finish);
+      if (rec.status !== undefined) this.pendingDnssec.set(pid, rec.status);
+      return;
+    }
+    if (kind === 'dnssec') {
+      this.lineFrom(pid, finish);
+      return;
+    }
+    const cur = this.current.get(pid);
+    if (cur !== undefined && !cur.done && this.continues(cur, rec)) {
+      applyAnswer(cur, rec, this.counters);
+      return;
+    }
+    if (cur !== undefined) finish(cur);
+    const t = this.match(rec, queue, head);
+    if (t === undefined) {
+      this.counters.drop('dns.orphan_line', 1, `classic ${kind} ${rec.name}`);
+      return;
+    }
+    this.unlist(t);
+    const status = this.pendingDnssec.get(pid);
+    if (status !== undefined) {
+      this.pendingDnssec.delete(pid);
+      if (status === 'SECURE' || status === 'INSECURE' || status === 'BOGUS' || status === 'ABANDONED') t.dnssec = status;
+    }
+    applyAnswer(t, rec, this.counters);
+    this.current.set(pid, t);
+  }
+
+  private continues(cur: Transaction, rec: DnsLogRecord): boolean {
+    const k = rec.kind;
+    if (k !== 'answer' && k !== 'nxdomain' && k !== 'nodata') return false;
+    return cur.cnameAt >= 0 || (rec.name === cur.lastName && rec.name !== '');
+  }
+
+  private match(rec: DnsLogRecord, queue: Transaction[], head: number): Transaction | undefined {
+    if (rec.name === '' || rec.kind === 'rcode' && rec.origin === 'reply') {
+      // Nameless upstream outcome: the oldest forwarded, unanswered query of this pid.
+      let fallback: Transaction | undefined;
+      for (let i = head; i < queue.length; i++) {
+        const t = queue[i];
+        if (t.serial >= 0 || t.pid !== rec.pid || t.done || t.answered) continue;
+        if (t.upstream !== undefined) return t;
+        if (fallback === undefined) fallback = t;
+      }
+      return fallback;
+    }
+    const name = rec.reverse === true ? reverseName(rec.name) : rec.name;
+    const list = this.byName.get(`${rec.pid} ${name}`);
+    if (list === undefined || list.length === 0) return undefined;
+    const want = wantedType(rec);
+    const newest = rec.origin !== 'reply';
+    let first: Transaction | undefined;
+    for (let j = 0; j < list.length; j++) {
+      const t = list[newest ? list.length - 1 - j : j];
+      if (t.answered || t.done) continue;
+      if (want === '' || t.qtype === want) return t;
+      if (first === undefined) first = t;
+    }
+    return first;
+  }
+}
+
+/** The query type an answer line most likely answers, or '' when any could. */
+function wantedType(rec: DnsLogRecord): string {
+  if (rec.kind === 'nodata') return rec.data === 'IPv4' ? 'A' : rec.data === 'IPv6' ? 'AAAA' : '';
+  if (rec.kind !== 'answer' || rec.rtype === 'CNAME') return '';
+  return rec.rtype ?? '';
+}

@@ -1,0 +1,119 @@
+// One DNS transaction being assembled from dnsmasq log records, and how an answer line
+// changes it. Shared by the extra-mode (serial) and classic (name-matching) assemblers.
+import type { Counters } from '../counters';
+import type { DnsAnswer, DnsEvent } from '../events';
+import type { AnswerOrigin, DnsLogRecord } from '../sources/dnsmasq/record';
+import { reverseName } from './dns-reverse-name';
+
+/** Answers kept per transaction; more are counted `dns.answers_capped`. */
+export const MAX_ANSWERS = 64;
+
+export interface Transaction {
+  key: number;
+  pid: number;
+  serial: number;
+  /** time of the query line */
+  ts: number;
+  /** time of the last line taken */
+  lastTs: number;
+  client?: string;
+  clientPort?: number;
+  qname: string;
+  qtype: string;
+  source?: DnsEvent['source'];
+  upstream?: string;
+  rcode?: string;
+  answers: DnsAnswer[];
+  /** index of a CNAME answer whose target is the next answer's name, or -1 */
+  cnameAt: number;
+  blocked: boolean;
+  dnssec?: DnsEvent['dnssec'];
+  /** an answer-side line (answer, negative, rcode, truncated, duplicate) arrived */
+  answered: boolean;
+  /** no more lines are taken; emitted when its turn in query order comes */
+  done: boolean;
+  /** name of the last answer line as logged (classic mode continues a burst by it) */
+  lastName: string;
+}
+
+const SOURCES: Record<AnswerOrigin, NonNullable<DnsEvent['source']>> = {
+  reply: 'forwarded',
+  cached: 'cached',
+  stale: 'stale',
+  config: 'config',
+  hosts: 'hosts',
+  dhcp: 'dhcp',
+  auth: 'local',
+};
+
+export function newTransaction(rec: DnsLogRecord, key: number): Transaction {
+  return {
+    key,
+    pid: rec.pid,
+    serial: rec.serial,
+    ts: rec.ts,
+    lastTs: rec.ts,
+    client: rec.client,
+    clientPort: rec.clientPort,
+    qname: rec.name,
+    qtype: rec.qtype ?? '',
+    source: rec.auth ? 'local' : undefined,
+    upstream: undefined,
+    rcode: undefined,
+    answers: [],
+    cnameAt: -1,
+    blocked: false,
+    dnssec: undefined,
+    answered: false,
+    done: false,
+    lastName: '',
+  };
+}
+
+/** Sinkhole answers: `address=/ads.test/0.0.0.0` style config, or a blocklist hosts file. */
+function isSinkhole(data: string | null | undefined): boolean {
+  return data === '0.0.0.0' || data === '::';
+}
+
+/** Takes one answer-side record (answer, nxdomain, nodata, rcode, truncated, duplicate). */
+export function applyAnswer(t: Transaction, rec: DnsLogRecord, counters: Counters): void {
+  const origin = rec.origin ?? 'reply';
+  if (!t.answered) {
+    t.answered = true;
+    if (t.source === undefined || t.source !== 'local') t.source = SOURCES[origin];
+  }
+  t.lastTs = rec.ts;
+  const kind = rec.kind;
+  if (kind === 'answer' || kind === 'nxdomain' || kind === 'nodata') {
+    // The owner of a reverse answer is the arpa name, not the address dnsmasq prints.
+    const name = rec.reverse === true ? reverseName(rec.name) || rec.name : rec.name;
+    if (t.cnameAt >= 0) {
+      t.answers[t.cnameAt].data = name; // <CNAME> lines say "is a CNAME"; its target is next
+      t.cnameAt = -1;
+    }
+    t.lastName = rec.name;
+    if (kind === 'nxdomain') {
+      t.rcode = 'NXDOMAIN';
+      if (origin === 'config') t.blocked = true;
+      return;
+    }
+    if (kind === 'nodata') {
+      if (t.rcode === undefined) t.rcode = 'NOERROR';
+      return;
+    }
+    if (t.rcode === undefined) t.rcode = 'NOERROR';
+    if (t.answers.length >= MAX_ANSWERS) {
+      counters.drop('dns.answers_capped', 1, t.qname);
+      return;
+    }
+    const type = rec.rtype ?? 'TYPE0';
+    if (type === 'CNAME') t.cnameAt = t.answers.length;
+    t.answers.push({ name, type, data: rec.data === undefined ? null : rec.data });
+    if ((origin === 'config' || origin === 'hosts') && isSinkhole(rec.data)) t.blocked = true;
+    return;
+  }
+  if (kind === 'rcode') {
+    t.rcode = rec.rcode;
+  }
+  // truncated / duplicate: the client got an answer this log does not show.
+}

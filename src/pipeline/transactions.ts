@@ -1,0 +1,203 @@
+// Assembles dnsmasq query-log records into one `dns` event per query (docs/events.md).
+//
+// Extra mode (--log-queries=extra): every line carries the serial dnsmasq gave the query, so a
+// transaction's key is (pid, serial) — TCP queries are served by forked children whose pid
+// differs and whose serials overlap the parent's.
+//
+// When is a transaction complete? dnsmasq prints all the lines of one answer in a single pass
+// (extract_addresses() for a reply, answer_request() for cache/config/hosts), and one process
+// writes its log sequentially. So once a transaction has an answer line, its answer is over at
+// the first later line of the same pid that belongs to anything else. Lines of other pids
+// (a TCP child) interleave freely and do not end it. A log that goes quiet leaves the last
+// answer open: tick() ends answered transactions ANSWER_GRACE seconds after their last line,
+// and times out unanswered ones after timeoutSec (complete:false). flush() ends everything.
+//
+// Order: events leave in order of their query line. A finished transaction waits while an
+// earlier one is still open; the wait is bounded by timeoutSec and by maxOpen (queued
+// transactions, finished or not). At the cap the oldest is forced out (counted
+// `dns.txn_overflow`; emitted complete:false if it had no answer yet).
+//
+// Classic mode (plain --log-queries, serial -1) is best effort: see dns-classic.ts.
+import type { Counters } from '../counters';
+import type { DnsEvent } from '../events';
+import type { DnsLogRecord } from '../sources/dnsmasq/record';
+import { ClassicMatcher } from './dns-classic';
+import { applyAnswer, newTransaction, type Transaction } from './dns-transaction';
+import { buildDnsEvent, type DeviceLookup } from './dns-event';
+
+export type { DeviceInfo, DeviceLookup } from './dns-event';
+export { withDevice } from './dns-event';
+
+/** Seconds after its last answer line an answered transaction is taken as done by tick(). */
+export const ANSWER_GRACE = 1;
+
+export interface TransactionAssemblerDeps {
+  counters: Counters;
+  sensor: string;
+  emit: (ev: DnsEvent) => void;
+  /** Seconds a query may wait for its answer before it is emitted complete:false. Default 10. */
+  timeoutSec?: number;
+  /** Most transactions held at once (open, or finished and waiting for order). Default 2048. */
+  maxOpen?: number;
+  /** Optional: mac/hostname of a client, placed in schema order in the event. */
+  lookupDevice?: DeviceLookup;
+}
+
+const PID_SCALE = 4294967296; // serials are 32-bit: key = pid * 2^32 + serial stays exact
+
+export class TransactionAssembler {
+  private readonly timeout: number;
+  private readonly maxOpen: number;
+  /** Every held transaction in query order; [head, length) are live. */
+  private queue: Transaction[] = [];
+  private head = 0;
+  /** Extra mode: (pid, serial) -> transaction. */
+  private readonly byKey = new Map<number, Transaction>();
+  /** Per pid: the transaction whose answer lines are being printed. */
+  private readonly answering = new Map<number, Transaction>();
+  private readonly classic: ClassicMatcher;
+  private lastTs = 0;
+  /** Some transaction finished since the last drain(). */
+  private finished = false;
+
+  constructor(private readonly deps: TransactionAssemblerDeps) {
+    this.timeout = deps.timeoutSec ?? 10;
+    this.maxOpen = Math.max(1, deps.maxOpen ?? 2048);
+    this.classic = new ClassicMatcher(deps.counters);
+  }
+
+  openCount(): number {
+    return this.queue.length - this.head;
+  }
+
+  push(rec: DnsLogRecord): void {
+    this.take(rec);
+    if (this.finished) this.drain();
+  }
+
+  private take(rec: DnsLogRecord): void {
+    if (rec.ts > this.lastTs) {
+      // Log time drives timeouts in replay; live, tick() keeps them going when the log is quiet.
+      if (this.lastTs !== 0) this.tick(rec.ts);
+      this.lastTs = rec.ts;
+    }
+    const pid = rec.pid;
+    if (rec.serial < 0) {
+      this.pushClassic(rec);
+      return;
+    }
+    const key = pid * PID_SCALE + rec.serial;
+    const cur = this.answering.get(pid);
+    if (cur !== undefined && cur.key !== key) this.finish(cur);
+    const kind = rec.kind;
+    if (kind === 'query') {
+      const old = this.byKey.get(key);
+      if (old !== undefined) {
+        this.deps.counters.drop('dns.serial_reuse', 1, `${pid}/${rec.serial}`);
+        if (!old.done) this.finish(old);
+      }
+      const t = this.open(rec, key);
+      this.byKey.set(key, t);
+      return;
+    }
+    const t = this.byKey.get(key);
+    if (t === undefined || t.done) {
+      if (kind !== 'dnssec' && kind !== 'validation') this.deps.counters.drop('dns.orphan_line', 1, `${pid}/${rec.serial} ${kind} ${rec.name}`);
+      return;
+    }
+    if (kind === 'forwarded') {
+      t.upstream = rec.upstream;
+    } else if (kind === 'validation') {
+      setDnssec(t, rec.status);
+    } else if (kind !== 'dnssec') {
+      applyAnswer(t, rec, this.deps.counters);
+      this.answering.set(pid, t);
+    }
+  }
+
+  /**
+   * Ends what is due at nowSec, which must be on the log's clock (epoch seconds of the router:
+   * host.now() live, given the right utcOffsetMin; record times in replay).
+   */
+  tick(nowSec: number): void {
+    for (const t of this.answering.values()) {
+      if (nowSec - t.lastTs >= ANSWER_GRACE) this.finish(t);
+    }
+    const limit = nowSec - this.timeout;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const t = this.queue[i];
+      if (t.ts >= limit) break; // queue is in query order
+      if (!t.done && !t.answered) this.finish(t);
+    }
+    this.classic.tick(nowSec, ANSWER_GRACE, (t) => this.finish(t));
+    this.drain();
+  }
+
+  /** End of input: everything still open is emitted (complete:false when unanswered). */
+  flush(): void {
+    for (let i = this.head; i < this.queue.length; i++) {
+      const t = this.queue[i];
+      if (!t.done) this.finish(t);
+    }
+    this.drain();
+  }
+
+  private open(rec: DnsLogRecord, key: number): Transaction {
+    if (this.openCount() >= this.maxOpen) {
+      this.deps.counters.drop('dns.txn_overflow', 1, rec.name);
+      const oldest = this.queue[this.head];
+      if (!oldest.done) this.finish(oldest);
+      this.drain();
+    }
+    const t = newTransaction(rec, key);
+    this.queue.push(t);
+    return t;
+  }
+
+  private pushClassic(rec: DnsLogRecord): void {
+    if (rec.kind === 'query') {
+      this.classic.lineFrom(rec.pid, (t) => this.finish(t));
+      const t = this.open(rec, 0);
+      this.classic.add(t);
+      return;
+    }
+    this.classic.push(rec, (t) => this.finish(t), this.queue, this.head);
+  }
+
+  /** Marks t finished: no more lines will be taken for it; emitted when its turn comes. */
+  private finish(t: Transaction): void {
+    if (t.done) return;
+    t.done = true;
+    if (!t.answered) this.deps.counters.inc('dns.timeout');
+    if (this.answering.get(t.pid) === t) this.answering.delete(t.pid);
+    if (t.serial < 0) this.classic.remove(t);
+    // Emitting happens in drain(), in query order, after the caller's loop is over.
+    this.finished = true;
+  }
+
+  private drain(): void {
+    this.finished = false;
+    const q = this.queue;
+    while (this.head < q.length && q[this.head].done) {
+      const t = q[this.head++];
+      if (t.serial >= 0 && this.byKey.get(t.key) === t) this.byKey.delete(t.key);
+      this.deps.counters.inc('dns.events');
+      try {
+        this.deps.emit(buildDnsEvent(t, this.deps.sensor, this.deps.lookupDevice));
+      } catch (e) {
+        this.deps.counters.drop('dns.emit_error', 1, String(e)); // a sink's bug must not stop assembly
+      }
+    }
+    if (this.head === q.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > q.length) {
+      this.queue = q.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+function setDnssec(t: Transaction, status: string | undefined): void {
+  if (status === 'SECURE' || status === 'INSECURE' || status === 'BOGUS' || status === 'ABANDONED') t.dnssec = status;
+}

@@ -1,0 +1,238 @@
+// Strips the framing around a dnsmasq message and reads its time and pid.
+//
+// Framings understood (the message starts after `dnsmasq[pid]: `):
+//   OpenWrt logread:        `Sun Nov 22 23:45:31 2026 daemon.info dnsmasq[8830]: ...`
+//   dnsmasq --log-facility: `Nov 22 23:45:31 dnsmasq[8830]: ...`            (no year)
+//   classic syslog file:    `Nov 22 23:45:31 router dnsmasq[8830]: ...`     (no year; also with
+//                           busybox's `host daemon.info` before the tag)
+//   RFC 3339 (rsyslog):     `2026-11-22T23:45:31.123+01:00 router dnsmasq[8830]: ...`
+// each optionally behind a raw syslog `<30>` priority.
+//
+// Time: the first three framings print local wall-clock time without a zone. We read it as
+// UTC + utcOffsetMin (default 0, which is what OpenWrt runs unless a zone is configured).
+// Year-less stamps take `year` if given, else the current year of now() (in that offset),
+// rolled back one year when the result would be more than a day in the future (a December log
+// replayed in January). RFC 3339 stamps carry their own offset and are exact.
+//
+// QuickJS is slow: no regular expressions. The epoch of the last distinct stamp text is cached,
+// so a burst of lines within one second costs one startsWith().
+
+export interface FramingOptions {
+  /** Year for year-less stamps (default: inferred from now()). */
+  year?: number;
+  /** Minutes east of UTC of the clock that wrote the log (default 0). */
+  utcOffsetMin?: number;
+  /** Wall clock, epoch seconds (default Date.now()/1000); only for year inference. */
+  now?: () => number;
+}
+
+/** Why a line was not a dnsmasq DNS message. */
+export type FramingSkip =
+  | 'bad_framing' // no recognisable stamp or tag: a drop
+  | 'bad_timestamp' // the stamp's fields are out of range: a drop
+  | 'other_program' // a well-formed line from another program (shared logread): ignored
+  | 'not_dns'; // dnsmasq-dhcp / -tftp / -script / -debug: ignored
+
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+const DAY = 86400;
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function yearOf(epochSec: number): number {
+  return new Date(epochSec * 1000).getUTCFullYear();
+}
+
+/** Two digits at i ('  7' style space padding allowed when `pad`), or -1. */
+function two(line: string, i: number, pad: boolean): number {
+  const a = line.charCodeAt(i);
+  const b = line.charCodeAt(i + 1);
+  if (b < 48 || b > 57) return -1;
+  if (a === 32 && pad) return b - 48;
+  if (a < 48 || a > 57) return -1;
+  return (a - 48) * 10 + (b - 48);
+}
+
+export class DnsmasqFraming {
+  /** Results of the last successful frame(). */
+  ts = 0;
+  pid = 0;
+  /** Index in the line where the message starts. */
+  start = 0;
+  /** Why the last frame() returned false. */
+  skip: FramingSkip = 'bad_framing';
+
+  private readonly year: number | undefined;
+  private readonly offsetSec: number;
+  private readonly now: () => number;
+  private stamp = '';
+  private stampTs = 0;
+
+  constructor(opts: FramingOptions = {}) {
+    this.year = opts.year;
+    this.offsetSec = (opts.utcOffsetMin ?? 0) * 60;
+    this.now = opts.now ?? (() => Date.now() / 1000);
+  }
+
+  /** Frames line[0, end). True when it is a dnsmasq DNS-channel message (see ts/pid/start). */
+  frame(line: string, end: number): boolean {
+    let s = 0;
+    if (line.charCodeAt(0) === 60 /* < */) {
+      const gt = line.indexOf('>', 1);
+      if (gt < 0 || gt > 4) return this.fail('bad_framing');
+      s = gt + 1;
+    }
+    let tagFrom: number;
+    if (this.stamp !== '' && line.startsWith(this.stamp, s)) {
+      tagFrom = s + this.stamp.length;
+      this.ts = this.stampTs;
+    } else {
+      tagFrom = this.readStamp(line, s, end);
+      if (tagFrom < 0) return false;
+    }
+    // The tag is the last word before the first ': ' (hostnames and `daemon.info` come first).
+    const colon = line.indexOf(': ', tagFrom);
+    if (colon < 0 || colon >= end) return this.fail('bad_framing');
+    let tag = line.lastIndexOf(' ', colon - 1) + 1;
+    if (tag < tagFrom) tag = tagFrom;
+    if (!line.startsWith('dnsmasq', tag)) return this.fail('other_program');
+    const c = line.charCodeAt(tag + 7);
+    if (c === 91 /* [ */) {
+      let pid = 0;
+      let i = tag + 8;
+      for (; i < colon; i++) {
+        const d = line.charCodeAt(i);
+        if (d < 48 || d > 57) break;
+        pid = pid * 10 + (d - 48);
+      }
+      if (i === tag + 8 || i !== colon - 1 || line.charCodeAt(i) !== 93 /* ] */ || pid > 0x7fffffff) {
+        return this.fail('bad_framing');
+      }
+      this.pid = pid;
+    } else if (tag + 7 === colon) {
+      this.pid = 0; // `dnsmasq: ` without a pid
+    } else if (c === 45 /* - */) {
+      return this.fail('not_dns'); // dnsmasq-dhcp[..], dnsmasq-tftp[..], dnsmasq-script[..]
+    } else {
+      return this.fail('other_program');
+    }
+    this.start = colon + 2;
+    return true;
+  }
+
+  private fail(why: FramingSkip): false {
+    this.skip = why;
+    return false;
+  }
+
+  private bad(why: FramingSkip): number {
+    this.skip = why;
+    return -1;
+  }
+
+  /** Parses the stamp at s, caches it, sets ts; returns where the tag search begins, or -1. */
+  private readStamp(line: string, s: number, end: number): number {
+    let next: number;
+    let ts: number;
+    if (line.charCodeAt(s + 4) === 45 /* - */ && line.charCodeAt(s + 10) === 84 /* T */) {
+      return this.readIso(line, s, end);
+    }
+    if (line.charCodeAt(s + 3) !== 32) return this.bad('bad_framing');
+    let mAt: number;
+    let year: number | undefined;
+    if (line.charCodeAt(s + 9) === 58 /* : */ && line.charCodeAt(s + 15) === 32) {
+      mAt = s; // `Nov 22 23:45:31 `
+      next = s + 16;
+      year = this.year;
+    } else if (line.charCodeAt(s + 13) === 58 && line.charCodeAt(s + 19) === 32 && line.charCodeAt(s + 24) === 32) {
+      mAt = s + 4; // `Sun Nov 22 23:45:31 2026 `
+      next = s + 25;
+      const y1 = two(line, s + 20, false);
+      const y2 = two(line, s + 22, false);
+      if (y1 < 0 || y2 < 0) return this.bad('bad_timestamp');
+      year = y1 * 100 + y2;
+    } else {
+      return this.bad('bad_framing');
+    }
+    if (next > end) return this.bad('bad_framing');
+    const mi = MONTHS.indexOf(line.slice(mAt, mAt + 3));
+    const day = two(line, mAt + 4, true);
+    const hh = two(line, mAt + 7, false);
+    const mm = two(line, mAt + 10, false);
+    const ss = two(line, mAt + 13, false);
+    if (mi < 0 || mi % 3 !== 0 || day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
+      ss < 0 || ss > 60 || line.charCodeAt(mAt + 9) !== 58 || line.charCodeAt(mAt + 12) !== 58) {
+      return this.bad('bad_timestamp');
+    }
+    const month = mi / 3 + 1;
+    const clock = hh * 3600 + mm * 60 + ss - this.offsetSec;
+    if (year !== undefined) {
+      ts = daysFromCivil(year, month, day) * DAY + clock;
+    } else {
+      const now = this.now();
+      const y = yearOf(now + this.offsetSec);
+      ts = daysFromCivil(y, month, day) * DAY + clock;
+      if (ts > now + DAY) ts = daysFromCivil(y - 1, month, day) * DAY + clock;
+    }
+    this.stamp = line.slice(s, next);
+    this.stampTs = ts;
+    this.ts = ts;
+    return next;
+  }
+
+  /** `2026-11-22T23:45:31[.frac](Z|±hh:mm) ` */
+  private readIso(line: string, s: number, end: number): number {
+    const y = two(line, s, false) * 100 + two(line, s + 2, false);
+    const mo = two(line, s + 5, false);
+    const d = two(line, s + 8, false);
+    const hh = two(line, s + 11, false);
+    const mm = two(line, s + 14, false);
+    const ss = two(line, s + 17, false);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
+      ss < 0 || ss > 60 || line.charCodeAt(s + 7) !== 45 || line.charCodeAt(s + 13) !== 58 ||
+      line.charCodeAt(s + 16) !== 58) {
+      return this.bad('bad_timestamp');
+    }
+    let i = s + 19;
+    let frac = 0;
+    if (line.charCodeAt(i) === 46 /* . */) {
+      let scale = 0.1;
+      for (i++; i < end; i++) {
+        const c = line.charCodeAt(i);
+        if (c < 48 || c > 57) break;
+        frac += (c - 48) * scale;
+        scale /= 10;
+      }
+    }
+    let off = 0;
+    const z = line.charCodeAt(i);
+    if (z === 90 /* Z */) {
+      i++;
+    } else if (z === 43 || z === 45) {
+      const oh = two(line, i + 1, false);
+      const om = two(line, i + 4, false);
+      if (oh < 0 || om < 0 || line.charCodeAt(i + 3) !== 58) return this.bad('bad_timestamp');
+      off = (oh * 60 + om) * 60 * (z === 45 ? -1 : 1);
+      i += 6;
+    } else {
+      off = this.offsetSec;
+    }
+    if (line.charCodeAt(i) !== 32 || i >= end) return this.bad('bad_framing');
+    const ts = daysFromCivil(y, mo, d) * DAY + hh * 3600 + mm * 60 + ss - off;
+    this.ts = frac > 0 ? Math.round((ts + frac) * 1e6) / 1e6 : ts;
+    // Fractional stamps rarely repeat: cache only whole-second ones.
+    if (frac === 0) {
+      this.stamp = line.slice(s, i + 1);
+      this.stampTs = ts;
+    }
+    return i + 1;
+  }
+
+}

@@ -1,0 +1,78 @@
+// One dnsmasq log line -> a DnsLogRecord, or a counted skip. Never throws on input text.
+//
+// Every line fed lands in exactly one counter:
+//   dnsmasq.records                 a record was returned
+//   dnsmasq.ignored.<why>           not a query-log line, on purpose: blank, other_program
+//                                   (shared logread), not_dns (dnsmasq-dhcp/-tftp/-script),
+//                                   lifecycle (startup, reload, statistics), ipset, opcode
+//   drop dnsmasq.<why>              not understood: bad_framing, bad_timestamp, too_long,
+//                                   truncated, unknown_message (the first sample is kept)
+// Besides: dnsmasq.names_cut (names cut to MAX_NAME, record kept) and
+// dnsmasq_entries_lost (dnsmasq's own `overflow: N log entries lost`, summed N).
+import type { Counters } from '../../counters';
+import { DnsmasqFraming } from './framing';
+import { DnsmasqMessageParser } from './message';
+import type { DnsLogRecord } from './record';
+import { MAX_LINE } from './record';
+
+export interface DnsmasqLineParserDeps {
+  counters: Counters;
+  /** Year for year-less stamps (classic syslog, --log-facility); default inferred from now(). */
+  year?: number;
+  /** Minutes east of UTC of the clock that wrote the log; default 0. */
+  utcOffsetMin?: number;
+  /** Wall clock in epoch seconds, for year inference only. */
+  now?: () => number;
+}
+
+export class DnsmasqLineParser {
+  private readonly framing: DnsmasqFraming;
+  private readonly message = new DnsmasqMessageParser();
+  private namesCut = 0;
+
+  constructor(private readonly deps: DnsmasqLineParserDeps) {
+    this.framing = new DnsmasqFraming({ year: deps.year, utcOffsetMin: deps.utcOffsetMin, now: deps.now });
+  }
+
+  parse(line: string): DnsLogRecord | null {
+    const counters = this.deps.counters;
+    let end = line.length;
+    if (end > MAX_LINE) {
+      counters.drop('dnsmasq.too_long', 1, line);
+      return null;
+    }
+    if (end > 0 && line.charCodeAt(end - 1) === 13) end--; // CRLF files
+    if (end === 0) {
+      counters.inc('dnsmasq.ignored.blank');
+      return null;
+    }
+    const f = this.framing;
+    if (!f.frame(line, end)) {
+      const why = f.skip;
+      if (why === 'other_program' || why === 'not_dns') counters.inc('dnsmasq.ignored.' + why);
+      else counters.drop('dnsmasq.' + why, 1, line);
+      return null;
+    }
+    const m = this.message;
+    const rec = m.parse(line, f.start, end, f.ts, f.pid);
+    if (rec !== null) {
+      counters.inc('dnsmasq.records');
+      if (m.namesCut !== this.namesCut) {
+        counters.inc('dnsmasq.names_cut', m.namesCut - this.namesCut);
+        this.namesCut = m.namesCut;
+      }
+      return rec;
+    }
+    const why = m.skip;
+    if (why === 'unknown_message' || why === 'truncated') {
+      counters.drop('dnsmasq.' + why, 1, line);
+    } else {
+      counters.inc('dnsmasq.ignored.' + why);
+      if (why === 'lifecycle' && line.startsWith('overflow: ', f.start)) {
+        const n = parseInt(line.slice(f.start + 10, end), 10);
+        if (n > 0) counters.inc('dnsmasq_entries_lost', n);
+      }
+    }
+    return null;
+  }
+}
