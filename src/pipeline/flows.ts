@@ -11,7 +11,7 @@
 // entries of a zone.
 //
 // Overflow (more than maxFlows open): the oldest flow is evicted and emitted as an interim
-// record (final:false) so what we knew is not lost; counted `flows.evicted`. If its DESTROY
+// record (final:false) so what we knew is not lost; counted as the drop `flows.evicted`. If its DESTROY
 // comes later it is reported on its own (start from delta-time when the kernel stamps flows).
 
 import type { Counters } from '../counters';
@@ -22,11 +22,16 @@ import { NO_STRING, StringPool } from '../sources/conntrack/string-pool';
 /** What the join/direction stages may need beyond the public record. */
 export interface FlowContext {
   family: number;
-  /** The host that really answered when the reply source differs from resp_h (DNAT, port forward). */
-  dnat_h?: string;
-  dnat_p?: number;
+  /**
+   * The reply tuple's source: the host that really answers. Differs from resp_h under DNAT
+   * (a port forward, DNS redirected to the router); direction.ts's FlowTuples.reply_h.
+   */
+  reply_h: string;
+  /** The reply tuple's source port, for protocols with ports. */
+  reply_p?: number;
   /** No reply was ever seen. */
   unreplied: boolean;
+  /** Offloaded to the flow table (software or hardware): counters may lag. */
   offload: boolean;
 }
 
@@ -34,7 +39,7 @@ export interface FlowTableDeps {
   counters: Counters;
   sensor: string;
   emit: (ev: FlowEvent, ctx: FlowContext) => void;
-  /** Seconds between interim records of an open flow. Default 300. */
+  /** Seconds between interim records of an open flow; 0 for none. Default 300. */
   interimSec?: number;
   /** Most flows held open at once. Default 16384. */
   maxFlows?: number;
@@ -162,6 +167,7 @@ export class FlowTable {
   /** Interim records (final:false) for flows open longer than interimSec since the last one. */
   tick(nowSec: number): void {
     if (nowSec > this.lastTs) this.lastTs = nowSec;
+    if (this.interimSec <= 0) return;
     const due = nowSec - this.interimSec;
     for (const slot of this.byKey.values()) {
       if (this.lastReport[slot] <= due) {
@@ -312,7 +318,7 @@ export class FlowTable {
 
   private evictOldest(): void {
     for (const [key, slot] of this.byKey) {
-      this.counters.inc('flows.evicted');
+      this.counters.drop('flows.evicted');
       this.emitSlot(slot, this.lastTs, false);
       this.free(key, slot);
       return;
@@ -383,15 +389,15 @@ export class FlowTable {
     ev.final = final;
     if (this.mark[slot] > 0) ev.mark = this.mark[slot];
     if (this.zone[slot] > 0) ev.zone = this.zone[slot];
+    const dnat = this.strs[s + 3] !== NO_STRING;
     const ctx: FlowContext = {
       family: this.family[slot],
+      reply_h: dnat ? pool.get(this.strs[s + 3]) : ev.resp_h,
       unreplied: (flags & F_UNREPLIED) !== 0,
       offload: (flags & F_OFFLOAD) !== 0,
     };
-    if (this.strs[s + 3] !== NO_STRING) {
-      ctx.dnat_h = pool.get(this.strs[s + 3]);
-      if (this.ports[p + 3] >= 0) ctx.dnat_p = this.ports[p + 3];
-    }
+    const replyPort = dnat ? this.ports[p + 3] : hasPorts(protoNum) ? this.ports[p + 1] : ABSENT;
+    if (replyPort >= 0) ctx.reply_p = replyPort;
     this.emitFn(ev, ctx);
   }
 
