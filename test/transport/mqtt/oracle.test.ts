@@ -61,7 +61,7 @@ function oracleParse(bytes: Uint8Array): Loose[] {
   const parser = mqttPacket.parser({ protocolVersion: 4 });
   const out: Loose[] = [];
   const errors: Error[] = [];
-  parser.on('packet', (p: Loose) => out.push(p));
+  parser.on('packet', (p) => out.push(p as unknown as Loose));
   parser.on('error', (e: Error) => errors.push(e));
   parser.parse(Buffer.from(bytes));
   if (errors.length) throw errors[0];

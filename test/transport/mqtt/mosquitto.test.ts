@@ -1,0 +1,204 @@
+// The real path against a real Mosquitto: the shipper and client over child-process streams
+// (busybox nc for mqtt://, openssl s_client for mqtts://) spawned by the Node host. An MQTT.js
+// subscriber is the independent witness of what the broker published.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import mqtt from 'mqtt';
+import { createNodeHost } from '../../../src/host/node';
+import { Counters } from '../../../src/counters';
+import { MqttClient } from '../../../src/transport/mqtt/client';
+import { Shipper } from '../../../src/transport/shipper';
+import { brokerStreamFactory, ChildStream, streamArgv } from '../../../src/transport/stream';
+import { parseBrokerUrl } from '../../../src/transport/url';
+import { startMosquitto, type Mosquitto } from '../../support/mosquitto';
+import { MemSpool, waitFor, text, bytes } from '../helpers';
+
+const NC = ['busybox', 'nc'];
+const host = createNodeHost();
+let broker: Mosquitto;
+const USERS = { sensor: 'right-password', watcher: 'watch' };
+
+before(async () => {
+  broker = await startMosquitto({ users: USERS, tls: true });
+});
+after(async () => {
+  await broker?.cleanup();
+});
+
+interface Seen { topic: string; payload: string; retain: boolean }
+
+async function watch(filter: string): Promise<{ seen: Seen[]; end: () => Promise<void> }> {
+  const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { username: 'watcher', password: 'watch', protocolVersion: 4, reconnectPeriod: 200, clientId: `w${Math.random()}` });
+  const seen: Seen[] = [];
+  c.on('message', (topic, payload, packet) => seen.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  await c.subscribeAsync(filter, { qos: 1 });
+  return { seen, end: () => c.endAsync(true) };
+}
+
+function shipperFor(sensor: string, spool: MemSpool, counters = new Counters(), extra: Partial<ConstructorParameters<typeof Shipper>[0]> = {}): Shipper {
+  const url = parseBrokerUrl(`mqtt://sensor:right-password@127.0.0.1:${broker.port}`);
+  return new Shipper({
+    host,
+    counters,
+    spool,
+    status: { sensor, version: '0.1.0', started: 1700000000, capabilities: ['dns', 'flow'] },
+    connect: brokerStreamFactory(host, url, { nc: NC }),
+    mqtt: { username: url.username, password: url.password, keepaliveSec: 5, backoffMinMs: 100, backoffMaxMs: 500 },
+    window: 4,
+    ...extra,
+  });
+}
+
+test('publish/ack through busybox nc: every batch acknowledged, in order, status retained online', async () => {
+  const w = await watch('netledger/v1/s-pub/#');
+  const spool = new MemSpool();
+  for (let i = 0; i < 30; i++) spool.put(i % 3 === 0 ? 'flow' : 'dns', bytes(`batch-${i}`));
+  const counters = new Counters();
+  const s = shipperFor('s-pub', spool, counters);
+  s.start();
+  await s.idle();
+  assert.equal(spool.entries.length, 0);
+  assert.equal(spool.acked.length, 30);
+  assert.ok(s.drained());
+  await waitFor('30 batches at the witness', () => w.seen.filter((m) => m.topic.endsWith('/dns') || m.topic.endsWith('/flow')).length === 30);
+  const dns = w.seen.filter((m) => m.topic === 'netledger/v1/s-pub/dns').map((m) => m.payload);
+  assert.deepEqual(dns, Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `batch-${i}`), 'order kept within a stream');
+  const status = w.seen.find((m) => m.topic === 'netledger/v1/s-pub/status');
+  assert.ok(status, 'status published');
+  assert.equal(JSON.parse(status.payload).state, 'online');
+  assert.equal(counters.get('ship_batches'), 30);
+  await s.stop();
+  await waitFor('offline status on clean stop', () => w.seen.some((m) => m.topic.endsWith('/status') && JSON.parse(m.payload).state === 'offline'));
+  await w.end();
+  // A late subscriber gets the retained status.
+  const late = await watch('netledger/v1/s-pub/status');
+  await waitFor('retained status', () => late.seen.length > 0);
+  assert.equal(late.seen[0].retain, true);
+  assert.equal(JSON.parse(late.seen[0].payload).state, 'offline');
+  await late.end();
+});
+
+test('will on abrupt death: SIGKILL of the nc child makes the broker publish offline', async () => {
+  const w = await watch('netledger/v1/s-will/status');
+  let stream: ChildStream | null = null;
+  const url = parseBrokerUrl(`mqtt://127.0.0.1:${broker.port}`);
+  const argv = streamArgv(url, { nc: NC });
+  const s = new Shipper({
+    host, counters: new Counters(), spool: new MemSpool(),
+    status: { sensor: 's-will', version: '0.1.0', started: 1, capabilities: [] },
+    connect: () => (stream = new ChildStream({ host, argv }).start()),
+    mqtt: { username: 'sensor', password: 'right-password', keepaliveSec: 5, backoffMinMs: 60_000 },
+  });
+  s.start();
+  await waitFor('online', () => w.seen.some((m) => JSON.parse(m.payload).state === 'online'));
+  process.kill(stream!.pid!, 'SIGKILL');
+  await waitFor('will published', () => w.seen.some((m) => JSON.parse(m.payload).state === 'offline'));
+  const will = JSON.parse(w.seen.find((m) => JSON.parse(m.payload).state === 'offline')!.payload);
+  assert.equal(will.type, 'status');
+  assert.equal(will.sensor, 's-will');
+  await s.stop(100);
+  await w.end();
+});
+
+test('reconnect after a broker restart: the in-flight batches are re-sent and all are acknowledged', async () => {
+  const spool = new MemSpool();
+  const counters = new Counters();
+  const s = shipperFor('s-restart', spool, counters);
+  s.start();
+  for (let i = 0; i < 10; i++) spool.put('dns', bytes(`before-${i}`));
+  s.kick();
+  await s.idle();
+  // Broker down: batches wait in the spool while the client retries with backoff.
+  await broker.stop();
+  for (let i = 0; i < 10; i++) spool.put('dns', bytes(`after-${i}`));
+  s.kick();
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(spool.entries.length, 10, 'nothing acknowledged while the broker is down');
+  assert.ok(!s.connected);
+  await broker.restart();
+  await s.idle();
+  assert.equal(spool.entries.length, 0);
+  assert.ok(counters.get('mqtt_connects') >= 2, `connects ${counters.get('mqtt_connects')}`);
+  assert.ok(counters.get('mqtt_disconnects') >= 1);
+  await s.stop();
+});
+
+test('bad password: CONNACK refusal becomes a clear error, and maxAttempts makes it fatal', async () => {
+  const url = parseBrokerUrl(`mqtt://127.0.0.1:${broker.port}`);
+  const c = new MqttClient({
+    host, counters: new Counters(),
+    options: { clientId: 's-badpw', connect: brokerStreamFactory(host, url, { nc: NC }), username: 'sensor', password: 'wrong', maxAttempts: 2, backoffMinMs: 50 },
+  });
+  const reasons: string[] = [];
+  c.onDown((r) => reasons.push(r));
+  const fatal = new Promise<Error>((resolve) => c.onFatal(resolve));
+  c.start();
+  const e = await fatal;
+  assert.match(reasons[0], /^connection refused: (not authorized|bad user name or password)/);
+  assert.match(e.message, /giving up after 2 attempts: connection refused/);
+});
+
+test('TLS through openssl s_client: publish/ack with CA verification and a client certificate', async () => {
+  const url = parseBrokerUrl(`mqtts://sensor:right-password@localhost:${broker.tlsPort}`);
+  const spool = new MemSpool();
+  spool.put('alert', bytes('{"kind":"ioc_domain"}'));
+  const s = new Shipper({
+    host, counters: new Counters(), spool,
+    status: { sensor: 's-tls', version: '0.1.0', started: 1, capabilities: [] },
+    connect: brokerStreamFactory(host, url, { tls: { caFile: broker.caFile, certFile: broker.clientCert, keyFile: broker.clientKey } }),
+    mqtt: { username: url.username, password: url.password, keepaliveSec: 5 },
+  });
+  s.start();
+  await s.idle();
+  assert.equal(spool.entries.length, 0);
+  await s.stop();
+});
+
+for (const [name, tls, expect] of [
+  ['a CA that did not sign the server', { caFile: '', serverName: 'localhost' }, /openssl exited with code 1.*(verify|certificate)/i],
+  ['a wrong host name', { serverName: 'not-the-broker.example' }, /openssl exited with code 1/],
+] as const) {
+  test(`TLS refuses ${name}: openssl exits, the reason says why, no CONNACK`, async () => {
+    const url = parseBrokerUrl(`mqtts://127.0.0.1:${broker.tlsPort}`);
+    const counters = new Counters();
+    const c = new MqttClient({
+      host, counters,
+      options: {
+        clientId: 's-badtls', username: 'sensor', password: 'right-password', maxAttempts: 1,
+        connect: brokerStreamFactory(host, url, { tls: { caFile: tls.caFile === '' ? broker.otherCaFile : broker.caFile, serverName: tls.serverName } }),
+      },
+    });
+    const reasons: string[] = [];
+    c.onDown((r) => reasons.push(r));
+    const fatal = new Promise<Error>((resolve) => c.onFatal(resolve));
+    c.start();
+    await fatal;
+    assert.match(reasons[0], expect);
+    assert.equal(counters.get('mqtt_connects'), 0);
+  });
+}
+
+test('commands: validated JSON objects reach onCommand, bad ones are counted', async () => {
+  const got: [string, unknown, boolean][] = [];
+  const counters = new Counters();
+  const s = shipperFor('s-cmd', new MemSpool(), counters, {
+    maxCommandBytes: 100,
+    onCommand: (name, payload, meta) => got.push([name, payload, meta.broadcast]),
+  });
+  s.start();
+  await waitFor('connected', () => s.connected);
+  await new Promise((r) => setTimeout(r, 200)); // SUBACK
+  const pub = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { username: 'watcher', password: 'watch', protocolVersion: 4 });
+  await pub.publishAsync('netledger/v1/s-cmd/cmd/ioc', '{"domains":["evil.test"]}', { qos: 1 });
+  await pub.publishAsync('netledger/v1/all/cmd/ioc', '{"ips":[]}', { qos: 0 });
+  await pub.publishAsync('netledger/v1/s-cmd/cmd/ioc', 'not json', { qos: 1 });
+  await pub.publishAsync('netledger/v1/s-cmd/cmd/ioc', '[1,2]', { qos: 1 });
+  await pub.publishAsync('netledger/v1/s-cmd/cmd/ioc', JSON.stringify({ big: 'x'.repeat(200) }), { qos: 1 });
+  await pub.publishAsync('netledger/v1/s-cmd/cmd/a/b', '{}', { qos: 1 });
+  await waitFor('drops counted', () => counters.dropped('cmd_bad_topic') === 1 && counters.dropped('cmd_too_large') === 1);
+  assert.deepEqual(got, [['ioc', { domains: ['evil.test'] }, false], ['ioc', { ips: [] }, true]]);
+  assert.equal(counters.dropped('cmd_bad_json'), 1);
+  assert.equal(counters.dropped('cmd_not_object'), 1);
+  await pub.endAsync();
+  await s.stop();
+});
