@@ -115,6 +115,7 @@ export function mkdirp(path: string): void {
     if (r === -EEXIST) {
       const st = stat(at);
       if (st && st.isDirectory) continue;
+      check(-ENOTDIR, 'mkdir', at); // as mkdir -p reports a file in the way
     }
     check(r, 'mkdir', at);
   }

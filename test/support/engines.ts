@@ -119,3 +119,63 @@ export function runNode(args: string[], opts: { input?: string | Buffer; env?: R
   });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * Runs a cases module only under real qjs, as one node:test test. For modules that assemble
+ * QuickJS-only dependencies themselves (e.g. `export const cases = contractCases(createQuickJsHost())`),
+ * which Node cannot import. The bundle imports 'std'/'os', so qjs is told it is a module (-m):
+ * esbuild's helpers come before the imports and would defeat qjs's module detection.
+ */
+export function runCasesQjsOnly(casesModule: string, fixtures: string[] = [], opts: { timeoutMs?: number } = {}): void {
+  const fx: Record<string, string> = {};
+  for (const f of fixtures) fx[f] = readFixture(f);
+  test(`qjs only: ${casesModule}`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'nl-qjs-only-'));
+    try {
+      const entry = join(dir, 'entry.ts');
+      const modPath = relative(dir, join(ROOT, casesModule)).replace(/\\/g, '/').replace(/\.ts$/, '');
+      writeFileSync(
+        entry,
+        `import { cases } from ${JSON.stringify(modPath)};
+import * as os from 'os';
+const fx = ${JSON.stringify(fx)};
+const ctx = { fixture(p) { if (!(p in fx)) throw new Error('fixture ' + p + ' not declared'); return fx[p]; } };
+(async () => {
+  const out = [];
+  for (const name of Object.keys(cases)) {
+    const t0 = os.now();
+    try { await cases[name](ctx); out.push({ name, ok: true, ms: os.now() - t0 }); }
+    catch (e) { out.push({ name, ok: false, ms: os.now() - t0, err: String(e && e.message || e) + (e && e.stack ? '\\n' + e.stack : '') }); }
+  }
+  print('@@RESULTS@@' + JSON.stringify(out));
+})();
+`,
+      );
+      const outfile = join(dir, 'bundle.js');
+      await build({
+        entryPoints: [entry],
+        outfile,
+        bundle: true,
+        format: 'esm',
+        platform: 'neutral',
+        target: 'es2020',
+        external: ['std', 'os'],
+        logLevel: 'error',
+        alias: { buffer: join(ROOT, 'src/compat/buffer.ts'), events: join(ROOT, 'src/compat/events.ts') },
+        mainFields: ['module', 'main'],
+        nodePaths: [join(ROOT, 'node_modules')],
+      });
+      // --no-unhandled-rejection: this qjs aborts on any promise rejected before a handler is
+      // attached, which includes `await f()` when async f throws before its first await.
+      const r = spawnSync(QJS, ['--no-unhandled-rejection', '-m', outfile], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 300_000 });
+      const idx = r.stdout.lastIndexOf('@@RESULTS@@');
+      if (idx < 0) throw new Error(`qjs produced no results (exit ${r.status}, signal ${r.signal}): ${r.stderr}${r.stdout.slice(-2000)}`);
+      const results = JSON.parse(r.stdout.slice(idx + 11).split('\n')[0]) as { name: string; ok: boolean; ms: number; err?: string }[];
+      for (const x of results) t.diagnostic(`${x.ok ? 'ok  ' : 'FAIL'} ${x.ms.toFixed(0).padStart(6)} ms  ${x.name}`);
+      const failures = results.filter((x) => !x.ok).map((x) => `  ${x.name}: ${x.err}`);
+      if (failures.length) throw new Error(`under qjs:\n${failures.join('\n')}\nstderr:\n${r.stderr.slice(-4000)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
