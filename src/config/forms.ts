@@ -1,6 +1,11 @@
 // Readers of the value forms a config option may take. Each returns the value or a message
 // saying what was expected; none throws. Kept free of regular expressions (they run once per
 // option, but qjs pays ~30k instructions per regex and the agent re-reads config on reload).
+// Where another module already owns a rule (sensor ids, broker urls, CIDRs) we ask it, so
+// check-config can never accept what the agent would then refuse.
+import { parseBrokerUrl } from '../transport/url';
+import { sensorIdProblem } from '../transport/topics';
+import { CidrSet } from '../pipeline/cidr';
 
 export type Read<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -123,82 +128,37 @@ export function readHostPort(s: string, portOptional: boolean): Read<HostPort> {
   return good({ host, port: p.value });
 }
 
-export interface BrokerUrl {
-  tls: boolean;
-  host: string;
-  port: number;
-}
-
-/** `mqtt://host[:port]` (default 1883) or `mqtts://host[:port]` (default 8883); no path. */
-export function readBrokerUrl(s: string): Read<BrokerUrl> {
-  const want = `expected mqtt://host[:port] or mqtts://host[:port], got '${s}'`;
-  let tls: boolean;
-  let rest: string;
-  if (s.startsWith('mqtt://')) {
-    tls = false;
-    rest = s.slice(7);
-  } else if (s.startsWith('mqtts://')) {
-    tls = true;
-    rest = s.slice(8);
-  } else return bad(want);
-  if (rest.endsWith('/')) rest = rest.slice(0, -1);
-  if (rest.indexOf('/') >= 0 || rest.indexOf('@') >= 0) {
-    return bad(`${want} (no path; put credentials in username/password)`);
-  }
-  const hp = readHostPort(rest, true);
-  if (!hp.ok) return bad(want);
-  return good({ tls, host: hp.value.host, port: hp.value.port ?? (tls ? 8883 : 1883) });
-}
-
-/** The broker url as text, checked by readBrokerUrl. */
+/** A broker url as the transport reads it (src/transport/url.ts), kept as text. */
 export function checkBrokerUrl(s: string): Read<string> {
-  const r = readBrokerUrl(s);
-  return r.ok ? good(s) : bad(r.message);
-}
-
-/**
- * A sensor id becomes one MQTT topic level and a field of every event: no '+', '#' or '/'
- * (MQTT wildcards and level separator), no whitespace or control characters, at most 64 bytes.
- */
-export function readSensorId(s: string): Read<string> {
-  if (s.length > 64) return bad(`expected at most 64 characters, got ${s.length}`);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 43 || c === 35 || c === 47) return bad(`'${s[i]}' is not allowed in a sensor id (MQTT wildcard or level separator)`);
-    if (c <= 32 || c === 127 || isSpaceLike(c)) return bad(`whitespace or control characters are not allowed in a sensor id`);
+  try {
+    parseBrokerUrl(s);
+    return good(s);
+  } catch (e) {
+    return bad(`expected mqtt://host[:port] or mqtts://host[:port]: ${(e as Error).message.replace(/^broker url: /, '')}`);
   }
-  return good(s);
 }
 
-function isSpaceLike(c: number): boolean {
-  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
-    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+/** A sensor id, by the transport's rule (src/transport/topics.ts): it is an MQTT topic level. */
+export function readSensorId(s: string): Read<string> {
+  const problem = sensorIdProblem(s);
+  return problem === null ? good(s) : bad(problem);
 }
 
-/** The sensor id a hostname gives: forbidden characters become '_'; empty becomes 'openwrt'. */
+function isIdChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95 || c === 46 || c === 58;
+}
+
+/** The sensor id a hostname gives: other characters become '_'; unusable results give 'openwrt'. */
 export function sensorIdFromHostname(hostname: string): string {
   let out = '';
   const h = hostname.trim();
-  for (let i = 0; i < h.length && out.length < 64; i++) {
-    const c = h.charCodeAt(i);
-    out += c === 43 || c === 35 || c === 47 || c <= 32 || c === 127 || isSpaceLike(c) ? '_' : h[i];
-  }
-  return out.length > 0 ? out : 'openwrt';
+  for (let i = 0; i < h.length && out.length < 64; i++) out += isIdChar(h.charCodeAt(i)) ? h[i] : '_';
+  return sensorIdProblem(out) === null ? out : 'openwrt';
 }
 
-/** An MQTT topic prefix: levels separated by '/', no wildcards, no empty level. */
-export function readTopic(s: string): Read<string> {
-  if (s.length > 128) return bad(`expected at most 128 characters, got ${s.length}`);
-  const levels = s.split('/');
-  for (const l of levels) {
-    if (l.length === 0) return bad(`expected topic levels separated by '/', without an empty level, got '${s}'`);
-  }
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 43 || c === 35) return bad(`MQTT wildcards '+' and '#' are not allowed in a topic, got '${s}'`);
-    if (c < 32) return bad(`control characters are not allowed in a topic`);
-  }
-  return good(s);
+/** An IPv4/IPv6 address or CIDR prefix, as the pipeline's CidrSet reads it. */
+export function readCidr(s: string): Read<string> {
+  return new CidrSet().add(s) ? good(s) : bad(`expected an IP address or CIDR prefix (192.0.2.0/24, 2001:db8::/32), got '${s}'`);
 }
 
 /** 'auto' (the router's local time zone) or a fixed offset from UTC, `+HH:MM` / `-HH:MM`. */

@@ -2,8 +2,8 @@
 // (units and trade-offs) and whether a change needs a restart. The default UCI file, the init
 // script, the LuCI view and docs/config.md are checked against this table by tests.
 import { parseUci } from './uci';
-import { section, str, int, bool, oneOf, duration, path, hostport, list, type ValueOf, type OptionSpec } from './spec';
-import { checkBrokerUrl, readProcessName, readSensorId, readTopic, readUtcOffset, sensorIdFromHostname } from './forms';
+import { section, str, int, bool, oneOf, duration, path, list, type ValueOf, type OptionSpec } from './spec';
+import { checkBrokerUrl, readCidr, readProcessName, readSensorId, readUtcOffset, sensorIdFromHostname } from './forms';
 import { validateDocument, type AnySchema, type ConfigError, type Origins } from './validate';
 
 export { formatConfigError, type ConfigError } from './validate';
@@ -12,8 +12,8 @@ export const SCHEMA = {
   agent: section('main', 'The agent process itself.', {
     enabled: bool({ default: true, restart: true,
       help: 'Run the agent. 0 keeps the service from starting (the init script reads this).' }),
-    sensor_id: str({ default: '', restart: true, check: readSensorId, form: "text, no '+', '#', '/' or whitespace",
-      help: "Names this router in every event (`sensor`) and in MQTT topics. Empty: the system hostname, with '+', '#', '/' and whitespace replaced by '_'. At most 64 characters." }),
+    sensor_id: str({ default: '', restart: true, check: readSensorId, form: 'letters, digits and - _ . : (1..64)',
+      help: "Names this router in every event (`sensor`) and in its MQTT topics (netledger/v1/<sensor id>/...), so no '+', '#', '/' or whitespace: letters, digits and - _ . : only, at most 64, not 'all'. Empty: the system hostname, other characters replaced by '_'." }),
     state_dir: path({ default: '/var/run/netledger', restart: true,
       help: 'Runtime state, including status.json (read by `ubus call netledger status` and LuCI). Keep it on tmpfs: it is rewritten every status_interval.' }),
     status_interval: duration({ default: 10, min: 1, max: 3600,
@@ -65,18 +65,24 @@ export const SCHEMA = {
   devices: section('devices', 'Who is who on the LAN: MAC addresses and hostnames for client addresses.', {
     leases_file: path({ default: '/tmp/dhcp.leases',
       help: "dnsmasq's DHCPv4 lease file (dhcp.@dnsmasq[0].leasefile). Re-read when it changes." }),
+    lease_poll: duration({ default: 2, min: 0.5, max: 600,
+      help: 'Seconds between checks of leases_file for changes (a stat, cheap). Lower: a new client is named sooner.' }),
     ubus_leases: bool({ default: true,
-      help: "Also ask odhcpd for DHCPv6 leases (`ubus call dhcp ipv6leases`) so IPv6 clients get MAC and hostname. 0 where odhcpd is not used." }),
-    refresh_interval: duration({ default: 30, min: 1, max: 3600,
-      help: 'Seconds between checks of the lease sources (file by mtime, odhcpd by ubus call). Lower: new clients named sooner; higher: fewer ubus calls.' }),
+      help: 'Also ask odhcpd for DHCPv6 leases (`ubus call dhcp ipv6leases`) so IPv6 clients get MAC and hostname. 0 where odhcpd is not used.' }),
+    ubus_interval: duration({ default: 30, min: 5, max: 3600,
+      help: 'Seconds between odhcpd lease calls (ten times longer after a failed call). Lower: IPv6 clients named sooner; each call forks ubus.' }),
+    grace: duration({ default: 10800, min: 0, max: 604800,
+      help: 'How long an address keeps its MAC and hostname after its lease expired or vanished, seconds. Longer: late flows still named; shorter: less chance of naming a reused address after the wrong device.' }),
+    max_devices: int({ default: 4096, min: 16, max: 262144, unit: 'addresses',
+      help: 'Most addresses remembered (~0.2 kB each). Past it the oldest go first, counted as drops.' }),
   }),
 
   join: section('join', 'Naming flows after the DNS answers their client received.', {
     answer_ttl: duration({ default: 3600, min: 10, max: 86400,
       help: "How long an answer a client received may name that client's flows to the answered address, seconds, whatever the record's TTL (clients keep answers longer). Longer: more flows named, more memory, and a greater chance of a stale name where CDN addresses are reused." }),
-    max_per_client: int({ default: 512, min: 16, max: 65536, unit: 'answers',
+    max_per_client: int({ default: 10000, min: 16, max: 1048576, unit: 'answers',
       help: 'Most remembered answers per client; the oldest go first. Bounds what one busy or hostile client can take.' }),
-    max_answers: int({ default: 32768, min: 256, max: 1048576, unit: 'answers',
+    max_answers: int({ default: 50000, min: 256, max: 4194304, unit: 'answers',
       help: 'Most remembered answers in all (~100 bytes each). Past it the oldest go first, counted as drops.' }),
   }),
 
@@ -84,8 +90,8 @@ export const SCHEMA = {
     enabled: bool({ default: true, help: 'Raise dns_bypass alerts.' }),
     ports: list({ default: [53, 853], item: int({ default: 0, min: 1, max: 65535, help: '' }), maxItems: 64,
       help: "Destination ports taken as DNS: 53 (plain) and 853 (DNS over TLS). A LAN client reaching them anywhere but the router or an `allow`ed resolver raises an alert. DNS over HTTPS on 443 cannot be told apart from web traffic here." }),
-    allow: list({ default: [], item: hostport({ default: { host: '', port: null }, portOptional: true, help: '' }),
-      help: 'Resolvers clients may use directly without an alert: host, host:port or [IPv6]:port.' }),
+    allow: list({ default: [], item: str({ default: '', check: readCidr, form: 'address or CIDR', help: '' }),
+      help: 'Resolvers clients may use directly without an alert: addresses or CIDR prefixes (192.0.2.53, 2001:db8::/32).' }),
     window: duration({ default: 3600, min: 10, max: 86400,
       help: 'At most one dns_bypass alert per client and resolver per window, seconds. Shorter: more alerts about the same behaviour.' }),
   }),
@@ -110,10 +116,10 @@ export const SCHEMA = {
   mqtt: section('mqtt', 'The MQTT broker events are shipped to.', {
     enabled: bool({ default: false, restart: true, help: 'Ship events to the broker in `url`.' }),
     url: str({ default: '', restart: true, check: checkBrokerUrl, form: 'mqtt://host[:port] or mqtts://host[:port]',
-      help: 'Broker address: mqtt://host[:port] (plain, port 1883) or mqtts://host[:port] (TLS, port 8883). Required when enabled.' }),
+      help: 'Broker address: mqtt://host[:port] (plain, port 1883) or mqtts://host[:port] (TLS, port 8883); IPv6 in brackets. Required when enabled. Events go to netledger/v1/<sensor id>/<stream>.' }),
     client_id: str({ default: '', restart: true,
       help: "MQTT client id. Empty: 'netledger-<sensor id>'. Must be unique on the broker: two clients with one id keep knocking each other off." }),
-    username: str({ default: '', restart: true, help: 'User name for the broker, if it asks for one.' }),
+    username: str({ default: '', restart: true, help: 'User name for the broker, if it asks for one (instead of user@ in url).' }),
     password: str({ default: '', restart: true, secret: true,
       help: 'Password for the broker. Stored in clear in /etc/config/netledger: keep that file mode 0600.' }),
     ca_file: path({ default: '', restart: true,
@@ -122,8 +128,6 @@ export const SCHEMA = {
     key_file: path({ default: '', restart: true, help: 'PEM private key of cert_file. Keep it mode 0600.' }),
     verify_hostname: bool({ default: true, restart: true,
       help: "Check that the broker's certificate names the host in url. 0 lets anyone in the path impersonate the broker: only for lab brokers addressed by IP." }),
-    base_topic: str({ default: 'netledger', restart: true, check: readTopic, form: "topic levels, no '+' or '#'",
-      help: 'Topics are <base_topic>/<sensor id>/<stream> (dns, flow, pdns, alert, health, status).' }),
     keepalive: int({ default: 60, min: 0, max: 65535, unit: 'seconds', restart: true,
       help: 'MQTT keep alive, seconds: a ping after this much silence; the broker drops a client silent for 1.5 times it. Lower: a dead link is noticed sooner, more pings on metered uplinks. 0: off.' }),
     qos: int({ default: 1, min: 0, max: 1,

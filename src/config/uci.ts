@@ -1,7 +1,8 @@
 // A reader of UCI config files, so the agent needs no `uci` binary and can say file:line.
 // It accepts what OpenWrt's libuci file parser (file.c) accepts, in its strict mode:
 //  - statements `package`, `config`, `option`, `list` (or their one-letter forms p/c/o/l), one
-//    per line or several separated by ';';
+//    per line or several separated by ';' (a ';' glued to a plain value loses the rest of the
+//    line in libuci: we apply the statement as it does and report the loss);
 //  - an argument is a run of unquoted text, '...' (nothing escaped inside) and "..." (a
 //    backslash takes the next character literally) pieces, glued until whitespace;
 //  - an unquoted '#' ends the line; a backslash at the end of a line joins the next line;
@@ -152,7 +153,9 @@ class Cursor {
   }
 }
 
-type Arg = { text: string; end: 'space' | 'eol' | 'semicolon' };
+const LOST_AFTER_SEMICOLON = "';' right after a value: uci ignores the rest of this line (put a space before ';')";
+
+type Arg = { text: string; end: 'space' | 'eol' | 'semicolon' | 'lost' };
 
 /**
  * Reads one argument at the cursor (after blanks). Returns null when the statement has no more
@@ -164,11 +167,16 @@ function readArg(cur: Cursor): Arg | null {
   if (c0 < 0 || c0 === 10 || c0 === 35 /* # */) return null;
   if (c0 === 59 /* ; */) return null;
   let out = '';
+  const start = cur.pos;
   for (;;) {
     const c = cur.peek();
     if (c < 0 || c === 10) return { text: out, end: 'eol' };
     if (c === 35) return { text: out, end: 'eol' };
-    if (c === 59) return { text: out, end: 'semicolon' };
+    if (c === 59) {
+      // libuci ends the value by writing NUL over the ';' when nothing in the argument was
+      // unquoted or unescaped, and then loses the rest of the line without a word.
+      return { text: out, end: cur.pos - start === out.length ? 'lost' : 'semicolon' };
+    }
     if (isSpace(c)) return { text: out, end: 'space' };
     if (c === 39 /* ' */) {
       const startLine = cur.line;
@@ -214,23 +222,27 @@ function readArg(cur: Cursor): Arg | null {
 }
 
 /** Reads the arguments of one statement, consuming its terminator (newline, ';', comment). */
-function readArgs(cur: Cursor): { args: string[]; more: boolean } {
+function readArgs(cur: Cursor): { args: string[]; more: boolean; lost: boolean } {
   const args: string[] = [];
   for (;;) {
     const a = readArg(cur);
     if (a === null) break;
     args.push(a.text);
+    if (a.end === 'lost') {
+      cur.skipToNextLine();
+      return { args, more: false, lost: true };
+    }
     if (a.end !== 'space') break;
   }
   cur.skipBlanks();
   const c = cur.peek();
   if (c === 59) {
     cur.pos++;
-    return { args, more: true };
+    return { args, more: true, lost: false };
   }
   // End of the line: a comment or the newline.
   cur.skipToNextLine();
-  return { args, more: false };
+  return { args, more: false, lost: false };
 }
 
 const COMMANDS: Record<string, 'package' | 'config' | 'option' | 'list'> = {
@@ -265,6 +277,7 @@ export function parseUci(text: string, file: string): UciDocument {
       const r = readArgs(cur);
       more = r.more;
       const args = r.args;
+      if (r.lost) fail(line, LOST_AFTER_SEMICOLON);
       if (args.length === 0) continue;
       const cmd = COMMANDS[args[0]];
       if (cmd === undefined) throw new ParseFailure(line, `invalid command '${args[0]}'`);
