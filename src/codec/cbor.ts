@@ -583,3 +583,8 @@ function hexNibble(c: number): number {
   if (c >= 65 && c <= 70) return c - 55;
   return -1;
 }
+
+/** UTF-8 bytes to text, or null when they are not valid UTF-8. */
+export function utf8Decode(b: Uint8Array): string | null {
+  return utf8Read(b, 0, b.length);
+}

@@ -1,0 +1,88 @@
+// Groups events per stream into wire batches (src/codec/batch.ts), flushed when a batch reaches
+// maxEvents, about maxBytes (estimated), or maxAgeSec since its first event. Each (boot, stream)
+// numbers its batches 0, 1, 2, ... so a consumer can drop duplicates and see gaps per stream.
+import type { NetEvent } from '../events';
+import type { Counters } from '../counters';
+import { BatchBuilder } from '../codec/batch';
+
+export interface BatcherDeps {
+  sensor: string;
+  /** Random id of this agent start; with the stream it scopes the sequence numbers. */
+  boot: string;
+  counters: Counters;
+  /** Default 500: bigger batches share their string table over more events. */
+  maxEvents?: number;
+  /** Default 65536 (estimated encoded bytes). */
+  maxBytes?: number;
+  /** Default 60 s, measured from the first tick() that saw the batch open. */
+  maxAgeSec?: number;
+  onBatch: (stream: string, seq: number, bytes: Uint8Array) => void;
+  /** First sequence number of a stream; default 0. */
+  firstSeq?: (stream: string) => number;
+  /** The stream an event travels in; default its type (dns, flow, pdns, alert, health, status). */
+  streamOf?: (ev: NetEvent) => string;
+}
+
+interface Open {
+  builder: BatchBuilder;
+  /** tick time when the batch was first seen open, or -1 before the next tick. */
+  since: number;
+}
+
+export class Batcher {
+  private readonly open = new Map<string, Open>();
+  private readonly seq = new Map<string, number>();
+
+  constructor(private readonly deps: BatcherDeps) {}
+
+  push(ev: NetEvent): void {
+    const stream = this.deps.streamOf ? this.deps.streamOf(ev) : ev.type;
+    let b = this.open.get(stream);
+    if (b === undefined) {
+      b = { builder: new BatchBuilder(), since: -1 };
+      this.open.set(stream, b);
+    }
+    b.builder.add(ev);
+    if (b.builder.count >= (this.deps.maxEvents ?? 500) || b.builder.estimate() >= (this.deps.maxBytes ?? 65536)) {
+      this.emit(stream, b);
+    }
+  }
+
+  /** Flushes batches older than maxAgeSec; call about once a second. */
+  tick(nowSec: number): void {
+    const maxAge = this.deps.maxAgeSec ?? 60;
+    for (const [stream, b] of this.open) {
+      if (b.since < 0) b.since = nowSec;
+      else if (nowSec - b.since >= maxAge) this.emit(stream, b);
+    }
+  }
+
+  /** Flushes every open batch (at stop, or before a forced send). */
+  flush(): void {
+    for (const [stream, b] of this.open) this.emit(stream, b);
+  }
+
+  private emit(stream: string, b: Open): void {
+    this.open.delete(stream);
+    if (b.builder.count === 0) return;
+    let seq = this.seq.get(stream);
+    if (seq === undefined) seq = this.deps.firstSeq ? this.deps.firstSeq(stream) : 0;
+    let bytes: Uint8Array;
+    try {
+      bytes = b.builder.finish({ sensor: this.deps.sensor, boot: this.deps.boot, seq, stream });
+    } catch (e) {
+      // Not expected (any JS value encodes); if it happens the events are lost, visibly.
+      this.deps.counters.drop(`batch_encode_${stream}`, b.builder.count, String((e as Error).message ?? e));
+      return;
+    }
+    this.seq.set(stream, seq + 1);
+    this.deps.counters.inc(`batches_${stream}`);
+    this.deps.counters.inc(`batch_events_${stream}`, b.builder.count);
+    this.deps.counters.inc(`batch_bytes_${stream}`, bytes.length);
+    try {
+      this.deps.onBatch(stream, seq, bytes);
+    } catch (e) {
+      this.deps.counters.drop(`batch_sink_${stream}`, b.builder.count, String((e as Error).message ?? e));
+    }
+  }
+}

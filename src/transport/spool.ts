@@ -1,0 +1,201 @@
+// The on-disk spool between the batcher and MQTT: one file per batch, written atomically, deleted
+// only when the broker acknowledged it (QoS 1 PUBACK). It survives agent crashes and broker
+// outages. Over its byte cap it drops whole batches: lowest stream priority first (alerts last),
+// oldest first within a priority, each drop counted as spool_dropped_<stream>.
+// Only an index (name, stream, size) lives in RAM; payloads are read from disk when shipped,
+// because the spool may sit on a large USB stick.
+//
+// File names: <12-digit counter>-<stream>.nlb. The counter continues across restarts (max seen
+// + 1), so sorting names sorts batches by arrival, which keeps order within every stream.
+import type { Host } from '../host/types';
+import type { Counters } from '../counters';
+
+export interface SpoolEntry {
+  id: string;
+  stream: string;
+  /** Bytes on disk. */
+  size: number;
+  /** Read from disk on first access, then kept until the entry is acknowledged or dropped. */
+  readonly payload: Uint8Array;
+}
+
+export interface SpoolDeps {
+  host: Host;
+  dir: string;
+  capBytes: number;
+  counters: Counters;
+  /** Higher is dropped later. Unknown streams count as 0. */
+  priority?: Record<string, number>;
+}
+
+/** Defaults: /tmp is RAM on a router, so the spool there is small; alerts are kept longest. */
+export const DEFAULT_SPOOL_PRIORITY: Record<string, number> = {
+  dns: 10, flow: 20, pdns: 30, health: 40, status: 40, alert: 100,
+};
+export const DEFAULT_SPOOL_CAP = 2 * 1024 * 1024;
+
+const SUFFIX = '.nlb';
+const DIGITS = 12;
+
+/** Stream names become part of file names and MQTT topics: keep them plain. */
+export function validStream(s: string): boolean {
+  if (s.length === 0 || s.length > 32) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95)) return false;
+  }
+  return true;
+}
+
+class Entry implements SpoolEntry {
+  private cached: Uint8Array | undefined;
+  constructor(readonly id: string, readonly stream: string, readonly size: number, private readonly spool: Spool, payload?: Uint8Array) {
+    this.cached = payload;
+  }
+
+  get payload(): Uint8Array {
+    if (this.cached === undefined) this.cached = this.spool.read(this.id);
+    return this.cached;
+  }
+
+  forget(): void {
+    this.cached = undefined;
+  }
+}
+
+export class Spool {
+  private entries: Entry[] = [];
+  private byId = new Map<string, Entry>();
+  private total = 0;
+  private counter = 0;
+
+  constructor(private readonly deps: SpoolDeps) {}
+
+  /** Creates the directory and indexes what a previous run left (crash recovery). */
+  open(): void {
+    const { host, dir, counters } = this.deps;
+    host.mkdirp(dir);
+    const found: Entry[] = [];
+    for (const name of host.readdir(dir)) {
+      const path = `${dir}/${name}`;
+      if (name.indexOf('.tmp-') >= 0) {
+        // A write that a crash interrupted before its rename: never acknowledged, never whole.
+        this.tryRemove(path);
+        counters.inc('spool_temp_removed');
+        continue;
+      }
+      const parsed = parseName(name);
+      if (!parsed) continue; // not ours: leave it alone
+      const st = host.stat(path);
+      if (!st || st.isDirectory) continue;
+      if (st.size === 0) {
+        this.tryRemove(path);
+        counters.drop(`spool_corrupt_${parsed.stream}`, 1, name);
+        continue;
+      }
+      found.push(new Entry(name, parsed.stream, st.size, this));
+      if (parsed.n >= this.counter) this.counter = parsed.n + 1;
+    }
+    found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.entries = found;
+    this.byId = new Map(found.map((e) => [e.id, e]));
+    this.total = found.reduce((s, e) => s + e.size, 0);
+    if (found.length) counters.inc('spool_recovered', found.length);
+    this.enforceCap();
+  }
+
+  /** Spools one batch; null when it could not be written (counted). */
+  put(stream: string, payload: Uint8Array): SpoolEntry | null {
+    const { host, dir, counters } = this.deps;
+    if (!validStream(stream)) {
+      counters.drop('spool_bad_stream', 1, stream);
+      return null;
+    }
+    const id = `${String(this.counter++).padStart(DIGITS, '0')}-${stream}${SUFFIX}`;
+    try {
+      host.writeAtomic(`${dir}/${id}`, payload);
+    } catch (e) {
+      counters.drop(`spool_write_failed_${stream}`, 1, String((e as Error).message ?? e));
+      return null;
+    }
+    const entry = new Entry(id, stream, payload.length, this);
+    this.entries.push(entry);
+    this.byId.set(id, entry);
+    this.total += payload.length;
+    counters.inc('spool_put');
+    this.enforceCap();
+    return this.byId.has(id) ? entry : null;
+  }
+
+  /** Oldest first (and so in order within each stream). */
+  pending(): SpoolEntry[] {
+    return this.entries.slice();
+  }
+
+  /** The broker has it: delete. Unknown ids (already dropped) are ignored. */
+  ack(id: string): void {
+    const e = this.byId.get(id);
+    if (!e) return;
+    this.removeEntry(e);
+    this.deps.counters.inc('spool_acked');
+  }
+
+  /** The payload of a spooled batch, from disk. */
+  read(id: string): Uint8Array {
+    return this.deps.host.readBytes(`${this.deps.dir}/${id}`);
+  }
+
+  bytes(): number {
+    return this.total;
+  }
+
+  count(): number {
+    return this.entries.length;
+  }
+
+  private enforceCap(): void {
+    const prio = this.deps.priority ?? DEFAULT_SPOOL_PRIORITY;
+    while (this.total > this.deps.capBytes && this.entries.length > 0) {
+      let victim = this.entries[0];
+      let best = prio[victim.stream] ?? 0;
+      for (let i = 1; i < this.entries.length; i++) {
+        const p = prio[this.entries[i].stream] ?? 0;
+        if (p < best) {
+          best = p;
+          victim = this.entries[i];
+        }
+      }
+      this.removeEntry(victim);
+      this.deps.counters.drop(`spool_dropped_${victim.stream}`, 1);
+    }
+  }
+
+  private removeEntry(e: Entry): void {
+    this.tryRemove(`${this.deps.dir}/${e.id}`);
+    const i = this.entries.indexOf(e);
+    if (i >= 0) this.entries.splice(i, 1);
+    this.byId.delete(e.id);
+    this.total -= e.size;
+    e.forget();
+  }
+
+  private tryRemove(path: string): void {
+    try {
+      this.deps.host.remove(path);
+    } catch (e) {
+      this.deps.counters.drop('spool_remove_failed', 1, String((e as Error).message ?? e));
+    }
+  }
+}
+
+function parseName(name: string): { n: number; stream: string } | null {
+  if (name.length <= DIGITS + 1 + SUFFIX.length || !name.endsWith(SUFFIX) || name.charCodeAt(DIGITS) !== 45) return null;
+  let n = 0;
+  for (let i = 0; i < DIGITS; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+    n = n * 10 + (c - 48);
+  }
+  const stream = name.slice(DIGITS + 1, name.length - SUFFIX.length);
+  return validStream(stream) ? { n, stream } : null;
+}
