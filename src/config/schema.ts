@@ -25,7 +25,7 @@ export const SCHEMA = {
   }),
 
   dnsmasq: section('dns', "dnsmasq's query log: the source of dns events.", {
-    enabled: bool({ default: true, restart: true, help: 'Read the DNS query log.' }),
+    enabled: bool({ default: true, restart: true, help: 'Read the DNS query log: dns and pdns events, and the names the join gives flows.' }),
     input: oneOf({ values: ['logread', 'file', 'stdin'] as const, default: 'logread', restart: true,
       help: "'logread': follow `logread -f` (OpenWrt's default, dnsmasq logs to syslog; set `option logqueries 1` in /etc/config/dhcp). 'file': follow `file` (dhcp `option logfacility /path`), cheaper: no syslog round trip. 'stdin': lines on standard input (tests, pipes)." }),
     file: path({ default: '/tmp/dnsmasq.log', restart: true,
@@ -43,7 +43,7 @@ export const SCHEMA = {
   }),
 
   conntrack: section('flows', "The kernel's connection tracking: the source of flow events.", {
-    enabled: bool({ default: true, restart: true, help: 'Track connections.' }),
+    enabled: bool({ default: true, restart: true, help: 'Track connections: flow events, DNS bypass alerts and IP indicator matches.' }),
     mode: oneOf({ values: ['auto', 'events', 'proc'] as const, default: 'auto', restart: true,
       help: "'events': run `conntrack -E` (conntrack package, kmod-nf-conntrack-netlink): exact starts and ends. 'proc': poll /proc/net/nf_conntrack: no extra package, but flows shorter than a poll are missed and ends are approximate. 'auto': events when the conntrack binary exists, else proc." }),
     netlink_buffer: int({ default: 1048576, min: 65536, max: 16777216, unit: 'bytes', restart: true,
@@ -87,7 +87,7 @@ export const SCHEMA = {
   }),
 
   bypass: section('bypass', 'Alerts when a LAN client resolves names without the router.', {
-    enabled: bool({ default: true, help: 'Raise dns_bypass alerts.' }),
+    enabled: bool({ default: true, help: 'Raise dns_bypass alerts (needs conntrack).' }),
     ports: list({ default: [53, 853], item: int({ default: 0, min: 1, max: 65535, help: '' }), maxItems: 64,
       help: "Destination ports taken as DNS: 53 (plain) and 853 (DNS over TLS). A LAN client reaching them anywhere but the router or an `allow`ed resolver raises an alert. DNS over HTTPS on 443 cannot be told apart from web traffic here." }),
     allow: list({ default: [], item: str({ default: '', check: readCidr, form: 'address or CIDR', help: '' }),
