@@ -13,7 +13,8 @@ import { checkDnsEvents, serialsByClientPort } from './dns-expect';
 import type { DnsEvent } from '../../src/events';
 
 const QJS = join(ROOT, '.tools/bin/qjs');
-const BUNDLE = join(ROOT, 'dist/netledger.js');
+/** NETLEDGER_BUNDLE: another build of the agent to put through the lab (default dist/). */
+const BUNDLE = process.env.NETLEDGER_BUNDLE ?? join(ROOT, 'dist/netledger.js');
 const SENSOR = 'lab';
 /** Client port of the warm-up queries that tell us the live agent is reading the log. */
 const WARMUP_PORT = 39999;
@@ -26,19 +27,21 @@ const LEASES: Record<string, { mac: string; hostname: string }> = {
 const show = (v: unknown): string => JSON.stringify(v);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The bundle's commands, from its --help (empty when there is no bundle). */
-function bundleCommands(): Set<string> {
+/** The bundle's commands, from its --help; `error` when the bundle exists but does not run. */
+function bundleCommands(): { names: Set<string>; error: string | null } {
   const names = new Set<string>();
-  if (!existsSync(BUNDLE) || !existsSync(QJS)) return names;
+  if (!existsSync(BUNDLE) || !existsSync(QJS)) return { names, error: null };
   const r = spawnSync(QJS, [BUNDLE, '--help'], { encoding: 'utf8', timeout: 10000 });
   const out = r.stdout ?? '';
   const start = out.indexOf('commands:');
-  if (start < 0) return names;
+  if (r.status !== 0 || start < 0) {
+    return { names, error: `\`qjs ${BUNDLE} --help\` failed (exit ${r.status}): ${(r.stderr ?? '').trim() || out.slice(0, 300)}` };
+  }
   for (const line of out.slice(start).split('\n').slice(1)) {
     const m = /^ {2}(\S+)/.exec(line);
     if (m) names.add(m[1]);
   }
-  return names;
+  return { names, error: null };
 }
 
 function parseNdjson(text: string, what: string): { dns: DnsEvent[]; other: Record<string, unknown>[] } {
@@ -77,10 +80,13 @@ function readIfExists(path: string): string {
 }
 
 const skip = labSkipReason();
-const commands = bundleCommands();
+const probe = bundleCommands();
 const noBundle = !existsSync(BUNDLE) ? 'dist/netledger.js is missing: run `make build` first' : null;
-const liveSkip = noBundle ?? (commands.has('run') ? null : 'the bundle has no `run` command yet');
-const replaySkip = noBundle ?? (commands.has('replay') ? null : 'the bundle has no `replay` command yet');
+// A bundle that does not even print its help fails both tests (below) rather than skipping them.
+const absent = (cmd: string): string | null =>
+  noBundle ?? (probe.error || probe.names.has(cmd) ? null : `the bundle has no \`${cmd}\` command yet`);
+const liveSkip = absent('run');
+const replaySkip = absent('replay');
 
 describe('router lab: DNS', { skip: skip ?? false }, () => {
   let lab: Lab | undefined;
@@ -134,7 +140,7 @@ describe('router lab: DNS', { skip: skip ?? false }, () => {
     lab = await startLab();
     const l = lab;
     let agent: ChildProcess | undefined;
-    if (!liveSkip) {
+    if (!liveSkip && !probe.error) {
       try {
         agent = await startAgent(l);
       } catch (e) {
@@ -190,6 +196,7 @@ describe('router lab: DNS', { skip: skip ?? false }, () => {
   }));
 
   test('live: qjs `run` in the router namespace emits one correct event per query', { skip: liveSkip ?? false }, () => guard(() => {
+    if (probe.error) throw new Error(probe.error);
     if (live.setupError) throw new Error(live.setupError);
     const text = readIfExists(live.ndjson);
     const { dns } = parseNdjson(text, 'live NDJSON');
@@ -201,6 +208,7 @@ describe('router lab: DNS', { skip: skip ?? false }, () => {
 
   test('replay: qjs `replay --dnsmasq` of the router log emits one correct event per query', { skip: replaySkip ?? false },
     () => guard(async () => {
+      if (probe.error) throw new Error(probe.error);
       const r = await run([QJS, BUNDLE, 'replay', '--dnsmasq', lab!.dnsmasqLog, '--sensor', SENSOR], { timeoutMs: 30000 });
       if (r.code !== 0) throw new Error(`replay exited ${r.code}: ${r.stderr}`);
       writeFileSync(join(lab!.workdir, 'replay.ndjson'), r.stdout);
