@@ -206,27 +206,44 @@ cmd_up() {
   log "up: $(ns cli) $(ns rtr) $(ns up); work dir $WORKDIR"
 }
 
+# Alive and not a zombie (where pid 1 does not reap, a killed orphan stays a zombie).
+alive() { [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
 kill_pids() { # pids...: TERM, wait up to 2 s, then KILL
-  local pid i alive
+  local pid i
+  local -a left
   [ $# -gt 0 ] || return 0
   kill -TERM "$@" 2>/dev/null || true
   for ((i = 0; i < 40; i++)); do
-    alive=()
-    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
-    [ ${#alive[@]} -gt 0 ] || return 0
+    left=()
+    for pid in "$@"; do if alive "$pid"; then left+=("$pid"); fi; done
+    [ ${#left[@]} -gt 0 ] || return 0
     sleep 0.05
   done
-  kill -KILL "${alive[@]}" 2>/dev/null || true
+  kill -KILL "${left[@]}" 2>/dev/null || true
+}
+
+# Network-namespace inodes of this lab's namespaces, one per line.
+lab_ns_inodes() {
+  local n
+  for n in cli rtr up; do
+    if [ -e "/run/netns/$(ns "$n")" ]; then stat -L -c %i "/run/netns/$(ns "$n")"; fi
+  done
 }
 
 cmd_down() {
   [ $# -eq 1 ] || die "usage: lab.sh down PREFIX"
   P=$1; check_prefix "$P"
   STATE="$STATE_ROOT/$P"
-  local pids=() pid name n
-  if [ -f "$STATE/pids" ]; then
+  local pids=() pid name n inodes
+  # A recorded pid is only killed while it still lives in one of our namespaces: after a reboot
+  # or a long time the number may belong to someone else.
+  inodes=$(lab_ns_inodes)
+  if [ -f "$STATE/pids" ] && [ -n "$inodes" ]; then
     while read -r pid name; do
-      [[ "$pid" =~ ^[0-9]+$ ]] && pids+=("$pid")
+      [[ "$pid" =~ ^[0-9]+$ ]] || continue
+      n=$(stat -L -c %i "/proc/$pid/ns/net" 2>/dev/null) || continue
+      if grep -qx "$n" <<<"$inodes"; then pids+=("$pid"); fi
     done <"$STATE/pids"
   fi
   kill_pids "${pids[@]}"
