@@ -1,7 +1,13 @@
 // The list of CLI verbs, in the order `--help` shows them.
 import type { Command } from './command';
+import { replayCommand } from './replay';
 import { decodeCommand } from './decode';
+import { checkConfigCommand } from './check-config';
+import { rpcdCommand } from './rpcd';
 
 export const commands: Command[] = [
+  replayCommand,
   decodeCommand,
+  checkConfigCommand,
+  rpcdCommand,
 ];

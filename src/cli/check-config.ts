@@ -1,0 +1,69 @@
+// `netledger check-config FILE`: validates a UCI config against the schema, as the agent will
+// read it. Prints `FILE: OK` and the settings that differ from the defaults, or every error as
+// `FILE:LINE: option 'x': message` and exits 1.
+import type { Host } from '../host/types';
+import type { Command } from './command';
+import { parseArgs, optionHelp, UsageError, type OptionSpecs } from './args';
+import { loadConfig, nonDefaults, formatConfigError, type LoadOptions } from '../config/schema';
+
+const SPECS: OptionSpecs = {
+  quiet: { kind: 'bool', help: 'print nothing when the file is valid' },
+  help: { kind: 'bool', help: 'show this help' },
+};
+
+/** The system hostname (for a sensor_id left empty), when the platform tells it. */
+export function systemHostname(host: Host): string | undefined {
+  try {
+    const h = host.readText('/proc/sys/kernel/hostname').trim();
+    return h === '' ? undefined : h;
+  } catch {
+    return host.getenv('HOSTNAME');
+  }
+}
+
+/** Reads and validates a config file; a read failure is returned as the error text. */
+export function checkConfigFile(host: Host, file: string): ReturnType<typeof loadConfig> | { readError: string } {
+  let text: string;
+  try {
+    text = host.readText(file);
+  } catch (e) {
+    return { readError: `${file}: cannot read: ${(e as Error).message}` };
+  }
+  const opts: LoadOptions = {};
+  const hostname = systemHostname(host);
+  if (hostname !== undefined) opts.hostname = hostname;
+  return loadConfig(text, file, opts);
+}
+
+export const checkConfigCommand: Command = {
+  name: 'check-config',
+  summary: 'validate a UCI config file (e.g. /etc/config/netledger)',
+  async run(host: Host, argv: string[]): Promise<number> {
+    const args = parseArgs(argv, SPECS);
+    if (args.options.help) {
+      host.writeStdout(`usage: netledger check-config [--quiet] FILE\n\n${optionHelp(SPECS)}\n`);
+      return 0;
+    }
+    if (args.positional.length !== 1) throw new UsageError('expects exactly one FILE');
+    const file = args.positional[0];
+    const r = checkConfigFile(host, file);
+    if ('readError' in r) {
+      host.writeStderr(`${r.readError}\n`);
+      return 1;
+    }
+    if (r.errors.length > 0) {
+      host.writeStderr(r.errors.map((e) => formatConfigError(e) + '\n').join(''));
+      host.writeStderr(`${file}: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}\n`);
+      return 1;
+    }
+    if (args.options.quiet) return 0;
+    const settings = nonDefaults(r.config);
+    let out = `${file}: OK\n`;
+    if (settings.length === 0) out += '  all settings are defaults\n';
+    for (const s of settings) {
+      out += `  ${s.section}.${s.option} = ${s.value}${s.restart ? '   (restart to apply)' : ''}\n`;
+    }
+    host.writeStdout(out);
+    return 0;
+  },
+};

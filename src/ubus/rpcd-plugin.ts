@@ -1,0 +1,109 @@
+// The rpcd exec-plugin protocol (openwrt/rpcd plugin.c), our side of it:
+//   <plugin> list           -> stdout: {"<method>": {"<arg>": <type example>, ...}, ...}
+//   <plugin> call <method>  -> stdin: the call's arguments as a JSON object;
+//                              stdout: one JSON object, which becomes the ubus reply.
+// rpcd runs every plugin's `list` once at start (and after SIGHUP), names the ubus object after
+// the file, and turns each example value's JSON type into a blobmsg policy: a string is a string,
+// true a bool, 8/16/32/64 an int of that width, {} a table, [] an array. A reply that is not a
+// JSON object becomes UBUS_STATUS_INVALID_ARGUMENT (without a message) and the exit code is
+// ignored, so failures are replied as {"error": "..."} objects that callers can show.
+// rpcd reads at most 256 KB of reply; larger replies are refused here with an error instead.
+
+export type RpcdArgType = 'string' | 'bool' | 'int32' | 'int64' | 'table' | 'array';
+
+/** One method: its argument signature and its handler (which may throw; see dispatch). */
+export interface RpcdMethod {
+  args: Record<string, RpcdArgType>;
+  call(args: Record<string, unknown>): object | Promise<object>;
+}
+
+export type RpcdMethods = Record<string, RpcdMethod>;
+
+export const MAX_REPLY = 256 * 1024;
+
+const EXAMPLE: Record<RpcdArgType, unknown> = {
+  string: 'str', bool: true, int32: 32, int64: 64, table: {}, array: [],
+};
+
+/** The `list` reply: method names with their argument signatures. */
+export function listMethods(methods: RpcdMethods): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const name of Object.keys(methods)) {
+    const sig: Record<string, unknown> = {};
+    for (const [arg, type] of Object.entries(methods[name].args)) sig[arg] = EXAMPLE[type];
+    out[name] = sig;
+  }
+  return out;
+}
+
+function typeOk(type: RpcdArgType, v: unknown): boolean {
+  switch (type) {
+    case 'string': return typeof v === 'string';
+    case 'bool': return typeof v === 'boolean';
+    case 'int32': return typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
+    case 'int64': return typeof v === 'number' && Number.isInteger(v);
+    case 'table': return v !== null && typeof v === 'object' && !Array.isArray(v);
+    case 'array': return Array.isArray(v);
+  }
+}
+
+/** Checks a call's JSON input against the signature; unknown arguments are refused. */
+export function readCallArgs(method: RpcdMethod, input: string): { args: Record<string, unknown> } | { error: string } {
+  const trimmed = input.trim();
+  if (trimmed === '') return { args: {} };
+  let v: unknown;
+  try {
+    v = JSON.parse(trimmed);
+  } catch {
+    return { error: 'arguments are not valid JSON' };
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { error: 'arguments must be a JSON object' };
+  const args = v as Record<string, unknown>;
+  for (const k of Object.keys(args)) {
+    const type = Object.prototype.hasOwnProperty.call(method.args, k) ? method.args[k] : undefined;
+    if (type === undefined) return { error: `unknown argument '${k}'` };
+    if (!typeOk(type, args[k])) return { error: `argument '${k}' must be of type ${type}` };
+  }
+  return { args };
+}
+
+export interface RpcdOutcome {
+  /** The JSON text to print (one object and a newline). */
+  out: string;
+  /** 0 on success, 1 when the reply is an {error} object, 2 for a usage error. */
+  code: number;
+}
+
+function reply(obj: object, code: number): RpcdOutcome {
+  const text = JSON.stringify(obj);
+  if (text.length > MAX_REPLY) return reply({ error: `reply of ${text.length} bytes exceeds rpcd's ${MAX_REPLY}` }, 1);
+  return { out: text + '\n', code };
+}
+
+/** Runs one plugin invocation: argv is what rpcd passes (`list` or `call <method>`). */
+export async function dispatch(methods: RpcdMethods, argv: string[], readInput: () => string): Promise<RpcdOutcome> {
+  const [verb, name] = argv;
+  if (verb === 'list' && argv.length === 1) return reply(listMethods(methods), 0);
+  if (verb !== 'call' || name === undefined || argv.length !== 2) {
+    return reply({ error: "usage: list | call <method> (arguments as JSON on stdin)" }, 2);
+  }
+  const method = Object.prototype.hasOwnProperty.call(methods, name) ? methods[name] : undefined;
+  if (!method) return reply({ error: `unknown method '${name}'` }, 1);
+  let input: string;
+  try {
+    input = readInput();
+  } catch (e) {
+    return reply({ error: `cannot read arguments: ${(e as Error).message}` }, 1);
+  }
+  const r = readCallArgs(method, input);
+  if ('error' in r) return reply({ error: r.error }, 1);
+  try {
+    const result = await method.call(r.args);
+    if (result === null || typeof result !== 'object' || Array.isArray(result)) {
+      return reply({ error: `method '${name}' did not return an object` }, 1);
+    }
+    return reply(result, 'error' in result ? 1 : 0);
+  } catch (e) {
+    return reply({ error: `${name}: ${(e as Error)?.message ?? String(e)}` }, 1);
+  }
+}
