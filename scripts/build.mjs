@@ -8,7 +8,7 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const common = {
   bundle: true,
   format: 'esm',
-  target: 'es2020',
+  target: 'es2022',
   sourcemap: 'linked',
   legalComments: 'none',
   define: { __NETLEDGER_VERSION__: JSON.stringify(pkg.version) },
@@ -24,6 +24,8 @@ await build({
   minify: true,
   // QuickJS's built-in modules; everything else must be bundled.
   external: ['std', 'os'],
+  // qjs decides "module or script" from the FIRST token only (JS_DetectModule): start with an import.
+  banner: { js: 'import "std";' },
   // Node built-ins that dependencies reach for are answered by our own compat shims.
   alias: {
     buffer: './src/compat/buffer.ts',

@@ -1,0 +1,96 @@
+// What is "the LAN" and what is "the router"? Direction, the join and bypass alerts all depend
+// on it. Configured values win; what is not configured is learned from the traffic itself, the
+// same way live and in replay:
+//  - a host that asks the router's dnsmasq is on the LAN: its /24 (IPv4) or /64 (IPv6) is a LAN
+//    prefix;
+//  - the address such a query was sent to is the router's: a conntrack flow from the client's
+//    address and port (known in extra mode) to port 53 is that query's packet;
+//  - the source of a flow to one of dnsmasq's upstream resolvers (the `forwarded ... to X`
+//    lines) from outside the LAN is the router's WAN address, and so is the address a LAN
+//    client's flow was masqueraded to.
+// Learned sets are capped; a change produces a new model object (classifyFlow caches per object).
+import type { NetModel } from '../pipeline/direction';
+import { parseIPv4, parseIPv6, formatIPv6, CidrSet } from '../pipeline/cidr';
+
+const MAX_LEARNED = 64;
+const MAX_QUERIES = 4096;
+
+export class NetLearner {
+  private current: NetModel;
+  private readonly lan = new CidrSet();
+  private readonly router = new CidrSet();
+  private learnedPrefixes = 0;
+  private learnedRouters = 0;
+  /** `client/port` of recent queries (extra mode), oldest first. */
+  private readonly queries = new Map<string, true>();
+  /** dnsmasq's upstream resolvers, as `forwarded` lines name them (without #port). */
+  private readonly upstreams = new Set<string>();
+
+  constructor(base: NetModel, private readonly learn: { lan: boolean; router: boolean }) {
+    this.current = { routerAddrs: [...base.routerAddrs], lanPrefixes: [...base.lanPrefixes] };
+    for (const a of base.routerAddrs) this.router.add(a);
+    for (const p of base.lanPrefixes) this.lan.add(p);
+  }
+
+  model(): NetModel {
+    return this.current;
+  }
+
+  /** A dnsmasq client: a LAN host; remember its source port to recognise the router's address. */
+  sawDnsClient(client: string, port: number | undefined): void {
+    if (this.learn.lan && !this.lan.has(client) && this.learnedPrefixes < MAX_LEARNED) {
+      const prefix = prefixOf(client);
+      if (prefix !== undefined && this.lan.add(prefix)) {
+        this.learnedPrefixes++;
+        this.current = { routerAddrs: this.current.routerAddrs, lanPrefixes: [...this.current.lanPrefixes, prefix] };
+      }
+    }
+    if (this.learn.router && port !== undefined) {
+      const key = client + '/' + port;
+      this.queries.delete(key);
+      this.queries.set(key, true);
+      if (this.queries.size > MAX_QUERIES) {
+        for (const k of this.queries.keys()) {
+          this.queries.delete(k);
+          break;
+        }
+      }
+    }
+  }
+
+  /** dnsmasq forwarded a query to `upstream` (`ip` or `ip#port`). */
+  sawUpstream(upstream: string): void {
+    if (!this.learn.router || this.upstreams.size >= MAX_LEARNED) return;
+    const hash = upstream.indexOf('#');
+    this.upstreams.add(hash < 0 ? upstream : upstream.slice(0, hash));
+  }
+
+  /**
+   * A connection seen by conntrack (original src:sport → dst:dport; `natSrc` is the translated
+   * source under masquerade, '' when none).
+   */
+  sawFlow(src: string, sport: number, dst: string, dport: number, natSrc: string): void {
+    if (!this.learn.router) return;
+    if (dport === 53) {
+      if (this.queries.has(src + '/' + sport)) this.addRouter(dst);
+      else if (this.upstreams.has(dst) && !this.lan.has(src)) this.addRouter(src);
+    }
+    if (natSrc !== '' && natSrc !== src && this.lan.has(src)) this.addRouter(natSrc);
+  }
+
+  private addRouter(addr: string): void {
+    if (this.router.has(addr) || this.learnedRouters >= MAX_LEARNED) return;
+    if (this.router.add(addr)) {
+      this.learnedRouters++;
+      this.current = { routerAddrs: [...this.current.routerAddrs, addr], lanPrefixes: this.current.lanPrefixes };
+    }
+  }
+}
+
+function prefixOf(ip: string): string | undefined {
+  const v4 = parseIPv4(ip);
+  if (v4 >= 0) return `${Math.floor(v4 / 16777216)}.${Math.floor(v4 / 65536) & 255}.${Math.floor(v4 / 256) & 255}.0/24`;
+  const w = parseIPv6(ip);
+  if (w === null) return undefined;
+  return `${formatIPv6([w[0], w[1], 0, 0])}/64`;
+}

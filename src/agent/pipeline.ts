@@ -1,0 +1,196 @@
+// The agent's data path, assembled once from the config: records from the sources go in, schema
+// events come out to one sink. The same object serves `replay` (driven by the logs' own clock)
+// and `run` (driven by the wall clock), so the join behaves offline exactly as it does live.
+//
+//   dnsmasq record → transactions → [devices] → join.learn, pdns, ioc → sink
+//   conntrack record → flow table → direction → [devices] → join.annotate → bypass, ioc → sink
+import type { Counters } from '../counters';
+import type { AlertEvent, DnsEvent, EventSink, FlowEvent, NetEvent } from '../events';
+import type { DnsLogRecord } from '../sources/dnsmasq/record';
+import type { CtRecord } from '../sources/conntrack/record';
+import type { Lease } from '../sources/leases';
+import type { NetModel } from '../pipeline/direction';
+import { TransactionAssembler } from '../pipeline/transactions';
+import { FlowTable, type FlowContext } from '../pipeline/flows';
+import { Devices } from '../pipeline/devices';
+import { AnswerJoin } from '../pipeline/join';
+import { classifyFlow } from '../pipeline/direction';
+import { BypassDetector } from '../pipeline/bypass';
+import { PassiveDns } from '../pipeline/pdns';
+import { IocMatcher, type IocLoadResult } from '../pipeline/ioc';
+import { orderFlow } from './flow-order';
+import { NetLearner } from './net-learn';
+
+export interface PipelineOptions {
+  sensor: string;
+  /** Configured router addresses and LAN prefixes; `learn` fills in what is not configured. */
+  net: NetModel;
+  learnNet: { lan: boolean; router: boolean };
+  dns: { timeoutSec: number; maxOpen: number };
+  flows: { interimSec: number; maxFlows: number };
+  devices: { graceSec: number; maxDevices: number };
+  join: { ttlSec: number; maxPerClient: number; maxTotal: number; warmupSec?: number };
+  bypass: { enabled: boolean; ports: number[]; allow: string[]; windowSec: number };
+  pdns: { enabled: boolean; windowSec: number; maxRecords: number };
+  ioc: { maxIndicators: number };
+  /** Event types that reach the sink; the others are still computed where other stages need them. */
+  streams: Record<string, boolean>;
+}
+
+export class Pipeline {
+  /** The pipeline's clock: the newest time seen (log time in replay, wall time live). */
+  private clock = 0;
+  private readonly transactions: TransactionAssembler;
+  private readonly flows: FlowTable;
+  readonly devices: Devices;
+  private readonly join: AnswerJoin;
+  private bypass: BypassDetector | null = null;
+  private bypassNet: NetModel | null = null;
+  private readonly net: NetLearner;
+  private readonly pdns: PassiveDns | null;
+  private readonly ioc: IocMatcher;
+
+  constructor(private readonly deps: { counters: Counters; sink: EventSink; options: PipelineOptions }) {
+    const o = deps.options;
+    const counters = deps.counters;
+    const sensor = o.sensor;
+    this.devices = new Devices({ counters, now: () => this.clock, graceSec: o.devices.graceSec, maxDevices: o.devices.maxDevices });
+    this.join = new AnswerJoin({
+      counters, ttlSec: o.join.ttlSec, maxPerClient: o.join.maxPerClient, maxTotal: o.join.maxTotal,
+      warmupSec: o.join.warmupSec,
+    });
+    this.transactions = new TransactionAssembler({
+      counters, sensor, emit: (ev) => this.onDns(ev), timeoutSec: o.dns.timeoutSec, maxOpen: o.dns.maxOpen,
+      lookupDevice: (ip) => this.devices.lookup(ip),
+    });
+    this.flows = new FlowTable({
+      counters, sensor, emit: (ev, ctx) => this.onFlow(ev, ctx), interimSec: o.flows.interimSec, maxFlows: o.flows.maxFlows,
+    });
+    const alert = (a: AlertEvent): void => this.out(a);
+    this.net = new NetLearner(o.net, o.learnNet);
+    this.pdns = o.pdns.enabled && o.streams.pdns !== false
+      ? new PassiveDns({ sensor, counters, emit: (ev) => this.out(ev), windowSec: o.pdns.windowSec, maxRecords: o.pdns.maxRecords })
+      : null;
+    this.ioc = new IocMatcher({ sensor, counters, emit: alert, maxIndicators: o.ioc.maxIndicators });
+  }
+
+  dnsRecord(rec: DnsLogRecord): void {
+    if (rec.ts > this.clock) this.clock = rec.ts;
+    if (rec.kind === 'query' && rec.client !== undefined) this.net.sawDnsClient(rec.client, rec.clientPort);
+    else if (rec.kind === 'forwarded' && rec.upstream !== undefined) this.net.sawUpstream(rec.upstream);
+    this.transactions.push(rec);
+  }
+
+  ctRecord(rec: CtRecord): void {
+    if (rec.ts > this.clock) this.clock = rec.ts;
+    if (rec.kind === 'NEW') this.net.sawFlow(rec.src, rec.sport, rec.dst, rec.dport, rec.rdst !== rec.src ? rec.rdst : '');
+    this.flows.push(rec);
+  }
+
+  /** A table dump after a gap in the event stream (conntrack restarted) or at the end of a replay. */
+  ctSnapshot(recs: CtRecord[], nowSec: number): void {
+    if (nowSec > this.clock) this.clock = nowSec;
+    this.flows.reconcile(recs, nowSec);
+  }
+
+  setLeases(origin: string, leases: Lease[]): void {
+    this.devices.setLeases(origin, leases);
+  }
+
+  loadIoc(payload: Uint8Array | string): IocLoadResult {
+    return this.ioc.load(payload);
+  }
+
+  /** Time moved on: expire what waited too long. */
+  tick(nowSec: number): void {
+    if (nowSec > this.clock) this.clock = nowSec;
+    this.transactions.tick(nowSec);
+    this.flows.tick(nowSec);
+    this.pdns?.tick(nowSec);
+    this.join.expire(nowSec);
+  }
+
+  /** End of input: emit everything still open (incomplete transactions, open flows as final:false). */
+  flush(): void {
+    this.transactions.flush();
+    this.flows.flush();
+    this.pdns?.flush();
+  }
+
+  now(): number {
+    return this.clock;
+  }
+
+  stats(): Record<string, number> {
+    return {
+      open_transactions: this.transactions.openCount(),
+      open_flows: this.flows.size(),
+      joinable_answers: this.join.size(),
+      devices: this.devices.size(),
+    };
+  }
+
+  private onDns(ev: DnsEvent): void {
+    // The join is per device: a dual-stack laptop asks over IPv4 and connects over IPv6. The MAC
+    // from the leases names the device; without one, the address does.
+    if (ev.mac !== undefined && ev.client !== undefined) {
+      this.join.learn({ type: 'dns', ts: ev.ts, sensor: ev.sensor, client: ev.mac, qname: ev.qname, qtype: ev.qtype,
+        answers: ev.answers, blocked: ev.blocked } as DnsEvent);
+    } else {
+      this.join.learn(ev);
+    }
+    this.pdns?.learn(ev);
+    this.ioc.checkDns(ev);
+    if (this.deps.options.streams.dns !== false) this.out(ev);
+  }
+
+  private onFlow(raw: FlowEvent, ctx: FlowContext): void {
+    const net = this.net.model();
+    const dir = classifyFlow({ orig_h: raw.orig_h, resp_h: raw.resp_h, reply_h: ctx.reply_h }, net);
+    raw.dir = dir;
+    // Devices: the LAN host of the flow (its opener, or the target of an inbound one).
+    const info = this.devices.lookup(raw.orig_h) ?? (dir === 'inbound' ? this.devices.lookup(ctx.reply_h) : undefined);
+    if (info?.mac !== undefined) {
+      const probe = { ts: raw.ts, orig_h: info.mac, resp_h: raw.resp_h } as FlowEvent;
+      this.join.annotate(probe, dir);
+      if (probe.name !== undefined) raw.name = probe.name;
+      if (probe.direct !== undefined) raw.direct = probe.direct;
+    } else {
+      this.join.annotate(raw, dir);
+    }
+    const ev = orderFlow(raw, info);
+    const bypass = this.bypassFor(net);
+    if (bypass) bypass.check(ctx.reply_h !== ev.resp_h ? { ...ev, reply_h: ctx.reply_h } : ev);
+    this.ioc.checkFlow(ev);
+    if (this.deps.options.streams.flow !== false) this.out(ev);
+  }
+
+  /** The bypass detector knows the router's addresses; a learned one means a fresh detector. */
+  private bypassFor(net: NetModel): BypassDetector | null {
+    const o = this.deps.options;
+    if (!o.bypass.enabled) return null;
+    if (this.bypassNet !== net) {
+      this.bypassNet = net;
+      this.bypass = new BypassDetector({
+        counters: this.deps.counters, emit: (a) => this.out(a), sensor: o.sensor, routerAddrs: net.routerAddrs,
+        allowed: o.bypass.allow, windowSec: o.bypass.windowSec, ports: o.bypass.ports,
+      });
+    }
+    return this.bypass;
+  }
+
+  /** The router addresses and LAN prefixes in use (configured plus learned). */
+  netModel(): NetModel {
+    return this.net.model();
+  }
+
+  private out(ev: NetEvent): void {
+    if (ev.type !== 'dns' && ev.type !== 'flow' && this.deps.options.streams[ev.type] === false) return;
+    try {
+      this.deps.sink.emit(ev);
+    } catch (e) {
+      // A sink's failure must not stop the sources; it is counted and shows in health.
+      this.deps.counters.drop(`sink_error_${ev.type}`, 1, String((e as Error).message ?? e));
+    }
+  }
+}

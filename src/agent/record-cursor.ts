@@ -1,0 +1,44 @@
+// A TimedCursor over a line reader: parses ahead to the next record so the merge can compare
+// timestamps. Lines that are not records were counted by the parser; every line is counted here.
+import type { LineReader } from '../host/types';
+import type { Counters } from '../counters';
+import type { TimedCursor } from './time-merge';
+
+export function recordCursor<R extends { ts: number }>(
+  reader: LineReader,
+  counters: Counters,
+  lineCounter: string,
+  parse: (line: string) => R | null,
+  deliver: (rec: R) => void,
+): TimedCursor {
+  let pending: R | null = null;
+  let lines = 0;
+  let done = false;
+  const advance = (): void => {
+    pending = null;
+    while (!done) {
+      const line = reader.next();
+      if (line === null) {
+        done = true;
+        reader.close();
+        counters.inc(lineCounter, lines);
+        return;
+      }
+      lines++;
+      const r = parse(line);
+      if (r !== null) {
+        pending = r;
+        return;
+      }
+    }
+  };
+  advance();
+  return {
+    peekTs: () => (pending === null ? Infinity : pending.ts),
+    step: () => {
+      const r = pending;
+      advance();
+      if (r !== null) deliver(r);
+    },
+  };
+}
