@@ -11,6 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 export PATH="$ROOT/.tools/bin:$PATH"
+# The lab's dnsmasq logs in UTC (scripts/lab/lab.sh); the agent reads its times the same way.
+export TZ=UTC
 LAB="$ROOT/scripts/lab/lab.sh"
 OUT="$ROOT/out/demo"
 QJS="$ROOT/.tools/bin/qjs"
@@ -64,7 +66,7 @@ lab_up() {
 agent_start() {
   bash "$LAB" agent-config "$P" "$OUT/events.ndjson" >"$OUT/netledger.uci"
   if "$QJS" "$BUNDLE" --help 2>/dev/null | grep -q '^  check-config '; then
-    "$QJS" "$BUNDLE" check-config --config "$OUT/netledger.uci" >/dev/null || die "the generated config does not validate"
+    "$QJS" "$BUNDLE" check-config "$OUT/netledger.uci" >/dev/null || die "the generated config does not validate"
   fi
   [ "$MODE" = live ] || { say "the bundle has no 'run' yet: the log will be replayed afterwards"; return 0; }
   say "starting the agent under qjs in the router namespace"
@@ -99,7 +101,8 @@ agent_stop() {
     cp "$WORK/agent.out" "$OUT/agent.log"
   else
     say "replaying the router's log through the agent"
-    "$QJS" "$BUNDLE" replay --dnsmasq "$WORK/dnsmasq.log" --sensor lab >"$OUT/events.ndjson" 2>"$OUT/agent.log"
+    "$QJS" "$BUNDLE" replay --dnsmasq "$WORK/dnsmasq.log" --leases "$WORK/dhcp.leases" --sensor lab \
+      >"$OUT/events.ndjson" 2>"$OUT/agent.log"
   fi
   cp "$WORK/dnsmasq.log" "$OUT/dnsmasq.log"
   if [ -f "$WORK/state/status.json" ]; then cp "$WORK/state/status.json" "$OUT/status.json"; fi

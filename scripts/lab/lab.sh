@@ -28,6 +28,8 @@
 # PREFIX: 1-8 characters [a-z0-9] (interface names are at most 15 characters).
 # State (pids, workdir) is kept in $NETLEDGER_LAB_STATE/PREFIX (default /run/netledger-lab).
 set -euo pipefail
+# dnsmasq logs local time: UTC keeps lab logs and the agent reading them in agreement.
+export TZ=UTC
 
 STATE_ROOT="${NETLEDGER_LAB_STATE:-/run/netledger-lab}"
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -92,6 +92,12 @@ function main(): void {
       ]),
     ));
   }
+  const pdns = events.filter((e) => e.type === 'pdns');
+  if (pdns.length) {
+    out.push('', 'Passive DNS records');
+    out.push(table(['rrname', 'rrtype', 'rdata', 'count'],
+      pdns.map((r) => [String(r.rrname), String(r.rrtype), Array.isArray(r.rdata) ? r.rdata.join(' ') : String(r.rdata ?? ''), String(r.count ?? '')])));
+  }
   if (alerts.length) {
     out.push('', 'Alerts');
     out.push(table(['kind', 'client', 'indicator', 'match'],

@@ -61,14 +61,17 @@ function parseNdjson(text: string, what: string): { dns: DnsEvent[]; other: Reco
   return { dns, other };
 }
 
-/** Scenario check plus: warm-ups ignored, and device names never wrong when given. */
+/**
+ * Scenario check plus: warm-ups ignored; the agent was given the lab's lease file, so the two
+ * IPv4 clients must carry their lease's mac and hostname, and nobody else may carry any.
+ */
 function checkAll(dns: DnsEvent[], log: string, window: { from: number; to: number }): string[] {
   const mine = dns.filter((e) => e.client_port !== WARMUP_PORT);
   const errs = checkDnsEvents(mine, dnsScenario, log, { ...window, sensor: SENSOR });
   for (const e of mine) {
     const lease = e.client !== undefined ? LEASES[e.client] : undefined;
-    if (e.mac !== undefined && e.mac !== lease?.mac) errs.push(`${e.client}/${e.client_port}: mac ${show(e.mac)}, lease says ${show(lease?.mac)}`);
-    if (e.hostname !== undefined && e.hostname !== lease?.hostname) {
+    if (e.mac !== lease?.mac) errs.push(`${e.client}/${e.client_port}: mac ${show(e.mac)}, lease says ${show(lease?.mac)}`);
+    if (e.hostname !== lease?.hostname) {
       errs.push(`${e.client}/${e.client_port}: hostname ${show(e.hostname)}, lease says ${show(lease?.hostname)}`);
     }
   }
@@ -109,6 +112,10 @@ describe('router lab: DNS', { skip: skip ?? false }, () => {
     live.ndjson = join(l.workdir, 'events.ndjson');
     const conf = await run(['bash', LAB_SH, 'agent-config', l.prefix, live.ndjson], { check: true });
     writeFileSync(cfg, conf.stdout);
+    if (probe.names.has('check-config')) {
+      const c = await run([QJS, BUNDLE, 'check-config', cfg]);
+      if (c.code !== 0) throw new Error(`the lab's config does not validate:\n${c.stdout}${c.stderr}`);
+    }
     const agent = l.spawnInRtr([QJS, BUNDLE, 'run', '--config', cfg], ['ignore', 'ignore', 'pipe']);
     agent.stderr!.setEncoding('utf8').on('data', (d: string) => (live.stderr += d));
     // Ready when a warm-up query comes out as an event (the agent may follow from the end).
@@ -209,7 +216,8 @@ describe('router lab: DNS', { skip: skip ?? false }, () => {
   test('replay: qjs `replay --dnsmasq` of the router log emits one correct event per query', { skip: replaySkip ?? false },
     () => guard(async () => {
       if (probe.error) throw new Error(probe.error);
-      const r = await run([QJS, BUNDLE, 'replay', '--dnsmasq', lab!.dnsmasqLog, '--sensor', SENSOR], { timeoutMs: 30000 });
+      const r = await run([QJS, BUNDLE, 'replay', '--dnsmasq', lab!.dnsmasqLog, '--leases', join(lab!.workdir, 'dhcp.leases'),
+        '--sensor', SENSOR], { timeoutMs: 30000 });
       if (r.code !== 0) throw new Error(`replay exited ${r.code}: ${r.stderr}`);
       writeFileSync(join(lab!.workdir, 'replay.ndjson'), r.stdout);
       const { dns } = parseNdjson(r.stdout, 'replay output');
