@@ -86,6 +86,7 @@ export class Spool {
       }
       const parsed = parseName(name);
       if (!parsed) continue; // not ours: leave it alone
+      if (parsed.n >= this.counter) this.counter = parsed.n + 1;
       const st = host.stat(path);
       if (!st || st.isDirectory) continue;
       if (st.size === 0) {
@@ -94,7 +95,6 @@ export class Spool {
         continue;
       }
       found.push(new Entry(name, parsed.stream, st.size, this));
-      if (parsed.n >= this.counter) this.counter = parsed.n + 1;
     }
     found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.entries = found;
