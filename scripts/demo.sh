@@ -20,6 +20,7 @@ BUNDLE="${NETLEDGER_BUNDLE:-$ROOT/dist/netledger.js}"
 P="demo$(printf '%04d' $(($$ % 10000)))"
 WORK=
 AGENT_PID=
+CT_PID=
 MODE=live
 
 say() { printf '\n== %s\n' "$*"; }
@@ -64,11 +65,17 @@ lab_up() {
 }
 
 agent_start() {
-  bash "$LAB" agent-config "$P" "$OUT/events.ndjson" >"$OUT/netledger.uci"
+  bash "$LAB" agent-config "$P" "$OUT/events.ndjson" --flows >"$OUT/netledger.uci"
   if "$QJS" "$BUNDLE" --help 2>/dev/null | grep -q '^  check-config '; then
     "$QJS" "$BUNDLE" check-config "$OUT/netledger.uci" >/dev/null || die "the generated config does not validate"
   fi
-  [ "$MODE" = live ] || { say "the bundle has no 'run' yet: the log will be replayed afterwards"; return 0; }
+  if [ "$MODE" = replay ]; then
+    say "the bundle has no 'run' yet: the router's logs will be replayed afterwards"
+    # What the live agent would read itself: conntrack's event stream in the router.
+    CT_PID=$(bash "$LAB" spawn "$P" rtr conntrack conntrack -E -o timestamp,extended,id)
+    sleep 0.3
+    return 0
+  fi
   say "starting the agent under qjs in the router namespace"
   AGENT_PID=$(bash "$LAB" spawn "$P" rtr agent "$QJS" "$BUNDLE" run --config "$OUT/netledger.uci")
   # Ready once it keeps a status file; it reads the log from its end, so wait before the traffic.
@@ -100,9 +107,12 @@ agent_stop() {
     AGENT_PID=
     cp "$WORK/agent.out" "$OUT/agent.log"
   else
-    say "replaying the router's log through the agent"
-    "$QJS" "$BUNDLE" replay --dnsmasq "$WORK/dnsmasq.log" --leases "$WORK/dhcp.leases" --sensor lab \
-      >"$OUT/events.ndjson" 2>"$OUT/agent.log"
+    say "replaying the router's logs through the agent"
+    sleep 1 # the last DESTROY events
+    kill -TERM "$CT_PID" 2>/dev/null || true
+    cp "$WORK/conntrack.out" "$OUT/conntrack-events.txt"
+    "$QJS" "$BUNDLE" replay --dnsmasq "$WORK/dnsmasq.log" --conntrack "$OUT/conntrack-events.txt" \
+      --leases "$WORK/dhcp.leases" --sensor lab >"$OUT/events.ndjson" 2>"$OUT/agent.log"
   fi
   cp "$WORK/dnsmasq.log" "$OUT/dnsmasq.log"
   if [ -f "$WORK/state/status.json" ]; then cp "$WORK/state/status.json" "$OUT/status.json"; fi

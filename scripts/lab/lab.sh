@@ -106,13 +106,20 @@ lab_links() {
 
 lab_router_netfilter() {
   in_ns rtr sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-  # Several lines: a one-line ruleset fails on this nft version. The NAT rule is also what makes
-  # conntrack start tracking inside the namespace.
+  # Several lines: a one-line ruleset fails on this nft version. These rules are also what makes
+  # conntrack track inside the namespace: NAT for IPv4, the `ct state` rule for IPv6 (as
+  # OpenWrt's firewall does).
   in_ns rtr nft -f - <<NFT
 table ip nlab {
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;
     oifname "${P}rw" ip saddr 192.0.2.0/24 masquerade
+  }
+}
+table inet nlabfw {
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    ct state invalid drop
   }
 }
 NFT

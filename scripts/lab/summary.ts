@@ -79,13 +79,16 @@ function main(): void {
       `clients: ${new Set(dns.map((e) => e.client)).size}`);
   }
   if (flows.length) {
-    out.push('', 'Flows');
+    // DNS to and from the router is in the table above already: counted here, not listed.
+    const dnsFlows = flows.filter((f) => f.resp_p === 53);
+    const shown = flows.filter((f) => f.resp_p !== 53);
+    out.push('', `Flows (${flows.length}; ${dnsFlows.length} of them DNS on port 53, not listed)`);
     out.push(table(
       ['proto', 'from', 'to', 'name', 'bytes out/in', 'state'],
-      flows.map((f) => [
+      shown.map((f) => [
         f.proto,
-        `${f.orig_h}${f.orig_p !== undefined ? ':' + f.orig_p : ''}`,
-        `${f.resp_h}${f.resp_p !== undefined ? ':' + f.resp_p : ''}`,
+        `${f.orig_h}${f.orig_p !== undefined ? ' ' + f.orig_p : ''}`,
+        `${f.resp_h}${f.resp_p !== undefined ? ' ' + f.resp_p : ''}`,
         f.name ?? (f.direct ? '(direct)' : ''),
         f.orig_bytes !== undefined ? `${f.orig_bytes}/${f.resp_bytes ?? '?'}` : '',
         `${f.state ?? ''}${f.final === false ? ' (open)' : ''}`,
