@@ -65,6 +65,9 @@ export const decodeCommand: Command = {
   name: 'decode',
   summary: 'turn wire batches back into NDJSON events',
   async run(host: Host, argv: string[]): Promise<number> {
+    // qjs 2025-04-26 exits on a promise rejected before its awaiter attached a handler, which
+    // is what a throw before the first await does: yield once so runCli's catch is in place.
+    await null;
     const args = parseArgs(argv, OPTIONS);
     if (args.options.help) {
       host.writeStdout(`usage: netledger decode [FILE] [--hex] [--dedupe]\n\n${optionHelp(OPTIONS)}\n`);
