@@ -35,35 +35,41 @@ export function checkConfigFile(host: Host, file: string): ReturnType<typeof loa
   return loadConfig(text, file, opts);
 }
 
+// run() is deliberately not async: qjs exits(1) on a promise rejected before a handler is
+// attached, which is what an async run() throwing a UsageError would do to its caller.
 export const checkConfigCommand: Command = {
   name: 'check-config',
   summary: 'validate a UCI config file (e.g. /etc/config/netledger)',
-  async run(host: Host, argv: string[]): Promise<number> {
-    const args = parseArgs(argv, SPECS);
-    if (args.options.help) {
-      host.writeStdout(`usage: netledger check-config [--quiet] FILE\n\n${optionHelp(SPECS)}\n`);
-      return 0;
-    }
-    if (args.positional.length !== 1) throw new UsageError('expects exactly one FILE');
-    const file = args.positional[0];
-    const r = checkConfigFile(host, file);
-    if ('readError' in r) {
-      host.writeStderr(`${r.readError}\n`);
-      return 1;
-    }
-    if (r.errors.length > 0) {
-      host.writeStderr(r.errors.map((e) => formatConfigError(e) + '\n').join(''));
-      host.writeStderr(`${file}: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}\n`);
-      return 1;
-    }
-    if (args.options.quiet) return 0;
-    const settings = nonDefaults(r.config);
-    let out = `${file}: OK\n`;
-    if (settings.length === 0) out += '  all settings are defaults\n';
-    for (const s of settings) {
-      out += `  ${s.section}.${s.option} = ${s.value}${s.restart ? '   (restart to apply)' : ''}\n`;
-    }
-    host.writeStdout(out);
-    return 0;
+  run(host: Host, argv: string[]): Promise<number> {
+    return Promise.resolve(checkConfig(host, argv));
   },
 };
+
+function checkConfig(host: Host, argv: string[]): number {
+  const args = parseArgs(argv, SPECS);
+  if (args.options.help) {
+    host.writeStdout(`usage: netledger check-config [--quiet] FILE\n\n${optionHelp(SPECS)}\n`);
+    return 0;
+  }
+  if (args.positional.length !== 1) throw new UsageError('expects exactly one FILE');
+  const file = args.positional[0];
+  const r = checkConfigFile(host, file);
+  if ('readError' in r) {
+    host.writeStderr(`${r.readError}\n`);
+    return 1;
+  }
+  if (r.errors.length > 0) {
+    host.writeStderr(r.errors.map((e) => formatConfigError(e) + '\n').join(''));
+    host.writeStderr(`${file}: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}\n`);
+    return 1;
+  }
+  if (args.options.quiet) return 0;
+  const settings = nonDefaults(r.config);
+  let out = `${file}: OK\n`;
+  if (settings.length === 0) out += '  all settings are defaults\n';
+  for (const s of settings) {
+    out += `  ${s.section}.${s.option} = ${s.value}${s.restart ? '   (restart to apply)' : ''}\n`;
+  }
+  host.writeStdout(out);
+  return 0;
+}

@@ -74,11 +74,12 @@ export function netledgerMethods(host: Host, configFile: string): RpcdMethods {
 export const rpcdCommand: Command = {
   name: 'rpcd',
   summary: 'rpcd exec plugin: list | call <method> (behind `ubus call netledger ...`)',
-  async run(host: Host, argv: string[]): Promise<number> {
+  // Not async: a sync throw reaches runCli's try/catch (see check-config.ts on qjs rejections).
+  run(host: Host, argv: string[]): Promise<number> {
     const args = parseArgs(argv, { config: { kind: 'string', help: `config file (default ${DEFAULT_CONFIG})` } });
     const methods = netledgerMethods(host, str(args, 'config') ?? DEFAULT_CONFIG);
-    const r = await dispatch(methods, args.positional, () => readAll(host));
+    const r = dispatch(methods, args.positional, () => readAll(host));
     host.writeStdout(r.out);
-    return r.code;
+    return Promise.resolve(r.code);
   },
 };

@@ -11,10 +11,15 @@
 
 export type RpcdArgType = 'string' | 'bool' | 'int32' | 'int64' | 'table' | 'array';
 
-/** One method: its argument signature and its handler (which may throw; see dispatch). */
+/**
+ * One method: its argument signature and its handler (which may throw; see dispatch).
+ * Handlers are synchronous on purpose: qjs exits(1) when a promise is rejected before a
+ * handler is attached (its default unhandled-rejection tracker), which is exactly what an
+ * async handler that throws early does to an `await` caller.
+ */
 export interface RpcdMethod {
   args: Record<string, RpcdArgType>;
-  call(args: Record<string, unknown>): object | Promise<object>;
+  call(args: Record<string, unknown>): object;
 }
 
 export type RpcdMethods = Record<string, RpcdMethod>;
@@ -81,7 +86,7 @@ function reply(obj: object, code: number): RpcdOutcome {
 }
 
 /** Runs one plugin invocation: argv is what rpcd passes (`list` or `call <method>`). */
-export async function dispatch(methods: RpcdMethods, argv: string[], readInput: () => string): Promise<RpcdOutcome> {
+export function dispatch(methods: RpcdMethods, argv: string[], readInput: () => string): RpcdOutcome {
   const [verb, name] = argv;
   if (verb === 'list' && argv.length === 1) return reply(listMethods(methods), 0);
   if (verb !== 'call' || name === undefined || argv.length !== 2) {
@@ -98,7 +103,7 @@ export async function dispatch(methods: RpcdMethods, argv: string[], readInput: 
   const r = readCallArgs(method, input);
   if ('error' in r) return reply({ error: r.error }, 1);
   try {
-    const result = await method.call(r.args);
+    const result = method.call(r.args);
     if (result === null || typeof result !== 'object' || Array.isArray(result)) {
       return reply({ error: `method '${name}' did not return an object` }, 1);
     }

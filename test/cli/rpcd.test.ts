@@ -1,0 +1,4 @@
+import { runCases } from '../support/engines';
+import { cases } from './rpcd.cases';
+
+runCases('test/cli/rpcd.cases.ts', cases);

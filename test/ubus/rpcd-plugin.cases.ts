@@ -1,0 +1,78 @@
+import type { Cases } from '../support/cases';
+import { eq, deepEq } from '../support/check';
+import { dispatch, listMethods, readCallArgs, MAX_REPLY, type RpcdMethods } from '../../src/ubus/rpcd-plugin';
+
+const methods: RpcdMethods = {
+  echo: {
+    args: { name: 'string', count: 'int32', big: 'int64', flag: 'bool', opts: 'table', items: 'array' },
+    call: (a) => ({ got: a }),
+  },
+  fails: { args: {}, call: () => { throw new Error('disk on fire'); } },
+  notObject: { args: {}, call: () => [1, 2] as unknown as object },
+  huge: { args: {}, call: () => ({ blob: 'x'.repeat(MAX_REPLY) }) },
+  soft: { args: {}, call: () => ({ error: 'nothing to report' }) },
+};
+
+const run = (argv: string[], input = ''): { out: string; code: number } => dispatch(methods, argv, () => input);
+
+/** [what, input JSON, expected error or null] for echo's signature */
+const ARGS: [string, string, string | null][] = [
+  ['empty input is no arguments', '', null],
+  ['an empty object', '{}', null],
+  ['all types right', '{"name":"a","count":-5,"big":8589934592,"flag":false,"opts":{},"items":[1]}', null],
+  ['not JSON', '{name:', 'arguments are not valid JSON'],
+  ['an array', '[1]', 'arguments must be a JSON object'],
+  ['null', 'null', 'arguments must be a JSON object'],
+  ['unknown argument', '{"nam":"a"}', "unknown argument 'nam'"],
+  ['string expected', '{"name":1}', "argument 'name' must be of type string"],
+  ['int32 range', '{"count":2147483648}', "argument 'count' must be of type int32"],
+  ['int not float', '{"count":1.5}', "argument 'count' must be of type int32"],
+  ['bool expected', '{"flag":"yes"}', "argument 'flag' must be of type bool"],
+  ['table expected', '{"opts":[]}', "argument 'opts' must be of type table"],
+  ['array expected', '{"items":{}}', "argument 'items' must be of type array"],
+  ['prototype keys are just unknown', '{"__proto__":{"x":1}}', "unknown argument '__proto__'"],
+];
+
+export const cases: Cases = {
+  'list gives each method with type examples rpcd turns into blobmsg policies': () => {
+    deepEq(listMethods(methods).echo, { name: 'str', count: 32, big: 64, flag: true, opts: {}, items: [] });
+    deepEq(listMethods({ status: { args: {}, call: () => ({}) } }), { status: {} });
+  },
+
+  'call arguments are checked against the signature': () => {
+    for (const [what, input, want] of ARGS) {
+      const r = readCallArgs(methods.echo, input);
+      eq('error' in r ? r.error : null, want, what);
+    }
+  },
+
+  'dispatch: list and call print one JSON object; failures are {error} objects': () => {
+    const list = run(['list']);
+    eq(list.code, 0);
+    deepEq(Object.keys(JSON.parse(list.out)), Object.keys(methods));
+    eq(list.out.endsWith('}\n'), true, 'one line');
+    deepEq(run(['call', 'echo'], '{"name":"x"}'), { out: '{"got":{"name":"x"}}\n', code: 0 });
+    deepEq(run(['call', 'echo'], '{"name":1}'), { out: '{"error":"argument \'name\' must be of type string"}\n', code: 1 });
+    deepEq(run(['call', 'nope']), { out: '{"error":"unknown method \'nope\'"}\n', code: 1 });
+    deepEq(run(['call', 'toString']), { out: '{"error":"unknown method \'toString\'"}\n', code: 1 });
+    deepEq(run(['call', 'fails']), { out: '{"error":"fails: disk on fire"}\n', code: 1 });
+    deepEq(run(['call', 'notObject']), { out: '{"error":"method \'notObject\' did not return an object"}\n', code: 1 });
+    eq(JSON.parse((run(['call', 'huge'])).out).error.startsWith('reply of '), true, 'over 256 KB refused');
+    deepEq(run(['call', 'soft']), { out: '{"error":"nothing to report"}\n', code: 1 });
+  },
+
+  'dispatch: usage errors': () => {
+    const usage = '{"error":"usage: list | call <method> (arguments as JSON on stdin)"}\n';
+    for (const argv of [[], ['call'], ['list', 'x'], ['call', 'echo', 'extra'], ['show']]) {
+      deepEq(run(argv), { out: usage, code: 2 }, argv.join(' '));
+    }
+  },
+
+  'stdin is read only for calls, and a read failure is an error reply': () => {
+    let reads = 0;
+    dispatch(methods, ['list'], () => { reads++; return ''; });
+    eq(reads, 0, 'list does not read stdin');
+    const r = dispatch(methods, ['call', 'echo'], () => { throw new Error('EIO'); });
+    deepEq(r, { out: '{"error":"cannot read arguments: EIO"}\n', code: 1 });
+  },
+};
