@@ -18,6 +18,7 @@ import { parseConntrackEvent, parseConntrackList } from '../sources/conntrack/pa
 import type { CtRecord } from '../sources/conntrack/record';
 import { parseLeases } from '../sources/leases';
 import { summaryLine } from '../agent/summary';
+import { ShippingSink } from '../agent/shipping';
 
 const SPECS: OptionSpecs = {
   dnsmasq: { kind: 'string', help: "dnsmasq query log (logread, syslog or --log-facility framing); '-' for stdin" },
@@ -31,6 +32,15 @@ const SPECS: OptionSpecs = {
   router: { kind: 'list', help: 'a router address (repeatable); default: learned from the logs' },
   lan: { kind: 'list', help: 'a LAN prefix, CIDR (repeatable); default: learned from DNS clients' },
   ioc: { kind: 'string', help: 'indicator list (the `ioc` command payload, JSON) to match against' },
+  mqtt: { kind: 'string', help: 'ship through batches, spool and QoS 1 to mqtt://HOST:PORT or mqtts://HOST:PORT' },
+  'ca-file': { kind: 'string', help: 'mqtts: CA certificates (PEM) to verify the broker' },
+  'cert-file': { kind: 'string', help: 'mqtts: client certificate (PEM)' },
+  'key-file': { kind: 'string', help: 'mqtts: client key (PEM)' },
+  username: { kind: 'string', help: 'MQTT user name' },
+  password: { kind: 'string', help: 'MQTT password' },
+  'spool-dir': { kind: 'string', help: 'spool directory for --mqtt (default: a fresh one under /tmp)' },
+  'spool-max': { kind: 'string', help: 'spool cap in bytes for --mqtt (default 268435456)' },
+  attempts: { kind: 'string', help: 'give up after this many failed broker connections in a row (default 10)' },
   help: { kind: 'bool', help: 'show this help' },
 };
 
@@ -74,7 +84,23 @@ export const replayCommand: Command = {
     options.join.warmupSec = 0;
 
     const stdoutSink = new NdjsonSink({ write: (t) => host.writeStdout(t), counters });
-    const pipeline = new Pipeline({ counters, sink: stdoutSink, options });
+    const mqttUrl = str(args, 'mqtt');
+    let ship: ShippingSink | null = null;
+    if (mqttUrl) {
+      ship = new ShippingSink({
+        host, counters, sensor, capabilities: ['replay'],
+        options: {
+          url: mqttUrl, username: str(args, 'username'), password: str(args, 'password'),
+          caFile: str(args, 'ca-file'), certFile: str(args, 'cert-file'), keyFile: str(args, 'key-file'),
+          keepaliveSec: config.mqtt.keepalive, inflight: config.mqtt.inflight,
+          reconnectMinMs: 200, reconnectMaxMs: 5000, maxAttempts: num(args, 'attempts') ?? 10,
+          batch: { maxEvents: config.batch.max_events, maxBytes: config.batch.max_bytes, maxAgeSec: config.batch.max_age },
+          spool: { dir: str(args, 'spool-dir') ?? `/tmp/netledger-replay-${host.pid()}`, capBytes: num(args, 'spool-max') ?? 268435456 },
+        },
+      });
+      ship.start();
+    }
+    const pipeline = new Pipeline({ counters, sink: ship ?? stdoutSink, options });
 
     const leases = str(args, 'leases');
     if (leases) pipeline.setLeases('leases', parseLeases(host.readText(leases), counters));
@@ -109,7 +135,20 @@ export const replayCommand: Command = {
     }
     pipeline.flush();
     stdoutSink.flush();
+    let code = 0;
+    if (ship) {
+      ship.flush();
+      try {
+        await ship.idle();
+        await ship.stop();
+        counters.inc('shipped_all', 1);
+      } catch (e) {
+        host.writeStderr(`netledger replay: broker ${ship.broker}: ${(e as Error).message}; ${ship.spool.count()} batches stay spooled\n`);
+        await ship.stop(0);
+        code = 1;
+      }
+    }
     host.writeStderr(summaryLine('replay', counters) + '\n');
-    return 0;
+    return code;
   },
 };

@@ -162,12 +162,14 @@ export class Shipper {
         continue;
       }
       this.inFlight.add(e.id);
-      c.publish(topic, e.payload, { qos: 1 }).then(
+      const payload = e.payload;
+      c.publish(topic, payload, { qos: 1 }).then(
         () => {
           this.inFlight.delete(e.id);
+          // After ack the spool forgets the entry (and its file): use the bytes we sent.
           this.deps.spool.ack(e.id);
           this.deps.counters.inc('ship_batches');
-          this.deps.counters.inc('ship_bytes', e.payload.length);
+          this.deps.counters.inc('ship_bytes', payload.length);
           this.pump();
           this.checkIdle();
         },

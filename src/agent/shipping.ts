@@ -1,0 +1,127 @@
+// The transport end of the data path: events → per-stream batches → spool (disk) → MQTT QoS 1.
+// A batch leaves the spool only on the broker's PUBACK, so an outage or a crash loses nothing
+// the spool could hold; what it could not hold is counted by stream.
+import type { Host } from '../host/types';
+import type { Counters } from '../counters';
+import type { EventSink, NetEvent } from '../events';
+import { Batcher } from '../pipeline/batcher';
+import { Spool, DEFAULT_SPOOL_PRIORITY } from '../transport/spool';
+import { Shipper, type CommandMeta } from '../transport/shipper';
+import { parseBrokerUrl, redactBrokerUrl } from '../transport/url';
+import { brokerStreamFactory } from '../transport/stream';
+import { VERSION } from '../version';
+
+export interface ShippingOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  keepaliveSec: number;
+  inflight: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  /** Give up after this many failed connection attempts in a row (replay); default never. */
+  maxAttempts?: number;
+  batch: { maxEvents: number; maxBytes: number; maxAgeSec: number };
+  spool: { dir: string; capBytes: number };
+  /** plain-TCP helper argv (default busybox-style `nc`). */
+  nc?: string[];
+}
+
+export interface ShippingDeps {
+  host: Host;
+  counters: Counters;
+  sensor: string;
+  options: ShippingOptions;
+  capabilities: string[];
+  configHash?: string;
+  onCommand?: (name: string, payload: unknown, meta: CommandMeta) => void;
+  log?: (msg: string) => void;
+}
+
+/** A random boot id: with the stream it scopes batch sequence numbers (duplicates, gaps). */
+export function newBootId(host: Host): string {
+  let s = '';
+  for (let i = 0; i < 4; i++) s += Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0');
+  return `${Math.floor(host.now()).toString(36)}-${s}`;
+}
+
+export class ShippingSink implements EventSink {
+  readonly spool: Spool;
+  private readonly batcher: Batcher;
+  private readonly shipper: Shipper;
+  readonly broker: string;
+
+  constructor(private readonly deps: ShippingDeps) {
+    const { host, counters, sensor, options: o } = deps;
+    const url = parseBrokerUrl(o.url);
+    this.broker = redactBrokerUrl(url);
+    this.spool = new Spool({ host, dir: o.spool.dir, capBytes: o.spool.capBytes, counters, priority: DEFAULT_SPOOL_PRIORITY });
+    this.batcher = new Batcher({
+      sensor, boot: newBootId(host), counters,
+      maxEvents: o.batch.maxEvents, maxBytes: o.batch.maxBytes, maxAgeSec: o.batch.maxAgeSec,
+      onBatch: (stream, _seq, bytes) => {
+        if (this.spool.put(stream, bytes) !== null) this.shipper.kick();
+      },
+    });
+    const tls = url.scheme === 'mqtts'
+      ? { caFile: o.caFile || '/etc/ssl/certs/ca-certificates.crt', certFile: o.certFile || undefined, keyFile: o.keyFile || undefined }
+      : undefined;
+    this.shipper = new Shipper({
+      host, counters, spool: this.spool,
+      status: { sensor, version: VERSION, started: host.now(), capabilities: deps.capabilities, config_hash: deps.configHash },
+      connect: brokerStreamFactory(host, url, { nc: o.nc, tls }),
+      mqtt: {
+        username: o.username || url.username, password: o.password || url.password, keepaliveSec: o.keepaliveSec,
+        backoffMinMs: o.reconnectMinMs, backoffMaxMs: o.reconnectMaxMs, maxAttempts: o.maxAttempts,
+      },
+      window: o.inflight,
+      onCommand: deps.onCommand,
+      log: deps.log,
+    });
+  }
+
+  start(): void {
+    this.spool.open();
+    this.shipper.start();
+    this.shipper.kick(); // batches a previous run left in the spool go first
+  }
+
+  emit(ev: NetEvent): void {
+    this.deps.counters.inc(`events_${ev.type}`);
+    this.batcher.push(ev);
+  }
+
+  tick(nowSec: number): void {
+    this.batcher.tick(nowSec);
+  }
+
+  /** Closes every open batch into the spool. */
+  flush(): void {
+    this.batcher.flush();
+  }
+
+  /** Resolves when the spool is empty and nothing awaits a PUBACK; rejects if the client gave up. */
+  idle(): Promise<void> {
+    return this.shipper.idle();
+  }
+
+  connected(): boolean {
+    return this.shipper.connected;
+  }
+
+  lastError(): string | null {
+    return this.shipper.lastError;
+  }
+
+  spoolBytes(): number {
+    return this.spool.bytes();
+  }
+
+  async stop(graceMs = 2000): Promise<void> {
+    this.batcher.flush();
+    await this.shipper.stop(graceMs);
+  }
+}
