@@ -1,0 +1,36 @@
+// The local NDJSON file: appended, and moved to <file>.1 past maxBytes so a file on /tmp (RAM)
+// cannot grow without bound. '-' writes to standard output.
+import type { Host } from '../host/types';
+import type { Counters } from '../counters';
+
+export class FileOutput {
+  private size = -1;
+
+  constructor(private readonly deps: { host: Host; path: string; maxBytes: number; counters: Counters }) {}
+
+  write(text: string): void {
+    const { host, path, maxBytes, counters } = this.deps;
+    if (path === '-') {
+      host.writeStdout(text);
+      return;
+    }
+    try {
+      if (this.size < 0) this.size = host.stat(path)?.size ?? 0;
+      if (maxBytes > 0 && this.size > 0 && this.size + text.length > maxBytes) {
+        host.rename(path, path + '.1');
+        this.size = 0;
+        counters.inc('output_rotations');
+      }
+      host.appendText(path, text);
+      this.size += text.length;
+    } catch (e) {
+      counters.drop('output_write_failed', 1, String((e as Error).message ?? e));
+      this.size = -1;
+    }
+  }
+
+  /** After an outside rotation: size is read again on the next write. */
+  reopen(): void {
+    this.size = -1;
+  }
+}

@@ -1,0 +1,77 @@
+// Writes <state_dir>/status.json, which `ubus call netledger status` (rpcd plugin) and the LuCI
+// view read. Built from the counters the agent keeps anyway; written atomically.
+import type { Host } from '../host/types';
+import type { Counters } from '../counters';
+import type { NetledgerConfig } from '../config/schema';
+import type { ConntrackStats } from '../sources/conntrack/live';
+import type { ShippingSink } from './shipping';
+import { renderStatus, STATUS_FORMAT, STATUS_FILE, type AgentStatus } from './status-file';
+import { parseVmRSS } from '../pipeline/health';
+import { VERSION } from '../version';
+
+export interface StatusInputs {
+  config: NetledgerConfig;
+  configFile: string;
+  configHash: string;
+  started: number;
+  counters: Counters;
+  ship: ShippingSink | null;
+  conntrack?: ConntrackStats;
+  dnsLast: number;
+  dnsInput: string;
+  pipeline?: Record<string, number>;
+}
+
+export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
+  const c = s.config;
+  const { counters, dropped } = s.counters.snapshot();
+  let rss = 0;
+  try {
+    rss = parseVmRSS(host.readText('/proc/self/status')) ?? 0;
+  } catch {
+    // not Linux: leave 0
+  }
+  const streams: AgentStatus['streams'] = {};
+  for (const k of ['dns', 'flow', 'pdns', 'alert', 'health'] as const) {
+    streams[k] = { enabled: c.streams[k], events: counters[`events_${k}`] ?? 0 };
+  }
+  const ct = s.conntrack;
+  const status: AgentStatus = {
+    format: STATUS_FORMAT,
+    sensor: c.agent.sensor_id,
+    version: VERSION,
+    pid: host.pid(),
+    started: s.started,
+    updated: host.now(),
+    interval: c.agent.status_interval,
+    config_file: s.configFile,
+    config_hash: s.configHash,
+    restart_pending: [],
+    sources: {
+      dnsmasq: c.dnsmasq.enabled
+        ? { state: 'running', input: s.dnsInput, lines: counters.dnsmasq_lines ?? 0, restarts: counters.dnsmasq_exited ?? 0,
+          ...(s.dnsLast > 0 ? { last_line: s.dnsLast } : {}) }
+        : { state: 'disabled', lines: 0, restarts: 0 },
+      conntrack: c.conntrack.enabled && ct
+        ? { state: ct.mode === 'stopped' ? 'stopped' : 'running', input: ct.mode, lines: counters.conntrack_records ?? 0,
+          restarts: ct.restarts, ...(ct.lastStderr ? { error: ct.lastStderr } : {}) }
+        : { state: 'disabled', lines: 0, restarts: 0 },
+    },
+    streams,
+    mqtt: s.ship
+      ? { state: s.ship.connected() ? 'connected' : 'connecting', broker: s.ship.broker, inflight: 0,
+        batches_sent: counters.ship_batches ?? 0, ...(s.ship.lastError() ? { last_error: s.ship.lastError()! } : {}) }
+      : { state: 'disabled', inflight: 0, batches_sent: 0 },
+    spool: { enabled: c.spool.enabled, bytes: s.ship?.spoolBytes() ?? 0, batches: s.ship?.spool.count() ?? 0, max_bytes: c.spool.max_bytes },
+    memory: { rss_kb: rss, budget_kb: c.agent.memory_budget },
+    counters: { ...counters, ...(s.pipeline ?? {}) },
+    dropped,
+  };
+  return status;
+}
+
+export function writeAgentStatus(host: Host, s: StatusInputs): void {
+  const dir = s.config.agent.state_dir;
+  host.mkdirp(dir);
+  host.writeAtomic(`${dir}/${STATUS_FILE}`, renderStatus(buildStatus(host, s)));
+}

@@ -1,0 +1,76 @@
+// `netledger run --config FILE`: the live agent, as procd starts it. Runs until SIGTERM/SIGINT;
+// SIGHUP re-reads leases, reopens the output file and reloads indicator feeds.
+import type { Host } from '../host/types';
+import type { Command } from './command';
+import type { OptionSpecs } from './args';
+import { parseArgs, optionHelp, str } from './args';
+import { loadConfig, formatConfigError } from '../config/schema';
+import { Agent } from '../agent/agent';
+import { summaryLine } from '../agent/summary';
+
+const SPECS: OptionSpecs = {
+  config: { kind: 'string', help: 'UCI config file (default /etc/config/netledger)' },
+  help: { kind: 'bool', help: 'show this help' },
+};
+
+/** FNV-1a of the config text: lets a collector see which config produced a sensor's events. */
+function hashText(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+function readHostname(host: Host): string {
+  try {
+    return host.readText('/proc/sys/kernel/hostname').trim();
+  } catch {
+    return '';
+  }
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the agent live, as the UCI config says',
+  async run(host: Host, argv: string[]): Promise<number> {
+    const args = parseArgs(argv, SPECS);
+    if (args.options.help) {
+      host.writeStdout(`usage: netledger run [--config FILE]\n\n${optionHelp(SPECS)}\n`);
+      return 0;
+    }
+    const file = str(args, 'config') ?? '/etc/config/netledger';
+    const text = host.readText(file);
+    const { config, errors } = loadConfig(text, file, { hostname: readHostname(host) });
+    if (errors.length) {
+      for (const e of errors) host.writeStderr(formatConfigError(e) + '\n');
+      host.writeStderr(`netledger run: ${errors.length} error(s) in ${file}; not starting\n`);
+      return 1;
+    }
+    if (!config.agent.enabled) {
+      host.writeStderr(`netledger run: disabled in ${file} (agent.enabled 0)\n`);
+      return 0;
+    }
+    const levels = ['error', 'warn', 'info', 'debug'];
+    const max = levels.indexOf(config.agent.log_level);
+    const log = (level: 'error' | 'warn' | 'info' | 'debug', msg: string): void => {
+      if (levels.indexOf(level) <= max) host.writeStderr(`netledger: ${level}: ${msg}\n`);
+    };
+    const agent = new Agent({ host, config, configFile: file, configHash: hashText(text), log });
+    agent.start();
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        agent.stop().then(resolve, (e) => {
+          log('error', `stop: ${(e as Error).message}`);
+          resolve();
+        });
+      };
+      host.onSignal('SIGTERM', stop);
+      host.onSignal('SIGINT', stop);
+      host.onSignal('SIGHUP', () => agent.reopen());
+    });
+    host.writeStderr(summaryLine('run', agent.counters) + '\n');
+    return 0;
+  },
+};
