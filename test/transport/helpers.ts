@@ -48,6 +48,7 @@ export function duplexStream(d: Duplex): ByteStream {
 
 export function socketStream(port: number, host = '127.0.0.1'): ByteStream & { socket: Socket } {
   const s = netConnect(port, host);
+  s.setNoDelay(true);
   return Object.assign(duplexStream(s), { socket: s });
 }
 
