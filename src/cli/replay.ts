@@ -48,6 +48,7 @@ export const replayCommand: Command = {
   name: 'replay',
   summary: 'turn captured dnsmasq/conntrack logs into events (NDJSON on stdout, or --mqtt)',
   async run(host: Host, argv: string[]): Promise<number> {
+    await null; // a throw before the first await would kill qjs (see src/reject-later.ts)
     const args = parseArgs(argv, SPECS);
     if (args.options.help) {
       host.writeStdout(`usage: netledger replay --dnsmasq FILE [--conntrack FILE] [--leases FILE] [--sensor ID] [options]\n\n${optionHelp(SPECS)}\n`);

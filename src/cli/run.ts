@@ -35,6 +35,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run the agent live, as the UCI config says',
   async run(host: Host, argv: string[]): Promise<number> {
+    await null; // a throw before the first await would kill qjs (see src/reject-later.ts)
     const args = parseArgs(argv, SPECS);
     if (args.options.help) {
       host.writeStdout(`usage: netledger run [--config FILE]\n\n${optionHelp(SPECS)}\n`);

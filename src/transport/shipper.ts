@@ -4,6 +4,7 @@
 // the broker may hold a copy too: a batch's (sensor, boot, seq) lets consumers drop duplicates).
 // On connect: the retained `online` status (the will says `offline`) and the command
 // subscriptions. Commands are bounded in size, must be JSON objects, and reach onCommand.
+import { rejectLater } from '../reject-later';
 import type { Host } from '../host/types';
 import type { Counters } from '../counters';
 import { MqttClient, type ByteStream, type IncomingMessage, type MqttClientOptions } from './mqtt/client';
@@ -98,7 +99,7 @@ export class Shipper {
 
   /** Resolves once drained (replay exits 0 only then); rejects when the client gives up. */
   idle(): Promise<void> {
-    if (this.fatal) return Promise.reject(this.fatal);
+    if (this.fatal) return rejectLater(this.fatal);
     if (this.drained()) return Promise.resolve();
     return new Promise((resolve, reject) => this.idleWaiters.push({ resolve, reject }));
   }

@@ -3,6 +3,7 @@
 // PUBACK and re-sent with DUP and the same packet id after a reconnect (MQTT-4.4.0-1, clean
 // session off). Half-open links are found by keepalive: a PINGREQ without any answer within
 // `pingTimeoutMs` drops the stream. All timers go through the Host.
+import { rejectLater } from '../../reject-later';
 import type { Host, TimerHandle } from '../../host/types';
 import type { Counters } from '../../counters';
 import { encode, type Packet, type PublishPacket, type QoS, type Subscription, type Will } from './packet';
@@ -126,20 +127,20 @@ export class MqttClient {
   publish(topic: string, payload: Uint8Array, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
     const qos = opts.qos ?? 0;
     const packet: PublishPacket = { cmd: 'publish', topic, payload, qos, retain: opts.retain ?? false, dup: false };
-    if (this.state === 'stopped') return Promise.reject(new Error('mqtt client stopped'));
+    if (this.state === 'stopped') return rejectLater(new Error('mqtt client stopped'));
     if (qos === 0) {
-      if (this.state !== 'connected') return Promise.reject(new Error('mqtt not connected'));
+      if (this.state !== 'connected') return rejectLater(new Error('mqtt not connected'));
       try {
         this.send(packet);
       } catch (e) {
-        return Promise.reject(e as Error);
+        return rejectLater(e as Error);
       }
       return Promise.resolve();
     }
     const max = this.deps.options.maxQueued ?? 10000;
     if (this.queue.length >= max) {
       this.deps.counters.drop('mqtt_queue_full', 1, topic);
-      return Promise.reject(new Error(`mqtt publish queue full (${max})`));
+      return rejectLater(new Error(`mqtt publish queue full (${max})`));
     }
     // Encode now so a bad topic fails here, not inside the pump.
     encode({ ...packet, messageId: 1 });
@@ -151,7 +152,7 @@ export class MqttClient {
 
   /** Subscribes on the current connection; resolves with the granted QoS per filter. */
   subscribe(subscriptions: Subscription[]): Promise<number[]> {
-    if (this.state !== 'connected') return Promise.reject(new Error('mqtt not connected'));
+    if (this.state !== 'connected') return rejectLater(new Error('mqtt not connected'));
     const messageId = this.allocId();
     return new Promise((resolve, reject) => {
       this.subs.set(messageId, { resolve, reject });
