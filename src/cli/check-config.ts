@@ -29,10 +29,12 @@ export function checkConfigFile(host: Host, file: string): ReturnType<typeof loa
   } catch (e) {
     return { readError: `${file}: cannot read: ${(e as Error).message}` };
   }
-  const opts: LoadOptions = {};
+  return loadConfig(text, file, hostnameOpts(host));
+}
+
+function hostnameOpts(host: Host): LoadOptions {
   const hostname = systemHostname(host);
-  if (hostname !== undefined) opts.hostname = hostname;
-  return loadConfig(text, file, opts);
+  return hostname === undefined ? {} : { hostname };
 }
 
 // run() is deliberately not async: qjs exits(1) on a promise rejected before a handler is
@@ -67,8 +69,11 @@ function checkConfig(host: Host, argv: string[]): number {
   const settings = nonDefaults(r.config);
   let out = `${file}: OK\n`;
   if (settings.length === 0) out += '  all settings are defaults\n';
+  const fromHostname = r.config.agent.sensor_id === loadConfig('', file, hostnameOpts(host)).config.agent.sensor_id;
   for (const s of settings) {
-    out += `  ${s.section}.${s.option} = ${s.value}${s.restart ? '   (restart to apply)' : ''}\n`;
+    const note = s.section === 'agent' && s.option === 'sensor_id' && fromHostname ? '   (from the hostname)'
+      : s.restart ? '   (restart to apply)' : '';
+    out += `  ${s.section}.${s.option} = ${s.value}${note}\n`;
   }
   host.writeStdout(out);
   return 0;

@@ -44,7 +44,7 @@ export const cases: Cases = {
   'an empty sensor_id shows the hostname it will use': async () => {
     const h = fakeHost({ '/c': '', '/proc/sys/kernel/hostname': 'rtr-7\n' });
     eq(await checkConfigCommand.run(h, ['/c']), 0);
-    eq(h.stdout, '/c: OK\n  agent.sensor_id = rtr-7   (restart to apply)\n');
+    eq(h.stdout, '/c: OK\n  agent.sensor_id = rtr-7   (from the hostname)\n');
   },
 
   'errors: one FILE:LINE line each, a count, exit 1': async () => {
