@@ -288,7 +288,7 @@ return view.extend({
 				dom.content(statusNode, renderStatus(res[0]));
 				dom.content(checkNode, renderCheck(res[1]));
 			});
-		}, 5);
+		}, 10);
 
 		return m.render().then(function(formNode) {
 			return E([], [ checkNode, statusNode, formNode ]);
