@@ -8,7 +8,8 @@
 import type { NetEvent } from '../events';
 import { CborReader, CborWriter, CborError } from './cbor';
 import { StringTable, writeEntries, readTable } from './strtable';
-import { planColumn, writeColumn, readColumn } from './columns';
+import { writeColumn, readColumn } from './columns';
+import { ColumnBuilder } from './column-builder';
 import { BatchError, pack, unpack, widthFor } from './wire';
 
 export { BatchError } from './wire';
@@ -26,84 +27,88 @@ export interface DecodedBatch extends BatchHeader {
   events: NetEvent[];
 }
 
-interface Column {
-  key: string;
-  vals: unknown[];
-}
-
-/** A node of the shape trie: the ordered column indexes seen so far lead here. */
-interface ShapeNode {
-  next: (ShapeNode | undefined)[];
+/** An ordered key list seen in this batch, with the column each key feeds. */
+interface Shape {
   id: number;
-  path: number[];
+  keys: string[];
+  cols: ColumnBuilder[];
+  colIdx: number[];
 }
 
 /** Collects events of one stream and writes them as one batch. */
 export class BatchBuilder {
-  private cols: Column[] = [];
+  private cols: ColumnBuilder[] = [];
   private colIndex = new Map<string, number>();
-  private root: ShapeNode = { next: [], id: -1, path: [] };
-  private shapes: number[][] = [];
+  private shapes: Shape[] = [];
+  private shapeIndex = new Map<string, Shape>();
+  private last: Shape | undefined;
   private shapeOf: number[] = [];
-  private seen = new Map<string, true>();
-  private textBytes = 0;
   count = 0;
 
   /** A rough guess of the encoded size so far, for flushing by bytes. */
   estimate(): number {
-    return 64 + this.textBytes + this.count * 8 + this.shapes.length * 16;
+    let n = 64 + this.shapes.length * 16;
+    for (let i = 0; i < this.cols.length; i++) n += this.cols[i].bytes;
+    return n;
   }
 
   add(ev: NetEvent): void {
     const obj = ev as unknown as Record<string, unknown>;
-    let node = this.root;
-    for (const key in obj) {
-      const v = obj[key];
-      if (v === undefined) continue; // JSON.stringify omits it, so the wire does too
-      let ci = this.colIndex.get(key);
-      if (ci === undefined) {
-        ci = this.cols.length;
-        this.cols.push({ key, vals: [] });
-        this.colIndex.set(key, ci);
+    // Events of a stream mostly repeat the previous key list: check it while storing values.
+    // (for-in is cheaper than Object.keys under qjs.)
+    const shape = this.last;
+    if (shape !== undefined) {
+      const skeys = shape.keys;
+      const cols = shape.cols;
+      let i = 0;
+      for (const k in obj) {
+        const v = obj[k];
+        if (i >= skeys.length || k !== skeys[i] || v === undefined) return this.addSlow(obj, i);
+        cols[i++].put(v);
       }
-      this.cols[ci].vals.push(v);
-      if (typeof v === 'string') this.note(v);
-      else if (Array.isArray(v)) this.noteList(v);
-      let nx = node.next[ci];
-      if (nx === undefined) {
-        nx = { next: [], id: -1, path: [...node.path, ci] };
-        node.next[ci] = nx;
-      }
-      node = nx;
+      if (i !== skeys.length) return this.addSlow(obj, i);
+      this.shapeOf.push(shape.id);
+      this.count++;
+      return;
     }
-    if (node.id < 0) {
-      node.id = this.shapes.length;
-      this.shapes.push(node.path);
-    }
-    this.shapeOf.push(node.id);
+    this.addSlow(obj, 0);
+  }
+
+  /** The event's first `done` values are stored already (they match the last shape's keys). */
+  private addSlow(obj: Record<string, unknown>, done: number): void {
+    const shape = this.shapeFor(Object.keys(obj), obj);
+    // The new shape begins with the same `done` keys (all defined), so continue from there.
+    for (let j = done; j < shape.cols.length; j++) shape.cols[j].put(obj[shape.keys[j]]);
+    this.last = shape;
+    this.shapeOf.push(shape.id);
     this.count++;
   }
 
-  private note(s: string): void {
-    if (this.seen.has(s)) return;
-    this.seen.set(s, true);
-    this.textBytes += s.length + 2;
-  }
-
-  private noteList(a: unknown[]): void {
-    for (let i = 0; i < a.length; i++) {
-      const x = a[i];
-      if (typeof x === 'string') this.note(x);
-      else if (x !== null && typeof x === 'object') {
-        const r = x as Record<string, unknown>;
-        for (const k in r) if (typeof r[k] === 'string') this.note(r[k] as string);
-      }
+  private shapeFor(keys: string[], obj: Record<string, unknown>): Shape {
+    const present: string[] = [];
+    for (const k of keys) if (obj[k] !== undefined) present.push(k);
+    const sig = present.join('\u0000');
+    let shape = this.shapeIndex.get(sig);
+    if (shape === undefined) {
+      const colIdx = present.map((k) => {
+        let ci = this.colIndex.get(k);
+        if (ci === undefined) {
+          ci = this.cols.length;
+          this.cols.push(new ColumnBuilder(k));
+          this.colIndex.set(k, ci);
+        }
+        return ci;
+      });
+      shape = { id: this.shapes.length, keys: present, cols: colIdx.map((ci) => this.cols[ci]), colIdx };
+      this.shapes.push(shape);
+      this.shapeIndex.set(sig, shape);
     }
+    return shape;
   }
 
   finish(h: BatchHeader): Uint8Array {
     const table = new StringTable();
-    const plans = this.cols.map((c) => planColumn(c.key, c.vals, table));
+    const plans = this.cols.map((c) => c.plan(table));
     // Splitting names on shared suffixes adds entries, so the table size is final only now.
     const entries = table.finalize();
     const w = new CborWriter(this.estimate() + 256);
@@ -121,8 +126,8 @@ export class BatchBuilder {
     w.text('shapes');
     w.head(4, this.shapes.length);
     for (const s of this.shapes) {
-      w.head(4, s.length);
-      for (const ci of s) w.uint(ci);
+      w.head(4, s.colIdx.length);
+      for (const ci of s.colIdx) w.uint(ci);
     }
     w.text('shape'); w.byteString(pack(this.shapeOf, widthFor(this.shapes.length)));
     return w.bytes();

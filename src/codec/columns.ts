@@ -1,7 +1,6 @@
 // One column of a batch: the values one key takes across the batch's events, in event order.
 // The encoder picks the most compact kind the values allow (docs/wire-format.md, "Columns");
 // any value at all still fits the Raw kind, so unknown fields always survive.
-import type { StringTable } from './strtable';
 import { BatchError, Kind, pack, unpack, widthFor, writeZigzag, readZigzag } from './wire';
 import { CborWriter } from './cbor';
 
@@ -15,117 +14,8 @@ type Plan =
   | { kind: 4; key: string; dict: unknown[]; idx: number[] };
 export type ColumnPlan = Plan;
 
-/** Chooses the kind and builds dictionaries; strings are entered into `table`. */
-export function planColumn(key: string, vals: unknown[], table: StringTable): Plan {
-  let strings = true;
-  let numbers = true;
-  let lists = true;
-  for (let i = 0; i < vals.length; i++) {
-    const v = vals[i];
-    const t = typeof v;
-    if (t !== 'string') strings = false;
-    if (t !== 'number') numbers = false;
-    if (!Array.isArray(v)) lists = false;
-  }
-  if (strings) return planStrings(key, vals as string[], table);
-  if (lists) {
-    const keys = listKeys(vals as unknown[][]);
-    if (keys !== undefined) return planLists(key, vals as unknown[][], keys, table);
-  }
-  if (numbers) {
-    const t = planTimes(key, vals as number[]);
-    if (t) return t;
-  }
-  return planValues(key, vals);
-}
-
-function planStrings(key: string, vals: string[], table: StringTable): Plan {
-  const local = new Map<string, number>();
-  const dict: number[] = [];
-  const idx = new Array<number>(vals.length);
-  for (let i = 0; i < vals.length; i++) {
-    const s = vals[i];
-    let j = local.get(s);
-    if (j === undefined) {
-      j = dict.length;
-      dict.push(table.ref(s));
-      local.set(s, j);
-    }
-    idx[i] = j;
-  }
-  return { kind: Kind.Str, key, dict, idx };
-}
-
-/**
- * The keys shared by every record of every list (name/type/data of answers); null for lists of
- * strings; undefined when the lists hold anything else (then they travel as Raw).
- */
-function listKeys(vals: unknown[][]): string[] | null | undefined {
-  let keys: string[] | null | undefined;
-  for (const list of vals) {
-    for (const x of list) {
-      if (typeof x === 'string') {
-        if (keys === undefined) keys = null;
-        else if (keys !== null) return undefined;
-        continue;
-      }
-      if (x === null || typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array) return undefined;
-      const r = x as Record<string, unknown>;
-      if (keys === undefined) {
-        keys = Object.keys(r);
-        if (keys.length === 0) return undefined;
-      } else if (keys === null) return undefined;
-      let k = 0;
-      for (const name in r) {
-        const v = r[name];
-        if (name !== keys[k++] || name === '__proto__' || (v !== null && typeof v !== 'string')) return undefined;
-      }
-      if (k !== keys.length) return undefined;
-    }
-  }
-  return keys === undefined ? null : keys;
-}
-
-/** Distinct lists once each; a null value in a record is written as the table size. */
-function planLists(key: string, vals: unknown[][], keys: string[] | null, table: StringTable): Plan {
-  const local = new Map<string, number>();
-  const counts: number[] = [];
-  const refs: number[] = [];
-  const idx = new Array<number>(vals.length);
-  const one: number[] = [];
-  for (let i = 0; i < vals.length; i++) {
-    const list = vals[i];
-    one.length = 0;
-    let id = '';
-    for (const x of list) {
-      if (keys === null) {
-        const r = table.ref(x as string);
-        one.push(r);
-        id += r + ',';
-        continue;
-      }
-      const rec = x as Record<string, string | null>;
-      for (let k = 0; k < keys.length; k++) {
-        const v = rec[keys[k]];
-        const r = v === null ? -1 : table.ref(v);
-        one.push(r);
-        id += r + ',';
-      }
-    }
-    let j = local.get(id);
-    if (j === undefined) {
-      j = counts.length;
-      counts.push(list.length);
-      for (const r of one) refs.push(r);
-      local.set(id, j);
-    }
-    idx[i] = j;
-  }
-  return { kind: Kind.Lists, key, keys, counts, refs, idx };
-}
-
 /** Exact integer deltas at the smallest decimal scale that reproduces every value. */
-function planTimes(key: string, vals: number[]): Plan | null {
+export function planTimes(key: string, vals: number[]): Plan | null {
   let s = 0;
   for (let i = 0; i < vals.length; i++) {
     const v = vals[i];
@@ -150,7 +40,7 @@ function planTimes(key: string, vals: number[]): Plan | null {
 }
 
 /** Numbers, booleans, null: a dictionary when values repeat; anything else as plain items. */
-function planValues(key: string, vals: unknown[]): Plan {
+export function planValues(key: string, vals: unknown[]): Plan {
   const local = new Map<unknown, number>();
   const dict: unknown[] = [];
   const idx: number[] = [];
