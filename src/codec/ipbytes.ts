@@ -10,25 +10,19 @@ export function ipBytes(s: string): Uint8Array | null {
 
 function ipv4Bytes(s: string): Uint8Array | null {
   if (s.length < 7 || s.length > 15) return null;
+  const c = s.charCodeAt(0);
+  if (c < 48 || c > 57) return null; // most strings are names: leave at once
+  // Native split and number conversion beat a character loop under qjs. String(n) === part
+  // rejects leading zeros, signs, spaces, hex and exponents: only canonical decimal passes.
+  const parts = s.split('.');
+  if (parts.length !== 4) return null;
   const out = new Uint8Array(4);
-  let part = 0;
-  let val = 0;
-  let digits = 0;
-  for (let i = 0; i <= s.length; i++) {
-    const c = i < s.length ? s.charCodeAt(i) : 46;
-    if (c === 46) {
-      if (digits === 0 || part > 3) return null;
-      out[part++] = val;
-      val = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits === 1 && val === 0) return null; // leading zero: would not round-trip
-      val = val * 10 + (c - 48);
-      if (val > 255) return null;
-      digits++;
-    } else return null;
+  for (let i = 0; i < 4; i++) {
+    const n = +parts[i];
+    if (!(n >= 0 && n <= 255) || String(n) !== parts[i]) return null;
+    out[i] = n;
   }
-  return part === 4 ? out : null;
+  return out;
 }
 
 function ipv6Bytes(s: string): Uint8Array | null {
@@ -95,7 +89,15 @@ export function ipText(b: Uint8Array): string {
     }
     i = j;
   }
-  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
-  if (best < 0) return hex(g);
-  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === best) {
+      out += i === 0 ? '::' : ':';
+      i += bestLen - 1;
+      continue;
+    }
+    out += g[i].toString(16);
+    if (i < 7) out += ':';
+  }
+  return out;
 }
