@@ -1,0 +1,4 @@
+import { runCases } from '../support/engines';
+import { cases } from './direction.cases';
+
+runCases('test/pipeline/direction.cases.ts', cases);

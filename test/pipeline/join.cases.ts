@@ -1,0 +1,211 @@
+import type { Cases } from '../support/cases';
+import { eq, ok, seeded } from '../support/check';
+import { Counters } from '../../src/counters';
+import { AnswerJoin, type AnswerJoinDeps } from '../../src/pipeline/join';
+import { fakeDns, fakeFlow } from './factories';
+
+function join(over: Partial<AnswerJoinDeps> = {}) {
+  const counters = new Counters();
+  return { j: new AnswerJoin({ counters, warmupSec: 0, ...over }), counters };
+}
+
+// The lab's 2-step CNAME chain (dnsmasq-extra.log, transaction 3), as the dns parser gives it.
+const chain = fakeDns({
+  ts: 1000, qname: 'img.shop.test',
+  answers: [
+    { name: 'img.shop.test', type: 'CNAME', data: 'cdn.shop.test' },
+    { name: 'cdn.shop.test', type: 'CNAME', data: 'www.shop.test' },
+    { name: 'www.shop.test', type: 'A', data: '198.51.100.80' },
+  ],
+});
+
+export const cases: Cases = {
+  'a flow after an answer gets the qname the client asked (not the CNAME target)': () => {
+    const { j, counters } = join();
+    j.learn(chain);
+    const f = fakeFlow({ ts: 1000.4 });
+    j.annotate(f, 'lan');
+    eq(f.name, 'img.shop.test');
+    eq(f.direct, undefined);
+    eq(counters.get('join_named'), 1);
+    eq(j.size(), 1);
+  },
+
+  'a flow to an address the client never resolved is direct': () => {
+    const { j } = join();
+    j.learn(chain);
+    const f = fakeFlow({ resp_h: '198.51.100.66' });
+    j.annotate(f, 'lan');
+    eq(f.direct, true);
+    eq(f.name, undefined);
+  },
+
+  'per-client isolation: another client\'s answer does not name my flow': () => {
+    const { j } = join();
+    j.learn(chain);
+    const f = fakeFlow({ orig_h: '192.0.2.11' });
+    j.annotate(f, 'lan');
+    eq(f.name, undefined);
+    eq(f.direct, true);
+  },
+
+  'answers older than ttlSec before the flow no longer join': () => {
+    const { j } = join({ ttlSec: 900 });
+    j.learn(fakeDns({ ts: 1000 }));
+    const fresh = fakeFlow({ ts: 1900 });
+    j.annotate(fresh, 'lan');
+    eq(fresh.name, 'www.shop.test');
+    const stale = fakeFlow({ ts: 1901 });
+    j.annotate(stale, 'lan');
+    eq(stale.name, undefined);
+    eq(stale.direct, true);
+  },
+
+  'an answer logged after the flow started (beyond skew) leaves the flow unknown': () => {
+    const { j, counters } = join({ skewSec: 2 });
+    j.learn(fakeDns({ ts: 1005 }));
+    const f = fakeFlow({ ts: 1001 });
+    j.annotate(f, 'lan');
+    eq(f.name, undefined);
+    eq(f.direct, undefined);
+    eq(counters.get('join_answer_after_flow'), 1);
+    const skewed = fakeFlow({ ts: 1003.5 });
+    j.annotate(skewed, 'lan');
+    eq(skewed.name, 'www.shop.test', 'within skew');
+  },
+
+  'a refreshed answer keeps its first-seen time while the name stays the same': () => {
+    const { j } = join({ ttlSec: 100 });
+    j.learn(fakeDns({ ts: 1000 }));
+    j.learn(fakeDns({ ts: 1090 }));
+    const f = fakeFlow({ ts: 1050 }); // between the two answers
+    j.annotate(f, 'lan');
+    eq(f.name, 'www.shop.test');
+    const late = fakeFlow({ ts: 1180 });
+    j.annotate(late, 'lan');
+    eq(late.name, 'www.shop.test', 'joinable until last-seen + ttl');
+    j.learn(fakeDns({ ts: 1200, qname: 'other.test', answers: [{ name: 'other.test', type: 'A', data: '198.51.100.80' }] }));
+    const f2 = fakeFlow({ ts: 1201 });
+    j.annotate(f2, 'lan');
+    eq(f2.name, 'other.test', 'the name the client asked last');
+    eq(j.size(), 1);
+  },
+
+  'AAAA answers join IPv6 flows whatever the spelling': () => {
+    const { j } = join();
+    j.learn(fakeDns({ client: '2001:db8:1::10', qtype: 'AAAA', answers: [{ name: 'www.shop.test', type: 'AAAA', data: '2001:DB8:2:0::80' }] }));
+    const f = fakeFlow({ orig_h: '2001:db8:1::10', resp_h: '2001:db8:2::80' });
+    j.annotate(f, 'lan');
+    eq(f.name, 'www.shop.test');
+    const g = fakeFlow({ orig_h: '2001:db8:1::10', resp_h: '2001:0db8:0002::0080' });
+    j.annotate(g, 'lan');
+    eq(g.name, 'www.shop.test');
+  },
+
+  'blocked, sinkhole, data-less and non-address answers are not learned': () => {
+    const { j } = join();
+    j.learn(fakeDns({ blocked: true, answers: [{ name: 'a.test', type: 'A', data: '0.0.0.0' }] }));
+    j.learn(fakeDns({ answers: [{ name: 'a.test', type: 'A', data: '0.0.0.0' }, { name: 'a.test', type: 'AAAA', data: '::' }] }));
+    j.learn(fakeDns({ answers: [{ name: 'a.test', type: 'MX', data: null }, { name: 'a.test', type: 'TXT', data: 'v=spf1' }] }));
+    j.learn(fakeDns({ client: undefined }));
+    j.learn(fakeDns({ rcode: 'NXDOMAIN', answers: [] }));
+    eq(j.size(), 0);
+    const { j: j2, counters } = join();
+    j2.learn(fakeDns({ answers: [{ name: 'a.test', type: 'AAAA', data: 'zz::1' }] }));
+    eq(counters.dropped('join_bad_address'), 1);
+  },
+
+  'only LAN-originated flows are annotated': () => {
+    const { j } = join();
+    j.learn(fakeDns());
+    for (const origin of ['router', 'inbound', 'transit', 'local']) {
+      const f = fakeFlow();
+      j.annotate(f, origin);
+      eq(f.name, undefined, origin);
+      eq(f.direct, undefined, origin);
+    }
+  },
+
+  'no direct claim before the join has watched DNS for warmupSec': () => {
+    const { j, counters } = join({ warmupSec: 600 });
+    j.learn(fakeDns({ ts: 1000 }));
+    const early = fakeFlow({ ts: 1300, resp_h: '198.51.100.66' });
+    j.annotate(early, 'lan');
+    eq(early.direct, undefined);
+    eq(counters.get('join_unknown_warmup'), 1);
+    const named = fakeFlow({ ts: 1300 });
+    j.annotate(named, 'lan');
+    eq(named.name, 'www.shop.test', 'names need no warmup');
+    const later = fakeFlow({ ts: 1600, resp_h: '198.51.100.66' });
+    j.annotate(later, 'lan');
+    eq(later.direct, true);
+    const { j: cold } = join({ warmupSec: 600 });
+    const f = fakeFlow();
+    cold.annotate(f, 'lan');
+    eq(f.direct, undefined, 'no DNS seen at all');
+  },
+
+  'per-client cap evicts that client\'s oldest, counts it, and stops direct claims': () => {
+    const { j, counters } = join({ maxPerClient: 3 });
+    for (let i = 1; i <= 5; i++) j.learn(fakeDns({ ts: 1000 + i, qname: 'n', answers: [{ name: 'n', type: 'A', data: `198.51.100.${i}` }] }));
+    j.learn(fakeDns({ client: '192.0.2.11', ts: 1000, qname: 'n', answers: [{ name: 'n', type: 'A', data: '198.51.100.1' }] }));
+    eq(j.size(), 4);
+    eq(counters.dropped('join_client_cap'), 2);
+    const evicted = fakeFlow({ ts: 1010, resp_h: '198.51.100.1' });
+    j.annotate(evicted, 'lan');
+    eq(evicted.name, undefined);
+    eq(evicted.direct, undefined, 'may have been resolved: unknown, not direct');
+    eq(counters.get('join_unknown_evicted'), 1);
+    const kept = fakeFlow({ ts: 1010, resp_h: '198.51.100.5' });
+    j.annotate(kept, 'lan');
+    eq(kept.name, 'n');
+    const other = fakeFlow({ orig_h: '192.0.2.11', ts: 1010, resp_h: '198.51.100.1' });
+    j.annotate(other, 'lan');
+    eq(other.name, 'n', 'other clients keep theirs');
+  },
+
+  'total cap evicts from the biggest client and counts it': () => {
+    const { j, counters } = join({ maxTotal: 10 });
+    for (let i = 0; i < 8; i++) j.learn(fakeDns({ client: '192.0.2.50', ts: 1000 + i, qname: 'big', answers: [{ name: 'big', type: 'A', data: `203.0.113.${i}` }] }));
+    for (let i = 0; i < 4; i++) j.learn(fakeDns({ client: '192.0.2.51', ts: 1100 + i, qname: 'small', answers: [{ name: 'small', type: 'A', data: `203.0.113.${i}` }] }));
+    eq(j.size(), 10);
+    eq(counters.dropped('join_total_cap'), 2);
+    const small = fakeFlow({ orig_h: '192.0.2.51', ts: 1200, resp_h: '203.0.113.0' });
+    j.annotate(small, 'lan');
+    eq(small.name, 'small', 'the small client lost nothing');
+  },
+
+  'expire drops what no flow can join and forgets idle clients': () => {
+    const { j } = join({ ttlSec: 100, holdSec: 50 });
+    j.learn(fakeDns({ ts: 1000 }));
+    j.learn(fakeDns({ ts: 1100, client: '192.0.2.11' }));
+    j.expire(1149);
+    eq(j.size(), 2);
+    j.expire(1151);
+    eq(j.size(), 1);
+    j.expire(1251);
+    eq(j.size(), 0);
+    // slots are reused after expiry
+    for (let i = 0; i < 5; i++) j.learn(fakeDns({ ts: 2000, answers: [{ name: 'r', type: 'A', data: `198.51.100.${i}` }] }));
+    eq(j.size(), 5);
+  },
+
+  'seeded soak: caps hold and size matches what a reference model says': () => {
+    const rnd = seeded(11);
+    const { j } = join({ maxTotal: 500, maxPerClient: 200, ttlSec: 50, holdSec: 0 });
+    let ts = 0;
+    for (let i = 0; i < 5000; i++) {
+      ts += rnd() * 0.5;
+      const client = `192.0.2.${Math.floor(rnd() * 8)}`;
+      const addr = `198.51.100.${Math.floor(rnd() * 250)}`;
+      j.learn(fakeDns({ ts, client, qname: `q${i}`, answers: [{ name: `q${i}`, type: 'A', data: addr }] }));
+      ok(j.size() <= 500, 'total cap');
+      if (i % 100 === 0) j.expire(ts);
+      if (i % 7 === 0) {
+        const f = fakeFlow({ ts, orig_h: client, resp_h: addr });
+        j.annotate(f, 'lan');
+        eq(f.name, `q${i}`, 'the answer just learned joins');
+      }
+    }
+  },
+};
