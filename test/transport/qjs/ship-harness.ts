@@ -1,0 +1,76 @@
+// Run under real qjs by test/transport/qjs.test.ts (and by the bench): ships batches through
+// `nc` into a broker with the QuickJS host. Args: port count payloadBytes mode
+//   mode 'once'    : spool `count` batches, wait until all are acknowledged, print DONE.
+//   mode 'restart' : as once, print PHASE1, then keep spooling one batch per 50 ms until a second
+//                    connection has acknowledged everything, print DONE.
+//   mode 'bench'   : as once, and print the rate.
+import { createQuickJsHost } from '../../../src/host/quickjs';
+import { Counters } from '../../../src/counters';
+import { Shipper, type SpoolEntry } from '../../../src/transport/shipper';
+import { brokerStreamFactory } from '../../../src/transport/stream';
+import { parseBrokerUrl } from '../../../src/transport/url';
+
+const host = createQuickJsHost();
+const [portText, countText, sizeText, mode, ncText] = host.args;
+const count = Number(countText);
+const payload = new Uint8Array(Number(sizeText));
+for (let i = 0; i < payload.length; i++) payload[i] = (i * 31) & 255;
+
+const entries: SpoolEntry[] = [];
+let seq = 0;
+const spool = {
+  pending: () => entries,
+  ack: (id: string) => {
+    const i = entries.findIndex((e) => e.id === id);
+    if (i >= 0) entries.splice(i, 1);
+  },
+};
+const put = (): void => {
+  seq++;
+  entries.push({ id: String(seq), stream: seq % 2 ? 'dns' : 'flow', payload });
+};
+
+const counters = new Counters();
+const url = parseBrokerUrl(`mqtt://127.0.0.1:${portText}`);
+const shipper = new Shipper({
+  host, counters, spool,
+  status: { sensor: 'qjs-1', version: '0.1.0', started: host.now(), capabilities: [] },
+  connect: brokerStreamFactory(host, url, { nc: (ncText ?? 'busybox nc').split(' ') }),
+  mqtt: { keepaliveSec: 5, backoffMinMs: 100, backoffMaxMs: 400 },
+  window: 32,
+  log: (m) => host.writeStderr(m + '\n'),
+});
+
+const finish = async (): Promise<void> => {
+  await shipper.stop(500);
+  host.writeStdout(`DONE ${JSON.stringify(counters.snapshot().counters)}\n`);
+  host.exit(0);
+};
+
+(async () => {
+  for (let i = 0; i < count; i++) put();
+  const t0 = host.monotonic();
+  shipper.start();
+  await shipper.idle();
+  const ms = host.monotonic() - t0;
+  if (mode === 'bench') {
+    host.writeStdout(`RATE ${JSON.stringify({ batches: count, bytes: count * payload.length, ms: Math.round(ms), batchesPerSec: Math.round((count * 1000) / ms) })}\n`);
+    return finish();
+  }
+  if (mode === 'restart') {
+    host.writeStdout('PHASE1\n');
+    const tick = host.setInterval(() => {
+      put();
+      shipper.kick();
+      if (counters.get('mqtt_connects') >= 2 && counters.get('ship_batches') >= count + 5) {
+        host.clearTimer(tick);
+        shipper.idle().then(finish);
+      }
+    }, 50);
+    return;
+  }
+  return finish();
+})().catch((e) => {
+  host.writeStderr(`harness failed: ${e}\n`);
+  host.exit(1);
+});
