@@ -26,7 +26,7 @@ async function fakeBroker(script: Script): Promise<{ port: number; got: Packet[]
     socks.push(sock);
     const parser = new PacketParser(1 << 20);
     sock.on('error', () => undefined);
-    sock.on('data', (c) => {
+    sock.on('data', (c: Buffer) => {
       try {
         parser.push(new Uint8Array(c), (p) => { got[n].push(p); script(sock, p, n); });
       } catch { sock.destroy(); }

@@ -11,7 +11,7 @@ import { Shipper } from '../../../src/transport/shipper';
 import { brokerStreamFactory, ChildStream, streamArgv } from '../../../src/transport/stream';
 import { parseBrokerUrl } from '../../../src/transport/url';
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto';
-import { MemSpool, waitFor, text, bytes } from '../helpers';
+import { MemSpool, waitFor, bytes } from '../helpers';
 
 const NC = ['busybox', 'nc'];
 const host = createNodeHost();
