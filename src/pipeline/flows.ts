@@ -38,6 +38,7 @@ export interface FlowContext {
 export interface FlowTableDeps {
   counters: Counters;
   sensor: string;
+  /** `ctx` is refilled for every event: read it during the call, do not keep it. */
   emit: (ev: FlowEvent, ctx: FlowContext) => void;
   /** Seconds between interim records of an open flow; 0 for none. Default 300. */
   interimSec?: number;
@@ -60,6 +61,7 @@ export class FlowTable {
   private readonly maxFlows: number;
 
   private readonly byKey = new Map<number | string, number>();
+  private readonly ctx: FlowContext = { family: 0, reply_h: '', reply_p: undefined, unreplied: false, offload: false };
   private tupleKeyed = 0;
   private readonly pool = new StringPool();
   private readonly freeSlots: number[] = [];
@@ -93,9 +95,22 @@ export class FlowTable {
     return this.byKey.size;
   }
 
+  /**
+   * Whether a flow with this conntrack id is open here: the parser's `holds`, so UPDATEs of
+   * known flows skip their tuples (`this.holds` is bound, pass it as is).
+   */
+  readonly holds = (id: number): boolean => this.byKey.has(id);
+
   push(rec: CtRecord): void {
     const ts = rec.ts >= 0 ? rec.ts : this.lastTs;
     if (ts > this.lastTs) this.lastTs = ts;
+    if (rec.partial) {
+      // an UPDATE read without tuples because we hold its id
+      const held = this.byKey.get(rec.id);
+      if (held !== undefined) this.refresh(held, rec);
+      else this.counters.drop('flows.partial_unheld');
+      return;
+    }
     const key: number | string = rec.id >= 0 ? rec.id : tupleKey(rec);
     let slot = this.byKey.get(key);
     if (slot === undefined && rec.id >= 0 && this.tupleKeyed > 0) {
@@ -390,14 +405,14 @@ export class FlowTable {
     if (this.mark[slot] > 0) ev.mark = this.mark[slot];
     if (this.zone[slot] > 0) ev.zone = this.zone[slot];
     const dnat = this.strs[s + 3] !== NO_STRING;
-    const ctx: FlowContext = {
-      family: this.family[slot],
-      reply_h: dnat ? pool.get(this.strs[s + 3]) : ev.resp_h,
-      unreplied: (flags & F_UNREPLIED) !== 0,
-      offload: (flags & F_OFFLOAD) !== 0,
-    };
+    // one context object, refilled per event (an object costs qjs ~1k instructions per field)
+    const ctx = this.ctx;
+    ctx.family = this.family[slot];
+    ctx.reply_h = dnat ? pool.get(this.strs[s + 3]) : ev.resp_h;
+    ctx.unreplied = (flags & F_UNREPLIED) !== 0;
+    ctx.offload = (flags & F_OFFLOAD) !== 0;
     const replyPort = dnat ? this.ports[p + 3] : hasPorts(protoNum) ? this.ports[p + 1] : ABSENT;
-    if (replyPort >= 0) ctx.reply_p = replyPort;
+    ctx.reply_p = replyPort >= 0 ? replyPort : undefined;
     this.emitFn(ev, ctx);
   }
 

@@ -26,7 +26,7 @@ function rig(opts: { interimSec?: number; maxFlows?: number } = {}): Rig {
     sensor: 'lab',
     emit: (e, c) => {
       out.push(e);
-      ctx.push(c);
+      ctx.push(JSON.parse(JSON.stringify(c)) as FlowContext); // the table refills one object
     },
     ...opts,
   });

@@ -1,6 +1,8 @@
 // The live conntrack source. Primary: a long-running `conntrack -E -o timestamp,extended,id -b N`
 // child. Fallback (no conntrack binary, or mode 'proc'): poll /proc/net/nf_conntrack and diff.
-// Both paths hand the flow table the same records.
+// Both paths hand the flow table the same records. onRecord gets a fresh record per line
+// unless `holds` is given (FlowTable.holds): then UPDATEs of held flows come without tuples
+// (`partial`) and one record object is reused — FlowTable.push does not keep it.
 //
 // Gaps. conntrack loses events when its netlink buffer overflows (ENOBUFS): older releases
 // exit, newer ones print a warning and carry on. Either way events are gone, so we restart it
@@ -16,7 +18,7 @@ import type { Counters } from '../../counters';
 import type { Child, Host, TimerHandle } from '../../host/types';
 import { parseConntrackEvent } from './parse';
 import { diffSnapshots, indexSnapshot, pollIntervalMs, readSnapshot } from './proc-poll';
-import type { CtRecord } from './record';
+import { emptyRecord, type CtRecord } from './record';
 
 export type ConntrackMode = 'auto' | 'events' | 'proc';
 
@@ -24,6 +26,8 @@ export interface ConntrackSourceDeps {
   host: Host;
   counters: Counters;
   onRecord: (r: CtRecord) => void;
+  /** FlowTable.holds: lets the parser skip the tuples of UPDATEs for flows already held. */
+  holds?: (id: number) => boolean;
   /** A full table read after a gap (and at start): FlowTable.reconcile. */
   onSnapshot: (recs: CtRecord[], nowSec: number) => void;
   /** Netlink receive buffer for `conntrack -b`, bytes. Default 1 MiB. */
@@ -38,6 +42,13 @@ export interface ConntrackSourceDeps {
   pollMaxMs?: number;
   procPath?: string;
   conntrackBin?: string;
+  /**
+   * `conntrack -e` mask, e.g. 'NEW,DESTROY': the kernel then sends no UPDATE events at all
+   * (fewer lines to parse, fewer ENOBUFS). DESTROY carries the last state, [ASSURED] and the
+   * counters, so flow records lose nothing; interim records show the state at NEW. Default:
+   * all events.
+   */
+  eventMask?: string;
 }
 
 export interface ConntrackStats {
@@ -74,6 +85,7 @@ export class ConntrackSource {
   private prev: Map<string, CtRecord> | null = null;
   private prevPollSec = 0;
   private pollMs: number;
+  private readonly scratch = emptyRecord('NEW');
   private s = { restarts: 0, enobufs: 0, gaps: 0, reconciles: 0, polls: 0, lastStderr: '' };
 
   constructor(deps: ConntrackSourceDeps) {
@@ -119,6 +131,7 @@ export class ConntrackSource {
     if (!this.running) return;
     const { host, counters } = this.d;
     const argv = [this.d.conntrackBin ?? 'conntrack', '-E', '-o', 'timestamp,extended,id', '-b', String(this.bufferBytes)];
+    if (this.d.eventMask) argv.push('-e', this.d.eventMask);
     let child: Child;
     try {
       child = host.spawn(argv, { stdout: 'lines', stderr: 'lines' });
@@ -143,7 +156,8 @@ export class ConntrackSource {
         return;
       }
       if (this.pendingReconcile) this.listening(child);
-      const rec = parseConntrackEvent(line, counters);
+      const holds = this.d.holds;
+      const rec = holds ? parseConntrackEvent(line, counters, this.scratch, holds) : parseConntrackEvent(line, counters);
       if (rec === null) return;
       if (rec.ts < 0) rec.ts = host.now(); // started without -o timestamp
       this.d.onRecord(rec);

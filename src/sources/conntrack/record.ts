@@ -56,6 +56,11 @@ export interface CtRecord {
   id: number;
   /** Seconds since the flow started (to its end on DESTROY), when nf_conntrack_timestamp is on. */
   deltaTime: number;
+  /**
+   * An UPDATE read without its tuples (src..rdport empty/ABSENT) because the caller said it
+   * already holds the flow (parseConntrackEvent's `holds`): only id, state, flags and mark.
+   */
+  partial: boolean;
 }
 
 export function emptyRecord(kind: CtKind): CtRecord {
@@ -90,6 +95,7 @@ export function emptyRecord(kind: CtKind): CtRecord {
     zone: ABSENT,
     id: ABSENT,
     deltaTime: ABSENT,
+    partial: false,
   };
 }
 
@@ -125,6 +131,7 @@ export function resetRecord(r: CtRecord, kind: CtKind): CtRecord {
   r.zone = ABSENT;
   r.id = ABSENT;
   r.deltaTime = ABSENT;
+  r.partial = false;
   return r;
 }
 

@@ -51,8 +51,9 @@ function rig(dir: string, opts: Partial<ConntrackSourceDeps>) {
     procPath,
     backoffMinMs: 20,
     backoffMaxMs: 80,
+    holds: (id) => table.holds(id),
     onRecord: (r) => {
-      records.push(r);
+      records.push({ ...r }); // the source may reuse one record
       table.push(r);
     },
     onSnapshot: (recs, now) => {
@@ -70,7 +71,7 @@ test('ENOBUFS: restart with a doubled buffer, reconcile the gap from /proc', asy
   const r = rig(dir, { bufferBytes: 65536 });
   try {
     writeFileSync(r.procPath, ''); // nothing predates us
-    writeFileSync(join(dir, 'run1.out'), [flow(1, 1001, '[NEW]'), flow(2, 1002, '[NEW]')].join('\n') + '\n');
+    writeFileSync(join(dir, 'run1.out'), [flow(1, 1001, '[NEW]'), flow(2, 1002, '[NEW]'), flow(2, 1002, '[UPDATE]')].join('\n') + '\n');
     writeFileSync(join(dir, 'run1.mode'), 'enobufs');
     writeFileSync(join(dir, 'run2.out'), flow(2, 1002, '[DESTROY]', true) + '\n');
     writeFileSync(join(dir, 'run2.mode'), 'stay');
@@ -84,6 +85,8 @@ test('ENOBUFS: restart with a doubled buffer, reconcile the gap from /proc', asy
     assert.equal(r.counters.dropped('conntrack.enobufs'), 1);
     assert.equal(r.counters.get('conntrack.gaps'), 1);
     assert.equal(r.counters.get('conntrack.reconciles'), 2);
+    assert.deepEqual(r.records.filter((x) => x.kind === 'UPDATE').length, 1);
+    assert.equal(r.counters.dropped('flows.partial_unheld'), 0);
     assert.equal(r.counters.get('flows.reconciled'), 1, 'flow 1 ended in the gap');
     assert.equal(r.counters.get('flows.adopted'), 1, 'flow 3 began in the gap');
     const stats = r.src.stats();
@@ -128,7 +131,7 @@ test('conntrack >= 1.4.6 keeps running after ENOBUFS: at the buffer cap it is on
 test('a conntrack that keeps failing is restarted with exponential backoff, buffer unchanged', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
   process.env.CT_FAKE_DIR = dir;
-  const r = rig(dir, { bufferBytes: 65536, backoffMinMs: 40, backoffMaxMs: 160 });
+  const r = rig(dir, { bufferBytes: 65536, backoffMinMs: 40, backoffMaxMs: 160, eventMask: 'NEW,DESTROY' });
   try {
     writeFileSync(r.procPath, '');
     const t0 = Date.now();
@@ -143,7 +146,7 @@ test('a conntrack that keeps failing is restarted with exponential backoff, buff
     const took = Date.now() - t0;
     assert.ok(took >= 40 + 80 + 160, `backoff doubles (took ${took} ms)`);
     const argv = readFileSync(join(dir, 'argv'), 'utf8').trim().split('\n');
-    assert.ok(argv.every((a) => a.endsWith('-b 65536')), 'no ENOBUFS, no bigger buffer');
+    assert.ok(argv.every((a) => a === '-E -o timestamp,extended,id -b 65536 -e NEW,DESTROY'), 'no ENOBUFS, no bigger buffer');
     assert.ok(r.counters.dropped('conntrack.exited') >= 3);
     assert.match(r.counters.sample('conntrack.exited')!, /exit 1: conntrack v1\.4\.7 .*scripted/);
   } finally {

@@ -79,7 +79,7 @@ export const cases: Cases = {
       src: '2001:db8:1::10', dst: '2001:db8:2::80', sport: 35684, dport: 80, icmpType: -1, icmpCode: -1, icmpId: -1,
       rsrc: '2001:db8:2::80', rdst: '2001:db8:1::10', rsport: 80, rdport: 35684,
       origPkts: 1, origBytes: 80, replyPkts: 1, replyBytes: 60,
-      unreplied: true, assured: false, offload: false, hwOffload: false, mark: -1, zone: -1, id: 3035411854, deltaTime: 0,
+      unreplied: true, assured: false, offload: false, hwOffload: false, mark: -1, zone: -1, id: 3035411854, deltaTime: 0, partial: false,
     });
   },
 
