@@ -1,0 +1,191 @@
+// Storage for the flow table (src/pipeline/flows.ts): open flows as slots in typed-array
+// columns, found by conntrack id through an open-addressing index (no Map entry per flow:
+// a qjs Map costs ~90 bytes an entry), or by original tuple for the rare flows without an id
+// (adopted from /proc), and kept in opening order in a linked list (oldest first: eviction,
+// interim records, flush). About 115 bytes a flow; 20k flows ≈ 2.3 MB.
+
+export const NO_SLOT = -1;
+
+// flag bits owned by the store; FlowTable uses the low nibble
+export const F_HAS_ID = 16;
+export const F_HAS_MARK = 32;
+export const F_TUPLE_KEYED = 64;
+
+export class FlowStore {
+  start = new Float64Array(0);
+  lastReport = new Float64Array(0);
+  /** 4 per slot: orig bytes, orig pkts, resp bytes, resp pkts (-1: unknown) */
+  counts = new Float64Array(0);
+  id = new Uint32Array(0);
+  mark = new Uint32Array(0);
+  /** 4 per slot: sport, dport, nat port, dnat port (-1: none); icmp: id, type<<8|code */
+  ports = new Int32Array(0);
+  /** 5 per slot, StringPool handles: src, dst, nat host, dnat host, state */
+  strs = new Int32Array(0);
+  zone = new Uint16Array(0);
+  proto = new Uint8Array(0);
+  family = new Uint8Array(0);
+  flags = new Uint8Array(0);
+  private prev = new Int32Array(0);
+  next = new Int32Array(0);
+  head = NO_SLOT;
+  private tail = NO_SLOT;
+  count = 0;
+
+  private cap = 0;
+  private used = 0;
+  private readonly freeSlots: number[] = [];
+  /** slot+1 per bucket, 0 empty; linear probing on the conntrack id */
+  private index = new Int32Array(0);
+  private mask = 0;
+  private readonly byTuple = new Map<string, number>();
+  private readonly tupleOf = new Map<number, string>();
+
+  /** `maxSlots` is the most flows held at once (one more for a transient). */
+  constructor(private readonly maxSlots: number) {}
+
+  tupleKeyed(): number {
+    return this.byTuple.size;
+  }
+
+  /** A fresh slot at the end of the opening order, flags cleared. */
+  alloc(): number {
+    let s: number;
+    if (this.freeSlots.length > 0) s = this.freeSlots.pop() as number;
+    else {
+      if (this.used === this.cap) this.grow();
+      s = this.used++;
+    }
+    this.flags[s] = 0;
+    this.prev[s] = this.tail;
+    this.next[s] = NO_SLOT;
+    if (this.tail >= 0) this.next[this.tail] = s;
+    else this.head = s;
+    this.tail = s;
+    this.count++;
+    return s;
+  }
+
+  /** Unlinks and unbinds a slot; the caller has released its strings. */
+  release(s: number): void {
+    const f = this.flags[s];
+    if (f & F_HAS_ID) this.unindex(s);
+    if (f & F_TUPLE_KEYED) {
+      const key = this.tupleOf.get(s) as string;
+      this.tupleOf.delete(s);
+      this.byTuple.delete(key);
+    }
+    this.flags[s] = 0;
+    const p = this.prev[s];
+    const n = this.next[s];
+    if (p >= 0) this.next[p] = n;
+    else this.head = n;
+    if (n >= 0) this.prev[n] = p;
+    else this.tail = p;
+    this.count--;
+    this.freeSlots.push(s);
+  }
+
+  findId(id: number): number {
+    if (this.mask === 0) return NO_SLOT;
+    const idx = this.index;
+    const ids = this.id;
+    for (let h = hash(id) & this.mask; ; h = (h + 1) & this.mask) {
+      const v = idx[h];
+      if (v === 0) return NO_SLOT;
+      if (ids[v - 1] === id) return v - 1;
+    }
+  }
+
+  findTuple(key: string): number {
+    const s = this.byTuple.get(key);
+    return s === undefined ? NO_SLOT : s;
+  }
+
+  /** Keys a slot by conntrack id (dropping a tuple key it had). */
+  bindId(s: number, id: number): void {
+    if (this.flags[s] & F_TUPLE_KEYED) {
+      this.byTuple.delete(this.tupleOf.get(s) as string);
+      this.tupleOf.delete(s);
+      this.flags[s] &= ~F_TUPLE_KEYED;
+    }
+    this.id[s] = id;
+    this.flags[s] |= F_HAS_ID;
+    for (let h = hash(id) & this.mask; ; h = (h + 1) & this.mask) {
+      if (this.index[h] === 0) {
+        this.index[h] = s + 1;
+        return;
+      }
+    }
+  }
+
+  bindTuple(s: number, key: string): void {
+    this.byTuple.set(key, s);
+    this.tupleOf.set(s, key);
+    this.flags[s] |= F_TUPLE_KEYED;
+  }
+
+  /** Removes a slot from the id index, shifting later entries of its probe run back. */
+  private unindex(s: number): void {
+    const idx = this.index;
+    const mask = this.mask;
+    let h = hash(this.id[s]) & mask;
+    while (idx[h] !== s + 1) h = (h + 1) & mask;
+    idx[h] = 0;
+    for (let j = (h + 1) & mask; idx[j] !== 0; j = (j + 1) & mask) {
+      const k = hash(this.id[idx[j] - 1]) & mask;
+      // move j back to h unless its home k lies cyclically in (h, j]
+      const stays = h <= j ? h < k && k <= j : h < k || k <= j;
+      if (!stays) {
+        idx[h] = idx[j];
+        idx[j] = 0;
+        h = j;
+      }
+    }
+  }
+
+  private grow(): void {
+    const cap = Math.min(this.maxSlots + 1, Math.max(256, Math.ceil(this.cap * 1.5)));
+    if (cap <= this.cap) throw new Error(`flow store full at ${this.cap} slots`);
+    this.start = copy(this.start, new Float64Array(cap));
+    this.lastReport = copy(this.lastReport, new Float64Array(cap));
+    this.counts = copy(this.counts, new Float64Array(cap * 4));
+    this.id = copy(this.id, new Uint32Array(cap));
+    this.mark = copy(this.mark, new Uint32Array(cap));
+    this.ports = copy(this.ports, new Int32Array(cap * 4));
+    this.strs = copy(this.strs, new Int32Array(cap * 5));
+    this.zone = copy(this.zone, new Uint16Array(cap));
+    this.proto = copy(this.proto, new Uint8Array(cap));
+    this.family = copy(this.family, new Uint8Array(cap));
+    this.flags = copy(this.flags, new Uint8Array(cap));
+    this.prev = copy(this.prev, new Int32Array(cap));
+    this.next = copy(this.next, new Int32Array(cap));
+    this.cap = cap;
+    // the index stays at most half full
+    let size = 1024;
+    while (size < cap * 2) size *= 2;
+    if (size - 1 !== this.mask) {
+      this.index = new Int32Array(size);
+      this.mask = size - 1;
+      for (let s = this.head; s >= 0; s = this.next[s]) {
+        if (this.flags[s] & F_HAS_ID) {
+          for (let h = hash(this.id[s]) & this.mask; ; h = (h + 1) & this.mask) {
+            if (this.index[h] === 0) {
+              this.index[h] = s + 1;
+              break;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function hash(id: number): number {
+  return Math.imul(id, 0x9e3779b1) >>> 7;
+}
+
+function copy<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array>(from: T, to: T): T {
+  (to as Uint8Array).set(from as unknown as Uint8Array);
+  return to;
+}
