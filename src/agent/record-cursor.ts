@@ -35,10 +35,10 @@ export function recordCursor<R extends { ts: number }>(
   advance();
   return {
     peekTs: () => (pending === null ? Infinity : pending.ts),
+    // Deliver before reading ahead: parsers may reuse one record object for the next line.
     step: () => {
-      const r = pending;
+      if (pending !== null) deliver(pending);
       advance();
-      if (r !== null) deliver(r);
     },
   };
 }

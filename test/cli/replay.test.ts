@@ -130,3 +130,13 @@ test('replay --mqtt ships through a real Mosquitto; decode gives back the same N
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('replay of a live capture: answer records are not overwritten by read-ahead (CNAME chains intact)', () => {
+  const r = runQjs(['replay', '--dnsmasq', fixturePath('lab-live/dnsmasq-extra.log'), '--year', '2026']);
+  assert.equal(r.code, 0, r.stderr);
+  const img = parse(r.stdout).filter((e) => e.type === 'dns' && e.qname === 'img.shop.test');
+  assert.ok(img.length >= 2);
+  for (const e of img) {
+    assert.deepEqual((e.answers as { name: string }[]).map((a) => a.name), ['img.shop.test', 'cdn.shop.test', 'www.shop.test']);
+  }
+});
