@@ -148,6 +148,41 @@ export function contractCases(host: Host): Cases {
       eq(r.lines[16383], `16383 ${line}`);
     },
 
+    'spawn: a child that stops reading early does not kill us (EPIPE, not SIGPIPE)': async () => {
+      const r = run(['head', '-n', '1'], { stdin: 'pipe' });
+      const block = 'z'.repeat(1023) + '\n';
+      for (let i = 0; i < 1024; i++) r.child.write(block);
+      deepEq(await r.done, { code: 0, signal: null });
+      deepEq(r.lines, ['z'.repeat(1023)]);
+      eq(r.child.write('more'), -1, 'write after exit');
+      // Deterministic EPIPE: a blocking write into a FIFO whose only reader leaves after 1 byte.
+      await inTemp('fifo', async (dir) => {
+        deepEq(await run(['mkfifo', `${dir}/p`]).done, { code: 0, signal: null });
+        const reader = run(['head', '-c', '1', `${dir}/p`]);
+        eq(errnoOf(() => host.appendText(`${dir}/p`, 'q'.repeat(1 << 20))).errno, 32, 'EPIPE');
+        await reader.done;
+        deepEq(reader.lines, ['q']);
+      });
+      // Our children still get the default SIGPIPE (a pipeline stage must die when its reader goes).
+      const st = run(['cat', '/proc/self/status']);
+      await st.done;
+      const ign = st.lines.find((l) => l.startsWith('SigIgn:'));
+      ok(ign !== undefined, 'SigIgn line');
+      eq(parseInt(ign!.slice(-8), 16) & (1 << 12), 0, `SIGPIPE not ignored in children (${ign})`);
+    },
+
+    'signals: SIGHUP and SIGTERM reach every registered handler': async () => {
+      const got: string[] = [];
+      host.onSignal('SIGHUP', () => got.push('hup1'));
+      host.onSignal('SIGHUP', () => got.push('hup2'));
+      host.onSignal('SIGTERM', () => got.push('term'));
+      deepEq(await run(['kill', '-HUP', String(host.pid())]).done, { code: 0, signal: null });
+      await waitFor('SIGHUP handlers', () => got.length >= 2);
+      deepEq(await run(['kill', '-TERM', String(host.pid())]).done, { code: 0, signal: null });
+      await waitFor('SIGTERM handler', () => got.length >= 3);
+      deepEq(got, ['hup1', 'hup2', 'term']);
+    },
+
     'spawn: bytes mode delivers raw chunks': async () => {
       const child = host.spawn(['head', '-c', '100000', '/dev/zero'], { stdout: 'bytes' });
       let total = 0;

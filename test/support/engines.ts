@@ -126,7 +126,8 @@ export function runNode(args: string[], opts: { input?: string | Buffer; env?: R
  * which Node cannot import. The bundle imports 'std'/'os', so qjs is told it is a module (-m):
  * esbuild's helpers come before the imports and would defeat qjs's module detection.
  */
-export function runCasesQjsOnly(casesModule: string, fixtures: string[] = [], opts: { timeoutMs?: number } = {}): void {
+export function runCasesQjsOnly(casesModule: string, fixtures: string[] = [], opts: { timeoutMs?: number; caseMs?: number } = {}): void {
+  const caseMs = opts.caseMs ?? 30_000;
   const fx: Record<string, string> = {};
   for (const f of fixtures) fx[f] = readFixture(f);
   test(`qjs only: ${casesModule}`, async (t) => {
@@ -138,16 +139,25 @@ export function runCasesQjsOnly(casesModule: string, fixtures: string[] = [], op
         entry,
         `import { cases } from ${JSON.stringify(modPath)};
 import * as os from 'os';
+import * as std from 'std';
 const fx = ${JSON.stringify(fx)};
 const ctx = { fixture(p) { if (!(p in fx)) throw new Error('fixture ' + p + ' not declared'); return fx[p]; } };
+const limit = ${caseMs};
 (async () => {
-  const out = [];
   for (const name of Object.keys(cases)) {
     const t0 = os.now();
-    try { await cases[name](ctx); out.push({ name, ok: true, ms: os.now() - t0 }); }
-    catch (e) { out.push({ name, ok: false, ms: os.now() - t0, err: String(e && e.message || e) + (e && e.stack ? '\\n' + e.stack : '') }); }
+    let timer;
+    const late = new Promise((_, rej) => { timer = os.setTimeout(() => rej(new Error('case timed out after ' + limit + ' ms')), limit); });
+    let r;
+    try { await Promise.race([Promise.resolve().then(() => cases[name](ctx)), late]); r = { name, ok: true }; }
+    catch (e) { r = { name, ok: false, err: String(e && e.message || e) + (e && e.stack ? '\\n' + e.stack : '') }; }
+    os.clearTimeout(timer);
+    r.ms = os.now() - t0;
+    print('@@CASE@@' + JSON.stringify(r));
+    std.out.flush();
   }
-  print('@@RESULTS@@' + JSON.stringify(out));
+  print('@@END@@');
+  std.exit(0);
 })();
 `,
       );
@@ -168,10 +178,13 @@ const ctx = { fixture(p) { if (!(p in fx)) throw new Error('fixture ' + p + ' no
       // --no-unhandled-rejection: this qjs aborts on any promise rejected before a handler is
       // attached, which includes `await f()` when async f throws before its first await.
       const r = spawnSync(QJS, ['--no-unhandled-rejection', '-m', outfile], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 300_000 });
-      const idx = r.stdout.lastIndexOf('@@RESULTS@@');
-      if (idx < 0) throw new Error(`qjs produced no results (exit ${r.status}, signal ${r.signal}): ${r.stderr}${r.stdout.slice(-2000)}`);
-      const results = JSON.parse(r.stdout.slice(idx + 11).split('\n')[0]) as { name: string; ok: boolean; ms: number; err?: string }[];
+      // One line per finished case, so a crash or hang still shows how far the run got.
+      const results = r.stdout.split('\n').filter((l) => l.startsWith('@@CASE@@'))
+        .map((l) => JSON.parse(l.slice(8)) as { name: string; ok: boolean; ms: number; err?: string });
       for (const x of results) t.diagnostic(`${x.ok ? 'ok  ' : 'FAIL'} ${x.ms.toFixed(0).padStart(6)} ms  ${x.name}`);
+      if (!r.stdout.includes('@@END@@')) {
+        throw new Error(`qjs stopped after ${results.length} case(s) (exit ${r.status}, signal ${r.signal}): ${r.stderr.slice(-4000)}${r.stdout.slice(-2000)}`);
+      }
       const failures = results.filter((x) => !x.ok).map((x) => `  ${x.name}: ${x.err}`);
       if (failures.length) throw new Error(`under qjs:\n${failures.join('\n')}\nstderr:\n${r.stderr.slice(-4000)}`);
     } finally {
