@@ -19,7 +19,7 @@
 //
 // Hot path: no regular expressions, no split(); indexOf/charCodeAt/slice on the original line.
 import type { AnswerOrigin, DnsLogRecord } from './record';
-import { MAX_NAME } from './record';
+import { MAX_NAME, blankRecord } from './record';
 
 /** Why a framed dnsmasq message gave no record. */
 export type MessageSkip =
@@ -52,22 +52,35 @@ function isDnssecDest(line: string, a: number, b: number): boolean {
   return false;
 }
 
-/** An address as inet_ntop prints it: dotted quad, or hex groups with colons. */
-function isAddress(line: string, a: number, b: number): boolean {
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/**
+ * The address type of line[a, b) as inet_ntop prints addresses: 'A', 'AAAA', or ''.
+ * Checked by its ends and two native scans rather than char by char (qjs is slow per char):
+ * digits at both ends with a '.' and no space is IPv4; hex-or-colon ends with a ':' and no
+ * space is IPv6. Only DEST text that imitates an address exactly (a TXT string "1.2.3.4")
+ * can be mistaken, and it is then typed as the address it spells.
+ */
+function addressType(line: string, a: number, b: number): string {
   const n = b - a;
-  if (n < 2 || n > 45) return false;
-  let dots = 0;
-  let colons = 0;
-  let hex = false;
-  for (let i = a; i < b; i++) {
-    const c = line.charCodeAt(i);
-    if (c >= 48 && c <= 57) continue;
-    if (c === 46) dots++;
-    else if (c === 58) colons++;
-    else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) hex = true;
-    else return false;
+  if (n < 2 || n > 45) return '';
+  const first = line.charCodeAt(a);
+  const last = line.charCodeAt(b - 1);
+  const sp = line.indexOf(' ', a);
+  if (sp >= 0 && sp < b) return '';
+  const colon = line.indexOf(':', a);
+  if (colon >= 0 && colon < b) {
+    return (isHex(first) || first === 58) && (isHex(last) || last === 58) ? 'AAAA' : '';
   }
-  return colons >= 2 || (dots === 3 && !hex && colons === 0);
+  if (!isDigit(first) || !isDigit(last) || n < 7) return '';
+  const dot = line.indexOf('.', a);
+  return dot > a && dot < b ? 'A' : '';
 }
 
 function allDigits(line: string, a: number, b: number): boolean {
@@ -82,12 +95,20 @@ function allDigits(line: string, a: number, b: number): boolean {
 /** `<CNAME>`, `<MX>`, `<type=65>`: the record type named by a placeholder, or '' if not one. */
 function placeholderType(line: string, a: number, b: number): string {
   if (b - a < 3 || line.charCodeAt(b - 1) !== 62 /* > */) return '';
+  if (b - a === 7 && line.startsWith('CNAME>', a + 1)) return 'CNAME';
   if (line.startsWith('type=', a + 1)) return allDigits(line, a + 6, b - 1) ? 'TYPE' + line.slice(a + 6, b - 1) : '';
   for (let i = a + 1; i < b - 1; i++) {
     const c = line.charCodeAt(i);
     if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 95)) return '';
   }
   return line.slice(a + 1, b - 1);
+}
+
+/** A uint32 written in decimal at line[a, b), or -1. */
+function decimal(line: string, a: number, b: number): number {
+  if (b <= a || b - a > 10 || !isDigit(line.charCodeAt(a)) || !isDigit(line.charCodeAt(b - 1))) return -1;
+  const v = +line.slice(a, b); // one native conversion beats a charCodeAt loop in qjs
+  return v >>> 0 === v ? v : -1;
 }
 
 const RCODE_NAMES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN',
@@ -107,13 +128,23 @@ function rcodeOf(line: string, a: number, b: number, numeric: boolean): string {
   return '';
 }
 
+/**
+ * Parses messages into records. The record returned is owned by the parser and overwritten by
+ * the next parse() (allocating one per line costs more than the rest of the parse in qjs):
+ * consume it at once or copy it (copyRecord).
+ */
 export class DnsmasqMessageParser {
   /** Why the last parse() returned null. */
   skip: MessageSkip = 'unknown_message';
   /** Names longer than MAX_NAME that were cut (records are still produced). */
   namesCut = 0;
-  /** The current line had an extra-mode CLIENT/PORT prefix. */
-  private prefixClient = false;
+  private readonly queryRec = blankRecord('query');
+  private readonly sentRec = blankRecord('forwarded');
+  private readonly answerRec = blankRecord('answer');
+  private readonly validationRec = blankRecord('validation');
+  /** The current line had an extra-mode CLIENT/PORT token at [clientAt, clientEnd). */
+  private clientAt = -1;
+  private clientEnd = -1;
 
   /** Parses line[start, end) framed at ts by pid. */
   parse(line: string, start: number, end: number, ts: number, pid: number): DnsLogRecord | null {
@@ -121,87 +152,60 @@ export class DnsmasqMessageParser {
     let tcp: boolean | undefined;
     let c = line.charCodeAt(p);
     if ((c === 84 || c === 85) && line.charCodeAt(p + 3) === 32 && line.charCodeAt(p + 1) === 67 &&
-      line.charCodeAt(p + 2) === 80 && this.isDigit(line.charCodeAt(p + 4))) {
+      line.charCodeAt(p + 2) === 80 && isDigit(line.charCodeAt(p + 4))) {
       tcp = c === 84; // `TCP ` / `UDP ` from --log-queries=proto
       p += 4;
       c = line.charCodeAt(p);
     }
     let serial = -1;
-    let client: string | undefined;
-    let clientPort: number | undefined;
+    this.clientAt = -1;
     if (c >= 48 && c <= 57) {
-      let i = p;
-      let v = 0;
-      while (i < end) {
-        const d = line.charCodeAt(i);
-        if (d < 48 || d > 57) break;
-        v = v * 10 + (d - 48);
-        i++;
-      }
-      if (line.charCodeAt(i) === 32 && i - p <= 10 && i + 1 < end) {
+      const sp = line.indexOf(' ', p);
+      const v = sp > p && sp + 1 < end ? decimal(line, p, sp) : -1;
+      if (v >= 0) {
         serial = v;
-        p = i + 1;
+        p = sp + 1;
         c = line.charCodeAt(p);
-        // CLIENT/PORT: an address (hex digits, ':', '.', '%scope') then '/' and digits.
-        if (c !== 47 && ((c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) {
-          const sp = line.indexOf(' ', p);
-          if (sp > p && sp < end) {
-            const slash = line.lastIndexOf('/', sp - 1);
-            if (slash > p && slash < sp - 1) {
-              let port = 0;
-              let k = slash + 1;
-              for (; k < sp; k++) {
-                const d = line.charCodeAt(k);
-                if (d < 48 || d > 57) break;
-                port = port * 10 + (d - 48);
-              }
-              if (k === sp && port <= 65535) {
-                client = line.slice(p, slash);
-                clientPort = port;
-                p = sp + 1;
-                c = line.charCodeAt(p);
-              }
-            }
+        // CLIENT/PORT ends in a port digit and never starts with '/'; SOURCE words end in a
+        // letter or ']' and hosts paths start with '/'. Only query lines need it sliced.
+        if (c !== 47 && (isHex(c) || c === 58)) {
+          const sp2 = line.indexOf(' ', p);
+          if (sp2 > p && sp2 < end && isDigit(line.charCodeAt(sp2 - 1))) {
+            this.clientAt = p;
+            this.clientEnd = sp2;
+            p = sp2 + 1;
+            c = line.charCodeAt(p);
           }
         }
       }
     }
-    this.prefixClient = client !== undefined;
     const rec = this.body(line, p, end, c, serial);
     if (rec === null) return null;
     rec.ts = ts;
     rec.pid = pid;
-    if (client !== undefined) {
-      rec.client = client;
-      rec.clientPort = clientPort;
-    }
-    if (tcp !== undefined) rec.tcp = tcp;
+    rec.serial = serial;
+    rec.tcp = tcp;
     return rec;
   }
-
-  private isDigit(c: number): boolean {
-    return c >= 48 && c <= 57;
-  }
-
   /** SOURCE NAME VERB DEST at p (c is its first char). ts/pid/client are filled by parse(). */
   private body(line: string, p: number, end: number, c: number, serial: number): DnsLogRecord | null {
     switch (c) {
       case 113: // q
-        if (line.startsWith('query[', p)) return this.query(line, p + 6, end, serial, false);
+        if (line.startsWith('query[', p)) return this.query(line, p + 6, end, false);
         break;
       case 102: // f
-        if (line.startsWith('forwarded ', p)) return this.sent(line, p + 10, end, serial, 'forwarded');
+        if (line.startsWith('forwarded ', p)) return this.sent(line, p + 10, end, 'forwarded');
         break;
       case 114: // r
-        if (line.startsWith('reply ', p)) return this.answer(line, p + 6, end, serial, 'reply', undefined);
+        if (line.startsWith('reply ', p)) return this.answer(line, p + 6, end, 'reply', undefined);
         break;
       case 99: // c
-        if (line.startsWith('cached ', p)) return this.answer(line, p + 7, end, serial, 'cached', undefined);
-        if (line.startsWith('config ', p)) return this.answer(line, p + 7, end, serial, 'config', undefined);
-        if (line.startsWith('cached-stale ', p)) return this.answer(line, p + 13, end, serial, 'stale', undefined);
+        if (line.startsWith('cached ', p)) return this.answer(line, p + 7, end, 'cached', undefined);
+        if (line.startsWith('config ', p)) return this.answer(line, p + 7, end, 'config', undefined);
+        if (line.startsWith('cached-stale ', p)) return this.answer(line, p + 13, end, 'stale', undefined);
         break;
       case 68: // D
-        if (line.startsWith('DHCP ', p)) return this.answer(line, p + 5, end, serial, 'dhcp', undefined);
+        if (line.startsWith('DHCP ', p)) return this.answer(line, p + 5, end, 'dhcp', undefined);
         break;
       case 47: // '/': a hosts-file path (record_source())
       case 60: {
@@ -209,22 +213,22 @@ export class DnsmasqMessageParser {
         if (c === 60 && !line.startsWith('<unknown> ', p)) break;
         const sp = line.indexOf(' ', p);
         if (sp < 0 || sp >= end) return this.skipAs('truncated');
-        return this.answer(line, sp + 1, end, serial, 'hosts', line.slice(p, sp));
+        return this.answer(line, sp + 1, end, 'hosts', line.slice(p, sp));
       }
       case 118: // v
         if (line.startsWith('validation of ', p) && line.indexOf(' failed: ', p) > 0) return this.skipAs('lifecycle');
-        if (line.startsWith('validation ', p)) return this.validation(line, p + 11, end, serial);
+        if (line.startsWith('validation ', p)) return this.validation(line, p + 11, end);
         break;
       case 100: // d
         if (line.startsWith('dnssec-query[', p) || line.startsWith('dnssec-retry[', p)) {
           const close = line.indexOf('] ', p + 13);
           if (close < 0 || close >= end) return this.skipAs('truncated');
-          return this.sent(line, close + 2, end, serial, 'dnssec');
+          return this.sent(line, close + 2, end, 'dnssec');
         }
         break;
       case 97: // a
-        if (line.startsWith('auth[', p)) return this.query(line, p + 5, end, serial, true);
-        if (line.startsWith('auth ', p)) return this.answer(line, p + 5, end, serial, 'auth', undefined);
+        if (line.startsWith('auth[', p)) return this.query(line, p + 5, end, true);
+        if (line.startsWith('auth ', p)) return this.answer(line, p + 5, end, 'auth', undefined);
         break;
       case 105: // i
       case 110: // n
@@ -256,7 +260,7 @@ export class DnsmasqMessageParser {
   }
 
   /** `T] NAME from CLIENT` after `query[` / `auth[`. */
-  private query(line: string, p: number, end: number, serial: number, auth: boolean): DnsLogRecord | null {
+  private query(line: string, p: number, end: number, auth: boolean): DnsLogRecord | null {
     const close = line.indexOf('] ', p);
     if (close < 0 || close >= end) return this.skipAs('truncated');
     let qtype: string;
@@ -269,25 +273,36 @@ export class DnsmasqMessageParser {
     }
     const from = line.lastIndexOf(' from ', end - 6);
     if (from < close + 1) return this.skipAs('truncated');
-    const rec: DnsLogRecord = {
-      ts: 0, pid: 0, serial, kind: 'query', name: this.name(line, close + 2, from), qtype,
-    };
-    if (auth) rec.auth = true;
-    if (!this.prefixClient) rec.client = line.slice(from + 6, end); // else CLIENT/PORT said it
+    const rec = this.queryRec;
+    rec.name = this.name(line, close + 2, from);
+    rec.qtype = qtype;
+    rec.auth = auth ? true : undefined;
+    if (this.clientAt >= 0) {
+      const slash = line.lastIndexOf('/', this.clientEnd - 1);
+      const port = slash > this.clientAt ? decimal(line, slash + 1, this.clientEnd) : -1;
+      if (port < 0 || port > 65535) return this.skipAs('unknown_message');
+      rec.client = line.slice(this.clientAt, slash);
+      rec.clientPort = port;
+    } else {
+      rec.client = line.slice(from + 6, end);
+      rec.clientPort = undefined;
+    }
     return rec;
   }
 
   /** `NAME to SERVER` after `forwarded ` / `dnssec-query[T] `. */
-  private sent(line: string, p: number, end: number, serial: number, kind: 'forwarded' | 'dnssec'): DnsLogRecord | null {
+  private sent(line: string, p: number, end: number, kind: 'forwarded' | 'dnssec'): DnsLogRecord | null {
     const to = line.lastIndexOf(' to ', end - 4);
     if (to < p - 1 || to + 4 >= end) return this.skipAs('truncated');
-    return {
-      ts: 0, pid: 0, serial, kind, name: to < p ? '' : this.name(line, p, to), upstream: line.slice(to + 4, end),
-    };
+    const rec = this.sentRec;
+    rec.kind = kind;
+    rec.name = to < p ? '' : this.name(line, p, to);
+    rec.upstream = line.slice(to + 4, end);
+    return rec;
   }
 
   /** `NAME is STATUS[ (EDE: text)]` after `validation `. */
-  private validation(line: string, p: number, end: number, serial: number): DnsLogRecord | null {
+  private validation(line: string, p: number, end: number): DnsLogRecord | null {
     let e = end;
     let ede: string | undefined;
     const edeAt = line.lastIndexOf(' (EDE: ', end);
@@ -297,15 +312,15 @@ export class DnsmasqMessageParser {
     }
     const is = line.lastIndexOf(' is ', e - 1);
     if (is < p - 1 || is + 4 >= e) return this.skipAs('truncated');
-    const rec: DnsLogRecord = {
-      ts: 0, pid: 0, serial, kind: 'validation', name: is < p ? '' : this.name(line, p, is), status: line.slice(is + 4, e),
-    };
-    if (ede !== undefined) rec.ede = ede;
+    const rec = this.validationRec;
+    rec.name = is < p ? '' : this.name(line, p, is);
+    rec.status = line.slice(is + 4, e);
+    rec.ede = ede;
     return rec;
   }
 
   /** `NAME is DEST[EXTRA]` after an answer SOURCE word. */
-  private answer(line: string, p: number, end: number, serial: number, origin: AnswerOrigin,
+  private answer(line: string, p: number, end: number, origin: AnswerOrigin,
     hostsFile: string | undefined): DnsLogRecord | null {
     // `reply is truncated` has no NAME: ' is ' then starts at p - 1.
     const is = line.indexOf(' is ', p - 1);
@@ -313,18 +328,43 @@ export class DnsmasqMessageParser {
     const nameEnd = is < p ? p : is;
     const a = is + 4;
     let b = end;
-    let signed = false;
+    let signed: boolean | undefined;
     if (line.charCodeAt(b - 1) === 41 /* ) */ && line.endsWith(' (DNSSEC signed)', b)) {
       signed = true;
       b -= 16;
     }
     if (a >= b) return this.skipAs('truncated');
-    const rec: DnsLogRecord = { ts: 0, pid: 0, serial, kind: 'answer', name: '', origin };
-    if (hostsFile !== undefined) rec.hostsFile = hostsFile;
-    if (signed) rec.signed = true;
+    const rec = this.answerRec;
+    rec.kind = 'answer';
+    rec.origin = origin;
+    rec.hostsFile = hostsFile;
+    rec.signed = signed;
+    rec.rtype = undefined;
+    rec.data = undefined;
+    rec.reverse = undefined;
+    rec.rcode = undefined;
+    rec.ede = undefined;
     const c = line.charCodeAt(a);
 
-    // Fixed DEST words first: they decide the kind before NAME is even sliced.
+    // An address is by far the most common DEST: decide it before the rarer words.
+    const at = isHex(c) || c === 58 ? addressType(line, a, b) : '';
+    if (at !== '') {
+      if (nameEnd === p) return this.skipAs('truncated');
+      rec.name = this.name(line, p, nameEnd);
+      rec.rtype = at;
+      rec.data = line.slice(a, b);
+      return rec;
+    }
+    if (c === 60 /* < */) {
+      const t = placeholderType(line, a, b);
+      if (t !== '') {
+        if (nameEnd === p) return this.skipAs('truncated');
+        rec.name = this.name(line, p, nameEnd);
+        rec.rtype = t;
+        rec.data = null;
+        return rec;
+      }
+    }
     if (c === 78 /* N */) {
       if (b - a === 8 && line.startsWith('NXDOMAIN', a)) {
         rec.kind = 'nxdomain';
@@ -356,18 +396,19 @@ export class DnsmasqMessageParser {
       if (rcode !== '' && (isError || origin === 'config' || ede !== undefined)) {
         rec.kind = 'rcode';
         rec.rcode = rcode;
-        if (ede !== undefined) rec.ede = ede;
-        if (!isError) rec.name = this.name(line, p, nameEnd);
+        rec.ede = ede;
+        rec.name = isError ? '' : this.name(line, p, nameEnd);
         return rec;
       }
     }
     if (b - a === 9 && line.startsWith('truncated', a)) {
       rec.kind = 'truncated';
-      if (nameEnd > p) rec.name = this.name(line, p, nameEnd);
+      rec.name = nameEnd > p ? this.name(line, p, nameEnd) : '';
       return rec;
     }
     if (b - a === 9 && nameEnd - p === 5 && line.startsWith('duplicate', a) && line.startsWith('query', p)) {
       rec.kind = 'duplicate';
+      rec.name = '';
       return rec;
     }
     if (origin === 'reply' && (isDnssecDest(line, a, b) || (b - a === 8 && line.startsWith('SERVFAIL', a)))) {
@@ -377,19 +418,7 @@ export class DnsmasqMessageParser {
     }
     if (nameEnd === p) return this.skipAs('truncated');
     rec.name = this.name(line, p, nameEnd);
-    if (c === 60 /* < */) {
-      const t = placeholderType(line, a, b);
-      if (t !== '') {
-        rec.rtype = t;
-        rec.data = null;
-        return rec;
-      }
-    }
-    if (isAddress(line, a, b)) {
-      const colon = line.indexOf(':', a);
-      rec.rtype = colon >= 0 && colon < b ? 'AAAA' : 'A';
-      rec.data = line.slice(a, b);
-    } else if (isAddress(line, p, nameEnd)) {
+    if (addressType(line, p, nameEnd) !== '') {
       rec.rtype = 'PTR'; // F_REVERSE: `reply 198.51.100.80 is www.shop.test`
       rec.reverse = true;
       rec.data = this.name(line, a, b);

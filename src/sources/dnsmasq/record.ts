@@ -79,6 +79,23 @@ export interface DnsLogRecord {
   tcp?: boolean;
 }
 
+/** A record with every field present (so all records share one shape in the engine). */
+export function blankRecord(kind: DnsLogKind): DnsLogRecord {
+  return {
+    ts: 0, pid: 0, serial: -1, client: undefined, clientPort: undefined, kind, name: '', qtype: undefined,
+    auth: undefined, upstream: undefined, origin: undefined, hostsFile: undefined, rtype: undefined,
+    data: undefined, reverse: undefined, rcode: undefined, ede: undefined, status: undefined,
+    signed: undefined, tcp: undefined,
+  };
+}
+
+/** A copy that outlives the parser's next call (records returned by parse() are reused). */
+export function copyRecord(rec: DnsLogRecord): DnsLogRecord {
+  const out = {} as Record<string, unknown>;
+  for (const [k, v] of Object.entries(rec)) if (v !== undefined) out[k] = v;
+  return out as unknown as DnsLogRecord;
+}
+
 /** Longest name kept from a line; DNS names are at most 253 octets, escapes aside. */
 export const MAX_NAME = 1024;
 /** Longest line looked at: dnsmasq builds messages in a 1024-byte buffer, framing adds ~80. */
