@@ -228,8 +228,9 @@ export function createNodeHost(): Host {
     getenv: (name) => process.env[name],
     pid: () => process.pid,
 
-    writeStdout: (text) => void process.stdout.write(text),
-    writeStderr: (text) => void process.stderr.write(text),
+    // Synchronous, like the QuickJS host: process.exit() would drop writes still queued on a pipe.
+    writeStdout: (text) => writeFully(1, text),
+    writeStderr: (text) => writeFully(2, text),
 
     now: () => Date.now() / 1000,
     monotonic: () => performance.now(),
@@ -322,6 +323,21 @@ export function createNodeHost(): Host {
     },
   };
   return host;
+}
+
+function writeFully(fd: number, text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return; // our reader left; like QuickJS we carry on
+      if (code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
 }
 
 /** readSync on a descriptor someone made non-blocking (a shared stdin) waits instead of failing. */
