@@ -1,6 +1,7 @@
 // The building blocks of the config schema: one OptionSpec per option, holding its form,
-// default, help and whether changing it needs a restart. The value type of each option is
-// carried in the spec's type parameter, so NetledgerConfig is derived from the table itself.
+// default and whether changing it needs a restart (help texts are in ./help). The value type
+// of each option is carried in the spec's type parameter, so NetledgerConfig is derived from the
+// table itself.
 import {
   type Read, type HostPort, good, bad, readBool, readInt, readDuration, readPath, readHostPort,
 } from './forms';
@@ -10,8 +11,6 @@ export type OptionKind = 'string' | 'int' | 'bool' | 'enum' | 'list' | 'hostport
 export interface OptionSpec<T> {
   readonly kind: OptionKind;
   readonly default: T;
-  /** What it does, its unit, and the trade-off of raising or lowering it. */
-  readonly help: string;
   /** true: takes effect only after a restart; false: applied on reload (SIGHUP). */
   readonly restart: boolean;
   /** The accepted form in a few words, for docs and errors. */
@@ -31,7 +30,6 @@ export interface OptionSpec<T> {
 export type ValueOf<S> = S extends OptionSpec<infer T> ? T : never;
 
 interface Common {
-  help: string;
   restart?: boolean;
 }
 
@@ -43,7 +41,6 @@ function scalar<T>(
     kind,
     form,
     default: def,
-    help: c.help,
     restart: c.restart ?? false,
     ...extra,
     read(values, isList) {
@@ -108,7 +105,6 @@ export function list<T>(
     item: c.item.kind,
     form: `list of ${c.item.form}`,
     default: c.default,
-    help: c.help,
     restart: c.restart ?? false,
     read(values) {
       if (values.length > max) return bad(`at most ${max} items, got ${values.length}`);
@@ -127,10 +123,9 @@ export function list<T>(
 export interface SectionSpec<O extends Record<string, OptionSpec<unknown>>> {
   /** The name the default config gives it (`config <type> '<name>'`); any name is accepted. */
   readonly name: string;
-  readonly help: string;
   readonly options: O;
 }
 
-export function section<const O extends Record<string, OptionSpec<any>>>(name: string, help: string, options: O): SectionSpec<O> {
-  return { name, help, options };
+export function section<const O extends Record<string, OptionSpec<any>>>(name: string, options: O): SectionSpec<O> {
+  return { name, options };
 }

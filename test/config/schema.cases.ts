@@ -5,6 +5,7 @@ import {
 } from '../../src/config/schema';
 import { readBool, readDuration, readHostPort, utcOffsetSeconds, sensorIdFromHostname } from '../../src/config/forms';
 import type { AnySchema } from '../../src/config/validate';
+import { HELP, sectionHelp, optionHelp } from '../../src/config/help';
 
 function errorsOf(text: string): string[] {
   return loadConfig(text, '/etc/config/netledger', { hostname: 'rtr' }).errors.map(formatConfigError);
@@ -152,10 +153,10 @@ export const cases: Cases = {
     const schema = SCHEMA as unknown as AnySchema;
     let n = 0;
     for (const type of Object.keys(schema)) {
-      ok(schema[type].help.length > 10, `${type}: section help`);
+      ok((sectionHelp(type) ?? '').length > 10, `${type}: section help`);
       for (const [name, spec] of Object.entries(schema[type].options)) {
         n++;
-        ok(spec.help.length >= 20, `${type}.${name}: help`);
+        ok((optionHelp(type, name) ?? '').length >= 20, `${type}.${name}: help`);
         ok(spec.form.length > 0, `${type}.${name}: form`);
         ok(/^[a-z][a-z0-9_]*$/.test(name), `${type}.${name}: a UCI option name`);
         const text = spec.show(spec.default);
@@ -166,6 +167,13 @@ export const cases: Cases = {
       }
     }
     ok(n >= 60, `all options counted (${n})`);
+    // and no help for an option the schema lacks
+    deepEq(Object.keys(HELP), Object.keys(schema), 'help sections = schema sections, in order');
+    for (const [type, h] of Object.entries(HELP)) {
+      deepEq(Object.keys(h.options), Object.keys(schema[type].options), `${type}: help options = schema options, in order`);
+    }
+    eq(optionHelp('constructor', 'x'), undefined);
+    eq(optionHelp('mqtt', 'nope'), undefined);
     eq(optionSpec('mqtt', 'password')?.secret, true);
     eq(optionSpec('mqtt', 'nope'), undefined);
     eq(optionSpec('constructor', 'x'), undefined);

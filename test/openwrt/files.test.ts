@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT, QJS, BUNDLE } from '../support/engines';
 import { SCHEMA, loadConfig, formatConfigError, optionSpec } from '../../src/config/schema';
+import { optionHelp } from '../../src/config/help';
 import { parseUci } from '../../src/config/uci';
 import { listMethods } from '../../src/ubus/rpcd-plugin';
 import { netledgerMethods } from '../../src/cli/rpcd';
@@ -53,7 +54,7 @@ test('every schema option appears in the default config (set or commented), with
       const comment: string[] = [];
       while (j >= 0 && lines[j].startsWith('\t# ')) comment.unshift(lines[j--].slice(3));
       const spec = optionSpec(type, opt[2])!;
-      assert.equal(comment.join(' '), spec.help + (spec.restart ? ' [restart]' : ''), `${key}: help comment`);
+      assert.equal(comment.join(' '), optionHelp(type, opt[2]) + (spec.restart ? ' [restart]' : ''), `${key}: help comment`);
     }
     seen.add(key);
   });

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../support/engines';
 import { SCHEMA, optionSpec } from '../../src/config/schema';
+import { sectionHelp, optionHelp } from '../../src/config/help';
 
 const VIEW = join(ROOT, 'openwrt/luci/htdocs/luci-static/resources/view/netledger/status.js');
 const MENU = join(ROOT, 'openwrt/luci/root/usr/share/luci/menu.d/luci-app-netledger.json');
@@ -29,14 +30,14 @@ test('the view parses as the function body LuCI loads it as', () => {
 test('the settings table mirrors the schema: every option, its help, default, choices and form', () => {
   const { SECTIONS, SETTINGS } = generated();
   assert.deepEqual(SECTIONS.map((s) => s[0]), Object.keys(SCHEMA));
-  for (const [type, , help] of SECTIONS) assert.equal(help, (SCHEMA as Record<string, { help: string }>)[type].help);
+  for (const [type, , help] of SECTIONS) assert.equal(help, sectionHelp(type));
   const seen: string[] = [];
   for (const [type, name, widget, title, help, def, extra] of SETTINGS) {
     const spec = optionSpec(type, name);
     assert.ok(spec, `${type}.${name} in schema`);
     seen.push(`${type}.${name}`);
     assert.ok(title.length > 0);
-    assert.equal(help, spec!.help + (spec!.restart ? ' [restart]' : ''), `${type}.${name} help`);
+    assert.equal(help, optionHelp(type, name) + (spec!.restart ? ' [restart]' : ''), `${type}.${name} help`);
     const shown = spec!.show(spec!.default);
     assert.deepEqual(def, spec!.kind === 'list' ? shown : shown[0], `${type}.${name} default`);
     const want = { bool: 'Flag', enum: 'ListValue', list: 'DynamicList' }[spec!.kind as string] ?? 'Value';
