@@ -7,6 +7,32 @@ export type LineSink = (line: string, truncated: boolean) => void;
 
 export const DEFAULT_MAX_LINE = 65536;
 
+/** Any byte that is not ASCII, seen in a Latin-1 view of the bytes. */
+const HIGH = /[\x80-\xff]/;
+
+/**
+ * Bytes as a Latin-1 string, one char per byte, so string positions equal byte positions.
+ * One native call per 4096 bytes: in QuickJS this and the string search/slice below are far
+ * cheaper than looking at bytes one by one in JS.
+ */
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  let out = '';
+  for (let p = start; p < end; p += 4096) {
+    out += String.fromCharCode.apply(null, bytes.subarray(p, Math.min(end, p + 4096)) as unknown as number[]);
+  }
+  return out;
+}
+
+/** A line seen as Latin-1, turned into real text; bytes[start, end) are the same line. */
+function decodeLine(latin: string, bytes: Uint8Array, start: number, end: number): string {
+  if (!HIGH.test(latin)) return latin;
+  try {
+    return decodeURIComponent(escape(latin)); // native, and throws on any malformed UTF-8
+  } catch {
+    return decodeUtf8(bytes, start, end); // repairs, one U+FFFD per bad subpart
+  }
+}
+
 /** Largest cut <= max that does not split a UTF-8 sequence (continuation bytes are 10xxxxxx). */
 function charBoundary(bytes: Uint8Array, start: number, max: number): number {
   let cut = start + max;
@@ -27,18 +53,22 @@ export class LineSplitter {
 
   /** Feeds bytes[start, end). The caller may reuse `bytes` afterwards. */
   push(bytes: Uint8Array, start = 0, end = bytes.length): void {
-    let p = start;
-    while (p < end) {
-      const nl = bytes.indexOf(10, p);
-      const stop = nl < 0 || nl >= end ? end : nl;
-      if (this.pendingLen === 0 && !this.skipping && stop !== end && stop - p <= this.maxLine) {
-        this.sink(decodeUtf8(bytes, p, stop), false); // whole line inside this chunk: no copy
+    const text = latin1(bytes, start, end);
+    const ascii = !HIGH.test(text); // one regex per chunk, not per line
+    const n = end - start;
+    let p = 0;
+    while (p < n) {
+      const nl = text.indexOf('\n', p);
+      const stop = nl < 0 ? n : nl;
+      if (nl >= 0 && this.pendingLen === 0 && !this.skipping && stop - p <= this.maxLine) {
+        const line = text.slice(p, stop); // whole line inside this chunk: no copy of bytes
+        this.sink(ascii ? line : decodeLine(line, bytes, start + p, start + stop), false);
       } else {
-        this.keep(bytes, p, stop);
-        if (stop !== end) this.emitPending();
+        this.keep(bytes, start + p, start + stop);
+        if (nl >= 0) this.emitPending();
       }
-      if (stop === end) return;
-      p = stop + 1;
+      if (nl < 0) return;
+      p = nl + 1;
     }
   }
 

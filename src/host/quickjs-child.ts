@@ -86,7 +86,14 @@ class QjsChild implements Child {
     maxLine: number | undefined,
     private readonly report: Report,
   ) {
-    this.outLines = new LineSplitter((l, t) => this.call('onLine', () => this.lineCb?.(l, t)), maxLine);
+    this.outLines = new LineSplitter((l, t) => {
+      // Hot path: no closure per line.
+      try {
+        if (this.lineCb) this.lineCb(l, t);
+      } catch (e) {
+        this.report(`child ${this.pid} onLine`, e);
+      }
+    }, maxLine);
     this.errLines = new LineSplitter((l) => this.call('onStderrLine', () => this.errLineCb?.(l)), maxLine);
     if (outFd >= 0) os.setReadHandler(outFd, () => this.readOut());
     if (errFd >= 0) os.setReadHandler(errFd, () => this.readErr());

@@ -85,6 +85,27 @@ export const cases: Cases = {
     deepEq(split([]), []);
   },
 
+  'lines: seeded fuzz, the splitter decodes each line exactly as decodeUtf8 does': () => {
+    const rnd = seeded(11);
+    for (let round = 0; round < 400; round++) {
+      const b = new Uint8Array(Math.floor(rnd() * 96));
+      for (let i = 0; i < b.length; i++) {
+        const r = rnd();
+        b[i] = r < 0.1 ? 10 : r < 0.4 ? Math.floor(rnd() * 0x80) : r < 0.7 ? 0x80 + Math.floor(rnd() * 0x40) : 0xc0 + Math.floor(rnd() * 0x40);
+      }
+      const want: [string, boolean][] = [];
+      let p = 0;
+      for (let i = 0; i <= b.length; i++) {
+        if (i === b.length || b[i] === 10) {
+          if (i < b.length || i > p) want.push([decodeUtf8(b, p, i), false]);
+          p = i + 1;
+        }
+      }
+      const cut = Math.floor(rnd() * b.length);
+      deepEq(split([b.slice(0, cut), b.slice(cut)]), want, `round ${round}`);
+    }
+  },
+
   'lines: reset drops a partial line': () => {
     const out: string[] = [];
     const s = new LineSplitter((l) => out.push(l));

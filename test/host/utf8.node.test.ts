@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import { strictEqual, deepStrictEqual } from 'node:assert';
 import { decodeUtf8, encodeUtf8 } from '../../src/host/utf8';
+import { LineSplitter } from '../../src/host/lines';
 import { seeded } from '../support/check';
 
 test('decodeUtf8 matches TextDecoder on seeded random bytes', () => {
@@ -29,5 +30,24 @@ test('encodeUtf8 matches TextEncoder, lone surrogates included', () => {
       s += String.fromCharCode(r < 0.3 ? Math.floor(rnd() * 0x80) : r < 0.5 ? 0xd800 + Math.floor(rnd() * 0x800) : Math.floor(rnd() * 0x10000));
     }
     deepStrictEqual(encodeUtf8(s), te.encode(s), JSON.stringify(s));
+  }
+});
+
+test('LineSplitter lines match TextDecoder per line', () => {
+  const td = new TextDecoder();
+  const rnd = seeded(5);
+  for (let round = 0; round < 5000; round++) {
+    const b = new Uint8Array(Math.floor(rnd() * 40));
+    for (let i = 0; i < b.length; i++) {
+      const r = rnd();
+      b[i] = r < 0.1 ? 10 : r < 0.4 ? Math.floor(rnd() * 0x80) : r < 0.7 ? 0x80 + Math.floor(rnd() * 0x40) : 0xc0 + Math.floor(rnd() * 0x40);
+    }
+    const got: string[] = [];
+    const s = new LineSplitter((l) => got.push(l));
+    s.push(b);
+    s.flush();
+    const want = td.decode(b).split('\n');
+    if (want[want.length - 1] === '') want.pop();
+    deepStrictEqual(got, want, Buffer.from(b).toString('hex'));
   }
 });
