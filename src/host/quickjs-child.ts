@@ -27,13 +27,22 @@ const readView = new Uint8Array(readBuf);
 
 /** Children not yet reaped, by pid. */
 const live = new Map<number, QjsChild>();
-let sweeping = false;
+let sweepTimer = -1;
 let sigchld = false;
 
 function sweep(): void {
+  sweepTimer = -1;
   for (const c of Array.from(live.values())) c.tryReap();
-  if (live.size > 0) os.setTimeout(sweep, SWEEP_MS);
-  else sweeping = false;
+  if (live.size > 0) sweepTimer = os.setTimeout(sweep, SWEEP_MS);
+}
+
+/** The last child is gone: let the loop end now rather than at the next sweep. */
+function untrack(pid: number): void {
+  live.delete(pid);
+  if (live.size === 0 && sweepTimer >= 0) {
+    os.clearTimeout(sweepTimer);
+    sweepTimer = -1;
+  }
 }
 
 /**
@@ -44,10 +53,7 @@ function track(c: QjsChild): void {
   if (!sigchld) os.signal(os.SIGCHLD, sweepNow);
   sigchld = true;
   live.set(c.pid, c);
-  if (!sweeping) {
-    sweeping = true;
-    os.setTimeout(sweep, SWEEP_MS);
-  }
+  if (sweepTimer < 0) sweepTimer = os.setTimeout(sweep, SWEEP_MS);
 }
 
 function sweepNow(): void {
@@ -143,7 +149,7 @@ class QjsChild implements Child {
     if (r === 0 || r === -EINTR) return;
     // r < 0 (ECHILD): someone else reaped it; the status is lost but the child is gone.
     this.status = r === this.pid ? decodeStatus(st) : { code: null, signal: null };
-    live.delete(this.pid);
+    untrack(this.pid);
     this.closeIn(); // a dead reader: nothing more can be delivered
     this.maybeFinish();
   }

@@ -47,21 +47,20 @@ export function contractCases(host: Host): Cases {
     truncated: boolean[];
     errLines: string[];
     done: Promise<ExitStatus>;
+    exits: number;
   }
 
   function run(argv: string[], opts: Parameters<Host['spawn']>[1] = {}): Run {
     const child = host.spawn(argv, opts);
-    const r: Run = { child, lines: [], truncated: [], errLines: [], done: null as unknown as Promise<ExitStatus> };
+    const r: Run = { child, lines: [], truncated: [], errLines: [], done: null as unknown as Promise<ExitStatus>, exits: 0 };
     child.onLine((l, t) => {
       r.lines.push(l);
       r.truncated.push(t);
     });
     child.onStderrLine((l) => r.errLines.push(l));
-    let exits = 0;
     r.done = new Promise((res) =>
       child.onExit((s) => {
-        exits++;
-        if (exits > 1) throw new Error('onExit called twice');
+        r.exits++; // checked by cases: exactly once
         res(s);
       }),
     );
@@ -242,6 +241,7 @@ export function contractCases(host: Host): Cases {
 
     'spawn: 200 children leave the descriptor count flat': async () => {
       const before = fdCount();
+      const all: Run[] = [];
       for (let batch = 0; batch < 10; batch++) {
         const runs: Run[] = [];
         for (let i = 0; i < 20; i++) {
@@ -252,9 +252,11 @@ export function contractCases(host: Host): Cases {
           r.child.closeStdin();
         }
         for (const r of runs) deepEq(await r.done, { code: 0, signal: null });
+        all.push(...runs);
       }
       await sleep(20);
       eq(fdCount(), before, 'descriptors after 200 children');
+      for (const r of all) eq(r.exits, 1, 'onExit exactly once');
     },
 
     'timers: run in due order; cleared ones never run; intervals repeat until cleared': async () => {

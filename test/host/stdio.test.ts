@@ -63,8 +63,13 @@ for (const kind of ['quickjs', 'node'] as const) {
   });
 
   test(`${kind}: a child with no pipes keeps the loop alive until it exits`, async () => {
-    const r = run(await bundle(kind), ['idle-child']);
+    const cmd = await bundle(kind);
+    const t0 = performance.now();
+    const r = run(cmd, ['idle-child']);
+    const ms = performance.now() - t0;
     strictEqual(r.code, 0, r.err);
+    // sleep 0.2 plus start-up; a lingering reaper timer would add up to a second.
+    strictEqual(ms < 900, true, `took ${ms.toFixed(0)} ms`);
     deepStrictEqual(r.out.map((l) => JSON.parse(l)), [{ code: 0, signal: null }]);
   });
 }
