@@ -2,6 +2,10 @@
 // Definite lengths only on encode; the decoder rejects indefinite lengths (§3.2) with a stable
 // error, as our batches never use them. Maps with text keys decode to plain objects whose key
 // order is the wire order (JSON.stringify then reproduces it); other maps decode to Map.
+// Only what batches carry is supported (issue 4, bundle size): no bigint, no bignums and no tags
+// (§3.4: a tag is rejected with a stable error); integers beyond 2^53 decode to the nearest
+// number, as JSON.parse would read them.
+import { utf8Length, utf8Write, utf8DecodeStrict } from '../compat/utf8';
 
 export class CborError extends Error {
   constructor(message: string, readonly offset: number) {
@@ -10,103 +14,12 @@ export class CborError extends Error {
   }
 }
 
-/** A tagged item (§3.4) the caller did not ask to interpret. */
-export class CborTag {
-  constructor(readonly tag: number, readonly value: unknown) {}
-}
-
 /** A simple value (§3.3) other than false/true/null/undefined. */
 export class CborSimple {
   constructor(readonly value: number) {}
 }
 
 const TWO32 = 4294967296;
-
-// ---------- UTF-8 (text strings must be valid UTF-8, §3.1 major type 3) ----------
-
-/** Bytes of `s` as UTF-8; a lone surrogate becomes U+FFFD (it has no UTF-8 form). */
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
-function utf8Write(s: string, out: Uint8Array, at: number): number {
-  for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
-    if (c < 0x80) {
-      out[at++] = c;
-      continue;
-    }
-    if (c < 0x800) {
-      out[at++] = 0xc0 | (c >> 6);
-      out[at++] = 0x80 | (c & 63);
-      continue;
-    }
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && (d & 0xfc00) === 0xdc00) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-        out[at++] = 0xf0 | (c >> 18);
-        out[at++] = 0x80 | ((c >> 12) & 63);
-        out[at++] = 0x80 | ((c >> 6) & 63);
-        out[at++] = 0x80 | (c & 63);
-        continue;
-      }
-      c = 0xfffd;
-    }
-    out[at++] = 0xe0 | (c >> 12);
-    out[at++] = 0x80 | ((c >> 6) & 63);
-    out[at++] = 0x80 | (c & 63);
-  }
-  return at;
-}
-
-/** Decodes UTF-8, or returns null when the bytes are not valid UTF-8 (overlongs, surrogates). */
-function utf8Read(b: Uint8Array, start: number, end: number): string | null {
-  let s = '';
-  let i = start;
-  while (i < end) {
-    const c = b[i];
-    if (c < 0x80) {
-      // ASCII run: slice it in one go, which is much cheaper in qjs than char by char.
-      let j = i + 1;
-      while (j < end && b[j] < 0x80 && j - i < 4096) j++;
-      s += String.fromCharCode.apply(null, b.subarray(i, j) as unknown as number[]);
-      i = j;
-      continue;
-    }
-    let cp: number;
-    let need: number;
-    let min: number;
-    if (c >= 0xc2 && c <= 0xdf) { cp = c & 0x1f; need = 1; min = 0x80; }
-    else if (c >= 0xe0 && c <= 0xef) { cp = c & 0x0f; need = 2; min = 0x800; }
-    else if (c >= 0xf0 && c <= 0xf4) { cp = c & 0x07; need = 3; min = 0x10000; }
-    else return null;
-    if (i + need >= end) return null;
-    for (let k = 1; k <= need; k++) {
-      const d = b[i + k];
-      if ((d & 0xc0) !== 0x80) return null;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return null;
-    i += need + 1;
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      s += String.fromCharCode(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
-    } else s += String.fromCharCode(cp);
-  }
-  return s;
-}
 
 // ---------- half precision (§3.3, Appendix D) ----------
 
@@ -262,7 +175,7 @@ export class CborWriter {
 
   /**
    * Any JS value: numbers, strings, booleans, null, undefined, Uint8Array, arrays, plain objects
-   * (keys in insertion order), Map, CborTag, CborSimple, bigint.
+   * (keys in insertion order), Map, CborSimple.
    */
   value(v: unknown): void {
     switch (typeof v) {
@@ -270,24 +183,6 @@ export class CborWriter {
       case 'number': this.number(v); return;
       case 'boolean': this.simple(v ? 21 : 20); return;
       case 'undefined': this.simple(23); return;
-      case 'bigint': {
-        const neg = v < 0n;
-        const a = neg ? -1n - v : v;
-        if (a < 18446744073709551616n) {
-          this.head(neg ? 1 : 0, 0);
-          this.len--;
-          this.writeU64(neg ? 1 : 0, a);
-          return;
-        }
-        // §3.4.3 bignums
-        let hex = a.toString(16);
-        if (hex.length & 1) hex = '0' + hex;
-        const bytes = new Uint8Array(hex.length / 2);
-        for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-        this.head(6, neg ? 3 : 2);
-        this.byteString(bytes);
-        return;
-      }
       case 'object':
         break;
       default:
@@ -300,7 +195,6 @@ export class CborWriter {
       for (let i = 0; i < v.length; i++) this.value(v[i]);
       return;
     }
-    if (v instanceof CborTag) { this.head(6, v.tag); this.value(v.value); return; }
     if (v instanceof CborSimple) { this.simple(v.value); return; }
     if (v instanceof Map) {
       this.head(5, v.size);
@@ -313,15 +207,6 @@ export class CborWriter {
       this.text(k);
       this.value((v as Record<string, unknown>)[k]);
     }
-  }
-
-  private writeU64(major: number, a: bigint): void {
-    if (a < 0x100000000n) { this.head(major, Number(a)); return; }
-    this.room(9);
-    this.buf[this.len++] = (major << 5) | 27;
-    this.view.setUint32(this.len, Number(a >> 32n));
-    this.view.setUint32(this.len + 4, Number(a & 0xffffffffn));
-    this.len += 8;
   }
 }
 
@@ -427,7 +312,7 @@ export class CborReader {
 
   private textBody(n: number, at: number): string {
     this.need(n);
-    const s = utf8Read(this.buf, this.pos, this.pos + n);
+    const s = utf8DecodeStrict(this.buf, this.pos, this.pos + n);
     if (s === null) throw new CborError('invalid UTF-8 in a text string (§3.1)', at);
     this.pos += n;
     return s;
@@ -443,10 +328,8 @@ export class CborReader {
     const { major, arg } = this.head();
     switch (major) {
       case 0:
-        if (arg > Number.MAX_SAFE_INTEGER) return this.bigArg(at, false);
         return arg;
       case 1:
-        if (arg >= Number.MAX_SAFE_INTEGER) return this.bigArg(at, true);
         return -1 - arg;
       case 2: {
         this.need(arg);
@@ -466,16 +349,9 @@ export class CborReader {
         this.checkCount(arg, at);
         return this.mapBody(arg, depth);
       }
-      default: {
-        // major 6: tag (§3.4); bignums (tags 2/3, §3.4.3) become bigint
-        const inner = this.value(depth + 1);
-        if ((arg === 2 || arg === 3) && inner instanceof Uint8Array) {
-          let n = 0n;
-          for (let i = 0; i < inner.length; i++) n = (n << 8n) | BigInt(inner[i]);
-          return arg === 2 ? n : -1n - n;
-        }
-        return new CborTag(arg, inner);
-      }
+      default:
+        // major 6: batches carry no tags (§3.4)
+        throw new CborError(`tag ${arg} not supported (§3.4)`, at);
     }
   }
 
@@ -502,13 +378,6 @@ export class CborReader {
       m.set(k, this.value(depth + 1));
     }
     return m;
-  }
-
-  private bigArg(at: number, neg: boolean): bigint | number {
-    const hi = BigInt(this.view.getUint32(at + 1));
-    const lo = BigInt(this.view.getUint32(at + 5));
-    const a = (hi << 32n) | lo;
-    return neg ? -1n - a : a;
   }
 
   // Major type 7: simple values and floats (§3.3).
@@ -586,5 +455,5 @@ function hexNibble(c: number): number {
 
 /** UTF-8 bytes to text, or null when they are not valid UTF-8. */
 export function utf8Decode(b: Uint8Array): string | null {
-  return utf8Read(b, 0, b.length);
+  return utf8DecodeStrict(b, 0, b.length);
 }
