@@ -209,3 +209,19 @@ export const cases: Cases = {
     }
   },
 };
+
+cases['a dual-stack device: asked over IPv4, connected over IPv6 — joined by MAC'] = () => {
+  const { j } = join();
+  j.learn(fakeDns({ mac: '02:00:5e:10:00:0a', answers: [{ name: 'www.shop.test', type: 'AAAA', data: '2001:db8:2::80' }] }));
+  const f = fakeFlow({ orig_h: '2001:db8:1::10', resp_h: '2001:db8:2::80', mac: '02:00:5e:10:00:0a' });
+  j.annotate(f, 'lan');
+  eq(f.name, 'www.shop.test');
+  const other = fakeFlow({ orig_h: '2001:db8:1::10', resp_h: '2001:db8:2::80', mac: '02:00:5e:10:00:0b' });
+  j.annotate(other, 'lan');
+  eq(other.name, undefined, 'another device');
+  const { j: j2 } = join();
+  j2.learn(fakeDns());
+  const noMacFlow = fakeFlow({ mac: undefined });
+  j2.annotate(noMacFlow, 'lan');
+  eq(noMacFlow.name, 'www.shop.test', 'no MAC on either side: by address');
+};
