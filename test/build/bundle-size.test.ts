@@ -1,0 +1,39 @@
+// The agent bundle against its size budget (issue 4: "150 kB minified with everything in it").
+// Builds with scripts/build.mjs, as the release does, and prints the figure on every run.
+//
+// The budget is not met yet (see docs/dependencies.md, "Bundle budget"): that test is marked
+// todo, so it reports without failing the run. Remove the todo once it passes. Meanwhile the
+// ceiling test keeps the bundle from growing past today's size plus a little headroom; lower
+// CEILING whenever the bundle shrinks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { ROOT, BUNDLE } from '../support/engines';
+
+const BUDGET = 150_000;
+const CEILING = 190_000;
+
+function built(): { raw: number; gzip: number } {
+  const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, `build failed: ${r.stderr}`);
+  const bytes = readFileSync(BUNDLE);
+  const size = { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  console.log(`dist/netledger.js: ${size.raw} bytes (${size.gzip} gzip); budget ${BUDGET}, ceiling ${CEILING}`);
+  return size;
+}
+
+const size = built();
+
+test(`dist/netledger.js is within the ${BUDGET}-byte budget`, { todo: 'issue 4: over budget, see docs/dependencies.md' }, () => {
+  assert.ok(size.raw <= BUDGET, `${size.raw} bytes > ${BUDGET} (over by ${size.raw - BUDGET})`);
+});
+
+test(`dist/netledger.js does not grow past ${CEILING} bytes`, () => {
+  assert.ok(size.raw <= CEILING, `${size.raw} bytes > ${CEILING}: find what grew in dist/netledger.meta.json`);
+});
+
+test('the bundle starts with the import qjs needs to load it as a module', () => {
+  assert.ok(readFileSync(BUNDLE, 'utf8').startsWith('import "std";'));
+});
