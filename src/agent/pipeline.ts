@@ -45,7 +45,7 @@ export class Pipeline {
   readonly devices: Devices;
   private readonly join: AnswerJoin;
   private bypass: BypassDetector | null = null;
-  private bypassNet: NetModel | null = null;
+  private bypassRouters: string[] | null = null;
   private readonly net: NetLearner;
   private readonly pdns: PassiveDns | null;
   private readonly ioc: IocMatcher;
@@ -165,16 +165,24 @@ export class Pipeline {
     if (this.deps.options.streams.flow !== false) this.out(ev);
   }
 
-  /** The bypass detector knows the router's addresses; a learned one means a fresh detector. */
+  /**
+   * The bypass detector knows the router's addresses; a learned one is handed to it. One detector
+   * for the agent's life: its per-client window must survive the net model changing (a new LAN
+   * prefix or router address is learned), or a client's repeated bypass alerts again.
+   */
   private bypassFor(net: NetModel): BypassDetector | null {
     const o = this.deps.options;
     if (!o.bypass.enabled) return null;
-    if (this.bypassNet !== net) {
-      this.bypassNet = net;
+    if (this.bypass === null) {
+      this.bypassRouters = net.routerAddrs;
       this.bypass = new BypassDetector({
         counters: this.deps.counters, emit: (a) => this.out(a), sensor: o.sensor, routerAddrs: net.routerAddrs,
         allowed: o.bypass.allow, windowSec: o.bypass.windowSec, ports: o.bypass.ports,
       });
+    } else if (this.bypassRouters !== net.routerAddrs) {
+      // NetLearner makes a new array only when a router address is added
+      this.bypassRouters = net.routerAddrs;
+      this.bypass.setRouterAddrs(net.routerAddrs);
     }
     return this.bypass;
   }

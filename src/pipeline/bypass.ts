@@ -83,9 +83,22 @@ export class BypassDetector {
     this.deps.emit(alert);
   }
 
+  /**
+   * The router's addresses changed (learned from traffic). The per-pair window is kept: a new
+   * address of the router says nothing new about a client's earlier bypass.
+   */
+  setRouterAddrs(addrs: string[]): void {
+    const router = new CidrSet();
+    for (const a of addrs) router.add(a);
+    this.router = router;
+    if (this.ports === undefined) this.init();
+  }
+
   private init(): void {
-    this.router = new CidrSet();
-    for (const a of this.deps.routerAddrs) this.router.add(a);
+    if (this.router === undefined) {
+      this.router = new CidrSet();
+      for (const a of this.deps.routerAddrs) this.router.add(a);
+    }
     this.allowed = new CidrSet();
     for (const a of this.deps.allowed ?? []) this.allowed.add(a);
     const ports: Record<number, true> = Object.create(null);
