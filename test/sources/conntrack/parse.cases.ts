@@ -182,7 +182,7 @@ export const cases: Cases = {
   'malformed lines are counted by reason and never throw': () => {
     const table: [string, string][] = [
       ['[17953x1132.267092]\t    [NEW] ipv4     2 udp      17 30 src=192.0.2.10 dst=192.0.2.1 sport=1 dport=53 src=192.0.2.1 dst=192.0.2.10 sport=53 dport=1 id=1', 'conntrack.bad_timestamp'],
-      ['[1795391132.267092\t    [NEW] ipv4', 'conntrack.bad_timestamp'],
+      ['[1795391132.267092\t    [NEW] ipv4', 'conntrack.no_event_tag'], // the ']' found is the tag's
       ['[1795391132.267092]\t    [BOGUS] ipv4     2 udp      17 30 src=1.2.3.4', 'conntrack.no_event_tag'],
       ['hello world', 'conntrack.no_event_tag'],
       ['    [NEW] ipv4     2 udp      17 30', 'conntrack.bad_header'],
