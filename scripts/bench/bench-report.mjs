@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Merges out/bench/*.json into out/bench/results.json and prints figure vs target.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { OUT, QJS, ROOT } from './bench-lib.mjs';
+
+const load = (f) => (existsSync(join(OUT, f)) ? JSON.parse(readFileSync(join(OUT, f), 'utf8')) : null);
+const r = {
+  date: new Date().toISOString(),
+  machine: { cpu: /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1], cores: Number(spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()), loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') },
+  qjs: spawnSync(QJS, ['-h'], { encoding: 'utf8' }).stdout.split('\n')[0].trim(),
+  commit: spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim(),
+  dns: { time: load('dns-time.json'), instr: load('dns-instr.json') },
+  conntrack: { time: load('ct-time.json'), instr: load('ct-instr.json') },
+  transport: { time: load('transport-time.json'), instr: load('transport-instr.json') },
+};
+const stages = existsSync(join(OUT, 'dns-stages.txt')) ? readFileSync(join(OUT, 'dns-stages.txt'), 'utf8') : '';
+const st = (re) => Number(re.exec(stages)?.[1] ?? NaN);
+r.dns.stages = stages ? { lines: st(/lines: (\d+)/), parse: st(/\(parse (\d+)\)/), assemble: st(/\(assemble (\d+)\)/), encode: st(/\(encode (\d+);/), bare: st(/bare getline loop: (\d+)/) } : null;
+writeFileSync(join(OUT, 'results.json'), JSON.stringify(r, null, 1) + '\n');
+
+const rows = [];
+const row = (area, what, value, target, ok) => rows.push([area, what, value, target, ok === null ? '' : ok ? 'ok' : 'MISSED']);
+const n = (x) => (x === undefined || x === null || Number.isNaN(x) ? '-' : typeof x === 'number' ? x.toLocaleString('en-US') : String(x));
+const mb = (kb) => (kb ? `${(kb / 1024).toFixed(1)} MB` : '-');
+const D = r.dns, C = r.conntrack, T = r.transport;
+if (D.time) {
+  row('dns', `replay ${n(D.time.lines)} lines: lines/s (wall)`, n(D.time.replay.linesPerSec), '', null);
+  row('dns', 'replay: lines per CPU second', n(D.time.replay.linesPerCpuSec), '', null);
+  row('dns', 'bare getline loop: lines/s (wall)', n(D.time.bare.linesPerSec), '', null);
+  row('dns', 'replay peak RSS (VmHWM)', mb(D.time.replay.peakRssKb), '< 6 MB', D.time.replay.peakRssKb < 6 * 1024);
+  row('dns', 'bare loop peak RSS', mb(D.time.bare.peakRssKb), '', null);
+}
+if (D.instr) {
+  row('dns', `instr/line, replay (callgrind, ${n(D.instr.lines)} lines, startup subtracted)`, n(D.instr.replay.perLine), '<= 30,000', D.instr.replay.perLine <= 30000);
+  row('dns', 'instr/line, bare getline loop', n(D.instr.bare.perLine), '', null);
+  row('dns', 'replay / bare (instr/line)', `${D.instr.ratio}x`, '', null);
+  row('dns', 'qjs startup + bundle load (instr)', n(D.instr.replay.irStartup), '', null);
+}
+if (D.stages) row('dns', `stages/line (harness, ${n(D.stages.lines)} lines): parse/assemble/encode`, `${n(D.stages.parse)} / ${n(D.stages.assemble)} / ${n(D.stages.encode)}`, '', null);
+if (C.time) {
+  row('ct', `replay ${n(C.time.lines)} events alone: events/s (wall)`, n(C.time.ctOnly.eventsPerSec), '', null);
+  row('ct', 'alone: events per CPU second', n(C.time.ctOnly.eventsPerCpuSec), '', null);
+  row('ct', 'alone: peak RSS', mb(C.time.ctOnly.peakRssKb), '<= 8 MB', C.time.ctOnly.peakRssKb <= 8 * 1024);
+  row('ct', 'with 50k joinable answers: peak RSS', mb(C.time.withJoin.peakRssKb), '<= 8 MB', C.time.withJoin.peakRssKb <= 8 * 1024);
+}
+if (C.instr) row('ct', `instr/event (callgrind, first ${n(C.instr.lines)} events)`, n(C.instr.perEvent), '<= 40,000', C.instr.perEvent <= 40000);
+if (T.time) {
+  row('mqtt', 'bundle raw / gzip bytes', `${n(T.time.bundle.raw)} / ${n(T.time.bundle.gzip)}`, '', null);
+  row('mqtt', 'wire B/dns event, corpus, batches of 500 (v1)', n(T.time.codecBytes['500']?.netledger), '<= 25', T.time.codecBytes['500']?.netledger <= 25);
+  row('mqtt', 'wire B/dns event, corpus, batches of 100 (v1)', n(T.time.codecBytes['100']?.netledger), '', null);
+  row('mqtt', 'nc → Mosquitto, 64-event batches: events/s', n(T.time.mqttThroughput.eventsPerSec), '', null);
+  const e = T.time.endToEnd;
+  row('mqtt', `end to end replay --mqtt (${n(e.lines)} lines): events/s (all streams)`, n(e.eventsPerSec), '', null);
+  row('mqtt', 'end to end: dns events/s', n(e.dnsEventsPerSec), '', null);
+  row('mqtt', 'end to end: wire B/dns event (payloads)', n(e.wireBytesPerDnsEvent), '<= 25', e.wireBytesPerDnsEvent <= 25);
+  row('mqtt', 'end to end: dns events per batch', n(e.eventsPerDnsBatch), '', null);
+  row('mqtt', 'end to end: qjs peak RSS', mb(e.peakRssKb), '', null);
+}
+if (T.instr) row('mqtt', 'encode instr/event (batches of 500)', n(T.instr.encodePerEvent), '', null);
+
+const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((x) => String(x[i]).length), 6));
+console.log(`\nnetledger bench — ${r.date}, ${r.machine.cpu} x${r.machine.cores}, load ${r.machine.loadavg}, ${r.qjs}, ${r.commit}`);
+for (const x of rows) console.log(`${x[0].padEnd(w[0])}  ${x[1].padEnd(w[1])}  ${String(x[2]).padStart(w[2])}  ${x[3].padEnd(w[3])}  ${x[4]}`);
+for (const [name, t] of [['dns replay', D.instr?.top], ['conntrack replay', C.instr?.top]]) {
+  if (!t) continue;
+  console.log(`\ntop self cost, ${name} (callgrind, qjs C functions):`);
+  for (const f of t.rows.slice(0, 8)) console.log(`  ${String(f.pct).padStart(5)}%  ${f.fn}`);
+}
+console.log(`\nraw figures: ${join(OUT, 'results.json')}`);
