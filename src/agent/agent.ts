@@ -97,6 +97,7 @@ export class Agent {
           this.pipeline.ctRecord(r);
         },
         onSnapshot: (recs, now) => this.pipeline.ctSnapshot(recs, now),
+        holds: this.pipeline.holdsFlow,
         bufferBytes: c.conntrack.netlink_buffer, mode: c.conntrack.mode,
         backoffMinMs: c.conntrack.restart_backoff_min * 1000, backoffMaxMs: c.conntrack.restart_backoff_max * 1000,
         pollMinMs: c.conntrack.proc_poll_min * 1000, pollMaxMs: c.conntrack.proc_poll_max * 1000,

@@ -87,6 +87,9 @@ export class Pipeline {
     this.flows.push(rec);
   }
 
+  /** Whether the flow table holds this conntrack id (lets the parser skip known flows' tuples). */
+  readonly holdsFlow = (id: number): boolean => this.flows.holds(id);
+
   /** A table dump after a gap in the event stream (conntrack restarted) or at the end of a replay. */
   ctSnapshot(recs: CtRecord[], nowSec: number): void {
     if (nowSec > this.clock) this.clock = nowSec;

@@ -15,7 +15,7 @@ import { mergeByTime, type TimedCursor } from '../agent/time-merge';
 import { recordCursor } from '../agent/record-cursor';
 import { DnsmasqLineParser } from '../sources/dnsmasq/parser';
 import { parseConntrackEvent, parseConntrackList } from '../sources/conntrack/parse';
-import type { CtRecord } from '../sources/conntrack/record';
+import { emptyRecord, type CtRecord } from '../sources/conntrack/record';
 import { parseLeases } from '../sources/leases';
 import { summaryLine } from '../agent/summary';
 import { ShippingSink } from '../agent/shipping';
@@ -117,7 +117,10 @@ export const replayCommand: Command = {
       cursors.push(recordCursor(host.openLines(dnsFile), counters, 'dnsmasq_lines', (l) => parser.parse(l), (r) => pipeline.dnsRecord(r)));
     }
     if (ctFile) {
-      cursors.push(recordCursor(host.openLines(ctFile), counters, 'conntrack_lines', (l) => parseConntrackEvent(l, counters), (r) => pipeline.ctRecord(r)));
+      // One reused record: the cursor delivers it before parsing the next line.
+      const scratch = emptyRecord('NEW');
+      cursors.push(recordCursor(host.openLines(ctFile), counters, 'conntrack_lines',
+        (l) => parseConntrackEvent(l, counters, scratch, pipeline.holdsFlow), (r) => pipeline.ctRecord(r)));
     }
     mergeByTime(cursors, (ts) => pipeline.tick(ts));
 
