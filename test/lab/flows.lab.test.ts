@@ -14,7 +14,7 @@
 //   quiet table — or when the table is read, so `reap()` reads /proc/net/nf_conntrack.
 // - join.answer_ttl 10 (its minimum): the join claims `direct: true` only after watching DNS for
 //   answer_ttl seconds (warm-up), so the never-resolved connection waits for that.
-// - conntrack.restart_backoff_min 3: the gap after the kill is long enough for a connection to
+// - conntrack.restart_backoff_min 5: the gap after the kill is long enough for a connection to
 //   end and be reaped inside it.
 import { describe, test, before, after } from 'node:test';
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
@@ -140,7 +140,7 @@ describe('router lab: flows, NAT, bypass and a conntrack restart', { skip: skip 
     const conf = await run(['bash', LAB_SH, 'agent-config', l.prefix, r.ndjson, '--flows'], { check: true });
     const anchor = "\toption mode 'events'\n";
     if (!conf.stdout.includes(anchor)) throw new Error(`agent-config output changed: no ${show(anchor)}`);
-    const uci = conf.stdout.replace(anchor, `${anchor}\toption restart_backoff_min '3'\n`) +
+    const uci = conf.stdout.replace(anchor, `${anchor}\toption restart_backoff_min '5'\n`) +
       `\nconfig join 'join'\n\toption answer_ttl '${JOIN_TTL}'\n`;
     const cfg = join(l.workdir, 'netledger.uci');
     writeFileSync(cfg, uci);
@@ -197,6 +197,11 @@ describe('router lab: flows, NAT, bypass and a conntrack restart', { skip: skip 
       // The conntrack restart. `held` stays open across it; `gap` ends while conntrack is down.
       const held = l.spawnIn('cli', ['nc', '-4', '-N', '-s', ADDR.cli4, '-p', '41200', ADDR.web4, '80'], ['pipe', 'ignore', 'ignore']);
       const gap = l.spawnIn('cli', ['nc', '-4', '-N', '-s', ADDR.cli4, '-p', '41300', ADDR.web4, '443'], ['pipe', 'ignore', 'ignore']);
+      // `late` also ends in the gap, but its expired entry is left for the agent's own table read
+      // to reap (as the kernel's lazy gc would): that read sends its DESTROY to the new child.
+      const late = l.spawnIn('cli', ['nc', '-4', '-N', '-s', ADDR.cli4, '-p', '41301', ADDR.web4, '443'], ['pipe', 'ignore', 'ignore']);
+      r.ports.late = 41301;
+      late.stdin!.write('ends in the gap, reaped late\n');
       r.ports.held = 41200;
       r.ports.gap = 41300;
       held.stdin!.write('before the restart\n');
@@ -216,6 +221,11 @@ describe('router lab: flows, NAT, bypass and a conntrack restart', { skip: skip 
       await reap(l); // reaped inside the gap: no one hears its DESTROY
       const gone = await l.inRtr(['cat', '/proc/net/nf_conntrack'], { check: true });
       if (gone.stdout.includes('sport=41300 ')) r.notes.push('the gap connection was still in the table before the restart');
+      const lateClosed = new Promise<void>((res) => late.once('exit', () => res()));
+      late.stdin!.end();
+      await Promise.race([lateClosed, sleep(1500)]);
+      await sleep(1200); // expired (TIME_WAIT 1 s), not reaped
+      if (conntrackChild(agent.pid!) !== null) r.notes.push('conntrack was restarted before the late connection expired');
       await waitFor('conntrack to be restarted', () => {
         const c = conntrackChild(agent.pid!);
         return c !== null && c !== victim;
@@ -359,6 +369,9 @@ describe('router lab: flows, NAT, bypass and a conntrack restart', { skip: skip 
     else if (typeof h[0].end !== 'number' || !(h[0].orig_bytes! > 'before the restart\nafter the restart\n'.length)) {
       errs.push(`held connection lacks end or bytes: ${show(h[0])}`);
     }
+    // Expired in the gap, reaped by the reconcile's own read: reported once all the same.
+    const lf = flowsOf(r.ports.late).filter((f) => f.final === true);
+    if (lf.length !== 1) errs.push(`late-reaped gap connection: ${lf.length} final events, want 1: ${show(flowsOf(r.ports.late))}`);
     const a = flowsOf(r.ports.after).filter((f) => f.final === true && typeof f.end === 'number');
     if (a.length !== 1) errs.push(`connection after the restart: ${show(flowsOf(r.ports.after))}`);
     if (errs.length) throw new Error(`${errs.join('\n')}\nnotes: ${r.notes.join('; ')}\nagent stderr:\n${r.stderr}`);
