@@ -37,6 +37,8 @@ interface Entry {
   expires: number;
   /** when the lease left its source (epoch seconds), 0 while present */
   goneAt: number;
+  /** past this (epoch seconds) the entry attributes nothing: min(expiry, gone) + grace */
+  deadline: number;
 }
 
 export interface DeviceInfo {
@@ -62,7 +64,8 @@ export class Devices {
         this.deps.counters.drop('devices_bad_address', 1, l.ip);
         continue;
       }
-      const e: Entry = { origin, expires: l.expires ?? 0, goneAt: 0 };
+      const e: Entry = { origin, expires: l.expires ?? 0, goneAt: 0, deadline: 0 };
+      e.deadline = this.deadlineOf(e);
       if (l.mac !== undefined) e.mac = l.mac.toLowerCase();
       if (l.hostname !== undefined) e.hostname = l.hostname;
       if (l.duid !== undefined) e.duid = l.duid;
@@ -79,7 +82,10 @@ export class Devices {
       seen.add(ip);
     }
     for (const [ip, e] of this.byIp) {
-      if (e.origin === origin && e.goneAt === 0 && !seen.has(ip)) e.goneAt = now;
+      if (e.origin === origin && e.goneAt === 0 && !seen.has(ip)) {
+        e.goneAt = now;
+        e.deadline = this.deadlineOf(e);
+      }
     }
     this.prune(now);
     this.rebuildDuidIndex(now);
@@ -87,19 +93,28 @@ export class Devices {
 
   /** The device behind `ip` now, or undefined when no live (or recently gone) lease names it. */
   lookup(ip: string): DeviceInfo | undefined {
-    let e = this.byIp.get(ip);
-    if (e === undefined && ip.indexOf(':') >= 0) {
-      const n = normalizeIp(ip);
-      if (n !== undefined && n !== ip) e = this.byIp.get(n);
-    }
-    if (e === undefined || !this.alive(e, this.deps.now())) return undefined;
-    let mac = e.mac;
-    if (mac === undefined && e.duid !== undefined) mac = this.duidMac.get(e.duid);
+    const e = this.find(ip);
+    if (e === undefined) return undefined;
+    const mac = this.macOf(e);
     if (mac === undefined && e.hostname === undefined) return undefined;
     const info: DeviceInfo = {};
     if (mac !== undefined) info.mac = mac;
     if (e.hostname !== undefined) info.hostname = e.hostname;
     return info;
+  }
+
+  private find(ip: string): Entry | undefined {
+    let e = this.byIp.get(ip);
+    if (e === undefined && ip.indexOf(':') >= 0) {
+      const n = normalizeIp(ip);
+      if (n !== undefined && n !== ip) e = this.byIp.get(n);
+    }
+    if (e === undefined || (e.deadline !== Infinity && this.deps.now() > e.deadline)) return undefined;
+    return e;
+  }
+
+  private macOf(e: Entry): string | undefined {
+    return e.mac !== undefined || e.duid === undefined ? e.mac : this.duidMac.get(e.duid);
   }
 
   /**
@@ -108,18 +123,23 @@ export class Devices {
    * undefined — parsers can pre-seat them) they are filled in place; otherwise the object is
    * rebuilt with the keys inserted before `qname` (dns) or before `name`/`direct`/`final`/...
    * (flow). Known values already on the event are never overwritten.
+   * Cost under qjs (callgrind): ~7,600 instructions with pre-seated keys, ~40,000 when the
+   * object is rebuilt (each property added to a fresh object changes its shape) — event builders
+   * should pre-seat `mac: undefined, hostname: undefined` in schema position.
    */
   enrich<E extends DnsEvent | FlowEvent>(ev: E): E {
-    let info: DeviceInfo | undefined;
+    // hot path (every event): no allocation unless the object must be rebuilt
+    let e: Entry | undefined;
     if (ev.type === 'dns') {
-      if (ev.client !== undefined) info = this.lookup(ev.client);
+      if (ev.client !== undefined) e = this.find(ev.client);
     } else {
-      info = this.lookup(ev.orig_h);
-      if (info === undefined && ev.dir === 'inbound') info = this.lookup(ev.resp_h);
+      e = this.find(ev.orig_h);
+      if (e === undefined && ev.dir === 'inbound') e = this.find(ev.resp_h);
     }
-    if (info === undefined || (ev.mac !== undefined && ev.hostname !== undefined)) return ev;
-    const mac = ev.mac ?? info.mac;
-    const hostname = ev.hostname ?? info.hostname;
+    if (e === undefined) return ev;
+    const mac = ev.mac ?? this.macOf(e);
+    const hostname = ev.hostname ?? e.hostname;
+    if (mac === undefined && hostname === undefined) return ev;
     if ('mac' in ev && 'hostname' in ev) {
       ev.mac = mac;
       ev.hostname = hostname;
@@ -150,10 +170,14 @@ export class Devices {
     return this.byIp.size;
   }
 
-  private alive(e: Entry, now: number): boolean {
+  private deadlineOf(e: Entry): number {
     let end = e.expires === 0 ? Infinity : e.expires;
     if (e.goneAt !== 0 && e.goneAt < end) end = e.goneAt;
-    return now <= end + (this.deps.graceSec ?? 10800);
+    return end + (this.deps.graceSec ?? 10800);
+  }
+
+  private alive(e: Entry, now: number): boolean {
+    return now <= e.deadline;
   }
 
   private prune(now: number): void {
