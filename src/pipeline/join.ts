@@ -58,6 +58,8 @@ export class AnswerJoin {
   private used = 0; // slots handed out so far (high-water mark)
   private total = 0;
   private coverageStart = -1;
+  /** entries last seen before this were dropped by expire(): older flows cannot be judged */
+  private expiredBefore = -Infinity;
   private victim: ClientAnswers | undefined;
   private capEvictions = 0;
   private readonly ttl: number;
@@ -134,6 +136,11 @@ export class AnswerJoin {
         return;
       }
     }
+    if (ts - this.ttl < this.expiredBefore) {
+      // a long-lived flow annotated late: its answer may have been expired already
+      c.inc('join_unknown_expired');
+      return;
+    }
     if (this.coverageStart < 0 || ts - this.coverageStart < this.warmup) {
       c.inc('join_unknown_warmup');
       return;
@@ -150,6 +157,7 @@ export class AnswerJoin {
   /** Drops entries no flow can join any more: last seen before now - ttl - hold. */
   expire(nowSec: number): void {
     const cutoff = nowSec - this.ttl - this.hold;
+    if (cutoff > this.expiredBefore) this.expiredBefore = cutoff;
     for (const [client, ca] of this.clients) {
       for (const [addr, slot] of ca.m) {
         // each inner map is in refresh order, so the first young entry ends the walk

@@ -225,3 +225,18 @@ cases['a dual-stack device: asked over IPv4, connected over IPv6 — joined by M
   j2.annotate(noMacFlow, 'lan');
   eq(noMacFlow.name, 'www.shop.test', 'no MAC on either side: by address');
 };
+
+cases['a long-lived flow annotated after its answer expired is unknown, not direct'] = () => {
+  const { j, counters } = join({ ttlSec: 100, holdSec: 10 });
+  j.learn(fakeDns({ ts: 1000 }));
+  j.learn(fakeDns({ ts: 5000, client: '192.0.2.11' }));
+  j.expire(5000);
+  const old = fakeFlow({ ts: 1001 });
+  j.annotate(old, 'lan');
+  eq(old.name, undefined);
+  eq(old.direct, undefined);
+  eq(counters.get('join_unknown_expired'), 1);
+  const fresh = fakeFlow({ ts: 5001, resp_h: '198.51.100.9' });
+  j.annotate(fresh, 'lan');
+  eq(fresh.direct, true, 'recent flows are still judged');
+};
