@@ -1,11 +1,59 @@
 // NDJSON, the human and test rendering of events (docs/events.md): one JSON object per line,
-// keys in the order the event was built (`"type"` first). Names from logs are attacker-
-// controlled: JSON.stringify escapes quotes, backslashes and control characters, and (ES2019
-// well-formed stringify, which qjs implements) lone surrogates as \udXXX, so a line stays one
-// valid JSON line whatever the input was.
-import type { NetEvent } from '../events';
+// `"type"` first, keys in schema order.
+//
+// `dns` events are the bulk of the output and JSON.stringify costs ~75k instructions per event in
+// qjs, so they are written by hand (~4x cheaper), field by field in schema order; a test checks
+// the text equals JSON.stringify of an event built in that order. Names from logs are
+// attacker-controlled: a string is written raw only when it is known to need no escaping
+// (checked once with JSON.stringify and remembered in a bounded set, since names, clients and
+// addresses repeat), otherwise it is escaped by JSON.stringify. Other event types go through
+// JSON.stringify.
+//
+// The dns writer covers exactly the DnsEvent fields (a test builds a Required<DnsEvent>, so a
+// field added to the type fails the build until it is added here too); keys outside the type
+// would not be written.
+import type { DnsAnswer, DnsEvent, NetEvent } from '../events';
+
+/** Strings known to need no JSON escaping; cleared when full (a bound, not an LRU). */
+const CLEAN = new Set<string>();
+const CLEAN_MAX = 2048;
+
+function str(s: string): string {
+  if (CLEAN.has(s)) return '"' + s + '"';
+  const j = JSON.stringify(s);
+  if (j.length === s.length + 2) {
+    if (CLEAN.size >= CLEAN_MAX) CLEAN.clear();
+    CLEAN.add(s);
+  }
+  return j;
+}
+
+function writeDns(e: DnsEvent): string {
+  let s = '{"type":"dns","ts":' + e.ts + ',"sensor":' + str(e.sensor);
+  if (e.client !== undefined) s += ',"client":' + str(e.client);
+  if (e.client_port !== undefined) s += ',"client_port":' + e.client_port;
+  if (e.mac !== undefined) s += ',"mac":' + str(e.mac);
+  if (e.hostname !== undefined) s += ',"hostname":' + str(e.hostname);
+  s += ',"qname":' + str(e.qname) + ',"qtype":' + str(e.qtype);
+  if (e.source !== undefined) s += ',"source":"' + e.source + '"';
+  if (e.upstream !== undefined) s += ',"upstream":' + str(e.upstream);
+  if (e.rcode !== undefined) s += ',"rcode":' + str(e.rcode);
+  s += ',"answers":[';
+  const a: DnsAnswer[] = e.answers;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    s += (i === 0 ? '{"name":' : ',{"name":') + str(x.name) + ',"type":' + str(x.type) + ',"data":' +
+      (x.data === null ? 'null}' : str(x.data) + '}');
+  }
+  s += ']';
+  if (e.blocked !== undefined) s += ',"blocked":' + e.blocked;
+  if (e.dnssec !== undefined) s += ',"dnssec":"' + e.dnssec + '"';
+  if (e.id !== undefined) s += ',"id":' + e.id;
+  if (e.complete !== undefined) s += ',"complete":' + e.complete;
+  return s + '}';
+}
 
 /** One event as one line of JSON, without the trailing newline. */
 export function encodeNdjson(ev: NetEvent): string {
-  return JSON.stringify(ev);
+  return ev.type === 'dns' ? writeDns(ev) : JSON.stringify(ev);
 }

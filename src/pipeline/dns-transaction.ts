@@ -46,28 +46,38 @@ const SOURCES: Record<AnswerOrigin, NonNullable<DnsEvent['source']>> = {
   auth: 'local',
 };
 
-export function newTransaction(rec: DnsLogRecord, key: number): Transaction {
-  return {
-    key,
-    pid: rec.pid,
-    serial: rec.serial,
-    ts: rec.ts,
-    lastTs: rec.ts,
-    client: rec.client,
-    clientPort: rec.clientPort,
-    qname: rec.name,
-    qtype: rec.qtype ?? '',
-    source: rec.auth ? 'local' : undefined,
-    upstream: undefined,
-    rcode: undefined,
-    answers: [],
-    cnameAt: -1,
-    blocked: false,
-    dnssec: undefined,
-    answered: false,
-    done: false,
-    lastName: '',
-  };
+/** A transaction for a query record; `reuse` is an emitted one to overwrite (its answers array
+ *  went out with its event, so a new one is made). */
+export function newTransaction(rec: DnsLogRecord, key: number, reuse?: Transaction): Transaction {
+  if (reuse === undefined) {
+    return {
+      key, pid: rec.pid, serial: rec.serial, ts: rec.ts, lastTs: rec.ts, client: rec.client,
+      clientPort: rec.clientPort, qname: rec.name, qtype: rec.qtype ?? '',
+      source: rec.auth ? 'local' : undefined, upstream: undefined, rcode: undefined, answers: [],
+      cnameAt: -1, blocked: false, dnssec: undefined, answered: false, done: false, lastName: '',
+    };
+  }
+  const t = reuse;
+  t.key = key;
+  t.pid = rec.pid;
+  t.serial = rec.serial;
+  t.ts = rec.ts;
+  t.lastTs = rec.ts;
+  t.client = rec.client;
+  t.clientPort = rec.clientPort;
+  t.qname = rec.name;
+  t.qtype = rec.qtype ?? '';
+  t.source = rec.auth ? 'local' : undefined;
+  t.upstream = undefined;
+  t.rcode = undefined;
+  t.answers = [];
+  t.cnameAt = -1;
+  t.blocked = false;
+  t.dnssec = undefined;
+  t.answered = false;
+  t.done = false;
+  t.lastName = '';
+  return t;
 }
 
 /** Sinkhole answers: `address=/ads.test/0.0.0.0` style config, or a blocklist hosts file. */

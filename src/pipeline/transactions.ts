@@ -53,8 +53,12 @@ export class TransactionAssembler {
   private head = 0;
   /** Extra mode: (pid, serial) -> transaction. */
   private readonly byKey = new Map<number, Transaction>();
-  /** Per pid: the transaction whose answer lines are being printed. */
-  private readonly answering = new Map<number, Transaction>();
+  /** Per pid (usually one or two): the transaction whose answer lines are being printed. */
+  private answering: Transaction[] = [];
+  /** The transaction of the last extra-mode line: consecutive lines mostly share it. */
+  private last: Transaction | null = null;
+  /** Emitted transactions kept for reuse (allocating objects is dear in qjs). */
+  private readonly pool: Transaction[] = [];
   private readonly classic: ClassicMatcher;
   private lastTs = 0;
   /** Some transaction finished since the last drain(). */
@@ -86,22 +90,27 @@ export class TransactionAssembler {
       this.pushClassic(rec);
       return;
     }
-    const key = pid * PID_SCALE + rec.serial;
-    const cur = this.answering.get(pid);
-    if (cur !== undefined && cur.key !== key) this.finish(cur);
     const kind = rec.kind;
-    if (kind === 'query') {
-      const old = this.byKey.get(key);
-      if (old !== undefined) {
-        this.deps.counters.drop('dns.serial_reuse', 1, `${pid}/${rec.serial}`);
-        if (!old.done) this.finish(old);
+    let t = this.last;
+    if (t === null || t.serial !== rec.serial || t.pid !== pid || kind === 'query') {
+      const key = pid * PID_SCALE + rec.serial;
+      const cur = this.answeringOf(pid);
+      if (cur !== null && cur.key !== key) this.finish(cur);
+      if (kind === 'query') {
+        const old = this.byKey.get(key);
+        if (old !== undefined) {
+          this.deps.counters.drop('dns.serial_reuse', 1, `${pid}/${rec.serial}`);
+          if (!old.done) this.finish(old);
+        }
+        t = this.open(rec, key);
+        this.byKey.set(key, t);
+        this.last = t;
+        return;
       }
-      const t = this.open(rec, key);
-      this.byKey.set(key, t);
-      return;
+      t = this.byKey.get(key) ?? null;
+      this.last = t;
     }
-    const t = this.byKey.get(key);
-    if (t === undefined || t.done) {
+    if (t === null || t.done) {
       if (kind !== 'dnssec' && kind !== 'validation') this.deps.counters.drop('dns.orphan_line', 1, `${pid}/${rec.serial} ${kind} ${rec.name}`);
       return;
     }
@@ -111,8 +120,14 @@ export class TransactionAssembler {
       setDnssec(t, rec.status);
     } else if (kind !== 'dnssec') {
       applyAnswer(t, rec, this.deps.counters);
-      this.answering.set(pid, t);
+      if (this.answeringOf(pid) !== t) this.answering.push(t);
     }
+  }
+
+  private answeringOf(pid: number): Transaction | null {
+    const a = this.answering;
+    for (let i = 0; i < a.length; i++) if (a[i].pid === pid) return a[i];
+    return null;
   }
 
   /**
@@ -120,7 +135,7 @@ export class TransactionAssembler {
    * host.now() live, given the right utcOffsetMin; record times in replay).
    */
   tick(nowSec: number): void {
-    for (const t of this.answering.values()) {
+    for (const t of this.answering.slice()) {
       if (nowSec - t.lastTs >= ANSWER_GRACE) this.finish(t);
     }
     const limit = nowSec - this.timeout;
@@ -149,7 +164,7 @@ export class TransactionAssembler {
       if (!oldest.done) this.finish(oldest);
       this.drain();
     }
-    const t = newTransaction(rec, key);
+    const t = newTransaction(rec, key, this.pool.pop());
     this.queue.push(t);
     return t;
   }
@@ -169,7 +184,11 @@ export class TransactionAssembler {
     if (t.done) return;
     t.done = true;
     if (!t.answered) this.deps.counters.inc('dns.timeout');
-    if (this.answering.get(t.pid) === t) this.answering.delete(t.pid);
+    if (t.answered) {
+      const i = this.answering.indexOf(t);
+      if (i >= 0) this.answering.splice(i, 1);
+    }
+    if (this.last === t) this.last = null;
     if (t.serial < 0) this.classic.remove(t);
     // Emitting happens in drain(), in query order, after the caller's loop is over.
     this.finished = true;
@@ -187,6 +206,7 @@ export class TransactionAssembler {
       } catch (e) {
         this.deps.counters.drop('dns.emit_error', 1, String(e)); // a sink's bug must not stop assembly
       }
+      if (this.pool.length < 64) this.pool.push(t);
     }
     if (this.head === q.length) {
       this.queue = [];

@@ -145,25 +145,34 @@ export class DnsmasqMessageParser {
   /** The current line had an extra-mode CLIENT/PORT token at [clientAt, clientEnd). */
   private clientAt = -1;
   private clientEnd = -1;
+  /** The head (`[TCP ]SERIAL CLIENT/PORT `) of the last line read by parse(). */
+  private serial = -1;
+  private tcp: boolean | undefined = undefined;
+  /** Where the SOURCE word starts in the last line parse() read. */
+  sourceAt = 0;
 
-  /** Parses line[start, end) framed at ts by pid. */
+  /**
+   * Parses line[start, end) framed at ts by pid. `sourceAt` tells the caller where the
+   * `[TCP ]SERIAL CLIENT/PORT ` head ended, so that a next line with the very same text up to
+   * there can go straight to parseSameHead().
+   */
   parse(line: string, start: number, end: number, ts: number, pid: number): DnsLogRecord | null {
     let p = start;
-    let tcp: boolean | undefined;
     let c = line.charCodeAt(p);
+    this.tcp = undefined;
     if ((c === 84 || c === 85) && line.charCodeAt(p + 3) === 32 && line.charCodeAt(p + 1) === 67 &&
       line.charCodeAt(p + 2) === 80 && isDigit(line.charCodeAt(p + 4))) {
-      tcp = c === 84; // `TCP ` / `UDP ` from --log-queries=proto
+      this.tcp = c === 84; // `TCP ` / `UDP ` from --log-queries=proto
       p += 4;
       c = line.charCodeAt(p);
     }
-    let serial = -1;
+    this.serial = -1;
     this.clientAt = -1;
     if (c >= 48 && c <= 57) {
       const sp = line.indexOf(' ', p);
       const v = sp > p && sp + 1 < end ? decimal(line, p, sp) : -1;
       if (v >= 0) {
-        serial = v;
+        this.serial = v;
         p = sp + 1;
         c = line.charCodeAt(p);
         // CLIENT/PORT ends in a port digit and never starts with '/'; SOURCE words end in a
@@ -174,19 +183,30 @@ export class DnsmasqMessageParser {
             this.clientAt = p;
             this.clientEnd = sp2;
             p = sp2 + 1;
-            c = line.charCodeAt(p);
           }
         }
       }
     }
-    const rec = this.body(line, p, end, c, serial);
+    this.sourceAt = p;
+    return this.parseSameHead(line, p, end, ts, pid);
+  }
+
+  /** The last line's head had a CLIENT/PORT token (its prefix identifies one transaction). */
+  hasClientHead(): boolean {
+    return this.clientAt >= 0;
+  }
+
+  /** Parses a line whose text up to p equals the last parse()d line's (same head, same frame). */
+  parseSameHead(line: string, p: number, end: number, ts: number, pid: number): DnsLogRecord | null {
+    const rec = this.body(line, p, end, line.charCodeAt(p), this.serial);
     if (rec === null) return null;
     rec.ts = ts;
     rec.pid = pid;
-    rec.serial = serial;
-    rec.tcp = tcp;
+    rec.serial = this.serial;
+    rec.tcp = this.tcp;
     return rec;
   }
+
   /** SOURCE NAME VERB DEST at p (c is its first char). ts/pid/client are filled by parse(). */
   private body(line: string, p: number, end: number, c: number, serial: number): DnsLogRecord | null {
     switch (c) {

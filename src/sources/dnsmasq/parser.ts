@@ -1,4 +1,5 @@
 // One dnsmasq log line -> a DnsLogRecord, or a counted skip. Never throws on input text.
+// The record returned is reused by the next parse(): consume it at once or copyRecord() it.
 //
 // Every line fed lands in exactly one counter:
 //   dnsmasq.records                 a record was returned
@@ -29,6 +30,10 @@ export class DnsmasqLineParser {
   private readonly framing: DnsmasqFraming;
   private readonly message = new DnsmasqMessageParser();
   private namesCut = 0;
+  /** Text of the last line up to its SOURCE word, when it had `SERIAL CLIENT/PORT` (extra mode). */
+  private head = '';
+  private headTs = 0;
+  private headPid = 0;
 
   constructor(private readonly deps: DnsmasqLineParserDeps) {
     this.framing = new DnsmasqFraming({ year: deps.year, utcOffsetMin: deps.utcOffsetMin, now: deps.now });
@@ -47,14 +52,28 @@ export class DnsmasqLineParser {
       return null;
     }
     const f = this.framing;
-    if (!f.frame(line, end)) {
-      const why = f.skip;
-      if (why === 'other_program' || why === 'not_dns') counters.inc('dnsmasq.ignored.' + why);
-      else counters.drop('dnsmasq.' + why, 1, line);
-      return null;
-    }
     const m = this.message;
-    const rec = m.parse(line, f.start, end, f.ts, f.pid);
+    let rec: DnsLogRecord | null;
+    const head = this.head;
+    if (head !== '' && line.startsWith(head) && head.length < end) {
+      // Same stamp, pid, serial and client as the last line: the next line of one transaction.
+      rec = m.parseSameHead(line, head.length, end, this.headTs, this.headPid);
+    } else {
+      if (!f.frame(line, end)) {
+        const why = f.skip;
+        if (why === 'other_program' || why === 'not_dns') counters.inc('dnsmasq.ignored.' + why);
+        else counters.drop('dnsmasq.' + why, 1, line);
+        return null;
+      }
+      rec = m.parse(line, f.start, end, f.ts, f.pid);
+      if (m.hasClientHead()) {
+        this.head = line.slice(0, m.sourceAt);
+        this.headTs = f.ts;
+        this.headPid = f.pid;
+      } else {
+        this.head = '';
+      }
+    }
     if (rec !== null) {
       counters.inc('dnsmasq.records');
       if (m.namesCut !== this.namesCut) {
