@@ -134,14 +134,9 @@ export class Pipeline {
   }
 
   private onDns(ev: DnsEvent): void {
-    // The join is per device: a dual-stack laptop asks over IPv4 and connects over IPv6. The MAC
-    // from the leases names the device; without one, the address does.
-    if (ev.mac !== undefined && ev.client !== undefined) {
-      this.join.learn({ type: 'dns', ts: ev.ts, sensor: ev.sensor, client: ev.mac, qname: ev.qname, qtype: ev.qtype,
-        answers: ev.answers, blocked: ev.blocked } as DnsEvent);
-    } else {
-      this.join.learn(ev);
-    }
+    // The join is per device (its MAC when the leases know it), so a dual-stack client that asks
+    // over IPv4 and connects over IPv6 is still joined.
+    this.join.learn(ev);
     this.pdns?.learn(ev);
     this.ioc.checkDns(ev);
     if (this.deps.options.streams.dns !== false) this.out(ev);
@@ -153,14 +148,8 @@ export class Pipeline {
     raw.dir = dir;
     // Devices: the LAN host of the flow (its opener, or the target of an inbound one).
     const info = this.devices.lookup(raw.orig_h) ?? (dir === 'inbound' ? this.devices.lookup(ctx.reply_h) : undefined);
-    if (info?.mac !== undefined) {
-      const probe = { ts: raw.ts, orig_h: info.mac, resp_h: raw.resp_h } as FlowEvent;
-      this.join.annotate(probe, dir);
-      if (probe.name !== undefined) raw.name = probe.name;
-      if (probe.direct !== undefined) raw.direct = probe.direct;
-    } else {
-      this.join.annotate(raw, dir);
-    }
+    if (info?.mac !== undefined) raw.mac = info.mac;
+    this.join.annotate(raw, dir);
     const ev = orderFlow(raw, info);
     const bypass = this.bypassFor(net);
     if (bypass) bypass.check(ctx.reply_h !== ev.resp_h ? { ...ev, reply_h: ctx.reply_h } : ev);
