@@ -110,6 +110,13 @@ export class FlowTable {
     }
     const kind = rec.kind;
     if (kind === 'DESTROY') {
+      if (slot < 0 && rec.id >= 0 && this.reconciledIds.has(rec.id)) {
+        // Reading /proc during a reconcile makes the kernel reap expired entries, and the new
+        // conntrack child then reports their DESTROY: the flow was already reported once.
+        this.reconciledIds.delete(rec.id);
+        this.counters.inc('flows.destroy_after_reconcile');
+        return;
+      }
       if (slot < 0) {
         this.counters.inc('flows.destroy_unseen');
         this.emitRecord(rec, ts);
@@ -147,6 +154,7 @@ export class FlowTable {
       const rec = live.get(tk);
       if (rec === undefined) {
         this.counters.inc('flows.reconciled');
+        if (store.flags[s] & F_HAS_ID) this.rememberReconciled(store.id[s]);
         this.emitSlot(s, ABSENT, true);
         this.free(s);
       } else {
@@ -158,6 +166,19 @@ export class FlowTable {
       this.counters.inc('flows.adopted');
       if (rec.deltaTime >= 0) this.adopt(rec, nowSec - rec.deltaTime, true, false);
       else this.adopt(rec, nowSec, false, false);
+    }
+  }
+
+  /** Bounded memory of conntrack ids reported by a reconcile, oldest first. */
+  private readonly reconciledIds = new Map<number, true>();
+
+  private rememberReconciled(id: number): void {
+    this.reconciledIds.set(id, true);
+    if (this.reconciledIds.size > 4096) {
+      for (const k of this.reconciledIds.keys()) {
+        this.reconciledIds.delete(k);
+        break;
+      }
     }
   }
 

@@ -243,4 +243,15 @@ export const cases: Cases = {
     eq(r.counters.get('flows.adopted'), 0);
     eq(r.table.size(), 31);
   },
+  'a DESTROY that follows the reconcile which already reported the flow is not reported twice': () => {
+    const r = rig();
+    const line = (kind: string, t: string, extra = ''): string =>
+      `[${t}]\t${kind} ipv4     2 tcp      6 120 SYN_SENT src=192.0.2.10 dst=198.51.100.80 sport=40000 dport=80 ${extra}[UNREPLIED] src=198.51.100.80 dst=198.51.100.1 sport=80 dport=40000 id=777`;
+    for (const rec of events(line('    [NEW]', '1795391200.000000'))) r.table.push(rec);
+    r.table.reconcile([], 1795391210); // gone from the table: reported once, as reconciled
+    eq(r.out.length, 1);
+    for (const rec of events(line('[DESTROY]', '1795391211.000000', 'packets=1 bytes=60 '))) r.table.push(rec);
+    eq(r.out.length, 1, 'the late DESTROY is counted, not emitted again');
+    eq(r.counters.get('flows.destroy_after_reconcile'), 1);
+  },
 };
