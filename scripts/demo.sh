@@ -4,6 +4,9 @@
 # connections from the LAN, then a summary of what the agent saw. Needs root and `make setup`.
 # Leaves out/demo/: events.ndjson (the agent's output), dnsmasq.log (what it read), agent.log,
 # netledger.uci (its config). Always tears the lab down, also on failure or Ctrl-C.
+# With Mosquitto installed, the agent also ships over MQTT to a broker in the `up` namespace
+# (198.51.100.53:1883) and a subscriber records what arrives: out/demo/mqtt-received.txt (topic and
+# hex payload per message), out/demo/mqtt-decoded.ndjson (`netledger decode --hex --dedupe` of it).
 #
 # Stages are functions: later features (conntrack flows, an MQTT broker in the `up` namespace)
 # add a stage and an option to `lab.sh agent-config`, nothing else.
@@ -22,6 +25,10 @@ WORK=
 AGENT_PID=
 CT_PID=
 MODE=live
+BROKER=198.51.100.53
+BROKER_PORT=1883
+SUB_PID=
+MQTT=0
 
 say() { printf '\n== %s\n' "$*"; }
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
@@ -64,8 +71,39 @@ lab_up() {
   mkdir -p "$OUT"
 }
 
+# Mosquitto in the `up` namespace ("the internet"), and a subscriber to everything the agent sends.
+broker_start() {
+  if [ "$MODE" != live ] || ! command -v mosquitto >/dev/null || ! command -v mosquitto_sub >/dev/null; then
+    say "no MQTT stage (needs the live agent and the mosquitto, mosquitto-clients packages)"
+    return 0
+  fi
+  say "starting Mosquitto in ${P}up on $BROKER:$BROKER_PORT and a subscriber to netledger/v1/#"
+  mkdir -p "$WORK/mqtt"
+  # `user root`: the broker may then write its log next to the lab's (a private directory).
+  cat >"$WORK/mqtt/mosquitto.conf" <<CONF
+user root
+persistence false
+log_dest file $WORK/mqtt/mosquitto.log
+allow_anonymous true
+listener $BROKER_PORT $BROKER
+CONF
+  bash "$LAB" spawn "$P" up mosquitto mosquitto -c "$WORK/mqtt/mosquitto.conf" >/dev/null
+  local i
+  for ((i = 0; i < 100; i++)); do
+    bash "$LAB" exec "$P" up ss -Hlnt "src $BROKER and sport = :$BROKER_PORT" | grep -q . && break
+    sleep 0.05
+  done
+  ((i < 100)) || die "mosquitto did not start: $(cat "$WORK/mosquitto.out" "$WORK/mqtt/mosquitto.log" 2>/dev/null)"
+  SUB_PID=$(bash "$LAB" spawn "$P" up subscriber mosquitto_sub -h "$BROKER" -p "$BROKER_PORT" -q 1 -F '%t %x' -t 'netledger/v1/#')
+  MQTT=1
+}
+
 agent_start() {
-  bash "$LAB" agent-config "$P" "$OUT/events.ndjson" --flows >"$OUT/netledger.uci"
+  local mqtt=()
+  if [ "$MQTT" = 1 ]; then mqtt=(--mqtt "mqtt://$BROKER:$BROKER_PORT"); fi
+  bash "$LAB" agent-config "$P" "$OUT/events.ndjson" --flows "${mqtt[@]}" >"$OUT/netledger.uci"
+  # Batches close after 2 s (default 5), so several go out during the demo.
+  printf "\nconfig batch 'batch'\n\toption max_age '2'\n" >>"$OUT/netledger.uci"
   if "$QJS" "$BUNDLE" --help 2>/dev/null | grep -q '^  check-config '; then
     "$QJS" "$BUNDLE" check-config "$OUT/netledger.uci" >/dev/null || die "the generated config does not validate"
   fi
@@ -116,6 +154,45 @@ agent_stop() {
   fi
   cp "$WORK/dnsmasq.log" "$OUT/dnsmasq.log"
   if [ -f "$WORK/state/status.json" ]; then cp "$WORK/state/status.json" "$OUT/status.json"; fi
+  if [ "$MQTT" = 1 ]; then
+    sleep 0.3 # the clean stop's last batches and `offline` status reach the subscriber
+    kill -TERM "$SUB_PID" 2>/dev/null || true
+    for ((i = 0; i < 40; i++)); do kill -0 "$SUB_PID" 2>/dev/null || break; sleep 0.05; done
+    SUB_PID=
+    cp "$WORK/subscriber.out" "$OUT/mqtt-received.txt"
+  fi
+}
+
+# What went over MQTT: per stream, batches, events (decoded) and bytes on the wire next to the
+# same events as NDJSON; and whether the decoded events are exactly the agent's NDJSON file.
+mqtt_summary() {
+  [ "$MQTT" = 1 ] || return 0
+  say "what the subscriber received over MQTT"
+  local rx="$OUT/mqtt-received.txt" dec="$OUT/mqtt-decoded.ndjson"
+  # Status payloads are JSON (retained presence); the stream topics carry CBOR batches.
+  grep -v '/status ' "$rx" >"$WORK/batches.hex" || true
+  "$QJS" "$BUNDLE" decode --hex --dedupe "$WORK/batches.hex" >"$dec" 2>"$WORK/decode.log" || true
+  sed 's/^/  /' "$WORK/decode.log"
+  awk -v dec="$dec" '
+    { n = split($1, t, "/"); s = t[n]; if (s == "status") { st++; next }
+      batches[s]++; wire[s] += length($2) / 2; seen[s] = 1 }
+    END {
+      while ((getline line < dec) > 0) {
+        split(line, f, "\""); s = f[4]; ev[s]++; nd[s] += length(line) + 1; seen[s] = 1
+      }
+      printf "  %-8s %8s %8s %12s %13s %7s\n", "stream", "batches", "events", "wire bytes", "NDJSON bytes", "ratio"
+      for (s in seen) {
+        printf "  %-8s %8d %8d %12d %13d %6.1fx\n", s, batches[s], ev[s], wire[s], nd[s], (wire[s] ? nd[s] / wire[s] : 0)
+        B += batches[s]; E += ev[s]; W += wire[s]; N += nd[s]
+      }
+      printf "  %-8s %8d %8d %12d %13d %6.1fx\n", "total", B, E, W, N, (W ? N / W : 0)
+      printf "  status messages (retained presence, JSON): %d\n", st
+    }' "$rx"
+  if cmp -s <(sort "$dec") <(sort "$OUT/events.ndjson"); then
+    echo "  decoded events = out/demo/events.ndjson, line for line (as sets)"
+  else
+    echo "  decoded events differ from out/demo/events.ndjson: $(sort "$dec" | comm -3 - <(sort "$OUT/events.ndjson") | wc -l) lines in one only"
+  fi
 }
 
 summary() {
@@ -125,11 +202,15 @@ summary() {
     printf '\nagent messages (out/demo/agent.log):\n'
     tail -n 5 "$OUT/agent.log" | sed 's/^/  /'
   fi
-  printf '\nevents: out/demo/events.ndjson   router log: out/demo/dnsmasq.log\n'
+  mqtt_summary
+  printf '\nevents: out/demo/events.ndjson   router log: out/demo/dnsmasq.log'
+  if [ "$MQTT" = 1 ]; then printf '   over MQTT: out/demo/mqtt-received.txt, mqtt-decoded.ndjson'; fi
+  printf '\n'
 }
 
 preflight
 lab_up
+broker_start
 agent_start
 traffic
 agent_stop
