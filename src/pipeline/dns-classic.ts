@@ -12,7 +12,8 @@
 //   wins (IPv4 -> A, IPv6 -> AAAA, PTR, TXT, `<MX>` -> MX, NODATA-IPv4 -> A ...), so the A and
 //   AAAA queries a browser sends together are not swapped.
 // - A line continues the current burst when the previous line was `<CNAME>` (the chain goes on
-//   with the target's name) or repeats the previous line's name (several records).
+//   with the target's name) or repeats the previous line's name with a record type that fits
+//   the query (several records; an A line after an AAAA answer is the next reply's).
 // - `reply error is REFUSED` and `reply is truncated` name nothing: they go to the oldest
 //   forwarded, unanswered query of that pid.
 // - `validation ... is STATUS` precedes the reply lines it judged: it is kept for the next burst.
@@ -116,7 +117,11 @@ export class ClassicMatcher {
   private continues(cur: Transaction, rec: DnsLogRecord): boolean {
     const k = rec.kind;
     if (k !== 'answer' && k !== 'nxdomain' && k !== 'nodata') return false;
-    return cur.cnameAt >= 0 || (rec.name === cur.lastName && rec.name !== '');
+    if (cur.cnameAt >= 0) return true;
+    if (rec.name !== cur.lastName || rec.name === '') return false;
+    // Same owner, but an A record does not continue an AAAA answer: that is the next reply.
+    const want = wantedType(rec);
+    return want === '' || want === cur.qtype || cur.qtype === 'ANY';
   }
 
   private match(rec: DnsLogRecord, queue: Transaction[], head: number): Transaction | undefined {

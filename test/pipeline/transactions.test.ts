@@ -1,0 +1,4 @@
+import { runCases } from '../support/engines';
+import { cases, FIXTURES } from './transactions.cases';
+
+runCases('test/pipeline/transactions.cases.ts', cases, FIXTURES);
