@@ -13,8 +13,8 @@
 import { describe, test, before, after } from 'node:test';
 import { writeFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { startLab, labSkipReason, run, ROOT, LAB_SH, ADDR, type Lab } from '../support/lab';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { startLab, labSkipReason, ROOT, LAB_SH, ADDR, type Lab, type LabNs } from '../support/lab';
 import { decodeBatch } from '../../src/codec/batch';
 import type { NetEvent } from '../../src/events';
 
@@ -38,6 +38,30 @@ const SPOOLED_AT_KILL = INFLIGHT + 3;
 const LOSS_BEFORE_KILL_S = MAX_AGE_S + 1 + 0.25 + 0.25;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A command with stdin closed (support/lab.ts's run() writes to a pipe, which can fail with an
+ * unhandled EPIPE when the child exits first); SIGKILLed after timeoutMs.
+ */
+function sh(argv: string[], timeoutMs = 15000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
+    c.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`${argv.join(' ')}: ${e.message}`));
+    });
+    c.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+const inNs = (lab: Lab, ns: LabNs, argv: string[], timeoutMs?: number) => sh(['ip', 'netns', 'exec', lab.ns(ns), ...argv], timeoutMs);
 const now = (): number => Date.now() / 1000;
 
 interface Received {
@@ -131,7 +155,7 @@ describe('router lab: broker outage and agent crash (issue 4)', { skip: skip ?? 
   }
 
   async function listening(): Promise<boolean> {
-    const r = await lab.inUp(['ss', '-Hlnt', `src ${BROKER} and sport = :${PORT}`]);
+    const r = await inNs(lab, 'up', ['ss', '-Hlnt', `src ${BROKER} and sport = :${PORT}`]);
     return r.stdout.trim() !== '';
   }
 
@@ -188,15 +212,14 @@ describe('router lab: broker outage and agent crash (issue 4)', { skip: skip ?? 
       const name = `q${n}-${tag}.shop.test`;
       const q: Query = { name, sent: now(), status: '' };
       queries.push(q);
-      const r = await lab.inCli(['dig', `@${ADDR.rtrLan4}`, '-b', ADDR.cli4, '+tries=1', '+timeout=2', '+nocookie', name, 'A'],
-        { timeoutMs: 8000 });
+      const r = await inNs(lab, 'cli', ['dig', `@${ADDR.rtrLan4}`, '-b', ADDR.cli4, '+tries=1', '+timeout=2', '+nocookie', name, 'A'], 8000);
       q.status = /status: ([A-Z]+)/.exec(r.stdout)?.[1] ?? 'TIMEOUT';
       await sleep(80);
     }
   }
   async function tcpLoop(): Promise<void> {
     while (trafficOn) {
-      await lab.inCli(['sh', '-c', `echo hi | nc -N -w1 ${ADDR.web4} 80`], { timeoutMs: 5000 });
+      await inNs(lab, 'cli', ['sh', '-c', `echo hi | nc -N -w1 ${ADDR.web4} 80`], 5000);
       flowsOpened++;
       await sleep(1000);
     }
@@ -217,10 +240,11 @@ describe('router lab: broker outage and agent crash (issue 4)', { skip: skip ?? 
     startSubscriber();
 
     confFile = join(lab.workdir, 'netledger.uci');
-    const base = await run(['bash', LAB_SH, 'agent-config', lab.prefix, join(lab.workdir, 'events.ndjson'), '--flows',
-      '--mqtt', `mqtt://${BROKER}:${PORT}`], { check: true });
+    const base = await sh(['bash', LAB_SH, 'agent-config', lab.prefix, join(lab.workdir, 'events.ndjson'), '--flows',
+      '--mqtt', `mqtt://${BROKER}:${PORT}`]);
+    if (base.code !== 0) throw new Error(`lab.sh agent-config failed: ${base.stderr}`);
     writeFileSync(confFile, uci(base.stdout));
-    const cc = await run([QJS, BUNDLE, 'check-config', confFile]);
+    const cc = await sh([QJS, BUNDLE, 'check-config', confFile]);
     if (cc.code !== 0) throw new Error(`the test's agent config does not validate:\n${cc.stdout}${cc.stderr}`);
 
     agent = startAgent();
@@ -230,7 +254,7 @@ describe('router lab: broker outage and agent crash (issue 4)', { skip: skip ?? 
     while (!seenQnames.has(warm)) {
       if (agent.exitCode !== null) throw new Error(`the agent exited (${agent.exitCode}):\n${agentLog}`);
       if (Date.now() > warmUntil) throw new Error(`no warm-up query came through the broker in 15 s:\n${agentLog}\n${brokerLog}`);
-      await lab.dig(warm);
+      await inNs(lab, 'cli', ['dig', `@${ADDR.rtrLan4}`, '+tries=1', '+timeout=2', warm, 'A'], 8000);
       await sleep(1000);
     }
 
@@ -266,8 +290,8 @@ describe('router lab: broker outage and agent crash (issue 4)', { skip: skip ?? 
       // The will: the broker sees the connection drop and publishes the retained `offline`.
       await waitFor('the will (offline status) after the SIGKILL', 15000,
         () => statuses.some((s) => s.state === 'offline' && s.started === run1Started && s.at >= t.kill));
-      const r = await lab.inUp(['mosquitto_sub', '-h', BROKER, '-p', String(PORT), '-t', `netledger/v1/${SENSOR}/status`,
-        '-C', '1', '-W', '5', '-F', '%r %p'], { timeoutMs: 8000 });
+      const r = await inNs(lab, 'up', ['mosquitto_sub', '-h', BROKER, '-p', String(PORT), '-t', `netledger/v1/${SENSOR}/status`,
+        '-C', '1', '-W', '5', '-F', '%r %p'], 8000);
       retainedAfterKill = r.stdout.trim();
 
       agent = startAgent();
@@ -295,7 +319,7 @@ describe('router lab: broker outage and agent crash (issue 4)', { skip: skip ?? 
     // The CLI decoder over the same capture (data streams only: status payloads are JSON).
     const hexFile = join(lab.workdir, 'received.hex');
     writeFileSync(hexFile, received.filter((m) => !m.topic.endsWith('/status')).map((m) => `${m.topic} ${m.hex}\n`).join(''));
-    const d = await run([QJS, BUNDLE, 'decode', '--hex', '--dedupe', hexFile], { timeoutMs: 30000 });
+    const d = await sh([QJS, BUNDLE, 'decode', '--hex', '--dedupe', hexFile], 30000);
     decodeCli = { code: d.code, stdout: d.stdout, stderr: d.stderr };
   });
 
@@ -400,12 +424,16 @@ describe('router lab: broker outage and agent crash (issue 4)', { skip: skip ?? 
     const errs: string[] = [];
     let inWindow = 0;
     let lostInWindow = 0;
+    let earliestLost = Infinity;
     let duringOutage = 0;
     for (const q of queries) {
       const c = count.get(q.name) ?? 0;
       const excused = q.sent >= windowFrom && q.sent <= t.run2Online;
       if (excused) inWindow++;
-      if (c === 0 && excused) lostInWindow++;
+      if (c === 0 && excused) {
+        lostInWindow++;
+        earliestLost = Math.min(earliestLost, q.sent - t.kill);
+      }
       else if (c !== 1) errs.push(`${q.name} (sent ${(q.sent - t.kill).toFixed(2)} s from the kill, dig ${q.status}): ${c} events`);
       if (c === 1 && q.sent > t.outageFrom && q.sent < t.outageTo) duringOutage++;
     }
@@ -417,7 +445,7 @@ describe('router lab: broker outage and agent crash (issue 4)', { skip: skip ?? 
     if (duringOutage < 50) errs.push(`only ${duringOutage} queries of the outage came through`);
     process.stdout.write(`# ${queries.length} queries, ${flowsOpened} tcp connections; ${duringOutage} sent during the ${OUTAGE_S} s outage; ` +
       `crash window ${LOSS_BEFORE_KILL_S} s before the kill to the new run online (${(t.run2Online - t.kill).toFixed(2)} s after): ` +
-      `${lostInWindow} of ${inWindow} queries in it lost\n`);
+      `${lostInWindow} of ${inWindow} queries in it lost, the earliest sent ${earliestLost.toFixed(2)} s from the kill\n`);
     // What each run says it dropped (its last health event): shown, for the record.
     const health = new Map<string, unknown>();
     for (const b of list) for (const ev of b.events) if (ev.type === 'health') health.set(b.boot, (ev as { dropped?: unknown }).dropped);
