@@ -209,7 +209,7 @@ export class TransactionAssembler {
       if (this.pool.length < 64) this.pool.push(t);
     }
     if (this.head === q.length) {
-      this.queue = [];
+      q.length = 0;
       this.head = 0;
     } else if (this.head > 1024 && this.head * 2 > q.length) {
       this.queue = q.slice(this.head);
