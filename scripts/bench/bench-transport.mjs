@@ -41,7 +41,7 @@ async function endToEnd() {
     await waitPort(port);
     const subOut = join(dir, 'sub.txt');
     const fd = openSync(subOut, 'w');
-    sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-i', 'bench-sub', '-t', 'netledger/v1/+/+', '-F', '%t %l'], { stdio: ['ignore', fd, 'ignore'] });
+    sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-i', 'bench-sub', '-t', 'netledger/v1/+/+', '-F', '%t %x'], { stdio: ['ignore', fd, 'ignore'] });
     closeSync(fd);
     await sleep(700);
     const r = await measure([QJS, BUNDLE, 'replay', '--dnsmasq', log, '--year', '2026', '--sensor', 'bench', '--mqtt', `mqtt://127.0.0.1:${port}`, '--spool-dir', join(dir, 'spool')]);
@@ -56,12 +56,14 @@ async function endToEnd() {
     }
     const byStream = {};
     for (const l of readFileSync(subOut, 'utf8').split('\n')) {
-      const [topic, len] = l.split(' ');
+      // %l stops at the first NUL byte of a binary payload (mosquitto_sub 2.0), so count hex digits
+      const [topic, hex = ''] = l.split(' ');
       if (!topic) continue;
+      const len = hex.length / 2;
       const s = topic.split('/').pop();
       const o = (byStream[s] ??= { messages: 0, bytes: 0 });
       o.messages++;
-      o.bytes += Number(len);
+      o.bytes += len;
     }
     const sum = replaySummary(r.stderr);
     const dnsEvents = sum.events.dns ?? 0;
