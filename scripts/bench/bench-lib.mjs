@@ -1,7 +1,7 @@
 // Shared helpers for `make bench` (scripts/bench.sh): run a command measuring wall time, CPU
 // and peak RSS; count instructions with callgrind; summarise a callgrind file's top functions.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -62,6 +62,7 @@ export async function measure(argv, { stdout = '/dev/null', stdin = '/dev/null',
     maxrss = m;
     cpuSec = +(u + s).toFixed(2);
   }
+  rmSync(timeFile, { force: true });
   return { status, ms: Math.round(ms), cpuSec, peakRssKb: Math.max(peak, maxrss ?? 0), sampledHwmKb: peak, maxrssKb: maxrss, stderr };
 }
 
