@@ -10,6 +10,8 @@ declare module 'std' {
     close(): number;
     error(): boolean;
     fileno(): number;
+    /** The next line without its '\n', decoded as UTF-8; null at end of file. */
+    getline(): string | null;
   }
   export const SEEK_SET: number;
   export const SEEK_END: number;

@@ -4,7 +4,7 @@ import * as os from 'os';
 import { HostError, type Host, type SignalName, type TimerHandle } from './types';
 import { TimerQueue } from './timers';
 import { LineSplitter } from './lines';
-import { pullLines } from './line-reader';
+import { pullLines, REPLAY_MAX_LINE } from './line-reader';
 import { followFile } from './follow';
 import { decodeUtf8 } from './utf8';
 import { spawnChild } from './quickjs-child';
@@ -81,8 +81,28 @@ export function createQuickJsHost(): Host {
 
     openLines(path) {
       if (path === '-') return pullLines((buf, len) => fs.readInto(0, buf, len, '<stdin>'), () => {});
-      const fd = fs.check(os.open(path, os.O_RDONLY), 'open', path);
-      return pullLines((buf, len) => fs.readInto(fd, buf, len, path), () => os.close(fd));
+      // A file never blocks, so libc's buffered getline() is safe here, and its native UTF-8
+      // decoding (bad bytes become U+FFFD) costs a tenth of splitting bytes in JS (bench).
+      const errObj: { errno?: number } = {};
+      const f = std.open(path, 'r', errObj);
+      if (f === null) throw new HostError('open', path, errObj.errno ?? 0, std.strerror(errObj.errno ?? 0));
+      let open = true;
+      return {
+        next(): string | null {
+          if (!open) return null;
+          const line = f.getline();
+          if (line === null) {
+            open = false;
+            f.close();
+            return null;
+          }
+          return line.length > REPLAY_MAX_LINE ? line.slice(0, REPLAY_MAX_LINE) : line;
+        },
+        close(): void {
+          if (open) f.close();
+          open = false;
+        },
+      };
     },
 
     follow(path, opts, onLine, onNotice) {
