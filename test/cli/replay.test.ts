@@ -100,11 +100,11 @@ test('replay: unreadable input and bad flags are clear errors', () => {
   assert.equal(none.code, 2);
 });
 
-test('replay --mqtt ships through a real Mosquitto; decode gives back the same NDJSON', async () => {
+test('replay --mqtt ships through a real Mosquitto; decode gives back the same NDJSON', { timeout: 180_000 }, async () => {
   const broker = await startMosquitto({ persistence: false });
   const dir = mkdtempSync(join(tmpdir(), 'nl-ship-'));
+  const sub = spawn('mosquitto_sub', ['-h', broker.host, '-p', String(broker.port), '-t', 'netledger/v1/lab/+', '-F', '%t %x']);
   try {
-    const sub = spawn('mosquitto_sub', ['-h', broker.host, '-p', String(broker.port), '-t', 'netledger/v1/lab/+', '-F', '%t %x']);
     let got = '';
     sub.stdout.on('data', (d) => (got += d));
     await new Promise((r) => setTimeout(r, 300));
@@ -112,12 +112,15 @@ test('replay --mqtt ships through a real Mosquitto; decode gives back the same N
       const p = spawn(QJS, [BUNDLE, ...ARGS.filter((a) => a !== '--proc-snapshot' && !a.endsWith('nf_conntrack.snapshot')),
         '--mqtt', `mqtt://${broker.host}:${broker.port}`, '--spool-dir', join(dir, 'spool')]);
       let stderr = '';
+      const guard = setTimeout(() => p.kill('SIGKILL'), 120_000); // a hung replay fails, never hangs the suite
       p.stderr.on('data', (d) => (stderr += d));
-      p.on('close', (code) => resolve({ code, stderr }));
+      p.on('exit', (code) => {
+        clearTimeout(guard);
+        resolve({ code, stderr });
+      });
     });
     assert.equal(r.code, 0, r.stderr);
     await new Promise((res) => setTimeout(res, 500));
-    sub.kill();
     const hex = got.split('\n').filter((l) => l && !l.includes('/status ')).map((l) => l.split(' ')[1]).join('\n') + '\n';
     const decoded = runQjs(['decode', '--hex'], { input: hex });
     assert.equal(decoded.code, 0, decoded.stderr);
@@ -126,6 +129,7 @@ test('replay --mqtt ships through a real Mosquitto; decode gives back the same N
     assert.deepEqual(sort(decoded.stdout), sort(direct.stdout));
     assert.match(got, /netledger\/v1\/lab\/status /, 'retained status was published');
   } finally {
+    sub.kill();
     await broker.cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
