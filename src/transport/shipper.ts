@@ -129,7 +129,7 @@ export class Shipper {
         sent.then(() => { this.deps.host.clearTimer(t); resolve(); }, () => resolve());
       });
     }
-    client.stop();
+    await client.stop();
   }
 
   private online(): void {

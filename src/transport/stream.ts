@@ -3,7 +3,7 @@
 // `openssl s_client -quiet` for mqtts://, which verifies the chain and the host name and exits
 // before any byte is exchanged when either fails. Spawned with argv, never a shell. The child
 // dying is the stream closing, with the tail of its stderr as the reason.
-import type { Child, Host } from '../host/types';
+import type { Child, Host, TimerHandle } from '../host/types';
 import type { ByteStream } from './mqtt/client';
 import type { BrokerUrl } from './url';
 
@@ -50,6 +50,7 @@ function isIpLiteral(h: string): boolean {
 }
 
 const STDERR_KEEP = 6;
+const CLOSE_GRACE_MS = 1000;
 
 /** A ByteStream over a spawned child: stdin carries our bytes, stdout the broker's. */
 export class ChildStream implements ByteStream {
@@ -59,6 +60,7 @@ export class ChildStream implements ByteStream {
   private closedByUs = false;
   private done = false;
   private readonly stderr: string[] = [];
+  private killTimer: TimerHandle | null = null;
 
   constructor(private readonly deps: { host: Host; argv: string[] }) {}
 
@@ -77,6 +79,8 @@ export class ChildStream implements ByteStream {
     });
     child.onExit((st) => {
       this.child = null;
+      if (this.killTimer) this.deps.host.clearTimer(this.killTimer);
+      this.killTimer = null;
       if (this.done) return;
       this.done = true;
       const how = st.code !== null ? `exited with code ${st.code}` : `killed by signal ${st.signal}`;
@@ -109,8 +113,13 @@ export class ChildStream implements ByteStream {
     const c = this.child;
     if (!c) return;
     c.closeStdin();
-    // netcat-openbsd without -N keeps the socket open after stdin EOF: end it outright.
-    c.kill('SIGTERM');
+    // Give the child a moment to pass on what we wrote last (a DISCONNECT, which makes the broker
+    // discard the will and close: nc then exits by itself). netcat-openbsd without -N keeps the
+    // socket open after stdin EOF, so a child still there after the grace is ended outright.
+    this.killTimer = this.deps.host.setTimeout(() => {
+      this.killTimer = null;
+      if (this.child === c) c.kill('SIGTERM');
+    }, CLOSE_GRACE_MS);
   }
 }
 

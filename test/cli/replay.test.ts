@@ -128,6 +128,8 @@ test('replay --mqtt ships through a real Mosquitto; decode gives back the same N
     const sort = (s: string): string[] => s.trim().split('\n').sort();
     assert.deepEqual(sort(decoded.stdout), sort(direct.stdout));
     assert.match(got, /netledger\/v1\/lab\/status /, 'retained status was published');
+    // A clean stop sends DISCONNECT before the helper goes, so the broker never fires the will.
+    assert.match(broker.log(), /Client lab disconnected\./);
   } finally {
     sub.kill();
     await broker.cleanup();

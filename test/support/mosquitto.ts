@@ -3,7 +3,7 @@
 // `localhost` and 127.0.0.1) made with openssl. Mosquitto started as root drops to its own user,
 // so the temporary directory and every file in it are made readable by that user.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     `persistence ${opts.persistence === false ? 'false' : 'true'}`,
     `persistence_location ${dir}/`,
     'log_dest stdout',
+    // stdout is block-buffered into a pipe; the file is written line by line, so log() is current.
+    `log_dest file ${dir}/mosquitto.log`,
     'log_type all',
     'max_inflight_messages 100',
     `listener ${port} 127.0.0.1`,
@@ -149,7 +151,15 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     clientCert: join(dir, 'client.pem'),
     clientKey: join(dir, 'client.key'),
     pid: () => (proc as ChildProcess | null)?.pid ?? null,
-    log: () => log,
+    log: () => {
+      let file = '';
+      try {
+        file = readFileSync(join(dir, 'mosquitto.log'), 'utf8');
+      } catch {
+        // not written yet
+      }
+      return file || log;
+    },
     stop,
     restart: async () => {
       await stop();

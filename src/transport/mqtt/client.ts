@@ -82,6 +82,8 @@ interface PendingSub {
 type State = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
 
 export class MqttClient {
+  /** Called when the stream closed after stop(). */
+  private streamGone: (() => void) | null = null;
   private state: State = 'idle';
   private stream: ByteStream | null = null;
   private parser: PacketParser | null = null;
@@ -160,9 +162,14 @@ export class MqttClient {
     });
   }
 
-  /** Sends DISCONNECT when connected (so the will is not published), closes, rejects pending. */
-  stop(): void {
-    if (this.state === 'stopped') return;
+  /**
+   * Sends DISCONNECT when connected (so the will is not published), closes, rejects pending.
+   * Resolves once the stream is gone (bounded by `graceMs`): until then the DISCONNECT may still
+   * sit in the pipe to the helper, and a process that exits at once would lose it.
+   */
+  stop(graceMs = 2000): Promise<void> {
+    if (this.state === 'stopped') return Promise.resolve();
+    let gone: Promise<void> = Promise.resolve();
     const wasConnected = this.state === 'connected';
     this.state = 'stopped';
     this.clearTimers();
@@ -174,8 +181,16 @@ export class MqttClient {
           this.stream.write(encode({ cmd: 'disconnect' }));
         } catch { /* the stream is going anyway */ }
       }
-      this.stream.close();
+      const stream = this.stream;
+      gone = new Promise<void>((resolve) => {
+        const t = this.deps.host.setTimeout(resolve, graceMs);
+        this.streamGone = () => {
+          this.deps.host.clearTimer(t);
+          resolve();
+        };
+      });
       this.stream = null;
+      stream.close();
     }
     const err = new Error('mqtt client stopped');
     for (const o of this.inflight.values()) o.reject(err);
@@ -184,6 +199,7 @@ export class MqttClient {
     this.inflight.clear();
     this.queue.length = 0;
     this.subs.clear();
+    return gone;
   }
 
   // ---- connection lifecycle ------------------------------------------------------------------
@@ -206,6 +222,11 @@ export class MqttClient {
       if (this.stream === stream) this.receive(b);
     });
     stream.onClose((reason) => {
+      if (this.state === 'stopped') {
+        this.streamGone?.();
+        this.streamGone = null;
+        return;
+      }
       if (this.stream === stream) {
         this.stream = null;
         this.down(reason || 'stream closed');
