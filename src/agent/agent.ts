@@ -10,6 +10,7 @@ import { pipelineOptions } from './options';
 import { NdjsonSink, FanoutSink } from './ndjson-sink';
 import { FileOutput } from './file-output';
 import { ShippingSink } from './shipping';
+import { parseBrokerUrl } from '../transport/url';
 import { LineInput, type LineInputSpec } from '../sources/line-input';
 import { DnsmasqLineParser } from '../sources/dnsmasq/parser';
 import { ConntrackSource } from '../sources/conntrack/live';
@@ -69,6 +70,7 @@ export class Agent {
           batch: { maxEvents: c.batch.max_events, maxBytes: c.batch.max_bytes, maxAgeSec: c.batch.max_age },
           spool: { dir: c.spool.dir, capBytes: c.spool.max_bytes },
         },
+        countEvents: this.fileSink === null, // the NDJSON sink already counts every event
         onCommand: (name, payload) => this.command(name, payload),
         log: (m) => log('info', m),
       });
@@ -79,6 +81,10 @@ export class Agent {
 
     const routers = routerAddresses(host);
     const options = pipelineOptions(c, { routerAddrs: routers, lanPrefixes: [] });
+    if (c.mqtt.enabled) {
+      const u = parseBrokerUrl(c.mqtt.url);
+      options.own = [{ host: u.host, port: u.port }];
+    }
     options.learnNet.router = routers.length === 0;
     this.pipeline = new Pipeline({ counters, sink, options });
     this.ship?.start();

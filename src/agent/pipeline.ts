@@ -15,6 +15,7 @@ import { FlowTable, type FlowContext } from '../pipeline/flows';
 import { Devices } from '../pipeline/devices';
 import { AnswerJoin } from '../pipeline/join';
 import { classifyFlow } from '../pipeline/direction';
+import { parseIPv4, normalizeIp } from '../pipeline/cidr';
 import { BypassDetector } from '../pipeline/bypass';
 import { PassiveDns } from '../pipeline/pdns';
 import { IocMatcher, type IocLoadResult } from '../pipeline/ioc';
@@ -35,6 +36,11 @@ export interface PipelineOptions {
   ioc: { maxIndicators: number };
   /** Event types that reach the sink; the others are still computed where other stages need them. */
   streams: Record<string, boolean>;
+  /**
+   * The agent's own connections (its MQTT broker): `host` as written in the url — an address
+   * matches exactly, a name matches any address — and port. Left out of the flow stream, counted.
+   */
+  own?: { host: string; port: number }[];
 }
 
 export class Pipeline {
@@ -146,6 +152,7 @@ export class Pipeline {
     const net = this.net.model();
     const dir = classifyFlow({ orig_h: raw.orig_h, resp_h: raw.resp_h, reply_h: ctx.reply_h }, net);
     raw.dir = dir;
+    if (dir === 'router' && this.isOwnTraffic(raw)) return;
     // Devices: the LAN host of the flow (its opener, or the target of an inbound one).
     const info = this.devices.lookup(raw.orig_h) ?? (dir === 'inbound' ? this.devices.lookup(ctx.reply_h) : undefined);
     if (info?.mac !== undefined) raw.mac = info.mac;
@@ -155,6 +162,20 @@ export class Pipeline {
     if (bypass) bypass.check(ctx.reply_h !== ev.resp_h ? { ...ev, reply_h: ctx.reply_h } : ev);
     this.ioc.checkFlow(ev);
     if (this.deps.options.streams.flow !== false) this.out(ev);
+  }
+
+  private isOwnTraffic(f: FlowEvent): boolean {
+    const own = this.deps.options.own;
+    if (own === undefined) return false;
+    for (const o of own) {
+      if (f.resp_p !== o.port) continue;
+      const literal = o.host.indexOf(':') >= 0 || parseIPv4(o.host) >= 0;
+      if (!literal || normalizeIp(o.host) === f.resp_h) {
+        this.deps.counters.inc('flows_own');
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -39,6 +39,8 @@ export interface ShippingDeps {
   configHash?: string;
   onCommand?: (name: string, payload: unknown, meta: CommandMeta) => void;
   log?: (msg: string) => void;
+  /** Count events_<type>; off when another sink of the same agent counts them already. */
+  countEvents?: boolean;
 }
 
 /** A random boot id: with the stream it scopes batch sequence numbers (duplicates, gaps). */
@@ -90,7 +92,7 @@ export class ShippingSink implements EventSink {
   }
 
   emit(ev: NetEvent): void {
-    this.deps.counters.inc(`events_${ev.type}`);
+    if (this.deps.countEvents !== false) this.deps.counters.inc(`events_${ev.type}`);
     this.batcher.push(ev);
   }
 

@@ -4,7 +4,7 @@ import type { Host } from '../host/types';
 import type { Command } from './command';
 import type { OptionSpecs } from './args';
 import { parseArgs, optionHelp, str } from './args';
-import { loadConfig, formatConfigError } from '../config/schema';
+import { loadConfig, formatConfigError, restartNeeded } from '../config/schema';
 import { Agent } from '../agent/agent';
 import { summaryLine } from '../agent/summary';
 
@@ -58,8 +58,13 @@ export const runCommand: Command = {
     const log = (level: 'error' | 'warn' | 'info' | 'debug', msg: string): void => {
       if (levels.indexOf(level) <= max) host.writeStderr(`netledger: ${level}: ${msg}\n`);
     };
-    const agent = new Agent({ host, config, configFile: file, configHash: hashText(text), log });
+    // SIGHUP (procd's reload): re-read the config. A config with errors is refused and the
+    // running agent keeps going; a valid one replaces it — the old agent stops cleanly (open
+    // transactions and flows are emitted, batches stay in the spool) and a new one starts.
+    let current = { config, text };
+    let agent = new Agent({ host, config, configFile: file, configHash: hashText(text), log });
     agent.start();
+    let reloading = false;
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         agent.stop().then(resolve, (e) => {
@@ -67,9 +72,39 @@ export const runCommand: Command = {
           resolve();
         });
       };
+      const reload = async (): Promise<void> => {
+        await null;
+        if (reloading) return;
+        reloading = true;
+        try {
+          const nextText = host.readText(file);
+          if (nextText === current.text) {
+            agent.reopen(); // same config: reopen the output, re-read leases and feeds
+            return;
+          }
+          const next = loadConfig(nextText, file, { hostname: readHostname(host) });
+          if (next.errors.length) {
+            for (const e of next.errors) log('error', formatConfigError(e));
+            log('error', `reload refused: ${next.errors.length} error(s) in ${file}; keeping the running config`);
+            return;
+          }
+          log('info', `reload: ${file} changed${restartNeeded(current.config, next.config).length ? ' (restart-only options too)' : ''}; restarting the pipeline`);
+          const previous = agent;
+          await previous.stop();
+          current = { config: next.config, text: nextText };
+          agent = new Agent({ host, config: next.config, configFile: file, configHash: hashText(nextText), log });
+          agent.start();
+        } catch (e) {
+          log('error', `reload: ${(e as Error).message}`);
+        } finally {
+          reloading = false;
+        }
+      };
       host.onSignal('SIGTERM', stop);
       host.onSignal('SIGINT', stop);
-      host.onSignal('SIGHUP', () => agent.reopen());
+      host.onSignal('SIGHUP', () => {
+        reload().catch((e) => log('error', `reload: ${(e as Error).message}`));
+      });
     });
     host.writeStderr(summaryLine('run', agent.counters) + '\n');
     return 0;
