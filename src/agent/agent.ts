@@ -17,6 +17,7 @@ import { ConntrackSource } from '../sources/conntrack/live';
 import { LeaseWatcher } from '../sources/lease-watch';
 import { UbusClient } from '../ubus/client';
 import { HealthSampler } from '../pipeline/health';
+import { GrowthWatch } from '../pipeline/growth';
 import { utcOffsetSeconds } from '../config/forms';
 import { routerAddresses } from '../sources/netinfo';
 import { loadIocFeeds } from '../sources/ioc-feed';
@@ -41,6 +42,7 @@ export class Agent {
   private conntrack: ConntrackSource | null = null;
   private leases: LeaseWatcher | null = null;
   private health: HealthSampler | null = null;
+  private growth: GrowthWatch | null = null;
   private timers: TimerHandle[] = [];
   private stopping: Promise<void> | null = null;
   private lastDnsLine = 0;
@@ -122,6 +124,9 @@ export class Agent {
         host, counters, sensor: c.agent.sensor_id, watched: c.health.watch, budgetKb: c.agent.memory_budget,
         extra: () => (this.ship ? { spool_bytes: this.ship.spoolBytes() } : {}),
       });
+      if (c.streams.alert) {
+        this.growth = new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) });
+      }
       this.timers.push(host.setInterval(() => this.emitHealth(sink), c.health.interval * 1000));
     }
     this.timers.push(host.setInterval(() => this.tick(), 1000));
@@ -195,6 +200,7 @@ export class Agent {
     try {
       const ev = this.health!.sample();
       sink.emit(ev);
+      this.growth?.check(ev);
     } catch (e) {
       this.counters.drop('health_error', 1, String((e as Error).message ?? e));
     }

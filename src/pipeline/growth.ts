@@ -1,0 +1,32 @@
+// Memory growth alerts from health samples: the agent itself (`memory_growth`) and each watched
+// process (`process_growth`, e.g. dnsmasq) are compared with their size at the first sample.
+// Growing by more than the threshold raises one alert, and the baseline moves up to the new
+// size, so a steady leak alerts once per threshold of growth rather than at every sample.
+import type { AlertEvent, HealthEvent } from '../events';
+
+export class GrowthWatch {
+  private readonly base = new Map<string, number>();
+
+  constructor(private readonly deps: { thresholdKb: number; emit: (a: AlertEvent) => void }) {}
+
+  check(h: HealthEvent): void {
+    if (this.deps.thresholdKb <= 0) return;
+    if (h.agent_rss !== undefined) this.one(h, 'memory_growth', 'netledger', h.agent_rss + (h.children_rss ?? 0));
+    if (h.watched) for (const name of Object.keys(h.watched)) this.one(h, 'process_growth', name, h.watched[name]);
+  }
+
+  private one(h: HealthEvent, kind: string, name: string, rssKb: number): void {
+    const base = this.base.get(name);
+    if (base === undefined || rssKb < base) {
+      this.base.set(name, rssKb); // first sight, or it shrank (restarted): a new baseline
+      return;
+    }
+    if (rssKb - base <= this.deps.thresholdKb) return;
+    this.base.set(name, rssKb);
+    this.deps.emit({
+      type: 'alert', ts: h.ts, sensor: h.sensor, kind,
+      indicator: `${name} rss +${this.deps.thresholdKb} kB`,
+      match: `${name} rss ${base} kB -> ${rssKb} kB`,
+    });
+  }
+}
