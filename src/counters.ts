@@ -1,13 +1,33 @@
 // Every skip and drop in netledger is counted here, by name, and surfaces in the replay
 // summary and the `health` event. Nothing is dropped silently.
+//
+// Hot paths (one count per log line) use a cell: `const c = counters.cell('x'); c.n++` is a
+// property increment, where inc() is a call, a lookup and a store (~650 instructions in qjs).
+// Cells are read back by get() and snapshot(), so both ways of counting look the same.
+
+/** A counter a hot path increments directly: `cell.n += k`. */
+export interface CounterCell {
+  n: number;
+}
 
 export class Counters {
   private readonly counts: Record<string, number> = Object.create(null);
   private readonly drops: Record<string, number> = Object.create(null);
   private readonly samples: Record<string, string> = Object.create(null);
+  private readonly cells: Record<string, CounterCell> = Object.create(null);
 
   inc(name: string, n = 1): void {
     this.counts[name] = (this.counts[name] ?? 0) + n;
+  }
+
+  /** The cell of `name` (one per name: every caller shares it). It adds to inc()'s count. */
+  cell(name: string): CounterCell {
+    let c = this.cells[name];
+    if (c === undefined) {
+      c = { n: 0 };
+      this.cells[name] = c;
+    }
+    return c;
   }
 
   /** A lost or rejected item. `sample` keeps the first offending input per reason for debugging. */
@@ -19,7 +39,8 @@ export class Counters {
   }
 
   get(name: string): number {
-    return this.counts[name] ?? 0;
+    const c = this.cells[name];
+    return (this.counts[name] ?? 0) + (c === undefined ? 0 : c.n);
   }
 
   dropped(reason: string): number {
@@ -27,7 +48,13 @@ export class Counters {
   }
 
   snapshot(): { counters: Record<string, number>; dropped: Record<string, number> } {
-    return { counters: { ...this.counts }, dropped: { ...this.drops } };
+    const counters = { ...this.counts };
+    for (const name in this.cells) {
+      const n = this.cells[name].n;
+      // An untouched cell is no count, as if inc() had never been called.
+      if (n !== 0 || name in this.counts) counters[name] = (counters[name] ?? 0) + n;
+    }
+    return { counters, dropped: { ...this.drops } };
   }
 
   sample(reason: string): string | undefined {

@@ -12,4 +12,18 @@ export const cases: Cases = {
     deepEq(c.snapshot(), { counters: { lines: 3 }, dropped: { garbage: 2 } });
     eq(c.sample('garbage')?.length, 201, 'sample is cut');
   },
+
+  'cells add to inc() counts, are shared per name, and untouched ones stay out of snapshots': () => {
+    const c = new Counters();
+    const a = c.cell('lines');
+    a.n += 2;
+    c.inc('lines');
+    eq(c.cell('lines'), a, 'one cell per name');
+    eq(c.get('lines'), 3);
+    c.cell('never');
+    deepEq(c.snapshot(), { counters: { lines: 3 }, dropped: {} });
+    c.cell('solo').n++;
+    eq(c.get('solo'), 1);
+    eq(c.snapshot().counters.solo, 1);
+  },
 };

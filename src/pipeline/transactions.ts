@@ -18,7 +18,7 @@
 // `dns.txn_overflow`; emitted complete:false if it had no answer yet).
 //
 // Classic mode (plain --log-queries, serial -1) is best effort: see dns-classic.ts.
-import type { Counters } from '../counters';
+import type { CounterCell, Counters } from '../counters';
 import type { DnsEvent } from '../events';
 import type { DnsLogRecord } from '../sources/dnsmasq/record';
 import { ClassicMatcher } from './dns-classic';
@@ -63,8 +63,11 @@ export class TransactionAssembler {
   private lastTs = 0;
   /** Some transaction finished since the last drain(). */
   private finished = false;
+  /** dns.events, once per event: a cell, not an inc() call. */
+  private readonly events: CounterCell;
 
   constructor(private readonly deps: TransactionAssemblerDeps) {
+    this.events = deps.counters.cell('dns.events');
     this.timeout = deps.timeoutSec ?? 10;
     this.maxOpen = Math.max(1, deps.maxOpen ?? 2048);
     this.classic = new ClassicMatcher(deps.counters);
@@ -200,7 +203,7 @@ export class TransactionAssembler {
     while (this.head < q.length && q[this.head].done) {
       const t = q[this.head++];
       if (t.serial >= 0 && this.byKey.get(t.key) === t) this.byKey.delete(t.key);
-      this.deps.counters.inc('dns.events');
+      this.events.n++;
       try {
         this.deps.emit(buildDnsEvent(t, this.deps.sensor, this.deps.lookupDevice));
       } catch (e) {

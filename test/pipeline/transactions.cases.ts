@@ -1,7 +1,7 @@
 import type { Cases } from '../support/cases';
 import { deepEq, eq, ok, seeded } from '../support/check';
 import { Counters } from '../../src/counters';
-import type { DnsEvent } from '../../src/events';
+import type { DnsEvent, PdnsEvent } from '../../src/events';
 import { DnsmasqLineParser } from '../../src/sources/dnsmasq/parser';
 import { TransactionAssembler, withDevice } from '../../src/pipeline/transactions';
 import { encodeNdjson } from '../../src/codec/ndjson';
@@ -327,6 +327,25 @@ export const cases: Cases = {
     }
     const flow = { type: 'flow', ts: 1, sensor: 's', proto: 'tcp', orig_h: 'a', resp_h: 'b' } as const;
     eq(encodeNdjson(flow), JSON.stringify(flow));
+  },
+
+  'NDJSON: pdns events (as PassiveDns builds them) equal JSON.stringify, hostile strings too': () => {
+    const full: Required<PdnsEvent> = {
+      type: 'pdns', ts: 1795334400, sensor: 's"1', rrname: 'a\\b', rrtype: 'A', rdata: ['192.0.2.1', 'x\u0001y'],
+      time_first: 1795334399, time_last: 1795334400, count: 3, sensor_id: 's"1', bailiwick: 'b',
+    };
+    eq(encodeNdjson(full), JSON.stringify(full));
+    const rnd = seeded(8);
+    const pool = ['"', '\\', '\u0000', '\u001f', '\ud800', 'é', '\u2028', 'a', '.'];
+    for (let i = 0; i < 200; i++) {
+      let v = '';
+      for (let k = 0; k < 6; k++) v += pool[Math.floor(rnd() * pool.length)];
+      const ev: PdnsEvent = {
+        type: 'pdns', ts: i, sensor: 's', rrname: v, rrtype: v, rdata: i % 3 === 0 ? [] : [v, 'z' + v],
+        time_first: 0, time_last: i, count: i, sensor_id: v,
+      };
+      eq(encodeNdjson(ev), JSON.stringify(ev), JSON.stringify(v));
+    }
   },
 
   'fuzz: mutated fixture lines through parser and assembler never throw; open stays bounded': ({ fixture }) => {

@@ -10,7 +10,7 @@
 //                                   truncated, unknown_message (the first sample is kept)
 // Besides: dnsmasq.names_cut (names cut to MAX_NAME, record kept) and
 // dnsmasq_entries_lost (dnsmasq's own `overflow: N log entries lost`, summed N).
-import type { Counters } from '../../counters';
+import type { CounterCell, Counters } from '../../counters';
 import { DnsmasqFraming } from './framing';
 import { DnsmasqMessageParser } from './message';
 import type { DnsLogRecord } from './record';
@@ -34,8 +34,11 @@ export class DnsmasqLineParser {
   private head = '';
   private headTs = 0;
   private headPid = 0;
+  /** dnsmasq.records, counted once per line: a cell, not an inc() call. */
+  private readonly records: CounterCell;
 
   constructor(private readonly deps: DnsmasqLineParserDeps) {
+    this.records = deps.counters.cell('dnsmasq.records');
     this.framing = new DnsmasqFraming({ year: deps.year, utcOffsetMin: deps.utcOffsetMin, now: deps.now });
   }
 
@@ -75,7 +78,7 @@ export class DnsmasqLineParser {
       }
     }
     if (rec !== null) {
-      counters.inc('dnsmasq.records');
+      this.records.n++;
       if (m.namesCut !== this.namesCut) {
         counters.inc('dnsmasq.names_cut', m.namesCut - this.namesCut);
         this.namesCut = m.namesCut;

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Instructions per line of the REAL replay command on the generated dnsmasq corpus:
+//   qjs BUNDLE replay --dnsmasq FILE --year 2026 > /dev/null
+// under callgrind, minus a run on the first 10 lines (qjs start and bundle load). The bundle is
+// built privately (same options as scripts/build.mjs) so parallel builds of dist/ do not race.
+//   node scripts/bench/dns-replay-measure.mjs [--lines 100000] [--bundle dist/netledger.js] [--keep DIR]
+// With --keep, the callgrind profiles stay in DIR (callgrind_annotate DIR/cg.full).
+import { build } from 'esbuild';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const QJS = join(ROOT, '.tools/bin/qjs');
+const arg = (name, def) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : def;
+};
+const LINES = Number(arg('--lines', '100000'));
+const keep = arg('--keep', undefined);
+const dir = keep ?? mkdtempSync(join(tmpdir(), 'nl-dnsreplay-'));
+mkdirSync(dir, { recursive: true });
+try {
+  const log = join(dir, 'dnsmasq.log');
+  execFileSync(process.execPath, [join(ROOT, 'scripts/bench/gen-dnsmasq.mjs'), '--lines', String(LINES), '--out', log]);
+  const small = join(dir, 'dnsmasq10.log');
+  writeFileSync(small, readFileSync(log, 'utf8').split('\n').slice(0, 10).join('\n') + '\n');
+  let bundle = arg('--bundle', undefined);
+  if (bundle === undefined) {
+    bundle = join(dir, 'netledger.js');
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    await build({
+      entryPoints: [join(ROOT, 'src/main.qjs.ts')], outfile: bundle, bundle: true, format: 'esm', target: 'es2022',
+      platform: 'neutral', minify: true, external: ['std', 'os'], banner: { js: 'import "std";' },
+      define: { __NETLEDGER_VERSION__: JSON.stringify(pkg.version) }, mainFields: ['module', 'main'],
+      alias: { buffer: join(ROOT, 'src/compat/buffer.ts'), events: join(ROOT, 'src/compat/events.ts') },
+      logLevel: 'error', absWorkingDir: ROOT,
+    });
+  }
+  const run = (file, tag) => {
+    const out = join(dir, `cg.${tag}`);
+    const r = spawnSync('sh', ['-c', 'exec valgrind --tool=callgrind --callgrind-out-file="$1" "$2" "$3" replay --dnsmasq "$4" --year 2026 > /dev/null',
+      'sh', out, QJS, bundle, file], { encoding: 'utf8' });
+    const m = /Collected : (\d+)/.exec(r.stderr);
+    if (!m) throw new Error(`callgrind failed: ${r.stderr.slice(-2000)}`);
+    const summary = r.stderr.split('\n').filter((l) => !l.startsWith('==')).join('\n').trim();
+    return { ir: Number(m[1]), summary };
+  };
+  const base = run(small, 'startup');
+  const full = run(log, 'full');
+  console.log(full.summary);
+  console.log(`startup (10 lines): ${base.ir} instr`);
+  console.log(`replay ${LINES} lines: ${((full.ir - base.ir) / LINES).toFixed(0)} instr/line (startup subtracted)`);
+} finally {
+  if (keep === undefined) rmSync(dir, { recursive: true, force: true });
+}
