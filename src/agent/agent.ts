@@ -139,6 +139,7 @@ export class Agent {
   stop(): Promise<void> {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
+      await null; // a throw before the first await would end qjs (src/reject-later.ts)
       for (const t of this.timers) this.deps.host.clearTimer(t);
       this.timers = [];
       this.dns?.stop();

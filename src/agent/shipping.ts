@@ -123,6 +123,7 @@ export class ShippingSink implements EventSink {
   }
 
   async stop(graceMs = 2000): Promise<void> {
+    await null; // a throw before the first await would end qjs (src/reject-later.ts)
     this.batcher.flush();
     await this.shipper.stop(graceMs);
   }

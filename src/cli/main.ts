@@ -11,6 +11,7 @@ function usage(list: Command[]): string {
 }
 
 export async function runCli(host: Host): Promise<number> {
+  await null; // a throw before the first await would end qjs (src/reject-later.ts)
   const [name, ...rest] = host.args;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     host.writeStdout(usage(commands));

@@ -118,6 +118,7 @@ export class Shipper {
    * spooled for the next start.
    */
   async stop(graceMs = 2000): Promise<void> {
+    await null; // a throw before the first await would end qjs (src/reject-later.ts)
     if (this.stopped || !this.client) return;
     this.stopped = true;
     const client = this.client;

@@ -61,7 +61,9 @@ export class UbusClient {
         child = host.spawn(argv, { stdout: 'lines', stderr: 'lines', maxLine: maxReply });
       } catch (e) {
         const missing = e instanceof HostError && e.errno === 2;
-        reject(new UbusError(missing ? `${what}: ${bin} not found (is this OpenWrt?)` : `${what}: cannot run ${bin}: ${(e as Error).message}`));
+        const err = new UbusError(missing ? `${what}: ${bin} not found (is this OpenWrt?)` : `${what}: cannot run ${bin}: ${(e as Error).message}`);
+        // Not reject() here: the caller has no handler yet, and qjs exits on such a rejection.
+        Promise.resolve().then(() => reject(err));
         return;
       }
       const out: string[] = [];

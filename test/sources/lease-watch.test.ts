@@ -40,6 +40,11 @@ test('the lease file is re-read only when it changes, and a vanished file fades 
   }
 });
 
+async function until(cond: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
 test('start() reads the file at once, polls it, asks odhcpd, and stop() ends it all', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-leases-'));
   try {
@@ -53,12 +58,13 @@ test('start() reads the file at once, polls it, asks odhcpd, and stop() ends it 
     w.start();
     try {
       assert.equal(devices.lookup('192.0.2.99')?.hostname, 'printer-office');
-      await new Promise((r) => setTimeout(r, 400));
+      // Wait for conditions, not fixed times: a loaded machine spawns the stand-in slowly.
+      await until(() => counters.get('odhcpd_polls') >= 2);
       assert.equal(devices.lookup('2001:db8:1::1010')?.hostname, 'laptop-anna', 'odhcpd lease');
       assert.equal(devices.lookup('2001:db8:1::1010')?.mac, '02:00:5e:10:00:0a', 'MAC confirmed by the v4 lease');
       assert.ok(counters.get('odhcpd_polls') >= 2, `polls: ${counters.get('odhcpd_polls')}`);
       writeFileSync(file, '0 02:00:5e:10:00:77 192.0.2.77 newbie *\n');
-      await new Promise((r) => setTimeout(r, 200));
+      await until(() => devices.lookup('192.0.2.77') !== undefined);
       assert.equal(devices.lookup('192.0.2.77')?.hostname, 'newbie');
       w.stop();
       const polls = counters.get('odhcpd_polls');
