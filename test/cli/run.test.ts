@@ -24,7 +24,7 @@ config conntrack 'flows'
 	option enabled '0'
 config devices 'devices'
 	option leases_file '${dir}/dhcp.leases'
-	option ubus_leases '0'
+	option ubus_leases '1'
 config output 'out'
 	option enabled '1'
 	option file '${dir}/events.ndjson'
@@ -90,6 +90,8 @@ test('run: follows the log, reloads on SIGHUP (refusing a broken config), stops 
     agent.kill('SIGTERM');
     assert.equal(await exited, 0, stderr);
     assert.match(stderr, /^run: events dns=\d+/m);
+    // No ubus on this machine: odhcpd polls fail, are counted, and the agent lives on.
+    assert.match(stderr, /odhcpd_poll_failed=\d+/);
     // Nothing is lost across the reload: each logged query came out once.
     const ids = events(dir).filter((e) => e.type === 'dns').map((e) => e.id);
     assert.deepEqual(ids, [1, 2, 7, 8]); // lines 1-12 hold queries 1-2; lines 25-30 end 6 and hold 7-8
