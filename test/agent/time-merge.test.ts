@@ -1,0 +1,3 @@
+import { runCases } from '../support/engines';
+import { cases } from './time-merge.cases';
+runCases('test/agent/time-merge.cases.ts', cases);
