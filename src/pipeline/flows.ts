@@ -95,9 +95,15 @@ export class FlowTable {
     if (rec.id >= 0) {
       slot = store.findId(rec.id);
       if (rec.partial) {
-        // an UPDATE read without tuples because we hold its id
-        if (slot >= 0) this.refresh(slot, rec);
-        else this.counters.drop('flows.partial_unheld');
+        // an UPDATE or DESTROY read without tuples because we hold its id
+        if (slot < 0) this.counters.drop('flows.partial_unheld');
+        else {
+          this.refresh(slot, rec);
+          if (rec.kind === 'DESTROY') {
+            this.emitSlot(slot, ts, true);
+            this.free(slot);
+          }
+        }
         return;
       }
       if (slot < 0 && store.tupleKeyed() > 0) {

@@ -116,7 +116,7 @@ export function tuplesFast(line: string, i: number, rec: CtRecord): number {
 }
 
 /** "packets=N bytes=M " at i; the index after it, or -1. */
-function counters(line: string, i: number, rec: CtRecord, reply: boolean): number {
+export function counters(line: string, i: number, rec: CtRecord, reply: boolean): number {
   if (line.charCodeAt(i + 7) !== 61) return -1;
   const e = line.indexOf(' ', i + 8);
   if (e < 0 || line.charCodeAt(e + 6) !== 61) return -1;

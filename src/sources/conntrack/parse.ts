@@ -17,16 +17,17 @@
 // [USERSPACE] portid= progname=.
 
 import type { Counters } from '../../counters';
-import { attributes, fail, failure, num, tuplesFast } from './fields';
-import { emptyRecord, hasPorts, resetRecord, type CtKind, type CtRecord } from './record';
+import { attributes, counters as accounting, fail, failure, num, tuplesFast } from './fields';
+import { ABSENT, emptyRecord, hasPorts, resetRecord, type CtKind, type CtRecord } from './record';
 
 /**
  * One line of `conntrack -E -o timestamp,extended,id` (the timestamp prefix and the extended
  * family are optional). Returns null for the tool's summary line and blank lines (counted
  * `conntrack.ignored`) and for garbage (counted as a drop by reason, with a sample).
  * `into`: a record to fill instead of a new one, for callers that do not keep it.
- * `holds`: when it says yes to an UPDATE's conntrack id, the tuples and the time are skipped
- * (`partial`, ts ABSENT): the flow table already knows the flow, and they are most of the cost.
+ * `holds`: when it says yes to an UPDATE's or DESTROY's conntrack id, the tuples are skipped
+ * (`partial`): the flow table already knows the flow, and they are most of the cost. A partial
+ * UPDATE has no time either (ts ABSENT); a partial DESTROY keeps its time and the counters.
  */
 export function parseConntrackEvent(
   line: string,
@@ -68,12 +69,17 @@ export function parseConntrackEvent(
   const rec = into === undefined ? emptyRecord(kind) : resetRecord(into, kind);
   const i = header(line, after, rec);
   if (i < 0) return refuse(counters, 'conntrack.bad_header', line);
-  // an UPDATE of a held flow needs neither its tuples nor its time (~40% of a line's cost)
-  if (holds !== undefined && kind === 'UPDATE' && updateOfHeld(line, i, rec, holds)) return rec;
+  // an UPDATE or DESTROY of a held flow needs no tuples (most of a line's cost), an UPDATE no time
+  const held = holds !== undefined && kind !== 'NEW' && ofHeld(line, i, rec, holds);
+  if (held && kind === 'UPDATE') return rec;
   if (close > 0) {
     const ts = +line.slice(1, close);
     if (!(ts >= 0)) return refuse(counters, 'conntrack.bad_timestamp', line);
     rec.ts = ts;
+  }
+  if (held) {
+    if (!heldCounters(line, i, rec)) return refuse(counters, 'conntrack.bad_counters', line);
+    return rec;
   }
   if (!tuples(line, i, rec)) return refuse(counters, failure, line);
   return rec;
@@ -137,10 +143,10 @@ function complete(rec: CtRecord): boolean {
 }
 
 /**
- * An UPDATE whose conntrack id (the last token) the caller holds: read the flags and mark
- * only. False when the line has no trailing id or the flow is not held.
+ * An UPDATE or DESTROY whose conntrack id (the last token) the caller holds: read the flags
+ * and mark only. False when the line has no trailing id or the flow is not held.
  */
-function updateOfHeld(line: string, i: number, rec: CtRecord, holds: (id: number) => boolean): boolean {
+function ofHeld(line: string, i: number, rec: CtRecord, holds: (id: number) => boolean): boolean {
   const sp = line.lastIndexOf(' ');
   if (sp < i || line.charCodeAt(sp + 1) !== 105 || line.charCodeAt(sp + 3) !== 61) return false;
   const id = num(line, sp + 4, line.length);
@@ -164,6 +170,24 @@ function updateOfHeld(line: string, i: number, rec: CtRecord, holds: (id: number
   }
   rec.partial = true;
   return true;
+}
+
+/**
+ * The accounting of a held flow's DESTROY: "packets=N bytes=M" after each tuple, found by
+ * name. Both or neither (accounting off); false when one is garbled.
+ */
+function heldCounters(line: string, i: number, rec: CtRecord): boolean {
+  const a = line.indexOf(' packets=', i);
+  if (a < 0) return true;
+  const after = accounting(line, a + 1, rec, false);
+  if (after < 0) return false;
+  const b = line.indexOf(' packets=', after - 1);
+  if (b < 0) {
+    rec.origPkts = ABSENT;
+    rec.origBytes = ABSENT;
+    return true;
+  }
+  return accounting(line, b + 1, rec, true) >= 0;
 }
 
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp', 47: 'gre', 33: 'dccp', 136: 'udplite' };

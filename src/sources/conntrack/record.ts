@@ -57,8 +57,9 @@ export interface CtRecord {
   /** Seconds since the flow started (to its end on DESTROY), when nf_conntrack_timestamp is on. */
   deltaTime: number;
   /**
-   * An UPDATE read without its tuples (src..rdport empty/ABSENT) because the caller said it
-   * already holds the flow (parseConntrackEvent's `holds`): only id, state, flags and mark.
+   * An UPDATE or DESTROY read without its tuples (src..rdport empty/ABSENT) because the caller
+   * said it already holds the flow (parseConntrackEvent's `holds`): only id, state, flags and
+   * mark; a DESTROY also its time and counters.
    */
   partial: boolean;
 }

@@ -179,6 +179,38 @@ export const cases: Cases = {
     eq(r.id, 123456);
   },
 
+  'held flows: UPDATE and DESTROY skip their tuples, keep what the flow table refreshes': (ctx) => {
+    const held = (id: number): boolean => id !== 424242;
+    let n = 0;
+    for (const line of [...lines(ctx.fixture(EVENTS)), ICMPV6_DESTROY, MARK_ZONE_EVENT]) {
+      const c = new Counters();
+      const full = parseConntrackEvent(line, c);
+      if (full === null || full.kind === 'NEW' || full.id < 0) continue;
+      const part = parseConntrackEvent(line, c, undefined, held);
+      if (part === null) throw new Error(`refused when held: ${line}`);
+      n++;
+      eq(part.partial, true, line);
+      eq(part.src, '', 'no tuples');
+      deepEq(
+        [part.kind, part.id, part.state, part.assured, part.unreplied, part.offload, part.mark],
+        [full.kind, full.id, full.state, full.assured, full.unreplied, full.offload, full.mark],
+        line,
+      );
+      if (part.kind === 'DESTROY') {
+        deepEq([part.ts, part.origPkts, part.origBytes, part.replyPkts, part.replyBytes], [full.ts, full.origPkts, full.origBytes, full.replyPkts, full.replyBytes], line);
+      } else eq(part.ts, -1, 'an UPDATE of a held flow has no time');
+    }
+    ok(n >= 3, `held UPDATE/DESTROY lines in the fixture (${n})`);
+    const c = new Counters();
+    const noAcct = '[1795391141.5]\t[DESTROY] ipv4     2 udp      17 src=192.0.2.10 dst=198.51.100.80 sport=5 dport=53 src=198.51.100.80 dst=198.51.100.1 sport=53 dport=5 mark=0 id=7';
+    const r = parseConntrackEvent(noAcct, c, undefined, held);
+    deepEq([r?.partial, r?.ts, r?.origBytes, r?.replyBytes], [true, 1795391141.5, -1, -1], 'no accounting');
+    const bad = noAcct.replace('sport=5 ', 'sport=5 packets=x bytes=1 ');
+    eq(parseConntrackEvent(bad, c, undefined, held), null, 'garbled counters');
+    eq(c.dropped('conntrack.bad_counters'), 1);
+    const unheld = parseConntrackEvent(noAcct.replace('id=7', 'id=424242'), c, undefined, held);
+    deepEq([unheld?.partial, unheld?.src], [false, '192.0.2.10'], 'not held: read in full');
+  },
   'malformed lines are counted by reason and never throw': () => {
     const table: [string, string][] = [
       ['[17953x1132.267092]\t    [NEW] ipv4     2 udp      17 30 src=192.0.2.10 dst=192.0.2.1 sport=1 dport=53 src=192.0.2.1 dst=192.0.2.10 sport=53 dport=1 id=1', 'conntrack.bad_timestamp'],
