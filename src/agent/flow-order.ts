@@ -1,6 +1,7 @@
 // A flow event gains fields from three stages (devices, join, direction) after the flow table
 // built it. JSON key order is part of the NDJSON contract (decode must print the same line as
-// replay), so the finished event is laid out once, here, in the schema's order.
+// replay), so the finished event is laid out once in the schema's order: by the flow table,
+// which seats the later stages' fields as undefined, else (other builders) here.
 import type { FlowEvent } from '../events';
 
 const ORDER = [
@@ -15,6 +16,8 @@ export function orderFlow(ev: FlowEvent, device?: { mac?: string; hostname?: str
     if (device.mac !== undefined && src.mac === undefined) src.mac = device.mac;
     if (device.hostname !== undefined && src.hostname === undefined) src.hostname = device.hostname;
   }
+  // The flow table seats every later field in schema order (`dir` last of them): nothing to move.
+  if ('dir' in src) return ev;
   const out: Record<string, unknown> = {};
   for (let i = 0; i < ORDER.length; i++) {
     const v = src[ORDER[i]];

@@ -383,7 +383,14 @@ export class FlowTable {
     if (strs[s + 4] !== NO_STRING) ev.state = pool.get(strs[s + 4]);
     ev.assured = (flags & F_ASSURED) !== 0;
     if (flags & F_HAS_ID) ev.ct_id = store.id[slot];
+    // The later stages' fields, seated in schema order so they fill them in place instead of
+    // rebuilding the object (JSON skips what stays undefined).
+    ev.mac = undefined;
+    ev.hostname = undefined;
+    ev.name = undefined;
+    ev.direct = undefined;
     ev.final = final;
+    ev.dir = undefined;
     if (flags & F_HAS_MARK && store.mark[slot] > 0) ev.mark = store.mark[slot];
     if (store.zone[slot] > 0) ev.zone = store.zone[slot];
     // one context object, refilled per event (an object costs qjs ~1k instructions per field)
