@@ -5,7 +5,8 @@
 //   pipe    — + the whole pipeline (direction, devices, join, bypass, ioc), events dropped
 //   ndjson  — + the NDJSON sink (output discarded)
 //   s:LETTERS — the table, then onFlow's stages one by one, cumulatively: c classify,
-//             d devices.lookup, j join.annotate, o orderFlow, b bypass, i ioc, s JSON.stringify
+//             d devices.lookup, j join.annotate, o orderFlow, b bypass, i ioc, s JSON.stringify,
+//             n encodeFlowNdjson
 // Bundle and run (compare modes; subtract `lines` for the per-line cost of the rest):
 //   npx esbuild scripts/bench/conntrack-stages.ts --bundle --format=esm --platform=neutral \
 //     --external:std --external:os --outfile=/tmp/ct-stages.js --banner:js='import "std";'
@@ -27,6 +28,7 @@ import { BypassDetector } from '../../src/pipeline/bypass';
 import { IocMatcher } from '../../src/pipeline/ioc';
 import { orderFlow } from '../../src/agent/flow-order';
 import type { FlowContext } from '../../src/pipeline/flows';
+import { encodeFlowNdjson } from '../../src/codec/ndjson-flow';
 
 declare const scriptArgs: string[];
 const [mode, file] = scriptArgs.slice(1);
@@ -62,6 +64,7 @@ function stages(raw: FlowEvent, ctx: FlowContext): void {
   if (st.includes('b')) bypass.check(ctx.reply_h !== ev.resp_h ? { ...ev, reply_h: ctx.reply_h } : ev);
   if (st.includes('i')) ioc.checkFlow(ev);
   if (st.includes('s')) out += JSON.stringify(ev).length;
+  if (st.includes('n')) out += encodeFlowNdjson(ev).length;
 }
 const table = new FlowTable({ counters, sensor: 'b', emit: st ? stages : () => void out++, maxFlows: options.flows.maxFlows, interimSec: options.flows.interimSec });
 const holds = mode === 'parse' ? undefined : mode === 'table' || st ? table.holds : pipeline.holdsFlow;

@@ -1,0 +1,78 @@
+import type { Cases } from '../support/cases';
+import { eq, ok, seeded } from '../support/check';
+import { Counters } from '../../src/counters';
+import type { FlowEvent } from '../../src/events';
+import { FlowTable } from '../../src/pipeline/flows';
+import { parseConntrackEvent, parseConntrackList } from '../../src/sources/conntrack/parse';
+import { encodeFlowNdjson } from '../../src/codec/ndjson-flow';
+
+const EVENTS = 'lab-basic/conntrack-events.txt';
+const PROC = 'lab-basic/nf_conntrack.snapshot';
+
+/** Flow events as the flow table builds them from the lab capture (ended, reconciled, flushed). */
+function tableEvents(events: string, proc: string): FlowEvent[] {
+  const counters = new Counters();
+  const out: FlowEvent[] = [];
+  const table = new FlowTable({ counters, sensor: 'lab', emit: (e) => out.push(e) });
+  for (const line of events.split('\n')) {
+    const r = parseConntrackEvent(line, counters, undefined, table.holds);
+    if (r) table.push(r);
+  }
+  const snap = [];
+  for (const line of proc.split('\n')) {
+    const r = parseConntrackList(line, counters);
+    if (r) snap.push(r);
+  }
+  table.reconcile(snap, 1795391300);
+  table.flush();
+  return out;
+}
+
+const SCHEMA = [
+  'type', 'ts', 'sensor', 'end', 'duration', 'proto', 'orig_h', 'orig_p', 'resp_h', 'resp_p',
+  'nat_h', 'nat_p', 'orig_bytes', 'orig_pkts', 'resp_bytes', 'resp_pkts', 'state', 'assured',
+  'ct_id', 'mac', 'hostname', 'name', 'direct', 'final', 'dir', 'mark', 'zone',
+];
+
+export const cases: Cases = {
+  'the lab flows encode exactly as JSON.stringify does': (ctx) => {
+    const evs = tableEvents(ctx.fixture(EVENTS), ctx.fixture(PROC));
+    ok(evs.length >= 5, `flow events from the fixture (${evs.length})`);
+    for (const ev of evs) {
+      ev.dir = 'lan';
+      eq(encodeFlowNdjson(ev), JSON.stringify(ev));
+    }
+  },
+  'later stages\' fields, escapes, and events not laid out by the table': (ctx) => {
+    const ev = tableEvents(ctx.fixture(EVENTS), ctx.fixture(PROC))[0];
+    Object.assign(ev, { mac: 'aa:bb:cc:dd:ee:ff', hostname: 'a "quoted"\\host\u0001', name: 'b\u00e9\u2028.example', direct: false, dir: 'inbound' });
+    eq(encodeFlowNdjson(ev), JSON.stringify(ev));
+    ev.sensor = 'sensor "x"\n';
+    ev.state = 'WEIRD"STATE';
+    eq(encodeFlowNdjson(ev), JSON.stringify(ev));
+    const other = { type: 'flow', resp_h: 'b', ts: 1, sensor: 's', proto: 'tcp', orig_h: 'a', extra: 1 } as unknown as FlowEvent;
+    eq(encodeFlowNdjson(other), JSON.stringify(other), 'no dir seated: JSON.stringify order');
+  },
+  'seeded fuzz: any subset of the optional fields': (ctx) => {
+    const base = tableEvents(ctx.fixture(EVENTS), ctx.fixture(PROC));
+    const rnd = seeded(7);
+    const optional = ['end', 'duration', 'orig_p', 'resp_p', 'nat_h', 'nat_p', 'orig_bytes', 'orig_pkts', 'resp_bytes', 'resp_pkts', 'state', 'assured', 'ct_id', 'mac', 'hostname', 'name', 'direct', 'final', 'dir', 'mark', 'zone'];
+    const values: Record<string, unknown[]> = {
+      mac: ['00:11:22:33:44:55'], hostname: ['pc', 'x\ty'], name: ['example.org.', 'ü.test'], direct: [true, false],
+      dir: ['lan', 'router', 'transit'], mark: [1, 4294967295], zone: [2], nat_h: ['198.51.100.1', '2001:db8::1'], nat_p: [0, 65535],
+    };
+    for (let k = 0; k < 500; k++) {
+      const from = base[Math.floor(rnd() * base.length)] as unknown as Record<string, unknown>;
+      // any values, keys in the schema's order (as the flow table lays them out)
+      const ev: Record<string, unknown> = {};
+      for (const f of SCHEMA) {
+        ev[f] = from[f];
+        if (!optional.includes(f)) continue;
+        const r = rnd();
+        if (r < 0.3) ev[f] = undefined;
+        else if (r < 0.5 && values[f]) ev[f] = values[f][Math.floor(rnd() * values[f].length)];
+      }
+      eq(encodeFlowNdjson(ev as unknown as FlowEvent), JSON.stringify(ev));
+    }
+  },
+};
