@@ -7,15 +7,15 @@
 // commonly asks over IPv4 and connects over IPv6 (measured in the lab: curl did exactly that),
 // which an address key would call `direct`.
 //
-// Layout, for memory (50k answers within a few MB under qjs) and a cheap lookup:
-//   clients: Map<client mac or ip, { m: Map<address, slot>, evictedTs }>   — two Map.get per lookup,
-//            no string concatenation; each inner Map iterates oldest-refreshed first, which gives
-//            per-client LRU eviction and time expiry by walking from the front.
-//   slab:    parallel arrays indexed by slot: qname, first-seen ts, last-seen ts; freed slots are
-//            reused. No per-answer object is allocated.
+// Layout, for memory (50k answers in ~2 MB under qjs plus their distinct qnames) and a cheap
+// lookup: clients get small integer ids (few devices, one Map.get); (client id, address parsed to
+// words) → slot in typed arrays (join-table.ts); qnames are pooled with reference counts
+// (join-names.ts). No per-answer object or string is allocated.
 import type { Counters } from '../counters';
 import type { DnsEvent, FlowEvent } from '../events';
-import { normalizeIp } from './cidr';
+import { parseIPv4, parseIPv6 } from './cidr';
+import { NamePool } from './join-names';
+import { AnswerTable } from './join-table';
 
 export type FlowOrigin = 'lan' | 'router' | 'inbound' | 'transit' | 'local';
 
@@ -38,29 +38,23 @@ export interface AnswerJoinDeps {
   maxTotal?: number;
 }
 
-interface ClientAnswers {
-  /**
-   * address text → slot. Text, not a parsed number: a Map.get on the string costs ~450 ns in
-   * qjs, parsing an IPv4 address to a number ~1600 ns; the number would save ~40 B per entry
-   * (docs/join.md, measurements).
-   */
-  m: Map<string, number>;
-  /** newest last-seen ts among this client's entries evicted by a cap (not by age) */
-  evictedTs: number;
-}
+
+const NONE = -1;
 
 export class AnswerJoin {
-  private readonly clients = new Map<string, ClientAnswers>();
-  private qn: (string | undefined)[] = [];
-  private t0 = new Float64Array(1024);
-  private t1 = new Float64Array(1024);
-  private readonly free: number[] = [];
-  private used = 0; // slots handed out so far (high-water mark)
+  /** client MAC or address → client id (an index into the table's per-client arrays) */
+  private readonly clientIds = new Map<string, number>();
+  private readonly freeIds: number[] = [];
+  /** per client id: newest last-seen ts among its entries evicted by a cap (not by age) */
+  private readonly evictedTs: number[] = [];
+  private readonly table: AnswerTable;
+  private readonly names = new NamePool();
+  private readonly w6 = [0, 0, 0, 0];
   private total = 0;
   private coverageStart = -1;
   /** entries last seen before this were dropped by expire(): older flows cannot be judged */
   private expiredBefore = -Infinity;
-  private victim: ClientAnswers | undefined;
+  private victim = NONE;
   private capEvictions = 0;
   private readonly ttl: number;
   private readonly skew: number;
@@ -76,6 +70,7 @@ export class AnswerJoin {
     this.hold = deps.holdSec ?? 600;
     this.maxPerClient = deps.maxPerClient ?? 10000;
     this.maxTotal = deps.maxTotal ?? 50000;
+    this.table = new AnswerTable(this.maxTotal + 1);
   }
 
   /** Remembers every A/AAAA address of a dns answer as (client, address) → (qname, ts). */
@@ -83,21 +78,55 @@ export class AnswerJoin {
     const answers = ev.answers;
     if (ev.client === undefined || answers.length === 0 || ev.blocked === true) return;
     if (this.coverageStart < 0) this.coverageStart = ev.ts;
-    let ca: ClientAnswers | undefined;
+    let c = NONE;
+    let name = NONE; // the qname's pool id, held once per slot that uses it
     for (let i = 0; i < answers.length; i++) {
       const a = answers[i];
       const type = a.type;
-      if ((type !== 'A' && type !== 'AAAA') || a.data === null) continue;
-      // dnsmasq prints addresses with inet_ntop, as conntrack does: only AAAA text is re-spelled,
-      // in case a source does not
-      const addr = type === 'A' ? a.data : normalizeIp(a.data);
-      if (addr === undefined) {
-        this.deps.counters.drop('join_bad_address', 1, a.data);
+      const data = a.data;
+      if ((type !== 'A' && type !== 'AAAA') || data === null) continue;
+      // keyed by the address's value, so any spelling of an IPv6 address finds the same entry
+      let v4 = -1;
+      let w: number[] | null = null;
+      if (data.indexOf(':') < 0) v4 = parseIPv4(data);
+      else w = parseIPv6(data, this.w6);
+      if (v4 < 0 && w === null) {
+        this.deps.counters.drop('join_bad_address', 1, data);
         continue;
       }
-      if (addr === '0.0.0.0' || addr === '::') continue; // sinkhole answers lead nowhere
-      if (ca === undefined) ca = this.clientOf(ev.mac ?? ev.client);
-      this.put(ca, addr, ev.qname, ev.ts);
+      if (v4 === 0 || (w !== null && (w[0] | w[1] | w[2] | w[3]) === 0)) continue; // sinkhole answers lead nowhere
+      if (c === NONE) c = this.clientOf(ev.mac ?? ev.client);
+      const t = this.table;
+      let s = w === null ? t.find4(c, v4) : t.find6(c, w);
+      if (s !== NONE) {
+        // refresh: move to the back of the client's order; keep first-seen while the name is the same
+        if (this.names.name(t.qn[s]) === ev.qname) {
+          if (ev.ts > t.t1[s]) t.t1[s] = ev.ts;
+          if (ev.ts < t.t0[s]) t.t0[s] = ev.ts;
+        } else {
+          this.names.release(t.qn[s]);
+          name = this.holdName(name, ev.qname);
+          t.qn[s] = name;
+          t.t0[s] = ev.ts;
+          t.t1[s] = ev.ts;
+        }
+        t.touch(s);
+        continue;
+      }
+      if (t.count[c] >= this.maxPerClient) {
+        this.evictOldest(c);
+        this.deps.counters.drop('join_client_cap', 1, data);
+      } else if (this.total >= this.maxTotal) {
+        this.evictOldest(this.biggestClient());
+        this.deps.counters.drop('join_total_cap', 1, data);
+      }
+      // parseIPv6 wrote into this.w6, which eviction does not touch
+      s = w === null ? t.add4(c, v4) : t.add6(c, w);
+      name = this.holdName(name, ev.qname);
+      t.qn[s] = name;
+      t.t0[s] = ev.ts;
+      t.t1[s] = ev.ts;
+      this.total++;
     }
   }
 
@@ -109,44 +138,48 @@ export class AnswerJoin {
    */
   annotate(flow: FlowEvent, origin: FlowOrigin | string): void {
     if (origin !== 'lan') return;
-    const c = this.deps.counters;
+    const cn = this.deps.counters;
     const ts = flow.ts;
-    let ca = flow.mac !== undefined ? this.clients.get(flow.mac) : undefined;
-    if (ca === undefined) ca = this.clients.get(flow.orig_h);
-    if (ca !== undefined) {
+    let c = flow.mac !== undefined ? this.clientIds.get(flow.mac) : undefined;
+    if (c === undefined) c = this.clientIds.get(flow.orig_h);
+    if (c !== undefined) {
+      const t = this.table;
       const resp = flow.resp_h;
-      let slot = ca.m.get(resp);
-      if (slot === undefined && resp.indexOf(':') >= 0) {
-        const n = normalizeIp(resp);
-        if (n !== undefined && n !== resp) slot = ca.m.get(n);
+      let s = NONE;
+      if (resp.indexOf(':') < 0) {
+        const v4 = parseIPv4(resp);
+        if (v4 >= 0) s = t.find4(c, v4);
+      } else {
+        const w = parseIPv6(resp, this.w6);
+        if (w !== null) s = t.find6(c, w);
       }
-      if (slot !== undefined) {
-        if (this.t0[slot] > ts + this.skew) {
-          c.inc('join_answer_after_flow');
+      if (s !== NONE) {
+        if (t.t0[s] > ts + this.skew) {
+          cn.inc('join_answer_after_flow');
           return;
         }
-        if (this.t1[slot] >= ts - this.ttl) {
-          flow.name = this.qn[slot];
-          c.inc('join_named');
+        if (t.t1[s] >= ts - this.ttl) {
+          flow.name = this.names.name(t.qn[s]);
+          cn.inc('join_named');
           return;
         }
       }
-      if (ca.evictedTs >= ts - this.ttl) {
-        c.inc('join_unknown_evicted');
+      if (this.evictedTs[c] >= ts - this.ttl) {
+        cn.inc('join_unknown_evicted');
         return;
       }
     }
     if (ts - this.ttl < this.expiredBefore) {
       // a long-lived flow annotated late: its answer may have been expired already
-      c.inc('join_unknown_expired');
+      cn.inc('join_unknown_expired');
       return;
     }
     if (this.coverageStart < 0 || ts - this.coverageStart < this.warmup) {
-      c.inc('join_unknown_warmup');
+      cn.inc('join_unknown_warmup');
       return;
     }
     flow.direct = true;
-    c.inc('join_direct');
+    cn.inc('join_direct');
   }
 
   /** Joinable entries held. */
@@ -158,99 +191,57 @@ export class AnswerJoin {
   expire(nowSec: number): void {
     const cutoff = nowSec - this.ttl - this.hold;
     if (cutoff > this.expiredBefore) this.expiredBefore = cutoff;
-    for (const [client, ca] of this.clients) {
-      for (const [addr, slot] of ca.m) {
-        // each inner map is in refresh order, so the first young entry ends the walk
-        if (this.t1[slot] >= cutoff) break;
-        ca.m.delete(addr);
-        this.release(slot);
-      }
-      if (ca.m.size === 0 && ca.evictedTs < nowSec - this.ttl) {
-        this.clients.delete(client);
-        if (this.victim === ca) this.victim = undefined;
+    const t = this.table;
+    for (const [client, c] of this.clientIds) {
+      // each client's slots are in refresh order, so the first young entry ends the walk
+      for (let s = t.head[c]; s !== NONE && t.t1[s] < cutoff; s = t.head[c]) this.release(s);
+      if (t.count[c] === 0 && this.evictedTs[c] < nowSec - this.ttl) {
+        this.clientIds.delete(client);
+        this.freeIds.push(c);
+        if (this.victim === c) this.victim = NONE;
       }
     }
   }
 
-  private clientOf(client: string): ClientAnswers {
-    let ca = this.clients.get(client);
-    if (ca === undefined) {
-      ca = { m: new Map(), evictedTs: -Infinity };
-      this.clients.set(client, ca);
+  private clientOf(client: string): number {
+    let c = this.clientIds.get(client);
+    if (c === undefined) {
+      c = this.freeIds.pop() ?? this.evictedTs.length;
+      this.evictedTs[c] = -Infinity;
+      this.table.resetClient(c);
+      this.clientIds.set(client, c);
     }
-    return ca;
+    return c;
   }
 
-  private put(ca: ClientAnswers, addr: string, qname: string, ts: number): void {
-    const m = ca.m;
-    const old = m.get(addr);
-    if (old !== undefined) {
-      // refresh: move to the back of the client's order; keep first-seen while the name is the same
-      if (this.qn[old] === qname) {
-        if (ts > this.t1[old]) this.t1[old] = ts;
-        if (ts < this.t0[old]) this.t0[old] = ts;
-      } else {
-        this.qn[old] = qname;
-        this.t0[old] = ts;
-        this.t1[old] = ts;
-      }
-      m.delete(addr);
-      m.set(addr, old);
-      return;
-    }
-    if (m.size >= this.maxPerClient) {
-      this.evictOldest(ca);
-      this.deps.counters.drop('join_client_cap', 1, addr);
-    } else if (this.total >= this.maxTotal) {
-      this.evictOldest(this.biggestClient());
-      this.deps.counters.drop('join_total_cap', 1, addr);
-    }
-    const slot = this.alloc();
-    this.qn[slot] = qname;
-    this.t0[slot] = ts;
-    this.t1[slot] = ts;
-    m.set(addr, slot);
-    this.total++;
+  private holdName(id: number, qname: string): number {
+    if (id === NONE) return this.names.hold(qname);
+    this.names.addRef(id);
+    return id;
   }
 
-  private evictOldest(ca: ClientAnswers): void {
-    for (const [addr, slot] of ca.m) {
-      if (this.t1[slot] > ca.evictedTs) ca.evictedTs = this.t1[slot];
-      ca.m.delete(addr);
-      this.release(slot);
-      return;
-    }
+  private evictOldest(c: number): void {
+    const t = this.table;
+    const s = t.head[c];
+    if (s === NONE) return;
+    if (t.t1[s] > this.evictedTs[c]) this.evictedTs[c] = t.t1[s];
+    this.release(s);
   }
 
   /** The client holding most entries; recomputed every 64 cap evictions (a fair-share victim). */
-  private biggestClient(): ClientAnswers {
-    if (this.victim === undefined || this.victim.m.size === 0 || (this.capEvictions++ & 63) === 0) {
-      let best: ClientAnswers | undefined;
-      for (const ca of this.clients.values()) if (best === undefined || ca.m.size > best.m.size) best = ca;
+  private biggestClient(): number {
+    const count = this.table.count;
+    if (this.victim === NONE || count[this.victim] === 0 || (this.capEvictions++ & 63) === 0) {
+      let best = NONE;
+      for (const c of this.clientIds.values()) if (best === NONE || count[c] > count[best]) best = c;
       this.victim = best;
     }
-    return this.victim!;
+    return this.victim;
   }
 
-  private alloc(): number {
-    const f = this.free.pop();
-    if (f !== undefined) return f;
-    const slot = this.used++;
-    if (slot >= this.t0.length) {
-      const n = Math.min(this.t0.length * 2, Math.max(this.maxTotal + 1, this.t0.length + 1));
-      const a = new Float64Array(n);
-      a.set(this.t0);
-      this.t0 = a;
-      const b = new Float64Array(n);
-      b.set(this.t1);
-      this.t1 = b;
-    }
-    return slot;
-  }
-
-  private release(slot: number): void {
-    this.qn[slot] = undefined; // let the qname string go
-    this.free.push(slot);
+  private release(s: number): void {
+    this.names.release(this.table.qn[s]);
+    this.table.remove(s);
     this.total--;
   }
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Peak RSS of the real qjs bundle replaying a full join table next to 20,000 open flows (issue 3):
+// bundles src/main.qjs.ts to a temporary file (as scripts/build.mjs does, so dist/ is left alone),
+// generates 50,000 joinable answers (bench-join-dns.mjs) and --lines conntrack events with about
+// 20,000 flows open (gen-conntrack.mjs), then replays: nothing, DNS only, conntrack only, both.
+//   node scripts/bench/join-replay-mem.mjs [--lines 60000] [--bundle dist/netledger.js]
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { ROOT, QJS, measure, replaySummary } from './bench-lib.mjs';
+
+const args = process.argv.slice(2);
+const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
+const dir = mkdtempSync(join(tmpdir(), 'nl-joinreplay-'));
+let bundle = opt('--bundle', undefined);
+if (bundle === undefined) {
+  bundle = join(dir, 'netledger.js');
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  await build({
+    absWorkingDir: ROOT, entryPoints: ['src/main.qjs.ts'], outfile: bundle, bundle: true, format: 'esm', target: 'es2022',
+    platform: 'neutral', minify: true, external: ['std', 'os'], banner: { js: 'import "std";' },
+    define: { __NETLEDGER_VERSION__: JSON.stringify(pkg.version) }, mainFields: ['module', 'main'],
+    alias: { buffer: './src/compat/buffer.ts', events: './src/compat/events.ts' }, logLevel: 'error',
+  });
+}
+const gen = (script, extra) => {
+  const r = spawnSync('node', [join(ROOT, 'scripts/bench', script), ...extra], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`${script}: ${r.stderr}`);
+  return r.stdout;
+};
+const dns = join(dir, 'join.log');
+const ct = join(dir, 'ct.txt');
+const empty = join(dir, 'empty.txt');
+writeFileSync(dns, gen('bench-join-dns.mjs', []));
+writeFileSync(ct, gen('gen-conntrack.mjs', ['--lines', opt('--lines', '60000'), '--concurrent', '20000']));
+writeFileSync(empty, '');
+const LAN = ['--lan', '192.0.2.0/24', '--lan', '2001:db8:1::/64', '--year', '2026'];
+const runs = { empty: [empty, null], dns: [null, dns], ct: [ct, null], both: [ct, dns] };
+const res = {};
+for (const [name, [c, d]] of Object.entries(runs)) {
+  const argv = [QJS, bundle, 'replay', ...(c ? ['--conntrack', c] : []), ...(d ? ['--dnsmasq', d] : []), ...(c || d ? [] : ['--conntrack', empty]), ...LAN];
+  const r = await measure(argv);
+  if (r.status !== 0) throw new Error(`${name}: ${r.stderr.slice(-800)}`);
+  res[name] = { peakRssKb: r.peakRssKb, cpuSec: r.cpuSec, summary: replaySummary(r.stderr).line };
+  console.log(`${name}: peak ${(r.peakRssKb / 1024).toFixed(1)} MB, ${r.cpuSec} CPU-s  ${res[name].summary.slice(0, 400)}`);
+}
+rmSync(dir, { recursive: true, force: true });
