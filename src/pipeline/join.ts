@@ -214,8 +214,10 @@ export class AnswerJoin {
     return c;
   }
 
+  /** `id`: the qname's id from an earlier answer of this event, or NONE. */
   private holdName(id: number, qname: string): number {
-    if (id === NONE) return this.names.hold(qname);
+    // a cap may have evicted that earlier answer since, and freed the id with it
+    if (id === NONE || this.names.name(id) !== qname) return this.names.hold(qname);
     this.names.addRef(id);
     return id;
   }

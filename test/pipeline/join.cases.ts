@@ -1,8 +1,9 @@
 import type { Cases } from '../support/cases';
-import { eq, ok, seeded } from '../support/check';
+import { deepEq, eq, ok, seeded } from '../support/check';
 import { Counters } from '../../src/counters';
 import { AnswerJoin, type AnswerJoinDeps } from '../../src/pipeline/join';
 import { fakeDns, fakeFlow } from './factories';
+import { ReferenceJoin } from './join.reference';
 
 function join(over: Partial<AnswerJoinDeps> = {}) {
   const counters = new Counters();
@@ -239,4 +240,79 @@ cases['a long-lived flow annotated after its answer expired is unknown, not dire
   const fresh = fakeFlow({ ts: 5001, resp_h: '198.51.100.9' });
   j.annotate(fresh, 'lan');
   eq(fresh.direct, true, 'recent flows are still judged');
+};
+
+// Differential fuzz: the typed-array join against the Map-based one it replaced
+// (join.reference.ts), op by op — learn, annotate, expire — comparing every flow's name and
+// direct claim, every counter and the size. Spellings of one IPv6 address vary, clients come
+// and go (by MAC and by address), caps and expiry fire often.
+function differential(seed: number, steps: number, over: Partial<AnswerJoinDeps>, pools: { clients: number; v4: number; v6: number; names: number }) {
+  const rnd = seeded(seed);
+  const pick = (n: number) => Math.floor(rnd() * n);
+  const cA = new Counters();
+  const cB = new Counters();
+  const deps = { ttlSec: 30, holdSec: 5, skewSec: 2, warmupSec: 10, ...over };
+  const a = new AnswerJoin({ counters: cA, ...deps });
+  const b = new ReferenceJoin({ counters: cB, ...deps });
+  const v6 = (k: number, spelling: number) => {
+    const hi = (0x10 + (k >> 8)).toString(16);
+    const lo = (k & 255).toString(16);
+    return [`2001:db8:${hi}::${lo}`, `2001:0DB8:${hi}:0:0::${lo}`, `2001:db8:${hi}:0:0:0:0:${lo}`][spelling];
+  };
+  const v4 = (k: number) => `198.${51 + (k >> 16)}.${(k >> 8) & 255}.${k & 255}`;
+  const addr = (): { type: 'A' | 'AAAA'; data: string } =>
+    rnd() < 0.7 ? { type: 'A', data: v4(pick(pools.v4)) } : { type: 'AAAA', data: v6(pick(pools.v6), pick(3)) };
+  const client = () => {
+    const k = pick(pools.clients);
+    return { client: `192.0.2.${k}`, mac: k % 3 === 0 ? `02:00:5e:00:00:${k.toString(16).padStart(2, '0')}` : undefined };
+  };
+  let ts = 1000;
+  for (let i = 0; i < steps; i++) {
+    ts += rnd() < 0.1 ? -rnd() * 3 : rnd() * 0.7;
+    const r = rnd();
+    if (r < 0.55) {
+      const qname = `n${pick(pools.names)}.test`;
+      const answers: { name: string; type: string; data: string | null }[] = [];
+      const n = 1 + pick(3);
+      if (rnd() < 0.2) answers.push({ name: qname, type: 'CNAME', data: 'c.test' });
+      for (let k = 0; k < n; k++) answers.push({ name: qname, ...addr() });
+      if (rnd() < 0.03) answers.push({ name: qname, type: 'A', data: '0.0.0.0' });
+      if (rnd() < 0.03) answers.push({ name: qname, type: 'AAAA', data: 'zz::1' });
+      const ev = fakeDns({ ts, qname, ...client(), answers, blocked: rnd() < 0.02 ? true : undefined });
+      a.learn(ev);
+      b.learn(ev);
+    } else if (r < 0.97) {
+      const who = client();
+      const to = addr().data;
+      const fts = ts - rnd() * (Math.min(deps.ttlSec, 30) + 10) + 4;
+      const fa = fakeFlow({ ts: fts, orig_h: who.client, mac: rnd() < 0.8 ? who.mac : undefined, resp_h: to });
+      const fb = { ...fa };
+      const origin = rnd() < 0.95 ? 'lan' : 'router';
+      a.annotate(fa, origin);
+      b.annotate(fb, origin);
+      eq(fa.name, fb.name, `step ${i}: name of a flow to ${to}`);
+      eq(fa.direct, fb.direct, `step ${i}: direct for a flow to ${to}`);
+    } else {
+      a.expire(ts);
+      b.expire(ts);
+    }
+    eq(a.size(), b.size(), `step ${i}: size`);
+  }
+  deepEq(cA.snapshot(), cB.snapshot(), 'counters');
+  return { a, counters: cA };
+}
+
+cases['differential fuzz against the Map-based join: small caps, churn, expiry'] = () => {
+  for (const seed of [1, 2, 3, 4]) {
+    const { counters } = differential(seed, 6000, { maxTotal: 150, maxPerClient: 30 }, { clients: 9, v4: 40, v6: 20, names: 40 });
+    ok(counters.dropped('join_total_cap') > 0 && counters.dropped('join_client_cap') > 0, 'both caps fired');
+    ok(counters.get('join_named') > 100 && counters.get('join_direct') > 100, `names and direct claims both compared: ${JSON.stringify(counters.snapshot())}`);
+  }
+};
+
+cases['differential fuzz against the Map-based join: tables grow past their first size'] = () => {
+  // > 1024 slots and > 256 names: the table and the name pool rehash while holding entries
+  const { a, counters } = differential(7, 12000, { maxTotal: 3000, maxPerClient: 2000, ttlSec: 3000 }, { clients: 2, v4: 1500, v6: 600, names: 1500 });
+  ok(a.size() > 2000, `held ${a.size()}`);
+  ok(counters.get('join_named') > 1000, `names compared: ${counters.get('join_named')}`);
 };
