@@ -25,6 +25,10 @@ export class NetLearner {
   private readonly queries = new Map<string, true>();
   /** dnsmasq's upstream resolvers, as `forwarded` lines name them (without #port). */
   private readonly upstreams = new Set<string>();
+  /** The same, as logged (with #port): the common repeat is one lookup. */
+  private readonly upstreamsRaw = new Set<string>();
+  /** Clients already checked against the LAN prefixes. */
+  private readonly seen = new Set<string>();
 
   constructor(base: NetModel, private readonly learn: { lan: boolean; router: boolean }) {
     this.current = { routerAddrs: [...base.routerAddrs], lanPrefixes: [...base.lanPrefixes] };
@@ -38,17 +42,15 @@ export class NetLearner {
 
   /** A dnsmasq client: a LAN host; remember its source port to recognise the router's address. */
   sawDnsClient(client: string, port: number | undefined): void {
-    if (this.learn.lan && !this.lan.has(client) && this.learnedPrefixes < MAX_LEARNED) {
-      const prefix = prefixOf(client);
-      if (prefix !== undefined && this.lan.add(prefix)) {
-        this.learnedPrefixes++;
-        this.current = { routerAddrs: this.current.routerAddrs, lanPrefixes: [...this.current.lanPrefixes, prefix] };
-      }
+    // Clients repeat: one Set lookup spares parsing the address for the prefix check (qjs).
+    if (this.learn.lan && !this.seen.has(client)) {
+      if (this.seen.size >= MAX_QUERIES) this.seen.clear();
+      this.seen.add(client);
+      this.sawLanHost(client);
     }
     if (this.learn.router && port !== undefined) {
-      const key = client + '/' + port;
-      this.queries.delete(key);
-      this.queries.set(key, true);
+      // Insertion order is enough for "oldest first"; a re-used port keeps its first place.
+      this.queries.set(client + '/' + port, true);
       if (this.queries.size > MAX_QUERIES) {
         for (const k of this.queries.keys()) {
           this.queries.delete(k);
@@ -58,9 +60,20 @@ export class NetLearner {
     }
   }
 
+  private sawLanHost(client: string): void {
+    if (!this.lan.has(client) && this.learnedPrefixes < MAX_LEARNED) {
+      const prefix = prefixOf(client);
+      if (prefix !== undefined && this.lan.add(prefix)) {
+        this.learnedPrefixes++;
+        this.current = { routerAddrs: this.current.routerAddrs, lanPrefixes: [...this.current.lanPrefixes, prefix] };
+      }
+    }
+  }
+
   /** dnsmasq forwarded a query to `upstream` (`ip` or `ip#port`). */
   sawUpstream(upstream: string): void {
-    if (!this.learn.router || this.upstreams.size >= MAX_LEARNED) return;
+    if (!this.learn.router || this.upstreamsRaw.has(upstream) || this.upstreams.size >= MAX_LEARNED) return;
+    this.upstreamsRaw.add(upstream);
     const hash = upstream.indexOf('#');
     this.upstreams.add(hash < 0 ? upstream : upstream.slice(0, hash));
   }

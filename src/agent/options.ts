@@ -11,7 +11,7 @@ export function pipelineOptions(c: NetledgerConfig, net: { routerAddrs: string[]
     dns: { timeoutSec: c.dnsmasq.transaction_timeout, maxOpen: c.dnsmasq.max_transactions },
     flows: { interimSec: c.conntrack.interim_interval, maxFlows: c.conntrack.max_flows },
     devices: { graceSec: c.devices.grace, maxDevices: c.devices.max_devices },
-    join: { ttlSec: c.join.answer_ttl, maxPerClient: c.join.max_per_client, maxTotal: c.join.max_answers },
+    join: { enabled: c.conntrack.enabled, ttlSec: c.join.answer_ttl, maxPerClient: c.join.max_per_client, maxTotal: c.join.max_answers },
     bypass: { enabled: c.bypass.enabled, ports: c.bypass.ports, allow: c.bypass.allow, windowSec: c.bypass.window },
     pdns: { enabled: c.streams.pdns, windowSec: c.pdns.window, maxRecords: c.pdns.max_records },
     ioc: { maxIndicators: c.ioc.max_indicators },

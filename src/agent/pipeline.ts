@@ -30,7 +30,8 @@ export interface PipelineOptions {
   dns: { timeoutSec: number; maxOpen: number };
   flows: { interimSec: number; maxFlows: number };
   devices: { graceSec: number; maxDevices: number };
-  join: { ttlSec: number; maxPerClient: number; maxTotal: number; warmupSec?: number };
+  /** `enabled: false` when no flows can come (no conntrack input): answers need not be kept. */
+  join: { enabled: boolean; ttlSec: number; maxPerClient: number; maxTotal: number; warmupSec?: number };
   bypass: { enabled: boolean; ports: number[]; allow: string[]; windowSec: number };
   pdns: { enabled: boolean; windowSec: number; maxRecords: number };
   ioc: { maxIndicators: number };
@@ -50,6 +51,7 @@ export class Pipeline {
   private readonly flows: FlowTable;
   readonly devices: Devices;
   private readonly join: AnswerJoin;
+  private readonly joinOn: boolean;
   private bypass: BypassDetector | null = null;
   private bypassRouters: string[] | null = null;
   private readonly net: NetLearner;
@@ -61,6 +63,7 @@ export class Pipeline {
     const counters = deps.counters;
     const sensor = o.sensor;
     this.devices = new Devices({ counters, now: () => this.clock, graceSec: o.devices.graceSec, maxDevices: o.devices.maxDevices });
+    this.joinOn = o.join.enabled;
     this.join = new AnswerJoin({
       counters, ttlSec: o.join.ttlSec, maxPerClient: o.join.maxPerClient, maxTotal: o.join.maxTotal,
       warmupSec: o.join.warmupSec,
@@ -142,7 +145,7 @@ export class Pipeline {
   private onDns(ev: DnsEvent): void {
     // The join is per device (its MAC when the leases know it), so a dual-stack client that asks
     // over IPv4 and connects over IPv6 is still joined.
-    this.join.learn(ev);
+    if (this.joinOn) this.join.learn(ev);
     this.pdns?.learn(ev);
     this.ioc.checkDns(ev);
     if (this.deps.options.streams.dns !== false) this.out(ev);
