@@ -44,16 +44,32 @@ function str(s: string): string {
   return '"' + s + '"';
 }
 
+/** s as the inside of a JSON string (no quotes): itself when clean, else escaped. */
+function inner(s: string): string {
+  if (CLEAN.has(s)) return s;
+  const j = str(s);
+  return j.length === s.length + 2 ? s : j.slice(1, -1);
+}
+
+/** `,"sensor":"…"` of the last sensor seen (one sensor per agent). */
+let sensorOf = '';
+let sensorPart = '';
+
 function writeDns(e: DnsEvent): string {
-  let s = '{"type":"dns","ts":' + e.ts + ',"sensor":' + str(e.sensor);
-  if (e.client !== undefined) s += ',"client":' + str(e.client);
+  // Fewer concatenations: each `+` costs an allocation in qjs, so quotes ride on the key text.
+  if (e.sensor !== sensorOf) {
+    sensorPart = ',"sensor":' + str(e.sensor);
+    sensorOf = e.sensor;
+  }
+  let s = '{"type":"dns","ts":' + e.ts + sensorPart;
+  if (e.client !== undefined) s += ',"client":"' + inner(e.client) + '"';
   if (e.client_port !== undefined) s += ',"client_port":' + e.client_port;
-  if (e.mac !== undefined) s += ',"mac":' + str(e.mac);
-  if (e.hostname !== undefined) s += ',"hostname":' + str(e.hostname);
-  s += ',"qname":' + str(e.qname) + ',"qtype":' + str(e.qtype);
+  if (e.mac !== undefined) s += ',"mac":"' + inner(e.mac) + '"';
+  if (e.hostname !== undefined) s += ',"hostname":"' + inner(e.hostname) + '"';
+  s += ',"qname":"' + inner(e.qname) + '","qtype":"' + inner(e.qtype) + '"';
   if (e.source !== undefined) s += ',"source":"' + e.source + '"';
-  if (e.upstream !== undefined) s += ',"upstream":' + str(e.upstream);
-  if (e.rcode !== undefined) s += ',"rcode":' + str(e.rcode);
+  if (e.upstream !== undefined) s += ',"upstream":"' + inner(e.upstream) + '"';
+  if (e.rcode !== undefined) s += ',"rcode":"' + inner(e.rcode) + '"';
   s += ',"answers":[';
   const a: DnsAnswer[] = e.answers;
   for (let i = 0; i < a.length; i++) {
@@ -62,9 +78,8 @@ function writeDns(e: DnsEvent): string {
     const t = x.type;
     const d = x.data;
     // Memo hits inline: a call per field is dear in qjs, and answers are most of the fields.
-    s += (i === 0 ? '{"name":' : ',{"name":') + (CLEAN.has(n) ? '"' + n + '"' : str(n)) + ',"type":' +
-      (CLEAN.has(t) ? '"' + t + '"' : str(t)) + ',"data":' +
-      (d === null ? 'null}' : (CLEAN.has(d) ? '"' + d + '"' : str(d)) + '}');
+    s += (i === 0 ? '{"name":"' : ',{"name":"') + (CLEAN.has(n) ? n : inner(n)) + '","type":"' +
+      (CLEAN.has(t) ? t : inner(t)) + (d === null ? '","data":null}' : '","data":"' + (CLEAN.has(d) ? d : inner(d)) + '"}');
   }
   s += ']';
   if (e.blocked !== undefined) s += ',"blocked":' + e.blocked;
