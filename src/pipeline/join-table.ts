@@ -3,8 +3,10 @@
 // element (docs/join.md, "Cost").
 //
 // - A slot holds one answer: its key (client id and family packed in `kc`, the IPv4 address or
-//   the index of the IPv6 words in `ka`), first/last seen (Float64Array, exact), a name id
-//   (join-names.ts), links in its client's order and in its hash chain.
+//   the index of the IPv6 words in `ka`), first/last seen (Float64Array, exact), the qname (a
+//   plain array of the events' strings: pooling them needs a string hash, and hashing text in a
+//   JS loop costs ~1,400 instructions a character in qjs), links in its client's order and in
+//   its hash chain.
 // - Each client's slots form a doubly linked list, least recently refreshed first: per-client
 //   LRU eviction and expiry by walking from the head, as the Map-in-insertion-order was before.
 // - Lookup: a chained hash table (bucket heads ≥ slots, so chains stay ~1 long). Chaining, not
@@ -22,7 +24,8 @@ export class AnswerTable {
   ka = new Int32Array(0);
   t0 = new Float64Array(0);
   t1 = new Float64Array(0);
-  qn = new Int32Array(0);
+  /** the qname asked; answers of one event share the string */
+  qn: (string | undefined)[] = [];
   private prev = new Int32Array(0);
   private next = new Int32Array(0);
   private chain = new Int32Array(0); // hash chain; for a free slot, the free list
@@ -127,6 +130,7 @@ export class AnswerTable {
     this.unlinkOrder(s, c);
     this.count[c]--;
     this.kc[s] = NONE;
+    this.qn[s] = undefined; // let the string go
     this.chain[s] = this.freeHead;
     this.freeHead = s;
   }
@@ -188,7 +192,6 @@ export class AnswerTable {
     this.ka = grown(this.ka, n);
     this.t0 = grown(this.t0, n);
     this.t1 = grown(this.t1, n);
-    this.qn = grown(this.qn, n);
     this.prev = grown(this.prev, n);
     this.next = grown(this.next, n);
     this.chain = grown(this.chain, n);
@@ -221,18 +224,13 @@ function grown<T extends Int32Array | Float64Array>(a: T, n: number): T {
   return b;
 }
 
+// Plain shifts and adds: Math.imul is a call (~500 instructions in qjs), these ~100. The low bits
+// of an address vary most; the client id is spread by a multiplier that stays exact in doubles.
 function hash4(kc: number, a: number): number {
-  let h = Math.imul(a ^ Math.imul(kc, 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+  return (a ^ (a >>> 12) ^ (a >>> 22)) + kc * 40503;
 }
 
 function hash6(kc: number, w0: number, w1: number, w2: number, w3: number): number {
-  let h = Math.imul(kc, 0x9e3779b1);
-  h = Math.imul(h ^ w0, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 15) ^ w1, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 13) ^ w2, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 16) ^ w3, 0xc2b2ae35);
-  return h ^ (h >>> 15);
+  const x = w3 ^ (w3 >>> 16) ^ w2 ^ (w2 >>> 11) ^ w1 ^ (w1 >>> 7) ^ w0;
+  return x + kc * 40503;
 }

@@ -7,14 +7,13 @@
 // commonly asks over IPv4 and connects over IPv6 (measured in the lab: curl did exactly that),
 // which an address key would call `direct`.
 //
-// Layout, for memory (50k answers in ~2 MB under qjs plus their distinct qnames) and a cheap
-// lookup: clients get small integer ids (few devices, one Map.get); (client id, address parsed to
-// words) → slot in typed arrays (join-table.ts); qnames are pooled with reference counts
-// (join-names.ts). No per-answer object or string is allocated.
+// Layout, for memory (50k answers in ~2.5 MB under qjs, plus their distinct qname strings) and a
+// cheap lookup: clients get small integer ids (few devices, one Map.get); (client id, address
+// parsed to words, join-address.ts) → slot in typed arrays (join-table.ts). No per-answer object
+// or string is allocated; the qname string of the event is kept as it is.
 import type { Counters } from '../counters';
 import type { DnsEvent, FlowEvent } from '../events';
-import { parseIPv4, parseIPv6 } from './cidr';
-import { NamePool } from './join-names';
+import { ipv4Value, ipv6Words } from './join-address';
 import { AnswerTable } from './join-table';
 
 export type FlowOrigin = 'lan' | 'router' | 'inbound' | 'transit' | 'local';
@@ -48,7 +47,6 @@ export class AnswerJoin {
   /** per client id: newest last-seen ts among its entries evicted by a cap (not by age) */
   private readonly evictedTs: number[] = [];
   private readonly table: AnswerTable;
-  private readonly names = new NamePool();
   private readonly w6 = [0, 0, 0, 0];
   private total = 0;
   private coverageStart = -1;
@@ -79,7 +77,6 @@ export class AnswerJoin {
     if (ev.client === undefined || answers.length === 0 || ev.blocked === true) return;
     if (this.coverageStart < 0) this.coverageStart = ev.ts;
     let c = NONE;
-    let name = NONE; // the qname's pool id, held once per slot that uses it
     for (let i = 0; i < answers.length; i++) {
       const a = answers[i];
       const type = a.type;
@@ -88,8 +85,8 @@ export class AnswerJoin {
       // keyed by the address's value, so any spelling of an IPv6 address finds the same entry
       let v4 = -1;
       let w: number[] | null = null;
-      if (data.indexOf(':') < 0) v4 = parseIPv4(data);
-      else w = parseIPv6(data, this.w6);
+      if (data.indexOf(':') < 0) v4 = ipv4Value(data);
+      else w = ipv6Words(data, this.w6);
       if (v4 < 0 && w === null) {
         this.deps.counters.drop('join_bad_address', 1, data);
         continue;
@@ -100,13 +97,11 @@ export class AnswerJoin {
       let s = w === null ? t.find4(c, v4) : t.find6(c, w);
       if (s !== NONE) {
         // refresh: move to the back of the client's order; keep first-seen while the name is the same
-        if (this.names.name(t.qn[s]) === ev.qname) {
+        if (t.qn[s] === ev.qname) {
           if (ev.ts > t.t1[s]) t.t1[s] = ev.ts;
           if (ev.ts < t.t0[s]) t.t0[s] = ev.ts;
         } else {
-          this.names.release(t.qn[s]);
-          name = this.holdName(name, ev.qname);
-          t.qn[s] = name;
+          t.qn[s] = ev.qname;
           t.t0[s] = ev.ts;
           t.t1[s] = ev.ts;
         }
@@ -120,10 +115,9 @@ export class AnswerJoin {
         this.evictOldest(this.biggestClient());
         this.deps.counters.drop('join_total_cap', 1, data);
       }
-      // parseIPv6 wrote into this.w6, which eviction does not touch
+      // ipv6Words wrote into this.w6, which eviction does not touch
       s = w === null ? t.add4(c, v4) : t.add6(c, w);
-      name = this.holdName(name, ev.qname);
-      t.qn[s] = name;
+      t.qn[s] = ev.qname;
       t.t0[s] = ev.ts;
       t.t1[s] = ev.ts;
       this.total++;
@@ -147,10 +141,10 @@ export class AnswerJoin {
       const resp = flow.resp_h;
       let s = NONE;
       if (resp.indexOf(':') < 0) {
-        const v4 = parseIPv4(resp);
+        const v4 = ipv4Value(resp);
         if (v4 >= 0) s = t.find4(c, v4);
       } else {
-        const w = parseIPv6(resp, this.w6);
+        const w = ipv6Words(resp, this.w6);
         if (w !== null) s = t.find6(c, w);
       }
       if (s !== NONE) {
@@ -159,7 +153,7 @@ export class AnswerJoin {
           return;
         }
         if (t.t1[s] >= ts - this.ttl) {
-          flow.name = this.names.name(t.qn[s]);
+          flow.name = t.qn[s];
           cn.inc('join_named');
           return;
         }
@@ -214,14 +208,6 @@ export class AnswerJoin {
     return c;
   }
 
-  /** `id`: the qname's id from an earlier answer of this event, or NONE. */
-  private holdName(id: number, qname: string): number {
-    // a cap may have evicted that earlier answer since, and freed the id with it
-    if (id === NONE || this.names.name(id) !== qname) return this.names.hold(qname);
-    this.names.addRef(id);
-    return id;
-  }
-
   private evictOldest(c: number): void {
     const t = this.table;
     const s = t.head[c];
@@ -242,7 +228,6 @@ export class AnswerJoin {
   }
 
   private release(s: number): void {
-    this.names.release(this.table.qn[s]);
     this.table.remove(s);
     this.total--;
   }

@@ -4,6 +4,8 @@ import { Counters } from '../../src/counters';
 import { AnswerJoin, type AnswerJoinDeps } from '../../src/pipeline/join';
 import { fakeDns, fakeFlow } from './factories';
 import { ReferenceJoin } from './join.reference';
+import { ipv4Value, ipv6Words } from '../../src/pipeline/join-address';
+import { formatIPv6, parseIPv4, parseIPv6 } from '../../src/pipeline/cidr';
 
 function join(over: Partial<AnswerJoinDeps> = {}) {
   const counters = new Counters();
@@ -315,4 +317,30 @@ cases['differential fuzz against the Map-based join: tables grow past their firs
   const { a, counters } = differential(7, 12000, { maxTotal: 3000, maxPerClient: 2000, ttlSec: 3000 }, { clients: 2, v4: 1500, v6: 600, names: 1500 });
   ok(a.size() > 2000, `held ${a.size()}`);
   ok(counters.get('join_named') > 1000, `names compared: ${counters.get('join_named')}`);
+};
+
+cases['join addresses: the native-call parsers agree with cidr.ts on every spelling, reject malformed text'] = () => {
+  const rnd = seeded(5);
+  for (let i = 0; i < 2000; i++) {
+    const v = Math.floor(rnd() * 4294967296);
+    const text = `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+    eq(ipv4Value(text), parseIPv4(text), text);
+    const w = [0, 1, 2, 3].map(() => (rnd() < 0.4 ? 0 : Math.floor(rnd() * 4294967296)));
+    if (rnd() < 0.3) w[1] = w[2] = 0;
+    const canon = formatIPv6(w);
+    deepEq(ipv6Words(canon, [9, 9, 9, 9]), parseIPv6(canon), canon);
+    const long = w.map((x) => `${(x >>> 16).toString(16).padStart(4, '0')}:${(x & 65535).toString(16).toUpperCase()}`).join(':');
+    deepEq(ipv6Words(long, [9, 9, 9, 9]), w, long);
+  }
+  for (const t of ['::', '::1', '1::', '2001:db8::', '::ffff:198.51.100.7', 'fe80::1%eth0', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8']) {
+    deepEq(ipv6Words(t, [9, 9, 9, 9]), parseIPv6(t), t);
+  }
+  for (const t of ['', '1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.', '256.1.1.1', '1.2.3.-1', 'a.b.c.d', '1.2.3.4x', '1.2.3.1000', '1.5.2.3.4', '1.2.3.0.0', '1.2.3.4.']) {
+    eq(ipv4Value(t), -1, `v4 ${JSON.stringify(t)}`);
+  }
+  // lenient only where inet_ntop never writes: the text aliases the address it spells numerically
+  eq(ipv4Value('1.2.3.0x1'), parseIPv4('1.2.3.1'));
+  for (const t of ['1:2', ':1:2::3', '1:::2', '::1::', '1::2::3', '12345::1', 'zz::1', '-1::2', '1:2:3:4:5:6:7:8:9', '1::2:3:4:5:6:7:8', '1:2:3:4:5:6:7', ':', ':::']) {
+    eq(ipv6Words(t, [0, 0, 0, 0]), null, `v6 ${JSON.stringify(t)}`);
+  }
 };
