@@ -32,6 +32,8 @@ export interface Transaction {
   answered: boolean;
   /** no more lines are taken; emitted when its turn in query order comes */
   done: boolean;
+  /** in the assembler's per-pid list of transactions whose answer is being printed */
+  listed: boolean;
   /** name of the last answer line as logged (classic mode continues a burst by it) */
   lastName: string;
 }
@@ -54,7 +56,7 @@ export function newTransaction(rec: DnsLogRecord, key: number, reuse?: Transacti
       key, pid: rec.pid, serial: rec.serial, ts: rec.ts, lastTs: rec.ts, client: rec.client,
       clientPort: rec.clientPort, qname: rec.name, qtype: rec.qtype ?? '',
       source: rec.auth ? 'local' : undefined, upstream: undefined, rcode: undefined, answers: [],
-      cnameAt: -1, blocked: false, dnssec: undefined, answered: false, done: false, lastName: '',
+      cnameAt: -1, blocked: false, dnssec: undefined, answered: false, done: false, listed: false, lastName: '',
     };
   }
   const t = reuse;
@@ -76,6 +78,7 @@ export function newTransaction(rec: DnsLogRecord, key: number, reuse?: Transacti
   t.dnssec = undefined;
   t.answered = false;
   t.done = false;
+  t.listed = false;
   t.lastName = '';
   return t;
 }
