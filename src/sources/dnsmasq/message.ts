@@ -75,10 +75,12 @@ function addressType(line: string, a: number, b: number): string {
   const sp = line.indexOf(' ', a);
   if (sp >= 0 && sp < b) return '';
   const colon = line.indexOf(':', a);
+  // isHex/isDigit written out: a call per character test is dear in qjs, and this runs per answer.
   if (colon >= 0 && colon < b) {
-    return (isHex(first) || first === 58) && (isHex(last) || last === 58) ? 'AAAA' : '';
+    return ((first >= 48 && first <= 58) || (first >= 97 && first <= 102) || (first >= 65 && first <= 70)) &&
+      ((last >= 48 && last <= 58) || (last >= 97 && last <= 102) || (last >= 65 && last <= 70)) ? 'AAAA' : '';
   }
-  if (!isDigit(first) || !isDigit(last) || n < 7) return '';
+  if (first < 48 || first > 57 || last < 48 || last > 57 || n < 7) return '';
   const dot = line.indexOf('.', a);
   return dot > a && dot < b ? 'A' : '';
 }
@@ -367,7 +369,7 @@ export class DnsmasqMessageParser {
     const c = line.charCodeAt(a);
 
     // An address is by far the most common DEST: decide it before the rarer words.
-    const at = isHex(c) || c === 58 ? addressType(line, a, b) : '';
+    const at = (c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) ? addressType(line, a, b) : '';
     if (at !== '') {
       if (nameEnd === p) return this.skipAs('truncated');
       rec.name = this.name(line, p, nameEnd);
