@@ -55,6 +55,7 @@ export class Pipeline {
   private bypass: BypassDetector | null = null;
   private bypassRouters: string[] | null = null;
   private readonly net: NetLearner;
+  private readonly learning: boolean;
   private readonly pdns: PassiveDns | null;
   private readonly ioc: IocMatcher;
 
@@ -77,6 +78,8 @@ export class Pipeline {
     });
     const alert = (a: AlertEvent): void => this.out(a);
     this.net = new NetLearner(o.net, o.learnNet);
+    // Fixed for the pipeline's life (set before it is built); spares two calls per line when off.
+    this.learning = o.learnNet.lan || o.learnNet.router;
     this.pdns = o.pdns.enabled && o.streams.pdns !== false
       ? new PassiveDns({ sensor, counters, emit: (ev) => this.out(ev), windowSec: o.pdns.windowSec, maxRecords: o.pdns.maxRecords })
       : null;
@@ -85,8 +88,10 @@ export class Pipeline {
 
   dnsRecord(rec: DnsLogRecord): void {
     if (rec.ts > this.clock) this.clock = rec.ts;
-    if (rec.kind === 'query' && rec.client !== undefined) this.net.sawDnsClient(rec.client, rec.clientPort);
-    else if (rec.kind === 'forwarded' && rec.upstream !== undefined) this.net.sawUpstream(rec.upstream);
+    if (this.learning) {
+      if (rec.kind === 'query' && rec.client !== undefined) this.net.sawDnsClient(rec.client, rec.clientPort);
+      else if (rec.kind === 'forwarded' && rec.upstream !== undefined) this.net.sawUpstream(rec.upstream);
+    }
     this.transactions.push(rec);
   }
 
