@@ -56,10 +56,6 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-
 /**
  * The address type of line[a, b) as inet_ntop prints addresses: 'A', 'AAAA', or ''.
  * Checked by its ends and two native scans rather than char by char (qjs is slow per char):
@@ -108,7 +104,10 @@ function placeholderType(line: string, a: number, b: number): string {
 
 /** A uint32 written in decimal at line[a, b), or -1. */
 function decimal(line: string, a: number, b: number): number {
-  if (b <= a || b - a > 10 || !isDigit(line.charCodeAt(a)) || !isDigit(line.charCodeAt(b - 1))) return -1;
+  if (b <= a || b - a > 10) return -1;
+  const f = line.charCodeAt(a);
+  const l = line.charCodeAt(b - 1);
+  if (f < 48 || f > 57 || l < 48 || l > 57) return -1;
   const v = +line.slice(a, b); // one native conversion beats a charCodeAt loop in qjs
   return v >>> 0 === v ? v : -1;
 }
@@ -179,9 +178,10 @@ export class DnsmasqMessageParser {
         c = line.charCodeAt(p);
         // CLIENT/PORT ends in a port digit and never starts with '/'; SOURCE words end in a
         // letter or ']' and hosts paths start with '/'. Only query lines need it sliced.
-        if (c !== 47 && (isHex(c) || c === 58)) {
+        if ((c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)) {
           const sp2 = line.indexOf(' ', p);
-          if (sp2 > p && sp2 < end && isDigit(line.charCodeAt(sp2 - 1))) {
+          const d = sp2 > p && sp2 < end ? line.charCodeAt(sp2 - 1) : 0;
+          if (d >= 48 && d <= 57) {
             this.clientAt = p;
             this.clientEnd = sp2;
             p = sp2 + 1;

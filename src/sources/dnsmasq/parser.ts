@@ -43,29 +43,32 @@ export class DnsmasqLineParser {
   }
 
   parse(line: string): DnsLogRecord | null {
-    const counters = this.deps.counters;
     let end = line.length;
     if (end > MAX_LINE) {
-      counters.drop('dnsmasq.too_long', 1, line);
+      this.deps.counters.drop('dnsmasq.too_long', 1, line);
       return null;
     }
     if (end > 0 && line.charCodeAt(end - 1) === 13) end--; // CRLF files
     if (end === 0) {
-      counters.inc('dnsmasq.ignored.blank');
+      this.deps.counters.inc('dnsmasq.ignored.blank');
       return null;
     }
-    const f = this.framing;
     const m = this.message;
     let rec: DnsLogRecord | null;
     const head = this.head;
     if (head !== '' && line.startsWith(head) && head.length < end) {
       // Same stamp, pid, serial and client as the last line: the next line of one transaction.
       rec = m.parseSameHead(line, head.length, end, this.headTs, this.headPid);
+      if (rec !== null && m.namesCut === this.namesCut) {
+        this.records.n++;
+        return rec;
+      }
     } else {
+      const f = this.framing;
       if (!f.frame(line, end)) {
         const why = f.skip;
-        if (why === 'other_program' || why === 'not_dns') counters.inc('dnsmasq.ignored.' + why);
-        else counters.drop('dnsmasq.' + why, 1, line);
+        if (why === 'other_program' || why === 'not_dns') this.deps.counters.inc('dnsmasq.ignored.' + why);
+        else this.deps.counters.drop('dnsmasq.' + why, 1, line);
         return null;
       }
       rec = m.parse(line, f.start, end, f.ts, f.pid);
@@ -77,6 +80,7 @@ export class DnsmasqLineParser {
         this.head = '';
       }
     }
+    const counters = this.deps.counters;
     if (rec !== null) {
       this.records.n++;
       if (m.namesCut !== this.namesCut) {
@@ -90,8 +94,9 @@ export class DnsmasqLineParser {
       counters.drop('dnsmasq.' + why, 1, line);
     } else {
       counters.inc('dnsmasq.ignored.' + why);
-      if (why === 'lifecycle' && line.startsWith('overflow: ', f.start)) {
-        const n = parseInt(line.slice(f.start + 10, end), 10);
+      const start = this.framing.start;
+      if (why === 'lifecycle' && line.startsWith('overflow: ', start)) {
+        const n = parseInt(line.slice(start + 10, end), 10);
         if (n > 0) counters.inc('dnsmasq_entries_lost', n);
       }
     }
