@@ -20,6 +20,11 @@ while (f.getline() !== null) n++;
 std.err.puts('lines ' + n + '\\n');
 `);
 const replay = (file) => [QJS, BUNDLE, 'replay', '--dnsmasq', file, '--year', '2026'];
+// The issue's figure is parse + assemble + NDJSON encode: the same replay with the pdns stream
+// (an aggregation on top of the dns events) switched off.
+const CORE_UCI = join(OUT, 'dns-core.uci');
+writeFileSync(CORE_UCI, "config streams 'streams'\n\toption pdns '0'\n");
+const replayCore = (file) => [QJS, BUNDLE, 'replay', '--config', CORE_UCI, '--dnsmasq', file, '--year', '2026'];
 const bare = (file) => [QJS, '-m', BARE, file];
 
 if (phase === 'time') {
@@ -27,11 +32,13 @@ if (phase === 'time') {
   const full = await measure(replay(LOG_FULL));
   if (full.status !== 0) throw new Error(`replay failed: ${full.stderr}`);
   const base = await measure(bare(LOG_FULL));
+  const core = await measure(replayCore(LOG_FULL));
   const tiny = await measure(replay(LOG_TINY));
   const sum = replaySummary(full.stderr);
   const res = {
     lines: N, summary: sum.line, events: sum.events,
     replay: { ms: full.ms, cpuSec: full.cpuSec, linesPerSec: Math.round(N / (full.ms / 1000)), linesPerCpuSec: Math.round(N / full.cpuSec), peakRssKb: full.peakRssKb },
+    core: { ms: core.ms, linesPerSec: Math.round(N / (core.ms / 1000)), peakRssKb: core.peakRssKb },
     bare: { ms: base.ms, cpuSec: base.cpuSec, linesPerSec: Math.round(N / (base.ms / 1000)), peakRssKb: base.peakRssKb },
     startup10Lines: { ms: tiny.ms, peakRssKb: tiny.peakRssKb },
   };
@@ -44,12 +51,15 @@ if (phase === 'time') {
   const tiny = callgrind('dns-replay-10', replay(LOG_TINY));
   const b = callgrind('dns-bare', bare(LOG_CG));
   const bTiny = callgrind('dns-bare-10', bare(LOG_TINY));
+  const core = callgrind('dns-replay-core', replayCore(LOG_CG));
+  const coreTiny = callgrind('dns-replay-core-10', replayCore(LOG_TINY));
   const perLine = (full.ir - tiny.ir) / (N - 10);
   const barePerLine = (b.ir - bTiny.ir) / (N - 10);
   const res = {
     lines: N, summary: replaySummary(full.stderr).line,
     replay: { ir: full.ir, irStartup: tiny.ir, perLine: Math.round(perLine), perLineWithStartup: Math.round(full.ir / N) },
     bare: { ir: b.ir, irStartup: bTiny.ir, perLine: Math.round(barePerLine) },
+    core: { ir: core.ir, perLine: Math.round((core.ir - coreTiny.ir) / (N - 10)) },
     pipelinePerLine: Math.round(perLine - barePerLine),
     ratio: +(perLine / barePerLine).toFixed(1),
     top: topFunctions(full.file),

