@@ -25,32 +25,107 @@ export interface PassiveDnsDeps {
   maxRecords?: number;
 }
 
-interface Rec {
-  rrname: string;
-  rrtype: string;
-  rdata: string[];
-  first: number;
-  last: number;
-  count: number;
-}
-
 export class PassiveDns {
-  private table = new Map<string, Rec>();
+  // Records are the events they will be emitted as (ts is set at flush): one object per record.
+  private table = new Map<string, PdnsEvent>();
   private windowStart = -1;
-  // Scratch for grouping one event's answers by (name, type); reused to spare allocations.
-  private readonly groups = new Map<string, string[]>();
+  // Scratch, reused per event (learn runs once per dns event: allocations show under qjs).
+  /** Start index of each run of answers sharing (name, type), and the end of the last run. */
+  private readonly runs: number[] = [];
+  /** The values of one run, deduplicated and sorted, before they become a record's rdata. */
+  private readonly vals: string[] = [];
+  // Slow path only: one event's answers grouped by (name, type).
+  private readonly groups = new Map<string, { name: string; type: string; data: string[] }>();
 
   constructor(private readonly deps: PassiveDnsDeps) {}
 
   learn(ev: DnsEvent): void {
     const answers = ev.answers;
-    if (!answers || answers.length === 0) return;
-    const c = this.deps.counters;
+    if (!answers) return;
+    const n = answers.length;
+    if (n === 0) return;
     if (ev.blocked) {
-      c.inc('pdns_skipped_blocked');
+      this.deps.counters.inc('pdns_skipped_blocked');
       return;
     }
     if (ev.rcode !== undefined && ev.rcode !== 'NOERROR') return;
+    // Resolvers list a (name, type)'s records together (CNAME links, then the final rrset), so
+    // the groups are runs of neighbours. Find the runs; a (name, type) that comes back after
+    // another run needs real grouping: the general path (rare).
+    const runs = this.runs;
+    runs.length = 0;
+    let name = '';
+    let type = '';
+    for (let i = 0; i < n; i++) {
+      const a = answers[i];
+      if (i > 0 && a.name === name && a.type === type) continue;
+      name = a.name;
+      type = a.type;
+      for (let r = 0; r < runs.length; r++) {
+        const b = answers[runs[r]];
+        if (b.name === name && b.type === type) return this.learnGrouped(ev);
+      }
+      runs.push(i);
+    }
+    runs.push(n);
+    const t = Math.floor(ev.ts);
+    for (let r = 0; r + 1 < runs.length; r++) this.learnRun(answers, runs[r], runs[r + 1], t);
+  }
+
+  /** Records the answers [from, to) of one (name, type) at second t. */
+  private learnRun(answers: DnsEvent['answers'], from: number, to: number, t: number): void {
+    const first = answers[from];
+    const nt = first.name + '\u0000' + first.type;
+    let key: string;
+    let single: string | null = null;
+    if (to - from === 1) {
+      // The common case: one record, no set to build.
+      const d = first.data;
+      if (d === null || d === undefined) {
+        this.deps.counters.inc('pdns_rdata_unknown');
+        return;
+      }
+      single = d;
+      key = nt + '\u0000' + d;
+    } else {
+      const vals = this.vals;
+      vals.length = 0;
+      for (let i = from; i < to; i++) {
+        const d = answers[i].data;
+        if (d === null || d === undefined) this.deps.counters.inc('pdns_rdata_unknown');
+        else if (vals.indexOf(d) < 0) vals.push(d);
+      }
+      if (vals.length === 0) return;
+      if (vals.length > 1) vals.sort();
+      key = nt + '\u0000' + vals.join('\u0000');
+    }
+    let r = this.table.get(key);
+    if (r === undefined) {
+      const rdata = single !== null ? [single] : this.vals.slice();
+      r = this.insert(key, first.name, first.type, rdata, t);
+    }
+    if (t < r.time_first) r.time_first = t;
+    if (t > r.time_last) r.time_last = t;
+    r.count++;
+  }
+
+  private insert(key: string, rrname: string, rrtype: string, rdata: string[], t: number): PdnsEvent {
+    if (this.table.size >= (this.deps.maxRecords ?? 20000)) {
+      this.deps.counters.inc('pdns_early_flush');
+      this.flush();
+    }
+    const sensor = this.deps.sensor;
+    const r: PdnsEvent = {
+      type: 'pdns', ts: t, sensor, rrname, rrtype, rdata, time_first: t, time_last: t, count: 0, sensor_id: sensor,
+    };
+    this.table.set(key, r);
+    return r;
+  }
+
+  /** Any order of answers: group by (name, type) first, in order of first appearance. */
+  private learnGrouped(ev: DnsEvent): void {
+    const answers = ev.answers;
+    const c = this.deps.counters;
     const groups = this.groups;
     groups.clear();
     for (let i = 0; i < answers.length; i++) {
@@ -61,27 +136,20 @@ export class PassiveDns {
       }
       const key = a.name + '\u0000' + a.type;
       const g = groups.get(key);
-      if (g === undefined) groups.set(key, [a.data]);
-      else if (g.indexOf(a.data) < 0) g.push(a.data);
+      if (g === undefined) groups.set(key, { name: a.name, type: a.type, data: [a.data] });
+      else if (g.data.indexOf(a.data) < 0) g.data.push(a.data);
     }
     const t = Math.floor(ev.ts);
-    for (const [nt, data] of groups) {
+    groups.forEach((g, nt) => {
+      const data = g.data;
       if (data.length > 1) data.sort();
       const key = nt + '\u0000' + data.join('\u0000');
       let r = this.table.get(key);
-      if (r === undefined) {
-        if (this.table.size >= (this.deps.maxRecords ?? 20000)) {
-          c.inc('pdns_early_flush');
-          this.flush();
-        }
-        const sep = nt.indexOf('\u0000');
-        r = { rrname: nt.slice(0, sep), rrtype: nt.slice(sep + 1), rdata: data, first: t, last: t, count: 0 };
-        this.table.set(key, r);
-      }
-      if (t < r.first) r.first = t;
-      if (t > r.last) r.last = t;
+      if (r === undefined) r = this.insert(key, g.name, g.type, data, t);
+      if (t < r.time_first) r.time_first = t;
+      if (t > r.time_last) r.time_last = t;
       r.count++;
-    }
+    });
   }
 
   /** Ends the window when windowSec has passed since it began; call about once a second. */
@@ -97,12 +165,8 @@ export class PassiveDns {
   flush(): void {
     const table = this.table;
     this.table = new Map();
-    const sensor = this.deps.sensor;
-    for (const r of table.values()) {
-      const ev: PdnsEvent = {
-        type: 'pdns', ts: r.last, sensor, rrname: r.rrname, rrtype: r.rrtype, rdata: r.rdata,
-        time_first: r.first, time_last: r.last, count: r.count, sensor_id: sensor,
-      };
+    for (const ev of table.values()) {
+      ev.ts = ev.time_last;
       try {
         this.deps.emit(ev);
       } catch (e) {
