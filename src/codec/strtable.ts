@@ -1,7 +1,7 @@
 // The batch's string table: every distinct string once. Three entry forms, chosen so the text
 // comes back exactly: an IP address as its 4 or 16 bytes, a dotted name that shares a suffix
 // with other entries as [prefix, suffix-ref] (like DNS name compression), anything else as text.
-import type { CborWriter, CborReader } from './cbor';
+import { CborWriter, type CborReader } from './cbor';
 import { ipBytes, ipText } from './ipbytes';
 import { BatchError } from './wire';
 
@@ -25,60 +25,134 @@ export class StringTable {
   }
 
   /**
-   * Writes the table. Suffix entries a name is split on are appended first (so `size` may
-   * grow): call before anything that depends on the final size is written — see finalize().
+   * The table's entries, ready to write. Suffix entries a name is split on are appended first
+   * (so `size` may grow): call before anything that depends on the final size is written.
    */
   finalize(): Entry[] {
     const list = this.list;
     // How many distinct names end in each dotted suffix: only shared suffixes are worth a ref.
     const shared = new Map<string, number>();
-    const forms: (Uint8Array | null)[] = [];
+    const forms: Form[] = [];
     for (let i = 0; i < list.length; i++) {
-      const s = list[i];
-      const ip = ipBytes(s);
-      forms.push(ip);
-      if (ip) continue;
-      for (let p = s.indexOf('.'); p > 0; p = s.indexOf('.', p + 1)) {
-        const rest = s.slice(p + 1);
-        if (rest.indexOf('.') <= 0) break;
-        shared.set(rest, (shared.get(rest) ?? 0) + 1);
-      }
+      const f = formOf(list[i]);
+      forms.push(f);
+      const sufs = f.sufs;
+      if (sufs === null) continue;
+      for (let k = 0; k < sufs.length; k++) shared.set(sufs[k], (shared.get(sufs[k]) ?? 0) + 1);
     }
     const out: Entry[] = [];
     for (let i = 0; i < list.length; i++) {
-      const s = list[i];
-      const ip = i < forms.length ? forms[i] : ipBytes(s);
-      if (ip) {
-        out.push(ip);
+      const f = i < forms.length ? forms[i] : formOf(list[i]);
+      if (f.ip !== null) {
+        out.push(f.ip);
         continue;
       }
-      let split: Entry = s;
+      let split: Entry | null = null;
       // The longest suffix that is an entry already or is shared by two names.
-      for (let p = s.indexOf('.'); p > 0; p = s.indexOf('.', p + 1)) {
-        const rest = s.slice(p + 1);
-        if (rest.indexOf('.') <= 0) break;
-        if (this.index.has(rest) || (shared.get(rest) ?? 0) >= 2) {
-          split = [s.slice(0, p), this.ref(rest)];
-          break;
+      const sufs = f.sufs;
+      if (sufs !== null) {
+        for (let k = 0; k < sufs.length; k++) {
+          const rest = sufs[k];
+          if (this.index.has(rest) || (shared.get(rest) ?? 0) >= 2) {
+            split = [prefixItem(f, k), this.ref(rest)];
+            break;
+          }
         }
       }
-      out.push(split);
+      out.push(split ?? textItem(f));
     }
     return out;
   }
 }
 
-/** Text, address bytes, or [prefix, suffix entry number] meaning prefix + "." + suffix. */
-export type Entry = string | Uint8Array | [string, number];
+/**
+ * What the table needs to know of a string, kept across batches (the same names and addresses
+ * come back batch after batch, and under qjs a per-character loop costs ~1,000 instructions per
+ * character): its address bytes, its dotted suffixes, its CBOR text item.
+ */
+interface Form {
+  s: string;
+  /** The CBOR byte string item of its address bytes, or null when it is not an address. */
+  ip: Uint8Array | null;
+  /** Suffixes after each dot that still contain a dot, longest first; null if none. */
+  sufs: string[] | null;
+  /** Where each suffix starts (the dot's position). */
+  cuts: number[] | null;
+  /** The CBOR text item of the whole string, made on first use. */
+  text: Uint8Array | null;
+  /** The CBOR text items of the prefixes before each cut, made on first use. */
+  pre: (Uint8Array | undefined)[] | null;
+}
+
+/** Forms of recently seen strings. Bounded: cleared when full (it is only a cache). */
+const forms = new Map<string, Form>();
+const MAX_FORMS = 4096;
+
+function formOf(s: string): Form {
+  let f = forms.get(s);
+  if (f !== undefined) return f;
+  const ipb = ipBytes(s);
+  let ip: Uint8Array | null = null;
+  let sufs: string[] | null = null;
+  let cuts: number[] | null = null;
+  if (ipb !== null) ip = item((w) => w.byteString(ipb), ipb.length + 1);
+  else {
+    for (let p = s.indexOf('.'); p > 0; p = s.indexOf('.', p + 1)) {
+      const rest = s.slice(p + 1);
+      if (rest.indexOf('.') <= 0) break;
+      if (sufs === null || cuts === null) {
+        sufs = [];
+        cuts = [];
+      }
+      sufs.push(rest);
+      cuts.push(p);
+    }
+  }
+  f = { s, ip, sufs, cuts, text: null, pre: null };
+  if (forms.size >= MAX_FORMS) forms.clear();
+  forms.set(s, f);
+  return f;
+}
+
+function item(write: (w: CborWriter) => void, size: number): Uint8Array {
+  const w = new CborWriter(size + 9);
+  write(w);
+  return w.bytes();
+}
+
+function textItem(f: Form): Uint8Array {
+  if (f.text === null) {
+    const s = f.s;
+    f.text = item((w) => w.text(s), s.length * 3);
+  }
+  return f.text;
+}
+
+function prefixItem(f: Form, k: number): Uint8Array {
+  if (f.pre === null) f.pre = [];
+  let b = f.pre[k];
+  if (b === undefined) {
+    const s = (f.s).slice(0, (f.cuts as number[])[k]);
+    b = item((w) => w.text(s), s.length * 3);
+    f.pre[k] = b;
+  }
+  return b;
+}
+
+/**
+ * One table entry as CBOR: a text or address item, or a name split on a suffix: the prefix's
+ * text item and the suffix's entry number (written as [prefix, ref]).
+ */
+export type Entry = Uint8Array | [Uint8Array, number];
 
 export function writeEntries(w: CborWriter, entries: Entry[]): void {
   w.head(4, entries.length);
-  for (const e of entries) {
-    if (typeof e === 'string') w.text(e);
-    else if (e instanceof Uint8Array) w.byteString(e);
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (e instanceof Uint8Array) w.raw(e);
     else {
       w.head(4, 2);
-      w.text(e[0]);
+      w.raw(e[0]);
       w.uint(e[1]);
     }
   }

@@ -21,12 +21,31 @@ export function widthFor(size: number): number {
 
 /** Each index in `width` bits, least significant bit first, packed into bytes. */
 export function pack(idx: number[], width: number): Uint8Array {
-  const out = new Uint8Array(Math.ceil((idx.length * width) / 8));
+  const n = idx.length;
+  const out = new Uint8Array(Math.ceil((n * width) / 8));
   if (width === 0) return out;
+  if (width === 8) {
+    for (let i = 0; i < n; i++) out[i] = idx[i];
+    return out;
+  }
   let acc = 0;
   let bits = 0;
   let o = 0;
-  for (let i = 0; i < idx.length; i++) {
+  if (width <= 24) {
+    // 32-bit integer arithmetic: fewer bits than 8 wait in acc, so acc stays below 2^31.
+    for (let i = 0; i < n; i++) {
+      acc |= idx[i] << bits;
+      bits += width;
+      while (bits >= 8) {
+        out[o++] = acc & 0xff;
+        acc >>>= 8;
+        bits -= 8;
+      }
+    }
+    if (bits > 0) out[o] = acc;
+    return out;
+  }
+  for (let i = 0; i < n; i++) {
     acc += idx[i] * 2 ** bits;
     bits += width;
     while (bits >= 8) {
