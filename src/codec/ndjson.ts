@@ -12,6 +12,7 @@
 // The dns writer covers exactly the DnsEvent fields (a test builds a Required<DnsEvent>, so a
 // field added to the type fails the build until it is added here too); keys outside the type
 // would not be written.
+import { encodeFlowNdjson } from './ndjson-flow';
 import type { DnsAnswer, DnsEvent, NetEvent, PdnsEvent } from '../events';
 
 /** Strings known to need no JSON escaping; cleared when full (a bound, not an LRU). */
@@ -103,5 +104,5 @@ function writePdns(e: PdnsEvent): string {
 /** One event as one line of JSON, without the trailing newline. */
 export function encodeNdjson(ev: NetEvent): string {
   const t = ev.type;
-  return t === 'dns' ? writeDns(ev) : t === 'pdns' ? writePdns(ev) : JSON.stringify(ev);
+  return t === 'dns' ? writeDns(ev) : t === 'flow' ? encodeFlowNdjson(ev) : t === 'pdns' ? writePdns(ev) : JSON.stringify(ev);
 }
