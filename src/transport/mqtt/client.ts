@@ -6,8 +6,10 @@
 import { rejectLater } from '../../reject-later';
 import type { Host, TimerHandle } from '../../host/types';
 import type { Counters } from '../../counters';
-import { encode, type Packet, type PublishPacket, type QoS, type Subscription, type Will } from './packet';
+import { decodeBrokerBody, encodeClient, type ClientPacket, type PublishPacket, type QoS, type Subscription, type Will } from './packet';
 import { PacketParser } from './parser';
+
+type BrokerPacket = ReturnType<typeof decodeBrokerBody>;
 import { utf8Encode } from '../../compat/utf8';
 
 export interface ByteStream {
@@ -86,7 +88,7 @@ export class MqttClient {
   private streamGone: (() => void) | null = null;
   private state: State = 'idle';
   private stream: ByteStream | null = null;
-  private parser: PacketParser | null = null;
+  private parser: PacketParser<BrokerPacket> | null = null;
   private readonly inflight = new Map<number, Outgoing>();
   private readonly queue: Outgoing[] = [];
   private readonly subs = new Map<number, PendingSub>();
@@ -145,7 +147,7 @@ export class MqttClient {
       return rejectLater(new Error(`mqtt publish queue full (${max})`));
     }
     // Encode now so a bad topic fails here, not inside the pump.
-    encode({ ...packet, messageId: 1 });
+    encodeClient({ ...packet, messageId: 1 });
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ packet, resolve, reject });
       this.pump();
@@ -178,7 +180,7 @@ export class MqttClient {
     if (this.stream) {
       if (wasConnected) {
         try {
-          this.stream.write(encode({ cmd: 'disconnect' }));
+          this.stream.write(encodeClient({ cmd: 'disconnect' }));
         } catch { /* the stream is going anyway */ }
       }
       const stream = this.stream;
@@ -217,7 +219,7 @@ export class MqttClient {
       return;
     }
     this.stream = stream;
-    this.parser = new PacketParser(o.maxIncoming ?? 1 << 20);
+    this.parser = new PacketParser(o.maxIncoming ?? 1 << 20, decodeBrokerBody);
     stream.onData((b) => {
       if (this.stream === stream) this.receive(b);
     });
@@ -324,10 +326,10 @@ export class MqttClient {
 
   // ---- packets -------------------------------------------------------------------------------
 
-  private send(p: Packet): void {
+  private send(p: ClientPacket): void {
     if (!this.stream) throw new Error('mqtt not connected');
     this.lastSent = this.deps.host.monotonic();
-    this.stream.write(encode(p));
+    this.stream.write(encodeClient(p));
   }
 
   private receive(b: Uint8Array): void {
@@ -341,7 +343,7 @@ export class MqttClient {
     }
   }
 
-  private handle(p: Packet): void {
+  private handle(p: BrokerPacket): void {
     if (!this.stream) return;
     if (this.state === 'connecting') {
       if (p.cmd !== 'connack') throw new Error(`mqtt: expected CONNACK, got ${p.cmd.toUpperCase()}`);

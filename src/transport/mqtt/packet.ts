@@ -168,230 +168,245 @@ function total(remaining: number): number {
   return 1 + varintLength(remaining) + remaining;
 }
 
-// ---- one namespace per packet kind -------------------------------------------------------------
+// ---- one encoder/decoder per packet kind ------------------------------------------------------
+// Plain functions, so the bundler keeps only those the agent calls (encodeClient and
+// decodeBrokerBody below); the objects after them group them per kind for tests and tools.
 
 const PROTOCOL = 'MQTT';
 const LEVEL = 4; // 3.1.1
 
-export namespace connect {
-  function remaining(p: ConnectPacket): number {
-    let n = 6 + 1 + 1 + 2 + strLength(p.clientId, 'client id');
-    if (p.will) n += strLength(p.will.topic, 'will topic') + 2 + p.will.payload.length;
-    if (p.username !== undefined) n += strLength(p.username, 'username');
-    if (p.password !== undefined) n += 2 + p.password.length;
-    return n;
-  }
-  export function encodingLength(p: ConnectPacket): number {
-    return total(remaining(p));
-  }
-  export function encode(p: ConnectPacket, buf?: Uint8Array, offset = 0): Uint8Array {
-    const rem = remaining(p);
-    if (p.password !== undefined && p.username === undefined) throw new MqttPacketError('password without username'); // MQTT-3.1.2-22
-    if (!(p.keepalive >= 0 && p.keepalive <= 65535)) throw new MqttPacketError(`invalid keepalive ${p.keepalive}`);
-    if (p.password && p.password.length > 65535) throw new MqttPacketError('password longer than 65535 bytes');
-    if (p.will && p.will.payload.length > 65535) throw new MqttPacketError('will payload longer than 65535 bytes');
-    const w = new Writer(alloc(total(rem), buf, offset), offset);
-    w.header(0x10, rem);
-    w.str(PROTOCOL);
-    w.u8(LEVEL);
-    let flags = p.cleanSession ? 0x02 : 0;
-    if (p.will) flags |= 0x04 | (checkQos(p.will.qos) << 3) | (p.will.retain ? 0x20 : 0);
-    if (p.password !== undefined) flags |= 0x40;
-    if (p.username !== undefined) flags |= 0x80;
-    w.u8(flags);
-    w.u16(p.keepalive);
-    w.str(p.clientId);
-    if (p.will) { w.str(p.will.topic); w.bin(p.will.payload); }
-    if (p.username !== undefined) w.str(p.username);
-    if (p.password !== undefined) w.bin(p.password);
-    return w.buf;
-  }
-  export function decodeBody(_flags: number, r: Reader): ConnectPacket {
-    if (r.str() !== PROTOCOL) throw new MqttPacketError('unsupported protocol name');
-    const level = r.u8();
-    if (level !== LEVEL) throw new MqttPacketError(`unsupported protocol level ${level}`);
-    const f = r.u8();
-    if (f & 0x01) throw new MqttPacketError('connect reserved flag set'); // MQTT-3.1.2-3
-    const keepalive = r.u16();
-    const p: ConnectPacket = { cmd: 'connect', clientId: r.str(), cleanSession: (f & 0x02) !== 0, keepalive };
-    if (f & 0x04) {
-      const topic = r.str();
-      p.will = { topic, payload: r.bin(), qos: checkQos((f >> 3) & 3), retain: (f & 0x20) !== 0 };
-    } else if (f & 0x38) throw new MqttPacketError('will flags without will'); // MQTT-3.1.2-11/13/15
-    if (f & 0x80) p.username = r.str();
-    if (f & 0x40) {
-      if (!(f & 0x80)) throw new MqttPacketError('password without username');
-      p.password = r.bin();
-    }
-    r.done();
-    return p;
-  }
+function connectRemaining(p: ConnectPacket): number {
+  let n = 6 + 1 + 1 + 2 + strLength(p.clientId, 'client id');
+  if (p.will) n += strLength(p.will.topic, 'will topic') + 2 + p.will.payload.length;
+  if (p.username !== undefined) n += strLength(p.username, 'username');
+  if (p.password !== undefined) n += 2 + p.password.length;
+  return n;
 }
-
-export namespace connack {
-  export function encodingLength(_p: ConnackPacket): number { return 4; }
-  export function encode(p: ConnackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
-    const w = new Writer(alloc(4, buf, offset), offset);
-    w.header(0x20, 2);
-    w.u8(p.sessionPresent ? 1 : 0);
-    w.u8(p.returnCode);
-    return w.buf;
-  }
-  export function decodeBody(_flags: number, r: Reader): ConnackPacket {
-    const f = r.u8();
-    if (f & 0xfe) throw new MqttPacketError('connack reserved flags set'); // MQTT-3.2.2-1
-    const p: ConnackPacket = { cmd: 'connack', sessionPresent: f === 1, returnCode: r.u8() };
-    r.done();
-    return p;
-  }
+function encodeConnect(p: ConnectPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+  const rem = connectRemaining(p);
+  if (p.password !== undefined && p.username === undefined) throw new MqttPacketError('password without username'); // MQTT-3.1.2-22
+  if (!(p.keepalive >= 0 && p.keepalive <= 65535)) throw new MqttPacketError(`invalid keepalive ${p.keepalive}`);
+  if (p.password && p.password.length > 65535) throw new MqttPacketError('password longer than 65535 bytes');
+  if (p.will && p.will.payload.length > 65535) throw new MqttPacketError('will payload longer than 65535 bytes');
+  const w = new Writer(alloc(total(rem), buf, offset), offset);
+  w.header(0x10, rem);
+  w.str(PROTOCOL);
+  w.u8(LEVEL);
+  let flags = p.cleanSession ? 0x02 : 0;
+  if (p.will) flags |= 0x04 | (checkQos(p.will.qos) << 3) | (p.will.retain ? 0x20 : 0);
+  if (p.password !== undefined) flags |= 0x40;
+  if (p.username !== undefined) flags |= 0x80;
+  w.u8(flags);
+  w.u16(p.keepalive);
+  w.str(p.clientId);
+  if (p.will) { w.str(p.will.topic); w.bin(p.will.payload); }
+  if (p.username !== undefined) w.str(p.username);
+  if (p.password !== undefined) w.bin(p.password);
+  return w.buf;
 }
-
-export namespace publish {
-  function remaining(p: PublishPacket): number {
-    return strLength(p.topic, 'topic') + (p.qos > 0 ? 2 : 0) + p.payload.length;
-  }
-  export function encodingLength(p: PublishPacket): number { return total(remaining(p)); }
-  export function encode(p: PublishPacket, buf?: Uint8Array, offset = 0): Uint8Array {
-    const qos = checkQos(p.qos);
-    if (p.topic.length === 0) throw new MqttPacketError('empty topic'); // MQTT-4.7.3-1
-    if (p.topic.indexOf('+') >= 0 || p.topic.indexOf('#') >= 0) throw new MqttPacketError('wildcard in topic name'); // MQTT-3.3.2-2
-    if (qos === 0 && p.dup) throw new MqttPacketError('dup with qos 0'); // MQTT-3.3.1-2
-    const rem = remaining(p);
-    const w = new Writer(alloc(total(rem), buf, offset), offset);
-    w.header(0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0), rem);
-    w.str(p.topic);
-    if (qos > 0) w.u16(checkId(p.messageId));
-    w.raw(p.payload);
-    return w.buf;
-  }
-  export function decodeBody(flags: number, r: Reader): PublishPacket {
-    const qos = (flags >> 1) & 3;
-    if (qos === 3) throw new MqttPacketError('invalid qos 3'); // MQTT-3.3.1-4
+function decodeConnect(_flags: number, r: Reader): ConnectPacket {
+  if (r.str() !== PROTOCOL) throw new MqttPacketError('unsupported protocol name');
+  const level = r.u8();
+  if (level !== LEVEL) throw new MqttPacketError(`unsupported protocol level ${level}`);
+  const f = r.u8();
+  if (f & 0x01) throw new MqttPacketError('connect reserved flag set'); // MQTT-3.1.2-3
+  const keepalive = r.u16();
+  const p: ConnectPacket = { cmd: 'connect', clientId: r.str(), cleanSession: (f & 0x02) !== 0, keepalive };
+  if (f & 0x04) {
     const topic = r.str();
-    if (topic.length === 0) throw new MqttPacketError('empty topic');
-    if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) throw new MqttPacketError('wildcard in topic name');
-    const p: PublishPacket = { cmd: 'publish', topic, payload: new Uint8Array(0), qos: qos as QoS, retain: (flags & 1) !== 0, dup: (flags & 8) !== 0 };
-    if (qos > 0) {
-      const id = r.u16();
-      if (id === 0) throw new MqttPacketError('invalid packet id 0');
-      p.messageId = id;
-    }
-    p.payload = r.rest();
-    return p;
+    p.will = { topic, payload: r.bin(), qos: checkQos((f >> 3) & 3), retain: (f & 0x20) !== 0 };
+  } else if (f & 0x38) throw new MqttPacketError('will flags without will'); // MQTT-3.1.2-11/13/15
+  if (f & 0x80) p.username = r.str();
+  if (f & 0x40) {
+    if (!(f & 0x80)) throw new MqttPacketError('password without username');
+    p.password = r.bin();
   }
+  r.done();
+  return p;
 }
+export const connect = {
+  encodingLength: (p: ConnectPacket): number => total(connectRemaining(p)),
+  encode: encodeConnect,
+  decodeBody: decodeConnect,
+};
 
-/** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK: a packet id and nothing else. */
-export namespace ack {
-  export function encodingLength(_p: AckPacket): number { return 4; }
-  export function encode(p: AckPacket, buf?: Uint8Array, offset = 0): Uint8Array {
-    const t = TYPE_OF[p.cmd];
-    if (!(t === 4 || t === 5 || t === 6 || t === 7 || t === 11)) throw new MqttPacketError(`not an ack: ${p.cmd}`);
-    const w = new Writer(alloc(4, buf, offset), offset);
-    w.header((t << 4) | (t === 6 ? 2 : 0), 2); // PUBREL has flags 0010 (MQTT-3.6.1-1)
-    w.u16(checkId(p.messageId));
-    return w.buf;
-  }
-  export function decodeBody(cmd: AckCmd, r: Reader): AckPacket {
+function encodeConnack(p: ConnackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+  const w = new Writer(alloc(4, buf, offset), offset);
+  w.header(0x20, 2);
+  w.u8(p.sessionPresent ? 1 : 0);
+  w.u8(p.returnCode);
+  return w.buf;
+}
+function decodeConnack(_flags: number, r: Reader): ConnackPacket {
+  const f = r.u8();
+  if (f & 0xfe) throw new MqttPacketError('connack reserved flags set'); // MQTT-3.2.2-1
+  const p: ConnackPacket = { cmd: 'connack', sessionPresent: f === 1, returnCode: r.u8() };
+  r.done();
+  return p;
+}
+export const connack = {
+  encodingLength: (_p: ConnackPacket): number => 4,
+  encode: encodeConnack,
+  decodeBody: decodeConnack,
+};
+
+function publishRemaining(p: PublishPacket): number {
+  return strLength(p.topic, 'topic') + (p.qos > 0 ? 2 : 0) + p.payload.length;
+}
+function encodePublish(p: PublishPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+  const qos = checkQos(p.qos);
+  if (p.topic.length === 0) throw new MqttPacketError('empty topic'); // MQTT-4.7.3-1
+  if (p.topic.indexOf('+') >= 0 || p.topic.indexOf('#') >= 0) throw new MqttPacketError('wildcard in topic name'); // MQTT-3.3.2-2
+  if (qos === 0 && p.dup) throw new MqttPacketError('dup with qos 0'); // MQTT-3.3.1-2
+  const rem = publishRemaining(p);
+  const w = new Writer(alloc(total(rem), buf, offset), offset);
+  w.header(0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0), rem);
+  w.str(p.topic);
+  if (qos > 0) w.u16(checkId(p.messageId));
+  w.raw(p.payload);
+  return w.buf;
+}
+function decodePublish(flags: number, r: Reader): PublishPacket {
+  const qos = (flags >> 1) & 3;
+  if (qos === 3) throw new MqttPacketError('invalid qos 3'); // MQTT-3.3.1-4
+  const topic = r.str();
+  if (topic.length === 0) throw new MqttPacketError('empty topic');
+  if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) throw new MqttPacketError('wildcard in topic name');
+  const p: PublishPacket = { cmd: 'publish', topic, payload: new Uint8Array(0), qos: qos as QoS, retain: (flags & 1) !== 0, dup: (flags & 8) !== 0 };
+  if (qos > 0) {
     const id = r.u16();
     if (id === 0) throw new MqttPacketError('invalid packet id 0');
-    r.done();
-    return { cmd, messageId: id };
+    p.messageId = id;
   }
+  p.payload = r.rest();
+  return p;
 }
+export const publish = {
+  encodingLength: (p: PublishPacket): number => total(publishRemaining(p)),
+  encode: encodePublish,
+  decodeBody: decodePublish,
+};
 
-export namespace subscribe {
-  function remaining(p: SubscribePacket): number {
-    let n = 2;
-    for (const s of p.subscriptions) n += strLength(s.topic, 'topic filter') + 1;
-    return n;
-  }
-  export function encodingLength(p: SubscribePacket): number { return total(remaining(p)); }
-  export function encode(p: SubscribePacket, buf?: Uint8Array, offset = 0): Uint8Array {
-    if (p.subscriptions.length === 0) throw new MqttPacketError('subscribe without topics'); // MQTT-3.8.3-3
-    const rem = remaining(p);
-    const w = new Writer(alloc(total(rem), buf, offset), offset);
-    w.header(0x82, rem); // MQTT-3.8.1-1
-    w.u16(checkId(p.messageId));
-    for (const s of p.subscriptions) { w.str(s.topic); w.u8(checkQos(s.qos)); }
-    return w.buf;
-  }
-  export function decodeBody(_flags: number, r: Reader): SubscribePacket {
-    const p: SubscribePacket = { cmd: 'subscribe', messageId: r.u16(), subscriptions: [] };
-    if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
-    while (r.pos < r.end) {
-      const topic = r.str();
-      const o = r.u8();
-      if (o & 0xfc) throw new MqttPacketError('subscribe reserved bits set'); // MQTT-3.8.3-4
-      p.subscriptions.push({ topic, qos: checkQos(o) });
-    }
-    if (p.subscriptions.length === 0) throw new MqttPacketError('subscribe without topics');
-    return p;
-  }
+function encodeAck(p: AckPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+  const t = TYPE_OF[p.cmd];
+  if (!(t === 4 || t === 5 || t === 6 || t === 7 || t === 11)) throw new MqttPacketError(`not an ack: ${p.cmd}`);
+  const w = new Writer(alloc(4, buf, offset), offset);
+  w.header((t << 4) | (t === 6 ? 2 : 0), 2); // PUBREL has flags 0010 (MQTT-3.6.1-1)
+  w.u16(checkId(p.messageId));
+  return w.buf;
 }
-
-export namespace suback {
-  export function encodingLength(p: SubackPacket): number { return total(2 + p.granted.length); }
-  export function encode(p: SubackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
-    const rem = 2 + p.granted.length;
-    const w = new Writer(alloc(total(rem), buf, offset), offset);
-    w.header(0x90, rem);
-    w.u16(checkId(p.messageId));
-    for (const g of p.granted) {
-      if (!(g === 0 || g === 1 || g === 2 || g === 0x80)) throw new MqttPacketError(`invalid suback code ${g}`);
-      w.u8(g);
-    }
-    return w.buf;
-  }
-  export function decodeBody(_flags: number, r: Reader): SubackPacket {
-    const p: SubackPacket = { cmd: 'suback', messageId: r.u16(), granted: [] };
-    if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
-    while (r.pos < r.end) {
-      const g = r.u8();
-      if (!(g === 0 || g === 1 || g === 2 || g === 0x80)) throw new MqttPacketError(`invalid suback code ${g}`); // MQTT-3.9.3-2
-      p.granted.push(g);
-    }
-    return p;
-  }
+function decodeAck(cmd: AckCmd, r: Reader): AckPacket {
+  const id = r.u16();
+  if (id === 0) throw new MqttPacketError('invalid packet id 0');
+  r.done();
+  return { cmd, messageId: id };
 }
+/** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK: a packet id and nothing else. */
+export const ack = {
+  encodingLength: (_p: AckPacket): number => 4,
+  encode: encodeAck,
+  decodeBody: decodeAck,
+};
 
-export namespace unsubscribe {
-  function remaining(p: UnsubscribePacket): number {
-    let n = 2;
-    for (const t of p.unsubscriptions) n += strLength(t, 'topic filter');
-    return n;
-  }
-  export function encodingLength(p: UnsubscribePacket): number { return total(remaining(p)); }
-  export function encode(p: UnsubscribePacket, buf?: Uint8Array, offset = 0): Uint8Array {
-    if (p.unsubscriptions.length === 0) throw new MqttPacketError('unsubscribe without topics'); // MQTT-3.10.3-2
-    const rem = remaining(p);
-    const w = new Writer(alloc(total(rem), buf, offset), offset);
-    w.header(0xa2, rem); // MQTT-3.10.1-1
-    w.u16(checkId(p.messageId));
-    for (const t of p.unsubscriptions) w.str(t);
-    return w.buf;
-  }
-  export function decodeBody(_flags: number, r: Reader): UnsubscribePacket {
-    const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.u16(), unsubscriptions: [] };
-    if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
-    while (r.pos < r.end) p.unsubscriptions.push(r.str());
-    if (p.unsubscriptions.length === 0) throw new MqttPacketError('unsubscribe without topics');
-    return p;
-  }
+function subscribeRemaining(p: SubscribePacket): number {
+  let n = 2;
+  for (const s of p.subscriptions) n += strLength(s.topic, 'topic filter') + 1;
+  return n;
 }
+function encodeSubscribe(p: SubscribePacket, buf?: Uint8Array, offset = 0): Uint8Array {
+  if (p.subscriptions.length === 0) throw new MqttPacketError('subscribe without topics'); // MQTT-3.8.3-3
+  const rem = subscribeRemaining(p);
+  const w = new Writer(alloc(total(rem), buf, offset), offset);
+  w.header(0x82, rem); // MQTT-3.8.1-1
+  w.u16(checkId(p.messageId));
+  for (const s of p.subscriptions) { w.str(s.topic); w.u8(checkQos(s.qos)); }
+  return w.buf;
+}
+function decodeSubscribe(_flags: number, r: Reader): SubscribePacket {
+  const p: SubscribePacket = { cmd: 'subscribe', messageId: r.u16(), subscriptions: [] };
+  if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
+  while (r.pos < r.end) {
+    const topic = r.str();
+    const o = r.u8();
+    if (o & 0xfc) throw new MqttPacketError('subscribe reserved bits set'); // MQTT-3.8.3-4
+    p.subscriptions.push({ topic, qos: checkQos(o) });
+  }
+  if (p.subscriptions.length === 0) throw new MqttPacketError('subscribe without topics');
+  return p;
+}
+export const subscribe = {
+  encodingLength: (p: SubscribePacket): number => total(subscribeRemaining(p)),
+  encode: encodeSubscribe,
+  decodeBody: decodeSubscribe,
+};
 
+function encodeSuback(p: SubackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+  const rem = 2 + p.granted.length;
+  const w = new Writer(alloc(total(rem), buf, offset), offset);
+  w.header(0x90, rem);
+  w.u16(checkId(p.messageId));
+  for (const g of p.granted) {
+    if (!(g === 0 || g === 1 || g === 2 || g === 0x80)) throw new MqttPacketError(`invalid suback code ${g}`);
+    w.u8(g);
+  }
+  return w.buf;
+}
+function decodeSuback(_flags: number, r: Reader): SubackPacket {
+  const p: SubackPacket = { cmd: 'suback', messageId: r.u16(), granted: [] };
+  if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
+  while (r.pos < r.end) {
+    const g = r.u8();
+    if (!(g === 0 || g === 1 || g === 2 || g === 0x80)) throw new MqttPacketError(`invalid suback code ${g}`); // MQTT-3.9.3-2
+    p.granted.push(g);
+  }
+  return p;
+}
+export const suback = {
+  encodingLength: (p: SubackPacket): number => total(2 + p.granted.length),
+  encode: encodeSuback,
+  decodeBody: decodeSuback,
+};
+
+function unsubscribeRemaining(p: UnsubscribePacket): number {
+  let n = 2;
+  for (const t of p.unsubscriptions) n += strLength(t, 'topic filter');
+  return n;
+}
+function encodeUnsubscribe(p: UnsubscribePacket, buf?: Uint8Array, offset = 0): Uint8Array {
+  if (p.unsubscriptions.length === 0) throw new MqttPacketError('unsubscribe without topics'); // MQTT-3.10.3-2
+  const rem = unsubscribeRemaining(p);
+  const w = new Writer(alloc(total(rem), buf, offset), offset);
+  w.header(0xa2, rem); // MQTT-3.10.1-1
+  w.u16(checkId(p.messageId));
+  for (const t of p.unsubscriptions) w.str(t);
+  return w.buf;
+}
+function decodeUnsubscribe(_flags: number, r: Reader): UnsubscribePacket {
+  const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.u16(), unsubscriptions: [] };
+  if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
+  while (r.pos < r.end) p.unsubscriptions.push(r.str());
+  if (p.unsubscriptions.length === 0) throw new MqttPacketError('unsubscribe without topics');
+  return p;
+}
+export const unsubscribe = {
+  encodingLength: (p: UnsubscribePacket): number => total(unsubscribeRemaining(p)),
+  encode: encodeUnsubscribe,
+  decodeBody: decodeUnsubscribe,
+};
+
+function encodeEmpty(p: EmptyPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+  const t = TYPE_OF[p.cmd];
+  if (!(t === 12 || t === 13 || t === 14)) throw new MqttPacketError(`not an empty packet: ${p.cmd}`);
+  const b = alloc(2, buf, offset);
+  b[offset] = t << 4;
+  b[offset + 1] = 0;
+  return b;
+}
 /** PINGREQ, PINGRESP and DISCONNECT: a fixed header with remaining length 0. */
-export namespace empty {
-  export function encodingLength(_p: EmptyPacket): number { return 2; }
-  export function encode(p: EmptyPacket, buf?: Uint8Array, offset = 0): Uint8Array {
-    const t = TYPE_OF[p.cmd];
-    if (!(t === 12 || t === 13 || t === 14)) throw new MqttPacketError(`not an empty packet: ${p.cmd}`);
-    const b = alloc(2, buf, offset);
-    b[offset] = t << 4;
-    b[offset + 1] = 0;
-    return b;
-  }
-}
+export const empty = {
+  encodingLength: (_p: EmptyPacket): number => 2,
+  encode: encodeEmpty,
+};
 
 // ---- whole packets -----------------------------------------------------------------------------
 
@@ -411,39 +426,74 @@ export function encodingLength(p: Packet): number {
 /** Encodes any packet into `buf` at `offset`, or into a new array of exactly its length. */
 export function encode(p: Packet, buf?: Uint8Array, offset = 0): Uint8Array {
   switch (p.cmd) {
-    case 'connect': return connect.encode(p, buf, offset);
-    case 'connack': return connack.encode(p, buf, offset);
-    case 'publish': return publish.encode(p, buf, offset);
-    case 'subscribe': return subscribe.encode(p, buf, offset);
-    case 'suback': return suback.encode(p, buf, offset);
-    case 'unsubscribe': return unsubscribe.encode(p, buf, offset);
-    case 'pingreq': case 'pingresp': case 'disconnect': return empty.encode(p, buf, offset);
-    default: return ack.encode(p, buf, offset);
+    case 'connect': return encodeConnect(p, buf, offset);
+    case 'connack': return encodeConnack(p, buf, offset);
+    case 'publish': return encodePublish(p, buf, offset);
+    case 'subscribe': return encodeSubscribe(p, buf, offset);
+    case 'suback': return encodeSuback(p, buf, offset);
+    case 'unsubscribe': return encodeUnsubscribe(p, buf, offset);
+    case 'pingreq': case 'pingresp': case 'disconnect': return encodeEmpty(p, buf, offset);
+    default: return encodeAck(p, buf, offset);
+  }
+}
+
+/** What a client sends. */
+export type ClientPacket = ConnectPacket | PublishPacket | SubscribePacket | (AckPacket & { cmd: 'puback' }) | EmptyPacket;
+
+/** `encode` for the packets a client sends: the same bytes, without the broker's encoders. */
+export function encodeClient(p: ClientPacket): Uint8Array {
+  switch (p.cmd) {
+    case 'connect': return encodeConnect(p);
+    case 'publish': return encodePublish(p);
+    case 'subscribe': return encodeSubscribe(p);
+    case 'puback': return encodeAck(p);
+    default: return encodeEmpty(p);
   }
 }
 
 // Required fixed-header flags per type (MQTT-2.2.2-2); PUBLISH (3) carries its own.
 const FLAGS = [-1, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0];
 
-/** Decodes the body of a packet whose fixed header was already read. */
-export function decodeBody(byte0: number, body: Uint8Array, start = 0, end = body.length): Packet {
+/** Checks the fixed header's type and flags; a Reader over the body. */
+function bodyReader(byte0: number, body: Uint8Array, start: number, end: number): Reader {
   const type = byte0 >> 4;
-  const flags = byte0 & 15;
   const name = CMD_NAMES[type] as (typeof CMD_NAMES)[number] | undefined;
   if (!name) throw new MqttPacketError(`unknown packet type ${type}`);
-  if (type !== 3 && flags !== FLAGS[type]) throw new MqttPacketError(`invalid flags for ${name}`);
-  const r = new Reader(body, start, end, name);
+  if (type !== 3 && (byte0 & 15) !== FLAGS[type]) throw new MqttPacketError(`invalid flags for ${name}`);
+  return new Reader(body, start, end, name);
+}
+
+/** Decodes the body of a packet whose fixed header was already read. */
+export function decodeBody(byte0: number, body: Uint8Array, start = 0, end = body.length): Packet {
+  const r = bodyReader(byte0, body, start, end);
+  switch (byte0 >> 4) {
+    case 1: return decodeConnect(byte0 & 15, r);
+    case 8: return decodeSubscribe(byte0 & 15, r);
+    case 10: return decodeUnsubscribe(byte0 & 15, r);
+    default: return decodeBrokerBody(byte0, body, start, end) as Packet; // types 1, 8, 10 are above
+  }
+}
+
+/** A packet a client never receives (CONNECT, SUBSCRIBE, UNSUBSCRIBE), its body unread. */
+export interface UnexpectedPacket { cmd: 'connect' | 'subscribe' | 'unsubscribe' }
+
+/**
+ * `decodeBody` for the packets a broker sends, as decodeBody decodes them. CONNECT, SUBSCRIBE
+ * and UNSUBSCRIBE only have their fixed header checked: a client has no use for their bodies.
+ */
+export function decodeBrokerBody(byte0: number, body: Uint8Array, start = 0, end = body.length): Exclude<Packet, ConnectPacket | SubscribePacket | UnsubscribePacket> | UnexpectedPacket {
+  const r = bodyReader(byte0, body, start, end);
+  const type = byte0 >> 4;
+  const name = r.what;
   switch (type) {
-    case 1: return connect.decodeBody(flags, r);
-    case 2: return connack.decodeBody(flags, r);
-    case 3: return publish.decodeBody(flags, r);
-    case 8: return subscribe.decodeBody(flags, r);
-    case 9: return suback.decodeBody(flags, r);
-    case 10: return unsubscribe.decodeBody(flags, r);
+    case 1: case 8: case 10: return { cmd: name as UnexpectedPacket['cmd'] };
+    case 2: return decodeConnack(byte0 & 15, r);
+    case 3: return decodePublish(byte0 & 15, r);
+    case 9: return decodeSuback(byte0 & 15, r);
     case 12: case 13: case 14:
       r.done();
       return { cmd: name as EmptyPacket['cmd'] };
-    default: return ack.decodeBody(name as AckCmd, r);
+    default: return decodeAck(name as AckCmd, r);
   }
 }
 

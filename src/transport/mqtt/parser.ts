@@ -3,9 +3,12 @@
 // so a large packet arriving in many chunks costs linear time. A packet over `maxPacket` is
 // refused as soon as its length is known, before its body is buffered. After an error the
 // framing is lost: the parser stays failed and the connection must be dropped.
-import { decodeBody, MqttPacketError, readFixedHeader, type Packet } from './packet';
+import { MqttPacketError, readFixedHeader, type Packet } from './packet';
 
-export class PacketParser {
+/** Decodes one packet body: packet.ts's decodeBody, or decodeBrokerBody in a client. */
+export type BodyDecoder<P> = (byte0: number, body: Uint8Array, start: number, end: number) => P;
+
+export class PacketParser<P = Packet> {
   private head = new Uint8Array(5);
   private headLen = 0;
   private byte0 = 0;
@@ -14,10 +17,10 @@ export class PacketParser {
   private failed: MqttPacketError | null = null;
 
   /** `maxPacket`: the largest whole packet (header included) accepted, in bytes. */
-  constructor(private readonly maxPacket: number) {}
+  constructor(private readonly maxPacket: number, private readonly decodeBody: BodyDecoder<P>) {}
 
   /** Parses what `chunk` completes; calls onPacket per packet. Throws MqttPacketError. */
-  push(chunk: Uint8Array, onPacket: (p: Packet) => void): void {
+  push(chunk: Uint8Array, onPacket: (p: P) => void): void {
     if (this.failed) throw this.failed;
     try {
       this.consume(chunk, onPacket);
@@ -32,7 +35,7 @@ export class PacketParser {
     return this.body ? this.bodyLen : this.headLen;
   }
 
-  private consume(chunk: Uint8Array, onPacket: (p: Packet) => void): void {
+  private consume(chunk: Uint8Array, onPacket: (p: P) => void): void {
     let i = 0;
     const n = chunk.length;
     while (i < n) {
@@ -45,7 +48,7 @@ export class PacketParser {
             if (i + h.size + h.length <= n) {
               const start = i + h.size;
               i = start + h.length;
-              onPacket(decodeBody(h.byte0, chunk, start, i));
+              onPacket(this.decodeBody(h.byte0, chunk, start, i));
               continue;
             }
           }
@@ -57,7 +60,7 @@ export class PacketParser {
         this.headLen = 0;
         this.byte0 = h.byte0;
         if (h.length === 0) {
-          onPacket(decodeBody(h.byte0, this.head, 0, 0));
+          onPacket(this.decodeBody(h.byte0, this.head, 0, 0));
           continue;
         }
         this.body = new Uint8Array(h.length);
@@ -71,7 +74,7 @@ export class PacketParser {
       if (this.bodyLen === this.body.length) {
         const body = this.body;
         this.body = null;
-        onPacket(decodeBody(this.byte0, body, 0, body.length));
+        onPacket(this.decodeBody(this.byte0, body, 0, body.length));
       }
     }
   }

@@ -8,7 +8,7 @@ import { createNodeHost } from '../../../src/host/node';
 import type { Host, TimerHandle } from '../../../src/host/types';
 import { Counters } from '../../../src/counters';
 import { MqttClient, type ByteStream, type MqttClientOptions } from '../../../src/transport/mqtt/client';
-import { encode, type Packet } from '../../../src/transport/mqtt/packet';
+import { decodeBody, encode, type Packet } from '../../../src/transport/mqtt/packet';
 import { PacketParser } from '../../../src/transport/mqtt/parser';
 import { socketStream, waitFor, bytes } from '../helpers';
 
@@ -24,7 +24,7 @@ async function fakeBroker(script: Script): Promise<{ port: number; got: Packet[]
     const n = got.length;
     got.push([]);
     socks.push(sock);
-    const parser = new PacketParser(1 << 20);
+    const parser = new PacketParser(1 << 20, decodeBody);
     sock.on('error', () => undefined);
     sock.on('data', (c: Buffer) => {
       try {

@@ -164,7 +164,7 @@ export const cases: Cases = {
     for (const [h, msg] of MALFORMED) {
       throws(() => mqtt.decode(unhex(h)), msg, h);
       // The stream parser refuses the same bytes (or waits for more when they are a prefix).
-      const p = new PacketParser(1 << 20);
+      const p = new PacketParser(1 << 20, mqtt.decodeBody);
       let err = '';
       try { p.push(unhex(h), () => undefined); } catch (e) { err = (e as Error).message; ok(e instanceof MqttPacketError, 'parser error type'); }
       ok(err === msg || (msg.indexOf('truncated') >= 0 && (err === '' || err === msg)), `parser on ${h}: ${err}`);
@@ -184,6 +184,42 @@ export const cases: Cases = {
     throws(() => mqtt.encode({ cmd: 'subscribe', messageId: 1, subscriptions: [] }), 'mqtt: subscribe without topics');
     throws(() => mqtt.encode({ cmd: 'puback', messageId: 1 }, new Uint8Array(3)), 'mqtt: buffer too small');
   },
+  // The agent bundles only encodeClient and decodeBrokerBody: they must agree with the full codec
+  // (which the oracle tests pin to mqtt-packet) byte for byte and message for message.
+  'client halves: encodeClient and decodeBrokerBody agree with encode and decodeBody': () => {
+    const CLIENT = ['connect', 'publish', 'subscribe', 'puback', 'pingreq', 'pingresp', 'disconnect'];
+    const UNREAD = ['connect', 'subscribe', 'unsubscribe'];
+    const r = seeded(41);
+    const packets = FIXTURES.map(([p]) => p);
+    for (let i = 0; i < 400; i++) packets.push(randomPacket(r));
+    let sent = 0;
+    let received = 0;
+    for (const p of packets) {
+      const b = mqtt.encode(p);
+      if (CLIENT.indexOf(p.cmd) >= 0) {
+        eq(hex(mqtt.encodeClient(p as mqtt.ClientPacket)), hex(b), `encodeClient ${p.cmd}`);
+        sent++;
+      }
+      const h = mqtt.readFixedHeader(b, 0)!;
+      const got = mqtt.decodeBrokerBody(b[0], b, h.size, b.length);
+      if (UNREAD.indexOf(p.cmd) >= 0) deepEq(got, { cmd: p.cmd }, `unread ${p.cmd}`);
+      else { deepEq(got, mqtt.decodeBody(b[0], b, h.size, b.length), `decodeBrokerBody ${p.cmd}`); received++; }
+    }
+    ok(sent > 100 && received > 100, `sent ${sent}, received ${received}`);
+    for (const [h, msg] of MALFORMED) {
+      const type = parseInt(h.slice(0, 1), 16);
+      if (type === 1 || type === 8 || type === 10) continue;
+      const b = unhex(h);
+      let err = '';
+      try { new PacketParser(1 << 20, mqtt.decodeBrokerBody).push(b, () => undefined); } catch (e) { err = (e as Error).message; }
+      ok(err === msg || (msg.indexOf('truncated') >= 0 && err === ''), `broker parser on ${h}: ${err}`);
+    }
+    const pub = (o: Partial<mqtt.PublishPacket>): mqtt.ClientPacket => ({ cmd: 'publish', topic: 'a', payload: new Uint8Array(0), qos: 0, retain: false, dup: false, ...o });
+    throws(() => mqtt.encodeClient(pub({ topic: 'a/#' })), 'mqtt: wildcard in topic name');
+    throws(() => mqtt.encodeClient(pub({ qos: 1 })), 'mqtt: invalid packet id undefined');
+    throws(() => mqtt.encodeClient({ cmd: 'subscribe', messageId: 1, subscriptions: [] }), 'mqtt: subscribe without topics');
+    throws(() => mqtt.encodeClient({ cmd: 'connect', clientId: 'a', cleanSession: true, keepalive: 70000 }), 'mqtt: invalid keepalive 70000');
+  },
   'UTF-8 strings: multi-byte topics survive, lengths are in bytes': () => {
     const b = roundTrip({ cmd: 'publish', topic: 'é/€/😀', payload: new Uint8Array([1]), qos: 0, retain: false, dup: false });
     eq(hex(b.subarray(2, 4)), '000b', 'topic length 2+1+3+1+4 bytes');
@@ -198,25 +234,25 @@ export const cases: Cases = {
     for (const b of all) { joined.set(b, o); o += b.length; }
     const singles: Uint8Array[] = [];
     for (let i = 0; i < joined.length; i++) singles.push(joined.subarray(i, i + 1));
-    deepEq(parseAll(new PacketParser(1 << 20), singles), packets, 'byte by byte');
-    deepEq(parseAll(new PacketParser(1 << 20), [joined]), packets, 'one chunk');
+    deepEq(parseAll(new PacketParser(1 << 20, mqtt.decodeBody), singles), packets, 'byte by byte');
+    deepEq(parseAll(new PacketParser(1 << 20, mqtt.decodeBody), [joined]), packets, 'one chunk');
     for (let cut = 1; cut < joined.length; cut += 7) {
-      deepEq(parseAll(new PacketParser(1 << 20), [joined.subarray(0, cut), joined.subarray(cut)]), packets, `cut at ${cut}`);
+      deepEq(parseAll(new PacketParser(1 << 20, mqtt.decodeBody), [joined.subarray(0, cut), joined.subarray(cut)]), packets, `cut at ${cut}`);
     }
   },
   'stream parser: oversized packet refused from its header, then stays failed': () => {
-    const p = new PacketParser(100);
+    const p = new PacketParser(100, mqtt.decodeBody);
     const big = mqtt.encode({ cmd: 'publish', topic: 't', payload: new Uint8Array(200), qos: 0, retain: false, dup: false });
     let got = 0;
     throws(() => p.push(big.subarray(0, 3), () => got++), 'mqtt: packet of 206 bytes exceeds the maximum of 100');
     throws(() => p.push(mqtt.encode({ cmd: 'pingresp' }), () => got++), 'exceeds the maximum');
     eq(got, 0);
     // Exactly at the limit is fine.
-    const q = new PacketParser(big.length);
+    const q = new PacketParser(big.length, mqtt.decodeBody);
     parseAll(q, [big]);
   },
   'stream parser: a packet before the garbage is delivered': () => {
-    const p = new PacketParser(1 << 20);
+    const p = new PacketParser(1 << 20, mqtt.decodeBody);
     const seen: string[] = [];
     const chunk = new Uint8Array([0xd0, 0x00, 0x00, 0x00]);
     throws(() => p.push(chunk, (x) => seen.push(x.cmd)), 'mqtt: unknown packet type 0');
@@ -243,7 +279,7 @@ export const cases: Cases = {
         chunks.push(joined.subarray(i, i + len));
         i += len;
       }
-      deepEq(parseAll(new PacketParser(1 << 20), chunks), packets, `round ${round}`);
+      deepEq(parseAll(new PacketParser(1 << 20, mqtt.decodeBody), chunks), packets, `round ${round}`);
     }
   },
   'seeded fuzz: garbage never escapes as anything but MqttPacketError': () => {
@@ -251,7 +287,7 @@ export const cases: Cases = {
     let errors = 0;
     let packets = 0;
     for (let round = 0; round < 300; round++) {
-      const p = new PacketParser(4096);
+      const p = new PacketParser(4096, mqtt.decodeBody);
       const valid = mqtt.encode(randomPacket(r));
       // Mutate a valid packet: flip bytes, cut, or append noise.
       const b = valid.slice(0, Math.max(1, Math.floor(r() * (valid.length + 4))));
