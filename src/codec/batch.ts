@@ -30,9 +30,22 @@ export interface DecodedBatch extends BatchHeader {
 /** An ordered key list seen in this batch, with the column each key feeds. */
 interface Shape {
   id: number;
-  keys: string[];
-  cols: ColumnBuilder[];
   colIdx: number[];
+}
+
+/**
+ * A key sequence seen so far (a path from the root): events walk it key by key, so a change of
+ * shape from one event to the next costs a lookup at the point where the key lists part, not a
+ * restart. `hot` is the child taken last (most events repeat their predecessor's keys).
+ */
+interface Node {
+  key: string;
+  ci: number;
+  col: ColumnBuilder | null;
+  parent: Node | null;
+  next: Map<string, Node> | null;
+  hot: Node | null;
+  shape: Shape | null;
 }
 
 /** Collects events of one stream and writes them as one batch. */
@@ -40,8 +53,7 @@ export class BatchBuilder {
   private cols: ColumnBuilder[] = [];
   private colIndex = new Map<string, number>();
   private shapes: Shape[] = [];
-  private shapeIndex = new Map<string, Shape>();
-  private last: Shape | undefined;
+  private readonly root: Node = { key: '', ci: -1, col: null, parent: null, next: null, hot: null, shape: null };
   private shapeOf: number[] = [];
   count = 0;
 
@@ -54,55 +66,48 @@ export class BatchBuilder {
 
   add(ev: NetEvent): void {
     const obj = ev as unknown as Record<string, unknown>;
-    // Events of a stream mostly repeat the previous key list: check it while storing values.
-    // (for-in is cheaper than Object.keys under qjs.)
-    const shape = this.last;
-    if (shape !== undefined) {
-      const skeys = shape.keys;
-      const cols = shape.cols;
-      let i = 0;
-      for (const k in obj) {
-        const v = obj[k];
-        if (i >= skeys.length || k !== skeys[i] || v === undefined) return this.addSlow(obj, i);
-        cols[i++].put(v);
-      }
-      if (i !== skeys.length) return this.addSlow(obj, i);
-      this.shapeOf.push(shape.id);
-      this.count++;
-      return;
+    let node = this.root;
+    // for-in is cheaper than Object.keys under qjs; events are plain objects (no inherited
+    // enumerable keys). Keys whose value is undefined are absent, as in JSON.
+    for (const k in obj) {
+      const v = obj[k];
+      if (v === undefined) continue;
+      let nx = node.hot;
+      if (nx === null || nx.key !== k) nx = this.step(node, k);
+      (nx.col as ColumnBuilder).put(v);
+      node = nx;
     }
-    this.addSlow(obj, 0);
-  }
-
-  /** The event's first `done` values are stored already (they match the last shape's keys). */
-  private addSlow(obj: Record<string, unknown>, done: number): void {
-    const shape = this.shapeFor(Object.keys(obj), obj);
-    // The new shape begins with the same `done` keys (all defined), so continue from there.
-    for (let j = done; j < shape.cols.length; j++) shape.cols[j].put(obj[shape.keys[j]]);
-    this.last = shape;
-    this.shapeOf.push(shape.id);
+    const shape = node.shape ?? this.newShape(node);
+    const so = this.shapeOf;
+    so[so.length] = shape.id;
     this.count++;
   }
 
-  private shapeFor(keys: string[], obj: Record<string, unknown>): Shape {
-    const present: string[] = [];
-    for (const k of keys) if (obj[k] !== undefined) present.push(k);
-    const sig = present.join('\u0000');
-    let shape = this.shapeIndex.get(sig);
-    if (shape === undefined) {
-      const colIdx = present.map((k) => {
-        let ci = this.colIndex.get(k);
-        if (ci === undefined) {
-          ci = this.cols.length;
-          this.cols.push(new ColumnBuilder(k));
-          this.colIndex.set(k, ci);
-        }
-        return ci;
-      });
-      shape = { id: this.shapes.length, keys: present, cols: colIdx.map((ci) => this.cols[ci]), colIdx };
-      this.shapes.push(shape);
-      this.shapeIndex.set(sig, shape);
+  private step(node: Node, k: string): Node {
+    let next = node.next;
+    if (next === null) next = node.next = new Map();
+    let nx = next.get(k);
+    if (nx === undefined) {
+      let ci = this.colIndex.get(k);
+      if (ci === undefined) {
+        ci = this.cols.length;
+        this.cols.push(new ColumnBuilder(k));
+        this.colIndex.set(k, ci);
+      }
+      nx = { key: k, ci, col: this.cols[ci], parent: node, next: null, hot: null, shape: null };
+      next.set(k, nx);
     }
+    node.hot = nx;
+    return nx;
+  }
+
+  private newShape(node: Node): Shape {
+    const colIdx: number[] = [];
+    for (let n: Node | null = node; n !== null && n.parent !== null; n = n.parent) colIdx.push(n.ci);
+    colIdx.reverse();
+    const shape: Shape = { id: this.shapes.length, colIdx };
+    this.shapes.push(shape);
+    node.shape = shape;
     return shape;
   }
 
