@@ -68,179 +68,189 @@ function decodeStatus(status: number): ExitStatus {
 type Report = (where: string, err: unknown) => void;
 
 class QjsChild implements Child {
-  private lineCb: ((line: string, truncated: boolean) => void) | null = null;
-  private dataCb: ((chunk: Uint8Array) => void) | null = null;
-  private errLineCb: ((line: string) => void) | null = null;
-  private exitCb: ((status: ExitStatus) => void) | null = null;
-  private readonly outLines: LineSplitter;
-  private readonly errLines: LineSplitter;
-  private status: ExitStatus | null = null;
-  private finished = false;
-  private queue: Uint8Array[] = [];
-  private queueHead = 0; // index of the chunk being written
-  private chunkOff = 0; // bytes of it already written
-  private queued = 0;
-  private writing = false;
-  private closing = false;
+  #lineCb: ((line: string, truncated: boolean) => void) | null = null;
+  #dataCb: ((chunk: Uint8Array) => void) | null = null;
+  #errLineCb: ((line: string) => void) | null = null;
+  #exitCb: ((status: ExitStatus) => void) | null = null;
+  readonly #outLines: LineSplitter;
+  readonly #errLines: LineSplitter;
+  #status: ExitStatus | null = null;
+  #finished = false;
+  #queue: Uint8Array[] = [];
+  #queueHead = 0; // index of the chunk being written
+  #chunkOff = 0; // bytes of it already written
+  #queued = 0;
+  #writing = false;
+  #closing = false;
 
+  #inFd: number;
+  #outFd: number;
+  #errFd: number;
+  readonly #bytesMode: boolean;
+  readonly #report: Report;
   constructor(
     readonly pid: number,
-    private inFd: number,
-    private outFd: number,
-    private errFd: number,
-    private readonly bytesMode: boolean,
+    inFd: number,
+    outFd: number,
+    errFd: number,
+    bytesMode: boolean,
     maxLine: number | undefined,
-    private readonly report: Report,
+    report: Report,
   ) {
-    this.outLines = new LineSplitter((l, t) => {
+    this.#inFd = inFd;
+    this.#outFd = outFd;
+    this.#errFd = errFd;
+    this.#bytesMode = bytesMode;
+    this.#report = report;
+    this.#outLines = new LineSplitter((l, t) => {
       // Hot path: no closure per line.
       try {
-        if (this.lineCb) this.lineCb(l, t);
+        if (this.#lineCb) this.#lineCb(l, t);
       } catch (e) {
-        this.report(`child ${this.pid} onLine`, e);
+        this.#report(`child ${this.pid} onLine`, e);
       }
     }, maxLine);
-    this.errLines = new LineSplitter((l) => this.call('onStderrLine', () => this.errLineCb?.(l)), maxLine);
-    if (outFd >= 0) os.setReadHandler(outFd, () => this.readOut());
-    if (errFd >= 0) os.setReadHandler(errFd, () => this.readErr());
+    this.#errLines = new LineSplitter((l) => this.#call('onStderrLine', () => this.#errLineCb?.(l)), maxLine);
+    if (outFd >= 0) os.setReadHandler(outFd, () => this.#readOut());
+    if (errFd >= 0) os.setReadHandler(errFd, () => this.#readErr());
     track(this);
   }
 
   onLine(cb: (line: string, truncated: boolean) => void): void {
-    this.lineCb = cb;
+    this.#lineCb = cb;
   }
   onData(cb: (chunk: Uint8Array) => void): void {
-    this.dataCb = cb;
+    this.#dataCb = cb;
   }
   onStderrLine(cb: (line: string) => void): void {
-    this.errLineCb = cb;
+    this.#errLineCb = cb;
   }
   onExit(cb: (status: ExitStatus) => void): void {
-    this.exitCb = cb;
-    if (this.finished && this.status) this.call('onExit', () => cb(this.status as ExitStatus));
+    this.#exitCb = cb;
+    if (this.#finished && this.#status) this.#call('onExit', () => cb(this.#status as ExitStatus));
   }
 
   write(data: Uint8Array | string): number {
-    if (this.inFd < 0 || this.closing || this.status) return -1;
+    if (this.#inFd < 0 || this.#closing || this.#status) return -1;
     const bytes = typeof data === 'string' ? encodeUtf8(data) : data.slice();
-    if (bytes.length === 0) return this.queued;
-    this.queue.push(bytes);
-    this.queued += bytes.length;
-    if (!this.writing) {
-      this.writing = true;
-      os.setWriteHandler(this.inFd, () => this.writeSome());
+    if (bytes.length === 0) return this.#queued;
+    this.#queue.push(bytes);
+    this.#queued += bytes.length;
+    if (!this.#writing) {
+      this.#writing = true;
+      os.setWriteHandler(this.#inFd, () => this.#writeSome());
     }
-    return this.queued;
+    return this.#queued;
   }
 
   closeStdin(): void {
-    if (this.inFd < 0 || this.closing) return;
-    this.closing = true;
-    if (this.queued === 0) this.closeIn();
+    if (this.#inFd < 0 || this.#closing) return;
+    this.#closing = true;
+    if (this.#queued === 0) this.#closeIn();
   }
 
   kill(signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP' = 'SIGTERM'): void {
-    if (!this.status) os.kill(this.pid, SIGNALS[signal]);
+    if (!this.#status) os.kill(this.pid, SIGNALS[signal]);
   }
 
   tryReap(): void {
-    if (this.status) return;
+    if (this.#status) return;
     const [r, st] = os.waitpid(this.pid, os.WNOHANG);
     if (r === 0 || r === -EINTR) return;
     // r < 0 (ECHILD): someone else reaped it; the status is lost but the child is gone.
-    this.status = r === this.pid ? decodeStatus(st) : { code: null, signal: null };
+    this.#status = r === this.pid ? decodeStatus(st) : { code: null, signal: null };
     untrack(this.pid);
-    this.closeIn(); // a dead reader: nothing more can be delivered
-    this.maybeFinish();
+    this.#closeIn(); // a dead reader: nothing more can be delivered
+    this.#maybeFinish();
   }
 
-  private writeSome(): void {
-    const chunk = this.queue[this.queueHead];
-    if (!chunk) return this.stopWriting();
-    const len = Math.min(PIPE_BUF, chunk.length - this.chunkOff);
-    const n = os.write(this.inFd, chunk.buffer as ArrayBuffer, chunk.byteOffset + this.chunkOff, len);
+  #writeSome(): void {
+    const chunk = this.#queue[this.#queueHead];
+    if (!chunk) return this.#stopWriting();
+    const len = Math.min(PIPE_BUF, chunk.length - this.#chunkOff);
+    const n = os.write(this.#inFd, chunk.buffer as ArrayBuffer, chunk.byteOffset + this.#chunkOff, len);
     if (n === -EAGAIN || n === -EINTR) return;
-    if (n < 0) return this.closeIn(); // EPIPE: the child closed its stdin or died
-    this.chunkOff += n;
-    this.queued -= n;
-    if (this.chunkOff === chunk.length) {
-      this.queue[this.queueHead++] = undefined as unknown as Uint8Array;
-      this.chunkOff = 0;
-      if (this.queueHead === this.queue.length) {
-        this.queue = [];
-        this.queueHead = 0;
-        this.stopWriting();
-        if (this.closing) this.closeIn();
+    if (n < 0) return this.#closeIn(); // EPIPE: the child closed its stdin or died
+    this.#chunkOff += n;
+    this.#queued -= n;
+    if (this.#chunkOff === chunk.length) {
+      this.#queue[this.#queueHead++] = undefined as unknown as Uint8Array;
+      this.#chunkOff = 0;
+      if (this.#queueHead === this.#queue.length) {
+        this.#queue = [];
+        this.#queueHead = 0;
+        this.#stopWriting();
+        if (this.#closing) this.#closeIn();
       }
     }
   }
 
-  private stopWriting(): void {
-    if (this.writing && this.inFd >= 0) os.setWriteHandler(this.inFd, null);
-    this.writing = false;
+  #stopWriting(): void {
+    if (this.#writing && this.#inFd >= 0) os.setWriteHandler(this.#inFd, null);
+    this.#writing = false;
   }
 
-  private closeIn(): void {
-    if (this.inFd < 0) return;
-    this.stopWriting();
-    os.close(this.inFd);
-    this.inFd = -1;
-    this.queue = [];
-    this.queueHead = this.chunkOff = this.queued = 0;
+  #closeIn(): void {
+    if (this.#inFd < 0) return;
+    this.#stopWriting();
+    os.close(this.#inFd);
+    this.#inFd = -1;
+    this.#queue = [];
+    this.#queueHead = this.#chunkOff = this.#queued = 0;
   }
 
   /** One read per select() wake-up: never blocks, and other descriptors get their turn. */
-  private readOut(): void {
-    const n = os.read(this.outFd, readBuf, 0, readBuf.byteLength);
+  #readOut(): void {
+    const n = os.read(this.#outFd, readBuf, 0, readBuf.byteLength);
     if (n === -EINTR || n === -EAGAIN) return;
     if (n > 0) {
-      if (this.bytesMode) {
+      if (this.#bytesMode) {
         const chunk = readView.slice(0, n);
-        this.call('onData', () => this.dataCb?.(chunk));
-      } else this.outLines.push(readView.subarray(0, n));
+        this.#call('onData', () => this.#dataCb?.(chunk));
+      } else this.#outLines.push(readView.subarray(0, n));
       return;
     }
-    os.setReadHandler(this.outFd, null);
-    os.close(this.outFd);
-    this.outFd = -1;
-    this.outLines.flush();
+    os.setReadHandler(this.#outFd, null);
+    os.close(this.#outFd);
+    this.#outFd = -1;
+    this.#outLines.flush();
     this.tryReap();
-    this.retryReap(0);
-    this.maybeFinish();
+    this.#retryReap(0);
+    this.#maybeFinish();
   }
 
-  private readErr(): void {
-    const n = os.read(this.errFd, readBuf, 0, readBuf.byteLength);
+  #readErr(): void {
+    const n = os.read(this.#errFd, readBuf, 0, readBuf.byteLength);
     if (n === -EINTR || n === -EAGAIN) return;
-    if (n > 0) return this.errLines.push(readView.subarray(0, n));
-    os.setReadHandler(this.errFd, null);
-    os.close(this.errFd);
-    this.errFd = -1;
-    this.errLines.flush();
-    this.maybeFinish();
+    if (n > 0) return this.#errLines.push(readView.subarray(0, n));
+    os.setReadHandler(this.#errFd, null);
+    os.close(this.#errFd);
+    this.#errFd = -1;
+    this.#errLines.flush();
+    this.#maybeFinish();
   }
 
   /** A child usually exits right after closing stdout: look again soon rather than in a second. */
-  private retryReap(step: number): void {
-    if (this.status || step >= REAP_RETRY.length) return;
+  #retryReap(step: number): void {
+    if (this.#status || step >= REAP_RETRY.length) return;
     os.setTimeout(() => {
       this.tryReap();
-      this.retryReap(step + 1);
+      this.#retryReap(step + 1);
     }, REAP_RETRY[step]);
   }
 
-  private maybeFinish(): void {
-    if (this.finished || !this.status || this.outFd >= 0 || this.errFd >= 0) return;
-    this.finished = true;
-    const status = this.status;
-    this.call('onExit', () => this.exitCb?.(status));
+  #maybeFinish(): void {
+    if (this.#finished || !this.#status || this.#outFd >= 0 || this.#errFd >= 0) return;
+    this.#finished = true;
+    const status = this.#status;
+    this.#call('onExit', () => this.#exitCb?.(status));
   }
 
-  private call(where: string, fn: () => void): void {
+  #call(where: string, fn: () => void): void {
     try {
       fn();
     } catch (e) {
-      this.report(`child ${this.pid} ${where}`, e);
+      this.#report(`child ${this.pid} ${where}`, e);
     }
   }
 }

@@ -21,47 +21,48 @@ interface Entry {
 }
 
 export class TimerQueue {
-  private queue: Entry[] = []; // sorted by (due, seq)
-  private byId = new Map<number, Entry>();
-  private nextId = 1;
-  private seq = 0;
-  private armed = -1;
-  private armedFor = Infinity;
+  #queue: Entry[] = []; // sorted by (due, seq)
+  #byId = new Map<number, Entry>();
+  #nextId = 1;
+  #seq = 0;
+  #armed = -1;
+  #armedFor = Infinity;
 
-  constructor(private readonly platform: TimerPlatform) {}
+  readonly #platform: TimerPlatform;
+  constructor(platform: TimerPlatform) { this.#platform = platform; }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    return this.add(fn, ms, 0);
+    return this.#add(fn, ms, 0);
   }
 
   setInterval(fn: () => void, ms: number): TimerHandle {
-    return this.add(fn, ms, Math.max(1, ms));
+    return this.#add(fn, ms, Math.max(1, ms));
   }
 
   clear(handle: TimerHandle): void {
-    const e = this.byId.get(handle.id);
+    const e = this.#byId.get(handle.id);
     if (!e) return;
-    this.byId.delete(e.id);
-    const i = this.queue.indexOf(e);
-    if (i >= 0) this.queue.splice(i, 1);
-    if (this.queue.length === 0) this.disarm();
+    this.#byId.delete(e.id);
+    const i = this.#queue.indexOf(e);
+    if (i >= 0) this.#queue.splice(i, 1);
+    if (this.#queue.length === 0) this.#disarm();
   }
 
   get size(): number {
-    return this.byId.size;
+    return this.#byId.size;
   }
 
-  private add(fn: () => void, ms: number, every: number): TimerHandle {
+  #add(fn: () => void, ms: number, every: number): TimerHandle {
     const delay = ms > 0 ? ms : 0;
-    const e: Entry = { id: this.nextId++, due: this.platform.now() + delay, seq: this.seq++, every, fn };
-    this.byId.set(e.id, e);
-    this.insert(e);
-    this.rearm();
+    const e: Entry = { id: this.#nextId++, due: this.#platform.now() + delay, seq: this.#seq++, every, fn };
+    this.#byId.set(e.id, e);
+    this.#insert(e);
+    this.#rearm();
     return { id: e.id };
   }
 
-  private insert(e: Entry): void {
-    const q = this.queue;
+  #insert(e: Entry): void {
+    const q = this.#queue;
     let lo = 0;
     let hi = q.length;
     while (lo < hi) {
@@ -72,40 +73,40 @@ export class TimerQueue {
     q.splice(lo, 0, e);
   }
 
-  private disarm(): void {
-    if (this.armed >= 0) this.platform.disarm(this.armed);
-    this.armed = -1;
-    this.armedFor = Infinity;
+  #disarm(): void {
+    if (this.#armed >= 0) this.#platform.disarm(this.#armed);
+    this.#armed = -1;
+    this.#armedFor = Infinity;
   }
 
-  private rearm(): void {
-    const head = this.queue[0];
-    if (!head) return this.disarm();
-    if (this.armed >= 0 && this.armedFor <= head.due) return;
-    this.disarm();
-    this.armedFor = head.due;
-    this.armed = this.platform.arm(() => this.fire(), Math.max(0, Math.ceil(head.due - this.platform.now())));
+  #rearm(): void {
+    const head = this.#queue[0];
+    if (!head) return this.#disarm();
+    if (this.#armed >= 0 && this.#armedFor <= head.due) return;
+    this.#disarm();
+    this.#armedFor = head.due;
+    this.#armed = this.#platform.arm(() => this.#fire(), Math.max(0, Math.ceil(head.due - this.#platform.now())));
   }
 
   /** Runs one due timer per platform wake-up, so promise jobs run between callbacks as in Node. */
-  private fire(): void {
-    this.armed = -1;
-    this.armedFor = Infinity;
-    const head = this.queue[0];
-    const now = this.platform.now();
+  #fire(): void {
+    this.#armed = -1;
+    this.#armedFor = Infinity;
+    const head = this.#queue[0];
+    const now = this.#platform.now();
     if (head && head.due <= now) {
-      this.queue.shift();
+      this.#queue.shift();
       if (head.every > 0) {
         head.due = now + head.every;
-        head.seq = this.seq++;
-        this.insert(head);
-      } else this.byId.delete(head.id);
+        head.seq = this.#seq++;
+        this.#insert(head);
+      } else this.#byId.delete(head.id);
       try {
         head.fn();
       } catch (e) {
-        this.platform.report(e);
+        this.#platform.report(e);
       }
     }
-    this.rearm();
+    this.#rearm();
   }
 }

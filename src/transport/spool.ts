@@ -48,70 +48,73 @@ export function validStream(s: string): boolean {
 }
 
 class Entry implements SpoolEntry {
-  private cached: Uint8Array | undefined;
-  constructor(readonly id: string, readonly stream: string, readonly size: number, private readonly spool: Spool, payload?: Uint8Array) {
-    this.cached = payload;
+  #cached: Uint8Array | undefined;
+  readonly #spool: Spool;
+  constructor(readonly id: string, readonly stream: string, readonly size: number, spool: Spool, payload?: Uint8Array) {
+    this.#spool = spool;
+    this.#cached = payload;
   }
 
   get payload(): Uint8Array {
-    if (this.cached === undefined) this.cached = this.spool.read(this.id);
-    return this.cached;
+    if (this.#cached === undefined) this.#cached = this.#spool.read(this.id);
+    return this.#cached;
   }
 
   forget(): void {
-    this.cached = undefined;
+    this.#cached = undefined;
   }
 }
 
 export class Spool {
-  private entries: Entry[] = [];
-  private byId = new Map<string, Entry>();
-  private total = 0;
-  private counter = 0;
+  #entries: Entry[] = [];
+  #byId = new Map<string, Entry>();
+  #total = 0;
+  #counter = 0;
 
-  constructor(private readonly deps: SpoolDeps) {}
+  readonly #deps: SpoolDeps;
+  constructor(deps: SpoolDeps) { this.#deps = deps; }
 
   /** Creates the directory and indexes what a previous run left (crash recovery). */
   open(): void {
-    const { host, dir, counters } = this.deps;
+    const { host, dir, counters } = this.#deps;
     host.mkdirp(dir);
     const found: Entry[] = [];
     for (const name of host.readdir(dir)) {
       const path = `${dir}/${name}`;
       if (name.indexOf('.tmp-') >= 0) {
         // A write that a crash interrupted before its rename: never acknowledged, never whole.
-        this.tryRemove(path);
+        this.#tryRemove(path);
         counters.inc('spool_temp_removed');
         continue;
       }
       const parsed = parseName(name);
       if (!parsed) continue; // not ours: leave it alone
-      if (parsed.n >= this.counter) this.counter = parsed.n + 1;
+      if (parsed.n >= this.#counter) this.#counter = parsed.n + 1;
       const st = host.stat(path);
       if (!st || st.isDirectory) continue;
       if (st.size === 0) {
-        this.tryRemove(path);
+        this.#tryRemove(path);
         counters.drop(`spool_corrupt_${parsed.stream}`, 1, name);
         continue;
       }
       found.push(new Entry(name, parsed.stream, st.size, this));
     }
     found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    this.entries = found;
-    this.byId = new Map(found.map((e) => [e.id, e]));
-    this.total = found.reduce((s, e) => s + e.size, 0);
+    this.#entries = found;
+    this.#byId = new Map(found.map((e) => [e.id, e]));
+    this.#total = found.reduce((s, e) => s + e.size, 0);
     if (found.length) counters.inc('spool_recovered', found.length);
-    this.enforceCap();
+    this.#enforceCap();
   }
 
   /** Spools one batch; null when it could not be written (counted). */
   put(stream: string, payload: Uint8Array): SpoolEntry | null {
-    const { host, dir, counters } = this.deps;
+    const { host, dir, counters } = this.#deps;
     if (!validStream(stream)) {
       counters.drop('spool_bad_stream', 1, stream);
       return null;
     }
-    const id = `${String(this.counter++).padStart(DIGITS, '0')}-${stream}${SUFFIX}`;
+    const id = `${String(this.#counter++).padStart(DIGITS, '0')}-${stream}${SUFFIX}`;
     try {
       host.writeAtomic(`${dir}/${id}`, payload);
     } catch (e) {
@@ -119,71 +122,71 @@ export class Spool {
       return null;
     }
     const entry = new Entry(id, stream, payload.length, this);
-    this.entries.push(entry);
-    this.byId.set(id, entry);
-    this.total += payload.length;
+    this.#entries.push(entry);
+    this.#byId.set(id, entry);
+    this.#total += payload.length;
     counters.inc('spool_put');
-    this.enforceCap();
-    return this.byId.has(id) ? entry : null;
+    this.#enforceCap();
+    return this.#byId.has(id) ? entry : null;
   }
 
   /** Oldest first (and so in order within each stream). */
   pending(): SpoolEntry[] {
-    return this.entries.slice();
+    return this.#entries.slice();
   }
 
   /** The broker has it: delete. Unknown ids (already dropped) are ignored. */
   ack(id: string): void {
-    const e = this.byId.get(id);
+    const e = this.#byId.get(id);
     if (!e) return;
-    this.removeEntry(e);
-    this.deps.counters.inc('spool_acked');
+    this.#removeEntry(e);
+    this.#deps.counters.inc('spool_acked');
   }
 
   /** The payload of a spooled batch, from disk. */
   read(id: string): Uint8Array {
-    return this.deps.host.readBytes(`${this.deps.dir}/${id}`);
+    return this.#deps.host.readBytes(`${this.#deps.dir}/${id}`);
   }
 
   bytes(): number {
-    return this.total;
+    return this.#total;
   }
 
   count(): number {
-    return this.entries.length;
+    return this.#entries.length;
   }
 
-  private enforceCap(): void {
-    const prio = this.deps.priority ?? DEFAULT_SPOOL_PRIORITY;
-    while (this.total > this.deps.capBytes && this.entries.length > 0) {
-      let victim = this.entries[0];
+  #enforceCap(): void {
+    const prio = this.#deps.priority ?? DEFAULT_SPOOL_PRIORITY;
+    while (this.#total > this.#deps.capBytes && this.#entries.length > 0) {
+      let victim = this.#entries[0];
       let best = prio[victim.stream] ?? 0;
-      for (let i = 1; i < this.entries.length; i++) {
-        const p = prio[this.entries[i].stream] ?? 0;
+      for (let i = 1; i < this.#entries.length; i++) {
+        const p = prio[this.#entries[i].stream] ?? 0;
         if (p < best) {
           best = p;
-          victim = this.entries[i];
+          victim = this.#entries[i];
         }
       }
-      this.removeEntry(victim);
-      this.deps.counters.drop(`spool_dropped_${victim.stream}`, 1);
+      this.#removeEntry(victim);
+      this.#deps.counters.drop(`spool_dropped_${victim.stream}`, 1);
     }
   }
 
-  private removeEntry(e: Entry): void {
-    this.tryRemove(`${this.deps.dir}/${e.id}`);
-    const i = this.entries.indexOf(e);
-    if (i >= 0) this.entries.splice(i, 1);
-    this.byId.delete(e.id);
-    this.total -= e.size;
+  #removeEntry(e: Entry): void {
+    this.#tryRemove(`${this.#deps.dir}/${e.id}`);
+    const i = this.#entries.indexOf(e);
+    if (i >= 0) this.#entries.splice(i, 1);
+    this.#byId.delete(e.id);
+    this.#total -= e.size;
     e.forget();
   }
 
-  private tryRemove(path: string): void {
+  #tryRemove(path: string): void {
     try {
-      this.deps.host.remove(path);
+      this.#deps.host.remove(path);
     } catch (e) {
-      this.deps.counters.drop('spool_remove_failed', 1, String((e as Error).message ?? e));
+      this.#deps.counters.drop('spool_remove_failed', 1, String((e as Error).message ?? e));
     }
   }
 }

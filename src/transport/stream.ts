@@ -54,71 +54,72 @@ const CLOSE_GRACE_MS = 1000;
 
 /** A ByteStream over a spawned child: stdin carries our bytes, stdout the broker's. */
 export class ChildStream implements ByteStream {
-  private child: Child | null = null;
-  private dataCb: ((b: Uint8Array) => void) | null = null;
-  private closeCb: ((reason: string) => void) | null = null;
-  private closedByUs = false;
-  private done = false;
-  private readonly stderr: string[] = [];
-  private killTimer: TimerHandle | null = null;
+  #child: Child | null = null;
+  #dataCb: ((b: Uint8Array) => void) | null = null;
+  #closeCb: ((reason: string) => void) | null = null;
+  #closedByUs = false;
+  #done = false;
+  readonly #stderr: string[] = [];
+  #killTimer: TimerHandle | null = null;
 
-  constructor(private readonly deps: { host: Host; argv: string[] }) {}
+  readonly #deps: { host: Host; argv: string[] };
+  constructor(deps: { host: Host; argv: string[] }) { this.#deps = deps; }
 
   /** Spawns the child; throws HostError when it cannot. */
   start(): this {
-    const argv = this.deps.argv;
-    const child = this.deps.host.spawn(argv, { stdin: 'pipe', stdout: 'bytes', stderr: 'lines' });
-    this.child = child;
+    const argv = this.#deps.argv;
+    const child = this.#deps.host.spawn(argv, { stdin: 'pipe', stdout: 'bytes', stderr: 'lines' });
+    this.#child = child;
     child.onData((b) => {
-      if (!this.done && this.dataCb) this.dataCb(b);
+      if (!this.#done && this.#dataCb) this.#dataCb(b);
     });
     child.onStderrLine((line) => {
       // openssl -quiet still reports verification and connection errors here.
-      this.stderr.push(line.length > 300 ? line.slice(0, 300) : line);
-      if (this.stderr.length > STDERR_KEEP) this.stderr.shift();
+      this.#stderr.push(line.length > 300 ? line.slice(0, 300) : line);
+      if (this.#stderr.length > STDERR_KEEP) this.#stderr.shift();
     });
     child.onExit((st) => {
-      this.child = null;
-      if (this.killTimer) this.deps.host.clearTimer(this.killTimer);
-      this.killTimer = null;
-      if (this.done) return;
-      this.done = true;
+      this.#child = null;
+      if (this.#killTimer) this.#deps.host.clearTimer(this.#killTimer);
+      this.#killTimer = null;
+      if (this.#done) return;
+      this.#done = true;
       const how = st.code !== null ? `exited with code ${st.code}` : `killed by signal ${st.signal}`;
-      const why = this.closedByUs ? 'closed' : `${argv[0]} ${how}${this.stderr.length ? ': ' + this.stderr.join(' | ') : ''}`;
-      this.closeCb?.(why);
+      const why = this.#closedByUs ? 'closed' : `${argv[0]} ${how}${this.#stderr.length ? ': ' + this.#stderr.join(' | ') : ''}`;
+      this.#closeCb?.(why);
     });
     return this;
   }
 
   get pid(): number | null {
-    return this.child ? this.child.pid : null;
+    return this.#child ? this.#child.pid : null;
   }
 
   write(b: Uint8Array): void {
-    if (this.child && !this.done) this.child.write(b);
+    if (this.#child && !this.#done) this.#child.write(b);
   }
 
   onData(cb: (b: Uint8Array) => void): void {
-    this.dataCb = cb;
+    this.#dataCb = cb;
   }
 
   onClose(cb: (reason: string) => void): void {
-    this.closeCb = cb;
+    this.#closeCb = cb;
   }
 
   /** Ends the child. Its exit still calls onClose, with 'closed'. */
   close(): void {
-    if (this.done || this.closedByUs) return;
-    this.closedByUs = true;
-    const c = this.child;
+    if (this.#done || this.#closedByUs) return;
+    this.#closedByUs = true;
+    const c = this.#child;
     if (!c) return;
     c.closeStdin();
     // Give the child a moment to pass on what we wrote last (a DISCONNECT, which makes the broker
     // discard the will and close: nc then exits by itself). netcat-openbsd without -N keeps the
     // socket open after stdin EOF, so a child still there after the grace is ended outright.
-    this.killTimer = this.deps.host.setTimeout(() => {
-      this.killTimer = null;
-      if (this.child === c) c.kill('SIGTERM');
+    this.#killTimer = this.#deps.host.setTimeout(() => {
+      this.#killTimer = null;
+      if (this.#child === c) c.kill('SIGTERM');
     }, CLOSE_GRACE_MS);
   }
 }

@@ -9,81 +9,83 @@ import { MqttPacketError, readFixedHeader, type Packet } from './packet';
 export type BodyDecoder<P> = (byte0: number, body: Uint8Array, start: number, end: number) => P;
 
 export class PacketParser<P = Packet> {
-  private head = new Uint8Array(5);
-  private headLen = 0;
-  private byte0 = 0;
-  private body: Uint8Array | null = null;
-  private bodyLen = 0;
-  private failed: MqttPacketError | null = null;
+  #head = new Uint8Array(5);
+  #headLen = 0;
+  #byte0 = 0;
+  #body: Uint8Array | null = null;
+  #bodyLen = 0;
+  #failed: MqttPacketError | null = null;
 
   /** `maxPacket`: the largest whole packet (header included) accepted, in bytes. */
-  constructor(private readonly maxPacket: number, private readonly decodeBody: BodyDecoder<P>) {}
+  readonly #maxPacket: number;
+  readonly #decodeBody: BodyDecoder<P>;
+  constructor(maxPacket: number, decodeBody: BodyDecoder<P>) { this.#maxPacket = maxPacket; this.#decodeBody = decodeBody; }
 
   /** Parses what `chunk` completes; calls onPacket per packet. Throws MqttPacketError. */
   push(chunk: Uint8Array, onPacket: (p: P) => void): void {
-    if (this.failed) throw this.failed;
+    if (this.#failed) throw this.#failed;
     try {
-      this.consume(chunk, onPacket);
+      this.#consume(chunk, onPacket);
     } catch (e) {
-      if (e instanceof MqttPacketError) this.failed = e;
+      if (e instanceof MqttPacketError) this.#failed = e;
       throw e;
     }
   }
 
   /** Bytes of a packet begun but not complete (0 between packets). */
   buffered(): number {
-    return this.body ? this.bodyLen : this.headLen;
+    return this.#body ? this.#bodyLen : this.#headLen;
   }
 
-  private consume(chunk: Uint8Array, onPacket: (p: P) => void): void {
+  #consume(chunk: Uint8Array, onPacket: (p: P) => void): void {
     let i = 0;
     const n = chunk.length;
     while (i < n) {
-      if (!this.body) {
+      if (!this.#body) {
         // Fast path: a whole packet inside the chunk, nothing pending.
-        if (this.headLen === 0) {
+        if (this.#headLen === 0) {
           const h = readFixedHeader(chunk, i, n);
           if (h) {
-            this.check(h.byte0, h.size, h.length);
+            this.#check(h.byte0, h.size, h.length);
             if (i + h.size + h.length <= n) {
               const start = i + h.size;
               i = start + h.length;
-              onPacket(this.decodeBody(h.byte0, chunk, start, i));
+              onPacket(this.#decodeBody(h.byte0, chunk, start, i));
               continue;
             }
           }
         }
-        this.head[this.headLen++] = chunk[i++];
-        const h = readFixedHeader(this.head, 0, this.headLen);
+        this.#head[this.#headLen++] = chunk[i++];
+        const h = readFixedHeader(this.#head, 0, this.#headLen);
         if (!h) continue;
-        this.check(h.byte0, h.size, h.length);
-        this.headLen = 0;
-        this.byte0 = h.byte0;
+        this.#check(h.byte0, h.size, h.length);
+        this.#headLen = 0;
+        this.#byte0 = h.byte0;
         if (h.length === 0) {
-          onPacket(this.decodeBody(h.byte0, this.head, 0, 0));
+          onPacket(this.#decodeBody(h.byte0, this.#head, 0, 0));
           continue;
         }
-        this.body = new Uint8Array(h.length);
-        this.bodyLen = 0;
+        this.#body = new Uint8Array(h.length);
+        this.#bodyLen = 0;
         continue;
       }
-      const take = Math.min(n - i, this.body.length - this.bodyLen);
-      this.body.set(chunk.subarray(i, i + take), this.bodyLen);
-      this.bodyLen += take;
+      const take = Math.min(n - i, this.#body.length - this.#bodyLen);
+      this.#body.set(chunk.subarray(i, i + take), this.#bodyLen);
+      this.#bodyLen += take;
       i += take;
-      if (this.bodyLen === this.body.length) {
-        const body = this.body;
-        this.body = null;
-        onPacket(this.decodeBody(this.byte0, body, 0, body.length));
+      if (this.#bodyLen === this.#body.length) {
+        const body = this.#body;
+        this.#body = null;
+        onPacket(this.#decodeBody(this.#byte0, body, 0, body.length));
       }
     }
   }
 
-  private check(byte0: number, size: number, length: number): void {
+  #check(byte0: number, size: number, length: number): void {
     const type = byte0 >> 4;
     if (type === 0 || type === 15) throw new MqttPacketError(`unknown packet type ${type}`);
-    if (size + length > this.maxPacket) {
-      throw new MqttPacketError(`packet of ${size + length} bytes exceeds the maximum of ${this.maxPacket}`);
+    if (size + length > this.#maxPacket) {
+      throw new MqttPacketError(`packet of ${size + length} bytes exceeds the maximum of ${this.#maxPacket}`);
     }
   }
 }
