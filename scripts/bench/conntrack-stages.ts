@@ -21,7 +21,7 @@ import { FlowTable } from '../../src/pipeline/flows';
 import { parseConntrackEvent } from '../../src/sources/conntrack/parse';
 import { emptyRecord } from '../../src/sources/conntrack/record';
 import type { FlowEvent, NetEvent } from '../../src/events';
-import { classifyFlow } from '../../src/pipeline/direction';
+import { classifyTuples } from '../../src/pipeline/direction';
 import { Devices } from '../../src/pipeline/devices';
 import { AnswerJoin } from '../../src/pipeline/join';
 import { BypassDetector } from '../../src/pipeline/bypass';
@@ -57,7 +57,7 @@ const ioc = new IocMatcher({ sensor: 'b', counters, emit: () => void out++, maxI
 function stages(raw: FlowEvent, ctx: FlowContext): void {
   let ev = raw;
   let info;
-  if (st.includes('c')) raw.dir = classifyFlow({ orig_h: raw.orig_h, resp_h: raw.resp_h, reply_h: ctx.reply_h }, net);
+  if (st.includes('c')) raw.dir = classifyTuples(raw.orig_h, raw.resp_h, ctx.reply_h, net);
   if (st.includes('d')) info = devices.lookup(raw.orig_h) ?? (raw.dir === 'inbound' ? devices.lookup(ctx.reply_h) : undefined);
   if (st.includes('j')) join.annotate(raw, raw.dir as string);
   if (st.includes('o')) ev = orderFlow(raw, info);

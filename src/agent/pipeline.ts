@@ -14,7 +14,7 @@ import { TransactionAssembler } from '../pipeline/transactions';
 import { FlowTable, type FlowContext } from '../pipeline/flows';
 import { Devices } from '../pipeline/devices';
 import { AnswerJoin } from '../pipeline/join';
-import { classifyFlow } from '../pipeline/direction';
+import { classifyTuples } from '../pipeline/direction';
 import { parseIPv4, normalizeIp } from '../pipeline/cidr';
 import { BypassDetector } from '../pipeline/bypass';
 import { PassiveDns } from '../pipeline/pdns';
@@ -158,7 +158,7 @@ export class Pipeline {
 
   private onFlow(raw: FlowEvent, ctx: FlowContext): void {
     const net = this.net.model();
-    const dir = classifyFlow({ orig_h: raw.orig_h, resp_h: raw.resp_h, reply_h: ctx.reply_h }, net);
+    const dir = classifyTuples(raw.orig_h, raw.resp_h, ctx.reply_h, net);
     raw.dir = dir;
     if (dir === 'router' && this.isOwnTraffic(raw)) return;
     // Devices: the LAN host of the flow (its opener, or the target of an inbound one).

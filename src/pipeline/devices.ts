@@ -104,6 +104,8 @@ export class Devices {
   }
 
   private find(ip: string): Entry | undefined {
+    // no leases (a router without a lease file, replay without --leases): nothing to find
+    if (this.byIp.size === 0) return undefined;
     let e = this.byIp.get(ip);
     if (e === undefined && ip.indexOf(':') >= 0) {
       const n = normalizeIp(ip);
