@@ -38,6 +38,12 @@ interface Compiled {
 }
 
 const compiledCache = new WeakMap<NetModel, Compiled>();
+// The model of the last call and, per address, whether it is the router's (1) and in a LAN
+// prefix (2): one Map.get per address instead of up to two CidrSet lookups.
+let lastNet: NetModel | undefined;
+let kinds = new Map<string, number>();
+let sets: Compiled | undefined;
+const KINDS_MAX = 4096;
 
 /** Parses the model once; classifyFlow caches this per model object. Bad entries are returned. */
 export function compileNet(net: NetModel): Compiled & { bad: string[] } {
@@ -53,19 +59,36 @@ export function classifyFlow(flow: FlowTuples, net: NetModel): Direction {
   return classifyTuples(flow.orig_h, flow.resp_h, flow.reply_h, net);
 }
 
+function kindOf(a: string): number {
+  let k = kinds.get(a);
+  if (k === undefined) {
+    k = (sets!.router.has(a) ? 1 : 0) | (sets!.lan.has(a) ? 2 : 0);
+    if (kinds.size >= KINDS_MAX) kinds.clear();
+    kinds.set(a, k);
+  }
+  return k;
+}
+
 /** classifyFlow without a tuples object to build per flow (each field costs qjs ~700 instructions). */
 export function classifyTuples(orig: string, resp: string, reply: string | undefined, net: NetModel): Direction {
-  let c = compiledCache.get(net);
-  if (c === undefined) {
-    c = compileNet(net);
-    compiledCache.set(net, c);
+  if (net !== lastNet) {
+    let c = compiledCache.get(net);
+    if (c === undefined) {
+      c = compileNet(net);
+      compiledCache.set(net, c);
+    }
+    lastNet = net;
+    sets = c;
+    kinds = new Map();
   }
-  const router = c.router;
-  if (router.has(orig)) return 'router';
+  let o = kinds.get(orig);
+  if (o === undefined) o = kindOf(orig);
+  if (o & 1) return 'router';
+  let r = kinds.get(resp);
+  if (r === undefined) r = kindOf(resp);
   const natted = reply !== undefined && reply !== resp;
-  if (router.has(resp) && (!natted || router.has(reply!))) return 'local';
-  const lan = c.lan;
-  if (lan.has(orig)) return 'lan';
-  if (natted ? lan.has(reply!) : lan.has(resp)) return 'inbound';
+  if (r & 1 && (!natted || kindOf(reply!) & 1)) return 'local';
+  if (o & 2) return 'lan';
+  if (natted ? kindOf(reply!) & 2 : r & 2) return 'inbound';
   return 'transit';
 }
