@@ -343,34 +343,37 @@ export class FlowTable {
    */
   private emitSlot(slot: number, at: number, final: boolean): void {
     const store = this.store;
-    const pool = this.pool;
+    const text = this.pool.strings;
     const strs = store.strs;
     const ports = store.ports;
     const s = slot * 5;
     const p = slot * 4;
     const protoNum = store.proto[slot];
+    const portsMatter = hasPorts(protoNum);
     const flags = store.flags[slot];
     const start = store.start[slot];
     const ev = { type: 'flow', ts: start, sensor: this.sensor } as FlowEvent;
     if (final && at >= 0) ev.end = at;
     if (at >= 0 && flags & F_START_KNOWN) ev.duration = Math.round((at - start) * 1e6) / 1e6;
     ev.proto = PROTO_NAMES[protoNum] ?? String(protoNum);
-    ev.orig_h = pool.get(strs[s]);
+    ev.orig_h = text[strs[s]];
     let op = ports[p];
     let rp = ports[p + 1];
-    if (isIcmp(protoNum)) {
+    if (portsMatter) {
+      // as stored
+    } else if (isIcmp(protoNum)) {
       // Zeek's convention: orig_p is the ICMP type, resp_p the code
       op = rp >= 0 ? rp >> 8 : ABSENT;
       rp = rp >= 0 ? rp & 255 : ABSENT;
-    } else if (!hasPorts(protoNum)) {
+    } else {
       op = ABSENT;
       rp = ABSENT;
     }
     if (op >= 0) ev.orig_p = op;
-    ev.resp_h = pool.get(strs[s + 1]);
+    ev.resp_h = text[strs[s + 1]];
     if (rp >= 0) ev.resp_p = rp;
     if (strs[s + 2] !== NO_STRING) {
-      ev.nat_h = pool.get(strs[s + 2]);
+      ev.nat_h = text[strs[s + 2]];
       if (ports[p + 2] >= 0) ev.nat_p = ports[p + 2];
     }
     const counts = store.counts;
@@ -380,7 +383,7 @@ export class FlowTable {
       ev.resp_bytes = counts[p + 2];
       ev.resp_pkts = counts[p + 3];
     }
-    if (strs[s + 4] !== NO_STRING) ev.state = pool.get(strs[s + 4]);
+    if (strs[s + 4] !== NO_STRING) ev.state = text[strs[s + 4]];
     ev.assured = (flags & F_ASSURED) !== 0;
     if (flags & F_HAS_ID) ev.ct_id = store.id[slot];
     // The later stages' fields, seated in schema order so they fill them in place instead of
@@ -397,10 +400,10 @@ export class FlowTable {
     const dnat = strs[s + 3] !== NO_STRING;
     const ctx = this.ctx;
     ctx.family = store.family[slot];
-    ctx.reply_h = dnat ? pool.get(strs[s + 3]) : ev.resp_h;
+    ctx.reply_h = dnat ? text[strs[s + 3]] : ev.resp_h;
     ctx.unreplied = (flags & F_UNREPLIED) !== 0;
     ctx.offload = (flags & F_OFFLOAD) !== 0;
-    const replyPort = dnat ? ports[p + 3] : hasPorts(protoNum) ? ports[p + 1] : ABSENT;
+    const replyPort = dnat ? ports[p + 3] : portsMatter ? ports[p + 1] : ABSENT;
     ctx.reply_p = replyPort >= 0 ? replyPort : undefined;
     this.emitFn(ev, ctx);
   }

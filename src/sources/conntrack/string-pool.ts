@@ -6,7 +6,8 @@ export const NO_STRING = -1;
 
 export class StringPool {
   private readonly index = new Map<string, number>();
-  private readonly strings: string[] = [];
+  /** By handle; read-only for hot loops that cannot afford a get() call per string (~400 instructions in qjs). */
+  readonly strings: string[] = [];
   private refs = new Int32Array(64);
   private readonly free: number[] = [];
 
