@@ -50,6 +50,8 @@ export class Devices {
   private readonly byIp = new Map<string, Entry>();
   /** DUID → MAC, confirmed by a present IPv4 lease */
   private duidMac = new Map<string, string>();
+  /** IPv6 text → canonical text ('' when not an address): a miss re-normalised costs qjs ~10k instructions */
+  private readonly canon = new Map<string, string>();
 
   constructor(private readonly deps: DevicesDeps) {}
 
@@ -108,8 +110,13 @@ export class Devices {
     if (this.byIp.size === 0) return undefined;
     let e = this.byIp.get(ip);
     if (e === undefined && ip.indexOf(':') >= 0) {
-      const n = normalizeIp(ip);
-      if (n !== undefined && n !== ip) e = this.byIp.get(n);
+      let n = this.canon.get(ip);
+      if (n === undefined) {
+        n = normalizeIp(ip) ?? '';
+        if (this.canon.size >= 1024) this.canon.clear();
+        this.canon.set(ip, n);
+      }
+      if (n !== '' && n !== ip) e = this.byIp.get(n);
     }
     if (e === undefined || (e.deadline !== Infinity && this.deps.now() > e.deadline)) return undefined;
     return e;
