@@ -35,6 +35,8 @@ export interface FlowTuples {
 interface Compiled {
   router: CidrSet;
   lan: CidrSet;
+  /** both: most addresses are in neither, and a first sight then parses the text once, not twice */
+  any: CidrSet;
 }
 
 const compiledCache = new WeakMap<NetModel, Compiled>();
@@ -49,10 +51,17 @@ const KINDS_MAX = 4096;
 export function compileNet(net: NetModel): Compiled & { bad: string[] } {
   const router = new CidrSet();
   const lan = new CidrSet();
+  const any = new CidrSet();
   const bad: string[] = [];
-  for (const a of net.routerAddrs) if (!router.add(a.trim())) bad.push(a);
-  for (const p of net.lanPrefixes) if (!lan.add(p.trim())) bad.push(p);
-  return { router, lan, bad };
+  for (const a of net.routerAddrs) {
+    if (router.add(a.trim())) any.add(a.trim());
+    else bad.push(a);
+  }
+  for (const p of net.lanPrefixes) {
+    if (lan.add(p.trim())) any.add(p.trim());
+    else bad.push(p);
+  }
+  return { router, lan, any, bad };
 }
 
 export function classifyFlow(flow: FlowTuples, net: NetModel): Direction {
@@ -62,7 +71,8 @@ export function classifyFlow(flow: FlowTuples, net: NetModel): Direction {
 function kindOf(a: string): number {
   let k = kinds.get(a);
   if (k === undefined) {
-    k = (sets!.router.has(a) ? 1 : 0) | (sets!.lan.has(a) ? 2 : 0);
+    const c = sets!;
+    k = c.any.has(a) ? (c.router.has(a) ? 1 : 0) | (c.lan.has(a) ? 2 : 0) : 0;
     if (kinds.size >= KINDS_MAX) kinds.clear();
     kinds.set(a, k);
   }
