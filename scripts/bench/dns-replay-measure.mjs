@@ -3,7 +3,8 @@
 //   qjs BUNDLE replay --dnsmasq FILE --year 2026 > /dev/null
 // under callgrind, minus a run on the first 10 lines (qjs start and bundle load). The bundle is
 // built privately (same options as scripts/build.mjs) so parallel builds of dist/ do not race.
-//   node scripts/bench/dns-replay-measure.mjs [--lines 100000] [--bundle dist/netledger.js] [--keep DIR]
+//   node scripts/bench/dns-replay-measure.mjs [--lines 100000] [--bundle dist/netledger.js] [--config UCI] [--keep DIR]
+// --config is passed to replay (e.g. out/bench/dns-core.uci: the pdns stream off).
 // With --keep, the callgrind profiles stay in DIR (callgrind_annotate DIR/cg.full).
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -19,6 +20,8 @@ const arg = (name, def) => {
 };
 const LINES = Number(arg('--lines', '100000'));
 const keep = arg('--keep', undefined);
+const config = arg('--config', undefined);
+const configArgs = config === undefined ? [] : ['--config', resolve(config)];
 const dir = keep ?? mkdtempSync(join(tmpdir(), 'nl-dnsreplay-'));
 mkdirSync(dir, { recursive: true });
 try {
@@ -40,8 +43,8 @@ try {
   }
   const run = (file, tag) => {
     const out = join(dir, `cg.${tag}`);
-    const r = spawnSync('sh', ['-c', 'exec valgrind --tool=callgrind --callgrind-out-file="$1" "$2" "$3" replay --dnsmasq "$4" --year 2026 > /dev/null',
-      'sh', out, QJS, bundle, file], { encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', 'out=$1 qjs=$2 bundle=$3 file=$4; shift 4; exec valgrind --tool=callgrind --callgrind-out-file="$out" "$qjs" "$bundle" replay "$@" --dnsmasq "$file" --year 2026 > /dev/null',
+      'sh', out, QJS, bundle, file, ...configArgs], { encoding: 'utf8' });
     const m = /Collected : (\d+)/.exec(r.stderr);
     if (!m) throw new Error(`callgrind failed: ${r.stderr.slice(-2000)}`);
     const summary = r.stderr.split('\n').filter((l) => !l.startsWith('==')).join('\n').trim();

@@ -16,14 +16,22 @@ export class NdjsonSink implements EventSink {
   }
 
   emit(ev: NetEvent): void {
-    let c = this.cells[ev.type];
+    this.emitLine(ev.type, encodeNdjson(ev));
+  }
+
+  /**
+   * A line already encoded (one event of this type, no trailing newline), counted like emit():
+   * lets a producer that needs no event object write its line straight (Pipeline's `dns` path).
+   */
+  emitLine(type: string, line: string): void {
+    let c = this.cells[type];
     if (c === undefined) {
-      c = this.deps.counters.cell(`events_${ev.type}`);
-      this.cells[ev.type] = c;
+      c = this.deps.counters.cell(`events_${type}`);
+      this.cells[type] = c;
     }
     c.n++;
     const buf = this.buf;
-    buf.push(encodeNdjson(ev));
+    buf.push(line);
     if (buf.length >= this.batchLines) this.flush();
   }
 

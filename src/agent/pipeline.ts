@@ -19,7 +19,9 @@ import { parseIPv4, normalizeIp } from '../pipeline/cidr';
 import { BypassDetector } from '../pipeline/bypass';
 import { PassiveDns } from '../pipeline/pdns';
 import { IocMatcher, type IocLoadResult } from '../pipeline/ioc';
+import { encodeDnsLine, type DnsLineSource } from '../codec/ndjson';
 import { orderFlow } from './flow-order';
+import { NdjsonSink } from './ndjson-sink';
 import { NetLearner } from './net-learn';
 
 export interface PipelineOptions {
@@ -58,6 +60,12 @@ export class Pipeline {
   private readonly learning: boolean;
   private readonly pdns: PassiveDns | null;
   private readonly ioc: IocMatcher;
+  /**
+   * The NDJSON sink when it is the only consumer of `dns` events (no join, no pdns, dns stream
+   * on): finished transactions are then written as lines without building event objects.
+   * Null once indicators may be loaded (ioc.checkDns needs the event).
+   */
+  private dnsLines: NdjsonSink | null;
 
   constructor(private readonly deps: { counters: Counters; sink: EventSink; options: PipelineOptions }) {
     const o = deps.options;
@@ -69,9 +77,12 @@ export class Pipeline {
       counters, ttlSec: o.join.ttlSec, maxPerClient: o.join.maxPerClient, maxTotal: o.join.maxTotal,
       warmupSec: o.join.warmupSec,
     });
+    const pdnsOn = o.pdns.enabled && o.streams.pdns !== false;
+    this.dnsLines = deps.sink instanceof NdjsonSink && !this.joinOn && !pdnsOn && o.streams.dns !== false ? deps.sink : null;
     this.transactions = new TransactionAssembler({
       counters, sensor, emit: (ev) => this.onDns(ev), timeoutSec: o.dns.timeoutSec, maxOpen: o.dns.maxOpen,
       lookupDevice: (ip) => this.devices.lookup(ip),
+      emitTransaction: this.dnsLines === null ? undefined : (t) => this.dnsLine(t),
     });
     this.flows = new FlowTable({
       counters, sensor, emit: (ev, ctx) => this.onFlow(ev, ctx), interimSec: o.flows.interimSec, maxFlows: o.flows.maxFlows,
@@ -80,7 +91,7 @@ export class Pipeline {
     this.net = new NetLearner(o.net, o.learnNet);
     // Fixed for the pipeline's life (set before it is built); spares two calls per line when off.
     this.learning = o.learnNet.lan || o.learnNet.router;
-    this.pdns = o.pdns.enabled && o.streams.pdns !== false
+    this.pdns = pdnsOn
       ? new PassiveDns({ sensor, counters, emit: (ev) => this.out(ev), windowSec: o.pdns.windowSec, maxRecords: o.pdns.maxRecords })
       : null;
     this.ioc = new IocMatcher({ sensor, counters, emit: alert, maxIndicators: o.ioc.maxIndicators });
@@ -115,6 +126,7 @@ export class Pipeline {
   }
 
   loadIoc(payload: Uint8Array | string): IocLoadResult {
+    this.dnsLines = null; // dns events must reach ioc.checkDns from now on
     return this.ioc.load(payload);
   }
 
@@ -154,6 +166,20 @@ export class Pipeline {
     this.pdns?.learn(ev);
     this.ioc.checkDns(ev);
     if (this.deps.options.streams.dns !== false) this.out(ev);
+  }
+
+  /** The direct `dns` path (see dnsLines): false hands the transaction back for an event. */
+  private dnsLine(t: DnsLineSource): boolean {
+    const sink = this.dnsLines;
+    if (sink === null) return false;
+    const d = t.client !== undefined ? this.devices.lookup(t.client) : undefined;
+    try {
+      sink.emitLine('dns', encodeDnsLine(t, this.deps.options.sensor, d));
+    } catch (e) {
+      // as out(): a sink's failure must not stop the sources
+      this.deps.counters.drop('sink_error_dns', 1, String((e as Error).message ?? e));
+    }
+    return true;
   }
 
   private onFlow(raw: FlowEvent, ctx: FlowContext): void {

@@ -9,6 +9,8 @@
 // remembered in a bounded set, since names, clients and addresses repeat), otherwise it is
 // escaped by JSON.stringify. Other event types go through JSON.stringify.
 //
+// encodeDnsLine writes the same `dns` line straight from a finished transaction's fields, for a
+// pipeline where nothing else needs the event object.
 // The dns writer covers exactly the DnsEvent fields (a test builds a Required<DnsEvent>, so a
 // field added to the type fails the build until it is added here too); keys outside the type
 // would not be written.
@@ -56,23 +58,30 @@ function inner(s: string): string {
 let sensorOf = '';
 let sensorPart = '';
 
-function writeDns(e: DnsEvent): string {
+/**
+ * A `dns` line from its fields in schema order, undefined ones left out. Both dns writers are
+ * this one function, so their key order and escaping cannot differ (and the bundle carries it
+ * once); positional, because an object to pass them in is what encodeDnsLine exists to avoid.
+ */
+function dnsFields(ts: number, sensor: string, client: string | undefined, port: number | undefined,
+  mac: string | undefined, hostname: string | undefined, qname: string, qtype: string,
+  source: string | undefined, upstream: string | undefined, rcode: string | undefined, a: DnsAnswer[],
+  blocked: boolean | undefined, dnssec: string | undefined, id: number | undefined, complete: boolean | undefined): string {
   // Fewer concatenations: each `+` costs an allocation in qjs, so quotes ride on the key text.
-  if (e.sensor !== sensorOf) {
-    sensorPart = ',"sensor":' + str(e.sensor);
-    sensorOf = e.sensor;
+  if (sensor !== sensorOf) {
+    sensorPart = ',"sensor":' + str(sensor);
+    sensorOf = sensor;
   }
-  let s = '{"type":"dns","ts":' + e.ts + sensorPart;
-  if (e.client !== undefined) s += ',"client":"' + inner(e.client) + '"';
-  if (e.client_port !== undefined) s += ',"client_port":' + e.client_port;
-  if (e.mac !== undefined) s += ',"mac":"' + inner(e.mac) + '"';
-  if (e.hostname !== undefined) s += ',"hostname":"' + inner(e.hostname) + '"';
-  s += ',"qname":"' + inner(e.qname) + '","qtype":"' + inner(e.qtype) + '"';
-  if (e.source !== undefined) s += ',"source":"' + e.source + '"';
-  if (e.upstream !== undefined) s += ',"upstream":"' + inner(e.upstream) + '"';
-  if (e.rcode !== undefined) s += ',"rcode":"' + inner(e.rcode) + '"';
+  let s = '{"type":"dns","ts":' + ts + sensorPart;
+  if (client !== undefined) s += ',"client":"' + inner(client) + '"';
+  if (port !== undefined) s += ',"client_port":' + port;
+  if (mac !== undefined) s += ',"mac":"' + inner(mac) + '"';
+  if (hostname !== undefined) s += ',"hostname":"' + inner(hostname) + '"';
+  s += ',"qname":"' + inner(qname) + '","qtype":"' + inner(qtype) + '"';
+  if (source !== undefined) s += ',"source":"' + source + '"';
+  if (upstream !== undefined) s += ',"upstream":"' + inner(upstream) + '"';
+  if (rcode !== undefined) s += ',"rcode":"' + inner(rcode) + '"';
   s += ',"answers":[';
-  const a: DnsAnswer[] = e.answers;
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     const n = x.name;
@@ -83,11 +92,56 @@ function writeDns(e: DnsEvent): string {
       (CLEAN.has(t) ? t : inner(t)) + (d === null ? '","data":null}' : '","data":"' + (CLEAN.has(d) ? d : inner(d)) + '"}');
   }
   s += ']';
-  if (e.blocked !== undefined) s += ',"blocked":' + e.blocked;
-  if (e.dnssec !== undefined) s += ',"dnssec":"' + e.dnssec + '"';
-  if (e.id !== undefined) s += ',"id":' + e.id;
-  if (e.complete !== undefined) s += ',"complete":' + e.complete;
+  if (blocked !== undefined) s += ',"blocked":' + blocked;
+  if (dnssec !== undefined) s += ',"dnssec":"' + dnssec + '"';
+  if (id !== undefined) s += ',"id":' + id;
+  if (complete !== undefined) s += ',"complete":' + complete;
   return s + '}';
+}
+
+function writeDns(e: DnsEvent): string {
+  return dnsFields(e.ts, e.sensor, e.client, e.client_port, e.mac, e.hostname, e.qname, e.qtype, e.source, e.upstream,
+    e.rcode, e.answers, e.blocked, e.dnssec, e.id, e.complete);
+}
+
+/**
+ * What a `dns` line is written from when no event object is built: the fields of a finished
+ * transaction (src/pipeline/dns-transaction.ts `Transaction` fits). The mapping is the one of
+ * buildDnsEvent (src/pipeline/dns-event.ts); a test checks both give the same text.
+ */
+export interface DnsLineSource {
+  ts: number;
+  client?: string;
+  clientPort?: number;
+  qname: string;
+  qtype: string;
+  source?: DnsEvent['source'];
+  upstream?: string;
+  rcode?: string;
+  answers: DnsAnswer[];
+  blocked: boolean;
+  dnssec?: DnsEvent['dnssec'];
+  /** `id` when >= 0 (extra mode) */
+  serial: number;
+  /** `complete:false` when not */
+  answered: boolean;
+}
+
+/**
+ * The `dns` line of a finished transaction, without building its event (~12 property additions
+ * and a call chain per event in qjs): for a pipeline whose only consumer of `dns` is NDJSON.
+ * `device` is the client's lease data (mac/hostname), written only when there is a client.
+ */
+export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?: string; hostname?: string }): string {
+  const client = t.client;
+  const upstream = t.upstream;
+  const dev = client !== undefined ? device : undefined;
+  return dnsFields(t.ts, sensor, client, client !== undefined ? t.clientPort : undefined, dev?.mac, dev?.hostname,
+    t.qname, t.qtype,
+    // sent upstream, no answer seen: forwarded
+    t.source !== undefined ? t.source : upstream !== undefined ? 'forwarded' : undefined,
+    upstream, t.rcode, t.answers, t.blocked ? true : undefined, t.dnssec, t.serial >= 0 ? t.serial : undefined,
+    t.answered ? undefined : false);
 }
 
 function writePdns(e: PdnsEvent): string {

@@ -35,6 +35,12 @@ export interface TransactionAssemblerDeps {
   counters: Counters;
   sensor: string;
   emit: (ev: DnsEvent) => void;
+  /**
+   * Optional: offered each finished transaction before an event is built. Returning true means
+   * it was written out from the transaction's fields (no event object, emit() not called). The
+   * transaction is reused afterwards: read it during the call, keep nothing of it but `answers`.
+   */
+  emitTransaction?: (t: Readonly<Transaction>) => boolean;
   /** Seconds a query may wait for its answer before it is emitted complete:false. Default 10. */
   timeoutSec?: number;
   /** Most transactions held at once (open, or finished and waiting for order). Default 2048. */
@@ -224,7 +230,8 @@ export class TransactionAssembler {
       if (t.serial >= 0 && this.byKey.get(t.key) === t) this.byKey.delete(t.key);
       this.events.n++;
       try {
-        this.deps.emit(buildDnsEvent(t, this.deps.sensor, this.deps.lookupDevice));
+        const direct = this.deps.emitTransaction;
+        if (direct === undefined || !direct(t)) this.deps.emit(buildDnsEvent(t, this.deps.sensor, this.deps.lookupDevice));
       } catch (e) {
         this.deps.counters.drop('dns.emit_error', 1, String(e)); // a sink's bug must not stop assembly
       }

@@ -4,7 +4,8 @@ import { Counters } from '../../src/counters';
 import type { DnsEvent, PdnsEvent } from '../../src/events';
 import { DnsmasqLineParser } from '../../src/sources/dnsmasq/parser';
 import { TransactionAssembler, withDevice } from '../../src/pipeline/transactions';
-import { encodeNdjson } from '../../src/codec/ndjson';
+import { encodeDnsLine, encodeNdjson } from '../../src/codec/ndjson';
+import { buildDnsEvent } from '../../src/pipeline/dns-event';
 
 const EXTRA = 'lab-basic/dnsmasq-extra.log';
 const CLASSIC = 'lab-basic/dnsmasq-classic.log';
@@ -345,6 +346,71 @@ export const cases: Cases = {
         time_first: 0, time_last: i, count: i, sensor_id: v,
       };
       eq(encodeNdjson(ev), JSON.stringify(ev), JSON.stringify(v));
+    }
+  },
+
+  'direct lines: emitTransaction + encodeDnsLine write what buildDnsEvent + encodeNdjson would, on every fixture': ({ fixture }) => {
+    const lookup = (ip: string) => (ip === '192.0.2.10' ? { mac: '02:00:5e:10:00:0a', hostname: 'laptop-anna' } : ip === '127.0.0.1' ? { hostname: 'lo' } : undefined);
+    for (const fx of [EXTRA, CLASSIC, LOGREAD]) {
+      for (const lookupDevice of [undefined, lookup]) {
+        const counters = new Counters();
+        const parser = new DnsmasqLineParser({ counters, year: 2026 });
+        const direct: string[] = [];
+        const viaEvent: string[] = [];
+        let n = 0;
+        const asm = new TransactionAssembler({
+          counters, sensor: 'lab', lookupDevice, timeoutSec: 2,
+          emit: (ev) => viaEvent.push(encodeNdjson(ev)),
+          emitTransaction: (t) => {
+            const dev = t.client !== undefined && lookupDevice !== undefined ? lookupDevice(t.client) : undefined;
+            const line = encodeDnsLine(t, 'lab', dev);
+            eq(line, encodeNdjson(buildDnsEvent(t, 'lab', lookupDevice)), `${fx} #${n}`);
+            // every other one is declined: the assembler must then build and emit the event
+            if (n++ % 2 === 0) return false;
+            direct.push(line);
+            return true;
+          },
+        });
+        for (const l of lines(fixture(fx))) {
+          const r = l === '' ? null : parser.parse(l);
+          if (r !== null) asm.push(r);
+        }
+        asm.flush();
+        ok(n >= 5, `${fx}: transactions seen (${n})`);
+        eq(direct.length + viaEvent.length, n, 'each transaction once, one way or the other');
+        eq(counters.get('dns.events'), n);
+        eq(counters.get('dns.emit_error'), 0);
+      }
+    }
+  },
+
+  'direct lines: hostile strings in every field, every optional field present or absent': () => {
+    const rnd = seeded(11);
+    const pool = ['"', '\\', '\u0000', '\u001f', '\ud800', '\udfff', 'é', '\u2028', '<', ' ', 'a', '.', ':', '#'];
+    const pick = (): string => {
+      let v = '';
+      for (let k = 0; k < 1 + Math.floor(rnd() * 6); k++) v += pool[Math.floor(rnd() * pool.length)];
+      return v;
+    };
+    const maybe = <T>(v: T): T | undefined => (rnd() < 0.5 ? v : undefined);
+    const sources = ['forwarded', 'cached', 'stale', 'config', 'hosts', 'dhcp', 'local'] as const;
+    const dnssecs = ['SECURE', 'INSECURE', 'BOGUS', 'ABANDONED'] as const;
+    for (let i = 0; i < 400; i++) {
+      const answers = [];
+      for (let k = Math.floor(rnd() * 3); k > 0; k--) answers.push({ name: pick(), type: pick(), data: rnd() < 0.3 ? null : pick() });
+      const t = {
+        key: 0, pid: 1, serial: rnd() < 0.5 ? -1 : Math.floor(rnd() * 5), ts: 1795334400 + i / 4, lastTs: 0,
+        client: maybe(pick()), clientPort: maybe(Math.floor(rnd() * 65536)), qname: pick(), qtype: pick(),
+        source: maybe(sources[i % sources.length]), upstream: maybe(pick()), rcode: maybe(pick()), answers,
+        cnameAt: -1, blocked: rnd() < 0.3, dnssec: maybe(dnssecs[i % dnssecs.length]), answered: rnd() < 0.7,
+        done: true, listed: false, lastName: '',
+      };
+      const dev = rnd() < 0.5 ? { mac: maybe(pick()), hostname: maybe(pick()) } : undefined;
+      const sensor = i % 50 === 0 ? pick() : 'lab';
+      const line = encodeDnsLine(t, sensor, dev);
+      const ev = buildDnsEvent(t, sensor, () => dev);
+      eq(line, encodeNdjson(ev), `#${i}`);
+      eq(line, JSON.stringify(ev), `#${i} JSON.stringify`);
     }
   },
 
