@@ -18,7 +18,7 @@
 
 import type { Counters } from '../../counters';
 import { attributes, counters as accounting, fail, failure, num, tuplesFast } from './fields';
-import { ABSENT, emptyRecord, hasPorts, resetRecord, type CtKind, type CtRecord } from './record';
+import { ABSENT, clearTuples, emptyRecord, hasPorts, resetForParse, type CtKind, type CtRecord } from './record';
 
 /**
  * One line of `conntrack -E -o timestamp,extended,id` (the timestamp prefix and the extended
@@ -66,11 +66,12 @@ export function parseConntrackEvent(
   } else {
     return refuse(counters, 'conntrack.no_event_tag', line);
   }
-  const rec = into === undefined ? emptyRecord(kind) : resetRecord(into, kind);
+  const rec = into === undefined ? emptyRecord(kind) : resetForParse(into, kind);
   const i = header(line, after, rec);
   if (i < 0) return refuse(counters, 'conntrack.bad_header', line);
   // an UPDATE or DESTROY of a held flow needs no tuples (most of a line's cost), an UPDATE no time
   const held = holds !== undefined && kind !== 'NEW' && ofHeld(line, i, rec, holds);
+  if (held) clearTuples(rec);
   if (held && kind === 'UPDATE') return rec;
   if (close > 0) {
     const ts = +line.slice(1, close);
@@ -92,7 +93,7 @@ export function parseConntrackEvent(
 export function parseConntrackList(line: string, counters: Counters, into?: CtRecord): CtRecord | null {
   if (blank(line, 0, line.length)) return ignore(counters);
   if (line.startsWith('conntrack v')) return ignore(counters);
-  const rec = into === undefined ? emptyRecord('SNAPSHOT') : resetRecord(into, 'SNAPSHOT');
+  const rec = into === undefined ? emptyRecord('SNAPSHOT') : resetForParse(into, 'SNAPSHOT');
   const i = header(line, 0, rec);
   if (i < 0) return refuse(counters, 'conntrack.bad_header', line);
   if (!tuples(line, i, rec)) return refuse(counters, failure, line);
@@ -128,10 +129,19 @@ function tuples(line: string, i: number, rec: CtRecord): boolean {
   if (hasPorts(rec.protoNum)) {
     const after = tuplesFast(line, i, rec);
     if (after >= 0) {
+      // an event's usual tail, " id=N" alone, read without the token walk
+      if (line.charCodeAt(after) === 105 && line.charCodeAt(after + 2) === 61 && line.indexOf(' ', after) < 0) {
+        const id = num(line, after + 3, line.length);
+        if (id === id) {
+          rec.id = id;
+          return complete(rec);
+        }
+      }
       if (!attributes(line, after, rec, 2)) return false;
       return complete(rec);
     }
   }
+  clearTuples(rec);
   if (!attributes(line, i, rec, 0)) return false;
   return complete(rec);
 }

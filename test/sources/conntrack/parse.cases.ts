@@ -211,6 +211,46 @@ export const cases: Cases = {
     const unheld = parseConntrackEvent(noAcct.replace('id=7', 'id=424242'), c, undefined, held);
     deepEq([unheld?.partial, unheld?.src], [false, '192.0.2.10'], 'not held: read in full');
   },
+  'a reused record (into) reads every line exactly as a fresh one, whatever came before': (ctx) => {
+    // The parser leaves a reused record's tuple and protocol fields for a successful fast read to
+    // overwrite: every other path (token walk, held flows) must clear them. Lines in a seeded
+    // order, mutated half the time, into one record with and without `holds`, against fresh parses.
+    const NAT_PORT = '[1795391140.5]\t    [NEW] ipv4     2 udp      17 30 src=192.0.2.10 dst=198.51.100.53 sport=1234 dport=53 [UNREPLIED] src=198.51.100.53 dst=198.51.100.1 sport=53 dport=61234 id=9';
+    const base = [
+      ...lines(ctx.fixture(EVENTS)),
+      ICMP_NEW,
+      ICMPV6_DESTROY,
+      MARK_ZONE_EVENT,
+      NAT_PORT,
+      NAT_PORT.replace('sport=53 dport=61234', 'sport=5353 dport=1234'), // DNAT'd port
+      NAT_PORT.replace('src=198.51.100.53 dst=198.51.100.1', 'src=192.0.2.99 dst=192.0.2.10'), // both hosts differ
+      NAT_PORT.replace('id=9', 'id=9 zone=2'), // more after the id
+      NAT_PORT.replace('id=9', 'id=9x'),
+      NAT_PORT.replace(' id=9', ''), // no id
+      NAT_PORT.replace('dport=61234', 'dport=123 packets=x'),
+    ];
+    const rnd = seeded(20261128);
+    const mutate = (s: string): string => {
+      const at = Math.floor(rnd() * s.length);
+      return rnd() < 0.5 ? s.slice(0, at) + s.slice(at + 1) : s.slice(0, at) + '1 =x'[Math.floor(rnd() * 4)] + s.slice(at + 1);
+    };
+    const held = (id: number): boolean => id % 2 === 1;
+    const into = parseConntrackEvent(NAT_PORT, new Counters()) as CtRecord;
+    let n = 0;
+    for (let k = 0; k < 2000; k++) {
+      let line = base[Math.floor(rnd() * base.length)];
+      if (rnd() < 0.5) line = mutate(line);
+      const holds = rnd() < 0.5 ? held : undefined;
+      const fresh = parseConntrackEvent(line, new Counters(), undefined, holds);
+      const reused = parseConntrackEvent(line, new Counters(), into, holds);
+      eq(reused === null, fresh === null, line);
+      if (fresh !== null) {
+        deepEq({ ...(reused as CtRecord) }, { ...fresh }, line);
+        n++;
+      }
+    }
+    ok(n > 500, `lines read (${n})`);
+  },
   'malformed lines are counted by reason and never throw': () => {
     const table: [string, string][] = [
       ['[17953x1132.267092]\t    [NEW] ipv4     2 udp      17 30 src=192.0.2.10 dst=192.0.2.1 sport=1 dport=53 src=192.0.2.1 dst=192.0.2.10 sport=53 dport=1 id=1', 'conntrack.bad_timestamp'],
