@@ -45,6 +45,25 @@ export function runCases(casesModule: string, cases: Cases, fixtures: string[] =
   });
 }
 
+/** Bundles a test entry for qjs the way the agent is bundled (neutral platform, std/os external). */
+async function bundleForQjs(entry: string, dir: string): Promise<string> {
+  const outfile = join(dir, 'bundle.js');
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2020',
+    external: ['std', 'os'],
+    logLevel: 'error',
+    alias: { buffer: join(ROOT, 'src/compat/buffer.ts'), events: join(ROOT, 'src/compat/events.ts') },
+    mainFields: ['module', 'main'],
+    nodePaths: [join(ROOT, 'node_modules')],
+  });
+  return outfile;
+}
+
 async function runCasesUnderQjs(casesModule: string, fx: Record<string, string>): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'nl-qjs-'));
   try {
@@ -65,20 +84,7 @@ const ctx = { fixture(p) { if (!(p in fx)) throw new Error('fixture ' + p + ' no
 })();
 `,
     );
-    const outfile = join(dir, 'bundle.js');
-    await build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2020',
-      external: ['std', 'os'],
-      logLevel: 'error',
-      alias: { buffer: join(ROOT, 'src/compat/buffer.ts'), events: join(ROOT, 'src/compat/events.ts') },
-      mainFields: ['module', 'main'],
-      nodePaths: [join(ROOT, 'node_modules')],
-    });
+    const outfile = await bundleForQjs(entry, dir);
     const r = spawnSync(QJS, [outfile], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000 });
     const idx = r.stdout.lastIndexOf('@@RESULTS@@');
     if (idx < 0) return [`qjs produced no results (exit ${r.status}, signal ${r.signal}): ${r.stderr}${r.stdout.slice(-2000)}`];
@@ -161,20 +167,7 @@ const limit = ${caseMs};
 })();
 `,
       );
-      const outfile = join(dir, 'bundle.js');
-      await build({
-        entryPoints: [entry],
-        outfile,
-        bundle: true,
-        format: 'esm',
-        platform: 'neutral',
-        target: 'es2020',
-        external: ['std', 'os'],
-        logLevel: 'error',
-        alias: { buffer: join(ROOT, 'src/compat/buffer.ts'), events: join(ROOT, 'src/compat/events.ts') },
-        mainFields: ['module', 'main'],
-        nodePaths: [join(ROOT, 'node_modules')],
-      });
+      const outfile = await bundleForQjs(entry, dir);
       // --no-unhandled-rejection: this qjs aborts on any promise rejected before a handler is
       // attached, which includes `await f()` when async f throws before its first await.
       const r = spawnSync(QJS, ['--no-unhandled-rejection', '-m', outfile], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 300_000 });
