@@ -87,7 +87,7 @@ export class Agent {
       const u = parseBrokerUrl(c.mqtt.url);
       options.own = [{ host: u.host, port: u.port }];
     }
-    options.learnNet.router = routers.length === 0;
+    options.learnNet.router = options.learnNet.router && routers.length === 0;
     this.pipeline = new Pipeline({ counters, sink, options });
     this.ship?.start();
 

@@ -7,7 +7,8 @@ export function pipelineOptions(c: NetledgerConfig, net: { routerAddrs: string[]
   return {
     sensor: c.agent.sensor_id,
     net,
-    learnNet: { lan: true, router: true },
+    // Router addresses and LAN prefixes only serve flows (direction, join, bypass).
+    learnNet: { lan: c.conntrack.enabled, router: c.conntrack.enabled },
     dns: { timeoutSec: c.dnsmasq.transaction_timeout, maxOpen: c.dnsmasq.max_transactions },
     flows: { interimSec: c.conntrack.interim_interval, maxFlows: c.conntrack.max_flows },
     devices: { graceSec: c.devices.grace, maxDevices: c.devices.max_devices },
