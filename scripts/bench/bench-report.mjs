@@ -36,8 +36,14 @@ if (D.time) {
 }
 if (D.instr) {
   row('dns', `instr/line, replay dns + pdns (callgrind, ${n(D.instr.lines)} lines, startup subtracted)`, n(D.instr.replay.perLine), '', null);
-  if (D.instr.core) row('dns', 'instr/line, replay dns only: parse + assemble + NDJSON (pdns off)', n(D.instr.core.perLine), '<= 30,000', D.instr.core.perLine <= 30000);
-  row('dns', 'instr/line, bare getline loop', n(D.instr.bare.perLine), '', null);
+  if (D.instr.core) row('dns', 'instr/line, replay dns only (pdns off): read + parse + assemble + NDJSON', n(D.instr.core.perLine), '', null);
+  row('dns', 'instr/line, bare getline loop (reading alone)', n(D.instr.bare.perLine), '', null);
+  // Issue 2's target is for parse + assemble + encode: the replay above less the reading it shares
+  // with the bare loop (same file, same getline).
+  if (D.instr.core) {
+    const pae = D.instr.core.perLine - D.instr.bare.perLine;
+    row('dns', 'instr/line, parse + assemble + NDJSON (replay dns only - bare loop)', n(pae), '<= 30,000', pae <= 30000);
+  }
   row('dns', 'replay / bare (instr/line)', `${D.instr.ratio}x`, '', null);
   row('dns', 'qjs startup + bundle load (instr)', n(D.instr.replay.irStartup), '', null);
 }
@@ -50,7 +56,7 @@ if (C.time) {
 }
 if (C.instr) row('ct', `instr/event (callgrind, first ${n(C.instr.lines)} events)`, n(C.instr.perEvent), '<= 40,000', C.instr.perEvent <= 40000);
 if (T.time) {
-  row('mqtt', 'bundle raw / gzip bytes', `${n(T.time.bundle.raw)} / ${n(T.time.bundle.gzip)}`, '', null);
+  row('mqtt', 'bundle raw / gzip bytes', `${n(T.time.bundle.raw)} / ${n(T.time.bundle.gzip)}`, '<= 150,000 raw', T.time.bundle.raw <= 150000);
   row('mqtt', 'wire B/dns event, corpus, batches of 500 (v1)', n(T.time.codecBytes['500']?.netledger), '<= 25', T.time.codecBytes['500']?.netledger <= 25);
   row('mqtt', 'wire B/dns event, corpus, batches of 100 (v1)', n(T.time.codecBytes['100']?.netledger), '', null);
   row('mqtt', 'nc → Mosquitto, 64-event batches: events/s', n(T.time.mqttThroughput.eventsPerSec), '', null);
