@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mangleOptions } from './mangle-props.mjs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const common = {
@@ -32,6 +33,8 @@ await build({
     events: './src/compat/events.ts',
   },
   mainFields: ['module', 'main'],
+  // Internal property names (suffix `_`, see mangle-props.mjs) get short names.
+  ...mangleOptions,
   metafile: true,
 }).then((r) => writeFileSync('dist/netledger.meta.json', JSON.stringify(r.metafile)));
 

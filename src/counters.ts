@@ -11,53 +11,53 @@ export interface CounterCell {
 }
 
 export class Counters {
-  private readonly counts: Record<string, number> = Object.create(null);
-  private readonly drops: Record<string, number> = Object.create(null);
-  private readonly samples: Record<string, string> = Object.create(null);
-  private readonly cells: Record<string, CounterCell> = Object.create(null);
+  private readonly counts_: Record<string, number> = Object.create(null);
+  private readonly drops_: Record<string, number> = Object.create(null);
+  private readonly samples_: Record<string, string> = Object.create(null);
+  private readonly cells_: Record<string, CounterCell> = Object.create(null);
 
   inc(name: string, n = 1): void {
-    this.counts[name] = (this.counts[name] ?? 0) + n;
+    this.counts_[name] = (this.counts_[name] ?? 0) + n;
   }
 
   /** The cell of `name` (one per name: every caller shares it). It adds to inc()'s count. */
   cell(name: string): CounterCell {
-    let c = this.cells[name];
+    let c = this.cells_[name];
     if (c === undefined) {
       c = { n: 0 };
-      this.cells[name] = c;
+      this.cells_[name] = c;
     }
     return c;
   }
 
   /** A lost or rejected item. `sample` keeps the first offending input per reason for debugging. */
   drop(reason: string, n = 1, sample?: string): void {
-    this.drops[reason] = (this.drops[reason] ?? 0) + n;
-    if (sample !== undefined && !(reason in this.samples)) {
-      this.samples[reason] = sample.length > 200 ? sample.slice(0, 200) + '…' : sample;
+    this.drops_[reason] = (this.drops_[reason] ?? 0) + n;
+    if (sample !== undefined && !(reason in this.samples_)) {
+      this.samples_[reason] = sample.length > 200 ? sample.slice(0, 200) + '…' : sample;
     }
   }
 
   get(name: string): number {
-    const c = this.cells[name];
-    return (this.counts[name] ?? 0) + (c === undefined ? 0 : c.n);
+    const c = this.cells_[name];
+    return (this.counts_[name] ?? 0) + (c === undefined ? 0 : c.n);
   }
 
   dropped(reason: string): number {
-    return this.drops[reason] ?? 0;
+    return this.drops_[reason] ?? 0;
   }
 
   snapshot(): { counters: Record<string, number>; dropped: Record<string, number> } {
-    const counters = { ...this.counts };
-    for (const name in this.cells) {
-      const n = this.cells[name].n;
+    const counters = { ...this.counts_ };
+    for (const name in this.cells_) {
+      const n = this.cells_[name].n;
       // An untouched cell is no count, as if inc() had never been called.
-      if (n !== 0 || name in this.counts) counters[name] = (counters[name] ?? 0) + n;
+      if (n !== 0 || name in this.counts_) counters[name] = (counters[name] ?? 0) + n;
     }
-    return { counters, dropped: { ...this.drops } };
+    return { counters, dropped: { ...this.drops_ } };
   }
 
   sample(reason: string): string | undefined {
-    return this.samples[reason];
+    return this.samples_[reason];
   }
 }

@@ -34,36 +34,36 @@ export interface AgentDeps {
 export class Agent {
   readonly counters = new Counters();
   readonly started: number;
-  private pipeline!: Pipeline;
-  private file: FileOutput | null = null;
-  private fileSink: NdjsonSink | null = null;
-  private ship: ShippingSink | null = null;
-  private dns: LineInput | null = null;
-  private conntrack: ConntrackSource | null = null;
-  private leases: LeaseWatcher | null = null;
-  private health: HealthSampler | null = null;
-  private growth: GrowthWatch | null = null;
-  private timers: TimerHandle[] = [];
-  private stopping: Promise<void> | null = null;
-  private lastDnsLine = 0;
+  private pipeline_!: Pipeline;
+  private file_: FileOutput | null = null;
+  private fileSink_: NdjsonSink | null = null;
+  private ship_: ShippingSink | null = null;
+  private dns_: LineInput | null = null;
+  private conntrack_: ConntrackSource | null = null;
+  private leases_: LeaseWatcher | null = null;
+  private health_: HealthSampler | null = null;
+  private growth_: GrowthWatch | null = null;
+  private timers_: TimerHandle[] = [];
+  private stopping_: Promise<void> | null = null;
+  private lastDnsLine_ = 0;
 
-  constructor(private readonly deps: AgentDeps) {
-    this.started = deps.host.now();
+  constructor(private readonly deps_: AgentDeps) {
+    this.started = deps_.host.now();
   }
 
   start(): void {
-    const { host, config: c, log } = this.deps;
+    const { host, config: c, log } = this.deps_;
     const counters = this.counters;
     const sinks: EventSink[] = [];
     if (c.output.enabled) {
-      this.file = new FileOutput({ host, path: c.output.file, maxBytes: c.output.max_bytes, counters });
-      this.fileSink = new NdjsonSink({ write: (t) => this.file!.write(t), counters, batchLines: 64 });
-      sinks.push(this.fileSink);
+      this.file_ = new FileOutput({ host, path: c.output.file, maxBytes: c.output.max_bytes, counters });
+      this.fileSink_ = new NdjsonSink({ write: (t) => this.file_!.write(t), counters, batchLines: 64 });
+      sinks.push(this.fileSink_);
     }
     if (c.mqtt.enabled) {
-      this.ship = new ShippingSink({
-        host, counters, sensor: c.agent.sensor_id, configHash: this.deps.configHash,
-        capabilities: this.capabilities(),
+      this.ship_ = new ShippingSink({
+        host, counters, sensor: c.agent.sensor_id, configHash: this.deps_.configHash,
+        capabilities: this.capabilities_(),
         options: {
           url: c.mqtt.url, username: c.mqtt.username, password: c.mqtt.password,
           caFile: c.mqtt.ca_file, certFile: c.mqtt.cert_file, keyFile: c.mqtt.key_file,
@@ -72,11 +72,11 @@ export class Agent {
           batch: { maxEvents: c.batch.max_events, maxBytes: c.batch.max_bytes, maxAgeSec: c.batch.max_age },
           spool: { dir: c.spool.dir, capBytes: c.spool.max_bytes },
         },
-        countEvents: this.fileSink === null, // the NDJSON sink already counts every event
-        onCommand: (name, payload) => this.command(name, payload),
+        countEvents: this.fileSink_ === null, // the NDJSON sink already counts every event
+        onCommand: (name, payload) => this.command_(name, payload),
         log: (m) => log('info', m),
       });
-      sinks.push(this.ship);
+      sinks.push(this.ship_);
     }
     if (sinks.length === 0) throw new Error("no output: enable the 'out' section (NDJSON file) or 'mqtt'");
     const sink = sinks.length === 1 ? sinks[0] : new FanoutSink(sinks);
@@ -88,84 +88,84 @@ export class Agent {
       options.own = [{ host: u.host, port: u.port }];
     }
     options.learnNet.router = options.learnNet.router && routers.length === 0;
-    this.pipeline = new Pipeline({ counters, sink, options });
-    this.ship?.start();
+    this.pipeline_ = new Pipeline({ counters, sink, options });
+    this.ship_?.start();
 
     if (c.ioc.feed.length) {
-      const r = loadIocFeeds(host, c.ioc.feed, (p) => this.pipeline.loadIoc(p));
+      const r = loadIocFeeds(host, c.ioc.feed, (p) => this.pipeline_.loadIoc(p));
       if (!r.ok) log('warn', `ioc feeds: ${r.error}`);
     }
 
-    if (c.dnsmasq.enabled) this.startDns();
+    if (c.dnsmasq.enabled) this.startDns_();
     if (c.conntrack.enabled) {
-      this.conntrack = new ConntrackSource({
+      this.conntrack_ = new ConntrackSource({
         host, counters,
         onRecord: (r) => {
           counters.inc('conntrack_records');
-          this.pipeline.ctRecord(r);
+          this.pipeline_.ctRecord(r);
         },
-        onSnapshot: (recs, now) => this.pipeline.ctSnapshot(recs, now),
-        holds: this.pipeline.holdsFlow,
+        onSnapshot: (recs, now) => this.pipeline_.ctSnapshot(recs, now),
+        holds: this.pipeline_.holdsFlow,
         bufferBytes: c.conntrack.netlink_buffer, mode: c.conntrack.mode,
         backoffMinMs: c.conntrack.restart_backoff_min * 1000, backoffMaxMs: c.conntrack.restart_backoff_max * 1000,
         pollMinMs: c.conntrack.proc_poll_min * 1000, pollMaxMs: c.conntrack.proc_poll_max * 1000,
       });
-      this.conntrack.start();
+      this.conntrack_.start();
     }
-    this.leases = new LeaseWatcher({
-      host, counters, devices: this.pipeline.devices, leaseFile: c.devices.leases_file || null,
+    this.leases_ = new LeaseWatcher({
+      host, counters, devices: this.pipeline_.devices, leaseFile: c.devices.leases_file || null,
       pollMs: c.devices.lease_poll * 1000,
       ubus: c.devices.ubus_leases ? new UbusClient({ host }) : null, odhcpdMs: c.devices.ubus_interval * 1000,
     });
-    this.leases.start();
+    this.leases_.start();
 
     if (c.streams.health) {
-      this.health = new HealthSampler({
+      this.health_ = new HealthSampler({
         host, counters, sensor: c.agent.sensor_id, watched: c.health.watch, budgetKb: c.agent.memory_budget,
-        extra: () => (this.ship ? { spool_bytes: this.ship.spoolBytes() } : {}),
+        extra: () => (this.ship_ ? { spool_bytes: this.ship_.spoolBytes() } : {}),
       });
       if (c.streams.alert) {
-        this.growth = new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) });
+        this.growth_ = new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) });
       }
-      this.timers.push(host.setInterval(() => this.emitHealth(sink), c.health.interval * 1000));
+      this.timers_.push(host.setInterval(() => this.emitHealth_(sink), c.health.interval * 1000));
     }
-    this.timers.push(host.setInterval(() => this.tick(), 1000));
-    this.timers.push(host.setInterval(() => this.writeStatus(), c.agent.status_interval * 1000));
-    this.writeStatus();
+    this.timers_.push(host.setInterval(() => this.tick_(), 1000));
+    this.timers_.push(host.setInterval(() => this.writeStatus_(), c.agent.status_interval * 1000));
+    this.writeStatus_();
     log('info', `started: sensor ${c.agent.sensor_id}, outputs ${sinks.length}, router addresses ${routers.join(' ') || '(learning)'}`);
   }
 
   /** Clean stop: sources first, then everything still open is emitted and shipped (bounded wait). */
   stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    this.stopping = (async () => {
+    if (this.stopping_) return this.stopping_;
+    this.stopping_ = (async () => {
       await null; // a throw before the first await would end qjs (src/reject-later.ts)
-      for (const t of this.timers) this.deps.host.clearTimer(t);
-      this.timers = [];
-      this.dns?.stop();
-      this.conntrack?.stop();
-      this.leases?.stop();
-      this.pipeline.flush();
-      this.fileSink?.flush();
-      if (this.ship) {
-        this.ship.flush();
-        await this.ship.stop(3000);
+      for (const t of this.timers_) this.deps_.host.clearTimer(t);
+      this.timers_ = [];
+      this.dns_?.stop();
+      this.conntrack_?.stop();
+      this.leases_?.stop();
+      this.pipeline_.flush();
+      this.fileSink_?.flush();
+      if (this.ship_) {
+        this.ship_.flush();
+        await this.ship_.stop(3000);
       }
-      this.writeStatus();
+      this.writeStatus_();
     })();
-    return this.stopping;
+    return this.stopping_;
   }
 
   /** SIGHUP: re-read leases, reopen the output file (after logrotate), reload indicator feeds. */
   reopen(): void {
-    this.leases?.checkFile();
-    this.file?.reopen();
-    const c = this.deps.config;
-    if (c.ioc.feed.length) loadIocFeeds(this.deps.host, c.ioc.feed, (p) => this.pipeline.loadIoc(p));
+    this.leases_?.checkFile();
+    this.file_?.reopen();
+    const c = this.deps_.config;
+    if (c.ioc.feed.length) loadIocFeeds(this.deps_.host, c.ioc.feed, (p) => this.pipeline_.loadIoc(p));
   }
 
-  private startDns(): void {
-    const { host, config: c } = this.deps;
+  private startDns_(): void {
+    const { host, config: c } = this.deps_;
     const offset = c.dnsmasq.utc_offset === 'auto' ? -new Date().getTimezoneOffset() * 60 : utcOffsetSeconds(c.dnsmasq.utc_offset) ?? 0;
     const parser = new DnsmasqLineParser({
       counters: this.counters, year: c.dnsmasq.year || undefined, utcOffsetMin: offset / 60, now: () => host.now(),
@@ -174,51 +174,51 @@ export class Agent {
       c.dnsmasq.input === 'file' ? { kind: 'file', path: c.dnsmasq.file }
         : c.dnsmasq.input === 'stdin' ? { kind: 'stdin' }
           : { kind: 'command', argv: ['logread', '-f', '-e', 'dnsmasq'] };
-    this.dns = new LineInput({
+    this.dns_ = new LineInput({
       host, counters: this.counters, name: 'dnsmasq', spec,
       onLine: (line, truncated) => {
         this.counters.inc('dnsmasq_lines');
-        this.lastDnsLine = host.now();
+        this.lastDnsLine_ = host.now();
         if (truncated) {
           this.counters.drop('dnsmasq.too_long', 1, line);
           return;
         }
         const r = parser.parse(line);
-        if (r) this.pipeline.dnsRecord(r);
+        if (r) this.pipeline_.dnsRecord(r);
       },
     });
-    this.dns.start();
+    this.dns_.start();
   }
 
-  private tick(): void {
-    const now = this.deps.host.now();
-    this.pipeline.tick(now);
-    this.ship?.tick(now);
-    this.fileSink?.flush();
+  private tick_(): void {
+    const now = this.deps_.host.now();
+    this.pipeline_.tick(now);
+    this.ship_?.tick(now);
+    this.fileSink_?.flush();
   }
 
-  private emitHealth(sink: EventSink): void {
+  private emitHealth_(sink: EventSink): void {
     try {
-      const ev = this.health!.sample();
+      const ev = this.health_!.sample();
       sink.emit(ev);
-      this.growth?.check(ev);
+      this.growth_?.check(ev);
     } catch (e) {
       this.counters.drop('health_error', 1, String((e as Error).message ?? e));
     }
   }
 
-  private command(name: string, payload: unknown): void {
+  private command_(name: string, payload: unknown): void {
     if (name === 'ioc') {
-      const r = this.pipeline.loadIoc(JSON.stringify(payload));
-      this.deps.log(r.ok ? 'info' : 'warn', r.ok ? `ioc: ${r.domains} domains, ${r.cidrs} addresses/prefixes loaded` : `ioc rejected: ${r.error}`);
+      const r = this.pipeline_.loadIoc(JSON.stringify(payload));
+      this.deps_.log(r.ok ? 'info' : 'warn', r.ok ? `ioc: ${r.domains} domains, ${r.cidrs} addresses/prefixes loaded` : `ioc rejected: ${r.error}`);
       this.counters.inc(r.ok ? 'cmd_ioc_loaded' : 'cmd_ioc_rejected');
       return;
     }
     this.counters.drop('cmd_unknown', 1, name);
   }
 
-  private capabilities(): string[] {
-    const c = this.deps.config;
+  private capabilities_(): string[] {
+    const c = this.deps_.config;
     const caps: string[] = [];
     if (c.dnsmasq.enabled) caps.push('dns');
     if (c.conntrack.enabled) caps.push('flow');
@@ -227,12 +227,12 @@ export class Agent {
     return caps;
   }
 
-  private writeStatus(): void {
+  private writeStatus_(): void {
     try {
-      writeAgentStatus(this.deps.host, {
-        config: this.deps.config, configFile: this.deps.configFile, configHash: this.deps.configHash,
-        started: this.started, counters: this.counters, ship: this.ship, conntrack: this.conntrack?.stats(),
-        dnsLast: this.lastDnsLine, dnsInput: this.deps.config.dnsmasq.input, pipeline: this.pipeline?.stats(),
+      writeAgentStatus(this.deps_.host, {
+        config: this.deps_.config, configFile: this.deps_.configFile, configHash: this.deps_.configHash,
+        started: this.started, counters: this.counters, ship: this.ship_, conntrack: this.conntrack_?.stats(),
+        dnsLast: this.lastDnsLine_, dnsInput: this.deps_.config.dnsmasq.input, pipeline: this.pipeline_?.stats(),
       });
     } catch (e) {
       this.counters.drop('status_write_failed', 1, String((e as Error).message ?? e));

@@ -4,33 +4,33 @@ import type { Host } from '../host/types';
 import type { Counters } from '../counters';
 
 export class FileOutput {
-  private size = -1;
+  private size_ = -1;
 
-  constructor(private readonly deps: { host: Host; path: string; maxBytes: number; counters: Counters }) {}
+  constructor(private readonly deps_: { host: Host; path: string; maxBytes: number; counters: Counters }) {}
 
   write(text: string): void {
-    const { host, path, maxBytes, counters } = this.deps;
+    const { host, path, maxBytes, counters } = this.deps_;
     if (path === '-') {
       host.writeStdout(text);
       return;
     }
     try {
-      if (this.size < 0) this.size = host.stat(path)?.size ?? 0;
-      if (maxBytes > 0 && this.size > 0 && this.size + text.length > maxBytes) {
+      if (this.size_ < 0) this.size_ = host.stat(path)?.size ?? 0;
+      if (maxBytes > 0 && this.size_ > 0 && this.size_ + text.length > maxBytes) {
         host.rename(path, path + '.1');
-        this.size = 0;
+        this.size_ = 0;
         counters.inc('output_rotations');
       }
       host.appendText(path, text);
-      this.size += text.length;
+      this.size_ += text.length;
     } catch (e) {
       counters.drop('output_write_failed', 1, String((e as Error).message ?? e));
-      this.size = -1;
+      this.size_ = -1;
     }
   }
 
   /** After an outside rotation: size is read again on the next write. */
   reopen(): void {
-    this.size = -1;
+    this.size_ = -1;
   }
 }

@@ -52,70 +52,70 @@ export function newBootId(host: Host): string {
 
 export class ShippingSink implements EventSink {
   readonly spool: Spool;
-  private readonly batcher: Batcher;
-  private readonly shipper: Shipper;
+  private readonly batcher_: Batcher;
+  private readonly shipper_: Shipper;
   readonly broker: string;
 
-  constructor(private readonly deps: ShippingDeps) {
-    const { host, counters, sensor, options: o } = deps;
+  constructor(private readonly deps_: ShippingDeps) {
+    const { host, counters, sensor, options: o } = deps_;
     const url = parseBrokerUrl(o.url);
     this.broker = redactBrokerUrl(url);
     this.spool = new Spool({ host, dir: o.spool.dir, capBytes: o.spool.capBytes, counters, priority: DEFAULT_SPOOL_PRIORITY });
-    this.batcher = new Batcher({
+    this.batcher_ = new Batcher({
       sensor, boot: newBootId(host), counters,
       maxEvents: o.batch.maxEvents, maxBytes: o.batch.maxBytes, maxAgeSec: o.batch.maxAgeSec,
       onBatch: (stream, _seq, bytes) => {
-        if (this.spool.put(stream, bytes) !== null) this.shipper.kick();
+        if (this.spool.put(stream, bytes) !== null) this.shipper_.kick();
       },
     });
     const tls = url.scheme === 'mqtts'
       ? { caFile: o.caFile || '/etc/ssl/certs/ca-certificates.crt', certFile: o.certFile || undefined, keyFile: o.keyFile || undefined }
       : undefined;
-    this.shipper = new Shipper({
+    this.shipper_ = new Shipper({
       host, counters, spool: this.spool,
-      status: { sensor, version: VERSION, started: host.now(), capabilities: deps.capabilities, config_hash: deps.configHash },
+      status: { sensor, version: VERSION, started: host.now(), capabilities: deps_.capabilities, config_hash: deps_.configHash },
       connect: brokerStreamFactory(host, url, { nc: o.nc, tls }),
       mqtt: {
         username: o.username || url.username, password: o.password || url.password, keepaliveSec: o.keepaliveSec,
         backoffMinMs: o.reconnectMinMs, backoffMaxMs: o.reconnectMaxMs, maxAttempts: o.maxAttempts,
       },
       window: o.inflight,
-      onCommand: deps.onCommand,
-      log: deps.log,
+      onCommand: deps_.onCommand,
+      log: deps_.log,
     });
   }
 
   start(): void {
     this.spool.open();
-    this.shipper.start();
-    this.shipper.kick(); // batches a previous run left in the spool go first
+    this.shipper_.start();
+    this.shipper_.kick(); // batches a previous run left in the spool go first
   }
 
   emit(ev: NetEvent): void {
-    if (this.deps.countEvents !== false) this.deps.counters.inc(`events_${ev.type}`);
-    this.batcher.push(ev);
+    if (this.deps_.countEvents !== false) this.deps_.counters.inc(`events_${ev.type}`);
+    this.batcher_.push(ev);
   }
 
   tick(nowSec: number): void {
-    this.batcher.tick(nowSec);
+    this.batcher_.tick(nowSec);
   }
 
   /** Closes every open batch into the spool. */
   flush(): void {
-    this.batcher.flush();
+    this.batcher_.flush();
   }
 
   /** Resolves when the spool is empty and nothing awaits a PUBACK; rejects if the client gave up. */
   idle(): Promise<void> {
-    return this.shipper.idle();
+    return this.shipper_.idle();
   }
 
   connected(): boolean {
-    return this.shipper.connected;
+    return this.shipper_.connected;
   }
 
   lastError(): string | null {
-    return this.shipper.lastError;
+    return this.shipper_.lastError;
   }
 
   spoolBytes(): number {
@@ -124,7 +124,7 @@ export class ShippingSink implements EventSink {
 
   async stop(graceMs = 2000): Promise<void> {
     await null; // a throw before the first await would end qjs (src/reject-later.ts)
-    this.batcher.flush();
-    await this.shipper.stop(graceMs);
+    this.batcher_.flush();
+    await this.shipper_.stop(graceMs);
   }
 }

@@ -26,15 +26,15 @@ class Ledger {
   events = 0;
   bad = 0;
   duplicates = 0;
-  private seen = new Map<string, Set<number>>();
+  private seen_ = new Map<string, Set<number>>();
 
   /** false when the batch is a duplicate (and `dedupe` asks to drop it). */
   admit(b: DecodedBatch, dedupe: boolean): boolean {
     const key = `${b.sensor}/${b.boot}/${b.stream}`;
-    let s = this.seen.get(key);
+    let s = this.seen_.get(key);
     if (!s) {
       s = new Set();
-      this.seen.set(key, s);
+      this.seen_.set(key, s);
     }
     if (s.has(b.seq)) {
       this.duplicates++;
@@ -47,7 +47,7 @@ class Ledger {
   /** "sensor/boot/stream: missing 3-5, 9" per stream with holes between its lowest and highest seq. */
   gaps(): string[] {
     const out: string[] = [];
-    for (const [key, s] of this.seen) {
+    for (const [key, s] of this.seen_) {
       const seqs = [...s].sort((a, b) => a - b);
       const holes: string[] = [];
       for (let i = 1; i < seqs.length; i++) {

@@ -50,70 +50,70 @@ interface Node {
 
 /** Collects events of one stream and writes them as one batch. */
 export class BatchBuilder {
-  private cols: ColumnBuilder[] = [];
-  private colIndex = new Map<string, number>();
-  private shapes: Shape[] = [];
-  private readonly root: Node = { key: '', ci: -1, col: null, parent: null, next: null, hot: null, shape: null };
-  private shapeOf: number[] = [];
+  private cols_: ColumnBuilder[] = [];
+  private colIndex_ = new Map<string, number>();
+  private shapes_: Shape[] = [];
+  private readonly root_: Node = { key: '', ci: -1, col: null, parent: null, next: null, hot: null, shape: null };
+  private shapeOf_: number[] = [];
   count = 0;
 
   /** A rough guess of the encoded size so far, for flushing by bytes. */
   estimate(): number {
-    let n = 64 + this.shapes.length * 16;
-    for (let i = 0; i < this.cols.length; i++) n += this.cols[i].bytes;
+    let n = 64 + this.shapes_.length * 16;
+    for (let i = 0; i < this.cols_.length; i++) n += this.cols_[i].bytes;
     return n;
   }
 
   add(ev: NetEvent): void {
     const obj = ev as unknown as Record<string, unknown>;
-    let node = this.root;
+    let node = this.root_;
     // for-in is cheaper than Object.keys under qjs; events are plain objects (no inherited
     // enumerable keys). Keys whose value is undefined are absent, as in JSON.
     for (const k in obj) {
       const v = obj[k];
       if (v === undefined) continue;
       let nx = node.hot;
-      if (nx === null || nx.key !== k) nx = this.step(node, k);
+      if (nx === null || nx.key !== k) nx = this.step_(node, k);
       (nx.col as ColumnBuilder).put(v);
       node = nx;
     }
-    const shape = node.shape ?? this.newShape(node);
-    const so = this.shapeOf;
+    const shape = node.shape ?? this.newShape_(node);
+    const so = this.shapeOf_;
     so[so.length] = shape.id;
     this.count++;
   }
 
-  private step(node: Node, k: string): Node {
+  private step_(node: Node, k: string): Node {
     let next = node.next;
     if (next === null) next = node.next = new Map();
     let nx = next.get(k);
     if (nx === undefined) {
-      let ci = this.colIndex.get(k);
+      let ci = this.colIndex_.get(k);
       if (ci === undefined) {
-        ci = this.cols.length;
-        this.cols.push(new ColumnBuilder(k));
-        this.colIndex.set(k, ci);
+        ci = this.cols_.length;
+        this.cols_.push(new ColumnBuilder(k));
+        this.colIndex_.set(k, ci);
       }
-      nx = { key: k, ci, col: this.cols[ci], parent: node, next: null, hot: null, shape: null };
+      nx = { key: k, ci, col: this.cols_[ci], parent: node, next: null, hot: null, shape: null };
       next.set(k, nx);
     }
     node.hot = nx;
     return nx;
   }
 
-  private newShape(node: Node): Shape {
+  private newShape_(node: Node): Shape {
     const colIdx: number[] = [];
     for (let n: Node | null = node; n !== null && n.parent !== null; n = n.parent) colIdx.push(n.ci);
     colIdx.reverse();
-    const shape: Shape = { id: this.shapes.length, colIdx };
-    this.shapes.push(shape);
+    const shape: Shape = { id: this.shapes_.length, colIdx };
+    this.shapes_.push(shape);
     node.shape = shape;
     return shape;
   }
 
   finish(h: BatchHeader): Uint8Array {
     const table = new StringTable();
-    const plans = this.cols.map((c) => c.plan(table));
+    const plans = this.cols_.map((c) => c.plan(table));
     // Splitting names on shared suffixes adds entries, so the table size is final only now.
     const entries = table.finalize();
     const w = new CborWriter(this.estimate() + 256);
@@ -129,12 +129,12 @@ export class BatchBuilder {
     w.head(4, plans.length);
     for (const p of plans) writeColumn(w, p, entries.length);
     w.text('shapes');
-    w.head(4, this.shapes.length);
-    for (const s of this.shapes) {
+    w.head(4, this.shapes_.length);
+    for (const s of this.shapes_) {
       w.head(4, s.colIdx.length);
       for (const ci of s.colIdx) w.uint(ci);
     }
-    w.text('shape'); w.byteString(pack(this.shapeOf, widthFor(this.shapes.length)));
+    w.text('shape'); w.byteString(pack(this.shapeOf_, widthFor(this.shapes_.length)));
     return w.bytes();
   }
 }

@@ -66,7 +66,7 @@ export class CborWriter {
     this.view = new DataView(this.buf.buffer);
   }
 
-  private room(n: number): void {
+  private room_(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.len + n) size *= 2;
@@ -82,19 +82,19 @@ export class CborWriter {
   }
 
   byte(b: number): void {
-    this.room(1);
+    this.room_(1);
     this.buf[this.len++] = b;
   }
 
   raw(b: Uint8Array): void {
-    this.room(b.length);
+    this.room_(b.length);
     this.buf.set(b, this.len);
     this.len += b.length;
   }
 
   /** An initial byte plus argument, in the shortest form (§4.2.1 preferred serialisation). */
   head(major: number, n: number): void {
-    this.room(9);
+    this.room_(9);
     const m = major << 5;
     const b = this.buf;
     if (n < 24) b[this.len++] = m | n;
@@ -122,7 +122,7 @@ export class CborWriter {
   text(s: string): void {
     // Reserve the worst case (3 bytes per UTF-16 unit) to avoid measuring first.
     const max = s.length * 3;
-    this.room(max + 9);
+    this.room_(max + 9);
     if (max < 24) {
       const at = this.len;
       const end = utf8Write(s, this.buf, at + 1);
@@ -141,7 +141,7 @@ export class CborWriter {
 
   /** The shortest float that holds n exactly (§4.2.2); NaN as 0xf97e00, ±Infinity as half. */
   float(n: number): void {
-    this.room(9);
+    this.room_(9);
     const h = numberToHalf(n);
     if (h >= 0) {
       this.buf[this.len++] = 0xf9;
@@ -168,7 +168,7 @@ export class CborWriter {
   }
 
   simple(v: number): void {
-    this.room(2);
+    this.room_(2);
     if (v < 24) this.buf[this.len++] = 0xe0 | v;
     else { this.buf[this.len++] = 0xf8; this.buf[this.len++] = v; }
   }
@@ -218,36 +218,36 @@ const MAX_DEPTH = 64;
 /** A bounds-checked cursor over one buffer; every failure is a CborError. */
 export class CborReader {
   pos: number;
-  private readonly view: DataView;
+  private readonly view_: DataView;
 
   constructor(readonly buf: Uint8Array, offset = 0, readonly end = buf.length) {
     this.pos = offset;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.view_ = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   done(): boolean {
     return this.pos >= this.end;
   }
 
-  private need(n: number): void {
+  private need_(n: number): void {
     if (this.pos + n > this.end) throw new CborError(`truncated: need ${n} more bytes (§3)`, this.pos);
   }
 
   /** Reads an initial byte and its argument; returns major type, argument and the info bits. */
   head(): { major: number; arg: number; info: number } {
-    this.need(1);
+    this.need_(1);
     const start = this.pos;
     const ib = this.buf[this.pos++];
     const major = ib >> 5;
     const info = ib & 31;
     let arg: number;
     if (info < 24) arg = info;
-    else if (info === 24) { this.need(1); arg = this.buf[this.pos++]; }
-    else if (info === 25) { this.need(2); arg = this.view.getUint16(this.pos); this.pos += 2; }
-    else if (info === 26) { this.need(4); arg = this.view.getUint32(this.pos); this.pos += 4; }
+    else if (info === 24) { this.need_(1); arg = this.buf[this.pos++]; }
+    else if (info === 25) { this.need_(2); arg = this.view_.getUint16(this.pos); this.pos += 2; }
+    else if (info === 26) { this.need_(4); arg = this.view_.getUint32(this.pos); this.pos += 4; }
     else if (info === 27) {
-      this.need(8);
-      arg = this.view.getUint32(this.pos) * TWO32 + this.view.getUint32(this.pos + 4);
+      this.need_(8);
+      arg = this.view_.getUint32(this.pos) * TWO32 + this.view_.getUint32(this.pos + 4);
       this.pos += 8;
     } else if (info === 31) {
       throw new CborError(`indefinite length not supported (§3.2) in major type ${major}`, start);
@@ -276,7 +276,7 @@ export class CborReader {
     const at = this.pos;
     const h = this.head();
     if (h.major !== 4) throw new CborError(`expected an array, got major type ${h.major}`, at);
-    this.checkCount(h.arg, at);
+    this.checkCount_(h.arg, at);
     return h.arg;
   }
 
@@ -284,7 +284,7 @@ export class CborReader {
     const at = this.pos;
     const h = this.head();
     if (h.major !== 5) throw new CborError(`expected a map, got major type ${h.major}`, at);
-    this.checkCount(h.arg, at);
+    this.checkCount_(h.arg, at);
     return h.arg;
   }
 
@@ -292,26 +292,26 @@ export class CborReader {
     const at = this.pos;
     const h = this.head();
     if (h.major !== 3) throw new CborError(`expected a text string, got major type ${h.major}`, at);
-    return this.textBody(h.arg, at);
+    return this.textBody_(h.arg, at);
   }
 
   byteString(): Uint8Array {
     const at = this.pos;
     const h = this.head();
     if (h.major !== 2) throw new CborError(`expected a byte string, got major type ${h.major}`, at);
-    this.need(h.arg);
+    this.need_(h.arg);
     const b = this.buf.subarray(this.pos, this.pos + h.arg);
     this.pos += h.arg;
     return b;
   }
 
   // An item takes at least one byte, so a count larger than what is left is a lie (§3.1).
-  private checkCount(n: number, at: number): void {
+  private checkCount_(n: number, at: number): void {
     if (n > this.end - this.pos) throw new CborError(`count ${n} exceeds the remaining ${this.end - this.pos} bytes`, at);
   }
 
-  private textBody(n: number, at: number): string {
-    this.need(n);
+  private textBody_(n: number, at: number): string {
+    this.need_(n);
     const s = utf8DecodeStrict(this.buf, this.pos, this.pos + n);
     if (s === null) throw new CborError('invalid UTF-8 in a text string (§3.1)', at);
     this.pos += n;
@@ -322,9 +322,9 @@ export class CborReader {
   value(depth = 0): unknown {
     if (depth > MAX_DEPTH) throw new CborError(`nesting deeper than ${MAX_DEPTH}`, this.pos);
     const at = this.pos;
-    this.need(1);
+    this.need_(1);
     const ib = this.buf[this.pos];
-    if (ib >> 5 === 7) return this.special(at);
+    if (ib >> 5 === 7) return this.special_(at);
     const { major, arg } = this.head();
     switch (major) {
       case 0:
@@ -332,22 +332,22 @@ export class CborReader {
       case 1:
         return -1 - arg;
       case 2: {
-        this.need(arg);
+        this.need_(arg);
         const b = this.buf.slice(this.pos, this.pos + arg);
         this.pos += arg;
         return b;
       }
       case 3:
-        return this.textBody(arg, at);
+        return this.textBody_(arg, at);
       case 4: {
-        this.checkCount(arg, at);
+        this.checkCount_(arg, at);
         const a = new Array(arg);
         for (let i = 0; i < arg; i++) a[i] = this.value(depth + 1);
         return a;
       }
       case 5: {
-        this.checkCount(arg, at);
-        return this.mapBody(arg, depth);
+        this.checkCount_(arg, at);
+        return this.mapBody_(arg, depth);
       }
       default:
         // major 6: batches carry no tags (§3.4)
@@ -355,12 +355,12 @@ export class CborReader {
     }
   }
 
-  private mapBody(n: number, depth: number): unknown {
+  private mapBody_(n: number, depth: number): unknown {
     const obj: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
       const keyAt = this.pos;
       const k = this.value(depth + 1);
-      if (typeof k !== 'string') return this.mapAsMap(obj, i, k, n, depth);
+      if (typeof k !== 'string') return this.mapAsMap_(obj, i, k, n, depth);
       if (Object.prototype.hasOwnProperty.call(obj, k)) throw new CborError(`duplicate map key ${JSON.stringify(k)} (§5.6)`, keyAt);
       const v = this.value(depth + 1);
       if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
@@ -370,7 +370,7 @@ export class CborReader {
   }
 
   // A map with a non-text key cannot be a plain object: continue it as a Map.
-  private mapAsMap(obj: Record<string, unknown>, done: number, key: unknown, n: number, depth: number): Map<unknown, unknown> {
+  private mapAsMap_(obj: Record<string, unknown>, done: number, key: unknown, n: number, depth: number): Map<unknown, unknown> {
     const m = new Map<unknown, unknown>(Object.entries(obj));
     m.set(key, this.value(depth + 1));
     for (let i = done + 1; i < n; i++) {
@@ -381,7 +381,7 @@ export class CborReader {
   }
 
   // Major type 7: simple values and floats (§3.3).
-  private special(at: number): unknown {
+  private special_(at: number): unknown {
     const info = this.buf[this.pos++] & 31;
     if (info < 20) return new CborSimple(info);
     switch (info) {
@@ -390,14 +390,14 @@ export class CborReader {
       case 22: return null;
       case 23: return undefined;
       case 24: {
-        this.need(1);
+        this.need_(1);
         const v = this.buf[this.pos++];
         if (v < 32) throw new CborError(`simple value ${v} in two-byte form (§3.3)`, at);
         return new CborSimple(v);
       }
-      case 25: { this.need(2); const v = halfToNumber(this.view.getUint16(this.pos)); this.pos += 2; return v; }
-      case 26: { this.need(4); const v = this.view.getFloat32(this.pos); this.pos += 4; return v; }
-      case 27: { this.need(8); const v = this.view.getFloat64(this.pos); this.pos += 8; return v; }
+      case 25: { this.need_(2); const v = halfToNumber(this.view_.getUint16(this.pos)); this.pos += 2; return v; }
+      case 26: { this.need_(4); const v = this.view_.getFloat32(this.pos); this.pos += 4; return v; }
+      case 27: { this.need_(8); const v = this.view_.getFloat64(this.pos); this.pos += 8; return v; }
       case 31: throw new CborError('unexpected break (§3.2.1)', at);
       default: throw new CborError(`reserved additional information ${info} in major type 7 (§3.3)`, at);
     }

@@ -16,105 +16,105 @@ const LISTS = 3;
 const MIXED = 4;
 
 export class ColumnBuilder {
-  private mode = EMPTY;
+  private mode_ = EMPTY;
   /** Rough encoded bytes of what this column holds so far (for flush-by-bytes). */
   bytes = 0;
   /** Each value's index into the distinct strings (STRS) or distinct lists (LISTS). */
-  private readonly idx: number[] = [];
+  private readonly idx_: number[] = [];
   /** The values themselves (NUMS, MIXED). */
-  private raw: unknown[] = [];
+  private raw_: unknown[] = [];
   // STRS: distinct strings; the last value and its index (runs of one value are common).
-  private readonly strIndex = new Map<string, number>();
-  private readonly strList: string[] = [];
-  private last: string | undefined;
-  private lastJ = 0;
+  private readonly strIndex_ = new Map<string, number>();
+  private readonly strList_: string[] = [];
+  private last_: string | undefined;
+  private lastJ_ = 0;
   // LISTS: record keys (null = lists of strings, undefined = not seen yet). A record is interned
   // through nested Maps on its values (the last level gives its number); a list is its record
   // numbers joined.
-  private recKeys: string[] | null | undefined;
-  private readonly recRoot = new Map<string | null, unknown>();
+  private recKeys_: string[] | null | undefined;
+  private readonly recRoot_ = new Map<string | null, unknown>();
   /** Values of record r at [r * keys, (r + 1) * keys). */
-  private readonly recVals: (string | null)[] = [];
-  private nrec = 0;
-  private readonly listIndex = new Map<string, number>();
+  private readonly recVals_: (string | null)[] = [];
+  private nrec_ = 0;
+  private readonly listIndex_ = new Map<string, number>();
   /** Distinct lists as record numbers. */
-  private readonly listRecs: number[][] = [];
+  private readonly listRecs_: number[][] = [];
   /** The first list seen of each identity, to rebuild plain values if the column turns mixed. */
-  private readonly listFirst: unknown[][] = [];
-  private readonly scratch: number[] = [];
+  private readonly listFirst_: unknown[][] = [];
+  private readonly scratch_: number[] = [];
 
   constructor(readonly key: string) {}
 
   get vals(): unknown[] {
-    if (this.mode === STRS) {
-      const idx = this.idx;
+    if (this.mode_ === STRS) {
+      const idx = this.idx_;
       const r = new Array<unknown>(idx.length);
-      for (let i = 0; i < idx.length; i++) r[i] = this.strList[idx[i]];
+      for (let i = 0; i < idx.length; i++) r[i] = this.strList_[idx[i]];
       return r;
     }
-    if (this.mode === LISTS) {
-      const idx = this.idx;
+    if (this.mode_ === LISTS) {
+      const idx = this.idx_;
       const r = new Array<unknown>(idx.length);
-      for (let i = 0; i < idx.length; i++) r[i] = this.listFirst[idx[i]];
+      for (let i = 0; i < idx.length; i++) r[i] = this.listFirst_[idx[i]];
       return r;
     }
-    return this.raw;
+    return this.raw_;
   }
 
   put(v: unknown): void {
-    const mode = this.mode;
+    const mode = this.mode_;
     if (mode === STRS) {
       if (typeof v === 'string') {
-        const idx = this.idx;
-        if (v === this.last) {
-          idx[idx.length] = this.lastJ;
+        const idx = this.idx_;
+        if (v === this.last_) {
+          idx[idx.length] = this.lastJ_;
           return;
         }
-        let j = this.strIndex.get(v);
+        let j = this.strIndex_.get(v);
         if (j === undefined) {
-          const list = this.strList;
+          const list = this.strList_;
           j = list.length;
           list[j] = v;
-          this.strIndex.set(v, j);
+          this.strIndex_.set(v, j);
           this.bytes += v.length + 3;
         }
-        this.last = v;
-        this.lastJ = j;
+        this.last_ = v;
+        this.lastJ_ = j;
         idx[idx.length] = j;
         return;
       }
     } else if (mode === NUMS) {
       if (typeof v === 'number') {
-        const raw = this.raw;
+        const raw = this.raw_;
         raw[raw.length] = v;
         this.bytes += 2;
         return;
       }
     } else if (mode === LISTS) {
-      if (Array.isArray(v) && this.putList(v)) return;
+      if (Array.isArray(v) && this.putList_(v)) return;
     } else if (mode === EMPTY) {
       if (typeof v === 'string') {
-        this.mode = STRS;
+        this.mode_ = STRS;
         return this.put(v);
       }
       if (typeof v === 'number') {
-        this.mode = NUMS;
+        this.mode_ = NUMS;
         return this.put(v);
       }
       if (Array.isArray(v)) {
-        this.mode = LISTS;
-        if (this.putList(v)) return;
+        this.mode_ = LISTS;
+        if (this.putList_(v)) return;
       }
     }
-    this.putMixed(v);
+    this.putMixed_(v);
   }
 
-  private putMixed(v: unknown): void {
-    if (this.mode !== MIXED) {
-      this.raw = this.vals;
-      this.mode = MIXED;
+  private putMixed_(v: unknown): void {
+    if (this.mode_ !== MIXED) {
+      this.raw_ = this.vals;
+      this.mode_ = MIXED;
     }
-    const raw = this.raw;
+    const raw = this.raw_;
     raw[raw.length] = v;
     if (typeof v === 'string') this.bytes += v.length + 3;
     else if (typeof v === 'number') this.bytes += 2;
@@ -122,55 +122,55 @@ export class ColumnBuilder {
   }
 
   /** Adds a list when it fits the LISTS kind (changing nothing when it does not). */
-  private putList(list: unknown[]): boolean {
-    const ids = this.scratch;
+  private putList_(list: unknown[]): boolean {
+    const ids = this.scratch_;
     ids.length = 0;
     let size = 0;
     for (let i = 0; i < list.length; i++) {
       const x = list[i];
       if (typeof x === 'string') {
-        if (this.recKeys === undefined) this.recKeys = null;
-        else if (this.recKeys !== null) return false;
-        let r = this.recRoot.get(x) as number | undefined;
+        if (this.recKeys_ === undefined) this.recKeys_ = null;
+        else if (this.recKeys_ !== null) return false;
+        let r = this.recRoot_.get(x) as number | undefined;
         if (r === undefined) {
-          r = this.nrec++;
-          this.recVals[r] = x;
-          this.recRoot.set(x, r);
+          r = this.nrec_++;
+          this.recVals_[r] = x;
+          this.recRoot_.set(x, r);
         }
         ids[i] = r;
         size += x.length + 2;
         continue;
       }
       if (x === null || typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array) return false;
-      const r = this.putRecord(x as Record<string, unknown>);
+      const r = this.putRecord_(x as Record<string, unknown>);
       if (r < 0) return false;
       ids[i] = r;
       size += 24;
     }
     const id = ids.join(',');
-    let j = this.listIndex.get(id);
+    let j = this.listIndex_.get(id);
     if (j === undefined) {
-      j = this.listRecs.length;
-      this.listRecs[j] = ids.slice();
-      this.listFirst[j] = list;
-      this.listIndex.set(id, j);
+      j = this.listRecs_.length;
+      this.listRecs_[j] = ids.slice();
+      this.listFirst_[j] = list;
+      this.listIndex_.set(id, j);
       this.bytes += size + 3;
     }
-    const idx = this.idx;
+    const idx = this.idx_;
     idx[idx.length] = j;
     return true;
   }
 
   /** The record's number, or -1 when its keys differ from the column's or a value is not text/null. */
-  private putRecord(rec: Record<string, unknown>): number {
-    let want = this.recKeys;
+  private putRecord_(rec: Record<string, unknown>): number {
+    let want = this.recKeys_;
     if (want === undefined) {
       want = Object.keys(rec);
       if (want.length === 0) return -1;
-      this.recKeys = want;
+      this.recKeys_ = want;
     } else if (want === null) return -1;
     const last = want.length - 1;
-    let node = this.recRoot;
+    let node = this.recRoot_;
     let k = 0;
     let r = -1;
     for (const name in rec) {
@@ -187,14 +187,14 @@ export class ColumnBuilder {
           node = m;
         } else node = next as Map<string | null, unknown>;
       } else if (next === undefined) {
-        r = this.nrec++;
+        r = this.nrec_++;
         node.set(val, r);
       } else r = next as number;
       k++;
     }
     if (k !== want.length) return -1;
-    if (r >= 0 && this.recVals[r * want.length] === undefined) {
-      for (let i = 0; i < want.length; i++) this.recVals[r * want.length + i] = rec[want[i]] as string | null;
+    if (r >= 0 && this.recVals_[r * want.length] === undefined) {
+      for (let i = 0; i < want.length; i++) this.recVals_[r * want.length + i] = rec[want[i]] as string | null;
     }
     return r;
   }
@@ -202,37 +202,37 @@ export class ColumnBuilder {
   /** Chooses the kind; the strings it will write are entered into `table`. */
   plan(table: StringTable): ColumnPlan {
     const key = this.key;
-    const n = this.mode === STRS || this.mode === LISTS ? this.idx.length : this.raw.length;
-    if (this.mode === STRS && n > 0) {
-      const list = this.strList;
+    const n = this.mode_ === STRS || this.mode_ === LISTS ? this.idx_.length : this.raw_.length;
+    if (this.mode_ === STRS && n > 0) {
+      const list = this.strList_;
       const dict = new Array<number>(list.length);
       for (let i = 0; i < list.length; i++) dict[i] = table.ref(list[i]);
-      return { kind: Kind.Str, key, dict, idx: this.idx };
+      return { kind: Kind.Str, key, dict, idx: this.idx_ };
     }
-    if (this.mode === LISTS && n > 0) {
-      const rk = this.recKeys ?? null;
+    if (this.mode_ === LISTS && n > 0) {
+      const rk = this.recKeys_ ?? null;
       const per = rk === null ? 1 : rk.length;
       // Each distinct record's table refs once (-1 for null).
-      const recRefs = new Array<number>(this.nrec * per);
-      const vals = this.recVals;
+      const recRefs = new Array<number>(this.nrec_ * per);
+      const vals = this.recVals_;
       for (let i = 0; i < recRefs.length; i++) {
         const v = vals[i];
         recRefs[i] = v === null ? -1 : table.ref(v as string);
       }
       const counts: number[] = [];
       const refs: number[] = [];
-      for (let j = 0; j < this.listRecs.length; j++) {
-        const recs = this.listRecs[j];
+      for (let j = 0; j < this.listRecs_.length; j++) {
+        const recs = this.listRecs_[j];
         counts[j] = recs.length;
         for (let i = 0; i < recs.length; i++) {
           const at = recs[i] * per;
           for (let k = 0; k < per; k++) refs[refs.length] = recRefs[at + k];
         }
       }
-      return { kind: Kind.Lists, key, keys: rk, counts, refs, idx: this.idx };
+      return { kind: Kind.Lists, key, keys: rk, counts, refs, idx: this.idx_ };
     }
-    if (this.mode === NUMS && n > 0) {
-      const t = planTimes(key, this.raw as number[]);
+    if (this.mode_ === NUMS && n > 0) {
+      const t = planTimes(key, this.raw_ as number[]);
       if (t) return t;
     }
     return planValues(key, this.vals);

@@ -6,16 +6,16 @@ import { ipBytes, ipText } from './ipbytes';
 import { BatchError } from './wire';
 
 export class StringTable {
-  private index = new Map<string, number>();
+  private index_ = new Map<string, number>();
   readonly list: string[] = [];
 
   /** The entry number of `s`, adding it on first use. */
   ref(s: string): number {
-    let i = this.index.get(s);
+    let i = this.index_.get(s);
     if (i === undefined) {
       i = this.list.length;
       this.list.push(s);
-      this.index.set(s, i);
+      this.index_.set(s, i);
     }
     return i;
   }
@@ -53,7 +53,7 @@ export class StringTable {
       if (sufs !== null) {
         for (let k = 0; k < sufs.length; k++) {
           const rest = sufs[k];
-          if (this.index.has(rest) || (shared.get(rest) ?? 0) >= 2) {
+          if (this.index_.has(rest) || (shared.get(rest) ?? 0) >= 2) {
             split = [prefixItem(f, k), this.ref(rest)];
             break;
           }

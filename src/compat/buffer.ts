@@ -188,7 +188,7 @@ export class Buffer extends Uint8Array {
     return n;
   }
 
-  private dv(): DataView {
+  private dv_(): DataView {
     return new DataView(this.buffer, this.byteOffset, this.byteLength);
   }
 
@@ -196,25 +196,25 @@ export class Buffer extends Uint8Array {
   readInt8(o = 0): number { range(this, o, 1); return (this[o] << 24) >> 24; }
   readUInt16BE(o = 0): number { range(this, o, 2); return (this[o] << 8) | this[o + 1]; }
   readUInt16LE(o = 0): number { range(this, o, 2); return this[o] | (this[o + 1] << 8); }
-  readInt16BE(o = 0): number { range(this, o, 2); return this.dv().getInt16(o); }
-  readInt16LE(o = 0): number { range(this, o, 2); return this.dv().getInt16(o, true); }
-  readUInt32BE(o = 0): number { range(this, o, 4); return this.dv().getUint32(o); }
-  readUInt32LE(o = 0): number { range(this, o, 4); return this.dv().getUint32(o, true); }
-  readInt32BE(o = 0): number { range(this, o, 4); return this.dv().getInt32(o); }
-  readInt32LE(o = 0): number { range(this, o, 4); return this.dv().getInt32(o, true); }
-  readFloatBE(o = 0): number { range(this, o, 4); return this.dv().getFloat32(o); }
-  readDoubleBE(o = 0): number { range(this, o, 8); return this.dv().getFloat64(o); }
+  readInt16BE(o = 0): number { range(this, o, 2); return this.dv_().getInt16(o); }
+  readInt16LE(o = 0): number { range(this, o, 2); return this.dv_().getInt16(o, true); }
+  readUInt32BE(o = 0): number { range(this, o, 4); return this.dv_().getUint32(o); }
+  readUInt32LE(o = 0): number { range(this, o, 4); return this.dv_().getUint32(o, true); }
+  readInt32BE(o = 0): number { range(this, o, 4); return this.dv_().getInt32(o); }
+  readInt32LE(o = 0): number { range(this, o, 4); return this.dv_().getInt32(o, true); }
+  readFloatBE(o = 0): number { range(this, o, 4); return this.dv_().getFloat32(o); }
+  readDoubleBE(o = 0): number { range(this, o, 8); return this.dv_().getFloat64(o); }
 
   writeUInt8(v: number, o = 0): number { range(this, o, 1); this[o] = v; return o + 1; }
   writeInt8(v: number, o = 0): number { range(this, o, 1); this[o] = v & 255; return o + 1; }
   writeUInt16BE(v: number, o = 0): number { range(this, o, 2); this[o] = v >>> 8; this[o + 1] = v; return o + 2; }
   writeUInt16LE(v: number, o = 0): number { range(this, o, 2); this[o] = v; this[o + 1] = v >>> 8; return o + 2; }
-  writeInt16BE(v: number, o = 0): number { range(this, o, 2); this.dv().setInt16(o, v); return o + 2; }
-  writeUInt32BE(v: number, o = 0): number { range(this, o, 4); this.dv().setUint32(o, v); return o + 4; }
-  writeUInt32LE(v: number, o = 0): number { range(this, o, 4); this.dv().setUint32(o, v, true); return o + 4; }
-  writeInt32BE(v: number, o = 0): number { range(this, o, 4); this.dv().setInt32(o, v); return o + 4; }
-  writeFloatBE(v: number, o = 0): number { range(this, o, 4); this.dv().setFloat32(o, v); return o + 4; }
-  writeDoubleBE(v: number, o = 0): number { range(this, o, 8); this.dv().setFloat64(o, v); return o + 8; }
+  writeInt16BE(v: number, o = 0): number { range(this, o, 2); this.dv_().setInt16(o, v); return o + 2; }
+  writeUInt32BE(v: number, o = 0): number { range(this, o, 4); this.dv_().setUint32(o, v); return o + 4; }
+  writeUInt32LE(v: number, o = 0): number { range(this, o, 4); this.dv_().setUint32(o, v, true); return o + 4; }
+  writeInt32BE(v: number, o = 0): number { range(this, o, 4); this.dv_().setInt32(o, v); return o + 4; }
+  writeFloatBE(v: number, o = 0): number { range(this, o, 4); this.dv_().setFloat32(o, v); return o + 4; }
+  writeDoubleBE(v: number, o = 0): number { range(this, o, 8); this.dv_().setFloat64(o, v); return o + 8; }
 }
 
 export default { Buffer };

@@ -5,16 +5,16 @@
 type Listener = (...args: any[]) => void;
 
 class Emitter {
-  private _store?: Record<string, Listener[]>;
-  private get _ev(): Record<string, Listener[]> {
-    return (this._store ??= Object.create(null));
+  private _store_?: Record<string, Listener[]>;
+  private get _ev_(): Record<string, Listener[]> {
+    return (this._store_ ??= Object.create(null));
   }
-  private set _ev(v: Record<string, Listener[]>) {
-    this._store = v;
+  private set _ev_(v: Record<string, Listener[]>) {
+    this._store_ = v;
   }
 
   on(name: string, fn: Listener): this {
-    (this._ev[name] ??= []).push(fn);
+    (this._ev_[name] ??= []).push(fn);
     return this;
   }
 
@@ -23,7 +23,7 @@ class Emitter {
   }
 
   prependListener(name: string, fn: Listener): this {
-    (this._ev[name] ??= []).unshift(fn);
+    (this._ev_[name] ??= []).unshift(fn);
     return this;
   }
 
@@ -37,7 +37,7 @@ class Emitter {
   }
 
   off(name: string, fn: Listener): this {
-    const l = this._ev[name];
+    const l = this._ev_[name];
     if (!l) return this;
     const i = l.findIndex((x) => x === fn || (x as { listener?: Listener }).listener === fn);
     if (i >= 0) l.splice(i, 1);
@@ -49,13 +49,13 @@ class Emitter {
   }
 
   removeAllListeners(name?: string): this {
-    if (name === undefined) this._ev = Object.create(null);
-    else delete this._ev[name];
+    if (name === undefined) this._ev_ = Object.create(null);
+    else delete this._ev_[name];
     return this;
   }
 
   emit(name: string, ...args: unknown[]): boolean {
-    const l = this._ev[name];
+    const l = this._ev_[name];
     if (!l || l.length === 0) {
       if (name === 'error') throw args[0] instanceof Error ? args[0] : new Error(`unhandled 'error' event: ${String(args[0])}`);
       return false;
@@ -65,15 +65,15 @@ class Emitter {
   }
 
   listeners(name: string): Listener[] {
-    return (this._ev[name] ?? []).slice();
+    return (this._ev_[name] ?? []).slice();
   }
 
   listenerCount(name: string): number {
-    return this._ev[name]?.length ?? 0;
+    return this._ev_[name]?.length ?? 0;
   }
 
   eventNames(): string[] {
-    return Object.keys(this._ev);
+    return Object.keys(this._ev_);
   }
 
   setMaxListeners(_n: number): this {

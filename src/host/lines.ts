@@ -41,14 +41,14 @@ function charBoundary(bytes: Uint8Array, start: number, max: number): number {
 }
 
 export class LineSplitter {
-  private pending: Uint8Array;
-  private pendingLen = 0;
-  private skipping = false;
-  private readonly maxLine: number;
+  private pending_: Uint8Array;
+  private pendingLen_ = 0;
+  private skipping_ = false;
+  private readonly maxLine_: number;
 
-  constructor(private readonly sink: LineSink, maxLine = DEFAULT_MAX_LINE) {
-    this.maxLine = maxLine > 0 ? Math.floor(maxLine) : DEFAULT_MAX_LINE;
-    this.pending = new Uint8Array(Math.min(this.maxLine, 4096));
+  constructor(private readonly sink_: LineSink, maxLine = DEFAULT_MAX_LINE) {
+    this.maxLine_ = maxLine > 0 ? Math.floor(maxLine) : DEFAULT_MAX_LINE;
+    this.pending_ = new Uint8Array(Math.min(this.maxLine_, 4096));
   }
 
   /** Feeds bytes[start, end). The caller may reuse `bytes` afterwards. */
@@ -60,12 +60,12 @@ export class LineSplitter {
     while (p < n) {
       const nl = text.indexOf('\n', p);
       const stop = nl < 0 ? n : nl;
-      if (nl >= 0 && this.pendingLen === 0 && !this.skipping && stop - p <= this.maxLine) {
+      if (nl >= 0 && this.pendingLen_ === 0 && !this.skipping_ && stop - p <= this.maxLine_) {
         const line = text.slice(p, stop); // whole line inside this chunk: no copy of bytes
-        this.sink(ascii ? line : decodeLine(line, bytes, start + p, start + stop), false);
+        this.sink_(ascii ? line : decodeLine(line, bytes, start + p, start + stop), false);
       } else {
-        this.keep(bytes, start + p, start + stop);
-        if (nl >= 0) this.emitPending();
+        this.keep_(bytes, start + p, start + stop);
+        if (nl >= 0) this.emitPending_();
       }
       if (nl < 0) return;
       p = nl + 1;
@@ -74,43 +74,43 @@ export class LineSplitter {
 
   /** End of input: a last line without '\n' is still a line. */
   flush(): void {
-    if (this.pendingLen > 0 || this.skipping) this.emitPending();
+    if (this.pendingLen_ > 0 || this.skipping_) this.emitPending_();
   }
 
   /** Drops a partial line (the file it came from was truncated). */
   reset(): void {
-    this.pendingLen = 0;
-    this.skipping = false;
+    this.pendingLen_ = 0;
+    this.skipping_ = false;
   }
 
   get hasPartial(): boolean {
-    return this.pendingLen > 0 || this.skipping;
+    return this.pendingLen_ > 0 || this.skipping_;
   }
 
-  private keep(bytes: Uint8Array, from: number, to: number): void {
-    if (this.skipping || from === to) return;
-    const room = this.maxLine - this.pendingLen;
+  private keep_(bytes: Uint8Array, from: number, to: number): void {
+    if (this.skipping_ || from === to) return;
+    const room = this.maxLine_ - this.pendingLen_;
     let take = to - from;
     if (take > room) {
       take = charBoundary(bytes, from, room) - from;
-      this.skipping = true;
+      this.skipping_ = true;
     }
-    const need = this.pendingLen + take;
-    if (need > this.pending.length) {
-      const grown = new Uint8Array(Math.min(this.maxLine, Math.max(need, this.pending.length * 2)));
-      grown.set(this.pending.subarray(0, this.pendingLen));
-      this.pending = grown;
+    const need = this.pendingLen_ + take;
+    if (need > this.pending_.length) {
+      const grown = new Uint8Array(Math.min(this.maxLine_, Math.max(need, this.pending_.length * 2)));
+      grown.set(this.pending_.subarray(0, this.pendingLen_));
+      this.pending_ = grown;
     }
-    this.pending.set(bytes.subarray(from, from + take), this.pendingLen);
-    this.pendingLen += take;
+    this.pending_.set(bytes.subarray(from, from + take), this.pendingLen_);
+    this.pendingLen_ += take;
   }
 
-  private emitPending(): void {
-    const line = decodeUtf8(this.pending, 0, this.pendingLen);
-    const truncated = this.skipping;
-    this.pendingLen = 0;
-    this.skipping = false;
-    if (this.pending.length > 65536) this.pending = new Uint8Array(4096); // give back a huge line
-    this.sink(line, truncated);
+  private emitPending_(): void {
+    const line = decodeUtf8(this.pending_, 0, this.pendingLen_);
+    const truncated = this.skipping_;
+    this.pendingLen_ = 0;
+    this.skipping_ = false;
+    if (this.pending_.length > 65536) this.pending_ = new Uint8Array(4096); // give back a huge line
+    this.sink_(line, truncated);
   }
 }

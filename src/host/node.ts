@@ -113,77 +113,77 @@ function signalNumber(name: NodeJS.Signals | null): number | null {
 }
 
 class NodeChild implements Child {
-  private lineCb: ((line: string, truncated: boolean) => void) | null = null;
-  private dataCb: ((chunk: Uint8Array) => void) | null = null;
-  private errLineCb: ((line: string) => void) | null = null;
-  private exitCb: ((status: ExitStatus) => void) | null = null;
-  private status: ExitStatus | null = null;
-  private stdinOpen: boolean;
+  private lineCb_: ((line: string, truncated: boolean) => void) | null = null;
+  private dataCb_: ((chunk: Uint8Array) => void) | null = null;
+  private errLineCb_: ((line: string) => void) | null = null;
+  private exitCb_: ((status: ExitStatus) => void) | null = null;
+  private status_: ExitStatus | null = null;
+  private stdinOpen_: boolean;
 
-  constructor(private readonly proc: ChildProcess, opts: SpawnOptions) {
-    this.stdinOpen = opts.stdin === 'pipe';
-    const out = new LineSplitter((l, t) => guarded('onLine', () => this.lineCb?.(l, t)), opts.maxLine);
-    const err = new LineSplitter((l) => guarded('onStderrLine', () => this.errLineCb?.(l)), opts.maxLine);
-    if (proc.stdout) {
-      if (opts.stdout === 'bytes') proc.stdout.on('data', (c: Buffer) => guarded('onData', () => this.dataCb?.(new Uint8Array(c))));
+  constructor(private readonly proc_: ChildProcess, opts: SpawnOptions) {
+    this.stdinOpen_ = opts.stdin === 'pipe';
+    const out = new LineSplitter((l, t) => guarded('onLine', () => this.lineCb_?.(l, t)), opts.maxLine);
+    const err = new LineSplitter((l) => guarded('onStderrLine', () => this.errLineCb_?.(l)), opts.maxLine);
+    if (proc_.stdout) {
+      if (opts.stdout === 'bytes') proc_.stdout.on('data', (c: Buffer) => guarded('onData', () => this.dataCb_?.(new Uint8Array(c))));
       else {
-        proc.stdout.on('data', (c: Buffer) => out.push(c));
-        proc.stdout.on('end', () => out.flush());
+        proc_.stdout.on('data', (c: Buffer) => out.push(c));
+        proc_.stdout.on('end', () => out.flush());
       }
     }
-    if (proc.stderr) {
-      proc.stderr.on('data', (c: Buffer) => err.push(c));
-      proc.stderr.on('end', () => err.flush());
+    if (proc_.stderr) {
+      proc_.stderr.on('data', (c: Buffer) => err.push(c));
+      proc_.stderr.on('end', () => err.flush());
     }
     // EPIPE after the child closed its stdin is expected: the data just has nowhere to go.
-    proc.stdin?.on('error', () => {
-      this.stdinOpen = false;
+    proc_.stdin?.on('error', () => {
+      this.stdinOpen_ = false;
     });
-    proc.on('error', (e) => report(`child ${this.pid}`, e));
-    proc.on('exit', () => {
-      this.stdinOpen = false;
+    proc_.on('error', (e) => report(`child ${this.pid}`, e));
+    proc_.on('exit', () => {
+      this.stdinOpen_ = false;
     });
     // 'close' comes after the exit and the end of every stdio stream: the contract's onExit.
-    proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
-      this.status = { code: signal ? null : code, signal: signalNumber(signal) };
-      proc.stdin?.destroy();
-      const status = this.status;
-      guarded('onExit', () => this.exitCb?.(status));
+    proc_.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      this.status_ = { code: signal ? null : code, signal: signalNumber(signal) };
+      proc_.stdin?.destroy();
+      const status = this.status_;
+      guarded('onExit', () => this.exitCb_?.(status));
     });
   }
 
   get pid(): number {
-    return this.proc.pid as number;
+    return this.proc_.pid as number;
   }
   onLine(cb: (line: string, truncated: boolean) => void): void {
-    this.lineCb = cb;
+    this.lineCb_ = cb;
   }
   onData(cb: (chunk: Uint8Array) => void): void {
-    this.dataCb = cb;
+    this.dataCb_ = cb;
   }
   onStderrLine(cb: (line: string) => void): void {
-    this.errLineCb = cb;
+    this.errLineCb_ = cb;
   }
   onExit(cb: (status: ExitStatus) => void): void {
-    this.exitCb = cb;
-    if (this.status) guarded('onExit', () => cb(this.status as ExitStatus));
+    this.exitCb_ = cb;
+    if (this.status_) guarded('onExit', () => cb(this.status_ as ExitStatus));
   }
 
   write(data: Uint8Array | string): number {
-    const stdin = this.proc.stdin;
-    if (!stdin || !this.stdinOpen || stdin.destroyed || stdin.writableEnded) return -1;
+    const stdin = this.proc_.stdin;
+    if (!stdin || !this.stdinOpen_ || stdin.destroyed || stdin.writableEnded) return -1;
     stdin.write(typeof data === 'string' ? data : Buffer.from(data));
     return stdin.writableLength;
   }
 
   closeStdin(): void {
-    if (!this.proc.stdin || !this.stdinOpen) return;
-    this.stdinOpen = false;
-    this.proc.stdin.end();
+    if (!this.proc_.stdin || !this.stdinOpen_) return;
+    this.stdinOpen_ = false;
+    this.proc_.stdin.end();
   }
 
   kill(signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP' = 'SIGTERM'): void {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
+    if (this.proc_.exitCode === null && this.proc_.signalCode === null) this.proc_.kill(signal);
   }
 }
 

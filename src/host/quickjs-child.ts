@@ -68,26 +68,26 @@ function decodeStatus(status: number): ExitStatus {
 type Report = (where: string, err: unknown) => void;
 
 class QjsChild implements Child {
-  #lineCb: ((line: string, truncated: boolean) => void) | null = null;
-  #dataCb: ((chunk: Uint8Array) => void) | null = null;
-  #errLineCb: ((line: string) => void) | null = null;
-  #exitCb: ((status: ExitStatus) => void) | null = null;
-  readonly #outLines: LineSplitter;
-  readonly #errLines: LineSplitter;
-  #status: ExitStatus | null = null;
-  #finished = false;
-  #queue: Uint8Array[] = [];
-  #queueHead = 0; // index of the chunk being written
-  #chunkOff = 0; // bytes of it already written
-  #queued = 0;
-  #writing = false;
-  #closing = false;
+  private lineCb_: ((line: string, truncated: boolean) => void) | null = null;
+  private dataCb_: ((chunk: Uint8Array) => void) | null = null;
+  private errLineCb_: ((line: string) => void) | null = null;
+  private exitCb_: ((status: ExitStatus) => void) | null = null;
+  private readonly outLines_: LineSplitter;
+  private readonly errLines_: LineSplitter;
+  private status_: ExitStatus | null = null;
+  private finished_ = false;
+  private queue_: Uint8Array[] = [];
+  private queueHead_ = 0; // index of the chunk being written
+  private chunkOff_ = 0; // bytes of it already written
+  private queued_ = 0;
+  private writing_ = false;
+  private closing_ = false;
 
-  #inFd: number;
-  #outFd: number;
-  #errFd: number;
-  readonly #bytesMode: boolean;
-  readonly #report: Report;
+  private inFd_: number;
+  private outFd_: number;
+  private errFd_: number;
+  private readonly bytesMode_: boolean;
+  private readonly report_: Report;
   constructor(
     readonly pid: number,
     inFd: number,
@@ -97,160 +97,160 @@ class QjsChild implements Child {
     maxLine: number | undefined,
     report: Report,
   ) {
-    this.#inFd = inFd;
-    this.#outFd = outFd;
-    this.#errFd = errFd;
-    this.#bytesMode = bytesMode;
-    this.#report = report;
-    this.#outLines = new LineSplitter((l, t) => {
+    this.inFd_ = inFd;
+    this.outFd_ = outFd;
+    this.errFd_ = errFd;
+    this.bytesMode_ = bytesMode;
+    this.report_ = report;
+    this.outLines_ = new LineSplitter((l, t) => {
       // Hot path: no closure per line.
       try {
-        if (this.#lineCb) this.#lineCb(l, t);
+        if (this.lineCb_) this.lineCb_(l, t);
       } catch (e) {
-        this.#report(`child ${this.pid} onLine`, e);
+        this.report_(`child ${this.pid} onLine`, e);
       }
     }, maxLine);
-    this.#errLines = new LineSplitter((l) => this.#call('onStderrLine', () => this.#errLineCb?.(l)), maxLine);
-    if (outFd >= 0) os.setReadHandler(outFd, () => this.#readOut());
-    if (errFd >= 0) os.setReadHandler(errFd, () => this.#readErr());
+    this.errLines_ = new LineSplitter((l) => this.call_('onStderrLine', () => this.errLineCb_?.(l)), maxLine);
+    if (outFd >= 0) os.setReadHandler(outFd, () => this.readOut_());
+    if (errFd >= 0) os.setReadHandler(errFd, () => this.readErr_());
     track(this);
   }
 
   onLine(cb: (line: string, truncated: boolean) => void): void {
-    this.#lineCb = cb;
+    this.lineCb_ = cb;
   }
   onData(cb: (chunk: Uint8Array) => void): void {
-    this.#dataCb = cb;
+    this.dataCb_ = cb;
   }
   onStderrLine(cb: (line: string) => void): void {
-    this.#errLineCb = cb;
+    this.errLineCb_ = cb;
   }
   onExit(cb: (status: ExitStatus) => void): void {
-    this.#exitCb = cb;
-    if (this.#finished && this.#status) this.#call('onExit', () => cb(this.#status as ExitStatus));
+    this.exitCb_ = cb;
+    if (this.finished_ && this.status_) this.call_('onExit', () => cb(this.status_ as ExitStatus));
   }
 
   write(data: Uint8Array | string): number {
-    if (this.#inFd < 0 || this.#closing || this.#status) return -1;
+    if (this.inFd_ < 0 || this.closing_ || this.status_) return -1;
     const bytes = typeof data === 'string' ? encodeUtf8(data) : data.slice();
-    if (bytes.length === 0) return this.#queued;
-    this.#queue.push(bytes);
-    this.#queued += bytes.length;
-    if (!this.#writing) {
-      this.#writing = true;
-      os.setWriteHandler(this.#inFd, () => this.#writeSome());
+    if (bytes.length === 0) return this.queued_;
+    this.queue_.push(bytes);
+    this.queued_ += bytes.length;
+    if (!this.writing_) {
+      this.writing_ = true;
+      os.setWriteHandler(this.inFd_, () => this.writeSome_());
     }
-    return this.#queued;
+    return this.queued_;
   }
 
   closeStdin(): void {
-    if (this.#inFd < 0 || this.#closing) return;
-    this.#closing = true;
-    if (this.#queued === 0) this.#closeIn();
+    if (this.inFd_ < 0 || this.closing_) return;
+    this.closing_ = true;
+    if (this.queued_ === 0) this.closeIn_();
   }
 
   kill(signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP' = 'SIGTERM'): void {
-    if (!this.#status) os.kill(this.pid, SIGNALS[signal]);
+    if (!this.status_) os.kill(this.pid, SIGNALS[signal]);
   }
 
   tryReap(): void {
-    if (this.#status) return;
+    if (this.status_) return;
     const [r, st] = os.waitpid(this.pid, os.WNOHANG);
     if (r === 0 || r === -EINTR) return;
     // r < 0 (ECHILD): someone else reaped it; the status is lost but the child is gone.
-    this.#status = r === this.pid ? decodeStatus(st) : { code: null, signal: null };
+    this.status_ = r === this.pid ? decodeStatus(st) : { code: null, signal: null };
     untrack(this.pid);
-    this.#closeIn(); // a dead reader: nothing more can be delivered
-    this.#maybeFinish();
+    this.closeIn_(); // a dead reader: nothing more can be delivered
+    this.maybeFinish_();
   }
 
-  #writeSome(): void {
-    const chunk = this.#queue[this.#queueHead];
-    if (!chunk) return this.#stopWriting();
-    const len = Math.min(PIPE_BUF, chunk.length - this.#chunkOff);
-    const n = os.write(this.#inFd, chunk.buffer as ArrayBuffer, chunk.byteOffset + this.#chunkOff, len);
+  private writeSome_(): void {
+    const chunk = this.queue_[this.queueHead_];
+    if (!chunk) return this.stopWriting_();
+    const len = Math.min(PIPE_BUF, chunk.length - this.chunkOff_);
+    const n = os.write(this.inFd_, chunk.buffer as ArrayBuffer, chunk.byteOffset + this.chunkOff_, len);
     if (n === -EAGAIN || n === -EINTR) return;
-    if (n < 0) return this.#closeIn(); // EPIPE: the child closed its stdin or died
-    this.#chunkOff += n;
-    this.#queued -= n;
-    if (this.#chunkOff === chunk.length) {
-      this.#queue[this.#queueHead++] = undefined as unknown as Uint8Array;
-      this.#chunkOff = 0;
-      if (this.#queueHead === this.#queue.length) {
-        this.#queue = [];
-        this.#queueHead = 0;
-        this.#stopWriting();
-        if (this.#closing) this.#closeIn();
+    if (n < 0) return this.closeIn_(); // EPIPE: the child closed its stdin or died
+    this.chunkOff_ += n;
+    this.queued_ -= n;
+    if (this.chunkOff_ === chunk.length) {
+      this.queue_[this.queueHead_++] = undefined as unknown as Uint8Array;
+      this.chunkOff_ = 0;
+      if (this.queueHead_ === this.queue_.length) {
+        this.queue_ = [];
+        this.queueHead_ = 0;
+        this.stopWriting_();
+        if (this.closing_) this.closeIn_();
       }
     }
   }
 
-  #stopWriting(): void {
-    if (this.#writing && this.#inFd >= 0) os.setWriteHandler(this.#inFd, null);
-    this.#writing = false;
+  private stopWriting_(): void {
+    if (this.writing_ && this.inFd_ >= 0) os.setWriteHandler(this.inFd_, null);
+    this.writing_ = false;
   }
 
-  #closeIn(): void {
-    if (this.#inFd < 0) return;
-    this.#stopWriting();
-    os.close(this.#inFd);
-    this.#inFd = -1;
-    this.#queue = [];
-    this.#queueHead = this.#chunkOff = this.#queued = 0;
+  private closeIn_(): void {
+    if (this.inFd_ < 0) return;
+    this.stopWriting_();
+    os.close(this.inFd_);
+    this.inFd_ = -1;
+    this.queue_ = [];
+    this.queueHead_ = this.chunkOff_ = this.queued_ = 0;
   }
 
   /** One read per select() wake-up: never blocks, and other descriptors get their turn. */
-  #readOut(): void {
-    const n = os.read(this.#outFd, readBuf, 0, readBuf.byteLength);
+  private readOut_(): void {
+    const n = os.read(this.outFd_, readBuf, 0, readBuf.byteLength);
     if (n === -EINTR || n === -EAGAIN) return;
     if (n > 0) {
-      if (this.#bytesMode) {
+      if (this.bytesMode_) {
         const chunk = readView.slice(0, n);
-        this.#call('onData', () => this.#dataCb?.(chunk));
-      } else this.#outLines.push(readView.subarray(0, n));
+        this.call_('onData', () => this.dataCb_?.(chunk));
+      } else this.outLines_.push(readView.subarray(0, n));
       return;
     }
-    os.setReadHandler(this.#outFd, null);
-    os.close(this.#outFd);
-    this.#outFd = -1;
-    this.#outLines.flush();
+    os.setReadHandler(this.outFd_, null);
+    os.close(this.outFd_);
+    this.outFd_ = -1;
+    this.outLines_.flush();
     this.tryReap();
-    this.#retryReap(0);
-    this.#maybeFinish();
+    this.retryReap_(0);
+    this.maybeFinish_();
   }
 
-  #readErr(): void {
-    const n = os.read(this.#errFd, readBuf, 0, readBuf.byteLength);
+  private readErr_(): void {
+    const n = os.read(this.errFd_, readBuf, 0, readBuf.byteLength);
     if (n === -EINTR || n === -EAGAIN) return;
-    if (n > 0) return this.#errLines.push(readView.subarray(0, n));
-    os.setReadHandler(this.#errFd, null);
-    os.close(this.#errFd);
-    this.#errFd = -1;
-    this.#errLines.flush();
-    this.#maybeFinish();
+    if (n > 0) return this.errLines_.push(readView.subarray(0, n));
+    os.setReadHandler(this.errFd_, null);
+    os.close(this.errFd_);
+    this.errFd_ = -1;
+    this.errLines_.flush();
+    this.maybeFinish_();
   }
 
   /** A child usually exits right after closing stdout: look again soon rather than in a second. */
-  #retryReap(step: number): void {
-    if (this.#status || step >= REAP_RETRY.length) return;
+  private retryReap_(step: number): void {
+    if (this.status_ || step >= REAP_RETRY.length) return;
     os.setTimeout(() => {
       this.tryReap();
-      this.#retryReap(step + 1);
+      this.retryReap_(step + 1);
     }, REAP_RETRY[step]);
   }
 
-  #maybeFinish(): void {
-    if (this.#finished || !this.#status || this.#outFd >= 0 || this.#errFd >= 0) return;
-    this.#finished = true;
-    const status = this.#status;
-    this.#call('onExit', () => this.#exitCb?.(status));
+  private maybeFinish_(): void {
+    if (this.finished_ || !this.status_ || this.outFd_ >= 0 || this.errFd_ >= 0) return;
+    this.finished_ = true;
+    const status = this.status_;
+    this.call_('onExit', () => this.exitCb_?.(status));
   }
 
-  #call(where: string, fn: () => void): void {
+  private call_(where: string, fn: () => void): void {
     try {
       fn();
     } catch (e) {
-      this.#report(`child ${this.pid} ${where}`, e);
+      this.report_(`child ${this.pid} ${where}`, e);
     }
   }
 }

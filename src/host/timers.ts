@@ -21,48 +21,48 @@ interface Entry {
 }
 
 export class TimerQueue {
-  #queue: Entry[] = []; // sorted by (due, seq)
-  #byId = new Map<number, Entry>();
-  #nextId = 1;
-  #seq = 0;
-  #armed = -1;
-  #armedFor = Infinity;
+  private queue_: Entry[] = []; // sorted by (due, seq)
+  private byId_ = new Map<number, Entry>();
+  private nextId_ = 1;
+  private seq_ = 0;
+  private armed_ = -1;
+  private armedFor_ = Infinity;
 
-  readonly #platform: TimerPlatform;
-  constructor(platform: TimerPlatform) { this.#platform = platform; }
+  private readonly platform_: TimerPlatform;
+  constructor(platform: TimerPlatform) { this.platform_ = platform; }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    return this.#add(fn, ms, 0);
+    return this.add_(fn, ms, 0);
   }
 
   setInterval(fn: () => void, ms: number): TimerHandle {
-    return this.#add(fn, ms, Math.max(1, ms));
+    return this.add_(fn, ms, Math.max(1, ms));
   }
 
   clear(handle: TimerHandle): void {
-    const e = this.#byId.get(handle.id);
+    const e = this.byId_.get(handle.id);
     if (!e) return;
-    this.#byId.delete(e.id);
-    const i = this.#queue.indexOf(e);
-    if (i >= 0) this.#queue.splice(i, 1);
-    if (this.#queue.length === 0) this.#disarm();
+    this.byId_.delete(e.id);
+    const i = this.queue_.indexOf(e);
+    if (i >= 0) this.queue_.splice(i, 1);
+    if (this.queue_.length === 0) this.disarm_();
   }
 
   get size(): number {
-    return this.#byId.size;
+    return this.byId_.size;
   }
 
-  #add(fn: () => void, ms: number, every: number): TimerHandle {
+  private add_(fn: () => void, ms: number, every: number): TimerHandle {
     const delay = ms > 0 ? ms : 0;
-    const e: Entry = { id: this.#nextId++, due: this.#platform.now() + delay, seq: this.#seq++, every, fn };
-    this.#byId.set(e.id, e);
-    this.#insert(e);
-    this.#rearm();
+    const e: Entry = { id: this.nextId_++, due: this.platform_.now() + delay, seq: this.seq_++, every, fn };
+    this.byId_.set(e.id, e);
+    this.insert_(e);
+    this.rearm_();
     return { id: e.id };
   }
 
-  #insert(e: Entry): void {
-    const q = this.#queue;
+  private insert_(e: Entry): void {
+    const q = this.queue_;
     let lo = 0;
     let hi = q.length;
     while (lo < hi) {
@@ -73,40 +73,40 @@ export class TimerQueue {
     q.splice(lo, 0, e);
   }
 
-  #disarm(): void {
-    if (this.#armed >= 0) this.#platform.disarm(this.#armed);
-    this.#armed = -1;
-    this.#armedFor = Infinity;
+  private disarm_(): void {
+    if (this.armed_ >= 0) this.platform_.disarm(this.armed_);
+    this.armed_ = -1;
+    this.armedFor_ = Infinity;
   }
 
-  #rearm(): void {
-    const head = this.#queue[0];
-    if (!head) return this.#disarm();
-    if (this.#armed >= 0 && this.#armedFor <= head.due) return;
-    this.#disarm();
-    this.#armedFor = head.due;
-    this.#armed = this.#platform.arm(() => this.#fire(), Math.max(0, Math.ceil(head.due - this.#platform.now())));
+  private rearm_(): void {
+    const head = this.queue_[0];
+    if (!head) return this.disarm_();
+    if (this.armed_ >= 0 && this.armedFor_ <= head.due) return;
+    this.disarm_();
+    this.armedFor_ = head.due;
+    this.armed_ = this.platform_.arm(() => this.fire_(), Math.max(0, Math.ceil(head.due - this.platform_.now())));
   }
 
   /** Runs one due timer per platform wake-up, so promise jobs run between callbacks as in Node. */
-  #fire(): void {
-    this.#armed = -1;
-    this.#armedFor = Infinity;
-    const head = this.#queue[0];
-    const now = this.#platform.now();
+  private fire_(): void {
+    this.armed_ = -1;
+    this.armedFor_ = Infinity;
+    const head = this.queue_[0];
+    const now = this.platform_.now();
     if (head && head.due <= now) {
-      this.#queue.shift();
+      this.queue_.shift();
       if (head.every > 0) {
         head.due = now + head.every;
-        head.seq = this.#seq++;
-        this.#insert(head);
-      } else this.#byId.delete(head.id);
+        head.seq = this.seq_++;
+        this.insert_(head);
+      } else this.byId_.delete(head.id);
       try {
         head.fn();
       } catch (e) {
-        this.#platform.report(e);
+        this.platform_.report(e);
       }
     }
-    this.#rearm();
+    this.rearm_();
   }
 }

@@ -30,59 +30,59 @@ interface Open {
 }
 
 export class Batcher {
-  private readonly open = new Map<string, Open>();
-  private readonly seq = new Map<string, number>();
+  private readonly open_ = new Map<string, Open>();
+  private readonly seq_ = new Map<string, number>();
 
-  constructor(private readonly deps: BatcherDeps) {}
+  constructor(private readonly deps_: BatcherDeps) {}
 
   push(ev: NetEvent): void {
-    const stream = this.deps.streamOf ? this.deps.streamOf(ev) : ev.type;
-    let b = this.open.get(stream);
+    const stream = this.deps_.streamOf ? this.deps_.streamOf(ev) : ev.type;
+    let b = this.open_.get(stream);
     if (b === undefined) {
       b = { builder: new BatchBuilder(), since: -1 };
-      this.open.set(stream, b);
+      this.open_.set(stream, b);
     }
     b.builder.add(ev);
-    if (b.builder.count >= (this.deps.maxEvents ?? 500) || b.builder.estimate() >= (this.deps.maxBytes ?? 65536)) {
-      this.emit(stream, b);
+    if (b.builder.count >= (this.deps_.maxEvents ?? 500) || b.builder.estimate() >= (this.deps_.maxBytes ?? 65536)) {
+      this.emit_(stream, b);
     }
   }
 
   /** Flushes batches older than maxAgeSec; call about once a second. */
   tick(nowSec: number): void {
-    const maxAge = this.deps.maxAgeSec ?? 60;
-    for (const [stream, b] of this.open) {
+    const maxAge = this.deps_.maxAgeSec ?? 60;
+    for (const [stream, b] of this.open_) {
       if (b.since < 0) b.since = nowSec;
-      else if (nowSec - b.since >= maxAge) this.emit(stream, b);
+      else if (nowSec - b.since >= maxAge) this.emit_(stream, b);
     }
   }
 
   /** Flushes every open batch (at stop, or before a forced send). */
   flush(): void {
-    for (const [stream, b] of this.open) this.emit(stream, b);
+    for (const [stream, b] of this.open_) this.emit_(stream, b);
   }
 
-  private emit(stream: string, b: Open): void {
-    this.open.delete(stream);
+  private emit_(stream: string, b: Open): void {
+    this.open_.delete(stream);
     if (b.builder.count === 0) return;
-    let seq = this.seq.get(stream);
-    if (seq === undefined) seq = this.deps.firstSeq ? this.deps.firstSeq(stream) : 0;
+    let seq = this.seq_.get(stream);
+    if (seq === undefined) seq = this.deps_.firstSeq ? this.deps_.firstSeq(stream) : 0;
     let bytes: Uint8Array;
     try {
-      bytes = b.builder.finish({ sensor: this.deps.sensor, boot: this.deps.boot, seq, stream });
+      bytes = b.builder.finish({ sensor: this.deps_.sensor, boot: this.deps_.boot, seq, stream });
     } catch (e) {
       // Not expected (any JS value encodes); if it happens the events are lost, visibly.
-      this.deps.counters.drop(`batch_encode_${stream}`, b.builder.count, String((e as Error).message ?? e));
+      this.deps_.counters.drop(`batch_encode_${stream}`, b.builder.count, String((e as Error).message ?? e));
       return;
     }
-    this.seq.set(stream, seq + 1);
-    this.deps.counters.inc(`batches_${stream}`);
-    this.deps.counters.inc(`batch_events_${stream}`, b.builder.count);
-    this.deps.counters.inc(`batch_bytes_${stream}`, bytes.length);
+    this.seq_.set(stream, seq + 1);
+    this.deps_.counters.inc(`batches_${stream}`);
+    this.deps_.counters.inc(`batch_events_${stream}`, b.builder.count);
+    this.deps_.counters.inc(`batch_bytes_${stream}`, bytes.length);
     try {
-      this.deps.onBatch(stream, seq, bytes);
+      this.deps_.onBatch(stream, seq, bytes);
     } catch (e) {
-      this.deps.counters.drop(`batch_sink_${stream}`, b.builder.count, String((e as Error).message ?? e));
+      this.deps_.counters.drop(`batch_sink_${stream}`, b.builder.count, String((e as Error).message ?? e));
     }
   }
 }

@@ -5,27 +5,27 @@
 import type { AlertEvent, HealthEvent } from '../events';
 
 export class GrowthWatch {
-  private readonly base = new Map<string, number>();
+  private readonly base_ = new Map<string, number>();
 
-  constructor(private readonly deps: { thresholdKb: number; emit: (a: AlertEvent) => void }) {}
+  constructor(private readonly deps_: { thresholdKb: number; emit: (a: AlertEvent) => void }) {}
 
   check(h: HealthEvent): void {
-    if (this.deps.thresholdKb <= 0) return;
-    if (h.agent_rss !== undefined) this.one(h, 'memory_growth', 'netledger', h.agent_rss + (h.children_rss ?? 0));
-    if (h.watched) for (const name of Object.keys(h.watched)) this.one(h, 'process_growth', name, h.watched[name]);
+    if (this.deps_.thresholdKb <= 0) return;
+    if (h.agent_rss !== undefined) this.one_(h, 'memory_growth', 'netledger', h.agent_rss + (h.children_rss ?? 0));
+    if (h.watched) for (const name of Object.keys(h.watched)) this.one_(h, 'process_growth', name, h.watched[name]);
   }
 
-  private one(h: HealthEvent, kind: string, name: string, rssKb: number): void {
-    const base = this.base.get(name);
+  private one_(h: HealthEvent, kind: string, name: string, rssKb: number): void {
+    const base = this.base_.get(name);
     if (base === undefined || rssKb < base) {
-      this.base.set(name, rssKb); // first sight, or it shrank (restarted): a new baseline
+      this.base_.set(name, rssKb); // first sight, or it shrank (restarted): a new baseline
       return;
     }
-    if (rssKb - base <= this.deps.thresholdKb) return;
-    this.base.set(name, rssKb);
-    this.deps.emit({
+    if (rssKb - base <= this.deps_.thresholdKb) return;
+    this.base_.set(name, rssKb);
+    this.deps_.emit({
       type: 'alert', ts: h.ts, sensor: h.sensor, kind,
-      indicator: `${name} rss +${this.deps.thresholdKb} kB`,
+      indicator: `${name} rss +${this.deps_.thresholdKb} kB`,
       match: `${name} rss ${base} kB -> ${rssKb} kB`,
     });
   }

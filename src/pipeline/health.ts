@@ -98,53 +98,53 @@ function leadingNumber(s: string, from: number, to: number): number {
 }
 
 export class HealthSampler {
-  constructor(private readonly deps: HealthDeps) {}
+  constructor(private readonly deps_: HealthDeps) {}
 
   sample(): HealthEvent {
-    const { host, counters } = this.deps;
-    const root = this.deps.procRoot ?? '/proc';
-    const ev: HealthEvent = { type: 'health', ts: host.now(), sensor: this.deps.sensor };
-    const up = this.read(`${root}/uptime`);
+    const { host, counters } = this.deps_;
+    const root = this.deps_.procRoot ?? '/proc';
+    const ev: HealthEvent = { type: 'health', ts: host.now(), sensor: this.deps_.sensor };
+    const up = this.read_(`${root}/uptime`);
     if (up !== undefined) {
       const v = parseUptime(up);
       if (v !== undefined) ev.uptime = v;
     }
-    const mem = this.read(`${root}/meminfo`);
+    const mem = this.read_(`${root}/meminfo`);
     if (mem !== undefined) {
       const m = parseMeminfo(mem);
       if (m.MemTotal !== undefined) ev.mem_total = m.MemTotal;
       if (m.MemAvailable !== undefined) ev.mem_available = m.MemAvailable;
     }
-    const load = this.read(`${root}/loadavg`);
+    const load = this.read_(`${root}/loadavg`);
     if (load !== undefined) {
       const v = parseLoadavg(load);
       if (v !== undefined) ev.load1 = v;
     }
-    const ctCount = this.read(`${root}/sys/net/netfilter/nf_conntrack_count`);
+    const ctCount = this.read_(`${root}/sys/net/netfilter/nf_conntrack_count`);
     const ctc = ctCount === undefined ? undefined : parseCount(ctCount);
     if (ctc !== undefined) ev.ct_count = ctc;
-    const ctMax = this.read(`${root}/sys/net/netfilter/nf_conntrack_max`);
+    const ctMax = this.read_(`${root}/sys/net/netfilter/nf_conntrack_max`);
     const ctm = ctMax === undefined ? undefined : parseCount(ctMax);
     if (ctm !== undefined) ev.ct_max = ctm;
-    this.processes(root, ev);
-    if (this.deps.budgetKb !== undefined) ev.budget = this.deps.budgetKb;
-    if (this.deps.extra) Object.assign(ev, this.deps.extra());
+    this.processes_(root, ev);
+    if (this.deps_.budgetKb !== undefined) ev.budget = this.deps_.budgetKb;
+    if (this.deps_.extra) Object.assign(ev, this.deps_.extra());
     const snap = counters.snapshot();
     ev.counters = snap.counters;
     ev.dropped = snap.dropped;
     return ev;
   }
 
-  private processes(root: string, ev: HealthEvent): void {
+  private processes_(root: string, ev: HealthEvent): void {
     let names: string[];
     try {
-      names = this.deps.host.readdir(root);
+      names = this.deps_.host.readdir(root);
     } catch {
-      this.deps.counters.inc('health_proc_unreadable');
+      this.deps_.counters.inc('health_proc_unreadable');
       return;
     }
-    const self = this.deps.host.pid();
-    const watched = this.deps.watched ?? ['dnsmasq'];
+    const self = this.deps_.host.pid();
+    const watched = this.deps_.watched ?? ['dnsmasq'];
     const parent = new Map<number, number>();
     const byName: Record<string, number[]> = Object.create(null);
     for (const w of watched) byName[w] = [];
@@ -156,7 +156,7 @@ export class HealthSampler {
       if (!Number.isInteger(pid)) continue;
       procs++;
       // a process may exit between readdir and this read: then it simply is not counted further
-      const stat = this.read(`${root}/${name}/stat`);
+      const stat = this.read_(`${root}/${name}/stat`);
       const st = stat === undefined ? undefined : parseStat(stat);
       if (st === undefined) continue;
       parent.set(pid, st.ppid);
@@ -164,14 +164,14 @@ export class HealthSampler {
       if (list !== undefined) list.push(pid);
     }
     ev.procs = procs;
-    const selfRss = this.rss(root, self);
+    const selfRss = this.rss_(root, self);
     if (selfRss !== undefined) ev.agent_rss = selfRss;
     // descendants: walk each process's parent chain up to us (depth-capped against loops)
     let children = 0;
     let haveChildren = false;
     for (const [pid] of parent) {
       if (pid === self || !descendsFrom(pid, self, parent)) continue;
-      const r = this.rss(root, pid);
+      const r = this.rss_(root, pid);
       if (r !== undefined) {
         children += r;
         haveChildren = true;
@@ -184,7 +184,7 @@ export class HealthSampler {
       let sum = 0;
       let seen = false;
       for (const pid of byName[name]) {
-        const r = this.rss(root, pid);
+        const r = this.rss_(root, pid);
         if (r !== undefined) {
           sum += r;
           seen = true;
@@ -198,14 +198,14 @@ export class HealthSampler {
     if (any) ev.watched = w;
   }
 
-  private rss(root: string, pid: number): number | undefined {
-    const s = this.read(`${root}/${pid}/status`);
+  private rss_(root: string, pid: number): number | undefined {
+    const s = this.read_(`${root}/${pid}/status`);
     return s === undefined ? undefined : parseVmRSS(s);
   }
 
-  private read(path: string): string | undefined {
+  private read_(path: string): string | undefined {
     try {
-      return this.deps.host.readText(path);
+      return this.deps_.host.readText(path);
     } catch {
       return undefined;
     }

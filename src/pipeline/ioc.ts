@@ -44,21 +44,21 @@ interface IpRule {
 const MAX_REPEAT_KEYS = 4096;
 
 export class IocMatcher {
-  private domains = new Map<string, string>(); // indicator -> source_ref
-  private ips = new CidrSet();
-  private exactIps = new Map<string, string>();
-  private cidrRules: IpRule[] = [];
-  private loaded = false;
-  private recent = new Map<string, number>();
+  private domains_ = new Map<string, string>(); // indicator -> source_ref
+  private ips_ = new CidrSet();
+  private exactIps_ = new Map<string, string>();
+  private cidrRules_: IpRule[] = [];
+  private loaded_ = false;
+  private recent_ = new Map<string, number>();
 
-  constructor(private readonly deps: IocDeps) {}
+  constructor(private readonly deps_: IocDeps) {}
 
   load(payload: Uint8Array | string): IocLoadResult {
     const fail = (error: string): IocLoadResult => {
-      this.deps.counters.drop('ioc_load_rejected', 1, error);
-      return { ok: false, error, domains: this.domains.size, cidrs: this.exactIps.size + this.cidrRules.length };
+      this.deps_.counters.drop('ioc_load_rejected', 1, error);
+      return { ok: false, error, domains: this.domains_.size, cidrs: this.exactIps_.size + this.cidrRules_.length };
     };
-    const max = this.deps.maxBytes ?? 4 * 1024 * 1024;
+    const max = this.deps_.maxBytes ?? 4 * 1024 * 1024;
     if (payload.length > max) return fail(`payload of ${payload.length} bytes exceeds ${max}`);
     const text = typeof payload === 'string' ? payload : utf8Decode(payload);
     if (text === null) return fail('payload is not UTF-8');
@@ -74,14 +74,14 @@ export class IocMatcher {
     const ips = d.ips ?? [];
     if (!Array.isArray(domains)) return fail('domains is not an array');
     if (!Array.isArray(ips)) return fail('ips is not an array');
-    const limit = this.deps.maxIndicators ?? 50000;
+    const limit = this.deps_.maxIndicators ?? 50000;
     if (domains.length + ips.length > limit) return fail(`${domains.length + ips.length} indicators exceed the limit of ${limit}`);
     const fallback = typeof d.source === 'string' ? d.source : `ioc:${String(d.version ?? 'unversioned')}`;
 
     let skipped = 0;
     const skip = (what: unknown) => {
       skipped++;
-      this.deps.counters.drop('ioc_bad_indicator', 1, JSON.stringify(what));
+      this.deps_.counters.drop('ioc_bad_indicator', 1, JSON.stringify(what));
     };
     const nextDomains = new Map<string, string>();
     for (const item of domains) {
@@ -108,86 +108,86 @@ export class IocMatcher {
         nextRules.push({ indicator: e.indicator, ref: e.ref, set: one });
       }
     }
-    this.domains = nextDomains;
-    this.ips = nextSet;
-    this.exactIps = nextExact;
-    this.cidrRules = nextRules;
-    this.loaded = nextDomains.size + nextExact.size + nextRules.length > 0;
-    this.recent.clear();
-    this.deps.counters.inc('ioc_loads');
+    this.domains_ = nextDomains;
+    this.ips_ = nextSet;
+    this.exactIps_ = nextExact;
+    this.cidrRules_ = nextRules;
+    this.loaded_ = nextDomains.size + nextExact.size + nextRules.length > 0;
+    this.recent_.clear();
+    this.deps_.counters.inc('ioc_loads');
     return { ok: true, domains: nextDomains.size, cidrs: nextExact.size + nextRules.length, skipped };
   }
 
   checkDns(ev: DnsEvent): void {
-    if (!this.loaded) return;
+    if (!this.loaded_) return;
     const answers = ev.answers ?? [];
-    if (this.domains.size) {
+    if (this.domains_.size) {
       // The asked name, then the names the answers lead through (CNAME chain).
-      let hit = this.matchName(ev.qname);
+      let hit = this.matchName_(ev.qname);
       for (let i = 0; hit === null && i < answers.length; i++) {
         const a = answers[i];
-        if (a.name !== ev.qname) hit = this.matchName(a.name);
-        if (hit === null && a.type === 'CNAME' && a.data) hit = this.matchName(a.data);
+        if (a.name !== ev.qname) hit = this.matchName_(a.name);
+        if (hit === null && a.type === 'CNAME' && a.data) hit = this.matchName_(a.data);
       }
-      if (hit) this.raise('ioc_domain', ev, ev.client, hit);
+      if (hit) this.raise_('ioc_domain', ev, ev.client, hit);
     }
-    if (this.exactIps.size + this.cidrRules.length === 0) return;
+    if (this.exactIps_.size + this.cidrRules_.length === 0) return;
     for (let i = 0; i < answers.length; i++) {
       const a = answers[i];
       if (!a.data || (a.type !== 'A' && a.type !== 'AAAA')) continue;
-      const m = this.matchIp(a.data);
+      const m = this.matchIp_(a.data);
       if (m) {
-        this.raise('ioc_ip', ev, ev.client, m);
+        this.raise_('ioc_ip', ev, ev.client, m);
         return;
       }
     }
   }
 
   checkFlow(ev: FlowEvent): void {
-    if (!this.loaded || this.exactIps.size + this.cidrRules.length === 0) return;
+    if (!this.loaded_ || this.exactIps_.size + this.cidrRules_.length === 0) return;
     const inbound = ev.dir === 'inbound';
-    const m = this.matchIp(ev.resp_h) ?? (inbound ? this.matchIp(ev.orig_h) : null);
+    const m = this.matchIp_(ev.resp_h) ?? (inbound ? this.matchIp_(ev.orig_h) : null);
     if (!m) return;
     // For an inbound flow the LAN host is the responder.
-    this.raise('ioc_ip', ev, inbound ? ev.resp_h : ev.orig_h, m);
+    this.raise_('ioc_ip', ev, inbound ? ev.resp_h : ev.orig_h, m);
   }
 
-  private matchName(raw: string): { indicator: string; match: string; ref: string } | null {
+  private matchName_(raw: string): { indicator: string; match: string; ref: string } | null {
     let name = raw;
     if (name.length > 1 && name.charCodeAt(name.length - 1) === 46) name = name.slice(0, -1);
     if (hasUpper(name)) name = name.toLowerCase();
     // The longest suffix first: 'x.evil.test', then 'evil.test', then 'test'.
     for (let p = -1; ; ) {
-      const ref = this.domains.get(p < 0 ? name : name.slice(p + 1));
+      const ref = this.domains_.get(p < 0 ? name : name.slice(p + 1));
       if (ref !== undefined) return { indicator: p < 0 ? name : name.slice(p + 1), match: raw, ref };
       p = name.indexOf('.', p + 1);
       if (p < 0) return null;
     }
   }
 
-  private matchIp(ip: string): { indicator: string; match: string; ref: string } | null {
-    if (!this.ips.has(ip)) return null;
-    const exact = this.exactIps.get(normalizeIp(ip) ?? ip);
+  private matchIp_(ip: string): { indicator: string; match: string; ref: string } | null {
+    if (!this.ips_.has(ip)) return null;
+    const exact = this.exactIps_.get(normalizeIp(ip) ?? ip);
     if (exact !== undefined) return { indicator: normalizeIp(ip) ?? ip, match: ip, ref: exact };
-    for (const r of this.cidrRules) if (r.set.has(ip)) return { indicator: r.indicator, match: ip, ref: r.ref };
+    for (const r of this.cidrRules_) if (r.set.has(ip)) return { indicator: r.indicator, match: ip, ref: r.ref };
     return null;
   }
 
-  private raise(kind: string, ev: DnsEvent | FlowEvent, client: string | undefined,
+  private raise_(kind: string, ev: DnsEvent | FlowEvent, client: string | undefined,
     m: { indicator: string; match: string; ref: string }): void {
-    const repeat = this.deps.repeatSec ?? 300;
+    const repeat = this.deps_.repeatSec ?? 300;
     const key = `${kind}\u0000${client ?? ''}\u0000${m.indicator}`;
-    const last = this.recent.get(key);
+    const last = this.recent_.get(key);
     if (last !== undefined && ev.ts - last < repeat && ev.ts >= last) {
-      this.deps.counters.inc('ioc_alerts_suppressed');
+      this.deps_.counters.inc('ioc_alerts_suppressed');
       return;
     }
-    if (this.recent.size >= MAX_REPEAT_KEYS && last === undefined) {
-      this.recent.clear(); // bounded: forgetting only risks a repeated alert
-      this.deps.counters.inc('ioc_repeat_table_reset');
+    if (this.recent_.size >= MAX_REPEAT_KEYS && last === undefined) {
+      this.recent_.clear(); // bounded: forgetting only risks a repeated alert
+      this.deps_.counters.inc('ioc_repeat_table_reset');
     }
-    this.recent.set(key, ev.ts);
-    const a: AlertEvent = { type: 'alert', ts: ev.ts, sensor: this.deps.sensor, kind };
+    this.recent_.set(key, ev.ts);
+    const a: AlertEvent = { type: 'alert', ts: ev.ts, sensor: this.deps_.sensor, kind };
     if (client !== undefined) a.client = client;
     const dev = ev as { mac?: string; hostname?: string };
     if (ev.type === 'dns' || client === (ev as FlowEvent).orig_h) {
@@ -198,11 +198,11 @@ export class IocMatcher {
     a.match = m.match;
     a.source_ref = m.ref;
     a.event = ev;
-    this.deps.counters.inc(`alerts_${kind}`);
+    this.deps_.counters.inc(`alerts_${kind}`);
     try {
-      this.deps.emit(a);
+      this.deps_.emit(a);
     } catch (e) {
-      this.deps.counters.drop('alert_emit_failed', 1, String((e as Error).message ?? e));
+      this.deps_.counters.drop('alert_emit_failed', 1, String((e as Error).message ?? e));
     }
   }
 }

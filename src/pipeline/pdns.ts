@@ -27,17 +27,17 @@ export interface PassiveDnsDeps {
 
 export class PassiveDns {
   // Records are the events they will be emitted as (ts is set at flush): one object per record.
-  private table = new Map<string, PdnsEvent>();
-  private windowStart = -1;
+  private table_ = new Map<string, PdnsEvent>();
+  private windowStart_ = -1;
   // Scratch, reused per event (learn runs once per dns event: allocations show under qjs).
   /** Start index of each run of answers sharing (name, type), and the end of the last run. */
-  private readonly runs: number[] = [];
+  private readonly runs_: number[] = [];
   /** The values of one run, deduplicated and sorted, before they become a record's rdata. */
-  private readonly vals: string[] = [];
+  private readonly vals_: string[] = [];
   // Slow path only: one event's answers grouped by (name, type).
-  private readonly groups = new Map<string, { name: string; type: string; data: string[] }>();
+  private readonly groups_ = new Map<string, { name: string; type: string; data: string[] }>();
 
-  constructor(private readonly deps: PassiveDnsDeps) {}
+  constructor(private readonly deps_: PassiveDnsDeps) {}
 
   learn(ev: DnsEvent): void {
     const answers = ev.answers;
@@ -45,14 +45,14 @@ export class PassiveDns {
     const n = answers.length;
     if (n === 0) return;
     if (ev.blocked) {
-      this.deps.counters.inc('pdns_skipped_blocked');
+      this.deps_.counters.inc('pdns_skipped_blocked');
       return;
     }
     if (ev.rcode !== undefined && ev.rcode !== 'NOERROR') return;
     // Resolvers list a (name, type)'s records together (CNAME links, then the final rrset), so
     // the groups are runs of neighbours. Find the runs; a (name, type) that comes back after
     // another run needs real grouping: the general path (rare).
-    const runs = this.runs;
+    const runs = this.runs_;
     runs.length = 0;
     let name = '';
     let type = '';
@@ -63,17 +63,17 @@ export class PassiveDns {
       type = a.type;
       for (let r = 0; r < runs.length; r++) {
         const b = answers[runs[r]];
-        if (b.name === name && b.type === type) return this.learnGrouped(ev);
+        if (b.name === name && b.type === type) return this.learnGrouped_(ev);
       }
       runs.push(i);
     }
     runs.push(n);
     const t = Math.floor(ev.ts);
-    for (let r = 0; r + 1 < runs.length; r++) this.learnRun(answers, runs[r], runs[r + 1], t);
+    for (let r = 0; r + 1 < runs.length; r++) this.learnRun_(answers, runs[r], runs[r + 1], t);
   }
 
   /** Records the answers [from, to) of one (name, type) at second t. */
-  private learnRun(answers: DnsEvent['answers'], from: number, to: number, t: number): void {
+  private learnRun_(answers: DnsEvent['answers'], from: number, to: number, t: number): void {
     const first = answers[from];
     const nt = first.name + '\u0000' + first.type;
     let key: string;
@@ -82,51 +82,51 @@ export class PassiveDns {
       // The common case: one record, no set to build.
       const d = first.data;
       if (d === null || d === undefined) {
-        this.deps.counters.inc('pdns_rdata_unknown');
+        this.deps_.counters.inc('pdns_rdata_unknown');
         return;
       }
       single = d;
       key = nt + '\u0000' + d;
     } else {
-      const vals = this.vals;
+      const vals = this.vals_;
       vals.length = 0;
       for (let i = from; i < to; i++) {
         const d = answers[i].data;
-        if (d === null || d === undefined) this.deps.counters.inc('pdns_rdata_unknown');
+        if (d === null || d === undefined) this.deps_.counters.inc('pdns_rdata_unknown');
         else if (vals.indexOf(d) < 0) vals.push(d);
       }
       if (vals.length === 0) return;
       if (vals.length > 1) vals.sort();
       key = nt + '\u0000' + vals.join('\u0000');
     }
-    let r = this.table.get(key);
+    let r = this.table_.get(key);
     if (r === undefined) {
-      const rdata = single !== null ? [single] : this.vals.slice();
-      r = this.insert(key, first.name, first.type, rdata, t);
+      const rdata = single !== null ? [single] : this.vals_.slice();
+      r = this.insert_(key, first.name, first.type, rdata, t);
     }
     if (t < r.time_first) r.time_first = t;
     if (t > r.time_last) r.time_last = t;
     r.count++;
   }
 
-  private insert(key: string, rrname: string, rrtype: string, rdata: string[], t: number): PdnsEvent {
-    if (this.table.size >= (this.deps.maxRecords ?? 20000)) {
-      this.deps.counters.inc('pdns_early_flush');
+  private insert_(key: string, rrname: string, rrtype: string, rdata: string[], t: number): PdnsEvent {
+    if (this.table_.size >= (this.deps_.maxRecords ?? 20000)) {
+      this.deps_.counters.inc('pdns_early_flush');
       this.flush();
     }
-    const sensor = this.deps.sensor;
+    const sensor = this.deps_.sensor;
     const r: PdnsEvent = {
       type: 'pdns', ts: t, sensor, rrname, rrtype, rdata, time_first: t, time_last: t, count: 0, sensor_id: sensor,
     };
-    this.table.set(key, r);
+    this.table_.set(key, r);
     return r;
   }
 
   /** Any order of answers: group by (name, type) first, in order of first appearance. */
-  private learnGrouped(ev: DnsEvent): void {
+  private learnGrouped_(ev: DnsEvent): void {
     const answers = ev.answers;
-    const c = this.deps.counters;
-    const groups = this.groups;
+    const c = this.deps_.counters;
+    const groups = this.groups_;
     groups.clear();
     for (let i = 0; i < answers.length; i++) {
       const a = answers[i];
@@ -144,8 +144,8 @@ export class PassiveDns {
       const data = g.data;
       if (data.length > 1) data.sort();
       const key = nt + '\u0000' + data.join('\u0000');
-      let r = this.table.get(key);
-      if (r === undefined) r = this.insert(key, g.name, g.type, data, t);
+      let r = this.table_.get(key);
+      if (r === undefined) r = this.insert_(key, g.name, g.type, data, t);
       if (t < r.time_first) r.time_first = t;
       if (t > r.time_last) r.time_last = t;
       r.count++;
@@ -154,29 +154,29 @@ export class PassiveDns {
 
   /** Ends the window when windowSec has passed since it began; call about once a second. */
   tick(nowSec: number): void {
-    if (this.windowStart < 0) this.windowStart = nowSec;
-    else if (nowSec - this.windowStart >= (this.deps.windowSec ?? 3600)) {
+    if (this.windowStart_ < 0) this.windowStart_ = nowSec;
+    else if (nowSec - this.windowStart_ >= (this.deps_.windowSec ?? 3600)) {
       this.flush();
-      this.windowStart = nowSec;
+      this.windowStart_ = nowSec;
     }
   }
 
   /** Emits every record and starts an empty window. */
   flush(): void {
-    const table = this.table;
-    this.table = new Map();
+    const table = this.table_;
+    this.table_ = new Map();
     for (const ev of table.values()) {
       ev.ts = ev.time_last;
       try {
-        this.deps.emit(ev);
+        this.deps_.emit(ev);
       } catch (e) {
-        this.deps.counters.drop('pdns_emit_failed', 1, String((e as Error).message ?? e));
+        this.deps_.counters.drop('pdns_emit_failed', 1, String((e as Error).message ?? e));
       }
     }
-    this.deps.counters.inc('pdns_records', table.size);
+    this.deps_.counters.inc('pdns_records', table.size);
   }
 
   size(): number {
-    return this.table.size;
+    return this.table_.size;
   }
 }

@@ -50,18 +50,18 @@ export interface ShipperDeps {
 }
 
 export class Shipper {
-  #client: MqttClient | null = null;
-  readonly #inFlight = new Set<string>();
-  #idleWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
-  #fatal: Error | null = null;
-  #stopped = false;
+  private client_: MqttClient | null = null;
+  private readonly inFlight_ = new Set<string>();
+  private idleWaiters_: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private fatal_: Error | null = null;
+  private stopped_ = false;
 
-  readonly #deps: ShipperDeps;
-  constructor(deps: ShipperDeps) { this.#deps = deps; }
+  private readonly deps_: ShipperDeps;
+  constructor(deps: ShipperDeps) { this.deps_ = deps; }
 
   start(): void {
-    if (this.#client) return;
-    const d = this.#deps;
+    if (this.client_) return;
+    const d = this.deps_;
     const sensor = checkSensorId(d.status.sensor);
     const maxCmd = d.maxCommandBytes ?? 256 * 1024;
     const client = new MqttClient({
@@ -78,39 +78,39 @@ export class Shipper {
         inflight: Math.max(d.window ?? 8, 1) + 2, // room for status and commands' own publishes
       },
     });
-    this.#client = client;
-    client.onConnect(() => this.#online());
-    client.onMessage((m) => this.#message(m));
+    this.client_ = client;
+    client.onConnect(() => this.online_());
+    client.onMessage((m) => this.message_(m));
     client.onFatal((e) => {
-      this.#fatal = e;
-      for (const w of this.#idleWaiters.splice(0)) w.reject(e);
+      this.fatal_ = e;
+      for (const w of this.idleWaiters_.splice(0)) w.reject(e);
     });
     client.start();
   }
 
   /** New batches were spooled: publish what the window allows. */
   kick(): void {
-    this.#pump();
+    this.pump_();
   }
 
   /** Nothing spooled and nothing awaiting PUBACK. */
   drained(): boolean {
-    return this.#inFlight.size === 0 && this.#deps.spool.pending().length === 0;
+    return this.inFlight_.size === 0 && this.deps_.spool.pending().length === 0;
   }
 
   /** Resolves once drained (replay exits 0 only then); rejects when the client gives up. */
   idle(): Promise<void> {
-    if (this.#fatal) return rejectLater(this.#fatal);
+    if (this.fatal_) return rejectLater(this.fatal_);
     if (this.drained()) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#idleWaiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => this.idleWaiters_.push({ resolve, reject }));
   }
 
   get connected(): boolean {
-    return this.#client?.connected ?? false;
+    return this.client_?.connected ?? false;
   }
 
   get lastError(): string | null {
-    return this.#fatal?.message ?? this.#client?.lastError ?? null;
+    return this.fatal_?.message ?? this.client_?.lastError ?? null;
   }
 
   /**
@@ -120,78 +120,78 @@ export class Shipper {
    */
   async stop(graceMs = 2000): Promise<void> {
     await null; // a throw before the first await would end qjs (src/reject-later.ts)
-    if (this.#stopped || !this.#client) return;
-    this.#stopped = true;
-    const client = this.#client;
+    if (this.stopped_ || !this.client_) return;
+    this.stopped_ = true;
+    const client = this.client_;
     if (client.connected) {
-      const s = this.#deps.status;
-      const sent = client.publish(statusTopic(s.sensor), statusPayload(s, 'offline', this.#deps.host.now()), { qos: 1, retain: true });
+      const s = this.deps_.status;
+      const sent = client.publish(statusTopic(s.sensor), statusPayload(s, 'offline', this.deps_.host.now()), { qos: 1, retain: true });
       await new Promise<void>((resolve) => {
-        const t = this.#deps.host.setTimeout(resolve, graceMs);
-        sent.then(() => { this.#deps.host.clearTimer(t); resolve(); }, () => resolve());
+        const t = this.deps_.host.setTimeout(resolve, graceMs);
+        sent.then(() => { this.deps_.host.clearTimer(t); resolve(); }, () => resolve());
       });
     }
     await client.stop();
   }
 
-  #online(): void {
-    const c = this.#client!;
-    const s = this.#deps.status;
-    c.publish(statusTopic(s.sensor), statusPayload(s, 'online', this.#deps.host.now()), { qos: 1, retain: true })
-      .catch((e) => this.#deps.log?.(`mqtt: online status not acknowledged: ${(e as Error).message}`));
-    if (this.#deps.onCommand) {
+  private online_(): void {
+    const c = this.client_!;
+    const s = this.deps_.status;
+    c.publish(statusTopic(s.sensor), statusPayload(s, 'online', this.deps_.host.now()), { qos: 1, retain: true })
+      .catch((e) => this.deps_.log?.(`mqtt: online status not acknowledged: ${(e as Error).message}`));
+    if (this.deps_.onCommand) {
       c.subscribe(commandFilters(s.sensor).map((topic) => ({ topic, qos: 1 as const })))
-        .catch((e) => this.#deps.log?.(`mqtt: command subscription failed: ${(e as Error).message}`));
+        .catch((e) => this.deps_.log?.(`mqtt: command subscription failed: ${(e as Error).message}`));
     }
-    this.#pump();
+    this.pump_();
   }
 
-  #pump(): void {
-    const c = this.#client;
-    if (!c || this.#stopped) return;
-    const window = Math.max(this.#deps.window ?? 8, 1);
-    if (this.#inFlight.size >= window) return;
-    const sensor = this.#deps.status.sensor;
-    for (const e of this.#deps.spool.pending()) {
-      if (this.#inFlight.size >= window) break;
-      if (this.#inFlight.has(e.id)) continue;
+  private pump_(): void {
+    const c = this.client_;
+    if (!c || this.stopped_) return;
+    const window = Math.max(this.deps_.window ?? 8, 1);
+    if (this.inFlight_.size >= window) return;
+    const sensor = this.deps_.status.sensor;
+    for (const e of this.deps_.spool.pending()) {
+      if (this.inFlight_.size >= window) break;
+      if (this.inFlight_.has(e.id)) continue;
       let topic: string;
       try {
         topic = streamTopic(sensor, e.stream);
       } catch {
         // An entry we can never ship (unknown stream): count it and let it go.
-        this.#deps.counters.drop('ship_bad_stream', 1, e.stream);
-        this.#deps.spool.ack(e.id);
+        this.deps_.counters.drop('ship_bad_stream', 1, e.stream);
+        this.deps_.spool.ack(e.id);
         continue;
       }
-      this.#inFlight.add(e.id);
+      this.inFlight_.add(e.id);
       const payload = e.payload;
       c.publish(topic, payload, { qos: 1 }).then(
         () => {
-          this.#inFlight.delete(e.id);
+          this.inFlight_.delete(e.id);
           // After ack the spool forgets the entry (and its file): use the bytes we sent.
-          this.#deps.spool.ack(e.id);
-          this.#deps.counters.inc('ship_batches');
-          this.#deps.counters.inc('ship_bytes', payload.length);
-          this.#pump();
-          this.#checkIdle();
+          this.deps_.spool.ack(e.id);
+          this.deps_.counters.inc('ship_batches');
+          this.deps_.counters.inc('ship_bytes', payload.length);
+          this.pump_();
+          this.checkIdle_();
         },
         () => {
           // Only stop() rejects a QoS 1 publish: the batch stays spooled for the next run.
-          this.#inFlight.delete(e.id);
+          this.inFlight_.delete(e.id);
         },
       );
     }
-    this.#checkIdle();
+    this.checkIdle_();
   }
 
-  #checkIdle(): void {
-    if (this.#idleWaiters.length === 0 || !this.drained()) return;
-    for (const w of this.#idleWaiters.splice(0)) w.resolve();
+  private checkIdle_(): void {
+    if (this.idleWaiters_.length === 0 || !this.drained()) return;
+    for (const w of this.idleWaiters_.splice(0)) w.resolve();
   }
 
-  #message(m: IncomingMessage): void {
-    const d = this.#deps;
+  private message_(m: IncomingMessage): void {
+    const d = this.deps_;
     const sensor = d.status.sensor;
     const name = commandName(sensor, m.topic);
     if (name === null) {

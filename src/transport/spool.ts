@@ -48,73 +48,73 @@ export function validStream(s: string): boolean {
 }
 
 class Entry implements SpoolEntry {
-  #cached: Uint8Array | undefined;
-  readonly #spool: Spool;
+  private cached_: Uint8Array | undefined;
+  private readonly spool_: Spool;
   constructor(readonly id: string, readonly stream: string, readonly size: number, spool: Spool, payload?: Uint8Array) {
-    this.#spool = spool;
-    this.#cached = payload;
+    this.spool_ = spool;
+    this.cached_ = payload;
   }
 
   get payload(): Uint8Array {
-    if (this.#cached === undefined) this.#cached = this.#spool.read(this.id);
-    return this.#cached;
+    if (this.cached_ === undefined) this.cached_ = this.spool_.read(this.id);
+    return this.cached_;
   }
 
   forget(): void {
-    this.#cached = undefined;
+    this.cached_ = undefined;
   }
 }
 
 export class Spool {
-  #entries: Entry[] = [];
-  #byId = new Map<string, Entry>();
-  #total = 0;
-  #counter = 0;
+  private entries_: Entry[] = [];
+  private byId_ = new Map<string, Entry>();
+  private total_ = 0;
+  private counter_ = 0;
 
-  readonly #deps: SpoolDeps;
-  constructor(deps: SpoolDeps) { this.#deps = deps; }
+  private readonly deps_: SpoolDeps;
+  constructor(deps: SpoolDeps) { this.deps_ = deps; }
 
   /** Creates the directory and indexes what a previous run left (crash recovery). */
   open(): void {
-    const { host, dir, counters } = this.#deps;
+    const { host, dir, counters } = this.deps_;
     host.mkdirp(dir);
     const found: Entry[] = [];
     for (const name of host.readdir(dir)) {
       const path = `${dir}/${name}`;
       if (name.indexOf('.tmp-') >= 0) {
         // A write that a crash interrupted before its rename: never acknowledged, never whole.
-        this.#tryRemove(path);
+        this.tryRemove_(path);
         counters.inc('spool_temp_removed');
         continue;
       }
       const parsed = parseName(name);
       if (!parsed) continue; // not ours: leave it alone
-      if (parsed.n >= this.#counter) this.#counter = parsed.n + 1;
+      if (parsed.n >= this.counter_) this.counter_ = parsed.n + 1;
       const st = host.stat(path);
       if (!st || st.isDirectory) continue;
       if (st.size === 0) {
-        this.#tryRemove(path);
+        this.tryRemove_(path);
         counters.drop(`spool_corrupt_${parsed.stream}`, 1, name);
         continue;
       }
       found.push(new Entry(name, parsed.stream, st.size, this));
     }
     found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    this.#entries = found;
-    this.#byId = new Map(found.map((e) => [e.id, e]));
-    this.#total = found.reduce((s, e) => s + e.size, 0);
+    this.entries_ = found;
+    this.byId_ = new Map(found.map((e) => [e.id, e]));
+    this.total_ = found.reduce((s, e) => s + e.size, 0);
     if (found.length) counters.inc('spool_recovered', found.length);
-    this.#enforceCap();
+    this.enforceCap_();
   }
 
   /** Spools one batch; null when it could not be written (counted). */
   put(stream: string, payload: Uint8Array): SpoolEntry | null {
-    const { host, dir, counters } = this.#deps;
+    const { host, dir, counters } = this.deps_;
     if (!validStream(stream)) {
       counters.drop('spool_bad_stream', 1, stream);
       return null;
     }
-    const id = `${String(this.#counter++).padStart(DIGITS, '0')}-${stream}${SUFFIX}`;
+    const id = `${String(this.counter_++).padStart(DIGITS, '0')}-${stream}${SUFFIX}`;
     try {
       host.writeAtomic(`${dir}/${id}`, payload);
     } catch (e) {
@@ -122,71 +122,71 @@ export class Spool {
       return null;
     }
     const entry = new Entry(id, stream, payload.length, this);
-    this.#entries.push(entry);
-    this.#byId.set(id, entry);
-    this.#total += payload.length;
+    this.entries_.push(entry);
+    this.byId_.set(id, entry);
+    this.total_ += payload.length;
     counters.inc('spool_put');
-    this.#enforceCap();
-    return this.#byId.has(id) ? entry : null;
+    this.enforceCap_();
+    return this.byId_.has(id) ? entry : null;
   }
 
   /** Oldest first (and so in order within each stream). */
   pending(): SpoolEntry[] {
-    return this.#entries.slice();
+    return this.entries_.slice();
   }
 
   /** The broker has it: delete. Unknown ids (already dropped) are ignored. */
   ack(id: string): void {
-    const e = this.#byId.get(id);
+    const e = this.byId_.get(id);
     if (!e) return;
-    this.#removeEntry(e);
-    this.#deps.counters.inc('spool_acked');
+    this.removeEntry_(e);
+    this.deps_.counters.inc('spool_acked');
   }
 
   /** The payload of a spooled batch, from disk. */
   read(id: string): Uint8Array {
-    return this.#deps.host.readBytes(`${this.#deps.dir}/${id}`);
+    return this.deps_.host.readBytes(`${this.deps_.dir}/${id}`);
   }
 
   bytes(): number {
-    return this.#total;
+    return this.total_;
   }
 
   count(): number {
-    return this.#entries.length;
+    return this.entries_.length;
   }
 
-  #enforceCap(): void {
-    const prio = this.#deps.priority ?? DEFAULT_SPOOL_PRIORITY;
-    while (this.#total > this.#deps.capBytes && this.#entries.length > 0) {
-      let victim = this.#entries[0];
+  private enforceCap_(): void {
+    const prio = this.deps_.priority ?? DEFAULT_SPOOL_PRIORITY;
+    while (this.total_ > this.deps_.capBytes && this.entries_.length > 0) {
+      let victim = this.entries_[0];
       let best = prio[victim.stream] ?? 0;
-      for (let i = 1; i < this.#entries.length; i++) {
-        const p = prio[this.#entries[i].stream] ?? 0;
+      for (let i = 1; i < this.entries_.length; i++) {
+        const p = prio[this.entries_[i].stream] ?? 0;
         if (p < best) {
           best = p;
-          victim = this.#entries[i];
+          victim = this.entries_[i];
         }
       }
-      this.#removeEntry(victim);
-      this.#deps.counters.drop(`spool_dropped_${victim.stream}`, 1);
+      this.removeEntry_(victim);
+      this.deps_.counters.drop(`spool_dropped_${victim.stream}`, 1);
     }
   }
 
-  #removeEntry(e: Entry): void {
-    this.#tryRemove(`${this.#deps.dir}/${e.id}`);
-    const i = this.#entries.indexOf(e);
-    if (i >= 0) this.#entries.splice(i, 1);
-    this.#byId.delete(e.id);
-    this.#total -= e.size;
+  private removeEntry_(e: Entry): void {
+    this.tryRemove_(`${this.deps_.dir}/${e.id}`);
+    const i = this.entries_.indexOf(e);
+    if (i >= 0) this.entries_.splice(i, 1);
+    this.byId_.delete(e.id);
+    this.total_ -= e.size;
     e.forget();
   }
 
-  #tryRemove(path: string): void {
+  private tryRemove_(path: string): void {
     try {
-      this.#deps.host.remove(path);
+      this.deps_.host.remove(path);
     } catch (e) {
-      this.#deps.counters.drop('spool_remove_failed', 1, String((e as Error).message ?? e));
+      this.deps_.counters.drop('spool_remove_failed', 1, String((e as Error).message ?? e));
     }
   }
 }

@@ -54,72 +54,72 @@ const CLOSE_GRACE_MS = 1000;
 
 /** A ByteStream over a spawned child: stdin carries our bytes, stdout the broker's. */
 export class ChildStream implements ByteStream {
-  #child: Child | null = null;
-  #dataCb: ((b: Uint8Array) => void) | null = null;
-  #closeCb: ((reason: string) => void) | null = null;
-  #closedByUs = false;
-  #done = false;
-  readonly #stderr: string[] = [];
-  #killTimer: TimerHandle | null = null;
+  private child_: Child | null = null;
+  private dataCb_: ((b: Uint8Array) => void) | null = null;
+  private closeCb_: ((reason: string) => void) | null = null;
+  private closedByUs_ = false;
+  private done_ = false;
+  private readonly stderr_: string[] = [];
+  private killTimer_: TimerHandle | null = null;
 
-  readonly #deps: { host: Host; argv: string[] };
-  constructor(deps: { host: Host; argv: string[] }) { this.#deps = deps; }
+  private readonly deps_: { host: Host; argv: string[] };
+  constructor(deps: { host: Host; argv: string[] }) { this.deps_ = deps; }
 
   /** Spawns the child; throws HostError when it cannot. */
   start(): this {
-    const argv = this.#deps.argv;
-    const child = this.#deps.host.spawn(argv, { stdin: 'pipe', stdout: 'bytes', stderr: 'lines' });
-    this.#child = child;
+    const argv = this.deps_.argv;
+    const child = this.deps_.host.spawn(argv, { stdin: 'pipe', stdout: 'bytes', stderr: 'lines' });
+    this.child_ = child;
     child.onData((b) => {
-      if (!this.#done && this.#dataCb) this.#dataCb(b);
+      if (!this.done_ && this.dataCb_) this.dataCb_(b);
     });
     child.onStderrLine((line) => {
       // openssl -quiet still reports verification and connection errors here.
-      this.#stderr.push(line.length > 300 ? line.slice(0, 300) : line);
-      if (this.#stderr.length > STDERR_KEEP) this.#stderr.shift();
+      this.stderr_.push(line.length > 300 ? line.slice(0, 300) : line);
+      if (this.stderr_.length > STDERR_KEEP) this.stderr_.shift();
     });
     child.onExit((st) => {
-      this.#child = null;
-      if (this.#killTimer) this.#deps.host.clearTimer(this.#killTimer);
-      this.#killTimer = null;
-      if (this.#done) return;
-      this.#done = true;
+      this.child_ = null;
+      if (this.killTimer_) this.deps_.host.clearTimer(this.killTimer_);
+      this.killTimer_ = null;
+      if (this.done_) return;
+      this.done_ = true;
       const how = st.code !== null ? `exited with code ${st.code}` : `killed by signal ${st.signal}`;
-      const why = this.#closedByUs ? 'closed' : `${argv[0]} ${how}${this.#stderr.length ? ': ' + this.#stderr.join(' | ') : ''}`;
-      this.#closeCb?.(why);
+      const why = this.closedByUs_ ? 'closed' : `${argv[0]} ${how}${this.stderr_.length ? ': ' + this.stderr_.join(' | ') : ''}`;
+      this.closeCb_?.(why);
     });
     return this;
   }
 
   get pid(): number | null {
-    return this.#child ? this.#child.pid : null;
+    return this.child_ ? this.child_.pid : null;
   }
 
   write(b: Uint8Array): void {
-    if (this.#child && !this.#done) this.#child.write(b);
+    if (this.child_ && !this.done_) this.child_.write(b);
   }
 
   onData(cb: (b: Uint8Array) => void): void {
-    this.#dataCb = cb;
+    this.dataCb_ = cb;
   }
 
   onClose(cb: (reason: string) => void): void {
-    this.#closeCb = cb;
+    this.closeCb_ = cb;
   }
 
   /** Ends the child. Its exit still calls onClose, with 'closed'. */
   close(): void {
-    if (this.#done || this.#closedByUs) return;
-    this.#closedByUs = true;
-    const c = this.#child;
+    if (this.done_ || this.closedByUs_) return;
+    this.closedByUs_ = true;
+    const c = this.child_;
     if (!c) return;
     c.closeStdin();
     // Give the child a moment to pass on what we wrote last (a DISCONNECT, which makes the broker
     // discard the will and close: nc then exits by itself). netcat-openbsd without -N keeps the
     // socket open after stdin EOF, so a child still there after the grace is ended outright.
-    this.#killTimer = this.#deps.host.setTimeout(() => {
-      this.#killTimer = null;
-      if (this.#child === c) c.kill('SIGTERM');
+    this.killTimer_ = this.deps_.host.setTimeout(() => {
+      this.killTimer_ = null;
+      if (this.child_ === c) c.kill('SIGTERM');
     }, CLOSE_GRACE_MS);
   }
 }

@@ -44,14 +44,14 @@ export interface UbusClientDeps {
 }
 
 export class UbusClient {
-  constructor(private readonly deps: UbusClientDeps) {}
+  constructor(private readonly deps_: UbusClientDeps) {}
 
   /** The method's reply (parsed JSON), or null when it replied with no data. Rejects with UbusError. */
   call(path: string, method: string, args?: object): Promise<unknown> {
-    const { host } = this.deps;
-    const bin = this.deps.bin ?? 'ubus';
-    const timeoutMs = this.deps.timeoutMs ?? 5000;
-    const maxReply = this.deps.maxReply ?? 1 << 20;
+    const { host } = this.deps_;
+    const bin = this.deps_.bin ?? 'ubus';
+    const timeoutMs = this.deps_.timeoutMs ?? 5000;
+    const maxReply = this.deps_.maxReply ?? 1 << 20;
     const what = `ubus call ${path} ${method}`;
     const argv = [bin, '-S', '-t', String(Math.max(1, Math.ceil(timeoutMs / 1000))), 'call', path, method];
     if (args !== undefined) argv.push(JSON.stringify(args));

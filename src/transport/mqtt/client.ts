@@ -85,45 +85,45 @@ type State = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
 
 export class MqttClient {
   /** Called when the stream closed after stop(). */
-  #streamGone: (() => void) | null = null;
-  #state: State = 'idle';
-  #stream: ByteStream | null = null;
-  #parser: PacketParser<BrokerPacket> | null = null;
-  readonly #inflight = new Map<number, Outgoing>();
-  readonly #queue: Outgoing[] = [];
-  readonly #subs = new Map<number, PendingSub>();
-  #nextId = 1;
-  #attempts = 0;
-  #timers: TimerHandle[] = [];
-  #retryTimer: TimerHandle | null = null;
-  #lastSent = 0;
-  #lastRecv = 0;
-  #pingSentAt = 0;
-  #lastErrorText: string | null = null;
-  readonly #connectCbs: ((sessionPresent: boolean) => void)[] = [];
-  readonly #downCbs: ((reason: string) => void)[] = [];
-  readonly #messageCbs: ((m: IncomingMessage) => void)[] = [];
-  readonly #fatalCbs: ((e: Error) => void)[] = [];
+  private streamGone_: (() => void) | null = null;
+  private state_: State = 'idle';
+  private stream_: ByteStream | null = null;
+  private parser_: PacketParser<BrokerPacket> | null = null;
+  private readonly inflight_ = new Map<number, Outgoing>();
+  private readonly queue_: Outgoing[] = [];
+  private readonly subs_ = new Map<number, PendingSub>();
+  private nextId_ = 1;
+  private attempts_ = 0;
+  private timers_: TimerHandle[] = [];
+  private retryTimer_: TimerHandle | null = null;
+  private lastSent_ = 0;
+  private lastRecv_ = 0;
+  private pingSentAt_ = 0;
+  private lastErrorText_: string | null = null;
+  private readonly connectCbs_: ((sessionPresent: boolean) => void)[] = [];
+  private readonly downCbs_: ((reason: string) => void)[] = [];
+  private readonly messageCbs_: ((m: IncomingMessage) => void)[] = [];
+  private readonly fatalCbs_: ((e: Error) => void)[] = [];
 
-  readonly #deps: MqttClientDeps;
-  constructor(deps: MqttClientDeps) { this.#deps = deps; }
+  private readonly deps_: MqttClientDeps;
+  constructor(deps: MqttClientDeps) { this.deps_ = deps; }
 
-  onConnect(cb: (sessionPresent: boolean) => void): void { this.#connectCbs.push(cb); }
+  onConnect(cb: (sessionPresent: boolean) => void): void { this.connectCbs_.push(cb); }
   /** The stream went away (and a reconnect is scheduled unless stopped or fatal). */
-  onDown(cb: (reason: string) => void): void { this.#downCbs.push(cb); }
-  onMessage(cb: (m: IncomingMessage) => void): void { this.#messageCbs.push(cb); }
+  onDown(cb: (reason: string) => void): void { this.downCbs_.push(cb); }
+  onMessage(cb: (m: IncomingMessage) => void): void { this.messageCbs_.push(cb); }
   /** maxAttempts exhausted: the client stopped and will not retry. */
-  onFatal(cb: (e: Error) => void): void { this.#fatalCbs.push(cb); }
+  onFatal(cb: (e: Error) => void): void { this.fatalCbs_.push(cb); }
 
   start(): void {
-    if (this.#state !== 'idle') return;
-    this.#open();
+    if (this.state_ !== 'idle') return;
+    this.open_();
   }
 
-  get connected(): boolean { return this.#state === 'connected'; }
-  get lastError(): string | null { return this.#lastErrorText; }
+  get connected(): boolean { return this.state_ === 'connected'; }
+  get lastError(): string | null { return this.lastErrorText_; }
   /** QoS 1 publishes not yet acknowledged (in flight and queued). */
-  get unacked(): number { return this.#inflight.size + this.#queue.length; }
+  get unacked(): number { return this.inflight_.size + this.queue_.length; }
 
   /**
    * QoS 0 resolves once written (rejects when not connected). QoS 1 resolves on PUBACK; it is
@@ -132,36 +132,36 @@ export class MqttClient {
   publish(topic: string, payload: Uint8Array, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
     const qos = opts.qos ?? 0;
     const packet: PublishPacket = { cmd: 'publish', topic, payload, qos, retain: opts.retain ?? false, dup: false };
-    if (this.#state === 'stopped') return rejectLater(new Error('mqtt client stopped'));
+    if (this.state_ === 'stopped') return rejectLater(new Error('mqtt client stopped'));
     if (qos === 0) {
-      if (this.#state !== 'connected') return rejectLater(new Error('mqtt not connected'));
+      if (this.state_ !== 'connected') return rejectLater(new Error('mqtt not connected'));
       try {
-        this.#send(packet);
+        this.send_(packet);
       } catch (e) {
         return rejectLater(e as Error);
       }
       return Promise.resolve();
     }
-    const max = this.#deps.options.maxQueued ?? 10000;
-    if (this.#queue.length >= max) {
-      this.#deps.counters.drop('mqtt_queue_full', 1, topic);
+    const max = this.deps_.options.maxQueued ?? 10000;
+    if (this.queue_.length >= max) {
+      this.deps_.counters.drop('mqtt_queue_full', 1, topic);
       return rejectLater(new Error(`mqtt publish queue full (${max})`));
     }
     // Encode now so a bad topic fails here, not inside the pump.
     encodeClient({ ...packet, messageId: 1 });
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ packet, resolve, reject });
-      this.#pump();
+      this.queue_.push({ packet, resolve, reject });
+      this.pump_();
     });
   }
 
   /** Subscribes on the current connection; resolves with the granted QoS per filter. */
   subscribe(subscriptions: Subscription[]): Promise<number[]> {
-    if (this.#state !== 'connected') return rejectLater(new Error('mqtt not connected'));
-    const messageId = this.#allocId();
+    if (this.state_ !== 'connected') return rejectLater(new Error('mqtt not connected'));
+    const messageId = this.allocId_();
     return new Promise((resolve, reject) => {
-      this.#subs.set(messageId, { resolve, reject });
-      this.#send({ cmd: 'subscribe', messageId, subscriptions });
+      this.subs_.set(messageId, { resolve, reject });
+      this.send_({ cmd: 'subscribe', messageId, subscriptions });
     });
   }
 
@@ -171,210 +171,210 @@ export class MqttClient {
    * sit in the pipe to the helper, and a process that exits at once would lose it.
    */
   stop(graceMs = 2000): Promise<void> {
-    if (this.#state === 'stopped') return Promise.resolve();
+    if (this.state_ === 'stopped') return Promise.resolve();
     let gone: Promise<void> = Promise.resolve();
-    const wasConnected = this.#state === 'connected';
-    this.#state = 'stopped';
-    this.#clearTimers();
-    if (this.#retryTimer) this.#deps.host.clearTimer(this.#retryTimer);
-    this.#retryTimer = null;
-    if (this.#stream) {
+    const wasConnected = this.state_ === 'connected';
+    this.state_ = 'stopped';
+    this.clearTimers_();
+    if (this.retryTimer_) this.deps_.host.clearTimer(this.retryTimer_);
+    this.retryTimer_ = null;
+    if (this.stream_) {
       if (wasConnected) {
         try {
-          this.#stream.write(encodeClient({ cmd: 'disconnect' }));
+          this.stream_.write(encodeClient({ cmd: 'disconnect' }));
         } catch { /* the stream is going anyway */ }
       }
-      const stream = this.#stream;
+      const stream = this.stream_;
       gone = new Promise<void>((resolve) => {
-        const t = this.#deps.host.setTimeout(resolve, graceMs);
-        this.#streamGone = () => {
-          this.#deps.host.clearTimer(t);
+        const t = this.deps_.host.setTimeout(resolve, graceMs);
+        this.streamGone_ = () => {
+          this.deps_.host.clearTimer(t);
           resolve();
         };
       });
-      this.#stream = null;
+      this.stream_ = null;
       stream.close();
     }
     const err = new Error('mqtt client stopped');
-    for (const o of this.#inflight.values()) o.reject(err);
-    for (const o of this.#queue) o.reject(err);
-    for (const s of this.#subs.values()) s.reject(err);
-    this.#inflight.clear();
-    this.#queue.length = 0;
-    this.#subs.clear();
+    for (const o of this.inflight_.values()) o.reject(err);
+    for (const o of this.queue_) o.reject(err);
+    for (const s of this.subs_.values()) s.reject(err);
+    this.inflight_.clear();
+    this.queue_.length = 0;
+    this.subs_.clear();
     return gone;
   }
 
   // ---- connection lifecycle ------------------------------------------------------------------
 
-  #open(): void {
-    const o = this.#deps.options;
-    this.#state = 'connecting';
-    this.#attempts++;
-    this.#deps.counters.inc('mqtt_connect_attempts');
+  private open_(): void {
+    const o = this.deps_.options;
+    this.state_ = 'connecting';
+    this.attempts_++;
+    this.deps_.counters.inc('mqtt_connect_attempts');
     let stream: ByteStream;
     try {
       stream = o.connect();
     } catch (e) {
-      this.#down(`cannot open stream: ${(e as Error).message}`);
+      this.down_(`cannot open stream: ${(e as Error).message}`);
       return;
     }
-    this.#stream = stream;
-    this.#parser = new PacketParser(o.maxIncoming ?? 1 << 20, decodeBrokerBody);
+    this.stream_ = stream;
+    this.parser_ = new PacketParser(o.maxIncoming ?? 1 << 20, decodeBrokerBody);
     stream.onData((b) => {
-      if (this.#stream === stream) this.#receive(b);
+      if (this.stream_ === stream) this.receive_(b);
     });
     stream.onClose((reason) => {
-      if (this.#state === 'stopped') {
-        this.#streamGone?.();
-        this.#streamGone = null;
+      if (this.state_ === 'stopped') {
+        this.streamGone_?.();
+        this.streamGone_ = null;
         return;
       }
-      if (this.#stream === stream) {
-        this.#stream = null;
-        this.#down(reason || 'stream closed');
+      if (this.stream_ === stream) {
+        this.stream_ = null;
+        this.down_(reason || 'stream closed');
       }
     });
     const password = o.password !== undefined ? utf8Encode(o.password) : undefined;
-    this.#send({
+    this.send_({
       cmd: 'connect', clientId: o.clientId, cleanSession: o.cleanSession ?? false, keepalive: o.keepaliveSec ?? 60,
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(password ? { password } : {}),
       ...(o.will ? { will: o.will } : {}),
     });
-    this.#timers.push(this.#deps.host.setTimeout(() => {
-      if (this.#state === 'connecting' && this.#stream === stream) this.#drop(`no CONNACK within ${o.connectTimeoutMs ?? 10000} ms`);
+    this.timers_.push(this.deps_.host.setTimeout(() => {
+      if (this.state_ === 'connecting' && this.stream_ === stream) this.drop_(`no CONNACK within ${o.connectTimeoutMs ?? 10000} ms`);
     }, o.connectTimeoutMs ?? 10000));
   }
 
   /** Ends the current stream on our initiative (protocol error, timeout). */
-  #drop(reason: string): void {
-    const s = this.#stream;
-    this.#stream = null;
+  private drop_(reason: string): void {
+    const s = this.stream_;
+    this.stream_ = null;
     if (s) s.close();
-    this.#down(reason);
+    this.down_(reason);
   }
 
-  #down(reason: string): void {
-    if (this.#state === 'stopped' || this.#state === 'waiting') return;
-    const wasConnected = this.#state === 'connected';
-    this.#clearTimers();
-    this.#parser = null;
-    this.#lastErrorText = reason;
-    this.#deps.counters.inc('mqtt_disconnects');
-    this.#deps.log?.(`mqtt: ${wasConnected ? 'connection lost' : 'connection failed'}: ${reason}`);
+  private down_(reason: string): void {
+    if (this.state_ === 'stopped' || this.state_ === 'waiting') return;
+    const wasConnected = this.state_ === 'connected';
+    this.clearTimers_();
+    this.parser_ = null;
+    this.lastErrorText_ = reason;
+    this.deps_.counters.inc('mqtt_disconnects');
+    this.deps_.log?.(`mqtt: ${wasConnected ? 'connection lost' : 'connection failed'}: ${reason}`);
     // In-flight publishes stay in `inflight` for the resend; pending SUBSCRIBEs die with the link.
     const err = new Error(`mqtt connection lost: ${reason}`);
-    for (const s of this.#subs.values()) s.reject(err);
-    this.#subs.clear();
-    for (const cb of this.#downCbs) guard(() => cb(reason), this.#deps.log);
-    const o = this.#deps.options;
-    if (o.maxAttempts !== undefined && this.#attempts >= o.maxAttempts) {
-      const fatal = new Error(`mqtt: giving up after ${this.#attempts} attempts: ${reason}`);
+    for (const s of this.subs_.values()) s.reject(err);
+    this.subs_.clear();
+    for (const cb of this.downCbs_) guard(() => cb(reason), this.deps_.log);
+    const o = this.deps_.options;
+    if (o.maxAttempts !== undefined && this.attempts_ >= o.maxAttempts) {
+      const fatal = new Error(`mqtt: giving up after ${this.attempts_} attempts: ${reason}`);
       this.stop();
-      for (const cb of this.#fatalCbs) guard(() => cb(fatal), this.#deps.log);
+      for (const cb of this.fatalCbs_) guard(() => cb(fatal), this.deps_.log);
       return;
     }
-    this.#state = 'waiting';
+    this.state_ = 'waiting';
     const min = o.backoffMinMs ?? 1000;
     const max = o.backoffMaxMs ?? 60000;
-    const base = Math.min(max, min * Math.pow(2, Math.min(this.#attempts - 1, 20)));
+    const base = Math.min(max, min * Math.pow(2, Math.min(this.attempts_ - 1, 20)));
     // "Equal jitter": half fixed, half random, so a fleet that lost one broker spreads out.
     const delay = Math.round(base / 2 + (o.random ?? Math.random)() * base / 2);
-    this.#retryTimer = this.#deps.host.setTimeout(() => {
-      this.#retryTimer = null;
-      if (this.#state === 'waiting') this.#open();
+    this.retryTimer_ = this.deps_.host.setTimeout(() => {
+      this.retryTimer_ = null;
+      if (this.state_ === 'waiting') this.open_();
     }, delay);
   }
 
-  #connected_(sessionPresent: boolean): void {
-    this.#state = 'connected';
-    this.#attempts = 0;
-    this.#lastErrorText = null;
-    this.#deps.counters.inc('mqtt_connects');
-    this.#clearTimers();
-    const ka = (this.#deps.options.keepaliveSec ?? 60) * 1000;
-    if (ka > 0) this.#timers.push(this.#deps.host.setInterval(() => this.#tick(), Math.max(100, Math.min(1000, ka / 4))));
+  private connected_(sessionPresent: boolean): void {
+    this.state_ = 'connected';
+    this.attempts_ = 0;
+    this.lastErrorText_ = null;
+    this.deps_.counters.inc('mqtt_connects');
+    this.clearTimers_();
+    const ka = (this.deps_.options.keepaliveSec ?? 60) * 1000;
+    if (ka > 0) this.timers_.push(this.deps_.host.setInterval(() => this.tick_(), Math.max(100, Math.min(1000, ka / 4))));
     // Re-send what the last connection left unacknowledged, in the original order.
-    for (const o of this.#inflight.values()) {
+    for (const o of this.inflight_.values()) {
       o.packet.dup = true;
-      this.#deps.counters.inc('mqtt_resent');
-      this.#send(o.packet);
+      this.deps_.counters.inc('mqtt_resent');
+      this.send_(o.packet);
     }
-    for (const cb of this.#connectCbs) guard(() => cb(sessionPresent), this.#deps.log);
-    this.#pump();
+    for (const cb of this.connectCbs_) guard(() => cb(sessionPresent), this.deps_.log);
+    this.pump_();
   }
 
-  #tick(): void {
-    if (this.#state !== 'connected') return;
-    const now = this.#deps.host.monotonic();
-    const ka = (this.#deps.options.keepaliveSec ?? 60) * 1000;
-    if (this.#pingSentAt) {
-      const limit = this.#deps.options.pingTimeoutMs ?? Math.max(1000, ka / 2);
-      if (now - this.#pingSentAt >= limit) {
-        this.#deps.counters.inc('mqtt_ping_timeouts');
-        this.#drop(`keepalive: no PINGRESP within ${limit} ms (half-open connection)`);
+  private tick_(): void {
+    if (this.state_ !== 'connected') return;
+    const now = this.deps_.host.monotonic();
+    const ka = (this.deps_.options.keepaliveSec ?? 60) * 1000;
+    if (this.pingSentAt_) {
+      const limit = this.deps_.options.pingTimeoutMs ?? Math.max(1000, ka / 2);
+      if (now - this.pingSentAt_ >= limit) {
+        this.deps_.counters.inc('mqtt_ping_timeouts');
+        this.drop_(`keepalive: no PINGRESP within ${limit} ms (half-open connection)`);
       }
       return;
     }
     // Ping when we have been quiet (MQTT-3.1.2-23) or the broker has: a silent broker while we
     // keep publishing is how a half-open link looks.
-    if (now - this.#lastSent >= ka || now - this.#lastRecv >= ka) {
-      this.#pingSentAt = now;
-      this.#send({ cmd: 'pingreq' });
+    if (now - this.lastSent_ >= ka || now - this.lastRecv_ >= ka) {
+      this.pingSentAt_ = now;
+      this.send_({ cmd: 'pingreq' });
     }
   }
 
   // ---- packets -------------------------------------------------------------------------------
 
-  #send(p: ClientPacket): void {
-    if (!this.#stream) throw new Error('mqtt not connected');
-    this.#lastSent = this.#deps.host.monotonic();
-    this.#stream.write(encodeClient(p));
+  private send_(p: ClientPacket): void {
+    if (!this.stream_) throw new Error('mqtt not connected');
+    this.lastSent_ = this.deps_.host.monotonic();
+    this.stream_.write(encodeClient(p));
   }
 
-  #receive(b: Uint8Array): void {
-    this.#lastRecv = this.#deps.host.monotonic();
+  private receive_(b: Uint8Array): void {
+    this.lastRecv_ = this.deps_.host.monotonic();
     try {
-      this.#parser!.push(b, (p) => this.#handle(p));
+      this.parser_!.push(b, (p) => this.handle_(p));
     } catch (e) {
-      if (this.#state !== 'connected' && this.#state !== 'connecting') return;
-      this.#deps.counters.drop('mqtt_bad_packet', 1, (e as Error).message);
-      this.#drop(`bad packet from broker: ${(e as Error).message}`);
+      if (this.state_ !== 'connected' && this.state_ !== 'connecting') return;
+      this.deps_.counters.drop('mqtt_bad_packet', 1, (e as Error).message);
+      this.drop_(`bad packet from broker: ${(e as Error).message}`);
     }
   }
 
-  #handle(p: BrokerPacket): void {
-    if (!this.#stream) return;
-    if (this.#state === 'connecting') {
+  private handle_(p: BrokerPacket): void {
+    if (!this.stream_) return;
+    if (this.state_ === 'connecting') {
       if (p.cmd !== 'connack') throw new Error(`mqtt: expected CONNACK, got ${p.cmd.toUpperCase()}`);
       if (p.returnCode !== 0) {
         const text = CONNACK_ERRORS[p.returnCode] ?? `connection refused: return code ${p.returnCode}`;
-        this.#deps.counters.inc('mqtt_refused');
-        this.#drop(text);
+        this.deps_.counters.inc('mqtt_refused');
+        this.drop_(text);
         return;
       }
-      this.#connected_(p.sessionPresent);
+      this.connected_(p.sessionPresent);
       return;
     }
-    this.#pingSentAt = 0; // any packet proves the link is alive
+    this.pingSentAt_ = 0; // any packet proves the link is alive
     switch (p.cmd) {
       case 'puback': {
-        const o = this.#inflight.get(p.messageId);
+        const o = this.inflight_.get(p.messageId);
         if (!o) {
-          this.#deps.counters.drop('mqtt_unknown_puback', 1, String(p.messageId));
+          this.deps_.counters.drop('mqtt_unknown_puback', 1, String(p.messageId));
           return;
         }
-        this.#inflight.delete(p.messageId);
-        this.#deps.counters.inc('mqtt_acked');
-        guard(o.resolve, this.#deps.log);
-        this.#pump();
+        this.inflight_.delete(p.messageId);
+        this.deps_.counters.inc('mqtt_acked');
+        guard(o.resolve, this.deps_.log);
+        this.pump_();
         return;
       }
       case 'suback': {
-        const s = this.#subs.get(p.messageId);
+        const s = this.subs_.get(p.messageId);
         if (!s) return;
-        this.#subs.delete(p.messageId);
+        this.subs_.delete(p.messageId);
         if (p.granted.indexOf(0x80) >= 0) s.reject(new Error(`mqtt subscription refused by broker (granted ${p.granted.join(',')})`));
         else s.resolve(p.granted);
         return;
@@ -382,43 +382,43 @@ export class MqttClient {
       case 'publish':
         if (p.qos === 2) {
           // We never subscribe with QoS 2; a broker sending it is broken. Count and ignore.
-          this.#deps.counters.drop('mqtt_qos2_publish', 1, p.topic);
+          this.deps_.counters.drop('mqtt_qos2_publish', 1, p.topic);
           return;
         }
-        for (const cb of this.#messageCbs) guard(() => cb({ topic: p.topic, payload: p.payload, retain: p.retain, qos: p.qos }), this.#deps.log);
-        if (p.qos === 1) this.#send({ cmd: 'puback', messageId: p.messageId! });
+        for (const cb of this.messageCbs_) guard(() => cb({ topic: p.topic, payload: p.payload, retain: p.retain, qos: p.qos }), this.deps_.log);
+        if (p.qos === 1) this.send_({ cmd: 'puback', messageId: p.messageId! });
         return;
       case 'pingresp':
         return;
       default:
-        this.#deps.counters.drop('mqtt_unexpected_packet', 1, p.cmd);
+        this.deps_.counters.drop('mqtt_unexpected_packet', 1, p.cmd);
     }
   }
 
   /** Moves queued QoS 1 publishes into the window while connected. */
-  #pump(): void {
-    const max = this.#deps.options.inflight ?? 16;
-    while (this.#state === 'connected' && this.#inflight.size < max && this.#queue.length > 0) {
-      const o = this.#queue.shift()!;
-      o.packet.messageId = this.#allocId();
-      this.#inflight.set(o.packet.messageId, o);
-      this.#send(o.packet);
+  private pump_(): void {
+    const max = this.deps_.options.inflight ?? 16;
+    while (this.state_ === 'connected' && this.inflight_.size < max && this.queue_.length > 0) {
+      const o = this.queue_.shift()!;
+      o.packet.messageId = this.allocId_();
+      this.inflight_.set(o.packet.messageId, o);
+      this.send_(o.packet);
     }
   }
 
-  #allocId(): number {
+  private allocId_(): number {
     for (let i = 0; i < 65535; i++) {
-      const id = this.#nextId;
-      this.#nextId = id === 65535 ? 1 : id + 1;
-      if (!this.#inflight.has(id) && !this.#subs.has(id)) return id;
+      const id = this.nextId_;
+      this.nextId_ = id === 65535 ? 1 : id + 1;
+      if (!this.inflight_.has(id) && !this.subs_.has(id)) return id;
     }
     throw new Error('mqtt: no free packet id');
   }
 
-  #clearTimers(): void {
-    for (const t of this.#timers) this.#deps.host.clearTimer(t);
-    this.#timers = [];
-    this.#pingSentAt = 0;
+  private clearTimers_(): void {
+    for (const t of this.timers_) this.deps_.host.clearTimer(t);
+    this.timers_ = [];
+    this.pingSentAt_ = 0;
   }
 }
 

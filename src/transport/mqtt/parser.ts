@@ -9,83 +9,83 @@ import { MqttPacketError, readFixedHeader, type Packet } from './packet';
 export type BodyDecoder<P> = (byte0: number, body: Uint8Array, start: number, end: number) => P;
 
 export class PacketParser<P = Packet> {
-  #head = new Uint8Array(5);
-  #headLen = 0;
-  #byte0 = 0;
-  #body: Uint8Array | null = null;
-  #bodyLen = 0;
-  #failed: MqttPacketError | null = null;
+  private head_ = new Uint8Array(5);
+  private headLen_ = 0;
+  private byte0_ = 0;
+  private body_: Uint8Array | null = null;
+  private bodyLen_ = 0;
+  private failed_: MqttPacketError | null = null;
 
   /** `maxPacket`: the largest whole packet (header included) accepted, in bytes. */
-  readonly #maxPacket: number;
-  readonly #decodeBody: BodyDecoder<P>;
-  constructor(maxPacket: number, decodeBody: BodyDecoder<P>) { this.#maxPacket = maxPacket; this.#decodeBody = decodeBody; }
+  private readonly maxPacket_: number;
+  private readonly decodeBody_: BodyDecoder<P>;
+  constructor(maxPacket: number, decodeBody: BodyDecoder<P>) { this.maxPacket_ = maxPacket; this.decodeBody_ = decodeBody; }
 
   /** Parses what `chunk` completes; calls onPacket per packet. Throws MqttPacketError. */
   push(chunk: Uint8Array, onPacket: (p: P) => void): void {
-    if (this.#failed) throw this.#failed;
+    if (this.failed_) throw this.failed_;
     try {
-      this.#consume(chunk, onPacket);
+      this.consume_(chunk, onPacket);
     } catch (e) {
-      if (e instanceof MqttPacketError) this.#failed = e;
+      if (e instanceof MqttPacketError) this.failed_ = e;
       throw e;
     }
   }
 
   /** Bytes of a packet begun but not complete (0 between packets). */
   buffered(): number {
-    return this.#body ? this.#bodyLen : this.#headLen;
+    return this.body_ ? this.bodyLen_ : this.headLen_;
   }
 
-  #consume(chunk: Uint8Array, onPacket: (p: P) => void): void {
+  private consume_(chunk: Uint8Array, onPacket: (p: P) => void): void {
     let i = 0;
     const n = chunk.length;
     while (i < n) {
-      if (!this.#body) {
+      if (!this.body_) {
         // Fast path: a whole packet inside the chunk, nothing pending.
-        if (this.#headLen === 0) {
+        if (this.headLen_ === 0) {
           const h = readFixedHeader(chunk, i, n);
           if (h) {
-            this.#check(h.byte0, h.size, h.length);
+            this.check_(h.byte0, h.size, h.length);
             if (i + h.size + h.length <= n) {
               const start = i + h.size;
               i = start + h.length;
-              onPacket(this.#decodeBody(h.byte0, chunk, start, i));
+              onPacket(this.decodeBody_(h.byte0, chunk, start, i));
               continue;
             }
           }
         }
-        this.#head[this.#headLen++] = chunk[i++];
-        const h = readFixedHeader(this.#head, 0, this.#headLen);
+        this.head_[this.headLen_++] = chunk[i++];
+        const h = readFixedHeader(this.head_, 0, this.headLen_);
         if (!h) continue;
-        this.#check(h.byte0, h.size, h.length);
-        this.#headLen = 0;
-        this.#byte0 = h.byte0;
+        this.check_(h.byte0, h.size, h.length);
+        this.headLen_ = 0;
+        this.byte0_ = h.byte0;
         if (h.length === 0) {
-          onPacket(this.#decodeBody(h.byte0, this.#head, 0, 0));
+          onPacket(this.decodeBody_(h.byte0, this.head_, 0, 0));
           continue;
         }
-        this.#body = new Uint8Array(h.length);
-        this.#bodyLen = 0;
+        this.body_ = new Uint8Array(h.length);
+        this.bodyLen_ = 0;
         continue;
       }
-      const take = Math.min(n - i, this.#body.length - this.#bodyLen);
-      this.#body.set(chunk.subarray(i, i + take), this.#bodyLen);
-      this.#bodyLen += take;
+      const take = Math.min(n - i, this.body_.length - this.bodyLen_);
+      this.body_.set(chunk.subarray(i, i + take), this.bodyLen_);
+      this.bodyLen_ += take;
       i += take;
-      if (this.#bodyLen === this.#body.length) {
-        const body = this.#body;
-        this.#body = null;
-        onPacket(this.#decodeBody(this.#byte0, body, 0, body.length));
+      if (this.bodyLen_ === this.body_.length) {
+        const body = this.body_;
+        this.body_ = null;
+        onPacket(this.decodeBody_(this.byte0_, body, 0, body.length));
       }
     }
   }
 
-  #check(byte0: number, size: number, length: number): void {
+  private check_(byte0: number, size: number, length: number): void {
     const type = byte0 >> 4;
     if (type === 0 || type === 15) throw new MqttPacketError(`unknown packet type ${type}`);
-    if (size + length > this.#maxPacket) {
-      throw new MqttPacketError(`packet of ${size + length} bytes exceeds the maximum of ${this.#maxPacket}`);
+    if (size + length > this.maxPacket_) {
+      throw new MqttPacketError(`packet of ${size + length} bytes exceeds the maximum of ${this.maxPacket_}`);
     }
   }
 }

@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// Renames the private members of the classes in the given files to the internal-name convention
+// of the qjs bundle (scripts/mangle-props.mjs): `private state` -> `private state_`, and
+// `#state` -> `private state_` (a plain property costs less per access in qjs than a #field, and
+// esbuild shortens both). Every reference in the project (src, test, scripts: tsconfig.json) is
+// renamed with the compiler's find-all-references, so the tree still typechecks.
+//
+//   node scripts/dev/mangle-private.mjs [--dry-run] FILE...
+//
+// Skipped, with a warning: a member whose new name the class already has, a #field used in a
+// brand check (`#x in o`), a member referenced through a string (`o['x']`, which mangleProps would
+// not rename). Afterwards it lists `as any` / bracket uses of the old names that the compiler
+// cannot see (tests poking at privates): check them by hand, then typecheck and test.
+//
+// TypeScript 7 has no JS LanguageService; this uses its API (typescript/unstable/sync), whose
+// getReferencedSymbolsForNode is find-all-references.
+import { API } from 'typescript/unstable/sync';
+import { SyntaxKind } from 'typescript/unstable/ast';
+import * as is from 'typescript/unstable/ast/is';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve, relative } from 'node:path';
+
+const args = process.argv.slice(2);
+const dryRun = args.includes('--dry-run');
+const files = args.filter((a) => a !== '--dry-run').map((f) => resolve(f));
+if (!files.length) {
+  console.error('usage: node scripts/dev/mangle-private.mjs [--dry-run] FILE...');
+  process.exit(2);
+}
+
+const root = process.cwd();
+const api = new API({ cwd: root });
+const project = api.updateSnapshot({ openProject: 'tsconfig.json' }).getProjects()[0];
+const checker = project.checker;
+const rel = (p) => relative(root, p);
+
+/** path -> Map("start:end" -> { start, end, text }) */
+const edits = new Map();
+const renamed = []; // { file, cls, from, to, refs }
+const warnings = [];
+
+function addEdit(path, start, end, text) {
+  let m = edits.get(path);
+  if (!m) edits.set(path, (m = new Map()));
+  const key = `${start}:${end}`;
+  const old = m.get(key);
+  if (old && old.text !== text) throw new Error(`conflicting edits at ${rel(path)}:${start}`);
+  m.set(key, { start, end, text });
+}
+
+function lineOf(sf, pos) {
+  return sf.text.slice(0, pos).split('\n').length;
+}
+
+const hasPrivate = (node) => node.modifiers?.some((m) => m.kind === SyntaxKind.PrivateKeyword) ?? false;
+
+function visitClass(sf, cls) {
+  const clsName = cls.name?.text ?? '(anonymous class)';
+  const names = new Set();
+  const candidates = [];
+  for (const m of cls.members) {
+    if (m.name && (is.isIdentifier(m.name) || is.isPrivateIdentifier(m.name))) names.add(m.name.text);
+    if (is.isConstructorDeclaration(m)) {
+      for (const p of m.parameters) if (hasPrivate(p) && is.isIdentifier(p.name)) candidates.push({ member: p, name: p.name, param: true });
+      continue;
+    }
+    if (!m.name) continue;
+    if (is.isPrivateIdentifier(m.name) || (is.isIdentifier(m.name) && hasPrivate(m))) candidates.push({ member: m, name: m.name, param: false });
+  }
+  for (const { member, name, param } of candidates) {
+    const hash = is.isPrivateIdentifier(name);
+    const bare = hash ? name.text.slice(1) : name.text;
+    if (!hash && /[^_]_$/.test(bare)) continue; // already internal
+    if (bare.endsWith('__')) {
+      warnings.push(`${rel(sf.fileName)}:${lineOf(sf, name.getStart(sf))}: ${clsName}.${name.text}: ends in "__", skipped`);
+      continue;
+    }
+    const to = /[^_]_$/.test(bare) ? bare : bare + '_';
+    if ((names.has(to) && to !== name.text) || (names.has('#' + to) && '#' + to !== name.text)) {
+      warnings.push(`${rel(sf.fileName)}:${lineOf(sf, name.getStart(sf))}: ${clsName}.${name.text}: ${to} exists already, skipped`);
+      continue;
+    }
+    const entries = checker.getReferencedSymbolsForNode(name, name.getStart(sf));
+    const local = [];
+    let skip = null;
+    for (const e of entries) {
+      for (const h of e.references) {
+        const node = h.resolve();
+        if (!node) { skip = `unresolved reference in ${rel(h.path)}`; break; }
+        const rsf = node.getSourceFile();
+        const start = node.getStart(rsf);
+        const text = rsf.text.slice(start, node.end);
+        if (node.kind === SyntaxKind.StringLiteral || node.kind === SyntaxKind.NoSubstitutionTemplateLiteral) {
+          skip = `referenced as a string at ${rel(rsf.fileName)}:${lineOf(rsf, start)}`;
+          break;
+        }
+        if (text !== name.text && text !== bare) { skip = `unexpected reference text '${text}' at ${rel(rsf.fileName)}:${lineOf(rsf, start)}`; break; }
+        const parent = node.parent;
+        if (hash && parent && is.isBinaryExpression(parent) && parent.operatorToken.kind === SyntaxKind.InKeyword && parent.left === node) {
+          skip = `brand check at ${rel(rsf.fileName)}:${lineOf(rsf, start)}`;
+          break;
+        }
+        let repl = to;
+        // `{ x }` = `{ x: x }`: keep the local's name, rename the property only.
+        if (parent && is.isShorthandPropertyAssignment(parent)) repl = `${to}: ${text}`;
+        else if (parent && is.isBindingElement(parent) && !parent.propertyName && parent.name === node) repl = `${to}: ${text}`;
+        local.push([h.path, start, node.end, repl]);
+      }
+      if (skip) break;
+    }
+    if (skip) {
+      warnings.push(`${rel(sf.fileName)}:${lineOf(sf, name.getStart(sf))}: ${clsName}.${name.text}: ${skip}, skipped`);
+      continue;
+    }
+    for (const [p, s, e, t] of local) addEdit(p, s, e, t);
+    // `#x` becomes a TypeScript private: the modifier goes before any other (`private static readonly`).
+    if (hash && !param) addEdit(sf.fileName, member.getStart(sf), member.getStart(sf), 'private ');
+    renamed.push({ file: rel(sf.fileName), cls: clsName, from: name.text, to, refs: local.length });
+  }
+}
+
+function walk(sf, node) {
+  if (is.isClassDeclaration(node) || is.isClassExpression(node)) visitClass(sf, node);
+  node.forEachChild((c) => walk(sf, c));
+}
+
+for (const f of files) {
+  const sf = project.program.getSourceFile(f);
+  if (!sf) {
+    console.error(`${rel(f)}: not in the project of tsconfig.json`);
+    process.exitCode = 1;
+    continue;
+  }
+  walk(sf, sf);
+}
+const projectFiles = project.program.getSourceFileNames();
+api.close();
+
+for (const [path, m] of edits) {
+  let text = readFileSync(path, 'utf8');
+  // Back to front; at one position the replacement before the insertion in front of it.
+  const sorted = [...m.values()].sort((a, b) => b.start - a.start || b.end - a.end);
+  for (const { start, end, text: t } of sorted) text = text.slice(0, start) + t + text.slice(end);
+  if (!dryRun) writeFileSync(path, text);
+}
+
+for (const r of renamed) console.log(`${r.file}: ${r.cls}.${r.from} -> ${r.to} (${r.refs} refs)`);
+for (const w of warnings) console.warn(`warning: ${w}`);
+
+// Uses the compiler cannot resolve: `(x as any).name`, `x['name']`.
+const oldNames = [...new Set(renamed.map((r) => r.from.replace(/^#/, '')))];
+if (oldNames.length) {
+  const alt = oldNames.map((n) => n.replace(/[$]/g, '\\$')).join('|');
+  const re = new RegExp(`(?:as any\\)\\.(?:${alt})\\b|\\[['"](?:${alt})['"]\\])`, 'g');
+  for (const sf of projectFiles) {
+    if (sf.includes('/node_modules/') || !sf.startsWith(root)) continue;
+    let text;
+    try { text = readFileSync(sf, 'utf8'); } catch { continue; }
+    for (const m of text.matchAll(re)) {
+      console.warn(`check by hand: ${rel(sf)}:${text.slice(0, m.index).split('\n').length}: ${m[0]}`);
+    }
+  }
+}
+console.log(`${renamed.length} members renamed in ${edits.size} files${dryRun ? ' (dry run: nothing written)' : ''}`);
