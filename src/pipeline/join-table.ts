@@ -1,84 +1,99 @@
-// The DNS-to-flow join's storage: (client id, address) → slot, in typed arrays only, so an answer
-// costs ~45 B in qjs instead of the ~200 B of a Map record, its key string and a number array
-// element (docs/join.md, "Cost").
+// The DNS-to-flow join's storage: (client id, address) → slot, in typed arrays, so an answer
+// costs ~25 B in qjs plus its share of the qname (docs/join.md, "Cost").
 //
+// - Slots and name ids count from 1; 0 is "none", so freshly zeroed arrays need no fill.
+// - Indices (slot links, hash chain and buckets, name ids and their reference counts) are
+//   Uint16Array while the cap allows (the default 50,000 does), Int32Array beyond.
 // - A slot holds one answer: its key (client id and family packed in `kc`, the IPv4 address or
-//   the index of the IPv6 words in `ka`), first/last seen (Float64Array, exact), the qname (a
-//   plain array of the events' strings: pooling them needs a string hash, and hashing text in a
-//   JS loop costs ~1,400 instructions a character in qjs), links in its client's order and in
+//   the index of the IPv6 words in `ka`), first/last seen in whole seconds (Uint32Array: dnsmasq
+//   logs whole seconds; AnswerJoin floors), the name id, its links in its client's order and in
 //   its hash chain.
+// - Names: one qname string per name id, shared by the answers of an event and kept when an
+//   answer is refreshed with the same name, reference-counted so it goes with its last answer.
+//   Not pooled by text: hashing text in a JS loop costs ~1,400 instructions a character in qjs,
+//   and a Map entry costs more memory than the string it would save.
 // - Each client's slots form a doubly linked list, least recently refreshed first: per-client
-//   LRU eviction and expiry by walking from the head, as the Map-in-insertion-order was before.
-// - Lookup: a chained hash table (bucket heads ≥ slots, so chains stay ~1 long). Chaining, not
-//   open addressing, because answers are removed all the time and chains need no tombstones.
+//   LRU eviction and expiry by walking from the head.
+// - Lookup: a chained hash table (buckets ≥ slots, chains stay ~1 long). Chaining, not open
+//   addressing, because answers are removed all the time and chains need no tombstones.
 // - IPv6 words live in a side store of their own (most answers are IPv4 and need one word).
 // Arrays grow by doubling up to the cap, one array at a time, so the peak while growing is the
 // old table plus one new array.
 
-const NONE = -1;
+type Index = Uint16Array | Int32Array;
 
 export class AnswerTable {
-  /** client id * 2 + (1 for IPv6); NONE for a free slot */
-  kc = new Int32Array(0);
+  /** (client id + 1) * 2 + (1 for IPv6); 0 for a free slot */
+  kc: Index;
   /** IPv4 address (as int32), or the IPv6 store index */
   ka = new Int32Array(0);
-  t0 = new Float64Array(0);
-  t1 = new Float64Array(0);
-  /** the qname asked; answers of one event share the string */
-  qn: (string | undefined)[] = [];
-  private prev = new Int32Array(0);
-  private next = new Int32Array(0);
-  private chain = new Int32Array(0); // hash chain; for a free slot, the free list
-  private buckets = new Int32Array(0);
-  private freeHead = NONE;
-  private used = 0;
+  t0 = new Uint32Array(0);
+  t1 = new Uint32Array(0);
+  /** name id of each slot */
+  nm: Index;
+  /** name id → qname (undefined when free) */
+  readonly names: (string | undefined)[] = [undefined];
+  /** name id → slots holding it; for a free id, the next free id */
+  private nref: Index;
+  private freeName = 0;
+  private prev: Index;
+  private next: Index;
+  private chain: Index; // hash chain; for a free slot, the free list
+  private buckets: Index;
+  private freeHead = 0;
+  private used = 0; // highest slot handed out
   private w6 = new Int32Array(0); // IPv6 words, 4 per entry; free entries chained through word 0
-  private free6 = NONE;
+  private free6 = -1;
   private used6 = 0;
+  private readonly wide: boolean;
   /** per client id: oldest slot, newest slot, slots held */
   readonly head: number[] = [];
   readonly tail: number[] = [];
   readonly count: number[] = [];
 
   constructor(private readonly maxSlots: number) {
+    this.wide = maxSlots > 65000; // name ids reach maxSlots + 1
+    this.kc = this.nm = this.prev = this.next = this.chain = this.buckets = this.nref = this.index(0);
     this.resize(Math.min(1024, maxSlots));
   }
 
   /** Makes client id `c` known with no slots. */
   resetClient(c: number): void {
-    this.head[c] = NONE;
-    this.tail[c] = NONE;
+    this.head[c] = 0;
+    this.tail[c] = 0;
     this.count[c] = 0;
+    if ((c + 2) * 2 > 65535 && this.kc instanceof Uint16Array) this.kc = Int32Array.from(this.kc);
   }
 
   find4(c: number, addr: number): number {
-    const kc = c * 2;
+    const kc = c * 2 + 2;
     const a = addr | 0;
-    for (let s = this.buckets[hash4(kc, a) & (this.buckets.length - 1)]; s !== NONE; s = this.chain[s]) {
+    for (let s = this.buckets[hash4(kc, a) & (this.buckets.length - 1)]; s !== 0; s = this.chain[s]) {
       if (this.ka[s] === a && this.kc[s] === kc) return s;
     }
-    return NONE;
+    return 0;
   }
 
   /** `w`: four uint32 words, most significant first (cidr.ts parseIPv6). */
   find6(c: number, w: readonly number[]): number {
-    const kc = c * 2 + 1;
+    const kc = c * 2 + 3;
     const w0 = w[0] | 0, w1 = w[1] | 0, w2 = w[2] | 0, w3 = w[3] | 0;
     const s6 = this.w6;
-    for (let s = this.buckets[hash6(kc, w0, w1, w2, w3) & (this.buckets.length - 1)]; s !== NONE; s = this.chain[s]) {
+    for (let s = this.buckets[hash6(kc, w0, w1, w2, w3) & (this.buckets.length - 1)]; s !== 0; s = this.chain[s]) {
       if (this.kc[s] !== kc) continue;
       const k = this.ka[s] * 4;
       if (s6[k + 3] === w3 && s6[k + 2] === w2 && s6[k + 1] === w1 && s6[k] === w0) return s;
     }
-    return NONE;
+    return 0;
   }
 
-  /** A new slot for (c, IPv4 addr) at the back of c's order; the caller fills t0/t1/qn. */
+  /** A new slot for (c, IPv4 addr) at the back of c's order; the caller sets t0/t1 and a name. */
   add4(c: number, addr: number): number {
     const s = this.alloc();
-    this.kc[s] = c * 2;
+    const kc = c * 2 + 2;
+    this.kc[s] = kc;
     this.ka[s] = addr | 0;
-    this.link(s, hash4(c * 2, addr | 0), c);
+    this.link(s, hash4(kc, addr | 0), c);
     return s;
   }
 
@@ -91,24 +106,46 @@ export class AnswerTable {
     this.w6[k + 1] = w1;
     this.w6[k + 2] = w2;
     this.w6[k + 3] = w3;
-    this.kc[s] = c * 2 + 1;
+    const kc = c * 2 + 3;
+    this.kc[s] = kc;
     this.ka[s] = i;
-    this.link(s, hash6(c * 2 + 1, w0, w1, w2, w3), c);
+    this.link(s, hash6(kc, w0, w1, w2, w3), c);
     return s;
+  }
+
+  /** A name id for `qname`, held by no slot yet: give it to one with setName at once. */
+  newName(qname: string): number {
+    let id = this.freeName;
+    if (id !== 0) this.freeName = this.nref[id];
+    else {
+      id = this.names.length;
+      if (id >= this.nref.length) this.nref = grown(this.nref, Math.max(1024, this.nref.length * 2));
+    }
+    this.names[id] = qname;
+    this.nref[id] = 0;
+    return id;
+  }
+
+  /** Slot s now holds name id `id` (it held none, or held one it gives up). */
+  setName(s: number, id: number): void {
+    const old = this.nm[s];
+    this.nref[id]++;
+    this.nm[s] = id;
+    if (old !== 0) this.dropName(old);
   }
 
   /** Moves slot s to the back of its client's order (it was just refreshed). */
   touch(s: number): void {
-    const c = this.kc[s] >> 1;
+    const c = (this.kc[s] >> 1) - 1;
     if (this.tail[c] === s) return;
     this.unlinkOrder(s, c);
     this.appendOrder(s, c);
   }
 
-  /** Frees slot s; the caller has released its name. */
+  /** Frees slot s and lets go of its name. */
   remove(s: number): void {
     const kc = this.kc[s];
-    const c = kc >> 1;
+    const c = (kc >> 1) - 1;
     let h: number;
     if ((kc & 1) === 0) {
       h = hash4(kc, this.ka[s]);
@@ -120,19 +157,27 @@ export class AnswerTable {
       this.free6 = this.ka[s];
     }
     const b = h & (this.buckets.length - 1);
-    let p = NONE;
-    for (let k = this.buckets[b]; k !== NONE; p = k, k = this.chain[k]) {
+    let p = 0;
+    for (let k = this.buckets[b]; k !== 0; p = k, k = this.chain[k]) {
       if (k !== s) continue;
-      if (p === NONE) this.buckets[b] = this.chain[k];
+      if (p === 0) this.buckets[b] = this.chain[k];
       else this.chain[p] = this.chain[k];
       break;
     }
     this.unlinkOrder(s, c);
     this.count[c]--;
-    this.kc[s] = NONE;
-    this.qn[s] = undefined; // let the string go
+    this.kc[s] = 0;
+    this.dropName(this.nm[s]);
+    this.nm[s] = 0;
     this.chain[s] = this.freeHead;
     this.freeHead = s;
+  }
+
+  private dropName(id: number): void {
+    if (--this.nref[id] !== 0) return;
+    this.names[id] = undefined; // let the string go
+    this.nref[id] = this.freeName;
+    this.freeName = id;
   }
 
   private link(s: number, h: number, c: number): void {
@@ -146,8 +191,8 @@ export class AnswerTable {
   private appendOrder(s: number, c: number): void {
     const t = this.tail[c];
     this.prev[s] = t;
-    this.next[s] = NONE;
-    if (t === NONE) this.head[c] = s;
+    this.next[s] = 0;
+    if (t === 0) this.head[c] = s;
     else this.next[t] = s;
     this.tail[c] = s;
   }
@@ -155,30 +200,30 @@ export class AnswerTable {
   private unlinkOrder(s: number, c: number): void {
     const p = this.prev[s];
     const n = this.next[s];
-    if (p === NONE) this.head[c] = n;
+    if (p === 0) this.head[c] = n;
     else this.next[p] = n;
-    if (n === NONE) this.tail[c] = p;
+    if (n === 0) this.tail[c] = p;
     else this.prev[n] = p;
   }
 
   private alloc(): number {
     let s = this.freeHead;
-    if (s !== NONE) {
+    if (s !== 0) {
       this.freeHead = this.chain[s];
       return s;
     }
-    s = this.used;
+    s = this.used + 1;
     if (s >= this.kc.length) {
-      if (s >= this.maxSlots) throw new Error(`join table: slot ${s} beyond the cap of ${this.maxSlots}`);
-      this.resize(Math.min(this.kc.length * 2, this.maxSlots)); // before `used` counts s: not rehashed
+      if (s > this.maxSlots) throw new Error(`join table: slot ${s} beyond the cap of ${this.maxSlots}`);
+      this.resize(Math.min((this.kc.length - 1) * 2, this.maxSlots)); // before `used` counts s: not rehashed
     }
-    this.used++;
+    this.used = s;
     return s;
   }
 
   private alloc6(): number {
     let i = this.free6;
-    if (i !== NONE) {
+    if (i !== -1) {
       this.free6 = this.w6[i * 4];
       return i;
     }
@@ -187,24 +232,30 @@ export class AnswerTable {
     return i;
   }
 
+  private index(n: number): Index {
+    return this.wide ? new Int32Array(n) : new Uint16Array(n);
+  }
+
+  /** Room for slots 1..n. */
   private resize(n: number): void {
-    this.kc = grown(this.kc, n);
-    this.ka = grown(this.ka, n);
-    this.t0 = grown(this.t0, n);
-    this.t1 = grown(this.t1, n);
-    this.prev = grown(this.prev, n);
-    this.next = grown(this.next, n);
-    this.chain = grown(this.chain, n);
+    this.kc = grown(this.kc, n + 1);
+    this.ka = grown(this.ka, n + 1);
+    this.t0 = grown(this.t0, n + 1);
+    this.t1 = grown(this.t1, n + 1);
+    this.nm = grown(this.nm, n + 1);
+    this.prev = grown(this.prev, n + 1);
+    this.next = grown(this.next, n + 1);
+    this.chain = grown(this.chain, n + 1);
     let nb = 1;
     while (nb < n) nb *= 2;
     if (nb === this.buckets.length) return;
-    // rehash every held slot (kc is NONE for free ones)
-    this.buckets = new Int32Array(0);
-    const buckets = new Int32Array(nb).fill(NONE);
+    // rehash every held slot (kc is 0 for free ones)
+    this.buckets = this.index(0);
+    const buckets = this.index(nb);
     const mask = nb - 1;
-    for (let s = 0; s < this.used; s++) {
+    for (let s = 1; s <= this.used; s++) {
       const kc = this.kc[s];
-      if (kc === NONE) continue;
+      if (kc === 0) continue;
       let h: number;
       if ((kc & 1) === 0) h = hash4(kc, this.ka[s]);
       else {
@@ -218,8 +269,9 @@ export class AnswerTable {
   }
 }
 
-function grown<T extends Int32Array | Float64Array>(a: T, n: number): T {
-  const b = (a instanceof Float64Array ? new Float64Array(n) : new Int32Array(n)) as T;
+/** A copy of `a` (of the same type) with room for n elements. */
+function grown<T extends Index | Uint32Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a.length <= n ? a : (a.subarray(0, n) as T));
   return b;
 }

@@ -7,10 +7,10 @@
 // commonly asks over IPv4 and connects over IPv6 (measured in the lab: curl did exactly that),
 // which an address key would call `direct`.
 //
-// Layout, for memory (50k answers in ~2.5 MB under qjs, plus their distinct qname strings) and a
+// Layout, for memory (50k answers in ~1.2 MB under qjs, plus their distinct qname strings) and a
 // cheap lookup: clients get small integer ids (few devices, one Map.get); (client id, address
 // parsed to words, join-address.ts) → slot in typed arrays (join-table.ts). No per-answer object
-// or string is allocated; the qname string of the event is kept as it is.
+// or string is allocated; the qname string of the event is kept as it is, once per event.
 import type { Counters } from '../counters';
 import type { DnsEvent, FlowEvent } from '../events';
 import { ipv4Value, ipv6Words } from './join-address';
@@ -76,7 +76,11 @@ export class AnswerJoin {
     const answers = ev.answers;
     if (ev.client === undefined || answers.length === 0 || ev.blocked === true) return;
     if (this.coverageStart < 0) this.coverageStart = ev.ts;
+    // answer times are kept in whole seconds (dnsmasq logs no finer)
+    const ts = ev.ts >= 0 ? (ev.ts < 4294967296 ? ev.ts >>> 0 : 4294967295) : 0;
+    const qname = ev.qname;
     let c = NONE;
+    let id = 0; // the name id this event's answers share, once one holds it
     for (let i = 0; i < answers.length; i++) {
       const a = answers[i];
       const type = a.type;
@@ -95,15 +99,20 @@ export class AnswerJoin {
       if (c === NONE) c = this.clientOf(ev.mac ?? ev.client);
       const t = this.table;
       let s = w === null ? t.find4(c, v4) : t.find6(c, w);
-      if (s !== NONE) {
+      if (s !== 0) {
         // refresh: move to the back of the client's order; keep first-seen while the name is the same
-        if (t.qn[s] === ev.qname) {
-          if (ev.ts > t.t1[s]) t.t1[s] = ev.ts;
-          if (ev.ts < t.t0[s]) t.t0[s] = ev.ts;
+        const held = t.nm[s];
+        if (t.names[held] === qname) {
+          if (ts > t.t1[s]) t.t1[s] = ts;
+          if (ts < t.t0[s]) t.t0[s] = ts;
+          if (id === 0) id = held; // the event's other answers share the string held already
         } else {
-          t.qn[s] = ev.qname;
-          t.t0[s] = ev.ts;
-          t.t1[s] = ev.ts;
+          // an id is only freed with its last slot, and only this event allocates: a live id
+          // still names qname, a freed one reads undefined
+          if (t.names[id] !== qname) id = t.newName(qname);
+          t.setName(s, id);
+          t.t0[s] = ts;
+          t.t1[s] = ts;
         }
         t.touch(s);
         continue;
@@ -117,9 +126,10 @@ export class AnswerJoin {
       }
       // ipv6Words wrote into this.w6, which eviction does not touch
       s = w === null ? t.add4(c, v4) : t.add6(c, w);
-      t.qn[s] = ev.qname;
-      t.t0[s] = ev.ts;
-      t.t1[s] = ev.ts;
+      if (t.names[id] !== qname) id = t.newName(qname);
+      t.setName(s, id);
+      t.t0[s] = ts;
+      t.t1[s] = ts;
       this.total++;
     }
   }
@@ -139,7 +149,7 @@ export class AnswerJoin {
     if (c !== undefined) {
       const t = this.table;
       const resp = flow.resp_h;
-      let s = NONE;
+      let s = 0;
       if (resp.indexOf(':') < 0) {
         const v4 = ipv4Value(resp);
         if (v4 >= 0) s = t.find4(c, v4);
@@ -147,13 +157,13 @@ export class AnswerJoin {
         const w = ipv6Words(resp, this.w6);
         if (w !== null) s = t.find6(c, w);
       }
-      if (s !== NONE) {
+      if (s !== 0) {
         if (t.t0[s] > ts + this.skew) {
           cn.inc('join_answer_after_flow');
           return;
         }
         if (t.t1[s] >= ts - this.ttl) {
-          flow.name = t.qn[s];
+          flow.name = t.names[t.nm[s]];
           cn.inc('join_named');
           return;
         }
@@ -188,7 +198,7 @@ export class AnswerJoin {
     const t = this.table;
     for (const [client, c] of this.clientIds) {
       // each client's slots are in refresh order, so the first young entry ends the walk
-      for (let s = t.head[c]; s !== NONE && t.t1[s] < cutoff; s = t.head[c]) this.release(s);
+      for (let s = t.head[c]; s !== 0 && t.t1[s] < cutoff; s = t.head[c]) this.release(s);
       if (t.count[c] === 0 && this.evictedTs[c] < nowSec - this.ttl) {
         this.clientIds.delete(client);
         this.freeIds.push(c);
@@ -211,7 +221,7 @@ export class AnswerJoin {
   private evictOldest(c: number): void {
     const t = this.table;
     const s = t.head[c];
-    if (s === NONE) return;
+    if (s === 0) return;
     if (t.t1[s] > this.evictedTs[c]) this.evictedTs[c] = t.t1[s];
     this.release(s);
   }

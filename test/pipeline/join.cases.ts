@@ -344,3 +344,27 @@ cases['join addresses: the native-call parsers agree with cidr.ts on every spell
     eq(ipv6Words(t, [0, 0, 0, 0]), null, `v6 ${JSON.stringify(t)}`);
   }
 };
+
+cases['differential fuzz against the Map-based join: a cap past 65,000 (32-bit indices)'] = () => {
+  const { counters } = differential(9, 3000, { maxTotal: 70000, maxPerClient: 40 }, { clients: 9, v4: 60, v6: 30, names: 50 });
+  ok(counters.dropped('join_client_cap') > 0 && counters.get('join_named') > 100, JSON.stringify(counters.snapshot()));
+};
+
+cases['more than 32,766 clients: client ids outgrow 16 bits and every answer still joins'] = () => {
+  const { j, counters } = join();
+  const N = 33000;
+  const client = (i: number) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`;
+  for (let i = 0; i < N; i++) {
+    j.learn(fakeDns({ ts: 1000, client: client(i), qname: `q${i}.test`, answers: [{ name: `q${i}.test`, type: 'A', data: `198.51.100.${i % 250}` }] }));
+  }
+  eq(j.size(), N);
+  for (const i of [0, 1, 32765, 32766, 32767, 32999]) {
+    const f = fakeFlow({ ts: 1001, orig_h: client(i), resp_h: `198.51.100.${i % 250}` });
+    j.annotate(f, 'lan');
+    eq(f.name, `q${i}.test`, client(i));
+  }
+  const other = fakeFlow({ ts: 1001, orig_h: client(32999), resp_h: '198.51.100.1' });
+  j.annotate(other, 'lan');
+  eq(other.direct, true);
+  eq(counters.get('join_named'), 6);
+};

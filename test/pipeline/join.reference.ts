@@ -85,7 +85,7 @@ export class ReferenceJoin {
       }
       if (addr === '0.0.0.0' || addr === '::') continue; // sinkhole answers lead nowhere
       if (ca === undefined) ca = this.clientOf(ev.mac ?? ev.client);
-      this.put(ca, addr, ev.qname, ev.ts);
+      this.put(ca, addr, ev.qname, Math.floor(ev.ts)); // answer times are whole seconds (join-table.ts)
     }
   }
 
