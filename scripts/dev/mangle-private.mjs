@@ -6,6 +6,14 @@
 // renamed with the compiler's find-all-references, so the tree still typechecks.
 //
 //   node scripts/dev/mangle-private.mjs [--dry-run] FILE...
+//   node scripts/dev/mangle-private.mjs [--dry-run] --member Class.name,Class.*,Iface.name FILE...
+//   --keep-out PATH,...   skip (with a warning) any member referenced in these files or folders
+//
+// --member also renames the listed public members (`Class.*`: every public member of the class;
+// interfaces and type-literal aliases too), for internal classes and objects whose names never
+// reach JSON, the Host interface or std/os: find-all-references follows them into interfaces the
+// class implements and into object literals typed by the interface, so read the list of files it
+// prints before committing.
 //
 // Skipped, with a warning: a member whose new name the class already has, a #field used in a
 // brand check (`#x in o`), a member referenced through a string (`o['x']`, which mangleProps would
@@ -22,7 +30,28 @@ import { resolve, relative } from 'node:path';
 
 const args = process.argv.slice(2);
 const dryRun = args.includes('--dry-run');
-const files = args.filter((a) => a !== '--dry-run').map((f) => resolve(f));
+const members = new Map(); // type name -> Set of member names ('*': all public)
+const keepOut = []; // absolute paths (files or folders) that must not be edited
+const rest = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--dry-run') continue;
+  if (args[i] === '--keep-out') {
+    keepOut.push(...(args[++i] ?? '').split(',').filter(Boolean).map((x) => resolve(x)));
+    continue;
+  }
+  if (args[i] === '--member') {
+    for (const m of (args[++i] ?? '').split(',').filter(Boolean)) {
+      const dot = m.indexOf('.');
+      if (dot < 1) { console.error(`--member ${m}: expected Type.name`); process.exit(2); }
+      const t = m.slice(0, dot);
+      if (!members.has(t)) members.set(t, new Set());
+      members.get(t).add(m.slice(dot + 1));
+    }
+    continue;
+  }
+  rest.push(args[i]);
+}
+const files = rest.map((f) => resolve(f));
 if (!files.length) {
   console.error('usage: node scripts/dev/mangle-private.mjs [--dry-run] FILE...');
   process.exit(2);
@@ -54,17 +83,26 @@ function lineOf(sf, pos) {
 
 const hasPrivate = (node) => node.modifiers?.some((m) => m.kind === SyntaxKind.PrivateKeyword) ?? false;
 
-function visitClass(sf, cls) {
+const isPublic = (node) => !node.modifiers?.some((m) => m.kind === SyntaxKind.PrivateKeyword || m.kind === SyntaxKind.ProtectedKeyword);
+
+function visitClass(sf, cls, memberList = cls.members) {
   const clsName = cls.name?.text ?? '(anonymous class)';
+  const wanted = members.get(clsName);
   const names = new Set();
   const candidates = [];
-  for (const m of cls.members) {
+  for (const m of memberList) {
+    if (wanted && m.name && is.isIdentifier(m.name) && isPublic(m) && !is.isConstructorDeclaration(m) &&
+        (wanted.has('*') || wanted.has(m.name.text))) {
+      candidates.push({ member: m, name: m.name, param: false, pub: true });
+    }
     if (m.name && (is.isIdentifier(m.name) || is.isPrivateIdentifier(m.name))) names.add(m.name.text);
+    if (members.size && !wanted) continue; // --member: only the listed types
     if (is.isConstructorDeclaration(m)) {
       for (const p of m.parameters) if (hasPrivate(p) && is.isIdentifier(p.name)) candidates.push({ member: p, name: p.name, param: true });
       continue;
     }
     if (!m.name) continue;
+    if (wanted) continue;
     if (is.isPrivateIdentifier(m.name) || (is.isIdentifier(m.name) && hasPrivate(m))) candidates.push({ member: m, name: m.name, param: false });
   }
   for (const { member, name, param } of candidates) {
@@ -94,6 +132,10 @@ function visitClass(sf, cls) {
           skip = `referenced as a string at ${rel(rsf.fileName)}:${lineOf(rsf, start)}`;
           break;
         }
+        if (keepOut.some((k) => rsf.fileName === k || rsf.fileName.startsWith(k + '/'))) {
+          skip = `referenced in ${rel(rsf.fileName)}:${lineOf(rsf, start)} (--keep-out)`;
+          break;
+        }
         if (text !== name.text && text !== bare) { skip = `unexpected reference text '${text}' at ${rel(rsf.fileName)}:${lineOf(rsf, start)}`; break; }
         const parent = node.parent;
         if (hash && parent && is.isBinaryExpression(parent) && parent.operatorToken.kind === SyntaxKind.InKeyword && parent.left === node) {
@@ -121,6 +163,10 @@ function visitClass(sf, cls) {
 
 function walk(sf, node) {
   if (is.isClassDeclaration(node) || is.isClassExpression(node)) visitClass(sf, node);
+  else if (members.size && is.isInterfaceDeclaration(node) && members.has(node.name.text)) visitClass(sf, node);
+  else if (members.size && is.isTypeAliasDeclaration(node) && members.has(node.name.text) && is.isTypeLiteralNode(node.type)) {
+    visitClass(sf, node, node.type.members);
+  }
   node.forEachChild((c) => walk(sf, c));
 }
 

@@ -65,7 +65,7 @@ export class ShippingSink implements EventSink {
       sensor, boot: newBootId(host), counters,
       maxEvents: o.batch.maxEvents, maxBytes: o.batch.maxBytes, maxAgeSec: o.batch.maxAgeSec,
       onBatch: (stream, _seq, bytes) => {
-        if (this.spool.put(stream, bytes) !== null) this.shipper_.kick();
+        if (this.spool.put_(stream, bytes) !== null) this.shipper_.kick_();
       },
     });
     const tls = url.scheme === 'mqtts'
@@ -86,9 +86,9 @@ export class ShippingSink implements EventSink {
   }
 
   start(): void {
-    this.spool.open();
-    this.shipper_.start();
-    this.shipper_.kick(); // batches a previous run left in the spool go first
+    this.spool.open_();
+    this.shipper_.start_();
+    this.shipper_.kick_(); // batches a previous run left in the spool go first
   }
 
   emit(ev: NetEvent): void {
@@ -107,24 +107,24 @@ export class ShippingSink implements EventSink {
 
   /** Resolves when the spool is empty and nothing awaits a PUBACK; rejects if the client gave up. */
   idle(): Promise<void> {
-    return this.shipper_.idle();
+    return this.shipper_.idle_();
   }
 
   connected(): boolean {
-    return this.shipper_.connected;
+    return this.shipper_.connected_;
   }
 
   lastError(): string | null {
-    return this.shipper_.lastError;
+    return this.shipper_.lastError_;
   }
 
   spoolBytes(): number {
-    return this.spool.bytes();
+    return this.spool.bytes_();
   }
 
   async stop(graceMs = 2000): Promise<void> {
     await null; // a throw before the first await would end qjs (src/reject-later.ts)
     this.batcher_.flush();
-    await this.shipper_.stop(graceMs);
+    await this.shipper_.stop_(graceMs);
   }
 }

@@ -120,8 +120,8 @@ export const decodeCommand: Command = {
       const bytes = host.readBytes(file as string);
       const r = new CborReader(bytes);
       // A CBOR sequence cannot be resynchronised after a bad item: stop at the first one.
-      while (!r.done()) {
-        const at = r.pos;
+      while (!r.done_()) {
+        const at = r.pos_;
         try {
           print(decodeBatchAt(r));
         } catch (e) {

@@ -55,16 +55,16 @@ export class BatchBuilder {
   private shapes_: Shape[] = [];
   private readonly root_: Node = { key: '', ci: -1, col: null, parent: null, next: null, hot: null, shape: null };
   private shapeOf_: number[] = [];
-  count = 0;
+  count_ = 0;
 
   /** A rough guess of the encoded size so far, for flushing by bytes. */
-  estimate(): number {
+  estimate_(): number {
     let n = 64 + this.shapes_.length * 16;
-    for (let i = 0; i < this.cols_.length; i++) n += this.cols_[i].bytes;
+    for (let i = 0; i < this.cols_.length; i++) n += this.cols_[i].bytes_;
     return n;
   }
 
-  add(ev: NetEvent): void {
+  add_(ev: NetEvent): void {
     const obj = ev as unknown as Record<string, unknown>;
     let node = this.root_;
     // for-in is cheaper than Object.keys under qjs; events are plain objects (no inherited
@@ -74,13 +74,13 @@ export class BatchBuilder {
       if (v === undefined) continue;
       let nx = node.hot;
       if (nx === null || nx.key !== k) nx = this.step_(node, k);
-      (nx.col as ColumnBuilder).put(v);
+      (nx.col as ColumnBuilder).put_(v);
       node = nx;
     }
     const shape = node.shape ?? this.newShape_(node);
     const so = this.shapeOf_;
     so[so.length] = shape.id;
-    this.count++;
+    this.count_++;
   }
 
   private step_(node: Node, k: string): Node {
@@ -111,38 +111,38 @@ export class BatchBuilder {
     return shape;
   }
 
-  finish(h: BatchHeader): Uint8Array {
+  finish_(h: BatchHeader): Uint8Array {
     const table = new StringTable();
-    const plans = this.cols_.map((c) => c.plan(table));
+    const plans = this.cols_.map((c) => c.plan_(table));
     // Splitting names on shared suffixes adds entries, so the table size is final only now.
-    const entries = table.finalize();
-    const w = new CborWriter(this.estimate() + 256);
-    w.head(5, 10);
-    w.text('v'); w.uint(WIRE_VERSION);
-    w.text('sensor'); w.text(h.sensor);
-    w.text('boot'); w.text(h.boot);
-    w.text('seq'); w.uint(h.seq);
-    w.text('stream'); w.text(h.stream);
-    w.text('n'); w.uint(this.count);
-    w.text('strs'); writeEntries(w, entries);
-    w.text('cols');
-    w.head(4, plans.length);
+    const entries = table.finalize_();
+    const w = new CborWriter(this.estimate_() + 256);
+    w.head_(5, 10);
+    w.text_('v'); w.uint_(WIRE_VERSION);
+    w.text_('sensor'); w.text_(h.sensor);
+    w.text_('boot'); w.text_(h.boot);
+    w.text_('seq'); w.uint_(h.seq);
+    w.text_('stream'); w.text_(h.stream);
+    w.text_('n'); w.uint_(this.count_);
+    w.text_('strs'); writeEntries(w, entries);
+    w.text_('cols');
+    w.head_(4, plans.length);
     for (const p of plans) writeColumn(w, p, entries.length);
-    w.text('shapes');
-    w.head(4, this.shapes_.length);
+    w.text_('shapes');
+    w.head_(4, this.shapes_.length);
     for (const s of this.shapes_) {
-      w.head(4, s.colIdx.length);
-      for (const ci of s.colIdx) w.uint(ci);
+      w.head_(4, s.colIdx.length);
+      for (const ci of s.colIdx) w.uint_(ci);
     }
-    w.text('shape'); w.byteString(pack(this.shapeOf_, widthFor(this.shapes_.length)));
-    return w.bytes();
+    w.text_('shape'); w.byteString_(pack(this.shapeOf_, widthFor(this.shapes_.length)));
+    return w.bytes_();
   }
 }
 
 export function encodeBatch(b: BatchHeader & { events: NetEvent[] }): Uint8Array {
   const builder = new BatchBuilder();
-  for (const ev of b.events) builder.add(ev);
-  return builder.finish(b);
+  for (const ev of b.events) builder.add_(ev);
+  return builder.finish_(b);
 }
 
 // ---------------- decoding ----------------
@@ -156,17 +156,17 @@ export function decodeBatch(bytes: Uint8Array): DecodedBatch {
 
 /** Decodes the batch at the reader's position (a CBOR sequence of batches, RFC 8742). */
 export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
-  const nkeys = r.mapHead();
+  const nkeys = r.mapHead_();
   const hdr: Record<string, unknown> = Object.create(null);
   let strs: string[] = [];
   let cols: unknown[][] = [];
   for (let i = 0; i < nkeys; i++) {
-    const k = r.text();
+    const k = r.text_();
     if (k === 'strs') strs = readTable(r);
-    else if (k === 'cols') cols = r.value() as unknown[][];
-    else hdr[k] = r.value();
+    else if (k === 'cols') cols = r.value_() as unknown[][];
+    else hdr[k] = r.value_();
   }
-  if (whole && !r.done()) throw new CborError(`${r.end - r.pos} trailing bytes after the batch`, r.pos);
+  if (whole && !r.done_()) throw new CborError(`${r.end - r.pos_} trailing bytes after the batch`, r.pos_);
   for (const k of HEADER_KEYS) {
     if (k !== 'strs' && k !== 'cols' && !(k in hdr)) throw new BatchError(`missing header field ${k}`);
   }

@@ -57,155 +57,155 @@ function numberToHalf(n: number): number {
 
 /** A growable output buffer with CBOR item writers. */
 export class CborWriter {
-  buf: Uint8Array;
-  view: DataView;
-  len = 0;
+  buf_: Uint8Array;
+  view_: DataView;
+  len_ = 0;
 
   constructor(initial = 256) {
-    this.buf = new Uint8Array(initial);
-    this.view = new DataView(this.buf.buffer);
+    this.buf_ = new Uint8Array(initial);
+    this.view_ = new DataView(this.buf_.buffer);
   }
 
   private room_(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + n) size *= 2;
+    if (this.len_ + n <= this.buf_.length) return;
+    let size = this.buf_.length * 2;
+    while (size < this.len_ + n) size *= 2;
     const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
+    next.set(this.buf_.subarray(0, this.len_));
+    this.buf_ = next;
+    this.view_ = new DataView(next.buffer);
   }
 
   /** The bytes written so far (a copy, so the writer can be reused). */
-  bytes(): Uint8Array {
-    return this.buf.slice(0, this.len);
+  bytes_(): Uint8Array {
+    return this.buf_.slice(0, this.len_);
   }
 
-  byte(b: number): void {
+  byte_(b: number): void {
     this.room_(1);
-    this.buf[this.len++] = b;
+    this.buf_[this.len_++] = b;
   }
 
-  raw(b: Uint8Array): void {
+  raw_(b: Uint8Array): void {
     this.room_(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
+    this.buf_.set(b, this.len_);
+    this.len_ += b.length;
   }
 
   /** An initial byte plus argument, in the shortest form (§4.2.1 preferred serialisation). */
-  head(major: number, n: number): void {
+  head_(major: number, n: number): void {
     this.room_(9);
     const m = major << 5;
-    const b = this.buf;
-    if (n < 24) b[this.len++] = m | n;
-    else if (n < 0x100) { b[this.len++] = m | 24; b[this.len++] = n; }
-    else if (n < 0x10000) { b[this.len++] = m | 25; b[this.len++] = n >> 8; b[this.len++] = n & 0xff; }
-    else if (n < TWO32) { b[this.len++] = m | 26; this.view.setUint32(this.len, n); this.len += 4; }
+    const b = this.buf_;
+    if (n < 24) b[this.len_++] = m | n;
+    else if (n < 0x100) { b[this.len_++] = m | 24; b[this.len_++] = n; }
+    else if (n < 0x10000) { b[this.len_++] = m | 25; b[this.len_++] = n >> 8; b[this.len_++] = n & 0xff; }
+    else if (n < TWO32) { b[this.len_++] = m | 26; this.view_.setUint32(this.len_, n); this.len_ += 4; }
     else {
-      b[this.len++] = m | 27;
-      this.view.setUint32(this.len, Math.floor(n / TWO32));
-      this.view.setUint32(this.len + 4, n % TWO32);
-      this.len += 8;
+      b[this.len_++] = m | 27;
+      this.view_.setUint32(this.len_, Math.floor(n / TWO32));
+      this.view_.setUint32(this.len_ + 4, n % TWO32);
+      this.len_ += 8;
     }
   }
 
-  uint(n: number): void {
-    this.head(0, n);
+  uint_(n: number): void {
+    this.head_(0, n);
   }
 
   /** Any integer-valued number (§3.1 major types 0 and 1). */
-  int(n: number): void {
-    if (n >= 0) this.head(0, n);
-    else this.head(1, -1 - n);
+  int_(n: number): void {
+    if (n >= 0) this.head_(0, n);
+    else this.head_(1, -1 - n);
   }
 
-  text(s: string): void {
+  text_(s: string): void {
     // Reserve the worst case (3 bytes per UTF-16 unit) to avoid measuring first.
     const max = s.length * 3;
     this.room_(max + 9);
     if (max < 24) {
-      const at = this.len;
-      const end = utf8Write(s, this.buf, at + 1);
-      this.buf[at] = 0x60 | (end - at - 1);
-      this.len = end;
+      const at = this.len_;
+      const end = utf8Write(s, this.buf_, at + 1);
+      this.buf_[at] = 0x60 | (end - at - 1);
+      this.len_ = end;
       return;
     }
-    this.head(3, utf8Length(s));
-    this.len = utf8Write(s, this.buf, this.len);
+    this.head_(3, utf8Length(s));
+    this.len_ = utf8Write(s, this.buf_, this.len_);
   }
 
-  byteString(b: Uint8Array): void {
-    this.head(2, b.length);
-    this.raw(b);
+  byteString_(b: Uint8Array): void {
+    this.head_(2, b.length);
+    this.raw_(b);
   }
 
   /** The shortest float that holds n exactly (§4.2.2); NaN as 0xf97e00, ±Infinity as half. */
-  float(n: number): void {
+  float_(n: number): void {
     this.room_(9);
     const h = numberToHalf(n);
     if (h >= 0) {
-      this.buf[this.len++] = 0xf9;
-      this.buf[this.len++] = h >> 8;
-      this.buf[this.len++] = h & 0xff;
+      this.buf_[this.len_++] = 0xf9;
+      this.buf_[this.len_++] = h >> 8;
+      this.buf_[this.len_++] = h & 0xff;
       return;
     }
     if (Math.fround(n) === n) {
-      this.buf[this.len++] = 0xfa;
-      this.view.setFloat32(this.len, n);
-      this.len += 4;
+      this.buf_[this.len_++] = 0xfa;
+      this.view_.setFloat32(this.len_, n);
+      this.len_ += 4;
       return;
     }
-    this.buf[this.len++] = 0xfb;
-    this.view.setFloat64(this.len, n);
-    this.len += 8;
+    this.buf_[this.len_++] = 0xfb;
+    this.view_.setFloat64(this.len_, n);
+    this.len_ += 8;
   }
 
   /** A number: an integer when it is one (and not -0), else the shortest exact float. */
-  number(n: number): void {
+  number_(n: number): void {
     // 2^64 bounds the argument of major types 0/1; -1 - n rounds up to 2^64 past the edge.
-    if (Number.isInteger(n) && !Object.is(n, -0) && (n >= 0 ? n : -1 - n) < 18446744073709551616) this.int(n);
-    else this.float(n);
+    if (Number.isInteger(n) && !Object.is(n, -0) && (n >= 0 ? n : -1 - n) < 18446744073709551616) this.int_(n);
+    else this.float_(n);
   }
 
-  simple(v: number): void {
+  simple_(v: number): void {
     this.room_(2);
-    if (v < 24) this.buf[this.len++] = 0xe0 | v;
-    else { this.buf[this.len++] = 0xf8; this.buf[this.len++] = v; }
+    if (v < 24) this.buf_[this.len_++] = 0xe0 | v;
+    else { this.buf_[this.len_++] = 0xf8; this.buf_[this.len_++] = v; }
   }
 
   /**
    * Any JS value: numbers, strings, booleans, null, undefined, Uint8Array, arrays, plain objects
    * (keys in insertion order), Map, CborSimple.
    */
-  value(v: unknown): void {
+  value_(v: unknown): void {
     switch (typeof v) {
-      case 'string': this.text(v); return;
-      case 'number': this.number(v); return;
-      case 'boolean': this.simple(v ? 21 : 20); return;
-      case 'undefined': this.simple(23); return;
+      case 'string': this.text_(v); return;
+      case 'number': this.number_(v); return;
+      case 'boolean': this.simple_(v ? 21 : 20); return;
+      case 'undefined': this.simple_(23); return;
       case 'object':
         break;
       default:
-        throw new CborError(`cannot encode a ${typeof v}`, this.len);
+        throw new CborError(`cannot encode a ${typeof v}`, this.len_);
     }
-    if (v === null) { this.simple(22); return; }
-    if (v instanceof Uint8Array) { this.byteString(v); return; }
+    if (v === null) { this.simple_(22); return; }
+    if (v instanceof Uint8Array) { this.byteString_(v); return; }
     if (Array.isArray(v)) {
-      this.head(4, v.length);
-      for (let i = 0; i < v.length; i++) this.value(v[i]);
+      this.head_(4, v.length);
+      for (let i = 0; i < v.length; i++) this.value_(v[i]);
       return;
     }
-    if (v instanceof CborSimple) { this.simple(v.value); return; }
+    if (v instanceof CborSimple) { this.simple_(v.value); return; }
     if (v instanceof Map) {
-      this.head(5, v.size);
-      for (const [k, x] of v) { this.value(k); this.value(x); }
+      this.head_(5, v.size);
+      for (const [k, x] of v) { this.value_(k); this.value_(x); }
       return;
     }
     const keys = Object.keys(v as object);
-    this.head(5, keys.length);
+    this.head_(5, keys.length);
     for (const k of keys) {
-      this.text(k);
-      this.value((v as Record<string, unknown>)[k]);
+      this.text_(k);
+      this.value_((v as Record<string, unknown>)[k]);
     }
   }
 }
@@ -217,38 +217,38 @@ const MAX_DEPTH = 64;
 
 /** A bounds-checked cursor over one buffer; every failure is a CborError. */
 export class CborReader {
-  pos: number;
+  pos_: number;
   private readonly view_: DataView;
 
   constructor(readonly buf: Uint8Array, offset = 0, readonly end = buf.length) {
-    this.pos = offset;
+    this.pos_ = offset;
     this.view_ = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
-  done(): boolean {
-    return this.pos >= this.end;
+  done_(): boolean {
+    return this.pos_ >= this.end;
   }
 
   private need_(n: number): void {
-    if (this.pos + n > this.end) throw new CborError(`truncated: need ${n} more bytes (§3)`, this.pos);
+    if (this.pos_ + n > this.end) throw new CborError(`truncated: need ${n} more bytes (§3)`, this.pos_);
   }
 
   /** Reads an initial byte and its argument; returns major type, argument and the info bits. */
-  head(): { major: number; arg: number; info: number } {
+  head_(): { major: number; arg: number; info: number } {
     this.need_(1);
-    const start = this.pos;
-    const ib = this.buf[this.pos++];
+    const start = this.pos_;
+    const ib = this.buf[this.pos_++];
     const major = ib >> 5;
     const info = ib & 31;
     let arg: number;
     if (info < 24) arg = info;
-    else if (info === 24) { this.need_(1); arg = this.buf[this.pos++]; }
-    else if (info === 25) { this.need_(2); arg = this.view_.getUint16(this.pos); this.pos += 2; }
-    else if (info === 26) { this.need_(4); arg = this.view_.getUint32(this.pos); this.pos += 4; }
+    else if (info === 24) { this.need_(1); arg = this.buf[this.pos_++]; }
+    else if (info === 25) { this.need_(2); arg = this.view_.getUint16(this.pos_); this.pos_ += 2; }
+    else if (info === 26) { this.need_(4); arg = this.view_.getUint32(this.pos_); this.pos_ += 4; }
     else if (info === 27) {
       this.need_(8);
-      arg = this.view_.getUint32(this.pos) * TWO32 + this.view_.getUint32(this.pos + 4);
-      this.pos += 8;
+      arg = this.view_.getUint32(this.pos_) * TWO32 + this.view_.getUint32(this.pos_ + 4);
+      this.pos_ += 8;
     } else if (info === 31) {
       throw new CborError(`indefinite length not supported (§3.2) in major type ${major}`, start);
     } else throw new CborError(`reserved additional information ${info} (§3)`, start);
@@ -256,76 +256,76 @@ export class CborReader {
   }
 
   /** An unsigned integer (major type 0), e.g. a table index. */
-  uint(): number {
-    const at = this.pos;
-    const h = this.head();
+  uint_(): number {
+    const at = this.pos_;
+    const h = this.head_();
     if (h.major !== 0) throw new CborError(`expected an unsigned integer, got major type ${h.major}`, at);
     return h.arg;
   }
 
   /** Any integer (major types 0 and 1) as a number. */
-  int(): number {
-    const at = this.pos;
-    const h = this.head();
+  int_(): number {
+    const at = this.pos_;
+    const h = this.head_();
     if (h.major === 0) return h.arg;
     if (h.major === 1) return -1 - h.arg;
     throw new CborError(`expected an integer, got major type ${h.major}`, at);
   }
 
-  arrayHead(): number {
-    const at = this.pos;
-    const h = this.head();
+  arrayHead_(): number {
+    const at = this.pos_;
+    const h = this.head_();
     if (h.major !== 4) throw new CborError(`expected an array, got major type ${h.major}`, at);
     this.checkCount_(h.arg, at);
     return h.arg;
   }
 
-  mapHead(): number {
-    const at = this.pos;
-    const h = this.head();
+  mapHead_(): number {
+    const at = this.pos_;
+    const h = this.head_();
     if (h.major !== 5) throw new CborError(`expected a map, got major type ${h.major}`, at);
     this.checkCount_(h.arg, at);
     return h.arg;
   }
 
-  text(): string {
-    const at = this.pos;
-    const h = this.head();
+  text_(): string {
+    const at = this.pos_;
+    const h = this.head_();
     if (h.major !== 3) throw new CborError(`expected a text string, got major type ${h.major}`, at);
     return this.textBody_(h.arg, at);
   }
 
-  byteString(): Uint8Array {
-    const at = this.pos;
-    const h = this.head();
+  byteString_(): Uint8Array {
+    const at = this.pos_;
+    const h = this.head_();
     if (h.major !== 2) throw new CborError(`expected a byte string, got major type ${h.major}`, at);
     this.need_(h.arg);
-    const b = this.buf.subarray(this.pos, this.pos + h.arg);
-    this.pos += h.arg;
+    const b = this.buf.subarray(this.pos_, this.pos_ + h.arg);
+    this.pos_ += h.arg;
     return b;
   }
 
   // An item takes at least one byte, so a count larger than what is left is a lie (§3.1).
   private checkCount_(n: number, at: number): void {
-    if (n > this.end - this.pos) throw new CborError(`count ${n} exceeds the remaining ${this.end - this.pos} bytes`, at);
+    if (n > this.end - this.pos_) throw new CborError(`count ${n} exceeds the remaining ${this.end - this.pos_} bytes`, at);
   }
 
   private textBody_(n: number, at: number): string {
     this.need_(n);
-    const s = utf8DecodeStrict(this.buf, this.pos, this.pos + n);
+    const s = utf8DecodeStrict(this.buf, this.pos_, this.pos_ + n);
     if (s === null) throw new CborError('invalid UTF-8 in a text string (§3.1)', at);
-    this.pos += n;
+    this.pos_ += n;
     return s;
   }
 
   /** Any one data item as a JS value (see CborWriter.value for the mapping). */
-  value(depth = 0): unknown {
-    if (depth > MAX_DEPTH) throw new CborError(`nesting deeper than ${MAX_DEPTH}`, this.pos);
-    const at = this.pos;
+  value_(depth = 0): unknown {
+    if (depth > MAX_DEPTH) throw new CborError(`nesting deeper than ${MAX_DEPTH}`, this.pos_);
+    const at = this.pos_;
     this.need_(1);
-    const ib = this.buf[this.pos];
+    const ib = this.buf[this.pos_];
     if (ib >> 5 === 7) return this.special_(at);
-    const { major, arg } = this.head();
+    const { major, arg } = this.head_();
     switch (major) {
       case 0:
         return arg;
@@ -333,8 +333,8 @@ export class CborReader {
         return -1 - arg;
       case 2: {
         this.need_(arg);
-        const b = this.buf.slice(this.pos, this.pos + arg);
-        this.pos += arg;
+        const b = this.buf.slice(this.pos_, this.pos_ + arg);
+        this.pos_ += arg;
         return b;
       }
       case 3:
@@ -342,7 +342,7 @@ export class CborReader {
       case 4: {
         this.checkCount_(arg, at);
         const a = new Array(arg);
-        for (let i = 0; i < arg; i++) a[i] = this.value(depth + 1);
+        for (let i = 0; i < arg; i++) a[i] = this.value_(depth + 1);
         return a;
       }
       case 5: {
@@ -358,11 +358,11 @@ export class CborReader {
   private mapBody_(n: number, depth: number): unknown {
     const obj: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
-      const keyAt = this.pos;
-      const k = this.value(depth + 1);
+      const keyAt = this.pos_;
+      const k = this.value_(depth + 1);
       if (typeof k !== 'string') return this.mapAsMap_(obj, i, k, n, depth);
       if (Object.prototype.hasOwnProperty.call(obj, k)) throw new CborError(`duplicate map key ${JSON.stringify(k)} (§5.6)`, keyAt);
-      const v = this.value(depth + 1);
+      const v = this.value_(depth + 1);
       if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
       else obj[k] = v;
     }
@@ -372,17 +372,17 @@ export class CborReader {
   // A map with a non-text key cannot be a plain object: continue it as a Map.
   private mapAsMap_(obj: Record<string, unknown>, done: number, key: unknown, n: number, depth: number): Map<unknown, unknown> {
     const m = new Map<unknown, unknown>(Object.entries(obj));
-    m.set(key, this.value(depth + 1));
+    m.set(key, this.value_(depth + 1));
     for (let i = done + 1; i < n; i++) {
-      const k = this.value(depth + 1);
-      m.set(k, this.value(depth + 1));
+      const k = this.value_(depth + 1);
+      m.set(k, this.value_(depth + 1));
     }
     return m;
   }
 
   // Major type 7: simple values and floats (§3.3).
   private special_(at: number): unknown {
-    const info = this.buf[this.pos++] & 31;
+    const info = this.buf[this.pos_++] & 31;
     if (info < 20) return new CborSimple(info);
     switch (info) {
       case 20: return false;
@@ -391,13 +391,13 @@ export class CborReader {
       case 23: return undefined;
       case 24: {
         this.need_(1);
-        const v = this.buf[this.pos++];
+        const v = this.buf[this.pos_++];
         if (v < 32) throw new CborError(`simple value ${v} in two-byte form (§3.3)`, at);
         return new CborSimple(v);
       }
-      case 25: { this.need_(2); const v = halfToNumber(this.view_.getUint16(this.pos)); this.pos += 2; return v; }
-      case 26: { this.need_(4); const v = this.view_.getFloat32(this.pos); this.pos += 4; return v; }
-      case 27: { this.need_(8); const v = this.view_.getFloat64(this.pos); this.pos += 8; return v; }
+      case 25: { this.need_(2); const v = halfToNumber(this.view_.getUint16(this.pos_)); this.pos_ += 2; return v; }
+      case 26: { this.need_(4); const v = this.view_.getFloat32(this.pos_); this.pos_ += 4; return v; }
+      case 27: { this.need_(8); const v = this.view_.getFloat64(this.pos_); this.pos_ += 8; return v; }
       case 31: throw new CborError('unexpected break (§3.2.1)', at);
       default: throw new CborError(`reserved additional information ${info} in major type 7 (§3.3)`, at);
     }
@@ -407,15 +407,15 @@ export class CborReader {
 /** One value as CBOR bytes. */
 export function encode(value: unknown): Uint8Array {
   const w = new CborWriter();
-  w.value(value);
-  return w.bytes();
+  w.value_(value);
+  return w.bytes_();
 }
 
 /** Exactly one data item; trailing bytes are an error (§5.1 well-formedness of a single item). */
 export function decode(buf: Uint8Array): unknown {
   const r = new CborReader(buf);
-  const v = r.value();
-  if (!r.done()) throw new CborError(`${buf.length - r.pos} trailing bytes after the item`, r.pos);
+  const v = r.value_();
+  if (!r.done_()) throw new CborError(`${buf.length - r.pos_} trailing bytes after the item`, r.pos_);
   return v;
 }
 
@@ -423,7 +423,7 @@ export function decode(buf: Uint8Array): unknown {
 export function decodeSequence(buf: Uint8Array): unknown[] {
   const r = new CborReader(buf);
   const out: unknown[] = [];
-  while (!r.done()) out.push(r.value());
+  while (!r.done_()) out.push(r.value_());
   return out;
 }
 

@@ -18,7 +18,7 @@ const MIXED = 4;
 export class ColumnBuilder {
   private mode_ = EMPTY;
   /** Rough encoded bytes of what this column holds so far (for flush-by-bytes). */
-  bytes = 0;
+  bytes_ = 0;
   /** Each value's index into the distinct strings (STRS) or distinct lists (LISTS). */
   private readonly idx_: number[] = [];
   /** The values themselves (NUMS, MIXED). */
@@ -45,7 +45,7 @@ export class ColumnBuilder {
 
   constructor(readonly key: string) {}
 
-  get vals(): unknown[] {
+  get vals_(): unknown[] {
     if (this.mode_ === STRS) {
       const idx = this.idx_;
       const r = new Array<unknown>(idx.length);
@@ -61,7 +61,7 @@ export class ColumnBuilder {
     return this.raw_;
   }
 
-  put(v: unknown): void {
+  put_(v: unknown): void {
     const mode = this.mode_;
     if (mode === STRS) {
       if (typeof v === 'string') {
@@ -76,7 +76,7 @@ export class ColumnBuilder {
           j = list.length;
           list[j] = v;
           this.strIndex_.set(v, j);
-          this.bytes += v.length + 3;
+          this.bytes_ += v.length + 3;
         }
         this.last_ = v;
         this.lastJ_ = j;
@@ -87,7 +87,7 @@ export class ColumnBuilder {
       if (typeof v === 'number') {
         const raw = this.raw_;
         raw[raw.length] = v;
-        this.bytes += 2;
+        this.bytes_ += 2;
         return;
       }
     } else if (mode === LISTS) {
@@ -95,11 +95,11 @@ export class ColumnBuilder {
     } else if (mode === EMPTY) {
       if (typeof v === 'string') {
         this.mode_ = STRS;
-        return this.put(v);
+        return this.put_(v);
       }
       if (typeof v === 'number') {
         this.mode_ = NUMS;
-        return this.put(v);
+        return this.put_(v);
       }
       if (Array.isArray(v)) {
         this.mode_ = LISTS;
@@ -111,14 +111,14 @@ export class ColumnBuilder {
 
   private putMixed_(v: unknown): void {
     if (this.mode_ !== MIXED) {
-      this.raw_ = this.vals;
+      this.raw_ = this.vals_;
       this.mode_ = MIXED;
     }
     const raw = this.raw_;
     raw[raw.length] = v;
-    if (typeof v === 'string') this.bytes += v.length + 3;
-    else if (typeof v === 'number') this.bytes += 2;
-    else this.bytes += Array.isArray(v) ? 64 : 8;
+    if (typeof v === 'string') this.bytes_ += v.length + 3;
+    else if (typeof v === 'number') this.bytes_ += 2;
+    else this.bytes_ += Array.isArray(v) ? 64 : 8;
   }
 
   /** Adds a list when it fits the LISTS kind (changing nothing when it does not). */
@@ -154,7 +154,7 @@ export class ColumnBuilder {
       this.listRecs_[j] = ids.slice();
       this.listFirst_[j] = list;
       this.listIndex_.set(id, j);
-      this.bytes += size + 3;
+      this.bytes_ += size + 3;
     }
     const idx = this.idx_;
     idx[idx.length] = j;
@@ -200,13 +200,13 @@ export class ColumnBuilder {
   }
 
   /** Chooses the kind; the strings it will write are entered into `table`. */
-  plan(table: StringTable): ColumnPlan {
+  plan_(table: StringTable): ColumnPlan {
     const key = this.key;
     const n = this.mode_ === STRS || this.mode_ === LISTS ? this.idx_.length : this.raw_.length;
     if (this.mode_ === STRS && n > 0) {
       const list = this.strList_;
       const dict = new Array<number>(list.length);
-      for (let i = 0; i < list.length; i++) dict[i] = table.ref(list[i]);
+      for (let i = 0; i < list.length; i++) dict[i] = table.ref_(list[i]);
       return { kind: Kind.Str, key, dict, idx: this.idx_ };
     }
     if (this.mode_ === LISTS && n > 0) {
@@ -217,7 +217,7 @@ export class ColumnBuilder {
       const vals = this.recVals_;
       for (let i = 0; i < recRefs.length; i++) {
         const v = vals[i];
-        recRefs[i] = v === null ? -1 : table.ref(v as string);
+        recRefs[i] = v === null ? -1 : table.ref_(v as string);
       }
       const counts: number[] = [];
       const refs: number[] = [];
@@ -235,6 +235,6 @@ export class ColumnBuilder {
       const t = planTimes(key, this.raw_ as number[]);
       if (t) return t;
     }
-    return planValues(key, this.vals);
+    return planValues(key, this.vals_);
   }
 }

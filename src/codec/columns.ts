@@ -36,7 +36,7 @@ export function planTimes(key: string, vals: number[]): Plan | null {
     writeZigzag(out, m - prev);
     prev = m;
   }
-  return { kind: Kind.Time, key, scale: s * 3, base, deltas: out.buf.slice(0, out.len) };
+  return { kind: Kind.Time, key, scale: s * 3, base, deltas: out.buf_.slice(0, out.len_) };
 }
 
 /** Numbers, booleans, null: a dictionary when values repeat; anything else as plain items. */
@@ -63,33 +63,33 @@ export function planValues(key: string, vals: unknown[]): Plan {
 export function writeColumn(w: CborWriter, c: Plan, tableSize: number): void {
   switch (c.kind) {
     case Kind.Raw:
-      w.head(4, 3); w.text(c.key); w.uint(c.kind); w.value(c.vals);
+      w.head_(4, 3); w.text_(c.key); w.uint_(c.kind); w.value_(c.vals);
       return;
     case Kind.Str:
-      w.head(4, 5); w.text(c.key); w.uint(c.kind); w.uint(c.dict.length);
-      w.byteString(pack(c.dict, widthFor(tableSize)));
-      w.byteString(pack(c.idx, widthFor(c.dict.length)));
+      w.head_(4, 5); w.text_(c.key); w.uint_(c.kind); w.uint_(c.dict.length);
+      w.byteString_(pack(c.dict, widthFor(tableSize)));
+      w.byteString_(pack(c.idx, widthFor(c.dict.length)));
       return;
     case Kind.Time:
-      w.head(4, 5); w.text(c.key); w.uint(c.kind); w.uint(c.scale); w.int(c.base); w.byteString(c.deltas);
+      w.head_(4, 5); w.text_(c.key); w.uint_(c.kind); w.uint_(c.scale); w.int_(c.base); w.byteString_(c.deltas);
       return;
     case Kind.Lists: {
-      w.head(4, 6); w.text(c.key); w.uint(c.kind);
-      if (c.keys === null) w.simple(22);
+      w.head_(4, 6); w.text_(c.key); w.uint_(c.kind);
+      if (c.keys === null) w.simple_(22);
       else {
-        w.head(4, c.keys.length);
-        for (const k of c.keys) w.text(k);
+        w.head_(4, c.keys.length);
+        for (const k of c.keys) w.text_(k);
       }
-      w.head(4, c.counts.length);
-      for (const n of c.counts) w.uint(n);
+      w.head_(4, c.counts.length);
+      for (const n of c.counts) w.uint_(n);
       const refs = c.refs.map((r) => (r < 0 ? tableSize : r));
-      w.byteString(pack(refs, widthFor(tableSize + 1)));
-      w.byteString(pack(c.idx, widthFor(c.counts.length)));
+      w.byteString_(pack(refs, widthFor(tableSize + 1)));
+      w.byteString_(pack(c.idx, widthFor(c.counts.length)));
       return;
     }
     case Kind.Vals:
-      w.head(4, 4); w.text(c.key); w.uint(c.kind); w.value(c.dict);
-      w.byteString(pack(c.idx, widthFor(c.dict.length)));
+      w.head_(4, 4); w.text_(c.key); w.uint_(c.kind); w.value_(c.dict);
+      w.byteString_(pack(c.idx, widthFor(c.dict.length)));
       return;
   }
 }

@@ -7,29 +7,29 @@ import { BatchError } from './wire';
 
 export class StringTable {
   private index_ = new Map<string, number>();
-  readonly list: string[] = [];
+  readonly list_: string[] = [];
 
   /** The entry number of `s`, adding it on first use. */
-  ref(s: string): number {
+  ref_(s: string): number {
     let i = this.index_.get(s);
     if (i === undefined) {
-      i = this.list.length;
-      this.list.push(s);
+      i = this.list_.length;
+      this.list_.push(s);
       this.index_.set(s, i);
     }
     return i;
   }
 
-  get size(): number {
-    return this.list.length;
+  get size_(): number {
+    return this.list_.length;
   }
 
   /**
    * The table's entries, ready to write. Suffix entries a name is split on are appended first
    * (so `size` may grow): call before anything that depends on the final size is written.
    */
-  finalize(): Entry[] {
-    const list = this.list;
+  finalize_(): Entry[] {
+    const list = this.list_;
     // How many distinct names end in each dotted suffix: only shared suffixes are worth a ref.
     const shared = new Map<string, number>();
     const forms: Form[] = [];
@@ -54,7 +54,7 @@ export class StringTable {
         for (let k = 0; k < sufs.length; k++) {
           const rest = sufs[k];
           if (this.index_.has(rest) || (shared.get(rest) ?? 0) >= 2) {
-            split = [prefixItem(f, k), this.ref(rest)];
+            split = [prefixItem(f, k), this.ref_(rest)];
             break;
           }
         }
@@ -95,7 +95,7 @@ function formOf(s: string): Form {
   let ip: Uint8Array | null = null;
   let sufs: string[] | null = null;
   let cuts: number[] | null = null;
-  if (ipb !== null) ip = item((w) => w.byteString(ipb), ipb.length + 1);
+  if (ipb !== null) ip = item((w) => w.byteString_(ipb), ipb.length + 1);
   else {
     for (let p = s.indexOf('.'); p > 0; p = s.indexOf('.', p + 1)) {
       const rest = s.slice(p + 1);
@@ -117,13 +117,13 @@ function formOf(s: string): Form {
 function item(write: (w: CborWriter) => void, size: number): Uint8Array {
   const w = new CborWriter(size + 9);
   write(w);
-  return w.bytes();
+  return w.bytes_();
 }
 
 function textItem(f: Form): Uint8Array {
   if (f.text === null) {
     const s = f.s;
-    f.text = item((w) => w.text(s), s.length * 3);
+    f.text = item((w) => w.text_(s), s.length * 3);
   }
   return f.text;
 }
@@ -133,7 +133,7 @@ function prefixItem(f: Form, k: number): Uint8Array {
   let b = f.pre[k];
   if (b === undefined) {
     const s = (f.s).slice(0, (f.cuts as number[])[k]);
-    b = item((w) => w.text(s), s.length * 3);
+    b = item((w) => w.text_(s), s.length * 3);
     f.pre[k] = b;
   }
   return b;
@@ -146,23 +146,23 @@ function prefixItem(f: Form, k: number): Uint8Array {
 export type Entry = Uint8Array | [Uint8Array, number];
 
 export function writeEntries(w: CborWriter, entries: Entry[]): void {
-  w.head(4, entries.length);
+  w.head_(4, entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
-    if (e instanceof Uint8Array) w.raw(e);
+    if (e instanceof Uint8Array) w.raw_(e);
     else {
-      w.head(4, 2);
-      w.raw(e[0]);
-      w.uint(e[1]);
+      w.head_(4, 2);
+      w.raw_(e[0]);
+      w.uint_(e[1]);
     }
   }
 }
 
 /** Reads the table back to plain strings; suffix chains are followed with a depth limit. */
 export function readTable(r: CborReader): string[] {
-  const n = r.arrayHead();
+  const n = r.arrayHead_();
   const raw: unknown[] = new Array(n);
-  for (let i = 0; i < n; i++) raw[i] = r.value();
+  for (let i = 0; i < n; i++) raw[i] = r.value_();
   const out = new Array<string | undefined>(n);
   const resolve = (i: number, depth: number): string => {
     const done = out[i];

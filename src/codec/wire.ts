@@ -92,10 +92,10 @@ export function unpack(b: Uint8Array, n: number, width: number, limit: number, w
 export function writeZigzag(w: CborWriter, d: number): void {
   let n = d >= 0 ? d * 2 : -d * 2 - 1;
   while (n >= 128) {
-    w.byte((n % 128) | 128);
+    w.byte_((n % 128) | 128);
     n = Math.floor(n / 128);
   }
-  w.byte(n);
+  w.byte_(n);
 }
 
 /** Reads zigzag LEB128 integers back; `at.pos` advances. */

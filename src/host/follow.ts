@@ -112,7 +112,7 @@ export function followFile(
     const now = fs.fstat(fd);
     if (now && now.size < pos) {
       notice('truncated');
-      lines.reset();
+      lines.reset_();
       pos = 0;
       fs.seek(fd, 0);
       return drain();

@@ -78,12 +78,12 @@ export class LineSplitter {
   }
 
   /** Drops a partial line (the file it came from was truncated). */
-  reset(): void {
+  reset_(): void {
     this.pendingLen_ = 0;
     this.skipping_ = false;
   }
 
-  get hasPartial(): boolean {
+  get hasPartial_(): boolean {
     return this.pendingLen_ > 0 || this.skipping_;
   }
 

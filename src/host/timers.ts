@@ -48,7 +48,7 @@ export class TimerQueue {
     if (this.queue_.length === 0) this.disarm_();
   }
 
-  get size(): number {
+  get size_(): number {
     return this.byId_.size;
   }
 

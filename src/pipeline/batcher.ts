@@ -42,8 +42,8 @@ export class Batcher {
       b = { builder: new BatchBuilder(), since: -1 };
       this.open_.set(stream, b);
     }
-    b.builder.add(ev);
-    if (b.builder.count >= (this.deps_.maxEvents ?? 500) || b.builder.estimate() >= (this.deps_.maxBytes ?? 65536)) {
+    b.builder.add_(ev);
+    if (b.builder.count_ >= (this.deps_.maxEvents ?? 500) || b.builder.estimate_() >= (this.deps_.maxBytes ?? 65536)) {
       this.emit_(stream, b);
     }
   }
@@ -64,25 +64,25 @@ export class Batcher {
 
   private emit_(stream: string, b: Open): void {
     this.open_.delete(stream);
-    if (b.builder.count === 0) return;
+    if (b.builder.count_ === 0) return;
     let seq = this.seq_.get(stream);
     if (seq === undefined) seq = this.deps_.firstSeq ? this.deps_.firstSeq(stream) : 0;
     let bytes: Uint8Array;
     try {
-      bytes = b.builder.finish({ sensor: this.deps_.sensor, boot: this.deps_.boot, seq, stream });
+      bytes = b.builder.finish_({ sensor: this.deps_.sensor, boot: this.deps_.boot, seq, stream });
     } catch (e) {
       // Not expected (any JS value encodes); if it happens the events are lost, visibly.
-      this.deps_.counters.drop(`batch_encode_${stream}`, b.builder.count, String((e as Error).message ?? e));
+      this.deps_.counters.drop(`batch_encode_${stream}`, b.builder.count_, String((e as Error).message ?? e));
       return;
     }
     this.seq_.set(stream, seq + 1);
     this.deps_.counters.inc(`batches_${stream}`);
-    this.deps_.counters.inc(`batch_events_${stream}`, b.builder.count);
+    this.deps_.counters.inc(`batch_events_${stream}`, b.builder.count_);
     this.deps_.counters.inc(`batch_bytes_${stream}`, bytes.length);
     try {
       this.deps_.onBatch(stream, seq, bytes);
     } catch (e) {
-      this.deps_.counters.drop(`batch_sink_${stream}`, b.builder.count, String((e as Error).message ?? e));
+      this.deps_.counters.drop(`batch_sink_${stream}`, b.builder.count_, String((e as Error).message ?? e));
     }
   }
 }

@@ -20,8 +20,8 @@ export interface SpoolEntry {
 }
 export interface SpoolLike {
   /** Oldest first; order kept within a stream. */
-  pending(): SpoolEntry[];
-  ack(id: string): void;
+  pending_(): SpoolEntry[];
+  ack_(id: string): void;
 }
 
 export interface CommandMeta {
@@ -59,7 +59,7 @@ export class Shipper {
   private readonly deps_: ShipperDeps;
   constructor(deps: ShipperDeps) { this.deps_ = deps; }
 
-  start(): void {
+  start_(): void {
     if (this.client_) return;
     const d = this.deps_;
     const sensor = checkSensorId(d.status.sensor);
@@ -79,38 +79,38 @@ export class Shipper {
       },
     });
     this.client_ = client;
-    client.onConnect(() => this.online_());
-    client.onMessage((m) => this.message_(m));
-    client.onFatal((e) => {
+    client.onConnect_(() => this.online_());
+    client.onMessage_((m) => this.message_(m));
+    client.onFatal_((e) => {
       this.fatal_ = e;
       for (const w of this.idleWaiters_.splice(0)) w.reject(e);
     });
-    client.start();
+    client.start_();
   }
 
   /** New batches were spooled: publish what the window allows. */
-  kick(): void {
+  kick_(): void {
     this.pump_();
   }
 
   /** Nothing spooled and nothing awaiting PUBACK. */
-  drained(): boolean {
-    return this.inFlight_.size === 0 && this.deps_.spool.pending().length === 0;
+  drained_(): boolean {
+    return this.inFlight_.size === 0 && this.deps_.spool.pending_().length === 0;
   }
 
   /** Resolves once drained (replay exits 0 only then); rejects when the client gives up. */
-  idle(): Promise<void> {
+  idle_(): Promise<void> {
     if (this.fatal_) return rejectLater(this.fatal_);
-    if (this.drained()) return Promise.resolve();
+    if (this.drained_()) return Promise.resolve();
     return new Promise((resolve, reject) => this.idleWaiters_.push({ resolve, reject }));
   }
 
-  get connected(): boolean {
+  get connected_(): boolean {
     return this.client_?.connected ?? false;
   }
 
-  get lastError(): string | null {
-    return this.fatal_?.message ?? this.client_?.lastError ?? null;
+  get lastError_(): string | null {
+    return this.fatal_?.message ?? this.client_?.lastError_ ?? null;
   }
 
   /**
@@ -118,29 +118,29 @@ export class Shipper {
    * the will) and waits up to `graceMs` for its PUBACK, then disconnects. Unsent batches stay
    * spooled for the next start.
    */
-  async stop(graceMs = 2000): Promise<void> {
+  async stop_(graceMs = 2000): Promise<void> {
     await null; // a throw before the first await would end qjs (src/reject-later.ts)
     if (this.stopped_ || !this.client_) return;
     this.stopped_ = true;
     const client = this.client_;
     if (client.connected) {
       const s = this.deps_.status;
-      const sent = client.publish(statusTopic(s.sensor), statusPayload(s, 'offline', this.deps_.host.now()), { qos: 1, retain: true });
+      const sent = client.publish_(statusTopic(s.sensor), statusPayload(s, 'offline', this.deps_.host.now()), { qos: 1, retain: true });
       await new Promise<void>((resolve) => {
         const t = this.deps_.host.setTimeout(resolve, graceMs);
         sent.then(() => { this.deps_.host.clearTimer(t); resolve(); }, () => resolve());
       });
     }
-    await client.stop();
+    await client.stop_();
   }
 
   private online_(): void {
     const c = this.client_!;
     const s = this.deps_.status;
-    c.publish(statusTopic(s.sensor), statusPayload(s, 'online', this.deps_.host.now()), { qos: 1, retain: true })
+    c.publish_(statusTopic(s.sensor), statusPayload(s, 'online', this.deps_.host.now()), { qos: 1, retain: true })
       .catch((e) => this.deps_.log?.(`mqtt: online status not acknowledged: ${(e as Error).message}`));
     if (this.deps_.onCommand) {
-      c.subscribe(commandFilters(s.sensor).map((topic) => ({ topic, qos: 1 as const })))
+      c.subscribe_(commandFilters(s.sensor).map((topic) => ({ topic, qos: 1 as const })))
         .catch((e) => this.deps_.log?.(`mqtt: command subscription failed: ${(e as Error).message}`));
     }
     this.pump_();
@@ -152,7 +152,7 @@ export class Shipper {
     const window = Math.max(this.deps_.window ?? 8, 1);
     if (this.inFlight_.size >= window) return;
     const sensor = this.deps_.status.sensor;
-    for (const e of this.deps_.spool.pending()) {
+    for (const e of this.deps_.spool.pending_()) {
       if (this.inFlight_.size >= window) break;
       if (this.inFlight_.has(e.id)) continue;
       let topic: string;
@@ -161,16 +161,16 @@ export class Shipper {
       } catch {
         // An entry we can never ship (unknown stream): count it and let it go.
         this.deps_.counters.drop('ship_bad_stream', 1, e.stream);
-        this.deps_.spool.ack(e.id);
+        this.deps_.spool.ack_(e.id);
         continue;
       }
       this.inFlight_.add(e.id);
       const payload = e.payload;
-      c.publish(topic, payload, { qos: 1 }).then(
+      c.publish_(topic, payload, { qos: 1 }).then(
         () => {
           this.inFlight_.delete(e.id);
           // After ack the spool forgets the entry (and its file): use the bytes we sent.
-          this.deps_.spool.ack(e.id);
+          this.deps_.spool.ack_(e.id);
           this.deps_.counters.inc('ship_batches');
           this.deps_.counters.inc('ship_bytes', payload.length);
           this.pump_();
@@ -186,7 +186,7 @@ export class Shipper {
   }
 
   private checkIdle_(): void {
-    if (this.idleWaiters_.length === 0 || !this.drained()) return;
+    if (this.idleWaiters_.length === 0 || !this.drained_()) return;
     for (const w of this.idleWaiters_.splice(0)) w.resolve();
   }
 

@@ -56,7 +56,7 @@ class Entry implements SpoolEntry {
   }
 
   get payload(): Uint8Array {
-    if (this.cached_ === undefined) this.cached_ = this.spool_.read(this.id);
+    if (this.cached_ === undefined) this.cached_ = this.spool_.read_(this.id);
     return this.cached_;
   }
 
@@ -75,7 +75,7 @@ export class Spool {
   constructor(deps: SpoolDeps) { this.deps_ = deps; }
 
   /** Creates the directory and indexes what a previous run left (crash recovery). */
-  open(): void {
+  open_(): void {
     const { host, dir, counters } = this.deps_;
     host.mkdirp(dir);
     const found: Entry[] = [];
@@ -108,7 +108,7 @@ export class Spool {
   }
 
   /** Spools one batch; null when it could not be written (counted). */
-  put(stream: string, payload: Uint8Array): SpoolEntry | null {
+  put_(stream: string, payload: Uint8Array): SpoolEntry | null {
     const { host, dir, counters } = this.deps_;
     if (!validStream(stream)) {
       counters.drop('spool_bad_stream', 1, stream);
@@ -131,12 +131,12 @@ export class Spool {
   }
 
   /** Oldest first (and so in order within each stream). */
-  pending(): SpoolEntry[] {
+  pending_(): SpoolEntry[] {
     return this.entries_.slice();
   }
 
   /** The broker has it: delete. Unknown ids (already dropped) are ignored. */
-  ack(id: string): void {
+  ack_(id: string): void {
     const e = this.byId_.get(id);
     if (!e) return;
     this.removeEntry_(e);
@@ -144,11 +144,11 @@ export class Spool {
   }
 
   /** The payload of a spooled batch, from disk. */
-  read(id: string): Uint8Array {
+  read_(id: string): Uint8Array {
     return this.deps_.host.readBytes(`${this.deps_.dir}/${id}`);
   }
 
-  bytes(): number {
+  bytes_(): number {
     return this.total_;
   }
 

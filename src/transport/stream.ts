@@ -66,7 +66,7 @@ export class ChildStream implements ByteStream {
   constructor(deps: { host: Host; argv: string[] }) { this.deps_ = deps; }
 
   /** Spawns the child; throws HostError when it cannot. */
-  start(): this {
+  start_(): this {
     const argv = this.deps_.argv;
     const child = this.deps_.host.spawn(argv, { stdin: 'pipe', stdout: 'bytes', stderr: 'lines' });
     this.child_ = child;
@@ -91,24 +91,24 @@ export class ChildStream implements ByteStream {
     return this;
   }
 
-  get pid(): number | null {
+  get pid_(): number | null {
     return this.child_ ? this.child_.pid : null;
   }
 
-  write(b: Uint8Array): void {
+  write_(b: Uint8Array): void {
     if (this.child_ && !this.done_) this.child_.write(b);
   }
 
-  onData(cb: (b: Uint8Array) => void): void {
+  onData_(cb: (b: Uint8Array) => void): void {
     this.dataCb_ = cb;
   }
 
-  onClose(cb: (reason: string) => void): void {
+  onClose_(cb: (reason: string) => void): void {
     this.closeCb_ = cb;
   }
 
   /** Ends the child. Its exit still calls onClose, with 'closed'. */
-  close(): void {
+  close_(): void {
     if (this.done_ || this.closedByUs_) return;
     this.closedByUs_ = true;
     const c = this.child_;
@@ -127,5 +127,5 @@ export class ChildStream implements ByteStream {
 /** A `connect()` factory for MqttClient: each call spawns a fresh child. */
 export function brokerStreamFactory(host: Host, url: BrokerUrl, opts: StreamCommandOptions = {}): () => ByteStream {
   const argv = streamArgv(url, opts);
-  return () => new ChildStream({ host, argv }).start();
+  return () => new ChildStream({ host, argv }).start_();
 }

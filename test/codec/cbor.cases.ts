@@ -142,8 +142,8 @@ export const cases: Cases = {
   },
   'writer grows past its initial size': () => {
     const w = new CborWriter(4);
-    for (let i = 0; i < 1000; i++) w.text('abcdef');
-    eq(w.len, 7000);
+    for (let i = 0; i < 1000; i++) w.text_('abcdef');
+    eq(w.len_, 7000);
   },
   'hex helpers reject odd lengths and non-hex': () => {
     eq(fromHex('abc'), null);

@@ -110,8 +110,8 @@ export const cases: Cases = {
     const out: string[] = [];
     const s = new LineSplitter((l) => out.push(l));
     s.push(encodeUtf8('half'));
-    eq(s.hasPartial, true);
-    s.reset();
+    eq(s.hasPartial_, true);
+    s.reset_();
     s.push(encodeUtf8('new\n'));
     s.flush();
     deepEq(out, ['new']);
@@ -146,9 +146,9 @@ export const cases: Cases = {
     for (let guard = 0; guard < 20 && armed.length; guard++) armed.shift()!.fn();
     // An interval re-arms from when it ran, so it is due again only after now+12.
     deepEq(seen, ['10a', '10b', 'iv', '30']);
-    eq(q.size, 1, 'only the interval is left');
+    eq(q.size_, 1, 'only the interval is left');
     q.clear(iv);
-    eq(q.size, 0);
+    eq(q.size_, 0);
     eq(armed.length, 0, 'nothing armed');
   },
 

@@ -14,10 +14,10 @@ export class MemSpool implements SpoolLike {
     this.entries.push(e);
     return e;
   }
-  pending(): SpoolEntry[] {
+  pending_(): SpoolEntry[] {
     return this.entries.slice();
   }
-  ack(id: string): void {
+  ack_(id: string): void {
     this.entries = this.entries.filter((e) => e.id !== id);
     this.acked.push(id);
   }
@@ -39,10 +39,10 @@ export function duplexStream(d: Duplex): ByteStream {
   d.on('close', () => end('socket closed'));
   d.on('end', () => end('EOF from broker'));
   return {
-    write: (b) => { if (!done) d.write(b); },
-    onData: (cb) => d.on('data', (c: Buffer) => cb(new Uint8Array(c))),
-    onClose: (cb) => { closeCb = cb; },
-    close: () => { d.destroy(); end('closed'); },
+    write_: (b) => { if (!done) d.write(b); },
+    onData_: (cb) => d.on('data', (c: Buffer) => cb(new Uint8Array(c))),
+    onClose_: (cb) => { closeCb = cb; },
+    close_: () => { d.destroy(); end('closed'); },
   };
 }
 

@@ -18,7 +18,7 @@ function fresh(): string {
 
 function spool(dir: string, capBytes = 1 << 20, counters = new Counters()) {
   const s = new Spool({ host: createNodeHost(), dir, capBytes, counters });
-  s.open();
+  s.open_();
   return { s, counters };
 }
 
@@ -28,18 +28,18 @@ test('put, pending oldest first, ack deletes the file', () => {
   const dir = fresh();
   try {
     const { s } = spool(join(dir, 'sub/dir'));
-    const a = s.put('dns', bytes(10, 1));
-    const b = s.put('flow', bytes(20, 2));
-    const c = s.put('dns', bytes(30, 3));
+    const a = s.put_('dns', bytes(10, 1));
+    const b = s.put_('flow', bytes(20, 2));
+    const c = s.put_('dns', bytes(30, 3));
     assert.ok(a && b && c);
-    assert.deepEqual(s.pending().map((e) => e.stream), ['dns', 'flow', 'dns']);
-    assert.equal(s.bytes(), 60);
+    assert.deepEqual(s.pending_().map((e) => e.stream), ['dns', 'flow', 'dns']);
+    assert.equal(s.bytes_(), 60);
     assert.equal(s.count(), 3);
-    assert.deepEqual([...s.pending()[1].payload], [...bytes(20, 2)]);
-    s.ack(b.id);
-    s.ack('nonexistent');
+    assert.deepEqual([...s.pending_()[1].payload], [...bytes(20, 2)]);
+    s.ack_(b.id);
+    s.ack_('nonexistent');
     assert.equal(readdirSync(join(dir, 'sub/dir')).length, 2);
-    assert.equal(s.bytes(), 40);
+    assert.equal(s.bytes_(), 40);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -49,20 +49,20 @@ test('a new Spool on the same directory recovers order and continues numbering; 
   const dir = fresh();
   try {
     const { s } = spool(dir);
-    for (let i = 0; i < 5; i++) s.put(i % 2 ? 'flow' : 'dns', bytes(5 + i, i));
-    const before = s.pending().map((e) => e.id);
+    for (let i = 0; i < 5; i++) s.put_(i % 2 ? 'flow' : 'dns', bytes(5 + i, i));
+    const before = s.pending_().map((e) => e.id);
     writeFileSync(join(dir, '000000000002-dns.nlb.tmp-999'), 'half');
     writeFileSync(join(dir, '000000000099-dns.nlb'), '');
     writeFileSync(join(dir, 'README'), 'not ours');
     const { s: again, counters } = spool(dir);
-    assert.deepEqual(again.pending().map((e) => e.id), before);
+    assert.deepEqual(again.pending_().map((e) => e.id), before);
     assert.equal(counters.get('spool_temp_removed'), 1);
     assert.equal(counters.dropped('spool_corrupt_dns'), 1);
     assert.equal(counters.get('spool_recovered'), 5);
-    const next = again.put('dns', bytes(1, 9));
+    const next = again.put_('dns', bytes(1, 9));
     assert.ok(next && next.id > before[before.length - 1] && next.id > '000000000099', `numbering continues: ${next?.id}`);
     assert.ok(readdirSync(dir).includes('README'), 'foreign files are left alone');
-    assert.deepEqual([...again.pending()[2].payload], [...bytes(7, 2)]);
+    assert.deepEqual([...again.pending_()[2].payload], [...bytes(7, 2)]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -72,22 +72,22 @@ test('over the cap: lowest priority first, oldest first, alerts last; every drop
   const dir = fresh();
   try {
     const { s, counters } = spool(dir, 100);
-    s.put('alert', bytes(30, 1));
-    s.put('dns', bytes(30, 2));
-    s.put('flow', bytes(30, 3));
-    s.put('dns', bytes(30, 4)); // 120 > 100: the oldest dns goes
-    assert.deepEqual(s.pending().map((e) => `${e.stream}:${e.payload[0]}`), ['alert:1', 'flow:3', 'dns:4']);
-    s.put('alert', bytes(30, 5)); // dns:4 goes
-    s.put('alert', bytes(30, 6)); // flow goes
-    assert.deepEqual(s.pending().map((e) => `${e.stream}:${e.payload[0]}`), ['alert:1', 'alert:5', 'alert:6']);
-    s.put('alert', bytes(30, 7)); // only alerts left: the oldest alert goes
-    assert.deepEqual(s.pending().map((e) => e.payload[0]), [5, 6, 7]);
+    s.put_('alert', bytes(30, 1));
+    s.put_('dns', bytes(30, 2));
+    s.put_('flow', bytes(30, 3));
+    s.put_('dns', bytes(30, 4)); // 120 > 100: the oldest dns goes
+    assert.deepEqual(s.pending_().map((e) => `${e.stream}:${e.payload[0]}`), ['alert:1', 'flow:3', 'dns:4']);
+    s.put_('alert', bytes(30, 5)); // dns:4 goes
+    s.put_('alert', bytes(30, 6)); // flow goes
+    assert.deepEqual(s.pending_().map((e) => `${e.stream}:${e.payload[0]}`), ['alert:1', 'alert:5', 'alert:6']);
+    s.put_('alert', bytes(30, 7)); // only alerts left: the oldest alert goes
+    assert.deepEqual(s.pending_().map((e) => e.payload[0]), [5, 6, 7]);
     assert.equal(counters.dropped('spool_dropped_dns'), 2);
     assert.equal(counters.dropped('spool_dropped_flow'), 1);
     assert.equal(counters.dropped('spool_dropped_alert'), 1);
-    assert.ok(s.bytes() <= 100);
+    assert.ok(s.bytes_() <= 100);
     assert.equal(readdirSync(dir).length, 3);
-    assert.equal(s.put('dns', bytes(200, 8)), null, 'a batch bigger than the cap is dropped at once');
+    assert.equal(s.put_('dns', bytes(200, 8)), null, 'a batch bigger than the cap is dropped at once');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -97,7 +97,7 @@ test('a bad stream name is refused and counted', () => {
   const dir = fresh();
   try {
     const { s, counters } = spool(dir);
-    assert.equal(s.put('../x', bytes(1, 1)), null);
+    assert.equal(s.put_('../x', bytes(1, 1)), null);
     assert.equal(counters.dropped('spool_bad_stream'), 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -112,11 +112,11 @@ test('survives SIGKILL: a child spools in a loop and is killed; every complete f
       import { Counters } from ${JSON.stringify(join(ROOT, 'src/counters.ts'))};
       import { Spool } from ${JSON.stringify(join(ROOT, 'src/transport/spool.ts'))};
       const s = new Spool({ host: createNodeHost(), dir: ${JSON.stringify(dir)}, capBytes: 1 << 30, counters: new Counters() });
-      s.open();
+      s.open_();
       const p = new Uint8Array(4096);
       for (let i = 0; ; i++) {
         p.fill(i & 255);
-        s.put(i % 3 ? 'dns' : 'flow', p);
+        s.put_(i % 3 ? 'dns' : 'flow', p);
         if (i === 200) process.kill(process.pid, 'SIGKILL');
       }
     `;
@@ -127,12 +127,12 @@ test('survives SIGKILL: a child spools in a loop and is killed; every complete f
     assert.equal(r.signal, 'SIGKILL', r.stderr);
     const { s } = spool(dir);
     assert.equal(s.count(), 201);
-    s.pending().forEach((e, i) => {
+    s.pending_().forEach((e, i) => {
       assert.equal(e.payload.length, 4096);
       assert.equal(e.payload[0], i & 255, `entry ${i} in order`);
     });
     for (const f of readdirSync(dir)) assert.ok(!f.includes('.tmp-'), `no temp left: ${f}`);
-    assert.equal(readFileSync(join(dir, s.pending()[0].id)).length, 4096);
+    assert.equal(readFileSync(join(dir, s.pending_()[0].id)).length, 4096);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,11 +13,11 @@ type BrokerPacket = ReturnType<typeof decodeBrokerBody>;
 import { utf8Encode } from '../../compat/utf8';
 
 export interface ByteStream {
-  write(b: Uint8Array): void;
-  onData(cb: (b: Uint8Array) => void): void;
+  write_(b: Uint8Array): void;
+  onData_(cb: (b: Uint8Array) => void): void;
   /** Called once when the stream ends, with why (child's stderr, EOF, or 'closed'). */
-  onClose(cb: (reason: string) => void): void;
-  close(): void;
+  onClose_(cb: (reason: string) => void): void;
+  close_(): void;
 }
 
 export interface MqttClientOptions {
@@ -108,28 +108,28 @@ export class MqttClient {
   private readonly deps_: MqttClientDeps;
   constructor(deps: MqttClientDeps) { this.deps_ = deps; }
 
-  onConnect(cb: (sessionPresent: boolean) => void): void { this.connectCbs_.push(cb); }
+  onConnect_(cb: (sessionPresent: boolean) => void): void { this.connectCbs_.push(cb); }
   /** The stream went away (and a reconnect is scheduled unless stopped or fatal). */
-  onDown(cb: (reason: string) => void): void { this.downCbs_.push(cb); }
-  onMessage(cb: (m: IncomingMessage) => void): void { this.messageCbs_.push(cb); }
+  onDown_(cb: (reason: string) => void): void { this.downCbs_.push(cb); }
+  onMessage_(cb: (m: IncomingMessage) => void): void { this.messageCbs_.push(cb); }
   /** maxAttempts exhausted: the client stopped and will not retry. */
-  onFatal(cb: (e: Error) => void): void { this.fatalCbs_.push(cb); }
+  onFatal_(cb: (e: Error) => void): void { this.fatalCbs_.push(cb); }
 
-  start(): void {
+  start_(): void {
     if (this.state_ !== 'idle') return;
     this.open_();
   }
 
   get connected(): boolean { return this.state_ === 'connected'; }
-  get lastError(): string | null { return this.lastErrorText_; }
+  get lastError_(): string | null { return this.lastErrorText_; }
   /** QoS 1 publishes not yet acknowledged (in flight and queued). */
-  get unacked(): number { return this.inflight_.size + this.queue_.length; }
+  get unacked_(): number { return this.inflight_.size + this.queue_.length; }
 
   /**
    * QoS 0 resolves once written (rejects when not connected). QoS 1 resolves on PUBACK; it is
    * queued while disconnected and survives reconnects; only stop() rejects it.
    */
-  publish(topic: string, payload: Uint8Array, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
+  publish_(topic: string, payload: Uint8Array, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
     const qos = opts.qos ?? 0;
     const packet: PublishPacket = { cmd: 'publish', topic, payload, qos, retain: opts.retain ?? false, dup: false };
     if (this.state_ === 'stopped') return rejectLater(new Error('mqtt client stopped'));
@@ -156,7 +156,7 @@ export class MqttClient {
   }
 
   /** Subscribes on the current connection; resolves with the granted QoS per filter. */
-  subscribe(subscriptions: Subscription[]): Promise<number[]> {
+  subscribe_(subscriptions: Subscription[]): Promise<number[]> {
     if (this.state_ !== 'connected') return rejectLater(new Error('mqtt not connected'));
     const messageId = this.allocId_();
     return new Promise((resolve, reject) => {
@@ -170,7 +170,7 @@ export class MqttClient {
    * Resolves once the stream is gone (bounded by `graceMs`): until then the DISCONNECT may still
    * sit in the pipe to the helper, and a process that exits at once would lose it.
    */
-  stop(graceMs = 2000): Promise<void> {
+  stop_(graceMs = 2000): Promise<void> {
     if (this.state_ === 'stopped') return Promise.resolve();
     let gone: Promise<void> = Promise.resolve();
     const wasConnected = this.state_ === 'connected';
@@ -181,7 +181,7 @@ export class MqttClient {
     if (this.stream_) {
       if (wasConnected) {
         try {
-          this.stream_.write(encodeClient({ cmd: 'disconnect' }));
+          this.stream_.write_(encodeClient({ cmd: 'disconnect' }));
         } catch { /* the stream is going anyway */ }
       }
       const stream = this.stream_;
@@ -193,7 +193,7 @@ export class MqttClient {
         };
       });
       this.stream_ = null;
-      stream.close();
+      stream.close_();
     }
     const err = new Error('mqtt client stopped');
     for (const o of this.inflight_.values()) o.reject(err);
@@ -221,10 +221,10 @@ export class MqttClient {
     }
     this.stream_ = stream;
     this.parser_ = new PacketParser(o.maxIncoming ?? 1 << 20, decodeBrokerBody);
-    stream.onData((b) => {
+    stream.onData_((b) => {
       if (this.stream_ === stream) this.receive_(b);
     });
-    stream.onClose((reason) => {
+    stream.onClose_((reason) => {
       if (this.state_ === 'stopped') {
         this.streamGone_?.();
         this.streamGone_ = null;
@@ -251,7 +251,7 @@ export class MqttClient {
   private drop_(reason: string): void {
     const s = this.stream_;
     this.stream_ = null;
-    if (s) s.close();
+    if (s) s.close_();
     this.down_(reason);
   }
 
@@ -271,7 +271,7 @@ export class MqttClient {
     const o = this.deps_.options;
     if (o.maxAttempts !== undefined && this.attempts_ >= o.maxAttempts) {
       const fatal = new Error(`mqtt: giving up after ${this.attempts_} attempts: ${reason}`);
-      this.stop();
+      this.stop_();
       for (const cb of this.fatalCbs_) guard(() => cb(fatal), this.deps_.log);
       return;
     }
@@ -330,13 +330,13 @@ export class MqttClient {
   private send_(p: ClientPacket): void {
     if (!this.stream_) throw new Error('mqtt not connected');
     this.lastSent_ = this.deps_.host.monotonic();
-    this.stream_.write(encodeClient(p));
+    this.stream_.write_(encodeClient(p));
   }
 
   private receive_(b: Uint8Array): void {
     this.lastRecv_ = this.deps_.host.monotonic();
     try {
-      this.parser_!.push(b, (p) => this.handle_(p));
+      this.parser_!.push_(b, (p) => this.handle_(p));
     } catch (e) {
       if (this.state_ !== 'connected' && this.state_ !== 'connecting') return;
       this.deps_.counters.drop('mqtt_bad_packet', 1, (e as Error).message);

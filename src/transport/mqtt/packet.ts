@@ -137,14 +137,14 @@ class Writer {
 /** Reads one packet's variable header and payload, never past `end`. */
 export class Reader {
   constructor(readonly buf: Uint8Array, public pos: number, readonly end: number, readonly what: string) {}
-  need(n: number): void {
+  need_(n: number): void {
     if (this.pos + n > this.end) throw new MqttPacketError(`truncated ${this.what}`);
   }
-  u8(): number { this.need(1); return this.buf[this.pos++]; }
-  u16(): number { this.need(2); const v = (this.buf[this.pos] << 8) | this.buf[this.pos + 1]; this.pos += 2; return v; }
-  bin(): Uint8Array { const n = this.u16(); this.need(n); const b = this.buf.subarray(this.pos, this.pos + n); this.pos += n; return b; }
-  str(): string {
-    const b = this.bin();
+  u8_(): number { this.need_(1); return this.buf[this.pos++]; }
+  u16_(): number { this.need_(2); const v = (this.buf[this.pos] << 8) | this.buf[this.pos + 1]; this.pos += 2; return v; }
+  bin_(): Uint8Array { const n = this.u16_(); this.need_(n); const b = this.buf.subarray(this.pos, this.pos + n); this.pos += n; return b; }
+  str_(): string {
+    const b = this.bin_();
     const s = utf8Decode(b);
     // MQTT-1.5.3-1/-2: well-formed UTF-8 without U+0000. A decoded U+FFFD that was not in the
     // input means the bytes were malformed.
@@ -152,8 +152,8 @@ export class Reader {
     if (s.indexOf('\ufffd') >= 0 && utf8Length(s) !== b.length) throw new MqttPacketError(`invalid utf-8 in ${this.what}`);
     return s;
   }
-  rest(): Uint8Array { const b = this.buf.subarray(this.pos, this.end); this.pos = this.end; return b; }
-  done(): void {
+  rest_(): Uint8Array { const b = this.buf.subarray(this.pos, this.end); this.pos = this.end; return b; }
+  done_(): void {
     if (this.pos !== this.end) throw new MqttPacketError(`trailing bytes in ${this.what}`);
   }
 }
@@ -205,23 +205,23 @@ function encodeConnect(p: ConnectPacket, buf?: Uint8Array, offset = 0): Uint8Arr
   return w.buf;
 }
 function decodeConnect(_flags: number, r: Reader): ConnectPacket {
-  if (r.str() !== PROTOCOL) throw new MqttPacketError('unsupported protocol name');
-  const level = r.u8();
+  if (r.str_() !== PROTOCOL) throw new MqttPacketError('unsupported protocol name');
+  const level = r.u8_();
   if (level !== LEVEL) throw new MqttPacketError(`unsupported protocol level ${level}`);
-  const f = r.u8();
+  const f = r.u8_();
   if (f & 0x01) throw new MqttPacketError('connect reserved flag set'); // MQTT-3.1.2-3
-  const keepalive = r.u16();
-  const p: ConnectPacket = { cmd: 'connect', clientId: r.str(), cleanSession: (f & 0x02) !== 0, keepalive };
+  const keepalive = r.u16_();
+  const p: ConnectPacket = { cmd: 'connect', clientId: r.str_(), cleanSession: (f & 0x02) !== 0, keepalive };
   if (f & 0x04) {
-    const topic = r.str();
-    p.will = { topic, payload: r.bin(), qos: checkQos((f >> 3) & 3), retain: (f & 0x20) !== 0 };
+    const topic = r.str_();
+    p.will = { topic, payload: r.bin_(), qos: checkQos((f >> 3) & 3), retain: (f & 0x20) !== 0 };
   } else if (f & 0x38) throw new MqttPacketError('will flags without will'); // MQTT-3.1.2-11/13/15
-  if (f & 0x80) p.username = r.str();
+  if (f & 0x80) p.username = r.str_();
   if (f & 0x40) {
     if (!(f & 0x80)) throw new MqttPacketError('password without username');
-    p.password = r.bin();
+    p.password = r.bin_();
   }
-  r.done();
+  r.done_();
   return p;
 }
 export const connect = {
@@ -238,10 +238,10 @@ function encodeConnack(p: ConnackPacket, buf?: Uint8Array, offset = 0): Uint8Arr
   return w.buf;
 }
 function decodeConnack(_flags: number, r: Reader): ConnackPacket {
-  const f = r.u8();
+  const f = r.u8_();
   if (f & 0xfe) throw new MqttPacketError('connack reserved flags set'); // MQTT-3.2.2-1
-  const p: ConnackPacket = { cmd: 'connack', sessionPresent: f === 1, returnCode: r.u8() };
-  r.done();
+  const p: ConnackPacket = { cmd: 'connack', sessionPresent: f === 1, returnCode: r.u8_() };
+  r.done_();
   return p;
 }
 export const connack = {
@@ -269,16 +269,16 @@ function encodePublish(p: PublishPacket, buf?: Uint8Array, offset = 0): Uint8Arr
 function decodePublish(flags: number, r: Reader): PublishPacket {
   const qos = (flags >> 1) & 3;
   if (qos === 3) throw new MqttPacketError('invalid qos 3'); // MQTT-3.3.1-4
-  const topic = r.str();
+  const topic = r.str_();
   if (topic.length === 0) throw new MqttPacketError('empty topic');
   if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) throw new MqttPacketError('wildcard in topic name');
   const p: PublishPacket = { cmd: 'publish', topic, payload: new Uint8Array(0), qos: qos as QoS, retain: (flags & 1) !== 0, dup: (flags & 8) !== 0 };
   if (qos > 0) {
-    const id = r.u16();
+    const id = r.u16_();
     if (id === 0) throw new MqttPacketError('invalid packet id 0');
     p.messageId = id;
   }
-  p.payload = r.rest();
+  p.payload = r.rest_();
   return p;
 }
 export const publish = {
@@ -296,9 +296,9 @@ function encodeAck(p: AckPacket, buf?: Uint8Array, offset = 0): Uint8Array {
   return w.buf;
 }
 function decodeAck(cmd: AckCmd, r: Reader): AckPacket {
-  const id = r.u16();
+  const id = r.u16_();
   if (id === 0) throw new MqttPacketError('invalid packet id 0');
-  r.done();
+  r.done_();
   return { cmd, messageId: id };
 }
 /** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK: a packet id and nothing else. */
@@ -323,11 +323,11 @@ function encodeSubscribe(p: SubscribePacket, buf?: Uint8Array, offset = 0): Uint
   return w.buf;
 }
 function decodeSubscribe(_flags: number, r: Reader): SubscribePacket {
-  const p: SubscribePacket = { cmd: 'subscribe', messageId: r.u16(), subscriptions: [] };
+  const p: SubscribePacket = { cmd: 'subscribe', messageId: r.u16_(), subscriptions: [] };
   if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
   while (r.pos < r.end) {
-    const topic = r.str();
-    const o = r.u8();
+    const topic = r.str_();
+    const o = r.u8_();
     if (o & 0xfc) throw new MqttPacketError('subscribe reserved bits set'); // MQTT-3.8.3-4
     p.subscriptions.push({ topic, qos: checkQos(o) });
   }
@@ -352,10 +352,10 @@ function encodeSuback(p: SubackPacket, buf?: Uint8Array, offset = 0): Uint8Array
   return w.buf;
 }
 function decodeSuback(_flags: number, r: Reader): SubackPacket {
-  const p: SubackPacket = { cmd: 'suback', messageId: r.u16(), granted: [] };
+  const p: SubackPacket = { cmd: 'suback', messageId: r.u16_(), granted: [] };
   if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
   while (r.pos < r.end) {
-    const g = r.u8();
+    const g = r.u8_();
     if (!(g === 0 || g === 1 || g === 2 || g === 0x80)) throw new MqttPacketError(`invalid suback code ${g}`); // MQTT-3.9.3-2
     p.granted.push(g);
   }
@@ -382,9 +382,9 @@ function encodeUnsubscribe(p: UnsubscribePacket, buf?: Uint8Array, offset = 0): 
   return w.buf;
 }
 function decodeUnsubscribe(_flags: number, r: Reader): UnsubscribePacket {
-  const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.u16(), unsubscriptions: [] };
+  const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.u16_(), unsubscriptions: [] };
   if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
-  while (r.pos < r.end) p.unsubscriptions.push(r.str());
+  while (r.pos < r.end) p.unsubscriptions.push(r.str_());
   if (p.unsubscriptions.length === 0) throw new MqttPacketError('unsubscribe without topics');
   return p;
 }
@@ -491,7 +491,7 @@ export function decodeBrokerBody(byte0: number, body: Uint8Array, start = 0, end
     case 3: return decodePublish(byte0 & 15, r);
     case 9: return decodeSuback(byte0 & 15, r);
     case 12: case 13: case 14:
-      r.done();
+      r.done_();
       return { cmd: name as EmptyPacket['cmd'] };
     default: return decodeAck(name as AckCmd, r);
   }

@@ -22,7 +22,7 @@ export class PacketParser<P = Packet> {
   constructor(maxPacket: number, decodeBody: BodyDecoder<P>) { this.maxPacket_ = maxPacket; this.decodeBody_ = decodeBody; }
 
   /** Parses what `chunk` completes; calls onPacket per packet. Throws MqttPacketError. */
-  push(chunk: Uint8Array, onPacket: (p: P) => void): void {
+  push_(chunk: Uint8Array, onPacket: (p: P) => void): void {
     if (this.failed_) throw this.failed_;
     try {
       this.consume_(chunk, onPacket);
@@ -33,7 +33,7 @@ export class PacketParser<P = Packet> {
   }
 
   /** Bytes of a packet begun but not complete (0 between packets). */
-  buffered(): number {
+  buffered_(): number {
     return this.body_ ? this.bodyLen_ : this.headLen_;
   }
 

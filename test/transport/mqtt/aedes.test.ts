@@ -45,8 +45,8 @@ test('aedes: shipper publishes, gets PUBACKs, retained online status; will on ab
     mqtt: { username: 'sensor', password: 'pw', backoffMinMs: 60_000 },
     window: 5,
   });
-  s.start();
-  await s.idle();
+  s.start_();
+  await s.idle_();
   assert.equal(spool.acked.length, 25);
   // aedes emits 'publish' after its own persistence step, which may come after the PUBACK.
   await waitFor('25 publishes seen by aedes', () => b.published.filter((p) => p.topic === 'netledger/v1/ae-1/pdns').length === 25);
@@ -58,7 +58,7 @@ test('aedes: shipper publishes, gets PUBACKs, retained online status; will on ab
   b.aedes.on('publish', (p) => { if (p.topic === 'netledger/v1/ae-1/status') wills.push(p.payload.toString()); });
   b.serverSides[0].destroy();
   await waitFor('will', () => wills.some((w) => JSON.parse(w).state === 'offline'));
-  await s.stop(100);
+  await s.stop_(100);
   await b.close();
 });
 
@@ -66,9 +66,9 @@ test('aedes: bad password is a clear CONNACK error', async () => {
   const b = await broker('right');
   const c = new MqttClient({ host, counters: new Counters(), options: { clientId: 'ae-2', connect: b.connect, username: 'sensor', password: 'wrong', maxAttempts: 1 } });
   const reasons: string[] = [];
-  c.onDown((r) => reasons.push(r));
-  const fatal = new Promise<Error>((r) => c.onFatal(r));
-  c.start();
+  c.onDown_((r) => reasons.push(r));
+  const fatal = new Promise<Error>((r) => c.onFatal_(r));
+  c.start_();
   await fatal;
   assert.equal(reasons[0], 'connection refused: bad user name or password');
   await b.close();
@@ -78,15 +78,15 @@ test('aedes: reconnect after the link drops; QoS 1 publishes made while down are
   const b = await broker();
   const counters = new Counters();
   const c = new MqttClient({ host, counters, options: { clientId: 'ae-3', connect: b.connect, username: 'sensor', password: 'pw', backoffMinMs: 20, backoffMaxMs: 50 } });
-  c.start();
+  c.start_();
   await waitFor('connected', () => c.connected);
   // The broker ends the link (EOF on our side), as on a broker restart.
   b.serverSides[0].end();
-  const sent = [c.publish('netledger/v1/ae-3/dns', bytes('x1'), { qos: 1 }), c.publish('netledger/v1/ae-3/dns', bytes('x2'), { qos: 1 })];
+  const sent = [c.publish_('netledger/v1/ae-3/dns', bytes('x1'), { qos: 1 }), c.publish_('netledger/v1/ae-3/dns', bytes('x2'), { qos: 1 })];
   await Promise.all(sent);
   assert.ok(counters.get('mqtt_connects') >= 2);
   await waitFor('publishes seen by aedes', () => b.published.filter((p) => p.topic === 'netledger/v1/ae-3/dns').length === 2);
   assert.deepEqual(b.published.filter((p) => p.topic === 'netledger/v1/ae-3/dns').map((p) => p.payload), ['x1', 'x2']);
-  c.stop();
+  c.stop_();
   await b.close();
 });

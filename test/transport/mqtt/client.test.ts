@@ -28,7 +28,7 @@ async function fakeBroker(script: Script): Promise<{ port: number; got: Packet[]
     sock.on('error', () => undefined);
     sock.on('data', (c: Buffer) => {
       try {
-        parser.push(new Uint8Array(c), (p) => { got[n].push(p); script(sock, p, n); });
+        parser.push_(new Uint8Array(c), (p) => { got[n].push(p); script(sock, p, n); });
       } catch { sock.destroy(); }
     });
   });
@@ -42,7 +42,7 @@ const connack = encode({ cmd: 'connack', sessionPresent: false, returnCode: 0 })
 function client(port: number, extra: Partial<MqttClientOptions> = {}, counters = new Counters()): { c: MqttClient; reasons: string[]; counters: Counters } {
   const c = new MqttClient({ host, counters, options: { clientId: 'fake-1', connect: () => socketStream(port), keepaliveSec: 30, backoffMinMs: 50, backoffMaxMs: 200, ...extra } });
   const reasons: string[] = [];
-  c.onDown((r) => reasons.push(r));
+  c.onDown_((r) => reasons.push(r));
   return { c, reasons, counters };
 }
 
@@ -53,11 +53,11 @@ test('garbage from the broker: clean error, counted, reconnect, no crash', async
     if (n === 0) s.write(new Uint8Array([0x00, 0x00, 0xde, 0xad]));
   });
   const { c, reasons, counters } = client(b.port);
-  c.start();
+  c.start_();
   await waitFor('second connection', () => b.got.length === 2 && c.connected);
   assert.equal(reasons[0], 'bad packet from broker: mqtt: unknown packet type 0');
   assert.equal(counters.dropped('mqtt_bad_packet'), 1);
-  c.stop();
+  c.stop_();
   await b.close();
 });
 
@@ -69,10 +69,10 @@ test('oversized packet from the broker: refused from its header, reconnect', asy
     if (n === 0) s.write(new Uint8Array([0x30, 0x80, 0x80, 0x80, 0x05]));
   });
   const { c, reasons } = client(b.port, { maxIncoming: 64 * 1024 });
-  c.start();
+  c.start_();
   await waitFor('reconnected', () => b.got.length === 2 && c.connected);
   assert.equal(reasons[0], 'bad packet from broker: mqtt: packet of 10485765 bytes exceeds the maximum of 65536');
-  c.stop();
+  c.stop_();
   await b.close();
 });
 
@@ -84,11 +84,11 @@ test('malformed CONNACK and a non-CONNACK first packet are connection failures w
     else s.write(connack);
   });
   const { c, reasons } = client(b.port);
-  c.start();
+  c.start_();
   await waitFor('third connection succeeds', () => c.connected);
   assert.equal(reasons[0], 'bad packet from broker: mqtt: connack reserved flags set');
   assert.equal(reasons[1], 'bad packet from broker: mqtt: expected CONNACK, got PINGRESP');
-  c.stop();
+  c.stop_();
   await b.close();
 });
 
@@ -98,7 +98,7 @@ test('half-open link: no PINGRESP within the deadline drops the stream and recon
     if (p.cmd === 'pingreq' && n > 0) s.write(encode({ cmd: 'pingresp' }));
   });
   const { c, reasons, counters } = client(b.port, { keepaliveSec: 1, pingTimeoutMs: 300 });
-  c.start();
+  c.start_();
   await waitFor('reconnect after ping timeout', () => b.got.length === 2 && c.connected, 5000);
   assert.equal(reasons[0], 'keepalive: no PINGRESP within 300 ms (half-open connection)');
   assert.equal(counters.get('mqtt_ping_timeouts'), 1);
@@ -106,7 +106,7 @@ test('half-open link: no PINGRESP within the deadline drops the stream and recon
   await new Promise((r) => setTimeout(r, 2500));
   assert.equal(b.got.length, 2);
   assert.ok(b.got[1].filter((p) => p.cmd === 'pingreq').length >= 1);
-  c.stop();
+  c.stop_();
   await b.close();
 });
 
@@ -117,8 +117,8 @@ test('QoS 1 unacknowledged at disconnect is re-sent with DUP and the same packet
     if (p.cmd === 'publish' && n === 1) s.write(encode({ cmd: 'puback', messageId: p.messageId! }));
   });
   const { c, counters } = client(b.port);
-  c.start();
-  const acked = c.publish('netledger/v1/fake-1/dns', bytes('batch'), { qos: 1 });
+  c.start_();
+  const acked = c.publish_('netledger/v1/fake-1/dns', bytes('batch'), { qos: 1 });
   await acked;
   const first = b.got[0].find((p) => p.cmd === 'publish');
   const second = b.got[1].find((p) => p.cmd === 'publish');
@@ -130,7 +130,7 @@ test('QoS 1 unacknowledged at disconnect is re-sent with DUP and the same packet
   // CONNECT asked for a persistent session (clean session off).
   const conn = b.got[0][0];
   assert.ok(conn.cmd === 'connect' && conn.cleanSession === false && conn.clientId === 'fake-1');
-  c.stop();
+  c.stop_();
   await b.close();
 });
 
@@ -146,24 +146,24 @@ test('in-flight window: never more than `inflight` unacknowledged publishes on t
     }
   });
   const { c } = client(b.port, { inflight: 3 });
-  c.start();
-  await Promise.all(Array.from({ length: 20 }, (_, i) => c.publish('t/x', bytes(String(i)), { qos: 1 })));
+  c.start_();
+  await Promise.all(Array.from({ length: 20 }, (_, i) => c.publish_('t/x', bytes(String(i)), { qos: 1 })));
   assert.equal(peak, 3);
-  assert.equal(c.unacked, 0);
-  c.stop();
+  assert.equal(c.unacked_, 0);
+  c.stop_();
   await b.close();
 });
 
 test('no CONNACK: connect timeout; stop() rejects pending publishes', async () => {
   const b = await fakeBroker(() => undefined);
   const { c, reasons } = client(b.port, { connectTimeoutMs: 200, backoffMinMs: 10_000 });
-  c.start();
-  const pending = c.publish('t/x', bytes('x'), { qos: 1 });
+  c.start_();
+  const pending = c.publish_('t/x', bytes('x'), { qos: 1 });
   await waitFor('timeout', () => reasons.length === 1);
   assert.equal(reasons[0], 'no CONNACK within 200 ms');
-  c.stop();
+  c.stop_();
   await assert.rejects(pending, /mqtt client stopped/);
-  await assert.rejects(c.publish('t/x', bytes('x'), { qos: 1 }), /mqtt client stopped/);
+  await assert.rejects(c.publish_('t/x', bytes('x'), { qos: 1 }), /mqtt client stopped/);
   await b.close();
 });
 
@@ -181,8 +181,8 @@ test('backoff: exponential, capped, with jitter between half and all of the step
     timers.length = 0;
     const c = new MqttClient({ host: fake, counters: new Counters(), options: { clientId: 'b', connect: failing, backoffMinMs: 100, backoffMaxMs: 1000, random: () => rnd } });
     const reasons: string[] = [];
-    c.onDown((r) => reasons.push(r));
-    c.start();
+    c.onDown_((r) => reasons.push(r));
+    c.start_();
     const delays: number[] = [];
     for (let i = 0; i < 6; i++) {
       const t = timers.shift()!;
@@ -191,6 +191,6 @@ test('backoff: exponential, capped, with jitter between half and all of the step
     }
     assert.deepEqual(delays, expected);
     assert.equal(reasons[0], 'cannot open stream: ECONNREFUSED');
-    c.stop();
+    c.stop_();
   }
 });

@@ -55,11 +55,11 @@ test('publish/ack through busybox nc: every batch acknowledged, in order, status
   for (let i = 0; i < 30; i++) spool.put(i % 3 === 0 ? 'flow' : 'dns', bytes(`batch-${i}`));
   const counters = new Counters();
   const s = shipperFor('s-pub', spool, counters);
-  s.start();
-  await s.idle();
+  s.start_();
+  await s.idle_();
   assert.equal(spool.entries.length, 0);
   assert.equal(spool.acked.length, 30);
-  assert.ok(s.drained());
+  assert.ok(s.drained_());
   await waitFor('30 batches at the witness', () => w.seen.filter((m) => m.topic.endsWith('/dns') || m.topic.endsWith('/flow')).length === 30);
   const dns = w.seen.filter((m) => m.topic === 'netledger/v1/s-pub/dns').map((m) => m.payload);
   assert.deepEqual(dns, Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `batch-${i}`), 'order kept within a stream');
@@ -67,7 +67,7 @@ test('publish/ack through busybox nc: every batch acknowledged, in order, status
   assert.ok(status, 'status published');
   assert.equal(JSON.parse(status.payload).state, 'online');
   assert.equal(counters.get('ship_batches'), 30);
-  await s.stop();
+  await s.stop_();
   await waitFor('offline status on clean stop', () => w.seen.some((m) => m.topic.endsWith('/status') && JSON.parse(m.payload).state === 'offline'));
   await w.end();
   // A late subscriber gets the retained status.
@@ -86,17 +86,17 @@ test('will on abrupt death: SIGKILL of the nc child makes the broker publish off
   const s = new Shipper({
     host, counters: new Counters(), spool: new MemSpool(),
     status: { sensor: 's-will', version: '0.1.0', started: 1, capabilities: [] },
-    connect: () => (stream = new ChildStream({ host, argv }).start()),
+    connect: () => (stream = new ChildStream({ host, argv }).start_()),
     mqtt: { username: 'sensor', password: 'right-password', keepaliveSec: 5, backoffMinMs: 60_000 },
   });
-  s.start();
+  s.start_();
   await waitFor('online', () => w.seen.some((m) => JSON.parse(m.payload).state === 'online'));
-  process.kill(stream!.pid!, 'SIGKILL');
+  process.kill(stream!.pid_!, 'SIGKILL');
   await waitFor('will published', () => w.seen.some((m) => JSON.parse(m.payload).state === 'offline'));
   const will = JSON.parse(w.seen.find((m) => JSON.parse(m.payload).state === 'offline')!.payload);
   assert.equal(will.type, 'status');
   assert.equal(will.sensor, 's-will');
-  await s.stop(100);
+  await s.stop_(100);
   await w.end();
 });
 
@@ -104,23 +104,23 @@ test('reconnect after a broker restart: the in-flight batches are re-sent and al
   const spool = new MemSpool();
   const counters = new Counters();
   const s = shipperFor('s-restart', spool, counters);
-  s.start();
+  s.start_();
   for (let i = 0; i < 10; i++) spool.put('dns', bytes(`before-${i}`));
-  s.kick();
-  await s.idle();
+  s.kick_();
+  await s.idle_();
   // Broker down: batches wait in the spool while the client retries with backoff.
   await broker.stop();
   for (let i = 0; i < 10; i++) spool.put('dns', bytes(`after-${i}`));
-  s.kick();
+  s.kick_();
   await new Promise((r) => setTimeout(r, 400));
   assert.equal(spool.entries.length, 10, 'nothing acknowledged while the broker is down');
-  assert.ok(!s.connected);
+  assert.ok(!s.connected_);
   await broker.restart();
-  await s.idle();
+  await s.idle_();
   assert.equal(spool.entries.length, 0);
   assert.ok(counters.get('mqtt_connects') >= 2, `connects ${counters.get('mqtt_connects')}`);
   assert.ok(counters.get('mqtt_disconnects') >= 1);
-  await s.stop();
+  await s.stop_();
 });
 
 test('bad password: CONNACK refusal becomes a clear error, and maxAttempts makes it fatal', async () => {
@@ -130,9 +130,9 @@ test('bad password: CONNACK refusal becomes a clear error, and maxAttempts makes
     options: { clientId: 's-badpw', connect: brokerStreamFactory(host, url, { nc: NC }), username: 'sensor', password: 'wrong', maxAttempts: 2, backoffMinMs: 50 },
   });
   const reasons: string[] = [];
-  c.onDown((r) => reasons.push(r));
-  const fatal = new Promise<Error>((resolve) => c.onFatal(resolve));
-  c.start();
+  c.onDown_((r) => reasons.push(r));
+  const fatal = new Promise<Error>((resolve) => c.onFatal_(resolve));
+  c.start_();
   const e = await fatal;
   assert.match(reasons[0], /^connection refused: (not authorized|bad user name or password)/);
   assert.match(e.message, /giving up after 2 attempts: connection refused/);
@@ -148,10 +148,10 @@ test('TLS through openssl s_client: publish/ack with CA verification and a clien
     connect: brokerStreamFactory(host, url, { tls: { caFile: broker.caFile, certFile: broker.clientCert, keyFile: broker.clientKey } }),
     mqtt: { username: url.username, password: url.password, keepaliveSec: 5 },
   });
-  s.start();
-  await s.idle();
+  s.start_();
+  await s.idle_();
   assert.equal(spool.entries.length, 0);
-  await s.stop();
+  await s.stop_();
 });
 
 for (const [name, tls, expect] of [
@@ -169,9 +169,9 @@ for (const [name, tls, expect] of [
       },
     });
     const reasons: string[] = [];
-    c.onDown((r) => reasons.push(r));
-    const fatal = new Promise<Error>((resolve) => c.onFatal(resolve));
-    c.start();
+    c.onDown_((r) => reasons.push(r));
+    const fatal = new Promise<Error>((resolve) => c.onFatal_(resolve));
+    c.start_();
     await fatal;
     assert.match(reasons[0], expect);
     assert.equal(counters.get('mqtt_connects'), 0);
@@ -185,8 +185,8 @@ test('commands: validated JSON objects reach onCommand, bad ones are counted', a
     maxCommandBytes: 100,
     onCommand: (name, payload, meta) => got.push([name, payload, meta.broadcast]),
   });
-  s.start();
-  await waitFor('connected', () => s.connected);
+  s.start_();
+  await waitFor('connected', () => s.connected_);
   await new Promise((r) => setTimeout(r, 200)); // SUBACK
   const pub = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { username: 'watcher', password: 'watch', protocolVersion: 4 });
   await pub.publishAsync('netledger/v1/s-cmd/cmd/ioc', '{"domains":["evil.test"]}', { qos: 1 });
@@ -200,5 +200,5 @@ test('commands: validated JSON objects reach onCommand, bad ones are counted', a
   assert.equal(counters.dropped('cmd_bad_json'), 1);
   assert.equal(counters.dropped('cmd_not_object'), 1);
   await pub.endAsync();
-  await s.stop();
+  await s.stop_();
 });

@@ -88,7 +88,7 @@ test('every packet type: same bytes as mqtt-packet, and each parses the other (s
     assert.equal(back.length, 1);
     assert.deepEqual(fromOracle(back[0]), p, `mqtt-packet parse of ours ${p.cmd} #${i}`);
     const mine: Packet[] = [];
-    new PacketParser(1 << 20, mqtt.decodeBody).push(new Uint8Array(theirs), (x) => mine.push(x));
+    new PacketParser(1 << 20, mqtt.decodeBody).push_(new Uint8Array(theirs), (x) => mine.push(x));
     assert.deepEqual(mine, [p], `our parse of mqtt-packet's ${p.cmd} #${i}`);
   }
   assert.equal(seen.size, 14, `packet types covered: ${[...seen].join(',')}`);

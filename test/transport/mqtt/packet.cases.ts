@@ -139,7 +139,7 @@ export function randomPacket(r: () => number): Packet {
 
 function parseAll(parser: PacketParser, chunks: Uint8Array[]): Packet[] {
   const out: Packet[] = [];
-  for (const c of chunks) parser.push(c, (p) => out.push(p));
+  for (const c of chunks) parser.push_(c, (p) => out.push(p));
   return out;
 }
 
@@ -166,7 +166,7 @@ export const cases: Cases = {
       // The stream parser refuses the same bytes (or waits for more when they are a prefix).
       const p = new PacketParser(1 << 20, mqtt.decodeBody);
       let err = '';
-      try { p.push(unhex(h), () => undefined); } catch (e) { err = (e as Error).message; ok(e instanceof MqttPacketError, 'parser error type'); }
+      try { p.push_(unhex(h), () => undefined); } catch (e) { err = (e as Error).message; ok(e instanceof MqttPacketError, 'parser error type'); }
       ok(err === msg || (msg.indexOf('truncated') >= 0 && (err === '' || err === msg)), `parser on ${h}: ${err}`);
     }
   },
@@ -211,7 +211,7 @@ export const cases: Cases = {
       if (type === 1 || type === 8 || type === 10) continue;
       const b = unhex(h);
       let err = '';
-      try { new PacketParser(1 << 20, mqtt.decodeBrokerBody).push(b, () => undefined); } catch (e) { err = (e as Error).message; }
+      try { new PacketParser(1 << 20, mqtt.decodeBrokerBody).push_(b, () => undefined); } catch (e) { err = (e as Error).message; }
       ok(err === msg || (msg.indexOf('truncated') >= 0 && err === ''), `broker parser on ${h}: ${err}`);
     }
     const pub = (o: Partial<mqtt.PublishPacket>): mqtt.ClientPacket => ({ cmd: 'publish', topic: 'a', payload: new Uint8Array(0), qos: 0, retain: false, dup: false, ...o });
@@ -244,8 +244,8 @@ export const cases: Cases = {
     const p = new PacketParser(100, mqtt.decodeBody);
     const big = mqtt.encode({ cmd: 'publish', topic: 't', payload: new Uint8Array(200), qos: 0, retain: false, dup: false });
     let got = 0;
-    throws(() => p.push(big.subarray(0, 3), () => got++), 'mqtt: packet of 206 bytes exceeds the maximum of 100');
-    throws(() => p.push(mqtt.encode({ cmd: 'pingresp' }), () => got++), 'exceeds the maximum');
+    throws(() => p.push_(big.subarray(0, 3), () => got++), 'mqtt: packet of 206 bytes exceeds the maximum of 100');
+    throws(() => p.push_(mqtt.encode({ cmd: 'pingresp' }), () => got++), 'exceeds the maximum');
     eq(got, 0);
     // Exactly at the limit is fine.
     const q = new PacketParser(big.length, mqtt.decodeBody);
@@ -255,7 +255,7 @@ export const cases: Cases = {
     const p = new PacketParser(1 << 20, mqtt.decodeBody);
     const seen: string[] = [];
     const chunk = new Uint8Array([0xd0, 0x00, 0x00, 0x00]);
-    throws(() => p.push(chunk, (x) => seen.push(x.cmd)), 'mqtt: unknown packet type 0');
+    throws(() => p.push_(chunk, (x) => seen.push(x.cmd)), 'mqtt: unknown packet type 0');
     deepEq(seen, ['pingresp']);
   },
   'seeded fuzz: random packets round-trip and parse from random chunking': () => {
@@ -293,8 +293,8 @@ export const cases: Cases = {
       const b = valid.slice(0, Math.max(1, Math.floor(r() * (valid.length + 4))));
       for (let k = 0; k < 1 + Math.floor(r() * 4); k++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
       try {
-        p.push(b, () => packets++);
-        p.push(randomBytes(r, 64), () => packets++);
+        p.push_(b, () => packets++);
+        p.push_(randomBytes(r, 64), () => packets++);
       } catch (e) {
         if (!(e instanceof MqttPacketError)) throw new Error(`round ${round}: ${String(e)}`);
         errors++;

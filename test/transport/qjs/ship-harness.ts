@@ -19,8 +19,8 @@ for (let i = 0; i < payload.length; i++) payload[i] = (i * 31) & 255;
 const entries: SpoolEntry[] = [];
 let seq = 0;
 const spool = {
-  pending: () => entries,
-  ack: (id: string) => {
+  pending_: () => entries,
+  ack_: (id: string) => {
     const i = entries.findIndex((e) => e.id === id);
     if (i >= 0) entries.splice(i, 1);
   },
@@ -42,7 +42,7 @@ const shipper = new Shipper({
 });
 
 const finish = async (): Promise<void> => {
-  await shipper.stop(500);
+  await shipper.stop_(500);
   host.writeStdout(`DONE ${JSON.stringify(counters.snapshot().counters)}\n`);
   host.exit(0);
 };
@@ -50,8 +50,8 @@ const finish = async (): Promise<void> => {
 (async () => {
   for (let i = 0; i < count; i++) put();
   const t0 = host.monotonic();
-  shipper.start();
-  await shipper.idle();
+  shipper.start_();
+  await shipper.idle_();
   const ms = host.monotonic() - t0;
   if (mode === 'bench') {
     host.writeStdout(`RATE ${JSON.stringify({ batches: count, bytes: count * payload.length, ms: Math.round(ms), batchesPerSec: Math.round((count * 1000) / ms) })}\n`);
@@ -61,10 +61,10 @@ const finish = async (): Promise<void> => {
     host.writeStdout('PHASE1\n');
     const tick = host.setInterval(() => {
       put();
-      shipper.kick();
+      shipper.kick_();
       if (counters.get('mqtt_connects') >= 2 && counters.get('ship_batches') >= count + 5) {
         host.clearTimer(tick);
-        shipper.idle().then(finish);
+        shipper.idle_().then(finish);
       }
     }, 50);
     return;
