@@ -11,6 +11,8 @@ import type { CtRecord } from '../sources/conntrack/record';
 import type { Lease } from '../sources/leases';
 import type { NetModel } from '../pipeline/direction';
 import { TransactionAssembler } from '../pipeline/transactions';
+import { DnsFastLine } from '../pipeline/dns-fast-line';
+import type { DnsmasqLineParser } from '../sources/dnsmasq/parser';
 import { FlowTable, type FlowContext } from '../pipeline/flows';
 import { Devices } from '../pipeline/devices';
 import { AnswerJoin } from '../pipeline/join';
@@ -104,6 +106,15 @@ export class Pipeline {
       else if (rec.kind === 'forwarded' && rec.upstream !== undefined) this.net.sawUpstream(rec.upstream);
     }
     this.transactions.push(rec);
+  }
+
+  /**
+   * A taker of common dnsmasq lines straight into the transactions (src/pipeline/dns-fast-line.ts),
+   * for a feed that is the pipeline's only clock (no other input merged by time); null when
+   * network learning needs each record. A line it refuses goes through parser.parse() and dnsRecord().
+   */
+  dnsFastLine(parser: DnsmasqLineParser): DnsFastLine | null {
+    return this.learning ? null : new DnsFastLine(this.transactions, parser, this.deps.counters);
   }
 
   ctRecord(rec: CtRecord): void {

@@ -10,6 +10,8 @@ export function recordCursor<R extends { ts: number }>(
   lineCounter: string,
   parse: (line: string) => R | null,
   deliver: (rec: R) => void,
+  /** Optional, for runAlone(): takes a line whole (parse and delivery) or returns false. */
+  fast?: { take(line: string): boolean } | null,
 ): TimedCursor {
   let pending: R | null = null;
   let lines = 0;
@@ -67,6 +69,7 @@ export function recordCursor<R extends { ts: number }>(
             break;
           }
           lines++;
+          if (fast != null && fast.take(line)) continue;
           r = parse(line);
           if (r !== null) break;
         }

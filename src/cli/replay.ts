@@ -117,7 +117,9 @@ export const replayCommand: Command = {
     const cursors: TimedCursor[] = [];
     if (dnsFile) {
       const parser = new DnsmasqLineParser({ counters, year: num(args, 'year'), utcOffsetMin, now: () => host.now() });
-      cursors.push(recordCursor(host.openLines(dnsFile), counters, 'dnsmasq_lines', (l) => parser.parse(l), (r) => pipeline.dnsRecord(r)));
+      // The fast lane serves a lone dnsmasq input only (runAlone): merged inputs share the clock.
+      const fast = ctFile ? null : pipeline.dnsFastLine(parser);
+      cursors.push(recordCursor(host.openLines(dnsFile), counters, 'dnsmasq_lines', (l) => parser.parse(l), (r) => pipeline.dnsRecord(r), fast));
     }
     if (ctFile) {
       // One reused record: the cursor delivers it before parsing the next line.

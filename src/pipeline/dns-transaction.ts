@@ -48,28 +48,29 @@ const SOURCES: Record<AnswerOrigin, NonNullable<DnsEvent['source']>> = {
   auth: 'local',
 };
 
-/** A transaction for a query record; `reuse` is an emitted one to overwrite (its answers array
- *  went out with its event, so a new one is made). */
-export function newTransaction(rec: DnsLogRecord, key: number, reuse?: Transaction): Transaction {
+/** A transaction for a query line's fields; `reuse` is an emitted one to overwrite (its answers
+ *  array went out with its event, so a new one is made). Positional: an object to pass them in
+ *  would cost the allocation the pool exists to avoid. */
+export function newTransaction(reuse: Transaction | undefined, key: number, pid: number, serial: number, ts: number,
+  client: string | undefined, clientPort: number | undefined, qname: string, qtype: string, auth: boolean): Transaction {
+  const source = auth ? 'local' : undefined;
   if (reuse === undefined) {
     return {
-      key, pid: rec.pid, serial: rec.serial, ts: rec.ts, lastTs: rec.ts, client: rec.client,
-      clientPort: rec.clientPort, qname: rec.name, qtype: rec.qtype ?? '',
-      source: rec.auth ? 'local' : undefined, upstream: undefined, rcode: undefined, answers: [],
-      cnameAt: -1, blocked: false, dnssec: undefined, answered: false, done: false, listed: false, lastName: '',
+      key, pid, serial, ts, lastTs: ts, client, clientPort, qname, qtype, source, upstream: undefined, rcode: undefined,
+      answers: [], cnameAt: -1, blocked: false, dnssec: undefined, answered: false, done: false, listed: false, lastName: '',
     };
   }
   const t = reuse;
   t.key = key;
-  t.pid = rec.pid;
-  t.serial = rec.serial;
-  t.ts = rec.ts;
-  t.lastTs = rec.ts;
-  t.client = rec.client;
-  t.clientPort = rec.clientPort;
-  t.qname = rec.name;
-  t.qtype = rec.qtype ?? '';
-  t.source = rec.auth ? 'local' : undefined;
+  t.pid = pid;
+  t.serial = serial;
+  t.ts = ts;
+  t.lastTs = ts;
+  t.client = client;
+  t.clientPort = clientPort;
+  t.qname = qname;
+  t.qtype = qtype;
+  t.source = source;
   t.upstream = undefined;
   t.rcode = undefined;
   t.answers = [];

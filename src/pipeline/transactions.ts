@@ -53,22 +53,22 @@ const PID_SCALE = 4294967296; // serials are 32-bit: key = pid * 2^32 + serial s
 
 export class TransactionAssembler {
   private readonly timeout: number;
-  private readonly maxOpen: number;
+  readonly maxOpen: number;
   /** Every held transaction in query order; [head, length) are live. */
-  private queue: Transaction[] = [];
-  private head = 0;
+  queue_: Transaction[] = [];
+  head_ = 0;
   /** Extra mode: (pid, serial) -> transaction. */
-  private readonly byKey = new Map<number, Transaction>();
+  readonly byKey_ = new Map<number, Transaction>();
   /** Per pid (usually one or two): the transaction whose answer lines are being printed. */
-  private answering: Transaction[] = [];
+  answering_: Transaction[] = [];
   /** The transaction of the last extra-mode line: consecutive lines mostly share it. */
-  private last: Transaction | null = null;
+  last_: Transaction | null = null;
   /** Emitted transactions kept for reuse (allocating objects is dear in qjs). */
-  private readonly pool: Transaction[] = [];
+  readonly pool_: Transaction[] = [];
   private readonly classic: ClassicMatcher;
-  private lastTs = 0;
+  lastTs_ = 0;
   /** Some transaction finished since the last drain(). */
-  private finished = false;
+  finished_ = false;
   /** dns.events, once per event: a cell, not an inc() call. */
   private readonly events: CounterCell;
 
@@ -80,34 +80,34 @@ export class TransactionAssembler {
   }
 
   openCount(): number {
-    return this.queue.length - this.head;
+    return this.queue_.length - this.head_;
   }
 
   push(rec: DnsLogRecord): void {
     // One call per line: the body of take() is inlined here (a call is ~400 instructions in qjs).
-    const t = this.last;
-    if (t !== null && t.serial === rec.serial && t.pid === rec.pid && rec.ts <= this.lastTs) {
+    const t = this.last_;
+    if (t !== null && t.serial === rec.serial && t.pid === rec.pid && rec.ts <= this.lastTs_) {
       // The common case: the next line of the transaction the last line belonged to.
       const kind = rec.kind;
       if (kind === 'answer' && !t.done) {
         applyAnswer(t, rec, this.deps.counters);
         if (!t.listed) {
           t.listed = true;
-          this.answering.push(t);
+          this.answering_.push(t);
         }
-        if (this.finished) this.drain();
+        if (this.finished_) this.drain_();
         return;
       }
     }
     this.take(rec);
-    if (this.finished) this.drain();
+    if (this.finished_) this.drain_();
   }
 
   private take(rec: DnsLogRecord): void {
-    if (rec.ts > this.lastTs) {
+    if (rec.ts > this.lastTs_) {
       // Log time drives timeouts in replay; live, tick() keeps them going when the log is quiet.
-      if (this.lastTs !== 0) this.tick(rec.ts);
-      this.lastTs = rec.ts;
+      if (this.lastTs_ !== 0) this.tick(rec.ts);
+      this.lastTs_ = rec.ts;
     }
     const pid = rec.pid;
     if (rec.serial < 0) {
@@ -115,24 +115,24 @@ export class TransactionAssembler {
       return;
     }
     const kind = rec.kind;
-    let t = this.last;
+    let t = this.last_;
     if (t === null || t.serial !== rec.serial || t.pid !== pid || kind === 'query') {
       const key = pid * PID_SCALE + rec.serial;
       const cur = this.answeringOf(pid);
-      if (cur !== null && cur.key !== key) this.finish(cur);
+      if (cur !== null && cur.key !== key) this.finish_(cur);
       if (kind === 'query') {
-        const old = this.byKey.get(key);
+        const old = this.byKey_.get(key);
         if (old !== undefined) {
           this.deps.counters.drop('dns.serial_reuse', 1, `${pid}/${rec.serial}`);
-          if (!old.done) this.finish(old);
+          if (!old.done) this.finish_(old);
         }
-        t = this.open(rec, key);
-        this.byKey.set(key, t);
-        this.last = t;
+        t = this.openRec(rec, key);
+        this.byKey_.set(key, t);
+        this.last_ = t;
         return;
       }
-      t = this.byKey.get(key) ?? null;
-      this.last = t;
+      t = this.byKey_.get(key) ?? null;
+      this.last_ = t;
     }
     if (t === null || t.done) {
       if (kind !== 'dnssec' && kind !== 'validation') this.deps.counters.drop('dns.orphan_line', 1, `${pid}/${rec.serial} ${kind} ${rec.name}`);
@@ -146,13 +146,13 @@ export class TransactionAssembler {
       applyAnswer(t, rec, this.deps.counters);
       if (!t.listed) {
         t.listed = true;
-        this.answering.push(t);
+        this.answering_.push(t);
       }
     }
   }
 
   private answeringOf(pid: number): Transaction | null {
-    const a = this.answering;
+    const a = this.answering_;
     for (let i = 0; i < a.length; i++) if (a[i].pid === pid) return a[i];
     return null;
   }
@@ -162,72 +162,78 @@ export class TransactionAssembler {
    * host.now() live, given the right utcOffsetMin; record times in replay).
    */
   tick(nowSec: number): void {
-    for (const t of this.answering.slice()) {
-      if (nowSec - t.lastTs >= ANSWER_GRACE) this.finish(t);
+    for (const t of this.answering_.slice()) {
+      if (nowSec - t.lastTs >= ANSWER_GRACE) this.finish_(t);
     }
     const limit = nowSec - this.timeout;
-    for (let i = this.head; i < this.queue.length; i++) {
-      const t = this.queue[i];
+    for (let i = this.head_; i < this.queue_.length; i++) {
+      const t = this.queue_[i];
       if (t.ts >= limit) break; // queue is in query order
-      if (!t.done && !t.answered) this.finish(t);
+      if (!t.done && !t.answered) this.finish_(t);
     }
-    this.classic.tick(nowSec, ANSWER_GRACE, (t) => this.finish(t));
-    this.drain();
+    this.classic.tick(nowSec, ANSWER_GRACE, (t) => this.finish_(t));
+    this.drain_();
   }
 
   /** End of input: everything still open is emitted (complete:false when unanswered). */
   flush(): void {
-    for (let i = this.head; i < this.queue.length; i++) {
-      const t = this.queue[i];
-      if (!t.done) this.finish(t);
+    for (let i = this.head_; i < this.queue_.length; i++) {
+      const t = this.queue_[i];
+      if (!t.done) this.finish_(t);
     }
-    this.drain();
+    this.drain_();
   }
 
-  private open(rec: DnsLogRecord, key: number): Transaction {
-    if (this.openCount() >= this.maxOpen) {
-      this.deps.counters.drop('dns.txn_overflow', 1, rec.name);
-      const oldest = this.queue[this.head];
-      if (!oldest.done) this.finish(oldest);
-      this.drain();
+  /** Queues a new transaction (the query line's fields), forcing the oldest out at the cap. */
+  open_(key: number, pid: number, serial: number, ts: number, client: string | undefined, port: number | undefined,
+    qname: string, qtype: string, auth: boolean): Transaction {
+    if (this.queue_.length - this.head_ >= this.maxOpen) {
+      this.deps.counters.drop('dns.txn_overflow', 1, qname);
+      const oldest = this.queue_[this.head_];
+      if (!oldest.done) this.finish_(oldest);
+      this.drain_();
     }
-    const t = newTransaction(rec, key, this.pool.pop());
-    this.queue.push(t);
+    const t = newTransaction(this.pool_.pop(), key, pid, serial, ts, client, port, qname, qtype, auth);
+    this.queue_.push(t);
     return t;
+  }
+
+  private openRec(rec: DnsLogRecord, key: number): Transaction {
+    return this.open_(key, rec.pid, rec.serial, rec.ts, rec.client, rec.clientPort, rec.name, rec.qtype ?? '', rec.auth === true);
   }
 
   private pushClassic(rec: DnsLogRecord): void {
     if (rec.kind === 'query') {
-      this.classic.lineFrom(rec.pid, (t) => this.finish(t));
-      const t = this.open(rec, 0);
+      this.classic.lineFrom(rec.pid, (t) => this.finish_(t));
+      const t = this.openRec(rec, 0);
       this.classic.add(t);
       return;
     }
-    this.classic.push(rec, (t) => this.finish(t), this.queue, this.head);
+    this.classic.push(rec, (t) => this.finish_(t), this.queue_, this.head_);
   }
 
   /** Marks t finished: no more lines will be taken for it; emitted when its turn comes. */
-  private finish(t: Transaction): void {
+  finish_(t: Transaction): void {
     if (t.done) return;
     t.done = true;
     if (!t.answered) this.deps.counters.inc('dns.timeout');
     if (t.listed) {
       t.listed = false;
-      const i = this.answering.indexOf(t);
-      if (i >= 0) this.answering.splice(i, 1);
+      const i = this.answering_.indexOf(t);
+      if (i >= 0) this.answering_.splice(i, 1);
     }
-    if (this.last === t) this.last = null;
+    if (this.last_ === t) this.last_ = null;
     if (t.serial < 0) this.classic.remove(t);
     // Emitting happens in drain(), in query order, after the caller's loop is over.
-    this.finished = true;
+    this.finished_ = true;
   }
 
-  private drain(): void {
-    this.finished = false;
-    const q = this.queue;
-    while (this.head < q.length && q[this.head].done) {
-      const t = q[this.head++];
-      if (t.serial >= 0 && this.byKey.get(t.key) === t) this.byKey.delete(t.key);
+  drain_(): void {
+    this.finished_ = false;
+    const q = this.queue_;
+    while (this.head_ < q.length && q[this.head_].done) {
+      const t = q[this.head_++];
+      if (t.serial >= 0 && this.byKey_.get(t.key) === t) this.byKey_.delete(t.key);
       this.events.n++;
       try {
         const direct = this.deps.emitTransaction;
@@ -235,14 +241,14 @@ export class TransactionAssembler {
       } catch (e) {
         this.deps.counters.drop('dns.emit_error', 1, String(e)); // a sink's bug must not stop assembly
       }
-      if (this.pool.length < 64) this.pool.push(t);
+      if (this.pool_.length < 64) this.pool_.push(t);
     }
-    if (this.head === q.length) {
+    if (this.head_ === q.length) {
       q.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > q.length) {
-      this.queue = q.slice(this.head);
-      this.head = 0;
+      this.head_ = 0;
+    } else if (this.head_ > 1024 && this.head_ * 2 > q.length) {
+      this.queue_ = q.slice(this.head_);
+      this.head_ = 0;
     }
   }
 }

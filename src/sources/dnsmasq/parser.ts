@@ -27,7 +27,8 @@ export interface DnsmasqLineParserDeps {
 }
 
 export class DnsmasqLineParser {
-  private readonly framing: DnsmasqFraming;
+  /** Shared with the fast lane (src/pipeline/dns-fast-line.ts): one stamp cache, one year rule. */
+  readonly framing_: DnsmasqFraming;
   private readonly message = new DnsmasqMessageParser();
   private namesCut = 0;
   /** Text of the last line up to its SOURCE word, when it had `SERIAL CLIENT/PORT` (extra mode). */
@@ -35,11 +36,11 @@ export class DnsmasqLineParser {
   private headTs = 0;
   private headPid = 0;
   /** dnsmasq.records, counted once per line: a cell, not an inc() call. */
-  private readonly records: CounterCell;
+  readonly records_: CounterCell;
 
   constructor(private readonly deps: DnsmasqLineParserDeps) {
-    this.records = deps.counters.cell('dnsmasq.records');
-    this.framing = new DnsmasqFraming({ year: deps.year, utcOffsetMin: deps.utcOffsetMin, now: deps.now });
+    this.records_ = deps.counters.cell('dnsmasq.records');
+    this.framing_ = new DnsmasqFraming({ year: deps.year, utcOffsetMin: deps.utcOffsetMin, now: deps.now });
   }
 
   parse(line: string): DnsLogRecord | null {
@@ -60,11 +61,11 @@ export class DnsmasqLineParser {
       // Same stamp, pid, serial and client as the last line: the next line of one transaction.
       rec = m.parseSameHead(line, head.length, end, this.headTs, this.headPid);
       if (rec !== null && m.namesCut === this.namesCut) {
-        this.records.n++;
+        this.records_.n++;
         return rec;
       }
     } else {
-      const f = this.framing;
+      const f = this.framing_;
       if (!f.frame(line, end)) {
         const why = f.skip;
         if (why === 'other_program' || why === 'not_dns') this.deps.counters.inc('dnsmasq.ignored.' + why);
@@ -82,7 +83,7 @@ export class DnsmasqLineParser {
     }
     const counters = this.deps.counters;
     if (rec !== null) {
-      this.records.n++;
+      this.records_.n++;
       if (m.namesCut !== this.namesCut) {
         counters.inc('dnsmasq.names_cut', m.namesCut - this.namesCut);
         this.namesCut = m.namesCut;
@@ -94,7 +95,7 @@ export class DnsmasqLineParser {
       counters.drop('dnsmasq.' + why, 1, line);
     } else {
       counters.inc('dnsmasq.ignored.' + why);
-      const start = this.framing.start;
+      const start = this.framing_.start;
       if (why === 'lifecycle' && line.startsWith('overflow: ', start)) {
         const n = parseInt(line.slice(start + 10, end), 10);
         if (n > 0) counters.inc('dnsmasq_entries_lost', n);

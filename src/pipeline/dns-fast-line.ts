@@ -1,0 +1,264 @@
+// The common lines of an extra-mode dnsmasq log, taken straight from the text into the open
+// transaction: `SERIAL CLIENT/PORT query[T] NAME from CLIENT`, `forwarded NAME to UP`, and
+// `reply|cached|config NAME is ADDRESS|<CNAME>` of a known transaction, within the second the
+// assembler is already at. Everything else (classic mode, DNSSEC, negatives, rcodes, hosts
+// files, TCP prefixes, orphans, a new second, long lines) returns false BEFORE any state changes,
+// and the caller runs the line through DnsmasqLineParser and TransactionAssembler.push() as
+// before. The result is the same: each accepted shape is parsed as parser.ts/message.ts parse it
+// and applied as push()/take()/applyAnswer() apply it (a differential test feeds both paths).
+//
+// Why: in qjs every call (~400 instructions), property access (~110) and string method (500-
+// 1,200) counts, and the record between parser and assembler cost ~20 of each per line. Here a
+// line is one call: a compare with the last line's head (same stamp, pid, serial and client as
+// the line before, two lines in three), 2-5 string scans, the slices it keeps.
+//
+// Only for a lone input whose time is not advanced by anyone else (replay of one dnsmasq log,
+// or a live feed): a line of a second the assembler has not seen goes the general way so that
+// ticks and timeouts run exactly where they did.
+import type { CounterCell, Counters } from '../counters';
+import type { DnsmasqFraming } from '../sources/dnsmasq/framing';
+import type { DnsmasqLineParser } from '../sources/dnsmasq/parser';
+import type { Transaction } from './dns-transaction';
+import { MAX_ANSWERS } from './dns-transaction';
+import type { TransactionAssembler } from './transactions';
+
+/** Longer lines go the general way: names are then never cut (MAX_NAME) nor lines too long. */
+const FAST_MAX = 1000;
+const PID_SCALE = 4294967296; // as transactions.ts
+
+export class DnsFastLine {
+  /** The last line's text up to its SOURCE word, when it had `SERIAL CLIENT/PORT `; '\n' never matches. */
+  private head_ = '\n';
+  private headTs_ = 0;
+  private headPid_ = 0;
+  private headSerial_ = 0;
+  /** where the CLIENT/PORT token of that head is */
+  private clientAt_ = 0;
+  private clientEnd_ = 0;
+  /** `stamp tag[pid]: ` of the last framed line, its time and pid */
+  private prefix_ = '\n';
+  private prefixTs_ = 0;
+  private prefixPid_ = 0;
+  private readonly framing_: DnsmasqFraming;
+  private readonly records_: CounterCell;
+
+  constructor(private readonly asm_: TransactionAssembler, parser: DnsmasqLineParser, private readonly counters_: Counters) {
+    this.framing_ = parser.framing_;
+    this.records_ = parser.records_;
+  }
+
+  /** Takes the line when it is a common shape (true), else leaves everything as it was (false). */
+  take(line: string): boolean {
+    const end = line.length;
+    if (end > FAST_MAX) return false;
+    const a = this.asm_;
+    let p: number;
+    let pid: number;
+    let serial: number;
+    let ts: number;
+    const head = this.head_;
+    if (line.startsWith(head) && head.length < end) {
+      p = head.length;
+      ts = this.headTs_;
+      pid = this.headPid_;
+      serial = this.headSerial_;
+    } else {
+      const pre = this.prefix_;
+      if (line.startsWith(pre) && pre.length < end) {
+        p = pre.length;
+        ts = this.prefixTs_;
+        pid = this.prefixPid_;
+      } else {
+        const f = this.framing_;
+        if (line.charCodeAt(end - 1) === 13 || !f.frame(line, end)) return false;
+        p = f.start;
+        ts = f.ts;
+        pid = f.pid;
+        this.prefix_ = line.slice(0, p);
+        this.prefixTs_ = ts;
+        this.prefixPid_ = pid;
+      }
+      // A new second: the general path runs the ticks that come with it.
+      if (!(ts <= a.lastTs_)) return false;
+      // `SERIAL CLIENT/PORT ` as message.ts reads it (no `TCP `/`UDP ` prefix here).
+      let c = line.charCodeAt(p);
+      if (c < 48 || c > 57) return false;
+      const sp = line.indexOf(' ', p);
+      if (sp < 0 || sp + 1 >= end || sp - p > 10) return false;
+      c = line.charCodeAt(sp - 1);
+      if (c < 48 || c > 57) return false;
+      serial = +line.slice(p, sp);
+      if (serial >>> 0 !== serial) return false;
+      c = line.charCodeAt(sp + 1);
+      if (!((c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+      const ce = line.indexOf(' ', sp + 1);
+      if (ce < 0 || ce >= end) return false;
+      c = line.charCodeAt(ce - 1);
+      if (c < 48 || c > 57) return false;
+      p = ce + 1;
+      this.head_ = line.slice(0, p);
+      this.headTs_ = ts;
+      this.headPid_ = pid;
+      this.headSerial_ = serial;
+      this.clientAt_ = sp + 1;
+      this.clientEnd_ = ce;
+    }
+    const c = line.charCodeAt(p);
+    let q: number;
+    let origin: 'forwarded' | 'cached' | 'config';
+    if (c === 114 /* r */) {
+      if (!line.startsWith('reply ', p)) return false;
+      q = p + 6;
+      origin = 'forwarded';
+    } else if (c === 99 /* c */) {
+      if (line.startsWith('cached ', p)) origin = 'cached';
+      else if (line.startsWith('config ', p)) origin = 'config';
+      else return false;
+      q = p + 7;
+    } else if (c === 113 /* q */) {
+      return this.query_(line, p, end, ts, pid, serial);
+    } else if (c === 102 /* f */) {
+      return this.forwarded_(line, p, end, pid, serial);
+    } else {
+      return false;
+    }
+    // `NAME is DATA`: the first ` is ` (message.ts answer()), DATA an address or `<CNAME>`.
+    const is = line.indexOf(' is ', q - 1);
+    if (is <= q) return false;
+    const da = is + 4;
+    const n = end - da;
+    const first = line.charCodeAt(da);
+    let type: string;
+    let data: string | null;
+    if (first === 60 /* < */) {
+      if (n !== 7 || !line.startsWith('CNAME>', da + 1)) return false;
+      type = 'CNAME';
+      data = null;
+    } else {
+      // message.ts addressType(); DATA runs to the line's end (a `)` or CR there is no address).
+      if (n < 2 || n > 45 || line.indexOf(' ', da) >= 0) return false;
+      const last = line.charCodeAt(end - 1);
+      if (line.indexOf(':', da) >= 0) {
+        if (!((first >= 48 && first <= 58) || (first >= 97 && first <= 102) || (first >= 65 && first <= 70)) ||
+          !((last >= 48 && last <= 58) || (last >= 97 && last <= 102) || (last >= 65 && last <= 70))) return false;
+        type = 'AAAA';
+      } else {
+        if (first < 48 || first > 57 || last < 48 || last > 57 || n < 7 || !(line.indexOf('.', da) > da)) return false;
+        type = 'A';
+      }
+      data = line.slice(da, end);
+    }
+    const t = this.txn_(pid, serial);
+    if (t === null) return false;
+    const name = line.slice(q, is);
+    // dns-transaction.ts applyAnswer() for an answer record
+    if (!t.answered) {
+      t.answered = true;
+      if (t.source !== 'local') t.source = origin;
+    }
+    t.lastTs = ts;
+    const list = t.answers;
+    if (t.cnameAt >= 0) {
+      list[t.cnameAt].data = name;
+      t.cnameAt = -1;
+    }
+    t.lastName = name;
+    if (t.rcode === undefined) t.rcode = 'NOERROR';
+    if (list.length >= MAX_ANSWERS) {
+      this.counters_.drop('dns.answers_capped', 1, t.qname);
+    } else {
+      if (data === null) t.cnameAt = list.length;
+      list.push({ name, type, data });
+      if (origin === 'config' && (data === '0.0.0.0' || data === '::')) t.blocked = true;
+    }
+    if (!t.listed) {
+      t.listed = true;
+      a.answering_.push(t);
+    }
+    this.records_.n++;
+    if (a.finished_) a.drain_();
+    return true;
+  }
+
+  /**
+   * The open transaction (pid, serial) for a line that is not a query, made the assembler's
+   * `last` and the pid's answering one ended unless it is this (take() in transactions.ts);
+   * null (nothing changed) when there is none or it is finished: an orphan line, counted by
+   * the general path.
+   */
+  private txn_(pid: number, serial: number): Transaction | null {
+    const a = this.asm_;
+    const t = a.last_;
+    if (t !== null && t.serial === serial && t.pid === pid) return t.done ? null : t;
+    const key = pid * PID_SCALE + serial;
+    const u = a.byKey_.get(key);
+    if (u === undefined || u.done) return null;
+    const list = a.answering_;
+    for (let i = 0; i < list.length; i++) {
+      const cur = list[i];
+      if (cur.pid === pid) {
+        if (cur.key !== key) a.finish_(cur);
+        break;
+      }
+    }
+    a.last_ = u;
+    return u;
+  }
+
+  /** `query[T] NAME from CLIENT` (message.ts query(), transactions.ts take()). */
+  private query_(line: string, p: number, end: number, ts: number, pid: number, serial: number): boolean {
+    if (!line.startsWith('query[', p)) return false;
+    const q = p + 6;
+    const close = line.indexOf('] ', q);
+    if (close < 0 || close >= end || close === q || close - q > 16 || line.charCodeAt(q) === 116 /* type= */) return false;
+    const from = line.lastIndexOf(' from ', end - 6);
+    if (from < close + 1) return false;
+    const cs = this.clientAt_;
+    const ce = this.clientEnd_;
+    const slash = line.lastIndexOf('/', ce - 1);
+    if (slash <= cs || ce - slash > 11) return false;
+    // digits at both ends (the last one checked with the head), as message.ts decimal()
+    const c = line.charCodeAt(slash + 1);
+    if (c < 48 || c > 57) return false;
+    const port = +line.slice(slash + 1, ce);
+    if (!(port <= 65535) || port >>> 0 !== port) return false;
+    const qtype = line.slice(q, close);
+    const qname = line.slice(close + 2, from);
+    const client = line.slice(cs, slash);
+    const a = this.asm_;
+    const key = pid * PID_SCALE + serial;
+    const list = a.answering_;
+    for (let i = 0; i < list.length; i++) {
+      const cur = list[i];
+      if (cur.pid === pid) {
+        if (cur.key !== key) a.finish_(cur);
+        break;
+      }
+    }
+    const old = a.byKey_.get(key);
+    if (old !== undefined) {
+      this.counters_.drop('dns.serial_reuse', 1, `${pid}/${serial}`);
+      if (!old.done) a.finish_(old);
+    }
+    const t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
+    a.byKey_.set(key, t);
+    a.last_ = t;
+    this.records_.n++;
+    if (a.finished_) a.drain_();
+    return true;
+  }
+
+  /** `forwarded NAME to UPSTREAM`: the last word, behind ` to ` (message.ts sent()). */
+  private forwarded_(line: string, p: number, end: number, pid: number, serial: number): boolean {
+    if (!line.startsWith('forwarded ', p) || line.charCodeAt(end - 1) === 13) return false;
+    const sp = line.lastIndexOf(' ', end - 1);
+    // the last ` to ` of the line is the one before its last word
+    if (sp + 1 >= end || sp - 3 < p + 9 || !line.startsWith(' to ', sp - 3)) return false;
+    const t = this.txn_(pid, serial);
+    if (t === null) return false;
+    t.upstream = line.slice(sp + 1, end);
+    this.records_.n++;
+    if (this.asm_.finished_) this.asm_.drain_();
+    return true;
+  }
+}
