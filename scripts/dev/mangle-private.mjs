@@ -15,7 +15,8 @@
 // class implements and into object literals typed by the interface, so read the list of files it
 // prints before committing.
 //
-// Skipped, with a warning: a member whose new name the class already has, a #field used in a
+// Skipped, with a warning: an optional public member (an object that lacks it typechecks with
+// either name, so a stale name would go unnoticed), a member whose new name the class already has, a #field used in a
 // brand check (`#x in o`), a member referenced through a string (`o['x']`, which mangleProps would
 // not rename). Afterwards it lists `as any` / bracket uses of the old names that the compiler
 // cannot see (tests poking at privates): check them by hand, then typecheck and test.
@@ -105,7 +106,12 @@ function visitClass(sf, cls, memberList = cls.members) {
     if (wanted) continue;
     if (is.isPrivateIdentifier(m.name) || (is.isIdentifier(m.name) && hasPrivate(m))) candidates.push({ member: m, name: m.name, param: false });
   }
-  for (const { member, name, param } of candidates) {
+  for (const { member, name, param, pub } of candidates) {
+    // An optional member can be missing from an object without the compiler noticing a stale name.
+    if (pub && (member.questionToken ?? member.postfixToken)?.kind === SyntaxKind.QuestionToken) {
+      warnings.push(`${rel(sf.fileName)}:${lineOf(sf, name.getStart(sf))}: ${clsName}.${name.text}: optional, skipped`);
+      continue;
+    }
     const hash = is.isPrivateIdentifier(name);
     const bare = hash ? name.text.slice(1) : name.text;
     if (!hash && /[^_]_$/.test(bare)) continue; // already internal

@@ -24,16 +24,16 @@ import { loadIocFeeds } from '../sources/ioc-feed';
 import { writeAgentStatus } from './status-writer';
 
 export interface AgentDeps {
-  host: Host;
-  config: NetledgerConfig;
-  configFile: string;
-  configHash: string;
-  log: (level: 'error' | 'warn' | 'info' | 'debug', msg: string) => void;
+  host_: Host;
+  config_: NetledgerConfig;
+  configFile_: string;
+  configHash_: string;
+  log_: (level: 'error' | 'warn' | 'info' | 'debug', msg: string) => void;
 }
 
 export class Agent {
-  readonly counters = new Counters();
-  readonly started: number;
+  readonly counters_ = new Counters();
+  readonly started_: number;
   private pipeline_!: Pipeline;
   private file_: FileOutput | null = null;
   private fileSink_: NdjsonSink | null = null;
@@ -48,21 +48,21 @@ export class Agent {
   private lastDnsLine_ = 0;
 
   constructor(private readonly deps_: AgentDeps) {
-    this.started = deps_.host.now();
+    this.started_ = deps_.host_.now();
   }
 
-  start(): void {
-    const { host, config: c, log } = this.deps_;
-    const counters = this.counters;
+  start_(): void {
+    const { host_: host, config_: c, log_: log } = this.deps_;
+    const counters = this.counters_;
     const sinks: EventSink[] = [];
     if (c.output.enabled) {
       this.file_ = new FileOutput({ host, path: c.output.file, maxBytes: c.output.max_bytes, counters });
-      this.fileSink_ = new NdjsonSink({ write: (t) => this.file_!.write(t), counters, batchLines: 64 });
+      this.fileSink_ = new NdjsonSink({ write: (t) => this.file_!.write_(t), counters, batchLines: 64 });
       sinks.push(this.fileSink_);
     }
     if (c.mqtt.enabled) {
       this.ship_ = new ShippingSink({
-        host, counters, sensor: c.agent.sensor_id, configHash: this.deps_.configHash,
+        host, counters, sensor: c.agent.sensor_id, configHash: this.deps_.configHash_,
         capabilities: this.capabilities_(),
         options: {
           url: c.mqtt.url, username: c.mqtt.username, password: c.mqtt.password,
@@ -122,7 +122,7 @@ export class Agent {
     if (c.streams.health) {
       this.health_ = new HealthSampler({
         host, counters, sensor: c.agent.sensor_id, watched: c.health.watch, budgetKb: c.agent.memory_budget,
-        extra: () => (this.ship_ ? { spool_bytes: this.ship_.spoolBytes() } : {}),
+        extra: () => (this.ship_ ? { spool_bytes: this.ship_.spoolBytes_() } : {}),
       });
       if (c.streams.alert) {
         this.growth_ = new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) });
@@ -136,11 +136,11 @@ export class Agent {
   }
 
   /** Clean stop: sources first, then everything still open is emitted and shipped (bounded wait). */
-  stop(): Promise<void> {
+  stop_(): Promise<void> {
     if (this.stopping_) return this.stopping_;
     this.stopping_ = (async () => {
       await null; // a throw before the first await would end qjs (src/reject-later.ts)
-      for (const t of this.timers_) this.deps_.host.clearTimer(t);
+      for (const t of this.timers_) this.deps_.host_.clearTimer(t);
       this.timers_ = [];
       this.dns_?.stop();
       this.conntrack_?.stop();
@@ -157,30 +157,30 @@ export class Agent {
   }
 
   /** SIGHUP: re-read leases, reopen the output file (after logrotate), reload indicator feeds. */
-  reopen(): void {
+  reopen_(): void {
     this.leases_?.checkFile();
-    this.file_?.reopen();
-    const c = this.deps_.config;
-    if (c.ioc.feed.length) loadIocFeeds(this.deps_.host, c.ioc.feed, (p) => this.pipeline_.loadIoc(p));
+    this.file_?.reopen_();
+    const c = this.deps_.config_;
+    if (c.ioc.feed.length) loadIocFeeds(this.deps_.host_, c.ioc.feed, (p) => this.pipeline_.loadIoc(p));
   }
 
   private startDns_(): void {
-    const { host, config: c } = this.deps_;
+    const { host_: host, config_: c } = this.deps_;
     const offset = c.dnsmasq.utc_offset === 'auto' ? -new Date().getTimezoneOffset() * 60 : utcOffsetSeconds(c.dnsmasq.utc_offset) ?? 0;
     const parser = new DnsmasqLineParser({
-      counters: this.counters, year: c.dnsmasq.year || undefined, utcOffsetMin: offset / 60, now: () => host.now(),
+      counters: this.counters_, year: c.dnsmasq.year || undefined, utcOffsetMin: offset / 60, now: () => host.now(),
     });
     const spec: LineInputSpec =
       c.dnsmasq.input === 'file' ? { kind: 'file', path: c.dnsmasq.file }
         : c.dnsmasq.input === 'stdin' ? { kind: 'stdin' }
           : { kind: 'command', argv: ['logread', '-f', '-e', 'dnsmasq'] };
     this.dns_ = new LineInput({
-      host, counters: this.counters, name: 'dnsmasq', spec,
+      host, counters: this.counters_, name: 'dnsmasq', spec,
       onLine: (line, truncated) => {
-        this.counters.inc('dnsmasq_lines');
+        this.counters_.inc('dnsmasq_lines');
         this.lastDnsLine_ = host.now();
         if (truncated) {
-          this.counters.drop('dnsmasq.too_long', 1, line);
+          this.counters_.drop('dnsmasq.too_long', 1, line);
           return;
         }
         const r = parser.parse(line);
@@ -191,9 +191,9 @@ export class Agent {
   }
 
   private tick_(): void {
-    const now = this.deps_.host.now();
+    const now = this.deps_.host_.now();
     this.pipeline_.tick(now);
-    this.ship_?.tick(now);
+    this.ship_?.tick_(now);
     this.fileSink_?.flush();
   }
 
@@ -203,22 +203,22 @@ export class Agent {
       sink.emit(ev);
       this.growth_?.check(ev);
     } catch (e) {
-      this.counters.drop('health_error', 1, String((e as Error).message ?? e));
+      this.counters_.drop('health_error', 1, String((e as Error).message ?? e));
     }
   }
 
   private command_(name: string, payload: unknown): void {
     if (name === 'ioc') {
       const r = this.pipeline_.loadIoc(JSON.stringify(payload));
-      this.deps_.log(r.ok ? 'info' : 'warn', r.ok ? `ioc: ${r.domains} domains, ${r.cidrs} addresses/prefixes loaded` : `ioc rejected: ${r.error}`);
-      this.counters.inc(r.ok ? 'cmd_ioc_loaded' : 'cmd_ioc_rejected');
+      this.deps_.log_(r.ok ? 'info' : 'warn', r.ok ? `ioc: ${r.domains} domains, ${r.cidrs} addresses/prefixes loaded` : `ioc rejected: ${r.error}`);
+      this.counters_.inc(r.ok ? 'cmd_ioc_loaded' : 'cmd_ioc_rejected');
       return;
     }
-    this.counters.drop('cmd_unknown', 1, name);
+    this.counters_.drop('cmd_unknown', 1, name);
   }
 
   private capabilities_(): string[] {
-    const c = this.deps_.config;
+    const c = this.deps_.config_;
     const caps: string[] = [];
     if (c.dnsmasq.enabled) caps.push('dns');
     if (c.conntrack.enabled) caps.push('flow');
@@ -229,13 +229,13 @@ export class Agent {
 
   private writeStatus_(): void {
     try {
-      writeAgentStatus(this.deps_.host, {
-        config: this.deps_.config, configFile: this.deps_.configFile, configHash: this.deps_.configHash,
-        started: this.started, counters: this.counters, ship: this.ship_, conntrack: this.conntrack_?.stats(),
-        dnsLast: this.lastDnsLine_, dnsInput: this.deps_.config.dnsmasq.input, pipeline: this.pipeline_?.stats(),
+      writeAgentStatus(this.deps_.host_, {
+        config_: this.deps_.config_, configFile_: this.deps_.configFile_, configHash_: this.deps_.configHash_,
+        started_: this.started_, counters_: this.counters_, ship_: this.ship_, conntrack: this.conntrack_?.stats(),
+        dnsLast_: this.lastDnsLine_, dnsInput_: this.deps_.config_.dnsmasq.input, pipeline: this.pipeline_?.stats(),
       });
     } catch (e) {
-      this.counters.drop('status_write_failed', 1, String((e as Error).message ?? e));
+      this.counters_.drop('status_write_failed', 1, String((e as Error).message ?? e));
     }
   }
 }

@@ -8,7 +8,7 @@ export class FileOutput {
 
   constructor(private readonly deps_: { host: Host; path: string; maxBytes: number; counters: Counters }) {}
 
-  write(text: string): void {
+  write_(text: string): void {
     const { host, path, maxBytes, counters } = this.deps_;
     if (path === '-') {
       host.writeStdout(text);
@@ -30,7 +30,7 @@ export class FileOutput {
   }
 
   /** After an outside rotation: size is read again on the next write. */
-  reopen(): void {
+  reopen_(): void {
     this.size_ = -1;
   }
 }

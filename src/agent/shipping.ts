@@ -96,7 +96,7 @@ export class ShippingSink implements EventSink {
     this.batcher_.push(ev);
   }
 
-  tick(nowSec: number): void {
+  tick_(nowSec: number): void {
     this.batcher_.tick(nowSec);
   }
 
@@ -110,15 +110,15 @@ export class ShippingSink implements EventSink {
     return this.shipper_.idle_();
   }
 
-  connected(): boolean {
+  connected_(): boolean {
     return this.shipper_.connected_;
   }
 
-  lastError(): string | null {
+  lastError_(): string | null {
     return this.shipper_.lastError_;
   }
 
-  spoolBytes(): number {
+  spoolBytes_(): number {
     return this.spool.bytes_();
   }
 

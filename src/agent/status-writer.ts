@@ -10,21 +10,21 @@ import { parseVmRSS } from '../pipeline/health';
 import { VERSION } from '../version';
 
 export interface StatusInputs {
-  config: NetledgerConfig;
-  configFile: string;
-  configHash: string;
-  started: number;
-  counters: Counters;
-  ship: ShippingSink | null;
+  config_: NetledgerConfig;
+  configFile_: string;
+  configHash_: string;
+  started_: number;
+  counters_: Counters;
+  ship_: ShippingSink | null;
   conntrack?: ConntrackStats;
-  dnsLast: number;
-  dnsInput: string;
+  dnsLast_: number;
+  dnsInput_: string;
   pipeline?: Record<string, number>;
 }
 
 export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
-  const c = s.config;
-  const { counters, dropped } = s.counters.snapshot();
+  const c = s.config_;
+  const { counters, dropped } = s.counters_.snapshot();
   let rss = 0;
   try {
     rss = parseVmRSS(host.readText('/proc/self/status')) ?? 0;
@@ -41,16 +41,16 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
     sensor: c.agent.sensor_id,
     version: VERSION,
     pid: host.pid(),
-    started: s.started,
+    started: s.started_,
     updated: host.now(),
     interval: c.agent.status_interval,
-    config_file: s.configFile,
-    config_hash: s.configHash,
+    config_file: s.configFile_,
+    config_hash: s.configHash_,
     restart_pending: [],
     sources: {
       dnsmasq: c.dnsmasq.enabled
-        ? { state: 'running', input: s.dnsInput, lines: counters.dnsmasq_lines ?? 0, restarts: counters.dnsmasq_exited ?? 0,
-          ...(s.dnsLast > 0 ? { last_line: s.dnsLast } : {}) }
+        ? { state: 'running', input: s.dnsInput_, lines: counters.dnsmasq_lines ?? 0, restarts: counters.dnsmasq_exited ?? 0,
+          ...(s.dnsLast_ > 0 ? { last_line: s.dnsLast_ } : {}) }
         : { state: 'disabled', lines: 0, restarts: 0 },
       conntrack: c.conntrack.enabled && ct
         ? { state: ct.mode === 'stopped' ? 'stopped' : 'running', input: ct.mode, lines: counters.conntrack_records ?? 0,
@@ -58,11 +58,11 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
         : { state: 'disabled', lines: 0, restarts: 0 },
     },
     streams,
-    mqtt: s.ship
-      ? { state: s.ship.connected() ? 'connected' : 'connecting', broker: s.ship.broker, inflight: 0,
-        batches_sent: counters.ship_batches ?? 0, ...(s.ship.lastError() ? { last_error: s.ship.lastError()! } : {}) }
+    mqtt: s.ship_
+      ? { state: s.ship_.connected_() ? 'connected' : 'connecting', broker: s.ship_.broker, inflight: 0,
+        batches_sent: counters.ship_batches ?? 0, ...(s.ship_.lastError_() ? { last_error: s.ship_.lastError_()! } : {}) }
       : { state: 'disabled', inflight: 0, batches_sent: 0 },
-    spool: { enabled: c.spool.enabled, bytes: s.ship?.spoolBytes() ?? 0, batches: s.ship?.spool.count() ?? 0, max_bytes: c.spool.max_bytes },
+    spool: { enabled: c.spool.enabled, bytes: s.ship_?.spoolBytes_() ?? 0, batches: s.ship_?.spool.count() ?? 0, max_bytes: c.spool.max_bytes },
     memory: { rss_kb: rss, budget_kb: c.agent.memory_budget },
     counters: { ...counters, ...(s.pipeline ?? {}) },
     dropped,
@@ -71,7 +71,7 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
 }
 
 export function writeAgentStatus(host: Host, s: StatusInputs): void {
-  const dir = s.config.agent.state_dir;
+  const dir = s.config_.agent.state_dir;
   host.mkdirp(dir);
   host.writeAtomic(`${dir}/${STATUS_FILE}`, renderStatus(buildStatus(host, s)));
 }

@@ -22,14 +22,14 @@ const MAX_REPORTED = 10;
 
 /** Tracks what was decoded: duplicates and sequence gaps per (sensor, boot, stream). */
 class Ledger {
-  batches = 0;
-  events = 0;
-  bad = 0;
-  duplicates = 0;
+  batches_ = 0;
+  events_ = 0;
+  bad_ = 0;
+  duplicates_ = 0;
   private seen_ = new Map<string, Set<number>>();
 
   /** false when the batch is a duplicate (and `dedupe` asks to drop it). */
-  admit(b: DecodedBatch, dedupe: boolean): boolean {
+  admit_(b: DecodedBatch, dedupe: boolean): boolean {
     const key = `${b.sensor}/${b.boot}/${b.stream}`;
     let s = this.seen_.get(key);
     if (!s) {
@@ -37,7 +37,7 @@ class Ledger {
       this.seen_.set(key, s);
     }
     if (s.has(b.seq)) {
-      this.duplicates++;
+      this.duplicates_++;
       if (dedupe) return false;
     }
     s.add(b.seq);
@@ -45,7 +45,7 @@ class Ledger {
   }
 
   /** "sensor/boot/stream: missing 3-5, 9" per stream with holes between its lowest and highest seq. */
-  gaps(): string[] {
+  gaps_(): string[] {
     const out: string[] = [];
     for (const [key, s] of this.seen_) {
       const seqs = [...s].sort((a, b) => a - b);
@@ -81,13 +81,13 @@ export const decodeCommand: Command = {
     const ledger = new Ledger();
     const problems: string[] = [];
     const problem = (what: string) => {
-      ledger.bad++;
+      ledger.bad_++;
       if (problems.length < MAX_REPORTED) problems.push(what);
     };
     const print = (b: DecodedBatch) => {
-      if (!ledger.admit(b, dedupe)) return;
-      ledger.batches++;
-      ledger.events += b.events.length;
+      if (!ledger.admit_(b, dedupe)) return;
+      ledger.batches_++;
+      ledger.events_ += b.events.length;
       let out = '';
       for (const ev of b.events) out += JSON.stringify(ev) + '\n';
       if (out) host.writeStdout(out);
@@ -132,15 +132,15 @@ export const decodeCommand: Command = {
     }
 
     if (!args.options.quiet) {
-      let s = `decode: ${ledger.batches} batches, ${ledger.events} events`;
-      if (ledger.duplicates) s += `, ${ledger.duplicates} duplicate batches${dedupe ? ' dropped' : ''}`;
-      if (ledger.bad) s += `, ${ledger.bad} bad inputs`;
+      let s = `decode: ${ledger.batches_} batches, ${ledger.events_} events`;
+      if (ledger.duplicates_) s += `, ${ledger.duplicates_} duplicate batches${dedupe ? ' dropped' : ''}`;
+      if (ledger.bad_) s += `, ${ledger.bad_} bad inputs`;
       s += '\n';
       for (const p of problems) s += `  ${p}\n`;
-      if (ledger.bad > problems.length) s += `  ... and ${ledger.bad - problems.length} more\n`;
-      for (const g of ledger.gaps()) s += `  gap ${g}\n`;
+      if (ledger.bad_ > problems.length) s += `  ... and ${ledger.bad_ - problems.length} more\n`;
+      for (const g of ledger.gaps_()) s += `  gap ${g}\n`;
       host.writeStderr(s);
     }
-    return ledger.bad ? 1 : 0;
+    return ledger.bad_ ? 1 : 0;
   },
 };

@@ -62,12 +62,12 @@ export const runCommand: Command = {
     // running agent keeps going; a valid one replaces it — the old agent stops cleanly (open
     // transactions and flows are emitted, batches stay in the spool) and a new one starts.
     let current = { config, text };
-    let agent = new Agent({ host, config, configFile: file, configHash: hashText(text), log });
-    agent.start();
+    let agent = new Agent({ host_: host, config_: config, configFile_: file, configHash_: hashText(text), log_: log });
+    agent.start_();
     let reloading = false;
     await new Promise<void>((resolve) => {
       const stop = (): void => {
-        agent.stop().then(resolve, (e) => {
+        agent.stop_().then(resolve, (e) => {
           log('error', `stop: ${(e as Error).message}`);
           resolve();
         });
@@ -79,7 +79,7 @@ export const runCommand: Command = {
         try {
           const nextText = host.readText(file);
           if (nextText === current.text) {
-            agent.reopen(); // same config: reopen the output, re-read leases and feeds
+            agent.reopen_(); // same config: reopen the output, re-read leases and feeds
             return;
           }
           const next = loadConfig(nextText, file, { hostname: readHostname(host) });
@@ -90,10 +90,10 @@ export const runCommand: Command = {
           }
           log('info', `reload: ${file} changed${restartNeeded(current.config, next.config).length ? ' (restart-only options too)' : ''}; restarting the pipeline`);
           const previous = agent;
-          await previous.stop();
+          await previous.stop_();
           current = { config: next.config, text: nextText };
-          agent = new Agent({ host, config: next.config, configFile: file, configHash: hashText(nextText), log });
-          agent.start();
+          agent = new Agent({ host_: host, config_: next.config, configFile_: file, configHash_: hashText(nextText), log_: log });
+          agent.start_();
         } catch (e) {
           log('error', `reload: ${(e as Error).message}`);
         } finally {
@@ -106,7 +106,7 @@ export const runCommand: Command = {
         reload().catch((e) => log('error', `reload: ${(e as Error).message}`));
       });
     });
-    host.writeStderr(summaryLine('run', agent.counters) + '\n');
+    host.writeStderr(summaryLine('run', agent.counters_) + '\n');
     return 0;
   },
 };

@@ -166,14 +166,14 @@ export function loadConfig(text: string, file: string, opts: LoadOptions = {}): 
 /** Rules that involve more than one option. */
 function crossCheck(c: NetledgerConfig, origins: Origins, file: string, errors: ConfigError[]): void {
   const at = (section: SectionType, option: string): number =>
-    origins.options[section]?.[option] ?? origins.sections[section] ?? 1;
+    origins.options_[section]?.[option] ?? origins.sections_[section] ?? 1;
   const err = (section: SectionType, option: string, message: string): void => {
     errors.push({ file, line: at(section, option), section, option, message });
   };
   const ordered = (section: SectionType, lo: string, hi: string): void => {
     const v = c[section] as Record<string, unknown>;
     if ((v[lo] as number) > (v[hi] as number)) {
-      err(section, origins.options[section]?.[lo] !== undefined ? lo : hi, `${lo} (${v[lo]}) is greater than ${hi} (${v[hi]})`);
+      err(section, origins.options_[section]?.[lo] !== undefined ? lo : hi, `${lo} (${v[lo]}) is greater than ${hi} (${v[hi]})`);
     }
   };
   if (c.mqtt.enabled && c.mqtt.url === '') err('mqtt', 'url', 'required when mqtt is enabled');

@@ -101,52 +101,52 @@ class ParseFailure {
 
 /** Cursor over the whole text; `line` is the 1-based line of `pos`. */
 class Cursor {
-  pos = 0;
-  line = 1;
+  pos_ = 0;
+  line_ = 1;
   constructor(readonly text: string) {}
 
-  peek(): number {
-    return this.pos < this.text.length ? this.text.charCodeAt(this.pos) : -1;
+  peek_(): number {
+    return this.pos_ < this.text.length ? this.text.charCodeAt(this.pos_) : -1;
   }
 
-  advance(): void {
-    if (this.text.charCodeAt(this.pos) === 10) this.line++;
-    this.pos++;
+  advance_(): void {
+    if (this.text.charCodeAt(this.pos_) === 10) this.line_++;
+    this.pos_++;
   }
 
   /** Skips spaces and tabs (and \r, \v, \f) but not the newline that ends the statement. */
-  skipBlanks(): void {
+  skipBlanks_(): void {
     for (;;) {
-      const c = this.peek();
+      const c = this.peek_();
       if (c === 10 || c < 0 || !isSpace(c)) return;
-      this.pos++;
+      this.pos_++;
     }
   }
 
-  skipToNextLine(): void {
-    const nl = this.text.indexOf('\n', this.pos);
-    if (nl < 0) this.pos = this.text.length;
+  skipToNextLine_(): void {
+    const nl = this.text.indexOf('\n', this.pos_);
+    if (nl < 0) this.pos_ = this.text.length;
     else {
-      this.pos = nl + 1;
-      this.line++;
+      this.pos_ = nl + 1;
+      this.line_++;
     }
   }
 
   /** A backslash at pos: true when it joins the next line (and was consumed with the newline). */
-  joinsLine(): boolean {
-    const next = this.text.charCodeAt(this.pos + 1);
-    if (this.pos + 1 >= this.text.length) {
-      this.pos++;
+  joinsLine_(): boolean {
+    const next = this.text.charCodeAt(this.pos_ + 1);
+    if (this.pos_ + 1 >= this.text.length) {
+      this.pos_++;
       return true;
     }
     if (next === 10) {
-      this.pos += 2;
-      this.line++;
+      this.pos_ += 2;
+      this.line_++;
       return true;
     }
-    if (next === 13 && this.text.charCodeAt(this.pos + 2) === 10) {
-      this.pos += 3;
-      this.line++;
+    if (next === 13 && this.text.charCodeAt(this.pos_ + 2) === 10) {
+      this.pos_ += 3;
+      this.line_++;
       return true;
     }
     return false;
@@ -162,62 +162,62 @@ type Arg = { text: string; end: 'space' | 'eol' | 'semicolon' | 'lost' };
  * arguments (end of line, comment, ';' or end of input).
  */
 function readArg(cur: Cursor): Arg | null {
-  cur.skipBlanks();
-  const c0 = cur.peek();
+  cur.skipBlanks_();
+  const c0 = cur.peek_();
   if (c0 < 0 || c0 === 10 || c0 === 35 /* # */) return null;
   if (c0 === 59 /* ; */) return null;
   let out = '';
-  const start = cur.pos;
+  const start = cur.pos_;
   for (;;) {
-    const c = cur.peek();
+    const c = cur.peek_();
     if (c < 0 || c === 10) return { text: out, end: 'eol' };
     if (c === 35) return { text: out, end: 'eol' };
     if (c === 59) {
       // libuci ends the value by writing NUL over the ';' when nothing in the argument was
       // unquoted or unescaped, and then loses the rest of the line without a word.
-      return { text: out, end: cur.pos - start === out.length ? 'lost' : 'semicolon' };
+      return { text: out, end: cur.pos_ - start === out.length ? 'lost' : 'semicolon' };
     }
     if (isSpace(c)) return { text: out, end: 'space' };
     if (c === 39 /* ' */) {
-      const startLine = cur.line;
-      const close = cur.text.indexOf("'", cur.pos + 1);
+      const startLine = cur.line_;
+      const close = cur.text.indexOf("'", cur.pos_ + 1);
       if (close < 0) throw new ParseFailure(startLine, "unterminated ' quote");
-      const piece = cur.text.slice(cur.pos + 1, close);
-      for (let i = 0; i < piece.length; i++) if (piece.charCodeAt(i) === 10) cur.line++;
+      const piece = cur.text.slice(cur.pos_ + 1, close);
+      for (let i = 0; i < piece.length; i++) if (piece.charCodeAt(i) === 10) cur.line_++;
       out += piece;
-      cur.pos = close + 1;
+      cur.pos_ = close + 1;
       continue;
     }
     if (c === 34 /* " */) {
-      const startLine = cur.line;
-      cur.advance();
+      const startLine = cur.line_;
+      cur.advance_();
       for (;;) {
-        const d = cur.peek();
+        const d = cur.peek_();
         if (d < 0) throw new ParseFailure(startLine, 'unterminated " quote');
         if (d === 34) {
-          cur.pos++;
+          cur.pos_++;
           break;
         }
         if (d === 92 /* \ */) {
-          if (cur.joinsLine()) continue;
-          cur.pos++;
+          if (cur.joinsLine_()) continue;
+          cur.pos_++;
         }
-        out += cur.text[cur.pos];
-        cur.advance();
+        out += cur.text[cur.pos_];
+        cur.advance_();
       }
       continue;
     }
     if (c === 92) {
-      if (cur.joinsLine()) continue;
-      cur.pos++;
-      if (cur.pos < cur.text.length) {
-        out += cur.text[cur.pos];
-        cur.advance();
+      if (cur.joinsLine_()) continue;
+      cur.pos_++;
+      if (cur.pos_ < cur.text.length) {
+        out += cur.text[cur.pos_];
+        cur.advance_();
       }
       continue;
     }
-    out += cur.text[cur.pos];
-    cur.pos++;
+    out += cur.text[cur.pos_];
+    cur.pos_++;
   }
 }
 
@@ -229,19 +229,19 @@ function readArgs(cur: Cursor): { args: string[]; more: boolean; lost: boolean }
     if (a === null) break;
     args.push(a.text);
     if (a.end === 'lost') {
-      cur.skipToNextLine();
+      cur.skipToNextLine_();
       return { args, more: false, lost: true };
     }
     if (a.end !== 'space') break;
   }
-  cur.skipBlanks();
-  const c = cur.peek();
+  cur.skipBlanks_();
+  const c = cur.peek_();
   if (c === 59) {
-    cur.pos++;
+    cur.pos_++;
     return { args, more: true, lost: false };
   }
   // End of the line: a comment or the newline.
-  cur.skipToNextLine();
+  cur.skipToNextLine_();
   return { args, more: false, lost: false };
 }
 
@@ -264,14 +264,14 @@ export function parseUci(text: string, file: string): UciDocument {
     doc.errors.push({ file, line, message });
   };
 
-  while (cur.pos < text.length) {
-    const line = cur.line;
+  while (cur.pos_ < text.length) {
+    const line = cur.line_;
     let more = false;
     try {
-      cur.skipBlanks();
-      const c = cur.peek();
+      cur.skipBlanks_();
+      const c = cur.peek_();
       if (c === 10 || c === 35 || c < 0) {
-        cur.skipToNextLine();
+        cur.skipToNextLine_();
         continue;
       }
       const r = readArgs(cur);
@@ -327,7 +327,7 @@ export function parseUci(text: string, file: string): UciDocument {
       fail(e.line, e.message);
       // libuci drops the rest of a bad line; an unterminated quote consumed the rest of the file.
       if (e.message.startsWith('unterminated')) break;
-      if (more || cur.line === line) cur.skipToNextLine();
+      if (more || cur.line_ === line) cur.skipToNextLine_();
     }
   }
   return doc;

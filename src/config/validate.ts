@@ -23,8 +23,8 @@ export type AnySchema = Record<string, SectionSpec<Record<string, OptionSpec<unk
 
 /** Where each section and option came from, so later checks can point at the right line. */
 export interface Origins {
-  sections: Record<string, number>;
-  options: Record<string, Record<string, number>>;
+  sections_: Record<string, number>;
+  options_: Record<string, Record<string, number>>;
 }
 
 export function defaultsOf(schema: AnySchema): Record<string, Record<string, unknown>> {
@@ -79,7 +79,7 @@ export function validateDocument(
   const file = doc.file;
   const errors: ConfigError[] = doc.errors.map((e) => ({ file: e.file, line: e.line, message: e.message }));
   const values = defaultsOf(schema);
-  const origins: Origins = { sections: {}, options: {} };
+  const origins: Origins = { sections_: {}, options_: {} };
   const types = Object.keys(schema);
   if (doc.package !== null && doc.package !== 'netledger') {
     errors.push({ file, line: 1, message: `package '${doc.package}' is not netledger` });
@@ -93,16 +93,16 @@ export function validateDocument(
       });
       continue;
     }
-    if (s.type in origins.sections) {
+    if (s.type in origins.sections_) {
       errors.push({
         file, line: s.line, section: s.type,
-        message: `a second '${s.type}' section (the first is at line ${origins.sections[s.type]}); netledger reads one`,
+        message: `a second '${s.type}' section (the first is at line ${origins.sections_[s.type]}); netledger reads one`,
       });
       continue;
     }
-    origins.sections[s.type] = s.line;
+    origins.sections_[s.type] = s.line;
     const lines: Record<string, number> = {};
-    origins.options[s.type] = lines;
+    origins.options_[s.type] = lines;
     const names = Object.keys(spec.options);
     for (const o of s.options) {
       const ospec = Object.prototype.hasOwnProperty.call(spec.options, o.name) ? spec.options[o.name] : undefined;

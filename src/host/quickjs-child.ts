@@ -32,7 +32,7 @@ let sigchld = false;
 
 function sweep(): void {
   sweepTimer = -1;
-  for (const c of Array.from(live.values())) c.tryReap();
+  for (const c of Array.from(live.values())) c.tryReap_();
   if (live.size > 0) sweepTimer = os.setTimeout(sweep, SWEEP_MS);
 }
 
@@ -57,7 +57,7 @@ function track(c: QjsChild): void {
 }
 
 function sweepNow(): void {
-  for (const c of Array.from(live.values())) c.tryReap();
+  for (const c of Array.from(live.values())) c.tryReap_();
 }
 
 function decodeStatus(status: number): ExitStatus {
@@ -153,7 +153,7 @@ class QjsChild implements Child {
     if (!this.status_) os.kill(this.pid, SIGNALS[signal]);
   }
 
-  tryReap(): void {
+  tryReap_(): void {
     if (this.status_) return;
     const [r, st] = os.waitpid(this.pid, os.WNOHANG);
     if (r === 0 || r === -EINTR) return;
@@ -214,7 +214,7 @@ class QjsChild implements Child {
     os.close(this.outFd_);
     this.outFd_ = -1;
     this.outLines_.flush();
-    this.tryReap();
+    this.tryReap_();
     this.retryReap_(0);
     this.maybeFinish_();
   }
@@ -234,7 +234,7 @@ class QjsChild implements Child {
   private retryReap_(step: number): void {
     if (this.status_ || step >= REAP_RETRY.length) return;
     os.setTimeout(() => {
-      this.tryReap();
+      this.tryReap_();
       this.retryReap_(step + 1);
     }, REAP_RETRY[step]);
   }

@@ -24,9 +24,9 @@ export interface BatcherDeps {
 }
 
 interface Open {
-  builder: BatchBuilder;
+  builder_: BatchBuilder;
   /** tick time when the batch was first seen open, or -1 before the next tick. */
-  since: number;
+  since_: number;
 }
 
 export class Batcher {
@@ -39,11 +39,11 @@ export class Batcher {
     const stream = this.deps_.streamOf ? this.deps_.streamOf(ev) : ev.type;
     let b = this.open_.get(stream);
     if (b === undefined) {
-      b = { builder: new BatchBuilder(), since: -1 };
+      b = { builder_: new BatchBuilder(), since_: -1 };
       this.open_.set(stream, b);
     }
-    b.builder.add_(ev);
-    if (b.builder.count_ >= (this.deps_.maxEvents ?? 500) || b.builder.estimate_() >= (this.deps_.maxBytes ?? 65536)) {
+    b.builder_.add_(ev);
+    if (b.builder_.count_ >= (this.deps_.maxEvents ?? 500) || b.builder_.estimate_() >= (this.deps_.maxBytes ?? 65536)) {
       this.emit_(stream, b);
     }
   }
@@ -52,8 +52,8 @@ export class Batcher {
   tick(nowSec: number): void {
     const maxAge = this.deps_.maxAgeSec ?? 60;
     for (const [stream, b] of this.open_) {
-      if (b.since < 0) b.since = nowSec;
-      else if (nowSec - b.since >= maxAge) this.emit_(stream, b);
+      if (b.since_ < 0) b.since_ = nowSec;
+      else if (nowSec - b.since_ >= maxAge) this.emit_(stream, b);
     }
   }
 
@@ -64,25 +64,25 @@ export class Batcher {
 
   private emit_(stream: string, b: Open): void {
     this.open_.delete(stream);
-    if (b.builder.count_ === 0) return;
+    if (b.builder_.count_ === 0) return;
     let seq = this.seq_.get(stream);
     if (seq === undefined) seq = this.deps_.firstSeq ? this.deps_.firstSeq(stream) : 0;
     let bytes: Uint8Array;
     try {
-      bytes = b.builder.finish_({ sensor: this.deps_.sensor, boot: this.deps_.boot, seq, stream });
+      bytes = b.builder_.finish_({ sensor: this.deps_.sensor, boot: this.deps_.boot, seq, stream });
     } catch (e) {
       // Not expected (any JS value encodes); if it happens the events are lost, visibly.
-      this.deps_.counters.drop(`batch_encode_${stream}`, b.builder.count_, String((e as Error).message ?? e));
+      this.deps_.counters.drop(`batch_encode_${stream}`, b.builder_.count_, String((e as Error).message ?? e));
       return;
     }
     this.seq_.set(stream, seq + 1);
     this.deps_.counters.inc(`batches_${stream}`);
-    this.deps_.counters.inc(`batch_events_${stream}`, b.builder.count_);
+    this.deps_.counters.inc(`batch_events_${stream}`, b.builder_.count_);
     this.deps_.counters.inc(`batch_bytes_${stream}`, bytes.length);
     try {
       this.deps_.onBatch(stream, seq, bytes);
     } catch (e) {
-      this.deps_.counters.drop(`batch_sink_${stream}`, b.builder.count_, String((e as Error).message ?? e));
+      this.deps_.counters.drop(`batch_sink_${stream}`, b.builder_.count_, String((e as Error).message ?? e));
     }
   }
 }

@@ -36,9 +36,9 @@ export interface IocLoadResult {
 }
 
 interface IpRule {
-  indicator: string;
-  ref: string;
-  set: CidrSet;
+  indicator_: string;
+  ref_: string;
+  set_: CidrSet;
 }
 
 const MAX_REPEAT_KEYS = 4096;
@@ -105,7 +105,7 @@ export class IocMatcher {
       else {
         const one = new CidrSet();
         one.add(e.indicator);
-        nextRules.push({ indicator: e.indicator, ref: e.ref, set: one });
+        nextRules.push({ indicator_: e.indicator, ref_: e.ref, set_: one });
       }
     }
     this.domains_ = nextDomains;
@@ -169,7 +169,7 @@ export class IocMatcher {
     if (!this.ips_.has(ip)) return null;
     const exact = this.exactIps_.get(normalizeIp(ip) ?? ip);
     if (exact !== undefined) return { indicator: normalizeIp(ip) ?? ip, match: ip, ref: exact };
-    for (const r of this.cidrRules_) if (r.set.has(ip)) return { indicator: r.indicator, match: ip, ref: r.ref };
+    for (const r of this.cidrRules_) if (r.set_.has(ip)) return { indicator: r.indicator_, match: ip, ref: r.ref_ };
     return null;
   }
 
