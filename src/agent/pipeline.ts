@@ -5,7 +5,7 @@
 //   dnsmasq record → transactions → [devices] → join.learn, pdns, ioc → sink
 //   conntrack record → flow table → direction → [devices] → join.annotate → bypass, ioc → sink
 import type { Counters } from '../counters';
-import type { AlertEvent, DnsEvent, EventSink, FlowEvent, NetEvent } from '../events';
+import type { DnsEvent, EventSink, NetEvent } from '../events';
 import type { DnsLogRecord } from '../sources/dnsmasq/record';
 import type { CtRecord } from '../sources/conntrack/record';
 import type { Lease } from '../sources/leases';
@@ -13,16 +13,13 @@ import type { NetModel } from '../pipeline/direction';
 import { TransactionAssembler } from '../pipeline/transactions';
 import { DnsFastLine } from '../pipeline/dns-fast-line';
 import type { DnsmasqLineParser } from '../sources/dnsmasq/parser';
-import { FlowTable, type FlowContext } from '../pipeline/flows';
+import { FlowTable } from '../pipeline/flows';
 import { Devices } from '../pipeline/devices';
 import { AnswerJoin } from '../pipeline/join';
-import { classifyTuples } from '../pipeline/direction';
-import { parseIPv4, normalizeIp } from '../pipeline/cidr';
-import { BypassDetector } from '../pipeline/bypass';
 import { PassiveDns } from '../pipeline/pdns';
 import { IocMatcher, type IocLoadResult } from '../pipeline/ioc';
 import { encodeDnsLine, type DnsLineSource } from '../codec/ndjson';
-import { orderFlow } from './flow-order';
+import { FlowStages } from './flow-order';
 import { NdjsonSink } from './ndjson-sink';
 import { NetLearner } from './net-learn';
 
@@ -56,8 +53,7 @@ export class Pipeline {
   readonly devices: Devices;
   private readonly join: AnswerJoin;
   private readonly joinOn: boolean;
-  private bypass: BypassDetector | null = null;
-  private bypassRouters: string[] | null = null;
+  private readonly flowStages: FlowStages;
   private readonly net: NetLearner;
   private readonly learning: boolean;
   private readonly pdns: PassiveDns | null;
@@ -87,16 +83,19 @@ export class Pipeline {
       emitTransaction: this.dnsLines === null ? undefined : (t) => this.dnsLine(t),
     });
     this.flows = new FlowTable({
-      counters, sensor, emit: (ev, ctx) => this.onFlow(ev, ctx), interimSec: o.flows.interimSec, maxFlows: o.flows.maxFlows,
+      counters, sensor, emit: (ev, ctx) => this.flowStages.onFlow(ev, ctx), interimSec: o.flows.interimSec, maxFlows: o.flows.maxFlows,
     });
-    const alert = (a: AlertEvent): void => this.out(a);
     this.net = new NetLearner(o.net, o.learnNet);
     // Fixed for the pipeline's life (set before it is built); spares two calls per line when off.
     this.learning = o.learnNet.lan || o.learnNet.router;
     this.pdns = pdnsOn
       ? new PassiveDns({ sensor, counters, emit: (ev) => this.out(ev), windowSec: o.pdns.windowSec, maxRecords: o.pdns.maxRecords })
       : null;
-    this.ioc = new IocMatcher({ sensor, counters, emit: alert, maxIndicators: o.ioc.maxIndicators });
+    this.ioc = new IocMatcher({ sensor, counters, emit: (a) => this.out(a), maxIndicators: o.ioc.maxIndicators });
+    // Flows go to the NDJSON sink as lines written from the table when it is their only consumer.
+    const flowLines = deps.sink instanceof NdjsonSink && o.streams.flow !== false ? deps.sink : null;
+    this.flowStages = new FlowStages({ counters, options: o, net: this.net, devices: this.devices, join: this.join, ioc: this.ioc, out: (ev) => this.out(ev) }, flowLines);
+    if (flowLines !== null) this.flows.slots = this.flowStages;
   }
 
   dnsRecord(rec: DnsLogRecord): void {
@@ -138,6 +137,7 @@ export class Pipeline {
 
   loadIoc(payload: Uint8Array | string): IocLoadResult {
     this.dnsLines = null; // dns events must reach ioc.checkDns from now on
+    this.flows.slots = null; // and flow events ioc.checkFlow
     return this.ioc.load(payload);
   }
 
@@ -191,58 +191,6 @@ export class Pipeline {
       this.deps.counters.drop('sink_error_dns', 1, String((e as Error).message ?? e));
     }
     return true;
-  }
-
-  private onFlow(raw: FlowEvent, ctx: FlowContext): void {
-    const net = this.net.model();
-    const dir = classifyTuples(raw.orig_h, raw.resp_h, ctx.reply_h, net);
-    raw.dir = dir;
-    if (dir === 'router' && this.isOwnTraffic(raw)) return;
-    // Devices: the LAN host of the flow (its opener, or the target of an inbound one).
-    const info = this.devices.lookup(raw.orig_h) ?? (dir === 'inbound' ? this.devices.lookup(ctx.reply_h) : undefined);
-    if (info?.mac !== undefined) raw.mac = info.mac;
-    this.join.annotate(raw, dir);
-    const ev = orderFlow(raw, info);
-    const bypass = this.bypassFor(net);
-    if (bypass) bypass.check(ctx.reply_h !== ev.resp_h ? { ...ev, reply_h: ctx.reply_h } : ev);
-    this.ioc.checkFlow(ev);
-    if (this.deps.options.streams.flow !== false) this.out(ev);
-  }
-
-  private isOwnTraffic(f: FlowEvent): boolean {
-    const own = this.deps.options.own;
-    if (own === undefined) return false;
-    for (const o of own) {
-      if (f.resp_p !== o.port) continue;
-      const literal = o.host.indexOf(':') >= 0 || parseIPv4(o.host) >= 0;
-      if (!literal || normalizeIp(o.host) === f.resp_h) {
-        this.deps.counters.inc('flows_own');
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * The bypass detector knows the router's addresses; a learned one is handed to it. One detector
-   * for the agent's life: its per-client window must survive the net model changing (a new LAN
-   * prefix or router address is learned), or a client's repeated bypass alerts again.
-   */
-  private bypassFor(net: NetModel): BypassDetector | null {
-    const o = this.deps.options;
-    if (!o.bypass.enabled) return null;
-    if (this.bypass === null) {
-      this.bypassRouters = net.routerAddrs;
-      this.bypass = new BypassDetector({
-        counters: this.deps.counters, emit: (a) => this.out(a), sensor: o.sensor, routerAddrs: net.routerAddrs,
-        allowed: o.bypass.allow, windowSec: o.bypass.windowSec, ports: o.bypass.ports,
-      });
-    } else if (this.bypassRouters !== net.routerAddrs) {
-      // NetLearner makes a new array only when a router address is added
-      this.bypassRouters = net.routerAddrs;
-      this.bypass.setRouterAddrs(net.routerAddrs);
-    }
-    return this.bypass;
   }
 
   /** The router addresses and LAN prefixes in use (configured plus learned). */

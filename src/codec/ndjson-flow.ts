@@ -4,6 +4,9 @@
 // left out. Addresses are written unescaped: the conntrack parser let through only hex digits,
 // '.' and ':' (sources/conntrack/fields.ts address()); every other string is escaped.
 import type { FlowEvent } from '../events';
+import { F_ASSURED, F_HAS_ID, F_HAS_MARK, F_START_KNOWN, type FlowStore } from '../sources/conntrack/flow-store';
+import { hasPorts, isIcmp } from '../sources/conntrack/record';
+import { protoName } from '../pipeline/flows';
 
 // sensor, proto, state and dir repeat endlessly: their JSON spelling is kept
 const quotedMemo = new Map<string, string>();
@@ -70,5 +73,65 @@ export function encodeFlowNdjson(ev: FlowEvent): string {
   if (n !== undefined) out += ',"mark":' + n;
   n = ev.zone;
   if (n !== undefined) out += ',"zone":' + n;
+  return out + '}';
+}
+
+/**
+ * The same line straight from a flow table slot (src/pipeline/flows.ts emitSlot's event,
+ * byte for byte), for a sink that needs no event object: no 25-field object to build and read
+ * back. `text` is the table's string pool by handle; the later stages' fields come as values.
+ */
+export function encodeFlowSlot(
+  store: FlowStore, text: string[], sensor: string, slot: number, at: number, final: boolean,
+  mac: string | undefined, hostname: string | undefined, name: string | undefined, direct: boolean | undefined, dir: string,
+): string {
+  const strs = store.strs;
+  const ports = store.ports;
+  const s = slot * 5;
+  const p = slot * 4;
+  const protoNum = store.proto[slot];
+  const flags = store.flags[slot];
+  const start = store.start[slot];
+  let out = '{"type":"flow","ts":' + start + ',"sensor":' + quoted(sensor);
+  if (at >= 0) {
+    if (final) out += ',"end":' + at;
+    if (flags & F_START_KNOWN) out += ',"duration":' + Math.round((at - start) * 1e6) / 1e6;
+  }
+  out += ',"proto":' + quoted(protoName(protoNum)) + ',"orig_h":"' + text[strs[s]];
+  let op = ports[p];
+  let rp = ports[p + 1];
+  if (hasPorts(protoNum)) {
+    // as stored
+  } else if (isIcmp(protoNum)) {
+    op = rp >= 0 ? rp >> 8 : -1;
+    rp = rp >= 0 ? rp & 255 : -1;
+  } else {
+    op = -1;
+    rp = -1;
+  }
+  if (op >= 0) out += '","orig_p":' + op + ',"resp_h":"' + text[strs[s + 1]];
+  else out += '","resp_h":"' + text[strs[s + 1]];
+  if (rp >= 0) out += '","resp_p":' + rp;
+  else out += '"';
+  const nat = strs[s + 2];
+  if (nat >= 0) {
+    out += ',"nat_h":"' + text[nat] + '"';
+    if (ports[p + 2] >= 0) out += ',"nat_p":' + ports[p + 2];
+  }
+  const counts = store.counts;
+  if (counts[p] >= 0) {
+    out += ',"orig_bytes":' + counts[p] + ',"orig_pkts":' + counts[p + 1] + ',"resp_bytes":' + counts[p + 2] + ',"resp_pkts":' + counts[p + 3];
+  }
+  const st = strs[s + 4];
+  if (st >= 0) out += ',"state":' + quoted(text[st]);
+  out += flags & F_ASSURED ? ',"assured":true' : ',"assured":false';
+  if (flags & F_HAS_ID) out += ',"ct_id":' + store.id[slot];
+  if (mac !== undefined) out += ',"mac":' + JSON.stringify(mac);
+  if (hostname !== undefined) out += ',"hostname":' + JSON.stringify(hostname);
+  if (name !== undefined) out += ',"name":' + JSON.stringify(name);
+  if (direct !== undefined) out += direct ? ',"direct":true' : ',"direct":false';
+  out += (final ? ',"final":true,"dir":' : ',"final":false,"dir":') + quoted(dir);
+  if (flags & F_HAS_MARK && store.mark[slot] > 0) out += ',"mark":' + store.mark[slot];
+  if (store.zone[slot] > 0) out += ',"zone":' + store.zone[slot];
   return out + '}';
 }

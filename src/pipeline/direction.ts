@@ -72,33 +72,54 @@ function kindOf(a: string): number {
   let k = kinds.get(a);
   if (k === undefined) {
     const c = sets!;
-    k = c.any.has(a) ? (c.router.has(a) ? 1 : 0) | (c.lan.has(a) ? 2 : 0) : 0;
+    k = c.any.has(a) ? (c.router.has(a) ? KIND_ROUTER : 0) | (c.lan.has(a) ? KIND_LAN : 0) : 0;
     if (kinds.size >= KINDS_MAX) kinds.clear();
     kinds.set(a, k);
   }
   return k;
 }
 
+/** Whether an address is the router's (KIND_ROUTER) and in a LAN prefix (KIND_LAN), as bits. */
+export const KIND_ROUTER = 1;
+export const KIND_LAN = 2;
+
+function useNet(net: NetModel): void {
+  let c = compiledCache.get(net);
+  if (c === undefined) {
+    c = compileNet(net);
+    compiledCache.set(net, c);
+  }
+  lastNet = net;
+  sets = c;
+  kinds = new Map();
+}
+
+/** The KIND_ bits of one address under `net`: callers that keep them per address ask once. */
+export function addressKind(a: string, net: NetModel): number {
+  if (net !== lastNet) useNet(net);
+  return kindOf(a);
+}
+
+/**
+ * The direction from the KIND_ bits of the original source, original destination and reply
+ * source (`natted`: the reply comes from another host than the original destination, DNAT).
+ */
+export function directionOf(o: number, r: number, reply: number, natted: boolean): Direction {
+  if (o & KIND_ROUTER) return 'router';
+  if (r & KIND_ROUTER && (!natted || reply & KIND_ROUTER)) return 'local';
+  if (o & KIND_LAN) return 'lan';
+  if (natted ? reply & KIND_LAN : r & KIND_LAN) return 'inbound';
+  return 'transit';
+}
+
 /** classifyFlow without a tuples object to build per flow (each field costs qjs ~700 instructions). */
 export function classifyTuples(orig: string, resp: string, reply: string | undefined, net: NetModel): Direction {
-  if (net !== lastNet) {
-    let c = compiledCache.get(net);
-    if (c === undefined) {
-      c = compileNet(net);
-      compiledCache.set(net, c);
-    }
-    lastNet = net;
-    sets = c;
-    kinds = new Map();
-  }
+  if (net !== lastNet) useNet(net);
   let o = kinds.get(orig);
   if (o === undefined) o = kindOf(orig);
-  if (o & 1) return 'router';
+  if (o & KIND_ROUTER) return 'router';
   let r = kinds.get(resp);
   if (r === undefined) r = kindOf(resp);
   const natted = reply !== undefined && reply !== resp;
-  if (r & 1 && (!natted || kindOf(reply!) & 1)) return 'local';
-  if (o & 2) return 'lan';
-  if (natted ? kindOf(reply!) & 2 : r & 2) return 'inbound';
-  return 'transit';
+  return directionOf(o, r, natted ? kindOf(reply!) : 0, natted);
 }

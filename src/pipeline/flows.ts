@@ -56,14 +56,31 @@ const F_START_KNOWN = 8;
 
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
 
+/** A flow event's `proto`: the name of the four common protocols, else the number. */
+export function protoName(n: number): string {
+  return PROTO_NAMES[n] ?? String(n);
+}
+
+/**
+ * Takes a finished flow straight from its slot (a consumer that needs no event object, e.g.
+ * NDJSON written from the store). False asks for the event instead, for this flow only.
+ */
+export interface FlowSlotSink {
+  flowSlot(table: FlowTable, slot: number, at: number, final: boolean): boolean;
+}
+
 export class FlowTable {
   private readonly counters: Counters;
-  private readonly sensor: string;
+  readonly sensor: string;
   private readonly emitFn: (ev: FlowEvent, ctx: FlowContext) => void;
   private readonly interimSec: number;
   private readonly maxFlows: number;
-  private readonly store: FlowStore;
-  private readonly pool = new StringPool();
+  /** Read-only outside: a FlowSlotSink reads the slot it is handed. */
+  readonly store: FlowStore;
+  /** Strings of the slots by handle (addresses, states); `kinds` is free for a FlowSlotSink. */
+  readonly pool = new StringPool();
+  /** Set by the owner when a FlowSlotSink may take flows; null: every flow becomes an event. */
+  slots: FlowSlotSink | null = null;
   private readonly ctx: FlowContext = { family: 0, reply_h: '', reply_p: undefined, unreplied: false, offload: false };
   /** Latest time seen in the records: the clock of a replay. */
   private lastTs = 0;
@@ -342,6 +359,8 @@ export class FlowTable {
    * ABSENT when a flow ended unseen in a gap (no end, no duration).
    */
   private emitSlot(slot: number, at: number, final: boolean): void {
+    const direct = this.slots;
+    if (direct !== null && direct.flowSlot(this, slot, at, final)) return;
     const store = this.store;
     const text = this.pool.strings;
     const strs = store.strs;
@@ -355,7 +374,7 @@ export class FlowTable {
     const ev = { type: 'flow', ts: start, sensor: this.sensor } as FlowEvent;
     if (final && at >= 0) ev.end = at;
     if (at >= 0 && flags & F_START_KNOWN) ev.duration = Math.round((at - start) * 1e6) / 1e6;
-    ev.proto = PROTO_NAMES[protoNum] ?? String(protoNum);
+    ev.proto = protoName(protoNum);
     ev.orig_h = text[strs[s]];
     let op = ports[p];
     let rp = ports[p + 1];

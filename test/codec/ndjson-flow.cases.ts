@@ -4,16 +4,26 @@ import { Counters } from '../../src/counters';
 import type { FlowEvent } from '../../src/events';
 import { FlowTable } from '../../src/pipeline/flows';
 import { parseConntrackEvent, parseConntrackList } from '../../src/sources/conntrack/parse';
-import { encodeFlowNdjson } from '../../src/codec/ndjson-flow';
+import { encodeFlowNdjson, encodeFlowSlot } from '../../src/codec/ndjson-flow';
 
 const EVENTS = 'lab-basic/conntrack-events.txt';
 const PROC = 'lab-basic/nf_conntrack.snapshot';
 
 /** Flow events as the flow table builds them from the lab capture (ended, reconciled, flushed). */
-function tableEvents(events: string, proc: string): FlowEvent[] {
+function tableEvents(events: string, proc: string, lines?: string[], extra?: [string?, string?, string?, boolean?]): FlowEvent[] {
   const counters = new Counters();
   const out: FlowEvent[] = [];
   const table = new FlowTable({ counters, sensor: 'lab', emit: (e) => out.push(e) });
+  if (lines !== undefined) {
+    // each flow written from its slot first, then handed back to become the event
+    const [mac, hostname, name, direct] = extra ?? [];
+    table.slots = {
+      flowSlot: (t, slot, at, final) => {
+        lines.push(encodeFlowSlot(t.store, t.pool.strings, t.sensor, slot, at, final, mac, hostname, name, direct, 'lan'));
+        return false;
+      },
+    };
+  }
   for (const line of events.split('\n')) {
     const r = parseConntrackEvent(line, counters, undefined, table.holds);
     if (r) table.push(r);
@@ -41,6 +51,20 @@ export const cases: Cases = {
     for (const ev of evs) {
       ev.dir = 'lan';
       eq(encodeFlowNdjson(ev), JSON.stringify(ev));
+    }
+  },
+  'a line written from the slot is the event\'s line, with and without the later stages\' fields': (ctx) => {
+    for (const extra of [[], ['aa:bb:cc:dd:ee:ff', 'a "quoted"\\host\u0001', 'b\u00e9\u2028.example', undefined], [undefined, 'pc', undefined, true]] as [string?, string?, string?, boolean?][]) {
+      const lines: string[] = [];
+      const evs = tableEvents(ctx.fixture(EVENTS), ctx.fixture(PROC), lines, extra);
+      eq(lines.length, evs.length, 'one line per event');
+      ok(evs.length >= 5, `flow events from the fixture (${evs.length})`);
+      for (let k = 0; k < evs.length; k++) {
+        const ev = evs[k];
+        [ev.mac, ev.hostname, ev.name, ev.direct] = extra;
+        ev.dir = 'lan';
+        eq(lines[k], JSON.stringify(ev));
+      }
     }
   },
   'later stages\' fields, escapes, and events not laid out by the table': (ctx) => {

@@ -6,7 +6,11 @@
 
 export const NO_SLOT = -1;
 
-// flag bits owned by the store; FlowTable uses the low nibble
+// flag bits: the low nibble is FlowTable's (what the flow's records said), the rest the store's
+export const F_ASSURED = 1;
+export const F_UNREPLIED = 2;
+export const F_OFFLOAD = 4;
+export const F_START_KNOWN = 8;
 export const F_HAS_ID = 16;
 export const F_HAS_MARK = 32;
 export const F_TUPLE_KEYED = 64;

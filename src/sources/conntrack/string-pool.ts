@@ -9,6 +9,12 @@ export class StringPool {
   /** By handle; read-only for hot loops that cannot afford a get() call per string (~400 instructions in qjs). */
   readonly strings: string[] = [];
   private refs = new Int32Array(64);
+  /**
+   * Per handle, a small fact a later stage derived from the string and keeps here so it is
+   * derived once per string, not once per flow (direction's router/LAN bits of an address);
+   * -1 until set, reset when the handle is reused.
+   */
+  kinds = new Int8Array(64).fill(-1);
   private readonly free: number[] = [];
 
   /** A handle for `s`, holding one reference. */
@@ -20,8 +26,12 @@ export class StringPool {
         const bigger = new Int32Array(this.refs.length * 2);
         bigger.set(this.refs);
         this.refs = bigger;
+        const kinds = new Int8Array(bigger.length).fill(-1);
+        kinds.set(this.kinds);
+        this.kinds = kinds;
       }
       this.strings[k] = s;
+      this.kinds[k] = -1;
       this.refs[k] = 0;
       this.index.set(s, k);
     }
