@@ -17,16 +17,22 @@
 import { encodeFlowNdjson } from './ndjson-flow';
 import type { DnsAnswer, DnsEvent, NetEvent, PdnsEvent } from '../events';
 
-/** Strings known to need no JSON escaping; cleared when full (a bound, not an LRU). */
-const CLEAN = new Set<string>();
-const CLEAN_MAX = 2048;
+/**
+ * Strings known to need no JSON escaping, in two bounded memos (cleared when full, not an LRU):
+ * FEW for the low-cardinality ones (sensor, clients, upstreams, query and record types, rcodes,
+ * macs, hostnames) and NAMES for names, which are many; answer data (addresses: most are seen
+ * once or twice) is tested each time rather than crowd the names out.
+ */
+const FEW = new Set<string>();
+const NAMES = new Set<string>();
+const FEW_MAX = 1024;
+const NAMES_MAX = 2048;
 
 /**
- * A string as JSON. Most names are new (the memo hits ~half the time on a busy log), so the miss
- * is made cheap too: encodeURI() leaves only printable ASCII other than `"`, `\`, `%`, space and
- * `<>^`{|}` alone (all safe in JSON, and it takes the `:` of IPv6 addresses and the `#` of
- * upstreams, which escape() did not) and costs a fraction of JSON.stringify in qjs; only other
- * strings pay for JSON.stringify. It throws on a lone surrogate, which JSON.stringify escapes.
+ * Most strings are clean, so the test is made cheap: encodeURI() leaves only printable ASCII
+ * other than `"`, `\`, `%`, space and `<>^`{|}` alone (all safe in JSON, and it takes the `:` of
+ * IPv6 addresses and the `#` of upstreams) and costs a fraction of JSON.stringify in qjs; only
+ * other strings pay for JSON.stringify. It throws on a lone surrogate, which JSON.stringify escapes.
  */
 function uriClean(s: string): boolean {
   try {
@@ -36,60 +42,93 @@ function uriClean(s: string): boolean {
   }
 }
 
-function str(s: string): string {
-  if (CLEAN.has(s)) return '"' + s + '"';
+/** '' when s needs no escaping (remembered in memo when given), else s as JSON. */
+function esc(s: string, memo: Set<string> | null, max: number): string {
   if (!uriClean(s)) {
     const j = JSON.stringify(s);
     if (j.length !== s.length + 2) return j;
   }
-  if (CLEAN.size >= CLEAN_MAX) CLEAN.clear();
-  CLEAN.add(s);
-  return '"' + s + '"';
+  if (memo !== null) {
+    if (memo.size >= max) memo.clear();
+    memo.add(s);
+  }
+  return '';
 }
 
-/** s as the inside of a JSON string (no quotes): itself when clean, else escaped. */
-function inner(s: string): string {
-  if (CLEAN.has(s)) return s;
-  const j = str(s);
-  return j.length === s.length + 2 ? s : j.slice(1, -1);
+/** s as JSON (pdns writer). */
+function str(s: string): string {
+  if (NAMES.has(s)) return '"' + s + '"';
+  const e = esc(s, NAMES, NAMES_MAX);
+  return e === '' ? '"' + s + '"' : e;
 }
 
-/** `,"sensor":"…"` of the last sensor seen (one sensor per agent). */
-let sensorOf = '';
-let sensorPart = '';
+/** `,"key":` + s as JSON, for a low-cardinality string; `key` comes as `,"key":`. */
+function few(key: string, s: string): string {
+  if (FEW.has(s)) return key + '"' + s + '"';
+  const e = esc(s, FEW, FEW_MAX);
+  return e === '' ? key + '"' + s + '"' : key + e;
+}
+
+/** `{"type":"dns","ts":…,"sensor":"…"` of the last time and sensor seen (one sensor per agent). */
+let headTs = NaN;
+let headSensor = '';
+let headText = '';
+
+/** The `","type":"T","data":"` between an answer's name and data, for the common types. */
+const MID_A = '","type":"A","data":"';
+const MID_AAAA = '","type":"AAAA","data":"';
+const CNAME_TAIL = '","type":"CNAME","data":null}';
 
 /**
  * A `dns` line from its fields in schema order, undefined ones left out. Both dns writers are
  * this one function, so their key order and escaping cannot differ (and the bundle carries it
  * once); positional, because an object to pass them in is what encodeDnsLine exists to avoid.
+ * Every `+` allocates in qjs: the common path (clean strings, A/AAAA/CNAME answers) writes each
+ * field with the fewest, quotes riding on the key text.
  */
 function dnsFields(ts: number, sensor: string, client: string | undefined, port: number | undefined,
   mac: string | undefined, hostname: string | undefined, qname: string, qtype: string,
   source: string | undefined, upstream: string | undefined, rcode: string | undefined, a: DnsAnswer[],
   blocked: boolean | undefined, dnssec: string | undefined, id: number | undefined, complete: boolean | undefined): string {
-  // Fewer concatenations: each `+` costs an allocation in qjs, so quotes ride on the key text.
-  if (sensor !== sensorOf) {
-    sensorPart = ',"sensor":' + str(sensor);
-    sensorOf = sensor;
+  if (ts !== headTs || sensor !== headSensor) {
+    headText = few('{"type":"dns","ts":' + ts + ',"sensor":', sensor);
+    headTs = ts;
+    headSensor = sensor;
   }
-  let s = '{"type":"dns","ts":' + ts + sensorPart;
-  if (client !== undefined) s += ',"client":"' + inner(client) + '"';
+  let s = headText;
+  if (client !== undefined) s += few(',"client":', client);
   if (port !== undefined) s += ',"client_port":' + port;
-  if (mac !== undefined) s += ',"mac":"' + inner(mac) + '"';
-  if (hostname !== undefined) s += ',"hostname":"' + inner(hostname) + '"';
-  s += ',"qname":"' + inner(qname) + '","qtype":"' + inner(qtype) + '"';
+  if (mac !== undefined) s += few(',"mac":', mac);
+  if (hostname !== undefined) s += few(',"hostname":', hostname);
+  let okName = '';
+  if (NAMES.has(qname)) {
+    okName = qname;
+    s += ',"qname":"' + qname + '"';
+  } else {
+    const e = esc(qname, NAMES, NAMES_MAX);
+    if (e === '') okName = qname;
+    s += e === '' ? ',"qname":"' + qname + '"' : ',"qname":' + e;
+  }
+  s += FEW.has(qtype) ? ',"qtype":"' + qtype + '"' : few(',"qtype":', qtype);
   if (source !== undefined) s += ',"source":"' + source + '"';
-  if (upstream !== undefined) s += ',"upstream":"' + inner(upstream) + '"';
-  if (rcode !== undefined) s += ',"rcode":"' + inner(rcode) + '"';
+  if (upstream !== undefined) s += few(',"upstream":', upstream);
+  if (rcode !== undefined) s += rcode === 'NOERROR' ? ',"rcode":"NOERROR"' : few(',"rcode":', rcode);
   s += ',"answers":[';
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     const n = x.name;
-    const t = x.type;
+    const ty = x.type;
     const d = x.data;
-    // Memo hits inline: a call per field is dear in qjs, and answers are most of the fields.
-    s += (i === 0 ? '{"name":"' : ',{"name":"') + (CLEAN.has(n) ? n : inner(n)) + '","type":"' +
-      (CLEAN.has(t) ? t : inner(t)) + (d === null ? '","data":null}' : '","data":"' + (CLEAN.has(d) ? d : inner(d)) + '"}');
+    // The common answer: a clean name (mostly the one before it), A/AAAA with clean data, or a CNAME.
+    if (n === okName || NAMES.has(n) || esc(n, NAMES, NAMES_MAX) === '') {
+      okName = n;
+      if (d === null ? ty === 'CNAME' : (ty === 'A' || ty === 'AAAA') && esc(d, null, 0) === '') {
+        s += (i === 0 ? '{"name":"' : ',{"name":"') + n +
+          (d === null ? CNAME_TAIL : (ty === 'A' ? MID_A : MID_AAAA) + d + '"}');
+        continue;
+      }
+    }
+    s += (i === 0 ? '{"name":' : ',{"name":') + str(n) + ',"type":' + str(ty) + ',"data":' + (d === null ? 'null}' : str(d) + '}');
   }
   s += ']';
   if (blocked !== undefined) s += ',"blocked":' + blocked;
