@@ -29,22 +29,20 @@ const FEW_MAX = 1024;
 const NAMES_MAX = 2048;
 
 /**
- * Most strings are clean, so the test is made cheap: encodeURI() leaves only printable ASCII
- * other than `"`, `\`, `%`, space and `<>^`{|}` alone (all safe in JSON, and it takes the `:` of
- * IPv6 addresses and the `#` of upstreams) and costs a fraction of JSON.stringify in qjs; only
- * other strings pay for JSON.stringify. It throws on a lone surrogate, which JSON.stringify escapes.
+ * '' when s needs no escaping (remembered in memo when given), else s as JSON. Most strings are
+ * clean, so the test is made cheap: encodeURI() leaves only printable ASCII other than `"`, `\\`,
+ * `%`, space and `<>^`{|}` alone (all safe in JSON, and it takes the `:` of IPv6 addresses and
+ * the `#` of upstreams) and costs a fraction of JSON.stringify in qjs; only other strings pay for
+ * JSON.stringify. encodeURI throws on a lone surrogate, which JSON.stringify escapes.
  */
-function uriClean(s: string): boolean {
-  try {
-    return encodeURI(s).length === s.length;
-  } catch {
-    return false;
-  }
-}
-
-/** '' when s needs no escaping (remembered in memo when given), else s as JSON. */
 function esc(s: string, memo: Set<string> | null, max: number): string {
-  if (!uriClean(s)) {
+  let clean = false;
+  try {
+    clean = encodeURI(s).length === s.length;
+  } catch {
+    // a lone surrogate: JSON.stringify below
+  }
+  if (!clean) {
     const j = JSON.stringify(s);
     if (j.length !== s.length + 2) return j;
   }

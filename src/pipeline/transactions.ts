@@ -219,8 +219,16 @@ export class TransactionAssembler {
     if (!t.answered) this.deps.counters.inc('dns.timeout');
     if (t.listed) {
       t.listed = false;
-      const i = this.answering_.indexOf(t);
-      if (i >= 0) this.answering_.splice(i, 1);
+      // splice() costs ~3,400 instructions in qjs (it builds an array of the removed); the
+      // list holds a transaction or two: shift the rest down by hand.
+      const a = this.answering_;
+      const n = a.length - 1;
+      let i = 0;
+      while (i <= n && a[i] !== t) i++;
+      if (i <= n) {
+        for (; i < n; i++) a[i] = a[i + 1];
+        a.pop();
+      }
     }
     if (this.last_ === t) this.last_ = null;
     if (t.serial < 0) this.classic.remove(t);
