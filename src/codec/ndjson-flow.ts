@@ -118,9 +118,14 @@ export function encodeFlowSlot(
     out += ',"nat_h":"' + text[nat] + '"';
     if (ports[p + 2] >= 0) out += ',"nat_p":' + ports[p + 2];
   }
-  const counts = store.counts;
-  if (counts[p] >= 0) {
-    out += ',"orig_bytes":' + counts[p] + ',"orig_pkts":' + counts[p + 1] + ',"resp_bytes":' + counts[p + 2] + ',"resp_pkts":' + counts[p + 3];
+  let counts = store.counts;
+  let c = p;
+  if (slot === store.endSlot) {
+    counts = store.endCounts;
+    c = 0;
+  }
+  if (c < counts.length && counts[c] >= 0) {
+    out += ',"orig_bytes":' + counts[c] + ',"orig_pkts":' + counts[c + 1] + ',"resp_bytes":' + counts[c + 2] + ',"resp_pkts":' + counts[c + 3];
   }
   const st = strs[s + 4];
   if (st >= 0) out += ',"state":' + quoted(text[st]);

@@ -94,10 +94,14 @@ function useNet(net: NetModel): void {
   kinds = new Map();
 }
 
-/** The KIND_ bits of one address under `net`: callers that keep them per address ask once. */
+/**
+ * The KIND_ bits of one address under `net`, for callers that keep them per address (the flow
+ * table's strings): not memoised here, so the address is not held twice.
+ */
 export function addressKind(a: string, net: NetModel): number {
   if (net !== lastNet) useNet(net);
-  return kindOf(a);
+  const c = sets!;
+  return c.any.has(a) ? (c.router.has(a) ? KIND_ROUTER : 0) | (c.lan.has(a) ? KIND_LAN : 0) : 0;
 }
 
 /**

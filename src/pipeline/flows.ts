@@ -280,10 +280,12 @@ export class FlowTable {
     strs[s + 4] = NO_STRING;
     if (startKnown) store.flags[slot] |= F_START_KNOWN;
     const counts = store.counts;
-    counts[p] = ABSENT;
-    counts[p + 1] = ABSENT;
-    counts[p + 2] = ABSENT;
-    counts[p + 3] = ABSENT;
+    if (counts.length > 0) {
+      counts[p] = ABSENT;
+      counts[p + 1] = ABSENT;
+      counts[p + 2] = ABSENT;
+      counts[p + 3] = ABSENT;
+    }
     this.refresh(slot, rec);
     return slot;
   }
@@ -310,12 +312,15 @@ export class FlowTable {
       }
     }
     if (rec.origBytes >= 0 && rec.replyBytes >= 0) {
-      const c = slot * 4;
-      const counts = store.counts;
-      counts[c] = rec.origBytes;
-      counts[c + 1] = rec.origPkts;
-      counts[c + 2] = rec.replyBytes;
-      counts[c + 3] = rec.replyPkts;
+      if (rec.kind === 'DESTROY') {
+        // the flow ends with this record: its counters need no column
+        const e = store.endCounts;
+        e[0] = rec.origBytes;
+        e[1] = rec.origPkts;
+        e[2] = rec.replyBytes;
+        e[3] = rec.replyPkts;
+        store.endSlot = slot;
+      } else store.setCounts(slot, rec.origBytes, rec.origPkts, rec.replyBytes, rec.replyPkts);
     }
   }
 
@@ -395,12 +400,17 @@ export class FlowTable {
       ev.nat_h = text[strs[s + 2]];
       if (ports[p + 2] >= 0) ev.nat_p = ports[p + 2];
     }
-    const counts = store.counts;
-    if (counts[p] >= 0) {
-      ev.orig_bytes = counts[p];
-      ev.orig_pkts = counts[p + 1];
-      ev.resp_bytes = counts[p + 2];
-      ev.resp_pkts = counts[p + 3];
+    let counts = store.counts;
+    let c = p;
+    if (slot === store.endSlot) {
+      counts = store.endCounts;
+      c = 0;
+    }
+    if (c < counts.length && counts[c] >= 0) {
+      ev.orig_bytes = counts[c];
+      ev.orig_pkts = counts[c + 1];
+      ev.resp_bytes = counts[c + 2];
+      ev.resp_pkts = counts[c + 3];
     }
     if (strs[s + 4] !== NO_STRING) ev.state = text[strs[s + 4]];
     ev.assured = (flags & F_ASSURED) !== 0;

@@ -2,7 +2,7 @@
 // columns, found by conntrack id through an open-addressing index (no Map entry per flow:
 // a qjs Map costs ~90 bytes an entry), or by original tuple for the rare flows without an id
 // (adopted from /proc), and kept in opening order in a linked list (oldest first: eviction,
-// interim records, flush). About 115 bytes a flow; 20k flows ≈ 2.3 MB.
+// interim records, flush). About 85 bytes a flow (117 with counters kept); 20k flows ≈ 1.8 MB.
 
 export const NO_SLOT = -1;
 
@@ -18,8 +18,15 @@ export const F_TUPLE_KEYED = 64;
 export class FlowStore {
   start = new Float64Array(0);
   lastReport = new Float64Array(0);
-  /** 4 per slot: orig bytes, orig pkts, resp bytes, resp pkts (-1: unknown) */
+  /**
+   * 4 per slot: orig bytes, orig pkts, resp bytes, resp pkts (-1: unknown). Allocated when a
+   * record that does not end its flow carries counters (snapshots, /proc polling): events carry
+   * them only on DESTROY, which go to endCounts, so the event path never needs the column.
+   */
   counts = new Float64Array(0);
+  /** The counters of `endSlot`, the flow being ended by a record that carried them. */
+  readonly endCounts = new Float64Array(4);
+  endSlot = NO_SLOT;
   id = new Uint32Array(0);
   mark = new Uint32Array(0);
   /** 4 per slot: sport, dport, nat port, dnat port (-1: none); icmp: id, type<<8|code */
@@ -88,6 +95,18 @@ export class FlowStore {
     else this.tail = p;
     this.count--;
     this.freeSlots.push(s);
+    if (this.endSlot === s) this.endSlot = NO_SLOT;
+  }
+
+  /** Sets a slot's counters (allocating the column on first use). */
+  setCounts(s: number, origBytes: number, origPkts: number, replyBytes: number, replyPkts: number): void {
+    if (this.counts.length === 0) this.counts = new Float64Array(this.cap * 4).fill(-1);
+    const c = s * 4;
+    const counts = this.counts;
+    counts[c] = origBytes;
+    counts[c + 1] = origPkts;
+    counts[c + 2] = replyBytes;
+    counts[c + 3] = replyPkts;
   }
 
   findId(id: number): number {
@@ -149,11 +168,13 @@ export class FlowStore {
   }
 
   private grow(): void {
-    const cap = Math.min(this.maxSlots + 1, Math.max(256, Math.ceil(this.cap * 1.5)));
+    // small steps once large: the columns are memset when allocated (qjs), so a 1.5x step past
+    // 20k flows would hold ~1 MB of never-used slots
+    const cap = Math.min(this.maxSlots + 1, Math.max(256, Math.ceil(this.cap * (this.cap < 4096 ? 1.5 : 1.125))));
     if (cap <= this.cap) throw new Error(`flow store full at ${this.cap} slots`);
     this.start = copy(this.start, new Float64Array(cap));
     this.lastReport = copy(this.lastReport, new Float64Array(cap));
-    this.counts = copy(this.counts, new Float64Array(cap * 4));
+    if (this.counts.length > 0) this.counts = copy(this.counts, new Float64Array(cap * 4).fill(-1));
     this.id = copy(this.id, new Uint32Array(cap));
     this.mark = copy(this.mark, new Uint32Array(cap));
     this.ports = copy(this.ports, new Int32Array(cap * 4));

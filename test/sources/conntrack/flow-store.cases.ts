@@ -3,6 +3,21 @@ import { eq, ok, seeded } from '../../support/check';
 import { FlowStore } from '../../../src/sources/conntrack/flow-store';
 
 export const cases: Cases = {
+  'the counters column exists only once a slot keeps counters, and survives growth': () => {
+    const store = new FlowStore(3000);
+    const a = store.alloc();
+    eq(store.counts.length, 0, 'no column for flows whose counters only come with their end');
+    store.setCounts(a, 10, 1, 20, 2);
+    const b = store.alloc();
+    eq(store.counts[b * 4], -1, 'a later slot starts unknown');
+    for (let k = 0; k < 2000; k++) store.alloc();
+    ok(store.counts.length >= 2002 * 4, 'grown with the other columns');
+    eq([...store.counts.subarray(a * 4, a * 4 + 4)].join(','), '10,1,20,2', 'kept through growth');
+    eq(store.counts[1500 * 4 + 2], -1, 'new slots past the copy are unknown');
+    store.endSlot = b;
+    store.release(b);
+    eq(store.endSlot, -1, 'releasing the ending slot forgets its end counters');
+  },
   'the id index agrees with a Map through random churn, growth and probe-run deletions': () => {
     const rnd = seeded(7);
     const store = new FlowStore(5000);
