@@ -3,6 +3,7 @@
 // under qjs, alone and replayed together with a dnsmasq log of 50,000 joinable answers for the
 // same clients (scripts/bench/bench-join-dns.mjs), so the join table is full.
 //   node scripts/bench/bench-conntrack.mjs time|instr
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUNDLE, OUT, QJS, callgrind, measure, replaySummary, topFunctions, writeJson } from './bench-lib.mjs';
 
@@ -11,7 +12,11 @@ const CT = join(OUT, 'ct-200k.txt');
 const CT_CG = join(OUT, 'ct-cg.txt');
 const EMPTY = join(OUT, 'empty.txt');
 const JOIN = join(OUT, 'join.log');
-const LAN = ['--lan', '192.0.2.0/24', '--lan', '2001:db8:1::/64', '--year', '2026'];
+// The figures speak of 20,000 concurrent open flows: the table must hold them, not evict them
+// (the default max_flows, 16,384, would emit ~24,000 of them early as interim records).
+const CAP = join(OUT, 'ct-flows.uci');
+writeFileSync(CAP, "config conntrack 'flows'\n\toption max_flows '32768'\n");
+const LAN = ['--config', CAP, '--sensor', 'replay', '--lan', '192.0.2.0/24', '--lan', '2001:db8:1::/64', '--year', '2026'];
 const replay = (ct, dns) => [QJS, BUNDLE, 'replay', ...(ct ? ['--conntrack', ct] : []), ...(dns ? ['--dnsmasq', dns] : []), ...LAN];
 
 if (phase === 'time') {
