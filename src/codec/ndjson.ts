@@ -15,7 +15,7 @@
 // field added to the type fails the build until it is added here too); keys outside the type
 // would not be written.
 import { encodeFlowNdjson } from './ndjson-flow';
-import type { DnsAnswer, DnsEvent, NetEvent, PdnsEvent } from '../events';
+import type { DnsEvent, NetEvent, PdnsEvent } from '../events';
 
 /**
  * Strings known to need no JSON escaping, in two bounded memos (cleared when full, not an LRU):
@@ -86,7 +86,7 @@ const CNAME_TAIL = '","type":"CNAME","data":null}';
  */
 function dnsFields(ts: number, sensor: string, client: string | undefined, port: number | undefined,
   mac: string | undefined, hostname: string | undefined, qname: string, qtype: string,
-  source: string | undefined, upstream: string | undefined, rcode: string | undefined, a: DnsAnswer[],
+  source: string | undefined, upstream: string | undefined, rcode: string | undefined, a: readonly (string | null)[],
   blocked: boolean | undefined, dnssec: string | undefined, id: number | undefined, complete: boolean | undefined): string {
   if (ts !== headTs || sensor !== headSensor) {
     headText = few('{"type":"dns","ts":' + ts + ',"sensor":', sensor);
@@ -112,11 +112,11 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
   if (upstream !== undefined) s += few(',"upstream":', upstream);
   if (rcode !== undefined) s += rcode === 'NOERROR' ? ',"rcode":"NOERROR"' : few(',"rcode":', rcode);
   s += ',"answers":[';
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const n = x.name;
-    const ty = x.type;
-    const d = x.data;
+  // answers: name, type, data in three slots each
+  for (let i = 0; i + 2 < a.length; i += 3) {
+    const n = a[i] as string;
+    const ty = a[i + 1] as string;
+    const d = a[i + 2];
     // The common answer: a clean name (mostly the one before it), A/AAAA with clean data, or a CNAME.
     if (n === okName || NAMES.has(n) || esc(n, NAMES, NAMES_MAX) === '') {
       okName = n;
@@ -136,9 +136,18 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
   return s + '}';
 }
 
+/** An event's answers in the writer's flat form (one array reused: the writer is not reentrant). */
+const flat: (string | null)[] = [];
+
 function writeDns(e: DnsEvent): string {
+  const ans = e.answers;
+  flat.length = 0;
+  for (let i = 0; i < ans.length; i++) {
+    const x = ans[i];
+    flat.push(x.name, x.type, x.data);
+  }
   return dnsFields(e.ts, e.sensor, e.client, e.client_port, e.mac, e.hostname, e.qname, e.qtype, e.source, e.upstream,
-    e.rcode, e.answers, e.blocked, e.dnssec, e.id, e.complete);
+    e.rcode, flat, e.blocked, e.dnssec, e.id, e.complete);
 }
 
 /**
@@ -155,7 +164,8 @@ export interface DnsLineSource {
   source?: DnsEvent['source'];
   upstream?: string;
   rcode?: string;
-  answers: DnsAnswer[];
+  /** answers flat: name, type, data of each */
+  ans: readonly (string | null)[];
   blocked: boolean;
   dnssec?: DnsEvent['dnssec'];
   /** `id` when >= 0 (extra mode) */
@@ -177,7 +187,7 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
     t.qname, t.qtype,
     // sent upstream, no answer seen: forwarded
     t.source !== undefined ? t.source : upstream !== undefined ? 'forwarded' : undefined,
-    upstream, t.rcode, t.answers, t.blocked ? true : undefined, t.dnssec, t.serial >= 0 ? t.serial : undefined,
+    upstream, t.rcode, t.ans, t.blocked ? true : undefined, t.dnssec, t.serial >= 0 ? t.serial : undefined,
     t.answered ? undefined : false);
 }
 

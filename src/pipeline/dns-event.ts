@@ -6,7 +6,7 @@
 // mac/hostname come from DHCP leases, known to a later stage. Two ways to add them without
 // breaking key order: pass a DeviceLookup to the assembler (preferred: no second object), or
 // rebuild an event with withDevice().
-import type { DnsEvent } from '../events';
+import type { DnsAnswer, DnsEvent } from '../events';
 import type { Transaction } from './dns-transaction';
 
 export interface DeviceInfo {
@@ -36,12 +36,19 @@ export function buildDnsEvent(t: Transaction, sensor: string, lookup?: DeviceLoo
   else if (t.upstream !== undefined) ev.source = 'forwarded'; // sent upstream, no answer seen
   if (t.upstream !== undefined) ev.upstream = t.upstream;
   if (t.rcode !== undefined) ev.rcode = t.rcode;
-  ev.answers = t.answers;
+  ev.answers = answersOf(t.ans);
   if (t.blocked) ev.blocked = true;
   if (t.dnssec !== undefined) ev.dnssec = t.dnssec;
   if (t.serial >= 0) ev.id = t.serial;
   if (!t.answered) ev.complete = false;
   return ev;
+}
+
+/** The event's answer objects from a transaction's flat name, type, data slots. */
+export function answersOf(flat: readonly (string | null)[]): DnsAnswer[] {
+  const out: DnsAnswer[] = [];
+  for (let i = 0; i + 2 < flat.length; i += 3) out.push({ name: flat[i] as string, type: flat[i + 1] as string, data: flat[i + 2] });
+  return out;
 }
 
 const ORDER: (keyof DnsEvent)[] = ['type', 'ts', 'sensor', 'client', 'client_port', 'mac', 'hostname',

@@ -157,18 +157,21 @@ export class DnsFastLine {
       if (t.source !== 'local') t.source = origin;
     }
     t.lastTs = ts;
-    const list = t.answers;
+    const list = t.ans;
     if (t.cnameAt >= 0) {
-      list[t.cnameAt].data = name;
+      list[t.cnameAt] = name;
       t.cnameAt = -1;
     }
     t.lastName = name;
     if (t.rcode === undefined) t.rcode = 'NOERROR';
-    if (list.length >= MAX_ANSWERS) {
+    const k = list.length;
+    if (k >= MAX_ANSWERS * 3) {
       this.counters_.drop('dns.answers_capped', 1, t.qname);
     } else {
-      if (data === null) t.cnameAt = list.length;
-      list.push({ name, type, data });
+      if (data === null) t.cnameAt = k + 2;
+      list[k] = name;
+      list[k + 1] = type;
+      list[k + 2] = data;
       if (origin === 'config' && (data === '0.0.0.0' || data === '::')) t.blocked = true;
     }
     if (!t.listed) {

@@ -396,12 +396,12 @@ export const cases: Cases = {
     const sources = ['forwarded', 'cached', 'stale', 'config', 'hosts', 'dhcp', 'local'] as const;
     const dnssecs = ['SECURE', 'INSECURE', 'BOGUS', 'ABANDONED'] as const;
     for (let i = 0; i < 400; i++) {
-      const answers = [];
-      for (let k = Math.floor(rnd() * 3); k > 0; k--) answers.push({ name: pick(), type: pick(), data: rnd() < 0.3 ? null : pick() });
+      const ans: (string | null)[] = [];
+      for (let k = Math.floor(rnd() * 3); k > 0; k--) ans.push(pick(), pick(), rnd() < 0.3 ? null : pick());
       const t = {
         key: 0, pid: 1, serial: rnd() < 0.5 ? -1 : Math.floor(rnd() * 5), ts: 1795334400 + i / 4, lastTs: 0,
         client: maybe(pick()), clientPort: maybe(Math.floor(rnd() * 65536)), qname: pick(), qtype: pick(),
-        source: maybe(sources[i % sources.length]), upstream: maybe(pick()), rcode: maybe(pick()), answers,
+        source: maybe(sources[i % sources.length]), upstream: maybe(pick()), rcode: maybe(pick()), ans,
         cnameAt: -1, blocked: rnd() < 0.3, dnssec: maybe(dnssecs[i % dnssecs.length]), answered: rnd() < 0.7,
         done: true, listed: false, lastName: '',
       };
