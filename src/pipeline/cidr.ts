@@ -248,20 +248,28 @@ export class CidrSet {
     return hit;
   }
 
-  private lookup(ip: string): boolean {
-    if (ip.indexOf(':') < 0) {
-      const v = parseIPv4(ip);
-      return v >= 0 && this.hasV4(v);
-    }
-    const w = parseIPv6(ip, this.scratch);
-    if (!w) return false;
-    // an IPv4-mapped address also matches the IPv4 prefixes
+  /**
+   * `has` for an address already parsed (parseIPv4's value, or parseIPv6's words with v4 -1):
+   * callers that test one address against several sets parse it once. No memo.
+   */
+  hasParsed(v4: number, w: number[] | null): boolean {
+    if (v4 >= 0) return this.hasV4(v4);
+    if (w === null) return false;
     if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff && this.hasV4(w[3])) return true;
     for (let k = 0; k < this.v6Lens.length; k++) {
       const bits = this.v6Lens[k];
       if (this.v6.get(bits)!.has(v6Key(w, bits))) return true;
     }
     return false;
+  }
+
+  private lookup(ip: string): boolean {
+    if (ip.indexOf(':') < 0) {
+      const v = parseIPv4(ip);
+      return v >= 0 && this.hasV4(v);
+    }
+    // an IPv4-mapped address also matches the IPv4 prefixes
+    return this.hasParsed(-1, parseIPv6(ip, this.scratch));
   }
 
   private hasV4(v: number): boolean {

@@ -14,7 +14,7 @@
 //   'transit' — none of the above: routed between two non-LAN networks (VPN, a downstream router
 //               outside the configured LAN prefixes).
 // Only 'lan' flows are joined to DNS answers and checked for DNS bypass.
-import { CidrSet } from './cidr';
+import { CidrSet, parseIPv4, parseIPv6 } from './cidr';
 
 export type Direction = 'lan' | 'router' | 'local' | 'inbound' | 'transit';
 
@@ -101,8 +101,14 @@ function useNet(net: NetModel): void {
 export function addressKind(a: string, net: NetModel): number {
   if (net !== lastNet) useNet(net);
   const c = sets!;
-  return c.any.has(a) ? (c.router.has(a) ? KIND_ROUTER : 0) | (c.lan.has(a) ? KIND_LAN : 0) : 0;
+  // parsed once for the three sets (CidrSet.has would parse it per set)
+  const v4 = a.indexOf(':') < 0 ? parseIPv4(a) : -1;
+  const w = v4 < 0 ? parseIPv6(a, words) : null;
+  if (!c.any.hasParsed(v4, w)) return 0;
+  return (c.router.hasParsed(v4, w) ? KIND_ROUTER : 0) | (c.lan.hasParsed(v4, w) ? KIND_LAN : 0);
 }
+
+const words = [0, 0, 0, 0];
 
 /**
  * The direction from the KIND_ bits of the original source, original destination and reply
