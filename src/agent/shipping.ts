@@ -60,7 +60,7 @@ export class ShippingSink implements EventSink {
     const { host, counters, sensor, options: o } = deps_;
     const url = parseBrokerUrl(o.url);
     this.broker = redactBrokerUrl(url);
-    this.spool = new Spool({ host, dir: o.spool.dir, capBytes: o.spool.capBytes, counters, priority: DEFAULT_SPOOL_PRIORITY });
+    this.spool = new Spool({ host_: host, dir_: o.spool.dir, capBytes_: o.spool.capBytes, counters_: counters, priority: DEFAULT_SPOOL_PRIORITY });
     this.batcher_ = new Batcher({
       sensor, boot: newBootId(host), counters,
       maxEvents: o.batch.maxEvents, maxBytes: o.batch.maxBytes, maxAgeSec: o.batch.maxAgeSec,
@@ -69,12 +69,12 @@ export class ShippingSink implements EventSink {
       },
     });
     const tls = url.scheme === 'mqtts'
-      ? { caFile: o.caFile || '/etc/ssl/certs/ca-certificates.crt', certFile: o.certFile || undefined, keyFile: o.keyFile || undefined }
+      ? { caFile_: o.caFile || '/etc/ssl/certs/ca-certificates.crt', certFile: o.certFile || undefined, keyFile: o.keyFile || undefined }
       : undefined;
     this.shipper_ = new Shipper({
-      host, counters, spool: this.spool,
-      status: { sensor, version: VERSION, started: host.now(), capabilities: deps_.capabilities, config_hash: deps_.configHash },
-      connect: brokerStreamFactory(host, url, { nc: o.nc, tls }),
+      host_: host, counters_: counters, spool_: this.spool,
+      status_: { sensor, version: VERSION, started: host.now(), capabilities: deps_.capabilities, config_hash: deps_.configHash },
+      connect_: brokerStreamFactory(host, url, { nc: o.nc, tls }),
       mqtt: {
         username: o.username || url.username, password: o.password || url.password, keepaliveSec: o.keepaliveSec,
         backoffMinMs: o.reconnectMinMs, backoffMaxMs: o.reconnectMaxMs, maxAttempts: o.maxAttempts,

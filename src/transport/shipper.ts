@@ -14,9 +14,9 @@ import { utf8Decode } from '../compat/utf8';
 
 /** What the shipper needs of src/transport/spool.ts. */
 export interface SpoolEntry {
-  id: string;
-  stream: string;
-  payload: Uint8Array;
+  id_: string;
+  stream_: string;
+  payload_: Uint8Array;
 }
 export interface SpoolLike {
   /** Oldest first; order kept within a stream. */
@@ -25,22 +25,22 @@ export interface SpoolLike {
 }
 
 export interface CommandMeta {
-  topic: string;
-  retained: boolean;
+  topic_: string;
+  retained_: boolean;
   /** true when sent to netledger/v1/all/cmd/... rather than to this sensor. */
-  broadcast: boolean;
+  broadcast_: boolean;
 }
 
 export interface ShipperDeps {
-  host: Host;
-  counters: Counters;
-  spool: SpoolLike;
+  host_: Host;
+  counters_: Counters;
+  spool_: SpoolLike;
   /** Sensor id, version, start time and capabilities for the status messages. */
-  status: StatusInfo;
+  status_: StatusInfo;
   /** Opens a new byte stream to the broker (brokerStreamFactory in stream.ts). */
-  connect: () => ByteStream;
+  connect_: () => ByteStream;
   /** MQTT settings except what the shipper decides (client id, will, clean session). */
-  mqtt?: Omit<MqttClientOptions, 'clientId' | 'connect' | 'will' | 'cleanSession'>;
+  mqtt?: Omit<MqttClientOptions, 'clientId_' | 'connect_' | 'will' | 'cleanSession'>;
   /** QoS 1 batches awaiting PUBACK at once. Default 8. */
   window?: number;
   /** Largest command payload accepted, bytes. Default 256 KiB. */
@@ -62,19 +62,19 @@ export class Shipper {
   start_(): void {
     if (this.client_) return;
     const d = this.deps_;
-    const sensor = checkSensorId(d.status.sensor);
+    const sensor = checkSensorId(d.status_.sensor);
     const maxCmd = d.maxCommandBytes ?? 256 * 1024;
     const client = new MqttClient({
-      host: d.host,
-      counters: d.counters,
+      host_: d.host_,
+      counters_: d.counters_,
       log: d.log,
-      options: {
+      options_: {
         maxIncoming: maxCmd + 1024,
         ...d.mqtt,
-        clientId: sensor,
-        connect: d.connect,
+        clientId_: sensor,
+        connect_: d.connect_,
         cleanSession: false,
-        will: { topic: statusTopic(sensor), payload: statusPayload(d.status, 'offline', d.host.now()), qos: 1, retain: true },
+        will: { topic: statusTopic(sensor), payload: statusPayload(d.status_, 'offline', d.host_.now()), qos: 1, retain: true },
         inflight: Math.max(d.window ?? 8, 1) + 2, // room for status and commands' own publishes
       },
     });
@@ -95,7 +95,7 @@ export class Shipper {
 
   /** Nothing spooled and nothing awaiting PUBACK. */
   drained_(): boolean {
-    return this.inFlight_.size === 0 && this.deps_.spool.pending_().length === 0;
+    return this.inFlight_.size === 0 && this.deps_.spool_.pending_().length === 0;
   }
 
   /** Resolves once drained (replay exits 0 only then); rejects when the client gives up. */
@@ -124,11 +124,11 @@ export class Shipper {
     this.stopped_ = true;
     const client = this.client_;
     if (client.connected) {
-      const s = this.deps_.status;
-      const sent = client.publish_(statusTopic(s.sensor), statusPayload(s, 'offline', this.deps_.host.now()), { qos: 1, retain: true });
+      const s = this.deps_.status_;
+      const sent = client.publish_(statusTopic(s.sensor), statusPayload(s, 'offline', this.deps_.host_.now()), { qos: 1, retain: true });
       await new Promise<void>((resolve) => {
-        const t = this.deps_.host.setTimeout(resolve, graceMs);
-        sent.then(() => { this.deps_.host.clearTimer(t); resolve(); }, () => resolve());
+        const t = this.deps_.host_.setTimeout(resolve, graceMs);
+        sent.then(() => { this.deps_.host_.clearTimer(t); resolve(); }, () => resolve());
       });
     }
     await client.stop_();
@@ -136,8 +136,8 @@ export class Shipper {
 
   private online_(): void {
     const c = this.client_!;
-    const s = this.deps_.status;
-    c.publish_(statusTopic(s.sensor), statusPayload(s, 'online', this.deps_.host.now()), { qos: 1, retain: true })
+    const s = this.deps_.status_;
+    c.publish_(statusTopic(s.sensor), statusPayload(s, 'online', this.deps_.host_.now()), { qos: 1, retain: true })
       .catch((e) => this.deps_.log?.(`mqtt: online status not acknowledged: ${(e as Error).message}`));
     if (this.deps_.onCommand) {
       c.subscribe_(commandFilters(s.sensor).map((topic) => ({ topic, qos: 1 as const })))
@@ -151,34 +151,34 @@ export class Shipper {
     if (!c || this.stopped_) return;
     const window = Math.max(this.deps_.window ?? 8, 1);
     if (this.inFlight_.size >= window) return;
-    const sensor = this.deps_.status.sensor;
-    for (const e of this.deps_.spool.pending_()) {
+    const sensor = this.deps_.status_.sensor;
+    for (const e of this.deps_.spool_.pending_()) {
       if (this.inFlight_.size >= window) break;
-      if (this.inFlight_.has(e.id)) continue;
+      if (this.inFlight_.has(e.id_)) continue;
       let topic: string;
       try {
-        topic = streamTopic(sensor, e.stream);
+        topic = streamTopic(sensor, e.stream_);
       } catch {
         // An entry we can never ship (unknown stream): count it and let it go.
-        this.deps_.counters.drop('ship_bad_stream', 1, e.stream);
-        this.deps_.spool.ack_(e.id);
+        this.deps_.counters_.drop('ship_bad_stream', 1, e.stream_);
+        this.deps_.spool_.ack_(e.id_);
         continue;
       }
-      this.inFlight_.add(e.id);
-      const payload = e.payload;
+      this.inFlight_.add(e.id_);
+      const payload = e.payload_;
       c.publish_(topic, payload, { qos: 1 }).then(
         () => {
-          this.inFlight_.delete(e.id);
+          this.inFlight_.delete(e.id_);
           // After ack the spool forgets the entry (and its file): use the bytes we sent.
-          this.deps_.spool.ack_(e.id);
-          this.deps_.counters.inc('ship_batches');
-          this.deps_.counters.inc('ship_bytes', payload.length);
+          this.deps_.spool_.ack_(e.id_);
+          this.deps_.counters_.inc('ship_batches');
+          this.deps_.counters_.inc('ship_bytes', payload.length);
           this.pump_();
           this.checkIdle_();
         },
         () => {
           // Only stop() rejects a QoS 1 publish: the batch stays spooled for the next run.
-          this.inFlight_.delete(e.id);
+          this.inFlight_.delete(e.id_);
         },
       );
     }
@@ -192,34 +192,34 @@ export class Shipper {
 
   private message_(m: IncomingMessage): void {
     const d = this.deps_;
-    const sensor = d.status.sensor;
-    const name = commandName(sensor, m.topic);
+    const sensor = d.status_.sensor;
+    const name = commandName(sensor, m.topic_);
     if (name === null) {
-      d.counters.drop('cmd_bad_topic', 1, m.topic);
+      d.counters_.drop('cmd_bad_topic', 1, m.topic_);
       return;
     }
-    if (m.payload.length === 0) return; // a cleared retained command
+    if (m.payload_.length === 0) return; // a cleared retained command
     const max = d.maxCommandBytes ?? 256 * 1024;
-    if (m.payload.length > max) {
-      d.counters.drop('cmd_too_large', 1, `${m.topic} ${m.payload.length} bytes`);
+    if (m.payload_.length > max) {
+      d.counters_.drop('cmd_too_large', 1, `${m.topic_} ${m.payload_.length} bytes`);
       return;
     }
     let value: unknown;
     try {
-      value = JSON.parse(utf8Decode(m.payload));
+      value = JSON.parse(utf8Decode(m.payload_));
     } catch {
-      d.counters.drop('cmd_bad_json', 1, m.topic);
+      d.counters_.drop('cmd_bad_json', 1, m.topic_);
       return;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      d.counters.drop('cmd_not_object', 1, m.topic);
+      d.counters_.drop('cmd_not_object', 1, m.topic_);
       return;
     }
-    d.counters.inc('cmd_received');
+    d.counters_.inc('cmd_received');
     try {
-      d.onCommand?.(name, value, { topic: m.topic, retained: m.retain, broadcast: !m.topic.startsWith(`netledger/v1/${sensor}/`) });
+      d.onCommand?.(name, value, { topic_: m.topic_, retained_: m.retain_, broadcast_: !m.topic_.startsWith(`netledger/v1/${sensor}/`) });
     } catch (e) {
-      d.counters.drop('cmd_handler_failed', 1, `${name}: ${(e as Error).message}`);
+      d.counters_.drop('cmd_handler_failed', 1, `${name}: ${(e as Error).message}`);
     }
   }
 }

@@ -11,19 +11,19 @@ import type { Host } from '../host/types';
 import type { Counters } from '../counters';
 
 export interface SpoolEntry {
-  id: string;
-  stream: string;
+  id_: string;
+  stream_: string;
   /** Bytes on disk. */
-  size: number;
+  size_: number;
   /** Read from disk on first access, then kept until the entry is acknowledged or dropped. */
-  readonly payload: Uint8Array;
+  readonly payload_: Uint8Array;
 }
 
 export interface SpoolDeps {
-  host: Host;
-  dir: string;
-  capBytes: number;
-  counters: Counters;
+  host_: Host;
+  dir_: string;
+  capBytes_: number;
+  counters_: Counters;
   /** Higher is dropped later. Unknown streams count as 0. */
   priority?: Record<string, number>;
 }
@@ -50,13 +50,13 @@ export function validStream(s: string): boolean {
 class Entry implements SpoolEntry {
   private cached_: Uint8Array | undefined;
   private readonly spool_: Spool;
-  constructor(readonly id: string, readonly stream: string, readonly size: number, spool: Spool, payload?: Uint8Array) {
+  constructor(readonly id_: string, readonly stream_: string, readonly size_: number, spool: Spool, payload?: Uint8Array) {
     this.spool_ = spool;
     this.cached_ = payload;
   }
 
-  get payload(): Uint8Array {
-    if (this.cached_ === undefined) this.cached_ = this.spool_.read_(this.id);
+  get payload_(): Uint8Array {
+    if (this.cached_ === undefined) this.cached_ = this.spool_.read_(this.id_);
     return this.cached_;
   }
 
@@ -76,7 +76,7 @@ export class Spool {
 
   /** Creates the directory and indexes what a previous run left (crash recovery). */
   open_(): void {
-    const { host, dir, counters } = this.deps_;
+    const { host_: host, dir_: dir, counters_: counters } = this.deps_;
     host.mkdirp(dir);
     const found: Entry[] = [];
     for (const name of host.readdir(dir)) {
@@ -99,17 +99,17 @@ export class Spool {
       }
       found.push(new Entry(name, parsed.stream, st.size, this));
     }
-    found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    found.sort((a, b) => (a.id_ < b.id_ ? -1 : a.id_ > b.id_ ? 1 : 0));
     this.entries_ = found;
-    this.byId_ = new Map(found.map((e) => [e.id, e]));
-    this.total_ = found.reduce((s, e) => s + e.size, 0);
+    this.byId_ = new Map(found.map((e) => [e.id_, e]));
+    this.total_ = found.reduce((s, e) => s + e.size_, 0);
     if (found.length) counters.inc('spool_recovered', found.length);
     this.enforceCap_();
   }
 
   /** Spools one batch; null when it could not be written (counted). */
   put_(stream: string, payload: Uint8Array): SpoolEntry | null {
-    const { host, dir, counters } = this.deps_;
+    const { host_: host, dir_: dir, counters_: counters } = this.deps_;
     if (!validStream(stream)) {
       counters.drop('spool_bad_stream', 1, stream);
       return null;
@@ -140,12 +140,12 @@ export class Spool {
     const e = this.byId_.get(id);
     if (!e) return;
     this.removeEntry_(e);
-    this.deps_.counters.inc('spool_acked');
+    this.deps_.counters_.inc('spool_acked');
   }
 
   /** The payload of a spooled batch, from disk. */
   read_(id: string): Uint8Array {
-    return this.deps_.host.readBytes(`${this.deps_.dir}/${id}`);
+    return this.deps_.host_.readBytes(`${this.deps_.dir_}/${id}`);
   }
 
   bytes_(): number {
@@ -158,35 +158,35 @@ export class Spool {
 
   private enforceCap_(): void {
     const prio = this.deps_.priority ?? DEFAULT_SPOOL_PRIORITY;
-    while (this.total_ > this.deps_.capBytes && this.entries_.length > 0) {
+    while (this.total_ > this.deps_.capBytes_ && this.entries_.length > 0) {
       let victim = this.entries_[0];
-      let best = prio[victim.stream] ?? 0;
+      let best = prio[victim.stream_] ?? 0;
       for (let i = 1; i < this.entries_.length; i++) {
-        const p = prio[this.entries_[i].stream] ?? 0;
+        const p = prio[this.entries_[i].stream_] ?? 0;
         if (p < best) {
           best = p;
           victim = this.entries_[i];
         }
       }
       this.removeEntry_(victim);
-      this.deps_.counters.drop(`spool_dropped_${victim.stream}`, 1);
+      this.deps_.counters_.drop(`spool_dropped_${victim.stream_}`, 1);
     }
   }
 
   private removeEntry_(e: Entry): void {
-    this.tryRemove_(`${this.deps_.dir}/${e.id}`);
+    this.tryRemove_(`${this.deps_.dir_}/${e.id_}`);
     const i = this.entries_.indexOf(e);
     if (i >= 0) this.entries_.splice(i, 1);
-    this.byId_.delete(e.id);
-    this.total_ -= e.size;
+    this.byId_.delete(e.id_);
+    this.total_ -= e.size_;
     e.forget();
   }
 
   private tryRemove_(path: string): void {
     try {
-      this.deps_.host.remove(path);
+      this.deps_.host_.remove(path);
     } catch (e) {
-      this.deps_.counters.drop('spool_remove_failed', 1, String((e as Error).message ?? e));
+      this.deps_.counters_.drop('spool_remove_failed', 1, String((e as Error).message ?? e));
     }
   }
 }

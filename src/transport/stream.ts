@@ -8,7 +8,7 @@ import type { ByteStream } from './mqtt/client';
 import type { BrokerUrl } from './url';
 
 export interface TlsFiles {
-  caFile: string;
+  caFile_: string;
   certFile?: string;
   keyFile?: string;
   /** Name checked against the certificate; default the URL's host. */
@@ -27,11 +27,11 @@ export interface StreamCommandOptions {
 export function streamArgv(url: BrokerUrl, opts: StreamCommandOptions = {}): string[] {
   if (url.scheme === 'mqtt') return [...(opts.nc ?? ['nc']), url.host, String(url.port)];
   const tls = opts.tls;
-  if (!tls || !tls.caFile) throw new Error('mqtts:// needs a CA file (tls.caFile) to verify the broker');
+  if (!tls || !tls.caFile_) throw new Error('mqtts:// needs a CA file (tls.caFile) to verify the broker');
   if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) throw new Error('a client certificate needs both cert and key files');
   const name = tls.serverName ?? url.host;
   const hostPort = url.host.indexOf(':') >= 0 ? `[${url.host}]:${url.port}` : `${url.host}:${url.port}`;
-  const argv = [opts.openssl ?? 'openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', tls.caFile];
+  const argv = [opts.openssl ?? 'openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', tls.caFile_];
   if (tls.certFile !== undefined) argv.push('-cert', tls.certFile, '-key', tls.keyFile!);
   // -verify_hostname checks the certificate; -servername sends SNI (IP literals get none).
   argv.push('-verify_hostname', name);

@@ -10,7 +10,7 @@ export class MemSpool implements SpoolLike {
   acked: string[] = [];
   private seq = 0;
   put(stream: string, payload: Uint8Array): SpoolEntry {
-    const e = { id: `${++this.seq}`.padStart(8, '0'), stream, payload };
+    const e = { id_: `${++this.seq}`.padStart(8, '0'), stream_: stream, payload_: payload };
     this.entries.push(e);
     return e;
   }
@@ -18,11 +18,11 @@ export class MemSpool implements SpoolLike {
     return this.entries.slice();
   }
   ack_(id: string): void {
-    this.entries = this.entries.filter((e) => e.id !== id);
+    this.entries = this.entries.filter((e) => e.id_ !== id);
     this.acked.push(id);
   }
   bytes(): number {
-    return this.entries.reduce((n, e) => n + e.payload.length, 0);
+    return this.entries.reduce((n, e) => n + e.payload_.length, 0);
   }
 }
 

@@ -17,7 +17,7 @@ function fresh(): string {
 }
 
 function spool(dir: string, capBytes = 1 << 20, counters = new Counters()) {
-  const s = new Spool({ host: createNodeHost(), dir, capBytes, counters });
+  const s = new Spool({ host_: createNodeHost(), dir_: dir, capBytes_: capBytes, counters_: counters });
   s.open_();
   return { s, counters };
 }
@@ -32,11 +32,11 @@ test('put, pending oldest first, ack deletes the file', () => {
     const b = s.put_('flow', bytes(20, 2));
     const c = s.put_('dns', bytes(30, 3));
     assert.ok(a && b && c);
-    assert.deepEqual(s.pending_().map((e) => e.stream), ['dns', 'flow', 'dns']);
+    assert.deepEqual(s.pending_().map((e) => e.stream_), ['dns', 'flow', 'dns']);
     assert.equal(s.bytes_(), 60);
     assert.equal(s.count(), 3);
-    assert.deepEqual([...s.pending_()[1].payload], [...bytes(20, 2)]);
-    s.ack_(b.id);
+    assert.deepEqual([...s.pending_()[1].payload_], [...bytes(20, 2)]);
+    s.ack_(b.id_);
     s.ack_('nonexistent');
     assert.equal(readdirSync(join(dir, 'sub/dir')).length, 2);
     assert.equal(s.bytes_(), 40);
@@ -50,19 +50,19 @@ test('a new Spool on the same directory recovers order and continues numbering; 
   try {
     const { s } = spool(dir);
     for (let i = 0; i < 5; i++) s.put_(i % 2 ? 'flow' : 'dns', bytes(5 + i, i));
-    const before = s.pending_().map((e) => e.id);
+    const before = s.pending_().map((e) => e.id_);
     writeFileSync(join(dir, '000000000002-dns.nlb.tmp-999'), 'half');
     writeFileSync(join(dir, '000000000099-dns.nlb'), '');
     writeFileSync(join(dir, 'README'), 'not ours');
     const { s: again, counters } = spool(dir);
-    assert.deepEqual(again.pending_().map((e) => e.id), before);
+    assert.deepEqual(again.pending_().map((e) => e.id_), before);
     assert.equal(counters.get('spool_temp_removed'), 1);
     assert.equal(counters.dropped('spool_corrupt_dns'), 1);
     assert.equal(counters.get('spool_recovered'), 5);
     const next = again.put_('dns', bytes(1, 9));
-    assert.ok(next && next.id > before[before.length - 1] && next.id > '000000000099', `numbering continues: ${next?.id}`);
+    assert.ok(next && next.id_ > before[before.length - 1] && next.id_ > '000000000099', `numbering continues: ${next?.id_}`);
     assert.ok(readdirSync(dir).includes('README'), 'foreign files are left alone');
-    assert.deepEqual([...again.pending_()[2].payload], [...bytes(7, 2)]);
+    assert.deepEqual([...again.pending_()[2].payload_], [...bytes(7, 2)]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -76,12 +76,12 @@ test('over the cap: lowest priority first, oldest first, alerts last; every drop
     s.put_('dns', bytes(30, 2));
     s.put_('flow', bytes(30, 3));
     s.put_('dns', bytes(30, 4)); // 120 > 100: the oldest dns goes
-    assert.deepEqual(s.pending_().map((e) => `${e.stream}:${e.payload[0]}`), ['alert:1', 'flow:3', 'dns:4']);
+    assert.deepEqual(s.pending_().map((e) => `${e.stream_}:${e.payload_[0]}`), ['alert:1', 'flow:3', 'dns:4']);
     s.put_('alert', bytes(30, 5)); // dns:4 goes
     s.put_('alert', bytes(30, 6)); // flow goes
-    assert.deepEqual(s.pending_().map((e) => `${e.stream}:${e.payload[0]}`), ['alert:1', 'alert:5', 'alert:6']);
+    assert.deepEqual(s.pending_().map((e) => `${e.stream_}:${e.payload_[0]}`), ['alert:1', 'alert:5', 'alert:6']);
     s.put_('alert', bytes(30, 7)); // only alerts left: the oldest alert goes
-    assert.deepEqual(s.pending_().map((e) => e.payload[0]), [5, 6, 7]);
+    assert.deepEqual(s.pending_().map((e) => e.payload_[0]), [5, 6, 7]);
     assert.equal(counters.dropped('spool_dropped_dns'), 2);
     assert.equal(counters.dropped('spool_dropped_flow'), 1);
     assert.equal(counters.dropped('spool_dropped_alert'), 1);
@@ -111,7 +111,7 @@ test('survives SIGKILL: a child spools in a loop and is killed; every complete f
       import { createNodeHost } from ${JSON.stringify(join(ROOT, 'src/host/node.ts'))};
       import { Counters } from ${JSON.stringify(join(ROOT, 'src/counters.ts'))};
       import { Spool } from ${JSON.stringify(join(ROOT, 'src/transport/spool.ts'))};
-      const s = new Spool({ host: createNodeHost(), dir: ${JSON.stringify(dir)}, capBytes: 1 << 30, counters: new Counters() });
+      const s = new Spool({ host_: createNodeHost(), dir_: ${JSON.stringify(dir)}, capBytes_: 1 << 30, counters_: new Counters() });
       s.open_();
       const p = new Uint8Array(4096);
       for (let i = 0; ; i++) {
@@ -128,11 +128,11 @@ test('survives SIGKILL: a child spools in a loop and is killed; every complete f
     const { s } = spool(dir);
     assert.equal(s.count(), 201);
     s.pending_().forEach((e, i) => {
-      assert.equal(e.payload.length, 4096);
-      assert.equal(e.payload[0], i & 255, `entry ${i} in order`);
+      assert.equal(e.payload_.length, 4096);
+      assert.equal(e.payload_[0], i & 255, `entry ${i} in order`);
     });
     for (const f of readdirSync(dir)) assert.ok(!f.includes('.tmp-'), `no temp left: ${f}`);
-    assert.equal(readFileSync(join(dir, s.pending_()[0].id)).length, 4096);
+    assert.equal(readFileSync(join(dir, s.pending_()[0].id_)).length, 4096);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

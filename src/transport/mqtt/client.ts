@@ -21,9 +21,9 @@ export interface ByteStream {
 }
 
 export interface MqttClientOptions {
-  clientId: string;
+  clientId_: string;
   /** Opens a new stream to the broker; may throw (counted as a failed attempt). */
-  connect: () => ByteStream;
+  connect_: () => ByteStream;
   username?: string;
   password?: string;
   keepaliveSec?: number;
@@ -48,17 +48,17 @@ export interface MqttClientOptions {
 }
 
 export interface MqttClientDeps {
-  host: Host;
-  counters: Counters;
-  options: MqttClientOptions;
+  host_: Host;
+  counters_: Counters;
+  options_: MqttClientOptions;
   log?: (msg: string) => void;
 }
 
 export interface IncomingMessage {
-  topic: string;
-  payload: Uint8Array;
-  retain: boolean;
-  qos: QoS;
+  topic_: string;
+  payload_: Uint8Array;
+  retain_: boolean;
+  qos_: QoS;
 }
 
 /** CONNACK return codes (MQTT-3.2.2.3) as words an operator can act on. */
@@ -142,9 +142,9 @@ export class MqttClient {
       }
       return Promise.resolve();
     }
-    const max = this.deps_.options.maxQueued ?? 10000;
+    const max = this.deps_.options_.maxQueued ?? 10000;
     if (this.queue_.length >= max) {
-      this.deps_.counters.drop('mqtt_queue_full', 1, topic);
+      this.deps_.counters_.drop('mqtt_queue_full', 1, topic);
       return rejectLater(new Error(`mqtt publish queue full (${max})`));
     }
     // Encode now so a bad topic fails here, not inside the pump.
@@ -176,7 +176,7 @@ export class MqttClient {
     const wasConnected = this.state_ === 'connected';
     this.state_ = 'stopped';
     this.clearTimers_();
-    if (this.retryTimer_) this.deps_.host.clearTimer(this.retryTimer_);
+    if (this.retryTimer_) this.deps_.host_.clearTimer(this.retryTimer_);
     this.retryTimer_ = null;
     if (this.stream_) {
       if (wasConnected) {
@@ -186,9 +186,9 @@ export class MqttClient {
       }
       const stream = this.stream_;
       gone = new Promise<void>((resolve) => {
-        const t = this.deps_.host.setTimeout(resolve, graceMs);
+        const t = this.deps_.host_.setTimeout(resolve, graceMs);
         this.streamGone_ = () => {
-          this.deps_.host.clearTimer(t);
+          this.deps_.host_.clearTimer(t);
           resolve();
         };
       });
@@ -208,13 +208,13 @@ export class MqttClient {
   // ---- connection lifecycle ------------------------------------------------------------------
 
   private open_(): void {
-    const o = this.deps_.options;
+    const o = this.deps_.options_;
     this.state_ = 'connecting';
     this.attempts_++;
-    this.deps_.counters.inc('mqtt_connect_attempts');
+    this.deps_.counters_.inc('mqtt_connect_attempts');
     let stream: ByteStream;
     try {
-      stream = o.connect();
+      stream = o.connect_();
     } catch (e) {
       this.down_(`cannot open stream: ${(e as Error).message}`);
       return;
@@ -237,12 +237,12 @@ export class MqttClient {
     });
     const password = o.password !== undefined ? utf8Encode(o.password) : undefined;
     this.send_({
-      cmd: 'connect', clientId: o.clientId, cleanSession: o.cleanSession ?? false, keepalive: o.keepaliveSec ?? 60,
+      cmd: 'connect', clientId: o.clientId_, cleanSession: o.cleanSession ?? false, keepalive: o.keepaliveSec ?? 60,
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(password ? { password } : {}),
       ...(o.will ? { will: o.will } : {}),
     });
-    this.timers_.push(this.deps_.host.setTimeout(() => {
+    this.timers_.push(this.deps_.host_.setTimeout(() => {
       if (this.state_ === 'connecting' && this.stream_ === stream) this.drop_(`no CONNACK within ${o.connectTimeoutMs ?? 10000} ms`);
     }, o.connectTimeoutMs ?? 10000));
   }
@@ -261,14 +261,14 @@ export class MqttClient {
     this.clearTimers_();
     this.parser_ = null;
     this.lastErrorText_ = reason;
-    this.deps_.counters.inc('mqtt_disconnects');
+    this.deps_.counters_.inc('mqtt_disconnects');
     this.deps_.log?.(`mqtt: ${wasConnected ? 'connection lost' : 'connection failed'}: ${reason}`);
     // In-flight publishes stay in `inflight` for the resend; pending SUBSCRIBEs die with the link.
     const err = new Error(`mqtt connection lost: ${reason}`);
     for (const s of this.subs_.values()) s.reject(err);
     this.subs_.clear();
     for (const cb of this.downCbs_) guard(() => cb(reason), this.deps_.log);
-    const o = this.deps_.options;
+    const o = this.deps_.options_;
     if (o.maxAttempts !== undefined && this.attempts_ >= o.maxAttempts) {
       const fatal = new Error(`mqtt: giving up after ${this.attempts_} attempts: ${reason}`);
       this.stop_();
@@ -281,7 +281,7 @@ export class MqttClient {
     const base = Math.min(max, min * Math.pow(2, Math.min(this.attempts_ - 1, 20)));
     // "Equal jitter": half fixed, half random, so a fleet that lost one broker spreads out.
     const delay = Math.round(base / 2 + (o.random ?? Math.random)() * base / 2);
-    this.retryTimer_ = this.deps_.host.setTimeout(() => {
+    this.retryTimer_ = this.deps_.host_.setTimeout(() => {
       this.retryTimer_ = null;
       if (this.state_ === 'waiting') this.open_();
     }, delay);
@@ -291,14 +291,14 @@ export class MqttClient {
     this.state_ = 'connected';
     this.attempts_ = 0;
     this.lastErrorText_ = null;
-    this.deps_.counters.inc('mqtt_connects');
+    this.deps_.counters_.inc('mqtt_connects');
     this.clearTimers_();
-    const ka = (this.deps_.options.keepaliveSec ?? 60) * 1000;
-    if (ka > 0) this.timers_.push(this.deps_.host.setInterval(() => this.tick_(), Math.max(100, Math.min(1000, ka / 4))));
+    const ka = (this.deps_.options_.keepaliveSec ?? 60) * 1000;
+    if (ka > 0) this.timers_.push(this.deps_.host_.setInterval(() => this.tick_(), Math.max(100, Math.min(1000, ka / 4))));
     // Re-send what the last connection left unacknowledged, in the original order.
     for (const o of this.inflight_.values()) {
       o.packet.dup = true;
-      this.deps_.counters.inc('mqtt_resent');
+      this.deps_.counters_.inc('mqtt_resent');
       this.send_(o.packet);
     }
     for (const cb of this.connectCbs_) guard(() => cb(sessionPresent), this.deps_.log);
@@ -307,12 +307,12 @@ export class MqttClient {
 
   private tick_(): void {
     if (this.state_ !== 'connected') return;
-    const now = this.deps_.host.monotonic();
-    const ka = (this.deps_.options.keepaliveSec ?? 60) * 1000;
+    const now = this.deps_.host_.monotonic();
+    const ka = (this.deps_.options_.keepaliveSec ?? 60) * 1000;
     if (this.pingSentAt_) {
-      const limit = this.deps_.options.pingTimeoutMs ?? Math.max(1000, ka / 2);
+      const limit = this.deps_.options_.pingTimeoutMs ?? Math.max(1000, ka / 2);
       if (now - this.pingSentAt_ >= limit) {
-        this.deps_.counters.inc('mqtt_ping_timeouts');
+        this.deps_.counters_.inc('mqtt_ping_timeouts');
         this.drop_(`keepalive: no PINGRESP within ${limit} ms (half-open connection)`);
       }
       return;
@@ -329,17 +329,17 @@ export class MqttClient {
 
   private send_(p: ClientPacket): void {
     if (!this.stream_) throw new Error('mqtt not connected');
-    this.lastSent_ = this.deps_.host.monotonic();
+    this.lastSent_ = this.deps_.host_.monotonic();
     this.stream_.write_(encodeClient(p));
   }
 
   private receive_(b: Uint8Array): void {
-    this.lastRecv_ = this.deps_.host.monotonic();
+    this.lastRecv_ = this.deps_.host_.monotonic();
     try {
       this.parser_!.push_(b, (p) => this.handle_(p));
     } catch (e) {
       if (this.state_ !== 'connected' && this.state_ !== 'connecting') return;
-      this.deps_.counters.drop('mqtt_bad_packet', 1, (e as Error).message);
+      this.deps_.counters_.drop('mqtt_bad_packet', 1, (e as Error).message);
       this.drop_(`bad packet from broker: ${(e as Error).message}`);
     }
   }
@@ -350,7 +350,7 @@ export class MqttClient {
       if (p.cmd !== 'connack') throw new Error(`mqtt: expected CONNACK, got ${p.cmd.toUpperCase()}`);
       if (p.returnCode !== 0) {
         const text = CONNACK_ERRORS[p.returnCode] ?? `connection refused: return code ${p.returnCode}`;
-        this.deps_.counters.inc('mqtt_refused');
+        this.deps_.counters_.inc('mqtt_refused');
         this.drop_(text);
         return;
       }
@@ -362,11 +362,11 @@ export class MqttClient {
       case 'puback': {
         const o = this.inflight_.get(p.messageId);
         if (!o) {
-          this.deps_.counters.drop('mqtt_unknown_puback', 1, String(p.messageId));
+          this.deps_.counters_.drop('mqtt_unknown_puback', 1, String(p.messageId));
           return;
         }
         this.inflight_.delete(p.messageId);
-        this.deps_.counters.inc('mqtt_acked');
+        this.deps_.counters_.inc('mqtt_acked');
         guard(o.resolve, this.deps_.log);
         this.pump_();
         return;
@@ -382,22 +382,22 @@ export class MqttClient {
       case 'publish':
         if (p.qos === 2) {
           // We never subscribe with QoS 2; a broker sending it is broken. Count and ignore.
-          this.deps_.counters.drop('mqtt_qos2_publish', 1, p.topic);
+          this.deps_.counters_.drop('mqtt_qos2_publish', 1, p.topic);
           return;
         }
-        for (const cb of this.messageCbs_) guard(() => cb({ topic: p.topic, payload: p.payload, retain: p.retain, qos: p.qos }), this.deps_.log);
+        for (const cb of this.messageCbs_) guard(() => cb({ topic_: p.topic, payload_: p.payload, retain_: p.retain, qos_: p.qos }), this.deps_.log);
         if (p.qos === 1) this.send_({ cmd: 'puback', messageId: p.messageId! });
         return;
       case 'pingresp':
         return;
       default:
-        this.deps_.counters.drop('mqtt_unexpected_packet', 1, p.cmd);
+        this.deps_.counters_.drop('mqtt_unexpected_packet', 1, p.cmd);
     }
   }
 
   /** Moves queued QoS 1 publishes into the window while connected. */
   private pump_(): void {
-    const max = this.deps_.options.inflight ?? 16;
+    const max = this.deps_.options_.inflight ?? 16;
     while (this.state_ === 'connected' && this.inflight_.size < max && this.queue_.length > 0) {
       const o = this.queue_.shift()!;
       o.packet.messageId = this.allocId_();
@@ -416,7 +416,7 @@ export class MqttClient {
   }
 
   private clearTimers_(): void {
-    for (const t of this.timers_) this.deps_.host.clearTimer(t);
+    for (const t of this.timers_) this.deps_.host_.clearTimer(t);
     this.timers_ = [];
     this.pingSentAt_ = 0;
   }

@@ -40,7 +40,7 @@ async function fakeBroker(script: Script): Promise<{ port: number; got: Packet[]
 const connack = encode({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
 
 function client(port: number, extra: Partial<MqttClientOptions> = {}, counters = new Counters()): { c: MqttClient; reasons: string[]; counters: Counters } {
-  const c = new MqttClient({ host, counters, options: { clientId: 'fake-1', connect: () => socketStream(port), keepaliveSec: 30, backoffMinMs: 50, backoffMaxMs: 200, ...extra } });
+  const c = new MqttClient({ host_: host, counters_: counters, options_: { clientId_: 'fake-1', connect_: () => socketStream(port), keepaliveSec: 30, backoffMinMs: 50, backoffMaxMs: 200, ...extra } });
   const reasons: string[] = [];
   c.onDown_((r) => reasons.push(r));
   return { c, reasons, counters };
@@ -179,7 +179,7 @@ test('backoff: exponential, capped, with jitter between half and all of the step
   const failing = (): ByteStream => { throw new Error('ECONNREFUSED'); };
   for (const [rnd, expected] of [[0, [50, 100, 200, 400, 500, 500]], [0.999999, [100, 200, 400, 800, 1000, 1000]]] as const) {
     timers.length = 0;
-    const c = new MqttClient({ host: fake, counters: new Counters(), options: { clientId: 'b', connect: failing, backoffMinMs: 100, backoffMaxMs: 1000, random: () => rnd } });
+    const c = new MqttClient({ host_: fake, counters_: new Counters(), options_: { clientId_: 'b', connect_: failing, backoffMinMs: 100, backoffMaxMs: 1000, random: () => rnd } });
     const reasons: string[] = [];
     c.onDown_((r) => reasons.push(r));
     c.start_();

@@ -38,11 +38,11 @@ async function watch(filter: string): Promise<{ seen: Seen[]; end: () => Promise
 function shipperFor(sensor: string, spool: MemSpool, counters = new Counters(), extra: Partial<ConstructorParameters<typeof Shipper>[0]> = {}): Shipper {
   const url = parseBrokerUrl(`mqtt://sensor:right-password@127.0.0.1:${broker.port}`);
   return new Shipper({
-    host,
-    counters,
-    spool,
-    status: { sensor, version: '0.1.0', started: 1700000000, capabilities: ['dns', 'flow'] },
-    connect: brokerStreamFactory(host, url, { nc: NC }),
+    host_: host,
+    counters_: counters,
+    spool_: spool,
+    status_: { sensor, version: '0.1.0', started: 1700000000, capabilities: ['dns', 'flow'] },
+    connect_: brokerStreamFactory(host, url, { nc: NC }),
     mqtt: { username: url.username, password: url.password, keepaliveSec: 5, backoffMinMs: 100, backoffMaxMs: 500 },
     window: 4,
     ...extra,
@@ -84,9 +84,9 @@ test('will on abrupt death: SIGKILL of the nc child makes the broker publish off
   const url = parseBrokerUrl(`mqtt://127.0.0.1:${broker.port}`);
   const argv = streamArgv(url, { nc: NC });
   const s = new Shipper({
-    host, counters: new Counters(), spool: new MemSpool(),
-    status: { sensor: 's-will', version: '0.1.0', started: 1, capabilities: [] },
-    connect: () => (stream = new ChildStream({ host, argv }).start_()),
+    host_: host, counters_: new Counters(), spool_: new MemSpool(),
+    status_: { sensor: 's-will', version: '0.1.0', started: 1, capabilities: [] },
+    connect_: () => (stream = new ChildStream({ host, argv }).start_()),
     mqtt: { username: 'sensor', password: 'right-password', keepaliveSec: 5, backoffMinMs: 60_000 },
   });
   s.start_();
@@ -126,8 +126,8 @@ test('reconnect after a broker restart: the in-flight batches are re-sent and al
 test('bad password: CONNACK refusal becomes a clear error, and maxAttempts makes it fatal', async () => {
   const url = parseBrokerUrl(`mqtt://127.0.0.1:${broker.port}`);
   const c = new MqttClient({
-    host, counters: new Counters(),
-    options: { clientId: 's-badpw', connect: brokerStreamFactory(host, url, { nc: NC }), username: 'sensor', password: 'wrong', maxAttempts: 2, backoffMinMs: 50 },
+    host_: host, counters_: new Counters(),
+    options_: { clientId_: 's-badpw', connect_: brokerStreamFactory(host, url, { nc: NC }), username: 'sensor', password: 'wrong', maxAttempts: 2, backoffMinMs: 50 },
   });
   const reasons: string[] = [];
   c.onDown_((r) => reasons.push(r));
@@ -143,9 +143,9 @@ test('TLS through openssl s_client: publish/ack with CA verification and a clien
   const spool = new MemSpool();
   spool.put('alert', bytes('{"kind":"ioc_domain"}'));
   const s = new Shipper({
-    host, counters: new Counters(), spool,
-    status: { sensor: 's-tls', version: '0.1.0', started: 1, capabilities: [] },
-    connect: brokerStreamFactory(host, url, { tls: { caFile: broker.caFile, certFile: broker.clientCert, keyFile: broker.clientKey } }),
+    host_: host, counters_: new Counters(), spool_: spool,
+    status_: { sensor: 's-tls', version: '0.1.0', started: 1, capabilities: [] },
+    connect_: brokerStreamFactory(host, url, { tls: { caFile_: broker.caFile, certFile: broker.clientCert, keyFile: broker.clientKey } }),
     mqtt: { username: url.username, password: url.password, keepaliveSec: 5 },
   });
   s.start_();
@@ -162,10 +162,10 @@ for (const [name, tls, expect] of [
     const url = parseBrokerUrl(`mqtts://127.0.0.1:${broker.tlsPort}`);
     const counters = new Counters();
     const c = new MqttClient({
-      host, counters,
-      options: {
-        clientId: 's-badtls', username: 'sensor', password: 'right-password', maxAttempts: 1,
-        connect: brokerStreamFactory(host, url, { tls: { caFile: tls.caFile === '' ? broker.otherCaFile : broker.caFile, serverName: tls.serverName } }),
+      host_: host, counters_: counters,
+      options_: {
+        clientId_: 's-badtls', username: 'sensor', password: 'right-password', maxAttempts: 1,
+        connect_: brokerStreamFactory(host, url, { tls: { caFile_: tls.caFile === '' ? broker.otherCaFile : broker.caFile, serverName: tls.serverName } }),
       },
     });
     const reasons: string[] = [];
@@ -183,7 +183,7 @@ test('commands: validated JSON objects reach onCommand, bad ones are counted', a
   const counters = new Counters();
   const s = shipperFor('s-cmd', new MemSpool(), counters, {
     maxCommandBytes: 100,
-    onCommand: (name, payload, meta) => got.push([name, payload, meta.broadcast]),
+    onCommand: (name, payload, meta) => got.push([name, payload, meta.broadcast_]),
   });
   s.start_();
   await waitFor('connected', () => s.connected_);

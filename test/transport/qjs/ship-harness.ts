@@ -21,21 +21,21 @@ let seq = 0;
 const spool = {
   pending_: () => entries,
   ack_: (id: string) => {
-    const i = entries.findIndex((e) => e.id === id);
+    const i = entries.findIndex((e) => e.id_ === id);
     if (i >= 0) entries.splice(i, 1);
   },
 };
 const put = (): void => {
   seq++;
-  entries.push({ id: String(seq), stream: seq % 2 ? 'dns' : 'flow', payload });
+  entries.push({ id_: String(seq), stream_: seq % 2 ? 'dns' : 'flow', payload_: payload });
 };
 
 const counters = new Counters();
 const url = parseBrokerUrl(`mqtt://127.0.0.1:${portText}`);
 const shipper = new Shipper({
-  host, counters, spool,
-  status: { sensor: 'qjs-1', version: '0.1.0', started: host.now(), capabilities: [] },
-  connect: brokerStreamFactory(host, url, { nc: (ncText ?? 'busybox nc').split(' ') }),
+  host_: host, counters_: counters, spool_: spool,
+  status_: { sensor: 'qjs-1', version: '0.1.0', started: host.now(), capabilities: [] },
+  connect_: brokerStreamFactory(host, url, { nc: (ncText ?? 'busybox nc').split(' ') }),
   mqtt: { keepaliveSec: 5, backoffMinMs: 100, backoffMaxMs: 400 },
   window: 32,
   log: (m) => host.writeStderr(m + '\n'),
