@@ -99,7 +99,14 @@ function visitClass(sf, cls, memberList = cls.members) {
     if (m.name && (is.isIdentifier(m.name) || is.isPrivateIdentifier(m.name))) names.add(m.name.text);
     if (members.size && !wanted) continue; // --member: only the listed types
     if (is.isConstructorDeclaration(m)) {
-      for (const p of m.parameters) if (hasPrivate(p) && is.isIdentifier(p.name)) candidates.push({ member: p, name: p.name, param: true });
+      for (const p of m.parameters) {
+        if (!is.isIdentifier(p.name) || !p.modifiers?.length) continue; // not a parameter property
+        names.add(p.name.text);
+        if (hasPrivate(p) && !wanted) candidates.push({ member: p, name: p.name, param: true });
+        else if (wanted && isPublic(p) && (wanted.has('*') || wanted.has(p.name.text))) {
+          candidates.push({ member: p, name: p.name, param: true, pub: true });
+        }
+      }
       continue;
     }
     if (!m.name) continue;

@@ -96,21 +96,21 @@ function validType(s: string): boolean {
 }
 
 class ParseFailure {
-  constructor(readonly line: number, readonly message: string) {}
+  constructor(readonly line_: number, readonly message_: string) {}
 }
 
 /** Cursor over the whole text; `line` is the 1-based line of `pos`. */
 class Cursor {
   pos_ = 0;
   line_ = 1;
-  constructor(readonly text: string) {}
+  constructor(readonly text_: string) {}
 
   peek_(): number {
-    return this.pos_ < this.text.length ? this.text.charCodeAt(this.pos_) : -1;
+    return this.pos_ < this.text_.length ? this.text_.charCodeAt(this.pos_) : -1;
   }
 
   advance_(): void {
-    if (this.text.charCodeAt(this.pos_) === 10) this.line_++;
+    if (this.text_.charCodeAt(this.pos_) === 10) this.line_++;
     this.pos_++;
   }
 
@@ -124,8 +124,8 @@ class Cursor {
   }
 
   skipToNextLine_(): void {
-    const nl = this.text.indexOf('\n', this.pos_);
-    if (nl < 0) this.pos_ = this.text.length;
+    const nl = this.text_.indexOf('\n', this.pos_);
+    if (nl < 0) this.pos_ = this.text_.length;
     else {
       this.pos_ = nl + 1;
       this.line_++;
@@ -134,8 +134,8 @@ class Cursor {
 
   /** A backslash at pos: true when it joins the next line (and was consumed with the newline). */
   joinsLine_(): boolean {
-    const next = this.text.charCodeAt(this.pos_ + 1);
-    if (this.pos_ + 1 >= this.text.length) {
+    const next = this.text_.charCodeAt(this.pos_ + 1);
+    if (this.pos_ + 1 >= this.text_.length) {
       this.pos_++;
       return true;
     }
@@ -144,7 +144,7 @@ class Cursor {
       this.line_++;
       return true;
     }
-    if (next === 13 && this.text.charCodeAt(this.pos_ + 2) === 10) {
+    if (next === 13 && this.text_.charCodeAt(this.pos_ + 2) === 10) {
       this.pos_ += 3;
       this.line_++;
       return true;
@@ -180,9 +180,9 @@ function readArg(cur: Cursor): Arg | null {
     if (isSpace(c)) return { text: out, end: 'space' };
     if (c === 39 /* ' */) {
       const startLine = cur.line_;
-      const close = cur.text.indexOf("'", cur.pos_ + 1);
+      const close = cur.text_.indexOf("'", cur.pos_ + 1);
       if (close < 0) throw new ParseFailure(startLine, "unterminated ' quote");
-      const piece = cur.text.slice(cur.pos_ + 1, close);
+      const piece = cur.text_.slice(cur.pos_ + 1, close);
       for (let i = 0; i < piece.length; i++) if (piece.charCodeAt(i) === 10) cur.line_++;
       out += piece;
       cur.pos_ = close + 1;
@@ -202,7 +202,7 @@ function readArg(cur: Cursor): Arg | null {
           if (cur.joinsLine_()) continue;
           cur.pos_++;
         }
-        out += cur.text[cur.pos_];
+        out += cur.text_[cur.pos_];
         cur.advance_();
       }
       continue;
@@ -210,13 +210,13 @@ function readArg(cur: Cursor): Arg | null {
     if (c === 92) {
       if (cur.joinsLine_()) continue;
       cur.pos_++;
-      if (cur.pos_ < cur.text.length) {
-        out += cur.text[cur.pos_];
+      if (cur.pos_ < cur.text_.length) {
+        out += cur.text_[cur.pos_];
         cur.advance_();
       }
       continue;
     }
-    out += cur.text[cur.pos_];
+    out += cur.text_[cur.pos_];
     cur.pos_++;
   }
 }
@@ -324,9 +324,9 @@ export function parseUci(text: string, file: string): UciDocument {
       }
     } catch (e) {
       if (!(e instanceof ParseFailure)) throw e;
-      fail(e.line, e.message);
+      fail(e.line_, e.message_);
       // libuci drops the rest of a bad line; an unterminated quote consumed the rest of the file.
-      if (e.message.startsWith('unterminated')) break;
+      if (e.message_.startsWith('unterminated')) break;
       if (more || cur.line_ === line) cur.skipToNextLine_();
     }
   }

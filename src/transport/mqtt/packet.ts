@@ -116,45 +116,45 @@ function checkQos(q: number): QoS {
 
 /** Writes fields sequentially; the caller allocated exactly encodingLength bytes. */
 class Writer {
-  constructor(public buf: Uint8Array, public pos: number) {}
-  header(byte0: number, remaining: number): void {
-    this.buf[this.pos++] = byte0;
-    this.pos = writeVarint(remaining, this.buf, this.pos);
+  constructor(public buf_: Uint8Array, public pos_: number) {}
+  header_(byte0: number, remaining: number): void {
+    this.buf_[this.pos_++] = byte0;
+    this.pos_ = writeVarint(remaining, this.buf_, this.pos_);
   }
-  u8(v: number): void { this.buf[this.pos++] = v; }
-  u16(v: number): void { this.buf[this.pos++] = v >>> 8; this.buf[this.pos++] = v & 255; }
-  str(s: string): void {
-    const start = this.pos;
-    this.pos = utf8Write(s, this.buf, start + 2);
-    const n = this.pos - start - 2;
-    this.buf[start] = n >>> 8;
-    this.buf[start + 1] = n & 255;
+  u8_(v: number): void { this.buf_[this.pos_++] = v; }
+  u16_(v: number): void { this.buf_[this.pos_++] = v >>> 8; this.buf_[this.pos_++] = v & 255; }
+  str_(s: string): void {
+    const start = this.pos_;
+    this.pos_ = utf8Write(s, this.buf_, start + 2);
+    const n = this.pos_ - start - 2;
+    this.buf_[start] = n >>> 8;
+    this.buf_[start + 1] = n & 255;
   }
-  bin(b: Uint8Array): void { this.u16(b.length); this.raw(b); }
-  raw(b: Uint8Array): void { this.buf.set(b, this.pos); this.pos += b.length; }
+  bin_(b: Uint8Array): void { this.u16_(b.length); this.raw_(b); }
+  raw_(b: Uint8Array): void { this.buf_.set(b, this.pos_); this.pos_ += b.length; }
 }
 
 /** Reads one packet's variable header and payload, never past `end`. */
 export class Reader {
-  constructor(readonly buf: Uint8Array, public pos: number, readonly end: number, readonly what: string) {}
+  constructor(readonly buf_: Uint8Array, public pos_: number, readonly end_: number, readonly what_: string) {}
   need_(n: number): void {
-    if (this.pos + n > this.end) throw new MqttPacketError(`truncated ${this.what}`);
+    if (this.pos_ + n > this.end_) throw new MqttPacketError(`truncated ${this.what_}`);
   }
-  u8_(): number { this.need_(1); return this.buf[this.pos++]; }
-  u16_(): number { this.need_(2); const v = (this.buf[this.pos] << 8) | this.buf[this.pos + 1]; this.pos += 2; return v; }
-  bin_(): Uint8Array { const n = this.u16_(); this.need_(n); const b = this.buf.subarray(this.pos, this.pos + n); this.pos += n; return b; }
+  u8_(): number { this.need_(1); return this.buf_[this.pos_++]; }
+  u16_(): number { this.need_(2); const v = (this.buf_[this.pos_] << 8) | this.buf_[this.pos_ + 1]; this.pos_ += 2; return v; }
+  bin_(): Uint8Array { const n = this.u16_(); this.need_(n); const b = this.buf_.subarray(this.pos_, this.pos_ + n); this.pos_ += n; return b; }
   str_(): string {
     const b = this.bin_();
     const s = utf8Decode(b);
     // MQTT-1.5.3-1/-2: well-formed UTF-8 without U+0000. A decoded U+FFFD that was not in the
     // input means the bytes were malformed.
-    if (s.indexOf('\u0000') >= 0) throw new MqttPacketError(`NUL in string in ${this.what}`);
-    if (s.indexOf('\ufffd') >= 0 && utf8Length(s) !== b.length) throw new MqttPacketError(`invalid utf-8 in ${this.what}`);
+    if (s.indexOf('\u0000') >= 0) throw new MqttPacketError(`NUL in string in ${this.what_}`);
+    if (s.indexOf('\ufffd') >= 0 && utf8Length(s) !== b.length) throw new MqttPacketError(`invalid utf-8 in ${this.what_}`);
     return s;
   }
-  rest_(): Uint8Array { const b = this.buf.subarray(this.pos, this.end); this.pos = this.end; return b; }
+  rest_(): Uint8Array { const b = this.buf_.subarray(this.pos_, this.end_); this.pos_ = this.end_; return b; }
   done_(): void {
-    if (this.pos !== this.end) throw new MqttPacketError(`trailing bytes in ${this.what}`);
+    if (this.pos_ !== this.end_) throw new MqttPacketError(`trailing bytes in ${this.what_}`);
   }
 }
 
@@ -189,20 +189,20 @@ function encodeConnect(p: ConnectPacket, buf?: Uint8Array, offset = 0): Uint8Arr
   if (p.password && p.password.length > 65535) throw new MqttPacketError('password longer than 65535 bytes');
   if (p.will && p.will.payload.length > 65535) throw new MqttPacketError('will payload longer than 65535 bytes');
   const w = new Writer(alloc(total(rem), buf, offset), offset);
-  w.header(0x10, rem);
-  w.str(PROTOCOL);
-  w.u8(LEVEL);
+  w.header_(0x10, rem);
+  w.str_(PROTOCOL);
+  w.u8_(LEVEL);
   let flags = p.cleanSession ? 0x02 : 0;
   if (p.will) flags |= 0x04 | (checkQos(p.will.qos) << 3) | (p.will.retain ? 0x20 : 0);
   if (p.password !== undefined) flags |= 0x40;
   if (p.username !== undefined) flags |= 0x80;
-  w.u8(flags);
-  w.u16(p.keepalive);
-  w.str(p.clientId);
-  if (p.will) { w.str(p.will.topic); w.bin(p.will.payload); }
-  if (p.username !== undefined) w.str(p.username);
-  if (p.password !== undefined) w.bin(p.password);
-  return w.buf;
+  w.u8_(flags);
+  w.u16_(p.keepalive);
+  w.str_(p.clientId);
+  if (p.will) { w.str_(p.will.topic); w.bin_(p.will.payload); }
+  if (p.username !== undefined) w.str_(p.username);
+  if (p.password !== undefined) w.bin_(p.password);
+  return w.buf_;
 }
 function decodeConnect(_flags: number, r: Reader): ConnectPacket {
   if (r.str_() !== PROTOCOL) throw new MqttPacketError('unsupported protocol name');
@@ -232,10 +232,10 @@ export const connect = {
 
 function encodeConnack(p: ConnackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
   const w = new Writer(alloc(4, buf, offset), offset);
-  w.header(0x20, 2);
-  w.u8(p.sessionPresent ? 1 : 0);
-  w.u8(p.returnCode);
-  return w.buf;
+  w.header_(0x20, 2);
+  w.u8_(p.sessionPresent ? 1 : 0);
+  w.u8_(p.returnCode);
+  return w.buf_;
 }
 function decodeConnack(_flags: number, r: Reader): ConnackPacket {
   const f = r.u8_();
@@ -260,11 +260,11 @@ function encodePublish(p: PublishPacket, buf?: Uint8Array, offset = 0): Uint8Arr
   if (qos === 0 && p.dup) throw new MqttPacketError('dup with qos 0'); // MQTT-3.3.1-2
   const rem = publishRemaining(p);
   const w = new Writer(alloc(total(rem), buf, offset), offset);
-  w.header(0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0), rem);
-  w.str(p.topic);
-  if (qos > 0) w.u16(checkId(p.messageId));
-  w.raw(p.payload);
-  return w.buf;
+  w.header_(0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0), rem);
+  w.str_(p.topic);
+  if (qos > 0) w.u16_(checkId(p.messageId));
+  w.raw_(p.payload);
+  return w.buf_;
 }
 function decodePublish(flags: number, r: Reader): PublishPacket {
   const qos = (flags >> 1) & 3;
@@ -291,9 +291,9 @@ function encodeAck(p: AckPacket, buf?: Uint8Array, offset = 0): Uint8Array {
   const t = TYPE_OF[p.cmd];
   if (!(t === 4 || t === 5 || t === 6 || t === 7 || t === 11)) throw new MqttPacketError(`not an ack: ${p.cmd}`);
   const w = new Writer(alloc(4, buf, offset), offset);
-  w.header((t << 4) | (t === 6 ? 2 : 0), 2); // PUBREL has flags 0010 (MQTT-3.6.1-1)
-  w.u16(checkId(p.messageId));
-  return w.buf;
+  w.header_((t << 4) | (t === 6 ? 2 : 0), 2); // PUBREL has flags 0010 (MQTT-3.6.1-1)
+  w.u16_(checkId(p.messageId));
+  return w.buf_;
 }
 function decodeAck(cmd: AckCmd, r: Reader): AckPacket {
   const id = r.u16_();
@@ -317,15 +317,15 @@ function encodeSubscribe(p: SubscribePacket, buf?: Uint8Array, offset = 0): Uint
   if (p.subscriptions.length === 0) throw new MqttPacketError('subscribe without topics'); // MQTT-3.8.3-3
   const rem = subscribeRemaining(p);
   const w = new Writer(alloc(total(rem), buf, offset), offset);
-  w.header(0x82, rem); // MQTT-3.8.1-1
-  w.u16(checkId(p.messageId));
-  for (const s of p.subscriptions) { w.str(s.topic); w.u8(checkQos(s.qos)); }
-  return w.buf;
+  w.header_(0x82, rem); // MQTT-3.8.1-1
+  w.u16_(checkId(p.messageId));
+  for (const s of p.subscriptions) { w.str_(s.topic); w.u8_(checkQos(s.qos)); }
+  return w.buf_;
 }
 function decodeSubscribe(_flags: number, r: Reader): SubscribePacket {
   const p: SubscribePacket = { cmd: 'subscribe', messageId: r.u16_(), subscriptions: [] };
   if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
-  while (r.pos < r.end) {
+  while (r.pos_ < r.end_) {
     const topic = r.str_();
     const o = r.u8_();
     if (o & 0xfc) throw new MqttPacketError('subscribe reserved bits set'); // MQTT-3.8.3-4
@@ -343,18 +343,18 @@ export const subscribe = {
 function encodeSuback(p: SubackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
   const rem = 2 + p.granted.length;
   const w = new Writer(alloc(total(rem), buf, offset), offset);
-  w.header(0x90, rem);
-  w.u16(checkId(p.messageId));
+  w.header_(0x90, rem);
+  w.u16_(checkId(p.messageId));
   for (const g of p.granted) {
     if (!(g === 0 || g === 1 || g === 2 || g === 0x80)) throw new MqttPacketError(`invalid suback code ${g}`);
-    w.u8(g);
+    w.u8_(g);
   }
-  return w.buf;
+  return w.buf_;
 }
 function decodeSuback(_flags: number, r: Reader): SubackPacket {
   const p: SubackPacket = { cmd: 'suback', messageId: r.u16_(), granted: [] };
   if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
-  while (r.pos < r.end) {
+  while (r.pos_ < r.end_) {
     const g = r.u8_();
     if (!(g === 0 || g === 1 || g === 2 || g === 0x80)) throw new MqttPacketError(`invalid suback code ${g}`); // MQTT-3.9.3-2
     p.granted.push(g);
@@ -376,15 +376,15 @@ function encodeUnsubscribe(p: UnsubscribePacket, buf?: Uint8Array, offset = 0): 
   if (p.unsubscriptions.length === 0) throw new MqttPacketError('unsubscribe without topics'); // MQTT-3.10.3-2
   const rem = unsubscribeRemaining(p);
   const w = new Writer(alloc(total(rem), buf, offset), offset);
-  w.header(0xa2, rem); // MQTT-3.10.1-1
-  w.u16(checkId(p.messageId));
-  for (const t of p.unsubscriptions) w.str(t);
-  return w.buf;
+  w.header_(0xa2, rem); // MQTT-3.10.1-1
+  w.u16_(checkId(p.messageId));
+  for (const t of p.unsubscriptions) w.str_(t);
+  return w.buf_;
 }
 function decodeUnsubscribe(_flags: number, r: Reader): UnsubscribePacket {
   const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.u16_(), unsubscriptions: [] };
   if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
-  while (r.pos < r.end) p.unsubscriptions.push(r.str_());
+  while (r.pos_ < r.end_) p.unsubscriptions.push(r.str_());
   if (p.unsubscriptions.length === 0) throw new MqttPacketError('unsubscribe without topics');
   return p;
 }
@@ -484,7 +484,7 @@ export interface UnexpectedPacket { cmd: 'connect' | 'subscribe' | 'unsubscribe'
 export function decodeBrokerBody(byte0: number, body: Uint8Array, start = 0, end = body.length): Exclude<Packet, ConnectPacket | SubscribePacket | UnsubscribePacket> | UnexpectedPacket {
   const r = bodyReader(byte0, body, start, end);
   const type = byte0 >> 4;
-  const name = r.what;
+  const name = r.what_;
   switch (type) {
     case 1: case 8: case 10: return { cmd: name as UnexpectedPacket['cmd'] };
     case 2: return decodeConnack(byte0 & 15, r);
