@@ -8,10 +8,10 @@
 //   the index of the IPv6 words in `ka`), first/last seen in whole seconds (Uint32Array: dnsmasq
 //   logs whole seconds; AnswerJoin floors), the name id, its links in its client's order and in
 //   its hash chain.
-// - Names: one qname string per name id, shared by the answers of an event and kept when an
-//   answer is refreshed with the same name, reference-counted so it goes with its last answer.
-//   Not pooled by text: hashing text in a JS loop costs ~1,400 instructions a character in qjs,
-//   and a Map entry costs more memory than the string it would save.
+// - Names: a name id per event (join-names.ts), shared by its answers and kept when an answer is
+//   refreshed with the same name, reference-counted so it goes with its last answer. Not pooled
+//   by text: hashing text in a JS loop costs ~1,400 instructions a character in qjs, and a Map
+//   entry costs more memory than the text it would save.
 // - Each client's slots form a doubly linked list, least recently refreshed first: per-client
 //   LRU eviction and expiry by walking from the head.
 // - Lookup: a chained hash table (buckets ≥ slots, chains stay ~1 long). Chaining, not open
@@ -20,7 +20,7 @@
 // Arrays grow by doubling up to the cap, one array at a time, so the peak while growing is the
 // old table plus one new array.
 
-type Index = Uint16Array | Int32Array;
+import { NameStore, type Index } from './join-names';
 
 export class AnswerTable {
   /** (client id + 1) * 2 + (1 for IPv6); 0 for a free slot */
@@ -31,11 +31,8 @@ export class AnswerTable {
   t1 = new Uint32Array(0);
   /** name id of each slot */
   nm: Index;
-  /** name id → qname (undefined when free) */
-  readonly names: (string | undefined)[] = [undefined];
-  /** name id → slots holding it; for a free id, the next free id */
-  private nref: Index;
-  private freeName = 0;
+  readonly names: NameStore;
+  private mask = 0; // buckets.length - 1
   private prev: Index;
   private next: Index;
   private chain: Index; // hash chain; for a free slot, the free list
@@ -53,7 +50,8 @@ export class AnswerTable {
 
   constructor(private readonly maxSlots: number) {
     this.wide = maxSlots > 65000; // name ids reach maxSlots + 1
-    this.kc = this.nm = this.prev = this.next = this.chain = this.buckets = this.nref = this.index(0);
+    this.kc = this.nm = this.prev = this.next = this.chain = this.buckets = this.index(0);
+    this.names = new NameStore((n) => this.index(n));
     this.resize(Math.min(1024, maxSlots));
   }
 
@@ -68,7 +66,8 @@ export class AnswerTable {
   find4(c: number, addr: number): number {
     const kc = c * 2 + 2;
     const a = addr | 0;
-    for (let s = this.buckets[hash4(kc, a) & (this.buckets.length - 1)]; s !== 0; s = this.chain[s]) {
+    // hash4, written out: a call costs ~400 instructions
+    for (let s = this.buckets[((a ^ (a >>> 12) ^ (a >>> 22)) + kc * 40503) & this.mask]; s !== 0; s = this.chain[s]) {
       if (this.ka[s] === a && this.kc[s] === kc) return s;
     }
     return 0;
@@ -79,7 +78,7 @@ export class AnswerTable {
     const kc = c * 2 + 3;
     const w0 = w[0] | 0, w1 = w[1] | 0, w2 = w[2] | 0, w3 = w[3] | 0;
     const s6 = this.w6;
-    for (let s = this.buckets[hash6(kc, w0, w1, w2, w3) & (this.buckets.length - 1)]; s !== 0; s = this.chain[s]) {
+    for (let s = this.buckets[hash6(kc, w0, w1, w2, w3) & this.mask]; s !== 0; s = this.chain[s]) {
       if (this.kc[s] !== kc) continue;
       const k = this.ka[s] * 4;
       if (s6[k + 3] === w3 && s6[k + 2] === w2 && s6[k + 1] === w1 && s6[k] === w0) return s;
@@ -87,51 +86,35 @@ export class AnswerTable {
     return 0;
   }
 
-  /** A new slot for (c, IPv4 addr) at the back of c's order; the caller sets t0/t1 and a name. */
-  add4(c: number, addr: number): number {
-    const s = this.alloc();
+  /** A new slot for (c, IPv4 addr) at the back of c's order, holding name id `id`, seen at ts. */
+  add4(c: number, addr: number, id: number, ts: number): number {
     const kc = c * 2 + 2;
-    this.kc[s] = kc;
-    this.ka[s] = addr | 0;
-    this.link(s, hash4(kc, addr | 0), c);
+    const a = addr | 0;
+    const s = this.put(kc, (a ^ (a >>> 12) ^ (a >>> 22)) + kc * 40503, c, id, ts); // hash4
+    this.ka[s] = a;
     return s;
   }
 
-  add6(c: number, w: readonly number[]): number {
-    const s = this.alloc();
+  add6(c: number, w: readonly number[], id: number, ts: number): number {
     const w0 = w[0] | 0, w1 = w[1] | 0, w2 = w[2] | 0, w3 = w[3] | 0;
+    const kc = c * 2 + 3;
     const i = this.alloc6();
     const k = i * 4;
     this.w6[k] = w0;
     this.w6[k + 1] = w1;
     this.w6[k + 2] = w2;
     this.w6[k + 3] = w3;
-    const kc = c * 2 + 3;
-    this.kc[s] = kc;
+    const s = this.put(kc, hash6(kc, w0, w1, w2, w3), c, id, ts);
     this.ka[s] = i;
-    this.link(s, hash6(kc, w0, w1, w2, w3), c);
     return s;
   }
 
-  /** A name id for `qname`, held by no slot yet: give it to one with setName at once. */
-  newName(qname: string): number {
-    let id = this.freeName;
-    if (id !== 0) this.freeName = this.nref[id];
-    else {
-      id = this.names.length;
-      if (id >= this.nref.length) this.nref = grown(this.nref, Math.max(1024, this.nref.length * 2));
-    }
-    this.names[id] = qname;
-    this.nref[id] = 0;
-    return id;
-  }
-
-  /** Slot s now holds name id `id` (it held none, or held one it gives up). */
+  /** Slot s now holds name id `id` instead of the one it held. */
   setName(s: number, id: number): void {
     const old = this.nm[s];
-    this.nref[id]++;
+    this.names.ref[id]++;
     this.nm[s] = id;
-    if (old !== 0) this.dropName(old);
+    if (--this.names.ref[old] === 0) this.names.drop(old);
   }
 
   /** Moves slot s to the back of its client's order (it was just refreshed). */
@@ -167,25 +150,36 @@ export class AnswerTable {
     this.unlinkOrder(s, c);
     this.count[c]--;
     this.kc[s] = 0;
-    this.dropName(this.nm[s]);
+    const id = this.nm[s];
+    if (--this.names.ref[id] === 0) this.names.drop(id);
     this.nm[s] = 0;
     this.chain[s] = this.freeHead;
     this.freeHead = s;
   }
 
-  private dropName(id: number): void {
-    if (--this.nref[id] !== 0) return;
-    this.names[id] = undefined; // let the string go
-    this.nref[id] = this.freeName;
-    this.freeName = id;
-  }
-
-  private link(s: number, h: number, c: number): void {
-    const b = h & (this.buckets.length - 1);
+  /** A slot for key kc of hash h, at the back of c's order; the caller sets ka. */
+  private put(kc: number, h: number, c: number, id: number, ts: number): number {
+    let s = this.freeHead;
+    if (s !== 0) this.freeHead = this.chain[s];
+    else {
+      s = this.used + 1;
+      if (s >= this.kc.length) {
+        if (s > this.maxSlots) throw new Error(`join table: slot ${s} beyond the cap of ${this.maxSlots}`);
+        this.resize(Math.min((this.kc.length - 1) * 2, this.maxSlots)); // before `used` counts s: not rehashed
+      }
+      this.used = s;
+    }
+    this.kc[s] = kc;
+    this.nm[s] = id;
+    this.names.ref[id]++;
+    this.t0[s] = ts;
+    this.t1[s] = ts;
+    const b = h & this.mask;
     this.chain[s] = this.buckets[b];
     this.buckets[b] = s;
     this.appendOrder(s, c);
     this.count[c]++;
+    return s;
   }
 
   private appendOrder(s: number, c: number): void {
@@ -204,21 +198,6 @@ export class AnswerTable {
     else this.next[p] = n;
     if (n === 0) this.tail[c] = p;
     else this.prev[n] = p;
-  }
-
-  private alloc(): number {
-    let s = this.freeHead;
-    if (s !== 0) {
-      this.freeHead = this.chain[s];
-      return s;
-    }
-    s = this.used + 1;
-    if (s >= this.kc.length) {
-      if (s > this.maxSlots) throw new Error(`join table: slot ${s} beyond the cap of ${this.maxSlots}`);
-      this.resize(Math.min((this.kc.length - 1) * 2, this.maxSlots)); // before `used` counts s: not rehashed
-    }
-    this.used = s;
-    return s;
   }
 
   private alloc6(): number {
@@ -249,6 +228,7 @@ export class AnswerTable {
     let nb = 1;
     while (nb < n) nb *= 2;
     if (nb === this.buckets.length) return;
+    this.mask = nb - 1;
     // rehash every held slot (kc is 0 for free ones)
     this.buckets = this.index(0);
     const buckets = this.index(nb);

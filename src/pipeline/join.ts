@@ -13,7 +13,7 @@
 // or string is allocated; the qname string of the event is kept as it is, once per event.
 import type { Counters } from '../counters';
 import type { DnsEvent, FlowEvent } from '../events';
-import { ipv4Value, ipv6Words } from './join-address';
+import { AddressKeys } from './join-address';
 import { AnswerTable } from './join-table';
 
 export type FlowOrigin = 'lan' | 'router' | 'inbound' | 'transit' | 'local';
@@ -47,7 +47,7 @@ export class AnswerJoin {
   /** per client id: newest last-seen ts among its entries evicted by a cap (not by age) */
   private readonly evictedTs: number[] = [];
   private readonly table: AnswerTable;
-  private readonly w6 = [0, 0, 0, 0];
+  private readonly keys = new AddressKeys();
   private total = 0;
   private coverageStart = -1;
   /** entries last seen before this were dropped by expire(): older flows cannot be judged */
@@ -77,8 +77,10 @@ export class AnswerJoin {
     if (ev.client === undefined || answers.length === 0 || ev.blocked === true) return;
     if (this.coverageStart < 0) this.coverageStart = ev.ts;
     // answer times are kept in whole seconds (dnsmasq logs no finer)
-    const ts = ev.ts >= 0 ? (ev.ts < 4294967296 ? ev.ts >>> 0 : 4294967295) : 0;
+    const at = ev.ts;
+    const ts = at >= 0 ? (at < 4294967296 ? at >>> 0 : 4294967295) : 0;
     const qname = ev.qname;
+    const t = this.table;
     let c = NONE;
     let id = 0; // the name id this event's answers share, once one holds it
     for (let i = 0; i < answers.length; i++) {
@@ -87,29 +89,26 @@ export class AnswerJoin {
       const data = a.data;
       if ((type !== 'A' && type !== 'AAAA') || data === null) continue;
       // keyed by the address's value, so any spelling of an IPv6 address finds the same entry
-      let v4 = -1;
-      let w: number[] | null = null;
-      if (data.indexOf(':') < 0) v4 = ipv4Value(data);
-      else w = ipv6Words(data, this.w6);
-      if (v4 < 0 && w === null) {
+      const v4 = this.keys.read(data); // -2: IPv6, words in w
+      const w = this.keys.w;
+      if (v4 === -1) {
         this.deps.counters.drop('join_bad_address', 1, data);
         continue;
       }
-      if (v4 === 0 || (w !== null && (w[0] | w[1] | w[2] | w[3]) === 0)) continue; // sinkhole answers lead nowhere
+      if (v4 === 0 || (v4 === -2 && (w[0] | w[1] | w[2] | w[3]) === 0)) continue; // sinkhole answers lead nowhere
       if (c === NONE) c = this.clientOf(ev.mac ?? ev.client);
-      const t = this.table;
-      let s = w === null ? t.find4(c, v4) : t.find6(c, w);
+      const s = v4 >= 0 ? t.find4(c, v4) : t.find6(c, w);
       if (s !== 0) {
         // refresh: move to the back of the client's order; keep first-seen while the name is the same
         const held = t.nm[s];
-        if (t.names[held] === qname) {
+        if (t.names.same(held, qname)) {
           if (ts > t.t1[s]) t.t1[s] = ts;
           if (ts < t.t0[s]) t.t0[s] = ts;
           if (id === 0) id = held; // the event's other answers share the string held already
         } else {
           // an id is only freed with its last slot, and only this event allocates: a live id
-          // still names qname, a freed one reads undefined
-          if (t.names[id] !== qname) id = t.newName(qname);
+          // still names qname (a free one has len -1, id 0 too)
+          if (t.names.len[id] < 0) id = t.names.add(qname);
           t.setName(s, id);
           t.t0[s] = ts;
           t.t1[s] = ts;
@@ -124,12 +123,10 @@ export class AnswerJoin {
         this.evictOldest(this.biggestClient());
         this.deps.counters.drop('join_total_cap', 1, data);
       }
-      // ipv6Words wrote into this.w6, which eviction does not touch
-      s = w === null ? t.add4(c, v4) : t.add6(c, w);
-      if (t.names[id] !== qname) id = t.newName(qname);
-      t.setName(s, id);
-      t.t0[s] = ts;
-      t.t1[s] = ts;
+      if (t.names.len[id] < 0) id = t.names.add(qname);
+      // w still holds the address's words: eviction does not read addresses
+      if (v4 >= 0) t.add4(c, v4, id, ts);
+      else t.add6(c, w, id, ts);
       this.total++;
     }
   }
@@ -139,8 +136,9 @@ export class AnswerJoin {
    * LAN-originated flow, judged at the flow's start `ts`. Leaves both absent when it cannot know:
    * the only answer came after the flow started, an answer may have been evicted by a cap, or the
    * join has not watched DNS long enough (warmup). Other origins are left untouched.
+   * `resp4`: resp_h as an IPv4 value when the caller has it already (saves reading the text).
    */
-  annotate(flow: FlowEvent, origin: FlowOrigin | string): void {
+  annotate(flow: FlowEvent, origin: FlowOrigin | string, resp4 = -1): void {
     if (origin !== 'lan') return;
     const cn = this.deps.counters;
     const ts = flow.ts;
@@ -148,22 +146,17 @@ export class AnswerJoin {
     if (c === undefined) c = this.clientIds.get(flow.orig_h);
     if (c !== undefined) {
       const t = this.table;
-      const resp = flow.resp_h;
       let s = 0;
-      if (resp.indexOf(':') < 0) {
-        const v4 = ipv4Value(resp);
-        if (v4 >= 0) s = t.find4(c, v4);
-      } else {
-        const w = ipv6Words(resp, this.w6);
-        if (w !== null) s = t.find6(c, w);
-      }
+      const v4 = resp4 >= 0 ? resp4 : this.keys.read(flow.resp_h);
+      if (v4 >= 0) s = t.find4(c, v4);
+      else if (v4 === -2) s = t.find6(c, this.keys.w);
       if (s !== 0) {
         if (t.t0[s] > ts + this.skew) {
           cn.inc('join_answer_after_flow');
           return;
         }
         if (t.t1[s] >= ts - this.ttl) {
-          flow.name = t.names[t.nm[s]];
+          flow.name = t.names.get(t.nm[s]);
           cn.inc('join_named');
           return;
         }

@@ -4,7 +4,8 @@ import { Counters } from '../../src/counters';
 import { AnswerJoin, type AnswerJoinDeps } from '../../src/pipeline/join';
 import { fakeDns, fakeFlow } from './factories';
 import { ReferenceJoin } from './join.reference';
-import { ipv4Value, ipv6Words } from '../../src/pipeline/join-address';
+import { AddressKeys, ipv4Value, ipv6Words } from '../../src/pipeline/join-address';
+import { NameStore } from '../../src/pipeline/join-names';
 import { formatIPv6, parseIPv4, parseIPv6 } from '../../src/pipeline/cidr';
 
 function join(over: Partial<AnswerJoinDeps> = {}) {
@@ -248,7 +249,7 @@ cases['a long-lived flow annotated after its answer expired is unknown, not dire
 // (join.reference.ts), op by op — learn, annotate, expire — comparing every flow's name and
 // direct claim, every counter and the size. Spellings of one IPv6 address vary, clients come
 // and go (by MAC and by address), caps and expiry fire often.
-function differential(seed: number, steps: number, over: Partial<AnswerJoinDeps>, pools: { clients: number; v4: number; v6: number; names: number }) {
+function differential(seed: number, steps: number, over: Partial<AnswerJoinDeps>, pools: { clients: number; v4: number; v6: number; names: number; pad?: number }) {
   const rnd = seeded(seed);
   const pick = (n: number) => Math.floor(rnd() * n);
   const cA = new Counters();
@@ -273,7 +274,7 @@ function differential(seed: number, steps: number, over: Partial<AnswerJoinDeps>
     ts += rnd() < 0.1 ? -rnd() * 3 : rnd() * 0.7;
     const r = rnd();
     if (r < 0.55) {
-      const qname = `n${pick(pools.names)}.test`;
+      const qname = `n${pick(pools.names)}${'.pad'.repeat(pools.pad ?? 0)}.test`;
       const answers: { name: string; type: string; data: string | null }[] = [];
       const n = 1 + pick(3);
       if (rnd() < 0.2) answers.push({ name: qname, type: 'CNAME', data: 'c.test' });
@@ -345,6 +346,11 @@ cases['join addresses: the native-call parsers agree with cidr.ts on every spell
   }
 };
 
+cases['differential fuzz against the Map-based join: long names, so the name chunks compact'] = () => {
+  const { counters } = differential(12, 8000, { maxTotal: 300, maxPerClient: 100 }, { clients: 5, v4: 400, v6: 100, names: 3000, pad: 20 });
+  ok(counters.dropped('join_total_cap') > 0 && counters.get('join_named') > 100, JSON.stringify(counters.snapshot()));
+};
+
 cases['differential fuzz against the Map-based join: a cap past 65,000 (32-bit indices)'] = () => {
   const { counters } = differential(9, 3000, { maxTotal: 70000, maxPerClient: 40 }, { clients: 9, v4: 60, v6: 30, names: 50 });
   ok(counters.dropped('join_client_cap') > 0 && counters.get('join_named') > 100, JSON.stringify(counters.snapshot()));
@@ -367,4 +373,76 @@ cases['more than 32,766 clients: client ids outgrow 16 bits and every answer sti
   j.annotate(other, 'lan');
   eq(other.direct, true);
   eq(counters.get('join_named'), 6);
+};
+
+cases['join names: seeded add/drop against a Map; chunks seal, empty and compact, garbage stays bounded'] = () => {
+  const rnd = seeded(3);
+  const pick = (n: number) => Math.floor(rnd() * n);
+  for (const make of [(n: number) => new Uint16Array(n), (n: number) => new Int32Array(n)]) {
+    const s = new NameStore(make);
+    const inner = s as unknown as { sealed: number; liveSealed: number; top: number };
+    const live = new Map<number, string>();
+    const ids: number[] = [];
+    let chars = 0;
+    let compacted = 0;
+    for (let i = 0; i < 30000; i++) {
+      if (ids.length === 0 || rnd() < (i < 15000 ? 0.6 : 0.45)) {
+        const r = rnd();
+        const q = r < 0.05 ? '' : r < 0.1 ? `ü€${i}.test` : r < 0.12 ? 'l'.repeat(300 + pick(2000)) : `n${pick(100000)}.${'x'.repeat(pick(30))}.test`;
+        const id = s.add(q);
+        ok(id > 0 && !live.has(id), `fresh id ${id}`);
+        s.ref[id]++;
+        live.set(id, q);
+        ids.push(id);
+        chars += q.length;
+      } else {
+        const at = pick(ids.length);
+        const id = ids[at];
+        ids[at] = ids[ids.length - 1];
+        ids.pop();
+        const before = inner.sealed;
+        if (--s.ref[id] === 0) s.drop(id);
+        if (inner.sealed < before - 4096) compacted++;
+        chars -= live.get(id)!.length;
+        live.delete(id);
+        eq(s.len[id], -1, 'a dropped id is free');
+      }
+      if (i % 997 === 0 || i > 29900) {
+        for (const [id, q] of live) {
+          eq(s.get(id), q, `id ${id}`);
+          ok(s.same(id, q) && !s.same(id, `${q}.`), `same ${id}`);
+        }
+      }
+      ok(inner.sealed - inner.liveSealed <= Math.max(4096, inner.liveSealed / 2) + 2400, `garbage bounded at step ${i}`);
+    }
+    ok(compacted > 3, `compactions ${compacted}`);
+    ok(inner.top <= 15000, `ids reused: top ${inner.top}`);
+    ok(chars > 0);
+  }
+};
+
+cases['join address keys: the memo answers as the parsers do, across generation turnovers'] = () => {
+  const rnd = seeded(21);
+  const keys = new AddressKeys();
+  const pool: string[] = [];
+  for (let i = 0; i < 1500; i++) {
+    const r = rnd();
+    if (r < 0.5) pool.push(`198.51.${Math.floor(rnd() * 4)}.${Math.floor(rnd() * 256)}`);
+    else if (r < 0.9) pool.push(`2001:db8:${Math.floor(rnd() * 65536).toString(16)}::${Math.floor(rnd() * 65536).toString(16)}`);
+    else pool.push(['zz::1', '1.2.3', '', '::', '0.0.0.0', '::ffff:198.51.100.7', '1::2::3'][Math.floor(rnd() * 7)]);
+  }
+  for (let i = 0; i < 20000; i++) {
+    // a hot set and a long tail, so entries live through turnovers and come back from the old generation
+    const text = rnd() < 0.6 ? pool[Math.floor(rnd() * 40)] : pool[Math.floor(rnd() * pool.length)];
+    const v = keys.read(text);
+    if (text.indexOf(':') < 0) eq(v, ipv4Value(text), text);
+    else {
+      const w = ipv6Words(text, [0, 0, 0, 0]);
+      if (w === null) eq(v, -1, text);
+      else {
+        eq(v, -2, text);
+        deepEq(keys.w, w, text);
+      }
+    }
+  }
 };
