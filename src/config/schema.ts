@@ -3,7 +3,7 @@
 // the agent bundle, which never prints them. The default UCI file, the init script, the LuCI view
 // and docs/config.md are rendered from or checked against both tables by tests.
 import { parseUci } from './uci';
-import { section, str, int, bool, oneOf, duration, path, list, type ValueOf, type OptionSpec } from './spec';
+import { section, str, int, bool, oneOf, duration, path, list, restart, secret, type ValueOf, type OptionSpec } from './spec';
 import { checkBrokerUrl, readCidr, readProcessName, readSensorId, readUtcOffset, sensorIdFromHostname } from './forms';
 import { validateDocument, type AnySchema, type ConfigError, type Origins } from './validate';
 
@@ -11,116 +11,116 @@ export { formatConfigError, type ConfigError } from './validate';
 
 export const SCHEMA = {
   agent: section('main', {
-    enabled: bool({ default: true, restart: true }),
-    sensor_id: str({ default: '', restart: true, check: readSensorId, form: 'letters, digits and - _ . : (1..64)' }),
-    state_dir: path({ default: '/var/run/netledger', restart: true }),
-    status_interval: duration({ default: 10, min: 1, max: 3600 }),
-    memory_budget: int({ default: 16384, min: 2048, max: 1048576, unit: 'kB' }),
-    log_level: oneOf({ values: ['error', 'warn', 'info', 'debug'] as const, default: 'info' }),
+    enabled: restart(bool(true)),
+    sensor_id: restart(str('', readSensorId, 'letters, digits and - _ . : (1..64)')),
+    state_dir: restart(path('/var/run/netledger')),
+    status_interval: duration(10, 1, 3600),
+    memory_budget: int(16384, 2048, 1048576, 'kB'),
+    log_level: oneOf(['error', 'warn', 'info', 'debug'], 'info'),
   }),
 
   dnsmasq: section('dns', {
-    enabled: bool({ default: true, restart: true }),
-    input: oneOf({ values: ['logread', 'file', 'stdin'] as const, default: 'logread', restart: true }),
-    file: path({ default: '/tmp/dnsmasq.log', restart: true }),
-    log_format: oneOf({ values: ['auto', 'logread', 'syslog', 'bare'] as const, default: 'auto' }),
-    year: int({ default: 0, min: 0, max: 2100 }),
-    utc_offset: str({ default: 'auto', check: readUtcOffset, form: "'auto' or +HH:MM / -HH:MM" }),
-    transaction_timeout: duration({ default: 10, min: 1, max: 300 }),
-    max_transactions: int({ default: 2048, min: 16, max: 65536, unit: 'transactions' }),
+    enabled: restart(bool(true)),
+    input: restart(oneOf(['logread', 'file', 'stdin'], 'logread')),
+    file: restart(path('/tmp/dnsmasq.log')),
+    log_format: oneOf(['auto', 'logread', 'syslog', 'bare'], 'auto'),
+    year: int(0, 0, 2100),
+    utc_offset: str('auto', readUtcOffset, "'auto' or +HH:MM / -HH:MM"),
+    transaction_timeout: duration(10, 1, 300),
+    max_transactions: int(2048, 16, 65536, 'transactions'),
   }),
 
   conntrack: section('flows', {
-    enabled: bool({ default: true, restart: true }),
-    mode: oneOf({ values: ['auto', 'events', 'proc'] as const, default: 'auto', restart: true }),
-    netlink_buffer: int({ default: 1048576, min: 65536, max: 16777216, unit: 'bytes', restart: true }),
-    interim_interval: duration({ default: 300, min: 0, max: 86400 }),
-    max_flows: int({ default: 16384, min: 256, max: 1048576, unit: 'flows' }),
-    proc_poll_min: duration({ default: 2, min: 0.5, max: 60 }),
-    proc_poll_max: duration({ default: 30, min: 1, max: 600 }),
-    restart_backoff_min: duration({ default: 1, min: 0.1, max: 60 }),
-    restart_backoff_max: duration({ default: 60, min: 1, max: 3600 }),
+    enabled: restart(bool(true)),
+    mode: restart(oneOf(['auto', 'events', 'proc'], 'auto')),
+    netlink_buffer: restart(int(1048576, 65536, 16777216, 'bytes')),
+    interim_interval: duration(300, 0, 86400),
+    max_flows: int(16384, 256, 1048576, 'flows'),
+    proc_poll_min: duration(2, 0.5, 60),
+    proc_poll_max: duration(30, 1, 600),
+    restart_backoff_min: duration(1, 0.1, 60),
+    restart_backoff_max: duration(60, 1, 3600),
   }),
 
   devices: section('devices', {
-    leases_file: path({ default: '/tmp/dhcp.leases' }),
-    lease_poll: duration({ default: 2, min: 0.5, max: 600 }),
-    ubus_leases: bool({ default: true }),
-    ubus_interval: duration({ default: 30, min: 5, max: 3600 }),
-    grace: duration({ default: 10800, min: 0, max: 604800 }),
-    max_devices: int({ default: 4096, min: 16, max: 262144, unit: 'addresses' }),
+    leases_file: path('/tmp/dhcp.leases'),
+    lease_poll: duration(2, 0.5, 600),
+    ubus_leases: bool(true),
+    ubus_interval: duration(30, 5, 3600),
+    grace: duration(10800, 0, 604800),
+    max_devices: int(4096, 16, 262144, 'addresses'),
   }),
 
   join: section('join', {
-    answer_ttl: duration({ default: 3600, min: 10, max: 86400 }),
-    max_per_client: int({ default: 10000, min: 16, max: 1048576, unit: 'answers' }),
-    max_answers: int({ default: 50000, min: 256, max: 4194304, unit: 'answers' }),
+    answer_ttl: duration(3600, 10, 86400),
+    max_per_client: int(10000, 16, 1048576, 'answers'),
+    max_answers: int(50000, 256, 4194304, 'answers'),
   }),
 
   bypass: section('bypass', {
-    enabled: bool({ default: true }),
-    ports: list({ default: [53, 853], item: int({ default: 0, min: 1, max: 65535 }), maxItems: 64 }),
-    allow: list({ default: [], item: str({ default: '', check: readCidr, form: 'address or CIDR' }) }),
-    window: duration({ default: 3600, min: 10, max: 86400 }),
+    enabled: bool(true),
+    ports: list([53, 853], int(0, 1, 65535), 64),
+    allow: list([], str('', readCidr, 'address or CIDR')),
+    window: duration(3600, 10, 86400),
   }),
 
   health: section('health', {
-    interval: duration({ default: 60, min: 5, max: 86400 }),
-    watch: list({ default: ['dnsmasq'], item: str({ default: '', check: readProcessName, form: 'process name' }) }),
-    growth_alert: int({ default: 8192, min: 0, max: 1048576, unit: 'kB' }),
+    interval: duration(60, 5, 86400),
+    watch: list(['dnsmasq'], str('', readProcessName, 'process name')),
+    growth_alert: int(8192, 0, 1048576, 'kB'),
   }),
 
   output: section('out', {
-    enabled: bool({ default: false }),
-    file: path({ default: '/tmp/netledger.ndjson', allowDash: true }),
-    max_bytes: int({ default: 1048576, min: 0, max: 1073741824, unit: 'bytes' }),
+    enabled: bool(false),
+    file: path('/tmp/netledger.ndjson', true),
+    max_bytes: int(1048576, 0, 1073741824, 'bytes'),
   }),
 
   mqtt: section('mqtt', {
-    enabled: bool({ default: false, restart: true }),
-    url: str({ default: '', restart: true, check: checkBrokerUrl, form: 'mqtt://host[:port] or mqtts://host[:port]' }),
-    client_id: str({ default: '', restart: true }),
-    username: str({ default: '', restart: true }),
-    password: str({ default: '', restart: true, secret: true }),
-    ca_file: path({ default: '', restart: true }),
-    cert_file: path({ default: '', restart: true }),
-    key_file: path({ default: '', restart: true }),
-    verify_hostname: bool({ default: true, restart: true }),
-    keepalive: int({ default: 60, min: 0, max: 65535, unit: 'seconds', restart: true }),
-    qos: int({ default: 1, min: 0, max: 1 }),
-    inflight: int({ default: 16, min: 1, max: 256, unit: 'batches' }),
-    reconnect_min: duration({ default: 1, min: 0.1, max: 3600 }),
-    reconnect_max: duration({ default: 300, min: 1, max: 86400 }),
+    enabled: restart(bool(false)),
+    url: restart(str('', checkBrokerUrl, 'mqtt://host[:port] or mqtts://host[:port]')),
+    client_id: restart(str('')),
+    username: restart(str('')),
+    password: restart(secret(str(''))),
+    ca_file: restart(path('')),
+    cert_file: restart(path('')),
+    key_file: restart(path('')),
+    verify_hostname: restart(bool(true)),
+    keepalive: restart(int(60, 0, 65535, 'seconds')),
+    qos: int(1, 0, 1),
+    inflight: int(16, 1, 256, 'batches'),
+    reconnect_min: duration(1, 0.1, 3600),
+    reconnect_max: duration(300, 1, 86400),
   }),
 
   batch: section('batch', {
-    max_events: int({ default: 500, min: 1, max: 10000, unit: 'events' }),
-    max_bytes: int({ default: 65536, min: 1024, max: 1048576, unit: 'bytes' }),
-    max_age: duration({ default: 5, min: 0.1, max: 300 }),
+    max_events: int(500, 1, 10000, 'events'),
+    max_bytes: int(65536, 1024, 1048576, 'bytes'),
+    max_age: duration(5, 0.1, 300),
   }),
 
   spool: section('spool', {
-    enabled: bool({ default: true }),
-    dir: path({ default: '/tmp/netledger-spool', restart: true }),
-    max_bytes: int({ default: 4194304, min: 65536, max: 1073741824, unit: 'bytes' }),
+    enabled: bool(true),
+    dir: restart(path('/tmp/netledger-spool')),
+    max_bytes: int(4194304, 65536, 1073741824, 'bytes'),
   }),
 
   streams: section('streams', {
-    dns: bool({ default: true }),
-    flow: bool({ default: true }),
-    pdns: bool({ default: true }),
-    alert: bool({ default: true }),
-    health: bool({ default: true }),
+    dns: bool(true),
+    flow: bool(true),
+    pdns: bool(true),
+    alert: bool(true),
+    health: bool(true),
   }),
 
   pdns: section('pdns', {
-    window: duration({ default: 3600, min: 60, max: 86400 }),
-    max_records: int({ default: 8192, min: 64, max: 1048576, unit: 'records' }),
+    window: duration(3600, 60, 86400),
+    max_records: int(8192, 64, 1048576, 'records'),
   }),
 
   ioc: section('ioc', {
-    feed: list({ default: [], item: path({ default: '' }) }),
-    max_indicators: int({ default: 50000, min: 0, max: 1000000, unit: 'indicators' }),
+    feed: list([], path('')),
+    max_indicators: int(50000, 0, 1000000, 'indicators'),
   }),
 };
 

@@ -29,19 +29,19 @@ export interface OptionSpec<T> {
 
 export type ValueOf<S> = S extends OptionSpec<infer T> ? T : never;
 
-interface Common {
-  restart?: boolean;
-}
+// The builders take their settings in order, as the schema table reads: int(default, min, max,
+// unit), duration(default, min, max), path(default, allowDash), str(default, check, form),
+// oneOf(values, default), list(default, item, maxItems). restart() and secret() mark a spec.
 
 function scalar<T>(
-  kind: OptionKind, form: string, def: T, c: Common, readOne: (s: string) => Read<T>, show: (v: T) => string,
+  kind: OptionKind, form: string, def: T, readOne: (s: string) => Read<T>, show: (v: T) => string,
   extra: Partial<OptionSpec<T>> = {},
 ): OptionSpec<T> {
   return {
     kind,
     form,
     default: def,
-    restart: c.restart ?? false,
+    restart: false,
     ...extra,
     read(values, isList) {
       if (isList) return bad(`takes one value: use 'option', not 'list'`);
@@ -51,72 +51,79 @@ function scalar<T>(
   };
 }
 
-export function str(c: Common & { default: string; check?: (s: string) => Read<string>; form?: string; secret?: boolean }): OptionSpec<string> {
-  const check = c.check ?? ((s: string) => good(s));
-  return scalar('string', c.form ?? 'text', c.default, c, check, (v) => v, c.secret ? { secret: true } : {});
+/** The option takes effect only after a restart. */
+export function restart<T>(spec: OptionSpec<T>): OptionSpec<T> {
+  (spec as { restart: boolean }).restart = true;
+  return spec;
 }
 
-export function int(c: Common & { default: number; min: number; max: number; unit?: string }): OptionSpec<number> {
-  const unit = c.unit ?? '';
-  return scalar('int', `integer ${c.min}..${c.max}${unit ? ' ' + unit : ''}`, c.default, c,
-    (s) => readInt(s, c.min, c.max, unit), (v) => String(v));
+/** The option's value is never printed (passwords). */
+export function secret<T>(spec: OptionSpec<T>): OptionSpec<T> {
+  (spec as { secret?: boolean }).secret = true;
+  return spec;
 }
 
-export function bool(c: Common & { default: boolean }): OptionSpec<boolean> {
-  return scalar('bool', 'boolean (1/0, yes/no, on/off, true/false, enabled/disabled)', c.default, c, readBool,
+export function str(def: string, check: (s: string) => Read<string> = good, form = 'text'): OptionSpec<string> {
+  return scalar('string', form, def, check, (v) => v);
+}
+
+export function int(def: number, min: number, max: number, unit = ''): OptionSpec<number> {
+  return scalar('int', `integer ${min}..${max}${unit ? ' ' + unit : ''}`, def,
+    (s) => readInt(s, min, max, unit), String);
+}
+
+export function bool(def: boolean): OptionSpec<boolean> {
+  return scalar('bool', 'boolean (1/0, yes/no, on/off, true/false, enabled/disabled)', def, readBool,
     (v) => (v ? '1' : '0'));
 }
 
-export function oneOf<const V extends string>(c: Common & { values: readonly V[]; default: NoInfer<V> }): OptionSpec<V> {
+export function oneOf<const V extends string>(values: readonly V[], def: NoInfer<V>): OptionSpec<V> {
   const read = (s: string): Read<V> =>
-    (c.values as readonly string[]).includes(s)
+    (values as readonly string[]).includes(s)
       ? good(s as V)
-      : bad(`expected one of ${c.values.map((v) => `'${v}'`).join(', ')}, got '${s}'`);
-  return scalar('enum', c.values.join('|'), c.default, c, read, (v) => v, { values: c.values });
+      : bad(`expected one of ${values.map((v) => `'${v}'`).join(', ')}, got '${s}'`);
+  return scalar('enum', values.join('|'), def, read, (v) => v, { values });
 }
 
-export function duration(c: Common & { default: number; min: number; max: number }): OptionSpec<number> {
-  return scalar('duration', `seconds ${c.min}..${c.max} (or with s/m/h/d)`, c.default, c,
-    (s) => readDuration(s, c.min, c.max), (v) => String(v));
+export function duration(def: number, min: number, max: number): OptionSpec<number> {
+  return scalar('duration', `seconds ${min}..${max} (or with s/m/h/d)`, def,
+    (s) => readDuration(s, min, max), String);
 }
 
-export function path(c: Common & { default: string; allowDash?: boolean }): OptionSpec<string> {
-  return scalar('path', c.allowDash ? "absolute path or '-'" : 'absolute path', c.default, c,
-    (s) => readPath(s, c.allowDash ?? false), (v) => v);
+export function path(def: string, allowDash = false): OptionSpec<string> {
+  return scalar('path', allowDash ? "absolute path or '-'" : 'absolute path', def,
+    (s) => readPath(s, allowDash), (v) => v);
 }
 
-export function hostport(c: Common & { default: HostPort | null; portOptional?: boolean }): OptionSpec<HostPort | null> {
+export function hostport(def: HostPort | null, portOptional = false): OptionSpec<HostPort | null> {
   const showHp = (v: HostPort | null): string =>
     v === null ? '' : `${v.host.indexOf(':') >= 0 ? `[${v.host}]` : v.host}${v.port === null ? '' : ':' + v.port}`;
-  return scalar<HostPort | null>('hostport', c.portOptional ? 'host[:port]' : 'host:port', c.default, c,
-    (s) => readHostPort(s, c.portOptional ?? false), showHp);
+  return scalar<HostPort | null>('hostport', portOptional ? 'host[:port]' : 'host:port', def,
+    (s) => readHostPort(s, portOptional), showHp);
 }
 
 /**
  * A list of items of one form. Given as `list name 'v'` lines; a single `option name 'v'` is
  * also taken as a one-item list, as OpenWrt's config_list_foreach does.
  */
-export function list<T>(
-  c: Common & { default: T[]; item: OptionSpec<T>; maxItems?: number },
-): OptionSpec<T[]> {
-  const max = c.maxItems ?? 256;
+export function list<T>(def: T[], item: OptionSpec<T>, maxItems = 256): OptionSpec<T[]> {
   return {
     kind: 'list',
-    item: c.item.kind,
-    form: `list of ${c.item.form}`,
-    default: c.default,
-    restart: c.restart ?? false,
+    item: item.kind,
+    form: `list of ${item.form}`,
+    default: def,
+    restart: false,
     read(values) {
-      if (values.length > max) return bad(`at most ${max} items, got ${values.length}`);
+      if (values.length > maxItems) return bad(`at most ${maxItems} items, got ${values.length}`);
       const out: T[] = [];
       for (let i = 0; i < values.length; i++) {
-        const r = c.item.read([values[i]], false);
+        const r = item.read([values[i]], false);
         if (!r.ok) return bad(values.length > 1 ? `item ${i + 1}: ${r.message}` : r.message);
         out.push(r.value);
       }
       return good(out);
     },
-    show: (v) => v.map((x) => c.item.show(x)[0]),
+    show: (v) => v.map((x) => item.show(x)[0]),
   };
 }
 
