@@ -72,6 +72,12 @@ let headTs = NaN;
 let headSensor = '';
 let headText = '';
 
+/** `,"source":"…"` of the sources a dns event can have (DnsEvent['source']). */
+const SOURCE_PART: Record<string, string | undefined> = Object.assign(Object.create(null) as object, {
+  forwarded: ',"source":"forwarded"', cached: ',"source":"cached"', stale: ',"source":"stale"',
+  config: ',"source":"config"', hosts: ',"source":"hosts"', dhcp: ',"source":"dhcp"', local: ',"source":"local"',
+});
+
 /** The `","type":"T","data":"` between an answer's name and data, for the common types. */
 const MID_A = '","type":"A","data":"';
 const MID_AAAA = '","type":"AAAA","data":"';
@@ -94,7 +100,8 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
     headSensor = sensor;
   }
   let s = headText;
-  if (client !== undefined) s += few(',"client":', client);
+  // memo hits written inline: a call is dear in qjs
+  if (client !== undefined) s += FEW.has(client) ? ',"client":"' + client + '"' : few(',"client":', client);
   if (port !== undefined) s += ',"client_port":' + port;
   if (mac !== undefined) s += few(',"mac":', mac);
   if (hostname !== undefined) s += few(',"hostname":', hostname);
@@ -108,8 +115,8 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
     s += e === '' ? ',"qname":"' + qname + '"' : ',"qname":' + e;
   }
   s += FEW.has(qtype) ? ',"qtype":"' + qtype + '"' : few(',"qtype":', qtype);
-  if (source !== undefined) s += ',"source":"' + source + '"';
-  if (upstream !== undefined) s += few(',"upstream":', upstream);
+  if (source !== undefined) s += SOURCE_PART[source] ?? ',"source":"' + source + '"';
+  if (upstream !== undefined) s += FEW.has(upstream) ? ',"upstream":"' + upstream + '"' : few(',"upstream":', upstream);
   if (rcode !== undefined) s += rcode === 'NOERROR' ? ',"rcode":"NOERROR"' : few(',"rcode":', rcode);
   s += ',"answers":[';
   // answers: name, type, data in three slots each
@@ -120,7 +127,15 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
     // The common answer: a clean name (mostly the one before it), A/AAAA with clean data, or a CNAME.
     if (n === okName || NAMES.has(n) || esc(n, NAMES, NAMES_MAX) === '') {
       okName = n;
-      if (d === null ? ty === 'CNAME' : (ty === 'A' || ty === 'AAAA') && esc(d, null, 0) === '') {
+      let clean = d === null;
+      if (d !== null) {
+        try {
+          clean = encodeURI(d).length === d.length; // esc()'s test, inline: most data is new and clean
+        } catch {
+          // a lone surrogate: escaped below
+        }
+      }
+      if (d === null ? ty === 'CNAME' : clean && (ty === 'A' || ty === 'AAAA')) {
         s += (i === 0 ? '{"name":"' : ',{"name":"') + n +
           (d === null ? CNAME_TAIL : (ty === 'A' ? MID_A : MID_AAAA) + d + '"}');
         continue;
@@ -128,12 +143,10 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
     }
     s += (i === 0 ? '{"name":' : ',{"name":') + str(n) + ',"type":' + str(ty) + ',"data":' + (d === null ? 'null}' : str(d) + '}');
   }
-  s += ']';
-  if (blocked !== undefined) s += ',"blocked":' + blocked;
+  s += blocked === undefined ? ']' : blocked ? '],"blocked":true' : '],"blocked":false';
   if (dnssec !== undefined) s += ',"dnssec":"' + dnssec + '"';
   if (id !== undefined) s += ',"id":' + id;
-  if (complete !== undefined) s += ',"complete":' + complete;
-  return s + '}';
+  return s + (complete === undefined ? '}' : complete ? ',"complete":true}' : ',"complete":false}');
 }
 
 /** An event's answers in the writer's flat form (one array reused: the writer is not reentrant). */

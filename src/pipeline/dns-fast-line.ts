@@ -242,6 +242,7 @@ export class DnsFastLine {
     if (old !== undefined) {
       this.counters_.drop('dns.serial_reuse', 1, `${pid}/${serial}`);
       if (!old.done) a.finish_(old);
+      old.key = -1;
     }
     const t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
     a.byKey_.set(key, t);

@@ -9,6 +9,7 @@ import { reverseName } from './dns-reverse-name';
 export const MAX_ANSWERS = 64;
 
 export interface Transaction {
+  /** pid * 2^32 + serial (extra mode) while the assembler's map holds it under that key, else -1 (or 0: classic) */
   key: number;
   pid: number;
   serial: number;
@@ -53,40 +54,15 @@ const SOURCES: Record<AnswerOrigin, NonNullable<DnsEvent['source']>> = {
   auth: 'local',
 };
 
-/** A transaction for a query line's fields; `reuse` is an emitted one to overwrite (nothing of
- *  it went out with its event: events get answers of their own). Positional: an object to pass
- *  them in would cost the allocation the pool exists to avoid. */
-export function newTransaction(reuse: Transaction | undefined, key: number, pid: number, serial: number, ts: number,
-  client: string | undefined, clientPort: number | undefined, qname: string, qtype: string, auth: boolean): Transaction {
-  const source = auth ? 'local' : undefined;
-  if (reuse === undefined) {
-    return {
-      key, pid, serial, ts, lastTs: ts, client, clientPort, qname, qtype, source, upstream: undefined, rcode: undefined,
-      ans: [], cnameAt: -1, blocked: false, dnssec: undefined, answered: false, done: false, listed: false, lastName: '',
-    };
-  }
-  const t = reuse;
-  t.key = key;
-  t.pid = pid;
-  t.serial = serial;
-  t.ts = ts;
-  t.lastTs = ts;
-  t.client = client;
-  t.clientPort = clientPort;
-  t.qname = qname;
-  t.qtype = qtype;
-  t.source = source;
-  t.upstream = undefined;
-  t.rcode = undefined;
-  t.ans.length = 0;
-  t.cnameAt = -1;
-  t.blocked = false;
-  t.dnssec = undefined;
-  t.answered = false;
-  t.done = false;
-  t.listed = false;
-  t.lastName = '';
-  return t;
+/** A new transaction for a query line's fields (TransactionAssembler.open_() reuses emitted ones
+ *  before it makes new). Positional: an object to pass them in would be one more allocation. */
+export function newTransaction(key: number, pid: number, serial: number, ts: number, client: string | undefined,
+  clientPort: number | undefined, qname: string, qtype: string, auth: boolean): Transaction {
+  return {
+    key, pid, serial, ts, lastTs: ts, client, clientPort, qname, qtype, source: auth ? 'local' : undefined,
+    upstream: undefined, rcode: undefined, ans: [], cnameAt: -1, blocked: false, dnssec: undefined, answered: false,
+    done: false, listed: false, lastName: '',
+  };
 }
 
 /** Sinkhole answers: `address=/ads.test/0.0.0.0` style config, or a blocklist hosts file. */

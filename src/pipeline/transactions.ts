@@ -125,6 +125,7 @@ export class TransactionAssembler {
         if (old !== undefined) {
           this.deps.counters.drop('dns.serial_reuse', 1, `${pid}/${rec.serial}`);
           if (!old.done) this.finish_(old);
+          old.key = -1; // the map's entry is the new one's now
         }
         t = this.openRec(rec, key);
         this.byKey_.set(key, t);
@@ -193,7 +194,32 @@ export class TransactionAssembler {
       if (!oldest.done) this.finish_(oldest);
       this.drain_();
     }
-    const t = newTransaction(this.pool_.pop(), key, pid, serial, ts, client, port, qname, qtype, auth);
+    // an emitted transaction is overwritten (one call and no allocation; events own nothing of it)
+    let t = this.pool_.pop();
+    if (t === undefined) {
+      t = newTransaction(key, pid, serial, ts, client, port, qname, qtype, auth);
+    } else {
+      t.key = key;
+      t.pid = pid;
+      t.serial = serial;
+      t.ts = ts;
+      t.lastTs = ts;
+      t.client = client;
+      t.clientPort = port;
+      t.qname = qname;
+      t.qtype = qtype;
+      t.source = auth ? 'local' : undefined;
+      t.upstream = undefined;
+      t.rcode = undefined;
+      t.ans.length = 0;
+      t.cnameAt = -1;
+      t.blocked = false;
+      t.dnssec = undefined;
+      t.answered = false;
+      t.done = false;
+      t.listed = false;
+      t.lastName = '';
+    }
     this.queue_.push(t);
     return t;
   }
@@ -241,7 +267,7 @@ export class TransactionAssembler {
     const q = this.queue_;
     while (this.head_ < q.length && q[this.head_].done) {
       const t = q[this.head_++];
-      if (t.serial >= 0 && this.byKey_.get(t.key) === t) this.byKey_.delete(t.key);
+      if (t.serial >= 0 && t.key >= 0) this.byKey_.delete(t.key);
       this.events.n++;
       try {
         const direct = this.deps.emitTransaction;
