@@ -35,6 +35,10 @@ await build({
   mainFields: ['module', 'main'],
   // Internal property names (suffix `_`, see mangle-props.mjs) get short names.
   ...mangleOptions,
+  // The map is written next to it, without a sourceMappingURL comment: qjs does not read it.
+  sourcemap: 'external',
+  // qjs reads its source as UTF-8: non-ASCII characters need no \uXXXX escapes.
+  charset: 'utf8',
   metafile: true,
 }).then((r) => writeFileSync('dist/netledger.meta.json', JSON.stringify(r.metafile)));
 
