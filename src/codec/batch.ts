@@ -166,7 +166,7 @@ export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
     else if (k === 'cols') cols = r.value_() as unknown[][];
     else hdr[k] = r.value_();
   }
-  if (whole && !r.done_()) throw new CborError(`${r.end - r.pos_} trailing bytes after the batch`, r.pos_);
+  if (whole && !r.done_()) throw new CborError(`${r.end_ - r.pos_} trailing bytes after the batch`, r.pos_);
   for (const k of HEADER_KEYS) {
     if (k !== 'strs' && k !== 'cols' && !(k in hdr)) throw new BatchError(`missing header field ${k}`);
   }

@@ -220,29 +220,29 @@ export class CborReader {
   pos_: number;
   private readonly view_: DataView;
 
-  constructor(readonly buf: Uint8Array, offset = 0, readonly end = buf.length) {
+  constructor(readonly buf_: Uint8Array, offset = 0, readonly end_ = buf_.length) {
     this.pos_ = offset;
-    this.view_ = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.view_ = new DataView(buf_.buffer, buf_.byteOffset, buf_.byteLength);
   }
 
   done_(): boolean {
-    return this.pos_ >= this.end;
+    return this.pos_ >= this.end_;
   }
 
   private need_(n: number): void {
-    if (this.pos_ + n > this.end) throw new CborError(`truncated: need ${n} more bytes (§3)`, this.pos_);
+    if (this.pos_ + n > this.end_) throw new CborError(`truncated: need ${n} more bytes (§3)`, this.pos_);
   }
 
   /** Reads an initial byte and its argument; returns major type, argument and the info bits. */
   head_(): { major: number; arg: number; info: number } {
     this.need_(1);
     const start = this.pos_;
-    const ib = this.buf[this.pos_++];
+    const ib = this.buf_[this.pos_++];
     const major = ib >> 5;
     const info = ib & 31;
     let arg: number;
     if (info < 24) arg = info;
-    else if (info === 24) { this.need_(1); arg = this.buf[this.pos_++]; }
+    else if (info === 24) { this.need_(1); arg = this.buf_[this.pos_++]; }
     else if (info === 25) { this.need_(2); arg = this.view_.getUint16(this.pos_); this.pos_ += 2; }
     else if (info === 26) { this.need_(4); arg = this.view_.getUint32(this.pos_); this.pos_ += 4; }
     else if (info === 27) {
@@ -255,12 +255,17 @@ export class CborReader {
     return { major, arg, info };
   }
 
-  /** An unsigned integer (major type 0), e.g. a table index. */
-  uint_(): number {
+  /** The argument of a head that must be of major type `major` (`what` names it in the error). */
+  private expect_(major: number, what: string): number {
     const at = this.pos_;
     const h = this.head_();
-    if (h.major !== 0) throw new CborError(`expected an unsigned integer, got major type ${h.major}`, at);
+    if (h.major !== major) throw new CborError(`expected ${what}, got major type ${h.major}`, at);
     return h.arg;
+  }
+
+  /** An unsigned integer (major type 0), e.g. a table index. */
+  uint_(): number {
+    return this.expect_(0, 'an unsigned integer');
   }
 
   /** Any integer (major types 0 and 1) as a number. */
@@ -274,45 +279,34 @@ export class CborReader {
 
   arrayHead_(): number {
     const at = this.pos_;
-    const h = this.head_();
-    if (h.major !== 4) throw new CborError(`expected an array, got major type ${h.major}`, at);
-    this.checkCount_(h.arg, at);
-    return h.arg;
+    return this.checkCount_(this.expect_(4, 'an array'), at);
   }
 
   mapHead_(): number {
     const at = this.pos_;
-    const h = this.head_();
-    if (h.major !== 5) throw new CborError(`expected a map, got major type ${h.major}`, at);
-    this.checkCount_(h.arg, at);
-    return h.arg;
+    return this.checkCount_(this.expect_(5, 'a map'), at);
   }
 
   text_(): string {
     const at = this.pos_;
-    const h = this.head_();
-    if (h.major !== 3) throw new CborError(`expected a text string, got major type ${h.major}`, at);
-    return this.textBody_(h.arg, at);
+    return this.textBody_(this.expect_(3, 'a text string'), at);
   }
 
   byteString_(): Uint8Array {
-    const at = this.pos_;
-    const h = this.head_();
-    if (h.major !== 2) throw new CborError(`expected a byte string, got major type ${h.major}`, at);
-    this.need_(h.arg);
-    const b = this.buf.subarray(this.pos_, this.pos_ + h.arg);
-    this.pos_ += h.arg;
-    return b;
+    const n = this.expect_(2, 'a byte string');
+    this.need_(n);
+    return this.buf_.subarray(this.pos_, (this.pos_ += n));
   }
 
   // An item takes at least one byte, so a count larger than what is left is a lie (§3.1).
-  private checkCount_(n: number, at: number): void {
-    if (n > this.end - this.pos_) throw new CborError(`count ${n} exceeds the remaining ${this.end - this.pos_} bytes`, at);
+  private checkCount_(n: number, at: number): number {
+    if (n > this.end_ - this.pos_) throw new CborError(`count ${n} exceeds the remaining ${this.end_ - this.pos_} bytes`, at);
+    return n;
   }
 
   private textBody_(n: number, at: number): string {
     this.need_(n);
-    const s = utf8DecodeStrict(this.buf, this.pos_, this.pos_ + n);
+    const s = utf8DecodeStrict(this.buf_, this.pos_, this.pos_ + n);
     if (s === null) throw new CborError('invalid UTF-8 in a text string (§3.1)', at);
     this.pos_ += n;
     return s;
@@ -323,7 +317,7 @@ export class CborReader {
     if (depth > MAX_DEPTH) throw new CborError(`nesting deeper than ${MAX_DEPTH}`, this.pos_);
     const at = this.pos_;
     this.need_(1);
-    const ib = this.buf[this.pos_];
+    const ib = this.buf_[this.pos_];
     if (ib >> 5 === 7) return this.special_(at);
     const { major, arg } = this.head_();
     switch (major) {
@@ -333,7 +327,7 @@ export class CborReader {
         return -1 - arg;
       case 2: {
         this.need_(arg);
-        const b = this.buf.slice(this.pos_, this.pos_ + arg);
+        const b = this.buf_.slice(this.pos_, this.pos_ + arg);
         this.pos_ += arg;
         return b;
       }
@@ -382,7 +376,7 @@ export class CborReader {
 
   // Major type 7: simple values and floats (§3.3).
   private special_(at: number): unknown {
-    const info = this.buf[this.pos_++] & 31;
+    const info = this.buf_[this.pos_++] & 31;
     if (info < 20) return new CborSimple(info);
     switch (info) {
       case 20: return false;
@@ -391,7 +385,7 @@ export class CborReader {
       case 23: return undefined;
       case 24: {
         this.need_(1);
-        const v = this.buf[this.pos_++];
+        const v = this.buf_[this.pos_++];
         if (v < 32) throw new CborError(`simple value ${v} in two-byte form (§3.3)`, at);
         return new CborSimple(v);
       }
