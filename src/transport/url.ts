@@ -10,27 +10,32 @@ export interface BrokerUrl {
   password?: string;
 }
 
+/** Every parse error starts with 'broker url: ' (checkBrokerUrl in config/forms strips it). */
+function urlError(message: string): Error {
+  return new Error(`broker url: ${message}`);
+}
+
 function decodePart(s: string, what: string): string {
   try {
     return decodeURIComponent(s);
   } catch {
-    throw new Error(`broker url: bad percent-encoding in ${what}`);
+    throw urlError(`bad percent-encoding in ${what}`);
   }
 }
 
 /** Parses and validates a broker URL; throws Error('broker url: ...') naming the problem. */
 export function parseBrokerUrl(text: string): BrokerUrl {
   const sep = text.indexOf('://');
-  if (sep < 0) throw new Error(`broker url: ${JSON.stringify(text)} has no scheme (use mqtt:// or mqtts://)`);
+  if (sep < 0) throw urlError(`${JSON.stringify(text)} has no scheme (use mqtt:// or mqtts://)`);
   const scheme = text.slice(0, sep).toLowerCase();
-  if (scheme !== 'mqtt' && scheme !== 'mqtts') throw new Error(`broker url: unsupported scheme ${JSON.stringify(scheme)} (use mqtt:// or mqtts://)`);
+  if (scheme !== 'mqtt' && scheme !== 'mqtts') throw urlError(`unsupported scheme ${JSON.stringify(scheme)} (use mqtt:// or mqtts://)`);
   let rest = text.slice(sep + 3);
   const slash = rest.indexOf('/');
   if (slash >= 0) {
-    if (rest.slice(slash) !== '/') throw new Error('broker url: a path is not allowed');
+    if (rest.slice(slash) !== '/') throw urlError('a path is not allowed');
     rest = rest.slice(0, slash);
   }
-  if (rest.indexOf('?') >= 0 || rest.indexOf('#') >= 0) throw new Error('broker url: query or fragment not allowed');
+  if (rest.indexOf('?') >= 0 || rest.indexOf('#') >= 0) throw urlError('query or fragment not allowed');
   const url: BrokerUrl = { scheme, host: '', port: scheme === 'mqtts' ? 8883 : 1883 };
   const at = rest.lastIndexOf('@');
   if (at >= 0) {
@@ -39,35 +44,35 @@ export function parseBrokerUrl(text: string): BrokerUrl {
     const colon = cred.indexOf(':');
     url.username = decodePart(colon >= 0 ? cred.slice(0, colon) : cred, 'user name');
     if (colon >= 0) url.password = decodePart(cred.slice(colon + 1), 'password');
-    if (url.username === '') throw new Error('broker url: empty user name');
+    if (url.username === '') throw urlError('empty user name');
   }
   let portText = '';
   if (rest.startsWith('[')) {
     const close = rest.indexOf(']');
-    if (close < 0) throw new Error('broker url: unclosed [ in IPv6 address');
+    if (close < 0) throw urlError('unclosed [ in IPv6 address');
     url.host = rest.slice(1, close);
     const after = rest.slice(close + 1);
-    if (after !== '' && !after.startsWith(':')) throw new Error('broker url: junk after IPv6 address');
+    if (after !== '' && !after.startsWith(':')) throw urlError('junk after IPv6 address');
     portText = after.slice(1);
-    if (url.host.indexOf(':') < 0) throw new Error('broker url: [ ] only around IPv6 addresses');
+    if (url.host.indexOf(':') < 0) throw urlError('[ ] only around IPv6 addresses');
   } else {
     const colon = rest.indexOf(':');
     url.host = colon >= 0 ? rest.slice(0, colon) : rest;
     portText = colon >= 0 ? rest.slice(colon + 1) : '';
-    if (colon >= 0 && portText === '') throw new Error('broker url: empty port');
+    if (colon >= 0 && portText === '') throw urlError('empty port');
   }
-  if (url.host === '') throw new Error('broker url: empty host');
+  if (url.host === '') throw urlError('empty host');
   for (let i = 0; i < url.host.length; i++) {
     const c = url.host.charCodeAt(i);
     const ok = (c >= 48 && c <= 58) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46 || c === 95 || c === 37;
     // The host becomes a child process argument: no leading '-', no spaces or shell-ish bytes.
-    if (!ok) throw new Error(`broker url: invalid character ${JSON.stringify(url.host[i])} in host`);
+    if (!ok) throw urlError(`invalid character ${JSON.stringify(url.host[i])} in host`);
   }
-  if (url.host[0] === '-') throw new Error('broker url: host may not start with "-"');
+  if (url.host[0] === '-') throw urlError('host may not start with "-"');
   if (portText !== '') {
-    if (!/^[0-9]{1,5}$/.test(portText)) throw new Error(`broker url: invalid port ${JSON.stringify(portText)}`);
+    if (!/^[0-9]{1,5}$/.test(portText)) throw urlError(`invalid port ${JSON.stringify(portText)}`);
     url.port = Number(portText);
-    if (url.port < 1 || url.port > 65535) throw new Error(`broker url: port ${url.port} out of range`);
+    if (url.port < 1 || url.port > 65535) throw urlError(`port ${url.port} out of range`);
   }
   return url;
 }

@@ -62,13 +62,11 @@ export interface IncomingMessage {
 }
 
 /** CONNACK return codes (MQTT-3.2.2.3) as words an operator can act on. */
-export const CONNACK_ERRORS: Record<number, string> = {
-  1: 'connection refused: unacceptable protocol version',
-  2: 'connection refused: client identifier rejected',
-  3: 'connection refused: server unavailable',
-  4: 'connection refused: bad user name or password',
-  5: 'connection refused: not authorized (check user name and password)',
-};
+/** Why a broker refused the connection, by CONNACK return code 1..5 (MQTT-3.2.2.3). */
+const CONNACK_ERRORS = [
+  '', 'unacceptable protocol version', 'client identifier rejected', 'server unavailable',
+  'bad user name or password', 'not authorized (check user name and password)',
+];
 
 interface Outgoing {
   packet: PublishPacket;
@@ -349,7 +347,7 @@ export class MqttClient {
     if (this.state_ === 'connecting') {
       if (p.cmd !== 'connack') throw new Error(`mqtt: expected CONNACK, got ${p.cmd.toUpperCase()}`);
       if (p.returnCode !== 0) {
-        const text = CONNACK_ERRORS[p.returnCode] ?? `connection refused: return code ${p.returnCode}`;
+        const text = `connection refused: ${CONNACK_ERRORS[p.returnCode] || `return code ${p.returnCode}`}`;
         this.deps_.counters_.inc('mqtt_refused');
         this.drop_(text);
         return;
