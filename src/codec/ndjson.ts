@@ -135,9 +135,10 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
           // a lone surrogate: escaped below
         }
       }
-      if (d === null ? ty === 'CNAME' : clean && (ty === 'A' || ty === 'AAAA')) {
-        s += (i === 0 ? '{"name":"' : ',{"name":"') + n +
-          (d === null ? CNAME_TAIL : (ty === 'A' ? MID_A : MID_AAAA) + d + '"}');
+      if (d === null ? ty === 'CNAME' || FEW.has(ty) || esc(ty, FEW, FEW_MAX) === '' : clean && (ty === 'A' || ty === 'AAAA')) {
+        s += (i === 0 ? '{"name":"' : ',{"name":"') + n + (d === null
+          ? (ty === 'CNAME' ? CNAME_TAIL : '","type":"' + ty + '","data":null}')
+          : (ty === 'A' ? MID_A : MID_AAAA) + d + '"}');
         continue;
       }
     }

@@ -105,37 +105,82 @@ export class DnsFastLine {
     }
     const c = line.charCodeAt(p);
     let q: number;
-    let origin: 'forwarded' | 'cached' | 'config';
+    // the event's `source` for the line's SOURCE word (dns-transaction.ts SOURCES)
+    let origin: 'forwarded' | 'cached' | 'config' | 'hosts' | 'stale';
     if (c === 114 /* r */) {
       if (!line.startsWith('reply ', p)) return false;
       q = p + 6;
       origin = 'forwarded';
     } else if (c === 99 /* c */) {
-      if (line.startsWith('cached ', p)) origin = 'cached';
-      else if (line.startsWith('config ', p)) origin = 'config';
-      else return false;
-      q = p + 7;
+      if (line.startsWith('cached ', p)) {
+        origin = 'cached';
+        q = p + 7;
+      } else if (line.startsWith('config ', p)) {
+        origin = 'config';
+        q = p + 7;
+      } else if (line.startsWith('cached-stale ', p)) {
+        origin = 'stale';
+        q = p + 13;
+      } else {
+        return false;
+      }
     } else if (c === 113 /* q */) {
       return this.query_(line, p, end, ts, pid, serial);
     } else if (c === 102 /* f */) {
       return this.forwarded_(line, p, end, pid, serial);
+    } else if (c === 47 /* / */) {
+      // a hosts-file path (message.ts body())
+      const sp = line.indexOf(' ', p);
+      if (sp < 0 || sp >= end) return false;
+      q = sp + 1;
+      origin = 'hosts';
     } else {
       return false;
     }
-    // `NAME is DATA`: the first ` is ` (message.ts answer()), DATA an address or `<CNAME>`.
+    // `NAME is DATA`: the first ` is ` (message.ts answer()). DATA runs to the line's end: a
+    // `)` (signed, EDE) or CR there goes the general way.
     const is = line.indexOf(' is ', q - 1);
     if (is <= q) return false;
     const da = is + 4;
     const n = end - da;
     const first = line.charCodeAt(da);
-    let type: string;
-    let data: string | null;
+    /** 0 an answer, 1 NXDOMAIN, 2 NODATA */
+    let neg = 0;
+    let type = '';
+    let data: string | null = null;
     if (first === 60 /* < */) {
-      if (n !== 7 || !line.startsWith('CNAME>', da + 1)) return false;
-      type = 'CNAME';
-      data = null;
+      // message.ts placeholderType(): `<CNAME>`, `<MX>`, `<type=65>`
+      if (n === 7 && line.startsWith('CNAME>', da + 1)) {
+        type = 'CNAME';
+      } else {
+        if (n < 3 || line.charCodeAt(end - 1) !== 62 /* > */) return false;
+        if (line.startsWith('type=', da + 1)) {
+          if (end - 1 <= da + 6) return false;
+          for (let i = da + 6; i < end - 1; i++) {
+            const d = line.charCodeAt(i);
+            if (d < 48 || d > 57) return false;
+          }
+          type = 'TYPE' + line.slice(da + 6, end - 1);
+        } else {
+          for (let i = da + 1; i < end - 1; i++) {
+            const d = line.charCodeAt(i);
+            if (!((d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 45 || d === 95)) return false;
+          }
+          type = line.slice(da + 1, end - 1);
+        }
+      }
+    } else if (first === 78 /* N */) {
+      if (n === 8 && line.startsWith('NXDOMAIN', da)) {
+        neg = 1;
+      } else if (n === 6 && line.startsWith('NODATA', da)) {
+        neg = 2;
+      } else if (n === 11 && line.startsWith('NODATA-IPv', da) && (line.charCodeAt(end - 1) === 52 || line.charCodeAt(end - 1) === 54)) {
+        neg = 2;
+      } else {
+        return false;
+      }
     } else {
-      // message.ts addressType(); DATA runs to the line's end (a `)` or CR there is no address).
+      // message.ts addressType()
       if (n < 2 || n > 45 || line.indexOf(' ', da) >= 0) return false;
       const last = line.charCodeAt(end - 1);
       if (line.indexOf(':', da) >= 0) {
@@ -151,7 +196,7 @@ export class DnsFastLine {
     const t = this.txn_(pid, serial);
     if (t === null) return false;
     const name = line.slice(q, is);
-    // dns-transaction.ts applyAnswer() for an answer record
+    // dns-transaction.ts applyAnswer() for an answer, nxdomain or nodata record
     if (!t.answered) {
       t.answered = true;
       if (t.source !== 'local') t.source = origin;
@@ -163,16 +208,23 @@ export class DnsFastLine {
       t.cnameAt = -1;
     }
     t.lastName = name;
-    if (t.rcode === undefined) t.rcode = 'NOERROR';
-    const k = list.length;
-    if (k >= MAX_ANSWERS * 3) {
-      this.counters_.drop('dns.answers_capped', 1, t.qname);
+    if (neg === 1) {
+      t.rcode = 'NXDOMAIN';
+      if (origin === 'config') t.blocked = true;
     } else {
-      if (data === null) t.cnameAt = k + 2;
-      list[k] = name;
-      list[k + 1] = type;
-      list[k + 2] = data;
-      if (origin === 'config' && (data === '0.0.0.0' || data === '::')) t.blocked = true;
+      if (t.rcode === undefined) t.rcode = 'NOERROR';
+      const k = list.length;
+      if (neg === 2) {
+        // NODATA: no answer
+      } else if (k >= MAX_ANSWERS * 3) {
+        this.counters_.drop('dns.answers_capped', 1, t.qname);
+      } else {
+        if (type === 'CNAME') t.cnameAt = k + 2;
+        list[k] = name;
+        list[k + 1] = type;
+        list[k + 2] = data;
+        if ((origin === 'config' || origin === 'hosts') && (data === '0.0.0.0' || data === '::')) t.blocked = true;
+      }
     }
     if (!t.listed) {
       t.listed = true;
@@ -213,7 +265,19 @@ export class DnsFastLine {
     if (!line.startsWith('query[', p)) return false;
     const q = p + 6;
     const close = line.indexOf('] ', q);
-    if (close < 0 || close >= end || close === q || close - q > 16 || line.charCodeAt(q) === 116 /* type= */) return false;
+    if (close < 0 || close >= end) return false;
+    let qtype: string;
+    if (line.charCodeAt(q) === 116 /* t */ && line.startsWith('type=', q)) {
+      if (close <= q + 5) return false;
+      for (let i = q + 5; i < close; i++) {
+        const d = line.charCodeAt(i);
+        if (d < 48 || d > 57) return false;
+      }
+      qtype = 'TYPE' + line.slice(q + 5, close);
+    } else {
+      if (close === q || close - q > 16) return false;
+      qtype = line.slice(q, close);
+    }
     const from = line.lastIndexOf(' from ', end - 6);
     if (from < close + 1) return false;
     const cs = this.clientAt_;
@@ -225,7 +289,6 @@ export class DnsFastLine {
     if (c < 48 || c > 57) return false;
     const port = +line.slice(slash + 1, ce);
     if (!(port <= 65535) || port >>> 0 !== port) return false;
-    const qtype = line.slice(q, close);
     const qname = line.slice(close + 2, from);
     const client = line.slice(cs, slash);
     const a = this.asm_;
