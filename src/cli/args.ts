@@ -9,6 +9,9 @@ export interface OptionSpec {
 
 export type OptionSpecs = Record<string, OptionSpec>;
 
+/** `--help`, which every command takes. */
+export const HELP_OPTION: OptionSpec = { kind: 'bool', help: 'show this help' };
+
 export interface ParsedArgs {
   options: Record<string, string | boolean | string[] | undefined>;
   positional: string[];

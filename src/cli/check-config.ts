@@ -3,12 +3,12 @@
 // `FILE:LINE: option 'x': message` and exits 1.
 import type { Host } from '../host/types';
 import type { Command } from './command';
-import { parseArgs, optionHelp, UsageError, type OptionSpecs } from './args';
+import { parseArgs, optionHelp, UsageError, HELP_OPTION, type OptionSpecs } from './args';
 import { loadConfig, nonDefaults, formatConfigError, type LoadOptions } from '../config/schema';
 
 const SPECS: OptionSpecs = {
   quiet: { kind: 'bool', help: 'print nothing when the file is valid' },
-  help: { kind: 'bool', help: 'show this help' },
+  help: HELP_OPTION,
 };
 
 /** The system hostname (for a sensor_id left empty), when the platform tells it. */

@@ -7,7 +7,7 @@
 // still printed); 2 for usage errors. A summary goes to stderr.
 import type { Host } from '../host/types';
 import type { Command } from './command';
-import { parseArgs, optionHelp, UsageError, type OptionSpecs } from './args';
+import { parseArgs, optionHelp, UsageError, HELP_OPTION, type OptionSpecs } from './args';
 import { CborReader, fromHex } from '../codec/cbor';
 import { decodeBatch, decodeBatchAt, type DecodedBatch } from '../codec/batch';
 
@@ -15,7 +15,7 @@ const OPTIONS: OptionSpecs = {
   hex: { kind: 'bool', help: 'read hex-encoded payloads, one per line (stdin, or FILE)' },
   dedupe: { kind: 'bool', help: 'drop repeated batches (same sensor, boot, stream, seq)' },
   quiet: { kind: 'bool', help: 'no summary on stderr' },
-  help: { kind: 'bool', help: 'show this help' },
+  help: HELP_OPTION,
 };
 
 const MAX_REPORTED = 10;

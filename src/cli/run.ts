@@ -3,14 +3,14 @@
 import type { Host } from '../host/types';
 import type { Command } from './command';
 import type { OptionSpecs } from './args';
-import { parseArgs, optionHelp, str } from './args';
+import { parseArgs, optionHelp, str, HELP_OPTION } from './args';
 import { loadConfig, formatConfigError, restartNeeded } from '../config/schema';
 import { Agent } from '../agent/agent';
 import { summaryLine } from '../agent/summary';
 
 const SPECS: OptionSpecs = {
   config: { kind: 'string', help: 'UCI config file (default /etc/config/netledger)' },
-  help: { kind: 'bool', help: 'show this help' },
+  help: HELP_OPTION,
 };
 
 /** FNV-1a of the config text: lets a collector see which config produced a sensor's events. */

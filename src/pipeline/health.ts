@@ -104,28 +104,22 @@ export class HealthSampler {
     const { host, counters } = this.deps_;
     const root = this.deps_.procRoot ?? '/proc';
     const ev: HealthEvent = { type: 'health', ts: host.now(), sensor: this.deps_.sensor };
-    const up = this.read_(`${root}/uptime`);
-    if (up !== undefined) {
-      const v = parseUptime(up);
-      if (v !== undefined) ev.uptime = v;
-    }
+    // Each figure only when its /proc file reads and parses (containers and old kernels lack some).
+    const put = <K extends keyof HealthEvent>(key: K, file: string, parse: (text: string) => HealthEvent[K] | undefined): void => {
+      const text = this.read_(`${root}/${file}`);
+      const v = text === undefined ? undefined : parse(text);
+      if (v !== undefined) ev[key] = v;
+    };
+    put('uptime', 'uptime', parseUptime);
     const mem = this.read_(`${root}/meminfo`);
     if (mem !== undefined) {
       const m = parseMeminfo(mem);
       if (m.MemTotal !== undefined) ev.mem_total = m.MemTotal;
       if (m.MemAvailable !== undefined) ev.mem_available = m.MemAvailable;
     }
-    const load = this.read_(`${root}/loadavg`);
-    if (load !== undefined) {
-      const v = parseLoadavg(load);
-      if (v !== undefined) ev.load1 = v;
-    }
-    const ctCount = this.read_(`${root}/sys/net/netfilter/nf_conntrack_count`);
-    const ctc = ctCount === undefined ? undefined : parseCount(ctCount);
-    if (ctc !== undefined) ev.ct_count = ctc;
-    const ctMax = this.read_(`${root}/sys/net/netfilter/nf_conntrack_max`);
-    const ctm = ctMax === undefined ? undefined : parseCount(ctMax);
-    if (ctm !== undefined) ev.ct_max = ctm;
+    put('load1', 'loadavg', parseLoadavg);
+    put('ct_count', 'sys/net/netfilter/nf_conntrack_count', parseCount);
+    put('ct_max', 'sys/net/netfilter/nf_conntrack_max', parseCount);
     this.processes_(root, ev);
     if (this.deps_.budgetKb !== undefined) ev.budget = this.deps_.budgetKb;
     if (this.deps_.extra) Object.assign(ev, this.deps_.extra());
