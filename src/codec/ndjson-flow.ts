@@ -5,7 +5,6 @@
 // '.' and ':' (sources/conntrack/fields.ts address()); every other string is escaped.
 import type { FlowEvent } from '../events';
 import { F_ASSURED, F_HAS_ID, F_HAS_MARK, F_START_KNOWN, type FlowStore } from '../sources/conntrack/flow-store';
-import { hasPorts, isIcmp } from '../sources/conntrack/record';
 import { protoName } from '../pipeline/flows';
 
 // sensor, proto, state and dir repeat endlessly: their JSON spelling is kept
@@ -76,6 +75,18 @@ export function encodeFlowNdjson(ev: FlowEvent): string {
   return out + '}';
 }
 
+// The slot writer's constant pieces, spelled once: a property read instead of a memo lookup.
+let sensorOf = '';
+let sensorHead = '';
+const protoHead: string[] = [];
+/** 1: ports (as stored), 2: ICMP (type and code as ports), else none; by protocol number */
+const portKind = new Uint8Array(256);
+for (const n of [6, 17, 132, 33, 136]) portKind[n] = 1;
+portKind[1] = 2;
+portKind[58] = 2;
+const FINAL_DIR: Record<string, string> = Object.create(null);
+const OPEN_DIR: Record<string, string> = Object.create(null);
+
 /**
  * The same line straight from a flow table slot (src/pipeline/flows.ts emitSlot's event,
  * byte for byte), for a sink that needs no event object: no 25-field object to build and read
@@ -92,22 +103,31 @@ export function encodeFlowSlot(
   const protoNum = store.proto[slot];
   const flags = store.flags[slot];
   const start = store.start[slot];
-  let out = '{"type":"flow","ts":' + start + ',"sensor":' + quoted(sensor);
+  if (sensor !== sensorOf) {
+    sensorOf = sensor;
+    sensorHead = ',"sensor":' + JSON.stringify(sensor);
+  }
+  let out = '{"type":"flow","ts":' + start + sensorHead;
   if (at >= 0) {
     if (final) out += ',"end":' + at;
     if (flags & F_START_KNOWN) out += ',"duration":' + Math.round((at - start) * 1e6) / 1e6;
   }
-  out += ',"proto":' + quoted(protoName(protoNum)) + ',"orig_h":"' + text[strs[s]];
-  let op = ports[p];
-  let rp = ports[p + 1];
-  if (hasPorts(protoNum)) {
-    // as stored
-  } else if (isIcmp(protoNum)) {
-    op = rp >= 0 ? rp >> 8 : -1;
-    rp = rp >= 0 ? rp & 255 : -1;
-  } else {
-    op = -1;
-    rp = -1;
+  let head = protoHead[protoNum];
+  if (head === undefined) head = protoHead[protoNum] = ',"proto":' + JSON.stringify(protoName(protoNum)) + ',"orig_h":"';
+  out += head + text[strs[s]];
+  const pk = portKind[protoNum];
+  let op = -1;
+  let rp = -1;
+  if (pk === 1) {
+    op = ports[p];
+    rp = ports[p + 1];
+  } else if (pk === 2) {
+    // Zeek's convention: orig_p is the ICMP type, resp_p the code
+    const tc = ports[p + 1];
+    if (tc >= 0) {
+      op = tc >> 8;
+      rp = tc & 255;
+    }
   }
   if (op >= 0) out += '","orig_p":' + op + ',"resp_h":"' + text[strs[s + 1]];
   else out += '","resp_h":"' + text[strs[s + 1]];
@@ -135,7 +155,10 @@ export function encodeFlowSlot(
   if (hostname !== undefined) out += ',"hostname":' + JSON.stringify(hostname);
   if (name !== undefined) out += ',"name":' + JSON.stringify(name);
   if (direct !== undefined) out += direct ? ',"direct":true' : ',"direct":false';
-  out += (final ? ',"final":true,"dir":' : ',"final":false,"dir":') + quoted(dir);
+  const tails = final ? FINAL_DIR : OPEN_DIR;
+  let tail = tails[dir];
+  if (tail === undefined) tail = tails[dir] = (final ? ',"final":true,"dir":' : ',"final":false,"dir":') + JSON.stringify(dir);
+  out += tail;
   if (flags & F_HAS_MARK && store.mark[slot] > 0) out += ',"mark":' + store.mark[slot];
   if (store.zone[slot] > 0) out += ',"zone":' + store.zone[slot];
   return out + '}';

@@ -188,6 +188,9 @@ export class CidrSet {
   private readonly scratch = [0, 0, 0, 0];
   private readonly memo = new Map<string, boolean>();
 
+  /** `memoMax`: addresses remembered by `has` (~100 bytes each); size it to how many repeat. */
+  constructor(private readonly memoMax = MEMO_MAX) {}
+
   /** Adds 'a.b.c.d/n', 'x::/n' or a bare address; false (nothing added) when it is not valid. */
   add(cidr: string): boolean {
     this.memo.clear();
@@ -243,7 +246,7 @@ export class CidrSet {
     const known = this.memo.get(ip);
     if (known !== undefined) return known;
     const hit = this.lookup(ip);
-    if (this.memo.size >= MEMO_MAX) this.memo.clear();
+    if (this.memo.size >= this.memoMax) this.memo.clear();
     this.memo.set(ip, hit);
     return hit;
   }

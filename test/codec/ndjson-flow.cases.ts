@@ -38,6 +38,17 @@ function tableEvents(events: string, proc: string, lines?: string[], extra?: [st
   return out;
 }
 
+// protocols and fields the lab capture lacks: ICMP type/code as ports, GRE keys (not ports),
+// SCTP ports, a mark and a zone, an unnamed protocol, a DNAT'd reply
+const ODD = [
+  '[1795390000.000001]\t    [NEW] ipv4     2 icmp     1 30 src=192.0.2.10 dst=198.51.100.53 type=8 code=0 id=1234 [UNREPLIED] src=198.51.100.53 dst=198.51.100.1 type=0 code=0 id=1234 mark=5 zone=3 id=77',
+  '[1795390000.000002]\t    [NEW] ipv4     2 gre      47 180 src=192.0.2.10 dst=198.51.100.80 srckey=0x1 dstkey=0x2 src=198.51.100.80 dst=198.51.100.1 srckey=0x2 dstkey=0x1 id=78',
+  '[1795390000.000003]\t    [NEW] ipv4     2 sctp     132 10 CLOSED src=192.0.2.10 dst=198.51.100.80 sport=5000 dport=5001 src=198.51.100.80 dst=198.51.100.1 sport=5001 dport=6000 id=79',
+  '[1795390000.000004]\t    [NEW] ipv4     2 unknown  99 600 src=192.0.2.10 dst=198.51.100.80 src=198.51.100.80 dst=192.0.2.10 id=80',
+  '[1795390000.000005]\t    [NEW] ipv4     2 tcp      6 120 SYN_SENT src=203.0.113.9 dst=198.51.100.1 sport=4000 dport=8080 [UNREPLIED] src=192.0.2.10 dst=203.0.113.9 sport=80 dport=4000 id=81',
+  '[1795390001.500000]\t[DESTROY] ipv4     2 icmp     1 src=192.0.2.10 dst=198.51.100.53 type=8 code=0 id=1234 packets=1 bytes=84 src=198.51.100.53 dst=198.51.100.1 type=0 code=0 id=1234 packets=1 bytes=84 mark=5 zone=3 id=77',
+];
+
 const SCHEMA = [
   'type', 'ts', 'sensor', 'end', 'duration', 'proto', 'orig_h', 'orig_p', 'resp_h', 'resp_p',
   'nat_h', 'nat_p', 'orig_bytes', 'orig_pkts', 'resp_bytes', 'resp_pkts', 'state', 'assured',
@@ -56,7 +67,7 @@ export const cases: Cases = {
   'a line written from the slot is the event\'s line, with and without the later stages\' fields': (ctx) => {
     for (const extra of [[], ['aa:bb:cc:dd:ee:ff', 'a "quoted"\\host\u0001', 'b\u00e9\u2028.example', undefined], [undefined, 'pc', undefined, true]] as [string?, string?, string?, boolean?][]) {
       const lines: string[] = [];
-      const evs = tableEvents(ctx.fixture(EVENTS), ctx.fixture(PROC), lines, extra);
+      const evs = tableEvents(ctx.fixture(EVENTS) + '\n' + ODD.join('\n'), ctx.fixture(PROC), lines, extra);
       eq(lines.length, evs.length, 'one line per event');
       ok(evs.length >= 5, `flow events from the fixture (${evs.length})`);
       for (let k = 0; k < evs.length; k++) {
