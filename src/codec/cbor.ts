@@ -355,7 +355,7 @@ export class CborReader {
       const keyAt = this.pos_;
       const k = this.value_(depth + 1);
       if (typeof k !== 'string') return this.mapAsMap_(obj, i, k, n, depth);
-      if (Object.prototype.hasOwnProperty.call(obj, k)) throw new CborError(`duplicate map key ${JSON.stringify(k)} (§5.6)`, keyAt);
+      if (Object.hasOwn(obj, k)) throw new CborError(`duplicate map key ${JSON.stringify(k)} (§5.6)`, keyAt);
       const v = this.value_(depth + 1);
       if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
       else obj[k] = v;

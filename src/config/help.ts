@@ -132,7 +132,7 @@ export const HELP = {
   }),
 } satisfies SchemaHelp;
 
-const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const has = (o: object, k: string): boolean => Object.hasOwn(o, k);
 
 /** The help of section type `type`, or undefined. */
 export function sectionHelp(type: string): string | undefined {

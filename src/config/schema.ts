@@ -145,8 +145,8 @@ export function defaultConfig(opts: LoadOptions = {}): NetledgerConfig {
 /** The option spec for section type / option name, or undefined. */
 export function optionSpec(type: string, option: string): OptionSpec<unknown> | undefined {
   const s = (SCHEMA as unknown as AnySchema)[type];
-  if (!s || !Object.prototype.hasOwnProperty.call(SCHEMA, type)) return undefined;
-  return Object.prototype.hasOwnProperty.call(s.options, option) ? s.options[option] : undefined;
+  if (!s || !Object.hasOwn(SCHEMA, type)) return undefined;
+  return Object.hasOwn(s.options, option) ? s.options[option] : undefined;
 }
 
 /**

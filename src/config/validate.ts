@@ -86,7 +86,7 @@ export function validateDocument(
   }
   for (const s of doc.sections) {
     const spec = schema[s.type];
-    if (!spec || !Object.prototype.hasOwnProperty.call(schema, s.type)) {
+    if (!spec || !Object.hasOwn(schema, s.type)) {
       errors.push({
         file, line: s.line, section: s.type,
         message: `unknown section type '${s.type}'${suggest(s.type, types)}; known types: ${types.join(', ')}`,
@@ -105,7 +105,7 @@ export function validateDocument(
     origins.options_[s.type] = lines;
     const names = Object.keys(spec.options);
     for (const o of s.options) {
-      const ospec = Object.prototype.hasOwnProperty.call(spec.options, o.name) ? spec.options[o.name] : undefined;
+      const ospec = Object.hasOwn(spec.options, o.name) ? spec.options[o.name] : undefined;
       if (!ospec) {
         errors.push({
           file, line: o.line, section: s.type, option: o.name,

@@ -65,7 +65,7 @@ export function readCallArgs(method: RpcdMethod, input: string): { args: Record<
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return { error: 'arguments must be a JSON object' };
   const args = v as Record<string, unknown>;
   for (const k of Object.keys(args)) {
-    const type = Object.prototype.hasOwnProperty.call(method.args, k) ? method.args[k] : undefined;
+    const type = Object.hasOwn(method.args, k) ? method.args[k] : undefined;
     if (type === undefined) return { error: `unknown argument '${k}'` };
     if (!typeOk(type, args[k])) return { error: `argument '${k}' must be of type ${type}` };
   }
@@ -92,7 +92,7 @@ export function dispatch(methods: RpcdMethods, argv: string[], readInput: () => 
   if (verb !== 'call' || name === undefined || argv.length !== 2) {
     return reply({ error: "usage: list | call <method> (arguments as JSON on stdin)" }, 2);
   }
-  const method = Object.prototype.hasOwnProperty.call(methods, name) ? methods[name] : undefined;
+  const method = Object.hasOwn(methods, name) ? methods[name] : undefined;
   if (!method) return reply({ error: `unknown method '${name}'` }, 1);
   let input: string;
   try {
