@@ -84,21 +84,6 @@ export class TransactionAssembler {
   }
 
   push(rec: DnsLogRecord): void {
-    // One call per line: the body of take() is inlined here (a call is ~400 instructions in qjs).
-    const t = this.last_;
-    if (t !== null && t.serial === rec.serial && t.pid === rec.pid && rec.ts <= this.lastTs_) {
-      // The common case: the next line of the transaction the last line belonged to.
-      const kind = rec.kind;
-      if (kind === 'answer' && !t.done) {
-        applyAnswer(t, rec, this.deps.counters);
-        if (!t.listed) {
-          t.listed = true;
-          this.answering_.push(t);
-        }
-        if (this.finished_) this.drain_();
-        return;
-      }
-    }
     this.take(rec);
     if (this.finished_) this.drain_();
   }

@@ -146,17 +146,10 @@ export class DnsmasqMessageParser {
   /** The current line had an extra-mode CLIENT/PORT token at [clientAt, clientEnd). */
   private clientAt = -1;
   private clientEnd = -1;
-  /** The head (`[TCP ]SERIAL CLIENT/PORT `) of the last line read by parse(). */
+  /** The head (`[TCP ]SERIAL CLIENT/PORT `) of the line being read. */
   private serial = -1;
   private tcp: boolean | undefined = undefined;
-  /** Where the SOURCE word starts in the last line parse() read. */
-  sourceAt = 0;
-
-  /**
-   * Parses line[start, end) framed at ts by pid. `sourceAt` tells the caller where the
-   * `[TCP ]SERIAL CLIENT/PORT ` head ended, so that a next line with the very same text up to
-   * there can go straight to parseSameHead().
-   */
+  /** Parses line[start, end) framed at ts by pid. */
   parse(line: string, start: number, end: number, ts: number, pid: number): DnsLogRecord | null {
     let p = start;
     let c = line.charCodeAt(p);
@@ -189,17 +182,6 @@ export class DnsmasqMessageParser {
         }
       }
     }
-    this.sourceAt = p;
-    return this.parseSameHead(line, p, end, ts, pid);
-  }
-
-  /** The last line's head had a CLIENT/PORT token (its prefix identifies one transaction). */
-  hasClientHead(): boolean {
-    return this.clientAt >= 0;
-  }
-
-  /** Parses a line whose text up to p equals the last parse()d line's (same head, same frame). */
-  parseSameHead(line: string, p: number, end: number, ts: number, pid: number): DnsLogRecord | null {
     const rec = this.body(line, p, end, line.charCodeAt(p), this.serial);
     if (rec === null) return null;
     rec.ts = ts;

@@ -31,10 +31,6 @@ export class DnsmasqLineParser {
   readonly framing_: DnsmasqFraming;
   private readonly message = new DnsmasqMessageParser();
   private namesCut = 0;
-  /** Text of the last line up to its SOURCE word, when it had `SERIAL CLIENT/PORT` (extra mode). */
-  private head = '';
-  private headTs = 0;
-  private headPid = 0;
   /** dnsmasq.records, counted once per line: a cell, not an inc() call. */
   readonly records_: CounterCell;
 
@@ -55,32 +51,14 @@ export class DnsmasqLineParser {
       return null;
     }
     const m = this.message;
-    let rec: DnsLogRecord | null;
-    const head = this.head;
-    if (head !== '' && line.startsWith(head) && head.length < end) {
-      // Same stamp, pid, serial and client as the last line: the next line of one transaction.
-      rec = m.parseSameHead(line, head.length, end, this.headTs, this.headPid);
-      if (rec !== null && m.namesCut === this.namesCut) {
-        this.records_.n++;
-        return rec;
-      }
-    } else {
-      const f = this.framing_;
-      if (!f.frame(line, end)) {
-        const why = f.skip;
-        if (why === 'other_program' || why === 'not_dns') this.deps.counters.inc('dnsmasq.ignored.' + why);
-        else this.deps.counters.drop('dnsmasq.' + why, 1, line);
-        return null;
-      }
-      rec = m.parse(line, f.start, end, f.ts, f.pid);
-      if (m.hasClientHead()) {
-        this.head = line.slice(0, m.sourceAt);
-        this.headTs = f.ts;
-        this.headPid = f.pid;
-      } else {
-        this.head = '';
-      }
+    const f = this.framing_;
+    if (!f.frame(line, end)) {
+      const why = f.skip;
+      if (why === 'other_program' || why === 'not_dns') this.deps.counters.inc('dnsmasq.ignored.' + why);
+      else this.deps.counters.drop('dnsmasq.' + why, 1, line);
+      return null;
     }
+    const rec = m.parse(line, f.start, end, f.ts, f.pid);
     const counters = this.deps.counters;
     if (rec !== null) {
       this.records_.n++;
