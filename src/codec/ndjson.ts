@@ -100,25 +100,28 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
     headSensor = sensor;
   }
   let s = headText;
-  // memo hits written inline: a call is dear in qjs
-  if (client !== undefined) s += FEW.has(client) ? ',"client":"' + client + '"' : few(',"client":', client);
-  if (port !== undefined) s += ',"client_port":' + port;
-  if (mac !== undefined) s += few(',"mac":', mac);
-  if (hostname !== undefined) s += few(',"hostname":', hostname);
-  let okName = '';
-  if (NAMES.has(qname)) {
-    okName = qname;
-    s += ',"qname":"' + qname + '"';
+  let okName = NAMES.has(qname) ? qname : '';
+  if (okName !== '' && client !== undefined && port !== undefined && mac === undefined && hostname === undefined &&
+    FEW.has(client) && FEW.has(qtype)) {
+    // the common head, known clean: one expression (every `+=` is one more string in qjs)
+    s += ',"client":"' + client + '","client_port":' + port + ',"qname":"' + qname + '","qtype":"' + qtype + '"';
   } else {
-    const e = esc(qname, NAMES, NAMES_MAX);
-    if (e === '') okName = qname;
-    s += e === '' ? ',"qname":"' + qname + '"' : ',"qname":' + e;
+    if (client !== undefined) s += few(',"client":', client);
+    if (port !== undefined) s += ',"client_port":' + port;
+    if (mac !== undefined) s += few(',"mac":', mac);
+    if (hostname !== undefined) s += few(',"hostname":', hostname);
+    if (okName !== '') {
+      s += ',"qname":"' + qname + '"';
+    } else {
+      const e = esc(qname, NAMES, NAMES_MAX);
+      if (e === '') okName = qname;
+      s += e === '' ? ',"qname":"' + qname + '"' : ',"qname":' + e;
+    }
+    s += few(',"qtype":', qtype);
   }
-  s += FEW.has(qtype) ? ',"qtype":"' + qtype + '"' : few(',"qtype":', qtype);
-  if (source !== undefined) s += SOURCE_PART[source] ?? ',"source":"' + source + '"';
-  if (upstream !== undefined) s += FEW.has(upstream) ? ',"upstream":"' + upstream + '"' : few(',"upstream":', upstream);
-  if (rcode !== undefined) s += rcode === 'NOERROR' ? ',"rcode":"NOERROR"' : few(',"rcode":', rcode);
-  s += ',"answers":[';
+  s += (source === undefined ? '' : SOURCE_PART[source] ?? ',"source":"' + source + '"') +
+    (upstream === undefined ? '' : FEW.has(upstream) ? ',"upstream":"' + upstream + '"' : few(',"upstream":', upstream)) +
+    (rcode === undefined ? ',"answers":[' : rcode === 'NOERROR' ? ',"rcode":"NOERROR","answers":[' : few(',"rcode":', rcode) + ',"answers":[');
   // answers: name, type, data in three slots each
   for (let i = 0; i + 2 < a.length; i += 3) {
     const n = a[i] as string;
