@@ -193,8 +193,10 @@ export class DnsFastLine {
       }
       data = line.slice(da, end);
     }
-    const t = this.txn_(pid, serial);
-    if (t === null) return false;
+    // the next line of the last line's transaction (most answers) without a call
+    let t = a.last_;
+    if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
+    if (t === null || t.done) return false;
     const name = line.slice(q, is);
     // dns-transaction.ts applyAnswer() for an answer, nxdomain or nodata record
     if (!t.answered) {
