@@ -133,7 +133,10 @@ function visitClass(sf, cls, memberList = cls.members) {
     }
     const hash = is.isPrivateIdentifier(name);
     const bare = hash ? name.text.slice(1) : name.text;
-    if (!hash && /[^_]_$/.test(bare)) continue; // already internal
+    if (!hash && /[^_]_$/.test(bare)) { // already internal
+      if (param) unparam(sf, member, bare);
+      continue;
+    }
     if (bare.endsWith('__')) {
       warnings.push(`${rel(sf.fileName)}:${lineOf(sf, name.getStart(sf))}: ${clsName}.${name.text}: ends in "__", skipped`);
       continue;
@@ -182,7 +185,59 @@ function visitClass(sf, cls, memberList = cls.members) {
     for (const [p, s, e, t] of local) addEdit(p, s, e, t);
     // `#x` becomes a TypeScript private: the modifier goes before any other (`private static readonly`).
     if (hash && !param) addEdit(sf.fileName, member.getStart(sf), member.getStart(sf), 'private ');
+    if (param) unparam(sf, member, to);
     renamed.push({ file: rel(sf.fileName), cls: clsName, from: name.text, to, refs: local.length });
+  }
+}
+
+/**
+ * A parameter property named `x_` becomes a field declared before the constructor plus
+ * `this.x_ = x_;` in it: esbuild 0.28 leaves a parameter property's field declaration unmangled
+ * (evanw/esbuild#4528), which costs bytes and, when class fields are lowered (an es2020 target),
+ * resets the mangled property to undefined after the constructor set it.
+ */
+const ctorEdits = new Map(); // constructor node -> { sf, fields: string[], assigns: string[] }
+function unparam(sf, param, to) {
+  const ctor = param.parent;
+  if (!ctor.body) return;
+  const text = sf.text;
+  const mods = text.slice(param.getStart(sf), param.name.getStart(sf)).trim();
+  let type = param.type ? text.slice(param.type.getStart(sf), param.type.end) : null;
+  if (type === null) {
+    const t = checker.getTypeAtLocation(param.name);
+    type = t ? checker.typeToString(checker.getBaseTypeOfLiteralType(t) ?? t) : 'unknown';
+  }
+  addEdit(sf.fileName, param.getStart(sf), param.name.getStart(sf), '');
+  let e = ctorEdits.get(ctor);
+  if (!e) ctorEdits.set(ctor, (e = { sf, fields: [], assigns: [] }));
+  e.fields.push(`${mods} ${to}: ${type};`);
+  e.assigns.push(`this.${to} = ${to};`);
+}
+
+function lineStart(text, pos) {
+  return text.lastIndexOf('\n', pos - 1) + 1;
+}
+
+function flushCtorEdits() {
+  for (const [ctor, { sf, fields, assigns }] of ctorEdits) {
+    const text = sf.text;
+    let at = lineStart(text, ctor.getStart(sf));
+    const indent = text.slice(at, ctor.getStart(sf));
+    // Above the constructor's doc comment, if it has one.
+    const before = text.slice(0, at).trimEnd();
+    if (before.endsWith('*/')) at = lineStart(text, before.lastIndexOf('/**'));
+    addEdit(sf.fileName, at, at, fields.map((f) => `${indent}${f}\n`).join('') + '\n');
+    const body = ctor.body;
+    const lines = assigns.map((a) => `\n${indent}  ${a}`).join('');
+    const first = body.statements[0];
+    if (!first) {
+      addEdit(sf.fileName, body.getStart(sf), body.end, `{${lines}\n${indent}}`);
+    } else if (is.isExpressionStatement(first) && is.isCallExpression(first.expression) &&
+               first.expression.expression.kind === SyntaxKind.SuperKeyword) {
+      addEdit(sf.fileName, first.end, first.end, lines);
+    } else {
+      addEdit(sf.fileName, body.getStart(sf) + 1, body.getStart(sf) + 1, lines);
+    }
   }
 }
 
@@ -204,6 +259,7 @@ for (const f of files) {
   }
   walk(sf, sf);
 }
+flushCtorEdits();
 const projectFiles = project.program.getSourceFileNames();
 api.close();
 

@@ -47,7 +47,10 @@ export class Agent {
   private stopping_: Promise<void> | null = null;
   private lastDnsLine_ = 0;
 
-  constructor(private readonly deps_: AgentDeps) {
+  private readonly deps_: AgentDeps;
+
+  constructor(deps_: AgentDeps) {
+    this.deps_ = deps_;
     this.started_ = deps_.host_.now();
   }
 

@@ -6,7 +6,11 @@ import type { Counters } from '../counters';
 export class FileOutput {
   private size_ = -1;
 
-  constructor(private readonly deps_: { host: Host; path: string; maxBytes: number; counters: Counters }) {}
+  private readonly deps_: { host: Host; path: string; maxBytes: number; counters: Counters };
+
+  constructor(deps_: { host: Host; path: string; maxBytes: number; counters: Counters }) {
+    this.deps_ = deps_;
+  }
 
   write_(text: string): void {
     const { host, path, maxBytes, counters } = this.deps_;

@@ -56,7 +56,10 @@ export class ShippingSink implements EventSink {
   private readonly shipper_: Shipper;
   readonly broker: string;
 
-  constructor(private readonly deps_: ShippingDeps) {
+  private readonly deps_: ShippingDeps;
+
+  constructor(deps_: ShippingDeps) {
+    this.deps_ = deps_;
     const { host, counters, sensor, options: o } = deps_;
     const url = parseBrokerUrl(o.url);
     this.broker = redactBrokerUrl(url);

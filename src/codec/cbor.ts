@@ -220,7 +220,12 @@ export class CborReader {
   pos_: number;
   private readonly view_: DataView;
 
-  constructor(readonly buf_: Uint8Array, offset = 0, readonly end_ = buf_.length) {
+  readonly buf_: Uint8Array;
+  readonly end_: number;
+
+  constructor(buf_: Uint8Array, offset = 0, end_ = buf_.length) {
+    this.buf_ = buf_;
+    this.end_ = end_;
     this.pos_ = offset;
     this.view_ = new DataView(buf_.buffer, buf_.byteOffset, buf_.byteLength);
   }

@@ -96,14 +96,24 @@ function validType(s: string): boolean {
 }
 
 class ParseFailure {
-  constructor(readonly line_: number, readonly message_: string) {}
+  readonly line_: number;
+  readonly message_: string;
+
+  constructor(line_: number, message_: string) {
+    this.line_ = line_;
+    this.message_ = message_;
+  }
 }
 
 /** Cursor over the whole text; `line` is the 1-based line of `pos`. */
 class Cursor {
   pos_ = 0;
   line_ = 1;
-  constructor(readonly text_: string) {}
+  readonly text_: string;
+
+  constructor(text_: string) {
+    this.text_ = text_;
+  }
 
   peek_(): number {
     return this.pos_ < this.text_.length ? this.text_.charCodeAt(this.pos_) : -1;

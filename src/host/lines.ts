@@ -46,7 +46,10 @@ export class LineSplitter {
   private skipping_ = false;
   private readonly maxLine_: number;
 
-  constructor(private readonly sink_: LineSink, maxLine = DEFAULT_MAX_LINE) {
+  private readonly sink_: LineSink;
+
+  constructor(sink_: LineSink, maxLine = DEFAULT_MAX_LINE) {
+    this.sink_ = sink_;
     this.maxLine_ = maxLine > 0 ? Math.floor(maxLine) : DEFAULT_MAX_LINE;
     this.pending_ = new Uint8Array(Math.min(this.maxLine_, 4096));
   }

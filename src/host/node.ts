@@ -120,7 +120,10 @@ class NodeChild implements Child {
   private status_: ExitStatus | null = null;
   private stdinOpen_: boolean;
 
-  constructor(private readonly proc_: ChildProcess, opts: SpawnOptions) {
+  private readonly proc_: ChildProcess;
+
+  constructor(proc_: ChildProcess, opts: SpawnOptions) {
+    this.proc_ = proc_;
     this.stdinOpen_ = opts.stdin === 'pipe';
     const out = new LineSplitter((l, t) => guarded('onLine', () => this.lineCb_?.(l, t)), opts.maxLine);
     const err = new LineSplitter((l) => guarded('onStderrLine', () => this.errLineCb_?.(l)), opts.maxLine);

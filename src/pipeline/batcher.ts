@@ -33,7 +33,11 @@ export class Batcher {
   private readonly open_ = new Map<string, Open>();
   private readonly seq_ = new Map<string, number>();
 
-  constructor(private readonly deps_: BatcherDeps) {}
+  private readonly deps_: BatcherDeps;
+
+  constructor(deps_: BatcherDeps) {
+    this.deps_ = deps_;
+  }
 
   push(ev: NetEvent): void {
     const stream = this.deps_.streamOf ? this.deps_.streamOf(ev) : ev.type;

@@ -7,7 +7,11 @@ import type { AlertEvent, HealthEvent } from '../events';
 export class GrowthWatch {
   private readonly base_ = new Map<string, number>();
 
-  constructor(private readonly deps_: { thresholdKb: number; emit: (a: AlertEvent) => void }) {}
+  private readonly deps_: { thresholdKb: number; emit: (a: AlertEvent) => void };
+
+  constructor(deps_: { thresholdKb: number; emit: (a: AlertEvent) => void }) {
+    this.deps_ = deps_;
+  }
 
   check(h: HealthEvent): void {
     if (this.deps_.thresholdKb <= 0) return;

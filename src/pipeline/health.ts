@@ -98,7 +98,11 @@ function leadingNumber(s: string, from: number, to: number): number {
 }
 
 export class HealthSampler {
-  constructor(private readonly deps_: HealthDeps) {}
+  private readonly deps_: HealthDeps;
+
+  constructor(deps_: HealthDeps) {
+    this.deps_ = deps_;
+  }
 
   sample(): HealthEvent {
     const { host, counters } = this.deps_;

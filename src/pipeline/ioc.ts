@@ -51,7 +51,11 @@ export class IocMatcher {
   private loaded_ = false;
   private recent_ = new Map<string, number>();
 
-  constructor(private readonly deps_: IocDeps) {}
+  private readonly deps_: IocDeps;
+
+  constructor(deps_: IocDeps) {
+    this.deps_ = deps_;
+  }
 
   load(payload: Uint8Array | string): IocLoadResult {
     const fail = (error: string): IocLoadResult => {

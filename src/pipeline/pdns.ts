@@ -37,7 +37,11 @@ export class PassiveDns {
   // Slow path only: one event's answers grouped by (name, type).
   private readonly groups_ = new Map<string, { name: string; type: string; data: string[] }>();
 
-  constructor(private readonly deps_: PassiveDnsDeps) {}
+  private readonly deps_: PassiveDnsDeps;
+
+  constructor(deps_: PassiveDnsDeps) {
+    this.deps_ = deps_;
+  }
 
   learn(ev: DnsEvent): void {
     const answers = ev.answers;

@@ -50,7 +50,14 @@ export function validStream(s: string): boolean {
 class Entry implements SpoolEntry {
   private cached_: Uint8Array | undefined;
   private readonly spool_: Spool;
-  constructor(readonly id_: string, readonly stream_: string, readonly size_: number, spool: Spool, payload?: Uint8Array) {
+  readonly id_: string;
+  readonly stream_: string;
+  readonly size_: number;
+
+  constructor(id_: string, stream_: string, size_: number, spool: Spool, payload?: Uint8Array) {
+    this.id_ = id_;
+    this.stream_ = stream_;
+    this.size_ = size_;
     this.spool_ = spool;
     this.cached_ = payload;
   }
@@ -60,7 +67,7 @@ class Entry implements SpoolEntry {
     return this.cached_;
   }
 
-  forget(): void {
+  forget_(): void {
     this.cached_ = undefined;
   }
 }
@@ -179,7 +186,7 @@ export class Spool {
     if (i >= 0) this.entries_.splice(i, 1);
     this.byId_.delete(e.id_);
     this.total_ -= e.size_;
-    e.forget();
+    e.forget_();
   }
 
   private tryRemove_(path: string): void {

@@ -44,7 +44,11 @@ export interface UbusClientDeps {
 }
 
 export class UbusClient {
-  constructor(private readonly deps_: UbusClientDeps) {}
+  private readonly deps_: UbusClientDeps;
+
+  constructor(deps_: UbusClientDeps) {
+    this.deps_ = deps_;
+  }
 
   /** The method's reply (parsed JSON), or null when it replied with no data. Rejects with UbusError. */
   call(path: string, method: string, args?: object): Promise<unknown> {

@@ -116,7 +116,13 @@ function checkQos(q: number): QoS {
 
 /** Writes fields sequentially; the caller allocated exactly encodingLength bytes. */
 class Writer {
-  constructor(public buf_: Uint8Array, public pos_: number) {}
+  public buf_: Uint8Array;
+  public pos_: number;
+
+  constructor(buf_: Uint8Array, pos_: number) {
+    this.buf_ = buf_;
+    this.pos_ = pos_;
+  }
   header_(byte0: number, remaining: number): void {
     this.buf_[this.pos_++] = byte0;
     this.pos_ = writeVarint(remaining, this.buf_, this.pos_);
@@ -136,7 +142,17 @@ class Writer {
 
 /** Reads one packet's variable header and payload, never past `end`. */
 export class Reader {
-  constructor(readonly buf_: Uint8Array, public pos_: number, readonly end_: number, readonly what_: string) {}
+  readonly buf_: Uint8Array;
+  public pos_: number;
+  readonly end_: number;
+  readonly what_: string;
+
+  constructor(buf_: Uint8Array, pos_: number, end_: number, what_: string) {
+    this.buf_ = buf_;
+    this.pos_ = pos_;
+    this.end_ = end_;
+    this.what_ = what_;
+  }
   need_(n: number): void {
     if (this.pos_ + n > this.end_) throw new MqttPacketError(`truncated ${this.what_}`);
   }
