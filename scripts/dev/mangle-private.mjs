@@ -29,9 +29,11 @@
 // The edits are written in place: run it on a clean tree (git diff shows exactly what it did), and
 // keep other people's work-in-progress files out with --keep-out.
 //
-// esbuild 0.28 leaves the class-field declaration of a `_` parameter property unmangled
-// (evanw/esbuild#4528: `constructor(private deps_: D)` emits `deps_;` beside `this.a=deps`):
-// a few wasted bytes and an extra undefined own property, nothing reads it.
+// A parameter property (`constructor(private deps: D)`) comes out as a declared field and an
+// assignment (`private readonly deps_: D;` ... `this.deps_ = deps_;`), as do parameter properties
+// that already have the suffix: esbuild 0.28 leaves a parameter property's field declaration
+// unmangled (evanw/esbuild#4528): `deps_;` beside `this.a = deps`, which wastes bytes and, where
+// class fields are lowered (es2020, as test/support/engines.ts bundles), resets `a` to undefined.
 //
 // TypeScript 7 has no JS LanguageService; this uses its API (typescript/unstable/sync), whose
 // getReferencedSymbolsForNode is find-all-references.
