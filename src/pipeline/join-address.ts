@@ -82,36 +82,36 @@ const MEMO = 256; // spellings per generation
  * becomes the old one, so what is still in use survives a turnover. ~60 kB at most.
  */
 export class AddressKeys {
-  private young = new Map<string, number>();
-  private old = new Map<string, number>();
-  private words = new Uint32Array(MEMO * 4); // IPv6 words of the young generation's entries
-  private oldWords = new Uint32Array(MEMO * 4);
-  private n6 = 0;
+  private young_ = new Map<string, number>();
+  private old_ = new Map<string, number>();
+  private words_ = new Uint32Array(MEMO * 4); // IPv6 words of the young generation's entries
+  private oldWords_ = new Uint32Array(MEMO * 4);
+  private n6_ = 0;
   /** the words of the last IPv6 address read */
-  readonly w = [0, 0, 0, 0];
+  readonly w_ = [0, 0, 0, 0];
 
   /** The IPv4 value (≥ 0); -2 for IPv6, its words in `w`; -1 for text that is no address. */
-  read(s: string): number {
-    let v = this.young.get(s);
+  read_(s: string): number {
+    let v = this.young_.get(s);
     if (v === undefined) {
-      v = this.old.get(s);
+      v = this.old_.get(s);
       if (v !== undefined && v < -1) {
         const k = (-2 - v) * 4;
-        v = this.keep6(this.oldWords[k], this.oldWords[k + 1], this.oldWords[k + 2], this.oldWords[k + 3]);
+        v = this.keep6_(this.oldWords_[k], this.oldWords_[k + 1], this.oldWords_[k + 2], this.oldWords_[k + 3]);
       } else if (v === undefined) {
         if (s.indexOf(':') < 0) v = ipv4Value(s);
         else {
-          const w = ipv6Words(s, this.w);
-          v = w === null ? -1 : this.keep6(w[0], w[1], w[2], w[3]);
+          const w = ipv6Words(s, this.w_);
+          v = w === null ? -1 : this.keep6_(w[0], w[1], w[2], w[3]);
         }
       }
-      if (this.young.size >= MEMO) this.turn();
-      this.young.set(s, v);
+      if (this.young_.size >= MEMO) this.turn_();
+      this.young_.set(s, v);
     }
     if (v < -1) {
       const k = (-2 - v) * 4;
-      const w = this.w;
-      const ws = this.words;
+      const w = this.w_;
+      const ws = this.words_;
       w[0] = ws[k];
       w[1] = ws[k + 1];
       w[2] = ws[k + 2];
@@ -122,25 +122,25 @@ export class AddressKeys {
   }
 
   /** Seats IPv6 words in the young generation; the code that stands for them. */
-  private keep6(a: number, b: number, c: number, d: number): number {
-    if (this.young.size >= MEMO) this.turn();
-    const i = this.n6++;
+  private keep6_(a: number, b: number, c: number, d: number): number {
+    if (this.young_.size >= MEMO) this.turn_();
+    const i = this.n6_++;
     const k = i * 4;
-    this.words[k] = a;
-    this.words[k + 1] = b;
-    this.words[k + 2] = c;
-    this.words[k + 3] = d;
+    this.words_[k] = a;
+    this.words_[k + 1] = b;
+    this.words_[k + 2] = c;
+    this.words_[k + 3] = d;
     return -2 - i;
   }
 
-  private turn(): void {
-    const m = this.old;
+  private turn_(): void {
+    const m = this.old_;
     m.clear();
-    this.old = this.young;
-    this.young = m;
-    const w = this.oldWords;
-    this.oldWords = this.words;
-    this.words = w;
-    this.n6 = 0;
+    this.old_ = this.young_;
+    this.young_ = m;
+    const w = this.oldWords_;
+    this.oldWords_ = this.words_;
+    this.words_ = w;
+    this.n6_ = 0;
   }
 }

@@ -16,98 +16,98 @@ const CHUNK = 64;
 
 export class NameStore {
   /** name id → answers holding it (kept by AnswerTable); 0 frees the id through drop() */
-  ref: Index;
+  ref_: Index;
   /** name id → length of its text; -1 when the id is free (id 0 never names anything) */
-  len = new Int32Array(1).fill(-1);
+  len_ = new Int32Array(1).fill(-1);
   /** name id → offset in its chunk (index in `pend` while open); the next free id when free */
-  private at = new Int32Array(1);
+  private at_ = new Int32Array(1);
   /** name id → chunk index; 0 = the open chunk */
-  private chunk: Index;
-  private top = 0;
-  private freeId = 0;
-  private readonly chunks: (string | undefined)[] = [undefined];
-  private readonly live: number[] = [0]; // per chunk: names held
-  private readonly freeChunks: number[] = [];
-  private readonly pend: string[] = new Array<string>(CHUNK).fill('');
-  private readonly pendIds = new Int32Array(CHUNK);
-  private npend = 0;
+  private chunk_: Index;
+  private top_ = 0;
+  private freeId_ = 0;
+  private readonly chunks_: (string | undefined)[] = [undefined];
+  private readonly live_: number[] = [0]; // per chunk: names held
+  private readonly freeChunks_: number[] = [];
+  private readonly pend_: string[] = new Array<string>(CHUNK).fill('');
+  private readonly pendIds_ = new Int32Array(CHUNK);
+  private npend_ = 0;
   /** ids dropped while their chunk was open, freed at seal() */
-  private readonly deadOpen: number[] = [];
-  private deadOpenChars = 0;
-  private sealed = 0; // characters in sealed chunks
-  private liveSealed = 0; // of which still named
+  private readonly deadOpen_: number[] = [];
+  private deadOpenChars_ = 0;
+  private sealed_ = 0; // characters in sealed chunks
+  private liveSealed_ = 0; // of which still named
 
-  constructor(private readonly make: (n: number) => Index) {
-    this.ref = make(1);
-    this.chunk = make(1);
+  constructor(private readonly make_: (n: number) => Index) {
+    this.ref_ = make_(1);
+    this.chunk_ = make_(1);
   }
 
   /** A new id for `q`, held by no answer yet (ref 0): give it to one at once. */
   add(q: string): number {
-    let id = this.freeId;
-    if (id !== 0) this.freeId = this.at[id];
+    let id = this.freeId_;
+    if (id !== 0) this.freeId_ = this.at_[id];
     else {
-      id = ++this.top;
-      if (id >= this.len.length) this.grow();
+      id = ++this.top_;
+      if (id >= this.len_.length) this.grow_();
     }
-    this.len[id] = q.length;
+    this.len_[id] = q.length;
     // place(), written out: a call costs ~400 instructions
-    const n = this.npend;
-    this.chunk[id] = 0;
-    this.at[id] = n;
-    this.pend[n] = q;
-    this.pendIds[n] = id;
-    if ((this.npend = n + 1) === CHUNK) this.seal();
+    const n = this.npend_;
+    this.chunk_[id] = 0;
+    this.at_[id] = n;
+    this.pend_[n] = q;
+    this.pendIds_[n] = id;
+    if ((this.npend_ = n + 1) === CHUNK) this.seal_();
     return id;
   }
 
   get(id: number): string {
-    const k = this.chunk[id];
-    const a = this.at[id];
-    return k === 0 ? this.pend[a] : this.chunks[k]!.slice(a, a + this.len[id]);
+    const k = this.chunk_[id];
+    const a = this.at_[id];
+    return k === 0 ? this.pend_[a] : this.chunks_[k]!.slice(a, a + this.len_[id]);
   }
 
   /** True when live id `id` names `q`. */
-  same(id: number, q: string): boolean {
-    return this.len[id] === q.length && this.get(id) === q;
+  same_(id: number, q: string): boolean {
+    return this.len_[id] === q.length && this.get(id) === q;
   }
 
   /** Frees id (its last answer went). */
-  drop(id: number): void {
-    const n = this.len[id];
-    const k = this.chunk[id];
-    this.len[id] = -1;
+  drop_(id: number): void {
+    const n = this.len_[id];
+    const k = this.chunk_[id];
+    this.len_[id] = -1;
     if (k === 0) {
-      this.deadOpen.push(id);
-      this.deadOpenChars += n;
+      this.deadOpen_.push(id);
+      this.deadOpenChars_ += n;
       return;
     }
-    this.at[id] = this.freeId;
-    this.freeId = id;
-    this.liveSealed -= n;
-    if (--this.live[k] === 0) this.release(k);
-    const garbage = this.sealed - this.liveSealed;
-    if (garbage > 4096 && garbage * 2 > this.liveSealed) this.compact();
+    this.at_[id] = this.freeId_;
+    this.freeId_ = id;
+    this.liveSealed_ -= n;
+    if (--this.live_[k] === 0) this.release_(k);
+    const garbage = this.sealed_ - this.liveSealed_;
+    if (garbage > 4096 && garbage * 2 > this.liveSealed_) this.compact_();
   }
 
   /** Puts id's text `q` into the open chunk (as add() does). */
-  private place(id: number, q: string): void {
-    const n = this.npend;
-    this.chunk[id] = 0;
-    this.at[id] = n;
-    this.pend[n] = q;
-    this.pendIds[n] = id;
-    if ((this.npend = n + 1) === CHUNK) this.seal();
+  private place_(id: number, q: string): void {
+    const n = this.npend_;
+    this.chunk_[id] = 0;
+    this.at_[id] = n;
+    this.pend_[n] = q;
+    this.pendIds_[n] = id;
+    if ((this.npend_ = n + 1) === CHUNK) this.seal_();
   }
 
-  private seal(): void {
-    const pend = this.pend;
-    const ids = this.pendIds;
-    const np = this.npend;
-    const dead = this.deadOpen;
-    const k = this.freeChunks.pop() ?? this.chunks.length;
-    const chunk = this.chunk;
-    const at = this.at;
+  private seal_(): void {
+    const pend = this.pend_;
+    const ids = this.pendIds_;
+    const np = this.npend_;
+    const dead = this.deadOpen_;
+    const k = this.freeChunks_.pop() ?? this.chunks_.length;
+    const chunk = this.chunk_;
+    const at = this.at_;
     let off = 0;
     for (let i = 0; i < np; i++) {
       const id = ids[i];
@@ -117,62 +117,62 @@ export class NameStore {
     }
     const text = pend.join(''); // sealed when full
     pend.fill('');
-    this.npend = 0;
+    this.npend_ = 0;
     // the names dropped meanwhile are garbage from the start; their ids are free from now
     for (let i = 0; i < dead.length; i++) {
       const id = dead[i];
       chunk[id] = 0;
-      at[id] = this.freeId;
-      this.freeId = id;
+      at[id] = this.freeId_;
+      this.freeId_ = id;
     }
-    this.chunks[k] = text;
-    this.live[k] = np - dead.length;
-    this.sealed += off;
-    this.liveSealed += off - this.deadOpenChars;
+    this.chunks_[k] = text;
+    this.live_[k] = np - dead.length;
+    this.sealed_ += off;
+    this.liveSealed_ += off - this.deadOpenChars_;
     dead.length = 0;
-    this.deadOpenChars = 0;
-    if (this.live[k] === 0) this.release(k);
+    this.deadOpenChars_ = 0;
+    if (this.live_[k] === 0) this.release_(k);
   }
 
-  private release(k: number): void {
-    this.sealed -= this.chunks[k]!.length;
-    this.chunks[k] = undefined;
-    this.live[k] = 0;
-    this.freeChunks.push(k);
+  private release_(k: number): void {
+    this.sealed_ -= this.chunks_[k]!.length;
+    this.chunks_[k] = undefined;
+    this.live_[k] = 0;
+    this.freeChunks_.push(k);
   }
 
   /** Moves every live sealed name into fresh chunks, oldest chunk first; empties the old ones. */
-  private compact(): void {
-    const nc = this.chunks.length;
+  private compact_(): void {
+    const nc = this.chunks_.length;
     // live ids grouped by chunk: a counting sort
     const start = new Int32Array(nc + 1);
-    for (let id = 1; id <= this.top; id++) if (this.len[id] >= 0) start[this.chunk[id] + 1]++;
+    for (let id = 1; id <= this.top_; id++) if (this.len_[id] >= 0) start[this.chunk_[id] + 1]++;
     for (let k = 1; k <= nc; k++) start[k] += start[k - 1];
     const order = new Int32Array(start[nc]);
     const fill = start.slice(0, nc);
-    for (let id = 1; id <= this.top; id++) if (this.len[id] >= 0) order[fill[this.chunk[id]]++] = id;
+    for (let id = 1; id <= this.top_; id++) if (this.len_[id] >= 0) order[fill[this.chunk_[id]]++] = id;
     for (let k = 1; k < nc; k++) {
-      const text = this.chunks[k];
+      const text = this.chunks_[k];
       if (text === undefined || start[k] === start[k + 1]) continue; // free, or made by this compaction
       for (let i = start[k]; i < start[k + 1]; i++) {
         const id = order[i];
-        const a = this.at[id];
-        const n = this.len[id];
-        this.liveSealed -= n;
-        this.place(id, text.slice(a, a + n));
+        const a = this.at_[id];
+        const n = this.len_[id];
+        this.liveSealed_ -= n;
+        this.place_(id, text.slice(a, a + n));
       }
-      this.release(k);
+      this.release_(k);
     }
   }
 
-  private grow(): void {
-    const n = this.len.length * 2 < 1024 ? 1024 : this.len.length * 2;
-    const len = new Int32Array(n).fill(-1, this.len.length);
-    len.set(this.len);
-    this.len = len;
-    this.at = widen(this.at, new Int32Array(n));
-    this.ref = widen(this.ref, this.make(n));
-    this.chunk = widen(this.chunk, this.make(n));
+  private grow_(): void {
+    const n = this.len_.length * 2 < 1024 ? 1024 : this.len_.length * 2;
+    const len = new Int32Array(n).fill(-1, this.len_.length);
+    len.set(this.len_);
+    this.len_ = len;
+    this.at_ = widen(this.at_, new Int32Array(n));
+    this.ref_ = widen(this.ref_, this.make_(n));
+    this.chunk_ = widen(this.chunk_, this.make_(n));
   }
 }
 

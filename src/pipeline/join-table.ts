@@ -24,228 +24,234 @@ import { NameStore, type Index } from './join-names';
 
 export class AnswerTable {
   /** (client id + 1) * 2 + (1 for IPv6); 0 for a free slot */
-  kc: Index;
+  kc_: Index;
   /** IPv4 address (as int32), or the IPv6 store index */
-  ka = new Int32Array(0);
-  t0 = new Uint32Array(0);
-  t1 = new Uint32Array(0);
+  ka_ = new Int32Array(0);
+  t0_ = new Uint32Array(0);
+  t1_ = new Uint32Array(0);
   /** name id of each slot */
-  nm: Index;
-  readonly names: NameStore;
-  private mask = 0; // buckets.length - 1
-  private prev: Index;
-  private next: Index;
-  private chain: Index; // hash chain; for a free slot, the free list
-  private buckets: Index;
-  private freeHead = 0;
-  private used = 0; // highest slot handed out
-  private w6 = new Int32Array(0); // IPv6 words, 4 per entry; free entries chained through word 0
-  private free6 = -1;
-  private used6 = 0;
-  private readonly wide: boolean;
+  nm_: Index;
+  readonly names_: NameStore;
+  private mask_ = 0; // buckets.length - 1
+  private prev_: Index;
+  private next_: Index;
+  private chain_: Index; // hash chain; for a free slot, the free list
+  private buckets_: Index;
+  private freeHead_ = 0;
+  private used_ = 0; // highest slot handed out
+  private w6_ = new Int32Array(0); // IPv6 words, 4 per entry; free entries chained through word 0
+  private free6_ = -1;
+  private used6_ = 0;
+  private readonly wide_: boolean;
   /** per client id: oldest slot, newest slot, slots held */
-  readonly head: number[] = [];
-  readonly tail: number[] = [];
-  readonly count: number[] = [];
+  readonly head_: number[] = [];
+  readonly tail_: number[] = [];
+  readonly count_: number[] = [];
 
-  constructor(private readonly maxSlots: number) {
-    this.wide = maxSlots > 65000; // name ids reach maxSlots + 1
-    this.kc = this.nm = this.prev = this.next = this.chain = this.buckets = this.index(0);
-    this.names = new NameStore((n) => this.index(n));
-    this.resize(Math.min(1024, maxSlots));
+  constructor(private readonly maxSlots_: number) {
+    this.wide_ = maxSlots_ > 65000; // name ids reach maxSlots + 1
+    this.kc_ = this.nm_ = this.prev_ = this.next_ = this.chain_ = this.buckets_ = this.index_(0);
+    this.names_ = new NameStore((n) => this.index_(n));
+    this.resize_(Math.min(1024, maxSlots_));
   }
 
   /** Makes client id `c` known with no slots. */
-  resetClient(c: number): void {
-    this.head[c] = 0;
-    this.tail[c] = 0;
-    this.count[c] = 0;
-    if ((c + 2) * 2 > 65535 && this.kc instanceof Uint16Array) this.kc = Int32Array.from(this.kc);
+  resetClient_(c: number): void {
+    this.head_[c] = 0;
+    this.tail_[c] = 0;
+    this.count_[c] = 0;
+    if ((c + 2) * 2 > 65535 && this.kc_ instanceof Uint16Array) this.kc_ = Int32Array.from(this.kc_);
   }
 
-  find4(c: number, addr: number): number {
+  find4_(c: number, addr: number): number {
     const kc = c * 2 + 2;
     const a = addr | 0;
     // hash4, written out: a call costs ~400 instructions
-    for (let s = this.buckets[((a ^ (a >>> 12) ^ (a >>> 22)) + kc * 40503) & this.mask]; s !== 0; s = this.chain[s]) {
-      if (this.ka[s] === a && this.kc[s] === kc) return s;
+    for (let s = this.buckets_[((a ^ (a >>> 12) ^ (a >>> 22)) + kc * 40503) & this.mask_]; s !== 0; s = this.chain_[s]) {
+      if (this.ka_[s] === a && this.kc_[s] === kc) return s;
     }
     return 0;
   }
 
   /** `w`: four uint32 words, most significant first (cidr.ts parseIPv6). */
-  find6(c: number, w: readonly number[]): number {
+  find6_(c: number, w: readonly number[]): number {
     const kc = c * 2 + 3;
     const w0 = w[0] | 0, w1 = w[1] | 0, w2 = w[2] | 0, w3 = w[3] | 0;
-    const s6 = this.w6;
-    for (let s = this.buckets[hash6(kc, w0, w1, w2, w3) & this.mask]; s !== 0; s = this.chain[s]) {
-      if (this.kc[s] !== kc) continue;
-      const k = this.ka[s] * 4;
+    const s6 = this.w6_;
+    for (let s = this.buckets_[hash6(kc, w0, w1, w2, w3) & this.mask_]; s !== 0; s = this.chain_[s]) {
+      if (this.kc_[s] !== kc) continue;
+      const k = this.ka_[s] * 4;
       if (s6[k + 3] === w3 && s6[k + 2] === w2 && s6[k + 1] === w1 && s6[k] === w0) return s;
     }
     return 0;
   }
 
   /** A new slot for (c, IPv4 addr) at the back of c's order, holding name id `id`, seen at ts. */
-  add4(c: number, addr: number, id: number, ts: number): number {
+  add4_(c: number, addr: number, id: number, ts: number): number {
     const kc = c * 2 + 2;
     const a = addr | 0;
-    const s = this.put(kc, (a ^ (a >>> 12) ^ (a >>> 22)) + kc * 40503, c, id, ts); // hash4
-    this.ka[s] = a;
+    const s = this.put_(kc, (a ^ (a >>> 12) ^ (a >>> 22)) + kc * 40503, c, id, ts); // hash4
+    this.ka_[s] = a;
     return s;
   }
 
-  add6(c: number, w: readonly number[], id: number, ts: number): number {
+  add6_(c: number, w: readonly number[], id: number, ts: number): number {
     const w0 = w[0] | 0, w1 = w[1] | 0, w2 = w[2] | 0, w3 = w[3] | 0;
     const kc = c * 2 + 3;
-    const i = this.alloc6();
+    const i = this.alloc6_();
     const k = i * 4;
-    this.w6[k] = w0;
-    this.w6[k + 1] = w1;
-    this.w6[k + 2] = w2;
-    this.w6[k + 3] = w3;
-    const s = this.put(kc, hash6(kc, w0, w1, w2, w3), c, id, ts);
-    this.ka[s] = i;
+    this.w6_[k] = w0;
+    this.w6_[k + 1] = w1;
+    this.w6_[k + 2] = w2;
+    this.w6_[k + 3] = w3;
+    const s = this.put_(kc, hash6(kc, w0, w1, w2, w3), c, id, ts);
+    this.ka_[s] = i;
     return s;
   }
 
   /** Slot s now holds name id `id` instead of the one it held. */
-  setName(s: number, id: number): void {
-    const old = this.nm[s];
-    this.names.ref[id]++;
-    this.nm[s] = id;
-    if (--this.names.ref[old] === 0) this.names.drop(old);
+  setName_(s: number, id: number): void {
+    const old = this.nm_[s];
+    this.names_.ref_[id]++;
+    this.nm_[s] = id;
+    if (--this.names_.ref_[old] === 0) this.names_.drop_(old);
   }
 
   /** Moves slot s to the back of its client's order (it was just refreshed). */
-  touch(s: number): void {
-    const c = (this.kc[s] >> 1) - 1;
-    if (this.tail[c] === s) return;
-    this.unlinkOrder(s, c);
-    this.appendOrder(s, c);
+  touch_(s: number): void {
+    const c = (this.kc_[s] >> 1) - 1;
+    if (this.tail_[c] === s) return;
+    this.unlinkOrder_(s, c);
+    this.appendOrder_(s, c);
   }
 
   /** Frees slot s and lets go of its name. */
-  remove(s: number): void {
-    const kc = this.kc[s];
+  remove_(s: number): void {
+    const kc = this.kc_[s];
     const c = (kc >> 1) - 1;
     let h: number;
     if ((kc & 1) === 0) {
-      h = hash4(kc, this.ka[s]);
+      h = hash4(kc, this.ka_[s]);
     } else {
-      const k = this.ka[s] * 4;
-      const s6 = this.w6;
+      const k = this.ka_[s] * 4;
+      const s6 = this.w6_;
       h = hash6(kc, s6[k], s6[k + 1], s6[k + 2], s6[k + 3]);
-      s6[k] = this.free6;
-      this.free6 = this.ka[s];
+      s6[k] = this.free6_;
+      this.free6_ = this.ka_[s];
     }
-    const b = h & (this.buckets.length - 1);
+    const b = h & (this.buckets_.length - 1);
     let p = 0;
-    for (let k = this.buckets[b]; k !== 0; p = k, k = this.chain[k]) {
+    for (let k = this.buckets_[b]; k !== 0; p = k, k = this.chain_[k]) {
       if (k !== s) continue;
-      if (p === 0) this.buckets[b] = this.chain[k];
-      else this.chain[p] = this.chain[k];
+      if (p === 0) this.buckets_[b] = this.chain_[k];
+      else this.chain_[p] = this.chain_[k];
       break;
     }
-    this.unlinkOrder(s, c);
-    this.count[c]--;
-    this.kc[s] = 0;
-    const id = this.nm[s];
-    if (--this.names.ref[id] === 0) this.names.drop(id);
-    this.nm[s] = 0;
-    this.chain[s] = this.freeHead;
-    this.freeHead = s;
+    this.unlinkOrder_(s, c);
+    this.count_[c]--;
+    this.kc_[s] = 0;
+    const id = this.nm_[s];
+    if (--this.names_.ref_[id] === 0) this.names_.drop_(id);
+    this.nm_[s] = 0;
+    this.chain_[s] = this.freeHead_;
+    this.freeHead_ = s;
   }
 
   /** A slot for key kc of hash h, at the back of c's order; the caller sets ka. */
-  private put(kc: number, h: number, c: number, id: number, ts: number): number {
-    let s = this.freeHead;
-    if (s !== 0) this.freeHead = this.chain[s];
+  private put_(kc: number, h: number, c: number, id: number, ts: number): number {
+    let s = this.freeHead_;
+    if (s !== 0) this.freeHead_ = this.chain_[s];
     else {
-      s = this.used + 1;
-      if (s >= this.kc.length) {
-        if (s > this.maxSlots) throw new Error(`join table: slot ${s} beyond the cap of ${this.maxSlots}`);
-        this.resize(Math.min((this.kc.length - 1) * 2, this.maxSlots)); // before `used` counts s: not rehashed
+      s = this.used_ + 1;
+      if (s >= this.kc_.length) {
+        if (s > this.maxSlots_) throw new Error(`join table: slot ${s} beyond the cap of ${this.maxSlots_}`);
+        this.resize_(Math.min((this.kc_.length - 1) * 2, this.maxSlots_)); // before `used` counts s: not rehashed
       }
-      this.used = s;
+      this.used_ = s;
     }
-    this.kc[s] = kc;
-    this.nm[s] = id;
-    this.names.ref[id]++;
-    this.t0[s] = ts;
-    this.t1[s] = ts;
-    const b = h & this.mask;
-    this.chain[s] = this.buckets[b];
-    this.buckets[b] = s;
-    this.appendOrder(s, c);
-    this.count[c]++;
+    this.kc_[s] = kc;
+    this.nm_[s] = id;
+    this.names_.ref_[id]++;
+    this.t0_[s] = ts;
+    this.t1_[s] = ts;
+    const b = h & this.mask_;
+    this.chain_[s] = this.buckets_[b];
+    this.buckets_[b] = s;
+    // appendOrder(s, c), written out
+    const last = this.tail_[c];
+    this.prev_[s] = last;
+    this.next_[s] = 0;
+    if (last === 0) this.head_[c] = s;
+    else this.next_[last] = s;
+    this.tail_[c] = s;
+    this.count_[c]++;
     return s;
   }
 
-  private appendOrder(s: number, c: number): void {
-    const t = this.tail[c];
-    this.prev[s] = t;
-    this.next[s] = 0;
-    if (t === 0) this.head[c] = s;
-    else this.next[t] = s;
-    this.tail[c] = s;
+  private appendOrder_(s: number, c: number): void {
+    const t = this.tail_[c];
+    this.prev_[s] = t;
+    this.next_[s] = 0;
+    if (t === 0) this.head_[c] = s;
+    else this.next_[t] = s;
+    this.tail_[c] = s;
   }
 
-  private unlinkOrder(s: number, c: number): void {
-    const p = this.prev[s];
-    const n = this.next[s];
-    if (p === 0) this.head[c] = n;
-    else this.next[p] = n;
-    if (n === 0) this.tail[c] = p;
-    else this.prev[n] = p;
+  private unlinkOrder_(s: number, c: number): void {
+    const p = this.prev_[s];
+    const n = this.next_[s];
+    if (p === 0) this.head_[c] = n;
+    else this.next_[p] = n;
+    if (n === 0) this.tail_[c] = p;
+    else this.prev_[n] = p;
   }
 
-  private alloc6(): number {
-    let i = this.free6;
+  private alloc6_(): number {
+    let i = this.free6_;
     if (i !== -1) {
-      this.free6 = this.w6[i * 4];
+      this.free6_ = this.w6_[i * 4];
       return i;
     }
-    i = this.used6++;
-    if (i * 4 >= this.w6.length) this.w6 = grown(this.w6, Math.max(256, Math.min(this.w6.length * 2, this.maxSlots * 4)));
+    i = this.used6_++;
+    if (i * 4 >= this.w6_.length) this.w6_ = grown(this.w6_, Math.max(256, Math.min(this.w6_.length * 2, this.maxSlots_ * 4)));
     return i;
   }
 
-  private index(n: number): Index {
-    return this.wide ? new Int32Array(n) : new Uint16Array(n);
+  private index_(n: number): Index {
+    return this.wide_ ? new Int32Array(n) : new Uint16Array(n);
   }
 
   /** Room for slots 1..n. */
-  private resize(n: number): void {
-    this.kc = grown(this.kc, n + 1);
-    this.ka = grown(this.ka, n + 1);
-    this.t0 = grown(this.t0, n + 1);
-    this.t1 = grown(this.t1, n + 1);
-    this.nm = grown(this.nm, n + 1);
-    this.prev = grown(this.prev, n + 1);
-    this.next = grown(this.next, n + 1);
-    this.chain = grown(this.chain, n + 1);
+  private resize_(n: number): void {
+    this.kc_ = grown(this.kc_, n + 1);
+    this.ka_ = grown(this.ka_, n + 1);
+    this.t0_ = grown(this.t0_, n + 1);
+    this.t1_ = grown(this.t1_, n + 1);
+    this.nm_ = grown(this.nm_, n + 1);
+    this.prev_ = grown(this.prev_, n + 1);
+    this.next_ = grown(this.next_, n + 1);
+    this.chain_ = grown(this.chain_, n + 1);
     let nb = 1;
     while (nb < n) nb *= 2;
-    if (nb === this.buckets.length) return;
-    this.mask = nb - 1;
+    if (nb === this.buckets_.length) return;
+    this.mask_ = nb - 1;
     // rehash every held slot (kc is 0 for free ones)
-    this.buckets = this.index(0);
-    const buckets = this.index(nb);
+    this.buckets_ = this.index_(0);
+    const buckets = this.index_(nb);
     const mask = nb - 1;
-    for (let s = 1; s <= this.used; s++) {
-      const kc = this.kc[s];
+    for (let s = 1; s <= this.used_; s++) {
+      const kc = this.kc_[s];
       if (kc === 0) continue;
       let h: number;
-      if ((kc & 1) === 0) h = hash4(kc, this.ka[s]);
+      if ((kc & 1) === 0) h = hash4(kc, this.ka_[s]);
       else {
-        const k = this.ka[s] * 4;
-        h = hash6(kc, this.w6[k], this.w6[k + 1], this.w6[k + 2], this.w6[k + 3]);
+        const k = this.ka_[s] * 4;
+        h = hash6(kc, this.w6_[k], this.w6_[k + 1], this.w6_[k + 2], this.w6_[k + 3]);
       }
-      this.chain[s] = buckets[h & mask];
+      this.chain_[s] = buckets[h & mask];
       buckets[h & mask] = s;
     }
-    this.buckets = buckets;
+    this.buckets_ = buckets;
   }
 }
 

@@ -42,46 +42,49 @@ const NONE = -1;
 
 export class AnswerJoin {
   /** client MAC or address → client id (an index into the table's per-client arrays) */
-  private readonly clientIds = new Map<string, number>();
-  private readonly freeIds: number[] = [];
+  private readonly clientIds_ = new Map<string, number>();
+  private readonly freeIds_: number[] = [];
   /** per client id: newest last-seen ts among its entries evicted by a cap (not by age) */
-  private readonly evictedTs: number[] = [];
-  private readonly table: AnswerTable;
-  private readonly keys = new AddressKeys();
-  private total = 0;
-  private coverageStart = -1;
+  private readonly evictedTs_: number[] = [];
+  private readonly table_: AnswerTable;
+  private readonly keys_ = new AddressKeys();
+  private total_ = 0;
+  private coverageStart_ = -1;
   /** entries last seen before this were dropped by expire(): older flows cannot be judged */
-  private expiredBefore = -Infinity;
-  private victim = NONE;
-  private capEvictions = 0;
-  private readonly ttl: number;
-  private readonly skew: number;
-  private readonly warmup: number;
-  private readonly hold: number;
-  private readonly maxPerClient: number;
-  private readonly maxTotal: number;
+  private expiredBefore_ = -Infinity;
+  private victim_ = NONE;
+  private capEvictions_ = 0;
+  private readonly ttl_: number;
+  private readonly skew_: number;
+  private readonly warmup_: number;
+  private readonly hold_: number;
+  private readonly maxPerClient_: number;
+  private readonly maxTotal_: number;
 
-  constructor(private readonly deps: AnswerJoinDeps) {
-    this.ttl = deps.ttlSec ?? 3600;
-    this.skew = deps.skewSec ?? 2;
-    this.warmup = deps.warmupSec ?? this.ttl;
-    this.hold = deps.holdSec ?? 600;
-    this.maxPerClient = deps.maxPerClient ?? 10000;
-    this.maxTotal = deps.maxTotal ?? 50000;
-    this.table = new AnswerTable(this.maxTotal + 1);
+  constructor(private readonly deps_: AnswerJoinDeps) {
+    this.ttl_ = deps_.ttlSec ?? 3600;
+    this.skew_ = deps_.skewSec ?? 2;
+    this.warmup_ = deps_.warmupSec ?? this.ttl_;
+    this.hold_ = deps_.holdSec ?? 600;
+    this.maxPerClient_ = deps_.maxPerClient ?? 10000;
+    this.maxTotal_ = deps_.maxTotal ?? 50000;
+    this.table_ = new AnswerTable(this.maxTotal_ + 1);
   }
 
   /** Remembers every A/AAAA address of a dns answer as (client, address) → (qname, ts). */
   learn(ev: DnsEvent): void {
     const answers = ev.answers;
     if (ev.client === undefined || answers.length === 0 || ev.blocked === true) return;
-    if (this.coverageStart < 0) this.coverageStart = ev.ts;
+    if (this.coverageStart_ < 0) this.coverageStart_ = ev.ts;
     // answer times are kept in whole seconds (dnsmasq logs no finer)
     const at = ev.ts;
     const ts = at >= 0 ? (at < 4294967296 ? at >>> 0 : 4294967295) : 0;
     const qname = ev.qname;
-    const t = this.table;
+    const t = this.table_;
+    const keys = this.keys_;
+    const w = keys.w_; // the words of an IPv6 answer, after read()
     let c = NONE;
+    let evicted = false;
     let id = 0; // the name id this event's answers share, once one holds it
     for (let i = 0; i < answers.length; i++) {
       const a = answers[i];
@@ -89,45 +92,47 @@ export class AnswerJoin {
       const data = a.data;
       if ((type !== 'A' && type !== 'AAAA') || data === null) continue;
       // keyed by the address's value, so any spelling of an IPv6 address finds the same entry
-      const v4 = this.keys.read(data); // -2: IPv6, words in w
-      const w = this.keys.w;
+      const v4 = keys.read_(data); // -2: IPv6
       if (v4 === -1) {
-        this.deps.counters.drop('join_bad_address', 1, data);
+        this.deps_.counters.drop('join_bad_address', 1, data);
         continue;
       }
       if (v4 === 0 || (v4 === -2 && (w[0] | w[1] | w[2] | w[3]) === 0)) continue; // sinkhole answers lead nowhere
-      if (c === NONE) c = this.clientOf(ev.mac ?? ev.client);
-      const s = v4 >= 0 ? t.find4(c, v4) : t.find6(c, w);
+      if (c === NONE) c = this.clientOf_(ev.mac ?? ev.client);
+      const s = v4 >= 0 ? t.find4_(c, v4) : t.find6_(c, w);
       if (s !== 0) {
         // refresh: move to the back of the client's order; keep first-seen while the name is the same
-        const held = t.nm[s];
-        if (t.names.same(held, qname)) {
-          if (ts > t.t1[s]) t.t1[s] = ts;
-          if (ts < t.t0[s]) t.t0[s] = ts;
+        const held = t.nm_[s];
+        if (t.names_.same_(held, qname)) {
+          if (ts > t.t1_[s]) t.t1_[s] = ts;
+          if (ts < t.t0_[s]) t.t0_[s] = ts;
           if (id === 0) id = held; // the event's other answers share the string held already
         } else {
           // an id is only freed with its last slot, and only this event allocates: a live id
           // still names qname (a free one has len -1, id 0 too)
-          if (t.names.len[id] < 0) id = t.names.add(qname);
-          t.setName(s, id);
-          t.t0[s] = ts;
-          t.t1[s] = ts;
+          if (id === 0 || (evicted && t.names_.len_[id] < 0)) id = t.names_.add(qname);
+          t.setName_(s, id);
+          t.t0_[s] = ts;
+          t.t1_[s] = ts;
         }
-        t.touch(s);
+        t.touch_(s);
         continue;
       }
-      if (t.count[c] >= this.maxPerClient) {
-        this.evictOldest(c);
-        this.deps.counters.drop('join_client_cap', 1, data);
-      } else if (this.total >= this.maxTotal) {
-        this.evictOldest(this.biggestClient());
-        this.deps.counters.drop('join_total_cap', 1, data);
+      if (t.count_[c] >= this.maxPerClient_) {
+        this.evictOldest_(c);
+        this.deps_.counters.drop('join_client_cap', 1, data);
+        evicted = true;
+      } else if (this.total_ >= this.maxTotal_) {
+        this.evictOldest_(this.biggestClient_());
+        this.deps_.counters.drop('join_total_cap', 1, data);
+        evicted = true;
       }
-      if (t.names.len[id] < 0) id = t.names.add(qname);
+      // only an eviction can have freed the event's id (see above)
+      if (id === 0 || (evicted && t.names_.len_[id] < 0)) id = t.names_.add(qname);
       // w still holds the address's words: eviction does not read addresses
-      if (v4 >= 0) t.add4(c, v4, id, ts);
-      else t.add6(c, w, id, ts);
-      this.total++;
+      if (v4 >= 0) t.add4_(c, v4, id, ts);
+      else t.add6_(c, w, id, ts);
+      this.total_++;
     }
   }
 
@@ -140,38 +145,38 @@ export class AnswerJoin {
    */
   annotate(flow: FlowEvent, origin: FlowOrigin | string, resp4 = -1): void {
     if (origin !== 'lan') return;
-    const cn = this.deps.counters;
+    const cn = this.deps_.counters;
     const ts = flow.ts;
-    let c = flow.mac !== undefined ? this.clientIds.get(flow.mac) : undefined;
-    if (c === undefined) c = this.clientIds.get(flow.orig_h);
+    let c = flow.mac !== undefined ? this.clientIds_.get(flow.mac) : undefined;
+    if (c === undefined) c = this.clientIds_.get(flow.orig_h);
     if (c !== undefined) {
-      const t = this.table;
+      const t = this.table_;
       let s = 0;
-      const v4 = resp4 >= 0 ? resp4 : this.keys.read(flow.resp_h);
-      if (v4 >= 0) s = t.find4(c, v4);
-      else if (v4 === -2) s = t.find6(c, this.keys.w);
+      const v4 = resp4 >= 0 ? resp4 : this.keys_.read_(flow.resp_h);
+      if (v4 >= 0) s = t.find4_(c, v4);
+      else if (v4 === -2) s = t.find6_(c, this.keys_.w_);
       if (s !== 0) {
-        if (t.t0[s] > ts + this.skew) {
+        if (t.t0_[s] > ts + this.skew_) {
           cn.inc('join_answer_after_flow');
           return;
         }
-        if (t.t1[s] >= ts - this.ttl) {
-          flow.name = t.names.get(t.nm[s]);
+        if (t.t1_[s] >= ts - this.ttl_) {
+          flow.name = t.names_.get(t.nm_[s]);
           cn.inc('join_named');
           return;
         }
       }
-      if (this.evictedTs[c] >= ts - this.ttl) {
+      if (this.evictedTs_[c] >= ts - this.ttl_) {
         cn.inc('join_unknown_evicted');
         return;
       }
     }
-    if (ts - this.ttl < this.expiredBefore) {
+    if (ts - this.ttl_ < this.expiredBefore_) {
       // a long-lived flow annotated late: its answer may have been expired already
       cn.inc('join_unknown_expired');
       return;
     }
-    if (this.coverageStart < 0 || ts - this.coverageStart < this.warmup) {
+    if (this.coverageStart_ < 0 || ts - this.coverageStart_ < this.warmup_) {
       cn.inc('join_unknown_warmup');
       return;
     }
@@ -181,57 +186,57 @@ export class AnswerJoin {
 
   /** Joinable entries held. */
   size(): number {
-    return this.total;
+    return this.total_;
   }
 
   /** Drops entries no flow can join any more: last seen before now - ttl - hold. */
   expire(nowSec: number): void {
-    const cutoff = nowSec - this.ttl - this.hold;
-    if (cutoff > this.expiredBefore) this.expiredBefore = cutoff;
-    const t = this.table;
-    for (const [client, c] of this.clientIds) {
+    const cutoff = nowSec - this.ttl_ - this.hold_;
+    if (cutoff > this.expiredBefore_) this.expiredBefore_ = cutoff;
+    const t = this.table_;
+    for (const [client, c] of this.clientIds_) {
       // each client's slots are in refresh order, so the first young entry ends the walk
-      for (let s = t.head[c]; s !== 0 && t.t1[s] < cutoff; s = t.head[c]) this.release(s);
-      if (t.count[c] === 0 && this.evictedTs[c] < nowSec - this.ttl) {
-        this.clientIds.delete(client);
-        this.freeIds.push(c);
-        if (this.victim === c) this.victim = NONE;
+      for (let s = t.head_[c]; s !== 0 && t.t1_[s] < cutoff; s = t.head_[c]) this.release_(s);
+      if (t.count_[c] === 0 && this.evictedTs_[c] < nowSec - this.ttl_) {
+        this.clientIds_.delete(client);
+        this.freeIds_.push(c);
+        if (this.victim_ === c) this.victim_ = NONE;
       }
     }
   }
 
-  private clientOf(client: string): number {
-    let c = this.clientIds.get(client);
+  private clientOf_(client: string): number {
+    let c = this.clientIds_.get(client);
     if (c === undefined) {
-      c = this.freeIds.pop() ?? this.evictedTs.length;
-      this.evictedTs[c] = -Infinity;
-      this.table.resetClient(c);
-      this.clientIds.set(client, c);
+      c = this.freeIds_.pop() ?? this.evictedTs_.length;
+      this.evictedTs_[c] = -Infinity;
+      this.table_.resetClient_(c);
+      this.clientIds_.set(client, c);
     }
     return c;
   }
 
-  private evictOldest(c: number): void {
-    const t = this.table;
-    const s = t.head[c];
+  private evictOldest_(c: number): void {
+    const t = this.table_;
+    const s = t.head_[c];
     if (s === 0) return;
-    if (t.t1[s] > this.evictedTs[c]) this.evictedTs[c] = t.t1[s];
-    this.release(s);
+    if (t.t1_[s] > this.evictedTs_[c]) this.evictedTs_[c] = t.t1_[s];
+    this.release_(s);
   }
 
   /** The client holding most entries; recomputed every 64 cap evictions (a fair-share victim). */
-  private biggestClient(): number {
-    const count = this.table.count;
-    if (this.victim === NONE || count[this.victim] === 0 || (this.capEvictions++ & 63) === 0) {
+  private biggestClient_(): number {
+    const count = this.table_.count_;
+    if (this.victim_ === NONE || count[this.victim_] === 0 || (this.capEvictions_++ & 63) === 0) {
       let best = NONE;
-      for (const c of this.clientIds.values()) if (best === NONE || count[c] > count[best]) best = c;
-      this.victim = best;
+      for (const c of this.clientIds_.values()) if (best === NONE || count[c] > count[best]) best = c;
+      this.victim_ = best;
     }
-    return this.victim;
+    return this.victim_;
   }
 
-  private release(s: number): void {
-    this.table.remove(s);
-    this.total--;
+  private release_(s: number): void {
+    this.table_.remove_(s);
+    this.total_--;
   }
 }

@@ -380,7 +380,7 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
   const pick = (n: number) => Math.floor(rnd() * n);
   for (const make of [(n: number) => new Uint16Array(n), (n: number) => new Int32Array(n)]) {
     const s = new NameStore(make);
-    const inner = s as unknown as { sealed: number; liveSealed: number; top: number };
+    const inner = s as unknown as { sealed_: number; liveSealed_: number; top_: number };
     const live = new Map<number, string>();
     const ids: number[] = [];
     let chars = 0;
@@ -391,7 +391,7 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
         const q = r < 0.05 ? '' : r < 0.1 ? `ü€${i}.test` : r < 0.12 ? 'l'.repeat(300 + pick(2000)) : `n${pick(100000)}.${'x'.repeat(pick(30))}.test`;
         const id = s.add(q);
         ok(id > 0 && !live.has(id), `fresh id ${id}`);
-        s.ref[id]++;
+        s.ref_[id]++;
         live.set(id, q);
         ids.push(id);
         chars += q.length;
@@ -400,23 +400,23 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
         const id = ids[at];
         ids[at] = ids[ids.length - 1];
         ids.pop();
-        const before = inner.sealed;
-        if (--s.ref[id] === 0) s.drop(id);
-        if (inner.sealed < before - 4096) compacted++;
+        const before = inner.sealed_;
+        if (--s.ref_[id] === 0) s.drop_(id);
+        if (inner.sealed_ < before - 4096) compacted++;
         chars -= live.get(id)!.length;
         live.delete(id);
-        eq(s.len[id], -1, 'a dropped id is free');
+        eq(s.len_[id], -1, 'a dropped id is free');
       }
       if (i % 997 === 0 || i > 29900) {
         for (const [id, q] of live) {
           eq(s.get(id), q, `id ${id}`);
-          ok(s.same(id, q) && !s.same(id, `${q}.`), `same ${id}`);
+          ok(s.same_(id, q) && !s.same_(id, `${q}.`), `same ${id}`);
         }
       }
-      ok(inner.sealed - inner.liveSealed <= Math.max(4096, inner.liveSealed / 2) + 2400, `garbage bounded at step ${i}`);
+      ok(inner.sealed_ - inner.liveSealed_ <= Math.max(4096, inner.liveSealed_ / 2) + 2400, `garbage bounded at step ${i}`);
     }
     ok(compacted > 3, `compactions ${compacted}`);
-    ok(inner.top <= 15000, `ids reused: top ${inner.top}`);
+    ok(inner.top_ <= 15000, `ids reused: top ${inner.top_}`);
     ok(chars > 0);
   }
 };
@@ -434,14 +434,14 @@ cases['join address keys: the memo answers as the parsers do, across generation 
   for (let i = 0; i < 20000; i++) {
     // a hot set and a long tail, so entries live through turnovers and come back from the old generation
     const text = rnd() < 0.6 ? pool[Math.floor(rnd() * 40)] : pool[Math.floor(rnd() * pool.length)];
-    const v = keys.read(text);
+    const v = keys.read_(text);
     if (text.indexOf(':') < 0) eq(v, ipv4Value(text), text);
     else {
       const w = ipv6Words(text, [0, 0, 0, 0]);
       if (w === null) eq(v, -1, text);
       else {
         eq(v, -2, text);
-        deepEq(keys.w, w, text);
+        deepEq(keys.w_, w, text);
       }
     }
   }
