@@ -91,19 +91,6 @@ const MQTT_STATES: readonly string[] = ['disabled', 'connecting', 'connected', '
 /** Caps on what a (possibly hostile) file can make us carry into an rpcd reply (256 KB max). */
 const MAX_ENTRIES = 512;
 
-function numberMap(v: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (!isObj(v)) return out;
-  let n = 0;
-  for (const k of Object.keys(v)) {
-    const x = num(v[k]);
-    if (x === undefined || k.length > 128) continue;
-    out[k] = x;
-    if (++n >= MAX_ENTRIES) break;
-  }
-  return out;
-}
-
 function optional<T extends object>(o: T, key: keyof T & string, v: unknown): void {
   if (v !== undefined) (o as Obj)[key] = v;
 }
@@ -126,15 +113,16 @@ function stream(v: unknown): StreamStatus | undefined {
   return s;
 }
 
-function record<T>(v: unknown, read: (x: unknown) => T | undefined): Record<string, T> {
+/** The entries of an object that `read` accepts, at most `max` of them, keys up to `maxKey` long. */
+function record<T>(v: unknown, read: (x: unknown) => T | undefined, max = 64, maxKey = 64): Record<string, T> {
   const out: Record<string, T> = {};
   if (!isObj(v)) return out;
   let n = 0;
   for (const k of Object.keys(v)) {
     const x = read(v[k]);
-    if (x === undefined || k.length > 64) continue;
+    if (x === undefined || k.length > maxKey) continue;
     out[k] = x;
-    if (++n >= 64) break;
+    if (++n >= max) break;
   }
   return out;
 }
@@ -184,8 +172,8 @@ export function parseStatus(textIn: string): { status: AgentStatus } | { error: 
       max_bytes: num(sp.max_bytes) ?? 0,
     },
     memory: { rss_kb: num(mem.rss_kb) ?? 0, budget_kb: num(mem.budget_kb) ?? 0 },
-    counters: numberMap(v.counters),
-    dropped: numberMap(v.dropped),
+    counters: record(v.counters, num, MAX_ENTRIES, 128),
+    dropped: record(v.dropped, num, MAX_ENTRIES, 128),
   };
   optional(status, 'config_hash', text(v.config_hash, 128));
   optional(status.mqtt, 'broker', text(mq.broker));
