@@ -4,7 +4,7 @@
 // Where another module already owns a rule (sensor ids, broker urls, CIDRs) we ask it, so
 // check-config can never accept what the agent would then refuse.
 import { parseBrokerUrl } from '../transport/url';
-import { sensorIdProblem } from '../transport/topics';
+import { sensorIdProblem, isIdChar } from '../transport/topics';
 import { CidrSet } from '../pipeline/cidr';
 
 export type Read<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -142,10 +142,6 @@ export function checkBrokerUrl(s: string): Read<string> {
 export function readSensorId(s: string): Read<string> {
   const problem = sensorIdProblem(s);
   return problem === null ? good(s) : bad(problem);
-}
-
-function isIdChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95 || c === 46 || c === 58;
 }
 
 /** The sensor id a hostname gives: other characters become '_'; unusable results give 'openwrt'. */

@@ -9,7 +9,8 @@ export const ALL_SENSORS = 'all';
 export const MAX_SENSOR_ID = 64;
 const MAX_COMMAND_NAME = 32;
 
-function isIdChar(c: number): boolean {
+/** A character a sensor id may have: letters, digits and - _ . : (config/forms maps the rest). */
+export function isIdChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95 || c === 46 || c === 58;
 }
 
