@@ -102,7 +102,9 @@ export class FlowTable {
    * Whether a flow with this conntrack id is open here: the parser's `holds`, so UPDATEs of
    * known flows skip their tuples (bound: pass `table.holds` as it is).
    */
-  readonly holds = (id: number): boolean => this.store.findId(id) >= 0;
+  readonly holds = (id: number): boolean => (this.heldSlot = this.store.findId(id)) >= 0;
+  /** The slot `holds` last found: push() of that record needs no second lookup. */
+  private heldSlot = NO_SLOT;
 
   push(rec: CtRecord): void {
     const ts = rec.ts >= 0 ? rec.ts : this.lastTs;
@@ -110,7 +112,8 @@ export class FlowTable {
     const store = this.store;
     let slot: number;
     if (rec.id >= 0) {
-      slot = store.findId(rec.id);
+      const h = this.heldSlot;
+      slot = h >= 0 && store.id[h] === rec.id && store.flags[h] & F_HAS_ID ? h : store.findId(rec.id);
       if (rec.partial) {
         // an UPDATE or DESTROY read without tuples because we hold its id
         if (slot < 0) this.counters.drop('flows.partial_unheld');
@@ -210,15 +213,24 @@ export class FlowTable {
     if (nowSec > this.lastTs) this.lastTs = nowSec;
     if (this.interimSec <= 0) return;
     const due = nowSec - this.interimSec;
+    // nothing can be due yet: spare the walk over every open flow (once a second of log time)
+    if (due < this.oldestReport) return;
     const store = this.store;
+    const last = store.lastReport;
+    let oldest = Infinity;
     for (let s = store.head; s >= 0; s = store.next[s]) {
-      if (store.lastReport[s] <= due) {
-        store.lastReport[s] = nowSec;
+      if (last[s] <= due) {
+        last[s] = nowSec;
         this.counters.inc('flows.interim');
         this.emitSlot(s, nowSec, false);
       }
+      if (last[s] < oldest) oldest = last[s];
     }
+    this.oldestReport = oldest;
   }
+
+  /** No open flow was last reported before this (a lower bound). */
+  private oldestReport = Infinity;
 
   /** Emits every open flow as final:false (end of a replay, shutdown) and empties the table. */
   flush(): void {
@@ -244,6 +256,7 @@ export class FlowTable {
     }
     store.start[slot] = startTs;
     store.lastReport[slot] = startTs;
+    if (startTs < this.oldestReport) this.oldestReport = startTs;
     store.zone[slot] = rec.zone > 0 ? rec.zone : 0;
     store.proto[slot] = rec.protoNum;
     store.family[slot] = rec.family;

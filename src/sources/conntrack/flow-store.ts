@@ -47,7 +47,7 @@ export class FlowStore {
   private used = 0;
   private readonly freeSlots: number[] = [];
   /** slot+1 per bucket, 0 empty; linear probing on the conntrack id */
-  private index = new Int32Array(0);
+  private index: Int32Array | Uint16Array = new Int32Array(0);
   private mask = 0;
   private readonly byTuple = new Map<string, number>();
   private readonly tupleOf = new Map<number, string>();
@@ -186,11 +186,12 @@ export class FlowStore {
     this.prev = copy(this.prev, new Int32Array(cap));
     this.next = copy(this.next, new Int32Array(cap));
     this.cap = cap;
-    // the index stays at most half full
+    // the index stays at most 2/3 full (linear probing: ~2 probes a hit); 2 bytes an entry
+    // while slot numbers fit: 64 kB for 20k flows
     let size = 1024;
-    while (size < cap * 2) size *= 2;
+    while (size < cap * 1.5) size *= 2;
     if (size - 1 !== this.mask) {
-      this.index = new Int32Array(size);
+      this.index = this.maxSlots < 65534 ? new Uint16Array(size) : new Int32Array(size);
       this.mask = size - 1;
       for (let s = this.head; s >= 0; s = this.next[s]) {
         if (this.flags[s] & F_HAS_ID) {

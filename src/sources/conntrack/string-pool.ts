@@ -4,6 +4,8 @@
 
 export const NO_STRING = -1;
 
+const IDLE_MAX = 1024;
+
 export class StringPool {
   private readonly index = new Map<string, number>();
   /** By handle; read-only for hot loops that cannot afford a get() call per string (~400 instructions in qjs). */
@@ -16,6 +18,13 @@ export class StringPool {
    */
   kinds = new Int8Array(64).fill(-1);
   private readonly free: number[] = [];
+  /**
+   * Strings no flow holds any more, oldest first, kept up to IDLE_MAX: a remote address comes
+   * back with the next connection, and re-adding it (and re-deriving its kind) costs more.
+   */
+  private readonly idle = new Int32Array(IDLE_MAX);
+  private idleHead = 0;
+  private idleCount = 0;
 
   /** A handle for `s`, holding one reference. */
   add(s: string): number {
@@ -45,14 +54,23 @@ export class StringPool {
 
   release(k: number): void {
     if (k < 0) return;
-    if (--this.refs[k] === 0) {
-      this.index.delete(this.strings[k]);
-      this.strings[k] = '';
-      this.free.push(k);
+    if (--this.refs[k] !== 0) return;
+    const idle = this.idle;
+    if (this.idleCount === IDLE_MAX) {
+      // forget the oldest idle string unless it is in use again (or already forgotten)
+      const j = idle[this.idleHead];
+      this.idleHead = (this.idleHead + 1) % IDLE_MAX;
+      this.idleCount--;
+      if (this.refs[j] === 0 && this.strings[j] !== '') {
+        this.index.delete(this.strings[j]);
+        this.strings[j] = '';
+        this.free.push(j);
+      }
     }
+    idle[(this.idleHead + this.idleCount++) % IDLE_MAX] = k;
   }
 
-  /** Distinct strings held. */
+  /** Distinct strings held (in use or idle). */
   size(): number {
     return this.index.size;
   }
