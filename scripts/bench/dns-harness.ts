@@ -2,9 +2,10 @@
 // with std.open/getline and runs it through the replay's DNS path: the fast lane
 // (src/pipeline/dns-fast-line.ts), else parser + TransactionAssembler.push(), and the NDJSON line
 // of each finished transaction (encodeDnsLine).
-// `qjs -m harness.js FILE bare|parse|asm|full`: bare only reads the lines (the floor to
-// subtract), parse runs the general parser alone on every line, asm adds the assembly (fast lane
-// first, as replay does) with no output, full writes the NDJSON lines as well.
+// `qjs -m harness.js FILE bare|parse|asmg|asm|full`: bare only reads the lines (the floor to
+// subtract), parse runs the general parser alone on every line, asmg the general parser and
+// assembler on every line (the path before the fast lane), asm the replay's path (fast lane
+// first) with no output, full writes the NDJSON lines as well.
 // @ts-ignore qjs built-in module
 import * as std from 'std';
 import { Counters } from '../../src/counters';
@@ -39,7 +40,7 @@ if (mode === 'bare') {
       return true;
     },
   });
-  const fast = new DnsFastLine(asm, parser, counters);
+  const fast = mode === 'asmg' ? null : new DnsFastLine(asm, parser, counters);
   let last = -Infinity;
   for (let l = f.getline(); l !== null; l = f.getline()) {
     lines++;
@@ -47,7 +48,7 @@ if (mode === 'bare') {
       parser.parse(l);
       continue;
     }
-    if (fast.take(l)) continue;
+    if (fast !== null && fast.take(l)) continue;
     const rec = parser.parse(l);
     if (rec === null) continue;
     if (rec.ts > last + 0.999) {
