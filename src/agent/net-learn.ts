@@ -88,8 +88,16 @@ export class NetLearner {
       if (this.queries.has(src + '/' + sport)) this.addRouter(dst);
       else if (this.upstreams.has(dst) && !this.lan.has(src)) this.addRouter(src);
     }
-    if (natSrc !== '' && natSrc !== src && this.lan.has(src)) this.addRouter(natSrc);
+    // Masquerade gives nearly every LAN flow the same translated source: once it is known to be
+    // the router's, the two set lookups would change nothing.
+    if (natSrc !== '' && natSrc !== src && natSrc !== this.routerNat && this.lan.has(src)) {
+      this.addRouter(natSrc);
+      if (this.router.has(natSrc)) this.routerNat = natSrc;
+    }
   }
+
+  /** The last translated source found to be the router's. */
+  private routerNat = '';
 
   private addRouter(addr: string): void {
     if (this.router.has(addr) || this.learnedRouters >= MAX_LEARNED) return;
