@@ -73,45 +73,45 @@ export function ipv6Words(s: string, out: number[]): number[] | null {
   return out;
 }
 
-const MEMO = 256; // spellings per generation
+const MEMO = 512; // spellings remembered
 
 /**
  * Address text → the join's key, remembered for the last few hundred spellings: the same
  * addresses recur (popular servers; every flow to one), and a Map.get of the text (~800
- * instructions) costs a fifteenth of parsing it. Two generations: when the young one is full it
- * becomes the old one, so what is still in use survives a turnover. ~60 kB at most.
+ * instructions) costs a fifteenth of parsing it. Emptied when full. ~60 kB at most.
  */
 export class AddressKeys {
-  private young_ = new Map<string, number>();
-  private old_ = new Map<string, number>();
-  private words_ = new Uint32Array(MEMO * 4); // IPv6 words of the young generation's entries
-  private oldWords_ = new Uint32Array(MEMO * 4);
+  private readonly memo_ = new Map<string, number>();
+  private readonly words_ = new Uint32Array(MEMO * 4); // IPv6 words of the memo's entries
   private n6_ = 0;
   /** the words of the last IPv6 address read */
   readonly w_ = [0, 0, 0, 0];
 
-  /** The IPv4 value (≥ 0); -2 for IPv6, its words in `w`; -1 for text that is no address. */
+  /** The IPv4 value (≥ 0); -2 for IPv6, its words in `w_`; -1 for text that is no address. */
   read_(s: string): number {
-    let v = this.young_.get(s);
+    let v = this.memo_.get(s);
+    const w = this.w_;
+    const ws = this.words_;
     if (v === undefined) {
-      v = this.old_.get(s);
-      if (v !== undefined && v < -1) {
-        const k = (-2 - v) * 4;
-        v = this.keep6_(this.oldWords_[k], this.oldWords_[k + 1], this.oldWords_[k + 2], this.oldWords_[k + 3]);
-      } else if (v === undefined) {
-        if (s.indexOf(':') < 0) v = ipv4Value(s);
-        else {
-          const w = ipv6Words(s, this.w_);
-          v = w === null ? -1 : this.keep6_(w[0], w[1], w[2], w[3]);
-        }
+      if (this.memo_.size >= MEMO) {
+        this.memo_.clear();
+        this.n6_ = 0;
       }
-      if (this.young_.size >= MEMO) this.turn_();
-      this.young_.set(s, v);
+      if (s.indexOf(':') < 0) v = ipv4Value(s);
+      else if (ipv6Words(s, w) === null) v = -1;
+      else {
+        const k = this.n6_++ * 4;
+        ws[k] = w[0];
+        ws[k + 1] = w[1];
+        ws[k + 2] = w[2];
+        ws[k + 3] = w[3];
+        v = -2 - k;
+      }
+      this.memo_.set(s, v);
+      return v < -1 ? -2 : v;
     }
     if (v < -1) {
-      const k = (-2 - v) * 4;
-      const w = this.w_;
-      const ws = this.words_;
+      const k = -2 - v;
       w[0] = ws[k];
       w[1] = ws[k + 1];
       w[2] = ws[k + 2];
@@ -119,28 +119,5 @@ export class AddressKeys {
       return -2;
     }
     return v;
-  }
-
-  /** Seats IPv6 words in the young generation; the code that stands for them. */
-  private keep6_(a: number, b: number, c: number, d: number): number {
-    if (this.young_.size >= MEMO) this.turn_();
-    const i = this.n6_++;
-    const k = i * 4;
-    this.words_[k] = a;
-    this.words_[k + 1] = b;
-    this.words_[k + 2] = c;
-    this.words_[k + 3] = d;
-    return -2 - i;
-  }
-
-  private turn_(): void {
-    const m = this.old_;
-    m.clear();
-    this.old_ = this.young_;
-    this.young_ = m;
-    const w = this.oldWords_;
-    this.oldWords_ = this.words_;
-    this.words_ = w;
-    this.n6_ = 0;
   }
 }

@@ -421,7 +421,7 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
   }
 };
 
-cases['join address keys: the memo answers as the parsers do, across generation turnovers'] = () => {
+cases['join address keys: the memo answers as the parsers do, across turnovers'] = () => {
   const rnd = seeded(21);
   const keys = new AddressKeys();
   const pool: string[] = [];
@@ -432,7 +432,7 @@ cases['join address keys: the memo answers as the parsers do, across generation 
     else pool.push(['zz::1', '1.2.3', '', '::', '0.0.0.0', '::ffff:198.51.100.7', '1::2::3'][Math.floor(rnd() * 7)]);
   }
   for (let i = 0; i < 20000; i++) {
-    // a hot set and a long tail, so entries live through turnovers and come back from the old generation
+    // a hot set and a long tail, so the memo empties and fills again
     const text = rnd() < 0.6 ? pool[Math.floor(rnd() * 40)] : pool[Math.floor(rnd() * pool.length)];
     const v = keys.read_(text);
     if (text.indexOf(':') < 0) eq(v, ipv4Value(text), text);
