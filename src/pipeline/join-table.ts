@@ -10,8 +10,8 @@
 //   its hash chain.
 // - Names: a name id per event (join-names.ts), shared by its answers and kept when an answer is
 //   refreshed with the same name, reference-counted so it goes with its last answer. Not pooled
-//   by text: hashing text in a JS loop costs ~1,400 instructions a character in qjs, and a Map
-//   entry costs more memory than the text it would save.
+//   by text across events: hashing text in a JS loop costs ~1,400 instructions a character in
+//   qjs, and a Map entry costs more memory than the text it would save.
 // - Each client's slots form a doubly linked list, least recently refreshed first: per-client
 //   LRU eviction and expiry by walking from the head.
 // - Lookup: a chained hash table (buckets ≥ slots, chains stay ~1 long). Chaining, not open
