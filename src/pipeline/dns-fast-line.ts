@@ -230,7 +230,8 @@ export class DnsFastLine {
     }
     if (!t.listed) {
       t.listed = true;
-      a.answering_.push(t);
+      const list = a.answering_;
+      list[list.length] = t;
     }
     this.records_.n++;
     if (a.finished_) a.drain_();

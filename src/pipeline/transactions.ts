@@ -132,7 +132,7 @@ export class TransactionAssembler {
       applyAnswer(t, rec, this.deps.counters);
       if (!t.listed) {
         t.listed = true;
-        this.answering_.push(t);
+        this.answering_[this.answering_.length] = t;
       }
     }
   }
@@ -180,10 +180,15 @@ export class TransactionAssembler {
       this.drain_();
     }
     // an emitted transaction is overwritten (one call and no allocation; events own nothing of it)
-    let t = this.pool_.pop();
-    if (t === undefined) {
+    // arrays grown and shrunk by index: push()/pop() are calls of ~700 instructions in qjs
+    const pool = this.pool_;
+    const n = pool.length;
+    let t: Transaction;
+    if (n === 0) {
       t = newTransaction(key, pid, serial, ts, client, port, qname, qtype, auth);
     } else {
+      t = pool[n - 1];
+      pool.length = n - 1;
       t.key = key;
       t.pid = pid;
       t.serial = serial;
@@ -205,7 +210,8 @@ export class TransactionAssembler {
       t.listed = false;
       t.lastName = '';
     }
-    this.queue_.push(t);
+    const q = this.queue_;
+    q[q.length] = t;
     return t;
   }
 
@@ -238,7 +244,7 @@ export class TransactionAssembler {
       while (i <= n && a[i] !== t) i++;
       if (i <= n) {
         for (; i < n; i++) a[i] = a[i + 1];
-        a.pop();
+        a.length = n;
       }
     }
     if (this.last_ === t) this.last_ = null;
@@ -260,7 +266,8 @@ export class TransactionAssembler {
       } catch (e) {
         this.deps.counters.drop('dns.emit_error', 1, String(e)); // a sink's bug must not stop assembly
       }
-      if (this.pool_.length < 64) this.pool_.push(t);
+      const pool = this.pool_;
+      if (pool.length < 64) pool[pool.length] = t;
     }
     if (this.head_ === q.length) {
       q.length = 0;
