@@ -24,7 +24,7 @@ export class NdjsonSink implements EventSink {
     }
     c.n++;
     const buf = this.buf;
-    buf.push(encodeNdjson(ev));
+    buf[buf.length] = encodeNdjson(ev);
     if (buf.length >= this.batchLines) this.flush();
   }
 

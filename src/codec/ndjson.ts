@@ -158,11 +158,14 @@ const flat: (string | null)[] = [];
 
 function writeDns(e: DnsEvent): string {
   const ans = e.answers;
-  flat.length = 0;
-  for (let i = 0; i < ans.length; i++) {
+  let k = 0;
+  for (let i = 0; i < ans.length; i++, k += 3) {
     const x = ans[i];
-    flat.push(x.name, x.type, x.data);
+    flat[k] = x.name;
+    flat[k + 1] = x.type;
+    flat[k + 2] = x.data;
   }
+  flat.length = k;
   return dnsFields(e.ts, e.sensor, e.client, e.client_port, e.mac, e.hostname, e.qname, e.qtype, e.source, e.upstream,
     e.rcode, flat, e.blocked, e.dnssec, e.id, e.complete);
 }

@@ -47,7 +47,7 @@ export function buildDnsEvent(t: Transaction, sensor: string, lookup?: DeviceLoo
 /** The event's answer objects from a transaction's flat name, type, data slots. */
 export function answersOf(flat: readonly (string | null)[]): DnsAnswer[] {
   const out: DnsAnswer[] = [];
-  for (let i = 0; i + 2 < flat.length; i += 3) out.push({ name: flat[i] as string, type: flat[i + 1] as string, data: flat[i + 2] });
+  for (let i = 0; i + 2 < flat.length; i += 3) out[out.length] = { name: flat[i] as string, type: flat[i + 1] as string, data: flat[i + 2] };
   return out;
 }
 
