@@ -5,7 +5,7 @@
 //   pipe    — + the whole pipeline (direction, devices, join, bypass, ioc), events dropped
 //   ndjson  — + the NDJSON sink (output discarded)
 //   s:LETTERS — the table, then onFlow's stages one by one, cumulatively: c classify,
-//             d devices.lookup, j join.annotate, o orderFlow, b bypass, i ioc, s JSON.stringify,
+//             d devices.lookup, j join.annotate, o device fields, b bypass, i ioc, s JSON.stringify,
 //             n encodeFlowNdjson
 // Bundle and run (compare modes; subtract `lines` for the per-line cost of the rest):
 //   npx esbuild scripts/bench/conntrack-stages.ts --bundle --format=esm --platform=neutral \
@@ -21,12 +21,11 @@ import { FlowTable } from '../../src/pipeline/flows';
 import { parseConntrackEvent } from '../../src/sources/conntrack/parse';
 import { emptyRecord } from '../../src/sources/conntrack/record';
 import type { FlowEvent, NetEvent } from '../../src/events';
-import { classifyTuples } from '../../src/pipeline/direction';
+import { classifyFlow } from '../../src/pipeline/direction';
 import { Devices } from '../../src/pipeline/devices';
 import { AnswerJoin } from '../../src/pipeline/join';
 import { BypassDetector } from '../../src/pipeline/bypass';
 import { IocMatcher } from '../../src/pipeline/ioc';
-import { orderFlow } from '../../src/agent/flow-order';
 import type { FlowContext } from '../../src/pipeline/flows';
 import { encodeFlowNdjson } from '../../src/codec/ndjson-flow';
 
@@ -57,10 +56,13 @@ const ioc = new IocMatcher({ sensor: 'b', counters, emit: () => void out++, maxI
 function stages(raw: FlowEvent, ctx: FlowContext): void {
   let ev = raw;
   let info;
-  if (st.includes('c')) raw.dir = classifyTuples(raw.orig_h, raw.resp_h, ctx.reply_h, net);
+  if (st.includes('c')) raw.dir = classifyFlow({ orig_h: raw.orig_h, resp_h: raw.resp_h, reply_h: ctx.reply_h }, net);
   if (st.includes('d')) info = devices.lookup(raw.orig_h) ?? (raw.dir === 'inbound' ? devices.lookup(ctx.reply_h) : undefined);
   if (st.includes('j')) join.annotate(raw, raw.dir as string);
-  if (st.includes('o')) ev = orderFlow(raw, info);
+  if (st.includes('o') && info !== undefined) {
+    raw.mac = info.mac;
+    raw.hostname = info.hostname;
+  }
   if (st.includes('b')) bypass.check(ctx.reply_h !== ev.resp_h ? { ...ev, reply_h: ctx.reply_h } : ev);
   if (st.includes('i')) ioc.checkFlow(ev);
   if (st.includes('s')) out += JSON.stringify(ev).length;

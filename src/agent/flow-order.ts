@@ -5,8 +5,7 @@
 //    straight from the table's slot (no 25-field object at ~700 qjs instructions a field), and
 //    direction reads per-address bits kept with the table's strings (no text lookups per flow).
 // JSON key order is part of the NDJSON contract (decode must print the same line as replay):
-// the flow table seats the later stages' fields in schema order; orderFlow lays out events
-// that other builders made.
+// the flow table seats the later stages' fields in schema order, so they are filled in place.
 import type { Counters } from '../counters';
 import type { AlertEvent, FlowEvent, NetEvent } from '../events';
 import type { FlowContext, FlowSlotSink, FlowTable } from '../pipeline/flows';
@@ -14,7 +13,7 @@ import type { Devices } from '../pipeline/devices';
 import type { AnswerJoin } from '../pipeline/join';
 import type { IocMatcher } from '../pipeline/ioc';
 import type { NetModel } from '../pipeline/direction';
-import { addressKind, classifyTuples, directionOf } from '../pipeline/direction';
+import { addressKind, directionOf, type Direction } from '../pipeline/direction';
 import { parseIPv4, normalizeIp } from '../pipeline/cidr';
 import { BypassDetector } from '../pipeline/bypass';
 import { encodeFlowSlot } from '../codec/ndjson-flow';
@@ -22,34 +21,12 @@ import type { NetLearner } from './net-learn';
 import type { NdjsonSink } from './ndjson-sink';
 import type { PipelineOptions } from './pipeline';
 
-const ORDER = [
-  'type', 'ts', 'sensor', 'end', 'duration', 'proto', 'orig_h', 'orig_p', 'resp_h', 'resp_p',
-  'nat_h', 'nat_p', 'orig_bytes', 'orig_pkts', 'resp_bytes', 'resp_pkts', 'state', 'assured',
-  'ct_id', 'mac', 'hostname', 'name', 'direct', 'final', 'dir', 'mark', 'zone',
-] as const;
-
-export function orderFlow(ev: FlowEvent, device?: { mac?: string; hostname?: string }): FlowEvent {
-  const src = ev as unknown as Record<string, unknown>;
-  if (device !== undefined) {
-    if (device.mac !== undefined && src.mac === undefined) src.mac = device.mac;
-    if (device.hostname !== undefined && src.hostname === undefined) src.hostname = device.hostname;
-  }
-  // The flow table seats every later field in schema order (`dir` last of them): nothing to move.
-  if ('dir' in src) return ev;
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < ORDER.length; i++) {
-    const v = src[ORDER[i]];
-    if (v !== undefined) out[ORDER[i]] = v;
-  }
-  // Fields a later schema version adds keep their place at the end.
-  for (const k in src) if (!(k in out) && src[k] !== undefined) out[k] = src[k];
-  return out as unknown as FlowEvent;
-}
-
 export interface FlowStagesDeps {
   counters: Counters;
   options: PipelineOptions;
   net: NetLearner;
+  /** the table whose flows come here (direction reads its per-address bits) */
+  table: FlowTable;
   devices: Devices;
   join: AnswerJoin;
   ioc: IocMatcher;
@@ -77,25 +54,26 @@ export class FlowStages implements FlowSlotSink {
 
   onFlow(raw: FlowEvent, ctx: FlowContext): void {
     const net = this.deps.net.model();
-    const dir = classifyTuples(raw.orig_h, raw.resp_h, ctx.reply_h, net);
+    const dir = this.directionAt(this.deps.table, ctx.slot, net);
     raw.dir = dir;
     if (dir === 'router' && this.isOwnTraffic(raw)) return;
     // Devices: the LAN host of the flow (its opener, or the target of an inbound one).
     const devices = this.deps.devices;
     const info = devices.lookup(raw.orig_h) ?? (dir === 'inbound' ? devices.lookup(ctx.reply_h) : undefined);
-    if (info?.mac !== undefined) raw.mac = info.mac;
+    if (info !== undefined) {
+      raw.mac = info.mac;
+      raw.hostname = info.hostname;
+    }
     this.deps.join.annotate(raw, dir);
-    const ev = orderFlow(raw, info);
+    const ev = raw;
     const bypass = this.bypassFor(net);
     if (bypass) bypass.check(ctx.reply_h !== ev.resp_h ? { ...ev, reply_h: ctx.reply_h } : ev);
     this.deps.ioc.checkFlow(ev);
     if (this.deps.options.streams.flow !== false) this.deps.out(ev);
   }
 
-  flowSlot(table: FlowTable, slot: number, at: number, final: boolean): boolean {
-    const sink = this.lines;
-    if (sink === null) return false;
-    const net = this.deps.net.model();
+  /** Who opened the flow in `slot`, from router/LAN bits kept per address with the table's strings. */
+  private directionAt(table: FlowTable, slot: number, net: NetModel): Direction {
     const pool = table.pool;
     const kinds = pool.kinds;
     const text = pool.strings;
@@ -103,9 +81,8 @@ export class FlowStages implements FlowSlotSink {
       kinds.fill(-1);
       this.kindsNet = net;
     }
-    const store = table.store;
     const s = slot * 5;
-    const strs = store.strs;
+    const strs = table.store.strs;
     const ho = strs[s];
     let o = kinds[ho];
     if (o < 0) o = kinds[ho] = addressKind(text[ho], net);
@@ -119,7 +96,20 @@ export class FlowStages implements FlowSlotSink {
       k = kinds[hp];
       if (k < 0) k = kinds[hp] = addressKind(text[hp], net);
     }
-    const dir = directionOf(o, r, k, natted);
+    return directionOf(o, r, k, natted);
+  }
+
+  flowSlot(table: FlowTable, slot: number, at: number, final: boolean): boolean {
+    const sink = this.lines;
+    if (sink === null) return false;
+    const dir = this.directionAt(table, slot, this.deps.net.model());
+    const store = table.store;
+    const text = table.pool.strings;
+    const s = slot * 5;
+    const strs = store.strs;
+    const ho = strs[s];
+    const hr = strs[s + 1];
+    const hp = strs[s + 3];
     // The rare flows with more to do take the event path: the agent's own connections, and
     // DNS-looking flows of LAN clients (the bypass check may raise an alert that embeds the flow).
     if (dir === 'router') {
@@ -129,7 +119,7 @@ export class FlowStages implements FlowSlotSink {
       if ((proto === 6 || proto === 17) && this.bypassPorts[store.ports[slot * 4 + 1]] === true) return false;
     }
     const devices = this.deps.devices;
-    const info = devices.lookup(text[ho]) ?? (dir === 'inbound' ? devices.lookup(natted ? text[hp] : text[hr]) : undefined);
+    const info = devices.lookup(text[ho]) ?? (dir === 'inbound' ? devices.lookup(hp >= 0 ? text[hp] : text[hr]) : undefined);
     let mac: string | undefined;
     let hostname: string | undefined;
     if (info !== undefined) {

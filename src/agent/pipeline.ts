@@ -94,7 +94,7 @@ export class Pipeline {
     this.ioc = new IocMatcher({ sensor, counters, emit: (a) => this.out(a), maxIndicators: o.ioc.maxIndicators });
     // Flows go to the NDJSON sink as lines written from the table when it is their only consumer.
     const flowLines = deps.sink instanceof NdjsonSink && o.streams.flow !== false ? deps.sink : null;
-    this.flowStages = new FlowStages({ counters, options: o, net: this.net, devices: this.devices, join: this.join, ioc: this.ioc, out: (ev) => this.out(ev) }, flowLines);
+    this.flowStages = new FlowStages({ counters, options: o, net: this.net, table: this.flows, devices: this.devices, join: this.join, ioc: this.ioc, out: (ev) => this.out(ev) }, flowLines);
     if (flowLines !== null) this.flows.slots = this.flowStages;
   }
 

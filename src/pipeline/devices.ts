@@ -13,7 +13,6 @@
 // address inside a DUID-LL/LLT (RFC 8415 §11.2, §11.4) belonging to a v4 lease. The embedded
 // address alone is not trusted: Windows derives its DUID from whichever NIC came first.
 import type { Counters } from '../counters';
-import type { DnsEvent, FlowEvent } from '../events';
 import type { Lease } from '../sources/leases';
 import { normalizeIp } from './cidr';
 
@@ -126,54 +125,6 @@ export class Devices {
     return e.mac !== undefined || e.duid === undefined ? e.mac : this.duidMac.get(e.duid);
   }
 
-  /**
-   * Adds `mac`/`hostname` of the LAN client (dns: `client`; flow: `orig_h`, or `resp_h` of an
-   * inbound flow) in schema order. When the event already holds `mac`/`hostname` keys (even
-   * undefined — parsers can pre-seat them) they are filled in place; otherwise the object is
-   * rebuilt with the keys inserted before `qname` (dns) or before `name`/`direct`/`final`/...
-   * (flow). Known values already on the event are never overwritten.
-   * Cost under qjs (callgrind): ~7,600 instructions with pre-seated keys, ~40,000 when the
-   * object is rebuilt (each property added to a fresh object changes its shape) — event builders
-   * should pre-seat `mac: undefined, hostname: undefined` in schema position.
-   */
-  enrich<E extends DnsEvent | FlowEvent>(ev: E): E {
-    // hot path (every event): no allocation unless the object must be rebuilt
-    let e: Entry | undefined;
-    if (ev.type === 'dns') {
-      if (ev.client !== undefined) e = this.find(ev.client);
-    } else {
-      e = this.find(ev.orig_h);
-      if (e === undefined && ev.dir === 'inbound') e = this.find(ev.resp_h);
-    }
-    if (e === undefined) return ev;
-    const mac = ev.mac ?? this.macOf(e);
-    const hostname = ev.hostname ?? e.hostname;
-    if (mac === undefined && hostname === undefined) return ev;
-    if ('mac' in ev && 'hostname' in ev) {
-      ev.mac = mac;
-      ev.hostname = hostname;
-      return ev;
-    }
-    const before = ev.type === 'dns' ? DNS_AFTER : FLOW_AFTER;
-    const out: Record<string, unknown> = {};
-    let placed = false;
-    const src = ev as unknown as Record<string, unknown>;
-    for (const k in src) {
-      if (k === 'mac' || k === 'hostname') continue;
-      if (!placed && before[k] === true) {
-        if (mac !== undefined) out.mac = mac;
-        if (hostname !== undefined) out.hostname = hostname;
-        placed = true;
-      }
-      out[k] = src[k];
-    }
-    if (!placed) {
-      if (mac !== undefined) out.mac = mac;
-      if (hostname !== undefined) out.hostname = hostname;
-    }
-    return out as unknown as E;
-  }
-
   /** Number of remembered addresses (live and in grace). */
   size(): number {
     return this.byIp.size;
@@ -230,11 +181,3 @@ export function duidLinkLayer(duid: string): string | undefined {
   else return undefined;
   return duid.length === start + 17 ? duid.slice(start) : undefined;
 }
-
-const DNS_AFTER: Record<string, true> = Object.assign(Object.create(null), {
-  qname: true, qtype: true, source: true, upstream: true, rcode: true, answers: true,
-  blocked: true, dnssec: true, id: true, complete: true,
-});
-const FLOW_AFTER: Record<string, true> = Object.assign(Object.create(null), {
-  name: true, direct: true, final: true, dir: true, mark: true, zone: true,
-});

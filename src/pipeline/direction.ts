@@ -40,12 +40,9 @@ interface Compiled {
 }
 
 const compiledCache = new WeakMap<NetModel, Compiled>();
-// The model of the last call and, per address, whether it is the router's (1) and in a LAN
-// prefix (2): one Map.get per address instead of up to two CidrSet lookups.
+// the model of the last call, compiled
 let lastNet: NetModel | undefined;
-let kinds = new Map<string, number>();
 let sets: Compiled | undefined;
-const KINDS_MAX = 4096;
 
 /** Parses the model once; classifyFlow caches this per model object. Bad entries are returned. */
 export function compileNet(net: NetModel): Compiled & { bad: string[] } {
@@ -64,19 +61,14 @@ export function compileNet(net: NetModel): Compiled & { bad: string[] } {
   return { router, lan, any, bad };
 }
 
+/**
+ * The direction of one flow from its addresses' text. The flow pipeline keeps each address's
+ * bits with the flow table's strings instead (agent/flow-order.ts): this parses every time.
+ */
 export function classifyFlow(flow: FlowTuples, net: NetModel): Direction {
-  return classifyTuples(flow.orig_h, flow.resp_h, flow.reply_h, net);
-}
-
-function kindOf(a: string): number {
-  let k = kinds.get(a);
-  if (k === undefined) {
-    const c = sets!;
-    k = c.any.has(a) ? (c.router.has(a) ? KIND_ROUTER : 0) | (c.lan.has(a) ? KIND_LAN : 0) : 0;
-    if (kinds.size >= KINDS_MAX) kinds.clear();
-    kinds.set(a, k);
-  }
-  return k;
+  const reply = flow.reply_h;
+  const natted = reply !== undefined && reply !== flow.resp_h;
+  return directionOf(addressKind(flow.orig_h, net), addressKind(flow.resp_h, net), natted ? addressKind(reply, net) : 0, natted);
 }
 
 /** Whether an address is the router's (KIND_ROUTER) and in a LAN prefix (KIND_LAN), as bits. */
@@ -91,7 +83,6 @@ function useNet(net: NetModel): void {
   }
   lastNet = net;
   sets = c;
-  kinds = new Map();
 }
 
 /**
@@ -120,16 +111,4 @@ export function directionOf(o: number, r: number, reply: number, natted: boolean
   if (o & KIND_LAN) return 'lan';
   if (natted ? reply & KIND_LAN : r & KIND_LAN) return 'inbound';
   return 'transit';
-}
-
-/** classifyFlow without a tuples object to build per flow (each field costs qjs ~700 instructions). */
-export function classifyTuples(orig: string, resp: string, reply: string | undefined, net: NetModel): Direction {
-  if (net !== lastNet) useNet(net);
-  let o = kinds.get(orig);
-  if (o === undefined) o = kindOf(orig);
-  if (o & KIND_ROUTER) return 'router';
-  let r = kinds.get(resp);
-  if (r === undefined) r = kindOf(resp);
-  const natted = reply !== undefined && reply !== resp;
-  return directionOf(o, r, natted ? kindOf(reply!) : 0, natted);
 }

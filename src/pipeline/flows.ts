@@ -36,6 +36,8 @@ export interface FlowContext {
   unreplied: boolean;
   /** Offloaded to the flow table (software or hardware): counters may lag. */
   offload: boolean;
+  /** The flow's slot in the table (its store and pool), valid during the call. */
+  slot: number;
 }
 
 export interface FlowTableDeps {
@@ -81,7 +83,7 @@ export class FlowTable {
   readonly pool = new StringPool();
   /** Set by the owner when a FlowSlotSink may take flows; null: every flow becomes an event. */
   slots: FlowSlotSink | null = null;
-  private readonly ctx: FlowContext = { family: 0, reply_h: '', reply_p: undefined, unreplied: false, offload: false };
+  private readonly ctx: FlowContext = { family: 0, reply_h: '', reply_p: undefined, unreplied: false, offload: false, slot: -1 };
   /** Latest time seen in the records: the clock of a replay. */
   private lastTs = 0;
 
@@ -447,6 +449,7 @@ export class FlowTable {
     ctx.offload = (flags & F_OFFLOAD) !== 0;
     const replyPort = dnat ? ports[p + 3] : portsMatter ? ports[p + 1] : ABSENT;
     ctx.reply_p = replyPort >= 0 ? replyPort : undefined;
+    ctx.slot = slot;
     this.emitFn(ev, ctx);
   }
 

@@ -3,7 +3,6 @@ import { deepEq, eq } from '../support/check';
 import { Counters } from '../../src/counters';
 import { Devices, duidLinkLayer } from '../../src/pipeline/devices';
 import { parseLeases } from '../../src/sources/leases';
-import { fakeDns, fakeFlow } from './factories';
 
 function labDevices(ctx: { fixture(p: string): string }, clock = { t: 1795400000 }) {
   const counters = new Counters();
@@ -69,34 +68,5 @@ export const cases: Cases = {
     eq(counters.dropped('devices_table_full'), 2);
     d.setLeases('g', [{ ip: 'bogus', family: 4 }]);
     eq(counters.dropped('devices_bad_address'), 1);
-  },
-
-  'enrich inserts mac/hostname in schema order (dns: before qname; flow: after ct_id)': (ctx) => {
-    const { d } = labDevices(ctx);
-    const dns = d.enrich(fakeDns());
-    eq(Object.keys(dns).join(','), 'type,ts,sensor,client,client_port,mac,hostname,qname,qtype,source,rcode,answers');
-    eq(dns.mac, '02:00:5e:10:00:0a');
-    const flow = d.enrich(fakeFlow({ name: 'www.shop.test', final: true }));
-    eq(Object.keys(flow).join(','), 'type,ts,sensor,proto,orig_h,orig_p,resp_h,resp_p,state,ct_id,mac,hostname,name,final');
-    const bare = d.enrich(fakeFlow());
-    eq(Object.keys(bare).slice(-3).join(','), 'ct_id,mac,hostname');
-    const half = d.enrich(fakeFlow({ orig_h: '192.0.2.11' }));
-    eq(Object.keys(half).slice(-2).join(','), 'ct_id,mac', 'unknown hostname stays absent');
-  },
-
-  'enrich fills pre-seated keys in place, keeps known values, leaves strangers alone': (ctx) => {
-    const { d } = labDevices(ctx);
-    const seated = { ...fakeFlow(), mac: undefined, hostname: undefined, name: 'x' };
-    const out = d.enrich(seated);
-    eq(out, seated, 'same object');
-    eq(JSON.stringify(out).indexOf('"mac":"02:00:5e:10:00:0a","hostname":"laptop-anna","name"') > 0, true);
-    const known = d.enrich(fakeDns({ mac: '02:00:5e:10:00:01' }));
-    eq(known.mac, '02:00:5e:10:00:01');
-    eq(known.hostname, 'laptop-anna');
-    const stranger = fakeFlow({ orig_h: '203.0.113.5' });
-    eq(d.enrich(stranger), stranger);
-    eq('mac' in stranger, false);
-    const inbound = d.enrich(fakeFlow({ orig_h: '203.0.113.5', resp_h: '2001:db8:1::10', dir: 'inbound' }));
-    eq(inbound.hostname, 'laptop-anna', 'inbound IPv6: the LAN host is the responder');
   },
 };

@@ -26,7 +26,9 @@ function rig(opts: { interimSec?: number; maxFlows?: number } = {}): Rig {
     sensor: 'lab',
     emit: (e, c) => {
       out.push(e);
-      ctx.push(JSON.parse(JSON.stringify(c)) as FlowContext); // the table refills one object
+      ok(c.slot >= 0 && table.pool.strings[table.store.strs[c.slot * 5]] === e.orig_h, 'ctx.slot is the flow\'s slot');
+      const { slot: _slot, ...rest } = c;
+      ctx.push(JSON.parse(JSON.stringify(rest)) as FlowContext); // the table refills one object
     },
     ...opts,
   });
