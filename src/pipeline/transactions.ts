@@ -256,18 +256,21 @@ export class TransactionAssembler {
   drain_(): void {
     this.finished_ = false;
     const q = this.queue_;
-    while (this.head_ < q.length && q[this.head_].done) {
-      const t = q[this.head_++];
+    const pool = this.pool_;
+    const direct = this.deps.emitTransaction;
+    let h = this.head_;
+    while (h < q.length && q[h].done) {
+      const t = q[h++];
+      this.head_ = h; // emit() may come back in (a sink that ticks): the queue is consistent first
       if (t.serial >= 0 && t.key >= 0) this.byKey_.delete(t.key);
       this.events.n++;
       try {
-        const direct = this.deps.emitTransaction;
         if (direct === undefined || !direct(t)) this.deps.emit(buildDnsEvent(t, this.deps.sensor, this.deps.lookupDevice));
       } catch (e) {
         this.deps.counters.drop('dns.emit_error', 1, String(e)); // a sink's bug must not stop assembly
       }
-      const pool = this.pool_;
       if (pool.length < 64) pool[pool.length] = t;
+      h = this.head_;
     }
     if (this.head_ === q.length) {
       q.length = 0;
