@@ -34,6 +34,10 @@ export class NameStore {
   /** ids dropped while their chunk was open, freed at seal() */
   private readonly deadOpen_: number[] = [];
   private deadOpenChars_ = 0;
+  /** the last names added, by length & 15, and their ids: A and AAAA queries for one name, or
+   *  two devices asking it, share one id */
+  private readonly recentQ_: string[] = new Array<string>(16).fill('');
+  private readonly recentId_ = new Int32Array(16);
   private sealed_ = 0; // characters in sealed chunks
   private liveSealed_ = 0; // of which still named
 
@@ -42,8 +46,10 @@ export class NameStore {
     this.chunk_ = make_(1);
   }
 
-  /** A new id for `q`, held by no answer yet (ref 0): give it to one at once. */
+  /** An id for `q`: a recent one of the same text, else a new one (ref 0). Give it to an answer at once. */
   add(q: string): number {
+    const r = q.length & 15;
+    if (this.recentQ_[r] === q && this.recentId_[r] !== 0) return this.recentId_[r];
     let id = this.freeId_;
     if (id !== 0) this.freeId_ = this.at_[id];
     else {
@@ -58,6 +64,8 @@ export class NameStore {
     this.pend_[n] = q;
     this.pendIds_[n] = id;
     if ((this.npend_ = n + 1) === CHUNK) this.seal_();
+    this.recentQ_[r] = q;
+    this.recentId_[r] = id;
     return id;
   }
 
@@ -77,6 +85,7 @@ export class NameStore {
     const n = this.len_[id];
     const k = this.chunk_[id];
     this.len_[id] = -1;
+    if (this.recentId_[n & 15] === id) this.recentId_[n & 15] = 0;
     if (k === 0) {
       this.deadOpen_.push(id);
       this.deadOpenChars_ += n;

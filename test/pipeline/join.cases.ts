@@ -381,34 +381,46 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
   for (const make of [(n: number) => new Uint16Array(n), (n: number) => new Int32Array(n)]) {
     const s = new NameStore(make);
     const inner = s as unknown as { sealed_: number; liveSealed_: number; top_: number };
-    const live = new Map<number, string>();
-    const ids: number[] = [];
+    const live = new Map<number, { q: string; refs: number }>();
+    const ids: number[] = []; // one entry per reference
     let chars = 0;
     let compacted = 0;
+    let shared = 0;
     for (let i = 0; i < 30000; i++) {
       if (ids.length === 0 || rnd() < (i < 15000 ? 0.6 : 0.45)) {
         const r = rnd();
-        const q = r < 0.05 ? '' : r < 0.1 ? `ü€${i}.test` : r < 0.12 ? 'l'.repeat(300 + pick(2000)) : `n${pick(100000)}.${'x'.repeat(pick(30))}.test`;
+        const q = r < 0.05 ? '' : r < 0.1 ? `ü€${i}.test` : r < 0.12 ? 'l'.repeat(300 + pick(2000)) : `n${pick(3000)}.${'x'.repeat(pick(30))}.test`;
         const id = s.add(q);
-        ok(id > 0 && !live.has(id), `fresh id ${id}`);
+        ok(id > 0, `id ${id}`);
+        const m = live.get(id);
+        if (m !== undefined) {
+          eq(m.q, q, 'a shared id has the same text'); // a recent name of the same text
+          m.refs++;
+          shared++;
+        } else {
+          eq(s.ref_[id], 0, `fresh id ${id}`);
+          live.set(id, { q, refs: 1 });
+          chars += q.length;
+        }
         s.ref_[id]++;
-        live.set(id, q);
         ids.push(id);
-        chars += q.length;
       } else {
         const at = pick(ids.length);
         const id = ids[at];
         ids[at] = ids[ids.length - 1];
         ids.pop();
         const before = inner.sealed_;
+        const m = live.get(id)!;
         if (--s.ref_[id] === 0) s.drop_(id);
         if (inner.sealed_ < before - 4096) compacted++;
-        chars -= live.get(id)!.length;
-        live.delete(id);
-        eq(s.len_[id], -1, 'a dropped id is free');
+        if (--m.refs === 0) {
+          chars -= m.q.length;
+          live.delete(id);
+          eq(s.len_[id], -1, 'a dropped id is free');
+        }
       }
       if (i % 997 === 0 || i > 29900) {
-        for (const [id, q] of live) {
+        for (const [id, { q }] of live) {
           eq(s.get(id), q, `id ${id}`);
           ok(s.same_(id, q) && !s.same_(id, `${q}.`), `same ${id}`);
         }
@@ -416,6 +428,7 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
       ok(inner.sealed_ - inner.liveSealed_ <= Math.max(4096, inner.liveSealed_ / 2) + 2400, `garbage bounded at step ${i}`);
     }
     ok(compacted > 3, `compactions ${compacted}`);
+    ok(shared > 100, `recent names shared: ${shared}`);
     ok(inner.top_ <= 15000, `ids reused: top ${inner.top_}`);
     ok(chars > 0);
   }
