@@ -19,8 +19,9 @@ export class NameStore {
   ref_: Index;
   /** name id → length of its text; -1 when the id is free (id 0 never names anything) */
   len_ = new Int32Array(1).fill(-1);
-  /** name id → offset in its chunk (index in `pend` while open); the next free id when free */
-  private at_ = new Int32Array(1);
+  /** name id → offset in its chunk (< 32768: a chunk is sealed once it holds that many
+   *  characters), or index in `pend` while open; the next free id when free */
+  private at_: Index;
   /** name id → chunk index; 0 = the open chunk */
   private chunk_: Index;
   private top_ = 0;
@@ -31,6 +32,7 @@ export class NameStore {
   private readonly pend_: string[] = new Array<string>(CHUNK).fill('');
   private readonly pendIds_ = new Int32Array(CHUNK);
   private npend_ = 0;
+  private pendChars_ = 0; // characters in the open chunk (its last name may pass 32768)
   /** ids dropped while their chunk was open, freed at seal() */
   private readonly deadOpen_: number[] = [];
   private deadOpenChars_ = 0;
@@ -43,6 +45,7 @@ export class NameStore {
 
   constructor(private readonly make_: (n: number) => Index) {
     this.ref_ = make_(1);
+    this.at_ = make_(1);
     this.chunk_ = make_(1);
   }
 
@@ -63,7 +66,7 @@ export class NameStore {
     this.at_[id] = n;
     this.pend_[n] = q;
     this.pendIds_[n] = id;
-    if ((this.npend_ = n + 1) === CHUNK) this.seal_();
+    if ((this.npend_ = n + 1) === CHUNK || (this.pendChars_ += q.length) >= 32768) this.seal_();
     this.recentQ_[r] = q;
     this.recentId_[r] = id;
     return id;
@@ -106,7 +109,7 @@ export class NameStore {
     this.at_[id] = n;
     this.pend_[n] = q;
     this.pendIds_[n] = id;
-    if ((this.npend_ = n + 1) === CHUNK) this.seal_();
+    if ((this.npend_ = n + 1) === CHUNK || (this.pendChars_ += q.length) >= 32768) this.seal_();
   }
 
   private seal_(): void {
@@ -124,9 +127,10 @@ export class NameStore {
       at[id] = off;
       off += pend[i].length;
     }
-    const text = pend.join(''); // sealed when full
+    const text = pend.join(''); // past npend: '' since the last seal
     pend.fill('');
     this.npend_ = 0;
+    this.pendChars_ = 0;
     // the names dropped meanwhile are garbage from the start; their ids are free from now
     for (let i = 0; i < dead.length; i++) {
       const id = dead[i];
@@ -174,12 +178,13 @@ export class NameStore {
     }
   }
 
+  /** Room for 4,096 more ids: steps, not doubling, so little stays unused (12 B per id). */
   private grow_(): void {
-    const n = this.len_.length * 2 < 1024 ? 1024 : this.len_.length * 2;
+    const n = this.len_.length + 4096;
     const len = new Int32Array(n).fill(-1, this.len_.length);
     len.set(this.len_);
     this.len_ = len;
-    this.at_ = widen(this.at_, new Int32Array(n));
+    this.at_ = widen(this.at_, this.make_(n));
     this.ref_ = widen(this.ref_, this.make_(n));
     this.chunk_ = widen(this.chunk_, this.make_(n));
   }

@@ -432,6 +432,16 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
     ok(inner.top_ <= 15000, `ids reused: top ${inner.top_}`);
     ok(chars > 0);
   }
+  // long names: a chunk is sealed before its offsets outgrow 16 bits
+  const big = new NameStore((n) => new Uint16Array(n));
+  const held: [number, string][] = [];
+  for (let i = 0; i < 200; i++) {
+    const q = `${i}:${'b'.repeat(1500 + i * 7)}`;
+    const id = big.add(q);
+    big.ref_[id]++;
+    held.push([id, q]);
+  }
+  for (const [id, q] of held) eq(big.get(id), q, `long name ${id}`);
 };
 
 cases['join address keys: the memo answers as the parsers do, across turnovers'] = () => {
