@@ -119,7 +119,7 @@ export class FlowStages implements FlowSlotSink {
       if ((proto === 6 || proto === 17) && this.bypassPorts[store.ports[slot * 4 + 1]] === true) return false;
     }
     const devices = this.deps.devices;
-    const info = devices.lookup(text[ho]) ?? (dir === 'inbound' ? devices.lookup(hp >= 0 ? text[hp] : text[hr]) : undefined);
+    const info = devices.none ? undefined : devices.lookup(text[ho]) ?? (dir === 'inbound' ? devices.lookup(hp >= 0 ? text[hp] : text[hr]) : undefined);
     let mac: string | undefined;
     let hostname: string | undefined;
     if (info !== undefined) {

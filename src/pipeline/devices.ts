@@ -47,6 +47,8 @@ export interface DeviceInfo {
 
 export class Devices {
   private readonly byIp = new Map<string, Entry>();
+  /** No lease known (no lease file, a replay without --leases): every lookup finds nothing. */
+  none = true;
   /** DUID → MAC, confirmed by a present IPv4 lease */
   private duidMac = new Map<string, string>();
   /** IPv6 text → canonical text ('' when not an address): a miss re-normalised costs qjs ~10k instructions */
@@ -89,6 +91,7 @@ export class Devices {
       }
     }
     this.prune(now);
+    this.none = this.byIp.size === 0;
     this.rebuildDuidIndex(now);
   }
 

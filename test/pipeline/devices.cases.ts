@@ -63,8 +63,10 @@ export const cases: Cases = {
   'the table is capped and overflow counted': () => {
     const counters = new Counters();
     const d = new Devices({ counters, now: () => 100, maxDevices: 3 });
+    eq(d.none, true, 'no lease yet');
     d.setLeases('f', [1, 2, 3, 4, 5].map((i) => ({ ip: `192.0.2.${i}`, family: 4 as const, hostname: `h${i}` })));
     eq(d.size(), 3);
+    eq(d.none, false);
     eq(counters.dropped('devices_table_full'), 2);
     d.setLeases('g', [{ ip: 'bogus', family: 4 }]);
     eq(counters.dropped('devices_bad_address'), 1);
