@@ -9,7 +9,8 @@
 // every query must be in exactly one dns event after dropping duplicate batches by
 // (sensor, boot, stream, seq), except queries sent in the window the killed agent still held in
 // memory or was not running (LOSS_BEFORE_KILL_S before the kill up to the new run's `online`).
-// Skipped only when not root or without `ip netns`.
+// Skipped only when not root or without `ip netns`. NETLEDGER_LAB_TRACE=DIR runs each agent under
+// `strace -f -tt -T` (files in DIR, with timeline.json): how the loop, conntrack and nc spent their time.
 import { describe, test, before, after } from 'node:test';
 import { writeFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +38,7 @@ const SPOOLED_AT_KILL = INFLIGHT + 3;
  */
 const LOSS_BEFORE_KILL_S = MAX_AGE_S + 1 + 0.25 + 0.25;
 
+const TRACE = process.env.NETLEDGER_LAB_TRACE ?? '';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -199,8 +201,16 @@ describe('router lab: broker outage and agent crash (issue 4)', { skip: skip ?? 
     subscriber = s;
   }
 
+  let runs = 0;
+  /** The qjs process: under NETLEDGER_LAB_TRACE the spawned process is strace, the agent its child. */
+  const agentPid = (a: ChildProcess): number =>
+    TRACE ? Number(readFileSync(`/proc/${a.pid}/task/${a.pid}/children`, 'utf8').trim().split(' ')[0]) : a.pid!;
   function startAgent(): ChildProcess {
-    const a = lab.spawnInRtr([QJS, BUNDLE, 'run', '--config', confFile], ['ignore', 'ignore', 'pipe']);
+    const argv = [QJS, BUNDLE, 'run', '--config', confFile];
+    // NETLEDGER_LAB_TRACE=DIR: strace the agent and its children into DIR (diagnosis only)
+    if (TRACE) argv.unshift('strace', '-f', '-tt', '-T', '-o', join(TRACE, `agent-${++runs}.strace`),
+      '-e', 'trace=read,write,select,pselect6,recvmsg,execve,wait4,openat,rename,unlink,kill,exit_group');
+    const a = lab.spawnInRtr(argv, ['ignore', 'ignore', 'pipe']);
     a.stderr!.setEncoding('utf8').on('data', (d: string) => (agentLog += d));
     return a;
   }
@@ -279,8 +289,15 @@ describe('router lab: broker outage and agent crash (issue 4)', { skip: skip ?? 
       const a1 = agent;
       const killed = new Promise((r) => a1.once('exit', r));
       t.kill = now();
-      a1.kill('SIGKILL');
-      await killed;
+      if (TRACE) {
+        // a1 is strace, which would survive: kill its tracee, the agent, and wait until it is gone
+        const pid = agentPid(a1);
+        process.kill(pid, 'SIGKILL');
+        await waitFor('the traced agent to die', 5000, () => !existsSync(`/proc/${pid}`) || / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
+      } else {
+        a1.kill('SIGKILL');
+        await killed;
+      }
       for (const f of spoolFiles()) {
         const b = decodeBatch(new Uint8Array(readFileSync(join(lab.workdir, 'spool', f))));
         spooledAtKill.push(`${b.sensor}/${b.boot}/${b.stream}/${b.seq}`);
@@ -311,11 +328,12 @@ describe('router lab: broker outage and agent crash (issue 4)', { skip: skip ?? 
       agent2Exit = { code, signal };
       res();
     }));
-    a2.kill('SIGTERM');
+    process.kill(agentPid(a2), 'SIGTERM');
     await Promise.race([exited, sleep(10000)]);
     await sleep(1000); // the clean stop's `offline` status reaches the observer
     stopping = true;
 
+    if (TRACE) writeFileSync(join(TRACE, 'timeline.json'), JSON.stringify({ ...t, agentLog }, null, 1));
     // The CLI decoder over the same capture (data streams only: status payloads are JSON).
     const hexFile = join(lab.workdir, 'received.hex');
     writeFileSync(hexFile, received.filter((m) => !m.topic.endsWith('/status')).map((m) => `${m.topic} ${m.hex}\n`).join(''));
