@@ -109,11 +109,11 @@ export class Pipeline {
 
   /**
    * A taker of common dnsmasq lines straight into the transactions (src/pipeline/dns-fast-line.ts),
-   * for a feed that is the pipeline's only clock (no other input merged by time); null when
-   * network learning needs each record. A line it refuses goes through parser.parse() and dnsRecord().
+   * for a feed that is the pipeline's only clock (no other input merged by time: replay of one
+   * log, or the live feed). A line it refuses goes through parser.parse() and dnsRecord().
    */
-  dnsFastLine(parser: DnsmasqLineParser): DnsFastLine | null {
-    return this.learning ? null : new DnsFastLine(this.transactions, parser, this.deps.counters);
+  dnsFastLine(parser: DnsmasqLineParser): DnsFastLine {
+    return new DnsFastLine(this.transactions, parser, this.deps.counters, this.learning ? this.net : null);
   }
 
   ctRecord(rec: CtRecord): void {

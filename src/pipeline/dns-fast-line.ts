@@ -14,7 +14,8 @@
 //
 // Only for a lone input whose time is not advanced by anyone else (replay of one dnsmasq log,
 // or a live feed): a line of a second the assembler has not seen goes the general way so that
-// ticks and timeouts run exactly where they did.
+// ticks and timeouts run exactly where they did. Network learning hears of the clients and
+// upstreams of the lines taken here as Pipeline.dnsRecord() tells it of the records.
 import type { CounterCell, Counters } from '../counters';
 import type { DnsmasqFraming } from '../sources/dnsmasq/framing';
 import type { DnsmasqLineParser } from '../sources/dnsmasq/parser';
@@ -25,6 +26,12 @@ import type { TransactionAssembler } from './transactions';
 /** Longer lines go the general way: names are then never cut (MAX_NAME) nor lines too long. */
 const FAST_MAX = 1000;
 const PID_SCALE = 4294967296; // as transactions.ts
+
+/** Who hears of the clients and upstreams the lines name (Pipeline's network learning), as dnsRecord() tells it. */
+export interface DnsLineLearner {
+  sawDnsClient(client: string, port: number | undefined): void;
+  sawUpstream(upstream: string): void;
+}
 
 export class DnsFastLine {
   /** The last line's text up to its SOURCE word, when it had `SERIAL CLIENT/PORT `; '\n' never matches. */
@@ -42,7 +49,8 @@ export class DnsFastLine {
   private readonly framing_: DnsmasqFraming;
   private readonly records_: CounterCell;
 
-  constructor(private readonly asm_: TransactionAssembler, parser: DnsmasqLineParser, private readonly counters_: Counters) {
+  constructor(private readonly asm_: TransactionAssembler, parser: DnsmasqLineParser, private readonly counters_: Counters,
+    private readonly learn_: DnsLineLearner | null = null) {
     this.framing_ = parser.framing_;
     this.records_ = parser.records_;
   }
@@ -310,6 +318,7 @@ export class DnsFastLine {
       if (!old.done) a.finish_(old);
       old.key = -1;
     }
+    if (this.learn_ !== null) this.learn_.sawDnsClient(client, port);
     const t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
     a.byKey_.set(key, t);
     a.last_ = t;
@@ -326,7 +335,9 @@ export class DnsFastLine {
     if (sp + 1 >= end || sp - 3 < p + 9 || !line.startsWith(' to ', sp - 3)) return false;
     const t = this.txn_(pid, serial);
     if (t === null) return false;
-    t.upstream = line.slice(sp + 1, end);
+    const up = line.slice(sp + 1, end);
+    if (this.learn_ !== null) this.learn_.sawUpstream(up);
+    t.upstream = up;
     this.records_.n++;
     if (this.asm_.finished_) this.asm_.drain_();
     return true;

@@ -8,6 +8,8 @@ import { DnsmasqLineParser } from '../../src/sources/dnsmasq/parser';
 import { TransactionAssembler } from '../../src/pipeline/transactions';
 import { DnsFastLine } from '../../src/pipeline/dns-fast-line';
 import { encodeDnsLine, encodeNdjson } from '../../src/codec/ndjson';
+import { Pipeline, type PipelineOptions } from '../../src/agent/pipeline';
+import { NdjsonSink } from '../../src/agent/ndjson-sink';
 
 const EXTRA = 'lab-basic/dnsmasq-extra.log';
 const CLASSIC = 'lab-basic/dnsmasq-classic.log';
@@ -127,7 +129,59 @@ const SHAPES = [
   'reply classic.test is 198.51.100.18',
 ];
 
+function options(learn: boolean, pdns: boolean): PipelineOptions {
+  return {
+    sensor: 'lab', net: { routerAddrs: [], lanPrefixes: [] }, learnNet: { lan: learn, router: learn },
+    dns: { timeoutSec: 10, maxOpen: 2048 }, flows: { interimSec: 300, maxFlows: 1000 },
+    devices: { graceSec: 60, maxDevices: 100 },
+    join: { enabled: false, ttlSec: 600, maxPerClient: 100, maxTotal: 1000 },
+    bypass: { enabled: false, ports: [], allow: [], windowSec: 60 },
+    pdns: { enabled: pdns, windowSec: 60, maxRecords: 1000 }, ioc: { maxIndicators: 100 },
+    streams: { dns: true, flow: true, pdns, alert: true, health: true },
+  };
+}
+
+/** Lines through a Pipeline as replay feeds it (runAlone), with or without Pipeline.dnsFastLine(). */
+function viaPipeline(input: string[], fast: boolean, learn: boolean, pdns: boolean): { lines: string[]; net: string; counters: unknown } {
+  const counters = new Counters();
+  const lines: string[] = [];
+  const sink = new NdjsonSink({ counters, batchLines: 7, write: (t) => lines.push(...t.split('\n').filter((l) => l !== '')) });
+  const p = new Pipeline({ counters, sink, options: options(learn, pdns) });
+  const parser = new DnsmasqLineParser({ counters, year: 2026 });
+  const lane = fast ? p.dnsFastLine(parser) : null;
+  let last = -Infinity;
+  for (const line of input) {
+    if (lane !== null && lane.take(line)) continue;
+    const r = parser.parse(line);
+    if (r === null) continue;
+    if (r.ts > last + 0.999) {
+      last = r.ts;
+      p.tick(r.ts);
+    }
+    p.dnsRecord(r);
+  }
+  p.flush();
+  sink.flush();
+  return { lines, net: JSON.stringify(p.netModel()), counters: counters.snapshot() };
+}
+
 export const cases: Cases = {
+  'Pipeline.dnsFastLine: same lines, counters and learned network (learning on and off, pdns on and off)': ({ fixture }) => {
+    for (const fx of [EXTRA, LOGREAD, LIVE, UPSTREAM]) {
+      const input = split(fixture(fx));
+      for (const learn of [false, true]) {
+        for (const pdns of [false, true]) {
+          const a = viaPipeline(input, false, learn, pdns);
+          const b = viaPipeline(input, true, learn, pdns);
+          deepEq(b.lines, a.lines, `${fx} learn=${learn} pdns=${pdns}: lines`);
+          eq(b.net, a.net, `${fx} learn=${learn}: network`);
+          deepEq(b.counters, a.counters, `${fx} learn=${learn} pdns=${pdns}: counters`);
+          if (learn && fx === EXTRA) ok(JSON.parse(b.net).lanPrefixes.length > 0, `learned LAN prefixes: ${b.net}`);
+        }
+      }
+    }
+  },
+
   'fixtures: the same events and counters with the fast lane, which takes most lines': ({ fixture }) => {
     for (const fx of FIXTURES) {
       for (const direct of [true, false]) {
