@@ -260,7 +260,8 @@ export class TransactionAssembler {
     const direct = this.deps.emitTransaction;
     let h = this.head_;
     while (h < q.length && q[h].done) {
-      const t = q[h++];
+      const t = q[h];
+      q[h++] = EMITTED; // let it go now, not when the queue is next cut: ~1k finished ones otherwise stay alive
       this.head_ = h; // emit() may come back in (a sink that ticks): the queue is consistent first
       if (t.serial >= 0 && t.key >= 0) this.byKey_.delete(t.key);
       this.events.n++;
@@ -281,6 +282,9 @@ export class TransactionAssembler {
     }
   }
 }
+
+/** Placeholder for an emitted transaction below the queue's head (done: never emitted again). */
+const EMITTED = { done: true } as Transaction;
 
 function setDnssec(t: Transaction, status: string | undefined): void {
   if (status === 'SECURE' || status === 'INSECURE' || status === 'BOGUS' || status === 'ABANDONED') t.dnssec = status;
