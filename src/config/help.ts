@@ -62,7 +62,7 @@ export const HELP = {
   join: section('Naming flows after the DNS answers their client received.', {
     answer_ttl: "How long an answer a client received may name that client's flows to the answered address, seconds, whatever the record's TTL (clients keep answers longer). Longer: more flows named, more memory, and a greater chance of a stale name where CDN addresses are reused.",
     max_per_client: 'Most remembered answers per client; the oldest go first. Bounds what one busy or hostile client can take.',
-    max_answers: 'Most remembered answers in all (~100 bytes each). Past it the oldest go first, counted as drops.',
+    max_answers: 'Most remembered answers in all (~25 bytes each plus the name). Past it the oldest go first, counted as drops.',
   }),
 
   bypass: section('Alerts when a LAN client resolves names without the router.', {
