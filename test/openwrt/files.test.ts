@@ -78,7 +78,7 @@ test("the init script's config reads use the schema's option names and defaults"
   assert.match(text, /^USE_PROCD=1$/m);
   assert.match(text, /^START=\d+$/m);
   assert.ok(Number(/^START=(\d+)$/m.exec(text)![1]) > 19, 'starts after dnsmasq (START=19)');
-  assert.match(text, /procd_set_param command "\$PROG" -m "\$SCRIPT" run --config "\$CONFIG"/);
+  assert.match(text, /procd_set_param command "\$PROG" --strip-source -m "\$SCRIPT" run --config "\$CONFIG"/);
   assert.match(text, /^PROG=\/usr\/bin\/qjs$/m);
   assert.match(text, /^SCRIPT=\/usr\/share\/netledger\/netledger\.js$/m);
   assert.match(text, /^CONFIG=\/etc\/config\/netledger$/m);
