@@ -60,6 +60,16 @@ function sweepNow(): void {
   for (const c of Array.from(live.values())) c.tryReap_();
 }
 
+/**
+ * QuickJS serves one ready descriptor per loop turn, the first in registration order: after each
+ * read or write a descriptor goes to the back, or a pipe that never runs dry (a log flood) would
+ * starve every child registered after it (conntrack's events, the broker's bytes).
+ */
+function requeue(set: typeof os.setReadHandler, fd: number, fn: () => void): void {
+  set(fd, null);
+  set(fd, fn);
+}
+
 function decodeStatus(status: number): ExitStatus {
   const sig = status & 0x7f;
   return sig === 0 ? { code: (status >> 8) & 0xff, signal: null } : { code: null, signal: sig };
@@ -82,6 +92,9 @@ class QjsChild implements Child {
   private queued_ = 0;
   private writing_ = false;
   private closing_ = false;
+  private readonly onOut_ = (): void => this.readOut_();
+  private readonly onErr_ = (): void => this.readErr_();
+  private readonly onIn_ = (): void => this.writeSome_();
 
   private inFd_: number;
   private outFd_: number;
@@ -111,8 +124,8 @@ class QjsChild implements Child {
       }
     }, maxLine);
     this.errLines_ = new LineSplitter((l) => this.call_('onStderrLine', () => this.errLineCb_?.(l)), maxLine);
-    if (outFd >= 0) os.setReadHandler(outFd, () => this.readOut_());
-    if (errFd >= 0) os.setReadHandler(errFd, () => this.readErr_());
+    if (outFd >= 0) os.setReadHandler(outFd, this.onOut_);
+    if (errFd >= 0) os.setReadHandler(errFd, this.onErr_);
     track(this);
   }
 
@@ -138,7 +151,7 @@ class QjsChild implements Child {
     this.queued_ += bytes.length;
     if (!this.writing_) {
       this.writing_ = true;
-      os.setWriteHandler(this.inFd_, () => this.writeSome_());
+      os.setWriteHandler(this.inFd_, this.onIn_);
     }
     return this.queued_;
   }
@@ -173,6 +186,7 @@ class QjsChild implements Child {
     if (n < 0) return this.closeIn_(); // EPIPE: the child closed its stdin or died
     this.chunkOff_ += n;
     this.queued_ -= n;
+    requeue(os.setWriteHandler, this.inFd_, this.onIn_);
     if (this.chunkOff_ === chunk.length) {
       this.queue_[this.queueHead_++] = undefined as unknown as Uint8Array;
       this.chunkOff_ = 0;
@@ -199,11 +213,12 @@ class QjsChild implements Child {
     this.queueHead_ = this.chunkOff_ = this.queued_ = 0;
   }
 
-  /** One read per select() wake-up: never blocks, and other descriptors get their turn. */
+  /** One read per select() wake-up: never blocks; requeue() gives the other descriptors their turn. */
   private readOut_(): void {
     const n = os.read(this.outFd_, readBuf, 0, readBuf.byteLength);
     if (n === -EINTR || n === -EAGAIN) return;
     if (n > 0) {
+      requeue(os.setReadHandler, this.outFd_, this.onOut_);
       if (this.bytesMode_) {
         const chunk = readView.slice(0, n);
         this.call_('onData', () => this.dataCb_?.(chunk));
@@ -222,7 +237,10 @@ class QjsChild implements Child {
   private readErr_(): void {
     const n = os.read(this.errFd_, readBuf, 0, readBuf.byteLength);
     if (n === -EINTR || n === -EAGAIN) return;
-    if (n > 0) return this.errLines_.push(readView.subarray(0, n));
+    if (n > 0) {
+      requeue(os.setReadHandler, this.errFd_, this.onErr_);
+      return this.errLines_.push(readView.subarray(0, n));
+    }
     os.setReadHandler(this.errFd_, null);
     os.close(this.errFd_);
     this.errFd_ = -1;
