@@ -65,7 +65,7 @@ function sweepNow(): void {
  * read or write a descriptor goes to the back, or a pipe that never runs dry (a log flood) would
  * starve every child registered after it (conntrack's events, the broker's bytes).
  */
-function requeue(set: typeof os.setReadHandler, fd: number, fn: () => void): void {
+export function requeue(set: typeof os.setReadHandler, fd: number, fn: () => void): void {
   set(fd, null);
   set(fd, fn);
 }

@@ -7,7 +7,7 @@ import { LineSplitter } from './lines';
 import { pullLines, REPLAY_MAX_LINE } from './line-reader';
 import { followFile } from './follow';
 import { decodeUtf8 } from './utf8';
-import { spawnChild } from './quickjs-child';
+import { requeue, spawnChild } from './quickjs-child';
 import * as fs from './quickjs-fs';
 
 declare const scriptArgs: string[];
@@ -120,14 +120,18 @@ export function createQuickJsHost(): Host {
       const buf = new ArrayBuffer(65536);
       const view = new Uint8Array(buf);
       const lines = new LineSplitter((l, t) => guarded('stdin onLine', () => onLine(l, t)));
-      os.setReadHandler(0, () => {
+      const onStdin = (): void => {
         const n = os.read(0, buf, 0, buf.byteLength);
         if (n === -EINTR || n === -EAGAIN) return;
-        if (n > 0) return lines.push(view.subarray(0, n));
+        if (n > 0) {
+          requeue(os.setReadHandler, 0, onStdin); // a flood on stdin must not starve the children
+          return lines.push(view.subarray(0, n));
+        }
         os.setReadHandler(0, null);
         lines.flush();
         guarded('stdin onEnd', onEnd);
-      });
+      };
+      os.setReadHandler(0, onStdin);
     },
 
     spawn: (argv, opts = {}) => spawnChild(argv, opts, report),
