@@ -4,7 +4,7 @@
 
 export const NO_STRING = -1;
 
-const IDLE_MAX = 1024;
+const IDLE_MAX = 256;
 
 export class StringPool {
   private readonly index = new Map<string, number>();
