@@ -48,8 +48,18 @@ export class FlowStages implements FlowSlotSink {
    * `lines`: the NDJSON sink when it is the only consumer of flow events (flow stream on, no
    * indicators), so flowSlot may write lines; null sends every flow through onFlow.
    */
+  // the deps the line path reads per flow, one property read away
+  private readonly net_: NetLearner;
+  private readonly devices_: Devices;
+  private readonly join_: AnswerJoin;
+  private readonly own_: boolean;
+
   constructor(private readonly deps: FlowStagesDeps, public lines: NdjsonSink | null) {
     if (deps.options.bypass.enabled) for (const p of deps.options.bypass.ports) this.bypassPorts[p] = true;
+    this.net_ = deps.net;
+    this.devices_ = deps.devices;
+    this.join_ = deps.join;
+    this.own_ = deps.options.own !== undefined;
   }
 
   onFlow(raw: FlowEvent, ctx: FlowContext): void {
@@ -102,7 +112,7 @@ export class FlowStages implements FlowSlotSink {
   flowSlot(table: FlowTable, slot: number, at: number, final: boolean): boolean {
     const sink = this.lines;
     if (sink === null) return false;
-    const dir = this.directionAt(table, slot, this.deps.net.model());
+    const dir = this.directionAt(table, slot, this.net_.model());
     const store = table.store;
     const text = table.pool.strings;
     const s = slot * 5;
@@ -113,12 +123,12 @@ export class FlowStages implements FlowSlotSink {
     // The rare flows with more to do take the event path: the agent's own connections, and
     // DNS-looking flows of LAN clients (the bypass check may raise an alert that embeds the flow).
     if (dir === 'router') {
-      if (this.deps.options.own !== undefined) return false;
+      if (this.own_) return false;
     } else if (dir === 'lan') {
       const proto = store.proto[slot];
       if ((proto === 6 || proto === 17) && this.bypassPorts[store.ports[slot * 4 + 1]] === true) return false;
     }
-    const devices = this.deps.devices;
+    const devices = this.devices_;
     const info = devices.none ? undefined : devices.lookup(text[ho]) ?? (dir === 'inbound' ? devices.lookup(hp >= 0 ? text[hp] : text[hr]) : undefined);
     let mac: string | undefined;
     let hostname: string | undefined;
@@ -136,7 +146,7 @@ export class FlowStages implements FlowSlotSink {
       probe.resp_h = text[hr];
       probe.name = undefined;
       probe.direct = undefined;
-      this.deps.join.annotate(probe as unknown as FlowEvent, dir);
+      this.join_.annotate(probe as unknown as FlowEvent, dir);
       name = probe.name;
       direct = probe.direct;
     }

@@ -268,8 +268,16 @@ export class FlowTable {
     const strs = store.strs;
     const ports = store.ports;
     const src = rec.src;
-    strs[s] = pool.add(src);
-    strs[s + 1] = pool.add(rec.dst);
+    // pool.add's hit path written out (a call costs qjs ~400 instructions): most addresses are held already
+    const index = pool.index;
+    let h = index.get(src);
+    if (h === undefined) h = pool.add(src);
+    else pool.refs[h]++;
+    strs[s] = h;
+    h = index.get(rec.dst);
+    if (h === undefined) h = pool.add(rec.dst);
+    else pool.refs[h]++;
+    strs[s + 1] = h;
     if (rec.icmpType >= 0) {
       ports[p] = rec.icmpId;
       ports[p + 1] = (rec.icmpType << 8) | (rec.icmpCode & 255);
@@ -279,7 +287,10 @@ export class FlowTable {
     }
     const portsMatter = hasPorts(rec.protoNum);
     if (rec.rdst !== src || (portsMatter && rec.rdport !== rec.sport)) {
-      strs[s + 2] = pool.add(rec.rdst);
+      h = index.get(rec.rdst);
+      if (h === undefined) h = pool.add(rec.rdst);
+      else pool.refs[h]++;
+      strs[s + 2] = h;
       ports[p + 2] = portsMatter ? rec.rdport : ABSENT;
     } else {
       strs[s + 2] = NO_STRING;
@@ -321,7 +332,7 @@ export class FlowTable {
     if (rec.state !== '') {
       const s = slot * 5 + 4;
       const old = store.strs[s];
-      if (old === NO_STRING || this.pool.get(old) !== rec.state) {
+      if (old === NO_STRING || this.pool.strings[old] !== rec.state) {
         store.strs[s] = this.pool.add(rec.state);
         this.pool.release(old);
       }
@@ -343,8 +354,14 @@ export class FlowTable {
     const strs = this.store.strs;
     const pool = this.pool;
     const s = slot * 5;
+    const refs = pool.refs;
     for (let k = s; k < s + 5; k++) {
-      if (strs[k] !== NO_STRING) pool.release(strs[k]);
+      const h = strs[k];
+      if (h !== NO_STRING) {
+        // release()'s common case written out: the string stays held by other flows
+        if (refs[h] > 1) refs[h]--;
+        else pool.release(h);
+      }
       strs[k] = NO_STRING;
     }
     this.store.release(slot);

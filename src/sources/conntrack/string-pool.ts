@@ -7,10 +7,12 @@ export const NO_STRING = -1;
 const IDLE_MAX = 256;
 
 export class StringPool {
-  private readonly index = new Map<string, number>();
+  /** string -> handle; read-only outside (a hot caller may look up and count a reference itself) */
+  readonly index = new Map<string, number>();
   /** By handle; read-only for hot loops that cannot afford a get() call per string (~400 instructions in qjs). */
   readonly strings: string[] = [];
-  private refs = new Int32Array(64);
+  /** references by handle; a hot caller may count one more, or one less while it stays above 0 */
+  refs = new Int32Array(64);
   /**
    * Per handle, a small fact a later stage derived from the string and keeps here so it is
    * derived once per string, not once per flow (direction's router/LAN bits of an address);
