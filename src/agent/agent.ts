@@ -177,6 +177,9 @@ export class Agent {
       c.dnsmasq.input === 'file' ? { kind: 'file', path: c.dnsmasq.file }
         : c.dnsmasq.input === 'stdin' ? { kind: 'stdin' }
           : { kind: 'command', argv: ['logread', '-f', '-e', 'dnsmasq'] };
+    // Common lines go straight into the open transactions; the rest through the parser. The live
+    // feed is the assembler's only source of log time, as the lane requires.
+    const fast = this.pipeline_.dnsFastLine(parser);
     this.dns_ = new LineInput({
       host, counters: this.counters_, name: 'dnsmasq', spec,
       onLine: (line, truncated) => {
@@ -186,6 +189,7 @@ export class Agent {
           this.counters_.drop('dnsmasq.too_long', 1, line);
           return;
         }
+        if (fast.take(line)) return;
         const r = parser.parse(line);
         if (r) this.pipeline_.dnsRecord(r);
       },

@@ -2,7 +2,7 @@
 // NDJSON file output, status.json, SIGHUP reloads (good and broken configs) and a clean stop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -113,6 +113,47 @@ test('run: a broken config is reported with file:line and the agent does not sta
     const missing = runQjs(['run', '--config', join(dir, 'absent')]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /absent/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('run: the live agent writes the same dns events as replay of the same log (fast lane and general path alike)', { timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nl-run-eq-'));
+  try {
+    // A generated log (seeded): every line shape the fast lane takes, and those it leaves.
+    const gen = spawnSync(process.execPath, ['scripts/bench/gen-dnsmasq.mjs', '--lines', '6000', '--seed', '7', '--out', join(dir, 'src.log')]);
+    assert.equal(gen.status, 0, String(gen.stderr));
+    const text = readFileSync(join(dir, 'src.log'), 'utf8');
+    const lines = text.split('\n').filter(Boolean).length;
+    writeFileSync(join(dir, 'dnsmasq.log'), '');
+    const cfg = join(dir, 'netledger');
+    writeFileSync(cfg, config(dir, 'eq'));
+    const agent = spawn(QJS, [BUNDLE, 'run', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    agent.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => agent.on('exit', (code) => r(code)));
+    await until('the agent to start', () => stderr.includes('started'));
+    appendFileSync(join(dir, 'dnsmasq.log'), text);
+    const status = (): { counters?: Record<string, number> } => {
+      try {
+        return JSON.parse(readFileSync(join(dir, 'state/status.json'), 'utf8')) as { counters?: Record<string, number> };
+      } catch {
+        return {};
+      }
+    };
+    await until('every line read', () => (status().counters?.dnsmasq_lines ?? 0) >= lines, 60_000);
+    agent.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+
+    const replay = runQjs(['replay', '--dnsmasq', join(dir, 'src.log'), '--sensor', 'eq', '--year', '2026', '--utc-offset', '+00:00']);
+    assert.equal(replay.code, 0, replay.stderr);
+    const dnsLines = (s: string): string[] => s.split('\n').filter((l) => l.startsWith('{"type":"dns"')).sort();
+    const live = dnsLines(readFileSync(join(dir, 'events.ndjson'), 'utf8'));
+    const offline = dnsLines(replay.stdout);
+    assert.ok(offline.length > 1000, `replay gave ${offline.length} dns events`);
+    assert.equal(live.length, offline.length, 'as many dns events live as in replay');
+    assert.deepEqual(live, offline);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
