@@ -78,11 +78,6 @@ const SOURCE_PART: Record<string, string | undefined> = Object.assign(Object.cre
   config: ',"source":"config"', hosts: ',"source":"hosts"', dhcp: ',"source":"dhcp"', local: ',"source":"local"',
 });
 
-/** The `","type":"T","data":"` between an answer's name and data, for the common types. */
-const MID_A = '","type":"A","data":"';
-const MID_AAAA = '","type":"AAAA","data":"';
-const CNAME_TAIL = '","type":"CNAME","data":null}';
-
 /**
  * A `dns` line from its fields in schema order, undefined ones left out. Both dns writers are
  * this one function, so their key order and escaping cannot differ (and the bundle carries it
@@ -102,7 +97,7 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
   let s = headText;
   let okName = NAMES.has(qname) ? qname : '';
   if (okName !== '' && client !== undefined && port !== undefined && mac === undefined && hostname === undefined &&
-    FEW.has(client) && FEW.has(qtype)) {
+    (qtype === 'A' || qtype === 'AAAA' || FEW.has(qtype)) && FEW.has(client)) {
     // the common head, known clean: one expression (every `+=` is one more string in qjs)
     s += ',"client":"' + client + '","client_port":' + port + ',"qname":"' + qname + '","qtype":"' + qtype + '"';
   } else {
@@ -119,39 +114,93 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
     }
     s += few(',"qtype":', qtype);
   }
-  s += (source === undefined ? '' : SOURCE_PART[source] ?? ',"source":"' + source + '"') +
-    (upstream === undefined ? '' : FEW.has(upstream) ? ',"upstream":"' + upstream + '"' : few(',"upstream":', upstream)) +
-    (rcode === undefined ? ',"answers":[' : rcode === 'NOERROR' ? ',"rcode":"NOERROR","answers":[' : few(',"rcode":', rcode) + ',"answers":[');
-  // answers: name, type, data in three slots each
+  // source, upstream and rcode repeat from event to event: the last text of each kind (with or
+  // without an upstream) is kept
+  if (upstream === undefined) {
+    if (source !== soloSource || rcode !== soloRcode) {
+      soloText = sourceText(source) + rcodeText(rcode);
+      soloSource = source;
+      soloRcode = rcode;
+    }
+    s += soloText;
+  } else {
+    if (upstream !== upUpstream || source !== upSource || rcode !== upRcode) {
+      upText = sourceText(source) + few(',"upstream":', upstream) + rcodeText(rcode);
+      upUpstream = upstream;
+      upSource = source;
+      upRcode = rcode;
+    }
+    s += upText;
+  }
+  // answers: name, type, data in three slots each. `open`: the last one written ends inside its
+  // data string; its `"}` goes out with what follows (one `+` fewer per answer)
+  let open = false;
   for (let i = 0; i + 2 < a.length; i += 3) {
     const n = a[i] as string;
     const ty = a[i + 1] as string;
     const d = a[i + 2];
-    // The common answer: a clean name (mostly the one before it), A/AAAA with clean data, or a CNAME.
-    if (n === okName || NAMES.has(n) || esc(n, NAMES, NAMES_MAX) === '') {
-      okName = n;
-      let clean = d === null;
-      if (d !== null) {
-        try {
-          clean = encodeURI(d).length === d.length; // esc()'s test, inline: most data is new and clean
-        } catch {
-          // a lone surrogate: escaped below
-        }
-      }
-      if (d === null ? ty === 'CNAME' || FEW.has(ty) || esc(ty, FEW, FEW_MAX) === '' : clean && (ty === 'A' || ty === 'AAAA')) {
-        s += (i === 0 ? '{"name":"' : ',{"name":"') + n + (d === null
-          ? (ty === 'CNAME' ? CNAME_TAIL : '","type":"' + ty + '","data":null}')
-          : (ty === 'A' ? MID_A : MID_AAAA) + d + '"}');
-        continue;
+    const sep = i === 0 ? '{"name":' : open ? '"},{"name":' : ',{"name":';
+    open = false;
+    // The common answer: a clean name (mostly the one before it) and type, clean data or none.
+    let clean = d === null;
+    if (!clean) {
+      try {
+        clean = encodeURI(d as string).length === (d as string).length; // esc()'s test, inline: most data is new and clean
+      } catch {
+        // a lone surrogate: escaped below
       }
     }
-    s += (i === 0 ? '{"name":' : ',{"name":') + str(n) + ',"type":' + str(ty) + ',"data":' + (d === null ? 'null}' : str(d) + '}');
+    if (clean && ((n === repName && ty === repType) || ((n === okName || NAMES.has(n) || esc(n, NAMES, NAMES_MAX) === '') &&
+      (ty === 'A' || ty === 'AAAA' || ty === 'CNAME' || FEW.has(ty) || esc(ty, FEW, FEW_MAX) === '')))) {
+      okName = n;
+      if (d === null) {
+        s += sep + '"' + n + '","type":"' + ty + '","data":null}';
+        continue;
+      }
+      if (n !== repName || ty !== repType) {
+        repText = '"' + n + '","type":"' + ty + '","data":"';
+        repName = n;
+        repType = ty;
+      }
+      s += sep + repText + d;
+      open = true;
+      continue;
+    }
+    s += sep + str(n) + ',"type":' + str(ty) + ',"data":' + (d === null ? 'null}' : str(d) + '}');
   }
-  s += blocked === undefined ? ']' : blocked ? '],"blocked":true' : '],"blocked":false';
+  if (blocked === undefined && dnssec === undefined && complete === undefined) {
+    // the common tail
+    return id === undefined ? s + (open ? '"}]}' : ']}') : s + (open ? '"}],"id":' : '],"id":') + id + '}';
+  }
+  s += open ? '"}]' : ']';
+  if (blocked !== undefined) s += blocked ? ',"blocked":true' : ',"blocked":false';
   if (dnssec !== undefined) s += ',"dnssec":"' + dnssec + '"';
   if (id !== undefined) s += ',"id":' + id;
   return s + (complete === undefined ? '}' : complete ? ',"complete":true}' : ',"complete":false}');
 }
+
+/** `,"source":"…"` (or '' when undefined). */
+function sourceText(source: string | undefined): string {
+  return source === undefined ? '' : SOURCE_PART[source] ?? ',"source":"' + source + '"';
+}
+
+/** `,"rcode":…` (or '' when undefined) and the start of the answers. */
+function rcodeText(rcode: string | undefined): string {
+  return rcode === undefined ? ',"answers":[' : rcode === 'NOERROR' ? ',"rcode":"NOERROR","answers":[' : few(',"rcode":', rcode) + ',"answers":[';
+}
+
+/** dnsFields' memo of the last source/upstream/rcode text, without and with an upstream (null: none yet). */
+let soloSource: string | undefined | null = null;
+let soloRcode: string | undefined | null = null;
+let soloText = '';
+let upUpstream: string | null = null;
+let upSource: string | undefined | null = null;
+let upRcode: string | undefined | null = null;
+let upText = '';
+/** `"NAME","type":"T","data":"` of the last clean answer with data: its name and type (null: none yet). */
+let repName: string | null = null;
+let repType: string | null = null;
+let repText = '';
 
 /** An event's answers in the writer's flat form (one array reused: the writer is not reentrant). */
 const flat: (string | null)[] = [];

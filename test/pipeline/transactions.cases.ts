@@ -414,6 +414,35 @@ export const cases: Cases = {
     }
   },
 
+  'direct lines: answers repeating names and types (the writer\'s last-answer text), clean and hostile, one event after another': () => {
+    const rnd = seeded(12);
+    const names = ['a.test', 'b.test', 'c"d', 'e\\f', '', 'g\u0001', 'a.test'];
+    const types = ['A', 'AAAA', 'CNAME', 'MX', 'T"X', 'HTTPS'];
+    const datas = [null, '192.0.2.1', '2001:db8::1', 'x"y', '\ud800', 'b.test', '', 'a b'];
+    const pick = <T>(from: readonly T[]): T => from[Math.floor(rnd() * from.length)];
+    const combos = [undefined, 'NOERROR', 'NXDOMAIN', 'R"X'];
+    for (let i = 0; i < 600; i++) {
+      const ans: (string | null)[] = [];
+      const name = pick(names);
+      const type = pick(types);
+      for (let k = Math.floor(rnd() * 5); k > 0; k--) {
+        if (rnd() < 0.7) ans.push(name, type, pick(datas));
+        else ans.push(pick(names), pick(types), pick(datas));
+      }
+      const t = {
+        key: 0, pid: 1, serial: i % 3 === 0 ? -1 : i, ts: 1795334400 + (i >> 3), lastTs: 0,
+        client: '192.0.2.' + (i % 4), clientPort: 1000 + i, qname: pick(names), qtype: pick(types),
+        source: rnd() < 0.2 ? undefined : (['forwarded', 'cached', 'config'] as const)[i % 3],
+        upstream: rnd() < 0.5 ? undefined : pick(['198.51.100.53', '203.0.113.53#5353', 'u"p']), rcode: pick(combos), ans,
+        cnameAt: -1, blocked: rnd() < 0.1, dnssec: undefined, answered: rnd() < 0.9, done: true, listed: false, lastName: '',
+      };
+      const line = encodeDnsLine(t, 'lab');
+      const ev = buildDnsEvent(t, 'lab');
+      eq(line, JSON.stringify(ev), `#${i}`);
+      eq(encodeNdjson(ev), line, `#${i} event path`);
+    }
+  },
+
   'fuzz: mutated fixture lines through parser and assembler never throw; open stays bounded': ({ fixture }) => {
     const rnd = seeded(99);
     const base = [...lines(fixture(EXTRA)), ...lines(fixture(CLASSIC))].filter((l) => l !== '');
