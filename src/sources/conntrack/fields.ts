@@ -33,7 +33,7 @@ function hexKey(line: string, from: number, to: number): number {
 
 // Addresses already checked: a busy router sees the same few hundred again and again.
 const checked = new Map<string, boolean>();
-const CHECKED_MAX = 256;
+const CHECKED_MAX = 1024;
 
 /** The address `s` in RFC 5952 form, or '' when it is not an address. */
 export function address(s: string): string {
