@@ -184,7 +184,7 @@ export class Pipeline {
     const sink = this.dnsLines;
     if (sink === null) return false;
     // no leases (replay without --leases): no lookup calls
-    const d = t.client !== undefined && this.devices.size() !== 0 ? this.devices.lookup(t.client) : undefined;
+    const d = t.client !== undefined && !this.devices.none ? this.devices.lookup(t.client) : undefined;
     try {
       sink.emitLine('dns', encodeDnsLine(t, this.deps.options.sensor, d));
     } catch (e) {
