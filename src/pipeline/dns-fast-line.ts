@@ -65,14 +65,15 @@ export class DnsFastLine {
     let serial: number;
     let ts: number;
     const head = this.head_;
-    if (line.startsWith(head) && head.length < end) {
+    // (a line that is all head or prefix has NaN where its message starts: refused below)
+    if (line.startsWith(head)) {
       p = head.length;
       ts = this.headTs_;
       pid = this.headPid_;
       serial = this.headSerial_;
     } else {
       const pre = this.prefix_;
-      if (line.startsWith(pre) && pre.length < end) {
+      if (line.startsWith(pre)) {
         p = pre.length;
         ts = this.prefixTs_;
         pid = this.prefixPid_;
@@ -217,7 +218,6 @@ export class DnsFastLine {
       list[t.cnameAt] = name;
       t.cnameAt = -1;
     }
-    t.lastName = name;
     if (neg === 1) {
       t.rcode = 'NXDOMAIN';
       if (origin === 'config') t.blocked = true;
@@ -333,7 +333,9 @@ export class DnsFastLine {
     const sp = line.lastIndexOf(' ', end - 1);
     // the last ` to ` of the line is the one before its last word
     if (sp + 1 >= end || sp - 3 < p + 9 || !line.startsWith(' to ', sp - 3)) return false;
-    const t = this.txn_(pid, serial);
+    let t = this.asm_.last_;
+    if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
+    else if (t.done) t = null;
     if (t === null) return false;
     const up = line.slice(sp + 1, end);
     if (this.learn_ !== null) this.learn_.sawUpstream(up);
