@@ -91,15 +91,16 @@ export class FlowStages implements FlowSlotSink {
       kinds.fill(-1);
       this.kindsNet = net;
     }
-    const s = slot * 5;
-    const strs = table.store.strs;
+    const s = slot * 4;
+    const store = table.store;
+    const strs = store.strs;
     const ho = strs[s];
     let o = kinds[ho];
     if (o < 0) o = kinds[ho] = addressKind(text[ho], net);
     const hr = strs[s + 1];
     let r = kinds[hr];
     if (r < 0) r = kinds[hr] = addressKind(text[hr], net);
-    const hp = strs[s + 3];
+    const hp = store.dnatHost(slot);
     const natted = hp >= 0 && hp !== hr;
     let k = 0;
     if (natted) {
@@ -115,21 +116,27 @@ export class FlowStages implements FlowSlotSink {
     const dir = this.directionAt(table, slot, this.net_.model());
     const store = table.store;
     const text = table.pool.strings;
-    const s = slot * 5;
+    const s = slot * 4;
     const strs = store.strs;
     const ho = strs[s];
     const hr = strs[s + 1];
-    const hp = strs[s + 3];
     // The rare flows with more to do take the event path: the agent's own connections, and
     // DNS-looking flows of LAN clients (the bypass check may raise an alert that embeds the flow).
     if (dir === 'router') {
       if (this.own_) return false;
     } else if (dir === 'lan') {
       const proto = store.proto[slot];
-      if ((proto === 6 || proto === 17) && this.bypassPorts[store.ports[slot * 4 + 1]] === true) return false;
+      if ((proto === 6 || proto === 17) && this.bypassPorts[store.ports[slot * 3 + 1]] === true) return false;
     }
     const devices = this.devices_;
-    const info = devices.none ? undefined : devices.lookup(text[ho]) ?? (dir === 'inbound' ? devices.lookup(hp >= 0 ? text[hp] : text[hr]) : undefined);
+    let info: ReturnType<Devices['lookup']>;
+    if (!devices.none) {
+      info = devices.lookup(text[ho]);
+      if (info === undefined && dir === 'inbound') {
+        const hp = store.dnatHost(slot);
+        info = devices.lookup(hp >= 0 ? text[hp] : text[hr]);
+      }
+    }
     let mac: string | undefined;
     let hostname: string | undefined;
     if (info !== undefined) {

@@ -98,8 +98,8 @@ export function encodeFlowSlot(
 ): string {
   const strs = store.strs;
   const ports = store.ports;
-  const s = slot * 5;
-  const p = slot * 4;
+  const s = slot * 4;
+  const p = slot * 3;
   const protoNum = store.proto[slot];
   const flags = store.flags[slot];
   const start = store.start[slot];
@@ -139,7 +139,7 @@ export function encodeFlowSlot(
     if (ports[p + 2] >= 0) out += ',"nat_p":' + ports[p + 2];
   }
   let counts = store.counts;
-  let c = p;
+  let c = slot * 4;
   if (slot === store.endSlot) {
     counts = store.endCounts;
     c = 0;
@@ -147,7 +147,7 @@ export function encodeFlowSlot(
   if (c < counts.length && counts[c] >= 0) {
     out += ',"orig_bytes":' + counts[c] + ',"orig_pkts":' + counts[c + 1] + ',"resp_bytes":' + counts[c + 2] + ',"resp_pkts":' + counts[c + 3];
   }
-  const st = strs[s + 4];
+  const st = strs[s + 3];
   if (st >= 0) out += ',"state":' + quoted(text[st]);
   out += flags & F_ASSURED ? ',"assured":true' : ',"assured":false';
   if (flags & F_HAS_ID) out += ',"ct_id":' + store.id[slot];

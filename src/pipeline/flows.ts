@@ -262,8 +262,8 @@ export class FlowTable {
     store.zone[slot] = rec.zone > 0 ? rec.zone : 0;
     store.proto[slot] = rec.protoNum;
     store.family[slot] = rec.family;
-    const p = slot * 4;
-    const s = slot * 5;
+    const p = slot * 3;
+    const s = slot * 4;
     const pool = this.pool;
     const strs = store.strs;
     const ports = store.ports;
@@ -297,20 +297,18 @@ export class FlowTable {
       ports[p + 2] = ABSENT;
     }
     if (rec.rsrc !== rec.dst || (portsMatter && rec.rsport !== rec.dport)) {
-      strs[s + 3] = pool.add(rec.rsrc);
-      ports[p + 3] = portsMatter ? rec.rsport : ABSENT;
-    } else {
-      strs[s + 3] = NO_STRING;
-      ports[p + 3] = ABSENT;
+      // (a reply port past 65535 is garbage: kept as none)
+      store.dnat.set(slot, pool.add(rec.rsrc) * 65537 + (portsMatter && rec.rsport <= 65535 ? rec.rsport : ABSENT) + 1);
     }
-    strs[s + 4] = NO_STRING;
+    strs[s + 3] = NO_STRING;
     if (startKnown) store.flags[slot] |= F_START_KNOWN;
     const counts = store.counts;
     if (counts.length > 0) {
-      counts[p] = ABSENT;
-      counts[p + 1] = ABSENT;
-      counts[p + 2] = ABSENT;
-      counts[p + 3] = ABSENT;
+      const c = slot * 4;
+      counts[c] = ABSENT;
+      counts[c + 1] = ABSENT;
+      counts[c + 2] = ABSENT;
+      counts[c + 3] = ABSENT;
     }
     this.refresh(slot, rec);
     return slot;
@@ -330,7 +328,7 @@ export class FlowTable {
     }
     store.flags[slot] = f;
     if (rec.state !== '') {
-      const s = slot * 5 + 4;
+      const s = slot * 4 + 3;
       const old = store.strs[s];
       if (old === NO_STRING || this.pool.strings[old] !== rec.state) {
         store.strs[s] = this.pool.add(rec.state);
@@ -353,9 +351,11 @@ export class FlowTable {
   private free(slot: number): void {
     const strs = this.store.strs;
     const pool = this.pool;
-    const s = slot * 5;
+    const s = slot * 4;
+    const dnat = this.store.dnatHost(slot);
+    if (dnat >= 0) pool.release(dnat);
     const refs = pool.refs;
-    for (let k = s; k < s + 5; k++) {
+    for (let k = s; k < s + 4; k++) {
       const h = strs[k];
       if (h !== NO_STRING) {
         // release()'s common case written out: the string stays held by other flows
@@ -377,8 +377,8 @@ export class FlowTable {
 
   private slotTupleKey(slot: number): string {
     const store = this.store;
-    const s = slot * 5;
-    const p = slot * 4;
+    const s = slot * 4;
+    const p = slot * 3;
     const zone = store.zone[slot];
     const proto = store.proto[slot];
     const head = proto + ' ' + this.pool.get(store.strs[s]) + ' ' + this.pool.get(store.strs[s + 1]);
@@ -402,8 +402,8 @@ export class FlowTable {
     const text = this.pool.strings;
     const strs = store.strs;
     const ports = store.ports;
-    const s = slot * 5;
-    const p = slot * 4;
+    const s = slot * 4;
+    const p = slot * 3;
     const protoNum = store.proto[slot];
     const portsMatter = hasPorts(protoNum);
     const flags = store.flags[slot];
@@ -433,7 +433,7 @@ export class FlowTable {
       if (ports[p + 2] >= 0) ev.nat_p = ports[p + 2];
     }
     let counts = store.counts;
-    let c = p;
+    let c = slot * 4;
     if (slot === store.endSlot) {
       counts = store.endCounts;
       c = 0;
@@ -444,7 +444,7 @@ export class FlowTable {
       ev.resp_bytes = counts[c + 2];
       ev.resp_pkts = counts[c + 3];
     }
-    if (strs[s + 4] !== NO_STRING) ev.state = text[strs[s + 4]];
+    if (strs[s + 3] !== NO_STRING) ev.state = text[strs[s + 3]];
     ev.assured = (flags & F_ASSURED) !== 0;
     if (flags & F_HAS_ID) ev.ct_id = store.id[slot];
     // The later stages' fields, seated in schema order so they fill them in place instead of
@@ -458,13 +458,14 @@ export class FlowTable {
     if (flags & F_HAS_MARK && store.mark[slot] > 0) ev.mark = store.mark[slot];
     if (store.zone[slot] > 0) ev.zone = store.zone[slot];
     // one context object, refilled per event (an object costs qjs ~1k instructions per field)
-    const dnat = strs[s + 3] !== NO_STRING;
+    const hd = store.dnatHost(slot);
+    const dnat = hd !== NO_STRING;
     const ctx = this.ctx;
     ctx.family = store.family[slot];
-    ctx.reply_h = dnat ? text[strs[s + 3]] : ev.resp_h;
+    ctx.reply_h = dnat ? text[hd] : ev.resp_h;
     ctx.unreplied = (flags & F_UNREPLIED) !== 0;
     ctx.offload = (flags & F_OFFLOAD) !== 0;
-    const replyPort = dnat ? ports[p + 3] : portsMatter ? ports[p + 1] : ABSENT;
+    const replyPort = dnat ? store.dnatPort(slot) : portsMatter ? ports[p + 1] : ABSENT;
     ctx.reply_p = replyPort >= 0 ? replyPort : undefined;
     ctx.slot = slot;
     this.emitFn(ev, ctx);

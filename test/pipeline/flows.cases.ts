@@ -26,7 +26,7 @@ function rig(opts: { interimSec?: number; maxFlows?: number } = {}): Rig {
     sensor: 'lab',
     emit: (e, c) => {
       out.push(e);
-      ok(c.slot >= 0 && table.pool.strings[table.store.strs[c.slot * 5]] === e.orig_h, 'ctx.slot is the flow\'s slot');
+      ok(c.slot >= 0 && table.pool.strings[table.store.strs[c.slot * 4]] === e.orig_h, 'ctx.slot is the flow\'s slot');
       const { slot: _slot, ...rest } = c;
       ctx.push(JSON.parse(JSON.stringify(rest)) as FlowContext); // the table refills one object
     },

@@ -24,14 +24,20 @@ export class FlowStore {
    * them only on DESTROY, which go to endCounts, so the event path never needs the column.
    */
   counts = new Float64Array(0);
+  /**
+   * Flows whose reply comes from another host or port than the original destination (DNAT:
+   * port forwards, redirects) are few: their reply host (a StringPool handle) and port are kept
+   * here by slot, as handle * 65537 + port + 1, not in two columns every flow would pay for.
+   */
+  readonly dnat = new Map<number, number>();
   /** The counters of `endSlot`, the flow being ended by a record that carried them. */
   readonly endCounts = new Float64Array(4);
   endSlot = NO_SLOT;
   id = new Uint32Array(0);
   mark = new Uint32Array(0);
-  /** 4 per slot: sport, dport, nat port, dnat port (-1: none); icmp: id, type<<8|code */
+  /** 3 per slot: sport, dport, nat port (-1: none); icmp: id, type<<8|code */
   ports = new Int32Array(0);
-  /** 5 per slot, StringPool handles: src, dst, nat host, dnat host, state */
+  /** 4 per slot, StringPool handles: src, dst, nat host, state */
   strs = new Int32Array(0);
   zone = new Uint16Array(0);
   proto = new Uint8Array(0);
@@ -96,6 +102,20 @@ export class FlowStore {
     this.count--;
     this.freeSlots.push(s);
     if (this.endSlot === s) this.endSlot = NO_SLOT;
+    if (this.dnat.size > 0) this.dnat.delete(s);
+  }
+
+  /** The DNAT reply host's handle of a slot, -1 when none. */
+  dnatHost(s: number): number {
+    if (this.dnat.size === 0) return -1;
+    const v = this.dnat.get(s);
+    return v === undefined ? -1 : Math.floor(v / 65537);
+  }
+
+  /** The DNAT reply port of a slot, -1 when none (or not a port protocol). */
+  dnatPort(s: number): number {
+    const v = this.dnat.get(s);
+    return v === undefined ? -1 : (v % 65537) - 1;
   }
 
   /** Sets a slot's counters (allocating the column on first use). */
@@ -177,8 +197,8 @@ export class FlowStore {
     if (this.counts.length > 0) this.counts = copy(this.counts, new Float64Array(cap * 4).fill(-1));
     this.id = copy(this.id, new Uint32Array(cap));
     this.mark = copy(this.mark, new Uint32Array(cap));
-    this.ports = copy(this.ports, new Int32Array(cap * 4));
-    this.strs = copy(this.strs, new Int32Array(cap * 5));
+    this.ports = copy(this.ports, new Int32Array(cap * 3));
+    this.strs = copy(this.strs, new Int32Array(cap * 4));
     this.zone = copy(this.zone, new Uint16Array(cap));
     this.proto = copy(this.proto, new Uint8Array(cap));
     this.family = copy(this.family, new Uint8Array(cap));
