@@ -59,8 +59,9 @@ export class Pipeline {
   private readonly pdns: PassiveDns | null;
   private readonly ioc: IocMatcher;
   /**
-   * The NDJSON sink when it is the only consumer of `dns` events (no join, no pdns, dns stream
-   * on): finished transactions are then written as lines without building event objects.
+   * The NDJSON sink when it is the only consumer of `dns` events (no join, dns stream on; pdns
+   * learns from the transaction): finished transactions are then written as lines without
+   * building event objects.
    * Null once indicators may be loaded (ioc.checkDns needs the event).
    */
   private dnsLines: NdjsonSink | null;
@@ -76,7 +77,7 @@ export class Pipeline {
       warmupSec: o.join.warmupSec,
     });
     const pdnsOn = o.pdns.enabled && o.streams.pdns !== false;
-    this.dnsLines = deps.sink instanceof NdjsonSink && !this.joinOn && !pdnsOn && o.streams.dns !== false ? deps.sink : null;
+    this.dnsLines = deps.sink instanceof NdjsonSink && !this.joinOn && o.streams.dns !== false ? deps.sink : null;
     this.transactions = new TransactionAssembler({
       counters, sensor, emit: (ev) => this.onDns(ev), timeoutSec: o.dns.timeoutSec, maxOpen: o.dns.maxOpen,
       lookupDevice: (ip) => this.devices.lookup(ip),
@@ -183,6 +184,7 @@ export class Pipeline {
   private dnsLine(t: DnsLineSource): boolean {
     const sink = this.dnsLines;
     if (sink === null) return false;
+    this.pdns?.learnAnswers(t.ts, t.ans, t.blocked, t.rcode); // as onDns(): before the event goes out
     // no leases (replay without --leases): no lookup calls
     const d = t.client !== undefined && !this.devices.none ? this.devices.lookup(t.client) : undefined;
     try {

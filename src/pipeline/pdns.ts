@@ -14,9 +14,12 @@
 //   aggregation is shorter), counted as pdns_early_flush.
 //
 // Memory: a record is its grouping key (name \0 type \0 values joined by \0, one string that is
-// also where the record's text is read back from at flush) and a slot in typed arrays; the event
-// is built only when it is emitted. ~150 B a record under qjs, against ~700 B for an event object
+// also where the record's text is read back from at flush) and slots in typed arrays; the event
+// is built only when it is emitted. ~160 B a record under qjs, against ~700 B for an event object
 // with its rdata array and a Map entry.
+//
+// Answers come flat (name, type, data of each), as a transaction holds them: the pipeline's
+// direct `dns` line path feeds learnAnswers() without building an event; learn() flattens one.
 import type { DnsEvent, PdnsEvent } from '../events';
 import type { Counters } from '../counters';
 
@@ -30,9 +33,6 @@ export interface PassiveDnsDeps {
   maxRecords?: number;
 }
 
-/** Typed-array room is added this many records at a time (up to maxRecords). */
-const STEP = 4096;
-
 export class PassiveDns {
   /**
    * Grouping key → record number, in a null-prototype object rather than a Map: qjs keeps its
@@ -42,17 +42,18 @@ export class PassiveDns {
    */
   private index_: Record<string, number> = Object.create(null) as Record<string, number>;
   private n_ = 0;
-  private first_ = new Float64Array(0);
-  private last_ = new Float64Array(0);
-  private count_ = new Uint32Array(0);
-  /** Where the key splits: rrname is key[0, nameLen), rrtype the typeLen characters after it. */
-  private nameLen_ = new Uint16Array(0);
-  private typeLen_ = new Uint8Array(0);
-  /** Records whose key cannot be read back (a NUL inside a value; a name or type too long). */
+  /**
+   * Four numbers a record: time_first, time_last, count (doubles: exact whatever the clock says)
+   * and rrname's length * 256 + rrtype's length, where its key splits.
+   */
+  private rec_ = new Float64Array(0);
+  /** Records whose key cannot be read back (a NUL inside a value, a type of 256+ characters): their fields. */
   private odd_: Map<number, [string, string, string[]]> | null = null;
   private windowStart_ = -1;
   // Scratch, reused per event (learn runs once per dns event: allocations show under qjs).
-  /** Start index of each run of answers sharing (name, type), and the end of the last run. */
+  /** learn()'s answers, flat */
+  private readonly flat_: (string | null)[] = [];
+  /** Start slot of each run of answers sharing (name, type), and the end of the last run. */
   private readonly runs_: number[] = [];
   /** The values of one run, deduplicated and sorted, before they become a record's rdata. */
   private readonly vals_: string[] = [];
@@ -66,151 +67,140 @@ export class PassiveDns {
   }
 
   learn(ev: DnsEvent): void {
-    const answers = ev.answers;
-    if (!answers) return;
-    const n = answers.length;
+    const a = ev.answers;
+    if (!a) return;
+    const flat = this.flat_;
+    let k = 0;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      flat[k++] = x.name;
+      flat[k++] = x.type;
+      flat[k++] = x.data;
+    }
+    flat.length = k;
+    this.learnAnswers(ev.ts, flat, ev.blocked === true, ev.rcode);
+  }
+
+  /** One transaction's answers, flat (name, type, data of each), with its ts, blocked and rcode. */
+  learnAnswers(ts: number, ans: readonly (string | null)[], blocked: boolean, rcode: string | undefined): void {
+    const n = ans.length;
     if (n === 0) return;
-    if (ev.blocked) {
+    if (blocked) {
       this.deps_.counters.inc('pdns_skipped_blocked');
       return;
     }
-    if (ev.rcode !== undefined && ev.rcode !== 'NOERROR') return;
+    if (rcode !== undefined && rcode !== 'NOERROR') return;
     // Resolvers list a (name, type)'s records together (CNAME links, then the final rrset), so
     // the groups are runs of neighbours. Find the runs; a (name, type) that comes back after
     // another run needs real grouping: the general path (rare).
     const runs = this.runs_;
     runs.length = 0;
-    let name = '';
-    let type = '';
-    for (let i = 0; i < n; i++) {
-      const a = answers[i];
-      if (i > 0 && a.name === name && a.type === type) continue;
-      name = a.name;
-      type = a.type;
+    let name: string | null = '';
+    let type: string | null = '';
+    for (let i = 0; i < n; i += 3) {
+      if (i > 0 && ans[i] === name && ans[i + 1] === type) continue;
+      name = ans[i];
+      type = ans[i + 1];
       for (let r = 0; r < runs.length; r++) {
-        const b = answers[runs[r]];
-        if (b.name === name && b.type === type) return this.learnGrouped_(ev);
+        const j = runs[r];
+        if (ans[j] === name && ans[j + 1] === type) return this.learnGrouped_(ans, Math.floor(ts));
       }
-      runs.push(i);
+      runs[runs.length] = i;
     }
-    runs.push(n);
-    const t = Math.floor(ev.ts);
-    for (let r = 0; r + 1 < runs.length; r++) this.learnRun_(answers, runs[r], runs[r + 1], t);
+    runs[runs.length] = n;
+    const t = Math.floor(ts);
+    for (let r = 0; r + 1 < runs.length; r++) this.learnRun_(ans, runs[r], runs[r + 1], t);
   }
 
-  /** Records the answers [from, to) of one (name, type) at second t. */
-  private learnRun_(answers: DnsEvent['answers'], from: number, to: number, t: number): void {
-    const first = answers[from];
-    let key: string;
+  /** Records the answers in slots [from, to) of one (name, type) at second t. */
+  private learnRun_(ans: readonly (string | null)[], from: number, to: number, t: number): void {
+    const name = ans[from] as string;
+    const type = ans[from + 1] as string;
+    let d = ans[from + 2];
     let vals: string[] | null = null;
-    let d = first.data;
-    if (to - from === 1) {
+    let key: string;
+    if (to - from === 3) {
       // The common case: one record, no set to build.
       if (d === null || d === undefined) {
         this.deps_.counters.inc('pdns_rdata_unknown');
         return;
       }
-      key = first.name + '\u0000' + first.type + '\u0000' + d;
+      key = name + '\u0000' + type + '\u0000' + d;
     } else {
       vals = this.vals_;
       vals.length = 0;
-      for (let i = from; i < to; i++) {
-        const d = answers[i].data;
+      for (let i = from + 2; i < to; i += 3) {
+        d = ans[i];
         if (d === null || d === undefined) this.deps_.counters.inc('pdns_rdata_unknown');
-        else if (vals.indexOf(d) < 0) vals.push(d);
+        else if (vals.indexOf(d) < 0) vals[vals.length] = d;
       }
       if (vals.length === 0) return;
       if (vals.length > 1) vals.sort();
-      key = first.name + '\u0000' + first.type + '\u0000' + vals.join('\u0000');
+      key = name + '\u0000' + type + '\u0000' + vals.join('\u0000');
     }
     const r = this.index_[key];
-    if (r === undefined) this.insert_(key, first.name, first.type, vals, d!, t);
-    else {
-      // seen_(), written out: a call costs ~400 instructions in qjs
-      if (t < this.first_[r]) this.first_[r] = t;
-      if (t > this.last_[r]) this.last_[r] = t;
-      this.count_[r]++;
-    }
+    if (r === undefined) this.insert_(key, name, type, vals ?? [d as string], t);
+    else this.seen_(r, t);
   }
 
-  /**
-   * A new record for key, seen once at t, its rdata `vals` (null: the one value `d`); flushes
-   * first when the table is full.
-   */
-  private insert_(key: string, rrname: string, rrtype: string, vals: string[] | null, d: string, t: number): void {
+  private seen_(r: number, t: number): void {
+    const rec = this.rec_;
+    const i = r * 4;
+    if (t < rec[i]) rec[i] = t;
+    if (t > rec[i + 1]) rec[i + 1] = t;
+    rec[i + 2]++;
+  }
+
+  /** A new record for key (its rdata `vals`), seen once at t; flushes first when the table is full. */
+  private insert_(key: string, rrname: string, rrtype: string, vals: string[], t: number): void {
     const max = this.deps_.maxRecords ?? 20000;
     if (this.n_ >= max) {
       this.deps_.counters.inc('pdns_early_flush');
       this.flush();
     }
     const r = this.n_++;
-    if (r >= this.first_.length) this.grow_(Math.max(r + 1, Math.min(max, r + STEP)));
-    this.index_[key] = r;
-    this.first_[r] = t;
-    this.last_[r] = t;
-    this.count_[r] = 1;
-    const nl = rrname.length;
-    const tl = rrtype.length;
-    // A NUL inside a value would split it at flush: such records keep their fields aside.
-    let odd = nl > 0xffff || tl > 0xff;
-    if (vals === null) odd ||= d.indexOf('\u0000') >= 0;
-    else for (let i = 0; i < vals.length && !odd; i++) odd = vals[i].indexOf('\u0000') >= 0;
-    if (odd) (this.odd_ ??= new Map()).set(r, [rrname, rrtype, vals === null ? [d] : vals.slice()]);
-    else {
-      this.nameLen_[r] = nl;
-      this.typeLen_[r] = tl;
+    const i = r * 4;
+    let rec = this.rec_;
+    if (i >= rec.length) {
+      // room for 4,096 more (not doubling: little stays unused)
+      rec = new Float64Array(Math.max(r + 1, Math.min(max, r + 4096)) * 4);
+      rec.set(this.rec_);
+      this.rec_ = rec;
     }
-  }
-
-  private seen_(r: number, t: number): void {
-    if (t < this.first_[r]) this.first_[r] = t;
-    if (t > this.last_[r]) this.last_[r] = t;
-    this.count_[r]++;
-  }
-
-  /** Room for `size` records; what is held is kept. */
-  private grow_(size: number): void {
-    const f = new Float64Array(size);
-    f.set(this.first_);
-    this.first_ = f;
-    const l = new Float64Array(size);
-    l.set(this.last_);
-    this.last_ = l;
-    const c = new Uint32Array(size);
-    c.set(this.count_);
-    this.count_ = c;
-    const nl = new Uint16Array(size);
-    nl.set(this.nameLen_);
-    this.nameLen_ = nl;
-    const tl = new Uint8Array(size);
-    tl.set(this.typeLen_);
-    this.typeLen_ = tl;
+    this.index_[key] = r;
+    rec[i] = t;
+    rec[i + 1] = t;
+    rec[i + 2] = 1;
+    rec[i + 3] = rrname.length * 256 + rrtype.length;
+    // A NUL inside a value would split it at flush: such records keep their fields aside.
+    let odd = rrtype.length > 255;
+    for (let k = 0; k < vals.length && !odd; k++) odd = vals[k].indexOf('\u0000') >= 0;
+    if (odd) (this.odd_ ??= new Map()).set(r, [rrname, rrtype, vals.slice()]);
   }
 
   /** Any order of answers: group by (name, type) first, in order of first appearance. */
-  private learnGrouped_(ev: DnsEvent): void {
-    const answers = ev.answers;
-    const c = this.deps_.counters;
+  private learnGrouped_(ans: readonly (string | null)[], t: number): void {
     const groups = this.groups_;
     groups.clear();
-    for (let i = 0; i < answers.length; i++) {
-      const a = answers[i];
-      if (a.data === null || a.data === undefined) {
-        c.inc('pdns_rdata_unknown');
+    for (let i = 0; i + 2 < ans.length; i += 3) {
+      const name = ans[i] as string;
+      const type = ans[i + 1] as string;
+      const d = ans[i + 2];
+      if (d === null || d === undefined) {
+        this.deps_.counters.inc('pdns_rdata_unknown');
         continue;
       }
-      const key = a.name + '\u0000' + a.type;
-      const g = groups.get(key);
-      if (g === undefined) groups.set(key, { name: a.name, type: a.type, data: [a.data] });
-      else if (g.data.indexOf(a.data) < 0) g.data.push(a.data);
+      const nt = name + '\u0000' + type;
+      const g = groups.get(nt);
+      if (g === undefined) groups.set(nt, { name, type, data: [d] });
+      else if (g.data.indexOf(d) < 0) g.data.push(d);
     }
-    const t = Math.floor(ev.ts);
     groups.forEach((g, nt) => {
       const data = g.data;
       if (data.length > 1) data.sort();
       const key = nt + '\u0000' + data.join('\u0000');
       const r = this.index_[key];
-      if (r === undefined) this.insert_(key, g.name, g.type, data, '', t);
+      if (r === undefined) this.insert_(key, g.name, g.type, data, t);
       else this.seen_(r, t);
     });
   }
@@ -233,29 +223,21 @@ export class PassiveDns {
     this.n_ = 0;
     this.odd_ = null;
     const sensor = this.deps_.sensor;
+    const rec = this.rec_;
     let r = 0;
     for (const key in index) {
-      let rrname: string;
-      let rrtype: string;
-      let rdata: string[];
-      const o = odd === null ? undefined : odd.get(r);
-      if (o !== undefined) {
-        rrname = o[0];
-        rrtype = o[1];
-        rdata = o[2];
-      } else {
-        const nl = this.nameLen_[r];
-        const tl = this.typeLen_[r];
-        rrname = key.slice(0, nl);
-        rrtype = key.slice(nl + 1, nl + 1 + tl);
-        rdata = key.slice(nl + tl + 2).split('\u0000');
-      }
-      const last = this.last_[r];
+      const o = odd?.get(r);
+      const i = r++ * 4;
+      const nl = Math.floor(rec[i + 3] / 256);
+      const tl = rec[i + 3] % 256;
+      const last = rec[i + 1];
       const ev: PdnsEvent = {
-        type: 'pdns', ts: last, sensor, rrname, rrtype, rdata, time_first: this.first_[r], time_last: last,
-        count: this.count_[r], sensor_id: sensor,
+        type: 'pdns', ts: last, sensor,
+        rrname: o ? o[0] : key.slice(0, nl),
+        rrtype: o ? o[1] : key.slice(nl + 1, nl + 1 + tl),
+        rdata: o ? o[2] : key.slice(nl + tl + 2).split('\u0000'),
+        time_first: rec[i], time_last: last, count: rec[i + 2], sensor_id: sensor,
       };
-      r++;
       try {
         this.deps_.emit(ev);
       } catch (e) {

@@ -6,7 +6,43 @@ import { PassiveDns } from '../../src/pipeline/pdns';
 import { fakeDns } from './factories';
 import { ReferencePassiveDns } from './pdns.reference';
 import { seeded } from '../support/check';
-import type { DnsAnswer } from '../../src/events';
+import type { DnsAnswer, NetEvent } from '../../src/events';
+import { encodeNdjson } from '../../src/codec/ndjson';
+import { DnsmasqLineParser } from '../../src/sources/dnsmasq/parser';
+import { NdjsonSink } from '../../src/agent/ndjson-sink';
+import { Pipeline, type PipelineOptions } from '../../src/agent/pipeline';
+
+export const FIXTURES = ['lab-basic/dnsmasq-extra.log', 'lab-basic/dnsmasq-classic.log', 'lab-live/dnsmasq-extra.log'];
+
+/** A dnsmasq log through a Pipeline with pdns on: `ndjson` lets the direct dns line path run. */
+function pipelineLines(text: string, ndjson: boolean, maxRecords: number): string[] {
+  const counters = new Counters();
+  const lines: string[] = [];
+  const sink = ndjson
+    ? new NdjsonSink({ counters, batchLines: 3, write: (t) => lines.push(...t.split('\n').filter((l) => l !== '')) })
+    : { emit: (ev: NetEvent) => lines.push(encodeNdjson(ev)) };
+  const options: PipelineOptions = {
+    sensor: 'lab', net: { routerAddrs: [], lanPrefixes: [] }, learnNet: { lan: false, router: false },
+    dns: { timeoutSec: 10, maxOpen: 2048 }, flows: { interimSec: 300, maxFlows: 1000 },
+    devices: { graceSec: 60, maxDevices: 100 },
+    join: { enabled: false, ttlSec: 600, maxPerClient: 100, maxTotal: 1000 },
+    bypass: { enabled: false, ports: [], allow: [], windowSec: 60 },
+    pdns: { enabled: true, windowSec: 60, maxRecords }, ioc: { maxIndicators: 100 },
+    streams: { dns: true, flow: true, pdns: true, alert: true, health: true },
+  };
+  const p = new Pipeline({ counters, sink, options });
+  const parser = new DnsmasqLineParser({ counters, year: 2026 });
+  for (const l of text.split('\n')) {
+    const r = l === '' ? null : parser.parse(l);
+    if (r !== null) {
+      p.dnsRecord(r);
+      p.tick(Math.floor(r.ts));
+    }
+  }
+  p.flush();
+  if (sink instanceof NdjsonSink) sink.flush();
+  return lines;
+}
 
 function make(opts: { windowSec?: number; maxRecords?: number } = {}) {
   const out: PdnsEvent[] = [];
@@ -94,6 +130,71 @@ export const cases: Cases = {
       ['a.test', 'A', '192.0.2.2'],
     ]);
   },
+  'a NUL inside a value, a long name or type: records read back exactly': () => {
+    const { p, out } = make();
+    const long = 'n'.repeat(70000) + '.test';
+    const type = 'T'.repeat(300);
+    p.learn(fakeDns({ answers: [{ name: 'x.test', type: 'TXT', data: 'a\u0000b' }, { name: 'x.test', type: 'TXT', data: 'c' }] }));
+    p.learn(fakeDns({ answers: [{ name: 'y.test', type: 'TXT', data: 'z\u0000' }] }));
+    p.learn(fakeDns({ answers: [{ name: long, type: 'A', data: '192.0.2.1' }, { name: long, type: 'A', data: '192.0.2.2' }] }));
+    p.learn(fakeDns({ answers: [{ name: 'w.test', type, data: 'v' }] }));
+    p.learn(fakeDns({ answers: [{ name: 'x.test', type: 'TXT', data: 'c' }, { name: 'x.test', type: 'TXT', data: 'a\u0000b' }] }));
+    p.flush();
+    deepEq(out.map((r) => [r.rrname, r.rrtype, r.rdata, r.count]), [
+      ['x.test', 'TXT', ['a\u0000b', 'c'], 2],
+      ['y.test', 'TXT', ['z\u0000'], 1],
+      [long, 'A', ['192.0.2.1', '192.0.2.2'], 1],
+      ['w.test', type, ['v'], 1],
+    ]);
+  },
+  'learnAnswers (a transaction\'s flat answers) records what learn (the event) does': () => {
+    const a = make();
+    const b = make();
+    const evs = [
+      fakeDns({ ts: 10.5, qname: 'img.shop.test', answers: chain }),
+      fakeDns({ ts: 11, blocked: true, answers: [{ name: 'ads.test', type: 'A', data: '0.0.0.0' }] }),
+      fakeDns({ ts: 12, rcode: 'SERVFAIL', answers: chain }),
+      fakeDns({ ts: 13, answers: [{ name: 'x.test', type: 'A', data: '192.0.2.2' }, { name: 'x.test', type: 'MX', data: null }, { name: 'x.test', type: 'A', data: '192.0.2.1' }] }),
+      fakeDns({ ts: 14, answers: [] }),
+    ];
+    for (const ev of evs) {
+      a.p.learn(ev);
+      b.p.learnAnswers(ev.ts, ev.answers.flatMap((x) => [x.name, x.type, x.data]), ev.blocked === true, ev.rcode);
+    }
+    a.p.flush();
+    b.p.flush();
+    eq(JSON.stringify(b.out), JSON.stringify(a.out));
+    deepEq(b.counters.snapshot(), a.counters.snapshot());
+    eq(a.out.length, 4);
+  },
+  'more records than one step of room (4,096), and a flush when full: the reference\'s records and order': () => {
+    for (const maxRecords of [5000, 9000]) {
+      const a = make({ maxRecords });
+      const outB: PdnsEvent[] = [];
+      const b = new ReferencePassiveDns({ sensor: 'rtr1', counters: new Counters(), emit: (e) => outB.push(e), maxRecords });
+      for (let i = 0; i < 12000; i++) {
+        const k = (i * 7919) % 10007; // names come back, out of order
+        const ev = fakeDns({ ts: 1000 + i / 3, answers: [{ name: `h${k % 6000}.test`, type: k % 3 === 0 ? 'AAAA' : 'A', data: `192.0.2.${k % 7}` }] });
+        a.p.learn(ev);
+        b.learn(ev);
+      }
+      a.p.flush();
+      b.flush();
+      eq(a.out.length, outB.length, `max ${maxRecords}: records`);
+      ok(a.out.length > maxRecords, `max ${maxRecords}: early flush`);
+      eq(JSON.stringify(a.out), JSON.stringify(outB), `max ${maxRecords}: the same records in the same order`);
+    }
+  },
+  'pipeline: the direct dns line path gives the lines of the event path, pdns records in the same places': ({ fixture }) => {
+    for (const fx of FIXTURES) {
+      for (const maxRecords of [2, 1000]) {
+        const direct = pipelineLines(fixture(fx), true, maxRecords);
+        const events = pipelineLines(fixture(fx), false, maxRecords);
+        ok(direct.some((l) => l.startsWith('{"type":"pdns"')), `${fx}: pdns lines`);
+        deepEq(direct, events, `${fx} max ${maxRecords}`);
+      }
+    }
+  },
   'seeded differential fuzz: the same records, order and counters as the reference model': () => {
     for (let seed = 1; seed <= 20; seed++) {
       const rnd = seeded(seed);
@@ -126,7 +227,9 @@ export const cases: Cases = {
         if (rnd() < 0.05) ev.blocked = true;
         if (rnd() < 0.05) ev.rcode = 'SERVFAIL';
         if (rnd() < 0.05) delete ev.rcode;
-        a.p.learn(ev);
+        // half the events as a transaction gives them (flat), half as events
+        if (i % 2 === 0) a.p.learn(ev);
+        else a.p.learnAnswers(ev.ts, answers.flatMap((x) => [x.name, x.type, x.data]), ev.blocked === true, ev.rcode);
         b.learn(ev);
         if (rnd() < 0.1) {
           a.p.tick(Math.floor(ts));

@@ -1,4 +1,4 @@
 import { runCases } from '../support/engines';
-import { cases } from './pdns.cases';
+import { cases, FIXTURES } from './pdns.cases';
 
-runCases('test/pipeline/pdns.cases.ts', cases);
+runCases('test/pipeline/pdns.cases.ts', cases, FIXTURES);
