@@ -278,7 +278,8 @@ export class DnsFastLine {
     const close = line.indexOf('] ', q);
     if (close < 0 || close >= end) return false;
     let qtype: string;
-    if (line.charCodeAt(q) === 116 /* t */ && line.startsWith('type=', q)) {
+    // (`type=N` needs more than 5 characters: shorter types skip the test)
+    if (close - q >= 5 && line.charCodeAt(q) === 116 /* t */ && line.startsWith('type=', q)) {
       if (close <= q + 5) return false;
       for (let i = q + 5; i < close; i++) {
         const d = line.charCodeAt(i);

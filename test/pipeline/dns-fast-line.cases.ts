@@ -125,6 +125,12 @@ const SHAPES = [
   '15 192.0.2.24/1 forwarded m.test to 198.51.100.53 ',
   '15 192.0.2.24/1 reply m.test is 198.51.100.16\r',
   '15 192.0.2.24/1 reply m.test is 198.51.100.17',
+  '16 192.0.2.26/7 query[type=] n.test from 192.0.2.26',
+  '17 192.0.2.26/7 query[typ=1] n.test from 192.0.2.26',
+  '18 192.0.2.26/7 query[type] n.test from 192.0.2.26',
+  '19 192.0.2.26/7 query[HTTPS] n.test from 192.0.2.26',
+  '18 192.0.2.26/7 ',
+  '',
   'query[A] classic.test from 192.0.2.25',
   'reply classic.test is 198.51.100.18',
 ];
