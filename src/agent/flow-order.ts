@@ -100,7 +100,7 @@ export class FlowStages implements FlowSlotSink {
     const hr = strs[s + 1];
     let r = kinds[hr];
     if (r < 0) r = kinds[hr] = addressKind(text[hr], net);
-    const hp = store.dnatHost(slot);
+    const hp = store.dnat.size === 0 ? -1 : store.dnatHost(slot);
     const natted = hp >= 0 && hp !== hr;
     let k = 0;
     if (natted) {

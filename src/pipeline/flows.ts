@@ -4,7 +4,7 @@
 //
 // Memory: a router may hold 20k open flows, so a flow is a slot in typed-array columns
 // (sources/conntrack/flow-store.ts) with handles into a shared string pool (addresses and
-// states repeat a lot), not an object: ~77 bytes a flow plus the distinct strings.
+// states repeat a lot), not an object: ~69 bytes a flow plus the distinct strings.
 //
 // Keys: the conntrack id when the record has one, else the original tuple (+proto, +zone).
 // /proc/net/nf_conntrack prints no id, so flows adopted from a snapshot are keyed by tuple;
@@ -352,8 +352,10 @@ export class FlowTable {
     const strs = this.store.strs;
     const pool = this.pool;
     const s = slot * 4;
-    const dnat = this.store.dnatHost(slot);
-    if (dnat >= 0) pool.release(dnat);
+    if (this.store.dnat.size > 0) {
+      const dnat = this.store.dnatHost(slot);
+      if (dnat >= 0) pool.release(dnat);
+    }
     const refs = pool.refs;
     for (let k = s; k < s + 4; k++) {
       const h = strs[k];
