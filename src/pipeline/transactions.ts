@@ -63,7 +63,7 @@ export class TransactionAssembler {
   answering_: Transaction[] = [];
   /** The transaction of the last extra-mode line: consecutive lines mostly share it. */
   last_: Transaction | null = null;
-  /** Emitted transactions kept for reuse (allocating objects is dear in qjs). */
+  /** Emitted transactions kept for reuse, answers let go (allocating objects is dear in qjs): up to maxOpen. */
   readonly pool_: Transaction[] = [];
   private readonly classic: ClassicMatcher;
   lastTs_ = 0;
@@ -201,7 +201,6 @@ export class TransactionAssembler {
       t.source = auth ? 'local' : undefined;
       t.upstream = undefined;
       t.rcode = undefined;
-      t.ans.length = 0;
       t.cnameAt = -1;
       t.blocked = false;
       t.dnssec = undefined;
@@ -270,7 +269,14 @@ export class TransactionAssembler {
       } catch (e) {
         this.deps.counters.drop('dns.emit_error', 1, String(e)); // a sink's bug must not stop assembly
       }
-      if (pool.length < 64) pool[pool.length] = t;
+      // Kept for reuse up to the cap of held ones (with the queue, no more than its peak ever
+      // exist): an unanswered query holds the queue up to its timeout, and what it lets go at
+      // once was new objects again (~20 fields defined each, ~2k instructions a line); the
+      // answers are let go now.
+      if (pool.length < this.maxOpen) {
+        t.ans.length = 0;
+        pool[pool.length] = t;
+      }
       h = this.head_;
     }
     if (this.head_ === q.length) {
