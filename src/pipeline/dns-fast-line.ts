@@ -1,6 +1,6 @@
 // The common lines of an extra-mode dnsmasq log, taken straight from the text into the open
 // transaction: `SERIAL CLIENT/PORT query[T] NAME from CLIENT`, `forwarded NAME to UP`, and
-// `reply|cached|config NAME is ADDRESS|<CNAME>` of a known transaction, within the second the
+// `reply|cached|config NAME is ADDRESS|<CNAME>|TXT string` of a known transaction, within the second the
 // assembler is already at. Everything else (classic mode, DNSSEC, negatives, rcodes, hosts
 // files, TCP prefixes, orphans, a new second, long lines) returns false BEFORE any state changes,
 // and the caller runs the line through DnsmasqLineParser and TransactionAssembler.push() as
@@ -188,6 +188,15 @@ export class DnsFastLine {
       } else {
         return false;
       }
+    } else if (first >= 103 && first <= 122 && first !== 110 && first !== 116) {
+      // a TXT string (message.ts answer(): DATA that is no address, placeholder, negative, rcode,
+      // `truncated` or DNSSEC word) under a NAME that is no address (else a reverse answer)
+      const c = line.charCodeAt(q);
+      const last = line.charCodeAt(end - 1);
+      if (last === 41 /* ) */ || last === 13 || (c >= 48 && c <= 58) ||
+        (((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) && line.lastIndexOf(':', is) >= q)) return false;
+      type = 'TXT';
+      data = line.slice(da, end);
     } else {
       // message.ts addressType()
       if (n < 2 || n > 45 || line.indexOf(' ', da) >= 0) return false;
