@@ -81,7 +81,8 @@ export class Pipeline {
     this.transactions = new TransactionAssembler({
       counters, sensor, emit: (ev) => this.onDns(ev), timeoutSec: o.dns.timeoutSec, maxOpen: o.dns.maxOpen,
       lookupDevice: (ip) => this.devices.lookup(ip),
-      emitTransaction: this.dnsLines === null ? undefined : this.dnsLine.bind(this), // bound: one call fewer per event
+      // bound: one call fewer per event; pdns learns there (from the transaction) on both paths
+      emitTransaction: this.dnsLines === null && !pdnsOn ? undefined : this.dnsLine.bind(this),
     });
     this.flows = new FlowTable({
       counters, sensor, emit: (ev, ctx) => this.flowStages.onFlow(ev, ctx), interimSec: o.flows.interimSec, maxFlows: o.flows.maxFlows,
@@ -175,16 +176,15 @@ export class Pipeline {
     // The join is per device (its MAC when the leases know it), so a dual-stack client that asks
     // over IPv4 and connects over IPv6 is still joined.
     if (this.joinOn) this.join.learn(ev);
-    this.pdns?.learn(ev);
     this.ioc.checkDns(ev);
     if (this.deps.options.streams.dns !== false) this.out(ev);
   }
 
-  /** The direct `dns` path (see dnsLines): false hands the transaction back for an event. */
+  /** Each finished transaction: pdns, then the direct `dns` path (see dnsLines); false hands it back for an event. */
   private dnsLine(t: DnsLineSource): boolean {
+    this.pdns?.learnAnswers(t.ts, t.ans, t.blocked, t.rcode); // before the line or event goes out
     const sink = this.dnsLines;
     if (sink === null) return false;
-    this.pdns?.learnAnswers(t.ts, t.ans, t.blocked, t.rcode); // as onDns(): before the event goes out
     // no leases (replay without --leases): no lookup calls
     const d = t.client !== undefined && !this.devices.none ? this.devices.lookup(t.client) : undefined;
     try {

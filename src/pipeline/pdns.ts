@@ -14,13 +14,13 @@
 //   aggregation is shorter), counted as pdns_early_flush.
 //
 // Memory: a record is its grouping key (name \0 type \0 values joined by \0, one string that is
-// also where the record's text is read back from at flush) and slots in typed arrays; the event
-// is built only when it is emitted. ~160 B a record under qjs, against ~700 B for an event object
-// with its rdata array and a Map entry.
+// also where the record's text is read back from at flush) and four numbers in a typed array;
+// the event is built only when it is emitted. ~160 B a record under qjs, against ~700 B for an
+// event object with its rdata array and a Map entry.
 //
-// Answers come flat (name, type, data of each), as a transaction holds them: the pipeline's
-// direct `dns` line path feeds learnAnswers() without building an event; learn() flattens one.
-import type { DnsEvent, PdnsEvent } from '../events';
+// Answers come flat (name, type, data of each), as a transaction holds them: the pipeline feeds
+// each finished transaction before its `dns` line or event is made.
+import type { PdnsEvent } from '../events';
 import type { Counters } from '../counters';
 
 export interface PassiveDnsDeps {
@@ -44,21 +44,17 @@ export class PassiveDns {
   private n_ = 0;
   /**
    * Four numbers a record: time_first, time_last, count (doubles: exact whatever the clock says)
-   * and rrname's length * 256 + rrtype's length, where its key splits.
+   * and how many values its rdata has: the last parts of its key split at NULs.
    */
   private rec_ = new Float64Array(0);
-  /** Records whose key cannot be read back (a NUL inside a value, a type of 256+ characters): their fields. */
-  private odd_: Map<number, [string, string, string[]]> | null = null;
+  /** Fields of the records whose key cannot be read back (a NUL inside a value or the type). */
+  private odd_: [string, string, string[]][] | null = null;
   private windowStart_ = -1;
-  // Scratch, reused per event (learn runs once per dns event: allocations show under qjs).
-  /** learn()'s answers, flat */
-  private readonly flat_: (string | null)[] = [];
+  // Scratch, reused per transaction (allocations show under qjs).
   /** Start slot of each run of answers sharing (name, type), and the end of the last run. */
   private readonly runs_: number[] = [];
   /** The values of one run, deduplicated and sorted, before they become a record's rdata. */
   private readonly vals_: string[] = [];
-  // Slow path only: one event's answers grouped by (name, type).
-  private readonly groups_ = new Map<string, { name: string; type: string; data: string[] }>();
 
   private readonly deps_: PassiveDnsDeps;
 
@@ -66,22 +62,10 @@ export class PassiveDns {
     this.deps_ = deps_;
   }
 
-  learn(ev: DnsEvent): void {
-    const a = ev.answers;
-    if (!a) return;
-    const flat = this.flat_;
-    let k = 0;
-    for (let i = 0; i < a.length; i++) {
-      const x = a[i];
-      flat[k++] = x.name;
-      flat[k++] = x.type;
-      flat[k++] = x.data;
-    }
-    flat.length = k;
-    this.learnAnswers(ev.ts, flat, ev.blocked === true, ev.rcode);
-  }
-
-  /** One transaction's answers, flat (name, type, data of each), with its ts, blocked and rcode. */
+  /**
+   * One transaction's answers, flat (name, type, data of each), with the transaction's ts and
+   * whether it was blocked and its rcode (the `dns` event's fields).
+   */
   learnAnswers(ts: number, ans: readonly (string | null)[], blocked: boolean, rcode: string | undefined): void {
     const n = ans.length;
     if (n === 0) return;
@@ -92,7 +76,7 @@ export class PassiveDns {
     if (rcode !== undefined && rcode !== 'NOERROR') return;
     // Resolvers list a (name, type)'s records together (CNAME links, then the final rrset), so
     // the groups are runs of neighbours. Find the runs; a (name, type) that comes back after
-    // another run needs real grouping: the general path (rare).
+    // another run needs regrouping first (rare).
     const runs = this.runs_;
     runs.length = 0;
     let name: string | null = '';
@@ -103,13 +87,34 @@ export class PassiveDns {
       type = ans[i + 1];
       for (let r = 0; r < runs.length; r++) {
         const j = runs[r];
-        if (ans[j] === name && ans[j + 1] === type) return this.learnGrouped_(ans, Math.floor(ts));
+        if (ans[j] === name && ans[j + 1] === type) return this.learnAnswers(ts, this.regroup_(ans), false, undefined);
       }
       runs[runs.length] = i;
     }
     runs[runs.length] = n;
     const t = Math.floor(ts);
     for (let r = 0; r + 1 < runs.length; r++) this.learnRun_(ans, runs[r], runs[r + 1], t);
+  }
+
+  /**
+   * ans with each (name, type)'s answers together, in the order of its first answer with data;
+   * answers without data are counted and left out.
+   */
+  private regroup_(ans: readonly (string | null)[]): (string | null)[] {
+    const g: (string | null)[] = [];
+    for (let i = 0; i < ans.length; i += 3) {
+      if (ans[i + 2] == null) {
+        this.deps_.counters.inc('pdns_rdata_unknown');
+        continue;
+      }
+      let j = 0;
+      while (j < g.length && !(g[j] === ans[i] && g[j + 1] === ans[i + 1])) j += 3;
+      if (j < g.length) continue; // its group is in
+      for (j = i; j < ans.length; j += 3) {
+        if (ans[j] === ans[i] && ans[j + 1] === ans[i + 1] && ans[j + 2] != null) g.push(ans[j], ans[j + 1], ans[j + 2]);
+      }
+    }
+    return g;
   }
 
   /** Records the answers in slots [from, to) of one (name, type) at second t. */
@@ -121,7 +126,7 @@ export class PassiveDns {
     let key: string;
     if (to - from === 3) {
       // The common case: one record, no set to build.
-      if (d === null || d === undefined) {
+      if (d == null) {
         this.deps_.counters.inc('pdns_rdata_unknown');
         return;
       }
@@ -131,7 +136,7 @@ export class PassiveDns {
       vals.length = 0;
       for (let i = from + 2; i < to; i += 3) {
         d = ans[i];
-        if (d === null || d === undefined) this.deps_.counters.inc('pdns_rdata_unknown');
+        if (d == null) this.deps_.counters.inc('pdns_rdata_unknown');
         else if (vals.indexOf(d) < 0) vals[vals.length] = d;
       }
       if (vals.length === 0) return;
@@ -139,16 +144,12 @@ export class PassiveDns {
       key = name + '\u0000' + type + '\u0000' + vals.join('\u0000');
     }
     const r = this.index_[key];
-    if (r === undefined) this.insert_(key, name, type, vals ?? [d as string], t);
-    else this.seen_(r, t);
-  }
-
-  private seen_(r: number, t: number): void {
+    if (r === undefined) return this.insert_(key, name, type, vals ?? [d as string], t);
     const rec = this.rec_;
     const i = r * 4;
     if (t < rec[i]) rec[i] = t;
     if (t > rec[i + 1]) rec[i + 1] = t;
-    rec[i + 2]++;
+    rec[i + 2] += 1; // no ++: a post-increment whose value may be used is a slow call in qjs
   }
 
   /** A new record for key (its rdata `vals`), seen once at t; flushes first when the table is full. */
@@ -158,7 +159,8 @@ export class PassiveDns {
       this.deps_.counters.inc('pdns_early_flush');
       this.flush();
     }
-    const r = this.n_++;
+    const r = this.n_;
+    this.n_ = r + 1;
     const i = r * 4;
     let rec = this.rec_;
     if (i >= rec.length) {
@@ -171,38 +173,11 @@ export class PassiveDns {
     rec[i] = t;
     rec[i + 1] = t;
     rec[i + 2] = 1;
-    rec[i + 3] = rrname.length * 256 + rrtype.length;
-    // A NUL inside a value would split it at flush: such records keep their fields aside.
-    let odd = rrtype.length > 255;
+    rec[i + 3] = vals.length;
+    // A NUL inside a value or the type would split it at flush (one in rrname is found there).
+    let odd = rrtype.indexOf('\u0000') >= 0;
     for (let k = 0; k < vals.length && !odd; k++) odd = vals[k].indexOf('\u0000') >= 0;
-    if (odd) (this.odd_ ??= new Map()).set(r, [rrname, rrtype, vals.slice()]);
-  }
-
-  /** Any order of answers: group by (name, type) first, in order of first appearance. */
-  private learnGrouped_(ans: readonly (string | null)[], t: number): void {
-    const groups = this.groups_;
-    groups.clear();
-    for (let i = 0; i + 2 < ans.length; i += 3) {
-      const name = ans[i] as string;
-      const type = ans[i + 1] as string;
-      const d = ans[i + 2];
-      if (d === null || d === undefined) {
-        this.deps_.counters.inc('pdns_rdata_unknown');
-        continue;
-      }
-      const nt = name + '\u0000' + type;
-      const g = groups.get(nt);
-      if (g === undefined) groups.set(nt, { name, type, data: [d] });
-      else if (g.data.indexOf(d) < 0) g.data.push(d);
-    }
-    groups.forEach((g, nt) => {
-      const data = g.data;
-      if (data.length > 1) data.sort();
-      const key = nt + '\u0000' + data.join('\u0000');
-      const r = this.index_[key];
-      if (r === undefined) this.insert_(key, g.name, g.type, data, t);
-      else this.seen_(r, t);
-    });
+    if (odd) (this.odd_ ??= [])[r] = [rrname, rrtype, vals.slice()];
   }
 
   /** Ends the window when windowSec has passed since it began; call about once a second. */
@@ -224,20 +199,21 @@ export class PassiveDns {
     this.odd_ = null;
     const sensor = this.deps_.sensor;
     const rec = this.rec_;
-    let r = 0;
+    let i = 0;
     for (const key in index) {
-      const o = odd?.get(r);
-      const i = r++ * 4;
-      const nl = Math.floor(rec[i + 3] / 256);
-      const tl = rec[i + 3] % 256;
+      const o = odd?.[i / 4];
+      // rrname, rrtype, the values: rrname is more than one part when it holds a NUL
+      const parts = key.split('\u0000');
+      const k = parts.length - rec[i + 3];
       const last = rec[i + 1];
       const ev: PdnsEvent = {
         type: 'pdns', ts: last, sensor,
-        rrname: o ? o[0] : key.slice(0, nl),
-        rrtype: o ? o[1] : key.slice(nl + 1, nl + 1 + tl),
-        rdata: o ? o[2] : key.slice(nl + tl + 2).split('\u0000'),
+        rrname: o ? o[0] : k === 2 ? parts[0] : parts.slice(0, k - 1).join('\u0000'),
+        rrtype: o ? o[1] : parts[k - 1],
+        rdata: o ? o[2] : parts.slice(k),
         time_first: rec[i], time_last: last, count: rec[i + 2], sensor_id: sensor,
       };
+      i += 4;
       try {
         this.deps_.emit(ev);
       } catch (e) {

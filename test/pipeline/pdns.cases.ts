@@ -6,7 +6,7 @@ import { PassiveDns } from '../../src/pipeline/pdns';
 import { fakeDns } from './factories';
 import { ReferencePassiveDns } from './pdns.reference';
 import { seeded } from '../support/check';
-import type { DnsAnswer, NetEvent } from '../../src/events';
+import type { DnsAnswer, DnsEvent, NetEvent } from '../../src/events';
 import { encodeNdjson } from '../../src/codec/ndjson';
 import { DnsmasqLineParser } from '../../src/sources/dnsmasq/parser';
 import { NdjsonSink } from '../../src/agent/ndjson-sink';
@@ -14,13 +14,23 @@ import { Pipeline, type PipelineOptions } from '../../src/agent/pipeline';
 
 export const FIXTURES = ['lab-basic/dnsmasq-extra.log', 'lab-basic/dnsmasq-classic.log', 'lab-live/dnsmasq-extra.log'];
 
-/** A dnsmasq log through a Pipeline with pdns on: `ndjson` lets the direct dns line path run. */
-function pipelineLines(text: string, ndjson: boolean, maxRecords: number): string[] {
+/**
+ * A dnsmasq log through a Pipeline with pdns on: `ndjson` lets the direct dns line path run.
+ * Without it, the dns events also go through the reference model, ticked alike: its records.
+ */
+function pipelineLines(text: string, ndjson: boolean, maxRecords: number): { lines: string[]; ref: string[] } {
   const counters = new Counters();
   const lines: string[] = [];
+  const ref: string[] = [];
+  const model = new ReferencePassiveDns({ sensor: 'lab', counters: new Counters(), emit: (e) => ref.push(encodeNdjson(e)), maxRecords, windowSec: 60 });
   const sink = ndjson
     ? new NdjsonSink({ counters, batchLines: 3, write: (t) => lines.push(...t.split('\n').filter((l) => l !== '')) })
-    : { emit: (ev: NetEvent) => lines.push(encodeNdjson(ev)) };
+    : {
+      emit: (ev: NetEvent) => {
+        if (ev.type === 'dns') model.learn(ev);
+        lines.push(encodeNdjson(ev));
+      },
+    };
   const options: PipelineOptions = {
     sensor: 'lab', net: { routerAddrs: [], lanPrefixes: [] }, learnNet: { lan: false, router: false },
     dns: { timeoutSec: 10, maxOpen: 2048 }, flows: { interimSec: 300, maxFlows: 1000 },
@@ -37,11 +47,18 @@ function pipelineLines(text: string, ndjson: boolean, maxRecords: number): strin
     if (r !== null) {
       p.dnsRecord(r);
       p.tick(Math.floor(r.ts));
+      model.tick(Math.floor(r.ts));
     }
   }
   p.flush();
+  model.flush();
   if (sink instanceof NdjsonSink) sink.flush();
-  return lines;
+  return { lines, ref };
+}
+
+/** An event's answers as the pipeline gives them: flat, from the transaction. */
+function learn(p: PassiveDns, ev: DnsEvent): void {
+  p.learnAnswers(ev.ts, ev.answers.flatMap((x) => [x.name, x.type, x.data]), ev.blocked === true, ev.rcode);
 }
 
 function make(opts: { windowSec?: number; maxRecords?: number } = {}) {
@@ -61,17 +78,17 @@ const chain = [
 export const cases: Cases = {
   'aggregates repeated answers into one COF record with first/last/count': () => {
     const { p, out } = make();
-    p.learn(fakeDns({ ts: 100.7 }));
-    p.learn(fakeDns({ ts: 150.2, client: '192.0.2.11' }));
-    p.learn(fakeDns({ ts: 120 }));
+    learn(p, fakeDns({ ts: 100.7 }));
+    learn(p, fakeDns({ ts: 150.2, client: '192.0.2.11' }));
+    learn(p, fakeDns({ ts: 120 }));
     p.flush();
     eq(out.length, 1);
     eq(JSON.stringify(out[0]), '{"type":"pdns","ts":150,"sensor":"rtr1","rrname":"www.shop.test","rrtype":"A","rdata":["198.51.100.80"],"time_first":100,"time_last":150,"count":3,"sensor_id":"rtr1"}');
   },
   'CNAME links become CNAME records; the rrset is sorted so rotation does not split it': () => {
     const { p, out } = make();
-    p.learn(fakeDns({ qname: 'img.shop.test', answers: chain }));
-    p.learn(fakeDns({ qname: 'img.shop.test', answers: [chain[0], chain[1], chain[3], chain[2]] }));
+    learn(p, fakeDns({ qname: 'img.shop.test', answers: chain }));
+    learn(p, fakeDns({ qname: 'img.shop.test', answers: [chain[0], chain[1], chain[3], chain[2]] }));
     p.flush();
     deepEq(out.map((r) => `${r.rrname} ${r.rrtype} ${r.rdata.join(',')} x${r.count}`), [
       'img.shop.test CNAME cdn.shop.test x2',
@@ -81,9 +98,9 @@ export const cases: Cases = {
   },
   'null data, blocked answers and errors are not recorded (counted)': () => {
     const { p, out, counters } = make();
-    p.learn(fakeDns({ qtype: 'MX', answers: [{ name: 'shop.test', type: 'MX', data: null }] }));
-    p.learn(fakeDns({ blocked: true, source: 'config', answers: [{ name: 'ads.test', type: 'A', data: '0.0.0.0' }] }));
-    p.learn(fakeDns({ rcode: 'NXDOMAIN', answers: [] }));
+    learn(p, fakeDns({ qtype: 'MX', answers: [{ name: 'shop.test', type: 'MX', data: null }] }));
+    learn(p, fakeDns({ blocked: true, source: 'config', answers: [{ name: 'ads.test', type: 'A', data: '0.0.0.0' }] }));
+    learn(p, fakeDns({ rcode: 'NXDOMAIN', answers: [] }));
     p.flush();
     eq(out.length, 0);
     eq(counters.get('pdns_rdata_unknown'), 1);
@@ -92,9 +109,9 @@ export const cases: Cases = {
   'windows end on tick; a full table flushes early without losing records': () => {
     const { p, out, counters } = make({ windowSec: 60, maxRecords: 2 });
     p.tick(1000);
-    p.learn(fakeDns({ qname: 'a.test', answers: [{ name: 'a.test', type: 'A', data: '192.0.2.1' }] }));
-    p.learn(fakeDns({ qname: 'b.test', answers: [{ name: 'b.test', type: 'A', data: '192.0.2.2' }] }));
-    p.learn(fakeDns({ qname: 'c.test', answers: [{ name: 'c.test', type: 'A', data: '192.0.2.3' }] }));
+    learn(p, fakeDns({ qname: 'a.test', answers: [{ name: 'a.test', type: 'A', data: '192.0.2.1' }] }));
+    learn(p, fakeDns({ qname: 'b.test', answers: [{ name: 'b.test', type: 'A', data: '192.0.2.2' }] }));
+    learn(p, fakeDns({ qname: 'c.test', answers: [{ name: 'c.test', type: 'A', data: '192.0.2.3' }] }));
     eq(out.length, 2, 'early flush of a and b');
     eq(counters.get('pdns_early_flush'), 1);
     p.tick(1059);
@@ -105,7 +122,7 @@ export const cases: Cases = {
   },
   'a (name, type) that comes back after another run is still one record': () => {
     const { p, out, counters } = make();
-    p.learn(fakeDns({ answers: [
+    learn(p, fakeDns({ answers: [
       { name: 'x.test', type: 'A', data: '192.0.2.2' },
       { name: 'x.test', type: 'MX', data: null },
       { name: 'x.test', type: 'A', data: '192.0.2.1' },
@@ -117,8 +134,8 @@ export const cases: Cases = {
   },
   'a NUL in a name stays in rrname (it used to split the grouping key there)': () => {
     const { p, out } = make();
-    p.learn(fakeDns({ answers: [{ name: 'x\u0000y.test', type: 'A', data: '192.0.2.1' }] }));
-    p.learn(fakeDns({ answers: [
+    learn(p, fakeDns({ answers: [{ name: 'x\u0000y.test', type: 'A', data: '192.0.2.1' }] }));
+    learn(p, fakeDns({ answers: [
       { name: 'x\u0000y.test', type: 'A', data: '192.0.2.2' },
       { name: 'a.test', type: 'A', data: '192.0.2.2' },
       { name: 'x\u0000y.test', type: 'A', data: '192.0.2.3' },
@@ -130,42 +147,26 @@ export const cases: Cases = {
       ['a.test', 'A', '192.0.2.2'],
     ]);
   },
-  'a NUL inside a value, a long name or type: records read back exactly': () => {
+  'a NUL inside a value, the type or the name, a long name or type: records read back exactly': () => {
     const { p, out } = make();
     const long = 'n'.repeat(70000) + '.test';
     const type = 'T'.repeat(300);
-    p.learn(fakeDns({ answers: [{ name: 'x.test', type: 'TXT', data: 'a\u0000b' }, { name: 'x.test', type: 'TXT', data: 'c' }] }));
-    p.learn(fakeDns({ answers: [{ name: 'y.test', type: 'TXT', data: 'z\u0000' }] }));
-    p.learn(fakeDns({ answers: [{ name: long, type: 'A', data: '192.0.2.1' }, { name: long, type: 'A', data: '192.0.2.2' }] }));
-    p.learn(fakeDns({ answers: [{ name: 'w.test', type, data: 'v' }] }));
-    p.learn(fakeDns({ answers: [{ name: 'x.test', type: 'TXT', data: 'c' }, { name: 'x.test', type: 'TXT', data: 'a\u0000b' }] }));
+    learn(p, fakeDns({ answers: [{ name: 'x.test', type: 'TXT', data: 'a\u0000b' }, { name: 'x.test', type: 'TXT', data: 'c' }] }));
+    learn(p, fakeDns({ answers: [{ name: 'y.test', type: 'TXT', data: 'z\u0000' }] }));
+    learn(p, fakeDns({ answers: [{ name: long, type: 'A', data: '192.0.2.1' }, { name: long, type: 'A', data: '192.0.2.2' }] }));
+    learn(p, fakeDns({ answers: [{ name: 'w.test', type, data: 'v' }] }));
+    learn(p, fakeDns({ answers: [{ name: 'x.test', type: 'TXT', data: 'c' }, { name: 'x.test', type: 'TXT', data: 'a\u0000b' }] }));
+    learn(p, fakeDns({ answers: [{ name: 'v.test', type: 'T\u0000X', data: 'v' }, { name: 'v.test', type: 'T\u0000X', data: 'u' }] }));
+    learn(p, fakeDns({ answers: [{ name: '\u0000a\u0000\u0000b\u0000', type: 'A', data: '192.0.2.9' }, { name: '\u0000a\u0000\u0000b\u0000', type: 'A', data: '' }] }));
     p.flush();
     deepEq(out.map((r) => [r.rrname, r.rrtype, r.rdata, r.count]), [
       ['x.test', 'TXT', ['a\u0000b', 'c'], 2],
       ['y.test', 'TXT', ['z\u0000'], 1],
       [long, 'A', ['192.0.2.1', '192.0.2.2'], 1],
       ['w.test', type, ['v'], 1],
+      ['v.test', 'T\u0000X', ['u', 'v'], 1],
+      ['\u0000a\u0000\u0000b\u0000', 'A', ['', '192.0.2.9'], 1],
     ]);
-  },
-  'learnAnswers (a transaction\'s flat answers) records what learn (the event) does': () => {
-    const a = make();
-    const b = make();
-    const evs = [
-      fakeDns({ ts: 10.5, qname: 'img.shop.test', answers: chain }),
-      fakeDns({ ts: 11, blocked: true, answers: [{ name: 'ads.test', type: 'A', data: '0.0.0.0' }] }),
-      fakeDns({ ts: 12, rcode: 'SERVFAIL', answers: chain }),
-      fakeDns({ ts: 13, answers: [{ name: 'x.test', type: 'A', data: '192.0.2.2' }, { name: 'x.test', type: 'MX', data: null }, { name: 'x.test', type: 'A', data: '192.0.2.1' }] }),
-      fakeDns({ ts: 14, answers: [] }),
-    ];
-    for (const ev of evs) {
-      a.p.learn(ev);
-      b.p.learnAnswers(ev.ts, ev.answers.flatMap((x) => [x.name, x.type, x.data]), ev.blocked === true, ev.rcode);
-    }
-    a.p.flush();
-    b.p.flush();
-    eq(JSON.stringify(b.out), JSON.stringify(a.out));
-    deepEq(b.counters.snapshot(), a.counters.snapshot());
-    eq(a.out.length, 4);
   },
   'more records than one step of room (4,096), and a flush when full: the reference\'s records and order': () => {
     for (const maxRecords of [5000, 9000]) {
@@ -175,7 +176,7 @@ export const cases: Cases = {
       for (let i = 0; i < 12000; i++) {
         const k = (i * 7919) % 10007; // names come back, out of order
         const ev = fakeDns({ ts: 1000 + i / 3, answers: [{ name: `h${k % 6000}.test`, type: k % 3 === 0 ? 'AAAA' : 'A', data: `192.0.2.${k % 7}` }] });
-        a.p.learn(ev);
+        learn(a.p, ev);
         b.learn(ev);
       }
       a.p.flush();
@@ -185,13 +186,14 @@ export const cases: Cases = {
       eq(JSON.stringify(a.out), JSON.stringify(outB), `max ${maxRecords}: the same records in the same order`);
     }
   },
-  'pipeline: the direct dns line path gives the lines of the event path, pdns records in the same places': ({ fixture }) => {
+  'pipeline: pdns learns each transaction once, on the direct dns line path as on the event path, records in place and as the reference makes them from the events': ({ fixture }) => {
     for (const fx of FIXTURES) {
       for (const maxRecords of [2, 1000]) {
-        const direct = pipelineLines(fixture(fx), true, maxRecords);
+        const direct = pipelineLines(fixture(fx), true, maxRecords).lines;
         const events = pipelineLines(fixture(fx), false, maxRecords);
         ok(direct.some((l) => l.startsWith('{"type":"pdns"')), `${fx}: pdns lines`);
-        deepEq(direct, events, `${fx} max ${maxRecords}`);
+        deepEq(direct, events.lines, `${fx} max ${maxRecords}: the same lines in the same order`);
+        deepEq(events.lines.filter((l) => l.startsWith('{"type":"pdns"')), events.ref, `${fx} max ${maxRecords}: the reference's records`);
       }
     }
   },
@@ -227,9 +229,7 @@ export const cases: Cases = {
         if (rnd() < 0.05) ev.blocked = true;
         if (rnd() < 0.05) ev.rcode = 'SERVFAIL';
         if (rnd() < 0.05) delete ev.rcode;
-        // half the events as a transaction gives them (flat), half as events
-        if (i % 2 === 0) a.p.learn(ev);
-        else a.p.learnAnswers(ev.ts, answers.flatMap((x) => [x.name, x.type, x.data]), ev.blocked === true, ev.rcode);
+        learn(a.p, ev);
         b.learn(ev);
         if (rnd() < 0.1) {
           a.p.tick(Math.floor(ts));
