@@ -78,6 +78,11 @@ const SOURCE_PART: Record<string, string | undefined> = Object.assign(Object.cre
   config: ',"source":"config"', hosts: ',"source":"hosts"', dhcp: ',"source":"dhcp"', local: ',"source":"local"',
 });
 
+/** `","type":"T","data":"` for the common types */
+const MID_A = '","type":"A","data":"';
+const MID_AAAA = '","type":"AAAA","data":"';
+const MID_CNAME = '","type":"CNAME","data":"';
+
 /**
  * A `dns` line from its fields in schema order, undefined ones left out. Both dns writers are
  * this one function, so their key order and escaping cannot differ (and the bundle carries it
@@ -114,8 +119,8 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
     }
     s += few(',"qtype":', qtype);
   }
-  // source, upstream and rcode repeat from event to event: the last text of each kind (with or
-  // without an upstream) is kept
+  // source, upstream and rcode repeat from event to event: the last text without an upstream is
+  // kept, and per upstream the common forwarded NOERROR one
   if (upstream === undefined) {
     if (source !== soloSource || rcode !== soloRcode) {
       soloText = sourceText(source) + rcodeText(rcode);
@@ -123,14 +128,16 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
       soloRcode = rcode;
     }
     s += soloText;
-  } else {
-    if (upstream !== upUpstream || source !== upSource || rcode !== upRcode) {
-      upText = sourceText(source) + few(',"upstream":', upstream) + rcodeText(rcode);
-      upUpstream = upstream;
-      upSource = source;
-      upRcode = rcode;
+  } else if (source === 'forwarded' && rcode === 'NOERROR') {
+    let u = UPSTREAMS.get(upstream);
+    if (u === undefined) {
+      u = ',"source":"forwarded"' + few(',"upstream":', upstream) + ',"rcode":"NOERROR","answers":[';
+      if (UPSTREAMS.size >= 64) UPSTREAMS.clear();
+      UPSTREAMS.set(upstream, u);
     }
-    s += upText;
+    s += u;
+  } else {
+    s += sourceText(source) + few(',"upstream":', upstream) + rcodeText(rcode);
   }
   // answers: name, type, data in three slots each. `open`: the last one written ends inside its
   // data string; its `"}` goes out with what follows (one `+` fewer per answer)
@@ -139,7 +146,7 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
     const n = a[i] as string;
     const ty = a[i + 1] as string;
     const d = a[i + 2];
-    const sep = i === 0 ? '{"name":' : open ? '"},{"name":' : ',{"name":';
+    const sep = i === 0 ? '{"name":"' : open ? '"},{"name":"' : ',{"name":"';
     open = false;
     // The common answer: a clean name (mostly the one before it) and type, clean data or none.
     let clean = d === null;
@@ -154,11 +161,11 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
       (ty === 'A' || ty === 'AAAA' || ty === 'CNAME' || FEW.has(ty) || esc(ty, FEW, FEW_MAX) === '')))) {
       okName = n;
       if (d === null) {
-        s += sep + '"' + n + '","type":"' + ty + '","data":null}';
+        s += sep + n + '","type":"' + ty + '","data":null}';
         continue;
       }
       if (n !== repName || ty !== repType) {
-        repText = '"' + n + '","type":"' + ty + '","data":"';
+        repText = n + (ty === 'A' ? MID_A : ty === 'AAAA' ? MID_AAAA : ty === 'CNAME' ? MID_CNAME : '","type":"' + ty + '","data":"');
         repName = n;
         repType = ty;
       }
@@ -166,7 +173,7 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
       open = true;
       continue;
     }
-    s += sep + str(n) + ',"type":' + str(ty) + ',"data":' + (d === null ? 'null}' : str(d) + '}');
+    s += sep.slice(0, -1) + str(n) + ',"type":' + str(ty) + ',"data":' + (d === null ? 'null}' : str(d) + '}');
   }
   if (blocked === undefined && dnssec === undefined && complete === undefined) {
     // the common tail
@@ -189,15 +196,13 @@ function rcodeText(rcode: string | undefined): string {
   return rcode === undefined ? ',"answers":[' : rcode === 'NOERROR' ? ',"rcode":"NOERROR","answers":[' : few(',"rcode":', rcode) + ',"answers":[';
 }
 
-/** dnsFields' memo of the last source/upstream/rcode text, without and with an upstream (null: none yet). */
+/** dnsFields' memo of the last source/rcode text without an upstream (null: none yet). */
 let soloSource: string | undefined | null = null;
 let soloRcode: string | undefined | null = null;
 let soloText = '';
-let upUpstream: string | null = null;
-let upSource: string | undefined | null = null;
-let upRcode: string | undefined | null = null;
-let upText = '';
-/** `"NAME","type":"T","data":"` of the last clean answer with data: its name and type (null: none yet). */
+/** `,"source":"forwarded","upstream":…,"rcode":"NOERROR","answers":[` by upstream (a few; emptied when full) */
+const UPSTREAMS = new Map<string, string>();
+/** `NAME","type":"T","data":"` of the last clean answer with data: its name and type (null: none yet). */
 let repName: string | null = null;
 let repType: string | null = null;
 let repText = '';
