@@ -43,10 +43,12 @@ export class PassiveDns {
   private index_: Record<string, number> = Object.create(null) as Record<string, number>;
   private n_ = 0;
   /**
-   * Four numbers a record: time_first, time_last, count (doubles: exact whatever the clock says)
-   * and how many values its rdata has: the last parts of its key split at NULs.
+   * Four numbers a record: time_first, time_last, count and how many values its rdata has (the
+   * last parts of its key split at NULs). Int32 (half the bytes; qjs reads them back as small
+   * integers, cheap to compare and print) until a time or count does not fit (2038 on):
+   * doubles from then on, exact whatever the clock says.
    */
-  private rec_ = new Float64Array(0);
+  private rec_: Int32Array | Float64Array = new Int32Array(0);
   /** Fields of the records whose key cannot be read back (a NUL inside a value or the type). */
   private odd_: [string, string, string[]][] | null = null;
   private windowStart_ = -1;
@@ -93,6 +95,7 @@ export class PassiveDns {
     }
     runs[runs.length] = n;
     const t = Math.floor(ts);
+    if ((t | 0) !== t) this.wide_();
     for (let r = 0; r + 1 < runs.length; r++) this.learnRun_(ans, runs[r], runs[r + 1], t);
   }
 
@@ -145,8 +148,9 @@ export class PassiveDns {
     }
     const r = this.index_[key];
     if (r === undefined) return this.insert_(key, name, type, vals ?? [d as string], t);
-    const rec = this.rec_;
+    let rec = this.rec_;
     const i = r * 4;
+    if (rec[i + 2] === 0x7fffffff) rec = this.wide_();
     if (t < rec[i]) rec[i] = t;
     if (t > rec[i + 1]) rec[i + 1] = t;
     rec[i + 2] += 1; // no ++: a post-increment whose value may be used is a slow call in qjs
@@ -165,7 +169,8 @@ export class PassiveDns {
     let rec = this.rec_;
     if (i >= rec.length) {
       // room for 4,096 more (not doubling: little stays unused)
-      rec = new Float64Array(Math.max(r + 1, Math.min(max, r + 4096)) * 4);
+      const size = Math.max(r + 1, Math.min(max, r + 4096)) * 4;
+      rec = rec instanceof Int32Array ? new Int32Array(size) : new Float64Array(size);
       rec.set(this.rec_);
       this.rec_ = rec;
     }
@@ -178,6 +183,12 @@ export class PassiveDns {
     let odd = rrtype.indexOf('\u0000') >= 0;
     for (let k = 0; k < vals.length && !odd; k++) odd = vals[k].indexOf('\u0000') >= 0;
     if (odd) (this.odd_ ??= [])[r] = [rrname, rrtype, vals.slice()];
+  }
+
+  /** The records' numbers as doubles (from now on). */
+  private wide_(): Float64Array {
+    const rec = this.rec_;
+    return rec instanceof Float64Array ? rec : (this.rec_ = new Float64Array(rec));
   }
 
   /** Ends the window when windowSec has passed since it began; call about once a second. */

@@ -186,6 +186,23 @@ export const cases: Cases = {
       eq(JSON.stringify(a.out), JSON.stringify(outB), `max ${maxRecords}: the same records in the same order`);
     }
   },
+  'times past int32 (2038 on), before 1970, not a number; room grown after: the reference\'s records': () => {
+    const a = make({ maxRecords: 9000 });
+    const outB: PdnsEvent[] = [];
+    const b = new ReferencePassiveDns({ sensor: 'rtr1', counters: new Counters(), emit: (e) => outB.push(e), maxRecords: 9000 });
+    const ev = (ts: number, k: number) => fakeDns({ ts, answers: [{ name: `h${k}.test`, type: 'A', data: `192.0.2.${k % 9}` }] });
+    const evs = [ev(1000.5, 1), ev(1000, 2), ev(2 ** 31 - 1, 1), ev(2 ** 31 + 0.5, 2), ev(-5.5, 1), ev(NaN, 3), ev(5e9, 3), ev(-0.5, 4)];
+    for (let k = 0; k < 5000; k++) evs.push(ev(4e9 + k, 100 + (k % 4500)));
+    for (const e of evs) {
+      learn(a.p, e);
+      b.learn(e);
+    }
+    a.p.flush();
+    b.flush();
+    eq(a.out.length, 4504);
+    eq(JSON.stringify(a.out), JSON.stringify(outB));
+    deepEq([a.out[0].time_first, a.out[0].time_last, a.out[1].time_last, a.out[3].time_first], [-6, 2 ** 31 - 1, 2 ** 31, -1]);
+  },
   'pipeline: pdns learns each transaction once, on the direct dns line path as on the event path, records in place and as the reference makes them from the events': ({ fixture }) => {
     for (const fx of FIXTURES) {
       for (const maxRecords of [2, 1000]) {
