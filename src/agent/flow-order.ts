@@ -35,14 +35,14 @@ export interface FlowStagesDeps {
 }
 
 export class FlowStages implements FlowSlotSink {
-  private bypass: BypassDetector | null = null;
-  private bypassRouters: string[] | null = null;
+  private bypass_: BypassDetector | null = null;
+  private bypassRouters_: string[] | null = null;
   /** the bypass ports when bypass is on, else none: a flow to one of them takes the event path */
-  private readonly bypassPorts: Record<number, true> = Object.create(null);
+  private readonly bypassPorts_: Record<number, true> = Object.create(null);
   /** the model the table's per-address bits were taken under */
-  private kindsNet: NetModel | null = null;
+  private kindsNet_: NetModel | null = null;
   /** what join.annotate reads and writes, refilled per flow (the join needs no whole event) */
-  private readonly probe = { ts: 0, mac: undefined as string | undefined, orig_h: '', resp_h: '', name: undefined as string | undefined, direct: undefined as boolean | undefined };
+  private readonly probe_ = { ts: 0, mac: undefined as string | undefined, orig_h: '', resp_h: '', name: undefined as string | undefined, direct: undefined as boolean | undefined };
 
   /**
    * `lines`: the NDJSON sink when it is the only consumer of flow events (flow stream on, no
@@ -54,42 +54,45 @@ export class FlowStages implements FlowSlotSink {
   private readonly join_: AnswerJoin;
   private readonly own_: boolean;
 
-  constructor(private readonly deps: FlowStagesDeps, public lines: NdjsonSink | null) {
-    if (deps.options.bypass.enabled) for (const p of deps.options.bypass.ports) this.bypassPorts[p] = true;
-    this.net_ = deps.net;
-    this.devices_ = deps.devices;
-    this.join_ = deps.join;
-    this.own_ = deps.options.own !== undefined;
+  private readonly deps_: FlowStagesDeps;
+
+  constructor(deps_: FlowStagesDeps, public lines: NdjsonSink | null) {
+    this.deps_ = deps_;
+    if (deps_.options.bypass.enabled) for (const p of deps_.options.bypass.ports) this.bypassPorts_[p] = true;
+    this.net_ = deps_.net;
+    this.devices_ = deps_.devices;
+    this.join_ = deps_.join;
+    this.own_ = deps_.options.own !== undefined;
   }
 
   onFlow(raw: FlowEvent, ctx: FlowContext): void {
-    const net = this.deps.net.model();
-    const dir = this.directionAt(this.deps.table, ctx.slot, net);
+    const net = this.deps_.net.model();
+    const dir = this.directionAt_(this.deps_.table, ctx.slot, net);
     raw.dir = dir;
-    if (dir === 'router' && this.isOwnTraffic(raw)) return;
+    if (dir === 'router' && this.isOwnTraffic_(raw)) return;
     // Devices: the LAN host of the flow (its opener, or the target of an inbound one).
-    const devices = this.deps.devices;
+    const devices = this.deps_.devices;
     const info = devices.lookup(raw.orig_h) ?? (dir === 'inbound' ? devices.lookup(ctx.reply_h) : undefined);
     if (info !== undefined) {
       raw.mac = info.mac;
       raw.hostname = info.hostname;
     }
-    this.deps.join.annotate(raw, dir);
+    this.deps_.join.annotate(raw, dir);
     const ev = raw;
-    const bypass = this.bypassFor(net);
+    const bypass = this.bypassFor_(net);
     if (bypass) bypass.check(ctx.reply_h !== ev.resp_h ? { ...ev, reply_h: ctx.reply_h } : ev);
-    this.deps.ioc.checkFlow(ev);
-    if (this.deps.options.streams.flow !== false) this.deps.out(ev);
+    this.deps_.ioc.checkFlow(ev);
+    if (this.deps_.options.streams.flow !== false) this.deps_.out(ev);
   }
 
   /** Who opened the flow in `slot`, from router/LAN bits kept per address with the table's strings. */
-  private directionAt(table: FlowTable, slot: number, net: NetModel): Direction {
+  private directionAt_(table: FlowTable, slot: number, net: NetModel): Direction {
     const pool = table.pool;
     const kinds = pool.kinds;
     const text = pool.strings;
-    if (net !== this.kindsNet) {
+    if (net !== this.kindsNet_) {
       kinds.fill(-1);
-      this.kindsNet = net;
+      this.kindsNet_ = net;
     }
     const s = slot * 4;
     const store = table.store;
@@ -113,7 +116,7 @@ export class FlowStages implements FlowSlotSink {
   flowSlot(table: FlowTable, slot: number, at: number, final: boolean): boolean {
     const sink = this.lines;
     if (sink === null) return false;
-    const dir = this.directionAt(table, slot, this.net_.model());
+    const dir = this.directionAt_(table, slot, this.net_.model());
     const store = table.store;
     const text = table.pool.strings;
     const s = slot * 4;
@@ -126,7 +129,7 @@ export class FlowStages implements FlowSlotSink {
       if (this.own_) return false;
     } else if (dir === 'lan') {
       const proto = store.proto[slot];
-      if ((proto === 6 || proto === 17) && this.bypassPorts[store.ports[slot * 3 + 1]] === true) return false;
+      if ((proto === 6 || proto === 17) && this.bypassPorts_[store.ports[slot * 3 + 1]] === true) return false;
     }
     const devices = this.devices_;
     let info: ReturnType<Devices['lookup']>;
@@ -146,7 +149,7 @@ export class FlowStages implements FlowSlotSink {
     let name: string | undefined;
     let direct: boolean | undefined;
     if (dir === 'lan') {
-      const probe = this.probe;
+      const probe = this.probe_;
       probe.ts = store.start[slot];
       probe.mac = mac;
       probe.orig_h = text[ho];
@@ -161,19 +164,19 @@ export class FlowStages implements FlowSlotSink {
       sink.emitLine('flow', encodeFlowSlot(store, text, table.sensor, slot, at, final, mac, hostname, name, direct, dir));
     } catch (e) {
       // as Pipeline.out: a sink's failure must not stop the sources
-      this.deps.counters.drop('sink_error_flow', 1, String((e as Error).message ?? e));
+      this.deps_.counters.drop('sink_error_flow', 1, String((e as Error).message ?? e));
     }
     return true;
   }
 
-  private isOwnTraffic(f: FlowEvent): boolean {
-    const own = this.deps.options.own;
+  private isOwnTraffic_(f: FlowEvent): boolean {
+    const own = this.deps_.options.own;
     if (own === undefined) return false;
     for (const o of own) {
       if (f.resp_p !== o.port) continue;
       const literal = o.host.indexOf(':') >= 0 || parseIPv4(o.host) >= 0;
       if (!literal || normalizeIp(o.host) === f.resp_h) {
-        this.deps.counters.inc('flows_own');
+        this.deps_.counters.inc('flows_own');
         return true;
       }
     }
@@ -185,20 +188,20 @@ export class FlowStages implements FlowSlotSink {
    * for the agent's life: its per-client window must survive the net model changing (a new LAN
    * prefix or router address is learned), or a client's repeated bypass alerts again.
    */
-  private bypassFor(net: NetModel): BypassDetector | null {
-    const o = this.deps.options;
+  private bypassFor_(net: NetModel): BypassDetector | null {
+    const o = this.deps_.options;
     if (!o.bypass.enabled) return null;
-    if (this.bypass === null) {
-      this.bypassRouters = net.routerAddrs;
-      this.bypass = new BypassDetector({
-        counters: this.deps.counters, emit: (a: AlertEvent) => this.deps.out(a), sensor: o.sensor, routerAddrs: net.routerAddrs,
+    if (this.bypass_ === null) {
+      this.bypassRouters_ = net.routerAddrs;
+      this.bypass_ = new BypassDetector({
+        counters: this.deps_.counters, emit: (a: AlertEvent) => this.deps_.out(a), sensor: o.sensor, routerAddrs: net.routerAddrs,
         allowed: o.bypass.allow, windowSec: o.bypass.windowSec, ports: o.bypass.ports,
       });
-    } else if (this.bypassRouters !== net.routerAddrs) {
+    } else if (this.bypassRouters_ !== net.routerAddrs) {
       // NetLearner makes a new array only when a router address is added
-      this.bypassRouters = net.routerAddrs;
-      this.bypass.setRouterAddrs(net.routerAddrs);
+      this.bypassRouters_ = net.routerAddrs;
+      this.bypass_.setRouterAddrs(net.routerAddrs);
     }
-    return this.bypass;
+    return this.bypass_;
   }
 }

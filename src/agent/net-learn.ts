@@ -16,66 +16,69 @@ const MAX_LEARNED = 64;
 const MAX_QUERIES = 4096;
 
 export class NetLearner {
-  private current: NetModel;
-  private readonly lan = new CidrSet();
-  private readonly router = new CidrSet();
-  private learnedPrefixes = 0;
-  private learnedRouters = 0;
+  private current_: NetModel;
+  private readonly lan_ = new CidrSet();
+  private readonly router_ = new CidrSet();
+  private learnedPrefixes_ = 0;
+  private learnedRouters_ = 0;
   /** `client/port` of recent queries (extra mode), oldest first. */
-  private readonly queries = new Map<string, true>();
+  private readonly queries_ = new Map<string, true>();
   /** dnsmasq's upstream resolvers, as `forwarded` lines name them (without #port). */
-  private readonly upstreams = new Set<string>();
+  private readonly upstreams_ = new Set<string>();
   /** The same, as logged (with #port): the common repeat is one lookup. */
-  private readonly upstreamsRaw = new Set<string>();
+  private readonly upstreamsRaw_ = new Set<string>();
   /** Clients already checked against the LAN prefixes. */
-  private readonly seen = new Set<string>();
+  private readonly seen_ = new Set<string>();
 
-  constructor(base: NetModel, private readonly learn: { lan: boolean; router: boolean }) {
-    this.current = { routerAddrs: [...base.routerAddrs], lanPrefixes: [...base.lanPrefixes] };
-    for (const a of base.routerAddrs) this.router.add(a);
-    for (const p of base.lanPrefixes) this.lan.add(p);
+  private readonly learn_: { lan: boolean; router: boolean };
+
+  constructor(base: NetModel, learn_: { lan: boolean; router: boolean }) {
+    this.learn_ = learn_;
+    this.current_ = { routerAddrs: [...base.routerAddrs], lanPrefixes: [...base.lanPrefixes] };
+    for (const a of base.routerAddrs) this.router_.add(a);
+    for (const p of base.lanPrefixes) this.lan_.add(p);
   }
 
   model(): NetModel {
-    return this.current;
+    return this.current_;
   }
 
   /** A dnsmasq client: a LAN host; remember its source port to recognise the router's address. */
   sawDnsClient(client: string, port: number | undefined): void {
     // Clients repeat: one Set lookup spares parsing the address for the prefix check (qjs).
-    if (this.learn.lan && !this.seen.has(client)) {
-      if (this.seen.size >= MAX_QUERIES) this.seen.clear();
-      this.seen.add(client);
-      this.sawLanHost(client);
+    if (this.learn_.lan && !this.seen_.has(client)) {
+      if (this.seen_.size >= MAX_QUERIES) this.seen_.clear();
+      this.seen_.add(client);
+      this.sawLanHost_(client);
     }
-    if (this.learn.router && port !== undefined) {
+    if (this.learn_.router && port !== undefined) {
       // Insertion order is enough for "oldest first"; a re-used port keeps its first place.
-      this.queries.set(client + '/' + port, true);
-      if (this.queries.size > MAX_QUERIES) {
-        for (const k of this.queries.keys()) {
-          this.queries.delete(k);
+      this.queries_.set(client + '/' + port, true);
+      if (this.queries_.size > MAX_QUERIES) {
+        for (const k of this.queries_.keys()) {
+          this.queries_.delete(k);
           break;
         }
       }
     }
   }
 
-  private sawLanHost(client: string): void {
-    if (!this.lan.has(client) && this.learnedPrefixes < MAX_LEARNED) {
+  private sawLanHost_(client: string): void {
+    if (!this.lan_.has(client) && this.learnedPrefixes_ < MAX_LEARNED) {
       const prefix = prefixOf(client);
-      if (prefix !== undefined && this.lan.add(prefix)) {
-        this.learnedPrefixes++;
-        this.current = { routerAddrs: this.current.routerAddrs, lanPrefixes: [...this.current.lanPrefixes, prefix] };
+      if (prefix !== undefined && this.lan_.add(prefix)) {
+        this.learnedPrefixes_++;
+        this.current_ = { routerAddrs: this.current_.routerAddrs, lanPrefixes: [...this.current_.lanPrefixes, prefix] };
       }
     }
   }
 
   /** dnsmasq forwarded a query to `upstream` (`ip` or `ip#port`). */
   sawUpstream(upstream: string): void {
-    if (!this.learn.router || this.upstreamsRaw.has(upstream) || this.upstreams.size >= MAX_LEARNED) return;
-    this.upstreamsRaw.add(upstream);
+    if (!this.learn_.router || this.upstreamsRaw_.has(upstream) || this.upstreams_.size >= MAX_LEARNED) return;
+    this.upstreamsRaw_.add(upstream);
     const hash = upstream.indexOf('#');
-    this.upstreams.add(hash < 0 ? upstream : upstream.slice(0, hash));
+    this.upstreams_.add(hash < 0 ? upstream : upstream.slice(0, hash));
   }
 
   /**
@@ -83,27 +86,27 @@ export class NetLearner {
    * source under masquerade, '' when none).
    */
   sawFlow(src: string, sport: number, dst: string, dport: number, natSrc: string): void {
-    if (!this.learn.router) return;
+    if (!this.learn_.router) return;
     if (dport === 53) {
-      if (this.queries.has(src + '/' + sport)) this.addRouter(dst);
-      else if (this.upstreams.has(dst) && !this.lan.has(src)) this.addRouter(src);
+      if (this.queries_.has(src + '/' + sport)) this.addRouter_(dst);
+      else if (this.upstreams_.has(dst) && !this.lan_.has(src)) this.addRouter_(src);
     }
     // Masquerade gives nearly every LAN flow the same translated source: once it is known to be
     // the router's, the two set lookups would change nothing.
-    if (natSrc !== '' && natSrc !== src && natSrc !== this.routerNat && this.lan.has(src)) {
-      this.addRouter(natSrc);
-      if (this.router.has(natSrc)) this.routerNat = natSrc;
+    if (natSrc !== '' && natSrc !== src && natSrc !== this.routerNat_ && this.lan_.has(src)) {
+      this.addRouter_(natSrc);
+      if (this.router_.has(natSrc)) this.routerNat_ = natSrc;
     }
   }
 
   /** The last translated source found to be the router's. */
-  private routerNat = '';
+  private routerNat_ = '';
 
-  private addRouter(addr: string): void {
-    if (this.router.has(addr) || this.learnedRouters >= MAX_LEARNED) return;
-    if (this.router.add(addr)) {
-      this.learnedRouters++;
-      this.current = { routerAddrs: [...this.current.routerAddrs, addr], lanPrefixes: this.current.lanPrefixes };
+  private addRouter_(addr: string): void {
+    if (this.router_.has(addr) || this.learnedRouters_ >= MAX_LEARNED) return;
+    if (this.router_.add(addr)) {
+      this.learnedRouters_++;
+      this.current_ = { routerAddrs: [...this.current_.routerAddrs, addr], lanPrefixes: this.current_.lanPrefixes };
     }
   }
 }

@@ -28,52 +28,56 @@ export interface BypassDeps {
 const BYPASS_MEMO = 256;
 
 export class BypassDetector {
-  private readonly last = new Map<string, number>();
-  private router: CidrSet | undefined;
-  private allowed: CidrSet | undefined;
-  private ports: Record<number, true> | undefined;
+  private readonly last_ = new Map<string, number>();
+  private router_: CidrSet | undefined;
+  private allowed_: CidrSet | undefined;
+  private ports_: Record<number, true> | undefined;
 
-  constructor(private readonly deps: BypassDeps) {}
+  private readonly deps_: BypassDeps;
+
+  constructor(deps_: BypassDeps) {
+    this.deps_ = deps_;
+  }
 
   /**
    * Checks one flow. `reply_h` (the reply tuple's source, when the caller has it) tells a DNAT to
    * the router from a real bypass. Flows whose `dir` says they were not LAN-originated are ignored.
    */
   check(flow: FlowEvent & { reply_h?: string }): void {
-    if (this.ports === undefined) this.init();
+    if (this.ports_ === undefined) this.init_();
     const port = flow.resp_p;
-    if (port === undefined || this.ports![port] !== true) return;
+    if (port === undefined || this.ports_![port] !== true) return;
     if (flow.proto !== 'udp' && flow.proto !== 'tcp') return;
     if (flow.dir !== undefined && flow.dir !== 'lan') return;
-    const router = this.router!;
+    const router = this.router_!;
     if (router.has(flow.orig_h) || router.has(flow.resp_h)) return;
     if (flow.reply_h !== undefined && router.has(flow.reply_h)) {
-      this.deps.counters.inc('bypass_redirected');
+      this.deps_.counters.inc('bypass_redirected');
       return;
     }
-    if (this.allowed!.has(flow.resp_h)) return;
+    if (this.allowed_!.has(flow.resp_h)) return;
     const resolver = `${flow.resp_h}#${port}`; // dnsmasq's notation, as in dns `upstream`
     const key = flow.orig_h + ' ' + resolver;
-    const window = this.deps.windowSec ?? 3600;
-    const prev = this.last.get(key);
+    const window = this.deps_.windowSec ?? 3600;
+    const prev = this.last_.get(key);
     if (prev !== undefined && flow.ts - prev < window && flow.ts >= prev) {
-      this.deps.counters.inc('bypass_suppressed');
+      this.deps_.counters.inc('bypass_suppressed');
       return;
     }
-    this.last.delete(key);
-    this.last.set(key, flow.ts);
-    const max = this.deps.maxPairs ?? 4096;
-    if (this.last.size > max) {
-      for (const k of this.last.keys()) {
-        this.last.delete(k);
-        this.deps.counters.drop('bypass_pairs_full', 1, k);
+    this.last_.delete(key);
+    this.last_.set(key, flow.ts);
+    const max = this.deps_.maxPairs ?? 4096;
+    if (this.last_.size > max) {
+      for (const k of this.last_.keys()) {
+        this.last_.delete(k);
+        this.deps_.counters.drop('bypass_pairs_full', 1, k);
         break;
       }
     }
     const alert: AlertEvent = {
       type: 'alert',
       ts: flow.ts,
-      sensor: this.deps.sensor,
+      sensor: this.deps_.sensor,
       kind: 'dns_bypass',
       client: flow.orig_h,
     };
@@ -83,8 +87,8 @@ export class BypassDetector {
     alert.match = `${flow.proto}/${port}`;
     const { reply_h: _omit, ...event } = flow;
     alert.event = event;
-    this.deps.counters.inc('bypass_alerts');
-    this.deps.emit(alert);
+    this.deps_.counters.inc('bypass_alerts');
+    this.deps_.emit(alert);
   }
 
   /**
@@ -94,19 +98,19 @@ export class BypassDetector {
   setRouterAddrs(addrs: string[]): void {
     const router = new CidrSet(BYPASS_MEMO);
     for (const a of addrs) router.add(a);
-    this.router = router;
-    if (this.ports === undefined) this.init();
+    this.router_ = router;
+    if (this.ports_ === undefined) this.init_();
   }
 
-  private init(): void {
-    if (this.router === undefined) {
-      this.router = new CidrSet(BYPASS_MEMO);
-      for (const a of this.deps.routerAddrs) this.router.add(a);
+  private init_(): void {
+    if (this.router_ === undefined) {
+      this.router_ = new CidrSet(BYPASS_MEMO);
+      for (const a of this.deps_.routerAddrs) this.router_.add(a);
     }
-    this.allowed = new CidrSet(BYPASS_MEMO);
-    for (const a of this.deps.allowed ?? []) this.allowed.add(a);
+    this.allowed_ = new CidrSet(BYPASS_MEMO);
+    for (const a of this.deps_.allowed ?? []) this.allowed_.add(a);
     const ports: Record<number, true> = Object.create(null);
-    for (const p of this.deps.ports ?? [53, 853]) ports[p] = true;
-    this.ports = ports;
+    for (const p of this.deps_.ports ?? [53, 853]) ports[p] = true;
+    this.ports_ = ports;
   }
 }

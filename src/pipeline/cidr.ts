@@ -180,20 +180,24 @@ function maskWord(word: number, bits: number): number {
 const MEMO_MAX = 4096;
 
 export class CidrSet {
-  private readonly v4 = new Map<number, Set<number>>();
-  private readonly v6 = new Map<number, Set<string>>();
-  private v4Lens: number[] = [];
-  private v6Lens: number[] = [];
-  private count = 0;
-  private readonly scratch = [0, 0, 0, 0];
-  private readonly memo = new Map<string, boolean>();
+  private readonly v4_ = new Map<number, Set<number>>();
+  private readonly v6_ = new Map<number, Set<string>>();
+  private v4Lens_: number[] = [];
+  private v6Lens_: number[] = [];
+  private count_ = 0;
+  private readonly scratch_ = [0, 0, 0, 0];
+  private readonly memo_ = new Map<string, boolean>();
+
+  private readonly memoMax_: number;
 
   /** `memoMax`: addresses remembered by `has` (~100 bytes each); size it to how many repeat. */
-  constructor(private readonly memoMax = MEMO_MAX) {}
+  constructor(memoMax_ = MEMO_MAX) {
+    this.memoMax_ = memoMax_;
+  }
 
   /** Adds 'a.b.c.d/n', 'x::/n' or a bare address; false (nothing added) when it is not valid. */
   add(cidr: string): boolean {
-    this.memo.clear();
+    this.memo_.clear();
     const slash = cidr.indexOf('/');
     const addr = slash < 0 ? cidr : cidr.slice(0, slash);
     let bits = -1;
@@ -212,11 +216,11 @@ export class CidrSet {
       if (v < 0) return false;
       if (bits < 0) bits = 32;
       if (bits > 32) return false;
-      let set = this.v4.get(bits);
+      let set = this.v4_.get(bits);
       if (!set) {
         set = new Set();
-        this.v4.set(bits, set);
-        this.v4Lens = [...this.v4.keys()].sort((a, b) => b - a);
+        this.v4_.set(bits, set);
+        this.v4Lens_ = [...this.v4_.keys()].sort((a, b) => b - a);
       }
       set.add(maskWord(v, bits));
     } else {
@@ -224,30 +228,30 @@ export class CidrSet {
       if (!w) return false;
       if (bits < 0) bits = 128;
       if (bits > 128) return false;
-      let set = this.v6.get(bits);
+      let set = this.v6_.get(bits);
       if (!set) {
         set = new Set();
-        this.v6.set(bits, set);
-        this.v6Lens = [...this.v6.keys()].sort((a, b) => b - a);
+        this.v6_.set(bits, set);
+        this.v6Lens_ = [...this.v6_.keys()].sort((a, b) => b - a);
       }
       set.add(v6Key(w, bits));
     }
-    this.count++;
+    this.count_++;
     return true;
   }
 
   /** Number of entries added (duplicates included). */
   get size(): number {
-    return this.count;
+    return this.count_;
   }
 
   has(ip: string): boolean {
     // Flows repeat their addresses: a memo spares parsing text (~20k instructions in qjs).
-    const known = this.memo.get(ip);
+    const known = this.memo_.get(ip);
     if (known !== undefined) return known;
-    const hit = this.lookup(ip);
-    if (this.memo.size >= this.memoMax) this.memo.clear();
-    this.memo.set(ip, hit);
+    const hit = this.lookup_(ip);
+    if (this.memo_.size >= this.memoMax_) this.memo_.clear();
+    this.memo_.set(ip, hit);
     return hit;
   }
 
@@ -256,29 +260,29 @@ export class CidrSet {
    * callers that test one address against several sets parse it once. No memo.
    */
   hasParsed(v4: number, w: number[] | null): boolean {
-    if (v4 >= 0) return this.hasV4(v4);
+    if (v4 >= 0) return this.hasV4_(v4);
     if (w === null) return false;
-    if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff && this.hasV4(w[3])) return true;
-    for (let k = 0; k < this.v6Lens.length; k++) {
-      const bits = this.v6Lens[k];
-      if (this.v6.get(bits)!.has(v6Key(w, bits))) return true;
+    if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff && this.hasV4_(w[3])) return true;
+    for (let k = 0; k < this.v6Lens_.length; k++) {
+      const bits = this.v6Lens_[k];
+      if (this.v6_.get(bits)!.has(v6Key(w, bits))) return true;
     }
     return false;
   }
 
-  private lookup(ip: string): boolean {
+  private lookup_(ip: string): boolean {
     if (ip.indexOf(':') < 0) {
       const v = parseIPv4(ip);
-      return v >= 0 && this.hasV4(v);
+      return v >= 0 && this.hasV4_(v);
     }
     // an IPv4-mapped address also matches the IPv4 prefixes
-    return this.hasParsed(-1, parseIPv6(ip, this.scratch));
+    return this.hasParsed(-1, parseIPv6(ip, this.scratch_));
   }
 
-  private hasV4(v: number): boolean {
-    for (let k = 0; k < this.v4Lens.length; k++) {
-      const bits = this.v4Lens[k];
-      if (this.v4.get(bits)!.has(maskWord(v, bits))) return true;
+  private hasV4_(v: number): boolean {
+    for (let k = 0; k < this.v4Lens_.length; k++) {
+      const bits = this.v4Lens_[k];
+      if (this.v4_.get(bits)!.has(maskWord(v, bits))) return true;
     }
     return false;
   }

@@ -46,60 +46,64 @@ export interface DeviceInfo {
 }
 
 export class Devices {
-  private readonly byIp = new Map<string, Entry>();
+  private readonly byIp_ = new Map<string, Entry>();
   /** No lease known (no lease file, a replay without --leases): every lookup finds nothing. */
   none = true;
   /** DUID → MAC, confirmed by a present IPv4 lease */
-  private duidMac = new Map<string, string>();
+  private duidMac_ = new Map<string, string>();
   /** IPv6 text → canonical text ('' when not an address): a miss re-normalised costs qjs ~10k instructions */
-  private readonly canon = new Map<string, string>();
+  private readonly canon_ = new Map<string, string>();
 
-  constructor(private readonly deps: DevicesDeps) {}
+  private readonly deps_: DevicesDeps;
+
+  constructor(deps_: DevicesDeps) {
+    this.deps_ = deps_;
+  }
 
   /** Replaces everything `origin` ('leasefile', 'odhcpd', ...) said before with `leases`. */
   setLeases(origin: string, leases: Lease[]): void {
-    const now = this.deps.now();
+    const now = this.deps_.now();
     const seen = new Set<string>();
-    const max = this.deps.maxDevices ?? 4096;
+    const max = this.deps_.maxDevices ?? 4096;
     for (const l of leases) {
       const ip = normalizeIp(l.ip);
       if (ip === undefined) {
-        this.deps.counters.drop('devices_bad_address', 1, l.ip);
+        this.deps_.counters.drop('devices_bad_address', 1, l.ip);
         continue;
       }
       const e: Entry = { origin, expires: l.expires ?? 0, goneAt: 0, deadline: 0 };
-      e.deadline = this.deadlineOf(e);
+      e.deadline = this.deadlineOf_(e);
       if (l.mac !== undefined) e.mac = l.mac.toLowerCase();
       if (l.hostname !== undefined) e.hostname = l.hostname;
       if (l.duid !== undefined) e.duid = l.duid;
       if (l.clientId !== undefined) e.clientId = l.clientId;
-      if (!this.byIp.has(ip) && this.byIp.size >= max) {
-        this.prune(now);
-        if (this.byIp.size >= max) {
-          this.deps.counters.drop('devices_table_full', 1, ip);
+      if (!this.byIp_.has(ip) && this.byIp_.size >= max) {
+        this.prune_(now);
+        if (this.byIp_.size >= max) {
+          this.deps_.counters.drop('devices_table_full', 1, ip);
           continue;
         }
       }
-      this.byIp.delete(ip); // re-insert: map order stays oldest-first for pruning
-      this.byIp.set(ip, e);
+      this.byIp_.delete(ip); // re-insert: map order stays oldest-first for pruning
+      this.byIp_.set(ip, e);
       seen.add(ip);
     }
-    for (const [ip, e] of this.byIp) {
+    for (const [ip, e] of this.byIp_) {
       if (e.origin === origin && e.goneAt === 0 && !seen.has(ip)) {
         e.goneAt = now;
-        e.deadline = this.deadlineOf(e);
+        e.deadline = this.deadlineOf_(e);
       }
     }
-    this.prune(now);
-    this.none = this.byIp.size === 0;
-    this.rebuildDuidIndex(now);
+    this.prune_(now);
+    this.none = this.byIp_.size === 0;
+    this.rebuildDuidIndex_(now);
   }
 
   /** The device behind `ip` now, or undefined when no live (or recently gone) lease names it. */
   lookup(ip: string): DeviceInfo | undefined {
-    const e = this.find(ip);
+    const e = this.find_(ip);
     if (e === undefined) return undefined;
-    const mac = this.macOf(e);
+    const mac = this.macOf_(e);
     if (mac === undefined && e.hostname === undefined) return undefined;
     const info: DeviceInfo = {};
     if (mac !== undefined) info.mac = mac;
@@ -107,58 +111,58 @@ export class Devices {
     return info;
   }
 
-  private find(ip: string): Entry | undefined {
+  private find_(ip: string): Entry | undefined {
     // no leases (a router without a lease file, replay without --leases): nothing to find
-    if (this.byIp.size === 0) return undefined;
-    let e = this.byIp.get(ip);
+    if (this.byIp_.size === 0) return undefined;
+    let e = this.byIp_.get(ip);
     if (e === undefined && ip.indexOf(':') >= 0) {
-      let n = this.canon.get(ip);
+      let n = this.canon_.get(ip);
       if (n === undefined) {
         n = normalizeIp(ip) ?? '';
-        if (this.canon.size >= 1024) this.canon.clear();
-        this.canon.set(ip, n);
+        if (this.canon_.size >= 1024) this.canon_.clear();
+        this.canon_.set(ip, n);
       }
-      if (n !== '' && n !== ip) e = this.byIp.get(n);
+      if (n !== '' && n !== ip) e = this.byIp_.get(n);
     }
-    if (e === undefined || (e.deadline !== Infinity && this.deps.now() > e.deadline)) return undefined;
+    if (e === undefined || (e.deadline !== Infinity && this.deps_.now() > e.deadline)) return undefined;
     return e;
   }
 
-  private macOf(e: Entry): string | undefined {
-    return e.mac !== undefined || e.duid === undefined ? e.mac : this.duidMac.get(e.duid);
+  private macOf_(e: Entry): string | undefined {
+    return e.mac !== undefined || e.duid === undefined ? e.mac : this.duidMac_.get(e.duid);
   }
 
   /** Number of remembered addresses (live and in grace). */
   size(): number {
-    return this.byIp.size;
+    return this.byIp_.size;
   }
 
-  private deadlineOf(e: Entry): number {
+  private deadlineOf_(e: Entry): number {
     let end = e.expires === 0 ? Infinity : e.expires;
     if (e.goneAt !== 0 && e.goneAt < end) end = e.goneAt;
-    return end + (this.deps.graceSec ?? 10800);
+    return end + (this.deps_.graceSec ?? 10800);
   }
 
-  private alive(e: Entry, now: number): boolean {
+  private alive_(e: Entry, now: number): boolean {
     return now <= e.deadline;
   }
 
-  private prune(now: number): void {
-    for (const [ip, e] of this.byIp) if (!this.alive(e, now)) this.byIp.delete(ip);
+  private prune_(now: number): void {
+    for (const [ip, e] of this.byIp_) if (!this.alive_(e, now)) this.byIp_.delete(ip);
   }
 
-  private rebuildDuidIndex(now: number): void {
+  private rebuildDuidIndex_(now: number): void {
     const byMac = new Map<string, true>();
     const byClientDuid = new Map<string, string>();
-    for (const e of this.byIp.values()) {
-      if (e.mac === undefined || e.goneAt !== 0 || !this.alive(e, now)) continue;
+    for (const e of this.byIp_.values()) {
+      if (e.mac === undefined || e.goneAt !== 0 || !this.alive_(e, now)) continue;
       byMac.set(e.mac, true);
       // RFC 4361 client id: ff + 4-byte IAID + DUID  → 'ff:' + 'xx:xx:xx:xx:' is 15 characters
       const id = e.clientId;
       if (id !== undefined && id.startsWith('ff:') && id.length > 15) byClientDuid.set(id.slice(15), e.mac);
     }
     const duidMac = new Map<string, string>();
-    for (const e of this.byIp.values()) {
+    for (const e of this.byIp_.values()) {
       if (e.duid === undefined) continue;
       const viaClientId = byClientDuid.get(e.duid);
       if (viaClientId !== undefined) {
@@ -168,7 +172,7 @@ export class Devices {
       const embedded = duidLinkLayer(e.duid);
       if (embedded !== undefined && byMac.has(embedded)) duidMac.set(e.duid, embedded);
     }
-    this.duidMac = duidMac;
+    this.duidMac_ = duidMac;
   }
 }
 

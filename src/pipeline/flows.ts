@@ -72,28 +72,28 @@ export interface FlowSlotSink {
 }
 
 export class FlowTable {
-  private readonly counters: Counters;
+  private readonly counters_: Counters;
   readonly sensor: string;
-  private readonly emitFn: (ev: FlowEvent, ctx: FlowContext) => void;
-  private readonly interimSec: number;
-  private readonly maxFlows: number;
+  private readonly emitFn_: (ev: FlowEvent, ctx: FlowContext) => void;
+  private readonly interimSec_: number;
+  private readonly maxFlows_: number;
   /** Read-only outside: a FlowSlotSink reads the slot it is handed. */
   readonly store: FlowStore;
   /** Strings of the slots by handle (addresses, states); `kinds` is free for a FlowSlotSink. */
   readonly pool = new StringPool();
   /** Set by the owner when a FlowSlotSink may take flows; null: every flow becomes an event. */
   slots: FlowSlotSink | null = null;
-  private readonly ctx: FlowContext = { family: 0, reply_h: '', reply_p: undefined, unreplied: false, offload: false, slot: -1 };
+  private readonly ctx_: FlowContext = { family: 0, reply_h: '', reply_p: undefined, unreplied: false, offload: false, slot: -1 };
   /** Latest time seen in the records: the clock of a replay. */
-  private lastTs = 0;
+  private lastTs_ = 0;
 
   constructor(deps: FlowTableDeps) {
-    this.counters = deps.counters;
+    this.counters_ = deps.counters;
     this.sensor = deps.sensor;
-    this.emitFn = deps.emit;
-    this.interimSec = deps.interimSec ?? 300;
-    this.maxFlows = Math.max(1, deps.maxFlows ?? 16384);
-    this.store = new FlowStore(this.maxFlows);
+    this.emitFn_ = deps.emit;
+    this.interimSec_ = deps.interimSec ?? 300;
+    this.maxFlows_ = Math.max(1, deps.maxFlows ?? 16384);
+    this.store = new FlowStore(this.maxFlows_);
   }
 
   size(): number {
@@ -104,26 +104,26 @@ export class FlowTable {
    * Whether a flow with this conntrack id is open here: the parser's `holds`, so UPDATEs of
    * known flows skip their tuples (bound: pass `table.holds` as it is).
    */
-  readonly holds = (id: number): boolean => (this.heldSlot = this.store.findId(id)) >= 0;
+  readonly holds = (id: number): boolean => (this.heldSlot_ = this.store.findId(id)) >= 0;
   /** The slot `holds` last found: push() of that record needs no second lookup. */
-  private heldSlot = NO_SLOT;
+  private heldSlot_ = NO_SLOT;
 
   push(rec: CtRecord): void {
-    const ts = rec.ts >= 0 ? rec.ts : this.lastTs;
-    if (ts > this.lastTs) this.lastTs = ts;
+    const ts = rec.ts >= 0 ? rec.ts : this.lastTs_;
+    if (ts > this.lastTs_) this.lastTs_ = ts;
     const store = this.store;
     let slot: number;
     if (rec.id >= 0) {
-      const h = this.heldSlot;
+      const h = this.heldSlot_;
       slot = h >= 0 && store.id[h] === rec.id && store.flags[h] & F_HAS_ID ? h : store.findId(rec.id);
       if (rec.partial) {
         // an UPDATE or DESTROY read without tuples because we hold its id
-        if (slot < 0) this.counters.drop('flows.partial_unheld');
+        if (slot < 0) this.counters_.drop('flows.partial_unheld');
         else {
-          this.refresh(slot, rec);
+          this.refresh_(slot, rec);
           if (rec.kind === 'DESTROY') {
-            this.emitSlot(slot, ts, true);
-            this.free(slot);
+            this.emitSlot_(slot, ts, true);
+            this.free_(slot);
           }
         }
         return;
@@ -138,32 +138,32 @@ export class FlowTable {
     }
     const kind = rec.kind;
     if (kind === 'DESTROY') {
-      if (slot < 0 && rec.id >= 0 && this.reconciledIds.has(rec.id)) {
+      if (slot < 0 && rec.id >= 0 && this.reconciledIds_.has(rec.id)) {
         // Reading /proc during a reconcile makes the kernel reap expired entries, and the new
         // conntrack child then reports their DESTROY: the flow was already reported once.
-        this.reconciledIds.delete(rec.id);
-        this.counters.inc('flows.destroy_after_reconcile');
+        this.reconciledIds_.delete(rec.id);
+        this.counters_.inc('flows.destroy_after_reconcile');
         return;
       }
       if (slot < 0) {
-        this.counters.inc('flows.destroy_unseen');
-        this.emitRecord(rec, ts);
+        this.counters_.inc('flows.destroy_unseen');
+        this.emitRecord_(rec, ts);
         return;
       }
-      this.refresh(slot, rec);
-      this.emitSlot(slot, ts, true);
-      this.free(slot);
+      this.refresh_(slot, rec);
+      this.emitSlot_(slot, ts, true);
+      this.free_(slot);
       return;
     }
     if (slot >= 0) {
-      if (kind === 'NEW') this.counters.inc('flows.duplicate_new');
-      this.refresh(slot, rec);
+      if (kind === 'NEW') this.counters_.inc('flows.duplicate_new');
+      this.refresh_(slot, rec);
       return;
     }
-    if (kind === 'NEW') this.adopt(rec, ts, true, false);
+    if (kind === 'NEW') this.adopt_(rec, ts, true, false);
     // UPDATE or SNAPSHOT of a flow whose NEW we did not see (we started later, or a gap)
-    else if (rec.deltaTime >= 0) this.adopt(rec, ts - rec.deltaTime, true, false);
-    else this.adopt(rec, ts, false, false);
+    else if (rec.deltaTime >= 0) this.adopt_(rec, ts - rec.deltaTime, true, false);
+    else this.adopt_(rec, ts, false, false);
   }
 
   /**
@@ -172,39 +172,39 @@ export class FlowTable {
    * flows in the snapshot we do not hold are adopted (`flows.adopted`); the rest refreshed.
    */
   reconcile(snapshot: CtRecord[], nowSec: number): void {
-    if (nowSec > this.lastTs) this.lastTs = nowSec;
+    if (nowSec > this.lastTs_) this.lastTs_ = nowSec;
     const live = new Map<string, CtRecord>();
     for (let k = 0; k < snapshot.length; k++) live.set(tupleKey(snapshot[k]), snapshot[k]);
     const store = this.store;
     for (let s = store.head, next = 0; s >= 0; s = next) {
       next = store.next[s];
-      const tk = this.slotTupleKey(s);
+      const tk = this.slotTupleKey_(s);
       const rec = live.get(tk);
       if (rec === undefined) {
-        this.counters.inc('flows.reconciled');
-        if (store.flags[s] & F_HAS_ID) this.rememberReconciled(store.id[s]);
-        this.emitSlot(s, ABSENT, true);
-        this.free(s);
+        this.counters_.inc('flows.reconciled');
+        if (store.flags[s] & F_HAS_ID) this.rememberReconciled_(store.id[s]);
+        this.emitSlot_(s, ABSENT, true);
+        this.free_(s);
       } else {
         live.delete(tk);
-        this.refresh(s, rec);
+        this.refresh_(s, rec);
       }
     }
     for (const rec of live.values()) {
-      this.counters.inc('flows.adopted');
-      if (rec.deltaTime >= 0) this.adopt(rec, nowSec - rec.deltaTime, true, false);
-      else this.adopt(rec, nowSec, false, false);
+      this.counters_.inc('flows.adopted');
+      if (rec.deltaTime >= 0) this.adopt_(rec, nowSec - rec.deltaTime, true, false);
+      else this.adopt_(rec, nowSec, false, false);
     }
   }
 
   /** Bounded memory of conntrack ids reported by a reconcile, oldest first. */
-  private readonly reconciledIds = new Map<number, true>();
+  private readonly reconciledIds_ = new Map<number, true>();
 
-  private rememberReconciled(id: number): void {
-    this.reconciledIds.set(id, true);
-    if (this.reconciledIds.size > 4096) {
-      for (const k of this.reconciledIds.keys()) {
-        this.reconciledIds.delete(k);
+  private rememberReconciled_(id: number): void {
+    this.reconciledIds_.set(id, true);
+    if (this.reconciledIds_.size > 4096) {
+      for (const k of this.reconciledIds_.keys()) {
+        this.reconciledIds_.delete(k);
         break;
       }
     }
@@ -212,45 +212,45 @@ export class FlowTable {
 
   /** Interim records (final:false) for flows open longer than interimSec since the last one. */
   tick(nowSec: number): void {
-    if (nowSec > this.lastTs) this.lastTs = nowSec;
-    if (this.interimSec <= 0) return;
-    const due = nowSec - this.interimSec;
+    if (nowSec > this.lastTs_) this.lastTs_ = nowSec;
+    if (this.interimSec_ <= 0) return;
+    const due = nowSec - this.interimSec_;
     // nothing can be due yet: spare the walk over every open flow (once a second of log time)
-    if (due < this.oldestReport) return;
+    if (due < this.oldestReport_) return;
     const store = this.store;
     const last = store.lastReport;
     let oldest = Infinity;
     for (let s = store.head; s >= 0; s = store.next[s]) {
       if (last[s] <= due) {
         last[s] = nowSec;
-        this.counters.inc('flows.interim');
-        this.emitSlot(s, nowSec, false);
+        this.counters_.inc('flows.interim');
+        this.emitSlot_(s, nowSec, false);
       }
       if (last[s] < oldest) oldest = last[s];
     }
-    this.oldestReport = oldest;
+    this.oldestReport_ = oldest;
   }
 
   /** No open flow was last reported before this (a lower bound). */
-  private oldestReport = Infinity;
+  private oldestReport_ = Infinity;
 
   /** Emits every open flow as final:false (end of a replay, shutdown) and empties the table. */
   flush(): void {
     const store = this.store;
     for (let s = store.head, next = 0; s >= 0; s = next) {
       next = store.next[s];
-      this.counters.inc('flows.flushed');
-      this.emitSlot(s, this.lastTs, false);
-      this.free(s);
+      this.counters_.inc('flows.flushed');
+      this.emitSlot_(s, this.lastTs_, false);
+      this.free_(s);
     }
   }
 
   // ---- slots
 
-  private adopt(rec: CtRecord, startTs: number, startKnown: boolean, transient: boolean): number {
-    if (!startKnown) this.counters.inc('flows.start_unknown');
+  private adopt_(rec: CtRecord, startTs: number, startKnown: boolean, transient: boolean): number {
+    if (!startKnown) this.counters_.inc('flows.start_unknown');
     const store = this.store;
-    if (!transient && store.count >= this.maxFlows) this.evictOldest();
+    if (!transient && store.count >= this.maxFlows_) this.evictOldest_();
     const slot = store.alloc();
     if (!transient) {
       if (rec.id >= 0) store.bindId(slot, rec.id);
@@ -258,7 +258,7 @@ export class FlowTable {
     }
     store.start[slot] = startTs;
     store.lastReport[slot] = startTs;
-    if (startTs < this.oldestReport) this.oldestReport = startTs;
+    if (startTs < this.oldestReport_) this.oldestReport_ = startTs;
     store.zone[slot] = rec.zone > 0 ? rec.zone : 0;
     store.proto[slot] = rec.protoNum;
     store.family[slot] = rec.family;
@@ -310,12 +310,12 @@ export class FlowTable {
       counts[c + 2] = ABSENT;
       counts[c + 3] = ABSENT;
     }
-    this.refresh(slot, rec);
+    this.refresh_(slot, rec);
     return slot;
   }
 
   /** Takes what a later record knows better: state, flags, counters, mark. */
-  private refresh(slot: number, rec: CtRecord): void {
+  private refresh_(slot: number, rec: CtRecord): void {
     const store = this.store;
     // The kernel never clears ASSURED; /proc prints [OFFLOAD] in its place.
     let f = store.flags[slot] & ~(F_UNREPLIED | F_OFFLOAD);
@@ -348,7 +348,7 @@ export class FlowTable {
     }
   }
 
-  private free(slot: number): void {
+  private free_(slot: number): void {
     const strs = this.store.strs;
     const pool = this.pool;
     const s = slot * 4;
@@ -369,15 +369,15 @@ export class FlowTable {
     this.store.release(slot);
   }
 
-  private evictOldest(): void {
+  private evictOldest_(): void {
     const s = this.store.head;
     if (s === NO_SLOT) return;
-    this.counters.drop('flows.evicted');
-    this.emitSlot(s, this.lastTs, false);
-    this.free(s);
+    this.counters_.drop('flows.evicted');
+    this.emitSlot_(s, this.lastTs_, false);
+    this.free_(s);
   }
 
-  private slotTupleKey(slot: number): string {
+  private slotTupleKey_(slot: number): string {
     const store = this.store;
     const s = slot * 4;
     const p = slot * 3;
@@ -397,7 +397,7 @@ export class FlowTable {
    * A flow event from a slot. `at` is the end time when `final`, the report time otherwise;
    * ABSENT when a flow ended unseen in a gap (no end, no duration).
    */
-  private emitSlot(slot: number, at: number, final: boolean): void {
+  private emitSlot_(slot: number, at: number, final: boolean): void {
     const direct = this.slots;
     if (direct !== null && direct.flowSlot(this, slot, at, final)) return;
     const store = this.store;
@@ -462,7 +462,7 @@ export class FlowTable {
     // one context object, refilled per event (an object costs qjs ~1k instructions per field)
     const hd = store.dnatHost(slot);
     const dnat = hd !== NO_STRING;
-    const ctx = this.ctx;
+    const ctx = this.ctx_;
     ctx.family = store.family[slot];
     ctx.reply_h = dnat ? text[hd] : ev.resp_h;
     ctx.unreplied = (flags & F_UNREPLIED) !== 0;
@@ -470,22 +470,22 @@ export class FlowTable {
     const replyPort = dnat ? store.dnatPort(slot) : portsMatter ? ports[p + 1] : ABSENT;
     ctx.reply_p = replyPort >= 0 ? replyPort : undefined;
     ctx.slot = slot;
-    this.emitFn(ev, ctx);
+    this.emitFn_(ev, ctx);
   }
 
   /** A DESTROY for a flow we never held: built through a transient slot so both paths agree. */
-  private emitRecord(rec: CtRecord, ts: number): void {
+  private emitRecord_(rec: CtRecord, ts: number): void {
     const known = rec.deltaTime >= 0;
-    const slot = this.adopt(rec, known ? ts - rec.deltaTime : ts, known, true);
+    const slot = this.adopt_(rec, known ? ts - rec.deltaTime : ts, known, true);
     if (rec.id >= 0) {
       // not indexed (transient), but the event still names it
       this.store.id[slot] = rec.id;
       this.store.flags[slot] |= F_HAS_ID;
-      this.emitSlot(slot, ts, true);
+      this.emitSlot_(slot, ts, true);
       this.store.flags[slot] &= ~F_HAS_ID;
     } else {
-      this.emitSlot(slot, ts, true);
+      this.emitSlot_(slot, ts, true);
     }
-    this.free(slot);
+    this.free_(slot);
   }
 }

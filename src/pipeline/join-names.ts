@@ -43,7 +43,10 @@ export class NameStore {
   private sealed_ = 0; // characters in sealed chunks
   private liveSealed_ = 0; // of which still named
 
-  constructor(private readonly make_: (n: number) => Index) {
+  private readonly make_: (n: number) => Index;
+
+  constructor(make_: (n: number) => Index) {
+    this.make_ = make_;
     this.ref_ = make_(1);
     this.at_ = make_(1);
     this.chunk_ = make_(1);

@@ -48,7 +48,10 @@ export class AnswerTable {
   readonly tail_: number[] = [];
   readonly count_: number[] = [];
 
-  constructor(private readonly maxSlots_: number) {
+  private readonly maxSlots_: number;
+
+  constructor(maxSlots_: number) {
+    this.maxSlots_ = maxSlots_;
     this.wide_ = maxSlots_ > 65000; // name ids reach maxSlots + 1
     this.kc_ = this.nm_ = this.prev_ = this.next_ = this.chain_ = this.buckets_ = this.index_(0);
     this.names_ = new NameStore((n) => this.index_(n));

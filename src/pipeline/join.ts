@@ -62,7 +62,10 @@ export class AnswerJoin {
   private readonly maxPerClient_: number;
   private readonly maxTotal_: number;
 
-  constructor(private readonly deps_: AnswerJoinDeps) {
+  private readonly deps_: AnswerJoinDeps;
+
+  constructor(deps_: AnswerJoinDeps) {
+    this.deps_ = deps_;
     this.ttl_ = deps_.ttlSec ?? 3600;
     this.skew_ = deps_.skewSec ?? 2;
     this.warmup_ = deps_.warmupSec ?? this.ttl_;

@@ -23,49 +23,53 @@ export interface LeaseWatcherDeps {
 }
 
 export class LeaseWatcher {
-  private fileTimer: TimerHandle | undefined;
-  private odhcpdTimer: TimerHandle | undefined;
-  private signature = '';
-  private inFlight = false;
-  private stopped = true;
+  private fileTimer_: TimerHandle | undefined;
+  private odhcpdTimer_: TimerHandle | undefined;
+  private signature_ = '';
+  private inFlight_ = false;
+  private stopped_ = true;
 
-  constructor(private readonly deps: LeaseWatcherDeps) {}
+  private readonly deps_: LeaseWatcherDeps;
+
+  constructor(deps_: LeaseWatcherDeps) {
+    this.deps_ = deps_;
+  }
 
   start(): void {
-    const { host } = this.deps;
-    this.stopped = false;
-    const file = this.deps.leaseFile === undefined ? '/tmp/dhcp.leases' : this.deps.leaseFile;
+    const { host } = this.deps_;
+    this.stopped_ = false;
+    const file = this.deps_.leaseFile === undefined ? '/tmp/dhcp.leases' : this.deps_.leaseFile;
     if (file !== null) {
       this.checkFile();
-      this.fileTimer = host.setInterval(() => this.checkFile(), this.deps.pollMs ?? 2000);
+      this.fileTimer_ = host.setInterval(() => this.checkFile(), this.deps_.pollMs ?? 2000);
     }
-    if (this.deps.ubus) this.scheduleOdhcpd(0);
+    if (this.deps_.ubus) this.scheduleOdhcpd_(0);
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.fileTimer) this.deps.host.clearTimer(this.fileTimer);
-    if (this.odhcpdTimer) this.deps.host.clearTimer(this.odhcpdTimer);
-    this.fileTimer = this.odhcpdTimer = undefined;
+    this.stopped_ = true;
+    if (this.fileTimer_) this.deps_.host.clearTimer(this.fileTimer_);
+    if (this.odhcpdTimer_) this.deps_.host.clearTimer(this.odhcpdTimer_);
+    this.fileTimer_ = this.odhcpdTimer_ = undefined;
   }
 
   /** Re-reads the lease file if its inode, size or mtime changed. Returns whether it did. */
   checkFile(): boolean {
-    const { host, counters, devices } = this.deps;
-    const file = this.deps.leaseFile === undefined ? '/tmp/dhcp.leases' : this.deps.leaseFile;
+    const { host, counters, devices } = this.deps_;
+    const file = this.deps_.leaseFile === undefined ? '/tmp/dhcp.leases' : this.deps_.leaseFile;
     if (file === null) return false;
     try {
       const st = host.stat(file);
       const sig = st === null ? 'missing' : `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
-      if (sig === this.signature) return false;
-      this.signature = sig;
+      if (sig === this.signature_) return false;
+      this.signature_ = sig;
       // a vanished file means no current leases: entries fade out through the Devices grace
       const leases = st === null ? [] : parseLeases(host.readText(file), counters);
       devices.setLeases('leasefile', leases);
       counters.inc('leasefile_reads');
       return true;
     } catch (e) {
-      this.signature = '';
+      this.signature_ = '';
       counters.drop('leasefile_unreadable', 1, `${file}: ${(e as Error).message}`);
       return false;
     }
@@ -73,9 +77,9 @@ export class LeaseWatcher {
 
   /** One odhcpd poll; resolves whether it succeeded (never rejects). */
   async pollOdhcpd(): Promise<boolean> {
-    const { ubus, counters, devices, host } = this.deps;
-    if (!ubus || this.inFlight) return false;
-    this.inFlight = true;
+    const { ubus, counters, devices, host } = this.deps_;
+    if (!ubus || this.inFlight_) return false;
+    this.inFlight_ = true;
     try {
       const reply = await ubus.call('dhcp', 'ipv6leases');
       devices.setLeases('odhcpd', parseIpv6Leases(reply, counters, host.now()));
@@ -86,16 +90,16 @@ export class LeaseWatcher {
       counters.drop('odhcpd_poll_failed', 1, (e as Error).message);
       return false;
     } finally {
-      this.inFlight = false;
+      this.inFlight_ = false;
     }
   }
 
-  private scheduleOdhcpd(ms: number): void {
-    this.odhcpdTimer = this.deps.host.setTimeout(() => {
+  private scheduleOdhcpd_(ms: number): void {
+    this.odhcpdTimer_ = this.deps_.host.setTimeout(() => {
       void this.pollOdhcpd().then((ok) => {
-        if (this.stopped) return;
-        const every = this.deps.odhcpdMs ?? 30000;
-        this.scheduleOdhcpd(ok ? every : every * 10);
+        if (this.stopped_) return;
+        const every = this.deps_.odhcpdMs ?? 30000;
+        this.scheduleOdhcpd_(ok ? every : every * 10);
       });
     }, ms);
   }

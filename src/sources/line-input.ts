@@ -23,76 +23,79 @@ export interface LineInputDeps {
 }
 
 export class LineInput {
-  private child: Child | null = null;
-  private follower: Follower | null = null;
-  private retry: TimerHandle | null = null;
-  private backoff: number;
-  private stopped = false;
-  private startedAt = 0;
+  private child_: Child | null = null;
+  private follower_: Follower | null = null;
+  private retry_: TimerHandle | null = null;
+  private backoff_: number;
+  private stopped_ = false;
+  private startedAt_ = 0;
 
-  constructor(private readonly deps: LineInputDeps) {
-    this.backoff = deps.backoffMinMs ?? 500;
+  private readonly deps_: LineInputDeps;
+
+  constructor(deps_: LineInputDeps) {
+    this.deps_ = deps_;
+    this.backoff_ = deps_.backoffMinMs ?? 500;
   }
 
   start(): void {
-    this.stopped = false;
-    const { spec, host } = this.deps;
+    this.stopped_ = false;
+    const { spec, host } = this.deps_;
     if (spec.kind === 'file') {
-      this.follower = host.follow(spec.path, { fromStart: spec.fromStart ?? false }, this.deps.onLine, (n) =>
-        this.deps.counters.inc(`${this.deps.name}_file_${n.kind}`),
+      this.follower_ = host.follow(spec.path, { fromStart: spec.fromStart ?? false }, this.deps_.onLine, (n) =>
+        this.deps_.counters.inc(`${this.deps_.name}_file_${n.kind}`),
       );
     } else if (spec.kind === 'stdin') {
-      host.stdinLines(this.deps.onLine, () => this.deps.onEnd?.());
+      host.stdinLines(this.deps_.onLine, () => this.deps_.onEnd?.());
     } else {
-      this.spawn(spec.argv);
+      this.spawn_(spec.argv);
     }
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.retry) this.deps.host.clearTimer(this.retry);
-    this.retry = null;
-    this.follower?.stop();
-    this.follower = null;
-    const c = this.child;
-    this.child = null;
+    this.stopped_ = true;
+    if (this.retry_) this.deps_.host.clearTimer(this.retry_);
+    this.retry_ = null;
+    this.follower_?.stop();
+    this.follower_ = null;
+    const c = this.child_;
+    this.child_ = null;
     c?.kill('SIGTERM');
   }
 
-  private spawn(argv: string[]): void {
-    const { host, counters, name } = this.deps;
+  private spawn_(argv: string[]): void {
+    const { host, counters, name } = this.deps_;
     let child: Child;
     try {
       child = host.spawn(argv, { stdout: 'lines', stderr: 'lines' });
     } catch (e) {
       counters.drop(`${name}_spawn_failed`, 1, String((e as Error).message ?? e));
-      this.scheduleRestart(argv);
+      this.scheduleRestart_(argv);
       return;
     }
-    this.child = child;
-    this.startedAt = host.monotonic();
+    this.child_ = child;
+    this.startedAt_ = host.monotonic();
     counters.inc(`${name}_started`);
-    child.onLine(this.deps.onLine);
+    child.onLine(this.deps_.onLine);
     child.onStderrLine((l) => counters.drop(`${name}_stderr`, 1, l));
     child.onExit(() => {
-      if (this.child !== child) return;
-      this.child = null;
-      if (this.stopped) return;
+      if (this.child_ !== child) return;
+      this.child_ = null;
+      if (this.stopped_) return;
       counters.inc(`${name}_exited`);
       // A child that ran a while before dying earns a fresh, short backoff.
-      if (host.monotonic() - this.startedAt > 60_000) this.backoff = this.deps.backoffMinMs ?? 500;
-      this.scheduleRestart(argv);
+      if (host.monotonic() - this.startedAt_ > 60_000) this.backoff_ = this.deps_.backoffMinMs ?? 500;
+      this.scheduleRestart_(argv);
     });
   }
 
-  private scheduleRestart(argv: string[]): void {
-    if (this.stopped) return;
-    const max = this.deps.backoffMaxMs ?? 30_000;
-    const delay = Math.min(this.backoff, max);
-    this.backoff = Math.min(this.backoff * 2, max);
-    this.retry = this.deps.host.setTimeout(() => {
-      this.retry = null;
-      if (!this.stopped) this.spawn(argv);
+  private scheduleRestart_(argv: string[]): void {
+    if (this.stopped_) return;
+    const max = this.deps_.backoffMaxMs ?? 30_000;
+    const delay = Math.min(this.backoff_, max);
+    this.backoff_ = Math.min(this.backoff_ * 2, max);
+    this.retry_ = this.deps_.host.setTimeout(() => {
+      this.retry_ = null;
+      if (!this.stopped_) this.spawn_(argv);
     }, delay);
   }
 }

@@ -43,42 +43,46 @@ export class FlowStore {
   proto = new Uint8Array(0);
   family = new Uint8Array(0);
   flags = new Uint8Array(0);
-  private prev = new Int32Array(0);
+  private prev_ = new Int32Array(0);
   next = new Int32Array(0);
   head = NO_SLOT;
-  private tail = NO_SLOT;
+  private tail_ = NO_SLOT;
   count = 0;
 
-  private cap = 0;
-  private used = 0;
-  private readonly freeSlots: number[] = [];
+  private cap_ = 0;
+  private used_ = 0;
+  private readonly freeSlots_: number[] = [];
   /** slot+1 per bucket, 0 empty; linear probing on the conntrack id */
-  private index: Int32Array | Uint16Array = new Int32Array(0);
-  private mask = 0;
-  private readonly byTuple = new Map<string, number>();
-  private readonly tupleOf = new Map<number, string>();
+  private index_: Int32Array | Uint16Array = new Int32Array(0);
+  private mask_ = 0;
+  private readonly byTuple_ = new Map<string, number>();
+  private readonly tupleOf_ = new Map<number, string>();
+
+  private readonly maxSlots_: number;
 
   /** `maxSlots` is the most flows held at once (one more for a transient). */
-  constructor(private readonly maxSlots: number) {}
+  constructor(maxSlots_: number) {
+    this.maxSlots_ = maxSlots_;
+  }
 
   tupleKeyed(): number {
-    return this.byTuple.size;
+    return this.byTuple_.size;
   }
 
   /** A fresh slot at the end of the opening order, flags cleared. */
   alloc(): number {
     let s: number;
-    if (this.freeSlots.length > 0) s = this.freeSlots.pop() as number;
+    if (this.freeSlots_.length > 0) s = this.freeSlots_.pop() as number;
     else {
-      if (this.used === this.cap) this.grow();
-      s = this.used++;
+      if (this.used_ === this.cap_) this.grow_();
+      s = this.used_++;
     }
     this.flags[s] = 0;
-    this.prev[s] = this.tail;
+    this.prev_[s] = this.tail_;
     this.next[s] = NO_SLOT;
-    if (this.tail >= 0) this.next[this.tail] = s;
+    if (this.tail_ >= 0) this.next[this.tail_] = s;
     else this.head = s;
-    this.tail = s;
+    this.tail_ = s;
     this.count++;
     return s;
   }
@@ -86,21 +90,21 @@ export class FlowStore {
   /** Unlinks and unbinds a slot; the caller has released its strings. */
   release(s: number): void {
     const f = this.flags[s];
-    if (f & F_HAS_ID) this.unindex(s);
+    if (f & F_HAS_ID) this.unindex_(s);
     if (f & F_TUPLE_KEYED) {
-      const key = this.tupleOf.get(s) as string;
-      this.tupleOf.delete(s);
-      this.byTuple.delete(key);
+      const key = this.tupleOf_.get(s) as string;
+      this.tupleOf_.delete(s);
+      this.byTuple_.delete(key);
     }
     this.flags[s] = 0;
-    const p = this.prev[s];
+    const p = this.prev_[s];
     const n = this.next[s];
     if (p >= 0) this.next[p] = n;
     else this.head = n;
-    if (n >= 0) this.prev[n] = p;
-    else this.tail = p;
+    if (n >= 0) this.prev_[n] = p;
+    else this.tail_ = p;
     this.count--;
-    this.freeSlots.push(s);
+    this.freeSlots_.push(s);
     if (this.endSlot === s) this.endSlot = NO_SLOT;
     if (this.dnat.size > 0) this.dnat.delete(s);
   }
@@ -120,7 +124,7 @@ export class FlowStore {
 
   /** Sets a slot's counters (allocating the column on first use). */
   setCounts(s: number, origBytes: number, origPkts: number, replyBytes: number, replyPkts: number): void {
-    if (this.counts.length === 0) this.counts = new Float64Array(this.cap * 4).fill(-1);
+    if (this.counts.length === 0) this.counts = new Float64Array(this.cap_ * 4).fill(-1);
     const c = s * 4;
     const counts = this.counts;
     counts[c] = origBytes;
@@ -130,10 +134,10 @@ export class FlowStore {
   }
 
   findId(id: number): number {
-    if (this.mask === 0) return NO_SLOT;
-    const idx = this.index;
+    if (this.mask_ === 0) return NO_SLOT;
+    const idx = this.index_;
     const ids = this.id;
-    for (let h = hash(id) & this.mask; ; h = (h + 1) & this.mask) {
+    for (let h = hash(id) & this.mask_; ; h = (h + 1) & this.mask_) {
       const v = idx[h];
       if (v === 0) return NO_SLOT;
       if (ids[v - 1] === id) return v - 1;
@@ -141,37 +145,37 @@ export class FlowStore {
   }
 
   findTuple(key: string): number {
-    const s = this.byTuple.get(key);
+    const s = this.byTuple_.get(key);
     return s === undefined ? NO_SLOT : s;
   }
 
   /** Keys a slot by conntrack id (dropping a tuple key it had). */
   bindId(s: number, id: number): void {
     if (this.flags[s] & F_TUPLE_KEYED) {
-      this.byTuple.delete(this.tupleOf.get(s) as string);
-      this.tupleOf.delete(s);
+      this.byTuple_.delete(this.tupleOf_.get(s) as string);
+      this.tupleOf_.delete(s);
       this.flags[s] &= ~F_TUPLE_KEYED;
     }
     this.id[s] = id;
     this.flags[s] |= F_HAS_ID;
-    for (let h = hash(id) & this.mask; ; h = (h + 1) & this.mask) {
-      if (this.index[h] === 0) {
-        this.index[h] = s + 1;
+    for (let h = hash(id) & this.mask_; ; h = (h + 1) & this.mask_) {
+      if (this.index_[h] === 0) {
+        this.index_[h] = s + 1;
         return;
       }
     }
   }
 
   bindTuple(s: number, key: string): void {
-    this.byTuple.set(key, s);
-    this.tupleOf.set(s, key);
+    this.byTuple_.set(key, s);
+    this.tupleOf_.set(s, key);
     this.flags[s] |= F_TUPLE_KEYED;
   }
 
   /** Removes a slot from the id index, shifting later entries of its probe run back. */
-  private unindex(s: number): void {
-    const idx = this.index;
-    const mask = this.mask;
+  private unindex_(s: number): void {
+    const idx = this.index_;
+    const mask = this.mask_;
     let h = hash(this.id[s]) & mask;
     while (idx[h] !== s + 1) h = (h + 1) & mask;
     idx[h] = 0;
@@ -187,11 +191,11 @@ export class FlowStore {
     }
   }
 
-  private grow(): void {
+  private grow_(): void {
     // small steps once large: the columns are memset when allocated (qjs), so a 1.5x step past
     // 20k flows would hold ~1 MB of never-used slots
-    const cap = Math.min(this.maxSlots + 1, Math.max(256, Math.ceil(this.cap * (this.cap < 4096 ? 1.5 : 1.125))));
-    if (cap <= this.cap) throw new Error(`flow store full at ${this.cap} slots`);
+    const cap = Math.min(this.maxSlots_ + 1, Math.max(256, Math.ceil(this.cap_ * (this.cap_ < 4096 ? 1.5 : 1.125))));
+    if (cap <= this.cap_) throw new Error(`flow store full at ${this.cap_} slots`);
     this.start = copy(this.start, new Float64Array(cap));
     this.lastReport = copy(this.lastReport, new Float64Array(cap));
     if (this.counts.length > 0) this.counts = copy(this.counts, new Float64Array(cap * 4).fill(-1));
@@ -203,21 +207,21 @@ export class FlowStore {
     this.proto = copy(this.proto, new Uint8Array(cap));
     this.family = copy(this.family, new Uint8Array(cap));
     this.flags = copy(this.flags, new Uint8Array(cap));
-    this.prev = copy(this.prev, new Int32Array(cap));
+    this.prev_ = copy(this.prev_, new Int32Array(cap));
     this.next = copy(this.next, new Int32Array(cap));
-    this.cap = cap;
+    this.cap_ = cap;
     // the index stays at most 2/3 full (linear probing: ~2 probes a hit); 2 bytes an entry
     // while slot numbers fit: 64 kB for 20k flows
     let size = 1024;
     while (size < cap * 1.5) size *= 2;
-    if (size - 1 !== this.mask) {
-      this.index = this.maxSlots < 65534 ? new Uint16Array(size) : new Int32Array(size);
-      this.mask = size - 1;
+    if (size - 1 !== this.mask_) {
+      this.index_ = this.maxSlots_ < 65534 ? new Uint16Array(size) : new Int32Array(size);
+      this.mask_ = size - 1;
       for (let s = this.head; s >= 0; s = this.next[s]) {
         if (this.flags[s] & F_HAS_ID) {
-          for (let h = hash(this.id[s]) & this.mask; ; h = (h + 1) & this.mask) {
-            if (this.index[h] === 0) {
-              this.index[h] = s + 1;
+          for (let h = hash(this.id[s]) & this.mask_; ; h = (h + 1) & this.mask_) {
+            if (this.index_[h] === 0) {
+              this.index_[h] = s + 1;
               break;
             }
           }

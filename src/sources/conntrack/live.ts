@@ -70,132 +70,132 @@ const HEALTHY_RUN_MS = 30_000;
 const LISTEN_WAIT_MS = 1_000;
 
 export class ConntrackSource {
-  private readonly d: ConntrackSourceDeps;
-  private running = false;
-  private mode: 'events' | 'proc' | 'stopped' = 'stopped';
-  private child: Child | null = null;
-  private childStartMs = 0;
-  private bufferBytes: number;
-  private backoffMs: number;
-  private restartTimer: TimerHandle | null = null;
-  private listenTimer: TimerHandle | null = null;
-  private pollTimer: TimerHandle | null = null;
-  private pendingReconcile = false;
-  private gapStartMs = -1;
-  private prev: Map<string, CtRecord> | null = null;
-  private prevPollSec = 0;
-  private pollMs: number;
-  private readonly scratch = emptyRecord('NEW');
-  private s = { restarts: 0, enobufs: 0, gaps: 0, reconciles: 0, polls: 0, lastStderr: '' };
+  private readonly d_: ConntrackSourceDeps;
+  private running_ = false;
+  private mode_: 'events' | 'proc' | 'stopped' = 'stopped';
+  private child_: Child | null = null;
+  private childStartMs_ = 0;
+  private bufferBytes_: number;
+  private backoffMs_: number;
+  private restartTimer_: TimerHandle | null = null;
+  private listenTimer_: TimerHandle | null = null;
+  private pollTimer_: TimerHandle | null = null;
+  private pendingReconcile_ = false;
+  private gapStartMs_ = -1;
+  private prev_: Map<string, CtRecord> | null = null;
+  private prevPollSec_ = 0;
+  private pollMs_: number;
+  private readonly scratch_ = emptyRecord('NEW');
+  private s_ = { restarts: 0, enobufs: 0, gaps: 0, reconciles: 0, polls: 0, lastStderr: '' };
 
   constructor(deps: ConntrackSourceDeps) {
-    this.d = deps;
-    this.bufferBytes = deps.bufferBytes ?? 1 << 20;
-    this.backoffMs = deps.backoffMinMs ?? 1000;
-    this.pollMs = deps.pollMinMs ?? 2000;
+    this.d_ = deps;
+    this.bufferBytes_ = deps.bufferBytes ?? 1 << 20;
+    this.backoffMs_ = deps.backoffMinMs ?? 1000;
+    this.pollMs_ = deps.pollMinMs ?? 2000;
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.pendingReconcile = true; // adopt the flows that predate us
-    if (this.d.mode === 'proc') this.startProc();
-    else this.spawnEvents();
+    if (this.running_) return;
+    this.running_ = true;
+    this.pendingReconcile_ = true; // adopt the flows that predate us
+    if (this.d_.mode === 'proc') this.startProc_();
+    else this.spawnEvents_();
   }
 
   stop(): void {
-    this.running = false;
-    this.mode = 'stopped';
-    for (const t of [this.restartTimer, this.listenTimer, this.pollTimer]) if (t) this.d.host.clearTimer(t);
-    this.restartTimer = this.listenTimer = this.pollTimer = null;
-    const c = this.child;
-    this.child = null;
+    this.running_ = false;
+    this.mode_ = 'stopped';
+    for (const t of [this.restartTimer_, this.listenTimer_, this.pollTimer_]) if (t) this.d_.host.clearTimer(t);
+    this.restartTimer_ = this.listenTimer_ = this.pollTimer_ = null;
+    const c = this.child_;
+    this.child_ = null;
     if (c) c.kill('SIGTERM');
-    this.prev = null;
+    this.prev_ = null;
   }
 
   stats(): ConntrackStats {
     return {
-      mode: this.mode,
-      pid: this.child ? this.child.pid : null,
-      bufferBytes: this.bufferBytes,
-      ...this.s,
-      pollMs: this.pollMs,
+      mode: this.mode_,
+      pid: this.child_ ? this.child_.pid : null,
+      bufferBytes: this.bufferBytes_,
+      ...this.s_,
+      pollMs: this.pollMs_,
     };
   }
 
   // ---- events path
 
-  private spawnEvents(): void {
-    this.restartTimer = null;
-    if (!this.running) return;
-    const { host, counters } = this.d;
-    const argv = [this.d.conntrackBin ?? 'conntrack', '-E', '-o', 'timestamp,extended,id', '-b', String(this.bufferBytes)];
-    if (this.d.eventMask) argv.push('-e', this.d.eventMask);
+  private spawnEvents_(): void {
+    this.restartTimer_ = null;
+    if (!this.running_) return;
+    const { host, counters } = this.d_;
+    const argv = [this.d_.conntrackBin ?? 'conntrack', '-E', '-o', 'timestamp,extended,id', '-b', String(this.bufferBytes_)];
+    if (this.d_.eventMask) argv.push('-e', this.d_.eventMask);
     let child: Child;
     try {
       child = host.spawn(argv, { stdout: 'lines', stderr: 'lines' });
     } catch (e) {
       counters.drop('conntrack.spawn_failed', 1, String(e));
-      if (this.d.mode !== 'events') {
+      if (this.d_.mode !== 'events') {
         counters.inc('conntrack.fallback_proc');
-        this.startProc();
+        this.startProc_();
       } else {
-        this.scheduleRestart();
+        this.scheduleRestart_();
       }
       return;
     }
-    this.child = child;
-    this.mode = 'events';
-    this.childStartMs = host.monotonic();
-    if (this.pendingReconcile) this.listenTimer = host.setTimeout(() => this.listening(child), LISTEN_WAIT_MS);
+    this.child_ = child;
+    this.mode_ = 'events';
+    this.childStartMs_ = host.monotonic();
+    if (this.pendingReconcile_) this.listenTimer_ = host.setTimeout(() => this.listening_(child), LISTEN_WAIT_MS);
     child.onLine((line, truncated) => {
-      if (child !== this.child) return;
+      if (child !== this.child_) return;
       if (truncated) {
         counters.drop('conntrack.line_too_long', 1, line);
         return;
       }
-      if (this.pendingReconcile) this.listening(child);
-      const holds = this.d.holds;
-      const rec = holds ? parseConntrackEvent(line, counters, this.scratch, holds) : parseConntrackEvent(line, counters);
+      if (this.pendingReconcile_) this.listening_(child);
+      const holds = this.d_.holds;
+      const rec = holds ? parseConntrackEvent(line, counters, this.scratch_, holds) : parseConntrackEvent(line, counters);
       if (rec === null) return;
       if (rec.ts < 0) rec.ts = host.now(); // started without -o timestamp
-      this.d.onRecord(rec);
+      this.d_.onRecord(rec);
     });
-    child.onStderrLine((line) => this.stderrLine(child, line));
+    child.onStderrLine((line) => this.stderrLine_(child, line));
     child.onExit((status) => {
-      if (child !== this.child) return;
-      this.child = null;
-      if (!this.running) return;
-      this.s.restarts++;
+      if (child !== this.child_) return;
+      this.child_ = null;
+      if (!this.running_) return;
+      this.s_.restarts++;
       counters.inc('conntrack.restarts');
-      counters.drop('conntrack.exited', 1, `exit ${status.code ?? 'signal ' + status.signal}${this.s.lastStderr ? ': ' + this.s.lastStderr : ''}`);
-      this.openGap();
-      this.scheduleRestart();
+      counters.drop('conntrack.exited', 1, `exit ${status.code ?? 'signal ' + status.signal}${this.s_.lastStderr ? ': ' + this.s_.lastStderr : ''}`);
+      this.openGap_();
+      this.scheduleRestart_();
     });
   }
 
-  private stderrLine(child: Child, line: string): void {
-    if (child !== this.child) return;
-    const { counters } = this.d;
+  private stderrLine_(child: Child, line: string): void {
+    if (child !== this.child_) return;
+    const { counters } = this.d_;
     if (line.startsWith('NOTICE: Netlink socket buffer size')) {
       // printed once the socket is bound and subscribed: from here on nothing is missed
-      if (this.pendingReconcile) this.listening(child);
+      if (this.pendingReconcile_) this.listening_(child);
       return;
     }
-    this.s.lastStderr = line.length > 200 ? line.slice(0, 200) : line;
+    this.s_.lastStderr = line.length > 200 ? line.slice(0, 200) : line;
     if (line.indexOf('ENOBUFS') >= 0 || line.indexOf('No buffer space') >= 0) {
-      this.s.enobufs++;
+      this.s_.enobufs++;
       counters.drop('conntrack.enobufs', 1, line);
-      this.openGap();
-      const max = this.d.bufferMaxBytes ?? 16 << 20;
-      if (this.bufferBytes < max) {
+      this.openGap_();
+      const max = this.d_.bufferMaxBytes ?? 16 << 20;
+      if (this.bufferBytes_ < max) {
         // restart with a bigger buffer; onExit does the restart (no backoff: it is not failing)
-        this.bufferBytes = Math.min(max, this.bufferBytes * 2);
-        this.backoffMs = this.d.backoffMinMs ?? 1000;
+        this.bufferBytes_ = Math.min(max, this.bufferBytes_ * 2);
+        this.backoffMs_ = this.d_.backoffMinMs ?? 1000;
         child.kill('SIGTERM');
       } else {
-        this.reconcile(); // at the cap it keeps running: just mend the table
+        this.reconcile_(); // at the cap it keeps running: just mend the table
       }
       return;
     }
@@ -203,51 +203,51 @@ export class ConntrackSource {
     counters.inc('conntrack.stderr_lines');
   }
 
-  private openGap(): void {
-    if (this.gapStartMs < 0) {
-      this.gapStartMs = this.d.host.monotonic();
-      this.s.gaps++;
-      this.d.counters.inc('conntrack.gaps');
+  private openGap_(): void {
+    if (this.gapStartMs_ < 0) {
+      this.gapStartMs_ = this.d_.host.monotonic();
+      this.s_.gaps++;
+      this.d_.counters.inc('conntrack.gaps');
     }
-    this.pendingReconcile = true;
+    this.pendingReconcile_ = true;
   }
 
-  private scheduleRestart(): void {
-    const { host } = this.d;
-    const ranMs = host.monotonic() - this.childStartMs;
-    const min = this.d.backoffMinMs ?? 1000;
-    const max = this.d.backoffMaxMs ?? 60_000;
-    if (ranMs >= HEALTHY_RUN_MS) this.backoffMs = min;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(max, this.backoffMs * 2);
-    this.restartTimer = host.setTimeout(() => this.spawnEvents(), delay);
+  private scheduleRestart_(): void {
+    const { host } = this.d_;
+    const ranMs = host.monotonic() - this.childStartMs_;
+    const min = this.d_.backoffMinMs ?? 1000;
+    const max = this.d_.backoffMaxMs ?? 60_000;
+    if (ranMs >= HEALTHY_RUN_MS) this.backoffMs_ = min;
+    const delay = this.backoffMs_;
+    this.backoffMs_ = Math.min(max, this.backoffMs_ * 2);
+    this.restartTimer_ = host.setTimeout(() => this.spawnEvents_(), delay);
   }
 
   /** The child is subscribed: close the gap with a table read. */
-  private listening(child: Child): void {
-    if (child !== this.child || !this.pendingReconcile) return;
-    if (this.listenTimer) this.d.host.clearTimer(this.listenTimer);
-    this.listenTimer = null;
-    this.reconcile();
+  private listening_(child: Child): void {
+    if (child !== this.child_ || !this.pendingReconcile_) return;
+    if (this.listenTimer_) this.d_.host.clearTimer(this.listenTimer_);
+    this.listenTimer_ = null;
+    this.reconcile_();
   }
 
-  private reconcile(): void {
-    const { host, counters } = this.d;
-    this.pendingReconcile = false;
-    if (this.gapStartMs >= 0) {
-      counters.inc('conntrack.gap_ms', Math.round(host.monotonic() - this.gapStartMs));
-      this.gapStartMs = -1;
+  private reconcile_(): void {
+    const { host, counters } = this.d_;
+    this.pendingReconcile_ = false;
+    if (this.gapStartMs_ >= 0) {
+      counters.inc('conntrack.gap_ms', Math.round(host.monotonic() - this.gapStartMs_));
+      this.gapStartMs_ = -1;
     }
-    const recs = this.readTable();
+    const recs = this.readTable_();
     if (recs === null) return;
-    this.s.reconciles++;
+    this.s_.reconciles++;
     counters.inc('conntrack.reconciles');
-    this.d.onSnapshot(recs, host.now());
+    this.d_.onSnapshot(recs, host.now());
   }
 
-  private readTable(): CtRecord[] | null {
-    const { host, counters } = this.d;
-    const path = this.d.procPath ?? '/proc/net/nf_conntrack';
+  private readTable_(): CtRecord[] | null {
+    const { host, counters } = this.d_;
+    const path = this.d_.procPath ?? '/proc/net/nf_conntrack';
     try {
       return readSnapshot(host.openLines(path), counters);
     } catch (e) {
@@ -258,55 +258,55 @@ export class ConntrackSource {
 
   // ---- proc path
 
-  private startProc(): void {
-    this.mode = 'proc';
-    this.prev = null;
-    this.poll();
+  private startProc_(): void {
+    this.mode_ = 'proc';
+    this.prev_ = null;
+    this.poll_();
   }
 
-  private poll(): void {
-    this.pollTimer = null;
-    if (!this.running) return;
-    const { host, counters } = this.d;
+  private poll_(): void {
+    this.pollTimer_ = null;
+    if (!this.running_) return;
+    const { host, counters } = this.d_;
     const now = host.now();
-    const recs = this.readTable();
+    const recs = this.readTable_();
     let churn = 0;
-    let size = this.prev ? this.prev.size : 0;
+    let size = this.prev_ ? this.prev_.size : 0;
     if (recs !== null) {
-      this.s.polls++;
+      this.s_.polls++;
       counters.inc('conntrack.polls');
       const next = indexSnapshot(recs);
       size = next.size;
-      if (this.prev === null) {
+      if (this.prev_ === null) {
         // first look: these flows predate us, adopt them (start from delta-time or unknown)
-        this.d.onSnapshot(recs, now);
+        this.d_.onSnapshot(recs, now);
         churn = 1;
       } else {
-        const diff = diffSnapshots(this.prev, next);
-        const since = now - this.prevPollSec;
+        const diff = diffSnapshots(this.prev_, next);
+        const since = now - this.prevPollSec_;
         for (const r of diff.ended) {
           r.kind = 'DESTROY';
           r.ts = now;
           if (r.deltaTime >= 0) r.deltaTime += Math.round(since);
-          this.d.onRecord(r);
+          this.d_.onRecord(r);
         }
         for (const r of diff.started) {
           r.kind = 'NEW';
           r.ts = r.deltaTime >= 0 ? now - r.deltaTime : now;
-          this.d.onRecord(r);
+          this.d_.onRecord(r);
         }
         for (const r of diff.changed) {
           r.kind = 'UPDATE';
           r.ts = now;
-          this.d.onRecord(r);
+          this.d_.onRecord(r);
         }
         churn = diff.started.length + diff.ended.length;
       }
-      this.prev = next;
-      this.prevPollSec = now;
+      this.prev_ = next;
+      this.prevPollSec_ = now;
     }
-    const o = { size, churn, prevMs: this.pollMs, minMs: this.d.pollMinMs ?? 2000, maxMs: this.d.pollMaxMs ?? 30_000 };
-    this.pollMs = pollIntervalMs(o);
-    this.pollTimer = host.setTimeout(() => this.poll(), this.pollMs);
+    const o = { size, churn, prevMs: this.pollMs_, minMs: this.d_.pollMinMs ?? 2000, maxMs: this.d_.pollMaxMs ?? 30_000 };
+    this.pollMs_ = pollIntervalMs(o);
+    this.pollTimer_ = host.setTimeout(() => this.poll_(), this.pollMs_);
   }
 }

@@ -19,20 +19,20 @@ export class StringPool {
    * -1 until set, reset when the handle is reused.
    */
   kinds = new Int8Array(64).fill(-1);
-  private readonly free: number[] = [];
+  private readonly free_: number[] = [];
   /**
    * Strings no flow holds any more, oldest first, kept up to IDLE_MAX: a remote address comes
    * back with the next connection, and re-adding it (and re-deriving its kind) costs more.
    */
-  private readonly idle = new Int32Array(IDLE_MAX);
-  private idleHead = 0;
-  private idleCount = 0;
+  private readonly idle_ = new Int32Array(IDLE_MAX);
+  private idleHead_ = 0;
+  private idleCount_ = 0;
 
   /** A handle for `s`, holding one reference. */
   add(s: string): number {
     let k = this.index.get(s);
     if (k === undefined) {
-      k = this.free.length > 0 ? (this.free.pop() as number) : this.strings.length;
+      k = this.free_.length > 0 ? (this.free_.pop() as number) : this.strings.length;
       if (k >= this.refs.length) {
         const bigger = new Int32Array(this.refs.length * 2);
         bigger.set(this.refs);
@@ -57,19 +57,19 @@ export class StringPool {
   release(k: number): void {
     if (k < 0) return;
     if (--this.refs[k] !== 0) return;
-    const idle = this.idle;
-    if (this.idleCount === IDLE_MAX) {
+    const idle = this.idle_;
+    if (this.idleCount_ === IDLE_MAX) {
       // forget the oldest idle string unless it is in use again (or already forgotten)
-      const j = idle[this.idleHead];
-      this.idleHead = (this.idleHead + 1) % IDLE_MAX;
-      this.idleCount--;
+      const j = idle[this.idleHead_];
+      this.idleHead_ = (this.idleHead_ + 1) % IDLE_MAX;
+      this.idleCount_--;
       if (this.refs[j] === 0 && this.strings[j] !== '') {
         this.index.delete(this.strings[j]);
         this.strings[j] = '';
-        this.free.push(j);
+        this.free_.push(j);
       }
     }
-    idle[(this.idleHead + this.idleCount++) % IDLE_MAX] = k;
+    idle[(this.idleHead_ + this.idleCount_++) % IDLE_MAX] = k;
   }
 
   /** Distinct strings held (in use or idle). */
