@@ -175,10 +175,8 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
     }
     s += sep.slice(0, -1) + str(n) + ',"type":' + str(ty) + ',"data":' + (d === null ? 'null}' : str(d) + '}');
   }
-  if (blocked === undefined && dnssec === undefined && complete === undefined) {
-    // the common tail
-    return id === undefined ? s + (open ? '"}]}' : ']}') : s + (open ? '"}],"id":' : '],"id":') + id + '}';
-  }
+  // the common tail in one expression
+  if (blocked === undefined && dnssec === undefined && id !== undefined && complete === undefined) return s + (open ? '"}],"id":' : '],"id":') + id + '}';
   s += open ? '"}]' : ']';
   if (blocked !== undefined) s += blocked ? ',"blocked":true' : ',"blocked":false';
   if (dnssec !== undefined) s += ',"dnssec":"' + dnssec + '"';
