@@ -199,7 +199,6 @@ export class TransactionAssembler {
       t.qname = qname;
       t.qtype = qtype;
       t.source = auth ? 'local' : undefined;
-      t.upstream = undefined;
       t.rcode = undefined;
       t.cnameAt = -1;
       t.blocked = false;
@@ -272,9 +271,12 @@ export class TransactionAssembler {
       // Kept for reuse up to the cap of held ones (with the queue, no more than its peak ever
       // exist): an unanswered query holds the queue up to its timeout, and what it lets go at
       // once was new objects again (~20 fields defined each, ~2k instructions a line); the
-      // answers are let go now.
+      // answers and names are let go now.
       if (pool.length < this.maxOpen) {
         t.ans.length = 0;
+        t.qname = ''; // its strings too: up to maxOpen idle ones would otherwise hold ~0.2 MB
+        t.client = undefined;
+        t.upstream = undefined;
         pool[pool.length] = t;
       }
       h = this.head_;
