@@ -6,26 +6,29 @@ import type { CounterCell, Counters } from '../counters';
 import { encodeNdjson } from '../codec/ndjson';
 
 export class NdjsonSink implements EventSink {
-  private buf: string[] = [];
-  private readonly batchLines: number;
+  private buf_: string[] = [];
+  private readonly batchLines_: number;
   /** events_<type> counts, one cell per type (a template string and inc() per event are dear). */
-  private readonly cells: Record<string, CounterCell> = Object.create(null);
+  private readonly cells_: Record<string, CounterCell> = Object.create(null);
 
-  constructor(private readonly deps: { write: (text: string) => void; counters: Counters; batchLines?: number }) {
-    this.batchLines = deps.batchLines ?? 256;
+  private readonly deps_: { write: (text: string) => void; counters: Counters; batchLines?: number };
+
+  constructor(deps_: { write: (text: string) => void; counters: Counters; batchLines?: number }) {
+    this.deps_ = deps_;
+    this.batchLines_ = deps_.batchLines ?? 256;
   }
 
   emit(ev: NetEvent): void {
     // emitLine()'s body, inlined: a call is dear in qjs and every event passes here.
-    let c = this.cells[ev.type];
+    let c = this.cells_[ev.type];
     if (c === undefined) {
-      c = this.deps.counters.cell(`events_${ev.type}`);
-      this.cells[ev.type] = c;
+      c = this.deps_.counters.cell(`events_${ev.type}`);
+      this.cells_[ev.type] = c;
     }
     c.n++;
-    const buf = this.buf;
+    const buf = this.buf_;
     buf[buf.length] = encodeNdjson(ev);
-    if (buf.length >= this.batchLines) this.flush();
+    if (buf.length >= this.batchLines_) this.flush();
   }
 
   /**
@@ -33,30 +36,34 @@ export class NdjsonSink implements EventSink {
    * lets a producer that needs no event object write its line straight (Pipeline's `dns` path).
    */
   emitLine(type: string, line: string): void {
-    let c = this.cells[type];
+    let c = this.cells_[type];
     if (c === undefined) {
-      c = this.deps.counters.cell(`events_${type}`);
-      this.cells[type] = c;
+      c = this.deps_.counters.cell(`events_${type}`);
+      this.cells_[type] = c;
     }
     c.n++;
-    const buf = this.buf;
+    const buf = this.buf_;
     buf[buf.length] = line; // push() is a call, dear in qjs
-    if (buf.length >= this.batchLines) this.flush();
+    if (buf.length >= this.batchLines_) this.flush();
   }
 
   flush(): void {
-    if (this.buf.length === 0) return;
-    const buf = this.buf;
+    if (this.buf_.length === 0) return;
+    const buf = this.buf_;
     buf[buf.length] = ''; // the last line's newline comes with the join: no copy of the batch to add it
-    this.buf = [];
-    this.deps.write(buf.join('\n'));
+    this.buf_ = [];
+    this.deps_.write(buf.join('\n'));
   }
 }
 
 /** Sends each event to every sink, in order. */
 export class FanoutSink implements EventSink {
-  constructor(private readonly sinks: EventSink[]) {}
+  private readonly sinks_: EventSink[];
+
+  constructor(sinks_: EventSink[]) {
+    this.sinks_ = sinks_;
+  }
   emit(ev: NetEvent): void {
-    for (const s of this.sinks) s.emit(ev);
+    for (const s of this.sinks_) s.emit(ev);
   }
 }

@@ -47,66 +47,69 @@ export interface PipelineOptions {
 
 export class Pipeline {
   /** The pipeline's clock: the newest time seen (log time in replay, wall time live). */
-  private clock = 0;
-  private readonly transactions: TransactionAssembler;
-  private readonly flows: FlowTable;
+  private clock_ = 0;
+  private readonly transactions_: TransactionAssembler;
+  private readonly flows_: FlowTable;
   readonly devices: Devices;
-  private readonly join: AnswerJoin;
-  private readonly joinOn: boolean;
-  private readonly flowStages: FlowStages;
-  private readonly net: NetLearner;
-  private readonly learning: boolean;
-  private readonly pdns: PassiveDns | null;
-  private readonly ioc: IocMatcher;
+  private readonly join_: AnswerJoin;
+  private readonly joinOn_: boolean;
+  private readonly flowStages_: FlowStages;
+  private readonly net_: NetLearner;
+  private readonly learning_: boolean;
+  private readonly pdns_: PassiveDns | null;
+  private readonly ioc_: IocMatcher;
   /**
    * The NDJSON sink when it is the only consumer of `dns` events (no join, dns stream on; pdns
    * learns from the transaction): finished transactions are then written as lines without
    * building event objects.
    * Null once indicators may be loaded (ioc.checkDns needs the event).
    */
-  private dnsLines: NdjsonSink | null;
+  private dnsLines_: NdjsonSink | null;
 
-  constructor(private readonly deps: { counters: Counters; sink: EventSink; options: PipelineOptions }) {
-    const o = deps.options;
-    const counters = deps.counters;
+  private readonly deps_: { counters: Counters; sink: EventSink; options: PipelineOptions };
+
+  constructor(deps_: { counters: Counters; sink: EventSink; options: PipelineOptions }) {
+    this.deps_ = deps_;
+    const o = deps_.options;
+    const counters = deps_.counters;
     const sensor = o.sensor;
-    this.devices = new Devices({ counters, now: () => this.clock, graceSec: o.devices.graceSec, maxDevices: o.devices.maxDevices });
-    this.joinOn = o.join.enabled;
-    this.join = new AnswerJoin({
+    this.devices = new Devices({ counters, now: () => this.clock_, graceSec: o.devices.graceSec, maxDevices: o.devices.maxDevices });
+    this.joinOn_ = o.join.enabled;
+    this.join_ = new AnswerJoin({
       counters, ttlSec: o.join.ttlSec, maxPerClient: o.join.maxPerClient, maxTotal: o.join.maxTotal,
       warmupSec: o.join.warmupSec,
     });
     const pdnsOn = o.pdns.enabled && o.streams.pdns !== false;
-    this.dnsLines = deps.sink instanceof NdjsonSink && !this.joinOn && o.streams.dns !== false ? deps.sink : null;
-    this.transactions = new TransactionAssembler({
-      counters, sensor, emit: (ev) => this.onDns(ev), timeoutSec: o.dns.timeoutSec, maxOpen: o.dns.maxOpen,
+    this.dnsLines_ = deps_.sink instanceof NdjsonSink && !this.joinOn_ && o.streams.dns !== false ? deps_.sink : null;
+    this.transactions_ = new TransactionAssembler({
+      counters, sensor, emit: (ev) => this.onDns_(ev), timeoutSec: o.dns.timeoutSec, maxOpen: o.dns.maxOpen,
       lookupDevice: (ip) => this.devices.lookup(ip),
       // bound: one call fewer per event; pdns learns there (from the transaction) on both paths
-      emitTransaction: this.dnsLines === null && !pdnsOn ? undefined : this.dnsLine.bind(this),
+      emitTransaction: this.dnsLines_ === null && !pdnsOn ? undefined : this.dnsLine_.bind(this),
     });
-    this.flows = new FlowTable({
-      counters, sensor, emit: (ev, ctx) => this.flowStages.onFlow(ev, ctx), interimSec: o.flows.interimSec, maxFlows: o.flows.maxFlows,
+    this.flows_ = new FlowTable({
+      counters, sensor, emit: (ev, ctx) => this.flowStages_.onFlow(ev, ctx), interimSec: o.flows.interimSec, maxFlows: o.flows.maxFlows,
     });
-    this.net = new NetLearner(o.net, o.learnNet);
+    this.net_ = new NetLearner(o.net, o.learnNet);
     // Fixed for the pipeline's life (set before it is built); spares two calls per line when off.
-    this.learning = o.learnNet.lan || o.learnNet.router;
-    this.pdns = pdnsOn
-      ? new PassiveDns({ sensor, counters, emit: (ev) => this.out(ev), windowSec: o.pdns.windowSec, maxRecords: o.pdns.maxRecords })
+    this.learning_ = o.learnNet.lan || o.learnNet.router;
+    this.pdns_ = pdnsOn
+      ? new PassiveDns({ sensor, counters, emit: (ev) => this.out_(ev), windowSec: o.pdns.windowSec, maxRecords: o.pdns.maxRecords })
       : null;
-    this.ioc = new IocMatcher({ sensor, counters, emit: (a) => this.out(a), maxIndicators: o.ioc.maxIndicators });
+    this.ioc_ = new IocMatcher({ sensor, counters, emit: (a) => this.out_(a), maxIndicators: o.ioc.maxIndicators });
     // Flows go to the NDJSON sink as lines written from the table when it is their only consumer.
-    const flowLines = deps.sink instanceof NdjsonSink && o.streams.flow !== false ? deps.sink : null;
-    this.flowStages = new FlowStages({ counters, options: o, net: this.net, table: this.flows, devices: this.devices, join: this.join, ioc: this.ioc, out: (ev) => this.out(ev) }, flowLines);
-    if (flowLines !== null) this.flows.slots = this.flowStages;
+    const flowLines = deps_.sink instanceof NdjsonSink && o.streams.flow !== false ? deps_.sink : null;
+    this.flowStages_ = new FlowStages({ counters, options: o, net: this.net_, table: this.flows_, devices: this.devices, join: this.join_, ioc: this.ioc_, out: (ev) => this.out_(ev) }, flowLines);
+    if (flowLines !== null) this.flows_.slots = this.flowStages_;
   }
 
   dnsRecord(rec: DnsLogRecord): void {
-    if (rec.ts > this.clock) this.clock = rec.ts;
-    if (this.learning) {
-      if (rec.kind === 'query' && rec.client !== undefined) this.net.sawDnsClient(rec.client, rec.clientPort);
-      else if (rec.kind === 'forwarded' && rec.upstream !== undefined) this.net.sawUpstream(rec.upstream);
+    if (rec.ts > this.clock_) this.clock_ = rec.ts;
+    if (this.learning_) {
+      if (rec.kind === 'query' && rec.client !== undefined) this.net_.sawDnsClient(rec.client, rec.clientPort);
+      else if (rec.kind === 'forwarded' && rec.upstream !== undefined) this.net_.sawUpstream(rec.upstream);
     }
-    this.transactions.push(rec);
+    this.transactions_.push(rec);
   }
 
   /**
@@ -115,22 +118,22 @@ export class Pipeline {
    * log, or the live feed). A line it refuses goes through parser.parse() and dnsRecord().
    */
   dnsFastLine(parser: DnsmasqLineParser): DnsFastLine {
-    return new DnsFastLine(this.transactions, parser, this.deps.counters, this.learning ? this.net : null);
+    return new DnsFastLine(this.transactions_, parser, this.deps_.counters, this.learning_ ? this.net_ : null);
   }
 
   ctRecord(rec: CtRecord): void {
-    if (rec.ts > this.clock) this.clock = rec.ts;
-    if (rec.kind === 'NEW') this.net.sawFlow(rec.src, rec.sport, rec.dst, rec.dport, rec.rdst !== rec.src ? rec.rdst : '');
-    this.flows.push(rec);
+    if (rec.ts > this.clock_) this.clock_ = rec.ts;
+    if (rec.kind === 'NEW') this.net_.sawFlow(rec.src, rec.sport, rec.dst, rec.dport, rec.rdst !== rec.src ? rec.rdst : '');
+    this.flows_.push(rec);
   }
 
   /** Whether the flow table holds this conntrack id (lets the parser skip known flows' tuples). */
-  readonly holdsFlow = (id: number): boolean => this.flows.holds(id);
+  readonly holdsFlow = (id: number): boolean => this.flows_.holds(id);
 
   /** A table dump after a gap in the event stream (conntrack restarted) or at the end of a replay. */
   ctSnapshot(recs: CtRecord[], nowSec: number): void {
-    if (nowSec > this.clock) this.clock = nowSec;
-    this.flows.reconcile(recs, nowSec);
+    if (nowSec > this.clock_) this.clock_ = nowSec;
+    this.flows_.reconcile(recs, nowSec);
   }
 
   setLeases(origin: string, leases: Lease[]): void {
@@ -138,76 +141,76 @@ export class Pipeline {
   }
 
   loadIoc(payload: Uint8Array | string): IocLoadResult {
-    this.dnsLines = null; // dns events must reach ioc.checkDns from now on
-    this.flows.slots = null; // and flow events ioc.checkFlow
-    return this.ioc.load(payload);
+    this.dnsLines_ = null; // dns events must reach ioc.checkDns from now on
+    this.flows_.slots = null; // and flow events ioc.checkFlow
+    return this.ioc_.load(payload);
   }
 
   /** Time moved on: expire what waited too long. */
   tick(nowSec: number): void {
-    if (nowSec > this.clock) this.clock = nowSec;
-    this.transactions.tick(nowSec);
-    this.flows.tick(nowSec);
-    this.pdns?.tick(nowSec);
-    this.join.expire(nowSec);
+    if (nowSec > this.clock_) this.clock_ = nowSec;
+    this.transactions_.tick(nowSec);
+    this.flows_.tick(nowSec);
+    this.pdns_?.tick(nowSec);
+    this.join_.expire(nowSec);
   }
 
   /** End of input: emit everything still open (incomplete transactions, open flows as final:false). */
   flush(): void {
-    this.transactions.flush();
-    this.flows.flush();
-    this.pdns?.flush();
+    this.transactions_.flush();
+    this.flows_.flush();
+    this.pdns_?.flush();
   }
 
   now(): number {
-    return this.clock;
+    return this.clock_;
   }
 
   stats(): Record<string, number> {
     return {
-      open_transactions: this.transactions.openCount(),
-      open_flows: this.flows.size(),
-      joinable_answers: this.join.size(),
+      open_transactions: this.transactions_.openCount(),
+      open_flows: this.flows_.size(),
+      joinable_answers: this.join_.size(),
       devices: this.devices.size(),
     };
   }
 
-  private onDns(ev: DnsEvent): void {
+  private onDns_(ev: DnsEvent): void {
     // The join is per device (its MAC when the leases know it), so a dual-stack client that asks
     // over IPv4 and connects over IPv6 is still joined.
-    if (this.joinOn) this.join.learn(ev);
-    this.ioc.checkDns(ev);
-    if (this.deps.options.streams.dns !== false) this.out(ev);
+    if (this.joinOn_) this.join_.learn(ev);
+    this.ioc_.checkDns(ev);
+    if (this.deps_.options.streams.dns !== false) this.out_(ev);
   }
 
   /** Each finished transaction: pdns, then the direct `dns` path (see dnsLines); false hands it back for an event. */
-  private dnsLine(t: DnsLineSource): boolean {
-    this.pdns?.learnAnswers(t.ts, t.ans, t.blocked, t.rcode); // before the line or event goes out
-    const sink = this.dnsLines;
+  private dnsLine_(t: DnsLineSource): boolean {
+    this.pdns_?.learnAnswers(t.ts, t.ans, t.blocked, t.rcode); // before the line or event goes out
+    const sink = this.dnsLines_;
     if (sink === null) return false;
     // no leases (replay without --leases): no lookup calls
     const d = t.client !== undefined && !this.devices.none ? this.devices.lookup(t.client) : undefined;
     try {
-      sink.emitLine('dns', encodeDnsLine(t, this.deps.options.sensor, d));
+      sink.emitLine('dns', encodeDnsLine(t, this.deps_.options.sensor, d));
     } catch (e) {
       // as out(): a sink's failure must not stop the sources
-      this.deps.counters.drop('sink_error_dns', 1, String((e as Error).message ?? e));
+      this.deps_.counters.drop('sink_error_dns', 1, String((e as Error).message ?? e));
     }
     return true;
   }
 
   /** The router addresses and LAN prefixes in use (configured plus learned). */
   netModel(): NetModel {
-    return this.net.model();
+    return this.net_.model();
   }
 
-  private out(ev: NetEvent): void {
-    if (ev.type !== 'dns' && ev.type !== 'flow' && this.deps.options.streams[ev.type] === false) return;
+  private out_(ev: NetEvent): void {
+    if (ev.type !== 'dns' && ev.type !== 'flow' && this.deps_.options.streams[ev.type] === false) return;
     try {
-      this.deps.sink.emit(ev);
+      this.deps_.sink.emit(ev);
     } catch (e) {
       // A sink's failure must not stop the sources; it is counted and shows in health.
-      this.deps.counters.drop(`sink_error_${ev.type}`, 1, String((e as Error).message ?? e));
+      this.deps_.counters.drop(`sink_error_${ev.type}`, 1, String((e as Error).message ?? e));
     }
   }
 }

@@ -32,44 +32,48 @@ type Finish = (t: Transaction) => void;
 
 export class ClassicMatcher {
   /** `${pid} ${qname}` -> unanswered transactions, oldest first */
-  private readonly byName = new Map<string, Transaction[]>();
+  private readonly byName_ = new Map<string, Transaction[]>();
   /** pid -> transaction whose answer burst is being printed */
-  private readonly current = new Map<number, Transaction>();
+  private readonly current_ = new Map<number, Transaction>();
   /** pid -> DNSSEC status announced for the next burst */
-  private readonly pendingDnssec = new Map<number, string>();
+  private readonly pendingDnssec_ = new Map<number, string>();
 
-  constructor(private readonly counters: Counters) {}
+  private readonly counters_: Counters;
+
+  constructor(counters_: Counters) {
+    this.counters_ = counters_;
+  }
 
   add(t: Transaction): void {
     const k = `${t.pid} ${t.qname}`;
-    const list = this.byName.get(k);
-    if (list === undefined) this.byName.set(k, [t]);
+    const list = this.byName_.get(k);
+    if (list === undefined) this.byName_.set(k, [t]);
     else list.push(t);
   }
 
   /** t is finished or answered: it takes no more matching. */
   remove(t: Transaction): void {
-    if (this.current.get(t.pid) === t) this.current.delete(t.pid);
-    this.unlist(t);
+    if (this.current_.get(t.pid) === t) this.current_.delete(t.pid);
+    this.unlist_(t);
   }
 
-  private unlist(t: Transaction): void {
+  private unlist_(t: Transaction): void {
     const k = `${t.pid} ${t.qname}`;
-    const list = this.byName.get(k);
+    const list = this.byName_.get(k);
     if (list === undefined) return;
     const i = list.indexOf(t);
     if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.byName.delete(k);
+    if (list.length === 0) this.byName_.delete(k);
   }
 
   /** A line from pid that does not continue the current burst ends it. */
   lineFrom(pid: number, finish: Finish): void {
-    const cur = this.current.get(pid);
+    const cur = this.current_.get(pid);
     if (cur !== undefined) finish(cur);
   }
 
   tick(nowSec: number, grace: number, finish: Finish): void {
-    for (const t of this.current.values()) if (nowSec - t.lastTs >= grace) finish(t);
+    for (const t of this.current_.values()) if (nowSec - t.lastTs >= grace) finish(t);
   }
 
   push(rec: DnsLogRecord, finish: Finish, queue: Transaction[], head: number): void {
@@ -77,44 +81,44 @@ export class ClassicMatcher {
     const kind = rec.kind;
     if (kind === 'forwarded') {
       this.lineFrom(pid, finish);
-      const list = this.byName.get(`${pid} ${rec.name}`);
+      const list = this.byName_.get(`${pid} ${rec.name}`);
       let t: Transaction | undefined;
       if (list !== undefined) t = list.find((x) => x.upstream === undefined) ?? list[0];
-      if (t === undefined) this.counters.drop('dns.orphan_line', 1, `classic forwarded ${rec.name}`);
+      if (t === undefined) this.counters_.drop('dns.orphan_line', 1, `classic forwarded ${rec.name}`);
       else t.upstream = rec.upstream;
       return;
     }
     if (kind === 'validation') {
       this.lineFrom(pid, finish);
-      if (rec.status !== undefined) this.pendingDnssec.set(pid, rec.status);
+      if (rec.status !== undefined) this.pendingDnssec_.set(pid, rec.status);
       return;
     }
     if (kind === 'dnssec') {
       this.lineFrom(pid, finish);
       return;
     }
-    const cur = this.current.get(pid);
-    if (cur !== undefined && !cur.done && this.continues(cur, rec)) {
-      applyAnswer(cur, rec, this.counters);
+    const cur = this.current_.get(pid);
+    if (cur !== undefined && !cur.done && this.continues_(cur, rec)) {
+      applyAnswer(cur, rec, this.counters_);
       return;
     }
     if (cur !== undefined) finish(cur);
-    const t = this.match(rec, queue, head);
+    const t = this.match_(rec, queue, head);
     if (t === undefined) {
-      this.counters.drop('dns.orphan_line', 1, `classic ${kind} ${rec.name}`);
+      this.counters_.drop('dns.orphan_line', 1, `classic ${kind} ${rec.name}`);
       return;
     }
-    this.unlist(t);
-    const status = this.pendingDnssec.get(pid);
+    this.unlist_(t);
+    const status = this.pendingDnssec_.get(pid);
     if (status !== undefined) {
-      this.pendingDnssec.delete(pid);
+      this.pendingDnssec_.delete(pid);
       if (status === 'SECURE' || status === 'INSECURE' || status === 'BOGUS' || status === 'ABANDONED') t.dnssec = status;
     }
-    applyAnswer(t, rec, this.counters);
-    this.current.set(pid, t);
+    applyAnswer(t, rec, this.counters_);
+    this.current_.set(pid, t);
   }
 
-  private continues(cur: Transaction, rec: DnsLogRecord): boolean {
+  private continues_(cur: Transaction, rec: DnsLogRecord): boolean {
     const k = rec.kind;
     if (k !== 'answer' && k !== 'nxdomain' && k !== 'nodata') return false;
     if (cur.cnameAt >= 0) return true;
@@ -124,7 +128,7 @@ export class ClassicMatcher {
     return want === '' || want === cur.qtype || cur.qtype === 'ANY';
   }
 
-  private match(rec: DnsLogRecord, queue: Transaction[], head: number): Transaction | undefined {
+  private match_(rec: DnsLogRecord, queue: Transaction[], head: number): Transaction | undefined {
     if (rec.name === '' || rec.kind === 'rcode' && rec.origin === 'reply') {
       // Nameless upstream outcome: the oldest forwarded, unanswered query of this pid.
       let fallback: Transaction | undefined;
@@ -137,7 +141,7 @@ export class ClassicMatcher {
       return fallback;
     }
     const name = rec.reverse === true ? reverseName(rec.name) : rec.name;
-    const list = this.byName.get(`${rec.pid} ${name}`);
+    const list = this.byName_.get(`${rec.pid} ${name}`);
     if (list === undefined || list.length === 0) return undefined;
     const want = wantedType(rec);
     const newest = rec.origin !== 'reply';

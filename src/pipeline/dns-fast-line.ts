@@ -49,8 +49,15 @@ export class DnsFastLine {
   private readonly framing_: DnsmasqFraming;
   private readonly records_: CounterCell;
 
-  constructor(private readonly asm_: TransactionAssembler, parser: DnsmasqLineParser, private readonly counters_: Counters,
-    private readonly learn_: DnsLineLearner | null = null) {
+  private readonly asm_: TransactionAssembler;
+  private readonly counters_: Counters;
+  private readonly learn_: DnsLineLearner | null;
+
+  constructor(asm_: TransactionAssembler, parser: DnsmasqLineParser, counters_: Counters,
+    learn_: DnsLineLearner | null = null) {
+    this.asm_ = asm_;
+    this.counters_ = counters_;
+    this.learn_ = learn_;
     this.framing_ = parser.framing_;
     this.records_ = parser.records_;
   }

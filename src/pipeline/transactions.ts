@@ -52,7 +52,7 @@ export interface TransactionAssemblerDeps {
 const PID_SCALE = 4294967296; // serials are 32-bit: key = pid * 2^32 + serial stays exact
 
 export class TransactionAssembler {
-  private readonly timeout: number;
+  private readonly timeout_: number;
   readonly maxOpen: number;
   /** Every held transaction in query order; [head, length) are live. */
   queue_: Transaction[] = [];
@@ -65,18 +65,21 @@ export class TransactionAssembler {
   last_: Transaction | null = null;
   /** Emitted transactions kept for reuse, answers let go (allocating objects is dear in qjs): up to maxOpen. */
   readonly pool_: Transaction[] = [];
-  private readonly classic: ClassicMatcher;
+  private readonly classic_: ClassicMatcher;
   lastTs_ = 0;
   /** Some transaction finished since the last drain(). */
   finished_ = false;
   /** dns.events, once per event: a cell, not an inc() call. */
-  private readonly events: CounterCell;
+  private readonly events_: CounterCell;
 
-  constructor(private readonly deps: TransactionAssemblerDeps) {
-    this.events = deps.counters.cell('dns.events');
-    this.timeout = deps.timeoutSec ?? 10;
-    this.maxOpen = Math.max(1, deps.maxOpen ?? 2048);
-    this.classic = new ClassicMatcher(deps.counters);
+  private readonly deps_: TransactionAssemblerDeps;
+
+  constructor(deps_: TransactionAssemblerDeps) {
+    this.deps_ = deps_;
+    this.events_ = deps_.counters.cell('dns.events');
+    this.timeout_ = deps_.timeoutSec ?? 10;
+    this.maxOpen = Math.max(1, deps_.maxOpen ?? 2048);
+    this.classic_ = new ClassicMatcher(deps_.counters);
   }
 
   openCount(): number {
@@ -84,11 +87,11 @@ export class TransactionAssembler {
   }
 
   push(rec: DnsLogRecord): void {
-    this.take(rec);
+    this.take_(rec);
     if (this.finished_) this.drain_();
   }
 
-  private take(rec: DnsLogRecord): void {
+  private take_(rec: DnsLogRecord): void {
     if (rec.ts > this.lastTs_) {
       // Log time drives timeouts in replay; live, tick() keeps them going when the log is quiet.
       if (this.lastTs_ !== 0) this.tick(rec.ts);
@@ -96,23 +99,23 @@ export class TransactionAssembler {
     }
     const pid = rec.pid;
     if (rec.serial < 0) {
-      this.pushClassic(rec);
+      this.pushClassic_(rec);
       return;
     }
     const kind = rec.kind;
     let t = this.last_;
     if (t === null || t.serial !== rec.serial || t.pid !== pid || kind === 'query') {
       const key = pid * PID_SCALE + rec.serial;
-      const cur = this.answeringOf(pid);
+      const cur = this.answeringOf_(pid);
       if (cur !== null && cur.key !== key) this.finish_(cur);
       if (kind === 'query') {
         const old = this.byKey_.get(key);
         if (old !== undefined) {
-          this.deps.counters.drop('dns.serial_reuse', 1, `${pid}/${rec.serial}`);
+          this.deps_.counters.drop('dns.serial_reuse', 1, `${pid}/${rec.serial}`);
           if (!old.done) this.finish_(old);
           old.key = -1; // the map's entry is the new one's now
         }
-        t = this.openRec(rec, key);
+        t = this.openRec_(rec, key);
         this.byKey_.set(key, t);
         this.last_ = t;
         return;
@@ -121,7 +124,7 @@ export class TransactionAssembler {
       this.last_ = t;
     }
     if (t === null || t.done) {
-      if (kind !== 'dnssec' && kind !== 'validation') this.deps.counters.drop('dns.orphan_line', 1, `${pid}/${rec.serial} ${kind} ${rec.name}`);
+      if (kind !== 'dnssec' && kind !== 'validation') this.deps_.counters.drop('dns.orphan_line', 1, `${pid}/${rec.serial} ${kind} ${rec.name}`);
       return;
     }
     if (kind === 'forwarded') {
@@ -129,7 +132,7 @@ export class TransactionAssembler {
     } else if (kind === 'validation') {
       setDnssec(t, rec.status);
     } else if (kind !== 'dnssec') {
-      applyAnswer(t, rec, this.deps.counters);
+      applyAnswer(t, rec, this.deps_.counters);
       if (!t.listed) {
         t.listed = true;
         this.answering_[this.answering_.length] = t;
@@ -137,7 +140,7 @@ export class TransactionAssembler {
     }
   }
 
-  private answeringOf(pid: number): Transaction | null {
+  private answeringOf_(pid: number): Transaction | null {
     const a = this.answering_;
     for (let i = 0; i < a.length; i++) if (a[i].pid === pid) return a[i];
     return null;
@@ -151,13 +154,13 @@ export class TransactionAssembler {
     for (const t of this.answering_.slice()) {
       if (nowSec - t.lastTs >= ANSWER_GRACE) this.finish_(t);
     }
-    const limit = nowSec - this.timeout;
+    const limit = nowSec - this.timeout_;
     for (let i = this.head_; i < this.queue_.length; i++) {
       const t = this.queue_[i];
       if (t.ts >= limit) break; // queue is in query order
       if (!t.done && !t.answered) this.finish_(t);
     }
-    this.classic.tick(nowSec, ANSWER_GRACE, (t) => this.finish_(t));
+    this.classic_.tick(nowSec, ANSWER_GRACE, (t) => this.finish_(t));
     this.drain_();
   }
 
@@ -174,7 +177,7 @@ export class TransactionAssembler {
   open_(key: number, pid: number, serial: number, ts: number, client: string | undefined, port: number | undefined,
     qname: string, qtype: string, auth: boolean): Transaction {
     if (this.queue_.length - this.head_ >= this.maxOpen) {
-      this.deps.counters.drop('dns.txn_overflow', 1, qname);
+      this.deps_.counters.drop('dns.txn_overflow', 1, qname);
       const oldest = this.queue_[this.head_];
       if (!oldest.done) this.finish_(oldest);
       this.drain_();
@@ -213,25 +216,25 @@ export class TransactionAssembler {
     return t;
   }
 
-  private openRec(rec: DnsLogRecord, key: number): Transaction {
+  private openRec_(rec: DnsLogRecord, key: number): Transaction {
     return this.open_(key, rec.pid, rec.serial, rec.ts, rec.client, rec.clientPort, rec.name, rec.qtype ?? '', rec.auth === true);
   }
 
-  private pushClassic(rec: DnsLogRecord): void {
+  private pushClassic_(rec: DnsLogRecord): void {
     if (rec.kind === 'query') {
-      this.classic.lineFrom(rec.pid, (t) => this.finish_(t));
-      const t = this.openRec(rec, 0);
-      this.classic.add(t);
+      this.classic_.lineFrom(rec.pid, (t) => this.finish_(t));
+      const t = this.openRec_(rec, 0);
+      this.classic_.add(t);
       return;
     }
-    this.classic.push(rec, (t) => this.finish_(t), this.queue_, this.head_);
+    this.classic_.push(rec, (t) => this.finish_(t), this.queue_, this.head_);
   }
 
   /** Marks t finished: no more lines will be taken for it; emitted when its turn comes. */
   finish_(t: Transaction): void {
     if (t.done) return;
     t.done = true;
-    if (!t.answered) this.deps.counters.inc('dns.timeout');
+    if (!t.answered) this.deps_.counters.inc('dns.timeout');
     if (t.listed) {
       t.listed = false;
       // splice() costs ~3,400 instructions in qjs (it builds an array of the removed); the
@@ -246,7 +249,7 @@ export class TransactionAssembler {
       }
     }
     if (this.last_ === t) this.last_ = null;
-    if (t.serial < 0) this.classic.remove(t);
+    if (t.serial < 0) this.classic_.remove(t);
     // Emitting happens in drain(), in query order, after the caller's loop is over.
     this.finished_ = true;
   }
@@ -255,18 +258,18 @@ export class TransactionAssembler {
     this.finished_ = false;
     const q = this.queue_;
     const pool = this.pool_;
-    const direct = this.deps.emitTransaction;
+    const direct = this.deps_.emitTransaction;
     let h = this.head_;
     while (h < q.length && q[h].done) {
       const t = q[h];
       q[h++] = EMITTED; // let it go now, not when the queue is next cut: ~1k finished ones otherwise stay alive
       this.head_ = h; // emit() may come back in (a sink that ticks): the queue is consistent first
       if (t.serial >= 0 && t.key >= 0) this.byKey_.delete(t.key);
-      this.events.n++;
+      this.events_.n++;
       try {
-        if (direct === undefined || !direct(t)) this.deps.emit(buildDnsEvent(t, this.deps.sensor, this.deps.lookupDevice));
+        if (direct === undefined || !direct(t)) this.deps_.emit(buildDnsEvent(t, this.deps_.sensor, this.deps_.lookupDevice));
       } catch (e) {
-        this.deps.counters.drop('dns.emit_error', 1, String(e)); // a sink's bug must not stop assembly
+        this.deps_.counters.drop('dns.emit_error', 1, String(e)); // a sink's bug must not stop assembly
       }
       // Kept for reuse up to the cap of held ones (with the queue, no more than its peak ever
       // exist): an unanswered query holds the queue up to its timeout, and what it lets go at

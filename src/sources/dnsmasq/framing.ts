@@ -69,51 +69,51 @@ export class DnsmasqFraming {
   /** Why the last frame() returned false. */
   skip: FramingSkip = 'bad_framing';
 
-  private readonly year: number | undefined;
-  private readonly offsetSec: number;
-  private readonly now: () => number;
-  private stamp = '';
-  private stampTs = 0;
+  private readonly year_: number | undefined;
+  private readonly offsetSec_: number;
+  private readonly now_: () => number;
+  private stamp_ = '';
+  private stampTs_ = 0;
   /** The whole framing of the last dnsmasq line (`stamp host tag[pid]: `), its ts and pid. */
-  private prefix = '';
-  private prefixTs = 0;
-  private prefixPid = 0;
+  private prefix_ = '';
+  private prefixTs_ = 0;
+  private prefixPid_ = 0;
 
   constructor(opts: FramingOptions = {}) {
-    this.year = opts.year;
-    this.offsetSec = (opts.utcOffsetMin ?? 0) * 60;
-    this.now = opts.now ?? (() => Date.now() / 1000);
+    this.year_ = opts.year;
+    this.offsetSec_ = (opts.utcOffsetMin ?? 0) * 60;
+    this.now_ = opts.now ?? (() => Date.now() / 1000);
   }
 
   /** Frames line[0, end). True when it is a dnsmasq DNS-channel message (see ts/pid/start). */
   frame(line: string, end: number): boolean {
     // Lines of one second from one pid share their whole framing: one native compare.
-    if (this.prefix !== '' && line.startsWith(this.prefix) && this.prefix.length < end) {
-      this.ts = this.prefixTs;
-      this.pid = this.prefixPid;
-      this.start = this.prefix.length;
+    if (this.prefix_ !== '' && line.startsWith(this.prefix_) && this.prefix_.length < end) {
+      this.ts = this.prefixTs_;
+      this.pid = this.prefixPid_;
+      this.start = this.prefix_.length;
       return true;
     }
     let s = 0;
     if (line.charCodeAt(0) === 60 /* < */) {
       const gt = line.indexOf('>', 1);
-      if (gt < 0 || gt > 4) return this.fail('bad_framing');
+      if (gt < 0 || gt > 4) return this.fail_('bad_framing');
       s = gt + 1;
     }
     let tagFrom: number;
-    if (this.stamp !== '' && line.startsWith(this.stamp, s)) {
-      tagFrom = s + this.stamp.length;
-      this.ts = this.stampTs;
+    if (this.stamp_ !== '' && line.startsWith(this.stamp_, s)) {
+      tagFrom = s + this.stamp_.length;
+      this.ts = this.stampTs_;
     } else {
-      tagFrom = this.readStamp(line, s, end);
+      tagFrom = this.readStamp_(line, s, end);
       if (tagFrom < 0) return false;
     }
     // The tag is the last word before the first ': ' (hostnames and `daemon.info` come first).
     const colon = line.indexOf(': ', tagFrom);
-    if (colon < 0 || colon >= end) return this.fail('bad_framing');
+    if (colon < 0 || colon >= end) return this.fail_('bad_framing');
     let tag = line.lastIndexOf(' ', colon - 1) + 1;
     if (tag < tagFrom) tag = tagFrom;
-    if (!line.startsWith('dnsmasq', tag)) return this.fail('other_program');
+    if (!line.startsWith('dnsmasq', tag)) return this.fail_('other_program');
     const c = line.charCodeAt(tag + 7);
     if (c === 91 /* [ */) {
       let pid = 0;
@@ -124,60 +124,60 @@ export class DnsmasqFraming {
         pid = pid * 10 + (d - 48);
       }
       if (i === tag + 8 || i !== colon - 1 || line.charCodeAt(i) !== 93 /* ] */ || pid > 0x7fffffff) {
-        return this.fail('bad_framing');
+        return this.fail_('bad_framing');
       }
       this.pid = pid;
     } else if (tag + 7 === colon) {
       this.pid = 0; // `dnsmasq: ` without a pid
     } else if (c === 45 /* - */) {
-      return this.fail('not_dns'); // dnsmasq-dhcp[..], dnsmasq-tftp[..], dnsmasq-script[..]
+      return this.fail_('not_dns'); // dnsmasq-dhcp[..], dnsmasq-tftp[..], dnsmasq-script[..]
     } else {
-      return this.fail('other_program');
+      return this.fail_('other_program');
     }
     this.start = colon + 2;
-    if (this.stamp !== '' && line.startsWith(this.stamp, s)) {
-      this.prefix = line.slice(0, this.start);
-      this.prefixTs = this.ts;
-      this.prefixPid = this.pid;
+    if (this.stamp_ !== '' && line.startsWith(this.stamp_, s)) {
+      this.prefix_ = line.slice(0, this.start);
+      this.prefixTs_ = this.ts;
+      this.prefixPid_ = this.pid;
     }
     return true;
   }
 
-  private fail(why: FramingSkip): false {
+  private fail_(why: FramingSkip): false {
     this.skip = why;
     return false;
   }
 
-  private bad(why: FramingSkip): number {
+  private bad_(why: FramingSkip): number {
     this.skip = why;
     return -1;
   }
 
   /** Parses the stamp at s, caches it, sets ts; returns where the tag search begins, or -1. */
-  private readStamp(line: string, s: number, end: number): number {
+  private readStamp_(line: string, s: number, end: number): number {
     let next: number;
     let ts: number;
     if (line.charCodeAt(s + 4) === 45 /* - */ && line.charCodeAt(s + 10) === 84 /* T */) {
-      return this.readIso(line, s, end);
+      return this.readIso_(line, s, end);
     }
-    if (line.charCodeAt(s + 3) !== 32) return this.bad('bad_framing');
+    if (line.charCodeAt(s + 3) !== 32) return this.bad_('bad_framing');
     let mAt: number;
     let year: number | undefined;
     if (line.charCodeAt(s + 9) === 58 /* : */ && line.charCodeAt(s + 15) === 32) {
       mAt = s; // `Nov 22 23:45:31 `
       next = s + 16;
-      year = this.year;
+      year = this.year_;
     } else if (line.charCodeAt(s + 13) === 58 && line.charCodeAt(s + 19) === 32 && line.charCodeAt(s + 24) === 32) {
       mAt = s + 4; // `Sun Nov 22 23:45:31 2026 `
       next = s + 25;
       const y1 = two(line, s + 20, false);
       const y2 = two(line, s + 22, false);
-      if (y1 < 0 || y2 < 0) return this.bad('bad_timestamp');
+      if (y1 < 0 || y2 < 0) return this.bad_('bad_timestamp');
       year = y1 * 100 + y2;
     } else {
-      return this.bad('bad_framing');
+      return this.bad_('bad_framing');
     }
-    if (next > end) return this.bad('bad_framing');
+    if (next > end) return this.bad_('bad_framing');
     const mi = MONTHS.indexOf(line.slice(mAt, mAt + 3));
     const day = two(line, mAt + 4, true);
     const hh = two(line, mAt + 7, false);
@@ -185,26 +185,26 @@ export class DnsmasqFraming {
     const ss = two(line, mAt + 13, false);
     if (mi < 0 || mi % 3 !== 0 || day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
       ss < 0 || ss > 60 || line.charCodeAt(mAt + 9) !== 58 || line.charCodeAt(mAt + 12) !== 58) {
-      return this.bad('bad_timestamp');
+      return this.bad_('bad_timestamp');
     }
     const month = mi / 3 + 1;
-    const clock = hh * 3600 + mm * 60 + ss - this.offsetSec;
+    const clock = hh * 3600 + mm * 60 + ss - this.offsetSec_;
     if (year !== undefined) {
       ts = daysFromCivil(year, month, day) * DAY + clock;
     } else {
-      const now = this.now();
-      const y = yearOf(now + this.offsetSec);
+      const now = this.now_();
+      const y = yearOf(now + this.offsetSec_);
       ts = daysFromCivil(y, month, day) * DAY + clock;
       if (ts > now + DAY) ts = daysFromCivil(y - 1, month, day) * DAY + clock;
     }
-    this.stamp = line.slice(s, next);
-    this.stampTs = ts;
+    this.stamp_ = line.slice(s, next);
+    this.stampTs_ = ts;
     this.ts = ts;
     return next;
   }
 
   /** `2026-11-22T23:45:31[.frac](Z|±hh:mm) ` */
-  private readIso(line: string, s: number, end: number): number {
+  private readIso_(line: string, s: number, end: number): number {
     const y = two(line, s, false) * 100 + two(line, s + 2, false);
     const mo = two(line, s + 5, false);
     const d = two(line, s + 8, false);
@@ -214,7 +214,7 @@ export class DnsmasqFraming {
     if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
       ss < 0 || ss > 60 || line.charCodeAt(s + 7) !== 45 || line.charCodeAt(s + 13) !== 58 ||
       line.charCodeAt(s + 16) !== 58) {
-      return this.bad('bad_timestamp');
+      return this.bad_('bad_timestamp');
     }
     let i = s + 19;
     let frac = 0;
@@ -234,19 +234,19 @@ export class DnsmasqFraming {
     } else if (z === 43 || z === 45) {
       const oh = two(line, i + 1, false);
       const om = two(line, i + 4, false);
-      if (oh < 0 || om < 0 || line.charCodeAt(i + 3) !== 58) return this.bad('bad_timestamp');
+      if (oh < 0 || om < 0 || line.charCodeAt(i + 3) !== 58) return this.bad_('bad_timestamp');
       off = (oh * 60 + om) * 60 * (z === 45 ? -1 : 1);
       i += 6;
     } else {
-      off = this.offsetSec;
+      off = this.offsetSec_;
     }
-    if (line.charCodeAt(i) !== 32 || i >= end) return this.bad('bad_framing');
+    if (line.charCodeAt(i) !== 32 || i >= end) return this.bad_('bad_framing');
     const ts = daysFromCivil(y, mo, d) * DAY + hh * 3600 + mm * 60 + ss - off;
     this.ts = frac > 0 ? Math.round((ts + frac) * 1e6) / 1e6 : ts;
     // Fractional stamps rarely repeat: cache only whole-second ones.
     if (frac === 0) {
-      this.stamp = line.slice(s, i + 1);
-      this.stampTs = ts;
+      this.stamp_ = line.slice(s, i + 1);
+      this.stampTs_ = ts;
     }
     return i + 1;
   }

@@ -139,34 +139,34 @@ export class DnsmasqMessageParser {
   skip: MessageSkip = 'unknown_message';
   /** Names longer than MAX_NAME that were cut (records are still produced). */
   namesCut = 0;
-  private readonly queryRec = blankRecord('query');
-  private readonly sentRec = blankRecord('forwarded');
-  private readonly answerRec = blankRecord('answer');
-  private readonly validationRec = blankRecord('validation');
+  private readonly queryRec_ = blankRecord('query');
+  private readonly sentRec_ = blankRecord('forwarded');
+  private readonly answerRec_ = blankRecord('answer');
+  private readonly validationRec_ = blankRecord('validation');
   /** The current line had an extra-mode CLIENT/PORT token at [clientAt, clientEnd). */
-  private clientAt = -1;
-  private clientEnd = -1;
+  private clientAt_ = -1;
+  private clientEnd_ = -1;
   /** The head (`[TCP ]SERIAL CLIENT/PORT `) of the line being read. */
-  private serial = -1;
-  private tcp: boolean | undefined = undefined;
+  private serial_ = -1;
+  private tcp_: boolean | undefined = undefined;
   /** Parses line[start, end) framed at ts by pid. */
   parse(line: string, start: number, end: number, ts: number, pid: number): DnsLogRecord | null {
     let p = start;
     let c = line.charCodeAt(p);
-    this.tcp = undefined;
+    this.tcp_ = undefined;
     if ((c === 84 || c === 85) && line.charCodeAt(p + 3) === 32 && line.charCodeAt(p + 1) === 67 &&
       line.charCodeAt(p + 2) === 80 && isDigit(line.charCodeAt(p + 4))) {
-      this.tcp = c === 84; // `TCP ` / `UDP ` from --log-queries=proto
+      this.tcp_ = c === 84; // `TCP ` / `UDP ` from --log-queries=proto
       p += 4;
       c = line.charCodeAt(p);
     }
-    this.serial = -1;
-    this.clientAt = -1;
+    this.serial_ = -1;
+    this.clientAt_ = -1;
     if (c >= 48 && c <= 57) {
       const sp = line.indexOf(' ', p);
       const v = sp > p && sp + 1 < end ? decimal(line, p, sp) : -1;
       if (v >= 0) {
-        this.serial = v;
+        this.serial_ = v;
         p = sp + 1;
         c = line.charCodeAt(p);
         // CLIENT/PORT ends in a port digit and never starts with '/'; SOURCE words end in a
@@ -175,87 +175,87 @@ export class DnsmasqMessageParser {
           const sp2 = line.indexOf(' ', p);
           const d = sp2 > p && sp2 < end ? line.charCodeAt(sp2 - 1) : 0;
           if (d >= 48 && d <= 57) {
-            this.clientAt = p;
-            this.clientEnd = sp2;
+            this.clientAt_ = p;
+            this.clientEnd_ = sp2;
             p = sp2 + 1;
           }
         }
       }
     }
-    const rec = this.body(line, p, end, line.charCodeAt(p), this.serial);
+    const rec = this.body_(line, p, end, line.charCodeAt(p), this.serial_);
     if (rec === null) return null;
     rec.ts = ts;
     rec.pid = pid;
-    rec.serial = this.serial;
-    rec.tcp = this.tcp;
+    rec.serial = this.serial_;
+    rec.tcp = this.tcp_;
     return rec;
   }
 
   /** SOURCE NAME VERB DEST at p (c is its first char). ts/pid/client are filled by parse(). */
-  private body(line: string, p: number, end: number, c: number, serial: number): DnsLogRecord | null {
+  private body_(line: string, p: number, end: number, c: number, serial: number): DnsLogRecord | null {
     switch (c) {
       case 113: // q
-        if (line.startsWith('query[', p)) return this.query(line, p + 6, end, false);
+        if (line.startsWith('query[', p)) return this.query_(line, p + 6, end, false);
         break;
       case 102: // f
-        if (line.startsWith('forwarded ', p)) return this.sent(line, p + 10, end, 'forwarded');
+        if (line.startsWith('forwarded ', p)) return this.sent_(line, p + 10, end, 'forwarded');
         break;
       case 114: // r
-        if (line.startsWith('reply ', p)) return this.answer(line, p + 6, end, 'reply', undefined);
+        if (line.startsWith('reply ', p)) return this.answer_(line, p + 6, end, 'reply', undefined);
         break;
       case 99: // c
-        if (line.startsWith('cached ', p)) return this.answer(line, p + 7, end, 'cached', undefined);
-        if (line.startsWith('config ', p)) return this.answer(line, p + 7, end, 'config', undefined);
-        if (line.startsWith('cached-stale ', p)) return this.answer(line, p + 13, end, 'stale', undefined);
+        if (line.startsWith('cached ', p)) return this.answer_(line, p + 7, end, 'cached', undefined);
+        if (line.startsWith('config ', p)) return this.answer_(line, p + 7, end, 'config', undefined);
+        if (line.startsWith('cached-stale ', p)) return this.answer_(line, p + 13, end, 'stale', undefined);
         break;
       case 68: // D
-        if (line.startsWith('DHCP ', p)) return this.answer(line, p + 5, end, 'dhcp', undefined);
+        if (line.startsWith('DHCP ', p)) return this.answer_(line, p + 5, end, 'dhcp', undefined);
         break;
       case 47: // '/': a hosts-file path (record_source())
       case 60: {
         // '<unknown>' when dnsmasq lost track of which file
         if (c === 60 && !line.startsWith('<unknown> ', p)) break;
         const sp = line.indexOf(' ', p);
-        if (sp < 0 || sp >= end) return this.skipAs('truncated');
-        return this.answer(line, sp + 1, end, 'hosts', line.slice(p, sp));
+        if (sp < 0 || sp >= end) return this.skipAs_('truncated');
+        return this.answer_(line, sp + 1, end, 'hosts', line.slice(p, sp));
       }
       case 118: // v
-        if (line.startsWith('validation of ', p) && line.indexOf(' failed: ', p) > 0) return this.skipAs('lifecycle');
-        if (line.startsWith('validation ', p)) return this.validation(line, p + 11, end);
+        if (line.startsWith('validation of ', p) && line.indexOf(' failed: ', p) > 0) return this.skipAs_('lifecycle');
+        if (line.startsWith('validation ', p)) return this.validation_(line, p + 11, end);
         break;
       case 100: // d
         if (line.startsWith('dnssec-query[', p) || line.startsWith('dnssec-retry[', p)) {
           const close = line.indexOf('] ', p + 13);
-          if (close < 0 || close >= end) return this.skipAs('truncated');
-          return this.sent(line, close + 2, end, 'dnssec');
+          if (close < 0 || close >= end) return this.skipAs_('truncated');
+          return this.sent_(line, close + 2, end, 'dnssec');
         }
         break;
       case 97: // a
-        if (line.startsWith('auth[', p)) return this.query(line, p + 5, end, true);
-        if (line.startsWith('auth ', p)) return this.answer(line, p + 5, end, 'auth', undefined);
+        if (line.startsWith('auth[', p)) return this.query_(line, p + 5, end, true);
+        if (line.startsWith('auth ', p)) return this.answer_(line, p + 5, end, 'auth', undefined);
         break;
       case 105: // i
       case 110: // n
-        if (line.startsWith('ipset add ', p) || line.startsWith('nftset add ', p)) return this.skipAs('ipset');
-        if (line.startsWith('non-query opcode ', p)) return this.skipAs('opcode');
+        if (line.startsWith('ipset add ', p) || line.startsWith('nftset add ', p)) return this.skipAs_('ipset');
+        if (line.startsWith('non-query opcode ', p)) return this.skipAs_('opcode');
         break;
     }
-    if (serial >= 0 && !line.startsWith('dumping ', p)) return this.skipAs('unknown_message');
+    if (serial >= 0 && !line.startsWith('dumping ', p)) return this.skipAs_('unknown_message');
     // Not a query-log form: startup/reload/statistics chatter, or something new.
     let sp = line.indexOf(' ', p);
     if (sp < 0 || sp > end) sp = end;
-    if (LIFECYCLE.has(line.slice(p, sp))) return this.skipAs('lifecycle');
+    if (LIFECYCLE.has(line.slice(p, sp))) return this.skipAs_('lifecycle');
     // SIGUSR1 cache dump rows: `name<padding>  address  flags  expires  source`.
-    if (line.charCodeAt(sp + 1) === 32 && line.charCodeAt(sp + 2) === 32) return this.skipAs('lifecycle');
-    return this.skipAs('unknown_message');
+    if (line.charCodeAt(sp + 1) === 32 && line.charCodeAt(sp + 2) === 32) return this.skipAs_('lifecycle');
+    return this.skipAs_('unknown_message');
   }
 
-  private skipAs(why: MessageSkip): null {
+  private skipAs_(why: MessageSkip): null {
     this.skip = why;
     return null;
   }
 
-  private name(line: string, a: number, b: number): string {
+  private name_(line: string, a: number, b: number): string {
     if (b - a > MAX_NAME) {
       this.namesCut++;
       return line.slice(a, a + MAX_NAME);
@@ -264,28 +264,28 @@ export class DnsmasqMessageParser {
   }
 
   /** `T] NAME from CLIENT` after `query[` / `auth[`. */
-  private query(line: string, p: number, end: number, auth: boolean): DnsLogRecord | null {
+  private query_(line: string, p: number, end: number, auth: boolean): DnsLogRecord | null {
     const close = line.indexOf('] ', p);
-    if (close < 0 || close >= end) return this.skipAs('truncated');
+    if (close < 0 || close >= end) return this.skipAs_('truncated');
     let qtype: string;
     if (line.startsWith('type=', p)) {
-      if (!allDigits(line, p + 5, close)) return this.skipAs('unknown_message');
+      if (!allDigits(line, p + 5, close)) return this.skipAs_('unknown_message');
       qtype = 'TYPE' + line.slice(p + 5, close);
     } else {
-      if (close === p || close - p > 16) return this.skipAs('unknown_message');
+      if (close === p || close - p > 16) return this.skipAs_('unknown_message');
       qtype = line.slice(p, close);
     }
     const from = line.lastIndexOf(' from ', end - 6);
-    if (from < close + 1) return this.skipAs('truncated');
-    const rec = this.queryRec;
-    rec.name = this.name(line, close + 2, from);
+    if (from < close + 1) return this.skipAs_('truncated');
+    const rec = this.queryRec_;
+    rec.name = this.name_(line, close + 2, from);
     rec.qtype = qtype;
     rec.auth = auth ? true : undefined;
-    if (this.clientAt >= 0) {
-      const slash = line.lastIndexOf('/', this.clientEnd - 1);
-      const port = slash > this.clientAt ? decimal(line, slash + 1, this.clientEnd) : -1;
-      if (port < 0 || port > 65535) return this.skipAs('unknown_message');
-      rec.client = line.slice(this.clientAt, slash);
+    if (this.clientAt_ >= 0) {
+      const slash = line.lastIndexOf('/', this.clientEnd_ - 1);
+      const port = slash > this.clientAt_ ? decimal(line, slash + 1, this.clientEnd_) : -1;
+      if (port < 0 || port > 65535) return this.skipAs_('unknown_message');
+      rec.client = line.slice(this.clientAt_, slash);
       rec.clientPort = port;
     } else {
       rec.client = line.slice(from + 6, end);
@@ -295,18 +295,18 @@ export class DnsmasqMessageParser {
   }
 
   /** `NAME to SERVER` after `forwarded ` / `dnssec-query[T] `. */
-  private sent(line: string, p: number, end: number, kind: 'forwarded' | 'dnssec'): DnsLogRecord | null {
+  private sent_(line: string, p: number, end: number, kind: 'forwarded' | 'dnssec'): DnsLogRecord | null {
     const to = line.lastIndexOf(' to ', end - 4);
-    if (to < p - 1 || to + 4 >= end) return this.skipAs('truncated');
-    const rec = this.sentRec;
+    if (to < p - 1 || to + 4 >= end) return this.skipAs_('truncated');
+    const rec = this.sentRec_;
     rec.kind = kind;
-    rec.name = to < p ? '' : this.name(line, p, to);
+    rec.name = to < p ? '' : this.name_(line, p, to);
     rec.upstream = line.slice(to + 4, end);
     return rec;
   }
 
   /** `NAME is STATUS[ (EDE: text)]` after `validation `. */
-  private validation(line: string, p: number, end: number): DnsLogRecord | null {
+  private validation_(line: string, p: number, end: number): DnsLogRecord | null {
     let e = end;
     let ede: string | undefined;
     const edeAt = line.lastIndexOf(' (EDE: ', end);
@@ -315,20 +315,20 @@ export class DnsmasqMessageParser {
       e = edeAt;
     }
     const is = line.lastIndexOf(' is ', e - 1);
-    if (is < p - 1 || is + 4 >= e) return this.skipAs('truncated');
-    const rec = this.validationRec;
-    rec.name = is < p ? '' : this.name(line, p, is);
+    if (is < p - 1 || is + 4 >= e) return this.skipAs_('truncated');
+    const rec = this.validationRec_;
+    rec.name = is < p ? '' : this.name_(line, p, is);
     rec.status = line.slice(is + 4, e);
     rec.ede = ede;
     return rec;
   }
 
   /** `NAME is DEST[EXTRA]` after an answer SOURCE word. */
-  private answer(line: string, p: number, end: number, origin: AnswerOrigin,
+  private answer_(line: string, p: number, end: number, origin: AnswerOrigin,
     hostsFile: string | undefined): DnsLogRecord | null {
     // `reply is truncated` has no NAME: ' is ' then starts at p - 1.
     const is = line.indexOf(' is ', p - 1);
-    if (is < 0 || is + 4 > end) return this.skipAs('truncated');
+    if (is < 0 || is + 4 > end) return this.skipAs_('truncated');
     const nameEnd = is < p ? p : is;
     const a = is + 4;
     let b = end;
@@ -337,8 +337,8 @@ export class DnsmasqMessageParser {
       signed = true;
       b -= 16;
     }
-    if (a >= b) return this.skipAs('truncated');
-    const rec = this.answerRec;
+    if (a >= b) return this.skipAs_('truncated');
+    const rec = this.answerRec_;
     rec.kind = 'answer';
     rec.origin = origin;
     rec.hostsFile = hostsFile;
@@ -353,8 +353,8 @@ export class DnsmasqMessageParser {
     // An address is by far the most common DEST: decide it before the rarer words.
     const at = (c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) ? addressType(line, a, b) : '';
     if (at !== '') {
-      if (nameEnd === p) return this.skipAs('truncated');
-      rec.name = this.name(line, p, nameEnd);
+      if (nameEnd === p) return this.skipAs_('truncated');
+      rec.name = this.name_(line, p, nameEnd);
       rec.rtype = at;
       rec.data = line.slice(a, b);
       return rec;
@@ -362,8 +362,8 @@ export class DnsmasqMessageParser {
     if (c === 60 /* < */) {
       const t = placeholderType(line, a, b);
       if (t !== '') {
-        if (nameEnd === p) return this.skipAs('truncated');
-        rec.name = this.name(line, p, nameEnd);
+        if (nameEnd === p) return this.skipAs_('truncated');
+        rec.name = this.name_(line, p, nameEnd);
         rec.rtype = t;
         rec.data = null;
         return rec;
@@ -372,14 +372,14 @@ export class DnsmasqMessageParser {
     if (c === 78 /* N */) {
       if (b - a === 8 && line.startsWith('NXDOMAIN', a)) {
         rec.kind = 'nxdomain';
-        rec.name = this.name(line, p, nameEnd);
+        rec.name = this.name_(line, p, nameEnd);
         return rec;
       }
       if (line.startsWith('NODATA', a) && (b - a === 6 || b - a === 11)) {
         rec.kind = 'nodata';
         rec.data = b - a === 6 ? null : line.startsWith('-IPv4', a + 6) ? 'IPv4' : line.startsWith('-IPv6', a + 6) ? 'IPv6' : null;
-        if (b - a === 11 && rec.data === null) return this.skipAs('unknown_message');
-        rec.name = this.name(line, p, nameEnd);
+        if (b - a === 11 && rec.data === null) return this.skipAs_('unknown_message');
+        rec.name = this.name_(line, p, nameEnd);
         return rec;
       }
     }
@@ -401,13 +401,13 @@ export class DnsmasqMessageParser {
         rec.kind = 'rcode';
         rec.rcode = rcode;
         rec.ede = ede;
-        rec.name = isError ? '' : this.name(line, p, nameEnd);
+        rec.name = isError ? '' : this.name_(line, p, nameEnd);
         return rec;
       }
     }
     if (b - a === 9 && line.startsWith('truncated', a)) {
       rec.kind = 'truncated';
-      rec.name = nameEnd > p ? this.name(line, p, nameEnd) : '';
+      rec.name = nameEnd > p ? this.name_(line, p, nameEnd) : '';
       return rec;
     }
     if (b - a === 9 && nameEnd - p === 5 && line.startsWith('duplicate', a) && line.startsWith('query', p)) {
@@ -417,15 +417,15 @@ export class DnsmasqMessageParser {
     }
     if (origin === 'reply' && (isDnssecDest(line, a, b) || (b - a === 8 && line.startsWith('SERVFAIL', a)))) {
       rec.kind = 'dnssec';
-      rec.name = this.name(line, p, nameEnd);
+      rec.name = this.name_(line, p, nameEnd);
       return rec;
     }
-    if (nameEnd === p) return this.skipAs('truncated');
-    rec.name = this.name(line, p, nameEnd);
+    if (nameEnd === p) return this.skipAs_('truncated');
+    rec.name = this.name_(line, p, nameEnd);
     if (addressType(line, p, nameEnd) !== '') {
       rec.rtype = 'PTR'; // F_REVERSE: `reply 198.51.100.80 is www.shop.test`
       rec.reverse = true;
-      rec.data = this.name(line, a, b);
+      rec.data = this.name_(line, a, b);
     } else {
       rec.rtype = 'TXT'; // log_txt(): one line per character-string
       rec.data = line.slice(a, b);

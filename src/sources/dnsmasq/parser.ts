@@ -29,42 +29,45 @@ export interface DnsmasqLineParserDeps {
 export class DnsmasqLineParser {
   /** Shared with the fast lane (src/pipeline/dns-fast-line.ts): one stamp cache, one year rule. */
   readonly framing_: DnsmasqFraming;
-  private readonly message = new DnsmasqMessageParser();
-  private namesCut = 0;
+  private readonly message_ = new DnsmasqMessageParser();
+  private namesCut_ = 0;
   /** dnsmasq.records, counted once per line: a cell, not an inc() call. */
   readonly records_: CounterCell;
 
-  constructor(private readonly deps: DnsmasqLineParserDeps) {
-    this.records_ = deps.counters.cell('dnsmasq.records');
-    this.framing_ = new DnsmasqFraming({ year: deps.year, utcOffsetMin: deps.utcOffsetMin, now: deps.now });
+  private readonly deps_: DnsmasqLineParserDeps;
+
+  constructor(deps_: DnsmasqLineParserDeps) {
+    this.deps_ = deps_;
+    this.records_ = deps_.counters.cell('dnsmasq.records');
+    this.framing_ = new DnsmasqFraming({ year: deps_.year, utcOffsetMin: deps_.utcOffsetMin, now: deps_.now });
   }
 
   parse(line: string): DnsLogRecord | null {
     let end = line.length;
     if (end > MAX_LINE) {
-      this.deps.counters.drop('dnsmasq.too_long', 1, line);
+      this.deps_.counters.drop('dnsmasq.too_long', 1, line);
       return null;
     }
     if (end > 0 && line.charCodeAt(end - 1) === 13) end--; // CRLF files
     if (end === 0) {
-      this.deps.counters.inc('dnsmasq.ignored.blank');
+      this.deps_.counters.inc('dnsmasq.ignored.blank');
       return null;
     }
-    const m = this.message;
+    const m = this.message_;
     const f = this.framing_;
     if (!f.frame(line, end)) {
       const why = f.skip;
-      if (why === 'other_program' || why === 'not_dns') this.deps.counters.inc('dnsmasq.ignored.' + why);
-      else this.deps.counters.drop('dnsmasq.' + why, 1, line);
+      if (why === 'other_program' || why === 'not_dns') this.deps_.counters.inc('dnsmasq.ignored.' + why);
+      else this.deps_.counters.drop('dnsmasq.' + why, 1, line);
       return null;
     }
     const rec = m.parse(line, f.start, end, f.ts, f.pid);
-    const counters = this.deps.counters;
+    const counters = this.deps_.counters;
     if (rec !== null) {
       this.records_.n++;
-      if (m.namesCut !== this.namesCut) {
-        counters.inc('dnsmasq.names_cut', m.namesCut - this.namesCut);
-        this.namesCut = m.namesCut;
+      if (m.namesCut !== this.namesCut_) {
+        counters.inc('dnsmasq.names_cut', m.namesCut - this.namesCut_);
+        this.namesCut_ = m.namesCut;
       }
       return rec;
     }
