@@ -1,5 +1,7 @@
 // Runs an engine-neutral cases module (see cases.ts) under Node's test runner AND under real
 // qjs: the module is bundled by esbuild exactly as the agent is, then executed by .tools/bin/qjs.
+// @ts-expect-error: a plain .mjs module shared with scripts/build.mjs (no types)
+import { mangleOptions } from '../../scripts/mangle-props.mjs';
 import { test } from 'node:test';
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -54,7 +56,10 @@ async function bundleForQjs(entry: string, dir: string): Promise<string> {
     bundle: true,
     format: 'esm',
     platform: 'neutral',
-    target: 'es2020',
+    // as scripts/build.mjs bundles the agent: same target, same internal-name mangling, so the
+    // cases run on the names the shipped bundle has
+    target: 'es2022',
+    ...mangleOptions,
     external: ['std', 'os'],
     logLevel: 'error',
     alias: { buffer: join(ROOT, 'src/compat/buffer.ts'), events: join(ROOT, 'src/compat/events.ts') },
