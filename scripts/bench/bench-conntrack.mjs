@@ -5,7 +5,7 @@
 //   node scripts/bench/bench-conntrack.mjs time|instr
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLE, OUT, QJS, callgrind, measure, replaySummary, topFunctions, writeJson } from './bench-lib.mjs';
+import { BUNDLE, OUT, QJS, QJS_AGENT, callgrind, measure, replaySummary, topFunctions, writeJson } from './bench-lib.mjs';
 
 const phase = process.argv[2];
 const CT = join(OUT, 'ct-200k.txt');
@@ -17,7 +17,7 @@ const JOIN = join(OUT, 'join.log');
 const CAP = join(OUT, 'ct-flows.uci');
 writeFileSync(CAP, "config conntrack 'flows'\n\toption max_flows '32768'\n");
 const LAN = ['--config', CAP, '--sensor', 'replay', '--lan', '192.0.2.0/24', '--lan', '2001:db8:1::/64', '--year', '2026'];
-const replay = (ct, dns) => [QJS, BUNDLE, 'replay', ...(ct ? ['--conntrack', ct] : []), ...(dns ? ['--dnsmasq', dns] : []), ...LAN];
+const replay = (ct, dns) => [...QJS_AGENT, BUNDLE, 'replay', ...(ct ? ['--conntrack', ct] : []), ...(dns ? ['--dnsmasq', dns] : []), ...LAN];
 
 if (phase === 'time') {
   const N = Number(process.env.CT_LINES);

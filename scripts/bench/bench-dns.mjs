@@ -5,7 +5,7 @@
 //   node scripts/bench/bench-dns.mjs time|instr   (inputs from scripts/bench.sh in out/bench/)
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUNDLE, OUT, QJS, callgrind, measure, replaySummary, topFunctions, writeJson } from './bench-lib.mjs';
+import { BUNDLE, OUT, QJS, QJS_AGENT, callgrind, measure, replaySummary, topFunctions, writeJson } from './bench-lib.mjs';
 
 const phase = process.argv[2];
 const LOG_FULL = join(OUT, 'dns-1m.log');
@@ -19,12 +19,12 @@ let n = 0;
 while (f.getline() !== null) n++;
 std.err.puts('lines ' + n + '\\n');
 `);
-const replay = (file) => [QJS, BUNDLE, 'replay', '--dnsmasq', file, '--year', '2026'];
+const replay = (file) => [...QJS_AGENT, BUNDLE, 'replay', '--dnsmasq', file, '--year', '2026'];
 // The issue's figure is parse + assemble + NDJSON encode: the same replay with the pdns stream
 // (an aggregation on top of the dns events) switched off.
 const CORE_UCI = join(OUT, 'dns-core.uci');
 writeFileSync(CORE_UCI, "config streams 'streams'\n\toption pdns '0'\n");
-const replayCore = (file) => [QJS, BUNDLE, 'replay', '--config', CORE_UCI, '--dnsmasq', file, '--year', '2026'];
+const replayCore = (file) => [...QJS_AGENT, BUNDLE, 'replay', '--config', CORE_UCI, '--dnsmasq', file, '--year', '2026'];
 const bare = (file) => [QJS, '-m', BARE, file];
 
 if (phase === 'time') {

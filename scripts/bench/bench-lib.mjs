@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const QJS = join(ROOT, '.tools/bin/qjs');
+/** How the init script starts the agent (openwrt/files/etc/init.d/netledger): qjs keeps no copy of the bundle's text. */
+export const QJS_AGENT = [QJS, '--strip-source'];
 export const BUNDLE = join(ROOT, 'dist/netledger.js');
 export const OUT = join(ROOT, 'out/bench');
 export const CG = join(OUT, 'cg');

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { BUNDLE, OUT, QJS, ROOT, freePort, measure, replaySummary, writeJson } from './bench-lib.mjs';
+import { BUNDLE, OUT, QJS, QJS_AGENT, ROOT, freePort, measure, replaySummary, writeJson } from './bench-lib.mjs';
 
 const phase = process.argv[2];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -44,7 +44,7 @@ async function endToEnd() {
     sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-i', 'bench-sub', '-t', 'netledger/v1/+/+', '-F', '%t %x'], { stdio: ['ignore', fd, 'ignore'] });
     closeSync(fd);
     await sleep(700);
-    const r = await measure([QJS, BUNDLE, 'replay', '--dnsmasq', log, '--year', '2026', '--sensor', 'bench', '--mqtt', `mqtt://127.0.0.1:${port}`, '--spool-dir', join(dir, 'spool')]);
+    const r = await measure([...QJS_AGENT, BUNDLE, 'replay', '--dnsmasq', log, '--year', '2026', '--sensor', 'bench', '--mqtt', `mqtt://127.0.0.1:${port}`, '--spool-dir', join(dir, 'spool')]);
     if (r.status !== 0) throw new Error(`replay --mqtt failed (${r.status}): ${r.stderr.slice(-1500)}`);
     // QoS 1 acks mean the broker has every batch; give the subscriber a moment to write them.
     let prev = -1;
