@@ -55,7 +55,7 @@ export const cases: Cases = {
     eq(direct.counters.get('events_dns'), direct.lines.length);
     eq(direct.counters.get('dns.events'), direct.lines.length);
   },
-  'pdns on: events are built, pdns lines come too, dns lines unchanged': ({ fixture }) => {
+  'pdns on: pdns lines come too (learnt from the transactions), dns lines unchanged': ({ fixture }) => {
     const plain = replay(fixture(EXTRA), { ndjson: true });
     const r = replay(fixture(EXTRA), { ndjson: true, pdns: true });
     ok(types(r.lines).includes('pdns'), 'pdns lines');
