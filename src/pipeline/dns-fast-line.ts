@@ -275,14 +275,8 @@ export class DnsFastLine {
     const key = pid * PID_SCALE + serial;
     const u = a.byKey_.get(key);
     if (u === undefined || u.done) return null;
-    const list = a.answering_;
-    for (let i = 0; i < list.length; i++) {
-      const cur = list[i];
-      if (cur.pid === pid) {
-        if (cur.key !== key) a.finish_(cur);
-        break;
-      }
-    }
+    const cur = a.answeringOf_(pid);
+    if (cur !== null && cur.key !== key) a.finish_(cur);
     a.last_ = u;
     return u;
   }
@@ -321,14 +315,8 @@ export class DnsFastLine {
     const client = line.slice(cs, slash);
     const a = this.asm_;
     const key = pid * PID_SCALE + serial;
-    const list = a.answering_;
-    for (let i = 0; i < list.length; i++) {
-      const cur = list[i];
-      if (cur.pid === pid) {
-        if (cur.key !== key) a.finish_(cur);
-        break;
-      }
-    }
+    const cur = a.answeringOf_(pid);
+    if (cur !== null && cur.key !== key) a.finish_(cur);
     const old = a.byKey_.get(key);
     if (old !== undefined) {
       this.counters_.drop('dns.serial_reuse', 1, `${pid}/${serial}`);
