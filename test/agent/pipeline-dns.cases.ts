@@ -8,22 +8,12 @@ import type { NetEvent } from '../../src/events';
 import { encodeNdjson } from '../../src/codec/ndjson';
 import { DnsmasqLineParser } from '../../src/sources/dnsmasq/parser';
 import { NdjsonSink } from '../../src/agent/ndjson-sink';
-import { Pipeline, type PipelineOptions } from '../../src/agent/pipeline';
+import { Pipeline } from '../../src/agent/pipeline';
+import { dnsPipelineOptions } from '../support/pipeline-options';
 
 const EXTRA = 'lab-basic/dnsmasq-extra.log';
 export const FIXTURES = [EXTRA];
 
-function options(pdns: boolean): PipelineOptions {
-  return {
-    sensor: 'lab', net: { routerAddrs: [], lanPrefixes: [] }, learnNet: { lan: false, router: false },
-    dns: { timeoutSec: 10, maxOpen: 2048 }, flows: { interimSec: 300, maxFlows: 1000 },
-    devices: { graceSec: 60, maxDevices: 100 },
-    join: { enabled: false, ttlSec: 600, maxPerClient: 100, maxTotal: 1000 },
-    bypass: { enabled: false, ports: [], allow: [], windowSec: 60 },
-    pdns: { enabled: pdns, windowSec: 60, maxRecords: 1000 }, ioc: { maxIndicators: 100 },
-    streams: { dns: true, flow: true, pdns, alert: true, health: true },
-  };
-}
 
 /** The fixture through a Pipeline; `ndjson` picks the NdjsonSink (direct path possible). */
 function replay(text: string, o: { ndjson: boolean; pdns?: boolean; ioc?: string }): { lines: string[]; counters: Counters } {
@@ -32,7 +22,7 @@ function replay(text: string, o: { ndjson: boolean; pdns?: boolean; ioc?: string
   const sink = o.ndjson
     ? new NdjsonSink({ counters, batchLines: 3, write: (t) => lines.push(...t.split('\n').filter((l) => l !== '')) })
     : { emit: (ev: NetEvent) => lines.push(encodeNdjson(ev)) };
-  const p = new Pipeline({ counters, sink, options: options(o.pdns === true) });
+  const p = new Pipeline({ counters, sink, options: dnsPipelineOptions({ pdns: o.pdns === true }) });
   if (o.ioc !== undefined) p.loadIoc(o.ioc);
   const parser = new DnsmasqLineParser({ counters, year: 2026 });
   for (const l of text.split('\n')) {

@@ -8,7 +8,8 @@ import { DnsmasqLineParser } from '../../src/sources/dnsmasq/parser';
 import { TransactionAssembler } from '../../src/pipeline/transactions';
 import { DnsFastLine } from '../../src/pipeline/dns-fast-line';
 import { encodeDnsLine, encodeNdjson } from '../../src/codec/ndjson';
-import { Pipeline, type PipelineOptions } from '../../src/agent/pipeline';
+import { Pipeline } from '../../src/agent/pipeline';
+import { dnsPipelineOptions } from '../support/pipeline-options';
 import { NdjsonSink } from '../../src/agent/ndjson-sink';
 
 const EXTRA = 'lab-basic/dnsmasq-extra.log';
@@ -162,24 +163,13 @@ const SHAPES = [
   'reply classic.test is 198.51.100.18',
 ];
 
-function options(learn: boolean, pdns: boolean): PipelineOptions {
-  return {
-    sensor: 'lab', net: { routerAddrs: [], lanPrefixes: [] }, learnNet: { lan: learn, router: learn },
-    dns: { timeoutSec: 10, maxOpen: 2048 }, flows: { interimSec: 300, maxFlows: 1000 },
-    devices: { graceSec: 60, maxDevices: 100 },
-    join: { enabled: false, ttlSec: 600, maxPerClient: 100, maxTotal: 1000 },
-    bypass: { enabled: false, ports: [], allow: [], windowSec: 60 },
-    pdns: { enabled: pdns, windowSec: 60, maxRecords: 1000 }, ioc: { maxIndicators: 100 },
-    streams: { dns: true, flow: true, pdns, alert: true, health: true },
-  };
-}
 
 /** Lines through a Pipeline as replay feeds it (runAlone), with or without Pipeline.dnsFastLine(). */
 function viaPipeline(input: string[], fast: boolean, learn: boolean, pdns: boolean): { lines: string[]; net: string; counters: unknown } {
   const counters = new Counters();
   const lines: string[] = [];
   const sink = new NdjsonSink({ counters, batchLines: 7, write: (t) => lines.push(...t.split('\n').filter((l) => l !== '')) });
-  const p = new Pipeline({ counters, sink, options: options(learn, pdns) });
+  const p = new Pipeline({ counters, sink, options: dnsPipelineOptions({ learn, pdns }) });
   const parser = new DnsmasqLineParser({ counters, year: 2026 });
   const lane = fast ? p.dnsFastLine(parser) : null;
   let last = -Infinity;

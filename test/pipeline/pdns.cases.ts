@@ -10,7 +10,8 @@ import type { DnsAnswer, DnsEvent, NetEvent } from '../../src/events';
 import { encodeNdjson } from '../../src/codec/ndjson';
 import { DnsmasqLineParser } from '../../src/sources/dnsmasq/parser';
 import { NdjsonSink } from '../../src/agent/ndjson-sink';
-import { Pipeline, type PipelineOptions } from '../../src/agent/pipeline';
+import { Pipeline } from '../../src/agent/pipeline';
+import { dnsPipelineOptions } from '../support/pipeline-options';
 
 export const FIXTURES = ['lab-basic/dnsmasq-extra.log', 'lab-basic/dnsmasq-classic.log', 'lab-live/dnsmasq-extra.log'];
 
@@ -31,15 +32,7 @@ function pipelineLines(text: string, ndjson: boolean, maxRecords: number): { lin
         lines.push(encodeNdjson(ev));
       },
     };
-  const options: PipelineOptions = {
-    sensor: 'lab', net: { routerAddrs: [], lanPrefixes: [] }, learnNet: { lan: false, router: false },
-    dns: { timeoutSec: 10, maxOpen: 2048 }, flows: { interimSec: 300, maxFlows: 1000 },
-    devices: { graceSec: 60, maxDevices: 100 },
-    join: { enabled: false, ttlSec: 600, maxPerClient: 100, maxTotal: 1000 },
-    bypass: { enabled: false, ports: [], allow: [], windowSec: 60 },
-    pdns: { enabled: true, windowSec: 60, maxRecords }, ioc: { maxIndicators: 100 },
-    streams: { dns: true, flow: true, pdns: true, alert: true, health: true },
-  };
+  const options = dnsPipelineOptions({ pdns: true, maxRecords });
   const p = new Pipeline({ counters, sink, options });
   const parser = new DnsmasqLineParser({ counters, year: 2026 });
   for (const l of text.split('\n')) {
