@@ -77,6 +77,8 @@ export class ConntrackSource {
   private childStartMs_ = 0;
   private bufferBytes_: number;
   private backoffMs_: number;
+  /** The child was stopped for a bigger buffer after ENOBUFS: restart without waiting. */
+  private restartNow_ = false;
   private restartTimer_: TimerHandle | null = null;
   private listenTimer_: TimerHandle | null = null;
   private pollTimer_: TimerHandle | null = null;
@@ -190,9 +192,12 @@ export class ConntrackSource {
       this.openGap_();
       const max = this.d_.bufferMaxBytes ?? 16 << 20;
       if (this.bufferBytes_ < max) {
-        // restart with a bigger buffer; onExit does the restart (no backoff: it is not failing)
+        // restart with a bigger buffer; onExit does the restart at once (it is not failing, and
+        // every millisecond without a listening child is a blind gap: flows that begin and end in
+        // it are never seen)
         this.bufferBytes_ = Math.min(max, this.bufferBytes_ * 2);
         this.backoffMs_ = this.d_.backoffMinMs ?? 1000;
+        this.restartNow_ = true;
         child.kill('SIGTERM');
       } else {
         this.reconcile_(); // at the cap it keeps running: just mend the table
@@ -218,8 +223,12 @@ export class ConntrackSource {
     const min = this.d_.backoffMinMs ?? 1000;
     const max = this.d_.backoffMaxMs ?? 60_000;
     if (ranMs >= HEALTHY_RUN_MS) this.backoffMs_ = min;
-    const delay = this.backoffMs_;
-    this.backoffMs_ = Math.min(max, this.backoffMs_ * 2);
+    let delay = 0;
+    if (this.restartNow_) this.restartNow_ = false;
+    else {
+      delay = this.backoffMs_;
+      this.backoffMs_ = Math.min(max, this.backoffMs_ * 2);
+    }
     this.restartTimer_ = host.setTimeout(() => this.spawnEvents_(), delay);
   }
 

@@ -65,21 +65,27 @@ function rig(dir: string, opts: Partial<ConntrackSourceDeps>) {
   return { host, counters, out, records, snapshots, table, src, procPath };
 }
 
-test('ENOBUFS: restart with a doubled buffer, reconcile the gap from /proc', async () => {
+test('ENOBUFS: restart at once with a doubled buffer, reconcile the gap from /proc', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
   process.env.CT_FAKE_DIR = dir;
-  const r = rig(dir, { bufferBytes: 65536 });
+  // a long backoff, which a restart for a bigger buffer must not wait for
+  const r = rig(dir, { bufferBytes: 65536, backoffMinMs: 5000, backoffMaxMs: 10000 });
   try {
     writeFileSync(r.procPath, ''); // nothing predates us
     writeFileSync(join(dir, 'run1.out'), [flow(1, 1001, '[NEW]'), flow(2, 1002, '[NEW]'), flow(2, 1002, '[UPDATE]')].join('\n') + '\n');
     writeFileSync(join(dir, 'run1.mode'), 'enobufs');
+    writeFileSync(join(dir, 'run1.wait'), ''); // the ENOBUFS comes once the test says go1
     writeFileSync(join(dir, 'run2.out'), flow(2, 1002, '[DESTROY]', true) + '\n');
     writeFileSync(join(dir, 'run2.mode'), 'stay');
     r.src.start();
     await until('the first reconcile', () => r.snapshots.length === 1);
     // during the gap flow 1 ends and flow 3 begins; flow 2 is still open
     writeFileSync(r.procPath, proc(1002) + proc(1003));
+    const lost = Date.now();
+    writeFileSync(join(dir, 'go1'), '');
     await until('the second run and its reconcile', () => r.snapshots.length === 2 && r.out.length >= 2);
+    // restarted at once, not after the 5 s backoff
+    assert.ok(Date.now() - lost < 2500, `restart took ${Date.now() - lost} ms`);
     const argv = readFileSync(join(dir, 'argv'), 'utf8').trim().split('\n');
     assert.deepEqual(argv, ['-E -o timestamp,extended,id -b 65536', '-E -o timestamp,extended,id -b 131072']);
     assert.equal(r.counters.dropped('conntrack.enobufs'), 1);
