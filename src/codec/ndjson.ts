@@ -224,10 +224,11 @@ function writeDns(e: DnsEvent): string {
 
 /**
  * What a `dns` line is written from when no event object is built: the fields of a finished
- * transaction (src/pipeline/dns-transaction.ts `Transaction` fits). The mapping is the one of
+ * transaction (src/pipeline/dns-transaction.ts `Transaction` extends it). The mapping is the one of
  * buildDnsEvent (src/pipeline/dns-event.ts); a test checks both give the same text.
  */
 export interface DnsLineSource {
+  /** time of the query line */
   ts: number;
   client?: string;
   clientPort?: number;
@@ -242,7 +243,7 @@ export interface DnsLineSource {
   dnssec?: DnsEvent['dnssec'];
   /** `id` when >= 0 (extra mode) */
   serial: number;
-  /** `complete:false` when not */
+  /** an answer-side line (answer, negative, rcode, truncated, duplicate) arrived; `complete:false` when not */
   answered: boolean;
 }
 

@@ -4,26 +4,21 @@ import type { Counters } from '../counters';
 import type { DnsEvent } from '../events';
 import type { AnswerOrigin, DnsLogRecord } from '../sources/dnsmasq/record';
 import { reverseName } from './dns-reverse-name';
+import type { DnsLineSource } from '../codec/ndjson';
 
 /** Answers kept per transaction; more are counted `dns.answers_capped`. */
 export const MAX_ANSWERS = 64;
 
-export interface Transaction {
+/**
+ * The fields a `dns` line is written from (DnsLineSource: ts, client, clientPort, qname, qtype,
+ * source, upstream, rcode, ans, blocked, dnssec, serial, answered) plus the assembly state.
+ */
+export interface Transaction extends DnsLineSource {
   /** pid * 2^32 + serial (extra mode) while the assembler's map holds it under that key, else -1 (or 0: classic) */
   key: number;
   pid: number;
-  serial: number;
-  /** time of the query line */
-  ts: number;
   /** time of the last line taken */
   lastTs: number;
-  client?: string;
-  clientPort?: number;
-  qname: string;
-  qtype: string;
-  source?: DnsEvent['source'];
-  upstream?: string;
-  rcode?: string;
   /**
    * The answers in order, flat: name, type, data of each (three slots per answer; an object
    * per answer costs ~3,400 instructions in qjs, three slots ~1,100). dns-event.ts answersOf()
@@ -32,10 +27,6 @@ export interface Transaction {
   ans: (string | null)[];
   /** slot in `ans` of the data of a CNAME answer whose target is the next answer's name, or -1 */
   cnameAt: number;
-  blocked: boolean;
-  dnssec?: DnsEvent['dnssec'];
-  /** an answer-side line (answer, negative, rcode, truncated, duplicate) arrived */
-  answered: boolean;
   /** no more lines are taken; emitted when its turn in query order comes */
   done: boolean;
   /** in the assembler's per-pid list of transactions whose answer is being printed */
