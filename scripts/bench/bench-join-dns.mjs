@@ -5,17 +5,11 @@
 // (client, address) pairs are distinct: 50,000 joinable answers. The queries fall in the
 // 8 minutes before gen-conntrack's first event (1795400000 = Nov 23 2026 02:13:20 UTC).
 //   node scripts/bench/bench-join-dns.mjs [--answers 50000] [--seed 1] > join.log
+import { seeded } from './seeded.mjs';
 const args = process.argv.slice(2);
 const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? Number(args[i + 1]) : d; };
 const ANSWERS = opt('--answers', 50000);
-let seed = opt('--seed', 1) >>> 0;
-function rnd() {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rnd = seeded(opt('--seed', 1));
 const START = 1795400000 - 480;
 const TX = Math.ceil(ANSWERS / 2);
 const p2 = (n) => String(n).padStart(2, '0');

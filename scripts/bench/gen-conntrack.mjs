@@ -8,6 +8,7 @@
 //
 //   node scripts/bench/gen-conntrack.mjs [--lines N] [--concurrent K] [--seed S] > events.txt
 import { writeSync } from 'node:fs';
+import { seeded } from './seeded.mjs';
 
 const args = process.argv.slice(2);
 function opt(name, def) {
@@ -16,16 +17,7 @@ function opt(name, def) {
 }
 const LINES = opt('--lines', 200_000);
 const CONCURRENT = opt('--concurrent', 20_000);
-let seed = opt('--seed', 1) >>> 0;
-
-function rnd() {
-  // mulberry32, as test/support/check.ts
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rnd = seeded(opt('--seed', 1));
 const pick = (n) => Math.floor(rnd() * n);
 
 const TCP_STEPS = [

@@ -8,6 +8,7 @@
 //
 // Only documentation address ranges are used. Same arguments, same bytes.
 import { createWriteStream } from 'node:fs';
+import { seeded } from './seeded.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -18,17 +19,7 @@ const LINES = Number(opt('--lines', '1000000'));
 const SEED = Number(opt('--seed', '1'));
 const OUT = opt('--out', '-');
 
-function mulberry32(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = mulberry32(SEED);
+const rnd = seeded(SEED);
 const pick = (arr) => arr[Math.floor(rnd() * arr.length)];
 const int = (lo, hi) => lo + Math.floor(rnd() * (hi - lo + 1));
 
