@@ -8,7 +8,7 @@
 //  - the source of a flow to one of dnsmasq's upstream resolvers (the `forwarded ... to X`
 //    lines) from outside the LAN is the router's WAN address, and so is the address a LAN
 //    client's flow was masqueraded to.
-// Learned sets are capped; a change produces a new model object (classifyFlow caches per object).
+// Learned sets are capped; a change produces a new model object (direction.ts's addressKind caches per object).
 import type { NetModel } from '../pipeline/direction';
 import { parseIPv4, parseIPv6, formatIPv6, CidrSet } from '../pipeline/cidr';
 

@@ -44,7 +44,7 @@ const compiledCache = new WeakMap<NetModel, Compiled>();
 let lastNet: NetModel | undefined;
 let sets: Compiled | undefined;
 
-/** Parses the model once; classifyFlow caches this per model object. Bad entries are returned. */
+/** Parses the model into its sets (addressKind caches them per model object). Bad entries are returned. */
 export function compileNet(net: NetModel): Compiled & { bad: string[] } {
   const router = new CidrSet();
   const lan = new CidrSet();
@@ -62,8 +62,9 @@ export function compileNet(net: NetModel): Compiled & { bad: string[] } {
 }
 
 /**
- * The direction of one flow from its addresses' text. The flow pipeline keeps each address's
- * bits with the flow table's strings instead (agent/flow-order.ts): this parses every time.
+ * The direction of one flow from its addresses' text, for the tests and the stage bench: the
+ * flow pipeline keeps each address's bits with the flow table's strings instead
+ * (agent/flow-order.ts) and calls directionOf(); this parses every time.
  */
 export function classifyFlow(flow: FlowTuples, net: NetModel): Direction {
   const reply = flow.reply_h;
