@@ -7,7 +7,7 @@ import { describe, test, before, after } from 'node:test';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { startLab, labSkipReason, run, parseDig, ROOT, LAB_SH, type Lab } from '../support/lab';
+import { failureWatch, startLab, labSkipReason, run, parseDig, ROOT, LAB_SH, type Lab } from '../support/lab';
 import { dnsScenario, digArgv, type DnsStep } from '../../scripts/lab/scenario';
 import { checkDnsEvents, serialsByClientPort } from './dns-expect';
 import type { DnsEvent } from '../../src/events';
@@ -93,19 +93,12 @@ const replaySkip = absent('replay');
 
 describe('router lab: DNS', { skip: skip ?? false }, () => {
   let lab: Lab | undefined;
-  let failed = false;
+  const watch = failureWatch();
   const digs = new Map<DnsStep, string>();
   const window = { from: 0, to: 0 };
   const live = { ndjson: '', stderr: '', exit: null as number | null, signal: null as string | null, warm: false, setupError: '' };
 
-  const guard = async (fn: () => void | Promise<void>): Promise<void> => {
-    try {
-      await fn();
-    } catch (e) {
-      failed = true;
-      throw e;
-    }
-  };
+  const guard = watch.guard;
 
   async function startAgent(l: Lab): Promise<ChildProcess> {
     const cfg = join(l.workdir, 'netledger.uci');
@@ -178,8 +171,8 @@ describe('router lab: DNS', { skip: skip ?? false }, () => {
 
   after(async () => {
     if (lab) {
-      if (failed) process.stderr.write(`lab work directory kept for inspection: ${lab.workdir}\n`);
-      await lab.down({ keep: failed });
+      if (watch.failed()) process.stderr.write(`lab work directory kept for inspection: ${lab.workdir}\n`);
+      await lab.down({ keep: watch.failed() });
     }
   });
 

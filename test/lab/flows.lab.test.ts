@@ -20,7 +20,7 @@ import { describe, test, before, after } from 'node:test';
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { startLab, labSkipReason, run, ROOT, LAB_SH, ADDR, type Lab } from '../support/lab';
+import { failureWatch, startLab, labSkipReason, run, ROOT, LAB_SH, ADDR, type Lab } from '../support/lab';
 import type { AlertEvent, DnsEvent, FlowEvent } from '../../src/events';
 
 const QJS = join(ROOT, '.tools/bin/qjs');
@@ -78,7 +78,7 @@ const noBundle = !existsSync(BUNDLE) ? 'dist/netledger.js is missing: run `node 
 
 describe('router lab: flows, NAT, bypass and a conntrack restart', { skip: skip ?? false }, () => {
   let lab: Lab | undefined;
-  let failed = false;
+  const watch = failureWatch();
   const r = {
     ndjson: '', statusFile: '', stderr: '', exit: null as number | null, signal: null as string | null,
     events: [] as Ev[], status: null as null | Record<string, any>,
@@ -87,14 +87,7 @@ describe('router lab: flows, NAT, bypass and a conntrack restart', { skip: skip 
     killedPid: 0, restartedPid: 0, notes: [] as string[],
   };
 
-  const guard = async (fn: () => void | Promise<void>): Promise<void> => {
-    try {
-      await fn();
-    } catch (e) {
-      failed = true;
-      throw e;
-    }
-  };
+  const guard = watch.guard;
 
   const events = (): Ev[] => parseNdjson(readIfExists(r.ndjson));
   const flows = (): FlowEvent[] => events().filter((e) => e.type === 'flow') as unknown as FlowEvent[];
@@ -269,8 +262,8 @@ describe('router lab: flows, NAT, bypass and a conntrack restart', { skip: skip 
 
   after(async () => {
     if (lab) {
-      if (failed) process.stderr.write(`lab work directory kept for inspection: ${lab.workdir}\nnotes: ${r.notes.join('; ')}\n`);
-      await lab.down({ keep: failed });
+      if (watch.failed()) process.stderr.write(`lab work directory kept for inspection: ${lab.workdir}\nnotes: ${r.notes.join('; ')}\n`);
+      await lab.down({ keep: watch.failed() });
     }
   });
 

@@ -15,7 +15,7 @@ import { describe, test, before, after } from 'node:test';
 import { writeFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { startLab, labSkipReason, ROOT, LAB_SH, ADDR, type Lab, type LabNs } from '../support/lab';
+import { failureWatch, startLab, labSkipReason, ROOT, LAB_SH, ADDR, type Lab, type LabNs } from '../support/lab';
 import { decodeBatch } from '../../src/codec/batch';
 import type { NetEvent } from '../../src/events';
 
@@ -104,7 +104,7 @@ const skip = labSkipReason() ?? (existsSync(BUNDLE) ? null : 'dist/netledger.js 
 
 describe('router lab: broker outage and agent crash (issue 4)', { skip: skip ?? false, timeout: 175_000 }, () => {
   let lab: Lab;
-  let failed = false;
+  const watch = failureWatch();
   const tag = Math.floor(Math.random() * 1e6).toString(36);
   const received: Received[] = [];
   const queries: Query[] = [];
@@ -344,19 +344,12 @@ describe('router lab: broker outage and agent crash (issue 4)', { skip: skip ?? 
   after(async () => {
     stopping = true;
     if (lab) {
-      if (failed) process.stderr.write(`lab work directory kept for inspection: ${lab.workdir}\n`);
-      await lab.down({ keep: failed });
+      if (watch.failed()) process.stderr.write(`lab work directory kept for inspection: ${lab.workdir}\n`);
+      await lab.down({ keep: watch.failed() });
     }
   });
 
-  const guard = (fn: () => void): (() => void) => () => {
-    try {
-      fn();
-    } catch (e) {
-      failed = true;
-      throw e;
-    }
-  };
+  const guard = (fn: () => void): (() => Promise<void>) => () => watch.guard(fn);
 
   /** Data batches, deduplicated by (sensor, boot, stream, seq); duplicates must be byte-identical. */
   function batches(): { list: { key: string; boot: string; stream: string; seq: number; at: number; events: NetEvent[] }[];

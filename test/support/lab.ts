@@ -255,3 +255,22 @@ export async function startLab(opts: { keepWorkdir?: boolean } = {}): Promise<La
   };
   return lab;
 }
+
+/**
+ * Remembers whether a test of a lab suite failed, so the suite's teardown can keep the lab's
+ * work directory for inspection. `guard(fn)` runs fn and notes a failure before passing it on.
+ */
+export function failureWatch(): { guard: (fn: () => void | Promise<void>) => Promise<void>; failed: () => boolean } {
+  let failed = false;
+  return {
+    guard: async (fn) => {
+      try {
+        await fn();
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    },
+    failed: () => failed,
+  };
+}
