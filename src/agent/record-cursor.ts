@@ -10,8 +10,11 @@ export function recordCursor<R extends { ts: number }>(
   lineCounter: string,
   parse: (line: string) => R | null,
   deliver: (rec: R) => void,
-  /** Optional, for runAlone(): takes a line whole (parse and delivery) or returns false. */
-  fast?: { take(line: string): boolean } | null,
+  /**
+   * Optional, for runAlone(): reads on from the reader, taking lines whole (parse and delivery),
+   * up to the first it does not take, returned (null at the end); read_ counts the lines read.
+   */
+  fast?: { drive(reader: LineReader, first: string): string | null; read_: number } | null,
 ): TimedCursor {
   let pending: R | null = null;
   let lines = 0;
@@ -61,15 +64,20 @@ export function recordCursor<R extends { ts: number }>(
         deliver(r);
         r = null;
         while (!done) {
-          const line = reader.next();
+          let line: string | null;
+          if (fast != null) {
+            line = fast.drive(reader, '');
+            lines += fast.read_;
+          } else {
+            line = reader.next();
+            if (line !== null) lines++;
+          }
           if (line === null) {
             done = true;
             reader.close();
             counters.inc(lineCounter, lines);
             break;
           }
-          lines++;
-          if (fast != null && fast.take(line)) continue;
           r = parse(line);
           if (r !== null) break;
         }

@@ -9,14 +9,16 @@
 //
 // Why: in qjs every call (~400 instructions), property access (~110) and string method (500-
 // 1,200) counts, and the record between parser and assembler cost ~20 of each per line. Here a
-// line is one call: a compare with the last line's head (same stamp, pid, serial and client as
-// the line before, two lines in three), 2-5 string scans, the slices it keeps.
+// line is one call (none in replay's loop, drive()): a compare with the last line's head (same
+// stamp, pid, serial and client as the line before, two lines in three), 2-5 string scans, the
+// slices it keeps.
 //
 // Only for a lone input whose time is not advanced by anyone else (replay of one dnsmasq log,
 // or a live feed): a line of a second the assembler has not seen goes the general way so that
 // ticks and timeouts run exactly where they did. Network learning hears of the clients and
 // upstreams of the lines taken here as Pipeline.dnsRecord() tells it of the records.
 import type { CounterCell, Counters } from '../counters';
+import type { LineReader } from '../host/types';
 import type { DnsmasqFraming } from '../sources/dnsmasq/framing';
 import type { DnsmasqLineParser } from '../sources/dnsmasq/parser';
 import type { Transaction } from './dns-transaction';
@@ -34,6 +36,8 @@ export interface DnsLineLearner {
 }
 
 export class DnsFastLine {
+  /** Lines read by the last drive() */
+  read_ = 0;
   /** The last line's text up to its SOURCE word, when it had `SERIAL CLIENT/PORT `; '\n' never matches. */
   private head_ = '\n';
   private headTs_ = 0;
@@ -64,202 +68,230 @@ export class DnsFastLine {
 
   /** Takes the line when it is a common shape (true), else leaves everything as it was (false). */
   take(line: string): boolean {
-    const end = line.length;
-    if (end > FAST_MAX) return false;
-    const a = this.asm_;
-    let p: number;
-    let pid: number;
-    let serial: number;
-    let ts: number;
-    const head = this.head_;
-    // (a line that is all head or prefix has NaN where its message starts: refused below)
-    if (line.startsWith(head)) {
-      p = head.length;
-      ts = this.headTs_;
-      pid = this.headPid_;
-      serial = this.headSerial_;
-    } else {
-      const pre = this.prefix_;
-      if (line.startsWith(pre)) {
-        p = pre.length;
-        ts = this.prefixTs_;
-        pid = this.prefixPid_;
-      } else {
-        const f = this.framing_;
-        if (line.charCodeAt(end - 1) === 13 || !f.frame(line, end)) return false;
-        p = f.start;
-        ts = f.ts;
-        pid = f.pid;
-        this.prefix_ = line.slice(0, p);
-        this.prefixTs_ = ts;
-        this.prefixPid_ = pid;
-      }
-      // A new second: the general path runs the ticks that come with it.
-      if (!(ts <= a.lastTs_)) return false;
-      // `SERIAL CLIENT/PORT ` as message.ts reads it (no `TCP `/`UDP ` prefix here).
-      let c = line.charCodeAt(p);
-      if (c < 48 || c > 57) return false;
-      const sp = line.indexOf(' ', p);
-      if (sp < 0 || sp + 1 >= end || sp - p > 10) return false;
-      c = line.charCodeAt(sp - 1);
-      if (c < 48 || c > 57) return false;
-      serial = +line.slice(p, sp);
-      if (serial >>> 0 !== serial) return false;
-      c = line.charCodeAt(sp + 1);
-      if (!((c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
-      const ce = line.indexOf(' ', sp + 1);
-      if (ce < 0 || ce >= end) return false;
-      c = line.charCodeAt(ce - 1);
-      if (c < 48 || c > 57) return false;
-      p = ce + 1;
-      this.head_ = line.slice(0, p);
-      this.headTs_ = ts;
-      this.headPid_ = pid;
-      this.headSerial_ = serial;
-      this.clientAt_ = sp + 1;
-      this.clientEnd_ = ce;
-    }
-    const c = line.charCodeAt(p);
-    let q: number;
-    // the event's `source` for the line's SOURCE word (dns-transaction.ts SOURCES)
-    let origin: 'forwarded' | 'cached' | 'config' | 'hosts' | 'stale';
-    if (c === 114 /* r */) {
-      if (!line.startsWith('reply ', p)) return false;
-      q = p + 6;
-      origin = 'forwarded';
-    } else if (c === 99 /* c */) {
-      if (line.startsWith('cached ', p)) {
-        origin = 'cached';
-        q = p + 7;
-      } else if (line.startsWith('config ', p)) {
-        origin = 'config';
-        q = p + 7;
-      } else if (line.startsWith('cached-stale ', p)) {
-        origin = 'stale';
-        q = p + 13;
-      } else {
-        return false;
-      }
-    } else if (c === 113 /* q */) {
-      return this.query_(line, p, end, ts, pid, serial);
-    } else if (c === 102 /* f */) {
-      return this.forwarded_(line, p, end, pid, serial);
-    } else if (c === 47 /* / */) {
-      // a hosts-file path (message.ts body())
-      const sp = line.indexOf(' ', p);
-      if (sp < 0 || sp >= end) return false;
-      q = sp + 1;
-      origin = 'hosts';
-    } else {
-      return false;
-    }
-    // `NAME is DATA`: the first ` is ` (message.ts answer()). DATA runs to the line's end: a
-    // `)` (signed, EDE) or CR there goes the general way.
-    const is = line.indexOf(' is ', q - 1);
-    if (is <= q) return false;
-    const da = is + 4;
-    const n = end - da;
-    const first = line.charCodeAt(da);
-    /** 0 an answer, 1 NXDOMAIN, 2 NODATA */
-    let neg = 0;
-    let type = '';
-    let data: string | null = null;
-    if (first === 60 /* < */) {
-      // message.ts placeholderType(): `<CNAME>`, `<MX>`, `<type=65>`
-      if (n === 7 && line.startsWith('CNAME>', da + 1)) {
-        type = 'CNAME';
-      } else {
-        if (n < 3 || line.charCodeAt(end - 1) !== 62 /* > */) return false;
-        if (line.startsWith('type=', da + 1)) {
-          if (end - 1 <= da + 6) return false;
-          for (let i = da + 6; i < end - 1; i++) {
-            const d = line.charCodeAt(i);
-            if (d < 48 || d > 57) return false;
-          }
-          type = 'TYPE' + line.slice(da + 6, end - 1);
-        } else {
-          for (let i = da + 1; i < end - 1; i++) {
-            const d = line.charCodeAt(i);
-            if (!((d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 45 || d === 95)) return false;
-          }
-          type = line.slice(da + 1, end - 1);
+    return this.drive(null, line) === null;
+  }
+
+  /**
+   * Reads on from reader (given), taking the lines of common shapes, up to the first line it
+   * does not take, which it returns (null at the end of input); read_ counts the lines read,
+   * that one included. Without a reader, the same for `first` alone (null: taken). The replay's
+   * loop lives here so that a line costs no call but the reader's.
+   */
+  drive(reader: LineReader | null, line0: string): string | null {
+    let line = line0;
+    let read = 0;
+    for (;;) {
+      if (reader !== null) {
+        const next = reader.next();
+        if (next === null) {
+          this.read_ = read;
+          return null;
         }
+        line = next;
+        read++;
       }
-    } else if (first === 78 /* N */) {
-      if (n === 8 && line.startsWith('NXDOMAIN', da)) {
-        neg = 1;
-      } else if (n === 6 && line.startsWith('NODATA', da)) {
-        neg = 2;
-      } else if (n === 11 && line.startsWith('NODATA-IPv', da) && (line.charCodeAt(end - 1) === 52 || line.charCodeAt(end - 1) === 54)) {
-        neg = 2;
-      } else {
-        return false;
+      refuse: {
+        const end = line.length;
+        if (end > FAST_MAX) break refuse;
+        const a = this.asm_;
+        let p: number;
+        let pid: number;
+        let serial: number;
+        let ts: number;
+        const head = this.head_;
+        // (a line that is all head or prefix has NaN where its message starts: refused below)
+        if (line.startsWith(head)) {
+          p = head.length;
+          ts = this.headTs_;
+          pid = this.headPid_;
+          serial = this.headSerial_;
+        } else {
+          const pre = this.prefix_;
+          if (line.startsWith(pre)) {
+            p = pre.length;
+            ts = this.prefixTs_;
+            pid = this.prefixPid_;
+          } else {
+            const f = this.framing_;
+            if (line.charCodeAt(end - 1) === 13 || !f.frame(line, end)) break refuse;
+            p = f.start;
+            ts = f.ts;
+            pid = f.pid;
+            this.prefix_ = line.slice(0, p);
+            this.prefixTs_ = ts;
+            this.prefixPid_ = pid;
+          }
+          // A new second: the general path runs the ticks that come with it.
+          if (!(ts <= a.lastTs_)) break refuse;
+          // `SERIAL CLIENT/PORT ` as message.ts reads it (no `TCP `/`UDP ` prefix here).
+          let c = line.charCodeAt(p);
+          if (c < 48 || c > 57) break refuse;
+          const sp = line.indexOf(' ', p);
+          if (sp < 0 || sp + 1 >= end || sp - p > 10) break refuse;
+          c = line.charCodeAt(sp - 1);
+          if (c < 48 || c > 57) break refuse;
+          serial = +line.slice(p, sp);
+          if (serial >>> 0 !== serial) break refuse;
+          c = line.charCodeAt(sp + 1);
+          if (!((c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) break refuse;
+          const ce = line.indexOf(' ', sp + 1);
+          if (ce < 0 || ce >= end) break refuse;
+          c = line.charCodeAt(ce - 1);
+          if (c < 48 || c > 57) break refuse;
+          p = ce + 1;
+          this.head_ = line.slice(0, p);
+          this.headTs_ = ts;
+          this.headPid_ = pid;
+          this.headSerial_ = serial;
+          this.clientAt_ = sp + 1;
+          this.clientEnd_ = ce;
+        }
+        const c = line.charCodeAt(p);
+        let q: number;
+        // the event's `source` for the line's SOURCE word (dns-transaction.ts SOURCES)
+        let origin: 'forwarded' | 'cached' | 'config' | 'hosts' | 'stale';
+        if (c === 114 /* r */) {
+          if (!line.startsWith('reply ', p)) break refuse;
+          q = p + 6;
+          origin = 'forwarded';
+        } else if (c === 99 /* c */) {
+          if (line.startsWith('cached ', p)) {
+            origin = 'cached';
+            q = p + 7;
+          } else if (line.startsWith('config ', p)) {
+            origin = 'config';
+            q = p + 7;
+          } else if (line.startsWith('cached-stale ', p)) {
+            origin = 'stale';
+            q = p + 13;
+          } else {
+            break refuse;
+          }
+        } else if (c === 113 /* q */ || c === 102 /* f */) {
+          if (!(c === 113 ? this.query_(line, p, end, ts, pid, serial) : this.forwarded_(line, p, end, pid, serial))) break refuse;
+          if (reader === null) return null;
+          continue;
+        } else if (c === 47 /* / */) {
+          // a hosts-file path (message.ts body())
+          const sp = line.indexOf(' ', p);
+          if (sp < 0 || sp >= end) break refuse;
+          q = sp + 1;
+          origin = 'hosts';
+        } else {
+          break refuse;
+        }
+        // `NAME is DATA`: the first ` is ` (message.ts answer()). DATA runs to the line's end: a
+        // `)` (signed, EDE) or CR there goes the general way.
+        const is = line.indexOf(' is ', q - 1);
+        if (is <= q) break refuse;
+        const da = is + 4;
+        const n = end - da;
+        const first = line.charCodeAt(da);
+        /** 0 an answer, 1 NXDOMAIN, 2 NODATA */
+        let neg = 0;
+        let type = '';
+        let data: string | null = null;
+        if (first === 60 /* < */) {
+          // message.ts placeholderType(): `<CNAME>`, `<MX>`, `<type=65>`
+          if (n === 7 && line.startsWith('CNAME>', da + 1)) {
+            type = 'CNAME';
+          } else {
+            if (n < 3 || line.charCodeAt(end - 1) !== 62 /* > */) break refuse;
+            if (line.startsWith('type=', da + 1)) {
+              if (end - 1 <= da + 6) break refuse;
+              for (let i = da + 6; i < end - 1; i++) {
+                const d = line.charCodeAt(i);
+                if (d < 48 || d > 57) break refuse;
+              }
+              type = 'TYPE' + line.slice(da + 6, end - 1);
+            } else {
+              for (let i = da + 1; i < end - 1; i++) {
+                const d = line.charCodeAt(i);
+                if (!((d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 45 || d === 95)) break refuse;
+              }
+              type = line.slice(da + 1, end - 1);
+            }
+          }
+        } else if (first === 78 /* N */) {
+          if (n === 8 && line.startsWith('NXDOMAIN', da)) {
+            neg = 1;
+          } else if (n === 6 && line.startsWith('NODATA', da)) {
+            neg = 2;
+          } else if (n === 11 && line.startsWith('NODATA-IPv', da) && (line.charCodeAt(end - 1) === 52 || line.charCodeAt(end - 1) === 54)) {
+            neg = 2;
+          } else {
+            break refuse;
+          }
+        } else if (first >= 103 && first <= 122 && first !== 110 && first !== 116) {
+          // a TXT string (message.ts answer(): DATA that is no address, placeholder, negative, rcode,
+          // `truncated` or DNSSEC word) under a NAME that is no address (else a reverse answer)
+          const c = line.charCodeAt(q);
+          const last = line.charCodeAt(end - 1);
+          if (last === 41 /* ) */ || last === 13 || (c >= 48 && c <= 58) ||
+            (((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) && line.lastIndexOf(':', is) >= q)) break refuse;
+          type = 'TXT';
+          data = line.slice(da, end);
+        } else {
+          // message.ts addressType()
+          if (n < 2 || n > 45 || line.indexOf(' ', da) >= 0) break refuse;
+          const last = line.charCodeAt(end - 1);
+          if (line.indexOf(':', da) >= 0) {
+            if (!((first >= 48 && first <= 58) || (first >= 97 && first <= 102) || (first >= 65 && first <= 70)) ||
+              !((last >= 48 && last <= 58) || (last >= 97 && last <= 102) || (last >= 65 && last <= 70))) break refuse;
+            type = 'AAAA';
+          } else {
+            if (first < 48 || first > 57 || last < 48 || last > 57 || n < 7 || !(line.indexOf('.', da) > da)) break refuse;
+            type = 'A';
+          }
+          data = line.slice(da, end);
+        }
+        // the next line of the last line's transaction (most answers) without a call
+        let t = a.last_;
+        if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
+        if (t === null || t.done) break refuse;
+        const name = line.slice(q, is);
+        // dns-transaction.ts applyAnswer() for an answer, nxdomain or nodata record
+        if (!t.answered) {
+          t.answered = true;
+          if (t.source !== 'local') t.source = origin;
+        }
+        t.lastTs = ts;
+        const list = t.ans;
+        if (t.cnameAt >= 0) {
+          list[t.cnameAt] = name;
+          t.cnameAt = -1;
+        }
+        if (neg === 1) {
+          t.rcode = 'NXDOMAIN';
+          if (origin === 'config') t.blocked = true;
+        } else {
+          if (t.rcode === undefined) t.rcode = 'NOERROR';
+          const k = list.length;
+          if (neg === 2) {
+            // NODATA: no answer
+          } else if (k >= MAX_ANSWERS * 3) {
+            this.counters_.drop('dns.answers_capped', 1, t.qname);
+          } else {
+            if (type === 'CNAME') t.cnameAt = k + 2;
+            list[k] = name;
+            list[k + 1] = type;
+            list[k + 2] = data;
+            if ((origin === 'config' || origin === 'hosts') && (data === '0.0.0.0' || data === '::')) t.blocked = true;
+          }
+        }
+        if (!t.listed) {
+          t.listed = true;
+          const list = a.answering_;
+          list[list.length] = t;
+        }
+        this.records_.n++;
+        if (a.finished_) a.drain_();
+        if (reader === null) return null;
+        continue;
       }
-    } else if (first >= 103 && first <= 122 && first !== 110 && first !== 116) {
-      // a TXT string (message.ts answer(): DATA that is no address, placeholder, negative, rcode,
-      // `truncated` or DNSSEC word) under a NAME that is no address (else a reverse answer)
-      const c = line.charCodeAt(q);
-      const last = line.charCodeAt(end - 1);
-      if (last === 41 /* ) */ || last === 13 || (c >= 48 && c <= 58) ||
-        (((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) && line.lastIndexOf(':', is) >= q)) return false;
-      type = 'TXT';
-      data = line.slice(da, end);
-    } else {
-      // message.ts addressType()
-      if (n < 2 || n > 45 || line.indexOf(' ', da) >= 0) return false;
-      const last = line.charCodeAt(end - 1);
-      if (line.indexOf(':', da) >= 0) {
-        if (!((first >= 48 && first <= 58) || (first >= 97 && first <= 102) || (first >= 65 && first <= 70)) ||
-          !((last >= 48 && last <= 58) || (last >= 97 && last <= 102) || (last >= 65 && last <= 70))) return false;
-        type = 'AAAA';
-      } else {
-        if (first < 48 || first > 57 || last < 48 || last > 57 || n < 7 || !(line.indexOf('.', da) > da)) return false;
-        type = 'A';
-      }
-      data = line.slice(da, end);
+      this.read_ = read;
+      return line;
     }
-    // the next line of the last line's transaction (most answers) without a call
-    let t = a.last_;
-    if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
-    if (t === null || t.done) return false;
-    const name = line.slice(q, is);
-    // dns-transaction.ts applyAnswer() for an answer, nxdomain or nodata record
-    if (!t.answered) {
-      t.answered = true;
-      if (t.source !== 'local') t.source = origin;
-    }
-    t.lastTs = ts;
-    const list = t.ans;
-    if (t.cnameAt >= 0) {
-      list[t.cnameAt] = name;
-      t.cnameAt = -1;
-    }
-    if (neg === 1) {
-      t.rcode = 'NXDOMAIN';
-      if (origin === 'config') t.blocked = true;
-    } else {
-      if (t.rcode === undefined) t.rcode = 'NOERROR';
-      const k = list.length;
-      if (neg === 2) {
-        // NODATA: no answer
-      } else if (k >= MAX_ANSWERS * 3) {
-        this.counters_.drop('dns.answers_capped', 1, t.qname);
-      } else {
-        if (type === 'CNAME') t.cnameAt = k + 2;
-        list[k] = name;
-        list[k + 1] = type;
-        list[k + 2] = data;
-        if ((origin === 'config' || origin === 'hosts') && (data === '0.0.0.0' || data === '::')) t.blocked = true;
-      }
-    }
-    if (!t.listed) {
-      t.listed = true;
-      const list = a.answering_;
-      list[list.length] = t;
-    }
-    this.records_.n++;
-    if (a.finished_) a.drain_();
-    return true;
   }
 
   /**
