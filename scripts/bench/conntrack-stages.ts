@@ -1,6 +1,9 @@
 // Where the conntrack path's time goes under qjs, stage by stage, on one events file:
 //   lines   — read the lines only
 //   parse   — + parseConntrackEvent, every line in full (no `holds`)
+//   held    — + parseConntrackEvent with `holds` answered by a Set of the ids of NEW lines seen
+//             (the table's cost left out); held:N, held:U, held:D parse only that kind and
+//             lines:N, lines:U, lines:D are their baselines (read + the kind test)
 //   table   — + the flow table, with its `holds` (events dropped)
 //   pipe    — + the whole pipeline (direction, devices, join, bypass, ioc), events dropped
 //   ndjson  — + the NDJSON sink (output discarded)
@@ -69,16 +72,32 @@ function stages(raw: FlowEvent, ctx: FlowContext): void {
   if (st.includes('n')) out += encodeFlowNdjson(ev).length;
 }
 const table = new FlowTable({ counters, sensor: 'b', emit: st ? stages : () => void out++, maxFlows: options.flows.maxFlows, interimSec: options.flows.interimSec });
-const holds = mode === 'parse' ? undefined : mode === 'table' || st ? table.holds : pipeline.holdsFlow;
+const seen = new Set<number>();
+const only = mode.charCodeAt(mode.length - 2) === 58 ? mode.charCodeAt(mode.length - 1) : 0;
+const held = mode.startsWith('held');
+const holds = mode === 'parse' ? undefined : held ? (id: number) => seen.has(id) : mode === 'table' || st ? table.holds : pipeline.holdsFlow;
 const scratch = emptyRecord('NEW');
 const t0 = Date.now();
 const reader = host.openLines(file);
 let n = 0;
 for (let line = reader.next(); line !== null; line = reader.next()) {
   n++;
-  if (mode === 'lines') continue;
+  if (only !== 0) {
+    const k = line.charCodeAt(line.indexOf('[', 2) + 1);
+    if (k !== only) {
+      // the other kinds only keep the held ids as the table would (the same work in lines:X)
+      if (k === 78) seen.add(+line.slice(line.lastIndexOf('=') + 1));
+      continue;
+    }
+  }
+  if (mode.startsWith('lines')) continue;
   const r = parseConntrackEvent(line, counters, scratch, holds);
   if (r === null || mode === 'parse') continue;
+  if (held) {
+    if (r.kind === 'NEW') seen.add(r.id);
+    else if (r.kind === 'DESTROY') seen.delete(r.id);
+    continue;
+  }
   if (mode === 'table' || st) {
     if (st && r.ts - last >= 0.999) {
       last = r.ts;

@@ -36,38 +36,34 @@ export function parseConntrackEvent(
   holds?: (id: number) => boolean,
 ): CtRecord | null {
   let close = -1; // the timestamp's ']'; the number is read only when needed
-  let b: number; // the event tag's '['
-  const c1 = line.charCodeAt(1);
-  if (line.charCodeAt(0) === 91 && c1 >= 48 && c1 <= 57) {
-    close = line.indexOf(']', 2);
-    if (close < 0) return refuse(counters, 'conntrack.bad_timestamp', line);
-    // "\t%9s ": the tag ends at close+10 whatever its length
-    b = line.charCodeAt(close + 10) === 93 && line.charCodeAt(close + 1) === 9 ? line.lastIndexOf('[', close + 9) : tagStart(line, close + 1);
-  } else {
-    b = tagStart(line, 0);
-  }
-  if (b < 0) {
-    if (blank(line, 0, line.length)) return ignore(counters);
-    if (line.startsWith('conntrack v')) return ignore(counters);
-    return refuse(counters, 'conntrack.no_event_tag', line);
-  }
-  const t = line.charCodeAt(b + 1);
   let kind: CtKind;
-  let after: number;
-  if (t === 85 && line.charCodeAt(b + 7) === 93) {
-    kind = 'UPDATE';
-    after = b + 9;
-  } else if (t === 78 && line.charCodeAt(b + 4) === 93) {
-    kind = 'NEW';
-    after = b + 6;
-  } else if (t === 68 && line.charCodeAt(b + 8) === 93) {
-    kind = 'DESTROY';
-    after = b + 10;
+  let i: number; // the first tuple field
+  let rec: CtRecord;
+  const c1 = line.charCodeAt(1);
+  const stamped = line.charCodeAt(0) === 91 && c1 >= 48 && c1 <= 57;
+  // the usual "[sec.usec]\t%9s %-8s %u %-8s %u " as one key: tag, family and protocol at once
+  const head = stamped && (close = line.indexOf(']', 2)) > 0 ? EVENT_HEADS.get(line.slice(close + 1, close + 34)) : undefined;
+  if (head !== undefined && (head.rest === '' || line.startsWith(head.rest, close + 34))) {
+    kind = head.kind;
+    rec = into === undefined ? emptyRecord(kind) : resetForParse(into, kind);
+    i = seat(line, close + 34 + head.rest.length, rec, head);
   } else {
-    return refuse(counters, 'conntrack.no_event_tag', line);
+    if (stamped && close < 0) return refuse(counters, 'conntrack.bad_timestamp', line);
+    // the event tag's '['; "\t%9s ": it ends at close+10 whatever its length
+    const b = close < 0 ? tagStart(line, 0) : line.charCodeAt(close + 10) === 93 && line.charCodeAt(close + 1) === 9 ? line.lastIndexOf('[', close + 9) : tagStart(line, close + 1);
+    if (b < 0) {
+      if (blank(line, 0, line.length)) return ignore(counters);
+      if (line.startsWith('conntrack v')) return ignore(counters);
+      return refuse(counters, 'conntrack.no_event_tag', line);
+    }
+    const t = line.charCodeAt(b + 1);
+    const tag = t === 85 ? 'UPDATE' : t === 78 ? 'NEW' : t === 68 ? 'DESTROY' : '';
+    // "[NEW]", "[UPDATE]", "[DESTROY]": the ']' right after the name
+    if (tag === '' || line.charCodeAt(b + tag.length + 1) !== 93) return refuse(counters, 'conntrack.no_event_tag', line);
+    kind = tag;
+    rec = into === undefined ? emptyRecord(kind) : resetForParse(into, kind);
+    i = header(line, b + kind.length + 3, rec);
   }
-  const rec = into === undefined ? emptyRecord(kind) : resetForParse(into, kind);
-  const i = header(line, after, rec);
   if (i < 0) return refuse(counters, 'conntrack.bad_header', line);
   // an UPDATE or DESTROY of a held flow needs no tuples (most of a line's cost), an UPDATE no time
   const held = holds !== undefined && kind !== 'NEW' && ofHeld(line, i, rec, holds);
@@ -200,48 +196,45 @@ function heldCounters(line: string, i: number, rec: CtRecord): boolean {
   return accounting(line, b + 1, rec, true) >= 0;
 }
 
-const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp', 47: 'gre', 33: 'dccp', 136: 'udplite' };
+/** The header "%-8s %u %-8s %u " of a common family and protocol, by its first HEAD_KEY characters. */
+interface Head {
+  kind: CtKind;
+  family: number;
+  proto: number;
+  name: string;
+  /** what follows the key (1-2 characters of the longer headers), checked with startsWith */
+  rest: string;
+}
+const HEAD_KEY = 22;
+const HEADS = new Map<string, Head>();
+/** The same after the event tag "\t%9s " (11 characters), by the 11 + HEAD_KEY characters after the time's ']'. */
+const EVENT_HEADS = new Map<string, Head>();
+for (const [name, proto] of [['tcp', 6], ['udp', 17], ['icmp', 1], ['icmpv6', 58]] as const) {
+  for (const family of [4, 6]) {
+    const text = `ipv${family}     ${family === 4 ? 2 : 10} ${name.padEnd(8)} ${proto} `;
+    for (const kind of ['SNAPSHOT', 'NEW', 'UPDATE', 'DESTROY'] as const) {
+      const event = kind !== 'SNAPSHOT';
+      (event ? EVENT_HEADS : HEADS).set((event ? `\t${`[${kind}]`.padStart(9)} ` : '') + text.slice(0, HEAD_KEY), { kind, family, proto, name, rest: text.slice(HEAD_KEY) });
+    }
+  }
+}
 
 /**
  * The header "[l3name l3num ]l4name l4num [timeout ][STATE ]" from i. Returns the index of
  * the first tuple field, or -1. The "%-8s %u " layout of ipv4/ipv6 with tcp, udp, icmp and
- * icmpv6 is read at fixed offsets; anything else goes through the tolerant token walk.
+ * icmpv6 is one map lookup; anything else goes through the tolerant token walk.
  */
 function header(line: string, i: number, rec: CtRecord): number {
-  const f = line.charCodeAt(i + 3);
-  if (line.charCodeAt(i) === 105 && (f === 52 || f === 54)) {
-    // "ipv4     2 " or "ipv6     10 "
-    const p = f === 52 ? i + 11 : i + 12;
-    if (line.charCodeAt(p - 1) === 32 && line.charCodeAt(p - 2) === (f === 52 ? 50 : 48)) {
-      const a = line.charCodeAt(p);
-      const d = line.charCodeAt(p + 3);
-      let proto = -1;
-      let next = 0;
-      if (a === 116 && d === 32) {
-        proto = 6; // "tcp      6 "
-        next = p + 11;
-      } else if (a === 117 && d === 32) {
-        proto = 17; // "udp      17 "
-        next = p + 12;
-      } else if (a === 105 && d === 112) {
-        const v = line.charCodeAt(p + 4);
-        if (v === 32) {
-          proto = 1; // "icmp     1 "
-          next = p + 11;
-        } else if (v === 118) {
-          proto = 58; // "icmpv6   58 "
-          next = p + 12;
-        }
-      }
-      if (proto >= 0 && line.charCodeAt(next - 1) === 32 && line.charCodeAt(next - 2) !== 32) {
-        rec.family = f === 52 ? 4 : 6;
-        rec.protoNum = proto;
-        rec.protoName = PROTO_NAMES[proto];
-        return stateAndTimeout(line, next, rec);
-      }
-    }
-  }
+  const head = HEADS.get(line.slice(i, i + HEAD_KEY));
+  if (head !== undefined && (head.rest === '' || line.startsWith(head.rest, i + HEAD_KEY))) return seat(line, i + HEAD_KEY + head.rest.length, rec, head);
   return headerTokens(line, i, rec);
+}
+
+function seat(line: string, i: number, rec: CtRecord, head: Head): number {
+  rec.family = head.family;
+  rec.protoNum = head.proto;
+  rec.protoName = head.name;
+  return stateAndTimeout(line, i, rec);
 }
 
 /** Optional timeout and state after the protocol, up to the first tuple field. */
