@@ -92,6 +92,8 @@ export class DnsFastLine {
     let pre = this.prefix_;
     let preTs = this.prefixTs_;
     let prePid = this.prefixPid_;
+    let clientAt = this.clientAt_;
+    let clientEnd = this.clientEnd_;
     for (;;) {
       if (reader !== null) {
         const next = reader.next();
@@ -153,8 +155,8 @@ export class DnsFastLine {
           this.headTs_ = headTs = ts;
           this.headPid_ = headPid = pid;
           this.headSerial_ = headSerial = serial;
-          this.clientAt_ = sp + 1;
-          this.clientEnd_ = ce;
+          this.clientAt_ = clientAt = sp + 1;
+          this.clientEnd_ = clientEnd = ce;
         }
         const c = line.charCodeAt(p);
         let q: number;
@@ -177,8 +179,68 @@ export class DnsFastLine {
           } else {
             break refuse;
           }
-        } else if (c === 113 /* q */ || c === 102 /* f */) {
-          if (!(c === 113 ? this.query_(line, p, end, ts, pid, serial) : this.forwarded_(line, p, end, pid, serial))) break refuse;
+        } else if (c === 113 /* q */) {
+          // `query[T] NAME from CLIENT` (message.ts query(), transactions.ts take())
+          if (!line.startsWith('query[', p)) break refuse;
+          q = p + 6;
+          const close = line.indexOf('] ', q);
+          if (close < 0 || close >= end) break refuse;
+          let qtype: string;
+          // (`type=N` needs more than 5 characters: shorter types skip the test)
+          if (close - q >= 5 && line.charCodeAt(q) === 116 /* t */ && line.startsWith('type=', q)) {
+            if (close <= q + 5) break refuse;
+            for (let i = q + 5; i < close; i++) {
+              const d = line.charCodeAt(i);
+              if (d < 48 || d > 57) break refuse;
+            }
+            qtype = 'TYPE' + line.slice(q + 5, close);
+          } else {
+            if (close === q || close - q > 16) break refuse;
+            qtype = line.slice(q, close);
+          }
+          const from = line.lastIndexOf(' from ', end - 6);
+          if (from < close + 1) break refuse;
+          const slash = line.lastIndexOf('/', clientEnd - 1);
+          if (slash <= clientAt || clientEnd - slash > 11) break refuse;
+          // digits at both ends (the last one checked with the head), as message.ts decimal()
+          const d = line.charCodeAt(slash + 1);
+          if (d < 48 || d > 57) break refuse;
+          const port = +line.slice(slash + 1, clientEnd);
+          if (!(port <= 65535) || port >>> 0 !== port) break refuse;
+          const qname = line.slice(close + 2, from);
+          const client = line.slice(clientAt, slash);
+          const key = pid * PID_SCALE + serial;
+          const cur = a.answeringOf_(pid);
+          if (cur !== null && cur.key !== key) a.finish_(cur);
+          const old = a.byKey_.get(key);
+          if (old !== undefined) {
+            this.counters_.drop('dns.serial_reuse', 1, `${pid}/${serial}`);
+            if (!old.done) a.finish_(old);
+            old.key = -1;
+          }
+          if (this.learn_ !== null) this.learn_.sawDnsClient(client, port);
+          const t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
+          a.byKey_.set(key, t);
+          a.last_ = t;
+          records.n++;
+          if (a.finished_) a.drain_();
+          if (reader === null) return null;
+          continue;
+        } else if (c === 102 /* f */) {
+          // `forwarded NAME to UPSTREAM`: the last word, behind ` to ` (message.ts sent())
+          if (!line.startsWith('forwarded ', p) || line.charCodeAt(end - 1) === 13) break refuse;
+          const sp = line.lastIndexOf(' ', end - 1);
+          // the last ` to ` of the line is the one before its last word
+          if (sp + 1 >= end || sp - 3 < p + 9 || !line.startsWith(' to ', sp - 3)) break refuse;
+          let t = a.last_;
+          if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
+          else if (t.done) t = null;
+          if (t === null) break refuse;
+          const up = line.slice(sp + 1, end);
+          if (this.learn_ !== null) this.learn_.sawUpstream(up);
+          t.upstream = up;
+          records.n++;
+          if (a.finished_) a.drain_();
           if (reader === null) return null;
           continue;
         } else if (c === 47 /* / */) {
@@ -321,75 +383,5 @@ export class DnsFastLine {
     if (cur !== null && cur.key !== key) a.finish_(cur);
     a.last_ = u;
     return u;
-  }
-
-  /** `query[T] NAME from CLIENT` (message.ts query(), transactions.ts take()). */
-  private query_(line: string, p: number, end: number, ts: number, pid: number, serial: number): boolean {
-    if (!line.startsWith('query[', p)) return false;
-    const q = p + 6;
-    const close = line.indexOf('] ', q);
-    if (close < 0 || close >= end) return false;
-    let qtype: string;
-    // (`type=N` needs more than 5 characters: shorter types skip the test)
-    if (close - q >= 5 && line.charCodeAt(q) === 116 /* t */ && line.startsWith('type=', q)) {
-      if (close <= q + 5) return false;
-      for (let i = q + 5; i < close; i++) {
-        const d = line.charCodeAt(i);
-        if (d < 48 || d > 57) return false;
-      }
-      qtype = 'TYPE' + line.slice(q + 5, close);
-    } else {
-      if (close === q || close - q > 16) return false;
-      qtype = line.slice(q, close);
-    }
-    const from = line.lastIndexOf(' from ', end - 6);
-    if (from < close + 1) return false;
-    const cs = this.clientAt_;
-    const ce = this.clientEnd_;
-    const slash = line.lastIndexOf('/', ce - 1);
-    if (slash <= cs || ce - slash > 11) return false;
-    // digits at both ends (the last one checked with the head), as message.ts decimal()
-    const c = line.charCodeAt(slash + 1);
-    if (c < 48 || c > 57) return false;
-    const port = +line.slice(slash + 1, ce);
-    if (!(port <= 65535) || port >>> 0 !== port) return false;
-    const qname = line.slice(close + 2, from);
-    const client = line.slice(cs, slash);
-    const a = this.asm_;
-    const key = pid * PID_SCALE + serial;
-    const cur = a.answeringOf_(pid);
-    if (cur !== null && cur.key !== key) a.finish_(cur);
-    const old = a.byKey_.get(key);
-    if (old !== undefined) {
-      this.counters_.drop('dns.serial_reuse', 1, `${pid}/${serial}`);
-      if (!old.done) a.finish_(old);
-      old.key = -1;
-    }
-    if (this.learn_ !== null) this.learn_.sawDnsClient(client, port);
-    const t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
-    a.byKey_.set(key, t);
-    a.last_ = t;
-    this.records_.n++;
-    if (a.finished_) a.drain_();
-    return true;
-  }
-
-  /** `forwarded NAME to UPSTREAM`: the last word, behind ` to ` (message.ts sent()). */
-  private forwarded_(line: string, p: number, end: number, pid: number, serial: number): boolean {
-    if (!line.startsWith('forwarded ', p) || line.charCodeAt(end - 1) === 13) return false;
-    const sp = line.lastIndexOf(' ', end - 1);
-    // the last ` to ` of the line is the one before its last word
-    if (sp + 1 >= end || sp - 3 < p + 9 || !line.startsWith(' to ', sp - 3)) return false;
-    const a = this.asm_;
-    let t = a.last_;
-    if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
-    else if (t.done) t = null;
-    if (t === null) return false;
-    const up = line.slice(sp + 1, end);
-    if (this.learn_ !== null) this.learn_.sawUpstream(up);
-    t.upstream = up;
-    this.records_.n++;
-    if (a.finished_) a.drain_();
-    return true;
   }
 }
