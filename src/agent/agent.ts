@@ -107,7 +107,7 @@ export class Agent {
           counters.inc('conntrack_records');
           this.pipeline_.ctRecord(r);
         },
-        onSnapshot: (recs, now) => this.pipeline_.ctSnapshot(recs, now),
+        table: this.pipeline_.ctTable(),
         holds: this.pipeline_.holdsFlow,
         bufferBytes: c.conntrack.netlink_buffer, mode: c.conntrack.mode,
         backoffMinMs: c.conntrack.restart_backoff_min * 1000, backoffMaxMs: c.conntrack.restart_backoff_max * 1000,

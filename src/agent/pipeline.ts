@@ -8,6 +8,7 @@ import type { Counters } from '../counters';
 import type { DnsEvent, EventSink, NetEvent } from '../events';
 import type { DnsLogRecord } from '../sources/dnsmasq/record';
 import type { CtRecord } from '../sources/conntrack/record';
+import type { HeldFlows } from '../sources/conntrack/proc-poll';
 import type { Lease } from '../sources/leases';
 import type { NetModel } from '../pipeline/direction';
 import { TransactionAssembler } from '../pipeline/transactions';
@@ -130,10 +131,15 @@ export class Pipeline {
   /** Whether the flow table holds this conntrack id (lets the parser skip known flows' tuples). */
   readonly holdsFlow = (id: number): boolean => this.flows_.holds(id);
 
-  /** A table dump after a gap in the event stream (conntrack restarted) or at the end of a replay. */
+  /** A whole table dump at once: replay's --proc-snapshot (the live source reads it sliced, into ctTable). */
   ctSnapshot(recs: CtRecord[], nowSec: number): void {
     if (nowSec > this.clock_) this.clock_ = nowSec;
     this.flows_.reconcile(recs, nowSec);
+  }
+
+  /** The flow table, as what the live source's table reads are matched against. */
+  ctTable(): HeldFlows {
+    return this.flows_;
   }
 
   setLeases(origin: string, leases: Lease[]): void {

@@ -7,9 +7,16 @@
 // states repeat a lot), not an object: ~69 bytes a flow plus the distinct strings.
 //
 // Keys: the conntrack id when the record has one, else the original tuple (+proto, +zone).
-// /proc/net/nf_conntrack prints no id, so flows adopted from a snapshot are keyed by tuple;
+// /proc/net/nf_conntrack prints no id, so flows adopted from a table read are found by tuple;
 // an event with an id that misses falls back to the tuple, which is unique among live
-// entries of a zone, and re-keys the flow by id.
+// entries of a zone, and keys the flow by id from then on.
+//
+// Table reads (after a gap in the events, at start, each /proc poll) are mark and sweep, fed
+// a line at a time so a reader can spread them over many loop turns: readBegin opens a
+// generation, readEntry marks the held flow a line names (or adopts it), readSweep ends the
+// held flows no line marked. Events go on between the slices of a read: a flow they add is
+// marked (it is live), and a flow they end is remembered by tuple for the rest of the read, so
+// its line, if the read meets it later, cannot bring it back.
 //
 // Overflow (more than maxFlows open): the oldest flow is evicted and emitted as an interim
 // record (final:false) so what we knew is not lost; counted as the drop `flows.evicted`. If
@@ -19,6 +26,7 @@
 import type { Counters } from '../counters';
 import type { FlowEvent } from '../events';
 import { F_HAS_ID, F_HAS_MARK, FlowStore, NO_SLOT } from '../sources/conntrack/flow-store';
+import { READ_GONE, READ_HELD, READ_NEW, type HeldFlows } from '../sources/conntrack/proc-poll';
 import { ABSENT, hasPorts, isIcmp, tupleKey, type CtRecord } from '../sources/conntrack/record';
 import { NO_STRING, StringPool } from '../sources/conntrack/string-pool';
 
@@ -71,7 +79,7 @@ export interface FlowSlotSink {
   flowSlot(table: FlowTable, slot: number, at: number, final: boolean): boolean;
 }
 
-export class FlowTable {
+export class FlowTable implements HeldFlows {
   private readonly counters_: Counters;
   readonly sensor: string;
   private readonly emitFn_: (ev: FlowEvent, ctx: FlowContext) => void;
@@ -122,22 +130,24 @@ export class FlowTable {
         else {
           this.refresh_(slot, rec);
           if (rec.kind === 'DESTROY') {
+            if (this.reading_) this.noteGone_(this.slotTupleKey_(slot));
             this.emitSlot_(slot, ts, true);
             this.free_(slot);
           }
         }
         return;
       }
-      if (slot < 0 && store.tupleKeyed() > 0) {
+      if (slot < 0 && store.idless() > 0) {
         // adopted from /proc (no id): find it by tuple and key it by id from now on
-        slot = store.findTuple(tupleKey(rec));
+        slot = this.findRecord_(rec, true);
         if (slot >= 0) store.bindId(slot, rec.id);
       }
     } else {
-      slot = store.findTuple(tupleKey(rec));
+      slot = this.findRecord_(rec, true);
     }
     const kind = rec.kind;
     if (kind === 'DESTROY') {
+      if (this.reading_) this.noteGone_(slot >= 0 ? this.slotTupleKey_(slot) : tupleKey(rec));
       if (slot < 0 && rec.id >= 0 && this.reconciledIds_.has(rec.id)) {
         // Reading /proc during a reconcile makes the kernel reap expired entries, and the new
         // conntrack child then reports their DESTROY: the flow was already reported once.
@@ -167,34 +177,102 @@ export class FlowTable {
   }
 
   /**
-   * After a gap in the events (conntrack restarted, ENOBUFS): flows we hold that the snapshot
-   * lacks ended unseen — emitted with what we know and no end time (`flows.reconciled`);
-   * flows in the snapshot we do not hold are adopted (`flows.adopted`); the rest refreshed.
+   * A whole table at once (replay's --proc-snapshot, tests): a read of these records after a
+   * gap. Flows held that the table lacks ended unseen — emitted with what we know and no end
+   * time (`flows.reconciled`); flows in it we do not hold are adopted (`flows.adopted`); the
+   * rest refreshed.
    */
   reconcile(snapshot: CtRecord[], nowSec: number): void {
+    this.readBegin(nowSec);
+    for (let k = 0; k < snapshot.length; k++) this.readEntry(snapshot[k], true);
+    this.readSweep(Infinity, false);
+  }
+
+  // ---- table reads: mark and sweep
+
+  /** The generation of the read in progress, or of the last one. */
+  private gen_ = 0;
+  private reading_ = false;
+  private readNow_ = 0;
+  private readEnded_ = 0;
+  /** Where the sweep goes on (free_ moves it past a slot that events end meanwhile); -2: not begun. */
+  private sweepAt_ = -2;
+  /** Original tuples of the flows events ended during the read in progress. */
+  private readonly goneKeys_ = new Set<string>();
+
+  readBegin(nowSec: number): void {
     if (nowSec > this.lastTs_) this.lastTs_ = nowSec;
-    const live = new Map<string, CtRecord>();
-    for (let k = 0; k < snapshot.length; k++) live.set(tupleKey(snapshot[k]), snapshot[k]);
+    // A held flow carries the generation of the last read that finished or of one dropped
+    // since: one could pass for marked only after 65,535 reads in a row were all dropped.
+    this.gen_ = (this.gen_ + 1) & 65535 || 1;
+    this.reading_ = true;
+    this.readNow_ = nowSec;
+    this.readEnded_ = 0;
+    this.sweepAt_ = -2;
+    this.goneKeys_.clear();
+  }
+
+  readEntry(rec: CtRecord, adopt: boolean): number {
+    const slot = this.findRecord_(rec, false);
+    if (slot >= 0) {
+      this.store.seen[slot] = this.gen_;
+      this.refresh_(slot, rec);
+      return READ_HELD;
+    }
+    if (this.goneKeys_.size > 0 && this.goneKeys_.has(tupleKey(rec))) {
+      // An event ended this tuple since the read began: the line was read before the kernel
+      // dropped the entry. (A new flow on the same tuple would have to follow that DESTROY
+      // with its NEW, which adopts it.) /proc has no ids to tell for sure: counted.
+      this.counters_.inc('flows.read_gone');
+      return READ_GONE;
+    }
+    if (!adopt) return READ_NEW;
+    this.counters_.inc('flows.adopted');
+    const now = this.readNow_;
+    if (rec.deltaTime >= 0) this.adopt_(rec, now - rec.deltaTime, true, false);
+    else this.adopt_(rec, now, false, false);
+    return READ_HELD;
+  }
+
+  readSweep(max: number, poll: boolean): boolean {
     const store = this.store;
-    for (let s = store.head, next = 0; s >= 0; s = next) {
-      next = store.next[s];
-      const tk = this.slotTupleKey_(s);
-      const rec = live.get(tk);
-      if (rec === undefined) {
+    if (this.sweepAt_ === -2) this.sweepAt_ = store.head;
+    const gen = this.gen_;
+    for (let n = 0; n < max && this.sweepAt_ >= 0; n++) {
+      const s = this.sweepAt_;
+      this.sweepAt_ = store.next[s];
+      if (store.seen[s] === gen) continue;
+      this.readEnded_++;
+      if (poll) {
+        // gone between two polls: ended at this one, with the counters of the last
+        this.emitSlot_(s, this.readNow_, true);
+      } else {
         this.counters_.inc('flows.reconciled');
         if (store.flags[s] & F_HAS_ID) this.rememberReconciled_(store.id[s]);
         this.emitSlot_(s, ABSENT, true);
-        this.free_(s);
-      } else {
-        live.delete(tk);
-        this.refresh_(s, rec);
       }
+      this.free_(s);
+      n += 7; // an end costs about what a line does
     }
-    for (const rec of live.values()) {
-      this.counters_.inc('flows.adopted');
-      if (rec.deltaTime >= 0) this.adopt_(rec, nowSec - rec.deltaTime, true, false);
-      else this.adopt_(rec, nowSec, false, false);
-    }
+    if (this.sweepAt_ >= 0) return false;
+    this.readAbort();
+    return true;
+  }
+
+  /** Flows the last (or current) read ended. */
+  readEnded(): number {
+    return this.readEnded_;
+  }
+
+  readAbort(): void {
+    this.reading_ = false;
+    this.sweepAt_ = -2;
+    this.goneKeys_.clear();
+  }
+
+  private noteGone_(key: string): void {
+    if (this.goneKeys_.size < 4096) this.goneKeys_.add(key);
+    else this.counters_.drop('flows.read_gone_full');
   }
 
   /** Bounded memory of conntrack ids reported by a reconcile, oldest first. */
@@ -252,10 +330,8 @@ export class FlowTable {
     const store = this.store;
     if (!transient && store.count >= this.maxFlows_) this.evictOldest_();
     const slot = store.alloc();
-    if (!transient) {
-      if (rec.id >= 0) store.bindId(slot, rec.id);
-      else store.bindTuple(slot, tupleKey(rec));
-    }
+    if (!transient && rec.id >= 0) store.bindId(slot, rec.id);
+    store.seen[slot] = this.gen_; // live now: a read in progress must not end it
     store.start[slot] = startTs;
     store.lastReport[slot] = startTs;
     if (startTs < this.oldestReport_) this.oldestReport_ = startTs;
@@ -301,6 +377,7 @@ export class FlowTable {
       store.dnat.set(slot, pool.add(rec.rsrc) * 65537 + (portsMatter && rec.rsport <= 65535 ? rec.rsport : ABSENT) + 1);
     }
     strs[s + 3] = NO_STRING;
+    if (!transient) store.indexTuple(slot);
     if (startKnown) store.flags[slot] |= F_START_KNOWN;
     const counts = store.counts;
     if (counts.length > 0) {
@@ -349,13 +426,14 @@ export class FlowTable {
   }
 
   private free_(slot: number): void {
-    const strs = this.store.strs;
+    const store = this.store;
+    const strs = store.strs;
     const pool = this.pool;
     const s = slot * 4;
-    if (this.store.dnat.size > 0) {
-      const dnat = this.store.dnatHost(slot);
-      if (dnat >= 0) pool.release(dnat);
-    }
+    if (slot === this.sweepAt_) this.sweepAt_ = store.next[slot];
+    const dnat = store.dnat.size > 0 ? store.dnatHost(slot) : -1;
+    store.release(slot); // first: it unindexes the tuple by the handles still in the slot
+    if (dnat >= 0) pool.release(dnat);
     const refs = pool.refs;
     for (let k = s; k < s + 4; k++) {
       const h = strs[k];
@@ -366,7 +444,6 @@ export class FlowTable {
       }
       strs[k] = NO_STRING;
     }
-    this.store.release(slot);
   }
 
   private evictOldest_(): void {
@@ -375,6 +452,19 @@ export class FlowTable {
     this.counters_.drop('flows.evicted');
     this.emitSlot_(s, this.lastTs_, false);
     this.free_(s);
+  }
+
+  /** The held flow with a record's original tuple (only one without an id when `idless`). */
+  private findRecord_(rec: CtRecord, idless: boolean): number {
+    const index = this.pool.index;
+    const src = index.get(rec.src);
+    const dst = src === undefined ? undefined : index.get(rec.dst);
+    if (dst === undefined) return NO_SLOT; // an address no flow holds
+    const icmp = rec.icmpType >= 0;
+    // as adopt_ stores them: Int32 ports, icmp id and type<<8|code, Uint8 proto, Uint16 zone
+    const a = (icmp ? rec.icmpId : rec.sport) | 0;
+    const b = (icmp ? (rec.icmpType << 8) | (rec.icmpCode & 255) : rec.dport) | 0;
+    return this.store.findTuple(rec.protoNum & 255, src as number, dst, a, b, rec.zone > 0 ? rec.zone & 65535 : 0, idless);
   }
 
   private slotTupleKey_(slot: number): string {

@@ -1,8 +1,10 @@
 // Storage for the flow table (src/pipeline/flows.ts): open flows as slots in typed-array
-// columns, found by conntrack id through an open-addressing index (no Map entry per flow:
-// a qjs Map costs ~90 bytes an entry), or by original tuple for the rare flows without an id
-// (adopted from /proc), and kept in opening order in a linked list (oldest first: eviction,
-// interim records, flush). About 69 bytes a flow (101 with counters kept); 20k flows ≈ 1.4 MB.
+// columns, found by conntrack id and by original tuple through two open-addressing indexes (no
+// Map entry or key string per flow: a qjs Map costs ~90 bytes an entry), and kept in opening
+// order in a linked list (oldest first: eviction, interim records, flush). The tuple index is
+// what a table read (/proc has no ids) matches its lines against, and finds the flows adopted
+// from /proc when their first event brings the id. About 73 bytes a flow (105 with counters
+// kept); 20k flows ≈ 1.5 MB.
 
 export const NO_SLOT = -1;
 
@@ -13,7 +15,8 @@ export const F_OFFLOAD = 4;
 export const F_START_KNOWN = 8;
 export const F_HAS_ID = 16;
 export const F_HAS_MARK = 32;
-export const F_TUPLE_KEYED = 64;
+/** In the tuple index (every held flow; not a transient one). */
+export const F_TUPLE_INDEXED = 64;
 
 export class FlowStore {
   start = new Float64Array(0);
@@ -43,6 +46,8 @@ export class FlowStore {
   proto = new Uint8Array(0);
   family = new Uint8Array(0);
   flags = new Uint8Array(0);
+  /** The table read that last saw the flow (FlowTable's mark and sweep). */
+  seen = new Uint16Array(0);
   private prev_ = new Int32Array(0);
   next = new Int32Array(0);
   head = NO_SLOT;
@@ -54,9 +59,10 @@ export class FlowStore {
   private readonly freeSlots_: number[] = [];
   /** slot+1 per bucket, 0 empty; linear probing on the conntrack id */
   private index_: Int32Array | Uint16Array = new Int32Array(0);
+  /** the same on the original tuple (pool handles of the addresses, ports, proto, zone) */
+  private tindex_: Int32Array | Uint16Array = new Int32Array(0);
   private mask_ = 0;
-  private readonly byTuple_ = new Map<string, number>();
-  private readonly tupleOf_ = new Map<number, string>();
+  private idless_ = 0;
 
   private readonly maxSlots_: number;
 
@@ -65,8 +71,9 @@ export class FlowStore {
     this.maxSlots_ = maxSlots_;
   }
 
-  tupleKeyed(): number {
-    return this.byTuple_.size;
+  /** Indexed flows without a conntrack id (adopted from /proc). */
+  idless(): number {
+    return this.idless_;
   }
 
   /** A fresh slot at the end of the opening order, flags cleared. */
@@ -90,11 +97,10 @@ export class FlowStore {
   /** Unlinks and unbinds a slot; the caller has released its strings. */
   release(s: number): void {
     const f = this.flags[s];
-    if (f & F_HAS_ID) this.unindex_(s);
-    if (f & F_TUPLE_KEYED) {
-      const key = this.tupleOf_.get(s) as string;
-      this.tupleOf_.delete(s);
-      this.byTuple_.delete(key);
+    if (f & F_HAS_ID) this.unindex_(this.index_, s, false);
+    if (f & F_TUPLE_INDEXED) {
+      this.unindex_(this.tindex_, s, true);
+      if (!(f & F_HAS_ID)) this.idless_--;
     }
     this.flags[s] = 0;
     const p = this.prev_[s];
@@ -144,43 +150,61 @@ export class FlowStore {
     }
   }
 
-  findTuple(key: string): number {
-    const s = this.byTuple_.get(key);
-    return s === undefined ? NO_SLOT : s;
+  /**
+   * The first indexed flow with this original tuple (`src`/`dst` pool handles; `a`/`b` the
+   * ports, or icmp id and type<<8|code), or only one without an id when `idless`.
+   */
+  findTuple(proto: number, src: number, dst: number, a: number, b: number, zone: number, idless: boolean): number {
+    if (this.mask_ === 0) return NO_SLOT;
+    const idx = this.tindex_;
+    const strs = this.strs;
+    const ports = this.ports;
+    for (let h = tupleHash(proto, src, dst, a, b, zone) & this.mask_; ; h = (h + 1) & this.mask_) {
+      const v = idx[h];
+      if (v === 0) return NO_SLOT;
+      const s = v - 1;
+      if (strs[s * 4] === src && strs[s * 4 + 1] === dst && ports[s * 3] === a && ports[s * 3 + 1] === b &&
+        this.proto[s] === proto && this.zone[s] === zone && !(idless && this.flags[s] & F_HAS_ID)) return s;
+    }
   }
 
-  /** Keys a slot by conntrack id (dropping a tuple key it had). */
+  /** Indexes a slot by its original tuple, once its addresses, ports, proto and zone are set. */
+  indexTuple(s: number): void {
+    this.flags[s] |= F_TUPLE_INDEXED;
+    if (!(this.flags[s] & F_HAS_ID)) this.idless_++;
+    this.insert_(this.tindex_, this.tupleHome_(s), s);
+  }
+
+  /** Keys a slot by conntrack id. */
   bindId(s: number, id: number): void {
-    if (this.flags[s] & F_TUPLE_KEYED) {
-      this.byTuple_.delete(this.tupleOf_.get(s) as string);
-      this.tupleOf_.delete(s);
-      this.flags[s] &= ~F_TUPLE_KEYED;
-    }
+    if ((this.flags[s] & (F_TUPLE_INDEXED | F_HAS_ID)) === F_TUPLE_INDEXED) this.idless_--;
     this.id[s] = id;
     this.flags[s] |= F_HAS_ID;
-    for (let h = hash(id) & this.mask_; ; h = (h + 1) & this.mask_) {
-      if (this.index_[h] === 0) {
-        this.index_[h] = s + 1;
+    this.insert_(this.index_, hash(id), s);
+  }
+
+  private insert_(idx: Int32Array | Uint16Array, home: number, s: number): void {
+    for (let h = home & this.mask_; ; h = (h + 1) & this.mask_) {
+      if (idx[h] === 0) {
+        idx[h] = s + 1;
         return;
       }
     }
   }
 
-  bindTuple(s: number, key: string): void {
-    this.byTuple_.set(key, s);
-    this.tupleOf_.set(s, key);
-    this.flags[s] |= F_TUPLE_KEYED;
+  private tupleHome_(s: number): number {
+    return tupleHash(this.proto[s], this.strs[s * 4], this.strs[s * 4 + 1], this.ports[s * 3], this.ports[s * 3 + 1], this.zone[s]);
   }
 
-  /** Removes a slot from the id index, shifting later entries of its probe run back. */
-  private unindex_(s: number): void {
-    const idx = this.index_;
+  /** Removes a slot from an index, shifting later entries of its probe run back. */
+  private unindex_(idx: Int32Array | Uint16Array, s: number, tuple: boolean): void {
     const mask = this.mask_;
-    let h = hash(this.id[s]) & mask;
+    let h = (tuple ? this.tupleHome_(s) : hash(this.id[s])) & mask;
     while (idx[h] !== s + 1) h = (h + 1) & mask;
     idx[h] = 0;
     for (let j = (h + 1) & mask; idx[j] !== 0; j = (j + 1) & mask) {
-      const k = hash(this.id[idx[j] - 1]) & mask;
+      const o = idx[j] - 1;
+      const k = (tuple ? this.tupleHome_(o) : hash(this.id[o])) & mask;
       // move j back to h unless its home k lies cyclically in (h, j]
       const stays = h <= j ? h < k && k <= j : h < k || k <= j;
       if (!stays) {
@@ -207,6 +231,7 @@ export class FlowStore {
     this.proto = copy(this.proto, new Uint8Array(cap));
     this.family = copy(this.family, new Uint8Array(cap));
     this.flags = copy(this.flags, new Uint8Array(cap));
+    this.seen = copy(this.seen, new Uint16Array(cap));
     this.prev_ = copy(this.prev_, new Int32Array(cap));
     this.next = copy(this.next, new Int32Array(cap));
     this.cap_ = cap;
@@ -215,17 +240,13 @@ export class FlowStore {
     let size = 1024;
     while (size < cap * 1.5) size *= 2;
     if (size - 1 !== this.mask_) {
-      this.index_ = this.maxSlots_ < 65534 ? new Uint16Array(size) : new Int32Array(size);
+      const small = this.maxSlots_ < 65534;
+      this.index_ = small ? new Uint16Array(size) : new Int32Array(size);
+      this.tindex_ = small ? new Uint16Array(size) : new Int32Array(size);
       this.mask_ = size - 1;
       for (let s = this.head; s >= 0; s = this.next[s]) {
-        if (this.flags[s] & F_HAS_ID) {
-          for (let h = hash(this.id[s]) & this.mask_; ; h = (h + 1) & this.mask_) {
-            if (this.index_[h] === 0) {
-              this.index_[h] = s + 1;
-              break;
-            }
-          }
-        }
+        if (this.flags[s] & F_HAS_ID) this.insert_(this.index_, hash(this.id[s]), s);
+        if (this.flags[s] & F_TUPLE_INDEXED) this.insert_(this.tindex_, this.tupleHome_(s), s);
       }
     }
   }
@@ -233,6 +254,15 @@ export class FlowStore {
 
 function hash(id: number): number {
   return Math.imul(id, 0x9e3779b1) >>> 7;
+}
+
+/** Proto, zone and the four tuple numbers mixed (multiply-xorshift; the index takes the low bits). */
+function tupleHash(proto: number, src: number, dst: number, a: number, b: number, zone: number): number {
+  let h = Math.imul(src ^ (proto << 24) ^ (zone << 8), 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 15) ^ dst, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ a, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ b, 0x9e3779b1);
+  return h ^ (h >>> 16);
 }
 
 function copy<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array>(from: T, to: T): T {

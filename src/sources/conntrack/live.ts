@@ -1,6 +1,6 @@
 // The live conntrack source. Primary: a long-running `conntrack -E -o timestamp,extended,id -b N`
-// child. Fallback (no conntrack binary, or mode 'proc'): poll /proc/net/nf_conntrack and diff.
-// Both paths hand the flow table the same records. onRecord gets a fresh record per line
+// child. Fallback (no conntrack binary, or mode 'proc'): poll /proc/net/nf_conntrack, a sliced
+// table read matched against the flow table (proc-poll.ts). Both paths give the same flows. onRecord gets a fresh record per line
 // unless `holds` is given (FlowTable.holds): then UPDATEs of held flows come without tuples
 // (`partial`) and one record object is reused — FlowTable.push does not keep it.
 //
@@ -8,16 +8,17 @@
 // exit, newer ones print a warning and carry on. Either way events are gone, so we restart it
 // with a doubled buffer (up to bufferMaxBytes), with exponential backoff when it keeps dying,
 // and once the new child is listening (its "NOTICE: Netlink socket buffer size ..." line, or
-// its first event, or after a second) read /proc and hand the snapshot to onSnapshot: the
-// flow table reports flows that ended in the gap and adopts ones that began. The same
-// reconcile runs at start, to adopt flows that predate us. What cannot be recovered — flows
+// its first event, or after a second) read /proc into the flow table (`table`), a slice a loop
+// turn while the new child's events go on: the table reports flows that ended in the gap and
+// adopts ones that began. The same reconcile runs at start, to adopt flows that predate us;
+// a new gap during a read drops it, and the next child's reconcile reads again. What cannot be recovered — flows
 // that began and ended inside a gap — is bounded by the counted gaps and their length
 // (`conntrack.gaps`, `conntrack.gap_ms`).
 
 import type { Counters } from '../../counters';
 import type { Child, Host, TimerHandle } from '../../host/types';
 import { parseConntrackEvent } from './parse';
-import { diffSnapshots, indexSnapshot, pollIntervalMs, readSnapshot } from './proc-poll';
+import { pollIntervalMs, TableRead, type HeldFlows, type TableReadResult } from './proc-poll';
 import { emptyRecord, type CtRecord } from './record';
 
 export type ConntrackMode = 'auto' | 'events' | 'proc';
@@ -28,8 +29,10 @@ export interface ConntrackSourceDeps {
   onRecord: (r: CtRecord) => void;
   /** FlowTable.holds: lets the parser skip the tuples of UPDATEs for flows already held. */
   holds?: (id: number) => boolean;
-  /** A full table read after a gap (and at start): FlowTable.reconcile. */
-  onSnapshot: (recs: CtRecord[], nowSec: number) => void;
+  /** What table reads (after a gap, at start, each poll) are matched against: the FlowTable. */
+  table: HeldFlows;
+  /** Table lines read per loop turn. Default 100. */
+  sliceLines?: number;
   /** Netlink receive buffer for `conntrack -b`, bytes. Default 1 MiB. */
   bufferBytes?: number;
   /** Doubling on ENOBUFS stops here. Default 16 MiB. */
@@ -84,8 +87,9 @@ export class ConntrackSource {
   private pollTimer_: TimerHandle | null = null;
   private pendingReconcile_ = false;
   private gapStartMs_ = -1;
-  private prev_: Map<string, CtRecord> | null = null;
-  private prevPollSec_ = 0;
+  private readonly read_: TableRead;
+  /** proc mode: the first poll adopts what predates us; later ones report NEW and ends. */
+  private polled_ = false;
   private pollMs_: number;
   private readonly scratch_ = emptyRecord('NEW');
   private s_ = { restarts: 0, enobufs: 0, gaps: 0, reconciles: 0, polls: 0, lastStderr: '' };
@@ -95,6 +99,7 @@ export class ConntrackSource {
     this.bufferBytes_ = deps.bufferBytes ?? 1 << 20;
     this.backoffMs_ = deps.backoffMinMs ?? 1000;
     this.pollMs_ = deps.pollMinMs ?? 2000;
+    this.read_ = new TableRead({ host: deps.host, counters: deps.counters, flows: deps.table, onNew: deps.onRecord, sliceLines: deps.sliceLines });
   }
 
   start(): void {
@@ -113,7 +118,12 @@ export class ConntrackSource {
     const c = this.child_;
     this.child_ = null;
     if (c) c.kill('SIGTERM');
-    this.prev_ = null;
+    this.read_.stop();
+  }
+
+  /** A table read is in progress. */
+  reading(): boolean {
+    return this.read_.active();
   }
 
   stats(): ConntrackStats {
@@ -209,6 +219,11 @@ export class ConntrackSource {
   }
 
   private openGap_(): void {
+    // events are lost again: what a read in progress marked may have ended since
+    if (this.read_.active()) {
+      this.d_.counters.inc('conntrack.reads_restarted');
+      this.read_.stop();
+    }
     if (this.gapStartMs_ < 0) {
       this.gapStartMs_ = this.d_.host.monotonic();
       this.s_.gaps++;
@@ -247,75 +262,47 @@ export class ConntrackSource {
       counters.inc('conntrack.gap_ms', Math.round(host.monotonic() - this.gapStartMs_));
       this.gapStartMs_ = -1;
     }
-    const recs = this.readTable_();
-    if (recs === null) return;
-    this.s_.reconciles++;
-    counters.inc('conntrack.reconciles');
-    this.d_.onSnapshot(recs, host.now());
+    this.read_.start(this.procPath_(), false, (r) => {
+      if (!r.ok) return;
+      this.s_.reconciles++;
+      counters.inc('conntrack.reconciles');
+    });
   }
 
-  private readTable_(): CtRecord[] | null {
-    const { host, counters } = this.d_;
-    const path = this.d_.procPath ?? '/proc/net/nf_conntrack';
-    try {
-      return readSnapshot(host.openLines(path), counters);
-    } catch (e) {
-      counters.drop('conntrack.table_read_failed', 1, String(e));
-      return null;
-    }
+  private procPath_(): string {
+    return this.d_.procPath ?? '/proc/net/nf_conntrack';
   }
 
   // ---- proc path
 
   private startProc_(): void {
     this.mode_ = 'proc';
-    this.prev_ = null;
+    this.polled_ = false;
     this.poll_();
   }
 
   private poll_(): void {
     this.pollTimer_ = null;
     if (!this.running_) return;
-    const { host, counters } = this.d_;
-    const now = host.now();
-    const recs = this.readTable_();
+    // the first look adopts: these flows predate us (start from delta-time or unknown)
+    const first = !this.polled_;
+    if (!this.read_.start(this.procPath_(), !first, (r) => this.pollDone_(r, first))) this.pollDone_(null, first);
+  }
+
+  /** Schedules the next poll from what this one saw (null: the table could not be read). */
+  private pollDone_(r: TableReadResult | null, first: boolean): void {
+    const { counters } = this.d_;
+    let size = 0;
     let churn = 0;
-    let size = this.prev_ ? this.prev_.size : 0;
-    if (recs !== null) {
+    if (r !== null && r.ok) {
       this.s_.polls++;
       counters.inc('conntrack.polls');
-      const next = indexSnapshot(recs);
-      size = next.size;
-      if (this.prev_ === null) {
-        // first look: these flows predate us, adopt them (start from delta-time or unknown)
-        this.d_.onSnapshot(recs, now);
-        churn = 1;
-      } else {
-        const diff = diffSnapshots(this.prev_, next);
-        const since = now - this.prevPollSec_;
-        for (const r of diff.ended) {
-          r.kind = 'DESTROY';
-          r.ts = now;
-          if (r.deltaTime >= 0) r.deltaTime += Math.round(since);
-          this.d_.onRecord(r);
-        }
-        for (const r of diff.started) {
-          r.kind = 'NEW';
-          r.ts = r.deltaTime >= 0 ? now - r.deltaTime : now;
-          this.d_.onRecord(r);
-        }
-        for (const r of diff.changed) {
-          r.kind = 'UPDATE';
-          r.ts = now;
-          this.d_.onRecord(r);
-        }
-        churn = diff.started.length + diff.ended.length;
-      }
-      this.prev_ = next;
-      this.prevPollSec_ = now;
+      size = r.entries;
+      churn = first ? 1 : r.started + r.ended;
+      this.polled_ = true;
     }
     const o = { size, churn, prevMs: this.pollMs_, minMs: this.d_.pollMinMs ?? 2000, maxMs: this.d_.pollMaxMs ?? 30_000 };
     this.pollMs_ = pollIntervalMs(o);
-    this.pollTimer_ = host.setTimeout(() => this.poll_(), this.pollMs_);
+    if (this.running_) this.pollTimer_ = this.d_.host.setTimeout(() => this.poll_(), this.pollMs_);
   }
 }

@@ -46,18 +46,55 @@ export const cases: Cases = {
     ok(model.size > 1000, 'the table was busy');
   },
 
-  'tuple keys, and re-keying a tuple-keyed slot by id': () => {
+  'the tuple index agrees with a Map through random churn, growth and probe-run deletions': () => {
+    const rnd = seeded(11);
+    const store = new FlowStore(4000);
+    const model = new Map<string, number>();
+    const tuple = (s: number) => [store.proto[s], store.strs[s * 4], store.strs[s * 4 + 1], store.ports[s * 3], store.ports[s * 3 + 1], store.zone[s]];
+    for (let step = 0; step < 30000; step++) {
+      // few distinct tuples so probe runs collide; icmp-like negative-free ports and zones too
+      const t = [rnd() < 0.5 ? 6 : 17, Math.floor(rnd() * 5), Math.floor(rnd() * 5), 40000 + Math.floor(rnd() * 60), 443, rnd() < 0.1 ? 3 : 0];
+      const key = t.join(' ');
+      const at = store.findTuple(t[0], t[1], t[2], t[3], t[4], t[5], false);
+      eq(at, model.has(key) ? model.get(key)! : -1, `find ${key} at step ${step}`);
+      if (at >= 0) {
+        eq(tuple(at).join(' '), key);
+        if (rnd() < 0.6) {
+          store.release(at);
+          model.delete(key);
+        }
+      } else if (store.count < 4000) {
+        const s = store.alloc();
+        [store.proto[s], store.strs[s * 4], store.strs[s * 4 + 1], store.ports[s * 3], store.ports[s * 3 + 1], store.zone[s]] = t;
+        if (rnd() < 0.5) store.bindId(s, step + 1);
+        store.indexTuple(s);
+        model.set(key, s);
+      }
+    }
+    ok(model.size > 1000, 'the table was busy');
+    let idless = 0;
+    for (const s of model.values()) if (store.findId(store.id[s]) !== s) idless++;
+    eq(store.idless(), idless, 'flows without an id counted');
+  },
+
+  'the tuple index finds only id-less flows when asked, and an id keys one from then on': () => {
     const store = new FlowStore(10);
     const s = store.alloc();
-    store.bindTuple(s, '6 a b 1 2 0');
-    eq(store.findTuple('6 a b 1 2 0'), s);
-    eq(store.tupleKeyed(), 1);
+    store.proto[s] = 6;
+    store.ports[s * 3] = 1;
+    store.ports[s * 3 + 1] = 2;
+    store.indexTuple(s);
+    eq(store.idless(), 1);
+    eq(store.findTuple(6, 0, 0, 1, 2, 0, true), s);
+    eq(store.findTuple(17, 0, 0, 1, 2, 0, false), -1, 'another protocol');
     store.bindId(s, 99);
-    eq(store.findTuple('6 a b 1 2 0'), -1);
-    eq(store.tupleKeyed(), 0);
+    eq(store.idless(), 0);
+    eq(store.findTuple(6, 0, 0, 1, 2, 0, true), -1, 'keyed by id now');
+    eq(store.findTuple(6, 0, 0, 1, 2, 0, false), s, 'still found by tuple');
     eq(store.findId(99), s);
     store.release(s);
     eq(store.findId(99), -1);
+    eq(store.findTuple(6, 0, 0, 1, 2, 0, false), -1);
     eq(store.count, 0);
     eq(store.head, -1);
   },

@@ -3,7 +3,7 @@
 // reconcile after the gap, and the /proc fallback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createNodeHost } from '../../../src/host/node';
@@ -42,7 +42,6 @@ function rig(dir: string, opts: Partial<ConntrackSourceDeps>) {
   const counters = new Counters();
   const out: FlowEvent[] = [];
   const records: CtRecord[] = [];
-  const snapshots: number[] = [];
   const table = new FlowTable({ counters, sensor: 't', emit: (e) => out.push(e) });
   const procPath = join(dir, 'nf_conntrack');
   const src = new ConntrackSource({
@@ -56,13 +55,12 @@ function rig(dir: string, opts: Partial<ConntrackSourceDeps>) {
       records.push({ ...r }); // the source may reuse one record
       table.push(r);
     },
-    onSnapshot: (recs, now) => {
-      snapshots.push(recs.length);
-      table.reconcile(recs, now);
-    },
+    table,
     ...opts,
   });
-  return { host, counters, out, records, snapshots, table, src, procPath };
+  /** Table reads finished: reconciles (events mode) or polls. */
+  const reads = () => counters.get('conntrack.reconciles') + counters.get('conntrack.polls');
+  return { host, counters, out, records, reads, table, src, procPath };
 }
 
 test('ENOBUFS: restart at once with a doubled buffer, reconcile the gap from /proc', async () => {
@@ -78,12 +76,12 @@ test('ENOBUFS: restart at once with a doubled buffer, reconcile the gap from /pr
     writeFileSync(join(dir, 'run2.out'), flow(2, 1002, '[DESTROY]', true) + '\n');
     writeFileSync(join(dir, 'run2.mode'), 'stay');
     r.src.start();
-    await until('the first reconcile', () => r.snapshots.length === 1);
+    await until('the first reconcile', () => r.reads() === 1);
     // during the gap flow 1 ends and flow 3 begins; flow 2 is still open
     writeFileSync(r.procPath, proc(1002) + proc(1003));
     const lost = Date.now();
     writeFileSync(join(dir, 'go1'), '');
-    await until('the second run and its reconcile', () => r.snapshots.length === 2 && r.out.length >= 2);
+    await until('the second run and its reconcile', () => r.reads() === 2 && r.out.length >= 2);
     // restarted at once, not after the 5 s backoff
     assert.ok(Date.now() - lost < 2500, `restart took ${Date.now() - lost} ms`);
     const argv = readFileSync(join(dir, 'argv'), 'utf8').trim().split('\n');
@@ -123,7 +121,7 @@ test('conntrack >= 1.4.6 keeps running after ENOBUFS: at the buffer cap it is on
     writeFileSync(join(dir, 'run1.out'), flow(1, 1001, '[NEW]') + '\n');
     writeFileSync(join(dir, 'run1.mode'), 'warn');
     r.src.start();
-    await until('the ENOBUFS reconcile', () => r.counters.dropped('conntrack.enobufs') === 1 && r.snapshots.length >= 2);
+    await until('the ENOBUFS reconcile', () => r.counters.dropped('conntrack.enobufs') === 1 && r.reads() >= 2);
     await sleep(100);
     assert.equal(r.src.stats().restarts, 0, 'not restarted');
     assert.equal(readFileSync(join(dir, 'runs'), 'utf8').trim(), '1');
@@ -161,24 +159,86 @@ test('a conntrack that keeps failing is restarted with exponential backoff, buff
   }
 });
 
-test('without the conntrack binary: poll /proc, diff snapshots, same flow events', async () => {
+test('without the conntrack binary: poll /proc, match it against the flow table, same flow events', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
   const r = rig(dir, { conntrackBin: join(dir, 'no-such-conntrack'), pollMinMs: 20, pollMaxMs: 40 });
   try {
     writeFileSync(r.procPath, proc(1001) + proc(1002));
     r.src.start();
-    await until('the first poll', () => r.snapshots.length === 1);
+    await until('the first poll', () => r.reads() === 1);
     assert.equal(r.src.stats().mode, 'proc');
     assert.equal(r.counters.get('conntrack.fallback_proc'), 1);
     assert.equal(r.counters.dropped('conntrack.spawn_failed'), 1);
     assert.equal(r.table.size(), 2);
     writeFileSync(r.procPath, proc(1002).replace('bytes=300', 'bytes=333') + proc(1003));
-    await until('the diff', () => r.records.length >= 2);
-    assert.deepEqual(r.records.map((x) => [x.kind, x.sport]).sort(), [['DESTROY', 1001], ['NEW', 1003]]);
+    await until('the second poll', () => r.records.length >= 1 && r.out.length >= 1);
+    assert.deepEqual(r.records.map((x) => [x.kind, x.sport]), [['NEW', 1003]]);
+    assert.deepEqual(r.out.map((e) => e.orig_p), [1001]);
     const ended = r.out.find((e) => e.orig_p === 1001)!;
     assert.deepEqual([ended.final, ended.orig_bytes, ended.resp_bytes], [true, 300, 400], 'counters from the last poll');
     assert.ok(typeof ended.end === 'number');
     assert.equal(r.table.size(), 2);
+  } finally {
+    r.src.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a reconcile reads a big table in slices while the new child\'s events go on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
+  process.env.CT_FAKE_DIR = dir;
+  const r = rig(dir, { bufferBytes: 65536, sliceLines: 50 });
+  try {
+    // 5,000 flows predate us; the last one's line is read long after its DESTROY arrives
+    const lines: string[] = [];
+    for (let p = 10000; p < 15000; p++) lines.push(proc(p));
+    writeFileSync(r.procPath, lines.join(''));
+    writeFileSync(join(dir, 'run1.out'), [flow(1, 10000, '[DESTROY]', true), flow(2, 14999, '[DESTROY]', true), flow(3, 20000, '[NEW]')].join('\n') + '\n');
+    writeFileSync(join(dir, 'run1.mode'), 'stay');
+    r.src.start();
+    await until('the read to begin', () => r.src.reading());
+    await until('the events', () => r.out.length >= 2);
+    assert.ok(r.src.reading(), 'the events came while the read was under way');
+    await until('the reconcile', () => r.reads() === 1);
+    // 10000 was adopted by the first slice (read at once), then ended by its DESTROY
+    assert.equal(r.counters.get('flows.adopted'), 4999, 'all but 14999, whose line came after its DESTROY');
+    assert.equal(r.counters.get('flows.read_gone'), 1, 'the stale line of flow 14999');
+    assert.equal(r.counters.get('flows.reconciled'), 0, 'the NEW of the read was not swept');
+    assert.equal(r.table.size(), 4999);
+    assert.deepEqual(r.out.map((e) => [e.orig_p, e.final, e.end]), [[10000, true, 1795391200], [14999, true, 1795391200]]);
+  } finally {
+    r.src.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('stop during a table read closes the table and ends nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
+  const r = rig(dir, { conntrackBin: join(dir, 'no-such-conntrack'), sliceLines: 10, pollMinMs: 20, pollMaxMs: 40 });
+  const openFds = () => readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === r.procPath;
+    } catch {
+      return false;
+    }
+  }).length;
+  try {
+    const lines: string[] = [];
+    for (let p = 10000; p < 12000; p++) lines.push(proc(p));
+    writeFileSync(r.procPath, lines.join(''));
+    r.src.start();
+    assert.ok(r.src.reading());
+    await sleep(20);
+    assert.ok(r.src.reading(), 'still reading, a slice at a time');
+    assert.equal(openFds(), 1);
+    r.src.stop();
+    assert.equal(r.src.reading(), false);
+    assert.equal(openFds(), 0, 'the table is closed');
+    const held = r.table.size();
+    assert.ok(held > 0 && held < 2000, `${held} adopted before the stop`);
+    await sleep(50);
+    assert.equal(r.table.size(), held, 'nothing read after the stop');
+    assert.equal(r.out.length, 0);
   } finally {
     r.src.stop();
     rmSync(dir, { recursive: true, force: true });
