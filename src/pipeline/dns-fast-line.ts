@@ -84,6 +84,7 @@ export class DnsFastLine {
     // written through where it changes
     const a = this.asm_;
     const records = this.records_;
+    const learn = this.learn_;
     let head = this.head_;
     let headLen = head.length;
     let headTs = this.headTs_;
@@ -210,15 +211,22 @@ export class DnsFastLine {
           const qname = line.slice(close + 2, from);
           const client = line.slice(clientAt, slash);
           const key = pid * PID_SCALE + serial;
-          const cur = a.answeringOf_(pid);
-          if (cur !== null && cur.key !== key) a.finish_(cur);
+          // the pid's answering transaction ends (answeringOf_() written out: one call fewer)
+          const al = a.answering_;
+          for (let i = 0; i < al.length; i++) {
+            const u = al[i];
+            if (u.pid === pid) {
+              if (u.key !== key) a.finish_(u);
+              break;
+            }
+          }
           const old = a.byKey_.get(key);
           if (old !== undefined) {
             this.counters_.drop('dns.serial_reuse', 1, `${pid}/${serial}`);
             if (!old.done) a.finish_(old);
             old.key = -1;
           }
-          if (this.learn_ !== null) this.learn_.sawDnsClient(client, port);
+          if (learn !== null) learn.sawDnsClient(client, port);
           const t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
           a.byKey_.set(key, t);
           a.last_ = t;
@@ -237,7 +245,7 @@ export class DnsFastLine {
           else if (t.done) t = null;
           if (t === null) break refuse;
           const up = line.slice(sp + 1, end);
-          if (this.learn_ !== null) this.learn_.sawUpstream(up);
+          if (learn !== null) learn.sawUpstream(up);
           t.upstream = up;
           records.n++;
           if (a.finished_) a.drain_();
@@ -323,9 +331,13 @@ export class DnsFastLine {
         if (t === null || t.done) break refuse;
         const name = line.slice(q, is);
         // dns-transaction.ts applyAnswer() for an answer, nxdomain or nodata record
-        if (!t.answered) {
+        // (an open transaction is listed as answering from its first answer on: listed is answered)
+        if (!t.listed) {
+          t.listed = true;
           t.answered = true;
           if (t.source !== 'local') t.source = origin;
+          const list = a.answering_;
+          list[list.length] = t;
         }
         t.lastTs = ts;
         const list = t.ans;
@@ -350,11 +362,6 @@ export class DnsFastLine {
             list[k + 2] = data;
             if ((origin === 'config' || origin === 'hosts') && (data === '0.0.0.0' || data === '::')) t.blocked = true;
           }
-        }
-        if (!t.listed) {
-          t.listed = true;
-          const list = a.answering_;
-          list[list.length] = t;
         }
         records.n++;
         if (a.finished_) a.drain_();
