@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Measures instructions per line of the dnsmasq pipeline (parse + assemble + NDJSON encode)
 // under qjs with callgrind: generated --log-queries=extra log, bare getline loop vs full.
-//   node scripts/bench/dns-measure.mjs [--lines 100000]
+//   node scripts/bench/dns-measure.mjs [--lines 100000] [--encode]
+// --encode runs only the replay's path with and without the NDJSON lines (the encoder's figure).
 // encode is measured on the replay's path: full - (fast lane + general, assembled).
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -31,24 +32,31 @@ try {
     const info = r.stderr.split('\n').filter((l) => !l.startsWith('==')).join('\n').trim();
     return { ir: Number(m[1]), info };
   };
-  const bare = run('bare');
-  const parse = run('parse');
-  const asmg = run('asmg');
-  const asm = run('asm');
-  const full = run('full');
-  const t0 = Date.now();
-  spawnSync(QJS, ['-m', bundle, log, 'full']);
-  const ms = Date.now() - t0;
-  console.log(full.info);
-  console.log(`lines: ${LINES}`);
-  console.log(`bare getline loop: ${(bare.ir / LINES).toFixed(0)} instr/line`);
-  // the general path alone (every line through parser and assembler), as the stages were first measured
-  console.log(`+ parser:          ${(parse.ir / LINES).toFixed(0)} instr/line (parse ${((parse.ir - bare.ir) / LINES).toFixed(0)})`);
-  console.log(`+ assembler:       ${(asmg.ir / LINES).toFixed(0)} instr/line (assemble ${((asmg.ir - parse.ir) / LINES).toFixed(0)})`);
-  // what replay runs: the fast lane (src/pipeline/dns-fast-line.ts), else parser + assembler
-  console.log(`replay's path:     ${(asm.ir / LINES).toFixed(0)} instr/line (parse + assemble ${((asm.ir - bare.ir) / LINES).toFixed(0)})`);
-  console.log(`full pipeline:     ${(full.ir / LINES).toFixed(0)} instr/line (encode ${((full.ir - asm.ir) / LINES).toFixed(0)}; parse + assemble + encode ${((full.ir - bare.ir) / LINES).toFixed(0)})`);
-  console.log(`wall (no valgrind): ${ms} ms, ${Math.round(LINES / (ms / 1000))} lines/s`);
+  if (process.argv.includes('--encode')) {
+    const asm = run('asm');
+    const full = run('full');
+    console.log(full.info);
+    console.log(`encode: ${((full.ir - asm.ir) / LINES).toFixed(0)} instr/line over ${LINES} lines`);
+  } else {
+    const bare = run('bare');
+    const parse = run('parse');
+    const asmg = run('asmg');
+    const asm = run('asm');
+    const full = run('full');
+    const t0 = Date.now();
+    spawnSync(QJS, ['-m', bundle, log, 'full']);
+    const ms = Date.now() - t0;
+    console.log(full.info);
+    console.log(`lines: ${LINES}`);
+    console.log(`bare getline loop: ${(bare.ir / LINES).toFixed(0)} instr/line`);
+    // the general path alone (every line through parser and assembler), as the stages were first measured
+    console.log(`+ parser:          ${(parse.ir / LINES).toFixed(0)} instr/line (parse ${((parse.ir - bare.ir) / LINES).toFixed(0)})`);
+    console.log(`+ assembler:       ${(asmg.ir / LINES).toFixed(0)} instr/line (assemble ${((asmg.ir - parse.ir) / LINES).toFixed(0)})`);
+    // what replay runs: the fast lane (src/pipeline/dns-fast-line.ts), else parser + assembler
+    console.log(`replay's path:     ${(asm.ir / LINES).toFixed(0)} instr/line (parse + assemble ${((asm.ir - bare.ir) / LINES).toFixed(0)})`);
+    console.log(`full pipeline:     ${(full.ir / LINES).toFixed(0)} instr/line (encode ${((full.ir - asm.ir) / LINES).toFixed(0)}; parse + assemble + encode ${((full.ir - bare.ir) / LINES).toFixed(0)})`);
+    console.log(`wall (no valgrind): ${ms} ms, ${Math.round(LINES / (ms / 1000))} lines/s`);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

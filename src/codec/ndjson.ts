@@ -18,53 +18,56 @@ import { encodeFlowNdjson } from './ndjson-flow';
 import type { DnsEvent, NetEvent, PdnsEvent } from '../events';
 
 /**
- * Strings known to need no JSON escaping, in two bounded memos (cleared when full, not an LRU):
- * FEW for the low-cardinality ones (sensor, clients, upstreams, query and record types, rcodes,
- * macs, hostnames) and NAMES for names, which are many; answer data (addresses: most are seen
- * once or twice) is tested each time rather than crowd the names out.
+ * Memos, each a null-prototype record (a lookup by a fresh string key costs ~2/3 of Set.has in
+ * qjs): CLEAN holds strings known to need no escaping (value: the string); the others map a
+ * client, qname or upstream to its finished JSON text part, escaped or not, so the common line
+ * starts with a few concatenations of remembered parts. All are
+ * emptied together past MEMO_MAX entries (not an LRU); answer data (addresses: most are seen once
+ * or twice) is tested each time instead.
  */
-const FEW = new Set<string>();
-const NAMES = new Set<string>();
-const FEW_MAX = 1024;
-const NAMES_MAX = 2048;
+type Memo = Record<string, string | undefined>;
+const memo = (): Memo => Object.create(null) as Memo;
+let CLEAN = memo();
+let CLIENT = memo();
+let QNAME = memo();
+let UPSTREAM = memo();
+let memoN = 0;
+const MEMO_MAX = 3072;
+
+/** v, remembered as m[k] (unless the memos were full: then they are emptied instead). */
+function remember(m: Memo, k: string, v: string): string {
+  if (memoN >= MEMO_MAX) {
+    CLEAN = memo();
+    CLIENT = memo();
+    QNAME = memo();
+    UPSTREAM = memo();
+    memoN = 0;
+  } else {
+    memoN++;
+    m[k] = v;
+  }
+  return v;
+}
 
 /**
- * '' when s needs no escaping (remembered in memo when given), else s as JSON. Most strings are
- * clean, so the test is made cheap: encodeURI() leaves only printable ASCII other than `"`, `\\`,
- * `%`, space and `<>^`{|}` alone (all safe in JSON, and it takes the `:` of IPv6 addresses and
- * the `#` of upstreams) and costs a fraction of JSON.stringify in qjs; only other strings pay for
- * JSON.stringify. encodeURI throws on a lone surrogate, which JSON.stringify escapes.
+ * s as JSON. Most strings are clean, so the test is made cheap: encodeURI() leaves only printable
+ * ASCII other than `"`, `\\`, `%`, space and `<>^`{|}` alone (all safe in JSON, and it takes the
+ * `:` of IPv6 addresses and the `#` of upstreams) and costs a fraction of JSON.stringify in qjs;
+ * only other strings pay for JSON.stringify. encodeURI throws on a lone surrogate, which
+ * JSON.stringify escapes.
  */
-function esc(s: string, memo: Set<string> | null, max: number): string {
-  let clean = false;
-  try {
-    clean = encodeURI(s).length === s.length;
-  } catch {
-    // a lone surrogate: JSON.stringify below
-  }
-  if (!clean) {
-    const j = JSON.stringify(s);
-    if (j.length !== s.length + 2) return j;
-  }
-  if (memo !== null) {
-    if (memo.size >= max) memo.clear();
-    memo.add(s);
-  }
-  return '';
-}
-
-/** s as JSON (pdns writer). */
 function str(s: string): string {
-  if (NAMES.has(s)) return '"' + s + '"';
-  const e = esc(s, NAMES, NAMES_MAX);
-  return e === '' ? '"' + s + '"' : e;
-}
-
-/** `,"key":` + s as JSON, for a low-cardinality string; `key` comes as `,"key":`. */
-function few(key: string, s: string): string {
-  if (FEW.has(s)) return key + '"' + s + '"';
-  const e = esc(s, FEW, FEW_MAX);
-  return e === '' ? key + '"' + s + '"' : key + e;
+  if (CLEAN[s] === undefined) {
+    let j = '';
+    try {
+      if (encodeURI(s) !== s) j = JSON.stringify(s);
+    } catch {
+      j = JSON.stringify(s);
+    }
+    if (j !== '' && j.length !== s.length + 2) return j;
+    remember(CLEAN, s, s);
+  }
+  return '"' + s + '"';
 }
 
 /** `{"type":"dns","ts":…,"sensor":"…"` of the last time and sensor seen (one sensor per agent). */
@@ -78,102 +81,90 @@ const SOURCE_PART: Record<string, string | undefined> = Object.assign(Object.cre
   config: ',"source":"config"', hosts: ',"source":"hosts"', dhcp: ',"source":"dhcp"', local: ',"source":"local"',
 });
 
-/** `","type":"T","data":"` for the common types */
-const MID_A = '","type":"A","data":"';
-const MID_AAAA = '","type":"AAAA","data":"';
-const MID_CNAME = '","type":"CNAME","data":"';
-
 /**
  * A `dns` line from its fields in schema order, undefined ones left out. Both dns writers are
  * this one function, so their key order and escaping cannot differ (and the bundle carries it
  * once); positional, because an object to pass them in is what encodeDnsLine exists to avoid.
- * Every `+` allocates in qjs: the common path (clean strings, A/AAAA/CNAME answers) writes each
- * field with the fewest, quotes riding on the key text.
+ * Every `+` allocates in qjs (~500 instructions): the line is the head, client, qname, qtype and
+ * source/upstream/rcode parts from the memos in one expression, then two `+` per answer.
  */
 function dnsFields(ts: number, sensor: string, client: string | undefined, port: number | undefined,
   mac: string | undefined, hostname: string | undefined, qname: string, qtype: string,
   source: string | undefined, upstream: string | undefined, rcode: string | undefined, a: readonly (string | null)[],
   blocked: boolean | undefined, dnssec: string | undefined, id: number | undefined, complete: boolean | undefined): string {
   if (ts !== headTs || sensor !== headSensor) {
-    headText = few('{"type":"dns","ts":' + ts + ',"sensor":', sensor);
+    headText = '{"type":"dns","ts":' + ts + ',"sensor":' + str(sensor);
     headTs = ts;
     headSensor = sensor;
   }
-  let s = headText;
-  let okName = NAMES.has(qname) ? qname : '';
-  if (okName !== '' && client !== undefined && port !== undefined && mac === undefined && hostname === undefined &&
-    (qtype === 'A' || qtype === 'AAAA' || FEW.has(qtype)) && FEW.has(client)) {
-    // the common head, known clean: one expression (every `+=` is one more string in qjs)
-    s += ',"client":"' + client + '","client_port":' + port + ',"qname":"' + qname + '","qtype":"' + qtype + '"';
-  } else {
-    if (client !== undefined) s += few(',"client":', client);
-    if (port !== undefined) s += ',"client_port":' + port;
-    if (mac !== undefined) s += few(',"mac":', mac);
-    if (hostname !== undefined) s += few(',"hostname":', hostname);
-    if (okName !== '') {
-      s += ',"qname":"' + qname + '"';
+  // `,"client":"C","client_port":` and the port; '' for what is absent
+  let c = '';
+  let p: number | string = '';
+  if (client !== undefined) {
+    if (port !== undefined) {
+      c = CLIENT[client] ?? remember(CLIENT, client, ',"client":' + str(client) + ',"client_port":');
+      p = port;
     } else {
-      const e = esc(qname, NAMES, NAMES_MAX);
-      if (e === '') okName = qname;
-      s += e === '' ? ',"qname":"' + qname + '"' : ',"qname":' + e;
+      c = ',"client":' + str(client);
     }
-    s += few(',"qtype":', qtype);
+  } else if (port !== undefined) {
+    c = ',"client_port":';
+    p = port;
   }
-  // source, upstream and rcode repeat from event to event: the last text without an upstream is
-  // kept, and per upstream the common forwarded NOERROR one
+  let dev = '';
+  if (mac !== undefined) dev = ',"mac":' + str(mac);
+  if (hostname !== undefined) dev += ',"hostname":' + str(hostname);
+  // source, upstream and rcode repeat from event to event: per upstream the common forwarded
+  // NOERROR text, else the last text without an upstream
+  let r: string;
   if (upstream === undefined) {
     if (source !== soloSource || rcode !== soloRcode) {
       soloText = sourceText(source) + rcodeText(rcode);
       soloSource = source;
       soloRcode = rcode;
     }
-    s += soloText;
+    r = soloText;
   } else if (source === 'forwarded' && rcode === 'NOERROR') {
-    let u = UPSTREAMS.get(upstream);
-    if (u === undefined) {
-      u = ',"source":"forwarded"' + few(',"upstream":', upstream) + ',"rcode":"NOERROR","answers":[';
-      if (UPSTREAMS.size >= 64) UPSTREAMS.clear();
-      UPSTREAMS.set(upstream, u);
-    }
-    s += u;
+    r = UPSTREAM[upstream] ?? remember(UPSTREAM, upstream, ',"source":"forwarded","upstream":' + str(upstream) + ',"rcode":"NOERROR","answers":[');
   } else {
-    s += sourceText(source) + few(',"upstream":', upstream) + rcodeText(rcode);
+    r = sourceText(source) + ',"upstream":' + str(upstream) + rcodeText(rcode);
   }
-  // answers: name, type, data in three slots each. `open`: the last one written ends inside its
-  // data string; its `"}` goes out with what follows (one `+` fewer per answer)
+  const q = QNAME[qname] ?? remember(QNAME, qname, ',"qname":' + str(qname));
+  let s = headText + c + p + dev + q +
+    (qtype === 'A' ? ',"qtype":"A"' : qtype === 'AAAA' ? ',"qtype":"AAAA"' : ',"qtype":' + str(qtype)) + r;
+  // answers: name, type, data in three slots each. The form of an answer, `"NAME","type":"T","data":"`,
+  // is kept for the last name and type, and (once needed) with the separator after an answer
+  // (`"},{"name":`). `open`: the last answer written ends inside its data string; its `"}` goes
+  // out with what follows.
+  let okName = q.length === qname.length + 11 ? qname : null; // the qname is clean
   let open = false;
-  for (let i = 0; i + 2 < a.length; i += 3) {
+  for (let i = 0; i < a.length - 2; i += 3) {
     const n = a[i] as string;
     const ty = a[i + 1] as string;
     const d = a[i + 2];
-    const sep = i === 0 ? '{"name":"' : open ? '"},{"name":"' : ',{"name":"';
-    open = false;
-    // The common answer: a clean name (mostly the one before it) and type, clean data or none.
-    let clean = d === null;
-    if (!clean) {
+    if (n !== repName || ty !== repType) {
+      const mid = ty === 'A' ? '","type":"A","data":"' : ty === 'AAAA' ? '","type":"AAAA","data":"' : ty === 'CNAME' ? '","type":"CNAME","data":"' : null;
+      repForm = mid !== null && (n === okName || CLEAN[n] !== undefined) ? '"' + n + mid : str(n) + ',"type":' + str(ty) + ',"data":"';
+      repNext = '';
+      repName = n;
+      repType = ty;
+    }
+    let clean = d !== null;
+    if (clean) {
       try {
-        clean = encodeURI(d as string).length === (d as string).length; // esc()'s test, inline: most data is new and clean
+        clean = encodeURI(d as string) === d; // str()'s test, inline: most data is new and clean
       } catch {
-        // a lone surrogate: escaped below
+        clean = false; // a lone surrogate: escaped below
       }
     }
-    if (clean && ((n === repName && ty === repType) || ((n === okName || NAMES.has(n) || esc(n, NAMES, NAMES_MAX) === '') &&
-      (ty === 'A' || ty === 'AAAA' || ty === 'CNAME' || FEW.has(ty) || esc(ty, FEW, FEW_MAX) === '')))) {
-      okName = n;
-      if (d === null) {
-        s += sep + n + '","type":"' + ty + '","data":null}';
-        continue;
-      }
-      if (n !== repName || ty !== repType) {
-        repText = n + (ty === 'A' ? MID_A : ty === 'AAAA' ? MID_AAAA : ty === 'CNAME' ? MID_CNAME : '","type":"' + ty + '","data":"');
-        repName = n;
-        repType = ty;
-      }
-      s += sep + repText + d;
-      open = true;
+    if (clean && open) {
+      if (repNext === '') repNext = '"},{"name":' + repForm;
+      s += repNext + d;
       continue;
     }
-    s += sep.slice(0, -1) + str(n) + ',"type":' + str(ty) + ',"data":' + (d === null ? 'null}' : str(d) + '}');
+    s += (i === 0 ? '{"name":' : open ? '"},{"name":' : ',{"name":') +
+      (clean ? repForm + d : repForm.slice(0, -1) + (d === null ? 'null}' : str(d) + '}'));
+    open = clean;
   }
   // the common tail in one expression
   if (blocked === undefined && dnssec === undefined && id !== undefined && complete === undefined) return s + (open ? '"}],"id":' : '],"id":') + id + '}';
@@ -191,19 +182,18 @@ function sourceText(source: string | undefined): string {
 
 /** `,"rcode":…` (or '' when undefined) and the start of the answers. */
 function rcodeText(rcode: string | undefined): string {
-  return rcode === undefined ? ',"answers":[' : rcode === 'NOERROR' ? ',"rcode":"NOERROR","answers":[' : few(',"rcode":', rcode) + ',"answers":[';
+  return rcode === undefined ? ',"answers":[' : rcode === 'NOERROR' ? ',"rcode":"NOERROR","answers":[' : ',"rcode":' + str(rcode) + ',"answers":[';
 }
 
 /** dnsFields' memo of the last source/rcode text without an upstream (null: none yet). */
 let soloSource: string | undefined | null = null;
 let soloRcode: string | undefined | null = null;
 let soloText = '';
-/** `,"source":"forwarded","upstream":…,"rcode":"NOERROR","answers":[` by upstream (a few; emptied when full) */
-const UPSTREAMS = new Map<string, string>();
-/** `NAME","type":"T","data":"` of the last clean answer with data: its name and type (null: none yet). */
+/** The last answer's name and type (null: none yet), its form and (once needed) the form after an open answer. */
 let repName: string | null = null;
 let repType: string | null = null;
-let repText = '';
+let repForm = '';
+let repNext = '';
 
 /** An event's answers in the writer's flat form (one array reused: the writer is not reentrant). */
 const flat: (string | null)[] = [];
