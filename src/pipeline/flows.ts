@@ -14,9 +14,9 @@
 // Table reads (after a gap in the events, at start, each /proc poll) are mark and sweep, fed
 // a line at a time so a reader can spread them over many loop turns: readBegin opens a
 // generation, readEntry marks the held flow a line names (or adopts it), readSweep ends the
-// held flows no line marked. Events go on between the slices of a read: a flow they add is
-// marked (it is live), and a flow they end is remembered by tuple for the rest of the read, so
-// its line, if the read meets it later, cannot bring it back.
+// held flows no line marked. Events go on between the slices of a read: a flow they add or
+// update is marked (it is live), and a flow they end is remembered by tuple for the rest of the
+// read, so its line, if the read meets it later, cannot bring it back.
 //
 // Overflow (more than maxFlows open): the oldest flow is evicted and emitted as an interim
 // record (final:false) so what we knew is not lost; counted as the drop `flows.evicted`. If
@@ -215,8 +215,7 @@ export class FlowTable implements HeldFlows {
   readEntry(rec: CtRecord, adopt: boolean): number {
     const slot = this.findRecord_(rec, false);
     if (slot >= 0) {
-      this.store.seen[slot] = this.gen_;
-      this.refresh_(slot, rec);
+      this.refresh_(slot, rec); // marks it
       return READ_HELD;
     }
     if (this.goneKeys_.size > 0 && this.goneKeys_.has(tupleKey(rec))) {
@@ -331,7 +330,6 @@ export class FlowTable implements HeldFlows {
     if (!transient && store.count >= this.maxFlows_) this.evictOldest_();
     const slot = store.alloc();
     if (!transient && rec.id >= 0) store.bindId(slot, rec.id);
-    store.seen[slot] = this.gen_; // live now: a read in progress must not end it
     store.start[slot] = startTs;
     store.lastReport[slot] = startTs;
     if (startTs < this.oldestReport_) this.oldestReport_ = startTs;
@@ -391,9 +389,13 @@ export class FlowTable implements HeldFlows {
     return slot;
   }
 
-  /** Takes what a later record knows better: state, flags, counters, mark. */
+  /**
+   * Takes what a later record knows better: state, flags, counters, mark. And marks the flow
+   * live for a table read under way: a line of the read, or an event since it began, saw it.
+   */
   private refresh_(slot: number, rec: CtRecord): void {
     const store = this.store;
+    store.seen[slot] = this.gen_;
     // The kernel never clears ASSURED; /proc prints [OFFLOAD] in its place.
     let f = store.flags[slot] & ~(F_UNREPLIED | F_OFFLOAD);
     if (rec.assured) f |= F_ASSURED;
