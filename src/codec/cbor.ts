@@ -58,12 +58,10 @@ function numberToHalf(n: number): number {
 /** A growable output buffer with CBOR item writers. */
 export class CborWriter {
   buf_: Uint8Array;
-  view_: DataView;
   len_ = 0;
 
   constructor(initial = 256) {
     this.buf_ = new Uint8Array(initial);
-    this.view_ = new DataView(this.buf_.buffer);
   }
 
   private room_(n: number): void {
@@ -73,7 +71,6 @@ export class CborWriter {
     const next = new Uint8Array(size);
     next.set(this.buf_.subarray(0, this.len_));
     this.buf_ = next;
-    this.view_ = new DataView(next.buffer);
   }
 
   /** The bytes written so far (a copy, so the writer can be reused). */
@@ -95,18 +92,13 @@ export class CborWriter {
   /** An initial byte plus argument, in the shortest form (§4.2.1 preferred serialisation). */
   head_(major: number, n: number): void {
     this.room_(9);
-    const m = major << 5;
-    const b = this.buf_;
-    if (n < 24) b[this.len_++] = m | n;
-    else if (n < 0x100) { b[this.len_++] = m | 24; b[this.len_++] = n; }
-    else if (n < 0x10000) { b[this.len_++] = m | 25; b[this.len_++] = n >> 8; b[this.len_++] = n & 0xff; }
-    else if (n < TWO32) { b[this.len_++] = m | 26; this.view_.setUint32(this.len_, n); this.len_ += 4; }
-    else {
-      b[this.len_++] = m | 27;
-      this.view_.setUint32(this.len_, Math.floor(n / TWO32));
-      this.view_.setUint32(this.len_ + 4, n % TWO32);
-      this.len_ += 8;
-    }
+    // additional information 24..27: the argument in the next 1, 2, 4 or 8 bytes
+    let size = 0;
+    let info = n;
+    if (n >= 24) for (size = 1, info = 24; n >= 2 ** (size * 8); size *= 2) info++;
+    this.buf_[this.len_++] = (major << 5) | info;
+    for (let i = size; i-- > 0; n = Math.floor(n / 256)) this.buf_[this.len_ + i] = n % 256;
+    this.len_ += size;
   }
 
   uint_(n: number): void {
@@ -143,21 +135,22 @@ export class CborWriter {
   float_(n: number): void {
     this.room_(9);
     const h = numberToHalf(n);
+    const at = this.len_ + 1;
+    // floats are rare in batches: a view for each is cheaper than keeping one in step
+    const view = new DataView(this.buf_.buffer);
     if (h >= 0) {
-      this.buf_[this.len_++] = 0xf9;
-      this.buf_[this.len_++] = h >> 8;
-      this.buf_[this.len_++] = h & 0xff;
-      return;
+      this.buf_[at - 1] = 0xf9;
+      view.setUint16(at, h);
+      this.len_ = at + 2;
+    } else if (Math.fround(n) === n) {
+      this.buf_[at - 1] = 0xfa;
+      view.setFloat32(at, n);
+      this.len_ = at + 4;
+    } else {
+      this.buf_[at - 1] = 0xfb;
+      view.setFloat64(at, n);
+      this.len_ = at + 8;
     }
-    if (Math.fround(n) === n) {
-      this.buf_[this.len_++] = 0xfa;
-      this.view_.setFloat32(this.len_, n);
-      this.len_ += 4;
-      return;
-    }
-    this.buf_[this.len_++] = 0xfb;
-    this.view_.setFloat64(this.len_, n);
-    this.len_ += 8;
   }
 
   /** A number: an integer when it is one (and not -0), else the shortest exact float. */
@@ -168,9 +161,8 @@ export class CborWriter {
   }
 
   simple_(v: number): void {
-    this.room_(2);
-    if (v < 24) this.buf_[this.len_++] = 0xe0 | v;
-    else { this.buf_[this.len_++] = 0xf8; this.buf_[this.len_++] = v; }
+    if (v < 24) this.byte_(0xe0 | v);
+    else this.head_(7, v);
   }
 
   /**
@@ -188,24 +180,19 @@ export class CborWriter {
       default:
         throw new CborError(`cannot encode a ${typeof v}`, this.len_);
     }
-    if (v === null) { this.simple_(22); return; }
-    if (v instanceof Uint8Array) { this.byteString_(v); return; }
-    if (Array.isArray(v)) {
+    if (v === null) this.simple_(22);
+    else if (v instanceof Uint8Array) this.byteString_(v);
+    else if (v instanceof CborSimple) this.simple_(v.value);
+    else if (Array.isArray(v)) {
       this.head_(4, v.length);
       for (let i = 0; i < v.length; i++) this.value_(v[i]);
-      return;
-    }
-    if (v instanceof CborSimple) { this.simple_(v.value); return; }
-    if (v instanceof Map) {
-      this.head_(5, v.size);
-      for (const [k, x] of v) { this.value_(k); this.value_(x); }
-      return;
-    }
-    const keys = Object.keys(v as object);
-    this.head_(5, keys.length);
-    for (const k of keys) {
-      this.text_(k);
-      this.value_((v as Record<string, unknown>)[k]);
+    } else {
+      const entries = v instanceof Map ? [...v] : Object.entries(v as object);
+      this.head_(5, entries.length);
+      for (const [k, x] of entries) {
+        this.value_(k);
+        this.value_(x);
+      }
     }
   }
 }
@@ -218,6 +205,8 @@ const MAX_DEPTH = 64;
 /** A bounds-checked cursor over one buffer; every failure is a CborError. */
 export class CborReader {
   pos_: number;
+  /** The major type of the head last read. */
+  major_ = 0;
   private readonly view_: DataView;
 
   readonly buf_: Uint8Array;
@@ -234,38 +223,33 @@ export class CborReader {
     return this.pos_ >= this.end_;
   }
 
-  private need_(n: number): void {
+  /** Skips n bytes that must be there; returns where they start. */
+  private take_(n: number): number {
     if (this.pos_ + n > this.end_) throw new CborError(`truncated: need ${n} more bytes (§3)`, this.pos_);
+    return (this.pos_ += n) - n;
   }
 
-  /** Reads an initial byte and its argument; returns major type, argument and the info bits. */
-  head_(): { major: number; arg: number; info: number } {
-    this.need_(1);
+  /** Reads an initial byte (its major type into major_) and returns its argument. */
+  head_(): number {
     const start = this.pos_;
-    const ib = this.buf_[this.pos_++];
-    const major = ib >> 5;
+    const ib = this.buf_[this.take_(1)];
     const info = ib & 31;
-    let arg: number;
-    if (info < 24) arg = info;
-    else if (info === 24) { this.need_(1); arg = this.buf_[this.pos_++]; }
-    else if (info === 25) { this.need_(2); arg = this.view_.getUint16(this.pos_); this.pos_ += 2; }
-    else if (info === 26) { this.need_(4); arg = this.view_.getUint32(this.pos_); this.pos_ += 4; }
-    else if (info === 27) {
-      this.need_(8);
-      arg = this.view_.getUint32(this.pos_) * TWO32 + this.view_.getUint32(this.pos_ + 4);
-      this.pos_ += 8;
-    } else if (info === 31) {
-      throw new CborError(`indefinite length not supported (§3.2) in major type ${major}`, start);
-    } else throw new CborError(`reserved additional information ${info} (§3)`, start);
-    return { major, arg, info };
+    const v = this.view_;
+    this.major_ = ib >> 5;
+    if (info < 24) return info;
+    if (info === 24) return this.buf_[this.take_(1)];
+    if (info === 25) return v.getUint16(this.take_(2));
+    if (info === 26) return v.getUint32(this.take_(4));
+    if (info === 27) return v.getUint32(this.take_(8)) * TWO32 + v.getUint32(this.pos_ - 4);
+    throw new CborError(info === 31 ? `indefinite length not supported (§3.2) in major type ${this.major_}` : `reserved additional information ${info} (§3)`, start);
   }
 
   /** The argument of a head that must be of major type `major` (`what` names it in the error). */
   private expect_(major: number, what: string): number {
     const at = this.pos_;
-    const h = this.head_();
-    if (h.major !== major) throw new CborError(`expected ${what}, got major type ${h.major}`, at);
-    return h.arg;
+    const arg = this.head_();
+    if (this.major_ !== major) throw new CborError(`expected ${what}, got major type ${this.major_}`, at);
+    return arg;
   }
 
   /** An unsigned integer (major type 0), e.g. a table index. */
@@ -276,10 +260,9 @@ export class CborReader {
   /** Any integer (major types 0 and 1) as a number. */
   int_(): number {
     const at = this.pos_;
-    const h = this.head_();
-    if (h.major === 0) return h.arg;
-    if (h.major === 1) return -1 - h.arg;
-    throw new CborError(`expected an integer, got major type ${h.major}`, at);
+    const arg = this.head_();
+    if (this.major_ > 1) throw new CborError(`expected an integer, got major type ${this.major_}`, at);
+    return this.major_ ? -1 - arg : arg;
   }
 
   arrayHead_(): number {
@@ -299,8 +282,7 @@ export class CborReader {
 
   byteString_(): Uint8Array {
     const n = this.expect_(2, 'a byte string');
-    this.need_(n);
-    return this.buf_.subarray(this.pos_, (this.pos_ += n));
+    return this.buf_.subarray(this.take_(n), this.pos_);
   }
 
   // An item takes at least one byte, so a count larger than what is left is a lie (§3.1).
@@ -310,10 +292,8 @@ export class CborReader {
   }
 
   private textBody_(n: number, at: number): string {
-    this.need_(n);
-    const s = utf8DecodeStrict(this.buf_, this.pos_, this.pos_ + n);
+    const s = utf8DecodeStrict(this.buf_, this.take_(n), this.pos_);
     if (s === null) throw new CborError('invalid UTF-8 in a text string (§3.1)', at);
-    this.pos_ += n;
     return s;
   }
 
@@ -321,33 +301,24 @@ export class CborReader {
   value_(depth = 0): unknown {
     if (depth > MAX_DEPTH) throw new CborError(`nesting deeper than ${MAX_DEPTH}`, this.pos_);
     const at = this.pos_;
-    this.need_(1);
-    const ib = this.buf_[this.pos_];
-    if (ib >> 5 === 7) return this.special_(at);
-    const { major, arg } = this.head_();
-    switch (major) {
+    if (this.pos_ < this.end_ && this.buf_[this.pos_] >> 5 === 7) return this.special_(at);
+    const arg = this.head_();
+    switch (this.major_) {
       case 0:
         return arg;
       case 1:
         return -1 - arg;
-      case 2: {
-        this.need_(arg);
-        const b = this.buf_.slice(this.pos_, this.pos_ + arg);
-        this.pos_ += arg;
-        return b;
-      }
+      case 2:
+        return this.buf_.slice(this.take_(arg), this.pos_);
       case 3:
         return this.textBody_(arg, at);
       case 4: {
-        this.checkCount_(arg, at);
-        const a = new Array(arg);
+        const a = new Array(this.checkCount_(arg, at));
         for (let i = 0; i < arg; i++) a[i] = this.value_(depth + 1);
         return a;
       }
-      case 5: {
-        this.checkCount_(arg, at);
-        return this.mapBody_(arg, depth);
-      }
+      case 5:
+        return this.mapBody_(this.checkCount_(arg, at), depth);
       default:
         // major 6: batches carry no tags (§3.4)
         throw new CborError(`tag ${arg} not supported (§3.4)`, at);
@@ -359,7 +330,15 @@ export class CborReader {
     for (let i = 0; i < n; i++) {
       const keyAt = this.pos_;
       const k = this.value_(depth + 1);
-      if (typeof k !== 'string') return this.mapAsMap_(obj, i, k, n, depth);
+      if (typeof k !== 'string') {
+        // A map with a non-text key cannot be a plain object: continue it as a Map.
+        const m = new Map<unknown, unknown>(Object.entries(obj));
+        for (let key = k; ; ) {
+          m.set(key, this.value_(depth + 1));
+          if (++i === n) return m;
+          key = this.value_(depth + 1);
+        }
+      }
       if (Object.hasOwn(obj, k)) throw new CborError(`duplicate map key ${JSON.stringify(k)} (§5.6)`, keyAt);
       const v = this.value_(depth + 1);
       if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
@@ -368,20 +347,10 @@ export class CborReader {
     return obj;
   }
 
-  // A map with a non-text key cannot be a plain object: continue it as a Map.
-  private mapAsMap_(obj: Record<string, unknown>, done: number, key: unknown, n: number, depth: number): Map<unknown, unknown> {
-    const m = new Map<unknown, unknown>(Object.entries(obj));
-    m.set(key, this.value_(depth + 1));
-    for (let i = done + 1; i < n; i++) {
-      const k = this.value_(depth + 1);
-      m.set(k, this.value_(depth + 1));
-    }
-    return m;
-  }
-
   // Major type 7: simple values and floats (§3.3).
   private special_(at: number): unknown {
     const info = this.buf_[this.pos_++] & 31;
+    const v = this.view_;
     if (info < 20) return new CborSimple(info);
     switch (info) {
       case 20: return false;
@@ -389,14 +358,13 @@ export class CborReader {
       case 22: return null;
       case 23: return undefined;
       case 24: {
-        this.need_(1);
-        const v = this.buf_[this.pos_++];
-        if (v < 32) throw new CborError(`simple value ${v} in two-byte form (§3.3)`, at);
-        return new CborSimple(v);
+        const s = this.buf_[this.take_(1)];
+        if (s < 32) throw new CborError(`simple value ${s} in two-byte form (§3.3)`, at);
+        return new CborSimple(s);
       }
-      case 25: { this.need_(2); const v = halfToNumber(this.view_.getUint16(this.pos_)); this.pos_ += 2; return v; }
-      case 26: { this.need_(4); const v = this.view_.getFloat32(this.pos_); this.pos_ += 4; return v; }
-      case 27: { this.need_(8); const v = this.view_.getFloat64(this.pos_); this.pos_ += 8; return v; }
+      case 25: return halfToNumber(v.getUint16(this.take_(2)));
+      case 26: return v.getFloat32(this.take_(4));
+      case 27: return v.getFloat64(this.take_(8));
       case 31: throw new CborError('unexpected break (§3.2.1)', at);
       default: throw new CborError(`reserved additional information ${info} in major type 7 (§3.3)`, at);
     }

@@ -71,29 +71,15 @@ function isNameChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
-function validName(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) if (!isNameChar(s.charCodeAt(i))) return false;
-  return true;
+/** True when s is not empty and every character passes `ok`. */
+function every(s: string, ok: (c: number) => boolean): boolean {
+  for (let i = 0; i < s.length; i++) if (!ok(s.charCodeAt(i))) return false;
+  return s.length > 0;
 }
 
-function validPackage(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!isNameChar(c) && c !== 45) return false;
-  }
-  return true;
-}
-
-function validType(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 33 || c > 126) return false;
-  }
-  return true;
-}
+const validName = (s: string): boolean => every(s, isNameChar);
+const validPackage = (s: string): boolean => every(s, (c) => isNameChar(c) || c === 45);
+const validType = (s: string): boolean => every(s, (c) => c > 32 && c < 127);
 
 class ParseFailure {
   readonly line_: number;
@@ -174,14 +160,12 @@ type Arg = { text: string; end: 'space' | 'eol' | 'semicolon' | 'lost' };
 function readArg(cur: Cursor): Arg | null {
   cur.skipBlanks_();
   const c0 = cur.peek_();
-  if (c0 < 0 || c0 === 10 || c0 === 35 /* # */) return null;
-  if (c0 === 59 /* ; */) return null;
+  if (c0 < 0 || c0 === 10 || c0 === 35 /* # */ || c0 === 59 /* ; */) return null;
   let out = '';
   const start = cur.pos_;
   for (;;) {
     const c = cur.peek_();
-    if (c < 0 || c === 10) return { text: out, end: 'eol' };
-    if (c === 35) return { text: out, end: 'eol' };
+    if (c < 0 || c === 10 || c === 35) return { text: out, end: 'eol' };
     if (c === 59) {
       // libuci ends the value by writing NUL over the ';' when nothing in the argument was
       // unquoted or unescaped, and then loses the rest of the line without a word.
@@ -255,6 +239,12 @@ function readArgs(cur: Cursor): { args: string[]; more: boolean; lost: boolean }
   return { args, more: false, lost: false };
 }
 
+/** A statement takes 2 to `max` words; `missing` says what a lone command word lacks. */
+function argCount(args: string[], max: number, line: number, missing: string): void {
+  if (args.length < 2) throw new ParseFailure(line, missing);
+  if (args.length > max) throw new ParseFailure(line, 'too many arguments');
+}
+
 const COMMANDS: Record<string, 'package' | 'config' | 'option' | 'list'> = {
   p: 'package', package: 'package',
   c: 'config', config: 'config',
@@ -292,15 +282,13 @@ export function parseUci(text: string, file: string): UciDocument {
       const cmd = COMMANDS[args[0]];
       if (cmd === undefined) throw new ParseFailure(line, `invalid command '${args[0]}'`);
       if (cmd === 'package') {
-        if (args.length < 2) throw new ParseFailure(line, 'package without name');
-        if (args.length > 2) throw new ParseFailure(line, 'too many arguments');
+        argCount(args, 2, line, 'package without name');
         if (!validPackage(args[1])) throw new ParseFailure(line, `invalid character in package name '${args[1]}'`);
         doc.package = args[1];
       } else if (cmd === 'config') {
         section = null;
         sectionFailed = true;
-        if (args.length < 2) throw new ParseFailure(line, 'config without type');
-        if (args.length > 3) throw new ParseFailure(line, 'too many arguments');
+        argCount(args, 3, line, 'config without type');
         const type = args[1];
         if (!validType(type)) throw new ParseFailure(line, `invalid character in section type '${type}'`);
         const name = args.length === 3 && args[2] !== '' ? args[2] : null;
@@ -325,8 +313,7 @@ export function parseUci(text: string, file: string): UciDocument {
           if (sectionFailed) continue;
           throw new ParseFailure(line, `${cmd} found before the first section`);
         }
-        if (args.length < 2) throw new ParseFailure(line, `${cmd} without name`);
-        if (args.length > 3) throw new ParseFailure(line, 'too many arguments');
+        argCount(args, 3, line, `${cmd} without name`);
         const name = args[1];
         if (!validName(name)) throw new ParseFailure(line, `invalid option name '${name}' (letters, digits and _ only)`);
         const value = args.length === 3 ? args[2] : '';
@@ -344,28 +331,17 @@ export function parseUci(text: string, file: string): UciDocument {
 }
 
 function setOption(section: UciSection, cmd: 'option' | 'list', name: string, value: string, line: number): void {
-  const idx = section.options.findIndex((o) => o.name === name);
-  const prior = idx >= 0 ? section.options[idx] : undefined;
-  if (cmd === 'option') {
-    if (value === '') {
-      // libuci: setting an empty value deletes the option.
-      if (idx >= 0) section.options.splice(idx, 1);
-      return;
-    }
-    if (prior) {
-      prior.kind = 'option';
-      prior.values = [value];
-      prior.line = line;
-    } else {
-      section.options.push({ name, kind: 'option', values: [value], line });
-    }
+  const opts = section.options;
+  const idx = opts.findIndex((o) => o.name === name);
+  if (cmd === 'option' && value === '') {
+    // libuci: setting an empty value deletes the option.
+    if (idx >= 0) opts.splice(idx, 1);
     return;
   }
-  if (prior) {
-    prior.kind = 'list';
-    prior.values.push(value);
-    prior.line = line;
-  } else {
-    section.options.push({ name, kind: 'list', values: [value], line });
-  }
+  // A list after an option of the same name keeps the option's value as its first item.
+  const o = idx >= 0 ? opts[idx] : opts[opts.push({ name, kind: cmd, values: [], line }) - 1];
+  if (cmd === 'list') o.values.push(value);
+  else o.values = [value];
+  o.kind = cmd;
+  o.line = line;
 }

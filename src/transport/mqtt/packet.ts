@@ -109,6 +109,18 @@ function checkId(id: number | undefined): number {
   return id;
 }
 
+/** A topic name (not a filter): non-empty (MQTT-4.7.3-1), no wildcard (MQTT-3.3.2-2). */
+function checkTopic(topic: string): void {
+  if (topic.length === 0) throw new MqttPacketError('empty topic');
+  if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) throw new MqttPacketError('wildcard in topic name');
+}
+
+/** A SUBACK return code: a granted QoS, or 0x80 for a refusal (MQTT-3.9.3-2). */
+function checkGranted(g: number): number {
+  if (!(g === 0 || g === 1 || g === 2 || g === 0x80)) throw new MqttPacketError(`invalid suback code ${g}`);
+  return g;
+}
+
 function checkQos(q: number): QoS {
   if (q !== 0 && q !== 1 && q !== 2) throw new MqttPacketError(`invalid qos ${q}`);
   return q;
@@ -153,12 +165,20 @@ export class Reader {
     this.end_ = end_;
     this.what_ = what_;
   }
-  need_(n: number): void {
+  /** Skips n bytes that must be there; returns where they start. */
+  take_(n: number): number {
     if (this.pos_ + n > this.end_) throw new MqttPacketError(`truncated ${this.what_}`);
+    return (this.pos_ += n) - n;
   }
-  u8_(): number { this.need_(1); return this.buf_[this.pos_++]; }
-  u16_(): number { this.need_(2); const v = (this.buf_[this.pos_] << 8) | this.buf_[this.pos_ + 1]; this.pos_ += 2; return v; }
-  bin_(): Uint8Array { const n = this.u16_(); this.need_(n); const b = this.buf_.subarray(this.pos_, this.pos_ + n); this.pos_ += n; return b; }
+  u8_(): number { return this.buf_[this.take_(1)]; }
+  u16_(): number { const at = this.take_(2); return (this.buf_[at] << 8) | this.buf_[at + 1]; }
+  /** A packet identifier, which is never 0 (MQTT-2.3.1-1). */
+  id_(): number {
+    const id = this.u16_();
+    if (id === 0) throw new MqttPacketError('invalid packet id 0');
+    return id;
+  }
+  bin_(): Uint8Array { const n = this.u16_(); return this.buf_.subarray(this.take_(n), this.pos_); }
   str_(): string {
     const b = this.bin_();
     const s = utf8Decode(b);
@@ -271,8 +291,7 @@ function publishRemaining(p: PublishPacket): number {
 }
 function encodePublish(p: PublishPacket, buf?: Uint8Array, offset = 0): Uint8Array {
   const qos = checkQos(p.qos);
-  if (p.topic.length === 0) throw new MqttPacketError('empty topic'); // MQTT-4.7.3-1
-  if (p.topic.indexOf('+') >= 0 || p.topic.indexOf('#') >= 0) throw new MqttPacketError('wildcard in topic name'); // MQTT-3.3.2-2
+  checkTopic(p.topic);
   if (qos === 0 && p.dup) throw new MqttPacketError('dup with qos 0'); // MQTT-3.3.1-2
   const rem = publishRemaining(p);
   const w = new Writer(alloc(total(rem), buf, offset), offset);
@@ -286,14 +305,9 @@ function decodePublish(flags: number, r: Reader): PublishPacket {
   const qos = (flags >> 1) & 3;
   if (qos === 3) throw new MqttPacketError('invalid qos 3'); // MQTT-3.3.1-4
   const topic = r.str_();
-  if (topic.length === 0) throw new MqttPacketError('empty topic');
-  if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) throw new MqttPacketError('wildcard in topic name');
+  checkTopic(topic);
   const p: PublishPacket = { cmd: 'publish', topic, payload: new Uint8Array(0), qos: qos as QoS, retain: (flags & 1) !== 0, dup: (flags & 8) !== 0 };
-  if (qos > 0) {
-    const id = r.u16_();
-    if (id === 0) throw new MqttPacketError('invalid packet id 0');
-    p.messageId = id;
-  }
+  if (qos > 0) p.messageId = r.id_();
   p.payload = r.rest_();
   return p;
 }
@@ -312,10 +326,9 @@ function encodeAck(p: AckPacket, buf?: Uint8Array, offset = 0): Uint8Array {
   return w.buf_;
 }
 function decodeAck(cmd: AckCmd, r: Reader): AckPacket {
-  const id = r.u16_();
-  if (id === 0) throw new MqttPacketError('invalid packet id 0');
+  const messageId = r.id_();
   r.done_();
-  return { cmd, messageId: id };
+  return { cmd, messageId };
 }
 /** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK: a packet id and nothing else. */
 export const ack = {
@@ -339,8 +352,7 @@ function encodeSubscribe(p: SubscribePacket, buf?: Uint8Array, offset = 0): Uint
   return w.buf_;
 }
 function decodeSubscribe(_flags: number, r: Reader): SubscribePacket {
-  const p: SubscribePacket = { cmd: 'subscribe', messageId: r.u16_(), subscriptions: [] };
-  if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
+  const p: SubscribePacket = { cmd: 'subscribe', messageId: r.id_(), subscriptions: [] };
   while (r.pos_ < r.end_) {
     const topic = r.str_();
     const o = r.u8_();
@@ -361,20 +373,12 @@ function encodeSuback(p: SubackPacket, buf?: Uint8Array, offset = 0): Uint8Array
   const w = new Writer(alloc(total(rem), buf, offset), offset);
   w.header_(0x90, rem);
   w.u16_(checkId(p.messageId));
-  for (const g of p.granted) {
-    if (!(g === 0 || g === 1 || g === 2 || g === 0x80)) throw new MqttPacketError(`invalid suback code ${g}`);
-    w.u8_(g);
-  }
+  for (const g of p.granted) w.u8_(checkGranted(g));
   return w.buf_;
 }
 function decodeSuback(_flags: number, r: Reader): SubackPacket {
-  const p: SubackPacket = { cmd: 'suback', messageId: r.u16_(), granted: [] };
-  if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
-  while (r.pos_ < r.end_) {
-    const g = r.u8_();
-    if (!(g === 0 || g === 1 || g === 2 || g === 0x80)) throw new MqttPacketError(`invalid suback code ${g}`); // MQTT-3.9.3-2
-    p.granted.push(g);
-  }
+  const p: SubackPacket = { cmd: 'suback', messageId: r.id_(), granted: [] };
+  while (r.pos_ < r.end_) p.granted.push(checkGranted(r.u8_()));
   return p;
 }
 export const suback = {
@@ -398,8 +402,7 @@ function encodeUnsubscribe(p: UnsubscribePacket, buf?: Uint8Array, offset = 0): 
   return w.buf_;
 }
 function decodeUnsubscribe(_flags: number, r: Reader): UnsubscribePacket {
-  const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.u16_(), unsubscriptions: [] };
-  if (p.messageId === 0) throw new MqttPacketError('invalid packet id 0');
+  const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.id_(), unsubscriptions: [] };
   while (r.pos_ < r.end_) p.unsubscriptions.push(r.str_());
   if (p.unsubscriptions.length === 0) throw new MqttPacketError('unsubscribe without topics');
   return p;
