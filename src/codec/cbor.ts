@@ -6,6 +6,7 @@
 // (§3.4: a tag is rejected with a stable error); integers beyond 2^53 decode to the nearest
 // number, as JSON.parse would read them.
 import { utf8Length, utf8Write, utf8DecodeStrict } from '../compat/utf8';
+import { hexVal } from '../pipeline/cidr';
 
 export class CborError extends Error {
   constructor(message: string, readonly offset: number) {
@@ -405,19 +406,12 @@ export function fromHex(s: string): Uint8Array | null {
   if (s.length & 1) return null;
   const out = new Uint8Array(s.length / 2);
   for (let i = 0; i < out.length; i++) {
-    const h = hexNibble(s.charCodeAt(i * 2));
-    const l = hexNibble(s.charCodeAt(i * 2 + 1));
+    const h = hexVal(s.charCodeAt(i * 2));
+    const l = hexVal(s.charCodeAt(i * 2 + 1));
     if (h < 0 || l < 0) return null;
     out[i] = (h << 4) | l;
   }
   return out;
-}
-
-function hexNibble(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
 }
 
 /** UTF-8 bytes to text, or null when they are not valid UTF-8. */

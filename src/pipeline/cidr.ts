@@ -33,7 +33,8 @@ export function parseIPv4(s: string, start = 0, end = s.length): number {
   return value * 256 + part;
 }
 
-function hexVal(c: number): number {
+/** The value of a hex digit (either case), or -1. */
+export function hexVal(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
@@ -116,8 +117,11 @@ function formatIPv4(v: number): string {
   return `${Math.floor(v / 16777216) % 256}.${Math.floor(v / 65536) % 256}.${Math.floor(v / 256) % 256}.${v % 256}`;
 }
 
-/** Four words back to inet_ntop text. */
-export function formatIPv6(w: number[]): string {
+/**
+ * Four words back to inet_ntop text; with `dotted` false, mapped and compatible addresses are
+ * hex too (RFC 5952 §4 without §5, as the batch string table needs).
+ */
+export function formatIPv6(w: number[], dotted = true): string {
   const g: number[] = [];
   for (let k = 0; k < 4; k++) g.push(Math.floor(w[k] / 65536), w[k] % 65536);
   let bestBase = -1;
@@ -144,7 +148,7 @@ export function formatIPv6(w: number[]): string {
       k += bestLen - 1;
       continue;
     }
-    if (k === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+    if (k === 6 && dotted && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
       return out + (out.endsWith(':') ? '' : ':') + formatIPv4(w[3]);
     }
     if (out !== '' && !out.endsWith(':')) out += ':';
