@@ -3,57 +3,9 @@
 // input decodes to U+FFFD per maximal subpart, like TextDecoder's replacement mode.
 import { decodeUtf8, encodeUtf8 } from '../host/utf8';
 
-/** Bytes `s` takes in UTF-8. */
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
-/** Writes `s` at `off`; returns the offset after it. The caller sized `buf` with utf8Length. */
-export function utf8Write(s: string, buf: Uint8Array, off: number): number {
-  for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
-    if (c < 0x80) {
-      buf[off++] = c;
-      continue;
-    }
-    if (c < 0x800) {
-      buf[off++] = 0xc0 | (c >> 6);
-      buf[off++] = 0x80 | (c & 63);
-      continue;
-    }
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && (d & 0xfc00) === 0xdc00) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-        buf[off++] = 0xf0 | (c >> 18);
-        buf[off++] = 0x80 | ((c >> 12) & 63);
-        buf[off++] = 0x80 | ((c >> 6) & 63);
-        buf[off++] = 0x80 | (c & 63);
-        continue;
-      }
-      c = 0xfffd;
-    }
-    buf[off++] = 0xe0 | (c >> 12);
-    buf[off++] = 0x80 | ((c >> 6) & 63);
-    buf[off++] = 0x80 | (c & 63);
-  }
-  return off;
-}
-
-// One decoder and one whole-string encoder for the bundle: the host's (WHATWG replacement mode,
-// the same results as the ones that used to live here).
-export { decodeUtf8 as utf8Decode, encodeUtf8 as utf8Encode } from '../host/utf8';
+// One UTF-8 implementation for the bundle: the host's (WHATWG replacement mode, the same results
+// as the ones that used to live here).
+export { utf8Length, utf8Write, decodeUtf8 as utf8Decode, encodeUtf8 as utf8Encode } from '../host/utf8';
 
 /** True when buf[start, end) is well-formed UTF-8 (MQTT-1.5.3-1 requires it of strings). */
 export function utf8Valid(buf: Uint8Array, start = 0, end = buf.length): boolean {

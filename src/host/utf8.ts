@@ -84,38 +84,57 @@ export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): st
   return out;
 }
 
+/** Bytes `s` takes in UTF-8. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** Writes `s` at `off`; returns the offset after it. The caller sized `buf` with utf8Length. */
+export function utf8Write(s: string, buf: Uint8Array, off: number): number {
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      buf[off++] = c;
+      continue;
+    }
+    if (c < 0x800) {
+      buf[off++] = 0xc0 | (c >> 6);
+      buf[off++] = 0x80 | (c & 63);
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && (d & 0xfc00) === 0xdc00) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+        buf[off++] = 0xf0 | (c >> 18);
+        buf[off++] = 0x80 | ((c >> 12) & 63);
+        buf[off++] = 0x80 | ((c >> 6) & 63);
+        buf[off++] = 0x80 | (c & 63);
+        continue;
+      }
+      c = 0xfffd;
+    }
+    buf[off++] = 0xe0 | (c >> 12);
+    buf[off++] = 0x80 | ((c >> 6) & 63);
+    buf[off++] = 0x80 | (c & 63);
+  }
+  return off;
+}
+
 /** Encodes a string as UTF-8; lone surrogates become U+FFFD (as TextEncoder does). */
 export function encodeUtf8(s: string): Uint8Array {
-  const len = s.length;
-  let i = 0;
-  while (i < len && s.charCodeAt(i) < 0x80) i++;
-  const out = new Uint8Array(i === len ? len : i + (len - i) * 3);
-  for (let p = 0; p < i; p++) out[p] = s.charCodeAt(p);
-  let o = i;
-  for (; i < len; i++) {
-    let c = s.charCodeAt(i);
-    if (c < 0x80) out[o++] = c;
-    else if (c < 0x800) {
-      out[o++] = 0xc0 | (c >> 6);
-      out[o++] = 0x80 | (c & 0x3f);
-    } else {
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const d = i + 1 < len ? s.charCodeAt(i + 1) : 0;
-        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-          out[o++] = 0xf0 | (c >> 18);
-          out[o++] = 0x80 | ((c >> 12) & 0x3f);
-          out[o++] = 0x80 | ((c >> 6) & 0x3f);
-          out[o++] = 0x80 | (c & 0x3f);
-          continue;
-        }
-        c = 0xfffd;
-      }
-      out[o++] = 0xe0 | (c >> 12);
-      out[o++] = 0x80 | ((c >> 6) & 0x3f);
-      out[o++] = 0x80 | (c & 0x3f);
-    }
-  }
-  return o === out.length ? out : out.subarray(0, o);
+  const out = new Uint8Array(utf8Length(s));
+  utf8Write(s, out, 0);
+  return out;
 }
