@@ -122,28 +122,24 @@ function blank(line: string, from: number, to: number): boolean {
 }
 
 function tuples(line: string, i: number, rec: CtRecord): boolean {
-  if (hasPorts(rec.protoNum)) {
-    const after = tuplesFast(line, i, rec);
-    if (after >= 0) {
-      // an event's usual tail, " id=N" alone, read without the token walk
-      if (line.charCodeAt(after) === 105 && line.charCodeAt(after + 2) === 61 && line.indexOf(' ', after) < 0) {
-        const id = num(line, after + 3, line.length);
-        if (id === id) {
-          rec.id = id;
-          return complete(rec);
-        }
+  let after = hasPorts(rec.protoNum) ? tuplesFast(line, i, rec) : -1;
+  if (after >= 0) {
+    // an event's usual tail, " id=N" alone, read without the token walk
+    if (line.startsWith('id=', after) && line.indexOf(' ', after) < 0) {
+      const id = num(line, after + 3, line.length);
+      if (id === id) {
+        rec.id = id;
+        after = -1;
       }
-      if (!attributes(line, after, rec, 2)) return false;
-      return complete(rec);
     }
+    if (after >= 0 && !attributes(line, after, rec, 2)) return false;
+  } else {
+    clearTuples(rec);
+    if (!attributes(line, i, rec, 0)) return false;
+    if (rec.src === '' || rec.dst === '' || rec.rsrc === '' || rec.rdst === '') return fail('conntrack.missing_tuple');
+    // a garbled label the token walk passed over
+    if (hasPorts(rec.protoNum) && (rec.sport < 0 || rec.dport < 0 || rec.rsport < 0 || rec.rdport < 0)) return fail('conntrack.missing_tuple');
   }
-  clearTuples(rec);
-  if (!attributes(line, i, rec, 0)) return false;
-  return complete(rec);
-}
-
-function complete(rec: CtRecord): boolean {
-  if (rec.src === '' || rec.dst === '' || rec.rsrc === '' || rec.rdst === '') return fail('conntrack.missing_tuple');
   if (rec.family === 0) rec.family = rec.src.indexOf(':') >= 0 ? 6 : 4;
   return true;
 }
