@@ -78,26 +78,30 @@ export class DnsFastLine {
    * loop lives here so that a line costs no call but the reader's.
    */
   drive(reader: LineReader | null, line0: string): string | null {
-    let line = line0;
-    let read = 0;
+    // `var`, not let/const, throughout: qjs 2025-04 checks every read of a let/const local for
+    // its temporal dead zone and resets a block's ones on each pass (~1.6k instructions a line here)
+    var line = line0;
+    var read = 0;
     // the state read on every line, in locals (a property read is ~120 instructions in qjs);
     // written through where it changes
-    const a = this.asm_;
-    const records = this.records_;
-    const learn = this.learn_;
-    let head = this.head_;
-    let headLen = head.length;
-    let headTs = this.headTs_;
-    let headPid = this.headPid_;
-    let headSerial = this.headSerial_;
-    let pre = this.prefix_;
-    let preTs = this.prefixTs_;
-    let prePid = this.prefixPid_;
-    let clientAt = this.clientAt_;
-    let clientEnd = this.clientEnd_;
+    var a = this.asm_;
+    var records = this.records_;
+    var learn = this.learn_;
+    var head = this.head_;
+    var headLen = head.length;
+    var headTs = this.headTs_;
+    var headPid = this.headPid_;
+    var headSerial = this.headSerial_;
+    var pre = this.prefix_;
+    var preTs = this.prefixTs_;
+    var prePid = this.prefixPid_;
+    var clientAt = this.clientAt_;
+    var clientEnd = this.clientEnd_;
+    var t: Transaction | null;
+    var al: Transaction[];
     for (;;) {
       if (reader !== null) {
-        const next = reader.next();
+        var next = reader.next();
         if (next === null) {
           this.read_ = read;
           return null;
@@ -106,12 +110,12 @@ export class DnsFastLine {
         read++;
       }
       refuse: {
-        const end = line.length;
+        var end = line.length;
         if (end > FAST_MAX) break refuse;
-        let p: number;
-        let pid: number;
-        let serial: number;
-        let ts: number;
+        var p: number;
+        var pid: number;
+        var serial: number;
+        var ts: number;
         // (a line that is all head or prefix has NaN where its message starts: refused below)
         if (line.startsWith(head)) {
           p = headLen;
@@ -124,7 +128,7 @@ export class DnsFastLine {
             ts = preTs;
             pid = prePid;
           } else {
-            const f = this.framing_;
+            var f = this.framing_;
             if (line.charCodeAt(end - 1) === 13 || !f.frame(line, end)) break refuse;
             p = f.start;
             ts = f.ts;
@@ -136,9 +140,9 @@ export class DnsFastLine {
           // A new second: the general path runs the ticks that come with it.
           if (!(ts <= a.lastTs_)) break refuse;
           // `SERIAL CLIENT/PORT ` as message.ts reads it (no `TCP `/`UDP ` prefix here).
-          let c = line.charCodeAt(p);
+          var c = line.charCodeAt(p);
           if (c < 48 || c > 57) break refuse;
-          const sp = line.indexOf(' ', p);
+          var sp = line.indexOf(' ', p);
           if (sp < 0 || sp + 1 >= end || sp - p > 10) break refuse;
           c = line.charCodeAt(sp - 1);
           if (c < 48 || c > 57) break refuse;
@@ -146,7 +150,7 @@ export class DnsFastLine {
           if (serial >>> 0 !== serial) break refuse;
           c = line.charCodeAt(sp + 1);
           if (!((c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) break refuse;
-          const ce = line.indexOf(' ', sp + 1);
+          var ce = line.indexOf(' ', sp + 1);
           if (ce < 0 || ce >= end) break refuse;
           c = line.charCodeAt(ce - 1);
           if (c < 48 || c > 57) break refuse;
@@ -159,10 +163,10 @@ export class DnsFastLine {
           this.clientAt_ = clientAt = sp + 1;
           this.clientEnd_ = clientEnd = ce;
         }
-        const c = line.charCodeAt(p);
-        let q: number;
+        var c = line.charCodeAt(p);
+        var q: number;
         // the event's `source` for the line's SOURCE word (dns-transaction.ts SOURCES)
-        let origin: 'forwarded' | 'cached' | 'config' | 'hosts' | 'stale';
+        var origin: 'forwarded' | 'cached' | 'config' | 'hosts' | 'stale';
         if (c === 114 /* r */) {
           if (!line.startsWith('reply ', p)) break refuse;
           q = p + 6;
@@ -184,14 +188,14 @@ export class DnsFastLine {
           // `query[T] NAME from CLIENT` (message.ts query(), transactions.ts take())
           if (!line.startsWith('query[', p)) break refuse;
           q = p + 6;
-          const close = line.indexOf('] ', q);
+          var close = line.indexOf('] ', q);
           if (close < 0 || close >= end) break refuse;
-          let qtype: string;
+          var qtype: string;
           // (`type=N` needs more than 5 characters: shorter types skip the test)
           if (close - q >= 5 && line.charCodeAt(q) === 116 /* t */ && line.startsWith('type=', q)) {
             if (close <= q + 5) break refuse;
-            for (let i = q + 5; i < close; i++) {
-              const d = line.charCodeAt(i);
+            for (var i = q + 5; i < close; i++) {
+              var d = line.charCodeAt(i);
               if (d < 48 || d > 57) break refuse;
             }
             qtype = 'TYPE' + line.slice(q + 5, close);
@@ -199,35 +203,35 @@ export class DnsFastLine {
             if (close === q || close - q > 16) break refuse;
             qtype = line.slice(q, close);
           }
-          const from = line.lastIndexOf(' from ', end - 6);
+          var from = line.lastIndexOf(' from ', end - 6);
           if (from < close + 1) break refuse;
-          const slash = line.lastIndexOf('/', clientEnd - 1);
+          var slash = line.lastIndexOf('/', clientEnd - 1);
           if (slash <= clientAt || clientEnd - slash > 11) break refuse;
           // digits at both ends (the last one checked with the head), as message.ts decimal()
-          const d = line.charCodeAt(slash + 1);
+          var d = line.charCodeAt(slash + 1);
           if (d < 48 || d > 57) break refuse;
-          const port = +line.slice(slash + 1, clientEnd);
+          var port = +line.slice(slash + 1, clientEnd);
           if (!(port <= 65535) || port >>> 0 !== port) break refuse;
-          const qname = line.slice(close + 2, from);
-          const client = line.slice(clientAt, slash);
-          const key = pid * PID_SCALE + serial;
+          var qname = line.slice(close + 2, from);
+          var client = line.slice(clientAt, slash);
+          var key = pid * PID_SCALE + serial;
           // the pid's answering transaction ends (answeringOf_() written out: one call fewer)
-          const al = a.answering_;
-          for (let i = 0; i < al.length; i++) {
-            const u = al[i];
+          al = a.answering_;
+          for (var i = 0; i < al.length; i++) {
+            var u = al[i];
             if (u.pid === pid) {
               if (u.key !== key) a.finish_(u);
               break;
             }
           }
-          const old = a.byKey_.get(key);
+          var old = a.byKey_.get(key);
           if (old !== undefined) {
             this.counters_.drop('dns.serial_reuse', 1, `${pid}/${serial}`);
             if (!old.done) a.finish_(old);
             old.key = -1;
           }
           if (learn !== null) learn.sawDnsClient(client, port);
-          const t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
+          t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
           a.byKey_.set(key, t);
           a.last_ = t;
           records.n++;
@@ -237,14 +241,14 @@ export class DnsFastLine {
         } else if (c === 102 /* f */) {
           // `forwarded NAME to UPSTREAM`: the last word, behind ` to ` (message.ts sent())
           if (!line.startsWith('forwarded ', p) || line.charCodeAt(end - 1) === 13) break refuse;
-          const sp = line.lastIndexOf(' ', end - 1);
+          var sp = line.lastIndexOf(' ', end - 1);
           // the last ` to ` of the line is the one before its last word
           if (sp + 1 >= end || sp - 3 < p + 9 || !line.startsWith(' to ', sp - 3)) break refuse;
-          let t = a.last_;
+          t = a.last_;
           if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
           else if (t.done) t = null;
           if (t === null) break refuse;
-          const up = line.slice(sp + 1, end);
+          var up = line.slice(sp + 1, end);
           if (learn !== null) learn.sawUpstream(up);
           t.upstream = up;
           records.n++;
@@ -253,7 +257,7 @@ export class DnsFastLine {
           continue;
         } else if (c === 47 /* / */) {
           // a hosts-file path (message.ts body())
-          const sp = line.indexOf(' ', p);
+          var sp = line.indexOf(' ', p);
           if (sp < 0 || sp >= end) break refuse;
           q = sp + 1;
           origin = 'hosts';
@@ -262,15 +266,15 @@ export class DnsFastLine {
         }
         // `NAME is DATA`: the first ` is ` (message.ts answer()). DATA runs to the line's end: a
         // `)` (signed, EDE) or CR there goes the general way.
-        const is = line.indexOf(' is ', q - 1);
+        var is = line.indexOf(' is ', q - 1);
         if (is <= q) break refuse;
-        const da = is + 4;
-        const n = end - da;
-        const first = line.charCodeAt(da);
+        var da = is + 4;
+        var n = end - da;
+        var first = line.charCodeAt(da);
         /** 0 an answer, 1 NXDOMAIN, 2 NODATA */
-        let neg = 0;
-        let type = '';
-        let data: string | null = null;
+        var neg = 0;
+        var type = '';
+        var data: string | null = null;
         if (first === 60 /* < */) {
           // message.ts placeholderType(): `<CNAME>`, `<MX>`, `<type=65>`
           if (n === 7 && line.startsWith('CNAME>', da + 1)) {
@@ -279,14 +283,14 @@ export class DnsFastLine {
             if (n < 3 || line.charCodeAt(end - 1) !== 62 /* > */) break refuse;
             if (line.startsWith('type=', da + 1)) {
               if (end - 1 <= da + 6) break refuse;
-              for (let i = da + 6; i < end - 1; i++) {
-                const d = line.charCodeAt(i);
+              for (var i = da + 6; i < end - 1; i++) {
+                var d = line.charCodeAt(i);
                 if (d < 48 || d > 57) break refuse;
               }
               type = 'TYPE' + line.slice(da + 6, end - 1);
             } else {
-              for (let i = da + 1; i < end - 1; i++) {
-                const d = line.charCodeAt(i);
+              for (var i = da + 1; i < end - 1; i++) {
+                var d = line.charCodeAt(i);
                 if (!((d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 45 || d === 95)) break refuse;
               }
               type = line.slice(da + 1, end - 1);
@@ -305,8 +309,8 @@ export class DnsFastLine {
         } else if (first >= 103 && first <= 122 && first !== 110 && first !== 116) {
           // a TXT string (message.ts answer(): DATA that is no address, placeholder, negative, rcode,
           // `truncated` or DNSSEC word) under a NAME that is no address (else a reverse answer)
-          const c = line.charCodeAt(q);
-          const last = line.charCodeAt(end - 1);
+          var c = line.charCodeAt(q);
+          var last = line.charCodeAt(end - 1);
           if (last === 41 /* ) */ || last === 13 || (c >= 48 && c <= 58) ||
             (((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) && line.lastIndexOf(':', is) >= q)) break refuse;
           type = 'TXT';
@@ -314,7 +318,7 @@ export class DnsFastLine {
         } else {
           // message.ts addressType()
           if (n < 2 || n > 45 || line.indexOf(' ', da) >= 0) break refuse;
-          const last = line.charCodeAt(end - 1);
+          var last = line.charCodeAt(end - 1);
           if (line.indexOf(':', da) >= 0) {
             if (!((first >= 48 && first <= 58) || (first >= 97 && first <= 102) || (first >= 65 && first <= 70)) ||
               !((last >= 48 && last <= 58) || (last >= 97 && last <= 102) || (last >= 65 && last <= 70))) break refuse;
@@ -326,21 +330,21 @@ export class DnsFastLine {
           data = line.slice(da, end);
         }
         // the next line of the last line's transaction (most answers) without a call
-        let t = a.last_;
+        t = a.last_;
         if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
         if (t === null || t.done) break refuse;
-        const name = line.slice(q, is);
+        var name = line.slice(q, is);
         // dns-transaction.ts applyAnswer() for an answer, nxdomain or nodata record
         // (an open transaction is listed as answering from its first answer on: listed is answered)
         if (!t.listed) {
           t.listed = true;
           t.answered = true;
           if (t.source !== 'local') t.source = origin;
-          const list = a.answering_;
-          list[list.length] = t;
+          al = a.answering_;
+          al[al.length] = t;
         }
         t.lastTs = ts;
-        const list = t.ans;
+        var list = t.ans;
         if (t.cnameAt >= 0) {
           list[t.cnameAt] = name;
           t.cnameAt = -1;
@@ -350,7 +354,7 @@ export class DnsFastLine {
           if (origin === 'config') t.blocked = true;
         } else {
           if (t.rcode === undefined) t.rcode = 'NOERROR';
-          const k = list.length;
+          var k = list.length;
           if (neg === 2) {
             // NODATA: no answer
           } else if (k >= MAX_ANSWERS * 3) {
