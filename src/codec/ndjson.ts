@@ -26,6 +26,8 @@ import type { DnsEvent, NetEvent, PdnsEvent } from '../events';
  * or twice) is tested each time instead.
  */
 type Memo = Record<string, string | undefined>;
+/** encodeURI as a module binding: a global lookup per answer is dear in qjs. */
+const uri = encodeURI;
 const memo = (): Memo => Object.create(null) as Memo;
 let CLEAN = memo();
 let CLIENT = memo();
@@ -60,7 +62,7 @@ function str(s: string): string {
   if (CLEAN[s] === undefined) {
     let j = '';
     try {
-      if (encodeURI(s) !== s) j = JSON.stringify(s);
+      if (uri(s) !== s) j = JSON.stringify(s);
     } catch {
       j = JSON.stringify(s);
     }
@@ -82,16 +84,24 @@ const SOURCE_PART: Record<string, string | undefined> = Object.assign(Object.cre
 });
 
 /**
- * A `dns` line from its fields in schema order, undefined ones left out. Both dns writers are
- * this one function, so their key order and escaping cannot differ (and the bundle carries it
- * once); positional, because an object to pass them in is what encodeDnsLine exists to avoid.
- * Every `+` allocates in qjs (~500 instructions): the line is the head, client, qname, qtype and
- * source/upstream/rcode parts from the memos in one expression, then two `+` per answer.
+ * The `dns` line of a finished transaction, without building its event (~12 property additions
+ * and a call chain per event in qjs): for a pipeline whose only consumer of `dns` is NDJSON.
+ * `device` is the client's lease data (mac/hostname), written only when there is a client.
+ * Both dns writers are this one function (writeDns passes an event through a reused line
+ * source), so their key order and escaping cannot differ. Every `+` allocates in qjs (~500
+ * instructions): the line is the head, client, qname, qtype and source/upstream/rcode parts from
+ * the memos in one expression, then two `+` per answer.
  */
-function dnsFields(ts: number, sensor: string, client: string | undefined, port: number | undefined,
-  mac: string | undefined, hostname: string | undefined, qname: string, qtype: string,
-  source: string | undefined, upstream: string | undefined, rcode: string | undefined, a: readonly (string | null)[],
-  blocked: boolean | undefined, dnssec: string | undefined, id: number | undefined, complete: boolean | undefined): string {
+export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?: string; hostname?: string }): string {
+  const ts = t.ts;
+  const client = t.client;
+  const qname = t.qname;
+  const qtype = t.qtype;
+  const upstream = t.upstream;
+  const rcode = t.rcode;
+  const a = t.ans;
+  // sent upstream, no answer seen: forwarded
+  const source = t.source ?? (upstream !== undefined ? 'forwarded' : undefined);
   if (ts !== headTs || sensor !== headSensor) {
     headText = '{"type":"dns","ts":' + ts + ',"sensor":' + str(sensor);
     headTs = ts;
@@ -100,20 +110,20 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
   // `,"client":"C","client_port":` and the port; '' for what is absent
   let c = '';
   let p: number | string = '';
+  let dev = '';
   if (client !== undefined) {
+    const port = t.clientPort;
     if (port !== undefined) {
       c = CLIENT[client] ?? remember(CLIENT, client, ',"client":' + str(client) + ',"client_port":');
       p = port;
     } else {
       c = ',"client":' + str(client);
     }
-  } else if (port !== undefined) {
-    c = ',"client_port":';
-    p = port;
+    if (device !== undefined) {
+      if (device.mac !== undefined) dev = ',"mac":' + str(device.mac);
+      if (device.hostname !== undefined) dev += ',"hostname":' + str(device.hostname);
+    }
   }
-  let dev = '';
-  if (mac !== undefined) dev = ',"mac":' + str(mac);
-  if (hostname !== undefined) dev += ',"hostname":' + str(hostname);
   // source, upstream and rcode repeat from event to event: per upstream the common forwarded
   // NOERROR text, else the last text without an upstream
   let r: string;
@@ -138,7 +148,8 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
   // out with what follows.
   let okName = q.length === qname.length + 11 ? qname : null; // the qname is clean
   let open = false;
-  for (let i = 0; i < a.length - 2; i += 3) {
+  const end = a.length - 2;
+  for (let i = 0; i < end; i += 3) {
     const n = a[i] as string;
     const ty = a[i + 1] as string;
     const d = a[i + 2];
@@ -152,7 +163,7 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
     let clean = d !== null;
     if (clean) {
       try {
-        clean = encodeURI(d as string) === d; // str()'s test, inline: most data is new and clean
+        clean = uri(d as string) === d; // str()'s test, inline: most data is new and clean
       } catch {
         clean = false; // a lone surrogate: escaped below
       }
@@ -167,12 +178,15 @@ function dnsFields(ts: number, sensor: string, client: string | undefined, port:
     open = clean;
   }
   // the common tail in one expression
-  if (blocked === undefined && dnssec === undefined && id !== undefined && complete === undefined) return s + (open ? '"}],"id":' : '],"id":') + id + '}';
+  const id = t.serial;
+  const blocked = t.blocked;
+  const dnssec = t.dnssec;
+  if (!blocked && dnssec === undefined && id >= 0 && t.answered) return s + (open ? '"}],"id":' : '],"id":') + id + '}';
   s += open ? '"}]' : ']';
-  if (blocked !== undefined) s += blocked ? ',"blocked":true' : ',"blocked":false';
+  if (blocked) s += ',"blocked":true';
   if (dnssec !== undefined) s += ',"dnssec":"' + dnssec + '"';
-  if (id !== undefined) s += ',"id":' + id;
-  return s + (complete === undefined ? '}' : complete ? ',"complete":true}' : ',"complete":false}');
+  if (id >= 0) s += ',"id":' + id;
+  return s + (t.answered ? '}' : ',"complete":false}');
 }
 
 /** `,"source":"…"` (or '' when undefined). */
@@ -195,10 +209,21 @@ let repType: string | null = null;
 let repForm = '';
 let repNext = '';
 
-/** An event's answers in the writer's flat form (one array reused: the writer is not reentrant). */
+/** The line source writeDns fills from an event (reused: the writer is not reentrant). */
+const L: DnsLineSource = {
+  ts: 0, qname: '', qtype: '', ans: [], blocked: false, serial: -1, answered: true,
+};
+/** L's answers in the flat form. */
 const flat: (string | null)[] = [];
 
+/**
+ * A `dns` event's line through encodeDnsLine. What a transaction never gives (blocked:false,
+ * complete:true, a negative or NaN id, an upstream without a source, port or device without a
+ * client) cannot pass through a line source: JSON.stringify writes those.
+ */
 function writeDns(e: DnsEvent): string {
+  if (e.blocked === false || e.complete === true || !(e.id === undefined || e.id >= 0) || (e.source === undefined && e.upstream !== undefined) ||
+    (e.client === undefined && (e.client_port !== undefined || e.mac !== undefined || e.hostname !== undefined))) return JSON.stringify(e);
   const ans = e.answers;
   let k = 0;
   for (let i = 0; i < ans.length; i++, k += 3) {
@@ -208,8 +233,20 @@ function writeDns(e: DnsEvent): string {
     flat[k + 2] = x.data;
   }
   flat.length = k;
-  return dnsFields(e.ts, e.sensor, e.client, e.client_port, e.mac, e.hostname, e.qname, e.qtype, e.source, e.upstream,
-    e.rcode, flat, e.blocked, e.dnssec, e.id, e.complete);
+  L.ts = e.ts;
+  L.client = e.client;
+  L.clientPort = e.client_port;
+  L.qname = e.qname;
+  L.qtype = e.qtype;
+  L.source = e.source;
+  L.upstream = e.upstream;
+  L.rcode = e.rcode;
+  L.ans = flat;
+  L.blocked = e.blocked === true;
+  L.dnssec = e.dnssec;
+  L.serial = e.id ?? -1;
+  L.answered = e.complete !== false;
+  return encodeDnsLine(L, e.sensor, e);
 }
 
 /**
@@ -235,23 +272,6 @@ export interface DnsLineSource {
   serial: number;
   /** an answer-side line (answer, negative, rcode, truncated, duplicate) arrived; `complete:false` when not */
   answered: boolean;
-}
-
-/**
- * The `dns` line of a finished transaction, without building its event (~12 property additions
- * and a call chain per event in qjs): for a pipeline whose only consumer of `dns` is NDJSON.
- * `device` is the client's lease data (mac/hostname), written only when there is a client.
- */
-export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?: string; hostname?: string }): string {
-  const client = t.client;
-  const upstream = t.upstream;
-  const dev = client !== undefined ? device : undefined;
-  return dnsFields(t.ts, sensor, client, client !== undefined ? t.clientPort : undefined, dev?.mac, dev?.hostname,
-    t.qname, t.qtype,
-    // sent upstream, no answer seen: forwarded
-    t.source !== undefined ? t.source : upstream !== undefined ? 'forwarded' : undefined,
-    upstream, t.rcode, t.ans, t.blocked ? true : undefined, t.dnssec, t.serial >= 0 ? t.serial : undefined,
-    t.answered ? undefined : false);
 }
 
 function writePdns(e: PdnsEvent): string {
