@@ -4,6 +4,7 @@
 // show. The writer is the agent; this file only fixes the shape and its two conversions.
 // The reader treats the file as untrusted (it may be old, cut or hand-edited): parseStatus
 // never throws and keeps only well-typed fields.
+import { isArray, toJson, keysOf } from '../compat/lang';
 
 export const STATUS_FORMAT = 1;
 export const STATUS_FILE = 'status.json';
@@ -69,13 +70,13 @@ export interface AgentStatus {
 
 /** The file's text: one JSON object and a newline. */
 export function renderStatus(s: AgentStatus): string {
-  return JSON.stringify(s) + '\n';
+  return toJson(s) + '\n';
 }
 
 type Obj = Record<string, unknown>;
 
 function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+  return v !== null && typeof v === 'object' && !isArray(v);
 }
 
 function num(v: unknown): number | undefined {
@@ -118,7 +119,7 @@ function record<T>(v: unknown, read: (x: unknown) => T | undefined, max = 64, ma
   const out: Record<string, T> = {};
   if (!isObj(v)) return out;
   let n = 0;
-  for (const k of Object.keys(v)) {
+  for (const k of keysOf(v)) {
     const x = read(v[k]);
     if (x === undefined || k.length > maxKey) continue;
     out[k] = x;
@@ -136,7 +137,7 @@ export function parseStatus(textIn: string): { status: AgentStatus } | { error: 
     return { error: `status file is not JSON: ${(e as Error).message}` };
   }
   if (!isObj(v)) return { error: 'status file is not a JSON object' };
-  if (v.format !== STATUS_FORMAT) return { error: `status file format ${JSON.stringify(v.format)} is not ${STATUS_FORMAT}` };
+  if (v.format !== STATUS_FORMAT) return { error: `status file format ${toJson(v.format)} is not ${STATUS_FORMAT}` };
   const sensor = text(v.sensor, 64);
   const version = text(v.version, 64);
   const pid = num(v.pid);
@@ -155,7 +156,7 @@ export function parseStatus(textIn: string): { status: AgentStatus } | { error: 
     format: STATUS_FORMAT,
     sensor, version, pid, started, updated, interval,
     config_file: text(v.config_file) ?? '',
-    restart_pending: Array.isArray(v.restart_pending)
+    restart_pending: isArray(v.restart_pending)
       ? v.restart_pending.filter((x): x is string => typeof x === 'string').slice(0, 128)
       : [],
     sources: record(v.sources, source),

@@ -1,5 +1,6 @@
 // A small argv parser: `--name value`, `--name=value`, boolean `--flag`, repeatable options.
 // Unknown options are errors that name the option, so a typo never silently changes behaviour.
+import { isArray } from '../compat/lang';
 
 export interface OptionSpec {
   /** 'string' takes a value; 'bool' does not; 'list' takes a value and may repeat. */
@@ -54,7 +55,7 @@ export function parseArgs(argv: string[], specs: OptionSpecs): ParsedArgs {
     }
     if (spec.kind === 'list') {
       const prev = options[name];
-      options[name] = Array.isArray(prev) ? [...prev, value] : [value];
+      options[name] = isArray(prev) ? [...prev, value] : [value];
     } else {
       options[name] = value;
     }

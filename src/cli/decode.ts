@@ -10,6 +10,7 @@ import type { Command } from './command';
 import { parseArgs, optionHelp, UsageError, HELP_OPTION, type OptionSpecs } from './args';
 import { CborReader, fromHex } from '../codec/cbor';
 import { decodeBatch, decodeBatchAt, type DecodedBatch } from '../codec/batch';
+import { toJson } from '../compat/lang';
 
 const OPTIONS: OptionSpecs = {
   hex: { kind: 'bool', help: 'read hex-encoded payloads, one per line (stdin, or FILE)' },
@@ -89,7 +90,7 @@ export const decodeCommand: Command = {
       ledger.batches_++;
       ledger.events_ += b.events.length;
       let out = '';
-      for (const ev of b.events) out += JSON.stringify(ev) + '\n';
+      for (const ev of b.events) out += toJson(ev) + '\n';
       if (out) host.writeStdout(out);
     };
 

@@ -11,6 +11,7 @@ import { StringTable, writeEntries, readTable } from './strtable';
 import { writeColumn, readColumn } from './columns';
 import { ColumnBuilder } from './column-builder';
 import { BatchError, pack, unpack, widthFor } from './wire';
+import { isArray, isInteger } from '../compat/lang';
 
 export { BatchError } from './wire';
 export const WIRE_VERSION = 1;
@@ -173,14 +174,14 @@ export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
   const v = hdr.v;
   if (v !== WIRE_VERSION) throw new BatchError(`unsupported version ${String(v)}`);
   const n = hdr.n;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new BatchError('n is not a count');
+  if (typeof n !== 'number' || !isInteger(n) || n < 0) throw new BatchError('n is not a count');
   for (const k of ['sensor', 'boot', 'stream']) if (typeof hdr[k] !== 'string') throw new BatchError(`${k} is not text`);
   if (typeof hdr.seq !== 'number') throw new BatchError('seq is not a number');
-  if (!Array.isArray(cols)) throw new BatchError('cols is not an array');
+  if (!isArray(cols)) throw new BatchError('cols is not an array');
   const shapes = hdr.shapes;
-  if (!Array.isArray(shapes)) throw new BatchError('shapes is not an array');
+  if (!isArray(shapes)) throw new BatchError('shapes is not an array');
   for (const s of shapes) {
-    if (!Array.isArray(s)) throw new BatchError('a shape is not an array');
+    if (!isArray(s)) throw new BatchError('a shape is not an array');
     for (const ci of s) if (typeof ci !== 'number' || !(ci >= 0 && ci < cols.length)) throw new BatchError(`shape names column ${String(ci)} of ${cols.length}`);
   }
   if (!(hdr.shape instanceof Uint8Array)) throw new BatchError('shape is not a byte string');
@@ -191,7 +192,7 @@ export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
   const values: unknown[][] = [];
   for (let c = 0; c < cols.length; c++) {
     const col = cols[c];
-    if (!Array.isArray(col) || typeof col[0] !== 'string') throw new BatchError(`column ${c} has no key`);
+    if (!isArray(col) || typeof col[0] !== 'string') throw new BatchError(`column ${c} has no key`);
     keys.push(col[0]);
     values.push(readColumn(col, uses[c], strs));
   }

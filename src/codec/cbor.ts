@@ -7,6 +7,7 @@
 // number, as JSON.parse would read them.
 import { utf8Length, utf8Write, utf8DecodeStrict } from '../compat/utf8';
 import { hexVal } from '../pipeline/cidr';
+import { isArray, toJson, isInteger } from '../compat/lang';
 
 export class CborError extends Error {
   constructor(message: string, readonly offset: number) {
@@ -44,13 +45,13 @@ function numberToHalf(n: number): number {
   if (a > 65504 || a < 2 ** -24) return -1;
   if (a < 2 ** -14) {
     const m = a / 2 ** -24;
-    return Number.isInteger(m) ? sign | m : -1;
+    return isInteger(m) ? sign | m : -1;
   }
   let e = Math.floor(Math.log2(a));
   if (2 ** e > a) e--;
   else if (2 ** (e + 1) <= a) e++;
   const m = a / 2 ** e * 1024 - 1024;
-  if (!Number.isInteger(m)) return -1;
+  if (!isInteger(m)) return -1;
   return sign | ((e + 15) << 10) | m;
 }
 
@@ -157,7 +158,7 @@ export class CborWriter {
   /** A number: an integer when it is one (and not -0), else the shortest exact float. */
   number_(n: number): void {
     // 2^64 bounds the argument of major types 0/1; -1 - n rounds up to 2^64 past the edge.
-    if (Number.isInteger(n) && !Object.is(n, -0) && (n >= 0 ? n : -1 - n) < 18446744073709551616) this.int_(n);
+    if (isInteger(n) && !Object.is(n, -0) && (n >= 0 ? n : -1 - n) < 18446744073709551616) this.int_(n);
     else this.float_(n);
   }
 
@@ -184,7 +185,7 @@ export class CborWriter {
     if (v === null) this.simple_(22);
     else if (v instanceof Uint8Array) this.byteString_(v);
     else if (v instanceof CborSimple) this.simple_(v.value);
-    else if (Array.isArray(v)) {
+    else if (isArray(v)) {
       this.head_(4, v.length);
       for (let i = 0; i < v.length; i++) this.value_(v[i]);
     } else {
@@ -340,7 +341,7 @@ export class CborReader {
           key = this.value_(depth + 1);
         }
       }
-      if (Object.hasOwn(obj, k)) throw new CborError(`duplicate map key ${JSON.stringify(k)} (§5.6)`, keyAt);
+      if (Object.hasOwn(obj, k)) throw new CborError(`duplicate map key ${toJson(k)} (§5.6)`, keyAt);
       const v = this.value_(depth + 1);
       if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
       else obj[k] = v;

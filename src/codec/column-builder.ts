@@ -6,6 +6,7 @@
 import type { StringTable } from './strtable';
 import { Kind } from './wire';
 import { planTimes, planValues, type ColumnPlan } from './columns';
+import { isArray, keysOf } from '../compat/lang';
 
 // What the column has held so far: nothing, only strings, only numbers, only lists of strings or
 // of same-keyed records with string/null values, or anything else (kept as plain values).
@@ -91,7 +92,7 @@ export class ColumnBuilder {
         return;
       }
     } else if (mode === LISTS) {
-      if (Array.isArray(v) && this.putList_(v)) return;
+      if (isArray(v) && this.putList_(v)) return;
     } else if (mode === EMPTY) {
       if (typeof v === 'string') {
         this.mode_ = STRS;
@@ -101,7 +102,7 @@ export class ColumnBuilder {
         this.mode_ = NUMS;
         return this.put_(v);
       }
-      if (Array.isArray(v)) {
+      if (isArray(v)) {
         this.mode_ = LISTS;
         if (this.putList_(v)) return;
       }
@@ -118,7 +119,7 @@ export class ColumnBuilder {
     raw[raw.length] = v;
     if (typeof v === 'string') this.bytes_ += v.length + 3;
     else if (typeof v === 'number') this.bytes_ += 2;
-    else this.bytes_ += Array.isArray(v) ? 64 : 8;
+    else this.bytes_ += isArray(v) ? 64 : 8;
   }
 
   /** Adds a list when it fits the LISTS kind (changing nothing when it does not). */
@@ -141,7 +142,7 @@ export class ColumnBuilder {
         size += x.length + 2;
         continue;
       }
-      if (x === null || typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array) return false;
+      if (x === null || typeof x !== 'object' || isArray(x) || x instanceof Uint8Array) return false;
       const r = this.putRecord_(x as Record<string, unknown>);
       if (r < 0) return false;
       ids[i] = r;
@@ -165,7 +166,7 @@ export class ColumnBuilder {
   private putRecord_(rec: Record<string, unknown>): number {
     let want = this.recKeys_;
     if (want === undefined) {
-      want = Object.keys(rec);
+      want = keysOf(rec);
       if (want.length === 0) return -1;
       this.recKeys_ = want;
     } else if (want === null) return -1;

@@ -3,6 +3,7 @@
 // any value at all still fits the Raw kind, so unknown fields always survive.
 import { BatchError, Kind, pack, unpack, widthFor, writeZigzag, readZigzag } from './wire';
 import { CborWriter } from './cbor';
+import { isArray, isInteger } from '../compat/lang';
 
 const SCALES = [1, 1000, 1000000];
 
@@ -102,7 +103,7 @@ function bytesAt(col: unknown[], i: number, where: string): Uint8Array {
 
 function countAt(col: unknown[], i: number, where: string): number {
   const n = col[i];
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new BatchError(`${where}: item ${i} is not a count`);
+  if (typeof n !== 'number' || !isInteger(n) || n < 0) throw new BatchError(`${where}: item ${i} is not a count`);
   return n;
 }
 
@@ -115,7 +116,7 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
   switch (kind) {
     case Kind.Raw: {
       const vals = col[2];
-      if (!Array.isArray(vals) || vals.length !== n) throw new BatchError(`${where}: expected ${n} values`);
+      if (!isArray(vals) || vals.length !== n) throw new BatchError(`${where}: expected ${n} values`);
       return vals;
     }
     case Kind.Str: {
@@ -141,7 +142,7 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
     case Kind.Lists: {
       const rkeys = col[2];
       const counts = col[3];
-      if ((rkeys !== null && !Array.isArray(rkeys)) || !Array.isArray(counts)) throw new BatchError(`${where}: malformed`);
+      if ((rkeys !== null && !isArray(rkeys)) || !isArray(counts)) throw new BatchError(`${where}: malformed`);
       const per = rkeys === null ? 1 : rkeys.length;
       if (per === 0) throw new BatchError(`${where}: records without keys`);
       let total = 0;
@@ -174,7 +175,7 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
     }
     case Kind.Vals: {
       const dict = col[2];
-      if (!Array.isArray(dict)) throw new BatchError(`${where}: dictionary is not an array`);
+      if (!isArray(dict)) throw new BatchError(`${where}: dictionary is not an array`);
       return unpack(bytesAt(col, 3, where), n, widthFor(dict.length), dict.length, where).map((j) => dict[j]);
     }
     default:

@@ -4,6 +4,7 @@
 import { CborWriter, type CborReader } from './cbor';
 import { ipBytes, ipText } from './ipbytes';
 import { BatchError } from './wire';
+import { isArray, isInteger } from '../compat/lang';
 
 export class StringTable {
   private index_ = new Map<string, number>();
@@ -172,8 +173,8 @@ export function readTable(r: CborReader): string[] {
     let s: string;
     if (typeof x === 'string') s = x;
     else if (x instanceof Uint8Array && (x.length === 4 || x.length === 16)) s = ipText(x);
-    else if (Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'number' &&
-      Number.isInteger(x[1]) && x[1] >= 0 && x[1] < n && x[1] !== i) {
+    else if (isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'number' &&
+      isInteger(x[1]) && x[1] >= 0 && x[1] < n && x[1] !== i) {
       s = x[0] + '.' + resolve(x[1], depth + 1);
     } else throw new BatchError(`string table entry ${i} is not text, a 4/16-byte address or [prefix, ref]`);
     out[i] = s;

@@ -6,6 +6,7 @@
 import { parseBrokerUrl } from '../transport/url';
 import { sensorIdProblem, isIdChar } from '../transport/topics';
 import { CidrSet } from '../pipeline/cidr';
+import { toJson } from '../compat/lang';
 
 export type Read<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -72,7 +73,7 @@ export function readPath(s: string, allowDash: boolean): Read<string> {
     return bad(`expected an absolute path${allowDash ? " or '-' for standard output" : ''}, got '${s}'`);
   }
   for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) < 32) return bad(`path has a control character: '${JSON.stringify(s)}'`);
+    if (s.charCodeAt(i) < 32) return bad(`path has a control character: '${toJson(s)}'`);
   }
   return good(s);
 }

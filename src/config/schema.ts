@@ -6,6 +6,7 @@ import { parseUci } from './uci';
 import { section, str, int, bool, oneOf, duration, path, list, restart, secret, type ValueOf, type OptionSpec } from './spec';
 import { checkBrokerUrl, readCidr, readProcessName, readSensorId, readUtcOffset, sensorIdFromHostname } from './forms';
 import { validateDocument, type AnySchema, type ConfigError, type Origins } from './validate';
+import { toJson, keysOf } from '../compat/lang';
 
 export { formatConfigError, type ConfigError } from './validate';
 
@@ -201,17 +202,17 @@ export interface Setting {
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return toJson(a) === toJson(b);
 }
 
 /** Options whose effective value differs from the default, in schema order. */
 export function nonDefaults(config: NetledgerConfig): Setting[] {
   const out: Setting[] = [];
   const schema = SCHEMA as unknown as AnySchema;
-  for (const type of Object.keys(schema) as SectionType[]) {
+  for (const type of keysOf(schema) as SectionType[]) {
     const opts = schema[type].options;
     const values = config[type] as Record<string, unknown>;
-    for (const name of Object.keys(opts)) {
+    for (const name of keysOf(opts)) {
       const spec = opts[name];
       if (sameValue(values[name], spec.default)) continue;
       out.push({ section: type, option: name, value: spec.secret ? '***' : spec.show(values[name]).join(' '), restart: spec.restart });
@@ -224,9 +225,9 @@ export function nonDefaults(config: NetledgerConfig): Setting[] {
 export function restartNeeded(before: NetledgerConfig, after: NetledgerConfig): string[] {
   const out: string[] = [];
   const schema = SCHEMA as unknown as AnySchema;
-  for (const type of Object.keys(schema) as SectionType[]) {
+  for (const type of keysOf(schema) as SectionType[]) {
     const opts = schema[type].options;
-    for (const name of Object.keys(opts)) {
+    for (const name of keysOf(opts)) {
       if (!opts[name].restart) continue;
       const a = (before[type] as Record<string, unknown>)[name];
       const b = (after[type] as Record<string, unknown>)[name];

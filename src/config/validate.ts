@@ -3,6 +3,7 @@
 // one section per type, unknown types and options are errors, bad values keep their default.
 import type { UciDocument } from './uci';
 import type { OptionSpec, SectionSpec } from './spec';
+import { isArray, keysOf } from '../compat/lang';
 
 export interface ConfigError {
   file: string;
@@ -29,17 +30,17 @@ export interface Origins {
 
 export function defaultsOf(schema: AnySchema): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const type of Object.keys(schema)) {
+  for (const type of keysOf(schema)) {
     const opts = schema[type].options;
     const values: Record<string, unknown> = {};
-    for (const name of Object.keys(opts)) values[name] = cloneValue(opts[name].default);
+    for (const name of keysOf(opts)) values[name] = cloneValue(opts[name].default);
     out[type] = values;
   }
   return out;
 }
 
 function cloneValue(v: unknown): unknown {
-  if (Array.isArray(v)) return v.slice();
+  if (isArray(v)) return v.slice();
   if (v !== null && typeof v === 'object') return { ...(v as object) };
   return v;
 }
@@ -80,7 +81,7 @@ export function validateDocument(
   const errors: ConfigError[] = doc.errors.map((e) => ({ file: e.file, line: e.line, message: e.message }));
   const values = defaultsOf(schema);
   const origins: Origins = { sections_: {}, options_: {} };
-  const types = Object.keys(schema);
+  const types = keysOf(schema);
   if (doc.package !== null && doc.package !== 'netledger') {
     errors.push({ file, line: 1, message: `package '${doc.package}' is not netledger` });
   }
@@ -103,7 +104,7 @@ export function validateDocument(
     origins.sections_[s.type] = s.line;
     const lines: Record<string, number> = {};
     origins.options_[s.type] = lines;
-    const names = Object.keys(spec.options);
+    const names = keysOf(spec.options);
     for (const o of s.options) {
       const ospec = Object.hasOwn(spec.options, o.name) ? spec.options[o.name] : undefined;
       if (!ospec) {

@@ -9,6 +9,7 @@ import { LineSplitter } from './lines';
 import { resolveExecutable, ENOENT } from './exec-path';
 import { encodeUtf8 } from './utf8';
 import { check, isExecutable, stat } from './quickjs-fs';
+import { isArray } from '../compat/lang';
 
 const EINTR = 4;
 const EAGAIN = 11;
@@ -287,7 +288,7 @@ function pipePair(opened: number[]): [number, number] {
 }
 
 export function spawnChild(argv: string[], opts: SpawnOptions, report: Report): Child {
-  if (!Array.isArray(argv) || argv.length === 0 || typeof argv[0] !== 'string') {
+  if (!isArray(argv) || argv.length === 0 || typeof argv[0] !== 'string') {
     throw new HostError('spawn', '', EINVAL, 'argv must be a non-empty array');
   }
   const file = resolveExecutable(argv[0], std.getenv('PATH'), isExecutable);

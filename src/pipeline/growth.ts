@@ -3,6 +3,7 @@
 // Growing by more than the threshold raises one alert, and the baseline moves up to the new
 // size, so a steady leak alerts once per threshold of growth rather than at every sample.
 import type { AlertEvent, HealthEvent } from '../events';
+import { keysOf } from '../compat/lang';
 
 export class GrowthWatch {
   private readonly base_ = new Map<string, number>();
@@ -16,7 +17,7 @@ export class GrowthWatch {
   check(h: HealthEvent): void {
     if (this.deps_.thresholdKb <= 0) return;
     if (h.agent_rss !== undefined) this.one_(h, 'memory_growth', 'netledger', h.agent_rss + (h.children_rss ?? 0));
-    if (h.watched) for (const name of Object.keys(h.watched)) this.one_(h, 'process_growth', name, h.watched[name]);
+    if (h.watched) for (const name of keysOf(h.watched)) this.one_(h, 'process_growth', name, h.watched[name]);
   }
 
   private one_(h: HealthEvent, kind: string, name: string, rssKb: number): void {

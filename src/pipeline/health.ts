@@ -8,6 +8,7 @@
 import type { Counters } from '../counters';
 import type { HealthEvent } from '../events';
 import type { Host } from '../host/types';
+import { isInteger } from '../compat/lang';
 
 export interface HealthDeps {
   host: Pick<Host, 'readText' | 'readdir' | 'pid' | 'now'>;
@@ -57,7 +58,7 @@ export function parseCount(text: string): number | undefined {
   const t = text.trim();
   if (t === '') return undefined;
   const v = Number(t);
-  return Number.isInteger(v) && v >= 0 ? v : undefined;
+  return isInteger(v) && v >= 0 ? v : undefined;
 }
 
 /** /proc/<pid>/stat → name and parent pid; the name may hold spaces and ')' so the last ')' ends it. */
@@ -151,7 +152,7 @@ export class HealthSampler {
       const c = name.charCodeAt(0);
       if (c < 48 || c > 57) continue;
       const pid = Number(name);
-      if (!Number.isInteger(pid)) continue;
+      if (!isInteger(pid)) continue;
       procs++;
       // a process may exit between readdir and this read: then it simply is not counted further
       const stat = this.read_(`${root}/${name}/stat`);

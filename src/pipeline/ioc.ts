@@ -14,6 +14,7 @@ import type { AlertEvent, DnsEvent, FlowEvent } from '../events';
 import type { Counters } from '../counters';
 import { CidrSet, normalizeIp } from './cidr';
 import { utf8Decode } from '../codec/cbor';
+import { isArray, toJson } from '../compat/lang';
 
 export interface IocDeps {
   sensor: string;
@@ -72,12 +73,12 @@ export class IocMatcher {
     } catch (e) {
       return fail(`not JSON: ${(e as Error).message}`);
     }
-    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return fail('expected an object with domains and ips');
+    if (doc === null || typeof doc !== 'object' || isArray(doc)) return fail('expected an object with domains and ips');
     const d = doc as Record<string, unknown>;
     const domains = d.domains ?? [];
     const ips = d.ips ?? [];
-    if (!Array.isArray(domains)) return fail('domains is not an array');
-    if (!Array.isArray(ips)) return fail('ips is not an array');
+    if (!isArray(domains)) return fail('domains is not an array');
+    if (!isArray(ips)) return fail('ips is not an array');
     const limit = this.deps_.maxIndicators ?? 50000;
     if (domains.length + ips.length > limit) return fail(`${domains.length + ips.length} indicators exceed the limit of ${limit}`);
     const fallback = typeof d.source === 'string' ? d.source : `ioc:${String(d.version ?? 'unversioned')}`;
@@ -85,7 +86,7 @@ export class IocMatcher {
     let skipped = 0;
     const skip = (what: unknown) => {
       skipped++;
-      this.deps_.counters.drop('ioc_bad_indicator', 1, JSON.stringify(what));
+      this.deps_.counters.drop('ioc_bad_indicator', 1, toJson(what));
     };
     const nextDomains = new Map<string, string>();
     for (const item of domains) {

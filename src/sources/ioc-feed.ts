@@ -4,6 +4,7 @@
 import type { Host } from '../host/types';
 import type { IocLoadResult } from '../pipeline/ioc';
 import { parseIPv4, parseIPv6 } from '../pipeline/cidr';
+import { toJson } from '../compat/lang';
 
 function isAddressOrCidr(s: string): boolean {
   const slash = s.indexOf('/');
@@ -24,7 +25,7 @@ export function iocPayloadFromFeeds(files: { path: string; text: string }[]): st
       (isAddressOrCidr(v) ? ips : domains).push(entry);
     }
   }
-  return JSON.stringify({ version: 'feeds', source: 'config', domains, ips });
+  return toJson({ version: 'feeds', source: 'config', domains, ips });
 }
 
 export function loadIocFeeds(host: Host, paths: string[], load: (payload: string) => IocLoadResult): IocLoadResult {

@@ -10,6 +10,7 @@
 import type { Counters } from '../counters';
 import type { Lease } from './leases';
 import { normalizeIp } from '../pipeline/cidr';
+import { isArray, toJson, keysOf } from '../compat/lang';
 
 const INFINITE = 0xffffffff;
 
@@ -21,10 +22,10 @@ export function parseIpv6Leases(json: unknown, counters: Counters, nowSec?: numb
     counters.drop('odhcpd_bad_reply', 1, safeText(json));
     return out;
   }
-  for (const ifname of Object.keys(device)) {
+  for (const ifname of keysOf(device)) {
     const iface = device[ifname];
     const leases = isObject(iface) ? iface.leases : undefined;
-    if (!Array.isArray(leases)) {
+    if (!isArray(leases)) {
       counters.drop('odhcpd_bad_reply', 1, safeText(iface));
       continue;
     }
@@ -45,11 +46,11 @@ export function parseIpv6Leases(json: unknown, counters: Counters, nowSec?: numb
         out.push({ ...base, ip });
       };
       const length = typeof l.length === 'number' ? l.length : 128;
-      if (Array.isArray(l.ipv6)) {
+      if (isArray(l.ipv6)) {
         if (length === 128) for (const a of l.ipv6) add(a);
         else counters.inc('odhcpd_prefixes_skipped', l.ipv6.length);
       }
-      if (Array.isArray(l['ipv6-addr'])) {
+      if (isArray(l['ipv6-addr'])) {
         for (const a of l['ipv6-addr']) {
           if (typeof a === 'string') add(a);
           else if (isObject(a) && typeof a['prefix-length'] === 'number' && a['prefix-length'] !== 128) {
@@ -57,8 +58,8 @@ export function parseIpv6Leases(json: unknown, counters: Counters, nowSec?: numb
           } else add(isObject(a) ? (a.address ?? a['']) : a);
         }
       }
-      if (Array.isArray(l['ipv6-prefix'])) counters.inc('odhcpd_prefixes_skipped', l['ipv6-prefix'].length);
-      if (addrs === 0 && !Array.isArray(l.ipv6) && !Array.isArray(l['ipv6-addr']) && !Array.isArray(l['ipv6-prefix'])) {
+      if (isArray(l['ipv6-prefix'])) counters.inc('odhcpd_prefixes_skipped', l['ipv6-prefix'].length);
+      if (addrs === 0 && !isArray(l.ipv6) && !isArray(l['ipv6-addr']) && !isArray(l['ipv6-prefix'])) {
         counters.drop('odhcpd_bad_lease', 1, safeText(l));
       }
     }
@@ -88,12 +89,12 @@ function colonHex(hex: string): string {
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !isArray(v);
 }
 
 function safeText(v: unknown): string {
   try {
-    return JSON.stringify(v) ?? String(v);
+    return toJson(v) ?? String(v);
   } catch {
     return String(v);
   }

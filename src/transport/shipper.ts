@@ -11,6 +11,7 @@ import { MqttClient, type ByteStream, type IncomingMessage, type MqttClientOptio
 import { commandFilters, commandName, statusTopic, streamTopic, checkSensorId } from './topics';
 import { statusPayload, type StatusInfo } from './status';
 import { utf8Decode } from '../compat/utf8';
+import { isArray } from '../compat/lang';
 
 /** What the shipper needs of src/transport/spool.ts. */
 export interface SpoolEntry {
@@ -211,7 +212,7 @@ export class Shipper {
       d.counters_.drop('cmd_bad_json', 1, m.topic_);
       return;
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    if (value === null || typeof value !== 'object' || isArray(value)) {
       d.counters_.drop('cmd_not_object', 1, m.topic_);
       return;
     }

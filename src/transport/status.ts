@@ -4,6 +4,7 @@
 // will, MQTT-3.1.2-10).
 import type { StatusEvent } from '../events';
 import { utf8Encode } from '../compat/utf8';
+import { toJson } from '../compat/lang';
 
 export interface StatusInfo {
   sensor: string;
@@ -23,5 +24,5 @@ export function statusEvent(info: StatusInfo, state: 'online' | 'offline', ts: n
 
 /** JSON bytes of the status event (`type` first, as every NDJSON record). */
 export function statusPayload(info: StatusInfo, state: 'online' | 'offline', ts: number): Uint8Array {
-  return utf8Encode(JSON.stringify(statusEvent(info, state, ts)));
+  return utf8Encode(toJson(statusEvent(info, state, ts)));
 }

@@ -1,5 +1,6 @@
 // The MQTT topic tree: netledger/v1/<sensor>/<stream>, .../status (retained presence) and
 // commands in on netledger/v1/<sensor>/cmd/<name> or netledger/v1/all/cmd/<name>.
+import { toJson } from '../compat/lang';
 
 export const TOPIC_ROOT = 'netledger/v1';
 export const STREAMS = ['dns', 'flow', 'pdns', 'alert', 'health'] as const;
@@ -24,7 +25,7 @@ export function sensorIdProblem(id: string): string | null {
   if (id === ALL_SENSORS) return `sensor id "${ALL_SENSORS}" is reserved for commands to every sensor`;
   for (let i = 0; i < id.length; i++) {
     if (!isIdChar(id.charCodeAt(i))) {
-      return `sensor id ${JSON.stringify(id)} has ${JSON.stringify(id[i])} at ${i}: use letters, digits and - _ . : only`;
+      return `sensor id ${toJson(id)} has ${toJson(id[i])} at ${i}: use letters, digits and - _ . : only`;
     }
   }
   return null;
@@ -41,7 +42,7 @@ export function isStream(s: string): s is StreamName {
 }
 
 export function streamTopic(sensor: string, stream: string): string {
-  if (!isStream(stream)) throw new Error(`unknown stream ${JSON.stringify(stream)}`);
+  if (!isStream(stream)) throw new Error(`unknown stream ${toJson(stream)}`);
   return `${TOPIC_ROOT}/${sensor}/${stream}`;
 }
 

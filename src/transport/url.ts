@@ -1,5 +1,6 @@
 // Broker addresses: mqtt://[user[:pass]@]host[:port] (plain TCP through nc) and mqtts://...
 // (TLS through openssl s_client). Parsed by hand: no URL class in QuickJS.
+import { toJson } from '../compat/lang';
 
 export interface BrokerUrl {
   scheme: 'mqtt' | 'mqtts';
@@ -26,9 +27,9 @@ function decodePart(s: string, what: string): string {
 /** Parses and validates a broker URL; throws Error('broker url: ...') naming the problem. */
 export function parseBrokerUrl(text: string): BrokerUrl {
   const sep = text.indexOf('://');
-  if (sep < 0) throw urlError(`${JSON.stringify(text)} has no scheme (use mqtt:// or mqtts://)`);
+  if (sep < 0) throw urlError(`${toJson(text)} has no scheme (use mqtt:// or mqtts://)`);
   const scheme = text.slice(0, sep).toLowerCase();
-  if (scheme !== 'mqtt' && scheme !== 'mqtts') throw urlError(`unsupported scheme ${JSON.stringify(scheme)} (use mqtt:// or mqtts://)`);
+  if (scheme !== 'mqtt' && scheme !== 'mqtts') throw urlError(`unsupported scheme ${toJson(scheme)} (use mqtt:// or mqtts://)`);
   let rest = text.slice(sep + 3);
   const slash = rest.indexOf('/');
   if (slash >= 0) {
@@ -66,11 +67,11 @@ export function parseBrokerUrl(text: string): BrokerUrl {
     const c = url.host.charCodeAt(i);
     const ok = (c >= 48 && c <= 58) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46 || c === 95 || c === 37;
     // The host becomes a child process argument: no leading '-', no spaces or shell-ish bytes.
-    if (!ok) throw urlError(`invalid character ${JSON.stringify(url.host[i])} in host`);
+    if (!ok) throw urlError(`invalid character ${toJson(url.host[i])} in host`);
   }
   if (url.host[0] === '-') throw urlError('host may not start with "-"');
   if (portText !== '') {
-    if (!/^[0-9]{1,5}$/.test(portText)) throw urlError(`invalid port ${JSON.stringify(portText)}`);
+    if (!/^[0-9]{1,5}$/.test(portText)) throw urlError(`invalid port ${toJson(portText)}`);
     url.port = Number(portText);
     if (url.port < 1 || url.port > 65535) throw urlError(`port ${url.port} out of range`);
   }

@@ -8,6 +8,7 @@
 // JSON object becomes UBUS_STATUS_INVALID_ARGUMENT (without a message) and the exit code is
 // ignored, so failures are replied as {"error": "..."} objects that callers can show.
 // rpcd reads at most 256 KB of reply; larger replies are refused here with an error instead.
+import { isArray, toJson, isInteger, keysOf } from '../compat/lang';
 
 export type RpcdArgType = 'string' | 'bool' | 'int32' | 'int64' | 'table' | 'array';
 
@@ -33,7 +34,7 @@ const EXAMPLE: Record<RpcdArgType, unknown> = {
 /** The `list` reply: method names with their argument signatures. */
 export function listMethods(methods: RpcdMethods): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const name of Object.keys(methods)) {
+  for (const name of keysOf(methods)) {
     const sig: Record<string, unknown> = {};
     for (const [arg, type] of Object.entries(methods[name].args)) sig[arg] = EXAMPLE[type];
     out[name] = sig;
@@ -45,10 +46,10 @@ function typeOk(type: RpcdArgType, v: unknown): boolean {
   switch (type) {
     case 'string': return typeof v === 'string';
     case 'bool': return typeof v === 'boolean';
-    case 'int32': return typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
-    case 'int64': return typeof v === 'number' && Number.isInteger(v);
-    case 'table': return v !== null && typeof v === 'object' && !Array.isArray(v);
-    case 'array': return Array.isArray(v);
+    case 'int32': return typeof v === 'number' && isInteger(v) && v >= -2147483648 && v <= 2147483647;
+    case 'int64': return typeof v === 'number' && isInteger(v);
+    case 'table': return v !== null && typeof v === 'object' && !isArray(v);
+    case 'array': return isArray(v);
   }
 }
 
@@ -62,9 +63,9 @@ export function readCallArgs(method: RpcdMethod, input: string): { args: Record<
   } catch {
     return { error: 'arguments are not valid JSON' };
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { error: 'arguments must be a JSON object' };
+  if (v === null || typeof v !== 'object' || isArray(v)) return { error: 'arguments must be a JSON object' };
   const args = v as Record<string, unknown>;
-  for (const k of Object.keys(args)) {
+  for (const k of keysOf(args)) {
     const type = Object.hasOwn(method.args, k) ? method.args[k] : undefined;
     if (type === undefined) return { error: `unknown argument '${k}'` };
     if (!typeOk(type, args[k])) return { error: `argument '${k}' must be of type ${type}` };
@@ -80,7 +81,7 @@ export interface RpcdOutcome {
 }
 
 function reply(obj: object, code: number): RpcdOutcome {
-  const text = JSON.stringify(obj);
+  const text = toJson(obj);
   if (text.length > MAX_REPLY) return reply({ error: `reply of ${text.length} bytes exceeds rpcd's ${MAX_REPLY}` }, 1);
   return { out: text + '\n', code };
 }
@@ -104,7 +105,7 @@ export function dispatch(methods: RpcdMethods, argv: string[], readInput: () => 
   if ('error' in r) return reply({ error: r.error }, 1);
   try {
     const result = method.call(r.args);
-    if (result === null || typeof result !== 'object' || Array.isArray(result)) {
+    if (result === null || typeof result !== 'object' || isArray(result)) {
       return reply({ error: `method '${name}' did not return an object` }, 1);
     }
     return reply(result, 'error' in result ? 1 : 0);

@@ -98,20 +98,21 @@ export class MqttClient {
   private lastRecv_ = 0;
   private pingSentAt_ = 0;
   private lastErrorText_: string | null = null;
-  private readonly connectCbs_: ((sessionPresent: boolean) => void)[] = [];
-  private readonly downCbs_: ((reason: string) => void)[] = [];
-  private readonly messageCbs_: ((m: IncomingMessage) => void)[] = [];
-  private readonly fatalCbs_: ((e: Error) => void)[] = [];
+  private connectCb_ = (_sessionPresent: boolean): void => {};
+  private downCb_ = (_reason: string): void => {};
+  private messageCb_ = (_m: IncomingMessage): void => {};
+  private fatalCb_ = (_e: Error): void => {};
 
   private readonly deps_: MqttClientDeps;
   constructor(deps: MqttClientDeps) { this.deps_ = deps; }
 
-  onConnect_(cb: (sessionPresent: boolean) => void): void { this.connectCbs_.push(cb); }
+  // One listener each (a later call replaces it).
+  onConnect_(cb: (sessionPresent: boolean) => void): void { this.connectCb_ = cb; }
   /** The stream went away (and a reconnect is scheduled unless stopped or fatal). */
-  onDown_(cb: (reason: string) => void): void { this.downCbs_.push(cb); }
-  onMessage_(cb: (m: IncomingMessage) => void): void { this.messageCbs_.push(cb); }
+  onDown_(cb: (reason: string) => void): void { this.downCb_ = cb; }
+  onMessage_(cb: (m: IncomingMessage) => void): void { this.messageCb_ = cb; }
   /** maxAttempts exhausted: the client stopped and will not retry. */
-  onFatal_(cb: (e: Error) => void): void { this.fatalCbs_.push(cb); }
+  onFatal_(cb: (e: Error) => void): void { this.fatalCb_ = cb; }
 
   start_(): void {
     if (this.state_ !== 'idle') return;
@@ -240,9 +241,10 @@ export class MqttClient {
       ...(password ? { password } : {}),
       ...(o.will ? { will: o.will } : {}),
     });
+    const limit = o.connectTimeoutMs ?? 10000;
     this.timers_.push(this.deps_.host_.setTimeout(() => {
-      if (this.state_ === 'connecting' && this.stream_ === stream) this.drop_(`no CONNACK within ${o.connectTimeoutMs ?? 10000} ms`);
-    }, o.connectTimeoutMs ?? 10000));
+      if (this.state_ === 'connecting' && this.stream_ === stream) this.drop_(`no CONNACK within ${limit} ms`);
+    }, limit));
   }
 
   /** Ends the current stream on our initiative (protocol error, timeout). */
@@ -265,12 +267,12 @@ export class MqttClient {
     const err = new Error(`mqtt connection lost: ${reason}`);
     for (const s of this.subs_.values()) s.reject(err);
     this.subs_.clear();
-    for (const cb of this.downCbs_) guard(() => cb(reason), this.deps_.log);
+    this.guard_(() => this.downCb_(reason));
     const o = this.deps_.options_;
     if (o.maxAttempts !== undefined && this.attempts_ >= o.maxAttempts) {
       const fatal = new Error(`mqtt: giving up after ${this.attempts_} attempts: ${reason}`);
       this.stop_();
-      for (const cb of this.fatalCbs_) guard(() => cb(fatal), this.deps_.log);
+      this.guard_(() => this.fatalCb_(fatal));
       return;
     }
     this.state_ = 'waiting';
@@ -291,7 +293,7 @@ export class MqttClient {
     this.lastErrorText_ = null;
     this.deps_.counters_.inc('mqtt_connects');
     this.clearTimers_();
-    const ka = (this.deps_.options_.keepaliveSec ?? 60) * 1000;
+    const ka = this.keepaliveMs_();
     if (ka > 0) this.timers_.push(this.deps_.host_.setInterval(() => this.tick_(), Math.max(100, Math.min(1000, ka / 4))));
     // Re-send what the last connection left unacknowledged, in the original order.
     for (const o of this.inflight_.values()) {
@@ -299,14 +301,14 @@ export class MqttClient {
       this.deps_.counters_.inc('mqtt_resent');
       this.send_(o.packet);
     }
-    for (const cb of this.connectCbs_) guard(() => cb(sessionPresent), this.deps_.log);
+    this.guard_(() => this.connectCb_(sessionPresent));
     this.pump_();
   }
 
   private tick_(): void {
     if (this.state_ !== 'connected') return;
     const now = this.deps_.host_.monotonic();
-    const ka = (this.deps_.options_.keepaliveSec ?? 60) * 1000;
+    const ka = this.keepaliveMs_();
     if (this.pingSentAt_) {
       const limit = this.deps_.options_.pingTimeoutMs ?? Math.max(1000, ka / 2);
       if (now - this.pingSentAt_ >= limit) {
@@ -365,7 +367,7 @@ export class MqttClient {
         }
         this.inflight_.delete(p.messageId);
         this.deps_.counters_.inc('mqtt_acked');
-        guard(o.resolve, this.deps_.log);
+        this.guard_(o.resolve);
         this.pump_();
         return;
       }
@@ -383,7 +385,7 @@ export class MqttClient {
           this.deps_.counters_.drop('mqtt_qos2_publish', 1, p.topic);
           return;
         }
-        for (const cb of this.messageCbs_) guard(() => cb({ topic_: p.topic, payload_: p.payload, retain_: p.retain, qos_: p.qos }), this.deps_.log);
+        this.guard_(() => this.messageCb_({ topic_: p.topic, payload_: p.payload, retain_: p.retain, qos_: p.qos }));
         if (p.qos === 1) this.send_({ cmd: 'puback', messageId: p.messageId! });
         return;
       case 'pingresp':
@@ -413,17 +415,22 @@ export class MqttClient {
     throw new Error('mqtt: no free packet id');
   }
 
+  private guard_(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.deps_.log?.(`mqtt: listener failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Keepalive in ms (0: none). */
+  private keepaliveMs_(): number {
+    return (this.deps_.options_.keepaliveSec ?? 60) * 1000;
+  }
+
   private clearTimers_(): void {
     for (const t of this.timers_) this.deps_.host_.clearTimer(t);
     this.timers_ = [];
     this.pingSentAt_ = 0;
-  }
-}
-
-function guard(fn: () => void, log?: (msg: string) => void): void {
-  try {
-    fn();
-  } catch (e) {
-    log?.(`mqtt: listener failed: ${(e as Error).message}`);
   }
 }
