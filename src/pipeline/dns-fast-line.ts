@@ -384,13 +384,13 @@ export class DnsFastLine {
    * the general path.
    */
   private txn_(pid: number, serial: number): Transaction | null {
-    const a = this.asm_;
-    const t = a.last_;
+    var a = this.asm_;
+    var t = a.last_;
     if (t !== null && t.serial === serial && t.pid === pid) return t.done ? null : t;
-    const key = pid * PID_SCALE + serial;
-    const u = a.byKey_.get(key);
+    var key = pid * PID_SCALE + serial;
+    var u = a.byKey_.get(key);
     if (u === undefined || u.done) return null;
-    const cur = a.answeringOf_(pid);
+    var cur = a.answeringOf_(pid);
     if (cur !== null && cur.key !== key) a.finish_(cur);
     a.last_ = u;
     return u;

@@ -179,15 +179,15 @@ export class TransactionAssembler {
     qname: string, qtype: string, auth: boolean): Transaction {
     if (this.queue_.length - this.head_ >= this.maxOpen) {
       this.deps_.counters.drop('dns.txn_overflow', 1, qname);
-      const oldest = this.queue_[this.head_];
+      var oldest = this.queue_[this.head_];
       if (!oldest.done) this.finish_(oldest);
       this.drain_();
     }
     // an emitted transaction is overwritten (one call and no allocation; events own nothing of it)
     // arrays grown and shrunk by index: push()/pop() are calls of ~700 instructions in qjs
-    const pool = this.pool_;
-    const n = pool.length;
-    let t: Transaction;
+    var pool = this.pool_;
+    var n = pool.length;
+    var t: Transaction;
     if (n === 0) {
       t = newTransaction(key, pid, serial, ts, client, port, qname, qtype, auth);
     } else {
@@ -212,7 +212,7 @@ export class TransactionAssembler {
       t.listed = false;
       t.lastName = '';
     }
-    const q = this.queue_;
+    var q = this.queue_;
     q[q.length] = t;
     return t;
   }
@@ -240,9 +240,9 @@ export class TransactionAssembler {
       t.listed = false;
       // splice() costs ~3,400 instructions in qjs (it builds an array of the removed); the
       // list holds a transaction or two: shift the rest down by hand.
-      const a = this.answering_;
-      const n = a.length - 1;
-      let i = 0;
+      var a = this.answering_;
+      var n = a.length - 1;
+      var i = 0;
       while (i <= n && a[i] !== t) i++;
       if (i <= n) {
         for (; i < n; i++) a[i] = a[i + 1];
@@ -257,12 +257,12 @@ export class TransactionAssembler {
 
   drain_(): void {
     this.finished_ = false;
-    const q = this.queue_;
-    const pool = this.pool_;
-    const direct = this.deps_.emitTransaction;
-    let h = this.head_;
+    var q = this.queue_;
+    var pool = this.pool_;
+    var direct = this.deps_.emitTransaction;
+    var h = this.head_;
     while (h < q.length && q[h].done) {
-      const t = q[h];
+      var t = q[h];
       q[h++] = EMITTED; // let it go now, not when the queue is next cut: ~1k finished ones otherwise stay alive
       this.head_ = h; // emit() may come back in (a sink that ticks): the queue is consistent first
       if (t.serial >= 0 && t.key >= 0) this.byKey_.delete(t.key);
