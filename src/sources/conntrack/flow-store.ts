@@ -3,7 +3,7 @@
 // Map entry or key string per flow: a qjs Map costs ~90 bytes an entry), and kept in opening
 // order in a linked list (oldest first: eviction, interim records, flush). The tuple index is
 // what a table read (/proc has no ids) matches its lines against, and finds the flows adopted
-// from /proc when their first event brings the id. About 73 bytes a flow (105 with counters
+// from /proc when their first event brings the id. About 78 bytes a flow (110 with counters
 // kept); 20k flows ≈ 1.5 MB.
 
 export const NO_SLOT = -1;
@@ -48,6 +48,8 @@ export class FlowStore {
   flags = new Uint8Array(0);
   /** The table read that last saw the flow (FlowTable's mark and sweep). */
   seen = new Uint16Array(0);
+  /** The tuple's hash: deleting from the tuple index rehashes a probe run, one read a slot. */
+  private thash_ = new Int32Array(0);
   private prev_ = new Int32Array(0);
   next = new Int32Array(0);
   head = NO_SLOT;
@@ -157,22 +159,30 @@ export class FlowStore {
   findTuple(proto: number, src: number, dst: number, a: number, b: number, zone: number, idless: boolean): number {
     if (this.mask_ === 0) return NO_SLOT;
     const idx = this.tindex_;
-    const strs = this.strs;
-    const ports = this.ports;
-    for (let h = tupleHash(proto, src, dst, a, b, zone) & this.mask_; ; h = (h + 1) & this.mask_) {
+    const th = tupleHash(proto, src, dst, a, b, zone);
+    for (let h = th & this.mask_; ; h = (h + 1) & this.mask_) {
       const v = idx[h];
       if (v === 0) return NO_SLOT;
       const s = v - 1;
-      if (strs[s * 4] === src && strs[s * 4 + 1] === dst && ports[s * 3] === a && ports[s * 3 + 1] === b &&
-        this.proto[s] === proto && this.zone[s] === zone && !(idless && this.flags[s] & F_HAS_ID)) return s;
+      if (this.thash_[s] === th && this.strs[s * 4] === src && this.strs[s * 4 + 1] === dst && this.ports[s * 3] === a &&
+        this.ports[s * 3 + 1] === b && this.proto[s] === proto && this.zone[s] === zone && !(idless && this.flags[s] & F_HAS_ID)) return s;
     }
   }
 
   /** Indexes a slot by its original tuple, once its addresses, ports, proto and zone are set. */
   indexTuple(s: number): void {
-    this.flags[s] |= F_TUPLE_INDEXED;
-    if (!(this.flags[s] & F_HAS_ID)) this.idless_++;
-    this.insert_(this.tindex_, this.tupleHome_(s), s);
+    const f = this.flags[s] | F_TUPLE_INDEXED;
+    this.flags[s] = f;
+    if (!(f & F_HAS_ID)) this.idless_++;
+    const strs = this.strs;
+    const ports = this.ports;
+    const th = tupleHash(this.proto[s], strs[s * 4], strs[s * 4 + 1], ports[s * 3], ports[s * 3 + 1], this.zone[s]);
+    this.thash_[s] = th;
+    const idx = this.tindex_;
+    const mask = this.mask_;
+    let h = th & mask;
+    while (idx[h] !== 0) h = (h + 1) & mask;
+    idx[h] = s + 1;
   }
 
   /** Keys a slot by conntrack id. */
@@ -192,19 +202,15 @@ export class FlowStore {
     }
   }
 
-  private tupleHome_(s: number): number {
-    return tupleHash(this.proto[s], this.strs[s * 4], this.strs[s * 4 + 1], this.ports[s * 3], this.ports[s * 3 + 1], this.zone[s]);
-  }
-
   /** Removes a slot from an index, shifting later entries of its probe run back. */
   private unindex_(idx: Int32Array | Uint16Array, s: number, tuple: boolean): void {
     const mask = this.mask_;
-    let h = (tuple ? this.tupleHome_(s) : hash(this.id[s])) & mask;
+    let h = (tuple ? this.thash_[s] : hash(this.id[s])) & mask;
     while (idx[h] !== s + 1) h = (h + 1) & mask;
     idx[h] = 0;
     for (let j = (h + 1) & mask; idx[j] !== 0; j = (j + 1) & mask) {
       const o = idx[j] - 1;
-      const k = (tuple ? this.tupleHome_(o) : hash(this.id[o])) & mask;
+      const k = (tuple ? this.thash_[o] : hash(this.id[o])) & mask;
       // move j back to h unless its home k lies cyclically in (h, j]
       const stays = h <= j ? h < k && k <= j : h < k || k <= j;
       if (!stays) {
@@ -232,6 +238,7 @@ export class FlowStore {
     this.family = copy(this.family, new Uint8Array(cap));
     this.flags = copy(this.flags, new Uint8Array(cap));
     this.seen = copy(this.seen, new Uint16Array(cap));
+    this.thash_ = copy(this.thash_, new Int32Array(cap));
     this.prev_ = copy(this.prev_, new Int32Array(cap));
     this.next = copy(this.next, new Int32Array(cap));
     this.cap_ = cap;
@@ -246,7 +253,7 @@ export class FlowStore {
       this.mask_ = size - 1;
       for (let s = this.head; s >= 0; s = this.next[s]) {
         if (this.flags[s] & F_HAS_ID) this.insert_(this.index_, hash(this.id[s]), s);
-        if (this.flags[s] & F_TUPLE_INDEXED) this.insert_(this.tindex_, this.tupleHome_(s), s);
+        if (this.flags[s] & F_TUPLE_INDEXED) this.insert_(this.tindex_, this.thash_[s], s);
       }
     }
   }
@@ -258,11 +265,8 @@ function hash(id: number): number {
 
 /** Proto, zone and the four tuple numbers mixed (multiply-xorshift; the index takes the low bits). */
 function tupleHash(proto: number, src: number, dst: number, a: number, b: number, zone: number): number {
-  let h = Math.imul(src ^ (proto << 24) ^ (zone << 8), 0x9e3779b1);
-  h = Math.imul(h ^ (h >>> 15) ^ dst, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13) ^ a, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 16) ^ b, 0x9e3779b1);
-  return h ^ (h >>> 16);
+  const h = Math.imul(((a << 16) ^ b) + Math.imul((src << 16) ^ dst ^ (proto << 8) ^ (zone << 24), 0x85ebca6b), 0x9e3779b1);
+  return h ^ (h >>> 15);
 }
 
 function copy<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array>(from: T, to: T): T {
