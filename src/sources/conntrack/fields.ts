@@ -57,6 +57,10 @@ export function address(s: string): string {
   return good ? s : '';
 }
 
+// The last reply's source NAT address (a router has one or two), tried before a search.
+let nat = '';
+let natSport = ' sport=';
+
 /**
  * Both tuples of a tcp/udp/sctp/dccp/udplite entry in the usual layout, from `i` (at the first
  * src=). Returns the index of what follows the reply tuple (and its counters), or -1 when the
@@ -108,9 +112,18 @@ export function tuplesFast(line: string, i: number, rec: CtRecord): number {
   let rdst = src;
   e2 = e + 5 + src.length;
   if (!line.startsWith(src + ' sport=', e + 5)) {
-    e2 = line.indexOf(' sport=', e + 5);
-    if (e2 < 0) return -1;
-    rdst = address(line.slice(e + 5, e2));
+    if (line.startsWith(natSport, e + 5)) {
+      rdst = nat;
+      e2 = e + 5 + nat.length;
+    } else {
+      e2 = line.indexOf(' sport=', e + 5);
+      if (e2 < 0) return -1;
+      rdst = address(line.slice(e + 5, e2));
+      if (rdst !== '') {
+        nat = rdst;
+        natSport = rdst + ' sport=';
+      }
+    }
   }
   if (rsrc === '' || rdst === '') return -1;
   let rsport = dport;

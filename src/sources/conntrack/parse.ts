@@ -124,8 +124,21 @@ function blank(line: string, from: number, to: number): boolean {
 function tuples(line: string, i: number, rec: CtRecord): boolean {
   let after = hasPorts(rec.protoNum) ? tuplesFast(line, i, rec) : -1;
   if (after >= 0) {
-    // an event's usual tail, " id=N" alone, read without the token walk
-    if (line.startsWith('id=', after) && line.indexOf(' ', after) < 0) {
+    // an event's usual tails, "[[ASSURED] ][delta-time=N ]id=N", read without the token walk
+    let c = line.charCodeAt(after);
+    if (c === 91 && line.startsWith('[ASSURED] ', after)) {
+      rec.assured = true;
+      c = line.charCodeAt((after += 10));
+    }
+    if (c === 100 && line.startsWith('delta-time=', after)) {
+      const e = line.indexOf(' ', after + 11);
+      const v = e > 0 ? num(line, after + 11, e) : NaN;
+      if (v === v) {
+        rec.deltaTime = v;
+        c = line.charCodeAt((after = e + 1));
+      }
+    }
+    if (c === 105 && line.charCodeAt(after + 2) === 61 && line.indexOf(' ', after) < 0) {
       const id = num(line, after + 3, line.length);
       if (id === id) {
         rec.id = id;
@@ -233,8 +246,22 @@ function seat(line: string, i: number, rec: CtRecord, head: Head): number {
   return stateAndTimeout(line, i, rec);
 }
 
+// An event's "timeout STATE " is one of a few texts ("120 SYN_SENT ", "30 ", "CLOSE "): each
+// is read once and then looked up (a list line's timeout counts down: those are not kept).
+const STATES = new Map<string, [number, string]>();
+const STATES_MAX = 64;
+
 /** Optional timeout and state after the protocol, up to the first tuple field. */
 function stateAndTimeout(line: string, i: number, rec: CtRecord): number {
+  const at = line.indexOf('src=', i);
+  if (at === i) return i;
+  const key = at > i ? line.slice(i, at) : '';
+  const known = STATES.get(key);
+  if (known !== undefined) {
+    rec.timeout = known[0];
+    rec.state = known[1];
+    return at;
+  }
   let c = line.charCodeAt(i);
   if (c >= 48 && c <= 57) {
     const e = line.indexOf(' ', i);
@@ -252,7 +279,12 @@ function stateAndTimeout(line: string, i: number, rec: CtRecord): number {
     i = e + 1;
     c = line.charCodeAt(i);
   }
-  return c === 115 ? i : -1;
+  if (c !== 115) return -1;
+  if (i === at && rec.kind !== 'SNAPSHOT') {
+    if (STATES.size >= STATES_MAX) STATES.clear();
+    STATES.set(key, [rec.timeout, rec.state]);
+  }
+  return i;
 }
 
 /** The same header, any spacing, with or without the family (`conntrack -L` without -o extended). */
