@@ -20,24 +20,12 @@ export interface TimedCursor {
  * Ties go to the earlier cursor in the list (list DNS before flows: a name is resolved before use).
  */
 export function mergeByTime(cursors: TimedCursor[], onTime: (ts: number) => void): void {
-  let last = -Infinity;
-  if (cursors.length === 1) {
-    // One input (a DNS-only replay): nothing to interleave, spare the per-line scan.
-    const c = cursors[0];
-    if (c.runAlone !== undefined) {
-      c.runAlone(onTime);
-      return;
-    }
-    for (;;) {
-      const ts = c.peekTs();
-      if (!(ts < Infinity)) return;
-      if (ts > last + 0.999) {
-        last = ts;
-        onTime(ts);
-      }
-      c.step();
-    }
+  // One input (a DNS-only replay): nothing to interleave, spare the per-line scan.
+  if (cursors.length === 1 && cursors[0].runAlone !== undefined) {
+    cursors[0].runAlone(onTime);
+    return;
   }
+  let last = -Infinity;
   for (;;) {
     let best = -1;
     let bestTs = Infinity;

@@ -43,9 +43,6 @@ export class DnsFastLine {
   private headTs_ = 0;
   private headPid_ = 0;
   private headSerial_ = 0;
-  /** where the CLIENT/PORT token of that head is */
-  private clientAt_ = 0;
-  private clientEnd_ = 0;
   /** `stamp tag[pid]: ` of the last framed line, its time and pid */
   private prefix_ = '\n';
   private prefixTs_ = 0;
@@ -95,8 +92,10 @@ export class DnsFastLine {
     var pre = this.prefix_;
     var preTs = this.prefixTs_;
     var prePid = this.prefixPid_;
-    var clientAt = this.clientAt_;
-    var clientEnd = this.clientEnd_;
+    // where the head's CLIENT/PORT token is when the head was read in this call (else 0: a
+    // query line under an older head goes the general way)
+    var clientAt = 0;
+    var clientEnd = 0;
     var t: Transaction | null;
     var al: Transaction[];
     for (;;) {
@@ -109,271 +108,268 @@ export class DnsFastLine {
         line = next;
         read++;
       }
-      refuse: {
-        var end = line.length;
-        if (end > FAST_MAX) break refuse;
-        var p: number;
-        var pid: number;
-        var serial: number;
-        var ts: number;
-        // (a line that is all head or prefix has NaN where its message starts: refused below)
-        if (line.startsWith(head)) {
-          p = headLen;
-          ts = headTs;
-          pid = headPid;
-          serial = headSerial;
-        } else {
-          if (line.startsWith(pre)) {
-            p = pre.length;
-            ts = preTs;
-            pid = prePid;
+      taken: {
+        refuse: {
+          var end = line.length;
+          if (end > FAST_MAX) break refuse;
+          var p: number;
+          var pid: number;
+          var serial: number;
+          var ts: number;
+          // (a line that is all head or prefix has NaN where its message starts: refused below)
+          if (line.startsWith(head)) {
+            p = headLen;
+            ts = headTs;
+            pid = headPid;
+            serial = headSerial;
           } else {
-            var f = this.framing_;
-            if (line.charCodeAt(end - 1) === 13 || !f.frame(line, end)) break refuse;
-            p = f.start;
-            ts = f.ts;
-            pid = f.pid;
-            this.prefix_ = pre = line.slice(0, p);
-            this.prefixTs_ = preTs = ts;
-            this.prefixPid_ = prePid = pid;
+            if (line.startsWith(pre)) {
+              p = pre.length;
+              ts = preTs;
+              pid = prePid;
+            } else {
+              var f = this.framing_;
+              if (line.charCodeAt(end - 1) === 13 || !f.frame(line, end)) break refuse;
+              p = f.start;
+              ts = f.ts;
+              pid = f.pid;
+              this.prefix_ = pre = line.slice(0, p);
+              this.prefixTs_ = preTs = ts;
+              this.prefixPid_ = prePid = pid;
+            }
+            // A new second: the general path runs the ticks that come with it.
+            if (!(ts <= a.lastTs_)) break refuse;
+            // `SERIAL CLIENT/PORT ` as message.ts reads it (no `TCP `/`UDP ` prefix here).
+            var c = line.charCodeAt(p);
+            if (c < 48 || c > 57) break refuse;
+            var sp = line.indexOf(' ', p);
+            if (sp < 0 || sp + 1 >= end || sp - p > 10) break refuse;
+            c = line.charCodeAt(sp - 1);
+            if (c < 48 || c > 57) break refuse;
+            serial = +line.slice(p, sp);
+            if (serial >>> 0 !== serial) break refuse;
+            c = line.charCodeAt(sp + 1);
+            if (!((c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) break refuse;
+            var ce = line.indexOf(' ', sp + 1);
+            if (ce < 0 || ce >= end) break refuse;
+            c = line.charCodeAt(ce - 1);
+            if (c < 48 || c > 57) break refuse;
+            p = ce + 1;
+            this.head_ = head = line.slice(0, p);
+            headLen = p;
+            this.headTs_ = headTs = ts;
+            this.headPid_ = headPid = pid;
+            this.headSerial_ = headSerial = serial;
+            clientAt = sp + 1;
+            clientEnd = ce;
           }
-          // A new second: the general path runs the ticks that come with it.
-          if (!(ts <= a.lastTs_)) break refuse;
-          // `SERIAL CLIENT/PORT ` as message.ts reads it (no `TCP `/`UDP ` prefix here).
           var c = line.charCodeAt(p);
-          if (c < 48 || c > 57) break refuse;
-          var sp = line.indexOf(' ', p);
-          if (sp < 0 || sp + 1 >= end || sp - p > 10) break refuse;
-          c = line.charCodeAt(sp - 1);
-          if (c < 48 || c > 57) break refuse;
-          serial = +line.slice(p, sp);
-          if (serial >>> 0 !== serial) break refuse;
-          c = line.charCodeAt(sp + 1);
-          if (!((c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) break refuse;
-          var ce = line.indexOf(' ', sp + 1);
-          if (ce < 0 || ce >= end) break refuse;
-          c = line.charCodeAt(ce - 1);
-          if (c < 48 || c > 57) break refuse;
-          p = ce + 1;
-          this.head_ = head = line.slice(0, p);
-          headLen = p;
-          this.headTs_ = headTs = ts;
-          this.headPid_ = headPid = pid;
-          this.headSerial_ = headSerial = serial;
-          this.clientAt_ = clientAt = sp + 1;
-          this.clientEnd_ = clientEnd = ce;
-        }
-        var c = line.charCodeAt(p);
-        var q: number;
-        // the event's `source` for the line's SOURCE word (dns-transaction.ts SOURCES)
-        var origin: 'forwarded' | 'cached' | 'config' | 'hosts' | 'stale';
-        if (c === 114 /* r */) {
-          if (!line.startsWith('reply ', p)) break refuse;
-          q = p + 6;
-          origin = 'forwarded';
-        } else if (c === 99 /* c */) {
-          if (line.startsWith('cached ', p)) {
-            origin = 'cached';
-            q = p + 7;
-          } else if (line.startsWith('config ', p)) {
-            origin = 'config';
-            q = p + 7;
-          } else if (line.startsWith('cached-stale ', p)) {
-            origin = 'stale';
-            q = p + 13;
-          } else {
-            break refuse;
-          }
-        } else if (c === 113 /* q */) {
-          // `query[T] NAME from CLIENT` (message.ts query(), transactions.ts take())
-          if (!line.startsWith('query[', p)) break refuse;
-          q = p + 6;
-          var close = line.indexOf('] ', q);
-          if (close < 0 || close >= end) break refuse;
-          var qtype: string;
-          // (`type=N` needs more than 5 characters: shorter types skip the test)
-          if (close - q >= 5 && line.charCodeAt(q) === 116 /* t */ && line.startsWith('type=', q)) {
-            if (close <= q + 5) break refuse;
-            for (var i = q + 5; i < close; i++) {
-              var d = line.charCodeAt(i);
-              if (d < 48 || d > 57) break refuse;
+          var q: number;
+          // the event's `source` for the line's SOURCE word (dns-transaction.ts SOURCES)
+          var origin: 'forwarded' | 'cached' | 'config' | 'hosts' | 'stale';
+          if (c === 114 /* r */) {
+            if (!line.startsWith('reply ', p)) break refuse;
+            q = p + 6;
+            origin = 'forwarded';
+          } else if (c === 99 /* c */) {
+            if (line.startsWith('cached ', p)) {
+              origin = 'cached';
+              q = p + 7;
+            } else if (line.startsWith('config ', p)) {
+              origin = 'config';
+              q = p + 7;
+            } else if (line.startsWith('cached-stale ', p)) {
+              origin = 'stale';
+              q = p + 13;
+            } else {
+              break refuse;
             }
-            qtype = 'TYPE' + line.slice(q + 5, close);
-          } else {
-            if (close === q || close - q > 16) break refuse;
-            qtype = line.slice(q, close);
-          }
-          var from = line.lastIndexOf(' from ', end - 6);
-          if (from < close + 1) break refuse;
-          var slash = line.lastIndexOf('/', clientEnd - 1);
-          if (slash <= clientAt || clientEnd - slash > 11) break refuse;
-          // digits at both ends (the last one checked with the head), as message.ts decimal()
-          var d = line.charCodeAt(slash + 1);
-          if (d < 48 || d > 57) break refuse;
-          var port = +line.slice(slash + 1, clientEnd);
-          if (!(port <= 65535) || port >>> 0 !== port) break refuse;
-          var qname = line.slice(close + 2, from);
-          var client = line.slice(clientAt, slash);
-          var key = pid * PID_SCALE + serial;
-          // the pid's answering transaction ends (answeringOf_() written out: one call fewer)
-          al = a.answering_;
-          for (var i = 0; i < al.length; i++) {
-            var u = al[i];
-            if (u.pid === pid) {
-              if (u.key !== key) a.finish_(u);
-              break;
-            }
-          }
-          var old = a.byKey_.get(key);
-          if (old !== undefined) {
-            this.counters_.drop('dns.serial_reuse', 1, `${pid}/${serial}`);
-            if (!old.done) a.finish_(old);
-            old.key = -1;
-          }
-          if (learn !== null) learn.sawDnsClient(client, port);
-          t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
-          a.byKey_.set(key, t);
-          a.last_ = t;
-          records.n++;
-          if (a.finished_) a.drain_();
-          if (reader === null) return null;
-          continue;
-        } else if (c === 102 /* f */) {
-          // `forwarded NAME to UPSTREAM`: the last word, behind ` to ` (message.ts sent())
-          if (!line.startsWith('forwarded ', p) || line.charCodeAt(end - 1) === 13) break refuse;
-          var sp = line.lastIndexOf(' ', end - 1);
-          // the last ` to ` of the line is the one before its last word
-          if (sp + 1 >= end || sp - 3 < p + 9 || !line.startsWith(' to ', sp - 3)) break refuse;
-          t = a.last_;
-          if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
-          else if (t.done) t = null;
-          if (t === null) break refuse;
-          var up = line.slice(sp + 1, end);
-          if (learn !== null) learn.sawUpstream(up);
-          t.upstream = up;
-          records.n++;
-          if (a.finished_) a.drain_();
-          if (reader === null) return null;
-          continue;
-        } else if (c === 47 /* / */) {
-          // a hosts-file path (message.ts body())
-          var sp = line.indexOf(' ', p);
-          if (sp < 0 || sp >= end) break refuse;
-          q = sp + 1;
-          origin = 'hosts';
-        } else {
-          break refuse;
-        }
-        // `NAME is DATA`: the first ` is ` (message.ts answer()). DATA runs to the line's end: a
-        // `)` (signed, EDE) or CR there goes the general way.
-        var is = line.indexOf(' is ', q - 1);
-        if (is <= q) break refuse;
-        var da = is + 4;
-        var n = end - da;
-        var first = line.charCodeAt(da);
-        /** 0 an answer, 1 NXDOMAIN, 2 NODATA */
-        var neg = 0;
-        var type = '';
-        var data: string | null = null;
-        if (first === 60 /* < */) {
-          // message.ts placeholderType(): `<CNAME>`, `<MX>`, `<type=65>`
-          if (n === 7 && line.startsWith('CNAME>', da + 1)) {
-            type = 'CNAME';
-          } else {
-            if (n < 3 || line.charCodeAt(end - 1) !== 62 /* > */) break refuse;
-            if (line.startsWith('type=', da + 1)) {
-              if (end - 1 <= da + 6) break refuse;
-              for (var i = da + 6; i < end - 1; i++) {
+          } else if (c === 113 /* q */) {
+            // `query[T] NAME from CLIENT` (message.ts query(), transactions.ts take())
+            if (!line.startsWith('query[', p)) break refuse;
+            q = p + 6;
+            var close = line.indexOf('] ', q);
+            if (close < 0 || close >= end) break refuse;
+            var qtype: string;
+            // (`type=N` needs more than 5 characters: shorter types skip the test)
+            if (close - q >= 5 && line.charCodeAt(q) === 116 /* t */ && line.startsWith('type=', q)) {
+              if (close <= q + 5) break refuse;
+              for (var i = q + 5; i < close; i++) {
                 var d = line.charCodeAt(i);
                 if (d < 48 || d > 57) break refuse;
               }
-              type = 'TYPE' + line.slice(da + 6, end - 1);
+              qtype = 'TYPE' + line.slice(q + 5, close);
             } else {
-              for (var i = da + 1; i < end - 1; i++) {
-                var d = line.charCodeAt(i);
-                if (!((d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 45 || d === 95)) break refuse;
-              }
-              type = line.slice(da + 1, end - 1);
+              if (close === q || close - q > 16) break refuse;
+              qtype = line.slice(q, close);
             }
-          }
-        } else if (first === 78 /* N */) {
-          if (n === 8 && line.startsWith('NXDOMAIN', da)) {
-            neg = 1;
-          } else if (n === 6 && line.startsWith('NODATA', da)) {
-            neg = 2;
-          } else if (n === 11 && line.startsWith('NODATA-IPv', da) && (line.charCodeAt(end - 1) === 52 || line.charCodeAt(end - 1) === 54)) {
-            neg = 2;
+            var from = line.lastIndexOf(' from ', end - 6);
+            if (from < close + 1) break refuse;
+            var slash = line.lastIndexOf('/', clientEnd - 1);
+            if (slash <= clientAt || clientEnd - slash > 11) break refuse;
+            // digits at both ends (the last one checked with the head), as message.ts decimal()
+            var d = line.charCodeAt(slash + 1);
+            if (d < 48 || d > 57) break refuse;
+            var port = +line.slice(slash + 1, clientEnd);
+            if (!(port <= 65535) || port >>> 0 !== port) break refuse;
+            var qname = line.slice(close + 2, from);
+            var client = line.slice(clientAt, slash);
+            var key = pid * PID_SCALE + serial;
+            // the pid's answering transaction ends (answeringOf_() written out: one call fewer)
+            al = a.answering_;
+            for (var i = 0; i < al.length; i++) {
+              var u = al[i];
+              if (u.pid === pid) {
+                if (u.key !== key) a.finish_(u);
+                break;
+              }
+            }
+            var old = a.byKey_.get(key);
+            if (old !== undefined) {
+              this.counters_.drop('dns.serial_reuse', 1, `${pid}/${serial}`);
+              if (!old.done) a.finish_(old);
+              old.key = -1;
+            }
+            if (learn !== null) learn.sawDnsClient(client, port);
+            t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
+            a.byKey_.set(key, t);
+            a.last_ = t;
+            break taken;
+          } else if (c === 102 /* f */) {
+            // `forwarded NAME to UPSTREAM`: the last word, behind ` to ` (message.ts sent())
+            if (!line.startsWith('forwarded ', p) || line.charCodeAt(end - 1) === 13) break refuse;
+            var sp = line.lastIndexOf(' ', end - 1);
+            // the last ` to ` of the line is the one before its last word
+            if (sp + 1 >= end || sp - 3 < p + 9 || !line.startsWith(' to ', sp - 3)) break refuse;
+            t = a.last_;
+            if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
+            else if (t.done) t = null;
+            if (t === null) break refuse;
+            var up = line.slice(sp + 1, end);
+            if (learn !== null) learn.sawUpstream(up);
+            t.upstream = up;
+            break taken;
+          } else if (c === 47 /* / */) {
+            // a hosts-file path (message.ts body())
+            var sp = line.indexOf(' ', p);
+            if (sp < 0 || sp >= end) break refuse;
+            q = sp + 1;
+            origin = 'hosts';
           } else {
             break refuse;
           }
-        } else if (first >= 103 && first <= 122 && first !== 110 && first !== 116) {
-          // a TXT string (message.ts answer(): DATA that is no address, placeholder, negative, rcode,
-          // `truncated` or DNSSEC word) under a NAME that is no address (else a reverse answer)
-          var c = line.charCodeAt(q);
-          var last = line.charCodeAt(end - 1);
-          if (last === 41 /* ) */ || last === 13 || (c >= 48 && c <= 58) ||
-            (((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) && line.lastIndexOf(':', is) >= q)) break refuse;
-          type = 'TXT';
-          data = line.slice(da, end);
-        } else {
-          // message.ts addressType()
-          if (n < 2 || n > 45 || line.indexOf(' ', da) >= 0) break refuse;
-          var last = line.charCodeAt(end - 1);
-          if (line.indexOf(':', da) >= 0) {
-            if (!((first >= 48 && first <= 58) || (first >= 97 && first <= 102) || (first >= 65 && first <= 70)) ||
-              !((last >= 48 && last <= 58) || (last >= 97 && last <= 102) || (last >= 65 && last <= 70))) break refuse;
-            type = 'AAAA';
+          // `NAME is DATA`: the first ` is ` (message.ts answer()). DATA runs to the line's end: a
+          // `)` (signed, EDE) or CR there goes the general way.
+          var is = line.indexOf(' is ', q - 1);
+          if (is <= q) break refuse;
+          var da = is + 4;
+          var n = end - da;
+          var first = line.charCodeAt(da);
+          /** 0 an answer, 1 NXDOMAIN, 2 NODATA */
+          var neg = 0;
+          var type = '';
+          var data: string | null = null;
+          if (first === 60 /* < */) {
+            // message.ts placeholderType(): `<CNAME>`, `<MX>`, `<type=65>`
+            if (n === 7 && line.startsWith('CNAME>', da + 1)) {
+              type = 'CNAME';
+            } else {
+              if (n < 3 || line.charCodeAt(end - 1) !== 62 /* > */) break refuse;
+              if (line.startsWith('type=', da + 1)) {
+                if (end - 1 <= da + 6) break refuse;
+                for (var i = da + 6; i < end - 1; i++) {
+                  var d = line.charCodeAt(i);
+                  if (d < 48 || d > 57) break refuse;
+                }
+                type = 'TYPE' + line.slice(da + 6, end - 1);
+              } else {
+                for (var i = da + 1; i < end - 1; i++) {
+                  var d = line.charCodeAt(i);
+                  if (!((d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 45 || d === 95)) break refuse;
+                }
+                type = line.slice(da + 1, end - 1);
+              }
+            }
+          } else if (first === 78 /* N */) {
+            if (n === 8 && line.startsWith('NXDOMAIN', da)) {
+              neg = 1;
+            } else if (n === 6 && line.startsWith('NODATA', da)) {
+              neg = 2;
+            } else if (n === 11 && line.startsWith('NODATA-IPv', da) && (line.charCodeAt(end - 1) === 52 || line.charCodeAt(end - 1) === 54)) {
+              neg = 2;
+            } else {
+              break refuse;
+            }
+          } else if (first >= 103 && first <= 122 && first !== 110 && first !== 116) {
+            // a TXT string (message.ts answer(): DATA that is no address, placeholder, negative, rcode,
+            // `truncated` or DNSSEC word) under a NAME that is no address (else a reverse answer)
+            var c = line.charCodeAt(q);
+            var last = line.charCodeAt(end - 1);
+            if (last === 41 /* ) */ || last === 13 || (c >= 48 && c <= 58) ||
+              (((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) && line.lastIndexOf(':', is) >= q)) break refuse;
+            type = 'TXT';
+            data = line.slice(da, end);
           } else {
-            if (first < 48 || first > 57 || last < 48 || last > 57 || n < 7 || !(line.indexOf('.', da) > da)) break refuse;
-            type = 'A';
+            // message.ts addressType()
+            if (n < 2 || n > 45 || line.indexOf(' ', da) >= 0) break refuse;
+            var last = line.charCodeAt(end - 1);
+            if (line.indexOf(':', da) >= 0) {
+              if (!((first >= 48 && first <= 58) || (first >= 97 && first <= 102) || (first >= 65 && first <= 70)) ||
+                !((last >= 48 && last <= 58) || (last >= 97 && last <= 102) || (last >= 65 && last <= 70))) break refuse;
+              type = 'AAAA';
+            } else {
+              if (first < 48 || first > 57 || last < 48 || last > 57 || n < 7 || !(line.indexOf('.', da) > da)) break refuse;
+              type = 'A';
+            }
+            data = line.slice(da, end);
           }
-          data = line.slice(da, end);
-        }
-        // the next line of the last line's transaction (most answers) without a call
-        t = a.last_;
-        if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
-        if (t === null || t.done) break refuse;
-        var name = line.slice(q, is);
-        // dns-transaction.ts applyAnswer() for an answer, nxdomain or nodata record
-        // (an open transaction is listed as answering from its first answer on: listed is answered)
-        if (!t.listed) {
-          t.listed = true;
-          t.answered = true;
-          if (t.source !== 'local') t.source = origin;
-          al = a.answering_;
-          al[al.length] = t;
-        }
-        t.lastTs = ts;
-        var list = t.ans;
-        if (t.cnameAt >= 0) {
-          list[t.cnameAt] = name;
-          t.cnameAt = -1;
-        }
-        if (neg === 1) {
-          t.rcode = 'NXDOMAIN';
-          if (origin === 'config') t.blocked = true;
-        } else {
-          if (t.rcode === undefined) t.rcode = 'NOERROR';
-          var k = list.length;
-          if (neg === 2) {
-            // NODATA: no answer
-          } else if (k >= MAX_ANSWERS * 3) {
-            this.counters_.drop('dns.answers_capped', 1, t.qname);
+          // the next line of the last line's transaction (most answers) without a call
+          t = a.last_;
+          if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
+          if (t === null || t.done) break refuse;
+          var name = line.slice(q, is);
+          // dns-transaction.ts applyAnswer() for an answer, nxdomain or nodata record
+          // (an open transaction is listed as answering from its first answer on: listed is answered)
+          if (!t.listed) {
+            t.listed = true;
+            t.answered = true;
+            if (t.source !== 'local') t.source = origin;
+            al = a.answering_;
+            al[al.length] = t;
+          }
+          t.lastTs = ts;
+          var list = t.ans;
+          if (t.cnameAt >= 0) {
+            list[t.cnameAt] = name;
+            t.cnameAt = -1;
+          }
+          if (neg === 1) {
+            t.rcode = 'NXDOMAIN';
+            if (origin === 'config') t.blocked = true;
           } else {
-            if (type === 'CNAME') t.cnameAt = k + 2;
-            list[k] = name;
-            list[k + 1] = type;
-            list[k + 2] = data;
-            if ((origin === 'config' || origin === 'hosts') && (data === '0.0.0.0' || data === '::')) t.blocked = true;
+            if (t.rcode === undefined) t.rcode = 'NOERROR';
+            var k = list.length;
+            if (neg === 2) {
+              // NODATA: no answer
+            } else if (k >= MAX_ANSWERS * 3) {
+              this.counters_.drop('dns.answers_capped', 1, t.qname);
+            } else {
+              if (type === 'CNAME') t.cnameAt = k + 2;
+              list[k] = name;
+              list[k + 1] = type;
+              list[k + 2] = data;
+              if ((origin === 'config' || origin === 'hosts') && (data === '0.0.0.0' || data === '::')) t.blocked = true;
+            }
           }
+          break taken;
         }
-        records.n++;
-        if (a.finished_) a.drain_();
-        if (reader === null) return null;
-        continue;
+        // refused
+        this.read_ = read;
+        return line;
       }
-      this.read_ = read;
-      return line;
+      records.n++;
+      if (a.finished_) a.drain_();
+      if (reader === null) return null;
     }
   }
 
