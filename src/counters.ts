@@ -4,6 +4,7 @@
 // Hot paths (one count per log line) use a cell: `const c = counters.cell('x'); c.n++` is a
 // property increment, where inc() is a call, a lookup and a store (~650 instructions in qjs).
 // Cells are read back by get() and snapshot(), so both ways of counting look the same.
+import { newDict } from './compat/lang';
 
 /** A counter a hot path increments directly: `cell.n += k`. */
 export interface CounterCell {
@@ -11,10 +12,10 @@ export interface CounterCell {
 }
 
 export class Counters {
-  private readonly counts_: Record<string, number> = Object.create(null);
-  private readonly drops_: Record<string, number> = Object.create(null);
-  private readonly samples_: Record<string, string> = Object.create(null);
-  private readonly cells_: Record<string, CounterCell> = Object.create(null);
+  private readonly counts_: Record<string, number> = newDict();
+  private readonly drops_: Record<string, number> = newDict();
+  private readonly samples_: Record<string, string> = newDict();
+  private readonly cells_: Record<string, CounterCell> = newDict();
 
   inc(name: string, n = 1): void {
     this.counts_[name] = (this.counts_[name] ?? 0) + n;

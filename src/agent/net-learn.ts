@@ -11,6 +11,7 @@
 // Learned sets are capped; a change produces a new model object (direction.ts's addressKind caches per object).
 import type { NetModel } from '../pipeline/direction';
 import { parseIPv4, parseIPv6, formatIPv6, CidrSet } from '../pipeline/cidr';
+import { floor } from '../compat/lang';
 
 const MAX_LEARNED = 64;
 const MAX_QUERIES = 4096;
@@ -113,7 +114,7 @@ export class NetLearner {
 
 function prefixOf(ip: string): string | undefined {
   const v4 = parseIPv4(ip);
-  if (v4 >= 0) return `${Math.floor(v4 / 16777216)}.${Math.floor(v4 / 65536) & 255}.${Math.floor(v4 / 256) & 255}.0/24`;
+  if (v4 >= 0) return `${floor(v4 / 16777216)}.${floor(v4 / 65536) & 255}.${floor(v4 / 256) & 255}.0/24`;
   const w = parseIPv6(ip);
   if (w === null) return undefined;
   return `${formatIPv6([w[0], w[1], 0, 0])}/64`;

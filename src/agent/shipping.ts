@@ -10,6 +10,7 @@ import { Shipper, type CommandMeta } from '../transport/shipper';
 import { parseBrokerUrl, redactBrokerUrl } from '../transport/url';
 import { brokerStreamFactory } from '../transport/stream';
 import { VERSION } from '../version';
+import { floor } from '../compat/lang';
 
 export interface ShippingOptions {
   url: string;
@@ -46,8 +47,8 @@ export interface ShippingDeps {
 /** A random boot id: with the stream it scopes batch sequence numbers (duplicates, gaps). */
 export function newBootId(host: Host): string {
   let s = '';
-  for (let i = 0; i < 4; i++) s += Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0');
-  return `${Math.floor(host.now()).toString(36)}-${s}`;
+  for (let i = 0; i < 4; i++) s += floor(Math.random() * 0x10000).toString(16).padStart(4, '0');
+  return `${floor(host.now()).toString(36)}-${s}`;
 }
 
 export class ShippingSink implements EventSink {

@@ -4,7 +4,7 @@
 // show. The writer is the agent; this file only fixes the shape and its two conversions.
 // The reader treats the file as untrusted (it may be old, cut or hand-edited): parseStatus
 // never throws and keeps only well-typed fields.
-import { isArray, toJson, keysOf } from '../compat/lang';
+import { isArray, toJson, keysOf, maxOf } from '../compat/lang';
 
 export const STATUS_FORMAT = 1;
 export const STATUS_FILE = 'status.json';
@@ -185,5 +185,5 @@ export function parseStatus(textIn: string): { status: AgentStatus } | { error: 
 
 /** A file older than this many seconds means the agent is not updating it (hung or gone). */
 export function staleAfter(s: AgentStatus): number {
-  return Math.max(3 * s.interval, 30);
+  return maxOf(3 * s.interval, 30);
 }

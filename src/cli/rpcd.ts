@@ -9,6 +9,7 @@ import { dispatch, type RpcdMethods } from '../ubus/rpcd-plugin';
 import { checkConfigFile } from './check-config';
 import { defaultConfig, formatConfigError } from '../config/schema';
 import { parseStatus, staleAfter, STATUS_FILE } from '../agent/status-file';
+import { maxOf } from '../compat/lang';
 
 export const DEFAULT_CONFIG = '/etc/config/netledger';
 
@@ -45,7 +46,7 @@ export function netledgerMethods(host: Host, configFile: string): RpcdMethods {
         const parsed = parseStatus(text);
         if ('error' in parsed) return { running: false, error: `${path}: ${parsed.error}` };
         const s = parsed.status;
-        const age = Math.max(0, Math.round(host.now() - s.updated));
+        const age = maxOf(0, Math.round(host.now() - s.updated));
         const stale = age > staleAfter(s);
         const alive = host.stat(`/proc/${s.pid}`) !== null;
         return { running: alive && !stale, alive, stale, age, ...s };

@@ -11,7 +11,7 @@ import { StringTable, writeEntries, readTable } from './strtable';
 import { writeColumn, readColumn } from './columns';
 import { ColumnBuilder } from './column-builder';
 import { BatchError, pack, unpack, widthFor } from './wire';
-import { isArray, isInteger } from '../compat/lang';
+import { isArray, isInteger, newDict } from '../compat/lang';
 
 export { BatchError } from './wire';
 export const WIRE_VERSION = 1;
@@ -158,7 +158,7 @@ export function decodeBatch(bytes: Uint8Array): DecodedBatch {
 /** Decodes the batch at the reader's position (a CBOR sequence of batches, RFC 8742). */
 export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
   const nkeys = r.mapHead_();
-  const hdr: Record<string, unknown> = Object.create(null);
+  const hdr: Record<string, unknown> = newDict();
   let strs: string[] = [];
   let cols: unknown[][] = [];
   for (let i = 0; i < nkeys; i++) {

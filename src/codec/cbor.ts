@@ -7,7 +7,7 @@
 // number, as JSON.parse would read them.
 import { utf8Length, utf8Write, utf8DecodeStrict } from '../compat/utf8';
 import { hexVal } from '../pipeline/cidr';
-import { isArray, toJson, isInteger } from '../compat/lang';
+import { isArray, toJson, isInteger, floor } from '../compat/lang';
 
 export class CborError extends Error {
   constructor(message: string, readonly offset: number) {
@@ -47,7 +47,7 @@ function numberToHalf(n: number): number {
     const m = a / 2 ** -24;
     return isInteger(m) ? sign | m : -1;
   }
-  let e = Math.floor(Math.log2(a));
+  let e = floor(Math.log2(a));
   if (2 ** e > a) e--;
   else if (2 ** (e + 1) <= a) e++;
   const m = a / 2 ** e * 1024 - 1024;
@@ -99,7 +99,7 @@ export class CborWriter {
     let info = n;
     if (n >= 24) for (size = 1, info = 24; n >= 2 ** (size * 8); size *= 2) info++;
     this.buf_[this.len_++] = (major << 5) | info;
-    for (let i = size; i-- > 0; n = Math.floor(n / 256)) this.buf_[this.len_ + i] = n % 256;
+    for (let i = size; i-- > 0; n = floor(n / 256)) this.buf_[this.len_ + i] = n % 256;
     this.len_ += size;
   }
 

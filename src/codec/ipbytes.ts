@@ -2,6 +2,7 @@
 // bytes only when formatting those bytes gives back the very same text (dotted quad without
 // leading zeros; RFC 5952 for IPv6), so decoding is exact. Anything else stays text.
 import { parseIPv4, parseIPv6, formatIPv6 } from '../pipeline/cidr';
+import { floor } from '../compat/lang';
 
 /** The address bytes of `s`, or null when `s` is not an address in canonical form. */
 export function ipBytes(s: string): Uint8Array | null {
@@ -17,7 +18,7 @@ export function ipBytes(s: string): Uint8Array | null {
   // IPv4-mapped addresses print as dotted quads in many libraries: keep them as text.
   if (w === null || (w[0] === 0 && w[1] === 0 && w[2] === 0xffff)) return null;
   const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) out[i] = Math.floor(w[i >> 2] / 2 ** (24 - (i & 3) * 8)) & 255;
+  for (let i = 0; i < 16; i++) out[i] = floor(w[i >> 2] / 2 ** (24 - (i & 3) * 8)) & 255;
   return formatIPv6(w, false) === s ? out : null;
 }
 

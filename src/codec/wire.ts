@@ -1,6 +1,7 @@
 // Building blocks of the batch wire format shared by its encoder and decoder
 // (docs/wire-format.md): column kinds, bit-packed index arrays, zigzag LEB128 integers.
 import type { CborWriter } from './cbor';
+import { floor } from '../compat/lang';
 
 export class BatchError extends Error {
   constructor(message: string) {
@@ -50,7 +51,7 @@ export function pack(idx: number[], width: number): Uint8Array {
     bits += width;
     while (bits >= 8) {
       out[o++] = acc & 0xff;
-      acc = Math.floor(acc / 256);
+      acc = floor(acc / 256);
       bits -= 8;
     }
   }
@@ -80,7 +81,7 @@ export function unpack(b: Uint8Array, n: number, width: number, limit: number, w
       bits += 8;
     }
     const v = acc % mask;
-    acc = Math.floor(acc / mask);
+    acc = floor(acc / mask);
     bits -= width;
     if (v >= limit) throw new BatchError(`${where}: index ${v} not below ${limit}`);
     out[i] = v;
@@ -93,7 +94,7 @@ export function writeZigzag(w: CborWriter, d: number): void {
   let n = d >= 0 ? d * 2 : -d * 2 - 1;
   while (n >= 128) {
     w.byte_((n % 128) | 128);
-    n = Math.floor(n / 128);
+    n = floor(n / 128);
   }
   w.byte_(n);
 }

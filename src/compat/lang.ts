@@ -4,3 +4,8 @@ export const isArray = Array.isArray;
 export const isInteger = Number.isInteger;
 export const toJson = JSON.stringify;
 export const keysOf = Object.keys;
+export const floor = Math.floor;
+export const maxOf = Math.max;
+export const minOf = Math.min;
+/** An object without a prototype, for keys read from input. */
+export const newDict = <T>(): Record<string, T> => Object.create(null);

@@ -13,6 +13,7 @@
 //    starts with the old value; a named section given twice is one section (a different type
 //    is an error).
 // Unlike libuci, every bad statement is reported (not just the first) and parsing goes on.
+import { newDict } from '../compat/lang';
 
 export interface UciOption {
   name: string;
@@ -254,7 +255,7 @@ const COMMANDS: Record<string, 'package' | 'config' | 'option' | 'list'> = {
 
 export function parseUci(text: string, file: string): UciDocument {
   const doc: UciDocument = { file, package: null, sections: [], errors: [] };
-  const byName: Record<string, UciSection> = Object.create(null);
+  const byName: Record<string, UciSection> = newDict();
   const cur = new Cursor(text);
   let section: UciSection | null = null;
   // After a `config` line that failed, its options are not reported again as orphans.

@@ -3,7 +3,7 @@
 // one section per type, unknown types and options are errors, bad values keep their default.
 import type { UciDocument } from './uci';
 import type { OptionSpec, SectionSpec } from './spec';
-import { isArray, keysOf } from '../compat/lang';
+import { isArray, keysOf, minOf } from '../compat/lang';
 
 export interface ConfigError {
   file: string;
@@ -54,7 +54,7 @@ function distance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = minOf(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
       prev = tmp;
     }
   }

@@ -9,7 +9,7 @@ import { LineSplitter } from './lines';
 import { resolveExecutable, ENOENT } from './exec-path';
 import { encodeUtf8 } from './utf8';
 import { check, isExecutable, stat } from './quickjs-fs';
-import { isArray } from '../compat/lang';
+import { isArray, minOf } from '../compat/lang';
 
 const EINTR = 4;
 const EAGAIN = 11;
@@ -181,7 +181,7 @@ class QjsChild implements Child {
   private writeSome_(): void {
     const chunk = this.queue_[this.queueHead_];
     if (!chunk) return this.stopWriting_();
-    const len = Math.min(PIPE_BUF, chunk.length - this.chunkOff_);
+    const len = minOf(PIPE_BUF, chunk.length - this.chunkOff_);
     const n = os.write(this.inFd_, chunk.buffer as ArrayBuffer, chunk.byteOffset + this.chunkOff_, len);
     if (n === -EAGAIN || n === -EINTR) return;
     if (n < 0) return this.closeIn_(); // EPIPE: the child closed its stdin or died

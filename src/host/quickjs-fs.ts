@@ -5,6 +5,7 @@ import * as os from 'os';
 import { HostError, type FileStat } from './types';
 import type { FileId, TailFs } from './follow';
 import { encodeUtf8 } from './utf8';
+import { maxOf } from '../compat/lang';
 
 const ENOENT = 2;
 const EINTR = 4;
@@ -43,7 +44,7 @@ export function readBytes(path: string): Uint8Array {
   return withFd(check(os.open(path, os.O_RDONLY), 'open', path), (fd) => {
     const [st] = os.stat(path);
     // /proc files report size 0: read to end of file, whatever stat said.
-    let buf = new Uint8Array(Math.max(4096, st ? st.size + 1 : 0));
+    let buf = new Uint8Array(maxOf(4096, st ? st.size + 1 : 0));
     let len = 0;
     for (;;) {
       if (len === buf.length) {

@@ -2,6 +2,7 @@
 // timer comes first in its creation list, so a late wake-up could run a 20 ms timer before a
 // 10 ms one; keeping our own queue restores "earliest due first, ties in creation order".
 import type { TimerHandle } from './types';
+import { maxOf } from '../compat/lang';
 
 export interface TimerPlatform {
   /** Monotonic milliseconds. */
@@ -36,7 +37,7 @@ export class TimerQueue {
   }
 
   setInterval(fn: () => void, ms: number): TimerHandle {
-    return this.add_(fn, ms, Math.max(1, ms));
+    return this.add_(fn, ms, maxOf(1, ms));
   }
 
   clear(handle: TimerHandle): void {
@@ -85,7 +86,7 @@ export class TimerQueue {
     if (this.armed_ >= 0 && this.armedFor_ <= head.due) return;
     this.disarm_();
     this.armedFor_ = head.due;
-    this.armed_ = this.platform_.arm(() => this.fire_(), Math.max(0, Math.ceil(head.due - this.platform_.now())));
+    this.armed_ = this.platform_.arm(() => this.fire_(), maxOf(0, Math.ceil(head.due - this.platform_.now())));
   }
 
   /** Runs one due timer per platform wake-up, so promise jobs run between callbacks as in Node. */

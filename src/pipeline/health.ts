@@ -8,7 +8,7 @@
 import type { Counters } from '../counters';
 import type { HealthEvent } from '../events';
 import type { Host } from '../host/types';
-import { isInteger } from '../compat/lang';
+import { isInteger, newDict } from '../compat/lang';
 
 export interface HealthDeps {
   host: Pick<Host, 'readText' | 'readdir' | 'pid' | 'now'>;
@@ -145,7 +145,7 @@ export class HealthSampler {
     const self = this.deps_.host.pid();
     const watched = this.deps_.watched ?? ['dnsmasq'];
     const parent = new Map<number, number>();
-    const byName: Record<string, number[]> = Object.create(null);
+    const byName: Record<string, number[]> = newDict();
     for (const w of watched) byName[w] = [];
     let procs = 0;
     for (const name of names) {

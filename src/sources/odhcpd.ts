@@ -10,7 +10,7 @@
 import type { Counters } from '../counters';
 import type { Lease } from './leases';
 import { normalizeIp } from '../pipeline/cidr';
-import { isArray, toJson, keysOf } from '../compat/lang';
+import { isArray, toJson, keysOf, floor } from '../compat/lang';
 
 const INFINITE = 0xffffffff;
 
@@ -74,7 +74,7 @@ function leaseBase(l: Record<string, unknown>, nowSec?: number): Omit<Lease, 'ip
   if (typeof l.iaid === 'number') base.iaid = l.iaid;
   if (typeof l.valid === 'number') {
     if (l.valid === INFINITE || l.valid === -1) base.expires = 0;
-    else if (nowSec !== undefined) base.expires = Math.floor(nowSec) + l.valid;
+    else if (nowSec !== undefined) base.expires = floor(nowSec) + l.valid;
   }
   return base;
 }

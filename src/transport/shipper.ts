@@ -11,7 +11,7 @@ import { MqttClient, type ByteStream, type IncomingMessage, type MqttClientOptio
 import { commandFilters, commandName, statusTopic, streamTopic, checkSensorId } from './topics';
 import { statusPayload, type StatusInfo } from './status';
 import { utf8Decode } from '../compat/utf8';
-import { isArray } from '../compat/lang';
+import { isArray, maxOf } from '../compat/lang';
 
 /** What the shipper needs of src/transport/spool.ts. */
 export interface SpoolEntry {
@@ -76,7 +76,7 @@ export class Shipper {
         connect_: d.connect_,
         cleanSession: false,
         will: { topic: statusTopic(sensor), payload: statusPayload(d.status_, 'offline', d.host_.now()), qos: 1, retain: true },
-        inflight: Math.max(d.window ?? 8, 1) + 2, // room for status and commands' own publishes
+        inflight: maxOf(d.window ?? 8, 1) + 2, // room for status and commands' own publishes
       },
     });
     this.client_ = client;
@@ -150,7 +150,7 @@ export class Shipper {
   private pump_(): void {
     const c = this.client_;
     if (!c || this.stopped_) return;
-    const window = Math.max(this.deps_.window ?? 8, 1);
+    const window = maxOf(this.deps_.window ?? 8, 1);
     if (this.inFlight_.size >= window) return;
     const sensor = this.deps_.status_.sensor;
     for (const e of this.deps_.spool_.pending_()) {

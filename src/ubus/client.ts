@@ -5,7 +5,7 @@
 // code (libubus.h enum ubus_msg_status); 255 is the CLI's -1 (cannot connect, bad message JSON).
 // A call that outlives timeoutMs is killed; ubus also gets -t so it gives up on its own first.
 import { HostError, type Host } from '../host/types';
-import { toJson } from '../compat/lang';
+import { toJson, maxOf } from '../compat/lang';
 
 const STATUS_TEXT: Record<number, string> = {
   1: 'Invalid command',
@@ -58,7 +58,7 @@ export class UbusClient {
     const timeoutMs = this.deps_.timeoutMs ?? 5000;
     const maxReply = this.deps_.maxReply ?? 1 << 20;
     const what = `ubus call ${path} ${method}`;
-    const argv = [bin, '-S', '-t', String(Math.max(1, Math.ceil(timeoutMs / 1000))), 'call', path, method];
+    const argv = [bin, '-S', '-t', String(maxOf(1, Math.ceil(timeoutMs / 1000))), 'call', path, method];
     if (args !== undefined) argv.push(toJson(args));
     return new Promise((resolve, reject) => {
       let child;

@@ -11,6 +11,7 @@ import { PacketParser } from './parser';
 
 type BrokerPacket = ReturnType<typeof decodeBrokerBody>;
 import { utf8Encode } from '../../compat/utf8';
+import { maxOf, minOf } from '../../compat/lang';
 
 export interface ByteStream {
   write_(b: Uint8Array): void;
@@ -278,7 +279,7 @@ export class MqttClient {
     this.state_ = 'waiting';
     const min = o.backoffMinMs ?? 1000;
     const max = o.backoffMaxMs ?? 60000;
-    const base = Math.min(max, min * Math.pow(2, Math.min(this.attempts_ - 1, 20)));
+    const base = minOf(max, min * Math.pow(2, minOf(this.attempts_ - 1, 20)));
     // "Equal jitter": half fixed, half random, so a fleet that lost one broker spreads out.
     const delay = Math.round(base / 2 + (o.random ?? Math.random)() * base / 2);
     this.retryTimer_ = this.deps_.host_.setTimeout(() => {
@@ -294,7 +295,7 @@ export class MqttClient {
     this.deps_.counters_.inc('mqtt_connects');
     this.clearTimers_();
     const ka = this.keepaliveMs_();
-    if (ka > 0) this.timers_.push(this.deps_.host_.setInterval(() => this.tick_(), Math.max(100, Math.min(1000, ka / 4))));
+    if (ka > 0) this.timers_.push(this.deps_.host_.setInterval(() => this.tick_(), maxOf(100, minOf(1000, ka / 4))));
     // Re-send what the last connection left unacknowledged, in the original order.
     for (const o of this.inflight_.values()) {
       o.packet.dup = true;
@@ -310,7 +311,7 @@ export class MqttClient {
     const now = this.deps_.host_.monotonic();
     const ka = this.keepaliveMs_();
     if (this.pingSentAt_) {
-      const limit = this.deps_.options_.pingTimeoutMs ?? Math.max(1000, ka / 2);
+      const limit = this.deps_.options_.pingTimeoutMs ?? maxOf(1000, ka / 2);
       if (now - this.pingSentAt_ >= limit) {
         this.deps_.counters_.inc('mqtt_ping_timeouts');
         this.drop_(`keepalive: no PINGRESP within ${limit} ms (half-open connection)`);

@@ -3,6 +3,7 @@
 // mqtt-packet (cmd, messageId, returnCode, granted) so tests can cross-check against it.
 // Every read is bounds-checked and fails with an MqttPacketError whose message is stable.
 import { utf8Decode, utf8Length, utf8Write } from '../../compat/utf8';
+import { floor } from '../../compat/lang';
 
 export type QoS = 0 | 1 | 2;
 
@@ -65,14 +66,14 @@ export const MAX_REMAINING_LENGTH = 268435455;
 
 /** Bytes of the remaining-length varint (MQTT-2.2.3). */
 export function varintLength(n: number): number {
-  if (!(n >= 0 && n <= MAX_REMAINING_LENGTH) || n !== Math.floor(n)) throw new MqttPacketError(`remaining length ${n} out of range`);
+  if (!(n >= 0 && n <= MAX_REMAINING_LENGTH) || n !== floor(n)) throw new MqttPacketError(`remaining length ${n} out of range`);
   return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
 }
 
 function writeVarint(n: number, buf: Uint8Array, off: number): number {
   do {
     let b = n % 128;
-    n = Math.floor(n / 128);
+    n = floor(n / 128);
     if (n > 0) b |= 128;
     buf[off++] = b;
   } while (n > 0);

@@ -4,6 +4,7 @@
 // refused as soon as its length is known, before its body is buffered. After an error the
 // framing is lost: the parser stays failed and the connection must be dropped.
 import { MqttPacketError, readFixedHeader, type Packet } from './packet';
+import { minOf } from '../../compat/lang';
 
 /** Decodes one packet body: packet.ts's decodeBody, or decodeBrokerBody in a client. */
 export type BodyDecoder<P> = (byte0: number, body: Uint8Array, start: number, end: number) => P;
@@ -69,7 +70,7 @@ export class PacketParser<P = Packet> {
         this.bodyLen_ = 0;
         continue;
       }
-      const take = Math.min(n - i, this.body_.length - this.bodyLen_);
+      const take = minOf(n - i, this.body_.length - this.bodyLen_);
       this.body_.set(chunk.subarray(i, i + take), this.bodyLen_);
       this.bodyLen_ += take;
       i += take;
