@@ -142,10 +142,10 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
   const q = QNAME[qname] ?? remember(QNAME, qname, ',"qname":' + str(qname));
   let s = headText + c + p + dev + q +
     (qtype === 'A' ? ',"qtype":"A"' : qtype === 'AAAA' ? ',"qtype":"AAAA"' : ',"qtype":' + str(qtype)) + r;
-  // answers: name, type, data in three slots each. The form of an answer, `"NAME","type":"T","data":"`,
-  // is kept for the last name and type, and (once needed) with the separator after an answer
-  // (`"},{"name":`). `open`: the last answer written ends inside its data string; its `"}` goes
-  // out with what follows.
+  // answers: name, type, data in three slots each. The form of an answer,
+  // `{"name":"NAME","type":"T","data":"`, is kept for the last name and type, and (once needed)
+  // with the separator after an answer (`"},`). `open`: the last answer written ends inside its
+  // data string; its `"}` goes out with what follows.
   let okName = q.length === qname.length + 11 ? qname : null; // the qname is clean
   let open = false;
   const end = a.length - 2;
@@ -155,7 +155,7 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
     const d = a[i + 2];
     if (n !== repName || ty !== repType) {
       const mid = ty === 'A' ? '","type":"A","data":"' : ty === 'AAAA' ? '","type":"AAAA","data":"' : ty === 'CNAME' ? '","type":"CNAME","data":"' : null;
-      repForm = mid !== null && (n === okName || CLEAN[n] !== undefined) ? '"' + n + mid : str(n) + ',"type":' + str(ty) + ',"data":"';
+      repForm = mid !== null && (n === okName || CLEAN[n] !== undefined) ? '{"name":"' + n + mid : '{"name":' + str(n) + ',"type":' + str(ty) + ',"data":"';
       repNext = '';
       repName = n;
       repType = ty;
@@ -168,14 +168,18 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
         clean = false; // a lone surrogate: escaped below
       }
     }
-    if (clean && open) {
-      if (repNext === '') repNext = '"},{"name":' + repForm;
-      s += repNext + d;
+    if (clean) {
+      if (open) {
+        if (repNext === '') repNext = '"},' + repForm;
+        s += repNext + d;
+      } else {
+        s += i === 0 ? repForm + d : ',' + repForm + d;
+        open = true;
+      }
       continue;
     }
-    s += (i === 0 ? '{"name":' : open ? '"},{"name":' : ',{"name":') +
-      (clean ? repForm + d : repForm.slice(0, -1) + (d === null ? 'null}' : str(d) + '}'));
-    open = clean;
+    s += (i === 0 ? '' : open ? '"},' : ',') + repForm.slice(0, -1) + (d === null ? 'null}' : str(d) + '}');
+    open = false;
   }
   // the common tail in one expression
   const id = t.serial;
