@@ -25,7 +25,7 @@
 
 import type { Counters } from '../counters';
 import type { FlowEvent } from '../events';
-import { F_HAS_ID, F_HAS_MARK, FlowStore, NO_SLOT } from '../sources/conntrack/flow-store';
+import { F_HAS_ID, F_HAS_MARK, F_TUPLE_INDEXED, FlowStore, NO_SLOT } from '../sources/conntrack/flow-store';
 import { READ_GONE, READ_HELD, READ_NEW, type HeldFlows } from '../sources/conntrack/proc-poll';
 import { ABSENT, hasPorts, isIcmp, tupleKey, type CtRecord } from '../sources/conntrack/record';
 import { NO_STRING, StringPool } from '../sources/conntrack/string-pool';
@@ -184,6 +184,7 @@ export class FlowTable implements HeldFlows {
    */
   reconcile(snapshot: CtRecord[], nowSec: number): void {
     this.readBegin(nowSec);
+    this.readPrepare(Infinity);
     for (let k = 0; k < snapshot.length; k++) this.readEntry(snapshot[k], true);
     this.readSweep(Infinity, false);
   }
@@ -195,8 +196,11 @@ export class FlowTable implements HeldFlows {
   private reading_ = false;
   private readNow_ = 0;
   private readEnded_ = 0;
-  /** Where the sweep goes on (free_ moves it past a slot that events end meanwhile); -2: not begun. */
-  private sweepAt_ = -2;
+  /**
+   * Where the read's walk over the held flows goes on, indexing them (readPrepare) or ending the
+   * unseen (readSweep); free_ moves it past a slot that events end meanwhile. -2: not begun.
+   */
+  private walkAt_ = -2;
   /** Original tuples of the flows events ended during the read in progress. */
   private readonly goneKeys_ = new Set<string>();
 
@@ -208,8 +212,25 @@ export class FlowTable implements HeldFlows {
     this.reading_ = true;
     this.readNow_ = nowSec;
     this.readEnded_ = 0;
-    this.sweepAt_ = -2;
+    this.walkAt_ = this.store.head;
     this.goneKeys_.clear();
+  }
+
+  /**
+   * Before the first line: puts up to `max` held flows into the tuple index. Outside reads only
+   * flows without an id are indexed (an id finds the rest), which spares every NEW event the
+   * work; a flow indexed once stays so until it ends.
+   */
+  readPrepare(max: number): boolean {
+    const store = this.store;
+    for (let n = 0; n < max && this.walkAt_ >= 0; n++) {
+      const s = this.walkAt_;
+      this.walkAt_ = store.next[s];
+      if (!(store.flags[s] & F_TUPLE_INDEXED)) store.indexTuple(s);
+    }
+    if (this.walkAt_ >= 0) return false;
+    this.walkAt_ = -2; // the sweep starts from the head
+    return true;
   }
 
   readEntry(rec: CtRecord, adopt: boolean): number {
@@ -235,11 +256,11 @@ export class FlowTable implements HeldFlows {
 
   readSweep(max: number, poll: boolean): boolean {
     const store = this.store;
-    if (this.sweepAt_ === -2) this.sweepAt_ = store.head;
+    if (this.walkAt_ === -2) this.walkAt_ = store.head;
     const gen = this.gen_;
-    for (let n = 0; n < max && this.sweepAt_ >= 0; n++) {
-      const s = this.sweepAt_;
-      this.sweepAt_ = store.next[s];
+    for (let n = 0; n < max && this.walkAt_ >= 0; n++) {
+      const s = this.walkAt_;
+      this.walkAt_ = store.next[s];
       if (store.seen[s] === gen) continue;
       this.readEnded_++;
       if (poll) {
@@ -253,7 +274,7 @@ export class FlowTable implements HeldFlows {
       this.free_(s);
       n += 7; // an end costs about what a line does
     }
-    if (this.sweepAt_ >= 0) return false;
+    if (this.walkAt_ >= 0) return false;
     this.readAbort();
     return true;
   }
@@ -265,7 +286,7 @@ export class FlowTable implements HeldFlows {
 
   readAbort(): void {
     this.reading_ = false;
-    this.sweepAt_ = -2;
+    this.walkAt_ = -2;
     this.goneKeys_.clear();
   }
 
@@ -375,7 +396,7 @@ export class FlowTable implements HeldFlows {
       store.dnat.set(slot, pool.add(rec.rsrc) * 65537 + (portsMatter && rec.rsport <= 65535 ? rec.rsport : ABSENT) + 1);
     }
     strs[s + 3] = NO_STRING;
-    if (!transient) store.indexTuple(slot);
+    if (!transient && (this.reading_ || rec.id < 0)) store.indexTuple(slot);
     if (startKnown) store.flags[slot] |= F_START_KNOWN;
     const counts = store.counts;
     if (counts.length > 0) {
@@ -432,7 +453,7 @@ export class FlowTable implements HeldFlows {
     const strs = store.strs;
     const pool = this.pool;
     const s = slot * 4;
-    if (slot === this.sweepAt_) this.sweepAt_ = store.next[slot];
+    if (slot === this.walkAt_) this.walkAt_ = store.next[slot];
     const dnat = store.dnat.size > 0 ? store.dnatHost(slot) : -1;
     store.release(slot); // first: it unindexes the tuple by the handles still in the slot
     if (dnat >= 0) pool.release(dnat);

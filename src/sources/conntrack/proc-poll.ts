@@ -26,6 +26,8 @@ export const READ_GONE = 2;
 export interface HeldFlows {
   /** Opens a read: held flows count as unseen until a line (or an event) marks them. */
   readBegin(nowSec: number): void;
+  /** Readies up to about `max` held flows to be matched by tuple; true when all are. */
+  readPrepare(max: number): boolean;
   /** One table line: marks and refreshes its held flow; adopts one not held when `adopt`. */
   readEntry(rec: CtRecord, adopt: boolean): number;
   /**
@@ -73,6 +75,7 @@ export class TableRead {
   private onDone_: ((r: TableReadResult) => void) | null = null;
   private entries_ = 0;
   private started_ = 0;
+  private prepared_ = false;
   private readonly scratch_ = emptyRecord('SNAPSHOT');
 
   constructor(deps: TableReadDeps) {
@@ -104,6 +107,7 @@ export class TableRead {
     this.nowSec_ = host.now();
     this.onDone_ = onDone;
     this.entries_ = this.started_ = 0;
+    this.prepared_ = false;
     this.d_.flows.readBegin(this.nowSec_);
     this.slice_();
     return true;
@@ -124,6 +128,11 @@ export class TableRead {
     this.timer_ = null;
     const { counters, flows } = this.d_;
     const n = this.d_.sliceLines ?? 100;
+    if (!this.prepared_) {
+      // an index entry costs about an eighth of a line
+      if (!flows.readPrepare(n * 8)) return this.next_();
+      this.prepared_ = true;
+    }
     const r = this.reader_;
     if (r !== null) {
       try {
