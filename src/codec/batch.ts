@@ -11,7 +11,7 @@ import { StringTable, writeEntries, readTable } from './strtable';
 import { writeColumn, readColumn } from './columns';
 import { ColumnBuilder } from './column-builder';
 import { BatchError, pack, unpack, widthFor } from './wire';
-import { isArray, isInteger, newDict } from '../compat/lang';
+import { isArray, isInteger, newDict, putKey } from '../compat/lang';
 
 export { BatchError } from './wire';
 export const WIRE_VERSION = 1;
@@ -201,10 +201,7 @@ export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
   for (let i = 0; i < n; i++) {
     const ev: Record<string, unknown> = {};
     for (const ci of shapes[shapeOf[i]] as number[]) {
-      const key = keys[ci];
-      const val = values[ci][next[ci]++];
-      if (key === '__proto__') Object.defineProperty(ev, key, { value: val, enumerable: true, writable: true, configurable: true });
-      else ev[key] = val;
+      putKey(ev, keys[ci], values[ci][next[ci]++]);
     }
     events[i] = ev as unknown as NetEvent;
   }

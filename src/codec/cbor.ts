@@ -7,7 +7,7 @@
 // number, as JSON.parse would read them.
 import { utf8Length, utf8Write, utf8DecodeStrict } from '../compat/utf8';
 import { hexVal } from '../pipeline/cidr';
-import { isArray, toJson, isInteger, floor } from '../compat/lang';
+import { isArray, toJson, isInteger, floor, putKey } from '../compat/lang';
 
 export class CborError extends Error {
   constructor(message: string, readonly offset: number) {
@@ -343,8 +343,7 @@ export class CborReader {
       }
       if (Object.hasOwn(obj, k)) throw new CborError(`duplicate map key ${toJson(k)} (§5.6)`, keyAt);
       const v = this.value_(depth + 1);
-      if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
-      else obj[k] = v;
+      putKey(obj, k, v);
     }
     return obj;
   }

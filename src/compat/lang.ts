@@ -9,3 +9,8 @@ export const maxOf = Math.max;
 export const minOf = Math.min;
 /** An object without a prototype, for keys read from input. */
 export const newDict = <T>(): Record<string, T> => Object.create(null);
+/** o[k] = v as an own property even for k '__proto__' (which plain assignment would not add). */
+export function putKey(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}

@@ -1,10 +1,10 @@
 // Readers of the value forms a config option may take. Each returns the value or a message
-// saying what was expected; none throws. Kept free of regular expressions (they run once per
-// option, but qjs pays ~30k instructions per regex and the agent re-reads config on reload).
+// saying what was expected; none throws. They run once per option at start and reload, so a
+// regular expression (a few thousand instructions in qjs) is affordable here.
 // Where another module already owns a rule (sensor ids, broker urls, CIDRs) we ask it, so
 // check-config can never accept what the agent would then refuse.
 import { parseBrokerUrl } from '../transport/url';
-import { sensorIdProblem, isIdChar } from '../transport/topics';
+import { sensorIdProblem, NOT_ID_CHAR } from '../transport/topics';
 import { CidrSet } from '../pipeline/cidr';
 import { toJson } from '../compat/lang';
 
@@ -28,19 +28,9 @@ export function readBool(s: string): Read<boolean> {
   return bad(`expected a boolean (1/0, yes/no, on/off, true/false, enabled/disabled), got '${s}'`);
 }
 
-function allDigits(s: string, from: number, to: number): boolean {
-  if (to <= from) return false;
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
 export function readInt(s: string, min: number, max: number, unit = ''): Read<number> {
-  const neg = s.charCodeAt(0) === 45;
   const range = `an integer from ${min} to ${max}${unit ? ' ' + unit : ''}`;
-  if (!allDigits(s, neg ? 1 : 0, s.length) || s.length > 16) return bad(`expected ${range}, got '${s}'`);
+  if (!/^-?\d+$/.test(s) || s.length > 16) return bad(`expected ${range}, got '${s}'`);
   const n = Number(s);
   if (n < min || n > max) return bad(`expected ${range}, got ${s}`);
   return good(n);
@@ -58,9 +48,7 @@ export function readDuration(s: string, min: number, max: number): Read<number> 
     mult = DURATION_UNITS[last];
     end--;
   }
-  const dot = s.indexOf('.');
-  const okNumber = dot < 0 ? allDigits(s, 0, end) : dot < end && allDigits(s, 0, dot) && allDigits(s, dot + 1, end);
-  if (!okNumber || end > 12) return bad(`expected ${range}, got '${s}'`);
+  if (!/^\d+(\.\d+)?$/.test(s.slice(0, end)) || end > 12) return bad(`expected ${range}, got '${s}'`);
   const v = Number(s.slice(0, end)) * mult;
   if (v < min || v > max) return bad(`expected ${range}, got ${s}`);
   return good(v);
@@ -72,10 +60,7 @@ export function readPath(s: string, allowDash: boolean): Read<string> {
   if (s.charCodeAt(0) !== 47) {
     return bad(`expected an absolute path${allowDash ? " or '-' for standard output" : ''}, got '${s}'`);
   }
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) < 32) return bad(`path has a control character: '${toJson(s)}'`);
-  }
-  return good(s);
+  return /[\0-\x1f]/.test(s) ? bad(`path has a control character: '${toJson(s)}'`) : good(s);
 }
 
 export interface HostPort {
@@ -147,9 +132,7 @@ export function readSensorId(s: string): Read<string> {
 
 /** The sensor id a hostname gives: other characters become '_'; unusable results give 'openwrt'. */
 export function sensorIdFromHostname(hostname: string): string {
-  let out = '';
-  const h = hostname.trim();
-  for (let i = 0; i < h.length && out.length < 64; i++) out += isIdChar(h.charCodeAt(i)) ? h[i] : '_';
+  const out = hostname.trim().slice(0, 64).replace(NOT_ID_CHAR, '_');
   return sensorIdProblem(out) === null ? out : 'openwrt';
 }
 
@@ -167,9 +150,8 @@ export function readUtcOffset(s: string): Read<string> {
 
 /** Seconds east of UTC for `+HH:MM`/`-HH:MM`, null for 'auto' or a malformed value. */
 export function utcOffsetSeconds(s: string): number | null {
-  if (s.length !== 6 || s[3] !== ':') return null;
-  const sign = s[0] === '+' ? 1 : s[0] === '-' ? -1 : 0;
-  if (sign === 0 || !allDigits(s, 1, 3) || !allDigits(s, 4, 6)) return null;
+  if (!/^[+-]\d\d:\d\d$/.test(s)) return null;
+  const sign = s[0] === '+' ? 1 : -1;
   const h = Number(s.slice(1, 3));
   const m = Number(s.slice(4, 6));
   if (h > 14 || m > 59) return null;

@@ -68,19 +68,10 @@ function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
-function isNameChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-}
-
-/** True when s is not empty and every character passes `ok`. */
-function every(s: string, ok: (c: number) => boolean): boolean {
-  for (let i = 0; i < s.length; i++) if (!ok(s.charCodeAt(i))) return false;
-  return s.length > 0;
-}
-
-const validName = (s: string): boolean => every(s, isNameChar);
-const validPackage = (s: string): boolean => every(s, (c) => isNameChar(c) || c === 45);
-const validType = (s: string): boolean => every(s, (c) => c > 32 && c < 127);
+// Names are letters, digits and '_' (a package may hold '-' too); a type is printable ASCII.
+const validName = (s: string): boolean => /^\w+$/.test(s);
+const validPackage = (s: string): boolean => /^[\w-]+$/.test(s);
+const validType = (s: string): boolean => /^[!-~]+$/.test(s);
 
 class ParseFailure {
   readonly line_: number;

@@ -39,12 +39,7 @@ const DIGITS = 12;
 
 /** Stream names become part of file names and MQTT topics: keep them plain. */
 export function validStream(s: string): boolean {
-  if (s.length === 0 || s.length > 32) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95)) return false;
-  }
-  return true;
+  return /^[a-z0-9_]{1,32}$/.test(s);
 }
 
 class Entry implements SpoolEntry {
@@ -198,14 +193,8 @@ export class Spool {
   }
 }
 
+/** `<DIGITS digits>-<stream>.nlb` (as put() names them), else null. */
 function parseName(name: string): { n: number; stream: string } | null {
-  if (name.length <= DIGITS + 1 + SUFFIX.length || !name.endsWith(SUFFIX) || name.charCodeAt(DIGITS) !== 45) return null;
-  let n = 0;
-  for (let i = 0; i < DIGITS; i++) {
-    const c = name.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
-    n = n * 10 + (c - 48);
-  }
-  const stream = name.slice(DIGITS + 1, name.length - SUFFIX.length);
-  return validStream(stream) ? { n, stream } : null;
+  const m = /^(\d{12})-([a-z0-9_]{1,32})\.nlb$/.exec(name);
+  return m ? { n: Number(m[1]), stream: m[2] } : null;
 }

@@ -36,7 +36,7 @@ export function parseBrokerUrl(text: string): BrokerUrl {
     if (rest.slice(slash) !== '/') throw urlError('a path is not allowed');
     rest = rest.slice(0, slash);
   }
-  if (rest.indexOf('?') >= 0 || rest.indexOf('#') >= 0) throw urlError('query or fragment not allowed');
+  if (/[?#]/.test(rest)) throw urlError('query or fragment not allowed');
   const url: BrokerUrl = { scheme, host: '', port: scheme === 'mqtts' ? 8883 : 1883 };
   const at = rest.lastIndexOf('@');
   if (at >= 0) {
@@ -63,12 +63,9 @@ export function parseBrokerUrl(text: string): BrokerUrl {
     if (colon >= 0 && portText === '') throw urlError('empty port');
   }
   if (url.host === '') throw urlError('empty host');
-  for (let i = 0; i < url.host.length; i++) {
-    const c = url.host.charCodeAt(i);
-    const ok = (c >= 48 && c <= 58) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46 || c === 95 || c === 37;
-    // The host becomes a child process argument: no leading '-', no spaces or shell-ish bytes.
-    if (!ok) throw urlError(`invalid character ${toJson(url.host[i])} in host`);
-  }
+  // The host becomes a child process argument: no leading '-', no spaces or shell-ish bytes.
+  const bad = /[^\w:.%-]/.exec(url.host);
+  if (bad) throw urlError(`invalid character ${toJson(bad[0])} in host`);
   if (url.host[0] === '-') throw urlError('host may not start with "-"');
   if (portText !== '') {
     if (!/^[0-9]{1,5}$/.test(portText)) throw urlError(`invalid port ${toJson(portText)}`);
