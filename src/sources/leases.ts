@@ -29,12 +29,7 @@ export interface Lease {
 /** Parses the whole file; bad lines are counted under `leases_bad_line` and skipped. */
 export function parseLeases(text: string, counters: Counters): Lease[] {
   const out: Lease[] = [];
-  let pos = 0;
-  while (pos < text.length) {
-    let nl = text.indexOf('\n', pos);
-    if (nl < 0) nl = text.length;
-    const line = text.slice(pos, nl);
-    pos = nl + 1;
+  for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     const lease = parseLine(line);
     if (lease === 'skip') continue;
@@ -80,24 +75,14 @@ function parseLine(line: string): Lease | null | 'skip' {
   return lease;
 }
 
+// A lease file is read when it changes, a few hundred lines at most: regexes are affordable.
 function parseUint(s: string): number {
-  if (s.length === 0 || s.length > 15) return -1;
-  let v = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return -1;
-    v = v * 10 + (c - 48);
-  }
-  return v;
+  return /^\d{1,15}$/.test(s) ? Number(s) : -1;
 }
 
+/** Lowercase hex bytes joined by ':' ('aa:bb:...'). */
 function isColonHex(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const hex = (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
-    if (i % 3 === 2 ? c !== 58 : !hex) return false;
-  }
-  return s.length % 3 === 2;
+  return /^[0-9a-f]{2}(:[0-9a-f]{2})*$/.test(s);
 }
 
 /**

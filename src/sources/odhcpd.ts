@@ -46,20 +46,23 @@ export function parseIpv6Leases(json: unknown, counters: Counters, nowSec?: numb
         out.push({ ...base, ip });
       };
       const length = typeof l.length === 'number' ? l.length : 128;
-      if (isArray(l.ipv6)) {
-        if (length === 128) for (const a of l.ipv6) add(a);
-        else counters.inc('odhcpd_prefixes_skipped', l.ipv6.length);
+      const v6 = l.ipv6;
+      const v6addr = l['ipv6-addr'];
+      const prefixes = l['ipv6-prefix'];
+      if (isArray(v6)) {
+        if (length === 128) for (const a of v6) add(a);
+        else counters.inc('odhcpd_prefixes_skipped', v6.length);
       }
-      if (isArray(l['ipv6-addr'])) {
-        for (const a of l['ipv6-addr']) {
+      if (isArray(v6addr)) {
+        for (const a of v6addr) {
           if (typeof a === 'string') add(a);
           else if (isObject(a) && typeof a['prefix-length'] === 'number' && a['prefix-length'] !== 128) {
             counters.inc('odhcpd_prefixes_skipped');
           } else add(isObject(a) ? (a.address ?? a['']) : a);
         }
       }
-      if (isArray(l['ipv6-prefix'])) counters.inc('odhcpd_prefixes_skipped', l['ipv6-prefix'].length);
-      if (addrs === 0 && !isArray(l.ipv6) && !isArray(l['ipv6-addr']) && !isArray(l['ipv6-prefix'])) {
+      if (isArray(prefixes)) counters.inc('odhcpd_prefixes_skipped', prefixes.length);
+      if (addrs === 0 && !isArray(v6) && !isArray(v6addr) && !isArray(prefixes)) {
         counters.drop('odhcpd_bad_lease', 1, safeText(l));
       }
     }
@@ -82,10 +85,7 @@ function leaseBase(l: Record<string, unknown>, nowSec?: number): Omit<Lease, 'ip
 /** odhcpd prints DUIDs as bare hex; dnsmasq's lease file uses colons: use one form. */
 function colonHex(hex: string): string {
   const h = hex.toLowerCase();
-  if (h.indexOf(':') >= 0) return h;
-  let out = '';
-  for (let i = 0; i < h.length; i += 2) out += (i ? ':' : '') + h.slice(i, i + 2);
-  return out;
+  return h.indexOf(':') >= 0 ? h : h.replace(/(..)(?=.)/g, '$1:');
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
