@@ -43,6 +43,9 @@ export class DnsFastLine {
   private headTs_ = 0;
   private headPid_ = 0;
   private headSerial_ = 0;
+  /** `SERIAL ` after the last query's taken, and its number ('\n' never matches) */
+  private nextSerial_ = '\n';
+  private nextSerialN_ = 0;
   /** `stamp tag[pid]: ` of the last framed line, its time and pid */
   private prefix_ = '\n';
   private prefixTs_ = 0;
@@ -96,6 +99,8 @@ export class DnsFastLine {
     // query line under an older head goes the general way)
     var clientAt = 0;
     var clientEnd = 0;
+    var nextSerial = this.nextSerial_;
+    var nextSerialN = this.nextSerialN_;
     var t: Transaction | null;
     var al: Transaction[];
     for (;;) {
@@ -140,14 +145,20 @@ export class DnsFastLine {
             // A new second: the general path runs the ticks that come with it.
             if (!(ts <= a.lastTs_)) break refuse;
             // `SERIAL CLIENT/PORT ` as message.ts reads it (no `TCP `/`UDP ` prefix here).
-            var c = line.charCodeAt(p);
-            if (c < 48 || c > 57) break refuse;
-            var sp = line.indexOf(' ', p);
-            if (sp < 0 || sp + 1 >= end || sp - p > 10) break refuse;
-            c = line.charCodeAt(sp - 1);
-            if (c < 48 || c > 57) break refuse;
-            serial = +line.slice(p, sp);
-            if (serial >>> 0 !== serial) break refuse;
+            if (line.startsWith(nextSerial, p)) {
+              // dnsmasq numbers queries in order: mostly the one after the last query's
+              serial = nextSerialN;
+              var sp = p + nextSerial.length - 1;
+            } else {
+              var c = line.charCodeAt(p);
+              if (c < 48 || c > 57) break refuse;
+              sp = line.indexOf(' ', p);
+              if (sp < 0 || sp + 1 >= end || sp - p > 10) break refuse;
+              c = line.charCodeAt(sp - 1);
+              if (c < 48 || c > 57) break refuse;
+              serial = +line.slice(p, sp);
+              if (serial >>> 0 !== serial) break refuse;
+            }
             c = line.charCodeAt(sp + 1);
             if (!((c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) break refuse;
             var ce = line.indexOf(' ', sp + 1);
@@ -234,6 +245,10 @@ export class DnsFastLine {
             t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
             a.byKey_.set(key, t);
             a.last_ = t;
+            if (serial < 4294967295) {
+              this.nextSerialN_ = nextSerialN = serial + 1;
+              this.nextSerial_ = nextSerial = nextSerialN + ' ';
+            }
             break taken;
           } else if (c === 102 /* f */) {
             // `forwarded NAME to UPSTREAM`: the last word, behind ` to ` (message.ts sent())

@@ -183,6 +183,12 @@ const SHAPES = [
   '22 192.0.2.28/1 /etc/hosts 192.0.2.1 is router.lan',
   '22 192.0.2.28/1 reply txt.test is v=spf1\r',
   '22 192.0.2.28/1 reply  is v=spf1',
+  '4294967295 192.0.2.29/1 query[A] top.test from 192.0.2.29',
+  '4294967296 192.0.2.29/1 query[A] over.test from 192.0.2.29',
+  '23 192.0.2.29/1 query[A] p.test from 192.0.2.29',
+  '024 192.0.2.29/1 query[A] q.test from 192.0.2.29',
+  '24 192.0.2.29/1 query[A] r.test from 192.0.2.29',
+  '25 192.0.2.29/1 reply r.test is 198.51.100.25',
   'query[A] classic.test from 192.0.2.25',
   'reply classic.test is 198.51.100.18',
 ];
