@@ -16,6 +16,6 @@ export function pipelineOptions(c: NetledgerConfig, net: { routerAddrs: string[]
     bypass: { enabled: c.bypass.enabled, ports: c.bypass.ports, allow: c.bypass.allow, windowSec: c.bypass.window },
     pdns: { enabled: c.streams.pdns, windowSec: c.pdns.window, maxRecords: c.pdns.max_records },
     ioc: { maxIndicators: c.ioc.max_indicators },
-    streams: { dns: c.streams.dns, flow: c.streams.flow, pdns: c.streams.pdns, alert: c.streams.alert, health: c.streams.health },
+    streams: { ...c.streams },
   };
 }

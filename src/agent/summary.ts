@@ -5,22 +5,10 @@ import { keysOf } from '../compat/lang';
 
 export function summaryLine(what: string, counters: Counters): string {
   const { counters: c, dropped } = counters.snapshot();
-  const events = keysOf(c)
-    .filter((k) => k.startsWith('events_'))
-    .sort()
-    .map((k) => `${k.slice(7)}=${c[k]}`);
-  const lines = keysOf(c)
-    .filter((k) => k.endsWith('_lines'))
-    .sort()
-    .map((k) => `${k}=${c[k]}`);
+  /** `name=count` of the sorted keys that `pick` takes ('' when none), `cut` characters off. */
+  const list = (o: Record<string, number>, pick: (k: string) => boolean, none: string, cut = 0): string =>
+    keysOf(o).filter(pick).sort().map((k) => `${k.slice(cut)}=${o[k]}`).join(' ') || none;
   // Lines deliberately passed over (dnsmasq's start-up chatter, other programs) are not errors,
   // but they are still accounted for.
-  const ignored = keysOf(c)
-    .filter((k) => k.indexOf('ignored') >= 0)
-    .sort()
-    .map((k) => `${k}=${c[k]}`);
-  const drops = keysOf(dropped)
-    .sort()
-    .map((k) => `${k}=${dropped[k]}`);
-  return `${what}: events ${events.join(' ') || 'none'}; read ${lines.join(' ') || 'nothing'}; ignored ${ignored.join(' ') || 'none'}; skipped ${drops.join(' ') || 'none'}`;
+  return `${what}: events ${list(c, (k) => k.startsWith('events_'), 'none', 7)}; read ${list(c, (k) => k.endsWith('_lines'), 'nothing')}; ignored ${list(c, (k) => k.indexOf('ignored') >= 0, 'none')}; skipped ${list(dropped, () => true, 'none')}`;
 }

@@ -205,34 +205,32 @@ function sameValue(a: unknown, b: unknown): boolean {
   return toJson(a) === toJson(b);
 }
 
-/** Options whose effective value differs from the default, in schema order. */
-export function nonDefaults(config: NetledgerConfig): Setting[] {
-  const out: Setting[] = [];
+/** Calls fn for every option of the schema, in schema order. */
+function eachOption(fn: (type: SectionType, name: string, spec: AnySchema[string]['options'][string]) => void): void {
   const schema = SCHEMA as unknown as AnySchema;
   for (const type of keysOf(schema) as SectionType[]) {
     const opts = schema[type].options;
-    const values = config[type] as Record<string, unknown>;
-    for (const name of keysOf(opts)) {
-      const spec = opts[name];
-      if (sameValue(values[name], spec.default)) continue;
-      out.push({ section: type, option: name, value: spec.secret ? '***' : spec.show(values[name]).join(' '), restart: spec.restart });
-    }
+    for (const name of keysOf(opts)) fn(type, name, opts[name]);
   }
+}
+
+/** Options whose effective value differs from the default, in schema order. */
+export function nonDefaults(config: NetledgerConfig): Setting[] {
+  const out: Setting[] = [];
+  eachOption((type, name, spec) => {
+    const v = (config[type] as Record<string, unknown>)[name];
+    if (!sameValue(v, spec.default)) out.push({ section: type, option: name, value: spec.secret ? '***' : spec.show(v).join(' '), restart: spec.restart });
+  });
   return out;
 }
 
 /** Options that differ between two configs and need a restart to take effect ('section.option'). */
 export function restartNeeded(before: NetledgerConfig, after: NetledgerConfig): string[] {
   const out: string[] = [];
-  const schema = SCHEMA as unknown as AnySchema;
-  for (const type of keysOf(schema) as SectionType[]) {
-    const opts = schema[type].options;
-    for (const name of keysOf(opts)) {
-      if (!opts[name].restart) continue;
-      const a = (before[type] as Record<string, unknown>)[name];
-      const b = (after[type] as Record<string, unknown>)[name];
-      if (!sameValue(a, b)) out.push(`${type}.${name}`);
-    }
-  }
+  eachOption((type, name, spec) => {
+    const a = (before[type] as Record<string, unknown>)[name];
+    const b = (after[type] as Record<string, unknown>)[name];
+    if (spec.restart && !sameValue(a, b)) out.push(`${type}.${name}`);
+  });
   return out;
 }

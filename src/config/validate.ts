@@ -82,23 +82,21 @@ export function validateDocument(
   const values = defaultsOf(schema);
   const origins: Origins = { sections_: {}, options_: {} };
   const types = keysOf(schema);
-  if (doc.package !== null && doc.package !== 'netledger') {
-    errors.push({ file, line: 1, message: `package '${doc.package}' is not netledger` });
-  }
+  const err = (line: number, message: string, section?: string, option?: string): void => {
+    const e: ConfigError = { file, line, message };
+    if (section !== undefined) e.section = section;
+    if (option !== undefined) e.option = option;
+    errors.push(e);
+  };
+  if (doc.package !== null && doc.package !== 'netledger') err(1, `package '${doc.package}' is not netledger`);
   for (const s of doc.sections) {
     const spec = schema[s.type];
     if (!spec || !Object.hasOwn(schema, s.type)) {
-      errors.push({
-        file, line: s.line, section: s.type,
-        message: `unknown section type '${s.type}'${suggest(s.type, types)}; known types: ${types.join(', ')}`,
-      });
+      err(s.line, `unknown section type '${s.type}'${suggest(s.type, types)}; known types: ${types.join(', ')}`, s.type);
       continue;
     }
     if (s.type in origins.sections_) {
-      errors.push({
-        file, line: s.line, section: s.type,
-        message: `a second '${s.type}' section (the first is at line ${origins.sections_[s.type]}); netledger reads one`,
-      });
+      err(s.line, `a second '${s.type}' section (the first is at line ${origins.sections_[s.type]}); netledger reads one`, s.type);
       continue;
     }
     origins.sections_[s.type] = s.line;
@@ -108,16 +106,13 @@ export function validateDocument(
     for (const o of s.options) {
       const ospec = Object.hasOwn(spec.options, o.name) ? spec.options[o.name] : undefined;
       if (!ospec) {
-        errors.push({
-          file, line: o.line, section: s.type, option: o.name,
-          message: `unknown option in section '${s.type}'${suggest(o.name, names)}`,
-        });
+        err(o.line, `unknown option in section '${s.type}'${suggest(o.name, names)}`, s.type, o.name);
         continue;
       }
       lines[o.name] = o.line;
       const r = ospec.read(o.values, o.kind === 'list');
       if (!r.ok) {
-        errors.push({ file, line: o.line, section: s.type, option: o.name, message: r.message });
+        err(o.line, r.message, s.type, o.name);
         continue;
       }
       values[s.type][o.name] = r.value;
