@@ -60,22 +60,27 @@ export function planValues(key: string, vals: unknown[]): Plan {
   return { kind: Kind.Vals, key, dict, idx };
 }
 
+/** Items of a column's array by kind: key, kind and the kind's fields (docs/wire-format.md). */
+const ITEMS = [3, 5, 5, 6, 4];
+
 /** Writes a planned column; `tableSize` is final (after StringTable.finalize). */
 export function writeColumn(w: CborWriter, c: Plan, tableSize: number): void {
+  // indexes below `size`, packed at the width that needs
+  const packed = (idx: number[], size: number): void => w.byteString_(pack(idx, widthFor(size)));
+  w.head_(4, ITEMS[c.kind]); w.text_(c.key); w.uint_(c.kind);
   switch (c.kind) {
     case Kind.Raw:
-      w.head_(4, 3); w.text_(c.key); w.uint_(c.kind); w.value_(c.vals);
+      w.value_(c.vals);
       return;
     case Kind.Str:
-      w.head_(4, 5); w.text_(c.key); w.uint_(c.kind); w.uint_(c.dict.length);
-      w.byteString_(pack(c.dict, widthFor(tableSize)));
-      w.byteString_(pack(c.idx, widthFor(c.dict.length)));
+      w.uint_(c.dict.length);
+      packed(c.dict, tableSize);
+      packed(c.idx, c.dict.length);
       return;
     case Kind.Time:
-      w.head_(4, 5); w.text_(c.key); w.uint_(c.kind); w.uint_(c.scale); w.int_(c.base); w.byteString_(c.deltas);
+      w.uint_(c.scale); w.int_(c.base); w.byteString_(c.deltas);
       return;
     case Kind.Lists: {
-      w.head_(4, 6); w.text_(c.key); w.uint_(c.kind);
       if (c.keys === null) w.simple_(22);
       else {
         w.head_(4, c.keys.length);
@@ -83,14 +88,13 @@ export function writeColumn(w: CborWriter, c: Plan, tableSize: number): void {
       }
       w.head_(4, c.counts.length);
       for (const n of c.counts) w.uint_(n);
-      const refs = c.refs.map((r) => (r < 0 ? tableSize : r));
-      w.byteString_(pack(refs, widthFor(tableSize + 1)));
-      w.byteString_(pack(c.idx, widthFor(c.counts.length)));
+      packed(c.refs.map((r) => (r < 0 ? tableSize : r)), tableSize + 1);
+      packed(c.idx, c.counts.length);
       return;
     }
     case Kind.Vals:
-      w.head_(4, 4); w.text_(c.key); w.uint_(c.kind); w.value_(c.dict);
-      w.byteString_(pack(c.idx, widthFor(c.dict.length)));
+      w.value_(c.dict);
+      packed(c.idx, c.dict.length);
       return;
   }
 }
@@ -112,7 +116,8 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
   const key = col[0] as string;
   const kind = col[1];
   const where = `column ${key}`;
-  const tw = widthFor(strs.length);
+  // `count` indexes below `size`, packed in item i
+  const indexes = (i: number, count: number, size: number): number[] => unpack(bytesAt(col, i, where), count, widthFor(size), size, where);
   switch (kind) {
     case Kind.Raw: {
       const vals = col[2];
@@ -121,8 +126,8 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
     }
     case Kind.Str: {
       const size = countAt(col, 2, where);
-      const dict = unpack(bytesAt(col, 3, where), size, tw, strs.length, where).map((r) => strs[r]);
-      return unpack(bytesAt(col, 4, where), n, widthFor(size), size, where).map((j) => dict[j]);
+      const dict = indexes(3, size, strs.length).map((r) => strs[r]);
+      return indexes(4, n, size).map((j) => dict[j]);
     }
     case Kind.Time: {
       const scale = col[2];
@@ -147,7 +152,7 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
       if (per === 0) throw new BatchError(`${where}: records without keys`);
       let total = 0;
       for (let i = 0; i < counts.length; i++) total += countAt(counts, i, where) * per;
-      const refs = unpack(bytesAt(col, 4, where), total, widthFor(strs.length + 1), strs.length + 1, where);
+      const refs = indexes(4, total, strs.length + 1);
       const lists: unknown[][] = [];
       let p = 0;
       for (const count of counts as number[]) {
@@ -169,14 +174,14 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
         lists.push(list);
       }
       // Each event gets its own copy, so a consumer editing one event does not change another.
-      return unpack(bytesAt(col, 5, where), n, widthFor(counts.length), counts.length, where).map((j) =>
+      return indexes(5, n, counts.length).map((j) =>
         lists[j].map((x) => (typeof x === 'object' && x !== null ? { ...x } : x)),
       );
     }
     case Kind.Vals: {
       const dict = col[2];
       if (!isArray(dict)) throw new BatchError(`${where}: dictionary is not an array`);
-      return unpack(bytesAt(col, 3, where), n, widthFor(dict.length), dict.length, where).map((j) => dict[j]);
+      return indexes(3, n, dict.length).map((j) => dict[j]);
     }
     default:
       throw new BatchError(`${where}: unknown kind ${String(kind)}`);

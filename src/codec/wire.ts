@@ -11,7 +11,7 @@ export class BatchError extends Error {
 }
 
 /** Column kinds (docs/wire-format.md, "Columns"). */
-export const Kind = { Raw: 0, Str: 1, Time: 2, Lists: 3, Vals: 4 } as const;
+export enum Kind { Raw, Str, Time, Lists, Vals }
 
 /** Bit width of indexes into `size` choices: 0 when there is only one. */
 export function widthFor(size: number): number {
