@@ -21,6 +21,7 @@ import type { CounterCell, Counters } from '../counters';
 import type { LineReader } from '../host/types';
 import type { DnsmasqFraming } from '../sources/dnsmasq/framing';
 import type { DnsmasqLineParser } from '../sources/dnsmasq/parser';
+import { allDigits, placeholderType } from '../sources/dnsmasq/message';
 import type { Transaction } from './dns-transaction';
 import { MAX_ANSWERS } from './dns-transaction';
 import type { TransactionAssembler } from './transactions';
@@ -204,11 +205,7 @@ export class DnsFastLine {
             var qtype: string;
             // (`type=N` needs more than 5 characters: shorter types skip the test)
             if (close - q >= 5 && line.charCodeAt(q) === 116 /* t */ && line.startsWith('type=', q)) {
-              if (close <= q + 5) break refuse;
-              for (var i = q + 5; i < close; i++) {
-                var d = line.charCodeAt(i);
-                if (d < 48 || d > 57) break refuse;
-              }
+              if (!allDigits(line, q + 5, close)) break refuse;
               qtype = 'TYPE' + line.slice(q + 5, close);
             } else {
               if (close === q || close - q > 16) break refuse;
@@ -285,26 +282,9 @@ export class DnsFastLine {
           var type = '';
           var data: string | null = null;
           if (first === 60 /* < */) {
-            // message.ts placeholderType(): `<CNAME>`, `<MX>`, `<type=65>`
-            if (n === 7 && line.startsWith('CNAME>', da + 1)) {
-              type = 'CNAME';
-            } else {
-              if (n < 3 || line.charCodeAt(end - 1) !== 62 /* > */) break refuse;
-              if (line.startsWith('type=', da + 1)) {
-                if (end - 1 <= da + 6) break refuse;
-                for (var i = da + 6; i < end - 1; i++) {
-                  var d = line.charCodeAt(i);
-                  if (d < 48 || d > 57) break refuse;
-                }
-                type = 'TYPE' + line.slice(da + 6, end - 1);
-              } else {
-                for (var i = da + 1; i < end - 1; i++) {
-                  var d = line.charCodeAt(i);
-                  if (!((d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 45 || d === 95)) break refuse;
-                }
-                type = line.slice(da + 1, end - 1);
-              }
-            }
+            // `<CNAME>`, else message.ts placeholderType() (`<MX>`, `<type=65>`; a call: rarer)
+            type = n === 7 && line.startsWith('CNAME>', da + 1) ? 'CNAME' : placeholderType(line, da, end);
+            if (type === '') break refuse;
           } else if (first === 78 /* N */) {
             if (n === 8 && line.startsWith('NXDOMAIN', da)) {
               neg = 1;

@@ -81,7 +81,7 @@ function addressType(line: string, a: number, b: number): string {
   return dot > a && dot < b ? 'A' : '';
 }
 
-function allDigits(line: string, a: number, b: number): boolean {
+export function allDigits(line: string, a: number, b: number): boolean {
   if (b <= a) return false;
   for (let i = a; i < b; i++) {
     const c = line.charCodeAt(i);
@@ -91,7 +91,7 @@ function allDigits(line: string, a: number, b: number): boolean {
 }
 
 /** `<CNAME>`, `<MX>`, `<type=65>`: the record type named by a placeholder, or '' if not one. */
-function placeholderType(line: string, a: number, b: number): string {
+export function placeholderType(line: string, a: number, b: number): string {
   if (b - a < 3 || line.charCodeAt(b - 1) !== 62 /* > */) return '';
   if (b - a === 7 && line.startsWith('CNAME>', a + 1)) return 'CNAME';
   if (line.startsWith('type=', a + 1)) return allDigits(line, a + 6, b - 1) ? 'TYPE' + line.slice(a + 6, b - 1) : '';
