@@ -119,22 +119,16 @@ export class BatchBuilder {
     const entries = table.finalize_();
     const w = new CborWriter(this.estimate_() + 256);
     w.head_(5, 10);
-    w.text_('v'); w.uint_(WIRE_VERSION);
-    w.text_('sensor'); w.text_(h.sensor);
-    w.text_('boot'); w.text_(h.boot);
-    w.text_('seq'); w.uint_(h.seq);
-    w.text_('stream'); w.text_(h.stream);
-    w.text_('n'); w.uint_(this.count_);
+    // the header fields in HEADER_KEYS order
+    for (const [k, v] of [['v', WIRE_VERSION], ['sensor', h.sensor], ['boot', h.boot], ['seq', h.seq], ['stream', h.stream], ['n', this.count_]]) {
+      w.text_(k as string);
+      w.value_(v);
+    }
     w.text_('strs'); writeEntries(w, entries);
     w.text_('cols');
     w.head_(4, plans.length);
     for (const p of plans) writeColumn(w, p, entries.length);
-    w.text_('shapes');
-    w.head_(4, this.shapes_.length);
-    for (const s of this.shapes_) {
-      w.head_(4, s.colIdx.length);
-      for (const ci of s.colIdx) w.uint_(ci);
-    }
+    w.text_('shapes'); w.value_(this.shapes_.map((s) => s.colIdx));
     w.text_('shape'); w.byteString_(pack(this.shapeOf_, widthFor(this.shapes_.length)));
     return w.bytes_();
   }

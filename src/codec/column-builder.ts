@@ -47,19 +47,10 @@ export class ColumnBuilder {
   constructor(readonly key: string) {}
 
   get vals_(): unknown[] {
-    if (this.mode_ === STRS) {
-      const idx = this.idx_;
-      const r = new Array<unknown>(idx.length);
-      for (let i = 0; i < idx.length; i++) r[i] = this.strList_[idx[i]];
-      return r;
-    }
-    if (this.mode_ === LISTS) {
-      const idx = this.idx_;
-      const r = new Array<unknown>(idx.length);
-      for (let i = 0; i < idx.length; i++) r[i] = this.listFirst_[idx[i]];
-      return r;
-    }
-    return this.raw_;
+    const mode = this.mode_;
+    if (mode !== STRS && mode !== LISTS) return this.raw_;
+    const from: unknown[] = mode === STRS ? this.strList_ : this.listFirst_;
+    return this.idx_.map((j) => from[j]);
   }
 
   put_(v: unknown): void {

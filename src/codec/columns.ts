@@ -81,13 +81,8 @@ export function writeColumn(w: CborWriter, c: Plan, tableSize: number): void {
       w.uint_(c.scale); w.int_(c.base); w.byteString_(c.deltas);
       return;
     case Kind.Lists: {
-      if (c.keys === null) w.simple_(22);
-      else {
-        w.head_(4, c.keys.length);
-        for (const k of c.keys) w.text_(k);
-      }
-      w.head_(4, c.counts.length);
-      for (const n of c.counts) w.uint_(n);
+      w.value_(c.keys); // null or texts
+      w.value_(c.counts);
       packed(c.refs.map((r) => (r < 0 ? tableSize : r)), tableSize + 1);
       packed(c.idx, c.counts.length);
       return;
