@@ -20,8 +20,8 @@ import type { DnsEvent, NetEvent, PdnsEvent } from '../events';
 /**
  * Memos, each a null-prototype record (a lookup by a fresh string key costs ~2/3 of Set.has in
  * qjs): CLEAN holds strings known to need no escaping (value: the string); the others map a
- * client, qname or upstream to its finished JSON text part, escaped or not, so the common line
- * starts with a few concatenations of remembered parts. All are
+ * client, qname, qtype, upstream or answer type to its finished JSON text part, escaped or not,
+ * so the common line is a few concatenations of remembered parts. All are
  * emptied together past MEMO_MAX entries (not an LRU); answer data (addresses: most are seen once
  * or twice) is tested each time instead.
  */
@@ -33,6 +33,8 @@ let CLEAN = memo();
 let CLIENT = memo();
 let QNAME = memo();
 let UPSTREAM = memo();
+let QTYPE = memo();
+let TYPE = memo();
 let memoN = 0;
 const MEMO_MAX = 3072;
 
@@ -43,6 +45,8 @@ function remember(m: Memo, k: string, v: string): string {
     CLIENT = memo();
     QNAME = memo();
     UPSTREAM = memo();
+    QTYPE = memo();
+    TYPE = memo();
     memoN = 0;
   } else {
     memoN++;
@@ -141,7 +145,7 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
   }
   const q = QNAME[qname] ?? remember(QNAME, qname, ',"qname":' + str(qname));
   let s = headText + c + p + dev + q +
-    (qtype === 'A' ? ',"qtype":"A"' : qtype === 'AAAA' ? ',"qtype":"AAAA"' : ',"qtype":' + str(qtype)) + r;
+    (qtype === 'A' ? ',"qtype":"A"' : qtype === 'AAAA' ? ',"qtype":"AAAA"' : QTYPE[qtype] ?? remember(QTYPE, qtype, ',"qtype":' + str(qtype))) + r;
   // answers: name, type, data in three slots each. The form of an answer,
   // `{"name":"NAME","type":"T","data":"`, is kept for the last name and type, and (once needed)
   // with the separator after an answer (`"},`). `open`: the last answer written ends inside its
@@ -154,8 +158,9 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
     const ty = a[i + 1] as string;
     const d = a[i + 2];
     if (n !== repName || ty !== repType) {
-      const mid = ty === 'A' ? '","type":"A","data":"' : ty === 'AAAA' ? '","type":"AAAA","data":"' : ty === 'CNAME' ? '","type":"CNAME","data":"' : null;
-      repForm = mid !== null && (n === okName || CLEAN[n] !== undefined) ? '{"name":"' + n + mid : '{"name":' + str(n) + ',"type":' + str(ty) + ',"data":"';
+      const mid = ty === 'A' ? '","type":"A","data":"' : ty === 'AAAA' ? '","type":"AAAA","data":"' : ty === 'CNAME' ? '","type":"CNAME","data":"' :
+        TYPE[ty] ?? remember(TYPE, ty, '","type":' + str(ty) + ',"data":"');
+      repForm = n === okName || CLEAN[n] !== undefined ? '{"name":"' + n + mid : '{"name":' + str(n) + mid.slice(1);
       repNext = '';
       repName = n;
       repType = ty;
