@@ -57,6 +57,8 @@ export class Pipeline {
   private readonly flowStages_: FlowStages;
   private readonly net_: NetLearner;
   private readonly learning_: boolean;
+  /** sawFlow learns router addresses only: without that, NEW records need not go to it. */
+  private readonly learnRouter_: boolean;
   private readonly pdns_: PassiveDns | null;
   private readonly ioc_: IocMatcher;
   /**
@@ -91,7 +93,9 @@ export class Pipeline {
     this.flows_ = new FlowTable({
       counters, sensor, emit: (ev, ctx) => this.flowStages_.onFlow(ev, ctx), interimSec: o.flows.interimSec, maxFlows: o.flows.maxFlows,
     });
+    this.holdsFlow = this.flows_.holds; // itself bound: one call fewer per UPDATE and DESTROY
     this.net_ = new NetLearner(o.net, o.learnNet);
+    this.learnRouter_ = o.learnNet.router;
     // Fixed for the pipeline's life (set before it is built); spares two calls per line when off.
     this.learning_ = o.learnNet.lan || o.learnNet.router;
     this.pdns_ = pdnsOn
@@ -124,12 +128,12 @@ export class Pipeline {
 
   ctRecord(rec: CtRecord): void {
     if (rec.ts > this.clock_) this.clock_ = rec.ts;
-    if (rec.kind === 'NEW') this.net_.sawFlow(rec.src, rec.sport, rec.dst, rec.dport, rec.rdst !== rec.src ? rec.rdst : '');
+    if (this.learnRouter_ && rec.kind === 'NEW') this.net_.sawFlow(rec.src, rec.sport, rec.dst, rec.dport, rec.rdst !== rec.src ? rec.rdst : '');
     this.flows_.push(rec);
   }
 
   /** Whether the flow table holds this conntrack id (lets the parser skip known flows' tuples). */
-  readonly holdsFlow = (id: number): boolean => this.flows_.holds(id);
+  readonly holdsFlow: (id: number) => boolean;
 
   /** A whole table dump at once: replay's --proc-snapshot (the live source reads it sliced, into ctTable). */
   ctSnapshot(recs: CtRecord[], nowSec: number): void {

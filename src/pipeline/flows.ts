@@ -116,14 +116,17 @@ export class FlowTable implements HeldFlows {
   /** The slot `holds` last found: push() of that record needs no second lookup. */
   private heldSlot_ = NO_SLOT;
 
+  // The per-record methods declare their locals with var: qjs 2025-04 checks every read of a
+  // let/const local for its dead zone.
   push(rec: CtRecord): void {
-    const ts = rec.ts >= 0 ? rec.ts : this.lastTs_;
+    var ts = rec.ts >= 0 ? rec.ts : this.lastTs_;
     if (ts > this.lastTs_) this.lastTs_ = ts;
-    const store = this.store;
-    let slot: number;
-    if (rec.id >= 0) {
-      const h = this.heldSlot_;
-      slot = h >= 0 && store.id[h] === rec.id && store.flags[h] & F_HAS_ID ? h : store.findId(rec.id);
+    var store = this.store;
+    var id = rec.id;
+    var slot: number;
+    if (id >= 0) {
+      var h = this.heldSlot_;
+      slot = h >= 0 && store.id[h] === id && store.flags[h] & F_HAS_ID ? h : store.findId(id);
       if (rec.partial) {
         // an UPDATE or DESTROY read without tuples because we hold its id
         if (slot < 0) this.counters_.drop('flows.partial_unheld');
@@ -137,21 +140,21 @@ export class FlowTable implements HeldFlows {
         }
         return;
       }
-      if (slot < 0 && store.idless() > 0) {
+      if (slot < 0 && store.idless > 0) {
         // adopted from /proc (no id): find it by tuple and key it by id from now on
         slot = this.findRecord_(rec, true);
-        if (slot >= 0) store.bindId(slot, rec.id);
+        if (slot >= 0) store.bindId(slot, id);
       }
     } else {
       slot = this.findRecord_(rec, true);
     }
-    const kind = rec.kind;
+    var kind = rec.kind;
     if (kind === 'DESTROY') {
       if (this.reading_) this.noteGone_(slot >= 0 ? this.slotTupleKey_(slot) : tupleKey(rec));
-      if (slot < 0 && rec.id >= 0 && this.reconciledIds_.has(rec.id)) {
+      if (slot < 0 && id >= 0 && this.reconciledIds_.has(id)) {
         // Reading /proc during a reconcile makes the kernel reap expired entries, and the new
         // conntrack child then reports their DESTROY: the flow was already reported once.
-        this.reconciledIds_.delete(rec.id);
+        this.reconciledIds_.delete(id);
         this.counters_.inc('flows.destroy_after_reconcile');
         return;
       }
@@ -334,56 +337,71 @@ export class FlowTable implements HeldFlows {
 
   /** Emits every open flow as final:false (end of a replay, shutdown) and empties the table. */
   flush(): void {
-    const store = this.store;
-    for (let s = store.head, next = 0; s >= 0; s = next) {
+    var store = this.store;
+    var n = 0;
+    for (var s = store.head, next = 0; s >= 0; s = next) {
       next = store.next[s];
-      this.counters_.inc('flows.flushed');
+      n++;
       this.emitSlot_(s, this.lastTs_, false);
-      this.free_(s);
     }
+    if (n > 0) this.counters_.inc('flows.flushed', n);
+    // all freed at once: no index or reference count to keep up a flow at a time
+    store.clear();
+    this.pool.clear();
+    if (this.walkAt_ >= 0) this.walkAt_ = -1; // a read's walk has nothing left
   }
 
   // ---- slots
 
   private adopt_(rec: CtRecord, startTs: number, startKnown: boolean, transient: boolean): number {
     if (!startKnown) this.counters_.inc('flows.start_unknown');
-    const store = this.store;
+    var store = this.store;
     if (!transient && store.count >= this.maxFlows_) this.evictOldest_();
-    const slot = store.alloc();
-    if (!transient && rec.id >= 0) store.bindId(slot, rec.id);
+    var slot = store.alloc();
+    var id = rec.id;
+    if (!transient && id >= 0) store.bindId(slot, id);
     store.start[slot] = startTs;
     store.lastReport[slot] = startTs;
     if (startTs < this.oldestReport_) this.oldestReport_ = startTs;
-    store.zone[slot] = rec.zone > 0 ? rec.zone : 0;
-    store.proto[slot] = rec.protoNum;
+    var zone = rec.zone;
+    store.zone[slot] = zone > 0 ? zone : 0;
+    var proto = rec.protoNum;
+    store.proto[slot] = proto;
     store.family[slot] = rec.family;
-    const p = slot * 3;
-    const s = slot * 4;
-    const pool = this.pool;
-    const strs = store.strs;
-    const ports = store.ports;
-    const src = rec.src;
+    var p = slot * 3;
+    var s = slot * 4;
+    var pool = this.pool;
+    var strs = store.strs;
+    var ports = store.ports;
+    var refs = pool.refs;
+    var src = rec.src;
+    var dst = rec.dst;
+    var sport = rec.sport;
+    var dport = rec.dport;
     // pool.add's hit path written out (a call costs qjs ~400 instructions): most addresses are held already
-    const index = pool.index;
-    let h = index.get(src);
+    var index = pool.index;
+    var h = index.get(src);
     if (h === undefined) h = pool.add(src);
-    else pool.refs[h]++;
+    else refs[h]++;
     strs[s] = h;
-    h = index.get(rec.dst);
-    if (h === undefined) h = pool.add(rec.dst);
-    else pool.refs[h]++;
+    h = index.get(dst);
+    if (h === undefined) h = pool.add(dst);
+    else pool.refs[h]++; // (add may have grown refs)
     strs[s + 1] = h;
-    if (rec.icmpType >= 0) {
+    var icmpType = rec.icmpType;
+    if (icmpType >= 0) {
       ports[p] = rec.icmpId;
-      ports[p + 1] = (rec.icmpType << 8) | (rec.icmpCode & 255);
+      ports[p + 1] = (icmpType << 8) | (rec.icmpCode & 255);
     } else {
-      ports[p] = rec.sport;
-      ports[p + 1] = rec.dport;
+      ports[p] = sport;
+      ports[p + 1] = dport;
     }
-    const portsMatter = hasPorts(rec.protoNum);
-    if (rec.rdst !== src || (portsMatter && rec.rdport !== rec.sport)) {
-      h = index.get(rec.rdst);
-      if (h === undefined) h = pool.add(rec.rdst);
+    // hasPorts() written out
+    var portsMatter = proto === 6 || proto === 17 || proto === 132 || proto === 33 || proto === 136;
+    var other = rec.rdst;
+    if (other !== src || (portsMatter && rec.rdport !== sport)) {
+      h = index.get(other);
+      if (h === undefined) h = pool.add(other);
       else pool.refs[h]++;
       strs[s + 2] = h;
       ports[p + 2] = portsMatter ? rec.rdport : ABSENT;
@@ -391,16 +409,17 @@ export class FlowTable implements HeldFlows {
       strs[s + 2] = NO_STRING;
       ports[p + 2] = ABSENT;
     }
-    if (rec.rsrc !== rec.dst || (portsMatter && rec.rsport !== rec.dport)) {
+    other = rec.rsrc;
+    if (other !== dst || (portsMatter && rec.rsport !== dport)) {
       // (a reply port past 65535 is garbage: kept as none)
-      store.dnat.set(slot, pool.add(rec.rsrc) * 65537 + (portsMatter && rec.rsport <= 65535 ? rec.rsport : ABSENT) + 1);
+      store.dnat.set(slot, pool.add(other) * 65537 + (portsMatter && rec.rsport <= 65535 ? rec.rsport : ABSENT) + 1);
     }
     strs[s + 3] = NO_STRING;
-    if (!transient && (this.reading_ || rec.id < 0)) store.indexTuple(slot);
+    if (!transient && (this.reading_ || id < 0)) store.indexTuple(slot);
     if (startKnown) store.flags[slot] |= F_START_KNOWN;
-    const counts = store.counts;
+    var counts = store.counts;
     if (counts.length > 0) {
-      const c = slot * 4;
+      var c = slot * 4;
       counts[c] = ABSENT;
       counts[c + 1] = ABSENT;
       counts[c + 2] = ABSENT;
@@ -415,30 +434,40 @@ export class FlowTable implements HeldFlows {
    * live for a table read under way: a line of the read, or an event since it began, saw it.
    */
   private refresh_(slot: number, rec: CtRecord): void {
-    const store = this.store;
+    var store = this.store;
     store.seen[slot] = this.gen_;
     // The kernel never clears ASSURED; /proc prints [OFFLOAD] in its place.
-    let f = store.flags[slot] & ~(F_UNREPLIED | F_OFFLOAD);
+    var f = store.flags[slot] & ~(F_UNREPLIED | F_OFFLOAD);
     if (rec.assured) f |= F_ASSURED;
     if (rec.unreplied) f |= F_UNREPLIED;
     if (rec.offload) f |= F_OFFLOAD;
-    if (rec.mark >= 0) {
-      store.mark[slot] = rec.mark;
+    var mark = rec.mark;
+    if (mark >= 0) {
+      store.mark[slot] = mark;
       f |= F_HAS_MARK;
     }
     store.flags[slot] = f;
-    if (rec.state !== '') {
-      const s = slot * 4 + 3;
-      const old = store.strs[s];
-      if (old === NO_STRING || this.pool.strings[old] !== rec.state) {
-        store.strs[s] = this.pool.add(rec.state);
-        this.pool.release(old);
+    var state = rec.state;
+    if (state !== '') {
+      var s = slot * 4 + 3;
+      var strs = store.strs;
+      var pool = this.pool;
+      var old = strs[s];
+      if (old === NO_STRING) {
+        // pool.add's hit path written out: a state is nearly always held by other flows
+        var h = pool.index.get(state);
+        if (h === undefined) h = pool.add(state);
+        else pool.refs[h]++;
+        strs[s] = h;
+      } else if (pool.strings[old] !== state) {
+        strs[s] = pool.add(state);
+        pool.release(old);
       }
     }
     if (rec.origBytes >= 0 && rec.replyBytes >= 0) {
       if (rec.kind === 'DESTROY') {
         // the flow ends with this record: its counters need no column
-        const e = store.endCounts;
+        var e = store.endCounts;
         e[0] = rec.origBytes;
         e[1] = rec.origPkts;
         e[2] = rec.replyBytes;
@@ -449,17 +478,17 @@ export class FlowTable implements HeldFlows {
   }
 
   private free_(slot: number): void {
-    const store = this.store;
-    const strs = store.strs;
-    const pool = this.pool;
-    const s = slot * 4;
+    var store = this.store;
+    var strs = store.strs;
+    var pool = this.pool;
+    var s = slot * 4;
     if (slot === this.walkAt_) this.walkAt_ = store.next[slot];
-    const dnat = store.dnat.size > 0 ? store.dnatHost(slot) : -1;
+    var dnat = store.dnat.size > 0 ? store.dnatHost(slot) : -1;
     store.release(slot); // first: it unindexes the tuple by the handles still in the slot
     if (dnat >= 0) pool.release(dnat);
-    const refs = pool.refs;
-    for (let k = s; k < s + 4; k++) {
-      const h = strs[k];
+    var refs = pool.refs;
+    for (var k = s, h = 0; k < s + 4; k++) {
+      h = strs[k];
       if (h !== NO_STRING) {
         // release()'s common case written out: the string stays held by other flows
         if (refs[h] > 1) refs[h]--;

@@ -64,7 +64,8 @@ export class FlowStore {
   /** the same on the original tuple (pool handles of the addresses, ports, proto, zone) */
   private tindex_: Int32Array | Uint16Array = new Int32Array(0);
   private mask_ = 0;
-  private idless_ = 0;
+  /** Indexed flows without a conntrack id (adopted from /proc); read-only outside. */
+  idless = 0;
 
   private readonly maxSlots_: number;
 
@@ -73,23 +74,20 @@ export class FlowStore {
     this.maxSlots_ = maxSlots_;
   }
 
-  /** Indexed flows without a conntrack id (adopted from /proc). */
-  idless(): number {
-    return this.idless_;
-  }
-
   /** A fresh slot at the end of the opening order, flags cleared. */
   alloc(): number {
-    let s: number;
-    if (this.freeSlots_.length > 0) s = this.freeSlots_.pop() as number;
+    var s: number;
+    var free = this.freeSlots_;
+    if (free.length > 0) s = free.pop() as number;
     else {
       if (this.used_ === this.cap_) this.grow_();
       s = this.used_++;
     }
+    var tail = this.tail_;
     this.flags[s] = 0;
-    this.prev_[s] = this.tail_;
+    this.prev_[s] = tail;
     this.next[s] = NO_SLOT;
-    if (this.tail_ >= 0) this.next[this.tail_] = s;
+    if (tail >= 0) this.next[tail] = s;
     else this.head = s;
     this.tail_ = s;
     this.count++;
@@ -98,16 +96,17 @@ export class FlowStore {
 
   /** Unlinks and unbinds a slot; the caller has released its strings. */
   release(s: number): void {
-    const f = this.flags[s];
+    var f = this.flags[s];
     if (f & F_HAS_ID) this.unindex_(this.index_, s, false);
     if (f & F_TUPLE_INDEXED) {
       this.unindex_(this.tindex_, s, true);
-      if (!(f & F_HAS_ID)) this.idless_--;
+      if (!(f & F_HAS_ID)) this.idless--;
     }
     this.flags[s] = 0;
-    const p = this.prev_[s];
-    const n = this.next[s];
-    if (p >= 0) this.next[p] = n;
+    var p = this.prev_[s];
+    var n = this.next[s];
+    var next = this.next;
+    if (p >= 0) next[p] = n;
     else this.head = n;
     if (n >= 0) this.prev_[n] = p;
     else this.tail_ = p;
@@ -115,6 +114,17 @@ export class FlowStore {
     this.freeSlots_.push(s);
     if (this.endSlot === s) this.endSlot = NO_SLOT;
     if (this.dnat.size > 0) this.dnat.delete(s);
+  }
+
+  /** Frees every slot at once (end of a replay), keeping the columns for reuse. */
+  clear(): void {
+    this.index_.fill(0);
+    this.tindex_.fill(0);
+    this.flags.fill(0);
+    this.freeSlots_.length = 0;
+    this.used_ = this.count = this.idless = 0;
+    this.head = this.tail_ = this.endSlot = NO_SLOT;
+    this.dnat.clear();
   }
 
   /** The DNAT reply host's handle of a slot, -1 when none. */
@@ -142,11 +152,13 @@ export class FlowStore {
   }
 
   findId(id: number): number {
-    if (this.mask_ === 0) return NO_SLOT;
-    const idx = this.index_;
-    const ids = this.id;
-    for (let h = hash(id) & this.mask_; ; h = (h + 1) & this.mask_) {
-      const v = idx[h];
+    var mask = this.mask_;
+    if (mask === 0) return NO_SLOT;
+    var idx = this.index_;
+    var ids = this.id;
+    // hash() written out: a call costs qjs ~400 instructions
+    for (var h = (Math.imul(id, 0x9e3779b1) >>> 7) & mask, v = 0; ; h = (h + 1) & mask) {
+      v = idx[h];
       if (v === 0) return NO_SLOT;
       if (ids[v - 1] === id) return v - 1;
     }
@@ -173,7 +185,7 @@ export class FlowStore {
   indexTuple(s: number): void {
     const f = this.flags[s] | F_TUPLE_INDEXED;
     this.flags[s] = f;
-    if (!(f & F_HAS_ID)) this.idless_++;
+    if (!(f & F_HAS_ID)) this.idless++;
     const strs = this.strs;
     const ports = this.ports;
     const th = tupleHash(this.proto[s], strs[s * 4], strs[s * 4 + 1], ports[s * 3], ports[s * 3 + 1], this.zone[s]);
@@ -187,10 +199,16 @@ export class FlowStore {
 
   /** Keys a slot by conntrack id. */
   bindId(s: number, id: number): void {
-    if ((this.flags[s] & (F_TUPLE_INDEXED | F_HAS_ID)) === F_TUPLE_INDEXED) this.idless_--;
+    var f = this.flags[s];
+    if ((f & (F_TUPLE_INDEXED | F_HAS_ID)) === F_TUPLE_INDEXED) this.idless--;
     this.id[s] = id;
-    this.flags[s] |= F_HAS_ID;
-    this.insert_(this.index_, hash(id), s);
+    this.flags[s] = f | F_HAS_ID;
+    // insert_(hash(id)) written out (one call instead of three)
+    var idx = this.index_;
+    var mask = this.mask_;
+    var h = (Math.imul(id, 0x9e3779b1) >>> 7) & mask;
+    while (idx[h] !== 0) h = (h + 1) & mask;
+    idx[h] = s + 1;
   }
 
   private insert_(idx: Int32Array | Uint16Array, home: number, s: number): void {
@@ -204,15 +222,17 @@ export class FlowStore {
 
   /** Removes a slot from an index, shifting later entries of its probe run back. */
   private unindex_(idx: Int32Array | Uint16Array, s: number, tuple: boolean): void {
-    const mask = this.mask_;
-    let h = (tuple ? this.thash_[s] : hash(this.id[s])) & mask;
+    var mask = this.mask_;
+    var th = this.thash_;
+    var ids = this.id;
+    var h = (tuple ? th[s] : Math.imul(ids[s], 0x9e3779b1) >>> 7) & mask;
     while (idx[h] !== s + 1) h = (h + 1) & mask;
     idx[h] = 0;
-    for (let j = (h + 1) & mask; idx[j] !== 0; j = (j + 1) & mask) {
-      const o = idx[j] - 1;
-      const k = (tuple ? this.thash_[o] : hash(this.id[o])) & mask;
+    for (var j = (h + 1) & mask, o = 0, k = 0, stays = false; idx[j] !== 0; j = (j + 1) & mask) {
+      o = idx[j] - 1;
+      k = (tuple ? th[o] : Math.imul(ids[o], 0x9e3779b1) >>> 7) & mask;
       // move j back to h unless its home k lies cyclically in (h, j]
-      const stays = h <= j ? h < k && k <= j : h < k || k <= j;
+      stays = h <= j ? h < k && k <= j : h < k || k <= j;
       if (!stays) {
         idx[h] = idx[j];
         idx[j] = 0;
