@@ -14,3 +14,12 @@ export function putKey(o: Record<string, unknown>, k: string, v: unknown): void 
   if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   else o[k] = v;
 }
+
+/** The base of a class whose constructor only stores its deps (docs/style.md), as `deps_`. */
+export class WithDeps<D> {
+  protected readonly deps_: D;
+
+  constructor(deps_: D) {
+    this.deps_ = deps_;
+  }
+}

@@ -4,6 +4,7 @@
 import type { NetEvent } from '../events';
 import type { Counters } from '../counters';
 import { BatchBuilder } from '../codec/batch';
+import { WithDeps } from '../compat/lang';
 
 export interface BatcherDeps {
   sensor: string;
@@ -29,15 +30,9 @@ interface Open {
   since_: number;
 }
 
-export class Batcher {
+export class Batcher extends WithDeps<BatcherDeps> {
   private readonly open_ = new Map<string, Open>();
   private readonly seq_ = new Map<string, number>();
-
-  private readonly deps_: BatcherDeps;
-
-  constructor(deps_: BatcherDeps) {
-    this.deps_ = deps_;
-  }
 
   push(ev: NetEvent): void {
     const stream = this.deps_.streamOf ? this.deps_.streamOf(ev) : ev.type;

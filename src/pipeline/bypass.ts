@@ -7,6 +7,7 @@
 import type { Counters } from '../counters';
 import type { AlertEvent, FlowEvent } from '../events';
 import { CidrSet } from './cidr';
+import { WithDeps } from '../compat/lang';
 
 export interface BypassDeps {
   counters: Counters;
@@ -27,17 +28,11 @@ export interface BypassDeps {
 // flows: a small memo (a 4,096-address one held ~0.4 MB for nothing).
 const BYPASS_MEMO = 256;
 
-export class BypassDetector {
+export class BypassDetector extends WithDeps<BypassDeps> {
   private readonly last_ = new Map<string, number>();
   private router_: CidrSet | undefined;
   private allowed_: CidrSet | undefined;
   private ports_: Record<number, true> | undefined;
-
-  private readonly deps_: BypassDeps;
-
-  constructor(deps_: BypassDeps) {
-    this.deps_ = deps_;
-  }
 
   /**
    * Checks one flow. `reply_h` (the reply tuple's source, when the caller has it) tells a DNAT to

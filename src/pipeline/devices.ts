@@ -15,6 +15,7 @@
 import type { Counters } from '../counters';
 import type { Lease } from '../sources/leases';
 import { normalizeIp } from './cidr';
+import { WithDeps } from '../compat/lang';
 
 export interface DevicesDeps {
   counters: Counters;
@@ -45,7 +46,7 @@ export interface DeviceInfo {
   hostname?: string;
 }
 
-export class Devices {
+export class Devices extends WithDeps<DevicesDeps> {
   private readonly byIp_ = new Map<string, Entry>();
   /** No lease known (no lease file, a replay without --leases): every lookup finds nothing. */
   none = true;
@@ -53,12 +54,6 @@ export class Devices {
   private duidMac_ = new Map<string, string>();
   /** IPv6 text → canonical text ('' when not an address): a miss re-normalised costs qjs ~10k instructions */
   private readonly canon_ = new Map<string, string>();
-
-  private readonly deps_: DevicesDeps;
-
-  constructor(deps_: DevicesDeps) {
-    this.deps_ = deps_;
-  }
 
   /** Replaces everything `origin` ('leasefile', 'odhcpd', ...) said before with `leases`. */
   setLeases(origin: string, leases: Lease[]): void {

@@ -3,16 +3,10 @@
 // Growing by more than the threshold raises one alert, and the baseline moves up to the new
 // size, so a steady leak alerts once per threshold of growth rather than at every sample.
 import type { AlertEvent, HealthEvent } from '../events';
-import { keysOf } from '../compat/lang';
+import { keysOf, WithDeps } from '../compat/lang';
 
-export class GrowthWatch {
+export class GrowthWatch extends WithDeps<{ thresholdKb: number; emit: (a: AlertEvent) => void }> {
   private readonly base_ = new Map<string, number>();
-
-  private readonly deps_: { thresholdKb: number; emit: (a: AlertEvent) => void };
-
-  constructor(deps_: { thresholdKb: number; emit: (a: AlertEvent) => void }) {
-    this.deps_ = deps_;
-  }
 
   check(h: HealthEvent): void {
     if (this.deps_.thresholdKb <= 0) return;

@@ -8,7 +8,7 @@
 import type { Counters } from '../counters';
 import type { HealthEvent } from '../events';
 import type { Host } from '../host/types';
-import { isInteger, newDict } from '../compat/lang';
+import { isInteger, newDict, WithDeps } from '../compat/lang';
 
 export interface HealthDeps {
   host: Pick<Host, 'readText' | 'readdir' | 'pid' | 'now'>;
@@ -98,13 +98,7 @@ function leadingNumber(s: string, from: number, to: number): number {
   return n > 0 ? v : -1;
 }
 
-export class HealthSampler {
-  private readonly deps_: HealthDeps;
-
-  constructor(deps_: HealthDeps) {
-    this.deps_ = deps_;
-  }
-
+export class HealthSampler extends WithDeps<HealthDeps> {
   sample(): HealthEvent {
     const { host, counters } = this.deps_;
     const root = this.deps_.procRoot ?? '/proc';

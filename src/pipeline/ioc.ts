@@ -14,7 +14,7 @@ import type { AlertEvent, DnsEvent, FlowEvent } from '../events';
 import type { Counters } from '../counters';
 import { CidrSet, normalizeIp } from './cidr';
 import { utf8Decode } from '../codec/cbor';
-import { isArray, toJson } from '../compat/lang';
+import { isArray, toJson, WithDeps } from '../compat/lang';
 
 export interface IocDeps {
   sensor: string;
@@ -44,19 +44,13 @@ interface IpRule {
 
 const MAX_REPEAT_KEYS = 4096;
 
-export class IocMatcher {
+export class IocMatcher extends WithDeps<IocDeps> {
   private domains_ = new Map<string, string>(); // indicator -> source_ref
   private ips_ = new CidrSet();
   private exactIps_ = new Map<string, string>();
   private cidrRules_: IpRule[] = [];
   private loaded_ = false;
   private recent_ = new Map<string, number>();
-
-  private readonly deps_: IocDeps;
-
-  constructor(deps_: IocDeps) {
-    this.deps_ = deps_;
-  }
 
   load(payload: Uint8Array | string): IocLoadResult {
     const fail = (error: string): IocLoadResult => {

@@ -22,6 +22,7 @@
 // each finished transaction before its `dns` line or event is made.
 import type { PdnsEvent } from '../events';
 import type { Counters } from '../counters';
+import { WithDeps } from '../compat/lang';
 
 export interface PassiveDnsDeps {
   sensor: string;
@@ -33,7 +34,7 @@ export interface PassiveDnsDeps {
   maxRecords?: number;
 }
 
-export class PassiveDns {
+export class PassiveDns extends WithDeps<PassiveDnsDeps> {
   /**
    * Grouping key → record number, in a null-prototype object rather than a Map: qjs keeps its
    * keys as atoms (the key string itself), ~50 B an entry against ~85 B for a Map entry, and the
@@ -57,12 +58,6 @@ export class PassiveDns {
   private readonly runs_: number[] = [];
   /** The values of one run, deduplicated and sorted, before they become a record's rdata. */
   private readonly vals_: string[] = [];
-
-  private readonly deps_: PassiveDnsDeps;
-
-  constructor(deps_: PassiveDnsDeps) {
-    this.deps_ = deps_;
-  }
 
   /**
    * One transaction's answers, flat (name, type, data of each), with the transaction's ts and

@@ -7,6 +7,7 @@ import type { Devices } from '../pipeline/devices';
 import type { UbusClient } from '../ubus/client';
 import { parseLeases } from './leases';
 import { parseIpv6Leases } from './odhcpd';
+import { WithDeps } from '../compat/lang';
 
 export interface LeaseWatcherDeps {
   host: Host;
@@ -22,18 +23,12 @@ export interface LeaseWatcherDeps {
   odhcpdMs?: number;
 }
 
-export class LeaseWatcher {
+export class LeaseWatcher extends WithDeps<LeaseWatcherDeps> {
   private fileTimer_: TimerHandle | undefined;
   private odhcpdTimer_: TimerHandle | undefined;
   private signature_ = '';
   private inFlight_ = false;
   private stopped_ = true;
-
-  private readonly deps_: LeaseWatcherDeps;
-
-  constructor(deps_: LeaseWatcherDeps) {
-    this.deps_ = deps_;
-  }
 
   start(): void {
     const { host } = this.deps_;

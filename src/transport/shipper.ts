@@ -11,7 +11,7 @@ import { MqttClient, type ByteStream, type IncomingMessage, type MqttClientOptio
 import { commandFilters, commandName, statusTopic, streamTopic, checkSensorId } from './topics';
 import { statusPayload, type StatusInfo } from './status';
 import { utf8Decode } from '../compat/utf8';
-import { isArray, maxOf } from '../compat/lang';
+import { isArray, maxOf, WithDeps } from '../compat/lang';
 
 /** What the shipper needs of src/transport/spool.ts. */
 export interface SpoolEntry {
@@ -50,15 +50,12 @@ export interface ShipperDeps {
   log?: (msg: string) => void;
 }
 
-export class Shipper {
+export class Shipper extends WithDeps<ShipperDeps> {
   private client_: MqttClient | null = null;
   private readonly inFlight_ = new Set<string>();
   private idleWaiters_: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private fatal_: Error | null = null;
   private stopped_ = false;
-
-  private readonly deps_: ShipperDeps;
-  constructor(deps: ShipperDeps) { this.deps_ = deps; }
 
   start_(): void {
     if (this.client_) return;

@@ -9,6 +9,7 @@
 // + 1), so sorting names sorts batches by arrival, which keeps order within every stream.
 import type { Host } from '../host/types';
 import type { Counters } from '../counters';
+import { WithDeps } from '../compat/lang';
 
 export interface SpoolEntry {
   id_: string;
@@ -67,14 +68,11 @@ class Entry implements SpoolEntry {
   }
 }
 
-export class Spool {
+export class Spool extends WithDeps<SpoolDeps> {
   private entries_: Entry[] = [];
   private byId_ = new Map<string, Entry>();
   private total_ = 0;
   private counter_ = 0;
-
-  private readonly deps_: SpoolDeps;
-  constructor(deps: SpoolDeps) { this.deps_ = deps; }
 
   /** Creates the directory and indexes what a previous run left (crash recovery). */
   open_(): void {

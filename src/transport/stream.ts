@@ -6,6 +6,7 @@
 import type { Child, Host, TimerHandle } from '../host/types';
 import type { ByteStream } from './mqtt/client';
 import type { BrokerUrl } from './url';
+import { WithDeps } from '../compat/lang';
 
 export interface TlsFiles {
   caFile_: string;
@@ -53,7 +54,7 @@ const STDERR_KEEP = 6;
 const CLOSE_GRACE_MS = 1000;
 
 /** A ByteStream over a spawned child: stdin carries our bytes, stdout the broker's. */
-export class ChildStream implements ByteStream {
+export class ChildStream extends WithDeps<{ host: Host; argv: string[] }> implements ByteStream {
   private child_: Child | null = null;
   private dataCb_: ((b: Uint8Array) => void) | null = null;
   private closeCb_: ((reason: string) => void) | null = null;
@@ -61,9 +62,6 @@ export class ChildStream implements ByteStream {
   private done_ = false;
   private readonly stderr_: string[] = [];
   private killTimer_: TimerHandle | null = null;
-
-  private readonly deps_: { host: Host; argv: string[] };
-  constructor(deps: { host: Host; argv: string[] }) { this.deps_ = deps; }
 
   /** Spawns the child; throws HostError when it cannot. */
   start_(): this {

@@ -5,7 +5,7 @@
 // code (libubus.h enum ubus_msg_status); 255 is the CLI's -1 (cannot connect, bad message JSON).
 // A call that outlives timeoutMs is killed; ubus also gets -t so it gives up on its own first.
 import { HostError, type Host } from '../host/types';
-import { toJson, maxOf } from '../compat/lang';
+import { toJson, maxOf, WithDeps } from '../compat/lang';
 
 const STATUS_TEXT: Record<number, string> = {
   1: 'Invalid command',
@@ -44,13 +44,7 @@ export interface UbusClientDeps {
   maxReply?: number;
 }
 
-export class UbusClient {
-  private readonly deps_: UbusClientDeps;
-
-  constructor(deps_: UbusClientDeps) {
-    this.deps_ = deps_;
-  }
-
+export class UbusClient extends WithDeps<UbusClientDeps> {
   /** The method's reply (parsed JSON), or null when it replied with no data. Rejects with UbusError. */
   call(path: string, method: string, args?: object): Promise<unknown> {
     const { host } = this.deps_;

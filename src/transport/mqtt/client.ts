@@ -11,7 +11,7 @@ import { PacketParser } from './parser';
 
 type BrokerPacket = ReturnType<typeof decodeBrokerBody>;
 import { utf8Encode } from '../../compat/utf8';
-import { maxOf, minOf } from '../../compat/lang';
+import { maxOf, minOf, WithDeps } from '../../compat/lang';
 
 export interface ByteStream {
   write_(b: Uint8Array): void;
@@ -82,7 +82,7 @@ interface PendingSub {
 
 type State = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
 
-export class MqttClient {
+export class MqttClient extends WithDeps<MqttClientDeps> {
   /** Called when the stream closed after stop(). */
   private streamGone_: (() => void) | null = null;
   private state_: State = 'idle';
@@ -103,9 +103,6 @@ export class MqttClient {
   private downCb_ = (_reason: string): void => {};
   private messageCb_ = (_m: IncomingMessage): void => {};
   private fatalCb_ = (_e: Error): void => {};
-
-  private readonly deps_: MqttClientDeps;
-  constructor(deps: MqttClientDeps) { this.deps_ = deps; }
 
   // One listener each (a later call replaces it).
   onConnect_(cb: (sessionPresent: boolean) => void): void { this.connectCb_ = cb; }
