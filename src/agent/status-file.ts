@@ -4,7 +4,7 @@
 // show. The writer is the agent; this file only fixes the shape and its two conversions.
 // The reader treats the file as untrusted (it may be old, cut or hand-edited): parseStatus
 // never throws and keeps only well-typed fields.
-import { isArray, toJson, keysOf, maxOf } from '../compat/lang';
+import { isArray, toJson, keysOf, maxOf, isRecord } from '../compat/lang';
 
 export const STATUS_FORMAT = 1;
 export const STATUS_FILE = 'status.json';
@@ -75,10 +75,6 @@ export function renderStatus(s: AgentStatus): string {
 
 type Obj = Record<string, unknown>;
 
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !isArray(v);
-}
-
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
@@ -97,7 +93,7 @@ function optional<T extends object>(o: T, key: keyof T & string, v: unknown): vo
 }
 
 function source(v: unknown): SourceStatus | undefined {
-  if (!isObj(v)) return undefined;
+  if (!isRecord(v)) return undefined;
   const state = text(v.state);
   if (state === undefined || !SOURCE_STATES.includes(state)) return undefined;
   const s: SourceStatus = { state: state as SourceState, lines: num(v.lines) ?? 0, restarts: num(v.restarts) ?? 0 };
@@ -108,7 +104,7 @@ function source(v: unknown): SourceStatus | undefined {
 }
 
 function stream(v: unknown): StreamStatus | undefined {
-  if (!isObj(v) || typeof v.enabled !== 'boolean') return undefined;
+  if (!isRecord(v) || typeof v.enabled !== 'boolean') return undefined;
   const s: StreamStatus = { enabled: v.enabled, events: num(v.events) ?? 0 };
   optional(s, 'last', num(v.last));
   return s;
@@ -117,7 +113,7 @@ function stream(v: unknown): StreamStatus | undefined {
 /** The entries of an object that `read` accepts, at most `max` of them, keys up to `maxKey` long. */
 function record<T>(v: unknown, read: (x: unknown) => T | undefined, max = 64, maxKey = 64): Record<string, T> {
   const out: Record<string, T> = {};
-  if (!isObj(v)) return out;
+  if (!isRecord(v)) return out;
   let n = 0;
   for (const k of keysOf(v)) {
     const x = read(v[k]);
@@ -136,7 +132,7 @@ export function parseStatus(textIn: string): { status: AgentStatus } | { error: 
   } catch (e) {
     return { error: `status file is not JSON: ${(e as Error).message}` };
   }
-  if (!isObj(v)) return { error: 'status file is not a JSON object' };
+  if (!isRecord(v)) return { error: 'status file is not a JSON object' };
   if (v.format !== STATUS_FORMAT) return { error: `status file format ${toJson(v.format)} is not ${STATUS_FORMAT}` };
   const sensor = text(v.sensor, 64);
   const version = text(v.version, 64);
@@ -148,10 +144,10 @@ export function parseStatus(textIn: string): { status: AgentStatus } | { error: 
     updated === undefined || interval === undefined) {
     return { error: 'status file lacks sensor, version, pid, started, updated or interval' };
   }
-  const mq = isObj(v.mqtt) ? v.mqtt : {};
+  const mq = isRecord(v.mqtt) ? v.mqtt : {};
   const mqState = text(mq.state);
-  const sp = isObj(v.spool) ? v.spool : {};
-  const mem = isObj(v.memory) ? v.memory : {};
+  const sp = isRecord(v.spool) ? v.spool : {};
+  const mem = isRecord(v.memory) ? v.memory : {};
   const status: AgentStatus = {
     format: STATUS_FORMAT,
     sensor, version, pid, started, updated, interval,

@@ -23,3 +23,8 @@ export class WithDeps<D> {
     this.deps_ = deps_;
   }
 }
+
+/** A JSON object: not null, not an array. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !isArray(v);
+}

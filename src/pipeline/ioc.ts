@@ -14,7 +14,7 @@ import type { AlertEvent, DnsEvent, FlowEvent } from '../events';
 import type { Counters } from '../counters';
 import { CidrSet, normalizeIp } from './cidr';
 import { utf8Decode } from '../codec/cbor';
-import { isArray, toJson, WithDeps } from '../compat/lang';
+import { isArray, toJson, WithDeps, isRecord } from '../compat/lang';
 
 export interface IocDeps {
   sensor: string;
@@ -67,7 +67,7 @@ export class IocMatcher extends WithDeps<IocDeps> {
     } catch (e) {
       return fail(`not JSON: ${(e as Error).message}`);
     }
-    if (doc === null || typeof doc !== 'object' || isArray(doc)) return fail('expected an object with domains and ips');
+    if (!isRecord(doc)) return fail('expected an object with domains and ips');
     const d = doc as Record<string, unknown>;
     const domains = d.domains ?? [];
     const ips = d.ips ?? [];

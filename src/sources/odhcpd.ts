@@ -10,27 +10,27 @@
 import type { Counters } from '../counters';
 import type { Lease } from './leases';
 import { normalizeIp } from '../pipeline/cidr';
-import { isArray, toJson, keysOf, floor } from '../compat/lang';
+import { isArray, toJson, keysOf, floor, isRecord } from '../compat/lang';
 
 const INFINITE = 0xffffffff;
 
 /** `nowSec` turns odhcpd's relative `valid` into an absolute `expires`; without it none is set. */
 export function parseIpv6Leases(json: unknown, counters: Counters, nowSec?: number): Lease[] {
   const out: Lease[] = [];
-  const device = isObject(json) ? json.device : undefined;
-  if (!isObject(device)) {
+  const device = isRecord(json) ? json.device : undefined;
+  if (!isRecord(device)) {
     counters.drop('odhcpd_bad_reply', 1, safeText(json));
     return out;
   }
   for (const ifname of keysOf(device)) {
     const iface = device[ifname];
-    const leases = isObject(iface) ? iface.leases : undefined;
+    const leases = isRecord(iface) ? iface.leases : undefined;
     if (!isArray(leases)) {
       counters.drop('odhcpd_bad_reply', 1, safeText(iface));
       continue;
     }
     for (const l of leases) {
-      if (!isObject(l)) {
+      if (!isRecord(l)) {
         counters.drop('odhcpd_bad_lease', 1, safeText(l));
         continue;
       }
@@ -56,9 +56,9 @@ export function parseIpv6Leases(json: unknown, counters: Counters, nowSec?: numb
       if (isArray(v6addr)) {
         for (const a of v6addr) {
           if (typeof a === 'string') add(a);
-          else if (isObject(a) && typeof a['prefix-length'] === 'number' && a['prefix-length'] !== 128) {
+          else if (isRecord(a) && typeof a['prefix-length'] === 'number' && a['prefix-length'] !== 128) {
             counters.inc('odhcpd_prefixes_skipped');
-          } else add(isObject(a) ? (a.address ?? a['']) : a);
+          } else add(isRecord(a) ? (a.address ?? a['']) : a);
         }
       }
       if (isArray(prefixes)) counters.inc('odhcpd_prefixes_skipped', prefixes.length);
@@ -86,10 +86,6 @@ function leaseBase(l: Record<string, unknown>, nowSec?: number): Omit<Lease, 'ip
 function colonHex(hex: string): string {
   const h = hex.toLowerCase();
   return h.indexOf(':') >= 0 ? h : h.replace(/(..)(?=.)/g, '$1:');
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !isArray(v);
 }
 
 function safeText(v: unknown): string {

@@ -11,7 +11,7 @@ import { MqttClient, type ByteStream, type IncomingMessage, type MqttClientOptio
 import { commandFilters, commandName, statusTopic, streamTopic, checkSensorId } from './topics';
 import { statusPayload, type StatusInfo } from './status';
 import { utf8Decode } from '../compat/utf8';
-import { isArray, maxOf, WithDeps } from '../compat/lang';
+import { maxOf, WithDeps, isRecord } from '../compat/lang';
 
 /** What the shipper needs of src/transport/spool.ts. */
 export interface SpoolEntry {
@@ -209,7 +209,7 @@ export class Shipper extends WithDeps<ShipperDeps> {
       d.counters_.drop('cmd_bad_json', 1, m.topic_);
       return;
     }
-    if (value === null || typeof value !== 'object' || isArray(value)) {
+    if (!isRecord(value)) {
       d.counters_.drop('cmd_not_object', 1, m.topic_);
       return;
     }

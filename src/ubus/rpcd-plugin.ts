@@ -8,7 +8,7 @@
 // JSON object becomes UBUS_STATUS_INVALID_ARGUMENT (without a message) and the exit code is
 // ignored, so failures are replied as {"error": "..."} objects that callers can show.
 // rpcd reads at most 256 KB of reply; larger replies are refused here with an error instead.
-import { isArray, toJson, isInteger, keysOf } from '../compat/lang';
+import { isArray, toJson, isInteger, keysOf, isRecord } from '../compat/lang';
 
 export type RpcdArgType = 'string' | 'bool' | 'int32' | 'int64' | 'table' | 'array';
 
@@ -48,7 +48,7 @@ function typeOk(type: RpcdArgType, v: unknown): boolean {
     case 'bool': return typeof v === 'boolean';
     case 'int32': return typeof v === 'number' && isInteger(v) && v >= -2147483648 && v <= 2147483647;
     case 'int64': return typeof v === 'number' && isInteger(v);
-    case 'table': return v !== null && typeof v === 'object' && !isArray(v);
+    case 'table': return isRecord(v);
     case 'array': return isArray(v);
   }
 }
@@ -63,7 +63,7 @@ export function readCallArgs(method: RpcdMethod, input: string): { args: Record<
   } catch {
     return { error: 'arguments are not valid JSON' };
   }
-  if (v === null || typeof v !== 'object' || isArray(v)) return { error: 'arguments must be a JSON object' };
+  if (!isRecord(v)) return { error: 'arguments must be a JSON object' };
   const args = v as Record<string, unknown>;
   for (const k of keysOf(args)) {
     const type = Object.hasOwn(method.args, k) ? method.args[k] : undefined;
@@ -105,7 +105,7 @@ export function dispatch(methods: RpcdMethods, argv: string[], readInput: () => 
   if ('error' in r) return reply({ error: r.error }, 1);
   try {
     const result = method.call(r.args);
-    if (result === null || typeof result !== 'object' || isArray(result)) {
+    if (!isRecord(result)) {
       return reply({ error: `method '${name}' did not return an object` }, 1);
     }
     return reply(result, 'error' in result ? 1 : 0);
