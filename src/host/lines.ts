@@ -1,7 +1,7 @@
 // Cuts a byte stream into '\n'-terminated lines, decoded as UTF-8. Shared by both hosts so a
 // child's output, a followed file and stdin split identically. Memory is bounded by maxLine:
 // past it the rest of the line is skipped and the kept head is delivered flagged `truncated`.
-import { decodeUtf8 } from './utf8';
+import { decodeUtf8, latin1 } from './utf8';
 
 export type LineSink = (line: string, truncated: boolean) => void;
 
@@ -9,19 +9,6 @@ export const DEFAULT_MAX_LINE = 65536;
 
 /** Any byte that is not ASCII, seen in a Latin-1 view of the bytes. */
 const HIGH = /[\x80-\xff]/;
-
-/**
- * Bytes as a Latin-1 string, one char per byte, so string positions equal byte positions.
- * One native call per 4096 bytes: in QuickJS this and the string search/slice below are far
- * cheaper than looking at bytes one by one in JS.
- */
-function latin1(bytes: Uint8Array, start: number, end: number): string {
-  let out = '';
-  for (let p = start; p < end; p += 4096) {
-    out += String.fromCharCode.apply(null, bytes.subarray(p, Math.min(end, p + 4096)) as unknown as number[]);
-  }
-  return out;
-}
 
 /** A line seen as Latin-1, turned into real text; bytes[start, end) are the same line. */
 function decodeLine(latin: string, bytes: Uint8Array, start: number, end: number): string {

@@ -1,7 +1,6 @@
 // UTF-8 for engines without TextDecoder/TextEncoder (QuickJS). Decoding follows the WHATWG
 // Encoding Standard (§4.1 "UTF-8 decoder", replacement mode): each maximal invalid subpart
 // becomes one U+FFFD, so the result matches Node's TextDecoder byte for byte and never throws.
-import { minOf } from '../compat/lang';
 
 const CHUNK = 4096; // argument count per String.fromCharCode.apply call
 
@@ -15,18 +14,25 @@ function flushCodes(out: string, n: number): string {
   return out;
 }
 
+/**
+ * Bytes as a Latin-1 string, one char per byte, so string positions equal byte positions.
+ * One native call per CHUNK bytes: in QuickJS this and string search/slice are far cheaper than
+ * looking at bytes one by one in JS.
+ */
+export function latin1(bytes: Uint8Array, start: number, end: number): string {
+  let out = '';
+  for (let p = start; p < end; p += CHUNK) {
+    out += String.fromCharCode.apply(null, bytes.subarray(p, Math.min(end, p + CHUNK)) as unknown as number[]);
+  }
+  return out;
+}
+
 /** Decodes bytes[start, end) as UTF-8; malformed sequences become U+FFFD. */
 export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): string {
   let i = start;
   // ASCII fast path: the common case for log lines, and one native call per CHUNK bytes.
   while (i < end && bytes[i] < 0x80) i++;
-  if (i === end) {
-    let out = '';
-    for (let p = start; p < end; p += CHUNK) {
-      out += String.fromCharCode.apply(null, bytes.subarray(p, minOf(end, p + CHUNK)) as unknown as number[]);
-    }
-    return out;
-  }
+  if (i === end) return latin1(bytes, start, end);
   let out = '';
   let n = 0;
   for (let p = start; p < i; p++) codes[n++] = bytes[p];
