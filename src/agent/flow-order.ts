@@ -113,43 +113,59 @@ export class FlowStages implements FlowSlotSink {
     return directionOf(o, r, k, natted);
   }
 
+  // var locals: qjs 2025-04 checks each read of a let/const local for its dead zone
   flowSlot(table: FlowTable, slot: number, at: number, final: boolean): boolean {
-    const sink = this.lines;
+    var sink = this.lines;
     if (sink === null) return false;
-    const dir = this.directionAt_(table, slot, this.net_.model());
-    const store = table.store;
-    const text = table.pool.strings;
-    const s = slot * 4;
-    const strs = store.strs;
-    const ho = strs[s];
-    const hr = strs[s + 1];
+    var store = table.store;
+    var pool = table.pool;
+    var text = pool.strings;
+    var kinds = pool.kinds;
+    var net = this.net_.model();
+    // directionAt_() written out (a call costs qjs ~400 instructions, and the reads are shared)
+    if (net !== this.kindsNet_) {
+      kinds.fill(-1);
+      this.kindsNet_ = net;
+    }
+    var strs = store.strs;
+    var ho = strs[slot * 4];
+    var hr = strs[slot * 4 + 1];
+    var o = kinds[ho];
+    if (o < 0) o = kinds[ho] = addressKind(text[ho], net);
+    var r = kinds[hr];
+    if (r < 0) r = kinds[hr] = addressKind(text[hr], net);
+    var hp = store.dnat.size === 0 ? -1 : store.dnatHost(slot);
+    var natted = hp >= 0 && hp !== hr;
+    var k = 0;
+    if (natted) {
+      k = kinds[hp];
+      if (k < 0) k = kinds[hp] = addressKind(text[hp], net);
+    }
+    var dir = directionOf(o, r, k, natted);
     // The rare flows with more to do take the event path: the agent's own connections, and
     // DNS-looking flows of LAN clients (the bypass check may raise an alert that embeds the flow).
     if (dir === 'router') {
       if (this.own_) return false;
     } else if (dir === 'lan') {
-      const proto = store.proto[slot];
+      var proto = store.proto[slot];
       if ((proto === 6 || proto === 17) && this.bypassPorts_[store.ports[slot * 3 + 1]] === true) return false;
     }
-    const devices = this.devices_;
-    let info: ReturnType<Devices['lookup']>;
+    var devices = this.devices_;
+    var info: ReturnType<Devices['lookup']>;
     if (!devices.none) {
       info = devices.lookup(text[ho]);
-      if (info === undefined && dir === 'inbound') {
-        const hp = store.dnatHost(slot);
-        info = devices.lookup(hp >= 0 ? text[hp] : text[hr]);
-      }
+      if (info === undefined && dir === 'inbound') info = devices.lookup(hp >= 0 ? text[hp] : text[hr]);
     }
-    let mac: string | undefined;
-    let hostname: string | undefined;
+    var mac: string | undefined;
+    var hostname: string | undefined;
     if (info !== undefined) {
       mac = info.mac;
       hostname = info.hostname;
     }
-    let name: string | undefined;
-    let direct: boolean | undefined;
+    var name: string | undefined;
+    var direct: boolean | undefined;
     if (dir === 'lan') {
-      const probe = this.probe_;
+      var probe = this.probe_;
       probe.ts = store.start[slot];
       probe.mac = mac;
       probe.orig_h = text[ho];

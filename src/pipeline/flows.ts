@@ -400,9 +400,14 @@ export class FlowTable implements HeldFlows {
     var portsMatter = proto === 6 || proto === 17 || proto === 132 || proto === 33 || proto === 136;
     var other = rec.rdst;
     if (other !== src || (portsMatter && rec.rdport !== sport)) {
-      h = index.get(other);
-      if (h === undefined) h = pool.add(other);
-      else pool.refs[h]++;
+      // masquerade gives nearly every LAN flow the same translated source: tried first
+      h = this.natH_;
+      if (pool.strings[h] !== other) {
+        h = index.get(other);
+        if (h === undefined) h = pool.add(other);
+        else pool.refs[h]++;
+        this.natH_ = h;
+      } else pool.refs[h]++;
       strs[s + 2] = h;
       ports[p + 2] = portsMatter ? rec.rdport : ABSENT;
     } else {
@@ -454,10 +459,15 @@ export class FlowTable implements HeldFlows {
       var pool = this.pool;
       var old = strs[s];
       if (old === NO_STRING) {
-        // pool.add's hit path written out: a state is nearly always held by other flows
-        var h = pool.index.get(state);
-        if (h === undefined) h = pool.add(state);
-        else pool.refs[h]++;
+        // pool.add's hit path written out: a state is nearly always held by other flows, and
+        // most often the last new flow's (the one kept in stateH_)
+        var h = this.stateH_;
+        if (pool.strings[h] !== state) {
+          var got = pool.index.get(state);
+          h = got === undefined ? pool.add(state) : got;
+          if (got !== undefined) pool.refs[h]++;
+          this.stateH_ = h;
+        } else pool.refs[h]++;
         strs[s] = h;
       } else if (pool.strings[old] !== state) {
         strs[s] = pool.add(state);
@@ -476,6 +486,10 @@ export class FlowTable implements HeldFlows {
       } else store.setCounts(slot, rec.origBytes, rec.origPkts, rec.replyBytes, rec.replyPkts);
     }
   }
+
+  /** Pool handles of the last translated source and first state seen (may be stale: checked). */
+  private natH_ = NO_STRING;
+  private stateH_ = NO_STRING;
 
   private free_(slot: number): void {
     var store = this.store;
