@@ -21,58 +21,32 @@ function quoted(s: string): string {
   return q;
 }
 
+/** `out` with ',"key":v' when v is there: one call per optional number or boolean (~400 instructions). */
+function put(out: string, head: string, v: number | boolean | undefined): string {
+  return v === undefined ? out : out + head + v;
+}
+
+/** The same for a string from leases or DNS, escaped. */
+function putText(out: string, head: string, v: string | undefined): string {
+  return v === undefined ? out : out + head + JSON.stringify(v);
+}
+
 /**
  * `ev` as one JSON line (no newline). Events not laid out by the flow table (no `dir` key
  * seated) go through JSON.stringify, so their key order is kept whatever it is.
  */
 export function encodeFlowNdjson(ev: FlowEvent): string {
   if (!('dir' in ev)) return JSON.stringify(ev);
-  let out = '{"type":"flow","ts":' + ev.ts + ',"sensor":' + quoted(ev.sensor);
-  let n = ev.end;
-  if (n !== undefined) out += ',"end":' + n;
-  n = ev.duration;
-  if (n !== undefined) out += ',"duration":' + n;
-  out += ',"proto":' + quoted(ev.proto) + ',"orig_h":"' + ev.orig_h + '"';
-  n = ev.orig_p;
-  if (n !== undefined) out += ',"orig_p":' + n;
-  out += ',"resp_h":"' + ev.resp_h + '"';
-  n = ev.resp_p;
-  if (n !== undefined) out += ',"resp_p":' + n;
-  const nat = ev.nat_h;
-  if (nat !== undefined) out += ',"nat_h":"' + nat + '"';
-  n = ev.nat_p;
-  if (n !== undefined) out += ',"nat_p":' + n;
-  n = ev.orig_bytes;
-  if (n !== undefined) out += ',"orig_bytes":' + n;
-  n = ev.orig_pkts;
-  if (n !== undefined) out += ',"orig_pkts":' + n;
-  n = ev.resp_bytes;
-  if (n !== undefined) out += ',"resp_bytes":' + n;
-  n = ev.resp_pkts;
-  if (n !== undefined) out += ',"resp_pkts":' + n;
-  let s = ev.state;
-  if (s !== undefined) out += ',"state":' + quoted(s);
-  let b = ev.assured;
-  if (b !== undefined) out += b ? ',"assured":true' : ',"assured":false';
-  n = ev.ct_id;
-  if (n !== undefined) out += ',"ct_id":' + n;
-  s = ev.mac;
-  if (s !== undefined) out += ',"mac":' + JSON.stringify(s);
-  s = ev.hostname;
-  if (s !== undefined) out += ',"hostname":' + JSON.stringify(s);
-  s = ev.name;
-  if (s !== undefined) out += ',"name":' + JSON.stringify(s);
-  b = ev.direct;
-  if (b !== undefined) out += b ? ',"direct":true' : ',"direct":false';
-  b = ev.final;
-  if (b !== undefined) out += b ? ',"final":true' : ',"final":false';
-  s = ev.dir;
-  if (s !== undefined) out += ',"dir":' + quoted(s);
-  n = ev.mark;
-  if (n !== undefined) out += ',"mark":' + n;
-  n = ev.zone;
-  if (n !== undefined) out += ',"zone":' + n;
-  return out + '}';
+  let out = put(put('{"type":"flow","ts":' + ev.ts + ',"sensor":' + quoted(ev.sensor), ',"end":', ev.end), ',"duration":', ev.duration);
+  out = put(out + ',"proto":' + quoted(ev.proto) + ',"orig_h":"' + ev.orig_h + '"', ',"orig_p":', ev.orig_p);
+  out = put(out + ',"resp_h":"' + ev.resp_h + '"', ',"resp_p":', ev.resp_p);
+  if (ev.nat_h !== undefined) out += ',"nat_h":"' + ev.nat_h + '"';
+  out = put(put(put(put(put(out, ',"nat_p":', ev.nat_p), ',"orig_bytes":', ev.orig_bytes), ',"orig_pkts":', ev.orig_pkts), ',"resp_bytes":', ev.resp_bytes), ',"resp_pkts":', ev.resp_pkts);
+  if (ev.state !== undefined) out += ',"state":' + quoted(ev.state);
+  out = putText(putText(putText(put(put(out, ',"assured":', ev.assured), ',"ct_id":', ev.ct_id), ',"mac":', ev.mac), ',"hostname":', ev.hostname), ',"name":', ev.name);
+  out = put(put(out, ',"direct":', ev.direct), ',"final":', ev.final);
+  if (ev.dir !== undefined) out += ',"dir":' + quoted(ev.dir);
+  return put(put(out, ',"mark":', ev.mark), ',"zone":', ev.zone) + '}';
 }
 
 // The slot writer's constant pieces, spelled once: a property read instead of a memo lookup.

@@ -59,7 +59,6 @@ export function address(s: string): string {
 
 // The last reply's source NAT address (a router has one or two), tried before a search.
 let nat = '';
-let natSport = ' sport=';
 
 /**
  * Both tuples of a tcp/udp/sctp/dccp/udplite entry in the usual layout, from `i` (at the first
@@ -99,44 +98,31 @@ export function tuplesFast(line: string, i: number, rec: CtRecord): number {
     rec.unreplied = true;
     i += 12;
   }
-  // reply: src=C dst=D sport=R dport=S. It mostly mirrors the original (C=B, R=Q, S=P; D is
-  // the NAT address): each expected value is matched in place, label and all, in one call.
+  // reply: src=C dst=D sport=R dport=S. It mostly mirrors the original (C=B, R=Q, S=P) with D
+  // the original source or the source-NAT address: that whole text is compared in one call.
   if (!line.startsWith('src=', i)) return -1;
+  const n = line.length;
+  const mirror = ' sport=' + dportText + ' dport=' + sportText;
+  let rdst = rec.family === 4 && nat !== '' ? nat : src;
+  const reply = 'src=' + dst + ' dst=' + rdst + mirror;
+  e2 = i + reply.length;
   let rsrc = dst;
-  e = i + 4 + dst.length;
-  if (!line.startsWith(dst + ' dst=', i + 4)) {
-    e = line.indexOf(' dst=', i + 4);
-    if (e < 0) return -1;
-    rsrc = address(line.slice(i + 4, e));
-  }
-  let rdst = src;
-  e2 = e + 5 + src.length;
-  if (!line.startsWith(src + ' sport=', e + 5)) {
-    if (line.startsWith(natSport, e + 5)) {
-      rdst = nat;
-      e2 = e + 5 + nat.length;
-    } else {
-      e2 = line.indexOf(' sport=', e + 5);
-      if (e2 < 0) return -1;
-      rdst = address(line.slice(e + 5, e2));
-      if (rdst !== '') {
-        nat = rdst;
-        natSport = rdst + ' sport=';
-      }
-    }
-  }
-  if (rsrc === '' || rdst === '') return -1;
   let rsport = dport;
-  e = e2 + 7 + dportText.length;
-  if (!line.startsWith(dportText + ' dport=', e2 + 7)) {
+  let rdport = sport;
+  if (line.startsWith(reply, i) && (e2 === n || line.charCodeAt(e2) === 32)) {
+    e = e2 - sportText.length - 7;
+  } else {
+    // field by field (a translated port, another NAT address: ~9 % of the bench's lines)
+    e = line.indexOf(' dst=', i + 4);
+    e2 = line.indexOf(' sport=', e + 5);
+    if (e < 0 || e2 < 0) return -1;
+    rsrc = address(line.slice(i + 4, e));
+    rdst = address(line.slice(e + 5, e2));
+    if (rsrc === '' || rdst === '') return -1;
+    if (rdst !== src) nat = rdst;
     e = line.indexOf(' dport=', e2 + 7);
     if (e < 0) return -1;
     rsport = +line.slice(e2 + 7, e);
-  }
-  let rdport = sport;
-  const n = line.length;
-  e2 = e + 7 + sportText.length;
-  if (!(e2 === n || line.charCodeAt(e2) === 32) || !line.startsWith(sportText, e + 7)) {
     e2 = line.indexOf(' ', e + 7);
     if (e2 < 0) e2 = n;
     rdport = +line.slice(e + 7, e2);

@@ -43,14 +43,13 @@ export function parseConntrackEvent(
   const stamped = line.charCodeAt(0) === 91 && c1 >= 48 && c1 <= 57;
   // the usual "[sec.usec]\t%9s %-8s %u %-8s %u " as one key: tag, family and protocol at once
   const head = stamped && (close = line.indexOf(']', 2)) > 0 ? EVENT_HEADS.get(line.slice(close + 1, close + 34)) : undefined;
-  if (head !== undefined && (head.rest === '' || line.startsWith(head.rest, close + 34))) {
-    kind = head.kind;
+  if (head !== undefined && (head.rest_ === '' || line.startsWith(head.rest_, close + 34))) {
+    kind = head.kind_;
     rec = into === undefined ? emptyRecord(kind) : resetForParse(into, kind);
-    i = seat(line, close + 34 + head.rest.length, rec, head);
+    i = seat(line, close + 34 + head.rest_.length, rec, head);
   } else {
     if (stamped && close < 0) return refuse(counters, 'conntrack.bad_timestamp', line);
-    // the event tag's '['; "\t%9s ": it ends at close+10 whatever its length
-    const b = close < 0 ? tagStart(line, 0) : line.charCodeAt(close + 10) === 93 && line.charCodeAt(close + 1) === 9 ? line.lastIndexOf('[', close + 9) : tagStart(line, close + 1);
+    const b = tagStart(line, close + 1); // the event tag's '['
     if (b < 0) {
       if (blank(line, 0, line.length)) return ignore(counters);
       if (line.startsWith('conntrack v')) return ignore(counters);
@@ -207,12 +206,12 @@ function heldCounters(line: string, i: number, rec: CtRecord): boolean {
 
 /** The header "%-8s %u %-8s %u " of a common family and protocol, by its first HEAD_KEY characters. */
 interface Head {
-  kind: CtKind;
-  family: number;
-  proto: number;
-  name: string;
+  kind_: CtKind;
+  family_: number;
+  proto_: number;
+  name_: string;
   /** what follows the key (1-2 characters of the longer headers), checked with startsWith */
-  rest: string;
+  rest_: string;
 }
 const HEAD_KEY = 22;
 const HEADS = new Map<string, Head>();
@@ -223,7 +222,7 @@ for (const [name, proto] of [['tcp', 6], ['udp', 17], ['icmp', 1], ['icmpv6', 58
     const text = `ipv${family}     ${family === 4 ? 2 : 10} ${name.padEnd(8)} ${proto} `;
     for (const kind of ['SNAPSHOT', 'NEW', 'UPDATE', 'DESTROY'] as const) {
       const event = kind !== 'SNAPSHOT';
-      (event ? EVENT_HEADS : HEADS).set((event ? `\t${`[${kind}]`.padStart(9)} ` : '') + text.slice(0, HEAD_KEY), { kind, family, proto, name, rest: text.slice(HEAD_KEY) });
+      (event ? EVENT_HEADS : HEADS).set((event ? `\t${`[${kind}]`.padStart(9)} ` : '') + text.slice(0, HEAD_KEY), { kind_: kind, family_: family, proto_: proto, name_: name, rest_: text.slice(HEAD_KEY) });
     }
   }
 }
@@ -235,14 +234,14 @@ for (const [name, proto] of [['tcp', 6], ['udp', 17], ['icmp', 1], ['icmpv6', 58
  */
 function header(line: string, i: number, rec: CtRecord): number {
   const head = HEADS.get(line.slice(i, i + HEAD_KEY));
-  if (head !== undefined && (head.rest === '' || line.startsWith(head.rest, i + HEAD_KEY))) return seat(line, i + HEAD_KEY + head.rest.length, rec, head);
+  if (head !== undefined && (head.rest_ === '' || line.startsWith(head.rest_, i + HEAD_KEY))) return seat(line, i + HEAD_KEY + head.rest_.length, rec, head);
   return headerTokens(line, i, rec);
 }
 
 function seat(line: string, i: number, rec: CtRecord, head: Head): number {
-  rec.family = head.family;
-  rec.protoNum = head.proto;
-  rec.protoName = head.name;
+  rec.family = head.family_;
+  rec.protoNum = head.proto_;
+  rec.protoName = head.name_;
   return stateAndTimeout(line, i, rec);
 }
 
