@@ -33,11 +33,6 @@ export class PacketParser<P = Packet> {
     }
   }
 
-  /** Bytes of a packet begun but not complete (0 between packets). */
-  buffered_(): number {
-    return this.body_ ? this.bodyLen_ : this.headLen_;
-  }
-
   private consume_(chunk: Uint8Array, onPacket: (p: P) => void): void {
     let i = 0;
     const n = chunk.length;
