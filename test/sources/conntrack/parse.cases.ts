@@ -251,6 +251,69 @@ export const cases: Cases = {
     }
     ok(n > 500, `lines read (${n})`);
   },
+  'the usual layout is read at its labels and agrees with the token walk; near misses are refused by reason': () => {
+    const T = '[1795400000.000183]\t';
+    const good = [
+      `${T}    [NEW] ipv4     2 tcp      6 120 SYN_SENT src=192.0.2.107 dst=203.0.113.244 sport=19014 dport=993 [UNREPLIED] src=203.0.113.244 dst=198.51.100.1 sport=993 dport=19014 id=103065`,
+      `${T}    [NEW] ipv4     2 tcp      6 120 SYN_SENT src=192.0.2.107 dst=203.0.113.9 sport=19015 dport=993 [UNREPLIED] src=203.0.113.9 dst=198.51.100.2 sport=993 dport=19015 id=103066`,
+      `${T}    [NEW] ipv4     2 udp      17 30 src=192.0.2.32 dst=198.51.100.34 sport=60894 dport=53 [UNREPLIED] src=198.51.100.34 dst=198.51.100.1 sport=53 dport=22367 id=7`,
+      `${T}    [NEW] ipv6     10 tcp      6 120 SYN_SENT src=2001:db8:1::25 dst=2001:db8:1f::dab sport=52339 dport=443 [UNREPLIED] src=2001:db8:1f::dab dst=2001:db8:1::25 sport=443 dport=52339 id=125790957`,
+      `${T}    [NEW] ipv6     10 udp      17 30 src=2001:db8:1::25 dst=2001:db8:1f::dab sport=5 dport=53 [UNREPLIED] src=2001:db8:1f::dab dst=2001:db8:1::25 sport=53 dport=5 id=8`,
+      `${T}[DESTROY] ipv4     2 tcp      6 TIME_WAIT src=192.0.2.20 dst=198.51.100.203 sport=10326 dport=993 packets=1611 bytes=2166795 src=198.51.100.203 dst=198.51.100.1 sport=993 dport=10326 packets=1845 bytes=1754595 [ASSURED] delta-time=9 id=167181288`,
+      `${T}[DESTROY] ipv4     2 udp      17 src=192.0.2.22 dst=203.0.113.66 sport=45771 dport=53 packets=1363 bytes=1334377 [UNREPLIED] src=203.0.113.66 dst=198.51.100.1 sport=53 dport=15899 packets=1579 bytes=168953 delta-time=4 id=108544780`,
+      `${T} [UPDATE] ipv4     2 tcp      6 432000 ESTABLISHED src=192.0.2.16 dst=198.51.100.198 sport=55972 dport=443 src=198.51.100.198 dst=198.51.100.1 sport=443 dport=55972 [ASSURED] id=104247775`,
+      `${T} [UPDATE] ipv4     2 udp      17 30 src=192.0.2.16 dst=198.51.100.198 sport=55972 dport=5000 src=198.51.100.198 dst=198.51.100.1 sport=5000 dport=55972 mark=3 id=104247776`,
+    ];
+    const expect = [
+      ['198.51.100.1', 19014, true, -1],
+      ['198.51.100.2', 19015, true, -1],
+      ['198.51.100.1', 22367, true, -1],
+      ['2001:db8:1::25', 52339, true, -1],
+      ['2001:db8:1::25', 5, true, -1],
+      ['198.51.100.1', 10326, false, 9],
+      ['198.51.100.1', 15899, true, 4],
+      ['198.51.100.1', 55972, false, -1],
+      ['198.51.100.1', 55972, false, -1],
+    ];
+    // twice over: the second round reads with the remembered NAT address and state texts
+    for (let round = 0; round < 2; round++) {
+      good.forEach((line, k) => {
+        const r = one(line);
+        deepEq([r.rdst, r.rdport, r.unreplied, r.deltaTime], expect[k], line);
+        // the same line with doubled blanks goes through the tolerant token walk: same record
+        deepEq(one(line.replace(/ /g, '  ')), r, `doubled blanks: ${line}`);
+      });
+    }
+    const d = one(good[5]);
+    deepEq([d.assured, d.origPkts, d.origBytes, d.replyPkts, d.replyBytes, d.id, d.state, d.timeout], [true, 1611, 2166795, 1845, 1754595, 167181288, 'TIME_WAIT', -1]);
+    const u = one(good[8]);
+    deepEq([u.mark, u.id, u.state, u.timeout, u.assured], [3, 104247776, '', 30, false]);
+    // IPv6 in either spelling gives the same record
+    const padded = good[3].replace(/2001:db8:1::25/g, '2001:0db8:0001:0000:0000:0000:0000:0025').replace(/2001:db8:1f::dab/g, '2001:0DB8:001f:0000:0000:0000:0000:0dab');
+    deepEq(one(padded), one(good[3]), 'padded IPv6');
+    // a list line's timeout counts down: each is read as printed
+    for (const t of [431999, 431998, 7]) eq(one(`ipv4     2 tcp      6 ${t} ESTABLISHED src=192.0.2.10 dst=198.51.100.80 sport=1 dport=2 src=198.51.100.80 dst=198.51.100.1 sport=2 dport=1 [ASSURED] mark=0 use=1`, true).timeout, t);
+    const table: [string, string][] = [
+      [good[0].replace('dport=19014 id', 'dpor1t=19014 id'), 'conntrack.missing_tuple'], // a garbled label
+      [good[0].replace(' dport=19014', ''), 'conntrack.missing_tuple'],
+      [good[0].replace(' dst=203.0.113.244 ', '\tdst=203.0.113.244 '), 'conntrack.bad_address'], // a tab is no separator
+      [good[5].replace('delta-time=9', 'delta-time=x'), 'conntrack.bad_number'],
+      [good[0].replace('[NEW]', 'x[NEW]'), 'conntrack.no_event_tag'],
+      [good[0] + ' ' + 'x'.repeat(70000), 'conntrack.bad_token'], // 70 kB
+      [good[0].replace('src=192.0.2.107', 'src=' + '1'.repeat(70000)), 'conntrack.bad_address'],
+    ];
+    for (const [line, reason] of table) {
+      const c = new Counters();
+      eq(parseConntrackEvent(line, c), null, line.slice(0, 300));
+      eq(c.dropped(reason), 1, `${reason} for ${line.slice(0, 300)}; got ${JSON.stringify(c.snapshot().dropped)}`);
+    }
+    eq(one(good[5].replace('[ASSURED]', '[ASSURED')).assured, false, 'an unknown flag is passed over');
+    // 70 kB of attributes the reader does not use
+    const long = good[0] + ' zone-orig=1'.repeat(6000);
+    ok(long.length > 70000, 'long line');
+    deepEq(one(long), one(good[0]), 'trailing attributes ignored');
+  },
+
   'malformed lines are counted by reason and never throw': () => {
     const table: [string, string][] = [
       ['[17953x1132.267092]\t    [NEW] ipv4     2 udp      17 30 src=192.0.2.10 dst=192.0.2.1 sport=1 dport=53 src=192.0.2.1 dst=192.0.2.10 sport=53 dport=1 id=1', 'conntrack.bad_timestamp'],
