@@ -2,15 +2,15 @@
 // `"type"` first, keys in schema order.
 //
 // `dns` and `pdns` events are the bulk of the output and JSON.stringify costs ~64k instructions
-// per event in qjs, so they are written by hand (~4x cheaper), field by field in schema order
-// (the order their producers build them in); tests check the text equals JSON.stringify.
+// per event in qjs, so they are written by hand, field by field in schema order (the order their
+// producers build them in); tests check the text equals JSON.stringify.
 // Names from logs are attacker-controlled: a string is written raw only when it is known to
-// need no escaping (escape() leaves it unchanged, or JSON.stringify adds nothing but quotes;
-// remembered in a bounded set, since names, clients and addresses repeat), otherwise it is
+// need no escaping (encodeURI() leaves it unchanged, or JSON.stringify adds nothing but quotes;
+// remembered in bounded memos, since names, clients and upstreams repeat), otherwise it is
 // escaped by JSON.stringify. Other event types go through JSON.stringify.
 //
-// encodeDnsLine writes the same `dns` line straight from a finished transaction's fields, for a
-// pipeline where nothing else needs the event object.
+// encodeDnsLine writes a `dns` line straight from a finished transaction's fields, for a
+// pipeline where nothing else needs the event object; a `dns` event goes through it too.
 // The dns writer covers exactly the DnsEvent fields (a test builds a Required<DnsEvent>, so a
 // field added to the type fails the build until it is added here too); keys outside the type
 // would not be written.
@@ -21,9 +21,9 @@ import type { DnsEvent, NetEvent, PdnsEvent } from '../events';
  * Memos, each a null-prototype record (a lookup by a fresh string key costs ~2/3 of Set.has in
  * qjs): CLEAN holds strings known to need no escaping (value: the string); the others map a
  * client, qname, qtype, upstream or answer type to its finished JSON text part, escaped or not,
- * so the common line is a few concatenations of remembered parts. All are
- * emptied together past MEMO_MAX entries (not an LRU); answer data (addresses: most are seen once
- * or twice) is tested each time instead.
+ * so the common line is a few concatenations of remembered parts. All are emptied together past
+ * MEMO_MAX entries (not an LRU); answer data (addresses: most are seen once or twice) is tested
+ * each time instead.
  */
 type Memo = Record<string, string | undefined>;
 /** encodeURI as a module binding: a global lookup per answer is dear in qjs. */
