@@ -8,6 +8,7 @@ import type { ShippingSink } from './shipping';
 import { renderStatus, STATUS_FORMAT, STATUS_FILE, type AgentStatus } from './status-file';
 import { parseVmRSS } from '../pipeline/health';
 import { VERSION } from '../version';
+import { STREAMS } from '../transport/topics';
 
 export interface StatusInputs {
   config_: NetledgerConfig;
@@ -32,7 +33,7 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
     // not Linux: leave 0
   }
   const streams: AgentStatus['streams'] = {};
-  for (const k of ['dns', 'flow', 'pdns', 'alert', 'health'] as const) {
+  for (const k of STREAMS) {
     streams[k] = { enabled: c.streams[k], events: counters[`events_${k}`] ?? 0 };
   }
   const ct = s.conntrack;

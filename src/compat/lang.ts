@@ -28,3 +28,8 @@ export class WithDeps<D> {
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !isArray(v);
 }
+
+/** What a caught value says: its message, or the value as text. */
+export function errorText(e: unknown): string {
+  return String((e as Error).message ?? e);
+}

@@ -22,10 +22,13 @@ export function bad<T>(message: string): Read<T> {
 export const BOOL_TRUE = ['1', 'yes', 'on', 'true', 'enabled'] as const;
 export const BOOL_FALSE = ['0', 'no', 'off', 'false', 'disabled'] as const;
 
+export const BOOL_FORM = 'boolean (1/0, yes/no, on/off, true/false, enabled/disabled)';
+export const BROKER_FORM = 'mqtt://host[:port] or mqtts://host[:port]';
+
 export function readBool(s: string): Read<boolean> {
   if ((BOOL_TRUE as readonly string[]).includes(s)) return good(true);
   if ((BOOL_FALSE as readonly string[]).includes(s)) return good(false);
-  return bad(`expected a boolean (1/0, yes/no, on/off, true/false, enabled/disabled), got '${s}'`);
+  return bad(`expected a ${BOOL_FORM}, got '${s}'`);
 }
 
 export function readInt(s: string, min: number, max: number, unit = ''): Read<number> {
@@ -120,7 +123,7 @@ export function checkBrokerUrl(s: string): Read<string> {
     parseBrokerUrl(s);
     return good(s);
   } catch (e) {
-    return bad(`expected mqtt://host[:port] or mqtts://host[:port]: ${(e as Error).message.replace(/^broker url: /, '')}`);
+    return bad(`expected ${BROKER_FORM}: ${(e as Error).message.replace(/^broker url: /, '')}`);
   }
 }
 

@@ -4,7 +4,7 @@
 // and docs/config.md are rendered from or checked against both tables by tests.
 import { parseUci } from './uci';
 import { section, str, int, bool, oneOf, duration, path, list, restart, secret, type ValueOf, type OptionSpec } from './spec';
-import { checkBrokerUrl, readCidr, readProcessName, readSensorId, readUtcOffset, sensorIdFromHostname } from './forms';
+import { checkBrokerUrl, readCidr, readProcessName, readSensorId, readUtcOffset, sensorIdFromHostname, BROKER_FORM } from './forms';
 import { validateDocument, type AnySchema, type ConfigError, type Origins } from './validate';
 import { toJson, keysOf } from '../compat/lang';
 
@@ -79,7 +79,7 @@ export const SCHEMA = {
 
   mqtt: section('mqtt', {
     enabled: restart(bool(false)),
-    url: restart(str('', checkBrokerUrl, 'mqtt://host[:port] or mqtts://host[:port]')),
+    url: restart(str('', checkBrokerUrl, BROKER_FORM)),
     client_id: restart(str('')),
     username: restart(str('')),
     password: restart(secret(str(''))),

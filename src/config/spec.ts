@@ -3,7 +3,7 @@
 // of each option is carried in the spec's type parameter, so NetledgerConfig is derived from the
 // table itself.
 import {
-  type Read, type HostPort, good, bad, readBool, readInt, readDuration, readPath, readHostPort,
+  type Read, type HostPort, good, bad, BOOL_FORM, readBool, readInt, readDuration, readPath, readHostPort,
 } from './forms';
 
 export type OptionKind = 'string' | 'int' | 'bool' | 'enum' | 'list' | 'hostport' | 'path' | 'duration';
@@ -73,7 +73,7 @@ export function int(def: number, min: number, max: number, unit = ''): OptionSpe
 }
 
 export function bool(def: boolean): OptionSpec<boolean> {
-  return scalar('bool', 'boolean (1/0, yes/no, on/off, true/false, enabled/disabled)', def, readBool,
+  return scalar('bool', BOOL_FORM, def, readBool,
     (v) => (v ? '1' : '0'));
 }
 

@@ -4,7 +4,7 @@
 import type { NetEvent } from '../events';
 import type { Counters } from '../counters';
 import { BatchBuilder } from '../codec/batch';
-import { WithDeps } from '../compat/lang';
+import { WithDeps, errorText } from '../compat/lang';
 
 export interface BatcherDeps {
   sensor: string;
@@ -71,7 +71,7 @@ export class Batcher extends WithDeps<BatcherDeps> {
       bytes = b.builder_.finish_({ sensor: this.deps_.sensor, boot: this.deps_.boot, seq, stream });
     } catch (e) {
       // Not expected (any JS value encodes); if it happens the events are lost, visibly.
-      this.deps_.counters.drop(`batch_encode_${stream}`, b.builder_.count_, String((e as Error).message ?? e));
+      this.deps_.counters.drop(`batch_encode_${stream}`, b.builder_.count_, errorText(e));
       return;
     }
     this.seq_.set(stream, seq + 1);
@@ -81,7 +81,7 @@ export class Batcher extends WithDeps<BatcherDeps> {
     try {
       this.deps_.onBatch(stream, seq, bytes);
     } catch (e) {
-      this.deps_.counters.drop(`batch_sink_${stream}`, b.builder_.count_, String((e as Error).message ?? e));
+      this.deps_.counters.drop(`batch_sink_${stream}`, b.builder_.count_, errorText(e));
     }
   }
 }

@@ -50,14 +50,14 @@ export function compileNet(net: NetModel): Compiled & { bad: string[] } {
   const lan = new CidrSet();
   const any = new CidrSet();
   const bad: string[] = [];
-  for (const a of net.routerAddrs) {
-    if (router.add(a.trim())) any.add(a.trim());
-    else bad.push(a);
-  }
-  for (const p of net.lanPrefixes) {
-    if (lan.add(p.trim())) any.add(p.trim());
-    else bad.push(p);
-  }
+  const put = (set: CidrSet, list: string[]): void => {
+    for (const a of list) {
+      if (set.add(a.trim())) any.add(a.trim());
+      else bad.push(a);
+    }
+  };
+  put(router, net.routerAddrs);
+  put(lan, net.lanPrefixes);
   return { router, lan, any, bad };
 }
 

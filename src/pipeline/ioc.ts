@@ -14,7 +14,7 @@ import type { AlertEvent, DnsEvent, FlowEvent } from '../events';
 import type { Counters } from '../counters';
 import { CidrSet, normalizeIp } from './cidr';
 import { utf8Decode } from '../codec/cbor';
-import { isArray, toJson, WithDeps, isRecord } from '../compat/lang';
+import { isArray, toJson, WithDeps, isRecord, errorText } from '../compat/lang';
 
 export interface IocDeps {
   sensor: string;
@@ -201,7 +201,7 @@ export class IocMatcher extends WithDeps<IocDeps> {
     try {
       this.deps_.emit(a);
     } catch (e) {
-      this.deps_.counters.drop('alert_emit_failed', 1, String((e as Error).message ?? e));
+      this.deps_.counters.drop('alert_emit_failed', 1, errorText(e));
     }
   }
 }

@@ -22,7 +22,7 @@
 // each finished transaction before its `dns` line or event is made.
 import type { PdnsEvent } from '../events';
 import type { Counters } from '../counters';
-import { WithDeps } from '../compat/lang';
+import { WithDeps, errorText } from '../compat/lang';
 
 export interface PassiveDnsDeps {
   sensor: string;
@@ -223,7 +223,7 @@ export class PassiveDns extends WithDeps<PassiveDnsDeps> {
       try {
         this.deps_.emit(ev);
       } catch (e) {
-        this.deps_.counters.drop('pdns_emit_failed', 1, String((e as Error).message ?? e));
+        this.deps_.counters.drop('pdns_emit_failed', 1, errorText(e));
       }
     }
     this.deps_.counters.inc('pdns_records', n);

@@ -30,11 +30,16 @@ export class LeaseWatcher extends WithDeps<LeaseWatcherDeps> {
   private inFlight_ = false;
   private stopped_ = true;
 
+  /** The lease file, or null for none. */
+  private file_(): string | null {
+    const f = this.deps_.leaseFile;
+    return f === undefined ? '/tmp/dhcp.leases' : f;
+  }
+
   start(): void {
     const { host } = this.deps_;
     this.stopped_ = false;
-    const file = this.deps_.leaseFile === undefined ? '/tmp/dhcp.leases' : this.deps_.leaseFile;
-    if (file !== null) {
+    if (this.file_() !== null) {
       this.checkFile();
       this.fileTimer_ = host.setInterval(() => this.checkFile(), this.deps_.pollMs ?? 2000);
     }
@@ -51,7 +56,7 @@ export class LeaseWatcher extends WithDeps<LeaseWatcherDeps> {
   /** Re-reads the lease file if its inode, size or mtime changed. Returns whether it did. */
   checkFile(): boolean {
     const { host, counters, devices } = this.deps_;
-    const file = this.deps_.leaseFile === undefined ? '/tmp/dhcp.leases' : this.deps_.leaseFile;
+    const file = this.file_();
     if (file === null) return false;
     try {
       const st = host.stat(file);

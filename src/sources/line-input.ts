@@ -3,6 +3,7 @@
 // each restart is counted, so a flapping input shows up in `health`.
 import type { Host, Child, Follower, TimerHandle } from '../host/types';
 import type { Counters } from '../counters';
+import { errorText } from '../compat/lang';
 
 export type LineInputSpec =
   | { kind: 'command'; argv: string[] }
@@ -68,7 +69,7 @@ export class LineInput {
     try {
       child = host.spawn(argv, { stdout: 'lines', stderr: 'lines' });
     } catch (e) {
-      counters.drop(`${name}_spawn_failed`, 1, String((e as Error).message ?? e));
+      counters.drop(`${name}_spawn_failed`, 1, errorText(e));
       this.scheduleRestart_(argv);
       return;
     }

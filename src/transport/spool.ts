@@ -9,7 +9,7 @@
 // + 1), so sorting names sorts batches by arrival, which keeps order within every stream.
 import type { Host } from '../host/types';
 import type { Counters } from '../counters';
-import { WithDeps } from '../compat/lang';
+import { WithDeps, errorText } from '../compat/lang';
 
 export interface SpoolEntry {
   id_: string;
@@ -118,7 +118,7 @@ export class Spool extends WithDeps<SpoolDeps> {
     try {
       host.writeAtomic(`${dir}/${id}`, payload);
     } catch (e) {
-      counters.drop(`spool_write_failed_${stream}`, 1, String((e as Error).message ?? e));
+      counters.drop(`spool_write_failed_${stream}`, 1, errorText(e));
       return null;
     }
     const entry = new Entry(id, stream, payload.length, this);
@@ -186,7 +186,7 @@ export class Spool extends WithDeps<SpoolDeps> {
     try {
       this.deps_.host_.remove(path);
     } catch (e) {
-      this.deps_.counters_.drop('spool_remove_failed', 1, String((e as Error).message ?? e));
+      this.deps_.counters_.drop('spool_remove_failed', 1, errorText(e));
     }
   }
 }
