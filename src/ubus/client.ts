@@ -7,21 +7,12 @@
 import { HostError, type Host } from '../host/types';
 import { toJson, maxOf, WithDeps } from '../compat/lang';
 
-const STATUS_TEXT: Record<number, string> = {
-  1: 'Invalid command',
-  2: 'Invalid argument',
-  3: 'Method not found',
-  4: 'Not found',
-  5: 'No response',
-  6: 'Permission denied',
-  7: 'Request timed out',
-  8: 'Operation not supported',
-  9: 'Unknown error',
-  10: 'Connection failed',
-  11: 'Out of memory',
-  12: 'Parsing message data failed',
-  13: 'System error',
-};
+/** By ubus status code, 1..13. */
+const STATUS_TEXT = [
+  '', 'Invalid command', 'Invalid argument', 'Method not found', 'Not found', 'No response',
+  'Permission denied', 'Request timed out', 'Operation not supported', 'Unknown error',
+  'Connection failed', 'Out of memory', 'Parsing message data failed', 'System error',
+];
 
 export class UbusError extends Error {
   constructor(
@@ -89,7 +80,7 @@ export class UbusClient extends WithDeps<UbusClientDeps> {
           const code = status.code;
           const text =
             code === null ? `killed by signal ${status.signal}`
-            : STATUS_TEXT[code] !== undefined ? `Command failed: ${STATUS_TEXT[code]}`
+            : STATUS_TEXT[code] ? `Command failed: ${STATUS_TEXT[code]}`
             : code === 255 ? 'cannot connect to ubusd or bad message'
             : `exit status ${code}`;
           const detail = err.length ? ` (${err.join('; ')})` : '';

@@ -98,12 +98,6 @@ export function readFixedHeader(buf: Uint8Array, off: number, end = buf.length):
   throw new MqttPacketError('malformed remaining length');
 }
 
-function strLength(s: string, what: string): number {
-  const n = utf8Length(s);
-  if (n > 65535) throw new MqttPacketError(`${what} longer than 65535 bytes`);
-  return 2 + n;
-}
-
 function checkId(id: number | undefined): number {
   // MQTT-2.3.1-1: non-zero 16-bit packet identifier.
   if (id === undefined || !(id >= 1 && id <= 65535) || id !== (id | 0)) throw new MqttPacketError(`invalid packet id ${id}`);
@@ -127,30 +121,42 @@ function checkQos(q: number): QoS {
   return q;
 }
 
-/** Writes fields sequentially; the caller allocated exactly encodingLength bytes. */
+/** Writes a packet's body into a growing buffer; packet_() puts the fixed header before it. */
 class Writer {
-  public buf_: Uint8Array;
-  public pos_: number;
+  buf_ = new Uint8Array(64);
+  pos_ = 0;
 
-  constructor(buf_: Uint8Array, pos_: number) {
-    this.buf_ = buf_;
-    this.pos_ = pos_;
+  private room_(n: number): void {
+    if (this.pos_ + n <= this.buf_.length) return;
+    const b = new Uint8Array(Math.max(this.buf_.length * 2, this.pos_ + n)); // a payload: its size
+    b.set(this.buf_.subarray(0, this.pos_));
+    this.buf_ = b;
   }
-  header_(byte0: number, remaining: number): void {
-    this.buf_[this.pos_++] = byte0;
-    this.pos_ = writeVarint(remaining, this.buf_, this.pos_);
-  }
-  u8_(v: number): void { this.buf_[this.pos_++] = v; }
-  u16_(v: number): void { this.buf_[this.pos_++] = v >>> 8; this.buf_[this.pos_++] = v & 255; }
-  str_(s: string): void {
+  u8_(v: number): void { this.room_(1); this.buf_[this.pos_++] = v; }
+  u16_(v: number): void { this.u8_(v >>> 8); this.u8_(v & 255); }
+  /** A UTF-8 string with its 2-byte length; `what` names it when it is too long. */
+  str_(s: string, what: string): void {
+    this.room_(2 + s.length * 3);
     const start = this.pos_;
     this.pos_ = utf8Write(s, this.buf_, start + 2);
     const n = this.pos_ - start - 2;
+    if (n > 65535) throw new MqttPacketError(`${what} longer than 65535 bytes`);
     this.buf_[start] = n >>> 8;
     this.buf_[start + 1] = n & 255;
   }
   bin_(b: Uint8Array): void { this.u16_(b.length); this.raw_(b); }
-  raw_(b: Uint8Array): void { this.buf_.set(b, this.pos_); this.pos_ += b.length; }
+  raw_(b: Uint8Array): void { this.room_(b.length); this.buf_.set(b, this.pos_); this.pos_ += b.length; }
+
+  /** The whole packet in `buf` at `offset` (throws when it does not fit), or in a new array. */
+  packet_(byte0: number, buf?: Uint8Array, offset = 0): Uint8Array {
+    const n = this.pos_;
+    const size = 1 + varintLength(n) + n;
+    if (!buf) buf = new Uint8Array(size);
+    else if (offset + size > buf.length) throw new MqttPacketError('buffer too small');
+    buf[offset] = byte0;
+    buf.set(this.buf_.subarray(0, n), writeVarint(n, buf, offset + 1));
+    return buf;
+  }
 }
 
 /** Reads one packet's variable header and payload, never past `end`. */
@@ -195,16 +201,6 @@ export class Reader {
   }
 }
 
-function alloc(total: number, buf: Uint8Array | undefined, offset: number): Uint8Array {
-  if (!buf) return new Uint8Array(total);
-  if (offset + total > buf.length) throw new MqttPacketError('buffer too small');
-  return buf;
-}
-
-function total(remaining: number): number {
-  return 1 + varintLength(remaining) + remaining;
-}
-
 // ---- one encoder/decoder per packet kind ------------------------------------------------------
 // Plain functions, so the bundler keeps only those the agent calls (encodeClient and
 // decodeBrokerBody below); the objects after them group them per kind for tests and tools.
@@ -212,22 +208,13 @@ function total(remaining: number): number {
 const PROTOCOL = 'MQTT';
 const LEVEL = 4; // 3.1.1
 
-function connectRemaining(p: ConnectPacket): number {
-  let n = 6 + 1 + 1 + 2 + strLength(p.clientId, 'client id');
-  if (p.will) n += strLength(p.will.topic, 'will topic') + 2 + p.will.payload.length;
-  if (p.username !== undefined) n += strLength(p.username, 'username');
-  if (p.password !== undefined) n += 2 + p.password.length;
-  return n;
-}
 function encodeConnect(p: ConnectPacket, buf?: Uint8Array, offset = 0): Uint8Array {
-  const rem = connectRemaining(p);
   if (p.password !== undefined && p.username === undefined) throw new MqttPacketError('password without username'); // MQTT-3.1.2-22
   if (!(p.keepalive >= 0 && p.keepalive <= 65535)) throw new MqttPacketError(`invalid keepalive ${p.keepalive}`);
   if (p.password && p.password.length > 65535) throw new MqttPacketError('password longer than 65535 bytes');
   if (p.will && p.will.payload.length > 65535) throw new MqttPacketError('will payload longer than 65535 bytes');
-  const w = new Writer(alloc(total(rem), buf, offset), offset);
-  w.header_(0x10, rem);
-  w.str_(PROTOCOL);
+  const w = new Writer();
+  w.str_(PROTOCOL, 'protocol');
   w.u8_(LEVEL);
   let flags = p.cleanSession ? 0x02 : 0;
   if (p.will) flags |= 0x04 | (checkQos(p.will.qos) << 3) | (p.will.retain ? 0x20 : 0);
@@ -235,11 +222,11 @@ function encodeConnect(p: ConnectPacket, buf?: Uint8Array, offset = 0): Uint8Arr
   if (p.username !== undefined) flags |= 0x80;
   w.u8_(flags);
   w.u16_(p.keepalive);
-  w.str_(p.clientId);
-  if (p.will) { w.str_(p.will.topic); w.bin_(p.will.payload); }
-  if (p.username !== undefined) w.str_(p.username);
+  w.str_(p.clientId, 'client id');
+  if (p.will) { w.str_(p.will.topic, 'will topic'); w.bin_(p.will.payload); }
+  if (p.username !== undefined) w.str_(p.username, 'username');
   if (p.password !== undefined) w.bin_(p.password);
-  return w.buf_;
+  return w.packet_(0x10, buf, offset);
 }
 function decodeConnect(_flags: number, r: Reader): ConnectPacket {
   if (r.str_() !== PROTOCOL) throw new MqttPacketError('unsupported protocol name');
@@ -262,17 +249,16 @@ function decodeConnect(_flags: number, r: Reader): ConnectPacket {
   return p;
 }
 export const connect = {
-  encodingLength: (p: ConnectPacket): number => total(connectRemaining(p)),
+  encodingLength: (p: ConnectPacket): number => encodeConnect(p).length,
   encode: encodeConnect,
   decodeBody: decodeConnect,
 };
 
 function encodeConnack(p: ConnackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
-  const w = new Writer(alloc(4, buf, offset), offset);
-  w.header_(0x20, 2);
+  const w = new Writer();
   w.u8_(p.sessionPresent ? 1 : 0);
   w.u8_(p.returnCode);
-  return w.buf_;
+  return w.packet_(0x20, buf, offset);
 }
 function decodeConnack(_flags: number, r: Reader): ConnackPacket {
   const f = r.u8_();
@@ -287,20 +273,15 @@ export const connack = {
   decodeBody: decodeConnack,
 };
 
-function publishRemaining(p: PublishPacket): number {
-  return strLength(p.topic, 'topic') + (p.qos > 0 ? 2 : 0) + p.payload.length;
-}
 function encodePublish(p: PublishPacket, buf?: Uint8Array, offset = 0): Uint8Array {
   const qos = checkQos(p.qos);
   checkTopic(p.topic);
   if (qos === 0 && p.dup) throw new MqttPacketError('dup with qos 0'); // MQTT-3.3.1-2
-  const rem = publishRemaining(p);
-  const w = new Writer(alloc(total(rem), buf, offset), offset);
-  w.header_(0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0), rem);
-  w.str_(p.topic);
+  const w = new Writer();
+  w.str_(p.topic, 'topic');
   if (qos > 0) w.u16_(checkId(p.messageId));
   w.raw_(p.payload);
-  return w.buf_;
+  return w.packet_(0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0), buf, offset);
 }
 function decodePublish(flags: number, r: Reader): PublishPacket {
   const qos = (flags >> 1) & 3;
@@ -313,7 +294,7 @@ function decodePublish(flags: number, r: Reader): PublishPacket {
   return p;
 }
 export const publish = {
-  encodingLength: (p: PublishPacket): number => total(publishRemaining(p)),
+  encodingLength: (p: PublishPacket): number => encodePublish(p).length,
   encode: encodePublish,
   decodeBody: decodePublish,
 };
@@ -321,10 +302,9 @@ export const publish = {
 function encodeAck(p: AckPacket, buf?: Uint8Array, offset = 0): Uint8Array {
   const t = TYPE_OF[p.cmd];
   if (!(t === 4 || t === 5 || t === 6 || t === 7 || t === 11)) throw new MqttPacketError(`not an ack: ${p.cmd}`);
-  const w = new Writer(alloc(4, buf, offset), offset);
-  w.header_((t << 4) | (t === 6 ? 2 : 0), 2); // PUBREL has flags 0010 (MQTT-3.6.1-1)
+  const w = new Writer();
   w.u16_(checkId(p.messageId));
-  return w.buf_;
+  return w.packet_((t << 4) | (t === 6 ? 2 : 0), buf, offset); // PUBREL has flags 0010 (MQTT-3.6.1-1)
 }
 function decodeAck(cmd: AckCmd, r: Reader): AckPacket {
   const messageId = r.id_();
@@ -338,19 +318,12 @@ export const ack = {
   decodeBody: decodeAck,
 };
 
-function subscribeRemaining(p: SubscribePacket): number {
-  let n = 2;
-  for (const s of p.subscriptions) n += strLength(s.topic, 'topic filter') + 1;
-  return n;
-}
 function encodeSubscribe(p: SubscribePacket, buf?: Uint8Array, offset = 0): Uint8Array {
   if (p.subscriptions.length === 0) throw new MqttPacketError('subscribe without topics'); // MQTT-3.8.3-3
-  const rem = subscribeRemaining(p);
-  const w = new Writer(alloc(total(rem), buf, offset), offset);
-  w.header_(0x82, rem); // MQTT-3.8.1-1
+  const w = new Writer();
   w.u16_(checkId(p.messageId));
-  for (const s of p.subscriptions) { w.str_(s.topic); w.u8_(checkQos(s.qos)); }
-  return w.buf_;
+  for (const s of p.subscriptions) { w.str_(s.topic, 'topic filter'); w.u8_(checkQos(s.qos)); }
+  return w.packet_(0x82, buf, offset); // MQTT-3.8.1-1
 }
 function decodeSubscribe(_flags: number, r: Reader): SubscribePacket {
   const p: SubscribePacket = { cmd: 'subscribe', messageId: r.id_(), subscriptions: [] };
@@ -364,18 +337,16 @@ function decodeSubscribe(_flags: number, r: Reader): SubscribePacket {
   return p;
 }
 export const subscribe = {
-  encodingLength: (p: SubscribePacket): number => total(subscribeRemaining(p)),
+  encodingLength: (p: SubscribePacket): number => encodeSubscribe(p).length,
   encode: encodeSubscribe,
   decodeBody: decodeSubscribe,
 };
 
 function encodeSuback(p: SubackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
-  const rem = 2 + p.granted.length;
-  const w = new Writer(alloc(total(rem), buf, offset), offset);
-  w.header_(0x90, rem);
+  const w = new Writer();
   w.u16_(checkId(p.messageId));
   for (const g of p.granted) w.u8_(checkGranted(g));
-  return w.buf_;
+  return w.packet_(0x90, buf, offset);
 }
 function decodeSuback(_flags: number, r: Reader): SubackPacket {
   const p: SubackPacket = { cmd: 'suback', messageId: r.id_(), granted: [] };
@@ -383,24 +354,17 @@ function decodeSuback(_flags: number, r: Reader): SubackPacket {
   return p;
 }
 export const suback = {
-  encodingLength: (p: SubackPacket): number => total(2 + p.granted.length),
+  encodingLength: (p: SubackPacket): number => encodeSuback(p).length,
   encode: encodeSuback,
   decodeBody: decodeSuback,
 };
 
-function unsubscribeRemaining(p: UnsubscribePacket): number {
-  let n = 2;
-  for (const t of p.unsubscriptions) n += strLength(t, 'topic filter');
-  return n;
-}
 function encodeUnsubscribe(p: UnsubscribePacket, buf?: Uint8Array, offset = 0): Uint8Array {
   if (p.unsubscriptions.length === 0) throw new MqttPacketError('unsubscribe without topics'); // MQTT-3.10.3-2
-  const rem = unsubscribeRemaining(p);
-  const w = new Writer(alloc(total(rem), buf, offset), offset);
-  w.header_(0xa2, rem); // MQTT-3.10.1-1
+  const w = new Writer();
   w.u16_(checkId(p.messageId));
-  for (const t of p.unsubscriptions) w.str_(t);
-  return w.buf_;
+  for (const t of p.unsubscriptions) w.str_(t, 'topic filter');
+  return w.packet_(0xa2, buf, offset); // MQTT-3.10.1-1
 }
 function decodeUnsubscribe(_flags: number, r: Reader): UnsubscribePacket {
   const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.id_(), unsubscriptions: [] };
@@ -409,7 +373,7 @@ function decodeUnsubscribe(_flags: number, r: Reader): UnsubscribePacket {
   return p;
 }
 export const unsubscribe = {
-  encodingLength: (p: UnsubscribePacket): number => total(unsubscribeRemaining(p)),
+  encodingLength: (p: UnsubscribePacket): number => encodeUnsubscribe(p).length,
   encode: encodeUnsubscribe,
   decodeBody: decodeUnsubscribe,
 };
@@ -417,10 +381,7 @@ export const unsubscribe = {
 function encodeEmpty(p: EmptyPacket, buf?: Uint8Array, offset = 0): Uint8Array {
   const t = TYPE_OF[p.cmd];
   if (!(t === 12 || t === 13 || t === 14)) throw new MqttPacketError(`not an empty packet: ${p.cmd}`);
-  const b = alloc(2, buf, offset);
-  b[offset] = t << 4;
-  b[offset + 1] = 0;
-  return b;
+  return new Writer().packet_(t << 4, buf, offset);
 }
 /** PINGREQ, PINGRESP and DISCONNECT: a fixed header with remaining length 0. */
 export const empty = {
