@@ -48,10 +48,8 @@ export function parseLoadavg(text: string): number | undefined {
   return sp > 0 && Number.isFinite(v) ? v : undefined;
 }
 
-/** /proc/uptime → seconds since boot, or undefined. */
-export function parseUptime(text: string): number | undefined {
-  return parseLoadavg(text);
-}
+/** /proc/uptime → seconds since boot, or undefined (its first number, as loadavg's). */
+export const parseUptime = parseLoadavg;
 
 /** A single-number file (nf_conntrack_count) → the number, or undefined. */
 export function parseCount(text: string): number | undefined {
@@ -160,35 +158,28 @@ export class HealthSampler extends WithDeps<HealthDeps> {
     const selfRss = this.rss_(root, self);
     if (selfRss !== undefined) ev.agent_rss = selfRss;
     // descendants: walk each process's parent chain up to us (depth-capped against loops)
-    let children = 0;
-    let haveChildren = false;
-    for (const [pid] of parent) {
-      if (pid === self || !descendsFrom(pid, self, parent)) continue;
-      const r = this.rss_(root, pid);
-      if (r !== undefined) {
-        children += r;
-        haveChildren = true;
-      }
-    }
-    if (haveChildren || parent.size > 0) ev.children_rss = children;
+    const children = this.sumRss_(root, [...parent.keys()].filter((pid) => pid !== self && descendsFrom(pid, self, parent)));
+    if (children !== undefined || parent.size > 0) ev.children_rss = children ?? 0;
     const w: Record<string, number> = {};
     let any = false;
     for (const name of watched) {
-      let sum = 0;
-      let seen = false;
-      for (const pid of byName[name]) {
-        const r = this.rss_(root, pid);
-        if (r !== undefined) {
-          sum += r;
-          seen = true;
-        }
-      }
-      if (seen) {
+      const sum = this.sumRss_(root, byName[name]);
+      if (sum !== undefined) {
         w[name] = sum;
         any = true;
       }
     }
     if (any) ev.watched = w;
+  }
+
+  /** The summed VmRSS of those of `pids` that have one; undefined when none has. */
+  private sumRss_(root: string, pids: number[]): number | undefined {
+    let sum: number | undefined;
+    for (const pid of pids) {
+      const r = this.rss_(root, pid);
+      if (r !== undefined) sum = (sum ?? 0) + r;
+    }
+    return sum;
   }
 
   private rss_(root: string, pid: number): number | undefined {

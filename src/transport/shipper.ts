@@ -122,8 +122,7 @@ export class Shipper extends WithDeps<ShipperDeps> {
     this.stopped_ = true;
     const client = this.client_;
     if (client.connected) {
-      const s = this.deps_.status_;
-      const sent = client.publish_(statusTopic(s.sensor), statusPayload(s, 'offline', this.deps_.host_.now()), { qos: 1, retain: true });
+      const sent = this.publishStatus_('offline');
       await new Promise<void>((resolve) => {
         const t = this.deps_.host_.setTimeout(resolve, graceMs);
         sent.then(() => { this.deps_.host_.clearTimer(t); resolve(); }, () => resolve());
@@ -132,10 +131,16 @@ export class Shipper extends WithDeps<ShipperDeps> {
     await client.stop_();
   }
 
+  /** The retained presence message. */
+  private publishStatus_(state: 'online' | 'offline'): Promise<void> {
+    const s = this.deps_.status_;
+    return this.client_!.publish_(statusTopic(s.sensor), statusPayload(s, state, this.deps_.host_.now()), { qos: 1, retain: true });
+  }
+
   private online_(): void {
     const c = this.client_!;
     const s = this.deps_.status_;
-    c.publish_(statusTopic(s.sensor), statusPayload(s, 'online', this.deps_.host_.now()), { qos: 1, retain: true })
+    this.publishStatus_('online')
       .catch((e) => this.deps_.log?.(`mqtt: online status not acknowledged: ${(e as Error).message}`));
     if (this.deps_.onCommand) {
       c.subscribe_(commandFilters(s.sensor).map((topic) => ({ topic, qos: 1 as const })))
