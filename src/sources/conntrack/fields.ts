@@ -72,10 +72,13 @@ export function tuplesFast(line: string, i: number, rec: CtRecord): number {
   if (line.charCodeAt(i + 3) !== 61) return -1;
   let e = line.indexOf(' dst=', i + 4);
   if (e < 0) return -1;
-  const src = address(line.slice(i + 4, e));
+  // address() inline when the text is a known good one (a call is ~400 instructions)
+  let text = line.slice(i + 4, e);
+  const src = checked.get(text) === true ? text : address(text);
   let e2 = line.indexOf(' sport=', e + 5);
   if (e2 < 0) return -1;
-  const dst = address(line.slice(e + 5, e2));
+  text = line.slice(e + 5, e2);
+  const dst = checked.get(text) === true ? text : address(text);
   if (src === '' || dst === '') return -1;
   e = line.indexOf(' dport=', e2 + 7);
   if (e < 0) return -1;
@@ -100,7 +103,6 @@ export function tuplesFast(line: string, i: number, rec: CtRecord): number {
   }
   // reply: src=C dst=D sport=R dport=S. It mostly mirrors the original (C=B, R=Q, S=P) with D
   // the original source or the source-NAT address: that whole text is compared in one call.
-  if (!line.startsWith('src=', i)) return -1;
   const n = line.length;
   const mirror = ' sport=' + dportText + ' dport=' + sportText;
   let rdst = rec.family === 4 && nat !== '' ? nat : src;
@@ -113,6 +115,7 @@ export function tuplesFast(line: string, i: number, rec: CtRecord): number {
     e = e2 - sportText.length - 7;
   } else {
     // field by field (a translated port, another NAT address: ~9 % of the bench's lines)
+    if (!line.startsWith('src=', i)) return -1;
     e = line.indexOf(' dst=', i + 4);
     e2 = line.indexOf(' sport=', e + 5);
     if (e < 0 || e2 < 0) return -1;

@@ -18,7 +18,7 @@
 
 import type { Counters } from '../../counters';
 import { attributes, counters as accounting, fail, failure, num, tuplesFast } from './fields';
-import { ABSENT, clearTuples, emptyRecord, hasPorts, resetForParse, type CtKind, type CtRecord } from './record';
+import { ABSENT, clearTuples, emptyRecord, resetForParse, type CtKind, type CtRecord } from './record';
 
 /**
  * One line of `conntrack -E -o timestamp,extended,id` (the timestamp prefix and the extended
@@ -121,28 +121,32 @@ function blank(line: string, from: number, to: number): boolean {
 }
 
 function tuples(line: string, i: number, rec: CtRecord): boolean {
-  let after = hasPorts(rec.protoNum) ? tuplesFast(line, i, rec) : -1;
+  const p = rec.protoNum;
+  // hasPorts() written out
+  let after = p === 6 || p === 17 || p === 132 || p === 33 || p === 136 ? tuplesFast(line, i, rec) : -2;
   if (after >= 0) {
     // an event's usual tails, "[[ASSURED] ][delta-time=N ]id=N", read without the token walk
-    let c = line.charCodeAt(after);
-    if (c === 91 && line.startsWith('[ASSURED] ', after)) {
-      rec.assured = true;
-      c = line.charCodeAt((after += 10));
-    }
-    if (c === 100 && line.startsWith('delta-time=', after)) {
-      const e = line.indexOf(' ', after + 11);
-      const v = e > 0 ? num(line, after + 11, e) : NaN;
-      if (v === v) {
-        rec.deltaTime = v;
-        c = line.charCodeAt((after = e + 1));
+    let id = line.startsWith('id=', after);
+    if (!id) {
+      if (line.startsWith('[ASSURED] ', after)) {
+        rec.assured = true;
+        after += 10;
       }
-    }
-    if (c === 105 && line.charCodeAt(after + 2) === 61 && line.indexOf(' ', after) < 0) {
-      const id = num(line, after + 3, line.length);
-      if (id === id) {
-        rec.id = id;
-        after = -1;
+      if (line.startsWith('delta-time=', after)) {
+        const e = line.indexOf(' ', after + 11);
+        const v = e > 0 ? num(line, after + 11, e) : NaN;
+        if (v === v) {
+          rec.deltaTime = v;
+          after = e + 1;
+        }
       }
+      id = line.startsWith('id=', after);
+    }
+    // the id last: `num` refuses "N more ..." (NaN), which the token walk then reads
+    const v = id ? num(line, after + 3, line.length) : NaN;
+    if (v === v) {
+      rec.id = v;
+      after = -1;
     }
     if (after >= 0 && !attributes(line, after, rec, 2)) return false;
   } else {
@@ -150,7 +154,7 @@ function tuples(line: string, i: number, rec: CtRecord): boolean {
     if (!attributes(line, i, rec, 0)) return false;
     if (rec.src === '' || rec.dst === '' || rec.rsrc === '' || rec.rdst === '') return fail('conntrack.missing_tuple');
     // a garbled label the token walk passed over
-    if (hasPorts(rec.protoNum) && (rec.sport < 0 || rec.dport < 0 || rec.rsport < 0 || rec.rdport < 0)) return fail('conntrack.missing_tuple');
+    if (after === -1 && (rec.sport < 0 || rec.dport < 0 || rec.rsport < 0 || rec.rdport < 0)) return fail('conntrack.missing_tuple');
   }
   if (rec.family === 0) rec.family = rec.src.indexOf(':') >= 0 ? 6 : 4;
   return true;
