@@ -254,19 +254,6 @@ export class CborReader {
     return arg;
   }
 
-  /** An unsigned integer (major type 0), e.g. a table index. */
-  uint_(): number {
-    return this.expect_(0, 'an unsigned integer');
-  }
-
-  /** Any integer (major types 0 and 1) as a number. */
-  int_(): number {
-    const at = this.pos_;
-    const arg = this.head_();
-    if (this.major_ > 1) throw new CborError(`expected an integer, got major type ${this.major_}`, at);
-    return this.major_ ? -1 - arg : arg;
-  }
-
   arrayHead_(): number {
     const at = this.pos_;
     return this.checkCount_(this.expect_(4, 'an array'), at);
@@ -280,11 +267,6 @@ export class CborReader {
   text_(): string {
     const at = this.pos_;
     return this.textBody_(this.expect_(3, 'a text string'), at);
-  }
-
-  byteString_(): Uint8Array {
-    const n = this.expect_(2, 'a byte string');
-    return this.buf_.subarray(this.take_(n), this.pos_);
   }
 
   // An item takes at least one byte, so a count larger than what is left is a lie (§3.1).

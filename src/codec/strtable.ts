@@ -21,10 +21,6 @@ export class StringTable {
     return i;
   }
 
-  get size_(): number {
-    return this.list_.length;
-  }
-
   /**
    * The table's entries, ready to write. Suffix entries a name is split on are appended first
    * (so `size` may grow): call before anything that depends on the final size is written.

@@ -188,7 +188,6 @@ export class CidrSet {
   private readonly v6_ = new Map<number, Set<string>>();
   private v4Lens_: number[] = [];
   private v6Lens_: number[] = [];
-  private count_ = 0;
   private readonly scratch_ = [0, 0, 0, 0];
   private readonly memo_ = new Map<string, boolean>();
 
@@ -240,13 +239,7 @@ export class CidrSet {
       }
       set.add(v6Key(w, bits));
     }
-    this.count_++;
     return true;
-  }
-
-  /** Number of entries added (duplicates included). */
-  get size(): number {
-    return this.count_;
   }
 
   has(ip: string): boolean {
