@@ -237,12 +237,8 @@ function argCount(args: string[], max: number, line: number, missing: string): v
   if (args.length > max) throw new ParseFailure(line, 'too many arguments');
 }
 
-const COMMANDS: Record<string, 'package' | 'config' | 'option' | 'list'> = {
-  p: 'package', package: 'package',
-  c: 'config', config: 'config',
-  o: 'option', option: 'option',
-  l: 'list', list: 'list',
-};
+/** The statements, each also written as its first letter. */
+const COMMANDS = ['package', 'config', 'option', 'list'] as const;
 
 export function parseUci(text: string, file: string): UciDocument {
   const doc: UciDocument = { file, package: null, sections: [], errors: [] };
@@ -271,7 +267,8 @@ export function parseUci(text: string, file: string): UciDocument {
       const args = r.args;
       if (r.lost) fail(line, LOST_AFTER_SEMICOLON);
       if (args.length === 0) continue;
-      const cmd = COMMANDS[args[0]];
+      const word = args[0];
+      const cmd = COMMANDS.find((c) => c === word || c[0] === word);
       if (cmd === undefined) throw new ParseFailure(line, `invalid command '${args[0]}'`);
       if (cmd === 'package') {
         argCount(args, 2, line, 'package without name');
