@@ -13,7 +13,7 @@ import type { Devices } from '../pipeline/devices';
 import type { AnswerJoin } from '../pipeline/join';
 import type { IocMatcher } from '../pipeline/ioc';
 import type { NetModel } from '../pipeline/direction';
-import { addressKind, directionOf, type Direction } from '../pipeline/direction';
+import { addressKind, directionOf, KIND_LAN, KIND_ROUTER, type Direction } from '../pipeline/direction';
 import { parseIPv4, normalizeIp } from '../pipeline/cidr';
 import { BypassDetector } from '../pipeline/bypass';
 import { encodeFlowSlot } from '../codec/ndjson-flow';
@@ -141,20 +141,30 @@ export class FlowStages implements FlowSlotSink {
       k = kinds[hp];
       if (k < 0) k = kinds[hp] = addressKind(text[hp], net);
     }
-    var dir = directionOf(o, r, k, natted);
-    // The rare flows with more to do take the event path: the agent's own connections, and
-    // DNS-looking flows of LAN clients (the bypass check may raise an alert that embeds the flow).
-    if (dir === 'router') {
+    // directionOf() written out, with the rare flows that have more to do sent the event way:
+    // the agent's own connections, and DNS-looking flows of LAN clients (the bypass check may
+    // raise an alert that embeds the flow)
+    var dir: Direction;
+    var lan = false;
+    var inbound = false;
+    if (o & KIND_ROUTER) {
       if (this.own_) return false;
-    } else if (dir === 'lan') {
+      dir = 'router';
+    } else if (r & KIND_ROUTER && (!natted || k & KIND_ROUTER)) dir = 'local';
+    else if (o & KIND_LAN) {
       var proto = store.proto[slot];
       if ((proto === 6 || proto === 17) && this.bypassPorts_[store.ports[slot * 3 + 1]] === true) return false;
-    }
+      dir = 'lan';
+      lan = true;
+    } else if (natted ? k & KIND_LAN : r & KIND_LAN) {
+      dir = 'inbound';
+      inbound = true;
+    } else dir = 'transit';
     var devices = this.devices_;
     var info: ReturnType<Devices['lookup']>;
     if (!devices.none) {
       info = devices.lookup(text[ho]);
-      if (info === undefined && dir === 'inbound') info = devices.lookup(hp >= 0 ? text[hp] : text[hr]);
+      if (info === undefined && inbound) info = devices.lookup(hp >= 0 ? text[hp] : text[hr]);
     }
     var mac: string | undefined;
     var hostname: string | undefined;
@@ -164,7 +174,7 @@ export class FlowStages implements FlowSlotSink {
     }
     var name: string | undefined;
     var direct: boolean | undefined;
-    if (dir === 'lan') {
+    if (lan) {
       var probe = this.probe_;
       probe.ts = store.start[slot];
       probe.mac = mac;

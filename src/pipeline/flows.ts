@@ -357,9 +357,8 @@ export class FlowTable implements HeldFlows {
     if (!startKnown) this.counters_.inc('flows.start_unknown');
     var store = this.store;
     if (!transient && store.count >= this.maxFlows_) this.evictOldest_();
-    var slot = store.alloc();
     var id = rec.id;
-    if (!transient && id >= 0) store.bindId(slot, id);
+    var slot = store.alloc(transient ? -1 : id);
     store.start[slot] = startTs;
     store.lastReport[slot] = startTs;
     if (startTs < this.oldestReport_) this.oldestReport_ = startTs;

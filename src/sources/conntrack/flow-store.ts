@@ -74,8 +74,8 @@ export class FlowStore {
     this.maxSlots_ = maxSlots_;
   }
 
-  /** A fresh slot at the end of the opening order, flags cleared. */
-  alloc(): number {
+  /** A fresh slot at the end of the opening order, flags cleared, keyed by `id` unless it is negative. */
+  alloc(id = -1): number {
     var s: number;
     var free = this.freeSlots_;
     if (free.length > 0) s = free.pop() as number;
@@ -84,13 +84,22 @@ export class FlowStore {
       s = this.used_++;
     }
     var tail = this.tail_;
-    this.flags[s] = 0;
     this.prev_[s] = tail;
     this.next[s] = NO_SLOT;
     if (tail >= 0) this.next[tail] = s;
     else this.head = s;
     this.tail_ = s;
     this.count++;
+    if (id >= 0) {
+      // bindId() written out for a fresh slot
+      this.id[s] = id;
+      this.flags[s] = F_HAS_ID;
+      var idx = this.index_;
+      var mask = this.mask_;
+      var h = (Math.imul(id, 0x9e3779b1) >>> 7) & mask;
+      while (idx[h] !== 0) h = (h + 1) & mask;
+      idx[h] = s + 1;
+    } else this.flags[s] = 0;
     return s;
   }
 
@@ -211,15 +220,6 @@ export class FlowStore {
     idx[h] = s + 1;
   }
 
-  private insert_(idx: Int32Array | Uint16Array, home: number, s: number): void {
-    for (let h = home & this.mask_; ; h = (h + 1) & this.mask_) {
-      if (idx[h] === 0) {
-        idx[h] = s + 1;
-        return;
-      }
-    }
-  }
-
   /** Removes a slot from an index, shifting later entries of its probe run back. */
   private unindex_(idx: Int32Array | Uint16Array, s: number, tuple: boolean): void {
     var mask = this.mask_;
@@ -271,16 +271,27 @@ export class FlowStore {
       this.index_ = small ? new Uint16Array(size) : new Int32Array(size);
       this.tindex_ = small ? new Uint16Array(size) : new Int32Array(size);
       this.mask_ = size - 1;
-      for (let s = this.head; s >= 0; s = this.next[s]) {
-        if (this.flags[s] & F_HAS_ID) this.insert_(this.index_, hash(this.id[s]), s);
-        if (this.flags[s] & F_TUPLE_INDEXED) this.insert_(this.tindex_, this.thash_[s], s);
+      // every held flow again, probing written out (once per doubling, for every flow)
+      var ids = this.index_;
+      var tuples = this.tindex_;
+      var mask = size - 1;
+      var flags = this.flags;
+      var next = this.next;
+      for (var s = this.head, f = 0, h = 0; s >= 0; s = next[s]) {
+        f = flags[s];
+        if (f & F_HAS_ID) {
+          h = (Math.imul(this.id[s], 0x9e3779b1) >>> 7) & mask;
+          while (ids[h] !== 0) h = (h + 1) & mask;
+          ids[h] = s + 1;
+        }
+        if (f & F_TUPLE_INDEXED) {
+          h = this.thash_[s] & mask;
+          while (tuples[h] !== 0) h = (h + 1) & mask;
+          tuples[h] = s + 1;
+        }
       }
     }
   }
-}
-
-function hash(id: number): number {
-  return Math.imul(id, 0x9e3779b1) >>> 7;
 }
 
 /** Proto, zone and the four tuple numbers mixed (multiply-xorshift; the index takes the low bits). */
