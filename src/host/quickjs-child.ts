@@ -33,7 +33,7 @@ let sigchld = false;
 
 function sweep(): void {
   sweepTimer = -1;
-  for (const c of Array.from(live.values())) c.tryReap_();
+  sweepNow();
   if (live.size > 0) sweepTimer = os.setTimeout(sweep, SWEEP_MS);
 }
 
@@ -93,8 +93,8 @@ class QjsChild implements Child {
   private queued_ = 0;
   private writing_ = false;
   private closing_ = false;
-  private readonly onOut_ = (): void => this.readOut_();
-  private readonly onErr_ = (): void => this.readErr_();
+  private readonly onOut_ = (): void => this.read_(false);
+  private readonly onErr_ = (): void => this.read_(true);
   private readonly onIn_ = (): void => this.writeSome_();
 
   private inFd_: number;
@@ -214,38 +214,32 @@ class QjsChild implements Child {
     this.queueHead_ = this.chunkOff_ = this.queued_ = 0;
   }
 
-  /** One read per select() wake-up: never blocks; requeue() gives the other descriptors their turn. */
-  private readOut_(): void {
-    const n = os.read(this.outFd_, readBuf, 0, readBuf.byteLength);
+  /**
+   * One read of stdout (or stderr) per select() wake-up: never blocks; requeue() gives the other
+   * descriptors their turn.
+   */
+  private read_(err: boolean): void {
+    const fd = err ? this.errFd_ : this.outFd_;
+    const n = os.read(fd, readBuf, 0, readBuf.byteLength);
     if (n === -EINTR || n === -EAGAIN) return;
+    const lines = err ? this.errLines_ : this.outLines_;
     if (n > 0) {
-      requeue(os.setReadHandler, this.outFd_, this.onOut_);
-      if (this.bytesMode_) {
+      requeue(os.setReadHandler, fd, err ? this.onErr_ : this.onOut_);
+      if (!err && this.bytesMode_) {
         const chunk = readView.slice(0, n);
         this.call_('onData', () => this.dataCb_?.(chunk));
-      } else this.outLines_.push(readView.subarray(0, n));
+      } else lines.push(readView.subarray(0, n));
       return;
     }
-    os.setReadHandler(this.outFd_, null);
-    os.close(this.outFd_);
-    this.outFd_ = -1;
-    this.outLines_.flush();
-    this.tryReap_();
-    this.retryReap_(0);
-    this.maybeFinish_();
-  }
-
-  private readErr_(): void {
-    const n = os.read(this.errFd_, readBuf, 0, readBuf.byteLength);
-    if (n === -EINTR || n === -EAGAIN) return;
-    if (n > 0) {
-      requeue(os.setReadHandler, this.errFd_, this.onErr_);
-      return this.errLines_.push(readView.subarray(0, n));
+    os.setReadHandler(fd, null);
+    os.close(fd);
+    if (err) this.errFd_ = -1;
+    else this.outFd_ = -1;
+    lines.flush();
+    if (!err) {
+      this.tryReap_();
+      this.retryReap_(0);
     }
-    os.setReadHandler(this.errFd_, null);
-    os.close(this.errFd_);
-    this.errFd_ = -1;
-    this.errLines_.flush();
     this.maybeFinish_();
   }
 
