@@ -151,6 +151,7 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
   // with the separator after an answer (`"},`). `open`: the last answer written ends inside its
   // data string; its `"}` goes out with what follows.
   let okName = q.length === qname.length + 11 ? qname : null; // the qname is clean
+  let okData: string | null = null; // the last clean data (a CNAME's target names the next answers)
   let open = false;
   const end = a.length - 2;
   for (let i = 0; i < end; i += 3) {
@@ -160,7 +161,7 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
     if (n !== repName || ty !== repType) {
       const mid = ty === 'A' ? '","type":"A","data":"' : ty === 'AAAA' ? '","type":"AAAA","data":"' : ty === 'CNAME' ? '","type":"CNAME","data":"' :
         TYPE[ty] ?? remember(TYPE, ty, '","type":' + str(ty) + ',"data":"');
-      repForm = n === okName || CLEAN[n] !== undefined ? '{"name":"' + n + mid : '{"name":' + str(n) + mid.slice(1);
+      repForm = n === okName || n === okData || CLEAN[n] !== undefined ? '{"name":"' + n + mid : '{"name":' + str(n) + mid.slice(1);
       repNext = '';
       repName = n;
       repType = ty;
@@ -174,6 +175,7 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
       }
     }
     if (clean) {
+      okData = d;
       if (open) {
         if (repNext === '') repNext = '"},' + repForm;
         s += repNext + d;

@@ -70,6 +70,13 @@ export const cases: Cases = {
     }
   },
 
+  'CNAME chains: the target names the next answers, clean or hostile': () => {
+    for (const target of ['c.test', ...HOSTILE.map((h) => 'c' + h)]) {
+      line(tx({ ans: ['a.test', 'CNAME', target, target, 'A', '192.0.2.1', target, 'A', '192.0.2.2'] }));
+      line(tx({ ans: ['a.test', 'CNAME', target, target, 'CNAME', 'd.test', 'd.test', 'AAAA', '2001:db8::1'] }));
+    }
+  },
+
   'events a transaction never gives: blocked false, complete true, ports or devices without a client, negative ids': () => {
     const evs: DnsEvent[] = [
       { type: 'dns', ts: 1, sensor: 's', qname: 'q', qtype: 'A', answers: [], blocked: false, complete: true },
