@@ -10,26 +10,22 @@ import { isArray, keysOf } from '../compat/lang';
 
 // What the column has held so far: nothing, only strings, only numbers, only lists of strings or
 // of same-keyed records with string/null values, or anything else (kept as plain values).
-const EMPTY = 0;
-const STRS = 1;
-const NUMS = 2;
-const LISTS = 3;
-const MIXED = 4;
+const enum Mode { EMPTY, STRS, NUMS, LISTS, MIXED }
 
 export class ColumnBuilder {
-  private mode_ = EMPTY;
+  private mode_: Mode = Mode.EMPTY;
   /** Rough encoded bytes of what this column holds so far (for flush-by-bytes). */
   bytes_ = 0;
-  /** Each value's index into the distinct strings (STRS) or distinct lists (LISTS). */
+  /** Each value's index into the distinct strings (Mode.STRS) or distinct lists (Mode.LISTS). */
   private readonly idx_: number[] = [];
-  /** The values themselves (NUMS, MIXED). */
+  /** The values themselves (Mode.NUMS, Mode.MIXED). */
   private raw_: unknown[] = [];
-  // STRS: distinct strings; the last value and its index (runs of one value are common).
+  // Mode.STRS: distinct strings; the last value and its index (runs of one value are common).
   private readonly strIndex_ = new Map<string, number>();
   private readonly strList_: string[] = [];
   private last_: string | undefined;
   private lastJ_ = 0;
-  // LISTS: record keys (null = lists of strings, undefined = not seen yet). A record is interned
+  // Mode.LISTS: record keys (null = lists of strings, undefined = not seen yet). A record is interned
   // through nested Maps on its values (the last level gives its number); a list is its record
   // numbers joined.
   private recKeys_: string[] | null | undefined;
@@ -48,14 +44,14 @@ export class ColumnBuilder {
 
   get vals_(): unknown[] {
     const mode = this.mode_;
-    if (mode !== STRS && mode !== LISTS) return this.raw_;
-    const from: unknown[] = mode === STRS ? this.strList_ : this.listFirst_;
+    if (mode !== Mode.STRS && mode !== Mode.LISTS) return this.raw_;
+    const from: unknown[] = mode === Mode.STRS ? this.strList_ : this.listFirst_;
     return this.idx_.map((j) => from[j]);
   }
 
   put_(v: unknown): void {
     const mode = this.mode_;
-    if (mode === STRS) {
+    if (mode === Mode.STRS) {
       if (typeof v === 'string') {
         const idx = this.idx_;
         if (v === this.last_) {
@@ -75,26 +71,26 @@ export class ColumnBuilder {
         idx[idx.length] = j;
         return;
       }
-    } else if (mode === NUMS) {
+    } else if (mode === Mode.NUMS) {
       if (typeof v === 'number') {
         const raw = this.raw_;
         raw[raw.length] = v;
         this.bytes_ += 2;
         return;
       }
-    } else if (mode === LISTS) {
+    } else if (mode === Mode.LISTS) {
       if (isArray(v) && this.putList_(v)) return;
-    } else if (mode === EMPTY) {
+    } else if (mode === Mode.EMPTY) {
       if (typeof v === 'string') {
-        this.mode_ = STRS;
+        this.mode_ = Mode.STRS;
         return this.put_(v);
       }
       if (typeof v === 'number') {
-        this.mode_ = NUMS;
+        this.mode_ = Mode.NUMS;
         return this.put_(v);
       }
       if (isArray(v)) {
-        this.mode_ = LISTS;
+        this.mode_ = Mode.LISTS;
         if (this.putList_(v)) return;
       }
     }
@@ -102,9 +98,9 @@ export class ColumnBuilder {
   }
 
   private putMixed_(v: unknown): void {
-    if (this.mode_ !== MIXED) {
+    if (this.mode_ !== Mode.MIXED) {
       this.raw_ = this.vals_;
-      this.mode_ = MIXED;
+      this.mode_ = Mode.MIXED;
     }
     const raw = this.raw_;
     raw[raw.length] = v;
@@ -113,7 +109,7 @@ export class ColumnBuilder {
     else this.bytes_ += isArray(v) ? 64 : 8;
   }
 
-  /** Adds a list when it fits the LISTS kind (changing nothing when it does not). */
+  /** Adds a list when it fits the Mode.LISTS kind (changing nothing when it does not). */
   private putList_(list: unknown[]): boolean {
     const ids = this.scratch_;
     ids.length = 0;
@@ -194,14 +190,14 @@ export class ColumnBuilder {
   /** Chooses the kind; the strings it will write are entered into `table`. */
   plan_(table: StringTable): ColumnPlan {
     const key = this.key;
-    const n = this.mode_ === STRS || this.mode_ === LISTS ? this.idx_.length : this.raw_.length;
-    if (this.mode_ === STRS && n > 0) {
+    const n = this.mode_ === Mode.STRS || this.mode_ === Mode.LISTS ? this.idx_.length : this.raw_.length;
+    if (this.mode_ === Mode.STRS && n > 0) {
       const list = this.strList_;
       const dict = new Array<number>(list.length);
       for (let i = 0; i < list.length; i++) dict[i] = table.ref_(list[i]);
       return { kind: Kind.Str, key, dict, idx: this.idx_ };
     }
-    if (this.mode_ === LISTS && n > 0) {
+    if (this.mode_ === Mode.LISTS && n > 0) {
       const rk = this.recKeys_ ?? null;
       const per = rk === null ? 1 : rk.length;
       // Each distinct record's table refs once (-1 for null).
@@ -223,7 +219,7 @@ export class ColumnBuilder {
       }
       return { kind: Kind.Lists, key, keys: rk, counts, refs, idx: this.idx_ };
     }
-    if (this.mode_ === NUMS && n > 0) {
+    if (this.mode_ === Mode.NUMS && n > 0) {
       const t = planTimes(key, this.raw_ as number[]);
       if (t) return t;
     }
