@@ -70,34 +70,34 @@ export function encodeFlowSlot(
   store: FlowStore, text: string[], sensor: string, slot: number, at: number, final: boolean,
   mac: string | undefined, hostname: string | undefined, name: string | undefined, direct: boolean | undefined, dir: string,
 ): string {
-  const strs = store.strs;
-  const ports = store.ports;
-  const s = slot * 4;
-  const p = slot * 3;
-  const protoNum = store.proto[slot];
-  const flags = store.flags[slot];
-  const start = store.start[slot];
+  var strs = store.strs;
+  var ports = store.ports;
+  var s = slot * 4;
+  var p = slot * 3;
+  var protoNum = store.proto[slot];
+  var flags = store.flags[slot];
+  var start = store.start[slot];
   if (sensor !== sensorOf) {
     sensorOf = sensor;
     sensorHead = ',"sensor":' + JSON.stringify(sensor);
   }
-  let out = '{"type":"flow","ts":' + start + sensorHead;
+  var out = '{"type":"flow","ts":' + start + sensorHead;
   if (at >= 0) {
     if (final) out += ',"end":' + at;
     if (flags & F_START_KNOWN) out += ',"duration":' + Math.round((at - start) * 1e6) / 1e6;
   }
-  let head = protoHead[protoNum];
+  var head = protoHead[protoNum];
   if (head === undefined) head = protoHead[protoNum] = ',"proto":' + JSON.stringify(protoName(protoNum)) + ',"orig_h":"';
   out += head + text[strs[s]];
-  const pk = portKind[protoNum];
-  let op = -1;
-  let rp = -1;
+  var pk = portKind[protoNum];
+  var op = -1;
+  var rp = -1;
   if (pk === 1) {
     op = ports[p];
     rp = ports[p + 1];
   } else if (pk === 2) {
     // Zeek's convention: orig_p is the ICMP type, resp_p the code
-    const tc = ports[p + 1];
+    var tc = ports[p + 1];
     if (tc >= 0) {
       op = tc >> 8;
       rp = tc & 255;
@@ -107,13 +107,13 @@ export function encodeFlowSlot(
   else out += '","resp_h":"' + text[strs[s + 1]];
   if (rp >= 0) out += '","resp_p":' + rp;
   else out += '"';
-  const nat = strs[s + 2];
+  var nat = strs[s + 2];
   if (nat >= 0) {
     out += ',"nat_h":"' + text[nat] + '"';
     if (ports[p + 2] >= 0) out += ',"nat_p":' + ports[p + 2];
   }
-  let counts = store.counts;
-  let c = slot * 4;
+  var counts = store.counts;
+  var c = slot * 4;
   if (slot === store.endSlot) {
     counts = store.endCounts;
     c = 0;
@@ -121,7 +121,7 @@ export function encodeFlowSlot(
   if (c < counts.length && counts[c] >= 0) {
     out += ',"orig_bytes":' + counts[c] + ',"orig_pkts":' + counts[c + 1] + ',"resp_bytes":' + counts[c + 2] + ',"resp_pkts":' + counts[c + 3];
   }
-  const st = strs[s + 3];
+  var st = strs[s + 3];
   if (st >= 0) out += ',"state":' + quoted(text[st]);
   out += flags & F_ASSURED ? ',"assured":true' : ',"assured":false';
   if (flags & F_HAS_ID) out += ',"ct_id":' + store.id[slot];
@@ -129,8 +129,8 @@ export function encodeFlowSlot(
   if (hostname !== undefined) out += ',"hostname":' + JSON.stringify(hostname);
   if (name !== undefined) out += ',"name":' + JSON.stringify(name);
   if (direct !== undefined) out += direct ? ',"direct":true' : ',"direct":false';
-  const tails = final ? FINAL_DIR : OPEN_DIR;
-  let tail = tails[dir];
+  var tails = final ? FINAL_DIR : OPEN_DIR;
+  var tail = tails[dir];
   if (tail === undefined) tail = tails[dir] = (final ? ',"final":true,"dir":' : ',"final":false,"dir":') + JSON.stringify(dir);
   out += tail;
   if (flags & F_HAS_MARK && store.mark[slot] > 0) out += ',"mark":' + store.mark[slot];

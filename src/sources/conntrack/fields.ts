@@ -171,20 +171,20 @@ export function counters(line: string, i: number, rec: CtRecord, reply: boolean)
  * `srcs` is how many src= came before i (2 after tuplesFast). False with `failure` set on garbage.
  */
 export function attributes(line: string, i: number, rec: CtRecord, srcs: number): boolean {
-  const n = line.length;
-  let icmpIdNext = false;
-  let v = 0;
+  var n = line.length;
+  var icmpIdNext = false;
+  var v = 0;
   while (i < n) {
-    const c = line.charCodeAt(i);
+    var c = line.charCodeAt(i);
     if (c === 32) {
       i++;
       continue;
     }
-    let e = line.indexOf(' ', i);
+    var e = line.indexOf(' ', i);
     if (e < 0) e = n;
     if (c === 91) {
-      const len = e - i;
-      const f = line.charCodeAt(i + 1);
+      var len = e - i;
+      var f = line.charCodeAt(i + 1);
       if (len === 11 && f === 85 && line.charCodeAt(i + 2) === 78) rec.unreplied = true; // [UNREPLIED]
       else if (len === 9 && f === 65) rec.assured = true; // [ASSURED]
       else if (len === 9 && f === 79) rec.offload = true; // [OFFLOAD]
@@ -195,20 +195,20 @@ export function attributes(line: string, i: number, rec: CtRecord, srcs: number)
       i = e + 1;
       continue;
     }
-    const eq = line.indexOf('=', i);
+    var eq = line.indexOf('=', i);
     if (eq < 0 || eq >= e) return fail('conntrack.bad_token');
-    const a = eq + 1;
+    var a = eq + 1;
     switch (eq - i) {
       case 3:
         if (c === 115) {
           // src=
-          const s = address(line.slice(a, e));
+          var s = address(line.slice(a, e));
           if (s === '') return fail('conntrack.bad_address');
           if (++srcs === 1) rec.src = s;
           else if (srcs === 2) rec.rsrc = s;
           else return fail('conntrack.bad_token');
         } else if (c === 100) {
-          const s = address(line.slice(a, e));
+          var s = address(line.slice(a, e));
           if (s === '') return fail('conntrack.bad_address');
           if (srcs === 1) rec.dst = s;
           else if (srcs === 2) rec.rdst = s;
