@@ -41,13 +41,9 @@ export function streamArgv(url: BrokerUrl, opts: StreamCommandOptions = {}): str
   return argv;
 }
 
+/** An IPv6 literal (has ':') or digits and dots only. */
 function isIpLiteral(h: string): boolean {
-  if (h.indexOf(':') >= 0) return true;
-  for (let i = 0; i < h.length; i++) {
-    const c = h.charCodeAt(i);
-    if (!(c === 46 || (c >= 48 && c <= 57))) return false;
-  }
-  return true;
+  return h.indexOf(':') >= 0 || /^[\d.]*$/.test(h);
 }
 
 const STDERR_KEEP = 6;
