@@ -5,7 +5,7 @@
 // Cost on a router (runs every interval): one readdir of /proc, one short read of
 // /proc/<pid>/stat per process (name and parent in one line), then /proc/<pid>/status only for
 // the agent, its descendants and watched processes. A number is read by one short anchored regex
-// (a few thousand instructions in qjs, once per file read).
+// (a few thousand instructions in qjs; a sample reads meminfo's ~50 and one per process).
 import type { Counters } from '../counters';
 import type { HealthEvent } from '../events';
 import type { Host } from '../host/types';
