@@ -146,7 +146,7 @@ export class DnsFastLine {
             // A new second: the general path runs the ticks that come with it.
             if (!(ts <= a.lastTs_)) break refuse;
             // `SERIAL CLIENT/PORT ` as message.ts reads it (no `TCP `/`UDP ` prefix here).
-            if (line.startsWith(nextSerial, p)) {
+            if (nextSerialN !== 0 && line.startsWith(nextSerial, p)) {
               // dnsmasq numbers queries in order: mostly the one after the last query's
               serial = nextSerialN;
               var sp = p + nextSerial.length - 1;
