@@ -1,9 +1,10 @@
 // What happens to a flow after the flow table: direction → (own traffic left out) → devices →
-// join → bypass → ioc → the sink. Two ways through, with the same output:
-//  - onFlow: the event object the table built (any sink; indicators loaded; bypass candidates);
+// join → bypass → ioc → the sink. The table hands every flow to flowSlot first, which decides
+// its direction from per-address bits kept with the table's strings (no text lookups per flow),
+// then one of two ways, with the same output:
 //  - flowSlot: when the NDJSON sink is the only consumer, the common flow is written as a line
-//    straight from the table's slot (no 25-field object at ~700 qjs instructions a field), and
-//    direction reads per-address bits kept with the table's strings (no text lookups per flow).
+//    straight from the table's slot (no 25-field object at ~700 qjs instructions a field);
+//  - onFlow: the event object the table built (any sink; indicators loaded; bypass candidates).
 // JSON key order is part of the NDJSON contract (decode must print the same line as replay):
 // the flow table seats the later stages' fields in schema order, so they are filled in place.
 import type { Counters } from '../counters';
@@ -13,7 +14,7 @@ import type { Devices } from '../pipeline/devices';
 import type { AnswerJoin } from '../pipeline/join';
 import type { IocMatcher } from '../pipeline/ioc';
 import type { NetModel } from '../pipeline/direction';
-import { addressKind, directionOf, KIND_LAN, KIND_ROUTER, type Direction } from '../pipeline/direction';
+import { addressKind, KIND_LAN, KIND_ROUTER, type Direction } from '../pipeline/direction';
 import { parseIPv4, normalizeIp } from '../pipeline/cidr';
 import { BypassDetector } from '../pipeline/bypass';
 import { encodeFlowSlot } from '../codec/ndjson-flow';
@@ -65,9 +66,13 @@ export class FlowStages implements FlowSlotSink {
     this.own_ = deps_.options.own !== undefined;
   }
 
+  /**
+   * The event way, after flowSlot declined the flow (the table asks it first for every flow,
+   * and it leaves the flow's direction in dir_).
+   */
   onFlow(raw: FlowEvent, ctx: FlowContext): void {
     const net = this.deps_.net.model();
-    const dir = this.directionAt_(this.deps_.table, ctx.slot, net);
+    const dir = this.dir_;
     raw.dir = dir;
     if (dir === 'router' && this.isOwnTraffic_(raw)) return;
     // Devices: the LAN host of the flow (its opener, or the target of an inbound one).
@@ -85,38 +90,11 @@ export class FlowStages implements FlowSlotSink {
     if (this.deps_.options.streams.flow !== false) this.deps_.out(ev);
   }
 
-  /** Who opened the flow in `slot`, from router/LAN bits kept per address with the table's strings. */
-  private directionAt_(table: FlowTable, slot: number, net: NetModel): Direction {
-    const pool = table.pool;
-    const kinds = pool.kinds;
-    const text = pool.strings;
-    if (net !== this.kindsNet_) {
-      kinds.fill(-1);
-      this.kindsNet_ = net;
-    }
-    const s = slot * 4;
-    const store = table.store;
-    const strs = store.strs;
-    const ho = strs[s];
-    let o = kinds[ho];
-    if (o < 0) o = kinds[ho] = addressKind(text[ho], net);
-    const hr = strs[s + 1];
-    let r = kinds[hr];
-    if (r < 0) r = kinds[hr] = addressKind(text[hr], net);
-    const hp = store.dnat.size === 0 ? -1 : store.dnatHost(slot);
-    const natted = hp >= 0 && hp !== hr;
-    let k = 0;
-    if (natted) {
-      k = kinds[hp];
-      if (k < 0) k = kinds[hp] = addressKind(text[hp], net);
-    }
-    return directionOf(o, r, k, natted);
-  }
+  /** The direction of the flow flowSlot last saw (onFlow's, when it declined it). */
+  private dir_: Direction = 'transit';
 
   // var locals: qjs 2025-04 checks each read of a let/const local for its dead zone
   flowSlot(table: FlowTable, slot: number, at: number, final: boolean): boolean {
-    var sink = this.lines;
-    if (sink === null) return false;
     var store = table.store;
     var pool = table.pool;
     var text = pool.strings;
@@ -147,19 +125,23 @@ export class FlowStages implements FlowSlotSink {
     var dir: Direction;
     var lan = false;
     var inbound = false;
+    var other = false; // the event way
     if (o & KIND_ROUTER) {
-      if (this.own_) return false;
+      other = this.own_;
       dir = 'router';
     } else if (r & KIND_ROUTER && (!natted || k & KIND_ROUTER)) dir = 'local';
     else if (o & KIND_LAN) {
       var proto = store.proto[slot];
-      if ((proto === 6 || proto === 17) && this.bypassPorts_[store.ports[slot * 3 + 1]] === true) return false;
+      other = (proto === 6 || proto === 17) && this.bypassPorts_[store.ports[slot * 3 + 1]] === true;
       dir = 'lan';
       lan = true;
     } else if (natted ? k & KIND_LAN : r & KIND_LAN) {
       dir = 'inbound';
       inbound = true;
     } else dir = 'transit';
+    this.dir_ = dir;
+    var sink = this.lines;
+    if (sink === null || other) return false;
     var devices = this.devices_;
     var info: ReturnType<Devices['lookup']>;
     if (!devices.none) {

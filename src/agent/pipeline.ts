@@ -105,7 +105,7 @@ export class Pipeline {
     // Flows go to the NDJSON sink as lines written from the table when it is their only consumer.
     const flowLines = deps_.sink instanceof NdjsonSink && o.streams.flow !== false ? deps_.sink : null;
     this.flowStages_ = new FlowStages({ counters, options: o, net: this.net_, table: this.flows_, devices: this.devices, join: this.join_, ioc: this.ioc_, out: (ev) => this.out_(ev) }, flowLines);
-    if (flowLines !== null) this.flows_.slots = this.flowStages_;
+    this.flows_.slots = this.flowStages_; // it decides each flow's direction, and writes the line or declines
   }
 
   dnsRecord(rec: DnsLogRecord): void {
@@ -152,7 +152,7 @@ export class Pipeline {
 
   loadIoc(payload: Uint8Array | string): IocLoadResult {
     this.dnsLines_ = null; // dns events must reach ioc.checkDns from now on
-    this.flows_.slots = null; // and flow events ioc.checkFlow
+    this.flowStages_.lines = null; // and flow events ioc.checkFlow
     return this.ioc_.load(payload);
   }
 

@@ -30,20 +30,13 @@ import { READ_GONE, READ_HELD, READ_NEW, type HeldFlows } from '../sources/connt
 import { ABSENT, hasPorts, isIcmp, tupleKey, type CtRecord } from '../sources/conntrack/record';
 import { NO_STRING, StringPool } from '../sources/conntrack/string-pool';
 
-/** What the join/direction stages may need beyond the public record. */
+/** What the later stages may need beyond the public record. */
 export interface FlowContext {
-  family: number;
   /**
    * The reply tuple's source: the host that really answers. Differs from resp_h under DNAT
-   * (a port forward, DNS redirected to the router); direction.ts's FlowTuples.reply_h.
+   * (a port forward, DNS redirected to the router).
    */
   reply_h: string;
-  /** The reply tuple's source port, for protocols with ports. */
-  reply_p?: number;
-  /** No reply was ever seen. */
-  unreplied: boolean;
-  /** Offloaded to the flow table (software or hardware): counters may lag. */
-  offload: boolean;
   /** The flow's slot in the table (its store and pool), valid during the call. */
   slot: number;
 }
@@ -91,7 +84,7 @@ export class FlowTable implements HeldFlows {
   readonly pool = new StringPool();
   /** Set by the owner when a FlowSlotSink may take flows; null: every flow becomes an event. */
   slots: FlowSlotSink | null = null;
-  private readonly ctx_: FlowContext = { family: 0, reply_h: '', reply_p: undefined, unreplied: false, offload: false, slot: -1 };
+  private readonly ctx_: FlowContext = { reply_h: '', slot: -1 };
   /** Latest time seen in the records: the clock of a replay. */
   private lastTs_ = 0;
 
@@ -366,7 +359,6 @@ export class FlowTable implements HeldFlows {
     store.zone[slot] = zone > 0 ? zone : 0;
     var proto = rec.protoNum;
     store.proto[slot] = proto;
-    store.family[slot] = rec.family;
     var p = slot * 3;
     var s = slot * 4;
     var pool = this.pool;
@@ -446,8 +438,9 @@ export class FlowTable implements HeldFlows {
     if (rec.unreplied) f |= F_UNREPLIED;
     if (rec.offload) f |= F_OFFLOAD;
     var mark = rec.mark;
-    if (mark >= 0) {
-      store.mark[slot] = mark;
+    // a mark of 0 is not written out: kept only once some flow had another
+    if (mark > 0 || (mark === 0 && store.mark.length > 0)) {
+      store.setMark(slot, mark);
       f |= F_HAS_MARK;
     }
     store.flags[slot] = f;
@@ -618,12 +611,7 @@ export class FlowTable implements HeldFlows {
     const hd = store.dnatHost(slot);
     const dnat = hd !== NO_STRING;
     const ctx = this.ctx_;
-    ctx.family = store.family[slot];
     ctx.reply_h = dnat ? text[hd] : ev.resp_h;
-    ctx.unreplied = (flags & F_UNREPLIED) !== 0;
-    ctx.offload = (flags & F_OFFLOAD) !== 0;
-    const replyPort = dnat ? store.dnatPort(slot) : portsMatter ? ports[p + 1] : ABSENT;
-    ctx.reply_p = replyPort >= 0 ? replyPort : undefined;
     ctx.slot = slot;
     this.emitFn_(ev, ctx);
   }

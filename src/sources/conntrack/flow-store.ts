@@ -30,13 +30,15 @@ export class FlowStore {
   /**
    * Flows whose reply comes from another host or port than the original destination (DNAT:
    * port forwards, redirects) are few: their reply host (a StringPool handle) and port are kept
-   * here by slot, as handle * 65537 + port + 1, not in two columns every flow would pay for.
+   * here by slot, as handle * 65537 + port + 1, not in two columns every flow would pay for
+   * (the port is kept, not read: no event carries it).
    */
   readonly dnat = new Map<number, number>();
   /** The counters of `endSlot`, the flow being ended by a record that carried them. */
   readonly endCounts = new Float64Array(4);
   endSlot = NO_SLOT;
   id = new Uint32Array(0);
+  /** Allocated with the first flow that has a mark other than 0 (read only under F_HAS_MARK). */
   mark = new Uint32Array(0);
   /** 3 per slot: sport, dport, nat port (-1: none); icmp: id, type<<8|code */
   ports = new Int32Array(0);
@@ -44,7 +46,6 @@ export class FlowStore {
   strs = new Int32Array(0);
   zone = new Uint16Array(0);
   proto = new Uint8Array(0);
-  family = new Uint8Array(0);
   flags = new Uint8Array(0);
   /** The table read that last saw the flow (FlowTable's mark and sweep). */
   seen = new Uint16Array(0);
@@ -143,10 +144,10 @@ export class FlowStore {
     return v === undefined ? -1 : Math.floor(v / 65537);
   }
 
-  /** The DNAT reply port of a slot, -1 when none (or not a port protocol). */
-  dnatPort(s: number): number {
-    const v = this.dnat.get(s);
-    return v === undefined ? -1 : (v % 65537) - 1;
+  /** Sets a slot's mark (allocating the column on first use). */
+  setMark(s: number, m: number): void {
+    if (this.mark.length === 0) this.mark = new Uint32Array(this.cap_);
+    this.mark[s] = m;
   }
 
   /** Sets a slot's counters (allocating the column on first use). */
@@ -246,21 +247,27 @@ export class FlowStore {
     // 20k flows would hold ~1 MB of never-used slots
     const cap = Math.min(this.maxSlots_ + 1, Math.max(256, Math.ceil(this.cap_ * (this.cap_ < 4096 ? 1.5 : 1.125))));
     if (cap <= this.cap_) throw new Error(`flow store full at ${this.cap_} slots`);
-    this.start = copy(this.start, new Float64Array(cap));
-    this.lastReport = copy(this.lastReport, new Float64Array(cap));
-    if (this.counts.length > 0) this.counts = copy(this.counts, new Float64Array(cap * 4).fill(-1));
-    this.id = copy(this.id, new Uint32Array(cap));
-    this.mark = copy(this.mark, new Uint32Array(cap));
-    this.ports = copy(this.ports, new Int32Array(cap * 3));
-    this.strs = copy(this.strs, new Int32Array(cap * 4));
-    this.zone = copy(this.zone, new Uint16Array(cap));
-    this.proto = copy(this.proto, new Uint8Array(cap));
-    this.family = copy(this.family, new Uint8Array(cap));
-    this.flags = copy(this.flags, new Uint8Array(cap));
-    this.seen = copy(this.seen, new Uint16Array(cap));
-    this.thash_ = copy(this.thash_, new Int32Array(cap));
-    this.prev_ = copy(this.prev_, new Int32Array(cap));
-    this.next = copy(this.next, new Int32Array(cap));
+    // a column of the same type, n entries a slot, holding what the old one held
+    const g = <T extends Column>(a: T, n = 1): T => {
+      const b = new (a.constructor as new (k: number) => T)(cap * n);
+      if (n === 4 && a === this.counts) b.fill(-1);
+      b.set(a as ArrayLike<number> & Column);
+      return b;
+    };
+    this.start = g(this.start);
+    this.lastReport = g(this.lastReport);
+    if (this.counts.length > 0) this.counts = g(this.counts, 4);
+    if (this.mark.length > 0) this.mark = g(this.mark);
+    this.id = g(this.id);
+    this.ports = g(this.ports, 3);
+    this.strs = g(this.strs, 4);
+    this.zone = g(this.zone);
+    this.proto = g(this.proto);
+    this.flags = g(this.flags);
+    this.seen = g(this.seen);
+    this.thash_ = g(this.thash_);
+    this.prev_ = g(this.prev_);
+    this.next = g(this.next);
     this.cap_ = cap;
     // the index stays at most 2/3 full (linear probing: ~2 probes a hit); 2 bytes an entry
     // while slot numbers fit: 64 kB for 20k flows
@@ -300,7 +307,4 @@ function tupleHash(proto: number, src: number, dst: number, a: number, b: number
   return h ^ (h >>> 15);
 }
 
-function copy<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array>(from: T, to: T): T {
-  (to as Uint8Array).set(from as unknown as Uint8Array);
-  return to;
-}
+type Column = Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
