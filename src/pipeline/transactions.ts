@@ -142,8 +142,8 @@ export class TransactionAssembler {
 
   /** The transaction of this dnsmasq process that is taking answer lines, if any (also the fast lane's). */
   answeringOf_(pid: number): Transaction | null {
-    const a = this.answering_;
-    for (let i = 0; i < a.length; i++) if (a[i].pid === pid) return a[i];
+    var a = this.answering_;
+    for (var i = 0; i < a.length; i++) if (a[i].pid === pid) return a[i];
     return null;
   }
 
