@@ -64,7 +64,7 @@ function remember(m: Memo, k: string, v: string): string {
  */
 function str(s: string): string {
   if (CLEAN[s] === undefined) {
-    let j = '';
+    var j = '';
     try {
       if (uri(s) !== s) j = JSON.stringify(s);
     } catch {
@@ -94,29 +94,30 @@ const SOURCE_PART: Record<string, string | undefined> = Object.assign(Object.cre
  * Both dns writers are this one function (writeDns passes an event through a reused line
  * source), so their key order and escaping cannot differ. Every `+` allocates in qjs (~500
  * instructions): the line is the head, client, qname, qtype and source/upstream/rcode parts from
- * the memos in one expression, then two `+` per answer.
+ * the memos in one expression, then two `+` per answer. Locals are `var`: qjs checks every read of
+ * a let/const local for its dead zone.
  */
 export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?: string; hostname?: string }): string {
-  const ts = t.ts;
-  const client = t.client;
-  const qname = t.qname;
-  const qtype = t.qtype;
-  const upstream = t.upstream;
-  const rcode = t.rcode;
-  const a = t.ans;
+  var ts = t.ts;
+  var client = t.client;
+  var qname = t.qname;
+  var qtype = t.qtype;
+  var upstream = t.upstream;
+  var rcode = t.rcode;
+  var a = t.ans;
   // sent upstream, no answer seen: forwarded
-  const source = t.source ?? (upstream !== undefined ? 'forwarded' : undefined);
+  var source = t.source ?? (upstream !== undefined ? 'forwarded' : undefined);
   if (ts !== headTs || sensor !== headSensor) {
     headText = '{"type":"dns","ts":' + ts + ',"sensor":' + str(sensor);
     headTs = ts;
     headSensor = sensor;
   }
   // `,"client":"C","client_port":` and the port; '' for what is absent
-  let c = '';
-  let p: number | string = '';
-  let dev = '';
+  var c = '';
+  var p: number | string = '';
+  var dev = '';
   if (client !== undefined) {
-    const port = t.clientPort;
+    var port = t.clientPort;
     if (port !== undefined) {
       c = CLIENT[client] ?? remember(CLIENT, client, ',"client":' + str(client) + ',"client_port":');
       p = port;
@@ -130,7 +131,7 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
   }
   // source, upstream and rcode repeat from event to event: per upstream the common forwarded
   // NOERROR text, else the last text without an upstream
-  let r: string;
+  var r: string;
   if (upstream === undefined) {
     if (source !== soloSource || rcode !== soloRcode) {
       soloText = sourceText(source) + rcodeText(rcode);
@@ -143,30 +144,30 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
   } else {
     r = sourceText(source) + ',"upstream":' + str(upstream) + rcodeText(rcode);
   }
-  const q = QNAME[qname] ?? remember(QNAME, qname, ',"qname":' + str(qname));
-  let s = headText + c + p + dev + q +
+  var q = QNAME[qname] ?? remember(QNAME, qname, ',"qname":' + str(qname));
+  var s = headText + c + p + dev + q +
     (qtype === 'A' ? ',"qtype":"A"' : qtype === 'AAAA' ? ',"qtype":"AAAA"' : QTYPE[qtype] ?? remember(QTYPE, qtype, ',"qtype":' + str(qtype))) + r;
   // answers: name, type, data in three slots each. The form of an answer,
   // `{"name":"NAME","type":"T","data":"`, is kept for the last name and type, and (once needed)
   // with the separator after an answer (`"},`). `open`: the last answer written ends inside its
   // data string; its `"}` goes out with what follows.
-  let okName = q.length === qname.length + 11 ? qname : null; // the qname is clean
-  let okData: string | null = null; // the last clean data (a CNAME's target names the next answers)
-  let open = false;
-  const end = a.length - 2;
-  for (let i = 0; i < end; i += 3) {
-    const n = a[i] as string;
-    const ty = a[i + 1] as string;
-    const d = a[i + 2];
+  var okName = q.length === qname.length + 11 ? qname : null; // the qname is clean
+  var okData: string | null = null; // the last clean data (a CNAME's target names the next answers)
+  var open = false;
+  var end = a.length - 2;
+  for (var i = 0; i < end; i += 3) {
+    var n = a[i] as string;
+    var ty = a[i + 1] as string;
+    var d = a[i + 2];
     if (n !== repName || ty !== repType) {
-      const mid = ty === 'A' ? '","type":"A","data":"' : ty === 'AAAA' ? '","type":"AAAA","data":"' : ty === 'CNAME' ? '","type":"CNAME","data":"' :
+      var mid = ty === 'A' ? '","type":"A","data":"' : ty === 'AAAA' ? '","type":"AAAA","data":"' : ty === 'CNAME' ? '","type":"CNAME","data":"' :
         TYPE[ty] ?? remember(TYPE, ty, '","type":' + str(ty) + ',"data":"');
       repForm = n === okName || n === okData || CLEAN[n] !== undefined ? '{"name":"' + n + mid : '{"name":' + str(n) + mid.slice(1);
       repNext = '';
       repName = n;
       repType = ty;
     }
-    let clean = d !== null;
+    var clean = d !== null;
     if (clean) {
       try {
         clean = uri(d as string) === d; // str()'s test, inline: most data is new and clean
@@ -189,9 +190,9 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
     open = false;
   }
   // the common tail in one expression
-  const id = t.serial;
-  const blocked = t.blocked;
-  const dnssec = t.dnssec;
+  var id = t.serial;
+  var blocked = t.blocked;
+  var dnssec = t.dnssec;
   if (!blocked && dnssec === undefined && id >= 0 && t.answered) return s + (open ? '"}],"id":' : '],"id":') + id + '}';
   s += open ? '"}]' : ']';
   if (blocked) s += ',"blocked":true';
@@ -286,10 +287,10 @@ export interface DnsLineSource {
 }
 
 function writePdns(e: PdnsEvent): string {
-  let s = '{"type":"pdns","ts":' + e.ts + ',"sensor":' + str(e.sensor) + ',"rrname":' + str(e.rrname) +
+  var s = '{"type":"pdns","ts":' + e.ts + ',"sensor":' + str(e.sensor) + ',"rrname":' + str(e.rrname) +
     ',"rrtype":' + str(e.rrtype) + ',"rdata":[';
-  const d = e.rdata;
-  for (let i = 0; i < d.length; i++) s += (i === 0 ? '' : ',') + str(d[i]);
+  var d = e.rdata;
+  for (var i = 0; i < d.length; i++) s += (i === 0 ? '' : ',') + str(d[i]);
   s += '],"time_first":' + e.time_first + ',"time_last":' + e.time_last + ',"count":' + e.count +
     ',"sensor_id":' + str(e.sensor_id);
   if (e.bailiwick !== undefined) s += ',"bailiwick":' + str(e.bailiwick);
