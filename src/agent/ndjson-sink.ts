@@ -5,6 +5,7 @@ import type { EventSink, NetEvent } from '../events';
 import type { CounterCell, Counters } from '../counters';
 import { encodeNdjson } from '../codec/ndjson';
 
+// Per-line methods declare locals with var: qjs checks every read of a let/const local for its dead zone.
 export class NdjsonSink implements EventSink {
   private buf_: string[] = [];
   private readonly batchLines_: number;
@@ -20,13 +21,13 @@ export class NdjsonSink implements EventSink {
 
   emit(ev: NetEvent): void {
     // emitLine()'s body, inlined: a call is dear in qjs and every event passes here.
-    let c = this.cells_[ev.type];
+    var c = this.cells_[ev.type];
     if (c === undefined) {
       c = this.deps_.counters.cell(`events_${ev.type}`);
       this.cells_[ev.type] = c;
     }
     c.n++;
-    const buf = this.buf_;
+    var buf = this.buf_;
     buf[buf.length] = encodeNdjson(ev);
     if (buf.length >= this.batchLines_) this.flush();
   }
@@ -36,20 +37,20 @@ export class NdjsonSink implements EventSink {
    * lets a producer that needs no event object write its line straight (Pipeline's `dns` path).
    */
   emitLine(type: string, line: string): void {
-    let c = this.cells_[type];
+    var c = this.cells_[type];
     if (c === undefined) {
       c = this.deps_.counters.cell(`events_${type}`);
       this.cells_[type] = c;
     }
     c.n++;
-    const buf = this.buf_;
+    var buf = this.buf_;
     buf[buf.length] = line; // push() is a call, dear in qjs
     if (buf.length >= this.batchLines_) this.flush();
   }
 
   flush(): void {
     if (this.buf_.length === 0) return;
-    const buf = this.buf_;
+    var buf = this.buf_;
     buf[buf.length] = ''; // the last line's newline comes with the join: no copy of the batch to add it
     this.buf_ = [];
     this.deps_.write(buf.join('\n'));
