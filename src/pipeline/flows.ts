@@ -78,10 +78,10 @@ export class FlowTable implements HeldFlows {
   private readonly emitFn_: (ev: FlowEvent, ctx: FlowContext) => void;
   private readonly interimSec_: number;
   private readonly maxFlows_: number;
-  /** Read-only outside: a FlowSlotSink reads the slot it is handed. */
-  readonly store: FlowStore;
+  /** Read-only outside: a FlowSlotSink reads the slot it is handed (flush puts in a new one). */
+  store: FlowStore;
   /** Strings of the slots by handle (addresses, states); `kinds` is free for a FlowSlotSink. */
-  readonly pool = new StringPool();
+  pool = new StringPool();
   /** Set by the owner when a FlowSlotSink may take flows; null: every flow becomes an event. */
   slots: FlowSlotSink | null = null;
   private readonly ctx_: FlowContext = { reply_h: '', slot: -1 };
@@ -339,8 +339,8 @@ export class FlowTable implements HeldFlows {
     }
     if (n > 0) this.counters_.inc('flows.flushed', n);
     // all freed at once: no index or reference count to keep up a flow at a time
-    store.clear();
-    this.pool.clear();
+    this.store = new FlowStore(this.maxFlows_);
+    this.pool = new StringPool();
     if (this.walkAt_ >= 0) this.walkAt_ = -1; // a read's walk has nothing left
   }
 

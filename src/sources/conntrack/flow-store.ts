@@ -126,17 +126,6 @@ export class FlowStore {
     if (this.dnat.size > 0) this.dnat.delete(s);
   }
 
-  /** Frees every slot at once (end of a replay), keeping the columns for reuse. */
-  clear(): void {
-    this.index_.fill(0);
-    this.tindex_.fill(0);
-    this.flags.fill(0);
-    this.freeSlots_.length = 0;
-    this.used_ = this.count = this.idless = 0;
-    this.head = this.tail_ = this.endSlot = NO_SLOT;
-    this.dnat.clear();
-  }
-
   /** The DNAT reply host's handle of a slot, -1 when none. */
   dnatHost(s: number): number {
     if (this.dnat.size === 0) return -1;

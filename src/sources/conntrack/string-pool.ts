@@ -72,14 +72,6 @@ export class StringPool {
     idle[(this.idleHead_ + this.idleCount_++) % IDLE_MAX] = k;
   }
 
-  /** Drops every string (the flow table emptied at once); handles start over. */
-  clear(): void {
-    this.index.clear();
-    this.strings.length = 0;
-    this.free_.length = 0;
-    this.idleHead_ = this.idleCount_ = 0;
-  }
-
   /** Distinct strings held (in use or idle). */
   size(): number {
     return this.index.size;
