@@ -103,10 +103,7 @@ export function encodeFlowSlot(
       rp = tc & 255;
     }
   }
-  if (op >= 0) out += '","orig_p":' + op + ',"resp_h":"' + text[strs[s + 1]];
-  else out += '","resp_h":"' + text[strs[s + 1]];
-  if (rp >= 0) out += '","resp_p":' + rp;
-  else out += '"';
+  out += (op >= 0 ? '","orig_p":' + op + ',"resp_h":"' : '","resp_h":"') + text[strs[s + 1]] + (rp >= 0 ? '","resp_p":' + rp : '"');
   var nat = strs[s + 2];
   if (nat >= 0) {
     out += ',"nat_h":"' + text[nat] + '"';

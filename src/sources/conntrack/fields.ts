@@ -10,6 +10,9 @@
 import { compressPaddedIpv6, looksLikeAddress } from './address';
 import type { CtRecord } from './record';
 
+const BAD_NUMBER = 'conntrack.bad_number';
+const BAD_TOKEN = 'conntrack.bad_token';
+
 /** Why a line was refused, for the caller to count. */
 export let failure = '';
 
@@ -196,7 +199,7 @@ export function attributes(line: string, i: number, rec: CtRecord, srcs: number)
       continue;
     }
     var eq = line.indexOf('=', i);
-    if (eq < 0 || eq >= e) return fail('conntrack.bad_token');
+    if (eq < 0 || eq >= e) return fail(BAD_TOKEN);
     var a = eq + 1;
     switch (eq - i) {
       case 3:
@@ -206,18 +209,18 @@ export function attributes(line: string, i: number, rec: CtRecord, srcs: number)
           if (s === '') return fail('conntrack.bad_address');
           if (++srcs === 1) rec.src = s;
           else if (srcs === 2) rec.rsrc = s;
-          else return fail('conntrack.bad_token');
+          else return fail(BAD_TOKEN);
         } else if (c === 100) {
           var s = address(line.slice(a, e));
           if (s === '') return fail('conntrack.bad_address');
           if (srcs === 1) rec.dst = s;
           else if (srcs === 2) rec.rdst = s;
-          else return fail('conntrack.bad_token');
+          else return fail(BAD_TOKEN);
         } // use=: a kernel reference count
         break;
       case 5:
         v = num(line, a, e);
-        if (v !== v) return fail('conntrack.bad_number');
+        if (v !== v) return fail(BAD_NUMBER);
         if (c === 115) {
           if (srcs === 2) rec.rsport = v;
           else rec.sport = v;
@@ -233,7 +236,7 @@ export function attributes(line: string, i: number, rec: CtRecord, srcs: number)
         if (c === 105) {
           // id= closes an icmp tuple (type= code= id=); otherwise it is the conntrack id
           v = num(line, a, e);
-          if (v !== v) return fail('conntrack.bad_number');
+          if (v !== v) return fail(BAD_NUMBER);
           if (icmpIdNext) {
             if (srcs === 1) rec.icmpId = v;
             icmpIdNext = false;
@@ -243,14 +246,14 @@ export function attributes(line: string, i: number, rec: CtRecord, srcs: number)
       case 7:
         if (c === 112) {
           v = num(line, a, e);
-          if (v !== v) return fail('conntrack.bad_number');
+          if (v !== v) return fail(BAD_NUMBER);
           if (srcs === 2) rec.replyPkts = v;
           else rec.origPkts = v;
         } // secmark=
         break;
       case 4:
         v = num(line, a, e);
-        if (v !== v) return fail('conntrack.bad_number');
+        if (v !== v) return fail(BAD_NUMBER);
         if (c === 109) rec.mark = v;
         else if (c === 122) rec.zone = v;
         else if (c === 116) {
@@ -263,12 +266,12 @@ export function attributes(line: string, i: number, rec: CtRecord, srcs: number)
       case 6:
         if (c === 115 && line.charCodeAt(i + 1) === 114) {
           v = hexKey(line, a, e);
-          if (v !== v) return fail('conntrack.bad_number');
+          if (v !== v) return fail(BAD_NUMBER);
           if (srcs === 2) rec.rsport = v;
           else rec.sport = v;
         } else if (c === 100 && line.charCodeAt(i + 1) === 115) {
           v = hexKey(line, a, e);
-          if (v !== v) return fail('conntrack.bad_number');
+          if (v !== v) return fail(BAD_NUMBER);
           if (srcs === 2) rec.rdport = v;
           else rec.dport = v;
         } // secctx=, helper=, labels=, portid=
@@ -276,7 +279,7 @@ export function attributes(line: string, i: number, rec: CtRecord, srcs: number)
       case 10:
         if (c === 100) {
           v = num(line, a, e);
-          if (v !== v) return fail('conntrack.bad_number');
+          if (v !== v) return fail(BAD_NUMBER);
           rec.deltaTime = v;
         } // zone-reply= (the entry's zone= is what keys a flow)
         break;

@@ -22,6 +22,10 @@ import type { Counters } from '../../counters';
 import { attributes, counters as accounting, fail, failure, num, tuplesFast } from './fields';
 import { ABSENT, clearTuples, emptyRecord, resetForParse, type CtKind, type CtRecord } from './record';
 
+const BAD_HEADER = 'conntrack.bad_header';
+const BAD_TIMESTAMP = 'conntrack.bad_timestamp';
+const NO_EVENT_TAG = 'conntrack.no_event_tag';
+
 /**
  * One line of `conntrack -E -o timestamp,extended,id` (the timestamp prefix and the extended
  * family are optional). Returns null for the tool's summary line and blank lines (counted
@@ -50,29 +54,29 @@ export function parseConntrackEvent(
     rec = into === undefined ? emptyRecord(kind) : resetForParse(into, kind);
     i = seat(line, close + 34 + head.rest_.length, rec, head);
   } else {
-    if (stamped && close < 0) return refuse(counters, 'conntrack.bad_timestamp', line);
+    if (stamped && close < 0) return refuse(counters, BAD_TIMESTAMP, line);
     var b = tagStart(line, close + 1); // the event tag's '['
     if (b < 0) {
       if (blank(line, 0, line.length)) return ignore(counters);
       if (line.startsWith('conntrack v')) return ignore(counters);
-      return refuse(counters, 'conntrack.no_event_tag', line);
+      return refuse(counters, NO_EVENT_TAG, line);
     }
     var t = line.charCodeAt(b + 1);
     var tag: CtKind | '' = t === 85 ? 'UPDATE' : t === 78 ? 'NEW' : t === 68 ? 'DESTROY' : '';
     // "[NEW]", "[UPDATE]", "[DESTROY]": the ']' right after the name
-    if (tag === '' || line.charCodeAt(b + tag.length + 1) !== 93) return refuse(counters, 'conntrack.no_event_tag', line);
+    if (tag === '' || line.charCodeAt(b + tag.length + 1) !== 93) return refuse(counters, NO_EVENT_TAG, line);
     kind = tag;
     rec = into === undefined ? emptyRecord(kind) : resetForParse(into, kind);
     i = header(line, b + kind.length + 3, rec);
   }
-  if (i < 0) return refuse(counters, 'conntrack.bad_header', line);
+  if (i < 0) return refuse(counters, BAD_HEADER, line);
   // an UPDATE or DESTROY of a held flow needs no tuples (most of a line's cost), an UPDATE no time
   var held = holds !== undefined && kind !== 'NEW' && ofHeld(line, i, rec, holds);
   if (held) clearTuples(rec);
   if (held && kind === 'UPDATE') return rec;
   if (close > 0) {
     var ts = +line.slice(1, close);
-    if (!(ts >= 0)) return refuse(counters, 'conntrack.bad_timestamp', line);
+    if (!(ts >= 0)) return refuse(counters, BAD_TIMESTAMP, line);
     rec.ts = ts;
   }
   if (held) {
@@ -92,7 +96,7 @@ export function parseConntrackList(line: string, counters: Counters, into?: CtRe
   if (line.startsWith('conntrack v')) return ignore(counters);
   const rec = into === undefined ? emptyRecord('SNAPSHOT') : resetForParse(into, 'SNAPSHOT');
   const i = header(line, 0, rec);
-  if (i < 0) return refuse(counters, 'conntrack.bad_header', line);
+  if (i < 0) return refuse(counters, BAD_HEADER, line);
   if (!tuples(line, i, rec)) return refuse(counters, failure, line);
   return rec;
 }
@@ -129,21 +133,7 @@ function tuples(line: string, i: number, rec: CtRecord): boolean {
   if (after >= 0) {
     // an event's usual tails, "[[ASSURED] ][delta-time=N ]id=N", read without the token walk
     var id = line.startsWith('id=', after);
-    if (!id) {
-      if (line.startsWith('[ASSURED] ', after)) {
-        rec.assured = true;
-        after += 10;
-      }
-      if (line.startsWith('delta-time=', after)) {
-        var e = line.indexOf(' ', after + 11);
-        var v = e > 0 ? num(line, after + 11, e) : NaN;
-        if (v === v) {
-          rec.deltaTime = v;
-          after = e + 1;
-        }
-      }
-      id = line.startsWith('id=', after);
-    }
+    if (!id) id = line.startsWith('id=', (after = tail(line, after, rec)));
     // the id last: `num` refuses "N more ..." (NaN), which the token walk then reads
     var v = id ? num(line, after + 3, line.length) : NaN;
     if (v === v) {
@@ -154,24 +144,50 @@ function tuples(line: string, i: number, rec: CtRecord): boolean {
   } else {
     clearTuples(rec);
     if (!attributes(line, i, rec, 0)) return false;
-    if (rec.src === '' || rec.dst === '' || rec.rsrc === '' || rec.rdst === '') return fail('conntrack.missing_tuple');
-    // a garbled label the token walk passed over
-    if (after === -1 && (rec.sport < 0 || rec.dport < 0 || rec.rsport < 0 || rec.rdport < 0)) return fail('conntrack.missing_tuple');
+    // (ports: a garbled label the token walk passed over)
+    if (rec.src === '' || rec.dst === '' || rec.rsrc === '' || rec.rdst === '' || (after === -1 && (rec.sport < 0 || rec.dport < 0 || rec.rsport < 0 || rec.rdport < 0))) {
+      return fail('conntrack.missing_tuple');
+    }
   }
   if (rec.family === 0) rec.family = rec.src.indexOf(':') >= 0 ? 6 : 4;
   return true;
 }
 
+/** "[ASSURED] " and "delta-time=N " at `at`, as the printers put them before the id: what follows. */
+function tail(line: string, at: number, rec: CtRecord): number {
+  if (line.startsWith('[ASSURED] ', at)) {
+    rec.assured = true;
+    at += 10;
+  }
+  if (line.startsWith('delta-time=', at)) {
+    var e = line.indexOf(' ', at + 11);
+    var v = e > 0 ? num(line, at + 11, e) : NaN;
+    if (v === v) {
+      rec.deltaTime = v;
+      at = e + 1;
+    }
+  }
+  return at;
+}
+
 /**
  * An UPDATE or DESTROY whose conntrack id (the last token) the caller holds: read the flags
- * and mark only. False when the line has no trailing id or the flow is not held.
+ * and mark only (a DESTROY's in heldCounters). False when the line has no trailing id or the
+ * flow is not held.
  */
 function ofHeld(line: string, i: number, rec: CtRecord, holds: (id: number) => boolean): boolean {
   var sp = line.lastIndexOf(' ');
-  if (sp < i || line.charCodeAt(sp + 1) !== 105 || line.charCodeAt(sp + 3) !== 61) return false;
+  if (sp < i || !line.startsWith(' id=', sp)) return false;
   var id = num(line, sp + 4, line.length);
   if (!(id >= 0) || !holds(id)) return false;
   rec.id = id;
+  rec.partial = true;
+  if (rec.kind !== 'DESTROY') heldFlags(line, i, sp, rec);
+  return true;
+}
+
+/** Flags anywhere from i, and a mark before the id at sp. */
+function heldFlags(line: string, i: number, sp: number, rec: CtRecord): void {
   for (var k = line.indexOf('[', i); k >= 0; k = line.indexOf('[', k + 1)) {
     var f = line.charCodeAt(k + 1);
     if (f === 85) rec.unreplied = true;
@@ -188,26 +204,39 @@ function ofHeld(line: string, i: number, rec: CtRecord, holds: (id: number) => b
     var v = num(line, m + 6, e < 0 ? line.length : e);
     if (v >= 0) rec.mark = v;
   }
-  rec.partial = true;
-  return true;
 }
 
 /**
  * The accounting of a held flow's DESTROY: "packets=N bytes=M" after each tuple, found by
- * name. Both or neither (accounting off); false when one is garbled.
+ * name. Both or neither (accounting off); false when one is garbled. Then its flags: in the
+ * usual layout ([UNREPLIED] between the tuples, "[ASSURED] delta-time=N " up to the id) read
+ * in place, else searched for along the line (two scans of ~200 characters, ~6k in qjs).
  */
 function heldCounters(line: string, i: number, rec: CtRecord): boolean {
+  var sp = line.lastIndexOf(' ');
   var a = line.indexOf(' packets=', i);
-  if (a < 0) return true;
-  var after = accounting(line, a + 1, rec, false);
-  if (after < 0) return false;
-  var b = line.indexOf(' packets=', after - 1);
-  if (b < 0) {
-    rec.origPkts = ABSENT;
-    rec.origBytes = ABSENT;
-    return true;
+  var end = -1;
+  if (a >= 0) {
+    var after = accounting(line, a + 1, rec, false);
+    if (after < 0) return false;
+    var b = line.indexOf(' packets=', after - 1);
+    if (b < 0) {
+      rec.origPkts = ABSENT;
+      rec.origBytes = ABSENT;
+    } else {
+      end = accounting(line, b + 1, rec, true);
+      if (end < 0) return false;
+      if (line.startsWith('[UNREPLIED] ', after)) rec.unreplied = true;
+      if (line.startsWith('[ASSURED] ', end)) {
+        rec.assured = true;
+        end += 10;
+      }
+      // a held flow's DESTROY has no use for its delta-time
+      if (line.startsWith('delta-time=', end)) end = line.indexOf(' ', end) + 1;
+    }
   }
-  return accounting(line, b + 1, rec, true) >= 0;
+  if (end !== sp + 1) heldFlags(line, i, sp, rec);
+  return true;
 }
 
 /** The header "%-8s %u %-8s %u " of a common family and protocol, by its first HEAD_KEY characters. */
