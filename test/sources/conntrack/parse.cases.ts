@@ -308,6 +308,13 @@ export const cases: Cases = {
       eq(c.dropped(reason), 1, `${reason} for ${line.slice(0, 300)}; got ${JSON.stringify(c.snapshot().dropped)}`);
     }
     eq(one(good[5].replace('[ASSURED]', '[ASSURED')).assured, false, 'an unknown flag is passed over');
+    // a held DESTROY reads its flags in place in the usual layout, else along the line: as the full read
+    const held = (): boolean => true;
+    for (const line of [good[5], good[6], good[5].replace('delta-time', 'mark=7 delta-time'), good[6].replace('delta-time=4', '[OFFLOAD] delta-time=4'), good[6].replace(' delta-time=4', '')]) {
+      const full = one(line);
+      const part = parseConntrackEvent(line, new Counters(), undefined, held) as CtRecord;
+      deepEq([part.partial, part.unreplied, part.assured, part.offload, part.mark, part.origBytes, part.replyPkts], [true, full.unreplied, full.assured, full.offload, full.mark, full.origBytes, full.replyPkts], line);
+    }
     // 70 kB of attributes the reader does not use
     const long = good[0] + ' zone-orig=1'.repeat(6000);
     ok(long.length > 70000, 'long line');
