@@ -221,6 +221,24 @@ export const cases: Cases = {
     deepEq([g.proto, g.orig_p, g.resp_p, g.nat_h, g.nat_p, g.mark, g.zone], ['47', undefined, undefined, '198.51.100.1', undefined, 7, 2]);
   },
 
+  'states of one length share a memo slot: each flow carries its own, references balance out': () => {
+    const r = rig({ interimSec: 0 });
+    const tcp = (id: number, state: string) =>
+      `ipv4     2 tcp      6 30 ${state} src=192.0.2.10 dst=198.51.100.80 sport=${6000 + id} dport=443 src=198.51.100.80 dst=198.51.100.1 sport=443 dport=${6000 + id} id=${id}`;
+    const steps: [string, number, string][] = [
+      ['NEW', 1, 'SYN_SENT'], ['NEW', 2, 'SYN_SENT'], ['UPDATE', 1, 'FIN_WAIT'], ['UPDATE', 2, 'LAST_ACK'],
+      ['NEW', 3, 'SYN_SENT'], ['UPDATE', 1, 'SYN_RECV'], ['UPDATE', 3, 'FIN_WAIT'], ['DESTROY', 2, 'CLOSE'],
+    ];
+    for (const [kind, id, state] of steps) r.table.push(ev(kind, id, tcp(id, state)));
+    deepEq(r.out.map((e) => [e.ct_id, e.state]), [[2, 'CLOSE']]);
+    const pool = r.table.pool;
+    const held = (t: string) => pool.refs[pool.index.get(t) as number];
+    deepEq(['SYN_SENT', 'FIN_WAIT', 'LAST_ACK', 'SYN_RECV', 'CLOSE'].map(held), [0, 1, 0, 1, 0]);
+    for (const [id, state] of [[1, 'CLOSE'], [3, 'CLOSE']] as const) r.table.push(ev('DESTROY', 9, tcp(id, state)));
+    deepEq(r.out.map((e) => [e.ct_id, e.state]), [[2, 'CLOSE'], [1, 'CLOSE'], [3, 'CLOSE']]);
+    deepEq(['SYN_SENT', 'FIN_WAIT', 'LAST_ACK', 'SYN_RECV', 'CLOSE'].map(held), [0, 0, 0, 0, 0]);
+  },
+
   'a mark: no column while every mark is 0; a flow whose mark goes back to 0 carries none': () => {
     const r = rig();
     const udp = (id: number, mark: number) =>
