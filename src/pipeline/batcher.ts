@@ -4,7 +4,7 @@
 import type { NetEvent } from '../events';
 import type { Counters } from '../counters';
 import { BatchBuilder } from '../codec/batch';
-import { WithDeps, errorText } from '../compat/lang';
+import { errorText } from '../compat/lang';
 
 export interface BatcherDeps {
   sensor: string;
@@ -30,7 +30,14 @@ interface Open {
   since_: number;
 }
 
-export class Batcher extends WithDeps<BatcherDeps> {
+export class Batcher {
+  // deps_ first, and no base class: measured cheaper per line in qjs than WithDeps (compat/lang.ts)
+  private readonly deps_: BatcherDeps;
+
+  constructor(deps_: BatcherDeps) {
+    this.deps_ = deps_;
+  }
+
   private readonly open_ = new Map<string, Open>();
   private readonly seq_ = new Map<string, number>();
 

@@ -15,7 +15,6 @@
 import type { Counters } from '../counters';
 import type { Lease } from '../sources/leases';
 import { normalizeIp } from './cidr';
-import { WithDeps } from '../compat/lang';
 
 export interface DevicesDeps {
   counters: Counters;
@@ -46,7 +45,14 @@ export interface DeviceInfo {
   hostname?: string;
 }
 
-export class Devices extends WithDeps<DevicesDeps> {
+export class Devices {
+  // deps_ first, and no base class: measured cheaper per line in qjs than WithDeps (compat/lang.ts)
+  private readonly deps_: DevicesDeps;
+
+  constructor(deps_: DevicesDeps) {
+    this.deps_ = deps_;
+  }
+
   private readonly byIp_ = new Map<string, Entry>();
   /** No lease known (no lease file, a replay without --leases): every lookup finds nothing. */
   none = true;

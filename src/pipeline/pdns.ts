@@ -22,7 +22,7 @@
 // each finished transaction before its `dns` line or event is made.
 import type { PdnsEvent } from '../events';
 import type { Counters } from '../counters';
-import { WithDeps, errorText } from '../compat/lang';
+import { errorText } from '../compat/lang';
 
 export interface PassiveDnsDeps {
   sensor: string;
@@ -34,7 +34,14 @@ export interface PassiveDnsDeps {
   maxRecords?: number;
 }
 
-export class PassiveDns extends WithDeps<PassiveDnsDeps> {
+export class PassiveDns {
+  // deps_ first, and no base class: measured cheaper per line in qjs than WithDeps (compat/lang.ts)
+  private readonly deps_: PassiveDnsDeps;
+
+  constructor(deps_: PassiveDnsDeps) {
+    this.deps_ = deps_;
+  }
+
   /**
    * Grouping key → record number, in a null-prototype object rather than a Map: qjs keeps its
    * keys as atoms (the key string itself), ~50 B an entry against ~85 B for a Map entry, and the
