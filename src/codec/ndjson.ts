@@ -112,10 +112,9 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
     headTs = ts;
     headSensor = sensor;
   }
-  // `,"client":"C","client_port":` and the port; '' for what is absent
+  // `,"client":"C","client_port":` and the port with the device's mac and hostname; '' for what is absent
   var c = '';
   var p: number | string = '';
-  var dev = '';
   if (client !== undefined) {
     var port = t.clientPort;
     if (port !== undefined) {
@@ -125,8 +124,8 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
       c = ',"client":' + str(client);
     }
     if (device !== undefined) {
-      if (device.mac !== undefined) dev = ',"mac":' + str(device.mac);
-      if (device.hostname !== undefined) dev += ',"hostname":' + str(device.hostname);
+      if (device.mac !== undefined) p += ',"mac":' + str(device.mac);
+      if (device.hostname !== undefined) p += ',"hostname":' + str(device.hostname);
     }
   }
   // source, upstream and rcode repeat from event to event: per upstream the common forwarded
@@ -145,7 +144,7 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
     r = sourceText(source) + ',"upstream":' + str(upstream) + rcodeText(rcode);
   }
   var q = QNAME[qname] ?? remember(QNAME, qname, ',"qname":' + str(qname));
-  var s = headText + c + p + dev + q +
+  var s = headText + c + p + q +
     (qtype === 'A' ? ',"qtype":"A"' : qtype === 'AAAA' ? ',"qtype":"AAAA"' : QTYPE[qtype] ?? remember(QTYPE, qtype, ',"qtype":' + str(qtype))) + r;
   // answers: name, type, data in three slots each. The form of an answer,
   // `{"name":"NAME","type":"T","data":"`, is kept for the last name and type, and (once needed)

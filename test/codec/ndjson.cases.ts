@@ -70,6 +70,15 @@ export const cases: Cases = {
     }
   },
 
+  'lease data: mac, hostname, both or neither, with or without a client port': () => {
+    const devs = [undefined, {}, { mac: '02:00:5e:10:00:0a' }, { hostname: 'laptop"anna' }, { mac: 'm\\', hostname: 'h' }];
+    for (const dev of devs) {
+      line(tx({}), 'lab', dev);
+      line(tx({ clientPort: undefined }), 'lab', dev);
+      line(tx({ client: undefined, clientPort: undefined }), 'lab', dev);
+    }
+  },
+
   'CNAME chains: the target names the next answers, clean or hostile': () => {
     for (const target of ['c.test', ...HOSTILE.map((h) => 'c' + h)]) {
       line(tx({ ans: ['a.test', 'CNAME', target, target, 'A', '192.0.2.1', target, 'A', '192.0.2.2'] }));
