@@ -50,6 +50,12 @@ export function followFile(
   let timer: TimerHandle | null = null;
 
   const notice = (kind: FollowNotice['kind']): void => onNotice({ kind, path } as FollowNotice);
+  /** The path went missing: said once. */
+  const missing = (): false => {
+    if (!gone) notice('missing');
+    gone = true;
+    return false;
+  };
 
   function openPath(atEnd: boolean): boolean {
     const f = fs.open(path);
@@ -99,11 +105,7 @@ export function followFile(
 
   function check(): boolean {
     if (fd < 0) {
-      if (!openPath(false)) {
-        if (!gone) notice('missing');
-        gone = true;
-        return false;
-      }
+      if (!openPath(false)) return missing();
       if (gone) notice('reopened');
       gone = false;
       return drain();
@@ -118,11 +120,8 @@ export function followFile(
       return drain();
     }
     const named = fs.stat(path);
-    if (!named) {
-      if (!gone) notice('missing');
-      gone = true;
-      return false; // the writer may still append to the unlinked file; keep it until a successor
-    }
+    // the writer may still append to the unlinked file; keep it until a successor
+    if (!named) return missing();
     if (id && (named.ino !== id.ino || named.dev !== id.dev)) {
       while (drain()) {
         /* finish the old file before switching */

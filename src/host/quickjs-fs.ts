@@ -60,11 +60,16 @@ export function readBytes(path: string): Uint8Array {
   });
 }
 
+/** Writes bytes to path, opened with `flags` (created 0644). */
+function writeFile(path: string, flags: number, bytes: Uint8Array): void {
+  withFd(check(os.open(path, os.O_WRONLY | os.O_CREAT | flags, 0o644), 'open', path), (fd) => writeAll(fd, bytes, path));
+}
+
 export function writeAtomic(path: string, data: Uint8Array | string): void {
   const tmp = `${path}.tmp-${os.getpid()}`;
   const bytes = toBytes(data);
   try {
-    withFd(check(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 'open', tmp), (fd) => writeAll(fd, bytes, tmp));
+    writeFile(tmp, os.O_TRUNC, bytes);
     check(os.rename(tmp, path), 'rename', path);
   } catch (e) {
     os.remove(tmp);
@@ -73,8 +78,7 @@ export function writeAtomic(path: string, data: Uint8Array | string): void {
 }
 
 export function appendText(path: string, text: string): void {
-  const bytes = encodeUtf8(text);
-  withFd(check(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644), 'open', path), (fd) => writeAll(fd, bytes, path));
+  writeFile(path, os.O_APPEND, encodeUtf8(text));
 }
 
 export function remove(path: string): void {
