@@ -18,6 +18,7 @@ import { addressKind, KIND_LAN, KIND_ROUTER, type Direction } from '../pipeline/
 import { parseIPv4, normalizeIp } from '../pipeline/cidr';
 import { BypassDetector } from '../pipeline/bypass';
 import { encodeFlowSlot } from '../codec/ndjson-flow';
+import { F_DNAT } from '../sources/conntrack/flow-store';
 import type { NetLearner } from './net-learn';
 import type { NdjsonSink } from './ndjson-sink';
 import type { PipelineOptions } from './pipeline';
@@ -112,7 +113,7 @@ export class FlowStages implements FlowSlotSink {
     if (o < 0) o = kinds[ho] = addressKind(text[ho], net);
     var r = kinds[hr];
     if (r < 0) r = kinds[hr] = addressKind(text[hr], net);
-    var hp = store.dnat.size === 0 ? -1 : store.dnatHost(slot);
+    var hp = store.flags[slot] & F_DNAT ? store.dnatHost(slot) : -1;
     var natted = hp >= 0 && hp !== hr;
     var k = 0;
     if (natted) {

@@ -25,7 +25,7 @@
 
 import type { Counters } from '../counters';
 import type { FlowEvent } from '../events';
-import { F_HAS_ID, F_HAS_MARK, F_TUPLE_INDEXED, FlowStore, NO_SLOT } from '../sources/conntrack/flow-store';
+import { F_DNAT, F_HAS_ID, F_HAS_MARK, F_TUPLE_INDEXED, FlowStore, NO_SLOT } from '../sources/conntrack/flow-store';
 import { READ_GONE, READ_HELD, READ_NEW, type HeldFlows } from '../sources/conntrack/proc-poll';
 import { ABSENT, hasPorts, isIcmp, tupleKey, type CtRecord } from '../sources/conntrack/record';
 import { NO_STRING, StringPool } from '../sources/conntrack/string-pool';
@@ -409,6 +409,7 @@ export class FlowTable implements HeldFlows {
     if (other !== dst || (portsMatter && rec.rsport !== dport)) {
       // (a reply port past 65535 is garbage: kept as none)
       store.dnat.set(slot, pool.add(other) * 65537 + (portsMatter && rec.rsport <= 65535 ? rec.rsport : ABSENT) + 1);
+      store.flags[slot] |= F_DNAT;
     }
     strs[s + 3] = NO_STRING;
     if (!transient && (this.reading_ || id < 0)) store.indexTuple(slot);
@@ -489,7 +490,7 @@ export class FlowTable implements HeldFlows {
     var pool = this.pool;
     var s = slot * 4;
     if (slot === this.walkAt_) this.walkAt_ = store.next[slot];
-    var dnat = store.dnat.size > 0 ? store.dnatHost(slot) : -1;
+    var dnat = store.flags[slot] & F_DNAT ? store.dnatHost(slot) : -1;
     store.release(slot); // first: it unindexes the tuple by the handles still in the slot
     if (dnat >= 0) pool.release(dnat);
     var refs = pool.refs;
@@ -608,7 +609,7 @@ export class FlowTable implements HeldFlows {
     if (flags & F_HAS_MARK && store.mark[slot] > 0) ev.mark = store.mark[slot];
     if (store.zone[slot] > 0) ev.zone = store.zone[slot];
     // one context object, refilled per event (an object costs qjs ~1k instructions per field)
-    const hd = store.dnatHost(slot);
+    const hd = flags & F_DNAT ? store.dnatHost(slot) : NO_STRING;
     const dnat = hd !== NO_STRING;
     const ctx = this.ctx_;
     ctx.reply_h = dnat ? text[hd] : ev.resp_h;

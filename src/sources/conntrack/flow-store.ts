@@ -17,6 +17,8 @@ export const F_HAS_ID = 16;
 export const F_HAS_MARK = 32;
 /** In the tuple index (every held flow; not a transient one). */
 export const F_TUPLE_INDEXED = 64;
+/** Has an entry in `dnat` (a bit test is cheaper in qjs than the Map's size getter). */
+export const F_DNAT = 128;
 
 export class FlowStore {
   start = new Float64Array(0);
@@ -123,12 +125,12 @@ export class FlowStore {
     this.count--;
     this.freeSlots_.push(s);
     if (this.endSlot === s) this.endSlot = NO_SLOT;
-    if (this.dnat.size > 0) this.dnat.delete(s);
+    if (f & F_DNAT) this.dnat.delete(s);
   }
 
   /** The DNAT reply host's handle of a slot, -1 when none. */
   dnatHost(s: number): number {
-    if (this.dnat.size === 0) return -1;
+    if (!(this.flags[s] & F_DNAT)) return -1;
     const v = this.dnat.get(s);
     return v === undefined ? -1 : Math.floor(v / 65537);
   }
