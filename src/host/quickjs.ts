@@ -84,13 +84,16 @@ export function createQuickJsHost(): Host {
       // A file never blocks, so libc's buffered getline() is safe here, and its native UTF-8
       // decoding (bad bytes become U+FFFD) costs a tenth of splitting bytes in JS (bench).
       const errObj: { errno?: number } = {};
-      const f = std.open(path, 'r', errObj);
-      if (f === null) throw new HostError('open', path, errObj.errno ?? 0, std.strerror(errObj.errno ?? 0));
-      let open = true;
+      // var, not let/const: qjs checks a closure's let/const for its dead zone on every read,
+      // and next() runs once per replayed line.
+      const opened = std.open(path, 'r', errObj);
+      if (opened === null) throw new HostError('open', path, errObj.errno ?? 0, std.strerror(errObj.errno ?? 0));
+      var f = opened;
+      var open = true;
       return {
         next(): string | null {
           if (!open) return null;
-          const line = f.getline();
+          var line = f.getline();
           if (line === null) {
             open = false;
             f.close();
