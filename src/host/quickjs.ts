@@ -105,6 +105,7 @@ export function createQuickJsHost(): Host {
           if (open) f.close();
           open = false;
         },
+        file: f,
       };
     },
 

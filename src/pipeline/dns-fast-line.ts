@@ -18,6 +18,7 @@
 // ticks and timeouts run exactly where they did. Network learning hears of the clients and
 // upstreams of the lines taken here as Pipeline.dnsRecord() tells it of the records.
 import type { CounterCell, Counters } from '../counters';
+import { REPLAY_MAX_LINE } from '../host/line-reader';
 import type { LineReader } from '../host/types';
 import type { DnsmasqFraming } from '../sources/dnsmasq/framing';
 import type { DnsmasqLineParser } from '../sources/dnsmasq/parser';
@@ -104,9 +105,12 @@ export class DnsFastLine {
     var nextSerialN = this.nextSerialN_;
     var t: Transaction | null;
     var al: Transaction[];
+    // the file's own getline() when there is one (no reader call per line); lines it gives are
+    // not cut yet: a refused line is cut below before it goes on
+    var file = reader !== null && reader.file !== undefined ? reader.file : null;
     for (;;) {
       if (reader !== null) {
-        var next = reader.next();
+        var next = file !== null ? file.getline() : reader.next();
         if (next === null) {
           this.read_ = read;
           return null;
@@ -360,7 +364,7 @@ export class DnsFastLine {
         }
         // refused
         this.read_ = read;
-        return line;
+        return line.length > REPLAY_MAX_LINE ? line.slice(0, REPLAY_MAX_LINE) : line;
       }
       records.n++;
       if (a.finished_) a.drain_();
