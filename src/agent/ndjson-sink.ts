@@ -3,7 +3,7 @@
 // hand-written dns/pdns writers, JSON.stringify for the rest).
 import type { EventSink, NetEvent } from '../events';
 import type { CounterCell, Counters } from '../counters';
-import { encodeNdjson } from '../codec/ndjson';
+import { encodeDnsLine, encodeNdjson, type DnsLineSource } from '../codec/ndjson';
 
 // Per-line methods declare locals with var: qjs checks every read of a let/const local for its dead zone.
 export class NdjsonSink implements EventSink {
@@ -47,6 +47,18 @@ export class NdjsonSink implements EventSink {
     buf[buf.length] = line; // push() is a call, dear in qjs
     if (buf.length >= this.batchLines_) this.flush();
   }
+
+  /** emitLine('dns', encodeDnsLine(...)) as one call: Pipeline's dns path, once per event. */
+  emitDns_(t: DnsLineSource, sensor: string, device: { mac?: string; hostname?: string } | undefined): void {
+    var c = this.dnsCell_;
+    if (c === null) c = this.dnsCell_ = this.deps_.counters.cell('events_dns');
+    c.n++;
+    var buf = this.buf_;
+    buf[buf.length] = encodeDnsLine(t, sensor, device);
+    if (buf.length >= this.batchLines_) this.flush();
+  }
+
+  private dnsCell_: CounterCell | null = null;
 
   flush(): void {
     if (this.buf_.length === 0) return;

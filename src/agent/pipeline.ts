@@ -19,7 +19,7 @@ import { Devices } from '../pipeline/devices';
 import { AnswerJoin } from '../pipeline/join';
 import { PassiveDns } from '../pipeline/pdns';
 import { IocMatcher, type IocLoadResult } from '../pipeline/ioc';
-import { encodeDnsLine, type DnsLineSource } from '../codec/ndjson';
+import type { DnsLineSource } from '../codec/ndjson';
 import { FlowStages } from './flow-order';
 import { NdjsonSink } from './ndjson-sink';
 import { NetLearner } from './net-learn';
@@ -195,13 +195,15 @@ export class Pipeline {
 
   /** Each finished transaction: pdns, then the direct `dns` path (see dnsLines); false hands it back for an event. */
   private dnsLine_(t: DnsLineSource): boolean {
-    this.pdns_?.learnAnswers(t.ts, t.ans, t.blocked, t.rcode); // before the line or event goes out
-    const sink = this.dnsLines_;
+    // var: qjs checks every read of a let/const local for its dead zone (once per dns event here)
+    var p = this.pdns_;
+    if (p !== null) p.learnAnswers(t.ts, t.ans, t.blocked, t.rcode); // before the line or event goes out
+    var sink = this.dnsLines_;
     if (sink === null) return false;
     // no leases (replay without --leases): no lookup calls
-    const d = t.client !== undefined && !this.devices.none ? this.devices.lookup(t.client) : undefined;
+    var d = t.client !== undefined && !this.devices.none ? this.devices.lookup(t.client) : undefined;
     try {
-      sink.emitLine('dns', encodeDnsLine(t, this.deps_.options.sensor, d));
+      sink.emitDns_(t, this.deps_.options.sensor, d);
     } catch (e) {
       // as out(): a sink's failure must not stop the sources
       this.deps_.counters.drop('sink_error_dns', 1, String((e as Error).message ?? e));
