@@ -8,7 +8,9 @@
 // performance rounds of session 1 (hand-written NDJSON writers for dns, pdns and flow events, the
 // typed-array join table, codec caches: ~12 kB of code; DNS replay went from 190k to ~100k
 // instructions per line, the join from 10 MB to 4.7 MB for 50k answers),
-// after trimming (client-only MQTT codec, #private members) won back 5.6 kB of it.
+// after trimming (client-only MQTT codec, #private members) won back 5.6 kB of it. Session 3
+// brought it to 193.4 kB (shared helpers in src/compat/lang.ts, one codec path per job, cold
+// validators as regexes): lowered to 196,000.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -17,7 +19,7 @@ import { gzipSync } from 'node:zlib';
 import { ROOT, BUNDLE } from '../support/engines';
 
 const BUDGET = 150_000;
-const CEILING = 200_000;
+const CEILING = 196_000;
 
 function built(): { raw: number; gzip: number } {
   const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
