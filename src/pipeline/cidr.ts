@@ -6,13 +6,14 @@
 // but the '::a.b.c.d' form, which only inet_ntop keeps.
 
 /** IPv4 text to uint32, or -1 when it is not a dotted quad. */
+// var locals: qjs checks every read of a let/const local for its dead zone
 export function parseIPv4(s: string, start = 0, end = s.length): number {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
+  var value = 0;
+  var part = 0;
+  var digits = 0;
+  var dots = 0;
+  for (var i = start; i < end; i++) {
+    var c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       // a leading zero followed by more digits is ambiguous (octal in inet_aton): reject
       if (digits === 1 && part === 0) return -1;
@@ -41,75 +42,83 @@ export function hexVal(c: number): number {
   return -1;
 }
 
+/** parseIPv6's groups as read, before the '::' gap is opened (one array for every call) */
+const G = [0, 0, 0, 0, 0, 0, 0, 0];
+
 /**
  * IPv6 text to four uint32 words, or null. Accepts '::', an embedded IPv4 tail and a zone
  * ('%eth0', ignored). Writes into `out` when given, to spare an allocation.
  */
+// var locals, no arrays made and hex digits read in place: with a groups array, let/const (qjs
+// checks their dead zone on every read) and a call per digit, a call cost ~55k instructions
 export function parseIPv6(s: string, out?: number[]): number[] | null {
-  let end = s.indexOf('%');
+  var end = s.indexOf('%');
   if (end < 0) end = s.length;
-  const groups: number[] = [];
-  let gap = -1; // index in groups where '::' stands
-  let i = 0;
+  var n = 0; // groups read
+  var gap = -1; // index in the groups where '::' stands
+  var i = 0;
   if (end >= 2 && s.charCodeAt(0) === 58 && s.charCodeAt(1) === 58) {
     gap = 0;
     i = 2;
-    if (end === 2) return fill(groups, gap, out);
+    if (end === 2) return fill(n, gap, out);
   } else if (end > 0 && s.charCodeAt(0) === 58) {
     return null;
   }
   while (i < end) {
     // one group: hex digits up to ':' or end, or an IPv4 tail
-    let v = 0;
-    let n = 0;
-    let j = i;
+    var v = 0;
+    var d = 0;
+    var j = i;
     for (; j < end; j++) {
-      const c = s.charCodeAt(j);
+      var c = s.charCodeAt(j);
       if (c === 58) break;
       if (c === 46) {
         // IPv4 tail: must be last and leave room for two words
-        const v4 = parseIPv4(s, i, end);
-        if (v4 < 0 || groups.length > 6) return null;
-        groups.push(Math.floor(v4 / 65536), v4 % 65536);
-        return fill(groups, gap, out);
+        var v4 = parseIPv4(s, i, end);
+        if (v4 < 0 || n > 6) return null;
+        G[n] = Math.floor(v4 / 65536);
+        G[n + 1] = v4 % 65536;
+        return fill(n + 2, gap, out);
       }
-      const h = hexVal(c);
-      if (h < 0 || n === 4) return null;
-      v = v * 16 + h;
-      n++;
+      if (c >= 48 && c <= 57) c -= 48;
+      else if (c >= 97 && c <= 102) c -= 87;
+      else if (c >= 65 && c <= 70) c -= 55;
+      else return null;
+      if (d === 4) return null;
+      v = v * 16 + c;
+      d++;
     }
-    if (n === 0) return null;
-    groups.push(v);
-    if (groups.length > 8) return null;
+    if (d === 0 || n === 8) return null;
+    G[n++] = v;
     if (j === end) break;
     // at ':'
     if (j + 1 < end && s.charCodeAt(j + 1) === 58) {
       if (gap >= 0) return null;
-      gap = groups.length;
+      gap = n;
       i = j + 2;
     } else {
       if (j + 1 === end) return null; // trailing single ':'
       i = j + 1;
     }
   }
-  return fill(groups, gap, out);
+  return fill(n, gap, out);
 }
 
-function fill(groups: number[], gap: number, out?: number[]): number[] | null {
-  if (gap < 0 ? groups.length !== 8 : groups.length > 7) return null;
-  const words = out ?? [0, 0, 0, 0];
-  const g = new Array<number>(8);
-  if (gap < 0) {
-    for (let k = 0; k < 8; k++) g[k] = groups[k];
-  } else {
-    const tail = groups.length - gap;
-    for (let k = 0; k < 8; k++) {
-      if (k < gap) g[k] = groups[k];
-      else if (k >= 8 - tail) g[k] = groups[k - (8 - tail) + gap];
-      else g[k] = 0;
-    }
+/** The words of G's `n` groups, '::' opened at `gap` (-1: none). */
+function fill(n: number, gap: number, out?: number[]): number[] | null {
+  if (gap < 0 ? n !== 8 : n > 7) return null;
+  var words = out ?? [0, 0, 0, 0];
+  if (gap >= 0) {
+    // the groups after the gap move to the end, the gap fills with zeros
+    var shift = 8 - n;
+    var k = 7;
+    for (; k >= gap + shift; k--) G[k] = G[k - shift];
+    for (; k >= gap; k--) G[k] = 0;
   }
-  for (let k = 0; k < 4; k++) words[k] = g[2 * k] * 65536 + g[2 * k + 1];
+  words[0] = G[0] * 65536 + G[1];
+  words[1] = G[2] * 65536 + G[3];
+  words[2] = G[4] * 65536 + G[5];
+  words[3] = G[6] * 65536 + G[7];
   return words;
 }
 
@@ -185,9 +194,9 @@ const MEMO_MAX = 4096;
 
 export class CidrSet {
   private readonly v4_ = new Map<number, Set<number>>();
-  private readonly v6_ = new Map<number, Set<string>>();
+  /** by prefix length, longest first: the words' masks and the entries by hash (see v6Hash) */
+  private v6_: V6Len[] = [];
   private v4Lens_: number[] = [];
-  private v6Lens_: number[] = [];
   private readonly scratch_ = [0, 0, 0, 0];
   private readonly memo_ = new Map<string, boolean>();
 
@@ -231,13 +240,21 @@ export class CidrSet {
       if (!w) return false;
       if (bits < 0) bits = 128;
       if (bits > 128) return false;
-      let set = this.v6_.get(bits);
-      if (!set) {
-        set = new Set();
-        this.v6_.set(bits, set);
-        this.v6Lens_ = [...this.v6_.keys()].sort((a, b) => b - a);
+      var len: V6Len | undefined;
+      for (var k = 0; k < this.v6_.length; k++) if (this.v6_[k].bits === bits) len = this.v6_[k];
+      if (len === undefined) {
+        len = { bits, m0: wordMask(bits), m1: wordMask(bits - 32), m2: wordMask(bits - 64), m3: wordMask(bits - 96), byHash: new Map() };
+        this.v6_.push(len);
+        this.v6_.sort((a, b) => b.bits - a.bits);
       }
-      set.add(v6Key(w, bits));
+      var m0 = (w[0] & len.m0) >>> 0;
+      var m1 = (w[1] & len.m1) >>> 0;
+      var m2 = (w[2] & len.m2) >>> 0;
+      var m3 = (w[3] & len.m3) >>> 0;
+      var h = v6Hash(m0, m1, m2, m3);
+      var bucket = len.byHash.get(h);
+      if (bucket === undefined) len.byHash.set(h, [m0, m1, m2, m3]);
+      else if (!inBucket(bucket, m0, m1, m2, m3)) bucket.push(m0, m1, m2, m3);
     }
     return true;
   }
@@ -260,9 +277,17 @@ export class CidrSet {
     if (v4 >= 0) return this.hasV4_(v4);
     if (w === null) return false;
     if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff && this.hasV4_(w[3])) return true;
-    for (let k = 0; k < this.v6Lens_.length; k++) {
-      const bits = this.v6Lens_[k];
-      if (this.v6_.get(bits)!.has(v6Key(w, bits))) return true;
+    // var locals (qjs dead-zone checks); the masked words hashed as numbers: a text key cost
+    // ~10k instructions a prefix length to build
+    var lens = this.v6_;
+    for (var k = 0; k < lens.length; k++) {
+      var len = lens[k];
+      var m0 = (w[0] & len.m0) >>> 0;
+      var m1 = (w[1] & len.m1) >>> 0;
+      var m2 = (w[2] & len.m2) >>> 0;
+      var m3 = (w[3] & len.m3) >>> 0;
+      var bucket = len.byHash.get(v6Hash(m0, m1, m2, m3));
+      if (bucket !== undefined && inBucket(bucket, m0, m1, m2, m3)) return true;
     }
     return false;
   }
@@ -277,19 +302,37 @@ export class CidrSet {
   }
 
   private hasV4_(v: number): boolean {
-    for (let k = 0; k < this.v4Lens_.length; k++) {
-      const bits = this.v4Lens_[k];
+    var lens = this.v4Lens_;
+    for (var k = 0; k < lens.length; k++) {
+      var bits = lens[k];
       if (this.v4_.get(bits)!.has(maskWord(v, bits))) return true;
     }
     return false;
   }
 }
 
-function v6Key(w: number[], bits: number): string {
-  // only the words the prefix covers take part in the key
-  let key = '';
-  for (let k = 0; k < 4 && bits > k * 32; k++) key += maskWord(w[k], bits - k * 32) + ',';
-  return key;
+interface V6Len {
+  bits: number;
+  /** each word's part of the prefix, as a 32-bit mask */
+  m0: number;
+  m1: number;
+  m2: number;
+  m3: number;
+  /** the masked words of the entries, four numbers each, by their v6Hash */
+  byHash: Map<number, number[]>;
+}
+
+function wordMask(bits: number): number {
+  return bits >= 32 ? -1 : bits <= 0 ? 0 : -1 << (32 - bits);
+}
+
+function v6Hash(m0: number, m1: number, m2: number, m3: number): number {
+  return Math.imul(Math.imul(Math.imul(m0, 0x9e3779b1) ^ m1, 0x85ebca77) ^ m2, 0xc2b2ae3d) ^ m3;
+}
+
+function inBucket(b: number[], m0: number, m1: number, m2: number, m3: number): boolean {
+  for (var i = 0; i < b.length; i += 4) if (b[i] === m0 && b[i + 1] === m1 && b[i + 2] === m2 && b[i + 3] === m3) return true;
+  return false;
 }
 
 /** A CidrSet holding `list`; entries that do not parse are returned in `bad`. */
