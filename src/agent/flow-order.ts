@@ -72,7 +72,7 @@ export class FlowStages implements FlowSlotSink {
    * and it leaves the flow's direction in dir_).
    */
   onFlow(raw: FlowEvent, ctx: FlowContext): void {
-    const net = this.deps_.net.model();
+    const net = this.deps_.net.model;
     const dir = this.dir_;
     raw.dir = dir;
     if (dir === 'router' && this.isOwnTraffic_(raw)) return;
@@ -100,7 +100,7 @@ export class FlowStages implements FlowSlotSink {
     var pool = table.pool;
     var text = pool.strings;
     var kinds = pool.kinds;
-    var net = this.net_.model();
+    var net = this.net_.model;
     // directionAt_() written out (a call costs qjs ~400 instructions, and the reads are shared)
     if (net !== this.kindsNet_) {
       kinds.fill(-1);

@@ -17,7 +17,8 @@ const MAX_LEARNED = 64;
 const MAX_QUERIES = 4096;
 
 export class NetLearner {
-  private current_: NetModel;
+  /** The router addresses and LAN prefixes in use: a new object on each change (read per flow: a field, not a call). */
+  model: NetModel;
   private readonly lan_ = new CidrSet();
   private readonly router_ = new CidrSet();
   private learnedPrefixes_ = 0;
@@ -35,13 +36,9 @@ export class NetLearner {
 
   constructor(base: NetModel, learn_: { lan: boolean; router: boolean }) {
     this.learn_ = learn_;
-    this.current_ = { routerAddrs: [...base.routerAddrs], lanPrefixes: [...base.lanPrefixes] };
+    this.model = { routerAddrs: [...base.routerAddrs], lanPrefixes: [...base.lanPrefixes] };
     for (const a of base.routerAddrs) this.router_.add(a);
     for (const p of base.lanPrefixes) this.lan_.add(p);
-  }
-
-  model(): NetModel {
-    return this.current_;
   }
 
   /** A dnsmasq client: a LAN host; remember its source port to recognise the router's address. */
@@ -69,7 +66,7 @@ export class NetLearner {
       const prefix = prefixOf(client);
       if (prefix !== undefined && this.lan_.add(prefix)) {
         this.learnedPrefixes_++;
-        this.current_ = { routerAddrs: this.current_.routerAddrs, lanPrefixes: [...this.current_.lanPrefixes, prefix] };
+        this.model = { routerAddrs: this.model.routerAddrs, lanPrefixes: [...this.model.lanPrefixes, prefix] };
       }
     }
   }
@@ -84,7 +81,8 @@ export class NetLearner {
 
   /**
    * A connection seen by conntrack (original src:sport → dst:dport; `natSrc` is the translated
-   * source under masquerade, '' when none).
+   * source under masquerade, '' when none). It changes nothing unless `dport` is 53 or `natSrc`
+   * is another than '' and routerNat: a caller may skip the call otherwise (one per NEW record).
    */
   sawFlow(src: string, sport: number, dst: string, dport: number, natSrc: string): void {
     if (!this.learn_.router) return;
@@ -94,20 +92,20 @@ export class NetLearner {
     }
     // Masquerade gives nearly every LAN flow the same translated source: once it is known to be
     // the router's, the two set lookups would change nothing.
-    if (natSrc !== '' && natSrc !== src && natSrc !== this.routerNat_ && this.lan_.has(src)) {
+    if (natSrc !== '' && natSrc !== src && natSrc !== this.routerNat && this.lan_.has(src)) {
       this.addRouter_(natSrc);
-      if (this.router_.has(natSrc)) this.routerNat_ = natSrc;
+      if (this.router_.has(natSrc)) this.routerNat = natSrc;
     }
   }
 
   /** The last translated source found to be the router's. */
-  private routerNat_ = '';
+  routerNat = '';
 
   private addRouter_(addr: string): void {
     if (this.router_.has(addr) || this.learnedRouters_ >= MAX_LEARNED) return;
     if (this.router_.add(addr)) {
       this.learnedRouters_++;
-      this.current_ = { routerAddrs: [...this.current_.routerAddrs, addr], lanPrefixes: this.current_.lanPrefixes };
+      this.model = { routerAddrs: [...this.model.routerAddrs, addr], lanPrefixes: this.model.lanPrefixes };
     }
   }
 }

@@ -128,7 +128,10 @@ export class Pipeline {
 
   ctRecord(rec: CtRecord): void {
     if (rec.ts > this.clock_) this.clock_ = rec.ts;
-    if (this.learnRouter_ && rec.kind === 'NEW') this.net_.sawFlow(rec.src, rec.sport, rec.dst, rec.dport, rec.rdst !== rec.src ? rec.rdst : '');
+    // sawFlow's own test first: a NEW record seldom has anything to teach it (a call per NEW spared)
+    if (this.learnRouter_ && rec.kind === 'NEW' && (rec.dport === 53 || (rec.rdst !== rec.src && rec.rdst !== this.net_.routerNat))) {
+      this.net_.sawFlow(rec.src, rec.sport, rec.dst, rec.dport, rec.rdst !== rec.src ? rec.rdst : '');
+    }
     this.flows_.push(rec);
   }
 
@@ -213,7 +216,7 @@ export class Pipeline {
 
   /** The router addresses and LAN prefixes in use (configured plus learned). */
   netModel(): NetModel {
-    return this.net_.model();
+    return this.net_.model;
   }
 
   private out_(ev: NetEvent): void {

@@ -1,6 +1,7 @@
 // A TimedCursor over a line reader: parses ahead to the next record so the merge can compare
 // timestamps. Lines that are not records were counted by the parser; every line is counted here.
 import type { LineReader } from '../host/types';
+import { REPLAY_MAX_LINE } from '../host/line-reader';
 import type { Counters } from '../counters';
 import type { TimedCursor } from './time-merge';
 
@@ -16,21 +17,29 @@ export function recordCursor<R extends { ts: number }>(
    */
   fast?: { drive(reader: LineReader, first: string): string | null; read_: number } | null,
 ): TimedCursor {
-  let pending: R | null = null;
-  let lines = 0;
-  let done = false;
+  // var, not let/const: qjs checks a closure's let/const for its dead zone on every read, and
+  // advance() runs once per line
+  var pending: R | null = null;
+  var lines = 0;
+  var done = false;
   /** the lane reads only for runAlone(): a merged cursor must stop at each record */
-  let lane: typeof fast = null;
+  var lane: typeof fast = null;
+  // the file's own getline() when there is one (a JS call less per line); its lines are not cut
+  // yet: the REPLAY_MAX_LINE cut is made here
+  var file = reader.file !== undefined ? reader.file : null;
   const advance = (): void => {
     pending = null;
     while (!done) {
-      let line: string | null;
+      var line: string | null;
       if (lane != null) {
         line = lane.drive(reader, '');
         lines += lane.read_;
       } else {
-        line = reader.next();
-        if (line !== null) lines++;
+        line = file !== null ? file.getline() : reader.next();
+        if (line !== null) {
+          lines++;
+          if (line.length > REPLAY_MAX_LINE) line = line.slice(0, REPLAY_MAX_LINE);
+        }
       }
       if (line === null) {
         done = true;
@@ -53,11 +62,11 @@ export function recordCursor<R extends { ts: number }>(
     // mergeByTime's lone-cursor loop without the per-record peekTs()/step() calls (each call is
     // ~400 instructions in qjs), the lane taking the lines it can between records.
     runAlone: (onTime) => {
-      let last = -Infinity;
+      var last = -Infinity;
       lane = fast;
       // as mergeByTime: a record without a finite time ends the run (it stays pending)
       while (pending !== null && pending.ts < Infinity) {
-        const ts = pending.ts;
+        var ts = pending.ts;
         if (ts > last + 0.999) {
           last = ts;
           onTime(ts);
