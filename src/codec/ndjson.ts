@@ -296,6 +296,54 @@ function writePdns(e: PdnsEvent): string {
   return s + '}';
 }
 
+/** encodePdnsKey's memos: the sensor's parts, the head of the last time_last, the tail of the last (first, last, count). */
+let pSensor: string | null = null;
+let pSensorQ = '';
+let pSensorEnd = '';
+let pTs = NaN;
+let pHead = '';
+let pFirst = NaN;
+let pLast = NaN;
+let pCount = NaN;
+let pTail = '';
+
+/**
+ * The `pdns` line of a PassiveDns record straight from its grouping key (rrname NUL rrtype NUL
+ * the nv values joined by NUL) and numbers, or '' when the key cannot be written as it is: a part
+ * needs escaping or holds a NUL (the caller then builds the event). The test is one encodeURI of
+ * the whole key: a key holds at least nv + 1 NULs, each of which encodeURI makes three characters
+ * long, so the length grows by exactly 2 * (nv + 1) only when there are no more NULs and nothing
+ * else changed. Then three replaces make the key the JSON of rrname, rrtype and rdata; the head
+ * and the numbers' tail repeat from record to record (memos of the last ones). `var`: qjs checks
+ * every read of a let/const local for its dead zone.
+ */
+export function encodePdnsKey(key: string, nv: number, first: number, last: number, count: number, sensor: string): string {
+  try {
+    if (uri(key).length !== key.length + 2 * (nv + 1)) return '';
+  } catch {
+    return ''; // a lone surrogate
+  }
+  if (sensor !== pSensor) {
+    var sj = str(sensor);
+    pSensorQ = ',"sensor":' + sj + ',"rrname":"';
+    pSensorEnd = ',"sensor_id":' + sj + '}';
+    pSensor = sensor;
+    pTs = NaN;
+    pFirst = NaN;
+  }
+  if (last !== pTs) {
+    pHead = '{"type":"pdns","ts":' + last + pSensorQ;
+    pTs = last;
+  }
+  if (first !== pFirst || last !== pLast || count !== pCount) {
+    pTail = '"],"time_first":' + first + ',"time_last":' + last + ',"count":' + count + pSensorEnd;
+    pFirst = first;
+    pLast = last;
+    pCount = count;
+  }
+  return pHead + key.replace('\u0000', '","rrtype":"').replace('\u0000', '","rdata":["').replaceAll('\u0000', '","') + pTail;
+}
+
 /** One event as one line of JSON, without the trailing newline. */
 export function encodeNdjson(ev: NetEvent): string {
   const t = ev.type;

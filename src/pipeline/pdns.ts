@@ -23,6 +23,7 @@
 import type { PdnsEvent } from '../events';
 import type { Counters } from '../counters';
 import { errorText } from '../compat/lang';
+import { encodePdnsKey } from '../codec/ndjson';
 
 export interface PassiveDnsDeps {
   sensor: string;
@@ -60,6 +61,11 @@ export class PassiveDns {
   /** Fields of the records whose key cannot be read back (a NUL inside a value or the type). */
   private odd_: [string, string, string[]][] | null = null;
   private windowStart_ = -1;
+  /**
+   * The NDJSON sink when it is the only consumer of `pdns` events (the pipeline sets it): flush
+   * then writes most records' lines straight from the table, without event objects.
+   */
+  lines: { emitLine(type: string, line: string): void } | null = null;
   // Scratch, reused per transaction (allocations show under qjs).
   /** Start slot of each run of answers sharing (name, type), and the end of the last run. */
   private readonly runs_: number[] = [];
@@ -212,8 +218,23 @@ export class PassiveDns {
     this.odd_ = null;
     const sensor = this.deps_.sensor;
     const rec = this.rec_;
+    const lines = this.lines;
     let i = 0;
     for (const key in index) {
+      if (lines !== null) {
+        // a key that needs no escaping and holds no NUL but the separators: written as it is
+        const line = encodePdnsKey(key, rec[i + 3], rec[i], rec[i + 1], rec[i + 2], sensor);
+        if (line !== '') {
+          i += 4;
+          try {
+            lines.emitLine('pdns', line);
+          } catch (e) {
+            // as Pipeline.out_: a sink's failure is counted
+            this.deps_.counters.drop('sink_error_pdns', 1, String((e as Error).message ?? e));
+          }
+          continue;
+        }
+      }
       const o = odd?.[i / 4];
       // rrname, rrtype, the values: rrname is more than one part when it holds a NUL
       const parts = key.split('\u0000');

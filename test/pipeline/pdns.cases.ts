@@ -207,6 +207,52 @@ export const cases: Cases = {
       }
     }
   },
+  'lines written from the table (NDJSON the only consumer) equal the event path\'s, hostile strings and odd times included': () => {
+    const strs = ['a.test', 'a b', 'q"x', 'b\\s', '\u00e9.test', '\ud800', 'x\u0000y', '', '%41', '<t>', '\u2028', '\u0001', '198.51.100.7', '2001:db8::1'];
+    for (const sensor of ['rtr1', 's"1']) {
+      for (const times of [[1000, 1001, 1002.5], [1000, -3.5, 2 ** 31 + 7, NaN]]) {
+        const run = (direct: boolean) => {
+          const lines: string[] = [];
+          const p = new PassiveDns({ sensor, counters: new Counters(), emit: (e) => lines.push(encodeNdjson(e)) });
+          if (direct) p.lines = { emitLine: (type, l) => lines.push(type === 'pdns' ? l : `type ${type}`) };
+          const rnd = seeded(times.length);
+          const pick = <T>(a: T[]): T => a[Math.floor(rnd() * a.length)];
+          for (let i = 0; i < 600; i++) {
+            const name = pick(strs) + (i % 7);
+            const type = rnd() < 0.8 ? pick(['A', 'AAAA', 'CNAME']) : pick(strs);
+            const answers: DnsAnswer[] = [];
+            for (let k = Math.floor(rnd() * 4); k >= 0; k--) answers.push({ name, type, data: rnd() < 0.7 ? pick(strs.slice(10)) : pick(strs) });
+            learn(p, fakeDns({ ts: i < 500 ? times[0] + i / 50 : pick(times), answers }));
+          }
+          p.flush();
+          return lines;
+        };
+        const direct = run(true);
+        ok(direct.length > 300, 'records');
+        deepEq(direct, run(false), `sensor ${sensor}, times ${times.join(',')}`);
+      }
+    }
+  },
+  'a sink that fails on a written line: counted, the other records still go out': () => {
+    const counters = new Counters();
+    const lines: string[] = [];
+    const p = new PassiveDns({ sensor: 'rtr1', counters, emit: () => lines.push('event') });
+    p.lines = {
+      emitLine: (_t, l) => {
+        if (lines.length === 0) {
+          lines.push('failed');
+          throw new Error('disk full');
+        }
+        lines.push(l);
+      },
+    };
+    learn(p, fakeDns({ qname: 'a.test', answers: [{ name: 'a.test', type: 'A', data: '192.0.2.1' }] }));
+    learn(p, fakeDns({ qname: 'b.test', answers: [{ name: 'b.test', type: 'A', data: '192.0.2.2' }] }));
+    p.flush();
+    eq(lines.length, 2);
+    ok(lines[1].includes('"rrname":"b.test"'), lines[1]);
+    eq(counters.dropped('sink_error_pdns'), 1);
+  },
   'seeded differential fuzz: the same records, order and counters as the reference model': () => {
     for (let seed = 1; seed <= 20; seed++) {
       const rnd = seeded(seed);
