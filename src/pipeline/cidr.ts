@@ -194,9 +194,9 @@ const MEMO_MAX = 4096;
 
 export class CidrSet {
   private readonly v4_ = new Map<number, Set<number>>();
-  /** by prefix length, longest first: the words' masks and the entries by hash (see v6Hash) */
-  private v6_: V6Len[] = [];
+  private readonly v6_ = new Map<number, Set<string>>();
   private v4Lens_: number[] = [];
+  private v6Lens_: number[] = [];
   private readonly scratch_ = [0, 0, 0, 0];
   private readonly memo_ = new Map<string, boolean>();
 
@@ -240,21 +240,13 @@ export class CidrSet {
       if (!w) return false;
       if (bits < 0) bits = 128;
       if (bits > 128) return false;
-      var len: V6Len | undefined;
-      for (var k = 0; k < this.v6_.length; k++) if (this.v6_[k].bits === bits) len = this.v6_[k];
-      if (len === undefined) {
-        len = { bits, m0: wordMask(bits), m1: wordMask(bits - 32), m2: wordMask(bits - 64), m3: wordMask(bits - 96), byHash: new Map() };
-        this.v6_.push(len);
-        this.v6_.sort((a, b) => b.bits - a.bits);
+      let set = this.v6_.get(bits);
+      if (!set) {
+        set = new Set();
+        this.v6_.set(bits, set);
+        this.v6Lens_ = [...this.v6_.keys()].sort((a, b) => b - a);
       }
-      var m0 = (w[0] & len.m0) >>> 0;
-      var m1 = (w[1] & len.m1) >>> 0;
-      var m2 = (w[2] & len.m2) >>> 0;
-      var m3 = (w[3] & len.m3) >>> 0;
-      var h = v6Hash(m0, m1, m2, m3);
-      var bucket = len.byHash.get(h);
-      if (bucket === undefined) len.byHash.set(h, [m0, m1, m2, m3]);
-      else if (!inBucket(bucket, m0, m1, m2, m3)) bucket.push(m0, m1, m2, m3);
+      set.add(v6Key(w, bits));
     }
     return true;
   }
@@ -277,17 +269,11 @@ export class CidrSet {
     if (v4 >= 0) return this.hasV4_(v4);
     if (w === null) return false;
     if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff && this.hasV4_(w[3])) return true;
-    // var locals (qjs dead-zone checks); the masked words hashed as numbers: a text key cost
-    // ~10k instructions a prefix length to build
-    var lens = this.v6_;
+    // var locals: qjs checks every read of a let/const local for its dead zone
+    var lens = this.v6Lens_;
     for (var k = 0; k < lens.length; k++) {
-      var len = lens[k];
-      var m0 = (w[0] & len.m0) >>> 0;
-      var m1 = (w[1] & len.m1) >>> 0;
-      var m2 = (w[2] & len.m2) >>> 0;
-      var m3 = (w[3] & len.m3) >>> 0;
-      var bucket = len.byHash.get(v6Hash(m0, m1, m2, m3));
-      if (bucket !== undefined && inBucket(bucket, m0, m1, m2, m3)) return true;
+      var bits = lens[k];
+      if (this.v6_.get(bits)!.has(v6Key(w, bits))) return true;
     }
     return false;
   }
@@ -311,28 +297,13 @@ export class CidrSet {
   }
 }
 
-interface V6Len {
-  bits: number;
-  /** each word's part of the prefix, as a 32-bit mask */
-  m0: number;
-  m1: number;
-  m2: number;
-  m3: number;
-  /** the masked words of the entries, four numbers each, by their v6Hash */
-  byHash: Map<number, number[]>;
-}
-
-function wordMask(bits: number): number {
-  return bits >= 32 ? -1 : bits <= 0 ? 0 : -1 << (32 - bits);
-}
-
-function v6Hash(m0: number, m1: number, m2: number, m3: number): number {
-  return Math.imul(Math.imul(Math.imul(m0, 0x9e3779b1) ^ m1, 0x85ebca77) ^ m2, 0xc2b2ae3d) ^ m3;
-}
-
-function inBucket(b: number[], m0: number, m1: number, m2: number, m3: number): boolean {
-  for (var i = 0; i < b.length; i += 4) if (b[i] === m0 && b[i + 1] === m1 && b[i + 2] === m2 && b[i + 3] === m3) return true;
-  return false;
+/** The prefix's bits of `w` as 8 UTF-16 units: a text key made without number-to-text (~10k instructions a key in qjs) */
+function v6Key(w: number[], bits: number): string {
+  var a = maskWord(w[0], bits);
+  var b = maskWord(w[1], bits - 32);
+  var c = maskWord(w[2], bits - 64);
+  var d = maskWord(w[3], bits - 96);
+  return String.fromCharCode(a >>> 16, a & 65535, b >>> 16, b & 65535, c >>> 16, c & 65535, d >>> 16, d & 65535);
 }
 
 /** A CidrSet holding `list`; entries that do not parse are returned in `bad`. */
