@@ -140,13 +140,7 @@ export class Pipeline {
   /** Whether the flow table holds this conntrack id (lets the parser skip known flows' tuples). */
   readonly holdsFlow: (id: number) => boolean;
 
-  /** A whole table dump at once: replay's --proc-snapshot (the live source reads it sliced, into ctTable). */
-  ctSnapshot(recs: CtRecord[], nowSec: number): void {
-    if (nowSec > this.clock_) this.clock_ = nowSec;
-    this.flows_.reconcile(recs, nowSec);
-  }
-
-  /** The flow table, as what the live source's table reads are matched against. */
+  /** The flow table, as what table reads (the live source's, replay's --proc-snapshot) are matched against. */
   ctTable(): HeldFlows {
     return this.flows_;
   }

@@ -15,7 +15,7 @@ import { mergeByTime, type TimedCursor } from '../agent/time-merge';
 import { recordCursor } from '../agent/record-cursor';
 import { DnsmasqLineParser } from '../sources/dnsmasq/parser';
 import { parseConntrackEvent, parseConntrackList } from '../sources/conntrack/parse';
-import { emptyRecord, type CtRecord } from '../sources/conntrack/record';
+import { emptyRecord } from '../sources/conntrack/record';
 import { parseLeases } from '../sources/leases';
 import { summaryLine } from '../agent/summary';
 import { ShippingSink } from '../agent/shipping';
@@ -130,17 +130,19 @@ export const replayCommand: Command = {
     mergeByTime(cursors, (ts) => pipeline.tick(ts));
 
     if (snapFile) {
-      // The table as it was after the events: flows we never saw end are still open (adopted),
-      // flows we hold that are gone ended unseen.
-      const recs: CtRecord[] = [];
+      // The table as it was after the events, read as the live source reads one after a gap:
+      // flows we never saw end are still open (adopted), flows we hold that are gone ended unseen.
+      const table = pipeline.ctTable();
+      const rec = emptyRecord('SNAPSHOT');
+      table.readBegin(pipeline.now());
+      table.readPrepare(Infinity);
       const reader = host.openLines(snapFile);
       for (let line = reader.next(); line !== null; line = reader.next()) {
         counters.inc('snapshot_lines');
-        const r = parseConntrackList(line, counters);
-        if (r) recs.push(r);
+        if (parseConntrackList(line, counters, rec)) table.readEntry(rec, true);
       }
       reader.close();
-      pipeline.ctSnapshot(recs, pipeline.now());
+      table.readSweep(Infinity, false);
     }
     pipeline.flush();
     stdoutSink.flush();

@@ -172,19 +172,6 @@ export class FlowTable implements HeldFlows {
     else this.adopt_(rec, ts, false, false);
   }
 
-  /**
-   * A whole table at once (replay's --proc-snapshot, tests): a read of these records after a
-   * gap. Flows held that the table lacks ended unseen — emitted with what we know and no end
-   * time (`flows.reconciled`); flows in it we do not hold are adopted (`flows.adopted`); the
-   * rest refreshed.
-   */
-  reconcile(snapshot: CtRecord[], nowSec: number): void {
-    this.readBegin(nowSec);
-    this.readPrepare(Infinity);
-    for (let k = 0; k < snapshot.length; k++) this.readEntry(snapshot[k], true);
-    this.readSweep(Infinity, false);
-  }
-
   // ---- table reads: mark and sweep
 
   /** The generation of the read in progress, or of the last one. */

@@ -5,6 +5,7 @@ import type { FlowEvent } from '../../src/events';
 import { FlowTable } from '../../src/pipeline/flows';
 import { parseConntrackEvent, parseConntrackList } from '../../src/sources/conntrack/parse';
 import { encodeFlowNdjson, encodeFlowSlot } from '../../src/codec/ndjson-flow';
+import { reconcile } from '../pipeline/flows-read';
 
 const EVENTS = 'lab-basic/conntrack-events.txt';
 const PROC = 'lab-basic/nf_conntrack.snapshot';
@@ -33,7 +34,7 @@ function tableEvents(events: string, proc: string, lines?: string[], extra?: [st
     const r = parseConntrackList(line, counters);
     if (r) snap.push(r);
   }
-  table.reconcile(snap, 1795391300);
+  reconcile(table, snap, 1795391300);
   table.flush();
   return out;
 }

@@ -6,6 +6,7 @@ import { FlowTable } from '../../src/pipeline/flows';
 import { F_OFFLOAD, F_UNREPLIED } from '../../src/sources/conntrack/flow-store';
 import { parseConntrackEvent, parseConntrackList } from '../../src/sources/conntrack/parse';
 import type { CtRecord } from '../../src/sources/conntrack/record';
+import { reconcile } from './flows-read';
 
 const EVENTS = 'lab-basic/conntrack-events.txt';
 const LIST = 'lab-basic/conntrack-list.txt';
@@ -108,7 +109,7 @@ export const cases: Cases = {
     for (const rec of events(ctx.fixture(EVENTS))) r.table.push(rec);
     const snap = snapshot(ctx.fixture(PROC));
     // pretend the UDP/5353 flows and the udp/5000 one ended in a gap (the /proc snapshot lacks them)
-    r.table.reconcile(snap, 1795391140);
+    reconcile(r.table, snap, 1795391140);
     const ended = r.out.slice(1);
     eq(r.counters.get('flows.reconciled'), ended.length);
     eq(r.counters.get('flows.adopted'), 0, 'every /proc flow was already held');
@@ -127,7 +128,7 @@ export const cases: Cases = {
   'reconcile adopts flows it did not hold, keyed by tuple until an event brings the id': (ctx) => {
     const r = rig();
     const list = snapshot(ctx.fixture(PROC));
-    r.table.reconcile(list, 1795391140);
+    reconcile(r.table, list, 1795391140);
     eq(r.counters.get('flows.adopted'), 31);
     eq(r.table.size(), 31);
     eq(r.out.length, 0);
@@ -281,7 +282,7 @@ export const cases: Cases = {
   'the list fixture reconciles by id and tuple alike': (ctx) => {
     const r = rig();
     for (const rec of events(ctx.fixture(EVENTS))) r.table.push(rec);
-    r.table.reconcile(snapshot(ctx.fixture(LIST)), 1795391140);
+    reconcile(r.table, snapshot(ctx.fixture(LIST)), 1795391140);
     eq(r.counters.get('flows.adopted'), 0);
     eq(r.table.size(), 31);
   },
@@ -290,7 +291,7 @@ export const cases: Cases = {
     const line = (kind: string, t: string, extra = ''): string =>
       `[${t}]\t${kind} ipv4     2 tcp      6 120 SYN_SENT src=192.0.2.10 dst=198.51.100.80 sport=40000 dport=80 ${extra}[UNREPLIED] src=198.51.100.80 dst=198.51.100.1 sport=80 dport=40000 id=777`;
     for (const rec of events(line('    [NEW]', '1795391200.000000'))) r.table.push(rec);
-    r.table.reconcile([], 1795391210); // gone from the table: reported once, as reconciled
+    reconcile(r.table, [], 1795391210); // gone from the table: reported once, as reconciled
     eq(r.out.length, 1);
     for (const rec of events(line('[DESTROY]', '1795391211.000000', 'packets=1 bytes=60 '))) r.table.push(rec);
     eq(r.out.length, 1, 'the late DESTROY is counted, not emitted again');

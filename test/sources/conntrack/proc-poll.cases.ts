@@ -10,6 +10,7 @@ import { FlowTable } from '../../../src/pipeline/flows';
 import { parseConntrackEvent, parseConntrackList } from '../../../src/sources/conntrack/parse';
 import { pollIntervalMs, TableRead, type HeldFlows, type TableReadResult } from '../../../src/sources/conntrack/proc-poll';
 import type { CtRecord } from '../../../src/sources/conntrack/record';
+import { reconcile } from '../../pipeline/flows-read';
 
 const PROC = 'lab-basic/nf_conntrack.snapshot';
 const LIST = 'lab-basic/conntrack-list.txt';
@@ -119,7 +120,7 @@ export const cases: Cases = {
       const one = rig({});
       const sliced = rig({ t: ctx.fixture(file) }, 3);
       for (const r of [one, sliced]) if (held) for (const rec of events(ctx.fixture(EVENTS))) r.table.push(rec);
-      one.table.reconcile(snapshot(ctx.fixture(file)), NOW);
+      reconcile(one.table, snapshot(ctx.fixture(file)), NOW);
       ok(sliced.start('t'));
       const slices = 1 + sliced.h.drain();
       ok(slices >= 31 / 3, `${file}: read in ${slices} slices`);
@@ -292,8 +293,8 @@ export const cases: Cases = {
       const files = { held: text(held), now: text(now) };
       const one = rig({});
       const sliced = rig(files, 1 + pick(7));
-      one.table.reconcile(snapshot(files.held), NOW);
-      one.table.reconcile(snapshot(files.now), NOW);
+      reconcile(one.table, snapshot(files.held), NOW);
+      reconcile(one.table, snapshot(files.now), NOW);
       sliced.start('held');
       sliced.h.drain();
       sliced.start('now');
