@@ -309,20 +309,11 @@ let pTail = '';
 
 /**
  * The `pdns` line of a PassiveDns record straight from its grouping key (rrname NUL rrtype NUL
- * the nv values joined by NUL) and numbers, or '' when the key cannot be written as it is: a part
- * needs escaping or holds a NUL (the caller then builds the event). The test is one encodeURI of
- * the whole key: a key holds at least nv + 1 NULs, each of which encodeURI makes three characters
- * long, so the length grows by exactly 2 * (nv + 1) only when there are no more NULs and nothing
- * else changed. Then three replaces make the key the JSON of rrname, rrtype and rdata; the head
- * and the numbers' tail repeat from record to record (memos of the last ones). `var`: qjs checks
- * every read of a let/const local for its dead zone.
+ * the nv values joined by NUL) and numbers, for a key that PassiveDns found clean: no part needs
+ * escaping or holds a NUL. The head and the numbers' tail repeat from record to record (memos of
+ * the last ones). `var`: qjs checks every read of a let/const local for its dead zone.
  */
 export function encodePdnsKey(key: string, nv: number, first: number, last: number, count: number, sensor: string): string {
-  try {
-    if (uri(key).length !== key.length + 2 * (nv + 1)) return '';
-  } catch {
-    return ''; // a lone surrogate
-  }
   if (sensor !== pSensor) {
     var sj = str(sensor);
     pSensorQ = ',"sensor":' + sj + ',"rrname":"';
@@ -341,7 +332,11 @@ export function encodePdnsKey(key: string, nv: number, first: number, last: numb
     pLast = last;
     pCount = count;
   }
-  return pHead + key.replace('\u0000', '","rrtype":"').replace('\u0000', '","rdata":["').replaceAll('\u0000', '","') + pTail;
+  // indexOf and slices: measured cheaper in qjs than split() or replace() on the key
+  var a = key.indexOf('\u0000');
+  var b = key.indexOf('\u0000', a + 1);
+  var v = key.slice(b + 1);
+  return pHead + key.slice(0, a) + '","rrtype":"' + key.slice(a + 1, b) + '","rdata":["' + (nv === 1 ? v : v.replaceAll('\u0000', '","')) + pTail;
 }
 
 /** One event as one line of JSON, without the trailing newline. */

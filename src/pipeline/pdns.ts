@@ -25,6 +25,9 @@ import type { Counters } from '../counters';
 import { errorText } from '../compat/lang';
 import { encodePdnsKey } from '../codec/ndjson';
 
+/** encodeURI as a module binding: a global lookup per record is dear in qjs. */
+const uri = encodeURI;
+
 export interface PassiveDnsDeps {
   sensor: string;
   counters: Counters;
@@ -77,7 +80,8 @@ export class PassiveDns {
    * whether it was blocked and its rcode (the `dns` event's fields).
    */
   learnAnswers(ts: number, ans: readonly (string | null)[], blocked: boolean, rcode: string | undefined): void {
-    const n = ans.length;
+    // var: qjs checks every read of a let/const local for its dead zone (once per dns event here)
+    var n = ans.length;
     if (n === 0) return;
     if (blocked) {
       this.deps_.counters.inc('pdns_skipped_blocked');
@@ -87,24 +91,30 @@ export class PassiveDns {
     // Resolvers list a (name, type)'s records together (CNAME links, then the final rrset), so
     // the groups are runs of neighbours. Find the runs; a (name, type) that comes back after
     // another run needs regrouping first (rare).
-    const runs = this.runs_;
+    var runs = this.runs_;
     runs.length = 0;
-    let name: string | null = '';
-    let type: string | null = '';
-    for (let i = 0; i < n; i += 3) {
+    var name: string | null = '';
+    var type: string | null = '';
+    for (var i = 0; i < n; i += 3) {
       if (i > 0 && ans[i] === name && ans[i + 1] === type) continue;
       name = ans[i];
       type = ans[i + 1];
-      for (let r = 0; r < runs.length; r++) {
-        const j = runs[r];
+      for (var r = 0; r < runs.length; r++) {
+        var j = runs[r];
         if (ans[j] === name && ans[j + 1] === type) return this.learnAnswers(ts, this.regroup_(ans), false, undefined);
       }
       runs[runs.length] = i;
     }
     runs[runs.length] = n;
-    const t = Math.floor(ts);
-    if ((t | 0) !== t) this.wide_();
-    for (let r = 0; r + 1 < runs.length; r++) this.learnRun_(ans, runs[r], runs[r + 1], t);
+    // floor(ts) without a call in the common case (ts within int32)
+    var t = ts | 0;
+    if (t > ts) t -= 1;
+    var f = ts - t;
+    if (!(f >= 0 && f < 1) || t < -2147483648) { // out of int32, or NaN
+      t = Math.floor(ts);
+      if ((t | 0) !== t) this.wide_();
+    }
+    for (r = 0; r + 1 < runs.length; r++) this.learnRun_(ans, runs[r], runs[r + 1], t);
   }
 
   /**
@@ -130,11 +140,12 @@ export class PassiveDns {
 
   /** Records the answers in slots [from, to) of one (name, type) at second t. */
   private learnRun_(ans: readonly (string | null)[], from: number, to: number, t: number): void {
-    const name = ans[from] as string;
-    const type = ans[from + 1] as string;
-    let d = ans[from + 2];
-    let vals: string[] | null = null;
-    let key: string;
+    // var: see learnAnswers
+    var name = ans[from] as string;
+    var type = ans[from + 1] as string;
+    var d = ans[from + 2];
+    var vals: string[] | null = null;
+    var key: string;
     if (to - from === 3) {
       // The common case: one record, no set to build.
       if (d == null) {
@@ -145,19 +156,32 @@ export class PassiveDns {
     } else {
       vals = this.vals_;
       vals.length = 0;
-      for (let i = from + 2; i < to; i += 3) {
+      for (var i = from + 2; i < to; i += 3) {
         d = ans[i];
         if (d == null) this.deps_.counters.inc('pdns_rdata_unknown');
-        else if (vals.indexOf(d) < 0) vals[vals.length] = d;
+        else vals[vals.length] = d;
       }
-      if (vals.length === 0) return;
-      if (vals.length > 1) vals.sort();
+      var n = vals.length;
+      if (n === 0) return;
+      if (n > 1) {
+        // sorted, then repeats (now neighbours) dropped: cheaper than an indexOf() call per value
+        vals.sort();
+        var m = 1;
+        for (i = 1; i < n; i++) {
+          d = vals[i];
+          if (d !== vals[m - 1]) {
+            vals[m] = d;
+            m += 1;
+          }
+        }
+        if (m < n) vals.length = m;
+      }
       key = name + '\u0000' + type + '\u0000' + vals.join('\u0000');
     }
-    const r = this.index_[key];
+    var r = this.index_[key];
     if (r === undefined) return this.insert_(key, name, type, vals ?? [d as string], t);
-    let rec = this.rec_;
-    const i = r * 4;
+    var rec = this.rec_;
+    i = r * 4;
     if (rec[i + 2] === 0x7fffffff) rec = this.wide_();
     if (t < rec[i]) rec[i] = t;
     if (t > rec[i + 1]) rec[i + 1] = t;
@@ -186,10 +210,22 @@ export class PassiveDns {
     rec[i] = t;
     rec[i + 1] = t;
     rec[i + 2] = 1;
-    rec[i + 3] = vals.length;
+    // The key needs no escaping as JSON and holds no NUL but its nv + 1 separators when encodeURI
+    // leaves all else alone (it makes a NUL three characters): then flush may write it as it is
+    // (encodePdnsKey), and nothing in it can split wrongly. Such keys count their values as
+    // positive, the others as negative.
+    var nv = vals.length;
+    var clean = false;
+    try {
+      clean = uri(key).length === key.length + 2 * (nv + 1);
+    } catch {
+      // a lone surrogate
+    }
+    rec[i + 3] = clean ? nv : -nv;
+    if (clean) return;
     // A NUL inside a value or the type would split it at flush (one in rrname is found there).
-    let odd = rrtype.indexOf('\u0000') >= 0;
-    for (let k = 0; k < vals.length && !odd; k++) odd = vals[k].indexOf('\u0000') >= 0;
+    var odd = rrtype.indexOf('\u0000') >= 0;
+    for (var k = 0; k < nv && !odd; k++) odd = vals[k].indexOf('\u0000') >= 0;
     if (odd) (this.odd_ ??= [])[r] = [rrname, rrtype, vals.slice()];
   }
 
@@ -219,26 +255,25 @@ export class PassiveDns {
     const sensor = this.deps_.sensor;
     const rec = this.rec_;
     const lines = this.lines;
-    let i = 0;
-    for (const key in index) {
-      if (lines !== null) {
-        // a key that needs no escaping and holds no NUL but the separators: written as it is
-        const line = encodePdnsKey(key, rec[i + 3], rec[i], rec[i + 1], rec[i + 2], sensor);
-        if (line !== '') {
-          i += 4;
-          try {
-            lines.emitLine('pdns', line);
-          } catch (e) {
-            // as Pipeline.out_: a sink's failure is counted
-            this.deps_.counters.drop('sink_error_pdns', 1, String((e as Error).message ?? e));
-          }
-          continue;
+    // var: qjs checks every read of a let/const local for its dead zone (once per record here)
+    var i = 0;
+    for (var key in index) {
+      var nv = rec[i + 3];
+      if (lines !== null && nv > 0) {
+        // a clean key (see insert_): written as it is
+        try {
+          lines.emitLine('pdns', encodePdnsKey(key, nv, rec[i], rec[i + 1], rec[i + 2], sensor));
+        } catch (e) {
+          // as Pipeline.out_: a sink's failure is counted
+          this.deps_.counters.drop('sink_error_pdns', 1, String((e as Error).message ?? e));
         }
+        i += 4;
+        continue;
       }
       const o = odd?.[i / 4];
       // rrname, rrtype, the values: rrname is more than one part when it holds a NUL
       const parts = key.split('\u0000');
-      const k = parts.length - rec[i + 3];
+      const k = parts.length - (nv < 0 ? -nv : nv);
       const last = rec[i + 1];
       const ev: PdnsEvent = {
         type: 'pdns', ts: last, sensor,

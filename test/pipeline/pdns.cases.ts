@@ -186,15 +186,29 @@ export const cases: Cases = {
     const ev = (ts: number, k: number) => fakeDns({ ts, answers: [{ name: `h${k}.test`, type: 'A', data: `192.0.2.${k % 9}` }] });
     const evs = [ev(1000.5, 1), ev(1000, 2), ev(2 ** 31 - 1, 1), ev(2 ** 31 + 0.5, 2), ev(-5.5, 1), ev(NaN, 3), ev(5e9, 3), ev(-0.5, 4)];
     for (let k = 0; k < 5000; k++) evs.push(ev(4e9 + k, 100 + (k % 4500)));
+    evs.push(ev(-5e9 - 0.5, 5), ev(-(2 ** 31) - 0.5, 6), ev(-(2 ** 31) + 0.5, 7), ev(2 ** 31 - 0.5, 8), ev(Infinity, 9), ev(-Infinity, 10));
     for (const e of evs) {
       learn(a.p, e);
       b.learn(e);
     }
     a.p.flush();
     b.flush();
-    eq(a.out.length, 4504);
+    eq(a.out.length, 4510);
     eq(JSON.stringify(a.out), JSON.stringify(outB));
     deepEq([a.out[0].time_first, a.out[0].time_last, a.out[1].time_last, a.out[3].time_first], [-6, 2 ** 31 - 1, 2 ** 31, -1]);
+    // each odd time as the first one past int32 (the table still Int32 when it comes)
+    for (const odd of [-5e9 - 0.5, -(2 ** 31) - 0.5, -(2 ** 31) - 1, -(2 ** 31), 2 ** 31 - 0.5, 2 ** 31, 2 ** 32 - 0.5, -0, Infinity, NaN]) {
+      const c = make();
+      const outD: PdnsEvent[] = [];
+      const d = new ReferencePassiveDns({ sensor: 'rtr1', counters: new Counters(), emit: (e) => outD.push(e) });
+      for (const e of [ev(1000, 1), ev(odd, 1), ev(odd, 2), ev(1001.5, 2)]) {
+        learn(c.p, e);
+        d.learn(e);
+      }
+      c.p.flush();
+      d.flush();
+      eq(JSON.stringify(c.out), JSON.stringify(outD), `ts ${odd}`);
+    }
   },
   'pipeline: pdns learns each transaction once, on the direct dns line path as on the event path, records in place and as the reference makes them from the events': ({ fixture }) => {
     for (const fx of FIXTURES) {
