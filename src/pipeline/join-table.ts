@@ -5,8 +5,9 @@
 // - Indices (slot links, hash chain and buckets, name ids and their reference counts) are
 //   Uint16Array while the cap allows (the default 50,000 does), Int32Array beyond.
 // - A slot holds one answer: its key (client id and family packed in `kc`, the IPv4 address or
-//   the index of the IPv6 words in `ka`), first/last seen in whole seconds (Uint32Array: dnsmasq
-//   logs whole seconds; AnswerJoin floors), the name id, its links in its client's order and in
+//   the index of the IPv6 words in `ka`), last seen in whole seconds (Uint32Array: dnsmasq logs
+//   whole seconds; AnswerJoin floors) and first seen as 16 bits back from it (a side Map for the
+//   rare answer refreshed for over 18 hours), the name id, its links in its client's order and in
 //   its hash chain.
 // - Names: a name id per event (join-names.ts), shared by its answers and kept when an answer is
 //   refreshed with the same name, reference-counted so it goes with its last answer. Not pooled
@@ -22,13 +23,19 @@
 
 import { NameStore, type Index } from './join-names';
 
+/** d0 marking a first seen kept in the side map (answers refreshed over 18 hours) */
+const FAR = 65535;
+
 export class AnswerTable {
   /** (client id + 1) * 2 + (1 for IPv6); 0 for a free slot */
   kc_: Index;
   /** IPv4 address (as int32), or the IPv6 store index */
   ka_ = new Int32Array(0);
-  t0_ = new Uint32Array(0);
+  /** last seen */
   t1_ = new Uint32Array(0);
+  /** last seen - first seen, FAR when it does not fit (the exact first seen is then in `far_`) */
+  d0_ = new Uint16Array(0);
+  private readonly far_ = new Map<number, number>();
   /** name id of each slot */
   nm_: Index;
   readonly names_: NameStore;
@@ -120,6 +127,24 @@ export class AnswerTable {
     if (--this.names_.ref_[old] === 0) this.names_.drop_(old);
   }
 
+  /** First seen of slot s. */
+  first_(s: number): number {
+    const d = this.d0_[s];
+    return d !== FAR ? this.t1_[s] - d : (this.far_.get(s) as number);
+  }
+
+  /** Sets first and last seen of slot s (t0 ≤ t1). */
+  seen_(s: number, t0: number, t1: number): void {
+    if (this.d0_[s] === FAR) this.far_.delete(s);
+    const d = t1 - t0;
+    this.t1_[s] = t1;
+    if (d < FAR) this.d0_[s] = d;
+    else {
+      this.d0_[s] = FAR;
+      this.far_.set(s, t0);
+    }
+  }
+
   /** Moves slot s to the back of its client's order (it was just refreshed). */
   touch_(s: number): void {
     const c = (this.kc_[s] >> 1) - 1;
@@ -153,6 +178,7 @@ export class AnswerTable {
     this.unlinkOrder_(s, c);
     this.count_[c]--;
     this.kc_[s] = 0;
+    if (this.d0_[s] === FAR) this.far_.delete(s);
     const id = this.nm_[s];
     if (--this.names_.ref_[id] === 0) this.names_.drop_(id);
     this.nm_[s] = 0;
@@ -175,7 +201,7 @@ export class AnswerTable {
     this.kc_[s] = kc;
     this.nm_[s] = id;
     this.names_.ref_[id]++;
-    this.t0_[s] = ts;
+    this.d0_[s] = 0;
     this.t1_[s] = ts;
     const b = h & this.mask_;
     this.chain_[s] = this.buckets_[b];
@@ -228,14 +254,15 @@ export class AnswerTable {
   private resize_(n: number): void {
     this.kc_ = grown(this.kc_, n + 1);
     this.ka_ = grown(this.ka_, n + 1);
-    this.t0_ = grown(this.t0_, n + 1);
     this.t1_ = grown(this.t1_, n + 1);
+    this.d0_ = grown(this.d0_, n + 1);
     this.nm_ = grown(this.nm_, n + 1);
     this.prev_ = grown(this.prev_, n + 1);
     this.next_ = grown(this.next_, n + 1);
     this.chain_ = grown(this.chain_, n + 1);
+    // buckets ≥ slots / 2: chains average under 2 (half the buckets of slots ≥ buckets: -2 B an answer)
     let nb = 1;
-    while (nb < n) nb *= 2;
+    while (nb * 2 < n) nb *= 2;
     if (nb === this.buckets_.length) return;
     this.mask_ = nb - 1;
     // rehash every held slot (kc is 0 for free ones)

@@ -249,7 +249,7 @@ cases['a long-lived flow annotated after its answer expired is unknown, not dire
 // (join.reference.ts), op by op — learn, annotate, expire — comparing every flow's name and
 // direct claim, every counter and the size. Spellings of one IPv6 address vary, clients come
 // and go (by MAC and by address), caps and expiry fire often.
-function differential(seed: number, steps: number, over: Partial<AnswerJoinDeps>, pools: { clients: number; v4: number; v6: number; names: number; pad?: number }) {
+function differential(seed: number, steps: number, over: Partial<AnswerJoinDeps>, pools: { clients: number; v4: number; v6: number; names: number; pad?: number; stride?: number }) {
   const rnd = seeded(seed);
   const pick = (n: number) => Math.floor(rnd() * n);
   const cA = new Counters();
@@ -271,7 +271,8 @@ function differential(seed: number, steps: number, over: Partial<AnswerJoinDeps>
   };
   let ts = 1000;
   for (let i = 0; i < steps; i++) {
-    ts += rnd() < 0.1 ? -rnd() * 3 : rnd() * 0.7;
+    const stride = pools.stride ?? 1; // seconds a step: large strides span days
+    ts += (rnd() < 0.1 ? -rnd() * 3 : rnd() * 0.7) * stride;
     const r = rnd();
     if (r < 0.55) {
       const qname = `n${pick(pools.names)}${'.pad'.repeat(pools.pad ?? 0)}.test`;
@@ -287,7 +288,7 @@ function differential(seed: number, steps: number, over: Partial<AnswerJoinDeps>
     } else if (r < 0.97) {
       const who = client();
       const to = addr().data;
-      const fts = ts - rnd() * (Math.min(deps.ttlSec, 30) + 10) + 4;
+      const fts = ts - rnd() * (Math.min(deps.ttlSec, 30) + 10) * stride + 4;
       const fa = fakeFlow({ ts: fts, orig_h: who.client, mac: rnd() < 0.8 ? who.mac : undefined, resp_h: to });
       const fb = { ...fa };
       const origin = rnd() < 0.95 ? 'lan' : 'router';
@@ -318,6 +319,15 @@ cases['differential fuzz against the Map-based join: tables grow past their firs
   const { a, counters } = differential(7, 12000, { maxTotal: 3000, maxPerClient: 2000, ttlSec: 3000 }, { clients: 2, v4: 1500, v6: 600, names: 1500 });
   ok(a.size() > 2000, `held ${a.size()}`);
   ok(counters.get('join_named') > 1000, `names compared: ${counters.get('join_named')}`);
+};
+
+cases['differential fuzz against the Map-based join: answers refreshed over days (first seen past 16 bits back)'] = () => {
+  // a step ~0.35 h: the same (client, address, name) is refreshed for days, first seen more than
+  // 65,535 s before last seen (the table's side map), some refreshed out of order
+  for (const seed of [11, 12]) {
+    const { counters } = differential(seed, 4000, { ttlSec: 86400 * 3, holdSec: 600, warmupSec: 0 }, { clients: 3, v4: 6, v6: 3, names: 2, stride: 3600 });
+    ok(counters.get('join_named') > 200 && counters.get('join_answer_after_flow') > 200, JSON.stringify(counters.snapshot()));
+  }
 };
 
 cases['join addresses: the native-call parsers agree with cidr.ts on every spelling, reject malformed text'] = () => {

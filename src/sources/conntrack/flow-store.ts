@@ -3,8 +3,8 @@
 // Map entry or key string per flow: a qjs Map costs ~90 bytes an entry), and kept in opening
 // order in a linked list (oldest first: eviction, interim records, flush). The tuple index is
 // what a table read (/proc has no ids) matches its lines against, and finds the flows adopted
-// from /proc when their first event brings the id. About 78 bytes a flow (110 with counters
-// kept); 20k flows ≈ 1.5 MB.
+// from /proc when their first event brings the id. About 72 bytes a flow with the indexes (104
+// with counters kept); 20k flows ≈ 1.4 MB.
 
 export const NO_SLOT = -1;
 
@@ -51,9 +51,8 @@ export class FlowStore {
   flags = new Uint8Array(0);
   /** The table read that last saw the flow (FlowTable's mark and sweep). */
   seen = new Uint16Array(0);
-  /** The tuple's hash: deleting from the tuple index rehashes a probe run, one read a slot. */
-  private thash_ = new Int32Array(0);
-  private prev_ = new Int32Array(0);
+  /** slot + 1 of the previous flow in opening order, 0 for none (16-bit while slots fit) */
+  private prev_: Int32Array | Uint16Array = new Int32Array(0);
   next = new Int32Array(0);
   head = NO_SLOT;
   private tail_ = NO_SLOT;
@@ -87,7 +86,7 @@ export class FlowStore {
       s = this.used_++;
     }
     var tail = this.tail_;
-    this.prev_[s] = tail;
+    this.prev_[s] = tail + 1;
     this.next[s] = NO_SLOT;
     if (tail >= 0) this.next[tail] = s;
     else this.head = s;
@@ -115,12 +114,12 @@ export class FlowStore {
       if (!(f & F_HAS_ID)) this.idless--;
     }
     this.flags[s] = 0;
-    var p = this.prev_[s];
+    var p = this.prev_[s] - 1;
     var n = this.next[s];
     var next = this.next;
     if (p >= 0) next[p] = n;
     else this.head = n;
-    if (n >= 0) this.prev_[n] = p;
+    if (n >= 0) this.prev_[n] = p + 1;
     else this.tail_ = p;
     this.count--;
     this.freeSlots_.push(s);
@@ -172,12 +171,11 @@ export class FlowStore {
   findTuple(proto: number, src: number, dst: number, a: number, b: number, zone: number, idless: boolean): number {
     if (this.mask_ === 0) return NO_SLOT;
     const idx = this.tindex_;
-    const th = tupleHash(proto, src, dst, a, b, zone);
-    for (let h = th & this.mask_; ; h = (h + 1) & this.mask_) {
+    for (let h = tupleHash(proto, src, dst, a, b, zone) & this.mask_; ; h = (h + 1) & this.mask_) {
       const v = idx[h];
       if (v === 0) return NO_SLOT;
       const s = v - 1;
-      if (this.thash_[s] === th && this.strs[s * 4] === src && this.strs[s * 4 + 1] === dst && this.ports[s * 3] === a &&
+      if (this.strs[s * 4] === src && this.strs[s * 4 + 1] === dst && this.ports[s * 3] === a &&
         this.ports[s * 3 + 1] === b && this.proto[s] === proto && this.zone[s] === zone && !(idless && this.flags[s] & F_HAS_ID)) return s;
     }
   }
@@ -187,13 +185,9 @@ export class FlowStore {
     const f = this.flags[s] | F_TUPLE_INDEXED;
     this.flags[s] = f;
     if (!(f & F_HAS_ID)) this.idless++;
-    const strs = this.strs;
-    const ports = this.ports;
-    const th = tupleHash(this.proto[s], strs[s * 4], strs[s * 4 + 1], ports[s * 3], ports[s * 3 + 1], this.zone[s]);
-    this.thash_[s] = th;
     const idx = this.tindex_;
     const mask = this.mask_;
-    let h = th & mask;
+    let h = this.slotHash_(s) & mask;
     while (idx[h] !== 0) h = (h + 1) & mask;
     idx[h] = s + 1;
   }
@@ -215,14 +209,13 @@ export class FlowStore {
   /** Removes a slot from an index, shifting later entries of its probe run back. */
   private unindex_(idx: Int32Array | Uint16Array, s: number, tuple: boolean): void {
     var mask = this.mask_;
-    var th = this.thash_;
     var ids = this.id;
-    var h = (tuple ? th[s] : Math.imul(ids[s], 0x9e3779b1) >>> 7) & mask;
+    var h = (tuple ? this.slotHash_(s) : Math.imul(ids[s], 0x9e3779b1) >>> 7) & mask;
     while (idx[h] !== s + 1) h = (h + 1) & mask;
     idx[h] = 0;
     for (var j = (h + 1) & mask, o = 0, k = 0, stays = false; idx[j] !== 0; j = (j + 1) & mask) {
       o = idx[j] - 1;
-      k = (tuple ? th[o] : Math.imul(ids[o], 0x9e3779b1) >>> 7) & mask;
+      k = (tuple ? this.slotHash_(o) : Math.imul(ids[o], 0x9e3779b1) >>> 7) & mask;
       // move j back to h unless its home k lies cyclically in (h, j]
       stays = h <= j ? h < k && k <= j : h < k || k <= j;
       if (!stays) {
@@ -231,6 +224,16 @@ export class FlowStore {
         h = j;
       }
     }
+  }
+
+  /**
+   * A held slot's tuple hash, recomputed rather than kept in a column (4 B a flow): only table
+   * reads index tuples, and they rehash a probe run's few entries when one is deleted.
+   */
+  private slotHash_(s: number): number {
+    const strs = this.strs;
+    const ports = this.ports;
+    return tupleHash(this.proto[s], strs[s * 4], strs[s * 4 + 1], ports[s * 3], ports[s * 3 + 1], this.zone[s]);
   }
 
   private grow_(): void {
@@ -256,7 +259,7 @@ export class FlowStore {
     this.proto = g(this.proto);
     this.flags = g(this.flags);
     this.seen = g(this.seen);
-    this.thash_ = g(this.thash_);
+    if (this.prev_.length === 0 && this.maxSlots_ < 65535) this.prev_ = new Uint16Array(0);
     this.prev_ = g(this.prev_);
     this.next = g(this.next);
     this.cap_ = cap;
@@ -283,7 +286,7 @@ export class FlowStore {
           ids[h] = s + 1;
         }
         if (f & F_TUPLE_INDEXED) {
-          h = this.thash_[s] & mask;
+          h = this.slotHash_(s) & mask;
           while (tuples[h] !== 0) h = (h + 1) & mask;
           tuples[h] = s + 1;
         }
