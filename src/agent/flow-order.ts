@@ -55,6 +55,11 @@ export class FlowStages implements FlowSlotSink {
   private readonly devices_: Devices;
   private readonly join_: AnswerJoin;
   private readonly own_: boolean;
+  /**
+   * The join is on: off, it never learns an answer, so it could only count a LAN flow unknown
+   * (join_unknown_*), not name it or call it direct.
+   */
+  private readonly joinOn_: boolean;
 
   private readonly deps_: FlowStagesDeps;
 
@@ -65,6 +70,7 @@ export class FlowStages implements FlowSlotSink {
     this.devices_ = deps_.devices;
     this.join_ = deps_.join;
     this.own_ = deps_.options.own !== undefined;
+    this.joinOn_ = deps_.options.join.enabled;
   }
 
   /**
@@ -83,7 +89,7 @@ export class FlowStages implements FlowSlotSink {
       raw.mac = info.mac;
       raw.hostname = info.hostname;
     }
-    this.deps_.join.annotate(raw, dir);
+    if (this.joinOn_) this.deps_.join.annotate(raw, dir);
     const ev = raw;
     const bypass = this.bypassFor_(net);
     if (bypass) bypass.check(ctx.reply_h !== ev.resp_h ? { ...ev, reply_h: ctx.reply_h } : ev);
@@ -157,7 +163,7 @@ export class FlowStages implements FlowSlotSink {
     }
     var name: string | undefined;
     var direct: boolean | undefined;
-    if (lan) {
+    if (lan && this.joinOn_) {
       var probe = this.probe_;
       probe.ts = store.start[slot];
       probe.mac = mac;

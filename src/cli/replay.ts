@@ -83,9 +83,11 @@ export const replayCommand: Command = {
     const options = pipelineOptions(config, { routerAddrs: listOf('router'), lanPrefixes: listOf('lan') });
     // A replay sees the log from its start: an unknown address is really direct, no warm-up.
     options.join.warmupSec = 0;
-    // Without connection records nothing can be joined: keeping answers would be wasted work.
-    options.join.enabled = ctFile !== undefined || snapFile !== undefined;
-    if (!options.join.enabled) options.learnNet = { lan: false, router: false }; // only flows use them
+    // Without connection records nothing can be joined: keeping answers would be wasted work;
+    // without DNS records there is nothing to join (flows then skip the join's lookups).
+    const flows = ctFile !== undefined || snapFile !== undefined;
+    options.join.enabled = flows && !!dnsFile;
+    if (!flows) options.learnNet = { lan: false, router: false }; // only flows use them
 
     const stdoutSink = new NdjsonSink({ write: (t) => host.writeStdout(t), counters });
     const mqttUrl = str(args, 'mqtt');
