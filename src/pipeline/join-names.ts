@@ -3,6 +3,12 @@
 // for 20 characters) and a 16 B array element. Reading a name is one native slice; no JS loop
 // touches characters (~1,150 instructions a character in qjs).
 //
+// A name's text after its first label (".example.com", ".googlevideo.com") is kept once in a
+// table of up to 255 shared suffixes, reference-counted by name; a name holds its first label in
+// its chunk and a 1-byte suffix index. Names under one domain are the common case (CDN edges, a
+// service's hosts): the bench's 25,000 names take 0.25 MB instead of 0.53 MB. When the table is
+// full of suffixes still in use, a name keeps its whole text.
+//
 // New names wait in the open chunk (an array of their strings) until 64 are there, then are
 // joined. A name goes when its last answer does; its characters stay in their chunk as garbage
 // until the chunk empties or, once garbage passes half the live text, compact() rewrites the
@@ -17,8 +23,16 @@ const CHUNK = 64;
 export class NameStore {
   /** name id → answers holding it (kept by AnswerTable); 0 frees the id through drop() */
   ref_: Index;
-  /** name id → length of its text; -1 when the id is free (id 0 never names anything) */
+  /** name id → length of its text in its chunk; -1 when the id is free (id 0 never names anything) */
   len_ = new Int32Array(1).fill(-1);
+  /** name id → index of its suffix in `sfx_`, 0 for none */
+  private suffixOf_ = new Uint8Array(1);
+  /** suffix index → text ('' when free); index 0 is never used */
+  private readonly sfx_: string[] = [''];
+  private readonly sfxRefs_ = new Int32Array(256);
+  private readonly sfxIndex_ = new Map<string, number>();
+  private readonly sfxFree_: number[] = [];
+  private lastSfx_ = 0; // the last suffix looked up: consecutive names often share it
   /** name id → offset in its chunk (< 32768: a chunk is sealed once it holds that many
    *  characters), or index in `pend` while open; the next free id when free */
   private at_: Index;
@@ -62,14 +76,28 @@ export class NameStore {
       id = ++this.top_;
       if (id >= this.len_.length) this.grow_();
     }
-    this.len_[id] = q.length;
+    // the text after the first label goes to the suffix table when it has room
+    let text = q;
+    let k = 0;
+    const dot = q.indexOf('.');
+    if (dot > 0 && dot < q.length - 1) {
+      const suffix = q.slice(dot);
+      k = this.sfx_[this.lastSfx_] === suffix ? this.lastSfx_ : this.suffix_(suffix);
+      if (k !== 0) {
+        this.sfxRefs_[k]++;
+        this.lastSfx_ = k;
+        text = q.slice(0, dot);
+      }
+    }
+    this.suffixOf_[id] = k;
+    this.len_[id] = text.length;
     // place(), written out: a call costs ~400 instructions
     const n = this.npend_;
     this.chunk_[id] = 0;
     this.at_[id] = n;
-    this.pend_[n] = q;
+    this.pend_[n] = text;
     this.pendIds_[n] = id;
-    if ((this.npend_ = n + 1) === CHUNK || (this.pendChars_ += q.length) >= 32768) this.seal_();
+    if ((this.npend_ = n + 1) === CHUNK || (this.pendChars_ += text.length) >= 32768) this.seal_();
     this.recentQ_[r] = q;
     this.recentId_[r] = id;
     return id;
@@ -78,20 +106,40 @@ export class NameStore {
   get(id: number): string {
     const k = this.chunk_[id];
     const a = this.at_[id];
-    return k === 0 ? this.pend_[a] : this.chunks_[k]!.slice(a, a + this.len_[id]);
+    const x = this.suffixOf_[id];
+    const text = k === 0 ? this.pend_[a] : this.chunks_[k]!.slice(a, a + this.len_[id]);
+    return x === 0 ? text : text + this.sfx_[x];
   }
 
   /** True when live id `id` names `q`. */
   same_(id: number, q: string): boolean {
-    return this.len_[id] === q.length && this.get(id) === q;
+    return this.len_[id] + this.sfx_[this.suffixOf_[id]].length === q.length && this.get(id) === q;
+  }
+
+  /** The index of suffix `t`, added if the table has room; 0 when it is full. */
+  private suffix_(t: string): number {
+    let k = this.sfxIndex_.get(t);
+    if (k !== undefined) return k;
+    k = this.sfxFree_.length > 0 ? (this.sfxFree_.pop() as number) : this.sfx_.length;
+    if (k > 255) return 0;
+    this.sfx_[k] = t;
+    this.sfxIndex_.set(t, k);
+    return k;
   }
 
   /** Frees id (its last answer went). */
   drop_(id: number): void {
     const n = this.len_[id];
     const k = this.chunk_[id];
+    const x = this.suffixOf_[id];
     this.len_[id] = -1;
-    if (this.recentId_[n & 15] === id) this.recentId_[n & 15] = 0;
+    const r = (n + this.sfx_[x].length) & 15; // the recent list is by the whole name's length
+    if (this.recentId_[r] === id) this.recentId_[r] = 0;
+    if (x !== 0 && --this.sfxRefs_[x] === 0) {
+      this.sfxIndex_.delete(this.sfx_[x]);
+      this.sfx_[x] = '';
+      this.sfxFree_.push(x);
+    }
     if (k === 0) {
       this.deadOpen_.push(id);
       this.deadOpenChars_ += n;
@@ -181,19 +229,20 @@ export class NameStore {
     }
   }
 
-  /** Room for 4,096 more ids: steps, not doubling, so little stays unused (12 B per id). */
+  /** Room for 4,096 more ids: steps, not doubling, so little stays unused (11 B per id). */
   private grow_(): void {
     const n = this.len_.length + 4096;
     const len = new Int32Array(n).fill(-1, this.len_.length);
     len.set(this.len_);
     this.len_ = len;
+    this.suffixOf_ = widen(this.suffixOf_, new Uint8Array(n));
     this.at_ = widen(this.at_, this.make_(n));
     this.ref_ = widen(this.ref_, this.make_(n));
     this.chunk_ = widen(this.chunk_, this.make_(n));
   }
 }
 
-function widen<T extends Index>(a: Index, b: T): T {
+function widen<T extends Index | Uint8Array>(a: Index | Uint8Array, b: T): T {
   b.set(a);
   return b;
 }

@@ -399,7 +399,9 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
     for (let i = 0; i < 30000; i++) {
       if (ids.length === 0 || rnd() < (i < 15000 ? 0.6 : 0.45)) {
         const r = rnd();
-        const q = r < 0.05 ? '' : r < 0.1 ? `ü€${i}.test` : r < 0.12 ? 'l'.repeat(300 + pick(2000)) : `n${pick(3000)}.${'x'.repeat(pick(30))}.test`;
+        // suffixes: ~35 shared, and up to 600 more than the 255-entry table holds (full, then freed)
+        const q = r < 0.05 ? '' : r < 0.1 ? `ü€${i}.test` : r < 0.12 ? 'l'.repeat(300 + pick(2000)) : r < 0.3 ? `h.s${pick(600)}.test` :
+          r < 0.31 ? ['.', 'a.', '.a', 'a..b', '..'][pick(5)] : `n${pick(3000)}.${'x'.repeat(pick(30))}.test`;
         const id = s.add(q);
         ok(id > 0, `id ${id}`);
         const m = live.get(id);
