@@ -1,0 +1,3 @@
+import { runCases } from '../support/engines';
+import { cases, FIXTURES } from './flow-order.cases';
+runCases('test/agent/flow-order.cases.ts', cases, FIXTURES);
