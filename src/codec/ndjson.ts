@@ -27,7 +27,7 @@ import type { DnsEvent, NetEvent, PdnsEvent } from '../events';
  */
 type Memo = Record<string, string | undefined>;
 /** encodeURI as a module binding: a global lookup per answer is dear in qjs. */
-const uri = encodeURI;
+export const uri = encodeURI;
 const memo = (): Memo => Object.create(null) as Memo;
 let CLEAN = memo();
 let CLIENT = memo();
@@ -285,15 +285,32 @@ export interface DnsLineSource {
   answered: boolean;
 }
 
+/**
+ * A `pdns` event's line: through encodePdnsKey when the event is as PassiveDns makes them (ts is
+ * time_last, sensor_id the sensor, no bailiwick) and its key is clean, else JSON.stringify.
+ */
 function writePdns(e: PdnsEvent): string {
-  var s = '{"type":"pdns","ts":' + e.ts + ',"sensor":' + str(e.sensor) + ',"rrname":' + str(e.rrname) +
-    ',"rrtype":' + str(e.rrtype) + ',"rdata":[';
   var d = e.rdata;
-  for (var i = 0; i < d.length; i++) s += (i === 0 ? '' : ',') + str(d[i]);
-  s += '],"time_first":' + e.time_first + ',"time_last":' + e.time_last + ',"count":' + e.count +
-    ',"sensor_id":' + str(e.sensor_id);
-  if (e.bailiwick !== undefined) s += ',"bailiwick":' + str(e.bailiwick);
-  return s + '}';
+  var n = d.length;
+  var key = e.rrname + '\u0000' + e.rrtype + '\u0000' + d.join('\u0000');
+  return n > 0 && (e.ts === e.time_last || e.ts !== e.ts) && e.sensor === e.sensor_id && e.bailiwick === undefined && pdnsKeyClean(key, n)
+    ? encodePdnsKey(key, n, e.time_first, e.time_last, e.count, e.sensor)
+    : JSON.stringify(e);
+}
+
+/**
+ * Whether a `pdns` grouping key (rrname NUL rrtype NUL the nv values joined by NUL) can be
+ * written as it is: no part needs escaping as JSON nor holds a NUL. One encodeURI of the whole
+ * key tells: it makes each NUL three characters long and a key holds at least nv + 1 of them,
+ * so the length grows by exactly 2 * (nv + 1) only when there are no more and nothing else
+ * changed (it throws on a lone surrogate).
+ */
+export function pdnsKeyClean(key: string, nv: number): boolean {
+  try {
+    return uri(key).length === key.length + 2 * (nv + 1);
+  } catch {
+    return false;
+  }
 }
 
 /** encodePdnsKey's memos: the sensor's parts, the head of the last time_last, the tail of the last (first, last, count). */
@@ -308,9 +325,8 @@ let pCount = NaN;
 let pTail = '';
 
 /**
- * The `pdns` line of a PassiveDns record straight from its grouping key (rrname NUL rrtype NUL
- * the nv values joined by NUL) and numbers, for a key that PassiveDns found clean: no part needs
- * escaping or holds a NUL. The head and the numbers' tail repeat from record to record (memos of
+ * The `pdns` line of a record straight from its grouping key and numbers, for a key that
+ * pdnsKeyClean passes. The head and the numbers' tail repeat from record to record (memos of
  * the last ones). `var`: qjs checks every read of a let/const local for its dead zone.
  */
 export function encodePdnsKey(key: string, nv: number, first: number, last: number, count: number, sensor: string): string {

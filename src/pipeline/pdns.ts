@@ -23,10 +23,7 @@
 import type { PdnsEvent } from '../events';
 import type { Counters } from '../counters';
 import { errorText } from '../compat/lang';
-import { encodePdnsKey } from '../codec/ndjson';
-
-/** encodeURI as a module binding: a global lookup per record is dear in qjs. */
-const uri = encodeURI;
+import { encodePdnsKey, uri } from '../codec/ndjson';
 
 export interface PassiveDnsDeps {
   sensor: string;
@@ -179,29 +176,27 @@ export class PassiveDns {
       key = name + '\u0000' + type + '\u0000' + vals.join('\u0000');
     }
     var r = this.index_[key];
-    if (r === undefined) return this.insert_(key, name, type, vals ?? [d as string], t);
     var rec = this.rec_;
-    i = r * 4;
-    if (rec[i + 2] === 0x7fffffff) rec = this.wide_();
-    if (t < rec[i]) rec[i] = t;
-    if (t > rec[i + 1]) rec[i + 1] = t;
-    rec[i + 2] += 1; // no ++: a post-increment whose value may be used is a slow call in qjs
-  }
-
-  /** A new record for key (its rdata `vals`), seen once at t; flushes first when the table is full. */
-  private insert_(key: string, rrname: string, rrtype: string, vals: string[], t: number): void {
-    const max = this.deps_.maxRecords ?? 20000;
+    if (r !== undefined) {
+      i = r * 4;
+      if (rec[i + 2] === 0x7fffffff) rec = this.wide_();
+      if (t < rec[i]) rec[i] = t;
+      if (t > rec[i + 1]) rec[i + 1] = t;
+      rec[i + 2] += 1; // no ++: a post-increment whose value may be used is a slow call in qjs
+      return;
+    }
+    // A new record, seen once at t (inline: a call is dear in qjs); the table flushes first when full.
+    var max = this.deps_.maxRecords ?? 20000;
     if (this.n_ >= max) {
       this.deps_.counters.inc('pdns_early_flush');
       this.flush();
     }
-    const r = this.n_;
+    r = this.n_;
     this.n_ = r + 1;
-    const i = r * 4;
-    let rec = this.rec_;
+    i = r * 4;
     if (i >= rec.length) {
       // room for 4,096 more (not doubling: little stays unused)
-      const size = Math.max(r + 1, Math.min(max, r + 4096)) * 4;
+      var size = Math.max(r + 1, Math.min(max, r + 4096)) * 4;
       rec = rec instanceof Int32Array ? new Int32Array(size) : new Float64Array(size);
       rec.set(this.rec_);
       this.rec_ = rec;
@@ -210,11 +205,10 @@ export class PassiveDns {
     rec[i] = t;
     rec[i + 1] = t;
     rec[i + 2] = 1;
-    // The key needs no escaping as JSON and holds no NUL but its nv + 1 separators when encodeURI
-    // leaves all else alone (it makes a NUL three characters): then flush may write it as it is
-    // (encodePdnsKey), and nothing in it can split wrongly. Such keys count their values as
-    // positive, the others as negative.
-    var nv = vals.length;
+    // A clean key (no escaping, no NUL but the separators) is written as it is at flush, and
+    // nothing in it can split wrongly. Such keys count their values as positive, others negative.
+    // The test is pdnsKeyClean's, inline.
+    var nv = vals === null ? 1 : vals.length;
     var clean = false;
     try {
       clean = uri(key).length === key.length + 2 * (nv + 1);
@@ -224,9 +218,10 @@ export class PassiveDns {
     rec[i + 3] = clean ? nv : -nv;
     if (clean) return;
     // A NUL inside a value or the type would split it at flush (one in rrname is found there).
-    var odd = rrtype.indexOf('\u0000') >= 0;
+    vals = vals === null ? [d as string] : vals.slice();
+    var odd = type.indexOf('\u0000') >= 0;
     for (var k = 0; k < nv && !odd; k++) odd = vals[k].indexOf('\u0000') >= 0;
-    if (odd) (this.odd_ ??= [])[r] = [rrname, rrtype, vals.slice()];
+    if (odd) (this.odd_ ??= [])[r] = [name, type, vals];
   }
 
   /** The records' numbers as doubles (from now on). */
@@ -260,7 +255,7 @@ export class PassiveDns {
     for (var key in index) {
       var nv = rec[i + 3];
       if (lines !== null && nv > 0) {
-        // a clean key (see insert_): written as it is
+        // a clean key (see learnRun_): written as it is
         try {
           lines.emitLine('pdns', encodePdnsKey(key, nv, rec[i], rec[i + 1], rec[i + 2], sensor));
         } catch (e) {

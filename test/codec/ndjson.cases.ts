@@ -103,4 +103,22 @@ export const cases: Cases = {
       eq(encodeNdjson(ev), JSON.stringify(ev), JSON.stringify(v));
     }
   },
+
+  'pdns lines as PassiveDns makes them (the grouping-key writer) and near misses equal JSON.stringify': () => {
+    const base: PdnsEvent = {
+      type: 'pdns', ts: 1795327260, sensor: 'rtr1', rrname: 'www.shop.test', rrtype: 'A', rdata: ['198.51.100.80'],
+      time_first: 1795327200, time_last: 1795327260, count: 3, sensor_id: 'rtr1',
+    };
+    const shapes: Partial<PdnsEvent>[] = [
+      {}, { rdata: ['198.51.100.80', '198.51.100.81', '2001:db8::1'] }, { rrtype: 'CNAME', rdata: ['cdn.shop.test'] }, { rdata: [] },
+      { rdata: [''] }, { rrname: '', rdata: ['', ''] }, { ts: 2 ** 40, time_first: -1, time_last: 2 ** 40 }, { ts: 5 }, { sensor_id: 'other' }, { sensor: 's2', sensor_id: 's2' },
+    ];
+    for (const v of [...SPECIAL, ...HOSTILE, 'plain.test']) {
+      shapes.push({ rrname: v }, { rrtype: v }, { rdata: [v] }, { rdata: ['a', v, 'b'] }, { sensor: v, sensor_id: v });
+    }
+    for (const shape of shapes) {
+      const ev: PdnsEvent = { ...base, ...shape };
+      eq(encodeNdjson(ev), JSON.stringify(ev), JSON.stringify(shape));
+    }
+  },
 };
