@@ -242,7 +242,9 @@ export class AnswerTable {
       return i;
     }
     i = this.used6_++;
-    if (i * 4 >= this.w6_.length) this.w6_ = grown(this.w6_, Math.max(256, Math.min(this.w6_.length * 2, this.maxSlots_ * 4)));
+    // quarter steps past 1,024 entries: doubling left up to half the store unused (16 B an entry)
+    const n = this.w6_.length;
+    if (i * 4 >= n) this.w6_ = grown(this.w6_, Math.min(n < 4096 ? Math.max(256, n * 2) : n + ((n >> 4) << 2), this.maxSlots_ * 4));
     return i;
   }
 
