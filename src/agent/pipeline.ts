@@ -102,7 +102,7 @@ export class Pipeline {
       ? new PassiveDns({ sensor, counters, emit: (ev) => this.out_(ev), windowSec: o.pdns.windowSec, maxRecords: o.pdns.maxRecords })
       : null;
     // pdns lines are written from the table when the NDJSON sink is their only consumer (no indicator reads them)
-    if (this.pdns_ !== null && deps_.sink instanceof NdjsonSink) this.pdns_.lines = deps_.sink;
+    if (this.pdns_ !== null && deps_.sink instanceof NdjsonSink) this.pdns_.lines_ = deps_.sink;
     this.ioc_ = new IocMatcher({ sensor, counters, emit: (a) => this.out_(a), maxIndicators: o.ioc.maxIndicators });
     // Flows go to the NDJSON sink as lines written from the table when it is their only consumer.
     const flowLines = deps_.sink instanceof NdjsonSink && o.streams.flow !== false ? deps_.sink : null;

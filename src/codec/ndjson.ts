@@ -287,37 +287,32 @@ export interface DnsLineSource {
 
 /**
  * A `pdns` event's line: through encodePdnsKey when the event is as PassiveDns makes them (ts is
- * time_last, sensor_id the sensor, no bailiwick) and its key is clean, else JSON.stringify.
+ * time_last, sensor_id the sensor, no bailiwick) and its key is clean (below), else JSON.stringify.
+ *
+ * A grouping key (rrname NUL rrtype NUL the values joined by NUL) is clean when no part needs
+ * escaping as JSON nor holds a NUL. One encodeURI of the whole key tells: it makes each NUL three
+ * characters long and a key of nv values holds at least nv + 1 of them, so the length grows by
+ * exactly 2 * (nv + 1) only when there are no more and nothing else changed (it throws on a lone
+ * surrogate). PassiveDns makes the same test when a record is made.
  */
 function writePdns(e: PdnsEvent): string {
   var d = e.rdata;
   var n = d.length;
   var key = e.rrname + '\u0000' + e.rrtype + '\u0000' + d.join('\u0000');
-  return n > 0 && (e.ts === e.time_last || e.ts !== e.ts) && e.sensor === e.sensor_id && e.bailiwick === undefined && pdnsKeyClean(key, n)
-    ? encodePdnsKey(key, n, e.time_first, e.time_last, e.count, e.sensor)
-    : JSON.stringify(e);
-}
-
-/**
- * Whether a `pdns` grouping key (rrname NUL rrtype NUL the nv values joined by NUL) can be
- * written as it is: no part needs escaping as JSON nor holds a NUL. One encodeURI of the whole
- * key tells: it makes each NUL three characters long and a key holds at least nv + 1 of them,
- * so the length grows by exactly 2 * (nv + 1) only when there are no more and nothing else
- * changed (it throws on a lone surrogate).
- */
-export function pdnsKeyClean(key: string, nv: number): boolean {
   try {
-    return uri(key).length === key.length + 2 * (nv + 1);
+    if (n > 0 && (e.ts === e.time_last || e.ts !== e.ts) && e.sensor === e.sensor_id && e.bailiwick === undefined && uri(key).length === key.length + 2 * (n + 1)) {
+      return encodePdnsKey(key, e.rrname.length, e.rrtype.length, n, e.time_first, e.time_last, e.count, e.sensor);
+    }
   } catch {
-    return false;
+    // a lone surrogate: not clean
   }
+  return JSON.stringify(e);
 }
 
-/** encodePdnsKey's memos: the sensor's parts, the head of the last time_last, the tail of the last (first, last, count). */
+/** encodePdnsKey's memos: the sensor's parts, the head and tail of the last (first, last, count). */
 let pSensor: string | null = null;
 let pSensorQ = '';
 let pSensorEnd = '';
-let pTs = NaN;
 let pHead = '';
 let pFirst = NaN;
 let pLast = NaN;
@@ -325,34 +320,30 @@ let pCount = NaN;
 let pTail = '';
 
 /**
- * The `pdns` line of a record straight from its grouping key and numbers, for a key that
- * pdnsKeyClean passes. The head and the numbers' tail repeat from record to record (memos of
- * the last ones). `var`: qjs checks every read of a let/const local for its dead zone.
+ * The `pdns` line of a record straight from its grouping key (its rrname and rrtype nl and tl
+ * characters long) and numbers, for a clean key (see writePdns). The head and the numbers' tail
+ * repeat from record to record (a memo of the last ones). `var`: qjs checks every read of a
+ * let/const local for its dead zone.
  */
-export function encodePdnsKey(key: string, nv: number, first: number, last: number, count: number, sensor: string): string {
+export function encodePdnsKey(key: string, nl: number, tl: number, nv: number, first: number, last: number, count: number, sensor: string): string {
   if (sensor !== pSensor) {
     var sj = str(sensor);
     pSensorQ = ',"sensor":' + sj + ',"rrname":"';
     pSensorEnd = ',"sensor_id":' + sj + '}';
     pSensor = sensor;
-    pTs = NaN;
     pFirst = NaN;
   }
-  if (last !== pTs) {
-    pHead = '{"type":"pdns","ts":' + last + pSensorQ;
-    pTs = last;
-  }
   if (first !== pFirst || last !== pLast || count !== pCount) {
+    pHead = '{"type":"pdns","ts":' + last + pSensorQ;
     pTail = '"],"time_first":' + first + ',"time_last":' + last + ',"count":' + count + pSensorEnd;
     pFirst = first;
     pLast = last;
     pCount = count;
   }
-  // indexOf and slices: measured cheaper in qjs than split() or replace() on the key
-  var a = key.indexOf('\u0000');
-  var b = key.indexOf('\u0000', a + 1);
+  // slices at known places: measured cheaper in qjs than split() or replace() on the key
+  var b = nl + 1 + tl;
   var v = key.slice(b + 1);
-  return pHead + key.slice(0, a) + '","rrtype":"' + key.slice(a + 1, b) + '","rdata":["' + (nv === 1 ? v : v.replaceAll('\u0000', '","')) + pTail;
+  return pHead + key.slice(0, nl) + '","rrtype":"' + key.slice(nl + 1, b) + '","rdata":["' + (nv === 1 ? v : v.replaceAll('\u0000', '","')) + pTail;
 }
 
 /** One event as one line of JSON, without the trailing newline. */

@@ -16,7 +16,8 @@
 // Memory: a record is its grouping key (name \0 type \0 values joined by \0, one string that is
 // also where the record's text is read back from at flush) and four numbers in a typed array;
 // the event is built only when it is emitted. ~160 B a record under qjs, against ~700 B for an
-// event object with its rdata array and a Map entry.
+// event object with its rdata array and a Map entry. When the NDJSON sink is the only consumer
+// (lines_), a clean key's line is written straight from the key and numbers, without an event.
 //
 // Answers come flat (name, type, data of each), as a transaction holds them: the pipeline feeds
 // each finished transaction before its `dns` line or event is made.
@@ -65,7 +66,7 @@ export class PassiveDns {
    * The NDJSON sink when it is the only consumer of `pdns` events (the pipeline sets it): flush
    * then writes most records' lines straight from the table, without event objects.
    */
-  lines: { emitLine(type: string, line: string): void } | null = null;
+  lines_: { emitLine(type: string, line: string): void } | null = null;
   // Scratch, reused per transaction (allocations show under qjs).
   /** Start slot of each run of answers sharing (name, type), and the end of the last run. */
   private readonly runs_: number[] = [];
@@ -205,9 +206,10 @@ export class PassiveDns {
     rec[i] = t;
     rec[i + 1] = t;
     rec[i + 2] = 1;
-    // A clean key (no escaping, no NUL but the separators) is written as it is at flush, and
-    // nothing in it can split wrongly. Such keys count their values as positive, others negative.
-    // The test is pdnsKeyClean's, inline.
+    // A clean key (no escaping, no NUL but the separators; writePdns in codec/ndjson.ts has the
+    // test) is written as it is at flush, and nothing in it can split wrongly. Its fourth number
+    // is then nv | rrtype length << 8 | rrname length << 16, where they fit (where the parts are,
+    // for encodePdnsKey); else, or when not clean, -nv.
     var nv = vals === null ? 1 : vals.length;
     var clean = false;
     try {
@@ -215,7 +217,9 @@ export class PassiveDns {
     } catch {
       // a lone surrogate
     }
-    rec[i + 3] = clean ? nv : -nv;
+    var tl = type.length;
+    var nl = name.length;
+    rec[i + 3] = clean && nv < 256 && tl < 256 && nl < 32768 ? nv | tl << 8 | nl << 16 : -nv;
     if (clean) return;
     // A NUL inside a value or the type would split it at flush (one in rrname is found there).
     vals = vals === null ? [d as string] : vals.slice();
@@ -249,7 +253,7 @@ export class PassiveDns {
     this.odd_ = null;
     const sensor = this.deps_.sensor;
     const rec = this.rec_;
-    const lines = this.lines;
+    const lines = this.lines_;
     // var: qjs checks every read of a let/const local for its dead zone (once per record here)
     var i = 0;
     for (var key in index) {
@@ -257,7 +261,7 @@ export class PassiveDns {
       if (lines !== null && nv > 0) {
         // a clean key (see learnRun_): written as it is
         try {
-          lines.emitLine('pdns', encodePdnsKey(key, nv, rec[i], rec[i + 1], rec[i + 2], sensor));
+          lines.emitLine('pdns', encodePdnsKey(key, nv >> 16, nv >> 8 & 255, nv & 255, rec[i], rec[i + 1], rec[i + 2], sensor));
         } catch (e) {
           // as Pipeline.out_: a sink's failure is counted
           this.deps_.counters.drop('sink_error_pdns', 1, String((e as Error).message ?? e));
@@ -268,7 +272,7 @@ export class PassiveDns {
       const o = odd?.[i / 4];
       // rrname, rrtype, the values: rrname is more than one part when it holds a NUL
       const parts = key.split('\u0000');
-      const k = parts.length - (nv < 0 ? -nv : nv);
+      const k = parts.length - (nv < 0 ? -nv : nv & 255);
       const last = rec[i + 1];
       const ev: PdnsEvent = {
         type: 'pdns', ts: last, sensor,
