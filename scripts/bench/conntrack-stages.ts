@@ -66,7 +66,7 @@ function stages(raw: FlowEvent, ctx: FlowContext): void {
     raw.mac = info.mac;
     raw.hostname = info.hostname;
   }
-  if (st.includes('b')) bypass.check(ctx.reply_h !== ev.resp_h ? { ...ev, reply_h: ctx.reply_h } : ev);
+  if (st.includes('b')) bypass.check(ev, ctx.reply_h !== ev.resp_h ? ctx.reply_h : undefined);
   if (st.includes('i')) ioc.checkFlow(ev);
   if (st.includes('s')) out += JSON.stringify(ev).length;
   if (st.includes('n')) out += encodeFlowNdjson(ev).length;

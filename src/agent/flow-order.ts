@@ -17,7 +17,7 @@ import type { NetModel } from '../pipeline/direction';
 import { addressKind, KIND_LAN, KIND_ROUTER, type Direction } from '../pipeline/direction';
 import { parseIPv4, normalizeIp } from '../pipeline/cidr';
 import { BypassDetector } from '../pipeline/bypass';
-import { encodeFlowSlot } from '../codec/ndjson-flow';
+import { encodeFlowAlert, encodeFlowSlot } from '../codec/ndjson-flow';
 import { F_DNAT } from '../sources/conntrack/flow-store';
 import type { NetLearner } from './net-learn';
 import type { NdjsonSink } from './ndjson-sink';
@@ -47,7 +47,7 @@ export class FlowStages implements FlowSlotSink {
   private readonly probe_ = { ts: 0, mac: undefined as string | undefined, orig_h: '', resp_h: '', name: undefined as string | undefined, direct: undefined as boolean | undefined };
 
   /**
-   * `lines`: the NDJSON sink when it is the only consumer of flow events (flow stream on, no
+   * `lines_`: the NDJSON sink when it is the only consumer of flow events (flow stream on, no
    * indicators), so flowSlot may write lines; null sends every flow through onFlow.
    */
   // the deps the line path reads per flow, one property read away
@@ -63,7 +63,7 @@ export class FlowStages implements FlowSlotSink {
 
   private readonly deps_: FlowStagesDeps;
 
-  constructor(deps_: FlowStagesDeps, public lines: NdjsonSink | null) {
+  constructor(deps_: FlowStagesDeps, public lines_: NdjsonSink | null) {
     this.deps_ = deps_;
     if (deps_.options.bypass.enabled) for (const p of deps_.options.bypass.ports) this.bypassPorts_[p] = true;
     this.net_ = deps_.net;
@@ -92,7 +92,7 @@ export class FlowStages implements FlowSlotSink {
     if (this.joinOn_) this.deps_.join.annotate(raw, dir);
     const ev = raw;
     const bypass = this.bypassFor_(net);
-    if (bypass) bypass.check(ctx.reply_h !== ev.resp_h ? { ...ev, reply_h: ctx.reply_h } : ev);
+    if (bypass) bypass.check(ev, ctx.reply_h !== ev.resp_h ? ctx.reply_h : undefined);
     this.deps_.ioc.checkFlow(ev);
     if (this.deps_.options.streams.flow !== false) this.deps_.out(ev);
   }
@@ -147,7 +147,7 @@ export class FlowStages implements FlowSlotSink {
       inbound = true;
     } else dir = 'transit';
     this.dir_ = dir;
-    var sink = this.lines;
+    var sink = this.lines_;
     if (sink === null || other) return false;
     var devices = this.devices_;
     var info: ReturnType<Devices['lookup']>;
@@ -184,6 +184,22 @@ export class FlowStages implements FlowSlotSink {
     return true;
   }
 
+  /**
+   * A bypass alert: with the NDJSON sink as the only consumer, written as a line by hand
+   * (JSON.stringify of an alert that embeds its flow is dear in qjs); else through the pipeline.
+   */
+  private alert_(a: AlertEvent): void {
+    var sink = this.lines_;
+    // out() drops the alerts of a stream turned off
+    if (sink === null || this.deps_.options.streams.alert === false) return this.deps_.out(a);
+    try {
+      sink.emitLine('alert', encodeFlowAlert(a));
+    } catch (e) {
+      // as Pipeline.out
+      this.deps_.counters.drop('sink_error_alert', 1, String((e as Error).message ?? e));
+    }
+  }
+
   private isOwnTraffic_(f: FlowEvent): boolean {
     const own = this.deps_.options.own;
     if (own === undefined) return false;
@@ -209,7 +225,7 @@ export class FlowStages implements FlowSlotSink {
     if (this.bypass_ === null) {
       this.bypassRouters_ = net.routerAddrs;
       this.bypass_ = new BypassDetector({
-        counters: this.deps_.counters, emit: (a: AlertEvent) => this.deps_.out(a), sensor: o.sensor, routerAddrs: net.routerAddrs,
+        counters: this.deps_.counters, emit: (a: AlertEvent) => this.alert_(a), sensor: o.sensor, routerAddrs: net.routerAddrs,
         allowed: o.bypass.allow, windowSec: o.bypass.windowSec, ports: o.bypass.ports,
       });
     } else if (this.bypassRouters_ !== net.routerAddrs) {

@@ -82,24 +82,24 @@ export class NetLearner {
   /**
    * A connection seen by conntrack (original src:sport → dst:dport; `natSrc` is the translated
    * source under masquerade, '' when none). It changes nothing unless `dport` is 53 or `natSrc`
-   * is another than '' and routerNat: a caller may skip the call otherwise (one per NEW record).
+   * is another than '' and routerNat_: a caller may skip the call otherwise (one per NEW record).
+   * Only with router learning on: the caller checks (Pipeline.ctRecord).
    */
   sawFlow(src: string, sport: number, dst: string, dport: number, natSrc: string): void {
-    if (!this.learn_.router) return;
     if (dport === 53) {
       if (this.queries_.has(src + '/' + sport)) this.addRouter_(dst);
       else if (this.upstreams_.has(dst) && !this.lan_.has(src)) this.addRouter_(src);
     }
     // Masquerade gives nearly every LAN flow the same translated source: once it is known to be
     // the router's, the two set lookups would change nothing.
-    if (natSrc !== '' && natSrc !== src && natSrc !== this.routerNat && this.lan_.has(src)) {
+    if (natSrc !== '' && natSrc !== src && natSrc !== this.routerNat_ && this.lan_.has(src)) {
       this.addRouter_(natSrc);
-      if (this.router_.has(natSrc)) this.routerNat = natSrc;
+      if (this.router_.has(natSrc)) this.routerNat_ = natSrc;
     }
   }
 
   /** The last translated source found to be the router's. */
-  routerNat = '';
+  routerNat_ = '';
 
   private addRouter_(addr: string): void {
     if (this.router_.has(addr) || this.learnedRouters_ >= MAX_LEARNED) return;

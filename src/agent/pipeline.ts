@@ -131,7 +131,7 @@ export class Pipeline {
   ctRecord(rec: CtRecord): void {
     if (rec.ts > this.clock_) this.clock_ = rec.ts;
     // sawFlow's own test first: a NEW record seldom has anything to teach it (a call per NEW spared)
-    if (this.learnRouter_ && rec.kind === 'NEW' && (rec.dport === 53 || (rec.rdst !== rec.src && rec.rdst !== this.net_.routerNat))) {
+    if (this.learnRouter_ && rec.kind === 'NEW' && (rec.dport === 53 || (rec.rdst !== rec.src && rec.rdst !== this.net_.routerNat_))) {
       this.net_.sawFlow(rec.src, rec.sport, rec.dst, rec.dport, rec.rdst !== rec.src ? rec.rdst : '');
     }
     this.flows_.push(rec);
@@ -151,7 +151,7 @@ export class Pipeline {
 
   loadIoc(payload: Uint8Array | string): IocLoadResult {
     this.dnsLines_ = null; // dns events must reach ioc.checkDns from now on
-    this.flowStages_.lines = null; // and flow events ioc.checkFlow
+    this.flowStages_.lines_ = null; // and flow events ioc.checkFlow
     return this.ioc_.load(payload);
   }
 

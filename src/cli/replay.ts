@@ -135,13 +135,13 @@ export const replayCommand: Command = {
       // The table as it was after the events, read as the live source reads one after a gap:
       // flows we never saw end are still open (adopted), flows we hold that are gone ended unseen.
       const table = pipeline.ctTable();
-      const rec = emptyRecord('SNAPSHOT');
       table.readBegin(pipeline.now());
       table.readPrepare(Infinity);
       const reader = host.openLines(snapFile);
       for (let line = reader.next(); line !== null; line = reader.next()) {
         counters.inc('snapshot_lines');
-        if (parseConntrackList(line, counters, rec)) table.readEntry(rec, true);
+        const rec = parseConntrackList(line, counters);
+        if (rec) table.readEntry(rec, true);
       }
       reader.close();
       table.readSweep(Infinity, false);

@@ -3,7 +3,7 @@
 // events the flow table builds (src/pipeline/flows.ts): keys in schema order, undefined ones
 // left out. Addresses are written unescaped: the conntrack parser let through only hex digits,
 // '.' and ':' (sources/conntrack/fields.ts address()); every other string is escaped.
-import type { FlowEvent } from '../events';
+import type { AlertEvent, FlowEvent } from '../events';
 import { F_ASSURED, F_HAS_ID, F_HAS_MARK, F_START_KNOWN, type FlowStore } from '../sources/conntrack/flow-store';
 import { protoName } from '../pipeline/flows';
 
@@ -47,6 +47,17 @@ export function encodeFlowNdjson(ev: FlowEvent): string {
   out = put(put(out, ',"direct":', ev.direct), ',"final":', ev.final);
   if (ev.dir !== undefined) out += ',"dir":' + quoted(ev.dir);
   return put(put(out, ',"mark":', ev.mark), ',"zone":', ev.zone) + '}';
+}
+
+/**
+ * A DNS bypass alert about a flow the table built (src/pipeline/bypass.ts: kind dns_bypass, keys
+ * in that order, no source_ref, the flow last) as one JSON line, byte-identical to JSON.stringify(a): ~50k qjs
+ * instructions instead of ~90k. Its addresses and match are the flow table's (unescaped, as above).
+ */
+export function encodeFlowAlert(a: AlertEvent): string {
+  var out = '{"type":"alert","ts":' + a.ts + ',"sensor":' + quoted(a.sensor) + ',"kind":"dns_bypass","client":"' + a.client + '"';
+  out = putText(putText(out, ',"mac":', a.mac), ',"hostname":', a.hostname);
+  return out + ',"indicator":"' + a.indicator + '","match":"' + a.match + '","event":' + encodeFlowNdjson(a.event as FlowEvent) + '}';
 }
 
 // The slot writer's constant pieces, spelled once: a property read instead of a memo lookup.

@@ -41,10 +41,11 @@ export class BypassDetector {
   private ports_: Record<number, true> | undefined;
 
   /**
-   * Checks one flow. `reply_h` (the reply tuple's source, when the caller has it) tells a DNAT to
-   * the router from a real bypass. Flows whose `dir` says they were not LAN-originated are ignored.
+   * Checks one flow. `replyH` (the reply tuple's source, when the caller has it and it differs
+   * from resp_h) tells a DNAT to the router from a real bypass. Flows whose `dir` says they were
+   * not LAN-originated are ignored. An alert embeds the flow object itself.
    */
-  check(flow: FlowEvent & { reply_h?: string }): void {
+  check(flow: FlowEvent, replyH?: string): void {
     if (this.ports_ === undefined) this.init_();
     const port = flow.resp_p;
     if (port === undefined || this.ports_![port] !== true) return;
@@ -52,7 +53,7 @@ export class BypassDetector {
     if (flow.dir !== undefined && flow.dir !== 'lan') return;
     const router = this.router_!;
     if (router.has(flow.orig_h) || router.has(flow.resp_h)) return;
-    if (flow.reply_h !== undefined && router.has(flow.reply_h)) {
+    if (replyH !== undefined && router.has(replyH)) {
       this.deps_.counters.inc('bypass_redirected');
       return;
     }
@@ -86,8 +87,7 @@ export class BypassDetector {
     if (flow.hostname !== undefined) alert.hostname = flow.hostname;
     alert.indicator = resolver;
     alert.match = `${flow.proto}/${port}`;
-    const { reply_h: _omit, ...event } = flow;
-    alert.event = event;
+    alert.event = flow;
     this.deps_.counters.inc('bypass_alerts');
     this.deps_.emit(alert);
   }

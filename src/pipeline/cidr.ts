@@ -108,17 +108,14 @@ export function parseIPv6(s: string, out?: number[]): number[] | null {
 function fill(n: number, gap: number, out?: number[]): number[] | null {
   if (gap < 0 ? n !== 8 : n > 7) return null;
   var words = out ?? [0, 0, 0, 0];
+  var k = 7;
   if (gap >= 0) {
     // the groups after the gap move to the end, the gap fills with zeros
     var shift = 8 - n;
-    var k = 7;
     for (; k >= gap + shift; k--) G[k] = G[k - shift];
     for (; k >= gap; k--) G[k] = 0;
   }
-  words[0] = G[0] * 65536 + G[1];
-  words[1] = G[2] * 65536 + G[3];
-  words[2] = G[4] * 65536 + G[5];
-  words[3] = G[6] * 65536 + G[7];
+  for (k = 0; k < 4; k++) words[k] = G[2 * k] * 65536 + G[2 * k + 1];
   return words;
 }
 

@@ -44,21 +44,14 @@ const compiledCache = new WeakMap<NetModel, Compiled>();
 let lastNet: NetModel | undefined;
 let sets: Compiled | undefined;
 
-/** Parses the model into its sets (addressKind caches them per model object). Bad entries are returned. */
-export function compileNet(net: NetModel): Compiled & { bad: string[] } {
+/** Parses the model into its sets (addressKind caches them per model object); bad entries are left out. */
+export function compileNet(net: NetModel): Compiled {
   const router = new CidrSet();
   const lan = new CidrSet();
   const any = new CidrSet();
-  const bad: string[] = [];
-  const put = (set: CidrSet, list: string[]): void => {
-    for (const a of list) {
-      if (set.add(a.trim())) any.add(a.trim());
-      else bad.push(a);
-    }
-  };
-  put(router, net.routerAddrs);
-  put(lan, net.lanPrefixes);
-  return { router, lan, any, bad };
+  for (const a of net.routerAddrs) if (router.add(a.trim())) any.add(a.trim());
+  for (const a of net.lanPrefixes) if (lan.add(a.trim())) any.add(a.trim());
+  return { router, lan, any };
 }
 
 /**

@@ -4,7 +4,9 @@ import { Counters } from '../../src/counters';
 import type { FlowEvent } from '../../src/events';
 import { FlowTable } from '../../src/pipeline/flows';
 import { parseConntrackEvent, parseConntrackList } from '../../src/sources/conntrack/parse';
-import { encodeFlowNdjson, encodeFlowSlot } from '../../src/codec/ndjson-flow';
+import { encodeFlowAlert, encodeFlowNdjson, encodeFlowSlot } from '../../src/codec/ndjson-flow';
+import { BypassDetector } from '../../src/pipeline/bypass';
+import type { AlertEvent } from '../../src/events';
 import { reconcile } from '../pipeline/flows-read';
 
 const EVENTS = 'lab-basic/conntrack-events.txt';
@@ -57,6 +59,23 @@ const SCHEMA = [
 ];
 
 export const cases: Cases = {
+  'bypass alerts about the lab flows encode exactly as JSON.stringify does (device fields escaped)': (ctx) => {
+    const alerts: AlertEvent[] = [];
+    const d = new BypassDetector({ counters: new Counters(), emit: (a) => alerts.push(a), sensor: 'lab "x"', routerAddrs: ['192.0.2.1'] });
+    const evs = tableEvents(ctx.fixture(EVENTS), ctx.fixture(PROC));
+    evs.forEach((ev, k) => {
+      ev.dir = 'lan';
+      ev.proto = k % 2 ? 'udp' : 'tcp';
+      ev.resp_p = k % 3 ? 53 : 853;
+      ev.orig_h = '192.0.2.' + (10 + k);
+      if (k % 4 === 1) ev.mac = 'aa:bb:cc:dd:ee:' + k;
+      if (k % 4 === 2) ev.hostname = 'host "\\' + k + '\u0001';
+      d.check(ev);
+    });
+    ok(alerts.length > 5, `${alerts.length} alerts`);
+    ok(alerts.some((a) => a.mac !== undefined) && alerts.some((a) => a.hostname !== undefined), 'device fields');
+    for (const a of alerts) eq(encodeFlowAlert(a), JSON.stringify(a));
+  },
   'the lab flows encode exactly as JSON.stringify does': (ctx) => {
     const evs = tableEvents(ctx.fixture(EVENTS), ctx.fixture(PROC));
     ok(evs.length >= 5, `flow events from the fixture (${evs.length})`);

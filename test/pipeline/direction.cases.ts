@@ -35,7 +35,8 @@ export const cases: Cases = {
     }
   },
 
-  'bad entries in the model are reported, not thrown': () => {
-    eq(compileNet({ routerAddrs: ['192.0.2.1', 'lan0'], lanPrefixes: ['192.0.2.0/33'] }).bad.join(','), 'lan0,192.0.2.0/33');
+  'bad entries in the model are left out, not thrown': () => {
+    const c = compileNet({ routerAddrs: ['192.0.2.1', 'lan0'], lanPrefixes: ['192.0.2.0/33', ' 2001:db8:1::/64 '] });
+    eq([c.router.has('192.0.2.1'), c.lan.has('192.0.2.7'), c.any.has('192.0.2.7'), c.lan.has('2001:db8:1::5'), c.any.has('2001:db8:1::5')].join(), 'true,false,false,true,true');
   },
 };

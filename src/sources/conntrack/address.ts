@@ -16,11 +16,9 @@ export function isPaddedIpv6(s: string): boolean {
  * once a zone is ruled out).
  */
 export function compressPaddedIpv6(s: string): string | null {
-  var w = isPaddedIpv6(s) && s.indexOf('%') < 0 ? parseIPv6(s, words) : null;
+  var w = isPaddedIpv6(s) && s.indexOf('%') < 0 ? parseIPv6(s) : null;
   return w === null ? null : formatIPv6(w);
 }
-
-const words = [0, 0, 0, 0];
 
 /**
  * Cheap plausibility check for an address field: digits, hex letters, '.', ':' only, and
