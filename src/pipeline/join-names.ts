@@ -80,7 +80,7 @@ export class NameStore {
     let text = q;
     let k = 0;
     const dot = q.indexOf('.');
-    if (dot > 0 && dot < q.length - 1) {
+    if (dot >= 0) {
       const suffix = q.slice(dot);
       k = this.sfx_[this.lastSfx_] === suffix ? this.lastSfx_ : this.suffix_(suffix);
       if (k !== 0) {
@@ -91,13 +91,7 @@ export class NameStore {
     }
     this.suffixOf_[id] = k;
     this.len_[id] = text.length;
-    // place(), written out: a call costs ~400 instructions
-    const n = this.npend_;
-    this.chunk_[id] = 0;
-    this.at_[id] = n;
-    this.pend_[n] = text;
-    this.pendIds_[n] = id;
-    if ((this.npend_ = n + 1) === CHUNK || (this.pendChars_ += text.length) >= 32768) this.seal_();
+    this.place_(id, text);
     this.recentQ_[r] = q;
     this.recentId_[r] = id;
     return id;
@@ -113,7 +107,7 @@ export class NameStore {
 
   /** True when live id `id` names `q`. */
   same_(id: number, q: string): boolean {
-    return this.len_[id] + this.sfx_[this.suffixOf_[id]].length === q.length && this.get(id) === q;
+    return this.get(id) === q;
   }
 
   /** The index of suffix `t`, added if the table has room; 0 when it is full. */
@@ -153,7 +147,7 @@ export class NameStore {
     if (garbage > 4096 && garbage * 2 > this.liveSealed_) this.compact_();
   }
 
-  /** Puts id's text `q` into the open chunk (as add() does). */
+  /** Puts id's text `q` into the open chunk. */
   private place_(id: number, q: string): void {
     const n = this.npend_;
     this.chunk_[id] = 0;

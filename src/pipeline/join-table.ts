@@ -148,9 +148,13 @@ export class AnswerTable {
   /** Moves slot s to the back of its client's order (it was just refreshed). */
   touch_(s: number): void {
     const c = (this.kc_[s] >> 1) - 1;
-    if (this.tail_[c] === s) return;
-    this.unlinkOrder_(s, c);
-    this.appendOrder_(s, c);
+    const t = this.tail_[c];
+    if (t === s) return;
+    this.unlinkOrder_(s, c); // s had a next: t stays the tail
+    this.prev_[s] = t;
+    this.next_[s] = 0;
+    this.next_[t] = s;
+    this.tail_[c] = s;
   }
 
   /** Frees slot s and lets go of its name. */
@@ -206,7 +210,7 @@ export class AnswerTable {
     const b = h & this.mask_;
     this.chain_[s] = this.buckets_[b];
     this.buckets_[b] = s;
-    // appendOrder(s, c), written out
+    // appended to c's order
     const last = this.tail_[c];
     this.prev_[s] = last;
     this.next_[s] = 0;
@@ -215,15 +219,6 @@ export class AnswerTable {
     this.tail_[c] = s;
     this.count_[c]++;
     return s;
-  }
-
-  private appendOrder_(s: number, c: number): void {
-    const t = this.tail_[c];
-    this.prev_[s] = t;
-    this.next_[s] = 0;
-    if (t === 0) this.head_[c] = s;
-    else this.next_[t] = s;
-    this.tail_[c] = s;
   }
 
   private unlinkOrder_(s: number, c: number): void {

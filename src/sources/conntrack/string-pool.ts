@@ -71,9 +71,4 @@ export class StringPool {
     }
     idle[(this.idleHead_ + this.idleCount_++) % IDLE_MAX] = k;
   }
-
-  /** Distinct strings held (in use or idle). */
-  size(): number {
-    return this.index.size;
-  }
 }
