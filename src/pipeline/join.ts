@@ -7,8 +7,8 @@
 // commonly asks over IPv4 and connects over IPv6 (measured in the lab: curl did exactly that),
 // which an address key would call `direct`.
 //
-// Layout, for memory (50k answers in ~1.0 MB under qjs, plus ~12 B and the characters of each
-// distinct qname) and a cheap lookup: clients get small integer ids (few devices, one Map.get);
+// Layout, for memory (50k answers in ~1.0 MB under qjs, plus ~11 B and the first label of each
+// distinct qname, its suffix shared) and a cheap lookup: clients get small integer ids (a Map.get);
 // (client id, address read to numbers through a memo, join-address.ts) → slot in typed arrays
 // (join-table.ts); qnames as text in shared chunks (join-names.ts), one per event. Answer times
 // are whole seconds (dnsmasq logs no finer), so an event's fractional ts is floored.
