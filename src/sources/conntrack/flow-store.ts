@@ -3,8 +3,8 @@
 // Map entry or key string per flow: a qjs Map costs ~90 bytes an entry), and kept in opening
 // order in a linked list (oldest first: eviction, interim records, flush). The tuple index is
 // what a table read (/proc has no ids) matches its lines against, and finds the flows adopted
-// from /proc when their first event brings the id. About 72 bytes a flow with the indexes (104
-// with counters kept); 20k flows ≈ 1.4 MB.
+// from /proc when their first event brings the id. About 69 bytes a flow with the id index (101
+// with counters kept; +3 B once table reads index tuples); 20k flows ≈ 1.35 MB.
 
 export const NO_SLOT = -1;
 
@@ -63,7 +63,10 @@ export class FlowStore {
   private readonly freeSlots_: number[] = [];
   /** slot+1 per bucket, 0 empty; linear probing on the conntrack id */
   private index_: Int32Array | Uint16Array = new Int32Array(0);
-  /** the same on the original tuple (pool handles of the addresses, ports, proto, zone) */
+  /**
+   * the same on the original tuple (pool handles of the addresses, ports, proto, zone); empty
+   * until a flow is first indexed by tuple (table reads): the event path never needs it
+   */
   private tindex_: Int32Array | Uint16Array = new Int32Array(0);
   private mask_ = 0;
   /** Indexed flows without a conntrack id (adopted from /proc); read-only outside. */
@@ -169,8 +172,8 @@ export class FlowStore {
    * ports, or icmp id and type<<8|code), or only one without an id when `idless`.
    */
   findTuple(proto: number, src: number, dst: number, a: number, b: number, zone: number, idless: boolean): number {
-    if (this.mask_ === 0) return NO_SLOT;
     const idx = this.tindex_;
+    if (idx.length === 0) return NO_SLOT;
     for (let h = tupleHash(proto, src, dst, a, b, zone) & this.mask_; ; h = (h + 1) & this.mask_) {
       const v = idx[h];
       if (v === 0) return NO_SLOT;
@@ -185,8 +188,9 @@ export class FlowStore {
     const f = this.flags[s] | F_TUPLE_INDEXED;
     this.flags[s] = f;
     if (!(f & F_HAS_ID)) this.idless++;
-    const idx = this.tindex_;
+    let idx = this.tindex_;
     const mask = this.mask_;
+    if (idx.length === 0) idx = this.tindex_ = this.maxSlots_ < 65534 ? new Uint16Array(mask + 1) : new Int32Array(mask + 1);
     let h = this.slotHash_(s) & mask;
     while (idx[h] !== 0) h = (h + 1) & mask;
     idx[h] = s + 1;
@@ -263,14 +267,14 @@ export class FlowStore {
     this.prev_ = g(this.prev_);
     this.next = g(this.next);
     this.cap_ = cap;
-    // the index stays at most 2/3 full (linear probing: ~2 probes a hit); 2 bytes an entry
-    // while slot numbers fit: 64 kB for 20k flows
+    // the indexes stay at most 2/3 full (linear probing: ~2 probes a hit); 2 bytes an entry
+    // while slot numbers fit: 64 kB each for 20k flows
     let size = 1024;
     while (size < cap * 1.5) size *= 2;
     if (size - 1 !== this.mask_) {
       const small = this.maxSlots_ < 65534;
       this.index_ = small ? new Uint16Array(size) : new Int32Array(size);
-      this.tindex_ = small ? new Uint16Array(size) : new Int32Array(size);
+      if (this.tindex_.length > 0) this.tindex_ = small ? new Uint16Array(size) : new Int32Array(size);
       this.mask_ = size - 1;
       // every held flow again, probing written out (once per doubling, for every flow)
       var ids = this.index_;
