@@ -104,14 +104,8 @@ export class PassiveDns {
       runs[runs.length] = i;
     }
     runs[runs.length] = n;
-    // floor(ts) without a call in the common case (ts within int32)
-    var t = ts | 0;
-    if (t > ts) t -= 1;
-    var f = ts - t;
-    if (!(f >= 0 && f < 1) || t < -2147483648) { // out of int32, or NaN
-      t = Math.floor(ts);
-      if ((t | 0) !== t) this.wide_();
-    }
+    var t = Math.floor(ts);
+    if ((t | 0) !== t) this.wide_();
     for (r = 0; r + 1 < runs.length; r++) this.learnRun_(ans, runs[r], runs[r + 1], t);
   }
 
@@ -157,23 +151,10 @@ export class PassiveDns {
       for (var i = from + 2; i < to; i += 3) {
         d = ans[i];
         if (d == null) this.deps_.counters.inc('pdns_rdata_unknown');
-        else vals[vals.length] = d;
+        else if (vals.indexOf(d) < 0) vals[vals.length] = d;
       }
-      var n = vals.length;
-      if (n === 0) return;
-      if (n > 1) {
-        // sorted, then repeats (now neighbours) dropped: cheaper than an indexOf() call per value
-        vals.sort();
-        var m = 1;
-        for (i = 1; i < n; i++) {
-          d = vals[i];
-          if (d !== vals[m - 1]) {
-            vals[m] = d;
-            m += 1;
-          }
-        }
-        if (m < n) vals.length = m;
-      }
+      if (vals.length === 0) return;
+      if (vals.length > 1) vals.sort();
       key = name + '\u0000' + type + '\u0000' + vals.join('\u0000');
     }
     var r = this.index_[key];
@@ -264,7 +245,7 @@ export class PassiveDns {
           lines.emitLine('pdns', encodePdnsKey(key, nv >> 16, nv >> 8 & 255, nv & 255, rec[i], rec[i + 1], rec[i + 2], sensor));
         } catch (e) {
           // as Pipeline.out_: a sink's failure is counted
-          this.deps_.counters.drop('sink_error_pdns', 1, String((e as Error).message ?? e));
+          this.deps_.counters.drop('sink_error_pdns', 1, errorText(e));
         }
         i += 4;
         continue;
