@@ -14,10 +14,7 @@
 //   npx esbuild scripts/bench/conntrack-stages.ts --bundle --format=esm --platform=neutral \
 //     --external:std --external:os --outfile=/tmp/ct-stages.js --banner:js='import "std";'
 //   .tools/bin/qjs /tmp/ct-stages.js MODE FILE
-import { createQuickJsHost } from '../../src/host/quickjs';
-import { Counters } from '../../src/counters';
-import { defaultConfig } from '../../src/config/schema';
-import { pipelineOptions } from '../../src/agent/options';
+import { benchSetup } from './qjs-bench-setup';
 import { Pipeline } from '../../src/agent/pipeline';
 import { NdjsonSink } from '../../src/agent/ndjson-sink';
 import { FlowTable } from '../../src/pipeline/flows';
@@ -32,14 +29,7 @@ import { IocMatcher } from '../../src/pipeline/ioc';
 import type { FlowContext } from '../../src/pipeline/flows';
 import { encodeFlowNdjson } from '../../src/codec/ndjson-flow';
 
-declare const scriptArgs: string[];
-const [mode, file] = scriptArgs.slice(1);
-const host = createQuickJsHost();
-const counters = new Counters();
-const config = defaultConfig({ hostname: 'bench' });
-config.agent.sensor_id = 'b';
-const options = pipelineOptions(config, { routerAddrs: [], lanPrefixes: ['192.0.2.0/24'] });
-options.join.warmupSec = 0;
+const { mode, file, host, counters, options } = benchSetup(['192.0.2.0/24']);
 let out = 0;
 let last = 0;
 const sink =

@@ -11,25 +11,15 @@
 //   npx esbuild scripts/bench/flow-table.ts --bundle --format=esm --platform=neutral \
 //     --external:std --external:os --outfile=/tmp/flow-table.js --banner:js='import "std";'
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null .tools/bin/qjs /tmp/flow-table.js MODE FILE
-import { createQuickJsHost } from '../../src/host/quickjs';
-import { Counters } from '../../src/counters';
-import { defaultConfig } from '../../src/config/schema';
-import { pipelineOptions } from '../../src/agent/options';
+import { benchSetup } from './qjs-bench-setup';
 import { Pipeline } from '../../src/agent/pipeline';
 import { NdjsonSink } from '../../src/agent/ndjson-sink';
 import { FlowTable } from '../../src/pipeline/flows';
 import { parseConntrackEvent } from '../../src/sources/conntrack/parse';
 import type { CtRecord } from '../../src/sources/conntrack/record';
 
-declare const scriptArgs: string[];
-const [mode, file] = scriptArgs.slice(1);
-const host = createQuickJsHost();
-const counters = new Counters();
-const config = defaultConfig({ hostname: 'bench' });
-config.agent.sensor_id = 'b';
-config.conntrack.max_flows = 32768; // as out/bench/ct-flows.uci
-const options = pipelineOptions(config, { routerAddrs: [], lanPrefixes: ['192.0.2.0/24', '2001:db8:1::/64'] });
-options.join.warmupSec = 0;
+// max_flows as out/bench/ct-flows.uci
+const { mode, file, host, counters, options } = benchSetup(['192.0.2.0/24', '2001:db8:1::/64'], 32768);
 
 const seen = new Set<number>();
 const holds = (id: number): boolean => seen.has(id);
