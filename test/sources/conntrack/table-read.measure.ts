@@ -17,7 +17,6 @@ import { Counters } from '../../../src/counters';
 import { FlowTable } from '../../../src/pipeline/flows';
 import { ConntrackSource } from '../../../src/sources/conntrack/live';
 import type { Child, Host } from '../../../src/host/types';
-import { reconcile } from '../../pipeline/flows-read';
 
 declare const scriptArgs: string[];
 const [, mode, dir] = scriptArgs;
@@ -77,7 +76,6 @@ const table = new FlowTable({ counters, sensor: 'h', emit: () => emitted++, maxF
 const deps: any = {
   host, counters, table,
   onRecord: (r: any) => table.push(r),
-  onSnapshot: (recs: any, now: number) => reconcile(table, recs, now),
   holds: table.holds,
   procPath: dir + '/nf_conntrack',
 };
