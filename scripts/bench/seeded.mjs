@@ -1,5 +1,5 @@
-// The benches' deterministic random numbers: mulberry32, the generator of test/support/check.ts
-// `seeded` (the same seed gives the same inputs in tests and benches).
+// The deterministic random numbers of the benches and of the tests' seeded fuzzing (mulberry32;
+// test/support/check.ts re-exports it): the same seed gives the same inputs in both.
 export function seeded(seed) {
   let s = seed >>> 0;
   return () => {

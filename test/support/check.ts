@@ -63,14 +63,6 @@ export function throws(fn: () => unknown, match: RegExp | string, what = ''): vo
   throw new CheckError(`${what ? what + ': ' : ''}expected a throw matching ${String(match)}`);
 }
 
-/** A deterministic PRNG (mulberry32) for seeded fuzzing on both engines. */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG (mulberry32) for seeded fuzzing on both engines: the benches' own, so
+ *  the same seed gives the same inputs in tests and benches. */
+export { seeded } from '../../scripts/bench/seeded.mjs';
