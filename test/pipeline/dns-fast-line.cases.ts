@@ -5,6 +5,7 @@ import type { Cases } from '../support/cases';
 import { deepEq, eq, ok, seeded } from '../support/check';
 import { Counters } from '../../src/counters';
 import { DnsmasqLineParser } from '../../src/sources/dnsmasq/parser';
+import type { DnsLogRecord } from '../../src/sources/dnsmasq/record';
 import { TransactionAssembler } from '../../src/pipeline/transactions';
 import { DnsFastLine } from '../../src/pipeline/dns-fast-line';
 import { encodeDnsLine, encodeNdjson } from '../../src/codec/ndjson';
@@ -20,6 +21,30 @@ const LOGREAD = 'lab-basic/logread-extra.txt';
 const LIVE = 'lab-live/dnsmasq-extra.log';
 const UPSTREAM = 'lab-live/upstream-extra.log';
 export const FIXTURES = [EXTRA, CLASSIC, LOGREAD, LIVE, UPSTREAM];
+
+/**
+ * Each line to the lane's take() (as the live agent calls it), the ones it refuses parsed and
+ * handed on, with a tick at each new second (as mergeByTime does); returns the lines taken.
+ */
+function feed(input: string[], lane: DnsFastLine | null, parser: DnsmasqLineParser,
+  tick: (ts: number) => void, push: (r: DnsLogRecord) => void): number {
+  let last = -Infinity;
+  let taken = 0;
+  for (const line of input) {
+    if (lane !== null && lane.take(line)) {
+      taken++;
+      continue;
+    }
+    const r = parser.parse(line);
+    if (r === null) continue;
+    if (r.ts > last + 0.999) {
+      last = r.ts;
+      tick(r.ts);
+    }
+    push(r);
+  }
+  return taken;
+}
 
 interface Run {
   lines: string[];
@@ -45,8 +70,6 @@ function run(input: string[], fast: boolean | 'drive', o: { maxOpen?: number; di
     },
   });
   const lane = fast ? new DnsFastLine(asm, parser, counters) : null;
-  let last = -Infinity;
-  let taken = 0;
   if (fast === 'drive') {
     let i = 0;
     const reader = { next: () => (i < input.length ? input[i++] : null), close: () => {} };
@@ -60,22 +83,9 @@ function run(input: string[], fast: boolean | 'drive', o: { maxOpen?: number; di
     return { lines, counters: counters.snapshot() as unknown as Record<string, unknown>, taken: input.length - parsed };
   }
   counters.inc('lines', input.length); // as the record cursor counts them
-  for (const line of input) {
-    if (lane !== null && lane.take(line)) {
-      taken++;
-      continue;
-    }
-    const r = parser.parse(line);
-    if (r === null) continue;
-    if (r.ts > last + 0.999) {
-      last = r.ts;
-      asm.tick(r.ts);
-    }
-    asm.push(r);
-  }
+  const taken = feed(input, lane, parser, (ts) => asm.tick(ts), (r) => asm.push(r));
   asm.flush();
-  const snap = counters.snapshot();
-  return { lines, counters: snap as unknown as Record<string, unknown>, taken };
+  return { lines, counters: counters.snapshot() as unknown as Record<string, unknown>, taken };
 }
 
 function same(input: string[], what: string, o: { maxOpen?: number; direct?: boolean } = {}): Run {
@@ -201,18 +211,7 @@ function viaPipeline(input: string[], fast: boolean, learn: boolean, pdns: boole
   const sink = new NdjsonSink({ counters, batchLines: 7, write: (t) => lines.push(...t.split('\n').filter((l) => l !== '')) });
   const p = new Pipeline({ counters, sink, options: dnsPipelineOptions({ learn, pdns }) });
   const parser = new DnsmasqLineParser({ counters, year: 2026 });
-  const lane = fast ? p.dnsFastLine(parser) : null;
-  let last = -Infinity;
-  for (const line of input) {
-    if (lane !== null && lane.take(line)) continue;
-    const r = parser.parse(line);
-    if (r === null) continue;
-    if (r.ts > last + 0.999) {
-      last = r.ts;
-      p.tick(r.ts);
-    }
-    p.dnsRecord(r);
-  }
+  feed(input, fast ? p.dnsFastLine(parser) : null, parser, (ts) => p.tick(ts), (r) => p.dnsRecord(r));
   p.flush();
   sink.flush();
   return { lines, net: JSON.stringify(p.netModel()), counters: counters.snapshot() };
