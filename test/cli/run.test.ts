@@ -2,7 +2,7 @@
 // NDJSON file output, status.json, SIGHUP reloads (good and broken configs) and a clean stop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -48,6 +48,22 @@ function events(dir: string): Record<string, unknown>[] {
   return readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** `run --config cfg` under qjs, once it says it started; its stderr so far, and its exit code. */
+async function startAgent(cfg: string): Promise<{ agent: ChildProcess; stderr: () => string; exited: Promise<number | null> }> {
+  const agent = spawn(QJS, [BUNDLE, 'run', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let text = '';
+  agent.stderr.on('data', (d) => (text += d));
+  const exited = new Promise<number | null>((r) => agent.on('exit', (code) => r(code)));
+  const stderr = (): string => text;
+  try {
+    await until('the agent to start', () => stderr().includes('started'));
+  } catch (e) {
+    agent.kill('SIGKILL'); // not left running when it never started
+    throw e;
+  }
+  return { agent, stderr, exited };
+}
+
 test('run: follows the log, reloads on SIGHUP (refusing a broken config), stops cleanly', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-run-'));
   const log = readFixture('lab-basic/dnsmasq-extra.log').split('\n');
@@ -56,11 +72,7 @@ test('run: follows the log, reloads on SIGHUP (refusing a broken config), stops 
     writeFileSync(join(dir, 'dhcp.leases'), `0 02:00:5e:10:00:0a 192.0.2.10 laptop-anna *\n`);
     const cfg = join(dir, 'netledger');
     writeFileSync(cfg, config(dir, 'first'));
-    const agent = spawn(QJS, [BUNDLE, 'run', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    agent.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => agent.on('exit', (code) => r(code)));
-    await until('the agent to start', () => stderr.includes('started'));
+    const { agent, stderr, exited } = await startAgent(cfg);
 
     appendFileSync(join(dir, 'dnsmasq.log'), log.slice(0, 12).join('\n') + '\n');
     await until('two dns events', () => events(dir).filter((e) => e.type === 'dns').length >= 2);
@@ -72,13 +84,13 @@ test('run: follows the log, reloads on SIGHUP (refusing a broken config), stops 
     // A broken config is refused; the running agent keeps its config.
     writeFileSync(cfg, config(dir, 'first', "config bogus 'x'\n"));
     agent.kill('SIGHUP');
-    await until('the refusal', () => stderr.includes('reload refused'));
-    assert.match(stderr, /unknown section type 'bogus'/);
+    await until('the refusal', () => stderr().includes('reload refused'));
+    assert.match(stderr(), /unknown section type 'bogus'/);
 
     // A valid change replaces the pipeline: events after it carry the new sensor id.
     writeFileSync(cfg, config(dir, 'second'));
     agent.kill('SIGHUP');
-    await until('the reload', () => stderr.includes('restarting the pipeline'));
+    await until('the reload', () => stderr().includes('restarting the pipeline'));
     await sleep(500);
     appendFileSync(join(dir, 'dnsmasq.log'), log.slice(24, 30).join('\n') + '\n');
     await until('an event from the new config', () => events(dir).some((e) => e.sensor === 'second'));
@@ -88,10 +100,10 @@ test('run: follows the log, reloads on SIGHUP (refusing a broken config), stops 
     assert.equal(status.sources.dnsmasq.state, 'running');
 
     agent.kill('SIGTERM');
-    assert.equal(await exited, 0, stderr);
-    assert.match(stderr, /^run: events dns=\d+/m);
+    assert.equal(await exited, 0, stderr());
+    assert.match(stderr(), /^run: events dns=\d+/m);
     // No ubus on this machine: odhcpd polls fail, are counted, and the agent lives on.
-    assert.match(stderr, /odhcpd_poll_failed=\d+/);
+    assert.match(stderr(), /odhcpd_poll_failed=\d+/);
     // Nothing is lost across the reload: each logged query came out once.
     const ids = events(dir).filter((e) => e.type === 'dns').map((e) => e.id);
     assert.deepEqual(ids, [1, 2, 7, 8]); // lines 1-12 hold queries 1-2; lines 25-30 end 6 and hold 7-8
@@ -129,11 +141,7 @@ test('run: the live agent writes the same dns events as replay of the same log (
     writeFileSync(join(dir, 'dnsmasq.log'), '');
     const cfg = join(dir, 'netledger');
     writeFileSync(cfg, config(dir, 'eq'));
-    const agent = spawn(QJS, [BUNDLE, 'run', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    agent.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => agent.on('exit', (code) => r(code)));
-    await until('the agent to start', () => stderr.includes('started'));
+    const { agent, stderr, exited } = await startAgent(cfg);
     appendFileSync(join(dir, 'dnsmasq.log'), text);
     const status = (): { counters?: Record<string, number> } => {
       try {
@@ -144,7 +152,7 @@ test('run: the live agent writes the same dns events as replay of the same log (
     };
     await until('every line read', () => (status().counters?.dnsmasq_lines ?? 0) >= lines, 60_000);
     agent.kill('SIGTERM');
-    assert.equal(await exited, 0, stderr);
+    assert.equal(await exited, 0, stderr());
 
     const replay = runQjs(['replay', '--dnsmasq', join(dir, 'src.log'), '--sensor', 'eq', '--year', '2026', '--utc-offset', '+00:00']);
     assert.equal(replay.code, 0, replay.stderr);
