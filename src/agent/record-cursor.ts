@@ -24,8 +24,8 @@ export function recordCursor<R extends { ts: number }>(
   var done = false;
   /** the lane reads only for runAlone(): a merged cursor must stop at each record */
   var lane: typeof fast = null;
-  // the file's own getline() when there is one (a JS call less per line); its lines are not cut
-  // yet: the REPLAY_MAX_LINE cut is made here
+  // the file's own getline() when there is one (a JS call less per line); its lines, and those
+  // the lane hands back, are not cut yet: the REPLAY_MAX_LINE cut is made here, before parse
   var file = reader.file !== undefined ? reader.file : null;
   const advance = (): void => {
     pending = null;
@@ -36,10 +36,7 @@ export function recordCursor<R extends { ts: number }>(
         lines += lane.read_;
       } else {
         line = file !== null ? file.getline() : reader.next();
-        if (line !== null) {
-          lines++;
-          if (line.length > REPLAY_MAX_LINE) line = line.slice(0, REPLAY_MAX_LINE);
-        }
+        if (line !== null) lines++;
       }
       if (line === null) {
         done = true;
@@ -47,6 +44,7 @@ export function recordCursor<R extends { ts: number }>(
         counters.inc(lineCounter, lines);
         return;
       }
+      if (line.length > REPLAY_MAX_LINE) line = line.slice(0, REPLAY_MAX_LINE);
       pending = parse(line);
       if (pending !== null) return;
     }

@@ -18,7 +18,6 @@
 // ticks and timeouts run exactly where they did. Network learning hears of the clients and
 // upstreams of the lines taken here as Pipeline.dnsRecord() tells it of the records.
 import type { CounterCell, Counters } from '../counters';
-import { REPLAY_MAX_LINE } from '../host/line-reader';
 import type { LineReader } from '../host/types';
 import type { DnsmasqFraming } from '../sources/dnsmasq/framing';
 import type { DnsmasqLineParser } from '../sources/dnsmasq/parser';
@@ -75,8 +74,9 @@ export class DnsFastLine {
 
   /**
    * Reads on from reader (given), taking the lines of common shapes, up to the first line it
-   * does not take, which it returns (null at the end of input); read_ counts the lines read,
-   * that one included. Without a reader, the same for `first` alone (null: taken). The replay's
+   * does not take, which it returns (null at the end of input; as the reader gave it: a line
+   * from `reader.file` is not cut to REPLAY_MAX_LINE yet); read_ counts the lines read, that one
+   * included. Without a reader, the same for `first` alone (null: taken). The replay's
    * loop lives here so that a line costs no call but the reader's.
    */
   drive(reader: LineReader | null, line0: string): string | null {
@@ -105,8 +105,8 @@ export class DnsFastLine {
     var nextSerialN = this.nextSerialN_;
     var t: Transaction | null;
     var al: Transaction[];
-    // the file's own getline() when there is one (no reader call per line); lines it gives are
-    // not cut yet: a refused line is cut below before it goes on
+    // the file's own getline() when there is one (no reader call per line); its lines are not
+    // cut yet: the caller cuts a refused line it hands on (record-cursor.ts)
     var file = reader !== null && reader.file !== undefined ? reader.file : null;
     for (;;) {
       if (reader !== null) {
@@ -364,7 +364,7 @@ export class DnsFastLine {
         }
         // refused
         this.read_ = read;
-        return line.length > REPLAY_MAX_LINE ? line.slice(0, REPLAY_MAX_LINE) : line;
+        return line;
       }
       records.n++;
       if (a.finished_) a.drain_();
