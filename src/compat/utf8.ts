@@ -7,11 +7,6 @@ import { decodeUtf8, encodeUtf8 } from '../host/utf8';
 // as the ones that used to live here).
 export { utf8Length, utf8Write, decodeUtf8 as utf8Decode, encodeUtf8 as utf8Encode } from '../host/utf8';
 
-/** True when buf[start, end) is well-formed UTF-8 (MQTT-1.5.3-1 requires it of strings). */
-export function utf8Valid(buf: Uint8Array, start = 0, end = buf.length): boolean {
-  return utf8DecodeStrict(buf, start, end) !== null;
-}
-
 /**
  * Decodes buf[start, end), or returns null when it is not well-formed UTF-8 (overlongs,
  * surrogates, truncated or stray bytes: RFC 3629 §3; CBOR text strings, RFC 8949 §3.1).
