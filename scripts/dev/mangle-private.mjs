@@ -8,6 +8,9 @@
 //   node scripts/dev/mangle-private.mjs [--dry-run] FILE...
 //   node scripts/dev/mangle-private.mjs [--dry-run] --member Class.name,Class.*,Iface.name FILE...
 //   --keep-out PATH,...   skip (with a warning) any member referenced in these files or folders
+//   --optional            rename optional public members too (see "Skipped" below: the typecheck
+//                         no longer catches a stale name in an object built elsewhere, so grep the
+//                         old name in the files it lists and run their tests under qjs)
 //
 // --member also renames the listed public members (`Class.*`: every public member of the class;
 // interfaces and type-literal aliases too), for internal classes and objects whose names never
@@ -45,11 +48,12 @@ import { resolve, relative } from 'node:path';
 
 const args = process.argv.slice(2);
 const dryRun = args.includes('--dry-run');
+const optional = args.includes('--optional');
 const members = new Map(); // type name -> Set of member names ('*': all public)
 const keepOut = []; // absolute paths (files or folders) that must not be edited
 const rest = [];
 for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--dry-run') continue;
+  if (args[i] === '--dry-run' || args[i] === '--optional') continue;
   if (args[i] === '--keep-out') {
     keepOut.push(...(args[++i] ?? '').split(',').filter(Boolean).map((x) => resolve(x)));
     continue;
@@ -129,7 +133,7 @@ function visitClass(sf, cls, memberList = cls.members) {
   }
   for (const { member, name, param, pub } of candidates) {
     // An optional member can be missing from an object without the compiler noticing a stale name.
-    if (pub && (member.questionToken ?? member.postfixToken)?.kind === SyntaxKind.QuestionToken) {
+    if (pub && !optional && (member.questionToken ?? member.postfixToken)?.kind === SyntaxKind.QuestionToken) {
       warnings.push(`${rel(sf.fileName)}:${lineOf(sf, name.getStart(sf))}: ${clsName}.${name.text}: optional, skipped`);
       continue;
     }

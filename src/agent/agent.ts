@@ -65,19 +65,19 @@ export class Agent {
     }
     if (c.mqtt.enabled) {
       this.ship_ = new ShippingSink({
-        host, counters, sensor: c.agent.sensor_id, configHash: this.deps_.configHash_,
-        capabilities: this.capabilities_(),
-        options: {
-          url: c.mqtt.url, username: c.mqtt.username, password: c.mqtt.password,
-          caFile: c.mqtt.ca_file, certFile: c.mqtt.cert_file, keyFile: c.mqtt.key_file,
-          keepaliveSec: c.mqtt.keepalive, inflight: c.mqtt.inflight,
-          reconnectMinMs: c.mqtt.reconnect_min * 1000, reconnectMaxMs: c.mqtt.reconnect_max * 1000,
-          batch: { maxEvents: c.batch.max_events, maxBytes: c.batch.max_bytes, maxAgeSec: c.batch.max_age },
-          spool: { dir: c.spool.dir, capBytes: c.spool.max_bytes },
+        host_: host, counters_: counters, sensor_: c.agent.sensor_id, configHash_: this.deps_.configHash_,
+        capabilities_: this.capabilities_(),
+        options_: {
+          url_: c.mqtt.url, username_: c.mqtt.username, password_: c.mqtt.password,
+          caFile_: c.mqtt.ca_file, certFile_: c.mqtt.cert_file, keyFile_: c.mqtt.key_file,
+          keepaliveSec_: c.mqtt.keepalive, inflight_: c.mqtt.inflight,
+          reconnectMinMs_: c.mqtt.reconnect_min * 1000, reconnectMaxMs_: c.mqtt.reconnect_max * 1000,
+          batch_: { maxEvents: c.batch.max_events, maxBytes: c.batch.max_bytes, maxAgeSec: c.batch.max_age },
+          spool_: { dir: c.spool.dir, capBytes: c.spool.max_bytes },
         },
-        countEvents: this.fileSink_ === null, // the NDJSON sink already counts every event
-        onCommand: (name, payload) => this.command_(name, payload),
-        log: (m) => log('info', m),
+        countEvents_: this.fileSink_ === null, // the NDJSON sink already counts every event
+        onCommand_: (name, payload) => this.command_(name, payload),
+        log_: (m) => log('info', m),
       });
       sinks.push(this.ship_);
     }
@@ -92,10 +92,10 @@ export class Agent {
     }
     options.learnNet.router = options.learnNet.router && routers.length === 0;
     this.pipeline_ = new Pipeline({ counters, sink, options });
-    this.ship_?.start();
+    this.ship_?.start_();
 
     if (c.ioc.feed.length) {
-      const r = loadIocFeeds(host, c.ioc.feed, (p) => this.pipeline_.loadIoc(p));
+      const r = loadIocFeeds(host, c.ioc.feed, (p) => this.pipeline_.loadIoc_(p));
       if (!r.ok) log('warn', `ioc feeds: ${r.error}`);
     }
 
@@ -107,25 +107,25 @@ export class Agent {
           counters.inc('conntrack_records');
           this.pipeline_.ctRecord(r);
         },
-        table: this.pipeline_.ctTable(),
+        table: this.pipeline_.ctTable_(),
         holds: this.pipeline_.holdsFlow,
         bufferBytes: c.conntrack.netlink_buffer, mode: c.conntrack.mode,
-        backoffMinMs: c.conntrack.restart_backoff_min * 1000, backoffMaxMs: c.conntrack.restart_backoff_max * 1000,
+        backoffMinMs_: c.conntrack.restart_backoff_min * 1000, backoffMaxMs_: c.conntrack.restart_backoff_max * 1000,
         pollMinMs: c.conntrack.proc_poll_min * 1000, pollMaxMs: c.conntrack.proc_poll_max * 1000,
       });
       this.conntrack_.start();
     }
     this.leases_ = new LeaseWatcher({
-      host, counters, devices: this.pipeline_.devices, leaseFile: c.devices.leases_file || null,
-      pollMs: c.devices.lease_poll * 1000,
-      ubus: c.devices.ubus_leases ? new UbusClient({ host }) : null, odhcpdMs: c.devices.ubus_interval * 1000,
+      host_: host, counters_: counters, devices_: this.pipeline_.devices_, leaseFile_: c.devices.leases_file || null,
+      pollMs_: c.devices.lease_poll * 1000,
+      ubus_: c.devices.ubus_leases ? new UbusClient({ host_: host }) : null, odhcpdMs_: c.devices.ubus_interval * 1000,
     });
-    this.leases_.start();
+    this.leases_.start_();
 
     if (c.streams.health) {
       this.health_ = new HealthSampler({
-        host, counters, sensor: c.agent.sensor_id, watched: c.health.watch, budgetKb: c.agent.memory_budget,
-        extra: () => (this.ship_ ? { spool_bytes: this.ship_.spoolBytes_() } : {}),
+        host, counters_: counters, sensor_: c.agent.sensor_id, watched_: c.health.watch, budgetKb_: c.agent.memory_budget,
+        extra_: () => (this.ship_ ? { spool_bytes: this.ship_.spoolBytes_() } : {}),
       });
       if (c.streams.alert) {
         this.growth_ = new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) });
@@ -147,12 +147,12 @@ export class Agent {
       this.timers_ = [];
       this.dns_?.stop();
       this.conntrack_?.stop();
-      this.leases_?.stop();
+      this.leases_?.stop_();
       this.pipeline_.flush();
       this.fileSink_?.flush();
       if (this.ship_) {
-        this.ship_.flush();
-        await this.ship_.stop(3000);
+        this.ship_.flush_();
+        await this.ship_.stop_(3000);
       }
       this.writeStatus_();
     })();
@@ -161,17 +161,17 @@ export class Agent {
 
   /** SIGHUP: re-read leases, reopen the output file (after logrotate), reload indicator feeds. */
   reopen_(): void {
-    this.leases_?.checkFile();
+    this.leases_?.checkFile_();
     this.file_?.reopen_();
     const c = this.deps_.config_;
-    if (c.ioc.feed.length) loadIocFeeds(this.deps_.host_, c.ioc.feed, (p) => this.pipeline_.loadIoc(p));
+    if (c.ioc.feed.length) loadIocFeeds(this.deps_.host_, c.ioc.feed, (p) => this.pipeline_.loadIoc_(p));
   }
 
   private startDns_(): void {
     const { host_: host, config_: c } = this.deps_;
     const offset = c.dnsmasq.utc_offset === 'auto' ? -new Date().getTimezoneOffset() * 60 : utcOffsetSeconds(c.dnsmasq.utc_offset) ?? 0;
     const parser = new DnsmasqLineParser({
-      counters: this.counters_, year: c.dnsmasq.year || undefined, utcOffsetMin: offset / 60, now: () => host.now(),
+      counters: this.counters_, year: c.dnsmasq.year || undefined, utcOffsetMin_: offset / 60, now_: () => host.now(),
     });
     const spec: LineInputSpec =
       c.dnsmasq.input === 'file' ? { kind: 'file', path: c.dnsmasq.file }
@@ -206,7 +206,7 @@ export class Agent {
 
   private emitHealth_(sink: EventSink): void {
     try {
-      const ev = this.health_!.sample();
+      const ev = this.health_!.sample_();
       sink.emit(ev);
       this.growth_?.check(ev);
     } catch (e) {
@@ -216,7 +216,7 @@ export class Agent {
 
   private command_(name: string, payload: unknown): void {
     if (name === 'ioc') {
-      const r = this.pipeline_.loadIoc(JSON.stringify(payload));
+      const r = this.pipeline_.loadIoc_(JSON.stringify(payload));
       this.deps_.log_(r.ok ? 'info' : 'warn', r.ok ? `ioc: ${r.domains} domains, ${r.cidrs} addresses/prefixes loaded` : `ioc rejected: ${r.error}`);
       this.counters_.inc(r.ok ? 'cmd_ioc_loaded' : 'cmd_ioc_rejected');
       return;
@@ -238,8 +238,8 @@ export class Agent {
     try {
       writeAgentStatus(this.deps_.host_, {
         config_: this.deps_.config_, configFile_: this.deps_.configFile_, configHash_: this.deps_.configHash_,
-        started_: this.started_, counters_: this.counters_, ship_: this.ship_, conntrack: this.conntrack_?.stats(),
-        dnsLast_: this.lastDnsLine_, dnsInput_: this.deps_.config_.dnsmasq.input, pipeline: this.pipeline_?.stats(),
+        started_: this.started_, counters_: this.counters_, ship_: this.ship_, conntrack: this.conntrack_?.stats_(),
+        dnsLast_: this.lastDnsLine_, dnsInput_: this.deps_.config_.dnsmasq.input, pipeline: this.pipeline_?.stats_(),
       });
     } catch (e) {
       this.counters_.drop('status_write_failed', 1, String((e as Error).message ?? e));

@@ -51,7 +51,7 @@ export class Pipeline {
   private clock_ = 0;
   private readonly transactions_: TransactionAssembler;
   private readonly flows_: FlowTable;
-  readonly devices: Devices;
+  readonly devices_: Devices;
   private readonly join_: AnswerJoin;
   private readonly joinOn_: boolean;
   private readonly flowStages_: FlowStages;
@@ -76,7 +76,7 @@ export class Pipeline {
     const o = deps_.options;
     const counters = deps_.counters;
     const sensor = o.sensor;
-    this.devices = new Devices({ counters, now: () => this.clock_, graceSec: o.devices.graceSec, maxDevices: o.devices.maxDevices });
+    this.devices_ = new Devices({ counters, now: () => this.clock_, graceSec: o.devices.graceSec, maxDevices: o.devices.maxDevices });
     this.joinOn_ = o.join.enabled;
     this.join_ = new AnswerJoin({
       counters, ttlSec: o.join.ttlSec, maxPerClient: o.join.maxPerClient, maxTotal: o.join.maxTotal,
@@ -86,7 +86,7 @@ export class Pipeline {
     this.dnsLines_ = deps_.sink instanceof NdjsonSink && !this.joinOn_ && o.streams.dns !== false ? deps_.sink : null;
     this.transactions_ = new TransactionAssembler({
       counters, sensor, emit: (ev) => this.onDns_(ev), timeoutSec: o.dns.timeoutSec, maxOpen: o.dns.maxOpen,
-      lookupDevice: (ip) => this.devices.lookup(ip),
+      lookupDevice: (ip) => this.devices_.lookup(ip),
       // bound: one call fewer per event; pdns learns there (from the transaction) on both paths
       emitTransaction: this.dnsLines_ === null && !pdnsOn ? undefined : this.dnsLine_.bind(this),
     });
@@ -106,7 +106,7 @@ export class Pipeline {
     this.ioc_ = new IocMatcher({ sensor, counters, emit: (a) => this.out_(a), maxIndicators: o.ioc.maxIndicators });
     // Flows go to the NDJSON sink as lines written from the table when it is their only consumer.
     const flowLines = deps_.sink instanceof NdjsonSink && o.streams.flow !== false ? deps_.sink : null;
-    this.flowStages_ = new FlowStages({ counters, options: o, net: this.net_, table: this.flows_, devices: this.devices, join: this.join_, ioc: this.ioc_, out: (ev) => this.out_(ev) }, flowLines);
+    this.flowStages_ = new FlowStages({ counters, options: o, net: this.net_, table: this.flows_, devices: this.devices_, join: this.join_, ioc: this.ioc_, out: (ev) => this.out_(ev) }, flowLines);
     this.flows_.slots = this.flowStages_; // it decides each flow's direction, and writes the line or declines
   }
 
@@ -141,18 +141,18 @@ export class Pipeline {
   readonly holdsFlow: (id: number) => boolean;
 
   /** The flow table, as what table reads (the live source's, replay's --proc-snapshot) are matched against. */
-  ctTable(): HeldFlows {
+  ctTable_(): HeldFlows {
     return this.flows_;
   }
 
-  setLeases(origin: string, leases: Lease[]): void {
-    this.devices.setLeases(origin, leases);
+  setLeases_(origin: string, leases: Lease[]): void {
+    this.devices_.setLeases_(origin, leases);
   }
 
-  loadIoc(payload: Uint8Array | string): IocLoadResult {
+  loadIoc_(payload: Uint8Array | string): IocLoadResult {
     this.dnsLines_ = null; // dns events must reach ioc.checkDns from now on
     this.flowStages_.lines_ = null; // and flow events ioc.checkFlow
-    return this.ioc_.load(payload);
+    return this.ioc_.load_(payload);
   }
 
   /** Time moved on: expire what waited too long. */
@@ -171,16 +171,16 @@ export class Pipeline {
     this.pdns_?.flush();
   }
 
-  now(): number {
+  now_(): number {
     return this.clock_;
   }
 
-  stats(): Record<string, number> {
+  stats_(): Record<string, number> {
     return {
       open_transactions: this.transactions_.openCount(),
       open_flows: this.flows_.size(),
       joinable_answers: this.join_.size(),
-      devices: this.devices.size(),
+      devices: this.devices_.size_(),
     };
   }
 
@@ -188,7 +188,7 @@ export class Pipeline {
     // The join is per device (its MAC when the leases know it), so a dual-stack client that asks
     // over IPv4 and connects over IPv6 is still joined.
     if (this.joinOn_) this.join_.learn(ev);
-    this.ioc_.checkDns(ev);
+    this.ioc_.checkDns_(ev);
     if (this.deps_.options.streams.dns !== false) this.out_(ev);
   }
 
@@ -200,7 +200,7 @@ export class Pipeline {
     var sink = this.dnsLines_;
     if (sink === null) return false;
     // no leases (replay without --leases): no lookup calls
-    var d = t.client !== undefined && !this.devices.none ? this.devices.lookup(t.client) : undefined;
+    var d = t.client !== undefined && !this.devices_.none ? this.devices_.lookup(t.client) : undefined;
     try {
       sink.emitDns_(t, this.deps_.options.sensor, d);
     } catch (e) {

@@ -13,35 +13,35 @@ import { VERSION } from '../version';
 import { floor } from '../compat/lang';
 
 export interface ShippingOptions {
-  url: string;
-  username?: string;
-  password?: string;
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
-  keepaliveSec: number;
-  inflight: number;
-  reconnectMinMs: number;
-  reconnectMaxMs: number;
+  url_: string;
+  username_?: string;
+  password_?: string;
+  caFile_?: string;
+  certFile_?: string;
+  keyFile_?: string;
+  keepaliveSec_: number;
+  inflight_: number;
+  reconnectMinMs_: number;
+  reconnectMaxMs_: number;
   /** Give up after this many failed connection attempts in a row (replay); default never. */
-  maxAttempts?: number;
-  batch: { maxEvents: number; maxBytes: number; maxAgeSec: number };
-  spool: { dir: string; capBytes: number };
+  maxAttempts_?: number;
+  batch_: { maxEvents: number; maxBytes: number; maxAgeSec: number };
+  spool_: { dir: string; capBytes: number };
   /** plain-TCP helper argv (default busybox-style `nc`). */
-  nc?: string[];
+  nc_?: string[];
 }
 
 export interface ShippingDeps {
-  host: Host;
-  counters: Counters;
-  sensor: string;
-  options: ShippingOptions;
-  capabilities: string[];
-  configHash?: string;
-  onCommand?: (name: string, payload: unknown, meta: CommandMeta) => void;
-  log?: (msg: string) => void;
+  host_: Host;
+  counters_: Counters;
+  sensor_: string;
+  options_: ShippingOptions;
+  capabilities_: string[];
+  configHash_?: string;
+  onCommand_?: (name: string, payload: unknown, meta: CommandMeta) => void;
+  log_?: (msg: string) => void;
   /** Count events_<type>; off when another sink of the same agent counts them already. */
-  countEvents?: boolean;
+  countEvents_?: boolean;
 }
 
 /** A random boot id: with the stream it scopes batch sequence numbers (duplicates, gaps). */
@@ -52,51 +52,51 @@ export function newBootId(host: Host): string {
 }
 
 export class ShippingSink implements EventSink {
-  readonly spool: Spool;
+  readonly spool_: Spool;
   private readonly batcher_: Batcher;
   private readonly shipper_: Shipper;
-  readonly broker: string;
+  readonly broker_: string;
 
   private readonly deps_: ShippingDeps;
 
   constructor(deps_: ShippingDeps) {
     this.deps_ = deps_;
-    const { host, counters, sensor, options: o } = deps_;
-    const url = parseBrokerUrl(o.url);
-    this.broker = redactBrokerUrl(url);
-    this.spool = new Spool({ host_: host, dir_: o.spool.dir, capBytes_: o.spool.capBytes, counters_: counters, priority: DEFAULT_SPOOL_PRIORITY });
+    const { host_: host, counters_: counters, sensor_: sensor, options_: o } = deps_;
+    const url = parseBrokerUrl(o.url_);
+    this.broker_ = redactBrokerUrl(url);
+    this.spool_ = new Spool({ host_: host, dir_: o.spool_.dir, capBytes_: o.spool_.capBytes, counters_: counters, priority_: DEFAULT_SPOOL_PRIORITY });
     this.batcher_ = new Batcher({
       sensor, boot: newBootId(host), counters,
-      maxEvents: o.batch.maxEvents, maxBytes: o.batch.maxBytes, maxAgeSec: o.batch.maxAgeSec,
+      maxEvents: o.batch_.maxEvents, maxBytes: o.batch_.maxBytes, maxAgeSec: o.batch_.maxAgeSec,
       onBatch: (stream, _seq, bytes) => {
-        if (this.spool.put_(stream, bytes) !== null) this.shipper_.kick_();
+        if (this.spool_.put_(stream, bytes) !== null) this.shipper_.kick_();
       },
     });
     const tls = url.scheme === 'mqtts'
-      ? { caFile_: o.caFile || '/etc/ssl/certs/ca-certificates.crt', certFile: o.certFile || undefined, keyFile: o.keyFile || undefined }
+      ? { caFile_: o.caFile_ || '/etc/ssl/certs/ca-certificates.crt', certFile: o.certFile_ || undefined, keyFile: o.keyFile_ || undefined }
       : undefined;
     this.shipper_ = new Shipper({
-      host_: host, counters_: counters, spool_: this.spool,
-      status_: { sensor, version: VERSION, started: host.now(), capabilities: deps_.capabilities, config_hash: deps_.configHash },
-      connect_: brokerStreamFactory(host, url, { nc: o.nc, tls }),
-      mqtt: {
-        username: o.username || url.username, password: o.password || url.password, keepaliveSec: o.keepaliveSec,
-        backoffMinMs: o.reconnectMinMs, backoffMaxMs: o.reconnectMaxMs, maxAttempts: o.maxAttempts,
+      host_: host, counters_: counters, spool_: this.spool_,
+      status_: { sensor, version: VERSION, started: host.now(), capabilities: deps_.capabilities_, config_hash: deps_.configHash_ },
+      connect_: brokerStreamFactory(host, url, { nc_: o.nc_, tls_: tls }),
+      mqtt_: {
+        username_: o.username_ || url.username, password_: o.password_ || url.password, keepaliveSec_: o.keepaliveSec_,
+        backoffMinMs_: o.reconnectMinMs_, backoffMaxMs_: o.reconnectMaxMs_, maxAttempts_: o.maxAttempts_,
       },
-      window: o.inflight,
-      onCommand: deps_.onCommand,
-      log: deps_.log,
+      window_: o.inflight_,
+      onCommand_: deps_.onCommand_,
+      log_: deps_.log_,
     });
   }
 
-  start(): void {
-    this.spool.open_();
+  start_(): void {
+    this.spool_.open_();
     this.shipper_.start_();
     this.shipper_.kick_(); // batches a previous run left in the spool go first
   }
 
   emit(ev: NetEvent): void {
-    if (this.deps_.countEvents !== false) this.deps_.counters.inc(`events_${ev.type}`);
+    if (this.deps_.countEvents_ !== false) this.deps_.counters_.inc(`events_${ev.type}`);
     this.batcher_.push(ev);
   }
 
@@ -105,12 +105,12 @@ export class ShippingSink implements EventSink {
   }
 
   /** Closes every open batch into the spool. */
-  flush(): void {
+  flush_(): void {
     this.batcher_.flush();
   }
 
   /** Resolves when the spool is empty and nothing awaits a PUBACK; rejects if the client gave up. */
-  idle(): Promise<void> {
+  idle_(): Promise<void> {
     return this.shipper_.idle_();
   }
 
@@ -123,10 +123,10 @@ export class ShippingSink implements EventSink {
   }
 
   spoolBytes_(): number {
-    return this.spool.bytes_();
+    return this.spool_.bytes_();
   }
 
-  async stop(graceMs = 2000): Promise<void> {
+  async stop_(graceMs = 2000): Promise<void> {
     await null; // a throw before the first await would end qjs (src/reject-later.ts)
     this.batcher_.flush();
     await this.shipper_.stop_(graceMs);

@@ -60,10 +60,10 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
     },
     streams,
     mqtt: s.ship_
-      ? { state: s.ship_.connected_() ? 'connected' : 'connecting', broker: s.ship_.broker, inflight: 0,
+      ? { state: s.ship_.connected_() ? 'connected' : 'connecting', broker: s.ship_.broker_, inflight: 0,
         batches_sent: counters.ship_batches ?? 0, ...(s.ship_.lastError_() ? { last_error: s.ship_.lastError_()! } : {}) }
       : { state: 'disabled', inflight: 0, batches_sent: 0 },
-    spool: { enabled: c.spool.enabled, bytes: s.ship_?.spoolBytes_() ?? 0, batches: s.ship_?.spool.count() ?? 0, max_bytes: c.spool.max_bytes },
+    spool: { enabled: c.spool.enabled, bytes: s.ship_?.spoolBytes_() ?? 0, batches: s.ship_?.spool_.count_() ?? 0, max_bytes: c.spool.max_bytes },
     memory: { rss_kb: rss, budget_kb: c.agent.memory_budget },
     counters: { ...counters, ...(s.pipeline ?? {}) },
     dropped,

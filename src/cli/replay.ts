@@ -94,31 +94,31 @@ export const replayCommand: Command = {
     let ship: ShippingSink | null = null;
     if (mqttUrl) {
       ship = new ShippingSink({
-        host, counters, sensor, capabilities: ['replay'],
-        options: {
-          url: mqttUrl, username: str(args, 'username'), password: str(args, 'password'),
-          caFile: str(args, 'ca-file'), certFile: str(args, 'cert-file'), keyFile: str(args, 'key-file'),
-          keepaliveSec: config.mqtt.keepalive, inflight: config.mqtt.inflight,
-          reconnectMinMs: 200, reconnectMaxMs: 5000, maxAttempts: num(args, 'attempts') ?? 10,
-          batch: { maxEvents: config.batch.max_events, maxBytes: config.batch.max_bytes, maxAgeSec: config.batch.max_age },
-          spool: { dir: str(args, 'spool-dir') ?? `/tmp/netledger-replay-${host.pid()}`, capBytes: num(args, 'spool-max') ?? 268435456 },
+        host_: host, counters_: counters, sensor_: sensor, capabilities_: ['replay'],
+        options_: {
+          url_: mqttUrl, username_: str(args, 'username'), password_: str(args, 'password'),
+          caFile_: str(args, 'ca-file'), certFile_: str(args, 'cert-file'), keyFile_: str(args, 'key-file'),
+          keepaliveSec_: config.mqtt.keepalive, inflight_: config.mqtt.inflight,
+          reconnectMinMs_: 200, reconnectMaxMs_: 5000, maxAttempts_: num(args, 'attempts') ?? 10,
+          batch_: { maxEvents: config.batch.max_events, maxBytes: config.batch.max_bytes, maxAgeSec: config.batch.max_age },
+          spool_: { dir: str(args, 'spool-dir') ?? `/tmp/netledger-replay-${host.pid()}`, capBytes: num(args, 'spool-max') ?? 268435456 },
         },
       });
-      ship.start();
+      ship.start_();
     }
     const pipeline = new Pipeline({ counters, sink: ship ?? stdoutSink, options });
 
     const leases = str(args, 'leases');
-    if (leases) pipeline.setLeases('leases', parseLeases(host.readText(leases), counters));
+    if (leases) pipeline.setLeases_('leases', parseLeases(host.readText(leases), counters));
     const ioc = str(args, 'ioc');
     if (ioc) {
-      const r = pipeline.loadIoc(host.readText(ioc));
+      const r = pipeline.loadIoc_(host.readText(ioc));
       if (!r.ok) throw new Error(`--ioc ${ioc}: ${r.error}`);
     }
 
     const cursors: TimedCursor[] = [];
     if (dnsFile) {
-      const parser = new DnsmasqLineParser({ counters, year: num(args, 'year'), utcOffsetMin, now: () => host.now() });
+      const parser = new DnsmasqLineParser({ counters, year: num(args, 'year'), utcOffsetMin_: utcOffsetMin, now_: () => host.now() });
       // The fast lane serves a lone dnsmasq input only (runAlone): merged inputs share the clock.
       const fast = ctFile ? null : pipeline.dnsFastLine(parser);
       cursors.push(recordCursor(host.openLines(dnsFile), counters, 'dnsmasq_lines', (l) => parser.parse(l), (r) => pipeline.dnsRecord(r), fast));
@@ -134,8 +134,8 @@ export const replayCommand: Command = {
     if (snapFile) {
       // The table as it was after the events, read as the live source reads one after a gap:
       // flows we never saw end are still open (adopted), flows we hold that are gone ended unseen.
-      const table = pipeline.ctTable();
-      table.readBegin(pipeline.now());
+      const table = pipeline.ctTable_();
+      table.readBegin(pipeline.now_());
       table.readPrepare(Infinity);
       const reader = host.openLines(snapFile);
       for (let line = reader.next(); line !== null; line = reader.next()) {
@@ -150,14 +150,14 @@ export const replayCommand: Command = {
     stdoutSink.flush();
     let code = 0;
     if (ship) {
-      ship.flush();
+      ship.flush_();
       try {
-        await ship.idle();
-        await ship.stop();
+        await ship.idle_();
+        await ship.stop_();
         counters.inc('shipped_all', 1);
       } catch (e) {
-        host.writeStderr(`netledger replay: broker ${ship.broker}: ${(e as Error).message}; ${ship.spool.count()} batches stay spooled\n`);
-        await ship.stop(0);
+        host.writeStderr(`netledger replay: broker ${ship.broker_}: ${(e as Error).message}; ${ship.spool_.count_()} batches stay spooled\n`);
+        await ship.stop_(0);
         code = 1;
       }
     }

@@ -40,7 +40,11 @@ export class ColumnBuilder {
   private readonly listFirst_: unknown[][] = [];
   private readonly scratch_: number[] = [];
 
-  constructor(readonly key: string) {}
+  readonly key_: string;
+
+  constructor(key_: string) {
+    this.key_ = key_;
+  }
 
   get vals_(): unknown[] {
     const mode = this.mode_;
@@ -189,7 +193,7 @@ export class ColumnBuilder {
 
   /** Chooses the kind; the strings it will write are entered into `table`. */
   plan_(table: StringTable): ColumnPlan {
-    const key = this.key;
+    const key = this.key_;
     const n = this.mode_ === Mode.STRS || this.mode_ === Mode.LISTS ? this.idx_.length : this.raw_.length;
     if (this.mode_ === Mode.STRS && n > 0) {
       const list = this.strList_;

@@ -86,7 +86,7 @@ export function followFile(
       if (n <= 0) return false; // end of file (or an error: the next poll's checks decide)
       pos += n;
       taken += n;
-      lines.push(buf.subarray(0, n));
+      lines.push_(buf.subarray(0, n));
       if (stopped) return false;
     }
     return fd >= 0;
@@ -126,7 +126,7 @@ export function followFile(
       while (drain()) {
         /* finish the old file before switching */
       }
-      lines.flush();
+      lines.flush_();
       closeFd();
       gone = false;
       if (!openPath(false)) return false;

@@ -37,9 +37,9 @@ export function pullLines(read: (buf: Uint8Array, len: number) => number, releas
           throw e;
         }
         if (n <= 0) {
-          lines.flush();
+          lines.flush_();
           finish();
-        } else lines.push(buf.subarray(0, n));
+        } else lines.push_(buf.subarray(0, n));
       }
       return ready[head++];
     },

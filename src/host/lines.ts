@@ -42,7 +42,7 @@ export class LineSplitter {
   }
 
   /** Feeds bytes[start, end). The caller may reuse `bytes` afterwards. */
-  push(bytes: Uint8Array, start = 0, end = bytes.length): void {
+  push_(bytes: Uint8Array, start = 0, end = bytes.length): void {
     const text = latin1(bytes, start, end);
     const ascii = !HIGH.test(text); // one regex per chunk, not per line
     const n = end - start;
@@ -63,7 +63,7 @@ export class LineSplitter {
   }
 
   /** End of input: a last line without '\n' is still a line. */
-  flush(): void {
+  flush_(): void {
     if (this.pendingLen_ > 0 || this.skipping_) this.emitPending_();
   }
 

@@ -130,13 +130,13 @@ class NodeChild implements Child {
     if (proc_.stdout) {
       if (opts.stdout === 'bytes') proc_.stdout.on('data', (c: Buffer) => guarded('onData', () => this.dataCb_?.(new Uint8Array(c))));
       else {
-        proc_.stdout.on('data', (c: Buffer) => out.push(c));
-        proc_.stdout.on('end', () => out.flush());
+        proc_.stdout.on('data', (c: Buffer) => out.push_(c));
+        proc_.stdout.on('end', () => out.flush_());
       }
     }
     if (proc_.stderr) {
-      proc_.stderr.on('data', (c: Buffer) => err.push(c));
-      proc_.stderr.on('end', () => err.flush());
+      proc_.stderr.on('data', (c: Buffer) => err.push_(c));
+      proc_.stderr.on('end', () => err.flush_());
     }
     // EPIPE after the child closed its stdin is expected: the data just has nowhere to go.
     proc_.stdin?.on('error', () => {
@@ -308,9 +308,9 @@ export function createNodeHost(): Host {
 
     stdinLines(onLine, onEnd) {
       const lines = new LineSplitter((l, t) => guarded('stdin onLine', () => onLine(l, t)));
-      process.stdin.on('data', (c: Buffer) => lines.push(c));
+      process.stdin.on('data', (c: Buffer) => lines.push_(c));
       process.stdin.on('end', () => {
-        lines.flush();
+        lines.flush_();
         guarded('stdin onEnd', onEnd);
       });
     },

@@ -228,14 +228,14 @@ class QjsChild implements Child {
       if (!err && this.bytesMode_) {
         const chunk = readView.slice(0, n);
         this.call_('onData', () => this.dataCb_?.(chunk));
-      } else lines.push(readView.subarray(0, n));
+      } else lines.push_(readView.subarray(0, n));
       return;
     }
     os.setReadHandler(fd, null);
     os.close(fd);
     if (err) this.errFd_ = -1;
     else this.outFd_ = -1;
-    lines.flush();
+    lines.flush_();
     if (!err) {
       this.tryReap_();
       this.retryReap_(0);

@@ -65,9 +65,9 @@ export function createQuickJsHost(): Host {
     now: () => Date.now() / 1000,
     monotonic: () => os.now(),
 
-    setTimeout: (fn, ms) => timers.setTimeout(fn, ms),
-    setInterval: (fn, ms) => timers.setInterval(fn, ms),
-    clearTimer: (h: TimerHandle) => timers.clear(h),
+    setTimeout: (fn, ms) => timers.setTimeout_(fn, ms),
+    setInterval: (fn, ms) => timers.setInterval_(fn, ms),
+    clearTimer: (h: TimerHandle) => timers.clear_(h),
 
     readText: (path) => decodeUtf8(fs.readBytes(path)),
     readBytes: fs.readBytes,
@@ -129,10 +129,10 @@ export function createQuickJsHost(): Host {
         if (n === -EINTR || n === -EAGAIN) return;
         if (n > 0) {
           requeue(os.setReadHandler, 0, onStdin); // a flood on stdin must not starve the children
-          return lines.push(view.subarray(0, n));
+          return lines.push_(view.subarray(0, n));
         }
         os.setReadHandler(0, null);
-        lines.flush();
+        lines.flush_();
         guarded('stdin onEnd', onEnd);
       };
       os.setReadHandler(0, onStdin);

@@ -32,15 +32,15 @@ export class TimerQueue {
   private readonly platform_: TimerPlatform;
   constructor(platform: TimerPlatform) { this.platform_ = platform; }
 
-  setTimeout(fn: () => void, ms: number): TimerHandle {
+  setTimeout_(fn: () => void, ms: number): TimerHandle {
     return this.add_(fn, ms, 0);
   }
 
-  setInterval(fn: () => void, ms: number): TimerHandle {
+  setInterval_(fn: () => void, ms: number): TimerHandle {
     return this.add_(fn, ms, maxOf(1, ms));
   }
 
-  clear(handle: TimerHandle): void {
+  clear_(handle: TimerHandle): void {
     const e = this.byId_.get(handle.id);
     if (!e) return;
     this.byId_.delete(e.id);

@@ -20,7 +20,7 @@ export interface BypassDeps {
   /** default [53, 853] */
   ports?: number[];
   /** remembered (client, resolver) pairs; default 4096, oldest forgotten first */
-  maxPairs?: number;
+  maxPairs_?: number;
 }
 
 // Only DNS-looking flows are checked, against resolvers that rarely repeat within thousands of
@@ -68,7 +68,7 @@ export class BypassDetector {
     }
     this.last_.delete(key);
     this.last_.set(key, flow.ts);
-    const max = this.deps_.maxPairs ?? 4096;
+    const max = this.deps_.maxPairs_ ?? 4096;
     if (this.last_.size > max) {
       for (const k of this.last_.keys()) {
         this.last_.delete(k);

@@ -62,7 +62,7 @@ export class Devices {
   private readonly canon_ = new Map<string, string>();
 
   /** Replaces everything `origin` ('leasefile', 'odhcpd', ...) said before with `leases`. */
-  setLeases(origin: string, leases: Lease[]): void {
+  setLeases_(origin: string, leases: Lease[]): void {
     const now = this.deps_.now();
     const seen = new Set<string>();
     const max = this.deps_.maxDevices ?? 4096;
@@ -134,7 +134,7 @@ export class Devices {
   }
 
   /** Number of remembered addresses (live and in grace). */
-  size(): number {
+  size_(): number {
     return this.byIp_.size;
   }
 

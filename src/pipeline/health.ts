@@ -13,16 +13,16 @@ import { isInteger, newDict, WithDeps } from '../compat/lang';
 
 export interface HealthDeps {
   host: Pick<Host, 'readText' | 'readdir' | 'pid' | 'now'>;
-  counters: Counters;
-  sensor: string;
+  counters_: Counters;
+  sensor_: string;
   /** process names (as in /proc/<pid>/comm) whose VmRSS is reported; default ['dnsmasq'] */
-  watched?: string[];
+  watched_?: string[];
   /** the agent's memory budget, kB, reported as `budget` */
-  budgetKb?: number;
+  budgetKb_?: number;
   /** fields supplied by others (spool_bytes, ...) */
-  extra?: () => Partial<HealthEvent>;
+  extra_?: () => Partial<HealthEvent>;
   /** default '/proc' (tests point it at a fixture tree) */
-  procRoot?: string;
+  procRoot_?: string;
 }
 
 /** /proc/meminfo → { MemTotal: kB, ... } (values in kB, as printed). */
@@ -90,10 +90,10 @@ function leadingNumber(s: string, from: number, to: number): number {
 }
 
 export class HealthSampler extends WithDeps<HealthDeps> {
-  sample(): HealthEvent {
-    const { host, counters } = this.deps_;
-    const root = this.deps_.procRoot ?? '/proc';
-    const ev: HealthEvent = { type: 'health', ts: host.now(), sensor: this.deps_.sensor };
+  sample_(): HealthEvent {
+    const { host, counters_: counters } = this.deps_;
+    const root = this.deps_.procRoot_ ?? '/proc';
+    const ev: HealthEvent = { type: 'health', ts: host.now(), sensor: this.deps_.sensor_ };
     // Each figure only when its /proc file reads and parses (containers and old kernels lack some).
     const put = <K extends keyof HealthEvent>(key: K, file: string, parse: (text: string) => HealthEvent[K] | undefined): void => {
       const text = this.read_(`${root}/${file}`);
@@ -111,8 +111,8 @@ export class HealthSampler extends WithDeps<HealthDeps> {
     put('ct_count', 'sys/net/netfilter/nf_conntrack_count', parseCount);
     put('ct_max', 'sys/net/netfilter/nf_conntrack_max', parseCount);
     this.processes_(root, ev);
-    if (this.deps_.budgetKb !== undefined) ev.budget = this.deps_.budgetKb;
-    if (this.deps_.extra) Object.assign(ev, this.deps_.extra());
+    if (this.deps_.budgetKb_ !== undefined) ev.budget = this.deps_.budgetKb_;
+    if (this.deps_.extra_) Object.assign(ev, this.deps_.extra_());
     const snap = counters.snapshot();
     ev.counters = snap.counters;
     ev.dropped = snap.dropped;
@@ -124,11 +124,11 @@ export class HealthSampler extends WithDeps<HealthDeps> {
     try {
       names = this.deps_.host.readdir(root);
     } catch {
-      this.deps_.counters.inc('health_proc_unreadable');
+      this.deps_.counters_.inc('health_proc_unreadable');
       return;
     }
     const self = this.deps_.host.pid();
-    const watched = this.deps_.watched ?? ['dnsmasq'];
+    const watched = this.deps_.watched_ ?? ['dnsmasq'];
     const parent = new Map<number, number>();
     const byName: Record<string, number[]> = newDict();
     for (const w of watched) byName[w] = [];

@@ -23,9 +23,9 @@ export interface IocDeps {
   /** Default 50000 domains + IPs together. */
   maxIndicators?: number;
   /** Largest command payload, default 4 MiB. */
-  maxBytes?: number;
+  maxBytes_?: number;
   /** The same (client, indicator) alerts at most once per this many seconds; default 300. */
-  repeatSec?: number;
+  repeatSec_?: number;
 }
 
 export interface IocLoadResult {
@@ -59,12 +59,12 @@ export class IocMatcher {
   private loaded_ = false;
   private recent_ = new Map<string, number>();
 
-  load(payload: Uint8Array | string): IocLoadResult {
+  load_(payload: Uint8Array | string): IocLoadResult {
     const fail = (error: string): IocLoadResult => {
       this.deps_.counters.drop('ioc_load_rejected', 1, error);
       return { ok: false, error, domains: this.domains_.size, cidrs: this.exactIps_.size + this.cidrRules_.length };
     };
-    const max = this.deps_.maxBytes ?? 4 * 1024 * 1024;
+    const max = this.deps_.maxBytes_ ?? 4 * 1024 * 1024;
     if (payload.length > max) return fail(`payload of ${payload.length} bytes exceeds ${max}`);
     const text = typeof payload === 'string' ? payload : utf8Decode(payload);
     if (text === null) return fail('payload is not UTF-8');
@@ -124,7 +124,7 @@ export class IocMatcher {
     return { ok: true, domains: nextDomains.size, cidrs: nextExact.size + nextRules.length, skipped };
   }
 
-  checkDns(ev: DnsEvent): void {
+  checkDns_(ev: DnsEvent): void {
     if (!this.loaded_) return;
     const answers = ev.answers ?? [];
     if (this.domains_.size) {
@@ -181,7 +181,7 @@ export class IocMatcher {
 
   private raise_(kind: string, ev: DnsEvent | FlowEvent, client: string | undefined,
     m: { indicator: string; match: string; ref: string }): void {
-    const repeat = this.deps_.repeatSec ?? 300;
+    const repeat = this.deps_.repeatSec_ ?? 300;
     const key = `${kind}\u0000${client ?? ''}\u0000${m.indicator}`;
     const last = this.recent_.get(key);
     if (last !== undefined && ev.ts - last < repeat && ev.ts >= last) {

@@ -10,17 +10,17 @@ import { parseIpv6Leases } from './odhcpd';
 import { WithDeps } from '../compat/lang';
 
 export interface LeaseWatcherDeps {
-  host: Host;
-  devices: Devices;
-  counters: Counters;
+  host_: Host;
+  devices_: Devices;
+  counters_: Counters;
   /** default '/tmp/dhcp.leases'; null to not watch a file */
-  leaseFile?: string | null;
+  leaseFile_?: string | null;
   /** default 2000 */
-  pollMs?: number;
+  pollMs_?: number;
   /** absent or null: odhcpd is not asked */
-  ubus?: UbusClient | null;
+  ubus_?: UbusClient | null;
   /** default 30000; after a failed call the next one waits 10x longer */
-  odhcpdMs?: number;
+  odhcpdMs_?: number;
 }
 
 export class LeaseWatcher extends WithDeps<LeaseWatcherDeps> {
@@ -32,30 +32,30 @@ export class LeaseWatcher extends WithDeps<LeaseWatcherDeps> {
 
   /** The lease file, or null for none. */
   private file_(): string | null {
-    const f = this.deps_.leaseFile;
+    const f = this.deps_.leaseFile_;
     return f === undefined ? '/tmp/dhcp.leases' : f;
   }
 
-  start(): void {
-    const { host } = this.deps_;
+  start_(): void {
+    const { host_: host } = this.deps_;
     this.stopped_ = false;
     if (this.file_() !== null) {
-      this.checkFile();
-      this.fileTimer_ = host.setInterval(() => this.checkFile(), this.deps_.pollMs ?? 2000);
+      this.checkFile_();
+      this.fileTimer_ = host.setInterval(() => this.checkFile_(), this.deps_.pollMs_ ?? 2000);
     }
-    if (this.deps_.ubus) this.scheduleOdhcpd_(0);
+    if (this.deps_.ubus_) this.scheduleOdhcpd_(0);
   }
 
-  stop(): void {
+  stop_(): void {
     this.stopped_ = true;
-    if (this.fileTimer_) this.deps_.host.clearTimer(this.fileTimer_);
-    if (this.odhcpdTimer_) this.deps_.host.clearTimer(this.odhcpdTimer_);
+    if (this.fileTimer_) this.deps_.host_.clearTimer(this.fileTimer_);
+    if (this.odhcpdTimer_) this.deps_.host_.clearTimer(this.odhcpdTimer_);
     this.fileTimer_ = this.odhcpdTimer_ = undefined;
   }
 
   /** Re-reads the lease file if its inode, size or mtime changed. Returns whether it did. */
-  checkFile(): boolean {
-    const { host, counters, devices } = this.deps_;
+  checkFile_(): boolean {
+    const { host_: host, counters_: counters, devices_: devices } = this.deps_;
     const file = this.file_();
     if (file === null) return false;
     try {
@@ -65,7 +65,7 @@ export class LeaseWatcher extends WithDeps<LeaseWatcherDeps> {
       this.signature_ = sig;
       // a vanished file means no current leases: entries fade out through the Devices grace
       const leases = st === null ? [] : parseLeases(host.readText(file), counters);
-      devices.setLeases('leasefile', leases);
+      devices.setLeases_('leasefile', leases);
       counters.inc('leasefile_reads');
       return true;
     } catch (e) {
@@ -76,13 +76,13 @@ export class LeaseWatcher extends WithDeps<LeaseWatcherDeps> {
   }
 
   /** One odhcpd poll; resolves whether it succeeded (never rejects). */
-  async pollOdhcpd(): Promise<boolean> {
-    const { ubus, counters, devices, host } = this.deps_;
+  async pollOdhcpd_(): Promise<boolean> {
+    const { ubus_: ubus, counters_: counters, devices_: devices, host_: host } = this.deps_;
     if (!ubus || this.inFlight_) return false;
     this.inFlight_ = true;
     try {
-      const reply = await ubus.call('dhcp', 'ipv6leases');
-      devices.setLeases('odhcpd', parseIpv6Leases(reply, counters, host.now()));
+      const reply = await ubus.call_('dhcp', 'ipv6leases');
+      devices.setLeases_('odhcpd', parseIpv6Leases(reply, counters, host.now()));
       counters.inc('odhcpd_polls');
       return true;
     } catch (e) {
@@ -95,10 +95,10 @@ export class LeaseWatcher extends WithDeps<LeaseWatcherDeps> {
   }
 
   private scheduleOdhcpd_(ms: number): void {
-    this.odhcpdTimer_ = this.deps_.host.setTimeout(() => {
-      void this.pollOdhcpd().then((ok) => {
+    this.odhcpdTimer_ = this.deps_.host_.setTimeout(() => {
+      void this.pollOdhcpd_().then((ok) => {
         if (this.stopped_) return;
-        const every = this.deps_.odhcpdMs ?? 30000;
+        const every = this.deps_.odhcpdMs_ ?? 30000;
         this.scheduleOdhcpd_(ok ? every : every * 10);
       });
     }, ms);

@@ -41,13 +41,13 @@ export interface ShipperDeps {
   /** Opens a new byte stream to the broker (brokerStreamFactory in stream.ts). */
   connect_: () => ByteStream;
   /** MQTT settings except what the shipper decides (client id, will, clean session). */
-  mqtt?: Omit<MqttClientOptions, 'clientId_' | 'connect_' | 'will' | 'cleanSession'>;
+  mqtt_?: Omit<MqttClientOptions, 'clientId_' | 'connect_' | 'will' | 'cleanSession'>;
   /** QoS 1 batches awaiting PUBACK at once. Default 8. */
-  window?: number;
+  window_?: number;
   /** Largest command payload accepted, bytes. Default 256 KiB. */
-  maxCommandBytes?: number;
-  onCommand?: (name: string, payload: unknown, meta: CommandMeta) => void;
-  log?: (msg: string) => void;
+  maxCommandBytes_?: number;
+  onCommand_?: (name: string, payload: unknown, meta: CommandMeta) => void;
+  log_?: (msg: string) => void;
 }
 
 export class Shipper extends WithDeps<ShipperDeps> {
@@ -61,19 +61,19 @@ export class Shipper extends WithDeps<ShipperDeps> {
     if (this.client_) return;
     const d = this.deps_;
     const sensor = checkSensorId(d.status_.sensor);
-    const maxCmd = d.maxCommandBytes ?? 256 * 1024;
+    const maxCmd = d.maxCommandBytes_ ?? 256 * 1024;
     const client = new MqttClient({
       host_: d.host_,
       counters_: d.counters_,
-      log: d.log,
+      log_: d.log_,
       options_: {
-        maxIncoming: maxCmd + 1024,
-        ...d.mqtt,
+        maxIncoming_: maxCmd + 1024,
+        ...d.mqtt_,
         clientId_: sensor,
         connect_: d.connect_,
-        cleanSession: false,
-        will: { topic: statusTopic(sensor), payload: statusPayload(d.status_, 'offline', d.host_.now()), qos: 1, retain: true },
-        inflight: maxOf(d.window ?? 8, 1) + 2, // room for status and commands' own publishes
+        cleanSession_: false,
+        will_: { topic: statusTopic(sensor), payload: statusPayload(d.status_, 'offline', d.host_.now()), qos: 1, retain: true },
+        inflight_: maxOf(d.window_ ?? 8, 1) + 2, // room for status and commands' own publishes
       },
     });
     this.client_ = client;
@@ -141,10 +141,10 @@ export class Shipper extends WithDeps<ShipperDeps> {
     const c = this.client_!;
     const s = this.deps_.status_;
     this.publishStatus_('online')
-      .catch((e) => this.deps_.log?.(`mqtt: online status not acknowledged: ${(e as Error).message}`));
-    if (this.deps_.onCommand) {
+      .catch((e) => this.deps_.log_?.(`mqtt: online status not acknowledged: ${(e as Error).message}`));
+    if (this.deps_.onCommand_) {
       c.subscribe_(commandFilters(s.sensor).map((topic) => ({ topic, qos: 1 as const })))
-        .catch((e) => this.deps_.log?.(`mqtt: command subscription failed: ${(e as Error).message}`));
+        .catch((e) => this.deps_.log_?.(`mqtt: command subscription failed: ${(e as Error).message}`));
     }
     this.pump_();
   }
@@ -152,7 +152,7 @@ export class Shipper extends WithDeps<ShipperDeps> {
   private pump_(): void {
     const c = this.client_;
     if (!c || this.stopped_) return;
-    const window = maxOf(this.deps_.window ?? 8, 1);
+    const window = maxOf(this.deps_.window_ ?? 8, 1);
     if (this.inFlight_.size >= window) return;
     const sensor = this.deps_.status_.sensor;
     for (const e of this.deps_.spool_.pending_()) {
@@ -202,7 +202,7 @@ export class Shipper extends WithDeps<ShipperDeps> {
       return;
     }
     if (m.payload_.length === 0) return; // a cleared retained command
-    const max = d.maxCommandBytes ?? 256 * 1024;
+    const max = d.maxCommandBytes_ ?? 256 * 1024;
     if (m.payload_.length > max) {
       d.counters_.drop('cmd_too_large', 1, `${m.topic_} ${m.payload_.length} bytes`);
       return;
@@ -220,7 +220,7 @@ export class Shipper extends WithDeps<ShipperDeps> {
     }
     d.counters_.inc('cmd_received');
     try {
-      d.onCommand?.(name, value, { topic_: m.topic_, retained_: m.retain_, broadcast_: !m.topic_.startsWith(`netledger/v1/${sensor}/`) });
+      d.onCommand_?.(name, value, { topic_: m.topic_, retained_: m.retain_, broadcast_: !m.topic_.startsWith(`netledger/v1/${sensor}/`) });
     } catch (e) {
       d.counters_.drop('cmd_handler_failed', 1, `${name}: ${(e as Error).message}`);
     }

@@ -26,7 +26,7 @@ export interface SpoolDeps {
   capBytes_: number;
   counters_: Counters;
   /** Higher is dropped later. Unknown streams count as 0. */
-  priority?: Record<string, number>;
+  priority_?: Record<string, number>;
 }
 
 /** Defaults: /tmp is RAM on a router, so the spool there is small; alerts are kept longest. */
@@ -152,12 +152,12 @@ export class Spool extends WithDeps<SpoolDeps> {
     return this.total_;
   }
 
-  count(): number {
+  count_(): number {
     return this.entries_.length;
   }
 
   private enforceCap_(): void {
-    const prio = this.deps_.priority ?? DEFAULT_SPOOL_PRIORITY;
+    const prio = this.deps_.priority_ ?? DEFAULT_SPOOL_PRIORITY;
     while (this.total_ > this.deps_.capBytes_ && this.entries_.length > 0) {
       let victim = this.entries_[0];
       let best = prio[victim.stream_] ?? 0;

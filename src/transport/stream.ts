@@ -10,30 +10,30 @@ import { WithDeps } from '../compat/lang';
 
 export interface TlsFiles {
   caFile_: string;
-  certFile?: string;
-  keyFile?: string;
+  certFile_?: string;
+  keyFile_?: string;
   /** Name checked against the certificate; default the URL's host. */
-  serverName?: string;
+  serverName_?: string;
 }
 
 export interface StreamCommandOptions {
   /** Command for plain TCP, host and port appended. Default ['nc'] (busybox's applet on OpenWrt). */
-  nc?: string[];
+  nc_?: string[];
   /** openssl binary. Default 'openssl'. */
-  openssl?: string;
-  tls?: TlsFiles;
+  openssl_?: string;
+  tls_?: TlsFiles;
 }
 
 /** The argv that carries MQTT bytes to `url`. Throws when mqtts:// lacks a CA file. */
 export function streamArgv(url: BrokerUrl, opts: StreamCommandOptions = {}): string[] {
-  if (url.scheme === 'mqtt') return [...(opts.nc ?? ['nc']), url.host, String(url.port)];
-  const tls = opts.tls;
+  if (url.scheme === 'mqtt') return [...(opts.nc_ ?? ['nc']), url.host, String(url.port)];
+  const tls = opts.tls_;
   if (!tls || !tls.caFile_) throw new Error('mqtts:// needs a CA file (tls.caFile) to verify the broker');
-  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) throw new Error('a client certificate needs both cert and key files');
-  const name = tls.serverName ?? url.host;
+  if ((tls.certFile_ === undefined) !== (tls.keyFile_ === undefined)) throw new Error('a client certificate needs both cert and key files');
+  const name = tls.serverName_ ?? url.host;
   const hostPort = url.host.indexOf(':') >= 0 ? `[${url.host}]:${url.port}` : `${url.host}:${url.port}`;
-  const argv = [opts.openssl ?? 'openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', tls.caFile_];
-  if (tls.certFile !== undefined) argv.push('-cert', tls.certFile, '-key', tls.keyFile!);
+  const argv = [opts.openssl_ ?? 'openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', tls.caFile_];
+  if (tls.certFile_ !== undefined) argv.push('-cert', tls.certFile_, '-key', tls.keyFile_!);
   // -verify_hostname checks the certificate; -servername sends SNI (IP literals get none).
   argv.push('-verify_hostname', name);
   if (!isIpLiteral(name)) argv.push('-servername', name);

@@ -26,22 +26,22 @@ export class UbusError extends Error {
 }
 
 export interface UbusClientDeps {
-  host: Host;
+  host_: Host;
   /** path or name of the ubus CLI; default 'ubus' (searched in PATH) */
-  bin?: string;
+  bin_?: string;
   /** default 5000 */
-  timeoutMs?: number;
+  timeoutMs_?: number;
   /** largest reply accepted, bytes; default 1 MiB */
-  maxReply?: number;
+  maxReply_?: number;
 }
 
 export class UbusClient extends WithDeps<UbusClientDeps> {
   /** The method's reply (parsed JSON), or null when it replied with no data. Rejects with UbusError. */
-  call(path: string, method: string, args?: object): Promise<unknown> {
-    const { host } = this.deps_;
-    const bin = this.deps_.bin ?? 'ubus';
-    const timeoutMs = this.deps_.timeoutMs ?? 5000;
-    const maxReply = this.deps_.maxReply ?? 1 << 20;
+  call_(path: string, method: string, args?: object): Promise<unknown> {
+    const { host_: host } = this.deps_;
+    const bin = this.deps_.bin_ ?? 'ubus';
+    const timeoutMs = this.deps_.timeoutMs_ ?? 5000;
+    const maxReply = this.deps_.maxReply_ ?? 1 << 20;
     const what = `ubus call ${path} ${method}`;
     const argv = [bin, '-S', '-t', String(maxOf(1, Math.ceil(timeoutMs / 1000))), 'call', path, method];
     if (args !== undefined) argv.push(toJson(args));

@@ -23,7 +23,7 @@ function replay(text: string, o: { ndjson: boolean; pdns?: boolean; ioc?: string
     ? new NdjsonSink({ counters, batchLines: 3, write: (t) => lines.push(...t.split('\n').filter((l) => l !== '')) })
     : { emit: (ev: NetEvent) => lines.push(encodeNdjson(ev)) };
   const p = new Pipeline({ counters, sink, options: dnsPipelineOptions({ pdns: o.pdns === true }) });
-  if (o.ioc !== undefined) p.loadIoc(o.ioc);
+  if (o.ioc !== undefined) p.loadIoc_(o.ioc);
   const parser = new DnsmasqLineParser({ counters, year: 2026 });
   for (const l of text.split('\n')) {
     const r = l === '' ? null : parser.parse(l);

@@ -11,8 +11,8 @@ const bytes = (...b: number[]): Uint8Array => new Uint8Array(b);
 function split(chunks: Uint8Array[], maxLine?: number): [string, boolean][] {
   const out: [string, boolean][] = [];
   const s = new LineSplitter((l, t) => out.push([l, t]), maxLine);
-  for (const c of chunks) s.push(c);
-  s.flush();
+  for (const c of chunks) s.push_(c);
+  s.flush_();
   return out;
 }
 
@@ -109,11 +109,11 @@ export const cases: Cases = {
   'lines: reset drops a partial line': () => {
     const out: string[] = [];
     const s = new LineSplitter((l) => out.push(l));
-    s.push(encodeUtf8('half'));
+    s.push_(encodeUtf8('half'));
     eq(s.hasPartial_, true);
     s.reset_();
-    s.push(encodeUtf8('new\n'));
-    s.flush();
+    s.push_(encodeUtf8('new\n'));
+    s.flush_();
     deepEq(out, ['new']);
   },
 
@@ -136,18 +136,18 @@ export const cases: Cases = {
       },
     });
     const seen: string[] = [];
-    q.setTimeout(() => seen.push('30'), 30);
-    q.setTimeout(() => seen.push('10a'), 10);
-    q.setTimeout(() => seen.push('10b'), 10);
-    const c = q.setTimeout(() => seen.push('cleared'), 5);
-    const iv = q.setInterval(() => seen.push('iv'), 12);
-    q.clear(c);
+    q.setTimeout_(() => seen.push('30'), 30);
+    q.setTimeout_(() => seen.push('10a'), 10);
+    q.setTimeout_(() => seen.push('10b'), 10);
+    const c = q.setTimeout_(() => seen.push('cleared'), 5);
+    const iv = q.setInterval_(() => seen.push('iv'), 12);
+    q.clear_(c);
     now = 100; // the loop woke up late: everything is due
     for (let guard = 0; guard < 20 && armed.length; guard++) armed.shift()!.fn();
     // An interval re-arms from when it ran, so it is due again only after now+12.
     deepEq(seen, ['10a', '10b', 'iv', '30']);
     eq(q.size_, 1, 'only the interval is left');
-    q.clear(iv);
+    q.clear_(iv);
     eq(q.size_, 0);
     eq(armed.length, 0, 'nothing armed');
   },

@@ -44,8 +44,8 @@ test('LineSplitter lines match TextDecoder per line', () => {
     }
     const got: string[] = [];
     const s = new LineSplitter((l) => got.push(l));
-    s.push(b);
-    s.flush();
+    s.push_(b);
+    s.flush_();
     const want = td.decode(b).split('\n');
     if (want[want.length - 1] === '') want.pop();
     deepStrictEqual(got, want, Buffer.from(b).toString('hex'));

@@ -54,7 +54,7 @@ export const cases: Cases = {
   },
 
   'the pair table is bounded and overflow counted': () => {
-    const { d, alerts, counters } = detector({ maxPairs: 2 });
+    const { d, alerts, counters } = detector({ maxPairs_: 2 });
     for (let i = 0; i < 4; i++) d.check(fakeFlow({ proto: 'udp', resp_h: `203.0.113.${i}`, resp_p: 53 }));
     eq(alerts.length, 4);
     eq(counters.dropped('bypass_pairs_full'), 2);

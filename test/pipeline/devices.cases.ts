@@ -7,7 +7,7 @@ import { parseLeases } from '../../src/sources/leases';
 function labDevices(ctx: { fixture(p: string): string }, clock = { t: 1795400000 }) {
   const counters = new Counters();
   const d = new Devices({ counters, now: () => clock.t });
-  d.setLeases('leasefile', parseLeases(ctx.fixture('lab-basic/dhcp.leases'), counters));
+  d.setLeases_('leasefile', parseLeases(ctx.fixture('lab-basic/dhcp.leases'), counters));
   return { d, clock, counters };
 }
 
@@ -25,7 +25,7 @@ export const cases: Cases = {
   'a DUID link-layer address with no v4 lease behind it is not trusted as a MAC': () => {
     const counters = new Counters();
     const d = new Devices({ counters, now: () => 100 });
-    d.setLeases('odhcpd', [{ ip: '2001:db8:1::99', family: 6, duid: '00:03:00:01:02:00:5e:10:00:99', hostname: 'phone' }]);
+    d.setLeases_('odhcpd', [{ ip: '2001:db8:1::99', family: 6, duid: '00:03:00:01:02:00:5e:10:00:99', hostname: 'phone' }]);
     deepEq(d.lookup('2001:db8:1::99'), { hostname: 'phone' });
     eq(duidLinkLayer('00:03:00:01:02:00:5e:10:00:99'), '02:00:5e:10:00:99');
     eq(duidLinkLayer('00:01:00:01:2c:3d:4e:5f:02:00:5e:10:00:0a'), '02:00:5e:10:00:0a');
@@ -37,8 +37,8 @@ export const cases: Cases = {
     const counters = new Counters();
     const d = new Devices({ counters, now: () => 100 });
     const duid = '00:04:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00';
-    d.setLeases('leasefile', [{ ip: '192.0.2.30', family: 4, mac: '02:00:5e:10:00:1e', clientId: 'ff:00:00:00:01:' + duid }]);
-    d.setLeases('odhcpd', [{ ip: '2001:db8:1::30', family: 6, duid }]);
+    d.setLeases_('leasefile', [{ ip: '192.0.2.30', family: 4, mac: '02:00:5e:10:00:1e', clientId: 'ff:00:00:00:01:' + duid }]);
+    d.setLeases_('odhcpd', [{ ip: '2001:db8:1::30', family: 6, duid }]);
     deepEq(d.lookup('2001:db8:1::30'), { mac: '02:00:5e:10:00:1e' });
   },
 
@@ -52,7 +52,7 @@ export const cases: Cases = {
     eq(d.lookup('192.0.2.99')?.hostname, 'printer-office', 'expiry 0 never expires');
     // the file is rewritten without the printer: it fades after the grace
     clock.t = 1795400000;
-    d.setLeases('leasefile', [{ ip: '192.0.2.10', family: 4, mac: '02:00:5e:10:00:ff', hostname: 'newcomer', expires: 0 }]);
+    d.setLeases_('leasefile', [{ ip: '192.0.2.10', family: 4, mac: '02:00:5e:10:00:ff', hostname: 'newcomer', expires: 0 }]);
     eq(d.lookup('192.0.2.10')?.hostname, 'newcomer');
     eq(d.lookup('192.0.2.99')?.hostname, 'printer-office');
     clock.t += 10801;
@@ -64,11 +64,11 @@ export const cases: Cases = {
     const counters = new Counters();
     const d = new Devices({ counters, now: () => 100, maxDevices: 3 });
     eq(d.none, true, 'no lease yet');
-    d.setLeases('f', [1, 2, 3, 4, 5].map((i) => ({ ip: `192.0.2.${i}`, family: 4 as const, hostname: `h${i}` })));
-    eq(d.size(), 3);
+    d.setLeases_('f', [1, 2, 3, 4, 5].map((i) => ({ ip: `192.0.2.${i}`, family: 4 as const, hostname: `h${i}` })));
+    eq(d.size_(), 3);
     eq(d.none, false);
     eq(counters.dropped('devices_table_full'), 2);
-    d.setLeases('g', [{ ip: 'bogus', family: 4 }]);
+    d.setLeases_('g', [{ ip: 'bogus', family: 4 }]);
     eq(counters.dropped('devices_bad_address'), 1);
   },
 };

@@ -71,10 +71,10 @@ export const cases: Cases = {
     counters.inc('lines', 3);
     counters.drop('garbage', 2);
     const s = new HealthSampler({
-      host: fixtureHost(ctx, 100), counters, sensor: 'r1', budgetKb: 8192, procRoot: '/p',
-      watched: ['dnsmasq', 'hostapd'], extra: () => ({ spool_bytes: 42 }),
+      host: fixtureHost(ctx, 100), counters_: counters, sensor_: 'r1', budgetKb_: 8192, procRoot_: '/p',
+      watched_: ['dnsmasq', 'hostapd'], extra_: () => ({ spool_bytes: 42 }),
     });
-    deepEq(s.sample(), {
+    deepEq(s.sample_(), {
       type: 'health', ts: 1700000000, sensor: 'r1', uptime: 86400.52, mem_total: 124932, mem_available: 70388,
       load1: 0.42, ct_count: 137, ct_max: 15360, procs: 8, agent_rss: 5120, children_rss: 2000,
       watched: { dnsmasq: 2500 }, budget: 8192, spool_bytes: 42,
@@ -85,9 +85,9 @@ export const cases: Cases = {
   'missing files leave their fields absent (never invented)': (ctx) => {
     const s = new HealthSampler({
       host: fixtureHost(ctx, 999, ['proc/meminfo', 'proc/sys/net/netfilter/nf_conntrack_count', 'proc/sys/net/netfilter/nf_conntrack_max', 'proc/200/status', 'proc/201/status']),
-      counters: new Counters(), sensor: 'r1', procRoot: '/p',
+      counters_: new Counters(), sensor_: 'r1', procRoot_: '/p',
     });
-    const h = s.sample();
+    const h = s.sample_();
     eq('mem_total' in h, false);
     eq('ct_count' in h, false);
     eq('ct_max' in h, false);

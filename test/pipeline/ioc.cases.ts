@@ -5,7 +5,7 @@ import { Counters } from '../../src/counters';
 import { IocMatcher } from '../../src/pipeline/ioc';
 import { fakeDns, fakeFlow } from './factories';
 
-function make(opts: { maxIndicators?: number; maxBytes?: number; repeatSec?: number } = {}) {
+function make(opts: { maxIndicators?: number; maxBytes_?: number; repeatSec_?: number } = {}) {
   const out: AlertEvent[] = [];
   const counters = new Counters();
   const m = new IocMatcher({ sensor: 'rtr1', counters, emit: (a) => out.push(a), ...opts });
@@ -21,9 +21,9 @@ const FEED = JSON.stringify({
 export const cases: Cases = {
   'a qname under an indicator raises ioc_domain with the schema fields in order': () => {
     const { m, out } = make();
-    deepEq(m.load(FEED), { ok: true, domains: 3, cidrs: 3, skipped: 0 });
+    deepEq(m.load_(FEED), { ok: true, domains: 3, cidrs: 3, skipped: 0 });
     const ev = fakeDns({ qname: 'x.evil.test', mac: '02:00:5e:10:00:0a', hostname: 'laptop-anna', answers: [] });
-    m.checkDns(ev);
+    m.checkDns_(ev);
     eq(out.length, 1);
     eq(JSON.stringify(out[0]), JSON.stringify({
       type: 'alert', ts: 1000, sensor: 'rtr1', kind: 'ioc_domain', client: '192.0.2.10', mac: '02:00:5e:10:00:0a',
@@ -31,18 +31,18 @@ export const cases: Cases = {
     }));
   },
   'suffix matching is on label boundaries, case-insensitive, trailing dot ignored': () => {
-    const { m, out } = make({ repeatSec: 0 });
-    m.load(FEED);
+    const { m, out } = make({ repeatSec_: 0 });
+    m.load_(FEED);
     for (const q of ['evil.test', 'a.b.evil.test', 'EVIL.test.', 'notevil.test', 'evil.test.org', 'bad.example', 'x.wild.test', 'wild.test']) {
-      m.checkDns(fakeDns({ qname: q, answers: [] }));
+      m.checkDns_(fakeDns({ qname: q, answers: [] }));
     }
     deepEq(out.map((a) => a.match), ['evil.test', 'a.b.evil.test', 'EVIL.test.', 'bad.example', 'x.wild.test', 'wild.test']);
     eq(out[3].source_ref, 'feed-x#12');
   },
   'CNAME chain names and answer addresses are checked': () => {
     const { m, out } = make();
-    m.load(FEED);
-    m.checkDns(fakeDns({ qname: 'img.shop.test', answers: [
+    m.load_(FEED);
+    m.checkDns_(fakeDns({ qname: 'img.shop.test', answers: [
       { name: 'img.shop.test', type: 'CNAME', data: 'cdn.evil.test' },
       { name: 'cdn.evil.test', type: 'A', data: '203.0.113.9' },
     ] }));
@@ -53,7 +53,7 @@ export const cases: Cases = {
   },
   'flows: resp_h always, orig_h for inbound flows; the LAN host is the client': () => {
     const { m, out } = make();
-    m.load(FEED);
+    m.load_(FEED);
     m.checkFlow(fakeFlow({ resp_h: '198.51.100.66', mac: 'aa:bb:cc:dd:ee:ff' }));
     m.checkFlow(fakeFlow({ orig_h: '2001:db8:bad::5', resp_h: '192.0.2.10', dir: 'inbound' }));
     m.checkFlow(fakeFlow({ orig_h: '2001:db8:bad::5', resp_h: '192.0.2.10' }));
@@ -63,32 +63,32 @@ export const cases: Cases = {
     ]);
   },
   'repeats of the same client and indicator are suppressed for repeatSec': () => {
-    const { m, out, counters } = make({ repeatSec: 60 });
-    m.load(FEED);
-    m.checkDns(fakeDns({ ts: 100, qname: 'evil.test', answers: [] }));
-    m.checkDns(fakeDns({ ts: 130, qname: 'x.evil.test', answers: [] }));
-    m.checkDns(fakeDns({ ts: 130, qname: 'evil.test', client: '192.0.2.11', answers: [] }));
-    m.checkDns(fakeDns({ ts: 161, qname: 'evil.test', answers: [] }));
+    const { m, out, counters } = make({ repeatSec_: 60 });
+    m.load_(FEED);
+    m.checkDns_(fakeDns({ ts: 100, qname: 'evil.test', answers: [] }));
+    m.checkDns_(fakeDns({ ts: 130, qname: 'x.evil.test', answers: [] }));
+    m.checkDns_(fakeDns({ ts: 130, qname: 'evil.test', client: '192.0.2.11', answers: [] }));
+    m.checkDns_(fakeDns({ ts: 161, qname: 'evil.test', answers: [] }));
     eq(out.length, 3);
     eq(counters.get('ioc_alerts_suppressed'), 1);
   },
   'bad commands are rejected and keep the old list; bad entries are skipped and counted': () => {
-    const { m, out, counters } = make({ maxIndicators: 8, maxBytes: 400 });
-    m.load(JSON.stringify({ domains: ['evil.test'] }));
+    const { m, out, counters } = make({ maxIndicators: 8, maxBytes_: 400 });
+    m.load_(JSON.stringify({ domains: ['evil.test'] }));
     for (const [payload, err] of [
       ['{', 'not JSON'], ['[]', 'expected an object'], ['{"domains":"x"}', 'domains is not an array'],
       [JSON.stringify({ domains: ['a.test', 'b.test', 'c.test', 'd.test', 'e.test'], ips: ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4'] }), 'exceed the limit of 8'],
       ['{"domains":["' + 'a'.repeat(500) + '"]}', 'exceeds 400'], [new Uint8Array([0x7b, 0xff, 0x7d]), 'not UTF-8'],
     ] as [string | Uint8Array, string][]) {
-      const r = m.load(payload);
+      const r = m.load_(payload);
       ok(!r.ok && (r.error ?? '').includes(err), `${String(payload).slice(0, 30)}: ${r.error}`);
     }
-    m.checkDns(fakeDns({ qname: 'evil.test', answers: [] }));
+    m.checkDns_(fakeDns({ qname: 'evil.test', answers: [] }));
     eq(out.length, 1, 'old list still active');
-    const r = m.load(new TextEncoderLike().encode(JSON.stringify({ domains: ['ok.test', 'bad name', '', 5, 'a..b'], ips: ['300.1.1.1', '192.0.2.0/33', '192.0.2.7'] })));
+    const r = m.load_(new TextEncoderLike().encode(JSON.stringify({ domains: ['ok.test', 'bad name', '', 5, 'a..b'], ips: ['300.1.1.1', '192.0.2.0/33', '192.0.2.7'] })));
     deepEq(r, { ok: true, domains: 1, cidrs: 1, skipped: 6 });
     eq(counters.dropped('ioc_bad_indicator'), 6);
-    m.checkDns(fakeDns({ qname: 'evil.test', ts: 5000, answers: [] }));
+    m.checkDns_(fakeDns({ qname: 'evil.test', ts: 5000, answers: [] }));
     eq(out.length, 1, 'the new list replaced the old');
   },
 };

@@ -21,16 +21,16 @@ test('the lease file is re-read only when it changes, and a vanished file fades 
     const counters = new Counters();
     let now = 1795400000;
     const devices = new Devices({ counters, now: () => now });
-    const w = new LeaseWatcher({ host, devices, counters, leaseFile: file, ubus: null });
-    assert.equal(w.checkFile(), true);
+    const w = new LeaseWatcher({ host_: host, devices_: devices, counters_: counters, leaseFile_: file, ubus_: null });
+    assert.equal(w.checkFile_(), true);
     assert.equal(devices.lookup('192.0.2.10')?.hostname, 'laptop-anna');
-    assert.equal(w.checkFile(), false, 'unchanged: no re-read');
+    assert.equal(w.checkFile_(), false, 'unchanged: no re-read');
     writeFileSync(file, '0 02:00:5e:10:00:0a 192.0.2.10 anna-renamed *\nbroken line\n');
-    assert.equal(w.checkFile(), true);
+    assert.equal(w.checkFile_(), true);
     assert.equal(devices.lookup('192.0.2.10')?.hostname, 'anna-renamed');
     assert.equal(counters.dropped('leases_bad_line'), 1);
     unlinkSync(file);
-    assert.equal(w.checkFile(), true);
+    assert.equal(w.checkFile_(), true);
     assert.equal(devices.lookup('192.0.2.10')?.hostname, 'anna-renamed', 'still within grace');
     now += 10801;
     assert.equal(devices.lookup('192.0.2.10'), undefined);
@@ -53,9 +53,9 @@ test('start() reads the file at once, polls it, asks odhcpd, and stop() ends it 
     const counters = new Counters();
     // the fixture's leases are dated late 2026: judge them at a time they were live
     const devices = new Devices({ counters, now: () => 1795400000 });
-    const ubus = new UbusClient({ host, bin: fixturePath('bin/ubus') });
-    const w = new LeaseWatcher({ host, devices, counters, leaseFile: file, ubus, pollMs: 50, odhcpdMs: 100 });
-    w.start();
+    const ubus = new UbusClient({ host_: host, bin_: fixturePath('bin/ubus') });
+    const w = new LeaseWatcher({ host_: host, devices_: devices, counters_: counters, leaseFile_: file, ubus_: ubus, pollMs_: 50, odhcpdMs_: 100 });
+    w.start_();
     try {
       assert.equal(devices.lookup('192.0.2.99')?.hostname, 'printer-office');
       // Wait for conditions, not fixed times: a loaded machine spawns the stand-in slowly.
@@ -66,12 +66,12 @@ test('start() reads the file at once, polls it, asks odhcpd, and stop() ends it 
       writeFileSync(file, '0 02:00:5e:10:00:77 192.0.2.77 newbie *\n');
       await until(() => devices.lookup('192.0.2.77') !== undefined);
       assert.equal(devices.lookup('192.0.2.77')?.hostname, 'newbie');
-      w.stop();
+      w.stop_();
       const polls = counters.get('odhcpd_polls');
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(counters.get('odhcpd_polls'), polls, 'no polls after stop');
     } finally {
-      w.stop();
+      w.stop_();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -81,11 +81,11 @@ test('start() reads the file at once, polls it, asks odhcpd, and stop() ends it 
 test('a failing odhcpd poll is counted and keeps the previous leases', async () => {
   const counters = new Counters();
   const devices = new Devices({ counters, now: () => host.now() });
-  const w = new LeaseWatcher({ host, devices, counters, leaseFile: null, ubus: new UbusClient({ host, bin: fixturePath('bin/ubus') }) });
-  assert.equal(await w.pollOdhcpd(), true);
+  const w = new LeaseWatcher({ host_: host, devices_: devices, counters_: counters, leaseFile_: null, ubus_: new UbusClient({ host_: host, bin_: fixturePath('bin/ubus') }) });
+  assert.equal(await w.pollOdhcpd_(), true);
   process.env.UBUS_STANDIN_MODE = 'fail';
   try {
-    assert.equal(await w.pollOdhcpd(), false);
+    assert.equal(await w.pollOdhcpd_(), false);
   } finally {
     delete process.env.UBUS_STANDIN_MODE;
   }

@@ -34,7 +34,7 @@ test('put, pending oldest first, ack deletes the file', () => {
     assert.ok(a && b && c);
     assert.deepEqual(s.pending_().map((e) => e.stream_), ['dns', 'flow', 'dns']);
     assert.equal(s.bytes_(), 60);
-    assert.equal(s.count(), 3);
+    assert.equal(s.count_(), 3);
     assert.deepEqual([...s.pending_()[1].payload_], [...bytes(20, 2)]);
     s.ack_(b.id_);
     s.ack_('nonexistent');
@@ -126,7 +126,7 @@ test('survives SIGKILL: a child spools in a loop and is killed; every complete f
     rmSync(script, { force: true });
     assert.equal(r.signal, 'SIGKILL', r.stderr);
     const { s } = spool(dir);
-    assert.equal(s.count(), 201);
+    assert.equal(s.count_(), 201);
     s.pending_().forEach((e, i) => {
       assert.equal(e.payload_.length, 4096);
       assert.equal(e.payload_[0], i & 255, `entry ${i} in order`);

@@ -54,12 +54,12 @@ export const cases: Cases = {
   },
   'child argv: nc for mqtt://, openssl s_client with verification for mqtts://': () => {
     deepEq(streamArgv(parseBrokerUrl('mqtt://10.0.0.1:1884')), ['nc', '10.0.0.1', '1884']);
-    deepEq(streamArgv(parseBrokerUrl('mqtt://h'), { nc: ['busybox', 'nc'] }), ['busybox', 'nc', 'h', '1883']);
-    deepEq(streamArgv(parseBrokerUrl('mqtts://broker.lan'), { tls: { caFile_: '/etc/ca.pem' } }),
+    deepEq(streamArgv(parseBrokerUrl('mqtt://h'), { nc_: ['busybox', 'nc'] }), ['busybox', 'nc', 'h', '1883']);
+    deepEq(streamArgv(parseBrokerUrl('mqtts://broker.lan'), { tls_: { caFile_: '/etc/ca.pem' } }),
       ['openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', '/etc/ca.pem', '-verify_hostname', 'broker.lan', '-servername', 'broker.lan', '-connect', 'broker.lan:8883']);
-    deepEq(streamArgv(parseBrokerUrl('mqtts://[::1]:8884'), { tls: { caFile_: 'ca', certFile: 'c', keyFile: 'k', serverName: 'broker.lan' } }),
+    deepEq(streamArgv(parseBrokerUrl('mqtts://[::1]:8884'), { tls_: { caFile_: 'ca', certFile_: 'c', keyFile_: 'k', serverName_: 'broker.lan' } }),
       ['openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', 'ca', '-cert', 'c', '-key', 'k', '-verify_hostname', 'broker.lan', '-servername', 'broker.lan', '-connect', '[::1]:8884']);
     throws(() => streamArgv(parseBrokerUrl('mqtts://h')), 'mqtts:// needs a CA file');
-    throws(() => streamArgv(parseBrokerUrl('mqtts://h'), { tls: { caFile_: 'ca', certFile: 'c' } }), 'needs both cert and key');
+    throws(() => streamArgv(parseBrokerUrl('mqtts://h'), { tls_: { caFile_: 'ca', certFile_: 'c' } }), 'needs both cert and key');
   },
 };

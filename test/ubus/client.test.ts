@@ -32,11 +32,11 @@ test('call dhcp ipv6leases returns the parsed reply; argv is -S -t call path met
   try {
     const argsFile = join(dir, 'args');
     const reply = await withEnv({ UBUS_STANDIN_ARGS: argsFile }, () =>
-      new UbusClient({ host, bin: BIN, timeoutMs: 3000 }).call('dhcp', 'ipv6leases'));
+      new UbusClient({ host_: host, bin_: BIN, timeoutMs_: 3000 }).call_('dhcp', 'ipv6leases'));
     assert.deepEqual(reply, JSON.parse(readFileSync(fixturePath('ubus/dhcp-ipv6leases.json'), 'utf8')));
     assert.deepEqual(readFileSync(argsFile, 'utf8').trim().split('\n'), ['-S', '-t', '3', 'call', 'dhcp', 'ipv6leases']);
     await withEnv({ UBUS_STANDIN_ARGS: argsFile }, () =>
-      new UbusClient({ host, bin: BIN }).call('dhcp', 'ipv6leases', { iface: 'br-lan "x"' }));
+      new UbusClient({ host_: host, bin_: BIN }).call_('dhcp', 'ipv6leases', { iface: 'br-lan "x"' }));
     assert.equal(readFileSync(argsFile, 'utf8').trim().split('\n').at(-1), '{"iface":"br-lan \\"x\\""}', 'args as one argv word, no shell');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -44,38 +44,38 @@ test('call dhcp ipv6leases returns the parsed reply; argv is -S -t call path met
 });
 
 test('an unknown object or method fails with ubus\'s own words and status', async () => {
-  const c = new UbusClient({ host, bin: BIN });
-  await assert.rejects(c.call('nosuch', 'thing'), (e: unknown) => {
+  const c = new UbusClient({ host_: host, bin_: BIN });
+  await assert.rejects(c.call_('nosuch', 'thing'), (e: unknown) => {
     assert.ok(e instanceof UbusError);
     assert.equal(e.message, 'ubus call nosuch thing: Command failed: Not found');
     assert.equal(e.status, 4);
     return true;
   });
-  await assert.rejects(c.call('dhcp', 'ipv4leases'), /ubus call dhcp ipv4leases: Command failed: Method not found/);
+  await assert.rejects(c.call_('dhcp', 'ipv4leases'), /ubus call dhcp ipv4leases: Command failed: Method not found/);
   await withEnv({ UBUS_STANDIN_MODE: 'fail', UBUS_STANDIN_EXIT: '255' }, () =>
-    assert.rejects(c.call('dhcp', 'ipv6leases'), /cannot connect to ubusd/));
+    assert.rejects(c.call_('dhcp', 'ipv6leases'), /cannot connect to ubusd/));
   await withEnv({ UBUS_STANDIN_MODE: 'fail', UBUS_STANDIN_EXIT: '6' }, () =>
-    assert.rejects(c.call('dhcp', 'ipv6leases'), /Command failed: Permission denied/));
+    assert.rejects(c.call_('dhcp', 'ipv6leases'), /Command failed: Permission denied/));
 });
 
 test('a missing binary says so', async () => {
-  await assert.rejects(new UbusClient({ host, bin: '/nonexistent/ubus' }).call('dhcp', 'ipv6leases'),
+  await assert.rejects(new UbusClient({ host_: host, bin_: '/nonexistent/ubus' }).call_('dhcp', 'ipv6leases'),
     /ubus call dhcp ipv6leases: \/nonexistent\/ubus not found/);
 });
 
 test('bad JSON and empty replies', async () => {
-  const c = new UbusClient({ host, bin: BIN });
-  await withEnv({ UBUS_STANDIN_MODE: 'garbage' }, () => assert.rejects(c.call('dhcp', 'ipv6leases'), /reply is not JSON: this is \{not json/));
-  assert.equal(await withEnv({ UBUS_STANDIN_MODE: 'empty' }, () => c.call('dhcp', 'ipv6leases')), null);
+  const c = new UbusClient({ host_: host, bin_: BIN });
+  await withEnv({ UBUS_STANDIN_MODE: 'garbage' }, () => assert.rejects(c.call_('dhcp', 'ipv6leases'), /reply is not JSON: this is \{not json/));
+  assert.equal(await withEnv({ UBUS_STANDIN_MODE: 'empty' }, () => c.call_('dhcp', 'ipv6leases')), null);
 });
 
 test('a hanging ubus is killed at the timeout', async () => {
-  const c = new UbusClient({ host, bin: BIN, timeoutMs: 300 });
+  const c = new UbusClient({ host_: host, bin_: BIN, timeoutMs_: 300 });
   const t0 = Date.now();
-  await withEnv({ UBUS_STANDIN_MODE: 'hang' }, () => assert.rejects(c.call('dhcp', 'ipv6leases'), /no reply within 300 ms \(killed\)/));
+  await withEnv({ UBUS_STANDIN_MODE: 'hang' }, () => assert.rejects(c.call_('dhcp', 'ipv6leases'), /no reply within 300 ms \(killed\)/));
   assert.ok(Date.now() - t0 < 5000, 'did not wait for the child to finish by itself');
 });
 
 test('a reply over maxReply is refused', async () => {
-  await assert.rejects(new UbusClient({ host, bin: BIN, maxReply: 100 }).call('dhcp', 'ipv6leases'), /larger than 100 bytes/);
+  await assert.rejects(new UbusClient({ host_: host, bin_: BIN, maxReply_: 100 }).call_('dhcp', 'ipv6leases'), /larger than 100 bytes/);
 });

@@ -32,14 +32,14 @@ export interface ConntrackSourceDeps {
   /** What table reads (after a gap, at start, each poll) are matched against: the FlowTable. */
   table: HeldFlows;
   /** Table lines read per loop turn. Default 100. */
-  sliceLines?: number;
+  sliceLines_?: number;
   /** Netlink receive buffer for `conntrack -b`, bytes. Default 1 MiB. */
   bufferBytes?: number;
   /** Doubling on ENOBUFS stops here. Default 16 MiB. */
   bufferMaxBytes?: number;
   mode?: ConntrackMode;
-  backoffMinMs?: number;
-  backoffMaxMs?: number;
+  backoffMinMs_?: number;
+  backoffMaxMs_?: number;
   /** proc mode: poll interval bounds, ms (see pollIntervalMs). Defaults 2000 and 30000. */
   pollMinMs?: number;
   pollMaxMs?: number;
@@ -51,7 +51,7 @@ export interface ConntrackSourceDeps {
    * counters, so flow records lose nothing; interim records show the state at NEW. Default:
    * all events.
    */
-  eventMask?: string;
+  eventMask_?: string;
 }
 
 export interface ConntrackStats {
@@ -97,9 +97,9 @@ export class ConntrackSource {
   constructor(deps: ConntrackSourceDeps) {
     this.d_ = deps;
     this.bufferBytes_ = deps.bufferBytes ?? 1 << 20;
-    this.backoffMs_ = deps.backoffMinMs ?? 1000;
+    this.backoffMs_ = deps.backoffMinMs_ ?? 1000;
     this.pollMs_ = deps.pollMinMs ?? 2000;
-    this.read_ = new TableRead({ host: deps.host, counters: deps.counters, flows: deps.table, onNew: deps.onRecord, sliceLines: deps.sliceLines });
+    this.read_ = new TableRead({ host: deps.host, counters: deps.counters, flows: deps.table, onNew: deps.onRecord, sliceLines: deps.sliceLines_ });
   }
 
   start(): void {
@@ -126,7 +126,7 @@ export class ConntrackSource {
     return this.read_.active();
   }
 
-  stats(): ConntrackStats {
+  stats_(): ConntrackStats {
     return {
       mode: this.mode_,
       pid: this.child_ ? this.child_.pid : null,
@@ -143,7 +143,7 @@ export class ConntrackSource {
     if (!this.running_) return;
     const { host, counters } = this.d_;
     const argv = [this.d_.conntrackBin ?? 'conntrack', '-E', '-o', 'timestamp,extended,id', '-b', String(this.bufferBytes_)];
-    if (this.d_.eventMask) argv.push('-e', this.d_.eventMask);
+    if (this.d_.eventMask_) argv.push('-e', this.d_.eventMask_);
     let child: Child;
     try {
       child = host.spawn(argv, { stdout: 'lines', stderr: 'lines' });
@@ -206,7 +206,7 @@ export class ConntrackSource {
         // every millisecond without a listening child is a blind gap: flows that begin and end in
         // it are never seen)
         this.bufferBytes_ = Math.min(max, this.bufferBytes_ * 2);
-        this.backoffMs_ = this.d_.backoffMinMs ?? 1000;
+        this.backoffMs_ = this.d_.backoffMinMs_ ?? 1000;
         this.restartNow_ = true;
         child.kill('SIGTERM');
       } else {
@@ -235,8 +235,8 @@ export class ConntrackSource {
   private scheduleRestart_(): void {
     const { host } = this.d_;
     const ranMs = host.monotonic() - this.childStartMs_;
-    const min = this.d_.backoffMinMs ?? 1000;
-    const max = this.d_.backoffMaxMs ?? 60_000;
+    const min = this.d_.backoffMinMs_ ?? 1000;
+    const max = this.d_.backoffMaxMs_ ?? 60_000;
     if (ranMs >= HEALTHY_RUN_MS) this.backoffMs_ = min;
     let delay = 0;
     if (this.restartNow_) this.restartNow_ = false;

@@ -19,11 +19,11 @@
 
 export interface FramingOptions {
   /** Year for year-less stamps (default: inferred from now()). */
-  year?: number;
+  year_?: number;
   /** Minutes east of UTC of the clock that wrote the log (default 0). */
-  utcOffsetMin?: number;
+  utcOffsetMin_?: number;
   /** Wall clock, epoch seconds (default Date.now()/1000); only for year inference. */
-  now?: () => number;
+  now_?: () => number;
 }
 
 /** Why a line was not a dnsmasq DNS message. */
@@ -67,7 +67,7 @@ export class DnsmasqFraming {
   /** Index in the line where the message starts. */
   start = 0;
   /** Why the last frame() returned false. */
-  skip: FramingSkip = 'bad_framing';
+  skip_: FramingSkip = 'bad_framing';
 
   private readonly year_: number | undefined;
   private readonly offsetSec_: number;
@@ -80,9 +80,9 @@ export class DnsmasqFraming {
   private prefixPid_ = 0;
 
   constructor(opts: FramingOptions = {}) {
-    this.year_ = opts.year;
-    this.offsetSec_ = (opts.utcOffsetMin ?? 0) * 60;
-    this.now_ = opts.now ?? (() => Date.now() / 1000);
+    this.year_ = opts.year_;
+    this.offsetSec_ = (opts.utcOffsetMin_ ?? 0) * 60;
+    this.now_ = opts.now_ ?? (() => Date.now() / 1000);
   }
 
   /** Frames line[0, end). True when it is a dnsmasq DNS-channel message (see ts/pid/start). */
@@ -144,12 +144,12 @@ export class DnsmasqFraming {
   }
 
   private fail_(why: FramingSkip): false {
-    this.skip = why;
+    this.skip_ = why;
     return false;
   }
 
   private bad_(why: FramingSkip): number {
-    this.skip = why;
+    this.skip_ = why;
     return -1;
   }
 

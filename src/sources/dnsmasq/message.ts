@@ -136,9 +136,9 @@ function rcodeOf(line: string, a: number, b: number, numeric: boolean): string {
  */
 export class DnsmasqMessageParser {
   /** Why the last parse() returned null. */
-  skip: MessageSkip = 'unknown_message';
+  skip_: MessageSkip = 'unknown_message';
   /** Names longer than MAX_NAME that were cut (records are still produced). */
-  namesCut = 0;
+  namesCut_ = 0;
   private readonly queryRec_ = blankRecord('query');
   private readonly sentRec_ = blankRecord('forwarded');
   private readonly answerRec_ = blankRecord('answer');
@@ -150,7 +150,7 @@ export class DnsmasqMessageParser {
   private serial_ = -1;
   private tcp_: boolean | undefined = undefined;
   /** Parses line[start, end) framed at ts by pid. */
-  parse(line: string, start: number, end: number, ts: number, pid: number): DnsLogRecord | null {
+  parse_(line: string, start: number, end: number, ts: number, pid: number): DnsLogRecord | null {
     let p = start;
     let c = line.charCodeAt(p);
     this.tcp_ = undefined;
@@ -251,13 +251,13 @@ export class DnsmasqMessageParser {
   }
 
   private skipAs_(why: MessageSkip): null {
-    this.skip = why;
+    this.skip_ = why;
     return null;
   }
 
   private name_(line: string, a: number, b: number): string {
     if (b - a > MAX_NAME) {
-      this.namesCut++;
+      this.namesCut_++;
       return line.slice(a, a + MAX_NAME);
     }
     return line.slice(a, b);

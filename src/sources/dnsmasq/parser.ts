@@ -21,9 +21,9 @@ export interface DnsmasqLineParserDeps {
   /** Year for year-less stamps (classic syslog, --log-facility); default inferred from now(). */
   year?: number;
   /** Minutes east of UTC of the clock that wrote the log; default 0. */
-  utcOffsetMin?: number;
+  utcOffsetMin_?: number;
   /** Wall clock in epoch seconds, for year inference only. */
-  now?: () => number;
+  now_?: () => number;
 }
 
 export class DnsmasqLineParser {
@@ -39,7 +39,7 @@ export class DnsmasqLineParser {
   constructor(deps_: DnsmasqLineParserDeps) {
     this.deps_ = deps_;
     this.records_ = deps_.counters.cell('dnsmasq.records');
-    this.framing_ = new DnsmasqFraming({ year: deps_.year, utcOffsetMin: deps_.utcOffsetMin, now: deps_.now });
+    this.framing_ = new DnsmasqFraming({ year_: deps_.year, utcOffsetMin_: deps_.utcOffsetMin_, now_: deps_.now_ });
   }
 
   parse(line: string): DnsLogRecord | null {
@@ -56,22 +56,22 @@ export class DnsmasqLineParser {
     const m = this.message_;
     const f = this.framing_;
     if (!f.frame(line, end)) {
-      const why = f.skip;
+      const why = f.skip_;
       if (why === 'other_program' || why === 'not_dns') this.deps_.counters.inc('dnsmasq.ignored.' + why);
       else this.deps_.counters.drop('dnsmasq.' + why, 1, line);
       return null;
     }
-    const rec = m.parse(line, f.start, end, f.ts, f.pid);
+    const rec = m.parse_(line, f.start, end, f.ts, f.pid);
     const counters = this.deps_.counters;
     if (rec !== null) {
       this.records_.n++;
-      if (m.namesCut !== this.namesCut_) {
-        counters.inc('dnsmasq.names_cut', m.namesCut - this.namesCut_);
-        this.namesCut_ = m.namesCut;
+      if (m.namesCut_ !== this.namesCut_) {
+        counters.inc('dnsmasq.names_cut', m.namesCut_ - this.namesCut_);
+        this.namesCut_ = m.namesCut_;
       }
       return rec;
     }
-    const why = m.skip;
+    const why = m.skip_;
     if (why === 'unknown_message' || why === 'truncated') {
       counters.drop('dnsmasq.' + why, 1, line);
     } else {

@@ -25,34 +25,34 @@ export interface MqttClientOptions {
   clientId_: string;
   /** Opens a new stream to the broker; may throw (counted as a failed attempt). */
   connect_: () => ByteStream;
-  username?: string;
-  password?: string;
-  keepaliveSec?: number;
+  username_?: string;
+  password_?: string;
+  keepaliveSec_?: number;
   /** Default false: the broker keeps our subscriptions and unacknowledged QoS 1 messages. */
-  cleanSession?: boolean;
-  will?: Will;
+  cleanSession_?: boolean;
+  will_?: Will;
   /** QoS 1 publishes awaiting PUBACK at once. Default 16. */
-  inflight?: number;
+  inflight_?: number;
   /** QoS 1 publishes queued behind the window before publish() refuses. Default 10000. */
-  maxQueued?: number;
+  maxQueued_?: number;
   /** Largest packet accepted from the broker. Default 1 MiB. */
-  maxIncoming?: number;
-  connectTimeoutMs?: number;
+  maxIncoming_?: number;
+  connectTimeoutMs_?: number;
   /** Deadline for any packet after a PINGREQ. Default keepalive/2, at least 1 s. */
-  pingTimeoutMs?: number;
-  backoffMinMs?: number;
-  backoffMaxMs?: number;
+  pingTimeoutMs_?: number;
+  backoffMinMs_?: number;
+  backoffMaxMs_?: number;
   /** Consecutive failed connection attempts before giving up (fatal). Default: never. */
-  maxAttempts?: number;
+  maxAttempts_?: number;
   /** [0,1) source for backoff jitter; injectable for tests. */
-  random?: () => number;
+  random_?: () => number;
 }
 
 export interface MqttClientDeps {
   host_: Host;
   counters_: Counters;
   options_: MqttClientOptions;
-  log?: (msg: string) => void;
+  log_?: (msg: string) => void;
 }
 
 export interface IncomingMessage {
@@ -139,7 +139,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
       }
       return Promise.resolve();
     }
-    const max = this.deps_.options_.maxQueued ?? 10000;
+    const max = this.deps_.options_.maxQueued_ ?? 10000;
     if (this.queue_.length >= max) {
       this.deps_.counters_.drop('mqtt_queue_full', 1, topic);
       return rejectLater(new Error(`mqtt publish queue full (${max})`));
@@ -217,7 +217,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
       return;
     }
     this.stream_ = stream;
-    this.parser_ = new PacketParser(o.maxIncoming ?? 1 << 20, decodeBrokerBody);
+    this.parser_ = new PacketParser(o.maxIncoming_ ?? 1 << 20, decodeBrokerBody);
     stream.onData_((b) => {
       if (this.stream_ === stream) this.receive_(b);
     });
@@ -232,14 +232,14 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
         this.down_(reason || 'stream closed');
       }
     });
-    const password = o.password !== undefined ? utf8Encode(o.password) : undefined;
+    const password = o.password_ !== undefined ? utf8Encode(o.password_) : undefined;
     this.send_({
-      cmd: 'connect', clientId: o.clientId_, cleanSession: o.cleanSession ?? false, keepalive: o.keepaliveSec ?? 60,
-      ...(o.username !== undefined ? { username: o.username } : {}),
+      cmd: 'connect', clientId: o.clientId_, cleanSession: o.cleanSession_ ?? false, keepalive: o.keepaliveSec_ ?? 60,
+      ...(o.username_ !== undefined ? { username: o.username_ } : {}),
       ...(password ? { password } : {}),
-      ...(o.will ? { will: o.will } : {}),
+      ...(o.will_ ? { will: o.will_ } : {}),
     });
-    const limit = o.connectTimeoutMs ?? 10000;
+    const limit = o.connectTimeoutMs_ ?? 10000;
     this.timers_.push(this.deps_.host_.setTimeout(() => {
       if (this.state_ === 'connecting' && this.stream_ === stream) this.drop_(`no CONNACK within ${limit} ms`);
     }, limit));
@@ -260,25 +260,25 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     this.parser_ = null;
     this.lastErrorText_ = reason;
     this.deps_.counters_.inc('mqtt_disconnects');
-    this.deps_.log?.(`mqtt: ${wasConnected ? 'connection lost' : 'connection failed'}: ${reason}`);
+    this.deps_.log_?.(`mqtt: ${wasConnected ? 'connection lost' : 'connection failed'}: ${reason}`);
     // In-flight publishes stay in `inflight` for the resend; pending SUBSCRIBEs die with the link.
     const err = new Error(`mqtt connection lost: ${reason}`);
     for (const s of this.subs_.values()) s.reject(err);
     this.subs_.clear();
     this.guard_(() => this.downCb_(reason));
     const o = this.deps_.options_;
-    if (o.maxAttempts !== undefined && this.attempts_ >= o.maxAttempts) {
+    if (o.maxAttempts_ !== undefined && this.attempts_ >= o.maxAttempts_) {
       const fatal = new Error(`mqtt: giving up after ${this.attempts_} attempts: ${reason}`);
       this.stop_();
       this.guard_(() => this.fatalCb_(fatal));
       return;
     }
     this.state_ = 'waiting';
-    const min = o.backoffMinMs ?? 1000;
-    const max = o.backoffMaxMs ?? 60000;
+    const min = o.backoffMinMs_ ?? 1000;
+    const max = o.backoffMaxMs_ ?? 60000;
     const base = minOf(max, min * Math.pow(2, minOf(this.attempts_ - 1, 20)));
     // "Equal jitter": half fixed, half random, so a fleet that lost one broker spreads out.
-    const delay = Math.round(base / 2 + (o.random ?? Math.random)() * base / 2);
+    const delay = Math.round(base / 2 + (o.random_ ?? Math.random)() * base / 2);
     this.retryTimer_ = this.deps_.host_.setTimeout(() => {
       this.retryTimer_ = null;
       if (this.state_ === 'waiting') this.open_();
@@ -308,7 +308,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     const now = this.deps_.host_.monotonic();
     const ka = this.keepaliveMs_();
     if (this.pingSentAt_) {
-      const limit = this.deps_.options_.pingTimeoutMs ?? maxOf(1000, ka / 2);
+      const limit = this.deps_.options_.pingTimeoutMs_ ?? maxOf(1000, ka / 2);
       if (now - this.pingSentAt_ >= limit) {
         this.deps_.counters_.inc('mqtt_ping_timeouts');
         this.drop_(`keepalive: no PINGRESP within ${limit} ms (half-open connection)`);
@@ -395,7 +395,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
 
   /** Moves queued QoS 1 publishes into the window while connected. */
   private pump_(): void {
-    const max = this.deps_.options_.inflight ?? 16;
+    const max = this.deps_.options_.inflight_ ?? 16;
     while (this.state_ === 'connected' && this.inflight_.size < max && this.queue_.length > 0) {
       const o = this.queue_.shift()!;
       o.packet.messageId = this.allocId_();
@@ -417,13 +417,13 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     try {
       fn();
     } catch (e) {
-      this.deps_.log?.(`mqtt: listener failed: ${(e as Error).message}`);
+      this.deps_.log_?.(`mqtt: listener failed: ${(e as Error).message}`);
     }
   }
 
   /** Keepalive in ms (0: none). */
   private keepaliveMs_(): number {
-    return (this.deps_.options_.keepaliveSec ?? 60) * 1000;
+    return (this.deps_.options_.keepaliveSec_ ?? 60) * 1000;
   }
 
   private clearTimers_(): void {

@@ -48,8 +48,8 @@ function rig(dir: string, opts: Partial<ConntrackSourceDeps>) {
     host,
     counters,
     procPath,
-    backoffMinMs: 20,
-    backoffMaxMs: 80,
+    backoffMinMs_: 20,
+    backoffMaxMs_: 80,
     holds: (id) => table.holds(id),
     onRecord: (r) => {
       records.push({ ...r }); // the source may reuse one record
@@ -67,7 +67,7 @@ test('ENOBUFS: restart at once with a doubled buffer, reconcile the gap from /pr
   const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
   process.env.CT_FAKE_DIR = dir;
   // a long backoff, which a restart for a bigger buffer must not wait for
-  const r = rig(dir, { bufferBytes: 65536, backoffMinMs: 5000, backoffMaxMs: 10000 });
+  const r = rig(dir, { bufferBytes: 65536, backoffMinMs_: 5000, backoffMaxMs_: 10000 });
   try {
     writeFileSync(r.procPath, ''); // nothing predates us
     writeFileSync(join(dir, 'run1.out'), [flow(1, 1001, '[NEW]'), flow(2, 1002, '[NEW]'), flow(2, 1002, '[UPDATE]')].join('\n') + '\n');
@@ -93,7 +93,7 @@ test('ENOBUFS: restart at once with a doubled buffer, reconcile the gap from /pr
     assert.equal(r.counters.dropped('flows.partial_unheld'), 0);
     assert.equal(r.counters.get('flows.reconciled'), 1, 'flow 1 ended in the gap');
     assert.equal(r.counters.get('flows.adopted'), 1, 'flow 3 began in the gap');
-    const stats = r.src.stats();
+    const stats = r.src.stats_();
     assert.equal(stats.mode, 'events');
     assert.equal(stats.restarts, 1);
     assert.equal(stats.bufferBytes, 131072);
@@ -123,7 +123,7 @@ test('conntrack >= 1.4.6 keeps running after ENOBUFS: at the buffer cap it is on
     r.src.start();
     await until('the ENOBUFS reconcile', () => r.counters.dropped('conntrack.enobufs') === 1 && r.reads() >= 2);
     await sleep(100);
-    assert.equal(r.src.stats().restarts, 0, 'not restarted');
+    assert.equal(r.src.stats_().restarts, 0, 'not restarted');
     assert.equal(readFileSync(join(dir, 'runs'), 'utf8').trim(), '1');
     assert.equal(r.counters.get('conntrack.stderr_lines'), 0, 'the warning is recognised, all three lines');
   } finally {
@@ -135,7 +135,7 @@ test('conntrack >= 1.4.6 keeps running after ENOBUFS: at the buffer cap it is on
 test('a conntrack that keeps failing is restarted with exponential backoff, buffer unchanged', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
   process.env.CT_FAKE_DIR = dir;
-  const r = rig(dir, { bufferBytes: 65536, backoffMinMs: 40, backoffMaxMs: 160, eventMask: 'NEW,DESTROY' });
+  const r = rig(dir, { bufferBytes: 65536, backoffMinMs_: 40, backoffMaxMs_: 160, eventMask_: 'NEW,DESTROY' });
   try {
     writeFileSync(r.procPath, '');
     const t0 = Date.now();
@@ -166,7 +166,7 @@ test('without the conntrack binary: poll /proc, match it against the flow table,
     writeFileSync(r.procPath, proc(1001) + proc(1002));
     r.src.start();
     await until('the first poll', () => r.reads() === 1);
-    assert.equal(r.src.stats().mode, 'proc');
+    assert.equal(r.src.stats_().mode, 'proc');
     assert.equal(r.counters.get('conntrack.fallback_proc'), 1);
     assert.equal(r.counters.dropped('conntrack.spawn_failed'), 1);
     assert.equal(r.table.size(), 2);
@@ -187,7 +187,7 @@ test('without the conntrack binary: poll /proc, match it against the flow table,
 test('a reconcile reads a big table in slices while the new child\'s events go on', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
   process.env.CT_FAKE_DIR = dir;
-  const r = rig(dir, { bufferBytes: 65536, sliceLines: 50 });
+  const r = rig(dir, { bufferBytes: 65536, sliceLines_: 50 });
   try {
     // 5,000 flows predate us; the last one's line is read long after its DESTROY arrives
     const lines: string[] = [];
@@ -214,7 +214,7 @@ test('a reconcile reads a big table in slices while the new child\'s events go o
 
 test('stop during a table read closes the table and ends nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
-  const r = rig(dir, { conntrackBin: join(dir, 'no-such-conntrack'), sliceLines: 10, pollMinMs: 20, pollMaxMs: 40 });
+  const r = rig(dir, { conntrackBin: join(dir, 'no-such-conntrack'), sliceLines_: 10, pollMinMs: 20, pollMaxMs: 40 });
   const openFds = () => readdirSync('/proc/self/fd').filter((fd) => {
     try {
       return readlinkSync(`/proc/self/fd/${fd}`) === r.procPath;

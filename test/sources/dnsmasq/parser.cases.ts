@@ -16,7 +16,7 @@ function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');
 }
 
-function parseAll(text: string | string[], opts: { year?: number; now?: () => number; utcOffsetMin?: number } = { year: 2026 }) {
+function parseAll(text: string | string[], opts: { year?: number; now_?: () => number; utcOffsetMin_?: number } = { year: 2026 }) {
   const counters = new Counters();
   const p = new DnsmasqLineParser({ counters, ...opts });
   const recs: (DnsLogRecord | null)[] = [];
@@ -83,7 +83,7 @@ export const cases: Cases = {
 
   'logread framing gives exactly the records of the log-facility file': ({ fixture }) => {
     const a = parseAll(fixture(EXTRA));
-    const b = parseAll(fixture(LOGREAD), { now: () => 0 }); // logread carries its own year
+    const b = parseAll(fixture(LOGREAD), { now_: () => 0 }); // logread carries its own year
     deepEq(b.recs, a.recs);
     deepEq(b.counters.snapshot(), a.counters.snapshot());
   },
@@ -120,15 +120,15 @@ export const cases: Cases = {
 
   'year inference: current year, rolled back when more than a day ahead; utc offset': () => {
     const jan = () => Date.UTC(2027, 0, 3, 12) / 1000;
-    const dec = parseAll(['Dec 31 23:59:59 dnsmasq[1]: cleared cache', 'Dec 31 23:59:59 dnsmasq[1]: 1 192.0.2.1/5 query[A] x from 192.0.2.1'], { now: jan });
+    const dec = parseAll(['Dec 31 23:59:59 dnsmasq[1]: cleared cache', 'Dec 31 23:59:59 dnsmasq[1]: 1 192.0.2.1/5 query[A] x from 192.0.2.1'], { now_: jan });
     eq(dec.recs[1]?.ts, Date.UTC(2026, 11, 31, 23, 59, 59) / 1000, 'December seen in January is last year');
-    const jan2 = parseAll(['Jan  3 11:00:00 dnsmasq[1]: 1 192.0.2.1/5 query[A] x from 192.0.2.1'], { now: jan });
+    const jan2 = parseAll(['Jan  3 11:00:00 dnsmasq[1]: 1 192.0.2.1/5 query[A] x from 192.0.2.1'], { now_: jan });
     eq(jan2.recs[0]?.ts, Date.UTC(2027, 0, 3, 11) / 1000, 'this year');
-    const jan4 = parseAll(['Jan  4 11:00:00 dnsmasq[1]: 1 192.0.2.1/5 query[A] x from 192.0.2.1'], { now: jan });
+    const jan4 = parseAll(['Jan  4 11:00:00 dnsmasq[1]: 1 192.0.2.1/5 query[A] x from 192.0.2.1'], { now_: jan });
     eq(jan4.recs[0]?.ts, Date.UTC(2027, 0, 4, 11) / 1000, 'up to a day ahead stays this year');
-    const jan5 = parseAll(['Jan  4 13:00:00 dnsmasq[1]: 1 192.0.2.1/5 query[A] x from 192.0.2.1'], { now: jan });
+    const jan5 = parseAll(['Jan  4 13:00:00 dnsmasq[1]: 1 192.0.2.1/5 query[A] x from 192.0.2.1'], { now_: jan });
     eq(jan5.recs[0]?.ts, Date.UTC(2026, 0, 4, 13) / 1000, 'more than a day ahead is last year');
-    const off = parseAll(['Nov 22 23:45:32 dnsmasq[1]: 1 192.0.2.1/5 query[A] x from 192.0.2.1'], { year: 2026, utcOffsetMin: 120 });
+    const off = parseAll(['Nov 22 23:45:32 dnsmasq[1]: 1 192.0.2.1/5 query[A] x from 192.0.2.1'], { year: 2026, utcOffsetMin_: 120 });
     eq(off.recs[0]?.ts, T32 - 7200, 'local time at UTC+2');
   },
 
@@ -243,7 +243,7 @@ export const cases: Cases = {
     const rnd = seeded(20261122);
     const base = [...lines(fixture(EXTRA)), ...lines(fixture(CLASSIC)), ...lines(fixture(LOGREAD))];
     const counters = new Counters();
-    const p = new DnsmasqLineParser({ counters, now: () => T32 });
+    const p = new DnsmasqLineParser({ counters, now_: () => T32 });
     const alphabet = ' []/:#.<>()-_"\\\u0000\u0007\t\r\ud800\udfff\u00e9\ufffdaZ09';
     let fed = 0;
     const feed = (l: string) => {

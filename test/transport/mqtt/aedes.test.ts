@@ -42,8 +42,8 @@ test('aedes: shipper publishes, gets PUBACKs, retained online status; will on ab
     host_: host, counters_: new Counters(), spool_: spool,
     status_: { sensor: 'ae-1', version: '0.1.0', started: 1, capabilities: ['pdns'] },
     connect_: b.connect,
-    mqtt: { username: 'sensor', password: 'pw', backoffMinMs: 60_000 },
-    window: 5,
+    mqtt_: { username_: 'sensor', password_: 'pw', backoffMinMs_: 60_000 },
+    window_: 5,
   });
   s.start_();
   await s.idle_();
@@ -64,7 +64,7 @@ test('aedes: shipper publishes, gets PUBACKs, retained online status; will on ab
 
 test('aedes: bad password is a clear CONNACK error', async () => {
   const b = await broker('right');
-  const c = new MqttClient({ host_: host, counters_: new Counters(), options_: { clientId_: 'ae-2', connect_: b.connect, username: 'sensor', password: 'wrong', maxAttempts: 1 } });
+  const c = new MqttClient({ host_: host, counters_: new Counters(), options_: { clientId_: 'ae-2', connect_: b.connect, username_: 'sensor', password_: 'wrong', maxAttempts_: 1 } });
   const reasons: string[] = [];
   c.onDown_((r) => reasons.push(r));
   const fatal = new Promise<Error>((r) => c.onFatal_(r));
@@ -77,7 +77,7 @@ test('aedes: bad password is a clear CONNACK error', async () => {
 test('aedes: reconnect after the link drops; QoS 1 publishes made while down are delivered', async () => {
   const b = await broker();
   const counters = new Counters();
-  const c = new MqttClient({ host_: host, counters_: counters, options_: { clientId_: 'ae-3', connect_: b.connect, username: 'sensor', password: 'pw', backoffMinMs: 20, backoffMaxMs: 50 } });
+  const c = new MqttClient({ host_: host, counters_: counters, options_: { clientId_: 'ae-3', connect_: b.connect, username_: 'sensor', password_: 'pw', backoffMinMs_: 20, backoffMaxMs_: 50 } });
   c.start_();
   await waitFor('connected', () => c.connected);
   // The broker ends the link (EOF on our side), as on a broker restart.

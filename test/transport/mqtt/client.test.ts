@@ -40,7 +40,7 @@ async function fakeBroker(script: Script): Promise<{ port: number; got: Packet[]
 const connack = encode({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
 
 function client(port: number, extra: Partial<MqttClientOptions> = {}, counters = new Counters()): { c: MqttClient; reasons: string[]; counters: Counters } {
-  const c = new MqttClient({ host_: host, counters_: counters, options_: { clientId_: 'fake-1', connect_: () => socketStream(port), keepaliveSec: 30, backoffMinMs: 50, backoffMaxMs: 200, ...extra } });
+  const c = new MqttClient({ host_: host, counters_: counters, options_: { clientId_: 'fake-1', connect_: () => socketStream(port), keepaliveSec_: 30, backoffMinMs_: 50, backoffMaxMs_: 200, ...extra } });
   const reasons: string[] = [];
   c.onDown_((r) => reasons.push(r));
   return { c, reasons, counters };
@@ -68,7 +68,7 @@ test('oversized packet from the broker: refused from its header, reconnect', asy
     // A PUBLISH header announcing 10 MB; the body never needs to arrive.
     if (n === 0) s.write(new Uint8Array([0x30, 0x80, 0x80, 0x80, 0x05]));
   });
-  const { c, reasons } = client(b.port, { maxIncoming: 64 * 1024 });
+  const { c, reasons } = client(b.port, { maxIncoming_: 64 * 1024 });
   c.start_();
   await waitFor('reconnected', () => b.got.length === 2 && c.connected);
   assert.equal(reasons[0], 'bad packet from broker: mqtt: packet of 10485765 bytes exceeds the maximum of 65536');
@@ -97,7 +97,7 @@ test('half-open link: no PINGRESP within the deadline drops the stream and recon
     if (p.cmd === 'connect') s.write(connack);
     if (p.cmd === 'pingreq' && n > 0) s.write(encode({ cmd: 'pingresp' }));
   });
-  const { c, reasons, counters } = client(b.port, { keepaliveSec: 1, pingTimeoutMs: 300 });
+  const { c, reasons, counters } = client(b.port, { keepaliveSec_: 1, pingTimeoutMs_: 300 });
   c.start_();
   await waitFor('reconnect after ping timeout', () => b.got.length === 2 && c.connected, 5000);
   assert.equal(reasons[0], 'keepalive: no PINGRESP within 300 ms (half-open connection)');
@@ -145,7 +145,7 @@ test('in-flight window: never more than `inflight` unacknowledged publishes on t
       setTimeout(() => { outstanding--; s.write(encode({ cmd: "puback", messageId: p.messageId! })); }, 30);
     }
   });
-  const { c } = client(b.port, { inflight: 3 });
+  const { c } = client(b.port, { inflight_: 3 });
   c.start_();
   await Promise.all(Array.from({ length: 20 }, (_, i) => c.publish_('t/x', bytes(String(i)), { qos: 1 })));
   assert.equal(peak, 3);
@@ -156,7 +156,7 @@ test('in-flight window: never more than `inflight` unacknowledged publishes on t
 
 test('no CONNACK: connect timeout; stop() rejects pending publishes', async () => {
   const b = await fakeBroker(() => undefined);
-  const { c, reasons } = client(b.port, { connectTimeoutMs: 200, backoffMinMs: 10_000 });
+  const { c, reasons } = client(b.port, { connectTimeoutMs_: 200, backoffMinMs_: 10_000 });
   c.start_();
   const pending = c.publish_('t/x', bytes('x'), { qos: 1 });
   await waitFor('timeout', () => reasons.length === 1);
@@ -179,7 +179,7 @@ test('backoff: exponential, capped, with jitter between half and all of the step
   const failing = (): ByteStream => { throw new Error('ECONNREFUSED'); };
   for (const [rnd, expected] of [[0, [50, 100, 200, 400, 500, 500]], [0.999999, [100, 200, 400, 800, 1000, 1000]]] as const) {
     timers.length = 0;
-    const c = new MqttClient({ host_: fake, counters_: new Counters(), options_: { clientId_: 'b', connect_: failing, backoffMinMs: 100, backoffMaxMs: 1000, random: () => rnd } });
+    const c = new MqttClient({ host_: fake, counters_: new Counters(), options_: { clientId_: 'b', connect_: failing, backoffMinMs_: 100, backoffMaxMs_: 1000, random_: () => rnd } });
     const reasons: string[] = [];
     c.onDown_((r) => reasons.push(r));
     c.start_();

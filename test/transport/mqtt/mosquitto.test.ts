@@ -42,9 +42,9 @@ function shipperFor(sensor: string, spool: MemSpool, counters = new Counters(), 
     counters_: counters,
     spool_: spool,
     status_: { sensor, version: '0.1.0', started: 1700000000, capabilities: ['dns', 'flow'] },
-    connect_: brokerStreamFactory(host, url, { nc: NC }),
-    mqtt: { username: url.username, password: url.password, keepaliveSec: 5, backoffMinMs: 100, backoffMaxMs: 500 },
-    window: 4,
+    connect_: brokerStreamFactory(host, url, { nc_: NC }),
+    mqtt_: { username_: url.username, password_: url.password, keepaliveSec_: 5, backoffMinMs_: 100, backoffMaxMs_: 500 },
+    window_: 4,
     ...extra,
   });
 }
@@ -82,12 +82,12 @@ test('will on abrupt death: SIGKILL of the nc child makes the broker publish off
   const w = await watch('netledger/v1/s-will/status');
   let stream: ChildStream | null = null;
   const url = parseBrokerUrl(`mqtt://127.0.0.1:${broker.port}`);
-  const argv = streamArgv(url, { nc: NC });
+  const argv = streamArgv(url, { nc_: NC });
   const s = new Shipper({
     host_: host, counters_: new Counters(), spool_: new MemSpool(),
     status_: { sensor: 's-will', version: '0.1.0', started: 1, capabilities: [] },
     connect_: () => (stream = new ChildStream({ host, argv }).start_()),
-    mqtt: { username: 'sensor', password: 'right-password', keepaliveSec: 5, backoffMinMs: 60_000 },
+    mqtt_: { username_: 'sensor', password_: 'right-password', keepaliveSec_: 5, backoffMinMs_: 60_000 },
   });
   s.start_();
   await waitFor('online', () => w.seen.some((m) => JSON.parse(m.payload).state === 'online'));
@@ -127,7 +127,7 @@ test('bad password: CONNACK refusal becomes a clear error, and maxAttempts makes
   const url = parseBrokerUrl(`mqtt://127.0.0.1:${broker.port}`);
   const c = new MqttClient({
     host_: host, counters_: new Counters(),
-    options_: { clientId_: 's-badpw', connect_: brokerStreamFactory(host, url, { nc: NC }), username: 'sensor', password: 'wrong', maxAttempts: 2, backoffMinMs: 50 },
+    options_: { clientId_: 's-badpw', connect_: brokerStreamFactory(host, url, { nc_: NC }), username_: 'sensor', password_: 'wrong', maxAttempts_: 2, backoffMinMs_: 50 },
   });
   const reasons: string[] = [];
   c.onDown_((r) => reasons.push(r));
@@ -145,8 +145,8 @@ test('TLS through openssl s_client: publish/ack with CA verification and a clien
   const s = new Shipper({
     host_: host, counters_: new Counters(), spool_: spool,
     status_: { sensor: 's-tls', version: '0.1.0', started: 1, capabilities: [] },
-    connect_: brokerStreamFactory(host, url, { tls: { caFile_: broker.caFile, certFile: broker.clientCert, keyFile: broker.clientKey } }),
-    mqtt: { username: url.username, password: url.password, keepaliveSec: 5 },
+    connect_: brokerStreamFactory(host, url, { tls_: { caFile_: broker.caFile, certFile_: broker.clientCert, keyFile_: broker.clientKey } }),
+    mqtt_: { username_: url.username, password_: url.password, keepaliveSec_: 5 },
   });
   s.start_();
   await s.idle_();
@@ -164,8 +164,8 @@ for (const [name, tls, expect] of [
     const c = new MqttClient({
       host_: host, counters_: counters,
       options_: {
-        clientId_: 's-badtls', username: 'sensor', password: 'right-password', maxAttempts: 1,
-        connect_: brokerStreamFactory(host, url, { tls: { caFile_: tls.caFile === '' ? broker.otherCaFile : broker.caFile, serverName: tls.serverName } }),
+        clientId_: 's-badtls', username_: 'sensor', password_: 'right-password', maxAttempts_: 1,
+        connect_: brokerStreamFactory(host, url, { tls_: { caFile_: tls.caFile === '' ? broker.otherCaFile : broker.caFile, serverName_: tls.serverName } }),
       },
     });
     const reasons: string[] = [];
@@ -182,8 +182,8 @@ test('commands: validated JSON objects reach onCommand, bad ones are counted', a
   const got: [string, unknown, boolean][] = [];
   const counters = new Counters();
   const s = shipperFor('s-cmd', new MemSpool(), counters, {
-    maxCommandBytes: 100,
-    onCommand: (name, payload, meta) => got.push([name, payload, meta.broadcast_]),
+    maxCommandBytes_: 100,
+    onCommand_: (name, payload, meta) => got.push([name, payload, meta.broadcast_]),
   });
   s.start_();
   await waitFor('connected', () => s.connected_);

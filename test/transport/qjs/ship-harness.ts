@@ -35,10 +35,10 @@ const url = parseBrokerUrl(`mqtt://127.0.0.1:${portText}`);
 const shipper = new Shipper({
   host_: host, counters_: counters, spool_: spool,
   status_: { sensor: 'qjs-1', version: '0.1.0', started: host.now(), capabilities: [] },
-  connect_: brokerStreamFactory(host, url, { nc: (ncText ?? 'busybox nc').split(' ') }),
-  mqtt: { keepaliveSec: 5, backoffMinMs: 100, backoffMaxMs: 400 },
-  window: 32,
-  log: (m) => host.writeStderr(m + '\n'),
+  connect_: brokerStreamFactory(host, url, { nc_: (ncText ?? 'busybox nc').split(' ') }),
+  mqtt_: { keepaliveSec_: 5, backoffMinMs_: 100, backoffMaxMs_: 400 },
+  window_: 32,
+  log_: (m) => host.writeStderr(m + '\n'),
 });
 
 const finish = async (): Promise<void> => {
