@@ -3,11 +3,11 @@
 // `FILE:LINE: option 'x': message` and exits 1.
 import type { Host } from '../host/types';
 import type { Command } from './command';
-import { parseArgs, optionHelp, UsageError, HELP_OPTION, type OptionSpecs } from './args';
+import { parseArgs, optionHelp, UsageError, HELP_OPTION, flagOption, type OptionSpecs } from './args';
 import { loadConfig, nonDefaults, formatConfigError, type LoadOptions } from '../config/schema';
 
 const SPECS: OptionSpecs = {
-  quiet: { kind: 'bool', help: 'print nothing when the file is valid' },
+  quiet: flagOption('print nothing when the file is valid'),
   help: HELP_OPTION,
 };
 
@@ -40,21 +40,21 @@ function hostnameOpts(host: Host): LoadOptions {
 // run() is deliberately not async: qjs exits(1) on a promise rejected before a handler is
 // attached, which is what an async run() throwing a UsageError would do to its caller.
 export const checkConfigCommand: Command = {
-  name: 'check-config',
-  summary: 'validate a UCI config file (e.g. /etc/config/netledger)',
-  run(host: Host, argv: string[]): Promise<number> {
+  name_: 'check-config',
+  summary_: 'validate a UCI config file (e.g. /etc/config/netledger)',
+  run_(host: Host, argv: string[]): Promise<number> {
     return Promise.resolve(checkConfig(host, argv));
   },
 };
 
 function checkConfig(host: Host, argv: string[]): number {
   const args = parseArgs(argv, SPECS);
-  if (args.options.help) {
+  if (args.options_.help) {
     host.writeStdout(`usage: netledger check-config [--quiet] FILE\n\n${optionHelp(SPECS)}\n`);
     return 0;
   }
-  if (args.positional.length !== 1) throw new UsageError('expects exactly one FILE');
-  const file = args.positional[0];
+  if (args.positional_.length !== 1) throw new UsageError('expects exactly one FILE');
+  const file = args.positional_[0];
   const r = checkConfigFile(host, file);
   if ('readError' in r) {
     host.writeStderr(`${r.readError}\n`);
@@ -65,15 +65,15 @@ function checkConfig(host: Host, argv: string[]): number {
     host.writeStderr(`${file}: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}\n`);
     return 1;
   }
-  if (args.options.quiet) return 0;
+  if (args.options_.quiet) return 0;
   const settings = nonDefaults(r.config);
   let out = `${file}: OK\n`;
   if (settings.length === 0) out += '  all settings are defaults\n';
   const fromHostname = r.config.agent.sensor_id === loadConfig('', file, hostnameOpts(host)).config.agent.sensor_id;
   for (const s of settings) {
-    const note = s.section === 'agent' && s.option === 'sensor_id' && fromHostname ? '   (from the hostname)'
-      : s.restart ? '   (restart to apply)' : '';
-    out += `  ${s.section}.${s.option} = ${s.value}${note}\n`;
+    const note = s.section_ === 'agent' && s.option_ === 'sensor_id' && fromHostname ? '   (from the hostname)'
+      : s.restart_ ? '   (restart to apply)' : '';
+    out += `  ${s.section_}.${s.option_} = ${s.value_}${note}\n`;
   }
   host.writeStdout(out);
   return 0;

@@ -7,15 +7,15 @@
 // still printed); 2 for usage errors. A summary goes to stderr.
 import type { Host } from '../host/types';
 import type { Command } from './command';
-import { parseArgs, optionHelp, UsageError, HELP_OPTION, type OptionSpecs } from './args';
+import { parseArgs, optionHelp, UsageError, HELP_OPTION, flagOption, type OptionSpecs } from './args';
 import { CborReader, fromHex } from '../codec/cbor';
 import { decodeBatch, decodeBatchAt, type DecodedBatch } from '../codec/batch';
 import { toJson } from '../compat/lang';
 
 const OPTIONS: OptionSpecs = {
-  hex: { kind: 'bool', help: 'read hex-encoded payloads, one per line (stdin, or FILE)' },
-  dedupe: { kind: 'bool', help: 'drop repeated batches (same sensor, boot, stream, seq)' },
-  quiet: { kind: 'bool', help: 'no summary on stderr' },
+  hex: flagOption('read hex-encoded payloads, one per line (stdin, or FILE)'),
+  dedupe: flagOption('drop repeated batches (same sensor, boot, stream, seq)'),
+  quiet: flagOption('no summary on stderr'),
   help: HELP_OPTION,
 };
 
@@ -63,21 +63,21 @@ class Ledger {
 }
 
 export const decodeCommand: Command = {
-  name: 'decode',
-  summary: 'turn wire batches back into NDJSON events',
-  async run(host: Host, argv: string[]): Promise<number> {
+  name_: 'decode',
+  summary_: 'turn wire batches back into NDJSON events',
+  async run_(host: Host, argv: string[]): Promise<number> {
     // qjs 2025-04-26 exits on a promise rejected before its awaiter attached a handler, which
     // is what a throw before the first await does: yield once so runCli's catch is in place.
     await null;
     const args = parseArgs(argv, OPTIONS);
-    if (args.options.help) {
+    if (args.options_.help) {
       host.writeStdout(`usage: netledger decode [FILE] [--hex] [--dedupe]\n\n${optionHelp(OPTIONS)}\n`);
       return 0;
     }
-    if (args.positional.length > 1) throw new UsageError('at most one FILE');
-    const file = args.positional[0];
-    const hex = args.options.hex === true;
-    const dedupe = args.options.dedupe === true;
+    if (args.positional_.length > 1) throw new UsageError('at most one FILE');
+    const file = args.positional_[0];
+    const hex = args.options_.hex === true;
+    const dedupe = args.options_.dedupe === true;
     if (!hex && (file === undefined || file === '-')) throw new UsageError('raw batches are read from a FILE; use --hex for stdin');
     const ledger = new Ledger();
     const problems: string[] = [];
@@ -132,7 +132,7 @@ export const decodeCommand: Command = {
       }
     }
 
-    if (!args.options.quiet) {
+    if (!args.options_.quiet) {
       let s = `decode: ${ledger.batches_} batches, ${ledger.events_} events`;
       if (ledger.duplicates_) s += `, ${ledger.duplicates_} duplicate batches${dedupe ? ' dropped' : ''}`;
       if (ledger.bad_) s += `, ${ledger.bad_} bad inputs`;

@@ -6,7 +6,7 @@ import { VERSION } from '../version';
 import { commands } from './registry';
 
 function usage(list: Command[]): string {
-  const lines = list.map((c) => `  ${c.name.padEnd(14)}${c.summary}`);
+  const lines = list.map((c) => `  ${c.name_.padEnd(14)}${c.summary_}`);
   return `netledger ${VERSION} — network logging agent for OpenWrt\n\nusage: netledger <command> [options]\n\ncommands:\n${lines.join('\n')}\n  version       print the version\n\n'netledger <command> --help' shows a command's options.\n`;
 }
 
@@ -21,13 +21,13 @@ export async function runCli(host: Host): Promise<number> {
     host.writeStdout(`netledger ${VERSION} (${host.name})\n`);
     return 0;
   }
-  const cmd = commands.find((c) => c.name === name);
+  const cmd = commands.find((c) => c.name_ === name);
   if (!cmd) {
     host.writeStderr(`netledger: unknown command '${name}'\n${usage(commands)}`);
     return 2;
   }
   try {
-    return await cmd.run(host, rest);
+    return await cmd.run_(host, rest);
   } catch (e) {
     if (e instanceof UsageError) {
       host.writeStderr(`netledger ${name}: ${e.message}\n`);

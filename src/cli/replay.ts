@@ -4,7 +4,7 @@
 import type { Host } from '../host/types';
 import type { Command } from './command';
 import type { OptionSpecs } from './args';
-import { parseArgs, optionHelp, str, num, UsageError } from './args';
+import { parseArgs, optionHelp, str, num, UsageError, HELP_OPTION, valueOption, listOption } from './args';
 import { Counters } from '../counters';
 import { loadConfig, defaultConfig, formatConfigError } from '../config/schema';
 import { utcOffsetSeconds } from '../config/forms';
@@ -21,36 +21,36 @@ import { summaryLine } from '../agent/summary';
 import { ShippingSink } from '../agent/shipping';
 
 const SPECS: OptionSpecs = {
-  dnsmasq: { kind: 'string', help: "dnsmasq query log (logread, syslog or --log-facility framing); '-' for stdin" },
-  conntrack: { kind: 'string', help: 'output of `conntrack -E -o timestamp,extended,id`' },
-  'proc-snapshot': { kind: 'string', help: '/proc/net/nf_conntrack (or conntrack -L) taken after the events' },
-  leases: { kind: 'string', help: 'dnsmasq DHCP lease file (/tmp/dhcp.leases)' },
-  sensor: { kind: 'string', help: 'sensor id in every event (default: the config\'s, else "replay")' },
-  config: { kind: 'string', help: 'UCI config whose settings apply (timeouts, caps, join ttl...)' },
-  year: { kind: 'string', help: 'year of year-less log timestamps (default: inferred from the clock)' },
-  'utc-offset': { kind: 'string', help: 'offset of the log\'s local time, e.g. +01:00 (default +00:00)' },
-  router: { kind: 'list', help: 'a router address (repeatable); default: learned from the logs' },
-  lan: { kind: 'list', help: 'a LAN prefix, CIDR (repeatable); default: learned from DNS clients' },
-  ioc: { kind: 'string', help: 'indicator list (the `ioc` command payload, JSON) to match against' },
-  mqtt: { kind: 'string', help: 'ship through batches, spool and QoS 1 to mqtt://HOST:PORT or mqtts://HOST:PORT' },
-  'ca-file': { kind: 'string', help: 'mqtts: CA certificates (PEM) to verify the broker' },
-  'cert-file': { kind: 'string', help: 'mqtts: client certificate (PEM)' },
-  'key-file': { kind: 'string', help: 'mqtts: client key (PEM)' },
-  username: { kind: 'string', help: 'MQTT user name' },
-  password: { kind: 'string', help: 'MQTT password' },
-  'spool-dir': { kind: 'string', help: 'spool directory for --mqtt (default: a fresh one under /tmp)' },
-  'spool-max': { kind: 'string', help: 'spool cap in bytes for --mqtt (default 268435456)' },
-  attempts: { kind: 'string', help: 'give up after this many failed broker connections in a row (default 10)' },
-  help: { kind: 'bool', help: 'show this help' },
+  dnsmasq: valueOption("dnsmasq query log (logread, syslog or --log-facility framing); '-' for stdin"),
+  conntrack: valueOption('output of `conntrack -E -o timestamp,extended,id`'),
+  'proc-snapshot': valueOption('/proc/net/nf_conntrack (or conntrack -L) taken after the events'),
+  leases: valueOption('dnsmasq DHCP lease file (/tmp/dhcp.leases)'),
+  sensor: valueOption('sensor id in every event (default: the config\'s, else "replay")'),
+  config: valueOption('UCI config whose settings apply (timeouts, caps, join ttl...)'),
+  year: valueOption('year of year-less log timestamps (default: inferred from the clock)'),
+  'utc-offset': valueOption('offset of the log\'s local time, e.g. +01:00 (default +00:00)'),
+  router: listOption('a router address (repeatable); default: learned from the logs'),
+  lan: listOption('a LAN prefix, CIDR (repeatable); default: learned from DNS clients'),
+  ioc: valueOption('indicator list (the `ioc` command payload, JSON) to match against'),
+  mqtt: valueOption('ship through batches, spool and QoS 1 to mqtt://HOST:PORT or mqtts://HOST:PORT'),
+  'ca-file': valueOption('mqtts: CA certificates (PEM) to verify the broker'),
+  'cert-file': valueOption('mqtts: client certificate (PEM)'),
+  'key-file': valueOption('mqtts: client key (PEM)'),
+  username: valueOption('MQTT user name'),
+  password: valueOption('MQTT password'),
+  'spool-dir': valueOption('spool directory for --mqtt (default: a fresh one under /tmp)'),
+  'spool-max': valueOption('spool cap in bytes for --mqtt (default 268435456)'),
+  attempts: valueOption('give up after this many failed broker connections in a row (default 10)'),
+  help: HELP_OPTION,
 };
 
 export const replayCommand: Command = {
-  name: 'replay',
-  summary: 'turn captured dnsmasq/conntrack logs into events (NDJSON on stdout, or --mqtt)',
-  async run(host: Host, argv: string[]): Promise<number> {
+  name_: 'replay',
+  summary_: 'turn captured dnsmasq/conntrack logs into events (NDJSON on stdout, or --mqtt)',
+  async run_(host: Host, argv: string[]): Promise<number> {
     await null; // a throw before the first await would kill qjs (see src/reject-later.ts)
     const args = parseArgs(argv, SPECS);
-    if (args.options.help) {
+    if (args.options_.help) {
       host.writeStdout(`usage: netledger replay --dnsmasq FILE [--conntrack FILE] [--leases FILE] [--sensor ID] [options]\n\n${optionHelp(SPECS)}\n`);
       return 0;
     }
@@ -79,7 +79,7 @@ export const replayCommand: Command = {
       if (secs === null) throw new UsageError(`--utc-offset: expected +HH:MM or -HH:MM, got '${offset}'`);
       utcOffsetMin = secs / 60;
     }
-    const listOf = (name: string): string[] => (args.options[name] as string[] | undefined) ?? [];
+    const listOf = (name: string): string[] => (args.options_[name] as string[] | undefined) ?? [];
     const options = pipelineOptions(config, { routerAddrs: listOf('router'), lanPrefixes: listOf('lan') });
     // A replay sees the log from its start: an unknown address is really direct, no warm-up.
     options.join.warmupSec = 0;

@@ -4,7 +4,7 @@
 //   config_check  /etc/config/netledger validated against the schema
 import type { Host } from '../host/types';
 import type { Command } from './command';
-import { parseArgs, str } from './args';
+import { parseArgs, str, valueOption } from './args';
 import { dispatch, type RpcdMethods } from '../ubus/rpcd-plugin';
 import { checkConfigFile } from './check-config';
 import { defaultConfig, formatConfigError } from '../config/schema';
@@ -32,8 +32,8 @@ function readAll(host: Host): string {
 export function netledgerMethods(host: Host, configFile: string): RpcdMethods {
   return {
     status: {
-      args: {},
-      call() {
+      args_: {},
+      call_() {
         const checked = checkConfigFile(host, configFile);
         const config = 'readError' in checked ? defaultConfig() : checked.config;
         const path = `${config.agent.state_dir}/${STATUS_FILE}`;
@@ -53,17 +53,17 @@ export function netledgerMethods(host: Host, configFile: string): RpcdMethods {
       },
     },
     config_check: {
-      args: {},
-      call() {
+      args_: {},
+      call_() {
         const r = checkConfigFile(host, configFile);
         if ('readError' in r) return { file: configFile, ok: false, errors: [{ line: 0, message: r.readError, text: r.readError }] };
         return {
           file: configFile,
           ok: r.errors.length === 0,
           errors: r.errors.map((e) => {
-            const o: Record<string, unknown> = { line: e.line, message: e.message, text: formatConfigError(e) };
-            if (e.section !== undefined) o.section = e.section;
-            if (e.option !== undefined) o.option = e.option;
+            const o: Record<string, unknown> = { line: e.line_, message: e.message_, text: formatConfigError(e) };
+            if (e.section_ !== undefined) o.section = e.section_;
+            if (e.option_ !== undefined) o.option = e.option_;
             return o;
           }),
         };
@@ -73,14 +73,14 @@ export function netledgerMethods(host: Host, configFile: string): RpcdMethods {
 }
 
 export const rpcdCommand: Command = {
-  name: 'rpcd',
-  summary: 'rpcd exec plugin: list | call <method> (behind `ubus call netledger ...`)',
+  name_: 'rpcd',
+  summary_: 'rpcd exec plugin: list | call <method> (behind `ubus call netledger ...`)',
   // Not async: a sync throw reaches runCli's try/catch (see check-config.ts on qjs rejections).
-  run(host: Host, argv: string[]): Promise<number> {
-    const args = parseArgs(argv, { config: { kind: 'string', help: `config file (default ${DEFAULT_CONFIG})` } });
+  run_(host: Host, argv: string[]): Promise<number> {
+    const args = parseArgs(argv, { config: valueOption(`config file (default ${DEFAULT_CONFIG})`) });
     const methods = netledgerMethods(host, str(args, 'config') ?? DEFAULT_CONFIG);
-    const r = dispatch(methods, args.positional, () => readAll(host));
-    host.writeStdout(r.out);
-    return Promise.resolve(r.code);
+    const r = dispatch(methods, args.positional_, () => readAll(host));
+    host.writeStdout(r.out_);
+    return Promise.resolve(r.code_);
   },
 };

@@ -3,13 +3,13 @@
 import type { Host } from '../host/types';
 import type { Command } from './command';
 import type { OptionSpecs } from './args';
-import { parseArgs, optionHelp, str, HELP_OPTION } from './args';
+import { parseArgs, optionHelp, str, HELP_OPTION, valueOption } from './args';
 import { loadConfig, formatConfigError, restartNeeded } from '../config/schema';
 import { Agent } from '../agent/agent';
 import { summaryLine } from '../agent/summary';
 
 const SPECS: OptionSpecs = {
-  config: { kind: 'string', help: 'UCI config file (default /etc/config/netledger)' },
+  config: valueOption('UCI config file (default /etc/config/netledger)'),
   help: HELP_OPTION,
 };
 
@@ -32,12 +32,12 @@ function readHostname(host: Host): string {
 }
 
 export const runCommand: Command = {
-  name: 'run',
-  summary: 'run the agent live, as the UCI config says',
-  async run(host: Host, argv: string[]): Promise<number> {
+  name_: 'run',
+  summary_: 'run the agent live, as the UCI config says',
+  async run_(host: Host, argv: string[]): Promise<number> {
     await null; // a throw before the first await would kill qjs (see src/reject-later.ts)
     const args = parseArgs(argv, SPECS);
-    if (args.options.help) {
+    if (args.options_.help) {
       host.writeStdout(`usage: netledger run [--config FILE]\n\n${optionHelp(SPECS)}\n`);
       return 0;
     }

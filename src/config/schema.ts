@@ -160,7 +160,7 @@ export function loadConfig(text: string, file: string, opts: LoadOptions = {}): 
   const config = values as unknown as NetledgerConfig;
   if (config.agent.sensor_id === '') config.agent.sensor_id = sensorIdFromHostname(opts.hostname ?? '');
   crossCheck(config, origins, file, errors);
-  errors.sort((a, b) => a.line - b.line);
+  errors.sort((a, b) => a.line_ - b.line_);
   return { config, errors };
 }
 
@@ -169,7 +169,7 @@ function crossCheck(c: NetledgerConfig, origins: Origins, file: string, errors: 
   const at = (section: SectionType, option: string): number =>
     origins.options_[section]?.[option] ?? origins.sections_[section] ?? 1;
   const err = (section: SectionType, option: string, message: string): void => {
-    errors.push({ file, line: at(section, option), section, option, message });
+    errors.push({ file_: file, line_: at(section, option), section_: section, option_: option, message_: message });
   };
   const ordered = (section: SectionType, lo: string, hi: string): void => {
     const v = c[section] as Record<string, unknown>;
@@ -194,11 +194,11 @@ function crossCheck(c: NetledgerConfig, origins: Origins, file: string, errors: 
 }
 
 export interface Setting {
-  section: SectionType;
-  option: string;
+  section_: SectionType;
+  option_: string;
   /** As UCI text; secrets are shown as '***'. */
-  value: string;
-  restart: boolean;
+  value_: string;
+  restart_: boolean;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -219,7 +219,7 @@ export function nonDefaults(config: NetledgerConfig): Setting[] {
   const out: Setting[] = [];
   eachOption((type, name, spec) => {
     const v = (config[type] as Record<string, unknown>)[name];
-    if (!sameValue(v, spec.default)) out.push({ section: type, option: name, value: spec.secret ? '***' : spec.show(v).join(' '), restart: spec.restart });
+    if (!sameValue(v, spec.default)) out.push({ section_: type, option_: name, value_: spec.secret ? '***' : spec.show(v).join(' '), restart_: spec.restart });
   });
   return out;
 }

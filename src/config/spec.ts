@@ -20,9 +20,9 @@ export interface OptionSpec<T> {
   /** Never printed by check-config or status (passwords). */
   readonly secret?: boolean;
   /** For list options: the kind of each item. */
-  readonly item?: OptionKind;
+  readonly item_?: OptionKind;
   /** Reads the UCI values of the option (one for `option`, several for `list`). */
-  read(values: string[], isList: boolean): Read<T>;
+  read_(values: string[], isList: boolean): Read<T>;
   /** The value as UCI text values, for the default config and summaries. */
   show(value: T): string[];
 }
@@ -43,7 +43,7 @@ function scalar<T>(
     default: def,
     restart: false,
     ...extra,
-    read(values, isList) {
+    read_(values, isList) {
       if (isList) return bad(`takes one value: use 'option', not 'list'`);
       return readOne(values[0]);
     },
@@ -109,15 +109,15 @@ export function hostport(def: HostPort | null, portOptional = false): OptionSpec
 export function list<T>(def: T[], item: OptionSpec<T>, maxItems = 256): OptionSpec<T[]> {
   return {
     kind: 'list',
-    item: item.kind,
+    item_: item.kind,
     form: `list of ${item.form}`,
     default: def,
     restart: false,
-    read(values) {
+    read_(values) {
       if (values.length > maxItems) return bad(`at most ${maxItems} items, got ${values.length}`);
       const out: T[] = [];
       for (let i = 0; i < values.length; i++) {
-        const r = item.read([values[i]], false);
+        const r = item.read_([values[i]], false);
         if (!r.ok) return bad(values.length > 1 ? `item ${i + 1}: ${r.message}` : r.message);
         out.push(r.value);
       }

@@ -16,45 +16,45 @@
 import { newDict } from '../compat/lang';
 
 export interface UciOption {
-  name: string;
+  name_: string;
   /** 'option' holds exactly one value; 'list' holds its values in file order. */
-  kind: 'option' | 'list';
-  values: string[];
+  kind_: 'option' | 'list';
+  values_: string[];
   /** Line of the statement that last set it: where an error about its value should point. */
-  line: number;
+  line_: number;
 }
 
 export interface UciSection {
   type: string;
   /** null for an anonymous section (`config type` without a name). */
-  name: string | null;
+  name_: string | null;
   /** Line of the first `config` statement of this section. */
-  line: number;
+  line_: number;
   /** Options in the order they were first set. */
-  options: UciOption[];
+  options_: UciOption[];
 }
 
 export interface UciError {
-  file: string;
-  line: number;
-  message: string;
+  file_: string;
+  line_: number;
+  message_: string;
 }
 
 export interface UciDocument {
-  file: string;
+  file_: string;
   /** From a `package` statement, when the file has one. */
-  package: string | null;
+  package_: string | null;
   sections: UciSection[];
-  errors: UciError[];
+  errors_: UciError[];
 }
 
 export function formatUciError(e: UciError): string {
-  return `${e.file}:${e.line}: ${e.message}`;
+  return `${e.file_}:${e.line_}: ${e.message_}`;
 }
 
 /** The option of a section by name, or undefined. */
 export function uciOption(section: UciSection, name: string): UciOption | undefined {
-  for (const o of section.options) if (o.name === name) return o;
+  for (const o of section.options_) if (o.name_ === name) return o;
   return undefined;
 }
 
@@ -241,7 +241,7 @@ function argCount(args: string[], max: number, line: number, missing: string): v
 const COMMANDS = ['package', 'config', 'option', 'list'] as const;
 
 export function parseUci(text: string, file: string): UciDocument {
-  const doc: UciDocument = { file, package: null, sections: [], errors: [] };
+  const doc: UciDocument = { file_: file, package_: null, sections: [], errors_: [] };
   const byName: Record<string, UciSection> = newDict();
   const cur = new Cursor(text);
   let section: UciSection | null = null;
@@ -249,7 +249,7 @@ export function parseUci(text: string, file: string): UciDocument {
   let sectionFailed = false;
 
   const fail = (line: number, message: string): void => {
-    doc.errors.push({ file, line, message });
+    doc.errors_.push({ file_: file, line_: line, message_: message });
   };
 
   while (cur.pos_ < text.length) {
@@ -273,7 +273,7 @@ export function parseUci(text: string, file: string): UciDocument {
       if (cmd === 'package') {
         argCount(args, 2, line, 'package without name');
         if (!validPackage(args[1])) throw new ParseFailure(line, `invalid character in package name '${args[1]}'`);
-        doc.package = args[1];
+        doc.package_ = args[1];
       } else if (cmd === 'config') {
         section = null;
         sectionFailed = true;
@@ -288,11 +288,11 @@ export function parseUci(text: string, file: string): UciDocument {
           const prior = byName[name];
           if (prior.type !== type) {
             throw new ParseFailure(line,
-              `section '${name}' of type '${type}' overwrites a '${prior.type}' section of the same name (line ${prior.line})`);
+              `section '${name}' of type '${type}' overwrites a '${prior.type}' section of the same name (line ${prior.line_})`);
           }
           section = prior;
         } else {
-          section = { type, name, line, options: [] };
+          section = { type, name_: name, line_: line, options_: [] };
           doc.sections.push(section);
           if (name !== null) byName[name] = section;
         }
@@ -320,17 +320,17 @@ export function parseUci(text: string, file: string): UciDocument {
 }
 
 function setOption(section: UciSection, cmd: 'option' | 'list', name: string, value: string, line: number): void {
-  const opts = section.options;
-  const idx = opts.findIndex((o) => o.name === name);
+  const opts = section.options_;
+  const idx = opts.findIndex((o) => o.name_ === name);
   if (cmd === 'option' && value === '') {
     // libuci: setting an empty value deletes the option.
     if (idx >= 0) opts.splice(idx, 1);
     return;
   }
   // A list after an option of the same name keeps the option's value as its first item.
-  const o = idx >= 0 ? opts[idx] : opts[opts.push({ name, kind: cmd, values: [], line }) - 1];
-  if (cmd === 'list') o.values.push(value);
-  else o.values = [value];
-  o.kind = cmd;
-  o.line = line;
+  const o = idx >= 0 ? opts[idx] : opts[opts.push({ name_: name, kind_: cmd, values_: [], line_: line }) - 1];
+  if (cmd === 'list') o.values_.push(value);
+  else o.values_ = [value];
+  o.kind_ = cmd;
+  o.line_ = line;
 }

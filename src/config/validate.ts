@@ -6,18 +6,18 @@ import type { OptionSpec, SectionSpec } from './spec';
 import { isArray, keysOf, minOf } from '../compat/lang';
 
 export interface ConfigError {
-  file: string;
-  line: number;
+  file_: string;
+  line_: number;
   /** Section type the error is in, when it is in one. */
-  section?: string;
+  section_?: string;
   /** Option the error is about, when it is about one. */
-  option?: string;
-  message: string;
+  option_?: string;
+  message_: string;
 }
 
 /** `FILE:LINE: option 'x': message`, or `FILE:LINE: message` when no option is concerned. */
 export function formatConfigError(e: ConfigError): string {
-  return `${e.file}:${e.line}: ${e.option !== undefined ? `option '${e.option}': ` : ''}${e.message}`;
+  return `${e.file_}:${e.line_}: ${e.option_ !== undefined ? `option '${e.option_}': ` : ''}${e.message_}`;
 }
 
 export type AnySchema = Record<string, SectionSpec<Record<string, OptionSpec<unknown>>>>;
@@ -77,45 +77,45 @@ export function suggest(name: string, known: string[]): string {
 export function validateDocument(
   doc: UciDocument, schema: AnySchema,
 ): { values: Record<string, Record<string, unknown>>; errors: ConfigError[]; origins: Origins } {
-  const file = doc.file;
-  const errors: ConfigError[] = doc.errors.map((e) => ({ file: e.file, line: e.line, message: e.message }));
+  const file = doc.file_;
+  const errors: ConfigError[] = doc.errors_.slice(); // a UciError is a ConfigError without section or option
   const values = defaultsOf(schema);
   const origins: Origins = { sections_: {}, options_: {} };
   const types = keysOf(schema);
   const err = (line: number, message: string, section?: string, option?: string): void => {
-    const e: ConfigError = { file, line, message };
-    if (section !== undefined) e.section = section;
-    if (option !== undefined) e.option = option;
+    const e: ConfigError = { file_: file, line_: line, message_: message };
+    if (section !== undefined) e.section_ = section;
+    if (option !== undefined) e.option_ = option;
     errors.push(e);
   };
-  if (doc.package !== null && doc.package !== 'netledger') err(1, `package '${doc.package}' is not netledger`);
+  if (doc.package_ !== null && doc.package_ !== 'netledger') err(1, `package '${doc.package_}' is not netledger`);
   for (const s of doc.sections) {
     const spec = schema[s.type];
     if (!spec || !Object.hasOwn(schema, s.type)) {
-      err(s.line, `unknown section type '${s.type}'${suggest(s.type, types)}; known types: ${types.join(', ')}`, s.type);
+      err(s.line_, `unknown section type '${s.type}'${suggest(s.type, types)}; known types: ${types.join(', ')}`, s.type);
       continue;
     }
     if (s.type in origins.sections_) {
-      err(s.line, `a second '${s.type}' section (the first is at line ${origins.sections_[s.type]}); netledger reads one`, s.type);
+      err(s.line_, `a second '${s.type}' section (the first is at line ${origins.sections_[s.type]}); netledger reads one`, s.type);
       continue;
     }
-    origins.sections_[s.type] = s.line;
+    origins.sections_[s.type] = s.line_;
     const lines: Record<string, number> = {};
     origins.options_[s.type] = lines;
     const names = keysOf(spec.options);
-    for (const o of s.options) {
-      const ospec = Object.hasOwn(spec.options, o.name) ? spec.options[o.name] : undefined;
+    for (const o of s.options_) {
+      const ospec = Object.hasOwn(spec.options, o.name_) ? spec.options[o.name_] : undefined;
       if (!ospec) {
-        err(o.line, `unknown option in section '${s.type}'${suggest(o.name, names)}`, s.type, o.name);
+        err(o.line_, `unknown option in section '${s.type}'${suggest(o.name_, names)}`, s.type, o.name_);
         continue;
       }
-      lines[o.name] = o.line;
-      const r = ospec.read(o.values, o.kind === 'list');
+      lines[o.name_] = o.line_;
+      const r = ospec.read_(o.values_, o.kind_ === 'list');
       if (!r.ok) {
-        err(o.line, r.message, s.type, o.name);
+        err(o.line_, r.message, s.type, o.name_);
         continue;
       }
-      values[s.type][o.name] = r.value;
+      values[s.type][o.name_] = r.value;
     }
   }
   return { values, errors, origins };

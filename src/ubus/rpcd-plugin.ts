@@ -19,8 +19,8 @@ export type RpcdArgType = 'string' | 'bool' | 'int32' | 'int64' | 'table' | 'arr
  * async handler that throws early does to an `await` caller.
  */
 export interface RpcdMethod {
-  args: Record<string, RpcdArgType>;
-  call(args: Record<string, unknown>): object;
+  args_: Record<string, RpcdArgType>;
+  call_(args: Record<string, unknown>): object;
 }
 
 export type RpcdMethods = Record<string, RpcdMethod>;
@@ -36,7 +36,7 @@ export function listMethods(methods: RpcdMethods): Record<string, Record<string,
   const out: Record<string, Record<string, unknown>> = {};
   for (const name of keysOf(methods)) {
     const sig: Record<string, unknown> = {};
-    for (const [arg, type] of Object.entries(methods[name].args)) sig[arg] = EXAMPLE[type];
+    for (const [arg, type] of Object.entries(methods[name].args_)) sig[arg] = EXAMPLE[type];
     out[name] = sig;
   }
   return out;
@@ -66,7 +66,7 @@ export function readCallArgs(method: RpcdMethod, input: string): { args: Record<
   if (!isRecord(v)) return { error: 'arguments must be a JSON object' };
   const args = v as Record<string, unknown>;
   for (const k of keysOf(args)) {
-    const type = Object.hasOwn(method.args, k) ? method.args[k] : undefined;
+    const type = Object.hasOwn(method.args_, k) ? method.args_[k] : undefined;
     if (type === undefined) return { error: `unknown argument '${k}'` };
     if (!typeOk(type, args[k])) return { error: `argument '${k}' must be of type ${type}` };
   }
@@ -75,15 +75,15 @@ export function readCallArgs(method: RpcdMethod, input: string): { args: Record<
 
 export interface RpcdOutcome {
   /** The JSON text to print (one object and a newline). */
-  out: string;
+  out_: string;
   /** 0 on success, 1 when the reply is an {error} object, 2 for a usage error. */
-  code: number;
+  code_: number;
 }
 
 function reply(obj: object, code: number): RpcdOutcome {
   const text = toJson(obj);
   if (text.length > MAX_REPLY) return reply({ error: `reply of ${text.length} bytes exceeds rpcd's ${MAX_REPLY}` }, 1);
-  return { out: text + '\n', code };
+  return { out_: text + '\n', code_: code };
 }
 
 /** Runs one plugin invocation: argv is what rpcd passes (`list` or `call <method>`). */
@@ -104,7 +104,7 @@ export function dispatch(methods: RpcdMethods, argv: string[], readInput: () => 
   const r = readCallArgs(method, input);
   if ('error' in r) return reply({ error: r.error }, 1);
   try {
-    const result = method.call(r.args);
+    const result = method.call_(r.args);
     if (!isRecord(result)) {
       return reply({ error: `method '${name}' did not return an object` }, 1);
     }

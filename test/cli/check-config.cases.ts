@@ -27,7 +27,7 @@ config mqtt 'mqtt'
 export const cases: Cases = {
   'a valid file: FILE: OK and the non-default settings, secrets masked': async () => {
     const h = fakeHost({ '/etc/config/netledger': GOOD, '/proc/sys/kernel/hostname': 'OpenWrt\n' });
-    eq(await checkConfigCommand.run(h, ['/etc/config/netledger']), 0);
+    eq(await checkConfigCommand.run_(h, ['/etc/config/netledger']), 0);
     eq(h.stdout, [
       '/etc/config/netledger: OK',
       '  agent.sensor_id = lab-rtr   (restart to apply)',
@@ -43,13 +43,13 @@ export const cases: Cases = {
 
   'an empty sensor_id shows the hostname it will use': async () => {
     const h = fakeHost({ '/c': '', '/proc/sys/kernel/hostname': 'rtr-7\n' });
-    eq(await checkConfigCommand.run(h, ['/c']), 0);
+    eq(await checkConfigCommand.run_(h, ['/c']), 0);
     eq(h.stdout, '/c: OK\n  agent.sensor_id = rtr-7   (from the hostname)\n');
   },
 
   'errors: one FILE:LINE line each, a count, exit 1': async () => {
     const h = fakeHost({ '/etc/config/netledger': BAD });
-    eq(await checkConfigCommand.run(h, ['/etc/config/netledger']), 1);
+    eq(await checkConfigCommand.run_(h, ['/etc/config/netledger']), 1);
     eq(h.stdout, '');
     eq(h.stderr, [
       `/etc/config/netledger:2: option 'sensor_id': sensor id "lab/rtr" has "/" at 3: use letters, digits and - _ . : only`,
@@ -63,18 +63,18 @@ export const cases: Cases = {
 
   'a missing file is a clear error, exit 1': async () => {
     const h = fakeHost({});
-    eq(await checkConfigCommand.run(h, ['/etc/config/nope']), 1);
+    eq(await checkConfigCommand.run_(h, ['/etc/config/nope']), 1);
     eq(h.stderr, '/etc/config/nope: cannot read: open /etc/config/nope: No such file or directory\n');
   },
 
   '--quiet prints nothing on success; usage errors': async () => {
     const h = fakeHost({ '/c': GOOD });
-    eq(await checkConfigCommand.run(h, ['--quiet', '/c']), 0);
+    eq(await checkConfigCommand.run_(h, ['--quiet', '/c']), 0);
     eq(h.stdout + h.stderr, '');
     for (const argv of [[], ['/a', '/b'], ['--bogus', '/c']]) {
       let threw = false;
       try {
-        await checkConfigCommand.run(fakeHost({ '/c': GOOD }), argv);
+        await checkConfigCommand.run_(fakeHost({ '/c': GOOD }), argv);
       } catch (e) {
         threw = e instanceof UsageError;
       }

@@ -47,7 +47,7 @@ function randomText(rnd: () => number): string {
 }
 
 const shape = (d: UciDocument): string =>
-  JSON.stringify(d.sections.map((s) => [s.type, s.name, s.options.map((o) => [o.name, o.kind, o.values])]));
+  JSON.stringify(d.sections.map((s) => [s.type, s.name_, s.options_.map((o) => [o.name_, o.kind_, o.values_])]));
 
 test('parseUci agrees with libuci on 1000 random files', { skip: UCI && existsSync(UCI) ? false : 'set NETLEDGER_UCI_CLI to a uci binary to run' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-uci-'));
@@ -58,7 +58,7 @@ test('parseUci agrees with libuci on 1000 random files', { skip: UCI && existsSy
       writeFileSync(join(dir, 't'), text);
       const r = spawnSync(UCI, ['-c', dir, 'export', 't'], { encoding: 'utf8' });
       const ours = parseUci(text, 'f');
-      const errs = ours.errors.filter((e) => !e.message.startsWith(LOST));
+      const errs = ours.errors_.filter((e) => !e.message_.startsWith(LOST));
       if (r.status !== 0) {
         assert.ok(errs.length > 0, `libuci rejects (${r.stderr.trim()}) but we accept:\n${text}`);
         continue;

@@ -118,7 +118,7 @@ export const cases: Cases = {
   'errors come sorted by line and bad values keep their default': () => {
     const { config, errors } = loadConfig(
       "config mqtt\n\toption qos 5\nconfig agent\n\toption memory_budget 'x'\n\toption log_level 'loud'\n", F);
-    deepEq(errors.map((e) => [e.line, e.section, e.option]), [[2, 'mqtt', 'qos'], [4, 'agent', 'memory_budget'], [5, 'agent', 'log_level']]);
+    deepEq(errors.map((e) => [e.line_, e.section_, e.option_]), [[2, 'mqtt', 'qos'], [4, 'agent', 'memory_budget'], [5, 'agent', 'log_level']]);
     eq(config.mqtt.qos, 1);
     eq(config.agent.memory_budget, 16384);
     eq(config.agent.log_level, 'info');
@@ -162,7 +162,7 @@ export const cases: Cases = {
         const text = spec.show(spec.default);
         // '' is how UCI spells unset; lists may be empty
         if (spec.kind === 'list' || text[0] !== '') {
-          deepEq(spec.read(text, spec.kind === 'list'), { ok: true, value: spec.default }, `${type}.${name}: default round-trips`);
+          deepEq(spec.read_(text, spec.kind === 'list'), { ok: true, value: spec.default }, `${type}.${name}: default round-trips`);
         }
       }
     }
@@ -184,7 +184,7 @@ export const cases: Cases = {
     const b = loadConfig(
       "config mqtt\n\toption enabled 1\n\toption url 'mqtt://192.0.2.1'\n\toption password 's3cret'\n\toption qos 0\nconfig health\n\tlist watch dnsmasq\n\tlist watch odhcpd\n",
       F, { hostname: 'r' }).config;
-    deepEq(nonDefaults(b).map((s) => `${s.section}.${s.option}=${s.value}${s.restart ? ' (restart)' : ''}`), [
+    deepEq(nonDefaults(b).map((s) => `${s.section_}.${s.option_}=${s.value_}${s.restart_ ? ' (restart)' : ''}`), [
       'agent.sensor_id=r (restart)', 'health.watch=dnsmasq odhcpd',
       'mqtt.enabled=1 (restart)', 'mqtt.url=mqtt://192.0.2.1 (restart)', 'mqtt.password=*** (restart)', 'mqtt.qos=0',
     ]);

@@ -4,16 +4,16 @@ import { dispatch, listMethods, readCallArgs, MAX_REPLY, type RpcdMethods } from
 
 const methods: RpcdMethods = {
   echo: {
-    args: { name: 'string', count: 'int32', big: 'int64', flag: 'bool', opts: 'table', items: 'array' },
-    call: (a) => ({ got: a }),
+    args_: { name: 'string', count: 'int32', big: 'int64', flag: 'bool', opts: 'table', items: 'array' },
+    call_: (a) => ({ got: a }),
   },
-  fails: { args: {}, call: () => { throw new Error('disk on fire'); } },
-  notObject: { args: {}, call: () => [1, 2] as unknown as object },
-  huge: { args: {}, call: () => ({ blob: 'x'.repeat(MAX_REPLY) }) },
-  soft: { args: {}, call: () => ({ error: 'nothing to report' }) },
+  fails: { args_: {}, call_: () => { throw new Error('disk on fire'); } },
+  notObject: { args_: {}, call_: () => [1, 2] as unknown as object },
+  huge: { args_: {}, call_: () => ({ blob: 'x'.repeat(MAX_REPLY) }) },
+  soft: { args_: {}, call_: () => ({ error: 'nothing to report' }) },
 };
 
-const run = (argv: string[], input = ''): { out: string; code: number } => dispatch(methods, argv, () => input);
+const run = (argv: string[], input = ''): { out_: string; code_: number } => dispatch(methods, argv, () => input);
 
 /** [what, input JSON, expected error or null] for echo's signature */
 const ARGS: [string, string, string | null][] = [
@@ -36,7 +36,7 @@ const ARGS: [string, string, string | null][] = [
 export const cases: Cases = {
   'list gives each method with type examples rpcd turns into blobmsg policies': () => {
     deepEq(listMethods(methods).echo, { name: 'str', count: 32, big: 64, flag: true, opts: {}, items: [] });
-    deepEq(listMethods({ status: { args: {}, call: () => ({}) } }), { status: {} });
+    deepEq(listMethods({ status: { args_: {}, call_: () => ({}) } }), { status: {} });
   },
 
   'call arguments are checked against the signature': () => {
@@ -48,23 +48,23 @@ export const cases: Cases = {
 
   'dispatch: list and call print one JSON object; failures are {error} objects': () => {
     const list = run(['list']);
-    eq(list.code, 0);
-    deepEq(Object.keys(JSON.parse(list.out)), Object.keys(methods));
-    eq(list.out.endsWith('}\n'), true, 'one line');
-    deepEq(run(['call', 'echo'], '{"name":"x"}'), { out: '{"got":{"name":"x"}}\n', code: 0 });
-    deepEq(run(['call', 'echo'], '{"name":1}'), { out: '{"error":"argument \'name\' must be of type string"}\n', code: 1 });
-    deepEq(run(['call', 'nope']), { out: '{"error":"unknown method \'nope\'"}\n', code: 1 });
-    deepEq(run(['call', 'toString']), { out: '{"error":"unknown method \'toString\'"}\n', code: 1 });
-    deepEq(run(['call', 'fails']), { out: '{"error":"fails: disk on fire"}\n', code: 1 });
-    deepEq(run(['call', 'notObject']), { out: '{"error":"method \'notObject\' did not return an object"}\n', code: 1 });
-    eq(JSON.parse((run(['call', 'huge'])).out).error.startsWith('reply of '), true, 'over 256 KB refused');
-    deepEq(run(['call', 'soft']), { out: '{"error":"nothing to report"}\n', code: 1 });
+    eq(list.code_, 0);
+    deepEq(Object.keys(JSON.parse(list.out_)), Object.keys(methods));
+    eq(list.out_.endsWith('}\n'), true, 'one line');
+    deepEq(run(['call', 'echo'], '{"name":"x"}'), { out_: '{"got":{"name":"x"}}\n', code_: 0 });
+    deepEq(run(['call', 'echo'], '{"name":1}'), { out_: '{"error":"argument \'name\' must be of type string"}\n', code_: 1 });
+    deepEq(run(['call', 'nope']), { out_: '{"error":"unknown method \'nope\'"}\n', code_: 1 });
+    deepEq(run(['call', 'toString']), { out_: '{"error":"unknown method \'toString\'"}\n', code_: 1 });
+    deepEq(run(['call', 'fails']), { out_: '{"error":"fails: disk on fire"}\n', code_: 1 });
+    deepEq(run(['call', 'notObject']), { out_: '{"error":"method \'notObject\' did not return an object"}\n', code_: 1 });
+    eq(JSON.parse((run(['call', 'huge'])).out_).error.startsWith('reply of '), true, 'over 256 KB refused');
+    deepEq(run(['call', 'soft']), { out_: '{"error":"nothing to report"}\n', code_: 1 });
   },
 
   'dispatch: usage errors': () => {
     const usage = '{"error":"usage: list | call <method> (arguments as JSON on stdin)"}\n';
     for (const argv of [[], ['call'], ['list', 'x'], ['call', 'echo', 'extra'], ['show']]) {
-      deepEq(run(argv), { out: usage, code: 2 }, argv.join(' '));
+      deepEq(run(argv), { out_: usage, code_: 2 }, argv.join(' '));
     }
   },
 
@@ -73,6 +73,6 @@ export const cases: Cases = {
     dispatch(methods, ['list'], () => { reads++; return ''; });
     eq(reads, 0, 'list does not read stdin');
     const r = dispatch(methods, ['call', 'echo'], () => { throw new Error('EIO'); });
-    deepEq(r, { out: '{"error":"cannot read arguments: EIO"}\n', code: 1 });
+    deepEq(r, { out_: '{"error":"cannot read arguments: EIO"}\n', code_: 1 });
   },
 };
