@@ -23,8 +23,8 @@ export class NetLearner {
   private readonly router_ = new CidrSet();
   private learnedPrefixes_ = 0;
   private learnedRouters_ = 0;
-  /** `client/port` of recent queries (extra mode), oldest first. */
-  private readonly queries_ = new Map<string, true>();
+  /** (client, port) of recent queries (extra mode), oldest first. */
+  private readonly queries_ = new RecentQueries();
   /** dnsmasq's upstream resolvers, as `forwarded` lines name them (without #port). */
   private readonly upstreams_ = new Set<string>();
   /** The same, as logged (with #port): the common repeat is one lookup. */
@@ -49,16 +49,7 @@ export class NetLearner {
       this.seen_.add(client);
       this.sawLanHost_(client);
     }
-    if (this.learn_.router && port !== undefined) {
-      // Insertion order is enough for "oldest first"; a re-used port keeps its first place.
-      this.queries_.set(client + '/' + port, true);
-      if (this.queries_.size > MAX_QUERIES) {
-        for (const k of this.queries_.keys()) {
-          this.queries_.delete(k);
-          break;
-        }
-      }
-    }
+    if (this.learn_.router && port !== undefined) this.queries_.add_(client, port);
   }
 
   private sawLanHost_(client: string): void {
@@ -87,7 +78,7 @@ export class NetLearner {
    */
   sawFlow(src: string, sport: number, dst: string, dport: number, natSrc: string): void {
     if (dport === 53) {
-      if (this.queries_.has(src + '/' + sport)) this.addRouter_(dst);
+      if (this.queries_.has_(src, sport)) this.addRouter_(dst);
       else if (this.upstreams_.has(dst) && !this.lan_.has(src)) this.addRouter_(src);
     }
     // Masquerade gives nearly every LAN flow the same translated source: once it is known to be
@@ -108,6 +99,89 @@ export class NetLearner {
       this.model = { routerAddrs: [...this.model.routerAddrs, addr], lanPrefixes: this.model.lanPrefixes };
     }
   }
+}
+
+/**
+ * The last MAX_QUERIES (client, source port) pairs seen, oldest first; a pair seen again keeps
+ * its first place. Numbers in typed arrays: as a Map of 'client/port' strings, 4,096 entries held
+ * ~0.65 MB of qjs heap (the string, the Map record, its hash slot) for the whole run; this holds
+ * ~40 kB and each client's text once, by id, while any of its ports is remembered.
+ */
+export class RecentQueries {
+  /** client → id, while the ring holds one of its pairs */
+  private readonly ids_ = new Map<string, number>();
+  private readonly clients_: string[] = [];
+  private readonly refs_: number[] = [];
+  private readonly freeIds_: number[] = [];
+  /** the ring, oldest at head_: client id << 16 | port (ids stay under MAX_QUERIES + 1) */
+  private readonly key_ = new Int32Array(MAX_QUERIES);
+  /** hash chains through the ring: ring index + 1, 0 ends a chain */
+  private readonly next_ = new Uint16Array(MAX_QUERIES);
+  private readonly buckets_ = new Uint16Array(MAX_QUERIES);
+  private head_ = 0;
+  private n_ = 0;
+
+  add_(client: string, port: number): void {
+    // var: qjs checks every read of a let/const local for its dead zone (once per query here)
+    if ((port & 65535) !== port) return; // not a port: no flow will name it
+    var id = this.ids_.get(client);
+    var key = 0;
+    if (id !== undefined) {
+      // find_() and bucketOf(), written out: a call costs qjs ~400 instructions (once per query)
+      key = (id << 16) | port;
+      for (var i = this.buckets_[(key ^ (key >>> 16) * 40503) & (MAX_QUERIES - 1)]; i !== 0; i = this.next_[i - 1]) if (this.key_[i - 1] === key) return;
+    } else {
+      id = this.freeIds_.pop() ?? this.clients_.length;
+      this.clients_[id] = client;
+      this.refs_[id] = 0;
+      this.ids_.set(client, id);
+    }
+    this.refs_[id]++; // before the oldest goes: it may be this client's last pair
+    if (this.n_ === MAX_QUERIES) this.dropOldest_();
+    key = (id << 16) | port;
+    i = (this.head_ + this.n_++) & (MAX_QUERIES - 1);
+    var b = (key ^ (key >>> 16) * 40503) & (MAX_QUERIES - 1);
+    this.key_[i] = key;
+    this.next_[i] = this.buckets_[b];
+    this.buckets_[b] = i + 1;
+  }
+
+  has_(client: string, port: number): boolean {
+    var id = this.ids_.get(client);
+    return id !== undefined && (port & 65535) === port && this.find_((id << 16) | port) >= 0;
+  }
+
+  /** The ring index holding key, or -1. */
+  private find_(key: number): number {
+    for (var i = this.buckets_[bucketOf(key)]; i !== 0; i = this.next_[i - 1]) if (this.key_[i - 1] === key) return i - 1;
+    return -1;
+  }
+
+  private dropOldest_(): void {
+    var i = this.head_;
+    var key = this.key_[i];
+    var b = bucketOf(key);
+    // unlink i from its chain (chains are ~1 long)
+    var at = this.buckets_[b];
+    if (at === i + 1) this.buckets_[b] = this.next_[i];
+    else {
+      while (this.next_[at - 1] !== i + 1) at = this.next_[at - 1];
+      this.next_[at - 1] = this.next_[i];
+    }
+    this.head_ = (i + 1) & (MAX_QUERIES - 1);
+    this.n_--;
+    var id = key >>> 16;
+    if (--this.refs_[id] === 0) {
+      this.ids_.delete(this.clients_[id]);
+      this.clients_[id] = '';
+      this.freeIds_.push(id);
+    }
+  }
+}
+
+/** MAX_QUERIES is a power of two; ports vary most, the client id is spread by an odd multiplier. */
+function bucketOf(key: number): number {
+  return (key ^ (key >>> 16) * 40503) & (MAX_QUERIES - 1);
 }
 
 function prefixOf(ip: string): string | undefined {

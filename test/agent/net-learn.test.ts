@@ -1,0 +1,4 @@
+import { runCases } from '../support/engines';
+import { cases } from './net-learn.cases';
+
+runCases('test/agent/net-learn.cases.ts', cases);
