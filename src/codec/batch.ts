@@ -30,8 +30,8 @@ export interface DecodedBatch extends BatchHeader {
 
 /** An ordered key list seen in this batch, with the column each key feeds. */
 interface Shape {
-  id: number;
-  colIdx: number[];
+  id_: number;
+  colIdx_: number[];
 }
 
 /**
@@ -40,13 +40,13 @@ interface Shape {
  * restart. `hot` is the child taken last (most events repeat their predecessor's keys).
  */
 interface Node {
-  key: string;
-  ci: number;
-  col: ColumnBuilder | null;
-  parent: Node | null;
-  next: Map<string, Node> | null;
-  hot: Node | null;
-  shape: Shape | null;
+  key_: string;
+  ci_: number;
+  col_: ColumnBuilder | null;
+  parent_: Node | null;
+  next_: Map<string, Node> | null;
+  hot_: Node | null;
+  shape_: Shape | null;
 }
 
 /** Collects events of one stream and writes them as one batch. */
@@ -54,7 +54,7 @@ export class BatchBuilder {
   private cols_: ColumnBuilder[] = [];
   private colIndex_ = new Map<string, number>();
   private shapes_: Shape[] = [];
-  private readonly root_: Node = { key: '', ci: -1, col: null, parent: null, next: null, hot: null, shape: null };
+  private readonly root_: Node = { key_: '', ci_: -1, col_: null, parent_: null, next_: null, hot_: null, shape_: null };
   private shapeOf_: number[] = [];
   count_ = 0;
 
@@ -73,20 +73,20 @@ export class BatchBuilder {
     for (const k in obj) {
       const v = obj[k];
       if (v === undefined) continue;
-      let nx = node.hot;
-      if (nx === null || nx.key !== k) nx = this.step_(node, k);
-      (nx.col as ColumnBuilder).put_(v);
+      let nx = node.hot_;
+      if (nx === null || nx.key_ !== k) nx = this.step_(node, k);
+      (nx.col_ as ColumnBuilder).put_(v);
       node = nx;
     }
-    const shape = node.shape ?? this.newShape_(node);
+    const shape = node.shape_ ?? this.newShape_(node);
     const so = this.shapeOf_;
-    so[so.length] = shape.id;
+    so[so.length] = shape.id_;
     this.count_++;
   }
 
   private step_(node: Node, k: string): Node {
-    let next = node.next;
-    if (next === null) next = node.next = new Map();
+    let next = node.next_;
+    if (next === null) next = node.next_ = new Map();
     let nx = next.get(k);
     if (nx === undefined) {
       let ci = this.colIndex_.get(k);
@@ -95,20 +95,20 @@ export class BatchBuilder {
         this.cols_.push(new ColumnBuilder(k));
         this.colIndex_.set(k, ci);
       }
-      nx = { key: k, ci, col: this.cols_[ci], parent: node, next: null, hot: null, shape: null };
+      nx = { key_: k, ci_: ci, col_: this.cols_[ci], parent_: node, next_: null, hot_: null, shape_: null };
       next.set(k, nx);
     }
-    node.hot = nx;
+    node.hot_ = nx;
     return nx;
   }
 
   private newShape_(node: Node): Shape {
     const colIdx: number[] = [];
-    for (let n: Node | null = node; n !== null && n.parent !== null; n = n.parent) colIdx.push(n.ci);
+    for (let n: Node | null = node; n !== null && n.parent_ !== null; n = n.parent_) colIdx.push(n.ci_);
     colIdx.reverse();
-    const shape: Shape = { id: this.shapes_.length, colIdx };
+    const shape: Shape = { id_: this.shapes_.length, colIdx_: colIdx };
     this.shapes_.push(shape);
-    node.shape = shape;
+    node.shape_ = shape;
     return shape;
   }
 
@@ -128,7 +128,7 @@ export class BatchBuilder {
     w.text_('cols');
     w.head_(4, plans.length);
     for (const p of plans) writeColumn(w, p, entries.length);
-    w.text_('shapes'); w.value_(this.shapes_.map((s) => s.colIdx));
+    w.text_('shapes'); w.value_(this.shapes_.map((s) => s.colIdx_));
     w.text_('shape'); w.byteString_(pack(this.shapeOf_, widthFor(this.shapes_.length)));
     return w.bytes_();
   }

@@ -199,7 +199,7 @@ export class ColumnBuilder {
       const list = this.strList_;
       const dict = new Array<number>(list.length);
       for (let i = 0; i < list.length; i++) dict[i] = table.ref_(list[i]);
-      return { kind: Kind.Str, key, dict, idx: this.idx_ };
+      return { kind_: Kind.Str, key_: key, dict_: dict, idx_: this.idx_ };
     }
     if (this.mode_ === Mode.LISTS && n > 0) {
       const rk = this.recKeys_ ?? null;
@@ -221,7 +221,7 @@ export class ColumnBuilder {
           for (let k = 0; k < per; k++) refs[refs.length] = recRefs[at + k];
         }
       }
-      return { kind: Kind.Lists, key, keys: rk, counts, refs, idx: this.idx_ };
+      return { kind_: Kind.Lists, key_: key, keys_: rk, counts_: counts, refs_: refs, idx_: this.idx_ };
     }
     if (this.mode_ === Mode.NUMS && n > 0) {
       const t = planTimes(key, this.raw_ as number[]);

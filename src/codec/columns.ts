@@ -8,11 +8,11 @@ import { isArray, isInteger } from '../compat/lang';
 const SCALES = [1, 1000, 1000000];
 
 type Plan =
-  | { kind: 0; key: string; vals: unknown[] }
-  | { kind: 1; key: string; dict: number[]; idx: number[] }
-  | { kind: 2; key: string; scale: number; base: number; deltas: Uint8Array }
-  | { kind: 3; key: string; keys: string[] | null; counts: number[]; refs: number[]; idx: number[] }
-  | { kind: 4; key: string; dict: unknown[]; idx: number[] };
+  | { kind_: 0; key_: string; vals_: unknown[] }
+  | { kind_: 1; key_: string; dict_: number[]; idx_: number[] }
+  | { kind_: 2; key_: string; scale_: number; base_: number; deltas_: Uint8Array }
+  | { kind_: 3; key_: string; keys_: string[] | null; counts_: number[]; refs_: number[]; idx_: number[] }
+  | { kind_: 4; key_: string; dict_: unknown[]; idx_: number[] };
 export type ColumnPlan = Plan;
 
 /** Exact integer deltas at the smallest decimal scale that reproduces every value. */
@@ -37,7 +37,7 @@ export function planTimes(key: string, vals: number[]): Plan | null {
     writeZigzag(out, m - prev);
     prev = m;
   }
-  return { kind: Kind.Time, key, scale: s * 3, base, deltas: out.buf_.slice(0, out.len_) };
+  return { kind_: Kind.Time, key_: key, scale_: s * 3, base_: base, deltas_: out.buf_.slice(0, out.len_) };
 }
 
 /** Numbers, booleans, null: a dictionary when values repeat; anything else as plain items. */
@@ -46,7 +46,7 @@ export function planValues(key: string, vals: unknown[]): Plan {
   const dict: unknown[] = [];
   const idx: number[] = [];
   for (const v of vals) {
-    if (v !== null && typeof v === 'object') return { kind: Kind.Raw, key, vals };
+    if (v !== null && typeof v === 'object') return { kind_: Kind.Raw, key_: key, vals_: vals };
     // Map compares numbers by value; -0 and 0 print alike in JSON, so sharing them is safe.
     let j = local.get(v);
     if (j === undefined) {
@@ -56,8 +56,8 @@ export function planValues(key: string, vals: unknown[]): Plan {
     }
     idx.push(j);
   }
-  if (dict.length * 2 > vals.length) return { kind: Kind.Raw, key, vals };
-  return { kind: Kind.Vals, key, dict, idx };
+  if (dict.length * 2 > vals.length) return { kind_: Kind.Raw, key_: key, vals_: vals };
+  return { kind_: Kind.Vals, key_: key, dict_: dict, idx_: idx };
 }
 
 /** Items of a column's array by kind: key, kind and the kind's fields (docs/wire-format.md). */
@@ -67,29 +67,29 @@ const ITEMS = [3, 5, 5, 6, 4];
 export function writeColumn(w: CborWriter, c: Plan, tableSize: number): void {
   // indexes below `size`, packed at the width that needs
   const packed = (idx: number[], size: number): void => w.byteString_(pack(idx, widthFor(size)));
-  w.head_(4, ITEMS[c.kind]); w.text_(c.key); w.uint_(c.kind);
-  switch (c.kind) {
+  w.head_(4, ITEMS[c.kind_]); w.text_(c.key_); w.uint_(c.kind_);
+  switch (c.kind_) {
     case Kind.Raw:
-      w.value_(c.vals);
+      w.value_(c.vals_);
       return;
     case Kind.Str:
-      w.uint_(c.dict.length);
-      packed(c.dict, tableSize);
-      packed(c.idx, c.dict.length);
+      w.uint_(c.dict_.length);
+      packed(c.dict_, tableSize);
+      packed(c.idx_, c.dict_.length);
       return;
     case Kind.Time:
-      w.uint_(c.scale); w.int_(c.base); w.byteString_(c.deltas);
+      w.uint_(c.scale_); w.int_(c.base_); w.byteString_(c.deltas_);
       return;
     case Kind.Lists: {
-      w.value_(c.keys); // null or texts
-      w.value_(c.counts);
-      packed(c.refs.map((r) => (r < 0 ? tableSize : r)), tableSize + 1);
-      packed(c.idx, c.counts.length);
+      w.value_(c.keys_); // null or texts
+      w.value_(c.counts_);
+      packed(c.refs_.map((r) => (r < 0 ? tableSize : r)), tableSize + 1);
+      packed(c.idx_, c.counts_.length);
       return;
     }
     case Kind.Vals:
-      w.value_(c.dict);
-      packed(c.idx, c.dict.length);
+      w.value_(c.dict_);
+      packed(c.idx_, c.dict_.length);
       return;
   }
 }

@@ -33,20 +33,20 @@ export class StringTable {
     for (let i = 0; i < list.length; i++) {
       const f = formOf(list[i]);
       forms.push(f);
-      const sufs = f.sufs;
+      const sufs = f.sufs_;
       if (sufs === null) continue;
       for (let k = 0; k < sufs.length; k++) shared.set(sufs[k], (shared.get(sufs[k]) ?? 0) + 1);
     }
     const out: Entry[] = [];
     for (let i = 0; i < list.length; i++) {
       const f = i < forms.length ? forms[i] : formOf(list[i]);
-      if (f.ip !== null) {
-        out.push(f.ip);
+      if (f.ip_ !== null) {
+        out.push(f.ip_);
         continue;
       }
       let split: Entry | null = null;
       // The longest suffix that is an entry already or is shared by two names.
-      const sufs = f.sufs;
+      const sufs = f.sufs_;
       if (sufs !== null) {
         for (let k = 0; k < sufs.length; k++) {
           const rest = sufs[k];
@@ -68,17 +68,17 @@ export class StringTable {
  * character): its address bytes, its dotted suffixes, its CBOR text item.
  */
 interface Form {
-  s: string;
+  s_: string;
   /** The CBOR byte string item of its address bytes, or null when it is not an address. */
-  ip: Uint8Array | null;
+  ip_: Uint8Array | null;
   /** Suffixes after each dot that still contain a dot, longest first; null if none. */
-  sufs: string[] | null;
+  sufs_: string[] | null;
   /** Where each suffix starts (the dot's position). */
-  cuts: number[] | null;
+  cuts_: number[] | null;
   /** The CBOR text item of the whole string, made on first use. */
-  text: Uint8Array | null;
+  text_: Uint8Array | null;
   /** The CBOR text items of the prefixes before each cut, made on first use. */
-  pre: (Uint8Array | undefined)[] | null;
+  pre_: (Uint8Array | undefined)[] | null;
 }
 
 /** Forms of recently seen strings. Bounded: cleared when full (it is only a cache). */
@@ -105,7 +105,7 @@ function formOf(s: string): Form {
       cuts.push(p);
     }
   }
-  f = { s, ip, sufs, cuts, text: null, pre: null };
+  f = { s_: s, ip_: ip, sufs_: sufs, cuts_: cuts, text_: null, pre_: null };
   if (forms.size >= MAX_FORMS) forms.clear();
   forms.set(s, f);
   return f;
@@ -118,20 +118,20 @@ function item(write: (w: CborWriter) => void, size: number): Uint8Array {
 }
 
 function textItem(f: Form): Uint8Array {
-  if (f.text === null) {
-    const s = f.s;
-    f.text = item((w) => w.text_(s), s.length * 3);
+  if (f.text_ === null) {
+    const s = f.s_;
+    f.text_ = item((w) => w.text_(s), s.length * 3);
   }
-  return f.text;
+  return f.text_;
 }
 
 function prefixItem(f: Form, k: number): Uint8Array {
-  if (f.pre === null) f.pre = [];
-  let b = f.pre[k];
+  if (f.pre_ === null) f.pre_ = [];
+  let b = f.pre_[k];
   if (b === undefined) {
-    const s = (f.s).slice(0, (f.cuts as number[])[k]);
+    const s = (f.s_).slice(0, (f.cuts_ as number[])[k]);
     b = item((w) => w.text_(s), s.length * 3);
-    f.pre[k] = b;
+    f.pre_[k] = b;
   }
   return b;
 }

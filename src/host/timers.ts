@@ -14,11 +14,11 @@ export interface TimerPlatform {
 }
 
 interface Entry {
-  id: number;
-  due: number;
-  seq: number;
-  every: number; // 0 for one-shot
-  fn: () => void;
+  id_: number;
+  due_: number;
+  seq_: number;
+  every_: number; // 0 for one-shot
+  fn_: () => void;
 }
 
 export class TimerQueue {
@@ -43,7 +43,7 @@ export class TimerQueue {
   clear_(handle: TimerHandle): void {
     const e = this.byId_.get(handle.id);
     if (!e) return;
-    this.byId_.delete(e.id);
+    this.byId_.delete(e.id_);
     const i = this.queue_.indexOf(e);
     if (i >= 0) this.queue_.splice(i, 1);
     if (this.queue_.length === 0) this.disarm_();
@@ -55,11 +55,11 @@ export class TimerQueue {
 
   private add_(fn: () => void, ms: number, every: number): TimerHandle {
     const delay = ms > 0 ? ms : 0;
-    const e: Entry = { id: this.nextId_++, due: this.platform_.now() + delay, seq: this.seq_++, every, fn };
-    this.byId_.set(e.id, e);
+    const e: Entry = { id_: this.nextId_++, due_: this.platform_.now() + delay, seq_: this.seq_++, every_: every, fn_: fn };
+    this.byId_.set(e.id_, e);
     this.insert_(e);
     this.rearm_();
-    return { id: e.id };
+    return { id: e.id_ };
   }
 
   private insert_(e: Entry): void {
@@ -68,7 +68,7 @@ export class TimerQueue {
     let hi = q.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (q[mid].due < e.due || (q[mid].due === e.due && q[mid].seq < e.seq)) lo = mid + 1;
+      if (q[mid].due_ < e.due_ || (q[mid].due_ === e.due_ && q[mid].seq_ < e.seq_)) lo = mid + 1;
       else hi = mid;
     }
     q.splice(lo, 0, e);
@@ -83,10 +83,10 @@ export class TimerQueue {
   private rearm_(): void {
     const head = this.queue_[0];
     if (!head) return this.disarm_();
-    if (this.armed_ >= 0 && this.armedFor_ <= head.due) return;
+    if (this.armed_ >= 0 && this.armedFor_ <= head.due_) return;
     this.disarm_();
-    this.armedFor_ = head.due;
-    this.armed_ = this.platform_.arm(() => this.fire_(), maxOf(0, Math.ceil(head.due - this.platform_.now())));
+    this.armedFor_ = head.due_;
+    this.armed_ = this.platform_.arm(() => this.fire_(), maxOf(0, Math.ceil(head.due_ - this.platform_.now())));
   }
 
   /** Runs one due timer per platform wake-up, so promise jobs run between callbacks as in Node. */
@@ -95,15 +95,15 @@ export class TimerQueue {
     this.armedFor_ = Infinity;
     const head = this.queue_[0];
     const now = this.platform_.now();
-    if (head && head.due <= now) {
+    if (head && head.due_ <= now) {
       this.queue_.shift();
-      if (head.every > 0) {
-        head.due = now + head.every;
-        head.seq = this.seq_++;
+      if (head.every_ > 0) {
+        head.due_ = now + head.every_;
+        head.seq_ = this.seq_++;
         this.insert_(head);
-      } else this.byId_.delete(head.id);
+      } else this.byId_.delete(head.id_);
       try {
-        head.fn();
+        head.fn_();
       } catch (e) {
         this.platform_.report(e);
       }

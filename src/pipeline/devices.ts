@@ -31,13 +31,13 @@ interface Entry {
   hostname?: string;
   duid?: string;
   clientId?: string;
-  origin: string;
+  origin_: string;
   /** epoch seconds, 0 = never */
   expires: number;
   /** when the lease left its source (epoch seconds), 0 while present */
-  goneAt: number;
+  goneAt_: number;
   /** past this (epoch seconds) the entry attributes nothing: min(expiry, gone) + grace */
-  deadline: number;
+  deadline_: number;
 }
 
 export interface DeviceInfo {
@@ -72,8 +72,8 @@ export class Devices {
         this.deps_.counters.drop('devices_bad_address', 1, l.ip);
         continue;
       }
-      const e: Entry = { origin, expires: l.expires ?? 0, goneAt: 0, deadline: 0 };
-      e.deadline = this.deadlineOf_(e);
+      const e: Entry = { origin_: origin, expires: l.expires ?? 0, goneAt_: 0, deadline_: 0 };
+      e.deadline_ = this.deadlineOf_(e);
       if (l.mac !== undefined) e.mac = l.mac.toLowerCase();
       if (l.hostname !== undefined) e.hostname = l.hostname;
       if (l.duid !== undefined) e.duid = l.duid;
@@ -90,9 +90,9 @@ export class Devices {
       seen.add(ip);
     }
     for (const [ip, e] of this.byIp_) {
-      if (e.origin === origin && e.goneAt === 0 && !seen.has(ip)) {
-        e.goneAt = now;
-        e.deadline = this.deadlineOf_(e);
+      if (e.origin_ === origin && e.goneAt_ === 0 && !seen.has(ip)) {
+        e.goneAt_ = now;
+        e.deadline_ = this.deadlineOf_(e);
       }
     }
     this.prune_(now);
@@ -125,7 +125,7 @@ export class Devices {
       }
       if (n !== '' && n !== ip) e = this.byIp_.get(n);
     }
-    if (e === undefined || (e.deadline !== Infinity && this.deps_.now() > e.deadline)) return undefined;
+    if (e === undefined || (e.deadline_ !== Infinity && this.deps_.now() > e.deadline_)) return undefined;
     return e;
   }
 
@@ -140,12 +140,12 @@ export class Devices {
 
   private deadlineOf_(e: Entry): number {
     let end = e.expires === 0 ? Infinity : e.expires;
-    if (e.goneAt !== 0 && e.goneAt < end) end = e.goneAt;
+    if (e.goneAt_ !== 0 && e.goneAt_ < end) end = e.goneAt_;
     return end + (this.deps_.graceSec ?? 10800);
   }
 
   private alive_(e: Entry, now: number): boolean {
-    return now <= e.deadline;
+    return now <= e.deadline_;
   }
 
   private prune_(now: number): void {
@@ -156,7 +156,7 @@ export class Devices {
     const byMac = new Map<string, true>();
     const byClientDuid = new Map<string, string>();
     for (const e of this.byIp_.values()) {
-      if (e.mac === undefined || e.goneAt !== 0 || !this.alive_(e, now)) continue;
+      if (e.mac === undefined || e.goneAt_ !== 0 || !this.alive_(e, now)) continue;
       byMac.set(e.mac, true);
       // RFC 4361 client id: ff + 4-byte IAID + DUID  → 'ff:' + 'xx:xx:xx:xx:' is 15 characters
       const id = e.clientId;

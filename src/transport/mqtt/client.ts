@@ -70,14 +70,14 @@ const CONNACK_ERRORS = [
 ];
 
 interface Outgoing {
-  packet: PublishPacket;
-  resolve: () => void;
-  reject: (e: Error) => void;
+  packet_: PublishPacket;
+  resolve_: () => void;
+  reject_: (e: Error) => void;
 }
 
 interface PendingSub {
-  resolve: (granted: number[]) => void;
-  reject: (e: Error) => void;
+  resolve_: (granted: number[]) => void;
+  reject_: (e: Error) => void;
 }
 
 type State = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
@@ -147,7 +147,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     // Encode now so a bad topic fails here, not inside the pump.
     encodeClient({ ...packet, messageId: 1 });
     return new Promise<void>((resolve, reject) => {
-      this.queue_.push({ packet, resolve, reject });
+      this.queue_.push({ packet_: packet, resolve_: resolve, reject_: reject });
       this.pump_();
     });
   }
@@ -157,7 +157,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     if (this.state_ !== 'connected') return rejectLater(new Error('mqtt not connected'));
     const messageId = this.allocId_();
     return new Promise((resolve, reject) => {
-      this.subs_.set(messageId, { resolve, reject });
+      this.subs_.set(messageId, { resolve_: resolve, reject_: reject });
       this.send_({ cmd: 'subscribe', messageId, subscriptions });
     });
   }
@@ -193,9 +193,9 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
       stream.close_();
     }
     const err = new Error('mqtt client stopped');
-    for (const o of this.inflight_.values()) o.reject(err);
-    for (const o of this.queue_) o.reject(err);
-    for (const s of this.subs_.values()) s.reject(err);
+    for (const o of this.inflight_.values()) o.reject_(err);
+    for (const o of this.queue_) o.reject_(err);
+    for (const s of this.subs_.values()) s.reject_(err);
     this.inflight_.clear();
     this.queue_.length = 0;
     this.subs_.clear();
@@ -263,7 +263,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     this.deps_.log_?.(`mqtt: ${wasConnected ? 'connection lost' : 'connection failed'}: ${reason}`);
     // In-flight publishes stay in `inflight` for the resend; pending SUBSCRIBEs die with the link.
     const err = new Error(`mqtt connection lost: ${reason}`);
-    for (const s of this.subs_.values()) s.reject(err);
+    for (const s of this.subs_.values()) s.reject_(err);
     this.subs_.clear();
     this.guard_(() => this.downCb_(reason));
     const o = this.deps_.options_;
@@ -295,9 +295,9 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     if (ka > 0) this.timers_.push(this.deps_.host_.setInterval(() => this.tick_(), maxOf(100, minOf(1000, ka / 4))));
     // Re-send what the last connection left unacknowledged, in the original order.
     for (const o of this.inflight_.values()) {
-      o.packet.dup = true;
+      o.packet_.dup = true;
       this.deps_.counters_.inc('mqtt_resent');
-      this.send_(o.packet);
+      this.send_(o.packet_);
     }
     this.guard_(() => this.connectCb_(sessionPresent));
     this.pump_();
@@ -365,7 +365,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
         }
         this.inflight_.delete(p.messageId);
         this.deps_.counters_.inc('mqtt_acked');
-        this.guard_(o.resolve);
+        this.guard_(o.resolve_);
         this.pump_();
         return;
       }
@@ -373,8 +373,8 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
         const s = this.subs_.get(p.messageId);
         if (!s) return;
         this.subs_.delete(p.messageId);
-        if (p.granted.indexOf(0x80) >= 0) s.reject(new Error(`mqtt subscription refused by broker (granted ${p.granted.join(',')})`));
-        else s.resolve(p.granted);
+        if (p.granted.indexOf(0x80) >= 0) s.reject_(new Error(`mqtt subscription refused by broker (granted ${p.granted.join(',')})`));
+        else s.resolve_(p.granted);
         return;
       }
       case 'publish':
@@ -398,9 +398,9 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     const max = this.deps_.options_.inflight_ ?? 16;
     while (this.state_ === 'connected' && this.inflight_.size < max && this.queue_.length > 0) {
       const o = this.queue_.shift()!;
-      o.packet.messageId = this.allocId_();
-      this.inflight_.set(o.packet.messageId, o);
-      this.send_(o.packet);
+      o.packet_.messageId = this.allocId_();
+      this.inflight_.set(o.packet_.messageId, o);
+      this.send_(o.packet_);
     }
   }
 
