@@ -18,7 +18,8 @@
 // update is marked (it is live), and a flow they end is remembered by tuple for the rest of the
 // read, so its line, if the read meets it later, cannot bring it back.
 //
-// Overflow (more than maxFlows open): the oldest flow is evicted and emitted as an interim
+// Overflow (more than maxFlows open): the head of the store's order is evicted (the oldest
+// opened flow, or with interim records on the one least recently reported) and emitted as an interim
 // record (final:false) so what we knew is not lost; counted as the drop `flows.evicted`. If
 // its DESTROY comes later it is reported on its own (start from delta-time when the kernel
 // stamps flows, else unknown).
@@ -291,29 +292,44 @@ export class FlowTable implements HeldFlows {
     }
   }
 
-  /** Interim records (final:false) for flows open longer than interimSec since the last one. */
+  /**
+   * Interim records (final:false) for flows open longer than interimSec since their last report
+   * (their opening counts as one). With interim records on, the store's order is the order of
+   * last report: a reported flow moves to the tail, so the due flows are the head's run and a
+   * tick walks only them, plus the first flow not due (O(due), not O(open flows)). Within one
+   * tick the records come in order of last report, oldest first, ties (flows reported by the
+   * same tick or opened at the same time) in the order that report or opening put them.
+   */
   tick(nowSec: number): void {
     if (nowSec > this.lastTs_) this.lastTs_ = nowSec;
-    if (this.interimSec_ <= 0) return;
-    const due = nowSec - this.interimSec_;
-    // nothing can be due yet: spare the walk over every open flow (once a second of log time)
-    if (due < this.oldestReport_) return;
-    const store = this.store;
-    const last = store.lastReport;
-    let oldest = Infinity;
-    for (let s = store.head; s >= 0; s = store.next[s]) {
-      if (last[s] <= due) {
-        last[s] = nowSec;
-        this.counters_.inc('flows.interim');
-        this.emitSlot_(s, nowSec, false);
-      }
-      if (last[s] < oldest) oldest = last[s];
+    var interim = this.interimSec_;
+    if (interim <= 0) return;
+    this.tickWalked = 0;
+    // A table read walking the order (readPrepare, readSweep: a few loop turns) would meet
+    // every flow moved to the tail again, and could walk on as long as ticks move flows: the
+    // records wait for the walk's end (late, not lost: the next tick takes all due).
+    if (this.walkAt_ !== -2) return;
+    var due = nowSec - interim;
+    var store = this.store;
+    var last = store.lastReport;
+    var next = store.next;
+    var walked = 0;
+    // a clock that stepped back reports at the tail's time, keeping the order sorted
+    var tl = store.tail;
+    var at = tl >= 0 && last[tl] > nowSec ? last[tl] : nowSec;
+    for (var s = store.head, n = 0; s >= 0 && last[s] <= due; s = n) {
+      n = next[s];
+      walked++;
+      last[s] = at;
+      store.toTail(s);
+      this.counters_.inc('flows.interim');
+      this.emitSlot_(s, nowSec, false);
     }
-    this.oldestReport_ = oldest;
+    this.tickWalked = walked;
   }
 
-  /** No open flow was last reported before this (a lower bound). */
-  private oldestReport_ = Infinity;
+  /** Due flows the last tick walked (a test hook: the walk must not visit flows not due). */
+  tickWalked = 0;
 
   /** Emits every open flow as final:false (end of a replay, shutdown) and empties the table. */
   flush(): void {
@@ -338,10 +354,13 @@ export class FlowTable implements HeldFlows {
     var store = this.store;
     if (!transient && store.count >= this.maxFlows_) this.evictOldest_();
     var id = rec.id;
+    var tail = store.tail;
     var slot = store.alloc(transient ? -1 : id);
     store.start[slot] = startTs;
-    store.lastReport[slot] = startTs;
-    if (startTs < this.oldestReport_) this.oldestReport_ = startTs;
+    var last = store.lastReport;
+    // placeNew_()'s common case written out: a flow opened after the last report held
+    if (tail < 0 || last[tail] <= startTs || transient || this.interimSec_ <= 0) last[slot] = startTs;
+    else this.placeNew_(slot, startTs, tail);
     var zone = rec.zone;
     store.zone[slot] = zone > 0 ? zone : 0;
     var proto = rec.protoNum;
@@ -411,6 +430,25 @@ export class FlowTable implements HeldFlows {
     }
     this.refresh_(slot, rec);
     return slot;
+  }
+
+  /**
+   * Keeps the order of last report (tick) for a new flow, appended at the tail by alloc: its
+   * opening is its first report, at `startTs`. A flow back-dated by its delta-time (adopted
+   * after a gap or from a table read) may have opened before flows already held: one already
+   * older than interimSec is due at the next tick, as if placed by its start, so it goes to the
+   * head (every flow there is due at any later tick; no sorted insert, which would cost O(n) a
+   * flow and O(n²) for a table read at start); any other one counts from the last report held
+   * (the tail's time) when that is later than its start: its first interim record comes at most
+   * that much late, never early.
+   */
+  private placeNew_(slot: number, startTs: number, tail: number): void {
+    var store = this.store;
+    var last = store.lastReport;
+    if (startTs <= this.lastTs_ - this.interimSec_) {
+      last[slot] = startTs;
+      store.toHead(slot);
+    } else last[slot] = last[tail];
   }
 
   /**
@@ -492,6 +530,11 @@ export class FlowTable implements HeldFlows {
     }
   }
 
+  /**
+   * The head goes: the oldest opened flow while interim records are off; with them on, the flow
+   * whose last report (or opening) is oldest, the one with most news not yet shipped, and so the
+   * one whose eviction record is least likely to repeat a report shipped within interimSec.
+   */
   private evictOldest_(): void {
     const s = this.store.head;
     if (s === NO_SLOT) return;

@@ -1,7 +1,8 @@
 // Storage for the flow table (src/pipeline/flows.ts): open flows as slots in typed-array
 // columns, found by conntrack id and by original tuple through two open-addressing indexes (no
-// Map entry or key string per flow: a qjs Map costs ~90 bytes an entry), and kept in opening
-// order in a linked list (oldest first: eviction, interim records, flush). The tuple index is
+// Map entry or key string per flow: a qjs Map costs ~90 bytes an entry), and kept in a linked
+// list (eviction, interim records, flush take it from the head): opening order, or with
+// interim records on, the order of last report (FlowTable moves a reported flow to the tail). The tuple index is
 // what a table read (/proc has no ids) matches its lines against, and finds the flows adopted
 // from /proc when their first event brings the id. About 69 bytes a flow with the id index (101
 // with counters kept; +3 B once table reads index tuples); 20k flows ≈ 1.35 MB.
@@ -55,7 +56,8 @@ export class FlowStore {
   private prev_: Int32Array | Uint16Array = new Int32Array(0);
   next = new Int32Array(0);
   head = NO_SLOT;
-  private tail_ = NO_SLOT;
+  /** The last slot in the order (read-only outside). */
+  tail = NO_SLOT;
   count = 0;
 
   private cap_ = 0;
@@ -88,12 +90,12 @@ export class FlowStore {
       if (this.used_ === this.cap_) this.grow_();
       s = this.used_++;
     }
-    var tail = this.tail_;
+    var tail = this.tail;
     this.prev_[s] = tail + 1;
     this.next[s] = NO_SLOT;
     if (tail >= 0) this.next[tail] = s;
     else this.head = s;
-    this.tail_ = s;
+    this.tail = s;
     this.count++;
     if (id >= 0) {
       // bindId() written out for a fresh slot
@@ -117,17 +119,51 @@ export class FlowStore {
       if (!(f & F_HAS_ID)) this.idless--;
     }
     this.flags[s] = 0;
+    // unlink_() written out (a call costs qjs ~400 instructions; every ended flow passes here)
     var p = this.prev_[s] - 1;
     var n = this.next[s];
     var next = this.next;
     if (p >= 0) next[p] = n;
     else this.head = n;
     if (n >= 0) this.prev_[n] = p + 1;
-    else this.tail_ = p;
+    else this.tail = p;
     this.count--;
     this.freeSlots_.push(s);
     if (this.endSlot === s) this.endSlot = NO_SLOT;
     if (f & F_DNAT) this.dnat.delete(s);
+  }
+
+  /** Moves a held slot to the end of the order (FlowTable: it was just reported). */
+  toTail(s: number): void {
+    var tail = this.tail;
+    if (s === tail) return;
+    this.unlink_(s);
+    tail = this.tail;
+    this.prev_[s] = tail + 1;
+    this.next[s] = NO_SLOT;
+    this.next[tail] = s; // (s was not the tail, so one is left)
+    this.tail = s;
+  }
+
+  /** Moves a held slot to the front of the order. */
+  toHead(s: number): void {
+    var head = this.head;
+    if (s === head) return;
+    this.unlink_(s);
+    head = this.head;
+    this.prev_[s] = 0;
+    this.next[s] = head;
+    this.prev_[head] = s + 1;
+    this.head = s;
+  }
+
+  private unlink_(s: number): void {
+    var p = this.prev_[s] - 1;
+    var n = this.next[s];
+    if (p >= 0) this.next[p] = n;
+    else this.head = n;
+    if (n >= 0) this.prev_[n] = p + 1;
+    else this.tail = p;
   }
 
   /** The DNAT reply host's handle of a slot, -1 when none. */

@@ -1,0 +1,4 @@
+import { runCases } from '../support/engines';
+import { cases } from './flows-interim.cases';
+
+runCases('test/pipeline/flows-interim.cases.ts', cases, []);
