@@ -158,7 +158,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     const messageId = this.allocId_();
     return new Promise((resolve, reject) => {
       this.subs_.set(messageId, { resolve_: resolve, reject_: reject });
-      this.send_({ cmd: 'subscribe', messageId, subscriptions });
+      this.send_({ cmd: 'subscribe', messageId, subscriptions_: subscriptions });
     });
   }
 
@@ -234,10 +234,10 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     });
     const password = o.password_ !== undefined ? utf8Encode(o.password_) : undefined;
     this.send_({
-      cmd: 'connect', clientId: o.clientId_, cleanSession: o.cleanSession_ ?? false, keepalive: o.keepaliveSec_ ?? 60,
-      ...(o.username_ !== undefined ? { username: o.username_ } : {}),
-      ...(password ? { password } : {}),
-      ...(o.will_ ? { will: o.will_ } : {}),
+      cmd: 'connect', clientId_: o.clientId_, cleanSession_: o.cleanSession_ ?? false, keepalive_: o.keepaliveSec_ ?? 60,
+      ...(o.username_ !== undefined ? { username_: o.username_ } : {}),
+      ...(password ? { password_: password } : {}),
+      ...(o.will_ ? { will_: o.will_ } : {}),
     });
     const limit = o.connectTimeoutMs_ ?? 10000;
     this.timers_.push(this.deps_.host_.setTimeout(() => {
@@ -346,13 +346,13 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     if (!this.stream_) return;
     if (this.state_ === 'connecting') {
       if (p.cmd !== 'connack') throw new Error(`mqtt: expected CONNACK, got ${p.cmd.toUpperCase()}`);
-      if (p.returnCode !== 0) {
-        const text = `connection refused: ${CONNACK_ERRORS[p.returnCode] || `return code ${p.returnCode}`}`;
+      if (p.returnCode_ !== 0) {
+        const text = `connection refused: ${CONNACK_ERRORS[p.returnCode_] || `return code ${p.returnCode_}`}`;
         this.deps_.counters_.inc('mqtt_refused');
         this.drop_(text);
         return;
       }
-      this.connected_(p.sessionPresent);
+      this.connected_(p.sessionPresent_);
       return;
     }
     this.pingSentAt_ = 0; // any packet proves the link is alive
@@ -373,8 +373,8 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
         const s = this.subs_.get(p.messageId);
         if (!s) return;
         this.subs_.delete(p.messageId);
-        if (p.granted.indexOf(0x80) >= 0) s.reject_(new Error(`mqtt subscription refused by broker (granted ${p.granted.join(',')})`));
-        else s.resolve_(p.granted);
+        if (p.granted_.indexOf(0x80) >= 0) s.reject_(new Error(`mqtt subscription refused by broker (granted ${p.granted_.join(',')})`));
+        else s.resolve_(p.granted_);
         return;
       }
       case 'publish':

@@ -1,6 +1,8 @@
 // MQTT 3.1.1 packet codec (OASIS mqtt-v3.1.1-os), Uint8Array only. One namespace per packet
 // kind with encode/encodingLength; `decode` reads one whole packet. Field names follow
-// mqtt-packet (cmd, messageId, returnCode, granted) so tests can cross-check against it.
+// mqtt-packet (cmd, topic, payload, qos, messageId...) so tests can cross-check against it; the
+// fields only the connection setup and subscriptions use carry the bundle's internal suffix
+// (`returnCode_`: shorter in the bundle; test/transport/mqtt/oracle.test.ts maps them).
 // Every read is bounds-checked and fails with an MqttPacketError whose message is stable.
 import { utf8Decode, utf8Length, utf8Write } from '../../compat/utf8';
 import { floor } from '../../compat/lang';
@@ -16,14 +18,14 @@ export interface Will {
 
 export interface ConnectPacket {
   cmd: 'connect';
-  clientId: string;
-  cleanSession: boolean;
-  keepalive: number;
-  username?: string;
-  password?: Uint8Array;
-  will?: Will;
+  clientId_: string;
+  cleanSession_: boolean;
+  keepalive_: number;
+  username_?: string;
+  password_?: Uint8Array;
+  will_?: Will;
 }
-export interface ConnackPacket { cmd: 'connack'; sessionPresent: boolean; returnCode: number }
+export interface ConnackPacket { cmd: 'connack'; sessionPresent_: boolean; returnCode_: number }
 export interface PublishPacket {
   cmd: 'publish';
   topic: string;
@@ -37,10 +39,10 @@ export interface PublishPacket {
 export type AckCmd = 'puback' | 'pubrec' | 'pubrel' | 'pubcomp' | 'unsuback';
 export interface AckPacket { cmd: AckCmd; messageId: number }
 export interface Subscription { topic: string; qos: QoS }
-export interface SubscribePacket { cmd: 'subscribe'; messageId: number; subscriptions: Subscription[] }
+export interface SubscribePacket { cmd: 'subscribe'; messageId: number; subscriptions_: Subscription[] }
 /** granted: 0..2, or 0x80 for a refused subscription (MQTT-3.9.3). */
-export interface SubackPacket { cmd: 'suback'; messageId: number; granted: number[] }
-export interface UnsubscribePacket { cmd: 'unsubscribe'; messageId: number; unsubscriptions: string[] }
+export interface SubackPacket { cmd: 'suback'; messageId: number; granted_: number[] }
+export interface UnsubscribePacket { cmd: 'unsubscribe'; messageId: number; unsubscriptions_: string[] }
 export interface EmptyPacket { cmd: 'pingreq' | 'pingresp' | 'disconnect' }
 
 export type Packet =
@@ -209,23 +211,23 @@ const PROTOCOL = 'MQTT';
 const LEVEL = 4; // 3.1.1
 
 function encodeConnect(p: ConnectPacket, buf?: Uint8Array, offset = 0): Uint8Array {
-  if (p.password !== undefined && p.username === undefined) throw new MqttPacketError('password without username'); // MQTT-3.1.2-22
-  if (!(p.keepalive >= 0 && p.keepalive <= 65535)) throw new MqttPacketError(`invalid keepalive ${p.keepalive}`);
-  if (p.password && p.password.length > 65535) throw new MqttPacketError('password longer than 65535 bytes');
-  if (p.will && p.will.payload.length > 65535) throw new MqttPacketError('will payload longer than 65535 bytes');
+  if (p.password_ !== undefined && p.username_ === undefined) throw new MqttPacketError('password without username'); // MQTT-3.1.2-22
+  if (!(p.keepalive_ >= 0 && p.keepalive_ <= 65535)) throw new MqttPacketError(`invalid keepalive ${p.keepalive_}`);
+  if (p.password_ && p.password_.length > 65535) throw new MqttPacketError('password longer than 65535 bytes');
+  if (p.will_ && p.will_.payload.length > 65535) throw new MqttPacketError('will payload longer than 65535 bytes');
   const w = new Writer();
   w.str_(PROTOCOL, 'protocol');
   w.u8_(LEVEL);
-  let flags = p.cleanSession ? 0x02 : 0;
-  if (p.will) flags |= 0x04 | (checkQos(p.will.qos) << 3) | (p.will.retain ? 0x20 : 0);
-  if (p.password !== undefined) flags |= 0x40;
-  if (p.username !== undefined) flags |= 0x80;
+  let flags = p.cleanSession_ ? 0x02 : 0;
+  if (p.will_) flags |= 0x04 | (checkQos(p.will_.qos) << 3) | (p.will_.retain ? 0x20 : 0);
+  if (p.password_ !== undefined) flags |= 0x40;
+  if (p.username_ !== undefined) flags |= 0x80;
   w.u8_(flags);
-  w.u16_(p.keepalive);
-  w.str_(p.clientId, 'client id');
-  if (p.will) { w.str_(p.will.topic, 'will topic'); w.bin_(p.will.payload); }
-  if (p.username !== undefined) w.str_(p.username, 'username');
-  if (p.password !== undefined) w.bin_(p.password);
+  w.u16_(p.keepalive_);
+  w.str_(p.clientId_, 'client id');
+  if (p.will_) { w.str_(p.will_.topic, 'will topic'); w.bin_(p.will_.payload); }
+  if (p.username_ !== undefined) w.str_(p.username_, 'username');
+  if (p.password_ !== undefined) w.bin_(p.password_);
   return w.packet_(0x10, buf, offset);
 }
 function decodeConnect(_flags: number, r: Reader): ConnectPacket {
@@ -235,15 +237,15 @@ function decodeConnect(_flags: number, r: Reader): ConnectPacket {
   const f = r.u8_();
   if (f & 0x01) throw new MqttPacketError('connect reserved flag set'); // MQTT-3.1.2-3
   const keepalive = r.u16_();
-  const p: ConnectPacket = { cmd: 'connect', clientId: r.str_(), cleanSession: (f & 0x02) !== 0, keepalive };
+  const p: ConnectPacket = { cmd: 'connect', clientId_: r.str_(), cleanSession_: (f & 0x02) !== 0, keepalive_: keepalive };
   if (f & 0x04) {
     const topic = r.str_();
-    p.will = { topic, payload: r.bin_(), qos: checkQos((f >> 3) & 3), retain: (f & 0x20) !== 0 };
+    p.will_ = { topic, payload: r.bin_(), qos: checkQos((f >> 3) & 3), retain: (f & 0x20) !== 0 };
   } else if (f & 0x38) throw new MqttPacketError('will flags without will'); // MQTT-3.1.2-11/13/15
-  if (f & 0x80) p.username = r.str_();
+  if (f & 0x80) p.username_ = r.str_();
   if (f & 0x40) {
     if (!(f & 0x80)) throw new MqttPacketError('password without username');
-    p.password = r.bin_();
+    p.password_ = r.bin_();
   }
   r.done_();
   return p;
@@ -256,14 +258,14 @@ export const connect = {
 
 function encodeConnack(p: ConnackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
   const w = new Writer();
-  w.u8_(p.sessionPresent ? 1 : 0);
-  w.u8_(p.returnCode);
+  w.u8_(p.sessionPresent_ ? 1 : 0);
+  w.u8_(p.returnCode_);
   return w.packet_(0x20, buf, offset);
 }
 function decodeConnack(_flags: number, r: Reader): ConnackPacket {
   const f = r.u8_();
   if (f & 0xfe) throw new MqttPacketError('connack reserved flags set'); // MQTT-3.2.2-1
-  const p: ConnackPacket = { cmd: 'connack', sessionPresent: f === 1, returnCode: r.u8_() };
+  const p: ConnackPacket = { cmd: 'connack', sessionPresent_: f === 1, returnCode_: r.u8_() };
   r.done_();
   return p;
 }
@@ -319,21 +321,21 @@ export const ack = {
 };
 
 function encodeSubscribe(p: SubscribePacket, buf?: Uint8Array, offset = 0): Uint8Array {
-  if (p.subscriptions.length === 0) throw new MqttPacketError('subscribe without topics'); // MQTT-3.8.3-3
+  if (p.subscriptions_.length === 0) throw new MqttPacketError('subscribe without topics'); // MQTT-3.8.3-3
   const w = new Writer();
   w.u16_(checkId(p.messageId));
-  for (const s of p.subscriptions) { w.str_(s.topic, 'topic filter'); w.u8_(checkQos(s.qos)); }
+  for (const s of p.subscriptions_) { w.str_(s.topic, 'topic filter'); w.u8_(checkQos(s.qos)); }
   return w.packet_(0x82, buf, offset); // MQTT-3.8.1-1
 }
 function decodeSubscribe(_flags: number, r: Reader): SubscribePacket {
-  const p: SubscribePacket = { cmd: 'subscribe', messageId: r.id_(), subscriptions: [] };
+  const p: SubscribePacket = { cmd: 'subscribe', messageId: r.id_(), subscriptions_: [] };
   while (r.pos_ < r.end_) {
     const topic = r.str_();
     const o = r.u8_();
     if (o & 0xfc) throw new MqttPacketError('subscribe reserved bits set'); // MQTT-3.8.3-4
-    p.subscriptions.push({ topic, qos: checkQos(o) });
+    p.subscriptions_.push({ topic, qos: checkQos(o) });
   }
-  if (p.subscriptions.length === 0) throw new MqttPacketError('subscribe without topics');
+  if (p.subscriptions_.length === 0) throw new MqttPacketError('subscribe without topics');
   return p;
 }
 export const subscribe = {
@@ -345,12 +347,12 @@ export const subscribe = {
 function encodeSuback(p: SubackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
   const w = new Writer();
   w.u16_(checkId(p.messageId));
-  for (const g of p.granted) w.u8_(checkGranted(g));
+  for (const g of p.granted_) w.u8_(checkGranted(g));
   return w.packet_(0x90, buf, offset);
 }
 function decodeSuback(_flags: number, r: Reader): SubackPacket {
-  const p: SubackPacket = { cmd: 'suback', messageId: r.id_(), granted: [] };
-  while (r.pos_ < r.end_) p.granted.push(checkGranted(r.u8_()));
+  const p: SubackPacket = { cmd: 'suback', messageId: r.id_(), granted_: [] };
+  while (r.pos_ < r.end_) p.granted_.push(checkGranted(r.u8_()));
   return p;
 }
 export const suback = {
@@ -360,16 +362,16 @@ export const suback = {
 };
 
 function encodeUnsubscribe(p: UnsubscribePacket, buf?: Uint8Array, offset = 0): Uint8Array {
-  if (p.unsubscriptions.length === 0) throw new MqttPacketError('unsubscribe without topics'); // MQTT-3.10.3-2
+  if (p.unsubscriptions_.length === 0) throw new MqttPacketError('unsubscribe without topics'); // MQTT-3.10.3-2
   const w = new Writer();
   w.u16_(checkId(p.messageId));
-  for (const t of p.unsubscriptions) w.str_(t, 'topic filter');
+  for (const t of p.unsubscriptions_) w.str_(t, 'topic filter');
   return w.packet_(0xa2, buf, offset); // MQTT-3.10.1-1
 }
 function decodeUnsubscribe(_flags: number, r: Reader): UnsubscribePacket {
-  const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.id_(), unsubscriptions: [] };
-  while (r.pos_ < r.end_) p.unsubscriptions.push(r.str_());
-  if (p.unsubscriptions.length === 0) throw new MqttPacketError('unsubscribe without topics');
+  const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.id_(), unsubscriptions_: [] };
+  while (r.pos_ < r.end_) p.unsubscriptions_.push(r.str_());
+  if (p.unsubscriptions_.length === 0) throw new MqttPacketError('unsubscribe without topics');
   return p;
 }
 export const unsubscribe = {

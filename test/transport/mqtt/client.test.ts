@@ -37,7 +37,7 @@ async function fakeBroker(script: Script): Promise<{ port: number; got: Packet[]
   return { port, got, server, close: () => { for (const s of socks) s.destroy(); return new Promise((r) => server.close(() => r())); } };
 }
 
-const connack = encode({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
+const connack = encode({ cmd: 'connack', sessionPresent_: false, returnCode_: 0 });
 
 function client(port: number, extra: Partial<MqttClientOptions> = {}, counters = new Counters()): { c: MqttClient; reasons: string[]; counters: Counters } {
   const c = new MqttClient({ host_: host, counters_: counters, options_: { clientId_: 'fake-1', connect_: () => socketStream(port), keepaliveSec_: 30, backoffMinMs_: 50, backoffMaxMs_: 200, ...extra } });
@@ -129,7 +129,7 @@ test('QoS 1 unacknowledged at disconnect is re-sent with DUP and the same packet
   assert.equal(counters.get('mqtt_resent'), 1);
   // CONNECT asked for a persistent session (clean session off).
   const conn = b.got[0][0];
-  assert.ok(conn.cmd === 'connect' && conn.cleanSession === false && conn.clientId === 'fake-1');
+  assert.ok(conn.cmd === 'connect' && conn.cleanSession_ === false && conn.clientId_ === 'fake-1');
   c.stop_();
   await b.close();
 });

@@ -15,10 +15,10 @@ type Loose = Record<string, unknown>;
 function toOracle(p: Packet): Loose {
   switch (p.cmd) {
     case 'connect': {
-      const o: Loose = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: p.cleanSession, clientId: p.clientId, keepalive: p.keepalive };
-      if (p.username !== undefined) o.username = p.username;
-      if (p.password !== undefined) o.password = Buffer.from(p.password);
-      if (p.will) o.will = { topic: p.will.topic, payload: Buffer.from(p.will.payload), qos: p.will.qos, retain: p.will.retain };
+      const o: Loose = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: p.cleanSession_, clientId: p.clientId_, keepalive: p.keepalive_ };
+      if (p.username_ !== undefined) o.username = p.username_;
+      if (p.password_ !== undefined) o.password = Buffer.from(p.password_);
+      if (p.will_) o.will = { topic: p.will_.topic, payload: Buffer.from(p.will_.payload), qos: p.will_.qos, retain: p.will_.retain };
       return o;
     }
     case 'publish': {
@@ -26,6 +26,11 @@ function toOracle(p: Packet): Loose {
       if (p.qos === 0) delete o.messageId;
       return o;
     }
+    // ours name these fields with the bundle's internal suffix (scripts/mangle-props.mjs)
+    case 'connack': return { cmd: 'connack', sessionPresent: p.sessionPresent_, returnCode: p.returnCode_ };
+    case 'subscribe': return { cmd: 'subscribe', messageId: p.messageId, subscriptions: p.subscriptions_ };
+    case 'suback': return { cmd: 'suback', messageId: p.messageId, granted: p.granted_ };
+    case 'unsubscribe': return { cmd: 'unsubscribe', messageId: p.messageId, unsubscriptions: p.unsubscriptions_ };
     default:
       return { ...p };
   }
@@ -36,22 +41,22 @@ function fromOracle(o: Loose): Packet {
   const buf = (b: unknown) => new Uint8Array(b as Buffer);
   switch (o.cmd) {
     case 'connect': {
-      const p: Packet = { cmd: 'connect', clientId: o.clientId as string, cleanSession: o.clean as boolean, keepalive: o.keepalive as number };
+      const p: Packet = { cmd: 'connect', clientId_: o.clientId as string, cleanSession_: o.clean as boolean, keepalive_: o.keepalive as number };
       const w = o.will as Loose | undefined;
-      if (w) p.will = { topic: w.topic as string, payload: buf(w.payload), qos: w.qos as 0, retain: w.retain as boolean };
-      if (o.username !== undefined) p.username = o.username as string;
-      if (o.password !== undefined) p.password = buf(o.password);
+      if (w) p.will_ = { topic: w.topic as string, payload: buf(w.payload), qos: w.qos as 0, retain: w.retain as boolean };
+      if (o.username !== undefined) p.username_ = o.username as string;
+      if (o.password !== undefined) p.password_ = buf(o.password);
       return p;
     }
-    case 'connack': return { cmd: 'connack', sessionPresent: o.sessionPresent as boolean, returnCode: o.returnCode as number };
+    case 'connack': return { cmd: 'connack', sessionPresent_: o.sessionPresent as boolean, returnCode_: o.returnCode as number };
     case 'publish': {
       const p: Packet = { cmd: 'publish', topic: o.topic as string, payload: buf(o.payload), qos: o.qos as 0, retain: o.retain as boolean, dup: o.dup as boolean };
       if ((o.qos as number) > 0) p.messageId = o.messageId as number;
       return p;
     }
-    case 'subscribe': return { cmd: 'subscribe', messageId: o.messageId as number, subscriptions: (o.subscriptions as Loose[]).map((s) => ({ topic: s.topic as string, qos: s.qos as 0 })) };
-    case 'suback': return { cmd: 'suback', messageId: o.messageId as number, granted: o.granted as number[] };
-    case 'unsubscribe': return { cmd: 'unsubscribe', messageId: o.messageId as number, unsubscriptions: o.unsubscriptions as string[] };
+    case 'subscribe': return { cmd: 'subscribe', messageId: o.messageId as number, subscriptions_: (o.subscriptions as Loose[]).map((s) => ({ topic: s.topic as string, qos: s.qos as 0 })) };
+    case 'suback': return { cmd: 'suback', messageId: o.messageId as number, granted_: o.granted as number[] };
+    case 'unsubscribe': return { cmd: 'unsubscribe', messageId: o.messageId as number, unsubscriptions_: o.unsubscriptions as string[] };
     case 'pingreq': case 'pingresp': case 'disconnect': return { cmd: o.cmd };
     default: return { cmd: o.cmd as 'puback', messageId: o.messageId as number };
   }
@@ -71,7 +76,7 @@ function oracleParse(bytes: Uint8Array): Loose[] {
 // mqtt-packet refuses an empty client id without clean session (the broker would, MQTT-3.1.3-7);
 // our encoder leaves that to the broker. Give such packets an id for the comparison.
 function comparable(p: Packet): Packet {
-  if (p.cmd === 'connect' && p.clientId === '' && !p.cleanSession) return { ...p, clientId: 'x' };
+  if (p.cmd === 'connect' && p.clientId_ === '' && !p.cleanSession_) return { ...p, clientId_: 'x' };
   return p;
 }
 

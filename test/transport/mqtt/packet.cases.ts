@@ -35,21 +35,21 @@ export function roundTrip(p: Packet): Uint8Array {
 
 // Byte-exact fixtures, worked out from the MQTT 3.1.1 figures.
 const FIXTURES: [Packet, string][] = [
-  [{ cmd: 'connect', clientId: 'a', cleanSession: false, keepalive: 60 }, '10 0d 0004 4d515454 04 00 003c 0001 61'],
-  [{ cmd: 'connect', clientId: 's1', cleanSession: true, keepalive: 30, username: 'u', password: bytes('pw'),
-    will: { topic: 't', payload: bytes('x'), qos: 1, retain: true } },
+  [{ cmd: 'connect', clientId_: 'a', cleanSession_: false, keepalive_: 60 }, '10 0d 0004 4d515454 04 00 003c 0001 61'],
+  [{ cmd: 'connect', clientId_: 's1', cleanSession_: true, keepalive_: 30, username_: 'u', password_: bytes('pw'),
+    will_: { topic: 't', payload: bytes('x'), qos: 1, retain: true } },
   '10 1b 0004 4d515454 04 ee 001e 0002 7331 0001 74 0001 78 0001 75 0002 7077'],
-  [{ cmd: 'connack', sessionPresent: true, returnCode: 0 }, '20 02 01 00'],
-  [{ cmd: 'connack', sessionPresent: false, returnCode: 5 }, '20 02 00 05'],
+  [{ cmd: 'connack', sessionPresent_: true, returnCode_: 0 }, '20 02 01 00'],
+  [{ cmd: 'connack', sessionPresent_: false, returnCode_: 5 }, '20 02 00 05'],
   [{ cmd: 'publish', topic: 'a/b', payload: bytes('hi'), qos: 0, retain: false, dup: false }, '30 07 0003 612f62 6869'],
   [{ cmd: 'publish', topic: 'a/b', payload: bytes('hi'), qos: 1, retain: true, dup: true, messageId: 10 }, '3b 09 0003 612f62 000a 6869'],
   [{ cmd: 'puback', messageId: 1 }, '40 02 0001'],
   [{ cmd: 'pubrec', messageId: 258 }, '50 02 0102'],
   [{ cmd: 'pubrel', messageId: 2 }, '62 02 0002'],
   [{ cmd: 'pubcomp', messageId: 65535 }, '70 02 ffff'],
-  [{ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a/#', qos: 1 }] }, '82 08 0001 0003 612f23 01'],
-  [{ cmd: 'suback', messageId: 1, granted: [1, 0x80] }, '90 04 0001 01 80'],
-  [{ cmd: 'unsubscribe', messageId: 3, unsubscriptions: ['a/+'] }, 'a2 07 0003 0003 612f2b'],
+  [{ cmd: 'subscribe', messageId: 1, subscriptions_: [{ topic: 'a/#', qos: 1 }] }, '82 08 0001 0003 612f23 01'],
+  [{ cmd: 'suback', messageId: 1, granted_: [1, 0x80] }, '90 04 0001 01 80'],
+  [{ cmd: 'unsubscribe', messageId: 3, unsubscriptions_: ['a/+'] }, 'a2 07 0003 0003 612f2b'],
   [{ cmd: 'unsuback', messageId: 3 }, 'b0 02 0003'],
   [{ cmd: 'pingreq' }, 'c0 00'],
   [{ cmd: 'pingresp' }, 'd0 00'],
@@ -118,21 +118,21 @@ export function randomPacket(r: () => number): Packet {
   const qos = Math.floor(r() * 3) as 0 | 1 | 2;
   switch (Math.floor(r() * 10)) {
     case 0: {
-      const p: Packet = { cmd: 'connect', clientId: randomString(r, 23), cleanSession: r() < 0.5, keepalive: Math.floor(r() * 65536) };
-      if (r() < 0.5) p.will = { topic: topic(r), payload: randomBytes(r, 50), qos, retain: r() < 0.5 };
-      if (r() < 0.5) { p.username = randomString(r, 20); if (r() < 0.5) p.password = randomBytes(r, 20); }
+      const p: Packet = { cmd: 'connect', clientId_: randomString(r, 23), cleanSession_: r() < 0.5, keepalive_: Math.floor(r() * 65536) };
+      if (r() < 0.5) p.will_ = { topic: topic(r), payload: randomBytes(r, 50), qos, retain: r() < 0.5 };
+      if (r() < 0.5) { p.username_ = randomString(r, 20); if (r() < 0.5) p.password_ = randomBytes(r, 20); }
       return p;
     }
-    case 1: return { cmd: 'connack', sessionPresent: r() < 0.5, returnCode: Math.floor(r() * 6) };
+    case 1: return { cmd: 'connack', sessionPresent_: r() < 0.5, returnCode_: Math.floor(r() * 6) };
     case 2: case 3: {
       const p: Packet = { cmd: 'publish', topic: topic(r), payload: randomBytes(r, r() < 0.1 ? 20000 : 300), qos, retain: r() < 0.5, dup: qos > 0 && r() < 0.5 };
       if (qos > 0) p.messageId = id;
       return p;
     }
     case 4: return { cmd: (['puback', 'pubrec', 'pubrel', 'pubcomp', 'unsuback'] as const)[Math.floor(r() * 5)], messageId: id };
-    case 5: return { cmd: 'subscribe', messageId: id, subscriptions: [{ topic: topic(r) + '/#', qos }, { topic: '+/' + topic(r), qos: 0 }] };
-    case 6: return { cmd: 'suback', messageId: id, granted: [0, 1, 2, 0x80].slice(0, 1 + Math.floor(r() * 4)) };
-    case 7: return { cmd: 'unsubscribe', messageId: id, unsubscriptions: [topic(r), 'a/+'] };
+    case 5: return { cmd: 'subscribe', messageId: id, subscriptions_: [{ topic: topic(r) + '/#', qos }, { topic: '+/' + topic(r), qos: 0 }] };
+    case 6: return { cmd: 'suback', messageId: id, granted_: [0, 1, 2, 0x80].slice(0, 1 + Math.floor(r() * 4)) };
+    case 7: return { cmd: 'unsubscribe', messageId: id, unsubscriptions_: [topic(r), 'a/+'] };
     default: return { cmd: (['pingreq', 'pingresp', 'disconnect'] as const)[Math.floor(r() * 3)] };
   }
 }
@@ -179,9 +179,9 @@ export const cases: Cases = {
     throws(() => mqtt.encode(pub({ qos: 0, dup: true })), 'mqtt: dup with qos 0');
     throws(() => mqtt.encode(pub({ qos: 3 as 0 })), 'mqtt: invalid qos 3');
     throws(() => mqtt.encode(pub({ topic: 'x'.repeat(65536) })), 'mqtt: topic longer than 65535 bytes');
-    throws(() => mqtt.encode({ cmd: 'connect', clientId: 'a', cleanSession: true, keepalive: 1, password: new Uint8Array(1) }), 'mqtt: password without username');
-    throws(() => mqtt.encode({ cmd: 'connect', clientId: 'a', cleanSession: true, keepalive: 70000 }), 'mqtt: invalid keepalive 70000');
-    throws(() => mqtt.encode({ cmd: 'subscribe', messageId: 1, subscriptions: [] }), 'mqtt: subscribe without topics');
+    throws(() => mqtt.encode({ cmd: 'connect', clientId_: 'a', cleanSession_: true, keepalive_: 1, password_: new Uint8Array(1) }), 'mqtt: password without username');
+    throws(() => mqtt.encode({ cmd: 'connect', clientId_: 'a', cleanSession_: true, keepalive_: 70000 }), 'mqtt: invalid keepalive 70000');
+    throws(() => mqtt.encode({ cmd: 'subscribe', messageId: 1, subscriptions_: [] }), 'mqtt: subscribe without topics');
     throws(() => mqtt.encode({ cmd: 'puback', messageId: 1 }, new Uint8Array(3)), 'mqtt: buffer too small');
   },
   // The agent bundles only encodeClient and decodeBrokerBody: they must agree with the full codec
@@ -217,8 +217,8 @@ export const cases: Cases = {
     const pub = (o: Partial<mqtt.PublishPacket>): mqtt.ClientPacket => ({ cmd: 'publish', topic: 'a', payload: new Uint8Array(0), qos: 0, retain: false, dup: false, ...o });
     throws(() => mqtt.encodeClient(pub({ topic: 'a/#' })), 'mqtt: wildcard in topic name');
     throws(() => mqtt.encodeClient(pub({ qos: 1 })), 'mqtt: invalid packet id undefined');
-    throws(() => mqtt.encodeClient({ cmd: 'subscribe', messageId: 1, subscriptions: [] }), 'mqtt: subscribe without topics');
-    throws(() => mqtt.encodeClient({ cmd: 'connect', clientId: 'a', cleanSession: true, keepalive: 70000 }), 'mqtt: invalid keepalive 70000');
+    throws(() => mqtt.encodeClient({ cmd: 'subscribe', messageId: 1, subscriptions_: [] }), 'mqtt: subscribe without topics');
+    throws(() => mqtt.encodeClient({ cmd: 'connect', clientId_: 'a', cleanSession_: true, keepalive_: 70000 }), 'mqtt: invalid keepalive 70000');
   },
   'UTF-8 strings: multi-byte topics survive, lengths are in bytes': () => {
     const b = roundTrip({ cmd: 'publish', topic: 'é/€/😀', payload: new Uint8Array([1]), qos: 0, retain: false, dup: false });
