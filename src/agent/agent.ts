@@ -22,6 +22,7 @@ import { utcOffsetSeconds } from '../config/forms';
 import { routerAddresses } from '../sources/netinfo';
 import { loadIocFeeds } from '../sources/ioc-feed';
 import { writeAgentStatus } from './status-writer';
+import { errorText } from '../compat/lang';
 
 export interface AgentDeps {
   host_: Host;
@@ -124,7 +125,7 @@ export class Agent {
 
     if (c.streams.health) {
       this.health_ = new HealthSampler({
-        host, counters_: counters, sensor_: c.agent.sensor_id, watched_: c.health.watch, budgetKb_: c.agent.memory_budget,
+        host_: host, counters_: counters, sensor_: c.agent.sensor_id, watched_: c.health.watch, budgetKb_: c.agent.memory_budget,
         extra_: () => (this.ship_ ? { spool_bytes: this.ship_.spoolBytes_() } : {}),
       });
       if (c.streams.alert) {
@@ -210,7 +211,7 @@ export class Agent {
       sink.emit(ev);
       this.growth_?.check(ev);
     } catch (e) {
-      this.counters_.drop('health_error', 1, String((e as Error).message ?? e));
+      this.counters_.drop('health_error', 1, errorText(e));
     }
   }
 
@@ -242,7 +243,7 @@ export class Agent {
         dnsLast_: this.lastDnsLine_, dnsInput_: this.deps_.config_.dnsmasq.input, pipeline: this.pipeline_?.stats_(),
       });
     } catch (e) {
-      this.counters_.drop('status_write_failed', 1, String((e as Error).message ?? e));
+      this.counters_.drop('status_write_failed', 1, errorText(e));
     }
   }
 }

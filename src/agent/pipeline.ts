@@ -23,6 +23,7 @@ import type { DnsLineSource } from '../codec/ndjson';
 import { FlowStages } from './flow-order';
 import { NdjsonSink } from './ndjson-sink';
 import { NetLearner } from './net-learn';
+import { errorText } from '../compat/lang';
 
 export interface PipelineOptions {
   sensor: string;
@@ -205,7 +206,7 @@ export class Pipeline {
       sink.emitDns_(t, this.deps_.options.sensor, d);
     } catch (e) {
       // as out(): a sink's failure must not stop the sources
-      this.deps_.counters.drop('sink_error_dns', 1, String((e as Error).message ?? e));
+      this.deps_.counters.drop('sink_error_dns', 1, errorText(e));
     }
     return true;
   }
@@ -221,7 +222,7 @@ export class Pipeline {
       this.deps_.sink.emit(ev);
     } catch (e) {
       // A sink's failure must not stop the sources; it is counted and shows in health.
-      this.deps_.counters.drop(`sink_error_${ev.type}`, 1, String((e as Error).message ?? e));
+      this.deps_.counters.drop(`sink_error_${ev.type}`, 1, errorText(e));
     }
   }
 }

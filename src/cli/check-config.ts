@@ -32,7 +32,8 @@ export function checkConfigFile(host: Host, file: string): ReturnType<typeof loa
   return loadConfig(text, file, hostnameOpts(host));
 }
 
-function hostnameOpts(host: Host): LoadOptions {
+/** The load options of `run` and `check-config` alike, so both derive the same sensor_id. */
+export function hostnameOpts(host: Host): LoadOptions {
   const hostname = systemHostname(host);
   return hostname === undefined ? {} : { hostname };
 }

@@ -7,6 +7,7 @@ import { parseArgs, optionHelp, str, HELP_OPTION, valueOption } from './args';
 import { loadConfig, formatConfigError, restartNeeded } from '../config/schema';
 import { Agent } from '../agent/agent';
 import { summaryLine } from '../agent/summary';
+import { hostnameOpts } from './check-config';
 
 const SPECS: OptionSpecs = {
   config: valueOption('UCI config file (default /etc/config/netledger)'),
@@ -23,14 +24,6 @@ function hashText(text: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
-function readHostname(host: Host): string {
-  try {
-    return host.readText('/proc/sys/kernel/hostname').trim();
-  } catch {
-    return '';
-  }
-}
-
 export const runCommand: Command = {
   name_: 'run',
   summary_: 'run the agent live, as the UCI config says',
@@ -43,7 +36,7 @@ export const runCommand: Command = {
     }
     const file = str(args, 'config') ?? '/etc/config/netledger';
     const text = host.readText(file);
-    const { config, errors } = loadConfig(text, file, { hostname: readHostname(host) });
+    const { config, errors } = loadConfig(text, file, hostnameOpts(host));
     if (errors.length) {
       for (const e of errors) host.writeStderr(formatConfigError(e) + '\n');
       host.writeStderr(`netledger run: ${errors.length} error(s) in ${file}; not starting\n`);
@@ -82,7 +75,7 @@ export const runCommand: Command = {
             agent.reopen_(); // same config: reopen the output, re-read leases and feeds
             return;
           }
-          const next = loadConfig(nextText, file, { hostname: readHostname(host) });
+          const next = loadConfig(nextText, file, hostnameOpts(host));
           if (next.errors.length) {
             for (const e of next.errors) log('error', formatConfigError(e));
             log('error', `reload refused: ${next.errors.length} error(s) in ${file}; keeping the running config`);

@@ -12,7 +12,7 @@ import type { Host } from '../host/types';
 import { isInteger, newDict, WithDeps } from '../compat/lang';
 
 export interface HealthDeps {
-  host: Pick<Host, 'readText' | 'readdir' | 'pid' | 'now'>;
+  host_: Pick<Host, 'readText' | 'readdir' | 'pid' | 'now'>;
   counters_: Counters;
   sensor_: string;
   /** process names (as in /proc/<pid>/comm) whose VmRSS is reported; default ['dnsmasq'] */
@@ -91,7 +91,7 @@ function leadingNumber(s: string, from: number, to: number): number {
 
 export class HealthSampler extends WithDeps<HealthDeps> {
   sample_(): HealthEvent {
-    const { host, counters_: counters } = this.deps_;
+    const { host_: host, counters_: counters } = this.deps_;
     const root = this.deps_.procRoot_ ?? '/proc';
     const ev: HealthEvent = { type: 'health', ts: host.now(), sensor: this.deps_.sensor_ };
     // Each figure only when its /proc file reads and parses (containers and old kernels lack some).
@@ -122,12 +122,12 @@ export class HealthSampler extends WithDeps<HealthDeps> {
   private processes_(root: string, ev: HealthEvent): void {
     let names: string[];
     try {
-      names = this.deps_.host.readdir(root);
+      names = this.deps_.host_.readdir(root);
     } catch {
       this.deps_.counters_.inc('health_proc_unreadable');
       return;
     }
-    const self = this.deps_.host.pid();
+    const self = this.deps_.host_.pid();
     const watched = this.deps_.watched_ ?? ['dnsmasq'];
     const parent = new Map<number, number>();
     const byName: Record<string, number[]> = newDict();
@@ -182,7 +182,7 @@ export class HealthSampler extends WithDeps<HealthDeps> {
 
   private read_(path: string): string | undefined {
     try {
-      return this.deps_.host.readText(path);
+      return this.deps_.host_.readText(path);
     } catch {
       return undefined;
     }

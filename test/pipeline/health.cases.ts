@@ -10,7 +10,7 @@ export const PROC_FILES = [
 ].map((f) => `proc/${f}`);
 
 /** A Host over fixture texts: readText/readdir on '/p/...' map to test/fixtures/proc. */
-function fixtureHost(ctx: { fixture(p: string): string }, pid: number, missing: string[] = []): HealthDeps['host'] {
+function fixtureHost(ctx: { fixture(p: string): string }, pid: number, missing: string[] = []): HealthDeps['host_'] {
   const files: Record<string, string> = {};
   for (const f of PROC_FILES) if (!missing.includes(f)) files['/p' + f.slice(4)] = ctx.fixture(f);
   return {
@@ -71,7 +71,7 @@ export const cases: Cases = {
     counters.inc('lines', 3);
     counters.drop('garbage', 2);
     const s = new HealthSampler({
-      host: fixtureHost(ctx, 100), counters_: counters, sensor_: 'r1', budgetKb_: 8192, procRoot_: '/p',
+      host_: fixtureHost(ctx, 100), counters_: counters, sensor_: 'r1', budgetKb_: 8192, procRoot_: '/p',
       watched_: ['dnsmasq', 'hostapd'], extra_: () => ({ spool_bytes: 42 }),
     });
     deepEq(s.sample_(), {
@@ -84,7 +84,7 @@ export const cases: Cases = {
 
   'missing files leave their fields absent (never invented)': (ctx) => {
     const s = new HealthSampler({
-      host: fixtureHost(ctx, 999, ['proc/meminfo', 'proc/sys/net/netfilter/nf_conntrack_count', 'proc/sys/net/netfilter/nf_conntrack_max', 'proc/200/status', 'proc/201/status']),
+      host_: fixtureHost(ctx, 999, ['proc/meminfo', 'proc/sys/net/netfilter/nf_conntrack_count', 'proc/sys/net/netfilter/nf_conntrack_max', 'proc/200/status', 'proc/201/status']),
       counters_: new Counters(), sensor_: 'r1', procRoot_: '/p',
     });
     const h = s.sample_();
