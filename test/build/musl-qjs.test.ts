@@ -32,6 +32,8 @@ const run = (qjs: string, args: string[]) => {
 
 test('qjs-musl is a musl binary of the same QuickJS version', { skip }, () => {
   const elf = spawnSync('readelf', ['-l', QJS_MUSL], { encoding: 'utf8' }).stdout;
+  const bare = spawnSync(QJS_MUSL, ['-e', ''], { encoding: 'utf8' });
+  assert.equal(bare.status, 0, `qjs-musl does not start (musl's loader missing? run: bash scripts/setup-musl.sh): ${bare.error ?? bare.stderr}`);
   assert.match(elf, /interpreter: \/lib\/ld-musl-/, 'qjs-musl must be linked against musl');
   const version = (q: string): string => spawnSync(q, ['-h'], { encoding: 'utf8' }).stdout.split('\n')[0];
   assert.equal(version(QJS_MUSL), version(QJS));
