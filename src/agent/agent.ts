@@ -239,8 +239,8 @@ export class Agent {
     try {
       writeAgentStatus(this.deps_.host_, {
         config_: this.deps_.config_, configFile_: this.deps_.configFile_, configHash_: this.deps_.configHash_,
-        started_: this.started_, counters_: this.counters_, ship_: this.ship_, conntrack: this.conntrack_?.stats_(),
-        dnsLast_: this.lastDnsLine_, dnsInput_: this.deps_.config_.dnsmasq.input, pipeline: this.pipeline_?.stats_(),
+        started_: this.started_, counters_: this.counters_, ship_: this.ship_, conntrack_: this.conntrack_?.stats_(),
+        dnsLast_: this.lastDnsLine_, dnsInput_: this.deps_.config_.dnsmasq.input, pipeline_: this.pipeline_?.stats_(),
       });
     } catch (e) {
       this.counters_.drop('status_write_failed', 1, errorText(e));

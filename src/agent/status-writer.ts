@@ -17,10 +17,10 @@ export interface StatusInputs {
   started_: number;
   counters_: Counters;
   ship_: ShippingSink | null;
-  conntrack?: ConntrackStats;
+  conntrack_?: ConntrackStats;
   dnsLast_: number;
   dnsInput_: string;
-  pipeline?: Record<string, number>;
+  pipeline_?: Record<string, number>;
 }
 
 export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
@@ -36,7 +36,7 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
   for (const k of STREAMS) {
     streams[k] = { enabled: c.streams[k], events: counters[`events_${k}`] ?? 0 };
   }
-  const ct = s.conntrack;
+  const ct = s.conntrack_;
   const status: AgentStatus = {
     format: STATUS_FORMAT,
     sensor: c.agent.sensor_id,
@@ -65,7 +65,7 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
       : { state: 'disabled', inflight: 0, batches_sent: 0 },
     spool: { enabled: c.spool.enabled, bytes: s.ship_?.spoolBytes_() ?? 0, batches: s.ship_?.spool_.count_() ?? 0, max_bytes: c.spool.max_bytes },
     memory: { rss_kb: rss, budget_kb: c.agent.memory_budget },
-    counters: { ...counters, ...(s.pipeline ?? {}) },
+    counters: { ...counters, ...(s.pipeline_ ?? {}) },
     dropped,
   };
   return status;

@@ -5,21 +5,21 @@ import type { FollowNotice, FollowOptions, Follower, TimerHandle } from './types
 import { LineSplitter } from './lines';
 
 export interface FileId {
-  size: number;
-  ino: number;
-  dev: number;
+  size_: number;
+  ino_: number;
+  dev_: number;
 }
 
 /** The few descriptor calls follow needs; errors are negative errno / null, never throws. */
 export interface TailFs {
-  stat(path: string): FileId | null;
-  fstat(fd: number): FileId | null;
+  stat_(path: string): FileId | null;
+  fstat_(fd: number): FileId | null;
   /** Read-only open, or a negative errno. */
-  open(path: string): number;
+  open_(path: string): number;
   /** Bytes read into buf[0..len), 0 at end of file, or a negative errno. */
-  read(fd: number, buf: Uint8Array, len: number): number;
-  seek(fd: number, pos: number): void;
-  close(fd: number): void;
+  read_(fd: number, buf: Uint8Array, len: number): number;
+  seek_(fd: number, pos: number): void;
+  close_(fd: number): void;
 }
 
 export interface TailTimers {
@@ -58,22 +58,22 @@ export function followFile(
   };
 
   function openPath(atEnd: boolean): boolean {
-    const f = fs.open(path);
+    const f = fs.open_(path);
     if (f < 0) return false;
-    const st = fs.fstat(f);
+    const st = fs.fstat_(f);
     if (!st) {
-      fs.close(f);
+      fs.close_(f);
       return false;
     }
     fd = f;
     id = st;
-    pos = atEnd ? st.size : 0;
-    if (pos > 0) fs.seek(fd, pos);
+    pos = atEnd ? st.size_ : 0;
+    if (pos > 0) fs.seek_(fd, pos);
     return true;
   }
 
   function closeFd(): void {
-    if (fd >= 0) fs.close(fd);
+    if (fd >= 0) fs.close_(fd);
     fd = -1;
     id = null;
   }
@@ -82,7 +82,7 @@ export function followFile(
   function drain(): boolean {
     let taken = 0;
     while (fd >= 0 && taken < BUDGET) {
-      const n = fs.read(fd, buf, CHUNK);
+      const n = fs.read_(fd, buf, CHUNK);
       if (n <= 0) return false; // end of file (or an error: the next poll's checks decide)
       pos += n;
       taken += n;
@@ -111,18 +111,18 @@ export function followFile(
       return drain();
     }
     if (drain()) return true;
-    const now = fs.fstat(fd);
-    if (now && now.size < pos) {
+    const now = fs.fstat_(fd);
+    if (now && now.size_ < pos) {
       notice('truncated');
       lines.reset_();
       pos = 0;
-      fs.seek(fd, 0);
+      fs.seek_(fd, 0);
       return drain();
     }
-    const named = fs.stat(path);
+    const named = fs.stat_(path);
     // the writer may still append to the unlinked file; keep it until a successor
     if (!named) return missing();
-    if (id && (named.ino !== id.ino || named.dev !== id.dev)) {
+    if (id && (named.ino_ !== id.ino_ || named.dev_ !== id.dev_)) {
       while (drain()) {
         /* finish the old file before switching */
       }

@@ -49,7 +49,7 @@ function isExecutable(p: string): boolean {
 }
 
 function fileId(st: fs.Stats | undefined): FileId | null {
-  return st ? { size: st.size, ino: st.ino, dev: st.dev } : null;
+  return st ? { size_: st.size, ino_: st.ino, dev_: st.dev } : null;
 }
 
 function negErrno(e: unknown): number {
@@ -61,21 +61,21 @@ function negErrno(e: unknown): number {
 function nodeTailFs(): TailFs {
   const at = new Map<number, number>();
   return {
-    stat: (p) => {
+    stat_: (p) => {
       try {
         return fileId(fs.statSync(p, { throwIfNoEntry: false }));
       } catch {
         return null;
       }
     },
-    fstat: (fd) => {
+    fstat_: (fd) => {
       try {
         return fileId(fs.fstatSync(fd));
       } catch {
         return null;
       }
     },
-    open: (p) => {
+    open_: (p) => {
       try {
         const fd = fs.openSync(p, 'r');
         at.set(fd, 0);
@@ -84,7 +84,7 @@ function nodeTailFs(): TailFs {
         return negErrno(e);
       }
     },
-    read: (fd, buf, len) => {
+    read_: (fd, buf, len) => {
       try {
         const pos = at.get(fd) ?? 0;
         const n = fs.readSync(fd, buf, 0, len, pos);
@@ -94,10 +94,10 @@ function nodeTailFs(): TailFs {
         return negErrno(e);
       }
     },
-    seek: (fd, pos) => {
+    seek_: (fd, pos) => {
       at.set(fd, pos);
     },
-    close: (fd) => {
+    close_: (fd) => {
       at.delete(fd);
       try {
         fs.closeSync(fd);

@@ -136,22 +136,22 @@ export function readInto(fd: number, buf: Uint8Array, len: number, path: string)
 
 function fileId(path: string): FileId | null {
   const [st] = os.stat(path);
-  return st ? { size: st.size, ino: st.ino, dev: st.dev } : null;
+  return st ? { size_: st.size, ino_: st.ino, dev_: st.dev } : null;
 }
 
 /** Descriptor calls for follow(); QuickJS has no fstat, and /proc/self/fd/N is its Linux form. */
 export const tailFs: TailFs = {
-  stat: fileId,
-  fstat: (fd) => fileId(`/proc/self/fd/${fd}`),
-  open: (path) => os.open(path, os.O_RDONLY),
-  read: (fd, buf, len) => {
+  stat_: fileId,
+  fstat_: (fd) => fileId(`/proc/self/fd/${fd}`),
+  open_: (path) => os.open(path, os.O_RDONLY),
+  read_: (fd, buf, len) => {
     const n = os.read(fd, buf.buffer as ArrayBuffer, buf.byteOffset, len);
     return n === -EINTR ? os.read(fd, buf.buffer as ArrayBuffer, buf.byteOffset, len) : n;
   },
-  seek: (fd, pos) => {
+  seek_: (fd, pos) => {
     os.seek(fd, pos, std.SEEK_SET);
   },
-  close: (fd) => {
+  close_: (fd) => {
     os.close(fd);
   },
 };

@@ -28,10 +28,10 @@ export function createQuickJsHost(): Host {
   os.signal(os.SIGPIPE, () => {});
 
   const timers = new TimerQueue({
-    now: os.now,
-    arm: (fn, ms) => os.setTimeout(fn, ms),
-    disarm: (id) => os.clearTimeout(id),
-    report: (e) => report('timer', e),
+    now_: os.now,
+    arm_: (fn, ms) => os.setTimeout(fn, ms),
+    disarm_: (id) => os.clearTimeout(id),
+    report_: (e) => report('timer', e),
   });
   const handlers = new Map<SignalName, (() => void)[]>();
   let flushPending = false;

@@ -6,11 +6,11 @@ import { maxOf } from '../compat/lang';
 
 export interface TimerPlatform {
   /** Monotonic milliseconds. */
-  now(): number;
-  arm(fn: () => void, ms: number): number;
-  disarm(id: number): void;
+  now_(): number;
+  arm_(fn: () => void, ms: number): number;
+  disarm_(id: number): void;
   /** Reports a callback that threw; the queue carries on. */
-  report(err: unknown): void;
+  report_(err: unknown): void;
 }
 
 interface Entry {
@@ -55,7 +55,7 @@ export class TimerQueue {
 
   private add_(fn: () => void, ms: number, every: number): TimerHandle {
     const delay = ms > 0 ? ms : 0;
-    const e: Entry = { id_: this.nextId_++, due_: this.platform_.now() + delay, seq_: this.seq_++, every_: every, fn_: fn };
+    const e: Entry = { id_: this.nextId_++, due_: this.platform_.now_() + delay, seq_: this.seq_++, every_: every, fn_: fn };
     this.byId_.set(e.id_, e);
     this.insert_(e);
     this.rearm_();
@@ -75,7 +75,7 @@ export class TimerQueue {
   }
 
   private disarm_(): void {
-    if (this.armed_ >= 0) this.platform_.disarm(this.armed_);
+    if (this.armed_ >= 0) this.platform_.disarm_(this.armed_);
     this.armed_ = -1;
     this.armedFor_ = Infinity;
   }
@@ -86,7 +86,7 @@ export class TimerQueue {
     if (this.armed_ >= 0 && this.armedFor_ <= head.due_) return;
     this.disarm_();
     this.armedFor_ = head.due_;
-    this.armed_ = this.platform_.arm(() => this.fire_(), maxOf(0, Math.ceil(head.due_ - this.platform_.now())));
+    this.armed_ = this.platform_.arm_(() => this.fire_(), maxOf(0, Math.ceil(head.due_ - this.platform_.now_())));
   }
 
   /** Runs one due timer per platform wake-up, so promise jobs run between callbacks as in Node. */
@@ -94,7 +94,7 @@ export class TimerQueue {
     this.armed_ = -1;
     this.armedFor_ = Infinity;
     const head = this.queue_[0];
-    const now = this.platform_.now();
+    const now = this.platform_.now_();
     if (head && head.due_ <= now) {
       this.queue_.shift();
       if (head.every_ > 0) {
@@ -105,7 +105,7 @@ export class TimerQueue {
       try {
         head.fn_();
       } catch (e) {
-        this.platform_.report(e);
+        this.platform_.report_(e);
       }
     }
     this.rearm_();

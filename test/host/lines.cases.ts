@@ -122,16 +122,16 @@ export const cases: Cases = {
     const armed: { fn: () => void; at: number; id: number }[] = [];
     let nextId = 1;
     const q = new TimerQueue({
-      now: () => now,
-      arm: (fn, ms) => {
+      now_: () => now,
+      arm_: (fn, ms) => {
         armed.push({ fn, at: now + ms, id: nextId });
         return nextId++;
       },
-      disarm: (id) => {
+      disarm_: (id) => {
         const i = armed.findIndex((a) => a.id === id);
         if (i >= 0) armed.splice(i, 1);
       },
-      report: (e) => {
+      report_: (e) => {
         throw e;
       },
     });
