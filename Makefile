@@ -6,8 +6,11 @@ export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
 all: build
 
+# setup-musl.sh adds qjs built on musl, the router's libc (docs/musl.md): the RSS figures and the
+# engine comparison test need it.
 setup:
 	bash scripts/setup.sh
+	bash scripts/setup-musl.sh
 
 build: setup
 	node scripts/build.mjs

@@ -28,6 +28,8 @@ echo "bench: wall clock and peak RSS (one at a time)"
 node scripts/bench/bench-dns.mjs time
 node scripts/bench/bench-conntrack.mjs time
 node scripts/bench/bench-transport.mjs time
+# the same peak RSS runs under qjs on glibc and on musl (the router's libc), 3 runs each
+node scripts/bench/musl-rss.mjs --runs 3
 
 echo "bench: instruction counts (callgrind, two lanes)"
 node scripts/bench/bench-dns.mjs instr > "$B/lane-a.txt" 2>&1 &

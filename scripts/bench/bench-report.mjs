@@ -14,6 +14,7 @@ const r = {
   dns: { time: load('dns-time.json'), instr: load('dns-instr.json') },
   conntrack: { time: load('ct-time.json'), instr: load('ct-instr.json') },
   transport: { time: load('transport-time.json'), instr: load('transport-instr.json') },
+  musl: load('musl-rss.json'),
 };
 const stages = existsSync(join(OUT, 'dns-stages.txt')) ? readFileSync(join(OUT, 'dns-stages.txt'), 'utf8') : '';
 const st = (re) => Number(re.exec(stages)?.[1] ?? NaN);
@@ -62,6 +63,14 @@ if (C.time) {
   row('ct', 'alone: events per CPU second', n(C.time.ctOnly.eventsPerCpuSec), '', null);
   row('ct', 'alone: peak RSS', mb(C.time.ctOnly.peakRssKb), '<= 8 MB', C.time.ctOnly.peakRssKb <= 8 * 1024);
   row('ct', 'with 50k joinable answers: peak RSS', mb(C.time.withJoin.peakRssKb), '<= 8 MB', C.time.withJoin.peakRssKb <= 8 * 1024);
+}
+// the router's qjs runs on musl: the RSS targets again, median of 3 runs per libc (docs/musl.md)
+const med = (a) => (a && a.length ? [...a].sort((x, y) => x - y)[a.length >> 1] : undefined);
+const M = r.musl?.rssKb;
+if (M) {
+  const both = (k) => `${mb(med(M[k]?.glibc))} / ${mb(med(M[k]?.musl))}`;
+  if (M['dns-core']) row('dns', 'peak RSS, dns only 1M, glibc / musl qjs (median of 3)', both('dns-core'), '< 6 MB on musl', med(M['dns-core'].musl) < 6 * 1024);
+  if (M.issue3) row('ct', 'peak RSS, 200k + 50k answers, glibc / musl qjs (median of 3)', both('issue3'), '<= 8 MB on musl', med(M.issue3.musl) <= 8 * 1024);
 }
 if (C.instr) row('ct', `instr/event (callgrind, first ${n(C.instr.lines)} events)`, n(C.instr.perEvent), '<= 40,000', C.instr.perEvent <= 40000);
 if (T.time) {
