@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { mangleOptions, aliasThis } from './mangle-props.mjs';
+import { mangleOptions, postMinify } from './mangle-props.mjs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const common = {
@@ -41,8 +41,8 @@ await build({
   charset: 'utf8',
   metafile: true,
 }).then((r) => writeFileSync('dist/netledger.meta.json', JSON.stringify(r.metafile)));
-// `this` aliasing (mangle-props.mjs); the metafile's bytes per module are from before it.
-await aliasThis('dist/netledger.js');
+// `this` aliasing and constants (mangle-props.mjs); the metafile's bytes per module are from before.
+await postMinify('dist/netledger.js');
 
 await build({
   ...common,

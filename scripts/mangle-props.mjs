@@ -8,16 +8,21 @@
 export const mangleProps = /[^_]_$/;
 export const mangleOptions = { mangleProps, mangleQuoted: false };
 
-// `this` aliasing, the step after esbuild: in a function that reads `this` at least 4 times
-// (12 in the per-line modules below), `var T=this;` starts the body and every `this` of the body
-// becomes `T` (any one-letter name the function's text does not contain). Each `this.` is 3 bytes
-// shorter, so this saves ~3.4 kB of the qjs bundle. Same semantics: a call's `this` never changes,
-// arrows see the same `this`, nested functions and classes keep their own (not rewritten), default
-// parameters are evaluated before the body (not rewritten), and derived-class constructors are
-// left alone (`this` before super() throws). qjs reads a `var` local as it reads `this`; the
-// extra cost is the assignment per call, which is why the per-line modules need 12 uses: with that
-// threshold the DNS and conntrack replay benches measure no change (with 4 everywhere, +56 and
-// +308 instr/line for 1.1 kB more).
+// Rewrites after esbuild (postMinify), on the parsed bundle, none of which esbuild does itself:
+// - `this` aliasing: in a function that reads `this` at least 4 times (12 in the per-line
+//   modules below), `var T=this;` starts the body and every `this` of the body becomes `T` (any
+//   one-letter name the function's text does not contain): each `this.` is 3 bytes shorter.
+//   Same semantics: a call's `this` never changes, arrows see the same `this`, nested functions
+//   and classes keep their own (not rewritten), default parameters are evaluated before the body
+//   (not rewritten), and derived-class constructors are left alone (`this` before super()
+//   throws). qjs reads a `var` local as it reads `this`; the extra cost is the assignment per
+//   call, which is why the per-line modules need 12 uses: with that threshold the DNS and
+//   conntrack replay benches measure no change (with 4 everywhere, +56 and +308 instr/line for
+//   1.1 kB more).
+// - constants: outside the per-line modules' functions and classes, a string literal that
+//   repeats (where a name is shorter in total) and `void 0` become module-level variables with
+//   two-character names no code uses, declared right after the imports, before any other
+//   statement runs. A variable read costs more than a literal in qjs, hence not per line.
 /** Modules whose functions run per log line or per flow event (matched against source-map paths). */
 export const perLineModules =
   /src\/(sources\/(dnsmasq|conntrack)\/|sources\/line-input|pipeline\/(transactions|dns-|flows|join|pdns|direction|devices|cidr|ioc|bypass)|codec\/(ndjson|column-builder|batch|cbor|strtable|wire|columns)|host\/(lines|line-reader|utf8|follow|timers|quickjs)|agent\/(pipeline|ndjson-sink|flow-order|net-learn|record-cursor|time-merge|file-output)|counters)/;
@@ -85,9 +90,9 @@ function encodeMappings(segs) {
 
 /**
  * Rewrites `file` (a minified ES module) and its external source map `file.map` in place.
- * Returns the number of functions rewritten and the bytes saved.
+ * Returns what it rewrote and the bytes saved.
  */
-export async function aliasThis(file, { min = 4, perLineMin = 12 } = {}) {
+export async function postMinify(file, { min = 4, perLineMin = 12 } = {}) {
   const { readFileSync, writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -110,9 +115,12 @@ export async function aliasThis(file, { min = 4, perLineMin = 12 } = {}) {
   };
 
   // The TypeScript 7 API parses through a project: a throwaway one holding the bundle.
-  const dir = mkdtempSync(join(tmpdir(), 'netledger-alias-'));
+  const dir = mkdtempSync(join(tmpdir(), 'netledger-min-'));
   const edits = []; // [start, end, text]
   let functions = 0;
+  const strings = new Map(); // literal as written -> its offsets (cold places only)
+  const voids = []; // offsets of `void 0` (cold places only)
+  let afterImports = 0;
   try {
     writeFileSync(join(dir, 'b.js'), code);
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { allowJs: true, noEmit: true, noLib: true, types: [] }, files: ['b.js'] }));
@@ -127,7 +135,8 @@ export async function aliasThis(file, { min = 4, perLineMin = 12 } = {}) {
         if (c.kind === SyntaxKind.ThisKeyword) out.push(c);
         else if (!ownThis(c)) collect(c, out);
       });
-      const visit = (node) => {
+      const fnOrClass = (n) => ownThis(n) || is.isArrowFunction(n);
+      const visit = (node, inBody) => {
         if (ownThis(node) && node.body && !is.isClassDeclaration(node) && !is.isClassExpression(node) &&
             !(is.isConstructorDeclaration(node) && node.parent.heritageClauses?.length)) {
           const uses = [];
@@ -143,9 +152,22 @@ export async function aliasThis(file, { min = 4, perLineMin = 12 } = {}) {
             }
           }
         }
-        node.forEachChild(visit);
+        const at = node.getStart(sf);
+        const cold = !inBody || !perLineModules.test(sourceAt(at));
+        if (cold && node.kind === SyntaxKind.StringLiteral) {
+          const p = node.parent;
+          // not a key, a module name or a directive: those must stay literals
+          if (p.name !== node && p.propertyName !== node && p.moduleSpecifier !== node && !is.isExpressionStatement(p)) {
+            const text = code.slice(at, node.end);
+            (strings.get(text) ?? strings.set(text, []).get(text)).push(at);
+          }
+        } else if (cold && is.isVoidExpression(node) && code.slice(at, node.end) === 'void 0') {
+          voids.push(at);
+        }
+        if (!inBody && is.isImportDeclaration(node)) afterImports = node.end;
+        node.forEachChild((c) => visit(c, inBody || fnOrClass(node)));
       };
-      visit(sf);
+      visit(sf, false);
     } finally {
       api.close();
     }
@@ -153,12 +175,44 @@ export async function aliasThis(file, { min = 4, perLineMin = 12 } = {}) {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  // Apply back to front (a replacement before an insertion at the same place), then move each
-  // mapping by what changed before it on its line.
-  edits.sort((a, b) => b[0] - a[0] || b[1] - a[1]);
-  let out = code;
-  for (const [s, e, t] of edits) out = out.slice(0, s) + t + out.slice(e);
-  edits.reverse();
+  // Constants where a name is shorter in total: n uses of a literal of length L cost n*L; as a
+  // variable, n*2 plus `,XY=literal` once.
+  const used = new Set(code.match(/[A-Za-z_$][\w$]*/g));
+  const first = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ$_';
+  const names = (function* () {
+    for (const a of first) for (const b of first + '0123456789') {
+      const n = a + b;
+      if (!used.has(n) && n !== 'do' && n !== 'if' && n !== 'in') yield n;
+    }
+  })();
+  // A literal may touch a keyword (`case"x":`, `"x"in o`, `return void 0`): a name needs a space.
+  const idChar = (i) => /[\w$]/.test(code[i] ?? '');
+  const use = (a, len, name) => edits.push([a, a + len, (idChar(a - 1) ? ' ' : '') + name + (idChar(a + len) ? ' ' : '')]);
+  const decls = [];
+  for (const [text, at] of strings) {
+    if (at.length * (text.length - 2) <= text.length + 4) continue;
+    const name = names.next().value;
+    decls.push(`${name}=${text}`);
+    for (const a of at) use(a, text.length, name);
+  }
+  if (voids.length > 1) {
+    const name = names.next().value;
+    decls.push(name);
+    for (const a of voids) use(a, 6, name);
+  }
+  if (decls.length) edits.push([afterImports, afterImports, `var ${decls.join(',')};`]);
+
+  // Apply in order (at one place, an insertion before a replacement), then move each mapping by
+  // what changed before it on its line.
+  edits.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const parts = [];
+  let pos = 0;
+  for (const [s, e, t] of edits) {
+    parts.push(code.slice(pos, s), t);
+    pos = e;
+  }
+  parts.push(code.slice(pos));
+  const out = parts.join('');
   let k = 0, shift = 0, line = -1;
   for (let i = 0; i < segs.length; i++) {
     if (segs[i][0] !== line) { line = segs[i][0]; shift = 0; }
@@ -172,5 +226,5 @@ export async function aliasThis(file, { min = 4, perLineMin = 12 } = {}) {
   map.mappings = encodeMappings(segs);
   writeFileSync(file, out);
   writeFileSync(file + '.map', JSON.stringify(map));
-  return { functions, saved: code.length - out.length };
+  return { functions, strings: decls.length - (voids.length > 1 ? 1 : 0), voids: voids.length > 1 ? voids.length : 0, saved: code.length - out.length };
 }

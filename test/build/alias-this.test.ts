@@ -1,8 +1,9 @@
-// The `this` aliasing step of scripts/build.mjs (aliasThis in scripts/mangle-props.mjs): a module
-// bundled and minified as the agent is, run before and after the step, must give the same results
-// in every place where `this` differs from a plain local (arrows, nested functions and classes,
-// default parameters, derived constructors, accessors, statics, names already in use), and its
-// source map must still point at the same code.
+// The rewrites of scripts/build.mjs after esbuild (postMinify in scripts/mangle-props.mjs): a module
+// bundled and minified as the agent is, run before and after them, must give the same results in
+// every place where `this` differs from a plain local (arrows, nested functions and classes,
+// default parameters, derived constructors, accessors, statics, names already in use) and where a
+// string literal or `void 0` differs from a variable (keys, keywords touching it, directives), and
+// its source map must still point at the same code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { build } from 'esbuild';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 // @ts-expect-error: a plain .mjs module shared with scripts/build.mjs (no types)
-import { aliasThis, decodeMappings } from '../../scripts/mangle-props.mjs';
+import { postMinify, decodeMappings } from '../../scripts/mangle-props.mjs';
 
 const SOURCE = `
 export class Base {
@@ -37,6 +38,15 @@ export class Derived extends Base {
   twice() { return super.twice() + this.d0() + this.d0() + this.d0() + this.d0(); }
   d0() { return 1; }
 }
+const KINDS = { 'kind-a': 'alpha', 'kind-b': 'alpha', kind: 'alpha' };
+function classify(x, o) {
+  switch (typeof x) {
+    case 'string': return 'string' in o ? o['string'] + 'string' : 'alpha' + 'string';
+    case 'number': return typeof o.n == 'number' ? 'number' : void 0;
+    default: return x === void 0 ? 'alpha' : void 0;
+  }
+}
+function keys({ 'kind-a': a, 'kind-b': b }) { return [a, b, KINDS['kind-a'], KINDS.kind, 'kind-a', 'kind-b'].join(); }
 export async function run() {
   const b = new Base(3);
   const out = [b.sum(), b.sum(10), b.twice(), b.arrows(), b.nested(), b.total];
@@ -44,6 +54,8 @@ export async function run() {
   out.push(b.total, ...Base.make(4), [...b.gen()].join('/'), await b.later());
   const d = new Derived(5);
   out.push(d.d, d.sum(), d.twice(), Derived.make(6).join('|'));
+  out.push(classify('x', { string: 'S' }), classify('x', {}), classify(1, { n: 2 }), classify(1, {}), classify(undefined, {}), classify(null, {}));
+  out.push(keys(KINDS), void 0 === undefined, [void 0].length);
   return JSON.stringify(out);
 }
 `;
@@ -56,13 +68,15 @@ test('aliasing `this` keeps what a bundled module computes, and its source map',
     for (const outfile of outs) {
       await build({ entryPoints: [join(dir, 'src.js')], outfile, bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: 'external', logLevel: 'error' });
     }
-    const r = await aliasThis(outs[1]);
+    const r = await postMinify(outs[1]);
     const plain = readFileSync(outs[0], 'utf8');
     const aliased = readFileSync(outs[1], 'utf8');
     assert.ok(r.functions >= 6, `functions rewritten: ${r.functions}`);
     assert.equal(r.saved, plain.length - aliased.length);
     assert.ok(r.saved > 0);
     assert.match(aliased, /var [A-Za-z$_]=this;/);
+    assert.ok(r.strings >= 3 && r.voids >= 4, `constants: ${r.strings} strings, ${r.voids} void 0`);
+    assert.doesNotMatch(aliased, /void 0/);
     const a = await (await import(pathToFileURL(outs[0]).href)).run();
     const b = await (await import(pathToFileURL(outs[1]).href)).run();
     assert.equal(b, a);
@@ -83,7 +97,7 @@ test('aliasing `this` keeps what a bundled module computes, and its source map',
       assert.deepEqual(after[i].slice(1), before[i].slice(1), `segment ${i}: same source position`);
       const was = plain.slice(before[i][0], before[i][0] + 4);
       const now = aliased.slice(after[i][0], after[i][0] + 4);
-      if (was === 'this' && now !== 'this') aliasedThis++;
+      if ((was === 'this' || was[0] === '"' || was === 'void') && now !== was) aliasedThis++;
       else assert.equal(now[0], was[0], `segment ${i}: ${JSON.stringify(was)} became ${JSON.stringify(now)}`);
     }
     assert.ok(aliasedThis > 0);
