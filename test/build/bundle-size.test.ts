@@ -10,7 +10,9 @@
 // instructions per line, the join from 10 MB to 4.7 MB for 50k answers),
 // after trimming (client-only MQTT codec, #private members) won back 5.6 kB of it. Session 3
 // brought it to 193.4 kB (shared helpers in src/compat/lang.ts, one codec path per job, cold
-// validators as regexes): lowered to 196,000.
+// validators as regexes): lowered to 196,000. Session 4 (internal names for deps, options and
+// records across the cold modules; `this` aliasing and constants after esbuild, postMinify in
+// scripts/mangle-props.mjs): 188.1 kB, lowered to 190,000 (room for the session's work in flight).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -19,7 +21,7 @@ import { gzipSync } from 'node:zlib';
 import { ROOT, BUNDLE } from '../support/engines';
 
 const BUDGET = 150_000;
-const CEILING = 196_000;
+const CEILING = 190_000;
 
 function built(): { raw: number; gzip: number } {
   const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
