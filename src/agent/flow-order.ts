@@ -139,7 +139,9 @@ export class FlowStages implements FlowSlotSink {
     } else if (r & KIND_ROUTER && (!natted || k & KIND_ROUTER)) dir = 'local';
     else if (o & KIND_LAN) {
       var proto = store.proto[slot];
-      other = (proto === 6 || proto === 17) && this.bypassPorts_[store.ports[slot * 3 + 1]] === true;
+      var dport = store.ports[slot * 3 + 1];
+      if (dport === 65535) dport = store.port(slot, 1); // (PORT_ODD: the port may be elsewhere)
+      other = (proto === 6 || proto === 17) && this.bypassPorts_[dport] === true;
       dir = 'lan';
       lan = true;
     } else if (natted ? k & KIND_LAN : r & KIND_LAN) {

@@ -95,7 +95,7 @@ export class FlowTable implements HeldFlows {
     this.emitFn_ = deps.emit;
     this.interimSec_ = deps.interimSec ?? 300;
     this.maxFlows_ = Math.max(1, deps.maxFlows ?? 16384);
-    this.store = new FlowStore(this.maxFlows_);
+    this.store = new FlowStore(this.maxFlows_, this.interimSec_ > 0);
   }
 
   size(): number {
@@ -190,13 +190,15 @@ export class FlowTable implements HeldFlows {
 
   readBegin(nowSec: number): void {
     if (nowSec > this.lastTs_) this.lastTs_ = nowSec;
-    // A held flow carries the generation of the last read that finished or of one dropped
-    // since: one could pass for marked only after 65,535 reads in a row were all dropped.
+    // A held flow carries the generation of the last read that saw it (or, for one opened
+    // since, of an earlier read that saw its slot's last flow), and a finished read sees or
+    // ends every flow: one could pass for marked only after 65,535 reads in a row were dropped.
     this.gen_ = (this.gen_ + 1) & 65535 || 1;
     this.reading_ = true;
     this.readNow_ = nowSec;
     this.readEnded_ = 0;
     this.walkAt_ = this.store.head;
+    this.store.needSeen();
     this.goneKeys_.clear();
   }
 
@@ -209,7 +211,7 @@ export class FlowTable implements HeldFlows {
     const store = this.store;
     for (let n = 0; n < max && this.walkAt_ >= 0; n++) {
       const s = this.walkAt_;
-      this.walkAt_ = store.next[s];
+      this.walkAt_ = store.next[s] - 1;
       if (!(store.flags[s] & F_TUPLE_INDEXED)) store.indexTuple(s);
     }
     if (this.walkAt_ >= 0) return false;
@@ -244,7 +246,7 @@ export class FlowTable implements HeldFlows {
     const gen = this.gen_;
     for (let n = 0; n < max && this.walkAt_ >= 0; n++) {
       const s = this.walkAt_;
-      this.walkAt_ = store.next[s];
+      this.walkAt_ = store.next[s] - 1;
       if (store.seen[s] === gen) continue;
       this.readEnded_++;
       if (poll) {
@@ -318,7 +320,7 @@ export class FlowTable implements HeldFlows {
     var tl = store.tail;
     var at = tl >= 0 && last[tl] > nowSec ? last[tl] : nowSec;
     for (var s = store.head, n = 0; s >= 0 && last[s] <= due; s = n) {
-      n = next[s];
+      n = next[s] - 1;
       walked++;
       last[s] = at;
       store.toTail(s);
@@ -336,13 +338,13 @@ export class FlowTable implements HeldFlows {
     var store = this.store;
     var n = 0;
     for (var s = store.head, next = 0; s >= 0; s = next) {
-      next = store.next[s];
+      next = store.next[s] - 1;
       n++;
       this.emitSlot_(s, this.lastTs_, false);
     }
     if (n > 0) this.counters_.inc('flows.flushed', n);
     // all freed at once: no index or reference count to keep up a flow at a time
-    this.store = new FlowStore(this.maxFlows_);
+    this.store = new FlowStore(this.maxFlows_, this.interimSec_ > 0);
     this.pool = new StringPool();
     if (this.walkAt_ >= 0) this.walkAt_ = -1; // a read's walk has nothing left
   }
@@ -357,12 +359,15 @@ export class FlowTable implements HeldFlows {
     var tail = store.tail;
     var slot = store.alloc(transient ? -1 : id);
     store.start[slot] = startTs;
-    var last = store.lastReport;
-    // placeNew_()'s common case written out: a flow opened after the last report held
-    if (tail < 0 || last[tail] <= startTs || transient || this.interimSec_ <= 0) last[slot] = startTs;
-    else this.placeNew_(slot, startTs, tail);
+    if (!transient && this.interimSec_ > 0) {
+      // placeNew_()'s common case written out: a flow opened after the last report held
+      var last = store.lastReport;
+      if (tail < 0 || last[tail] <= startTs) last[slot] = startTs;
+      else this.placeNew_(slot, startTs, tail);
+    }
     var zone = rec.zone;
-    store.zone[slot] = zone > 0 ? zone : 0;
+    if (zone > 0) store.setZone(slot, zone);
+    else if (store.zoned) store.zone[slot] = 0; // (a flag: a typed array's length is a getter call)
     var proto = rec.protoNum;
     store.proto[slot] = proto;
     var p = slot * 3;
@@ -386,12 +391,12 @@ export class FlowTable implements HeldFlows {
     else pool.refs[h]++; // (add may have grown refs)
     strs[s + 1] = h;
     var icmpType = rec.icmpType;
+    var pa = sport;
+    var pb = dport;
+    var pc = 0;
     if (icmpType >= 0) {
-      ports[p] = rec.icmpId;
-      ports[p + 1] = (icmpType << 8) | (rec.icmpCode & 255);
-    } else {
-      ports[p] = sport;
-      ports[p + 1] = dport;
+      pa = rec.icmpId;
+      pb = (icmpType << 8) | (rec.icmpCode & 255);
     }
     // hasPorts() written out
     var portsMatter = proto === 6 || proto === 17 || proto === 132 || proto === 33 || proto === 136;
@@ -406,11 +411,15 @@ export class FlowTable implements HeldFlows {
         this.natH_ = h;
       } else pool.refs[h]++;
       strs[s + 2] = h;
-      ports[p + 2] = portsMatter ? rec.rdport : ABSENT;
-    } else {
-      strs[s + 2] = NO_STRING;
-      ports[p + 2] = ABSENT;
-    }
+      if (portsMatter) pc = rec.rdport;
+    } else strs[s + 2] = NO_STRING;
+    // setPorts()'s common case written out: three values that fit 16 bits (as ToInt32 makes
+    // them, which a 16-bit store agrees with)
+    if ((pa | pb | pc) >>> 16 === 0) {
+      ports[p] = pa;
+      ports[p + 1] = pb;
+      ports[p + 2] = pc;
+    } else store.setPorts(slot, pa, pb, pc);
     other = rec.rsrc;
     if (other !== dst || (portsMatter && rec.rsport !== dport)) {
       // (a reply port past 65535 is garbage: kept as none)
@@ -420,8 +429,8 @@ export class FlowTable implements HeldFlows {
     strs[s + 3] = NO_STRING;
     if (!transient && (this.reading_ || id < 0)) store.indexTuple(slot);
     if (startKnown) store.flags[slot] |= F_START_KNOWN;
-    var counts = store.counts;
-    if (counts.length > 0) {
+    if (store.counted) {
+      var counts = store.counts;
       var c = slot * 4;
       counts[c] = ABSENT;
       counts[c + 1] = ABSENT;
@@ -457,7 +466,8 @@ export class FlowTable implements HeldFlows {
    */
   private refresh_(slot: number, rec: CtRecord): void {
     var store = this.store;
-    store.seen[slot] = this.gen_;
+    // (only a read's own generation counts; the column may not be there before the first read)
+    if (this.reading_) store.seen[slot] = this.gen_;
     // The kernel never clears ASSURED; /proc prints [OFFLOAD] in its place.
     var f = store.flags[slot] & ~(F_UNREPLIED | F_OFFLOAD);
     if (rec.assured) f |= F_ASSURED;
@@ -514,7 +524,7 @@ export class FlowTable implements HeldFlows {
     var strs = store.strs;
     var pool = this.pool;
     var s = slot * 4;
-    if (slot === this.walkAt_) this.walkAt_ = store.next[slot];
+    if (slot === this.walkAt_) this.walkAt_ = store.next[slot] - 1;
     var dnat = store.flags[slot] & F_DNAT ? store.dnatHost(slot) : -1;
     store.release(slot); // first: it unindexes the tuple by the handles still in the slot
     if (dnat >= 0) pool.release(dnat);
@@ -550,7 +560,7 @@ export class FlowTable implements HeldFlows {
     const dst = src === undefined ? undefined : index.get(rec.dst);
     if (dst === undefined) return NO_SLOT; // an address no flow holds
     const icmp = rec.icmpType >= 0;
-    // as adopt_ stores them: Int32 ports, icmp id and type<<8|code, Uint8 proto, Uint16 zone
+    // as adopt_ stores them: Int32 ports (port() gives them back), icmp id and type<<8|code, Uint8 proto, Uint16 zone
     const a = (icmp ? rec.icmpId : rec.sport) | 0;
     const b = (icmp ? (rec.icmpType << 8) | (rec.icmpCode & 255) : rec.dport) | 0;
     return this.store.findTuple(rec.protoNum & 255, src as number, dst, a, b, rec.zone > 0 ? rec.zone & 65535 : 0, idless);
@@ -559,15 +569,13 @@ export class FlowTable implements HeldFlows {
   private slotTupleKey_(slot: number): string {
     const store = this.store;
     const s = slot * 4;
-    const p = slot * 3;
-    const zone = store.zone[slot];
+    const zone = store.zoneOf(slot);
     const proto = store.proto[slot];
     const head = proto + ' ' + this.pool.get(store.strs[s]) + ' ' + this.pool.get(store.strs[s + 1]);
-    if (isIcmp(proto) && store.ports[p + 1] >= 0) {
-      const tc = store.ports[p + 1];
-      return head + ' i' + (tc >> 8) + '/' + (tc & 255) + '/' + store.ports[p] + ' ' + zone;
-    }
-    return head + ' ' + store.ports[p] + ' ' + store.ports[p + 1] + ' ' + zone;
+    const a = store.port(slot, 0);
+    const tc = store.port(slot, 1);
+    if (isIcmp(proto) && tc >= 0) return head + ' i' + (tc >> 8) + '/' + (tc & 255) + '/' + a + ' ' + zone;
+    return head + ' ' + a + ' ' + tc + ' ' + zone;
   }
 
   // ---- events
@@ -596,6 +604,9 @@ export class FlowTable implements HeldFlows {
     ev.orig_h = text[strs[s]];
     let op = ports[p];
     let rp = ports[p + 1];
+    // 65535: PORT_ODD (the value may be elsewhere)
+    if (op === 65535) op = store.port(slot, 0);
+    if (rp === 65535) rp = store.port(slot, 1);
     if (portsMatter) {
       // as stored
     } else if (isIcmp(protoNum)) {
@@ -611,15 +622,15 @@ export class FlowTable implements HeldFlows {
     if (rp >= 0) ev.resp_p = rp;
     if (strs[s + 2] !== NO_STRING) {
       ev.nat_h = text[strs[s + 2]];
-      if (ports[p + 2] >= 0) ev.nat_p = ports[p + 2];
+      if (portsMatter) ev.nat_p = store.port(slot, 2);
     }
     let counts = store.counts;
     let c = slot * 4;
     if (slot === store.endSlot) {
       counts = store.endCounts;
       c = 0;
-    }
-    if (c < counts.length && counts[c] >= 0) {
+    } else if (!store.counted) c = -1;
+    if (c >= 0 && counts[c] >= 0) {
       ev.orig_bytes = counts[c];
       ev.orig_pkts = counts[c + 1];
       ev.resp_bytes = counts[c + 2];
@@ -637,7 +648,8 @@ export class FlowTable implements HeldFlows {
     ev.final = final;
     ev.dir = undefined;
     if (flags & F_HAS_MARK && store.mark[slot] > 0) ev.mark = store.mark[slot];
-    if (store.zone[slot] > 0) ev.zone = store.zone[slot];
+    const zone = store.zoneOf(slot);
+    if (zone > 0) ev.zone = zone;
     // one context object, refilled per event (an object costs qjs ~1k instructions per field)
     const hd = flags & F_DNAT ? store.dnatHost(slot) : NO_STRING;
     const dnat = hd !== NO_STRING;

@@ -4,8 +4,9 @@
 // list (eviction, interim records, flush take it from the head): opening order, or with
 // interim records on, the order of last report (FlowTable moves a reported flow to the tail). The tuple index is
 // what a table read (/proc has no ids) matches its lines against, and finds the flows adopted
-// from /proc when their first event brings the id. About 69 bytes a flow with the id index (101
-// with counters kept; +3 B once table reads index tuples); 20k flows ≈ 1.35 MB.
+// from /proc when their first event brings the id. About 51 bytes a flow with the id index and
+// interim records on (8 B less with them off; +32 B with counters kept, +2 B for table reads'
+// marks, +3 B once they index tuples, +2 B once a flow has a zone); 20k flows ≈ 1.05 MB.
 
 export const NO_SLOT = -1;
 
@@ -21,8 +22,12 @@ export const F_TUPLE_INDEXED = 64;
 /** Has an entry in `dnat` (a bit test is cheaper in qjs than the Map's size getter). */
 export const F_DNAT = 128;
 
+/** A `ports` entry that may not be the value: the flow's three are in `oddPorts` if it has an entry. */
+export const PORT_ODD = 65535;
+
 export class FlowStore {
   start = new Float64Array(0);
+  /** Allocated when the table makes interim records (`reports`); FlowTable's clock of them. */
   lastReport = new Float64Array(0);
   /**
    * 4 per slot: orig bytes, orig pkts, resp bytes, resp pkts (-1: unknown). Allocated when a
@@ -30,6 +35,8 @@ export class FlowStore {
    * them only on DESTROY, which go to endCounts, so the event path never needs the column.
    */
   counts = new Float64Array(0);
+  /** `counts` is there (a flag: a typed array's length is a getter call in qjs). */
+  counted = false;
   /**
    * Flows whose reply comes from another host or port than the original destination (DNAT:
    * port forwards, redirects) are few: their reply host (a StringPool handle) and port are kept
@@ -43,18 +50,32 @@ export class FlowStore {
   id = new Uint32Array(0);
   /** Allocated with the first flow that has a mark other than 0 (read only under F_HAS_MARK). */
   mark = new Uint32Array(0);
-  /** 3 per slot: sport, dport, nat port (-1: none); icmp: id, type<<8|code */
-  ports = new Int32Array(0);
+  /**
+   * 3 per slot: sport, dport, nat port; icmp: id, type<<8|code. 16-bit: a value outside
+   * 0..65535 (none: -1, a garbled one) is PORT_ODD here and the flow's three are in `oddPorts`
+   * (read an entry that is PORT_ODD with port()). The nat port is only meaningful with a nat
+   * host and a protocol with ports (hasPorts), which always have one.
+   */
+  ports = new Uint16Array(0);
+  /** The raw ports of the slots with a PORT_ODD entry (protocols without ports, mostly). */
+  readonly oddPorts = new Map<number, number[]>();
+  /** Some slot had odd ports (spares the ended flows of most tables the check). */
+  private hadOdd_ = false;
   /** 4 per slot, StringPool handles: src, dst, nat host, state */
   strs = new Int32Array(0);
+  /** Allocated with the first flow in a zone other than 0 (then `zoned`): read it with zoneOf(). */
   zone = new Uint16Array(0);
+  zoned = false;
   proto = new Uint8Array(0);
   flags = new Uint8Array(0);
-  /** The table read that last saw the flow (FlowTable's mark and sweep). */
+  /**
+   * The table read that last saw the flow (FlowTable's mark and sweep). Allocated by the first
+   * read (needSeen): a write before it is out of bounds, a no-op, and reads as generation 0.
+   */
   seen = new Uint16Array(0);
-  /** slot + 1 of the previous flow in opening order, 0 for none (16-bit while slots fit) */
+  /** slot + 1 of the previous and the next flow in the order, 0 for none (16-bit while slots fit) */
   private prev_: Int32Array | Uint16Array = new Int32Array(0);
-  next = new Int32Array(0);
+  next: Int32Array | Uint16Array = new Int32Array(0);
   head = NO_SLOT;
   /** The last slot in the order (read-only outside). */
   tail = NO_SLOT;
@@ -75,10 +96,15 @@ export class FlowStore {
   idless = 0;
 
   private readonly maxSlots_: number;
+  private readonly reports_: boolean;
 
-  /** `maxSlots` is the most flows held at once (one more for a transient). */
-  constructor(maxSlots_: number) {
+  /**
+   * `maxSlots` is the most flows held at once (one more for a transient); `reports`: keep
+   * `lastReport` (interim records on).
+   */
+  constructor(maxSlots_: number, reports_ = true) {
     this.maxSlots_ = maxSlots_;
+    this.reports_ = reports_;
   }
 
   /** A fresh slot at the end of the opening order, flags cleared, keyed by `id` unless it is negative. */
@@ -92,8 +118,8 @@ export class FlowStore {
     }
     var tail = this.tail;
     this.prev_[s] = tail + 1;
-    this.next[s] = NO_SLOT;
-    if (tail >= 0) this.next[tail] = s;
+    this.next[s] = 0;
+    if (tail >= 0) this.next[tail] = s + 1;
     else this.head = s;
     this.tail = s;
     this.count++;
@@ -119,11 +145,16 @@ export class FlowStore {
       if (!(f & F_HAS_ID)) this.idless--;
     }
     this.flags[s] = 0;
+    if (this.hadOdd_) {
+      var ports = this.ports;
+      var k = s * 3;
+      if (ports[k] === 65535 || ports[k + 1] === 65535 || ports[k + 2] === 65535) this.oddPorts.delete(s); // (PORT_ODD)
+    }
     // unlink_() written out (a call costs qjs ~400 instructions; every ended flow passes here)
     var p = this.prev_[s] - 1;
-    var n = this.next[s];
     var next = this.next;
-    if (p >= 0) next[p] = n;
+    var n = next[s] - 1;
+    if (p >= 0) next[p] = n + 1;
     else this.head = n;
     if (n >= 0) this.prev_[n] = p + 1;
     else this.tail = p;
@@ -140,8 +171,8 @@ export class FlowStore {
     this.unlink_(s);
     tail = this.tail;
     this.prev_[s] = tail + 1;
-    this.next[s] = NO_SLOT;
-    this.next[tail] = s; // (s was not the tail, so one is left)
+    this.next[s] = 0;
+    this.next[tail] = s + 1; // (s was not the tail, so one is left)
     this.tail = s;
   }
 
@@ -152,15 +183,20 @@ export class FlowStore {
     this.unlink_(s);
     head = this.head;
     this.prev_[s] = 0;
-    this.next[s] = head;
+    this.next[s] = head + 1;
     this.prev_[head] = s + 1;
     this.head = s;
   }
 
+  /** The slot after `s` in the order, NO_SLOT at the tail. */
+  after(s: number): number {
+    return this.next[s] - 1;
+  }
+
   private unlink_(s: number): void {
     var p = this.prev_[s] - 1;
-    var n = this.next[s];
-    if (p >= 0) this.next[p] = n;
+    var n = this.next[s] - 1;
+    if (p >= 0) this.next[p] = n + 1;
     else this.head = n;
     if (n >= 0) this.prev_[n] = p + 1;
     else this.tail = p;
@@ -173,6 +209,57 @@ export class FlowStore {
     return v === undefined ? -1 : Math.floor(v / 65537);
   }
 
+  /** Sets a slot's three ports (as `ports` says), keeping what 16 bits cannot hold aside. */
+  setPorts(s: number, a: number, b: number, c: number): void {
+    var k = s * 3;
+    var ports = this.ports;
+    // as an Int32 column kept them (garbled ones too); >>> 16: a negative value has high bits
+    a |= 0;
+    b |= 0;
+    c |= 0;
+    ports[k] = a >>> 16 === 0 ? a : PORT_ODD;
+    ports[k + 1] = b >>> 16 === 0 ? b : PORT_ODD;
+    ports[k + 2] = c >>> 16 === 0 ? c : PORT_ODD;
+    if ((a | b | c) >>> 16 !== 0) {
+      this.oddPorts.set(s, [a, b, c]);
+      this.hadOdd_ = true;
+    }
+    else if (this.oddPorts.size > 0) this.oddPorts.delete(s);
+  }
+
+  /** A slot's port `k` (0: sport or icmp id, 1: dport or icmp type<<8|code, 2: nat port). */
+  port(s: number, k: number): number {
+    var v = this.ports[s * 3 + k];
+    if (v !== PORT_ODD) return v;
+    var odd = this.oddPorts.get(s);
+    return odd === undefined ? v : odd[k];
+  }
+
+  /** A slot's zone (0 until some flow had another). */
+  zoneOf(s: number): number {
+    return this.zoned ? this.zone[s] : 0;
+  }
+
+  /** Sets a slot's zone (allocating the column for the first other than 0). */
+  setZone(s: number, z: number): void {
+    if (!this.zoned) {
+      if (z === 0) return;
+      this.zoned = true;
+      this.zone = new Uint16Array(this.cap_);
+    }
+    this.zone[s] = z;
+  }
+
+  /** Allocates `seen` for table reads. */
+  needSeen(): void {
+    if (this.seenOn_) return;
+    this.seenOn_ = true;
+    this.seen = new Uint16Array(this.cap_);
+  }
+
+  /** (a flag, not seen.length: the store may have no slots yet) */
+  private seenOn_ = false;
+
   /** Sets a slot's mark (allocating the column on first use). */
   setMark(s: number, m: number): void {
     if (this.mark.length === 0) this.mark = new Uint32Array(this.cap_);
@@ -181,7 +268,10 @@ export class FlowStore {
 
   /** Sets a slot's counters (allocating the column on first use). */
   setCounts(s: number, origBytes: number, origPkts: number, replyBytes: number, replyPkts: number): void {
-    if (this.counts.length === 0) this.counts = new Float64Array(this.cap_ * 4).fill(-1);
+    if (!this.counted) {
+      this.counted = true;
+      this.counts = new Float64Array(this.cap_ * 4).fill(-1);
+    }
     const c = s * 4;
     const counts = this.counts;
     counts[c] = origBytes;
@@ -214,8 +304,8 @@ export class FlowStore {
       const v = idx[h];
       if (v === 0) return NO_SLOT;
       const s = v - 1;
-      if (this.strs[s * 4] === src && this.strs[s * 4 + 1] === dst && this.ports[s * 3] === a &&
-        this.ports[s * 3 + 1] === b && this.proto[s] === proto && this.zone[s] === zone && !(idless && this.flags[s] & F_HAS_ID)) return s;
+      if (this.strs[s * 4] === src && this.strs[s * 4 + 1] === dst && this.port(s, 0) === a &&
+        this.port(s, 1) === b && this.proto[s] === proto && this.zoneOf(s) === zone && !(idless && this.flags[s] & F_HAS_ID)) return s;
     }
   }
 
@@ -272,8 +362,7 @@ export class FlowStore {
    */
   private slotHash_(s: number): number {
     const strs = this.strs;
-    const ports = this.ports;
-    return tupleHash(this.proto[s], strs[s * 4], strs[s * 4 + 1], ports[s * 3], ports[s * 3 + 1], this.zone[s]);
+    return tupleHash(this.proto[s], strs[s * 4], strs[s * 4 + 1], this.port(s, 0), this.port(s, 1), this.zoneOf(s));
   }
 
   private grow_(): void {
@@ -289,17 +378,20 @@ export class FlowStore {
       return b;
     };
     this.start = g(this.start);
-    this.lastReport = g(this.lastReport);
-    if (this.counts.length > 0) this.counts = g(this.counts, 4);
+    if (this.reports_) this.lastReport = g(this.lastReport);
+    if (this.counted) this.counts = g(this.counts, 4);
     if (this.mark.length > 0) this.mark = g(this.mark);
     this.id = g(this.id);
     this.ports = g(this.ports, 3);
     this.strs = g(this.strs, 4);
-    this.zone = g(this.zone);
+    if (this.zoned) this.zone = g(this.zone);
     this.proto = g(this.proto);
     this.flags = g(this.flags);
-    this.seen = g(this.seen);
-    if (this.prev_.length === 0 && this.maxSlots_ < 65535) this.prev_ = new Uint16Array(0);
+    if (this.seenOn_) this.seen = g(this.seen);
+    if (this.prev_.length === 0 && this.maxSlots_ < 65535) {
+      this.prev_ = new Uint16Array(0);
+      this.next = new Uint16Array(0);
+    }
     this.prev_ = g(this.prev_);
     this.next = g(this.next);
     this.cap_ = cap;
@@ -318,7 +410,7 @@ export class FlowStore {
       var mask = size - 1;
       var flags = this.flags;
       var next = this.next;
-      for (var s = this.head, f = 0, h = 0; s >= 0; s = next[s]) {
+      for (var s = this.head, f = 0, h = 0; s >= 0; s = next[s] - 1) {
         f = flags[s];
         if (f & F_HAS_ID) {
           h = (Math.imul(this.id[s], 0x9e3779b1) >>> 7) & mask;

@@ -1,6 +1,6 @@
 import type { Cases } from '../../support/cases';
 import { eq, ok, seeded } from '../../support/check';
-import { FlowStore } from '../../../src/sources/conntrack/flow-store';
+import { FlowStore, PORT_ODD } from '../../../src/sources/conntrack/flow-store';
 
 export const cases: Cases = {
   'the counters column exists only once a slot keeps counters, and survives growth': () => {
@@ -37,12 +37,21 @@ export const cases: Cases = {
         store.bindId(s, id);
         model.set(id, s);
         order.push(id);
+      } else if (at >= 0 && rnd() < 0.5) {
+        // FlowTable's interim records: a reported flow to the end, an overdue adopted one to the front
+        const front = rnd() < 0.3;
+        if (front) store.toHead(at);
+        else store.toTail(at);
+        order.splice(order.indexOf(id), 1);
+        if (front) order.unshift(id);
+        else order.push(id);
       }
     }
     eq(store.count, model.size);
     const walked: number[] = [];
-    for (let s = store.head; s >= 0; s = store.next[s]) walked.push(store.id[s]);
-    eq(walked.join(','), order.join(','), 'opening order kept');
+    for (let s = store.head; s >= 0; s = store.after(s)) walked.push(store.id[s]);
+    eq(walked.join(','), order.join(','), 'the order kept');
+    eq(store.id[store.tail], order[order.length - 1], 'the tail');
     ok(model.size > 1000, 'the table was busy');
   },
 
@@ -50,10 +59,12 @@ export const cases: Cases = {
     const rnd = seeded(11);
     const store = new FlowStore(4000);
     const model = new Map<string, number>();
-    const tuple = (s: number) => [store.proto[s], store.strs[s * 4], store.strs[s * 4 + 1], store.ports[s * 3], store.ports[s * 3 + 1], store.zone[s]];
+    const tuple = (s: number) => [store.proto[s], store.strs[s * 4], store.strs[s * 4 + 1], store.port(s, 0), store.port(s, 1), store.zoneOf(s)];
+    // ports as 16-bit columns keep 0..65535; the rest (none, garbled) go aside
+    const odd = [-1, 65535, 70000];
     for (let step = 0; step < 30000; step++) {
       // few distinct tuples so probe runs collide; icmp-like negative-free ports and zones too
-      const t = [rnd() < 0.5 ? 6 : 17, Math.floor(rnd() * 5), Math.floor(rnd() * 5), 40000 + Math.floor(rnd() * 60), 443, rnd() < 0.1 ? 3 : 0];
+      const t = [rnd() < 0.5 ? 6 : 17, Math.floor(rnd() * 5), Math.floor(rnd() * 5), rnd() < 0.1 ? odd[Math.floor(rnd() * 3)] : 40000 + Math.floor(rnd() * 60), 443, rnd() < 0.1 ? 3 : 0];
       const key = t.join(' ');
       const at = store.findTuple(t[0], t[1], t[2], t[3], t[4], t[5], false);
       eq(at, model.has(key) ? model.get(key)! : -1, `find ${key} at step ${step}`);
@@ -65,16 +76,69 @@ export const cases: Cases = {
         }
       } else if (store.count < 4000) {
         const s = store.alloc();
-        [store.proto[s], store.strs[s * 4], store.strs[s * 4 + 1], store.ports[s * 3], store.ports[s * 3 + 1], store.zone[s]] = t;
+        [store.proto[s], store.strs[s * 4], store.strs[s * 4 + 1]] = t;
+        store.setPorts(s, t[3], t[4], 0);
+        store.setZone(s, t[5]);
         if (rnd() < 0.5) store.bindId(s, step + 1);
         store.indexTuple(s);
         model.set(key, s);
       }
     }
     ok(model.size > 1000, 'the table was busy');
+    let oddHeld = 0;
+    for (const [key, s] of model) {
+      const a = Number(key.split(' ')[3]);
+      if (a < 0 || a > 65535) oddHeld++;
+      if (a === 65535) eq(store.ports[s * 3], PORT_ODD, 'port 65535 is kept in the column');
+    }
+    eq(store.oddPorts.size, oddHeld, 'the ports kept aside are the held flows\' only');
+    ok(oddHeld > 10, 'odd ports were held');
     let idless = 0;
     for (const s of model.values()) if (store.findId(store.id[s]) !== s) idless++;
     eq(store.idless, idless, 'flows without an id counted');
+  },
+
+  'ports keep every value (16-bit columns, the rest aside), zone and marks columns come on demand': () => {
+    const store = new FlowStore(100);
+    const s = store.alloc();
+    store.setPorts(s, 0, 65535, 1);
+    eq([store.port(s, 0), store.port(s, 1), store.port(s, 2)].join(','), '0,65535,1');
+    eq(store.oddPorts.size, 0);
+    const o = store.alloc();
+    store.setPorts(o, 65535, -1, 80);
+    eq([store.port(o, 0), store.port(o, 1), store.port(o, 2)].join(','), '65535,-1,80');
+    store.setPorts(o, 70000, 2 ** 32 + 5, 80);
+    eq([store.port(o, 0), store.port(o, 1), store.port(o, 2)].join(','), '70000,5,80', 'as an Int32 column kept them');
+    store.setPorts(o, 65535, -1, 80);
+    eq(store.ports[o * 3 + 2], 80, 'the ones that fit stay in the column');
+    eq(store.oddPorts.size, 1);
+    store.release(o);
+    eq(store.oddPorts.size, 0, 'released with the slot');
+    const r = store.alloc();
+    eq(r, o, 'the slot comes back');
+    store.setPorts(r, 1, 2, 3);
+    eq(store.port(r, 0), 1, 'not the old odd ports');
+    eq(store.zone.length, 0, 'no zone column while every flow is in zone 0');
+    store.setZone(s, 0);
+    eq(store.zone.length, 0);
+    eq(store.zoneOf(s), 0);
+    store.setZone(r, 7);
+    eq(store.zoneOf(r), 7);
+    for (let k = 0; k < 90; k++) store.alloc();
+    eq(store.zoneOf(r), 7, 'kept through growth');
+    eq(store.seen.length, 0, 'no table read yet: no marks column');
+    store.seen[s] = 5;
+    eq(store.seen[s], undefined, 'a mark before the first read is lost (it would read as generation 0)');
+    const e = new FlowStore(100);
+    e.needSeen();
+    const f = e.alloc();
+    e.seen[f] = 5;
+    eq(e.seen[f], 5, 'needSeen on an empty store: the column comes with the first slots');
+    eq(e.lastReport.length > 0, true);
+    eq(new FlowStore(100, false).alloc() >= 0, true);
+    const n = new FlowStore(100, false);
+    n.alloc();
+    eq(n.lastReport.length, 0, 'no report clock without interim records');
   },
 
   'the tuple index finds only id-less flows when asked, and an id keys one from then on': () => {
