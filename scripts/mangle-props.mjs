@@ -5,7 +5,20 @@
 // names in the qjs bundle. Never give the suffix to a name that reaches JSON (events, status.json,
 // ubus replies, config keys), to the Host interface or std/os methods, or to anything read from
 // outside the bundle. Quoted names ('x_', obj['x_']) are NOT mangled: spell internal names unquoted.
-export const mangleProps = /[^_]_$/;
+//
+// A few interfaces that every module calls keep their names in the source (the Host, whose
+// methods node.ts implements too, a child process's callbacks, Counters): their method names are
+// listed here instead, mangled by name in the qjs bundle. Each is internal everywhere it occurs:
+// no JSON key, config key or ubus/MQTT field has it, no std/os or builtin method is called by it,
+// and the source never quotes it (test/build/bundle-size.test.ts checks the bundle for quoted
+// uses). Add a name only when all of that holds for every object that has it.
+export const internalNames = [
+  'writeStdout', 'writeStderr', 'monotonic', 'clearTimer', 'readText', 'readBytes', 'writeAtomic',
+  'appendText', 'mkdirp', 'openLines', 'stdinLines', 'onSignal',
+  'onLine', 'onData', 'onStderrLine', 'onExit', 'closeStdin',
+  'inc', 'drop', 'cell', 'snapshot',
+];
+export const mangleProps = new RegExp(`[^_]_$|^(?:${internalNames.join('|')})$`);
 export const mangleOptions = { mangleProps, mangleQuoted: false };
 
 // Rewrites after esbuild (postMinify), on the parsed bundle, none of which esbuild does itself:

@@ -8,7 +8,9 @@ import { pullLines, REPLAY_MAX_LINE } from './line-reader';
 import { followFile } from './follow';
 import { decodeUtf8 } from './utf8';
 import { requeue, spawnChild } from './quickjs-child';
-import * as fs from './quickjs-fs';
+// Named imports, not a namespace: some of these names are mangled in the bundle (internalNames in
+// scripts/mangle-props.mjs), and esbuild would read a mangled `fs.readBytes` off a namespace object.
+import { readBytes, writeAtomic, appendText, remove, rename, stat, readdir, mkdirp, readInto, tailFs } from './quickjs-fs';
 
 declare const scriptArgs: string[];
 
@@ -69,18 +71,18 @@ export function createQuickJsHost(): Host {
     setInterval: (fn, ms) => timers.setInterval_(fn, ms),
     clearTimer: (h: TimerHandle) => timers.clear_(h),
 
-    readText: (path) => decodeUtf8(fs.readBytes(path)),
-    readBytes: fs.readBytes,
-    writeAtomic: fs.writeAtomic,
-    appendText: fs.appendText,
-    remove: fs.remove,
-    rename: fs.rename,
-    stat: fs.stat,
-    readdir: fs.readdir,
-    mkdirp: fs.mkdirp,
+    readText: (path) => decodeUtf8(readBytes(path)),
+    readBytes,
+    writeAtomic,
+    appendText,
+    remove,
+    rename,
+    stat,
+    readdir,
+    mkdirp,
 
     openLines(path) {
-      if (path === '-') return pullLines((buf, len) => fs.readInto(0, buf, len, '<stdin>'), () => {});
+      if (path === '-') return pullLines((buf, len) => readInto(0, buf, len, '<stdin>'), () => {});
       // A file never blocks, so libc's buffered getline() is safe here, and its native UTF-8
       // decoding (bad bytes become U+FFFD) costs a tenth of splitting bytes in JS (bench).
       const errObj: { errno?: number } = {};
@@ -111,7 +113,7 @@ export function createQuickJsHost(): Host {
 
     follow(path, opts, onLine, onNotice) {
       return followFile(
-        fs.tailFs,
+        tailFs,
         host,
         path,
         opts,

@@ -19,6 +19,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { ROOT, BUNDLE } from '../support/engines';
+// @ts-expect-error: a plain .mjs module shared with scripts/build.mjs (no types)
+import { internalNames } from '../../scripts/mangle-props.mjs';
 
 const BUDGET = 150_000;
 const CEILING = 190_000;
@@ -46,12 +48,13 @@ test('the bundle starts with the import qjs needs to load it as a module', () =>
   assert.ok(readFileSync(BUNDLE, 'utf8').startsWith('import "std";'));
 });
 
-// scripts/mangle-props.mjs: names ending in one `_` are internal and get short names, but only
+// scripts/mangle-props.mjs: names ending in one `_` (and the listed internalNames) are internal and
+// get short names, but only
 // where esbuild sees them as property names. A quoted one (`o['x_']`, `'x_' in o`) stays as written
 // while every other use is renamed, which breaks only the qjs bundle: none may survive.
-test('no internal (_-suffixed) property name survives in the bundle as an access or a key', () => {
+test('no internal (_-suffixed or listed) property name survives in the bundle as an access or a key', () => {
   const text = readFileSync(BUNDLE, 'utf8');
-  const name = String.raw`([A-Za-z$](?:[\w$]*[A-Za-z0-9$])?_)`;
+  const name = String.raw`([A-Za-z$](?:[\w$]*[A-Za-z0-9$])?_|${internalNames.join('|')})`;
   const re = new RegExp(String.raw`[.]${name}(?![\w$])|[{,]${name}:|["']${name}["']\s*in\b`, 'g');
   const left = [...text.matchAll(re)].map((m) => m[1] ?? m[2] ?? m[3]);
   assert.deepEqual([...new Set(left)], [], 'quoted internal names in src/ (spell them unquoted)');
