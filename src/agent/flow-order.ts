@@ -32,7 +32,7 @@ export interface FlowStagesDeps {
   devices: Devices;
   join: AnswerJoin;
   ioc: IocMatcher;
-  /** to the sink, errors counted (Pipeline.out) */
+  /** to the sink, errors counted_ (Pipeline.out) */
   out: (ev: NetEvent) => void;
 }
 
@@ -140,7 +140,7 @@ export class FlowStages implements FlowSlotSink {
     else if (o & KIND_LAN) {
       var proto = store.proto[slot];
       var dport = store.ports[slot * 3 + 1];
-      if (dport === 65535) dport = store.port(slot, 1); // (PORT_ODD: the port may be elsewhere)
+      if (dport === 65535) dport = store.port_(slot, 1); // (PORT_ODD: the port may be elsewhere)
       other = (proto === 6 || proto === 17) && this.bypassPorts_[dport] === true;
       dir = 'lan';
       lan = true;

@@ -107,12 +107,12 @@ export function encodeFlowSlot(
     op = ports[p];
     rp = ports[p + 1];
     // 65535: PORT_ODD spelled out (a module constant costs qjs a variable reference)
-    if (op === 65535) op = store.port(slot, 0);
-    if (rp === 65535) rp = store.port(slot, 1);
+    if (op === 65535) op = store.port_(slot, 0);
+    if (rp === 65535) rp = store.port_(slot, 1);
   } else if (pk === 2) {
     // Zeek's convention: orig_p is the ICMP type, resp_p the code
     var tc = ports[p + 1];
-    if (tc === 65535) tc = store.port(slot, 1);
+    if (tc === 65535) tc = store.port_(slot, 1);
     if (tc >= 0) {
       op = tc >> 8;
       rp = tc & 255;
@@ -123,14 +123,14 @@ export function encodeFlowSlot(
   if (nat >= 0) {
     out += ',"nat_h":"' + text[nat] + '"';
     // (a protocol with ports always has a nat port)
-    if (pk === 1) out += ',"nat_p":' + (ports[p + 2] === 65535 ? store.port(slot, 2) : ports[p + 2]);
+    if (pk === 1) out += ',"nat_p":' + (ports[p + 2] === 65535 ? store.port_(slot, 2) : ports[p + 2]);
   }
   var counts = store.counts;
   var c = slot * 4;
   if (slot === store.endSlot) {
     counts = store.endCounts;
     c = 0;
-  } else if (!store.counted) c = -1;
+  } else if (!store.counted_) c = -1;
   if (c >= 0 && counts[c] >= 0) {
     out += ',"orig_bytes":' + counts[c] + ',"orig_pkts":' + counts[c + 1] + ',"resp_bytes":' + counts[c + 2] + ',"resp_pkts":' + counts[c + 3];
   }
@@ -147,6 +147,6 @@ export function encodeFlowSlot(
   if (tail === undefined) tail = tails[dir] = (final ? ',"final":true,"dir":' : ',"final":false,"dir":') + JSON.stringify(dir);
   out += tail;
   if (flags & F_HAS_MARK && store.mark[slot] > 0) out += ',"mark":' + store.mark[slot];
-  if (store.zoned && store.zone[slot] > 0) out += ',"zone":' + store.zone[slot];
+  if (store.zoned_ && store.zone[slot] > 0) out += ',"zone":' + store.zone[slot];
   return out + '}';
 }

@@ -20,7 +20,7 @@
 //
 // Overflow (more than maxFlows open): the head of the store's order is evicted (the oldest
 // opened flow, or with interim records on the one least recently reported) and emitted as an interim
-// record (final:false) so what we knew is not lost; counted as the drop `flows.evicted`. If
+// record (final:false) so what we knew is not lost; counted_ as the drop `flows.evicted`. If
 // its DESTROY comes later it is reported on its own (start from delta-time when the kernel
 // stamps flows, else unknown).
 
@@ -198,7 +198,7 @@ export class FlowTable implements HeldFlows {
     this.readNow_ = nowSec;
     this.readEnded_ = 0;
     this.walkAt_ = this.store.head;
-    this.store.needSeen();
+    this.store.needSeen_();
     this.goneKeys_.clear();
   }
 
@@ -228,7 +228,7 @@ export class FlowTable implements HeldFlows {
     if (this.goneKeys_.size > 0 && this.goneKeys_.has(tupleKey(rec))) {
       // An event ended this tuple since the read began: the line was read before the kernel
       // dropped the entry. (A new flow on the same tuple would have to follow that DESTROY
-      // with its NEW, which adopts it.) /proc has no ids to tell for sure: counted.
+      // with its NEW, which adopts it.) /proc has no ids to tell for sure: counted_.
       this.counters_.inc('flows.read_gone');
       return READ_GONE;
     }
@@ -306,7 +306,7 @@ export class FlowTable implements HeldFlows {
     if (nowSec > this.lastTs_) this.lastTs_ = nowSec;
     var interim = this.interimSec_;
     if (interim <= 0) return;
-    this.tickWalked = 0;
+    this.walked_ = 0;
     // A table read walking the order (readPrepare, readSweep: a few loop turns) would meet
     // every flow moved to the tail again, and could walk on as long as ticks move flows: the
     // records wait for the walk's end (late, not lost: the next tick takes all due).
@@ -323,15 +323,15 @@ export class FlowTable implements HeldFlows {
       n = next[s] - 1;
       walked++;
       last[s] = at;
-      store.toTail(s);
+      store.toTail_(s);
       this.counters_.inc('flows.interim');
       this.emitSlot_(s, nowSec, false);
     }
-    this.tickWalked = walked;
+    this.walked_ = walked;
   }
 
   /** Due flows the last tick walked (a test hook: the walk must not visit flows not due). */
-  tickWalked = 0;
+  walked_ = 0;
 
   /** Emits every open flow as final:false (end of a replay, shutdown) and empties the table. */
   flush(): void {
@@ -366,8 +366,8 @@ export class FlowTable implements HeldFlows {
       else this.placeNew_(slot, startTs, tail);
     }
     var zone = rec.zone;
-    if (zone > 0) store.setZone(slot, zone);
-    else if (store.zoned) store.zone[slot] = 0; // (a flag: a typed array's length is a getter call)
+    if (zone > 0) store.setZone_(slot, zone);
+    else if (store.zoned_) store.zone[slot] = 0; // (a flag: a typed array's length is a getter call)
     var proto = rec.protoNum;
     store.proto[slot] = proto;
     var p = slot * 3;
@@ -413,13 +413,13 @@ export class FlowTable implements HeldFlows {
       strs[s + 2] = h;
       if (portsMatter) pc = rec.rdport;
     } else strs[s + 2] = NO_STRING;
-    // setPorts()'s common case written out: three values that fit 16 bits (as ToInt32 makes
+    // setPorts_()'s common case written out: three values that fit 16 bits (as ToInt32 makes
     // them, which a 16-bit store agrees with)
     if ((pa | pb | pc) >>> 16 === 0) {
       ports[p] = pa;
       ports[p + 1] = pb;
       ports[p + 2] = pc;
-    } else store.setPorts(slot, pa, pb, pc);
+    } else store.setPorts_(slot, pa, pb, pc);
     other = rec.rsrc;
     if (other !== dst || (portsMatter && rec.rsport !== dport)) {
       // (a reply port past 65535 is garbage: kept as none)
@@ -429,7 +429,7 @@ export class FlowTable implements HeldFlows {
     strs[s + 3] = NO_STRING;
     if (!transient && (this.reading_ || id < 0)) store.indexTuple(slot);
     if (startKnown) store.flags[slot] |= F_START_KNOWN;
-    if (store.counted) {
+    if (store.counted_) {
       var counts = store.counts;
       var c = slot * 4;
       counts[c] = ABSENT;
@@ -456,7 +456,7 @@ export class FlowTable implements HeldFlows {
     var last = store.lastReport;
     if (startTs <= this.lastTs_ - this.interimSec_) {
       last[slot] = startTs;
-      store.toHead(slot);
+      store.toHead_(slot);
     } else last[slot] = last[tail];
   }
 
@@ -560,7 +560,7 @@ export class FlowTable implements HeldFlows {
     const dst = src === undefined ? undefined : index.get(rec.dst);
     if (dst === undefined) return NO_SLOT; // an address no flow holds
     const icmp = rec.icmpType >= 0;
-    // as adopt_ stores them: Int32 ports (port() gives them back), icmp id and type<<8|code, Uint8 proto, Uint16 zone
+    // as adopt_ stores them: Int32 ports (port_() gives them back), icmp id and type<<8|code, Uint8 proto, Uint16 zone
     const a = (icmp ? rec.icmpId : rec.sport) | 0;
     const b = (icmp ? (rec.icmpType << 8) | (rec.icmpCode & 255) : rec.dport) | 0;
     return this.store.findTuple(rec.protoNum & 255, src as number, dst, a, b, rec.zone > 0 ? rec.zone & 65535 : 0, idless);
@@ -569,11 +569,11 @@ export class FlowTable implements HeldFlows {
   private slotTupleKey_(slot: number): string {
     const store = this.store;
     const s = slot * 4;
-    const zone = store.zoneOf(slot);
+    const zone = store.zoneOf_(slot);
     const proto = store.proto[slot];
     const head = proto + ' ' + this.pool.get(store.strs[s]) + ' ' + this.pool.get(store.strs[s + 1]);
-    const a = store.port(slot, 0);
-    const tc = store.port(slot, 1);
+    const a = store.port_(slot, 0);
+    const tc = store.port_(slot, 1);
     if (isIcmp(proto) && tc >= 0) return head + ' i' + (tc >> 8) + '/' + (tc & 255) + '/' + a + ' ' + zone;
     return head + ' ' + a + ' ' + tc + ' ' + zone;
   }
@@ -605,8 +605,8 @@ export class FlowTable implements HeldFlows {
     let op = ports[p];
     let rp = ports[p + 1];
     // 65535: PORT_ODD (the value may be elsewhere)
-    if (op === 65535) op = store.port(slot, 0);
-    if (rp === 65535) rp = store.port(slot, 1);
+    if (op === 65535) op = store.port_(slot, 0);
+    if (rp === 65535) rp = store.port_(slot, 1);
     if (portsMatter) {
       // as stored
     } else if (isIcmp(protoNum)) {
@@ -622,14 +622,14 @@ export class FlowTable implements HeldFlows {
     if (rp >= 0) ev.resp_p = rp;
     if (strs[s + 2] !== NO_STRING) {
       ev.nat_h = text[strs[s + 2]];
-      if (portsMatter) ev.nat_p = store.port(slot, 2);
+      if (portsMatter) ev.nat_p = store.port_(slot, 2);
     }
     let counts = store.counts;
     let c = slot * 4;
     if (slot === store.endSlot) {
       counts = store.endCounts;
       c = 0;
-    } else if (!store.counted) c = -1;
+    } else if (!store.counted_) c = -1;
     if (c >= 0 && counts[c] >= 0) {
       ev.orig_bytes = counts[c];
       ev.orig_pkts = counts[c + 1];
@@ -648,7 +648,7 @@ export class FlowTable implements HeldFlows {
     ev.final = final;
     ev.dir = undefined;
     if (flags & F_HAS_MARK && store.mark[slot] > 0) ev.mark = store.mark[slot];
-    const zone = store.zoneOf(slot);
+    const zone = store.zoneOf_(slot);
     if (zone > 0) ev.zone = zone;
     // one context object, refilled per event (an object costs qjs ~1k instructions per field)
     const hd = flags & F_DNAT ? store.dnatHost(slot) : NO_STRING;

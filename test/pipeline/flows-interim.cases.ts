@@ -69,7 +69,7 @@ export const cases: Cases = {
           now = Math.round(now * 1e6) / 1e6;
           r.table.tick(now);
           const got = r.out.splice(0);
-          eq(r.table.tickWalked, got.length, `seed ${seed} step ${step}: the walk visited only the ${got.length} due flows`);
+          eq(r.table.walked_, got.length, `seed ${seed} step ${step}: the walk visited only the ${got.length} due flows`);
           const reported = new Set<number>();
           for (const e of got) {
             const id = e.ct_id as number;
@@ -98,12 +98,12 @@ export const cases: Cases = {
     r.table.tick(111);
     eq(r.out.map((e) => e.ct_id).join(','), '1');
     r.table.tick(112);
-    eq(r.table.tickWalked, 0, 'flow 2 (opened at 103) is not due at 112');
+    eq(r.table.walked_, 0, 'flow 2 (opened at 103) is not due at 112');
     eq(r.out.length, 1);
     // a gap: both due; 2 was last reported (opened) at 103, 1 at 111
     r.table.tick(200);
     eq(r.out.slice(1).map((e) => e.ct_id).join(','), '2,1');
-    eq(r.table.tickWalked, 2);
+    eq(r.table.walked_, 2);
     r.table.tick(209.999999);
     eq(r.out.length, 3, 'reported at 200: not due before 210');
     r.table.tick(210);
@@ -152,7 +152,7 @@ export const cases: Cases = {
     let ticks = 0;
     for (; !r.table.readPrepare(7); ticks++) {
       r.table.tick((t += 0.5));
-      eq(r.table.tickWalked, 0, 'no interim records while the walk is under way');
+      eq(r.table.walked_, 0, 'no interim records while the walk is under way');
     }
     ok(ticks > 10, 'the prepare walk took many slices');
     eq(r.out.length, 0);
@@ -168,7 +168,7 @@ export const cases: Cases = {
     t += 10;
     for (ticks = 0; !r.table.readSweep(9, true); ticks++) {
       r.table.tick((t += 0.5));
-      eq(r.table.tickWalked, 0, 'none during the sweep');
+      eq(r.table.walked_, 0, 'none during the sweep');
     }
     ok(ticks > 10, 'the sweep took many slices');
     const ended = r.out.map((e) => e.ct_id as number);
@@ -177,7 +177,7 @@ export const cases: Cases = {
     eq(ended.length, 300 - keep.size, 'every unseen flow ended');
     for (const id of ended) ok(!keep.has(id), `flow ${id} was seen`);
     r.table.tick((t += 0.5));
-    eq(r.table.tickWalked, keep.size, 'after the sweep, the kept flows (all due) are reported');
+    eq(r.table.walked_, keep.size, 'after the sweep, the kept flows (all due) are reported');
     eq(r.table.size(), keep.size);
   },
 };

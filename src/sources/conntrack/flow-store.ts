@@ -22,7 +22,7 @@ export const F_TUPLE_INDEXED = 64;
 /** Has an entry in `dnat` (a bit test is cheaper in qjs than the Map's size getter). */
 export const F_DNAT = 128;
 
-/** A `ports` entry that may not be the value: the flow's three are in `oddPorts` if it has an entry. */
+/** A `ports` entry that may not be the value: the flow's three are in `odd_` if it has an entry. */
 export const PORT_ODD = 65535;
 
 export class FlowStore {
@@ -36,7 +36,7 @@ export class FlowStore {
    */
   counts = new Float64Array(0);
   /** `counts` is there (a flag: a typed array's length is a getter call in qjs). */
-  counted = false;
+  counted_ = false;
   /**
    * Flows whose reply comes from another host or port than the original destination (DNAT:
    * port forwards, redirects) are few: their reply host (a StringPool handle) and port are kept
@@ -52,25 +52,25 @@ export class FlowStore {
   mark = new Uint32Array(0);
   /**
    * 3 per slot: sport, dport, nat port; icmp: id, type<<8|code. 16-bit: a value outside
-   * 0..65535 (none: -1, a garbled one) is PORT_ODD here and the flow's three are in `oddPorts`
-   * (read an entry that is PORT_ODD with port()). The nat port is only meaningful with a nat
+   * 0..65535 (none: -1, a garbled one) is PORT_ODD here and the flow's three are in `odd_`
+   * (read an entry that is PORT_ODD with port_()). The nat port is only meaningful with a nat
    * host and a protocol with ports (hasPorts), which always have one.
    */
   ports = new Uint16Array(0);
   /** The raw ports of the slots with a PORT_ODD entry (protocols without ports, mostly). */
-  readonly oddPorts = new Map<number, number[]>();
+  readonly odd_ = new Map<number, number[]>();
   /** Some slot had odd ports (spares the ended flows of most tables the check). */
   private hadOdd_ = false;
   /** 4 per slot, StringPool handles: src, dst, nat host, state */
   strs = new Int32Array(0);
-  /** Allocated with the first flow in a zone other than 0 (then `zoned`): read it with zoneOf(). */
+  /** Allocated with the first flow in a zone other than 0 (then `zoned_`): read it with zoneOf_(). */
   zone = new Uint16Array(0);
-  zoned = false;
+  zoned_ = false;
   proto = new Uint8Array(0);
   flags = new Uint8Array(0);
   /**
    * The table read that last saw the flow (FlowTable's mark and sweep). Allocated by the first
-   * read (needSeen): a write before it is out of bounds, a no-op, and reads as generation 0.
+   * read (needSeen_): a write before it is out of bounds, a no-op, and reads as generation 0.
    */
   seen = new Uint16Array(0);
   /** slot + 1 of the previous and the next flow in the order, 0 for none (16-bit while slots fit) */
@@ -148,7 +148,7 @@ export class FlowStore {
     if (this.hadOdd_) {
       var ports = this.ports;
       var k = s * 3;
-      if (ports[k] === 65535 || ports[k + 1] === 65535 || ports[k + 2] === 65535) this.oddPorts.delete(s); // (PORT_ODD)
+      if (ports[k] === 65535 || ports[k + 1] === 65535 || ports[k + 2] === 65535) this.odd_.delete(s); // (PORT_ODD)
     }
     // unlink_() written out (a call costs qjs ~400 instructions; every ended flow passes here)
     var p = this.prev_[s] - 1;
@@ -165,7 +165,7 @@ export class FlowStore {
   }
 
   /** Moves a held slot to the end of the order (FlowTable: it was just reported). */
-  toTail(s: number): void {
+  toTail_(s: number): void {
     var tail = this.tail;
     if (s === tail) return;
     this.unlink_(s);
@@ -177,7 +177,7 @@ export class FlowStore {
   }
 
   /** Moves a held slot to the front of the order. */
-  toHead(s: number): void {
+  toHead_(s: number): void {
     var head = this.head;
     if (s === head) return;
     this.unlink_(s);
@@ -186,11 +186,6 @@ export class FlowStore {
     this.next[s] = head + 1;
     this.prev_[head] = s + 1;
     this.head = s;
-  }
-
-  /** The slot after `s` in the order, NO_SLOT at the tail. */
-  after(s: number): number {
-    return this.next[s] - 1;
   }
 
   private unlink_(s: number): void {
@@ -210,7 +205,7 @@ export class FlowStore {
   }
 
   /** Sets a slot's three ports (as `ports` says), keeping what 16 bits cannot hold aside. */
-  setPorts(s: number, a: number, b: number, c: number): void {
+  setPorts_(s: number, a: number, b: number, c: number): void {
     var k = s * 3;
     var ports = this.ports;
     // as an Int32 column kept them (garbled ones too); >>> 16: a negative value has high bits
@@ -220,38 +215,38 @@ export class FlowStore {
     ports[k] = a >>> 16 === 0 ? a : PORT_ODD;
     ports[k + 1] = b >>> 16 === 0 ? b : PORT_ODD;
     ports[k + 2] = c >>> 16 === 0 ? c : PORT_ODD;
+    // (release() drops a slot's entry: a fresh slot has none)
     if ((a | b | c) >>> 16 !== 0) {
-      this.oddPorts.set(s, [a, b, c]);
+      this.odd_.set(s, [a, b, c]);
       this.hadOdd_ = true;
     }
-    else if (this.oddPorts.size > 0) this.oddPorts.delete(s);
   }
 
   /** A slot's port `k` (0: sport or icmp id, 1: dport or icmp type<<8|code, 2: nat port). */
-  port(s: number, k: number): number {
+  port_(s: number, k: number): number {
     var v = this.ports[s * 3 + k];
     if (v !== PORT_ODD) return v;
-    var odd = this.oddPorts.get(s);
+    var odd = this.odd_.get(s);
     return odd === undefined ? v : odd[k];
   }
 
   /** A slot's zone (0 until some flow had another). */
-  zoneOf(s: number): number {
-    return this.zoned ? this.zone[s] : 0;
+  zoneOf_(s: number): number {
+    return this.zoned_ ? this.zone[s] : 0;
   }
 
   /** Sets a slot's zone (allocating the column for the first other than 0). */
-  setZone(s: number, z: number): void {
-    if (!this.zoned) {
+  setZone_(s: number, z: number): void {
+    if (!this.zoned_) {
       if (z === 0) return;
-      this.zoned = true;
+      this.zoned_ = true;
       this.zone = new Uint16Array(this.cap_);
     }
     this.zone[s] = z;
   }
 
   /** Allocates `seen` for table reads. */
-  needSeen(): void {
+  needSeen_(): void {
     if (this.seenOn_) return;
     this.seenOn_ = true;
     this.seen = new Uint16Array(this.cap_);
@@ -268,8 +263,8 @@ export class FlowStore {
 
   /** Sets a slot's counters (allocating the column on first use). */
   setCounts(s: number, origBytes: number, origPkts: number, replyBytes: number, replyPkts: number): void {
-    if (!this.counted) {
-      this.counted = true;
+    if (!this.counted_) {
+      this.counted_ = true;
       this.counts = new Float64Array(this.cap_ * 4).fill(-1);
     }
     const c = s * 4;
@@ -304,8 +299,8 @@ export class FlowStore {
       const v = idx[h];
       if (v === 0) return NO_SLOT;
       const s = v - 1;
-      if (this.strs[s * 4] === src && this.strs[s * 4 + 1] === dst && this.port(s, 0) === a &&
-        this.port(s, 1) === b && this.proto[s] === proto && this.zoneOf(s) === zone && !(idless && this.flags[s] & F_HAS_ID)) return s;
+      if (this.strs[s * 4] === src && this.strs[s * 4 + 1] === dst && this.port_(s, 0) === a &&
+        this.port_(s, 1) === b && this.proto[s] === proto && this.zoneOf_(s) === zone && !(idless && this.flags[s] & F_HAS_ID)) return s;
     }
   }
 
@@ -362,7 +357,7 @@ export class FlowStore {
    */
   private slotHash_(s: number): number {
     const strs = this.strs;
-    return tupleHash(this.proto[s], strs[s * 4], strs[s * 4 + 1], this.port(s, 0), this.port(s, 1), this.zoneOf(s));
+    return tupleHash(this.proto[s], strs[s * 4], strs[s * 4 + 1], this.port_(s, 0), this.port_(s, 1), this.zoneOf_(s));
   }
 
   private grow_(): void {
@@ -379,12 +374,12 @@ export class FlowStore {
     };
     this.start = g(this.start);
     if (this.reports_) this.lastReport = g(this.lastReport);
-    if (this.counted) this.counts = g(this.counts, 4);
+    if (this.counted_) this.counts = g(this.counts, 4);
     if (this.mark.length > 0) this.mark = g(this.mark);
     this.id = g(this.id);
     this.ports = g(this.ports, 3);
     this.strs = g(this.strs, 4);
-    if (this.zoned) this.zone = g(this.zone);
+    if (this.zoned_) this.zone = g(this.zone);
     this.proto = g(this.proto);
     this.flags = g(this.flags);
     if (this.seenOn_) this.seen = g(this.seen);

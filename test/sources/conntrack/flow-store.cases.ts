@@ -40,8 +40,8 @@ export const cases: Cases = {
       } else if (at >= 0 && rnd() < 0.5) {
         // FlowTable's interim records: a reported flow to the end, an overdue adopted one to the front
         const front = rnd() < 0.3;
-        if (front) store.toHead(at);
-        else store.toTail(at);
+        if (front) store.toHead_(at);
+        else store.toTail_(at);
         order.splice(order.indexOf(id), 1);
         if (front) order.unshift(id);
         else order.push(id);
@@ -49,7 +49,7 @@ export const cases: Cases = {
     }
     eq(store.count, model.size);
     const walked: number[] = [];
-    for (let s = store.head; s >= 0; s = store.after(s)) walked.push(store.id[s]);
+    for (let s = store.head; s >= 0; s = store.next[s] - 1) walked.push(store.id[s]);
     eq(walked.join(','), order.join(','), 'the order kept');
     eq(store.id[store.tail], order[order.length - 1], 'the tail');
     ok(model.size > 1000, 'the table was busy');
@@ -59,7 +59,7 @@ export const cases: Cases = {
     const rnd = seeded(11);
     const store = new FlowStore(4000);
     const model = new Map<string, number>();
-    const tuple = (s: number) => [store.proto[s], store.strs[s * 4], store.strs[s * 4 + 1], store.port(s, 0), store.port(s, 1), store.zoneOf(s)];
+    const tuple = (s: number) => [store.proto[s], store.strs[s * 4], store.strs[s * 4 + 1], store.port_(s, 0), store.port_(s, 1), store.zoneOf_(s)];
     // ports as 16-bit columns keep 0..65535; the rest (none, garbled) go aside
     const odd = [-1, 65535, 70000];
     for (let step = 0; step < 30000; step++) {
@@ -77,8 +77,8 @@ export const cases: Cases = {
       } else if (store.count < 4000) {
         const s = store.alloc();
         [store.proto[s], store.strs[s * 4], store.strs[s * 4 + 1]] = t;
-        store.setPorts(s, t[3], t[4], 0);
-        store.setZone(s, t[5]);
+        store.setPorts_(s, t[3], t[4], 0);
+        store.setZone_(s, t[5]);
         if (rnd() < 0.5) store.bindId(s, step + 1);
         store.indexTuple(s);
         model.set(key, s);
@@ -91,46 +91,46 @@ export const cases: Cases = {
       if (a < 0 || a > 65535) oddHeld++;
       if (a === 65535) eq(store.ports[s * 3], PORT_ODD, 'port 65535 is kept in the column');
     }
-    eq(store.oddPorts.size, oddHeld, 'the ports kept aside are the held flows\' only');
+    eq(store.odd_.size, oddHeld, 'the ports kept aside are the held flows\' only');
     ok(oddHeld > 10, 'odd ports were held');
     let idless = 0;
     for (const s of model.values()) if (store.findId(store.id[s]) !== s) idless++;
-    eq(store.idless, idless, 'flows without an id counted');
+    eq(store.idless, idless, 'flows without an id counted_');
   },
 
   'ports keep every value (16-bit columns, the rest aside), zone and marks columns come on demand': () => {
     const store = new FlowStore(100);
     const s = store.alloc();
-    store.setPorts(s, 0, 65535, 1);
-    eq([store.port(s, 0), store.port(s, 1), store.port(s, 2)].join(','), '0,65535,1');
-    eq(store.oddPorts.size, 0);
+    store.setPorts_(s, 0, 65535, 1);
+    eq([store.port_(s, 0), store.port_(s, 1), store.port_(s, 2)].join(','), '0,65535,1');
+    eq(store.odd_.size, 0);
     const o = store.alloc();
-    store.setPorts(o, 65535, -1, 80);
-    eq([store.port(o, 0), store.port(o, 1), store.port(o, 2)].join(','), '65535,-1,80');
-    store.setPorts(o, 70000, 2 ** 32 + 5, 80);
-    eq([store.port(o, 0), store.port(o, 1), store.port(o, 2)].join(','), '70000,5,80', 'as an Int32 column kept them');
-    store.setPorts(o, 65535, -1, 80);
+    store.setPorts_(o, 65535, -1, 80);
+    eq([store.port_(o, 0), store.port_(o, 1), store.port_(o, 2)].join(','), '65535,-1,80');
+    store.setPorts_(o, 70000, 2 ** 32 + 5, 80);
+    eq([store.port_(o, 0), store.port_(o, 1), store.port_(o, 2)].join(','), '70000,5,80', 'as an Int32 column kept them');
+    store.setPorts_(o, 65535, -1, 80);
     eq(store.ports[o * 3 + 2], 80, 'the ones that fit stay in the column');
-    eq(store.oddPorts.size, 1);
+    eq(store.odd_.size, 1);
     store.release(o);
-    eq(store.oddPorts.size, 0, 'released with the slot');
+    eq(store.odd_.size, 0, 'released with the slot');
     const r = store.alloc();
     eq(r, o, 'the slot comes back');
-    store.setPorts(r, 1, 2, 3);
-    eq(store.port(r, 0), 1, 'not the old odd ports');
+    store.setPorts_(r, 1, 2, 3);
+    eq(store.port_(r, 0), 1, 'not the old odd ports');
     eq(store.zone.length, 0, 'no zone column while every flow is in zone 0');
-    store.setZone(s, 0);
+    store.setZone_(s, 0);
     eq(store.zone.length, 0);
-    eq(store.zoneOf(s), 0);
-    store.setZone(r, 7);
-    eq(store.zoneOf(r), 7);
+    eq(store.zoneOf_(s), 0);
+    store.setZone_(r, 7);
+    eq(store.zoneOf_(r), 7);
     for (let k = 0; k < 90; k++) store.alloc();
-    eq(store.zoneOf(r), 7, 'kept through growth');
+    eq(store.zoneOf_(r), 7, 'kept through growth');
     eq(store.seen.length, 0, 'no table read yet: no marks column');
     store.seen[s] = 5;
     eq(store.seen[s], undefined, 'a mark before the first read is lost (it would read as generation 0)');
     const e = new FlowStore(100);
-    e.needSeen();
+    e.needSeen_();
     const f = e.alloc();
     e.seen[f] = 5;
     eq(e.seen[f], 5, 'needSeen on an empty store: the column comes with the first slots');
