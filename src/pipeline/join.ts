@@ -44,6 +44,8 @@ const NONE = -1;
 export class AnswerJoin {
   /** client MAC or address → client id (an index into the table's per-client arrays) */
   private readonly clientIds_ = new Map<string, number>();
+  /** clientIds_'s size, as a field: annotate() reads it per LAN flow (the getter is a call) */
+  private clients_ = 0;
   private readonly freeIds_: number[] = [];
   /** per client id: newest last-seen ts among its entries evicted by a cap (not by age) */
   private readonly evictedTs_: number[] = [];
@@ -150,19 +152,27 @@ export class AnswerJoin {
    */
   annotate(flow: FlowEvent, origin: FlowOrigin | string, resp4 = -1): void {
     if (origin !== 'lan') return;
-    const cn = this.deps_.counters;
-    const ts = flow.ts;
-    let c = flow.mac !== undefined ? this.clientIds_.get(flow.mac) : undefined;
-    if (c === undefined) c = this.clientIds_.get(flow.orig_h);
+    // var: qjs checks every read of a let/const local for its dead zone (once per LAN flow here)
+    var cn = this.deps_.counters;
+    var ts = flow.ts;
+    var c: number | undefined;
+    // no client known (nothing learned yet, or all expired): no Map lookups
+    if (this.clients_ !== 0) {
+      c = flow.mac !== undefined ? this.clientIds_.get(flow.mac) : undefined;
+      if (c === undefined) c = this.clientIds_.get(flow.orig_h);
+    }
     if (c !== undefined) {
-      const t = this.table_;
-      let s = 0;
-      const v4 = resp4 >= 0 ? resp4 : this.keys_.read_(flow.resp_h);
-      if (v4 >= 0) s = t.find4_(c, v4);
-      else if (v4 === -2) s = t.find6_(c, this.keys_.w_);
+      var t = this.table_;
+      var s = 0;
+      // a client holding no answer (all evicted or expired) has nothing to find: no address read
+      if (t.count_[c] !== 0) {
+        var v4 = resp4 >= 0 ? resp4 : this.keys_.read_(flow.resp_h);
+        if (v4 >= 0) s = t.find4_(c, v4);
+        else if (v4 === -2) s = t.find6_(c, this.keys_.w_);
+      }
       if (s !== 0) {
         // first_(), written out: a call costs ~400 instructions
-        const d = t.d0_[s];
+        var d = t.d0_[s];
         if ((d !== 65535 ? t.t1_[s] - d : t.first_(s)) > ts + this.skew_) {
           cn.inc('join_answer_after_flow');
           return;
@@ -206,6 +216,7 @@ export class AnswerJoin {
       for (let s = t.head_[c]; s !== 0 && t.t1_[s] < cutoff; s = t.head_[c]) this.release_(s);
       if (t.count_[c] === 0 && this.evictedTs_[c] < nowSec - this.ttl_) {
         this.clientIds_.delete(client);
+        this.clients_--;
         this.freeIds_.push(c);
         if (this.victim_ === c) this.victim_ = NONE;
       }
@@ -219,6 +230,7 @@ export class AnswerJoin {
       this.evictedTs_[c] = -Infinity;
       this.table_.resetClient_(c);
       this.clientIds_.set(client, c);
+      this.clients_++;
     }
     return c;
   }

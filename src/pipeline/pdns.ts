@@ -172,6 +172,7 @@ export class PassiveDns {
     if (this.n_ >= max) {
       this.deps_.counters.inc('pdns_early_flush');
       this.flush();
+      rec = this.rec_; // flush let go of the numbers
     }
     r = this.n_;
     this.n_ = r + 1;
@@ -234,6 +235,9 @@ export class PassiveDns {
     this.odd_ = null;
     const sensor = this.deps_.sensor;
     const rec = this.rec_;
+    // the next window grows its own, 4,096 records at a time: a full window's numbers (128 kB)
+    // are not held through a quieter one
+    this.rec_ = rec instanceof Int32Array ? new Int32Array(0) : new Float64Array(0);
     const lines = this.lines_;
     // var: qjs checks every read of a let/const local for its dead zone (once per record here)
     var i = 0;

@@ -230,6 +230,42 @@ cases['a dual-stack device: asked over IPv4, connected over IPv6 — joined by M
   eq(noMacFlow.name, 'www.shop.test', 'no MAC on either side: by address');
 };
 
+cases['no address is read when no client is known or the client holds no answer; the unknown counters stay exact'] = () => {
+  const { j, counters } = join({ ttlSec: 100, holdSec: 0, maxPerClient: 1 });
+  const keys = (j as unknown as { keys_: { read_(s: string): number } }).keys_;
+  const read = keys.read_.bind(keys);
+  let reads = 0;
+  keys.read_ = (s) => (reads++, read(s));
+  const cold = fakeFlow({ ts: 900 });
+  j.annotate(cold, 'lan');
+  eq(counters.get('join_unknown_warmup'), 1, 'nothing learned yet');
+  eq(reads, 0);
+  // learned out of order: 1050 first, then 1000 evicts it (the cap is 1), then 1000 expires
+  j.learn(fakeDns({ ts: 1050, qname: 'b', answers: [{ name: 'b', type: 'A', data: '198.51.100.2' }] }));
+  j.learn(fakeDns({ ts: 1000, qname: 'a', answers: [{ name: 'a', type: 'A', data: '198.51.100.1' }] }));
+  reads = 0; // learn() reads its answers
+  const named = fakeFlow({ ts: 1001, resp_h: '198.51.100.1' });
+  j.annotate(named, 'lan');
+  eq(named.name, 'a');
+  eq(reads, 1);
+  j.expire(1101);
+  eq(j.size(), 0);
+  const empty = fakeFlow({ ts: 1090, resp_h: '198.51.100.1' });
+  j.annotate(empty, 'lan');
+  eq(counters.get('join_unknown_evicted'), 1, 'the client is still known: its evicted answer may have named it');
+  eq(reads, 1, 'a client with no answer: no read');
+  const stranger = fakeFlow({ ts: 1090, orig_h: '192.0.2.99' });
+  j.annotate(stranger, 'lan');
+  eq(counters.get('join_unknown_expired'), 1, 'an unknown client of a flow older than what expire dropped');
+  eq(reads, 1);
+  j.expire(1300); // the client is forgotten: no client at all
+  const late = fakeFlow({ ts: 1300, resp_h: '198.51.100.1' });
+  j.annotate(late, 'lan');
+  eq(late.direct, true);
+  eq(counters.get('join_direct'), 1);
+  eq(reads, 1);
+};
+
 cases['a long-lived flow annotated after its answer expired is unknown, not direct'] = () => {
   const { j, counters } = join({ ttlSec: 100, holdSec: 10 });
   j.learn(fakeDns({ ts: 1000 }));
