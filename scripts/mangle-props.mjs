@@ -34,6 +34,11 @@ export const internalNames = [
   'streamOf', 'firstSeq', 'bufferMaxBytes', 'setMark', 'sawFlow', 'onBatch', 'backoffMaxMs',
   'conntrackBin', 'mtimeMs', 'prevMs', 'bindId', 'onFlow', 'peekTs', 'perFlowMs', 'onNew', 'maxMs',
   'procPath', 'certFile', 'netModel',
+  // one-word members of the same (not an event, status, config, CLI option, wire header or parsed
+  // input key: those are listed in src/events.ts, agent/status-file.ts, config/schema.ts...)
+  'store', 'strings', 'unreplied', 'counts', 'family', 'expires', 'emit', 'rsport', 'offload',
+  'dport', 'listed', 'rdport', 'sport', 'refs', 'release', 'model', 'tick', 'lookup', 'rtype', 'rdst',
+  'partial', 'annotate', 'pool', 'sink', 'head', 'idless', 'active', 'scheme', 'kinds', 'rsrc',
 ];
 export const mangleProps = new RegExp(`[^_]_$|^(?:${internalNames.join('|')})$`);
 export const mangleOptions = { mangleProps, mangleQuoted: false };
