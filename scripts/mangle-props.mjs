@@ -39,6 +39,8 @@ export const internalNames = [
   'store', 'strings', 'unreplied', 'counts', 'family', 'expires', 'emit', 'rsport', 'offload',
   'dport', 'listed', 'rdport', 'sport', 'refs', 'release', 'model', 'tick', 'lookup', 'rtype', 'rdst',
   'partial', 'annotate', 'pool', 'sink', 'head', 'idless', 'active', 'scheme', 'kinds', 'rsrc',
+  'serial', 'answered', 'start', 'timeout', 'retain', 'topic', 'payload', 'connected', 'origin',
+  'sections', 'path', 'enobufs',
 ];
 export const mangleProps = new RegExp(`[^_]_$|^(?:${internalNames.join('|')})$`);
 export const mangleOptions = { mangleProps, mangleQuoted: false };

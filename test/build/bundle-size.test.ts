@@ -16,9 +16,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, BUNDLE } from '../support/engines';
+import { ROOT, BUNDLE, QJS } from '../support/engines';
 // @ts-expect-error: a plain .mjs module shared with scripts/build.mjs (no types)
 import { internalNames } from '../../scripts/mangle-props.mjs';
 
@@ -55,7 +57,35 @@ test('the bundle starts with the import qjs needs to load it as a module', () =>
 test('no internal (_-suffixed or listed) property name survives in the bundle as an access or a key', () => {
   const text = readFileSync(BUNDLE, 'utf8');
   const name = String.raw`([A-Za-z$](?:[\w$]*[A-Za-z0-9$])?_|${internalNames.join('|')})`;
-  const re = new RegExp(String.raw`[.]${name}(?![\w$])|[{,]${name}:|["']${name}["']\s*in\b`, 'g');
-  const left = [...text.matchAll(re)].map((m) => m[1] ?? m[2] ?? m[3]);
+  // accesses and keys outside string literals (counter names like "dns.timeout" are text)
+  const code = text.replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, '""');
+  const access = new RegExp(String.raw`[.]${name}(?![\w$])|[{,]${name}:`, 'g');
+  const tested = new RegExp(String.raw`["']${name}["']\s*in\b`, 'g');
+  const left = [...code.matchAll(access), ...text.matchAll(tested)].map((m) => m[1] ?? m[2]);
   assert.deepEqual([...new Set(left)], [], 'quoted internal names in src/ (spell them unquoted)');
+});
+
+// The listed names are mangled wherever they occur: none may be a member of what qjs provides
+// (std, os, their FILE objects, the builtins), or calls to it would be renamed too.
+test('no listed internal name is a std/os or builtin member', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nl-names-'));
+  try {
+    const prog = join(dir, 'names.js');
+    writeFileSync(prog, `import * as std from 'std'; import * as os from 'os';
+const names = new Set();
+const add = (o) => { for (; o; o = Object.getPrototypeOf(o)) for (const n of Object.getOwnPropertyNames(o)) names.add(n); };
+const f = std.open('/dev/null', 'r');
+for (const o of [std, os, f, globalThis, new Uint8Array(1), new DataView(new ArrayBuffer(1)), new Map(), new Set(), [], 'x', 1,
+  Promise.resolve(), new Error('x'), /x/, new Date(0), (function* () {})(), Object, Array, String, Number, Math, JSON, Date,
+  Promise, Uint8Array, ArrayBuffer, RegExp, Error, Symbol, Reflect, Map, Set, BigInt]) { add(o); add(o?.prototype); }
+f.close();
+std.out.puts(JSON.stringify([...names]));`);
+    const r = spawnSync(QJS, ['-m', prog], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const provided = new Set(JSON.parse(r.stdout) as string[]);
+    assert.ok(provided.has('setReadHandler') && provided.has('charCodeAt'), 'the list reaches std/os and the builtins');
+    assert.deepEqual(internalNames.filter((n: string) => provided.has(n)), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
