@@ -40,7 +40,7 @@ export const internalNames = [
   'dport', 'listed', 'rdport', 'sport', 'refs', 'release', 'model', 'tick', 'lookup', 'rtype', 'rdst',
   'partial', 'annotate', 'pool', 'sink', 'head', 'idless', 'active', 'scheme', 'kinds', 'rsrc',
   'serial', 'answered', 'start', 'timeout', 'retain', 'topic', 'payload', 'connected', 'origin',
-  'sections', 'path', 'enobufs',
+  'sections', 'path', 'enobufs', 'options',
 ];
 export const mangleProps = new RegExp(`[^_]_$|^(?:${internalNames.join('|')})$`);
 export const mangleOptions = { mangleProps, mangleQuoted: false };
