@@ -30,13 +30,13 @@ const harnesses = {
   empty: `import * as std from 'std';
 ${RSS} print(JSON.stringify({ packets: 0, hwmKb: +hwm }));`,
   own: `import * as std from 'std';
-import { encode } from '${ROOT}/src/transport/mqtt/packet';
+import { encode, decodeBody } from '${ROOT}/src/transport/mqtt/packet';
 import { PacketParser } from '${ROOT}/src/transport/mqtt/parser';
 const payload = new Uint8Array(600).fill(65);
-const chunks = [encode({ cmd: 'connect', clientId: 'sensor-1', cleanSession: false, keepalive: 60 })];
+const chunks = [encode({ cmd: 'connect', clientId_: 'sensor-1', cleanSession_: false, keepalive_: 60 })];
 for (let i = 0; i < ${N}; i++) chunks.push(encode({ cmd: 'publish', topic: 'netledger/v1/sensor-1/dns', payload, qos: 1, retain: false, dup: false, messageId: 1 + (i % 65535) }));
-let n = 0; const p = new PacketParser(1 << 20);
-for (const c of chunks) p.push(c, () => n++);
+let n = 0; const p = new PacketParser(1 << 20, decodeBody);
+for (const c of chunks) p.push_(c, () => n++);
 ${RSS} print(JSON.stringify({ packets: n, hwmKb: +hwm }));`,
   'mqtt-packet': `import * as std from 'std';
 import mp from 'mqtt-packet';
