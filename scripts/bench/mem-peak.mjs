@@ -7,13 +7,48 @@
 //   node scripts/bench/mem-peak.mjs [--snapshot N] -- qjs --strip-source -m dist/netledger.js replay ...
 //   node scripts/bench/mem-peak.mjs [--snapshot N] --file massif.out
 // The issue-3 run (make bench's command) takes ~2 minutes under massif.
-import { spawnSync } from 'node:child_process';
+//   node scripts/bench/mem-peak.mjs --rss N -- qjs ...
+// runs the command N times without valgrind, reading /proc/PID/status every 5 ms, and prints
+// VmHWM, the file-backed part (RssFile: the qjs binary and libc pages, 2.6-2.8 MB, and what
+// varies from run to run: most of VmHWM's +-0.2 MB noise) and the anonymous part (RssAnon, the
+// heap: the same to a few kB run after run, so compare changes by it).
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
 const args = process.argv.slice(2);
 const opt = (n) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : undefined; };
+if (opt('--rss') !== undefined) {
+  const cmd = args.slice(args.indexOf('--') + 1);
+  if (args.indexOf('--') < 0 || cmd.length === 0) throw new Error('usage: mem-peak.mjs --rss N -- command...');
+  const kb = (status, key) => Number((new RegExp(`${key}:\\s*(\\d+)`).exec(status) ?? [])[1] ?? NaN);
+  const rows = [];
+  for (let run = 0; run < Number(opt('--rss')); run++) {
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'ignore', 'ignore'] });
+    const peak = { hwm: 0, file: 0, anon: 0 };
+    const timer = setInterval(() => {
+      let st;
+      try {
+        st = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      } catch {
+        return; // gone
+      }
+      if (!/^State:\s*Z/m.test(st)) {
+        peak.hwm = Math.max(peak.hwm, kb(st, 'VmHWM'));
+        peak.file = kb(st, 'RssFile') || peak.file;
+        peak.anon = Math.max(peak.anon, kb(st, 'RssAnon'));
+      }
+    }, 5);
+    await new Promise((res) => child.on('exit', res));
+    clearInterval(timer);
+    rows.push(peak);
+    console.log(`VmHWM ${peak.hwm} kB = RssFile ${peak.file} + ${peak.hwm - peak.file}; RssAnon peak seen ${peak.anon} kB`);
+  }
+  const med = (k) => rows.map((r) => r[k]).sort((a, b) => a - b)[rows.length >> 1];
+  console.log(`median: VmHWM ${med('hwm')} kB, RssAnon ${med('anon')} kB`);
+  process.exit(0);
+}
 let file = opt('--file');
 let dir;
 if (file === undefined) {
