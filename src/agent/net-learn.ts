@@ -113,11 +113,12 @@ export class RecentQueries {
   private readonly clients_: string[] = [];
   private readonly refs_: number[] = [];
   private readonly freeIds_: number[] = [];
-  /** the ring, oldest at head_: client id << 16 | port (ids stay under MAX_QUERIES + 1) */
-  private readonly key_ = new Int32Array(MAX_QUERIES);
+  /** the ring, oldest at head_: client id << 16 | port (ids stay under MAX_QUERIES + 1); the
+   *  arrays come with the first pair (a replay without conntrack learns no router: none) */
+  private key_ = new Int32Array(0);
   /** hash chains through the ring: ring index + 1, 0 ends a chain */
-  private readonly next_ = new Uint16Array(MAX_QUERIES);
-  private readonly buckets_ = new Uint16Array(MAX_QUERIES);
+  private next_ = new Uint16Array(0);
+  private buckets_ = new Uint16Array(0);
   private head_ = 0;
   private n_ = 0;
 
@@ -131,6 +132,11 @@ export class RecentQueries {
       key = (id << 16) | port;
       for (var i = this.buckets_[(key ^ (key >>> 16) * 40503) & (MAX_QUERIES - 1)]; i !== 0; i = this.next_[i - 1]) if (this.key_[i - 1] === key) return;
     } else {
+      if (this.key_.length === 0) {
+        this.key_ = new Int32Array(MAX_QUERIES);
+        this.next_ = new Uint16Array(MAX_QUERIES);
+        this.buckets_ = new Uint16Array(MAX_QUERIES);
+      }
       id = this.freeIds_.pop() ?? this.clients_.length;
       this.clients_[id] = client;
       this.refs_[id] = 0;
