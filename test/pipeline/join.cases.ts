@@ -516,4 +516,8 @@ cases['join address keys: the memo answers as the parsers do, across turnovers']
       }
     }
   }
+  // texts an Object.prototype member or an array index would answer, twice (the second from the memo)
+  for (let pass = 0; pass < 2; pass++) {
+    for (const text of ['__proto__', 'constructor', 'toString', 'valueOf', '0', '1234']) eq(keys.read_(text), -1, text);
+  }
 };
