@@ -34,10 +34,14 @@ if (opt('--rss') !== undefined) {
       } catch {
         return; // gone
       }
-      if (!/^State:\s*Z/m.test(st)) {
-        peak.hwm = Math.max(peak.hwm, kb(st, 'VmHWM'));
-        peak.file = kb(st, 'RssFile') || peak.file;
-        peak.anon = Math.max(peak.anon, kb(st, 'RssAnon'));
+      const hwm = kb(st, 'VmHWM');
+      const anon = kb(st, 'RssAnon');
+      const fileKb = kb(st, 'RssFile');
+      // a process on its way out has no memory lines (NaN)
+      if (!/^State:\s*Z/m.test(st) && hwm > 0 && anon > 0 && fileKb > 0) {
+        peak.hwm = Math.max(peak.hwm, hwm);
+        peak.file = fileKb;
+        peak.anon = Math.max(peak.anon, anon);
       }
     }, 5);
     await new Promise((res) => child.on('exit', res));
