@@ -43,7 +43,7 @@ export const HELP = {
     mode: "'events': run `conntrack -E` (conntrack package, kmod-nf-conntrack-netlink): exact starts and ends. 'proc': poll /proc/net/nf_conntrack: no extra package, but flows shorter than a poll are missed and ends are approximate. 'auto': events when the conntrack binary exists, else proc.",
     netlink_buffer: 'Receive buffer for conntrack events (`conntrack -E -b`), bytes. Larger: fewer ENOBUFS losses in bursts (each one restarts conntrack and reconciles from a table dump); costs kernel memory.',
     interim_interval: 'Seconds between interim records (`final: false`) of flows still open, so long connections show up before they end. 0: none. Lower: fresher data, more events.',
-    max_flows: "Most open flows tracked (~0.3 kB each). Past it the oldest is emitted unfinished and counted as a drop. The kernel's own limit is net.netfilter.nf_conntrack_max.",
+    max_flows: "Most open flows tracked (~0.1 kB each). Past it one is emitted unfinished and counted as a drop: the least recently reported (with interim records on; else the oldest). The kernel's own limit is net.netfilter.nf_conntrack_max.",
     proc_poll_min: 'proc mode: the fastest poll, seconds, used while flows churn. Lower: catches shorter flows, but the whole table is read each time (CPU).',
     proc_poll_max: 'proc mode: the slowest poll, seconds, used while the table is quiet.',
     restart_backoff_min: 'Seconds to wait before restarting conntrack after it exits (it does on ENOBUFS under load); doubled after each quick failure, up to restart_backoff_max.',
