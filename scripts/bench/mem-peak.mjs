@@ -11,7 +11,7 @@
 // runs the command N times without valgrind, reading /proc/PID/status every 5 ms, and prints
 // VmHWM, the file-backed part (RssFile: the qjs binary and libc pages, 2.6-2.8 MB, and what
 // varies from run to run: most of VmHWM's +-0.2 MB noise) and the anonymous part (RssAnon, the
-// heap: the same to a few kB run after run, so compare changes by it).
+// heap: the same to a few kB in most runs, ~0.1 MB off in a few: compare changes by its median).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
