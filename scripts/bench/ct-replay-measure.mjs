@@ -42,14 +42,16 @@ try {
   if (bundle === undefined) {
     bundle = join(dir, 'netledger.js');
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-    const { mangleOptions } = await import(join(ROOT, 'scripts/mangle-props.mjs'));
+    // built as scripts/build.mjs builds dist/netledger.js: mangled names, then postMinify
+    const { mangleOptions, postMinify } = await import(join(ROOT, 'scripts/mangle-props.mjs'));
     await build({
       entryPoints: [join(ROOT, 'src/main.qjs.ts')], outfile: bundle, bundle: true, format: 'esm', target: 'es2022',
       platform: 'neutral', minify: true, external: ['std', 'os'], banner: { js: 'import "std";' }, legalComments: 'none',
       define: { __NETLEDGER_VERSION__: JSON.stringify(pkg.version) }, mainFields: ['module', 'main'], charset: 'utf8',
       alias: { buffer: join(ROOT, 'src/compat/buffer.ts'), events: join(ROOT, 'src/compat/events.ts') },
-      ...mangleOptions, logLevel: 'error', absWorkingDir: ROOT,
+      ...mangleOptions, logLevel: 'error', absWorkingDir: ROOT, sourcemap: 'external',
     });
+    await postMinify(bundle);
     console.log(`bundle ${readFileSync(bundle).length} bytes (${ROOT})`);
   }
   const replay = ['--strip-source', '-m', bundle, 'replay', '--conntrack'];

@@ -33,13 +33,17 @@ try {
   if (bundle === undefined) {
     bundle = join(dir, 'netledger.js');
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    // built as scripts/build.mjs builds dist/netledger.js: mangled names, then postMinify
+    const { mangleOptions, postMinify } = await import(join(ROOT, 'scripts/mangle-props.mjs'));
     await build({
       entryPoints: [join(ROOT, 'src/main.qjs.ts')], outfile: bundle, bundle: true, format: 'esm', target: 'es2022',
       platform: 'neutral', minify: true, external: ['std', 'os'], banner: { js: 'import "std";' },
       define: { __NETLEDGER_VERSION__: JSON.stringify(pkg.version) }, mainFields: ['module', 'main'],
       alias: { buffer: join(ROOT, 'src/compat/buffer.ts'), events: join(ROOT, 'src/compat/events.ts') },
-      logLevel: 'error', absWorkingDir: ROOT,
+      legalComments: 'none', charset: 'utf8', ...mangleOptions, logLevel: 'error', absWorkingDir: ROOT,
+      sourcemap: 'external',
     });
+    await postMinify(bundle);
   }
   const run = (file, tag) => {
     const out = join(dir, `cg.${tag}`);
