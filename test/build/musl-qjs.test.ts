@@ -1,7 +1,10 @@
 // The agent bundle under qjs built on musl (.tools/bin/qjs-musl, scripts/setup-musl.sh; the
 // router's libc) prints exactly what it prints under the glibc qjs the other tests use: stdout,
 // stderr and exit status, on the real lab captures, the CLI's error paths and the shipped config.
-// Skipped when qjs-musl is not built (it is optional: scripts/setup.sh does not build it).
+// The same for qjs-musl32 (scripts/setup-musl32.sh): a 32-bit (i386) build, where QuickJS
+// NaN-boxes its values as on the 32-bit MIPS/ARM routers; a difference there (number formatting,
+// hash order, integer overflow) would be a bug on those routers.
+// Each engine is skipped when it is not built (both are optional: scripts/setup.sh builds neither).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,8 +12,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, QJS, BUNDLE, fixturePath } from '../support/engines';
 
-const QJS_MUSL = join(ROOT, '.tools/bin/qjs-musl');
-const skip = existsSync(QJS_MUSL) ? false : `${QJS_MUSL} is not built (run: bash scripts/setup-musl.sh)`;
+const ENGINES = [
+  { name: 'qjs-musl', path: join(ROOT, '.tools/bin/qjs-musl'), setup: 'scripts/setup-musl.sh', elf: /interpreter: \/lib\/ld-musl-x86_64\.so\.1/, cls: 'ELF64' },
+  { name: 'qjs-musl32', path: join(ROOT, '.tools/bin/qjs-musl32'), setup: 'scripts/setup-musl32.sh', elf: /interpreter: \S*\/ld-musl-i386\.so\.1/, cls: 'ELF32' },
+];
 
 const FX = (n: string): string => fixturePath(`lab-basic/${n}`);
 const RUNS: Record<string, string[]> = {
@@ -30,23 +35,28 @@ const run = (qjs: string, args: string[]) => {
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 };
 
-test('qjs-musl is a musl binary of the same QuickJS version', { skip }, () => {
-  const elf = spawnSync('readelf', ['-l', QJS_MUSL], { encoding: 'utf8' }).stdout;
-  const bare = spawnSync(QJS_MUSL, ['-e', ''], { encoding: 'utf8' });
-  assert.equal(bare.status, 0, `qjs-musl does not start (musl's loader missing? run: bash scripts/setup-musl.sh): ${bare.error ?? bare.stderr}`);
-  assert.match(elf, /interpreter: \/lib\/ld-musl-/, 'qjs-musl must be linked against musl');
-  const version = (q: string): string => spawnSync(q, ['-h'], { encoding: 'utf8' }).stdout.split('\n')[0];
-  assert.equal(version(QJS_MUSL), version(QJS));
-});
+const version = (q: string): string => spawnSync(q, ['-h'], { encoding: 'utf8' }).stdout.split('\n')[0];
 
-for (const [name, args] of Object.entries(RUNS)) {
-  test(`qjs-musl prints what qjs prints: ${name}`, { skip }, () => {
-    const g = run(QJS, args);
-    const m = run(QJS_MUSL, args);
-    assert.equal(g.signal, null, g.stderr);
-    assert.ok(g.stdout.length + g.stderr.length > 0, 'the glibc run printed nothing: nothing was compared');
-    assert.equal(m.stdout, g.stdout);
-    assert.equal(m.stderr, g.stderr);
-    assert.equal(m.code, g.code);
+for (const e of ENGINES) {
+  const skip = existsSync(e.path) ? false : `${e.path} is not built (run: bash ${e.setup})`;
+
+  test(`${e.name} is a musl binary of the same QuickJS version`, { skip }, () => {
+    const bare = spawnSync(e.path, ['-e', ''], { encoding: 'utf8' });
+    assert.equal(bare.status, 0, `${e.name} does not start (musl's loader missing? run: bash ${e.setup}): ${bare.error ?? bare.stderr}`);
+    assert.match(spawnSync('readelf', ['-l', e.path], { encoding: 'utf8' }).stdout, e.elf, `${e.name} must be linked against musl`);
+    assert.match(spawnSync('readelf', ['-h', e.path], { encoding: 'utf8' }).stdout, new RegExp(`Class:\\s+${e.cls}`));
+    assert.equal(version(e.path), version(QJS));
   });
+
+  for (const [name, args] of Object.entries(RUNS)) {
+    test(`${e.name} prints what qjs prints: ${name}`, { skip }, () => {
+      const g = run(QJS, args);
+      const m = run(e.path, args);
+      assert.equal(g.signal, null, g.stderr);
+      assert.ok(g.stdout.length + g.stderr.length > 0, 'the glibc run printed nothing: nothing was compared');
+      assert.equal(m.stdout, g.stdout);
+      assert.equal(m.stderr, g.stderr);
+      assert.equal(m.code, g.code);
+    });
+  }
 }
