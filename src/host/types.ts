@@ -7,13 +7,18 @@ export type SignalName = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
 
 /** A failed platform call, errno-style, with what was being done. */
 export class HostError extends Error {
-  constructor(
-    readonly op: string,
-    readonly path: string,
-    readonly errno: number,
-    detail?: string,
-  ) {
+  // Assigned in the constructor, not TS parameter properties: esbuild leaves the class fields
+  // those declare unmangled (`path` is an internal name), so the qjs bundle's errors had a
+  // `path` field left undefined beside the mangled one. `declare`: no field emitted at all.
+  declare readonly op: string;
+  declare readonly path: string;
+  declare readonly errno: number;
+
+  constructor(op: string, path: string, errno: number, detail?: string) {
     super(`${op} ${path}: ${detail ?? `errno ${errno}`}`);
+    this.op = op;
+    this.path = path;
+    this.errno = errno;
     this.name = 'HostError';
   }
 }

@@ -73,6 +73,10 @@ export function contractCases(host: Host): Cases {
     } catch (e) {
       ok(e instanceof HostError, `expected a HostError, got ${String(e)}`);
       const h = e as HostError;
+      // no own field left undefined: esbuild's property mangling missed the class fields TS
+      // parameter properties declare, so the qjs bundle's HostError had a `path: undefined` too
+      const unset = Object.keys(h).filter((k) => (h as unknown as Record<string, unknown>)[k] === undefined);
+      deepEq(unset, [], 'HostError fields left undefined');
       return { op: h.op, path: h.path, errno: h.errno };
     }
     throw new Error('expected a throw');
