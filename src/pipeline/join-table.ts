@@ -5,10 +5,11 @@
 // - Indices (slot links, hash chain and buckets, name ids and their reference counts) are
 //   Uint16Array while the cap allows (the default 50,000 does), Int32Array beyond.
 // - A slot holds one answer: its key (client id and family packed in `kc`, the IPv4 address or
-//   the index of the IPv6 words in `ka`), last seen in whole seconds (Uint32Array: dnsmasq logs
-//   whole seconds; AnswerJoin floors) and first seen as 16 bits back from it (a side Map for the
-//   rare answer refreshed for over 18 hours), the name id, its links in its client's order and in
-//   its hash chain.
+//   the index of the IPv6 words in `ka`), last seen in whole seconds (dnsmasq logs whole
+//   seconds; AnswerJoin floors) as 16 bits from a base that moves forward when a newer time does
+//   not fit, first seen as 16 bits back from last seen (each with a side Map for what does not
+//   fit: a last seen over ~13 hours older than the newest, an answer refreshed for over 18
+//   hours), the name id, its links in its client's order and in its hash chain.
 // - Names: a name id per event (join-names.ts), shared by its answers and kept when an answer is
 //   refreshed with the same name, reference-counted so it goes with its last answer. Not pooled
 //   by text across events: hashing text in a JS loop costs ~1,400 instructions a character in
@@ -23,16 +24,22 @@
 
 import { NameStore, type Index } from './join-names';
 
-/** d0 marking a first seen kept in the side map (answers refreshed over 18 hours) */
+/** d0 or t1 marking a time kept in a side map (answers refreshed over 18 hours; last seen
+ *  before the base) */
 const FAR = 65535;
+/** a rebase leaves this much room above the newest time: a rebase every ~4.5 hours at most */
+const HEADROOM = 16383;
 
 export class AnswerTable {
   /** (client id + 1) * 2 + (1 for IPv6); 0 for a free slot */
   kc_: Index;
   /** IPv4 address (as int32), or the IPv6 store index */
   ka_ = new Int32Array(0);
-  /** last seen */
-  t1_ = new Uint32Array(0);
+  /** last seen - base_, FAR when it does not fit (the exact last seen is then in `far1_`) */
+  t1_ = new Uint16Array(0);
+  /** what t1_ counts from: whole seconds, moved forward when a last seen does not fit */
+  base_ = 0;
+  private readonly far1_ = new Map<number, number>();
   /** last seen - first seen, FAR when it does not fit (the exact first seen is then in `far_`) */
   d0_ = new Uint16Array(0);
   private readonly far_ = new Map<number, number>();
@@ -127,22 +134,65 @@ export class AnswerTable {
     if (--this.names_.ref_[old] === 0) this.names_.drop_(old);
   }
 
+  /** Last seen of slot s. */
+  last_(s: number): number {
+    const v = this.t1_[s];
+    return v !== FAR ? this.base_ + v : (this.far1_.get(s) as number);
+  }
+
   /** First seen of slot s. */
   first_(s: number): number {
     const d = this.d0_[s];
-    return d !== FAR ? this.t1_[s] - d : (this.far_.get(s) as number);
+    return d !== FAR ? this.last_(s) - d : (this.far_.get(s) as number);
   }
 
   /** Sets first and last seen of slot s (t0 ≤ t1). */
   seen_(s: number, t0: number, t1: number): void {
     if (this.d0_[s] === FAR) this.far_.delete(s);
     const d = t1 - t0;
-    this.t1_[s] = t1;
+    this.setLast_(s, t1);
     if (d < FAR) this.d0_[s] = d;
     else {
       this.d0_[s] = FAR;
       this.far_.set(s, t0);
     }
+  }
+
+  /** Sets last seen of slot s (first seen, kept as its distance from it, moves along). */
+  private setLast_(s: number, t: number): void {
+    if (this.t1_[s] === FAR) this.far1_.delete(s);
+    let v = t - this.base_;
+    if (v >= FAR) {
+      this.rebase_(t - FAR + 1 + HEADROOM);
+      v = t - this.base_;
+    }
+    if (v >= 0) this.t1_[s] = v;
+    else {
+      this.t1_[s] = FAR;
+      this.far1_.set(s, t);
+    }
+  }
+
+  /** Moves the base forward to b: held last-seen times now below it go to the side map. */
+  private rebase_(b: number): void {
+    const d = b - this.base_;
+    const t1 = this.t1_;
+    for (let s = 1; s <= this.used_; s++) {
+      if (this.kc_[s] === 0) continue;
+      const v = t1[s];
+      if (v === FAR) {
+        const t = this.far1_.get(s) as number;
+        if (t >= b && t - b < FAR) {
+          t1[s] = t - b;
+          this.far1_.delete(s);
+        }
+      } else if (v >= d) t1[s] = v - d;
+      else {
+        t1[s] = FAR;
+        this.far1_.set(s, this.base_ + v);
+      }
+    }
+    this.base_ = b;
   }
 
   /** Moves slot s to the back of its client's order (it was just refreshed). */
@@ -183,6 +233,7 @@ export class AnswerTable {
     this.count_[c]--;
     this.kc_[s] = 0;
     if (this.d0_[s] === FAR) this.far_.delete(s);
+    if (this.t1_[s] === FAR) this.far1_.delete(s);
     const id = this.nm_[s];
     if (--this.names_.ref_[id] === 0) this.names_.drop_(id);
     this.nm_[s] = 0;
@@ -206,7 +257,7 @@ export class AnswerTable {
     this.nm_[s] = id;
     this.names_.ref_[id]++;
     this.d0_[s] = 0;
-    this.t1_[s] = ts;
+    this.setLast_(s, ts);
     const b = h & this.mask_;
     this.chain_[s] = this.buckets_[b];
     this.buckets_[b] = s;
@@ -283,7 +334,7 @@ export class AnswerTable {
 }
 
 /** A copy of `a` (of the same type) with room for n elements. */
-function grown<T extends Index | Uint32Array>(a: T, n: number): T {
+function grown<T extends Index>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a.length <= n ? a : (a.subarray(0, n) as T));
   return b;

@@ -285,7 +285,7 @@ cases['a long-lived flow annotated after its answer expired is unknown, not dire
 // (join.reference.ts), op by op — learn, annotate, expire — comparing every flow's name and
 // direct claim, every counter and the size. Spellings of one IPv6 address vary, clients come
 // and go (by MAC and by address), caps and expiry fire often.
-function differential(seed: number, steps: number, over: Partial<AnswerJoinDeps>, pools: { clients: number; v4: number; v6: number; names: number; pad?: number; stride?: number }) {
+function differential(seed: number, steps: number, over: Partial<AnswerJoinDeps>, pools: { clients: number; v4: number; v6: number; names: number; pad?: number; stride?: number; start?: number }) {
   const rnd = seeded(seed);
   const pick = (n: number) => Math.floor(rnd() * n);
   const cA = new Counters();
@@ -305,7 +305,7 @@ function differential(seed: number, steps: number, over: Partial<AnswerJoinDeps>
     const k = pick(pools.clients);
     return { client: `192.0.2.${k}`, mac: k % 3 === 0 ? `02:00:5e:00:00:${k.toString(16).padStart(2, '0')}` : undefined };
   };
-  let ts = 1000;
+  let ts = pools.start ?? 1000;
   for (let i = 0; i < steps; i++) {
     const stride = pools.stride ?? 1; // seconds a step: large strides span days
     ts += (rnd() < 0.1 ? -rnd() * 3 : rnd() * 0.7) * stride;
@@ -364,6 +364,20 @@ cases['differential fuzz against the Map-based join: answers refreshed over days
     const { counters } = differential(seed, 4000, { ttlSec: 86400 * 3, holdSec: 600, warmupSec: 0 }, { clients: 3, v4: 6, v6: 3, names: 2, stride: 3600 });
     ok(counters.get('join_named') > 200 && counters.get('join_answer_after_flow') > 200, JSON.stringify(counters.snapshot()));
   }
+};
+
+cases['differential fuzz against the Map-based join: last seen 16 bits from a moving base (rebases, times below the base)'] = () => {
+  // epoch times (the base moves from 0 at the first answer), a step ~0.35 h with a 3-day window:
+  // the base moves every few steps and held answers fall below it (the side map) and come back
+  for (const seed of [13, 14]) {
+    const { a, counters } = differential(seed, 3000, { ttlSec: 86400 * 3, holdSec: 600, warmupSec: 0, maxTotal: 200, maxPerClient: 80 }, { clients: 3, v4: 60, v6: 20, names: 30, stride: 3600, start: 1_780_000_000 });
+    const t = (a as unknown as { table_: { base_: number; far1_: Map<number, number> } }).table_;
+    ok(t.base_ > 1_780_000_000 && t.far1_.size > 0, `base ${t.base_}, ${t.far1_.size} last-seen times below it`);
+    ok(counters.get('join_named') > 200 && counters.get('join_answer_after_flow') > 50, JSON.stringify(counters.snapshot()));
+  }
+  // seconds apart, over a day: rebases with every answer still above the base
+  const { counters } = differential(15, 20000, { ttlSec: 3600, holdSec: 600, warmupSec: 0 }, { clients: 4, v4: 300, v6: 50, names: 100, stride: 12, start: 1_780_000_000 });
+  ok(counters.get('join_named') > 2000, JSON.stringify(counters.snapshot()));
 };
 
 cases['join addresses: the native-call parsers agree with cidr.ts on every spelling, reject malformed text'] = () => {
