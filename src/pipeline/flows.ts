@@ -316,8 +316,13 @@ export class FlowTable implements HeldFlows {
     var last = store.lastReport;
     var next = store.next;
     var walked = 0;
-    // a clock that stepped back reports at the tail's time, keeping the order sorted
     var tl = store.tail;
+    // A clock that stepped back by more than an interval (NTP correcting a clock that ran ahead,
+    // a replayed log): reports held in the future would hold their flows (and the flows opened
+    // after the step, placed behind them) until the clock caught up, hours maybe. Re-base them
+    // to now, once: min(report, now) keeps the order sorted.
+    if (tl >= 0 && last[tl] - interim > nowSec) this.rebase_(nowSec);
+    // a clock that stepped back less reports at the tail's time, keeping the order sorted
     var at = tl >= 0 && last[tl] > nowSec ? last[tl] : nowSec;
     for (var s = store.head, n = 0; s >= 0 && last[s] <= due; s = n) {
       n = next[s] - 1;
@@ -328,6 +333,15 @@ export class FlowTable implements HeldFlows {
       this.emitSlot_(s, nowSec, false);
     }
     this.walked_ = walked;
+  }
+
+  private rebase_(nowSec: number): void {
+    var store = this.store;
+    var last = store.lastReport;
+    var next = store.next;
+    for (var s = store.head; s >= 0; s = next[s] - 1) if (last[s] > nowSec) last[s] = nowSec;
+    this.lastTs_ = nowSec;
+    this.counters_.inc('flows.clock_rebased');
   }
 
   /** Due flows the last tick walked (a test hook: the walk must not visit flows not due). */

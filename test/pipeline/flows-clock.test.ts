@@ -1,9 +1,9 @@
 // Interim records when the clock steps back (NTP correcting a router's clock that ran ahead, or a
-// replayed log whose clock steps back). The store keeps its flows in order of last report, and a
-// tick that finds the clock behind the tail's last report reports at the tail's time to keep that
-// order sorted. Before the ordered walk (0532b1a) a flow opened after the step was reported every
-// interval by its own clock; now its first interim record stamps it with the pre-step time, and
-// it gets no other until the clock passes that time again (hours, for a clock that ran hours ahead).
+// replayed log whose clock steps back). The store keeps its flows in order of last report; a tick
+// that finds the clock more than an interval behind the tail's last report re-bases the reports
+// held in the future to now (counted flows.clock_rebased). Without it, a flow opened after the
+// step got one interim record stamped with the pre-step time and then none until the clock passed
+// that time again (hours, for a clock that ran hours ahead).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Counters } from '../../src/counters';
@@ -22,8 +22,9 @@ function push(table: FlowTable, kind: string, ts: number, id: number): void {
 
 function rig() {
   const out: FlowEvent[] = [];
-  const table = new FlowTable({ counters: new Counters(), sensor: 't', interimSec: 10, emit: (e) => void out.push(e as FlowEvent) });
-  return { table, out };
+  const counters = new Counters();
+  const table = new FlowTable({ counters, sensor: 't', interimSec: 10, emit: (e) => void out.push(e as FlowEvent) });
+  return { table, out, counters };
 }
 
 test('clock steady: a flow gets an interim record every interval (the baseline the next test compares with)', () => {
@@ -34,16 +35,28 @@ test('clock steady: a flow gets an interim record every interval (the baseline t
   assert.ok(out.filter((e) => e.ct_id === 2).length >= 5, JSON.stringify(out.map((e) => [e.ct_id, e.end ?? e.duration])));
 });
 
-test('clock stepped back: a flow opened after the step gets an interim record every interval', {
-  todo: 'src/pipeline/flows.ts tick(): reports at the tail\'s pre-step time (at = last[tail]) and placeNew_ compares with the pre-step lastTs_, ' +
-    'so flows opened after a backward step are reported once, then not until the clock passes the old time. Fix: when tick() sees nowSec < last[tail] - interimSec ' +
-    '(a step back), re-base once: every held flow\'s lastReport = min(lastReport, nowSec) walking the order (O(n) once per step; the order stays sorted) and lastTs_ = nowSec',
-}, () => {
-  const { table, out } = rig();
+test('clock stepped back: a flow opened after the step gets an interim record every interval', () => {
+  const { table, out, counters } = rig();
   push(table, 'NEW', 1000, 1);
   table.tick(1005);
   // the clock steps back by 500 s
   push(table, 'NEW', 500, 2);
   for (let t = 505; t <= 560; t += 5) table.tick(t);
   assert.ok(out.filter((e) => e.ct_id === 2).length >= 5, `flow 2's interim records: ${out.filter((e) => e.ct_id === 2).length}`);
+  // the flow opened before the step is reported by the new clock too, and the re-base happened once
+  // (flow 1 was not due before the step: every record of it comes after)
+  const after = out.filter((e) => e.ct_id === 1);
+  assert.ok(after.length >= 4, `flow 1's records after the step: ${after.length}`);
+  assert.equal(counters.get('flows.clock_rebased'), 1);
+});
+
+test('clock stepped back by less than an interval: no re-base, records keep their order', () => {
+  const { table, out, counters } = rig();
+  push(table, 'NEW', 1000, 1);
+  table.tick(1011);
+  push(table, 'NEW', 1005, 2);
+  for (let t = 1006; t <= 1040; t += 2) table.tick(t);
+  assert.equal(counters.get('flows.clock_rebased'), 0);
+  assert.ok(out.filter((e) => e.ct_id === 2).length >= 2);
+  assert.ok(out.filter((e) => e.ct_id === 1).length >= 3);
 });
