@@ -63,8 +63,12 @@ export class FlowStages implements FlowSlotSink {
 
   private readonly deps_: FlowStagesDeps;
 
-  constructor(deps_: FlowStagesDeps, public lines_: NdjsonSink | null) {
+  // declared, not a parameter property: esbuild leaves a parameter property's class field unmangled
+  declare lines_: NdjsonSink | null;
+
+  constructor(deps_: FlowStagesDeps, lines: NdjsonSink | null) {
     this.deps_ = deps_;
+    this.lines_ = lines;
     if (deps_.options.bypass.enabled) for (const p of deps_.options.bypass.ports) this.bypassPorts_[p] = true;
     this.net_ = deps_.net;
     this.devices_ = deps_.devices;
