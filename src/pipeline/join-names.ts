@@ -19,12 +19,18 @@
 export type Index = Uint16Array | Int32Array;
 
 const CHUNK = 64;
+/** len_ of a free id */
+export const FREE = 65535;
+/** len_ of a name whose text is this long or longer: its length is in `long_` */
+const LONG = 65534;
 
 export class NameStore {
   /** name id → answers holding it (kept by AnswerTable); 0 frees the id through drop() */
   ref_: Index;
-  /** name id → length of its text in its chunk; -1 when the id is free (id 0 never names anything) */
-  len_ = new Int32Array(1).fill(-1);
+  /** name id → length of its text in its chunk (LONG: in `long_`); FREE when the id is free (id 0
+   *  never names anything). 16 bits: a qname is at most a few hundred characters */
+  len_ = new Uint16Array(1).fill(FREE);
+  private readonly long_ = new Map<number, number>();
   /** name id → index of its suffix in `sfx_`, 0 for none */
   private suffixOf_ = new Uint8Array(1);
   /** suffix index → text ('' when free); index 0 is never used */
@@ -90,7 +96,7 @@ export class NameStore {
       }
     }
     this.suffixOf_[id] = k;
-    this.len_[id] = text.length;
+    this.setLen_(id, text.length);
     this.place_(id, text);
     this.recentQ_[r] = q;
     this.recentId_[r] = id;
@@ -101,8 +107,22 @@ export class NameStore {
     const k = this.chunk_[id];
     const a = this.at_[id];
     const x = this.suffixOf_[id];
-    const text = k === 0 ? this.pend_[a] : this.chunks_[k]!.slice(a, a + this.len_[id]);
+    const text = k === 0 ? this.pend_[a] : this.chunks_[k]!.slice(a, a + this.length_(id));
     return x === 0 ? text : text + this.sfx_[x];
+  }
+
+  /** The length of live id's text in its chunk. */
+  private length_(id: number): number {
+    const n = this.len_[id];
+    return n !== LONG ? n : (this.long_.get(id) as number);
+  }
+
+  private setLen_(id: number, n: number): void {
+    if (n < LONG) this.len_[id] = n;
+    else {
+      this.len_[id] = LONG;
+      this.long_.set(id, n);
+    }
   }
 
   /** True when live id `id` names `q`. */
@@ -123,10 +143,11 @@ export class NameStore {
 
   /** Frees id (its last answer went). */
   drop_(id: number): void {
-    const n = this.len_[id];
+    const n = this.length_(id);
     const k = this.chunk_[id];
     const x = this.suffixOf_[id];
-    this.len_[id] = -1;
+    if (this.len_[id] === LONG) this.long_.delete(id);
+    this.len_[id] = FREE;
     const r = (n + this.sfx_[x].length) & 15; // the recent list is by the whole name's length
     if (this.recentId_[r] === id) this.recentId_[r] = 0;
     if (x !== 0 && --this.sfxRefs_[x] === 0) {
@@ -204,18 +225,18 @@ export class NameStore {
     const nc = this.chunks_.length;
     // live ids grouped by chunk: a counting sort
     const start = new Int32Array(nc + 1);
-    for (let id = 1; id <= this.top_; id++) if (this.len_[id] >= 0) start[this.chunk_[id] + 1]++;
+    for (let id = 1; id <= this.top_; id++) if (this.len_[id] !== FREE) start[this.chunk_[id] + 1]++;
     for (let k = 1; k <= nc; k++) start[k] += start[k - 1];
     const order = new Int32Array(start[nc]);
     const fill = start.slice(0, nc);
-    for (let id = 1; id <= this.top_; id++) if (this.len_[id] >= 0) order[fill[this.chunk_[id]]++] = id;
+    for (let id = 1; id <= this.top_; id++) if (this.len_[id] !== FREE) order[fill[this.chunk_[id]]++] = id;
     for (let k = 1; k < nc; k++) {
       const text = this.chunks_[k];
       if (text === undefined || start[k] === start[k + 1]) continue; // free, or made by this compaction
       for (let i = start[k]; i < start[k + 1]; i++) {
         const id = order[i];
         const a = this.at_[id];
-        const n = this.len_[id];
+        const n = this.length_(id);
         this.liveSealed_ -= n;
         this.place_(id, text.slice(a, a + n));
       }
@@ -223,10 +244,10 @@ export class NameStore {
     }
   }
 
-  /** Room for 4,096 more ids: steps, not doubling, so little stays unused (11 B per id). */
+  /** Room for 4,096 more ids: steps, not doubling, so little stays unused (9 B per id). */
   private grow_(): void {
     const n = this.len_.length + 4096;
-    const len = new Int32Array(n).fill(-1, this.len_.length);
+    const len = new Uint16Array(n).fill(FREE, this.len_.length);
     len.set(this.len_);
     this.len_ = len;
     this.suffixOf_ = widen(this.suffixOf_, new Uint8Array(n));

@@ -16,6 +16,7 @@ import type { Counters } from '../counters';
 import type { DnsEvent, FlowEvent } from '../events';
 import { AddressKeys } from './join-address';
 import { AnswerTable } from './join-table';
+import { FREE } from './join-names';
 
 export type FlowOrigin = 'lan' | 'router' | 'inbound' | 'transit' | 'local';
 
@@ -117,8 +118,8 @@ export class AnswerJoin {
           if (id === 0) id = held; // the event's other answers share the string held already
         } else {
           // an id is only freed with its last slot, and only this event allocates: a live id
-          // still names qname (a free one has len -1, id 0 too)
-          if (id === 0 || (evicted && t.names_.len_[id] < 0)) id = t.names_.add(qname);
+          // still names qname (a free one has len FREE, id 0 too)
+          if (id === 0 || (evicted && t.names_.len_[id] === FREE)) id = t.names_.add(qname);
           t.setName_(s, id);
           t.seen_(s, ts, ts);
         }
@@ -135,7 +136,7 @@ export class AnswerJoin {
         evicted = true;
       }
       // only an eviction can have freed the event's id (see above)
-      if (id === 0 || (evicted && t.names_.len_[id] < 0)) id = t.names_.add(qname);
+      if (id === 0 || (evicted && t.names_.len_[id] === FREE)) id = t.names_.add(qname);
       // w still holds the address's words: eviction does not read addresses
       if (v4 >= 0) t.add4_(c, v4, id, ts);
       else t.add6_(c, w, id, ts);

@@ -5,7 +5,7 @@ import { AnswerJoin, type AnswerJoinDeps } from '../../src/pipeline/join';
 import { fakeDns, fakeFlow } from './factories';
 import { ReferenceJoin } from './join.reference';
 import { AddressKeys, ipv4Value, ipv6Words } from '../../src/pipeline/join-address';
-import { NameStore } from '../../src/pipeline/join-names';
+import { FREE, NameStore } from '../../src/pipeline/join-names';
 import { formatIPv6, parseIPv4, parseIPv6 } from '../../src/pipeline/cidr';
 
 function join(over: Partial<AnswerJoinDeps> = {}) {
@@ -478,7 +478,7 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
         if (--m.refs === 0) {
           chars -= m.q.length;
           live.delete(id);
-          eq(s.len_[id], -1, 'a dropped id is free');
+          eq(s.len_[id], FREE, 'a dropped id is free');
         }
       }
       if (i % 997 === 0 || i > 29900) {
@@ -504,6 +504,22 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
     held.push([id, q]);
   }
   for (const [id, q] of held) eq(big.get(id), q, `long name ${id}`);
+  // texts of 65,534 characters and more: lengths past 16 bits kept aside, exactly, through drop and compaction
+  const huge = new NameStore((n) => new Uint16Array(n));
+  const kept: [number, string][] = [];
+  for (let i = 0; i < 40; i++) {
+    const q = i % 4 === 0 ? `h${i}${'x'.repeat(65532 + i)}` : `${'s'.repeat(3000 + i)}${i}`;
+    const id = huge.add(q);
+    huge.ref_[id]++;
+    kept.push([id, q]);
+  }
+  for (let i = 0; i < 40; i += 3) {
+    const [id] = kept[i];
+    if (--huge.ref_[id] === 0) huge.drop_(id);
+    eq(huge.len_[id], FREE, `dropped ${id}`);
+  }
+  for (let i = 0; i < 40; i++) if (i % 3 !== 0) eq(huge.get(kept[i][0]), kept[i][1], `huge name ${i}`);
+  eq((huge as unknown as { long_: Map<number, number> }).long_.size, 6, 'the long lengths held aside: those of live names only');
 };
 
 cases['join address keys: the memo answers as the parsers do, across turnovers'] = () => {
