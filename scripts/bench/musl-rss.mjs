@@ -3,7 +3,9 @@
 // (.tools/bin/qjs-musl, scripts/setup-musl.sh), side by side: the router's qjs runs on musl, and
 // the RSS targets of issues 2 and 3 are about the router. Same argv as bench-dns.mjs and
 // bench-conntrack.mjs (--strip-source, as the init script starts the agent); peak RSS is GNU
-// time's %M (ru_maxrss = VmHWM). See docs/musl.md.
+// time's %M (ru_maxrss = VmHWM). When .tools/bin/qjs-musl32 is built (scripts/setup-musl32.sh:
+// i386 on musl, NaN-boxed values as on 32-bit MIPS/ARM routers) it is measured as a third engine,
+// 'musl32'. See docs/musl.md.
 //   node scripts/bench/musl-rss.mjs [--runs 3] [--only dns-core,issue3] [--instr]
 //        [--engine name=/path/to/qjs ...] [--bundle dist/netledger.js]
 // --instr adds callgrind instr/line of the DNS replay (pdns off) on the first 20,000 lines of
@@ -23,8 +25,12 @@ const RUNS = Number(opt('--runs', '3'));
 const only = opt('--only', '')?.split(',').filter(Boolean) ?? [];
 const bundle = resolve(opt('--bundle', BUNDLE));
 const QJS_MUSL = join(ROOT, '.tools/bin/qjs-musl');
+const QJS_MUSL32 = join(ROOT, '.tools/bin/qjs-musl32');
 
 const engines = [['glibc', QJS], ['musl', QJS_MUSL]];
+// Optional: most routers are 32-bit, but this one needs gcc-multilib and a 32-bit musl.
+if (existsSync(QJS_MUSL32)) engines.push(['musl32', QJS_MUSL32]);
+else console.log(`musl-rss: ${QJS_MUSL32} is not built (bash scripts/setup-musl32.sh), measuring without it`);
 argv.forEach((a, i) => {
   if (a !== '--engine') return;
   const [name, path] = argv[i + 1].split('=');
