@@ -178,8 +178,9 @@ export class PassiveDns {
     this.n_ = r + 1;
     i = r * 4;
     if (i >= rec.length) {
-      // room for 4,096 more (not doubling: little stays unused)
-      var size = Math.max(r + 1, Math.min(max, r + 4096)) * 4;
+      // room for 1,024 more (not doubling: little stays unused; a window's few records do not
+      // hold 64 kB through a long quiet spell)
+      var size = Math.max(r + 1, Math.min(max, r + 1024)) * 4;
       rec = rec instanceof Int32Array ? new Int32Array(size) : new Float64Array(size);
       rec.set(this.rec_);
       this.rec_ = rec;
@@ -235,7 +236,7 @@ export class PassiveDns {
     this.odd_ = null;
     const sensor = this.deps_.sensor;
     const rec = this.rec_;
-    // the next window grows its own, 4,096 records at a time: a full window's numbers (128 kB)
+    // the next window grows its own, 1,024 records at a time: a full window's numbers (128 kB)
     // are not held through a quieter one
     this.rec_ = rec instanceof Int32Array ? new Int32Array(0) : new Float64Array(0);
     const lines = this.lines_;
