@@ -244,9 +244,9 @@ export class NameStore {
     }
   }
 
-  /** Room for 4,096 more ids: steps, not doubling, so little stays unused (9 B per id). */
+  /** Room for 1,024 more ids: steps, not doubling, so little stays unused (9 B per id). */
   private grow_(): void {
-    const n = this.len_.length + 4096;
+    const n = this.len_.length + 1024;
     const len = new Uint16Array(n).fill(FREE, this.len_.length);
     len.set(this.len_);
     this.len_ = len;
