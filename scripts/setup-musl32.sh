@@ -61,9 +61,11 @@ LIST
   rm -rf "$mbuild" "$MUSL"
   mkdir -p "$mbuild"
   # Out of tree, so the source stays clean for the next build.
+  # --target=i386 alone would make it look for i386-ar; CC's -m32 is what selects the ABI.
   ( cd "$mbuild" && "${msrc%/}/configure" --target=i386 CC='gcc -m32' AR=ar RANLIB=ranlib CFLAGS="$musl_cflags" \
-      --prefix="$MUSL" --syslibdir="$MUSL/lib" --enable-wrapper=gcc >/dev/null \
-    && make -j"$(nproc)" >/dev/null && make install >/dev/null )
+      --prefix="$MUSL" --syslibdir="$MUSL/lib" --enable-wrapper=gcc \
+    && make -j"$(nproc)" && make install ) >"$mbuild.log" 2>&1 \
+    || { tail -n 30 "$mbuild.log" >&2; log "musl build failed (log: $mbuild.log)"; exit 1; }
   printf '%s\n' "$musl_want" > "$MUSL/.build"
 fi
 
