@@ -2,7 +2,7 @@
 QJS := $(CURDIR)/.tools/bin/qjs
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: all setup build typecheck test test-unit bench demo ipk clean
+.PHONY: all setup setup-musl32 build typecheck test test-unit bench demo ipk clean
 
 all: build
 
@@ -11,6 +11,11 @@ all: build
 setup:
 	bash scripts/setup.sh
 	bash scripts/setup-musl.sh
+
+# Optional: qjs as a 32-bit (i386) musl binary, the pointer size of most routers (docs/musl.md);
+# adds gcc-multilib. make bench and the engine comparison test use it when it is there.
+setup-musl32: setup
+	bash scripts/setup-musl32.sh
 
 build: setup
 	node scripts/build.mjs
