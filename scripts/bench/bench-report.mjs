@@ -68,9 +68,12 @@ if (C.time) {
 const med = (a) => (a && a.length ? [...a].sort((x, y) => x - y)[a.length >> 1] : undefined);
 const M = r.musl?.rssKb;
 if (M) {
-  const both = (k) => `${mb(med(M[k]?.glibc))} / ${mb(med(M[k]?.musl))}`;
-  if (M['dns-core']) row('dns', 'peak RSS, dns only 1M, glibc / musl qjs (median of 3)', both('dns-core'), '< 6 MB on musl', med(M['dns-core'].musl) < 6 * 1024);
-  if (M.issue3) row('ct', 'peak RSS, 200k + 50k answers, glibc / musl qjs (median of 3)', both('issue3'), '<= 8 MB on musl', med(M.issue3.musl) <= 8 * 1024);
+  // musl32: the i386 build (make setup-musl32), when there
+  const m32 = M.issue3?.musl32 !== undefined;
+  const both = (k) => `${mb(med(M[k]?.glibc))} / ${mb(med(M[k]?.musl))}${m32 ? ` / ${mb(med(M[k]?.musl32))}` : ''}`;
+  const how = `glibc / musl${m32 ? ' / musl i386' : ''} qjs (median of 3)`;
+  if (M['dns-core']) row('dns', `peak RSS, dns only 1M, ${how}`, both('dns-core'), '< 6 MB on musl', med(M['dns-core'].musl) < 6 * 1024);
+  if (M.issue3) row('ct', `peak RSS, 200k + 50k answers, ${how}`, both('issue3'), '<= 8 MB on musl', med(M.issue3.musl) <= 8 * 1024);
 }
 if (C.instr) row('ct', `instr/event (callgrind, first ${n(C.instr.lines)} events)`, n(C.instr.perEvent), '<= 40,000', C.instr.perEvent <= 40000);
 if (T.time) {
