@@ -390,10 +390,10 @@ export class FlowStore {
     this.prev_ = g(this.prev_);
     this.next = g(this.next);
     this.cap_ = cap;
-    // the indexes stay at most 0.71 full (linear probing: ~2 probes a hit); 2 bytes an entry
-    // while slot numbers fit: 64 kB each for up to 23k flows (2/3 would double it past 21.8k)
+    // the indexes stay at most 2/3 full (linear probing: ~2 probes a hit); 2 bytes an entry
+    // while slot numbers fit: 64 kB each for 20k flows
     let size = 1024;
-    while (size < cap * 1.4) size *= 2;
+    while (size < cap * 1.5) size *= 2;
     if (size - 1 !== this.mask_) {
       const small = this.maxSlots_ < 65534;
       this.index_ = small ? new Uint16Array(size) : new Int32Array(size);
