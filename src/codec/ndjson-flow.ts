@@ -5,7 +5,7 @@
 // '.' and ':' (sources/conntrack/fields.ts address()); every other string is escaped.
 import type { AlertEvent, FlowEvent } from '../events';
 import { F_ASSURED, F_HAS_ID, F_HAS_MARK, F_START_KNOWN, type FlowStore } from '../sources/conntrack/flow-store';
-import { protoName } from '../pipeline/flows';
+import { DIV_EXACT, protoName } from '../pipeline/flows';
 
 // sensor, proto, state and dir repeat endlessly: their JSON spelling is kept
 const quotedMemo = new Map<string, string>();
@@ -95,7 +95,10 @@ export function encodeFlowSlot(
   var out = '{"type":"flow","ts":' + start + sensorHead;
   if (at >= 0) {
     if (final) out += ',"end":' + at;
-    if (flags & F_START_KNOWN) out += ',"duration":' + Math.round((at - start) * 1e6) / 1e6;
+    if (flags & F_START_KNOWN) {
+      var d = Math.round((at - start) * 1e6) / 1e6;
+      out += ',"duration":' + (DIV_EXACT ? d : +d.toFixed(6)); // (DIV_EXACT: x87's double rounding)
+    }
   }
   var head = protoHead[protoNum];
   if (head === undefined) head = protoHead[protoNum] = ',"proto":' + JSON.stringify(protoName(protoNum)) + ',"orig_h":"';

@@ -60,6 +60,15 @@ const F_START_KNOWN = 8;
 
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
 
+/**
+ * Whether this platform divides doubles with one rounding. 32-bit x86 with x87 floating point
+ * (gcc's default there, OpenWrt's x86 targets among them) rounds a quotient twice:
+ * 3545987 / 1e6 gives 3.5459870000000002, so a duration would print one ulp off. There a
+ * duration goes through its 6-decimal text, which parses to the correctly rounded double (an
+ * identity elsewhere). Operands from text, so no build step folds the test away.
+ */
+export const DIV_EXACT = Number('3545987') / Number('1e6') === 3.545987;
+
 /** A flow event's `proto`: the name of the four common protocols, else the number. */
 export function protoName(n: number): string {
   return PROTO_NAMES[n] ?? String(n);
@@ -613,7 +622,10 @@ export class FlowTable implements HeldFlows {
     const start = store.start[slot];
     const ev = { type: 'flow', ts: start, sensor: this.sensor } as FlowEvent;
     if (final && at >= 0) ev.end = at;
-    if (at >= 0 && flags & F_START_KNOWN) ev.duration = Math.round((at - start) * 1e6) / 1e6;
+    if (at >= 0 && flags & F_START_KNOWN) {
+      const d = Math.round((at - start) * 1e6) / 1e6;
+      ev.duration = DIV_EXACT ? d : +d.toFixed(6);
+    }
     ev.proto = protoName(protoNum);
     ev.orig_h = text[strs[s]];
     let op = ports[p];
