@@ -2,7 +2,7 @@
 // dist/netledger.node.mjs for development under Node. Same core, different host adapter.
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { mangleOptions, postMinify } from './mangle-props.mjs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -16,11 +16,15 @@ const common = {
   logLevel: 'warning',
 };
 
+// Built in a private folder and renamed into dist/ when whole: tests that rebuild run two at a
+// time, and a reader must never see esbuild's output before postMinify, or half a file.
+const tmp = `.dist-build-${process.pid}`; // beside dist/: the maps name sources relative to their folder
+mkdirSync(tmp, { recursive: true });
 mkdirSync('dist', { recursive: true });
 await build({
   ...common,
   entryPoints: ['src/main.qjs.ts'],
-  outfile: 'dist/netledger.js',
+  outfile: `${tmp}/netledger.js`,
   platform: 'neutral',
   minify: true,
   // QuickJS's built-in modules; everything else must be bundled.
@@ -40,19 +44,23 @@ await build({
   // qjs reads its source as UTF-8: non-ASCII characters need no \uXXXX escapes.
   charset: 'utf8',
   metafile: true,
-}).then((r) => writeFileSync('dist/netledger.meta.json', JSON.stringify(r.metafile)));
+}).then((r) => writeFileSync(`${tmp}/netledger.meta.json`, JSON.stringify(r.metafile)));
 // `this` aliasing and constants (mangle-props.mjs); the metafile's bytes per module are from before.
-await postMinify('dist/netledger.js');
+await postMinify(`${tmp}/netledger.js`);
 
 await build({
   ...common,
   entryPoints: ['src/main.node.ts'],
-  outfile: 'dist/netledger.node.mjs',
+  outfile: `${tmp}/netledger.node.mjs`,
   platform: 'node',
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 
-const raw = readFileSync('dist/netledger.js');
+const raw = readFileSync(`${tmp}/netledger.js`);
 const gz = gzipSync(raw, { level: 9 }).length;
-writeFileSync('dist/size.json', JSON.stringify({ raw: raw.length, gzip: gz }) + '\n');
+writeFileSync(`${tmp}/size.json`, JSON.stringify({ raw: raw.length, gzip: gz }) + '\n');
+for (const f of ['netledger.js.map', 'netledger.meta.json', 'netledger.node.mjs.map', 'netledger.node.mjs', 'netledger.js', 'size.json']) {
+  renameSync(`${tmp}/${f}`, `dist/${f}`);
+}
+rmSync(tmp, { recursive: true, force: true });
 console.log(`dist/netledger.js: ${raw.length} bytes, ${gz} gzip`);
