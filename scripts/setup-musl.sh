@@ -11,19 +11,12 @@ OUT="$TOOLS/bin/qjs-musl"
 LOADER="/lib/ld-musl-$(uname -m).so.1"
 
 log() { printf 'setup-musl: %s\n' "$*" >&2; }
+. scripts/setup-lib.sh
 
-# musl-tools brings musl-gcc (a gcc specs wrapper) and musl-dev; the musl package brings the
-# loader a dynamically linked musl binary names as its interpreter.
-if ! command -v musl-gcc >/dev/null 2>&1 || [ ! -e "$LOADER" ]; then
-  log "installing musl-tools"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq --no-install-recommends musl-tools >/dev/null 2>&1 \
-    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends musl-tools >/dev/null; }
-fi
-
-src=$(ls -d "$TOOLS"/src/quickjs-*/ 2>/dev/null | head -n1 || true)
-[ -n "$src" ] && [ -f "$src/VERSION" ] || { log "no quickjs source under $TOOLS/src: run scripts/setup.sh first"; exit 1; }
-version=$(cat "$src/VERSION")
+# musl-tools brings musl-gcc (a gcc specs wrapper) and musl-dev, and through musl the loader a
+# dynamically linked musl binary names as its interpreter.
+need_debs musl-tools
+quickjs_source
 
 # OpenWrt passes TARGET_CFLAGS as CFLAGS_OPT, which replaces the Makefile's "$(CFLAGS) -O2":
 # no -O2, no -g, no -fwrapv, no -flto. Its default TARGET_CFLAGS are "-Os -pipe" plus
@@ -32,25 +25,8 @@ version=$(cat "$src/VERSION")
 # 32-bit targets lacking 64-bit atomics).
 opt=${QJS_MUSL_OPT:--Os -pipe -fstack-protector}
 # The backslashes survive into make's recipe shell, which makes the macro a C string.
-flags="$opt -D_GNU_SOURCE -DCONFIG_VERSION=\\\"$version\\\""
+flags="$opt -D_GNU_SOURCE -DCONFIG_VERSION=\\\"$qjs_version\\\""
 libs="-lm -ldl -lpthread"
-stamp="$OUT.build"
-want="source=$(basename "$src") cc=musl-gcc cflags_opt=$flags libs=$libs"
-
-if [ -x "$OUT" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$OUT" -e '' 2>/dev/null; then
-  log "qjs-musl: up to date ($(basename "$src"), $opt)"
-  exit 0
-fi
-
-# A copy, so the glibc build's objects in $src stay untouched.
-build="$TOOLS/build/quickjs-musl"
-log "building qjs-musl in $build ($opt)"
-rm -rf "$build"
-mkdir -p "$TOOLS/build" "$TOOLS/bin"
-cp -a "$src" "$build"
-make -C "$build" clean >/dev/null
-make -C "$build" -j"$(nproc)" CC=musl-gcc CFLAGS_OPT="$flags" LIBS="$libs" qjs >/dev/null
-install -m 0755 "$build/qjs" "$OUT"
-"$OUT" -e '' || { log "$OUT does not run (loader $LOADER?)"; exit 1; }
-printf '%s\n' "$want" > "$stamp"
+want="source=$(basename "$qjs_src") cc=musl-gcc cflags_opt=$flags libs=$libs"
+build_qjs_copy qjs-musl "$want" CC=musl-gcc CFLAGS_OPT="$flags" LIBS="$libs"
 log "qjs-musl: $("$OUT" -h 2>&1 | head -n1), interpreter $LOADER"

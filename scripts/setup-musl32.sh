@@ -21,18 +21,11 @@ LOADER="$MUSL/lib/ld-musl-i386.so.1"
 MUSL_SUITE=bookworm
 
 log() { printf 'setup-musl32: %s\n' "$*" >&2; }
+. scripts/setup-lib.sh
 
 # gcc-multilib: gcc -m32 with its 32-bit libgcc and crt files (musl's build and the link need them).
-if ! dpkg-query -W -f='${Status}' gcc-multilib 2>/dev/null | grep -q 'install ok installed'; then
-  log "installing gcc-multilib"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq --no-install-recommends gcc-multilib >/dev/null 2>&1 \
-    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends gcc-multilib >/dev/null; }
-fi
-
-src=$(ls -d "$TOOLS"/src/quickjs-*/ 2>/dev/null | head -n1 || true)
-[ -n "$src" ] && [ -f "$src/VERSION" ] || { log "no quickjs source under $TOOLS/src: run scripts/setup.sh first"; exit 1; }
-version=$(cat "$src/VERSION")
+need_debs gcc-multilib
+quickjs_source
 
 # --- 32-bit musl -----------------------------------------------------------------------------
 # Debian builds its musl package with dpkg-buildflags' flags and hardening=+all (-O2 -g
@@ -41,28 +34,14 @@ version=$(cat "$src/VERSION")
 musl_cflags=$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS | sed 's/ -ffile-prefix-map=[^ ]*//')
 musl_want="suite=$MUSL_SUITE cflags=$musl_cflags prefix=$MUSL"
 if [ ! -e "$LOADER" ] || [ ! -x "$MUSL/bin/musl-gcc" ] || [ "$(cat "$MUSL/.build" 2>/dev/null)" != "$musl_want" ]; then
-  APTDIR="$TOOLS/apt-$MUSL_SUITE"
-  mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$TOOLS/src" "$TOOLS/build"
-  cat > "$APTDIR/sources.list" <<LIST
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $MUSL_SUITE main
-LIST
-  APTOPTS=(-o "Dir::Etc::SourceList=$APTDIR/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
-           -o "Dir::State::Lists=$APTDIR/lists" -o "Dir::Cache=$APTDIR/cache")
-  msrc=$(ls -d "$TOOLS"/src/musl-*/ 2>/dev/null | head -n1 || true)
-  if [ -z "$msrc" ] || [ ! -x "$msrc/configure" ]; then
-    log "fetching musl source from $MUSL_SUITE"
-    apt-get "${APTOPTS[@]}" update -qq
-    ( cd "$TOOLS/src" && rm -rf musl-* musl_* && apt-get "${APTOPTS[@]}" source -qq --download-only musl 2>/dev/null \
-        && dpkg-source --no-check -x musl_*.dsc >/dev/null )
-    msrc=$(ls -d "$TOOLS"/src/musl-*/ | head -n1)
-  fi
+  msrc=$(deb_source "$MUSL_SUITE" musl configure)
   mbuild="$TOOLS/build/musl32"
   log "building 32-bit musl $(basename "$msrc") into $MUSL"
   rm -rf "$mbuild" "$MUSL"
   mkdir -p "$mbuild"
   # Out of tree, so the source stays clean for the next build.
   # --target=i386 alone would make it look for i386-ar; CC's -m32 is what selects the ABI.
-  ( cd "$mbuild" && "${msrc%/}/configure" --target=i386 CC='gcc -m32' AR=ar RANLIB=ranlib CFLAGS="$musl_cflags" \
+  ( cd "$mbuild" && "$msrc/configure" --target=i386 CC='gcc -m32' AR=ar RANLIB=ranlib CFLAGS="$musl_cflags" \
       --prefix="$MUSL" --syslibdir="$MUSL/lib" --enable-wrapper=gcc \
     && make -j"$(nproc)" && make install ) >"$mbuild.log" 2>&1 \
     || { tail -n 30 "$mbuild.log" >&2; log "musl build failed (log: $mbuild.log)"; exit 1; }
@@ -77,27 +56,12 @@ fi
 # registers would round twice. musl-gcc is musl's gcc specs wrapper (REALGCC is the gcc it runs);
 # its specs replace gcc's link spec, which is what turns -m32 into ld's -m elf_i386, hence -Wl.
 opt=${QJS_MUSL32_OPT:--Os -pipe -fstack-protector}
-flags="$opt -msse2 -mfpmath=sse -D_GNU_SOURCE -DCONFIG_VERSION=\\\"$version\\\""
+flags="$opt -msse2 -mfpmath=sse -D_GNU_SOURCE -DCONFIG_VERSION=\\\"$qjs_version\\\""
 # -lssp_nonshared (gcc's, 32-bit multilib): i386 PIC code calls the stack protector through the
 # hidden __stack_chk_fail_local, which each executable carries (musl's libc.so cannot export it).
 libs="-lm -ldl -lpthread -lssp_nonshared"
 cc="$MUSL/bin/musl-gcc -m32 -Wl,-melf_i386"
-stamp="$OUT.build"
-want="source=$(basename "$src") musl=$(cat "$MUSL/.build") cc=$cc cflags_opt=$flags libs=$libs"
-
-if [ -x "$OUT" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$OUT" -e '' 2>/dev/null; then
-  log "qjs-musl32: up to date ($(basename "$src"), $opt)"
-  exit 0
-fi
-
-build="$TOOLS/build/quickjs-musl32"
-log "building qjs-musl32 in $build ($opt)"
-rm -rf "$build"
-mkdir -p "$TOOLS/bin"
-cp -a "$src" "$build"
-make -C "$build" clean >/dev/null
-REALGCC=gcc make -C "$build" -j"$(nproc)" CONFIG_M32=y CONFIG_LTO= CC="$cc" CFLAGS_OPT="$flags" LIBS="$libs" qjs >/dev/null
-install -m 0755 "$build/qjs" "$OUT"
-"$OUT" -e '' || { log "$OUT does not run (loader $LOADER?)"; exit 1; }
-printf '%s\n' "$want" > "$stamp"
+want="source=$(basename "$qjs_src") musl=$(cat "$MUSL/.build") cc=$cc cflags_opt=$flags libs=$libs"
+export REALGCC=gcc
+build_qjs_copy qjs-musl32 "$want" CONFIG_M32=y CONFIG_LTO= CC="$cc" CFLAGS_OPT="$flags" LIBS="$libs"
 log "qjs-musl32: $("$OUT" -h 2>&1 | head -n1), $(file -b "$OUT" | cut -d, -f1-2), interpreter $LOADER"
