@@ -3,10 +3,18 @@
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { readFileSync, writeFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { mangleOptions, postMinify } from './mangle-props.mjs';
+import { buildQjsBundle } from './qjs-bundle.mjs';
+
+// Built in a private folder and renamed into dist/ when whole: tests that rebuild run two at a
+// time, and a reader must never see esbuild's output before postMinify, or half a file.
+const tmp = `.dist-build-${process.pid}`; // beside dist/: the maps name sources relative to their folder
+mkdirSync(tmp, { recursive: true });
+mkdirSync('dist', { recursive: true });
+writeFileSync(`${tmp}/netledger.meta.json`, JSON.stringify(await buildQjsBundle(`${tmp}/netledger.js`)));
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const common = {
+await build({
+  entryPoints: ['src/main.node.ts'],
   bundle: true,
   format: 'esm',
   target: 'es2022',
@@ -14,43 +22,6 @@ const common = {
   legalComments: 'none',
   define: { __NETLEDGER_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
-};
-
-// Built in a private folder and renamed into dist/ when whole: tests that rebuild run two at a
-// time, and a reader must never see esbuild's output before postMinify, or half a file.
-const tmp = `.dist-build-${process.pid}`; // beside dist/: the maps name sources relative to their folder
-mkdirSync(tmp, { recursive: true });
-mkdirSync('dist', { recursive: true });
-await build({
-  ...common,
-  entryPoints: ['src/main.qjs.ts'],
-  outfile: `${tmp}/netledger.js`,
-  platform: 'neutral',
-  minify: true,
-  // QuickJS's built-in modules; everything else must be bundled.
-  external: ['std', 'os'],
-  // qjs decides "module or script" from the FIRST token only (JS_DetectModule): start with an import.
-  banner: { js: 'import "std";' },
-  // Node built-ins that dependencies reach for are answered by our own compat shims.
-  alias: {
-    buffer: './src/compat/buffer.ts',
-    events: './src/compat/events.ts',
-  },
-  mainFields: ['module', 'main'],
-  // Internal property names (suffix `_`, see mangle-props.mjs) get short names.
-  ...mangleOptions,
-  // The map is written next to it, without a sourceMappingURL comment: qjs does not read it.
-  sourcemap: 'external',
-  // qjs reads its source as UTF-8: non-ASCII characters need no \uXXXX escapes.
-  charset: 'utf8',
-  metafile: true,
-}).then((r) => writeFileSync(`${tmp}/netledger.meta.json`, JSON.stringify(r.metafile)));
-// `this` aliasing and constants (mangle-props.mjs); the metafile's bytes per module are from before.
-await postMinify(`${tmp}/netledger.js`);
-
-await build({
-  ...common,
-  entryPoints: ['src/main.node.ts'],
   outfile: `${tmp}/netledger.node.mjs`,
   platform: 'node',
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

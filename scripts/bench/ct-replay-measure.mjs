@@ -10,7 +10,6 @@
 //     [--no-lan6] [--keep DIR] [--no-cg]
 // --keep DIR keeps the bundle, the slice, the callgrind profiles and the replay's stdout/stderr
 // (out.txt, err.txt: `cmp` them between two trees). --no-cg only builds and replays (for cmp).
-import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -41,17 +40,9 @@ try {
   let bundle = arg('--bundle', undefined);
   if (bundle === undefined) {
     bundle = join(dir, 'netledger.js');
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-    // built as scripts/build.mjs builds dist/netledger.js: mangled names, then postMinify
-    const { mangleOptions, postMinify } = await import(join(ROOT, 'scripts/mangle-props.mjs'));
-    await build({
-      entryPoints: [join(ROOT, 'src/main.qjs.ts')], outfile: bundle, bundle: true, format: 'esm', target: 'es2022',
-      platform: 'neutral', minify: true, external: ['std', 'os'], banner: { js: 'import "std";' }, legalComments: 'none',
-      define: { __NETLEDGER_VERSION__: JSON.stringify(pkg.version) }, mainFields: ['module', 'main'], charset: 'utf8',
-      alias: { buffer: join(ROOT, 'src/compat/buffer.ts'), events: join(ROOT, 'src/compat/events.ts') },
-      ...mangleOptions, logLevel: 'error', absWorkingDir: ROOT, sourcemap: 'external',
-    });
-    await postMinify(bundle);
+    // built as scripts/build.mjs builds dist/netledger.js, by the tree's own build module
+    const { buildQjsBundle } = await import(join(ROOT, 'scripts/qjs-bundle.mjs'));
+    await buildQjsBundle(bundle, ROOT);
     console.log(`bundle ${readFileSync(bundle).length} bytes (${ROOT})`);
   }
   const replay = ['--strip-source', '-m', bundle, 'replay', '--conntrack'];

@@ -6,7 +6,6 @@
 //   node scripts/bench/dns-replay-measure.mjs [--lines 100000] [--bundle dist/netledger.js] [--config UCI] [--keep DIR]
 // --config is passed to replay (e.g. out/bench/dns-core.uci: the pdns stream off).
 // With --keep, the callgrind profiles stay in DIR (callgrind_annotate DIR/cg.full).
-import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -32,18 +31,9 @@ try {
   let bundle = arg('--bundle', undefined);
   if (bundle === undefined) {
     bundle = join(dir, 'netledger.js');
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-    // built as scripts/build.mjs builds dist/netledger.js: mangled names, then postMinify
-    const { mangleOptions, postMinify } = await import(join(ROOT, 'scripts/mangle-props.mjs'));
-    await build({
-      entryPoints: [join(ROOT, 'src/main.qjs.ts')], outfile: bundle, bundle: true, format: 'esm', target: 'es2022',
-      platform: 'neutral', minify: true, external: ['std', 'os'], banner: { js: 'import "std";' },
-      define: { __NETLEDGER_VERSION__: JSON.stringify(pkg.version) }, mainFields: ['module', 'main'],
-      alias: { buffer: join(ROOT, 'src/compat/buffer.ts'), events: join(ROOT, 'src/compat/events.ts') },
-      legalComments: 'none', charset: 'utf8', ...mangleOptions, logLevel: 'error', absWorkingDir: ROOT,
-      sourcemap: 'external',
-    });
-    await postMinify(bundle);
+    // built as scripts/build.mjs builds dist/netledger.js, by the tree's own build module
+    const { buildQjsBundle } = await import(join(ROOT, 'scripts/qjs-bundle.mjs'));
+    await buildQjsBundle(bundle, ROOT);
   }
   const run = (file, tag) => {
     const out = join(dir, `cg.${tag}`);

@@ -5,13 +5,12 @@
 // 20,000 flows open (gen-conntrack.mjs), then replays: nothing, DNS (join on), conntrack only, both.
 //   node scripts/bench/join-replay-mem.mjs [--lines 200000] [--bundle dist/netledger.js]
 // 'both-nopdns' is 'both' with the pdns stream off (its table is not the join's).
-import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ROOT, QJS, measure, replaySummary } from './bench-lib.mjs';
-import { mangleOptions } from '../mangle-props.mjs';
+import { buildQjsBundle } from '../qjs-bundle.mjs';
 
 const args = process.argv.slice(2);
 const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
@@ -19,13 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'nl-joinreplay-'));
 let bundle = opt('--bundle', undefined);
 if (bundle === undefined) {
   bundle = join(dir, 'netledger.js');
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  await build({
-    absWorkingDir: ROOT, entryPoints: ['src/main.qjs.ts'], outfile: bundle, bundle: true, format: 'esm', target: 'es2022',
-    platform: 'neutral', minify: true, external: ['std', 'os'], banner: { js: 'import "std";' },
-    define: { __NETLEDGER_VERSION__: JSON.stringify(pkg.version) }, mainFields: ['module', 'main'],
-    alias: { buffer: './src/compat/buffer.ts', events: './src/compat/events.ts' }, ...mangleOptions, logLevel: 'error',
-  });
+  await buildQjsBundle(bundle, ROOT);
 }
 const gen = (script, extra) => {
   const r = spawnSync('node', [join(ROOT, 'scripts/bench', script), ...extra], { encoding: 'utf8', maxBuffer: 1 << 30 });

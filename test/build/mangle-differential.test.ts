@@ -9,11 +9,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
 import { ROOT, QJS, BUNDLE, fixturePath } from '../support/engines';
+// @ts-expect-error: a plain .mjs module shared with scripts/build.mjs (no types)
+import { qjsBundleOptions } from '../../scripts/qjs-bundle.mjs';
 import { encodeBatch } from '../../src/codec/batch';
 import { toHex } from '../../src/codec/cbor';
 import { dnsCorpus } from '../codec/corpus';
@@ -29,28 +31,8 @@ before(async () => {
   assert.equal(r.status, 0, r.stderr);
   dir = mkdtempSync(join(tmpdir(), 'nl-mangle-diff-'));
   control = join(dir, 'control.js');
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   // scripts/build.mjs's qjs build, less internalNames and postMinify
-  await build({
-    absWorkingDir: ROOT,
-    entryPoints: ['src/main.qjs.ts'],
-    outfile: control,
-    bundle: true,
-    format: 'esm',
-    target: 'es2022',
-    platform: 'neutral',
-    minify: true,
-    legalComments: 'none',
-    define: { __NETLEDGER_VERSION__: JSON.stringify(pkg.version) },
-    external: ['std', 'os'],
-    banner: { js: 'import "std";' },
-    alias: { buffer: './src/compat/buffer.ts', events: './src/compat/events.ts' },
-    mainFields: ['module', 'main'],
-    mangleProps: /[^_]_$/,
-    mangleQuoted: false,
-    charset: 'utf8',
-    logLevel: 'error',
-  });
+  await build({ ...qjsBundleOptions(ROOT), outfile: control, mangleProps: /[^_]_$/, sourcemap: false, logLevel: 'error' });
   writeFileSync(join(dir, 'full.uci'), [
     "config conntrack 'flows'", "\toption interim_interval '1'", "\toption max_flows '256'",
     "config pdns 'pdns'", "\toption window '60'", "\toption max_records '64'",
