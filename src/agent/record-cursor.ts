@@ -1,7 +1,6 @@
 // A TimedCursor over a line reader: parses ahead to the next record so the merge can compare
 // timestamps. Lines that are not records were counted by the parser; every line is counted here.
 import type { LineReader } from '../host/types';
-import { REPLAY_MAX_LINE } from '../host/line-reader';
 import type { Counters } from '../counters';
 import type { TimedCursor } from './time-merge';
 
@@ -24,9 +23,6 @@ export function recordCursor<R extends { ts: number }>(
   var done = false;
   /** the lane reads only for runAlone(): a merged cursor must stop at each record */
   var lane: typeof fast = null;
-  // the file's own getline() when there is one (a JS call less per line); its lines, and those
-  // the lane hands back, are not cut yet: the REPLAY_MAX_LINE cut is made here, before parse
-  var file = reader.file !== undefined ? reader.file : null;
   const advance = (): void => {
     pending = null;
     while (!done) {
@@ -35,7 +31,7 @@ export function recordCursor<R extends { ts: number }>(
         line = lane.drive(reader, '');
         lines += lane.read_;
       } else {
-        line = file !== null ? file.getline() : reader.next();
+        line = reader.next();
         if (line !== null) lines++;
       }
       if (line === null) {
@@ -44,7 +40,6 @@ export function recordCursor<R extends { ts: number }>(
         counters.inc(lineCounter, lines);
         return;
       }
-      if (line.length > REPLAY_MAX_LINE) line = line.slice(0, REPLAY_MAX_LINE);
       pending = parse(line);
       if (pending !== null) return;
     }

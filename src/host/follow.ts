@@ -2,7 +2,7 @@
 // truncation behave the same everywhere. Polling (not inotify) because QuickJS offers only
 // stat: every pollMs the open file is drained, then the path is compared with what we hold.
 import type { FollowNotice, FollowOptions, Follower, TimerHandle } from './types';
-import { LineSplitter } from './lines';
+import { LineSplitter, type AsciiText } from './lines';
 
 export interface FileId {
   size_: number;
@@ -38,10 +38,11 @@ export function followFile(
   opts: FollowOptions,
   onLine: (line: string, truncated: boolean) => void,
   onNotice: (n: FollowNotice) => void,
+  text: AsciiText | null = null,
 ): Follower {
   const pollMs = opts.pollMs && opts.pollMs > 0 ? opts.pollMs : 250;
   const buf = new Uint8Array(CHUNK);
-  const lines = new LineSplitter(onLine, opts.maxLine);
+  const lines = new LineSplitter(onLine, opts.maxLine, text);
   let fd = -1;
   let id: FileId | null = null;
   let pos = 0;

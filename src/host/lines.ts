@@ -7,19 +7,6 @@ export type LineSink = (line: string, truncated: boolean) => void;
 
 export const DEFAULT_MAX_LINE = 65536;
 
-/** Any byte that is not ASCII, seen in a Latin-1 view of the bytes. */
-const HIGH = /[\x80-\xff]/;
-
-/** A line seen as Latin-1, turned into real text; bytes[start, end) are the same line. */
-function decodeLine(latin: string, bytes: Uint8Array, start: number, end: number): string {
-  if (!HIGH.test(latin)) return latin;
-  try {
-    return decodeURIComponent(escape(latin)); // native, and throws on any malformed UTF-8
-  } catch {
-    return decodeUtf8(bytes, start, end); // repairs, one U+FFFD per bad subpart
-  }
-}
-
 /** Largest cut <= max that does not split a UTF-8 sequence (continuation bytes are 10xxxxxx). */
 function charBoundary(bytes: Uint8Array, start: number, max: number): number {
   let cut = start + max;
@@ -27,44 +14,75 @@ function charBoundary(bytes: Uint8Array, start: number, max: number): number {
   return cut;
 }
 
+/**
+ * Bytes to text when they are all ASCII (one character a byte), else null. A host passes a
+ * native one where it has one (qjs: quickjs-text.ts); without it, bytes go through latin1().
+ */
+export type AsciiText = (bytes: Uint8Array, start: number, end: number) => string | null;
+
 export class LineSplitter {
   private pending_: Uint8Array;
   private pendingLen_ = 0;
   private skipping_ = false;
   private readonly maxLine_: number;
+  /** indexes of the cut lines in batch_()'s last answer, null when none was cut */
+  private cut_: number[] | null = null;
 
   private readonly sink_: LineSink;
+  private readonly text_: AsciiText | null;
 
-  constructor(sink_: LineSink, maxLine = DEFAULT_MAX_LINE) {
+  constructor(sink_: LineSink, maxLine = DEFAULT_MAX_LINE, text_: AsciiText | null = null) {
     this.sink_ = sink_;
+    this.text_ = text_;
     this.maxLine_ = maxLine > 0 ? Math.floor(maxLine) : DEFAULT_MAX_LINE;
     this.pending_ = new Uint8Array(Math.min(this.maxLine_, 4096));
   }
 
   /** Feeds bytes[start, end). The caller may reuse `bytes` afterwards. */
   push_(bytes: Uint8Array, start = 0, end = bytes.length): void {
-    const text = latin1(bytes, start, end);
-    const ascii = !HIGH.test(text); // one regex per chunk, not per line
-    const n = end - start;
-    let p = 0;
-    while (p < n) {
-      const nl = text.indexOf('\n', p);
-      const stop = nl < 0 ? n : nl;
-      if (nl >= 0 && this.pendingLen_ === 0 && !this.skipping_ && stop - p <= this.maxLine_) {
-        const line = text.slice(p, stop); // whole line inside this chunk: no copy of bytes
-        this.sink_(ascii ? line : decodeLine(line, bytes, start + p, start + stop), false);
-      } else {
-        this.keep_(bytes, start + p, start + stop);
-        if (nl >= 0) this.emitPending_();
+    // var: qjs checks let/const for their dead zone on every read, and this runs once a line
+    var lines = this.batch_(bytes, start, end);
+    var cut = this.cut_;
+    var sink = this.sink_;
+    for (var i = 0; i < lines.length; i++) sink(lines[i], cut !== null && cut.indexOf(i) >= 0);
+  }
+
+  /**
+   * The lines that bytes[start, end) completes, in order (the sink is not called); the partial
+   * line at the end is kept for the next call. The array is the caller's.
+   */
+  batch_(bytes: Uint8Array, start: number, end: number): string[] {
+    var text = this.text_ !== null ? this.text_(bytes, start, end) : null;
+    var ascii = text !== null;
+    // latin1 and ASCII text have a character a byte: text offsets are byte offsets
+    var lines = (ascii ? (text as string) : latin1(bytes, start, end)).split('\n'); // a C scan, where indexOf() compares at every position
+    var tail = lines.pop() as string; // after the last '\n': a partial line, or ''
+    this.cut_ = null;
+    if (!ascii || this.pendingLen_ !== 0 || this.skipping_ || end - start > this.maxLine_) {
+      var p = start;
+      for (var i = 0; i < lines.length; i++) {
+        var line = lines[i];
+        var stop = p + line.length;
+        if (this.pendingLen_ === 0 && !this.skipping_ && line.length <= this.maxLine_) {
+          if (!ascii) lines[i] = decodeUtf8(bytes, p, stop);
+        } else {
+          this.keep_(bytes, p, stop);
+          if (this.skipping_) (this.cut_ ??= []).push(i);
+          lines[i] = this.takePending_();
+        }
+        p = stop + 1;
       }
-      if (nl < 0) return;
-      p = nl + 1;
     }
+    this.keep_(bytes, end - tail.length, end);
+    return lines;
   }
 
   /** End of input: a last line without '\n' is still a line. */
   flush_(): void {
-    if (this.pendingLen_ > 0 || this.skipping_) this.emitPending_();
+    if (this.pendingLen_ > 0 || this.skipping_) {
+      var cut = this.skipping_;
+      this.sink_(this.takePending_(), cut);
+    }
   }
 
   /** Drops a partial line (the file it came from was truncated). */
@@ -95,12 +113,12 @@ export class LineSplitter {
     this.pendingLen_ += take;
   }
 
-  private emitPending_(): void {
+  /** The kept line, decoded; the splitter starts a new one. */
+  private takePending_(): string {
     const line = decodeUtf8(this.pending_, 0, this.pendingLen_);
-    const truncated = this.skipping_;
     this.pendingLen_ = 0;
     this.skipping_ = false;
     if (this.pending_.length > 65536) this.pending_ = new Uint8Array(4096); // give back a huge line
-    this.sink_(line, truncated);
+    return line;
   }
 }

@@ -5,7 +5,7 @@
 import * as std from 'std';
 import * as os from 'os';
 import { HostError, type Child, type ExitStatus, type SpawnOptions } from './types';
-import { LineSplitter } from './lines';
+import { LineSplitter, type AsciiText } from './lines';
 import { resolveExecutable, ENOENT } from './exec-path';
 import { encodeUtf8 } from './utf8';
 import { check, isExecutable, stat } from './quickjs-fs';
@@ -110,6 +110,7 @@ class QjsChild implements Child {
     bytesMode: boolean,
     maxLine: number | undefined,
     report: Report,
+    text: AsciiText,
   ) {
     this.inFd_ = inFd;
     this.outFd_ = outFd;
@@ -123,8 +124,8 @@ class QjsChild implements Child {
       } catch (e) {
         this.report_(`child ${this.pid} onLine`, e);
       }
-    }, maxLine);
-    this.errLines_ = new LineSplitter((l) => this.call_('onStderrLine', () => this.errLineCb_?.(l)), maxLine);
+    }, maxLine, text);
+    this.errLines_ = new LineSplitter((l) => this.call_('onStderrLine', () => this.errLineCb_?.(l)), maxLine, text);
     if (outFd >= 0) os.setReadHandler(outFd, this.onOut_);
     if (errFd >= 0) os.setReadHandler(errFd, this.onErr_);
     track(this);
@@ -281,7 +282,7 @@ function pipePair(opened: number[]): [number, number] {
   return p;
 }
 
-export function spawnChild(argv: string[], opts: SpawnOptions, report: Report): Child {
+export function spawnChild(argv: string[], opts: SpawnOptions, report: Report, text: AsciiText): Child {
   if (!isArray(argv) || argv.length === 0 || typeof argv[0] !== 'string') {
     throw new HostError('spawn', '', EINVAL, 'argv must be a non-empty array');
   }
@@ -313,5 +314,5 @@ export function spawnChild(argv: string[], opts: SpawnOptions, report: Report): 
   }
   // The child has its copies; keep only our ends.
   for (const fd of opened) if (fd !== ours.in && fd !== ours.out && fd !== ours.err) os.close(fd);
-  return new QjsChild(pid, ours.in, ours.out, ours.err, opts.stdout === 'bytes', opts.maxLine, report);
+  return new QjsChild(pid, ours.in, ours.out, ours.err, opts.stdout === 'bytes', opts.maxLine, report, text);
 }

@@ -21,6 +21,8 @@ declare module 'std' {
   export const err: FILE;
   export function open(path: string, mode: string, errorObj?: { errno?: number }): FILE | null;
   export function getenv(name: string): string | undefined;
+  /** The whole file decoded as UTF-8 (read with one fread), or null when it cannot be read. */
+  export function loadFile(path: string): string | null;
   export function getenviron(): Record<string, string>;
   export function exit(code: number): never;
   export function strerror(errno: number): string;

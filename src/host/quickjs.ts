@@ -4,7 +4,8 @@ import * as os from 'os';
 import { HostError, type Host, type SignalName, type TimerHandle } from './types';
 import { TimerQueue } from './timers';
 import { LineSplitter } from './lines';
-import { pullLines, REPLAY_MAX_LINE } from './line-reader';
+import { pullLines } from './line-reader';
+import { scratchText } from './quickjs-text';
 import { followFile } from './follow';
 import { decodeUtf8 } from './utf8';
 import { requeue, spawnChild } from './quickjs-child';
@@ -36,6 +37,8 @@ export function createQuickJsHost(): Host {
     report_: (e) => report('timer', e),
   });
   const handlers = new Map<SignalName, (() => void)[]>();
+  // lines are decoded natively through a scratch file, made at the first chunk read
+  const text = scratchText(std.getenv('TMPDIR') || '/tmp');
   let flushPending = false;
 
   // stdout is fully buffered when it is a pipe: flush once the current turn is over, so a burst
@@ -82,33 +85,10 @@ export function createQuickJsHost(): Host {
     mkdirp,
 
     openLines(path) {
-      if (path === '-') return pullLines((buf, len) => readInto(0, buf, len, '<stdin>'), () => {});
-      // A file never blocks, so libc's buffered getline() is safe here, and its native UTF-8
-      // decoding (bad bytes become U+FFFD) costs a tenth of splitting bytes in JS (bench).
-      const errObj: { errno?: number } = {};
-      // var, not let/const: qjs checks a closure's let/const for its dead zone on every read,
-      // and next() runs once per replayed line.
-      const opened = std.open(path, 'r', errObj);
-      if (opened === null) throw new HostError('open', path, errObj.errno ?? 0, std.strerror(errObj.errno ?? 0));
-      var f = opened;
-      var open = true;
-      return {
-        next(): string | null {
-          if (!open) return null;
-          var line = f.getline();
-          if (line === null) {
-            open = false;
-            f.close();
-            return null;
-          }
-          return line.length > REPLAY_MAX_LINE ? line.slice(0, REPLAY_MAX_LINE) : line;
-        },
-        close(): void {
-          if (open) f.close();
-          open = false;
-        },
-        file: f,
-      };
+      if (path === '-') return pullLines((buf, len) => readInto(0, buf, len, '<stdin>'), () => {}, text);
+      const fd = os.open(path, os.O_RDONLY);
+      if (fd < 0) throw new HostError('open', path, -fd, std.strerror(-fd));
+      return pullLines((buf, len) => readInto(fd, buf, len, path), () => os.close(fd), text);
     },
 
     follow(path, opts, onLine, onNotice) {
@@ -119,13 +99,14 @@ export function createQuickJsHost(): Host {
         opts,
         (line, truncated) => guarded('follow onLine', () => onLine(line, truncated)),
         (n) => guarded('follow onNotice', () => onNotice?.(n)),
+        text,
       );
     },
 
     stdinLines(onLine, onEnd) {
       const buf = new ArrayBuffer(65536);
       const view = new Uint8Array(buf);
-      const lines = new LineSplitter((l, t) => guarded('stdin onLine', () => onLine(l, t)));
+      const lines = new LineSplitter((l, t) => guarded('stdin onLine', () => onLine(l, t)), undefined, text);
       const onStdin = (): void => {
         const n = os.read(0, buf, 0, buf.byteLength);
         if (n === -EINTR || n === -EAGAIN) return;
@@ -140,7 +121,7 @@ export function createQuickJsHost(): Host {
       os.setReadHandler(0, onStdin);
     },
 
-    spawn: (argv, opts = {}) => spawnChild(argv, opts, report),
+    spawn: (argv, opts = {}) => spawnChild(argv, opts, report, text),
 
     onSignal(signal, cb) {
       const num = SIGNALS[signal];

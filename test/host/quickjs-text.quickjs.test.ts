@@ -1,0 +1,3 @@
+import { runCasesQjsOnly } from '../support/engines';
+
+runCasesQjsOnly('test/host/quickjs-text.quickjs.cases.ts');
