@@ -104,6 +104,9 @@ export class DnsFastLine {
     var nextSerial = this.nextSerial_;
     var nextSerialN = this.nextSerialN_;
     var t: Transaction | null;
+    // the transaction of the last line taken while the head has not changed since (so of this
+    // line's pid and serial, and the assembler's last_, unless finished since), else null
+    var cur: Transaction | null = null;
     var al: Transaction[];
     // the file's own getline() when there is one (no reader call per line); its lines are not
     // cut yet: the caller cuts a refused line it hands on (record-cursor.ts)
@@ -133,6 +136,7 @@ export class DnsFastLine {
             pid = headPid;
             serial = headSerial;
           } else {
+            cur = null;
             if (line.startsWith(pre)) {
               p = pre.length;
               ts = preTs;
@@ -245,7 +249,7 @@ export class DnsFastLine {
             if (learn !== null) learn.sawDnsClient(client, port);
             t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
             a.byKey_.set(key, t);
-            a.last_ = t;
+            a.last_ = cur = t;
             if (serial < 4294967295) {
               this.nextSerialN_ = nextSerialN = serial + 1;
               this.nextSerial_ = nextSerial = nextSerialN + ' ';
@@ -257,13 +261,12 @@ export class DnsFastLine {
             var sp = line.lastIndexOf(' ', end - 1);
             // the last ` to ` of the line is the one before its last word
             if (sp + 1 >= end || sp - 3 < p + 9 || !line.startsWith(' to ', sp - 3)) break refuse;
-            t = a.last_;
-            if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
-            else if (t.done) t = null;
+            t = cur !== null && !cur.done ? cur : this.txn_(pid, serial);
             if (t === null) break refuse;
             var up = line.slice(sp + 1, end);
             if (learn !== null) learn.sawUpstream(up);
             t.upstream = up;
+            cur = t;
             break taken;
           } else if (c === 47 /* / */) {
             // a hosts-file path (message.ts body())
@@ -323,9 +326,9 @@ export class DnsFastLine {
             data = line.slice(da, end);
           }
           // the next line of the last line's transaction (most answers) without a call
-          t = a.last_;
-          if (t === null || t.serial !== serial || t.pid !== pid) t = this.txn_(pid, serial);
-          if (t === null || t.done) break refuse;
+          t = cur !== null && !cur.done ? cur : this.txn_(pid, serial);
+          if (t === null) break refuse;
+          cur = t;
           var name = line.slice(q, is);
           // dns-transaction.ts applyAnswer() for an answer, nxdomain or nodata record
           // (an open transaction is listed as answering from its first answer on: listed is answered)
