@@ -266,11 +266,10 @@ export class DnsFastLine {
             }
             break taken;
           } else if (c === 102 /* f */) {
-            // `forwarded NAME to UPSTREAM`: the last word, behind ` to ` (message.ts sent())
+            // `forwarded NAME to UPSTREAM`: UPSTREAM behind the last ` to ` (as message.ts sent())
             if (!line.startsWith('forwarded ', p) || line.charCodeAt(end - 1) === 13) break refuse;
-            var sp = line.lastIndexOf(' ', end - 1);
-            // the last ` to ` of the line is the one before its last word
-            if (sp + 1 >= end || sp - 3 < p + 9 || !line.startsWith(' to ', sp - 3)) break refuse;
+            var sp = line.lastIndexOf(' to ', end - 4) + 3;
+            if (sp + 1 >= end || sp - 3 < p + 9) break refuse;
             t = cur !== null && !cur.done ? cur : this.txn_(pid, serial);
             if (t === null) break refuse;
             var up = line.slice(sp + 1, end);
