@@ -87,6 +87,7 @@ export class DnsFastLine {
     // the state read on every line, in locals (a property read is ~120 instructions in qjs);
     // written through where it changes
     var a = this.asm_;
+    // (records.n counts the lines taken when drive() returns: those read, less one refused)
     var records = this.records_;
     var learn = this.learn_;
     var head = this.head_;
@@ -107,6 +108,8 @@ export class DnsFastLine {
     // the transaction of the last line taken while the head has not changed since (so of this
     // line's pid and serial, and the assembler's last_, unless finished since), else null
     var cur: Transaction | null = null;
+    // the line was a query or changed transaction (txn_()): it may have finished one
+    var sw = false;
     var al: Transaction[];
     // the file's own getline() when there is one (no reader call per line); its lines are not
     // cut yet: the caller cuts a refused line it hands on (record-cursor.ts)
@@ -116,6 +119,7 @@ export class DnsFastLine {
         var next = file !== null ? file.getline() : reader.next();
         if (next === null) {
           this.read_ = read;
+          records.n += read;
           return null;
         }
         line = next;
@@ -260,6 +264,7 @@ export class DnsFastLine {
             t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
             a.byKey_.set(key, t);
             a.last_ = cur = t;
+            sw = true;
             if (serial < 4294967295) {
               this.nextSerialN_ = nextSerialN = serial + 1;
               this.nextSerial_ = nextSerial = nextSerialN + ' ';
@@ -270,7 +275,7 @@ export class DnsFastLine {
             if (!line.startsWith('forwarded ', p) || line.charCodeAt(end - 1) === 13) break refuse;
             var sp = line.lastIndexOf(' to ', end - 4) + 3;
             if (sp + 1 >= end || sp - 3 < p + 9) break refuse;
-            t = cur !== null && !cur.done ? cur : this.txn_(pid, serial);
+            t = cur !== null && !cur.done ? cur : (sw = true, this.txn_(pid, serial));
             if (t === null) break refuse;
             var up = line.slice(sp + 1, end);
             if (learn !== null) learn.sawUpstream(up);
@@ -335,7 +340,7 @@ export class DnsFastLine {
             data = line.slice(da, end);
           }
           // the next line of the last line's transaction (most answers) without a call
-          t = cur !== null && !cur.done ? cur : this.txn_(pid, serial);
+          t = cur !== null && !cur.done ? cur : (sw = true, this.txn_(pid, serial));
           if (t === null) break refuse;
           cur = t;
           var name = line.slice(q, is);
@@ -376,11 +381,17 @@ export class DnsFastLine {
         }
         // refused
         this.read_ = read;
+        if (read > 1) records.n += read - 1;
         return line;
       }
-      records.n++;
-      if (a.finished_) a.drain_();
-      if (reader === null) return null;
+      if (sw) {
+        sw = false;
+        if (a.finished_) a.drain_();
+      }
+      if (reader === null) {
+        records.n++;
+        return null;
+      }
     }
   }
 
