@@ -247,8 +247,17 @@ interface Head {
   name_: string;
   /** what follows the key (1-2 characters of the longer headers), checked with startsWith */
   rest_: string;
+  /** An event head's last two "timeout STATE src=" (k_: '\n' for none yet), timeout and state. */
+  st_: HeadState;
+  st2_: HeadState;
+}
+interface HeadState {
+  k_: string;
+  t_: number;
+  s_: string;
 }
 const HEAD_KEY = 22;
+const NO_STATE: HeadState = { k_: '\n', t_: 0, s_: '' };
 const HEADS = new Map<string, Head>();
 /** The same after the event tag "\t%9s " (11 characters), by the 11 + HEAD_KEY characters after the time's ']'. */
 const EVENT_HEADS = new Map<string, Head>();
@@ -257,7 +266,7 @@ for (const [name, proto] of [['tcp', 6], ['udp', 17], ['icmp', 1], ['icmpv6', 58
     const text = `ipv${family}     ${family === 4 ? 2 : 10} ${name.padEnd(8)} ${proto} `;
     for (const kind of ['SNAPSHOT', 'NEW', 'UPDATE', 'DESTROY'] as const) {
       const event = kind !== 'SNAPSHOT';
-      (event ? EVENT_HEADS : HEADS).set((event ? `\t${`[${kind}]`.padStart(9)} ` : '') + text.slice(0, HEAD_KEY), { kind_: kind, family_: family, proto_: proto, name_: name, rest_: text.slice(HEAD_KEY) });
+      (event ? EVENT_HEADS : HEADS).set((event ? `\t${`[${kind}]`.padStart(9)} ` : '') + text.slice(0, HEAD_KEY), { kind_: kind, family_: family, proto_: proto, name_: name, rest_: text.slice(HEAD_KEY), st_: NO_STATE, st2_: NO_STATE });
     }
   }
 }
@@ -277,25 +286,27 @@ function seat(line: string, i: number, rec: CtRecord, head: Head): number {
   rec.family = head.family_;
   rec.protoNum = head.proto_;
   rec.protoName = head.name_;
-  return stateAndTimeout(line, i, rec);
+  // An event's "timeout STATE " is one of a few texts ("120 SYN_SENT ", "30 ", "CLOSE "), most
+  // often one of its head's last two: a compare or two (a list line's timeout counts down: not kept).
+  var st = head.st_;
+  if (!line.startsWith(st.k_, i)) {
+    st = head.st2_;
+    if (!line.startsWith(st.k_, i)) {
+      var at = stateAndTimeout(line, i, rec);
+      if (at >= 0 && rec.kind !== 'SNAPSHOT' && line.startsWith('src=', at)) {
+        head.st2_ = head.st_;
+        head.st_ = { k_: line.slice(i, at + 4), t_: rec.timeout, s_: rec.state };
+      }
+      return at;
+    }
+  }
+  rec.timeout = st.t_;
+  rec.state = st.s_;
+  return i + st.k_.length - 4;
 }
-
-// An event's "timeout STATE " is one of a few texts ("120 SYN_SENT ", "30 ", "CLOSE "): each
-// is read once and then looked up (a list line's timeout counts down: those are not kept).
-const STATES = new Map<string, [number, string]>();
-const STATES_MAX = 64;
 
 /** Optional timeout and state after the protocol, up to the first tuple field. */
 function stateAndTimeout(line: string, i: number, rec: CtRecord): number {
-  var at = line.indexOf('src=', i);
-  if (at === i) return i;
-  var key = at > i ? line.slice(i, at) : '';
-  var known = STATES.get(key);
-  if (known !== undefined) {
-    rec.timeout = known[0];
-    rec.state = known[1];
-    return at;
-  }
   var c = line.charCodeAt(i);
   if (c >= 48 && c <= 57) {
     var e = line.indexOf(' ', i);
@@ -313,12 +324,7 @@ function stateAndTimeout(line: string, i: number, rec: CtRecord): number {
     i = e + 1;
     c = line.charCodeAt(i);
   }
-  if (c !== 115) return -1;
-  if (i === at && rec.kind !== 'SNAPSHOT') {
-    if (STATES.size >= STATES_MAX) STATES.clear();
-    STATES.set(key, [rec.timeout, rec.state]);
-  }
-  return i;
+  return c === 115 ? i : -1;
 }
 
 /** The same header, any spacing, with or without the family (`conntrack -L` without -o extended). */
