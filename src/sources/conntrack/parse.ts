@@ -134,15 +134,20 @@ function tuples(line: string, i: number, rec: CtRecord): boolean {
     // an event's usual tails, "[[ASSURED] ][delta-time=N ]id=N", read without the token walk
     var id = line.startsWith('id=', after);
     if (!id) id = line.startsWith('id=', (after = tail(line, after, rec)));
-    // the id last: `num` refuses "N more ..." (NaN), which the token walk then reads
-    var v = id ? num(line, after + 3, line.length) : NaN;
+    // the id last: `num` refuses "N more ..." (NaN), which the token walk then reads; ofHeld
+    // read it already when it is the last token (an UPDATE's or DESTROY's: rec.id is set)
+    var v = !id ? NaN : rec.id >= 0 && after === lastSp + 1 ? rec.id : num(line, after + 3, line.length);
     if (v === v) {
       rec.id = v;
       after = -1;
     }
-    if (after >= 0 && !attributes(line, after, rec, 2)) return false;
+    if (after >= 0) {
+      rec.id = ABSENT; // (ofHeld's, which the walk reads again, if it is the conntrack id)
+      if (!attributes(line, after, rec, 2)) return false;
+    }
   } else {
     clearTuples(rec);
+    rec.id = ABSENT;
     if (!attributes(line, i, rec, 0)) return false;
     // (ports: a garbled label the token walk passed over)
     if (rec.src === '' || rec.dst === '' || rec.rsrc === '' || rec.rdst === '' || (after === -1 && (rec.sport < 0 || rec.dport < 0 || rec.rsport < 0 || rec.rdport < 0))) {
@@ -170,6 +175,9 @@ function tail(line: string, at: number, rec: CtRecord): number {
   return at;
 }
 
+/** The last space of the line whose id ofHeld last read (valid while rec.id is set). */
+let lastSp = -1;
+
 /**
  * An UPDATE or DESTROY whose conntrack id (the last token) the caller holds: read the flags
  * and mark only (a DESTROY's in heldCounters). False when the line has no trailing id or the
@@ -179,8 +187,11 @@ function ofHeld(line: string, i: number, rec: CtRecord, holds: (id: number) => b
   var sp = line.lastIndexOf(' ');
   if (sp < i || !line.startsWith(' id=', sp)) return false;
   var id = num(line, sp + 4, line.length);
-  if (!(id >= 0) || !holds(id)) return false;
+  if (!(id >= 0)) return false;
+  // kept for tuples() when the flow is not held: the id it would read again at sp + 1
   rec.id = id;
+  lastSp = sp;
+  if (!holds(id)) return false;
   rec.partial = true;
   if (rec.kind !== 'DESTROY') heldFlags(line, i, sp, rec);
   return true;

@@ -210,6 +210,14 @@ export const cases: Cases = {
     eq(c.dropped('conntrack.bad_counters'), 1);
     const unheld = parseConntrackEvent(noAcct.replace('id=7', 'id=424242'), c, undefined, held);
     deepEq([unheld?.partial, unheld?.src], [false, '192.0.2.10'], 'not held: read in full');
+    // the id the held check read is the record's only when it is the conntrack id
+    const idless = ICMP_NEW.replace('[NEW]', '[UPDATE]').replace(' id=123456', '').replace('    [', ' [');
+    const walked = parseConntrackEvent(idless, c, undefined, () => false);
+    deepEq([walked?.id, walked?.icmpId, walked?.partial], [-1, 4321, false], 'an icmp id last is not the conntrack id');
+    deepEq({ ...(parseConntrackEvent(ICMP_NEW.replace('[NEW]', '[UPDATE]').replace('    [', ' ['), c, undefined, () => false) as CtRecord) },
+      { ...one(ICMP_NEW.replace('[NEW]', '[UPDATE]').replace('    [', ' [')) }, 'not held: as without holds');
+    const tcpGarbled = noAcct.replace(' mark=0 id=7', ' code=1 id=8');
+    deepEq([parseConntrackEvent(tcpGarbled, c, undefined, () => false)?.id, one(tcpGarbled).id], [-1, -1], 'an id after code= is an icmp id');
   },
   'a reused record (into) reads every line exactly as a fresh one, whatever came before': (ctx) => {
     // The parser leaves a reused record's tuple and protocol fields for a successful fast read to
