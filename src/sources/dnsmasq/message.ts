@@ -201,15 +201,15 @@ export class DnsmasqMessageParser {
         if (line.startsWith('forwarded ', p)) return this.sent_(line, p + 10, end, 'forwarded');
         break;
       case 114: // r
-        if (line.startsWith('reply ', p)) return this.answer_(line, p + 6, end, 'reply', undefined);
+        if (line.startsWith('reply ', p)) return this.answer_(line, p + 6, end, 'reply');
         break;
       case 99: // c
-        if (line.startsWith('cached ', p)) return this.answer_(line, p + 7, end, 'cached', undefined);
-        if (line.startsWith('config ', p)) return this.answer_(line, p + 7, end, 'config', undefined);
-        if (line.startsWith('cached-stale ', p)) return this.answer_(line, p + 13, end, 'stale', undefined);
+        if (line.startsWith('cached ', p)) return this.answer_(line, p + 7, end, 'cached');
+        if (line.startsWith('config ', p)) return this.answer_(line, p + 7, end, 'config');
+        if (line.startsWith('cached-stale ', p)) return this.answer_(line, p + 13, end, 'stale');
         break;
       case 68: // D
-        if (line.startsWith('DHCP ', p)) return this.answer_(line, p + 5, end, 'dhcp', undefined);
+        if (line.startsWith('DHCP ', p)) return this.answer_(line, p + 5, end, 'dhcp');
         break;
       case 47: // '/': a hosts-file path (record_source())
       case 60: {
@@ -232,7 +232,7 @@ export class DnsmasqMessageParser {
         break;
       case 97: // a
         if (line.startsWith('auth[', p)) return this.query_(line, p + 5, end, true);
-        if (line.startsWith('auth ', p)) return this.answer_(line, p + 5, end, 'auth', undefined);
+        if (line.startsWith('auth ', p)) return this.answer_(line, p + 5, end, 'auth');
         break;
       case 105: // i
       case 110: // n
@@ -325,7 +325,7 @@ export class DnsmasqMessageParser {
 
   /** `NAME is DEST[EXTRA]` after an answer SOURCE word. */
   private answer_(line: string, p: number, end: number, origin: AnswerOrigin,
-    hostsFile: string | undefined): DnsLogRecord | null {
+    hostsFile?: string): DnsLogRecord | null {
     // `reply is truncated` has no NAME: ' is ' then starts at p - 1.
     const is = line.indexOf(' is ', p - 1);
     if (is < 0 || is + 4 > end) return this.skipAs_('truncated');
