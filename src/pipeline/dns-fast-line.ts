@@ -345,11 +345,12 @@ export class DnsFastLine {
           cur = t;
           var name = line.slice(q, is);
           // dns-transaction.ts applyAnswer() for an answer, nxdomain or nodata record
-          // (an open transaction is listed as answering from its first answer on: listed is answered)
+          // (an open transaction is listed as answering from its first answer on: listed is answered,
+          // and its source is then undefined, or 'local' for auth)
           if (!t.listed) {
             t.listed = true;
             t.answered = true;
-            if (t.source !== 'local') t.source = origin;
+            if (t.source === undefined) t.source = origin;
             al = a.answering_;
             al[al.length] = t;
           }
