@@ -85,7 +85,7 @@ export class DnsFastLine {
     var line = line0;
     var read = 0;
     // the state read on every line, in locals (a property read is ~120 instructions in qjs);
-    // written through where it changes
+    // the head's and next serial's written back when drive() returns, the prefix's where it changes
     var a = this.asm_;
     // (records.n counts the lines taken when drive() returns: those read, less one refused)
     var records = this.records_;
@@ -114,13 +114,13 @@ export class DnsFastLine {
     // the file's own getline() when there is one (no reader call per line); its lines are not
     // cut yet: the caller cuts a refused line it hands on (record-cursor.ts)
     var file = reader !== null && reader.file !== undefined ? reader.file : null;
-    for (;;) {
+    var out: string | null = null;
+    exit: for (;;) {
       if (reader !== null) {
         var next = file !== null ? file.getline() : reader.next();
         if (next === null) {
-          this.read_ = read;
           records.n += read;
-          return null;
+          break exit;
         }
         line = next;
         read++;
@@ -179,11 +179,11 @@ export class DnsFastLine {
             c = line.charCodeAt(ce - 1);
             if (c < 48 || c > 57) break refuse;
             p = ce + 1;
-            this.head_ = head = line.slice(0, p);
+            head = line.slice(0, p);
             headLen = p;
-            this.headTs_ = headTs = ts;
-            this.headPid_ = headPid = pid;
-            this.headSerial_ = headSerial = serial;
+            headTs = ts;
+            headPid = pid;
+            headSerial = serial;
             clientAt = sp + 1;
             clientEnd = ce;
           }
@@ -266,8 +266,8 @@ export class DnsFastLine {
             a.last_ = cur = t;
             sw = true;
             if (serial < 4294967295) {
-              this.nextSerialN_ = nextSerialN = serial + 1;
-              this.nextSerial_ = nextSerial = nextSerialN + ' ';
+              nextSerialN = serial + 1;
+              nextSerial = nextSerialN + ' ';
             }
             break taken;
           } else if (c === 102 /* f */) {
@@ -382,9 +382,9 @@ export class DnsFastLine {
           break taken;
         }
         // refused
-        this.read_ = read;
         if (read > 1) records.n += read - 1;
-        return line;
+        out = line;
+        break exit;
       }
       if (sw) {
         sw = false;
@@ -392,9 +392,17 @@ export class DnsFastLine {
       }
       if (reader === null) {
         records.n++;
-        return null;
+        break exit;
       }
     }
+    this.read_ = read;
+    this.head_ = head;
+    this.headTs_ = headTs;
+    this.headPid_ = headPid;
+    this.headSerial_ = headSerial;
+    this.nextSerial_ = nextSerial;
+    this.nextSerialN_ = nextSerialN;
+    return out;
   }
 
   /**
