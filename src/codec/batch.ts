@@ -67,13 +67,14 @@ export class BatchBuilder {
 
   add_(ev: NetEvent): void {
     const obj = ev as unknown as Record<string, unknown>;
-    let node = this.root_;
+    // var: per event and per key, and qjs checks the dead zone on every read of a let/const local.
+    var node = this.root_, k, v, nx;
     // for-in is cheaper than Object.keys under qjs; events are plain objects (no inherited
     // enumerable keys). Keys whose value is undefined are absent, as in JSON.
-    for (const k in obj) {
-      const v = obj[k];
+    for (k in obj) {
+      v = obj[k];
       if (v === undefined) continue;
-      let nx = node.hot_;
+      nx = node.hot_;
       if (nx === null || nx.key_ !== k) nx = this.step_(node, k);
       (nx.col_ as ColumnBuilder).put_(v);
       node = nx;

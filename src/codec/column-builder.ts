@@ -25,20 +25,20 @@ export class ColumnBuilder {
   private readonly strList_: string[] = [];
   private last_: string | undefined;
   private lastJ_ = 0;
-  // Mode.LISTS: record keys (null = lists of strings, undefined = not seen yet). A record is interned
-  // through nested Maps on its values (the last level gives its number); a list is its record
-  // numbers joined.
+  // Mode.LISTS: record keys (null = lists of strings, undefined = not seen yet). Records need no
+  // numbers of their own: the table refs of the distinct lists' values, in list order, are what
+  // is written (a record seen again refers to strings already in the table).
   private recKeys_: string[] | null | undefined;
-  private readonly recRoot_ = new Map<string | null, unknown>();
-  /** Values of record r at [r * keys, (r + 1) * keys). */
-  private readonly recVals_: (string | null)[] = [];
-  private nrec_ = 0;
-  private readonly listIndex_ = new Map<string, number>();
-  /** Distinct lists as record numbers. */
-  private readonly listRecs_: number[][] = [];
+  /** Distinct lists as their values, record after record (what a list is compared by). */
+  private readonly listVals_: (string | null)[][] = [];
+  /** The list seen last whose first value is the key (undefined: the empty list). */
+  private readonly listHead_ = new Map<string | null | undefined, number>();
+  /** The list seen before j with the same first value, or -1: candidates are tried newest first. */
+  private readonly listNext_: number[] = [];
   /** The first list seen of each identity, to rebuild plain values if the column turns mixed. */
   private readonly listFirst_: unknown[][] = [];
-  private readonly scratch_: number[] = [];
+  /** The values of the list being added. */
+  private readonly scratch_: (string | null)[] = [];
 
   readonly key_: string;
 
@@ -113,82 +113,77 @@ export class ColumnBuilder {
     else this.bytes_ += isArray(v) ? 64 : 8;
   }
 
-  /** Adds a list when it fits the Mode.LISTS kind (changing nothing when it does not). */
+  /**
+   * Adds a list when it fits the Mode.LISTS kind. A failure leaves state behind that does not
+   * matter: the column turns mixed for good.
+   */
   private putList_(list: unknown[]): boolean {
-    const ids = this.scratch_;
-    ids.length = 0;
-    let size = 0;
-    for (let i = 0; i < list.length; i++) {
-      const x = list[i];
+    // var: hot path, and qjs checks the dead zone on every read of a let/const local.
+    // Each element is checked and its values copied once (a record by one for-in, the cheapest
+    // enumeration qjs has); the list is then compared value by value with the lists that start
+    // with the same value, newest first: a Map lookup per list, not one per value.
+    var vals = this.scratch_, nv = 0, want = this.recKeys_, n = list.length, i, x, k, name, val, per;
+    for (i = 0; i < n; i++) {
+      x = list[i];
       if (typeof x === 'string') {
-        if (this.recKeys_ === undefined) this.recKeys_ = null;
-        else if (this.recKeys_ !== null) return false;
-        let r = this.recRoot_.get(x) as number | undefined;
-        if (r === undefined) {
-          r = this.nrec_++;
-          this.recVals_[r] = x;
-          this.recRoot_.set(x, r);
-        }
-        ids[i] = r;
-        size += x.length + 2;
+        if (want === undefined) want = this.recKeys_ = null;
+        else if (want !== null) return false;
+        vals[nv++] = x;
         continue;
       }
       if (x === null || typeof x !== 'object' || isArray(x) || x instanceof Uint8Array) return false;
-      const r = this.putRecord_(x as Record<string, unknown>);
-      if (r < 0) return false;
-      ids[i] = r;
-      size += 24;
+      if (want === undefined) {
+        // a '__proto__' key cannot be put back by assignment (see putKey): such records stay plain
+        want = keysOf(x);
+        if (want.length === 0 || want.indexOf('__proto__') >= 0) return false;
+        this.recKeys_ = want;
+      } else if (want === null) return false;
+      per = want.length;
+      k = 0;
+      // want[per] is undefined: a key too many fails the compare
+      for (name in x) {
+        if (name !== want[k]) return false;
+        val = (x as Record<string, unknown>)[name];
+        if (val !== null && typeof val !== 'string') return false;
+        vals[nv++] = val;
+        k++;
+      }
+      if (k !== per) return false;
     }
-    const id = ids.join(',');
-    let j = this.listIndex_.get(id);
-    if (j === undefined) {
-      j = this.listRecs_.length;
-      this.listRecs_[j] = ids.slice();
-      this.listFirst_[j] = list;
-      this.listIndex_.set(id, j);
-      this.bytes_ += size + 3;
+    var head = nv === 0 ? undefined : vals[0];
+    var j = this.listHead_.get(head);
+    var lv = this.listVals_, c;
+    if (j === undefined) j = -1;
+    while (j >= 0) {
+      c = lv[j];
+      if (c.length === nv) {
+        for (k = 0; k < nv && c[k] === vals[k]; k++);
+        if (k === nv) break;
+      }
+      j = this.listNext_[j];
     }
-    const idx = this.idx_;
+    if (j < 0) j = this.newList_(list, head, nv);
+    var idx = this.idx_;
     idx[idx.length] = j;
     return true;
   }
 
-  /** The record's number, or -1 when its keys differ from the column's or a value is not text/null. */
-  private putRecord_(rec: Record<string, unknown>): number {
-    let want = this.recKeys_;
-    if (want === undefined) {
-      want = keysOf(rec);
-      if (want.length === 0) return -1;
-      this.recKeys_ = want;
-    } else if (want === null) return -1;
-    const last = want.length - 1;
-    let node = this.recRoot_;
-    let k = 0;
-    let r = -1;
-    for (const name in rec) {
-      if (k > last || name !== want[k] || name === '__proto__') return -1;
-      const val = rec[name];
-      if (val !== null && typeof val !== 'string') return -1;
-      const next = node.get(val);
-      if (k < last) {
-        if (next === undefined) {
-          // Paths left by a record that fails further on do no harm: failing turns the column
-          // into plain values for good.
-          const m = new Map<string | null, unknown>();
-          node.set(val, m);
-          node = m;
-        } else node = next as Map<string | null, unknown>;
-      } else if (next === undefined) {
-        r = this.nrec_++;
-        node.set(val, r);
-      } else r = next as number;
-      k++;
-    }
-    if (k !== want.length) return -1;
-    if (r >= 0 && this.recVals_[r * want.length] === undefined) {
-      for (let i = 0; i < want.length; i++) this.recVals_[r * want.length + i] = rec[want[i]] as string | null;
-    }
-    return r;
+  /** Enters the list whose `nv` values are in scratch_. */
+  private newList_(list: unknown[], head: string | null | undefined, nv: number): number {
+    const vals = this.scratch_;
+    const rk = this.recKeys_;
+    // the estimate: 24 bytes a record, a string's length + 2
+    let size = 0;
+    if (rk) size = (nv / rk.length) * 24;
+    else for (let i = 0; i < nv; i++) size += (vals[i] as string).length + 2;
+    const j = this.listVals_.length;
+    this.listVals_[j] = vals.slice(0, nv);
+    this.listFirst_[j] = list;
+    const prev = this.listHead_.get(head);
+    this.listNext_[j] = prev === undefined ? -1 : prev;
+    this.listHead_.set(head, j);
+    this.bytes_ += size + 3;
+    return j;
   }
 
   /** Chooses the kind; the strings it will write are entered into `table`. */
@@ -204,21 +199,15 @@ export class ColumnBuilder {
     if (this.mode_ === Mode.LISTS && n > 0) {
       const rk = this.recKeys_ ?? null;
       const per = rk === null ? 1 : rk.length;
-      // Each distinct record's table refs once (-1 for null).
-      const recRefs = new Array<number>(this.nrec_ * per);
-      const vals = this.recVals_;
-      for (let i = 0; i < recRefs.length; i++) {
-        const v = vals[i];
-        recRefs[i] = v === null ? -1 : table.ref_(v as string);
-      }
+      const lists = this.listVals_;
       const counts: number[] = [];
       const refs: number[] = [];
-      for (let j = 0; j < this.listRecs_.length; j++) {
-        const recs = this.listRecs_[j];
-        counts[j] = recs.length;
-        for (let i = 0; i < recs.length; i++) {
-          const at = recs[i] * per;
-          for (let k = 0; k < per; k++) refs[refs.length] = recRefs[at + k];
+      for (let j = 0; j < lists.length; j++) {
+        const vals = lists[j];
+        counts[j] = vals.length / per;
+        for (let i = 0; i < vals.length; i++) {
+          const v = vals[i];
+          refs[refs.length] = v === null ? -1 : table.ref_(v);
         }
       }
       return { kind_: Kind.Lists, key_: key, keys_: rk, counts_: counts, refs_: refs, idx_: this.idx_ };
