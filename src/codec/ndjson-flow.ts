@@ -69,6 +69,13 @@ const portKind = new Uint8Array(256);
 for (const n of [6, 17, 132, 33, 136]) portKind[n] = 1;
 portKind[1] = 2;
 portKind[58] = 2;
+/** ',"resp_p":N' by port (services repeat; a number's text costs qjs ~1k), up to PORTS_MAX kept. */
+let respPort: Record<number, string> = Object.create(null);
+let respPorts = 0;
+const PORTS_MAX = 512;
+/** The last state written, and its ',"state":"S"' (a flow's state is mostly the last one's). */
+let stateOf = '';
+let stateText = '';
 const FINAL_DIR: Record<string, string> = Object.create(null);
 const OPEN_DIR: Record<string, string> = Object.create(null);
 
@@ -121,7 +128,18 @@ export function encodeFlowSlot(
       rp = tc & 255;
     }
   }
-  out += (op >= 0 ? '","orig_p":' + op + ',"resp_h":"' : '","resp_h":"') + text[strs[s + 1]] + (rp >= 0 ? '","resp_p":' + rp : '"');
+  out += (op >= 0 ? '","orig_p":' + op + ',"resp_h":"' : '","resp_h":"') + text[strs[s + 1]];
+  if (rp >= 0) {
+    var t = respPort[rp];
+    if (t === undefined) {
+      if (respPorts++ >= PORTS_MAX) {
+        respPort = Object.create(null) as Record<number, string>;
+        respPorts = 1;
+      }
+      t = respPort[rp] = '","resp_p":' + rp;
+    }
+    out += t;
+  } else out += '"';
   var nat = strs[s + 2];
   if (nat >= 0) {
     out += ',"nat_h":"' + text[nat] + '"';
@@ -138,7 +156,10 @@ export function encodeFlowSlot(
     out += ',"orig_bytes":' + counts[c] + ',"orig_pkts":' + counts[c + 1] + ',"resp_bytes":' + counts[c + 2] + ',"resp_pkts":' + counts[c + 3];
   }
   var st = strs[s + 3];
-  if (st >= 0) out += ',"state":' + quoted(text[st]);
+  if (st >= 0) {
+    if (text[st] !== stateOf) stateText = ',"state":' + quoted((stateOf = text[st]));
+    out += stateText;
+  }
   out += flags & F_ASSURED ? ',"assured":true' : ',"assured":false';
   if (flags & F_HAS_ID) out += ',"ct_id":' + store.id[slot];
   if (mac !== undefined) out += ',"mac":' + JSON.stringify(mac);

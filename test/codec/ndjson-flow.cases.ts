@@ -98,6 +98,22 @@ export const cases: Cases = {
       }
     }
   },
+  'the slot writer\'s kept pieces (reply ports past their cap, states in turn) stay exact': (ctx) => {
+    const states = ['SYN_SENT', 'ESTABLISHED', 'SYN_SENT', 'CLOSE', 'TIME_WAIT'];
+    const news = [];
+    for (let k = 0; k < 1300; k++) {
+      const st = k % 7 ? 'udp      17 30 ' : `tcp      6 120 ${states[k % 5]} `;
+      const dport = k % 3 ? 1000 + k : 443;
+      news.push(`[1795390000.${String(k).padStart(6, '0')}]\t    [NEW] ipv4     2 ${st}src=192.0.2.10 dst=198.51.100.80 sport=${2000 + k} dport=${dport} [UNREPLIED] src=198.51.100.80 dst=198.51.100.1 sport=${dport} dport=${2000 + k} id=${900 + k}`);
+    }
+    const lines: string[] = [];
+    const evs = tableEvents(news.join('\n'), ctx.fixture(PROC), lines);
+    ok(evs.length >= 1300, `flows (${evs.length})`);
+    for (let k = 0; k < evs.length; k++) {
+      evs[k].dir = 'lan';
+      eq(lines[k], JSON.stringify(evs[k]));
+    }
+  },
   'later stages\' fields, escapes, and events not laid out by the table': (ctx) => {
     const ev = tableEvents(ctx.fixture(EVENTS), ctx.fixture(PROC))[0];
     Object.assign(ev, { mac: 'aa:bb:cc:dd:ee:ff', hostname: 'a "quoted"\\host\u0001', name: 'b\u00e9\u2028.example', direct: false, dir: 'inbound' });
