@@ -162,7 +162,7 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
       var mid = ty === 'A' ? '","type":"A","data":"' : ty === 'AAAA' ? '","type":"AAAA","data":"' : ty === 'CNAME' ? '","type":"CNAME","data":"' :
         TYPE[ty] ?? remember(TYPE, ty, '","type":' + str(ty) + ',"data":"');
       repForm = n === okName || n === okData || CLEAN[n] !== undefined ? '{"name":"' + n + mid : '{"name":' + str(n) + mid.slice(1);
-      repNext = '';
+      repNextOk = false;
       repName = n;
       repType = ty;
     }
@@ -177,7 +177,10 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
     if (clean) {
       okData = d;
       if (open) {
-        if (repNext === '') repNext = '"},' + repForm;
+        if (!repNextOk) {
+          repNext = '"},' + repForm;
+          repNextOk = true;
+        }
         s += repNext + d;
       } else {
         s += i === 0 ? repForm + d : ',' + repForm + d;
@@ -214,11 +217,15 @@ function rcodeText(rcode: string | undefined): string {
 let soloSource: string | undefined | null = null;
 let soloRcode: string | undefined | null = null;
 let soloText = '';
-/** The last answer's name and type (null: none yet), its form and (once needed) the form after an open answer. */
+/**
+ * The last answer's name and type (null: none yet), its form and (once needed: repNextOk) the form
+ * after an open answer (a flag, not a test for '': a string compare is ~250 instructions in qjs).
+ */
 let repName: string | null = null;
 let repType: string | null = null;
 let repForm = '';
 let repNext = '';
+let repNextOk = false;
 
 /** The line source writeDns fills from an event (reused: the writer is not reentrant). */
 const L: DnsLineSource = {

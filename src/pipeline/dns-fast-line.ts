@@ -24,11 +24,10 @@ import type { DnsmasqLineParser } from '../sources/dnsmasq/parser';
 import { allDigits, placeholderType } from '../sources/dnsmasq/message';
 import type { Transaction } from './dns-transaction';
 import { MAX_ANSWERS } from './dns-transaction';
-import type { TransactionAssembler } from './transactions';
+import { PID_SCALE, type TransactionAssembler } from './transactions';
 
 /** Longer lines go the general way: names are then never cut (MAX_NAME) nor lines too long. */
 const FAST_MAX = 1000;
-const PID_SCALE = 4294967296; // as transactions.ts
 
 /** Who hears of the clients and upstreams the lines name (Pipeline's network learning), as dnsRecord() tells it. */
 export interface DnsLineLearner {

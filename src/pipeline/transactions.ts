@@ -49,7 +49,7 @@ export interface TransactionAssemblerDeps {
   lookupDevice?: DeviceLookup;
 }
 
-const PID_SCALE = 4294967296; // serials are 32-bit: key = pid * 2^32 + serial stays exact
+export const PID_SCALE = 4294967296; // serials are 32-bit: key = pid * 2^32 + serial stays exact
 
 export class TransactionAssembler {
   private readonly timeout_: number;
