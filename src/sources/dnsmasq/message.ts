@@ -52,10 +52,6 @@ function isDnssecDest(line: string, a: number, b: number): boolean {
   return false;
 }
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
 /**
  * The address type of line[a, b) as inet_ntop prints addresses: 'A', 'AAAA', or ''.
  * Checked by its ends and two native scans rather than char by char (qjs is slow per char):
@@ -71,7 +67,7 @@ function addressType(line: string, a: number, b: number): string {
   const sp = line.indexOf(' ', a);
   if (sp >= 0 && sp < b) return '';
   const colon = line.indexOf(':', a);
-  // isHex/isDigit written out: a call per character test is dear in qjs, and this runs per answer.
+  // hex and digit tests written out: a call per character test is dear in qjs, and this runs per answer.
   if (colon >= 0 && colon < b) {
     return ((first >= 48 && first <= 58) || (first >= 97 && first <= 102) || (first >= 65 && first <= 70)) &&
       ((last >= 48 && last <= 58) || (last >= 97 && last <= 102) || (last >= 65 && last <= 70)) ? 'AAAA' : '';
@@ -153,9 +149,10 @@ export class DnsmasqMessageParser {
   parse_(line: string, start: number, end: number, ts: number, pid: number): DnsLogRecord | null {
     let p = start;
     let c = line.charCodeAt(p);
+    let c4: number;
     this.tcp_ = undefined;
     if ((c === 84 || c === 85) && line.charCodeAt(p + 3) === 32 && line.charCodeAt(p + 1) === 67 &&
-      line.charCodeAt(p + 2) === 80 && isDigit(line.charCodeAt(p + 4))) {
+      line.charCodeAt(p + 2) === 80 && (c4 = line.charCodeAt(p + 4)) >= 48 && c4 <= 57) {
       this.tcp_ = c === 84; // `TCP ` / `UDP ` from --log-queries=proto
       p += 4;
       c = line.charCodeAt(p);
