@@ -81,26 +81,47 @@ export class CborWriter {
   }
 
   byte_(b: number): void {
-    this.room_(1);
+    if (this.len_ >= this.buf_.length) this.room_(1);
     this.buf_[this.len_++] = b;
   }
 
   raw_(b: Uint8Array): void {
-    this.room_(b.length);
+    if (this.len_ + b.length > this.buf_.length) this.room_(b.length);
     this.buf_.set(b, this.len_);
     this.len_ += b.length;
   }
 
   /** An initial byte plus argument, in the shortest form (§4.2.1 preferred serialisation). */
   head_(major: number, n: number): void {
-    this.room_(9);
-    // additional information 24..27: the argument in the next 1, 2, 4 or 8 bytes
-    let size = 0;
-    let info = n;
-    if (n >= 24) for (size = 1, info = 24; n >= 2 ** (size * 8); size *= 2) info++;
-    this.buf_[this.len_++] = (major << 5) | info;
-    for (let i = size; i-- > 0; n = floor(n / 256)) this.buf_[this.len_ + i] = n % 256;
-    this.len_ += size;
+    // var and 32-bit integer operations: this runs for every item written (qjs takes a slow path
+    // for ** and for doubles, and checks the dead zone of let/const locals).
+    if (this.len_ + 9 > this.buf_.length) this.room_(9);
+    var buf = this.buf_, at = this.len_, mt = major << 5;
+    if (n < 24) {
+      buf[at] = mt | n;
+      this.len_ = at + 1;
+    } else if (n < 256) {
+      buf[at] = mt | 24;
+      buf[at + 1] = n;
+      this.len_ = at + 2;
+    } else if (n < 65536) {
+      buf[at] = mt | 25;
+      buf[at + 1] = n >> 8;
+      buf[at + 2] = n & 255;
+      this.len_ = at + 3;
+    } else if (n < 4294967296) {
+      buf[at] = mt | 26;
+      buf[at + 1] = n >>> 24;
+      buf[at + 2] = (n >>> 16) & 255;
+      buf[at + 3] = (n >>> 8) & 255;
+      buf[at + 4] = n & 255;
+      this.len_ = at + 5;
+    } else {
+      // 8 bytes, most significant first (exact: each step divides by a power of two)
+      buf[at] = mt | 27;
+      for (var i = 8; i > 0; i--, n = floor(n / 256)) buf[at + i] = n % 256;
+      this.len_ = at + 9;
+    }
   }
 
   uint_(n: number): void {
@@ -116,7 +137,7 @@ export class CborWriter {
   text_(s: string): void {
     // Reserve the worst case (3 bytes per UTF-16 unit) to avoid measuring first.
     const max = s.length * 3;
-    this.room_(max + 9);
+    if (this.len_ + max + 9 > this.buf_.length) this.room_(max + 9);
     if (max < 24) {
       const at = this.len_;
       const end = utf8Write(s, this.buf_, at + 1);

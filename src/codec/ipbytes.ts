@@ -2,7 +2,6 @@
 // bytes only when formatting those bytes gives back the very same text (dotted quad without
 // leading zeros; RFC 5952 for IPv6), so decoding is exact. Anything else stays text.
 import { parseIPv4, parseIPv6, formatIPv6 } from '../pipeline/cidr';
-import { floor } from '../compat/lang';
 
 /** The address bytes of `s`, or null when `s` is not an address in canonical form. */
 export function ipBytes(s: string): Uint8Array | null {
@@ -18,7 +17,14 @@ export function ipBytes(s: string): Uint8Array | null {
   // IPv4-mapped addresses print as dotted quads in many libraries: keep them as text.
   if (w === null || (w[0] === 0 && w[1] === 0 && w[2] === 0xffff)) return null;
   const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) out[i] = floor(w[i >> 2] / 2 ** (24 - (i & 3) * 8)) & 255;
+  // each word is below 2^32: >>> takes its bytes exactly (a byte array store keeps the low 8 bits)
+  for (let k = 0; k < 4; k++) {
+    const x = w[k];
+    out[k * 4] = x >>> 24;
+    out[k * 4 + 1] = x >>> 16;
+    out[k * 4 + 2] = x >>> 8;
+    out[k * 4 + 3] = x;
+  }
   return formatIPv6(w, false) === s ? out : null;
 }
 

@@ -21,24 +21,21 @@ export function widthFor(size: number): number {
 }
 
 /** Each index in `width` bits, least significant bit first, packed into bytes. */
-export function pack(idx: number[], width: number): Uint8Array {
-  const n = idx.length;
-  const out = new Uint8Array(Math.ceil((n * width) / 8));
+export function pack(idx: ArrayLike<number>, width: number): Uint8Array {
+  // var: runs per value written (qjs checks the dead zone of let/const locals)
+  var n = idx.length, out = new Uint8Array(Math.ceil((n * width) / 8)), i, acc = 0, bits = 0, o = 0;
   if (width === 0) return out;
   if (width === 8) {
-    for (let i = 0; i < n; i++) out[i] = idx[i];
+    for (i = 0; i < n; i++) out[i] = idx[i];
     return out;
   }
-  let acc = 0;
-  let bits = 0;
-  let o = 0;
-  if (width <= 24) {
-    // 32-bit integer arithmetic: fewer bits than 8 wait in acc, so acc stays below 2^31.
-    for (let i = 0; i < n; i++) {
+  if (width < 8) {
+    // at most one whole byte is ready after each index
+    for (i = 0; i < n; i++) {
       acc |= idx[i] << bits;
       bits += width;
-      while (bits >= 8) {
-        out[o++] = acc & 0xff;
+      if (bits >= 8) {
+        out[o++] = acc;
         acc >>>= 8;
         bits -= 8;
       }
@@ -46,7 +43,21 @@ export function pack(idx: number[], width: number): Uint8Array {
     if (bits > 0) out[o] = acc;
     return out;
   }
-  for (let i = 0; i < n; i++) {
+  if (width <= 24) {
+    // 32-bit integer arithmetic: fewer bits than 8 wait in acc, so acc stays below 2^31.
+    for (i = 0; i < n; i++) {
+      acc |= idx[i] << bits;
+      bits += width;
+      while (bits >= 8) {
+        out[o++] = acc;
+        acc >>>= 8;
+        bits -= 8;
+      }
+    }
+    if (bits > 0) out[o] = acc;
+    return out;
+  }
+  for (i = 0; i < n; i++) {
     acc += idx[i] * 2 ** bits;
     bits += width;
     while (bits >= 8) {

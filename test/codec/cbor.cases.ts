@@ -93,6 +93,15 @@ const MALFORMED: [string, string][] = [
 ];
 
 export const cases: Cases = {
+  'integer heads at every size boundary (§3.1), both signs': () => {
+    for (const n of [0, 23, 24, 255, 256, 65535, 65536, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 3, 2 ** 53 - 1]) {
+      const size = n < 24 ? 0 : n < 256 ? 1 : n < 65536 ? 2 : n < 2 ** 32 ? 4 : 8;
+      const info = size === 0 ? n : [0, 24, 25, 0, 26, 0, 0, 0, 27][size];
+      const arg = size === 0 ? '' : BigInt(n).toString(16).padStart(size * 2, '0');
+      eq(toHex(encode(n)), info.toString(16).padStart(2, '0') + arg, `${n}`);
+      eq(toHex(encode(-1 - n)), (0x20 | info).toString(16) + arg, `${-1 - n}`);
+    }
+  },
   'RFC 8949 Appendix A: decodes every example, and encodes to the same bytes': () => {
     for (const [v, h, encodes] of APPENDIX_A) {
       const got = decode(hex(h));
