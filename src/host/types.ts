@@ -41,13 +41,6 @@ export interface LineReader {
   /** Next line without its '\n' (a trailing '\r' is kept), or null at end of input. */
   next(): string | null;
   close(): void;
-  /**
-   * The open file itself when the lines come straight from one (qjs: std FILE), for a per-line
-   * loop that calls its getline() directly (a JS call less per line: ~700 instructions in qjs).
-   * Its lines are next()'s before the REPLAY_MAX_LINE cut, which that loop applies itself to the
-   * lines it hands on; close() still closes it.
-   */
-  file?: { getline(): string | null };
 }
 
 export interface SpawnOptions {

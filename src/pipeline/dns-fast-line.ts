@@ -73,8 +73,7 @@ export class DnsFastLine {
 
   /**
    * Reads on from reader (given), taking the lines of common shapes, up to the first line it
-   * does not take, which it returns (null at the end of input; as the reader gave it: a line
-   * from `reader.file` is not cut to REPLAY_MAX_LINE yet); read_ counts the lines read, that one
+   * does not take, which it returns (null at the end of input); read_ counts the lines read, that one
    * included. Without a reader, the same for `first` alone (null: taken). The replay's
    * loop lives here so that a line costs no call but the reader's.
    */
@@ -110,13 +109,10 @@ export class DnsFastLine {
     // the line was a query or changed transaction (txn_()): it may have finished one
     var sw = false;
     var al: Transaction[];
-    // the file's own getline() when there is one (no reader call per line); its lines are not
-    // cut yet: the caller cuts a refused line it hands on (record-cursor.ts)
-    var file = reader !== null && reader.file !== undefined ? reader.file : null;
     var out: string | null = null;
     exit: for (;;) {
       if (reader !== null) {
-        var next = file !== null ? file.getline() : reader.next();
+        var next = reader.next();
         if (next === null) {
           records.n += read;
           break exit;
