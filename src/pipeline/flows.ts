@@ -405,11 +405,11 @@ export class FlowTable implements HeldFlows {
     var dport = rec.dport;
     // pool.add's hit path written out (a call costs qjs ~400 instructions): most addresses are held already
     var index = pool.index;
-    var h = index.get(src);
+    var h = index[src];
     if (h === undefined) h = pool.add(src);
     else refs[h]++;
     strs[s] = h;
-    h = index.get(dst);
+    h = index[dst];
     if (h === undefined) h = pool.add(dst);
     else pool.refs[h]++; // (add may have grown refs)
     strs[s + 1] = h;
@@ -428,7 +428,7 @@ export class FlowTable implements HeldFlows {
       // masquerade gives nearly every LAN flow the same translated source: tried first
       h = this.natH_;
       if (pool.strings[h] !== other) {
-        h = index.get(other);
+        h = index[other];
         if (h === undefined) h = pool.add(other);
         else pool.refs[h]++;
         this.natH_ = h;
@@ -514,7 +514,7 @@ export class FlowTable implements HeldFlows {
         // most often the last new flow's (the one kept in stateH_)
         var h = this.stateH_;
         if (pool.strings[h] !== state) {
-          var got = pool.index.get(state);
+          var got = pool.index[state];
           h = got === undefined ? pool.add(state) : got;
           if (got !== undefined) pool.refs[h]++;
           this.stateH_ = h;
@@ -579,8 +579,8 @@ export class FlowTable implements HeldFlows {
   /** The held flow with a record's original tuple (only one without an id when `idless`). */
   private findRecord_(rec: CtRecord, idless: boolean): number {
     const index = this.pool.index;
-    const src = index.get(rec.src);
-    const dst = src === undefined ? undefined : index.get(rec.dst);
+    const src = index[rec.src];
+    const dst = src === undefined ? undefined : index[rec.dst];
     if (dst === undefined) return NO_SLOT; // an address no flow holds
     const icmp = rec.icmpType >= 0;
     // as adopt_ stores them: Int32 ports (port_() gives them back), icmp id and type<<8|code, Uint8 proto, Uint16 zone

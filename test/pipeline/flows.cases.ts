@@ -233,7 +233,7 @@ export const cases: Cases = {
     for (const [kind, id, state] of steps) r.table.push(ev(kind, id, tcp(id, state)));
     deepEq(r.out.map((e) => [e.ct_id, e.state]), [[2, 'CLOSE']]);
     const pool = r.table.pool;
-    const held = (t: string) => pool.refs[pool.index.get(t) as number];
+    const held = (t: string) => pool.refs[pool.index[t] as number];
     deepEq(['SYN_SENT', 'FIN_WAIT', 'LAST_ACK', 'SYN_RECV', 'CLOSE'].map(held), [0, 1, 0, 1, 0]);
     for (const [id, state] of [[1, 'CLOSE'], [3, 'CLOSE']] as const) r.table.push(ev('DESTROY', 9, tcp(id, state)));
     deepEq(r.out.map((e) => [e.ct_id, e.state]), [[2, 'CLOSE'], [1, 'CLOSE'], [3, 'CLOSE']]);

@@ -7,8 +7,12 @@ export const NO_STRING = -1;
 const IDLE_MAX = 256;
 
 export class StringPool {
-  /** string -> handle; read-only outside (a hot caller may look up and count a reference itself) */
-  readonly index = new Map<string, number>();
+  /**
+   * string -> handle; read-only outside (a hot caller may look up and count a reference itself).
+   * A null-prototype record, not a Map: qjs keeps its keys as atoms (the string itself), less
+   * memory an entry and a cheaper lookup. No key is special without a prototype.
+   */
+  readonly index = Object.create(null) as Record<string, number | undefined>;
   /** By handle; read-only for hot loops that cannot afford a get() call per string (~400 instructions in qjs). */
   readonly strings: string[] = [];
   /** references by handle; a hot caller may count one more, or one less while it stays above 0 */
@@ -30,7 +34,7 @@ export class StringPool {
 
   /** A handle for `s`, holding one reference. */
   add(s: string): number {
-    let k = this.index.get(s);
+    let k = this.index[s];
     if (k === undefined) {
       k = this.free_.length > 0 ? (this.free_.pop() as number) : this.strings.length;
       if (k >= this.refs.length) {
@@ -44,7 +48,7 @@ export class StringPool {
       this.strings[k] = s;
       this.kinds[k] = -1;
       this.refs[k] = 0;
-      this.index.set(s, k);
+      this.index[s] = k;
     }
     this.refs[k]++;
     return k;
@@ -64,7 +68,7 @@ export class StringPool {
       this.idleHead_ = (this.idleHead_ + 1) % IDLE_MAX;
       this.idleCount_--;
       if (this.refs[j] === 0 && this.strings[j] !== '') {
-        this.index.delete(this.strings[j]);
+        delete this.index[this.strings[j]];
         this.strings[j] = '';
         this.free_.push(j);
       }
