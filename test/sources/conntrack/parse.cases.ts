@@ -329,6 +329,17 @@ export const cases: Cases = {
     deepEq(one(long), one(good[0]), 'trailing attributes ignored');
   },
 
+  'counters: a digit first and 20 characters at most, in the usual layout as in the token walk': () => {
+    const D = '[1795400000.000183]\t[DESTROY] ipv4     2 tcp      6 TIME_WAIT src=192.0.2.20 dst=198.51.100.203 sport=10326 dport=993 packets=P bytes=B src=198.51.100.203 dst=198.51.100.1 sport=993 dport=10326 packets=1845 bytes=1754595 [ASSURED] delta-time=9 id=167181288';
+    const read = (p: string, b: string) => {
+      const r = parseConntrackEvent(D.replace('packets=P', 'packets=' + p).replace('bytes=B', 'bytes=' + b), new Counters());
+      return r === null ? null : [r.origPkts, r.origBytes, r.replyPkts];
+    };
+    const n20 = '9'.repeat(20);
+    deepEq(read(n20, n20), [1e20, 1e20, 1845]);
+    deepEq(read('1e3', '0'), [1000, 0, 1845]);
+    for (const [p, b] of [[n20 + '9', '1'], ['1', n20 + '9'], ['+5', '1'], ['1', '-1'], ['1.5', '1'], ['x', '1'], ['1', '']]) eq(read(p, b), null, `${p} ${b}`);
+  },
   'malformed lines are counted by reason and never throw': () => {
     const table: [string, string][] = [
       ['[17953x1132.267092]\t    [NEW] ipv4     2 udp      17 30 src=192.0.2.10 dst=192.0.2.1 sport=1 dport=53 src=192.0.2.1 dst=192.0.2.10 sport=53 dport=1 id=1', 'conntrack.bad_timestamp'],
