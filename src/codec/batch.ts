@@ -68,7 +68,7 @@ export class BatchBuilder {
   add_(ev: NetEvent): void {
     const obj = ev as unknown as Record<string, unknown>;
     // var: per event and per key, and qjs checks the dead zone on every read of a let/const local.
-    var node = this.root_, k, v, nx;
+    var node = this.root_, k, v, nx, col, idx;
     // for-in is cheaper than Object.keys under qjs; events are plain objects (no inherited
     // enumerable keys). Keys whose value is undefined are absent, as in JSON.
     for (k in obj) {
@@ -76,7 +76,12 @@ export class BatchBuilder {
       if (v === undefined) continue;
       nx = node.hot_;
       if (nx === null || nx.key_ !== k) nx = this.step_(node, k);
-      (nx.col_ as ColumnBuilder).put_(v);
+      col = nx.col_ as ColumnBuilder;
+      // the column's last string again (type, sensor, a burst's client...): its index, no call
+      if (v === col.last_) {
+        idx = col.idx_;
+        idx[idx.length] = col.lastJ_;
+      } else col.put_(v);
       node = nx;
     }
     const shape = node.shape_ ?? this.newShape_(node);

@@ -17,14 +17,15 @@ export class ColumnBuilder {
   /** Rough encoded bytes of what this column holds so far (for flush-by-bytes). */
   bytes_ = 0;
   /** Each value's index into the distinct strings (Mode.STRS) or distinct lists (Mode.LISTS). */
-  private readonly idx_: number[] = [];
+  readonly idx_: number[] = [];
   /** The values themselves (Mode.NUMS, Mode.MIXED). */
   private raw_: unknown[] = [];
   // Mode.STRS: distinct strings; the last value and its index (runs of one value are common).
   private readonly strIndex_ = new Map<string, number>();
   private readonly strList_: string[] = [];
-  private last_: string | undefined;
-  private lastJ_ = 0;
+  // BatchBuilder.add_ appends lastJ_ itself when a value is last_ (a string only in Mode.STRS).
+  last_: string | undefined;
+  lastJ_ = 0;
   // Mode.LISTS: record keys (null = lists of strings, undefined = not seen yet). Records need no
   // numbers of their own: the table refs of the distinct lists' values, in list order, are what
   // is written (a record seen again refers to strings already in the table).
@@ -58,10 +59,6 @@ export class ColumnBuilder {
     if (mode === Mode.STRS) {
       if (typeof v === 'string') {
         const idx = this.idx_;
-        if (v === this.last_) {
-          idx[idx.length] = this.lastJ_;
-          return;
-        }
         let j = this.strIndex_.get(v);
         if (j === undefined) {
           const list = this.strList_;
@@ -105,6 +102,7 @@ export class ColumnBuilder {
     if (this.mode_ !== Mode.MIXED) {
       this.raw_ = this.vals_;
       this.mode_ = Mode.MIXED;
+      this.last_ = undefined;
     }
     const raw = this.raw_;
     raw[raw.length] = v;

@@ -1,9 +1,9 @@
 // One column of a batch: the values one key takes across the batch's events, in event order.
 // The encoder picks the most compact kind the values allow (docs/wire-format.md, "Columns");
 // any value at all still fits the Raw kind, so unknown fields always survive.
-import { BatchError, Kind, pack, unpack, widthFor, writeZigzag, readZigzag } from './wire';
-import { CborWriter } from './cbor';
-import { isArray, isInteger } from '../compat/lang';
+import { BatchError, Kind, pack, unpack, widthFor, readZigzag } from './wire';
+import type { CborWriter } from './cbor';
+import { isArray, isInteger, floor } from '../compat/lang';
 
 const SCALES = [1, 1000, 1000000];
 
@@ -17,27 +17,43 @@ export type ColumnPlan = Plan;
 
 /** Exact integer deltas at the smallest decimal scale that reproduces every value. */
 export function planTimes(key: string, vals: number[]): Plan | null {
-  let s = 0;
-  for (let i = 0; i < vals.length; i++) {
-    const v = vals[i];
-    while (s < SCALES.length && Math.round(v * SCALES[s]) / SCALES[s] !== v) s++;
-    if (s === SCALES.length) return null;
+  // var: runs per value (qjs checks the dead zone of let/const locals)
+  var n = vals.length, s = 0, p = 1, i, v, m, prev = 0, d, o = 0;
+  for (i = 0; i < n; i++) {
+    v = vals[i];
+    while (Math.round(v * p) / p !== v) {
+      if (++s === SCALES.length) return null;
+      p = SCALES[s];
+    }
   }
-  // Few distinct values (ports, flags) pack better as a dictionary than as deltas.
-  const distinct = new Set(vals).size;
-  if (distinct * 4 <= vals.length) return null;
-  const p = SCALES[s];
-  const out = new CborWriter(vals.length * 2 + 16);
-  let prev = 0;
-  let base = 0;
-  for (let i = 0; i < vals.length; i++) {
-    const m = Math.round(vals[i] * p);
+  // Few distinct values (ports, flags) pack better as a dictionary than as deltas: counting
+  // stops as soon as there are too many for that.
+  const seen = new Set<number>();
+  for (i = 0; i < n && seen.size * 4 <= n; i++) seen.add(vals[i]);
+  if (seen.size * 4 <= n) return null;
+  // zigzag LEB128 deltas (read by wire.ts readZigzag), at most 8 bytes each for a safe integer;
+  // 32-bit operations while they are exact
+  const out = new Uint8Array(n * 8);
+  for (i = 0; i < n; i++) {
+    m = Math.round(vals[i] * p);
     if (!Number.isSafeInteger(m) || m / p !== vals[i]) return null;
-    if (i === 0) base = prev = m;
-    writeZigzag(out, m - prev);
+    d = i === 0 ? 0 : m - prev;
     prev = m;
+    d = d >= 0 ? d * 2 : -d * 2 - 1;
+    if (d < 1073741824) {
+      while (d >= 128) {
+        out[o++] = d | 128;
+        d >>>= 7;
+      }
+    } else {
+      while (d >= 128) {
+        out[o++] = (d % 128) | 128;
+        d = floor(d / 128);
+      }
+    }
+    out[o++] = d;
   }
-  return { kind_: Kind.Time, key_: key, scale_: s * 3, base_: base, deltas_: out.buf_.slice(0, out.len_) };
+  return { kind_: Kind.Time, key_: key, scale_: s * 3, base_: vals.length ? Math.round(vals[0] * p) : 0, deltas_: out.slice(0, o) };
 }
 
 /** Numbers, booleans, null: a dictionary when values repeat; anything else as plain items. */

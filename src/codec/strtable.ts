@@ -92,8 +92,11 @@ function formOf(s: string): Form {
   let ip: Uint8Array | null = null;
   let sufs: string[] | null = null;
   let cuts: number[] | null = null;
-  if (ipb !== null) ip = item((w) => w.byteString_(ipb), ipb.length + 1);
-  else {
+  if (ipb !== null) {
+    scratch.len_ = 0;
+    scratch.byteString_(ipb);
+    ip = scratch.bytes_();
+  } else {
     for (let p = s.indexOf('.'); p > 0; p = s.indexOf('.', p + 1)) {
       const rest = s.slice(p + 1);
       if (rest.indexOf('.') <= 0) break;
@@ -111,17 +114,18 @@ function formOf(s: string): Form {
   return f;
 }
 
-function item(write: (w: CborWriter) => void, size: number): Uint8Array {
-  const w = new CborWriter(size + 9);
-  write(w);
-  return w.bytes_();
+/** Where items are made before they are copied out (one writer: no allocation but the copy). */
+const scratch = new CborWriter(256);
+
+/** The CBOR text item of `s`. */
+function textOf(s: string): Uint8Array {
+  scratch.len_ = 0;
+  scratch.text_(s);
+  return scratch.bytes_();
 }
 
 function textItem(f: Form): Uint8Array {
-  if (f.text_ === null) {
-    const s = f.s_;
-    f.text_ = item((w) => w.text_(s), s.length * 3);
-  }
+  if (f.text_ === null) f.text_ = textOf(f.s_);
   return f.text_;
 }
 
@@ -129,8 +133,7 @@ function prefixItem(f: Form, k: number): Uint8Array {
   if (f.pre_ === null) f.pre_ = [];
   let b = f.pre_[k];
   if (b === undefined) {
-    const s = (f.s_).slice(0, (f.cuts_ as number[])[k]);
-    b = item((w) => w.text_(s), s.length * 3);
+    b = textOf(f.s_.slice(0, (f.cuts_ as number[])[k]));
     f.pre_[k] = b;
   }
   return b;

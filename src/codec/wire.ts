@@ -1,6 +1,5 @@
 // Building blocks of the batch wire format shared by its encoder and decoder
 // (docs/wire-format.md): column kinds, bit-packed index arrays, zigzag LEB128 integers.
-import type { CborWriter } from './cbor';
 import { floor } from '../compat/lang';
 
 export class BatchError extends Error {
@@ -100,17 +99,10 @@ export function unpack(b: Uint8Array, n: number, width: number, limit: number, w
   return out;
 }
 
-/** A signed integer as zigzag LEB128 (0, -1, 1, -2 ... -> 0, 1, 2, 3 ...). */
-export function writeZigzag(w: CborWriter, d: number): void {
-  let n = d >= 0 ? d * 2 : -d * 2 - 1;
-  while (n >= 128) {
-    w.byte_((n % 128) | 128);
-    n = floor(n / 128);
-  }
-  w.byte_(n);
-}
-
-/** Reads zigzag LEB128 integers back; `at.pos` advances. */
+/**
+ * Reads zigzag LEB128 integers back (0, -1, 1, -2 ... as 0, 1, 2, 3 ..., 7 bits a byte, low group
+ * first; planTimes in columns.ts writes them); `at.pos` advances.
+ */
 export function readZigzag(b: Uint8Array, at: { pos: number }, where: string): number {
   let z = 0;
   let mul = 1;

@@ -4,6 +4,13 @@ import { encode, decode, decodeSequence, CborError, CborSimple, CborWriter, toHe
 
 const hex = (s: string) => fromHex(s.replace(/\s/g, '')) as Uint8Array;
 
+/** The preferred head (§4.2.1) of major type `major` with argument n, as hex. */
+function headHex(major: number, n: number): string {
+  const size = n < 24 ? 0 : n < 256 ? 1 : n < 65536 ? 2 : n < 2 ** 32 ? 4 : 8;
+  const info = size === 0 ? n : [0, 24, 25, 0, 26, 0, 0, 0, 27][size];
+  return ((major << 5) | info).toString(16).padStart(2, '0') + (size === 0 ? '' : BigInt(n).toString(16).padStart(size * 2, '0'));
+}
+
 /** encode -> decode -> re-encode: same bytes, same value. */
 function roundTrip(v: unknown): void {
   const b = encode(v);
@@ -95,11 +102,23 @@ const MALFORMED: [string, string][] = [
 export const cases: Cases = {
   'integer heads at every size boundary (§3.1), both signs': () => {
     for (const n of [0, 23, 24, 255, 256, 65535, 65536, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 3, 2 ** 53 - 1]) {
-      const size = n < 24 ? 0 : n < 256 ? 1 : n < 65536 ? 2 : n < 2 ** 32 ? 4 : 8;
-      const info = size === 0 ? n : [0, 24, 25, 0, 26, 0, 0, 0, 27][size];
-      const arg = size === 0 ? '' : BigInt(n).toString(16).padStart(size * 2, '0');
-      eq(toHex(encode(n)), info.toString(16).padStart(2, '0') + arg, `${n}`);
-      eq(toHex(encode(-1 - n)), (0x20 | info).toString(16) + arg, `${-1 - n}`);
+      eq(toHex(encode(n)), headHex(0, n), `${n}`);
+      eq(toHex(encode(-1 - n)), headHex(1, n), `${-1 - n}`);
+    }
+  },
+  'text heads at every size boundary, multi-byte text included (§3.1, §4.2.1)': () => {
+    for (const [c, w] of [['a', 1], ['é', 2], ['€', 3], ['😀', 4]] as [string, number][]) {
+      const counts = new Set<number>();
+      // around each boundary of the byte length and of the UTF-16 length
+      for (const edge of [24, 256, 65536]) for (const per of [w, c.length]) for (let d = -1; d <= 1; d++) counts.add(Math.max(1, Math.floor(edge / per) + d));
+      for (const k of counts) {
+        const s = c.repeat(k);
+        const b = encode(s);
+        const head = headHex(3, k * w);
+        eq(toHex(b.subarray(0, head.length / 2)), head, `${k} x ${c}`);
+        eq(b.length, head.length / 2 + k * w, `${k} x ${c}: length`);
+        ok(decode(b) === s, `${k} x ${c}: round trip`);
+      }
     }
   },
   'RFC 8949 Appendix A: decodes every example, and encodes to the same bytes': () => {
