@@ -69,10 +69,8 @@ const portKind = new Uint8Array(256);
 for (const n of [6, 17, 132, 33, 136]) portKind[n] = 1;
 portKind[1] = 2;
 portKind[58] = 2;
-/** ',"resp_p":N' by port (services repeat; a number's text costs qjs ~1k), up to PORTS_MAX kept. */
-let respPort: Record<number, string> = Object.create(null);
-let respPorts = 0;
-const PORTS_MAX = 512;
+/** ',"resp_p":N' of the ports below 1024 (services repeat; a number's text costs qjs ~1k). */
+const respPort: Record<number, string | undefined> = Object.create(null);
 /** The last state written, and its ',"state":"S"' (a flow's state is mostly the last one's). */
 let stateOf = '';
 let stateText = '';
@@ -129,17 +127,7 @@ export function encodeFlowSlot(
     }
   }
   out += (op >= 0 ? '","orig_p":' + op + ',"resp_h":"' : '","resp_h":"') + text[strs[s + 1]];
-  if (rp >= 0) {
-    var t = respPort[rp];
-    if (t === undefined) {
-      if (respPorts++ >= PORTS_MAX) {
-        respPort = Object.create(null) as Record<number, string>;
-        respPorts = 1;
-      }
-      t = respPort[rp] = '","resp_p":' + rp;
-    }
-    out += t;
-  } else out += '"';
+  out += rp < 0 ? '"' : rp < 1024 ? respPort[rp] || (respPort[rp] = '","resp_p":' + rp) : '","resp_p":' + rp;
   var nat = strs[s + 2];
   if (nat >= 0) {
     out += ',"nat_h":"' + text[nat] + '"';
