@@ -99,7 +99,9 @@ export function writeColumn(w: CborWriter, c: Plan, tableSize: number): void {
     case Kind.Lists: {
       w.value_(c.keys_); // null or texts
       w.value_(c.counts_);
-      packed(c.refs_.map((r) => (r < 0 ? tableSize : r)), tableSize + 1);
+      // null (-1 in the plan) is the number after the table's last entry
+      for (let i = 0, refs = c.refs_; i < refs.length; i++) if (refs[i] < 0) refs[i] = tableSize;
+      packed(c.refs_, tableSize + 1);
       packed(c.idx_, c.counts_.length);
       return;
     }

@@ -27,33 +27,39 @@ export class StringTable {
    */
   finalize_(): Entry[] {
     const list = this.list_;
-    // How many distinct names end in each dotted suffix: only shared suffixes are worth a ref.
-    const shared = new Map<string, number>();
-    const forms: Form[] = [];
-    for (let i = 0; i < list.length; i++) {
-      const f = formOf(list[i]);
-      forms.push(f);
-      const sufs = f.sufs_;
-      if (sufs === null) continue;
-      for (let k = 0; k < sufs.length; k++) shared.set(sufs[k], (shared.get(sufs[k]) ?? 0) + 1);
+    const n0 = list.length;
+    const mark = ++stamp;
+    // the cache is only ever cleared here, so each string has one form while a batch is made
+    if (forms.size >= MAX_FORMS) forms.clear();
+    // How many distinct names end in each dotted suffix (only shared suffixes are worth a ref),
+    // and which strings are entries: counted on the forms, marked with this batch's stamp.
+    const fs: Form[] = new Array(n0);
+    var i, f, g, cur, k, cut, split;
+    for (i = 0; i < n0; i++) {
+      f = fs[i] = formOf(list[i]);
+      if (f.stamp_ !== mark) touch(f, mark);
+      f.entry_ = i;
+      if (ipOf(f) !== null) continue;
+      for (g = nextOf(f); g !== null; g = nextOf(g)) {
+        if (g.stamp_ !== mark) touch(g, mark);
+        g.count_++;
+      }
     }
     const out: Entry[] = [];
-    for (let i = 0; i < list.length; i++) {
-      const f = i < forms.length ? forms[i] : formOf(list[i]);
-      if (f.ip_ !== null) {
-        out.push(f.ip_);
+    for (i = 0; i < list.length; i++) {
+      f = i < n0 ? fs[i] : formOf(list[i]);
+      if (ipOf(f) !== null) {
+        out.push(f.ip_ as Uint8Array);
         continue;
       }
-      let split: Entry | null = null;
+      split = null;
       // The longest suffix that is an entry already or is shared by two names.
-      const sufs = f.sufs_;
-      if (sufs !== null) {
-        for (let k = 0; k < sufs.length; k++) {
-          const rest = sufs[k];
-          if (this.index_.has(rest) || (shared.get(rest) ?? 0) >= 2) {
-            split = [prefixItem(f, k), this.ref_(rest)];
-            break;
-          }
+      for (cur = f, k = 0, cut = -1; (g = nextOf(cur)) !== null; cur = g, k++) {
+        cut += cur.cut_ + 1;
+        if (g.stamp_ === mark && (g.entry_ >= 0 || g.count_ >= 2)) {
+          if (g.entry_ < 0) g.entry_ = this.ref_(g.s_);
+          split = [prefixItem(f, k, cut), g.entry_] as Entry;
+          break;
         }
       }
       out.push(split ?? textItem(f));
@@ -65,53 +71,81 @@ export class StringTable {
 /**
  * What the table needs to know of a string, kept across batches (the same names and addresses
  * come back batch after batch, and under qjs a per-character loop costs ~1,000 instructions per
- * character): its address bytes, its dotted suffixes, its CBOR text item.
+ * character): its address bytes, its dotted suffix, its CBOR text item; and what finalize_
+ * counts of it in the batch being made.
  */
 interface Form {
   s_: string;
-  /** The CBOR byte string item of its address bytes, or null when it is not an address. */
-  ip_: Uint8Array | null;
-  /** Suffixes after each dot that still contain a dot, longest first; null if none. */
-  sufs_: string[] | null;
-  /** Where each suffix starts (the dot's position). */
-  cuts_: number[] | null;
+  /** The CBOR byte string item of its address bytes, null when it is not an address (undefined: not asked yet). */
+  ip_: Uint8Array | null | undefined;
+  /** The form of the text after the first dot when that still has a dot (not first), else null (undefined: not asked yet). */
+  next_: Form | null | undefined;
+  /** Where the first dot is. */
+  cut_: number;
   /** The CBOR text item of the whole string, made on first use. */
   text_: Uint8Array | null;
-  /** The CBOR text items of the prefixes before each cut, made on first use. */
+  /** The CBOR text items of the prefixes before each suffix, made on first use. */
   pre_: (Uint8Array | undefined)[] | null;
+  /** The finalize_ call the two fields below are of (they are stale when it is another). */
+  stamp_: number;
+  /** How many of the batch's names (not addresses) end in it. */
+  count_: number;
+  /** Its entry number in the batch, or -1. */
+  entry_: number;
 }
 
-/** Forms of recently seen strings. Bounded: cleared when full (it is only a cache). */
+/**
+ * Forms of recently seen strings (entries and their suffixes). Bounded: cleared when full at the
+ * start of a batch (it is only a cache), so it holds at most MAX_FORMS plus one batch's strings.
+ */
 const forms = new Map<string, Form>();
 const MAX_FORMS = 4096;
+/** Numbers finalize_ calls, for the marks on forms. */
+let stamp = 0;
 
 function formOf(s: string): Form {
   let f = forms.get(s);
-  if (f !== undefined) return f;
-  const ipb = ipBytes(s);
-  let ip: Uint8Array | null = null;
-  let sufs: string[] | null = null;
-  let cuts: number[] | null = null;
-  if (ipb !== null) {
-    scratch.len_ = 0;
-    scratch.byteString_(ipb);
-    ip = scratch.bytes_();
-  } else {
-    for (let p = s.indexOf('.'); p > 0; p = s.indexOf('.', p + 1)) {
-      const rest = s.slice(p + 1);
-      if (rest.indexOf('.') <= 0) break;
-      if (sufs === null || cuts === null) {
-        sufs = [];
-        cuts = [];
-      }
-      sufs.push(rest);
-      cuts.push(p);
+  if (f === undefined) {
+    f = { s_: s, ip_: undefined, next_: undefined, cut_: -1, text_: null, pre_: null, stamp_: 0, count_: 0, entry_: -1 };
+    forms.set(s, f);
+  }
+  return f;
+}
+
+function touch(f: Form, mark: number): void {
+  f.stamp_ = mark;
+  f.count_ = 0;
+  f.entry_ = -1;
+}
+
+function ipOf(f: Form): Uint8Array | null {
+  if (f.ip_ === undefined) {
+    const ipb = ipBytes(f.s_);
+    f.ip_ = null;
+    if (ipb !== null) {
+      scratch.len_ = 0;
+      scratch.byteString_(ipb);
+      f.ip_ = scratch.bytes_();
     }
   }
-  f = { s_: s, ip_: ip, sufs_: sufs, cuts_: cuts, text_: null, pre_: null };
-  if (forms.size >= MAX_FORMS) forms.clear();
-  forms.set(s, f);
-  return f;
+  return f.ip_;
+}
+
+/** The form of the first dotted suffix of f (see Form.next_). */
+function nextOf(f: Form): Form | null {
+  if (f.next_ === undefined) {
+    const s = f.s_;
+    const p = s.indexOf('.');
+    f.next_ = null;
+    if (p > 0) {
+      const rest = s.slice(p + 1);
+      if (rest.indexOf('.') > 0) {
+        f.cut_ = p;
+        f.next_ = formOf(rest);
+      }
+    }
+  }
+  return f.next_;
 }
 
 /** Where items are made before they are copied out (one writer: no allocation but the copy). */
@@ -129,11 +163,12 @@ function textItem(f: Form): Uint8Array {
   return f.text_;
 }
 
-function prefixItem(f: Form, k: number): Uint8Array {
+/** The text item of f's text before its k-th suffix, which starts at `cut`. */
+function prefixItem(f: Form, k: number, cut: number): Uint8Array {
   if (f.pre_ === null) f.pre_ = [];
   let b = f.pre_[k];
   if (b === undefined) {
-    b = textOf(f.s_.slice(0, (f.cuts_ as number[])[k]));
+    b = textOf(f.s_.slice(0, cut));
     f.pre_[k] = b;
   }
   return b;
@@ -147,13 +182,20 @@ export type Entry = Uint8Array | [Uint8Array, number];
 
 export function writeEntries(w: CborWriter, entries: Entry[]): void {
   w.head_(4, entries.length);
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i];
-    if (e instanceof Uint8Array) w.raw_(e);
-    else {
+  // var, and the copy of an item inlined (per entry of every batch)
+  var i, e, n = entries.length;
+  for (i = 0; i < n; i++) {
+    e = entries[i];
+    if (isArray(e)) {
       w.head_(4, 2);
       w.raw_(e[0]);
       w.uint_(e[1]);
+    } else {
+      if (w.len_ + e.length > w.buf_.length) w.raw_(e);
+      else {
+        w.buf_.set(e, w.len_);
+        w.len_ += e.length;
+      }
     }
   }
 }
