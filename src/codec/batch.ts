@@ -57,18 +57,18 @@ export class BatchBuilder {
   private readonly root_: Node = { key_: '', ci_: -1, col_: null, parent_: null, next_: null, hot_: null, shape_: null };
   private shapeOf_: number[] = [];
   count_ = 0;
+  /** The columns' rough encoded bytes (ColumnBuilder.put_), summed as values are added. */
+  private bytes_ = 0;
 
-  /** A rough guess of the encoded size so far, for flushing by bytes. */
+  /** A rough guess of the encoded size so far, for flushing by bytes (asked after every event). */
   estimate_(): number {
-    let n = 64 + this.shapes_.length * 16;
-    for (let i = 0; i < this.cols_.length; i++) n += this.cols_[i].bytes_;
-    return n;
+    return 64 + this.shapes_.length * 16 + this.bytes_;
   }
 
   add_(ev: NetEvent): void {
     const obj = ev as unknown as Record<string, unknown>;
     // var: per event and per key, and qjs checks the dead zone on every read of a let/const local.
-    var node = this.root_, k, v, nx, col, idx;
+    var node = this.root_, k, v, nx, col, idx, bytes = 0;
     // for-in is cheaper than Object.keys under qjs; events are plain objects (no inherited
     // enumerable keys). Keys whose value is undefined are absent, as in JSON.
     for (k in obj) {
@@ -81,9 +81,10 @@ export class BatchBuilder {
       if (v === col.last_) {
         idx = col.idx_;
         idx[idx.length] = col.lastJ_;
-      } else col.put_(v);
+      } else bytes += col.put_(v);
       node = nx;
     }
+    this.bytes_ += bytes;
     const shape = node.shape_ ?? this.newShape_(node);
     const so = this.shapeOf_;
     so[so.length] = shape.id_;

@@ -14,8 +14,6 @@ const enum Mode { EMPTY, STRS, NUMS, LISTS, MIXED }
 
 export class ColumnBuilder {
   private mode_: Mode = Mode.EMPTY;
-  /** Rough encoded bytes of what this column holds so far (for flush-by-bytes). */
-  bytes_ = 0;
   /** Each value's index into the distinct strings (Mode.STRS) or distinct lists (Mode.LISTS). */
   readonly idx_: number[] = [];
   /** The values themselves (Mode.NUMS, Mode.MIXED). */
@@ -54,7 +52,11 @@ export class ColumnBuilder {
     return this.idx_.map((j) => from[j]);
   }
 
-  put_(v: unknown): void {
+  /**
+   * Adds a value; returns the rough encoded bytes it adds (for flush-by-bytes: the batch keeps
+   * the sum, since summing the columns per event would cost more than the adding).
+   */
+  put_(v: unknown): number {
     const mode = this.mode_;
     if (mode === Mode.STRS) {
       if (typeof v === 'string') {
@@ -65,22 +67,25 @@ export class ColumnBuilder {
           j = list.length;
           list[j] = v;
           this.strIndex_.set(v, j);
-          this.bytes_ += v.length + 3;
+          this.last_ = v;
+          this.lastJ_ = j;
+          idx[idx.length] = j;
+          return v.length + 3;
         }
         this.last_ = v;
         this.lastJ_ = j;
         idx[idx.length] = j;
-        return;
+        return 0;
       }
     } else if (mode === Mode.NUMS) {
       if (typeof v === 'number') {
         const raw = this.raw_;
         raw[raw.length] = v;
-        this.bytes_ += 2;
-        return;
+        return 2;
       }
     } else if (mode === Mode.LISTS) {
-      if (isArray(v) && this.putList_(v)) return;
+      const d = isArray(v) ? this.putList_(v) : -1;
+      if (d >= 0) return d;
     } else if (mode === Mode.EMPTY) {
       if (typeof v === 'string') {
         this.mode_ = Mode.STRS;
@@ -92,13 +97,14 @@ export class ColumnBuilder {
       }
       if (isArray(v)) {
         this.mode_ = Mode.LISTS;
-        if (this.putList_(v)) return;
+        const d = this.putList_(v);
+        if (d >= 0) return d;
       }
     }
-    this.putMixed_(v);
+    return this.putMixed_(v);
   }
 
-  private putMixed_(v: unknown): void {
+  private putMixed_(v: unknown): number {
     if (this.mode_ !== Mode.MIXED) {
       this.raw_ = this.vals_;
       this.mode_ = Mode.MIXED;
@@ -106,16 +112,16 @@ export class ColumnBuilder {
     }
     const raw = this.raw_;
     raw[raw.length] = v;
-    if (typeof v === 'string') this.bytes_ += v.length + 3;
-    else if (typeof v === 'number') this.bytes_ += 2;
-    else this.bytes_ += isArray(v) ? 64 : 8;
+    if (typeof v === 'string') return v.length + 3;
+    if (typeof v === 'number') return 2;
+    return isArray(v) ? 64 : 8;
   }
 
   /**
-   * Adds a list when it fits the Mode.LISTS kind. A failure leaves state behind that does not
-   * matter: the column turns mixed for good.
+   * Adds a list when it fits the Mode.LISTS kind: the bytes it adds, or -1. A failure leaves
+   * state behind that does not matter: the column turns mixed for good.
    */
-  private putList_(list: unknown[]): boolean {
+  private putList_(list: unknown[]): number {
     // var: hot path, and qjs checks the dead zone on every read of a let/const local.
     // Each element is checked and its values copied once (a record by one for-in, the cheapest
     // enumeration qjs has); the list is then compared value by value with the lists that start
@@ -125,28 +131,28 @@ export class ColumnBuilder {
       x = list[i];
       if (typeof x === 'string') {
         if (want === undefined) want = this.recKeys_ = null;
-        else if (want !== null) return false;
+        else if (want !== null) return -1;
         vals[nv++] = x;
         continue;
       }
-      if (x === null || typeof x !== 'object' || isArray(x) || x instanceof Uint8Array) return false;
+      if (x === null || typeof x !== 'object' || isArray(x) || x instanceof Uint8Array) return -1;
       if (want === undefined) {
         // a '__proto__' key cannot be put back by assignment (see putKey): such records stay plain
         want = keysOf(x);
-        if (want.length === 0 || want.indexOf('__proto__') >= 0) return false;
+        if (want.length === 0 || want.indexOf('__proto__') >= 0) return -1;
         this.recKeys_ = want;
-      } else if (want === null) return false;
+      } else if (want === null) return -1;
       per = want.length;
       k = 0;
       // want[per] is undefined: a key too many fails the compare
       for (name in x) {
-        if (name !== want[k]) return false;
+        if (name !== want[k]) return -1;
         val = (x as Record<string, unknown>)[name];
-        if (val !== null && typeof val !== 'string') return false;
+        if (val !== null && typeof val !== 'string') return -1;
         vals[nv++] = val;
         k++;
       }
-      if (k !== per) return false;
+      if (k !== per) return -1;
     }
     var head = nv === 0 ? undefined : vals[0];
     var j = this.listHead_.get(head);
@@ -160,13 +166,17 @@ export class ColumnBuilder {
       }
       j = this.listNext_[j];
     }
-    if (j < 0) j = this.newList_(list, head, nv);
+    var d = 0;
+    if (j < 0) {
+      d = this.newList_(list, head, nv);
+      j = lv.length - 1;
+    }
     var idx = this.idx_;
     idx[idx.length] = j;
-    return true;
+    return d;
   }
 
-  /** Enters the list whose `nv` values are in scratch_. */
+  /** Enters the list whose `nv` values are in scratch_; returns the bytes it adds. */
   private newList_(list: unknown[], head: string | null | undefined, nv: number): number {
     const vals = this.scratch_;
     const rk = this.recKeys_;
@@ -180,8 +190,7 @@ export class ColumnBuilder {
     const prev = this.listHead_.get(head);
     this.listNext_[j] = prev === undefined ? -1 : prev;
     this.listHead_.set(head, j);
-    this.bytes_ += size + 3;
-    return j;
+    return size + 3;
   }
 
   /** Chooses the kind; the strings it will write are entered into `table`. */
