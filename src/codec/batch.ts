@@ -66,9 +66,8 @@ export class BatchBuilder {
   }
 
   add_(ev: NetEvent): void {
-    const obj = ev as unknown as Record<string, unknown>;
     // var: per event and per key, and qjs checks the dead zone on every read of a let/const local.
-    var node = this.root_, k, v, nx, col, idx, bytes = 0;
+    var obj = ev as unknown as Record<string, unknown>, node = this.root_, k, v, nx, col, idx, bytes = 0;
     // for-in is cheaper than Object.keys under qjs; events are plain objects (no inherited
     // enumerable keys). Keys whose value is undefined are absent, as in JSON.
     for (k in obj) {
@@ -85,9 +84,8 @@ export class BatchBuilder {
       node = nx;
     }
     this.bytes_ += bytes;
-    const shape = node.shape_ ?? this.newShape_(node);
-    const so = this.shapeOf_;
-    so[so.length] = shape.id_;
+    idx = this.shapeOf_;
+    idx[idx.length] = (node.shape_ ?? this.newShape_(node)).id_;
     this.count_++;
   }
 

@@ -57,13 +57,14 @@ export class ColumnBuilder {
    * the sum, since summing the columns per event would cost more than the adding).
    */
   put_(v: unknown): number {
-    const mode = this.mode_;
+    // var: per value (qjs checks the dead zone of let/const locals)
+    var mode = this.mode_, idx, j, list;
     if (mode === Mode.STRS) {
       if (typeof v === 'string') {
-        const idx = this.idx_;
-        let j = this.strIndex_.get(v);
+        idx = this.idx_;
+        j = this.strIndex_.get(v);
         if (j === undefined) {
-          const list = this.strList_;
+          list = this.strList_;
           j = list.length;
           list[j] = v;
           this.strIndex_.set(v, j);
@@ -79,8 +80,8 @@ export class ColumnBuilder {
       }
     } else if (mode === Mode.NUMS) {
       if (typeof v === 'number') {
-        const raw = this.raw_;
-        raw[raw.length] = v;
+        idx = this.raw_;
+        idx[idx.length] = v;
         return 2;
       }
     } else if (mode === Mode.LISTS) {
