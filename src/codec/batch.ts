@@ -7,7 +7,7 @@
 // per-event "shapes" (ordered lists of columns), so decoded events re-serialise byte for byte.
 import type { NetEvent } from '../events';
 import { CborReader, CborWriter, CborError } from './cbor';
-import { StringTable, writeEntries, readTable } from './strtable';
+import { StringTable, readTable } from './strtable';
 import { writeColumn, readColumn } from './columns';
 import { ColumnBuilder } from './column-builder';
 import { BatchError, pack, unpack, widthFor } from './wire';
@@ -121,7 +121,8 @@ export class BatchBuilder {
     const table = new StringTable();
     const plans = this.cols_.map((c) => c.plan_(table));
     // Splitting names on shared suffixes adds entries, so the table size is final only now.
-    const entries = table.finalize_();
+    const items = new CborWriter(this.estimate_());
+    const size = table.finalize_(items);
     const w = new CborWriter(this.estimate_() + 256);
     w.head_(5, 10);
     // the header fields in HEADER_KEYS order
@@ -129,10 +130,10 @@ export class BatchBuilder {
       w.text_(k as string);
       w.value_(v);
     }
-    w.text_('strs'); writeEntries(w, entries);
+    w.text_('strs'); w.head_(4, size); w.raw_(items.buf_.subarray(0, items.len_));
     w.text_('cols');
     w.head_(4, plans.length);
-    for (const p of plans) writeColumn(w, p, entries.length);
+    for (const p of plans) writeColumn(w, p, size);
     w.text_('shapes'); w.value_(this.shapes_.map((s) => s.colIdx_));
     w.text_('shape'); w.byteString_(pack(this.shapeOf_, widthFor(this.shapes_.length)));
     return w.bytes_();

@@ -22,10 +22,11 @@ export class StringTable {
   }
 
   /**
-   * The table's entries, ready to write. Suffix entries a name is split on are appended first
-   * (so `size` may grow): call before anything that depends on the final size is written.
+   * Writes the table's entries to `w` (the items only, without the array head) and returns how
+   * many there are. Suffix entries a name is split on are appended (so the size may grow): call
+   * before anything that depends on the final size is written.
    */
-  finalize_(): Entry[] {
+  finalize_(w: CborWriter): number {
     const list = this.list_;
     const n0 = list.length;
     const mark = ++stamp;
@@ -34,7 +35,7 @@ export class StringTable {
     // How many distinct names end in each dotted suffix (only shared suffixes are worth a ref),
     // and which strings are entries: counted on the forms, marked with this batch's stamp.
     const fs: Form[] = new Array(n0);
-    var i, f, g, cur, k, cut, split;
+    var i, f, g, cur, k, cut, item;
     for (i = 0; i < n0; i++) {
       f = fs[i] = formOf(list[i]);
       if (f.stamp_ !== mark) touch(f, mark);
@@ -45,26 +46,27 @@ export class StringTable {
         g.count_++;
       }
     }
-    const out: Entry[] = [];
     for (i = 0; i < list.length; i++) {
       f = i < n0 ? fs[i] : formOf(list[i]);
-      if (ipOf(f) !== null) {
-        out.push(f.ip_ as Uint8Array);
-        continue;
-      }
-      split = null;
-      // The longest suffix that is an entry already or is shared by two names.
-      for (cur = f, k = 0, cut = -1; (g = nextOf(cur)) !== null; cur = g, k++) {
-        cut += cur.cut_ + 1;
-        if (g.stamp_ === mark && (g.entry_ >= 0 || g.count_ >= 2)) {
-          if (g.entry_ < 0) g.entry_ = this.ref_(g.s_);
-          split = [prefixItem(f, k, cut), g.entry_] as Entry;
-          break;
+      item = ipOf(f);
+      if (item === null) {
+        // The longest suffix that is an entry already or is shared by two names: [prefix, ref].
+        for (cur = f, k = 0, cut = -1; (g = nextOf(cur)) !== null; cur = g, k++) {
+          cut += cur.cut_ + 1;
+          if (g.stamp_ === mark && (g.entry_ >= 0 || g.count_ >= 2)) {
+            if (g.entry_ < 0) g.entry_ = this.ref_(g.s_);
+            w.head_(4, 2);
+            w.raw_(prefixItem(f, k, cut));
+            w.uint_(g.entry_);
+            break;
+          }
         }
+        if (g !== null) continue;
+        item = textItem(f);
       }
-      out.push(split ?? textItem(f));
+      w.raw_(item);
     }
-    return out;
+    return list.length;
   }
 }
 
@@ -172,32 +174,6 @@ function prefixItem(f: Form, k: number, cut: number): Uint8Array {
     f.pre_[k] = b;
   }
   return b;
-}
-
-/**
- * One table entry as CBOR: a text or address item, or a name split on a suffix: the prefix's
- * text item and the suffix's entry number (written as [prefix, ref]).
- */
-export type Entry = Uint8Array | [Uint8Array, number];
-
-export function writeEntries(w: CborWriter, entries: Entry[]): void {
-  w.head_(4, entries.length);
-  // var, and the copy of an item inlined (per entry of every batch)
-  var i, e, n = entries.length;
-  for (i = 0; i < n; i++) {
-    e = entries[i];
-    if (isArray(e)) {
-      w.head_(4, 2);
-      w.raw_(e[0]);
-      w.uint_(e[1]);
-    } else {
-      if (w.len_ + e.length > w.buf_.length) w.raw_(e);
-      else {
-        w.buf_.set(e, w.len_);
-        w.len_ += e.length;
-      }
-    }
-  }
 }
 
 /** Reads the table back to plain strings; suffix chains are followed with a depth limit. */
