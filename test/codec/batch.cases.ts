@@ -73,6 +73,27 @@ export const cases: Cases = {
     const evs = dnsCorpus(5, 300);
     sameLines(evs, 'corpus');
   },
+  'lists that start alike but differ, and lists that turn the column plain, come back exactly': () => {
+    // Lists are found by their first value and compared value by value: share heads on purpose.
+    const rnd = seeded(31);
+    const pick = <T>(a: T[]): T => a[Math.floor(rnd() * a.length)];
+    const names = ['a.test', 'b.test', 'cdn.b.test'];
+    const rec = () => ({ name: pick(names), type: pick(['A', 'AAAA', 'CNAME']), data: rnd() < 0.2 ? null : pick(['192.0.2.1', '192.0.2.2', 'cdn.b.test']) });
+    for (let round = 0; round < 40; round++) {
+      const odd = round % 4; // 0: records only, 1: + lists of strings, 2: + odd records, 3: + non-lists
+      const evs = Array.from({ length: 1 + Math.floor(rnd() * 60) }, (_, i) => {
+        let answers: unknown = Array.from({ length: Math.floor(rnd() * 4) }, rec);
+        const r = rnd();
+        if (odd === 1 && r < 0.1) answers = [pick(names), pick(names)];
+        if (odd === 2 && r < 0.05) answers = [{ type: 'A', name: 'a.test', data: '192.0.2.1' }];
+        if (odd === 2 && r >= 0.05 && r < 0.1) answers = [{ name: 'a.test', type: 'A', data: 7 }];
+        if (odd === 2 && r >= 0.1 && r < 0.12) answers = [{ name: 'a.test', type: 'A', data: 'x', ttl: 'y' }];
+        if (odd === 3 && r < 0.05) answers = 'a.test';
+        return { type: 'dns', ts: 1763855132 + i / 4, sensor: 's', qname: 'q', answers } as unknown as NetEvent;
+      });
+      sameLines(evs, `round ${round}`);
+    }
+  },
   'bytes per dns event on the generated corpus stay under the bound': () => {
     // Batches of 500 realistic dns events: measured 23.5 B/event (docs/performance.md).
     const evs = dnsCorpus(42, 5000);
