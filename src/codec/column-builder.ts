@@ -207,15 +207,16 @@ export class ColumnBuilder {
     if (this.mode_ === Mode.LISTS && n > 0) {
       const rk = this.recKeys_ ?? null;
       const per = rk === null ? 1 : rk.length;
-      const lists = this.listVals_;
       const counts: number[] = [];
       const refs: number[] = [];
-      for (let j = 0; j < lists.length; j++) {
-        const vals = lists[j];
+      // var: per value of every distinct list (qjs checks the dead zone of let/const locals)
+      var lists = this.listVals_, j, i, vals, v, r = 0;
+      for (j = 0; j < lists.length; j++) {
+        vals = lists[j];
         counts[j] = vals.length / per;
-        for (let i = 0; i < vals.length; i++) {
-          const v = vals[i];
-          refs[refs.length] = v === null ? -1 : table.ref_(v);
+        for (i = 0; i < vals.length; i++) {
+          v = vals[i];
+          refs[r++] = v === null ? -1 : table.ref_(v);
         }
       }
       return { kind_: Kind.Lists, key_: key, keys_: rk, counts_: counts, refs_: refs, idx_: this.idx_ };
