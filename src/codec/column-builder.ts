@@ -159,6 +159,7 @@ export class ColumnBuilder {
     var j = this.listHead_.get(head);
     var lv = this.listVals_, c;
     if (j === undefined) j = -1;
+    var first = j;
     while (j >= 0) {
       c = lv[j];
       if (c.length === nv) {
@@ -169,7 +170,7 @@ export class ColumnBuilder {
     }
     var d = 0;
     if (j < 0) {
-      d = this.newList_(list, head, nv);
+      d = this.newList_(list, head, nv, first);
       j = lv.length - 1;
     }
     var idx = this.idx_;
@@ -177,8 +178,11 @@ export class ColumnBuilder {
     return d;
   }
 
-  /** Enters the list whose `nv` values are in scratch_; returns the bytes it adds. */
-  private newList_(list: unknown[], head: string | null | undefined, nv: number): number {
+  /**
+   * Enters the list whose `nv` values are in scratch_, before `prev` (the newest list with the
+   * same first value, or -1); returns the bytes it adds.
+   */
+  private newList_(list: unknown[], head: string | null | undefined, nv: number, prev: number): number {
     const vals = this.scratch_;
     const rk = this.recKeys_;
     // the estimate: 24 bytes a record, a string's length + 2
@@ -188,8 +192,7 @@ export class ColumnBuilder {
     const j = this.listVals_.length;
     this.listVals_[j] = vals.slice(0, nv);
     this.listFirst_[j] = list;
-    const prev = this.listHead_.get(head);
-    this.listNext_[j] = prev === undefined ? -1 : prev;
+    this.listNext_[j] = prev;
     this.listHead_.set(head, j);
     return size + 3;
   }
