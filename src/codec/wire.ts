@@ -28,20 +28,6 @@ export function pack(idx: ArrayLike<number>, width: number): Uint8Array {
     for (i = 0; i < n; i++) out[i] = idx[i];
     return out;
   }
-  if (width < 8) {
-    // at most one whole byte is ready after each index
-    for (i = 0; i < n; i++) {
-      acc |= idx[i] << bits;
-      bits += width;
-      if (bits >= 8) {
-        out[o++] = acc;
-        acc >>>= 8;
-        bits -= 8;
-      }
-    }
-    if (bits > 0) out[o] = acc;
-    return out;
-  }
   if (width <= 24) {
     // 32-bit integer arithmetic: fewer bits than 8 wait in acc, so acc stays below 2^31.
     for (i = 0; i < n; i++) {
