@@ -34,24 +34,28 @@ export class StringPool {
   private idleCount_ = 0;
 
   /** A handle for `s`, holding one reference. */
+  // var locals: qjs 2025-04 checks each read of a let/const local for its dead zone
   add(s: string): number {
-    let k = this.index[s];
-    if (k === undefined) {
-      k = this.free_.length > 0 ? (this.free_.pop() as number) : this.strings.length;
-      if (k >= this.refs.length) {
-        const bigger = new Int32Array(this.refs.length * 2);
-        bigger.set(this.refs);
-        this.refs = bigger;
-        const kinds = new Int8Array(bigger.length).fill(-1);
-        kinds.set(this.kinds);
-        this.kinds = kinds;
-      }
-      this.strings[k] = s;
-      this.kinds[k] = -1;
-      this.refs[k] = 0;
-      this.index[s] = k;
+    var k = this.index[s];
+    var refs = this.refs;
+    if (k !== undefined) {
+      refs[k]++;
+      return k;
     }
-    this.refs[k]++;
+    var free = this.free_;
+    k = free.length > 0 ? (free.pop() as number) : this.strings.length;
+    if (k >= refs.length) {
+      var bigger = new Int32Array(refs.length * 2);
+      bigger.set(refs);
+      this.refs = refs = bigger;
+      var kinds = new Int8Array(bigger.length).fill(-1);
+      kinds.set(this.kinds);
+      this.kinds = kinds;
+    }
+    this.strings[k] = s;
+    this.kinds[k] = -1;
+    refs[k] = 1;
+    this.index[s] = k;
     return k;
   }
 
@@ -61,19 +65,24 @@ export class StringPool {
 
   release(k: number): void {
     if (k < 0) return;
-    if (--this.refs[k] !== 0) return;
-    const idle = this.idle_;
-    if (this.idleCount_ === IDLE_MAX) {
+    var refs = this.refs;
+    if (--refs[k] !== 0) return;
+    var idle = this.idle_;
+    var head = this.idleHead_;
+    var n = this.idleCount_;
+    if (n === IDLE_MAX) {
       // forget the oldest idle string unless it is in use again (or already forgotten)
-      const j = idle[this.idleHead_];
-      this.idleHead_ = (this.idleHead_ + 1) % IDLE_MAX;
-      this.idleCount_--;
-      if (this.refs[j] === 0 && this.strings[j] !== '') {
-        delete this.index[this.strings[j]];
-        this.strings[j] = '';
+      var j = idle[head];
+      head = this.idleHead_ = (head + 1) % IDLE_MAX;
+      n--;
+      var strings = this.strings;
+      if (refs[j] === 0 && strings[j] !== '') {
+        delete this.index[strings[j]];
+        strings[j] = '';
         this.free_.push(j);
       }
     }
-    idle[(this.idleHead_ + this.idleCount_++) % IDLE_MAX] = k;
+    this.idleCount_ = n + 1;
+    idle[(head + n) % IDLE_MAX] = k;
   }
 }
