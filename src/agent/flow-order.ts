@@ -96,13 +96,18 @@ export class FlowStages implements FlowSlotSink {
     if (this.joinOn_) this.deps_.join.annotate(raw, dir);
     const ev = raw;
     const bypass = this.bypassFor_(net);
-    if (bypass) bypass.check(ev, ctx.reply_h !== ev.resp_h ? ctx.reply_h : undefined);
+    if (bypass) bypass.check(ev, ctx.reply_h !== ev.resp_h ? ctx.reply_h : undefined, this.routers_);
     this.deps_.ioc.checkFlow(ev);
     if (this.deps_.options.streams.flow !== false) this.deps_.out(ev);
   }
 
   /** The direction of the flow flowSlot last saw (onFlow's, when it declined it). */
   private dir_: Direction = 'transit';
+  /**
+   * For a bypass candidate flowSlot saw last: which of its addresses are the router's, as
+   * BypassDetector.check takes them (from the bits kept per address, not parsed again).
+   */
+  private routers_ = 0;
 
   // var locals: qjs 2025-04 checks each read of a let/const local for its dead zone
   flowSlot(table: FlowTable, slot: number, at: number, final: boolean): boolean {
@@ -146,6 +151,7 @@ export class FlowStages implements FlowSlotSink {
       var dport = store.ports[slot * 3 + 1];
       if (dport === 65535) dport = store.port_(slot, 1); // (PORT_ODD: the port may be elsewhere)
       other = (proto === 6 || proto === 17) && this.bypassPorts_[dport] === true;
+      if (other) this.routers_ = (r & KIND_ROUTER ? 2 : 0) | (natted && k & KIND_ROUTER ? 4 : 0);
       dir = 'lan';
       lan = true;
     } else if (natted ? k & KIND_LAN : r & KIND_LAN) {
