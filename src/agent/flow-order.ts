@@ -38,7 +38,6 @@ export interface FlowStagesDeps {
 
 export class FlowStages implements FlowSlotSink {
   private bypass_: BypassDetector | null = null;
-  private bypassRouters_: string[] | null = null;
   /** the bypass ports when bypass is on, else none: a flow to one of them takes the event path */
   private readonly bypassPorts_: Record<number, true> = Object.create(null);
   /** the model the table's per-address bits were taken under */
@@ -82,7 +81,6 @@ export class FlowStages implements FlowSlotSink {
    * and it leaves the flow's direction in dir_).
    */
   onFlow(raw: FlowEvent, ctx: FlowContext): void {
-    const net = this.deps_.net.model;
     const dir = this.dir_;
     raw.dir = dir;
     if (dir === 'router' && this.isOwnTraffic_(raw)) return;
@@ -95,7 +93,7 @@ export class FlowStages implements FlowSlotSink {
     }
     if (this.joinOn_) this.deps_.join.annotate(raw, dir);
     const ev = raw;
-    const bypass = this.bypassFor_(net);
+    const bypass = this.bypassFor_();
     if (bypass) bypass.check(ev, ctx.reply_h !== ev.resp_h ? ctx.reply_h : undefined, this.routers_);
     this.deps_.ioc.checkFlow(ev);
     if (this.deps_.options.streams.flow !== false) this.deps_.out(ev);
@@ -227,23 +225,18 @@ export class FlowStages implements FlowSlotSink {
   }
 
   /**
-   * The bypass detector knows the router's addresses; a learned one is handed to it. One detector
-   * for the agent's life: its per-client window must survive the net model changing (a new LAN
-   * prefix or router address is learned), or a client's repeated bypass alerts again.
+   * One detector for the agent's life: its per-client window must survive the net model
+   * changing. It needs no router addresses of its own: check() is handed the router bits of the
+   * flow's addresses (routers_), which follow the model.
    */
-  private bypassFor_(net: NetModel): BypassDetector | null {
+  private bypassFor_(): BypassDetector | null {
     const o = this.deps_.options;
     if (!o.bypass.enabled) return null;
     if (this.bypass_ === null) {
-      this.bypassRouters_ = net.routerAddrs;
       this.bypass_ = new BypassDetector({
-        counters: this.deps_.counters, emit: (a: AlertEvent) => this.alert_(a), sensor: o.sensor, routerAddrs: net.routerAddrs,
+        counters: this.deps_.counters, emit: (a: AlertEvent) => this.alert_(a), sensor: o.sensor, routerAddrs: [],
         allowed: o.bypass.allow, windowSec: o.bypass.windowSec, ports: o.bypass.ports,
       });
-    } else if (this.bypassRouters_ !== net.routerAddrs) {
-      // NetLearner makes a new array only when a router address is added
-      this.bypassRouters_ = net.routerAddrs;
-      this.bypass_.setRouterAddrs(net.routerAddrs);
     }
     return this.bypass_;
   }

@@ -12,6 +12,10 @@ export interface BypassDeps {
   counters: Counters;
   emit: (a: AlertEvent) => void;
   sensor: string;
+  /**
+   * the router's addresses, for a check() not handed the router bits of its flow (the flow
+   * stages hand them, following the learned net model)
+   */
   routerAddrs: string[];
   /** resolvers that are not a bypass (addresses or CIDR) */
   allowed?: string[];
@@ -94,22 +98,9 @@ export class BypassDetector {
     this.deps_.emit(alert);
   }
 
-  /**
-   * The router's addresses changed (learned from traffic). The per-pair window is kept: a new
-   * address of the router says nothing new about a client's earlier bypass.
-   */
-  setRouterAddrs(addrs: string[]): void {
-    const router = new CidrSet(BYPASS_MEMO);
-    for (const a of addrs) router.add(a);
-    this.router_ = router;
-    if (this.ports_ === undefined) this.init_();
-  }
-
   private init_(): void {
-    if (this.router_ === undefined) {
-      this.router_ = new CidrSet(BYPASS_MEMO);
-      for (const a of this.deps_.routerAddrs) this.router_.add(a);
-    }
+    const router = (this.router_ = new CidrSet(BYPASS_MEMO));
+    for (const a of this.deps_.routerAddrs) router.add(a);
     // none allowed (the default): no set, whose has() would parse every resolver for nothing
     const allowed = this.deps_.allowed;
     if (allowed !== undefined && allowed.length > 0) {

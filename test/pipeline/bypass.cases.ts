@@ -62,19 +62,19 @@ export const cases: Cases = {
     eq(alerts.length, 5, 'a forgotten pair alerts again');
   },
 
-  'a router address learned later keeps the window and counts as the router from then on': () => {
+  'router bits handed by the caller decide over the set (the flow stages keep them per address)': () => {
     const { d, alerts, counters } = detector({ routerAddrs: ['192.0.2.1'], windowSec: 600 });
-    d.check(fakeFlow({ ts: 1000, proto: 'udp', resp_h: '198.51.100.53', resp_p: 53 }));
-    d.setRouterAddrs(['192.0.2.1', '198.51.100.1']);
-    d.check(fakeFlow({ ts: 1010, proto: 'udp', resp_h: '198.51.100.53', resp_p: 53 }));
+    d.check(fakeFlow({ ts: 1000, proto: 'udp', resp_h: '198.51.100.53', resp_p: 53 }), undefined, 0);
+    d.check(fakeFlow({ ts: 1010, proto: 'udp', resp_h: '198.51.100.53', resp_p: 53 }), undefined, 0);
     eq(alerts.length, 1, 'same client and resolver inside the window');
     eq(counters.get('bypass_suppressed'), 1);
-    d.check(fakeFlow({ ts: 1020, proto: 'udp', orig_h: '198.51.100.1', resp_h: '198.51.100.53', resp_p: 53 }));
-    d.check(fakeFlow({ ts: 1020, proto: 'udp', resp_h: '198.51.100.1', resp_p: 53 }));
-    eq(alerts.length, 1, 'the learned address is the router');
-    const fresh = detector({ routerAddrs: ['192.0.2.1'] });
-    fresh.d.setRouterAddrs(['192.0.2.1', '198.51.100.1']);
-    fresh.d.check(fakeFlow({ proto: 'udp', resp_h: '198.51.100.1', resp_p: 53 }));
-    eq(fresh.alerts.length, 0, 'set before the first check');
+    d.check(fakeFlow({ ts: 1020, proto: 'udp', orig_h: '198.51.100.1', resp_h: '198.51.100.54', resp_p: 53 }), undefined, 1);
+    d.check(fakeFlow({ ts: 1020, proto: 'udp', resp_h: '198.51.100.1', resp_p: 53 }), undefined, 2);
+    d.check(fakeFlow({ ts: 1020, proto: 'udp', resp_h: '198.51.100.55', resp_p: 53 }), '198.51.100.1', 4);
+    eq(alerts.length, 1, 'the addresses the bits call the router\'s');
+    eq(counters.get('bypass_redirected'), 1);
+    d.check(fakeFlow({ ts: 1030, proto: 'udp', resp_h: '192.0.2.1', resp_p: 53 }), undefined, 0);
+    eq(alerts.length, 2, 'not the set, when bits are handed');
+    eq(alerts[1].indicator, '192.0.2.1#53');
   },
 };
