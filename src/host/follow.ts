@@ -2,7 +2,7 @@
 // truncation behave the same everywhere. Polling (not inotify) because QuickJS offers only
 // stat: every pollMs the open file is drained, then the path is compared with what we hold.
 import type { FollowNotice, FollowOptions, Follower, TimerHandle } from './types';
-import { LineSplitter, type AsciiText } from './lines';
+import { LINE_CHUNK, LineSplitter, type AsciiText } from './lines';
 
 export interface FileId {
   size_: number;
@@ -27,7 +27,6 @@ export interface TailTimers {
   clearTimer(h: TimerHandle): void;
 }
 
-const CHUNK = 65536;
 /** Most bytes taken from one file per wake-up; the rest is read on an immediate next turn. */
 const BUDGET = 1 << 20;
 
@@ -41,7 +40,7 @@ export function followFile(
   text: AsciiText | null = null,
 ): Follower {
   const pollMs = opts.pollMs && opts.pollMs > 0 ? opts.pollMs : 250;
-  const buf = new Uint8Array(CHUNK);
+  const buf = new Uint8Array(LINE_CHUNK);
   const lines = new LineSplitter(onLine, opts.maxLine, text);
   let fd = -1;
   let id: FileId | null = null;
@@ -83,7 +82,7 @@ export function followFile(
   function drain(): boolean {
     let taken = 0;
     while (fd >= 0 && taken < BUDGET) {
-      const n = fs.read_(fd, buf, CHUNK);
+      const n = fs.read_(fd, buf, LINE_CHUNK);
       if (n <= 0) return false; // end of file (or an error: the next poll's checks decide)
       pos += n;
       taken += n;

@@ -1,7 +1,7 @@
 // A synchronous pull reader of lines over any blocking read call, shared by both hosts so
 // replay sees the same lines (same UTF-8 repair, same cap) whatever runs it.
 import type { LineReader } from './types';
-import { LineSplitter, type AsciiText } from './lines';
+import { LINE_CHUNK, LineSplitter, type AsciiText } from './lines';
 
 /** Lines longer than this are cut (replay input is untrusted too). */
 export const REPLAY_MAX_LINE = 1 << 20;
@@ -15,7 +15,7 @@ export function pullLines(
   release: () => void,
   text: AsciiText | null = null,
 ): LineReader {
-  const buf = new Uint8Array(65536);
+  const buf = new Uint8Array(LINE_CHUNK);
   // var, not let/const: qjs checks a closure's let/const for its dead zone on every read, and
   // next() runs once per replayed line
   var ready: string[] = [];

@@ -5,7 +5,7 @@
 import * as std from 'std';
 import * as os from 'os';
 import { HostError, type Child, type ExitStatus, type SpawnOptions } from './types';
-import { LineSplitter, type AsciiText } from './lines';
+import { LINE_CHUNK, LineSplitter, type AsciiText } from './lines';
 import { resolveExecutable, ENOENT } from './exec-path';
 import { encodeUtf8 } from './utf8';
 import { check, isExecutable, stat } from './quickjs-fs';
@@ -221,7 +221,7 @@ class QjsChild implements Child {
    */
   private read_(err: boolean): void {
     const fd = err ? this.errFd_ : this.outFd_;
-    const n = os.read(fd, readBuf, 0, readBuf.byteLength);
+    const n = os.read(fd, readBuf, 0, err || !this.bytesMode_ ? LINE_CHUNK : readBuf.byteLength);
     if (n === -EINTR || n === -EAGAIN) return;
     const lines = err ? this.errLines_ : this.outLines_;
     if (n > 0) {

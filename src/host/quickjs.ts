@@ -3,7 +3,7 @@ import * as std from 'std';
 import * as os from 'os';
 import { HostError, type Host, type SignalName, type TimerHandle } from './types';
 import { TimerQueue } from './timers';
-import { LineSplitter } from './lines';
+import { LINE_CHUNK, LineSplitter } from './lines';
 import { pullLines } from './line-reader';
 import { scratchText } from './quickjs-text';
 import { followFile } from './follow';
@@ -104,7 +104,7 @@ export function createQuickJsHost(): Host {
     },
 
     stdinLines(onLine, onEnd) {
-      const buf = new ArrayBuffer(65536);
+      const buf = new ArrayBuffer(LINE_CHUNK);
       const view = new Uint8Array(buf);
       const lines = new LineSplitter((l, t) => guarded('stdin onLine', () => onLine(l, t)), undefined, text);
       const onStdin = (): void => {
