@@ -19,6 +19,7 @@ import { parseIPv4, normalizeIp } from '../pipeline/cidr';
 import { BypassDetector } from '../pipeline/bypass';
 import { encodeFlowAlert, encodeFlowSlot } from '../codec/ndjson-flow';
 import { F_DNAT } from '../sources/conntrack/flow-store';
+import { errorText } from '../compat/lang';
 import type { NetLearner } from './net-learn';
 import type { NdjsonSink } from './ndjson-sink';
 import type { PipelineOptions } from './pipeline';
@@ -94,7 +95,20 @@ export class FlowStages implements FlowSlotSink {
     if (this.joinOn_) this.deps_.join.annotate(raw, dir);
     const ev = raw;
     const bypass = this.bypassFor_();
-    if (bypass) bypass.check(ev, ctx.reply_h !== ev.resp_h ? ctx.reply_h : undefined, this.routers_);
+    if (bypass) {
+      bypass.check(ev, ctx.reply_h !== ev.resp_h ? ctx.reply_h : undefined, this.routers_);
+      var line = this.flowLine_;
+      if (line !== '') {
+        // alert_ wrote the line path's alert (so no indicators: ioc has nothing to check)
+        this.flowLine_ = '';
+        try {
+          this.lines_!.emitLine('flow', line);
+        } catch (e) {
+          this.deps_.counters.drop('sink_error_flow', 1, errorText(e));
+        }
+        return;
+      }
+    }
     this.deps_.ioc.checkFlow(ev);
     if (this.deps_.options.streams.flow !== false) this.deps_.out(ev);
   }
@@ -106,6 +120,8 @@ export class FlowStages implements FlowSlotSink {
    * BypassDetector.check takes them (from the bits kept per address, not parsed again).
    */
   private routers_ = 0;
+  /** The line of the flow whose bypass alert alert_ just wrote, for onFlow; else ''. */
+  private flowLine_ = '';
 
   // var locals: qjs 2025-04 checks each read of a let/const local for its dead zone
   flowSlot(table: FlowTable, slot: number, at: number, final: boolean): boolean {
@@ -189,7 +205,7 @@ export class FlowStages implements FlowSlotSink {
       sink.emitLine('flow', encodeFlowSlot(store, text, table.sensor, slot, at, final, mac, hostname, name, direct, dir));
     } catch (e) {
       // as Pipeline.out: a sink's failure must not stop the sources
-      this.deps_.counters.drop('sink_error_flow', 1, String((e as Error).message ?? e));
+      this.deps_.counters.drop('sink_error_flow', 1, errorText(e));
     }
     return true;
   }
@@ -203,10 +219,15 @@ export class FlowStages implements FlowSlotSink {
     // out() drops the alerts of a stream turned off
     if (sink === null || this.deps_.options.streams.alert === false) return this.deps_.out(a);
     try {
-      sink.emitLine('alert', encodeFlowAlert(a));
+      var line = encodeFlowAlert(a);
+      sink.emitLine('alert', line);
+      // The flow's own line is the alert's `event`, byte for byte (both encodeFlowNdjson): onFlow
+      // writes it cut out, not encoded again (~15k qjs instructions). The alert's head before it
+      // is over 64 characters, and a JSON string cannot hold the key's unescaped quotes.
+      this.flowLine_ = line.slice(line.indexOf(',"event":', 64) + 9, -1);
     } catch (e) {
       // as Pipeline.out
-      this.deps_.counters.drop('sink_error_alert', 1, String((e as Error).message ?? e));
+      this.deps_.counters.drop('sink_error_alert', 1, errorText(e));
     }
   }
 

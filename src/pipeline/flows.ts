@@ -26,7 +26,11 @@
 
 import type { Counters } from '../counters';
 import type { FlowEvent } from '../events';
-import { F_DNAT, F_HAS_ID, F_HAS_MARK, F_TUPLE_INDEXED, FlowStore, NO_SLOT } from '../sources/conntrack/flow-store';
+// (the flag bits imported, not declared here again: esbuild writes an imported one's number in,
+// where a module constant of this file stayed a variable qjs reads per use)
+import {
+  F_ASSURED, F_DNAT, F_HAS_ID, F_HAS_MARK, F_OFFLOAD, F_START_KNOWN, F_TUPLE_INDEXED, F_UNREPLIED, FlowStore, NO_SLOT,
+} from '../sources/conntrack/flow-store';
 import { READ_GONE, READ_HELD, READ_NEW, type HeldFlows } from '../sources/conntrack/proc-poll';
 import { ABSENT, hasPorts, isIcmp, tupleKey, type CtRecord } from '../sources/conntrack/record';
 import { NO_STRING, StringPool } from '../sources/conntrack/string-pool';
@@ -52,11 +56,6 @@ export interface FlowTableDeps {
   /** Most flows held open at once. Default 16384. */
   maxFlows?: number;
 }
-
-const F_ASSURED = 1;
-const F_UNREPLIED = 2;
-const F_OFFLOAD = 4;
-const F_START_KNOWN = 8;
 
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6' };
 
@@ -594,7 +593,8 @@ export class FlowTable implements HeldFlows {
     const s = slot * 4;
     const zone = store.zoneOf_(slot);
     const proto = store.proto[slot];
-    const head = proto + ' ' + this.pool.get(store.strs[s]) + ' ' + this.pool.get(store.strs[s + 1]);
+    const text = this.pool.strings;
+    const head = proto + ' ' + text[store.strs[s]] + ' ' + text[store.strs[s + 1]];
     const a = store.port_(slot, 0);
     const tc = store.port_(slot, 1);
     if (isIcmp(proto) && tc >= 0) return head + ' i' + (tc >> 8) + '/' + (tc & 255) + '/' + a + ' ' + zone;
@@ -689,15 +689,14 @@ export class FlowTable implements HeldFlows {
   private emitRecord_(rec: CtRecord, ts: number): void {
     const known = rec.deltaTime >= 0;
     const slot = this.adopt_(rec, known ? ts - rec.deltaTime : ts, known, true);
+    const store = this.store;
     if (rec.id >= 0) {
       // not indexed (transient), but the event still names it
-      this.store.id[slot] = rec.id;
-      this.store.flags[slot] |= F_HAS_ID;
-      this.emitSlot_(slot, ts, true);
-      this.store.flags[slot] &= ~F_HAS_ID;
-    } else {
-      this.emitSlot_(slot, ts, true);
+      store.id[slot] = rec.id;
+      store.flags[slot] |= F_HAS_ID;
     }
+    this.emitSlot_(slot, ts, true);
+    store.flags[slot] &= ~F_HAS_ID; // (release() would unindex it)
     this.free_(slot);
   }
 }

@@ -14,7 +14,7 @@ export class StringPool {
    * its keys become atoms). No key is special without a prototype.
    */
   readonly index = Object.create(null) as Record<string, number | undefined>;
-  /** By handle; read-only for hot loops that cannot afford a get() call per string (~400 instructions in qjs). */
+  /** By handle; read-only for hot loops that cannot afford a method call per string (~400 instructions in qjs). */
   readonly strings: string[] = [];
   /** references by handle; a hot caller may count one more, or one less while it stays above 0 */
   refs = new Int32Array(64);
@@ -57,10 +57,6 @@ export class StringPool {
     refs[k] = 1;
     this.index[s] = k;
     return k;
-  }
-
-  get(k: number): string {
-    return this.strings[k];
   }
 
   release(k: number): void {
