@@ -68,11 +68,13 @@ export class BypassDetector {
     const key = flow.orig_h + ' ' + resolver;
     const window = this.deps_.windowSec ?? 3600;
     const prev = this.last_.get(key);
-    if (prev !== undefined && flow.ts - prev < window && flow.ts >= prev) {
-      this.deps_.counters.inc('bypass_suppressed');
-      return;
+    if (prev !== undefined) {
+      if (flow.ts - prev < window && flow.ts >= prev) {
+        this.deps_.counters.inc('bypass_suppressed');
+        return;
+      }
+      this.last_.delete(key); // (set() after it moves the pair to the newest end)
     }
-    this.last_.delete(key);
     this.last_.set(key, flow.ts);
     const max = this.deps_.maxPairs_ ?? 4096;
     if (this.last_.size > max) {
