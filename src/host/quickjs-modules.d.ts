@@ -12,6 +12,8 @@ declare module 'std' {
     fileno(): number;
     /** The next line without its '\n', decoded as UTF-8; null at end of file. */
     getline(): string | null;
+    /** The rest of the file (or max_size bytes) decoded as UTF-8. */
+    readAsString(maxSize?: number): string;
   }
   export const SEEK_SET: number;
   export const SEEK_END: number;

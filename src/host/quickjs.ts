@@ -37,8 +37,8 @@ export function createQuickJsHost(): Host {
     report_: (e) => report('timer', e),
   });
   const handlers = new Map<SignalName, (() => void)[]>();
-  // lines are decoded natively through a scratch file, made at the first chunk read
-  const text = scratchText(std.getenv('TMPDIR') || '/tmp');
+  // lines are decoded natively through a scratch file in RAM, made at the first chunk read
+  const text = scratchText([std.getenv('TMPDIR') || '/tmp', '/dev/shm']);
   let flushPending = false;
 
   // stdout is fully buffered when it is a pipe: flush once the current turn is over, so a burst

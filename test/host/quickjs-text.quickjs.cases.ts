@@ -9,11 +9,11 @@ import { encodeUtf8 } from '../../src/host/utf8';
 
 const bytes = (...b: number[]): Uint8Array => new Uint8Array(b);
 
-/** A fresh directory of its own, so a case can see what the scratch file leaves behind. */
-function freshDir(tag: string): string {
-  const dir = `/tmp/nl-text-${tag}-${os.getpid()}-${Date.now()}`;
-  eq(os.mkdir(dir, 0o700), 0, `mkdir ${dir}`);
-  return dir;
+/** Names the scratch file of this process had, if it were left in dir. */
+function leftovers(dir: string): string[] {
+  const [names, err] = os.readdir(dir);
+  eq(err, 0, `readdir ${dir}`);
+  return names.filter((n) => n === `.netledger-text-${os.getpid()}`);
 }
 
 function split(chunks: Uint8Array[], maxLine: number | undefined, text: AsciiText | null): [string, boolean][] {
@@ -26,9 +26,8 @@ function split(chunks: Uint8Array[], maxLine: number | undefined, text: AsciiTex
 
 export const cases: Cases = {
   'quickjs-text: ASCII comes back as text; anything else is null; no file is left': () => {
-    const dir = freshDir('a');
-    try {
-      const text = scratchText(dir);
+    {
+      const text = scratchText(['/dev/shm']);
       const line = encodeUtf8('[1795400000.000183]\t    [NEW] ipv4     2 tcp      6 120 SYN_SENT src=192.0.2.107\n');
       eq(text(line, 0, line.length), '[1795400000.000183]\t    [NEW] ipv4     2 tcp      6 120 SYN_SENT src=192.0.2.107\n');
       eq(text(line, 1, 4), '179', 'a sub-range');
@@ -49,24 +48,26 @@ export const cases: Cases = {
       const t = text(big, 0, big.length);
       eq(t !== null && t.length, 65536, 'a whole 64 KB chunk');
       eq(text(big, 0, 10), 'xxxxxxxxxx', 'a short chunk after a long one: the file was emptied');
-      const [names, err] = os.readdir(dir);
-      eq(err, 0);
-      deepEq(names.filter((n) => n !== '.' && n !== '..'), [], 'the scratch file is unlinked at once');
-    } finally {
-      os.remove(dir);
+      deepEq(leftovers('/dev/shm'), [], 'the scratch file is unlinked at once');
     }
   },
 
   'quickjs-text: without a usable directory it answers null and lines still split': () => {
-    const text = scratchText('/nonexistent-netledger-dir');
+    const text = scratchText(['/nonexistent-netledger-dir']);
     eq(text(bytes(0x61, 0x0a), 0, 2), null);
     deepEq(split([encodeUtf8('ab\ncd')], undefined, text), [['ab', false], ['cd', false]]);
   },
 
+  'quickjs-text: only a directory in RAM is used, the first of the list that is': () => {
+    // /etc is on the root filesystem (a disk): a scratch file there would wait on it, or wear flash
+    eq(scratchText(['/etc'])(bytes(0x61, 0x0a), 0, 2), null, 'a disk directory');
+    eq(scratchText(['/dev/shm/x'])(bytes(0x61, 0x0a), 0, 2), null, 'not a mount point itself');
+    eq(scratchText(['/etc', '/dev/shm'])(bytes(0x61, 0x0a), 0, 2), 'a\n', 'the next one, in RAM');
+  },
+
   'quickjs-text: seeded fuzz, lines split with it equal the JS decoding, any chunking and cap': () => {
-    const dir = freshDir('f');
-    try {
-      const text = scratchText(dir);
+    {
+      const text = scratchText(['/dev/shm']);
       const rnd = seeded(29);
       for (let round = 0; round < 300; round++) {
         const b = new Uint8Array(Math.floor(rnd() * 400));
@@ -85,8 +86,6 @@ export const cases: Cases = {
         deepEq(split(chunks, cap, text), split(chunks, cap, null), `round ${round} (cap ${cap})`);
       }
       ok(text(bytes(0x6f, 0x6b), 0, 2) === 'ok', 'the native path was in use');
-    } finally {
-      os.remove(dir);
     }
   },
 };
