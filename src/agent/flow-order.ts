@@ -17,7 +17,7 @@ import type { NetModel } from '../pipeline/direction';
 import { addressKind, KIND_LAN, KIND_ROUTER, type Direction } from '../pipeline/direction';
 import { parseIPv4, normalizeIp } from '../pipeline/cidr';
 import { BypassDetector } from '../pipeline/bypass';
-import { encodeFlowAlert, encodeFlowSlot } from '../codec/ndjson-flow';
+import { encodeFlowAlert, encodeFlowNdjson, encodeFlowSlot } from '../codec/ndjson-flow';
 import { F_DNAT } from '../sources/conntrack/flow-store';
 import { errorText } from '../compat/lang';
 import type { NetLearner } from './net-learn';
@@ -219,12 +219,11 @@ export class FlowStages implements FlowSlotSink {
     // out() drops the alerts of a stream turned off
     if (sink === null || this.deps_.options.streams.alert === false) return this.deps_.out(a);
     try {
-      var line = encodeFlowAlert(a);
-      sink.emitLine('alert', line);
-      // The flow's own line is the alert's `event`, byte for byte (both encodeFlowNdjson): onFlow
-      // writes it cut out, not encoded again (~15k qjs instructions). The alert's head before it
-      // is over 64 characters, and a JSON string cannot hold the key's unescaped quotes.
-      this.flowLine_ = line.slice(line.indexOf(',"event":', 64) + 9, -1);
+      // the flow's own line, encoded once: the alert embeds it and onFlow writes it (~15k qjs
+      // instructions to encode)
+      var flow = encodeFlowNdjson(a.event as FlowEvent);
+      sink.emitLine('alert', encodeFlowAlert(a, flow));
+      this.flowLine_ = flow;
     } catch (e) {
       // as Pipeline.out
       this.deps_.counters.drop('sink_error_alert', 1, errorText(e));

@@ -53,11 +53,12 @@ export function encodeFlowNdjson(ev: FlowEvent): string {
  * A DNS bypass alert about a flow the table built (src/pipeline/bypass.ts: kind dns_bypass, keys
  * in that order, no source_ref, the flow last) as one JSON line, byte-identical to JSON.stringify(a): ~50k qjs
  * instructions instead of ~90k. Its addresses and match are the flow table's (unescaped, as above).
+ * `flowLine`: the event's own line, when the caller has it already.
  */
-export function encodeFlowAlert(a: AlertEvent): string {
+export function encodeFlowAlert(a: AlertEvent, flowLine = encodeFlowNdjson(a.event as FlowEvent)): string {
   var out = '{"type":"alert","ts":' + a.ts + ',"sensor":' + quoted(a.sensor) + ',"kind":"dns_bypass","client":"' + a.client + '"';
   out = putText(putText(out, ',"mac":', a.mac), ',"hostname":', a.hostname);
-  return out + ',"indicator":"' + a.indicator + '","match":"' + a.match + '","event":' + encodeFlowNdjson(a.event as FlowEvent) + '}';
+  return out + ',"indicator":"' + a.indicator + '","match":"' + a.match + '","event":' + flowLine + '}';
 }
 
 // The slot writer's constant pieces, spelled once: a property read instead of a memo lookup.

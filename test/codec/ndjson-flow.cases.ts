@@ -74,7 +74,10 @@ export const cases: Cases = {
     });
     ok(alerts.length > 5, `${alerts.length} alerts`);
     ok(alerts.some((a) => a.mac !== undefined) && alerts.some((a) => a.hostname !== undefined), 'device fields');
-    for (const a of alerts) eq(encodeFlowAlert(a), JSON.stringify(a));
+    for (const a of alerts) {
+      eq(encodeFlowAlert(a), JSON.stringify(a));
+      eq(encodeFlowAlert(a, encodeFlowNdjson(a.event as FlowEvent)), JSON.stringify(a), 'with the flow line given');
+    }
   },
   'the lab flows encode exactly as JSON.stringify does': (ctx) => {
     const evs = tableEvents(ctx.fixture(EVENTS), ctx.fixture(PROC));
