@@ -120,19 +120,11 @@ export class CborWriter {
     // its UTF-16 length (its smallest byte length), not measuring first: a JS character loop
     // costs qjs ~1,000 instructions a character. Multi-byte text whose length needs a longer
     // head is moved (natively) to make room for it.
-    var n = s.length, at, hs, end, len, hs2, buf, i, c;
+    var n = s.length, at, hs, end, len, hs2;
     if (this.len_ + n * 3 + 9 > this.buf_.length) this.room_(n * 3 + 9);
     at = this.len_;
     hs = n < 24 ? 0 : n < 256 ? 1 : n < 65536 ? 2 : 4;
-    // ASCII in a var loop (a third cheaper than the general encoder), the rest by utf8Write
-    buf = this.buf_;
-    end = at + 1 + hs;
-    for (i = 0; i < n; i++) {
-      c = s.charCodeAt(i);
-      if (c >= 128) break;
-      buf[end + i] = c;
-    }
-    end = i === n ? end + n : utf8Write(s.slice(i), buf, end + i);
+    end = utf8Write(s, this.buf_, at + 1 + hs);
     len = end - at - 1 - hs;
     hs2 = len < 24 ? 0 : len < 256 ? 1 : len < 65536 ? 2 : 4;
     // (the text first: the longer head would overwrite its start)

@@ -108,8 +108,11 @@ export function utf8Length(s: string): number {
 
 /** Writes `s` at `off`; returns the offset after it. The caller sized `buf` with utf8Length. */
 export function utf8Write(s: string, buf: Uint8Array, off: number): number {
-  for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
+  // var, not let/const: qjs checks each read of a let/const local for its dead zone, and this
+  // loop runs once a character (the CBOR and MQTT writers' text)
+  var n = s.length, i, c, d;
+  for (i = 0; i < n; i++) {
+    c = s.charCodeAt(i);
     if (c < 0x80) {
       buf[off++] = c;
       continue;
@@ -120,7 +123,7 @@ export function utf8Write(s: string, buf: Uint8Array, off: number): number {
       continue;
     }
     if (c >= 0xd800 && c <= 0xdfff) {
-      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
       if (c <= 0xdbff && (d & 0xfc00) === 0xdc00) {
         c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
         i++;
