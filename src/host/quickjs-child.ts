@@ -26,39 +26,19 @@ const SWEEP_MS = 1000;
 const readBuf = new ArrayBuffer(65536);
 const readView = new Uint8Array(readBuf);
 
-/** Children not yet reaped, by pid. */
-const live = new Map<number, QjsChild>();
+/** Children not yet reaped: pid -> its reap attempt. */
+const live = new Map<number, () => void>();
 let sweepTimer = -1;
 let sigchld = false;
 
 function sweep(): void {
   sweepTimer = -1;
   sweepNow();
-  if (live.size > 0) sweepTimer = os.setTimeout(sweep, SWEEP_MS);
-}
-
-/** The last child is gone: let the loop end now rather than at the next sweep. */
-function untrack(pid: number): void {
-  live.delete(pid);
-  if (live.size === 0 && sweepTimer >= 0) {
-    os.clearTimeout(sweepTimer);
-    sweepTimer = -1;
-  }
-}
-
-/**
- * SIGCHLD reaps promptly. The slow sweep covers a SIGCHLD that lands between QuickJS's signal
- * check and its select(), and keeps the loop alive while a child with no pipes runs.
- */
-function track(c: QjsChild): void {
-  if (!sigchld) os.signal(os.SIGCHLD, sweepNow);
-  sigchld = true;
-  live.set(c.pid, c);
-  if (sweepTimer < 0) sweepTimer = os.setTimeout(sweep, SWEEP_MS);
+  if (live.size) sweepTimer = os.setTimeout(sweep, SWEEP_MS);
 }
 
 function sweepNow(): void {
-  for (const c of Array.from(live.values())) c.tryReap_();
+  for (const reap of Array.from(live.values())) reap();
 }
 
 /**
@@ -71,203 +51,7 @@ export function requeue(set: typeof os.setReadHandler, fd: number, fn: () => voi
   set(fd, fn);
 }
 
-function decodeStatus(status: number): ExitStatus {
-  const sig = status & 0x7f;
-  return sig === 0 ? { code: (status >> 8) & 0xff, signal: null } : { code: null, signal: sig };
-}
-
 type Report = (where: string, err: unknown) => void;
-
-class QjsChild implements Child {
-  private lineCb_: ((line: string, truncated: boolean) => void) | null = null;
-  private dataCb_: ((chunk: Uint8Array) => void) | null = null;
-  private errLineCb_: ((line: string) => void) | null = null;
-  private exitCb_: ((status: ExitStatus) => void) | null = null;
-  private readonly outLines_: LineSplitter;
-  private readonly errLines_: LineSplitter;
-  private status_: ExitStatus | null = null;
-  private finished_ = false;
-  private queue_: Uint8Array[] = [];
-  private queueHead_ = 0; // index of the chunk being written
-  private chunkOff_ = 0; // bytes of it already written
-  private queued_ = 0;
-  private writing_ = false;
-  private closing_ = false;
-  private readonly onOut_ = (): void => this.read_(false);
-  private readonly onErr_ = (): void => this.read_(true);
-  private readonly onIn_ = (): void => this.writeSome_();
-
-  private inFd_: number;
-  private outFd_: number;
-  private errFd_: number;
-  private readonly bytesMode_: boolean;
-  private readonly report_: Report;
-  constructor(
-    readonly pid: number,
-    inFd: number,
-    outFd: number,
-    errFd: number,
-    bytesMode: boolean,
-    maxLine: number | undefined,
-    report: Report,
-    text: AsciiText,
-  ) {
-    this.inFd_ = inFd;
-    this.outFd_ = outFd;
-    this.errFd_ = errFd;
-    this.bytesMode_ = bytesMode;
-    this.report_ = report;
-    this.outLines_ = new LineSplitter((l, t) => {
-      // Hot path: no closure per line.
-      try {
-        if (this.lineCb_) this.lineCb_(l, t);
-      } catch (e) {
-        this.report_(`child ${this.pid} onLine`, e);
-      }
-    }, maxLine, text);
-    this.errLines_ = new LineSplitter((l) => this.call_('onStderrLine', () => this.errLineCb_?.(l)), maxLine, text);
-    if (outFd >= 0) os.setReadHandler(outFd, this.onOut_);
-    if (errFd >= 0) os.setReadHandler(errFd, this.onErr_);
-    track(this);
-  }
-
-  onLine(cb: (line: string, truncated: boolean) => void): void {
-    this.lineCb_ = cb;
-  }
-  onData(cb: (chunk: Uint8Array) => void): void {
-    this.dataCb_ = cb;
-  }
-  onStderrLine(cb: (line: string) => void): void {
-    this.errLineCb_ = cb;
-  }
-  onExit(cb: (status: ExitStatus) => void): void {
-    this.exitCb_ = cb;
-    if (this.finished_ && this.status_) this.call_('onExit', () => cb(this.status_ as ExitStatus));
-  }
-
-  write(data: Uint8Array | string): number {
-    if (this.inFd_ < 0 || this.closing_ || this.status_) return -1;
-    const bytes = typeof data === 'string' ? encodeUtf8(data) : data.slice();
-    if (bytes.length === 0) return this.queued_;
-    this.queue_.push(bytes);
-    this.queued_ += bytes.length;
-    if (!this.writing_) {
-      this.writing_ = true;
-      os.setWriteHandler(this.inFd_, this.onIn_);
-    }
-    return this.queued_;
-  }
-
-  closeStdin(): void {
-    if (this.inFd_ < 0 || this.closing_) return;
-    this.closing_ = true;
-    if (this.queued_ === 0) this.closeIn_();
-  }
-
-  kill(signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT' | 'SIGHUP' = 'SIGTERM'): void {
-    if (!this.status_) os.kill(this.pid, SIGNALS[signal]);
-  }
-
-  tryReap_(): void {
-    if (this.status_) return;
-    const [r, st] = os.waitpid(this.pid, os.WNOHANG);
-    if (r === 0 || r === -EINTR) return;
-    // r < 0 (ECHILD): someone else reaped it; the status is lost but the child is gone.
-    this.status_ = r === this.pid ? decodeStatus(st) : { code: null, signal: null };
-    untrack(this.pid);
-    this.closeIn_(); // a dead reader: nothing more can be delivered
-    this.maybeFinish_();
-  }
-
-  private writeSome_(): void {
-    const chunk = this.queue_[this.queueHead_];
-    if (!chunk) return this.stopWriting_();
-    const len = minOf(PIPE_BUF, chunk.length - this.chunkOff_);
-    const n = os.write(this.inFd_, chunk.buffer as ArrayBuffer, chunk.byteOffset + this.chunkOff_, len);
-    if (n === -EAGAIN || n === -EINTR) return;
-    if (n < 0) return this.closeIn_(); // EPIPE: the child closed its stdin or died
-    this.chunkOff_ += n;
-    this.queued_ -= n;
-    requeue(os.setWriteHandler, this.inFd_, this.onIn_);
-    if (this.chunkOff_ === chunk.length) {
-      this.queue_[this.queueHead_++] = undefined as unknown as Uint8Array;
-      this.chunkOff_ = 0;
-      if (this.queueHead_ === this.queue_.length) {
-        this.queue_ = [];
-        this.queueHead_ = 0;
-        this.stopWriting_();
-        if (this.closing_) this.closeIn_();
-      }
-    }
-  }
-
-  private stopWriting_(): void {
-    if (this.writing_ && this.inFd_ >= 0) os.setWriteHandler(this.inFd_, null);
-    this.writing_ = false;
-  }
-
-  private closeIn_(): void {
-    if (this.inFd_ < 0) return;
-    this.stopWriting_();
-    os.close(this.inFd_);
-    this.inFd_ = -1;
-    this.queue_ = [];
-    this.queueHead_ = this.chunkOff_ = this.queued_ = 0;
-  }
-
-  /**
-   * One read of stdout (or stderr) per select() wake-up: never blocks; requeue() gives the other
-   * descriptors their turn.
-   */
-  private read_(err: boolean): void {
-    const fd = err ? this.errFd_ : this.outFd_;
-    const n = os.read(fd, readBuf, 0, err || !this.bytesMode_ ? LINE_CHUNK : readBuf.byteLength);
-    if (n === -EINTR || n === -EAGAIN) return;
-    const lines = err ? this.errLines_ : this.outLines_;
-    if (n > 0) {
-      requeue(os.setReadHandler, fd, err ? this.onErr_ : this.onOut_);
-      if (!err && this.bytesMode_) {
-        const chunk = readView.slice(0, n);
-        this.call_('onData', () => this.dataCb_?.(chunk));
-      } else lines.push_(readView.subarray(0, n));
-      return;
-    }
-    os.setReadHandler(fd, null);
-    os.close(fd);
-    if (err) this.errFd_ = -1;
-    else this.outFd_ = -1;
-    lines.flush_();
-    if (!err) {
-      this.tryReap_();
-      this.retryReap_(0);
-    }
-    this.maybeFinish_();
-  }
-
-  /** A child usually exits right after closing stdout: look again soon rather than in a second. */
-  private retryReap_(step: number): void {
-    if (this.status_ || step >= REAP_RETRY.length) return;
-    os.setTimeout(() => {
-      this.tryReap_();
-      this.retryReap_(step + 1);
-    }, REAP_RETRY[step]);
-  }
-
-  private maybeFinish_(): void {
-    if (this.finished_ || !this.status_ || this.outFd_ >= 0 || this.errFd_ >= 0) return;
-    this.finished_ = true;
-    const status = this.status_;
-    this.call_('onExit', () => this.exitCb_?.(status));
-  }
-
-  private call_(where: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.report_(`child ${this.pid} ${where}`, e);
-    }
-  }
-}
 
 function devNull(flags: number, opened: number[]): number {
   const fd = check(os.open('/dev/null', flags), 'open', '/dev/null');
@@ -275,44 +59,219 @@ function devNull(flags: number, opened: number[]): number {
   return fd;
 }
 
-function pipePair(opened: number[]): [number, number] {
+function pipePair(opened: number[]): number[] {
   const p = os.pipe();
   if (!p) throw new HostError('spawn', 'pipe', 24, 'cannot create a pipe (too many open files?)');
-  opened.push(p[0], p[1]);
+  opened.push(...p);
   return p;
 }
 
+// One closure per child rather than a class: its state is locals (short names, no `this.`) in
+// the bundle. `var`: qjs checks a closure's let/const for its dead zone on every read, and the
+// line and chunk callbacks below read them per line and per read.
 export function spawnChild(argv: string[], opts: SpawnOptions, report: Report, text: AsciiText): Child {
-  if (!isArray(argv) || argv.length === 0 || typeof argv[0] !== 'string') {
+  if (!isArray(argv) || !argv.length || typeof argv[0] !== 'string') {
     throw new HostError('spawn', '', EINVAL, 'argv must be a non-empty array');
   }
   const file = resolveExecutable(argv[0], std.getenv('PATH'), isExecutable);
   if (!file) throw new HostError('spawn', argv[0], ENOENT, 'no such executable (searched PATH)');
-  if (opts.cwd !== undefined) {
-    const st = stat(opts.cwd);
-    if (!st || !st.isDirectory) throw new HostError('spawn', opts.cwd, st ? ENOTDIR : ENOENT, 'cwd is not a directory');
+  const cwd = opts.cwd;
+  if (cwd !== undefined) {
+    const st = stat(cwd);
+    if (!st?.isDirectory) throw new HostError('spawn', cwd, st ? ENOTDIR : ENOENT, 'cwd is not a directory');
   }
   const opened: number[] = [];
-  const ours = { in: -1, out: -1, err: -1 };
-  let pid: number;
+  var inFd = -1, outFd = -1, errFd = -1, pid: number;
   try {
     const childIn = opts.stdin === 'pipe' ? pipePair(opened) : [devNull(os.O_RDONLY, opened), -1];
-    ours.in = childIn[1];
-    const outMode = opts.stdout ?? 'lines';
-    const childOut = outMode === 'null' ? [-1, devNull(os.O_WRONLY, opened)] : pipePair(opened);
-    ours.out = childOut[0];
-    const errMode = opts.stderr ?? 'null';
-    const childErr = errMode === 'lines' ? pipePair(opened) : errMode === 'inherit' ? [-1, 2] : [-1, devNull(os.O_WRONLY, opened)];
-    ours.err = childErr[0];
-    const exec: Parameters<typeof os.exec>[1] = { block: false, usePath: false, file, stdin: childIn[0], stdout: childOut[1], stderr: childErr[1] };
+    inFd = childIn[1];
+    const childOut = opts.stdout === 'null' ? [-1, devNull(os.O_WRONLY, opened)] : pipePair(opened);
+    outFd = childOut[0];
+    const errMode = opts.stderr;
+    const childErr = errMode === 'lines' ? pipePair(opened) : [-1, errMode === 'inherit' ? 2 : devNull(os.O_WRONLY, opened)];
+    errFd = childErr[0];
+    const exec: Parameters<typeof os.exec>[1] = { block: false, usePath: false, file, cwd, stdin: childIn[0], stdout: childOut[1], stderr: childErr[1] };
     if (opts.env) exec.env = { ...std.getenviron(), ...opts.env };
-    if (opts.cwd !== undefined) exec.cwd = opts.cwd;
     pid = os.exec(argv, exec);
   } catch (e) {
     for (const fd of opened) os.close(fd);
     throw e instanceof HostError ? e : new HostError('spawn', argv[0], EAGAIN, String(e));
   }
   // The child has its copies; keep only our ends.
-  for (const fd of opened) if (fd !== ours.in && fd !== ours.out && fd !== ours.err) os.close(fd);
-  return new QjsChild(pid, ours.in, ours.out, ours.err, opts.stdout === 'bytes', opts.maxLine, report, text);
+  for (const fd of opened) if (fd !== inFd && fd !== outFd && fd !== errFd) os.close(fd);
+
+  var bytesMode = opts.stdout === 'bytes';
+  var lineCb: ((line: string, truncated: boolean) => void) | undefined;
+  var dataCb: ((chunk: Uint8Array) => void) | undefined;
+  var errLineCb: ((line: string) => void) | undefined;
+  var exitCb: ((status: ExitStatus) => void) | undefined;
+  var status: ExitStatus | undefined;
+  var finished = false;
+  var queue: Uint8Array[] = [];
+  var queueHead = 0; // index of the chunk being written
+  var chunkOff = 0; // bytes of it already written
+  var queued = 0;
+  var writing = false;
+  var closing = false;
+
+  /** Calls a user callback; what it throws is reported, never thrown into the loop. */
+  const fire = <A>(where: string, fn: ((a: A) => void) | undefined, a: A): void => {
+    try {
+      fn?.(a);
+    } catch (e) {
+      report(`child ${pid} ${where}`, e);
+    }
+  };
+  const outLines = new LineSplitter((l, t) => {
+    // Hot path: no closure per line.
+    try {
+      if (lineCb) lineCb(l, t);
+    } catch (e) {
+      report(`child ${pid} onLine`, e);
+    }
+  }, opts.maxLine, text);
+  const errLines = new LineSplitter((l) => fire('onStderrLine', errLineCb, l), opts.maxLine, text);
+
+  const stopWriting = (): void => {
+    if (writing && inFd >= 0) os.setWriteHandler(inFd, null);
+    writing = false;
+  };
+
+  const closeIn = (): void => {
+    if (inFd < 0) return;
+    stopWriting();
+    os.close(inFd);
+    inFd = -1;
+    queue = [];
+    queueHead = chunkOff = queued = 0;
+  };
+
+  const writeSome = (): void => {
+    const chunk = queue[queueHead];
+    if (!chunk) return stopWriting();
+    const n = os.write(inFd, chunk.buffer as ArrayBuffer, chunk.byteOffset + chunkOff, minOf(PIPE_BUF, chunk.length - chunkOff));
+    if (n === -EAGAIN || n === -EINTR) return;
+    if (n < 0) return closeIn(); // EPIPE: the child closed its stdin or died
+    chunkOff += n;
+    queued -= n;
+    requeue(os.setWriteHandler, inFd, writeSome);
+    if (chunkOff === chunk.length) {
+      queue[queueHead++] = undefined as unknown as Uint8Array;
+      chunkOff = 0;
+      if (queueHead === queue.length) {
+        queue = [];
+        queueHead = 0;
+        stopWriting();
+        if (closing) closeIn();
+      }
+    }
+  };
+
+  const maybeFinish = (): void => {
+    if (finished || !status || outFd >= 0 || errFd >= 0) return;
+    finished = true;
+    fire('onExit', exitCb, status);
+  };
+
+  const reap = (): void => {
+    if (status) return;
+    const [r, st] = os.waitpid(pid, os.WNOHANG);
+    if (r === 0 || r === -EINTR) return;
+    // r < 0 (ECHILD): someone else reaped it; the status is lost but the child is gone.
+    const sig = st & 0x7f;
+    status = r !== pid ? { code: null, signal: null } : sig ? { code: null, signal: sig } : { code: (st >> 8) & 0xff, signal: null };
+    live.delete(pid);
+    // the last child is gone: let the loop end now rather than at the next sweep
+    if (!live.size && sweepTimer >= 0) {
+      os.clearTimeout(sweepTimer);
+      sweepTimer = -1;
+    }
+    closeIn(); // a dead reader: nothing more can be delivered
+    maybeFinish();
+  };
+
+  /** A child usually exits right after closing stdout: look again soon rather than in a second. */
+  const retryReap = (step: number): void => {
+    if (!status && step < REAP_RETRY.length) {
+      os.setTimeout(() => {
+        reap();
+        retryReap(step + 1);
+      }, REAP_RETRY[step]);
+    }
+  };
+
+  /**
+   * One read of stdout (or stderr) per select() wake-up: never blocks; requeue() gives the other
+   * descriptors their turn.
+   */
+  const read = (err: boolean): void => {
+    var fd = err ? errFd : outFd;
+    var n = os.read(fd, readBuf, 0, err || !bytesMode ? LINE_CHUNK : readBuf.byteLength);
+    if (n === -EINTR || n === -EAGAIN) return;
+    var lines = err ? errLines : outLines;
+    if (n > 0) {
+      requeue(os.setReadHandler, fd, err ? onErr : onOut);
+      if (!err && bytesMode) fire('onData', dataCb, readView.slice(0, n));
+      else lines.push_(readView.subarray(0, n));
+      return;
+    }
+    os.setReadHandler(fd, null);
+    os.close(fd);
+    lines.flush_();
+    if (err) errFd = -1;
+    else {
+      outFd = -1;
+      reap();
+      retryReap(0);
+    }
+    maybeFinish();
+  };
+  const onOut = (): void => read(false);
+  const onErr = (): void => read(true);
+  if (outFd >= 0) os.setReadHandler(outFd, onOut);
+  if (errFd >= 0) os.setReadHandler(errFd, onErr);
+
+  // SIGCHLD reaps promptly. The slow sweep covers a SIGCHLD that lands between QuickJS's signal
+  // check and its select(), and keeps the loop alive while a child with no pipes runs.
+  if (!sigchld) os.signal(os.SIGCHLD, sweepNow);
+  sigchld = true;
+  live.set(pid, reap);
+  if (sweepTimer < 0) sweepTimer = os.setTimeout(sweep, SWEEP_MS);
+
+  return {
+    pid,
+    onLine(cb) {
+      lineCb = cb;
+    },
+    onData(cb) {
+      dataCb = cb;
+    },
+    onStderrLine(cb) {
+      errLineCb = cb;
+    },
+    onExit(cb) {
+      exitCb = cb;
+      if (finished) fire('onExit', cb, status as ExitStatus);
+    },
+    write(data) {
+      if (inFd < 0 || closing || status) return -1;
+      const bytes = typeof data === 'string' ? encodeUtf8(data) : data.slice();
+      if (!bytes.length) return queued;
+      queue.push(bytes);
+      queued += bytes.length;
+      if (!writing) {
+        writing = true;
+        os.setWriteHandler(inFd, writeSome);
+      }
+      return queued;
+    },
+    closeStdin() {
+      if (inFd < 0 || closing) return;
+      closing = true;
+      if (!queued) closeIn();
+    },
+    kill(signal = 'SIGTERM') {
+      if (!status) os.kill(pid, SIGNALS[signal]);
+    },
+  };
 }
