@@ -77,12 +77,12 @@ export class Shipper extends WithDeps<ShipperDeps> {
       },
     });
     this.client_ = client;
-    client.onConnect_(() => this.online_());
-    client.onMessage_((m) => this.message_(m));
-    client.onFatal_((e) => {
+    client.onConnect_ = () => this.online_();
+    client.onMessage_ = (m) => this.message_(m);
+    client.onFatal_ = (e) => {
       this.fatal_ = e;
       for (const w of this.idleWaiters_.splice(0)) w.reject(e);
-    });
+    };
     client.start_();
   }
 

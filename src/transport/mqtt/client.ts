@@ -80,12 +80,14 @@ interface PendingSub {
   reject_: (e: Error) => void;
 }
 
-type State = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
+// Ordered so that one comparison asks "connecting or connected" (< Waiting), and "waiting or
+// stopped" (>= Waiting: down_() never runs before start_(), in Idle).
+const enum State { Connecting, Connected, Waiting, Stopped, Idle }
 
 export class MqttClient extends WithDeps<MqttClientDeps> {
   /** Called when the stream closed after stop(). */
   private streamGone_: (() => void) | null = null;
-  private state_: State = 'idle';
+  private state_ = State.Idle;
   private stream_: ByteStream | null = null;
   private parser_: PacketParser<BrokerPacket> | null = null;
   private readonly inflight_ = new Map<number, Outgoing>();
@@ -98,27 +100,22 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
   private lastSent_ = 0;
   private lastRecv_ = 0;
   private pingSentAt_ = 0;
-  private lastErrorText_: string | null = null;
-  private connectCb_ = (_sessionPresent: boolean): void => {};
-  private downCb_ = (_reason: string): void => {};
-  private messageCb_ = (_m: IncomingMessage): void => {};
-  private fatalCb_ = (_e: Error): void => {};
-
-  // One listener each (a later call replaces it).
-  onConnect_(cb: (sessionPresent: boolean) => void): void { this.connectCb_ = cb; }
-  /** The stream went away (and a reconnect is scheduled unless stopped or fatal). */
-  onDown_(cb: (reason: string) => void): void { this.downCb_ = cb; }
-  onMessage_(cb: (m: IncomingMessage) => void): void { this.messageCb_ = cb; }
-  /** maxAttempts exhausted: the client stopped and will not retry. */
-  onFatal_(cb: (e: Error) => void): void { this.fatalCb_ = cb; }
+  /** Why the last connection ended or failed (null while connected). */
+  lastError_: string | null = null;
+  // Listeners, one each, set by the owner: connected; the stream went away (a reconnect is
+  // scheduled unless stopped or fatal); a message arrived; maxAttempts exhausted (the client
+  // stopped and will not retry).
+  onConnect_ = (_sessionPresent: boolean): void => {};
+  onDown_ = (_reason: string): void => {};
+  onMessage_ = (_m: IncomingMessage): void => {};
+  onFatal_ = (_e: Error): void => {};
 
   start_(): void {
-    if (this.state_ !== 'idle') return;
+    if (this.state_ !== State.Idle) return;
     this.open_();
   }
 
-  get connected(): boolean { return this.state_ === 'connected'; }
-  get lastError_(): string | null { return this.lastErrorText_; }
+  get connected(): boolean { return this.state_ === State.Connected; }
   /** QoS 1 publishes not yet acknowledged (in flight and queued). */
   get unacked_(): number { return this.inflight_.size + this.queue_.length; }
 
@@ -129,9 +126,9 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
   publish_(topic: string, payload: Uint8Array, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
     const qos = opts.qos ?? 0;
     const packet: PublishPacket = { cmd: 'publish', topic, payload, qos, retain: opts.retain ?? false, dup: false };
-    if (this.state_ === 'stopped') return rejectLater(new Error('mqtt client stopped'));
+    if (this.state_ === State.Stopped) return rejectLater(new Error('mqtt client stopped'));
     if (qos === 0) {
-      if (this.state_ !== 'connected') return rejectLater(new Error('mqtt not connected'));
+      if (this.state_ !== State.Connected) return rejectLater(new Error('mqtt not connected'));
       try {
         this.send_(packet);
       } catch (e) {
@@ -154,7 +151,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
 
   /** Subscribes on the current connection; resolves with the granted QoS per filter. */
   subscribe_(subscriptions: Subscription[]): Promise<number[]> {
-    if (this.state_ !== 'connected') return rejectLater(new Error('mqtt not connected'));
+    if (this.state_ !== State.Connected) return rejectLater(new Error('mqtt not connected'));
     const messageId = this.allocId_();
     return new Promise((resolve, reject) => {
       this.subs_.set(messageId, { resolve_: resolve, reject_: reject });
@@ -168,10 +165,10 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
    * sit in the pipe to the helper, and a process that exits at once would lose it.
    */
   stop_(graceMs = 2000): Promise<void> {
-    if (this.state_ === 'stopped') return Promise.resolve();
+    if (this.state_ === State.Stopped) return Promise.resolve();
     let gone: Promise<void> = Promise.resolve();
-    const wasConnected = this.state_ === 'connected';
-    this.state_ = 'stopped';
+    const wasConnected = this.state_ === State.Connected;
+    this.state_ = State.Stopped;
     this.clearTimers_();
     if (this.retryTimer_) this.deps_.host_.clearTimer(this.retryTimer_);
     this.retryTimer_ = null;
@@ -193,9 +190,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
       stream.close_();
     }
     const err = new Error('mqtt client stopped');
-    for (const o of this.inflight_.values()) o.reject_(err);
-    for (const o of this.queue_) o.reject_(err);
-    for (const s of this.subs_.values()) s.reject_(err);
+    for (const o of [...this.inflight_.values(), ...this.queue_, ...this.subs_.values()]) o.reject_(err);
     this.inflight_.clear();
     this.queue_.length = 0;
     this.subs_.clear();
@@ -206,7 +201,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
 
   private open_(): void {
     const o = this.deps_.options_;
-    this.state_ = 'connecting';
+    this.state_ = State.Connecting;
     this.attempts_++;
     this.deps_.counters_.inc('mqtt_connect_attempts');
     let stream: ByteStream;
@@ -222,7 +217,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
       if (this.stream_ === stream) this.receive_(b);
     });
     stream.onClose_((reason) => {
-      if (this.state_ === 'stopped') {
+      if (this.state_ === State.Stopped) {
         this.streamGone_?.();
         this.streamGone_ = null;
         return;
@@ -232,16 +227,13 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
         this.down_(reason || 'stream closed');
       }
     });
-    const password = o.password_ !== undefined ? utf8Encode(o.password_) : undefined;
     this.send_({
       cmd: 'connect', clientId_: o.clientId_, cleanSession_: o.cleanSession_ ?? false, keepalive_: o.keepaliveSec_ ?? 60,
-      ...(o.username_ !== undefined ? { username_: o.username_ } : {}),
-      ...(password ? { password_: password } : {}),
-      ...(o.will_ ? { will_: o.will_ } : {}),
+      username_: o.username_, password_: o.password_ !== undefined ? utf8Encode(o.password_) : undefined, will_: o.will_,
     });
     const limit = o.connectTimeoutMs_ ?? 10000;
     this.timers_.push(this.deps_.host_.setTimeout(() => {
-      if (this.state_ === 'connecting' && this.stream_ === stream) this.drop_(`no CONNACK within ${limit} ms`);
+      if (this.state_ === State.Connecting && this.stream_ === stream) this.drop_(`no CONNACK within ${limit} ms`);
     }, limit));
   }
 
@@ -254,26 +246,26 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
   }
 
   private down_(reason: string): void {
-    if (this.state_ === 'stopped' || this.state_ === 'waiting') return;
-    const wasConnected = this.state_ === 'connected';
+    if (this.state_ >= State.Waiting) return;
+    const wasConnected = this.state_ === State.Connected;
     this.clearTimers_();
     this.parser_ = null;
-    this.lastErrorText_ = reason;
+    this.lastError_ = reason;
     this.deps_.counters_.inc('mqtt_disconnects');
     this.deps_.log_?.(`mqtt: ${wasConnected ? 'connection lost' : 'connection failed'}: ${reason}`);
     // In-flight publishes stay in `inflight` for the resend; pending SUBSCRIBEs die with the link.
     const err = new Error(`mqtt connection lost: ${reason}`);
     for (const s of this.subs_.values()) s.reject_(err);
     this.subs_.clear();
-    this.guard_(() => this.downCb_(reason));
+    this.guard_(() => this.onDown_(reason));
     const o = this.deps_.options_;
     if (o.maxAttempts_ !== undefined && this.attempts_ >= o.maxAttempts_) {
       const fatal = new Error(`mqtt: giving up after ${this.attempts_} attempts: ${reason}`);
       this.stop_();
-      this.guard_(() => this.fatalCb_(fatal));
+      this.guard_(() => this.onFatal_(fatal));
       return;
     }
-    this.state_ = 'waiting';
+    this.state_ = State.Waiting;
     const min = o.backoffMinMs_ ?? 1000;
     const max = o.backoffMaxMs_ ?? 60000;
     const base = minOf(max, min * Math.pow(2, minOf(this.attempts_ - 1, 20)));
@@ -281,14 +273,14 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     const delay = Math.round(base / 2 + (o.random_ ?? Math.random)() * base / 2);
     this.retryTimer_ = this.deps_.host_.setTimeout(() => {
       this.retryTimer_ = null;
-      if (this.state_ === 'waiting') this.open_();
+      if (this.state_ === State.Waiting) this.open_();
     }, delay);
   }
 
   private connected_(sessionPresent: boolean): void {
-    this.state_ = 'connected';
+    this.state_ = State.Connected;
     this.attempts_ = 0;
-    this.lastErrorText_ = null;
+    this.lastError_ = null;
     this.deps_.counters_.inc('mqtt_connects');
     this.clearTimers_();
     const ka = this.keepaliveMs_();
@@ -299,12 +291,12 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
       this.deps_.counters_.inc('mqtt_resent');
       this.send_(o.packet_);
     }
-    this.guard_(() => this.connectCb_(sessionPresent));
+    this.guard_(() => this.onConnect_(sessionPresent));
     this.pump_();
   }
 
   private tick_(): void {
-    if (this.state_ !== 'connected') return;
+    if (this.state_ !== State.Connected) return;
     const now = this.deps_.host_.monotonic();
     const ka = this.keepaliveMs_();
     if (this.pingSentAt_) {
@@ -336,7 +328,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     try {
       this.parser_!.push_(b, (p) => this.handle_(p));
     } catch (e) {
-      if (this.state_ !== 'connected' && this.state_ !== 'connecting') return;
+      if (this.state_ >= State.Waiting) return;
       this.deps_.counters_.drop('mqtt_bad_packet', 1, (e as Error).message);
       this.drop_(`bad packet from broker: ${(e as Error).message}`);
     }
@@ -344,7 +336,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
 
   private handle_(p: BrokerPacket): void {
     if (!this.stream_) return;
-    if (this.state_ === 'connecting') {
+    if (this.state_ === State.Connecting) {
       if (p.cmd !== 'connack') throw new Error(`mqtt: expected CONNACK, got ${p.cmd.toUpperCase()}`);
       if (p.returnCode_ !== 0) {
         const text = `connection refused: ${CONNACK_ERRORS[p.returnCode_] || `return code ${p.returnCode_}`}`;
@@ -383,7 +375,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
           this.deps_.counters_.drop('mqtt_qos2_publish', 1, p.topic);
           return;
         }
-        this.guard_(() => this.messageCb_({ topic_: p.topic, payload_: p.payload, retain_: p.retain, qos_: p.qos }));
+        this.guard_(() => this.onMessage_({ topic_: p.topic, payload_: p.payload, retain_: p.retain, qos_: p.qos }));
         if (p.qos === 1) this.send_({ cmd: 'puback', messageId: p.messageId! });
         return;
       case 'pingresp':
@@ -396,7 +388,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
   /** Moves queued QoS 1 publishes into the window while connected. */
   private pump_(): void {
     const max = this.deps_.options_.inflight_ ?? 16;
-    while (this.state_ === 'connected' && this.inflight_.size < max && this.queue_.length > 0) {
+    while (this.state_ === State.Connected && this.inflight_.size < max && this.queue_.length > 0) {
       const o = this.queue_.shift()!;
       o.packet_.messageId = this.allocId_();
       this.inflight_.set(o.packet_.messageId, o);

@@ -4,7 +4,7 @@
 // fields only the connection setup and subscriptions use carry the bundle's internal suffix
 // (`returnCode_`: shorter in the bundle; test/transport/mqtt/oracle.test.ts maps them).
 // Every read is bounds-checked and fails with an MqttPacketError whose message is stable.
-import { utf8Decode, utf8Length, utf8Write } from '../../compat/utf8';
+import { utf8DecodeStrict, utf8Encode } from '../../compat/utf8';
 import { floor } from '../../compat/lang';
 
 export type QoS = 0 | 1 | 2;
@@ -72,16 +72,6 @@ export function varintLength(n: number): number {
   return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
 }
 
-function writeVarint(n: number, buf: Uint8Array, off: number): number {
-  do {
-    let b = n % 128;
-    n = floor(n / 128);
-    if (n > 0) b |= 128;
-    buf[off++] = b;
-  } while (n > 0);
-  return off;
-}
-
 /**
  * Reads a fixed header at `off`. Returns null when more bytes are needed, otherwise the first
  * byte, the remaining length and the header's size. A fifth continuation byte is malformed.
@@ -100,65 +90,47 @@ export function readFixedHeader(buf: Uint8Array, off: number, end = buf.length):
   throw new MqttPacketError('malformed remaining length');
 }
 
-function checkId(id: number | undefined): number {
-  // MQTT-2.3.1-1: non-zero 16-bit packet identifier.
-  if (id === undefined || !(id >= 1 && id <= 65535) || id !== (id | 0)) throw new MqttPacketError(`invalid packet id ${id}`);
-  return id;
+/** A packet identifier: non-zero and 16-bit (MQTT-2.3.1-1); its two bytes. */
+function idBytes(id: number | undefined): number[] {
+  if (!(id! >= 1 && id! <= 65535) || id !== (id! | 0)) throw new MqttPacketError(`invalid packet id ${id}`);
+  return u16(id);
 }
 
 /** A topic name (not a filter): non-empty (MQTT-4.7.3-1), no wildcard (MQTT-3.3.2-2). */
 function checkTopic(topic: string): void {
-  if (topic.length === 0) throw new MqttPacketError('empty topic');
-  if (topic.indexOf('+') >= 0 || topic.indexOf('#') >= 0) throw new MqttPacketError('wildcard in topic name');
+  if (!topic) throw new MqttPacketError('empty topic');
+  if (/[+#]/.test(topic)) throw new MqttPacketError('wildcard in topic name');
 }
 
-/** A SUBACK return code: a granted QoS, or 0x80 for a refusal (MQTT-3.9.3-2). */
-function checkGranted(g: number): number {
-  if (!(g === 0 || g === 1 || g === 2 || g === 0x80)) throw new MqttPacketError(`invalid suback code ${g}`);
-  return g;
+/** A QoS, or with `refusal` also a SUBACK's 0x80 (MQTT-3.9.3-2). */
+function checkQos(q: number, refusal?: 1): QoS {
+  if (!(q === 0 || q === 1 || q === 2 || (refusal && q === 0x80))) throw new MqttPacketError(`invalid ${refusal ? 'suback code' : 'qos'} ${q}`);
+  return q as QoS;
 }
 
-function checkQos(q: number): QoS {
-  if (q !== 0 && q !== 1 && q !== 2) throw new MqttPacketError(`invalid qos ${q}`);
-  return q;
+const u16 = (v: number): number[] => [v >>> 8, v & 255];
+
+/** Bytes with their 2-byte length; `what` names them when they are too long. */
+function bin(b: Uint8Array, what: string): number[] {
+  if (b.length > 65535) throw new MqttPacketError(`${what} longer than 65535 bytes`);
+  return [...u16(b.length), ...b];
 }
+/** A UTF-8 string with its 2-byte length. */
+const str = (s: string, what: string): number[] => bin(utf8Encode(s), what);
 
-/** Writes a packet's body into a growing buffer; packet_() puts the fixed header before it. */
-class Writer {
-  buf_ = new Uint8Array(64);
-  pos_ = 0;
-
-  private room_(n: number): void {
-    if (this.pos_ + n <= this.buf_.length) return;
-    const b = new Uint8Array(Math.max(this.buf_.length * 2, this.pos_ + n)); // a payload: its size
-    b.set(this.buf_.subarray(0, this.pos_));
-    this.buf_ = b;
-  }
-  u8_(v: number): void { this.room_(1); this.buf_[this.pos_++] = v; }
-  u16_(v: number): void { this.u8_(v >>> 8); this.u8_(v & 255); }
-  /** A UTF-8 string with its 2-byte length; `what` names it when it is too long. */
-  str_(s: string, what: string): void {
-    this.room_(2 + s.length * 3);
-    const start = this.pos_;
-    this.pos_ = utf8Write(s, this.buf_, start + 2);
-    const n = this.pos_ - start - 2;
-    if (n > 65535) throw new MqttPacketError(`${what} longer than 65535 bytes`);
-    this.buf_[start] = n >>> 8;
-    this.buf_[start + 1] = n & 255;
-  }
-  bin_(b: Uint8Array): void { this.u16_(b.length); this.raw_(b); }
-  raw_(b: Uint8Array): void { this.room_(b.length); this.buf_.set(b, this.pos_); this.pos_ += b.length; }
-
-  /** The whole packet in `buf` at `offset` (throws when it does not fit), or in a new array. */
-  packet_(byte0: number, buf?: Uint8Array, offset = 0): Uint8Array {
-    const n = this.pos_;
-    const size = 1 + varintLength(n) + n;
-    if (!buf) buf = new Uint8Array(size);
-    else if (offset + size > buf.length) throw new MqttPacketError('buffer too small');
-    buf[offset] = byte0;
-    buf.set(this.buf_.subarray(0, n), writeVarint(n, buf, offset + 1));
-    return buf;
-  }
+/** The whole packet: the fixed header, the body's fields, then `tail` (a PUBLISH's payload). */
+function packet(byte0: number, body: number[], tail: Uint8Array = new Uint8Array(0)): Uint8Array {
+  let n = body.length + tail.length;
+  const out = new Uint8Array(1 + varintLength(n) + n);
+  let at = 0;
+  out[at++] = byte0;
+  do {
+    out[at++] = (n % 128) | (n > 127 ? 128 : 0);
+    n = floor(n / 128);
+  } while (n > 0);
+  out.set(body, at);
+  out.set(tail, at + body.length);
+  return out;
 }
 
 /** Reads one packet's variable header and payload, never past `end`. */
@@ -184,17 +156,16 @@ export class Reader {
   /** A packet identifier, which is never 0 (MQTT-2.3.1-1). */
   id_(): number {
     const id = this.u16_();
-    if (id === 0) throw new MqttPacketError('invalid packet id 0');
+    if (!id) throw new MqttPacketError('invalid packet id 0');
     return id;
   }
   bin_(): Uint8Array { const n = this.u16_(); return this.buf_.subarray(this.take_(n), this.pos_); }
   str_(): string {
-    const b = this.bin_();
-    const s = utf8Decode(b);
-    // MQTT-1.5.3-1/-2: well-formed UTF-8 without U+0000. A decoded U+FFFD that was not in the
-    // input means the bytes were malformed.
+    const n = this.u16_();
+    const s = utf8DecodeStrict(this.buf_, this.take_(n), this.pos_);
+    // MQTT-1.5.3-1/-2: well-formed UTF-8 without U+0000.
+    if (s === null) throw new MqttPacketError(`invalid utf-8 in ${this.what_}`);
     if (s.indexOf('\u0000') >= 0) throw new MqttPacketError(`NUL in string in ${this.what_}`);
-    if (s.indexOf('\ufffd') >= 0 && utf8Length(s) !== b.length) throw new MqttPacketError(`invalid utf-8 in ${this.what_}`);
     return s;
   }
   rest_(): Uint8Array { const b = this.buf_.subarray(this.pos_, this.end_); this.pos_ = this.end_; return b; }
@@ -210,27 +181,20 @@ export class Reader {
 const PROTOCOL = 'MQTT';
 const LEVEL = 4; // 3.1.1
 
-function encodeConnect(p: ConnectPacket, buf?: Uint8Array, offset = 0): Uint8Array {
-  if (p.password_ !== undefined && p.username_ === undefined) throw new MqttPacketError('password without username'); // MQTT-3.1.2-22
+function encodeConnect(p: ConnectPacket): Uint8Array {
+  const { username_: user, password_: pass, will_: will } = p;
+  if (pass && user === undefined) throw new MqttPacketError('password without username'); // MQTT-3.1.2-22
   if (!(p.keepalive_ >= 0 && p.keepalive_ <= 65535)) throw new MqttPacketError(`invalid keepalive ${p.keepalive_}`);
-  if (p.password_ && p.password_.length > 65535) throw new MqttPacketError('password longer than 65535 bytes');
-  if (p.will_ && p.will_.payload.length > 65535) throw new MqttPacketError('will payload longer than 65535 bytes');
-  const w = new Writer();
-  w.str_(PROTOCOL, 'protocol');
-  w.u8_(LEVEL);
-  let flags = p.cleanSession_ ? 0x02 : 0;
-  if (p.will_) flags |= 0x04 | (checkQos(p.will_.qos) << 3) | (p.will_.retain ? 0x20 : 0);
-  if (p.password_ !== undefined) flags |= 0x40;
-  if (p.username_ !== undefined) flags |= 0x80;
-  w.u8_(flags);
-  w.u16_(p.keepalive_);
-  w.str_(p.clientId_, 'client id');
-  if (p.will_) { w.str_(p.will_.topic, 'will topic'); w.bin_(p.will_.payload); }
-  if (p.username_ !== undefined) w.str_(p.username_, 'username');
-  if (p.password_ !== undefined) w.bin_(p.password_);
-  return w.packet_(0x10, buf, offset);
+  const flags = (p.cleanSession_ ? 2 : 0) | (will ? 4 | (checkQos(will.qos) << 3) | (will.retain ? 0x20 : 0) : 0) |
+    (pass ? 0x40 : 0) | (user !== undefined ? 0x80 : 0);
+  return packet(0x10, [
+    ...str(PROTOCOL, 'protocol'), LEVEL, flags, ...u16(p.keepalive_), ...str(p.clientId_, 'client id'),
+    ...(will ? [...str(will.topic, 'will topic'), ...bin(will.payload, 'will payload')] : []),
+    ...(user !== undefined ? str(user, 'username') : []),
+    ...(pass ? bin(pass, 'password') : []),
+  ]);
 }
-function decodeConnect(_flags: number, r: Reader): ConnectPacket {
+function decodeConnect(r: Reader): ConnectPacket {
   if (r.str_() !== PROTOCOL) throw new MqttPacketError('unsupported protocol name');
   const level = r.u8_();
   if (level !== LEVEL) throw new MqttPacketError(`unsupported protocol level ${level}`);
@@ -256,13 +220,10 @@ export const connect = {
   decodeBody: decodeConnect,
 };
 
-function encodeConnack(p: ConnackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
-  const w = new Writer();
-  w.u8_(p.sessionPresent_ ? 1 : 0);
-  w.u8_(p.returnCode_);
-  return w.packet_(0x20, buf, offset);
+function encodeConnack(p: ConnackPacket): Uint8Array {
+  return packet(0x20, [p.sessionPresent_ ? 1 : 0, p.returnCode_]);
 }
-function decodeConnack(_flags: number, r: Reader): ConnackPacket {
+function decodeConnack(r: Reader): ConnackPacket {
   const f = r.u8_();
   if (f & 0xfe) throw new MqttPacketError('connack reserved flags set'); // MQTT-3.2.2-1
   const p: ConnackPacket = { cmd: 'connack', sessionPresent_: f === 1, returnCode_: r.u8_() };
@@ -275,23 +236,20 @@ export const connack = {
   decodeBody: decodeConnack,
 };
 
-function encodePublish(p: PublishPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+function encodePublish(p: PublishPacket): Uint8Array {
   const qos = checkQos(p.qos);
   checkTopic(p.topic);
-  if (qos === 0 && p.dup) throw new MqttPacketError('dup with qos 0'); // MQTT-3.3.1-2
-  const w = new Writer();
-  w.str_(p.topic, 'topic');
-  if (qos > 0) w.u16_(checkId(p.messageId));
-  w.raw_(p.payload);
-  return w.packet_(0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0), buf, offset);
+  if (!qos && p.dup) throw new MqttPacketError('dup with qos 0'); // MQTT-3.3.1-2
+  return packet(0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0),
+    [...str(p.topic, 'topic'), ...(qos ? idBytes(p.messageId) : [])], p.payload);
 }
 function decodePublish(flags: number, r: Reader): PublishPacket {
   const qos = (flags >> 1) & 3;
   if (qos === 3) throw new MqttPacketError('invalid qos 3'); // MQTT-3.3.1-4
   const topic = r.str_();
   checkTopic(topic);
-  const p: PublishPacket = { cmd: 'publish', topic, payload: new Uint8Array(0), qos: qos as QoS, retain: (flags & 1) !== 0, dup: (flags & 8) !== 0 };
-  if (qos > 0) p.messageId = r.id_();
+  const p: PublishPacket = { cmd: 'publish', topic, payload: new Uint8Array(0), qos: qos as QoS, retain: !!(flags & 1), dup: !!(flags & 8) };
+  if (qos) p.messageId = r.id_();
   p.payload = r.rest_();
   return p;
 }
@@ -301,12 +259,11 @@ export const publish = {
   decodeBody: decodePublish,
 };
 
-function encodeAck(p: AckPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+function encodeAck(p: AckPacket): Uint8Array {
   const t = TYPE_OF[p.cmd];
-  if (!(t === 4 || t === 5 || t === 6 || t === 7 || t === 11)) throw new MqttPacketError(`not an ack: ${p.cmd}`);
-  const w = new Writer();
-  w.u16_(checkId(p.messageId));
-  return w.packet_((t << 4) | (t === 6 ? 2 : 0), buf, offset); // PUBREL has flags 0010 (MQTT-3.6.1-1)
+  // types 4 to 7 and 11 (bits of 0x8f0)
+  if (!((0x8f0 >> t) & 1)) throw new MqttPacketError(`not an ack: ${p.cmd}`);
+  return packet((t << 4) | (t === 6 ? 2 : 0), idBytes(p.messageId)); // PUBREL has flags 0010 (MQTT-3.6.1-1)
 }
 function decodeAck(cmd: AckCmd, r: Reader): AckPacket {
   const messageId = r.id_();
@@ -320,14 +277,13 @@ export const ack = {
   decodeBody: decodeAck,
 };
 
-function encodeSubscribe(p: SubscribePacket, buf?: Uint8Array, offset = 0): Uint8Array {
-  if (p.subscriptions_.length === 0) throw new MqttPacketError('subscribe without topics'); // MQTT-3.8.3-3
-  const w = new Writer();
-  w.u16_(checkId(p.messageId));
-  for (const s of p.subscriptions_) { w.str_(s.topic, 'topic filter'); w.u8_(checkQos(s.qos)); }
-  return w.packet_(0x82, buf, offset); // MQTT-3.8.1-1
+function encodeSubscribe(p: SubscribePacket): Uint8Array {
+  if (!p.subscriptions_.length) throw new MqttPacketError('subscribe without topics'); // MQTT-3.8.3-3
+  const body = idBytes(p.messageId);
+  for (const s of p.subscriptions_) body.push(...str(s.topic, 'topic filter'), checkQos(s.qos));
+  return packet(0x82, body); // MQTT-3.8.1-1
 }
-function decodeSubscribe(_flags: number, r: Reader): SubscribePacket {
+function decodeSubscribe(r: Reader): SubscribePacket {
   const p: SubscribePacket = { cmd: 'subscribe', messageId: r.id_(), subscriptions_: [] };
   while (r.pos_ < r.end_) {
     const topic = r.str_();
@@ -344,15 +300,12 @@ export const subscribe = {
   decodeBody: decodeSubscribe,
 };
 
-function encodeSuback(p: SubackPacket, buf?: Uint8Array, offset = 0): Uint8Array {
-  const w = new Writer();
-  w.u16_(checkId(p.messageId));
-  for (const g of p.granted_) w.u8_(checkGranted(g));
-  return w.packet_(0x90, buf, offset);
+function encodeSuback(p: SubackPacket): Uint8Array {
+  return packet(0x90, [...idBytes(p.messageId), ...p.granted_.map((g) => checkQos(g, 1))]);
 }
-function decodeSuback(_flags: number, r: Reader): SubackPacket {
+function decodeSuback(r: Reader): SubackPacket {
   const p: SubackPacket = { cmd: 'suback', messageId: r.id_(), granted_: [] };
-  while (r.pos_ < r.end_) p.granted_.push(checkGranted(r.u8_()));
+  while (r.pos_ < r.end_) p.granted_.push(checkQos(r.u8_(), 1));
   return p;
 }
 export const suback = {
@@ -361,14 +314,13 @@ export const suback = {
   decodeBody: decodeSuback,
 };
 
-function encodeUnsubscribe(p: UnsubscribePacket, buf?: Uint8Array, offset = 0): Uint8Array {
+function encodeUnsubscribe(p: UnsubscribePacket): Uint8Array {
   if (p.unsubscriptions_.length === 0) throw new MqttPacketError('unsubscribe without topics'); // MQTT-3.10.3-2
-  const w = new Writer();
-  w.u16_(checkId(p.messageId));
-  for (const t of p.unsubscriptions_) w.str_(t, 'topic filter');
-  return w.packet_(0xa2, buf, offset); // MQTT-3.10.1-1
+  const body = idBytes(p.messageId);
+  for (const t of p.unsubscriptions_) body.push(...str(t, 'topic filter'));
+  return packet(0xa2, body); // MQTT-3.10.1-1
 }
-function decodeUnsubscribe(_flags: number, r: Reader): UnsubscribePacket {
+function decodeUnsubscribe(r: Reader): UnsubscribePacket {
   const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.id_(), unsubscriptions_: [] };
   while (r.pos_ < r.end_) p.unsubscriptions_.push(r.str_());
   if (p.unsubscriptions_.length === 0) throw new MqttPacketError('unsubscribe without topics');
@@ -380,10 +332,10 @@ export const unsubscribe = {
   decodeBody: decodeUnsubscribe,
 };
 
-function encodeEmpty(p: EmptyPacket, buf?: Uint8Array, offset = 0): Uint8Array {
+function encodeEmpty(p: EmptyPacket): Uint8Array {
   const t = TYPE_OF[p.cmd];
-  if (!(t === 12 || t === 13 || t === 14)) throw new MqttPacketError(`not an empty packet: ${p.cmd}`);
-  return new Writer().packet_(t << 4, buf, offset);
+  if (!(t > 11)) throw new MqttPacketError(`not an empty packet: ${p.cmd}`);
+  return packet(t << 4, []);
 }
 /** PINGREQ, PINGRESP and DISCONNECT: a fixed header with remaining length 0. */
 export const empty = {
@@ -408,16 +360,18 @@ export function encodingLength(p: Packet): number {
 
 /** Encodes any packet into `buf` at `offset`, or into a new array of exactly its length. */
 export function encode(p: Packet, buf?: Uint8Array, offset = 0): Uint8Array {
+  let b: Uint8Array;
   switch (p.cmd) {
-    case 'connect': return encodeConnect(p, buf, offset);
-    case 'connack': return encodeConnack(p, buf, offset);
-    case 'publish': return encodePublish(p, buf, offset);
-    case 'subscribe': return encodeSubscribe(p, buf, offset);
-    case 'suback': return encodeSuback(p, buf, offset);
-    case 'unsubscribe': return encodeUnsubscribe(p, buf, offset);
-    case 'pingreq': case 'pingresp': case 'disconnect': return encodeEmpty(p, buf, offset);
-    default: return encodeAck(p, buf, offset);
+    case 'connack': b = encodeConnack(p); break;
+    case 'suback': b = encodeSuback(p); break;
+    case 'unsubscribe': b = encodeUnsubscribe(p); break;
+    case 'pubrec': case 'pubrel': case 'pubcomp': case 'unsuback': b = encodeAck(p); break;
+    default: b = encodeClient(p as ClientPacket);
   }
+  if (!buf) return b;
+  if (offset + b.length > buf.length) throw new MqttPacketError('buffer too small');
+  buf.set(b, offset);
+  return buf;
 }
 
 /** What a client sends. */
@@ -434,15 +388,15 @@ export function encodeClient(p: ClientPacket): Uint8Array {
   }
 }
 
-// Required fixed-header flags per type (MQTT-2.2.2-2); PUBLISH (3) carries its own.
-const FLAGS = [-1, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0];
 
 /** Checks the fixed header's type and flags; a Reader over the body. */
 function bodyReader(byte0: number, body: Uint8Array, start: number, end: number): Reader {
   const type = byte0 >> 4;
   const name = CMD_NAMES[type] as (typeof CMD_NAMES)[number] | undefined;
   if (!name) throw new MqttPacketError(`unknown packet type ${type}`);
-  if (type !== 3 && (byte0 & 15) !== FLAGS[type]) throw new MqttPacketError(`invalid flags for ${name}`);
+  // Required flags (MQTT-2.2.2-2): 0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE (types 6, 8, 10: bits of
+  // 0x540), else 0000; PUBLISH (3) carries its own.
+  if (type !== 3 && (byte0 & 15) !== ((0x540 >> type) & 1) * 2) throw new MqttPacketError(`invalid flags for ${name}`);
   return new Reader(body, start, end, name);
 }
 
@@ -450,9 +404,9 @@ function bodyReader(byte0: number, body: Uint8Array, start: number, end: number)
 export function decodeBody(byte0: number, body: Uint8Array, start = 0, end = body.length): Packet {
   const r = bodyReader(byte0, body, start, end);
   switch (byte0 >> 4) {
-    case 1: return decodeConnect(byte0 & 15, r);
-    case 8: return decodeSubscribe(byte0 & 15, r);
-    case 10: return decodeUnsubscribe(byte0 & 15, r);
+    case 1: return decodeConnect(r);
+    case 8: return decodeSubscribe(r);
+    case 10: return decodeUnsubscribe(r);
     default: return decodeBrokerBody(byte0, body, start, end) as Packet; // types 1, 8, 10 are above
   }
 }
@@ -470,9 +424,9 @@ export function decodeBrokerBody(byte0: number, body: Uint8Array, start = 0, end
   const name = r.what_;
   switch (type) {
     case 1: case 8: case 10: return { cmd: name as UnexpectedPacket['cmd'] };
-    case 2: return decodeConnack(byte0 & 15, r);
+    case 2: return decodeConnack(r);
     case 3: return decodePublish(byte0 & 15, r);
-    case 9: return decodeSuback(byte0 & 15, r);
+    case 9: return decodeSuback(r);
     case 12: case 13: case 14:
       r.done_();
       return { cmd: name as EmptyPacket['cmd'] };

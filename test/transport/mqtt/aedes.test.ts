@@ -66,8 +66,8 @@ test('aedes: bad password is a clear CONNACK error', async () => {
   const b = await broker('right');
   const c = new MqttClient({ host_: host, counters_: new Counters(), options_: { clientId_: 'ae-2', connect_: b.connect, username_: 'sensor', password_: 'wrong', maxAttempts_: 1 } });
   const reasons: string[] = [];
-  c.onDown_((r) => reasons.push(r));
-  const fatal = new Promise<Error>((r) => c.onFatal_(r));
+  c.onDown_ = (r) => { reasons.push(r); };
+  const fatal = new Promise<Error>((r) => { c.onFatal_ = r; });
   c.start_();
   await fatal;
   assert.equal(reasons[0], 'connection refused: bad user name or password');

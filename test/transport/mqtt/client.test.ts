@@ -42,7 +42,7 @@ const connack = encode({ cmd: 'connack', sessionPresent_: false, returnCode_: 0 
 function client(port: number, extra: Partial<MqttClientOptions> = {}, counters = new Counters()): { c: MqttClient; reasons: string[]; counters: Counters } {
   const c = new MqttClient({ host_: host, counters_: counters, options_: { clientId_: 'fake-1', connect_: () => socketStream(port), keepaliveSec_: 30, backoffMinMs_: 50, backoffMaxMs_: 200, ...extra } });
   const reasons: string[] = [];
-  c.onDown_((r) => reasons.push(r));
+  c.onDown_ = (r) => { reasons.push(r); };
   return { c, reasons, counters };
 }
 
@@ -181,7 +181,7 @@ test('backoff: exponential, capped, with jitter between half and all of the step
     timers.length = 0;
     const c = new MqttClient({ host_: fake, counters_: new Counters(), options_: { clientId_: 'b', connect_: failing, backoffMinMs_: 100, backoffMaxMs_: 1000, random_: () => rnd } });
     const reasons: string[] = [];
-    c.onDown_((r) => reasons.push(r));
+    c.onDown_ = (r) => { reasons.push(r); };
     c.start_();
     const delays: number[] = [];
     for (let i = 0; i < 6; i++) {

@@ -130,8 +130,8 @@ test('bad password: CONNACK refusal becomes a clear error, and maxAttempts makes
     options_: { clientId_: 's-badpw', connect_: brokerStreamFactory(host, url, { nc_: NC }), username_: 'sensor', password_: 'wrong', maxAttempts_: 2, backoffMinMs_: 50 },
   });
   const reasons: string[] = [];
-  c.onDown_((r) => reasons.push(r));
-  const fatal = new Promise<Error>((resolve) => c.onFatal_(resolve));
+  c.onDown_ = (r) => { reasons.push(r); };
+  const fatal = new Promise<Error>((resolve) => { c.onFatal_ = resolve; });
   c.start_();
   const e = await fatal;
   assert.match(reasons[0], /^connection refused: (not authorized|bad user name or password)/);
@@ -169,8 +169,8 @@ for (const [name, tls, expect] of [
       },
     });
     const reasons: string[] = [];
-    c.onDown_((r) => reasons.push(r));
-    const fatal = new Promise<Error>((resolve) => c.onFatal_(resolve));
+    c.onDown_ = (r) => { reasons.push(r); };
+    const fatal = new Promise<Error>((resolve) => { c.onFatal_ = resolve; });
     c.start_();
     await fatal;
     assert.match(reasons[0], expect);
