@@ -18,7 +18,7 @@ const EINVAL = 22;
 /** POSIX's guaranteed-atomic pipe write, and the most select() promises room for. */
 const PIPE_BUF = 4096;
 /** Signal numbers QuickJS does not export; they are the same on every Linux architecture. */
-const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as const;
+export const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as const;
 /** Reap retries after stdout closes, then the slow sweep takes over (ms). */
 const REAP_RETRY = [2, 10, 50, 250];
 const SWEEP_MS = 1000;

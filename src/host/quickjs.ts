@@ -1,28 +1,36 @@
 // The Host on the router: QuickJS's 'std' and 'os' modules (quickjs-libc, 2025-04-26).
 import * as std from 'std';
 import * as os from 'os';
-import { HostError, type Host, type SignalName, type TimerHandle } from './types';
-import { TimerQueue } from './timers';
+import { HostError, type Host } from './types';
+import { timerQueue } from './timers';
 import { LINE_CHUNK, LineSplitter } from './lines';
 import { pullLines } from './line-reader';
 import { scratchText } from './quickjs-text';
 import { followFile } from './follow';
 import { decodeUtf8 } from './utf8';
-import { requeue, spawnChild } from './quickjs-child';
+import { requeue, spawnChild, SIGNALS } from './quickjs-child';
 // Named imports, not a namespace: some of these names are mangled in the bundle (internalNames in
 // scripts/mangle-props.mjs), and esbuild would read a mangled `fs.readBytes` off a namespace object.
 import { readBytes, writeAtomic, appendText, remove, rename, stat, readdir, mkdirp, readInto, tailFs } from './quickjs-fs';
 
 declare const scriptArgs: string[];
 
-const SIGNALS: Record<SignalName, number> = { SIGHUP: 1, SIGINT: os.SIGINT, SIGTERM: os.SIGTERM };
 const EINTR = 4;
 const EAGAIN = 11;
 
 function report(where: string, err: unknown): void {
-  const e = err as Error;
-  std.err.puts(`netledger: host: ${where} failed: ${e && e.message ? e.message : String(err)}\n${e && e.stack ? e.stack + '\n' : ''}`);
+  const e = err as Error | null;
+  std.err.puts(`netledger: host: ${where} failed: ${e?.message || String(err)}\n${e?.stack ? e.stack + '\n' : ''}`);
   std.err.flush();
+}
+
+/** Calls fn; what it throws is reported as `where` failing, never thrown into the loop. */
+function guarded(where: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    report(where, e);
+  }
 }
 
 export function createQuickJsHost(): Host {
@@ -30,37 +38,34 @@ export function createQuickJsHost(): Host {
   // us, and a caught signal (unlike SIG_IGN) is reset to default in children at exec.
   os.signal(os.SIGPIPE, () => {});
 
-  const timers = new TimerQueue({
+  const timers = timerQueue({
     now_: os.now,
-    arm_: (fn, ms) => os.setTimeout(fn, ms),
-    disarm_: (id) => os.clearTimeout(id),
+    arm_: os.setTimeout,
+    disarm_: os.clearTimeout,
     report_: (e) => report('timer', e),
   });
-  const handlers = new Map<SignalName, (() => void)[]>();
+  const handlers: Record<string, (() => void)[]> = {};
   // lines are decoded natively through a scratch file in RAM, made at the first chunk read
   const text = scratchText([std.getenv('TMPDIR') || '/tmp', '/dev/shm']);
   let flushPending = false;
-
-  // stdout is fully buffered when it is a pipe: flush once the current turn is over, so a burst
-  // of writes costs one write(2) and a quiet agent's output still appears promptly.
-  function flushSoon(): void {
-    if (flushPending) return;
-    flushPending = true;
-    os.setTimeout(() => {
-      flushPending = false;
-      std.out.flush();
-    }, 0);
-  }
 
   const host: Host = {
     name: 'quickjs',
     args: scriptArgs.slice(1),
     getenv: (name) => std.getenv(name) ?? undefined,
-    pid: () => os.getpid(),
+    pid: os.getpid,
 
     writeStdout(text) {
       std.out.puts(text);
-      flushSoon();
+      // stdout is fully buffered when it is a pipe: flush once the current turn is over, so a
+      // burst of writes costs one write(2) and a quiet agent's output still appears promptly.
+      if (!flushPending) {
+        flushPending = true;
+        os.setTimeout(() => {
+          flushPending = false;
+          std.out.flush();
+        }, 0);
+      }
     },
     writeStderr(text) {
       std.err.puts(text);
@@ -68,11 +73,11 @@ export function createQuickJsHost(): Host {
     },
 
     now: () => Date.now() / 1000,
-    monotonic: () => os.now(),
+    monotonic: os.now,
 
-    setTimeout: (fn, ms) => timers.setTimeout_(fn, ms),
-    setInterval: (fn, ms) => timers.setInterval_(fn, ms),
-    clearTimer: (h: TimerHandle) => timers.clear_(h),
+    setTimeout: timers.setTimeout_,
+    setInterval: timers.setInterval_,
+    clearTimer: timers.clear_,
 
     readText: (path) => decodeUtf8(readBytes(path)),
     readBytes,
@@ -91,28 +96,25 @@ export function createQuickJsHost(): Host {
       return pullLines((buf, len) => readInto(fd, buf, len, path), () => os.close(fd), text);
     },
 
-    follow(path, opts, onLine, onNotice) {
-      return followFile(
-        tailFs,
-        host,
-        path,
-        opts,
-        (line, truncated) => guarded('follow onLine', () => onLine(line, truncated)),
-        (n) => guarded('follow onNotice', () => onNotice?.(n)),
-        text,
-      );
-    },
+    follow: (path, opts, onLine, onNotice) => followFile(
+      tailFs,
+      host,
+      path,
+      opts,
+      (line, truncated) => guarded('follow onLine', () => onLine(line, truncated)),
+      (n) => guarded('follow onNotice', () => onNotice?.(n)),
+      text,
+    ),
 
     stdinLines(onLine, onEnd) {
       const buf = new ArrayBuffer(LINE_CHUNK);
-      const view = new Uint8Array(buf);
       const lines = new LineSplitter((l, t) => guarded('stdin onLine', () => onLine(l, t)), undefined, text);
       const onStdin = (): void => {
-        const n = os.read(0, buf, 0, buf.byteLength);
+        const n = os.read(0, buf, 0, LINE_CHUNK);
         if (n === -EINTR || n === -EAGAIN) return;
         if (n > 0) {
           requeue(os.setReadHandler, 0, onStdin); // a flood on stdin must not starve the children
-          return lines.push_(view.subarray(0, n));
+          return lines.push_(new Uint8Array(buf, 0, n));
         }
         os.setReadHandler(0, null);
         lines.flush_();
@@ -125,11 +127,10 @@ export function createQuickJsHost(): Host {
 
     onSignal(signal, cb) {
       const num = SIGNALS[signal];
-      if (num === undefined) throw new HostError('signal', String(signal), 22, 'unsupported signal');
-      let list = handlers.get(signal);
+      if (!num) throw new HostError('signal', String(signal), 22, 'unsupported signal');
+      let list = handlers[signal];
       if (!list) {
-        const fns: (() => void)[] = (list = []);
-        handlers.set(signal, fns);
+        const fns: (() => void)[] = (list = handlers[signal] = []);
         os.signal(num, () => {
           for (const fn of fns.slice()) guarded(`${signal} handler`, fn);
         });
@@ -144,12 +145,4 @@ export function createQuickJsHost(): Host {
     },
   };
   return host;
-}
-
-function guarded(where: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (e) {
-    report(where, e);
-  }
 }

@@ -13,101 +13,93 @@ export interface TimerPlatform {
   report_(err: unknown): void;
 }
 
-interface Entry {
-  id_: number;
+/** A queued timer; it is its own handle. */
+interface Entry extends TimerHandle {
   due_: number;
   seq_: number;
   every_: number; // 0 for one-shot
   fn_: () => void;
 }
 
-export class TimerQueue {
-  private queue_: Entry[] = []; // sorted by (due, seq)
-  private byId_ = new Map<number, Entry>();
-  private nextId_ = 1;
-  private seq_ = 0;
-  private armed_ = -1;
-  private armedFor_ = Infinity;
+export interface TimerQueue {
+  setTimeout_(fn: () => void, ms: number): TimerHandle;
+  setInterval_(fn: () => void, ms: number): TimerHandle;
+  clear_(handle: TimerHandle): void;
+  /** Timers pending (an interval stays until cleared). */
+  size_(): number;
+}
 
-  private readonly platform_: TimerPlatform;
-  constructor(platform: TimerPlatform) { this.platform_ = platform; }
+export function timerQueue(platform: TimerPlatform): TimerQueue {
+  const queue: Entry[] = []; // sorted by (due, seq)
+  let seq = 1;
+  let armed = -1;
+  let armedFor = Infinity;
 
-  setTimeout_(fn: () => void, ms: number): TimerHandle {
-    return this.add_(fn, ms, 0);
-  }
-
-  setInterval_(fn: () => void, ms: number): TimerHandle {
-    return this.add_(fn, ms, maxOf(1, ms));
-  }
-
-  clear_(handle: TimerHandle): void {
-    const e = this.byId_.get(handle.id);
-    if (!e) return;
-    this.byId_.delete(e.id_);
-    const i = this.queue_.indexOf(e);
-    if (i >= 0) this.queue_.splice(i, 1);
-    if (this.queue_.length === 0) this.disarm_();
-  }
-
-  get size_(): number {
-    return this.byId_.size;
-  }
-
-  private add_(fn: () => void, ms: number, every: number): TimerHandle {
-    const delay = ms > 0 ? ms : 0;
-    const e: Entry = { id_: this.nextId_++, due_: this.platform_.now_() + delay, seq_: this.seq_++, every_: every, fn_: fn };
-    this.byId_.set(e.id_, e);
-    this.insert_(e);
-    this.rearm_();
-    return { id: e.id_ };
-  }
-
-  private insert_(e: Entry): void {
-    const q = this.queue_;
+  const insert = (e: Entry): void => {
     let lo = 0;
-    let hi = q.length;
+    let hi = queue.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (q[mid].due_ < e.due_ || (q[mid].due_ === e.due_ && q[mid].seq_ < e.seq_)) lo = mid + 1;
+      const m = queue[mid];
+      if (m.due_ < e.due_ || (m.due_ === e.due_ && m.seq_ < e.seq_)) lo = mid + 1;
       else hi = mid;
     }
-    q.splice(lo, 0, e);
-  }
+    queue.splice(lo, 0, e);
+  };
 
-  private disarm_(): void {
-    if (this.armed_ >= 0) this.platform_.disarm_(this.armed_);
-    this.armed_ = -1;
-    this.armedFor_ = Infinity;
-  }
+  const disarm = (): void => {
+    if (armed >= 0) platform.disarm_(armed);
+    armed = -1;
+    armedFor = Infinity;
+  };
 
-  private rearm_(): void {
-    const head = this.queue_[0];
-    if (!head) return this.disarm_();
-    if (this.armed_ >= 0 && this.armedFor_ <= head.due_) return;
-    this.disarm_();
-    this.armedFor_ = head.due_;
-    this.armed_ = this.platform_.arm_(() => this.fire_(), maxOf(0, Math.ceil(head.due_ - this.platform_.now_())));
-  }
+  const rearm = (): void => {
+    const head = queue[0];
+    if (!head) return disarm();
+    if (armed >= 0 && armedFor <= head.due_) return;
+    disarm();
+    armedFor = head.due_;
+    armed = platform.arm_(fire, maxOf(0, Math.ceil(head.due_ - platform.now_())));
+  };
 
   /** Runs one due timer per platform wake-up, so promise jobs run between callbacks as in Node. */
-  private fire_(): void {
-    this.armed_ = -1;
-    this.armedFor_ = Infinity;
-    const head = this.queue_[0];
-    const now = this.platform_.now_();
+  const fire = (): void => {
+    armed = -1;
+    armedFor = Infinity;
+    const head = queue[0];
+    const now = platform.now_();
     if (head && head.due_ <= now) {
-      this.queue_.shift();
-      if (head.every_ > 0) {
+      queue.shift();
+      if (head.every_) {
         head.due_ = now + head.every_;
-        head.seq_ = this.seq_++;
-        this.insert_(head);
-      } else this.byId_.delete(head.id_);
+        head.seq_ = seq++;
+        insert(head);
+      }
       try {
         head.fn_();
       } catch (e) {
-        this.platform_.report_(e);
+        platform.report_(e);
       }
     }
-    this.rearm_();
-  }
+    rearm();
+  };
+
+  const add = (fn: () => void, ms: number, every: number): TimerHandle => {
+    const e: Entry = { id: seq, due_: platform.now_() + (ms > 0 ? ms : 0), seq_: seq++, every_: every, fn_: fn };
+    insert(e);
+    rearm();
+    return e;
+  };
+
+  return {
+    setTimeout_: (fn, ms) => add(fn, ms, 0),
+    setInterval_: (fn, ms) => add(fn, ms, maxOf(1, ms)),
+    clear_(handle) {
+      const i = queue.indexOf(handle as Entry);
+      if (i < 0) return;
+      queue.splice(i, 1);
+      if (!queue.length) disarm();
+    },
+    size_: () => queue.length,
+  };
 }

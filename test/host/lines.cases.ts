@@ -3,7 +3,7 @@ import type { Cases } from '../support/cases';
 import { eq, deepEq, seeded } from '../support/check';
 import { decodeUtf8, encodeUtf8 } from '../../src/host/utf8';
 import { LineSplitter } from '../../src/host/lines';
-import { TimerQueue } from '../../src/host/timers';
+import { timerQueue } from '../../src/host/timers';
 import { resolveExecutable } from '../../src/host/exec-path';
 
 const bytes = (...b: number[]): Uint8Array => new Uint8Array(b);
@@ -121,7 +121,7 @@ export const cases: Cases = {
     let now = 0;
     const armed: { fn: () => void; at: number; id: number }[] = [];
     let nextId = 1;
-    const q = new TimerQueue({
+    const q = timerQueue({
       now_: () => now,
       arm_: (fn, ms) => {
         armed.push({ fn, at: now + ms, id: nextId });
@@ -146,9 +146,9 @@ export const cases: Cases = {
     for (let guard = 0; guard < 20 && armed.length; guard++) armed.shift()!.fn();
     // An interval re-arms from when it ran, so it is due again only after now+12.
     deepEq(seen, ['10a', '10b', 'iv', '30']);
-    eq(q.size_, 1, 'only the interval is left');
+    eq(q.size_(), 1, 'only the interval is left');
     q.clear_(iv);
-    eq(q.size_, 0);
+    eq(q.size_(), 0);
     eq(armed.length, 0, 'nothing armed');
   },
 
