@@ -80,34 +80,39 @@ function num(v: unknown): number | undefined {
 }
 
 function text(v: unknown, max = 512): string | undefined {
-  return typeof v === 'string' ? (v.length > max ? v.slice(0, max) : v) : undefined;
+  return typeof v === 'string' ? v.slice(0, max) : undefined;
 }
 
-const SOURCE_STATES: readonly string[] = ['starting', 'running', 'restarting', 'stopped', 'disabled', 'failed'];
-const MQTT_STATES: readonly string[] = ['disabled', 'connecting', 'connected', 'disconnected'];
+/**
+ * How `fields` reads a key: bit 0 set, the key is left out when missing or ill-typed (else it
+ * becomes 0 or ''); bit 1 set, a text cut at (kind >> 2) characters (512 when 0), else a number.
+ */
+const enum Kind { Num = 0, OptNum = 1, Text = 2, OptText = 3, OptText32 = 3 + 4 * 32, OptText64 = 3 + 4 * 64, OptText128 = 3 + 4 * 128 }
+
+/** The keys of `spec` read from `v` (when an object) into `out`, in the spec's order. */
+function fields(v: unknown, spec: Record<string, Kind>, out: Obj = {}): Obj {
+  const o = isRecord(v) ? v : {};
+  for (const k in spec) {
+    const t = spec[k];
+    const x = t & 2 ? text(o[k], t >> 2 || 512) : num(o[k]);
+    if (x !== undefined || !(t & 1)) out[k] = x ?? (t & 2 ? '' : 0);
+  }
+  return out;
+}
+
+const SOURCE_STATES: readonly unknown[] = ['starting', 'running', 'restarting', 'stopped', 'disabled', 'failed'];
+const MQTT_STATES: readonly unknown[] = ['disabled', 'connecting', 'connected', 'disconnected'];
 /** Caps on what a (possibly hostile) file can make us carry into an rpcd reply (256 KB max). */
 const MAX_ENTRIES = 512;
 
-function optional<T extends object>(o: T, key: keyof T & string, v: unknown): void {
-  if (v !== undefined) (o as Obj)[key] = v;
-}
-
 function source(v: unknown): SourceStatus | undefined {
-  if (!isRecord(v)) return undefined;
-  const state = text(v.state);
-  if (state === undefined || !SOURCE_STATES.includes(state)) return undefined;
-  const s: SourceStatus = { state: state as SourceState, lines: num(v.lines) ?? 0, restarts: num(v.restarts) ?? 0 };
-  optional(s, 'input', text(v.input, 32));
-  optional(s, 'last_line', num(v.last_line));
-  optional(s, 'error', text(v.error));
-  return s;
+  if (isRecord(v) && SOURCE_STATES.includes(v.state)) {
+    return fields(v, { lines: Kind.Num, restarts: Kind.Num, input: Kind.OptText32, last_line: Kind.OptNum, error: Kind.OptText }, { state: v.state }) as unknown as SourceStatus;
+  }
 }
 
 function stream(v: unknown): StreamStatus | undefined {
-  if (!isRecord(v) || typeof v.enabled !== 'boolean') return undefined;
-  const s: StreamStatus = { enabled: v.enabled, events: num(v.events) ?? 0 };
-  optional(s, 'last', num(v.last));
-  return s;
+  if (isRecord(v) && typeof v.enabled === 'boolean') return fields(v, { events: Kind.Num, last: Kind.OptNum }, { enabled: v.enabled }) as unknown as StreamStatus;
 }
 
 /** The entries of an object that `read` accepts, at most `max` of them, keys up to `maxKey` long. */
@@ -134,49 +139,28 @@ export function parseStatus(textIn: string): { status: AgentStatus } | { error: 
   }
   if (!isRecord(v)) return { error: 'status file is not a JSON object' };
   if (v.format !== STATUS_FORMAT) return { error: `status file format ${toJson(v.format)} is not ${STATUS_FORMAT}` };
-  const sensor = text(v.sensor, 64);
-  const version = text(v.version, 64);
-  const pid = num(v.pid);
-  const started = num(v.started);
-  const updated = num(v.updated);
-  const interval = num(v.interval);
-  if (sensor === undefined || version === undefined || pid === undefined || started === undefined ||
-    updated === undefined || interval === undefined) {
-    return { error: 'status file lacks sensor, version, pid, started, updated or interval' };
-  }
+  const head = fields(v, {
+    sensor: Kind.OptText64, version: Kind.OptText64, pid: Kind.OptNum, started: Kind.OptNum, updated: Kind.OptNum,
+    interval: Kind.OptNum, config_file: Kind.Text,
+  }, { format: STATUS_FORMAT });
+  if (keysOf(head).length < 8) return { error: 'status file lacks sensor, version, pid, started, updated or interval' };
   const mq = isRecord(v.mqtt) ? v.mqtt : {};
-  const mqState = text(mq.state);
   const sp = isRecord(v.spool) ? v.spool : {};
-  const mem = isRecord(v.memory) ? v.memory : {};
-  const status: AgentStatus = {
-    format: STATUS_FORMAT,
-    sensor, version, pid, started, updated, interval,
-    config_file: text(v.config_file) ?? '',
+  const status = fields(v, { config_hash: Kind.OptText128 }, {
+    ...head,
     restart_pending: isArray(v.restart_pending)
       ? v.restart_pending.filter((x): x is string => typeof x === 'string').slice(0, 128)
       : [],
     sources: record(v.sources, source),
     streams: record(v.streams, stream),
-    mqtt: {
-      state: mqState !== undefined && MQTT_STATES.includes(mqState) ? (mqState as MqttState) : 'disabled',
-      inflight: num(mq.inflight) ?? 0,
-      batches_sent: num(mq.batches_sent) ?? 0,
-    },
-    spool: {
-      enabled: sp.enabled === true,
-      bytes: num(sp.bytes) ?? 0,
-      batches: num(sp.batches) ?? 0,
-      max_bytes: num(sp.max_bytes) ?? 0,
-    },
-    memory: { rss_kb: num(mem.rss_kb) ?? 0, budget_kb: num(mem.budget_kb) ?? 0 },
+    mqtt: fields(mq, { inflight: Kind.Num, batches_sent: Kind.Num, broker: Kind.OptText, since: Kind.OptNum, last_error: Kind.OptText },
+      { state: MQTT_STATES.includes(mq.state) ? mq.state : 'disabled' }),
+    spool: fields(sp, { bytes: Kind.Num, batches: Kind.Num, max_bytes: Kind.Num }, { enabled: sp.enabled === true }),
+    memory: fields(v.memory, { rss_kb: Kind.Num, budget_kb: Kind.Num }),
     counters: record(v.counters, num, MAX_ENTRIES, 128),
     dropped: record(v.dropped, num, MAX_ENTRIES, 128),
-  };
-  optional(status, 'config_hash', text(v.config_hash, 128));
-  optional(status.mqtt, 'broker', text(mq.broker));
-  optional(status.mqtt, 'since', num(mq.since));
-  optional(status.mqtt, 'last_error', text(mq.last_error));
-  return { status };
+  });
+  return { status: status as unknown as AgentStatus };
 }
 
 /** A file older than this many seconds means the agent is not updating it (hung or gone). */
