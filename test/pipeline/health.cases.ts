@@ -1,7 +1,7 @@
 import type { Cases } from '../support/cases';
 import { deepEq, eq, seeded } from '../support/check';
 import { Counters } from '../../src/counters';
-import { HealthSampler, parseCount, parseLoadavg, parseMeminfo, parseStat, parseUptime, parseVmRSS, type HealthDeps } from '../../src/pipeline/health';
+import { HealthSampler, parseCount, parseLoadavg, parseStat, procField, parseUptime, parseVmRSS, type HealthDeps } from '../../src/pipeline/health';
 
 export const PROC_FILES = [
   'meminfo', 'loadavg', 'uptime', 'sys/net/netfilter/nf_conntrack_count', 'sys/net/netfilter/nf_conntrack_max',
@@ -30,12 +30,13 @@ function fixtureHost(ctx: { fixture(p: string): string }, pid: number, missing: 
 }
 
 export const cases: Cases = {
-  'parseMeminfo reads kB values by key': (ctx) => {
-    const m = parseMeminfo(ctx.fixture('proc/meminfo'));
-    eq(m.MemTotal, 124932);
-    eq(m.MemAvailable, 70388);
-    eq(m.SwapCached, 0);
-    deepEq(parseMeminfo('garbage\nMemTotal: x kB\n: 5\n'), {});
+  'procField reads meminfo kB values by key': (ctx) => {
+    const m = ctx.fixture('proc/meminfo');
+    eq(procField(m, 'MemTotal:'), 124932);
+    eq(procField(m, 'MemAvailable:'), 70388);
+    eq(procField(m, 'SwapCached:'), 0);
+    eq(procField('garbage\nMemTotal: x kB\n: 5\n', 'MemTotal:'), undefined);
+    eq(procField('garbage\n: 5\n', 'MemTotal:'), undefined);
   },
 
   'small /proc parsers, with malformed input': () => {
@@ -62,7 +63,7 @@ export const cases: Cases = {
     for (let i = 0; i < 1000; i++) {
       let s = '';
       for (let k = Math.floor(rnd() * 60); k > 0; k--) s += alphabet[Math.floor(rnd() * alphabet.length)];
-      parseMeminfo(s); parseLoadavg(s); parseCount(s); parseStat(s); parseVmRSS(s);
+      procField(s, 'MemTotal:'); parseLoadavg(s); parseCount(s); parseStat(s); parseVmRSS(s);
     }
   },
 
