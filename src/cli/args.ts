@@ -2,22 +2,13 @@
 // Unknown options are errors that name the option, so a typo never silently changes behaviour.
 import { isArray } from '../compat/lang';
 
-export interface OptionSpec {
-  /** 'string' takes a value; 'bool' does not; 'list' takes a value and may repeat. */
-  kind_: 'string' | 'bool' | 'list';
-  help_: string;
-}
-
-export type OptionSpecs = Record<string, OptionSpec>;
-
-// Option tables are written through these (one call instead of a `{ kind, help }` literal each:
-// the tables are most of the CLI's bytes in the bundle).
-export const valueOption = (help: string): OptionSpec => ({ kind_: 'string', help_: help });
-export const flagOption = (help: string): OptionSpec => ({ kind_: 'bool', help_: help });
-export const listOption = (help: string): OptionSpec => ({ kind_: 'list', help_: help });
-
-/** `--help`, which every command takes. */
-export const HELP_OPTION = flagOption('show this help');
+/**
+ * Option name -> help text, whose first character may give the kind: '-' a flag (no value),
+ * '+' a repeatable option; any other text (so never starting with '-' or '+') is an option with
+ * one value. (One string per option:
+ * the tables are most of the CLI's bytes in the bundle.)
+ */
+export type OptionSpecs = Record<string, string>;
 
 type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
@@ -27,10 +18,7 @@ export interface ParsedArgs {
 }
 
 export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
+  override name = 'UsageError';
 }
 
 export function parseArgs(argv: string[], specs: OptionSpecs): ParsedArgs {
@@ -47,33 +35,25 @@ export function parseArgs(argv: string[], specs: OptionSpecs): ParsedArgs {
       continue;
     }
     const eq = arg.indexOf('=');
-    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    const spec = specs[name];
-    if (!spec) throw new UsageError(`unknown option --${name}`);
-    if (spec.kind_ === 'bool') {
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const kind = Object.hasOwn(specs, name) ? specs[name][0] : undefined;
+    if (kind === undefined) throw new UsageError(`unknown option --${name}`);
+    if (kind === '-') {
       if (eq >= 0) throw new UsageError(`option --${name} takes no value`);
       options[name] = true;
       continue;
     }
-    let value: string;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      if (i + 1 >= argv.length) throw new UsageError(`option --${name} needs a value`);
-      value = argv[++i];
-    }
-    if (spec.kind_ === 'list') {
-      const prev = options[name];
-      options[name] = isArray(prev) ? [...prev, value] : [value];
-    } else {
-      options[name] = value;
-    }
+    if (eq < 0 && i + 1 >= argv.length) throw new UsageError(`option --${name} needs a value`);
+    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+    const prev = options[name];
+    options[name] = kind !== '+' ? value : isArray(prev) ? [...prev, value] : [value];
   }
   return { options_: options, positional_: positional };
 }
 
 export function optionHelp(specs: OptionSpecs): string {
   return Object.entries(specs)
-    .map(([name, s]) => `  --${name}${s.kind_ === 'bool' ? '' : ' VALUE'}`.padEnd(28) + s.help_)
+    .map(([name, h]) => `  --${name}${h[0] === '-' ? '' : ' VALUE'}`.padEnd(28) + h.replace(/^[-+]/, ''))
     .join('\n');
 }
 

@@ -3,22 +3,19 @@
 // `FILE:LINE: option 'x': message` and exits 1.
 import type { Host } from '../host/types';
 import type { Command } from './command';
-import { parseArgs, optionHelp, UsageError, HELP_OPTION, flagOption, type OptionSpecs } from './args';
+import { UsageError } from './args';
 import { loadConfig, nonDefaults, formatConfigError, type LoadOptions } from '../config/schema';
+import { sensorIdFromHostname } from '../config/forms';
 
-const SPECS: OptionSpecs = {
-  quiet: flagOption('print nothing when the file is valid'),
-  help: HELP_OPTION,
-};
-
-/** The system hostname (for a sensor_id left empty), when the platform tells it. */
-export function systemHostname(host: Host): string | undefined {
+/** The load options of `run` and `check-config` alike (the system hostname, for an empty sensor_id). */
+export function hostnameOpts(host: Host): LoadOptions {
+  let hostname;
   try {
-    const h = host.readText('/proc/sys/kernel/hostname').trim();
-    return h === '' ? undefined : h;
+    hostname = host.readText('/proc/sys/kernel/hostname').trim() || undefined;
   } catch {
-    return host.getenv('HOSTNAME');
+    hostname = host.getenv('HOSTNAME');
   }
+  return { hostname };
 }
 
 /** Reads and validates a config file; a read failure is returned as the error text. */
@@ -32,50 +29,35 @@ export function checkConfigFile(host: Host, file: string): ReturnType<typeof loa
   return loadConfig(text, file, hostnameOpts(host));
 }
 
-/** The load options of `run` and `check-config` alike, so both derive the same sensor_id. */
-export function hostnameOpts(host: Host): LoadOptions {
-  const hostname = systemHostname(host);
-  return hostname === undefined ? {} : { hostname };
-}
-
-// run() is deliberately not async: qjs exits(1) on a promise rejected before a handler is
-// attached, which is what an async run() throwing a UsageError would do to its caller.
 export const checkConfigCommand: Command = {
   name_: 'check-config',
   summary_: 'validate a UCI config file (e.g. /etc/config/netledger)',
-  run_(host: Host, argv: string[]): Promise<number> {
-    return Promise.resolve(checkConfig(host, argv));
+  usage_: '[--quiet] FILE',
+  options_: { quiet: '-print nothing when the file is valid' },
+  run_(host, args) {
+    const [file, extra] = args.positional_;
+    if (file === undefined || extra !== undefined) throw new UsageError('expects exactly one FILE');
+    const r = checkConfigFile(host, file);
+    if ('readError' in r) {
+      host.writeStderr(`${r.readError}\n`);
+      return 1;
+    }
+    const n = r.errors.length;
+    if (n) {
+      host.writeStderr(`${r.errors.map((e) => formatConfigError(e) + '\n').join('')}${file}: ${n} error${n === 1 ? '' : 's'}\n`);
+      return 1;
+    }
+    if (args.options_.quiet) return 0;
+    const settings = nonDefaults(r.config);
+    let out = `${file}: OK\n`;
+    if (!settings.length) out += '  all settings are defaults\n';
+    const fromHostname = r.config.agent.sensor_id === sensorIdFromHostname(hostnameOpts(host).hostname ?? '');
+    for (const s of settings) {
+      const note = s.section_ === 'agent' && s.option_ === 'sensor_id' && fromHostname ? '   (from the hostname)'
+        : s.restart_ ? '   (restart to apply)' : '';
+      out += `  ${s.section_}.${s.option_} = ${s.value_}${note}\n`;
+    }
+    host.writeStdout(out);
+    return 0;
   },
 };
-
-function checkConfig(host: Host, argv: string[]): number {
-  const args = parseArgs(argv, SPECS);
-  if (args.options_.help) {
-    host.writeStdout(`usage: netledger check-config [--quiet] FILE\n\n${optionHelp(SPECS)}\n`);
-    return 0;
-  }
-  if (args.positional_.length !== 1) throw new UsageError('expects exactly one FILE');
-  const file = args.positional_[0];
-  const r = checkConfigFile(host, file);
-  if ('readError' in r) {
-    host.writeStderr(`${r.readError}\n`);
-    return 1;
-  }
-  if (r.errors.length > 0) {
-    host.writeStderr(r.errors.map((e) => formatConfigError(e) + '\n').join(''));
-    host.writeStderr(`${file}: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}\n`);
-    return 1;
-  }
-  if (args.options_.quiet) return 0;
-  const settings = nonDefaults(r.config);
-  let out = `${file}: OK\n`;
-  if (settings.length === 0) out += '  all settings are defaults\n';
-  const fromHostname = r.config.agent.sensor_id === loadConfig('', file, hostnameOpts(host)).config.agent.sensor_id;
-  for (const s of settings) {
-    const note = s.section_ === 'agent' && s.option_ === 'sensor_id' && fromHostname ? '   (from the hostname)'
-      : s.restart_ ? '   (restart to apply)' : '';
-    out += `  ${s.section_}.${s.option_} = ${s.value_}${note}\n`;
-  }
-  host.writeStdout(out);
-  return 0;
-}

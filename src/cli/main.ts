@@ -1,6 +1,6 @@
 // The CLI's front door: picks the command and turns every failure into a message and an exit code.
 import type { Host } from '../host/types';
-import type { Command } from './command';
+import { invoke, type Command } from './command';
 import { UsageError } from './args';
 import { VERSION } from '../version';
 import { commands } from './registry';
@@ -27,7 +27,7 @@ export async function runCli(host: Host): Promise<number> {
     return 2;
   }
   try {
-    return await cmd.run_(host, rest);
+    return await invoke(host, cmd, rest);
   } catch (e) {
     if (e instanceof UsageError) {
       host.writeStderr(`netledger ${name}: ${e.message}\n`);

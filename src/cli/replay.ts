@@ -1,10 +1,8 @@
 // `netledger replay`: runs captured logs through the same pipeline as the live agent and writes
 // NDJSON events to stdout, a one-line summary to stderr. Inputs are interleaved by time so the
 // DNS-to-flow join works offline exactly as it does live.
-import type { Host } from '../host/types';
 import type { Command } from './command';
-import type { OptionSpecs } from './args';
-import { parseArgs, optionHelp, str, num, UsageError, HELP_OPTION, valueOption, listOption } from './args';
+import { str, num, UsageError } from './args';
 import { Counters } from '../counters';
 import { loadConfig, defaultConfig, formatConfigError } from '../config/schema';
 import { utcOffsetSeconds } from '../config/forms';
@@ -20,40 +18,34 @@ import { parseLeases } from '../sources/leases';
 import { summaryLine } from '../agent/summary';
 import { ShippingSink } from '../agent/shipping';
 
-const SPECS: OptionSpecs = {
-  dnsmasq: valueOption("dnsmasq query log (logread, syslog or --log-facility framing); '-' for stdin"),
-  conntrack: valueOption('output of `conntrack -E -o timestamp,extended,id`'),
-  'proc-snapshot': valueOption('/proc/net/nf_conntrack (or conntrack -L) taken after the events'),
-  leases: valueOption('dnsmasq DHCP lease file (/tmp/dhcp.leases)'),
-  sensor: valueOption('sensor id in every event (default: the config\'s, else "replay")'),
-  config: valueOption('UCI config whose settings apply (timeouts, caps, join ttl...)'),
-  year: valueOption('year of year-less log timestamps (default: inferred from the clock)'),
-  'utc-offset': valueOption('offset of the log\'s local time, e.g. +01:00 (default +00:00)'),
-  router: listOption('a router address (repeatable); default: learned from the logs'),
-  lan: listOption('a LAN prefix, CIDR (repeatable); default: learned from DNS clients'),
-  ioc: valueOption('indicator list (the `ioc` command payload, JSON) to match against'),
-  mqtt: valueOption('ship through batches, spool and QoS 1 to mqtt://HOST:PORT or mqtts://HOST:PORT'),
-  'ca-file': valueOption('mqtts: CA certificates (PEM) to verify the broker'),
-  'cert-file': valueOption('mqtts: client certificate (PEM)'),
-  'key-file': valueOption('mqtts: client key (PEM)'),
-  username: valueOption('MQTT user name'),
-  password: valueOption('MQTT password'),
-  'spool-dir': valueOption('spool directory for --mqtt (default: a fresh one under /tmp)'),
-  'spool-max': valueOption('spool cap in bytes for --mqtt (default 268435456)'),
-  attempts: valueOption('give up after this many failed broker connections in a row (default 10)'),
-  help: HELP_OPTION,
-};
-
 export const replayCommand: Command = {
   name_: 'replay',
   summary_: 'turn captured dnsmasq/conntrack logs into events (NDJSON on stdout, or --mqtt)',
-  async run_(host: Host, argv: string[]): Promise<number> {
+  usage_: '--dnsmasq FILE [--conntrack FILE] [--leases FILE] [--sensor ID] [options]',
+  options_: {
+    dnsmasq: "dnsmasq query log (logread, syslog or --log-facility framing); '-' for stdin",
+    conntrack: 'output of `conntrack -E -o timestamp,extended,id`',
+    'proc-snapshot': '/proc/net/nf_conntrack (or conntrack -L) taken after the events',
+    leases: 'DHCP lease file (/tmp/dhcp.leases)',
+    sensor: "sensor id of the events (default: the config's, else replay)",
+    config: 'UCI config whose settings apply (timeouts, caps...)',
+    year: 'year of the log timestamps (default: from the clock)',
+    'utc-offset': "the log's offset from UTC, e.g. +01:00 (default +00:00)",
+    router: '+a router address, repeatable (default: learned from the logs)',
+    lan: '+a LAN prefix (CIDR), repeatable (default: learned from DNS clients)',
+    ioc: 'indicators to match (JSON, as the ioc command takes)',
+    mqtt: 'ship to mqtt://HOST:PORT or mqtts://HOST:PORT (batches, spool, QoS 1)',
+    'ca-file': 'mqtts: CA certificates (PEM) to verify the broker',
+    'cert-file': 'mqtts: client certificate (PEM)',
+    'key-file': 'mqtts: client key (PEM)',
+    username: 'MQTT user name',
+    password: 'MQTT password',
+    'spool-dir': 'spool directory for --mqtt (default: a new one in /tmp)',
+    'spool-max': 'spool cap for --mqtt, bytes (default 268435456)',
+    attempts: 'failed broker connections in a row before giving up (default 10)',
+  },
+  async run_(host, args) {
     await null; // a throw before the first await would kill qjs (see src/reject-later.ts)
-    const args = parseArgs(argv, SPECS);
-    if (args.options_.help) {
-      host.writeStdout(`usage: netledger replay --dnsmasq FILE [--conntrack FILE] [--leases FILE] [--sensor ID] [options]\n\n${optionHelp(SPECS)}\n`);
-      return 0;
-    }
     const dnsFile = str(args, 'dnsmasq');
     const ctFile = str(args, 'conntrack');
     const snapFile = str(args, 'proc-snapshot');

@@ -4,29 +4,27 @@
 //   config_check  /etc/config/netledger validated against the schema
 import type { Host } from '../host/types';
 import type { Command } from './command';
-import { parseArgs, str, valueOption } from './args';
+import { str } from './args';
 import { dispatch, type RpcdMethods } from '../ubus/rpcd-plugin';
 import { checkConfigFile } from './check-config';
 import { defaultConfig, formatConfigError } from '../config/schema';
 import { parseStatus, staleAfter, STATUS_FILE } from '../agent/status-file';
 import { maxOf } from '../compat/lang';
 
-export const DEFAULT_CONFIG = '/etc/config/netledger';
+const DEFAULT_CONFIG = '/etc/config/netledger';
 
 function readAll(host: Host): string {
   const r = host.openLines('-');
-  const lines: string[] = [];
-  let total = 0;
+  let text = '';
   try {
-    for (let l = r.next(); l !== null; l = r.next()) {
-      total += l.length + 1;
-      if (total > 65536) throw new Error('arguments larger than 64 KB');
-      lines.push(l);
+    for (let l; (l = r.next()) !== null;) {
+      text += l + '\n';
+      if (text.length > 65536) throw new Error('arguments larger than 64 KB');
     }
   } finally {
     r.close();
   }
-  return lines.join('\n');
+  return text;
 }
 
 export function netledgerMethods(host: Host, configFile: string): RpcdMethods {
@@ -35,8 +33,7 @@ export function netledgerMethods(host: Host, configFile: string): RpcdMethods {
       args_: {},
       call_() {
         const checked = checkConfigFile(host, configFile);
-        const config = 'readError' in checked ? defaultConfig() : checked.config;
-        const path = `${config.agent.state_dir}/${STATUS_FILE}`;
+        const path = `${('readError' in checked ? defaultConfig() : checked.config).agent.state_dir}/${STATUS_FILE}`;
         let text: string;
         try {
           text = host.readText(path);
@@ -56,16 +53,13 @@ export function netledgerMethods(host: Host, configFile: string): RpcdMethods {
       args_: {},
       call_() {
         const r = checkConfigFile(host, configFile);
-        if ('readError' in r) return { file: configFile, ok: false, errors: [{ line: 0, message: r.readError, text: r.readError }] };
+        const e = 'readError' in r;
+        // JSON leaves out the keys whose value is undefined (section, option).
         return {
           file: configFile,
-          ok: r.errors.length === 0,
-          errors: r.errors.map((e) => {
-            const o: Record<string, unknown> = { line: e.line_, message: e.message_, text: formatConfigError(e) };
-            if (e.section_ !== undefined) o.section = e.section_;
-            if (e.option_ !== undefined) o.option = e.option_;
-            return o;
-          }),
+          ok: !e && !r.errors.length,
+          errors: e ? [{ line: 0, message: r.readError, text: r.readError }]
+            : r.errors.map((e) => ({ line: e.line_, message: e.message_, text: formatConfigError(e), section: e.section_, option: e.option_ })),
         };
       },
     },
@@ -75,12 +69,11 @@ export function netledgerMethods(host: Host, configFile: string): RpcdMethods {
 export const rpcdCommand: Command = {
   name_: 'rpcd',
   summary_: 'rpcd exec plugin: list | call <method> (behind `ubus call netledger ...`)',
-  // Not async: a sync throw reaches runCli's try/catch (see check-config.ts on qjs rejections).
-  run_(host: Host, argv: string[]): Promise<number> {
-    const args = parseArgs(argv, { config: valueOption(`config file (default ${DEFAULT_CONFIG})`) });
-    const methods = netledgerMethods(host, str(args, 'config') ?? DEFAULT_CONFIG);
-    const r = dispatch(methods, args.positional_, () => readAll(host));
+  usage_: 'list | call <method> [--config FILE]',
+  options_: { config: `config file (default ${DEFAULT_CONFIG})` },
+  run_(host, args) {
+    const r = dispatch(netledgerMethods(host, str(args, 'config') ?? DEFAULT_CONFIG), args.positional_, () => readAll(host));
     host.writeStdout(r.out_);
-    return Promise.resolve(r.code_);
+    return r.code_;
   },
 };

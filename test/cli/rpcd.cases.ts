@@ -1,6 +1,7 @@
 import type { Cases } from '../support/cases';
 import { eq, deepEq, ok, seeded } from '../support/check';
 import { fakeHost } from './rpcd.fake-host';
+import { invoke } from '../../src/cli/command';
 import { rpcdCommand, netledgerMethods } from '../../src/cli/rpcd';
 import { renderStatus, parseStatus, type AgentStatus } from '../../src/agent/status-file';
 
@@ -27,7 +28,7 @@ const CONF = "config agent 'main'\n\toption state_dir '/run/nl'\n";
 
 async function call(files: Record<string, string>, method: string, stdin = ''): Promise<{ reply: Record<string, unknown>; code: number }> {
   const h = fakeHost(files, { stdin, now: NOW });
-  const code = await rpcdCommand.run_(h, ['call', method, '--config', '/etc/config/netledger']);
+  const code = await invoke(h, rpcdCommand, ['call', method, '--config', '/etc/config/netledger']);
   return { reply: JSON.parse(h.stdout) as Record<string, unknown>, code };
 }
 
@@ -114,7 +115,7 @@ export const cases: Cases = {
 
   'list, arguments on stdin, and errors as {error}': async () => {
     const h = fakeHost({});
-    void rpcdCommand.run_(h, ['list']);
+    void invoke(h, rpcdCommand, ['list']);
     deepEq(JSON.parse(h.stdout), { status: {}, config_check: {} });
     deepEq(await call({ '/etc/config/netledger': CONF }, 'status', '{"verbose":true}\n'), { reply: { error: "unknown argument 'verbose'" }, code: 1 });
     deepEq((await call({ '/etc/config/netledger': CONF }, 'config_check', '{}\n')).reply.ok, true);
