@@ -56,6 +56,11 @@ export class MqttPacketError extends Error {
   }
 }
 
+/** Throws MqttPacketError(message): one short call per check in the bundle. */
+export function malformed(message: string): never {
+  throw new MqttPacketError(message);
+}
+
 const CMD_NAMES = ['', 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp',
   'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect'] as const;
 const TYPE_OF: Record<string, number> = {};
@@ -68,7 +73,7 @@ export const MAX_REMAINING_LENGTH = 268435455;
 
 /** Bytes of the remaining-length varint (MQTT-2.2.3). */
 export function varintLength(n: number): number {
-  if (!(n >= 0 && n <= MAX_REMAINING_LENGTH) || n !== floor(n)) throw new MqttPacketError(`remaining length ${n} out of range`);
+  if (!(n >= 0 && n <= MAX_REMAINING_LENGTH) || n !== floor(n)) malformed(`remaining length ${n} out of range`);
   return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
 }
 
@@ -87,24 +92,24 @@ export function readFixedHeader(buf: Uint8Array, off: number, end = buf.length):
     mul *= 128;
     if ((b & 128) === 0) return { byte0: buf[off], length: n, size: i + 1 };
   }
-  throw new MqttPacketError('malformed remaining length');
+  malformed('malformed remaining length');
 }
 
 /** A packet identifier: non-zero and 16-bit (MQTT-2.3.1-1); its two bytes. */
 function idBytes(id: number | undefined): number[] {
-  if (!(id! >= 1 && id! <= 65535) || id !== (id! | 0)) throw new MqttPacketError(`invalid packet id ${id}`);
+  if (!(id! >= 1 && id! <= 65535) || id !== (id! | 0)) malformed(`invalid packet id ${id}`);
   return u16(id);
 }
 
 /** A topic name (not a filter): non-empty (MQTT-4.7.3-1), no wildcard (MQTT-3.3.2-2). */
 function checkTopic(topic: string): void {
-  if (!topic) throw new MqttPacketError('empty topic');
-  if (/[+#]/.test(topic)) throw new MqttPacketError('wildcard in topic name');
+  if (!topic) malformed('empty topic');
+  if (/[+#]/.test(topic)) malformed('wildcard in topic name');
 }
 
 /** A QoS, or with `refusal` also a SUBACK's 0x80 (MQTT-3.9.3-2). */
 function checkQos(q: number, refusal?: 1): QoS {
-  if (!(q === 0 || q === 1 || q === 2 || (refusal && q === 0x80))) throw new MqttPacketError(`invalid ${refusal ? 'suback code' : 'qos'} ${q}`);
+  if (!(q === 0 || q === 1 || q === 2 || (refusal && q === 0x80))) malformed(`invalid ${refusal ? 'suback code' : 'qos'} ${q}`);
   return q as QoS;
 }
 
@@ -112,7 +117,7 @@ const u16 = (v: number): number[] => [v >>> 8, v & 255];
 
 /** Bytes with their 2-byte length; `what` names them when they are too long. */
 function bin(b: Uint8Array, what: string): number[] {
-  if (b.length > 65535) throw new MqttPacketError(`${what} longer than 65535 bytes`);
+  if (b.length > 65535) malformed(`${what} longer than 65535 bytes`);
   return [...u16(b.length), ...b];
 }
 /** A UTF-8 string with its 2-byte length. */
@@ -148,7 +153,7 @@ export class Reader {
   }
   /** Skips n bytes that must be there; returns where they start. */
   take_(n: number): number {
-    if (this.pos_ + n > this.end_) throw new MqttPacketError(`truncated ${this.what_}`);
+    if (this.pos_ + n > this.end_) malformed(`truncated ${this.what_}`);
     return (this.pos_ += n) - n;
   }
   u8_(): number { return this.buf_[this.take_(1)]; }
@@ -156,7 +161,7 @@ export class Reader {
   /** A packet identifier, which is never 0 (MQTT-2.3.1-1). */
   id_(): number {
     const id = this.u16_();
-    if (!id) throw new MqttPacketError('invalid packet id 0');
+    if (!id) malformed('invalid packet id 0');
     return id;
   }
   bin_(): Uint8Array { const n = this.u16_(); return this.buf_.subarray(this.take_(n), this.pos_); }
@@ -164,13 +169,13 @@ export class Reader {
     const n = this.u16_();
     const s = utf8DecodeStrict(this.buf_, this.take_(n), this.pos_);
     // MQTT-1.5.3-1/-2: well-formed UTF-8 without U+0000.
-    if (s === null) throw new MqttPacketError(`invalid utf-8 in ${this.what_}`);
-    if (s.indexOf('\u0000') >= 0) throw new MqttPacketError(`NUL in string in ${this.what_}`);
+    if (s === null) malformed(`invalid utf-8 in ${this.what_}`);
+    if (s.indexOf('\u0000') >= 0) malformed(`NUL in string in ${this.what_}`);
     return s;
   }
   rest_(): Uint8Array { const b = this.buf_.subarray(this.pos_, this.end_); this.pos_ = this.end_; return b; }
   done_(): void {
-    if (this.pos_ !== this.end_) throw new MqttPacketError(`trailing bytes in ${this.what_}`);
+    if (this.pos_ !== this.end_) malformed(`trailing bytes in ${this.what_}`);
   }
 }
 
@@ -183,8 +188,8 @@ const LEVEL = 4; // 3.1.1
 
 function encodeConnect(p: ConnectPacket): Uint8Array {
   const { username_: user, password_: pass, will_: will } = p;
-  if (pass && user === undefined) throw new MqttPacketError('password without username'); // MQTT-3.1.2-22
-  if (!(p.keepalive_ >= 0 && p.keepalive_ <= 65535)) throw new MqttPacketError(`invalid keepalive ${p.keepalive_}`);
+  if (pass && user === undefined) malformed('password without username'); // MQTT-3.1.2-22
+  if (!(p.keepalive_ >= 0 && p.keepalive_ <= 65535)) malformed(`invalid keepalive ${p.keepalive_}`);
   const flags = (p.cleanSession_ ? 2 : 0) | (will ? 4 | (checkQos(will.qos) << 3) | (will.retain ? 0x20 : 0) : 0) |
     (pass ? 0x40 : 0) | (user !== undefined ? 0x80 : 0);
   return packet(0x10, [
@@ -195,20 +200,20 @@ function encodeConnect(p: ConnectPacket): Uint8Array {
   ]);
 }
 function decodeConnect(r: Reader): ConnectPacket {
-  if (r.str_() !== PROTOCOL) throw new MqttPacketError('unsupported protocol name');
+  if (r.str_() !== PROTOCOL) malformed('unsupported protocol name');
   const level = r.u8_();
-  if (level !== LEVEL) throw new MqttPacketError(`unsupported protocol level ${level}`);
+  if (level !== LEVEL) malformed(`unsupported protocol level ${level}`);
   const f = r.u8_();
-  if (f & 0x01) throw new MqttPacketError('connect reserved flag set'); // MQTT-3.1.2-3
+  if (f & 0x01) malformed('connect reserved flag set'); // MQTT-3.1.2-3
   const keepalive = r.u16_();
   const p: ConnectPacket = { cmd: 'connect', clientId_: r.str_(), cleanSession_: (f & 0x02) !== 0, keepalive_: keepalive };
   if (f & 0x04) {
     const topic = r.str_();
     p.will_ = { topic, payload: r.bin_(), qos: checkQos((f >> 3) & 3), retain: (f & 0x20) !== 0 };
-  } else if (f & 0x38) throw new MqttPacketError('will flags without will'); // MQTT-3.1.2-11/13/15
+  } else if (f & 0x38) malformed('will flags without will'); // MQTT-3.1.2-11/13/15
   if (f & 0x80) p.username_ = r.str_();
   if (f & 0x40) {
-    if (!(f & 0x80)) throw new MqttPacketError('password without username');
+    if (!(f & 0x80)) malformed('password without username');
     p.password_ = r.bin_();
   }
   r.done_();
@@ -225,7 +230,7 @@ function encodeConnack(p: ConnackPacket): Uint8Array {
 }
 function decodeConnack(r: Reader): ConnackPacket {
   const f = r.u8_();
-  if (f & 0xfe) throw new MqttPacketError('connack reserved flags set'); // MQTT-3.2.2-1
+  if (f & 0xfe) malformed('connack reserved flags set'); // MQTT-3.2.2-1
   const p: ConnackPacket = { cmd: 'connack', sessionPresent_: f === 1, returnCode_: r.u8_() };
   r.done_();
   return p;
@@ -239,13 +244,13 @@ export const connack = {
 function encodePublish(p: PublishPacket): Uint8Array {
   const qos = checkQos(p.qos);
   checkTopic(p.topic);
-  if (!qos && p.dup) throw new MqttPacketError('dup with qos 0'); // MQTT-3.3.1-2
+  if (!qos && p.dup) malformed('dup with qos 0'); // MQTT-3.3.1-2
   return packet(0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0),
     [...str(p.topic, 'topic'), ...(qos ? idBytes(p.messageId) : [])], p.payload);
 }
 function decodePublish(flags: number, r: Reader): PublishPacket {
   const qos = (flags >> 1) & 3;
-  if (qos === 3) throw new MqttPacketError('invalid qos 3'); // MQTT-3.3.1-4
+  if (qos === 3) malformed('invalid qos 3'); // MQTT-3.3.1-4
   const topic = r.str_();
   checkTopic(topic);
   const p: PublishPacket = { cmd: 'publish', topic, payload: new Uint8Array(0), qos: qos as QoS, retain: !!(flags & 1), dup: !!(flags & 8) };
@@ -262,7 +267,7 @@ export const publish = {
 function encodeAck(p: AckPacket): Uint8Array {
   const t = TYPE_OF[p.cmd];
   // types 4 to 7 and 11 (bits of 0x8f0)
-  if (!((0x8f0 >> t) & 1)) throw new MqttPacketError(`not an ack: ${p.cmd}`);
+  if (!((0x8f0 >> t) & 1)) malformed(`not an ack: ${p.cmd}`);
   return packet((t << 4) | (t === 6 ? 2 : 0), idBytes(p.messageId)); // PUBREL has flags 0010 (MQTT-3.6.1-1)
 }
 function decodeAck(cmd: AckCmd, r: Reader): AckPacket {
@@ -278,7 +283,7 @@ export const ack = {
 };
 
 function encodeSubscribe(p: SubscribePacket): Uint8Array {
-  if (!p.subscriptions_.length) throw new MqttPacketError('subscribe without topics'); // MQTT-3.8.3-3
+  if (!p.subscriptions_.length) malformed('subscribe without topics'); // MQTT-3.8.3-3
   const body = idBytes(p.messageId);
   for (const s of p.subscriptions_) body.push(...str(s.topic, 'topic filter'), checkQos(s.qos));
   return packet(0x82, body); // MQTT-3.8.1-1
@@ -288,10 +293,10 @@ function decodeSubscribe(r: Reader): SubscribePacket {
   while (r.pos_ < r.end_) {
     const topic = r.str_();
     const o = r.u8_();
-    if (o & 0xfc) throw new MqttPacketError('subscribe reserved bits set'); // MQTT-3.8.3-4
+    if (o & 0xfc) malformed('subscribe reserved bits set'); // MQTT-3.8.3-4
     p.subscriptions_.push({ topic, qos: checkQos(o) });
   }
-  if (p.subscriptions_.length === 0) throw new MqttPacketError('subscribe without topics');
+  if (p.subscriptions_.length === 0) malformed('subscribe without topics');
   return p;
 }
 export const subscribe = {
@@ -315,7 +320,7 @@ export const suback = {
 };
 
 function encodeUnsubscribe(p: UnsubscribePacket): Uint8Array {
-  if (p.unsubscriptions_.length === 0) throw new MqttPacketError('unsubscribe without topics'); // MQTT-3.10.3-2
+  if (p.unsubscriptions_.length === 0) malformed('unsubscribe without topics'); // MQTT-3.10.3-2
   const body = idBytes(p.messageId);
   for (const t of p.unsubscriptions_) body.push(...str(t, 'topic filter'));
   return packet(0xa2, body); // MQTT-3.10.1-1
@@ -323,7 +328,7 @@ function encodeUnsubscribe(p: UnsubscribePacket): Uint8Array {
 function decodeUnsubscribe(r: Reader): UnsubscribePacket {
   const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.id_(), unsubscriptions_: [] };
   while (r.pos_ < r.end_) p.unsubscriptions_.push(r.str_());
-  if (p.unsubscriptions_.length === 0) throw new MqttPacketError('unsubscribe without topics');
+  if (p.unsubscriptions_.length === 0) malformed('unsubscribe without topics');
   return p;
 }
 export const unsubscribe = {
@@ -334,7 +339,7 @@ export const unsubscribe = {
 
 function encodeEmpty(p: EmptyPacket): Uint8Array {
   const t = TYPE_OF[p.cmd];
-  if (!(t > 11)) throw new MqttPacketError(`not an empty packet: ${p.cmd}`);
+  if (!(t > 11)) malformed(`not an empty packet: ${p.cmd}`);
   return packet(t << 4, []);
 }
 /** PINGREQ, PINGRESP and DISCONNECT: a fixed header with remaining length 0. */
@@ -369,7 +374,7 @@ export function encode(p: Packet, buf?: Uint8Array, offset = 0): Uint8Array {
     default: b = encodeClient(p as ClientPacket);
   }
   if (!buf) return b;
-  if (offset + b.length > buf.length) throw new MqttPacketError('buffer too small');
+  if (offset + b.length > buf.length) malformed('buffer too small');
   buf.set(b, offset);
   return buf;
 }
@@ -393,10 +398,10 @@ export function encodeClient(p: ClientPacket): Uint8Array {
 function bodyReader(byte0: number, body: Uint8Array, start: number, end: number): Reader {
   const type = byte0 >> 4;
   const name = CMD_NAMES[type] as (typeof CMD_NAMES)[number] | undefined;
-  if (!name) throw new MqttPacketError(`unknown packet type ${type}`);
+  if (!name) malformed(`unknown packet type ${type}`);
   // Required flags (MQTT-2.2.2-2): 0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE (types 6, 8, 10: bits of
   // 0x540), else 0000; PUBLISH (3) carries its own.
-  if (type !== 3 && (byte0 & 15) !== ((0x540 >> type) & 1) * 2) throw new MqttPacketError(`invalid flags for ${name}`);
+  if (type !== 3 && (byte0 & 15) !== ((0x540 >> type) & 1) * 2) malformed(`invalid flags for ${name}`);
   return new Reader(body, start, end, name);
 }
 
@@ -437,7 +442,7 @@ export function decodeBrokerBody(byte0: number, body: Uint8Array, start = 0, end
 /** Decodes one whole packet at `offset`; `bytes` is how many it took. */
 export function decode(buf: Uint8Array, offset = 0): { value: Packet; bytes: number } {
   const h = readFixedHeader(buf, offset);
-  if (!h || offset + h.size + h.length > buf.length) throw new MqttPacketError('truncated packet');
+  if (!h || offset + h.size + h.length > buf.length) malformed('truncated packet');
   const start = offset + h.size;
   return { value: decodeBody(h.byte0, buf, start, start + h.length), bytes: h.size + h.length };
 }

@@ -3,7 +3,7 @@
 // so a large packet arriving in many chunks costs linear time. A packet over `maxPacket` is
 // refused as soon as its length is known, before its body is buffered. After an error the
 // framing is lost: the parser stays failed and the connection must be dropped.
-import { MqttPacketError, readFixedHeader, type Packet } from './packet';
+import { MqttPacketError, malformed, readFixedHeader, type Packet } from './packet';
 import { minOf } from '../../compat/lang';
 
 /** Decodes one packet body: packet.ts's decodeBody, or decodeBrokerBody in a client. */
@@ -79,9 +79,9 @@ export class PacketParser<P = Packet> {
 
   private check_(byte0: number, size: number, length: number): void {
     const type = byte0 >> 4;
-    if (type === 0 || type === 15) throw new MqttPacketError(`unknown packet type ${type}`);
+    if (type === 0 || type === 15) malformed(`unknown packet type ${type}`);
     if (size + length > this.maxPacket_) {
-      throw new MqttPacketError(`packet of ${size + length} bytes exceeds the maximum of ${this.maxPacket_}`);
+      malformed(`packet of ${size + length} bytes exceeds the maximum of ${this.maxPacket_}`);
     }
   }
 }
