@@ -72,237 +72,215 @@ const HEALTHY_RUN_MS = 30_000;
 /** Reconcile anyway when a new child says nothing for this long. */
 const LISTEN_WAIT_MS = 1_000;
 
-export class ConntrackSource {
-  private readonly d_: ConntrackSourceDeps;
-  private running_ = false;
-  private mode_: 'events' | 'proc' | 'stopped' = 'stopped';
-  private child_: Child | null = null;
-  private childStartMs_ = 0;
-  private bufferBytes_: number;
-  private backoffMs_: number;
-  /** The child was stopped for a bigger buffer after ENOBUFS: restart without waiting. */
-  private restartNow_ = false;
-  private restartTimer_: TimerHandle | null = null;
-  private listenTimer_: TimerHandle | null = null;
-  private pollTimer_: TimerHandle | null = null;
-  private pendingReconcile_ = false;
-  private gapStartMs_ = -1;
-  private readonly read_: TableRead;
-  /** proc mode: the first poll adopts what predates us; later ones report NEW and ends. */
-  private polled_ = false;
-  private pollMs_: number;
-  private readonly scratch_ = emptyRecord('NEW');
-  private s_ = { restarts: 0, enobufs: 0, gaps: 0, reconciles: 0, polls: 0, lastStderr: '' };
-
-  constructor(deps: ConntrackSourceDeps) {
-    this.d_ = deps;
-    this.bufferBytes_ = deps.bufferBytes ?? 1 << 20;
-    this.backoffMs_ = deps.backoffMinMs_ ?? 1000;
-    this.pollMs_ = deps.pollMinMs ?? 2000;
-    this.read_ = new TableRead({ host: deps.host, counters: deps.counters, flows: deps.table, onNew: deps.onRecord, sliceLines: deps.sliceLines_ });
-  }
-
-  start(): void {
-    if (this.running_) return;
-    this.running_ = true;
-    this.pendingReconcile_ = true; // adopt the flows that predate us
-    if (this.d_.mode === 'proc') this.startProc_();
-    else this.spawnEvents_();
-  }
-
-  stop(): void {
-    this.running_ = false;
-    this.mode_ = 'stopped';
-    for (const t of [this.restartTimer_, this.listenTimer_, this.pollTimer_]) if (t) this.d_.host.clearTimer(t);
-    this.restartTimer_ = this.listenTimer_ = this.pollTimer_ = null;
-    const c = this.child_;
-    this.child_ = null;
-    if (c) c.kill('SIGTERM');
-    this.read_.stop();
-  }
-
+export interface ConntrackSource {
+  start(): void;
+  stop(): void;
   /** A table read is in progress. */
-  reading(): boolean {
-    return this.read_.active();
-  }
+  reading(): boolean;
+  stats_(): ConntrackStats;
+}
 
-  stats_(): ConntrackStats {
-    return {
-      mode: this.mode_,
-      pid: this.child_ ? this.child_.pid : null,
-      bufferBytes: this.bufferBytes_,
-      ...this.s_,
-      pollMs: this.pollMs_,
-    };
-  }
+/**
+ * `new ConntrackSource(deps)`: a constructor function that returns its object (so `new` gives
+ * that object), whose state is the closure's locals: in the bundle they are short names, where a
+ * class's members are `this.x` each time. `var`: the line callback reads them per event, and qjs
+ * checks let/const for their dead zone on every read.
+ */
+export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSource {
+  const { host, counters, holds, onRecord } = d;
+  const minBackoff = d.backoffMinMs_ ?? 1000;
+  const minPoll = d.pollMinMs ?? 2000;
+  const procPath = d.procPath ?? '/proc/net/nf_conntrack';
+  var running = false;
+  var mode: ConntrackStats['mode'] = 'stopped';
+  var child: Child | null = null;
+  var childStartMs = 0;
+  var bufferBytes = d.bufferBytes ?? 1 << 20;
+  var backoffMs = minBackoff;
+  /** The child was stopped for a bigger buffer after ENOBUFS: restart without waiting. */
+  var restartNow = false;
+  /** the next restart (events) or poll (proc): never both, the modes exclude each other */
+  var timer: TimerHandle | null = null;
+  var listenTimer: TimerHandle | null = null;
+  var pendingReconcile = false;
+  var gapStartMs = -1;
+  /** proc mode: the first poll adopts what predates us; later ones report NEW and ends. */
+  var polled = false;
+  var pollMs = minPoll;
+  var lastStderr = '';
+  const scratch = emptyRecord('NEW');
+  const read = new TableRead({ host, counters, flows: d.table, onNew: onRecord, sliceLines: d.sliceLines_ });
 
   // ---- events path
 
-  private spawnEvents_(): void {
-    this.restartTimer_ = null;
-    if (!this.running_) return;
-    const { host, counters } = this.d_;
-    const argv = [this.d_.conntrackBin ?? 'conntrack', '-E', '-o', 'timestamp,extended,id', '-b', String(this.bufferBytes_)];
-    if (this.d_.eventMask_) argv.push('-e', this.d_.eventMask_);
-    let child: Child;
+  const spawnEvents = (): void => {
+    timer = null;
+    if (!running) return;
+    const argv = [d.conntrackBin ?? 'conntrack', '-E', '-o', 'timestamp,extended,id', '-b', String(bufferBytes)];
+    if (d.eventMask_) argv.push('-e', d.eventMask_);
+    let c: Child;
     try {
-      child = host.spawn(argv, { stdout: 'lines', stderr: 'lines' });
+      c = host.spawn(argv, { stdout: 'lines', stderr: 'lines' });
     } catch (e) {
       counters.drop('conntrack.spawn_failed', 1, String(e));
-      if (this.d_.mode !== 'events') {
-        counters.inc('conntrack.fallback_proc');
-        this.startProc_();
-      } else {
-        this.scheduleRestart_();
-      }
-      return;
+      if (d.mode === 'events') return scheduleRestart();
+      counters.inc('conntrack.fallback_proc');
+      return startProc();
     }
-    this.child_ = child;
-    this.mode_ = 'events';
-    this.childStartMs_ = host.monotonic();
-    if (this.pendingReconcile_) this.listenTimer_ = host.setTimeout(() => this.listening_(child), LISTEN_WAIT_MS);
-    child.onLine((line, truncated) => {
-      if (child !== this.child_) return;
-      if (truncated) {
-        counters.drop('conntrack.line_too_long', 1, line);
-        return;
-      }
-      if (this.pendingReconcile_) this.listening_(child);
-      const holds = this.d_.holds;
-      const rec = holds ? parseConntrackEvent(line, counters, this.scratch_, holds) : parseConntrackEvent(line, counters);
+    child = c;
+    mode = 'events';
+    childStartMs = host.monotonic();
+    if (pendingReconcile) listenTimer = host.setTimeout(() => listening(c), LISTEN_WAIT_MS);
+    c.onLine((line, truncated) => {
+      if (c !== child) return;
+      if (truncated) return counters.drop('conntrack.line_too_long', 1, line);
+      if (pendingReconcile) listening(c);
+      var rec = holds ? parseConntrackEvent(line, counters, scratch, holds) : parseConntrackEvent(line, counters);
       if (rec === null) return;
       if (rec.ts < 0) rec.ts = host.now(); // started without -o timestamp
-      this.d_.onRecord(rec);
+      onRecord(rec);
     });
-    child.onStderrLine((line) => this.stderrLine_(child, line));
-    child.onExit((status) => {
-      if (child !== this.child_) return;
-      this.child_ = null;
-      if (!this.running_) return;
-      this.s_.restarts++;
-      counters.inc('conntrack.restarts');
-      counters.drop('conntrack.exited', 1, `exit ${status.code ?? 'signal ' + status.signal}${this.s_.lastStderr ? ': ' + this.s_.lastStderr : ''}`);
-      this.openGap_();
-      this.scheduleRestart_();
-    });
-  }
-
-  private stderrLine_(child: Child, line: string): void {
-    if (child !== this.child_) return;
-    const { counters } = this.d_;
-    if (line.startsWith('NOTICE: Netlink socket buffer size')) {
-      // printed once the socket is bound and subscribed: from here on nothing is missed
-      if (this.pendingReconcile_) this.listening_(child);
-      return;
-    }
-    this.s_.lastStderr = line.length > 200 ? line.slice(0, 200) : line;
-    if (line.indexOf('ENOBUFS') >= 0 || line.indexOf('No buffer space') >= 0) {
-      this.s_.enobufs++;
-      counters.drop('conntrack.enobufs', 1, line);
-      this.openGap_();
-      const max = this.d_.bufferMaxBytes ?? 16 << 20;
-      if (this.bufferBytes_ < max) {
-        // restart with a bigger buffer; onExit does the restart at once (it is not failing, and
-        // every millisecond without a listening child is a blind gap: flows that begin and end in
-        // it are never seen)
-        this.bufferBytes_ = Math.min(max, this.bufferBytes_ * 2);
-        this.backoffMs_ = this.d_.backoffMinMs_ ?? 1000;
-        this.restartNow_ = true;
-        child.kill('SIGTERM');
-      } else {
-        this.reconcile_(); // at the cap it keeps running: just mend the table
+    c.onStderrLine((line) => {
+      if (c !== child) return;
+      if (line.startsWith('NOTICE: Netlink socket buffer size')) {
+        // printed once the socket is bound and subscribed: from here on nothing is missed
+        return listening(c);
       }
-      return;
-    }
-    if (line.startsWith('This message') || line.startsWith('Please, check')) return; // rest of the warning
-    counters.inc('conntrack.stderr_lines');
-  }
+      lastStderr = line.slice(0, 200);
+      if (line.includes('ENOBUFS') || line.includes('No buffer space')) {
+        counters.drop('conntrack.enobufs', 1, line);
+        openGap();
+        const max = d.bufferMaxBytes ?? 16 << 20;
+        if (bufferBytes < max) {
+          // restart with a bigger buffer; onExit does the restart at once (it is not failing, and
+          // every millisecond without a listening child is a blind gap: flows that begin and end
+          // in it are never seen)
+          bufferBytes = Math.min(max, bufferBytes * 2);
+          backoffMs = minBackoff;
+          restartNow = true;
+          c.kill('SIGTERM');
+        } else {
+          reconcile(); // at the cap it keeps running: just mend the table
+        }
+      } else if (!line.startsWith('This message') && !line.startsWith('Please, check')) {
+        counters.inc('conntrack.stderr_lines'); // (those two are the rest of the warning)
+      }
+    });
+    c.onExit((status) => {
+      if (c !== child) return;
+      child = null;
+      if (!running) return;
+      counters.inc('conntrack.restarts');
+      counters.drop('conntrack.exited', 1, `exit ${status.code ?? 'signal ' + status.signal}${lastStderr ? ': ' + lastStderr : ''}`);
+      openGap();
+      scheduleRestart();
+    });
+  };
 
-  private openGap_(): void {
+  const openGap = (): void => {
     // events are lost again: what a read in progress marked may have ended since
-    if (this.read_.active()) {
-      this.d_.counters.inc('conntrack.reads_restarted');
-      this.read_.stop();
+    if (read.active()) {
+      counters.inc('conntrack.reads_restarted');
+      read.stop();
     }
-    if (this.gapStartMs_ < 0) {
-      this.gapStartMs_ = this.d_.host.monotonic();
-      this.s_.gaps++;
-      this.d_.counters.inc('conntrack.gaps');
+    if (gapStartMs < 0) {
+      gapStartMs = host.monotonic();
+      counters.inc('conntrack.gaps');
     }
-    this.pendingReconcile_ = true;
-  }
+    pendingReconcile = true;
+  };
 
-  private scheduleRestart_(): void {
-    const { host } = this.d_;
-    const ranMs = host.monotonic() - this.childStartMs_;
-    const min = this.d_.backoffMinMs_ ?? 1000;
-    const max = this.d_.backoffMaxMs_ ?? 60_000;
-    if (ranMs >= HEALTHY_RUN_MS) this.backoffMs_ = min;
+  const scheduleRestart = (): void => {
+    if (host.monotonic() - childStartMs >= HEALTHY_RUN_MS) backoffMs = minBackoff;
     let delay = 0;
-    if (this.restartNow_) this.restartNow_ = false;
+    if (restartNow) restartNow = false;
     else {
-      delay = this.backoffMs_;
-      this.backoffMs_ = Math.min(max, this.backoffMs_ * 2);
+      delay = backoffMs;
+      backoffMs = Math.min(d.backoffMaxMs_ ?? 60_000, delay * 2);
     }
-    this.restartTimer_ = host.setTimeout(() => this.spawnEvents_(), delay);
-  }
+    timer = host.setTimeout(spawnEvents, delay);
+  };
 
   /** The child is subscribed: close the gap with a table read. */
-  private listening_(child: Child): void {
-    if (child !== this.child_ || !this.pendingReconcile_) return;
-    if (this.listenTimer_) this.d_.host.clearTimer(this.listenTimer_);
-    this.listenTimer_ = null;
-    this.reconcile_();
-  }
+  const listening = (c: Child): void => {
+    if (c !== child || !pendingReconcile) return;
+    if (listenTimer) host.clearTimer(listenTimer);
+    listenTimer = null;
+    reconcile();
+  };
 
-  private reconcile_(): void {
-    const { host, counters } = this.d_;
-    this.pendingReconcile_ = false;
-    if (this.gapStartMs_ >= 0) {
-      counters.inc('conntrack.gap_ms', Math.round(host.monotonic() - this.gapStartMs_));
-      this.gapStartMs_ = -1;
+  const reconcile = (): void => {
+    pendingReconcile = false;
+    if (gapStartMs >= 0) {
+      counters.inc('conntrack.gap_ms', Math.round(host.monotonic() - gapStartMs));
+      gapStartMs = -1;
     }
-    this.read_.start(this.procPath_(), false, (r) => {
-      if (!r.ok) return;
-      this.s_.reconciles++;
-      counters.inc('conntrack.reconciles');
+    read.start(procPath, false, (r) => {
+      if (r.ok) counters.inc('conntrack.reconciles');
     });
-  }
-
-  private procPath_(): string {
-    return this.d_.procPath ?? '/proc/net/nf_conntrack';
-  }
+  };
 
   // ---- proc path
 
-  private startProc_(): void {
-    this.mode_ = 'proc';
-    this.polled_ = false;
-    this.poll_();
-  }
+  const startProc = (): void => {
+    mode = 'proc';
+    polled = false;
+    poll();
+  };
 
-  private poll_(): void {
-    this.pollTimer_ = null;
-    if (!this.running_) return;
+  const poll = (): void => {
+    timer = null;
+    if (!running) return;
     // the first look adopts: these flows predate us (start from delta-time or unknown)
-    const first = !this.polled_;
-    if (!this.read_.start(this.procPath_(), !first, (r) => this.pollDone_(r, first))) this.pollDone_(null, first);
-  }
+    const first = !polled;
+    if (!read.start(procPath, !first, (r) => pollDone(r, first))) pollDone(null, first);
+  };
 
   /** Schedules the next poll from what this one saw (null: the table could not be read). */
-  private pollDone_(r: TableReadResult | null, first: boolean): void {
-    const { counters } = this.d_;
+  const pollDone = (r: TableReadResult | null, first: boolean): void => {
     let size = 0;
     let churn = 0;
-    if (r !== null && r.ok) {
-      this.s_.polls++;
+    if (r?.ok) {
       counters.inc('conntrack.polls');
       size = r.entries;
       churn = first ? 1 : r.started + r.ended;
-      this.polled_ = true;
+      polled = true;
     }
-    const o = { size, churn, prevMs: this.pollMs_, minMs: this.d_.pollMinMs ?? 2000, maxMs: this.d_.pollMaxMs ?? 30_000 };
-    this.pollMs_ = pollIntervalMs(o);
-    if (this.running_) this.pollTimer_ = this.d_.host.setTimeout(() => this.poll_(), this.pollMs_);
-  }
-}
+    pollMs = pollIntervalMs({ size, churn, prevMs: pollMs, minMs: minPoll, maxMs: d.pollMaxMs ?? 30_000 });
+    if (running) timer = host.setTimeout(poll, pollMs);
+  };
+
+  const get = (name: string): number => counters.get(`conntrack.${name}`);
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      pendingReconcile = true; // adopt the flows that predate us
+      if (d.mode === 'proc') startProc();
+      else spawnEvents();
+    },
+    stop() {
+      const c = child;
+      running = false;
+      mode = 'stopped';
+      for (const t of [timer, listenTimer]) if (t) host.clearTimer(t);
+      timer = listenTimer = child = null;
+      c?.kill('SIGTERM');
+      read.stop();
+    },
+    reading: () => read.active(),
+    // the counts are the Counters' own (conntrack.restarts, ...; enobufs is a drop)
+    stats_: () => ({
+      mode,
+      pid: child?.pid ?? null,
+      bufferBytes,
+      restarts: get('restarts'),
+      enobufs: counters.dropped('conntrack.enobufs'),
+      gaps: get('gaps'),
+      reconciles: get('reconciles'),
+      polls: get('polls'),
+      lastStderr,
+      pollMs,
+    }),
+  };
+} as unknown as new (deps: ConntrackSourceDeps) => ConntrackSource;
