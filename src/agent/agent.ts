@@ -34,21 +34,20 @@ export interface AgentDeps {
 
 export class Agent {
   readonly counters_ = new Counters();
-  readonly started_: number;
-  private pipeline_!: Pipeline;
-  private file_: FileOutput | null = null;
-  private fileSink_: NdjsonSink | null = null;
-  private ship_: ShippingSink | null = null;
-  private dns_: LineInput | null = null;
-  private conntrack_: ConntrackSource | null = null;
-  private leases_: LeaseWatcher | null = null;
-  private health_: HealthSampler | null = null;
-  private growth_: GrowthWatch | null = null;
+  declare readonly started_: number;
+  declare private pipeline_: Pipeline;
+  // Undefined until start_() builds them (and stays so when off): no initializers to carry.
+  declare private file_?: FileOutput;
+  declare private fileSink_?: NdjsonSink;
+  declare private ship_?: ShippingSink;
+  declare private dns_?: LineInput;
+  declare private conntrack_?: ConntrackSource;
+  declare private leases_?: LeaseWatcher;
+  declare private stopping_?: Promise<void>;
   private timers_: TimerHandle[] = [];
-  private stopping_: Promise<void> | null = null;
   private lastDnsLine_ = 0;
 
-  private readonly deps_: AgentDeps;
+  declare private readonly deps_: AgentDeps;
 
   constructor(deps_: AgentDeps) {
     this.deps_ = deps_;
@@ -76,7 +75,7 @@ export class Agent {
           batch_: { maxEvents: c.batch.max_events, maxBytes: c.batch.max_bytes, maxAgeSec: c.batch.max_age },
           spool_: { dir: c.spool.dir, capBytes: c.spool.max_bytes },
         },
-        countEvents_: this.fileSink_ === null, // the NDJSON sink already counts every event
+        countEvents_: !this.fileSink_, // the NDJSON sink already counts every event
         onCommand_: (name, payload) => this.command_(name, payload),
         log_: (m) => log('info', m),
       });
@@ -124,14 +123,20 @@ export class Agent {
     this.leases_.start_();
 
     if (c.streams.health) {
-      this.health_ = new HealthSampler({
+      const health = new HealthSampler({
         host_: host, counters_: counters, sensor_: c.agent.sensor_id, watched_: c.health.watch, budgetKb_: c.agent.memory_budget,
         extra_: () => (this.ship_ ? { spool_bytes: this.ship_.spoolBytes_() } : {}),
       });
-      if (c.streams.alert) {
-        this.growth_ = new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) });
-      }
-      this.timers_.push(host.setInterval(() => this.emitHealth_(sink), c.health.interval * 1000));
+      const growth = c.streams.alert ? new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) }) : null;
+      this.timers_.push(host.setInterval(() => {
+        try {
+          const ev = health.sample_();
+          sink.emit(ev);
+          growth?.check(ev);
+        } catch (e) {
+          counters.drop('health_error', 1, errorText(e));
+        }
+      }, c.health.interval * 1000));
     }
     this.timers_.push(host.setInterval(() => this.tick_(), 1000));
     this.timers_.push(host.setInterval(() => this.writeStatus_(), c.agent.status_interval * 1000));
@@ -205,16 +210,6 @@ export class Agent {
     this.fileSink_?.flush();
   }
 
-  private emitHealth_(sink: EventSink): void {
-    try {
-      const ev = this.health_!.sample_();
-      sink.emit(ev);
-      this.growth_?.check(ev);
-    } catch (e) {
-      this.counters_.drop('health_error', 1, errorText(e));
-    }
-  }
-
   private command_(name: string, payload: unknown): void {
     if (name === 'ioc') {
       const r = this.pipeline_.loadIoc_(JSON.stringify(payload));
@@ -238,9 +233,8 @@ export class Agent {
   private writeStatus_(): void {
     try {
       writeAgentStatus(this.deps_.host_, {
-        config_: this.deps_.config_, configFile_: this.deps_.configFile_, configHash_: this.deps_.configHash_,
-        started_: this.started_, counters_: this.counters_, ship_: this.ship_, conntrack_: this.conntrack_?.stats_(),
-        dnsLast_: this.lastDnsLine_, dnsInput_: this.deps_.config_.dnsmasq.input, pipeline_: this.pipeline_?.stats_(),
+        ...this.deps_, started_: this.started_, counters_: this.counters_, ship_: this.ship_, conntrack_: this.conntrack_?.stats_(),
+        dnsLast_: this.lastDnsLine_, pipeline_: this.pipeline_?.stats_(),
       });
     } catch (e) {
       this.counters_.drop('status_write_failed', 1, errorText(e));

@@ -16,10 +16,9 @@ export interface StatusInputs {
   configHash_: string;
   started_: number;
   counters_: Counters;
-  ship_: ShippingSink | null;
+  ship_?: ShippingSink;
   conntrack_?: ConntrackStats;
   dnsLast_: number;
-  dnsInput_: string;
   pipeline_?: Record<string, number>;
 }
 
@@ -37,6 +36,9 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
     streams[k] = { enabled: c.streams[k], events: counters[`events_${k}`] ?? 0 };
   }
   const ct = s.conntrack_;
+  const ship = s.ship_;
+  const lastError = ship?.lastError_();
+  const off = { state: 'disabled', lines: 0, restarts: 0 } as const;
   const status: AgentStatus = {
     format: STATUS_FORMAT,
     sensor: c.agent.sensor_id,
@@ -50,20 +52,20 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
     restart_pending: [],
     sources: {
       dnsmasq: c.dnsmasq.enabled
-        ? { state: 'running', input: s.dnsInput_, lines: counters.dnsmasq_lines ?? 0, restarts: counters.dnsmasq_exited ?? 0,
+        ? { state: 'running', input: c.dnsmasq.input, lines: counters.dnsmasq_lines ?? 0, restarts: counters.dnsmasq_exited ?? 0,
           ...(s.dnsLast_ > 0 ? { last_line: s.dnsLast_ } : {}) }
-        : { state: 'disabled', lines: 0, restarts: 0 },
+        : off,
       conntrack: c.conntrack.enabled && ct
         ? { state: ct.mode === 'stopped' ? 'stopped' : 'running', input: ct.mode, lines: counters.conntrack_records ?? 0,
           restarts: ct.restarts, ...(ct.lastStderr ? { error: ct.lastStderr } : {}) }
-        : { state: 'disabled', lines: 0, restarts: 0 },
+        : off,
     },
     streams,
-    mqtt: s.ship_
-      ? { state: s.ship_.connected_() ? 'connected' : 'connecting', broker: s.ship_.broker_, inflight: 0,
-        batches_sent: counters.ship_batches ?? 0, ...(s.ship_.lastError_() ? { last_error: s.ship_.lastError_()! } : {}) }
+    mqtt: ship
+      ? { state: ship.connected_() ? 'connected' : 'connecting', broker: ship.broker_, inflight: 0,
+        batches_sent: counters.ship_batches ?? 0, ...(lastError ? { last_error: lastError } : {}) }
       : { state: 'disabled', inflight: 0, batches_sent: 0 },
-    spool: { enabled: c.spool.enabled, bytes: s.ship_?.spoolBytes_() ?? 0, batches: s.ship_?.spool_.count_() ?? 0, max_bytes: c.spool.max_bytes },
+    spool: { enabled: c.spool.enabled, bytes: ship?.spoolBytes_() ?? 0, batches: ship?.spool_.count_() ?? 0, max_bytes: c.spool.max_bytes },
     memory: { rss_kb: rss, budget_kb: c.agent.memory_budget },
     counters: { ...counters, ...(s.pipeline_ ?? {}) },
     dropped,
