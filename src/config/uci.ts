@@ -13,7 +13,7 @@
 //    starts with the old value; a named section given twice is one section (a different type
 //    is an error).
 // Unlike libuci, every bad statement is reported (not just the first) and parsing goes on.
-import { newDict } from '../compat/lang';
+import { newDict, isArray } from '../compat/lang';
 
 export interface UciOption {
   name_: string;
@@ -63,178 +63,24 @@ export function quoteUci(value: string): string {
   return `'${value.split("'").join("'\\''")}'`;
 }
 
-// isspace() in the C locale.
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
-
 // Names are letters, digits and '_' (a package may hold '-' too); a type is printable ASCII.
 const validName = (s: string): boolean => /^\w+$/.test(s);
 const validPackage = (s: string): boolean => /^[\w-]+$/.test(s);
 const validType = (s: string): boolean => /^[!-~]+$/.test(s);
+const NAME_RULE = '(letters, digits and _ only)';
 
-class ParseFailure {
-  readonly line_: number;
-  readonly message_: string;
-
-  constructor(line_: number, message_: string) {
-    this.line_ = line_;
-    this.message_ = message_;
-  }
-}
-
-/** Cursor over the whole text; `line` is the 1-based line of `pos`. */
-class Cursor {
-  pos_ = 0;
-  line_ = 1;
-  readonly text_: string;
-
-  constructor(text_: string) {
-    this.text_ = text_;
-  }
-
-  peek_(): number {
-    return this.pos_ < this.text_.length ? this.text_.charCodeAt(this.pos_) : -1;
-  }
-
-  advance_(): void {
-    if (this.text_.charCodeAt(this.pos_) === 10) this.line_++;
-    this.pos_++;
-  }
-
-  /** Skips spaces and tabs (and \r, \v, \f) but not the newline that ends the statement. */
-  skipBlanks_(): void {
-    for (;;) {
-      const c = this.peek_();
-      if (c === 10 || c < 0 || !isSpace(c)) return;
-      this.pos_++;
-    }
-  }
-
-  skipToNextLine_(): void {
-    const nl = this.text_.indexOf('\n', this.pos_);
-    if (nl < 0) this.pos_ = this.text_.length;
-    else {
-      this.pos_ = nl + 1;
-      this.line_++;
-    }
-  }
-
-  /** A backslash at pos: true when it joins the next line (and was consumed with the newline). */
-  joinsLine_(): boolean {
-    const next = this.text_.charCodeAt(this.pos_ + 1);
-    if (this.pos_ + 1 >= this.text_.length) {
-      this.pos_++;
-      return true;
-    }
-    if (next === 10) {
-      this.pos_ += 2;
-      this.line_++;
-      return true;
-    }
-    if (next === 13 && this.text_.charCodeAt(this.pos_ + 2) === 10) {
-      this.pos_ += 3;
-      this.line_++;
-      return true;
-    }
-    return false;
-  }
-}
+// isspace() in the C locale, but not the newline that ends a statement.
+const isBlank = (c: number): boolean => c === 32 || (c >= 9 && c <= 13 && c !== 10);
 
 const LOST_AFTER_SEMICOLON = "';' right after a value: uci ignores the rest of this line (put a space before ';')";
 
-type Arg = { text: string; end: 'space' | 'eol' | 'semicolon' | 'lost' };
-
-/**
- * Reads one argument at the cursor (after blanks). Returns null when the statement has no more
- * arguments (end of line, comment, ';' or end of input).
- */
-function readArg(cur: Cursor): Arg | null {
-  cur.skipBlanks_();
-  const c0 = cur.peek_();
-  if (c0 < 0 || c0 === 10 || c0 === 35 /* # */ || c0 === 59 /* ; */) return null;
-  let out = '';
-  const start = cur.pos_;
-  for (;;) {
-    const c = cur.peek_();
-    if (c < 0 || c === 10 || c === 35) return { text: out, end: 'eol' };
-    if (c === 59) {
-      // libuci ends the value by writing NUL over the ';' when nothing in the argument was
-      // unquoted or unescaped, and then loses the rest of the line without a word.
-      return { text: out, end: cur.pos_ - start === out.length ? 'lost' : 'semicolon' };
-    }
-    if (isSpace(c)) return { text: out, end: 'space' };
-    if (c === 39 /* ' */) {
-      const startLine = cur.line_;
-      const close = cur.text_.indexOf("'", cur.pos_ + 1);
-      if (close < 0) throw new ParseFailure(startLine, "unterminated ' quote");
-      const piece = cur.text_.slice(cur.pos_ + 1, close);
-      for (let i = 0; i < piece.length; i++) if (piece.charCodeAt(i) === 10) cur.line_++;
-      out += piece;
-      cur.pos_ = close + 1;
-      continue;
-    }
-    if (c === 34 /* " */) {
-      const startLine = cur.line_;
-      cur.advance_();
-      for (;;) {
-        const d = cur.peek_();
-        if (d < 0) throw new ParseFailure(startLine, 'unterminated " quote');
-        if (d === 34) {
-          cur.pos_++;
-          break;
-        }
-        if (d === 92 /* \ */) {
-          if (cur.joinsLine_()) continue;
-          cur.pos_++;
-        }
-        out += cur.text_[cur.pos_];
-        cur.advance_();
-      }
-      continue;
-    }
-    if (c === 92) {
-      if (cur.joinsLine_()) continue;
-      cur.pos_++;
-      if (cur.pos_ < cur.text_.length) {
-        out += cur.text_[cur.pos_];
-        cur.advance_();
-      }
-      continue;
-    }
-    out += cur.text_[cur.pos_];
-    cur.pos_++;
-  }
-}
-
-/** Reads the arguments of one statement, consuming its terminator (newline, ';', comment). */
-function readArgs(cur: Cursor): { args: string[]; more: boolean; lost: boolean } {
-  const args: string[] = [];
-  for (;;) {
-    const a = readArg(cur);
-    if (a === null) break;
-    args.push(a.text);
-    if (a.end === 'lost') {
-      cur.skipToNextLine_();
-      return { args, more: false, lost: true };
-    }
-    if (a.end !== 'space') break;
-  }
-  cur.skipBlanks_();
-  const c = cur.peek_();
-  if (c === 59) {
-    cur.pos_++;
-    return { args, more: true, lost: false };
-  }
-  // End of the line: a comment or the newline.
-  cur.skipToNextLine_();
-  return { args, more: false, lost: false };
-}
+// A bad statement is thrown as [line, message] (anything else thrown is a bug and goes on up).
+type Failure = [number, string];
 
 /** A statement takes 2 to `max` words; `missing` says what a lone command word lacks. */
 function argCount(args: string[], max: number, line: number, missing: string): void {
-  if (args.length < 2) throw new ParseFailure(line, missing);
-  if (args.length > max) throw new ParseFailure(line, 'too many arguments');
+  if (args.length < 2) throw [line, missing] as Failure;
+  if (args.length > max) throw [line, 'too many arguments'] as Failure;
 }
 
 /** The statements, each also written as its first letter. */
@@ -243,77 +89,163 @@ const COMMANDS = ['package', 'config', 'option', 'list'] as const;
 export function parseUci(text: string, file: string): UciDocument {
   const doc: UciDocument = { file_: file, package_: null, sections: [], errors_: [] };
   const byName: Record<string, UciSection> = newDict();
-  const cur = new Cursor(text);
+  const len = text.length;
+  // The cursor: `line` is the 1-based line of `pos`.
+  let pos = 0;
+  let line = 1;
   let section: UciSection | null = null;
   // After a `config` line that failed, its options are not reported again as orphans.
   let sectionFailed = false;
+  // How the last argument ended: 0 at a blank, 1 at the end of the statement (newline, '#', end of
+  // text), 2 at a ';' after quotes or escapes, 3 at a ';' glued to a plain value.
+  let end = 0;
+  // The statement just read ended at a ';' (another follows on the line) / lost the rest of its line.
+  let more = false;
+  let lost = false;
 
-  const fail = (line: number, message: string): void => {
-    doc.errors_.push({ file_: file, line_: line, message_: message });
+  const fail = (at: number, message: string): void => {
+    doc.errors_.push({ file_: file, line_: at, message_: message });
+  };
+  const peek = (): number => (pos < len ? text.charCodeAt(pos) : -1);
+  const advance = (): void => {
+    if (text.charCodeAt(pos++) === 10) line++;
+  };
+  const skipBlanks = (): void => {
+    while (isBlank(peek())) pos++;
+  };
+  const skipToNextLine = (): void => {
+    const nl = text.indexOf('\n', pos);
+    pos = nl < 0 ? len : nl + 1;
+    if (nl >= 0) line++;
+  };
+  // A backslash at pos: true when it joins the next line (and was consumed with the newline).
+  const joinsLine = (): boolean => {
+    const next = text.charCodeAt(pos + 1);
+    const skip = pos + 1 >= len ? 1 : next === 10 ? 2 : next === 13 && text.charCodeAt(pos + 2) === 10 ? 3 : 0;
+    if (skip > 1) line++;
+    pos += skip;
+    return skip > 0;
   };
 
-  while (cur.pos_ < text.length) {
-    const line = cur.line_;
-    let more = false;
+  // One argument at the cursor (after blanks), or null when the statement has no more.
+  const readArg = (): string | null => {
+    skipBlanks();
+    const c0 = peek();
+    if (c0 < 0 || c0 === 10 || c0 === 35 /* # */ || c0 === 59 /* ; */) return null;
+    let out = '';
+    const start = pos;
+    for (;;) {
+      const c = peek();
+      end = c < 0 || c === 10 || c === 35 ? 1 : isBlank(c) ? 0 : -1;
+      // libuci ends the value by writing NUL over the ';' when nothing in the argument was
+      // unquoted or unescaped, and then loses the rest of the line without a word.
+      if (c === 59) end = pos - start === out.length ? 3 : 2;
+      if (end >= 0) return out;
+      if (c === 39 /* ' */) {
+        const close = text.indexOf("'", pos + 1);
+        if (close < 0) throw [line, "unterminated ' quote"] as Failure;
+        const piece = text.slice(pos + 1, close);
+        out += piece;
+        line += piece.split('\n').length - 1;
+        pos = close + 1;
+      } else if (c === 34 /* " */) {
+        const startLine = line;
+        pos++;
+        for (let d; (d = peek()) !== 34;) {
+          if (d < 0) throw [startLine, 'unterminated " quote'] as Failure;
+          if (d === 92 /* \ */) {
+            if (joinsLine()) continue;
+            pos++;
+          }
+          out += text[pos];
+          advance();
+        }
+        pos++;
+      } else if (c !== 92 || !joinsLine()) {
+        // A backslash takes the next character literally (a lone one at the end of text: nothing).
+        if (c === 92) pos++;
+        out += text[pos];
+        advance();
+      }
+    }
+  };
+
+  // The arguments of one statement, consuming its terminator (newline, ';', comment).
+  const readArgs = (): string[] => {
+    const args: string[] = [];
+    more = lost = false;
+    for (let a; (a = readArg()) !== null;) {
+      args.push(a);
+      if (end === 3) {
+        skipToNextLine();
+        lost = true;
+        return args;
+      }
+      if (end) break;
+    }
+    skipBlanks();
+    if (peek() === 59) {
+      pos++;
+      more = true;
+    } else skipToNextLine(); // end of the line: a comment or the newline
+    return args;
+  };
+
+  while (pos < len) {
+    const ln = line;
     try {
-      cur.skipBlanks_();
-      const c = cur.peek_();
+      skipBlanks();
+      const c = peek();
       if (c === 10 || c === 35 || c < 0) {
-        cur.skipToNextLine_();
+        skipToNextLine();
         continue;
       }
-      const r = readArgs(cur);
-      more = r.more;
-      const args = r.args;
-      if (r.lost) fail(line, LOST_AFTER_SEMICOLON);
+      const args = readArgs();
+      if (lost) fail(ln, LOST_AFTER_SEMICOLON);
       if (args.length === 0) continue;
       const word = args[0];
       const cmd = COMMANDS.find((c) => c === word || c[0] === word);
-      if (cmd === undefined) throw new ParseFailure(line, `invalid command '${args[0]}'`);
+      if (cmd === undefined) throw [ln, `invalid command '${word}'`] as Failure;
+      const name = args[1];
       if (cmd === 'package') {
-        argCount(args, 2, line, 'package without name');
-        if (!validPackage(args[1])) throw new ParseFailure(line, `invalid character in package name '${args[1]}'`);
-        doc.package_ = args[1];
+        argCount(args, 2, ln, 'package without name');
+        if (!validPackage(name)) throw [ln, `invalid character in package name '${name}'`] as Failure;
+        doc.package_ = name;
       } else if (cmd === 'config') {
         section = null;
         sectionFailed = true;
-        argCount(args, 3, line, 'config without type');
-        const type = args[1];
-        if (!validType(type)) throw new ParseFailure(line, `invalid character in section type '${type}'`);
-        const name = args.length === 3 && args[2] !== '' ? args[2] : null;
-        if (name !== null && !validName(name)) {
-          throw new ParseFailure(line, `invalid section name '${name}' (letters, digits and _ only)`);
-        }
-        if (name !== null && byName[name]) {
-          const prior = byName[name];
-          if (prior.type !== type) {
-            throw new ParseFailure(line,
-              `section '${name}' of type '${type}' overwrites a '${prior.type}' section of the same name (line ${prior.line_})`);
+        argCount(args, 3, ln, 'config without type');
+        if (!validType(name)) throw [ln, `invalid character in section type '${name}'`] as Failure;
+        const id = args[2] || null;
+        if (id && !validName(id)) throw [ln, `invalid section name '${id}' ${NAME_RULE}`] as Failure;
+        const prior = id && byName[id];
+        if (prior) {
+          if (prior.type !== name) {
+            throw [ln, `section '${id}' of type '${name}' overwrites a '${prior.type}' section of the same name (line ${prior.line_})`] as Failure;
           }
           section = prior;
         } else {
-          section = { type, name_: name, line_: line, options_: [] };
+          section = { type: name, name_: id, line_: ln, options_: [] };
           doc.sections.push(section);
-          if (name !== null) byName[name] = section;
+          if (id) byName[id] = section;
         }
         sectionFailed = false;
       } else {
         if (section === null) {
           if (sectionFailed) continue;
-          throw new ParseFailure(line, `${cmd} found before the first section`);
+          throw [ln, `${cmd} found before the first section`] as Failure;
         }
-        argCount(args, 3, line, `${cmd} without name`);
-        const name = args[1];
-        if (!validName(name)) throw new ParseFailure(line, `invalid option name '${name}' (letters, digits and _ only)`);
-        const value = args.length === 3 ? args[2] : '';
-        setOption(section, cmd, name, value, line);
+        argCount(args, 3, ln, `${cmd} without name`);
+        if (!validName(name)) throw [ln, `invalid option name '${name}' ${NAME_RULE}`] as Failure;
+        setOption(section, cmd, name, args[2] ?? '', ln);
       }
     } catch (e) {
-      if (!(e instanceof ParseFailure)) throw e;
-      fail(e.line_, e.message_);
+      if (!isArray(e)) throw e;
+      const [at, message] = e as Failure;
+      fail(at, message);
       // libuci drops the rest of a bad line; an unterminated quote consumed the rest of the file.
-      if (e.message_.startsWith('unterminated')) break;
-      if (more || cur.line_ === line) cur.skipToNextLine_();
+      if (message.startsWith('unterminated')) break;
+      if (more || line === ln) skipToNextLine();
     }
   }
   return doc;
