@@ -51,11 +51,11 @@ export interface ShipperDeps {
 }
 
 export class Shipper extends WithDeps<ShipperDeps> {
-  private client_: MqttClient | null = null;
+  declare private client_?: MqttClient | null;
   private readonly inFlight_ = new Set<string>();
   private idleWaiters_: { resolve: () => void; reject: (e: Error) => void }[] = [];
-  private fatal_: Error | null = null;
-  private stopped_ = false;
+  declare private fatal_?: Error | null;
+  declare private stopped_?: boolean;
 
   start_(): void {
     if (this.client_) return;
@@ -134,7 +134,7 @@ export class Shipper extends WithDeps<ShipperDeps> {
   /** The retained presence message. */
   private publishStatus_(state: 'online' | 'offline'): Promise<void> {
     const s = this.deps_.status_;
-    return this.client_!.publish_(statusTopic(s.sensor), statusPayload(s, state, this.deps_.host_.now()), { qos: 1, retain: true });
+    return this.client_!.publish_(statusTopic(s.sensor), statusPayload(s, state, this.deps_.host_.now()), 1, true);
   }
 
   private online_(): void {
@@ -169,7 +169,7 @@ export class Shipper extends WithDeps<ShipperDeps> {
       }
       this.inFlight_.add(e.id_);
       const payload = e.payload_;
-      c.publish_(topic, payload, { qos: 1 }).then(
+      c.publish_(topic, payload, 1).then(
         () => {
           this.inFlight_.delete(e.id_);
           // After ack the spool forgets the entry (and its file): use the bytes we sent.

@@ -51,13 +51,13 @@ const CLOSE_GRACE_MS = 1000;
 
 /** A ByteStream over a spawned child: stdin carries our bytes, stdout the broker's. */
 export class ChildStream extends WithDeps<{ host: Host; argv: string[] }> implements ByteStream {
-  private child_: Child | null = null;
-  private dataCb_: ((b: Uint8Array) => void) | null = null;
-  private closeCb_: ((reason: string) => void) | null = null;
-  private closedByUs_ = false;
-  private done_ = false;
+  declare private child_?: Child | null;
+  declare private dataCb_?: ((b: Uint8Array) => void) | null;
+  declare private closeCb_?: ((reason: string) => void) | null;
+  declare private closedByUs_?: boolean;
+  declare private done_?: boolean;
   private readonly stderr_: string[] = [];
-  private killTimer_: TimerHandle | null = null;
+  declare private killTimer_?: TimerHandle | null;
 
   /** Spawns the child; throws HostError when it cannot. */
   start_(): this {

@@ -86,22 +86,22 @@ const enum State { Connecting, Connected, Waiting, Stopped, Idle }
 
 export class MqttClient extends WithDeps<MqttClientDeps> {
   /** Called when the stream closed after stop(). */
-  private streamGone_: (() => void) | null = null;
+  declare private streamGone_?: (() => void) | null;
   private state_ = State.Idle;
-  private stream_: ByteStream | null = null;
-  private parser_: PacketParser<BrokerPacket> | null = null;
+  declare private stream_?: ByteStream | null;
+  declare private parser_?: PacketParser<BrokerPacket> | null;
   private readonly inflight_ = new Map<number, Outgoing>();
   private readonly queue_: Outgoing[] = [];
   private readonly subs_ = new Map<number, PendingSub>();
   private nextId_ = 1;
   private attempts_ = 0;
   private timers_: TimerHandle[] = [];
-  private retryTimer_: TimerHandle | null = null;
+  declare private retryTimer_?: TimerHandle | null;
   private lastSent_ = 0;
   private lastRecv_ = 0;
   private pingSentAt_ = 0;
   /** Why the last connection ended or failed (null while connected). */
-  lastError_: string | null = null;
+  declare lastError_?: string | null;
   // Listeners, one each, set by the owner: connected; the stream went away (a reconnect is
   // scheduled unless stopped or fatal); a message arrived; maxAttempts exhausted (the client
   // stopped and will not retry).
@@ -123,9 +123,8 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
    * QoS 0 resolves once written (rejects when not connected). QoS 1 resolves on PUBACK; it is
    * queued while disconnected and survives reconnects; only stop() rejects it.
    */
-  publish_(topic: string, payload: Uint8Array, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
-    const qos = opts.qos ?? 0;
-    const packet: PublishPacket = { cmd: 'publish', topic, payload, qos, retain: opts.retain ?? false, dup: false };
+  publish_(topic: string, payload: Uint8Array, qos: 0 | 1 = 0, retain = false): Promise<void> {
+    const packet: PublishPacket = { cmd: 'publish', topic, payload, qos, retain, dup: false };
     if (this.state_ === State.Stopped) return rejectLater(new Error('mqtt client stopped'));
     if (qos === 0) {
       if (this.state_ !== State.Connected) return rejectLater(new Error('mqtt not connected'));
@@ -352,7 +351,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
       case 'puback': {
         const o = this.inflight_.get(p.messageId);
         if (!o) {
-          this.deps_.counters_.drop('mqtt_unknown_puback', 1, String(p.messageId));
+          this.deps_.counters_.drop('mqtt_unknown_puback', 1, `${p.messageId}`);
           return;
         }
         this.inflight_.delete(p.messageId);

@@ -13,9 +13,9 @@ export class PacketParser<P = Packet> {
   private head_ = new Uint8Array(5);
   private headLen_ = 0;
   private byte0_ = 0;
-  private body_: Uint8Array | null = null;
+  declare private body_?: Uint8Array | null;
   private bodyLen_ = 0;
-  private failed_: MqttPacketError | null = null;
+  declare private failed_?: MqttPacketError | null;
 
   /** `maxPacket`: the largest whole packet (header included) accepted, in bytes. */
   private readonly maxPacket_: number;

@@ -82,7 +82,7 @@ test('aedes: reconnect after the link drops; QoS 1 publishes made while down are
   await waitFor('connected', () => c.connected);
   // The broker ends the link (EOF on our side), as on a broker restart.
   b.serverSides[0].end();
-  const sent = [c.publish_('netledger/v1/ae-3/dns', bytes('x1'), { qos: 1 }), c.publish_('netledger/v1/ae-3/dns', bytes('x2'), { qos: 1 })];
+  const sent = [c.publish_('netledger/v1/ae-3/dns', bytes('x1'), 1), c.publish_('netledger/v1/ae-3/dns', bytes('x2'), 1)];
   await Promise.all(sent);
   assert.ok(counters.get('mqtt_connects') >= 2);
   await waitFor('publishes seen by aedes', () => b.published.filter((p) => p.topic === 'netledger/v1/ae-3/dns').length === 2);

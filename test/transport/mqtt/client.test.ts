@@ -118,7 +118,7 @@ test('QoS 1 unacknowledged at disconnect is re-sent with DUP and the same packet
   });
   const { c, counters } = client(b.port);
   c.start_();
-  const acked = c.publish_('netledger/v1/fake-1/dns', bytes('batch'), { qos: 1 });
+  const acked = c.publish_('netledger/v1/fake-1/dns', bytes('batch'), 1);
   await acked;
   const first = b.got[0].find((p) => p.cmd === 'publish');
   const second = b.got[1].find((p) => p.cmd === 'publish');
@@ -147,7 +147,7 @@ test('in-flight window: never more than `inflight` unacknowledged publishes on t
   });
   const { c } = client(b.port, { inflight_: 3 });
   c.start_();
-  await Promise.all(Array.from({ length: 20 }, (_, i) => c.publish_('t/x', bytes(String(i)), { qos: 1 })));
+  await Promise.all(Array.from({ length: 20 }, (_, i) => c.publish_('t/x', bytes(String(i)), 1)));
   assert.equal(peak, 3);
   assert.equal(c.unacked_, 0);
   c.stop_();
@@ -158,12 +158,12 @@ test('no CONNACK: connect timeout; stop() rejects pending publishes', async () =
   const b = await fakeBroker(() => undefined);
   const { c, reasons } = client(b.port, { connectTimeoutMs_: 200, backoffMinMs_: 10_000 });
   c.start_();
-  const pending = c.publish_('t/x', bytes('x'), { qos: 1 });
+  const pending = c.publish_('t/x', bytes('x'), 1);
   await waitFor('timeout', () => reasons.length === 1);
   assert.equal(reasons[0], 'no CONNACK within 200 ms');
   c.stop_();
   await assert.rejects(pending, /mqtt client stopped/);
-  await assert.rejects(c.publish_('t/x', bytes('x'), { qos: 1 }), /mqtt client stopped/);
+  await assert.rejects(c.publish_('t/x', bytes('x'), 1), /mqtt client stopped/);
   await b.close();
 });
 
