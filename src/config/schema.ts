@@ -166,25 +166,20 @@ export function loadConfig(text: string, file: string, opts: LoadOptions = {}): 
 
 /** Rules that involve more than one option. */
 function crossCheck(c: NetledgerConfig, origins: Origins, file: string, errors: ConfigError[]): void {
-  const at = (section: SectionType, option: string): number =>
-    origins.options_[section]?.[option] ?? origins.sections_[section] ?? 1;
+  const lines = origins.options_;
   const err = (section: SectionType, option: string, message: string): void => {
-    errors.push({ file_: file, line_: at(section, option), section_: section, option_: option, message_: message });
+    errors.push({ file_: file, line_: lines[section]?.[option] ?? origins.sections_[section] ?? 1, section_: section, option_: option, message_: message });
   };
   const ordered = (section: SectionType, lo: string, hi: string): void => {
-    const v = c[section] as Record<string, unknown>;
-    if ((v[lo] as number) > (v[hi] as number)) {
-      err(section, origins.options_[section]?.[lo] !== undefined ? lo : hi, `${lo} (${v[lo]}) is greater than ${hi} (${v[hi]})`);
-    }
+    const v = c[section] as Record<string, number>;
+    if (v[lo] > v[hi]) err(section, lines[section]?.[lo] !== undefined ? lo : hi, `${lo} (${v[lo]}) is greater than ${hi} (${v[hi]})`);
   };
-  if (c.mqtt.enabled && c.mqtt.url === '') err('mqtt', 'url', 'required when mqtt is enabled');
-  const tls = c.mqtt.url.startsWith('mqtts://');
+  const m = c.mqtt;
+  if (m.enabled && !m.url) err('mqtt', 'url', 'required when mqtt is enabled');
   for (const o of ['ca_file', 'cert_file', 'key_file'] as const) {
-    if (c.mqtt[o] !== '' && c.mqtt.url !== '' && !tls) err('mqtt', o, 'only used with an mqtts:// url');
+    if (m[o] && m.url && !m.url.startsWith('mqtts://')) err('mqtt', o, 'only used with an mqtts:// url');
   }
-  if ((c.mqtt.cert_file === '') !== (c.mqtt.key_file === '')) {
-    err('mqtt', c.mqtt.cert_file === '' ? 'key_file' : 'cert_file', 'cert_file and key_file go together');
-  }
+  if (!m.cert_file !== !m.key_file) err('mqtt', m.cert_file ? 'cert_file' : 'key_file', 'cert_file and key_file go together');
   ordered('mqtt', 'reconnect_min', 'reconnect_max');
   ordered('conntrack', 'proc_poll_min', 'proc_poll_max');
   ordered('conntrack', 'restart_backoff_min', 'restart_backoff_max');

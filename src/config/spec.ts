@@ -34,7 +34,7 @@ export type ValueOf<S> = S extends OptionSpec<infer T> ? T : never;
 // oneOf(values, default), list(default, item, maxItems). restart() and secret() mark a spec.
 
 function scalar<T>(
-  kind: OptionKind, form: string, def: T, readOne: (s: string) => Read<T>, show: (v: T) => string,
+  kind: OptionKind, form: string, def: T, readOne: (s: string) => Read<T>, show: (v: T) => string = String,
   extra: Partial<OptionSpec<T>> = {},
 ): OptionSpec<T> {
   return {
@@ -64,17 +64,15 @@ export function secret<T>(spec: OptionSpec<T>): OptionSpec<T> {
 }
 
 export function str(def: string, check: (s: string) => Read<string> = good, form = 'text'): OptionSpec<string> {
-  return scalar('string', form, def, check, (v) => v);
+  return scalar('string', form, def, check);
 }
 
 export function int(def: number, min: number, max: number, unit = ''): OptionSpec<number> {
-  return scalar('int', `integer ${min}..${max}${unit ? ' ' + unit : ''}`, def,
-    (s) => readInt(s, min, max, unit), String);
+  return scalar('int', `integer ${min}..${max}${unit ? ' ' + unit : ''}`, def, (s) => readInt(s, min, max, unit));
 }
 
 export function bool(def: boolean): OptionSpec<boolean> {
-  return scalar('bool', BOOL_FORM, def, readBool,
-    (v) => (v ? '1' : '0'));
+  return scalar('bool', BOOL_FORM, def, readBool, (v) => (v ? '1' : '0'));
 }
 
 export function oneOf<const V extends string>(values: readonly V[], def: NoInfer<V>): OptionSpec<V> {
@@ -82,17 +80,15 @@ export function oneOf<const V extends string>(values: readonly V[], def: NoInfer
     (values as readonly string[]).includes(s)
       ? good(s as V)
       : bad(`expected one of ${values.map((v) => `'${v}'`).join(', ')}, got '${s}'`);
-  return scalar('enum', values.join('|'), def, read, (v) => v, { values });
+  return scalar('enum', values.join('|'), def, read, String, { values });
 }
 
 export function duration(def: number, min: number, max: number): OptionSpec<number> {
-  return scalar('duration', `seconds ${min}..${max} (or with s/m/h/d)`, def,
-    (s) => readDuration(s, min, max), String);
+  return scalar('duration', `seconds ${min}..${max} (or with s/m/h/d)`, def, (s) => readDuration(s, min, max));
 }
 
 export function path(def: string, allowDash = false): OptionSpec<string> {
-  return scalar('path', allowDash ? "absolute path or '-'" : 'absolute path', def,
-    (s) => readPath(s, allowDash), (v) => v);
+  return scalar('path', allowDash ? "absolute path or '-'" : 'absolute path', def, (s) => readPath(s, allowDash));
 }
 
 export function hostport(def: HostPort | null, portOptional = false): OptionSpec<HostPort | null> {

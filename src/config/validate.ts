@@ -32,17 +32,15 @@ export function defaultsOf(schema: AnySchema): Record<string, Record<string, unk
   const out: Record<string, Record<string, unknown>> = {};
   for (const type of keysOf(schema)) {
     const opts = schema[type].options;
-    const values: Record<string, unknown> = {};
-    for (const name of keysOf(opts)) values[name] = cloneValue(opts[name].default);
-    out[type] = values;
+    const values: Record<string, unknown> = (out[type] = {});
+    // A list default is copied: configs must not share an array. (Other defaults are primitives,
+    // or a hostport object that nothing mutates.)
+    for (const name of keysOf(opts)) {
+      const v = opts[name].default;
+      values[name] = isArray(v) ? v.slice() : v;
+    }
   }
   return out;
-}
-
-function cloneValue(v: unknown): unknown {
-  if (isArray(v)) return v.slice();
-  if (v !== null && typeof v === 'object') return { ...(v as object) };
-  return v;
 }
 
 /** Small edit distance, for "did you mean" hints on unknown names. */
@@ -83,39 +81,32 @@ export function validateDocument(
   const origins: Origins = { sections_: {}, options_: {} };
   const types = keysOf(schema);
   const err = (line: number, message: string, section?: string, option?: string): void => {
-    const e: ConfigError = { file_: file, line_: line, message_: message };
-    if (section !== undefined) e.section_ = section;
-    if (option !== undefined) e.option_ = option;
-    errors.push(e);
+    errors.push({ file_: file, line_: line, message_: message, section_: section, option_: option });
   };
   if (doc.package_ !== null && doc.package_ !== 'netledger') err(1, `package '${doc.package_}' is not netledger`);
   for (const s of doc.sections) {
-    const spec = schema[s.type];
-    if (!spec || !Object.hasOwn(schema, s.type)) {
-      err(s.line_, `unknown section type '${s.type}'${suggest(s.type, types)}; known types: ${types.join(', ')}`, s.type);
+    const type = s.type;
+    if (!Object.hasOwn(schema, type)) {
+      err(s.line_, `unknown section type '${type}'${suggest(type, types)}; known types: ${types.join(', ')}`, type);
       continue;
     }
-    if (s.type in origins.sections_) {
-      err(s.line_, `a second '${s.type}' section (the first is at line ${origins.sections_[s.type]}); netledger reads one`, s.type);
+    if (type in origins.sections_) {
+      err(s.line_, `a second '${type}' section (the first is at line ${origins.sections_[type]}); netledger reads one`, type);
       continue;
     }
-    origins.sections_[s.type] = s.line_;
-    const lines: Record<string, number> = {};
-    origins.options_[s.type] = lines;
-    const names = keysOf(spec.options);
+    origins.sections_[type] = s.line_;
+    const lines: Record<string, number> = (origins.options_[type] = {});
+    const specs = schema[type].options;
     for (const o of s.options_) {
-      const ospec = Object.hasOwn(spec.options, o.name_) ? spec.options[o.name_] : undefined;
-      if (!ospec) {
-        err(o.line_, `unknown option in section '${s.type}'${suggest(o.name_, names)}`, s.type, o.name_);
+      const name = o.name_;
+      if (!Object.hasOwn(specs, name)) {
+        err(o.line_, `unknown option in section '${type}'${suggest(name, keysOf(specs))}`, type, name);
         continue;
       }
-      lines[o.name_] = o.line_;
-      const r = ospec.read_(o.values_, o.kind_ === 'list');
-      if (!r.ok) {
-        err(o.line_, r.message, s.type, o.name_);
-        continue;
-      }
-      values[s.type][o.name_] = r.value;
+      lines[name] = o.line_;
+      const r = specs[name].read_(o.values_, o.kind_ === 'list');
+      if (r.ok) values[type][name] = r.value;
+      else err(o.line_, r.message, type, name);
     }
   }
   return { values, errors, origins };
