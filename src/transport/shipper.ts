@@ -61,7 +61,7 @@ export class Shipper extends WithDeps<ShipperDeps> {
     if (this.client_) return;
     const d = this.deps_;
     const sensor = checkSensorId(d.status_.sensor);
-    const maxCmd = d.maxCommandBytes_ ?? 256 * 1024;
+    const maxCmd = d.maxCommandBytes_ ?? 262144; // 256 KiB
     const client = new MqttClient({
       host_: d.host_,
       counters_: d.counters_,
@@ -138,13 +138,12 @@ export class Shipper extends WithDeps<ShipperDeps> {
   }
 
   private online_(): void {
-    const c = this.client_!;
-    const s = this.deps_.status_;
-    this.publishStatus_('online')
-      .catch((e) => this.deps_.log_?.(`mqtt: online status not acknowledged: ${(e as Error).message}`));
-    if (this.deps_.onCommand_) {
-      c.subscribe_(commandFilters(s.sensor).map((topic) => ({ topic, qos: 1 as const })))
-        .catch((e) => this.deps_.log_?.(`mqtt: command subscription failed: ${(e as Error).message}`));
+    const d = this.deps_;
+    const warn = (what: string) => (e: Error): void => d.log_?.(`mqtt: ${what}: ${e.message}`);
+    this.publishStatus_('online').catch(warn('online status not acknowledged'));
+    if (d.onCommand_) {
+      this.client_!.subscribe_(commandFilters(d.status_.sensor).map((topic) => ({ topic, qos: 1 as const })))
+        .catch(warn('command subscription failed'));
     }
     this.pump_();
   }
@@ -202,7 +201,7 @@ export class Shipper extends WithDeps<ShipperDeps> {
       return;
     }
     if (m.payload_.length === 0) return; // a cleared retained command
-    const max = d.maxCommandBytes_ ?? 256 * 1024;
+    const max = d.maxCommandBytes_ ?? 262144; // 256 KiB
     if (m.payload_.length > max) {
       d.counters_.drop('cmd_too_large', 1, `${m.topic_} ${m.payload_.length} bytes`);
       return;

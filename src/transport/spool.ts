@@ -16,7 +16,7 @@ export interface SpoolEntry {
   stream_: string;
   /** Bytes on disk. */
   size_: number;
-  /** Read from disk on first access, then kept until the entry is acknowledged or dropped. */
+  /** Read from disk at each access (the shipper reads it once per publish). */
   readonly payload_: Uint8Array;
 }
 
@@ -33,44 +33,15 @@ export interface SpoolDeps {
 export const DEFAULT_SPOOL_PRIORITY: Record<string, number> = {
   dns: 10, flow: 20, pdns: 30, health: 40, status: 40, alert: 100,
 };
-export const DEFAULT_SPOOL_CAP = 2 * 1024 * 1024;
-
-const SUFFIX = '.nlb';
-const DIGITS = 12;
 
 /** Stream names become part of file names and MQTT topics: keep them plain. */
 export function validStream(s: string): boolean {
   return /^[a-z0-9_]{1,32}$/.test(s);
 }
 
-class Entry implements SpoolEntry {
-  private cached_: Uint8Array | undefined;
-  private readonly spool_: Spool;
-  readonly id_: string;
-  readonly stream_: string;
-  readonly size_: number;
-
-  constructor(id_: string, stream_: string, size_: number, spool: Spool, payload?: Uint8Array) {
-    this.id_ = id_;
-    this.stream_ = stream_;
-    this.size_ = size_;
-    this.spool_ = spool;
-    this.cached_ = payload;
-  }
-
-  get payload_(): Uint8Array {
-    if (this.cached_ === undefined) this.cached_ = this.spool_.read_(this.id_);
-    return this.cached_;
-  }
-
-  forget_(): void {
-    this.cached_ = undefined;
-  }
-}
-
 export class Spool extends WithDeps<SpoolDeps> {
-  private entries_: Entry[] = [];
-  private byId_ = new Map<string, Entry>();
+  /** Oldest first. Acks come nearly in this order, so a search by id ends near the start. */
+  private entries_: SpoolEntry[] = [];
   private total_ = 0;
   private counter_ = 0;
 
@@ -78,7 +49,7 @@ export class Spool extends WithDeps<SpoolDeps> {
   open_(): void {
     const { host_: host, dir_: dir, counters_: counters } = this.deps_;
     host.mkdirp(dir);
-    const found: Entry[] = [];
+    const found: SpoolEntry[] = [];
     for (const name of host.readdir(dir)) {
       const path = `${dir}/${name}`;
       if (name.indexOf('.tmp-') >= 0) {
@@ -97,12 +68,10 @@ export class Spool extends WithDeps<SpoolDeps> {
         counters.drop(`spool_corrupt_${parsed.stream}`, 1, name);
         continue;
       }
-      found.push(new Entry(name, parsed.stream, st.size, this));
+      found.push(this.entry_(name, parsed.stream, st.size));
+      this.total_ += st.size;
     }
-    found.sort((a, b) => (a.id_ < b.id_ ? -1 : a.id_ > b.id_ ? 1 : 0));
-    this.entries_ = found;
-    this.byId_ = new Map(found.map((e) => [e.id_, e]));
-    this.total_ = found.reduce((s, e) => s + e.size_, 0);
+    this.entries_ = found.sort((a, b) => (a.id_ < b.id_ ? -1 : 1)); // names are unique
     if (found.length) counters.inc('spool_recovered', found.length);
     this.enforceCap_();
   }
@@ -114,20 +83,19 @@ export class Spool extends WithDeps<SpoolDeps> {
       counters.drop('spool_bad_stream', 1, stream);
       return null;
     }
-    const id = `${String(this.counter_++).padStart(DIGITS, '0')}-${stream}${SUFFIX}`;
+    const id = `${String(this.counter_++).padStart(12, '0')}-${stream}.nlb`;
     try {
       host.writeAtomic(`${dir}/${id}`, payload);
     } catch (e) {
       counters.drop(`spool_write_failed_${stream}`, 1, errorText(e));
       return null;
     }
-    const entry = new Entry(id, stream, payload.length, this);
+    const entry = this.entry_(id, stream, payload.length);
     this.entries_.push(entry);
-    this.byId_.set(id, entry);
     this.total_ += payload.length;
     counters.inc('spool_put');
     this.enforceCap_();
-    return this.byId_.has(id) ? entry : null;
+    return this.entries_.includes(entry) ? entry : null;
   }
 
   /** Oldest first (and so in order within each stream). */
@@ -137,7 +105,7 @@ export class Spool extends WithDeps<SpoolDeps> {
 
   /** The broker has it: delete. Unknown ids (already dropped) are ignored. */
   ack_(id: string): void {
-    const e = this.byId_.get(id);
+    const e = this.entries_.find((x) => x.id_ === id);
     if (!e) return;
     this.removeEntry_(e);
     this.deps_.counters_.inc('spool_acked');
@@ -173,13 +141,15 @@ export class Spool extends WithDeps<SpoolDeps> {
     }
   }
 
-  private removeEntry_(e: Entry): void {
+  private removeEntry_(e: SpoolEntry): void {
     this.tryRemove_(`${this.deps_.dir_}/${e.id_}`);
-    const i = this.entries_.indexOf(e);
-    if (i >= 0) this.entries_.splice(i, 1);
-    this.byId_.delete(e.id_);
+    this.entries_.splice(this.entries_.indexOf(e), 1); // always there: callers found it in entries_
     this.total_ -= e.size_;
-    e.forget_();
+  }
+
+  private entry_(id_: string, stream_: string, size_: number): SpoolEntry {
+    const spool = this;
+    return { id_, stream_, size_, get payload_() { return spool.read_(id_); } };
   }
 
   private tryRemove_(path: string): void {
@@ -191,7 +161,7 @@ export class Spool extends WithDeps<SpoolDeps> {
   }
 }
 
-/** `<DIGITS digits>-<stream>.nlb` (as put() names them), else null. */
+/** `<12 digits>-<stream>.nlb` (as put() names them), else null. */
 function parseName(name: string): { n: number; stream: string } | null {
   const m = /^(\d{12})-([a-z0-9_]{1,32})\.nlb$/.exec(name);
   return m ? { n: Number(m[1]), stream: m[2] } : null;
