@@ -8,20 +8,20 @@ import { HostError, type Host } from '../host/types';
 import { toJson, maxOf, WithDeps } from '../compat/lang';
 
 /** By ubus status code, 1..13. */
-const STATUS_TEXT = [
-  '', 'Invalid command', 'Invalid argument', 'Method not found', 'Not found', 'No response',
-  'Permission denied', 'Request timed out', 'Operation not supported', 'Unknown error',
-  'Connection failed', 'Out of memory', 'Parsing message data failed', 'System error',
-];
+const STATUS_TEXT = (
+  ',Invalid command,Invalid argument,Method not found,Not found,No response,Permission denied,Request timed out,' +
+  'Operation not supported,Unknown error,Connection failed,Out of memory,Parsing message data failed,System error'
+).split(',');
 
 export class UbusError extends Error {
+  override name = 'UbusError';
+
   constructor(
     message: string,
     /** ubus status code when the CLI returned one */
     readonly status?: number,
   ) {
     super(message);
-    this.name = 'UbusError';
   }
 }
 
@@ -38,10 +38,7 @@ export interface UbusClientDeps {
 export class UbusClient extends WithDeps<UbusClientDeps> {
   /** The method's reply (parsed JSON), or null when it replied with no data. Rejects with UbusError. */
   call_(path: string, method: string, args?: object): Promise<unknown> {
-    const { host_: host } = this.deps_;
-    const bin = this.deps_.bin_ ?? 'ubus';
-    const timeoutMs = this.deps_.timeoutMs_ ?? 5000;
-    const maxReply = this.deps_.maxReply_ ?? 1 << 20;
+    const { host_: host, bin_: bin = 'ubus', timeoutMs_: timeoutMs = 5000, maxReply_: maxReply = 1 << 20 } = this.deps_;
     const what = `ubus call ${path} ${method}`;
     const argv = [bin, '-S', '-t', String(maxOf(1, Math.ceil(timeoutMs / 1000))), 'call', path, method];
     if (args !== undefined) argv.push(toJson(args));

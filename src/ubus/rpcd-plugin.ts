@@ -27,30 +27,24 @@ export type RpcdMethods = Record<string, RpcdMethod>;
 
 export const MAX_REPLY = 256 * 1024;
 
-const EXAMPLE: Record<RpcdArgType, unknown> = {
-  string: 'str', bool: true, int32: 32, int64: 64, table: {}, array: [],
+/** Per type: the example value `list` shows rpcd, and the check of a call's value. */
+const TYPES: Record<RpcdArgType, [unknown, (v: unknown) => boolean]> = {
+  string: ['str', (v) => typeof v === 'string'],
+  bool: [true, (v) => typeof v === 'boolean'],
+  int32: [32, (v) => isInteger(v) && (v as number) >= -2147483648 && (v as number) <= 2147483647],
+  int64: [64, isInteger],
+  table: [{}, isRecord],
+  array: [[], isArray],
 };
 
 /** The `list` reply: method names with their argument signatures. */
 export function listMethods(methods: RpcdMethods): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const name of keysOf(methods)) {
-    const sig: Record<string, unknown> = {};
-    for (const [arg, type] of Object.entries(methods[name].args_)) sig[arg] = EXAMPLE[type];
-    out[name] = sig;
+    const sig: Record<string, unknown> = (out[name] = {});
+    for (const [arg, type] of Object.entries(methods[name].args_)) sig[arg] = TYPES[type][0];
   }
   return out;
-}
-
-function typeOk(type: RpcdArgType, v: unknown): boolean {
-  switch (type) {
-    case 'string': return typeof v === 'string';
-    case 'bool': return typeof v === 'boolean';
-    case 'int32': return typeof v === 'number' && isInteger(v) && v >= -2147483648 && v <= 2147483647;
-    case 'int64': return typeof v === 'number' && isInteger(v);
-    case 'table': return isRecord(v);
-    case 'array': return isArray(v);
-  }
 }
 
 /** Checks a call's JSON input against the signature; unknown arguments are refused. */
@@ -68,7 +62,7 @@ export function readCallArgs(method: RpcdMethod, input: string): { args: Record<
   for (const k of keysOf(args)) {
     const type = Object.hasOwn(method.args_, k) ? method.args_[k] : undefined;
     if (type === undefined) return { error: `unknown argument '${k}'` };
-    if (!typeOk(type, args[k])) return { error: `argument '${k}' must be of type ${type}` };
+    if (!TYPES[type][1](args[k])) return { error: `argument '${k}' must be of type ${type}` };
   }
   return { args };
 }
