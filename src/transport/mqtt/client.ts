@@ -96,7 +96,6 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
   private nextId_ = 1;
   private attempts_ = 0;
   private timers_: TimerHandle[] = [];
-  declare private retryTimer_?: TimerHandle | null;
   private lastSent_ = 0;
   private lastRecv_ = 0;
   private pingSentAt_ = 0;
@@ -169,8 +168,6 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     const wasConnected = this.state_ === State.Connected;
     this.state_ = State.Stopped;
     this.clearTimers_();
-    if (this.retryTimer_) this.deps_.host_.clearTimer(this.retryTimer_);
-    this.retryTimer_ = null;
     if (this.stream_) {
       if (wasConnected) {
         try {
@@ -270,10 +267,10 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     const base = minOf(max, min * Math.pow(2, minOf(this.attempts_ - 1, 20)));
     // "Equal jitter": half fixed, half random, so a fleet that lost one broker spreads out.
     const delay = Math.round(base / 2 + (o.random_ ?? Math.random)() * base / 2);
-    this.retryTimer_ = this.deps_.host_.setTimeout(() => {
-      this.retryTimer_ = null;
+    // With the link's timers: stop_() clears it (clearing one that fired is harmless).
+    this.timers_.push(this.deps_.host_.setTimeout(() => {
       if (this.state_ === State.Waiting) this.open_();
-    }, delay);
+    }, delay));
   }
 
   private connected_(sessionPresent: boolean): void {
@@ -282,8 +279,8 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     this.lastError_ = null;
     this.deps_.counters_.inc('mqtt_connects');
     this.clearTimers_();
-    const ka = this.keepaliveMs_();
-    if (ka > 0) this.timers_.push(this.deps_.host_.setInterval(() => this.tick_(), maxOf(100, minOf(1000, ka / 4))));
+    const ka = (this.deps_.options_.keepaliveSec_ ?? 60) * 1000; // 0: no keepalive
+    if (ka > 0) this.timers_.push(this.deps_.host_.setInterval(() => this.tick_(ka), maxOf(100, minOf(1000, ka / 4))));
     // Re-send what the last connection left unacknowledged, in the original order.
     for (const o of this.inflight_.values()) {
       o.packet_.dup = true;
@@ -294,10 +291,10 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     this.pump_();
   }
 
-  private tick_(): void {
+  /** `ka`: the keepalive in ms. */
+  private tick_(ka: number): void {
     if (this.state_ !== State.Connected) return;
     const now = this.deps_.host_.monotonic();
-    const ka = this.keepaliveMs_();
     if (this.pingSentAt_) {
       const limit = this.deps_.options_.pingTimeoutMs_ ?? maxOf(1000, ka / 2);
       if (now - this.pingSentAt_ >= limit) {
@@ -364,7 +361,7 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
         const s = this.subs_.get(p.messageId);
         if (!s) return;
         this.subs_.delete(p.messageId);
-        if (p.granted_.indexOf(0x80) >= 0) s.reject_(new Error(`mqtt subscription refused by broker (granted ${p.granted_.join(',')})`));
+        if (p.granted_.includes(0x80)) s.reject_(new Error(`mqtt subscription refused by broker (granted ${p.granted_.join(',')})`));
         else s.resolve_(p.granted_);
         return;
       }
@@ -410,11 +407,6 @@ export class MqttClient extends WithDeps<MqttClientDeps> {
     } catch (e) {
       this.deps_.log_?.(`mqtt: listener failed: ${(e as Error).message}`);
     }
-  }
-
-  /** Keepalive in ms (0: none). */
-  private keepaliveMs_(): number {
-    return (this.deps_.options_.keepaliveSec_ ?? 60) * 1000;
   }
 
   private clearTimers_(): void {
