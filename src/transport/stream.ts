@@ -6,7 +6,6 @@
 import type { Child, Host, TimerHandle } from '../host/types';
 import type { ByteStream } from './mqtt/client';
 import type { BrokerUrl } from './url';
-import { WithDeps } from '../compat/lang';
 
 export interface TlsFiles {
   caFile_: string;
@@ -46,80 +45,63 @@ function isIpLiteral(h: string): boolean {
   return h.indexOf(':') >= 0 || /^[\d.]*$/.test(h);
 }
 
-const STDERR_KEEP = 6;
-const CLOSE_GRACE_MS = 1000;
-
-/** A ByteStream over a spawned child: stdin carries our bytes, stdout the broker's. */
-export class ChildStream extends WithDeps<{ host: Host; argv: string[] }> implements ByteStream {
-  declare private child_?: Child | null;
-  declare private dataCb_?: ((b: Uint8Array) => void) | null;
-  declare private closeCb_?: ((reason: string) => void) | null;
-  declare private closedByUs_?: boolean;
-  declare private done_?: boolean;
-  private readonly stderr_: string[] = [];
-  declare private killTimer_?: TimerHandle | null;
-
-  /** Spawns the child; throws HostError when it cannot. */
-  start_(): this {
-    const argv = this.deps_.argv;
-    const child = this.deps_.host.spawn(argv, { stdin: 'pipe', stdout: 'bytes', stderr: 'lines' });
-    this.child_ = child;
-    child.onData((b) => {
-      if (!this.done_ && this.dataCb_) this.dataCb_(b);
-    });
-    child.onStderrLine((line) => {
-      // openssl -quiet still reports verification and connection errors here.
-      this.stderr_.push(line.length > 300 ? line.slice(0, 300) : line);
-      if (this.stderr_.length > STDERR_KEEP) this.stderr_.shift();
-    });
-    child.onExit((st) => {
-      this.child_ = null;
-      if (this.killTimer_) this.deps_.host.clearTimer(this.killTimer_);
-      this.killTimer_ = null;
-      if (this.done_) return;
-      this.done_ = true;
-      const how = st.code !== null ? `exited with code ${st.code}` : `killed by signal ${st.signal}`;
-      const why = this.closedByUs_ ? 'closed' : `${argv[0]} ${how}${this.stderr_.length ? ': ' + this.stderr_.join(' | ') : ''}`;
-      this.closeCb_?.(why);
-    });
-    return this;
-  }
-
-  get pid_(): number | null {
-    return this.child_ ? this.child_.pid : null;
-  }
-
-  write_(b: Uint8Array): void {
-    if (this.child_ && !this.done_) this.child_.write(b);
-  }
-
-  onData_(cb: (b: Uint8Array) => void): void {
-    this.dataCb_ = cb;
-  }
-
-  onClose_(cb: (reason: string) => void): void {
-    this.closeCb_ = cb;
-  }
-
-  /** Ends the child. Its exit still calls onClose, with 'closed'. */
-  close_(): void {
-    if (this.done_ || this.closedByUs_) return;
-    this.closedByUs_ = true;
-    const c = this.child_;
-    if (!c) return;
-    c.closeStdin();
-    // Give the child a moment to pass on what we wrote last (a DISCONNECT, which makes the broker
-    // discard the will and close: nc then exits by itself). netcat-openbsd without -N keeps the
-    // socket open after stdin EOF, so a child still there after the grace is ended outright.
-    this.killTimer_ = this.deps_.host.setTimeout(() => {
-      this.killTimer_ = null;
-      if (this.child_ === c) c.kill('SIGTERM');
-    }, CLOSE_GRACE_MS);
-  }
+/** A ByteStream over a child it spawns (throws HostError when it cannot): stdin carries our bytes, stdout the broker's. */
+export function childStream(host: Host, argv: string[]): ByteStream & { readonly pid_: number | null } {
+  // One closure, not a class: its state is locals (shorter in the bundle than fields).
+  let child: Child | null = host.spawn(argv, { stdin: 'pipe', stdout: 'bytes', stderr: 'lines' });
+  let dataCb: ((b: Uint8Array) => void) | undefined;
+  let closeCb: ((reason: string) => void) | undefined;
+  let closedByUs = false;
+  let done = false;
+  let killTimer: TimerHandle | undefined;
+  const stderr: string[] = [];
+  child.onData((b) => {
+    if (!done) dataCb?.(b);
+  });
+  child.onStderrLine((line) => {
+    // openssl -quiet still reports verification and connection errors here: keep the last 6.
+    if (stderr.push(line.slice(0, 300)) > 6) stderr.shift();
+  });
+  child.onExit((st) => {
+    child = null;
+    if (killTimer) host.clearTimer(killTimer);
+    if (done) return;
+    done = true;
+    closeCb?.(closedByUs ? 'closed'
+      : `${argv[0]} ${st.code !== null ? `exited with code ${st.code}` : `killed by signal ${st.signal}`}${stderr.length ? `: ${stderr.join(' | ')}` : ''}`);
+  });
+  return {
+    get pid_() {
+      return child ? child.pid : null;
+    },
+    write_(b) {
+      if (child && !done) child.write(b);
+    },
+    onData_(cb) {
+      dataCb = cb;
+    },
+    onClose_(cb) {
+      closeCb = cb;
+    },
+    /** Ends the child. Its exit still calls onClose, with 'closed'. */
+    close_() {
+      if (done || closedByUs) return;
+      closedByUs = true;
+      const c = child;
+      if (!c) return;
+      c.closeStdin();
+      // Give the child a moment to pass on what we wrote last (a DISCONNECT, which makes the
+      // broker discard the will and close: nc then exits by itself). netcat-openbsd without -N
+      // keeps the socket open after stdin EOF, so a child still there after 1 s is ended outright.
+      killTimer = host.setTimeout(() => {
+        if (child === c) c.kill('SIGTERM');
+      }, 1000);
+    },
+  };
 }
 
 /** A `connect()` factory for MqttClient: each call spawns a fresh child. */
 export function brokerStreamFactory(host: Host, url: BrokerUrl, opts: StreamCommandOptions = {}): () => ByteStream {
   const argv = streamArgv(url, opts);
-  return () => new ChildStream({ host, argv }).start_();
+  return () => childStream(host, argv);
 }

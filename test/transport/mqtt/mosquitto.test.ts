@@ -8,7 +8,7 @@ import { createNodeHost } from '../../../src/host/node';
 import { Counters } from '../../../src/counters';
 import { MqttClient } from '../../../src/transport/mqtt/client';
 import { Shipper } from '../../../src/transport/shipper';
-import { brokerStreamFactory, ChildStream, streamArgv } from '../../../src/transport/stream';
+import { brokerStreamFactory, childStream, streamArgv } from '../../../src/transport/stream';
 import { parseBrokerUrl } from '../../../src/transport/url';
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto';
 import { MemSpool, waitFor, bytes } from '../helpers';
@@ -80,13 +80,13 @@ test('publish/ack through busybox nc: every batch acknowledged, in order, status
 
 test('will on abrupt death: SIGKILL of the nc child makes the broker publish offline', async () => {
   const w = await watch('netledger/v1/s-will/status');
-  let stream: ChildStream | null = null;
+  let stream: ReturnType<typeof childStream> | null = null;
   const url = parseBrokerUrl(`mqtt://127.0.0.1:${broker.port}`);
   const argv = streamArgv(url, { nc_: NC });
   const s = new Shipper({
     host_: host, counters_: new Counters(), spool_: new MemSpool(),
     status_: { sensor: 's-will', version: '0.1.0', started: 1, capabilities: [] },
-    connect_: () => (stream = new ChildStream({ host, argv }).start_()),
+    connect_: () => (stream = childStream(host, argv)),
     mqtt_: { username_: 'sensor', password_: 'right-password', keepaliveSec_: 5, backoffMinMs_: 60_000 },
   });
   s.start_();
