@@ -10,6 +10,7 @@ import { isArray } from '../compat/lang';
  */
 export type OptionSpecs = Record<string, string>;
 
+/** By option name: a string for an option with a value, true for a flag, string[] for a repeatable one. */
 type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 export interface ParsedArgs {
@@ -57,15 +58,11 @@ export function optionHelp(specs: OptionSpecs): string {
     .join('\n');
 }
 
-export function str(args: ParsedArgs, name: string): string | undefined {
-  const v = args.options_[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
+/** A number option's value (value options are strings: see parseArgs). */
 export function num(args: ParsedArgs, name: string): number | undefined {
-  const v = str(args, name);
+  const v = args.options_[name] as string | undefined;
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`option --${name}: not a number: ${v}`);
+  if (!isFinite(n)) throw new UsageError(`option --${name}: not a number: ${v}`);
   return n;
 }

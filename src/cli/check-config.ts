@@ -4,7 +4,7 @@
 import type { Host } from '../host/types';
 import type { Command } from './command';
 import { UsageError } from './args';
-import { loadConfig, nonDefaults, formatConfigError, type LoadOptions } from '../config/schema';
+import { loadConfig, nonDefaults, formatConfigErrors, type LoadOptions } from '../config/schema';
 import { sensorIdFromHostname } from '../config/forms';
 
 /** The load options of `run` and `check-config` alike (the system hostname, for an empty sensor_id). */
@@ -44,7 +44,7 @@ export const checkConfigCommand: Command = {
     }
     const n = r.errors.length;
     if (n) {
-      host.writeStderr(`${r.errors.map((e) => formatConfigError(e) + '\n').join('')}${file}: ${n} error${n === 1 ? '' : 's'}\n`);
+      host.writeStderr(`${formatConfigErrors(r.errors)}${file}: ${n} error${n === 1 ? '' : 's'}\n`);
       return 1;
     }
     if (args.options_.quiet) return 0;

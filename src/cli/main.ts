@@ -1,12 +1,12 @@
 // The CLI's front door: picks the command and turns every failure into a message and an exit code.
 import type { Host } from '../host/types';
-import { invoke, type Command } from './command';
+import { invoke } from './command';
 import { UsageError } from './args';
 import { VERSION } from '../version';
 import { commands } from './registry';
 
-function usage(list: Command[]): string {
-  const lines = list.map((c) => `  ${c.name_.padEnd(14)}${c.summary_}`);
+function usage(): string {
+  const lines = commands.map((c) => `  ${c.name_.padEnd(14)}${c.summary_}`);
   return `netledger ${VERSION} — network logging agent for OpenWrt\n\nusage: netledger <command> [options]\n\ncommands:\n${lines.join('\n')}\n  version       print the version\n\n'netledger <command> --help' shows a command's options.\n`;
 }
 
@@ -14,7 +14,7 @@ export async function runCli(host: Host): Promise<number> {
   await null; // a throw before the first await would end qjs (src/reject-later.ts)
   const [name, ...rest] = host.args;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    host.writeStdout(usage(commands));
+    host.writeStdout(usage());
     return name === undefined ? 2 : 0;
   }
   if (name === 'version' || name === '--version') {
@@ -23,19 +23,16 @@ export async function runCli(host: Host): Promise<number> {
   }
   const cmd = commands.find((c) => c.name_ === name);
   if (!cmd) {
-    host.writeStderr(`netledger: unknown command '${name}'\n${usage(commands)}`);
+    host.writeStderr(`netledger: unknown command '${name}'\n${usage()}`);
     return 2;
   }
   try {
     return await invoke(host, cmd, rest);
   } catch (e) {
-    if (e instanceof UsageError) {
-      host.writeStderr(`netledger ${name}: ${e.message}\n`);
-      return 2;
-    }
-    const err = e as Error;
-    host.writeStderr(`netledger ${name}: ${err && err.message ? err.message : String(e)}\n`);
-    if (host.getenv('NETLEDGER_DEBUG') && err && err.stack) host.writeStderr(err.stack + '\n');
-    return 1;
+    // A usage error exits 2 with its message; anything else exits 1 (with the stack when asked).
+    const isUsage = e instanceof UsageError;
+    const stack = !isUsage && host.getenv('NETLEDGER_DEBUG') && (e as Error)?.stack;
+    host.writeStderr(`netledger ${name}: ${(e as Error)?.message || e}\n${stack ? stack + '\n' : ''}`);
+    return isUsage ? 2 : 1;
   }
 }

@@ -2,9 +2,9 @@
 // NDJSON events to stdout, a one-line summary to stderr. Inputs are interleaved by time so the
 // DNS-to-flow join works offline exactly as it does live.
 import type { Command } from './command';
-import { str, num, UsageError } from './args';
+import { num, UsageError } from './args';
 import { Counters } from '../counters';
-import { loadConfig, defaultConfig, formatConfigError } from '../config/schema';
+import { loadConfig, defaultConfig, formatConfigErrors } from '../config/schema';
 import { utcOffsetSeconds } from '../config/forms';
 import { Pipeline } from '../agent/pipeline';
 import { pipelineOptions } from '../agent/options';
@@ -46,25 +46,26 @@ export const replayCommand: Command = {
   },
   async run_(host, args) {
     await null; // a throw before the first await would kill qjs (see src/reject-later.ts)
-    const dnsFile = str(args, 'dnsmasq');
-    const ctFile = str(args, 'conntrack');
-    const snapFile = str(args, 'proc-snapshot');
+    const o = args.options_ as Record<string, string | undefined>; // the value options (lists are read below)
+    const dnsFile = o.dnsmasq;
+    const ctFile = o.conntrack;
+    const snapFile = o['proc-snapshot'];
     if (!dnsFile && !ctFile && !snapFile) throw new UsageError('nothing to replay: give --dnsmasq and/or --conntrack');
 
     const counters = new Counters();
     let config = defaultConfig({ hostname: 'replay' });
-    const cfgFile = str(args, 'config');
+    const cfgFile = o.config;
     if (cfgFile) {
       const loaded = loadConfig(host.readText(cfgFile), cfgFile);
       if (loaded.errors.length) {
-        for (const e of loaded.errors) host.writeStderr(formatConfigError(e) + '\n');
+        host.writeStderr(formatConfigErrors(loaded.errors));
         return 1;
       }
       config = loaded.config;
     }
-    const sensor = str(args, 'sensor') ?? (cfgFile ? config.agent.sensor_id : 'replay');
+    const sensor = o.sensor ?? (cfgFile ? config.agent.sensor_id : 'replay');
     config.agent.sensor_id = sensor;
-    const offset = str(args, 'utc-offset');
+    const offset = o['utc-offset'];
     let utcOffsetMin = 0;
     if (offset !== undefined) {
       const secs = utcOffsetSeconds(offset);
@@ -82,27 +83,27 @@ export const replayCommand: Command = {
     if (!flows) options.learnNet = { lan: false, router: false }; // only flows use them
 
     const stdoutSink = new NdjsonSink({ write: (t) => host.writeStdout(t), counters });
-    const mqttUrl = str(args, 'mqtt');
+    const mqttUrl = o.mqtt;
     let ship: ShippingSink | null = null;
     if (mqttUrl) {
       ship = new ShippingSink({
         host_: host, counters_: counters, sensor_: sensor, capabilities_: ['replay'],
         options_: {
-          url_: mqttUrl, username_: str(args, 'username'), password_: str(args, 'password'),
-          caFile_: str(args, 'ca-file'), certFile_: str(args, 'cert-file'), keyFile_: str(args, 'key-file'),
+          url_: mqttUrl, username_: o.username, password_: o.password,
+          caFile_: o['ca-file'], certFile_: o['cert-file'], keyFile_: o['key-file'],
           keepaliveSec_: config.mqtt.keepalive, inflight_: config.mqtt.inflight,
           reconnectMinMs_: 200, reconnectMaxMs_: 5000, maxAttempts_: num(args, 'attempts') ?? 10,
           batch_: { maxEvents: config.batch.max_events, maxBytes: config.batch.max_bytes, maxAgeSec: config.batch.max_age },
-          spool_: { dir: str(args, 'spool-dir') ?? `/tmp/netledger-replay-${host.pid()}`, capBytes: num(args, 'spool-max') ?? 268435456 },
+          spool_: { dir: o['spool-dir'] ?? `/tmp/netledger-replay-${host.pid()}`, capBytes: num(args, 'spool-max') ?? 268435456 },
         },
       });
       ship.start_();
     }
     const pipeline = new Pipeline({ counters, sink: ship ?? stdoutSink, options });
 
-    const leases = str(args, 'leases');
+    const leases = o.leases;
     if (leases) pipeline.setLeases_('leases', parseLeases(host.readText(leases), counters));
-    const ioc = str(args, 'ioc');
+    const ioc = o.ioc;
     if (ioc) {
       const r = pipeline.loadIoc_(host.readText(ioc));
       if (!r.ok) throw new Error(`--ioc ${ioc}: ${r.error}`);

@@ -4,7 +4,6 @@
 //   config_check  /etc/config/netledger validated against the schema
 import type { Host } from '../host/types';
 import type { Command } from './command';
-import { str } from './args';
 import { dispatch, type RpcdMethods } from '../ubus/rpcd-plugin';
 import { checkConfigFile } from './check-config';
 import { defaultConfig, formatConfigError } from '../config/schema';
@@ -72,7 +71,7 @@ export const rpcdCommand: Command = {
   usage_: 'list | call <method> [--config FILE]',
   options_: { config: `config file (default ${DEFAULT_CONFIG})` },
   run_(host, args) {
-    const r = dispatch(netledgerMethods(host, str(args, 'config') ?? DEFAULT_CONFIG), args.positional_, () => readAll(host));
+    const r = dispatch(netledgerMethods(host, (args.options_.config as string | undefined) ?? DEFAULT_CONFIG), args.positional_, () => readAll(host));
     host.writeStdout(r.out_);
     return r.code_;
   },

@@ -1,8 +1,7 @@
 // `netledger run --config FILE`: the live agent, as procd starts it. Runs until SIGTERM/SIGINT;
 // SIGHUP re-reads leases, reopens the output file and reloads indicator feeds.
 import type { Command } from './command';
-import { str } from './args';
-import { loadConfig, formatConfigError, restartNeeded, type NetledgerConfig } from '../config/schema';
+import { loadConfig, formatConfigError, formatConfigErrors, restartNeeded, type NetledgerConfig } from '../config/schema';
 import { Agent } from '../agent/agent';
 import { summaryLine } from '../agent/summary';
 import { hostnameOpts } from './check-config';
@@ -26,12 +25,11 @@ export const runCommand: Command = {
   options_: { config: 'UCI config file (default /etc/config/netledger)' },
   async run_(host, args) {
     await null; // a throw before the first await would kill qjs (see src/reject-later.ts)
-    const file = str(args, 'config') ?? '/etc/config/netledger';
+    const file = (args.options_.config as string | undefined) ?? '/etc/config/netledger';
     let text = host.readText(file);
     let { config, errors } = loadConfig(text, file, hostnameOpts(host));
     if (errors.length) {
-      for (const e of errors) host.writeStderr(formatConfigError(e) + '\n');
-      host.writeStderr(`netledger run: ${errors.length} error(s) in ${file}; not starting\n`);
+      host.writeStderr(`${formatConfigErrors(errors)}netledger run: ${errors.length} error(s) in ${file}; not starting\n`);
       return 1;
     }
     if (!config.agent.enabled) {

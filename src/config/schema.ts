@@ -8,7 +8,7 @@ import { checkBrokerUrl, readCidr, readProcessName, readSensorId, readUtcOffset,
 import { validateDocument, type AnySchema, type ConfigError, type Origins } from './validate';
 import { toJson, keysOf } from '../compat/lang';
 
-export { formatConfigError, type ConfigError } from './validate';
+export { formatConfigError, formatConfigErrors, type ConfigError } from './validate';
 
 export const SCHEMA = {
   agent: section('main', {

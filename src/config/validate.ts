@@ -20,6 +20,11 @@ export function formatConfigError(e: ConfigError): string {
   return `${e.file_}:${e.line_}: ${e.option_ !== undefined ? `option '${e.option_}': ` : ''}${e.message_}`;
 }
 
+/** Every error formatted, a line each. */
+export function formatConfigErrors(errors: ConfigError[]): string {
+  return errors.map((e) => formatConfigError(e) + '\n').join('');
+}
+
 export type AnySchema = Record<string, SectionSpec<Record<string, OptionSpec<unknown>>>>;
 
 /** Where each section and option came from, so later checks can point at the right line. */
