@@ -7,7 +7,7 @@
 import { rejectLater } from '../reject-later';
 import type { Host } from '../host/types';
 import type { Counters } from '../counters';
-import { MqttClient, type ByteStream, type IncomingMessage, type MqttClientOptions } from './mqtt/client';
+import { mqttClient, type MqttClient, type ByteStream, type IncomingMessage, type MqttClientOptions } from './mqtt/client';
 import { commandFilters, commandName, statusTopic, streamTopic, checkSensorId } from './topics';
 import { statusPayload, type StatusInfo } from './status';
 import { utf8Decode } from '../compat/utf8';
@@ -62,7 +62,7 @@ export class Shipper extends WithDeps<ShipperDeps> {
     const d = this.deps_;
     const sensor = checkSensorId(d.status_.sensor);
     const maxCmd = d.maxCommandBytes_ ?? 262144; // 256 KiB
-    const client = new MqttClient({
+    const client = mqttClient({
       host_: d.host_,
       counters_: d.counters_,
       log_: d.log_,

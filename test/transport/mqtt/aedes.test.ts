@@ -6,7 +6,7 @@ import { duplexPair, type Duplex } from 'node:stream';
 import { Aedes } from 'aedes';
 import { createNodeHost } from '../../../src/host/node';
 import { Counters } from '../../../src/counters';
-import { MqttClient } from '../../../src/transport/mqtt/client';
+import { mqttClient } from '../../../src/transport/mqtt/client';
 import { Shipper } from '../../../src/transport/shipper';
 import { duplexStream, MemSpool, waitFor, bytes } from '../helpers';
 
@@ -64,7 +64,7 @@ test('aedes: shipper publishes, gets PUBACKs, retained online status; will on ab
 
 test('aedes: bad password is a clear CONNACK error', async () => {
   const b = await broker('right');
-  const c = new MqttClient({ host_: host, counters_: new Counters(), options_: { clientId_: 'ae-2', connect_: b.connect, username_: 'sensor', password_: 'wrong', maxAttempts_: 1 } });
+  const c = mqttClient({ host_: host, counters_: new Counters(), options_: { clientId_: 'ae-2', connect_: b.connect, username_: 'sensor', password_: 'wrong', maxAttempts_: 1 } });
   const reasons: string[] = [];
   c.onDown_ = (r) => { reasons.push(r); };
   const fatal = new Promise<Error>((r) => { c.onFatal_ = r; });
@@ -77,7 +77,7 @@ test('aedes: bad password is a clear CONNACK error', async () => {
 test('aedes: reconnect after the link drops; QoS 1 publishes made while down are delivered', async () => {
   const b = await broker();
   const counters = new Counters();
-  const c = new MqttClient({ host_: host, counters_: counters, options_: { clientId_: 'ae-3', connect_: b.connect, username_: 'sensor', password_: 'pw', backoffMinMs_: 20, backoffMaxMs_: 50 } });
+  const c = mqttClient({ host_: host, counters_: counters, options_: { clientId_: 'ae-3', connect_: b.connect, username_: 'sensor', password_: 'pw', backoffMinMs_: 20, backoffMaxMs_: 50 } });
   c.start_();
   await waitFor('connected', () => c.connected);
   // The broker ends the link (EOF on our side), as on a broker restart.

@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createNodeHost } from '../../../src/host/node';
 import type { Host, TimerHandle } from '../../../src/host/types';
 import { Counters } from '../../../src/counters';
-import { MqttClient, type ByteStream, type MqttClientOptions } from '../../../src/transport/mqtt/client';
+import { mqttClient, type MqttClient, type ByteStream, type MqttClientOptions } from '../../../src/transport/mqtt/client';
 import { decodeBody, encode, type Packet } from '../../../src/transport/mqtt/packet';
 import { PacketParser } from '../../../src/transport/mqtt/parser';
 import { socketStream, waitFor, bytes } from '../helpers';
@@ -40,7 +40,7 @@ async function fakeBroker(script: Script): Promise<{ port: number; got: Packet[]
 const connack = encode({ cmd: 'connack', sessionPresent_: false, returnCode_: 0 });
 
 function client(port: number, extra: Partial<MqttClientOptions> = {}, counters = new Counters()): { c: MqttClient; reasons: string[]; counters: Counters } {
-  const c = new MqttClient({ host_: host, counters_: counters, options_: { clientId_: 'fake-1', connect_: () => socketStream(port), keepaliveSec_: 30, backoffMinMs_: 50, backoffMaxMs_: 200, ...extra } });
+  const c = mqttClient({ host_: host, counters_: counters, options_: { clientId_: 'fake-1', connect_: () => socketStream(port), keepaliveSec_: 30, backoffMinMs_: 50, backoffMaxMs_: 200, ...extra } });
   const reasons: string[] = [];
   c.onDown_ = (r) => { reasons.push(r); };
   return { c, reasons, counters };
@@ -179,7 +179,7 @@ test('backoff: exponential, capped, with jitter between half and all of the step
   const failing = (): ByteStream => { throw new Error('ECONNREFUSED'); };
   for (const [rnd, expected] of [[0, [50, 100, 200, 400, 500, 500]], [0.999999, [100, 200, 400, 800, 1000, 1000]]] as const) {
     timers.length = 0;
-    const c = new MqttClient({ host_: fake, counters_: new Counters(), options_: { clientId_: 'b', connect_: failing, backoffMinMs_: 100, backoffMaxMs_: 1000, random_: () => rnd } });
+    const c = mqttClient({ host_: fake, counters_: new Counters(), options_: { clientId_: 'b', connect_: failing, backoffMinMs_: 100, backoffMaxMs_: 1000, random_: () => rnd } });
     const reasons: string[] = [];
     c.onDown_ = (r) => { reasons.push(r); };
     c.start_();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
 import { createNodeHost } from '../../../src/host/node';
 import { Counters } from '../../../src/counters';
-import { MqttClient } from '../../../src/transport/mqtt/client';
+import { mqttClient } from '../../../src/transport/mqtt/client';
 import { Shipper } from '../../../src/transport/shipper';
 import { brokerStreamFactory, childStream, streamArgv } from '../../../src/transport/stream';
 import { parseBrokerUrl } from '../../../src/transport/url';
@@ -125,7 +125,7 @@ test('reconnect after a broker restart: the in-flight batches are re-sent and al
 
 test('bad password: CONNACK refusal becomes a clear error, and maxAttempts makes it fatal', async () => {
   const url = parseBrokerUrl(`mqtt://127.0.0.1:${broker.port}`);
-  const c = new MqttClient({
+  const c = mqttClient({
     host_: host, counters_: new Counters(),
     options_: { clientId_: 's-badpw', connect_: brokerStreamFactory(host, url, { nc_: NC }), username_: 'sensor', password_: 'wrong', maxAttempts_: 2, backoffMinMs_: 50 },
   });
@@ -161,7 +161,7 @@ for (const [name, tls, expect] of [
   test(`TLS refuses ${name}: openssl exits, the reason says why, no CONNACK`, async () => {
     const url = parseBrokerUrl(`mqtts://127.0.0.1:${broker.tlsPort}`);
     const counters = new Counters();
-    const c = new MqttClient({
+    const c = mqttClient({
       host_: host, counters_: counters,
       options_: {
         clientId_: 's-badtls', username_: 'sensor', password_: 'right-password', maxAttempts_: 1,
