@@ -18,43 +18,35 @@ export function bad<T>(message: string): Read<T> {
   return { ok: false, message };
 }
 
-/** The spellings OpenWrt's config_get_bool (lib/functions.sh) accepts, case-sensitively. */
-export const BOOL_TRUE = ['1', 'yes', 'on', 'true', 'enabled'] as const;
-export const BOOL_FALSE = ['0', 'no', 'off', 'false', 'disabled'] as const;
+/** The spellings OpenWrt's config_get_bool (lib/functions.sh) accepts, case-sensitively: false, then true. */
+const BOOLS = ['0', 'no', 'off', 'false', 'disabled', '1', 'yes', 'on', 'true', 'enabled'];
 
 export const BOOL_FORM = 'boolean (1/0, yes/no, on/off, true/false, enabled/disabled)';
 export const BROKER_FORM = 'mqtt://host[:port] or mqtts://host[:port]';
 
 export function readBool(s: string): Read<boolean> {
-  if ((BOOL_TRUE as readonly string[]).includes(s)) return good(true);
-  if ((BOOL_FALSE as readonly string[]).includes(s)) return good(false);
-  return bad(`expected a ${BOOL_FORM}, got '${s}'`);
+  const i = BOOLS.indexOf(s);
+  return i < 0 ? bad(`expected a ${BOOL_FORM}, got '${s}'`) : good(i > 4);
+}
+
+/** v when `well` (the text had the form) and v is in min..max; else what `range` says. */
+function inRange(s: string, well: boolean, v: number, min: number, max: number, range: string): Read<number> {
+  return !well ? bad(`expected ${range}, got '${s}'`) : v < min || v > max ? bad(`expected ${range}, got ${s}`) : good(v);
 }
 
 export function readInt(s: string, min: number, max: number, unit = ''): Read<number> {
-  const range = `an integer from ${min} to ${max}${unit ? ' ' + unit : ''}`;
-  if (!/^-?\d+$/.test(s) || s.length > 16) return bad(`expected ${range}, got '${s}'`);
-  const n = Number(s);
-  if (n < min || n > max) return bad(`expected ${range}, got ${s}`);
-  return good(n);
+  return inRange(s, /^-?\d+$/.test(s) && s.length <= 16, Number(s), min, max, `an integer from ${min} to ${max}${unit ? ' ' + unit : ''}`);
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 /** Seconds: `90`, `1.5`, or with a unit `90s`, `5m`, `1h`, `1d` (as nlbwmon's options read). */
 export function readDuration(s: string, min: number, max: number): Read<number> {
-  const range = `a duration from ${min} to ${max} seconds (e.g. 30, 30s, 5m, 1h)`;
-  let end = s.length;
-  let mult = 1;
-  const last = s[end - 1];
-  if (last !== undefined && last in DURATION_UNITS) {
-    mult = DURATION_UNITS[last];
-    end--;
-  }
-  if (!/^\d+(\.\d+)?$/.test(s.slice(0, end)) || end > 12) return bad(`expected ${range}, got '${s}'`);
-  const v = Number(s.slice(0, end)) * mult;
-  if (v < min || v > max) return bad(`expected ${range}, got ${s}`);
-  return good(v);
+  // A one-character key is never one of Object.prototype's.
+  const mult = DURATION_UNITS[s[s.length - 1]];
+  const n = mult ? s.slice(0, -1) : s;
+  return inRange(s, /^\d+(\.\d+)?$/.test(n) && n.length <= 12, Number(n) * (mult ?? 1), min, max,
+    `a duration from ${min} to ${max} seconds (e.g. 30, 30s, 5m, 1h)`);
 }
 
 /** An absolute path; `allowDash` also accepts '-' (standard output). */
@@ -163,8 +155,6 @@ export function utcOffsetSeconds(s: string): number | null {
 
 /** A process name as /proc/<pid>/comm shows it (at most 15 bytes, no '/'). */
 export function readProcessName(s: string): Read<string> {
-  if (s.length === 0 || s.length > 15 || s.indexOf('/') >= 0) {
-    return bad(`expected a process name as in /proc/<pid>/comm (1 to 15 characters, no '/'), got '${s}'`);
-  }
-  return good(s);
+  return /^[^/]{1,15}$/.test(s) ? good(s)
+    : bad(`expected a process name as in /proc/<pid>/comm (1 to 15 characters, no '/'), got '${s}'`);
 }

@@ -48,30 +48,25 @@ export function defaultsOf(schema: AnySchema): Record<string, Record<string, unk
   return out;
 }
 
-/** Small edit distance, for "did you mean" hints on unknown names. */
-function distance(a: string, b: string): number {
-  const row: number[] = [];
-  for (let j = 0; j <= b.length; j++) row.push(j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = minOf(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-
+/** " (did you mean 'x'?)" for the known name within edit distance 2 of name (the first closest), or ''. */
 export function suggest(name: string, known: string[]): string {
   let best = '';
   let bestD = 3;
   for (const k of known) {
-    const d = distance(name, k);
-    if (d < bestD) {
+    // Levenshtein distance, one row at a time.
+    const row = [...Array(k.length + 1).keys()];
+    for (let i = 1; i <= name.length; i++) {
+      let prev = row[0];
+      row[0] = i;
+      for (let j = 1; j <= k.length; j++) {
+        const tmp = row[j];
+        row[j] = minOf(tmp + 1, row[j - 1] + 1, prev + (name[i - 1] === k[j - 1] ? 0 : 1));
+        prev = tmp;
+      }
+    }
+    if (row[k.length] < bestD) {
       best = k;
-      bestD = d;
+      bestD = row[k.length];
     }
   }
   return best ? ` (did you mean '${best}'?)` : '';
