@@ -6,7 +6,7 @@ import type { Counters } from '../counters';
 import type { EventSink, NetEvent } from '../events';
 import { Batcher } from '../pipeline/batcher';
 import { Spool } from '../transport/spool';
-import { Shipper, type CommandMeta } from '../transport/shipper';
+import { shipper, type Shipper, type CommandMeta } from '../transport/shipper';
 import { parseBrokerUrl, redactBrokerUrl } from '../transport/url';
 import { brokerStreamFactory } from '../transport/stream';
 import { VERSION } from '../version';
@@ -75,7 +75,7 @@ export class ShippingSink implements EventSink {
     const tls = url.scheme === 'mqtts'
       ? { caFile_: o.caFile_ || '/etc/ssl/certs/ca-certificates.crt', certFile: o.certFile_ || undefined, keyFile: o.keyFile_ || undefined }
       : undefined;
-    this.shipper_ = new Shipper({
+    this.shipper_ = shipper({
       host_: host, counters_: counters, spool_: this.spool_,
       status_: { sensor, version: VERSION, started: host.now(), capabilities: deps_.capabilities_, config_hash: deps_.configHash_ },
       connect_: brokerStreamFactory(host, url, { nc_: o.nc_, tls_: tls }),

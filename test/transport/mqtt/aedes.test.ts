@@ -7,7 +7,7 @@ import { Aedes } from 'aedes';
 import { createNodeHost } from '../../../src/host/node';
 import { Counters } from '../../../src/counters';
 import { mqttClient } from '../../../src/transport/mqtt/client';
-import { Shipper } from '../../../src/transport/shipper';
+import { shipper } from '../../../src/transport/shipper';
 import { duplexStream, MemSpool, waitFor, bytes } from '../helpers';
 
 const host = createNodeHost();
@@ -38,7 +38,7 @@ test('aedes: shipper publishes, gets PUBACKs, retained online status; will on ab
   const b = await broker();
   const spool = new MemSpool();
   for (let i = 0; i < 25; i++) spool.put('pdns', bytes(`b${i}`));
-  const s = new Shipper({
+  const s = shipper({
     host_: host, counters_: new Counters(), spool_: spool,
     status_: { sensor: 'ae-1', version: '0.1.0', started: 1, capabilities: ['pdns'] },
     connect_: b.connect,

@@ -7,7 +7,7 @@ import mqtt from 'mqtt';
 import { createNodeHost } from '../../../src/host/node';
 import { Counters } from '../../../src/counters';
 import { mqttClient } from '../../../src/transport/mqtt/client';
-import { Shipper } from '../../../src/transport/shipper';
+import { shipper, type Shipper, type ShipperDeps } from '../../../src/transport/shipper';
 import { brokerStreamFactory, childStream, streamArgv } from '../../../src/transport/stream';
 import { parseBrokerUrl } from '../../../src/transport/url';
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto';
@@ -35,9 +35,9 @@ async function watch(filter: string): Promise<{ seen: Seen[]; end: () => Promise
   return { seen, end: () => c.endAsync(true) };
 }
 
-function shipperFor(sensor: string, spool: MemSpool, counters = new Counters(), extra: Partial<ConstructorParameters<typeof Shipper>[0]> = {}): Shipper {
+function shipperFor(sensor: string, spool: MemSpool, counters = new Counters(), extra: Partial<ShipperDeps> = {}): Shipper {
   const url = parseBrokerUrl(`mqtt://sensor:right-password@127.0.0.1:${broker.port}`);
-  return new Shipper({
+  return shipper({
     host_: host,
     counters_: counters,
     spool_: spool,
@@ -83,7 +83,7 @@ test('will on abrupt death: SIGKILL of the nc child makes the broker publish off
   let stream: ReturnType<typeof childStream> | null = null;
   const url = parseBrokerUrl(`mqtt://127.0.0.1:${broker.port}`);
   const argv = streamArgv(url, { nc_: NC });
-  const s = new Shipper({
+  const s = shipper({
     host_: host, counters_: new Counters(), spool_: new MemSpool(),
     status_: { sensor: 's-will', version: '0.1.0', started: 1, capabilities: [] },
     connect_: () => (stream = childStream(host, argv)),
@@ -142,7 +142,7 @@ test('TLS through openssl s_client: publish/ack with CA verification and a clien
   const url = parseBrokerUrl(`mqtts://sensor:right-password@localhost:${broker.tlsPort}`);
   const spool = new MemSpool();
   spool.put('alert', bytes('{"kind":"ioc_domain"}'));
-  const s = new Shipper({
+  const s = shipper({
     host_: host, counters_: new Counters(), spool_: spool,
     status_: { sensor: 's-tls', version: '0.1.0', started: 1, capabilities: [] },
     connect_: brokerStreamFactory(host, url, { tls_: { caFile_: broker.caFile, certFile_: broker.clientCert, keyFile_: broker.clientKey } }),

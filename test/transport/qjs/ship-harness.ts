@@ -6,7 +6,7 @@
 //   mode 'bench'   : as once, and print the rate.
 import { createQuickJsHost } from '../../../src/host/quickjs';
 import { Counters } from '../../../src/counters';
-import { Shipper, type SpoolEntry } from '../../../src/transport/shipper';
+import { shipper as newShipper, type SpoolEntry } from '../../../src/transport/shipper';
 import { brokerStreamFactory } from '../../../src/transport/stream';
 import { parseBrokerUrl } from '../../../src/transport/url';
 
@@ -32,7 +32,7 @@ const put = (): void => {
 
 const counters = new Counters();
 const url = parseBrokerUrl(`mqtt://127.0.0.1:${portText}`);
-const shipper = new Shipper({
+const shipper = newShipper({
   host_: host, counters_: counters, spool_: spool,
   status_: { sensor: 'qjs-1', version: '0.1.0', started: host.now(), capabilities: [] },
   connect_: brokerStreamFactory(host, url, { nc_: (ncText ?? 'busybox nc').split(' ') }),
