@@ -196,36 +196,26 @@ export interface Setting {
   restart_: boolean;
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  return toJson(a) === toJson(b);
-}
-
-/** Calls fn for every option of the schema, in schema order. */
-function eachOption(fn: (type: SectionType, name: string, spec: AnySchema[string]['options'][string]) => void): void {
+/** The options whose value in config differs from base (default: the defaults), in schema order. */
+function changes(config: NetledgerConfig, base?: NetledgerConfig): Setting[] {
+  const out: Setting[] = [];
   const schema = SCHEMA as unknown as AnySchema;
   for (const type of keysOf(schema) as SectionType[]) {
     const opts = schema[type].options;
-    for (const name of keysOf(opts)) fn(type, name, opts[name]);
+    for (const name of keysOf(opts)) {
+      const spec = opts[name];
+      const v = (config[type] as Record<string, unknown>)[name];
+      if (toJson(v) !== toJson(base ? (base[type] as Record<string, unknown>)[name] : spec.default)) {
+        out.push({ section_: type, option_: name, value_: spec.secret ? '***' : spec.show(v).join(' '), restart_: spec.restart });
+      }
+    }
   }
+  return out;
 }
 
 /** Options whose effective value differs from the default, in schema order. */
-export function nonDefaults(config: NetledgerConfig): Setting[] {
-  const out: Setting[] = [];
-  eachOption((type, name, spec) => {
-    const v = (config[type] as Record<string, unknown>)[name];
-    if (!sameValue(v, spec.default)) out.push({ section_: type, option_: name, value_: spec.secret ? '***' : spec.show(v).join(' '), restart_: spec.restart });
-  });
-  return out;
-}
+export const nonDefaults = (config: NetledgerConfig): Setting[] => changes(config);
 
 /** Options that differ between two configs and need a restart to take effect ('section.option'). */
-export function restartNeeded(before: NetledgerConfig, after: NetledgerConfig): string[] {
-  const out: string[] = [];
-  eachOption((type, name, spec) => {
-    const a = (before[type] as Record<string, unknown>)[name];
-    const b = (after[type] as Record<string, unknown>)[name];
-    if (spec.restart && !sameValue(a, b)) out.push(`${type}.${name}`);
-  });
-  return out;
-}
+export const restartNeeded = (before: NetledgerConfig, after: NetledgerConfig): string[] =>
+  changes(after, before).filter((s) => s.restart_).map((s) => `${s.section_}.${s.option_}`);
