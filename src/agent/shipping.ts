@@ -5,7 +5,7 @@ import type { Host } from '../host/types';
 import type { Counters } from '../counters';
 import type { EventSink, NetEvent } from '../events';
 import { Batcher } from '../pipeline/batcher';
-import { Spool } from '../transport/spool';
+import { spool, type Spool } from '../transport/spool';
 import { shipper, type Shipper, type CommandMeta } from '../transport/shipper';
 import { parseBrokerUrl, redactBrokerUrl } from '../transport/url';
 import { brokerStreamFactory } from '../transport/stream';
@@ -64,7 +64,7 @@ export class ShippingSink implements EventSink {
     const { host_: host, counters_: counters, sensor_: sensor, options_: o } = deps_;
     const url = parseBrokerUrl(o.url_);
     this.broker_ = redactBrokerUrl(url);
-    this.spool_ = new Spool({ host_: host, dir_: o.spool_.dir, capBytes_: o.spool_.capBytes, counters_: counters });
+    this.spool_ = spool({ host_: host, dir_: o.spool_.dir, capBytes_: o.spool_.capBytes, counters_: counters });
     this.batcher_ = new Batcher({
       sensor, boot: newBootId(host), counters,
       maxEvents: o.batch_.maxEvents, maxBytes: o.batch_.maxBytes, maxAgeSec: o.batch_.maxAgeSec,

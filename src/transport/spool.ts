@@ -9,7 +9,7 @@
 // + 1), so sorting names sorts batches by arrival, which keeps order within every stream.
 import type { Host } from '../host/types';
 import type { Counters } from '../counters';
-import { WithDeps, errorText } from '../compat/lang';
+import { errorText } from '../compat/lang';
 
 export interface SpoolEntry {
   id_: string;
@@ -39,126 +39,119 @@ export function validStream(s: string): boolean {
   return /^[a-z0-9_]{1,32}$/.test(s);
 }
 
-export class Spool extends WithDeps<SpoolDeps> {
+export type Spool = ReturnType<typeof spool>;
+
+/** The spool: one closure over its index (locals are shorter in the bundle than fields). */
+export function spool({ host_: host, dir_: dir, capBytes_: cap, counters_: counters, priority_: prio = DEFAULT_SPOOL_PRIORITY }: SpoolDeps) {
   /** Oldest first. Acks come nearly in this order, so a search by id ends near the start. */
-  private entries_: SpoolEntry[] = [];
-  private total_ = 0;
-  private counter_ = 0;
-
-  /** Creates the directory and indexes what a previous run left (crash recovery). */
-  open_(): void {
-    const { host_: host, dir_: dir, counters_: counters } = this.deps_;
-    host.mkdirp(dir);
-    const found: SpoolEntry[] = [];
-    for (const name of host.readdir(dir)) {
-      const path = `${dir}/${name}`;
-      if (name.indexOf('.tmp-') >= 0) {
-        // A write that a crash interrupted before its rename: never acknowledged, never whole.
-        this.tryRemove_(path);
-        counters.inc('spool_temp_removed');
-        continue;
-      }
-      const parsed = parseName(name);
-      if (!parsed) continue; // not ours: leave it alone
-      if (parsed.n >= this.counter_) this.counter_ = parsed.n + 1;
-      const st = host.stat(path);
-      if (!st || st.isDirectory) continue;
-      if (st.size === 0) {
-        this.tryRemove_(path);
-        counters.drop(`spool_corrupt_${parsed.stream}`, 1, name);
-        continue;
-      }
-      found.push(this.entry_(name, parsed.stream, st.size));
-      this.total_ += st.size;
-    }
-    this.entries_ = found.sort((a, b) => (a.id_ < b.id_ ? -1 : 1)); // names are unique
-    if (found.length) counters.inc('spool_recovered', found.length);
-    this.enforceCap_();
-  }
-
-  /** Spools one batch; null when it could not be written (counted). */
-  put_(stream: string, payload: Uint8Array): SpoolEntry | null {
-    const { host_: host, dir_: dir, counters_: counters } = this.deps_;
-    if (!validStream(stream)) {
-      counters.drop('spool_bad_stream', 1, stream);
-      return null;
-    }
-    const id = `${String(this.counter_++).padStart(12, '0')}-${stream}.nlb`;
-    try {
-      host.writeAtomic(`${dir}/${id}`, payload);
-    } catch (e) {
-      counters.drop(`spool_write_failed_${stream}`, 1, errorText(e));
-      return null;
-    }
-    const entry = this.entry_(id, stream, payload.length);
-    this.entries_.push(entry);
-    this.total_ += payload.length;
-    counters.inc('spool_put');
-    this.enforceCap_();
-    return this.entries_.includes(entry) ? entry : null;
-  }
-
-  /** Oldest first (and so in order within each stream). */
-  pending_(): SpoolEntry[] {
-    return this.entries_.slice();
-  }
-
-  /** The broker has it: delete. Unknown ids (already dropped) are ignored. */
-  ack_(id: string): void {
-    const e = this.entries_.find((x) => x.id_ === id);
-    if (!e) return;
-    this.removeEntry_(e);
-    this.deps_.counters_.inc('spool_acked');
-  }
+  let entries: SpoolEntry[] = [];
+  let total = 0;
+  let counter = 0;
 
   /** The payload of a spooled batch, from disk. */
-  read_(id: string): Uint8Array {
-    return this.deps_.host_.readBytes(`${this.deps_.dir_}/${id}`);
+  const read = (id: string): Uint8Array => host.readBytes(`${dir}/${id}`);
+
+  const entry = (id_: string, stream_: string, size_: number): SpoolEntry =>
+    ({ id_, stream_, size_, get payload_() { return read(id_); } });
+
+  function tryRemove(path: string): void {
+    try {
+      host.remove(path);
+    } catch (e) {
+      counters.drop('spool_remove_failed', 1, errorText(e));
+    }
   }
 
-  bytes_(): number {
-    return this.total_;
+  function remove(e: SpoolEntry): void {
+    tryRemove(`${dir}/${e.id_}`);
+    entries.splice(entries.indexOf(e), 1); // always there: callers found it in entries
+    total -= e.size_;
   }
 
-  count_(): number {
-    return this.entries_.length;
-  }
-
-  private enforceCap_(): void {
-    const prio = this.deps_.priority_ ?? DEFAULT_SPOOL_PRIORITY;
-    while (this.total_ > this.deps_.capBytes_ && this.entries_.length > 0) {
-      let victim = this.entries_[0];
+  function enforceCap(): void {
+    while (total > cap && entries.length) {
+      let victim = entries[0];
       let best = prio[victim.stream_] ?? 0;
-      for (let i = 1; i < this.entries_.length; i++) {
-        const p = prio[this.entries_[i].stream_] ?? 0;
+      for (const e of entries) {
+        const p = prio[e.stream_] ?? 0;
         if (p < best) {
           best = p;
-          victim = this.entries_[i];
+          victim = e;
         }
       }
-      this.removeEntry_(victim);
-      this.deps_.counters_.drop(`spool_dropped_${victim.stream_}`, 1);
+      remove(victim);
+      counters.drop(`spool_dropped_${victim.stream_}`, 1);
     }
   }
 
-  private removeEntry_(e: SpoolEntry): void {
-    this.tryRemove_(`${this.deps_.dir_}/${e.id_}`);
-    this.entries_.splice(this.entries_.indexOf(e), 1); // always there: callers found it in entries_
-    this.total_ -= e.size_;
-  }
+  return {
+    /** Creates the directory and indexes what a previous run left (crash recovery). */
+    open_(): void {
+      host.mkdirp(dir);
+      const found: SpoolEntry[] = [];
+      for (const name of host.readdir(dir)) {
+        const path = `${dir}/${name}`;
+        if (name.indexOf('.tmp-') >= 0) {
+          // A write that a crash interrupted before its rename: never acknowledged, never whole.
+          tryRemove(path);
+          counters.inc('spool_temp_removed');
+          continue;
+        }
+        const parsed = parseName(name);
+        if (!parsed) continue; // not ours: leave it alone
+        if (parsed.n >= counter) counter = parsed.n + 1;
+        const st = host.stat(path);
+        if (!st || st.isDirectory) continue;
+        if (!st.size) {
+          tryRemove(path);
+          counters.drop(`spool_corrupt_${parsed.stream}`, 1, name);
+          continue;
+        }
+        found.push(entry(name, parsed.stream, st.size));
+        total += st.size;
+      }
+      entries = found.sort((a, b) => (a.id_ < b.id_ ? -1 : 1)); // names are unique
+      if (found.length) counters.inc('spool_recovered', found.length);
+      enforceCap();
+    },
 
-  private entry_(id_: string, stream_: string, size_: number): SpoolEntry {
-    const spool = this;
-    return { id_, stream_, size_, get payload_() { return spool.read_(id_); } };
-  }
+    /** Spools one batch; null when it could not be written (counted). */
+    put_(stream: string, payload: Uint8Array): SpoolEntry | null {
+      if (!validStream(stream)) {
+        counters.drop('spool_bad_stream', 1, stream);
+        return null;
+      }
+      const id = `${String(counter++).padStart(12, '0')}-${stream}.nlb`;
+      try {
+        host.writeAtomic(`${dir}/${id}`, payload);
+      } catch (e) {
+        counters.drop(`spool_write_failed_${stream}`, 1, errorText(e));
+        return null;
+      }
+      const e = entry(id, stream, payload.length);
+      entries.push(e);
+      total += payload.length;
+      counters.inc('spool_put');
+      enforceCap();
+      return entries.includes(e) ? e : null;
+    },
 
-  private tryRemove_(path: string): void {
-    try {
-      this.deps_.host_.remove(path);
-    } catch (e) {
-      this.deps_.counters_.drop('spool_remove_failed', 1, errorText(e));
-    }
-  }
+    /** Oldest first (and so in order within each stream). */
+    pending_: (): SpoolEntry[] => entries.slice(),
+
+    /** The broker has it: delete. Unknown ids (already dropped) are ignored. */
+    ack_(id: string): void {
+      const e = entries.find((x) => x.id_ === id);
+      if (e) {
+        remove(e);
+        counters.inc('spool_acked');
+      }
+    },
+
+    read_: read,
+    bytes_: (): number => total,
+    count_: (): number => entries.length,
+  };
 }
 
 /** `<12 digits>-<stream>.nlb` (as put() names them), else null. */

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createNodeHost } from '../../src/host/node';
 import { Counters } from '../../src/counters';
-import { Spool } from '../../src/transport/spool';
+import { spool as openSpool } from '../../src/transport/spool';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -17,7 +17,7 @@ function fresh(): string {
 }
 
 function spool(dir: string, capBytes = 1 << 20, counters = new Counters()) {
-  const s = new Spool({ host_: createNodeHost(), dir_: dir, capBytes_: capBytes, counters_: counters });
+  const s = openSpool({ host_: createNodeHost(), dir_: dir, capBytes_: capBytes, counters_: counters });
   s.open_();
   return { s, counters };
 }
@@ -110,8 +110,8 @@ test('survives SIGKILL: a child spools in a loop and is killed; every complete f
     const child = `
       import { createNodeHost } from ${JSON.stringify(join(ROOT, 'src/host/node.ts'))};
       import { Counters } from ${JSON.stringify(join(ROOT, 'src/counters.ts'))};
-      import { Spool } from ${JSON.stringify(join(ROOT, 'src/transport/spool.ts'))};
-      const s = new Spool({ host_: createNodeHost(), dir_: ${JSON.stringify(dir)}, capBytes_: 1 << 30, counters_: new Counters() });
+      import { spool } from ${JSON.stringify(join(ROOT, 'src/transport/spool.ts'))};
+      const s = spool({ host_: createNodeHost(), dir_: ${JSON.stringify(dir)}, capBytes_: 1 << 30, counters_: new Counters() });
       s.open_();
       const p = new Uint8Array(4096);
       for (let i = 0; ; i++) {
