@@ -4,7 +4,7 @@
 import type { Command } from './command';
 import { num, UsageError } from './args';
 import { Counters } from '../counters';
-import { loadConfig, defaultConfig, formatConfigErrors } from '../config/schema';
+import { loadConfig, formatConfigErrors } from '../config/schema';
 import { utcOffsetSeconds } from '../config/forms';
 import { Pipeline } from '../agent/pipeline';
 import { pipelineOptions } from '../agent/options';
@@ -53,25 +53,19 @@ export const replayCommand: Command = {
     if (!dnsFile && !ctFile && !snapFile) throw new UsageError('nothing to replay: give --dnsmasq and/or --conntrack');
 
     const counters = new Counters();
-    let config = defaultConfig({ hostname: 'replay' });
+    // Without --config the defaults, whose sensor_id is 'replay'; a config without sensor_id gets
+    // the one an unknown hostname gives ('openwrt'), as on a router.
     const cfgFile = o.config;
-    if (cfgFile) {
-      const loaded = loadConfig(host.readText(cfgFile), cfgFile);
-      if (loaded.errors.length) {
-        host.writeStderr(formatConfigErrors(loaded.errors));
-        return 1;
-      }
-      config = loaded.config;
+    const { config, errors } = cfgFile ? loadConfig(host.readText(cfgFile), cfgFile) : loadConfig('', '', { hostname: 'replay' });
+    if (errors.length) {
+      host.writeStderr(formatConfigErrors(errors));
+      return 1;
     }
-    const sensor = o.sensor ?? (cfgFile ? config.agent.sensor_id : 'replay');
+    const sensor = o.sensor ?? config.agent.sensor_id;
     config.agent.sensor_id = sensor;
     const offset = o['utc-offset'];
-    let utcOffsetMin = 0;
-    if (offset !== undefined) {
-      const secs = utcOffsetSeconds(offset);
-      if (secs === null) throw new UsageError(`--utc-offset: expected +HH:MM or -HH:MM, got '${offset}'`);
-      utcOffsetMin = secs / 60;
-    }
+    const offsetSec = offset === undefined ? 0 : utcOffsetSeconds(offset);
+    if (offsetSec === null) throw new UsageError(`--utc-offset: expected +HH:MM or -HH:MM, got '${offset}'`);
     const listOf = (name: string): string[] => (args.options_[name] as string[] | undefined) ?? [];
     const options = pipelineOptions(config, { routerAddrs: listOf('router'), lanPrefixes: listOf('lan') });
     // A replay sees the log from its start: an unknown address is really direct, no warm-up.
@@ -111,7 +105,7 @@ export const replayCommand: Command = {
 
     const cursors: TimedCursor[] = [];
     if (dnsFile) {
-      const parser = new DnsmasqLineParser({ counters, year: num(args, 'year'), utcOffsetMin_: utcOffsetMin, now_: () => host.now() });
+      const parser = new DnsmasqLineParser({ counters, year: num(args, 'year'), utcOffsetMin_: offsetSec / 60, now_: () => host.now() });
       // The fast lane serves a lone dnsmasq input only (runAlone): merged inputs share the clock.
       const fast = ctFile ? null : pipeline.dnsFastLine(parser);
       cursors.push(recordCursor(host.openLines(dnsFile), counters, 'dnsmasq_lines', (l) => parser.parse(l), (r) => pipeline.dnsRecord(r), fast));
