@@ -14,6 +14,7 @@ import type { Counters } from '../../counters';
 import type { Host, LineReader, TimerHandle } from '../../host/types';
 import { parseConntrackList } from './parse';
 import { emptyRecord, type CtRecord } from './record';
+import { maxOf, minOf } from '../../compat/lang';
 
 /** readEntry: the line's flow is held (now marked), or was adopted. */
 export const READ_HELD = 0;
@@ -66,117 +67,115 @@ export interface TableReadResult {
 const YIELD_MS = 1;
 
 /** One table read at a time; start() while one runs drops it (its sweep never happens). */
-export class TableRead {
-  private readonly d_: TableReadDeps;
-  private reader_: LineReader | null = null;
-  private timer_: TimerHandle | null = null;
-  private poll_ = false;
-  private nowSec_ = 0;
-  private onDone_: ((r: TableReadResult) => void) | null = null;
-  private entries_ = 0;
-  private started_ = 0;
-  private prepared_ = false;
-  private readonly scratch_ = emptyRecord('SNAPSHOT');
-
-  constructor(deps: TableReadDeps) {
-    this.d_ = deps;
-  }
-
-  active(): boolean {
-    return this.onDone_ !== null;
-  }
-
+export interface TableRead {
+  active(): boolean;
   /**
    * Reads `path` a slice at a time, the first slice now. `poll`: flows not held are reported
    * as NEW and unseen ones end now; else (a gap, the start) they are adopted and unseen ones
    * ended with no end time. False when the table cannot be opened (counted).
    */
-  start(path: string, poll: boolean, onDone: (r: TableReadResult) => void): boolean {
-    const { host, counters } = this.d_;
-    if (this.active()) {
-      counters.inc('conntrack.reads_restarted');
-      this.stop();
-    }
-    try {
-      this.reader_ = host.openLines(path);
-    } catch (e) {
-      counters.drop('conntrack.table_read_failed', 1, String(e));
-      return false;
-    }
-    this.poll_ = poll;
-    this.nowSec_ = host.now();
-    this.onDone_ = onDone;
-    this.entries_ = this.started_ = 0;
-    this.prepared_ = false;
-    this.d_.flows.readBegin(this.nowSec_);
-    this.slice_();
-    return true;
-  }
-
+  start(path: string, poll: boolean, onDone: (r: TableReadResult) => void): boolean;
   /** Closes the table and drops the read (stop, SIGTERM, a new gap). */
-  stop(): void {
-    if (this.timer_) this.d_.host.clearTimer(this.timer_);
-    this.timer_ = null;
-    const r = this.reader_;
-    this.reader_ = null;
-    if (r) r.close();
-    if (this.onDone_ !== null) this.d_.flows.readAbort();
-    this.onDone_ = null;
-  }
+  stop(): void;
+}
 
-  private slice_(): void {
-    this.timer_ = null;
-    const { counters, flows } = this.d_;
-    const n = this.d_.sliceLines ?? 100;
-    if (!this.prepared_) {
-      // an index entry costs about an eighth of a line
-      if (!flows.readPrepare(n * 8)) return this.next_();
-      this.prepared_ = true;
-    }
-    const r = this.reader_;
+/**
+ * `new TableRead(deps)`: a constructor function returning its object, whose state is closure
+ * locals (short names in the bundle, where a class's members are `this.x` each time).
+ */
+export const TableRead = function ({ host, counters, flows, onNew, sliceLines = 100 }: TableReadDeps): TableRead {
+  var reader: LineReader | null = null;
+  var timer: TimerHandle | null = null;
+  var poll = false;
+  var nowSec = 0;
+  var onDone: ((r: TableReadResult) => void) | null = null;
+  var entries = 0;
+  var started = 0;
+  var prepared = false;
+  const scratch = emptyRecord('SNAPSHOT');
+
+  const stop = (): void => {
+    if (timer) host.clearTimer(timer);
+    const r = reader;
+    timer = reader = null;
+    r?.close();
+    if (onDone) flows.readAbort();
+    onDone = null;
+  };
+
+  const next = (): void => {
+    timer = host.setTimeout(slice, YIELD_MS);
+  };
+
+  const finish = (ok: boolean): void => {
+    const done = onDone;
+    const ended = ok ? flows.readEnded() : 0;
+    if (!ok) stop();
+    onDone = null;
+    done?.({ ok, entries, started, ended });
+  };
+
+  const slice = (): void => {
+    timer = null;
+    var n = sliceLines;
+    // an index entry costs about an eighth of a line
+    if (!prepared && !(prepared = flows.readPrepare(n * 8))) return next();
+    var r = reader;
     if (r !== null) {
       try {
-        for (let k = 0; k < n; k++) {
-          const line = r.next();
+        for (var k = 0; k < n; k++) {
+          var line = r.next();
           if (line === null) {
-            this.reader_ = null;
+            reader = null;
             r.close();
             break;
           }
-          const rec = parseConntrackList(line, counters, this.scratch_);
+          var rec = parseConntrackList(line, counters, scratch);
           if (rec === null) continue;
-          this.entries_++;
-          if (flows.readEntry(rec, !this.poll_) === READ_NEW) {
+          entries++;
+          if (flows.readEntry(rec, !poll) === READ_NEW) {
             rec.kind = 'NEW';
-            rec.ts = rec.deltaTime >= 0 ? this.nowSec_ - rec.deltaTime : this.nowSec_;
-            this.started_++;
-            this.d_.onNew(rec);
+            rec.ts = rec.deltaTime >= 0 ? nowSec - rec.deltaTime : nowSec;
+            started++;
+            onNew(rec);
           }
         }
       } catch (e) {
         // a read error half way: what it missed cannot be told from what ended
         counters.drop('conntrack.table_read_failed', 1, String(e));
-        return this.finish_(false);
+        return finish(false);
       }
-      if (this.reader_ !== null) return this.next_();
+      if (reader !== null) return next();
     }
     // an end costs about a line's work: readSweep counts it so
-    if (!flows.readSweep(n * 8, this.poll_)) return this.next_();
-    this.finish_(true);
-  }
+    if (!flows.readSweep(n * 8, poll)) return next();
+    finish(true);
+  };
 
-  private next_(): void {
-    this.timer_ = this.d_.host.setTimeout(() => this.slice_(), YIELD_MS);
-  }
-
-  private finish_(ok: boolean): void {
-    const done = this.onDone_;
-    const ended = ok ? this.d_.flows.readEnded() : 0;
-    if (!ok) this.stop();
-    this.onDone_ = null;
-    if (done) done({ ok, entries: this.entries_, started: this.started_, ended });
-  }
-}
+  return {
+    active: () => onDone !== null,
+    start(path, p, done) {
+      if (onDone) {
+        counters.inc('conntrack.reads_restarted');
+        stop();
+      }
+      try {
+        reader = host.openLines(path);
+      } catch (e) {
+        counters.drop('conntrack.table_read_failed', 1, String(e));
+        return false;
+      }
+      poll = p;
+      onDone = done;
+      entries = started = 0;
+      prepared = false;
+      flows.readBegin((nowSec = host.now()));
+      slice();
+      return true;
+    },
+    stop,
+  };
+} as unknown as new (deps: TableReadDeps) => TableRead;
 
 /**
  * Milliseconds until the next poll. Reading the table costs time per entry, so a big table is
@@ -185,7 +184,6 @@ export class TableRead {
  * doubling towards `maxMs` while the table is quiet.
  */
 export function pollIntervalMs(o: { size: number; churn: number; prevMs: number; minMs: number; maxMs: number; perFlowMs?: number }): number {
-  const floor = Math.max(o.minMs, o.size * (o.perFlowMs ?? 1));
-  const wanted = o.churn > 0 ? o.minMs : Math.max(o.minMs, o.prevMs * 2);
-  return Math.min(o.maxMs, Math.max(floor, wanted));
+  const { minMs } = o;
+  return minOf(o.maxMs, maxOf(minMs, o.size * (o.perFlowMs ?? 1), o.churn > 0 ? minMs : o.prevMs * 2));
 }
