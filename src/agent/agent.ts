@@ -32,152 +32,50 @@ export interface AgentDeps {
   log_: (level: 'error' | 'warn' | 'info' | 'debug', msg: string) => void;
 }
 
-export class Agent {
-  readonly counters_ = new Counters();
-  declare readonly started_: number;
-  declare private pipeline_: Pipeline;
-  // Undefined until start_() builds them (and stays so when off): no initializers to carry.
-  declare private file_?: FileOutput;
-  declare private fileSink_?: NdjsonSink;
-  declare private ship_?: ShippingSink;
-  declare private dns_?: LineInput;
-  declare private conntrack_?: ConntrackSource;
-  declare private leases_?: LeaseWatcher;
-  declare private stopping_?: Promise<void>;
-  private timers_: TimerHandle[] = [];
-  private lastDnsLine_ = 0;
-
-  declare private readonly deps_: AgentDeps;
-
-  constructor(deps_: AgentDeps) {
-    this.deps_ = deps_;
-    this.started_ = deps_.host_.now();
-  }
-
-  start_(): void {
-    const { host_: host, config_: c, log_: log } = this.deps_;
-    const counters = this.counters_;
-    const sinks: EventSink[] = [];
-    if (c.output.enabled) {
-      this.file_ = new FileOutput({ host, path: c.output.file, maxBytes: c.output.max_bytes, counters });
-      this.fileSink_ = new NdjsonSink({ write: (t) => this.file_!.write_(t), counters, batchLines: 64 });
-      sinks.push(this.fileSink_);
-    }
-    if (c.mqtt.enabled) {
-      this.ship_ = new ShippingSink({
-        host_: host, counters_: counters, sensor_: c.agent.sensor_id, configHash_: this.deps_.configHash_,
-        capabilities_: this.capabilities_(),
-        options_: {
-          url_: c.mqtt.url, username_: c.mqtt.username, password_: c.mqtt.password,
-          caFile_: c.mqtt.ca_file, certFile_: c.mqtt.cert_file, keyFile_: c.mqtt.key_file,
-          keepaliveSec_: c.mqtt.keepalive, inflight_: c.mqtt.inflight,
-          reconnectMinMs_: c.mqtt.reconnect_min * 1000, reconnectMaxMs_: c.mqtt.reconnect_max * 1000,
-          batch_: { maxEvents: c.batch.max_events, maxBytes: c.batch.max_bytes, maxAgeSec: c.batch.max_age },
-          spool_: { dir: c.spool.dir, capBytes: c.spool.max_bytes },
-        },
-        countEvents_: !this.fileSink_, // the NDJSON sink already counts every event
-        onCommand_: (name, payload) => this.command_(name, payload),
-        log_: (m) => log('info', m),
-      });
-      sinks.push(this.ship_);
-    }
-    if (sinks.length === 0) throw new Error("no output: enable the 'out' section (NDJSON file) or 'mqtt'");
-    const sink = sinks.length === 1 ? sinks[0] : new FanoutSink(sinks);
-
-    const routers = routerAddresses(host);
-    const options = pipelineOptions(c, { routerAddrs: routers, lanPrefixes: [] });
-    if (c.mqtt.enabled) {
-      const u = parseBrokerUrl(c.mqtt.url);
-      options.own = [{ host: u.host, port: u.port }];
-    }
-    options.learnNet.router = options.learnNet.router && routers.length === 0;
-    this.pipeline_ = new Pipeline({ counters, sink, options });
-    this.ship_?.start_();
-
-    if (c.ioc.feed.length) {
-      const r = loadIocFeeds(host, c.ioc.feed, (p) => this.pipeline_.loadIoc_(p));
-      if (!r.ok) log('warn', `ioc feeds: ${r.error}`);
-    }
-
-    if (c.dnsmasq.enabled) this.startDns_();
-    if (c.conntrack.enabled) {
-      this.conntrack_ = new ConntrackSource({
-        host, counters,
-        onRecord: (r) => {
-          counters.inc('conntrack_records');
-          this.pipeline_.ctRecord(r);
-        },
-        table: this.pipeline_.ctTable_(),
-        holds: this.pipeline_.holdsFlow,
-        bufferBytes: c.conntrack.netlink_buffer, mode: c.conntrack.mode,
-        backoffMinMs_: c.conntrack.restart_backoff_min * 1000, backoffMaxMs_: c.conntrack.restart_backoff_max * 1000,
-        pollMinMs: c.conntrack.proc_poll_min * 1000, pollMaxMs: c.conntrack.proc_poll_max * 1000,
-      });
-      this.conntrack_.start();
-    }
-    this.leases_ = new LeaseWatcher({
-      host_: host, counters_: counters, devices_: this.pipeline_.devices_, leaseFile_: c.devices.leases_file || null,
-      pollMs_: c.devices.lease_poll * 1000,
-      ubus_: c.devices.ubus_leases ? new UbusClient({ host_: host }) : null, odhcpdMs_: c.devices.ubus_interval * 1000,
-    });
-    this.leases_.start_();
-
-    if (c.streams.health) {
-      const health = new HealthSampler({
-        host_: host, counters_: counters, sensor_: c.agent.sensor_id, watched_: c.health.watch, budgetKb_: c.agent.memory_budget,
-        extra_: () => (this.ship_ ? { spool_bytes: this.ship_.spoolBytes_() } : {}),
-      });
-      const growth = c.streams.alert ? new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) }) : null;
-      this.timers_.push(host.setInterval(() => {
-        try {
-          const ev = health.sample_();
-          sink.emit(ev);
-          growth?.check(ev);
-        } catch (e) {
-          counters.drop('health_error', 1, errorText(e));
-        }
-      }, c.health.interval * 1000));
-    }
-    this.timers_.push(host.setInterval(() => this.tick_(), 1000));
-    this.timers_.push(host.setInterval(() => this.writeStatus_(), c.agent.status_interval * 1000));
-    this.writeStatus_();
-    log('info', `started: sensor ${c.agent.sensor_id}, outputs ${sinks.length}, router addresses ${routers.join(' ') || '(learning)'}`);
-  }
-
+export interface Agent {
+  readonly counters_: Counters;
+  start_(): void;
   /** Clean stop: sources first, then everything still open is emitted and shipped (bounded wait). */
-  stop_(): Promise<void> {
-    if (this.stopping_) return this.stopping_;
-    this.stopping_ = (async () => {
-      await null; // a throw before the first await would end qjs (src/reject-later.ts)
-      for (const t of this.timers_) this.deps_.host_.clearTimer(t);
-      this.timers_ = [];
-      this.dns_?.stop();
-      this.conntrack_?.stop();
-      this.leases_?.stop_();
-      this.pipeline_.flush();
-      this.fileSink_?.flush();
-      if (this.ship_) {
-        this.ship_.flush_();
-        await this.ship_.stop_(3000);
-      }
-      this.writeStatus_();
-    })();
-    return this.stopping_;
-  }
-
+  stop_(): Promise<void>;
   /** SIGHUP: re-read leases, reopen the output file (after logrotate), reload indicator feeds. */
-  reopen_(): void {
-    this.leases_?.checkFile_();
-    this.file_?.reopen_();
-    const c = this.deps_.config_;
-    if (c.ioc.feed.length) loadIocFeeds(this.deps_.host_, c.ioc.feed, (p) => this.pipeline_.loadIoc_(p));
+  reopen_(): void;
+}
+
+/**
+ * `new Agent(deps)`: a plain function whose closure holds the agent's state (locals are shorter
+ * in the bundle than fields); called with `new`, it returns its object, as any constructor may.
+ */
+export const Agent = function (deps: AgentDeps): Agent {
+  const { host_: host, config_: c, log_: log } = deps;
+  const counters = new Counters();
+  const started = host.now();
+  let pipeline: Pipeline | undefined;
+  // Undefined until start_() builds them (and stays so when off).
+  let file: FileOutput | undefined;
+  let fileSink: NdjsonSink | undefined;
+  let ship: ShippingSink | undefined;
+  let dns: LineInput | undefined;
+  let conntrack: ConntrackSource | undefined;
+  let leases: LeaseWatcher | undefined;
+  let stopping: Promise<void> | undefined;
+  let timers: TimerHandle[] = [];
+  let lastDnsLine = 0;
+
+  function writeStatus(): void {
+    try {
+      writeAgentStatus(host, {
+        ...deps, started_: started, counters_: counters, ship_: ship, conntrack_: conntrack?.stats_(),
+        dnsLast_: lastDnsLine, pipeline_: pipeline?.stats_(),
+      });
+    } catch (e) {
+      counters.drop('status_write_failed', 1, errorText(e));
+    }
   }
 
-  private startDns_(): void {
-    const { host_: host, config_: c } = this.deps_;
+  function startDns(p: Pipeline): void {
     const offset = c.dnsmasq.utc_offset === 'auto' ? -new Date().getTimezoneOffset() * 60 : utcOffsetSeconds(c.dnsmasq.utc_offset) ?? 0;
     const parser = new DnsmasqLineParser({
-      counters: this.counters_, year: c.dnsmasq.year || undefined, utcOffsetMin_: offset / 60, now_: () => host.now(),
+      counters, year: c.dnsmasq.year || undefined, utcOffsetMin_: offset / 60, now_: () => host.now(),
     });
     const spec: LineInputSpec =
       c.dnsmasq.input === 'file' ? { kind: 'file', path: c.dnsmasq.file }
@@ -185,59 +83,145 @@ export class Agent {
           : { kind: 'command', argv: ['logread', '-f', '-e', 'dnsmasq'] };
     // Common lines go straight into the open transactions; the rest through the parser. The live
     // feed is the assembler's only source of log time, as the lane requires.
-    const fast = this.pipeline_.dnsFastLine(parser);
-    this.dns_ = new LineInput({
-      host, counters: this.counters_, name: 'dnsmasq', spec,
+    const fast = p.dnsFastLine(parser);
+    dns = new LineInput({
+      host, counters, name: 'dnsmasq', spec,
       onLine: (line, truncated) => {
-        this.counters_.inc('dnsmasq_lines');
-        this.lastDnsLine_ = host.now();
-        if (truncated) {
-          this.counters_.drop('dnsmasq.too_long', 1, line);
-          return;
-        }
+        counters.inc('dnsmasq_lines');
+        lastDnsLine = host.now();
+        if (truncated) return counters.drop('dnsmasq.too_long', 1, line);
         if (fast.take(line)) return;
         const r = parser.parse(line);
-        if (r) this.pipeline_.dnsRecord(r);
+        if (r) p.dnsRecord(r);
       },
     });
-    this.dns_.start();
+    dns.start();
   }
 
-  private tick_(): void {
-    const now = this.deps_.host_.now();
-    this.pipeline_.tick(now);
-    this.ship_?.tick_(now);
-    this.fileSink_?.flush();
-  }
+  return {
+    counters_: counters,
 
-  private command_(name: string, payload: unknown): void {
-    if (name === 'ioc') {
-      const r = this.pipeline_.loadIoc_(JSON.stringify(payload));
-      this.deps_.log_(r.ok ? 'info' : 'warn', r.ok ? `ioc: ${r.domains} domains, ${r.cidrs} addresses/prefixes loaded` : `ioc rejected: ${r.error}`);
-      this.counters_.inc(r.ok ? 'cmd_ioc_loaded' : 'cmd_ioc_rejected');
-      return;
-    }
-    this.counters_.drop('cmd_unknown', 1, name);
-  }
+    start_(): void {
+      const sinks: EventSink[] = [];
+      if (c.output.enabled) {
+        const f = file = new FileOutput({ host, path: c.output.file, maxBytes: c.output.max_bytes, counters });
+        sinks.push(fileSink = new NdjsonSink({ write: (t) => f.write_(t), counters, batchLines: 64 }));
+      }
+      if (c.mqtt.enabled) {
+        const caps = ['pdns', 'alert', 'health'].filter((k) => c.streams[k as 'pdns']);
+        if (c.conntrack.enabled) caps.unshift('flow');
+        if (c.dnsmasq.enabled) caps.unshift('dns');
+        caps.push('cmd:ioc');
+        sinks.push(ship = new ShippingSink({
+          host_: host, counters_: counters, sensor_: c.agent.sensor_id, configHash_: deps.configHash_,
+          capabilities_: caps,
+          options_: {
+            url_: c.mqtt.url, username_: c.mqtt.username, password_: c.mqtt.password,
+            caFile_: c.mqtt.ca_file, certFile_: c.mqtt.cert_file, keyFile_: c.mqtt.key_file,
+            keepaliveSec_: c.mqtt.keepalive, inflight_: c.mqtt.inflight,
+            reconnectMinMs_: c.mqtt.reconnect_min * 1000, reconnectMaxMs_: c.mqtt.reconnect_max * 1000,
+            batch_: { maxEvents: c.batch.max_events, maxBytes: c.batch.max_bytes, maxAgeSec: c.batch.max_age },
+            spool_: { dir: c.spool.dir, capBytes: c.spool.max_bytes },
+          },
+          countEvents_: !fileSink, // the NDJSON sink already counts every event
+          onCommand_: (name, payload) => {
+            if (name !== 'ioc') return counters.drop('cmd_unknown', 1, name);
+            const r = p.loadIoc_(JSON.stringify(payload));
+            log(r.ok ? 'info' : 'warn', r.ok ? `ioc: ${r.domains} domains, ${r.cidrs} addresses/prefixes loaded` : `ioc rejected: ${r.error}`);
+            counters.inc(r.ok ? 'cmd_ioc_loaded' : 'cmd_ioc_rejected');
+          },
+          log_: (m) => log('info', m),
+        }));
+      }
+      if (!sinks.length) throw new Error("no output: enable the 'out' section (NDJSON file) or 'mqtt'");
+      const sink = sinks.length === 1 ? sinks[0] : new FanoutSink(sinks);
 
-  private capabilities_(): string[] {
-    const c = this.deps_.config_;
-    const caps: string[] = [];
-    if (c.dnsmasq.enabled) caps.push('dns');
-    if (c.conntrack.enabled) caps.push('flow');
-    for (const s of ['pdns', 'alert', 'health'] as const) if (c.streams[s]) caps.push(s);
-    caps.push('cmd:ioc');
-    return caps;
-  }
+      const routers = routerAddresses(host);
+      const options = pipelineOptions(c, { routerAddrs: routers, lanPrefixes: [] });
+      if (c.mqtt.enabled) {
+        const u = parseBrokerUrl(c.mqtt.url);
+        options.own = [{ host: u.host, port: u.port }];
+      }
+      options.learnNet.router &&= !routers.length;
+      const p = pipeline = new Pipeline({ counters, sink, options });
+      ship?.start_();
 
-  private writeStatus_(): void {
-    try {
-      writeAgentStatus(this.deps_.host_, {
-        ...this.deps_, started_: this.started_, counters_: this.counters_, ship_: this.ship_, conntrack_: this.conntrack_?.stats_(),
-        dnsLast_: this.lastDnsLine_, pipeline_: this.pipeline_?.stats_(),
+      if (c.ioc.feed.length) {
+        const r = loadIocFeeds(host, c.ioc.feed, (x) => p.loadIoc_(x));
+        if (!r.ok) log('warn', `ioc feeds: ${r.error}`);
+      }
+
+      if (c.dnsmasq.enabled) startDns(p);
+      if (c.conntrack.enabled) {
+        conntrack = new ConntrackSource({
+          host, counters,
+          onRecord: (r) => {
+            counters.inc('conntrack_records');
+            p.ctRecord(r);
+          },
+          table: p.ctTable_(),
+          holds: p.holdsFlow,
+          bufferBytes: c.conntrack.netlink_buffer, mode: c.conntrack.mode,
+          backoffMinMs_: c.conntrack.restart_backoff_min * 1000, backoffMaxMs_: c.conntrack.restart_backoff_max * 1000,
+          pollMinMs: c.conntrack.proc_poll_min * 1000, pollMaxMs: c.conntrack.proc_poll_max * 1000,
+        });
+        conntrack.start();
+      }
+      leases = new LeaseWatcher({
+        host_: host, counters_: counters, devices_: p.devices_, leaseFile_: c.devices.leases_file || null,
+        pollMs_: c.devices.lease_poll * 1000,
+        ubus_: c.devices.ubus_leases ? new UbusClient({ host_: host }) : null, odhcpdMs_: c.devices.ubus_interval * 1000,
       });
-    } catch (e) {
-      this.counters_.drop('status_write_failed', 1, errorText(e));
-    }
-  }
-}
+      leases.start_();
+
+      if (c.streams.health) {
+        const health = new HealthSampler({
+          host_: host, counters_: counters, sensor_: c.agent.sensor_id, watched_: c.health.watch, budgetKb_: c.agent.memory_budget,
+          extra_: () => (ship ? { spool_bytes: ship.spoolBytes_() } : {}),
+        });
+        const growth = c.streams.alert ? new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) }) : null;
+        timers.push(host.setInterval(() => {
+          try {
+            const ev = health.sample_();
+            sink.emit(ev);
+            growth?.check(ev);
+          } catch (e) {
+            counters.drop('health_error', 1, errorText(e));
+          }
+        }, c.health.interval * 1000));
+      }
+      timers.push(host.setInterval(() => {
+        const now = host.now();
+        p.tick(now);
+        ship?.tick_(now);
+        fileSink?.flush();
+      }, 1000), host.setInterval(writeStatus, c.agent.status_interval * 1000));
+      writeStatus();
+      log('info', `started: sensor ${c.agent.sensor_id}, outputs ${sinks.length}, router addresses ${routers.join(' ') || '(learning)'}`);
+    },
+
+    stop_(): Promise<void> {
+      return stopping ??= (async () => {
+        await null; // a throw before the first await would end qjs (src/reject-later.ts)
+        for (const t of timers) host.clearTimer(t);
+        timers = [];
+        dns?.stop();
+        conntrack?.stop();
+        leases?.stop_();
+        pipeline!.flush();
+        fileSink?.flush();
+        if (ship) {
+          ship.flush_();
+          await ship.stop_(3000);
+        }
+        writeStatus();
+      })();
+    },
+
+    reopen_(): void {
+      leases?.checkFile_();
+      file?.reopen_();
+      if (c.ioc.feed.length) loadIocFeeds(host, c.ioc.feed, (p) => pipeline!.loadIoc_(p));
+    },
+  };
+} as unknown as new (deps: AgentDeps) => Agent;
