@@ -23,80 +23,73 @@ export interface LineInputDeps {
   backoffMaxMs?: number;
 }
 
-export class LineInput {
-  private child_: Child | null = null;
-  private follower_: Follower | null = null;
-  private retry_: TimerHandle | null = null;
-  private backoff_: number;
-  private stopped_ = false;
-  private startedAt_ = 0;
+export interface LineInput {
+  start(): void;
+  stop(): void;
+}
 
-  private readonly deps_: LineInputDeps;
+/**
+ * `new LineInput(deps)`: a constructor function returning its object, whose state is closure
+ * locals (short names in the bundle, where a class's members are `this.x` each time).
+ */
+export const LineInput = function ({ host, counters, name, spec, onLine, onEnd, backoffMinMs = 500, backoffMaxMs = 30_000 }: LineInputDeps): LineInput {
+  let child: Child | null = null;
+  let follower: Follower | null = null;
+  let retry: TimerHandle | null = null;
+  let backoff = backoffMinMs;
+  let stopped = false;
+  let startedAt = 0;
 
-  constructor(deps_: LineInputDeps) {
-    this.deps_ = deps_;
-    this.backoff_ = deps_.backoffMinMs ?? 500;
-  }
+  const scheduleRestart = (argv: string[]): void => {
+    if (stopped) return;
+    const delay = Math.min(backoff, backoffMaxMs);
+    backoff = Math.min(backoff * 2, backoffMaxMs);
+    retry = host.setTimeout(() => {
+      retry = null;
+      if (!stopped) spawn(argv);
+    }, delay);
+  };
 
-  start(): void {
-    this.stopped_ = false;
-    const { spec, host } = this.deps_;
-    if (spec.kind === 'file') {
-      this.follower_ = host.follow(spec.path, { fromStart: spec.fromStart ?? false }, this.deps_.onLine, (n) =>
-        this.deps_.counters.inc(`${this.deps_.name}_file_${n.kind}`),
-      );
-    } else if (spec.kind === 'stdin') {
-      host.stdinLines(this.deps_.onLine, () => this.deps_.onEnd?.());
-    } else {
-      this.spawn_(spec.argv);
-    }
-  }
-
-  stop(): void {
-    this.stopped_ = true;
-    if (this.retry_) this.deps_.host.clearTimer(this.retry_);
-    this.retry_ = null;
-    this.follower_?.stop();
-    this.follower_ = null;
-    const c = this.child_;
-    this.child_ = null;
-    c?.kill('SIGTERM');
-  }
-
-  private spawn_(argv: string[]): void {
-    const { host, counters, name } = this.deps_;
-    let child: Child;
+  const spawn = (argv: string[]): void => {
+    let c: Child;
     try {
-      child = host.spawn(argv, { stdout: 'lines', stderr: 'lines' });
+      c = host.spawn(argv, { stdout: 'lines', stderr: 'lines' });
     } catch (e) {
       counters.drop(`${name}_spawn_failed`, 1, errorText(e));
-      this.scheduleRestart_(argv);
-      return;
+      return scheduleRestart(argv);
     }
-    this.child_ = child;
-    this.startedAt_ = host.monotonic();
+    child = c;
+    startedAt = host.monotonic();
     counters.inc(`${name}_started`);
-    child.onLine(this.deps_.onLine);
-    child.onStderrLine((l) => counters.drop(`${name}_stderr`, 1, l));
-    child.onExit(() => {
-      if (this.child_ !== child) return;
-      this.child_ = null;
-      if (this.stopped_) return;
+    c.onLine(onLine);
+    c.onStderrLine((l) => counters.drop(`${name}_stderr`, 1, l));
+    c.onExit(() => {
+      if (child !== c) return;
+      child = null;
+      if (stopped) return;
       counters.inc(`${name}_exited`);
       // A child that ran a while before dying earns a fresh, short backoff.
-      if (host.monotonic() - this.startedAt_ > 60_000) this.backoff_ = this.deps_.backoffMinMs ?? 500;
-      this.scheduleRestart_(argv);
+      if (host.monotonic() - startedAt > 60_000) backoff = backoffMinMs;
+      scheduleRestart(argv);
     });
-  }
+  };
 
-  private scheduleRestart_(argv: string[]): void {
-    if (this.stopped_) return;
-    const max = this.deps_.backoffMaxMs ?? 30_000;
-    const delay = Math.min(this.backoff_, max);
-    this.backoff_ = Math.min(this.backoff_ * 2, max);
-    this.retry_ = this.deps_.host.setTimeout(() => {
-      this.retry_ = null;
-      if (!this.stopped_) this.spawn_(argv);
-    }, delay);
-  }
-}
+  return {
+    start() {
+      stopped = false;
+      if (spec.kind === 'file') {
+        follower = host.follow(spec.path, { fromStart: spec.fromStart ?? false }, onLine, (n) => counters.inc(`${name}_file_${n.kind}`));
+      } else if (spec.kind === 'stdin') {
+        host.stdinLines(onLine, () => onEnd?.());
+      } else spawn(spec.argv);
+    },
+    stop() {
+      const c = child;
+      stopped = true;
+      if (retry) host.clearTimer(retry);
+      follower?.stop();
+      retry = follower = child = null;
+      c?.kill('SIGTERM');
+    },
+  };
+} as unknown as new (deps: LineInputDeps) => LineInput;
