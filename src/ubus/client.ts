@@ -4,7 +4,8 @@
 // ("Command failed: ..."), so the error is rebuilt from the exit status, which is the ubus status
 // code (libubus.h enum ubus_msg_status); 255 is the CLI's -1 (cannot connect, bad message JSON).
 // A call that outlives timeoutMs is killed; ubus also gets -t so it gives up on its own first.
-import { HostError, type Host } from '../host/types';
+import { HostError, type Host, type Child } from '../host/types';
+import { rejectLater } from '../reject-later';
 import { toJson, maxOf, WithDeps } from '../compat/lang';
 
 /** By ubus status code, 1..13. */
@@ -42,17 +43,15 @@ export class UbusClient extends WithDeps<UbusClientDeps> {
     const what = `ubus call ${path} ${method}`;
     const argv = [bin, '-S', '-t', String(maxOf(1, Math.ceil(timeoutMs / 1000))), 'call', path, method];
     if (args !== undefined) argv.push(toJson(args));
+    let child: Child;
+    try {
+      child = host.spawn(argv, { stdout: 'lines', stderr: 'lines', maxLine: maxReply });
+    } catch (e) {
+      const missing = e instanceof HostError && e.errno === 2;
+      // Rejected a moment later: the caller has no handler yet, and qjs exits on such a rejection.
+      return rejectLater(new UbusError(missing ? `${what}: ${bin} not found (is this OpenWrt?)` : `${what}: cannot run ${bin}: ${(e as Error).message}`));
+    }
     return new Promise((resolve, reject) => {
-      let child;
-      try {
-        child = host.spawn(argv, { stdout: 'lines', stderr: 'lines', maxLine: maxReply });
-      } catch (e) {
-        const missing = e instanceof HostError && e.errno === 2;
-        const err = new UbusError(missing ? `${what}: ${bin} not found (is this OpenWrt?)` : `${what}: cannot run ${bin}: ${(e as Error).message}`);
-        // Not reject() here: the caller has no handler yet, and qjs exits on such a rejection.
-        Promise.resolve().then(() => reject(err));
-        return;
-      }
       const out: string[] = [];
       const err: string[] = [];
       let size = 0;

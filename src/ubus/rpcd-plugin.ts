@@ -80,30 +80,23 @@ function reply(obj: object, code: number): RpcdOutcome {
   return { out_: text + '\n', code_: code };
 }
 
+const failed = (error: string): RpcdOutcome => reply({ error }, 1);
+
 /** Runs one plugin invocation: argv is what rpcd passes (`list` or `call <method>`). */
 export function dispatch(methods: RpcdMethods, argv: string[], readInput: () => string): RpcdOutcome {
   const [verb, name] = argv;
   if (verb === 'list' && argv.length === 1) return reply(listMethods(methods), 0);
-  if (verb !== 'call' || name === undefined || argv.length !== 2) {
-    return reply({ error: "usage: list | call <method> (arguments as JSON on stdin)" }, 2);
-  }
-  const method = Object.hasOwn(methods, name) ? methods[name] : undefined;
-  if (!method) return reply({ error: `unknown method '${name}'` }, 1);
-  let input: string;
+  if (verb !== 'call' || argv.length !== 2) return reply({ error: 'usage: list | call <method> (arguments as JSON on stdin)' }, 2);
+  if (!Object.hasOwn(methods, name)) return failed(`unknown method '${name}'`);
+  // What a throw failed at: reading stdin, then the method (or its reply).
+  let stage = 'cannot read arguments';
   try {
-    input = readInput();
+    const r = readCallArgs(methods[name], readInput());
+    if ('error' in r) return failed(r.error);
+    stage = name;
+    const result = methods[name].call_(r.args);
+    return isRecord(result) ? reply(result, 'error' in result ? 1 : 0) : failed(`method '${name}' did not return an object`);
   } catch (e) {
-    return reply({ error: `cannot read arguments: ${(e as Error).message}` }, 1);
-  }
-  const r = readCallArgs(method, input);
-  if ('error' in r) return reply({ error: r.error }, 1);
-  try {
-    const result = method.call_(r.args);
-    if (!isRecord(result)) {
-      return reply({ error: `method '${name}' did not return an object` }, 1);
-    }
-    return reply(result, 'error' in result ? 1 : 0);
-  } catch (e) {
-    return reply({ error: `${name}: ${(e as Error)?.message ?? String(e)}` }, 1);
+    return failed(`${stage}: ${(e as Error)?.message ?? String(e)}`);
   }
 }
