@@ -7,7 +7,7 @@ import type { Devices } from '../pipeline/devices';
 import type { UbusClient } from '../ubus/client';
 import { parseLeases } from './leases';
 import { parseIpv6Leases } from './odhcpd';
-import { WithDeps } from '../compat/lang';
+import { errorText } from '../compat/lang';
 
 export interface LeaseWatcherDeps {
   host_: Host;
@@ -23,63 +23,50 @@ export interface LeaseWatcherDeps {
   odhcpdMs_?: number;
 }
 
-export class LeaseWatcher extends WithDeps<LeaseWatcherDeps> {
-  private fileTimer_: TimerHandle | undefined;
-  private odhcpdTimer_: TimerHandle | undefined;
-  private signature_ = '';
-  private inFlight_ = false;
-  private stopped_ = true;
-
-  /** The lease file, or null for none. */
-  private file_(): string | null {
-    const f = this.deps_.leaseFile_;
-    return f === undefined ? '/tmp/dhcp.leases' : f;
-  }
-
-  start_(): void {
-    const { host_: host } = this.deps_;
-    this.stopped_ = false;
-    if (this.file_() !== null) {
-      this.checkFile_();
-      this.fileTimer_ = host.setInterval(() => this.checkFile_(), this.deps_.pollMs_ ?? 2000);
-    }
-    if (this.deps_.ubus_) this.scheduleOdhcpd_(0);
-  }
-
-  stop_(): void {
-    this.stopped_ = true;
-    if (this.fileTimer_) this.deps_.host_.clearTimer(this.fileTimer_);
-    if (this.odhcpdTimer_) this.deps_.host_.clearTimer(this.odhcpdTimer_);
-    this.fileTimer_ = this.odhcpdTimer_ = undefined;
-  }
-
+export interface LeaseWatcher {
+  start_(): void;
+  stop_(): void;
   /** Re-reads the lease file if its inode, size or mtime changed. Returns whether it did. */
-  checkFile_(): boolean {
-    const { host_: host, counters_: counters, devices_: devices } = this.deps_;
-    const file = this.file_();
+  checkFile_(): boolean;
+  /** One odhcpd poll; resolves whether it succeeded (never rejects). */
+  pollOdhcpd_(): Promise<boolean>;
+}
+
+/**
+ * `new LeaseWatcher(deps)`: a constructor function returning its object, whose state is closure
+ * locals (short names in the bundle, where a class's members are `this.x` each time).
+ */
+export const LeaseWatcher = function (d: LeaseWatcherDeps): LeaseWatcher {
+  const { host_: host, devices_: devices, counters_: counters, ubus_: ubus } = d;
+  /** The lease file, or null for none. */
+  const file = d.leaseFile_ === undefined ? '/tmp/dhcp.leases' : d.leaseFile_;
+  let fileTimer: TimerHandle | undefined;
+  let odhcpdTimer: TimerHandle | undefined;
+  let signature = '';
+  let inFlight = false;
+  let stopped = true;
+
+  const checkFile = (): boolean => {
     if (file === null) return false;
     try {
       const st = host.stat(file);
       const sig = st === null ? 'missing' : `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
-      if (sig === this.signature_) return false;
-      this.signature_ = sig;
+      if (sig === signature) return false;
+      signature = sig;
       // a vanished file means no current leases: entries fade out through the Devices grace
-      const leases = st === null ? [] : parseLeases(host.readText(file), counters);
-      devices.setLeases_('leasefile', leases);
+      devices.setLeases_('leasefile', st === null ? [] : parseLeases(host.readText(file), counters));
       counters.inc('leasefile_reads');
       return true;
     } catch (e) {
-      this.signature_ = '';
-      counters.drop('leasefile_unreadable', 1, `${file}: ${(e as Error).message}`);
+      signature = '';
+      counters.drop('leasefile_unreadable', 1, `${file}: ${errorText(e)}`);
       return false;
     }
-  }
+  };
 
-  /** One odhcpd poll; resolves whether it succeeded (never rejects). */
-  async pollOdhcpd_(): Promise<boolean> {
-    const { ubus_: ubus, counters_: counters, devices_: devices, host_: host } = this.deps_;
-    if (!ubus || this.inFlight_) return false;
-    this.inFlight_ = true;
+  const pollOdhcpd = async (): Promise<boolean> => {
+    if (!ubus || inFlight) return false;
+    inFlight = true;
     try {
       const reply = await ubus.call_('dhcp', 'ipv6leases');
       devices.setLeases_('odhcpd', parseIpv6Leases(reply, counters, host.now()));
@@ -87,20 +74,39 @@ export class LeaseWatcher extends WithDeps<LeaseWatcherDeps> {
       return true;
     } catch (e) {
       // leave what we had: a failed poll says nothing about the leases
-      counters.drop('odhcpd_poll_failed', 1, (e as Error).message);
+      counters.drop('odhcpd_poll_failed', 1, errorText(e));
       return false;
     } finally {
-      this.inFlight_ = false;
+      inFlight = false;
     }
-  }
+  };
 
-  private scheduleOdhcpd_(ms: number): void {
-    this.odhcpdTimer_ = this.deps_.host_.setTimeout(() => {
-      void this.pollOdhcpd_().then((ok) => {
-        if (this.stopped_) return;
-        const every = this.deps_.odhcpdMs_ ?? 30000;
-        this.scheduleOdhcpd_(ok ? every : every * 10);
+  const scheduleOdhcpd = (ms: number): void => {
+    odhcpdTimer = host.setTimeout(() => {
+      void pollOdhcpd().then((ok) => {
+        if (stopped) return;
+        const every = d.odhcpdMs_ ?? 30000;
+        // after a failed call the next one waits 10x longer
+        scheduleOdhcpd(ok ? every : every * 10);
       });
     }, ms);
-  }
-}
+  };
+
+  return {
+    start_() {
+      stopped = false;
+      if (file !== null) {
+        checkFile();
+        fileTimer = host.setInterval(checkFile, d.pollMs_ ?? 2000);
+      }
+      if (ubus) scheduleOdhcpd(0);
+    },
+    stop_() {
+      stopped = true;
+      for (const t of [fileTimer, odhcpdTimer]) if (t) host.clearTimer(t);
+      fileTimer = odhcpdTimer = undefined;
+    },
+    checkFile_: checkFile,
+    pollOdhcpd_: pollOdhcpd,
+  };
+} as unknown as new (deps: LeaseWatcherDeps) => LeaseWatcher;
