@@ -177,7 +177,7 @@ export const Agent = function (deps: AgentDeps): Agent {
       if (c.streams.health) {
         const health = new HealthSampler({
           host_: host, counters_: counters, sensor_: c.agent.sensor_id, watched_: c.health.watch, budgetKb_: c.agent.memory_budget,
-          extra_: () => (ship ? { spool_bytes: ship.spoolBytes_() } : {}),
+          extra_: () => (ship ? { spool_bytes: ship.spool_.bytes_() } : {}),
         });
         const growth = c.streams.alert ? new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) }) : null;
         timers.push(host.setInterval(() => {

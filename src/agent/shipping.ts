@@ -51,84 +51,72 @@ export function newBootId(host: Host): string {
   return `${floor(host.now()).toString(36)}-${s}`;
 }
 
-export class ShippingSink implements EventSink {
+export interface ShippingSink extends EventSink {
   readonly spool_: Spool;
-  private readonly batcher_: Batcher;
-  private readonly shipper_: Shipper;
+  readonly shipper_: Shipper;
+  /** The broker url without its password, for logs and status. */
   readonly broker_: string;
-
-  private readonly deps_: ShippingDeps;
-
-  constructor(deps_: ShippingDeps) {
-    this.deps_ = deps_;
-    const { host_: host, counters_: counters, sensor_: sensor, options_: o } = deps_;
-    const url = parseBrokerUrl(o.url_);
-    this.broker_ = redactBrokerUrl(url);
-    this.spool_ = spool({ host_: host, dir_: o.spool_.dir, capBytes_: o.spool_.capBytes, counters_: counters });
-    this.batcher_ = new Batcher({
-      sensor, boot: newBootId(host), counters,
-      maxEvents: o.batch_.maxEvents, maxBytes: o.batch_.maxBytes, maxAgeSec: o.batch_.maxAgeSec,
-      onBatch: (stream, _seq, bytes) => {
-        if (this.spool_.put_(stream, bytes) !== null) this.shipper_.kick_();
-      },
-    });
-    const tls = url.scheme === 'mqtts'
-      ? { caFile_: o.caFile_ || '/etc/ssl/certs/ca-certificates.crt', certFile: o.certFile_ || undefined, keyFile: o.keyFile_ || undefined }
-      : undefined;
-    this.shipper_ = shipper({
-      host_: host, counters_: counters, spool_: this.spool_,
-      status_: { sensor, version: VERSION, started: host.now(), capabilities: deps_.capabilities_, config_hash: deps_.configHash_ },
-      connect_: brokerStreamFactory(host, url, { nc_: o.nc_, tls_: tls }),
-      mqtt_: {
-        username_: o.username_ || url.username, password_: o.password_ || url.password, keepaliveSec_: o.keepaliveSec_,
-        backoffMinMs_: o.reconnectMinMs_, backoffMaxMs_: o.reconnectMaxMs_, maxAttempts_: o.maxAttempts_,
-      },
-      window_: o.inflight_,
-      onCommand_: deps_.onCommand_,
-      log_: deps_.log_,
-    });
-  }
-
-  start_(): void {
-    this.spool_.open_();
-    this.shipper_.start_();
-    this.shipper_.kick_(); // batches a previous run left in the spool go first
-  }
-
-  emit(ev: NetEvent): void {
-    if (this.deps_.countEvents_ !== false) this.deps_.counters_.inc(`events_${ev.type}`);
-    this.batcher_.push(ev);
-  }
-
-  tick_(nowSec: number): void {
-    this.batcher_.tick(nowSec);
-  }
-
+  /** Opens the spool and starts shipping, what a previous run left first. */
+  start_(): void;
+  tick_(nowSec: number): void;
   /** Closes every open batch into the spool. */
-  flush_(): void {
-    this.batcher_.flush();
-  }
-
+  flush_(): void;
   /** Resolves when the spool is empty and nothing awaits a PUBACK; rejects if the client gave up. */
-  idle_(): Promise<void> {
-    return this.shipper_.idle_();
-  }
-
-  connected_(): boolean {
-    return this.shipper_.connected_;
-  }
-
-  lastError_(): string | null {
-    return this.shipper_.lastError_;
-  }
-
-  spoolBytes_(): number {
-    return this.spool_.bytes_();
-  }
-
-  async stop_(graceMs = 2000): Promise<void> {
-    await null; // a throw before the first await would end qjs (src/reject-later.ts)
-    this.batcher_.flush();
-    await this.shipper_.stop_(graceMs);
-  }
+  idle_(): Promise<void>;
+  stop_(graceMs?: number): Promise<void>;
 }
+
+/**
+ * `new ShippingSink(deps)`: a plain function whose closure holds the parts (shorter in the bundle
+ * than fields); called with `new`, it returns its object, as any constructor may.
+ */
+export const ShippingSink = function ({ host_: host, counters_: counters, sensor_: sensor, options_: o, ...deps }: ShippingDeps): ShippingSink {
+  const url = parseBrokerUrl(o.url_);
+  const store = spool({ host_: host, dir_: o.spool_.dir, capBytes_: o.spool_.capBytes, counters_: counters });
+  const batcher = new Batcher({
+    sensor, boot: newBootId(host), counters,
+    maxEvents: o.batch_.maxEvents, maxBytes: o.batch_.maxBytes, maxAgeSec: o.batch_.maxAgeSec,
+    onBatch: (stream, _seq, bytes) => {
+      if (store.put_(stream, bytes) !== null) ship.kick_();
+    },
+  });
+  const ship = shipper({
+    host_: host, counters_: counters, spool_: store,
+    status_: { sensor, version: VERSION, started: host.now(), capabilities: deps.capabilities_, config_hash: deps.configHash_ },
+    connect_: brokerStreamFactory(host, url, {
+      nc_: o.nc_,
+      tls_: url.scheme === 'mqtts'
+        ? { caFile_: o.caFile_ || '/etc/ssl/certs/ca-certificates.crt' }
+        : undefined,
+    }),
+    mqtt_: {
+      username_: o.username_ || url.username, password_: o.password_ || url.password, keepaliveSec_: o.keepaliveSec_,
+      backoffMinMs_: o.reconnectMinMs_, backoffMaxMs_: o.reconnectMaxMs_, maxAttempts_: o.maxAttempts_,
+    },
+    window_: o.inflight_,
+    onCommand_: deps.onCommand_,
+    log_: deps.log_,
+  });
+  return {
+    spool_: store,
+    shipper_: ship,
+    broker_: redactBrokerUrl(url),
+    start_(): void {
+      store.open_();
+      ship.start_();
+      ship.kick_(); // batches a previous run left in the spool go first
+    },
+    emit(ev: NetEvent): void {
+      if (deps.countEvents_ !== false) counters.inc(`events_${ev.type}`);
+      batcher.push(ev);
+    },
+    tick_: (nowSec) => batcher.tick(nowSec),
+    flush_: () => batcher.flush(),
+    idle_: ship.idle_,
+    async stop_(graceMs = 2000): Promise<void> {
+      await null; // a throw before the first await would end qjs (src/reject-later.ts)
+      batcher.flush();
+      await ship.stop_(graceMs);
+    },
+  };
+} as unknown as new (deps: ShippingDeps) => ShippingSink;

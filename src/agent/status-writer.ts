@@ -37,7 +37,7 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
   }
   const ct = s.conntrack_;
   const ship = s.ship_;
-  const lastError = ship?.lastError_();
+  const lastError = ship?.shipper_.lastError_;
   const off = { state: 'disabled', lines: 0, restarts: 0 } as const;
   const status: AgentStatus = {
     format: STATUS_FORMAT,
@@ -62,10 +62,10 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
     },
     streams,
     mqtt: ship
-      ? { state: ship.connected_() ? 'connected' : 'connecting', broker: ship.broker_, inflight: 0,
+      ? { state: ship.shipper_.connected_ ? 'connected' : 'connecting', broker: ship.broker_, inflight: 0,
         batches_sent: counters.ship_batches ?? 0, ...(lastError ? { last_error: lastError } : {}) }
       : { state: 'disabled', inflight: 0, batches_sent: 0 },
-    spool: { enabled: c.spool.enabled, bytes: ship?.spoolBytes_() ?? 0, batches: ship?.spool_.count_() ?? 0, max_bytes: c.spool.max_bytes },
+    spool: { enabled: c.spool.enabled, bytes: ship?.spool_.bytes_() ?? 0, batches: ship?.spool_.count_() ?? 0, max_bytes: c.spool.max_bytes },
     memory: { rss_kb: rss, budget_kb: c.agent.memory_budget },
     counters: { ...counters, ...(s.pipeline_ ?? {}) },
     dropped,
