@@ -31,7 +31,7 @@ export function parseArgs(argv: string[], specs: OptionSpecs): ParsedArgs {
       positional.push(...argv.slice(i + 1));
       break;
     }
-    if (!arg.startsWith('--') || arg === '-') {
+    if (!arg.startsWith('--')) {
       positional.push(arg);
       continue;
     }

@@ -21,7 +21,7 @@ import { ShippingSink } from '../agent/shipping';
 export const replayCommand: Command = {
   name_: 'replay',
   summary_: 'turn captured dnsmasq/conntrack logs into events (NDJSON on stdout, or --mqtt)',
-  usage_: '--dnsmasq FILE [--conntrack FILE] [--leases FILE] [--sensor ID] [options]',
+  usage_: '--dnsmasq FILE [--conntrack FILE] [options]',
   options_: {
     dnsmasq: "dnsmasq query log (logread, syslog or its own framing); '-': stdin",
     conntrack: 'output of `conntrack -E -o timestamp,extended,id`',
