@@ -86,7 +86,7 @@ export const ShippingSink = function ({ host_: host, counters_: counters, sensor
     connect_: brokerStreamFactory(host, url, {
       nc_: o.nc_,
       tls_: url.scheme === 'mqtts'
-        ? { caFile_: o.caFile_ || '/etc/ssl/certs/ca-certificates.crt' }
+        ? { caFile_: o.caFile_ || '/etc/ssl/certs/ca-certificates.crt', certFile_: o.certFile_ || undefined, keyFile_: o.keyFile_ || undefined }
         : undefined,
     }),
     mqtt_: {
