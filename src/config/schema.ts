@@ -170,8 +170,11 @@ function crossCheck(c: NetledgerConfig, origins: Origins, file: string, errors: 
   const err = (section: SectionType, option: string, message: string): void => {
     errors.push({ file_: file, line_: lines[section]?.[option] ?? origins.sections_[section] ?? 1, section_: section, option_: option, message_: message });
   };
-  const ordered = (section: SectionType, lo: string, hi: string): void => {
+  // <base>_min must not exceed <base>_max.
+  const ordered = (section: SectionType, base: string): void => {
     const v = c[section] as Record<string, number>;
+    const lo = base + '_min';
+    const hi = base + '_max';
     if (v[lo] > v[hi]) err(section, lines[section]?.[lo] !== undefined ? lo : hi, `${lo} (${v[lo]}) is greater than ${hi} (${v[hi]})`);
   };
   const m = c.mqtt;
@@ -180,9 +183,9 @@ function crossCheck(c: NetledgerConfig, origins: Origins, file: string, errors: 
     if (m[o] && m.url && !m.url.startsWith('mqtts://')) err('mqtt', o, 'only used with an mqtts:// url');
   }
   if (!m.cert_file !== !m.key_file) err('mqtt', m.cert_file ? 'cert_file' : 'key_file', 'cert_file and key_file go together');
-  ordered('mqtt', 'reconnect_min', 'reconnect_max');
-  ordered('conntrack', 'proc_poll_min', 'proc_poll_max');
-  ordered('conntrack', 'restart_backoff_min', 'restart_backoff_max');
+  ordered('mqtt', 'reconnect');
+  ordered('conntrack', 'proc_poll');
+  ordered('conntrack', 'restart_backoff');
   if (c.spool.enabled && c.spool.max_bytes < c.batch.max_bytes) {
     err('spool', 'max_bytes', `smaller than one batch (batch.max_bytes ${c.batch.max_bytes})`);
   }
