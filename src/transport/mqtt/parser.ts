@@ -9,79 +9,82 @@ import { minOf } from '../../compat/lang';
 /** Decodes one packet body: packet.ts's decodeBody, or decodeBrokerBody in a client. */
 export type BodyDecoder<P> = (byte0: number, body: Uint8Array, start: number, end: number) => P;
 
-export class PacketParser<P = Packet> {
-  private head_ = new Uint8Array(5);
-  private headLen_ = 0;
-  private byte0_ = 0;
-  declare private body_?: Uint8Array | null;
-  private bodyLen_ = 0;
-  declare private failed_?: MqttPacketError | null;
-
-  /** `maxPacket`: the largest whole packet (header included) accepted, in bytes. */
-  private readonly maxPacket_: number;
-  private readonly decodeBody_: BodyDecoder<P>;
-  constructor(maxPacket: number, decodeBody: BodyDecoder<P>) { this.maxPacket_ = maxPacket; this.decodeBody_ = decodeBody; }
-
+export interface PacketParser<P = Packet> {
   /** Parses what `chunk` completes; calls onPacket per packet. Throws MqttPacketError. */
-  push_(chunk: Uint8Array, onPacket: (p: P) => void): void {
-    if (this.failed_) throw this.failed_;
-    try {
-      this.consume_(chunk, onPacket);
-    } catch (e) {
-      if (e instanceof MqttPacketError) this.failed_ = e;
-      throw e;
-    }
+  push_(chunk: Uint8Array, onPacket: (p: P) => void): void;
+}
+
+/**
+ * `new PacketParser(maxPacket, decodeBody)`: a plain function whose closure holds the state
+ * (shorter in the bundle than fields); called with `new`, it returns its object. `maxPacket`:
+ * the largest whole packet (header included) accepted, in bytes.
+ */
+export const PacketParser = function <P>(maxPacket: number, decodeBody: BodyDecoder<P>): PacketParser<P> {
+  const head = new Uint8Array(5);
+  let headLen = 0;
+  let byte0 = 0;
+  let body: Uint8Array | null = null;
+  let bodyLen = 0;
+  let failed: MqttPacketError | undefined;
+
+  function check(h: { byte0: number; length: number; size: number }): void {
+    const type = h.byte0 >> 4;
+    const n = h.size + h.length;
+    if (type === 0 || type === 15) malformed(`unknown packet type ${type}`);
+    if (n > maxPacket) malformed(`packet of ${n} bytes exceeds the maximum of ${maxPacket}`);
   }
 
-  private consume_(chunk: Uint8Array, onPacket: (p: P) => void): void {
+  function consume(chunk: Uint8Array, onPacket: (p: P) => void): void {
     let i = 0;
     const n = chunk.length;
     while (i < n) {
-      if (!this.body_) {
+      if (!body) {
         // Fast path: a whole packet inside the chunk, nothing pending.
-        if (this.headLen_ === 0) {
+        if (!headLen) {
           const h = readFixedHeader(chunk, i, n);
           if (h) {
-            this.check_(h.byte0, h.size, h.length);
+            check(h);
             if (i + h.size + h.length <= n) {
               const start = i + h.size;
               i = start + h.length;
-              onPacket(this.decodeBody_(h.byte0, chunk, start, i));
+              onPacket(decodeBody(h.byte0, chunk, start, i));
               continue;
             }
           }
         }
-        this.head_[this.headLen_++] = chunk[i++];
-        const h = readFixedHeader(this.head_, 0, this.headLen_);
+        head[headLen++] = chunk[i++];
+        const h = readFixedHeader(head, 0, headLen);
         if (!h) continue;
-        this.check_(h.byte0, h.size, h.length);
-        this.headLen_ = 0;
-        this.byte0_ = h.byte0;
-        if (h.length === 0) {
-          onPacket(this.decodeBody_(h.byte0, this.head_, 0, 0));
-          continue;
-        }
-        this.body_ = new Uint8Array(h.length);
-        this.bodyLen_ = 0;
+        check(h);
+        headLen = 0;
+        byte0 = h.byte0;
+        if (h.length) {
+          body = new Uint8Array(h.length);
+          bodyLen = 0;
+        } else onPacket(decodeBody(byte0, head, 0, 0));
         continue;
       }
-      const take = minOf(n - i, this.body_.length - this.bodyLen_);
-      this.body_.set(chunk.subarray(i, i + take), this.bodyLen_);
-      this.bodyLen_ += take;
+      const take = minOf(n - i, body.length - bodyLen);
+      body.set(chunk.subarray(i, i + take), bodyLen);
+      bodyLen += take;
       i += take;
-      if (this.bodyLen_ === this.body_.length) {
-        const body = this.body_;
-        this.body_ = null;
-        onPacket(this.decodeBody_(this.byte0_, body, 0, body.length));
+      if (bodyLen === body.length) {
+        const b = body;
+        body = null;
+        onPacket(decodeBody(byte0, b, 0, b.length));
       }
     }
   }
 
-  private check_(byte0: number, size: number, length: number): void {
-    const type = byte0 >> 4;
-    if (type === 0 || type === 15) malformed(`unknown packet type ${type}`);
-    if (size + length > this.maxPacket_) {
-      malformed(`packet of ${size + length} bytes exceeds the maximum of ${this.maxPacket_}`);
-    }
-  }
-}
+  return {
+    push_(chunk, onPacket) {
+      if (failed) throw failed;
+      try {
+        consume(chunk, onPacket);
+      } catch (e) {
+        if (e instanceof MqttPacketError) failed = e;
+        throw e;
+      }
+    },
+  };
+} as unknown as new <P = Packet>(maxPacket: number, decodeBody: BodyDecoder<P>) => PacketParser<P>;
