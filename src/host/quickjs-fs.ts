@@ -18,21 +18,9 @@ export function check(ret: number, op: string, path: string): number {
   return ret;
 }
 
-function toBytes(data: Uint8Array | string): Uint8Array {
-  return typeof data === 'string' ? encodeUtf8(data) : data;
-}
-
-/** Writes all of data to a blocking descriptor (regular files). */
-function writeAll(fd: number, data: Uint8Array, path: string): void {
-  let off = 0;
-  while (off < data.length) {
-    const n = os.write(fd, data.buffer as ArrayBuffer, data.byteOffset + off, data.length - off);
-    if (n === -EINTR || n === -EAGAIN) continue;
-    off += check(n, 'write', path);
-  }
-}
-
-function withFd<T>(fd: number, use: (fd: number) => T): T {
+/** Opens path with `flags` (created 0644), runs use(fd) and closes it whatever happens. */
+function withFile<T>(path: string, flags: number, use: (fd: number) => T): T {
+  const fd = check(os.open(path, flags, 0o644), 'open', path);
   try {
     return use(fd);
   } finally {
@@ -41,35 +29,38 @@ function withFd<T>(fd: number, use: (fd: number) => T): T {
 }
 
 export function readBytes(path: string): Uint8Array {
-  return withFd(check(os.open(path, os.O_RDONLY), 'open', path), (fd) => {
+  return withFile(path, os.O_RDONLY, (fd) => {
     const [st] = os.stat(path);
     // /proc files report size 0: read to end of file, whatever stat said.
     let buf = new Uint8Array(maxOf(4096, st ? st.size + 1 : 0));
     let len = 0;
-    for (;;) {
+    for (let n; (n = readInto(fd, buf.subarray(len), buf.length - len, path)); ) {
+      len += n;
       if (len === buf.length) {
-        const grown = new Uint8Array(buf.length * 2);
+        const grown = new Uint8Array(len * 2);
         grown.set(buf);
         buf = grown;
       }
-      const n = os.read(fd, buf.buffer, len, buf.length - len);
-      if (n === -EINTR) continue;
-      if (check(n, 'read', path) === 0) return buf.slice(0, len);
-      len += n;
+    }
+    return buf.slice(0, len);
+  });
+}
+
+/** Writes all of data to path (a regular file: blocking writes), opened with `flags`. */
+function writeFile(path: string, flags: number, data: Uint8Array | string): void {
+  const bytes = typeof data === 'string' ? encodeUtf8(data) : data;
+  withFile(path, os.O_WRONLY | os.O_CREAT | flags, (fd) => {
+    for (let off = 0; off < bytes.length; ) {
+      const n = os.write(fd, bytes.buffer as ArrayBuffer, bytes.byteOffset + off, bytes.length - off);
+      if (n !== -EINTR && n !== -EAGAIN) off += check(n, 'write', path);
     }
   });
 }
 
-/** Writes bytes to path, opened with `flags` (created 0644). */
-function writeFile(path: string, flags: number, bytes: Uint8Array): void {
-  withFd(check(os.open(path, os.O_WRONLY | os.O_CREAT | flags, 0o644), 'open', path), (fd) => writeAll(fd, bytes, path));
-}
-
 export function writeAtomic(path: string, data: Uint8Array | string): void {
   const tmp = `${path}.tmp-${os.getpid()}`;
-  const bytes = toBytes(data);
   try {
-    writeFile(tmp, os.O_TRUNC, bytes);
+    writeFile(tmp, os.O_TRUNC, data);
     check(os.rename(tmp, path), 'rename', path);
   } catch (e) {
     os.remove(tmp);
@@ -78,7 +69,7 @@ export function writeAtomic(path: string, data: Uint8Array | string): void {
 }
 
 export function appendText(path: string, text: string): void {
-  writeFile(path, os.O_APPEND, encodeUtf8(text));
+  writeFile(path, os.O_APPEND, text);
 }
 
 export function remove(path: string): void {
@@ -91,12 +82,9 @@ export function rename(from: string, to: string): void {
 
 export function stat(path: string): FileStat | null {
   const [st, err] = os.stat(path);
-  if (!st) {
-    if (err === ENOENT || err === ENOTDIR) return null;
-    check(-err, 'stat', path);
-    return null;
-  }
-  return { size: st.size, mtimeMs: st.mtime, ino: st.ino, dev: st.dev, isDirectory: (st.mode & os.S_IFMT) === os.S_IFDIR };
+  if (st) return { size: st.size, mtimeMs: st.mtime, ino: st.ino, dev: st.dev, isDirectory: (st.mode & os.S_IFMT) === os.S_IFDIR };
+  if (err !== ENOENT && err !== ENOTDIR) check(-err, 'stat', path);
+  return null;
 }
 
 export function isExecutable(path: string): boolean {
@@ -112,17 +100,13 @@ export function readdir(path: string): string[] {
 }
 
 export function mkdirp(path: string): void {
-  let at = path.startsWith('/') ? '' : '.';
+  let at = path[0] === '/' ? '' : '.';
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
     at += '/' + part;
     const r = os.mkdir(at, 0o755);
-    if (r === -EEXIST) {
-      const st = stat(at);
-      if (st && st.isDirectory) continue;
-      check(-ENOTDIR, 'mkdir', at); // as mkdir -p reports a file in the way
-    }
-    check(r, 'mkdir', at);
+    if (r !== -EEXIST) check(r, 'mkdir', at);
+    else if (!stat(at)?.isDirectory) check(-ENOTDIR, 'mkdir', at); // as mkdir -p reports a file in the way
   }
 }
 
@@ -148,10 +132,6 @@ export const tailFs: TailFs = {
     const n = os.read(fd, buf.buffer as ArrayBuffer, buf.byteOffset, len);
     return n === -EINTR ? os.read(fd, buf.buffer as ArrayBuffer, buf.byteOffset, len) : n;
   },
-  seek_: (fd, pos) => {
-    os.seek(fd, pos, std.SEEK_SET);
-  },
-  close_: (fd) => {
-    os.close(fd);
-  },
+  seek_: (fd, pos) => os.seek(fd, pos, std.SEEK_SET),
+  close_: os.close,
 };
