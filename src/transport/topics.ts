@@ -53,8 +53,7 @@ export function commandFilters(sensor: string): string[] {
  * A name is one level of [a-z0-9_-], at most 32 characters; deeper levels are refused.
  */
 export function commandName(sensor: string, topic: string): string | null {
-  const mine = `${TOPIC_ROOT}/${sensor}/cmd/`;
-  const all = `${TOPIC_ROOT}/${ALL_SENSORS}/cmd/`;
-  const rest = topic.startsWith(mine) ? topic.slice(mine.length) : topic.startsWith(all) ? topic.slice(all.length) : null;
-  return rest !== null && /^[a-z0-9_-]{1,32}$/.test(rest) ? rest : null;
+  // A sensor id never has '/' (sensorIdProblem): the second level is the whole id.
+  const m = /^netledger\/v1\/([^/]+)\/cmd\/([a-z0-9_-]{1,32})$/.exec(topic);
+  return m && (m[1] === sensor || m[1] === ALL_SENSORS) ? m[2] : null;
 }
