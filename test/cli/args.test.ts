@@ -1,0 +1,4 @@
+import { runCases } from '../support/engines';
+import { cases } from './args.cases';
+
+runCases('test/cli/args.cases.ts', cases);
