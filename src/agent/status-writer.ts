@@ -37,8 +37,8 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
   }
   const ct = s.conntrack_;
   const ship = s.ship_;
-  const lastError = ship?.shipper_.lastError_;
   const off = { state: 'disabled', lines: 0, restarts: 0 } as const;
+  // Keys set to undefined are left out of the file (JSON.stringify), as optional keys should be.
   const status: AgentStatus = {
     format: STATUS_FORMAT,
     sensor: c.agent.sensor_id,
@@ -53,17 +53,17 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
     sources: {
       dnsmasq: c.dnsmasq.enabled
         ? { state: 'running', input: c.dnsmasq.input, lines: counters.dnsmasq_lines ?? 0, restarts: counters.dnsmasq_exited ?? 0,
-          ...(s.dnsLast_ > 0 ? { last_line: s.dnsLast_ } : {}) }
+          last_line: s.dnsLast_ || undefined }
         : off,
       conntrack: c.conntrack.enabled && ct
         ? { state: ct.mode === 'stopped' ? 'stopped' : 'running', input: ct.mode, lines: counters.conntrack_records ?? 0,
-          restarts: ct.restarts, ...(ct.lastStderr ? { error: ct.lastStderr } : {}) }
+          restarts: ct.restarts, error: ct.lastStderr || undefined }
         : off,
     },
     streams,
     mqtt: ship
       ? { state: ship.shipper_.connected_ ? 'connected' : 'connecting', broker: ship.broker_, inflight: 0,
-        batches_sent: counters.ship_batches ?? 0, ...(lastError ? { last_error: lastError } : {}) }
+        batches_sent: counters.ship_batches ?? 0, last_error: ship.shipper_.lastError_ || undefined }
       : { state: 'disabled', inflight: 0, batches_sent: 0 },
     spool: { enabled: c.spool.enabled, bytes: ship?.spool_.bytes_() ?? 0, batches: ship?.spool_.count_() ?? 0, max_bytes: c.spool.max_bytes },
     memory: { rss_kb: rss, budget_kb: c.agent.memory_budget },
