@@ -45,137 +45,121 @@ export interface DeviceInfo {
   hostname?: string;
 }
 
-export class Devices {
-  // deps_ first, and no base class: measured cheaper per line in qjs than WithDeps (compat/lang.ts)
-  private readonly deps_: DevicesDeps;
-
-  constructor(deps_: DevicesDeps) {
-    this.deps_ = deps_;
-  }
-
-  private readonly byIp_ = new Map<string, Entry>();
+export interface Devices {
   /** No lease known (no lease file, a replay without --leases): every lookup finds nothing. */
-  none = true;
-  /** DUID → MAC, confirmed by a present IPv4 lease */
-  private duidMac_ = new Map<string, string>();
-  /** IPv6 text → canonical text ('' when not an address): a miss re-normalised costs qjs ~10k instructions */
-  private readonly canon_ = new Map<string, string>();
-
+  none: boolean;
   /** Replaces everything `origin` ('leasefile', 'odhcpd', ...) said before with `leases`. */
-  setLeases_(origin: string, leases: Lease[]): void {
-    const now = this.deps_.now();
-    const seen = new Set<string>();
-    const max = this.deps_.maxDevices ?? 4096;
-    for (const l of leases) {
-      const ip = normalizeIp(l.ip);
-      if (ip === undefined) {
-        this.deps_.counters.drop('devices_bad_address', 1, l.ip);
-        continue;
-      }
-      const e: Entry = { origin_: origin, expires: l.expires ?? 0, goneAt_: 0, deadline_: 0 };
-      e.deadline_ = this.deadlineOf_(e);
-      if (l.mac !== undefined) e.mac = l.mac.toLowerCase();
-      if (l.hostname !== undefined) e.hostname = l.hostname;
-      if (l.duid !== undefined) e.duid = l.duid;
-      if (l.clientId !== undefined) e.clientId = l.clientId;
-      if (!this.byIp_.has(ip) && this.byIp_.size >= max) {
-        this.prune_(now);
-        if (this.byIp_.size >= max) {
-          this.deps_.counters.drop('devices_table_full', 1, ip);
+  setLeases_(origin: string, leases: Lease[]): void;
+  /** The device behind `ip` now, or undefined when no live (or recently gone) lease names it. */
+  lookup(ip: string): DeviceInfo | undefined;
+  /** Number of remembered addresses (live and in grace). */
+  size_(): number;
+}
+
+/**
+ * `new Devices(deps)`: a constructor function returning its object, whose state is closure
+ * locals (short names in the bundle, where a class's members are `this.x` each time). `var`:
+ * lookup runs per event, and qjs checks let/const for their dead zone on every read.
+ */
+export const Devices = function ({ counters, now, graceSec = 10800, maxDevices = 4096 }: DevicesDeps): Devices {
+  var byIp = new Map<string, Entry>();
+  /** DUID → MAC, confirmed by a present IPv4 lease */
+  var duidMac = new Map<string, string>();
+  /** IPv6 text → canonical text ('' when not an address): a miss re-normalised costs qjs ~10k instructions */
+  var canon = new Map<string, string>();
+
+  /** past this (epoch seconds) the entry attributes nothing: min(expiry, gone) + grace */
+  const deadlineOf = (e: Entry): number => {
+    let end = e.expires || Infinity;
+    if (e.goneAt_ && e.goneAt_ < end) end = e.goneAt_;
+    return end + graceSec;
+  };
+
+  const prune = (t: number): void => {
+    for (const [ip, e] of byIp) if (t > e.deadline_) byIp.delete(ip);
+  };
+
+  const self: Devices = {
+    none: true,
+
+    setLeases_(origin, leases) {
+      const t = now();
+      const seen = new Set<string>();
+      for (const l of leases) {
+        const ip = normalizeIp(l.ip);
+        if (ip === undefined) {
+          counters.drop('devices_bad_address', 1, l.ip);
           continue;
         }
+        const e: Entry = { origin_: origin, expires: l.expires ?? 0, goneAt_: 0, deadline_: 0 };
+        e.deadline_ = deadlineOf(e);
+        if (l.mac !== undefined) e.mac = l.mac.toLowerCase();
+        if (l.hostname !== undefined) e.hostname = l.hostname;
+        if (l.duid !== undefined) e.duid = l.duid;
+        if (l.clientId !== undefined) e.clientId = l.clientId;
+        if (!byIp.has(ip) && byIp.size >= maxDevices) {
+          prune(t);
+          if (byIp.size >= maxDevices) {
+            counters.drop('devices_table_full', 1, ip);
+            continue;
+          }
+        }
+        byIp.delete(ip); // re-insert: map order stays oldest-first for pruning
+        byIp.set(ip, e);
+        seen.add(ip);
       }
-      this.byIp_.delete(ip); // re-insert: map order stays oldest-first for pruning
-      this.byIp_.set(ip, e);
-      seen.add(ip);
-    }
-    for (const [ip, e] of this.byIp_) {
-      if (e.origin_ === origin && e.goneAt_ === 0 && !seen.has(ip)) {
-        e.goneAt_ = now;
-        e.deadline_ = this.deadlineOf_(e);
+      for (const [ip, e] of byIp) {
+        if (e.origin_ === origin && !e.goneAt_ && !seen.has(ip)) {
+          e.goneAt_ = t;
+          e.deadline_ = deadlineOf(e);
+        }
       }
-    }
-    this.prune_(now);
-    this.none = this.byIp_.size === 0;
-    this.rebuildDuidIndex_(now);
-  }
-
-  /** The device behind `ip` now, or undefined when no live (or recently gone) lease names it. */
-  lookup(ip: string): DeviceInfo | undefined {
-    const e = this.find_(ip);
-    if (e === undefined) return undefined;
-    const mac = this.macOf_(e);
-    if (mac === undefined && e.hostname === undefined) return undefined;
-    const info: DeviceInfo = {};
-    if (mac !== undefined) info.mac = mac;
-    if (e.hostname !== undefined) info.hostname = e.hostname;
-    return info;
-  }
-
-  private find_(ip: string): Entry | undefined {
-    // no leases (a router without a lease file, replay without --leases): nothing to find
-    if (this.byIp_.size === 0) return undefined;
-    let e = this.byIp_.get(ip);
-    if (e === undefined && ip.indexOf(':') >= 0) {
-      let n = this.canon_.get(ip);
-      if (n === undefined) {
-        n = normalizeIp(ip) ?? '';
-        if (this.canon_.size >= 1024) this.canon_.clear();
-        this.canon_.set(ip, n);
+      prune(t);
+      self.none = !byIp.size;
+      // the DUID index, from the present IPv4 leases
+      const byMac = new Set<string>();
+      const byClientDuid = new Map<string, string>();
+      for (const e of byIp.values()) {
+        if (e.mac === undefined || e.goneAt_ || t > e.deadline_) continue;
+        byMac.add(e.mac);
+        // RFC 4361 client id: ff + 4-byte IAID + DUID  → 'ff:' + 'xx:xx:xx:xx:' is 15 characters
+        const id = e.clientId;
+        if (id?.startsWith('ff:') && id.length > 15) byClientDuid.set(id.slice(15), e.mac);
       }
-      if (n !== '' && n !== ip) e = this.byIp_.get(n);
-    }
-    if (e === undefined || (e.deadline_ !== Infinity && this.deps_.now() > e.deadline_)) return undefined;
-    return e;
-  }
-
-  private macOf_(e: Entry): string | undefined {
-    return e.mac !== undefined || e.duid === undefined ? e.mac : this.duidMac_.get(e.duid);
-  }
-
-  /** Number of remembered addresses (live and in grace). */
-  size_(): number {
-    return this.byIp_.size;
-  }
-
-  private deadlineOf_(e: Entry): number {
-    let end = e.expires === 0 ? Infinity : e.expires;
-    if (e.goneAt_ !== 0 && e.goneAt_ < end) end = e.goneAt_;
-    return end + (this.deps_.graceSec ?? 10800);
-  }
-
-  private alive_(e: Entry, now: number): boolean {
-    return now <= e.deadline_;
-  }
-
-  private prune_(now: number): void {
-    for (const [ip, e] of this.byIp_) if (!this.alive_(e, now)) this.byIp_.delete(ip);
-  }
-
-  private rebuildDuidIndex_(now: number): void {
-    const byMac = new Map<string, true>();
-    const byClientDuid = new Map<string, string>();
-    for (const e of this.byIp_.values()) {
-      if (e.mac === undefined || e.goneAt_ !== 0 || !this.alive_(e, now)) continue;
-      byMac.set(e.mac, true);
-      // RFC 4361 client id: ff + 4-byte IAID + DUID  → 'ff:' + 'xx:xx:xx:xx:' is 15 characters
-      const id = e.clientId;
-      if (id !== undefined && id.startsWith('ff:') && id.length > 15) byClientDuid.set(id.slice(15), e.mac);
-    }
-    const duidMac = new Map<string, string>();
-    for (const e of this.byIp_.values()) {
-      if (e.duid === undefined) continue;
-      const viaClientId = byClientDuid.get(e.duid);
-      if (viaClientId !== undefined) {
-        duidMac.set(e.duid, viaClientId);
-        continue;
+      duidMac = new Map();
+      for (const { duid } of byIp.values()) {
+        if (duid === undefined) continue;
+        const mac = byClientDuid.get(duid) ?? duidLinkLayer(duid);
+        if (mac !== undefined && (byClientDuid.has(duid) || byMac.has(mac))) duidMac.set(duid, mac);
       }
-      const embedded = duidLinkLayer(e.duid);
-      if (embedded !== undefined && byMac.has(embedded)) duidMac.set(e.duid, embedded);
-    }
-    this.duidMac_ = duidMac;
-  }
-}
+    },
+
+    lookup(ip) {
+      // no leases (a router without a lease file, replay without --leases): nothing to find
+      if (!byIp.size) return undefined;
+      var e = byIp.get(ip);
+      if (e === undefined && ip.indexOf(':') >= 0) {
+        var n = canon.get(ip);
+        if (n === undefined) {
+          n = normalizeIp(ip) ?? '';
+          if (canon.size >= 1024) canon.clear();
+          canon.set(ip, n);
+        }
+        if (n !== '' && n !== ip) e = byIp.get(n);
+      }
+      if (e === undefined || (e.deadline_ !== Infinity && now() > e.deadline_)) return undefined;
+      var mac = e.mac !== undefined || e.duid === undefined ? e.mac : duidMac.get(e.duid);
+      if (mac === undefined && e.hostname === undefined) return undefined;
+      var info: DeviceInfo = {};
+      if (mac !== undefined) info.mac = mac;
+      if (e.hostname !== undefined) info.hostname = e.hostname;
+      return info;
+    },
+
+    size_: () => byIp.size,
+  };
+  return self;
+} as unknown as new (deps: DevicesDeps) => Devices;
 
 /** The Ethernet address inside a DUID-LLT (type 1) or DUID-LL (type 3), colon hex. */
 export function duidLinkLayer(duid: string): string | undefined {
