@@ -30,54 +30,44 @@ export interface Lease {
 export function parseLeases(text: string, counters: Counters): Lease[] {
   const out: Lease[] = [];
   for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const lease = parseLine(line);
-    if (lease === 'skip') continue;
-    if (lease === null) {
-      counters.drop('leases_bad_line', 1, line);
-      continue;
-    }
-    out.push(lease);
+    const f = line.trim().split(/\s+/);
+    // blank lines, and the server DUID and the extras, which name no client address
+    if (f[0] === '' || f[0] === 'duid' || f[0] === 'agent-info' || f[0] === 'vendorclass') continue;
+    const lease = parseLine(f);
+    if (lease) out.push(lease);
+    else counters.drop('leases_bad_line', 1, line);
   }
   return out;
 }
 
-function parseLine(line: string): Lease | null | 'skip' {
-  const f = line.trim().split(/\s+/);
-  if (f[0] === 'duid' || f[0] === 'agent-info' || f[0] === 'vendorclass') return 'skip';
-  if (f.length !== 5) return null;
-  const expires = parseUint(f[0]);
-  if (expires < 0) return null;
-  const hostname = f[3] === '*' ? undefined : f[3];
-  const id = f[4] === '*' ? undefined : f[4].toLowerCase();
-  if (id !== undefined && !isColonHex(id)) return null;
-  if (f[2].indexOf(':') < 0) {
-    if (parseIPv4(f[2]) < 0) return null;
-    const lease: Lease = { ip: f[2], family: 4, expires };
-    const mac = normalizeMac(f[1]);
-    if (mac === null) return null;
+// A lease file is read when it changes, a few hundred lines at most: regexes are affordable.
+const uint = (s: string): number => (/^\d{1,15}$/.test(s) ? +s : -1);
+
+function parseLine(f: string[]): Lease | null {
+  const [exp, hw, addr, name, cid] = f;
+  const expires = uint(exp);
+  const id = cid === '*' ? undefined : cid?.toLowerCase();
+  if (f.length !== 5 || expires < 0 || (id !== undefined && !isColonHex(id))) return null;
+  const hostname = name === '*' ? undefined : name;
+  let lease: Lease;
+  if (!addr.includes(':')) {
+    const mac = normalizeMac(hw);
+    if (parseIPv4(addr) < 0 || mac === null) return null;
+    lease = { ip: addr, family: 4, expires };
     if (mac !== undefined) lease.mac = mac;
     if (hostname !== undefined) lease.hostname = hostname;
     if (id !== undefined) lease.clientId = id;
-    return lease;
+  } else {
+    const ip = normalizeIp(addr);
+    const temporary = hw[0] === 'T';
+    const iaid = uint(temporary ? hw.slice(1) : hw);
+    if (ip === undefined || iaid < 0 || iaid > 0xffffffff) return null;
+    lease = { ip, family: 6, expires, iaid };
+    if (temporary) lease.temporary = true;
+    if (hostname !== undefined) lease.hostname = hostname;
+    if (id !== undefined) lease.duid = id;
   }
-  const ip = normalizeIp(f[2]);
-  if (ip === undefined) return null;
-  let iaidText = f[1];
-  const temporary = iaidText.charCodeAt(0) === 84; // 'T'
-  if (temporary) iaidText = iaidText.slice(1);
-  const iaid = parseUint(iaidText);
-  if (iaid < 0 || iaid > 0xffffffff) return null;
-  const lease: Lease = { ip, family: 6, expires, iaid };
-  if (temporary) lease.temporary = true;
-  if (hostname !== undefined) lease.hostname = hostname;
-  if (id !== undefined) lease.duid = id;
   return lease;
-}
-
-// A lease file is read when it changes, a few hundred lines at most: regexes are affordable.
-function parseUint(s: string): number {
-  return /^\d{1,15}$/.test(s) ? Number(s) : -1;
 }
 
 /** Lowercase hex bytes joined by ':' ('aa:bb:...'). */
@@ -90,12 +80,9 @@ function isColonHex(s: string): boolean {
  * ('<type>-...'); null when the text is not a hardware address at all.
  */
 export function normalizeMac(s: string): string | undefined | null {
-  const dash = s.indexOf('-');
-  if (dash >= 0) {
-    const rest = s.slice(dash + 1).toLowerCase();
-    return dash === 2 && (rest === '' || isColonHex(rest)) ? undefined : null;
-  }
   const m = s.toLowerCase();
-  if (m.length !== 17 || !isColonHex(m)) return null;
-  return m;
+  const dash = m.indexOf('-');
+  if (dash < 0) return m.length === 17 && isColonHex(m) ? m : null;
+  const rest = m.slice(dash + 1);
+  return dash === 2 && (rest === '' || isColonHex(rest)) ? undefined : null;
 }

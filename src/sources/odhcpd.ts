@@ -17,75 +17,66 @@ const INFINITE = 0xffffffff;
 /** `nowSec` turns odhcpd's relative `valid` into an absolute `expires`; without it none is set. */
 export function parseIpv6Leases(json: unknown, counters: Counters, nowSec?: number): Lease[] {
   const out: Lease[] = [];
+  // odhcpd_bad_reply, odhcpd_bad_lease, odhcpd_bad_address
+  const bad = (reason: string, v: unknown): void => counters.drop(`odhcpd_bad_${reason}`, 1, safeText(v));
+  const skipped = (n?: number): void => counters.inc('odhcpd_prefixes_skipped', n);
   const device = isRecord(json) ? json.device : undefined;
   if (!isRecord(device)) {
-    counters.drop('odhcpd_bad_reply', 1, safeText(json));
+    bad('reply', json);
     return out;
   }
   for (const ifname of keysOf(device)) {
     const iface = device[ifname];
     const leases = isRecord(iface) ? iface.leases : undefined;
     if (!isArray(leases)) {
-      counters.drop('odhcpd_bad_reply', 1, safeText(iface));
+      bad('reply', iface);
       continue;
     }
     for (const l of leases) {
       if (!isRecord(l)) {
-        counters.drop('odhcpd_bad_lease', 1, safeText(l));
+        bad('lease', l);
         continue;
       }
       const base = leaseBase(l, nowSec);
-      let addrs = 0;
       const add = (text: unknown): void => {
         const ip = typeof text === 'string' ? normalizeIp(text) : undefined;
-        if (ip === undefined) {
-          counters.drop('odhcpd_bad_address', 1, safeText(text));
-          return;
-        }
-        addrs++;
-        out.push({ ...base, ip });
+        if (ip === undefined) bad('address', text);
+        else out.push({ ...base, ip });
       };
-      const length = typeof l.length === 'number' ? l.length : 128;
-      const v6 = l.ipv6;
-      const v6addr = l['ipv6-addr'];
-      const prefixes = l['ipv6-prefix'];
+      const { ipv6: v6, 'ipv6-addr': v6addr, 'ipv6-prefix': prefixes } = l;
       if (isArray(v6)) {
-        if (length === 128) for (const a of v6) add(a);
-        else counters.inc('odhcpd_prefixes_skipped', v6.length);
+        if (typeof l.length !== 'number' || l.length === 128) v6.forEach(add);
+        else skipped(v6.length);
       }
       if (isArray(v6addr)) {
         for (const a of v6addr) {
-          if (typeof a === 'string') add(a);
-          else if (isRecord(a) && typeof a['prefix-length'] === 'number' && a['prefix-length'] !== 128) {
-            counters.inc('odhcpd_prefixes_skipped');
-          } else add(isRecord(a) ? (a.address ?? a['']) : a);
+          if (!isRecord(a)) add(a);
+          else if (typeof a['prefix-length'] === 'number' && a['prefix-length'] !== 128) skipped();
+          else add(a.address ?? a['']);
         }
       }
-      if (isArray(prefixes)) counters.inc('odhcpd_prefixes_skipped', prefixes.length);
-      if (addrs === 0 && !isArray(v6) && !isArray(v6addr) && !isArray(prefixes)) {
-        counters.drop('odhcpd_bad_lease', 1, safeText(l));
-      }
+      if (isArray(prefixes)) skipped(prefixes.length);
+      // a lease without any of the three address lists
+      if (!isArray(v6) && !isArray(v6addr) && !isArray(prefixes)) bad('lease', l);
     }
   }
   return out;
 }
 
-function leaseBase(l: Record<string, unknown>, nowSec?: number): Omit<Lease, 'ip'> {
+function leaseBase({ hostname, duid, iaid, valid }: Record<string, unknown>, nowSec?: number): Omit<Lease, 'ip'> {
   const base: Omit<Lease, 'ip'> = { family: 6 };
-  if (typeof l.hostname === 'string' && l.hostname !== '') base.hostname = l.hostname;
-  if (typeof l.duid === 'string' && l.duid !== '') base.duid = colonHex(l.duid);
-  if (typeof l.iaid === 'number') base.iaid = l.iaid;
-  if (typeof l.valid === 'number') {
-    if (l.valid === INFINITE || l.valid === -1) base.expires = 0;
-    else if (nowSec !== undefined) base.expires = floor(nowSec) + l.valid;
+  if (typeof hostname === 'string' && hostname) base.hostname = hostname;
+  if (typeof duid === 'string' && duid) {
+    // odhcpd prints DUIDs as bare hex; dnsmasq's lease file uses colons: use one form
+    const h = duid.toLowerCase();
+    base.duid = h.includes(':') ? h : h.replace(/(..)(?=.)/g, '$1:');
+  }
+  if (typeof iaid === 'number') base.iaid = iaid;
+  if (typeof valid === 'number') {
+    if (valid === INFINITE || valid === -1) base.expires = 0;
+    else if (nowSec !== undefined) base.expires = floor(nowSec) + valid;
   }
   return base;
-}
-
-/** odhcpd prints DUIDs as bare hex; dnsmasq's lease file uses colons: use one form. */
-function colonHex(hex: string): string {
-  const h = hex.toLowerCase();
-  return h.indexOf(':') >= 0 ? h : h.replace(/(..)(?=.)/g, '$1:');
 }
 
 function safeText(v: unknown): string {
