@@ -2,6 +2,7 @@
 // cannot grow without bound. '-' writes to standard output.
 import type { Host } from '../host/types';
 import type { Counters } from '../counters';
+import { errorText } from '../compat/lang';
 
 export class FileOutput {
   private size_ = -1;
@@ -28,7 +29,7 @@ export class FileOutput {
       host.appendText(path, text);
       this.size_ += text.length;
     } catch (e) {
-      counters.drop('output_write_failed', 1, String((e as Error).message ?? e));
+      counters.drop('output_write_failed', 1, errorText(e));
       this.size_ = -1;
     }
   }

@@ -16,10 +16,11 @@ export interface StatusInfo {
 }
 
 export function statusEvent(info: StatusInfo, state: 'online' | 'offline', ts: number): StatusEvent {
-  const ev: StatusEvent = { type: 'status', ts, sensor: info.sensor, state, version: info.version, started: info.started };
-  if (info.config_hash !== undefined) ev.config_hash = info.config_hash;
-  ev.capabilities = info.capabilities.slice();
-  return ev;
+  // An undefined config_hash is left out of the JSON; the key order is the schema's.
+  return {
+    type: 'status', ts, sensor: info.sensor, state, version: info.version, started: info.started,
+    config_hash: info.config_hash, capabilities: info.capabilities,
+  };
 }
 
 /** JSON bytes of the status event (`type` first, as every NDJSON record). */
