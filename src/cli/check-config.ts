@@ -18,13 +18,13 @@ export function hostnameOpts(host: Host): LoadOptions {
   return { hostname };
 }
 
-/** Reads and validates a config file; a read failure is returned as the error text. */
-export function checkConfigFile(host: Host, file: string): ReturnType<typeof loadConfig> | { readError: string } {
+/** Reads and validates a config file; a read failure is returned as its error text (a string). */
+export function checkConfigFile(host: Host, file: string): ReturnType<typeof loadConfig> | string {
   let text: string;
   try {
     text = host.readText(file);
   } catch (e) {
-    return { readError: `${file}: cannot read: ${(e as Error).message}` };
+    return `${file}: cannot read: ${(e as Error).message}`;
   }
   return loadConfig(text, file, hostnameOpts(host));
 }
@@ -38,8 +38,8 @@ export const checkConfigCommand: Command = {
     const [file, extra] = args.positional_;
     if (file === undefined || extra !== undefined) throw new UsageError('expects exactly one FILE');
     const r = checkConfigFile(host, file);
-    if ('readError' in r) {
-      host.writeStderr(`${r.readError}\n`);
+    if (typeof r === 'string') {
+      host.writeStderr(`${r}\n`);
       return 1;
     }
     const n = r.errors.length;

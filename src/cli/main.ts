@@ -13,7 +13,7 @@ function usage(): string {
 export async function runCli(host: Host): Promise<number> {
   await null; // a throw before the first await would end qjs (src/reject-later.ts)
   const [name, ...rest] = host.args;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if ([undefined, '--help', '-h', 'help'].includes(name)) {
     host.writeStdout(usage());
     return name === undefined ? 2 : 0;
   }

@@ -32,7 +32,7 @@ export function netledgerMethods(host: Host, configFile: string): RpcdMethods {
       args_: {},
       call_() {
         const checked = checkConfigFile(host, configFile);
-        const path = `${('readError' in checked ? defaultConfig() : checked.config).agent.state_dir}/${STATUS_FILE}`;
+        const path = `${(typeof checked === 'string' ? defaultConfig() : checked.config).agent.state_dir}/${STATUS_FILE}`;
         let text: string;
         try {
           text = host.readText(path);
@@ -52,13 +52,11 @@ export function netledgerMethods(host: Host, configFile: string): RpcdMethods {
       args_: {},
       call_() {
         const r = checkConfigFile(host, configFile);
-        const e = 'readError' in r;
         // JSON leaves out the keys whose value is undefined (section, option).
-        return {
+        return typeof r === 'string' ? { file: configFile, ok: false, errors: [{ line: 0, message: r, text: r }] } : {
           file: configFile,
-          ok: !e && !r.errors.length,
-          errors: e ? [{ line: 0, message: r.readError, text: r.readError }]
-            : r.errors.map((e) => ({ line: e.line_, message: e.message_, text: formatConfigError(e), section: e.section_, option: e.option_ })),
+          ok: !r.errors.length,
+          errors: r.errors.map((e) => ({ line: e.line_, message: e.message_, text: formatConfigError(e), section: e.section_, option: e.option_ })),
         };
       },
     },

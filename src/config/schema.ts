@@ -156,7 +156,7 @@ export function optionSpec(type: string, option: string): OptionSpec<unknown> | 
  */
 export function loadConfig(text: string, file: string, opts: LoadOptions = {}): { config: NetledgerConfig; errors: ConfigError[] } {
   const doc = parseUci(text, file);
-  const { values, errors, origins } = validateDocument(doc, SCHEMA as unknown as AnySchema);
+  const { values_: values, errors_: errors, origins_: origins } = validateDocument(doc, SCHEMA as unknown as AnySchema);
   const config = values as unknown as NetledgerConfig;
   if (config.agent.sensor_id === '') config.agent.sensor_id = sensorIdFromHostname(opts.hostname ?? '');
   crossCheck(config, origins, file, errors);

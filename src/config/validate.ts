@@ -74,7 +74,7 @@ export function suggest(name: string, known: string[]): string {
 
 export function validateDocument(
   doc: UciDocument, schema: AnySchema,
-): { values: Record<string, Record<string, unknown>>; errors: ConfigError[]; origins: Origins } {
+): { values_: Record<string, Record<string, unknown>>; errors_: ConfigError[]; origins_: Origins } {
   const file = doc.file_;
   const errors: ConfigError[] = doc.errors_.slice(); // a UciError is a ConfigError without section or option
   const values = defaultsOf(schema);
@@ -109,5 +109,5 @@ export function validateDocument(
       else err(o.line_, r.message, type, name);
     }
   }
-  return { values, errors, origins };
+  return { values_: values, errors_: errors, origins_: origins };
 }
