@@ -138,45 +138,41 @@ function packet(byte0: number, body: number[], tail: Uint8Array = new Uint8Array
   return out;
 }
 
-/** Reads one packet's variable header and payload, never past `end`. */
-export class Reader {
-  readonly buf_: Uint8Array;
-  public pos_: number;
-  readonly end_: number;
-  readonly what_: string;
+export type Reader = ReturnType<typeof reader>;
 
-  constructor(buf_: Uint8Array, pos_: number, end_: number, what_: string) {
-    this.buf_ = buf_;
-    this.pos_ = pos_;
-    this.end_ = end_;
-    this.what_ = what_;
-  }
+/** Reads one packet's variable header and payload, never past `end`; `what` names the packet. */
+function reader(buf: Uint8Array, pos: number, end: number, what: string) {
   /** Skips n bytes that must be there; returns where they start. */
-  take_(n: number): number {
-    if (this.pos_ + n > this.end_) malformed(`truncated ${this.what_}`);
-    return (this.pos_ += n) - n;
-  }
-  u8_(): number { return this.buf_[this.take_(1)]; }
-  u16_(): number { const at = this.take_(2); return (this.buf_[at] << 8) | this.buf_[at + 1]; }
-  /** A packet identifier, which is never 0 (MQTT-2.3.1-1). */
-  id_(): number {
-    const id = this.u16_();
-    if (!id) malformed('invalid packet id 0');
-    return id;
-  }
-  bin_(): Uint8Array { const n = this.u16_(); return this.buf_.subarray(this.take_(n), this.pos_); }
-  str_(): string {
-    const n = this.u16_();
-    const s = utf8DecodeStrict(this.buf_, this.take_(n), this.pos_);
-    // MQTT-1.5.3-1/-2: well-formed UTF-8 without U+0000.
-    if (s === null) malformed(`invalid utf-8 in ${this.what_}`);
-    if (s.indexOf('\u0000') >= 0) malformed(`NUL in string in ${this.what_}`);
-    return s;
-  }
-  rest_(): Uint8Array { const b = this.buf_.subarray(this.pos_, this.end_); this.pos_ = this.end_; return b; }
-  done_(): void {
-    if (this.pos_ !== this.end_) malformed(`trailing bytes in ${this.what_}`);
-  }
+  const take = (n: number): number => {
+    if (pos + n > end) malformed(`truncated ${what}`);
+    return (pos += n) - n;
+  };
+  const u16 = (): number => {
+    const at = take(2);
+    return (buf[at] << 8) | buf[at + 1];
+  };
+  const bin = (): Uint8Array => buf.subarray(take(u16()), pos);
+  return {
+    what_: what,
+    more_: (): boolean => pos < end,
+    u8_: (): number => buf[take(1)],
+    u16_: u16,
+    /** A packet identifier, which is never 0 (MQTT-2.3.1-1). */
+    id_: (): number => u16() || malformed('invalid packet id 0'),
+    bin_: bin,
+    str_(): string {
+      const b = bin();
+      const s = utf8DecodeStrict(b, 0, b.length);
+      // MQTT-1.5.3-1/-2: well-formed UTF-8 without U+0000.
+      if (s === null) malformed(`invalid utf-8 in ${what}`);
+      if (s.indexOf('\u0000') >= 0) malformed(`NUL in string in ${what}`);
+      return s;
+    },
+    rest_: (): Uint8Array => buf.subarray(pos, (pos = end)),
+    done_(): void {
+      if (pos !== end) malformed(`trailing bytes in ${what}`);
+    },
+  };
 }
 
 // ---- one encoder/decoder per packet kind ------------------------------------------------------
@@ -290,7 +286,7 @@ function encodeSubscribe(p: SubscribePacket): Uint8Array {
 }
 function decodeSubscribe(r: Reader): SubscribePacket {
   const p: SubscribePacket = { cmd: 'subscribe', messageId: r.id_(), subscriptions_: [] };
-  while (r.pos_ < r.end_) {
+  while (r.more_()) {
     const topic = r.str_();
     const o = r.u8_();
     if (o & 0xfc) malformed('subscribe reserved bits set'); // MQTT-3.8.3-4
@@ -310,7 +306,7 @@ function encodeSuback(p: SubackPacket): Uint8Array {
 }
 function decodeSuback(r: Reader): SubackPacket {
   const p: SubackPacket = { cmd: 'suback', messageId: r.id_(), granted_: [] };
-  while (r.pos_ < r.end_) p.granted_.push(checkQos(r.u8_(), 1));
+  while (r.more_()) p.granted_.push(checkQos(r.u8_(), 1));
   return p;
 }
 export const suback = {
@@ -327,7 +323,7 @@ function encodeUnsubscribe(p: UnsubscribePacket): Uint8Array {
 }
 function decodeUnsubscribe(r: Reader): UnsubscribePacket {
   const p: UnsubscribePacket = { cmd: 'unsubscribe', messageId: r.id_(), unsubscriptions_: [] };
-  while (r.pos_ < r.end_) p.unsubscriptions_.push(r.str_());
+  while (r.more_()) p.unsubscriptions_.push(r.str_());
   if (p.unsubscriptions_.length === 0) malformed('unsubscribe without topics');
   return p;
 }
@@ -402,7 +398,7 @@ function bodyReader(byte0: number, body: Uint8Array, start: number, end: number)
   // Required flags (MQTT-2.2.2-2): 0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE (types 6, 8, 10: bits of
   // 0x540), else 0000; PUBLISH (3) carries its own.
   if (type !== 3 && (byte0 & 15) !== ((0x540 >> type) & 1) * 2) malformed(`invalid flags for ${name}`);
-  return new Reader(body, start, end, name);
+  return reader(body, start, end, name);
 }
 
 /** Decodes the body of a packet whose fixed header was already read. */
