@@ -8,14 +8,14 @@ import { sensorIdProblem, NOT_ID_CHAR } from '../transport/topics';
 import { CidrSet } from '../pipeline/cidr';
 import { toJson } from '../compat/lang';
 
-export type Read<T> = { ok: true; value: T } | { ok: false; message: string };
+export type Read<T> = { ok_: true; value_: T } | { ok_: false; message_: string };
 
 export function good<T>(value: T): Read<T> {
-  return { ok: true, value };
+  return { ok_: true, value_: value };
 }
 
 export function bad<T>(message: string): Read<T> {
-  return { ok: false, message };
+  return { ok_: false, message_: message };
 }
 
 /** The spellings OpenWrt's config_get_bool (lib/functions.sh) accepts, case-sensitively: false, then true. */
@@ -105,8 +105,8 @@ export function readHostPort(s: string, portOptional: boolean): Read<HostPort> {
     return good({ host, port: null });
   }
   const p = readInt(portText, 1, 65535);
-  if (!p.ok) return bad(`expected ${want} with a port from 1 to 65535, got '${s}'`);
-  return good({ host, port: p.value });
+  if (!p.ok_) return bad(`expected ${want} with a port from 1 to 65535, got '${s}'`);
+  return good({ host, port: p.value_ });
 }
 
 /** A broker url as the transport reads it (src/transport/url.ts), kept as text. */

@@ -114,8 +114,8 @@ export function list<T>(def: T[], item: OptionSpec<T>, maxItems = 256): OptionSp
       const out: T[] = [];
       for (let i = 0; i < values.length; i++) {
         const r = item.read_([values[i]], false);
-        if (!r.ok) return bad(values.length > 1 ? `item ${i + 1}: ${r.message}` : r.message);
-        out.push(r.value);
+        if (!r.ok_) return bad(values.length > 1 ? `item ${i + 1}: ${r.message_}` : r.message_);
+        out.push(r.value_);
       }
       return good(out);
     },

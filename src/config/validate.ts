@@ -105,8 +105,8 @@ export function validateDocument(
       }
       lines[name] = o.line_;
       const r = specs[name].read_(o.values_, o.kind_ === 'list');
-      if (r.ok) values[type][name] = r.value;
-      else err(o.line_, r.message, type, name);
+      if (r.ok_) values[type][name] = r.value_;
+      else err(o.line_, r.message_, type, name);
     }
   }
   return { values_: values, errors_: errors, origins_: origins };

@@ -106,9 +106,9 @@ export const cases: Cases = {
   },
 
   'every bool spelling of OpenWrt config_get_bool, case-sensitive': () => {
-    for (const s of ['1', 'yes', 'on', 'true', 'enabled']) deepEq(readBool(s), { ok: true, value: true }, s);
-    for (const s of ['0', 'no', 'off', 'false', 'disabled']) deepEq(readBool(s), { ok: true, value: false }, s);
-    for (const s of ['TRUE', 'Yes', '2', '', ' 1']) eq(readBool(s).ok, false, JSON.stringify(s));
+    for (const s of ['1', 'yes', 'on', 'true', 'enabled']) deepEq(readBool(s), { ok_: true, value_: true }, s);
+    for (const s of ['0', 'no', 'off', 'false', 'disabled']) deepEq(readBool(s), { ok_: true, value_: false }, s);
+    for (const s of ['TRUE', 'Yes', '2', '', ' 1']) eq(readBool(s).ok_, false, JSON.stringify(s));
   },
 
   'every malformed form gives its file:line message': () => {
@@ -125,17 +125,17 @@ export const cases: Cases = {
   },
 
   'durations take seconds with an optional unit; host:port forms': () => {
-    deepEq(readDuration('90', 0, 1e6), { ok: true, value: 90 });
-    deepEq(readDuration('1.5', 0, 10), { ok: true, value: 1.5 });
-    deepEq(readDuration('5m', 0, 1e6), { ok: true, value: 300 });
-    deepEq(readDuration('2h', 0, 1e6), { ok: true, value: 7200 });
-    deepEq(readDuration('1d', 0, 1e6), { ok: true, value: 86400 });
-    for (const s of ['', 'm', '1.', '.5', '-1', '1 m', '1ms', '1e3']) eq(readDuration(s, 0, 1e6).ok, false, JSON.stringify(s));
-    deepEq(readHostPort('192.0.2.1:53', false), { ok: true, value: { host: '192.0.2.1', port: 53 } });
-    deepEq(readHostPort('[2001:db8::1]:853', false), { ok: true, value: { host: '2001:db8::1', port: 853 } });
-    deepEq(readHostPort('2001:db8::1', true), { ok: true, value: { host: '2001:db8::1', port: null } });
-    deepEq(readHostPort('resolver.example', true), { ok: true, value: { host: 'resolver.example', port: null } });
-    for (const s of ['host', 'host:0', 'host:70000', ':53', '[::1', 'a b:1']) eq(readHostPort(s, false).ok, false, s);
+    deepEq(readDuration('90', 0, 1e6), { ok_: true, value_: 90 });
+    deepEq(readDuration('1.5', 0, 10), { ok_: true, value_: 1.5 });
+    deepEq(readDuration('5m', 0, 1e6), { ok_: true, value_: 300 });
+    deepEq(readDuration('2h', 0, 1e6), { ok_: true, value_: 7200 });
+    deepEq(readDuration('1d', 0, 1e6), { ok_: true, value_: 86400 });
+    for (const s of ['', 'm', '1.', '.5', '-1', '1 m', '1ms', '1e3']) eq(readDuration(s, 0, 1e6).ok_, false, JSON.stringify(s));
+    deepEq(readHostPort('192.0.2.1:53', false), { ok_: true, value_: { host: '192.0.2.1', port: 53 } });
+    deepEq(readHostPort('[2001:db8::1]:853', false), { ok_: true, value_: { host: '2001:db8::1', port: 853 } });
+    deepEq(readHostPort('2001:db8::1', true), { ok_: true, value_: { host: '2001:db8::1', port: null } });
+    deepEq(readHostPort('resolver.example', true), { ok_: true, value_: { host: 'resolver.example', port: null } });
+    for (const s of ['host', 'host:0', 'host:70000', ':53', '[::1', 'a b:1']) eq(readHostPort(s, false).ok_, false, s);
     eq(utcOffsetSeconds('+01:00'), 3600);
     eq(utcOffsetSeconds('-05:30'), -19800);
     eq(utcOffsetSeconds('auto'), null);
@@ -162,7 +162,7 @@ export const cases: Cases = {
         const text = spec.show(spec.default);
         // '' is how UCI spells unset; lists may be empty
         if (spec.kind === 'list' || text[0] !== '') {
-          deepEq(spec.read_(text, spec.kind === 'list'), { ok: true, value: spec.default }, `${type}.${name}: default round-trips`);
+          deepEq(spec.read_(text, spec.kind === 'list'), { ok_: true, value_: spec.default }, `${type}.${name}: default round-trips`);
         }
       }
     }
