@@ -63,8 +63,8 @@ export function malformed(message: string): never {
 
 const CMD_NAMES = ['', 'connect', 'connack', 'publish', 'puback', 'pubrec', 'pubrel', 'pubcomp',
   'subscribe', 'suback', 'unsubscribe', 'unsuback', 'pingreq', 'pingresp', 'disconnect'] as const;
-const TYPE_OF: Record<string, number> = {};
-CMD_NAMES.forEach((n, i) => { if (n) TYPE_OF[n] = i; });
+/** A packet type by its name; -1 for what is not one. */
+const typeOf = (cmd: string): number => (CMD_NAMES as readonly string[]).indexOf(cmd);
 
 /** Largest remaining length a 4-byte varint can carry (MQTT-2.2.3): 268,435,455. */
 export const MAX_REMAINING_LENGTH = 268435455;
@@ -261,7 +261,7 @@ export const publish = {
 };
 
 function encodeAck(p: AckPacket): Uint8Array {
-  const t = TYPE_OF[p.cmd];
+  const t = typeOf(p.cmd);
   // types 4 to 7 and 11 (bits of 0x8f0)
   if (!((0x8f0 >> t) & 1)) malformed(`not an ack: ${p.cmd}`);
   return packet((t << 4) | (t === 6 ? 2 : 0), idBytes(p.messageId)); // PUBREL has flags 0010 (MQTT-3.6.1-1)
@@ -334,7 +334,7 @@ export const unsubscribe = {
 };
 
 function encodeEmpty(p: EmptyPacket): Uint8Array {
-  const t = TYPE_OF[p.cmd];
+  const t = typeOf(p.cmd);
   if (!(t > 11)) malformed(`not an empty packet: ${p.cmd}`);
   return packet(t << 4, []);
 }
