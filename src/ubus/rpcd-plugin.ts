@@ -47,24 +47,23 @@ export function listMethods(methods: RpcdMethods): Record<string, Record<string,
   return out;
 }
 
-/** Checks a call's JSON input against the signature; unknown arguments are refused. */
-export function readCallArgs(method: RpcdMethod, input: string): { args: Record<string, unknown> } | { error: string } {
-  const trimmed = input.trim();
-  if (trimmed === '') return { args: {} };
-  let v: unknown;
+/** Checks a call's JSON input against the signature: the arguments, or what is wrong (a string). */
+export function readCallArgs(method: RpcdMethod, input: string): Record<string, unknown> | string {
+  const text = input.trim();
+  let v: unknown = {};
   try {
-    v = JSON.parse(trimmed);
+    if (text) v = JSON.parse(text);
   } catch {
-    return { error: 'arguments are not valid JSON' };
+    return 'arguments are not valid JSON';
   }
-  if (!isRecord(v)) return { error: 'arguments must be a JSON object' };
-  const args = v as Record<string, unknown>;
-  for (const k of keysOf(args)) {
-    const type = Object.hasOwn(method.args_, k) ? method.args_[k] : undefined;
-    if (type === undefined) return { error: `unknown argument '${k}'` };
-    if (!TYPES[type][1](args[k])) return { error: `argument '${k}' must be of type ${type}` };
+  if (!isRecord(v)) return 'arguments must be a JSON object';
+  for (const k of keysOf(v)) {
+    // Unknown arguments are refused.
+    if (!Object.hasOwn(method.args_, k)) return `unknown argument '${k}'`;
+    const type = method.args_[k];
+    if (!TYPES[type][1](v[k])) return `argument '${k}' must be of type ${type}`;
   }
-  return { args };
+  return v;
 }
 
 export interface RpcdOutcome {
@@ -91,10 +90,10 @@ export function dispatch(methods: RpcdMethods, argv: string[], readInput: () => 
   // What a throw failed at: reading stdin, then the method (or its reply).
   let stage = 'cannot read arguments';
   try {
-    const r = readCallArgs(methods[name], readInput());
-    if ('error' in r) return failed(r.error);
+    const args = readCallArgs(methods[name], readInput());
+    if (typeof args === 'string') return failed(args);
     stage = name;
-    const result = methods[name].call_(r.args);
+    const result = methods[name].call_(args);
     return isRecord(result) ? reply(result, 'error' in result ? 1 : 0) : failed(`method '${name}' did not return an object`);
   } catch (e) {
     return failed(`${stage}: ${(e as Error)?.message ?? String(e)}`);
