@@ -5,7 +5,7 @@
 // dying is the stream closing, with the tail of its stderr as the reason.
 import type { Child, Host, TimerHandle } from '../host/types';
 import type { ByteStream } from './mqtt/client';
-import type { BrokerUrl } from './url';
+import { hostPort, type BrokerUrl } from './url';
 
 export interface TlsFiles {
   caFile_: string;
@@ -30,19 +30,12 @@ export function streamArgv(url: BrokerUrl, opts: StreamCommandOptions = {}): str
   if (!tls || !tls.caFile_) throw new Error('mqtts:// needs a CA file (tls.caFile) to verify the broker');
   if ((tls.certFile_ === undefined) !== (tls.keyFile_ === undefined)) throw new Error('a client certificate needs both cert and key files');
   const name = tls.serverName_ ?? url.host;
-  const hostPort = url.host.indexOf(':') >= 0 ? `[${url.host}]:${url.port}` : `${url.host}:${url.port}`;
-  const argv = [opts.openssl_ ?? 'openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', tls.caFile_];
-  if (tls.certFile_ !== undefined) argv.push('-cert', tls.certFile_, '-key', tls.keyFile_!);
-  // -verify_hostname checks the certificate; -servername sends SNI (IP literals get none).
-  argv.push('-verify_hostname', name);
-  if (!isIpLiteral(name)) argv.push('-servername', name);
-  argv.push('-connect', hostPort);
-  return argv;
-}
-
-/** An IPv6 literal (has ':') or digits and dots only. */
-function isIpLiteral(h: string): boolean {
-  return h.indexOf(':') >= 0 || /^[\d.]*$/.test(h);
+  // -verify_hostname checks the certificate; -servername sends SNI (IP literals get none: an
+  // IPv6 literal has ':', an IPv4 one digits and dots only).
+  return [opts.openssl_ ?? 'openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', tls.caFile_,
+    ...(tls.certFile_ !== undefined ? ['-cert', tls.certFile_, '-key', tls.keyFile_!] : []),
+    '-verify_hostname', name, ...(name.indexOf(':') >= 0 || /^[\d.]*$/.test(name) ? [] : ['-servername', name]),
+    '-connect', hostPort(url)];
 }
 
 /** A ByteStream over a child it spawns (throws HostError when it cannot): stdin carries our bytes, stdout the broker's. */

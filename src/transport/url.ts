@@ -78,9 +78,13 @@ export function parseBrokerUrl(text: string): BrokerUrl {
   return url;
 }
 
+/** host:port, an IPv6 host in brackets. */
+export function hostPort(u: BrokerUrl): string {
+  return `${u.host.indexOf(':') >= 0 ? `[${u.host}]` : u.host}:${u.port}`;
+}
+
 /** The URL without its password, for logs and status. */
 export function redactBrokerUrl(u: BrokerUrl): string {
-  const host = u.host.indexOf(':') >= 0 ? `[${u.host}]` : u.host;
   const user = u.username !== undefined ? `${encodeURIComponent(u.username)}${u.password !== undefined ? ':***' : ''}@` : '';
-  return `${u.scheme}://${user}${host}:${u.port}`;
+  return `${u.scheme}://${user}${hostPort(u)}`;
 }
