@@ -194,3 +194,22 @@ test('backoff: exponential, capped, with jitter between half and all of the step
     c.stop_();
   }
 });
+
+test('QoS 0: refused while not connected, written once connected (no packet id, no PUBACK awaited), refused after stop', async () => {
+  const b = await fakeBroker((s, p) => {
+    if (p.cmd === 'connect') s.write(connack);
+  });
+  const { c } = client(b.port);
+  await assert.rejects(c.publish_('t/x', bytes('early')), /mqtt not connected/);
+  c.start_();
+  await waitFor('connected', () => c.connected);
+  await c.publish_('t/x', bytes('q0'), 0, true);
+  await waitFor('publish at the broker', () => b.got[0].some((p) => p.cmd === 'publish'));
+  const pub = b.got[0].find((p) => p.cmd === 'publish');
+  assert.ok(pub && pub.cmd === 'publish');
+  assert.deepEqual([pub.qos, pub.retain, pub.messageId, pub.topic, [...pub.payload]], [0, true, undefined, 't/x', [...bytes('q0')]]);
+  assert.equal(c.unacked_, 0);
+  await c.stop_(100);
+  await assert.rejects(c.publish_('t/x', bytes('late')), /mqtt client stopped/);
+  await b.close();
+});
