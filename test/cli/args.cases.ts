@@ -1,6 +1,7 @@
 import type { Cases } from '../support/cases';
 import { eq, deepEq, throws, seeded } from '../support/check';
 import { parseArgs, optionHelp, num, UsageError, type OptionSpecs } from '../../src/cli/args';
+import { commands } from '../../src/cli/registry';
 
 const SPECS: OptionSpecs = { file: 'a file', quiet: '-say less', lan: '+a prefix, repeatable' };
 
@@ -64,5 +65,21 @@ export const cases: Cases = {
         eq(e instanceof UsageError, true, `${argv.join(' ')}: ${String(e)}`);
       }
     }
+  },
+
+  'the public CLI shapes: every command, option and kind (value, -flag, +repeatable), each with a help text': () => {
+    const shapes = Object.fromEntries(commands.map((c) => [c.name_,
+      Object.entries(c.options_).map(([name, help]) => {
+        eq(help.replace(/^[-+]/, '').length > 5, true, `${c.name_} --${name}: help text`);
+        return (help[0] === '-' || help[0] === '+' ? help[0] : '') + name;
+      }).join(' ')]));
+    deepEq(shapes, {
+      run: 'config',
+      replay: 'dnsmasq conntrack proc-snapshot leases sensor config year utc-offset +router +lan ioc mqtt ca-file cert-file ' +
+        'key-file username password spool-dir spool-max attempts',
+      decode: '-hex -dedupe -quiet',
+      'check-config': '-quiet',
+      rpcd: 'config',
+    });
   },
 };
