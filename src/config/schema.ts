@@ -140,7 +140,7 @@ export interface LoadOptions {
 }
 
 export function defaultConfig(opts: LoadOptions = {}): NetledgerConfig {
-  return loadConfig('', '<defaults>', opts).config;
+  return loadConfig('', '', opts).config;
 }
 
 /** The option spec for section type / option name, or undefined. */

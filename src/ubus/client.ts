@@ -69,26 +69,26 @@ export class UbusClient extends WithDeps<UbusClientDeps> {
         timedOut = true;
         child.kill('SIGKILL');
       }, timeoutMs);
+      const fail = (text: string, status?: number): void => reject(new UbusError(`${what}: ${text}`, status));
       child.onExit((status) => {
         host.clearTimer(timer);
-        if (timedOut) return reject(new UbusError(`${what}: no reply within ${timeoutMs} ms (killed)`));
-        if (status.code !== 0) {
-          const code = status.code;
+        const code = status.code;
+        if (timedOut) return fail(`no reply within ${timeoutMs} ms (killed)`);
+        if (code !== 0) {
           const text =
             code === null ? `killed by signal ${status.signal}`
             : STATUS_TEXT[code] ? `Command failed: ${STATUS_TEXT[code]}`
             : code === 255 ? 'cannot connect to ubusd or bad message'
             : `exit status ${code}`;
-          const detail = err.length ? ` (${err.join('; ')})` : '';
-          return reject(new UbusError(`${what}: ${text}${detail}`, code !== null && code < 255 ? code : undefined));
+          return fail(text + (err.length ? ` (${err.join('; ')})` : ''), code !== null && code < 255 ? code : undefined);
         }
-        if (tooBig) return reject(new UbusError(`${what}: reply larger than ${maxReply} bytes`));
+        if (tooBig) return fail(`reply larger than ${maxReply} bytes`);
         const text = out.join('\n').trim();
         if (text === '') return resolve(null);
         try {
           resolve(JSON.parse(text));
         } catch {
-          reject(new UbusError(`${what}: reply is not JSON: ${text.slice(0, 80)}`));
+          fail(`reply is not JSON: ${text.slice(0, 80)}`);
         }
       });
     });
