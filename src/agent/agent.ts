@@ -7,8 +7,8 @@ import type { NetledgerConfig } from '../config/schema';
 import { Counters } from '../counters';
 import { Pipeline } from './pipeline';
 import { pipelineOptions } from './options';
-import { NdjsonSink, FanoutSink } from './ndjson-sink';
-import { FileOutput } from './file-output';
+import { NdjsonSink, fanoutSink } from './ndjson-sink';
+import { fileOutput, type FileOutput } from './file-output';
 import { ShippingSink } from './shipping';
 import { parseBrokerUrl } from '../transport/url';
 import { LineInput, type LineInputSpec } from '../sources/line-input';
@@ -104,7 +104,7 @@ export const Agent = function (deps: AgentDeps): Agent {
     start_(): void {
       const sinks: EventSink[] = [];
       if (c.output.enabled) {
-        const f = file = new FileOutput({ host, path: c.output.file, maxBytes: c.output.max_bytes, counters });
+        const f = file = fileOutput({ host, path: c.output.file, maxBytes: c.output.max_bytes, counters });
         sinks.push(fileSink = new NdjsonSink({ write: (t) => f.write_(t), counters, batchLines: 64 }));
       }
       if (c.mqtt.enabled) {
@@ -134,7 +134,7 @@ export const Agent = function (deps: AgentDeps): Agent {
         }));
       }
       if (!sinks.length) throw new Error("no output: enable the 'out' section (NDJSON file) or 'mqtt'");
-      const sink = sinks.length === 1 ? sinks[0] : new FanoutSink(sinks);
+      const sink = sinks.length === 1 ? sinks[0] : fanoutSink(sinks);
 
       const routers = routerAddresses(host);
       const options = pipelineOptions(c, { routerAddrs: routers, lanPrefixes: [] });

@@ -4,38 +4,30 @@ import type { Host } from '../host/types';
 import type { Counters } from '../counters';
 import { errorText } from '../compat/lang';
 
-export class FileOutput {
-  private size_ = -1;
+export type FileOutput = ReturnType<typeof fileOutput>;
 
-  private readonly deps_: { host: Host; path: string; maxBytes: number; counters: Counters };
-
-  constructor(deps_: { host: Host; path: string; maxBytes: number; counters: Counters }) {
-    this.deps_ = deps_;
-  }
-
-  write_(text: string): void {
-    const { host, path, maxBytes, counters } = this.deps_;
-    if (path === '-') {
-      host.writeStdout(text);
-      return;
-    }
-    try {
-      if (this.size_ < 0) this.size_ = host.stat(path)?.size ?? 0;
-      if (maxBytes > 0 && this.size_ > 0 && this.size_ + text.length > maxBytes) {
-        host.rename(path, path + '.1');
-        this.size_ = 0;
-        counters.inc('output_rotations');
+export function fileOutput({ host, path, maxBytes, counters }: { host: Host; path: string; maxBytes: number; counters: Counters }) {
+  let size = -1; // unknown: read at the next write
+  return {
+    write_(text: string): void {
+      if (path === '-') return host.writeStdout(text);
+      try {
+        if (size < 0) size = host.stat(path)?.size ?? 0;
+        if (maxBytes > 0 && size > 0 && size + text.length > maxBytes) {
+          host.rename(path, path + '.1');
+          size = 0;
+          counters.inc('output_rotations');
+        }
+        host.appendText(path, text);
+        size += text.length;
+      } catch (e) {
+        counters.drop('output_write_failed', 1, errorText(e));
+        size = -1;
       }
-      host.appendText(path, text);
-      this.size_ += text.length;
-    } catch (e) {
-      counters.drop('output_write_failed', 1, errorText(e));
-      this.size_ = -1;
-    }
-  }
-
-  /** After an outside rotation: size is read again on the next write. */
-  reopen_(): void {
-    this.size_ = -1;
-  }
+    },
+    /** After an outside rotation: size is read again on the next write. */
+    reopen_(): void {
+      size = -1;
+    },
+  };
 }

@@ -70,13 +70,8 @@ export class NdjsonSink implements EventSink {
 }
 
 /** Sends each event to every sink, in order. */
-export class FanoutSink implements EventSink {
-  private readonly sinks_: EventSink[];
-
-  constructor(sinks_: EventSink[]) {
-    this.sinks_ = sinks_;
-  }
+export const fanoutSink = (sinks: EventSink[]): EventSink => ({
   emit(ev: NetEvent): void {
-    for (const s of this.sinks_) s.emit(ev);
-  }
-}
+    for (const s of sinks) s.emit(ev);
+  },
+});
