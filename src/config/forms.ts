@@ -18,6 +18,9 @@ export function bad<T>(message: string): Read<T> {
   return { ok_: false, message_: message };
 }
 
+/** "expected <what>, got '<s>'" */
+const expected = <T>(what: string, s: string): Read<T> => bad(`expected ${what}, got '${s}'`);
+
 /** The spellings OpenWrt's config_get_bool (lib/functions.sh) accepts, case-sensitively: false, then true. */
 const BOOLS = ['0', 'no', 'off', 'false', 'disabled', '1', 'yes', 'on', 'true', 'enabled'];
 
@@ -26,12 +29,12 @@ export const BROKER_FORM = 'mqtt://host[:port] or mqtts://host[:port]';
 
 export function readBool(s: string): Read<boolean> {
   const i = BOOLS.indexOf(s);
-  return i < 0 ? bad(`expected a ${BOOL_FORM}, got '${s}'`) : good(i > 4);
+  return i < 0 ? expected(`a ${BOOL_FORM}`, s) : good(i > 4);
 }
 
 /** v when `well` (the text had the form) and v is in min..max; else what `range` says. */
 function inRange(s: string, well: boolean, v: number, min: number, max: number, range: string): Read<number> {
-  return !well ? bad(`expected ${range}, got '${s}'`) : v < min || v > max ? bad(`expected ${range}, got ${s}`) : good(v);
+  return !well ? expected(range, s) : v < min || v > max ? bad(`expected ${range}, got ${s}`) : good(v);
 }
 
 export function readInt(s: string, min: number, max: number, unit = ''): Read<number> {
@@ -53,7 +56,7 @@ export function readDuration(s: string, min: number, max: number): Read<number> 
 export function readPath(s: string, allowDash: boolean): Read<string> {
   if (allowDash && s === '-') return good(s);
   if (s.charCodeAt(0) !== 47) {
-    return bad(`expected an absolute path${allowDash ? " or '-' for standard output" : ''}, got '${s}'`);
+    return expected(`an absolute path${allowDash ? " or '-' for standard output" : ''}`, s);
   }
   return /[\0-\x1f]/.test(s) ? bad(`path has a control character: '${toJson(s)}'`) : good(s);
 }
@@ -82,11 +85,11 @@ export function readHostPort(s: string, portOptional: boolean): Read<HostPort> {
   let portText: string | null = null;
   if (s.charCodeAt(0) === 91 /* [ */) {
     const close = s.indexOf(']');
-    if (close < 0) return bad(`expected ${want}, got '${s}'`);
+    if (close < 0) return expected(want, s);
     host = s.slice(1, close);
     const rest = s.slice(close + 1);
     if (rest.length > 0) {
-      if (rest[0] !== ':') return bad(`expected ${want}, got '${s}'`);
+      if (rest[0] !== ':') return expected(want, s);
       portText = rest.slice(1);
     }
   } else {
@@ -99,13 +102,13 @@ export function readHostPort(s: string, portOptional: boolean): Read<HostPort> {
       host = s; // no colon, or a bare IPv6 address
     }
   }
-  if (!validHost(host)) return bad(`expected ${want}, got '${s}'`);
+  if (!validHost(host)) return expected(want, s);
   if (portText === null) {
-    if (!portOptional) return bad(`expected ${want} (the port is required), got '${s}'`);
+    if (!portOptional) return expected(`${want} (the port is required)`, s);
     return good({ host, port: null });
   }
   const p = readInt(portText, 1, 65535);
-  if (!p.ok_) return bad(`expected ${want} with a port from 1 to 65535, got '${s}'`);
+  if (!p.ok_) return expected(`${want} with a port from 1 to 65535`, s);
   return good({ host, port: p.value_ });
 }
 
@@ -133,13 +136,13 @@ export function sensorIdFromHostname(hostname: string): string {
 
 /** An IPv4/IPv6 address or CIDR prefix, as the pipeline's CidrSet reads it. */
 export function readCidr(s: string): Read<string> {
-  return new CidrSet().add(s) ? good(s) : bad(`expected an IP address or CIDR prefix (192.0.2.0/24, 2001:db8::/32), got '${s}'`);
+  return new CidrSet().add(s) ? good(s) : expected('an IP address or CIDR prefix (192.0.2.0/24, 2001:db8::/32)', s);
 }
 
 /** 'auto' (the router's local time zone) or a fixed offset from UTC, `+HH:MM` / `-HH:MM`. */
 export function readUtcOffset(s: string): Read<string> {
   if (s === 'auto') return good(s);
-  if (utcOffsetSeconds(s) === null) return bad(`expected 'auto' or an offset like +01:00 or -05:30, got '${s}'`);
+  if (utcOffsetSeconds(s) === null) return expected("'auto' or an offset like +01:00 or -05:30", s);
   return good(s);
 }
 
@@ -156,5 +159,5 @@ export function utcOffsetSeconds(s: string): number | null {
 /** A process name as /proc/<pid>/comm shows it (at most 15 bytes, no '/'). */
 export function readProcessName(s: string): Read<string> {
   return /^[^/]{1,15}$/.test(s) ? good(s)
-    : bad(`expected a process name as in /proc/<pid>/comm (1 to 15 characters, no '/'), got '${s}'`);
+    : expected("a process name as in /proc/<pid>/comm (1 to 15 characters, no '/')", s);
 }
