@@ -11,54 +11,49 @@ export interface CounterCell {
   n: number;
 }
 
-export class Counters {
-  private readonly counts_: Record<string, number> = newDict();
-  private readonly drops_: Record<string, number> = newDict();
-  private readonly samples_: Record<string, string> = newDict();
-  private readonly cells_: Record<string, CounterCell> = newDict();
-
-  inc(name: string, n = 1): void {
-    this.counts_[name] = (this.counts_[name] ?? 0) + n;
-  }
-
+export interface Counters {
+  inc(name: string, n?: number): void;
   /** The cell of `name` (one per name: every caller shares it). It adds to inc()'s count. */
-  cell(name: string): CounterCell {
-    let c = this.cells_[name];
-    if (c === undefined) {
-      c = { n: 0 };
-      this.cells_[name] = c;
-    }
-    return c;
-  }
-
+  cell(name: string): CounterCell;
   /** A lost or rejected item. `sample` keeps the first offending input per reason for debugging. */
-  drop(reason: string, n = 1, sample?: string): void {
-    this.drops_[reason] = (this.drops_[reason] ?? 0) + n;
-    if (sample !== undefined && !(reason in this.samples_)) {
-      this.samples_[reason] = sample.length > 200 ? sample.slice(0, 200) + '…' : sample;
-    }
-  }
-
-  get(name: string): number {
-    const c = this.cells_[name];
-    return (this.counts_[name] ?? 0) + (c === undefined ? 0 : c.n);
-  }
-
-  dropped(reason: string): number {
-    return this.drops_[reason] ?? 0;
-  }
-
-  snapshot(): { counters: Record<string, number>; dropped: Record<string, number> } {
-    const counters = { ...this.counts_ };
-    for (const name in this.cells_) {
-      const n = this.cells_[name].n;
-      // An untouched cell is no count, as if inc() had never been called.
-      if (n !== 0 || name in this.counts_) counters[name] = (counters[name] ?? 0) + n;
-    }
-    return { counters, dropped: { ...this.drops_ } };
-  }
-
-  sample(reason: string): string | undefined {
-    return this.samples_[reason];
-  }
+  drop(reason: string, n?: number, sample?: string): void;
+  get(name: string): number;
+  dropped(reason: string): number;
+  snapshot(): { counters: Record<string, number>; dropped: Record<string, number> };
+  sample(reason: string): string | undefined;
 }
+
+/**
+ * `new Counters()`: a constructor function returning its object, whose tables are closure
+ * locals (short names in the bundle, where a class's members are `this.x` each time).
+ */
+export const Counters = function (): Counters {
+  const counts: Record<string, number> = newDict();
+  const drops: Record<string, number> = newDict();
+  const samples: Record<string, string> = newDict();
+  const cells: Record<string, CounterCell> = newDict();
+  return {
+    inc(name, n = 1) {
+      counts[name] = (counts[name] ?? 0) + n;
+    },
+    cell: (name) => (cells[name] ??= { n: 0 }),
+    drop(reason, n = 1, sample) {
+      drops[reason] = (drops[reason] ?? 0) + n;
+      if (sample !== undefined && !(reason in samples)) {
+        samples[reason] = sample.length > 200 ? sample.slice(0, 200) + '…' : sample;
+      }
+    },
+    get: (name) => (counts[name] ?? 0) + (cells[name]?.n ?? 0),
+    dropped: (reason) => drops[reason] ?? 0,
+    snapshot() {
+      const counters = { ...counts };
+      for (const name in cells) {
+        const n = cells[name].n;
+        // An untouched cell is no count, as if inc() had never been called.
+        if (n !== 0 || name in counts) counters[name] = (counters[name] ?? 0) + n;
+      }
+      return { counters, dropped: { ...drops } };
+    },
+    sample: (reason) => samples[reason],
+  };
+} as unknown as new () => Counters;
