@@ -4,25 +4,18 @@
 
 const CHUNK = 4096; // argument count per String.fromCharCode.apply call
 
-let codes: number[] = [];
-
-function flushCodes(out: string, n: number): string {
-  codes.length = n;
-  for (let i = 0; i < n; i += CHUNK) {
-    out += String.fromCharCode.apply(null, n - i > CHUNK ? codes.slice(i, i + CHUNK) : i ? codes.slice(i) : codes);
-  }
-  return out;
-}
+/** UTF-16 code units of the text being decoded: flushed at CHUNK * 4, a pair added at most. */
+let codes: Uint16Array | undefined;
 
 /**
- * Bytes as a Latin-1 string, one char per byte, so string positions equal byte positions.
- * One native call per CHUNK bytes: in QuickJS this and string search/slice are far cheaper than
- * looking at bytes one by one in JS.
+ * list[start, end) as characters (bytes: a Latin-1 string, one char per byte, so string
+ * positions equal byte positions). One native call per CHUNK codes: in QuickJS this and string
+ * search/slice are far cheaper than looking at bytes one by one in JS.
  */
-export function latin1(bytes: Uint8Array, start: number, end: number): string {
+export function latin1(list: Uint8Array | Uint16Array, start: number, end: number): string {
   let out = '';
   for (let p = start; p < end; p += CHUNK) {
-    out += String.fromCharCode.apply(null, bytes.subarray(p, Math.min(end, p + CHUNK)) as unknown as number[]);
+    out += String.fromCharCode.apply(null, list.subarray(p, Math.min(end, p + CHUNK)) as unknown as number[]);
   }
   return out;
 }
@@ -33,9 +26,9 @@ export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): st
   // ASCII fast path: the common case for log lines, and one native call per CHUNK bytes.
   while (i < end && bytes[i] < 0x80) i++;
   if (i === end) return latin1(bytes, start, end);
-  let out = '';
+  let out = latin1(bytes, start, i);
+  const units = (codes ??= new Uint16Array(CHUNK * 4 + 2));
   let n = 0;
-  for (let p = start; p < i; p++) codes[n++] = bytes[p];
   let needed = 0;
   let seen = 0;
   let cp = 0;
@@ -45,7 +38,7 @@ export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): st
     const b = bytes[i];
     if (needed === 0) {
       i++;
-      if (b < 0x80) codes[n++] = b;
+      if (b < 0x80) units[n++] = b;
       else if (b >= 0xc2 && b <= 0xdf) {
         needed = 1;
         cp = b & 0x1f;
@@ -59,13 +52,13 @@ export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): st
         else if (b === 0xf4) upper = 0x8f; // nothing above U+10FFFF
         needed = 3;
         cp = b & 0x07;
-      } else codes[n++] = 0xfffd;
+      } else units[n++] = 0xfffd;
     } else if (b < lower || b > upper) {
       // The byte is not consumed: it may start the next sequence.
       needed = seen = cp = 0;
       lower = 0x80;
       upper = 0xbf;
-      codes[n++] = 0xfffd;
+      units[n++] = 0xfffd;
     } else {
       i++;
       lower = 0x80;
@@ -74,20 +67,19 @@ export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): st
       if (++seen === needed) {
         if (cp >= 0x10000) {
           cp -= 0x10000;
-          codes[n++] = 0xd800 + (cp >> 10);
-          codes[n++] = 0xdc00 + (cp & 0x3ff);
-        } else codes[n++] = cp;
+          units[n++] = 0xd800 + (cp >> 10);
+          units[n++] = 0xdc00 + (cp & 0x3ff);
+        } else units[n++] = cp;
         needed = seen = cp = 0;
       }
     }
     if (n >= CHUNK * 4) {
-      out = flushCodes(out, n);
+      out += latin1(units, 0, n);
       n = 0;
     }
   }
-  if (needed !== 0) codes[n++] = 0xfffd;
-  out = flushCodes(out, n);
-  if (codes.length > CHUNK * 8) codes = [];
+  if (needed !== 0) units[n++] = 0xfffd;
+  out += latin1(units, 0, n);
   return out;
 }
 
