@@ -19,7 +19,7 @@ export function bad<T>(message: string): Read<T> {
 }
 
 /** "expected <what>, got '<s>'" */
-const expected = <T>(what: string, s: string): Read<T> => bad(`expected ${what}, got '${s}'`);
+export const expected = <T>(what: string, s: string): Read<T> => bad(`expected ${what}, got '${s}'`);
 
 /** The spellings OpenWrt's config_get_bool (lib/functions.sh) accepts, case-sensitively: false, then true. */
 const BOOLS = ['0', 'no', 'off', 'false', 'disabled', '1', 'yes', 'on', 'true', 'enabled'];

@@ -3,7 +3,7 @@
 // of each option is carried in the spec's type parameter, so NetledgerConfig is derived from the
 // table itself.
 import {
-  type Read, type HostPort, good, bad, BOOL_FORM, readBool, readInt, readDuration, readPath, readHostPort,
+  type Read, type HostPort, good, bad, expected, BOOL_FORM, readBool, readInt, readDuration, readPath, readHostPort,
 } from './forms';
 
 export type OptionKind = 'string' | 'int' | 'bool' | 'enum' | 'list' | 'hostport' | 'path' | 'duration';
@@ -79,7 +79,7 @@ export function oneOf<const V extends string>(values: readonly V[], def: NoInfer
   const read = (s: string): Read<V> =>
     (values as readonly string[]).includes(s)
       ? good(s as V)
-      : bad(`expected one of ${values.map((v) => `'${v}'`).join(', ')}, got '${s}'`);
+      : expected(`one of ${values.map((v) => `'${v}'`).join(', ')}`, s);
   return scalar('enum', values.join('|'), def, read, String, { values });
 }
 

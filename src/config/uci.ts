@@ -77,12 +77,6 @@ const LOST_AFTER_SEMICOLON = "';' right after a value: uci ignores the rest of t
 // A bad statement is thrown as [line, message] (anything else thrown is a bug and goes on up).
 type Failure = [number, string];
 
-/** A statement takes 2 to `max` words; `missing` says what a lone command word lacks. */
-function argCount(args: string[], max: number, line: number, missing: string): void {
-  if (args.length < 2) throw [line, missing] as Failure;
-  if (args.length > max) throw [line, 'too many arguments'] as Failure;
-}
-
 /** The statements, each also written as its first letter. */
 const COMMANDS = ['package', 'config', 'option', 'list'] as const;
 
@@ -103,6 +97,17 @@ export function parseUci(text: string, file: string): UciDocument {
   let more = false;
   let lost = false;
 
+  // The first line of the statement being read.
+  let ln = 1;
+  // A bad statement: thrown, caught below, reported at ln.
+  const refuse: (message: string) => never = (message) => {
+    throw [ln, message] as Failure;
+  };
+  /** A statement takes 2 to `max` words; `missing` says what a lone command word lacks. */
+  const argCount = (args: string[], max: number, missing: string): void => {
+    if (args.length < 2) refuse(missing);
+    if (args.length > max) refuse('too many arguments');
+  };
   const fail = (at: number, message: string): void => {
     doc.errors_.push({ file_: file, line_: at, message_: message });
   };
@@ -192,7 +197,7 @@ export function parseUci(text: string, file: string): UciDocument {
   };
 
   while (pos < len) {
-    const ln = line;
+    ln = line;
     try {
       skipBlanks();
       const c = peek();
@@ -205,23 +210,23 @@ export function parseUci(text: string, file: string): UciDocument {
       if (args.length === 0) continue;
       const word = args[0];
       const cmd = COMMANDS.find((c) => c === word || c[0] === word);
-      if (cmd === undefined) throw [ln, `invalid command '${word}'`] as Failure;
+      if (cmd === undefined) refuse(`invalid command '${word}'`);
       const name = args[1];
       if (cmd === 'package') {
-        argCount(args, 2, ln, 'package without name');
-        if (!validPackage(name)) throw [ln, `invalid character in package name '${name}'`] as Failure;
+        argCount(args, 2, 'package without name');
+        if (!validPackage(name)) refuse(`invalid character in package name '${name}'`);
         doc.package_ = name;
       } else if (cmd === 'config') {
         section = null;
         sectionFailed = true;
-        argCount(args, 3, ln, 'config without type');
-        if (!validType(name)) throw [ln, `invalid character in section type '${name}'`] as Failure;
+        argCount(args, 3, 'config without type');
+        if (!validType(name)) refuse(`invalid character in section type '${name}'`);
         const id = args[2] || null;
-        if (id && !validName(id)) throw [ln, `invalid section name '${id}' ${NAME_RULE}`] as Failure;
+        if (id && !validName(id)) refuse(`invalid section name '${id}' ${NAME_RULE}`);
         const prior = id && byName[id];
         if (prior) {
           if (prior.type !== name) {
-            throw [ln, `section '${id}' of type '${name}' overwrites a '${prior.type}' section of the same name (line ${prior.line_})`] as Failure;
+            refuse(`section '${id}' of type '${name}' overwrites a '${prior.type}' section of the same name (line ${prior.line_})`);
           }
           section = prior;
         } else {
@@ -233,10 +238,10 @@ export function parseUci(text: string, file: string): UciDocument {
       } else {
         if (section === null) {
           if (sectionFailed) continue;
-          throw [ln, `${cmd} found before the first section`] as Failure;
+          refuse(`${cmd} found before the first section`);
         }
-        argCount(args, 3, ln, `${cmd} without name`);
-        if (!validName(name)) throw [ln, `invalid option name '${name}' ${NAME_RULE}`] as Failure;
+        argCount(args, 3, `${cmd} without name`);
+        if (!validName(name)) refuse(`invalid option name '${name}' ${NAME_RULE}`);
         setOption(section, cmd, name, args[2] ?? '', ln);
       }
     } catch (e) {
