@@ -61,12 +61,9 @@ export const decodeCommand: Command = {
         for (let n = 1, raw; (raw = lines.next()) !== null; n++) {
           const line = raw.trim();
           if (line === '') continue;
-          const bytes = fromHex(line.slice(line.lastIndexOf(' ') + 1));
-          if (!bytes) {
-            problem(`line ${n}: not hex`);
-            continue;
-          }
           try {
+            const bytes = fromHex(line.slice(line.lastIndexOf(' ') + 1));
+            if (!bytes) throw new Error('not hex');
             print(decodeBatch(bytes));
           } catch (e) {
             problem(`line ${n}: ${(e as Error).message}`);
