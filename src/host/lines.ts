@@ -14,13 +14,6 @@ export const DEFAULT_MAX_LINE = 65536;
  */
 export const LINE_CHUNK = 16384;
 
-/** Largest cut <= max that does not split a UTF-8 sequence (continuation bytes are 10xxxxxx). */
-function charBoundary(bytes: Uint8Array, start: number, max: number): number {
-  let cut = start + max;
-  for (let back = 0; back < 3 && cut > start && (bytes[cut] & 0xc0) === 0x80; back++) cut--;
-  return cut;
-}
-
 /**
  * Bytes to text when they are all ASCII (one character a byte), else null. A host passes a
  * native one where it has one (qjs: quickjs-text.ts); without it, bytes go through latin1().
@@ -108,16 +101,14 @@ export class LineSplitter {
     this.skipping_ = false;
   }
 
-  get hasPartial_(): boolean {
-    return this.pendingLen_ > 0 || this.skipping_;
-  }
-
   private keep_(bytes: Uint8Array, from: number, to: number): void {
     if (this.skipping_ || from === to) return;
     const room = this.maxLine_ - this.pendingLen_;
     let take = to - from;
     if (take > room) {
-      take = charBoundary(bytes, from, room) - from;
+      // the largest cut <= room that does not split a UTF-8 sequence (continuation bytes are 10xxxxxx)
+      take = room;
+      for (let back = 0; back < 3 && take > 0 && (bytes[from + take] & 0xc0) === 0x80; back++) take--;
       this.skipping_ = true;
     }
     const need = this.pendingLen_ + take;

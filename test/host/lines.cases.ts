@@ -110,7 +110,6 @@ export const cases: Cases = {
     const out: string[] = [];
     const s = new LineSplitter((l) => out.push(l));
     s.push_(encodeUtf8('half'));
-    eq(s.hasPartial_, true);
     s.reset_();
     s.push_(encodeUtf8('new\n'));
     s.flush_();
