@@ -9,7 +9,7 @@
 import type { Counters } from '../counters';
 import type { HealthEvent } from '../events';
 import type { Host } from '../host/types';
-import { isInteger, newDict, WithDeps } from '../compat/lang';
+import { isInteger, newDict } from '../compat/lang';
 
 export interface HealthDeps {
   host_: Pick<Host, 'readText' | 'readdir' | 'pid' | 'now'>;
@@ -66,11 +66,16 @@ export function parseStat(text: string): { comm: string; ppid: number } | undefi
 /** /proc/<pid>/status → VmRSS in kB, or undefined (kernel threads have none). */
 export const parseVmRSS = (text: string): number | undefined => procField(text, 'VmRSS:');
 
-export class HealthSampler extends WithDeps<HealthDeps> {
-  sample_(): HealthEvent {
-    const { host_: host, counters_: counters, watched_: watched = ['dnsmasq'] } = this.deps_;
-    const root = this.deps_.procRoot_ ?? '/proc';
-    const ev: HealthEvent = { type: 'health', ts: host.now(), sensor: this.deps_.sensor_ };
+export interface HealthSampler {
+  sample_(): HealthEvent;
+}
+
+/** `new HealthSampler(deps)`: a constructor function returning its object (no `this.deps_` in the bundle). */
+export const HealthSampler = function (d: HealthDeps): HealthSampler {
+  const { host_: host, counters_: counters, watched_: watched = ['dnsmasq'], procRoot_: root = '/proc' } = d;
+  return { sample_ };
+  function sample_(): HealthEvent {
+    const ev: HealthEvent = { type: 'health', ts: host.now(), sensor: d.sensor_ };
     // Each figure only when its /proc file reads and parses (containers and old kernels lack
     // some): an unreadable file reads as '', which every parser answers with undefined.
     const read = (file: string | number): string => {
@@ -98,8 +103,7 @@ export class HealthSampler extends WithDeps<HealthDeps> {
     set('mem_total', procField(mem, 'MemTotal:'));
     set('mem_available', procField(mem, 'MemAvailable:'));
     set('load1', parseLoadavg(read('loadavg')));
-    set('ct_count', parseCount(read('sys/net/netfilter/nf_conntrack_count')));
-    set('ct_max', parseCount(read('sys/net/netfilter/nf_conntrack_max')));
+    for (const k of ['count', 'max'] as const) set(`ct_${k}`, parseCount(read(`sys/net/netfilter/nf_conntrack_${k}`)));
     let names: string[] | undefined;
     try {
       names = host.readdir(root);
@@ -139,14 +143,14 @@ export class HealthSampler extends WithDeps<HealthDeps> {
       }
       if (any) ev.watched = w;
     }
-    set('budget', this.deps_.budgetKb_);
-    if (this.deps_.extra_) Object.assign(ev, this.deps_.extra_());
+    set('budget', d.budgetKb_);
+    if (d.extra_) Object.assign(ev, d.extra_());
     const snap = counters.snapshot();
     ev.counters = snap.counters;
     ev.dropped = snap.dropped;
     return ev;
   }
-}
+} as unknown as new (deps: HealthDeps) => HealthSampler;
 
 function descendsFrom(pid: number, ancestor: number, parent: Map<number, number>): boolean {
   let p = parent.get(pid);
