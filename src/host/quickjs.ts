@@ -24,10 +24,13 @@ function report(where: string, err: unknown): void {
   std.err.flush();
 }
 
-/** Calls fn; what it throws is reported as `where` failing, never thrown into the loop. */
-function guarded(where: string, fn: () => void): void {
+/**
+ * Calls fn(a, b); what it throws is reported as `where` failing, never thrown into the loop.
+ * The arguments are passed through: no closure is made per line.
+ */
+function guarded<A, B>(where: string, fn: ((a: A, b: B) => void) | undefined, a?: A, b?: B): void {
   try {
-    fn();
+    fn?.(a as A, b as B);
   } catch (e) {
     report(where, e);
   }
@@ -101,14 +104,14 @@ export function createQuickJsHost(): Host {
       host,
       path,
       opts,
-      (line, truncated) => guarded('follow onLine', () => onLine(line, truncated)),
-      (n) => guarded('follow onNotice', () => onNotice?.(n)),
+      (line, truncated) => guarded('follow onLine', onLine, line, truncated),
+      (n) => guarded('follow onNotice', onNotice, n),
       text,
     ),
 
     stdinLines(onLine, onEnd) {
       const buf = new ArrayBuffer(LINE_CHUNK);
-      const lines = new LineSplitter((l, t) => guarded('stdin onLine', () => onLine(l, t)), undefined, text);
+      const lines = new LineSplitter((l, t) => guarded('stdin onLine', onLine, l, t), undefined, text);
       const onStdin = (): void => {
         const n = os.read(0, buf, 0, LINE_CHUNK);
         if (n === -EINTR || n === -EAGAIN) return;
