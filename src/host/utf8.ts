@@ -83,17 +83,14 @@ export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): st
   return out;
 }
 
-/** Bytes `s` takes in UTF-8. */
+/** Bytes `s` takes in UTF-8: one a unit, more past U+007F, a surrogate pair 4 (a lone one 3, as U+FFFD). */
 export function utf8Length(s: string): number {
-  let n = 0;
+  let n = s.length;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
+    if (c < 0x80) continue;
+    n += c < 0x800 ? 1 : 2;
+    if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
   }
   return n;
 }

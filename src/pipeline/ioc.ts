@@ -123,9 +123,10 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
 
   return {
     load_(payload) {
+      const counts = () => ({ domains: domains.size, cidrs: exactIps.size + cidrRules.length });
       const fail = (error: string): IocLoadResult => {
         counters.drop('ioc_load_rejected', 1, error);
-        return { ok: false, error, domains: domains.size, cidrs: exactIps.size + cidrRules.length };
+        return { ok: false, error, ...counts() };
       };
       const max = d.maxBytes_ ?? 4 * 1024 * 1024;
       if (payload.length > max) return fail(`payload of ${payload.length} bytes exceeds ${max}`);
@@ -181,12 +182,11 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
       ips = nextSet;
       exactIps = nextExact;
       cidrRules = nextRules;
-      const cidrs = nextExact.size + nextRules.length;
-      hasIps = cidrs > 0;
+      hasIps = nextExact.size + nextRules.length > 0;
       loaded = hasIps || nextDomains.size > 0;
       recent.clear();
       counters.inc('ioc_loads');
-      return { ok: true, domains: nextDomains.size, cidrs, skipped };
+      return { ok: true, ...counts(), skipped };
     },
 
     checkDns_(ev) {
