@@ -84,7 +84,8 @@ export class Pipeline {
       warmupSec: o.join.warmupSec,
     });
     const pdnsOn = o.pdns.enabled && o.streams.pdns !== false;
-    this.dnsLines_ = deps_.sink instanceof NdjsonSink && !this.joinOn_ && o.streams.dns !== false ? deps_.sink : null;
+    const lines = deps_.sink instanceof NdjsonSink ? deps_.sink : null;
+    this.dnsLines_ = !this.joinOn_ && o.streams.dns !== false ? lines : null;
     this.transactions_ = new TransactionAssembler({
       counters, sensor, emit: (ev) => this.onDns_(ev), timeoutSec: o.dns.timeoutSec, maxOpen: o.dns.maxOpen,
       lookupDevice: (ip) => this.devices_.lookup(ip),
@@ -103,11 +104,10 @@ export class Pipeline {
       ? new PassiveDns({ sensor, counters, emit: (ev) => this.out_(ev), windowSec: o.pdns.windowSec, maxRecords: o.pdns.maxRecords })
       : null;
     // pdns lines are written from the table when the NDJSON sink is their only consumer (no indicator reads them)
-    if (this.pdns_ !== null && deps_.sink instanceof NdjsonSink) this.pdns_.lines_ = deps_.sink;
+    if (this.pdns_ !== null && lines !== null) this.pdns_.lines_ = lines;
     this.ioc_ = new IocMatcher({ sensor, counters, emit: (a) => this.out_(a), maxIndicators: o.ioc.maxIndicators });
     // Flows go to the NDJSON sink as lines written from the table when it is their only consumer.
-    const flowLines = deps_.sink instanceof NdjsonSink && o.streams.flow !== false ? deps_.sink : null;
-    this.flowStages_ = new FlowStages({ counters, options: o, net: this.net_, table: this.flows_, devices: this.devices_, join: this.join_, ioc: this.ioc_, out: (ev) => this.out_(ev) }, flowLines);
+    this.flowStages_ = new FlowStages({ counters, options: o, net: this.net_, table: this.flows_, devices: this.devices_, join: this.join_, ioc: this.ioc_, out: (ev) => this.out_(ev) }, o.streams.flow !== false ? lines : null);
     this.flows_.slots = this.flowStages_; // it decides each flow's direction, and writes the line or declines
   }
 
