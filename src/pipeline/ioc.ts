@@ -37,9 +37,9 @@ export interface IocLoadResult {
 }
 
 interface Hit {
-  indicator: string;
-  match: string;
-  ref: string;
+  indicator_: string;
+  match_: string;
+  ref_: string;
 }
 
 interface IpRule {
@@ -78,7 +78,7 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
     for (let p = -1; ; ) {
       const indicator = p < 0 ? name : name.slice(p + 1);
       const ref = domains.get(indicator);
-      if (ref !== undefined) return { indicator, match: raw, ref };
+      if (ref !== undefined) return { indicator_: indicator, match_: raw, ref_: ref };
       p = name.indexOf('.', p + 1);
       if (p < 0) return null;
     }
@@ -88,13 +88,13 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
     if (!ips.has(ip)) return null;
     const indicator = normalizeIp(ip) ?? ip;
     const ref = exactIps.get(indicator);
-    if (ref !== undefined) return { indicator, match: ip, ref };
-    for (const r of cidrRules) if (r.set_.has(ip)) return { indicator: r.indicator_, match: ip, ref: r.ref_ };
+    if (ref !== undefined) return { indicator_: indicator, match_: ip, ref_: ref };
+    for (const r of cidrRules) if (r.set_.has(ip)) return { indicator_: r.indicator_, match_: ip, ref_: r.ref_ };
     return null;
   };
 
   const raise = (kind: string, ev: DnsEvent | FlowEvent, client: string | undefined, m: Hit): void => {
-    const key = `${kind}\u0000${client ?? ''}\u0000${m.indicator}`;
+    const key = `${kind}\u0000${client ?? ''}\u0000${m.indicator_}`;
     const last = recent.get(key);
     if (last !== undefined && ev.ts - last < (d.repeatSec_ ?? 300) && ev.ts >= last) return counters.inc('ioc_alerts_suppressed');
     if (recent.size >= MAX_REPEAT_KEYS && last === undefined) {
@@ -109,9 +109,9 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
       if (dev.mac !== undefined) a.mac = dev.mac;
       if (dev.hostname !== undefined) a.hostname = dev.hostname;
     }
-    a.indicator = m.indicator;
-    a.match = m.match;
-    a.source_ref = m.ref;
+    a.indicator = m.indicator_;
+    a.match = m.match_;
+    a.source_ref = m.ref_;
     a.event = ev;
     counters.inc(`alerts_${kind}`);
     try {
@@ -157,25 +157,25 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
       const nextDomains = new Map<string, string>();
       for (const item of ds) {
         const e = entryOf(item, fallback);
-        const name = e && domainKey(e.indicator);
+        const name = e && domainKey(e.indicator_);
         if (!name) skip(item);
-        else nextDomains.set(name, e.ref);
+        else nextDomains.set(name, e.ref_);
       }
       const nextSet = new CidrSet();
       const nextExact = new Map<string, string>();
       const nextRules: IpRule[] = [];
       for (const item of is) {
         const e = entryOf(item, fallback);
-        if (!e || !nextSet.add(e.indicator)) {
+        if (!e || !nextSet.add(e.indicator_)) {
           skip(item);
           continue;
         }
-        const exact = e.indicator.includes('/') ? undefined : normalizeIp(e.indicator);
-        if (exact !== undefined) nextExact.set(exact, e.ref);
+        const exact = e.indicator_.includes('/') ? undefined : normalizeIp(e.indicator_);
+        if (exact !== undefined) nextExact.set(exact, e.ref_);
         else {
           const one = new CidrSet();
-          one.add(e.indicator);
-          nextRules.push({ indicator_: e.indicator, ref_: e.ref, set_: one });
+          one.add(e.indicator_);
+          nextRules.push({ ...e, set_: one });
         }
       }
       domains = nextDomains;
@@ -220,11 +220,11 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
   };
 } as unknown as new (deps: IocDeps) => IocMatcher;
 
-function entryOf(item: unknown, fallback: string): { indicator: string; ref: string } | null {
-  if (typeof item === 'string') return { indicator: item.trim(), ref: fallback };
+function entryOf(item: unknown, fallback: string): { indicator_: string; ref_: string } | null {
+  if (typeof item === 'string') return { indicator_: item.trim(), ref_: fallback };
   if (!isRecord(item)) return null;
   const { indicator, ref = fallback } = item;
-  return typeof indicator === 'string' && typeof ref === 'string' ? { indicator: indicator.trim(), ref } : null;
+  return typeof indicator === 'string' && typeof ref === 'string' ? { indicator_: indicator.trim(), ref_: ref } : null;
 }
 
 /** Lower-case name without a leading '*.' or trailing '.'; null when it is not a domain name. */
