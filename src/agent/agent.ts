@@ -47,6 +47,8 @@ export interface Agent {
  */
 export const Agent = function (deps: AgentDeps): Agent {
   const { host_: host, config_: c, log_: log } = deps;
+  // The config's sections, each read by name once here (config keys are never shortened).
+  const { mqtt: mq, conntrack: ct, dnsmasq: dm, agent: ag, devices: dv, ioc } = c;
   const counters = new Counters();
   const started = host.now();
   let pipeline: Pipeline | undefined;
@@ -73,13 +75,13 @@ export const Agent = function (deps: AgentDeps): Agent {
   }
 
   function startDns(p: Pipeline): void {
-    const offset = c.dnsmasq.utc_offset === 'auto' ? -new Date().getTimezoneOffset() * 60 : utcOffsetSeconds(c.dnsmasq.utc_offset) ?? 0;
+    const offset = dm.utc_offset === 'auto' ? -new Date().getTimezoneOffset() * 60 : utcOffsetSeconds(dm.utc_offset) ?? 0;
     const parser = new DnsmasqLineParser({
-      counters, year: c.dnsmasq.year || undefined, utcOffsetMin_: offset / 60, now_: () => host.now(),
+      counters, year: dm.year || undefined, utcOffsetMin_: offset / 60, now_: () => host.now(),
     });
     const spec: LineInputSpec =
-      c.dnsmasq.input === 'file' ? { kind: 'file', path: c.dnsmasq.file }
-        : c.dnsmasq.input === 'stdin' ? { kind: 'stdin' }
+      dm.input === 'file' ? { kind: 'file', path: dm.file }
+        : dm.input === 'stdin' ? { kind: 'stdin' }
           : { kind: 'command', argv: ['logread', '-f', '-e', 'dnsmasq'] };
     // Common lines go straight into the open transactions; the rest through the parser. The live
     // feed is the assembler's only source of log time, as the lane requires.
@@ -107,19 +109,19 @@ export const Agent = function (deps: AgentDeps): Agent {
         const f = file = fileOutput({ host, path: c.output.file, maxBytes: c.output.max_bytes, counters });
         sinks.push(fileSink = new NdjsonSink({ write: (t) => f.write_(t), counters, batchLines: 64 }));
       }
-      if (c.mqtt.enabled) {
+      if (mq.enabled) {
         const caps = ['pdns', 'alert', 'health'].filter((k) => c.streams[k as 'pdns']);
-        if (c.conntrack.enabled) caps.unshift('flow');
-        if (c.dnsmasq.enabled) caps.unshift('dns');
+        if (ct.enabled) caps.unshift('flow');
+        if (dm.enabled) caps.unshift('dns');
         caps.push('cmd:ioc');
         sinks.push(ship = new ShippingSink({
-          host_: host, counters_: counters, sensor_: c.agent.sensor_id, configHash_: deps.configHash_,
+          host_: host, counters_: counters, sensor_: ag.sensor_id, configHash_: deps.configHash_,
           capabilities_: caps,
           options_: {
-            url_: c.mqtt.url, username_: c.mqtt.username, password_: c.mqtt.password,
-            caFile_: c.mqtt.ca_file, certFile_: c.mqtt.cert_file, keyFile_: c.mqtt.key_file,
-            keepaliveSec_: c.mqtt.keepalive, inflight_: c.mqtt.inflight,
-            reconnectMinMs_: c.mqtt.reconnect_min * 1000, reconnectMaxMs_: c.mqtt.reconnect_max * 1000,
+            url_: mq.url, username_: mq.username, password_: mq.password,
+            caFile_: mq.ca_file, certFile_: mq.cert_file, keyFile_: mq.key_file,
+            keepaliveSec_: mq.keepalive, inflight_: mq.inflight,
+            reconnectMinMs_: mq.reconnect_min * 1000, reconnectMaxMs_: mq.reconnect_max * 1000,
             batch_: { maxEvents: c.batch.max_events, maxBytes: c.batch.max_bytes, maxAgeSec: c.batch.max_age },
             spool_: { dir: c.spool.dir, capBytes: c.spool.max_bytes },
           },
@@ -138,21 +140,21 @@ export const Agent = function (deps: AgentDeps): Agent {
 
       const routers = routerAddresses(host);
       const options = pipelineOptions(c, { routerAddrs: routers, lanPrefixes: [] });
-      if (c.mqtt.enabled) {
-        const u = parseBrokerUrl(c.mqtt.url);
+      if (mq.enabled) {
+        const u = parseBrokerUrl(mq.url);
         options.own = [{ host: u.host, port: u.port }];
       }
       options.learnNet.router &&= !routers.length;
       const p = pipeline = new Pipeline({ counters, sink, options });
       ship?.start_();
 
-      if (c.ioc.feed.length) {
-        const r = loadIocFeeds(host, c.ioc.feed, (x) => p.loadIoc_(x));
+      if (ioc.feed.length) {
+        const r = loadIocFeeds(host, ioc.feed, (x) => p.loadIoc_(x));
         if (!r.ok) log('warn', `ioc feeds: ${r.error}`);
       }
 
-      if (c.dnsmasq.enabled) startDns(p);
-      if (c.conntrack.enabled) {
+      if (dm.enabled) startDns(p);
+      if (ct.enabled) {
         conntrack = new ConntrackSource({
           host, counters,
           onRecord: (r) => {
@@ -161,22 +163,22 @@ export const Agent = function (deps: AgentDeps): Agent {
           },
           table: p.ctTable_(),
           holds: p.holdsFlow,
-          bufferBytes: c.conntrack.netlink_buffer, mode: c.conntrack.mode,
-          backoffMinMs_: c.conntrack.restart_backoff_min * 1000, backoffMaxMs_: c.conntrack.restart_backoff_max * 1000,
-          pollMinMs: c.conntrack.proc_poll_min * 1000, pollMaxMs: c.conntrack.proc_poll_max * 1000,
+          bufferBytes: ct.netlink_buffer, mode: ct.mode,
+          backoffMinMs_: ct.restart_backoff_min * 1000, backoffMaxMs_: ct.restart_backoff_max * 1000,
+          pollMinMs: ct.proc_poll_min * 1000, pollMaxMs: ct.proc_poll_max * 1000,
         });
         conntrack.start();
       }
       leases = new LeaseWatcher({
-        host_: host, counters_: counters, devices_: p.devices_, leaseFile_: c.devices.leases_file || null,
-        pollMs_: c.devices.lease_poll * 1000,
-        ubus_: c.devices.ubus_leases ? new UbusClient({ host_: host }) : null, odhcpdMs_: c.devices.ubus_interval * 1000,
+        host_: host, counters_: counters, devices_: p.devices_, leaseFile_: dv.leases_file || null,
+        pollMs_: dv.lease_poll * 1000,
+        ubus_: dv.ubus_leases ? new UbusClient({ host_: host }) : null, odhcpdMs_: dv.ubus_interval * 1000,
       });
       leases.start_();
 
       if (c.streams.health) {
         const health = new HealthSampler({
-          host_: host, counters_: counters, sensor_: c.agent.sensor_id, watched_: c.health.watch, budgetKb_: c.agent.memory_budget,
+          host_: host, counters_: counters, sensor_: ag.sensor_id, watched_: c.health.watch, budgetKb_: ag.memory_budget,
           extra_: () => (ship ? { spool_bytes: ship.spool_.bytes_() } : {}),
         });
         const growth = c.streams.alert ? new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) }) : null;
@@ -195,9 +197,9 @@ export const Agent = function (deps: AgentDeps): Agent {
         p.tick(now);
         ship?.tick_(now);
         fileSink?.flush();
-      }, 1000), host.setInterval(writeStatus, c.agent.status_interval * 1000));
+      }, 1000), host.setInterval(writeStatus, ag.status_interval * 1000));
       writeStatus();
-      log('info', `started: sensor ${c.agent.sensor_id}, outputs ${sinks.length}, router addresses ${routers.join(' ') || '(learning)'}`);
+      log('info', `started: sensor ${ag.sensor_id}, outputs ${sinks.length}, router addresses ${routers.join(' ') || '(learning)'}`);
     },
 
     stop_(): Promise<void> {
@@ -221,7 +223,7 @@ export const Agent = function (deps: AgentDeps): Agent {
     reopen_(): void {
       leases?.checkFile_();
       file?.reopen_();
-      if (c.ioc.feed.length) loadIocFeeds(host, c.ioc.feed, (p) => pipeline!.loadIoc_(p));
+      if (ioc.feed.length) loadIocFeeds(host, ioc.feed, (p) => pipeline!.loadIoc_(p));
     },
   };
 } as unknown as new (deps: AgentDeps) => Agent;
