@@ -1,9 +1,12 @@
 // The help text of every config option: what it does, its unit and the trade-off of raising or
-// lowering it. The agent never prints these, so they stay out of its bundle (the size budget of
+// lowering it; the name the default config gives each section; and each option's kind and
+// accepted form in a few words, derived from its spec. The agent never prints these, so they stay out of its bundle (the size budget of
 // issue 4): only the renderings of test/openwrt/render.ts (default UCI file, LuCI settings table,
 // docs/config.md) and tests import this module. The type below makes a missing or stray entry a
 // compile error.
-import type { SCHEMA } from './schema';
+import { SCHEMA } from './schema';
+import type { OptionDoc } from './spec';
+import { BOOL_FORM, BROKER_FORM } from './forms';
 
 type Schema = typeof SCHEMA;
 type SchemaHelp = { readonly [S in keyof Schema]: SectionHelp<keyof Schema[S]['options'] & string> };
@@ -144,4 +147,53 @@ export function optionHelp(type: string, option: string): string | undefined {
   if (!has(HELP, type)) return undefined;
   const opts = (HELP as Record<string, SectionHelp>)[type].options;
   return has(opts, option) ? opts[option] : undefined;
+}
+
+/** The name the default config gives each section (`config <type> '<name>'`); any name is accepted. */
+export const SECTION_NAMES = {
+  agent: 'main', dnsmasq: 'dns', conntrack: 'flows', devices: 'devices', join: 'join', bypass: 'bypass', health: 'health',
+  output: 'out', mqtt: 'mqtt', batch: 'batch', spool: 'spool', streams: 'streams', pdns: 'pdns', ioc: 'ioc',
+} satisfies Record<keyof Schema, string>;
+
+export function sectionName(type: string): string | undefined {
+  return has(SECTION_NAMES, type) ? (SECTION_NAMES as Record<string, string>)[type] : undefined;
+}
+
+export type OptionKind = 'string' | 'int' | 'bool' | 'enum' | 'list' | 'hostport' | 'path' | 'duration';
+
+export interface OptionDescription {
+  kind: OptionKind;
+  /** The accepted form in a few words (docs/config.md, the LuCI view). */
+  form: string;
+  /** Enum choices. */
+  values?: readonly string[];
+}
+
+/** The forms of the text options that take only some texts (any other text option: 'text'). */
+const TEXT_FORMS: Record<string, string> = {
+  'agent.sensor_id': 'letters, digits and - _ . : (1..64)',
+  'dnsmasq.utc_offset': "'auto' or +HH:MM / -HH:MM",
+  'bypass.allow': 'address or CIDR',
+  'health.watch': 'process name',
+  'mqtt.url': BROKER_FORM,
+};
+
+function describe(doc: OptionDoc, key: string): OptionDescription {
+  switch (doc[0]) {
+    case 'string': return { kind: 'string', form: TEXT_FORMS[key] ?? 'text' };
+    case 'int': return { kind: 'int', form: `integer ${doc[1]}..${doc[2]}${doc[3] ? ' ' + doc[3] : ''}` };
+    case 'bool': return { kind: 'bool', form: BOOL_FORM };
+    case 'enum': return { kind: 'enum', form: doc[1].join('|'), values: doc[1] };
+    case 'duration': return { kind: 'duration', form: `seconds ${doc[1]}..${doc[2]} (or with s/m/h/d)` };
+    case 'path': return { kind: 'path', form: doc[1] ? "absolute path or '-'" : 'absolute path' };
+    case 'hostport': return { kind: 'hostport', form: doc[1] ? 'host[:port]' : 'host:port' };
+    case 'list': return { kind: 'list', form: `list of ${describe(doc[1].doc_, key).form}` };
+  }
+}
+
+/** Kind, form and choices of option `type`.`option`, or undefined. */
+export function optionDoc(type: string, option: string): OptionDescription | undefined {
+  if (!has(SCHEMA, type)) return undefined;
+  const opts = (SCHEMA as unknown as Record<string, { options: Record<string, { doc_: OptionDoc }> }>)[type].options;
+  return has(opts, option) ? describe(opts[option].doc_, `${type}.${option}`) : undefined;
 }

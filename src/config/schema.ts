@@ -1,37 +1,38 @@
-// The one config schema: every option of /etc/config/netledger with its form, default and
-// whether a change needs a restart. The help texts (units and trade-offs) live in ./help, out of
-// the agent bundle, which never prints them. The default UCI file, the init script, the LuCI view
-// and docs/config.md are rendered from or checked against both tables by tests.
+// The one config schema: every option of /etc/config/netledger with its reader, default and
+// whether a change needs a restart. What only the docs say (help texts with units and trade-offs,
+// section names, each option's kind and form in words) lives in ./help, out of the agent bundle,
+// which never prints it. The default UCI file, the init script, the LuCI view and docs/config.md
+// are rendered from or checked against both by tests.
 import { parseUci } from './uci';
 import { section, str, int, bool, oneOf, duration, path, list, restart, secret, type ValueOf, type OptionSpec } from './spec';
-import { checkBrokerUrl, readCidr, readProcessName, readSensorId, readUtcOffset, sensorIdFromHostname, BROKER_FORM } from './forms';
+import { checkBrokerUrl, readCidr, readProcessName, readSensorId, readUtcOffset, sensorIdFromHostname } from './forms';
 import { validateDocument, type AnySchema, type ConfigError, type Origins } from './validate';
 import { toJson, keysOf } from '../compat/lang';
 
 export { formatConfigError, formatConfigErrors, type ConfigError } from './validate';
 
 export const SCHEMA = {
-  agent: section('main', {
+  agent: section({
     enabled: restart(bool(true)),
-    sensor_id: restart(str('', readSensorId, 'letters, digits and - _ . : (1..64)')),
+    sensor_id: restart(str('', readSensorId)),
     state_dir: restart(path('/var/run/netledger')),
     status_interval: duration(10, 1, 3600),
     memory_budget: int(16384, 2048, 1048576, 'kB'),
     log_level: oneOf(['error', 'warn', 'info', 'debug'], 'info'),
   }),
 
-  dnsmasq: section('dns', {
+  dnsmasq: section({
     enabled: restart(bool(true)),
     input: restart(oneOf(['logread', 'file', 'stdin'], 'logread')),
     file: restart(path('/tmp/dnsmasq.log')),
     log_format: oneOf(['auto', 'logread', 'syslog', 'bare'], 'auto'),
     year: int(0, 0, 2100),
-    utc_offset: str('auto', readUtcOffset, "'auto' or +HH:MM / -HH:MM"),
+    utc_offset: str('auto', readUtcOffset),
     transaction_timeout: duration(10, 1, 300),
     max_transactions: int(2048, 16, 65536, 'transactions'),
   }),
 
-  conntrack: section('flows', {
+  conntrack: section({
     enabled: restart(bool(true)),
     mode: restart(oneOf(['auto', 'events', 'proc'], 'auto')),
     netlink_buffer: restart(int(1048576, 65536, 16777216, 'bytes')),
@@ -43,7 +44,7 @@ export const SCHEMA = {
     restart_backoff_max: duration(60, 1, 3600),
   }),
 
-  devices: section('devices', {
+  devices: section({
     leases_file: path('/tmp/dhcp.leases'),
     lease_poll: duration(2, 0.5, 600),
     ubus_leases: bool(true),
@@ -52,34 +53,34 @@ export const SCHEMA = {
     max_devices: int(4096, 16, 262144, 'addresses'),
   }),
 
-  join: section('join', {
+  join: section({
     answer_ttl: duration(3600, 10, 86400),
     max_per_client: int(10000, 16, 1048576, 'answers'),
     max_answers: int(50000, 256, 4194304, 'answers'),
   }),
 
-  bypass: section('bypass', {
+  bypass: section({
     enabled: bool(true),
     ports: list([53, 853], int(0, 1, 65535), 64),
-    allow: list([], str('', readCidr, 'address or CIDR')),
+    allow: list([], str('', readCidr)),
     window: duration(3600, 10, 86400),
   }),
 
-  health: section('health', {
+  health: section({
     interval: duration(60, 5, 86400),
-    watch: list(['dnsmasq'], str('', readProcessName, 'process name')),
+    watch: list(['dnsmasq'], str('', readProcessName)),
     growth_alert: int(8192, 0, 1048576, 'kB'),
   }),
 
-  output: section('out', {
+  output: section({
     enabled: bool(false),
     file: path('/tmp/netledger.ndjson', true),
     max_bytes: int(1048576, 0, 1073741824, 'bytes'),
   }),
 
-  mqtt: section('mqtt', {
+  mqtt: section({
     enabled: restart(bool(false)),
-    url: restart(str('', checkBrokerUrl, BROKER_FORM)),
+    url: restart(str('', checkBrokerUrl)),
     client_id: restart(str('')),
     username: restart(str('')),
     password: restart(secret(str(''))),
@@ -94,19 +95,19 @@ export const SCHEMA = {
     reconnect_max: duration(300, 1, 86400),
   }),
 
-  batch: section('batch', {
+  batch: section({
     max_events: int(500, 1, 10000, 'events'),
     max_bytes: int(65536, 1024, 1048576, 'bytes'),
     max_age: duration(5, 0.1, 300),
   }),
 
-  spool: section('spool', {
+  spool: section({
     enabled: bool(true),
     dir: restart(path('/tmp/netledger-spool')),
     max_bytes: int(4194304, 65536, 1073741824, 'bytes'),
   }),
 
-  streams: section('streams', {
+  streams: section({
     dns: bool(true),
     flow: bool(true),
     pdns: bool(true),
@@ -114,12 +115,12 @@ export const SCHEMA = {
     health: bool(true),
   }),
 
-  pdns: section('pdns', {
+  pdns: section({
     window: duration(3600, 60, 86400),
     max_records: int(8192, 64, 1048576, 'records'),
   }),
 
-  ioc: section('ioc', {
+  ioc: section({
     feed: list([], path('')),
     max_indicators: int(50000, 0, 1000000, 'indicators'),
   }),

@@ -5,7 +5,7 @@ import {
 } from '../../src/config/schema';
 import { readBool, readDuration, readHostPort, utcOffsetSeconds, sensorIdFromHostname } from '../../src/config/forms';
 import type { AnySchema } from '../../src/config/validate';
-import { HELP, sectionHelp, optionHelp } from '../../src/config/help';
+import { HELP, sectionHelp, optionHelp, optionDoc } from '../../src/config/help';
 
 function errorsOf(text: string): string[] {
   return loadConfig(text, '/etc/config/netledger', { hostname: 'rtr' }).errors.map(formatConfigError);
@@ -157,12 +157,13 @@ export const cases: Cases = {
       for (const [name, spec] of Object.entries(schema[type].options)) {
         n++;
         ok((optionHelp(type, name) ?? '').length >= 20, `${type}.${name}: help`);
-        ok(spec.form.length > 0, `${type}.${name}: form`);
+        const doc = optionDoc(type, name)!;
+        ok(doc.form.length > 0, `${type}.${name}: form`);
         ok(/^[a-z][a-z0-9_]*$/.test(name), `${type}.${name}: a UCI option name`);
         const text = spec.show(spec.default);
         // '' is how UCI spells unset; lists may be empty
-        if (spec.kind === 'list' || text[0] !== '') {
-          deepEq(spec.read_(text, spec.kind === 'list'), { ok_: true, value_: spec.default }, `${type}.${name}: default round-trips`);
+        if (doc.kind === 'list' || text[0] !== '') {
+          deepEq(spec.read_(text, doc.kind === 'list'), { ok_: true, value_: spec.default }, `${type}.${name}: default round-trips`);
         }
       }
     }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT, QJS, BUNDLE } from '../support/engines';
 import { SCHEMA, loadConfig, formatConfigError, optionSpec } from '../../src/config/schema';
-import { optionHelp } from '../../src/config/help';
+import { optionHelp, optionDoc, sectionName } from '../../src/config/help';
 import { parseUci } from '../../src/config/uci';
 import { listMethods } from '../../src/ubus/rpcd-plugin';
 import { netledgerMethods } from '../../src/cli/rpcd';
@@ -40,14 +40,14 @@ test('every schema option appears in the default config (set or commented), with
     const sec = /^config (\w+) '(\w+)'$/.exec(line);
     if (sec) {
       type = sec[1];
-      assert.equal(sec[2], (SCHEMA as Record<string, { name: string }>)[type]?.name, `section name of ${type}`);
+      assert.equal(sec[2], sectionName(type), `section name of ${type}`);
       return;
     }
     const opt = /^\t#?(option|list) (\w+) /.exec(line);
     if (!opt) return;
     const key = `${type}.${opt[2]}`;
     assert.ok(optionSpec(type, opt[2]), `${key} (line ${i + 1}) is in the schema`);
-    assert.equal(opt[1] === 'list', optionSpec(type, opt[2])!.kind === 'list', `${key}: option vs list`);
+    assert.equal(opt[1] === 'list', optionDoc(type, opt[2])!.kind === 'list', `${key}: option vs list`);
     // the comment block above the first mention is the schema's help
     if (!seen.has(key)) {
       let j = i - 1;
@@ -70,7 +70,7 @@ test("the init script's config reads use the schema's option names and defaults"
   for (const [, isBool, , option, def] of reads) {
     const spec = optionSpec('agent', option);
     assert.ok(spec, `agent.${option} is in the schema`);
-    assert.equal(spec!.kind === 'bool', Boolean(isBool), `agent.${option}: config_get_bool iff bool`);
+    assert.equal(optionDoc('agent', option)!.kind === 'bool', Boolean(isBool), `agent.${option}: config_get_bool iff bool`);
     assert.equal(def, spec!.show(spec!.default)[0], `agent.${option}: default`);
     // the local fallback before config_load must agree too
     assert.match(text, new RegExp(`local ${option === 'enabled' ? 'enabled=1' : `${option}=${def.replace(/\//g, '\\/')}`}`));

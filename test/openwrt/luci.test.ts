@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../support/engines';
 import { SCHEMA, optionSpec } from '../../src/config/schema';
-import { sectionHelp, optionHelp } from '../../src/config/help';
+import { sectionHelp, optionHelp, optionDoc } from '../../src/config/help';
 
 const VIEW = join(ROOT, 'openwrt/luci/htdocs/luci-static/resources/view/netledger/status.js');
 const MENU = join(ROOT, 'openwrt/luci/root/usr/share/luci/menu.d/luci-app-netledger.json');
@@ -39,10 +39,11 @@ test('the settings table mirrors the schema: every option, its help, default, ch
     assert.ok(title.length > 0);
     assert.equal(help, optionHelp(type, name) + (spec!.restart ? ' [restart]' : ''), `${type}.${name} help`);
     const shown = spec!.show(spec!.default);
-    assert.deepEqual(def, spec!.kind === 'list' ? shown : shown[0], `${type}.${name} default`);
-    const want = { bool: 'Flag', enum: 'ListValue', list: 'DynamicList' }[spec!.kind as string] ?? 'Value';
+    const doc = optionDoc(type, name)!;
+    assert.deepEqual(def, doc.kind === 'list' ? shown : shown[0], `${type}.${name} default`);
+    const want = { bool: 'Flag', enum: 'ListValue', list: 'DynamicList' }[doc.kind as string] ?? 'Value';
     assert.equal(widget, want, `${type}.${name} widget`);
-    if (spec!.values) assert.deepEqual(extra.values, spec!.values, `${type}.${name} choices`);
+    if (doc.values) assert.deepEqual(extra.values, doc.values, `${type}.${name} choices`);
     assert.equal(extra.password === true, spec!.secret === true, `${type}.${name} password field`);
   }
   const all = Object.entries(SCHEMA).flatMap(([t, s]) => Object.keys(s.options).map((o) => `${t}.${o}`));

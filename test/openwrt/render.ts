@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCHEMA } from '../../src/config/schema';
-import { sectionHelp, optionHelp } from '../../src/config/help';
+import { sectionHelp, optionHelp, sectionName, optionDoc, type OptionDescription } from '../../src/config/help';
 import { quoteUci } from '../../src/config/uci';
 import type { OptionSpec } from '../../src/config/spec';
 
@@ -17,7 +17,7 @@ export const BEGIN = '// BEGIN SETTINGS (generated from src/config/schema.ts)\n'
 export const END = '// END SETTINGS\n';
 export const DOC_MARK = '## Options\n';
 
-type Spec = OptionSpec<any> & { help: string };
+type Spec = OptionSpec<any> & OptionDescription & { help: string };
 const required = (text: string | undefined, what: string): string => {
   if (text === undefined) throw new Error(`no help for ${what} in src/config/help.ts`);
   return text;
@@ -25,10 +25,10 @@ const required = (text: string | undefined, what: string): string => {
 // The schema table joined with its help texts (src/config/help.ts), in schema order.
 const sections = (): [string, { name: string; help: string; options: Record<string, Spec> }][] =>
   Object.entries(SCHEMA).map(([type, sec]) => [type, {
-    name: sec.name,
+    name: required(sectionName(type), type),
     help: required(sectionHelp(type), type),
     options: Object.fromEntries(Object.entries(sec.options as Record<string, OptionSpec<any>>).map(
-      ([name, spec]) => [name, { ...spec, help: required(optionHelp(type, name), `${type}.${name}`) }])),
+      ([name, spec]) => [name, { ...spec, ...optionDoc(type, name)!, help: required(optionHelp(type, name), `${type}.${name}`) }])),
   }]);
 const EXAMPLES: Record<string, string[]> = {
   'agent.sensor_id': ['rtr-1'], 'mqtt.url': ['mqtts://broker.example:8883'], 'mqtt.client_id': ['netledger-rtr-1'],
