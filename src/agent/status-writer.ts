@@ -24,6 +24,7 @@ export interface StatusInputs {
 
 export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
   const c = s.config_;
+  const ag = c.agent;
   const { counters, dropped } = s.counters_.snapshot();
   let rss = 0;
   try {
@@ -41,12 +42,12 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
   // Keys set to undefined are left out of the file (JSON.stringify), as optional keys should be.
   const status: AgentStatus = {
     format: STATUS_FORMAT,
-    sensor: c.agent.sensor_id,
+    sensor: ag.sensor_id,
     version: VERSION,
     pid: host.pid(),
     started: s.started_,
     updated: host.now(),
-    interval: c.agent.status_interval,
+    interval: ag.status_interval,
     config_file: s.configFile_,
     config_hash: s.configHash_,
     restart_pending: [],
@@ -66,7 +67,7 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
         batches_sent: counters.ship_batches ?? 0, last_error: ship.shipper_.lastError_ || undefined }
       : { state: 'disabled', inflight: 0, batches_sent: 0 },
     spool: { enabled: c.spool.enabled, bytes: ship?.spool_.bytes_() ?? 0, batches: ship?.spool_.count_() ?? 0, max_bytes: c.spool.max_bytes },
-    memory: { rss_kb: rss, budget_kb: c.agent.memory_budget },
+    memory: { rss_kb: rss, budget_kb: ag.memory_budget },
     counters: { ...counters, ...(s.pipeline_ ?? {}) },
     dropped,
   };
