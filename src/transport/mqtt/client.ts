@@ -86,6 +86,10 @@ const enum State { Connecting, Connected, Waiting, Stopped, Idle }
 
 export type MqttClient = ReturnType<typeof mqttClient>;
 
+const noop = (): void => {};
+/** A promise rejected (a microtask later) with Error(message). */
+const refuse = (message: string): Promise<never> => rejectLater(new Error(message));
+
 /**
  * The client: one closure over its state (locals are shorter in the bundle than fields). The
  * owner sets the listeners on the returned object: onConnect_; onDown_ (the stream went away: a
@@ -109,10 +113,10 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
   let pingSentAt = 0;
 
   const api = {
-    onConnect_: (_sessionPresent: boolean): void => {},
-    onDown_: (_reason: string): void => {},
-    onMessage_: (_m: IncomingMessage): void => {},
-    onFatal_: (_e: Error): void => {},
+    onConnect_: noop as (sessionPresent: boolean) => void,
+    onDown_: noop as (reason: string) => void,
+    onMessage_: noop as (m: IncomingMessage) => void,
+    onFatal_: noop as (e: Error) => void,
     /** Why the last connection ended or failed (null while connected). */
     lastError_: null as string | null,
 
@@ -130,9 +134,9 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
      */
     publish_(topic: string, payload: Uint8Array, qos: 0 | 1 = 0, retain = false): Promise<void> {
       const packet: PublishPacket = { cmd: 'publish', topic, payload, qos, retain, dup: false };
-      if (state === State.Stopped) return rejectLater(new Error('mqtt client stopped'));
+      if (state === State.Stopped) return refuse('mqtt client stopped');
       if (!qos) {
-        if (state !== State.Connected) return rejectLater(new Error('mqtt not connected'));
+        if (state !== State.Connected) return refuse('mqtt not connected');
         try {
           send(packet);
         } catch (e) {
@@ -143,7 +147,7 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
       const max = o.maxQueued_ ?? 10000;
       if (queue.length >= max) {
         counters.drop('mqtt_queue_full', 1, topic);
-        return rejectLater(new Error(`mqtt publish queue full (${max})`));
+        return refuse(`mqtt publish queue full (${max})`);
       }
       // Encode now so a bad topic fails here, not inside the pump.
       encodeClient({ ...packet, messageId: 1 });
@@ -155,7 +159,7 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
 
     /** Subscribes on the current connection; resolves with the granted QoS per filter. */
     subscribe_(subscriptions: Subscription[]): Promise<number[]> {
-      if (state !== State.Connected) return rejectLater(new Error('mqtt not connected'));
+      if (state !== State.Connected) return refuse('mqtt not connected');
       const messageId = allocId();
       return new Promise((resolve_, reject_) => {
         subs.set(messageId, { resolve_, reject_ });
