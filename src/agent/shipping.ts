@@ -75,7 +75,7 @@ export const ShippingSink = function ({ host_: host, counters_: counters, sensor
   const store = spool({ host_: host, dir_: o.spool_.dir, capBytes_: o.spool_.capBytes, counters_: counters });
   const batcher = new Batcher({
     sensor, boot: newBootId(host), counters,
-    maxEvents: o.batch_.maxEvents, maxBytes: o.batch_.maxBytes, maxAgeSec: o.batch_.maxAgeSec,
+    ...o.batch_, // maxEvents, maxBytes, maxAgeSec
     onBatch: (stream, _seq, bytes) => {
       if (store.put_(stream, bytes) !== null) ship.kick_();
     },

@@ -39,12 +39,12 @@ export function parseBrokerUrl(text: string): BrokerUrl {
   const url: BrokerUrl = { scheme, host: '', port: scheme === 'mqtts' ? 8883 : 1883 };
   const at = rest.lastIndexOf('@');
   if (at >= 0) {
-    const cred = rest.slice(0, at);
+    // user[:password], the password being all after the first ':'
+    const [user, ...pass] = rest.slice(0, at).split(':');
     rest = rest.slice(at + 1);
-    const colon = cred.indexOf(':');
-    url.username = decodePart(colon >= 0 ? cred.slice(0, colon) : cred, 'user name');
-    if (colon >= 0) url.password = decodePart(cred.slice(colon + 1), 'password');
-    if (url.username === '') urlError('empty user name');
+    url.username = decodePart(user, 'user name');
+    if (pass.length) url.password = decodePart(pass.join(':'), 'password');
+    if (!url.username) urlError('empty user name');
   }
   let host = rest;
   let port = ''; // '' or ':' and what follows it
