@@ -189,7 +189,8 @@ function encodeConnect(p: ConnectPacket): Uint8Array {
   const flags = (p.cleanSession_ ? 2 : 0) | (will ? 4 | (checkQos(will.qos) << 3) | (will.retain ? 0x20 : 0) : 0) |
     (pass ? 0x40 : 0) | (user !== undefined ? 0x80 : 0);
   return packet(0x10, [
-    ...str(PROTOCOL, 'protocol'), LEVEL, flags, ...u16(p.keepalive_), ...str(p.clientId_, 'client id'),
+    0, 4, 0x4d, 0x51, 0x54, 0x54, // the protocol name 'MQTT' with its length
+    LEVEL, flags, ...u16(p.keepalive_), ...str(p.clientId_, 'client id'),
     ...(will ? [...str(will.topic, 'will topic'), ...bin(will.payload, 'will payload')] : []),
     ...(user !== undefined ? str(user, 'username') : []),
     ...(pass ? bin(pass, 'password') : []),
