@@ -220,31 +220,23 @@ export class CidrSet {
         bits = bits * 10 + (c - 48);
       }
     }
-    if (addr.indexOf(':') < 0) {
-      const v = parseIPv4(addr);
-      if (v < 0) return false;
-      if (bits < 0) bits = 32;
-      if (bits > 32) return false;
-      let set = this.v4_.get(bits);
-      if (!set) {
-        set = new Set();
-        this.v4_.set(bits, set);
-        this.v4Lens_ = [...this.v4_.keys()].sort((a, b) => b - a);
-      }
-      set.add(maskWord(v, bits));
-    } else {
-      const w = parseIPv6(addr);
-      if (!w) return false;
-      if (bits < 0) bits = 128;
-      if (bits > 128) return false;
-      let set = this.v6_.get(bits);
-      if (!set) {
-        set = new Set();
-        this.v6_.set(bits, set);
-        this.v6Lens_ = [...this.v6_.keys()].sort((a, b) => b - a);
-      }
-      set.add(v6Key(w, bits));
+    // one path for both families: the v4 key is the masked word, the v6 one v6Key's text
+    const v6 = addr.indexOf(':') >= 0;
+    const v4 = v6 ? 0 : parseIPv4(addr);
+    const w = v6 ? parseIPv6(addr) : null;
+    const max = v6 ? 128 : 32;
+    if (v4 < 0 || (v6 && !w)) return false;
+    if (bits < 0) bits = max;
+    if (bits > max) return false;
+    const map = (v6 ? this.v6_ : this.v4_) as Map<number, Set<number | string>>;
+    let set = map.get(bits);
+    if (!set) {
+      map.set(bits, (set = new Set()));
+      const lens = [...map.keys()].sort((a, b) => b - a);
+      if (v6) this.v6Lens_ = lens;
+      else this.v4Lens_ = lens;
     }
+    set.add(w ? v6Key(w, bits) : maskWord(v4, bits));
     return true;
   }
 

@@ -25,7 +25,7 @@
 // whose last line is `<CNAME>` cannot be told from the next burst if that names the target.
 import type { Counters } from '../counters';
 import type { DnsLogRecord } from '../sources/dnsmasq/record';
-import { applyAnswer, type Transaction } from './dns-transaction';
+import { applyAnswer, setDnssec, type Transaction } from './dns-transaction';
 import { reverseName } from './dns-reverse-name';
 
 type Finish = (t: Transaction) => void;
@@ -112,7 +112,7 @@ export class ClassicMatcher {
     const status = this.pendingDnssec_.get(pid);
     if (status !== undefined) {
       this.pendingDnssec_.delete(pid);
-      if (status === 'SECURE' || status === 'INSECURE' || status === 'BOGUS' || status === 'ABANDONED') t.dnssec = status;
+      setDnssec(t, status);
     }
     applyAnswer(t, rec, this.counters_);
     this.current_.set(pid, t);

@@ -61,6 +61,11 @@ function isSinkhole(data: string | null | undefined): boolean {
   return data === '0.0.0.0' || data === '::';
 }
 
+/** A validation line's status, kept when it is one the event carries. */
+export function setDnssec(t: Transaction, status: string | undefined): void {
+  if (status === 'SECURE' || status === 'INSECURE' || status === 'BOGUS' || status === 'ABANDONED') t.dnssec = status;
+}
+
 /** Takes one answer-side record (answer, nxdomain, nodata, rcode, truncated, duplicate). */
 export function applyAnswer(t: Transaction, rec: DnsLogRecord, counters: Counters): void {
   const origin = rec.origin ?? 'reply';

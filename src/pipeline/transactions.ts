@@ -22,7 +22,7 @@ import type { CounterCell, Counters } from '../counters';
 import type { DnsEvent } from '../events';
 import type { DnsLogRecord } from '../sources/dnsmasq/record';
 import { ClassicMatcher } from './dns-classic';
-import { applyAnswer, newTransaction, type Transaction } from './dns-transaction';
+import { applyAnswer, newTransaction, setDnssec, type Transaction } from './dns-transaction';
 import { buildDnsEvent, type DeviceLookup } from './dns-event';
 
 export type { DeviceInfo, DeviceLookup } from './dns-event';
@@ -297,7 +297,3 @@ export class TransactionAssembler {
 
 /** Placeholder for an emitted transaction below the queue's head (done: never emitted again). */
 const EMITTED = { done: true } as Transaction;
-
-function setDnssec(t: Transaction, status: string | undefined): void {
-  if (status === 'SECURE' || status === 'INSECURE' || status === 'BOGUS' || status === 'ABANDONED') t.dnssec = status;
-}

@@ -288,6 +288,29 @@ export const cases: Cases = {
     ]);
   },
 
+  'classic: an IPv6 reverse answer is matched and named by its ip6.arpa owner (any spelling, a dotted tail)': () => {
+    const c = (sec: number, msg: string) => at(sec, msg, 700);
+    const arpa = '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa';
+    const mapped = '1.0.2.0.0.0.0.c.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa';
+    const r = run({}, [
+      c(1, `query[PTR] ${arpa} from 192.0.2.10`),
+      c(1, `forwarded ${arpa} to 198.51.100.53`),
+      c(1, 'reply 2001:DB8:0::1 is v6.test'),
+      c(1, `query[PTR] ${mapped} from 192.0.2.10`),
+      c(1, 'config ::ffff:192.0.2.1 is router.lan'),
+      c(1, 'query[A] odd.test from 192.0.2.10'),
+      c(1, 'forwarded odd.test to 198.51.100.53'),
+      c(1, 'reply 1::2::3 is odd.test'),
+    ]);
+    deepEq(r.events.map((e) => [e.qname, e.rcode, e.answers.map((a) => `${a.name} ${a.type} ${a.data}`)]), [
+      [arpa, 'NOERROR', [`${arpa} PTR v6.test`]],
+      [mapped, 'NOERROR', [`${mapped} PTR router.lan`]],
+      // not an address: no owner name to match by, an orphan
+      ['odd.test', undefined, []],
+    ]);
+    eq(r.counters.dropped('dns.orphan_line'), 1);
+  },
+
   'device lookup places mac and hostname in schema order; withDevice does the same': ({ fixture }) => {
     const counters = new Counters();
     const parser = new DnsmasqLineParser({ counters, year: 2026 });
