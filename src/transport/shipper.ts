@@ -104,7 +104,7 @@ export function shipper(d: ShipperDeps) {
   }
 
   function message(m: IncomingMessage): void {
-    const { topic_: topic, payload_: payload } = m;
+    const { topic, payload } = m;
     const name = commandName(sensor, topic);
     if (name === null) return counters.drop('cmd_bad_topic', 1, topic);
     if (!payload.length) return; // a cleared retained command
@@ -118,7 +118,7 @@ export function shipper(d: ShipperDeps) {
     if (!isRecord(value)) return counters.drop('cmd_not_object', 1, topic);
     counters.inc('cmd_received');
     try {
-      onCommand?.(name, value, { topic_: topic, retained_: m.retain_, broadcast_: !topic.startsWith(`netledger/v1/${sensor}/`) });
+      onCommand?.(name, value, { topic_: topic, retained_: m.retain, broadcast_: !topic.startsWith(`netledger/v1/${sensor}/`) });
     } catch (e) {
       counters.drop('cmd_handler_failed', 1, `${name}: ${(e as Error).message}`);
     }

@@ -6,7 +6,7 @@
 import { rejectLater } from '../../reject-later';
 import type { Host, TimerHandle } from '../../host/types';
 import type { Counters } from '../../counters';
-import { decodeBrokerBody, encodeClient, type ClientPacket, type PublishPacket, type QoS, type Subscription, type Will } from './packet';
+import { decodeBrokerBody, encodeClient, type ClientPacket, type PublishPacket, type Subscription, type Will } from './packet';
 import { PacketParser } from './parser';
 
 type BrokerPacket = ReturnType<typeof decodeBrokerBody>;
@@ -55,14 +55,9 @@ export interface MqttClientDeps {
   log_?: (msg: string) => void;
 }
 
-export interface IncomingMessage {
-  topic_: string;
-  payload_: Uint8Array;
-  retain_: boolean;
-  qos_: QoS;
-}
+/** A message the broker sent: the PUBLISH packet itself (topic, payload, retain, qos). */
+export type IncomingMessage = PublishPacket;
 
-/** CONNACK return codes (MQTT-3.2.2.3) as words an operator can act on. */
 /** Why a broker refused the connection, by CONNACK return code 1..5 (MQTT-3.2.2.3). */
 const CONNACK_ERRORS = [
   '', 'unacceptable protocol version', 'client identifier rejected', 'server unavailable',
@@ -365,7 +360,7 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
       case 'publish':
         // We never subscribe with QoS 2; a broker sending it is broken. Count and ignore.
         if (p.qos === 2) return counters.drop('mqtt_qos2_publish', 1, p.topic);
-        guard(() => api.onMessage_({ topic_: p.topic, payload_: p.payload, retain_: p.retain, qos_: p.qos }));
+        guard(() => api.onMessage_(p));
         if (p.qos) send({ cmd: 'puback', messageId: p.messageId! });
         return;
       case 'pingresp':
