@@ -33,7 +33,7 @@ export const internalNames = [
   'setCounts', 'findTuple', 'checkFlow', 'openCount', 'pollMaxMs', 'minMs', 'findId', 'flowSlot',
   'streamOf', 'firstSeq', 'bufferMaxBytes', 'setMark', 'sawFlow', 'onBatch', 'backoffMaxMs',
   'conntrackBin', 'mtimeMs', 'prevMs', 'bindId', 'onFlow', 'peekTs', 'perFlowMs', 'onNew', 'maxMs',
-  'procPath', 'certFile', 'netModel',
+  'procPath', 'netModel',
   // one-word members of the same (not an event, status, config, CLI option, wire header or parsed
   // input key: those are listed in src/events.ts, agent/status-file.ts, config/schema.ts...)
   'store', 'strings', 'unreplied', 'counts', 'family', 'expires', 'emit', 'rsport', 'offload',
