@@ -45,17 +45,6 @@ const SOURCES: Record<AnswerOrigin, NonNullable<DnsEvent['source']>> = {
   auth: 'local',
 };
 
-/** A new transaction for a query line's fields (TransactionAssembler.open_() reuses emitted ones
- *  before it makes new). Positional: an object to pass them in would be one more allocation. */
-export function newTransaction(key: number, pid: number, serial: number, ts: number, client: string | undefined,
-  clientPort: number | undefined, qname: string, qtype: string, auth: boolean): Transaction {
-  return {
-    key, pid, serial, ts, lastTs: ts, client, clientPort, qname, qtype, source: auth ? 'local' : undefined,
-    upstream: undefined, rcode: undefined, ans: [], cnameAt: -1, blocked: false, dnssec: undefined, answered: false,
-    done: false, listed: false, lastName: '',
-  };
-}
-
 /** Sinkhole answers: `address=/ads.test/0.0.0.0` style config, or a blocklist hosts file. */
 function isSinkhole(data: string | null | undefined): boolean {
   return data === '0.0.0.0' || data === '::';

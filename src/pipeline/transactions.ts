@@ -22,7 +22,7 @@ import type { CounterCell, Counters } from '../counters';
 import type { DnsEvent } from '../events';
 import type { DnsLogRecord } from '../sources/dnsmasq/record';
 import { ClassicMatcher } from './dns-classic';
-import { applyAnswer, newTransaction, setDnssec, type Transaction } from './dns-transaction';
+import { applyAnswer, setDnssec, type Transaction } from './dns-transaction';
 import { buildDnsEvent, type DeviceLookup } from './dns-event';
 
 export type { DeviceInfo, DeviceLookup } from './dns-event';
@@ -183,35 +183,36 @@ export class TransactionAssembler {
       if (!oldest.done) this.finish_(oldest);
       this.drain_();
     }
-    // an emitted transaction is overwritten (one call and no allocation; events own nothing of it)
+    // an emitted transaction is overwritten (no allocation; events own nothing of it)
     // arrays grown and shrunk by index: push()/pop() are calls of ~700 instructions in qjs
     var pool = this.pool_;
     var n = pool.length;
     var t: Transaction;
     if (n === 0) {
-      t = newTransaction(key, pid, serial, ts, client, port, qname, qtype, auth);
+      // a new one gets its fields below in the order a reused one does: one shape for all
+      t = { ans: [], upstream: undefined } as unknown as Transaction;
     } else {
       t = pool[n - 1];
       pool.length = n - 1;
-      t.key = key;
-      t.pid = pid;
-      t.serial = serial;
-      t.ts = ts;
-      t.lastTs = ts;
-      t.client = client;
-      t.clientPort = port;
-      t.qname = qname;
-      t.qtype = qtype;
-      t.source = auth ? 'local' : undefined;
-      t.rcode = undefined;
-      t.cnameAt = -1;
-      t.blocked = false;
-      t.dnssec = undefined;
-      t.answered = false;
-      t.done = false;
-      t.listed = false;
-      t.lastName = '';
     }
+    t.key = key;
+    t.pid = pid;
+    t.serial = serial;
+    t.ts = ts;
+    t.lastTs = ts;
+    t.client = client;
+    t.clientPort = port;
+    t.qname = qname;
+    t.qtype = qtype;
+    t.source = auth ? 'local' : undefined;
+    t.rcode = undefined;
+    t.cnameAt = -1;
+    t.blocked = false;
+    t.dnssec = undefined;
+    t.answered = false;
+    t.done = false;
+    t.listed = false;
+    t.lastName = '';
     var q = this.queue_;
     q[q.length] = t;
     return t;

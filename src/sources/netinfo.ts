@@ -8,12 +8,10 @@ export function parseFibTrieLocal(text: string): string[] {
   const out = new Set<string>();
   const lines = text.split('\n');
   for (let i = 1; i < lines.length; i++) {
-    if (lines[i].indexOf('/32 host LOCAL') < 0) continue;
-    const prev = lines[i - 1];
-    const at = prev.indexOf('|-- ');
-    if (at < 0) continue;
-    const addr = prev.slice(at + 4).trim();
-    if (!addr.startsWith('127.')) out.add(addr);
+    // `|-- ADDR` then, on the next line, `/32 host LOCAL`
+    const at = lines[i - 1].indexOf('|-- ');
+    const addr = lines[i - 1].slice(at + 4).trim();
+    if (at >= 0 && lines[i].includes('/32 host LOCAL') && !addr.startsWith('127.')) out.add(addr);
   }
   return [...out];
 }
@@ -21,11 +19,9 @@ export function parseFibTrieLocal(text: string): string[] {
 export function parseIfInet6(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split('\n')) {
-    const hex = line.slice(0, 32);
-    if (hex.length !== 32) continue;
-    const w: number[] = [];
-    for (let i = 0; i < 4; i++) w.push(parseInt(hex.slice(i * 8, i * 8 + 8), 16) >>> 0);
-    if (w.some((x) => Number.isNaN(x))) continue;
+    // 32 hex digits, then the interface's fields; a line that has not all of them is skipped
+    const w = [0, 8, 16, 24].map((i) => +`0x${line.slice(i, i + 8)}`);
+    if (line.length < 32 || w.some(isNaN)) continue;
     const addr = formatIPv6(w);
     if (addr !== '::1') out.push(addr);
   }
@@ -33,16 +29,13 @@ export function parseIfInet6(text: string): string[] {
 }
 
 export function routerAddresses(host: Pick<Host, 'readText'>): string[] {
-  const out: string[] = [];
-  try {
-    out.push(...parseFibTrieLocal(host.readText('/proc/net/fib_trie')));
-  } catch {
-    // no IPv4 view of /proc: learned from traffic instead
-  }
-  try {
-    out.push(...parseIfInet6(host.readText('/proc/net/if_inet6')));
-  } catch {
-    // no IPv6
-  }
-  return out;
+  // no view of a family in /proc: its addresses are learned from traffic instead
+  const read = (path: string, parse: (text: string) => string[]): string[] => {
+    try {
+      return parse(host.readText(`/proc/net/${path}`));
+    } catch {
+      return [];
+    }
+  };
+  return [...read('fib_trie', parseFibTrieLocal), ...read('if_inet6', parseIfInet6)];
 }

@@ -60,6 +60,13 @@ function two(line: string, i: number, pad: boolean): number {
   return (a - 48) * 10 + (b - 48);
 }
 
+/** Day, hour, minute or second out of range (two() gives -1 for a non-digit), or `hh:mm:ss`
+ *  without its colons at c and c + 3. Both stamp forms share it. */
+function badClock(line: string, c: number, day: number, hh: number, mm: number, ss: number): boolean {
+  return day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 ||
+    line.charCodeAt(c) !== 58 || line.charCodeAt(c + 3) !== 58;
+}
+
 export class DnsmasqFraming {
   /** Results of the last successful frame(). */
   ts = 0;
@@ -183,10 +190,7 @@ export class DnsmasqFraming {
     const hh = two(line, mAt + 7, false);
     const mm = two(line, mAt + 10, false);
     const ss = two(line, mAt + 13, false);
-    if (mi < 0 || mi % 3 !== 0 || day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
-      ss < 0 || ss > 60 || line.charCodeAt(mAt + 9) !== 58 || line.charCodeAt(mAt + 12) !== 58) {
-      return this.bad_('bad_timestamp');
-    }
+    if (mi < 0 || mi % 3 !== 0 || badClock(line, mAt + 9, day, hh, mm, ss)) return this.bad_('bad_timestamp');
     const month = mi / 3 + 1;
     const clock = hh * 3600 + mm * 60 + ss - this.offsetSec_;
     if (year !== undefined) {
@@ -211,9 +215,7 @@ export class DnsmasqFraming {
     const hh = two(line, s + 11, false);
     const mm = two(line, s + 14, false);
     const ss = two(line, s + 17, false);
-    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
-      ss < 0 || ss > 60 || line.charCodeAt(s + 7) !== 45 || line.charCodeAt(s + 13) !== 58 ||
-      line.charCodeAt(s + 16) !== 58) {
+    if (y < 0 || mo < 1 || mo > 12 || line.charCodeAt(s + 7) !== 45 || badClock(line, s + 13, d, hh, mm, ss)) {
       return this.bad_('bad_timestamp');
     }
     let i = s + 19;

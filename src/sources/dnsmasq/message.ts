@@ -210,7 +210,7 @@ export class DnsmasqMessageParser {
         // '<unknown>' when dnsmasq lost track of which file
         if (c === 60 && !line.startsWith('<unknown> ', p)) break;
         const sp = line.indexOf(' ', p);
-        if (sp < 0 || sp >= end) return this.skipAs_('truncated');
+        if (sp < 0 || sp >= end) return this.truncated_();
         return this.answer_(line, sp + 1, end, 'hosts', line.slice(p, sp));
       }
       case 118: // v
@@ -220,7 +220,7 @@ export class DnsmasqMessageParser {
       case 100: // d
         if (line.startsWith('dnssec-query[', p) || line.startsWith('dnssec-retry[', p)) {
           const close = line.indexOf('] ', p + 13);
-          if (close < 0 || close >= end) return this.skipAs_('truncated');
+          if (close < 0 || close >= end) return this.truncated_();
           return this.sent_(line, close + 2, end, 'dnssec');
         }
         break;
@@ -234,18 +234,29 @@ export class DnsmasqMessageParser {
         if (line.startsWith('non-query opcode ', p)) return this.skipAs_('opcode');
         break;
     }
-    if (serial >= 0 && !line.startsWith('dumping ', p)) return this.skipAs_('unknown_message');
+    if (serial >= 0 && !line.startsWith('dumping ', p)) return this.unknown_();
     // Not a query-log form: startup/reload/statistics chatter, or something new.
     let sp = line.indexOf(' ', p);
     if (sp < 0 || sp > end) sp = end;
     if (LIFECYCLE.has(line.slice(p, sp))) return this.skipAs_('lifecycle');
     // SIGUSR1 cache dump rows: `name<padding>  address  flags  expires  source`.
     if (line.charCodeAt(sp + 1) === 32 && line.charCodeAt(sp + 2) === 32) return this.skipAs_('lifecycle');
-    return this.skipAs_('unknown_message');
+    return this.unknown_();
   }
 
   private skipAs_(why: MessageSkip): null {
     this.skip_ = why;
+    return null;
+  }
+
+  // the two commonest skips by name: each use is ~12 bytes shorter in the bundle
+  private truncated_(): null {
+    this.skip_ = 'truncated';
+    return null;
+  }
+
+  private unknown_(): null {
+    this.skip_ = 'unknown_message';
     return null;
   }
 
@@ -260,17 +271,17 @@ export class DnsmasqMessageParser {
   /** `T] NAME from CLIENT` after `query[` / `auth[`. */
   private query_(line: string, p: number, end: number, auth: boolean): DnsLogRecord | null {
     const close = line.indexOf('] ', p);
-    if (close < 0 || close >= end) return this.skipAs_('truncated');
+    if (close < 0 || close >= end) return this.truncated_();
     let qtype: string;
     if (line.startsWith('type=', p)) {
-      if (!allDigits(line, p + 5, close)) return this.skipAs_('unknown_message');
+      if (!allDigits(line, p + 5, close)) return this.unknown_();
       qtype = 'TYPE' + line.slice(p + 5, close);
     } else {
-      if (close === p || close - p > 16) return this.skipAs_('unknown_message');
+      if (close === p || close - p > 16) return this.unknown_();
       qtype = line.slice(p, close);
     }
     const from = line.lastIndexOf(' from ', end - 6);
-    if (from < close + 1) return this.skipAs_('truncated');
+    if (from < close + 1) return this.truncated_();
     const rec = this.queryRec_;
     rec.name = this.name_(line, close + 2, from);
     rec.qtype = qtype;
@@ -278,7 +289,7 @@ export class DnsmasqMessageParser {
     if (this.clientAt_ >= 0) {
       const slash = line.lastIndexOf('/', this.clientEnd_ - 1);
       const port = slash > this.clientAt_ ? decimal(line, slash + 1, this.clientEnd_) : -1;
-      if (port < 0 || port > 65535) return this.skipAs_('unknown_message');
+      if (port < 0 || port > 65535) return this.unknown_();
       rec.client = line.slice(this.clientAt_, slash);
       rec.clientPort = port;
     } else {
@@ -291,7 +302,7 @@ export class DnsmasqMessageParser {
   /** `NAME to SERVER` after `forwarded ` / `dnssec-query[T] `. */
   private sent_(line: string, p: number, end: number, kind: 'forwarded' | 'dnssec'): DnsLogRecord | null {
     const to = line.lastIndexOf(' to ', end - 4);
-    if (to < p - 1 || to + 4 >= end) return this.skipAs_('truncated');
+    if (to < p - 1 || to + 4 >= end) return this.truncated_();
     const rec = this.sentRec_;
     rec.kind = kind;
     rec.name = to < p ? '' : this.name_(line, p, to);
@@ -309,7 +320,7 @@ export class DnsmasqMessageParser {
       e = edeAt;
     }
     const is = line.lastIndexOf(' is ', e - 1);
-    if (is < p - 1 || is + 4 >= e) return this.skipAs_('truncated');
+    if (is < p - 1 || is + 4 >= e) return this.truncated_();
     const rec = this.validationRec_;
     rec.name = is < p ? '' : this.name_(line, p, is);
     rec.status = line.slice(is + 4, e);
@@ -322,7 +333,7 @@ export class DnsmasqMessageParser {
     hostsFile?: string): DnsLogRecord | null {
     // `reply is truncated` has no NAME: ' is ' then starts at p - 1.
     const is = line.indexOf(' is ', p - 1);
-    if (is < 0 || is + 4 > end) return this.skipAs_('truncated');
+    if (is < 0 || is + 4 > end) return this.truncated_();
     const nameEnd = is < p ? p : is;
     const a = is + 4;
     let b = end;
@@ -331,7 +342,7 @@ export class DnsmasqMessageParser {
       signed = true;
       b -= 16;
     }
-    if (a >= b) return this.skipAs_('truncated');
+    if (a >= b) return this.truncated_();
     const rec = this.answerRec_;
     rec.kind = 'answer';
     rec.origin = origin;
@@ -347,7 +358,7 @@ export class DnsmasqMessageParser {
     // An address is by far the most common DEST: decide it before the rarer words.
     const at = (c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) ? addressType(line, a, b) : '';
     if (at !== '') {
-      if (nameEnd === p) return this.skipAs_('truncated');
+      if (nameEnd === p) return this.truncated_();
       rec.name = this.name_(line, p, nameEnd);
       rec.rtype = at;
       rec.data = line.slice(a, b);
@@ -356,7 +367,7 @@ export class DnsmasqMessageParser {
     if (c === 60 /* < */) {
       const t = placeholderType(line, a, b);
       if (t !== '') {
-        if (nameEnd === p) return this.skipAs_('truncated');
+        if (nameEnd === p) return this.truncated_();
         rec.name = this.name_(line, p, nameEnd);
         rec.rtype = t;
         rec.data = null;
@@ -372,7 +383,7 @@ export class DnsmasqMessageParser {
       if (line.startsWith('NODATA', a) && (b - a === 6 || b - a === 11)) {
         rec.kind = 'nodata';
         rec.data = b - a === 6 ? null : line.startsWith('-IPv4', a + 6) ? 'IPv4' : line.startsWith('-IPv6', a + 6) ? 'IPv6' : null;
-        if (b - a === 11 && rec.data === null) return this.skipAs_('unknown_message');
+        if (b - a === 11 && rec.data === null) return this.unknown_();
         rec.name = this.name_(line, p, nameEnd);
         return rec;
       }
@@ -414,7 +425,7 @@ export class DnsmasqMessageParser {
       rec.name = this.name_(line, p, nameEnd);
       return rec;
     }
-    if (nameEnd === p) return this.skipAs_('truncated');
+    if (nameEnd === p) return this.truncated_();
     rec.name = this.name_(line, p, nameEnd);
     if (addressType(line, p, nameEnd) !== '') {
       rec.rtype = 'PTR'; // F_REVERSE: `reply 198.51.100.80 is www.shop.test`
