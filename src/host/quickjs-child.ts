@@ -19,8 +19,6 @@ const EINVAL = 22;
 const PIPE_BUF = 4096;
 /** Signal numbers QuickJS does not export; they are the same on every Linux architecture. */
 export const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as const;
-/** Reap retries after stdout closes, then the slow sweep takes over (ms). */
-const REAP_RETRY = [2, 10, 50, 250];
 const SWEEP_MS = 1000;
 
 const readBuf = new ArrayBuffer(65536);
@@ -190,13 +188,16 @@ export function spawnChild(argv: string[], opts: SpawnOptions, report: Report, t
     maybeFinish();
   };
 
-  /** A child usually exits right after closing stdout: look again soon rather than in a second. */
-  const retryReap = (step: number): void => {
-    if (!status && step < REAP_RETRY.length) {
+  /**
+   * A child usually exits right after closing stdout: look again soon rather than in a second
+   * (after 2, 10, 50 and 250 ms; then the slow sweep takes over).
+   */
+  const retryReap = (ms: number): void => {
+    if (!status && ms <= 250) {
       os.setTimeout(() => {
         reap();
-        retryReap(step + 1);
-      }, REAP_RETRY[step]);
+        retryReap(ms * 5);
+      }, ms);
     }
   };
 
@@ -222,7 +223,7 @@ export function spawnChild(argv: string[], opts: SpawnOptions, report: Report, t
     else {
       outFd = -1;
       reap();
-      retryReap(0);
+      retryReap(2);
     }
     maybeFinish();
   };
