@@ -148,8 +148,6 @@ export function encodeBatch(b: BatchHeader & { events: NetEvent[] }): Uint8Array
 
 // ---------------- decoding ----------------
 
-const HEADER_KEYS = ['v', 'sensor', 'boot', 'seq', 'stream', 'n', 'strs', 'cols', 'shapes', 'shape'];
-
 /** Decodes one batch; throws BatchError or CborError (both with context) on bad input. */
 export function decodeBatch(bytes: Uint8Array): DecodedBatch {
   return decodeBatchAt(new CborReader(bytes), true);
@@ -157,6 +155,9 @@ export function decodeBatch(bytes: Uint8Array): DecodedBatch {
 
 /** Decodes the batch at the reader's position (a CBOR sequence of batches, RFC 8742). */
 export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
+  // the header fields every batch has (`strs` and `cols` may be absent: empty) and their types
+  // (in the function: postMinify may turn module-level strings into constants declared later)
+  const HEADER: Record<string, string> = { v: 'number', sensor: 'string', boot: 'string', seq: 'number', stream: 'string', n: 'number', shapes: 'object', shape: 'object' };
   const nkeys = r.mapHead_();
   const hdr: Record<string, unknown> = newDict();
   let strs: string[] = [];
@@ -168,26 +169,21 @@ export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
     else hdr[k] = r.value_();
   }
   if (whole && !r.done_()) throw new CborError(`${r.end_ - r.pos_} trailing bytes after the batch`, r.pos_);
-  for (const k of HEADER_KEYS) {
-    if (k !== 'strs' && k !== 'cols' && !(k in hdr)) throw new BatchError(`missing header field ${k}`);
-  }
-  const v = hdr.v;
+  for (const k in HEADER) if (!(k in hdr)) throw new BatchError(`missing header field ${k}`);
+  const { v, n, shapes, shape } = hdr;
   if (v !== WIRE_VERSION) throw new BatchError(`unsupported version ${String(v)}`);
-  const n = hdr.n;
-  if (typeof n !== 'number' || !isInteger(n) || n < 0) throw new BatchError('n is not a count');
-  for (const k of ['sensor', 'boot', 'stream']) if (typeof hdr[k] !== 'string') throw new BatchError(`${k} is not text`);
-  if (typeof hdr.seq !== 'number') throw new BatchError('seq is not a number');
+  for (const k in HEADER) if (typeof hdr[k] !== HEADER[k]) throw new BatchError(`${k} is not of type ${HEADER[k]}`);
+  if (!isInteger(n) || (n as number) < 0) throw new BatchError(`n is not a count`);
   if (!isArray(cols)) throw new BatchError('cols is not an array');
-  const shapes = hdr.shapes;
   if (!isArray(shapes)) throw new BatchError('shapes is not an array');
   for (const s of shapes) {
     if (!isArray(s)) throw new BatchError('a shape is not an array');
-    for (const ci of s) if (typeof ci !== 'number' || !(ci >= 0 && ci < cols.length)) throw new BatchError(`shape names column ${String(ci)} of ${cols.length}`);
+    for (const ci of s) if (!(isInteger(ci) && ci >= 0 && ci < cols.length)) throw new BatchError(`shape names column ${String(ci)} of ${cols.length}`);
   }
-  if (!(hdr.shape instanceof Uint8Array)) throw new BatchError('shape is not a byte string');
-  const shapeOf = unpack(hdr.shape, n, widthFor(shapes.length), shapes.length, 'shape');
+  if (!(shape instanceof Uint8Array)) throw new BatchError('shape is not a byte string');
+  const shapeOf = unpack(shape, n as number, widthFor(shapes.length), shapes.length, 'shape');
   const uses = new Array<number>(cols.length).fill(0);
-  for (let i = 0; i < n; i++) for (const ci of shapes[shapeOf[i]] as number[]) uses[ci]++;
+  for (const si of shapeOf) for (const ci of shapes[si] as number[]) uses[ci]++;
   const keys: string[] = [];
   const values: unknown[][] = [];
   for (let c = 0; c < cols.length; c++) {
@@ -196,18 +192,12 @@ export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
     keys.push(col[0]);
     values.push(readColumn(col, uses[c], strs));
   }
-  const events: NetEvent[] = new Array(n);
   const next = new Array<number>(cols.length).fill(0);
-  for (let i = 0; i < n; i++) {
+  const events = shapeOf.map((si) => {
     const ev: Record<string, unknown> = {};
-    for (const ci of shapes[shapeOf[i]] as number[]) {
-      putKey(ev, keys[ci], values[ci][next[ci]++]);
-    }
-    events[i] = ev as unknown as NetEvent;
-  }
-  return {
-    v: v as number, sensor: hdr.sensor as string, boot: hdr.boot as string, seq: hdr.seq as number,
-    stream: hdr.stream as string, events,
-  };
+    for (const ci of shapes[si] as number[]) putKey(ev, keys[ci], values[ci][next[ci]++]);
+    return ev as unknown as NetEvent;
+  });
+  return { v, sensor: hdr.sensor, boot: hdr.boot, seq: hdr.seq, stream: hdr.stream, events } as DecodedBatch;
 }
 

@@ -1,10 +1,11 @@
 // A small CBOR codec (RFC 8949) on Uint8Array + DataView, for the batch wire format.
 // Definite lengths only on encode; the decoder rejects indefinite lengths (§3.2) with a stable
-// error, as our batches never use them. Maps with text keys decode to plain objects whose key
-// order is the wire order (JSON.stringify then reproduces it); other maps decode to Map.
-// Only what batches carry is supported (issue 4, bundle size): no bigint, no bignums and no tags
-// (§3.4: a tag is rejected with a stable error); integers beyond 2^53 decode to the nearest
-// number, as JSON.parse would read them.
+// error, as our batches never use them. Maps decode to plain objects whose key order is the wire
+// order (JSON.stringify then reproduces it).
+// Only what batches carry is supported (issue 4, bundle size): no bigint, no bignums, no tags
+// (§3.4), no simple values but false/true/null/undefined (§3.3) and no map keys but text (the
+// encoder still writes a Map, for scripts/bench/codec-bytes.mjs): each is rejected with a stable
+// error. Integers beyond 2^53 decode to the nearest number, as JSON.parse would read them.
 import { utf8Write, utf8DecodeStrict } from '../compat/utf8';
 import { hexVal } from '../pipeline/cidr';
 import { isArray, toJson, isInteger, floor, putKey } from '../compat/lang';
@@ -16,12 +17,8 @@ export class CborError extends Error {
   }
 }
 
-/** A simple value (§3.3) other than false/true/null/undefined. */
-export class CborSimple {
-  constructor(readonly value: number) {}
-}
-
 const TWO32 = 4294967296;
+const SIMPLE = [false, true, null, undefined];
 
 // ---------- half precision (§3.3, Appendix D) ----------
 
@@ -37,22 +34,19 @@ function halfToNumber(h: number): number {
 
 /** The half-precision bits of n when n is exactly representable as a half, else -1. */
 function numberToHalf(n: number): number {
-  if (Number.isNaN(n)) return 0x7e00;
-  const sign = n < 0 || Object.is(n, -0) ? 0x8000 : 0;
+  if (n !== n) return 0x7e00;
+  // (most floats are no single either: one call turns them away)
+  if (Math.fround(n) !== n) return -1;
+  const sign = n < 0 || 1 / n < 0 ? 0x8000 : 0;
   const a = Math.abs(n);
   if (a === Infinity) return sign | 0x7c00;
-  if (a === 0) return sign;
-  if (a > 65504 || a < 2 ** -24) return -1;
-  if (a < 2 ** -14) {
-    const m = a / 2 ** -24;
-    return isInteger(m) ? sign | m : -1;
-  }
-  let e = floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  const m = a / 2 ** e * 1024 - 1024;
-  if (!isInteger(m)) return -1;
-  return sign | ((e + 15) << 10) | m;
+  if (a > 65504) return -1;
+  // the exponent field e: 0 (subnormal, zero) below 2^-14, else a is in [2^(e-15), 2^(e-14))
+  let e = 0;
+  while (a >= 2 ** (e - 14)) e++;
+  // the mantissa it leaves (scaling by a power of two is exact): a half only if it is whole
+  const m = e ? a * 2 ** (25 - e) - 1024 : a * 2 ** 24;
+  return isInteger(m) ? sign | (e << 10) | m : -1;
 }
 
 // ---------- writer ----------
@@ -167,29 +161,24 @@ export class CborWriter {
     else this.float_(n);
   }
 
-  simple_(v: number): void {
-    if (v < 24) this.byte_(0xe0 | v);
-    else this.head_(7, v);
-  }
-
   /**
    * Any JS value: numbers, strings, booleans, null, undefined, Uint8Array, arrays, plain objects
-   * (keys in insertion order), Map, CborSimple.
+   * (keys in insertion order), Map.
    */
   value_(v: unknown): void {
     switch (typeof v) {
       case 'string': this.text_(v); return;
       case 'number': this.number_(v); return;
-      case 'boolean': this.simple_(v ? 21 : 20); return;
-      case 'undefined': this.simple_(23); return;
+      // simple values 20-23 (§3.3)
+      case 'boolean': this.byte_(v ? 0xf5 : 0xf4); return;
+      case 'undefined': this.byte_(0xf7); return;
       case 'object':
         break;
       default:
         throw new CborError(`cannot encode a ${typeof v}`, this.len_);
     }
-    if (v === null) this.simple_(22);
+    if (v === null) this.byte_(0xf6);
     else if (v instanceof Uint8Array) this.byteString_(v);
-    else if (v instanceof CborSimple) this.simple_(v.value);
     else if (isArray(v)) {
       this.head_(4, v.length);
       for (let i = 0; i < v.length; i++) this.value_(v[i]);
@@ -248,7 +237,7 @@ export class CborReader {
     if (info === 25) return v.getUint16(this.take_(2));
     if (info === 26) return v.getUint32(this.take_(4));
     if (info === 27) return v.getUint32(this.take_(8)) * TWO32 + v.getUint32(this.pos_ - 4);
-    throw new CborError(info === 31 ? `indefinite length not supported (§3.2) in major type ${this.major_}` : `reserved additional information ${info} (§3)`, start);
+    throw new CborError(`${info > 30 ? 'indefinite length or break (§3.2)' : `reserved additional information ${info}`} in major type ${this.major_}`, start);
   }
 
   /** The argument of a head that must be of major type `major` (`what` names it in the error). */
@@ -290,7 +279,6 @@ export class CborReader {
   value_(depth = 0): unknown {
     if (depth > MAX_DEPTH) throw new CborError(`nesting deeper than ${MAX_DEPTH}`, this.pos_);
     const at = this.pos_;
-    if (this.pos_ < this.end_ && this.buf_[this.pos_] >> 5 === 7) return this.special_(at);
     const arg = this.head_();
     switch (this.major_) {
       case 0:
@@ -308,54 +296,28 @@ export class CborReader {
       }
       case 5:
         return this.mapBody_(this.checkCount_(arg, at), depth);
-      default:
-        // major 6: batches carry no tags (§3.4)
-        throw new CborError(`tag ${arg} not supported (§3.4)`, at);
+      case 7: {
+        // simple values and floats (§3.3): head_ read the float's bits as the argument
+        const info = this.buf_[at] & 31;
+        if (info === 25) return halfToNumber(arg);
+        if (info > 25) return info === 26 ? this.view_.getFloat32(at + 1) : this.view_.getFloat64(at + 1);
+        if (info > 19 && info < 24) return SIMPLE[info - 20];
+        throw new CborError(`simple value ${arg} not supported (§3.3)`, at);
+      }
     }
+    // major 6: batches carry no tags (§3.4)
+    throw new CborError(`tag ${arg} not supported (§3.4)`, at);
   }
 
   private mapBody_(n: number, depth: number): unknown {
     const obj: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
       const keyAt = this.pos_;
-      const k = this.value_(depth + 1);
-      if (typeof k !== 'string') {
-        // A map with a non-text key cannot be a plain object: continue it as a Map.
-        const m = new Map<unknown, unknown>(Object.entries(obj));
-        for (let key = k; ; ) {
-          m.set(key, this.value_(depth + 1));
-          if (++i === n) return m;
-          key = this.value_(depth + 1);
-        }
-      }
+      const k = this.text_();
       if (Object.hasOwn(obj, k)) throw new CborError(`duplicate map key ${toJson(k)} (§5.6)`, keyAt);
-      const v = this.value_(depth + 1);
-      putKey(obj, k, v);
+      putKey(obj, k, this.value_(depth + 1));
     }
     return obj;
-  }
-
-  // Major type 7: simple values and floats (§3.3).
-  private special_(at: number): unknown {
-    const info = this.buf_[this.pos_++] & 31;
-    const v = this.view_;
-    if (info < 20) return new CborSimple(info);
-    switch (info) {
-      case 20: return false;
-      case 21: return true;
-      case 22: return null;
-      case 23: return undefined;
-      case 24: {
-        const s = this.buf_[this.take_(1)];
-        if (s < 32) throw new CborError(`simple value ${s} in two-byte form (§3.3)`, at);
-        return new CborSimple(s);
-      }
-      case 25: return halfToNumber(v.getUint16(this.take_(2)));
-      case 26: return v.getFloat32(this.take_(4));
-      case 27: return v.getFloat64(this.take_(8));
-      case 31: throw new CborError('unexpected break (§3.2.1)', at);
-      default: throw new CborError(`reserved additional information ${info} in major type 7 (§3.3)`, at);
-    }
   }
 }
 

@@ -150,7 +150,7 @@ export function encodeFlowSlot(
     out += stateText;
   }
   out += flags & F_ASSURED ? ',"assured":true' : ',"assured":false';
-  if (flags & F_HAS_ID) out += ',"ct_id":' + store.id[slot];
+  if (flags & F_HAS_ID) out += ',"ct_id":' + store.id_[slot];
   if (mac !== undefined) out += ',"mac":' + JSON.stringify(mac);
   if (hostname !== undefined) out += ',"hostname":' + JSON.stringify(hostname);
   if (name !== undefined) out += ',"name":' + JSON.stringify(name);
@@ -159,7 +159,7 @@ export function encodeFlowSlot(
   var tail = tails[dir];
   if (tail === undefined) tail = tails[dir] = (final ? ',"final":true,"dir":' : ',"final":false,"dir":') + JSON.stringify(dir);
   out += tail;
-  if (flags & F_HAS_MARK && store.mark[slot] > 0) out += ',"mark":' + store.mark[slot];
-  if (store.zoned_ && store.zone[slot] > 0) out += ',"zone":' + store.zone[slot];
+  if (flags & F_HAS_MARK && store.mark_[slot] > 0) out += ',"mark":' + store.mark_[slot];
+  if (store.zoned_ && store.zone_[slot] > 0) out += ',"zone":' + store.zone_[slot];
   return out + '}';
 }

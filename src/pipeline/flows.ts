@@ -107,7 +107,7 @@ export class FlowTable implements HeldFlows {
   }
 
   size(): number {
-    return this.store.count;
+    return this.store.count_;
   }
 
   /**
@@ -128,7 +128,7 @@ export class FlowTable implements HeldFlows {
     var slot: number;
     if (id >= 0) {
       var h = this.heldSlot_;
-      slot = h >= 0 && store.id[h] === id && store.flags[h] & F_HAS_ID ? h : store.findId(id);
+      slot = h >= 0 && store.id_[h] === id && store.flags[h] & F_HAS_ID ? h : store.findId(id);
       if (rec.partial) {
         // an UPDATE or DESTROY read without tuples because we hold its id
         if (slot < 0) this.counters_.drop('flows.partial_unheld');
@@ -219,7 +219,7 @@ export class FlowTable implements HeldFlows {
     const store = this.store;
     for (let n = 0; n < max && this.walkAt_ >= 0; n++) {
       const s = this.walkAt_;
-      this.walkAt_ = store.next[s] - 1;
+      this.walkAt_ = store.next_[s] - 1;
       if (!(store.flags[s] & F_TUPLE_INDEXED)) store.indexTuple(s);
     }
     if (this.walkAt_ >= 0) return false;
@@ -254,15 +254,15 @@ export class FlowTable implements HeldFlows {
     const gen = this.gen_;
     for (let n = 0; n < max && this.walkAt_ >= 0; n++) {
       const s = this.walkAt_;
-      this.walkAt_ = store.next[s] - 1;
-      if (store.seen[s] === gen) continue;
+      this.walkAt_ = store.next_[s] - 1;
+      if (store.seen_[s] === gen) continue;
       this.readEnded_++;
       if (poll) {
         // gone between two polls: ended at this one, with the counters of the last
         this.emitSlot_(s, this.readNow_, true);
       } else {
         this.counters_.inc('flows.reconciled');
-        if (store.flags[s] & F_HAS_ID) this.rememberReconciled_(store.id[s]);
+        if (store.flags[s] & F_HAS_ID) this.rememberReconciled_(store.id_[s]);
         this.emitSlot_(s, ABSENT, true);
       }
       this.free_(s);
@@ -322,9 +322,9 @@ export class FlowTable implements HeldFlows {
     var due = nowSec - interim;
     var store = this.store;
     var last = store.lastReport;
-    var next = store.next;
+    var next = store.next_;
     var walked = 0;
-    var tl = store.tail;
+    var tl = store.tail_;
     // A clock that stepped back by more than an interval (NTP correcting a clock that ran ahead,
     // a replayed log): reports held in the future would hold their flows (and the flows opened
     // after the step, placed behind them) until the clock caught up, hours maybe. Re-base them
@@ -346,7 +346,7 @@ export class FlowTable implements HeldFlows {
   private rebase_(nowSec: number): void {
     var store = this.store;
     var last = store.lastReport;
-    var next = store.next;
+    var next = store.next_;
     for (var s = store.head; s >= 0; s = next[s] - 1) if (last[s] > nowSec) last[s] = nowSec;
     this.lastTs_ = nowSec;
     this.counters_.inc('flows.clock_rebased');
@@ -360,7 +360,7 @@ export class FlowTable implements HeldFlows {
     var store = this.store;
     var n = 0;
     for (var s = store.head, next = 0; s >= 0; s = next) {
-      next = store.next[s] - 1;
+      next = store.next_[s] - 1;
       n++;
       this.emitSlot_(s, this.lastTs_, false);
     }
@@ -376,10 +376,10 @@ export class FlowTable implements HeldFlows {
   private adopt_(rec: CtRecord, startTs: number, startKnown: boolean, transient: boolean): number {
     if (!startKnown) this.counters_.inc('flows.start_unknown');
     var store = this.store;
-    if (!transient && store.count >= this.maxFlows_) this.evictOldest_();
+    if (!transient && store.count_ >= this.maxFlows_) this.evictOldest_();
     var id = rec.id;
-    var tail = store.tail;
-    var slot = store.alloc(transient ? -1 : id);
+    var tail = store.tail_;
+    var slot = store.alloc_(transient ? -1 : id);
     store.start[slot] = startTs;
     if (!transient && this.interimSec_ > 0) {
       // placeNew_()'s common case written out: a flow opened after the last report held
@@ -389,7 +389,7 @@ export class FlowTable implements HeldFlows {
     }
     var zone = rec.zone;
     if (zone > 0) store.setZone_(slot, zone);
-    else if (store.zoned_) store.zone[slot] = 0; // (a flag: a typed array's length is a getter call)
+    else if (store.zoned_) store.zone_[slot] = 0; // (a flag: a typed array's length is a getter call)
     var proto = rec.protoNum;
     store.proto[slot] = proto;
     var p = slot * 3;
@@ -445,7 +445,7 @@ export class FlowTable implements HeldFlows {
     other = rec.rsrc;
     if (other !== dst || (portsMatter && rec.rsport !== dport)) {
       // (a reply port past 65535 is garbage: kept as none)
-      store.dnat.set(slot, pool.add(other) * 65537 + (portsMatter && rec.rsport <= 65535 ? rec.rsport : ABSENT) + 1);
+      store.dnat_.set(slot, pool.add(other) * 65537 + (portsMatter && rec.rsport <= 65535 ? rec.rsport : ABSENT) + 1);
       store.flags[slot] |= F_DNAT;
     }
     strs[s + 3] = NO_STRING;
@@ -489,7 +489,7 @@ export class FlowTable implements HeldFlows {
   private refresh_(slot: number, rec: CtRecord): void {
     var store = this.store;
     // (only a read's own generation counts; the column may not be there before the first read)
-    if (this.reading_) store.seen[slot] = this.gen_;
+    if (this.reading_) store.seen_[slot] = this.gen_;
     // The kernel never clears ASSURED; /proc prints [OFFLOAD] in its place.
     var f = store.flags[slot] & ~(F_UNREPLIED | F_OFFLOAD);
     if (rec.assured) f |= F_ASSURED;
@@ -497,7 +497,7 @@ export class FlowTable implements HeldFlows {
     if (rec.offload) f |= F_OFFLOAD;
     var mark = rec.mark;
     // a mark of 0 is not written out: kept only once some flow had another
-    if (mark > 0 || (mark === 0 && store.mark.length > 0)) {
+    if (mark > 0 || (mark === 0 && store.mark_.length > 0)) {
       store.setMark(slot, mark);
       f |= F_HAS_MARK;
     }
@@ -546,7 +546,7 @@ export class FlowTable implements HeldFlows {
     var strs = store.strs;
     var pool = this.pool;
     var s = slot * 4;
-    if (slot === this.walkAt_) this.walkAt_ = store.next[slot] - 1;
+    if (slot === this.walkAt_) this.walkAt_ = store.next_[slot] - 1;
     var dnat = store.flags[slot] & F_DNAT ? store.dnatHost(slot) : -1;
     store.release(slot); // first: it unindexes the tuple by the handles still in the slot
     if (dnat >= 0) pool.release(dnat);
@@ -664,7 +664,7 @@ export class FlowTable implements HeldFlows {
     }
     if (strs[s + 3] !== NO_STRING) ev.state = text[strs[s + 3]];
     ev.assured = (flags & F_ASSURED) !== 0;
-    if (flags & F_HAS_ID) ev.ct_id = store.id[slot];
+    if (flags & F_HAS_ID) ev.ct_id = store.id_[slot];
     // The later stages' fields, seated in schema order so they fill them in place instead of
     // rebuilding the object (JSON skips what stays undefined).
     ev.mac = undefined;
@@ -673,7 +673,7 @@ export class FlowTable implements HeldFlows {
     ev.direct = undefined;
     ev.final = final;
     ev.dir = undefined;
-    if (flags & F_HAS_MARK && store.mark[slot] > 0) ev.mark = store.mark[slot];
+    if (flags & F_HAS_MARK && store.mark_[slot] > 0) ev.mark = store.mark_[slot];
     const zone = store.zoneOf_(slot);
     if (zone > 0) ev.zone = zone;
     // one context object, refilled per event (an object costs qjs ~1k instructions per field)
@@ -692,7 +692,7 @@ export class FlowTable implements HeldFlows {
     const store = this.store;
     if (rec.id >= 0) {
       // not indexed (transient), but the event still names it
-      store.id[slot] = rec.id;
+      store.id_[slot] = rec.id;
       store.flags[slot] |= F_HAS_ID;
     }
     this.emitSlot_(slot, ts, true);

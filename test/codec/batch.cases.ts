@@ -124,6 +124,14 @@ export const cases: Cases = {
     throws(() => decodeBatch(encode({ v: 2, sensor: 's', boot: 'b', seq: 1, stream: 'd', n: 0, strs: [], cols: [], shapes: [], shape: new Uint8Array(0) })), 'unsupported version 2');
     throws(() => decodeBatch(encode([1])), 'expected a map');
     throws(() => decodeBatch(new Uint8Array([...good, 0])), 'trailing bytes');
+    const hdr = { v: 1, sensor: 's', boot: 'b', seq: 1, stream: 'd', n: 1, strs: [], cols: [['k', 0, [1]]], shapes: [[0]], shape: new Uint8Array(0) };
+    decodeBatch(encode(hdr));
+    throws(() => decodeBatch(encode({ ...hdr, seq: 'x' })), 'batch: seq is not of type number');
+    throws(() => decodeBatch(encode({ ...hdr, boot: 1 })), 'batch: boot is not of type string');
+    throws(() => decodeBatch(encode({ ...hdr, n: 1.5 })), 'batch: n is not a count');
+    throws(() => decodeBatch(encode({ ...hdr, shapes: 3 })), 'batch: shapes is not of type object');
+    throws(() => decodeBatch(encode({ ...hdr, shape: [] })), 'batch: shape is not a byte string');
+    for (const ci of [0.5, '0', -1, 1, null]) throws(() => decodeBatch(encode({ ...hdr, shapes: [[ci]] })), `shape names column ${String(ci)} of 1`);
     const rnd = seeded(77);
     for (let i = 0; i < 3000; i++) {
       const b = good.slice(0, 1 + Math.floor(rnd() * good.length));

@@ -245,7 +245,7 @@ export const cases: Cases = {
     const udp = (id: number, mark: number) =>
       `ipv4     2 udp      17 30 src=192.0.2.10 dst=198.51.100.53 sport=${5000 + id} dport=53 [UNREPLIED] src=198.51.100.53 dst=198.51.100.1 sport=53 dport=${5000 + id} mark=${mark} id=${id}`;
     r.table.push(ev('NEW', 1, udp(1, 0)));
-    eq(r.table.store.mark.length, 0, 'no column for mark=0');
+    eq(r.table.store.mark_.length, 0, 'no column for mark=0');
     r.table.push(ev('NEW', 2, udp(2, 9)));
     r.table.push(ev('NEW', 3, udp(3, 4)));
     r.table.push(ev('UPDATE', 4, udp(3, 0)));

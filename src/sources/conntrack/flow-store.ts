@@ -43,13 +43,13 @@ export class FlowStore {
    * here by slot, as handle * 65537 + port + 1, not in two columns every flow would pay for
    * (the port is kept, not read: no event carries it).
    */
-  readonly dnat = new Map<number, number>();
+  readonly dnat_ = new Map<number, number>();
   /** The counters of `endSlot`, the flow being ended by a record that carried them. */
   readonly endCounts = new Float64Array(4);
   endSlot = NO_SLOT;
-  id = new Uint32Array(0);
+  id_ = new Uint32Array(0);
   /** Allocated with the first flow that has a mark other than 0 (read only under F_HAS_MARK). */
-  mark = new Uint32Array(0);
+  mark_ = new Uint32Array(0);
   /**
    * 3 per slot: sport, dport, nat port; icmp: id, type<<8|code. 16-bit: a value outside
    * 0..65535 (none: -1, a garbled one) is PORT_ODD here and the flow's three are in `odd_`
@@ -64,7 +64,7 @@ export class FlowStore {
   /** 4 per slot, StringPool handles: src, dst, nat host, state */
   strs = new Int32Array(0);
   /** Allocated with the first flow in a zone other than 0 (then `zoned_`): read it with zoneOf_(). */
-  zone = new Uint16Array(0);
+  zone_ = new Uint16Array(0);
   zoned_ = false;
   proto = new Uint8Array(0);
   flags = new Uint8Array(0);
@@ -72,14 +72,14 @@ export class FlowStore {
    * The table read that last saw the flow (FlowTable's mark and sweep). Allocated by the first
    * read (needSeen_): a write before it is out of bounds, a no-op, and reads as generation 0.
    */
-  seen = new Uint16Array(0);
+  seen_ = new Uint16Array(0);
   /** slot + 1 of the previous and the next flow in the order, 0 for none (16-bit while slots fit) */
   private prev_: Int32Array | Uint16Array = new Int32Array(0);
-  next: Int32Array | Uint16Array = new Int32Array(0);
+  next_: Int32Array | Uint16Array = new Int32Array(0);
   head = NO_SLOT;
   /** The last slot in the order (read-only outside). */
-  tail = NO_SLOT;
-  count = 0;
+  tail_ = NO_SLOT;
+  count_ = 0;
 
   private cap_ = 0;
   private used_ = 0;
@@ -108,7 +108,7 @@ export class FlowStore {
   }
 
   /** A fresh slot at the end of the opening order, flags cleared, keyed by `id` unless it is negative. */
-  alloc(id = -1): number {
+  alloc_(id = -1): number {
     var s: number;
     var free = this.freeSlots_;
     if (free.length > 0) s = free.pop() as number;
@@ -116,16 +116,16 @@ export class FlowStore {
       if (this.used_ === this.cap_) this.grow_();
       s = this.used_++;
     }
-    var tail = this.tail;
+    var tail = this.tail_;
     this.prev_[s] = tail + 1;
-    this.next[s] = 0;
-    if (tail >= 0) this.next[tail] = s + 1;
+    this.next_[s] = 0;
+    if (tail >= 0) this.next_[tail] = s + 1;
     else this.head = s;
-    this.tail = s;
-    this.count++;
+    this.tail_ = s;
+    this.count_++;
     if (id >= 0) {
       // bindId() written out for a fresh slot
-      this.id[s] = id;
+      this.id_[s] = id;
       this.flags[s] = F_HAS_ID;
       var idx = this.index_;
       var mask = this.mask_;
@@ -155,28 +155,28 @@ export class FlowStore {
     }
     // unlink_() written out (a call costs qjs ~400 instructions; every ended flow passes here)
     var p = this.prev_[s] - 1;
-    var next = this.next;
+    var next = this.next_;
     var n = next[s] - 1;
     if (p >= 0) next[p] = n + 1;
     else this.head = n;
     if (n >= 0) this.prev_[n] = p + 1;
-    else this.tail = p;
-    this.count--;
+    else this.tail_ = p;
+    this.count_--;
     this.freeSlots_.push(s);
     if (this.endSlot === s) this.endSlot = NO_SLOT;
-    if (f & F_DNAT) this.dnat.delete(s);
+    if (f & F_DNAT) this.dnat_.delete(s);
   }
 
   /** Moves a held slot to the end of the order (FlowTable: it was just reported). */
   toTail_(s: number): void {
-    var tail = this.tail;
+    var tail = this.tail_;
     if (s === tail) return;
     this.unlink_(s);
-    tail = this.tail;
+    tail = this.tail_;
     this.prev_[s] = tail + 1;
-    this.next[s] = 0;
-    this.next[tail] = s + 1; // (s was not the tail, so one is left)
-    this.tail = s;
+    this.next_[s] = 0;
+    this.next_[tail] = s + 1; // (s was not the tail, so one is left)
+    this.tail_ = s;
   }
 
   /** Moves a held slot to the front of the order. */
@@ -186,24 +186,24 @@ export class FlowStore {
     this.unlink_(s);
     head = this.head;
     this.prev_[s] = 0;
-    this.next[s] = head + 1;
+    this.next_[s] = head + 1;
     this.prev_[head] = s + 1;
     this.head = s;
   }
 
   private unlink_(s: number): void {
     var p = this.prev_[s] - 1;
-    var n = this.next[s] - 1;
-    if (p >= 0) this.next[p] = n + 1;
+    var n = this.next_[s] - 1;
+    if (p >= 0) this.next_[p] = n + 1;
     else this.head = n;
     if (n >= 0) this.prev_[n] = p + 1;
-    else this.tail = p;
+    else this.tail_ = p;
   }
 
   /** The DNAT reply host's handle of a slot, -1 when none. */
   dnatHost(s: number): number {
     if (!(this.flags[s] & F_DNAT)) return -1;
-    const v = this.dnat.get(s);
+    const v = this.dnat_.get(s);
     return v === undefined ? -1 : Math.floor(v / 65537);
   }
 
@@ -235,7 +235,7 @@ export class FlowStore {
 
   /** A slot's zone (0 until some flow had another). */
   zoneOf_(s: number): number {
-    return this.zoned_ ? this.zone[s] : 0;
+    return this.zoned_ ? this.zone_[s] : 0;
   }
 
   /** Sets a slot's zone (allocating the column for the first other than 0). */
@@ -243,16 +243,16 @@ export class FlowStore {
     if (!this.zoned_) {
       if (z === 0) return;
       this.zoned_ = true;
-      this.zone = new Uint16Array(this.cap_);
+      this.zone_ = new Uint16Array(this.cap_);
     }
-    this.zone[s] = z;
+    this.zone_[s] = z;
   }
 
   /** Allocates `seen` for table reads. */
   needSeen_(): void {
     if (this.seenOn_) return;
     this.seenOn_ = true;
-    this.seen = new Uint16Array(this.cap_);
+    this.seen_ = new Uint16Array(this.cap_);
   }
 
   /** (a flag, not seen.length: the store may have no slots yet) */
@@ -260,8 +260,8 @@ export class FlowStore {
 
   /** Sets a slot's mark (allocating the column on first use). */
   setMark(s: number, m: number): void {
-    if (this.mark.length === 0) this.mark = new Uint32Array(this.cap_);
-    this.mark[s] = m;
+    if (this.mark_.length === 0) this.mark_ = new Uint32Array(this.cap_);
+    this.mark_[s] = m;
   }
 
   /** Sets a slot's counters (allocating the column on first use). */
@@ -282,7 +282,7 @@ export class FlowStore {
     var mask = this.mask_;
     if (mask === 0) return NO_SLOT;
     var idx = this.index_;
-    var ids = this.id;
+    var ids = this.id_;
     // hash() written out: a call costs qjs ~400 instructions
     for (var h = (id * 1980281 >>> 7) & mask, v = 0; ; h = (h + 1) & mask) {
       v = idx[h];
@@ -324,7 +324,7 @@ export class FlowStore {
   bindId(s: number, id: number): void {
     var f = this.flags[s];
     if ((f & (F_TUPLE_INDEXED | F_HAS_ID)) === F_TUPLE_INDEXED) this.idless--;
-    this.id[s] = id;
+    this.id_[s] = id;
     this.flags[s] = f | F_HAS_ID;
     // insert_(hash(id)) written out (one call instead of three)
     var idx = this.index_;
@@ -337,7 +337,7 @@ export class FlowStore {
   /** Removes a slot from an index, shifting later entries of its probe run back. */
   private unindex_(idx: Int32Array | Uint16Array, s: number, tuple: boolean): void {
     var mask = this.mask_;
-    var ids = this.id;
+    var ids = this.id_;
     var h = (tuple ? this.slotHash_(s) : ids[s] * 1980281 >>> 7) & mask;
     while (idx[h] !== s + 1) h = (h + 1) & mask;
     idx[h] = 0;
@@ -378,20 +378,20 @@ export class FlowStore {
     this.start = g(this.start);
     if (this.reports_) this.lastReport = g(this.lastReport);
     if (this.counted_) this.counts = g(this.counts, 4);
-    if (this.mark.length > 0) this.mark = g(this.mark);
-    this.id = g(this.id);
+    if (this.mark_.length > 0) this.mark_ = g(this.mark_);
+    this.id_ = g(this.id_);
     this.ports = g(this.ports, 3);
     this.strs = g(this.strs, 4);
-    if (this.zoned_) this.zone = g(this.zone);
+    if (this.zoned_) this.zone_ = g(this.zone_);
     this.proto = g(this.proto);
     this.flags = g(this.flags);
-    if (this.seenOn_) this.seen = g(this.seen);
+    if (this.seenOn_) this.seen_ = g(this.seen_);
     if (this.prev_.length === 0 && this.maxSlots_ < 65535) {
       this.prev_ = new Uint16Array(0);
-      this.next = new Uint16Array(0);
+      this.next_ = new Uint16Array(0);
     }
     this.prev_ = g(this.prev_);
-    this.next = g(this.next);
+    this.next_ = g(this.next_);
     this.cap_ = cap;
     // the indexes stay at most 2/3 full (linear probing: ~2 probes a hit); 2 bytes an entry
     // while slot numbers fit: 64 kB each for 20k flows
@@ -407,11 +407,11 @@ export class FlowStore {
       var tuples = this.tindex_;
       var mask = size - 1;
       var flags = this.flags;
-      var next = this.next;
+      var next = this.next_;
       for (var s = this.head, f = 0, h = 0; s >= 0; s = next[s] - 1) {
         f = flags[s];
         if (f & F_HAS_ID) {
-          h = (this.id[s] * 1980281 >>> 7) & mask;
+          h = (this.id_[s] * 1980281 >>> 7) & mask;
           while (ids[h] !== 0) h = (h + 1) & mask;
           ids[h] = s + 1;
         }

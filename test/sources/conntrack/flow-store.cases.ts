@@ -5,12 +5,12 @@ import { FlowStore, PORT_ODD } from '../../../src/sources/conntrack/flow-store';
 export const cases: Cases = {
   'the counters column exists only once a slot keeps counters, and survives growth': () => {
     const store = new FlowStore(3000);
-    const a = store.alloc();
+    const a = store.alloc_();
     eq(store.counts.length, 0, 'no column for flows whose counters only come with their end');
     store.setCounts(a, 10, 1, 20, 2);
-    const b = store.alloc();
+    const b = store.alloc_();
     eq(store.counts[b * 4], -1, 'a later slot starts unknown');
-    for (let k = 0; k < 2000; k++) store.alloc();
+    for (let k = 0; k < 2000; k++) store.alloc_();
     ok(store.counts.length >= 2002 * 4, 'grown with the other columns');
     eq([...store.counts.subarray(a * 4, a * 4 + 4)].join(','), '10,1,20,2', 'kept through growth');
     eq(store.counts[1500 * 4 + 2], -1, 'new slots past the copy are unknown');
@@ -32,8 +32,8 @@ export const cases: Cases = {
         store.release(at);
         model.delete(id);
         order.splice(order.indexOf(id), 1);
-      } else if (at < 0 && store.count < 5000) {
-        const s = store.alloc();
+      } else if (at < 0 && store.count_ < 5000) {
+        const s = store.alloc_();
         store.bindId(s, id);
         model.set(id, s);
         order.push(id);
@@ -47,11 +47,11 @@ export const cases: Cases = {
         else order.push(id);
       }
     }
-    eq(store.count, model.size);
+    eq(store.count_, model.size);
     const walked: number[] = [];
-    for (let s = store.head; s >= 0; s = store.next[s] - 1) walked.push(store.id[s]);
+    for (let s = store.head; s >= 0; s = store.next_[s] - 1) walked.push(store.id_[s]);
     eq(walked.join(','), order.join(','), 'the order kept');
-    eq(store.id[store.tail], order[order.length - 1], 'the tail');
+    eq(store.id_[store.tail_], order[order.length - 1], 'the tail');
     ok(model.size > 1000, 'the table was busy');
   },
 
@@ -74,8 +74,8 @@ export const cases: Cases = {
           store.release(at);
           model.delete(key);
         }
-      } else if (store.count < 4000) {
-        const s = store.alloc();
+      } else if (store.count_ < 4000) {
+        const s = store.alloc_();
         [store.proto[s], store.strs[s * 4], store.strs[s * 4 + 1]] = t;
         store.setPorts_(s, t[3], t[4], 0);
         store.setZone_(s, t[5]);
@@ -94,17 +94,17 @@ export const cases: Cases = {
     eq(store.odd_.size, oddHeld, 'the ports kept aside are the held flows\' only');
     ok(oddHeld > 10, 'odd ports were held');
     let idless = 0;
-    for (const s of model.values()) if (store.findId(store.id[s]) !== s) idless++;
+    for (const s of model.values()) if (store.findId(store.id_[s]) !== s) idless++;
     eq(store.idless, idless, 'flows without an id counted_');
   },
 
   'ports keep every value (16-bit columns, the rest aside), zone and marks columns come on demand': () => {
     const store = new FlowStore(100);
-    const s = store.alloc();
+    const s = store.alloc_();
     store.setPorts_(s, 0, 65535, 1);
     eq([store.port_(s, 0), store.port_(s, 1), store.port_(s, 2)].join(','), '0,65535,1');
     eq(store.odd_.size, 0);
-    const o = store.alloc();
+    const o = store.alloc_();
     store.setPorts_(o, 65535, -1, 80);
     eq([store.port_(o, 0), store.port_(o, 1), store.port_(o, 2)].join(','), '65535,-1,80');
     store.setPorts_(o, 70000, 2 ** 32 + 5, 80);
@@ -114,36 +114,36 @@ export const cases: Cases = {
     eq(store.odd_.size, 1);
     store.release(o);
     eq(store.odd_.size, 0, 'released with the slot');
-    const r = store.alloc();
+    const r = store.alloc_();
     eq(r, o, 'the slot comes back');
     store.setPorts_(r, 1, 2, 3);
     eq(store.port_(r, 0), 1, 'not the old odd ports');
-    eq(store.zone.length, 0, 'no zone column while every flow is in zone 0');
+    eq(store.zone_.length, 0, 'no zone column while every flow is in zone 0');
     store.setZone_(s, 0);
-    eq(store.zone.length, 0);
+    eq(store.zone_.length, 0);
     eq(store.zoneOf_(s), 0);
     store.setZone_(r, 7);
     eq(store.zoneOf_(r), 7);
-    for (let k = 0; k < 90; k++) store.alloc();
+    for (let k = 0; k < 90; k++) store.alloc_();
     eq(store.zoneOf_(r), 7, 'kept through growth');
-    eq(store.seen.length, 0, 'no table read yet: no marks column');
-    store.seen[s] = 5;
-    eq(store.seen[s], undefined, 'a mark before the first read is lost (it would read as generation 0)');
+    eq(store.seen_.length, 0, 'no table read yet: no marks column');
+    store.seen_[s] = 5;
+    eq(store.seen_[s], undefined, 'a mark before the first read is lost (it would read as generation 0)');
     const e = new FlowStore(100);
     e.needSeen_();
-    const f = e.alloc();
-    e.seen[f] = 5;
-    eq(e.seen[f], 5, 'needSeen on an empty store: the column comes with the first slots');
+    const f = e.alloc_();
+    e.seen_[f] = 5;
+    eq(e.seen_[f], 5, 'needSeen on an empty store: the column comes with the first slots');
     eq(e.lastReport.length > 0, true);
-    eq(new FlowStore(100, false).alloc() >= 0, true);
+    eq(new FlowStore(100, false).alloc_() >= 0, true);
     const n = new FlowStore(100, false);
-    n.alloc();
+    n.alloc_();
     eq(n.lastReport.length, 0, 'no report clock without interim records');
   },
 
   'the tuple index finds only id-less flows when asked, and an id keys one from then on': () => {
     const store = new FlowStore(10);
-    const s = store.alloc();
+    const s = store.alloc_();
     store.proto[s] = 6;
     store.ports[s * 3] = 1;
     store.ports[s * 3 + 1] = 2;
@@ -159,7 +159,7 @@ export const cases: Cases = {
     store.release(s);
     eq(store.findId(99), -1);
     eq(store.findTuple(6, 0, 0, 1, 2, 0, false), -1);
-    eq(store.count, 0);
+    eq(store.count_, 0);
     eq(store.head, -1);
   },
 };
