@@ -42,7 +42,7 @@ export class Batcher {
   private readonly seq_ = new Map<string, number>();
 
   push(ev: NetEvent): void {
-    const stream = this.deps_.streamOf ? this.deps_.streamOf(ev) : ev.type;
+    const stream = this.deps_.streamOf?.(ev) ?? ev.type;
     let b = this.open_.get(stream);
     if (b === undefined) {
       b = { builder_: new BatchBuilder(), since_: -1 };
@@ -70,25 +70,27 @@ export class Batcher {
 
   private emit_(stream: string, b: Open): void {
     this.open_.delete(stream);
-    if (b.builder_.count_ === 0) return;
-    let seq = this.seq_.get(stream);
-    if (seq === undefined) seq = this.deps_.firstSeq ? this.deps_.firstSeq(stream) : 0;
+    const d = this.deps_;
+    const cn = d.counters;
+    const n = b.builder_.count_;
+    if (n === 0) return;
+    const seq = this.seq_.get(stream) ?? d.firstSeq?.(stream) ?? 0;
     let bytes: Uint8Array;
     try {
-      bytes = b.builder_.finish_({ sensor: this.deps_.sensor, boot: this.deps_.boot, seq, stream });
+      bytes = b.builder_.finish_({ sensor: d.sensor, boot: d.boot, seq, stream });
     } catch (e) {
       // Not expected (any JS value encodes); if it happens the events are lost, visibly.
-      this.deps_.counters.drop(`batch_encode_${stream}`, b.builder_.count_, errorText(e));
+      cn.drop(`batch_encode_${stream}`, n, errorText(e));
       return;
     }
     this.seq_.set(stream, seq + 1);
-    this.deps_.counters.inc(`batches_${stream}`);
-    this.deps_.counters.inc(`batch_events_${stream}`, b.builder_.count_);
-    this.deps_.counters.inc(`batch_bytes_${stream}`, bytes.length);
+    cn.inc(`batches_${stream}`);
+    cn.inc(`batch_events_${stream}`, n);
+    cn.inc(`batch_bytes_${stream}`, bytes.length);
     try {
-      this.deps_.onBatch(stream, seq, bytes);
+      d.onBatch(stream, seq, bytes);
     } catch (e) {
-      this.deps_.counters.drop(`batch_sink_${stream}`, b.builder_.count_, errorText(e));
+      cn.drop(`batch_sink_${stream}`, n, errorText(e));
     }
   }
 }

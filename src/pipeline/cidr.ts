@@ -128,37 +128,36 @@ function formatIPv4(v: number): string {
  * hex too (RFC 5952 §4 without §5, as the batch string table needs).
  */
 export function formatIPv6(w: number[], dotted = true): string {
-  const g: number[] = [];
-  for (let k = 0; k < 4; k++) g.push(Math.floor(w[k] / 65536), w[k] % 65536);
-  let bestBase = -1;
-  let bestLen = 0;
-  let curBase = -1;
-  let curLen = 0;
-  for (let k = 0; k < 8; k++) {
-    if (g[k] === 0) {
-      if (curBase < 0) {
-        curBase = k;
-        curLen = 1;
-      } else curLen++;
-      if (curLen > bestLen) {
-        bestBase = curBase;
-        bestLen = curLen;
+  // var locals (qjs checks every read of a let/const local for its dead zone); group k is the
+  // high or low half of word k >> 1, read in place (no array of groups)
+  // the longest run of two or more zero groups, the first on a tie, becomes '::'
+  var best = -1;
+  var bestLen = 1;
+  var run = 0;
+  var k: number;
+  for (k = 0; k < 8; k++) {
+    if (k & 1 ? w[k >> 1] % 65536 === 0 : w[k >> 1] < 65536) {
+      if (++run > bestLen) {
+        bestLen = run;
+        best = k - run + 1;
       }
-    } else curBase = -1;
+    } else run = 0;
   }
-  if (bestLen < 2) bestBase = -1;
-  let out = '';
-  for (let k = 0; k < 8; k++) {
-    if (k === bestBase) {
+  // ::a.b.c.d and ::ffff:a.b.c.d (groups 0-5 zero; 0-4 zero and 5 ffff)
+  if (dotted && best === 0 && (bestLen === 6 || (bestLen === 5 && w[2] === 0xffff))) {
+    return (bestLen === 5 ? '::ffff:' : '::') + formatIPv4(w[3]);
+  }
+  var out = '';
+  var sep = '';
+  for (k = 0; k < 8; k++) {
+    if (k === best) {
       out += '::';
+      sep = '';
       k += bestLen - 1;
-      continue;
+    } else {
+      out += sep + (k & 1 ? w[k >> 1] % 65536 : Math.floor(w[k >> 1] / 65536)).toString(16);
+      sep = ':';
     }
-    if (k === 6 && dotted && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
-      return out + (out.endsWith(':') ? '' : ':') + formatIPv4(w[3]);
-    }
-    if (out !== '' && !out.endsWith(':')) out += ':';
-    out += g[k].toString(16);
   }
   return out;
 }

@@ -6,24 +6,21 @@ import type { IocLoadResult } from '../pipeline/ioc';
 import { parseIPv4, parseIPv6 } from '../pipeline/cidr';
 import { toJson } from '../compat/lang';
 
-function isAddressOrCidr(s: string): boolean {
-  const slash = s.indexOf('/');
-  const ip = slash < 0 ? s : s.slice(0, slash);
-  return parseIPv4(ip) >= 0 || (ip.indexOf(':') >= 0 && parseIPv6(ip) !== null);
+interface Entry {
+  indicator: string;
+  ref: string;
 }
 
 export function iocPayloadFromFeeds(files: { path: string; text: string }[]): string {
-  const domains: { indicator: string; ref: string }[] = [];
-  const ips: { indicator: string; ref: string }[] = [];
+  const domains: Entry[] = [];
+  const ips: Entry[] = [];
   for (const f of files) {
-    const lines = f.text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const hash = lines[i].indexOf('#');
-      const v = (hash < 0 ? lines[i] : lines[i].slice(0, hash)).trim();
-      if (v === '') continue;
-      const entry = { indicator: v, ref: `${f.path}:${i + 1}` };
-      (isAddressOrCidr(v) ? ips : domains).push(entry);
-    }
+    f.text.split('\n').forEach((line, i) => {
+      const v = line.split('#', 1)[0].trim();
+      // an address or CIDR (its address part) is an ip entry; anything else a domain
+      const ip = v.split('/', 1)[0];
+      if (v !== '') (parseIPv4(ip) >= 0 || (ip.includes(':') && parseIPv6(ip)) ? ips : domains).push({ indicator: v, ref: `${f.path}:${i + 1}` });
+    });
   }
   return toJson({ version: 'feeds', source: 'config', domains, ips });
 }

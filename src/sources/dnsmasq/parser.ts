@@ -43,26 +43,26 @@ export class DnsmasqLineParser {
   }
 
   parse(line: string): DnsLogRecord | null {
+    const counters = this.deps_.counters;
     let end = line.length;
     if (end > MAX_LINE) {
-      this.deps_.counters.drop('dnsmasq.too_long', 1, line);
+      counters.drop('dnsmasq.too_long', 1, line);
       return null;
     }
     if (end > 0 && line.charCodeAt(end - 1) === 13) end--; // CRLF files
     if (end === 0) {
-      this.deps_.counters.inc('dnsmasq.ignored.blank');
+      counters.inc('dnsmasq.ignored.blank');
       return null;
     }
     const m = this.message_;
     const f = this.framing_;
     if (!f.frame(line, end)) {
       const why = f.skip_;
-      if (why === 'other_program' || why === 'not_dns') this.deps_.counters.inc('dnsmasq.ignored.' + why);
-      else this.deps_.counters.drop('dnsmasq.' + why, 1, line);
+      if (why === 'other_program' || why === 'not_dns') counters.inc('dnsmasq.ignored.' + why);
+      else counters.drop('dnsmasq.' + why, 1, line);
       return null;
     }
     const rec = m.parse_(line, f.start, end, f.ts, f.pid);
-    const counters = this.deps_.counters;
     if (rec !== null) {
       this.records_.n++;
       if (m.namesCut_ !== this.namesCut_) {
@@ -76,7 +76,7 @@ export class DnsmasqLineParser {
       counters.drop('dnsmasq.' + why, 1, line);
     } else {
       counters.inc('dnsmasq.ignored.' + why);
-      const start = this.framing_.start;
+      const start = f.start;
       if (why === 'lifecycle' && line.startsWith('overflow: ', start)) {
         const n = parseInt(line.slice(start + 10, end), 10);
         if (n > 0) counters.inc('dnsmasq_entries_lost', n);
