@@ -27,9 +27,9 @@ export interface DevicesDeps {
 }
 
 interface Entry {
-  mac?: string;
-  hostname?: string;
-  duid?: string;
+  mac_?: string;
+  hostname_?: string;
+  duid_?: string;
   clientId?: string;
   origin_: string;
   /** epoch seconds, 0 = never */
@@ -93,9 +93,9 @@ export const Devices = function ({ counters, now, graceSec = 10800, maxDevices =
         }
         const e: Entry = { origin_: origin, expires: l.expires ?? 0, goneAt_: 0, deadline_: 0 };
         e.deadline_ = deadlineOf(e);
-        if (l.mac !== undefined) e.mac = l.mac.toLowerCase();
-        if (l.hostname !== undefined) e.hostname = l.hostname;
-        if (l.duid !== undefined) e.duid = l.duid;
+        if (l.mac !== undefined) e.mac_ = l.mac.toLowerCase();
+        if (l.hostname !== undefined) e.hostname_ = l.hostname;
+        if (l.duid !== undefined) e.duid_ = l.duid;
         if (l.clientId !== undefined) e.clientId = l.clientId;
         if (!byIp.has(ip) && byIp.size >= maxDevices) {
           prune(t);
@@ -120,14 +120,14 @@ export const Devices = function ({ counters, now, graceSec = 10800, maxDevices =
       const byMac = new Set<string>();
       const byClientDuid = new Map<string, string>();
       for (const e of byIp.values()) {
-        if (e.mac === undefined || e.goneAt_ || t > e.deadline_) continue;
-        byMac.add(e.mac);
+        if (e.mac_ === undefined || e.goneAt_ || t > e.deadline_) continue;
+        byMac.add(e.mac_);
         // RFC 4361 client id: ff + 4-byte IAID + DUID  → 'ff:' + 'xx:xx:xx:xx:' is 15 characters
         const id = e.clientId;
-        if (id?.startsWith('ff:') && id.length > 15) byClientDuid.set(id.slice(15), e.mac);
+        if (id?.startsWith('ff:') && id.length > 15) byClientDuid.set(id.slice(15), e.mac_);
       }
       duidMac = new Map();
-      for (const { duid } of byIp.values()) {
+      for (const { duid_: duid } of byIp.values()) {
         if (duid === undefined) continue;
         const mac = byClientDuid.get(duid) ?? duidLinkLayer(duid);
         if (mac !== undefined && (byClientDuid.has(duid) || byMac.has(mac))) duidMac.set(duid, mac);
@@ -148,11 +148,11 @@ export const Devices = function ({ counters, now, graceSec = 10800, maxDevices =
         if (n !== '' && n !== ip) e = byIp.get(n);
       }
       if (e === undefined || (e.deadline_ !== Infinity && now() > e.deadline_)) return undefined;
-      var mac = e.mac !== undefined || e.duid === undefined ? e.mac : duidMac.get(e.duid);
-      if (mac === undefined && e.hostname === undefined) return undefined;
+      var mac = e.mac_ !== undefined || e.duid_ === undefined ? e.mac_ : duidMac.get(e.duid_);
+      if (mac === undefined && e.hostname_ === undefined) return undefined;
       var info: DeviceInfo = {};
       if (mac !== undefined) info.mac = mac;
-      if (e.hostname !== undefined) info.hostname = e.hostname;
+      if (e.hostname_ !== undefined) info.hostname = e.hostname_;
       return info;
     },
 
