@@ -11,7 +11,7 @@ import { decodeUtf8 } from './utf8';
 import { requeue, spawnChild, SIGNALS } from './quickjs-child';
 // Named imports, not a namespace: some of these names are mangled in the bundle (internalNames in
 // scripts/mangle-props.mjs), and esbuild would read a mangled `fs.readBytes` off a namespace object.
-import { readBytes, writeAtomic, appendText, remove, rename, stat, readdir, mkdirp, readInto, tailFs } from './quickjs-fs';
+import { check, readBytes, writeAtomic, appendText, remove, rename, stat, readdir, mkdirp, readInto, tailFs } from './quickjs-fs';
 
 declare const scriptArgs: string[];
 
@@ -94,8 +94,7 @@ export function createQuickJsHost(): Host {
 
     openLines(path) {
       if (path === '-') return pullLines((buf, len) => readInto(0, buf, len, '<stdin>'), () => {}, text);
-      const fd = os.open(path, os.O_RDONLY);
-      if (fd < 0) throw new HostError('open', path, -fd, std.strerror(-fd));
+      const fd = check(os.open(path, os.O_RDONLY), 'open', path);
       return pullLines((buf, len) => readInto(fd, buf, len, path), () => os.close(fd), text);
     },
 
