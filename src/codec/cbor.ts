@@ -18,17 +18,15 @@ export class CborError extends Error {
 }
 
 const TWO32 = 4294967296;
-const SIMPLE = [false, true, null, undefined];
+/** Simple values 20-22 (§3.3); 23 reads past the end: undefined. */
+const SIMPLE = [false, true, null];
 
 // ---------- half precision (§3.3, Appendix D) ----------
 
 function halfToNumber(h: number): number {
-  const exp = (h >> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  let v: number;
-  if (exp === 0) v = mant * 2 ** -24;
-  else if (exp !== 31) v = (mant + 1024) * 2 ** (exp - 25);
-  else v = mant === 0 ? Infinity : NaN;
+  const e = (h >> 10) & 31;
+  const m = h & 1023;
+  const v = e === 31 ? (m ? NaN : Infinity) : e ? (m + 1024) * 2 ** (e - 25) : m * 2 ** -24;
   return h & 0x8000 ? -v : v;
 }
 
@@ -249,29 +247,27 @@ export class CborReader {
   }
 
   arrayHead_(): number {
-    const at = this.pos_;
-    return this.checkCount_(this.expect_(4, 'an array'), at);
+    return this.checkCount_(this.expect_(4, 'an array'));
   }
 
   mapHead_(): number {
-    const at = this.pos_;
-    return this.checkCount_(this.expect_(5, 'a map'), at);
+    return this.checkCount_(this.expect_(5, 'a map'));
   }
 
   text_(): string {
-    const at = this.pos_;
-    return this.textBody_(this.expect_(3, 'a text string'), at);
+    return this.textBody_(this.expect_(3, 'a text string'));
   }
 
   // An item takes at least one byte, so a count larger than what is left is a lie (§3.1).
-  private checkCount_(n: number, at: number): number {
-    if (n > this.end_ - this.pos_) throw new CborError(`count ${n} exceeds the remaining ${this.end_ - this.pos_} bytes`, at);
+  // (errors after a head give the offset where its content starts)
+  private checkCount_(n: number): number {
+    if (n > this.end_ - this.pos_) throw new CborError(`count ${n} exceeds the remaining ${this.end_ - this.pos_} bytes`, this.pos_);
     return n;
   }
 
-  private textBody_(n: number, at: number): string {
+  private textBody_(n: number): string {
     const s = utf8DecodeStrict(this.buf_, this.take_(n), this.pos_);
-    if (s === null) throw new CborError('invalid UTF-8 in a text string (§3.1)', at);
+    if (s === null) throw new CborError('invalid UTF-8 in a text string (§3.1)', this.pos_ - n);
     return s;
   }
 
@@ -288,14 +284,14 @@ export class CborReader {
       case 2:
         return this.buf_.slice(this.take_(arg), this.pos_);
       case 3:
-        return this.textBody_(arg, at);
+        return this.textBody_(arg);
       case 4: {
-        const a = new Array(this.checkCount_(arg, at));
+        const a = new Array(this.checkCount_(arg));
         for (let i = 0; i < arg; i++) a[i] = this.value_(depth + 1);
         return a;
       }
       case 5:
-        return this.mapBody_(this.checkCount_(arg, at), depth);
+        return this.mapBody_(this.checkCount_(arg), depth);
       case 7: {
         // simple values and floats (§3.3): head_ read the float's bits as the argument
         const info = this.buf_[at] & 31;

@@ -112,91 +112,75 @@ export function writeColumn(w: CborWriter, c: Plan, tableSize: number): void {
   }
 }
 
-function bytesAt(col: unknown[], i: number, where: string): Uint8Array {
-  const b = col[i];
-  if (!(b instanceof Uint8Array)) throw new BatchError(`${where}: item ${i} is not a byte string`);
-  return b;
-}
-
-function countAt(col: unknown[], i: number, where: string): number {
-  const n = col[i];
-  if (typeof n !== 'number' || !isInteger(n) || n < 0) throw new BatchError(`${where}: item ${i} is not a count`);
-  return n;
-}
-
 /** The `n` values of a column as decoded CBOR (`col`), with strings from `strs`. */
 export function readColumn(col: unknown[], n: number, strs: string[]): unknown[] {
-  const key = col[0] as string;
   const kind = col[1];
-  const where = `column ${key}`;
+  const where = `column ${col[0] as string}`;
+  const fail = (what: string): never => {
+    throw new BatchError(`${where}: ${what}`);
+  };
+  const bytes = (i: number): Uint8Array => (col[i] instanceof Uint8Array ? col[i] : fail(`item ${i} is not a byte string`));
+  const count = (x: unknown, i: number): number => (isInteger(x) && (x as number) >= 0 ? (x as number) : fail(`item ${i} is not a count`));
   // `count` indexes below `size`, packed in item i
-  const indexes = (i: number, count: number, size: number): number[] => unpack(bytesAt(col, i, where), count, widthFor(size), size, where);
+  const indexes = (i: number, count: number, size: number): number[] => unpack(bytes(i), count, widthFor(size), size, where);
   switch (kind) {
     case Kind.Raw: {
       const vals = col[2];
-      if (!isArray(vals) || vals.length !== n) throw new BatchError(`${where}: expected ${n} values`);
-      return vals;
+      return isArray(vals) && vals.length === n ? vals : fail(`expected ${n} values`);
     }
     case Kind.Str: {
-      const size = countAt(col, 2, where);
+      const size = count(col[2], 2);
       const dict = indexes(3, size, strs.length).map((r) => strs[r]);
       return indexes(4, n, size).map((j) => dict[j]);
     }
     case Kind.Time: {
       const scale = col[2];
-      const base = col[3];
-      const deltas = bytesAt(col, 4, where);
-      if ((scale !== 0 && scale !== 3 && scale !== 6) || typeof base !== 'number') throw new BatchError(`${where}: bad scale or base`);
-      const p = SCALES[scale / 3];
-      const out = new Array<number>(n);
+      let m = col[3];
+      const deltas = bytes(4);
+      if ((scale !== 0 && scale !== 3 && scale !== 6) || typeof m !== 'number') fail('bad scale or base');
+      const p = SCALES[(scale as number) / 3];
       const at = { pos: 0 };
-      let m = base;
+      const out = new Array<number>(n);
       for (let i = 0; i < n; i++) {
-        m += readZigzag(deltas, at, where);
-        out[i] = p === 1 ? m : m / p;
+        (m as number) += readZigzag(deltas, at, where);
+        out[i] = p === 1 ? (m as number) : (m as number) / p;
       }
       return out;
     }
     case Kind.Lists: {
       const rkeys = col[2];
       const counts = col[3];
-      if ((rkeys !== null && !isArray(rkeys)) || !isArray(counts)) throw new BatchError(`${where}: malformed`);
-      const per = rkeys === null ? 1 : rkeys.length;
-      if (per === 0) throw new BatchError(`${where}: records without keys`);
+      if ((rkeys !== null && !isArray(rkeys)) || !isArray(counts)) fail('malformed');
+      const per = rkeys === null ? 1 : (rkeys as unknown[]).length || fail('records without keys');
       let total = 0;
-      for (let i = 0; i < counts.length; i++) total += countAt(counts, i, where) * per;
+      (counts as unknown[]).forEach((c, i) => (total += count(c, i) * per));
       const refs = indexes(4, total, strs.length + 1);
-      const lists: unknown[][] = [];
       let p = 0;
-      for (const count of counts as number[]) {
+      const lists = (counts as number[]).map((c) => {
         const list: unknown[] = [];
-        for (let i = 0; i < count; i++) {
+        for (let i = 0; i < c; i++) {
           if (rkeys === null) {
             const r = refs[p++];
-            if (r === strs.length) throw new BatchError(`${where}: null in a list of strings`);
-            list.push(strs[r]);
+            list.push(r === strs.length ? fail('null in a list of strings') : strs[r]);
             continue;
           }
           const rec: Record<string, string | null> = {};
-          for (let k = 0; k < per; k++) {
+          for (const k of rkeys as unknown[]) {
             const r = refs[p++];
-            rec[String(rkeys[k])] = r === strs.length ? null : strs[r];
+            rec[String(k)] = r === strs.length ? null : strs[r];
           }
           list.push(rec);
         }
-        lists.push(list);
-      }
+        return list;
+      });
       // Each event gets its own copy, so a consumer editing one event does not change another.
-      return indexes(5, n, counts.length).map((j) =>
-        lists[j].map((x) => (typeof x === 'object' && x !== null ? { ...x } : x)),
-      );
+      return indexes(5, n, lists.length).map((j) => lists[j].map((x) => (typeof x === 'object' && x !== null ? { ...x } : x)));
     }
     case Kind.Vals: {
       const dict = col[2];
-      if (!isArray(dict)) throw new BatchError(`${where}: dictionary is not an array`);
-      return indexes(3, n, dict.length).map((j) => dict[j]);
+      if (!isArray(dict)) fail('dictionary is not an array');
+      return indexes(3, n, (dict as unknown[]).length).map((j) => (dict as unknown[])[j]);
     }
-    default:
-      throw new BatchError(`${where}: unknown kind ${String(kind)}`);
   }
+  return fail(`unknown kind ${String(kind)}`);
 }

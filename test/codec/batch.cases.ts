@@ -132,6 +132,19 @@ export const cases: Cases = {
     throws(() => decodeBatch(encode({ ...hdr, shapes: 3 })), 'batch: shapes is not of type object');
     throws(() => decodeBatch(encode({ ...hdr, shape: [] })), 'batch: shape is not a byte string');
     for (const ci of [0.5, '0', -1, 1, null]) throws(() => decodeBatch(encode({ ...hdr, shapes: [[ci]] })), `shape names column ${String(ci)} of 1`);
+    const B = (...b: number[]) => new Uint8Array(b);
+    for (const [col, msg] of [
+      [['k', 0, [1, 2]], 'batch: column k: expected 1 values'], [['k', 1, -1], 'column k: item 2 is not a count'],
+      [['k', 1, 1, 'x'], 'column k: item 3 is not a byte string'], [['k', 2, 1, 0, B(0)], 'column k: bad scale or base'],
+      [['k', 2, 0, 'x', B(0)], 'column k: bad scale or base'], [['k', 2, 0, 0, B(0x80)], 'column k: integer runs past the end'],
+      [['k', 2, 0, 0], 'column k: item 4 is not a byte string'], [['k', 3, [], [1]], 'column k: records without keys'],
+      [['k', 3, 5, [1]], 'column k: malformed'], [['k', 3, null, [0.5]], 'column k: item 0 is not a count'],
+      [['k', 3, null, [1], B(0), B(0)], 'column k: null in a list of strings'], [['k', 4, 7], 'column k: dictionary is not an array'],
+      [['k', 4, [1, 2], B()], 'column k: 0 bytes cannot hold 1 indexes'], [['k', 9], 'column k: unknown kind 9'], [[1], 'column 0 has no key'],
+    ] as [unknown[], string][]) throws(() => decodeBatch(encode({ ...hdr, cols: [col] })), msg, msg);
+    // a list column of records and of strings, decoded by hand
+    const lists = decodeBatch(encode({ ...hdr, n: 2, strs: ['a', 'b'], cols: [['k', 3, ['x', 'y'], [1, 0], B(0b1000), B(0b01)]], shape: B(0) }));
+    eq(JSON.stringify(lists.events), '[{"k":[]},{"k":[{"x":"a","y":null}]}]');
     const rnd = seeded(77);
     for (let i = 0; i < 3000; i++) {
       const b = good.slice(0, 1 + Math.floor(rnd() * good.length));
