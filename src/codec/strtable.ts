@@ -179,24 +179,19 @@ function prefixItem(f: Form, k: number, cut: number): Uint8Array {
 /** Reads the table back to plain strings; suffix chains are followed with a depth limit. */
 export function readTable(r: CborReader): string[] {
   const n = r.arrayHead_();
-  const raw: unknown[] = new Array(n);
+  const raw: unknown[] = [];
   for (let i = 0; i < n; i++) raw[i] = r.value_();
-  const out = new Array<string | undefined>(n);
+  const out: string[] = [];
   const resolve = (i: number, depth: number): string => {
-    const done = out[i];
-    if (done !== undefined) return done;
-    if (depth > 128) throw new BatchError(`string table entry ${i}: suffix chain too deep or cyclic`);
     const x = raw[i];
-    let s: string;
-    if (typeof x === 'string') s = x;
-    else if (x instanceof Uint8Array && (x.length === 4 || x.length === 16)) s = ipText(x);
-    else if (isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'number' &&
-      isInteger(x[1]) && x[1] >= 0 && x[1] < n && x[1] !== i) {
-      s = x[0] + '.' + resolve(x[1], depth + 1);
-    } else throw new BatchError(`string table entry ${i} is not text, a 4/16-byte address or [prefix, ref]`);
-    out[i] = s;
-    return s;
+    if (out[i] !== undefined) return out[i];
+    if (depth > 128) throw new BatchError(`string table entry ${i}: suffix chain too deep or cyclic`);
+    if (typeof x === 'string') return (out[i] = x);
+    if (x instanceof Uint8Array && (x.length === 4 || x.length === 16)) return (out[i] = ipText(x));
+    if (isArray(x) && x.length === 2 && typeof x[0] === 'string' && isInteger(x[1]) && x[1] >= 0 && x[1] < n && x[1] !== i) {
+      return (out[i] = x[0] + '.' + resolve(x[1], depth + 1));
+    }
+    throw new BatchError(`string table entry ${i} is not text, a 4/16-byte address or [prefix, ref]`);
   };
-  for (let i = 0; i < n; i++) resolve(i, 0);
-  return out as string[];
+  return raw.map((_, i) => resolve(i, 0));
 }

@@ -56,11 +56,7 @@ export function parseConntrackEvent(
   } else {
     if (stamped && close < 0) return refuse(counters, BAD_TIMESTAMP, line);
     var b = tagStart(line, close + 1); // the event tag's '['
-    if (b < 0) {
-      if (blank(line, 0, line.length)) return ignore(counters);
-      if (line.startsWith('conntrack v')) return ignore(counters);
-      return refuse(counters, NO_EVENT_TAG, line);
-    }
+    if (b < 0) return ignorable(line) ? ignore(counters) : refuse(counters, NO_EVENT_TAG, line);
     var t = line.charCodeAt(b + 1);
     var tag: CtKind | '' = t === 85 ? 'UPDATE' : t === 78 ? 'NEW' : t === 68 ? 'DESTROY' : '';
     // "[NEW]", "[UPDATE]", "[DESTROY]": the ']' right after the name
@@ -92,13 +88,17 @@ export function parseConntrackEvent(
  * The tool's summary line (stderr, but captured files may hold it) and blank lines are ignored.
  */
 export function parseConntrackList(line: string, counters: Counters, into?: CtRecord): CtRecord | null {
-  if (blank(line, 0, line.length)) return ignore(counters);
-  if (line.startsWith('conntrack v')) return ignore(counters);
+  if (ignorable(line)) return ignore(counters);
   const rec = into === undefined ? emptyRecord('SNAPSHOT') : resetForParse(into, 'SNAPSHOT');
   const i = header(line, 0, rec);
   if (i < 0) return refuse(counters, BAD_HEADER, line);
   if (!tuples(line, i, rec)) return refuse(counters, failure, line);
   return rec;
+}
+
+/** A blank line, or the tool's summary line ("conntrack v1.4.7 (conntrack-tools): ..."). */
+function ignorable(line: string): boolean {
+  return blank(line, 0, line.length) || line.startsWith('conntrack v');
 }
 
 function ignore(counters: Counters): null {
@@ -344,20 +344,14 @@ function stateAndTimeout(line: string, i: number, rec: CtRecord): number {
 /** The same header, any spacing, with or without the family (`conntrack -L` without -o extended). */
 function headerTokens(line: string, i: number, rec: CtRecord): number {
   const limit = line.indexOf('=', i);
-  if (limit < 0) return -1;
   const start = line.lastIndexOf(' ', limit) + 1;
-  if (start <= i) return -1;
-  const words = line
-    .slice(i, start)
-    .split(' ')
-    .filter((w) => w !== '');
-  let w = 0;
-  if (words[0] === 'ipv4' || words[0] === 'ipv6' || words[0] === 'unknown') {
-    rec.family = words[0] === 'ipv4' ? 4 : words[0] === 'ipv6' ? 6 : 0;
-    if (!(words.length > 1 && isDigits(words[1]))) return -1;
-    w = 2;
-  }
-  if (words.length < w + 2 || !isDigits(words[w + 1])) return -1;
+  if (limit < 0 || start <= i) return -1;
+  const words = line.slice(i, start).split(' ').filter((w) => w !== '');
+  // the family name and number first, if any: 'unknown' is 0, ipv4 4, ipv6 6
+  const family = ['unknown', 'ipv4', 'ipv6'].indexOf(words[0]);
+  let w = family < 0 ? 0 : 2;
+  if (family >= 0) rec.family = family && family * 2 + 2;
+  if (words.length < w + 2 || (w && !isDigits(words[1])) || !isDigits(words[w + 1])) return -1;
   const proto = +words[w + 1];
   if (proto > 255) return -1;
   rec.protoName = words[w];
