@@ -57,19 +57,16 @@ export function pack(idx: ArrayLike<number>, width: number): Uint8Array {
 
 /** `n` indexes of `width` bits; each must be below `limit`. */
 export function unpack(b: Uint8Array, n: number, width: number, limit: number, where: string): number[] {
+  const fail = (what: string): never => {
+    throw new BatchError(`${where}: ${what}`);
+  };
+  if (width > 30) fail(`index width ${width}`);
+  if (b.length < Math.ceil((n * width) / 8)) fail(`${b.length} bytes cannot hold ${n} indexes of ${width} bits`);
   const out = new Array<number>(n);
-  if (width > 30) throw new BatchError(`${where}: index width ${width}`);
-  if (width === 0) {
-    if (n > 0 && limit < 1) throw new BatchError(`${where}: indexes into nothing`);
-    out.fill(0);
-    return out;
-  }
-  if (b.length < Math.ceil((n * width) / 8)) {
-    throw new BatchError(`${where}: ${b.length} bytes cannot hold ${n} indexes of ${width} bits`);
-  }
   let acc = 0;
   let bits = 0;
   let p = 0;
+  // (width 0: every index is 0, which must still be below `limit`)
   const mask = 2 ** width;
   for (let i = 0; i < n; i++) {
     while (bits < width) {
@@ -79,8 +76,7 @@ export function unpack(b: Uint8Array, n: number, width: number, limit: number, w
     const v = acc % mask;
     acc = floor(acc / mask);
     bits -= width;
-    if (v >= limit) throw new BatchError(`${where}: index ${v} not below ${limit}`);
-    out[i] = v;
+    out[i] = v < limit ? v : fail(`index ${v} not below ${limit}`);
   }
   return out;
 }

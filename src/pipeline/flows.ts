@@ -175,10 +175,10 @@ export class FlowTable implements HeldFlows {
       this.refresh_(slot, rec);
       return;
     }
-    if (kind === 'NEW') this.adopt_(rec, ts, true, false);
-    // UPDATE or SNAPSHOT of a flow whose NEW we did not see (we started later, or a gap)
-    else if (rec.deltaTime >= 0) this.adopt_(rec, ts - rec.deltaTime, true, false);
-    else this.adopt_(rec, ts, false, false);
+    // an UPDATE or SNAPSHOT of a flow whose NEW we did not see (we started later, or a gap)
+    // started delta-time ago, if the record says
+    var d = kind === 'NEW' ? 0 : rec.deltaTime;
+    this.adopt_(rec, d > 0 ? ts - d : ts, d >= 0, false);
   }
 
   // ---- table reads: mark and sweep
@@ -242,9 +242,8 @@ export class FlowTable implements HeldFlows {
     }
     if (!adopt) return READ_NEW;
     this.counters_.inc('flows.adopted');
-    const now = this.readNow_;
-    if (rec.deltaTime >= 0) this.adopt_(rec, now - rec.deltaTime, true, false);
-    else this.adopt_(rec, now, false, false);
+    const d = rec.deltaTime;
+    this.adopt_(rec, d > 0 ? this.readNow_ - d : this.readNow_, d >= 0, false);
     return READ_HELD;
   }
 
@@ -290,12 +289,12 @@ export class FlowTable implements HeldFlows {
   }
 
   /** Bounded memory of conntrack ids reported by a reconcile, oldest first. */
-  private readonly reconciledIds_ = new Map<number, true>();
+  private readonly reconciledIds_ = new Set<number>();
 
   private rememberReconciled_(id: number): void {
-    this.reconciledIds_.set(id, true);
+    this.reconciledIds_.add(id);
     if (this.reconciledIds_.size > 4096) {
-      for (const k of this.reconciledIds_.keys()) {
+      for (const k of this.reconciledIds_) {
         this.reconciledIds_.delete(k);
         break;
       }
