@@ -115,16 +115,7 @@ export const Agent = function (deps: AgentDeps): Agent {
         if (dm.enabled) caps.unshift('dns');
         caps.push('cmd:ioc');
         sinks.push(ship = new ShippingSink({
-          host_: host, counters_: counters, sensor_: ag.sensor_id, configHash_: deps.configHash_,
-          capabilities_: caps,
-          options_: {
-            url_: mq.url, username_: mq.username, password_: mq.password,
-            caFile_: mq.ca_file, certFile_: mq.cert_file, keyFile_: mq.key_file,
-            keepaliveSec_: mq.keepalive, inflight_: mq.inflight,
-            reconnectMinMs_: mq.reconnect_min * 1000, reconnectMaxMs_: mq.reconnect_max * 1000,
-            batch_: { maxEvents: c.batch.max_events, maxBytes: c.batch.max_bytes, maxAgeSec: c.batch.max_age },
-            spool_: { dir: c.spool.dir, capBytes: c.spool.max_bytes },
-          },
+          host_: host, counters_: counters, config_: c, configHash_: deps.configHash_, capabilities_: caps,
           countEvents_: !fileSink, // the NDJSON sink already counts every event
           onCommand_: (name, payload) => {
             if (name !== 'ioc') return counters.drop('cmd_unknown', 1, name);

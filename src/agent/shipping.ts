@@ -11,33 +11,32 @@ import { parseBrokerUrl, redactBrokerUrl } from '../transport/url';
 import { brokerStreamFactory } from '../transport/stream';
 import { VERSION } from '../version';
 import { floor } from '../compat/lang';
+import type { NetledgerConfig } from '../config/schema';
 
-export interface ShippingOptions {
-  url_: string;
-  username_?: string;
-  password_?: string;
-  caFile_?: string;
-  certFile_?: string;
-  keyFile_?: string;
-  keepaliveSec_: number;
-  inflight_: number;
-  reconnectMinMs_: number;
-  reconnectMaxMs_: number;
-  /** Give up after this many failed connection attempts in a row (replay); default never. */
-  maxAttempts_?: number;
-  batch_: { maxEvents: number; maxBytes: number; maxAgeSec: number };
-  spool_: { dir: string; capBytes: number };
-  /** plain-TCP helper argv (default busybox-style `nc`). */
-  nc_?: string[];
+type Config = NetledgerConfig;
+
+/**
+ * What the sink reads of the config: the agent passes its own, replay one built from its flags.
+ * The TLS files and credentials may be absent (then the url's, and the system CA bundle).
+ */
+export interface ShippingConfig {
+  agent: Pick<Config['agent'], 'sensor_id'>;
+  mqtt: Pick<Config['mqtt'], 'url' | 'keepalive' | 'inflight' | 'reconnect_min' | 'reconnect_max'>
+    & Partial<Pick<Config['mqtt'], 'username' | 'password' | 'ca_file' | 'cert_file' | 'key_file'>>;
+  batch: Config['batch'];
+  spool: Pick<Config['spool'], 'dir' | 'max_bytes'>;
 }
 
 export interface ShippingDeps {
   host_: Host;
   counters_: Counters;
-  sensor_: string;
-  options_: ShippingOptions;
+  config_: ShippingConfig;
   capabilities_: string[];
   configHash_?: string;
+  /** Give up after this many failed connection attempts in a row (replay); default never. */
+  maxAttempts_?: number;
+  /** plain-TCP helper argv (default busybox-style `nc`). */
+  nc_?: string[];
   onCommand_?: (name: string, payload: unknown, meta: CommandMeta) => void;
   log_?: (msg: string) => void;
   /** Count events_<type>; off when another sink of the same agent counts them already. */
@@ -70,12 +69,11 @@ export interface ShippingSink extends EventSink {
  * `new ShippingSink(deps)`: a plain function whose closure holds the parts (shorter in the bundle
  * than fields); called with `new`, it returns its object, as any constructor may.
  */
-export const ShippingSink = function ({ host_: host, counters_: counters, sensor_: sensor, options_: o, ...deps }: ShippingDeps): ShippingSink {
-  const url = parseBrokerUrl(o.url_);
-  const store = spool({ host_: host, dir_: o.spool_.dir, capBytes_: o.spool_.capBytes, counters_: counters });
+export const ShippingSink = function ({ host_: host, counters_: counters, config_: { agent: { sensor_id: sensor }, mqtt: m, batch: b, spool: sp }, ...deps }: ShippingDeps): ShippingSink {
+  const url = parseBrokerUrl(m.url);
+  const store = spool({ host_: host, dir_: sp.dir, capBytes_: sp.max_bytes, counters_: counters });
   const batcher = new Batcher({
-    sensor, boot: newBootId(host), counters,
-    ...o.batch_, // maxEvents, maxBytes, maxAgeSec
+    sensor, boot: newBootId(host), counters, maxEvents: b.max_events, maxBytes: b.max_bytes, maxAgeSec: b.max_age,
     onBatch: (stream, _seq, bytes) => {
       if (store.put_(stream, bytes) !== null) ship.kick_();
     },
@@ -84,16 +82,16 @@ export const ShippingSink = function ({ host_: host, counters_: counters, sensor
     host_: host, counters_: counters, spool_: store,
     status_: { sensor, version: VERSION, started: host.now(), capabilities: deps.capabilities_, config_hash: deps.configHash_ },
     connect_: brokerStreamFactory(host, url, {
-      nc_: o.nc_,
+      nc_: deps.nc_,
       tls_: url.scheme === 'mqtts'
-        ? { caFile_: o.caFile_ || '/etc/ssl/certs/ca-certificates.crt', certFile_: o.certFile_ || undefined, keyFile_: o.keyFile_ || undefined }
+        ? { caFile_: m.ca_file || '/etc/ssl/certs/ca-certificates.crt', certFile_: m.cert_file || undefined, keyFile_: m.key_file || undefined }
         : undefined,
     }),
     mqtt_: {
-      username_: o.username_ || url.username, password_: o.password_ || url.password, keepaliveSec_: o.keepaliveSec_,
-      backoffMinMs_: o.reconnectMinMs_, backoffMaxMs_: o.reconnectMaxMs_, maxAttempts_: o.maxAttempts_,
+      username_: m.username || url.username, password_: m.password || url.password, keepaliveSec_: m.keepalive,
+      backoffMinMs_: m.reconnect_min * 1000, backoffMaxMs_: m.reconnect_max * 1000, maxAttempts_: deps.maxAttempts_,
     },
-    window_: o.inflight_,
+    window_: m.inflight,
     onCommand_: deps.onCommand_,
     log_: deps.log_,
   });

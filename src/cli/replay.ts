@@ -16,7 +16,7 @@ import { parseConntrackEvent, parseConntrackList } from '../sources/conntrack/pa
 import { emptyRecord } from '../sources/conntrack/record';
 import { parseLeases } from '../sources/leases';
 import { summaryLine } from '../agent/summary';
-import { ShippingSink } from '../agent/shipping';
+import { ShippingSink, type ShippingConfig } from '../agent/shipping';
 
 export const replayCommand: Command = {
   name_: 'replay',
@@ -61,8 +61,7 @@ export const replayCommand: Command = {
       host.writeStderr(formatConfigErrors(errors));
       return 1;
     }
-    const sensor = o.sensor ?? config.agent.sensor_id;
-    config.agent.sensor_id = sensor;
+    config.agent.sensor_id = o.sensor ?? config.agent.sensor_id;
     const offset = o['utc-offset'];
     const offsetSec = offset === undefined ? 0 : utcOffsetSeconds(offset);
     if (offsetSec === null) throw new UsageError(`--utc-offset: expected +HH:MM or -HH:MM, got '${offset}'`);
@@ -80,16 +79,12 @@ export const replayCommand: Command = {
     const mqttUrl = o.mqtt;
     let ship: ShippingSink | null = null;
     if (mqttUrl) {
+      // The config's keepalive, inflight and batch limits; the rest from the flags.
+      const mqtt: ShippingConfig['mqtt'] = { ...config.mqtt, url: mqttUrl, reconnect_min: 0.2, reconnect_max: 5 };
+      for (const k of ['username', 'password', 'ca-file', 'cert-file', 'key-file']) (mqtt as Record<string, unknown>)[k.replace('-', '_')] = o[k];
       ship = new ShippingSink({
-        host_: host, counters_: counters, sensor_: sensor, capabilities_: ['replay'],
-        options_: {
-          url_: mqttUrl, username_: o.username, password_: o.password,
-          caFile_: o['ca-file'], certFile_: o['cert-file'], keyFile_: o['key-file'],
-          keepaliveSec_: config.mqtt.keepalive, inflight_: config.mqtt.inflight,
-          reconnectMinMs_: 200, reconnectMaxMs_: 5000, maxAttempts_: num(args, 'attempts') ?? 10,
-          batch_: { maxEvents: config.batch.max_events, maxBytes: config.batch.max_bytes, maxAgeSec: config.batch.max_age },
-          spool_: { dir: o['spool-dir'] ?? `/tmp/netledger-replay-${host.pid()}`, capBytes: num(args, 'spool-max') ?? 268435456 },
-        },
+        host_: host, counters_: counters, capabilities_: ['replay'], maxAttempts_: num(args, 'attempts') ?? 10,
+        config_: { ...config, mqtt, spool: { dir: o['spool-dir'] ?? `/tmp/netledger-replay-${host.pid()}`, max_bytes: num(args, 'spool-max') ?? 268435456 } },
       });
       ship.start_();
     }

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createNodeHost } from '../../src/host/node';
 import { Counters } from '../../src/counters';
-import { ShippingSink, type ShippingOptions } from '../../src/agent/shipping';
+import { ShippingSink, type ShippingConfig } from '../../src/agent/shipping';
 
-function argvOf(url: string, tls: Partial<ShippingOptions>): string[] {
+function argvOf(url: string, tls: Partial<ShippingConfig['mqtt']>): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'nl-shipping-'));
   const argvs: string[][] = [];
   const host = {
@@ -21,10 +21,11 @@ function argvOf(url: string, tls: Partial<ShippingOptions>): string[] {
   };
   const counters = new Counters();
   const sink = new ShippingSink({
-    host_: host, counters_: counters, sensor_: 'r1', capabilities_: [],
-    options_: {
-      url_: url, keepaliveSec_: 60, inflight_: 2, reconnectMinMs_: 10, reconnectMaxMs_: 10, maxAttempts_: 1,
-      batch_: { maxEvents: 10, maxBytes: 1000, maxAgeSec: 5 }, spool_: { dir, capBytes: 1 << 20 }, ...tls,
+    host_: host, counters_: counters, capabilities_: [], maxAttempts_: 1,
+    config_: {
+      agent: { sensor_id: 'r1' },
+      mqtt: { url, keepalive: 60, inflight: 2, reconnect_min: 0.01, reconnect_max: 0.01, ...tls },
+      batch: { max_events: 10, max_bytes: 1000, max_age: 5 }, spool: { dir, max_bytes: 1 << 20 },
     },
   });
   try {
@@ -38,14 +39,14 @@ function argvOf(url: string, tls: Partial<ShippingOptions>): string[] {
 }
 
 test('mqtts: the CA file, client certificate and key reach openssl s_client', () => {
-  const argv = argvOf('mqtts://broker.example:8884', { caFile_: '/etc/ca.pem', certFile_: '/etc/c.pem', keyFile_: '/etc/k.pem' });
+  const argv = argvOf('mqtts://broker.example:8884', { ca_file: '/etc/ca.pem', cert_file: '/etc/c.pem', key_file: '/etc/k.pem' });
   assert.deepEqual(argv, ['openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', '/etc/ca.pem',
     '-cert', '/etc/c.pem', '-key', '/etc/k.pem', '-verify_hostname', 'broker.example', '-servername', 'broker.example',
     '-connect', 'broker.example:8884']);
 });
 
 test('mqtts without a client certificate: the system CA bundle by default, no -cert/-key', () => {
-  const argv = argvOf('mqtts://broker.example', { caFile_: '', certFile_: '', keyFile_: '' });
+  const argv = argvOf('mqtts://broker.example', { ca_file: '', cert_file: '', key_file: '' });
   assert.deepEqual(argv.slice(4, 7), ['-CAfile', '/etc/ssl/certs/ca-certificates.crt', '-verify_hostname']);
 });
 
