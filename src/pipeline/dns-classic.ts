@@ -79,22 +79,17 @@ export class ClassicMatcher {
   push(rec: DnsLogRecord, finish: Finish, queue: Transaction[], head: number): void {
     const pid = rec.pid;
     const kind = rec.kind;
-    if (kind === 'forwarded') {
+    if (kind === 'forwarded' || kind === 'validation' || kind === 'dnssec') {
+      // not an answer: it ends the current burst
       this.lineFrom(pid, finish);
-      const list = this.byName_.get(`${pid} ${rec.name}`);
-      let t: Transaction | undefined;
-      if (list !== undefined) t = list.find((x) => x.upstream === undefined) ?? list[0];
-      if (t === undefined) this.counters_.drop('dns.orphan_line', 1, `classic forwarded ${rec.name}`);
-      else t.upstream = rec.upstream;
-      return;
-    }
-    if (kind === 'validation') {
-      this.lineFrom(pid, finish);
-      if (rec.status !== undefined) this.pendingDnssec_.set(pid, rec.status);
-      return;
-    }
-    if (kind === 'dnssec') {
-      this.lineFrom(pid, finish);
+      if (kind === 'validation') {
+        if (rec.status !== undefined) this.pendingDnssec_.set(pid, rec.status);
+      } else if (kind === 'forwarded') {
+        const list = this.byName_.get(`${pid} ${rec.name}`);
+        const t = list?.find((x) => x.upstream === undefined) ?? list?.[0];
+        if (t === undefined) this.counters_.drop('dns.orphan_line', 1, `classic forwarded ${rec.name}`);
+        else t.upstream = rec.upstream;
+      }
       return;
     }
     const cur = this.current_.get(pid);

@@ -184,7 +184,7 @@ export class DnsFastLine {
           }
           var c = line.charCodeAt(p);
           var q: number;
-          // the event's `source` for the line's SOURCE word (dns-transaction.ts SOURCES)
+          // the event's `source` for the line's SOURCE word (as dns-transaction.ts applyAnswer() sets it)
           var origin: 'forwarded' | 'cached' | 'config' | 'hosts' | 'stale';
           if (c === 114 /* r */) {
             if (!line.startsWith('reply ', p)) break refuse;

@@ -1,8 +1,7 @@
 // One DNS transaction being assembled from dnsmasq log records, and how an answer line
 // changes it. Shared by the extra-mode (serial) and classic (name-matching) assemblers.
 import type { Counters } from '../counters';
-import type { DnsEvent } from '../events';
-import type { AnswerOrigin, DnsLogRecord } from '../sources/dnsmasq/record';
+import type { DnsLogRecord } from '../sources/dnsmasq/record';
 import { reverseName } from './dns-reverse-name';
 import type { DnsLineSource } from '../codec/ndjson';
 
@@ -35,16 +34,6 @@ export interface Transaction extends DnsLineSource {
   lastName: string;
 }
 
-const SOURCES: Record<AnswerOrigin, NonNullable<DnsEvent['source']>> = {
-  reply: 'forwarded',
-  cached: 'cached',
-  stale: 'stale',
-  config: 'config',
-  hosts: 'hosts',
-  dhcp: 'dhcp',
-  auth: 'local',
-};
-
 /** Sinkhole answers: `address=/ads.test/0.0.0.0` style config, or a blocklist hosts file. */
 function isSinkhole(data: string | null | undefined): boolean {
   return data === '0.0.0.0' || data === '::';
@@ -60,7 +49,8 @@ export function applyAnswer(t: Transaction, rec: DnsLogRecord, counters: Counter
   const origin = rec.origin ?? 'reply';
   if (!t.answered) {
     t.answered = true;
-    if (t.source === undefined || t.source !== 'local') t.source = SOURCES[origin];
+    // the event's `source`: the origin's own name but for these two
+    if (t.source !== 'local') t.source = origin === 'reply' ? 'forwarded' : origin === 'auth' ? 'local' : origin;
   }
   t.lastTs = rec.ts;
   const kind = rec.kind;

@@ -130,11 +130,6 @@ export class NameStore {
     }
   }
 
-  /** True when live id `id` names `q`. */
-  same_(id: number, q: string): boolean {
-    return this.get(id) === q;
-  }
-
   /** The index of suffix `t`, added if the table has room; 0 when it is full. */
   private suffix_(t: string): number {
     let k = this.sfxIndex_.get(t);

@@ -110,7 +110,7 @@ export class AnswerJoin {
       if (s !== 0) {
         // refresh: move to the back of the client's order; keep first-seen while the name is the same
         const held = t.nm_[s];
-        if (t.names_.same_(held, qname)) {
+        if (t.names_.get(held) === qname) {
           const t0 = t.first_(s);
           const t1 = t.last_(s);
           if (ts > t1) t.seen_(s, t0, ts);

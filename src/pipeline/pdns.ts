@@ -181,7 +181,7 @@ export class PassiveDns {
       // room for 1,024 more (not doubling: little stays unused; a window's few records do not
       // hold 64 kB through a long quiet spell)
       var size = Math.max(r + 1, Math.min(max, r + 1024)) * 4;
-      rec = rec instanceof Int32Array ? new Int32Array(size) : new Float64Array(size);
+      rec = sameKind(rec, size);
       rec.set(this.rec_);
       this.rec_ = rec;
     }
@@ -238,7 +238,7 @@ export class PassiveDns {
     const rec = this.rec_;
     // the next window grows its own, 1,024 records at a time: a full window's numbers (128 kB)
     // are not held through a quieter one
-    this.rec_ = rec instanceof Int32Array ? new Int32Array(0) : new Float64Array(0);
+    this.rec_ = sameKind(rec, 0);
     const lines = this.lines_;
     // var: qjs checks every read of a let/const local for its dead zone (once per record here)
     var i = 0;
@@ -280,4 +280,9 @@ export class PassiveDns {
   size(): number {
     return this.n_;
   }
+}
+
+/** A zeroed array of n numbers of the same kind as `a` (Int32 until the records went wide). */
+function sameKind(a: Int32Array | Float64Array, n: number): Int32Array | Float64Array {
+  return new (a.constructor as Int32ArrayConstructor)(n);
 }
