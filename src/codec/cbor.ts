@@ -134,22 +134,16 @@ export class CborWriter {
   float_(n: number): void {
     this.room_(9);
     const h = numberToHalf(n);
+    const size = h >= 0 ? 2 : Math.fround(n) === n ? 4 : 8;
     const at = this.len_ + 1;
     // floats are rare in batches: a view for each is cheaper than keeping one in step
     const view = new DataView(this.buf_.buffer);
-    if (h >= 0) {
-      this.buf_[at - 1] = 0xf9;
-      view.setUint16(at, h);
-      this.len_ = at + 2;
-    } else if (Math.fround(n) === n) {
-      this.buf_[at - 1] = 0xfa;
-      view.setFloat32(at, n);
-      this.len_ = at + 4;
-    } else {
-      this.buf_[at - 1] = 0xfb;
-      view.setFloat64(at, n);
-      this.len_ = at + 8;
-    }
+    // 0xf9, 0xfa, 0xfb: half, single, double
+    this.buf_[at - 1] = 0xf9 + (size >> 2);
+    if (size === 2) view.setUint16(at, h);
+    else if (size === 4) view.setFloat32(at, n);
+    else view.setFloat64(at, n);
+    this.len_ = at + size;
   }
 
   /** A number: an integer when it is one (and not -0), else the shortest exact float. */

@@ -199,15 +199,16 @@ export class ColumnBuilder {
 
   /** Chooses the kind; the strings it will write are entered into `table`. */
   plan_(table: StringTable): ColumnPlan {
+    // (a column is made for a value: in Mode.STRS or Mode.LISTS it holds one at least)
     const key = this.key_;
-    const n = this.mode_ === Mode.STRS || this.mode_ === Mode.LISTS ? this.idx_.length : this.raw_.length;
-    if (this.mode_ === Mode.STRS && n > 0) {
+    const mode = this.mode_;
+    if (mode === Mode.STRS) {
       const list = this.strList_;
       const dict = new Array<number>(list.length);
       for (let i = 0; i < list.length; i++) dict[i] = table.ref_(list[i]);
       return { kind_: Kind.Str, key_: key, dict_: dict, idx_: this.idx_ };
     }
-    if (this.mode_ === Mode.LISTS && n > 0) {
+    if (mode === Mode.LISTS) {
       const rk = this.recKeys_ ?? null;
       const per = rk === null ? 1 : rk.length;
       const counts: number[] = [];
@@ -224,10 +225,6 @@ export class ColumnBuilder {
       }
       return { kind_: Kind.Lists, key_: key, keys_: rk, counts_: counts, refs_: refs, idx_: this.idx_ };
     }
-    if (this.mode_ === Mode.NUMS && n > 0) {
-      const t = planTimes(key, this.raw_ as number[]);
-      if (t) return t;
-    }
-    return planValues(key, this.vals_);
+    return (mode === Mode.NUMS && planTimes(key, this.raw_ as number[])) || planValues(key, this.vals_);
   }
 }

@@ -82,10 +82,8 @@ let headSensor = '';
 let headText = '';
 
 /** `,"source":"…"` of the sources a dns event can have (DnsEvent['source']). */
-const SOURCE_PART: Record<string, string | undefined> = Object.assign(Object.create(null) as object, {
-  forwarded: ',"source":"forwarded"', cached: ',"source":"cached"', stale: ',"source":"stale"',
-  config: ',"source":"config"', hosts: ',"source":"hosts"', dhcp: ',"source":"dhcp"', local: ',"source":"local"',
-});
+const SOURCE_PART = Object.create(null) as Record<string, string | undefined>;
+for (const s of ['forwarded', 'cached', 'stale', 'config', 'hosts', 'dhcp', 'local']) SOURCE_PART[s] = `,"source":"${s}"`;
 
 /**
  * The `dns` line of a finished transaction, without building its event (~12 property additions
