@@ -147,29 +147,25 @@ export const Agent = function (deps: AgentDeps): Agent {
       if (dm.enabled) startDns(p);
       if (ct.enabled) {
         conntrack = new ConntrackSource({
-          host, counters,
+          ...ct, host, counters,
           onRecord: (r) => {
             counters.inc('conntrack_records');
             p.ctRecord(r);
           },
           table: p.ctTable_(),
           holds: p.holdsFlow,
-          bufferBytes: ct.netlink_buffer, mode: ct.mode,
-          backoffMinMs_: ct.restart_backoff_min * 1000, backoffMaxMs_: ct.restart_backoff_max * 1000,
-          pollMinMs: ct.proc_poll_min * 1000, pollMaxMs: ct.proc_poll_max * 1000,
         });
         conntrack.start();
       }
       leases = new LeaseWatcher({
-        host_: host, counters_: counters, devices_: p.devices_, leaseFile_: dv.leases_file || null,
-        pollMs_: dv.lease_poll * 1000,
-        ubus_: dv.ubus_leases ? new UbusClient({ host_: host }) : null, odhcpdMs_: dv.ubus_interval * 1000,
+        ...dv, host_: host, counters_: counters, devices_: p.devices_,
+        ubus_: dv.ubus_leases ? new UbusClient({ host_: host }) : null,
       });
       leases.start_();
 
       if (c.streams.health) {
         const health = new HealthSampler({
-          host_: host, counters_: counters, sensor_: ag.sensor_id, watched_: c.health.watch, budgetKb_: ag.memory_budget,
+          host_: host, counters_: counters, config_: c,
           extra_: () => (ship ? { spool_bytes: ship.spool_.bytes_() } : {}),
         });
         const growth = c.streams.alert ? new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) }) : null;

@@ -10,15 +10,19 @@ import type { Counters } from '../counters';
 import type { HealthEvent } from '../events';
 import type { Host } from '../host/types';
 import { isInteger, newDict } from '../compat/lang';
+import type { NetledgerConfig } from '../config/schema';
 
 export interface HealthDeps {
   host_: Pick<Host, 'readText' | 'readdir' | 'pid' | 'now'>;
   counters_: Counters;
-  sensor_: string;
-  /** process names (as in /proc/<pid>/comm) whose VmRSS is reported; default ['dnsmasq'] */
-  watched_?: string[];
-  /** the agent's memory budget, kB, reported as `budget` */
-  budgetKb_?: number;
+  /**
+   * The agent's config: its sensor_id, memory_budget (kB, reported as `budget`) and the health
+   * section's watch (process names as in /proc/<pid>/comm whose VmRSS is reported).
+   */
+  config_: {
+    agent: Pick<NetledgerConfig['agent'], 'sensor_id'> & Partial<Pick<NetledgerConfig['agent'], 'memory_budget'>>;
+    health: Pick<NetledgerConfig['health'], 'watch'>;
+  };
   /** fields supplied by others (spool_bytes, ...) */
   extra_?: () => Partial<HealthEvent>;
   /** default '/proc' (tests point it at a fixture tree) */
@@ -72,10 +76,10 @@ export interface HealthSampler {
 
 /** `new HealthSampler(deps)`: a constructor function returning its object (no `this.deps_` in the bundle). */
 export const HealthSampler = function (d: HealthDeps): HealthSampler {
-  const { host_: host, counters_: counters, watched_: watched = ['dnsmasq'], procRoot_: root = '/proc' } = d;
+  const { host_: host, counters_: counters, config_: { agent: ag, health: { watch: watched } }, procRoot_: root = '/proc' } = d;
   return { sample_ };
   function sample_(): HealthEvent {
-    const ev: HealthEvent = { type: 'health', ts: host.now(), sensor: d.sensor_ };
+    const ev: HealthEvent = { type: 'health', ts: host.now(), sensor: ag.sensor_id };
     // Each figure only when its /proc file reads and parses (containers and old kernels lack
     // some): an unreadable file reads as '', which every parser answers with undefined.
     const read = (file: string | number): string => {
@@ -143,7 +147,7 @@ export const HealthSampler = function (d: HealthDeps): HealthSampler {
       }
       if (any) ev.watched = w;
     }
-    set('budget', d.budgetKb_);
+    set('budget', ag.memory_budget);
     if (d.extra_) Object.assign(ev, d.extra_());
     const snap = counters.snapshot();
     ev.counters = snap.counters;

@@ -8,19 +8,19 @@ import type { UbusClient } from '../ubus/client';
 import { parseLeases } from './leases';
 import { parseIpv6Leases } from './odhcpd';
 import { errorText } from '../compat/lang';
+import type { NetledgerConfig } from '../config/schema';
 
-export interface LeaseWatcherDeps {
+/**
+ * The devices config section as it is (the agent spreads it into the deps): leases_file ('' for
+ * none), lease_poll, ubus_interval (seconds; after a failed odhcpd call the next one waits 10x
+ * longer). ubus_leases is the agent's: it passes a client or null.
+ */
+export interface LeaseWatcherDeps extends Pick<NetledgerConfig['devices'], 'leases_file' | 'lease_poll' | 'ubus_interval'> {
   host_: Host;
   devices_: Devices;
   counters_: Counters;
-  /** default '/tmp/dhcp.leases'; null to not watch a file */
-  leaseFile_?: string | null;
-  /** default 2000 */
-  pollMs_?: number;
-  /** absent or null: odhcpd is not asked */
-  ubus_?: UbusClient | null;
-  /** default 30000; after a failed call the next one waits 10x longer */
-  odhcpdMs_?: number;
+  /** null: odhcpd is not asked */
+  ubus_: UbusClient | null;
 }
 
 export interface LeaseWatcher {
@@ -38,8 +38,8 @@ export interface LeaseWatcher {
  */
 export const LeaseWatcher = function (d: LeaseWatcherDeps): LeaseWatcher {
   const { host_: host, devices_: devices, counters_: counters, ubus_: ubus } = d;
-  /** The lease file, or null for none. */
-  const file = d.leaseFile_ === undefined ? '/tmp/dhcp.leases' : d.leaseFile_;
+  /** The lease file, or '' for none. */
+  const file = d.leases_file;
   let fileTimer: TimerHandle | undefined;
   let odhcpdTimer: TimerHandle | undefined;
   let signature = '';
@@ -47,7 +47,7 @@ export const LeaseWatcher = function (d: LeaseWatcherDeps): LeaseWatcher {
   let stopped = true;
 
   const checkFile = (): boolean => {
-    if (file === null) return false;
+    if (!file) return false;
     try {
       const st = host.stat(file);
       const sig = st === null ? 'missing' : `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
@@ -85,7 +85,7 @@ export const LeaseWatcher = function (d: LeaseWatcherDeps): LeaseWatcher {
     odhcpdTimer = host.setTimeout(() => {
       void pollOdhcpd().then((ok) => {
         if (stopped) return;
-        const every = d.odhcpdMs_ ?? 30000;
+        const every = d.ubus_interval * 1000;
         // after a failed call the next one waits 10x longer
         scheduleOdhcpd(ok ? every : every * 10);
       });
@@ -95,9 +95,9 @@ export const LeaseWatcher = function (d: LeaseWatcherDeps): LeaseWatcher {
   return {
     start_() {
       stopped = false;
-      if (file !== null) {
+      if (file) {
         checkFile();
-        fileTimer = host.setInterval(checkFile, d.pollMs_ ?? 2000);
+        fileTimer = host.setInterval(checkFile, d.lease_poll * 1000);
       }
       if (ubus) scheduleOdhcpd(0);
     },

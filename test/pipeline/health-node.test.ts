@@ -10,7 +10,7 @@ const real = createNodeHost();
 
 test('fixture /proc through the Node host', () => {
   const host = { ...real, pid: () => 100, now: () => 5 };
-  const h = new HealthSampler({ host_: host, counters_: new Counters(), sensor_: 't', procRoot_: fixturePath('proc') }).sample_();
+  const h = new HealthSampler({ host_: host, counters_: new Counters(), config_: { agent: { sensor_id: 't' }, health: { watch: ['dnsmasq'] } }, procRoot_: fixturePath('proc') }).sample_();
   assert.equal(h.agent_rss, 5120);
   assert.equal(h.children_rss, 2000);
   assert.deepEqual(h.watched, { dnsmasq: 2500 });
@@ -18,7 +18,7 @@ test('fixture /proc through the Node host', () => {
 });
 
 test('this machine: our own RSS, a process count and memory are found', () => {
-  const h = new HealthSampler({ host_: real, counters_: new Counters(), sensor_: 't', watched_: ['node'] }).sample_();
+  const h = new HealthSampler({ host_: real, counters_: new Counters(), config_: { agent: { sensor_id: 't' }, health: { watch: ['node'] } } }).sample_();
   assert.ok(h.mem_total! > 0 && h.mem_available! > 0 && h.mem_available! <= h.mem_total!);
   assert.ok(h.procs! >= 1);
   assert.ok(h.agent_rss! > 10000, `agent_rss ${h.agent_rss}`);

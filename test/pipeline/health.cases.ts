@@ -72,8 +72,8 @@ export const cases: Cases = {
     counters.inc('lines', 3);
     counters.drop('garbage', 2);
     const s = new HealthSampler({
-      host_: fixtureHost(ctx, 100), counters_: counters, sensor_: 'r1', budgetKb_: 8192, procRoot_: '/p',
-      watched_: ['dnsmasq', 'hostapd'], extra_: () => ({ spool_bytes: 42 }),
+      host_: fixtureHost(ctx, 100), counters_: counters, procRoot_: '/p',
+      config_: { agent: { sensor_id: 'r1', memory_budget: 8192 }, health: { watch: ['dnsmasq', 'hostapd'] } }, extra_: () => ({ spool_bytes: 42 }),
     });
     deepEq(s.sample_(), {
       type: 'health', ts: 1700000000, sensor: 'r1', uptime: 86400.52, mem_total: 124932, mem_available: 70388,
@@ -86,7 +86,7 @@ export const cases: Cases = {
   'missing files leave their fields absent (never invented)': (ctx) => {
     const s = new HealthSampler({
       host_: fixtureHost(ctx, 999, ['proc/meminfo', 'proc/sys/net/netfilter/nf_conntrack_count', 'proc/sys/net/netfilter/nf_conntrack_max', 'proc/200/status', 'proc/201/status']),
-      counters_: new Counters(), sensor_: 'r1', procRoot_: '/p',
+      counters_: new Counters(), config_: { agent: { sensor_id: 'r1' }, health: { watch: ['dnsmasq'] } }, procRoot_: '/p',
     });
     const h = s.sample_();
     eq('mem_total' in h, false);

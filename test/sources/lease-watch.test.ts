@@ -10,8 +10,11 @@ import { Devices } from '../../src/pipeline/devices';
 import { LeaseWatcher } from '../../src/sources/lease-watch';
 import { UbusClient } from '../../src/ubus/client';
 import { fixturePath } from '../support/engines';
+import { defaultConfig } from '../../src/config/schema';
 
 const host = createNodeHost();
+/** The devices section's defaults, which the agent passes (leases_file, lease_poll, ubus_interval). */
+const dv = defaultConfig().devices;
 
 test('the lease file is re-read only when it changes, and a vanished file fades out', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-leases-'));
@@ -21,7 +24,7 @@ test('the lease file is re-read only when it changes, and a vanished file fades 
     const counters = new Counters();
     let now = 1795400000;
     const devices = new Devices({ counters, now: () => now });
-    const w = new LeaseWatcher({ host_: host, devices_: devices, counters_: counters, leaseFile_: file, ubus_: null });
+    const w = new LeaseWatcher({ ...dv, host_: host, devices_: devices, counters_: counters, leases_file: file, ubus_: null });
     assert.equal(w.checkFile_(), true);
     assert.equal(devices.lookup('192.0.2.10')?.hostname, 'laptop-anna');
     assert.equal(w.checkFile_(), false, 'unchanged: no re-read');
@@ -54,7 +57,7 @@ test('start() reads the file at once, polls it, asks odhcpd, and stop() ends it 
     // the fixture's leases are dated late 2026: judge them at a time they were live
     const devices = new Devices({ counters, now: () => 1795400000 });
     const ubus = new UbusClient({ host_: host, bin_: fixturePath('bin/ubus') });
-    const w = new LeaseWatcher({ host_: host, devices_: devices, counters_: counters, leaseFile_: file, ubus_: ubus, pollMs_: 50, odhcpdMs_: 100 });
+    const w = new LeaseWatcher({ host_: host, devices_: devices, counters_: counters, leases_file: file, ubus_: ubus, lease_poll: 0.05, ubus_interval: 0.1 });
     w.start_();
     try {
       assert.equal(devices.lookup('192.0.2.99')?.hostname, 'printer-office');
@@ -81,7 +84,7 @@ test('start() reads the file at once, polls it, asks odhcpd, and stop() ends it 
 test('a failing odhcpd poll is counted and keeps the previous leases', async () => {
   const counters = new Counters();
   const devices = new Devices({ counters, now: () => host.now() });
-  const w = new LeaseWatcher({ host_: host, devices_: devices, counters_: counters, leaseFile_: null, ubus_: new UbusClient({ host_: host, bin_: fixturePath('bin/ubus') }) });
+  const w = new LeaseWatcher({ ...dv, host_: host, devices_: devices, counters_: counters, leases_file: '', ubus_: new UbusClient({ host_: host, bin_: fixturePath('bin/ubus') }) });
   assert.equal(await w.pollOdhcpd_(), true);
   process.env.UBUS_STANDIN_MODE = 'fail';
   try {

@@ -20,10 +20,17 @@ import type { Child, Host, TimerHandle } from '../../host/types';
 import { parseConntrackEvent } from './parse';
 import { pollIntervalMs, TableRead, type HeldFlows, type TableReadResult } from './proc-poll';
 import { emptyRecord, type CtRecord } from './record';
+import type { NetledgerConfig } from '../../config/schema';
 
-export type ConntrackMode = 'auto' | 'events' | 'proc';
+/**
+ * The conntrack config section's mode, netlink_buffer (bytes: `conntrack -b`), restart backoff
+ * and /proc poll bounds (seconds; see pollIntervalMs) are read as they are: the agent spreads the
+ * section into the deps.
+ */
+type Section = Pick<NetledgerConfig['conntrack'],
+  'mode' | 'netlink_buffer' | 'restart_backoff_min' | 'restart_backoff_max' | 'proc_poll_min' | 'proc_poll_max'>;
 
-export interface ConntrackSourceDeps {
+export interface ConntrackSourceDeps extends Section {
   host: Host;
   counters: Counters;
   onRecord: (r: CtRecord) => void;
@@ -33,16 +40,8 @@ export interface ConntrackSourceDeps {
   table: HeldFlows;
   /** Table lines read per loop turn. Default 100. */
   sliceLines_?: number;
-  /** Netlink receive buffer for `conntrack -b`, bytes. Default 1 MiB. */
-  bufferBytes?: number;
   /** Doubling on ENOBUFS stops here. Default 16 MiB. */
   bufferMaxBytes?: number;
-  mode?: ConntrackMode;
-  backoffMinMs_?: number;
-  backoffMaxMs_?: number;
-  /** proc mode: poll interval bounds, ms (see pollIntervalMs). Defaults 2000 and 30000. */
-  pollMinMs?: number;
-  pollMaxMs?: number;
   procPath?: string;
   conntrackBin?: string;
   /**
@@ -88,14 +87,14 @@ export interface ConntrackSource {
  */
 export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSource {
   const { host, counters, holds, onRecord } = d;
-  const minBackoff = d.backoffMinMs_ ?? 1000;
-  const minPoll = d.pollMinMs ?? 2000;
+  const minBackoff = d.restart_backoff_min * 1000;
+  const minPoll = d.proc_poll_min * 1000;
   const procPath = d.procPath ?? '/proc/net/nf_conntrack';
   var running = false;
   var mode: ConntrackStats['mode'] = 'stopped';
   var child: Child | null = null;
   var childStartMs = 0;
-  var bufferBytes = d.bufferBytes ?? 1 << 20;
+  var bufferBytes = d.netlink_buffer;
   var backoffMs = minBackoff;
   /** The child was stopped for a bigger buffer after ENOBUFS: restart without waiting. */
   var restartNow = false;
@@ -196,7 +195,7 @@ export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSourc
     if (restartNow) restartNow = false;
     else {
       delay = backoffMs;
-      backoffMs = Math.min(d.backoffMaxMs_ ?? 60_000, delay * 2);
+      backoffMs = Math.min(d.restart_backoff_max * 1000, delay * 2);
     }
     timer = host.setTimeout(spawnEvents, delay);
   };
@@ -246,7 +245,7 @@ export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSourc
       churn = first ? 1 : r.started + r.ended;
       polled = true;
     }
-    pollMs = pollIntervalMs({ size, churn, prevMs: pollMs, minMs: minPoll, maxMs: d.pollMaxMs ?? 30_000 });
+    pollMs = pollIntervalMs({ size, churn, prevMs: pollMs, minMs: minPoll, maxMs: d.proc_poll_max * 1000 });
     if (running) timer = host.setTimeout(poll, pollMs);
   };
 

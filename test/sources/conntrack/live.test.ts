@@ -13,6 +13,7 @@ import { FlowTable } from '../../../src/pipeline/flows';
 import { ConntrackSource, type ConntrackSourceDeps } from '../../../src/sources/conntrack/live';
 import type { CtRecord } from '../../../src/sources/conntrack/record';
 import { fixturePath } from '../../support/engines';
+import { defaultConfig } from '../../../src/config/schema';
 
 process.env.PATH = `${fixturePath('bin')}:${process.env.PATH}`;
 
@@ -45,11 +46,12 @@ function rig(dir: string, opts: Partial<ConntrackSourceDeps>) {
   const table = new FlowTable({ counters, sensor: 't', emit: (e) => out.push(e) });
   const procPath = join(dir, 'nf_conntrack');
   const src = new ConntrackSource({
+    ...defaultConfig().conntrack, // the config's defaults, as the agent passes its section
     host,
     counters,
     procPath,
-    backoffMinMs_: 20,
-    backoffMaxMs_: 80,
+    restart_backoff_min: 0.02,
+    restart_backoff_max: 0.08,
     holds: (id) => table.holds(id),
     onRecord: (r) => {
       records.push({ ...r }); // the source may reuse one record
@@ -67,7 +69,7 @@ test('ENOBUFS: restart at once with a doubled buffer, reconcile the gap from /pr
   const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
   process.env.CT_FAKE_DIR = dir;
   // a long backoff, which a restart for a bigger buffer must not wait for
-  const r = rig(dir, { bufferBytes: 65536, backoffMinMs_: 5000, backoffMaxMs_: 10000 });
+  const r = rig(dir, { netlink_buffer: 65536, restart_backoff_min: 5, restart_backoff_max: 10 });
   try {
     writeFileSync(r.procPath, ''); // nothing predates us
     writeFileSync(join(dir, 'run1.out'), [flow(1, 1001, '[NEW]'), flow(2, 1002, '[NEW]'), flow(2, 1002, '[UPDATE]')].join('\n') + '\n');
@@ -115,7 +117,7 @@ test('ENOBUFS: restart at once with a doubled buffer, reconcile the gap from /pr
 test('conntrack >= 1.4.6 keeps running after ENOBUFS: at the buffer cap it is only reconciled', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
   process.env.CT_FAKE_DIR = dir;
-  const r = rig(dir, { bufferBytes: 65536, bufferMaxBytes: 65536 });
+  const r = rig(dir, { netlink_buffer: 65536, bufferMaxBytes: 65536 });
   try {
     writeFileSync(r.procPath, proc(2000));
     writeFileSync(join(dir, 'run1.out'), flow(1, 1001, '[NEW]') + '\n');
@@ -135,7 +137,7 @@ test('conntrack >= 1.4.6 keeps running after ENOBUFS: at the buffer cap it is on
 test('a conntrack that keeps failing is restarted with exponential backoff, buffer unchanged', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
   process.env.CT_FAKE_DIR = dir;
-  const r = rig(dir, { bufferBytes: 65536, backoffMinMs_: 40, backoffMaxMs_: 160, eventMask_: 'NEW,DESTROY' });
+  const r = rig(dir, { netlink_buffer: 65536, restart_backoff_min: 0.04, restart_backoff_max: 0.16, eventMask_: 'NEW,DESTROY' });
   try {
     writeFileSync(r.procPath, '');
     const t0 = Date.now();
@@ -161,7 +163,7 @@ test('a conntrack that keeps failing is restarted with exponential backoff, buff
 
 test('without the conntrack binary: poll /proc, match it against the flow table, same flow events', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
-  const r = rig(dir, { conntrackBin: join(dir, 'no-such-conntrack'), pollMinMs: 20, pollMaxMs: 40 });
+  const r = rig(dir, { conntrackBin: join(dir, 'no-such-conntrack'), proc_poll_min: 0.02, proc_poll_max: 0.04 });
   try {
     writeFileSync(r.procPath, proc(1001) + proc(1002));
     r.src.start();
@@ -187,7 +189,7 @@ test('without the conntrack binary: poll /proc, match it against the flow table,
 test('a reconcile reads a big table in slices while the new child\'s events go on', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
   process.env.CT_FAKE_DIR = dir;
-  const r = rig(dir, { bufferBytes: 65536, sliceLines_: 50 });
+  const r = rig(dir, { netlink_buffer: 65536, sliceLines_: 50 });
   try {
     // 5,000 flows predate us; the last one's line is read long after its DESTROY arrives
     const lines: string[] = [];
@@ -214,7 +216,7 @@ test('a reconcile reads a big table in slices while the new child\'s events go o
 
 test('stop during a table read closes the table and ends nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-ct-'));
-  const r = rig(dir, { conntrackBin: join(dir, 'no-such-conntrack'), sliceLines_: 10, pollMinMs: 20, pollMaxMs: 40 });
+  const r = rig(dir, { conntrackBin: join(dir, 'no-such-conntrack'), sliceLines_: 10, proc_poll_min: 0.02, proc_poll_max: 0.04 });
   const openFds = () => readdirSync('/proc/self/fd').filter((fd) => {
     try {
       return readlinkSync(`/proc/self/fd/${fd}`) === r.procPath;

@@ -16,6 +16,7 @@ import { createQuickJsHost } from '../../../src/host/quickjs';
 import { Counters } from '../../../src/counters';
 import { FlowTable } from '../../../src/pipeline/flows';
 import { ConntrackSource } from '../../../src/sources/conntrack/live';
+import { defaultConfig } from '../../../src/config/schema';
 import type { Child, Host } from '../../../src/host/types';
 
 declare const scriptArgs: string[];
@@ -74,6 +75,7 @@ const counters = new Counters();
 let emitted = 0;
 const table = new FlowTable({ counters, sensor: 'h', emit: () => emitted++, maxFlows: 32768 });
 const deps: any = {
+  ...defaultConfig().conntrack,
   host, counters, table,
   onRecord: (r: any) => table.push(r),
   holds: table.holds,
@@ -89,7 +91,7 @@ resetPeak();
 let t0 = os.now();
 if (mode === 'reconcile') {
   deps.conntrackBin = std.getenv('CT_FAKE_BIN') ?? 'test/fixtures/bin/conntrack';
-  deps.bufferBytes = 65536;
+  deps.netlink_buffer = 65536;
   deps.bufferMaxBytes = 65536;
   const src = new ConntrackSource(deps);
   timed(() => src.start())();
@@ -114,8 +116,7 @@ if (mode === 'reconcile') {
   os.setTimeout(check, 5);
 } else {
   deps.mode = 'proc';
-  deps.pollMinMs = 50;
-  deps.pollMaxMs = 50;
+  deps.proc_poll_min = deps.proc_poll_max = 0.05;
   const src = new ConntrackSource(deps);
   timed(() => src.start())();
   let seen = 0;
