@@ -11,7 +11,7 @@ import { NdjsonSink, fanoutSink } from './ndjson-sink';
 import { fileOutput, type FileOutput } from './file-output';
 import { ShippingSink } from './shipping';
 import { parseBrokerUrl } from '../transport/url';
-import { LineInput, type LineInputSpec } from '../sources/line-input';
+import { LineInput } from '../sources/line-input';
 import { DnsmasqLineParser } from '../sources/dnsmasq/parser';
 import { ConntrackSource } from '../sources/conntrack/live';
 import { LeaseWatcher } from '../sources/lease-watch';
@@ -79,15 +79,11 @@ export const Agent = function (deps: AgentDeps): Agent {
     const parser = new DnsmasqLineParser({
       counters, year: dm.year || undefined, utcOffsetMin_: offset / 60, now_: () => host.now(),
     });
-    const spec: LineInputSpec =
-      dm.input === 'file' ? { kind: 'file', path: dm.file }
-        : dm.input === 'stdin' ? { kind: 'stdin' }
-          : { kind: 'command', argv: ['logread', '-f', '-e', 'dnsmasq'] };
     // Common lines go straight into the open transactions; the rest through the parser. The live
     // feed is the assembler's only source of log time, as the lane requires.
     const fast = p.dnsFastLine(parser);
     dns = new LineInput({
-      host, counters, name: 'dnsmasq', spec,
+      ...dm, host, counters, name: 'dnsmasq',
       onLine: (line, truncated) => {
         counters.inc('dnsmasq_lines');
         lastDnsLine = host.now();

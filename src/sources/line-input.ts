@@ -5,22 +5,19 @@ import type { Host, Child, Follower, TimerHandle } from '../host/types';
 import type { Counters } from '../counters';
 import { errorText } from '../compat/lang';
 
-export type LineInputSpec =
-  | { kind: 'command'; argv: string[] }
-  | { kind: 'file'; path: string; fromStart?: boolean }
-  | { kind: 'stdin' };
-
 export interface LineInputDeps {
   host: Host;
   counters: Counters;
-  /** Counter prefix, e.g. 'dnsmasq'. */
+  /** Counter prefix, and the process whose syslog lines `logread` follows, e.g. 'dnsmasq'. */
   name: string;
-  spec: LineInputSpec;
+  /**
+   * As the dnsmasq section has them (the agent spreads it in): 'logread' follows the system log
+   * (`logread -f -e <name>`, restarted when it exits), 'file' follows `file` from its end, 'stdin'
+   * reads standard input until it ends.
+   */
+  input: 'logread' | 'file' | 'stdin';
+  file: string;
   onLine: (line: string, truncated: boolean) => void;
-  /** Called when stdin ends (other kinds never end by themselves). */
-  onEnd?: () => void;
-  backoffMinMs?: number;
-  backoffMaxMs?: number;
 }
 
 export interface LineInput {
@@ -28,35 +25,38 @@ export interface LineInput {
   stop(): void;
 }
 
+/** A failing child is restarted after 0.5 s, doubling up to 30 s. */
+const BACKOFF_MIN_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+
 /**
  * `new LineInput(deps)`: a constructor function returning its object, whose state is closure
  * locals (short names in the bundle, where a class's members are `this.x` each time).
  */
-export const LineInput = function ({ host, counters, name, spec, onLine, onEnd, backoffMinMs = 500, backoffMaxMs = 30_000 }: LineInputDeps): LineInput {
+export const LineInput = function ({ host, counters, name, input, file, onLine }: LineInputDeps): LineInput {
   let child: Child | null = null;
   let follower: Follower | null = null;
   let retry: TimerHandle | null = null;
-  let backoff = backoffMinMs;
+  let backoff = BACKOFF_MIN_MS;
   let stopped = false;
   let startedAt = 0;
 
-  const scheduleRestart = (argv: string[]): void => {
+  const scheduleRestart = (): void => {
     if (stopped) return;
-    const delay = Math.min(backoff, backoffMaxMs);
-    backoff = Math.min(backoff * 2, backoffMaxMs);
     retry = host.setTimeout(() => {
       retry = null;
-      if (!stopped) spawn(argv);
-    }, delay);
+      if (!stopped) spawn();
+    }, backoff);
+    backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
   };
 
-  const spawn = (argv: string[]): void => {
+  const spawn = (): void => {
     let c: Child;
     try {
-      c = host.spawn(argv, { stdout: 'lines', stderr: 'lines' });
+      c = host.spawn(['logread', '-f', '-e', name], { stdout: 'lines', stderr: 'lines' });
     } catch (e) {
       counters.drop(`${name}_spawn_failed`, 1, errorText(e));
-      return scheduleRestart(argv);
+      return scheduleRestart();
     }
     child = c;
     startedAt = host.monotonic();
@@ -69,19 +69,19 @@ export const LineInput = function ({ host, counters, name, spec, onLine, onEnd, 
       if (stopped) return;
       counters.inc(`${name}_exited`);
       // A child that ran a while before dying earns a fresh, short backoff.
-      if (host.monotonic() - startedAt > 60_000) backoff = backoffMinMs;
-      scheduleRestart(argv);
+      if (host.monotonic() - startedAt > 60_000) backoff = BACKOFF_MIN_MS;
+      scheduleRestart();
     });
   };
 
   return {
     start() {
       stopped = false;
-      if (spec.kind === 'file') {
-        follower = host.follow(spec.path, { fromStart: spec.fromStart ?? false }, onLine, (n) => counters.inc(`${name}_file_${n.kind}`));
-      } else if (spec.kind === 'stdin') {
-        host.stdinLines(onLine, () => onEnd?.());
-      } else spawn(spec.argv);
+      if (input === 'file') {
+        follower = host.follow(file, { fromStart: false }, onLine, (n) => counters.inc(`${name}_file_${n.kind}`));
+      } else if (input === 'stdin') {
+        host.stdinLines(onLine, () => {});
+      } else spawn();
     },
     stop() {
       const c = child;
