@@ -175,10 +175,10 @@ export class FlowTable implements HeldFlows {
       this.refresh_(slot, rec);
       return;
     }
-    // an UPDATE or SNAPSHOT of a flow whose NEW we did not see (we started later, or a gap)
-    // started delta-time ago, if the record says
-    var d = kind === 'NEW' ? 0 : rec.deltaTime;
-    this.adopt_(rec, d > 0 ? ts - d : ts, d >= 0, false);
+    if (kind === 'NEW') this.adopt_(rec, ts, true, false);
+    // UPDATE or SNAPSHOT of a flow whose NEW we did not see (we started later, or a gap)
+    else if (rec.deltaTime >= 0) this.adopt_(rec, ts - rec.deltaTime, true, false);
+    else this.adopt_(rec, ts, false, false);
   }
 
   // ---- table reads: mark and sweep
