@@ -7,11 +7,10 @@
 // encoder still writes a Map, for scripts/bench/codec-bytes.mjs): each is rejected with a stable
 // error. Integers beyond 2^53 decode to the nearest number, as JSON.parse would read them.
 import { utf8Write, utf8DecodeStrict } from '../compat/utf8';
-import { hexVal } from '../pipeline/cidr';
 import { isArray, toJson, isInteger, floor, putKey } from '../compat/lang';
 
 export class CborError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(message: string, offset: number) {
     super(`cbor: ${message} at byte ${offset}`);
     this.name = 'CborError';
   }
@@ -342,14 +341,9 @@ export function toHex(b: Uint8Array): string {
 
 /** Hex (upper or lower case, no separators) to bytes, or null when it is not even-length hex. */
 export function fromHex(s: string): Uint8Array | null {
-  if (s.length & 1) return null;
+  if (!/^(?:[\da-f]{2})*$/i.test(s)) return null;
   const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) {
-    const h = hexVal(s.charCodeAt(i * 2));
-    const l = hexVal(s.charCodeAt(i * 2 + 1));
-    if (h < 0 || l < 0) return null;
-    out[i] = (h << 4) | l;
-  }
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.substr(i * 2, 2), 16);
   return out;
 }
 

@@ -190,6 +190,9 @@ export const cases: Cases = {
     eq(fromHex('abc'), null);
     eq(fromHex('zz'), null);
     eq(toHex(fromHex('00FFa0') as Uint8Array), '00ffa0');
+    for (const bad of ['0g', 'g0', '0 ', ' 0', '0x00', '-1', '00\n']) eq(fromHex(bad), null, bad);
+    eq(fromHex('')?.length, 0);
+    eq(toHex(fromHex('0123456789abcdefABCDEF'.repeat(1000)) as Uint8Array), '0123456789abcdefabcdef'.repeat(1000));
   },
   'seeded fuzz: the decoder only ever throws CborError': () => {
     const rnd = seeded(8949);
