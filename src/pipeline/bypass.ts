@@ -101,14 +101,15 @@ export class BypassDetector {
   }
 
   private init_(): void {
-    const router = (this.router_ = new CidrSet(BYPASS_MEMO));
-    for (const a of this.deps_.routerAddrs) router.add(a);
+    const set = (addrs: string[]): CidrSet => {
+      const c = new CidrSet(BYPASS_MEMO);
+      for (const a of addrs) c.add(a);
+      return c;
+    };
+    this.router_ = set(this.deps_.routerAddrs);
     // none allowed (the default): no set, whose has() would parse every resolver for nothing
     const allowed = this.deps_.allowed;
-    if (allowed !== undefined && allowed.length > 0) {
-      this.allowed_ = new CidrSet(BYPASS_MEMO);
-      for (const a of allowed) this.allowed_.add(a);
-    }
+    if (allowed !== undefined && allowed.length > 0) this.allowed_ = set(allowed);
     const ports: Record<number, true> = Object.create(null);
     for (const p of this.deps_.ports ?? [53, 853]) ports[p] = true;
     this.ports_ = ports;

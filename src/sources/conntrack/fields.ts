@@ -33,7 +33,7 @@ export function num(line: string, from: number, to: number): number {
 
 function hexKey(line: string, from: number, to: number): number {
   // srckey=0x1a2b: printed with %x after '0x'
-  if (to - from < 3 || line.charCodeAt(from) !== 48 || line.charCodeAt(from + 1) !== 120) return NaN;
+  if (to - from < 3 || !line.startsWith('0x', from)) return NaN;
   const v = parseInt(line.slice(from + 2, to), 16);
   return v >= 0 && v <= 0xffffffff ? v : NaN;
 }
