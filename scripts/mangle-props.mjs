@@ -58,7 +58,7 @@ export const mangleOptions = { mangleProps, mangleQuoted: false };
 //   1.1 kB more).
 // - constants: outside the per-line modules' functions and classes, a string literal that
 //   repeats (where a name is shorter in total) and `void 0` become module-level variables with
-//   two-character names no code uses, declared right after the imports, before any other
+//   two-character names no code uses, declared right after the leading imports, before any other
 //   statement runs. A variable read costs more than a literal in qjs, hence not per line.
 /** Modules whose functions run per log line or per flow event (matched against source-map paths). */
 export const perLineModules =
@@ -158,6 +158,7 @@ export async function postMinify(file, { min = 4, perLineMin = 12 } = {}) {
   const strings = new Map(); // literal as written -> its offsets (cold places only)
   const voids = []; // offsets of `void 0` (cold places only)
   let afterImports = 0;
+  let pastImports = false;
   try {
     writeFileSync(join(dir, 'b.js'), code);
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { allowJs: true, noEmit: true, noLib: true, types: [] }, files: ['b.js'] }));
@@ -201,7 +202,12 @@ export async function postMinify(file, { min = 4, perLineMin = 12 } = {}) {
         } else if (cold && is.isVoidExpression(node) && code.slice(at, node.end) === 'void 0') {
           voids.push(at);
         }
-        if (!inBody && is.isImportDeclaration(node)) afterImports = node.end;
+        // the leading imports only: an import further down is hoisted, but a declaration placed
+        // after it would run after the code before it (a harness bundle has such imports)
+        if (node.parent === sf && !pastImports) {
+          if (is.isImportDeclaration(node)) afterImports = node.end;
+          else pastImports = true;
+        }
         node.forEachChild((c) => visit(c, inBody || fnOrClass(node)));
       };
       visit(sf, false);

@@ -104,3 +104,24 @@ test('postMinify: the same output under qjs before and after, on the constructs 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// The hoisted literals are declared after the LEADING imports: an import further down (a bench
+// harness bundle has one after code) is hoisted by the engine, but a declaration placed after it
+// would run after the code above it, which would then read undefined.
+test('postMinify: hoisted literals are declared before code that precedes a later import', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'post-minify-qjs-'));
+  try {
+    const file = join(dir, 'late-import.js');
+    writeFileSync(file, 'import "std";\nvar t={a:"alpha-key",b:"alpha-key",c:"alpha-key",d:"alpha-key"};\nimport*as s from"std";\nprint(t.a+t.d+typeof s.loadFile);\n');
+    writeFileSync(file + '.map', JSON.stringify({ version: 3, sources: [], names: [], mappings: '' }));
+    const r = await postMinify(file);
+    assert.ok(r.strings >= 1, `constants: ${r.strings} strings`);
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.indexOf('"alpha-key"') < text.indexOf('var t='), text);
+    const q = spawnSync(QJS, [file], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(q.stderr, '');
+    assert.equal(q.stdout, 'alpha-keyalpha-keyfunction\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
