@@ -50,6 +50,8 @@ export const Agent = function (deps: AgentDeps): Agent {
   // The config's sections, each read by name once here (config keys are never shortened).
   const { mqtt: mq, conntrack: ct, dnsmasq: dm, agent: ag, devices: dv, ioc } = c;
   const counters = new Counters();
+  // What most parts take: host_, config_, configHash_, counters_ (each keeps what it knows).
+  const base = { ...deps, counters_: counters };
   const started = host.now();
   let pipeline: Pipeline | undefined;
   // Undefined until start_() builds them (and stays so when off).
@@ -66,7 +68,7 @@ export const Agent = function (deps: AgentDeps): Agent {
   function writeStatus(): void {
     try {
       writeAgentStatus(host, {
-        ...deps, started_: started, counters_: counters, ship_: ship, conntrack_: conntrack?.stats_(),
+        ...base, started_: started, ship_: ship, conntrack_: conntrack?.stats_(),
         dnsLast_: lastDnsLine, pipeline_: pipeline?.stats_(),
       });
     } catch (e) {
@@ -102,7 +104,7 @@ export const Agent = function (deps: AgentDeps): Agent {
     start_(): void {
       const sinks: EventSink[] = [];
       if (c.output.enabled) {
-        const f = file = fileOutput({ host, path: c.output.file, maxBytes: c.output.max_bytes, counters });
+        const f = file = fileOutput({ ...c.output, host, counters });
         sinks.push(fileSink = new NdjsonSink({ write: (t) => f.write_(t), counters, batchLines: 64 }));
       }
       if (mq.enabled) {
@@ -111,7 +113,7 @@ export const Agent = function (deps: AgentDeps): Agent {
         if (dm.enabled) caps.unshift('dns');
         caps.push('cmd:ioc');
         sinks.push(ship = new ShippingSink({
-          host_: host, counters_: counters, config_: c, configHash_: deps.configHash_, capabilities_: caps,
+          ...base, capabilities_: caps,
           countEvents_: !fileSink, // the NDJSON sink already counts every event
           onCommand_: (name, payload) => {
             if (name !== 'ioc') return counters.drop('cmd_unknown', 1, name);
@@ -154,14 +156,14 @@ export const Agent = function (deps: AgentDeps): Agent {
         conntrack.start();
       }
       leases = new LeaseWatcher({
-        ...dv, host_: host, counters_: counters, devices_: p.devices_,
+        ...dv, ...base, devices_: p.devices_,
         ubus_: dv.ubus_leases ? new UbusClient({ host_: host }) : null,
       });
       leases.start_();
 
       if (c.streams.health) {
         const health = new HealthSampler({
-          host_: host, counters_: counters, config_: c,
+          ...base,
           extra_: () => (ship ? { spool_bytes: ship.spool_.bytes_() } : {}),
         });
         const growth = c.streams.alert ? new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) }) : null;

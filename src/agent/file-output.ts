@@ -6,7 +6,8 @@ import { errorText } from '../compat/lang';
 
 export type FileOutput = ReturnType<typeof fileOutput>;
 
-export function fileOutput({ host, path, maxBytes, counters }: { host: Host; path: string; maxBytes: number; counters: Counters }) {
+/** The output section's file and max_bytes as they are (the agent spreads the section in). */
+export function fileOutput({ host, counters, file: path, max_bytes: maxBytes }: { host: Host; counters: Counters; file: string; max_bytes: number }) {
   let size = -1; // unknown: read at the next write
   return {
     write_(text: string): void {
