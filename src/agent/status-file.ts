@@ -4,7 +4,7 @@
 // show. The writer is the agent; this file only fixes the shape and its two conversions.
 // The reader treats the file as untrusted (it may be old, cut or hand-edited): parseStatus
 // never throws and keeps only well-typed fields.
-import { isArray, toJson, keysOf, maxOf, isRecord } from '../compat/lang';
+import { isArray, toJson, keysOf, maxOf, isRecord, errorText } from '../compat/lang';
 
 export const STATUS_FORMAT = 1;
 export const STATUS_FILE = 'status.json';
@@ -135,7 +135,7 @@ export function parseStatus(textIn: string): { status: AgentStatus } | { error: 
   try {
     v = JSON.parse(textIn);
   } catch (e) {
-    return { error: `status file is not JSON: ${(e as Error).message}` };
+    return { error: `status file is not JSON: ${errorText(e)}` };
   }
   if (!isRecord(v)) return { error: 'status file is not a JSON object' };
   if (v.format !== STATUS_FORMAT) return { error: `status file format ${toJson(v.format)} is not ${STATUS_FORMAT}` };

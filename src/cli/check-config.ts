@@ -6,6 +6,7 @@ import type { Command } from './command';
 import { UsageError } from './args';
 import { loadConfig, nonDefaults, formatConfigErrors, type LoadOptions } from '../config/schema';
 import { sensorIdFromHostname } from '../config/forms';
+import { errorText } from '../compat/lang';
 
 /** The load options of `run` and `check-config` alike (the system hostname, for an empty sensor_id). */
 export function hostnameOpts(host: Host): LoadOptions {
@@ -24,7 +25,7 @@ export function checkConfigFile(host: Host, file: string): ReturnType<typeof loa
   try {
     text = host.readText(file);
   } catch (e) {
-    return `${file}: cannot read: ${(e as Error).message}`;
+    return `${file}: cannot read: ${errorText(e)}`;
   }
   return loadConfig(text, file, hostnameOpts(host));
 }

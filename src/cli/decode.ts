@@ -10,7 +10,7 @@ import type { Command } from './command';
 import { UsageError } from './args';
 import { CborReader, fromHex } from '../codec/cbor';
 import { decodeBatch, decodeBatchAt, type DecodedBatch } from '../codec/batch';
-import { toJson } from '../compat/lang';
+import { toJson, errorText } from '../compat/lang';
 
 const MAX_REPORTED = 10;
 
@@ -66,7 +66,7 @@ export const decodeCommand: Command = {
             if (!bytes) throw new Error('not hex');
             print(decodeBatch(bytes));
           } catch (e) {
-            problem(`line ${n}: ${(e as Error).message}`);
+            problem(`line ${n}: ${errorText(e)}`);
           }
         }
       } finally {
@@ -80,7 +80,7 @@ export const decodeCommand: Command = {
         try {
           print(decodeBatchAt(r));
         } catch (e) {
-          problem(`batch at byte ${at}: ${(e as Error).message}`);
+          problem(`batch at byte ${at}: ${errorText(e)}`);
           break;
         }
       }

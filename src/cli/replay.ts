@@ -17,6 +17,7 @@ import { emptyRecord } from '../sources/conntrack/record';
 import { parseLeases } from '../sources/leases';
 import { summaryLine } from '../agent/summary';
 import { ShippingSink, type ShippingConfig } from '../agent/shipping';
+import { errorText } from '../compat/lang';
 
 export const replayCommand: Command = {
   name_: 'replay',
@@ -138,7 +139,7 @@ export const replayCommand: Command = {
         await ship.stop_();
         counters.inc('shipped_all', 1);
       } catch (e) {
-        host.writeStderr(`netledger replay: broker ${ship.broker_}: ${(e as Error).message}; ${ship.spool_.count_()} batches stay spooled\n`);
+        host.writeStderr(`netledger replay: broker ${ship.broker_}: ${errorText(e)}; ${ship.spool_.count_()} batches stay spooled\n`);
         await ship.stop_(0);
         code = 1;
       }

@@ -5,6 +5,7 @@ import { loadConfig, formatConfigError, formatConfigErrors, restartNeeded, type 
 import { Agent } from '../agent/agent';
 import { summaryLine } from '../agent/summary';
 import { hostnameOpts } from './check-config';
+import { errorText } from '../compat/lang';
 
 /** FNV-1a of the config text: lets a collector see which config produced a sensor's events. */
 function hashText(text: string): string {
@@ -55,7 +56,7 @@ export const runCommand: Command = {
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         agent.stop_().then(resolve, (e) => {
-          log('error', `stop: ${(e as Error).message}`);
+          log('error', `stop: ${errorText(e)}`);
           resolve();
         });
       };
@@ -79,7 +80,7 @@ export const runCommand: Command = {
           await agent.stop_();
           start(next.config, nextText);
         } catch (e) {
-          log('error', `reload: ${(e as Error).message}`);
+          log('error', `reload: ${errorText(e)}`);
         } finally {
           reloading = false;
         }
@@ -87,7 +88,7 @@ export const runCommand: Command = {
       host.onSignal('SIGTERM', stop);
       host.onSignal('SIGINT', stop);
       host.onSignal('SIGHUP', () => {
-        reload().catch((e) => log('error', `reload: ${(e as Error).message}`));
+        reload().catch((e) => log('error', `reload: ${errorText(e)}`));
       });
     });
     host.writeStderr(summaryLine('run', agent.counters_) + '\n');

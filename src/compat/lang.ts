@@ -31,5 +31,5 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** What a caught value says: its message, or the value as text. */
 export function errorText(e: unknown): string {
-  return String((e as Error).message ?? e);
+  return String((e as Error | undefined)?.message ?? e);
 }

@@ -6,7 +6,7 @@
 import { parseBrokerUrl } from '../transport/url';
 import { sensorIdProblem, NOT_ID_CHAR } from '../transport/topics';
 import { CidrSet } from '../pipeline/cidr';
-import { toJson } from '../compat/lang';
+import { toJson, errorText } from '../compat/lang';
 
 export type Read<T> = { ok_: true; value_: T } | { ok_: false; message_: string };
 
@@ -118,7 +118,7 @@ export function checkBrokerUrl(s: string): Read<string> {
     parseBrokerUrl(s);
     return good(s);
   } catch (e) {
-    return bad(`expected ${BROKER_FORM}: ${(e as Error).message.replace(/^broker url: /, '')}`);
+    return bad(`expected ${BROKER_FORM}: ${errorText(e).replace(/^broker url: /, '')}`);
   }
 }
 

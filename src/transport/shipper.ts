@@ -11,7 +11,7 @@ import { mqttClient, type MqttClient, type ByteStream, type IncomingMessage, typ
 import { commandFilters, commandName, statusTopic, streamTopic, checkSensorId } from './topics';
 import { statusPayload, type StatusInfo } from './status';
 import { utf8Decode } from '../compat/utf8';
-import { maxOf, isRecord } from '../compat/lang';
+import { maxOf, isRecord, errorText } from '../compat/lang';
 
 /** What the shipper needs of src/transport/spool.ts. */
 export interface SpoolEntry {
@@ -120,7 +120,7 @@ export function shipper(d: ShipperDeps) {
     try {
       onCommand?.(name, value, { topic_: topic, retained_: m.retain, broadcast_: !topic.startsWith(`netledger/v1/${sensor}/`) });
     } catch (e) {
-      counters.drop('cmd_handler_failed', 1, `${name}: ${(e as Error).message}`);
+      counters.drop('cmd_handler_failed', 1, `${name}: ${errorText(e)}`);
     }
   }
 

@@ -6,7 +6,7 @@
 // A call that outlives timeoutMs is killed; ubus also gets -t so it gives up on its own first.
 import { HostError, type Host, type Child } from '../host/types';
 import { rejectLater } from '../reject-later';
-import { toJson, maxOf, WithDeps } from '../compat/lang';
+import { toJson, maxOf, WithDeps, errorText } from '../compat/lang';
 
 /** By ubus status code, 1..13. */
 const STATUS_TEXT = (
@@ -49,7 +49,7 @@ export class UbusClient extends WithDeps<UbusClientDeps> {
     } catch (e) {
       const missing = e instanceof HostError && e.errno === 2;
       // Rejected a moment later: the caller has no handler yet, and qjs exits on such a rejection.
-      return rejectLater(new UbusError(missing ? `${what}: ${bin} not found (is this OpenWrt?)` : `${what}: cannot run ${bin}: ${(e as Error).message}`));
+      return rejectLater(new UbusError(missing ? `${what}: ${bin} not found (is this OpenWrt?)` : `${what}: cannot run ${bin}: ${errorText(e)}`));
     }
     return new Promise((resolve, reject) => {
       const out: string[] = [];

@@ -8,7 +8,7 @@
 // JSON object becomes UBUS_STATUS_INVALID_ARGUMENT (without a message) and the exit code is
 // ignored, so failures are replied as {"error": "..."} objects that callers can show.
 // rpcd reads at most 256 KB of reply; larger replies are refused here with an error instead.
-import { isArray, toJson, isInteger, keysOf, isRecord } from '../compat/lang';
+import { isArray, toJson, isInteger, keysOf, isRecord, errorText } from '../compat/lang';
 
 export type RpcdArgType = 'string' | 'bool' | 'int32' | 'int64' | 'table' | 'array';
 
@@ -96,6 +96,6 @@ export function dispatch(methods: RpcdMethods, argv: string[], readInput: () => 
     const result = methods[name].call_(args);
     return isRecord(result) ? reply(result, 'error' in result ? 1 : 0) : failed(`method '${name}' did not return an object`);
   } catch (e) {
-    return failed(`${stage}: ${(e as Error)?.message ?? String(e)}`);
+    return failed(`${stage}: ${errorText(e)}`);
   }
 }

@@ -11,7 +11,7 @@ import { PacketParser } from './parser';
 
 type BrokerPacket = ReturnType<typeof decodeBrokerBody>;
 import { utf8Encode } from '../../compat/utf8';
-import { maxOf, minOf } from '../../compat/lang';
+import { maxOf, minOf, errorText } from '../../compat/lang';
 
 export interface ByteStream {
   write_(b: Uint8Array): void;
@@ -209,7 +209,7 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
     try {
       s = o.connect_();
     } catch (e) {
-      down(`cannot open stream: ${(e as Error).message}`);
+      down(`cannot open stream: ${errorText(e)}`);
       return;
     }
     stream = s;
@@ -322,7 +322,7 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
       parser!.push_(b, handle);
     } catch (e) {
       if (state >= State.Waiting) return;
-      const m = (e as Error).message;
+      const m = errorText(e);
       counters.drop('mqtt_bad_packet', 1, m);
       drop(`bad packet from broker: ${m}`);
     }
@@ -393,7 +393,7 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
     try {
       fn();
     } catch (e) {
-      log?.(`mqtt: listener failed: ${(e as Error).message}`);
+      log?.(`mqtt: listener failed: ${errorText(e)}`);
     }
   }
 
