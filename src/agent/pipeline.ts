@@ -77,23 +77,21 @@ export class Pipeline {
     const o = deps_.options;
     const counters = deps_.counters;
     const sensor = o.sensor;
-    this.devices_ = new Devices({ counters, now: () => this.clock_, graceSec: o.devices.graceSec, maxDevices: o.devices.maxDevices });
+    this.devices_ = new Devices({ ...o.devices, counters, now: () => this.clock_ });
     this.joinOn_ = o.join.enabled;
-    this.join_ = new AnswerJoin({
-      counters, ttlSec: o.join.ttlSec, maxPerClient: o.join.maxPerClient, maxTotal: o.join.maxTotal,
-      warmupSec: o.join.warmupSec,
-    });
+    // The option groups carry the stages' own option names: spread in (extra keys are unread).
+    this.join_ = new AnswerJoin({ ...o.join, counters });
     const pdnsOn = o.pdns.enabled && o.streams.pdns !== false;
     const lines = deps_.sink instanceof NdjsonSink ? deps_.sink : null;
     this.dnsLines_ = !this.joinOn_ && o.streams.dns !== false ? lines : null;
     this.transactions_ = new TransactionAssembler({
-      counters, sensor, emit: (ev) => this.onDns_(ev), timeoutSec: o.dns.timeoutSec, maxOpen: o.dns.maxOpen,
+      ...o.dns, counters, sensor, emit: (ev) => this.onDns_(ev),
       lookupDevice: (ip) => this.devices_.lookup(ip),
       // bound: one call fewer per event; pdns learns there (from the transaction) on both paths
       emitTransaction: this.dnsLines_ === null && !pdnsOn ? undefined : this.dnsLine_.bind(this),
     });
     this.flows_ = new FlowTable({
-      counters, sensor, emit: (ev, ctx) => this.flowStages_.onFlow(ev, ctx), interimSec: o.flows.interimSec, maxFlows: o.flows.maxFlows,
+      ...o.flows, counters, sensor, emit: (ev, ctx) => this.flowStages_.onFlow(ev, ctx),
     });
     this.holdsFlow = this.flows_.holds; // itself bound: one call fewer per UPDATE and DESTROY
     this.net_ = new NetLearner(o.net, o.learnNet);
@@ -101,11 +99,11 @@ export class Pipeline {
     // Fixed for the pipeline's life (set before it is built); spares two calls per line when off.
     this.learning_ = o.learnNet.lan || o.learnNet.router;
     this.pdns_ = pdnsOn
-      ? new PassiveDns({ sensor, counters, emit: (ev) => this.out_(ev), windowSec: o.pdns.windowSec, maxRecords: o.pdns.maxRecords })
+      ? new PassiveDns({ ...o.pdns, sensor, counters, emit: (ev) => this.out_(ev) })
       : null;
     // pdns lines are written from the table when the NDJSON sink is their only consumer (no indicator reads them)
     if (this.pdns_ !== null && lines !== null) this.pdns_.lines_ = lines;
-    this.ioc_ = new IocMatcher({ sensor, counters, emit: (a) => this.out_(a), maxIndicators: o.ioc.maxIndicators });
+    this.ioc_ = new IocMatcher({ ...o.ioc, sensor, counters, emit: (a) => this.out_(a) });
     // Flows go to the NDJSON sink as lines written from the table when it is their only consumer.
     this.flowStages_ = new FlowStages({ counters, options: o, net: this.net_, table: this.flows_, devices: this.devices_, join: this.join_, ioc: this.ioc_, out: (ev) => this.out_(ev) }, o.streams.flow !== false ? lines : null);
     this.flows_.slots = this.flowStages_; // it decides each flow's direction, and writes the line or declines
