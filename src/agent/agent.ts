@@ -10,7 +10,7 @@ import { pipelineOptions } from './options';
 import { NdjsonSink, fanoutSink } from './ndjson-sink';
 import { fileOutput, type FileOutput } from './file-output';
 import { ShippingSink } from './shipping';
-import { parseBrokerUrl } from '../transport/url';
+import { STREAMS } from '../transport/topics';
 import { LineInput } from '../sources/line-input';
 import { DnsmasqLineParser } from '../sources/dnsmasq/parser';
 import { ConntrackSource } from '../sources/conntrack/live';
@@ -108,10 +108,8 @@ export const Agent = function (deps: AgentDeps): Agent {
         sinks.push(fileSink = new NdjsonSink({ write: (t) => f.write_(t), counters, batchLines: 64 }));
       }
       if (mq.enabled) {
-        const caps = ['pdns', 'alert', 'health'].filter((k) => c.streams[k as 'pdns']);
-        if (ct.enabled) caps.unshift('flow');
-        if (dm.enabled) caps.unshift('dns');
-        caps.push('cmd:ioc');
+        // dns and flow by their source; the others by their stream switch
+        const caps = [...STREAMS.filter((k) => k === 'dns' ? dm.enabled : k === 'flow' ? ct.enabled : c.streams[k]), 'cmd:ioc'];
         sinks.push(ship = new ShippingSink({
           ...base, capabilities_: caps,
           countEvents_: !fileSink, // the NDJSON sink already counts every event
@@ -129,10 +127,7 @@ export const Agent = function (deps: AgentDeps): Agent {
 
       const routers = routerAddresses(host);
       const options = pipelineOptions(c, { routerAddrs: routers, lanPrefixes: [] });
-      if (mq.enabled) {
-        const u = parseBrokerUrl(mq.url);
-        options.own = [{ host: u.host, port: u.port }];
-      }
+      if (ship) options.own = [ship.url_]; // the broker connection is ours, not the LAN's
       options.learnNet.router &&= !routers.length;
       const p = pipeline = new Pipeline({ counters, sink, options });
       ship?.start_();

@@ -7,7 +7,7 @@ import type { EventSink, NetEvent } from '../events';
 import { Batcher } from '../pipeline/batcher';
 import { spool, type Spool } from '../transport/spool';
 import { shipper, type Shipper, type CommandMeta } from '../transport/shipper';
-import { parseBrokerUrl, redactBrokerUrl } from '../transport/url';
+import { parseBrokerUrl, redactBrokerUrl, type BrokerUrl } from '../transport/url';
 import { brokerStreamFactory } from '../transport/stream';
 import { VERSION } from '../version';
 import { floor } from '../compat/lang';
@@ -53,6 +53,8 @@ export function newBootId(host: Host): string {
 export interface ShippingSink extends EventSink {
   readonly spool_: Spool;
   readonly shipper_: Shipper;
+  /** The broker's url, parsed (its host and port are the agent's own connection). */
+  readonly url_: BrokerUrl;
   /** The broker url without its password, for logs and status. */
   readonly broker_: string;
   /** Opens the spool and starts shipping, what a previous run left first. */
@@ -98,6 +100,7 @@ export const ShippingSink = function ({ host_: host, counters_: counters, config
   return {
     spool_: store,
     shipper_: ship,
+    url_: url,
     broker_: redactBrokerUrl(url),
     start_(): void {
       store.open_();
