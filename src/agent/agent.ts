@@ -18,7 +18,7 @@ import { LeaseWatcher } from '../sources/lease-watch';
 import { UbusClient } from '../ubus/client';
 import { HealthSampler } from '../pipeline/health';
 import { GrowthWatch } from '../pipeline/growth';
-import { utcOffsetSeconds } from '../config/forms';
+import { utcOffsetMinutes } from '../config/forms';
 import { routerAddresses } from '../sources/netinfo';
 import { loadIocFeeds } from '../sources/ioc-feed';
 import { writeAgentStatus } from './status-writer';
@@ -77,9 +77,9 @@ export const Agent = function (deps: AgentDeps): Agent {
   }
 
   function startDns(p: Pipeline): void {
-    const offset = dm.utc_offset === 'auto' ? -new Date().getTimezoneOffset() * 60 : utcOffsetSeconds(dm.utc_offset) ?? 0;
+    const offset = dm.utc_offset === 'auto' ? -new Date().getTimezoneOffset() : utcOffsetMinutes(dm.utc_offset) ?? 0;
     const parser = new DnsmasqLineParser({
-      counters, year: dm.year || undefined, utcOffsetMin_: offset / 60, now_: () => host.now(),
+      counters, year: dm.year || undefined, utcOffsetMin_: offset, now_: () => host.now(),
     });
     // Common lines go straight into the open transactions; the rest through the parser. The live
     // feed is the assembler's only source of log time, as the lane requires.

@@ -5,7 +5,7 @@ import type { Command } from './command';
 import { num, UsageError } from './args';
 import { Counters } from '../counters';
 import { loadConfig, formatConfigErrors } from '../config/schema';
-import { utcOffsetSeconds } from '../config/forms';
+import { utcOffsetMinutes } from '../config/forms';
 import { Pipeline } from '../agent/pipeline';
 import { pipelineOptions } from '../agent/options';
 import { NdjsonSink } from '../agent/ndjson-sink';
@@ -64,8 +64,8 @@ export const replayCommand: Command = {
     }
     config.agent.sensor_id = o.sensor ?? config.agent.sensor_id;
     const offset = o['utc-offset'];
-    const offsetSec = offset === undefined ? 0 : utcOffsetSeconds(offset);
-    if (offsetSec === null) throw new UsageError(`--utc-offset: expected +HH:MM or -HH:MM, got '${offset}'`);
+    const offsetMin = offset === undefined ? 0 : utcOffsetMinutes(offset);
+    if (offsetMin === null) throw new UsageError(`--utc-offset: expected +HH:MM or -HH:MM, got '${offset}'`);
     const listOf = (name: string): string[] => (args.options_[name] as string[] | undefined) ?? [];
     const options = pipelineOptions(config, { routerAddrs: listOf('router'), lanPrefixes: listOf('lan') });
     // A replay sees the log from its start: an unknown address is really direct, no warm-up.
@@ -101,7 +101,7 @@ export const replayCommand: Command = {
 
     const cursors: TimedCursor[] = [];
     if (dnsFile) {
-      const parser = new DnsmasqLineParser({ counters, year: num(args, 'year'), utcOffsetMin_: offsetSec / 60, now_: () => host.now() });
+      const parser = new DnsmasqLineParser({ counters, year: num(args, 'year'), utcOffsetMin_: offsetMin, now_: () => host.now() });
       // The fast lane serves a lone dnsmasq input only (runAlone): merged inputs share the clock.
       const fast = ctFile ? null : pipeline.dnsFastLine(parser);
       cursors.push(recordCursor(host.openLines(dnsFile), counters, 'dnsmasq_lines', (l) => parser.parse(l), (r) => pipeline.dnsRecord(r), fast));

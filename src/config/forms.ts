@@ -142,18 +142,18 @@ export function readCidr(s: string): Read<string> {
 /** 'auto' (the router's local time zone) or a fixed offset from UTC, `+HH:MM` / `-HH:MM`. */
 export function readUtcOffset(s: string): Read<string> {
   if (s === 'auto') return good(s);
-  if (utcOffsetSeconds(s) === null) return expected("'auto' or an offset like +01:00 or -05:30", s);
+  if (utcOffsetMinutes(s) === null) return expected("'auto' or an offset like +01:00 or -05:30", s);
   return good(s);
 }
 
-/** Seconds east of UTC for `+HH:MM`/`-HH:MM`, null for 'auto' or a malformed value. */
-export function utcOffsetSeconds(s: string): number | null {
+/** Minutes east of UTC for `+HH:MM`/`-HH:MM` (the log parser's unit), null for 'auto' or a malformed value. */
+export function utcOffsetMinutes(s: string): number | null {
   if (!/^[+-]\d\d:\d\d$/.test(s)) return null;
   const sign = s[0] === '+' ? 1 : -1;
   const h = Number(s.slice(1, 3));
   const m = Number(s.slice(4, 6));
   if (h > 14 || m > 59) return null;
-  return sign * (h * 3600 + m * 60);
+  return sign * (h * 60 + m);
 }
 
 /** A process name as /proc/<pid>/comm shows it (at most 15 bytes, no '/'). */

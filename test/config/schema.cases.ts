@@ -3,7 +3,7 @@ import { eq, deepEq, ok } from '../support/check';
 import {
   SCHEMA, loadConfig, defaultConfig, formatConfigError, nonDefaults, restartNeeded, optionSpec,
 } from '../../src/config/schema';
-import { readBool, readDuration, readHostPort, utcOffsetSeconds, sensorIdFromHostname } from '../../src/config/forms';
+import { readBool, readDuration, readHostPort, utcOffsetMinutes, sensorIdFromHostname } from '../../src/config/forms';
 import type { AnySchema } from '../../src/config/validate';
 import { HELP, sectionHelp, optionHelp, optionDoc } from '../../src/config/help';
 
@@ -136,9 +136,9 @@ export const cases: Cases = {
     deepEq(readHostPort('2001:db8::1', true), { ok_: true, value_: { host: '2001:db8::1', port: null } });
     deepEq(readHostPort('resolver.example', true), { ok_: true, value_: { host: 'resolver.example', port: null } });
     for (const s of ['host', 'host:0', 'host:70000', ':53', '[::1', 'a b:1']) eq(readHostPort(s, false).ok_, false, s);
-    eq(utcOffsetSeconds('+01:00'), 3600);
-    eq(utcOffsetSeconds('-05:30'), -19800);
-    eq(utcOffsetSeconds('auto'), null);
+    eq(utcOffsetMinutes('+01:00'), 60);
+    eq(utcOffsetMinutes('-05:30'), -330);
+    eq(utcOffsetMinutes('auto'), null);
   },
 
   'sensor id from a hostname: forbidden characters become _, unusable names give openwrt': () => {
