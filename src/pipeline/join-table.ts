@@ -211,12 +211,17 @@ export class AnswerTable {
   remove_(s: number): void {
     const kc = this.kc_[s];
     const c = (kc >> 1) - 1;
-    const b = this.hashOf_(s) & (this.buckets_.length - 1);
-    if (kc & 1) {
-      // its IPv6 words' entry goes back to the free list
-      this.w6_[this.ka_[s] * 4] = this.free6_;
+    let h: number;
+    if ((kc & 1) === 0) {
+      h = hash4(kc, this.ka_[s]);
+    } else {
+      const k = this.ka_[s] * 4;
+      const s6 = this.w6_;
+      h = hash6(kc, s6[k], s6[k + 1], s6[k + 2], s6[k + 3]);
+      s6[k] = this.free6_;
       this.free6_ = this.ka_[s];
     }
+    const b = h & (this.buckets_.length - 1);
     let p = 0;
     for (let k = this.buckets_[b]; k !== 0; p = k, k = this.chain_[k]) {
       if (k !== s) continue;
@@ -280,14 +285,6 @@ export class AnswerTable {
     else this.prev_[n] = p;
   }
 
-  /** The hash of held slot s's key (its IPv6 words read from their entry). */
-  private hashOf_(s: number): number {
-    const kc = this.kc_[s];
-    const k = this.ka_[s];
-    const w = this.w6_;
-    return kc & 1 ? hash6(kc, w[k * 4], w[k * 4 + 1], w[k * 4 + 2], w[k * 4 + 3]) : hash4(kc, k);
-  }
-
   private alloc6_(): number {
     let i = this.free6_;
     if (i !== -1) {
@@ -325,10 +322,16 @@ export class AnswerTable {
     const buckets = this.index_(nb);
     const mask = nb - 1;
     for (let s = 1; s <= this.used_; s++) {
-      if (this.kc_[s] === 0) continue;
-      const h = this.hashOf_(s) & mask;
-      this.chain_[s] = buckets[h];
-      buckets[h] = s;
+      const kc = this.kc_[s];
+      if (kc === 0) continue;
+      let h: number;
+      if ((kc & 1) === 0) h = hash4(kc, this.ka_[s]);
+      else {
+        const k = this.ka_[s] * 4;
+        h = hash6(kc, this.w6_[k], this.w6_[k + 1], this.w6_[k + 2], this.w6_[k + 3]);
+      }
+      this.chain_[s] = buckets[h & mask];
+      buckets[h & mask] = s;
     }
     this.buckets_ = buckets;
   }
