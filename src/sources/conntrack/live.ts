@@ -53,15 +53,15 @@ export interface ConntrackSourceDeps extends Section {
   eventMask_?: string;
 }
 
+/**
+ * What status.json's conntrack source shows, and the buffer and poll interval in use. The counts
+ * (gaps, reconciles, polls, enobufs drops) are the Counters' own, under conntrack.*.
+ */
 export interface ConntrackStats {
   mode: 'events' | 'proc' | 'stopped';
   pid: number | null;
   bufferBytes: number;
   restarts: number;
-  enobufs: number;
-  gaps: number;
-  reconciles: number;
-  polls: number;
   pollMs: number;
   lastStderr: string;
 }
@@ -249,7 +249,6 @@ export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSourc
     if (running) timer = host.setTimeout(poll, pollMs);
   };
 
-  const get = (name: string): number => counters.get(`conntrack.${name}`);
   return {
     start() {
       if (running) return;
@@ -268,16 +267,11 @@ export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSourc
       read.stop();
     },
     reading: () => read.active(),
-    // the counts are the Counters' own (conntrack.restarts, ...; enobufs is a drop)
     stats_: () => ({
       mode,
       pid: child?.pid ?? null,
       bufferBytes,
-      restarts: get('restarts'),
-      enobufs: counters.dropped('conntrack.enobufs'),
-      gaps: get('gaps'),
-      reconciles: get('reconciles'),
-      polls: get('polls'),
+      restarts: counters.get('conntrack.restarts'),
       lastStderr,
       pollMs,
     }),
