@@ -22,7 +22,7 @@ import { utcOffsetMinutes } from '../config/forms';
 import { routerAddresses } from '../sources/netinfo';
 import { loadIocFeeds } from '../sources/ioc-feed';
 import { writeAgentStatus } from './status-writer';
-import { errorText } from '../compat/lang';
+import { errorText, toJson } from '../compat/lang';
 
 export interface AgentDeps {
   host_: Host;
@@ -115,7 +115,7 @@ export const Agent = function (deps: AgentDeps): Agent {
           countEvents_: !fileSink, // the NDJSON sink already counts every event
           onCommand_: (name, payload) => {
             if (name !== 'ioc') return counters.drop('cmd_unknown', 1, name);
-            const r = p.loadIoc_(JSON.stringify(payload));
+            const r = p.loadIoc_(toJson(payload));
             log(r.ok ? 'info' : 'warn', r.ok ? `ioc: ${r.domains} domains, ${r.cidrs} addresses/prefixes loaded` : `ioc rejected: ${r.error}`);
             counters.inc(r.ok ? 'cmd_ioc_loaded' : 'cmd_ioc_rejected');
           },
