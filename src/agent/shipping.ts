@@ -73,7 +73,7 @@ export interface ShippingSink extends EventSink {
  */
 export const ShippingSink = function ({ host_: host, counters_: counters, config_: { agent: { sensor_id: sensor }, mqtt: m, batch: b, spool: sp }, ...deps }: ShippingDeps): ShippingSink {
   const url = parseBrokerUrl(m.url);
-  const store = spool({ host_: host, dir_: sp.dir, capBytes_: sp.max_bytes, counters_: counters });
+  const store = spool({ ...sp, host_: host, counters_: counters });
   const batcher = new Batcher({
     sensor, boot: newBootId(host), counters, maxEvents: b.max_events, maxBytes: b.max_bytes, maxAgeSec: b.max_age,
     onBatch: (stream, _seq, bytes) => {

@@ -20,10 +20,11 @@ export interface SpoolEntry {
   readonly payload_: Uint8Array;
 }
 
+/** The spool config section's dir and max_bytes (the cap) as they are. */
 export interface SpoolDeps {
   host_: Host;
-  dir_: string;
-  capBytes_: number;
+  dir: string;
+  max_bytes: number;
   counters_: Counters;
   /** Higher is dropped later. Unknown streams count as 0. */
   priority_?: Record<string, number>;
@@ -42,7 +43,7 @@ export function validStream(s: string): boolean {
 export type Spool = ReturnType<typeof spool>;
 
 /** The spool: one closure over its index (locals are shorter in the bundle than fields). */
-export function spool({ host_: host, dir_: dir, capBytes_: cap, counters_: counters, priority_: prio = DEFAULT_SPOOL_PRIORITY }: SpoolDeps) {
+export function spool({ host_: host, dir, max_bytes: cap, counters_: counters, priority_: prio = DEFAULT_SPOOL_PRIORITY }: SpoolDeps) {
   /** Oldest first. Acks come nearly in this order, so a search by id ends near the start. */
   let entries: SpoolEntry[] = [];
   let total = 0;

@@ -17,7 +17,7 @@ function fresh(): string {
 }
 
 function spool(dir: string, capBytes = 1 << 20, counters = new Counters()) {
-  const s = openSpool({ host_: createNodeHost(), dir_: dir, capBytes_: capBytes, counters_: counters });
+  const s = openSpool({ host_: createNodeHost(), dir, max_bytes: capBytes, counters_: counters });
   s.open_();
   return { s, counters };
 }
@@ -111,7 +111,7 @@ test('survives SIGKILL: a child spools in a loop and is killed; every complete f
       import { createNodeHost } from ${JSON.stringify(join(ROOT, 'src/host/node.ts'))};
       import { Counters } from ${JSON.stringify(join(ROOT, 'src/counters.ts'))};
       import { spool } from ${JSON.stringify(join(ROOT, 'src/transport/spool.ts'))};
-      const s = spool({ host_: createNodeHost(), dir_: ${JSON.stringify(dir)}, capBytes_: 1 << 30, counters_: new Counters() });
+      const s = spool({ host_: createNodeHost(), dir: ${JSON.stringify(dir)}, max_bytes: 1 << 30, counters_: new Counters() });
       s.open_();
       const p = new Uint8Array(4096);
       for (let i = 0; ; i++) {
