@@ -83,12 +83,7 @@ export const ShippingSink = function ({ host_: host, counters_: counters, config
   const ship = shipper({
     host_: host, counters_: counters, spool_: store,
     status_: { sensor, version: VERSION, started: host.now(), capabilities: deps.capabilities_, config_hash: deps.configHash_ },
-    connect_: brokerStreamFactory(host, url, {
-      nc_: deps.nc_,
-      tls_: url.scheme === 'mqtts'
-        ? { caFile_: m.ca_file || '/etc/ssl/certs/ca-certificates.crt', certFile_: m.cert_file || undefined, keyFile_: m.key_file || undefined }
-        : undefined,
-    }),
+    connect_: brokerStreamFactory(host, url, { nc_: deps.nc_, tls_: m }), // the CA, cert and key files
     mqtt_: {
       username_: m.username || url.username, password_: m.password || url.password, keepaliveSec_: m.keepalive,
       backoffMinMs_: m.reconnect_min * 1000, backoffMaxMs_: m.reconnect_max * 1000, maxAttempts_: deps.maxAttempts_,

@@ -7,10 +7,13 @@ import type { Child, Host, TimerHandle } from '../host/types';
 import type { ByteStream } from './mqtt/client';
 import { hostPort, type BrokerUrl } from './url';
 
+/** As the mqtt config section names them (the shipping sink passes the section). */
 export interface TlsFiles {
-  caFile_: string;
-  certFile_?: string;
-  keyFile_?: string;
+  /** The CA certificates (PEM) that verify the broker; '' or absent: the system bundle. */
+  ca_file?: string;
+  /** A client certificate and its key: both or neither ('' is none). */
+  cert_file?: string;
+  key_file?: string;
   /** Name checked against the certificate; default the URL's host. */
   serverName_?: string;
 }
@@ -23,17 +26,17 @@ export interface StreamCommandOptions {
   tls_?: TlsFiles;
 }
 
-/** The argv that carries MQTT bytes to `url`. Throws when mqtts:// lacks a CA file. */
+/** The argv that carries MQTT bytes to `url`. Throws when a client certificate lacks its key or the reverse. */
 export function streamArgv(url: BrokerUrl, opts: StreamCommandOptions = {}): string[] {
   if (url.scheme === 'mqtt') return [...(opts.nc_ ?? ['nc']), url.host, String(url.port)];
-  const tls = opts.tls_;
-  if (!tls || !tls.caFile_) throw new Error('mqtts:// needs a CA file (tls.caFile) to verify the broker');
-  if ((tls.certFile_ === undefined) !== (tls.keyFile_ === undefined)) throw new Error('a client certificate needs both cert and key files');
+  const tls = opts.tls_ ?? {};
+  const cert = tls.cert_file;
+  if (!cert !== !tls.key_file) throw new Error('a client certificate needs both cert and key files');
   const name = tls.serverName_ ?? url.host;
   // -verify_hostname checks the certificate; -servername sends SNI (IP literals get none: an
   // IPv6 literal has ':', an IPv4 one digits and dots only).
-  return [opts.openssl_ ?? 'openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', tls.caFile_,
-    ...(tls.certFile_ !== undefined ? ['-cert', tls.certFile_, '-key', tls.keyFile_!] : []),
+  return [opts.openssl_ ?? 'openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', tls.ca_file || '/etc/ssl/certs/ca-certificates.crt',
+    ...(cert ? ['-cert', cert, '-key', tls.key_file!] : []),
     '-verify_hostname', name, ...(name.indexOf(':') >= 0 || /^[\d.]*$/.test(name) ? [] : ['-servername', name]),
     '-connect', hostPort(url)];
 }

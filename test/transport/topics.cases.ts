@@ -55,11 +55,16 @@ export const cases: Cases = {
   'child argv: nc for mqtt://, openssl s_client with verification for mqtts://': () => {
     deepEq(streamArgv(parseBrokerUrl('mqtt://10.0.0.1:1884')), ['nc', '10.0.0.1', '1884']);
     deepEq(streamArgv(parseBrokerUrl('mqtt://h'), { nc_: ['busybox', 'nc'] }), ['busybox', 'nc', 'h', '1883']);
-    deepEq(streamArgv(parseBrokerUrl('mqtts://broker.lan'), { tls_: { caFile_: '/etc/ca.pem' } }),
+    deepEq(streamArgv(parseBrokerUrl('mqtts://broker.lan'), { tls_: { ca_file: '/etc/ca.pem' } }),
       ['openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', '/etc/ca.pem', '-verify_hostname', 'broker.lan', '-servername', 'broker.lan', '-connect', 'broker.lan:8883']);
-    deepEq(streamArgv(parseBrokerUrl('mqtts://[::1]:8884'), { tls_: { caFile_: 'ca', certFile_: 'c', keyFile_: 'k', serverName_: 'broker.lan' } }),
+    deepEq(streamArgv(parseBrokerUrl('mqtts://[::1]:8884'), { tls_: { ca_file: 'ca', cert_file: 'c', key_file: 'k', serverName_: 'broker.lan' } }),
       ['openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', 'ca', '-cert', 'c', '-key', 'k', '-verify_hostname', 'broker.lan', '-servername', 'broker.lan', '-connect', '[::1]:8884']);
-    throws(() => streamArgv(parseBrokerUrl('mqtts://h')), 'mqtts:// needs a CA file');
-    throws(() => streamArgv(parseBrokerUrl('mqtts://h'), { tls_: { caFile_: 'ca', certFile_: 'c' } }), 'needs both cert and key');
+    // no CA file (absent or '', as the config's default): the system bundle; '' cert and key: none
+    for (const tls_ of [undefined, { ca_file: '', cert_file: '', key_file: '' }]) {
+      deepEq(streamArgv(parseBrokerUrl('mqtts://192.0.2.1'), { tls_ }),
+        ['openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', '/etc/ssl/certs/ca-certificates.crt', '-verify_hostname', '192.0.2.1', '-connect', '192.0.2.1:8883']);
+    }
+    throws(() => streamArgv(parseBrokerUrl('mqtts://h'), { tls_: { ca_file: 'ca', cert_file: 'c' } }), 'needs both cert and key');
+    throws(() => streamArgv(parseBrokerUrl('mqtts://h'), { tls_: { key_file: 'k', cert_file: '' } }), 'needs both cert and key');
   },
 };

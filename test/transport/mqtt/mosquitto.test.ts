@@ -145,7 +145,7 @@ test('TLS through openssl s_client: publish/ack with CA verification and a clien
   const s = shipper({
     host_: host, counters_: new Counters(), spool_: spool,
     status_: { sensor: 's-tls', version: '0.1.0', started: 1, capabilities: [] },
-    connect_: brokerStreamFactory(host, url, { tls_: { caFile_: broker.caFile, certFile_: broker.clientCert, keyFile_: broker.clientKey } }),
+    connect_: brokerStreamFactory(host, url, { tls_: { ca_file: broker.caFile, cert_file: broker.clientCert, key_file: broker.clientKey } }),
     mqtt_: { username_: url.username, password_: url.password, keepaliveSec_: 5 },
   });
   s.start_();
@@ -165,7 +165,7 @@ for (const [name, tls, expect] of [
       host_: host, counters_: counters,
       options_: {
         clientId_: 's-badtls', username_: 'sensor', password_: 'right-password', maxAttempts_: 1,
-        connect_: brokerStreamFactory(host, url, { tls_: { caFile_: tls.caFile === '' ? broker.otherCaFile : broker.caFile, serverName_: tls.serverName } }),
+        connect_: brokerStreamFactory(host, url, { tls_: { ca_file: tls.caFile === '' ? broker.otherCaFile : broker.caFile, serverName_: tls.serverName } }),
       },
     });
     const reasons: string[] = [];
