@@ -50,8 +50,8 @@ function yearOf(epochSec: number): number {
   return new Date(epochSec * 1000).getUTCFullYear();
 }
 
-/** Two digits at i ('  7' style space padding allowed when `pad`), or -1. */
-function two(line: string, i: number, pad: boolean): number {
+/** Two digits at i (' 7' style space padding allowed when `pad`), or -1. */
+function two(line: string, i: number, pad?: boolean): number {
   const a = line.charCodeAt(i);
   const b = line.charCodeAt(i + 1);
   if (b < 48 || b > 57) return -1;
@@ -177,8 +177,8 @@ export class DnsmasqFraming {
     } else if (line.charCodeAt(s + 13) === 58 && line.charCodeAt(s + 19) === 32 && line.charCodeAt(s + 24) === 32) {
       mAt = s + 4; // `Sun Nov 22 23:45:31 2026 `
       next = s + 25;
-      const y1 = two(line, s + 20, false);
-      const y2 = two(line, s + 22, false);
+      const y1 = two(line, s + 20);
+      const y2 = two(line, s + 22);
       if (y1 < 0 || y2 < 0) return this.bad_('bad_timestamp');
       year = y1 * 100 + y2;
     } else {
@@ -187,9 +187,9 @@ export class DnsmasqFraming {
     if (next > end) return this.bad_('bad_framing');
     const mi = MONTHS.indexOf(line.slice(mAt, mAt + 3));
     const day = two(line, mAt + 4, true);
-    const hh = two(line, mAt + 7, false);
-    const mm = two(line, mAt + 10, false);
-    const ss = two(line, mAt + 13, false);
+    const hh = two(line, mAt + 7);
+    const mm = two(line, mAt + 10);
+    const ss = two(line, mAt + 13);
     if (mi < 0 || mi % 3 !== 0 || badClock(line, mAt + 9, day, hh, mm, ss)) return this.bad_('bad_timestamp');
     const month = mi / 3 + 1;
     const clock = hh * 3600 + mm * 60 + ss - this.offsetSec_;
@@ -209,12 +209,12 @@ export class DnsmasqFraming {
 
   /** `2026-11-22T23:45:31[.frac](Z|±hh:mm) ` */
   private readIso_(line: string, s: number, end: number): number {
-    const y = two(line, s, false) * 100 + two(line, s + 2, false);
-    const mo = two(line, s + 5, false);
-    const d = two(line, s + 8, false);
-    const hh = two(line, s + 11, false);
-    const mm = two(line, s + 14, false);
-    const ss = two(line, s + 17, false);
+    const y = two(line, s) * 100 + two(line, s + 2);
+    const mo = two(line, s + 5);
+    const d = two(line, s + 8);
+    const hh = two(line, s + 11);
+    const mm = two(line, s + 14);
+    const ss = two(line, s + 17);
     if (y < 0 || mo < 1 || mo > 12 || line.charCodeAt(s + 7) !== 45 || badClock(line, s + 13, d, hh, mm, ss)) {
       return this.bad_('bad_timestamp');
     }
@@ -234,8 +234,8 @@ export class DnsmasqFraming {
     if (z === 90 /* Z */) {
       i++;
     } else if (z === 43 || z === 45) {
-      const oh = two(line, i + 1, false);
-      const om = two(line, i + 4, false);
+      const oh = two(line, i + 1);
+      const om = two(line, i + 4);
       if (oh < 0 || om < 0 || line.charCodeAt(i + 3) !== 58) return this.bad_('bad_timestamp');
       off = (oh * 60 + om) * 60 * (z === 45 ? -1 : 1);
       i += 6;
