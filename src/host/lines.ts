@@ -2,6 +2,7 @@
 // child's output, a followed file and stdin split identically. Memory is bounded by maxLine:
 // past it the rest of the line is skipped and the kept head is delivered flagged `truncated`.
 import { decodeUtf8, latin1 } from './utf8';
+import { minOf, maxOf, floor } from '../compat/lang';
 
 export type LineSink = (line: string, truncated: boolean) => void;
 
@@ -41,8 +42,8 @@ export interface LineSplitter {
  * a loop per line.
  */
 export const LineSplitter = function (sink: LineSink, maxLine = DEFAULT_MAX_LINE, text: AsciiText | null = null): LineSplitter {
-  var max = maxLine > 0 ? Math.floor(maxLine) : DEFAULT_MAX_LINE;
-  var pending = new Uint8Array(Math.min(max, 4096));
+  var max = maxLine > 0 ? floor(maxLine) : DEFAULT_MAX_LINE;
+  var pending = new Uint8Array(minOf(max, 4096));
   var pendingLen = 0;
   var skipping = false;
   /** indexes of the cut lines in batch_()'s last answer, null when none was cut */
@@ -60,7 +61,7 @@ export const LineSplitter = function (sink: LineSink, maxLine = DEFAULT_MAX_LINE
     }
     const need = pendingLen + take;
     if (need > pending.length) {
-      const grown = new Uint8Array(Math.min(max, Math.max(need, pending.length * 2)));
+      const grown = new Uint8Array(minOf(max, maxOf(need, pending.length * 2)));
       grown.set(pending.subarray(0, pendingLen));
       pending = grown;
     }

@@ -1,6 +1,7 @@
 // UTF-8 for engines without TextDecoder/TextEncoder (QuickJS). Decoding follows the WHATWG
 // Encoding Standard (§4.1 "UTF-8 decoder", replacement mode): each maximal invalid subpart
 // becomes one U+FFFD, so the result matches Node's TextDecoder byte for byte and never throws.
+import { minOf } from '../compat/lang';
 
 const CHUNK = 4096; // argument count per String.fromCharCode.apply call
 
@@ -15,7 +16,7 @@ let codes: Uint16Array | undefined;
 export function latin1(list: Uint8Array | Uint16Array, start: number, end: number): string {
   let out = '';
   for (let p = start; p < end; p += CHUNK) {
-    out += String.fromCharCode.apply(null, list.subarray(p, Math.min(end, p + CHUNK)) as unknown as number[]);
+    out += String.fromCharCode.apply(null, list.subarray(p, minOf(end, p + CHUNK)) as unknown as number[]);
   }
   return out;
 }

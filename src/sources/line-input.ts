@@ -3,7 +3,7 @@
 // each restart is counted, so a flapping input shows up in `health`.
 import type { Host, Child, Follower, TimerHandle } from '../host/types';
 import type { Counters } from '../counters';
-import { errorText } from '../compat/lang';
+import { errorText, minOf } from '../compat/lang';
 
 export interface LineInputDeps {
   host: Host;
@@ -47,7 +47,7 @@ export const LineInput = function ({ host, counters, name, input, file, onLine }
       retry = null;
       if (!stopped) spawn();
     }, backoff);
-    backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+    backoff = minOf(backoff * 2, BACKOFF_MAX_MS);
   };
 
   const spawn = (): void => {

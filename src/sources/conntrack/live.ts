@@ -21,6 +21,7 @@ import { parseConntrackEvent } from './parse';
 import { pollIntervalMs, TableRead, type HeldFlows, type TableReadResult } from './proc-poll';
 import { emptyRecord, type CtRecord } from './record';
 import type { NetledgerConfig } from '../../config/schema';
+import { minOf } from '../../compat/lang';
 
 /**
  * The conntrack config section's mode, netlink_buffer (bytes: `conntrack -b`), restart backoff
@@ -154,7 +155,7 @@ export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSourc
           // restart with a bigger buffer; onExit does the restart at once (it is not failing, and
           // every millisecond without a listening child is a blind gap: flows that begin and end
           // in it are never seen)
-          bufferBytes = Math.min(max, bufferBytes * 2);
+          bufferBytes = minOf(max, bufferBytes * 2);
           backoffMs = minBackoff;
           restartNow = true;
           c.kill('SIGTERM');
@@ -195,7 +196,7 @@ export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSourc
     if (restartNow) restartNow = false;
     else {
       delay = backoffMs;
-      backoffMs = Math.min(d.restart_backoff_max * 1000, delay * 2);
+      backoffMs = minOf(d.restart_backoff_max * 1000, delay * 2);
     }
     timer = host.setTimeout(spawnEvents, delay);
   };
