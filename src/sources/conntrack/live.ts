@@ -246,7 +246,7 @@ export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSourc
       churn = first ? 1 : r.started + r.ended;
       polled = true;
     }
-    pollMs = pollIntervalMs({ size, churn, prevMs: pollMs, minMs: minPoll, maxMs: d.proc_poll_max * 1000 });
+    pollMs = pollIntervalMs(size, churn, pollMs, minPoll, d.proc_poll_max * 1000);
     if (running) timer = host.setTimeout(poll, pollMs);
   };
 

@@ -183,7 +183,6 @@ export const TableRead = function ({ host, counters, flows, onNew, sliceLines = 
  * router's CPU at ~50 µs per line). Within that floor: back to `minMs` while flows churn,
  * doubling towards `maxMs` while the table is quiet.
  */
-export function pollIntervalMs(o: { size: number; churn: number; prevMs: number; minMs: number; maxMs: number; perFlowMs?: number }): number {
-  const { minMs } = o;
-  return minOf(o.maxMs, maxOf(minMs, o.size * (o.perFlowMs ?? 1), o.churn > 0 ? minMs : o.prevMs * 2));
+export function pollIntervalMs(size: number, churn: number, prevMs: number, minMs: number, maxMs: number, perFlowMs = 1): number {
+  return minOf(maxMs, maxOf(minMs, size * perFlowMs, churn > 0 ? minMs : prevMs * 2));
 }

@@ -335,11 +335,12 @@ export const cases: Cases = {
   },
 
   'poll interval: floor by table size, min while churning, doubling to max when quiet': () => {
-    const o = { minMs: 2000, maxMs: 30000 };
-    eq(pollIntervalMs({ ...o, size: 100, churn: 5, prevMs: 8000 }), 2000);
-    eq(pollIntervalMs({ ...o, size: 100, churn: 0, prevMs: 2000 }), 4000);
-    eq(pollIntervalMs({ ...o, size: 100, churn: 0, prevMs: 20000 }), 30000);
-    eq(pollIntervalMs({ ...o, size: 20000, churn: 9, prevMs: 2000 }), 20000, '20k flows: every 20 s at most');
-    eq(pollIntervalMs({ ...o, size: 1e6, churn: 9, prevMs: 2000 }), 30000, 'never beyond max');
+    // (size, churn, prevMs, minMs 2000, maxMs 30000)
+    eq(pollIntervalMs(100, 5, 8000, 2000, 30000), 2000);
+    eq(pollIntervalMs(100, 0, 2000, 2000, 30000), 4000);
+    eq(pollIntervalMs(100, 0, 20000, 2000, 30000), 30000);
+    eq(pollIntervalMs(20000, 9, 2000, 2000, 30000), 20000, '20k flows: every 20 s at most');
+    eq(pollIntervalMs(1e6, 9, 2000, 2000, 30000), 30000, 'never beyond max');
+    eq(pollIntervalMs(1000, 9, 2000, 2000, 30000, 5), 5000, 'perFlowMs');
   },
 };
