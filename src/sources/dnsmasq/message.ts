@@ -232,10 +232,9 @@ export class DnsmasqMessageParser {
     // Not a query-log form: startup/reload/statistics chatter, or something new.
     let sp = line.indexOf(' ', p);
     if (sp < 0 || sp > end) sp = end;
-    if (LIFECYCLE.has(line.slice(p, sp))) return this.skipAs_('lifecycle');
-    // SIGUSR1 cache dump rows: `name<padding>  address  flags  expires  source`.
-    if (line.charCodeAt(sp + 1) === 32 && line.charCodeAt(sp + 2) === 32) return this.skipAs_('lifecycle');
-    return this.unknown_();
+    // (or a SIGUSR1 cache dump row: `name<padding>  address  flags  expires  source`)
+    return LIFECYCLE.has(line.slice(p, sp)) || (line.charCodeAt(sp + 1) === 32 && line.charCodeAt(sp + 2) === 32)
+      ? this.skipAs_('lifecycle') : this.unknown_();
   }
 
   private skipAs_(why: MessageSkip): null {
