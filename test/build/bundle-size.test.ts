@@ -15,7 +15,9 @@
 // scripts/mangle-props.mjs; method and member names mangled by name, internalNames there):
 // 183.7 kB, lowered to 185,000. Session 5 raised it to 186,000 for the native line reading of
 // src/host/quickjs-text.ts (+550 B: a conntrack line read through a pipe went from ~70,000 to
-// ~5,800 instructions, a replayed file line from ~15,000).
+// ~5,800 instructions, a replayed file line from ~15,000). Session 6 took it to 164.1 kB (classes
+// as closure factories, cold code folded into tables and shared helpers, docs-only option data
+// out of the bundle; docs/dependencies.md, round 6): lowered to 165,000.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -28,7 +30,7 @@ import { ROOT, BUNDLE, QJS } from '../support/engines';
 import { internalNames } from '../../scripts/mangle-props.mjs';
 
 const BUDGET = 150_000;
-const CEILING = 186_000;
+const CEILING = 165_000;
 
 function built(): { raw: number; gzip: number } {
   const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
