@@ -1,6 +1,7 @@
-// The transport end of the data path: events → per-stream batches → spool (disk) → MQTT QoS 1.
-// A batch leaves the spool only on the broker's PUBACK, so an outage or a crash loses nothing
-// the spool could hold; what it could not hold is counted by stream.
+// The transport end of the data path: events → per-stream batches → spool (disk) → MQTT.
+// At QoS 1 (mqtt.qos, the default) a batch leaves the spool only on the broker's PUBACK, so an
+// outage or a crash loses nothing the spool could hold; what it could not hold is counted by
+// stream. At QoS 0 it leaves once written to a live link.
 import type { Host } from '../host/types';
 import type { Counters } from '../counters';
 import type { EventSink, NetEvent } from '../events';
@@ -22,7 +23,7 @@ type Config = NetledgerConfig;
 export interface ShippingConfig {
   agent: Pick<Config['agent'], 'sensor_id'>;
   mqtt: Pick<Config['mqtt'], 'url' | 'keepalive' | 'inflight' | 'reconnect_min' | 'reconnect_max'>
-    & Partial<Pick<Config['mqtt'], 'username' | 'password' | 'ca_file' | 'cert_file' | 'key_file'>>;
+    & Partial<Pick<Config['mqtt'], 'username' | 'password' | 'ca_file' | 'cert_file' | 'key_file' | 'client_id' | 'verify_hostname' | 'qos'>>;
   batch: Config['batch'];
   spool: Pick<Config['spool'], 'dir' | 'max_bytes'>;
 }
@@ -62,7 +63,7 @@ export interface ShippingSink extends EventSink {
   tick_(nowSec: number): void;
   /** Closes every open batch into the spool. */
   flush_(): void;
-  /** Resolves when the spool is empty and nothing awaits a PUBACK; rejects if the client gave up. */
+  /** Resolves when the spool is empty and nothing awaits a PUBACK (at QoS 0: its write); rejects if the client gave up. */
   idle_(): Promise<void>;
   stop_(graceMs?: number): Promise<void>;
 }
@@ -83,12 +84,14 @@ export const ShippingSink = function ({ host_: host, counters_: counters, config
   const ship = shipper({
     host_: host, counters_: counters, spool_: store,
     status_: { sensor, version: VERSION, started: host.now(), capabilities: deps.capabilities_, config_hash: deps.configHash_ },
-    connect_: brokerStreamFactory(host, url, { nc_: deps.nc_, tls_: m }), // the CA, cert and key files
+    connect_: brokerStreamFactory(host, url, { nc_: deps.nc_, tls_: m }), // the CA, cert and key files, verify_hostname
     mqtt_: {
       username_: m.username || url.username, password_: m.password || url.password, keepaliveSec_: m.keepalive,
       backoffMinMs_: m.reconnect_min * 1000, backoffMaxMs_: m.reconnect_max * 1000, maxAttempts_: deps.maxAttempts_,
     },
     window_: m.inflight,
+    clientId_: m.client_id,
+    qos_: m.qos as 0 | 1 | undefined,
     onCommand_: deps.onCommand_,
     log_: deps.log_,
   });

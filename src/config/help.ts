@@ -90,15 +90,15 @@ export const HELP = {
   mqtt: section('The MQTT broker events are shipped to.', {
     enabled: 'Ship events to the broker in `url`.',
     url: 'Broker address: mqtt://host[:port] (plain, port 1883) or mqtts://host[:port] (TLS, port 8883); IPv6 in brackets. Required when enabled. Events go to netledger/v1/<sensor id>/<stream>.',
-    client_id: "MQTT client id. Empty: 'netledger-<sensor id>'. Must be unique on the broker: two clients with one id keep knocking each other off.",
+    client_id: 'MQTT client id, 1..128 printable ASCII characters without spaces (MQTT 3.1.1 promises only 23 letters and digits; most brokers take more). Empty: the sensor id. Must be unique on the broker: two clients with one id keep knocking each other off.',
     username: 'User name for the broker, if it asks for one (instead of user@ in url).',
     password: 'Password for the broker. Stored in clear in /etc/config/netledger: keep that file mode 0600.',
     ca_file: "PEM CA certificates to verify the broker (mqtts). Empty: the system's /etc/ssl/certs.",
     cert_file: 'PEM client certificate, for brokers that authenticate clients by certificate (mqtts; needs key_file).',
     key_file: 'PEM private key of cert_file. Keep it mode 0600.',
-    verify_hostname: "Check that the broker's certificate names the host in url. 0 lets anyone in the path impersonate the broker: only for lab brokers addressed by IP.",
+    verify_hostname: "Check that the broker's certificate names the host in url. 0 still checks that a CA of ca_file signed it, but then any certificate that CA signed passes for the broker (with the system CAs: any public certificate): only for lab brokers with their own CA, addressed by IP.",
     keepalive: 'MQTT keep alive, seconds: a ping after this much silence; the broker drops a client silent for 1.5 times it. Lower: a dead link is noticed sooner, more pings on metered uplinks. 0: off.',
-    qos: '0: at most once (a batch in flight when the link drops is lost). 1: at least once: each batch is kept (memory, then spool) until the broker acknowledges it; a reconnect may duplicate one. QoS 2 is not offered.',
+    qos: 'QoS of the event batches (status messages always use 1). 0: at most once: a batch leaves the spool once written to the broker link, so one written into a link that drops is lost; fewer packets. 1: at least once: each batch stays in the spool until the broker acknowledges it; a reconnect may duplicate one. Either way batches wait in the spool while the broker is unreachable. QoS 2 is not offered.',
     inflight: 'Batches sent and not yet acknowledged (QoS 1). Higher: more throughput over slow links, more memory held and more duplicates after a reconnect.',
     reconnect_min: 'Seconds to wait before reconnecting after a failure; doubled (with jitter) after each failure up to reconnect_max.',
     reconnect_max: 'Longest wait between reconnect attempts, seconds. Lower: back sooner after an outage; more attempts against a broker that is down.',
@@ -176,6 +176,7 @@ const TEXT_FORMS: Record<string, string> = {
   'bypass.allow': 'address or CIDR',
   'health.watch': 'process name',
   'mqtt.url': BROKER_FORM,
+  'mqtt.client_id': 'printable ASCII, no spaces (1..128)',
 };
 
 function describe(doc: OptionDoc, key: string): OptionDescription {

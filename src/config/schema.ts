@@ -5,7 +5,7 @@
 // are rendered from or checked against both by tests.
 import { parseUci } from './uci';
 import { section, str, int, bool, oneOf, duration, path, list, restart, secret, type ValueOf, type OptionSpec } from './spec';
-import { checkBrokerUrl, readCidr, readProcessName, readSensorId, readUtcOffset, sensorIdFromHostname } from './forms';
+import { checkBrokerUrl, readCidr, readProcessName, readSensorId, readUtcOffset, sensorIdFromHostname, good, expected } from './forms';
 import { validateDocument, type AnySchema, type ConfigError, type Origins } from './validate';
 import { toJson, keysOf } from '../compat/lang';
 
@@ -81,7 +81,8 @@ export const SCHEMA = {
   mqtt: section({
     enabled: restart(bool(false)),
     url: restart(str('', checkBrokerUrl)),
-    client_id: restart(str('')),
+    // MQTT 3.1.1 promises 1..23 letters and digits (MQTT-3.1.3-5); brokers take far more. '': the sensor id.
+    client_id: restart(str('', (s) => (/^[!-~]{0,128}$/.test(s) ? good(s) : expected('at most 128 printable ASCII characters, no spaces', s)))),
     username: restart(str('')),
     password: restart(secret(str(''))),
     ca_file: restart(path('')),

@@ -1,7 +1,9 @@
-// Drives spool → MQTT: spooled batches go out oldest first with QoS 1 on
-// netledger/v1/<sensor>/<stream>, at most `window` awaiting PUBACK; a batch leaves the spool only
-// on its PUBACK. After a reconnect the client re-sends what was in flight (clean session off, so
-// the broker may hold a copy too: a batch's (sensor, boot, seq) lets consumers drop duplicates).
+// Drives spool → MQTT: spooled batches go out oldest first on netledger/v1/<sensor>/<stream>.
+// QoS 1 (the default): at most `window` awaiting PUBACK; a batch leaves the spool only on its
+// PUBACK. After a reconnect the client re-sends what was in flight (clean session off, so the
+// broker may hold a copy too: a batch's (sensor, boot, seq) lets consumers drop duplicates).
+// QoS 0: a batch leaves the spool once written to a connected link (lost if that link drops);
+// while disconnected batches wait in the spool as with QoS 1.
 // On connect: the retained `online` status (the will says `offline`) and the command
 // subscriptions. Commands are bounded in size, must be JSON objects, and reach onCommand.
 import { rejectLater } from '../reject-later';
@@ -40,8 +42,12 @@ export interface ShipperDeps {
   status_: StatusInfo;
   /** Opens a new byte stream to the broker (brokerStreamFactory in stream.ts). */
   connect_: () => ByteStream;
-  /** MQTT settings except what the shipper decides (client id, will, clean session). */
+  /** MQTT settings except what the shipper decides (will, clean session). */
   mqtt_?: Omit<MqttClientOptions, 'clientId_' | 'connect_' | 'will' | 'cleanSession'>;
+  /** The MQTT client id; '' or absent: the sensor id. */
+  clientId_?: string;
+  /** QoS of the batches (status and commands stay 1). Default 1. */
+  qos_?: 0 | 1;
   /** QoS 1 batches awaiting PUBACK at once. Default 8. */
   window_?: number;
   /** Largest command payload accepted, bytes. Default 256 KiB. */
@@ -58,13 +64,14 @@ export function shipper(d: ShipperDeps) {
   const sensor = status.sensor;
   const maxCmd = d.maxCommandBytes_ ?? 262144; // 256 KiB
   const window = maxOf(d.window_ ?? 8, 1);
+  const qos = d.qos_ ?? 1;
   let client: MqttClient | undefined;
   const inFlight = new Set<string>();
   let idleWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   let fatal: Error | undefined;
   let stopped = false;
 
-  /** Nothing spooled and nothing awaiting PUBACK. */
+  /** Nothing spooled and nothing in flight (awaiting its PUBACK, or at QoS 0 its write). */
   const drained = (): boolean => !inFlight.size && !spool.pending_().length;
 
   /** The retained presence message. */
@@ -73,7 +80,8 @@ export function shipper(d: ShipperDeps) {
 
   function pump(): void {
     const c = client;
-    if (c && !stopped) for (const e of spool.pending_()) {
+    // QoS 0 goes out only on a live link (the client refuses it otherwise); QoS 1 queues in the client.
+    if (c && !stopped && (qos || c.connected)) for (const e of spool.pending_()) {
       if (inFlight.size >= window) break;
       if (inFlight.has(e.id_)) continue;
       let topic: string;
@@ -87,16 +95,17 @@ export function shipper(d: ShipperDeps) {
       }
       inFlight.add(e.id_);
       const payload = e.payload_;
-      c.publish_(topic, payload, 1).then(
+      c.publish_(topic, payload, qos).then(
         () => {
           inFlight.delete(e.id_);
-          // After ack the spool forgets the entry (and its file): use the bytes we sent.
+          // Acknowledged (QoS 1) or written (QoS 0): the spool forgets the entry (and its file),
+          // so count the bytes we sent.
           spool.ack_(e.id_);
           counters.inc('ship_batches');
           counters.inc('ship_bytes', payload.length);
           pump();
         },
-        // Only stop() rejects a QoS 1 publish: the batch stays spooled for the next run.
+        // Only stop() rejects a QoS 1 publish, and a lost link a QoS 0 one: the batch stays spooled.
         () => inFlight.delete(e.id_),
       );
     }
@@ -135,7 +144,7 @@ export function shipper(d: ShipperDeps) {
         options_: {
           maxIncoming_: maxCmd + 1024,
           ...d.mqtt_,
-          clientId_: sensor,
+          clientId_: d.clientId_ || sensor,
           connect_: d.connect_,
           cleanSession_: false,
           will_: { topic: statusTopic(sensor), payload: statusPayload(status, 'offline', host.now()), qos: 1, retain: true },
@@ -163,7 +172,10 @@ export function shipper(d: ShipperDeps) {
 
     drained_: drained,
 
-    /** Resolves once drained (replay exits 0 only then); rejects when the client gives up. */
+    /**
+     * Resolves once drained, every batch acknowledged (QoS 1) or written (QoS 0): replay exits 0
+     * only then. Rejects when the client gives up.
+     */
     idle_(): Promise<void> {
       if (fatal) return rejectLater(fatal);
       if (drained()) return Promise.resolve();

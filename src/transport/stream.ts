@@ -16,6 +16,8 @@ export interface TlsFiles {
   key_file?: string;
   /** Name checked against the certificate; default the URL's host. */
   serverName_?: string;
+  /** false: no host name check (the chain is still verified against the CAs). Default true. */
+  verify_hostname?: boolean;
 }
 
 export interface StreamCommandOptions {
@@ -33,11 +35,12 @@ export function streamArgv(url: BrokerUrl, opts: StreamCommandOptions = {}): str
   const cert = tls.cert_file;
   if (!cert !== !tls.key_file) throw new Error('a client certificate needs both cert and key files');
   const name = tls.serverName_ ?? url.host;
-  // -verify_hostname checks the certificate; -servername sends SNI (IP literals get none: an
-  // IPv6 literal has ':', an IPv4 one digits and dots only).
+  // -verify_hostname checks the certificate's names (unless the config turned it off: the chain
+  // is verified all the same); -servername sends SNI (IP literals get none: an IPv6 literal has
+  // ':', an IPv4 one digits and dots only).
   return [opts.openssl_ ?? 'openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', tls.ca_file || '/etc/ssl/certs/ca-certificates.crt',
     ...(cert ? ['-cert', cert, '-key', tls.key_file!] : []),
-    '-verify_hostname', name, ...(name.indexOf(':') >= 0 || /^[\d.]*$/.test(name) ? [] : ['-servername', name]),
+    ...(tls.verify_hostname === false ? [] : ['-verify_hostname', name]), ...(name.indexOf(':') >= 0 || /^[\d.]*$/.test(name) ? [] : ['-servername', name]),
     '-connect', hostPort(url)];
 }
 

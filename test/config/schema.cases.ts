@@ -45,6 +45,12 @@ const MALFORMED: [string, string, string[]][] = [
     [`${F}:2: option 'max_age': expected a duration from 0.1 to 300 seconds (e.g. 30, 30s, 5m, 1h), got '5 minutes'`]],
   ['relative path', "config spool\n\toption dir 'spool'\n",
     [`${F}:2: option 'dir': expected an absolute path, got 'spool'`]],
+  ['client id with a space', "config mqtt\n\toption client_id 'lab sensor'\n",
+    [`${F}:2: option 'client_id': expected at most 128 printable ASCII characters, no spaces, got 'lab sensor'`]],
+  ['client id not ASCII', "config mqtt\n\toption client_id 'capteur-é'\n",
+    [`${F}:2: option 'client_id': expected at most 128 printable ASCII characters, no spaces, got 'capteur-é'`]],
+  ['client id too long', `config mqtt\n\toption client_id '${'c'.repeat(129)}'\n`,
+    [`${F}:2: option 'client_id': expected at most 128 printable ASCII characters, no spaces, got '${'c'.repeat(129)}'`]],
   ['bad broker url', "config mqtt\n\toption url 'http://broker'\n",
     [`${F}:2: option 'url': expected mqtt://host[:port] or mqtts://host[:port]: unsupported scheme "http" (use mqtt:// or mqtts://)`]],
   ['bad utc offset', "config dnsmasq\n\toption utc_offset 'CET'\n",
@@ -85,6 +91,7 @@ export const cases: Cases = {
       `config agent 'main'\n\toption sensor_id 'lab-rtr'\n\toption log_level 'debug'\n` +
       `config dnsmasq 'dns'\n\toption input 'file'\n\toption file '/tmp/dnsmasq.log'\n\toption utc_offset '+05:30'\n\toption transaction_timeout '1m'\n` +
       `config mqtt 'mqtt'\n\toption enabled 'yes'\n\toption url 'mqtts://[2001:db8::1]:8883'\n\toption cert_file '/etc/c.pem'\n\toption key_file '/etc/k.pem'\n` +
+      `\toption client_id '${'c'.repeat(119)}lab/rtr#1'\n\toption verify_hostname '0'\n\toption qos '0'\n` +
       `config bypass 'bypass'\n\tlist ports '53'\n\tlist ports '5353'\n\tlist allow '192.0.2.53'\n\tlist allow '2001:db8::/32'\n` +
       `config output 'out'\n\toption enabled 'on'\n\toption file '-'\n` +
       `config streams 'streams'\n\toption dns 'disabled'\n`,
@@ -98,6 +105,9 @@ export const cases: Cases = {
     eq(config.dnsmasq.transaction_timeout, 60);
     eq(config.mqtt.enabled, true);
     eq(config.mqtt.url, 'mqtts://[2001:db8::1]:8883');
+    eq(config.mqtt.client_id, `${'c'.repeat(119)}lab/rtr#1`, '128 printable characters');
+    eq(config.mqtt.verify_hostname, false);
+    eq(config.mqtt.qos, 0);
     deepEq(config.bypass.ports, [53, 5353]);
     deepEq(config.bypass.allow, ['192.0.2.53', '2001:db8::/32']);
     eq(config.output.file, '-');

@@ -64,6 +64,10 @@ export const cases: Cases = {
       deepEq(streamArgv(parseBrokerUrl('mqtts://192.0.2.1'), { tls_ }),
         ['openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', '/etc/ssl/certs/ca-certificates.crt', '-verify_hostname', '192.0.2.1', '-connect', '192.0.2.1:8883']);
     }
+    // verify_hostname 0: no name check, the chain still verified against the CA file (and SNI still sent)
+    deepEq(streamArgv(parseBrokerUrl('mqtts://broker.lan'), { tls_: { ca_file: '/etc/ca.pem', verify_hostname: false } }),
+      ['openssl', 's_client', '-quiet', '-verify_return_error', '-CAfile', '/etc/ca.pem', '-servername', 'broker.lan', '-connect', 'broker.lan:8883']);
+    eq(streamArgv(parseBrokerUrl('mqtts://h'), { tls_: { verify_hostname: true } }).indexOf('-verify_hostname'), 6);
     throws(() => streamArgv(parseBrokerUrl('mqtts://h'), { tls_: { ca_file: 'ca', cert_file: 'c' } }), 'needs both cert and key');
     throws(() => streamArgv(parseBrokerUrl('mqtts://h'), { tls_: { key_file: 'k', cert_file: '' } }), 'needs both cert and key');
   },
