@@ -79,18 +79,19 @@ export const Agent = function (deps: AgentDeps): Agent {
   function startDns(p: Pipeline): void {
     const offset = dm.utc_offset === 'auto' ? -new Date().getTimezoneOffset() : utcOffsetMinutes(dm.utc_offset) ?? 0;
     const parser = new DnsmasqLineParser({
-      counters, year: dm.year || undefined, utcOffsetMin_: offset, now_: () => host.now(),
+      counters, format_: dm.log_format, year: dm.year || undefined, utcOffsetMin_: offset, now_: () => host.now(),
     });
     // Common lines go straight into the open transactions; the rest through the parser. The live
-    // feed is the assembler's only source of log time, as the lane requires.
-    const fast = p.dnsFastLine(parser);
+    // feed is the assembler's only source of log time, as the lane requires. Bare lines have no
+    // framing for the lane to cache (and their time is the clock's): all go the general way.
+    const fast = dm.log_format === 'bare' ? null : p.dnsFastLine(parser);
     dns = new LineInput({
       ...dm, host, counters, name: 'dnsmasq',
       onLine: (line, truncated) => {
         counters.inc('dnsmasq_lines');
         lastDnsLine = host.now();
         if (truncated) return counters.drop('dnsmasq.too_long', 1, line);
-        if (fast.take(line)) return;
+        if (fast !== null && fast.take(line)) return;
         const r = parser.parse(line);
         if (r) p.dnsRecord(r);
       },

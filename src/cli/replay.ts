@@ -101,9 +101,11 @@ export const replayCommand: Command = {
 
     const cursors: TimedCursor[] = [];
     if (dnsFile) {
-      const parser = new DnsmasqLineParser({ counters, year: num(args, 'year'), utcOffsetMin_: offsetMin, now_: () => host.now() });
-      // The fast lane serves a lone dnsmasq input only (runAlone): merged inputs share the clock.
-      const fast = ctFile ? null : pipeline.dnsFastLine(parser);
+      const format = config.dnsmasq.log_format;
+      const parser = new DnsmasqLineParser({ counters, format_: format, year: num(args, 'year'), utcOffsetMin_: offsetMin, now_: () => host.now() });
+      // The fast lane serves a lone dnsmasq input only (runAlone): merged inputs share the clock;
+      // bare lines have no framing for it to cache.
+      const fast = ctFile || format === 'bare' ? null : pipeline.dnsFastLine(parser);
       cursors.push(recordCursor(host.openLines(dnsFile), counters, 'dnsmasq_lines', (l) => parser.parse(l), (r) => pipeline.dnsRecord(r), fast));
     }
     if (ctFile) {

@@ -16,6 +16,16 @@
 //
 // QuickJS is slow: no regular expressions. The epoch of the last distinct stamp text is cached,
 // so a burst of lines within one second costs one startsWith().
+//
+// The option dnsmasq.log_format picks the reader once (framingFor()): 'auto' reads all of the
+// above line by line; 'logread' only the `Sun Nov 22 23:45:31 2026 ` stamp and 'syslog' only
+// the year-less `Nov 22 23:45:31 ` one (with or without a host name, each behind an optional
+// priority); 'bare' takes the whole line as the message, stamped with the second it was read.
+// A forced mode never reads a line of another framing as its own: that line is a
+// framing_mismatch (a drop). 'auto' keeps its own code, untouched by the forced modes.
+
+/** dnsmasq.log_format */
+export type LogFormat = 'auto' | 'logread' | 'syslog' | 'bare';
 
 export interface FramingOptions {
   /** Year for year-less stamps (default: inferred from now()). */
@@ -30,6 +40,7 @@ export interface FramingOptions {
 export type FramingSkip =
   | 'bad_framing' // no recognisable stamp or tag: a drop
   | 'bad_timestamp' // the stamp's fields are out of range: a drop
+  | 'framing_mismatch' // not the framing dnsmasq.log_format forces: a drop
   | 'other_program' // a well-formed line from another program (shared logread): ignored
   | 'not_dns'; // dnsmasq-dhcp / -tftp / -script / -debug: ignored
 
@@ -78,7 +89,7 @@ export class DnsmasqFraming {
 
   private readonly year_: number | undefined;
   private readonly offsetSec_: number;
-  private readonly now_: () => number;
+  protected readonly now_: () => number;
   private stamp_ = '';
   private stampTs_ = 0;
   /** The whole framing of the last dnsmasq line (`stamp host tag[pid]: `), its ts and pid. */
@@ -150,18 +161,18 @@ export class DnsmasqFraming {
     return true;
   }
 
-  private fail_(why: FramingSkip): false {
+  protected fail_(why: FramingSkip): false {
     this.skip_ = why;
     return false;
   }
 
-  private bad_(why: FramingSkip): number {
+  protected bad_(why: FramingSkip): number {
     this.skip_ = why;
     return -1;
   }
 
   /** Parses the stamp at s, caches it, sets ts; returns where the tag search begins, or -1. */
-  private readStamp_(line: string, s: number, end: number): number {
+  protected readStamp_(line: string, s: number, end: number): number {
     let next: number;
     let ts: number;
     if (line.charCodeAt(s + 4) === 45 /* - */ && line.charCodeAt(s + 10) === 84 /* T */) {
@@ -252,5 +263,46 @@ export class DnsmasqFraming {
     }
     return i + 1;
   }
+}
 
+/** 'syslog' or 'logread': frame() as in 'auto', but a new stamp must be of the mode's form (the
+ *  stamp and prefix caches only ever hold stamps read here, so this runs once a second). */
+class OneStampFraming extends DnsmasqFraming {
+  /** Where the mode's stamp has a space that no other stamp readStamp_() reads can have there:
+   *  6 in `Nov 22 23:45:31 ` (logread has a month's letter there, RFC 3339 a month's digit), 10
+   *  in `Sun Nov 22 23:45:31 2026 ` (a year-less stamp has a minute's digit, RFC 3339 its T). */
+  declare spaceAt_: number;
+
+  protected override readStamp_(line: string, s: number, end: number): number {
+    if (line.charCodeAt(s + this.spaceAt_) === 32) {
+      const next = super.readStamp_(line, s, end);
+      // a stamp of this form with a field out of range keeps auto's reason
+      if (next >= 0 || this.skip_ === 'bad_timestamp') return next;
+    }
+    return this.bad_('framing_mismatch');
+  }
+}
+
+/** 'bare': the line is the message, of the second it is read, pid 0. A line that starts with a
+ *  syslog priority, dnsmasq's tag or a stamp auto reads is framed: a mismatch, not a message. */
+class BareFraming extends DnsmasqFraming {
+  override frame(line: string, end: number): boolean {
+    if (line.charCodeAt(0) === 60 /* < */ || line.startsWith('dnsmasq') || this.readStamp_(line, 0, end) >= 0) {
+      return this.fail_('framing_mismatch');
+    }
+    // whole seconds, as every stamped framing has them
+    this.ts = Math.floor(this.now_());
+    this.pid = 0;
+    this.start = 0;
+    return true;
+  }
+}
+
+/** The reader of one log_format, chosen once: no per-line test of the mode. */
+export function framingFor(format: LogFormat | undefined, opts: FramingOptions): DnsmasqFraming {
+  if (format === 'bare') return new BareFraming(opts);
+  if (format !== 'syslog' && format !== 'logread') return new DnsmasqFraming(opts);
+  const f = new OneStampFraming(opts);
+  f.spaceAt_ = format === 'syslog' ? 6 : 10;
+  return f;
 }

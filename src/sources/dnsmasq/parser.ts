@@ -7,17 +7,20 @@
 //                                   (shared logread), not_dns (dnsmasq-dhcp/-tftp/-script),
 //                                   lifecycle (startup, reload, statistics), ipset, opcode
 //   drop dnsmasq.<why>              not understood: bad_framing, bad_timestamp, too_long,
-//                                   truncated, unknown_message (the first sample is kept)
+//                                   truncated, unknown_message, framing_mismatch (not the
+//                                   framing log_format forces) (the first sample is kept)
 // Besides: dnsmasq.names_cut (names cut to MAX_NAME, record kept) and
 // dnsmasq_entries_lost (dnsmasq's own `overflow: N log entries lost`, summed N).
 import type { CounterCell, Counters } from '../../counters';
-import { DnsmasqFraming } from './framing';
+import { framingFor, type DnsmasqFraming, type LogFormat } from './framing';
 import { DnsmasqMessageParser } from './message';
 import type { DnsLogRecord } from './record';
 import { MAX_LINE } from './record';
 
 export interface DnsmasqLineParserDeps {
   counters: Counters;
+  /** dnsmasq.log_format; default 'auto' (any framing, line by line). */
+  format_?: LogFormat;
   /** Year for year-less stamps (classic syslog, --log-facility); default inferred from now(). */
   year?: number;
   /** Minutes east of UTC of the clock that wrote the log; default 0. */
@@ -39,7 +42,7 @@ export class DnsmasqLineParser {
   constructor(deps_: DnsmasqLineParserDeps) {
     this.deps_ = deps_;
     this.records_ = deps_.counters.cell('dnsmasq.records');
-    this.framing_ = new DnsmasqFraming({ year_: deps_.year, utcOffsetMin_: deps_.utcOffsetMin_, now_: deps_.now_ });
+    this.framing_ = framingFor(deps_.format_, { year_: deps_.year, utcOffsetMin_: deps_.utcOffsetMin_, now_: deps_.now_ });
   }
 
   parse(line: string): DnsLogRecord | null {
