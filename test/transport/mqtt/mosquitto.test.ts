@@ -25,12 +25,12 @@ after(async () => {
   await broker?.cleanup();
 });
 
-interface Seen { topic: string; payload: string; retain: boolean }
+interface Seen { topic: string; payload: string; retain: boolean; qos: number }
 
 async function watch(filter: string): Promise<{ seen: Seen[]; end: () => Promise<void> }> {
   const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { username: 'watcher', password: 'watch', protocolVersion: 4, reconnectPeriod: 200, clientId: `w${Math.random()}` });
   const seen: Seen[] = [];
-  c.on('message', (topic, payload, packet) => seen.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  c.on('message', (topic, payload, packet) => seen.push({ topic, payload: payload.toString(), retain: packet.retain, qos: packet.qos }));
   await c.subscribeAsync(filter, { qos: 1 });
   return { seen, end: () => c.endAsync(true) };
 }
@@ -76,6 +76,38 @@ test('publish/ack through busybox nc: every batch acknowledged, in order, status
   assert.equal(late.seen[0].retain, true);
   assert.equal(JSON.parse(late.seen[0].payload).state, 'offline');
   await late.end();
+});
+
+test('qos 0 through busybox nc: every batch delivered at QoS 0 and gone from the spool once written; held while the broker is down', async () => {
+  const w = await watch('netledger/v1/s-qos0/#');
+  const spool = new MemSpool();
+  for (let i = 0; i < 30; i++) spool.put(i % 3 === 0 ? 'flow' : 'dns', bytes(`q0-${i}`));
+  const counters = new Counters();
+  const s = shipperFor('s-qos0', spool, counters, { qos_: 0 });
+  s.start_();
+  await s.idle_();
+  assert.equal(spool.entries.length, 0);
+  await waitFor('30 batches at the witness', () => w.seen.filter((m) => !m.topic.endsWith('/status')).length === 30);
+  const batches = w.seen.filter((m) => !m.topic.endsWith('/status'));
+  assert.deepEqual(batches.filter((m) => m.topic.endsWith('/dns')).map((m) => m.payload),
+    Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `q0-${i}`), 'order kept within a stream');
+  assert.ok(batches.every((m) => m.qos === 0), 'published at QoS 0');
+  await waitFor('the online status acknowledged', () => counters.get('mqtt_acked') >= 1);
+  assert.equal(counters.get('mqtt_acked'), 1, 'only the online status was acknowledged');
+  await waitFor('online status', () => w.seen.some((m) => m.topic.endsWith('/status')));
+  assert.equal(w.seen.find((m) => m.topic.endsWith('/status'))!.qos, 1, 'status stays QoS 1');
+  await w.end();
+  // Broker down: batches wait in the spool while the client retries; they go once it is back.
+  await broker.stop();
+  for (let i = 0; i < 5; i++) spool.put('dns', bytes(`q0-down-${i}`));
+  s.kick_();
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(spool.entries.length, 5, 'nothing leaves the spool while the broker is down');
+  await broker.restart();
+  await s.idle_();
+  assert.equal(spool.entries.length, 0);
+  assert.equal(counters.get('ship_batches'), 35);
+  await s.stop_();
 });
 
 test('will on abrupt death: SIGKILL of the nc child makes the broker publish offline', async () => {
