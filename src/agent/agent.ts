@@ -79,7 +79,7 @@ export const Agent = function (deps: AgentDeps): Agent {
   function startDns(p: Pipeline): void {
     const offset = dm.utc_offset === 'auto' ? -new Date().getTimezoneOffset() : utcOffsetMinutes(dm.utc_offset) ?? 0;
     const parser = new DnsmasqLineParser({
-      counters, format_: dm.log_format, year: dm.year || undefined, utcOffsetMin_: offset, now_: () => host.now(),
+      counters, format: dm.log_format, year: dm.year || undefined, utcOffsetMin_: offset, now_: () => host.now(),
     });
     // Common lines go straight into the open transactions; the rest through the parser. The live
     // feed is the assembler's only source of log time, as the lane requires. Bare lines have no

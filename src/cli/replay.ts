@@ -102,7 +102,7 @@ export const replayCommand: Command = {
     const cursors: TimedCursor[] = [];
     if (dnsFile) {
       const format = config.dnsmasq.log_format;
-      const parser = new DnsmasqLineParser({ counters, format_: format, year: num(args, 'year'), utcOffsetMin_: offsetMin, now_: () => host.now() });
+      const parser = new DnsmasqLineParser({ counters, format, year: num(args, 'year'), utcOffsetMin_: offsetMin, now_: () => host.now() });
       // The fast lane serves a lone dnsmasq input only (runAlone): merged inputs share the clock;
       // bare lines have no framing for it to cache.
       const fast = ctFile || format === 'bare' ? null : pipeline.dnsFastLine(parser);

@@ -20,7 +20,7 @@ import { MAX_LINE } from './record';
 export interface DnsmasqLineParserDeps {
   counters: Counters;
   /** dnsmasq.log_format; default 'auto' (any framing, line by line). */
-  format_?: LogFormat;
+  format?: LogFormat;
   /** Year for year-less stamps (classic syslog, --log-facility); default inferred from now(). */
   year?: number;
   /** Minutes east of UTC of the clock that wrote the log; default 0. */
@@ -42,7 +42,7 @@ export class DnsmasqLineParser {
   constructor(deps_: DnsmasqLineParserDeps) {
     this.deps_ = deps_;
     this.records_ = deps_.counters.cell('dnsmasq.records');
-    this.framing_ = framingFor(deps_.format_, { year_: deps_.year, utcOffsetMin_: deps_.utcOffsetMin_, now_: deps_.now_ });
+    this.framing_ = framingFor(deps_.format, { year_: deps_.year, utcOffsetMin_: deps_.utcOffsetMin_, now_: deps_.now_ });
   }
 
   parse(line: string): DnsLogRecord | null {

@@ -26,7 +26,7 @@ function message(line: string): string {
 
 function parser(format: LogFormat, now = T32 + 0.75) {
   const counters = new Counters();
-  return { counters, p: new DnsmasqLineParser({ counters, format_: format, year: 2026, now_: () => now }) };
+  return { counters, p: new DnsmasqLineParser({ counters, format, year: 2026, now_: () => now }) };
 }
 
 function parseAll(format: LogFormat, text: string | string[], now?: number) {
