@@ -96,7 +96,7 @@ async function sinkOver(mqtt: Partial<ShippingConfig['mqtt']>) {
   };
 }
 
-test('mqtt.client_id: the CONNECT carries it; empty: the sensor id', async () => {
+test('mqtt.client_id: the CONNECT carries it; empty: the sensor id', { timeout: 10_000 }, async () => {
   for (const [id, want] of [['lab-sensor-7', 'lab-sensor-7'], ['', 'r1']]) {
     const s = await sinkOver({ client_id: id });
     assert.equal((s.sent[0] as ConnectPacket).clientId_, want);
@@ -104,7 +104,7 @@ test('mqtt.client_id: the CONNECT carries it; empty: the sensor id', async () =>
   }
 });
 
-test('mqtt.qos 0: batches are published at QoS 0 and leave the spool once written, no PUBACK needed', async () => {
+test('mqtt.qos 0: batches are published at QoS 0 and leave the spool once written, no PUBACK needed (1: on PUBACK)', { timeout: 10_000 }, async () => {
   const s = await sinkOver({ qos: 0 });
   s.sink.emit(fakeDns({ ts: 1700000000 + 1 }));
   s.sink.emit(fakeDns({ ts: 1700000000 + 2 }));
@@ -114,17 +114,15 @@ test('mqtt.qos 0: batches are published at QoS 0 and leave the spool once writte
   assert.equal(s.sink.spool_.count_(), 0);
   assert.deepEqual(s.batches().map((p) => [p.topic, p.qos]), [['netledger/v1/r1/dns', 0], ['netledger/v1/r1/dns', 0]]);
   await s.end();
-});
-
-test('mqtt.qos 1 (the default): batches wait in the spool for their PUBACK', async () => {
-  const s = await sinkOver({});
-  s.sink.emit(fakeDns({ ts: 1700000000 + 1 }));
-  s.answer({ cmd: 'connack', sessionPresent_: false, returnCode_: 0 });
+  // The default, QoS 1: the batch waits in the spool for its PUBACK.
+  const q1 = await sinkOver({});
+  q1.sink.emit(fakeDns({ ts: 1700000001 }));
+  q1.answer({ cmd: 'connack', sessionPresent_: false, returnCode_: 0 });
   await new Promise((r) => setTimeout(r, 10));
-  assert.deepEqual(s.batches().map((p) => p.qos), [1]);
-  assert.equal(s.sink.spool_.count_(), 1);
-  s.answer({ cmd: 'puback', messageId: s.batches()[0].messageId! });
-  await s.sink.idle_();
-  assert.equal(s.sink.spool_.count_(), 0);
-  await s.end();
+  assert.deepEqual(q1.batches().map((p) => p.qos), [1]);
+  assert.equal(q1.sink.spool_.count_(), 1);
+  q1.answer({ cmd: 'puback', messageId: q1.batches()[0].messageId! });
+  await q1.sink.idle_();
+  assert.equal(q1.sink.spool_.count_(), 0);
+  await q1.end();
 });
