@@ -35,7 +35,7 @@ export const replayCommand: Command = {
     router: '+router address, repeatable (default: learned)',
     lan: '+LAN prefix (CIDR), repeatable (default: learned)',
     ioc: 'indicators to match (JSON, as the ioc command takes)',
-    mqtt: 'ship to mqtt[s]://HOST:PORT (batches, spool, QoS 1)',
+    mqtt: 'ship to mqtt[s]://HOST:PORT (batches, spool; QoS: --config mqtt.qos, default 1)',
     'ca-file': 'mqtts: CA certificates (PEM) of the broker',
     'cert-file': 'mqtts: client certificate (PEM)',
     'key-file': 'mqtts: client key (PEM)',
