@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { runQjs, fixturePath, QJS, BUNDLE } from '../support/engines';
+import { runQjs, runQjsAsync, fixturePath } from '../support/engines';
 import { startMosquitto } from '../support/mosquitto';
 
 const FX = (n: string): string => fixturePath(`lab-basic/${n}`);
@@ -28,16 +28,7 @@ test('replay --mqtt with mqtt.qos 0: every event delivered, the spool left empty
     sub.stdout.on('data', (d) => (got += d));
     await new Promise((r) => setTimeout(r, 300));
     const spoolDir = join(dir, 'spool');
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const p = spawn(QJS, [BUNDLE, ...ARGS, '--config', config, '--mqtt', `mqtt://${broker.host}:${broker.port}`, '--spool-dir', spoolDir]);
-      let stderr = '';
-      const guard = setTimeout(() => p.kill('SIGKILL'), 120_000); // a hung replay fails, never hangs the suite
-      p.stderr.on('data', (d) => (stderr += d));
-      p.on('exit', (code) => {
-        clearTimeout(guard);
-        resolve({ code, stderr });
-      });
-    });
+    const r = await runQjsAsync([...ARGS, '--config', config, '--mqtt', `mqtt://${broker.host}:${broker.port}`, '--spool-dir', spoolDir]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readdirSync(spoolDir), [], 'nothing left in the spool');
     await new Promise((res) => setTimeout(res, 500));

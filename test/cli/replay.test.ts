@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { runQjs, runNode, fixturePath, QJS, BUNDLE } from '../support/engines';
+import { runQjs, runQjsAsync, runNode, fixturePath } from '../support/engines';
 import { startMosquitto } from '../support/mosquitto';
 
 const FX = (n: string): string => fixturePath(`lab-basic/${n}`);
@@ -108,17 +108,8 @@ test('replay --mqtt ships through a real Mosquitto; decode gives back the same N
     let got = '';
     sub.stdout.on('data', (d) => (got += d));
     await new Promise((r) => setTimeout(r, 300));
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const p = spawn(QJS, [BUNDLE, ...ARGS.filter((a) => a !== '--proc-snapshot' && !a.endsWith('nf_conntrack.snapshot')),
-        '--mqtt', `mqtt://${broker.host}:${broker.port}`, '--spool-dir', join(dir, 'spool')]);
-      let stderr = '';
-      const guard = setTimeout(() => p.kill('SIGKILL'), 120_000); // a hung replay fails, never hangs the suite
-      p.stderr.on('data', (d) => (stderr += d));
-      p.on('exit', (code) => {
-        clearTimeout(guard);
-        resolve({ code, stderr });
-      });
-    });
+    const r = await runQjsAsync([...ARGS.filter((a) => a !== '--proc-snapshot' && !a.endsWith('nf_conntrack.snapshot')),
+      '--mqtt', `mqtt://${broker.host}:${broker.port}`, '--spool-dir', join(dir, 'spool')]);
     assert.equal(r.code, 0, r.stderr);
     await new Promise((res) => setTimeout(res, 500));
     const hex = got.split('\n').filter((l) => l && !l.includes('/status ')).map((l) => l.split(' ')[1]).join('\n') + '\n';

@@ -4,7 +4,7 @@
 import { mangleOptions } from '../../scripts/mangle-props.mjs';
 import { test } from 'node:test';
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join, resolve, relative } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -117,6 +117,23 @@ export function runQjs(args: string[], opts: { input?: string | Buffer; env?: Re
     timeout: opts.timeoutMs ?? 120_000,
   });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The same, without blocking the test's event loop (a subscriber or broker in the test must keep
+ * reading meanwhile); killed after `timeoutMs`, so a hung agent fails its test, never the suite.
+ */
+export function runQjsAsync(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(QJS, [BUNDLE, ...args]);
+    let stderr = '';
+    const guard = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('exit', (code) => {
+      clearTimeout(guard);
+      resolve({ code, stderr });
+    });
+  });
 }
 
 /** The same CLI through the Node development bundle. */
