@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { QJS, BUNDLE, runQjs, fixturePath, readFixture } from '../support/engines';
+import { agentConfig } from '../support/agent-config';
 
 const FX = (n: string): string => fixturePath(`lab-basic/${n}`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -62,25 +63,7 @@ test("replay --config: 'bare' reads stamp-less messages at the time of reading; 
 test("run: log_format reaches the live parser ('bare' file input; a framed line is a mismatch)", { timeout: 120_000 }, () => withDir(async (dir) => {
   const cfg = join(dir, 'netledger');
   writeFileSync(join(dir, 'dnsmasq.log'), '');
-  writeFileSync(cfg, `config agent 'main'
-	option sensor_id 'bare'
-	option state_dir '${dir}/state'
-config dnsmasq 'dns'
-	option input 'file'
-	option file '${dir}/dnsmasq.log'
-	option log_format 'bare'
-config conntrack 'flows'
-	option enabled '0'
-config devices 'devices'
-	option leases_file '${dir}/dhcp.leases'
-	option ubus_leases '0'
-config output 'out'
-	option enabled '1'
-	option file '${dir}/events.ndjson'
-config streams 'streams'
-	option health '0'
-	option pdns '0'
-`);
+  writeFileSync(cfg, agentConfig(dir, 'bare', { dns: "\toption log_format 'bare'", ubusLeases: false }));
   const agent = spawn(QJS, [BUNDLE, 'run', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   agent.stderr.on('data', (d) => (stderr += d));

@@ -7,31 +7,12 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { QJS, BUNDLE, runQjs, readFixture } from '../support/engines';
+import { agentConfig } from '../support/agent-config';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function config(dir: string, sensor: string, extra = ''): string {
-  return `config agent 'main'
-	option sensor_id '${sensor}'
-	option state_dir '${dir}/state'
-	option status_interval '1'
-config dnsmasq 'dns'
-	option input 'file'
-	option file '${dir}/dnsmasq.log'
-	option year '2026'
-	option utc_offset '+00:00'
-config conntrack 'flows'
-	option enabled '0'
-config devices 'devices'
-	option leases_file '${dir}/dhcp.leases'
-	option ubus_leases '1'
-config output 'out'
-	option enabled '1'
-	option file '${dir}/events.ndjson'
-config streams 'streams'
-	option health '0'
-	option pdns '0'
-${extra}`;
+  return agentConfig(dir, sensor, { extra });
 }
 
 async function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
