@@ -79,13 +79,15 @@ export const replayCommand: Command = {
     const stdoutSink = new NdjsonSink({ write: (t) => host.writeStdout(t), counters });
     const mqttUrl = o.mqtt;
     let ship: ShippingSink | null = null;
+    // the default spool is this run's own: removed once empty (a failed run leaves its batches)
+    const spoolDir = o['spool-dir'] ?? `/tmp/netledger-replay-${host.pid()}`;
     if (mqttUrl) {
       // The config's keepalive, inflight and batch limits; the rest from the flags.
       const mqtt: ShippingConfig['mqtt'] = { ...config.mqtt, url: mqttUrl, reconnect_min: 0.2, reconnect_max: 5 };
       for (const k of ['username', 'password', 'ca-file', 'cert-file', 'key-file']) (mqtt as Record<string, unknown>)[k.replace('-', '_')] = o[k];
       ship = new ShippingSink({
         host_: host, counters_: counters, capabilities_: ['replay'], maxAttempts_: num(args, 'attempts') ?? 10,
-        config_: { ...config, mqtt, spool: { dir: o['spool-dir'] ?? `/tmp/netledger-replay-${host.pid()}`, max_bytes: num(args, 'spool-max') ?? 268435456 } },
+        config_: { ...config, mqtt, spool: { dir: spoolDir, max_bytes: num(args, 'spool-max') ?? 268435456 } },
       });
       ship.start_();
     }
@@ -144,6 +146,13 @@ export const replayCommand: Command = {
         host.writeStderr(`netledger replay: broker ${ship.broker_}: ${errorText(e)}; ${ship.spool_.count_()} batches stay spooled\n`);
         await ship.stop_(0);
         code = 1;
+      }
+    }
+    if (ship && !code && spoolDir !== o['spool-dir']) {
+      try {
+        host.remove(spoolDir);
+      } catch {
+        // something else in it: left where it is (nothing of ours is lost)
       }
     }
     host.writeStderr(summaryLine('replay', counters) + '\n');

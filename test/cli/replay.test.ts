@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runQjs, runQjsAsync, runNode, fixturePath } from '../support/engines';
@@ -121,6 +121,12 @@ test('replay --mqtt ships through a real Mosquitto; decode gives back the same N
     assert.match(got, /netledger\/v1\/lab\/status /, 'retained status was published');
     // A clean stop sends DISCONNECT before the helper goes, so the broker never fires the will.
     assert.match(broker.log(), /Client lab disconnected\./);
+    // Without --spool-dir the run spools in a directory of its own, removed once all is acknowledged.
+    const own = (): string[] => readdirSync('/tmp').filter((f) => f.startsWith('netledger-replay-'));
+    const before = own();
+    const again = await runQjsAsync([...ARGS.slice(0, 3), '--sensor', 'lab', '--year', '2026', '--mqtt', `mqtt://${broker.host}:${broker.port}`]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(own().filter((f) => !before.includes(f)), [], 'no spool directory left behind');
   } finally {
     sub.kill();
     await broker.cleanup();
