@@ -17,7 +17,8 @@
 // src/host/quickjs-text.ts (+550 B: a conntrack line read through a pipe went from ~70,000 to
 // ~5,800 instructions, a replayed file line from ~15,000). Session 6 took it to 164.1 kB (classes
 // as closure factories, cold code folded into tables and shared helpers, docs-only option data
-// out of the bundle; docs/dependencies.md, round 6): lowered to 165,000.
+// out of the bundle; docs/dependencies.md, round 6): lowered to 165,000. Four options that were
+// validated but never read, then wired, and replay's own spool directory removed: 164,988.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
