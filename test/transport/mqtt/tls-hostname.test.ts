@@ -13,6 +13,7 @@ import { Counters } from '../../../src/counters';
 import { ShippingSink, type ShippingConfig } from '../../../src/agent/shipping';
 import { startMosquitto, type Mosquitto } from '../../support/mosquitto';
 import { fakeDns } from '../../pipeline/factories';
+import { runQjsAsync, fixturePath } from '../../support/engines';
 
 let broker: Mosquitto;
 
@@ -72,4 +73,24 @@ test('a CA-signed certificate for another name: refused with verify_hostname 1, 
   const otherCa = await shipOne({ verify_hostname: false, ca_file: broker.otherCaFile });
   assert.match(otherCa.error ?? '', /openssl exited with code 1.*(verify|certificate)/i);
   assert.equal(otherCa.connects, 0);
+});
+
+// The same through the agent bundle under qjs: `replay --mqtt mqtts://` with the option from --config.
+test('under qjs: replay --mqtt mqtts:// honours mqtt.verify_hostname from --config', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nl-tls-name-'));
+  try {
+    const replay = (verify: string): Promise<{ code: number | null; stderr: string }> => {
+      const cfg = join(dir, `netledger-${verify}`);
+      writeFileSync(cfg, `config mqtt 'mqtt'\n\toption verify_hostname '${verify}'\n`);
+      return runQjsAsync(['replay', '--dnsmasq', fixturePath('lab-basic/dnsmasq-extra.log'), '--year', '2026', '--config', cfg,
+        '--mqtt', `mqtts://localhost:${broker.tlsPort}`, '--ca-file', broker.caFile, '--attempts', '1', '--spool-dir', join(dir, `spool-${verify}`)]);
+    };
+    const on = await replay('1');
+    assert.equal(on.code, 1, on.stderr);
+    assert.match(on.stderr, /hostname mismatch/i);
+    const off = await replay('0');
+    assert.equal(off.code, 0, off.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
