@@ -20,62 +20,55 @@ export interface PacketParser<P = Packet> {
  * the largest whole packet (header included) accepted, in bytes.
  */
 export const PacketParser = function <P>(maxPacket: number, decodeBody: BodyDecoder<P>): PacketParser<P> {
+  // A packet split across chunks: its header's bytes gather in `head`, then the whole packet
+  // (header included) in `part`, allocated at its exact size once the header is known.
   const head = new Uint8Array(5);
   let headLen = 0;
-  let byte0 = 0;
-  let body: Uint8Array | null = null;
-  let bodyLen = 0;
+  let part: Uint8Array | null = null;
+  let got = 0;
+  /** Where the body starts in `part`. */
+  let bodyAt = 0;
   let failed: MqttPacketError | undefined;
 
-  function check(h: { byte0: number; length: number; size: number }): void {
-    const type = h.byte0 >> 4;
-    const n = h.size + h.length;
-    if (type === 0 || type === 15) malformed(`unknown packet type ${type}`);
-    if (n > maxPacket) malformed(`packet of ${n} bytes exceeds the maximum of ${maxPacket}`);
+  /** The fixed header at buf[i, n), checked; null when it is not complete yet. */
+  function header(buf: Uint8Array, i: number, n: number) {
+    const h = readFixedHeader(buf, i, n);
+    if (h) {
+      const type = h.byte0_ >> 4;
+      const size = h.size_ + h.length_;
+      if (type === 0 || type === 15) malformed(`unknown packet type ${type}`);
+      if (size > maxPacket) malformed(`packet of ${size} bytes exceeds the maximum of ${maxPacket}`);
+    }
+    return h;
   }
 
   function consume(chunk: Uint8Array, onPacket: (p: P) => void): void {
     let i = 0;
     const n = chunk.length;
     while (i < n) {
-      if (!body) {
+      if (!part) {
+        let h = headLen ? null : header(chunk, i, n);
         // Fast path: a whole packet inside the chunk, nothing pending.
-        if (!headLen) {
-          const h = readFixedHeader(chunk, i, n);
-          if (h) {
-            check(h);
-            if (i + h.size + h.length <= n) {
-              const start = i + h.size;
-              i = start + h.length;
-              onPacket(decodeBody(h.byte0, chunk, start, i));
-              continue;
-            }
-          }
+        if (h && i + h.size_ + h.length_ <= n) {
+          const start = i + h.size_;
+          onPacket(decodeBody(h.byte0_, chunk, start, (i = start + h.length_)));
+          continue;
         }
         head[headLen++] = chunk[i++];
-        const h = readFixedHeader(head, 0, headLen);
-        if (!h) continue;
-        check(h);
+        if (!(h = header(head, 0, headLen))) continue;
+        part = new Uint8Array((bodyAt = h.size_) + h.length_);
+        part.set(head.subarray(0, (got = headLen)));
         headLen = 0;
-        byte0 = h.byte0;
-        if (h.length) {
-          body = new Uint8Array(h.length);
-          bodyLen = 0;
-        } else onPacket(decodeBody(byte0, head, 0, 0));
-        continue;
       }
-      const take = minOf(n - i, body.length - bodyLen);
-      body.set(chunk.subarray(i, i + take), bodyLen);
-      bodyLen += take;
-      i += take;
-      if (bodyLen === body.length) {
-        const b = body;
-        body = null;
-        onPacket(decodeBody(byte0, b, 0, b.length));
+      const k = minOf(n - i, part.length - got);
+      part.set(chunk.subarray(i, (i += k)), got);
+      if ((got += k) === part.length) {
+        const b = part;
+        part = null;
+        onPacket(decodeBody(b[0], b, bodyAt, got));
       }
     }
   }
-
   return {
     push_(chunk, onPacket) {
       if (failed) throw failed;

@@ -201,9 +201,9 @@ export const cases: Cases = {
         sent++;
       }
       const h = mqtt.readFixedHeader(b, 0)!;
-      const got = mqtt.decodeBrokerBody(b[0], b, h.size, b.length);
+      const got = mqtt.decodeBrokerBody(b[0], b, h.size_, b.length);
       if (UNREAD.indexOf(p.cmd) >= 0) deepEq(got, { cmd: p.cmd }, `unread ${p.cmd}`);
-      else { deepEq(got, mqtt.decodeBody(b[0], b, h.size, b.length), `decodeBrokerBody ${p.cmd}`); received++; }
+      else { deepEq(got, mqtt.decodeBody(b[0], b, h.size_, b.length), `decodeBrokerBody ${p.cmd}`); received++; }
     }
     ok(sent > 100 && received > 100, `sent ${sent}, received ${received}`);
     for (const [h, msg] of MALFORMED) {
