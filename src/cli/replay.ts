@@ -24,26 +24,26 @@ export const replayCommand: Command = {
   summary_: 'turn captured dnsmasq/conntrack logs into events (NDJSON on stdout, or --mqtt)',
   usage_: '--dnsmasq FILE [--conntrack FILE] [options]',
   options_: {
-    dnsmasq: "dnsmasq query log (logread, syslog or its own framing); '-': stdin",
-    conntrack: 'output of `conntrack -E -o timestamp,extended,id`',
-    'proc-snapshot': '/proc/net/nf_conntrack or conntrack -L, taken after the events',
+    dnsmasq: "dnsmasq log (logread, syslog or its own framing); '-': stdin",
+    conntrack: '`conntrack -E -o timestamp,extended,id` output',
+    'proc-snapshot': '/proc/net/nf_conntrack or conntrack -L after the events',
     leases: 'DHCP lease file (/tmp/dhcp.leases)',
-    sensor: "sensor id of the events (default: the config's, else replay)",
-    config: 'UCI config file to apply (timeouts, caps...)',
-    year: 'year of the log timestamps (default: from the clock)',
-    'utc-offset': "UTC offset of the log's times, +HH:MM (default +00:00)",
+    sensor: "sensor id (default: the config's, else replay)",
+    config: 'UCI config file (timeouts, caps...)',
+    year: 'year of log times (default: the clock\'s)',
+    'utc-offset': 'UTC offset of log times, +HH:MM (default +00:00)',
     router: '+router address, repeatable (default: learned)',
     lan: '+LAN prefix (CIDR), repeatable (default: learned)',
-    ioc: 'indicators to match (JSON, as the ioc command takes)',
+    ioc: 'indicators to match (JSON, as the ioc command)',
     mqtt: 'ship to mqtt[s]://HOST:PORT (batches, spool; QoS: --config mqtt.qos, default 1)',
-    'ca-file': 'mqtts: CA certificates (PEM) of the broker',
+    'ca-file': 'mqtts: CA certificates (PEM)',
     'cert-file': 'mqtts: client certificate (PEM)',
     'key-file': 'mqtts: client key (PEM)',
     username: 'MQTT user name',
     password: 'MQTT password',
-    'spool-dir': 'spool directory for --mqtt (default: a new one in /tmp)',
-    'spool-max': 'spool cap for --mqtt, bytes (default 268435456)',
-    attempts: 'give up after this many failed connections in a row (default 10)',
+    'spool-dir': 'spool of --mqtt (default: a new one in /tmp)',
+    'spool-max': 'spool cap, bytes (default 268435456)',
+    attempts: 'failed connections in a row to give up after (default 10)',
   },
   async run_(host, args) {
     await null; // a throw before the first await would kill qjs (see src/reject-later.ts)
@@ -57,7 +57,7 @@ export const replayCommand: Command = {
     // Without --config the defaults, whose sensor_id is 'replay'; a config without sensor_id gets
     // the one an unknown hostname gives ('openwrt'), as on a router.
     const cfgFile = o.config;
-    const { config, errors } = cfgFile ? loadConfig(host.readText(cfgFile), cfgFile) : loadConfig('', '', { hostname: 'replay' });
+    const { config, errors } = loadConfig(cfgFile ? host.readText(cfgFile) : '', cfgFile ?? '', { hostname: cfgFile ? '' : 'replay' });
     if (errors.length) {
       host.writeStderr(formatConfigErrors(errors));
       return 1;

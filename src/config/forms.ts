@@ -10,13 +10,9 @@ import { toJson, errorText } from '../compat/lang';
 
 export type Read<T> = { ok_: true; value_: T } | { ok_: false; message_: string };
 
-export function good<T>(value: T): Read<T> {
-  return { ok_: true, value_: value };
-}
+export const good = <T>(value: T): Read<T> => ({ ok_: true, value_: value });
 
-export function bad<T>(message: string): Read<T> {
-  return { ok_: false, message_: message };
-}
+export const bad = <T>(message: string): Read<T> => ({ ok_: false, message_: message });
 
 /** "expected <what>, got '<s>'" */
 export const expected = <T>(what: string, s: string): Read<T> => bad(`expected ${what}, got '${s}'`);
@@ -125,7 +121,7 @@ export function checkBrokerUrl(s: string): Read<string> {
 /** A sensor id, by the transport's rule (src/transport/topics.ts): it is an MQTT topic level. */
 export function readSensorId(s: string): Read<string> {
   const problem = sensorIdProblem(s);
-  return problem === null ? good(s) : bad(problem);
+  return problem ? bad(problem) : good(s);
 }
 
 /** The sensor id a hostname gives: other characters become '_'; unusable results give 'openwrt'. */
@@ -140,11 +136,8 @@ export function readCidr(s: string): Read<string> {
 }
 
 /** 'auto' (the router's local time zone) or a fixed offset from UTC, `+HH:MM` / `-HH:MM`. */
-export function readUtcOffset(s: string): Read<string> {
-  if (s === 'auto') return good(s);
-  if (utcOffsetMinutes(s) === null) return expected("'auto' or an offset like +01:00 or -05:30", s);
-  return good(s);
-}
+export const readUtcOffset = (s: string): Read<string> =>
+  s === 'auto' || utcOffsetMinutes(s) !== null ? good(s) : expected("'auto' or an offset like +01:00 or -05:30", s);
 
 /** Minutes east of UTC for `+HH:MM`/`-HH:MM` (the log parser's unit), null for 'auto' or a malformed value. */
 export function utcOffsetMinutes(s: string): number | null {

@@ -198,7 +198,7 @@ export interface Setting {
   option_: string;
   /** As UCI text; secrets are shown as '***'. */
   value_: string;
-  restart_: boolean;
+  restart_?: boolean;
 }
 
 /** The options whose value in config differs from base (default: the defaults), in schema order. */

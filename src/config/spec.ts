@@ -14,8 +14,8 @@ export type OptionDoc =
 
 export interface OptionSpec<T> {
   readonly default: T;
-  /** true: takes effect only after a restart; false: applied on reload (SIGHUP). */
-  readonly restart: boolean;
+  /** true: takes effect only after a restart; else applied on reload (SIGHUP). */
+  readonly restart?: boolean;
   /** Never printed by check-config or status (passwords). */
   readonly secret?: boolean;
   readonly doc_: OptionDoc;
@@ -31,22 +31,22 @@ export type ValueOf<S> = S extends OptionSpec<infer T> ? T : never;
 // unit), duration(default, min, max), path(default, allowDash), str(default, check),
 // oneOf(values, default), list(default, item, maxItems). restart() and secret() mark a spec.
 
-function scalar<T>(doc_: OptionDoc, def: T, readOne: (s: string) => Read<T>, show: (v: T) => string = String): OptionSpec<T> {
+/**
+ * An option of one value, read by `read` given the text and the settings that follow the kind in
+ * `doc_` (so int(16, 1, 256) reads with readInt(text, 1, 256, '')).
+ */
+function scalar<T>(doc_: OptionDoc, def: T, read: (s: string, a?: any, b?: any, c?: any) => Read<T>, show: (v: T) => string = String): OptionSpec<T> {
   return {
     doc_,
     default: def,
-    restart: false,
-    read_(values, isList) {
-      if (isList) return bad(`takes one value: use 'option', not 'list'`);
-      return readOne(values[0]);
-    },
+    read_: (values, isList) => isList ? bad(`takes one value: use 'option', not 'list'`) : read(values[0], doc_[1], doc_[2], doc_[3]),
     show: (v) => [show(v)],
   };
 }
 
 /** The option takes effect only after a restart. */
 export function restart<T>(spec: OptionSpec<T>): OptionSpec<T> {
-  (spec as { restart: boolean }).restart = true;
+  (spec as { restart?: boolean }).restart = true;
   return spec;
 }
 
@@ -57,36 +57,24 @@ export function secret<T>(spec: OptionSpec<T>): OptionSpec<T> {
 }
 
 /** Text; `check` may refuse some (./help says in a few words what it takes). */
-export function str(def: string, check: (s: string) => Read<string> = good): OptionSpec<string> {
-  return scalar(['string'], def, check);
-}
+export const str = (def: string, check: (s: string) => Read<string> = good): OptionSpec<string> => scalar(['string'], def, check);
 
-export function int(def: number, min: number, max: number, unit = ''): OptionSpec<number> {
-  return scalar(['int', min, max, unit], def, (s) => readInt(s, min, max, unit));
-}
+export const int = (def: number, min: number, max: number, unit = ''): OptionSpec<number> => scalar(['int', min, max, unit], def, readInt);
 
-export function bool(def: boolean): OptionSpec<boolean> {
-  return scalar(['bool'], def, readBool, (v) => (v ? '1' : '0'));
-}
+export const bool = (def: boolean): OptionSpec<boolean> => scalar(['bool'], def, readBool, (v) => (v ? '1' : '0'));
 
-export function oneOf<const V extends string>(values: readonly V[], def: NoInfer<V>): OptionSpec<V> {
-  const read = (s: string): Read<V> =>
-    (values as readonly string[]).includes(s) ? good(s as V) : expected(`one of ${values.map((v) => `'${v}'`).join(', ')}`, s);
-  return scalar(['enum', values], def, read);
-}
+export const oneOf = <const V extends string>(values: readonly V[], def: NoInfer<V>): OptionSpec<V> =>
+  scalar(['enum', values], def, (s: string) =>
+    (values as readonly string[]).includes(s) ? good(s as V) : expected(`one of ${values.map((v) => `'${v}'`).join(', ')}`, s));
 
-export function duration(def: number, min: number, max: number): OptionSpec<number> {
-  return scalar(['duration', min, max], def, (s) => readDuration(s, min, max));
-}
+export const duration = (def: number, min: number, max: number): OptionSpec<number> => scalar(['duration', min, max], def, readDuration);
 
-export function path(def: string, allowDash = false): OptionSpec<string> {
-  return scalar(['path', allowDash], def, (s) => readPath(s, allowDash));
-}
+export const path = (def: string, allowDash = false): OptionSpec<string> => scalar(['path', allowDash], def, readPath);
 
 export function hostport(def: HostPort | null, portOptional = false): OptionSpec<HostPort | null> {
   const showHp = (v: HostPort | null): string =>
     v === null ? '' : `${v.host.indexOf(':') >= 0 ? `[${v.host}]` : v.host}${v.port === null ? '' : ':' + v.port}`;
-  return scalar<HostPort | null>(['hostport', portOptional], def, (s) => readHostPort(s, portOptional), showHp);
+  return scalar<HostPort | null>(['hostport', portOptional], def, readHostPort, showHp);
 }
 
 /**
@@ -97,7 +85,6 @@ export function list<T>(def: T[], item: OptionSpec<T>, maxItems = 256): OptionSp
   return {
     doc_: ['list', item as OptionSpec<unknown>],
     default: def,
-    restart: false,
     read_(values) {
       if (values.length > maxItems) return bad(`at most ${maxItems} items, got ${values.length}`);
       const out: T[] = [];
