@@ -30,60 +30,36 @@ interface Open {
   since_: number;
 }
 
-export class Batcher {
-  // deps_ first, and no base class: measured cheaper per line in qjs than WithDeps (compat/lang.ts)
-  private readonly deps_: BatcherDeps;
-
-  constructor(deps_: BatcherDeps) {
-    this.deps_ = deps_;
-  }
-
-  private readonly open_ = new Map<string, Open>();
-  private readonly seq_ = new Map<string, number>();
-
-  push(ev: NetEvent): void {
-    const stream = this.deps_.streamOf?.(ev) ?? ev.type;
-    let b = this.open_.get(stream);
-    if (b === undefined) {
-      b = { builder_: new BatchBuilder(), since_: -1 };
-      this.open_.set(stream, b);
-    }
-    b.builder_.add_(ev);
-    if (b.builder_.count_ >= (this.deps_.maxEvents ?? 500) || b.builder_.estimate_() >= (this.deps_.maxBytes ?? 65536)) {
-      this.emit_(stream, b);
-    }
-  }
-
+export interface Batcher {
+  push(ev: NetEvent): void;
   /** Flushes batches older than maxAgeSec; call about once a second. */
-  tick(nowSec: number): void {
-    const maxAge = this.deps_.maxAgeSec ?? 60;
-    for (const [stream, b] of this.open_) {
-      if (b.since_ < 0) b.since_ = nowSec;
-      else if (nowSec - b.since_ >= maxAge) this.emit_(stream, b);
-    }
-  }
-
+  tick(nowSec: number): void;
   /** Flushes every open batch (at stop, or before a forced send). */
-  flush(): void {
-    for (const [stream, b] of this.open_) this.emit_(stream, b);
-  }
+  flush(): void;
+}
 
-  private emit_(stream: string, b: Open): void {
-    this.open_.delete(stream);
-    const d = this.deps_;
-    const cn = d.counters;
+/**
+ * `new Batcher(deps)`: a constructor function returning its object (state in closure locals:
+ * shorter than `this.x_` members, and `var`: push runs per event, and qjs checks let/const for
+ * their dead zone on every read).
+ */
+export const Batcher = function (d: BatcherDeps): Batcher {
+  var { counters: cn, streamOf, maxEvents = 500, maxBytes = 65536 } = d;
+  var open = new Map<string, Open>();
+  var seqs = new Map<string, number>();
+  const emit = (stream: string, b: Open): void => {
+    open.delete(stream);
     const n = b.builder_.count_;
     if (n === 0) return;
-    const seq = this.seq_.get(stream) ?? d.firstSeq?.(stream) ?? 0;
+    const seq = seqs.get(stream) ?? d.firstSeq?.(stream) ?? 0;
     let bytes: Uint8Array;
     try {
       bytes = b.builder_.finish_({ sensor: d.sensor, boot: d.boot, seq, stream });
     } catch (e) {
       // Not expected (any JS value encodes); if it happens the events are lost, visibly.
-      cn.drop(`batch_encode_${stream}`, n, errorText(e));
-      return;
+      return cn.drop(`batch_encode_${stream}`, n, errorText(e));
     }
-    this.seq_.set(stream, seq + 1);
+    seqs.set(stream, seq + 1);
     cn.inc(`batches_${stream}`);
     cn.inc(`batch_events_${stream}`, n);
     cn.inc(`batch_bytes_${stream}`, bytes.length);
@@ -92,5 +68,24 @@ export class Batcher {
     } catch (e) {
       cn.drop(`batch_sink_${stream}`, n, errorText(e));
     }
-  }
-}
+  };
+  return {
+    push(ev) {
+      var stream = streamOf?.(ev) ?? ev.type;
+      var b = open.get(stream);
+      if (b === undefined) open.set(stream, (b = { builder_: new BatchBuilder(), since_: -1 }));
+      b.builder_.add_(ev);
+      if (b.builder_.count_ >= maxEvents || b.builder_.estimate_() >= maxBytes) emit(stream, b);
+    },
+    tick(nowSec) {
+      const maxAge = d.maxAgeSec ?? 60;
+      for (const [stream, b] of open) {
+        if (b.since_ < 0) b.since_ = nowSec;
+        else if (nowSec - b.since_ >= maxAge) emit(stream, b);
+      }
+    },
+    flush() {
+      for (const [stream, b] of open) emit(stream, b);
+    },
+  };
+} as unknown as new (deps: BatcherDeps) => Batcher;

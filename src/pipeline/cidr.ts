@@ -119,7 +119,7 @@ function fill(n: number, gap: number, out?: number[]): number[] | null {
   return words;
 }
 
-function formatIPv4(v: number): string {
+export function formatIPv4(v: number): string {
   return `${Math.floor(v / 16777216) % 256}.${Math.floor(v / 65536) % 256}.${Math.floor(v / 256) % 256}.${v % 256}`;
 }
 

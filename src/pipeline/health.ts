@@ -29,16 +29,11 @@ export interface HealthDeps {
   procRoot_?: string;
 }
 
-/** The digits after blanks at the start of s, or undefined. */
-function leading(s: string): number | undefined {
-  const m = /^[ \t]*(\d+)/.exec(s);
-  return m ? +m[1] : undefined;
-}
-
-/** The number after `key` ('MemTotal:', 'VmRSS:') in a /proc text, in its unit (kB), or undefined. */
+/** The number after `key` ('MemTotal:', 'VmRSS:'; '' for the start) and blanks in a /proc text, in its unit (kB), or undefined. */
 export function procField(text: string, key: string): number | undefined {
   const at = text.indexOf(key);
-  return at < 0 ? undefined : leading(text.slice(at + key.length));
+  const m = at < 0 ? null : /^[ \t]*(\d+)/.exec(text.slice(at + key.length));
+  return m ? +m[1] : undefined;
 }
 
 /** /proc/loadavg → the 1-minute load, or undefined. */
@@ -63,7 +58,7 @@ export function parseStat(text: string): { comm: string; ppid: number } | undefi
   const close = text.lastIndexOf(')');
   // ") S 123 ..." : state, then ppid
   const stateEnd = text.indexOf(' ', close + 2);
-  const ppid = open < 0 || close < open || stateEnd < 0 ? undefined : leading(text.slice(stateEnd + 1));
+  const ppid = open < 0 || close < open || stateEnd < 0 ? undefined : procField(text.slice(stateEnd + 1), '');
   return ppid === undefined ? undefined : { comm: text.slice(open + 1, close), ppid };
 }
 
@@ -102,7 +97,7 @@ export const HealthSampler = function (d: HealthDeps): HealthSampler {
       }
       return sum;
     };
-    set('uptime', parseUptime(read('uptime')));
+    set('uptime', parseLoadavg(read('uptime'))); // (parseUptime)
     const mem = read('meminfo');
     set('mem_total', procField(mem, 'MemTotal:'));
     set('mem_available', procField(mem, 'MemAvailable:'));
@@ -134,7 +129,11 @@ export const HealthSampler = function (d: HealthDeps): HealthSampler {
       ev.procs = procs;
       set('agent_rss', rss(self));
       // descendants: walk each process's parent chain up to us (depth-capped against loops)
-      const children = sumRss([...parent.keys()].filter((pid) => pid !== self && descendsFrom(pid, self, parent)));
+      const children = sumRss([...parent.keys()].filter((pid) => {
+        let p = parent.get(pid);
+        for (let depth = 0; pid !== self && p! > 0 && depth < 64; depth++, p = parent.get(p!)) if (p === self) return true;
+        return false;
+      }));
       if (children !== undefined || parent.size) ev.children_rss = children ?? 0;
       const w: Record<string, number> = {};
       let any = false;
@@ -155,12 +154,3 @@ export const HealthSampler = function (d: HealthDeps): HealthSampler {
     return ev;
   }
 } as unknown as new (deps: HealthDeps) => HealthSampler;
-
-function descendsFrom(pid: number, ancestor: number, parent: Map<number, number>): boolean {
-  let p = parent.get(pid);
-  for (let depth = 0; p !== undefined && p > 0 && depth < 64; depth++) {
-    if (p === ancestor) return true;
-    p = parent.get(p);
-  }
-  return false;
-}
