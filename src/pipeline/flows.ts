@@ -20,7 +20,7 @@
 //
 // Overflow (more than maxFlows open): the head of the store's order is evicted (the oldest
 // opened flow, or with interim records on the one least recently reported) and emitted as an interim
-// record (final:false) so what we knew is not lost; counted_ as the drop `flows.evicted`. If
+// record (final:false) so what we knew is not lost; counted as the drop `flows.evicted`. If
 // its DESTROY comes later it is reported on its own (start from delta-time when the kernel
 // stamps flows, else unknown).
 
@@ -32,7 +32,7 @@ import {
   F_ASSURED, F_DNAT, F_HAS_ID, F_HAS_MARK, F_OFFLOAD, F_START_KNOWN, F_TUPLE_INDEXED, F_UNREPLIED, FlowStore, NO_SLOT,
 } from '../sources/conntrack/flow-store';
 import { READ_GONE, READ_HELD, READ_NEW, type HeldFlows } from '../sources/conntrack/proc-poll';
-import { ABSENT, hasPorts, isIcmp, tupleKey, type CtRecord } from '../sources/conntrack/record';
+import { ABSENT, hasPorts, isIcmp, type CtRecord } from '../sources/conntrack/record';
 import { NO_STRING, StringPool } from '../sources/conntrack/string-pool';
 
 /** What the later stages may need beyond the public record. */
@@ -81,226 +81,22 @@ export interface FlowSlotSink {
   flowSlot(table: FlowTable, slot: number, at: number, final: boolean): boolean;
 }
 
-export class FlowTable implements HeldFlows {
-  private readonly counters_: Counters;
+/** The flow table (see the top of this file). Read-only outside: store, pool, sensor. */
+export interface FlowTable extends HeldFlows {
   readonly sensor: string;
-  private readonly emitFn_: (ev: FlowEvent, ctx: FlowContext) => void;
-  private readonly interimSec_: number;
-  private readonly maxFlows_: number;
-  /** Read-only outside: a FlowSlotSink reads the slot it is handed (flush puts in a new one). */
+  /** A FlowSlotSink reads the slot it is handed (flush puts in a new store). */
   store: FlowStore;
   /** Strings of the slots by handle (addresses, states); `kinds` is free for a FlowSlotSink. */
-  pool = new StringPool();
+  pool: StringPool;
   /** Set by the owner when a FlowSlotSink may take flows; null: every flow becomes an event. */
-  slots: FlowSlotSink | null = null;
-  private readonly ctx_: FlowContext = { reply_h: '', slot: -1 };
-  /** Latest time seen in the records: the clock of a replay. */
-  private lastTs_ = 0;
-
-  constructor(deps: FlowTableDeps) {
-    this.counters_ = deps.counters;
-    this.sensor = deps.sensor;
-    this.emitFn_ = deps.emit;
-    this.interimSec_ = deps.interimSec ?? 300;
-    this.maxFlows_ = Math.max(1, deps.maxFlows ?? 16384);
-    this.store = new FlowStore(this.maxFlows_, this.interimSec_ > 0);
-  }
-
-  size(): number {
-    return this.store.count_;
-  }
-
+  slots: FlowSlotSink | null;
   /**
    * Whether a flow with this conntrack id is open here: the parser's `holds`, so UPDATEs of
    * known flows skip their tuples (bound: pass `table.holds` as it is).
    */
-  readonly holds = (id: number): boolean => (this.heldSlot_ = this.store.findId(id)) >= 0;
-  /** The slot `holds` last found: push() of that record needs no second lookup. */
-  private heldSlot_ = NO_SLOT;
-
-  // The per-record methods declare their locals with var: qjs 2025-04 checks every read of a
-  // let/const local for its dead zone.
-  push(rec: CtRecord): void {
-    var ts = rec.ts >= 0 ? rec.ts : this.lastTs_;
-    if (ts > this.lastTs_) this.lastTs_ = ts;
-    var store = this.store;
-    var id = rec.id;
-    var slot: number;
-    if (id >= 0) {
-      var h = this.heldSlot_;
-      slot = h >= 0 && store.id_[h] === id && store.flags[h] & F_HAS_ID ? h : store.findId(id);
-      if (rec.partial) {
-        // an UPDATE or DESTROY read without tuples because we hold its id
-        if (slot < 0) this.counters_.drop('flows.partial_unheld');
-        else {
-          this.refresh_(slot, rec);
-          if (rec.kind === 'DESTROY') {
-            if (this.reading_) this.noteGone_(this.slotTupleKey_(slot));
-            this.emitSlot_(slot, ts, true);
-            this.free_(slot);
-          }
-        }
-        return;
-      }
-      if (slot < 0 && store.idless > 0) {
-        // adopted from /proc (no id): find it by tuple and key it by id from now on
-        slot = this.findRecord_(rec, true);
-        if (slot >= 0) store.bindId(slot, id);
-      }
-    } else {
-      slot = this.findRecord_(rec, true);
-    }
-    var kind = rec.kind;
-    if (kind === 'DESTROY') {
-      if (this.reading_) this.noteGone_(slot >= 0 ? this.slotTupleKey_(slot) : tupleKey(rec));
-      if (slot < 0 && id >= 0 && this.reconciledIds_.has(id)) {
-        // Reading /proc during a reconcile makes the kernel reap expired entries, and the new
-        // conntrack child then reports their DESTROY: the flow was already reported once.
-        this.reconciledIds_.delete(id);
-        this.counters_.inc('flows.destroy_after_reconcile');
-        return;
-      }
-      if (slot < 0) {
-        this.counters_.inc('flows.destroy_unseen');
-        this.emitRecord_(rec, ts);
-        return;
-      }
-      this.refresh_(slot, rec);
-      this.emitSlot_(slot, ts, true);
-      this.free_(slot);
-      return;
-    }
-    if (slot >= 0) {
-      if (kind === 'NEW') this.counters_.inc('flows.duplicate_new');
-      this.refresh_(slot, rec);
-      return;
-    }
-    if (kind === 'NEW') this.adopt_(rec, ts, true, false);
-    // UPDATE or SNAPSHOT of a flow whose NEW we did not see (we started later, or a gap)
-    else if (rec.deltaTime >= 0) this.adopt_(rec, ts - rec.deltaTime, true, false);
-    else this.adopt_(rec, ts, false, false);
-  }
-
-  // ---- table reads: mark and sweep
-
-  /** The generation of the read in progress, or of the last one. */
-  private gen_ = 0;
-  private reading_ = false;
-  private readNow_ = 0;
-  private readEnded_ = 0;
-  /**
-   * Where the read's walk over the held flows goes on, indexing them (readPrepare) or ending the
-   * unseen (readSweep); free_ moves it past a slot that events end meanwhile. -2: not begun.
-   */
-  private walkAt_ = -2;
-  /** Original tuples of the flows events ended during the read in progress. */
-  private readonly goneKeys_ = new Set<string>();
-
-  readBegin(nowSec: number): void {
-    if (nowSec > this.lastTs_) this.lastTs_ = nowSec;
-    // A held flow carries the generation of the last read that saw it (or, for one opened
-    // since, of an earlier read that saw its slot's last flow), and a finished read sees or
-    // ends every flow: one could pass for marked only after 65,535 reads in a row were dropped.
-    this.gen_ = (this.gen_ + 1) & 65535 || 1;
-    this.reading_ = true;
-    this.readNow_ = nowSec;
-    this.readEnded_ = 0;
-    this.walkAt_ = this.store.head;
-    this.store.needSeen_();
-    this.goneKeys_.clear();
-  }
-
-  /**
-   * Before the first line: puts up to `max` held flows into the tuple index. Outside reads only
-   * flows without an id are indexed (an id finds the rest), which spares every NEW event the
-   * work; a flow indexed once stays so until it ends.
-   */
-  readPrepare(max: number): boolean {
-    const store = this.store;
-    for (let n = 0; n < max && this.walkAt_ >= 0; n++) {
-      const s = this.walkAt_;
-      this.walkAt_ = store.next_[s] - 1;
-      if (!(store.flags[s] & F_TUPLE_INDEXED)) store.indexTuple(s);
-    }
-    if (this.walkAt_ >= 0) return false;
-    this.walkAt_ = -2; // the sweep starts from the head
-    return true;
-  }
-
-  readEntry(rec: CtRecord, adopt: boolean): number {
-    const slot = this.findRecord_(rec, false);
-    if (slot >= 0) {
-      this.refresh_(slot, rec); // marks it
-      return READ_HELD;
-    }
-    if (this.goneKeys_.size > 0 && this.goneKeys_.has(tupleKey(rec))) {
-      // An event ended this tuple since the read began: the line was read before the kernel
-      // dropped the entry. (A new flow on the same tuple would have to follow that DESTROY
-      // with its NEW, which adopts it.) /proc has no ids to tell for sure: counted_.
-      this.counters_.inc('flows.read_gone');
-      return READ_GONE;
-    }
-    if (!adopt) return READ_NEW;
-    this.counters_.inc('flows.adopted');
-    const d = rec.deltaTime;
-    this.adopt_(rec, d > 0 ? this.readNow_ - d : this.readNow_, d >= 0, false);
-    return READ_HELD;
-  }
-
-  readSweep(max: number, poll: boolean): boolean {
-    const store = this.store;
-    if (this.walkAt_ === -2) this.walkAt_ = store.head;
-    const gen = this.gen_;
-    for (let n = 0; n < max && this.walkAt_ >= 0; n++) {
-      const s = this.walkAt_;
-      this.walkAt_ = store.next_[s] - 1;
-      if (store.seen_[s] === gen) continue;
-      this.readEnded_++;
-      if (poll) {
-        // gone between two polls: ended at this one, with the counters of the last
-        this.emitSlot_(s, this.readNow_, true);
-      } else {
-        this.counters_.inc('flows.reconciled');
-        if (store.flags[s] & F_HAS_ID) this.rememberReconciled_(store.id_[s]);
-        this.emitSlot_(s, ABSENT, true);
-      }
-      this.free_(s);
-      n += 7; // an end costs about what a line does
-    }
-    if (this.walkAt_ >= 0) return false;
-    this.readAbort();
-    return true;
-  }
-
-  /** Flows the last (or current) read ended. */
-  readEnded(): number {
-    return this.readEnded_;
-  }
-
-  readAbort(): void {
-    this.reading_ = false;
-    this.walkAt_ = -2;
-    this.goneKeys_.clear();
-  }
-
-  private noteGone_(key: string): void {
-    if (this.goneKeys_.size < 4096) this.goneKeys_.add(key);
-    else this.counters_.drop('flows.read_gone_full');
-  }
-
-  /** Bounded memory of conntrack ids reported by a reconcile, oldest first. */
-  private readonly reconciledIds_ = new Set<number>();
-
-  private rememberReconciled_(id: number): void {
-    this.reconciledIds_.add(id);
-    if (this.reconciledIds_.size > 4096) {
-      for (const k of this.reconciledIds_) {
-        this.reconciledIds_.delete(k);
-        break;
-      }
-    }
-  }
-
+  holds: (id: number) => boolean;
+  size(): number;
+  push(rec: CtRecord): void;
   /**
    * Interim records (final:false) for flows open longer than interimSec since their last report
    * (their opening counts as one). With interim records on, the store's order is the order of
@@ -309,82 +105,305 @@ export class FlowTable implements HeldFlows {
    * tick the records come in order of last report, oldest first, ties (flows reported by the
    * same tick or opened at the same time) in the order that report or opening put them.
    */
-  tick(nowSec: number): void {
-    if (nowSec > this.lastTs_) this.lastTs_ = nowSec;
-    var interim = this.interimSec_;
-    if (interim <= 0) return;
-    this.walked_ = 0;
-    // A table read walking the order (readPrepare, readSweep: a few loop turns) would meet
-    // every flow moved to the tail again, and could walk on as long as ticks move flows: the
-    // records wait for the walk's end (late, not lost: the next tick takes all due).
-    if (this.walkAt_ !== -2) return;
-    var due = nowSec - interim;
-    var store = this.store;
-    var last = store.lastReport;
-    var next = store.next_;
-    var walked = 0;
-    var tl = store.tail_;
-    // A clock that stepped back by more than an interval (NTP correcting a clock that ran ahead,
-    // a replayed log): reports held in the future would hold their flows (and the flows opened
-    // after the step, placed behind them) until the clock caught up, hours maybe. Re-base them
-    // to now, once: min(report, now) keeps the order sorted.
-    if (tl >= 0 && last[tl] - interim > nowSec) this.rebase_(nowSec);
-    // a clock that stepped back less reports at the tail's time, keeping the order sorted
-    var at = tl >= 0 && last[tl] > nowSec ? last[tl] : nowSec;
-    for (var s = store.head, n = 0; s >= 0 && last[s] <= due; s = n) {
-      n = next[s] - 1;
-      walked++;
-      last[s] = at;
-      store.toTail_(s);
-      this.counters_.inc('flows.interim');
-      this.emitSlot_(s, nowSec, false);
-    }
-    this.walked_ = walked;
-  }
-
-  private rebase_(nowSec: number): void {
-    var store = this.store;
-    var last = store.lastReport;
-    var next = store.next_;
-    for (var s = store.head; s >= 0; s = next[s] - 1) if (last[s] > nowSec) last[s] = nowSec;
-    this.lastTs_ = nowSec;
-    this.counters_.inc('flows.clock_rebased');
-  }
-
-  /** Due flows the last tick walked (a test hook: the walk must not visit flows not due). */
-  walked_ = 0;
-
+  tick(nowSec: number): void;
   /** Emits every open flow as final:false (end of a replay, shutdown) and empties the table. */
-  flush(): void {
-    var store = this.store;
-    var n = 0;
-    for (var s = store.head, next = 0; s >= 0; s = next) {
-      next = store.next_[s] - 1;
-      n++;
-      this.emitSlot_(s, this.lastTs_, false);
+  flush(): void;
+  /** Due flows the last tick walked (a test hook: the walk must not visit flows not due). */
+  walked_: number;
+}
+
+/**
+ * `new FlowTable(deps)`: a constructor function returning its object, whose state is the
+ * closure's locals (short names in the bundle, where a class's members are `this.x` each time).
+ * `var` and function declarations throughout: qjs 2025-04 checks every read of a let/const
+ * local (and of a const arrow) for its dead zone, and the per-record functions read them often.
+ */
+export const FlowTable = function (deps: FlowTableDeps): FlowTable {
+  var counters = deps.counters;
+  var emit = deps.emit;
+  var interim = deps.interimSec ?? 300;
+  var maxFlows = Math.max(1, deps.maxFlows ?? 16384);
+  var store = new FlowStore(maxFlows, interim > 0);
+  var pool = new StringPool();
+  /** one context object, refilled per event (an object costs qjs ~1k instructions per field) */
+  var ctx: FlowContext = { reply_h: '', slot: -1 };
+  /** Latest time seen in the records: the clock of a replay. */
+  var lastTs = 0;
+  /** The slot `holds` last found: push() of that record needs no second lookup. */
+  var heldSlot = NO_SLOT;
+  /** Pool handles of the last translated source and first state seen (may be stale: checked). */
+  var natH = NO_STRING;
+  var stateH = NO_STRING;
+
+  // ---- table reads: mark and sweep
+
+  /** The generation of the read in progress, or of the last one. */
+  var gen = 0;
+  var reading = false;
+  var readNow = 0;
+  var readEnded = 0;
+  /**
+   * Where the read's walk over the held flows goes on, indexing them (readPrepare) or ending the
+   * unseen (readSweep); free() moves it past a slot that events end meanwhile. -2: not begun.
+   */
+  var walkAt = -2;
+  /** Original tuples (recKey) of the flows events ended during the read in progress. */
+  var goneKeys = new Set<string>();
+  /** Bounded memory of conntrack ids reported by a reconcile, oldest first. */
+  var reconciledIds = new Set<number>();
+
+  const self: FlowTable = {
+    sensor: deps.sensor,
+    store,
+    pool,
+    slots: null,
+    walked_: 0,
+    holds: (id) => (heldSlot = store.findId(id)) >= 0,
+    size: () => store.count_,
+    push,
+    readBegin(nowSec) {
+      if (nowSec > lastTs) lastTs = nowSec;
+      // A held flow carries the generation of the last read that saw it (or, for one opened
+      // since, of an earlier read that saw its slot's last flow), and a finished read sees or
+      // ends every flow: one could pass for marked only after 65,535 reads in a row were dropped.
+      gen = (gen + 1) & 65535 || 1;
+      reading = true;
+      readNow = nowSec;
+      readEnded = 0;
+      walkAt = store.head;
+      store.needSeen_();
+      goneKeys.clear();
+    },
+    /**
+     * Before the first line: puts up to `max` held flows into the tuple index. Outside reads only
+     * flows without an id are indexed (an id finds the rest), which spares every NEW event the
+     * work; a flow indexed once stays so until it ends.
+     */
+    readPrepare: (max) => walk(max, false, false),
+    readEntry(rec, adopting) {
+      var slot = findRecord(rec, false);
+      if (slot >= 0) {
+        refresh(slot, rec); // marks it
+        return READ_HELD;
+      }
+      if (goneKeys.size > 0 && goneKeys.has(recKey(rec))) {
+        // An event ended this tuple since the read began: the line was read before the kernel
+        // dropped the entry. (A new flow on the same tuple would have to follow that DESTROY
+        // with its NEW, which adopts it.) /proc has no ids to tell for sure: counted.
+        counters.inc('flows.read_gone');
+        return READ_GONE;
+      }
+      if (!adopting) return READ_NEW;
+      counters.inc('flows.adopted');
+      var d = rec.deltaTime;
+      adopt(rec, d > 0 ? readNow - d : readNow, d >= 0, false);
+      return READ_HELD;
+    },
+    readSweep: (max, poll) => walk(max, true, poll),
+    readEnded: () => readEnded,
+    readAbort,
+    tick(nowSec) {
+      if (nowSec > lastTs) lastTs = nowSec;
+      if (interim <= 0) return;
+      self.walked_ = 0;
+      // A table read walking the order (readPrepare, readSweep: a few loop turns) would meet
+      // every flow moved to the tail again, and could walk on as long as ticks move flows: the
+      // records wait for the walk's end (late, not lost: the next tick takes all due).
+      if (walkAt !== -2) return;
+      var due = nowSec - interim;
+      var last = store.lastReport;
+      var next = store.next_;
+      var walked = 0;
+      var tl = store.tail_;
+      // A clock that stepped back by more than an interval (NTP correcting a clock that ran
+      // ahead, a replayed log): reports held in the future would hold their flows (and the flows
+      // opened after the step, placed behind them) until the clock caught up, hours maybe.
+      // Re-base them to now, once: min(report, now) keeps the order sorted.
+      if (tl >= 0 && last[tl] - interim > nowSec) {
+        for (var s = store.head; s >= 0; s = next[s] - 1) if (last[s] > nowSec) last[s] = nowSec;
+        lastTs = nowSec;
+        counters.inc('flows.clock_rebased');
+      }
+      // a clock that stepped back less reports at the tail's time, keeping the order sorted
+      var at = tl >= 0 && last[tl] > nowSec ? last[tl] : nowSec;
+      for (var s = store.head, n = 0; s >= 0 && last[s] <= due; s = n) {
+        n = next[s] - 1;
+        walked++;
+        last[s] = at;
+        store.toTail_(s);
+        counters.inc('flows.interim');
+        emitSlot(s, nowSec, false);
+      }
+      self.walked_ = walked;
+    },
+    flush() {
+      var n = 0;
+      for (var s = store.head, next = 0; s >= 0; s = next) {
+        next = store.next_[s] - 1;
+        n++;
+        emitSlot(s, lastTs, false);
+      }
+      if (n > 0) counters.inc('flows.flushed', n);
+      // all freed at once: no index or reference count to keep up a flow at a time
+      self.store = store = new FlowStore(maxFlows, interim > 0);
+      self.pool = pool = new StringPool();
+      if (walkAt >= 0) walkAt = -1; // a read's walk has nothing left
+    },
+  };
+
+  function push(rec: CtRecord): void {
+    var ts = rec.ts >= 0 ? rec.ts : lastTs;
+    if (ts > lastTs) lastTs = ts;
+    var id = rec.id;
+    var slot: number;
+    if (id >= 0) {
+      var h = heldSlot;
+      slot = h >= 0 && store.id_[h] === id && store.flags[h] & F_HAS_ID ? h : store.findId(id);
+      if (rec.partial) {
+        // an UPDATE or DESTROY read without tuples because we hold its id
+        if (slot < 0) counters.drop('flows.partial_unheld');
+        else {
+          refresh(slot, rec);
+          if (rec.kind === 'DESTROY') end(slot, ts);
+        }
+        return;
+      }
+      if (slot < 0 && store.idless > 0) {
+        // adopted from /proc (no id): find it by tuple and key it by id from now on
+        slot = findRecord(rec, true);
+        if (slot >= 0) store.bindId(slot, id);
+      }
+    } else {
+      slot = findRecord(rec, true);
     }
-    if (n > 0) this.counters_.inc('flows.flushed', n);
-    // all freed at once: no index or reference count to keep up a flow at a time
-    this.store = new FlowStore(this.maxFlows_, this.interimSec_ > 0);
-    this.pool = new StringPool();
-    if (this.walkAt_ >= 0) this.walkAt_ = -1; // a read's walk has nothing left
+    var kind = rec.kind;
+    if (kind === 'DESTROY') {
+      if (slot >= 0) {
+        refresh(slot, rec);
+        end(slot, ts);
+        return;
+      }
+      if (reading) noteGone(recKey(rec));
+      if (id >= 0 && reconciledIds.has(id)) {
+        // Reading /proc during a reconcile makes the kernel reap expired entries, and the new
+        // conntrack child then reports their DESTROY: the flow was already reported once.
+        reconciledIds.delete(id);
+        counters.inc('flows.destroy_after_reconcile');
+        return;
+      }
+      counters.inc('flows.destroy_unseen');
+      // built through a transient slot so both paths agree
+      var known = rec.deltaTime >= 0;
+      slot = adopt(rec, known ? ts - rec.deltaTime : ts, known, true);
+      if (id >= 0) {
+        // not indexed (transient), but the event still names it
+        store.id_[slot] = id;
+        store.flags[slot] |= F_HAS_ID;
+      }
+      emitSlot(slot, ts, true);
+      store.flags[slot] &= ~F_HAS_ID; // (release() would unindex it)
+      free(slot);
+      return;
+    }
+    if (slot >= 0) {
+      if (kind === 'NEW') counters.inc('flows.duplicate_new');
+      refresh(slot, rec);
+      return;
+    }
+    if (kind === 'NEW') adopt(rec, ts, true, false);
+    // UPDATE or SNAPSHOT of a flow whose NEW we did not see (we started later, or a gap)
+    else if (rec.deltaTime >= 0) adopt(rec, ts - rec.deltaTime, true, false);
+    else adopt(rec, ts, false, false);
+  }
+
+  /** A held flow's DESTROY (refreshed already): its final record. */
+  function end(slot: number, ts: number): void {
+    if (reading) noteGone(slotKey(slot));
+    emitSlot(slot, ts, true);
+    free(slot);
+  }
+
+  /**
+   * readPrepare (`sweep` false: indexes up to `max` held flows by tuple) or readSweep (ends up
+   * to about `max` flows' worth of the ones no line marked); true when the walk is done.
+   */
+  function walk(max: number, sweep: boolean, poll: boolean): boolean {
+    if (sweep && walkAt === -2) walkAt = store.head;
+    for (var n = 0, s = 0; n < max && walkAt >= 0; n++) {
+      s = walkAt;
+      walkAt = store.next_[s] - 1;
+      if (!sweep) {
+        if (!(store.flags[s] & F_TUPLE_INDEXED)) store.indexTuple(s);
+      } else if (store.seen_[s] !== gen) {
+        readEnded++;
+        if (poll) {
+          // gone between two polls: ended at this one, with the counters of the last
+          emitSlot(s, readNow, true);
+        } else {
+          counters.inc('flows.reconciled');
+          if (store.flags[s] & F_HAS_ID) {
+            reconciledIds.add(store.id_[s]);
+            if (reconciledIds.size > 4096) for (var k of reconciledIds) {
+              reconciledIds.delete(k);
+              break;
+            }
+          }
+          emitSlot(s, ABSENT, true);
+        }
+        free(s);
+        n += 7; // an end costs about what a line does
+      }
+    }
+    if (walkAt >= 0) return false;
+    if (sweep) readAbort();
+    walkAt = -2; // (readPrepare's: the sweep starts from the head)
+    return true;
+  }
+
+  function readAbort(): void {
+    reading = false;
+    walkAt = -2;
+    goneKeys.clear();
+  }
+
+  function noteGone(key: string): void {
+    if (goneKeys.size < 4096) goneKeys.add(key);
+    else counters.drop('flows.read_gone_full');
   }
 
   // ---- slots
 
-  private adopt_(rec: CtRecord, startTs: number, startKnown: boolean, transient: boolean): number {
-    if (!startKnown) this.counters_.inc('flows.start_unknown');
-    var store = this.store;
-    if (!transient && store.count_ >= this.maxFlows_) this.evictOldest_();
+  function adopt(rec: CtRecord, startTs: number, startKnown: boolean, transient: boolean): number {
+    if (!startKnown) counters.inc('flows.start_unknown');
+    if (!transient && store.count_ >= maxFlows) {
+      // The head goes: the oldest opened flow while interim records are off; with them on, the
+      // flow whose last report (or opening) is oldest, the one with most news not yet shipped,
+      // and so the one whose eviction record is least likely to repeat a report shipped within
+      // interimSec.
+      counters.drop('flows.evicted');
+      var head = store.head;
+      emitSlot(head, lastTs, false);
+      free(head);
+    }
     var id = rec.id;
     var tail = store.tail_;
     var slot = store.alloc_(transient ? -1 : id);
     store.start[slot] = startTs;
-    if (!transient && this.interimSec_ > 0) {
-      // placeNew_()'s common case written out: a flow opened after the last report held
+    if (!transient && interim > 0) {
       var last = store.lastReport;
       if (tail < 0 || last[tail] <= startTs) last[slot] = startTs;
-      else this.placeNew_(slot, startTs, tail);
+      else if (startTs <= lastTs - interim) {
+        // Keeps the order of last report (tick) for a new flow, appended at the tail by alloc:
+        // its opening is its first report, at `startTs`. A flow back-dated by its delta-time
+        // (adopted after a gap or from a table read) may have opened before flows already held:
+        // one already older than interimSec is due at the next tick, as if placed by its start,
+        // so it goes to the head (every flow there is due at any later tick; no sorted insert,
+        // which would cost O(n) a flow and O(n²) for a table read at start); any other one
+        // counts from the last report held (the tail's time) when that is later than its
+        // start: its first interim record comes at most that much late, never early.
+        last[slot] = startTs;
+        store.toHead_(slot);
+      } else last[slot] = last[tail];
     }
     var zone = rec.zone;
     if (zone > 0) store.setZone_(slot, zone);
@@ -393,7 +412,6 @@ export class FlowTable implements HeldFlows {
     store.proto[slot] = proto;
     var p = slot * 3;
     var s = slot * 4;
-    var pool = this.pool;
     var strs = store.strs;
     var ports = store.ports;
     var refs = pool.refs;
@@ -424,12 +442,12 @@ export class FlowTable implements HeldFlows {
     var other = rec.rdst;
     if (other !== src || (portsMatter && rec.rdport !== sport)) {
       // masquerade gives nearly every LAN flow the same translated source: tried first
-      h = this.natH_;
+      h = natH;
       if (pool.strings[h] !== other) {
         h = index[other];
         if (h === undefined) h = pool.add(other);
         else pool.refs[h]++;
-        this.natH_ = h;
+        natH = h;
       } else pool.refs[h]++;
       strs[s + 2] = h;
       if (portsMatter) pc = rec.rdport;
@@ -448,7 +466,7 @@ export class FlowTable implements HeldFlows {
       store.flags[slot] |= F_DNAT;
     }
     strs[s + 3] = NO_STRING;
-    if (!transient && (this.reading_ || id < 0)) store.indexTuple(slot);
+    if (!transient && (reading || id < 0)) store.indexTuple(slot);
     if (startKnown) store.flags[slot] |= F_START_KNOWN;
     if (store.counted_) {
       var counts = store.counts;
@@ -458,37 +476,17 @@ export class FlowTable implements HeldFlows {
       counts[c + 2] = ABSENT;
       counts[c + 3] = ABSENT;
     }
-    this.refresh_(slot, rec);
+    refresh(slot, rec);
     return slot;
-  }
-
-  /**
-   * Keeps the order of last report (tick) for a new flow, appended at the tail by alloc: its
-   * opening is its first report, at `startTs`. A flow back-dated by its delta-time (adopted
-   * after a gap or from a table read) may have opened before flows already held: one already
-   * older than interimSec is due at the next tick, as if placed by its start, so it goes to the
-   * head (every flow there is due at any later tick; no sorted insert, which would cost O(n) a
-   * flow and O(n²) for a table read at start); any other one counts from the last report held
-   * (the tail's time) when that is later than its start: its first interim record comes at most
-   * that much late, never early.
-   */
-  private placeNew_(slot: number, startTs: number, tail: number): void {
-    var store = this.store;
-    var last = store.lastReport;
-    if (startTs <= this.lastTs_ - this.interimSec_) {
-      last[slot] = startTs;
-      store.toHead_(slot);
-    } else last[slot] = last[tail];
   }
 
   /**
    * Takes what a later record knows better: state, flags, counters, mark. And marks the flow
    * live for a table read under way: a line of the read, or an event since it began, saw it.
    */
-  private refresh_(slot: number, rec: CtRecord): void {
-    var store = this.store;
+  function refresh(slot: number, rec: CtRecord): void {
     // (only a read's own generation counts; the column may not be there before the first read)
-    if (this.reading_) store.seen_[slot] = this.gen_;
+    if (reading) store.seen_[slot] = gen;
     // The kernel never clears ASSURED; /proc prints [OFFLOAD] in its place.
     var f = store.flags[slot] & ~(F_UNREPLIED | F_OFFLOAD);
     if (rec.assured) f |= F_ASSURED;
@@ -505,17 +503,16 @@ export class FlowTable implements HeldFlows {
     if (state !== '') {
       var s = slot * 4 + 3;
       var strs = store.strs;
-      var pool = this.pool;
       var old = strs[s];
       if (old === NO_STRING) {
         // pool.add's hit path written out: a state is nearly always held by other flows, and
-        // most often the last new flow's (the one kept in stateH_)
-        var h = this.stateH_;
+        // most often the last new flow's (the one kept in stateH)
+        var h = stateH;
         if (pool.strings[h] !== state) {
           var got = pool.index[state];
           h = got === undefined ? pool.add(state) : got;
           if (got !== undefined) pool.refs[h]++;
-          this.stateH_ = h;
+          stateH = h;
         } else pool.refs[h]++;
         strs[s] = h;
       } else if (pool.strings[old] !== state) {
@@ -536,16 +533,10 @@ export class FlowTable implements HeldFlows {
     }
   }
 
-  /** Pool handles of the last translated source and first state seen (may be stale: checked). */
-  private natH_ = NO_STRING;
-  private stateH_ = NO_STRING;
-
-  private free_(slot: number): void {
-    var store = this.store;
+  function free(slot: number): void {
     var strs = store.strs;
-    var pool = this.pool;
     var s = slot * 4;
-    if (slot === this.walkAt_) this.walkAt_ = store.next_[slot] - 1;
+    if (slot === walkAt) walkAt = store.next_[slot] - 1;
     var dnat = store.flags[slot] & F_DNAT ? store.dnatHost(slot) : -1;
     store.release(slot); // first: it unindexes the tuple by the handles still in the slot
     if (dnat >= 0) pool.release(dnat);
@@ -561,43 +552,32 @@ export class FlowTable implements HeldFlows {
     }
   }
 
-  /**
-   * The head goes: the oldest opened flow while interim records are off; with them on, the flow
-   * whose last report (or opening) is oldest, the one with most news not yet shipped, and so the
-   * one whose eviction record is least likely to repeat a report shipped within interimSec.
-   */
-  private evictOldest_(): void {
-    const s = this.store.head;
-    if (s === NO_SLOT) return;
-    this.counters_.drop('flows.evicted');
-    this.emitSlot_(s, this.lastTs_, false);
-    this.free_(s);
-  }
-
   /** The held flow with a record's original tuple (only one without an id when `idless`). */
-  private findRecord_(rec: CtRecord, idless: boolean): number {
-    const index = this.pool.index;
-    const src = index[rec.src];
-    const dst = src === undefined ? undefined : index[rec.dst];
+  function findRecord(rec: CtRecord, idless: boolean): number {
+    var index = pool.index;
+    var src = index[rec.src];
+    var dst = src === undefined ? undefined : index[rec.dst];
     if (dst === undefined) return NO_SLOT; // an address no flow holds
-    const icmp = rec.icmpType >= 0;
-    // as adopt_ stores them: Int32 ports (port_() gives them back), icmp id and type<<8|code, Uint8 proto, Uint16 zone
-    const a = (icmp ? rec.icmpId : rec.sport) | 0;
-    const b = (icmp ? (rec.icmpType << 8) | (rec.icmpCode & 255) : rec.dport) | 0;
-    return this.store.findTuple(rec.protoNum & 255, src as number, dst, a, b, rec.zone > 0 ? rec.zone & 65535 : 0, idless);
+    var icmp = rec.icmpType >= 0;
+    // as adopt stores them: Int32 ports (port_() gives them back), icmp id and type<<8|code, Uint8 proto, Uint16 zone
+    var a = (icmp ? rec.icmpId : rec.sport) | 0;
+    var b = (icmp ? (rec.icmpType << 8) | (rec.icmpCode & 255) : rec.dport) | 0;
+    return store.findTuple(rec.protoNum & 255, src as number, dst, a, b, rec.zone > 0 ? rec.zone & 65535 : 0, idless);
   }
 
-  private slotTupleKey_(slot: number): string {
-    const store = this.store;
-    const s = slot * 4;
-    const zone = store.zoneOf_(slot);
-    const proto = store.proto[slot];
-    const text = this.pool.strings;
-    const head = proto + ' ' + text[store.strs[s]] + ' ' + text[store.strs[s + 1]];
-    const a = store.port_(slot, 0);
-    const tc = store.port_(slot, 1);
-    if (isIcmp(proto) && tc >= 0) return head + ' i' + (tc >> 8) + '/' + (tc & 255) + '/' + a + ' ' + zone;
-    return head + ' ' + a + ' ' + tc + ' ' + zone;
+  /**
+   * A record's original tuple as text, as slotKey spells a held flow's (the numbers as adopt
+   * stores them): unique among live entries of a zone, what matches an event to a /proc line,
+   * which has no id.
+   */
+  function recKey(rec: CtRecord): string {
+    var icmp = rec.icmpType >= 0;
+    return `${rec.protoNum & 255} ${rec.src} ${rec.dst} ${(icmp ? rec.icmpId : rec.sport) | 0} ${(icmp ? (rec.icmpType << 8) | (rec.icmpCode & 255) : rec.dport) | 0} ${rec.zone > 0 ? rec.zone & 65535 : 0}`;
+  }
+
+  function slotKey(slot: number): string {
+    var text = pool.strings;
+    return `${store.proto[slot]} ${text[store.strs[slot * 4]]} ${text[store.strs[slot * 4 + 1]]} ${store.port_(slot, 0)} ${store.port_(slot, 1)} ${store.zoneOf_(slot)}`;
   }
 
   // ---- events
@@ -606,29 +586,28 @@ export class FlowTable implements HeldFlows {
    * A flow event from a slot. `at` is the end time when `final`, the report time otherwise;
    * ABSENT when a flow ended unseen in a gap (no end, no duration).
    */
-  private emitSlot_(slot: number, at: number, final: boolean): void {
-    const direct = this.slots;
-    if (direct !== null && direct.flowSlot(this, slot, at, final)) return;
-    const store = this.store;
-    const text = this.pool.strings;
-    const strs = store.strs;
-    const ports = store.ports;
-    const s = slot * 4;
-    const p = slot * 3;
-    const protoNum = store.proto[slot];
-    const portsMatter = hasPorts(protoNum);
-    const flags = store.flags[slot];
-    const start = store.start[slot];
-    const ev = { type: 'flow', ts: start, sensor: this.sensor } as FlowEvent;
+  function emitSlot(slot: number, at: number, final: boolean): void {
+    var direct = self.slots;
+    if (direct !== null && direct.flowSlot(self, slot, at, final)) return;
+    var text = pool.strings;
+    var strs = store.strs;
+    var ports = store.ports;
+    var s = slot * 4;
+    var p = slot * 3;
+    var protoNum = store.proto[slot];
+    var portsMatter = hasPorts(protoNum);
+    var flags = store.flags[slot];
+    var start = store.start[slot];
+    var ev = { type: 'flow', ts: start, sensor: self.sensor } as FlowEvent;
     if (final && at >= 0) ev.end = at;
     if (at >= 0 && flags & F_START_KNOWN) {
-      const d = Math.round((at - start) * 1e6) / 1e6;
+      var d = Math.round((at - start) * 1e6) / 1e6;
       ev.duration = DIV_EXACT ? d : +d.toFixed(6);
     }
     ev.proto = protoName(protoNum);
     ev.orig_h = text[strs[s]];
-    let op = ports[p];
-    let rp = ports[p + 1];
+    var op = ports[p];
+    var rp = ports[p + 1];
     // 65535: PORT_ODD (the value may be elsewhere)
     if (op === 65535) op = store.port_(slot, 0);
     if (rp === 65535) rp = store.port_(slot, 1);
@@ -649,8 +628,8 @@ export class FlowTable implements HeldFlows {
       ev.nat_h = text[strs[s + 2]];
       if (portsMatter) ev.nat_p = store.port_(slot, 2);
     }
-    let counts = store.counts;
-    let c = slot * 4;
+    var counts = store.counts;
+    var c = slot * 4;
     if (slot === store.endSlot) {
       counts = store.endCounts;
       c = 0;
@@ -673,29 +652,13 @@ export class FlowTable implements HeldFlows {
     ev.final = final;
     ev.dir = undefined;
     if (flags & F_HAS_MARK && store.mark_[slot] > 0) ev.mark = store.mark_[slot];
-    const zone = store.zoneOf_(slot);
+    var zone = store.zoneOf_(slot);
     if (zone > 0) ev.zone = zone;
-    // one context object, refilled per event (an object costs qjs ~1k instructions per field)
-    const hd = flags & F_DNAT ? store.dnatHost(slot) : NO_STRING;
-    const dnat = hd !== NO_STRING;
-    const ctx = this.ctx_;
-    ctx.reply_h = dnat ? text[hd] : ev.resp_h;
+    var hd = flags & F_DNAT ? store.dnatHost(slot) : NO_STRING;
+    ctx.reply_h = hd !== NO_STRING ? text[hd] : ev.resp_h;
     ctx.slot = slot;
-    this.emitFn_(ev, ctx);
+    emit(ev, ctx);
   }
 
-  /** A DESTROY for a flow we never held: built through a transient slot so both paths agree. */
-  private emitRecord_(rec: CtRecord, ts: number): void {
-    const known = rec.deltaTime >= 0;
-    const slot = this.adopt_(rec, known ? ts - rec.deltaTime : ts, known, true);
-    const store = this.store;
-    if (rec.id >= 0) {
-      // not indexed (transient), but the event still names it
-      store.id_[slot] = rec.id;
-      store.flags[slot] |= F_HAS_ID;
-    }
-    this.emitSlot_(slot, ts, true);
-    store.flags[slot] &= ~F_HAS_ID; // (release() would unindex it)
-    this.free_(slot);
-  }
-}
+  return self;
+} as unknown as new (deps: FlowTableDeps) => FlowTable;

@@ -165,15 +165,3 @@ export function hasPorts(protoNum: number): boolean {
 export function isIcmp(protoNum: number): boolean {
   return protoNum === PROTO_ICMP || protoNum === PROTO_ICMPV6;
 }
-
-/**
- * The original tuple as one string, unique among live entries of a zone: what matches an
- * event to a /proc line (which has no id). ICMP folds type/code/id in; GRE its keys.
- */
-export function tupleKey(r: CtRecord): string {
-  const zone = r.zone < 0 ? 0 : r.zone;
-  if (r.icmpType >= 0) {
-    return r.protoNum + ' ' + r.src + ' ' + r.dst + ' i' + r.icmpType + '/' + r.icmpCode + '/' + r.icmpId + ' ' + zone;
-  }
-  return r.protoNum + ' ' + r.src + ' ' + r.dst + ' ' + r.sport + ' ' + r.dport + ' ' + zone;
-}

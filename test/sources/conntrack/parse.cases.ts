@@ -3,7 +3,11 @@ import { deepEq, eq, ok, seeded } from '../../support/check';
 import { Counters } from '../../../src/counters';
 import { parseConntrackEvent, parseConntrackList } from '../../../src/sources/conntrack/parse';
 import { compressPaddedIpv6 } from '../../../src/sources/conntrack/address';
-import { tupleKey, type CtRecord } from '../../../src/sources/conntrack/record';
+import type { CtRecord } from '../../../src/sources/conntrack/record';
+
+/** The original tuple, the zone ABSENT in a list line and 0 in /proc alike. */
+const tupleKey = (r: CtRecord): string =>
+  [r.protoNum, r.src, r.dst, r.sport, r.dport, r.icmpType, r.icmpCode, r.icmpId, r.zone < 0 ? 0 : r.zone].join(' ');
 
 const EVENTS = 'lab-basic/conntrack-events.txt';
 const LIST = 'lab-basic/conntrack-list.txt';
