@@ -22,7 +22,7 @@ export const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as cons
 const SWEEP_MS = 1000;
 
 const readBuf = new ArrayBuffer(65536);
-const readView = new Uint8Array(readBuf);
+export const readView = new Uint8Array(readBuf);
 
 /** Children not yet reaped: pid -> its reap attempt. */
 const live = new Map<number, () => void>();
@@ -44,9 +44,28 @@ function sweepNow(): void {
  * read or write a descriptor goes to the back, or a pipe that never runs dry (a log flood) would
  * starve every child registered after it (conntrack's events, the broker's bytes).
  */
-export function requeue(set: typeof os.setReadHandler, fd: number, fn: () => void): void {
+function requeue(set: typeof os.setReadHandler, fd: number, fn: () => void): void {
   set(fd, null);
   set(fd, fn);
+}
+
+/**
+ * Reads `fd` (a pipe or stdin) once per select() wake-up, never blocking, up to `max` bytes into
+ * readView: got(n) per read, then end() once at end of file (or a read error), after which the
+ * descriptor is no longer watched. Both hosts' lines and a child's bytes come this way.
+ */
+export function watchReads(fd: number, max: number, got: (n: number) => void, end: () => void): void {
+  const on = (): void => {
+    const n = os.read(fd, readBuf, 0, max);
+    if (n === -EINTR || n === -EAGAIN) return;
+    if (n > 0) {
+      requeue(os.setReadHandler, fd, on);
+      return got(n);
+    }
+    os.setReadHandler(fd, null);
+    end();
+  };
+  os.setReadHandler(fd, on);
 }
 
 type Report = (where: string, err: unknown) => void;
@@ -105,8 +124,7 @@ export function spawnChild(argv: string[], opts: SpawnOptions, report: Report, t
   var exitCb: ((status: ExitStatus) => void) | undefined;
   var status: ExitStatus | undefined;
   var finished = false;
-  var queue: Uint8Array[] = [];
-  var queueHead = 0; // index of the chunk being written
+  var queue: Uint8Array[] = []; // queue[0] is being written
   var chunkOff = 0; // bytes of it already written
   var queued = 0;
   var writing = false;
@@ -141,11 +159,11 @@ export function spawnChild(argv: string[], opts: SpawnOptions, report: Report, t
     os.close(inFd);
     inFd = -1;
     queue = [];
-    queueHead = chunkOff = queued = 0;
+    chunkOff = queued = 0;
   };
 
   const writeSome = (): void => {
-    const chunk = queue[queueHead];
+    const chunk = queue[0];
     if (!chunk) return stopWriting();
     const n = os.write(inFd, chunk.buffer as ArrayBuffer, chunk.byteOffset + chunkOff, minOf(PIPE_BUF, chunk.length - chunkOff));
     if (n === -EAGAIN || n === -EINTR) return;
@@ -154,11 +172,9 @@ export function spawnChild(argv: string[], opts: SpawnOptions, report: Report, t
     queued -= n;
     requeue(os.setWriteHandler, inFd, writeSome);
     if (chunkOff === chunk.length) {
-      queue[queueHead++] = undefined as unknown as Uint8Array;
+      queue.shift();
       chunkOff = 0;
-      if (queueHead === queue.length) {
-        queue = [];
-        queueHead = 0;
+      if (!queue.length) {
         stopWriting();
         if (closing) closeIn();
       }
@@ -176,8 +192,8 @@ export function spawnChild(argv: string[], opts: SpawnOptions, report: Report, t
     const [r, st] = os.waitpid(pid, os.WNOHANG);
     if (r === 0 || r === -EINTR) return;
     // r < 0 (ECHILD): someone else reaped it; the status is lost but the child is gone.
-    const sig = st & 0x7f;
-    status = r !== pid ? { code: null, signal: null } : sig ? { code: null, signal: sig } : { code: (st >> 8) & 0xff, signal: null };
+    const sig = r === pid ? st & 0x7f : -1;
+    status = { code: sig ? null : (st >> 8) & 0xff, signal: sig > 0 ? sig : null };
     live.delete(pid);
     // the last child is gone: let the loop end now rather than at the next sweep
     if (!live.size && sweepTimer >= 0) {
@@ -201,36 +217,26 @@ export function spawnChild(argv: string[], opts: SpawnOptions, report: Report, t
     }
   };
 
-  /**
-   * One read of stdout (or stderr) per select() wake-up: never blocks; requeue() gives the other
-   * descriptors their turn.
-   */
-  const read = (err: boolean): void => {
-    var fd = err ? errFd : outFd;
-    var n = os.read(fd, readBuf, 0, err || !bytesMode ? LINE_CHUNK : readBuf.byteLength);
-    if (n === -EINTR || n === -EAGAIN) return;
-    var lines = err ? errLines : outLines;
-    if (n > 0) {
-      requeue(os.setReadHandler, fd, err ? onErr : onOut);
-      if (!err && bytesMode) fire('onData', dataCb, readView.slice(0, n));
-      else lines.push_(readView.subarray(0, n));
-      return;
-    }
-    os.setReadHandler(fd, null);
-    os.close(fd);
-    lines.flush_();
-    if (err) errFd = -1;
-    else {
-      outFd = -1;
-      reap();
-      retryReap(2);
-    }
-    maybeFinish();
-  };
-  const onOut = (): void => read(false);
-  const onErr = (): void => read(true);
-  if (outFd >= 0) os.setReadHandler(outFd, onOut);
-  if (errFd >= 0) os.setReadHandler(errFd, onErr);
+  if (outFd >= 0) {
+    watchReads(outFd, bytesMode ? readBuf.byteLength : LINE_CHUNK,
+      (n) => bytesMode ? fire('onData', dataCb, readView.slice(0, n)) : outLines.push_(readView.subarray(0, n)),
+      () => {
+        os.close(outFd);
+        outLines.flush_();
+        outFd = -1;
+        reap();
+        retryReap(2);
+        maybeFinish();
+      });
+  }
+  if (errFd >= 0) {
+    watchReads(errFd, LINE_CHUNK, (n) => errLines.push_(readView.subarray(0, n)), () => {
+      os.close(errFd);
+      errLines.flush_();
+      errFd = -1;
+      maybeFinish();
+    });
+  }
 
   // SIGCHLD reaps promptly. The slow sweep covers a SIGCHLD that lands between QuickJS's signal
   // check and its select(), and keeps the loop alive while a child with no pipes runs.

@@ -8,15 +8,12 @@ import { pullLines } from './line-reader';
 import { scratchText } from './quickjs-text';
 import { followFile } from './follow';
 import { decodeUtf8 } from './utf8';
-import { requeue, spawnChild, SIGNALS } from './quickjs-child';
+import { readView, spawnChild, watchReads, SIGNALS } from './quickjs-child';
 // Named imports, not a namespace: some of these names are mangled in the bundle (internalNames in
 // scripts/mangle-props.mjs), and esbuild would read a mangled `fs.readBytes` off a namespace object.
 import { check, readBytes, writeAtomic, appendText, remove, rename, stat, readdir, mkdirp, readInto, tailFs } from './quickjs-fs';
 
 declare const scriptArgs: string[];
-
-const EINTR = 4;
-const EAGAIN = 11;
 
 function report(where: string, err: unknown): void {
   const e = err as Error | null;
@@ -93,9 +90,8 @@ export function createQuickJsHost(): Host {
     mkdirp,
 
     openLines(path) {
-      if (path === '-') return pullLines((buf, len) => readInto(0, buf, len, '<stdin>'), () => {}, text);
-      const fd = check(os.open(path, os.O_RDONLY), 'open', path);
-      return pullLines((buf, len) => readInto(fd, buf, len, path), () => os.close(fd), text);
+      const fd = path === '-' ? 0 : check(os.open(path, os.O_RDONLY), 'open', path);
+      return pullLines((buf, len) => readInto(fd, buf, len, fd ? path : '<stdin>'), () => fd && os.close(fd), text);
     },
 
     follow: (path, opts, onLine, onNotice) => followFile(
@@ -109,20 +105,12 @@ export function createQuickJsHost(): Host {
     ),
 
     stdinLines(onLine, onEnd) {
-      const buf = new ArrayBuffer(LINE_CHUNK);
       const lines = new LineSplitter((l, t) => guarded('stdin onLine', onLine, l, t), undefined, text);
-      const onStdin = (): void => {
-        const n = os.read(0, buf, 0, LINE_CHUNK);
-        if (n === -EINTR || n === -EAGAIN) return;
-        if (n > 0) {
-          requeue(os.setReadHandler, 0, onStdin); // a flood on stdin must not starve the children
-          return lines.push_(new Uint8Array(buf, 0, n));
-        }
-        os.setReadHandler(0, null);
+      // a flood on stdin must not starve the children (watchReads requeues)
+      watchReads(0, LINE_CHUNK, (n) => lines.push_(readView.subarray(0, n)), () => {
         lines.flush_();
         guarded('stdin onEnd', onEnd);
-      };
-      os.setReadHandler(0, onStdin);
+      });
     },
 
     spawn: (argv, opts = {}) => spawnChild(argv, opts, report, text),
