@@ -8,13 +8,19 @@
 import type { NetEvent } from '../events';
 import { CborReader, CborWriter, CborError } from './cbor';
 import { StringTable, readTable } from './strtable';
-import { writeColumn, readColumn } from './columns';
+import { readColumn } from './columns';
 import { ColumnBuilder } from './column-builder';
-import { BatchError, pack, unpack, widthFor } from './wire';
+import { BatchError, need, pack, unpack } from './wire';
 import { isArray, isInteger, newDict, putKey } from '../compat/lang';
 
 export { BatchError } from './wire';
 export const WIRE_VERSION = 1;
+
+/**
+ * The batch's keys in wire order, with their types (wire.ts need()): the encoder writes them in
+ * this order, the decoder checks them by it.
+ */
+const HEADER: Record<string, string> = { v: 'n', sensor: 's', boot: 's', seq: 'n', stream: 's', n: 'c', strs: 'a', cols: 'a', shapes: 'a', shape: 'b' };
 
 export interface BatchHeader {
   sensor: string;
@@ -123,19 +129,20 @@ export class BatchBuilder {
     // Splitting names on shared suffixes adds entries, so the table size is final only now.
     const items = new CborWriter(this.estimate_());
     const size = table.finalize_(items);
+    const shapes = this.shapes_;
+    const body: Record<string, unknown> = {
+      ...h, v: WIRE_VERSION, n: this.count_, cols: plans.map((p) => p.map((x) => (typeof x === 'function' ? x(size) : x))),
+      shapes: shapes.map((s) => s.colIdx_), shape: pack(this.shapeOf_, shapes.length),
+    };
     const w = new CborWriter(this.estimate_() + 256);
     w.head_(5, 10);
-    // the header fields in HEADER_KEYS order
-    for (const [k, v] of [['v', WIRE_VERSION], ['sensor', h.sensor], ['boot', h.boot], ['seq', h.seq], ['stream', h.stream], ['n', this.count_]]) {
-      w.text_(k as string);
-      w.value_(v);
+    for (const k in HEADER) {
+      w.text_(k);
+      if (k === 'strs') {
+        w.head_(4, size);
+        w.raw_(items.buf_.subarray(0, items.len_));
+      } else w.value_(body[k]);
     }
-    w.text_('strs'); w.head_(4, size); w.raw_(items.buf_.subarray(0, items.len_));
-    w.text_('cols');
-    w.head_(4, plans.length);
-    for (const p of plans) writeColumn(w, p, size);
-    w.text_('shapes'); w.value_(this.shapes_.map((s) => s.colIdx_));
-    w.text_('shape'); w.byteString_(pack(this.shapeOf_, widthFor(this.shapes_.length)));
     return w.bytes_();
   }
 }
@@ -155,49 +162,33 @@ export function decodeBatch(bytes: Uint8Array): DecodedBatch {
 
 /** Decodes the batch at the reader's position (a CBOR sequence of batches, RFC 8742). */
 export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
-  // the header fields every batch has (`strs` and `cols` may be absent: empty) and their types
-  // (in the function: postMinify may turn module-level strings into constants declared later)
-  const HEADER: Record<string, string> = { v: 'number', sensor: 'string', boot: 'string', seq: 'number', stream: 'string', n: 'number', shapes: 'object', shape: 'object' };
   const nkeys = r.mapHead_();
-  const hdr: Record<string, unknown> = newDict();
-  let strs: string[] = [];
-  let cols: unknown[][] = [];
-  for (let i = 0; i < nkeys; i++) {
-    const k = r.text_();
-    if (k === 'strs') strs = readTable(r);
-    else if (k === 'cols') cols = r.value_() as unknown[][];
-    else hdr[k] = r.value_();
-  }
+  const hdr: Record<string, any> = newDict();
+  for (let i = 0; i < nkeys; i++) hdr[r.text_()] = r.value_();
   if (whole && !r.done_()) throw new CborError(`${r.end_ - r.pos_} trailing bytes after the batch`, r.pos_);
-  for (const k in HEADER) if (!(k in hdr)) throw new BatchError(`missing header field ${k}`);
-  const { v, n, shapes, shape } = hdr;
-  if (v !== WIRE_VERSION) throw new BatchError(`unsupported version ${String(v)}`);
-  for (const k in HEADER) if (typeof hdr[k] !== HEADER[k]) throw new BatchError(`${k} is not of type ${HEADER[k]}`);
-  if (!isInteger(n) || (n as number) < 0) throw new BatchError(`n is not a count`);
-  if (!isArray(cols)) throw new BatchError('cols is not an array');
-  if (!isArray(shapes)) throw new BatchError('shapes is not an array');
-  for (const s of shapes) {
-    if (!isArray(s)) throw new BatchError('a shape is not an array');
-    for (const ci of s) if (!(isInteger(ci) && ci >= 0 && ci < cols.length)) throw new BatchError(`shape names column ${String(ci)} of ${cols.length}`);
+  const fail = (what: string): never => {
+    throw new BatchError(what);
+  };
+  if ('v' in hdr && hdr.v !== WIRE_VERSION) fail(`unsupported version ${String(hdr.v)}`);
+  for (const k in HEADER) {
+    // (`strs` and `cols` may be absent: empty)
+    if (!(k in hdr)) hdr[k] = k === 'strs' || k === 'cols' ? [] : fail(`missing header field ${k}`);
+    need(hdr[k], HEADER[k], k);
   }
-  if (!(shape instanceof Uint8Array)) throw new BatchError('shape is not a byte string');
-  const shapeOf = unpack(shape, n as number, widthFor(shapes.length), shapes.length, 'shape');
+  const { n, cols, shapes } = hdr as { n: number; cols: unknown[][]; shapes: number[][] };
+  shapes.forEach((s, i) => {
+    for (const ci of need<unknown[]>(s, 'a', `shapes[${i}]`)) if (!(isInteger(ci) && (ci as number) >= 0 && (ci as number) < cols.length)) fail(`shape names column ${String(ci)} of ${cols.length}`);
+  });
+  const strs = readTable(hdr.strs);
+  const shapeOf = unpack(hdr.shape, n, shapes.length, 'shape');
   const uses = new Array<number>(cols.length).fill(0);
-  for (const si of shapeOf) for (const ci of shapes[si] as number[]) uses[ci]++;
-  const keys: string[] = [];
-  const values: unknown[][] = [];
-  for (let c = 0; c < cols.length; c++) {
-    const col = cols[c];
-    if (!isArray(col) || typeof col[0] !== 'string') throw new BatchError(`column ${c} has no key`);
-    keys.push(col[0]);
-    values.push(readColumn(col, uses[c], strs));
-  }
-  const next = new Array<number>(cols.length).fill(0);
+  for (const si of shapeOf) for (const ci of shapes[si]) uses[ci]++;
+  const values = cols.map((col, c) => (isArray(col) && typeof col[0] === 'string' ? readColumn(col, uses[c], strs) : fail(`column ${c} has no key`)));
+  uses.fill(0);
   const events = shapeOf.map((si) => {
     const ev: Record<string, unknown> = {};
-    for (const ci of shapes[si] as number[]) putKey(ev, keys[ci], values[ci][next[ci]++]);
+    for (const ci of shapes[si]) putKey(ev, cols[ci][0] as string, values[ci][uses[ci]++]);
     return ev as unknown as NetEvent;
   });
-  return { v, sensor: hdr.sensor, boot: hdr.boot, seq: hdr.seq, stream: hdr.stream, events } as DecodedBatch;
+  return { v: WIRE_VERSION, sensor: hdr.sensor, boot: hdr.boot, seq: hdr.seq, stream: hdr.stream, events };
 }
-

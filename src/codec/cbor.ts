@@ -96,16 +96,6 @@ export class CborWriter {
     this.len_ = at + 1 + size;
   }
 
-  uint_(n: number): void {
-    this.head_(0, n);
-  }
-
-  /** Any integer-valued number (§3.1 major types 0 and 1). */
-  int_(n: number): void {
-    if (n >= 0) this.head_(0, n);
-    else this.head_(1, -1 - n);
-  }
-
   text_(s: string): void {
     // Reserve the worst case (3 bytes per UTF-16 unit) and write the text after a head sized for
     // its UTF-16 length (its smallest byte length), not measuring first: a JS character loop
@@ -122,11 +112,6 @@ export class CborWriter {
     if (hs2 !== hs) this.buf_.copyWithin(at + 1 + hs2, at + 1 + hs, end);
     this.head_(3, len);
     this.len_ += len;
-  }
-
-  byteString_(b: Uint8Array): void {
-    this.head_(2, b.length);
-    this.raw_(b);
   }
 
   /** The shortest float that holds n exactly (§4.2.2); NaN as 0xf97e00, ±Infinity as half. */
@@ -148,7 +133,8 @@ export class CborWriter {
   /** A number: an integer when it is one (and not -0), else the shortest exact float. */
   number_(n: number): void {
     // 2^64 bounds the argument of major types 0/1; -1 - n rounds up to 2^64 past the edge.
-    if (isInteger(n) && !Object.is(n, -0) && (n >= 0 ? n : -1 - n) < 18446744073709551616) this.int_(n);
+    // (major types 0 and 1, §3.1)
+    if (isInteger(n) && !Object.is(n, -0) && (n >= 0 ? n : -1 - n) < 18446744073709551616) this.head_(n < 0 ? 1 : 0, n < 0 ? -1 - n : n);
     else this.float_(n);
   }
 
@@ -169,7 +155,10 @@ export class CborWriter {
         throw new CborError(`cannot encode a ${typeof v}`, this.len_);
     }
     if (v === null) this.byte_(0xf6);
-    else if (v instanceof Uint8Array) this.byteString_(v);
+    else if (v instanceof Uint8Array) {
+      this.head_(2, v.length);
+      this.raw_(v);
+    }
     else if (isArray(v)) {
       this.head_(4, v.length);
       for (let i = 0; i < v.length; i++) this.value_(v[i]);
@@ -237,10 +226,6 @@ export class CborReader {
     const arg = this.head_();
     if (this.major_ !== major) throw new CborError(`expected ${what}, got major type ${this.major_}`, at);
     return arg;
-  }
-
-  arrayHead_(): number {
-    return this.checkCount_(this.expect_(4, 'an array'));
   }
 
   mapHead_(): number {

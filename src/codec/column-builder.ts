@@ -4,7 +4,7 @@
 // "Transport". Every put is on the hot path: few property accesses, no push() calls, no strings
 // built per value.
 import type { StringTable } from './strtable';
-import { Kind } from './wire';
+import { Kind, pack } from './wire';
 import { planTimes, planValues, type ColumnPlan } from './columns';
 import { isArray, keysOf } from '../compat/lang';
 
@@ -206,7 +206,7 @@ export class ColumnBuilder {
       const list = this.strList_;
       const dict = new Array<number>(list.length);
       for (let i = 0; i < list.length; i++) dict[i] = table.ref_(list[i]);
-      return { kind_: Kind.Str, key_: key, dict_: dict, idx_: this.idx_ };
+      return [key, Kind.Str, list.length, (size: number) => pack(dict, size), pack(this.idx_, list.length)];
     }
     if (mode === Mode.LISTS) {
       const rk = this.recKeys_ ?? null;
@@ -223,7 +223,11 @@ export class ColumnBuilder {
           refs[r++] = v === null ? -1 : table.ref_(v);
         }
       }
-      return { kind_: Kind.Lists, key_: key, keys_: rk, counts_: counts, refs_: refs, idx_: this.idx_ };
+      // null (-1 here) is the number after the table's last entry
+      return [key, Kind.Lists, rk, counts, (size: number) => {
+        for (let k = 0; k < refs.length; k++) if (refs[k] < 0) refs[k] = size;
+        return pack(refs, size + 1);
+      }, pack(this.idx_, counts.length)];
     }
     return (mode === Mode.NUMS && planTimes(key, this.raw_ as number[])) || planValues(key, this.vals_);
   }

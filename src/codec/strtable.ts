@@ -1,7 +1,7 @@
 // The batch's string table: every distinct string once. Three entry forms, chosen so the text
 // comes back exactly: an IP address as its 4 or 16 bytes, a dotted name that shares a suffix
 // with other entries as [prefix, suffix-ref] (like DNS name compression), anything else as text.
-import { CborWriter, type CborReader } from './cbor';
+import { CborWriter } from './cbor';
 import { ipBytes, ipText } from './ipbytes';
 import { BatchError } from './wire';
 import { isArray, isInteger } from '../compat/lang';
@@ -57,7 +57,7 @@ export class StringTable {
             if (g.entry_ < 0) g.entry_ = this.ref_(g.s_);
             w.head_(4, 2);
             w.raw_(prefixItem(f, k, cut));
-            w.uint_(g.entry_);
+            w.head_(0, g.entry_);
             break;
           }
         }
@@ -126,7 +126,7 @@ function ipOf(f: Form): Uint8Array | null {
     f.ip_ = null;
     if (ipb !== null) {
       scratch.len_ = 0;
-      scratch.byteString_(ipb);
+      scratch.value_(ipb);
       f.ip_ = scratch.bytes_();
     }
   }
@@ -176,11 +176,9 @@ function prefixItem(f: Form, k: number, cut: number): Uint8Array {
   return b;
 }
 
-/** Reads the table back to plain strings; suffix chains are followed with a depth limit. */
-export function readTable(r: CborReader): string[] {
-  const n = r.arrayHead_();
-  const raw: unknown[] = [];
-  for (let i = 0; i < n; i++) raw[i] = r.value_();
+/** The table's entries (decoded CBOR) as plain strings; suffix chains are followed with a depth limit. */
+export function readTable(raw: unknown[]): string[] {
+  const n = raw.length;
   const out: string[] = [];
   const resolve = (i: number, depth: number): string => {
     const x = raw[i];

@@ -1,6 +1,6 @@
 // Building blocks of the batch wire format shared by its encoder and decoder
-// (docs/wire-format.md): column kinds, bit-packed index arrays, zigzag LEB128 integers.
-import { floor } from '../compat/lang';
+// (docs/wire-format.md): column kinds, item types, bit-packed index arrays, zigzag LEB128 integers.
+import { floor, isArray, isInteger } from '../compat/lang';
 
 export class BatchError extends Error {
   constructor(message: string) {
@@ -10,7 +10,19 @@ export class BatchError extends Error {
 }
 
 /** Column kinds (docs/wire-format.md, "Columns"). */
-export enum Kind { Raw, Str, Time, Lists, Vals }
+export const enum Kind { Raw, Str, Time, Lists, Vals }
+
+/**
+ * The types of a batch's items by letter (header fields, column items), as their checks name them:
+ * n number, s string, c count, a array, b byte string, k record keys (null or an array).
+ */
+const TYPES: Record<string, string> = { n: 'a number', s: 'a string', c: 'a count', a: 'an array', b: 'a byte string', k: 'null or an array' };
+
+/** x when it is of type `t` (a letter of TYPES), else a BatchError saying `where` it is not. */
+export function need<T = never>(x: unknown, t: string, where: string): T {
+  if (t === 'b' ? x instanceof Uint8Array : t === 'a' ? isArray(x) : t === 'c' ? isInteger(x) && (x as number) >= 0 : t === 'k' ? x === null || isArray(x) : typeof x === (t === 's' ? 'string' : 'number')) return x as T;
+  throw new BatchError(`${where} is not ${TYPES[t]}`);
+}
 
 /** Bit width of indexes into `size` choices: 0 when there is only one. */
 export function widthFor(size: number): number {
@@ -19,10 +31,10 @@ export function widthFor(size: number): number {
   return w;
 }
 
-/** Each index in `width` bits, least significant bit first, packed into bytes. */
-export function pack(idx: ArrayLike<number>, width: number): Uint8Array {
+/** Each index at the width `size` choices need, least significant bit first, packed into bytes. */
+export function pack(idx: ArrayLike<number>, size: number): Uint8Array {
   // var: runs per value written (qjs checks the dead zone of let/const locals)
-  var n = idx.length, out = new Uint8Array(Math.ceil((n * width) / 8)), i, acc = 0, bits = 0, o = 0;
+  var width = widthFor(size), n = idx.length, out = new Uint8Array(Math.ceil((n * width) / 8)), i, acc = 0, bits = 0, o = 0;
   if (width === 0) return out;
   if (width === 8) {
     for (i = 0; i < n; i++) out[i] = idx[i];
@@ -55,8 +67,10 @@ export function pack(idx: ArrayLike<number>, width: number): Uint8Array {
   return out;
 }
 
-/** `n` indexes of `width` bits; each must be below `limit`. */
-export function unpack(b: Uint8Array, n: number, width: number, limit: number, where: string): number[] {
+/** `n` indexes below `size` from the byte string x, packed at the width `size` needs. */
+export function unpack(x: unknown, n: number, size: number, where: string): number[] {
+  const b = need<Uint8Array>(x, 'b', where);
+  const width = widthFor(size);
   const fail = (what: string): never => {
     throw new BatchError(`${where}: ${what}`);
   };
@@ -66,7 +80,7 @@ export function unpack(b: Uint8Array, n: number, width: number, limit: number, w
   let acc = 0;
   let bits = 0;
   let p = 0;
-  // (width 0: every index is 0, which must still be below `limit`)
+  // (width 0: every index is 0, which must still be below `size`)
   const mask = 2 ** width;
   for (let i = 0; i < n; i++) {
     while (bits < width) {
@@ -76,25 +90,7 @@ export function unpack(b: Uint8Array, n: number, width: number, limit: number, w
     const v = acc % mask;
     acc = floor(acc / mask);
     bits -= width;
-    out[i] = v < limit ? v : fail(`index ${v} not below ${limit}`);
+    out[i] = v < size ? v : fail(`index ${v} not below ${size}`);
   }
   return out;
-}
-
-/**
- * Reads zigzag LEB128 integers back (0, -1, 1, -2 ... as 0, 1, 2, 3 ..., 7 bits a byte, low group
- * first; planTimes in columns.ts writes them); `at.pos` advances.
- */
-export function readZigzag(b: Uint8Array, at: { pos: number }, where: string): number {
-  let z = 0;
-  let mul = 1;
-  for (;;) {
-    if (at.pos >= b.length) throw new BatchError(`${where}: integer runs past the end`);
-    const x = b[at.pos++];
-    z += (x & 127) * mul;
-    if (x < 128) break;
-    mul *= 128;
-    if (mul > 2 ** 49) throw new BatchError(`${where}: integer longer than 53 bits`);
-  }
-  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
 }
