@@ -13,7 +13,7 @@
 // dnsmasq_entries_lost (dnsmasq's own `overflow: N log entries lost`, summed N).
 import type { CounterCell, Counters } from '../../counters';
 import { framingFor, type DnsmasqFraming, type LogFormat } from './framing';
-import { DnsmasqMessageParser } from './message';
+import { MESSAGE_SKIPS, messageReader } from './message';
 import type { DnsLogRecord } from './record';
 import { MAX_LINE } from './record';
 
@@ -29,62 +29,57 @@ export interface DnsmasqLineParserDeps {
   now_?: () => number;
 }
 
-export class DnsmasqLineParser {
+export interface DnsmasqLineParser {
   /** Shared with the fast lane (src/pipeline/dns-fast-line.ts): one stamp cache, one year rule. */
   readonly framing_: DnsmasqFraming;
-  private readonly message_ = new DnsmasqMessageParser();
-  private namesCut_ = 0;
   /** dnsmasq.records, counted once per line: a cell, not an inc() call. */
   readonly records_: CounterCell;
-
-  private readonly deps_: DnsmasqLineParserDeps;
-
-  constructor(deps_: DnsmasqLineParserDeps) {
-    this.deps_ = deps_;
-    this.records_ = deps_.counters.cell('dnsmasq.records');
-    this.framing_ = framingFor(deps_.format, { year_: deps_.year, utcOffsetMin_: deps_.utcOffsetMin_, now_: deps_.now_ });
-  }
-
-  parse(line: string): DnsLogRecord | null {
-    const counters = this.deps_.counters;
-    let end = line.length;
-    if (end > MAX_LINE) {
-      counters.drop('dnsmasq.too_long', 1, line);
-      return null;
-    }
-    if (end > 0 && line.charCodeAt(end - 1) === 13) end--; // CRLF files
-    if (end === 0) {
-      counters.inc('dnsmasq.ignored.blank');
-      return null;
-    }
-    const m = this.message_;
-    const f = this.framing_;
-    if (!f.frame(line, end)) {
-      const why = f.skip_;
-      if (why === 'other_program' || why === 'not_dns') counters.inc('dnsmasq.ignored.' + why);
-      else counters.drop('dnsmasq.' + why, 1, line);
-      return null;
-    }
-    const rec = m.parse_(line, f.start, end, f.ts, f.pid);
-    if (rec !== null) {
-      this.records_.n++;
-      if (m.namesCut_ !== this.namesCut_) {
-        counters.inc('dnsmasq.names_cut', m.namesCut_ - this.namesCut_);
-        this.namesCut_ = m.namesCut_;
-      }
-      return rec;
-    }
-    const why = m.skip_;
-    if (why === 'unknown_message' || why === 'truncated') {
-      counters.drop('dnsmasq.' + why, 1, line);
-    } else {
-      counters.inc('dnsmasq.ignored.' + why);
-      const start = f.start;
-      if (why === 'lifecycle' && line.startsWith('overflow: ', start)) {
-        const n = parseInt(line.slice(start + 10, end), 10);
-        if (n > 0) counters.inc('dnsmasq_entries_lost', n);
-      }
-    }
-    return null;
-  }
+  parse(line: string): DnsLogRecord | null;
 }
+
+/** `new DnsmasqLineParser(deps)`: a constructor function returning its object (state in closure locals). */
+export const DnsmasqLineParser = function ({ counters, format, year, utcOffsetMin_, now_ }: DnsmasqLineParserDeps): DnsmasqLineParser {
+  const records_ = counters.cell('dnsmasq.records');
+  const framing_ = framingFor(format, { year_: year, utcOffsetMin_, now_ });
+  const read = messageReader(counters);
+  return {
+    framing_,
+    records_,
+    parse(line) {
+      let end = line.length;
+      if (end > MAX_LINE) {
+        counters.drop('dnsmasq.too_long', 1, line);
+        return null;
+      }
+      if (end > 0 && line.charCodeAt(end - 1) === 13) end--; // CRLF files
+      if (end === 0) {
+        counters.inc('dnsmasq.ignored.blank');
+        return null;
+      }
+      const f = framing_;
+      if (!f.frame(line, end)) {
+        const why = f.skip_;
+        if (why === 'other_program' || why === 'not_dns') counters.inc('dnsmasq.ignored.' + why);
+        else counters.drop('dnsmasq.' + why, 1, line);
+        return null;
+      }
+      const start = f.start;
+      const rec = read(line, start, end, f.ts, f.pid);
+      if (typeof rec !== 'number') {
+        records_.n++;
+        return rec;
+      }
+      // unknown_message and truncated are drops, the others ignored
+      if (rec < 2) {
+        counters.drop('dnsmasq.' + MESSAGE_SKIPS[rec], 1, line);
+      } else {
+        counters.inc('dnsmasq.ignored.' + MESSAGE_SKIPS[rec]);
+        if (rec === 2 && line.startsWith('overflow: ', start)) {
+          const n = parseInt(line.slice(start + 10, end), 10);
+          if (n > 0) counters.inc('dnsmasq_entries_lost', n);
+        }
+      }
+      return null;
+    },
+  };
+} as unknown as new (deps: DnsmasqLineParserDeps) => DnsmasqLineParser;
