@@ -64,9 +64,6 @@ export function quoteUci(value: string): string {
 }
 
 // Names are letters, digits and '_' (a package may hold '-' too); a type is printable ASCII.
-const validName = (s: string): boolean => /^\w+$/.test(s);
-const validPackage = (s: string): boolean => /^[\w-]+$/.test(s);
-const validType = (s: string): boolean => /^[!-~]+$/.test(s);
 const NAME_RULE = '(letters, digits and _ only)';
 
 // isspace() in the C locale, but not the newline that ends a statement.
@@ -87,15 +84,14 @@ export function parseUci(text: string, file: string): UciDocument {
   // The cursor: `line` is the 1-based line of `pos`.
   let pos = 0;
   let line = 1;
-  let section: UciSection | null = null;
-  // After a `config` line that failed, its options are not reported again as orphans.
-  let sectionFailed = false;
+  // The open section; null before the first, undefined after a `config` line that failed (its
+  // options are then not reported again as orphans).
+  let section: UciSection | null | undefined = null;
   // How the last argument ended: 0 at a blank, 1 at the end of the statement (newline, '#', end of
-  // text), 2 at a ';' after quotes or escapes, 3 at a ';' glued to a plain value.
+  // text), 2 at a ';' after quotes or escapes (or no argument), 3 at a ';' glued to a plain value.
   let end = 0;
-  // The statement just read ended at a ';' (another follows on the line) / lost the rest of its line.
+  // The statement just read ended at a ';' (another follows on the line).
   let more = false;
-  let lost = false;
 
   // The first line of the statement being read.
   let ln = 1;
@@ -112,9 +108,6 @@ export function parseUci(text: string, file: string): UciDocument {
     doc.errors_.push({ file_: file, line_: at, message_: message });
   };
   const peek = (): number => (pos < len ? text.charCodeAt(pos) : -1);
-  const advance = (): void => {
-    if (text.charCodeAt(pos++) === 10) line++;
-  };
   const skipBlanks = (): void => {
     while (isBlank(peek())) pos++;
   };
@@ -132,117 +125,108 @@ export function parseUci(text: string, file: string): UciDocument {
     return skip > 0;
   };
 
-  // One argument at the cursor (after blanks), or null when the statement has no more.
+  // One argument at the cursor (after blanks), or null when the statement has no more. Quoted
+  // pieces: '...' takes everything literally, "..." lets a backslash take the next character.
   const readArg = (): string | null => {
     skipBlanks();
-    const c0 = peek();
-    if (c0 < 0 || c0 === 10 || c0 === 35 /* # */ || c0 === 59 /* ; */) return null;
     let out = '';
+    let quote = 0; // the open quote character, 0 outside quotes
+    let quoteLine = 0;
     const start = pos;
     for (;;) {
       const c = peek();
-      end = c < 0 || c === 10 || c === 35 ? 1 : isBlank(c) ? 0 : -1;
-      // libuci ends the value by writing NUL over the ';' when nothing in the argument was
-      // unquoted or unescaped, and then loses the rest of the line without a word.
-      if (c === 59) end = pos - start === out.length ? 3 : 2;
-      if (end >= 0) return out;
-      if (c === 39 /* ' */) {
-        const close = text.indexOf("'", pos + 1);
-        if (close < 0) throw [line, "unterminated ' quote"] as Failure;
-        const piece = text.slice(pos + 1, close);
-        out += piece;
-        line += piece.split('\n').length - 1;
-        pos = close + 1;
-      } else if (c === 34 /* " */) {
-        const startLine = line;
-        pos++;
-        for (let d; (d = peek()) !== 34;) {
-          if (d < 0) throw [startLine, 'unterminated " quote'] as Failure;
-          if (d === 92 /* \ */) {
-            if (joinsLine()) continue;
-            pos++;
-          }
-          out += text[pos];
-          advance();
+      if (quote) {
+        if (c < 0) throw [quoteLine, `unterminated ${quote === 39 ? "'" : '"'} quote`] as Failure;
+        if (c === quote) {
+          quote = 0;
+          pos++;
+          continue;
         }
+      } else {
+        // libuci ends the value by writing NUL over the ';' when nothing in the argument was
+        // unquoted or unescaped, and then loses the rest of the line without a word.
+        end = c < 0 || c === 10 || c === 35 ? 1 : isBlank(c) ? 0 : c === 59 ? (pos > start && pos - start === out.length ? 3 : 2) : -1;
+        if (end >= 0) return pos > start ? out : null;
+        if (c === 39 || c === 34) {
+          quote = c;
+          quoteLine = line;
+          pos++;
+          continue;
+        }
+      }
+      // A backslash (not in '...') takes the next character literally (a lone one at the end of
+      // text: nothing), or joins the next line.
+      if (c === 92 && quote !== 39) {
+        if (joinsLine()) continue;
         pos++;
-      } else if (c !== 92 || !joinsLine()) {
-        // A backslash takes the next character literally (a lone one at the end of text: nothing).
-        if (c === 92) pos++;
-        out += text[pos];
-        advance();
       }
+      out += text[pos];
+      if (text.charCodeAt(pos++) === 10) line++;
     }
-  };
-
-  // The arguments of one statement, consuming its terminator (newline, ';', comment).
-  const readArgs = (): string[] => {
-    const args: string[] = [];
-    more = lost = false;
-    for (let a; (a = readArg()) !== null;) {
-      args.push(a);
-      if (end === 3) {
-        skipToNextLine();
-        lost = true;
-        return args;
-      }
-      if (end) break;
-    }
-    skipBlanks();
-    if (peek() === 59) {
-      pos++;
-      more = true;
-    } else skipToNextLine(); // end of the line: a comment or the newline
-    return args;
   };
 
   while (pos < len) {
     ln = line;
+    more = false;
     try {
-      skipBlanks();
-      const c = peek();
-      if (c === 10 || c === 35 || c < 0) {
-        skipToNextLine();
-        continue;
+      // The arguments of one statement, consuming its terminator (newline, ';', comment).
+      const args: string[] = [];
+      for (let a; (a = readArg()) !== null;) {
+        args.push(a);
+        if (end) break;
       }
-      const args = readArgs();
-      if (lost) fail(ln, LOST_AFTER_SEMICOLON);
-      if (args.length === 0) continue;
-      const word = args[0];
+      if (end === 3) {
+        skipToNextLine();
+        fail(ln, LOST_AFTER_SEMICOLON);
+      } else {
+        skipBlanks();
+        if (peek() === 59) {
+          pos++;
+          more = true;
+        } else skipToNextLine(); // end of the line: a comment or the newline
+      }
+      if (!args.length) continue;
+      const [word, name] = args;
       const cmd = COMMANDS.find((c) => c === word || c[0] === word);
       if (cmd === undefined) refuse(`invalid command '${word}'`);
-      const name = args[1];
       if (cmd === 'package') {
         argCount(args, 2, 'package without name');
-        if (!validPackage(name)) refuse(`invalid character in package name '${name}'`);
+        if (!/^[\w-]+$/.test(name)) refuse(`invalid character in package name '${name}'`);
         doc.package_ = name;
       } else if (cmd === 'config') {
-        section = null;
-        sectionFailed = true;
+        section = undefined;
         argCount(args, 3, 'config without type');
-        if (!validType(name)) refuse(`invalid character in section type '${name}'`);
+        if (!/^[!-~]+$/.test(name)) refuse(`invalid character in section type '${name}'`);
         const id = args[2] || null;
-        if (id && !validName(id)) refuse(`invalid section name '${id}' ${NAME_RULE}`);
+        if (id && !/^\w+$/.test(id)) refuse(`invalid section name '${id}' ${NAME_RULE}`);
         const prior = id && byName[id];
-        if (prior) {
-          if (prior.type !== name) {
-            refuse(`section '${id}' of type '${name}' overwrites a '${prior.type}' section of the same name (line ${prior.line_})`);
-          }
-          section = prior;
-        } else {
-          section = { type: name, name_: id, line_: ln, options_: [] };
-          doc.sections.push(section);
+        if (prior && prior.type !== name) {
+          refuse(`section '${id}' of type '${name}' overwrites a '${prior.type}' section of the same name (line ${prior.line_})`);
+        }
+        if (!(section = prior || null)) {
+          doc.sections.push(section = { type: name, name_: id, line_: ln, options_: [] });
           if (id) byName[id] = section;
         }
-        sectionFailed = false;
       } else {
-        if (section === null) {
-          if (sectionFailed) continue;
+        if (!section) {
+          if (section === undefined) continue;
           refuse(`${cmd} found before the first section`);
         }
         argCount(args, 3, `${cmd} without name`);
-        if (!validName(name)) refuse(`invalid option name '${name}' ${NAME_RULE}`);
-        setOption(section, cmd, name, args[2] ?? '', ln);
+        if (!/^\w+$/.test(name)) refuse(`invalid option name '${name}' ${NAME_RULE}`);
+        const value = args[2] ?? '';
+        const opts = section.options_;
+        let o = uciOption(section, name);
+        if (cmd === 'option' && value === '') {
+          // libuci: setting an empty value deletes the option.
+          if (o) opts.splice(opts.indexOf(o), 1);
+        } else {
+          // A list after an option of the same name keeps the option's value as its first item.
+          if (!o) opts.push(o = { name_: name, kind_: cmd, values_: [], line_: ln });
+          o.values_ = cmd === 'list' ? [...o.values_, value] : [value];
+          o.kind_ = cmd;
+          o.line_ = ln;
+        }
       }
     } catch (e) {
       if (!isArray(e)) throw e;
@@ -254,20 +238,4 @@ export function parseUci(text: string, file: string): UciDocument {
     }
   }
   return doc;
-}
-
-function setOption(section: UciSection, cmd: 'option' | 'list', name: string, value: string, line: number): void {
-  const opts = section.options_;
-  const idx = opts.findIndex((o) => o.name_ === name);
-  if (cmd === 'option' && value === '') {
-    // libuci: setting an empty value deletes the option.
-    if (idx >= 0) opts.splice(idx, 1);
-    return;
-  }
-  // A list after an option of the same name keeps the option's value as its first item.
-  const o = idx >= 0 ? opts[idx] : opts[opts.push({ name_: name, kind_: cmd, values_: [], line_: line }) - 1];
-  if (cmd === 'list') o.values_.push(value);
-  else o.values_ = [value];
-  o.kind_ = cmd;
-  o.line_ = line;
 }
