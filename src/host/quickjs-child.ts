@@ -68,7 +68,24 @@ export function watchReads(fd: number, max: number, got: (n: number) => void, en
   os.setReadHandler(fd, on);
 }
 
-type Report = (where: string, err: unknown) => void;
+/** Reports a callback that threw, on stderr: the loop carries on. */
+export function report(where: string, err: unknown): void {
+  const e = err as Error | null;
+  std.err.puts(`netledger: host: ${where} failed: ${e?.message || String(err)}\n${e?.stack ? e.stack + '\n' : ''}`);
+  std.err.flush();
+}
+
+/**
+ * Calls fn(a, b); what it throws is reported as `where` failing, never thrown into the loop.
+ * The arguments are passed through: no closure is made per line.
+ */
+export function guarded<A, B>(where: string, fn: ((a: A, b: B) => void) | undefined, a?: A, b?: B): void {
+  try {
+    fn?.(a as A, b as B);
+  } catch (e) {
+    report(where, e);
+  }
+}
 
 function devNull(flags: number, opened: number[]): number {
   const fd = check(os.open('/dev/null', flags), 'open', '/dev/null');
@@ -86,7 +103,7 @@ function pipePair(opened: number[]): number[] {
 // One closure per child rather than a class: its state is locals (short names, no `this.`) in
 // the bundle. `var`: qjs checks a closure's let/const for its dead zone on every read, and the
 // line and chunk callbacks below read them per line and per read.
-export function spawnChild(argv: string[], opts: SpawnOptions, report: Report, text: AsciiText): Child {
+export function spawnChild(argv: string[], opts: SpawnOptions, text: AsciiText): Child {
   if (!isArray(argv) || !argv.length || typeof argv[0] !== 'string') {
     throw new HostError('spawn', '', EINVAL, 'argv must be a non-empty array');
   }
@@ -131,13 +148,7 @@ export function spawnChild(argv: string[], opts: SpawnOptions, report: Report, t
   var closing = false;
 
   /** Calls a user callback; what it throws is reported, never thrown into the loop. */
-  const fire = <A>(where: string, fn: ((a: A) => void) | undefined, a: A): void => {
-    try {
-      fn?.(a);
-    } catch (e) {
-      report(`child ${pid} ${where}`, e);
-    }
-  };
+  const fire = <A>(where: string, fn: ((a: A) => void) | undefined, a: A): void => guarded(`child ${pid} ${where}`, fn, a);
   const outLines = new LineSplitter((l, t) => {
     // Hot path: no closure per line.
     try {

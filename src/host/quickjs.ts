@@ -8,30 +8,12 @@ import { pullLines } from './line-reader';
 import { scratchText } from './quickjs-text';
 import { followFile } from './follow';
 import { decodeUtf8 } from './utf8';
-import { readView, spawnChild, watchReads, SIGNALS } from './quickjs-child';
+import { guarded, readView, report, spawnChild, watchReads, SIGNALS } from './quickjs-child';
 // Named imports, not a namespace: some of these names are mangled in the bundle (internalNames in
 // scripts/mangle-props.mjs), and esbuild would read a mangled `fs.readBytes` off a namespace object.
 import { check, readBytes, writeAtomic, appendText, remove, rename, stat, readdir, mkdirp, readInto, tailFs } from './quickjs-fs';
 
 declare const scriptArgs: string[];
-
-function report(where: string, err: unknown): void {
-  const e = err as Error | null;
-  std.err.puts(`netledger: host: ${where} failed: ${e?.message || String(err)}\n${e?.stack ? e.stack + '\n' : ''}`);
-  std.err.flush();
-}
-
-/**
- * Calls fn(a, b); what it throws is reported as `where` failing, never thrown into the loop.
- * The arguments are passed through: no closure is made per line.
- */
-function guarded<A, B>(where: string, fn: ((a: A, b: B) => void) | undefined, a?: A, b?: B): void {
-  try {
-    fn?.(a as A, b as B);
-  } catch (e) {
-    report(where, e);
-  }
-}
 
 export function createQuickJsHost(): Host {
   // Caught rather than ignored: a write to a closed pipe must return EPIPE instead of killing
@@ -113,7 +95,7 @@ export function createQuickJsHost(): Host {
       });
     },
 
-    spawn: (argv, opts = {}) => spawnChild(argv, opts, report, text),
+    spawn: (argv, opts = {}) => spawnChild(argv, opts, text),
 
     onSignal(signal, cb) {
       const num = SIGNALS[signal];

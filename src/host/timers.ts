@@ -16,7 +16,6 @@ export interface TimerPlatform {
 /** A queued timer; it is its own handle. */
 interface Entry extends TimerHandle {
   due_: number;
-  seq_: number;
   every_: number; // 0 for one-shot
   fn_: () => void;
 }
@@ -30,21 +29,15 @@ export interface TimerQueue {
 }
 
 export function timerQueue(platform: TimerPlatform): TimerQueue {
-  const queue: Entry[] = []; // sorted by (due, seq)
+  const queue: Entry[] = []; // by due time, ties in the order queued
   let seq = 1;
   let armed = -1;
   let armedFor = Infinity;
 
+  /** After every timer due no later: ties run in the order queued (a handful of timers). */
   const insert = (e: Entry): void => {
-    let lo = 0;
-    let hi = queue.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const m = queue[mid];
-      if (m.due_ < e.due_ || (m.due_ === e.due_ && m.seq_ < e.seq_)) lo = mid + 1;
-      else hi = mid;
-    }
-    queue.splice(lo, 0, e);
+    const i = queue.findIndex((m) => m.due_ > e.due_);
+    queue.splice(i < 0 ? queue.length : i, 0, e);
   };
 
   const disarm = (): void => {
@@ -72,7 +65,6 @@ export function timerQueue(platform: TimerPlatform): TimerQueue {
       queue.shift();
       if (head.every_) {
         head.due_ = now + head.every_;
-        head.seq_ = seq++;
         insert(head);
       }
       try {
@@ -85,7 +77,7 @@ export function timerQueue(platform: TimerPlatform): TimerQueue {
   };
 
   const add = (fn: () => void, ms: number, every: number): TimerHandle => {
-    const e: Entry = { id: seq, due_: platform.now_() + (ms > 0 ? ms : 0), seq_: seq++, every_: every, fn_: fn };
+    const e: Entry = { id: seq++, due_: platform.now_() + (ms > 0 ? ms : 0), every_: every, fn_: fn };
     insert(e);
     rearm();
     return e;

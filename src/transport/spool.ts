@@ -100,15 +100,16 @@ export function spool({ host_: host, dir, max_bytes: cap, counters_: counters, p
         }
         const parsed = parseName(name);
         if (!parsed) continue; // not ours: leave it alone
-        if (parsed.n >= counter) counter = parsed.n + 1;
+        const n = +parsed[1];
+        if (n >= counter) counter = n + 1;
         const st = host.stat(path);
         if (!st || st.isDirectory) continue;
         if (!st.size) {
           tryRemove(path);
-          counters.drop(`spool_corrupt_${parsed.stream}`, 1, name);
+          counters.drop(`spool_corrupt_${parsed[2]}`, 1, name);
           continue;
         }
-        found.push(entry(name, parsed.stream, st.size));
+        found.push(entry(name, parsed[2], st.size));
         total += st.size;
       }
       entries = found.sort((a, b) => (a.id_ < b.id_ ? -1 : 1)); // names are unique
@@ -155,8 +156,5 @@ export function spool({ host_: host, dir, max_bytes: cap, counters_: counters, p
   };
 }
 
-/** `<12 digits>-<stream>.nlb` (as put() names them), else null. */
-function parseName(name: string): { n: number; stream: string } | null {
-  const m = /^(\d{12})-([a-z0-9_]{1,32})\.nlb$/.exec(name);
-  return m ? { n: Number(m[1]), stream: m[2] } : null;
-}
+/** `<12 digits>-<stream>.nlb` (as put() names them): [, counter, stream], else null. */
+const parseName = (name: string): RegExpExecArray | null => /^(\d{12})-([a-z0-9_]{1,32})\.nlb$/.exec(name);

@@ -6,7 +6,7 @@
 import { rejectLater } from '../../reject-later';
 import type { Host, TimerHandle } from '../../host/types';
 import type { Counters } from '../../counters';
-import { decodeBrokerBody, encodeClient, type ClientPacket, type PublishPacket, type Subscription, type Will } from './packet';
+import { decodeBrokerBody, encodeClient, malformed, type ClientPacket, type PublishPacket, type Subscription, type Will } from './packet';
 import { PacketParser } from './parser';
 
 type BrokerPacket = ReturnType<typeof decodeBrokerBody>;
@@ -246,12 +246,11 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
 
   function down(reason: string): void {
     if (state >= State.Waiting) return;
-    const wasConnected = state === State.Connected;
+    log?.(`mqtt: connection ${state ? 'lost' : 'failed'}: ${reason}`); // state: Connected or Connecting
     clearTimers();
     parser = null;
     api.lastError_ = reason;
     counters.inc('mqtt_disconnects');
-    log?.(`mqtt: ${wasConnected ? 'connection lost' : 'connection failed'}: ${reason}`);
     // In-flight publishes stay in `inflight` for the resend; pending SUBSCRIBEs die with the link.
     const err = new Error(`mqtt connection lost: ${reason}`);
     for (const x of subs.values()) x.reject_(err);
@@ -331,7 +330,7 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
   function handle(p: BrokerPacket): void {
     if (!stream) return;
     if (state === State.Connecting) {
-      if (p.cmd !== 'connack') throw new Error(`mqtt: expected CONNACK, got ${p.cmd.toUpperCase()}`);
+      if (p.cmd !== 'connack') malformed(`expected CONNACK, got ${p.cmd.toUpperCase()}`);
       const code = p.returnCode_;
       if (code) {
         counters.inc('mqtt_refused');
