@@ -32,7 +32,7 @@ export function parseLeases(text: string, counters: Counters): Lease[] {
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
     // blank lines, and the server DUID and the extras, which name no client address
-    if (f[0] === '' || f[0] === 'duid' || f[0] === 'agent-info' || f[0] === 'vendorclass') continue;
+    if (/^(|duid|agent-info|vendorclass)$/.test(f[0])) continue;
     const lease = parseLine(f);
     if (lease) out.push(lease);
     else counters.drop('leases_bad_line', 1, line);
@@ -47,33 +47,27 @@ function parseLine(f: string[]): Lease | null {
   const [exp, hw, addr, name, cid] = f;
   const expires = uint(exp);
   const id = cid === '*' ? undefined : cid?.toLowerCase();
-  if (f.length !== 5 || expires < 0 || (id !== undefined && !isColonHex(id))) return null;
   const hostname = name === '*' ? undefined : name;
-  let lease: Lease;
+  if (f.length !== 5 || expires < 0 || (id !== undefined && !isColonHex(id))) return null;
+  let lease: Record<string, unknown>;
   if (!addr.includes(':')) {
     const mac = normalizeMac(hw);
     if (parseIPv4(addr) < 0 || mac === null) return null;
-    lease = { ip: addr, family: 4, expires };
-    if (mac !== undefined) lease.mac = mac;
-    if (hostname !== undefined) lease.hostname = hostname;
-    if (id !== undefined) lease.clientId = id;
+    lease = { ip: addr, family: 4, expires, mac, hostname, clientId: id };
   } else {
     const ip = normalizeIp(addr);
     const temporary = hw[0] === 'T';
     const iaid = uint(temporary ? hw.slice(1) : hw);
     if (ip === undefined || iaid < 0 || iaid > 0xffffffff) return null;
-    lease = { ip, family: 6, expires, iaid };
-    if (temporary) lease.temporary = true;
-    if (hostname !== undefined) lease.hostname = hostname;
-    if (id !== undefined) lease.duid = id;
+    lease = { ip, family: 6, expires, iaid, temporary: temporary || undefined, hostname, duid: id };
   }
-  return lease;
+  // the fields a line leaves unset are absent, not undefined
+  for (const k in lease) if (lease[k] === undefined) delete lease[k];
+  return lease as unknown as Lease;
 }
 
 /** Lowercase hex bytes joined by ':' ('aa:bb:...'). */
-function isColonHex(s: string): boolean {
-  return /^[0-9a-f]{2}(:[0-9a-f]{2})*$/.test(s);
-}
+const isColonHex = (s: string): boolean => /^[0-9a-f]{2}(:[0-9a-f]{2})*$/.test(s);
 
 /**
  * Lowercase 'aa:bb:cc:dd:ee:ff'; undefined for a well-formed non-Ethernet hardware address

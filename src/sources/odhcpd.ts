@@ -80,9 +80,11 @@ function leaseBase({ hostname, duid, iaid, valid }: Record<string, unknown>, now
 }
 
 function safeText(v: unknown): string {
+  let t;
   try {
-    return toJson(v) ?? String(v);
+    t = toJson(v);
   } catch {
-    return String(v);
+    // a cycle or a BigInt: String() below
   }
+  return t ?? String(v);
 }
