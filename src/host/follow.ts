@@ -4,10 +4,11 @@
 import type { FollowNotice, FollowOptions, Follower, TimerHandle } from './types';
 import { LINE_CHUNK, LineSplitter, type AsciiText } from './lines';
 
+/** What stat says of a file (the platform's own names: qjs's os.stat gives these objects). */
 export interface FileId {
-  size_: number;
-  ino_: number;
-  dev_: number;
+  size: number;
+  ino: number;
+  dev: number;
 }
 
 /** The few descriptor calls follow needs; errors are negative errno / null, never throws. */
@@ -67,7 +68,7 @@ export function followFile(
     }
     fd = f;
     id = st;
-    pos = atEnd ? st.size_ : 0;
+    pos = atEnd ? st.size : 0;
     if (pos > 0) fs.seek_(fd, pos);
     return true;
   }
@@ -112,7 +113,7 @@ export function followFile(
     }
     if (drain()) return true;
     const now = fs.fstat_(fd);
-    if (now && now.size_ < pos) {
+    if (now && now.size < pos) {
       notice('truncated');
       lines.reset_();
       pos = 0;
@@ -122,7 +123,7 @@ export function followFile(
     const named = fs.stat_(path);
     // the writer may still append to the unlinked file; keep it until a successor
     if (!named) return missing();
-    if (id && (named.ino_ !== id.ino_ || named.dev_ !== id.dev_)) {
+    if (id && (named.ino !== id.ino || named.dev !== id.dev)) {
       while (drain()) {
         /* finish the old file before switching */
       }

@@ -49,7 +49,7 @@ function isExecutable(p: string): boolean {
 }
 
 function fileId(st: fs.Stats | undefined): FileId | null {
-  return st ? { size_: st.size, ino_: st.ino, dev_: st.dev } : null;
+  return st ? { size: st.size, ino: st.ino, dev: st.dev } : null;
 }
 
 function negErrno(e: unknown): number {

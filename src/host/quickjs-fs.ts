@@ -118,10 +118,8 @@ export function readInto(fd: number, buf: Uint8Array, len: number, path: string)
   }
 }
 
-function fileId(path: string): FileId | null {
-  const [st] = os.stat(path);
-  return st ? { size_: st.size, ino_: st.ino, dev_: st.dev } : null;
-}
+/** os.stat's object has the size, ino and dev that follow() compares; null when stat fails. */
+const fileId = (path: string): FileId | null => os.stat(path)[0];
 
 /** Descriptor calls for follow(); QuickJS has no fstat, and /proc/self/fd/N is its Linux form. */
 export const tailFs: TailFs = {

@@ -30,48 +30,39 @@ export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): st
   let out = latin1(bytes, start, i);
   const units = (codes ??= new Uint16Array(CHUNK * 4 + 2));
   let n = 0;
-  let needed = 0;
-  let seen = 0;
+  let needed = 0; // continuation bytes the sequence needs
+  let seen = 0; // and has
   let cp = 0;
-  let lower = 0x80;
-  let upper = 0xbf;
+  // The first continuation byte's range (later ones: 80..BF): narrower after E0 (no overlongs),
+  // ED (no UTF-16 surrogates), F0 (no overlongs) and F4 (nothing above U+10FFFF).
+  let lower = 0;
+  let upper = 0;
   while (i < end) {
     const b = bytes[i];
-    if (needed === 0) {
+    if (!needed) {
       i++;
       if (b < 0x80) units[n++] = b;
-      else if (b >= 0xc2 && b <= 0xdf) {
-        needed = 1;
-        cp = b & 0x1f;
-      } else if (b >= 0xe0 && b <= 0xef) {
-        if (b === 0xe0) lower = 0xa0;
-        else if (b === 0xed) upper = 0x9f; // no UTF-16 surrogates
-        needed = 2;
-        cp = b & 0x0f;
-      } else if (b >= 0xf0 && b <= 0xf4) {
-        if (b === 0xf0) lower = 0x90;
-        else if (b === 0xf4) upper = 0x8f; // nothing above U+10FFFF
-        needed = 3;
-        cp = b & 0x07;
-      } else units[n++] = 0xfffd;
-    } else if (b < lower || b > upper) {
+      else if (b < 0xc2 || b > 0xf4) units[n++] = 0xfffd;
+      else {
+        needed = b < 0xe0 ? 1 : b < 0xf0 ? 2 : 3;
+        cp = b & (0x3f >> needed);
+        lower = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+        upper = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+      }
+    } else if (seen ? b >> 6 !== 2 : b < lower || b > upper) {
       // The byte is not consumed: it may start the next sequence.
-      needed = seen = cp = 0;
-      lower = 0x80;
-      upper = 0xbf;
+      needed = seen = 0;
       units[n++] = 0xfffd;
     } else {
       i++;
-      lower = 0x80;
-      upper = 0xbf;
       cp = (cp << 6) | (b & 0x3f);
       if (++seen === needed) {
-        if (cp >= 0x10000) {
-          cp -= 0x10000;
-          units[n++] = 0xd800 + (cp >> 10);
-          units[n++] = 0xdc00 + (cp & 0x3ff);
+        if (cp > 0xffff) {
+          // a surrogate pair: 0xd800 + ((cp - 0x10000) >> 10), then 0xdc00 + the low 10 bits
+          units[n++] = 0xd7c0 + (cp >> 10);
+          units[n++] = 0xdc00 | (cp & 0x3ff);
         } else units[n++] = cp;
-        needed = seen = cp = 0;
+        needed = seen = 0;
       }
     }
     if (n >= CHUNK * 4) {
@@ -79,7 +70,7 @@ export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): st
       n = 0;
     }
   }
-  if (needed !== 0) units[n++] = 0xfffd;
+  if (needed) units[n++] = 0xfffd;
   out += latin1(units, 0, n);
   return out;
 }
