@@ -19,15 +19,20 @@ export function hostnameOpts(host: Host): LoadOptions {
   return { hostname };
 }
 
-/** Reads and validates a config file; a read failure is returned as its error text (a string). */
-export function checkConfigFile(host: Host, file: string): ReturnType<typeof loadConfig> | string {
+export const CONFIG_FILE = '/etc/config/netledger';
+
+/**
+ * Reads and validates a config file (its text too, as `text_`), as `run`, `check-config` and
+ * rpcd do; a read failure is returned as its error text (a string).
+ */
+export function checkConfigFile(host: Host, file: string): (ReturnType<typeof loadConfig> & { text_: string }) | string {
   let text: string;
   try {
     text = host.readText(file);
   } catch (e) {
     return `${file}: cannot read: ${errorText(e)}`;
   }
-  return loadConfig(text, file, hostnameOpts(host));
+  return { ...loadConfig(text, file, hostnameOpts(host)), text_: text };
 }
 
 export const checkConfigCommand: Command = {

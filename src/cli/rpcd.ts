@@ -5,12 +5,10 @@
 import type { Host } from '../host/types';
 import type { Command } from './command';
 import { dispatch, type RpcdMethods } from '../ubus/rpcd-plugin';
-import { checkConfigFile } from './check-config';
+import { checkConfigFile, CONFIG_FILE } from './check-config';
 import { defaultConfig, formatConfigError } from '../config/schema';
 import { parseStatus, staleAfter, STATUS_FILE } from '../agent/status-file';
 import { maxOf } from '../compat/lang';
-
-const DEFAULT_CONFIG = '/etc/config/netledger';
 
 function readAll(host: Host): string {
   const r = host.openLines('-');
@@ -67,9 +65,9 @@ export const rpcdCommand: Command = {
   name_: 'rpcd',
   summary_: 'rpcd exec plugin: list | call <method> (behind `ubus call netledger ...`)',
   usage_: 'list | call <method> [--config FILE]',
-  options_: { config: `config file (default ${DEFAULT_CONFIG})` },
+  options_: { config: `config file (default ${CONFIG_FILE})` },
   run_(host, args) {
-    const r = dispatch(netledgerMethods(host, (args.options_.config as string | undefined) ?? DEFAULT_CONFIG), args.positional_, () => readAll(host));
+    const r = dispatch(netledgerMethods(host, (args.options_.config as string | undefined) ?? CONFIG_FILE), args.positional_, () => readAll(host));
     host.writeStdout(r.out_);
     return r.code_;
   },

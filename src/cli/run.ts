@@ -1,10 +1,10 @@
 // `netledger run --config FILE`: the live agent, as procd starts it. Runs until SIGTERM/SIGINT;
 // SIGHUP re-reads leases, reopens the output file and reloads indicator feeds.
 import type { Command } from './command';
-import { loadConfig, formatConfigError, formatConfigErrors, restartNeeded, type NetledgerConfig } from '../config/schema';
+import { formatConfigError, formatConfigErrors, restartNeeded, type NetledgerConfig } from '../config/schema';
 import { Agent } from '../agent/agent';
 import { summaryLine } from '../agent/summary';
-import { hostnameOpts } from './check-config';
+import { checkConfigFile, CONFIG_FILE } from './check-config';
 import { errorText } from '../compat/lang';
 
 /** FNV-1a of the config text: lets a collector see which config produced a sensor's events. */
@@ -23,12 +23,17 @@ export const runCommand: Command = {
   name_: 'run',
   summary_: 'run the agent live, as the UCI config says',
   usage_: '[--config FILE]',
-  options_: { config: 'UCI config file (default /etc/config/netledger)' },
+  options_: { config: `UCI config file (default ${CONFIG_FILE})` },
   async run_(host, args) {
     await null; // a throw before the first await would kill qjs (see src/reject-later.ts)
-    const file = (args.options_.config as string | undefined) ?? '/etc/config/netledger';
-    let text = host.readText(file);
-    let { config, errors } = loadConfig(text, file, hostnameOpts(host));
+    const file = (args.options_.config as string | undefined) ?? CONFIG_FILE;
+    /** The config file read and checked; a read failure is thrown. */
+    const read = (): Exclude<ReturnType<typeof checkConfigFile>, string> => {
+      const r = checkConfigFile(host, file);
+      if (typeof r == 'string') throw new Error(r);
+      return r;
+    };
+    let { config, errors, text_: text } = read();
     if (errors.length) {
       host.writeStderr(`${formatConfigErrors(errors)}netledger run: ${errors.length} error(s) in ${file}; not starting\n`);
       return 1;
@@ -60,35 +65,32 @@ export const runCommand: Command = {
           resolve();
         });
       };
-      const reload = async (): Promise<void> => {
+      host.onSignal('SIGTERM', stop);
+      host.onSignal('SIGINT', stop);
+      host.onSignal('SIGHUP', async () => {
         await null;
         if (reloading) return;
         reloading = true;
         try {
-          const nextText = host.readText(file);
-          if (nextText === text) {
+          const next = read();
+          if (next.text_ === text) {
             agent.reopen_(); // same config: reopen the output, re-read leases and feeds
             return;
           }
-          const next = loadConfig(nextText, file, hostnameOpts(host));
-          if (next.errors.length) {
+          const n = next.errors.length;
+          if (n) {
             for (const e of next.errors) log('error', formatConfigError(e));
-            log('error', `reload refused: ${next.errors.length} error(s) in ${file}; keeping the running config`);
+            log('error', `reload refused: ${n} error(s) in ${file}; keeping the running config`);
             return;
           }
           log('info', `reload: ${file} changed${restartNeeded(config, next.config).length ? ' (restart-only options too)' : ''}; restarting the pipeline`);
           await agent.stop_();
-          start(next.config, nextText);
+          start(next.config, next.text_);
         } catch (e) {
           log('error', `reload: ${errorText(e)}`);
         } finally {
           reloading = false;
         }
-      };
-      host.onSignal('SIGTERM', stop);
-      host.onSignal('SIGINT', stop);
-      host.onSignal('SIGHUP', () => {
-        reload().catch((e) => log('error', `reload: ${errorText(e)}`));
       });
     });
     host.writeStderr(summaryLine('run', agent.counters_) + '\n');
