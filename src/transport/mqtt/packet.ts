@@ -87,15 +87,21 @@ function head(byte0: number, n: number): number[] {
 
 /**
  * Reads a fixed header at `off`. Returns null when more bytes are needed, otherwise the first
- * byte, the remaining length and the header's size. A fifth continuation byte is malformed.
+ * byte, the remaining length and the header's size. A fifth continuation byte is malformed, and
+ * so are types 0 and 15 and a whole packet over `max` bytes (refused before its body is read).
  */
-export function readFixedHeader(buf: Uint8Array, off: number, end = buf.length): { byte0_: number; length_: number; size_: number } | null {
+export function readFixedHeader(buf: Uint8Array, off: number, end = buf.length, max = Infinity): { byte0_: number; length_: number; size_: number } | null {
   let n = 0;
   for (let i = 1; i < 5; i++) {
     if (off + i >= end) return null;
     const b = buf[off + i];
     n += (b & 127) << (7 * i - 7);
-    if (b < 128) return { byte0_: buf[off], length_: n, size_: i + 1 };
+    if (b < 128) {
+      const type = buf[off] >> 4;
+      if (!type || type > 14) malformed(`unknown packet type ${type}`);
+      if (n + i + 1 > max) malformed(`packet of ${n + i + 1} bytes exceeds the maximum of ${max}`);
+      return { byte0_: buf[off], length_: n, size_: i + 1 };
+    }
   }
   malformed('malformed remaining length');
 }
@@ -267,11 +273,13 @@ function done(): void {
   if (pos !== end) malformed(`trailing bytes in ${what}`);
 }
 
-/** Checks the fixed header's type and flags, points the cursor at the body; the packet's name. */
+/**
+ * Checks the fixed header's flags, points the cursor at the body; the packet's name. The type is
+ * one readFixedHeader accepted (1 to 14).
+ */
 function open(byte0: number, b: Uint8Array, start: number, stop: number): string {
   const type = byte0 >> 4;
   const name = CMD_NAMES[type];
-  if (!name) malformed(`unknown packet type ${type}`);
   if (type !== 3 && (byte0 & 15) !== ((0x540 >> type) & 1) * 2) malformed(`invalid flags for ${name}`);
   buf = b;
   pos = start;
@@ -279,7 +287,7 @@ function open(byte0: number, b: Uint8Array, start: number, stop: number): string
   return (what = name);
 }
 
-/** Decodes the body of a packet whose fixed header was already read. */
+/** Decodes the body of a packet whose fixed header readFixedHeader read. */
 export function decodeBody(byte0: number, b: Uint8Array, start = 0, stop = b.length): Packet {
   const type = byte0 >> 4;
   if (type !== 1 && type !== 8 && type !== 10) return decodeBrokerBody(byte0, b, start, stop) as Packet;

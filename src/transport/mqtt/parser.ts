@@ -3,7 +3,7 @@
 // so a large packet arriving in many chunks costs linear time. A packet over `maxPacket` is
 // refused as soon as its length is known, before its body is buffered. After an error the
 // framing is lost: the parser stays failed and the connection must be dropped.
-import { MqttPacketError, malformed, readFixedHeader, type Packet } from './packet';
+import { MqttPacketError, readFixedHeader, type Packet } from './packet';
 import { minOf } from '../../compat/lang';
 
 /** Decodes one packet body: packet.ts's decodeBody, or decodeBrokerBody in a client. */
@@ -30,24 +30,12 @@ export const PacketParser = function <P>(maxPacket: number, decodeBody: BodyDeco
   let bodyAt = 0;
   let failed: MqttPacketError | undefined;
 
-  /** The fixed header at buf[i, n), checked; null when it is not complete yet. */
-  function header(buf: Uint8Array, i: number, n: number) {
-    const h = readFixedHeader(buf, i, n);
-    if (h) {
-      const type = h.byte0_ >> 4;
-      const size = h.size_ + h.length_;
-      if (type === 0 || type === 15) malformed(`unknown packet type ${type}`);
-      if (size > maxPacket) malformed(`packet of ${size} bytes exceeds the maximum of ${maxPacket}`);
-    }
-    return h;
-  }
-
   function consume(chunk: Uint8Array, onPacket: (p: P) => void): void {
     let i = 0;
     const n = chunk.length;
     while (i < n) {
       if (!part) {
-        let h = headLen ? null : header(chunk, i, n);
+        let h = headLen ? null : readFixedHeader(chunk, i, n, maxPacket);
         // Fast path: a whole packet inside the chunk, nothing pending.
         if (h && i + h.size_ + h.length_ <= n) {
           const start = i + h.size_;
@@ -55,7 +43,7 @@ export const PacketParser = function <P>(maxPacket: number, decodeBody: BodyDeco
           continue;
         }
         head[headLen++] = chunk[i++];
-        if (!(h = header(head, 0, headLen))) continue;
+        if (!(h = readFixedHeader(head, 0, headLen, maxPacket))) continue;
         part = new Uint8Array((bodyAt = h.size_) + h.length_);
         part.set(head.subarray(0, (got = headLen)));
         headLen = 0;
