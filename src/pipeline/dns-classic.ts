@@ -28,116 +28,56 @@ import type { DnsLogRecord } from '../sources/dnsmasq/record';
 import { applyAnswer, setDnssec, type Transaction } from './dns-transaction';
 import { reverseName } from './dns-reverse-name';
 
-type Finish = (t: Transaction) => void;
-
-export class ClassicMatcher {
-  /** `${pid} ${qname}` -> unanswered transactions, oldest first */
-  private readonly byName_ = new Map<string, Transaction[]>();
-  /** pid -> transaction whose answer burst is being printed */
-  private readonly current_ = new Map<number, Transaction>();
-  /** pid -> DNSSEC status announced for the next burst */
-  private readonly pendingDnssec_ = new Map<number, string>();
-
-  private readonly counters_: Counters;
-
-  constructor(counters_: Counters) {
-    this.counters_ = counters_;
-  }
-
-  add(t: Transaction): void {
-    const k = `${t.pid} ${t.qname}`;
-    const list = this.byName_.get(k);
-    if (list === undefined) this.byName_.set(k, [t]);
-    else list.push(t);
-  }
-
+export interface ClassicMatcher {
+  add(t: Transaction): void;
   /** t is finished or answered: it takes no more matching. */
-  remove(t: Transaction): void {
-    if (this.current_.get(t.pid) === t) this.current_.delete(t.pid);
-    this.unlist_(t);
-  }
+  remove(t: Transaction): void;
+  /** A line from pid that does not continue the current burst ends it. */
+  lineFrom(pid: number): void;
+  tick(nowSec: number, grace: number): void;
+  /** An answer-side, forwarded, validation or dnssec line; queue[head..] are the held transactions in query order. */
+  push(rec: DnsLogRecord, queue: Transaction[], head: number): void;
+}
 
-  private unlist_(t: Transaction): void {
+/** `new ClassicMatcher(counters, finish)`: a constructor function returning its object (state in closure locals). */
+export const ClassicMatcher = function (counters: Counters, finish: (t: Transaction) => void): ClassicMatcher {
+  /** `${pid} ${qname}` -> unanswered transactions, oldest first */
+  const byName = new Map<string, Transaction[]>();
+  /** pid -> transaction whose answer burst is being printed */
+  const current = new Map<number, Transaction>();
+  /** pid -> DNSSEC status announced for the next burst */
+  const pendingDnssec = new Map<number, string>();
+
+  const unlist = (t: Transaction): void => {
     const k = `${t.pid} ${t.qname}`;
-    const list = this.byName_.get(k);
+    const list = byName.get(k);
     if (list === undefined) return;
     const i = list.indexOf(t);
     if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.byName_.delete(k);
-  }
+    if (list.length === 0) byName.delete(k);
+  };
 
-  /** A line from pid that does not continue the current burst ends it. */
-  lineFrom(pid: number, finish: Finish): void {
-    const cur = this.current_.get(pid);
+  const lineFrom = (pid: number): void => {
+    const cur = current.get(pid);
     if (cur !== undefined) finish(cur);
-  }
+  };
 
-  tick(nowSec: number, grace: number, finish: Finish): void {
-    for (const t of this.current_.values()) if (nowSec - t.lastTs >= grace) finish(t);
-  }
+  const orphan = (what: string): void => counters.drop('dns.orphan_line', 1, `classic ${what}`);
 
-  push(rec: DnsLogRecord, finish: Finish, queue: Transaction[], head: number): void {
-    const pid = rec.pid;
-    const kind = rec.kind;
-    if (kind === 'forwarded' || kind === 'validation' || kind === 'dnssec') {
-      // not an answer: it ends the current burst
-      this.lineFrom(pid, finish);
-      if (kind === 'validation') {
-        if (rec.status !== undefined) this.pendingDnssec_.set(pid, rec.status);
-      } else if (kind === 'forwarded') {
-        const list = this.byName_.get(`${pid} ${rec.name}`);
-        const t = list?.find((x) => x.upstream === undefined) ?? list?.[0];
-        if (t === undefined) this.counters_.drop('dns.orphan_line', 1, `classic forwarded ${rec.name}`);
-        else t.upstream = rec.upstream;
-      }
-      return;
-    }
-    const cur = this.current_.get(pid);
-    if (cur !== undefined && !cur.done && this.continues_(cur, rec)) {
-      applyAnswer(cur, rec, this.counters_);
-      return;
-    }
-    if (cur !== undefined) finish(cur);
-    const t = this.match_(rec, queue, head);
-    if (t === undefined) {
-      this.counters_.drop('dns.orphan_line', 1, `classic ${kind} ${rec.name}`);
-      return;
-    }
-    this.unlist_(t);
-    const status = this.pendingDnssec_.get(pid);
-    if (status !== undefined) {
-      this.pendingDnssec_.delete(pid);
-      setDnssec(t, status);
-    }
-    applyAnswer(t, rec, this.counters_);
-    this.current_.set(pid, t);
-  }
-
-  private continues_(cur: Transaction, rec: DnsLogRecord): boolean {
-    const k = rec.kind;
-    if (k !== 'answer' && k !== 'nxdomain' && k !== 'nodata') return false;
-    if (cur.cnameAt >= 0) return true;
-    if (rec.name !== cur.lastName || rec.name === '') return false;
-    // Same owner, but an A record does not continue an AAAA answer: that is the next reply.
-    const want = wantedType(rec);
-    return want === '' || want === cur.qtype || cur.qtype === 'ANY';
-  }
-
-  private match_(rec: DnsLogRecord, queue: Transaction[], head: number): Transaction | undefined {
-    if (rec.name === '' || rec.kind === 'rcode' && rec.origin === 'reply') {
+  const match = (rec: DnsLogRecord, queue: Transaction[], head: number): Transaction | undefined => {
+    if (rec.name === '' || (rec.kind === 'rcode' && rec.origin === 'reply')) {
       // Nameless upstream outcome: the oldest forwarded, unanswered query of this pid.
       let fallback: Transaction | undefined;
       for (let i = head; i < queue.length; i++) {
         const t = queue[i];
         if (t.serial >= 0 || t.pid !== rec.pid || t.done || t.answered) continue;
         if (t.upstream !== undefined) return t;
-        if (fallback === undefined) fallback = t;
+        fallback ??= t;
       }
       return fallback;
     }
-    const name = rec.reverse === true ? reverseName(rec.name) : rec.name;
-    const list = this.byName_.get(`${rec.pid} ${name}`);
-    if (list === undefined || list.length === 0) return undefined;
+    const list = byName.get(`${rec.pid} ${rec.reverse ? reverseName(rec.name) : rec.name}`);
+    if (list === undefined) return undefined;
     const want = wantedType(rec);
     const newest = rec.origin !== 'reply';
     let first: Transaction | undefined;
@@ -145,11 +85,66 @@ export class ClassicMatcher {
       const t = list[newest ? list.length - 1 - j : j];
       if (t.answered || t.done) continue;
       if (want === '' || t.qtype === want) return t;
-      if (first === undefined) first = t;
+      first ??= t;
     }
     return first;
-  }
-}
+  };
+
+  return {
+    add(t) {
+      const k = `${t.pid} ${t.qname}`;
+      const list = byName.get(k);
+      if (list === undefined) byName.set(k, [t]);
+      else list.push(t);
+    },
+    remove(t) {
+      if (current.get(t.pid) === t) current.delete(t.pid);
+      unlist(t);
+    },
+    lineFrom,
+    tick(nowSec, grace) {
+      for (const t of current.values()) if (nowSec - t.lastTs >= grace) finish(t);
+    },
+    push(rec, queue, head) {
+      const pid = rec.pid;
+      const kind = rec.kind;
+      if (kind === 'forwarded' || kind === 'validation' || kind === 'dnssec') {
+        // not an answer: it ends the current burst
+        lineFrom(pid);
+        if (kind === 'validation') {
+          if (rec.status !== undefined) pendingDnssec.set(pid, rec.status);
+        } else if (kind === 'forwarded') {
+          const list = byName.get(`${pid} ${rec.name}`);
+          const t = list?.find((x) => x.upstream === undefined) ?? list?.[0];
+          if (t === undefined) orphan(`forwarded ${rec.name}`);
+          else t.upstream = rec.upstream;
+        }
+        return;
+      }
+      const cur = current.get(pid);
+      let want: string;
+      // An answer line continues the current burst after a `<CNAME>`, or with the same owner and
+      // a type that fits (an A record does not continue an AAAA answer: that is the next reply).
+      if (cur !== undefined && !cur.done && (kind === 'answer' || kind === 'nxdomain' || kind === 'nodata') &&
+        (cur.cnameAt >= 0 || (rec.name === cur.lastName && rec.name !== '' &&
+          ((want = wantedType(rec)) === '' || want === cur.qtype || cur.qtype === 'ANY')))) {
+        applyAnswer(cur, rec, counters);
+        return;
+      }
+      if (cur !== undefined) finish(cur);
+      const t = match(rec, queue, head);
+      if (t === undefined) return orphan(`${kind} ${rec.name}`);
+      unlist(t);
+      const status = pendingDnssec.get(pid);
+      if (status !== undefined) {
+        pendingDnssec.delete(pid);
+        setDnssec(t, status);
+      }
+      applyAnswer(t, rec, counters);
+      current.set(pid, t);
+    },
+  };
+} as unknown as new (counters: Counters, finish: (t: Transaction) => void) => ClassicMatcher;
 
 /** The query type an answer line most likely answers, or '' when any could. */
 function wantedType(rec: DnsLogRecord): string {

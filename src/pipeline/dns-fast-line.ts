@@ -239,26 +239,9 @@ export class DnsFastLine {
             if (!(port <= 65535) || port >>> 0 !== port) break refuse;
             var qname = line.slice(close + 2, from);
             var client = line.slice(clientAt, slash);
-            var key = pid * PID_SCALE + serial;
-            // the pid's answering transaction ends (answeringOf_() written out: one call fewer)
-            al = a.answering_;
-            for (var i = 0; i < al.length; i++) {
-              var u = al[i];
-              if (u.pid === pid) {
-                if (u.key !== key) a.finish_(u);
-                break;
-              }
-            }
-            var old = a.byKey_.get(key);
-            if (old !== undefined) {
-              this.counters_.drop('dns.serial_reuse', 1, `${pid}/${serial}`);
-              if (!old.done) a.finish_(old);
-              old.key = -1;
-            }
             if (learn !== null) learn.sawDnsClient(client, port);
-            t = a.open_(key, pid, serial, ts, client, port, qname, qtype, false);
-            a.byKey_.set(key, t);
-            a.last_ = cur = t;
+            // (open_() ends the pid's answering transaction and one of a reused serial, as push() does)
+            cur = a.open_(pid * PID_SCALE + serial, pid, serial, ts, client, port, qname, qtype, false);
             sw = true;
             if (serial < 4294967295) {
               nextSerialN = serial + 1;

@@ -79,7 +79,7 @@ export class TransactionAssembler {
     this.events_ = deps_.counters.cell('dns.events');
     this.timeout_ = deps_.timeoutSec ?? 10;
     this.maxOpen = Math.max(1, deps_.maxOpen ?? 2048);
-    this.classic_ = new ClassicMatcher(deps_.counters);
+    this.classic_ = new ClassicMatcher(deps_.counters, (t) => this.finish_(t));
   }
 
   openCount(): number {
@@ -98,33 +98,25 @@ export class TransactionAssembler {
       this.lastTs_ = rec.ts;
     }
     const pid = rec.pid;
-    if (rec.serial < 0) {
-      this.pushClassic_(rec);
+    const serial = rec.serial;
+    const kind = rec.kind;
+    if (kind === 'query') {
+      this.open_(pid * PID_SCALE + serial, pid, serial, rec.ts, rec.client, rec.clientPort, rec.name, rec.qtype ?? '', rec.auth === true);
       return;
     }
-    const kind = rec.kind;
+    if (serial < 0) {
+      this.classic_.push(rec, this.queue_, this.head_);
+      return;
+    }
     let t = this.last_;
-    if (t === null || t.serial !== rec.serial || t.pid !== pid || kind === 'query') {
-      const key = pid * PID_SCALE + rec.serial;
+    if (t === null || t.serial !== serial || t.pid !== pid) {
+      const key = pid * PID_SCALE + serial;
       const cur = this.answeringOf_(pid);
       if (cur !== null && cur.key !== key) this.finish_(cur);
-      if (kind === 'query') {
-        const old = this.byKey_.get(key);
-        if (old !== undefined) {
-          this.deps_.counters.drop('dns.serial_reuse', 1, `${pid}/${rec.serial}`);
-          if (!old.done) this.finish_(old);
-          old.key = -1; // the map's entry is the new one's now
-        }
-        t = this.openRec_(rec, key);
-        this.byKey_.set(key, t);
-        this.last_ = t;
-        return;
-      }
-      t = this.byKey_.get(key) ?? null;
-      this.last_ = t;
+      this.last_ = t = this.byKey_.get(key) ?? null;
     }
     if (t === null || t.done) {
-      if (kind !== 'dnssec' && kind !== 'validation') this.deps_.counters.drop('dns.orphan_line', 1, `${pid}/${rec.serial} ${kind} ${rec.name}`);
+      if (kind !== 'dnssec' && kind !== 'validation') this.deps_.counters.drop('dns.orphan_line', 1, `${pid}/${serial} ${kind} ${rec.name}`);
       return;
     }
     if (kind === 'forwarded') {
@@ -161,7 +153,7 @@ export class TransactionAssembler {
       if (t.ts >= limit) break; // queue is in query order
       if (!t.done && !t.answered) this.finish_(t);
     }
-    this.classic_.tick(nowSec, ANSWER_GRACE, (t) => this.finish_(t));
+    this.classic_.tick(nowSec, ANSWER_GRACE);
     this.drain_();
   }
 
@@ -174,9 +166,34 @@ export class TransactionAssembler {
     this.drain_();
   }
 
-  /** Queues a new transaction (the query line's fields), forcing the oldest out at the cap. */
+  /**
+   * Opens the transaction of a query line (key: pid * PID_SCALE + serial, or anything in classic
+   * mode, serial -1), forcing the oldest out at the cap: for the general path and the fast lane.
+   */
   open_(key: number, pid: number, serial: number, ts: number, client: string | undefined, port: number | undefined,
     qname: string, qtype: string, auth: boolean): Transaction {
+    // var: qjs checks every read of a let/const local for its dead zone (once per query here)
+    var t: Transaction | undefined;
+    if (serial < 0) {
+      key = 0;
+      this.classic_.lineFrom(pid);
+    } else {
+      // the pid's answering transaction ends (answeringOf_() written out: one call fewer)
+      var al = this.answering_;
+      for (var i = 0; i < al.length; i++) {
+        t = al[i];
+        if (t.pid === pid) {
+          if (t.key !== key) this.finish_(t);
+          break;
+        }
+      }
+      t = this.byKey_.get(key);
+      if (t !== undefined) {
+        this.deps_.counters.drop('dns.serial_reuse', 1, `${pid}/${serial}`);
+        if (!t.done) this.finish_(t);
+        t.key = -1; // the map's entry is the new one's now
+      }
+    }
     if (this.queue_.length - this.head_ >= this.maxOpen) {
       this.deps_.counters.drop('dns.txn_overflow', 1, qname);
       var oldest = this.queue_[this.head_];
@@ -187,7 +204,6 @@ export class TransactionAssembler {
     // arrays grown and shrunk by index: push()/pop() are calls of ~700 instructions in qjs
     var pool = this.pool_;
     var n = pool.length;
-    var t: Transaction;
     if (n === 0) {
       // a new one gets its fields below in the order a reused one does: one shape for all
       t = { ans: [], upstream: undefined } as unknown as Transaction;
@@ -215,21 +231,13 @@ export class TransactionAssembler {
     t.lastName = '';
     var q = this.queue_;
     q[q.length] = t;
-    return t;
-  }
-
-  private openRec_(rec: DnsLogRecord, key: number): Transaction {
-    return this.open_(key, rec.pid, rec.serial, rec.ts, rec.client, rec.clientPort, rec.name, rec.qtype ?? '', rec.auth === true);
-  }
-
-  private pushClassic_(rec: DnsLogRecord): void {
-    if (rec.kind === 'query') {
-      this.classic_.lineFrom(rec.pid, (t) => this.finish_(t));
-      const t = this.openRec_(rec, 0);
+    if (serial < 0) {
       this.classic_.add(t);
-      return;
+    } else {
+      this.byKey_.set(key, t);
+      this.last_ = t;
     }
-    this.classic_.push(rec, (t) => this.finish_(t), this.queue_, this.head_);
+    return t;
   }
 
   /** Marks t finished: no more lines will be taken for it; emitted when its turn comes. */
