@@ -468,14 +468,7 @@ export const FlowTable = function (deps: FlowTableDeps): FlowTable {
     strs[s + 3] = NO_STRING;
     if (!transient && (reading || id < 0)) store.indexTuple(slot);
     if (startKnown) store.flags[slot] |= F_START_KNOWN;
-    if (store.counted_) {
-      var counts = store.counts;
-      var c = slot * 4;
-      counts[c] = ABSENT;
-      counts[c + 1] = ABSENT;
-      counts[c + 2] = ABSENT;
-      counts[c + 3] = ABSENT;
-    }
+    if (store.counted_) store.counts.fill(ABSENT, slot * 4, slot * 4 + 4);
     refresh(slot, rec);
     return slot;
   }
