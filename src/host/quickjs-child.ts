@@ -9,7 +9,7 @@ import { LINE_CHUNK, LineSplitter, type AsciiText } from './lines';
 import { resolveExecutable, ENOENT } from './exec-path';
 import { encodeUtf8 } from './utf8';
 import { check, isExecutable, stat } from './quickjs-fs';
-import { isArray, minOf } from '../compat/lang';
+import { isArray, minOf, errorText } from '../compat/lang';
 
 const EINTR = 4;
 const EAGAIN = 11;
@@ -70,8 +70,8 @@ export function watchReads(fd: number, max: number, got: (n: number) => void, en
 
 /** Reports a callback that threw, on stderr: the loop carries on. */
 export function report(where: string, err: unknown): void {
-  const e = err as Error | null;
-  std.err.puts(`netledger: host: ${where} failed: ${e?.message || String(err)}\n${e?.stack ? e.stack + '\n' : ''}`);
+  const stack = (err as Error | null)?.stack;
+  std.err.puts(`netledger: host: ${where} failed: ${errorText(err)}\n${stack ? stack + '\n' : ''}`);
   std.err.flush();
 }
 

@@ -110,13 +110,16 @@ export function mkdirp(path: string): void {
   }
 }
 
-/** Blocking read for the pull reader; throws HostError. */
-export function readInto(fd: number, buf: Uint8Array, len: number, path: string): number {
+/** Reads into buf[0..len) again while interrupted: a count, 0 at end of file, or -errno. */
+function readRaw(fd: number, buf: Uint8Array, len: number): number {
   for (;;) {
     const n = os.read(fd, buf.buffer as ArrayBuffer, buf.byteOffset, len);
-    if (n !== -EINTR) return check(n, 'read', path);
+    if (n !== -EINTR) return n;
   }
 }
+
+/** Blocking read for the pull reader; throws HostError. */
+export const readInto = (fd: number, buf: Uint8Array, len: number, path: string): number => check(readRaw(fd, buf, len), 'read', path);
 
 /** os.stat's object has the size, ino and dev that follow() compares; null when stat fails. */
 const fileId = (path: string): FileId | null => os.stat(path)[0];
@@ -126,10 +129,7 @@ export const tailFs: TailFs = {
   stat_: fileId,
   fstat_: (fd) => fileId(`/proc/self/fd/${fd}`),
   open_: (path) => os.open(path, os.O_RDONLY),
-  read_: (fd, buf, len) => {
-    const n = os.read(fd, buf.buffer as ArrayBuffer, buf.byteOffset, len);
-    return n === -EINTR ? os.read(fd, buf.buffer as ArrayBuffer, buf.byteOffset, len) : n;
-  },
+  read_: readRaw,
   seek_: (fd, pos) => os.seek(fd, pos, std.SEEK_SET),
   close_: os.close,
 };

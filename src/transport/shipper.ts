@@ -67,7 +67,7 @@ export function shipper(d: ShipperDeps) {
   const qos = d.qos_ ?? 1;
   let client: MqttClient | undefined;
   const inFlight = new Set<string>();
-  let idleWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  let idleWaiters: [resolve: () => void, reject: (e: Error) => void][] = [];
   let fatal: Error | undefined;
   let stopped = false;
 
@@ -109,7 +109,7 @@ export function shipper(d: ShipperDeps) {
         () => inFlight.delete(e.id_),
       );
     }
-    if (idleWaiters.length && drained()) for (const w of idleWaiters.splice(0)) w.resolve();
+    if (idleWaiters.length && drained()) for (const w of idleWaiters.splice(0)) w[0]();
   }
 
   function message(m: IncomingMessage): void {
@@ -162,7 +162,7 @@ export function shipper(d: ShipperDeps) {
       c.onMessage_ = message;
       c.onFatal_ = (e) => {
         fatal = e;
-        for (const w of idleWaiters.splice(0)) w.reject(e);
+        for (const w of idleWaiters.splice(0)) w[1](e);
       };
       c.start_();
     },
@@ -179,7 +179,7 @@ export function shipper(d: ShipperDeps) {
     idle_(): Promise<void> {
       if (fatal) return rejectLater(fatal);
       if (drained()) return Promise.resolve();
-      return new Promise((resolve, reject) => idleWaiters.push({ resolve, reject }));
+      return new Promise((resolve, reject) => idleWaiters.push([resolve, reject]));
     },
 
     get connected_(): boolean {

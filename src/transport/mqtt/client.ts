@@ -255,11 +255,11 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
     const err = new Error(`mqtt connection lost: ${reason}`);
     for (const x of subs.values()) x.reject_(err);
     subs.clear();
-    guard(() => api.onDown_(reason));
+    guard(api.onDown_, reason);
     if (attempts >= (o.maxAttempts_ ?? Infinity)) {
       const fatal = new Error(`mqtt: giving up after ${attempts} attempts: ${reason}`);
       api.stop_();
-      guard(() => api.onFatal_(fatal));
+      guard(api.onFatal_, fatal);
       return;
     }
     state = State.Waiting;
@@ -285,7 +285,7 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
       counters.inc('mqtt_resent');
       send(x.packet_);
     }
-    guard(() => api.onConnect_(sessionPresent));
+    guard(api.onConnect_, sessionPresent);
     pump();
   }
 
@@ -359,7 +359,7 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
       case 'publish':
         // We never subscribe with QoS 2; a broker sending it is broken. Count and ignore.
         if (p.qos === 2) return counters.drop('mqtt_qos2_publish', 1, p.topic);
-        guard(() => api.onMessage_(p));
+        guard(api.onMessage_, p);
         if (p.qos) send({ cmd: 'puback', messageId: p.messageId! });
         return;
       case 'pingresp':
@@ -388,9 +388,10 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
     throw new Error('mqtt: no free packet id');
   }
 
-  function guard(fn: () => void): void {
+  /** Calls a listener (as a plain function) with `arg`; what it throws is logged. */
+  function guard<A>(fn: (arg: A) => void, arg?: A): void {
     try {
-      fn();
+      fn(arg as A);
     } catch (e) {
       log?.(`mqtt: listener failed: ${errorText(e)}`);
     }
