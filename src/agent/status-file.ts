@@ -75,13 +75,7 @@ export function renderStatus(s: AgentStatus): string {
 
 type Obj = Record<string, unknown>;
 
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
-}
-
-function text(v: unknown, max = 512): string | undefined {
-  return typeof v === 'string' ? v.slice(0, max) : undefined;
-}
+const num = (v: unknown): number | undefined => (Number.isFinite(v) && (v as number) >= 0 ? v as number : undefined);
 
 /**
  * How `fields` reads a key: bit 0 set, the key is left out when missing or ill-typed (else it
@@ -94,37 +88,27 @@ function fields(v: unknown, spec: Record<string, Kind>, out: Obj = {}): Obj {
   const o = isRecord(v) ? v : {};
   for (const k in spec) {
     const t = spec[k];
-    const x = t & 2 ? text(o[k], t >> 2 || 512) : num(o[k]);
-    if (x !== undefined || !(t & 1)) out[k] = x ?? (t & 2 ? '' : 0);
+    const x = o[k];
+    const y = t & 2 ? (typeof x == 'string' ? x.slice(0, t >> 2 || 512) : undefined) : num(x);
+    if (y !== undefined || !(t & 1)) out[k] = y ?? (t & 2 ? '' : 0);
   }
   return out;
 }
 
-const SOURCE_STATES: readonly unknown[] = ['starting', 'running', 'restarting', 'stopped', 'disabled', 'failed'];
-const MQTT_STATES: readonly unknown[] = ['disabled', 'connecting', 'connected', 'disconnected'];
 /** Caps on what a (possibly hostile) file can make us carry into an rpcd reply (256 KB max). */
 const MAX_ENTRIES = 512;
 
-function source(v: unknown): SourceStatus | undefined {
-  if (isRecord(v) && SOURCE_STATES.includes(v.state)) {
-    return fields(v, { lines: Kind.Num, restarts: Kind.Num, input: Kind.OptText32, last_line: Kind.OptNum, error: Kind.OptText }, { state: v.state }) as unknown as SourceStatus;
-  }
-}
-
-function stream(v: unknown): StreamStatus | undefined {
-  if (isRecord(v) && typeof v.enabled === 'boolean') return fields(v, { events: Kind.Num, last: Kind.OptNum }, { enabled: v.enabled }) as unknown as StreamStatus;
-}
-
 /** The entries of an object that `read` accepts, at most `max` of them, keys up to `maxKey` long. */
-function record<T>(v: unknown, read: (x: unknown) => T | undefined, max = 64, maxKey = 64): Record<string, T> {
+function record<T>(v: unknown, read: (x: Obj) => T | undefined, max = 64, maxKey = 64): Record<string, T> {
   const out: Record<string, T> = {};
-  if (!isRecord(v)) return out;
   let n = 0;
-  for (const k of keysOf(v)) {
-    const x = read(v[k]);
-    if (x === undefined || k.length > maxKey) continue;
-    out[k] = x;
-    if (++n >= max) break;
+  if (isRecord(v)) {
+    for (const k of keysOf(v)) {
+      const x = read(v[k] as Obj);
+      if (x === undefined || k.length > maxKey) continue;
+      out[k] = x;
+      if (++n >= max) break;
+    }
   }
   return out;
 }
@@ -151,10 +135,12 @@ export function parseStatus(textIn: string): { status: AgentStatus } | { error: 
     restart_pending: isArray(v.restart_pending)
       ? v.restart_pending.filter((x): x is string => typeof x === 'string').slice(0, 128)
       : [],
-    sources: record(v.sources, source),
-    streams: record(v.streams, stream),
+    sources: record(v.sources, (x) => isRecord(x) && ['starting', 'running', 'restarting', 'stopped', 'disabled', 'failed'].includes(x.state as string)
+      ? fields(x, { lines: Kind.Num, restarts: Kind.Num, input: Kind.OptText32, last_line: Kind.OptNum, error: Kind.OptText }, { state: x.state })
+      : undefined),
+    streams: record(v.streams, (x) => isRecord(x) && typeof x.enabled === 'boolean' ? fields(x, { events: Kind.Num, last: Kind.OptNum }, { enabled: x.enabled }) : undefined),
     mqtt: fields(mq, { inflight: Kind.Num, batches_sent: Kind.Num, broker: Kind.OptText, since: Kind.OptNum, last_error: Kind.OptText },
-      { state: MQTT_STATES.includes(mq.state) ? mq.state : 'disabled' }),
+      { state: ['disabled', 'connecting', 'connected', 'disconnected'].includes(mq.state as string) ? mq.state : 'disabled' }),
     spool: fields(sp, { bytes: Kind.Num, batches: Kind.Num, max_bytes: Kind.Num }, { enabled: sp.enabled === true }),
     memory: fields(v.memory, { rss_kb: Kind.Num, budget_kb: Kind.Num }),
     counters: record(v.counters, num, MAX_ENTRIES, 128),

@@ -22,9 +22,11 @@ export interface StatusInputs {
   pipeline_?: Record<string, number>;
 }
 
-export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
+/** Writes <state_dir>/status.json. Keys set to undefined are left out of the file (JSON), as optional keys should be. */
+export function writeAgentStatus(host: Host, s: StatusInputs): void {
   const c = s.config_;
   const ag = c.agent;
+  const dir = ag.state_dir;
   const { counters, dropped } = s.counters_.snapshot();
   let rss = 0;
   try {
@@ -33,13 +35,11 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
     // not Linux: leave 0
   }
   const streams: AgentStatus['streams'] = {};
-  for (const k of STREAMS) {
-    streams[k] = { enabled: c.streams[k], events: counters[`events_${k}`] ?? 0 };
-  }
+  for (const k of STREAMS) streams[k] = { enabled: c.streams[k], events: counters[`events_${k}`] ?? 0 };
   const ct = s.conntrack_;
   const ship = s.ship_;
+  const spool = ship?.spool_;
   const off = { state: 'disabled', lines: 0, restarts: 0 } as const;
-  // Keys set to undefined are left out of the file (JSON.stringify), as optional keys should be.
   const status: AgentStatus = {
     format: STATUS_FORMAT,
     sensor: ag.sensor_id,
@@ -62,20 +62,16 @@ export function buildStatus(host: Host, s: StatusInputs): AgentStatus {
         : off,
     },
     streams,
-    mqtt: ship
-      ? { state: ship.shipper_.connected_ ? 'connected' : 'connecting', broker: ship.broker_, inflight: 0,
-        batches_sent: counters.ship_batches ?? 0, last_error: ship.shipper_.lastError_ || undefined }
-      : { state: 'disabled', inflight: 0, batches_sent: 0 },
-    spool: { enabled: c.spool.enabled, bytes: ship?.spool_.bytes_() ?? 0, batches: ship?.spool_.count_() ?? 0, max_bytes: c.spool.max_bytes },
+    // without a broker: no ship_batches either
+    mqtt: {
+      state: !ship ? 'disabled' : ship.shipper_.connected_ ? 'connected' : 'connecting', broker: ship?.broker_, inflight: 0,
+      batches_sent: counters.ship_batches ?? 0, last_error: ship?.shipper_.lastError_ || undefined,
+    },
+    spool: { enabled: c.spool.enabled, bytes: spool?.bytes_() ?? 0, batches: spool?.count_() ?? 0, max_bytes: c.spool.max_bytes },
     memory: { rss_kb: rss, budget_kb: ag.memory_budget },
-    counters: { ...counters, ...(s.pipeline_ ?? {}) },
+    counters: { ...counters, ...s.pipeline_ },
     dropped,
   };
-  return status;
-}
-
-export function writeAgentStatus(host: Host, s: StatusInputs): void {
-  const dir = s.config_.agent.state_dir;
   host.mkdirp(dir);
-  host.writeAtomic(`${dir}/${STATUS_FILE}`, renderStatus(buildStatus(host, s)));
+  host.writeAtomic(`${dir}/${STATUS_FILE}`, renderStatus(status));
 }
