@@ -14,6 +14,10 @@ import { toJson, errorText } from '../compat/lang';
 
 const MAX_REPORTED = 10;
 
+const fail = (what: string): never => {
+  throw new Error(what);
+};
+
 export const decodeCommand: Command = {
   name_: 'decode',
   summary_: 'turn wire batches back into NDJSON events',
@@ -36,16 +40,21 @@ export const decodeCommand: Command = {
     // The seqs seen per 'sensor/boot/stream'.
     const seen = new Map<string, Set<number>>();
     const problems: string[] = [];
-    const problem = (what: string) => {
-      if (bad++ < MAX_REPORTED) problems.push(what);
-    };
-    const print = (b: DecodedBatch) => {
+    /** Decodes one input (`where` names it in the report); false when it was bad. */
+    const print = (where: string, decode: () => DecodedBatch): boolean => {
+      let b: DecodedBatch;
+      try {
+        b = decode();
+      } catch (e) {
+        if (bad++ < MAX_REPORTED) problems.push(`  ${where}: ${errorText(e)}\n`);
+        return false;
+      }
       const key = `${b.sensor}/${b.boot}/${b.stream}`;
       const s = seen.get(key) ?? new Set();
       seen.set(key, s);
       if (s.has(b.seq)) {
         duplicates++;
-        if (dedupe) return;
+        if (dedupe) return true;
       }
       s.add(b.seq);
       batches++;
@@ -53,6 +62,7 @@ export const decodeCommand: Command = {
       let out = '';
       for (const ev of b.events) out += toJson(ev) + '\n';
       if (out) host.writeStdout(out);
+      return true;
     };
 
     if (hex) {
@@ -60,13 +70,8 @@ export const decodeCommand: Command = {
       try {
         for (let n = 1, raw; (raw = lines.next()) !== null; n++) {
           const line = raw.trim();
-          if (line === '') continue;
-          try {
-            const bytes = fromHex(line.slice(line.lastIndexOf(' ') + 1));
-            if (!bytes) throw new Error('not hex');
-            print(decodeBatch(bytes));
-          } catch (e) {
-            problem(`line ${n}: ${errorText(e)}`);
+          if (line) {
+            print(`line ${n}`, () => decodeBatch(fromHex(line.slice(line.lastIndexOf(' ') + 1)) ?? fail('not hex')));
           }
         }
       } finally {
@@ -75,34 +80,22 @@ export const decodeCommand: Command = {
     } else {
       const r = new CborReader(host.readBytes(file as string));
       // A CBOR sequence cannot be resynchronised after a bad item: stop at the first one.
-      while (!r.done_()) {
-        const at = r.pos_;
-        try {
-          print(decodeBatchAt(r));
-        } catch (e) {
-          problem(`batch at byte ${at}: ${errorText(e)}`);
-          break;
-        }
-      }
+      for (let at = 0; !r.done_() && print(`batch at byte ${at}`, () => decodeBatchAt(r)); ) at = r.pos_;
     }
 
     if (!args.options_.quiet) {
-      let s = `decode: ${batches} batches, ${events} events`;
-      if (duplicates) s += `, ${duplicates} duplicate batches${dedupe ? ' dropped' : ''}`;
-      if (bad) s += `, ${bad} bad inputs`;
-      s += '\n';
-      for (const p of problems) s += `  ${p}\n`;
-      if (bad > problems.length) s += `  ... and ${bad - problems.length} more\n`;
+      let s = `decode: ${batches} batches, ${events} events${duplicates ? `, ${duplicates} duplicate batches${dedupe ? ' dropped' : ''}` : ''}${bad ? `, ${bad} bad inputs` : ''}\n${problems.join('')}`;
+      if (bad > MAX_REPORTED) s += `  ... and ${bad - MAX_REPORTED} more\n`;
       // "gap sensor/boot/stream: missing 3-5, 9" per stream with holes between its lowest and highest seq.
       for (const [key, set] of seen) {
         const seqs = [...set].sort((a, b) => a - b);
-        const holes: string[] = [];
-        for (let i = 1; i < seqs.length; i++) {
+        let holes = '';
+        // (the first seq has no predecessor: NaN, no hole)
+        seqs.forEach((q, i) => {
           const from = seqs[i - 1] + 1;
-          const to = seqs[i] - 1;
-          if (from <= to) holes.push(from === to ? `${from}` : `${from}-${to}`);
-        }
-        if (holes.length) s += `  gap ${key}: missing ${holes.join(', ')}\n`;
+          if (q > from) holes += `, ${from}${q - 1 > from ? `-${q - 1}` : ''}`;
+        });
+        if (holes) s += `  gap ${key}: missing ${holes.slice(2)}\n`;
       }
       host.writeStderr(s);
     }
