@@ -30,312 +30,325 @@ const FAR = 65535;
 /** a rebase leaves this much room above the newest time: a rebase every ~4.5 hours at most */
 const HEADROOM = 16383;
 
-export class AnswerTable {
-  /** (client id + 1) * 2 + (1 for IPv6); 0 for a free slot */
-  kc_: Index;
-  /** IPv4 address (as int32), or the IPv6 store index */
-  ka_ = new Int32Array(0);
-  /** last seen - base_, FAR when it does not fit (the exact last seen is then in `far1_`) */
-  t1_ = new Uint16Array(0);
-  /** what t1_ counts from: whole seconds, moved forward when a last seen does not fit */
-  base_ = 0;
-  private readonly far1_ = new Map<number, number>();
-  /** last seen - first seen, FAR when it does not fit (the exact first seen is then in `far_`) */
-  d0_ = new Uint16Array(0);
-  private readonly far_ = new Map<number, number>();
+export interface AnswerTable {
   /** name id of each slot */
   nm_: Index;
+  /** last seen - base_, FAR when it does not fit (the exact last seen is then in `far1_`) */
+  t1_: Uint16Array;
+  /** what t1_ counts from: whole seconds, moved forward when a last seen does not fit */
+  base_: number;
+  /** last seen - first seen, FAR when it does not fit (the exact first seen is then in a side map) */
+  d0_: Uint16Array;
+  /** slot → last seen, for the slots whose t1_ is FAR */
+  readonly far1_: Map<number, number>;
   readonly names_: NameStore;
-  private mask_ = 0; // buckets.length - 1
-  private prev_: Index;
-  private next_: Index;
-  private chain_: Index; // hash chain; for a free slot, the free list
-  private buckets_: Index;
-  private freeHead_ = 0;
-  private used_ = 0; // highest slot handed out
-  private w6_ = new Int32Array(0); // IPv6 words, 4 per entry; free entries chained through word 0
-  private free6_ = -1;
-  private used6_ = 0;
-  private readonly wide_: boolean;
-  /** per client id: oldest slot, newest slot, slots held */
-  readonly head_: number[] = [];
-  readonly tail_: number[] = [];
-  readonly count_: number[] = [];
-
-  private readonly maxSlots_: number;
-
-  constructor(maxSlots_: number) {
-    this.maxSlots_ = maxSlots_;
-    this.wide_ = maxSlots_ > 65000; // name ids reach maxSlots + 1
-    this.kc_ = this.nm_ = this.prev_ = this.next_ = this.chain_ = this.buckets_ = this.index_(0);
-    this.names_ = new NameStore((n) => this.index_(n));
-    this.resize_(Math.min(1024, maxSlots_));
-  }
-
+  /** per client id: oldest slot, slots held */
+  readonly head_: number[];
+  readonly count_: number[];
   /** Makes client id `c` known with no slots. */
-  resetClient_(c: number): void {
-    this.head_[c] = 0;
-    this.tail_[c] = 0;
-    this.count_[c] = 0;
-    if ((c + 2) * 2 > 65535 && this.kc_ instanceof Uint16Array) this.kc_ = Int32Array.from(this.kc_);
-  }
-
-  find4_(c: number, addr: number): number {
-    const kc = c * 2 + 2;
-    const a = addr | 0;
-    // hash4, written out: a call costs ~400 instructions
-    for (let s = this.buckets_[((a ^ (a >>> 12) ^ (a >>> 22)) + kc * 40503) & this.mask_]; s !== 0; s = this.chain_[s]) {
-      if (this.ka_[s] === a && this.kc_[s] === kc) return s;
-    }
-    return 0;
-  }
-
+  resetClient_(c: number): void;
+  find4_(c: number, addr: number): number;
   /** `w`: four uint32 words, most significant first (cidr.ts parseIPv6). */
-  find6_(c: number, w: readonly number[]): number {
-    const kc = c * 2 + 3;
-    const w0 = w[0] | 0, w1 = w[1] | 0, w2 = w[2] | 0, w3 = w[3] | 0;
-    const s6 = this.w6_;
-    for (let s = this.buckets_[hash6(kc, w0, w1, w2, w3) & this.mask_]; s !== 0; s = this.chain_[s]) {
-      if (this.kc_[s] !== kc) continue;
-      const k = this.ka_[s] * 4;
-      if (s6[k + 3] === w3 && s6[k + 2] === w2 && s6[k + 1] === w1 && s6[k] === w0) return s;
-    }
-    return 0;
-  }
-
+  find6_(c: number, w: readonly number[]): number;
   /** A new slot for (c, IPv4 addr) at the back of c's order, holding name id `id`, seen at ts. */
-  add4_(c: number, addr: number, id: number, ts: number): number {
-    const kc = c * 2 + 2;
-    const a = addr | 0;
-    const s = this.put_(kc, (a ^ (a >>> 12) ^ (a >>> 22)) + kc * 40503, c, id, ts); // hash4
-    this.ka_[s] = a;
-    return s;
-  }
-
-  add6_(c: number, w: readonly number[], id: number, ts: number): number {
-    const w0 = w[0] | 0, w1 = w[1] | 0, w2 = w[2] | 0, w3 = w[3] | 0;
-    const kc = c * 2 + 3;
-    const i = this.alloc6_();
-    const k = i * 4;
-    this.w6_[k] = w0;
-    this.w6_[k + 1] = w1;
-    this.w6_[k + 2] = w2;
-    this.w6_[k + 3] = w3;
-    const s = this.put_(kc, hash6(kc, w0, w1, w2, w3), c, id, ts);
-    this.ka_[s] = i;
-    return s;
-  }
-
+  add4_(c: number, addr: number, id: number, ts: number): number;
+  add6_(c: number, w: readonly number[], id: number, ts: number): number;
   /** Slot s now holds name id `id` instead of the one it held. */
-  setName_(s: number, id: number): void {
-    const old = this.nm_[s];
-    this.names_.ref_[id]++;
-    this.nm_[s] = id;
-    if (--this.names_.ref_[old] === 0) this.names_.drop_(old);
-  }
-
+  setName_(s: number, id: number): void;
   /** Last seen of slot s. */
-  last_(s: number): number {
-    const v = this.t1_[s];
-    return v !== FAR ? this.base_ + v : (this.far1_.get(s) as number);
-  }
-
+  last_(s: number): number;
   /** First seen of slot s. */
-  first_(s: number): number {
-    const d = this.d0_[s];
-    return d !== FAR ? this.last_(s) - d : (this.far_.get(s) as number);
+  first_(s: number): number;
+  /** Sets first and last seen of slot s (t0 ≤ t1). */
+  seen_(s: number, t0: number, t1: number): void;
+  /** Moves slot s to the back of its client's order (it was just refreshed). */
+  touch_(s: number): void;
+  /** Frees slot s and lets go of its name. */
+  remove_(s: number): void;
+}
+
+/**
+ * `new AnswerTable(maxSlots)`: a constructor function returning its object, whose state is
+ * closure locals (shorter than `this.x_` members, and cheaper to read in qjs); what join.ts reads
+ * in place (nm_, t1_, d0_, base_) is published on the object again when it changes. `var`: qjs
+ * checks let/const for their dead zone on every read.
+ */
+export const AnswerTable = function (maxSlots: number): AnswerTable {
+  var wide = maxSlots > 65000; // name ids reach maxSlots + 1
+  var index = (n: number): Index => (wide ? new Int32Array(n) : new Uint16Array(n));
+  /** (client id + 1) * 2 + (1 for IPv6); 0 for a free slot */
+  var kc = index(0);
+  /** IPv4 address (as int32), or the IPv6 store index */
+  var ka = new Int32Array(0);
+  var t1 = new Uint16Array(0);
+  var base = 0;
+  var far1 = new Map<number, number>();
+  var d0 = new Uint16Array(0);
+  /** slot → first seen, for the slots whose d0 is FAR */
+  var far0 = new Map<number, number>();
+  var nm = kc;
+  var names = new NameStore(index);
+  var mask = 0; // buckets.length - 1
+  var prev = kc;
+  var next = kc;
+  var chain = kc; // hash chain; for a free slot, the free list
+  var buckets = kc;
+  var freeHead = 0;
+  var used = 0; // highest slot handed out
+  var w6 = new Int32Array(0); // IPv6 words, 4 per entry; free entries chained through word 0
+  var free6 = -1;
+  var used6 = 0;
+  /** per client id: oldest slot, newest slot, slots held */
+  var head: number[] = [];
+  var tail: number[] = [];
+  var count: number[] = [];
+
+  /** The hash of held slot s's key. */
+  function hashOf(s: number): number {
+    var k = kc[s];
+    var a = ka[s] * 4;
+    return k & 1 ? hash6(k, w6[a], w6[a + 1], w6[a + 2], w6[a + 3]) : hash4(k, ka[s]);
   }
 
-  /** Sets first and last seen of slot s (t0 ≤ t1). */
-  seen_(s: number, t0: number, t1: number): void {
-    if (this.d0_[s] === FAR) this.far_.delete(s);
-    const d = t1 - t0;
-    this.setLast_(s, t1);
-    if (d < FAR) this.d0_[s] = d;
-    else {
-      this.d0_[s] = FAR;
-      this.far_.set(s, t0);
+  /** Room for slots 1..n. */
+  function resize(n: number): void {
+    kc = grown(kc, n + 1);
+    ka = grown(ka, n + 1);
+    self.t1_ = t1 = grown(t1, n + 1);
+    self.d0_ = d0 = grown(d0, n + 1);
+    self.nm_ = nm = grown(nm, n + 1);
+    prev = grown(prev, n + 1);
+    next = grown(next, n + 1);
+    chain = grown(chain, n + 1);
+    // buckets ≥ slots / 2: chains average under 2 (half the buckets of slots ≥ buckets: -2 B an answer)
+    let nb = 1;
+    while (nb * 2 < n) nb *= 2;
+    if (nb === buckets.length) return;
+    mask = nb - 1;
+    // rehash every held slot (kc is 0 for free ones); the old buckets go first (the peak)
+    buckets = index(0);
+    buckets = index(nb);
+    for (let s = 1; s <= used; s++) {
+      if (kc[s] === 0) continue;
+      const b = hashOf(s) & mask;
+      chain[s] = buckets[b];
+      buckets[b] = s;
     }
   }
 
   /** Sets last seen of slot s (first seen, kept as its distance from it, moves along). */
-  private setLast_(s: number, t: number): void {
-    if (this.t1_[s] === FAR) this.far1_.delete(s);
-    let v = t - this.base_;
+  function setLast(s: number, t: number): void {
+    if (t1[s] === FAR) far1.delete(s);
+    var v = t - base;
     if (v >= FAR) {
-      this.rebase_(t - FAR + 1 + HEADROOM);
-      v = t - this.base_;
-    }
-    if (v >= 0) this.t1_[s] = v;
-    else {
-      this.t1_[s] = FAR;
-      this.far1_.set(s, t);
-    }
-  }
-
-  /** Moves the base forward to b: held last-seen times now below it go to the side map. */
-  private rebase_(b: number): void {
-    const d = b - this.base_;
-    const t1 = this.t1_;
-    for (let s = 1; s <= this.used_; s++) {
-      if (this.kc_[s] === 0) continue;
-      const v = t1[s];
-      if (v === FAR) {
-        const t = this.far1_.get(s) as number;
-        if (t >= b && t - b < FAR) {
-          t1[s] = t - b;
-          this.far1_.delete(s);
+      // the base moves forward to b: held last-seen times now below it go to the side map
+      const b = t - FAR + 1 + HEADROOM;
+      const d = b - base;
+      for (let s = 1; s <= used; s++) {
+        if (kc[s] === 0) continue;
+        const v = t1[s];
+        if (v === FAR) {
+          const t = far1.get(s) as number;
+          if (t >= b && t - b < FAR) {
+            t1[s] = t - b;
+            far1.delete(s);
+          }
+        } else if (v >= d) t1[s] = v - d;
+        else {
+          t1[s] = FAR;
+          far1.set(s, base + v);
         }
-      } else if (v >= d) t1[s] = v - d;
-      else {
-        t1[s] = FAR;
-        this.far1_.set(s, this.base_ + v);
       }
+      self.base_ = base = b;
+      v = t - base;
     }
-    this.base_ = b;
-  }
-
-  /** Moves slot s to the back of its client's order (it was just refreshed). */
-  touch_(s: number): void {
-    const c = (this.kc_[s] >> 1) - 1;
-    const t = this.tail_[c];
-    if (t === s) return;
-    this.unlinkOrder_(s, c); // s had a next: t stays the tail
-    this.prev_[s] = t;
-    this.next_[s] = 0;
-    this.next_[t] = s;
-    this.tail_[c] = s;
-  }
-
-  /** Frees slot s and lets go of its name. */
-  remove_(s: number): void {
-    const kc = this.kc_[s];
-    const c = (kc >> 1) - 1;
-    let h: number;
-    if ((kc & 1) === 0) {
-      h = hash4(kc, this.ka_[s]);
-    } else {
-      const k = this.ka_[s] * 4;
-      const s6 = this.w6_;
-      h = hash6(kc, s6[k], s6[k + 1], s6[k + 2], s6[k + 3]);
-      s6[k] = this.free6_;
-      this.free6_ = this.ka_[s];
-    }
-    const b = h & (this.buckets_.length - 1);
-    let p = 0;
-    for (let k = this.buckets_[b]; k !== 0; p = k, k = this.chain_[k]) {
-      if (k !== s) continue;
-      if (p === 0) this.buckets_[b] = this.chain_[k];
-      else this.chain_[p] = this.chain_[k];
-      break;
-    }
-    this.unlinkOrder_(s, c);
-    this.count_[c]--;
-    this.kc_[s] = 0;
-    if (this.d0_[s] === FAR) this.far_.delete(s);
-    if (this.t1_[s] === FAR) this.far1_.delete(s);
-    const id = this.nm_[s];
-    if (--this.names_.ref_[id] === 0) this.names_.drop_(id);
-    this.nm_[s] = 0;
-    this.chain_[s] = this.freeHead_;
-    this.freeHead_ = s;
-  }
-
-  /** A slot for key kc of hash h, at the back of c's order; the caller sets ka. */
-  private put_(kc: number, h: number, c: number, id: number, ts: number): number {
-    let s = this.freeHead_;
-    if (s !== 0) this.freeHead_ = this.chain_[s];
+    if (v >= 0) t1[s] = v;
     else {
-      s = this.used_ + 1;
-      if (s >= this.kc_.length) {
-        if (s > this.maxSlots_) throw new Error(`join table: slot ${s} beyond the cap of ${this.maxSlots_}`);
-        this.resize_(Math.min((this.kc_.length - 1) * 2, this.maxSlots_)); // before `used` counts s: not rehashed
-      }
-      this.used_ = s;
+      t1[s] = FAR;
+      far1.set(s, t);
     }
-    this.kc_[s] = kc;
-    this.nm_[s] = id;
-    this.names_.ref_[id]++;
-    this.d0_[s] = 0;
-    // setLast_()'s common case written out (a call costs ~400 instructions); a free slot's FAR
+  }
+
+  /** A slot for key k of hash h, at the back of c's order; the caller sets ka. */
+  function put(k: number, h: number, c: number, id: number, ts: number): number {
+    var s = freeHead;
+    if (s !== 0) freeHead = chain[s];
+    else {
+      s = used + 1;
+      if (s >= kc.length) {
+        if (s > maxSlots) throw new Error(`join table: slot ${s} beyond the cap of ${maxSlots}`);
+        resize(Math.min((kc.length - 1) * 2, maxSlots)); // before `used` counts s: not rehashed
+      }
+      used = s;
+    }
+    kc[s] = k;
+    nm[s] = id;
+    names.ref_[id]++;
+    d0[s] = 0;
+    // setLast()'s common case written out (a call costs ~400 instructions); a free slot's FAR
     // has no side-map entry left
-    const v = ts - this.base_;
-    if (v >= 0 && v < FAR) this.t1_[s] = v;
-    else this.setLast_(s, ts);
-    const b = h & this.mask_;
-    this.chain_[s] = this.buckets_[b];
-    this.buckets_[b] = s;
+    var v = ts - base;
+    if (v >= 0 && v < FAR) t1[s] = v;
+    else setLast(s, ts);
+    var b = h & mask;
+    chain[s] = buckets[b];
+    buckets[b] = s;
     // appended to c's order
-    const last = this.tail_[c];
-    this.prev_[s] = last;
-    this.next_[s] = 0;
-    if (last === 0) this.head_[c] = s;
-    else this.next_[last] = s;
-    this.tail_[c] = s;
-    this.count_[c]++;
+    var t = tail[c];
+    prev[s] = t;
+    next[s] = 0;
+    if (t === 0) head[c] = s;
+    else next[t] = s;
+    tail[c] = s;
+    count[c]++;
     return s;
   }
 
-  private unlinkOrder_(s: number, c: number): void {
-    const p = this.prev_[s];
-    const n = this.next_[s];
-    if (p === 0) this.head_[c] = n;
-    else this.next_[p] = n;
-    if (n === 0) this.tail_[c] = p;
-    else this.prev_[n] = p;
+  function unlinkOrder(s: number, c: number): void {
+    var p = prev[s];
+    var n = next[s];
+    if (p === 0) head[c] = n;
+    else next[p] = n;
+    if (n === 0) tail[c] = p;
+    else prev[n] = p;
   }
 
-  private alloc6_(): number {
-    let i = this.free6_;
-    if (i !== -1) {
-      this.free6_ = this.w6_[i * 4];
-      return i;
-    }
-    i = this.used6_++;
-    // quarter steps past 1,024 entries: doubling left up to half the store unused (16 B an entry)
-    const n = this.w6_.length;
-    if (i * 4 >= n) this.w6_ = grown(this.w6_, Math.min(n < 4096 ? Math.max(256, n * 2) : n + ((n >> 4) << 2), this.maxSlots_ * 4));
-    return i;
+  function last(s: number): number {
+    var v = t1[s];
+    return v !== FAR ? base + v : (far1.get(s) as number);
   }
 
-  private index_(n: number): Index {
-    return this.wide_ ? new Int32Array(n) : new Uint16Array(n);
-  }
+  var self: AnswerTable = {
+    nm_: nm,
+    t1_: t1,
+    base_: base,
+    d0_: d0,
+    far1_: far1,
+    names_: names,
+    head_: head,
+    count_: count,
 
-  /** Room for slots 1..n. */
-  private resize_(n: number): void {
-    this.kc_ = grown(this.kc_, n + 1);
-    this.ka_ = grown(this.ka_, n + 1);
-    this.t1_ = grown(this.t1_, n + 1);
-    this.d0_ = grown(this.d0_, n + 1);
-    this.nm_ = grown(this.nm_, n + 1);
-    this.prev_ = grown(this.prev_, n + 1);
-    this.next_ = grown(this.next_, n + 1);
-    this.chain_ = grown(this.chain_, n + 1);
-    // buckets ≥ slots / 2: chains average under 2 (half the buckets of slots ≥ buckets: -2 B an answer)
-    let nb = 1;
-    while (nb * 2 < n) nb *= 2;
-    if (nb === this.buckets_.length) return;
-    this.mask_ = nb - 1;
-    // rehash every held slot (kc is 0 for free ones)
-    this.buckets_ = this.index_(0);
-    const buckets = this.index_(nb);
-    const mask = nb - 1;
-    for (let s = 1; s <= this.used_; s++) {
-      const kc = this.kc_[s];
-      if (kc === 0) continue;
-      let h: number;
-      if ((kc & 1) === 0) h = hash4(kc, this.ka_[s]);
-      else {
-        const k = this.ka_[s] * 4;
-        h = hash6(kc, this.w6_[k], this.w6_[k + 1], this.w6_[k + 2], this.w6_[k + 3]);
+    resetClient_(c) {
+      head[c] = tail[c] = count[c] = 0;
+      if ((c + 2) * 2 > 65535 && kc instanceof Uint16Array) kc = Int32Array.from(kc);
+    },
+
+    find4_(c, addr) {
+      var k = c * 2 + 2;
+      var a = addr | 0;
+      // hash4, written out: a call costs ~400 instructions
+      for (var s = buckets[((a ^ (a >>> 12) ^ (a >>> 22)) + k * 40503) & mask]; s !== 0; s = chain[s]) {
+        if (ka[s] === a && kc[s] === k) return s;
       }
-      this.chain_[s] = buckets[h & mask];
-      buckets[h & mask] = s;
-    }
-    this.buckets_ = buckets;
-  }
-}
+      return 0;
+    },
+
+    find6_(c, w) {
+      var k = c * 2 + 3;
+      var w0 = w[0] | 0, w1 = w[1] | 0, w2 = w[2] | 0, w3 = w[3] | 0;
+      for (var s = buckets[hash6(k, w0, w1, w2, w3) & mask]; s !== 0; s = chain[s]) {
+        if (kc[s] !== k) continue;
+        var i = ka[s] * 4;
+        if (w6[i + 3] === w3 && w6[i + 2] === w2 && w6[i + 1] === w1 && w6[i] === w0) return s;
+      }
+      return 0;
+    },
+
+    add4_(c, addr, id, ts) {
+      var k = c * 2 + 2;
+      var a = addr | 0;
+      var s = put(k, (a ^ (a >>> 12) ^ (a >>> 22)) + k * 40503, c, id, ts); // hash4
+      ka[s] = a;
+      return s;
+    },
+
+    add6_(c, w, id, ts) {
+      var w0 = w[0] | 0, w1 = w[1] | 0, w2 = w[2] | 0, w3 = w[3] | 0;
+      var k = c * 2 + 3;
+      // an entry of the IPv6 store: a free one, else the next (grown in quarter steps past 1,024
+      // entries: doubling left up to half the store unused, 16 B an entry)
+      var i = free6;
+      if (i !== -1) free6 = w6[i * 4];
+      else {
+        i = used6++;
+        var n = w6.length;
+        if (i * 4 >= n) w6 = grown(w6, Math.min(n < 4096 ? Math.max(256, n * 2) : n + ((n >> 4) << 2), maxSlots * 4));
+      }
+      var j = i * 4;
+      w6[j] = w0;
+      w6[j + 1] = w1;
+      w6[j + 2] = w2;
+      w6[j + 3] = w3;
+      var s = put(k, hash6(k, w0, w1, w2, w3), c, id, ts);
+      ka[s] = i;
+      return s;
+    },
+
+    setName_(s, id) {
+      var old = nm[s];
+      names.ref_[id]++;
+      nm[s] = id;
+      if (--names.ref_[old] === 0) names.drop_(old);
+    },
+
+    last_: last,
+
+    first_(s) {
+      var d = d0[s];
+      return d !== FAR ? last(s) - d : (far0.get(s) as number);
+    },
+
+    seen_(s, t0, t1) {
+      if (d0[s] === FAR) far0.delete(s);
+      var d = t1 - t0;
+      setLast(s, t1);
+      if (d < FAR) d0[s] = d;
+      else {
+        d0[s] = FAR;
+        far0.set(s, t0);
+      }
+    },
+
+    touch_(s) {
+      var c = (kc[s] >> 1) - 1;
+      var t = tail[c];
+      if (t === s) return;
+      unlinkOrder(s, c); // s had a next: t stays the tail
+      prev[s] = t;
+      next[s] = 0;
+      next[t] = s;
+      tail[c] = s;
+    },
+
+    remove_(s) {
+      var k = kc[s];
+      var c = (k >> 1) - 1;
+      var b = hashOf(s) & mask;
+      if (k & 1) {
+        w6[ka[s] * 4] = free6;
+        free6 = ka[s];
+      }
+      for (var i = buckets[b], p = 0; i !== 0; p = i, i = chain[i]) {
+        if (i !== s) continue;
+        if (p === 0) buckets[b] = chain[i];
+        else chain[p] = chain[i];
+        break;
+      }
+      unlinkOrder(s, c);
+      count[c]--;
+      kc[s] = 0;
+      if (d0[s] === FAR) far0.delete(s);
+      if (t1[s] === FAR) far1.delete(s);
+      var id = nm[s];
+      if (--names.ref_[id] === 0) names.drop_(id);
+      nm[s] = 0;
+      chain[s] = freeHead;
+      freeHead = s;
+    },
+  };
+  resize(Math.min(1024, maxSlots));
+  return self;
+} as unknown as new (maxSlots: number) => AnswerTable;
 
 /** A copy of `a` (of the same type) with room for n elements. */
 function grown<T extends Index>(a: T, n: number): T {

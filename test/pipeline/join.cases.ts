@@ -440,7 +440,7 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
   const pick = (n: number) => Math.floor(rnd() * n);
   for (const make of [(n: number) => new Uint16Array(n), (n: number) => new Int32Array(n)]) {
     const s = new NameStore(make);
-    const inner = s as unknown as { sealed_: number; liveSealed_: number; top_: number };
+    let top = 0; // the highest id handed out
     const live = new Map<number, { q: string; refs: number }>();
     const ids: number[] = []; // one entry per reference
     let chars = 0;
@@ -454,6 +454,7 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
           r < 0.31 ? ['.', 'a.', '.a', 'a..b', '..'][pick(5)] : `n${pick(3000)}.${'x'.repeat(pick(30))}.test`;
         const id = s.add(q);
         ok(id > 0, `id ${id}`);
+        if (id > top) top = id;
         const m = live.get(id);
         if (m !== undefined) {
           eq(m.q, q, 'a shared id has the same text'); // a recent name of the same text
@@ -471,10 +472,10 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
         const id = ids[at];
         ids[at] = ids[ids.length - 1];
         ids.pop();
-        const before = inner.sealed_;
+        const before = s.chars_()[0];
         const m = live.get(id)!;
         if (--s.ref_[id] === 0) s.drop_(id);
-        if (inner.sealed_ < before - 4096) compacted++;
+        if (s.chars_()[0] < before - 4096) compacted++;
         if (--m.refs === 0) {
           chars -= m.q.length;
           live.delete(id);
@@ -487,11 +488,12 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
           ok(s.get(id) === q, `same ${id}`);
         }
       }
-      ok(inner.sealed_ - inner.liveSealed_ <= Math.max(4096, inner.liveSealed_ / 2) + 2400, `garbage bounded at step ${i}`);
+      const [sealed, liveSealed] = s.chars_();
+      ok(sealed - liveSealed <= Math.max(4096, liveSealed / 2) + 2400, `garbage bounded at step ${i}`);
     }
     ok(compacted > 3, `compactions ${compacted}`);
     ok(shared > 100, `recent names shared: ${shared}`);
-    ok(inner.top_ <= 15000, `ids reused: top ${inner.top_}`);
+    ok(top <= 15000, `ids reused: top ${top}`);
     ok(chars > 0);
   }
   // long names: a chunk is sealed before its offsets outgrow 16 bits
@@ -519,7 +521,7 @@ cases['join names: seeded add/drop against a Map; chunks seal, empty and compact
     eq(huge.len_[id], FREE, `dropped ${id}`);
   }
   for (let i = 0; i < 40; i++) if (i % 3 !== 0) eq(huge.get(kept[i][0]), kept[i][1], `huge name ${i}`);
-  eq((huge as unknown as { long_: Map<number, number> }).long_.size, 6, 'the long lengths held aside: those of live names only');
+  eq(huge.chars_()[2], 6, 'the long lengths held aside: those of live names only');
 };
 
 cases['join address keys: the memo answers as the parsers do, across turnovers'] = () => {
