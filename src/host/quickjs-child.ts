@@ -87,19 +87,6 @@ export function guarded<A, B>(where: string, fn: ((a: A, b: B) => void) | undefi
   }
 }
 
-function devNull(flags: number, opened: number[]): number {
-  const fd = check(os.open('/dev/null', flags), 'open', '/dev/null');
-  opened.push(fd);
-  return fd;
-}
-
-function pipePair(opened: number[]): number[] {
-  const p = os.pipe();
-  if (!p) throw new HostError('spawn', 'pipe', 24, 'cannot create a pipe (too many open files?)');
-  opened.push(...p);
-  return p;
-}
-
 // One closure per child rather than a class: its state is locals (short names, no `this.`) in
 // the bundle. `var`: qjs checks a closure's let/const for its dead zone on every read, and the
 // line and chunk callbacks below read them per line and per read.
@@ -117,14 +104,23 @@ export function spawnChild(argv: string[], opts: SpawnOptions, text: AsciiText):
   const opened: number[] = [];
   var inFd = -1, outFd = -1, errFd = -1, pid: number;
   try {
-    const childIn = opts.stdin === 'pipe' ? pipePair(opened) : [devNull(os.O_RDONLY, opened), -1];
-    inFd = childIn[1];
-    const childOut = opts.stdout === 'null' ? [-1, devNull(os.O_WRONLY, opened)] : pipePair(opened);
-    outFd = childOut[0];
-    const errMode = opts.stderr;
-    const childErr = errMode === 'lines' ? pipePair(opened) : [-1, errMode === 'inherit' ? 2 : devNull(os.O_WRONLY, opened)];
-    errFd = childErr[0];
-    const exec: Parameters<typeof os.exec>[1] = { block: false, usePath: false, file, cwd, stdin: childIn[0], stdout: childOut[1], stderr: childErr[1] };
+    // Per stdio stream, [the child's end, ours (or -1)]: a pipe, /dev/null or our own stderr.
+    const ends = [opts.stdin === 'pipe', opts.stdout !== 'null', opts.stderr === 'lines'].map((piped, i) => {
+      if (piped) {
+        const p = os.pipe();
+        if (!p) throw new HostError('spawn', 'pipe', 24, 'cannot create a pipe (too many open files?)');
+        opened.push(...p);
+        return i ? [p[1], p[0]] : p; // the child reads its stdin's pipe, writes the others
+      }
+      if (i > 1 && opts.stderr === 'inherit') return [2, -1];
+      const fd = check(os.open('/dev/null', i ? os.O_WRONLY : os.O_RDONLY), 'open', '/dev/null');
+      opened.push(fd);
+      return [fd, -1];
+    });
+    inFd = ends[0][1];
+    outFd = ends[1][1];
+    errFd = ends[2][1];
+    const exec: Parameters<typeof os.exec>[1] = { block: false, usePath: false, file, cwd, stdin: ends[0][0], stdout: ends[1][0], stderr: ends[2][0] };
     if (opts.env) exec.env = { ...std.getenviron(), ...opts.env };
     pid = os.exec(argv, exec);
   } catch (e) {

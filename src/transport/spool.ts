@@ -35,11 +35,6 @@ export const DEFAULT_SPOOL_PRIORITY: Record<string, number> = {
   dns: 10, flow: 20, pdns: 30, health: 40, status: 40, alert: 100,
 };
 
-/** Stream names become part of file names and MQTT topics: keep them plain. */
-export function validStream(s: string): boolean {
-  return /^[a-z0-9_]{1,32}$/.test(s);
-}
-
 export type Spool = ReturnType<typeof spool>;
 
 /** The spool: one closure over its index (locals are shorter in the bundle than fields). */
@@ -119,11 +114,13 @@ export function spool({ host_: host, dir, max_bytes: cap, counters_: counters, p
 
     /** Spools one batch; null when it could not be written (counted). */
     put_(stream: string, payload: Uint8Array): SpoolEntry | null {
-      if (!validStream(stream)) {
+      const id = `${String(counter).padStart(12, '0')}-${stream}.nlb`;
+      // Stream names become part of file names and MQTT topics: plain ones only.
+      if (!parseName(id)) {
         counters.drop('spool_bad_stream', 1, stream);
         return null;
       }
-      const id = `${String(counter++).padStart(12, '0')}-${stream}.nlb`;
+      counter++;
       try {
         host.writeAtomic(`${dir}/${id}`, payload);
       } catch (e) {

@@ -17,7 +17,7 @@ export const NOT_ID_CHAR = /[^\w.:-]/g;
  * topic separator or wildcard (`/`, `+`, `#`, MQTT-4.7.1), never `all`, 1..64 characters.
  */
 export function sensorIdProblem(id: string): string | null {
-  if (id.length === 0) return 'sensor id is empty';
+  if (!id) return 'sensor id is empty';
   if (id.length > MAX_SENSOR_ID) return `sensor id longer than ${MAX_SENSOR_ID} characters`;
   if (id === ALL_SENSORS) return `sensor id "${ALL_SENSORS}" is reserved for commands to every sensor`;
   const i = id.search(NOT_ID_CHAR);

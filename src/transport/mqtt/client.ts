@@ -6,7 +6,7 @@
 import { rejectLater } from '../../reject-later';
 import type { Host, TimerHandle } from '../../host/types';
 import type { Counters } from '../../counters';
-import { decodeBrokerBody, encodeClient, malformed, type ClientPacket, type PublishPacket, type Subscription, type Will } from './packet';
+import { decodeBrokerBody, encodeClient, malformed, type ClientPacket, type ConnectPacket, type PublishPacket, type Subscription, type Will } from './packet';
 import { PacketParser } from './parser';
 
 type BrokerPacket = ReturnType<typeof decodeBrokerBody>;
@@ -226,10 +226,8 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
         down(reason || 'stream closed');
       }
     });
-    send({
-      cmd: 'connect', clientId_: o.clientId_, cleanSession_: o.cleanSession_ ?? false, keepalive_: o.keepaliveSec_ ?? 60,
-      username_: o.username_, password_: o.password_ !== undefined ? utf8Encode(o.password_) : undefined, will_: o.will_,
-    });
+    // clientId_, cleanSession_ (absent: false), username_ and will_ are the options' own
+    send({ ...o, cmd: 'connect', keepalive_: o.keepaliveSec_ ?? 60, password_: o.password_ !== undefined ? utf8Encode(o.password_) : undefined } as ConnectPacket);
     const limit = o.connectTimeoutMs_ ?? 10000;
     timers.push(host.setTimeout(() => {
       if (state === State.Connecting && stream === s) drop(`no CONNACK within ${limit} ms`);

@@ -74,15 +74,8 @@ const NONE: Uint8Array = new Uint8Array(0);
 
 /** Bytes of the remaining-length varint (MQTT-2.2.3). */
 export function varintLength(n: number): number {
-  return head(0, n).length - 1;
-}
-
-/** The fixed header of a packet whose remaining length is n (a varint, MQTT-2.2.3). */
-function head(byte0: number, n: number): number[] {
   if (!(n >= 0 && n <= MAX_REMAINING_LENGTH) || n % 1) malformed(`remaining length ${n} out of range`);
-  const h = [byte0];
-  do h.push((n & 127) | (n > 127 ? 128 : 0)); while ((n >>= 7));
-  return h;
+  return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
 }
 
 /**
@@ -140,11 +133,15 @@ function id(v: number | undefined): void {
 
 /** The whole packet: the fixed header, `body`, then `tail` (a PUBLISH's payload). */
 function frame(byte0: number, tail = NONE): Uint8Array {
-  const h = head(byte0, body.length + tail.length);
-  const out = new Uint8Array(h.length + body.length + tail.length);
-  out.set(h);
-  out.set(body, h.length);
-  out.set(tail, h.length + body.length);
+  let n = body.length + tail.length;
+  if (n > MAX_REMAINING_LENGTH) malformed(`remaining length ${n} out of range`);
+  const h = [byte0];
+  // the remaining length: 7 bits a byte, low first, the top bit saying more follow (MQTT-2.2.3)
+  do h.push((n & 127) | (n > 127 ? 128 : 0)); while ((n >>= 7));
+  const b = h.concat(body);
+  const out = new Uint8Array(b.length + tail.length);
+  out.set(b);
+  out.set(tail, b.length);
   return out;
 }
 
