@@ -78,148 +78,43 @@ function badClock(line: string, c: number, day: number, hh: number, mm: number, 
     line.charCodeAt(c) !== 58 || line.charCodeAt(c + 3) !== 58;
 }
 
-export class DnsmasqFraming {
-  /** Results of the last successful frame(). */
-  ts = 0;
-  pid = 0;
-  /** Index in the line where the message starts. */
-  start = 0;
+export interface DnsmasqFraming {
+  /** Results of the last successful frame(): epoch seconds, pid, and where the message starts. */
+  ts: number;
+  pid: number;
+  start: number;
   /** Why the last frame() returned false. */
-  skip_: FramingSkip = 'bad_framing';
-
-  private readonly year_: number | undefined;
-  private readonly offsetSec_: number;
-  protected readonly now_: () => number;
-  private stamp_ = '';
-  private stampTs_ = 0;
-  /** The whole framing of the last dnsmasq line (`stamp host tag[pid]: `), its ts and pid. */
-  private prefix_ = '';
-  private prefixTs_ = 0;
-  private prefixPid_ = 0;
-
-  constructor(opts: FramingOptions = {}) {
-    this.year_ = opts.year_;
-    this.offsetSec_ = (opts.utcOffsetMin_ ?? 0) * 60;
-    this.now_ = opts.now_ ?? (() => Date.now() / 1000);
-  }
-
+  skip_: FramingSkip;
   /** Frames line[0, end). True when it is a dnsmasq DNS-channel message (see ts/pid/start). */
-  frame(line: string, end: number): boolean {
-    // Lines of one second from one pid share their whole framing: one native compare.
-    if (this.prefix_ !== '' && line.startsWith(this.prefix_) && this.prefix_.length < end) {
-      this.ts = this.prefixTs_;
-      this.pid = this.prefixPid_;
-      this.start = this.prefix_.length;
-      return true;
-    }
-    let s = 0;
-    if (line.charCodeAt(0) === 60 /* < */) {
-      const gt = line.indexOf('>', 1);
-      if (gt < 0 || gt > 4) return this.fail_('bad_framing');
-      s = gt + 1;
-    }
-    let tagFrom: number;
-    if (this.stamp_ !== '' && line.startsWith(this.stamp_, s)) {
-      tagFrom = s + this.stamp_.length;
-      this.ts = this.stampTs_;
-    } else {
-      tagFrom = this.readStamp_(line, s, end);
-      if (tagFrom < 0) return false;
-    }
-    // The tag is the last word before the first ': ' (hostnames and `daemon.info` come first).
-    const colon = line.indexOf(': ', tagFrom);
-    if (colon < 0 || colon >= end) return this.fail_('bad_framing');
-    let tag = line.lastIndexOf(' ', colon - 1) + 1;
-    if (tag < tagFrom) tag = tagFrom;
-    if (!line.startsWith('dnsmasq', tag)) return this.fail_('other_program');
-    const c = line.charCodeAt(tag + 7);
-    if (c === 91 /* [ */) {
-      let pid = 0;
-      let i = tag + 8;
-      for (; i < colon; i++) {
-        const d = line.charCodeAt(i);
-        if (d < 48 || d > 57) break;
-        pid = pid * 10 + (d - 48);
-      }
-      if (i === tag + 8 || i !== colon - 1 || line.charCodeAt(i) !== 93 /* ] */ || pid > 0x7fffffff) {
-        return this.fail_('bad_framing');
-      }
-      this.pid = pid;
-    } else if (tag + 7 === colon) {
-      this.pid = 0; // `dnsmasq: ` without a pid
-    } else if (c === 45 /* - */) {
-      return this.fail_('not_dns'); // dnsmasq-dhcp[..], dnsmasq-tftp[..], dnsmasq-script[..]
-    } else {
-      return this.fail_('other_program');
-    }
-    this.start = colon + 2;
-    if (this.stamp_ !== '' && line.startsWith(this.stamp_, s)) {
-      this.prefix_ = line.slice(0, this.start);
-      this.prefixTs_ = this.ts;
-      this.prefixPid_ = this.pid;
-    }
-    return true;
-  }
+  frame(line: string, end: number): boolean;
+}
 
-  protected fail_(why: FramingSkip): false {
-    this.skip_ = why;
+/**
+ * The reader of one log_format, chosen once: no per-line test of the mode ('auto' reads with its
+ * own functions; 'syslog'/'logread' wrap the stamp reader, 'bare' has its own frame()).
+ */
+export function framingFor(format: LogFormat | undefined, { year_, utcOffsetMin_ = 0, now_ = () => Date.now() / 1000 }: FramingOptions): DnsmasqFraming {
+  const offsetSec = utcOffsetMin_ * 60;
+  /** The last stamp read (its text from s on) and its epoch. */
+  let stamp = '';
+  let stampTs = 0;
+  /** The whole framing of the last dnsmasq line (`stamp host tag[pid]: `), its ts and pid. */
+  let prefix = '';
+  let prefixTs = 0;
+  let prefixPid = 0;
+
+  const fail = (why: FramingSkip): false => {
+    self.skip_ = why;
     return false;
-  }
+  };
 
-  protected bad_(why: FramingSkip): number {
-    this.skip_ = why;
+  const bad = (why: FramingSkip): number => {
+    self.skip_ = why;
     return -1;
-  }
-
-  /** Parses the stamp at s, caches it, sets ts; returns where the tag search begins, or -1. */
-  protected readStamp_(line: string, s: number, end: number): number {
-    let next: number;
-    let ts: number;
-    if (line.charCodeAt(s + 4) === 45 /* - */ && line.charCodeAt(s + 10) === 84 /* T */) {
-      return this.readIso_(line, s, end);
-    }
-    if (line.charCodeAt(s + 3) !== 32) return this.bad_('bad_framing');
-    let mAt: number;
-    let year: number | undefined;
-    if (line.charCodeAt(s + 9) === 58 /* : */ && line.charCodeAt(s + 15) === 32) {
-      mAt = s; // `Nov 22 23:45:31 `
-      next = s + 16;
-      year = this.year_;
-    } else if (line.charCodeAt(s + 13) === 58 && line.charCodeAt(s + 19) === 32 && line.charCodeAt(s + 24) === 32) {
-      mAt = s + 4; // `Sun Nov 22 23:45:31 2026 `
-      next = s + 25;
-      const y1 = two(line, s + 20);
-      const y2 = two(line, s + 22);
-      if (y1 < 0 || y2 < 0) return this.bad_('bad_timestamp');
-      year = y1 * 100 + y2;
-    } else {
-      return this.bad_('bad_framing');
-    }
-    if (next > end) return this.bad_('bad_framing');
-    const mi = MONTHS.indexOf(line.slice(mAt, mAt + 3));
-    const day = two(line, mAt + 4, true);
-    const hh = two(line, mAt + 7);
-    const mm = two(line, mAt + 10);
-    const ss = two(line, mAt + 13);
-    if (mi < 0 || mi % 3 !== 0 || badClock(line, mAt + 9, day, hh, mm, ss)) return this.bad_('bad_timestamp');
-    const month = mi / 3 + 1;
-    const clock = hh * 3600 + mm * 60 + ss - this.offsetSec_;
-    if (year !== undefined) {
-      ts = daysFromCivil(year, month, day) * DAY + clock;
-    } else {
-      const now = this.now_();
-      const y = yearOf(now + this.offsetSec_);
-      ts = daysFromCivil(y, month, day) * DAY + clock;
-      if (ts > now + DAY) ts = daysFromCivil(y - 1, month, day) * DAY + clock;
-    }
-    this.stamp_ = line.slice(s, next);
-    this.stampTs_ = ts;
-    this.ts = ts;
-    return next;
-  }
+  };
 
   /** `2026-11-22T23:45:31[.frac](Z|±hh:mm) ` */
-  private readIso_(line: string, s: number, end: number): number {
+  const readIso = (line: string, s: number, end: number): number => {
     const y = two(line, s) * 100 + two(line, s + 2);
     const mo = two(line, s + 5);
     const d = two(line, s + 8);
@@ -227,7 +122,7 @@ export class DnsmasqFraming {
     const mm = two(line, s + 14);
     const ss = two(line, s + 17);
     if (y < 0 || mo < 1 || mo > 12 || line.charCodeAt(s + 7) !== 45 || badClock(line, s + 13, d, hh, mm, ss)) {
-      return this.bad_('bad_timestamp');
+      return bad('bad_timestamp');
     }
     let i = s + 19;
     let frac = 0;
@@ -240,69 +135,152 @@ export class DnsmasqFraming {
         scale /= 10;
       }
     }
-    let off = 0;
+    let off = offsetSec;
     const z = line.charCodeAt(i);
     if (z === 90 /* Z */) {
+      off = 0;
       i++;
     } else if (z === 43 || z === 45) {
       const oh = two(line, i + 1);
       const om = two(line, i + 4);
-      if (oh < 0 || om < 0 || line.charCodeAt(i + 3) !== 58) return this.bad_('bad_timestamp');
+      if (oh < 0 || om < 0 || line.charCodeAt(i + 3) !== 58) return bad('bad_timestamp');
       off = (oh * 60 + om) * 60 * (z === 45 ? -1 : 1);
       i += 6;
-    } else {
-      off = this.offsetSec_;
     }
-    if (line.charCodeAt(i) !== 32 || i >= end) return this.bad_('bad_framing');
+    if (line.charCodeAt(i) !== 32 || i >= end) return bad('bad_framing');
     const ts = daysFromCivil(y, mo, d) * DAY + hh * 3600 + mm * 60 + ss - off;
-    this.ts = frac > 0 ? Math.round((ts + frac) * 1e6) / 1e6 : ts;
+    self.ts = frac > 0 ? Math.round((ts + frac) * 1e6) / 1e6 : ts;
     // Fractional stamps rarely repeat: cache only whole-second ones.
     if (frac === 0) {
-      this.stamp_ = line.slice(s, i + 1);
-      this.stampTs_ = ts;
+      stamp = line.slice(s, i + 1);
+      stampTs = ts;
     }
     return i + 1;
-  }
-}
+  };
 
-/** 'syslog' or 'logread': frame() as in 'auto', but a new stamp must be of the mode's form (the
- *  stamp and prefix caches only ever hold stamps read here, so this runs once a second). */
-class OneStampFraming extends DnsmasqFraming {
-  /** Where the mode's stamp has a space that no other stamp readStamp_() reads can have there:
-   *  6 in `Nov 22 23:45:31 ` (logread has a month's letter there, RFC 3339 a month's digit), 10
-   *  in `Sun Nov 22 23:45:31 2026 ` (a year-less stamp has a minute's digit, RFC 3339 its T). */
-  declare spaceAt_: number;
+  /** Parses the stamp at s, caches it, sets ts; returns where the tag search begins, or -1. */
+  const readStamp = (line: string, s: number, end: number): number => {
+    if (line.charCodeAt(s + 4) === 45 /* - */ && line.charCodeAt(s + 10) === 84 /* T */) return readIso(line, s, end);
+    if (line.charCodeAt(s + 3) !== 32) return bad('bad_framing');
+    let mAt = s; // `Nov 22 23:45:31 `
+    let next = s + 16;
+    let year = year_ ?? -1; // -1: inferred
+    if (line.charCodeAt(s + 9) !== 58 /* : */ || line.charCodeAt(s + 15) !== 32) {
+      if (line.charCodeAt(s + 13) !== 58 || line.charCodeAt(s + 19) !== 32 || line.charCodeAt(s + 24) !== 32) return bad('bad_framing');
+      mAt = s + 4; // `Sun Nov 22 23:45:31 2026 `
+      next = s + 25;
+      const y1 = two(line, s + 20);
+      const y2 = two(line, s + 22);
+      if (y1 < 0 || y2 < 0) return bad('bad_timestamp');
+      year = y1 * 100 + y2;
+    }
+    if (next > end) return bad('bad_framing');
+    const mi = MONTHS.indexOf(line.slice(mAt, mAt + 3));
+    const day = two(line, mAt + 4, true);
+    const hh = two(line, mAt + 7);
+    const mm = two(line, mAt + 10);
+    const ss = two(line, mAt + 13);
+    if (mi < 0 || mi % 3 !== 0 || badClock(line, mAt + 9, day, hh, mm, ss)) return bad('bad_timestamp');
+    const month = mi / 3 + 1;
+    const clock = hh * 3600 + mm * 60 + ss - offsetSec;
+    let ts: number;
+    if (year >= 0) {
+      ts = daysFromCivil(year, month, day) * DAY + clock;
+    } else {
+      const now = now_();
+      const y = yearOf(now + offsetSec);
+      ts = daysFromCivil(y, month, day) * DAY + clock;
+      if (ts > now + DAY) ts = daysFromCivil(y - 1, month, day) * DAY + clock;
+    }
+    stamp = line.slice(s, next);
+    stampTs = self.ts = ts;
+    return next;
+  };
 
-  protected override readStamp_(line: string, s: number, end: number): number {
-    if (line.charCodeAt(s + this.spaceAt_) === 32) {
-      const next = super.readStamp_(line, s, end);
+  /** 'syslog' or 'logread': a new stamp must be of the mode's form (the stamp and prefix caches
+   *  only ever hold stamps read here, so this runs once a second). The mode's stamp has a space
+   *  where no other stamp readStamp() reads can have one: at 6 in `Nov 22 23:45:31 ` (logread has
+   *  a month's letter there, RFC 3339 a month's digit), at 10 in `Sun Nov 22 23:45:31 2026 ` (a
+   *  year-less stamp has a minute's digit, RFC 3339 its T). */
+  const spaceAt = format === 'syslog' ? 6 : 10;
+  const stampOf = format !== 'syslog' && format !== 'logread' ? readStamp : (line: string, s: number, end: number): number => {
+    if (line.charCodeAt(s + spaceAt) === 32) {
+      const next = readStamp(line, s, end);
       // a stamp of this form with a field out of range keeps auto's reason
-      if (next >= 0 || this.skip_ === 'bad_timestamp') return next;
+      if (next >= 0 || self.skip_ === 'bad_timestamp') return next;
     }
-    return this.bad_('framing_mismatch');
-  }
-}
+    return bad('framing_mismatch');
+  };
 
-/** 'bare': the line is the message, of the second it is read, pid 0. A line that starts with a
- *  syslog priority, dnsmasq's tag or a stamp auto reads is framed: a mismatch, not a message. */
-class BareFraming extends DnsmasqFraming {
-  override frame(line: string, end: number): boolean {
-    if (line.charCodeAt(0) === 60 /* < */ || line.startsWith('dnsmasq') || this.readStamp_(line, 0, end) >= 0) {
-      return this.fail_('framing_mismatch');
-    }
-    // whole seconds, as every stamped framing has them
-    this.ts = Math.floor(this.now_());
-    this.pid = 0;
-    this.start = 0;
-    return true;
-  }
-}
-
-/** The reader of one log_format, chosen once: no per-line test of the mode. */
-export function framingFor(format: LogFormat | undefined, opts: FramingOptions): DnsmasqFraming {
-  if (format === 'bare') return new BareFraming(opts);
-  if (format !== 'syslog' && format !== 'logread') return new DnsmasqFraming(opts);
-  const f = new OneStampFraming(opts);
-  f.spaceAt_ = format === 'syslog' ? 6 : 10;
-  return f;
+  const self: DnsmasqFraming = {
+    ts: 0,
+    pid: 0,
+    start: 0,
+    skip_: 'bad_framing',
+    frame: format === 'bare'
+      // the line is the message, of the second it is read, pid 0. A line that starts with a
+      // syslog priority, dnsmasq's tag or a stamp auto reads is framed: a mismatch, not a message.
+      ? (line, end) => {
+        if (line.charCodeAt(0) === 60 /* < */ || line.startsWith('dnsmasq') || readStamp(line, 0, end) >= 0) {
+          return fail('framing_mismatch');
+        }
+        // whole seconds, as every stamped framing has them
+        self.ts = Math.floor(now_());
+        self.pid = self.start = 0;
+        return true;
+      }
+      : (line, end) => {
+        // Lines of one second from one pid share their whole framing: one native compare.
+        if (prefix !== '' && line.startsWith(prefix) && prefix.length < end) {
+          self.ts = prefixTs;
+          self.pid = prefixPid;
+          self.start = prefix.length;
+          return true;
+        }
+        let s = 0;
+        if (line.charCodeAt(0) === 60 /* < */) {
+          const gt = line.indexOf('>', 1);
+          if (gt < 0 || gt > 4) return fail('bad_framing');
+          s = gt + 1;
+        }
+        let tagFrom: number;
+        if (stamp !== '' && line.startsWith(stamp, s)) {
+          tagFrom = s + stamp.length;
+          self.ts = stampTs;
+        } else {
+          tagFrom = stampOf(line, s, end);
+          if (tagFrom < 0) return false;
+        }
+        // The tag is the last word before the first ': ' (hostnames and `daemon.info` come first).
+        const colon = line.indexOf(': ', tagFrom);
+        if (colon < 0 || colon >= end) return fail('bad_framing');
+        let tag = line.lastIndexOf(' ', colon - 1) + 1;
+        if (tag < tagFrom) tag = tagFrom;
+        if (!line.startsWith('dnsmasq', tag)) return fail('other_program');
+        const c = line.charCodeAt(tag + 7);
+        let pid = 0;
+        if (c === 91 /* [ */) {
+          let i = tag + 8;
+          for (; i < colon; i++) {
+            const d = line.charCodeAt(i);
+            if (d < 48 || d > 57) break;
+            pid = pid * 10 + (d - 48);
+          }
+          if (i === tag + 8 || i !== colon - 1 || line.charCodeAt(i) !== 93 /* ] */ || pid > 0x7fffffff) return fail('bad_framing');
+        } else if (tag + 7 !== colon) {
+          // `dnsmasq: ` has no pid; dnsmasq-dhcp[..], dnsmasq-tftp[..], dnsmasq-script[..] are not DNS
+          return fail(c === 45 /* - */ ? 'not_dns' : 'other_program');
+        }
+        self.pid = pid;
+        self.start = colon + 2;
+        // (the stamp read above is cached now, unless it had a fraction of a second)
+        if (stamp !== '' && line.startsWith(stamp, s)) {
+          prefix = line.slice(0, colon + 2);
+          prefixTs = self.ts;
+          prefixPid = pid;
+        }
+        return true;
+      },
+  };
+  return self;
 }

@@ -4,7 +4,7 @@ import type { Cases } from '../../support/cases';
 import { deepEq, eq, ok, seeded } from '../../support/check';
 import { Counters } from '../../../src/counters';
 import { DnsmasqLineParser } from '../../../src/sources/dnsmasq/parser';
-import { DnsmasqFraming, framingFor, type LogFormat } from '../../../src/sources/dnsmasq/framing';
+import { framingFor, type LogFormat } from '../../../src/sources/dnsmasq/framing';
 import { copyRecord, type DnsLogRecord } from '../../../src/sources/dnsmasq/record';
 
 const EXTRA = 'lab-basic/dnsmasq-extra.log';
@@ -65,10 +65,23 @@ const FRAMINGS: [string, LogFormat[]][] = [
 ];
 
 export const cases: Cases = {
-  "'auto' and no format build the plain framing: no override, no per-line test of the mode": () => {
-    for (const f of [undefined, 'auto'] as const) eq(Object.getPrototypeOf(framingFor(f, {})), DnsmasqFraming.prototype, String(f));
-    for (const f of ['logread', 'syslog', 'bare'] as const) ok(framingFor(f, {}) instanceof DnsmasqFraming, f);
-    eq(Object.getPrototypeOf(parser('auto').p.framing_), DnsmasqFraming.prototype, 'the parser');
+  "no format frames as 'auto' does, and the parser's framing is framingFor's": () => {
+    const at = Date.UTC(2026, 10, 2, 3, 4, 5) / 1000;
+    const auto = framingFor('auto', { year_: 2026 });
+    const none = framingFor(undefined, { year_: 2026 });
+    for (const [line] of FRAMINGS) {
+      for (const f of [auto, none]) f.skip_ = 'bad_framing';
+      const got = none.frame(line, line.length);
+      eq(got, auto.frame(line, line.length), line);
+      deepEq([none.ts, none.pid, none.start, none.skip_], [auto.ts, auto.pid, auto.start, auto.skip_], line);
+      if (got) eq(none.ts, at, line);
+    }
+    const f = parser('syslog').p.framing_;
+    const [syslog, logread] = [FRAMINGS[0][0], FRAMINGS[5][0]];
+    ok(f.frame(syslog, syslog.length), 'the parser frames with its mode');
+    eq(f.ts, at);
+    eq(f.frame(logread, logread.length), false, 'a logread line is no syslog line');
+    eq(f.skip_, 'framing_mismatch');
   },
 
   "'syslog': dnsmasq's own files read exactly as in 'auto'; logread lines are mismatches": ({ fixture }) => {
