@@ -76,28 +76,12 @@ export const Agent = function (deps: AgentDeps): Agent {
     }
   }
 
-  function startDns(p: Pipeline): void {
-    const offset = dm.utc_offset === 'auto' ? -new Date().getTimezoneOffset() : utcOffsetMinutes(dm.utc_offset) ?? 0;
-    const parser = new DnsmasqLineParser({
-      counters, format: dm.log_format, year: dm.year || undefined, utcOffsetMin_: offset, now_: () => host.now(),
-    });
-    // Common lines go straight into the open transactions; the rest through the parser. The live
-    // feed is the assembler's only source of log time, as the lane requires. Bare lines have no
-    // framing for the lane to cache (and their time is the clock's): all go the general way.
-    const fast = dm.log_format === 'bare' ? null : p.dnsFastLine(parser);
-    dns = new LineInput({
-      ...dm, host, counters, name: 'dnsmasq',
-      onLine: (line, truncated) => {
-        counters.inc('dnsmasq_lines');
-        lastDnsLine = host.now();
-        if (truncated) return counters.drop('dnsmasq.too_long', 1, line);
-        if (fast !== null && fast.take(line)) return;
-        const r = parser.parse(line);
-        if (r) p.dnsRecord(r);
-      },
-    });
-    dns.start();
-  }
+  // The indicator feeds of the config, at start and on SIGHUP.
+  const loadFeeds = (): void => {
+    if (!ioc.feed.length) return;
+    const r = loadIocFeeds(host, ioc.feed, (x) => pipeline!.loadIoc_(x));
+    if (!r.ok) log('warn', `ioc feeds: ${r.error}`);
+  };
 
   return {
     counters_: counters,
@@ -132,13 +116,30 @@ export const Agent = function (deps: AgentDeps): Agent {
       options.learnNet.router &&= !routers.length;
       const p = pipeline = new Pipeline({ counters, sink, options });
       ship?.start_();
+      loadFeeds();
 
-      if (ioc.feed.length) {
-        const r = loadIocFeeds(host, ioc.feed, (x) => p.loadIoc_(x));
-        if (!r.ok) log('warn', `ioc feeds: ${r.error}`);
+      if (dm.enabled) {
+        const offset = dm.utc_offset === 'auto' ? -new Date().getTimezoneOffset() : utcOffsetMinutes(dm.utc_offset) ?? 0;
+        const parser = new DnsmasqLineParser({
+          counters, format: dm.log_format, year: dm.year || undefined, utcOffsetMin_: offset, now_: () => host.now(),
+        });
+        // Common lines go straight into the open transactions; the rest through the parser. The live
+        // feed is the assembler's only source of log time, as the lane requires. Bare lines have no
+        // framing for the lane to cache (and their time is the clock's): all go the general way.
+        const fast = dm.log_format === 'bare' ? null : p.dnsFastLine(parser);
+        dns = new LineInput({
+          ...dm, host, counters, name: 'dnsmasq',
+          onLine: (line, truncated) => {
+            counters.inc('dnsmasq_lines');
+            lastDnsLine = host.now();
+            if (truncated) return counters.drop('dnsmasq.too_long', 1, line);
+            if (fast !== null && fast.take(line)) return;
+            const r = parser.parse(line);
+            if (r) p.dnsRecord(r);
+          },
+        });
+        dns.start();
       }
-
-      if (dm.enabled) startDns(p);
       if (ct.enabled) {
         conntrack = new ConntrackSource({
           ...ct, host, counters,
@@ -204,7 +205,7 @@ export const Agent = function (deps: AgentDeps): Agent {
     reopen_(): void {
       leases?.checkFile_();
       file?.reopen_();
-      if (ioc.feed.length) loadIocFeeds(host, ioc.feed, (p) => pipeline!.loadIoc_(p));
+      loadFeeds();
     },
   };
 } as unknown as new (deps: AgentDeps) => Agent;

@@ -6,7 +6,7 @@
 import { parseUci } from './uci';
 import { section, str, int, bool, oneOf, duration, path, list, restart, secret, type ValueOf, type OptionSpec } from './spec';
 import { checkBrokerUrl, readCidr, readProcessName, readSensorId, readUtcOffset, sensorIdFromHostname, good, expected } from './forms';
-import { validateDocument, type AnySchema, type ConfigError, type Origins } from './validate';
+import { validateDocument, type AnySchema, type ConfigError, type Origins, type ErrorAt } from './validate';
 import { toJson, keysOf } from '../compat/lang';
 
 export { formatConfigError, formatConfigErrors, type ConfigError } from './validate';
@@ -158,39 +158,38 @@ export function optionSpec(type: string, option: string): OptionSpec<unknown> | 
  */
 export function loadConfig(text: string, file: string, opts: LoadOptions = {}): { config: NetledgerConfig; errors: ConfigError[] } {
   const doc = parseUci(text, file);
-  const { values_: values, errors_: errors, origins_: origins } = validateDocument(doc, SCHEMA as unknown as AnySchema);
-  const config = values as unknown as NetledgerConfig;
-  if (config.agent.sensor_id === '') config.agent.sensor_id = sensorIdFromHostname(opts.hostname ?? '');
-  crossCheck(config, origins, file, errors);
-  errors.sort((a, b) => a.line_ - b.line_);
-  return { config, errors };
-}
-
-/** Rules that involve more than one option. */
-function crossCheck(c: NetledgerConfig, origins: Origins, file: string, errors: ConfigError[]): void {
-  const lines = origins.options_;
-  const err = (section: SectionType, option: string, message: string): void => {
-    errors.push({ file_: file, line_: lines[section]?.[option] ?? origins.sections_[section] ?? 1, section_: section, option_: option, message_: message });
+  const errors: ConfigError[] = doc.errors_.slice(); // a UciError is a ConfigError without section or option
+  const lines: Origins = {};
+  const err: ErrorAt = (line, message, section, option) => {
+    errors.push({ file_: file, line_: line, message_: message, section_: section, option_: option });
   };
+  const c = validateDocument(doc, SCHEMA as unknown as AnySchema, lines, err) as unknown as NetledgerConfig;
+  if (c.agent.sensor_id === '') c.agent.sensor_id = sensorIdFromHostname(opts.hostname ?? '');
+
+  // Rules that involve more than one option: the error points at the option's line, else its section's.
+  const at = (section: SectionType, option: string, message: string): void =>
+    err(lines[`${section}.${option}`] ?? lines[section] ?? 1, message, section, option);
   // <base>_min must not exceed <base>_max.
   const ordered = (section: SectionType, base: string): void => {
     const v = c[section] as Record<string, number>;
     const lo = base + '_min';
     const hi = base + '_max';
-    if (v[lo] > v[hi]) err(section, lines[section]?.[lo] !== undefined ? lo : hi, `${lo} (${v[lo]}) is greater than ${hi} (${v[hi]})`);
+    if (v[lo] > v[hi]) at(section, `${section}.${lo}` in lines ? lo : hi, `${lo} (${v[lo]}) is greater than ${hi} (${v[hi]})`);
   };
   const m = c.mqtt;
-  if (m.enabled && !m.url) err('mqtt', 'url', 'required when mqtt is enabled');
+  if (m.enabled && !m.url) at('mqtt', 'url', 'required when mqtt is enabled');
   for (const o of ['ca_file', 'cert_file', 'key_file'] as const) {
-    if (m[o] && m.url && !m.url.startsWith('mqtts://')) err('mqtt', o, 'only used with an mqtts:// url');
+    if (m[o] && m.url && !m.url.startsWith('mqtts://')) at('mqtt', o, 'only used with an mqtts:// url');
   }
-  if (!m.cert_file !== !m.key_file) err('mqtt', m.cert_file ? 'cert_file' : 'key_file', 'cert_file and key_file go together');
+  if (!m.cert_file !== !m.key_file) at('mqtt', m.cert_file ? 'cert_file' : 'key_file', 'cert_file and key_file go together');
   ordered('mqtt', 'reconnect');
   ordered('conntrack', 'proc_poll');
   ordered('conntrack', 'restart_backoff');
   if (c.spool.enabled && c.spool.max_bytes < c.batch.max_bytes) {
-    err('spool', 'max_bytes', `smaller than one batch (batch.max_bytes ${c.batch.max_bytes})`);
+    at('spool', 'max_bytes', `smaller than one batch (batch.max_bytes ${c.batch.max_bytes})`);
   }
+  errors.sort((a, b) => a.line_ - b.line_);
+  return { config: c, errors };
 }
 
 export interface Setting {

@@ -27,13 +27,13 @@ export function formatConfigErrors(errors: ConfigError[]): string {
 
 export type AnySchema = Record<string, SectionSpec<Record<string, OptionSpec<unknown>>>>;
 
-/** Where each section and option came from, so later checks can point at the right line. */
-export interface Origins {
-  sections_: Record<string, number>;
-  options_: Record<string, Record<string, number>>;
-}
+/**
+ * Where each section ('type') and option ('type.option') came from, so later checks can point at
+ * the right line.
+ */
+export type Origins = Record<string, number>;
 
-export function defaultsOf(schema: AnySchema): Record<string, Record<string, unknown>> {
+function defaultsOf(schema: AnySchema): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const type of keysOf(schema)) {
     const opts = schema[type].options;
@@ -72,42 +72,35 @@ export function suggest(name: string, known: string[]): string {
   return best ? ` (did you mean '${best}'?)` : '';
 }
 
-export function validateDocument(
-  doc: UciDocument, schema: AnySchema,
-): { values_: Record<string, Record<string, unknown>>; errors_: ConfigError[]; origins_: Origins } {
-  const file = doc.file_;
-  const errors: ConfigError[] = doc.errors_.slice(); // a UciError is a ConfigError without section or option
+/** Records an error at a line, about a section type and option when given. */
+export type ErrorAt = (line: number, message: string, section?: string, option?: string) => void;
+
+/** The values of doc by the schema (defaults where unset or bad); errors go to err, lines to origins. */
+export function validateDocument(doc: UciDocument, schema: AnySchema, origins: Origins, err: ErrorAt): Record<string, Record<string, unknown>> {
   const values = defaultsOf(schema);
-  const origins: Origins = { sections_: {}, options_: {} };
   const types = keysOf(schema);
-  const err = (line: number, message: string, section?: string, option?: string): void => {
-    errors.push({ file_: file, line_: line, message_: message, section_: section, option_: option });
-  };
   if (doc.package_ !== null && doc.package_ !== 'netledger') err(1, `package '${doc.package_}' is not netledger`);
   for (const s of doc.sections) {
     const type = s.type;
     if (!Object.hasOwn(schema, type)) {
       err(s.line_, `unknown section type '${type}'${suggest(type, types)}; known types: ${types.join(', ')}`, type);
-      continue;
-    }
-    if (type in origins.sections_) {
-      err(s.line_, `a second '${type}' section (the first is at line ${origins.sections_[type]}); netledger reads one`, type);
-      continue;
-    }
-    origins.sections_[type] = s.line_;
-    const lines: Record<string, number> = (origins.options_[type] = {});
-    const specs = schema[type].options;
-    for (const o of s.options_) {
-      const name = o.name_;
-      if (!Object.hasOwn(specs, name)) {
-        err(o.line_, `unknown option in section '${type}'${suggest(name, keysOf(specs))}`, type, name);
-        continue;
+    } else if (type in origins) {
+      err(s.line_, `a second '${type}' section (the first is at line ${origins[type]}); netledger reads one`, type);
+    } else {
+      origins[type] = s.line_;
+      const specs = schema[type].options;
+      for (const o of s.options_) {
+        const name = o.name_;
+        if (!Object.hasOwn(specs, name)) {
+          err(o.line_, `unknown option in section '${type}'${suggest(name, keysOf(specs))}`, type, name);
+          continue;
+        }
+        origins[`${type}.${name}`] = o.line_;
+        const r = specs[name].read_(o.values_, o.kind_ === 'list');
+        if (r.ok_) values[type][name] = r.value_;
+        else err(o.line_, r.message_, type, name);
       }
-      lines[name] = o.line_;
-      const r = specs[name].read_(o.values_, o.kind_ === 'list');
-      if (r.ok_) values[type][name] = r.value_;
-      else err(o.line_, r.message_, type, name);
     }
   }
-  return { values_: values, errors_: errors, origins_: origins };
+  return values;
 }
