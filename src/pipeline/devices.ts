@@ -91,12 +91,8 @@ export const Devices = function ({ counters, now, graceSec = 10800, maxDevices =
           counters.drop('devices_bad_address', 1, l.ip);
           continue;
         }
-        const e: Entry = { origin_: origin, expires: l.expires ?? 0, goneAt_: 0, deadline_: 0 };
+        const e: Entry = { mac_: l.mac?.toLowerCase(), hostname_: l.hostname, duid_: l.duid, clientId: l.clientId, origin_: origin, expires: l.expires ?? 0, goneAt_: 0, deadline_: 0 };
         e.deadline_ = deadlineOf(e);
-        if (l.mac !== undefined) e.mac_ = l.mac.toLowerCase();
-        if (l.hostname !== undefined) e.hostname_ = l.hostname;
-        if (l.duid !== undefined) e.duid_ = l.duid;
-        if (l.clientId !== undefined) e.clientId = l.clientId;
         if (!byIp.has(ip) && byIp.size >= maxDevices) {
           prune(t);
           if (byIp.size >= maxDevices) {

@@ -75,53 +75,59 @@ export function ipv6Words(s: string, out: number[]): number[] | null {
 
 const MEMO = 512; // spellings remembered
 
+export interface AddressKeys {
+  /** the words of the last IPv6 address read */
+  readonly w_: number[];
+  /** The IPv4 value (≥ 0); -2 for IPv6, its words in `w_`; -1 for text that is no address. */
+  read_(s: string): number;
+}
+
 /**
  * Address text → the join's key, remembered for the last few hundred spellings: the same
  * addresses recur (popular servers; every flow to one), and a lookup of the text costs a
  * fifteenth of parsing it. Emptied when full. In a null-prototype record, not a Map: qjs keeps
  * its keys as atoms (the key string itself), ~70 B less an entry, and the lookup is cheaper.
+ * `new AddressKeys()`: a constructor function returning its object (state in closure locals;
+ * `var`: qjs checks let/const for their dead zone on every read).
  */
-export class AddressKeys {
-  private memo_ = Object.create(null) as Record<string, number | undefined>;
-  private n_ = 0;
-  private readonly words_ = new Uint32Array(MEMO * 4); // IPv6 words of the memo's entries
-  private n6_ = 0;
-  /** the words of the last IPv6 address read */
-  readonly w_ = [0, 0, 0, 0];
-
-  /** The IPv4 value (≥ 0); -2 for IPv6, its words in `w_`; -1 for text that is no address. */
-  read_(s: string): number {
-    let v = this.memo_[s];
-    const w = this.w_;
-    const ws = this.words_;
-    if (v === undefined) {
-      if (this.n_ >= MEMO) {
-        this.memo_ = Object.create(null) as Record<string, number | undefined>;
-        this.n_ = 0;
-        this.n6_ = 0;
+export const AddressKeys = function (): AddressKeys {
+  var memo = Object.create(null) as Record<string, number | undefined>;
+  var n = 0;
+  var words = new Uint32Array(MEMO * 4); // IPv6 words of the memo's entries
+  var n6 = 0;
+  var w = [0, 0, 0, 0];
+  return {
+    w_: w,
+    read_(s) {
+      var v = memo[s];
+      if (v === undefined) {
+        if (n >= MEMO) {
+          memo = Object.create(null) as Record<string, number | undefined>;
+          n = n6 = 0;
+        }
+        if (s.indexOf(':') < 0) v = ipv4Value(s);
+        else if (ipv6Words(s, w) === null) v = -1;
+        else {
+          var k = n6++ * 4;
+          words[k] = w[0];
+          words[k + 1] = w[1];
+          words[k + 2] = w[2];
+          words[k + 3] = w[3];
+          v = -2 - k;
+        }
+        memo[s] = v;
+        n++;
+        return v < -1 ? -2 : v;
       }
-      if (s.indexOf(':') < 0) v = ipv4Value(s);
-      else if (ipv6Words(s, w) === null) v = -1;
-      else {
-        const k = this.n6_++ * 4;
-        ws[k] = w[0];
-        ws[k + 1] = w[1];
-        ws[k + 2] = w[2];
-        ws[k + 3] = w[3];
-        v = -2 - k;
+      if (v < -1) {
+        k = -2 - v;
+        w[0] = words[k];
+        w[1] = words[k + 1];
+        w[2] = words[k + 2];
+        w[3] = words[k + 3];
+        return -2;
       }
-      this.memo_[s] = v;
-      this.n_++;
-      return v < -1 ? -2 : v;
-    }
-    if (v < -1) {
-      const k = -2 - v;
-      w[0] = ws[k];
-      w[1] = ws[k + 1];
-      w[2] = ws[k + 2];
-      w[3] = ws[k + 3];
-      return -2;
-    }
-    return v;
-  }
-}
+      return v;
+    },
+  };
+} as unknown as new () => AddressKeys;
