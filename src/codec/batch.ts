@@ -11,7 +11,7 @@ import { StringTable, readTable } from './strtable';
 import { readColumn } from './columns';
 import { ColumnBuilder } from './column-builder';
 import { BatchError, need, pack, unpack } from './wire';
-import { isArray, isInteger, newDict, putKey } from '../compat/lang';
+import { isArray, isInteger, putKey } from '../compat/lang';
 
 export { BatchError } from './wire';
 export const WIRE_VERSION = 1;
@@ -162,9 +162,9 @@ export function decodeBatch(bytes: Uint8Array): DecodedBatch {
 
 /** Decodes the batch at the reader's position (a CBOR sequence of batches, RFC 8742). */
 export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
-  const nkeys = r.mapHead_();
-  const hdr: Record<string, any> = newDict();
-  for (let i = 0; i < nkeys; i++) hdr[r.text_()] = r.value_();
+  r.expect_(5, 'a map');
+  // (at depth -1: `cols` has the depth budget of a top-level item)
+  const hdr = r.value_(-1) as Record<string, any>;
   if (whole && !r.done_()) throw new CborError(`${r.end_ - r.pos_} trailing bytes after the batch`, r.pos_);
   const fail = (what: string): never => {
     throw new BatchError(what);

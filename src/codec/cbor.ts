@@ -17,8 +17,8 @@ export class CborError extends Error {
 }
 
 const TWO32 = 4294967296;
-/** Simple values 20-22 (§3.3); 23 reads past the end: undefined. */
-const SIMPLE = [false, true, null];
+/** Simple values 20-23 (§3.3). */
+const SIMPLE: unknown[] = [false, true, null, undefined];
 
 // ---------- half precision (§3.3, Appendix D) ----------
 
@@ -71,11 +71,6 @@ export class CborWriter {
     return this.buf_.slice(0, this.len_);
   }
 
-  byte_(b: number): void {
-    if (this.len_ >= this.buf_.length) this.room_(1);
-    this.buf_[this.len_++] = b;
-  }
-
   raw_(b: Uint8Array): void {
     if (this.len_ + b.length > this.buf_.length) this.room_(b.length);
     this.buf_.set(b, this.len_);
@@ -114,9 +109,12 @@ export class CborWriter {
     this.len_ += len;
   }
 
-  /** The shortest float that holds n exactly (§4.2.2); NaN as 0xf97e00, ±Infinity as half. */
-  float_(n: number): void {
+  /** A number: an integer when it is one (and not -0), else the shortest float that holds it exactly (§4.2.2). */
+  number_(n: number): void {
+    // 2^64 bounds the argument of major types 0/1 (§3.1); -1 - n rounds up to 2^64 past the edge.
+    if (isInteger(n) && !Object.is(n, -0) && (n >= 0 ? n : -1 - n) < 18446744073709551616) return this.head_(n < 0 ? 1 : 0, n < 0 ? -1 - n : n);
     this.room_(9);
+    // NaN as 0xf97e00, ±Infinity as half
     const h = numberToHalf(n);
     const size = h >= 0 ? 2 : Math.fround(n) === n ? 4 : 8;
     const at = this.len_ + 1;
@@ -130,46 +128,30 @@ export class CborWriter {
     this.len_ = at + size;
   }
 
-  /** A number: an integer when it is one (and not -0), else the shortest exact float. */
-  number_(n: number): void {
-    // 2^64 bounds the argument of major types 0/1; -1 - n rounds up to 2^64 past the edge.
-    // (major types 0 and 1, §3.1)
-    if (isInteger(n) && !Object.is(n, -0) && (n >= 0 ? n : -1 - n) < 18446744073709551616) this.head_(n < 0 ? 1 : 0, n < 0 ? -1 - n : n);
-    else this.float_(n);
-  }
-
   /**
    * Any JS value: numbers, strings, booleans, null, undefined, Uint8Array, arrays, plain objects
    * (keys in insertion order), Map.
    */
   value_(v: unknown): void {
-    switch (typeof v) {
-      case 'string': this.text_(v); return;
-      case 'number': this.number_(v); return;
-      // simple values 20-23 (§3.3)
-      case 'boolean': this.byte_(v ? 0xf5 : 0xf4); return;
-      case 'undefined': this.byte_(0xf7); return;
-      case 'object':
-        break;
-      default:
-        throw new CborError(`cannot encode a ${typeof v}`, this.len_);
-    }
-    if (v === null) this.byte_(0xf6);
+    var i;
+    if (typeof v === 'string') this.text_(v);
+    else if (typeof v === 'number') this.number_(v);
+    // simple values 20-23 (§3.3)
+    else if ((i = SIMPLE.indexOf(v)) >= 0) this.head_(7, 20 + i);
     else if (v instanceof Uint8Array) {
       this.head_(2, v.length);
       this.raw_(v);
-    }
-    else if (isArray(v)) {
+    } else if (isArray(v)) {
       this.head_(4, v.length);
-      for (let i = 0; i < v.length; i++) this.value_(v[i]);
-    } else {
+      for (i = 0; i < v.length; i++) this.value_(v[i]);
+    } else if (typeof v === 'object') {
       const entries = v instanceof Map ? [...v] : Object.entries(v as object);
       this.head_(5, entries.length);
       for (const [k, x] of entries) {
         this.value_(k);
         this.value_(x);
       }
-    }
+    } else throw new CborError(`cannot encode a ${typeof v}`, this.len_);
   }
 }
 
@@ -180,7 +162,7 @@ const MAX_DEPTH = 64;
 
 /** A bounds-checked cursor over one buffer; every failure is a CborError. */
 export class CborReader {
-  pos_: number;
+  pos_ = 0;
   /** The major type of the head last read. */
   major_ = 0;
   private readonly view_: DataView;
@@ -188,10 +170,9 @@ export class CborReader {
   readonly buf_: Uint8Array;
   readonly end_: number;
 
-  constructor(buf_: Uint8Array, offset = 0, end_ = buf_.length) {
+  constructor(buf_: Uint8Array) {
     this.buf_ = buf_;
-    this.end_ = end_;
-    this.pos_ = offset;
+    this.end_ = buf_.length;
     this.view_ = new DataView(buf_.buffer, buf_.byteOffset, buf_.byteLength);
   }
 
@@ -206,7 +187,7 @@ export class CborReader {
   }
 
   /** Reads an initial byte (its major type into major_) and returns its argument. */
-  head_(): number {
+  private head_(): number {
     const start = this.pos_;
     const ib = this.buf_[this.take_(1)];
     const info = ib & 31;
@@ -220,33 +201,10 @@ export class CborReader {
     throw new CborError(`${info > 30 ? 'indefinite length or break (§3.2)' : `reserved additional information ${info}`} in major type ${this.major_}`, start);
   }
 
-  /** The argument of a head that must be of major type `major` (`what` names it in the error). */
-  private expect_(major: number, what: string): number {
-    const at = this.pos_;
-    const arg = this.head_();
-    if (this.major_ !== major) throw new CborError(`expected ${what}, got major type ${this.major_}`, at);
-    return arg;
-  }
-
-  mapHead_(): number {
-    return this.checkCount_(this.expect_(5, 'a map'));
-  }
-
-  text_(): string {
-    return this.textBody_(this.expect_(3, 'a text string'));
-  }
-
-  // An item takes at least one byte, so a count larger than what is left is a lie (§3.1).
-  // (errors after a head give the offset where its content starts)
-  private checkCount_(n: number): number {
-    if (n > this.end_ - this.pos_) throw new CborError(`count ${n} exceeds the remaining ${this.end_ - this.pos_} bytes`, this.pos_);
-    return n;
-  }
-
-  private textBody_(n: number): string {
-    const s = utf8DecodeStrict(this.buf_, this.take_(n), this.pos_);
-    if (s === null) throw new CborError('invalid UTF-8 in a text string (§3.1)', this.pos_ - n);
-    return s;
+  /** Throws unless the next item (if there is one) is of major type `major` (`what` names it). */
+  expect_(major: number, what: string): void {
+    const m = this.buf_[this.pos_] >> 5;
+    if (this.pos_ < this.end_ && m !== major) throw new CborError(`expected ${what}, got major type ${m}`, this.pos_);
   }
 
   /** Any one data item as a JS value (see CborWriter.value for the mapping). */
@@ -254,22 +212,38 @@ export class CborReader {
     if (depth > MAX_DEPTH) throw new CborError(`nesting deeper than ${MAX_DEPTH}`, this.pos_);
     const at = this.pos_;
     const arg = this.head_();
-    switch (this.major_) {
+    const major = this.major_;
+    // An item takes at least one byte, so a count larger than what is left is a lie (§3.1).
+    // (errors after a head give the offset where its content starts)
+    if ((major === 4 || major === 5) && arg > this.end_ - this.pos_) throw new CborError(`count ${arg} exceeds the remaining ${this.end_ - this.pos_} bytes`, this.pos_);
+    switch (major) {
       case 0:
         return arg;
       case 1:
         return -1 - arg;
       case 2:
         return this.buf_.slice(this.take_(arg), this.pos_);
-      case 3:
-        return this.textBody_(arg);
+      case 3: {
+        const s = utf8DecodeStrict(this.buf_, this.take_(arg), this.pos_);
+        if (s === null) throw new CborError('invalid UTF-8 in a text string (§3.1)', this.pos_ - arg);
+        return s;
+      }
       case 4: {
-        const a = new Array(this.checkCount_(arg));
+        const a = new Array(arg);
         for (let i = 0; i < arg; i++) a[i] = this.value_(depth + 1);
         return a;
       }
-      case 5:
-        return this.mapBody_(this.checkCount_(arg), depth);
+      case 5: {
+        const obj: Record<string, unknown> = {};
+        for (let i = 0; i < arg; i++) {
+          const keyAt = this.pos_;
+          this.expect_(3, 'a text string');
+          const k = this.value_(depth + 1) as string;
+          if (Object.hasOwn(obj, k)) throw new CborError(`duplicate map key ${toJson(k)} (§5.6)`, keyAt);
+          putKey(obj, k, this.value_(depth + 1));
+        }
+        return obj;
+      }
       case 7: {
         // simple values and floats (§3.3): head_ read the float's bits as the argument
         const info = this.buf_[at] & 31;
@@ -281,17 +255,6 @@ export class CborReader {
     }
     // major 6: batches carry no tags (§3.4)
     throw new CborError(`tag ${arg} not supported (§3.4)`, at);
-  }
-
-  private mapBody_(n: number, depth: number): unknown {
-    const obj: Record<string, unknown> = {};
-    for (let i = 0; i < n; i++) {
-      const keyAt = this.pos_;
-      const k = this.text_();
-      if (Object.hasOwn(obj, k)) throw new CborError(`duplicate map key ${toJson(k)} (§5.6)`, keyAt);
-      putKey(obj, k, this.value_(depth + 1));
-    }
-    return obj;
   }
 }
 
