@@ -584,9 +584,7 @@ export const FlowTable = function (deps: FlowTableDeps): FlowTable {
     if (direct !== null && direct.flowSlot(self, slot, at, final)) return;
     var text = pool.strings;
     var strs = store.strs;
-    var ports = store.ports;
     var s = slot * 4;
-    var p = slot * 3;
     var protoNum = store.proto[slot];
     var portsMatter = hasPorts(protoNum);
     var flags = store.flags[slot];
@@ -599,41 +597,39 @@ export const FlowTable = function (deps: FlowTableDeps): FlowTable {
     }
     ev.proto = protoName(protoNum);
     ev.orig_h = text[strs[s]];
-    var op = ports[p];
-    var rp = ports[p + 1];
-    // 65535: PORT_ODD (the value may be elsewhere)
-    if (op === 65535) op = store.port_(slot, 0);
-    if (rp === 65535) rp = store.port_(slot, 1);
+    var op = ABSENT;
+    var rp = ABSENT;
     if (portsMatter) {
-      // as stored
-    } else if (isIcmp(protoNum)) {
+      op = store.port_(slot, 0);
+      rp = store.port_(slot, 1);
+    } else if (isIcmp(protoNum) && (rp = store.port_(slot, 1)) >= 0) {
       // Zeek's convention: orig_p is the ICMP type, resp_p the code
-      op = rp >= 0 ? rp >> 8 : ABSENT;
-      rp = rp >= 0 ? rp & 255 : ABSENT;
-    } else {
-      op = ABSENT;
-      rp = ABSENT;
+      op = rp >> 8;
+      rp &= 255;
     }
     if (op >= 0) ev.orig_p = op;
     ev.resp_h = text[strs[s + 1]];
     if (rp >= 0) ev.resp_p = rp;
-    if (strs[s + 2] !== NO_STRING) {
-      ev.nat_h = text[strs[s + 2]];
+    var h = strs[s + 2];
+    if (h !== NO_STRING) {
+      ev.nat_h = text[h];
       if (portsMatter) ev.nat_p = store.port_(slot, 2);
     }
+    // (a typed array read past its end gives undefined: an uncounted store has no column)
     var counts = store.counts;
     var c = slot * 4;
     if (slot === store.endSlot) {
       counts = store.endCounts;
       c = 0;
-    } else if (!store.counted_) c = -1;
-    if (c >= 0 && counts[c] >= 0) {
+    }
+    if (counts[c] >= 0) {
       ev.orig_bytes = counts[c];
       ev.orig_pkts = counts[c + 1];
       ev.resp_bytes = counts[c + 2];
       ev.resp_pkts = counts[c + 3];
     }
-    if (strs[s + 3] !== NO_STRING) ev.state = text[strs[s + 3]];
+    h = strs[s + 3];
+    if (h !== NO_STRING) ev.state = text[h];
     ev.assured = (flags & F_ASSURED) !== 0;
     if (flags & F_HAS_ID) ev.ct_id = store.id_[slot];
     // The later stages' fields, seated in schema order so they fill them in place instead of
@@ -645,10 +641,10 @@ export const FlowTable = function (deps: FlowTableDeps): FlowTable {
     ev.final = final;
     ev.dir = undefined;
     if (flags & F_HAS_MARK && store.mark_[slot] > 0) ev.mark = store.mark_[slot];
-    var zone = store.zoneOf_(slot);
-    if (zone > 0) ev.zone = zone;
-    var hd = flags & F_DNAT ? store.dnatHost(slot) : NO_STRING;
-    ctx.reply_h = hd !== NO_STRING ? text[hd] : ev.resp_h;
+    h = store.zoneOf_(slot);
+    if (h > 0) ev.zone = h;
+    h = store.dnatHost(slot);
+    ctx.reply_h = h >= 0 ? text[h] : ev.resp_h;
     ctx.slot = slot;
     emit(ev, ctx);
   }

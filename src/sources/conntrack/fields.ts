@@ -213,26 +213,27 @@ export function attributes(line: string, i: number, rec: CtRecord, srcs: number)
     var eq = line.indexOf('=', i);
     if (eq < 0 || eq >= e) return fail(BAD_TOKEN);
     var a = eq + 1;
+    // a number read below that is NaN refuses the line after the switch (what it was stored
+    // into no longer matters then)
+    v = 0;
     switch (eq - i) {
       case 3:
-        if (c === 115) {
-          // src=
+        if (c === 115 || c === 100) {
+          // src=, dst= (use=: a kernel reference count)
           var s = address(line.slice(a, e));
           if (s === '') return fail('conntrack.bad_address');
-          if (++srcs === 1) rec.src = s;
-          else if (srcs === 2) rec.rsrc = s;
-          else return fail(BAD_TOKEN);
-        } else if (c === 100) {
-          var s = address(line.slice(a, e));
-          if (s === '') return fail('conntrack.bad_address');
-          if (srcs === 1) rec.dst = s;
-          else if (srcs === 2) rec.rdst = s;
-          else return fail(BAD_TOKEN);
-        } // use=: a kernel reference count
+          if (c === 115) srcs++;
+          if (srcs === 1) {
+            if (c === 115) rec.src = s;
+            else rec.dst = s;
+          } else if (srcs === 2) {
+            if (c === 115) rec.rsrc = s;
+            else rec.rdst = s;
+          } else return fail(BAD_TOKEN);
+        }
         break;
       case 5:
         v = num(line, a, e);
-        if (v !== v) return fail(BAD_NUMBER);
         if (c === 115) {
           if (srcs === 2) rec.rsport = v;
           else rec.sport = v;
@@ -248,7 +249,6 @@ export function attributes(line: string, i: number, rec: CtRecord, srcs: number)
         if (c === 105) {
           // id= closes an icmp tuple (type= code= id=); otherwise it is the conntrack id
           v = num(line, a, e);
-          if (v !== v) return fail(BAD_NUMBER);
           if (icmpIdNext) {
             if (srcs === 1) rec.icmpId = v;
             icmpIdNext = false;
@@ -258,14 +258,12 @@ export function attributes(line: string, i: number, rec: CtRecord, srcs: number)
       case 7:
         if (c === 112) {
           v = num(line, a, e);
-          if (v !== v) return fail(BAD_NUMBER);
           if (srcs === 2) rec.replyPkts = v;
           else rec.origPkts = v;
         } // secmark=
         break;
       case 4:
         v = num(line, a, e);
-        if (v !== v) return fail(BAD_NUMBER);
         if (c === 109) rec.mark = v;
         else if (c === 122) rec.zone = v;
         else if (c === 116) {
@@ -276,28 +274,27 @@ export function attributes(line: string, i: number, rec: CtRecord, srcs: number)
         }
         break;
       case 6:
-        if (c === 115 && line.charCodeAt(i + 1) === 114) {
+        // srckey=, dstkey= (gre); secctx=, helper=, labels=, portid= carry nothing we use
+        var k = line.charCodeAt(i + 1);
+        if ((c === 115 && k === 114) || (c === 100 && k === 115)) {
           v = hexKey(line, a, e);
-          if (v !== v) return fail(BAD_NUMBER);
-          if (srcs === 2) rec.rsport = v;
-          else rec.sport = v;
-        } else if (c === 100 && line.charCodeAt(i + 1) === 115) {
-          v = hexKey(line, a, e);
-          if (v !== v) return fail(BAD_NUMBER);
-          if (srcs === 2) rec.rdport = v;
+          if (c === 115) {
+            if (srcs === 2) rec.rsport = v;
+            else rec.sport = v;
+          } else if (srcs === 2) rec.rdport = v;
           else rec.dport = v;
-        } // secctx=, helper=, labels=, portid=
+        }
         break;
       case 10:
         if (c === 100) {
           v = num(line, a, e);
-          if (v !== v) return fail(BAD_NUMBER);
           rec.deltaTime = v;
         } // zone-reply= (the entry's zone= is what keys a flow)
         break;
       default:
         break; // zone-orig=, progname=, future attributes
     }
+    if (v !== v) return fail(BAD_NUMBER);
     i = e + 1;
   }
   return true;

@@ -142,6 +142,14 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
   /** (a flag, not seen_.length: the store may have no slots yet) */
   var seenOn = false;
   var odd = new Map<number, number[]>();
+  // The columns the store itself reads most, also in locals (shorter, and a closure variable
+  // is read without a property lookup); grow() replaces both.
+  var ids = new Uint32Array(0);
+  var ports = new Uint16Array(0);
+  var strs = new Int32Array(0);
+  var protos = new Uint8Array(0);
+  var flags = new Uint8Array(0);
+  var next: Int32Array | Uint16Array = index;
 
   const self: FlowStore = {
     start: new Float64Array(0),
@@ -151,17 +159,17 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
     dnat_: new Map(),
     endCounts: new Float64Array(4),
     endSlot: NO_SLOT,
-    id_: new Uint32Array(0),
+    id_: ids,
     mark_: new Uint32Array(0),
-    ports: new Uint16Array(0),
+    ports,
     odd_: odd,
-    strs: new Int32Array(0),
+    strs,
     zone_: new Uint16Array(0),
     zoned_: false,
-    proto: new Uint8Array(0),
-    flags: new Uint8Array(0),
+    proto: protos,
+    flags,
     seen_: new Uint16Array(0),
-    next_: index,
+    next_: next,
     head: NO_SLOT,
     tail_: NO_SLOT,
     count_: 0,
@@ -176,15 +184,15 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
       }
       var tail = self.tail_;
       prev[s] = tail + 1;
-      self.next_[s] = 0;
-      if (tail >= 0) self.next_[tail] = s + 1;
+      next[s] = 0;
+      if (tail >= 0) next[tail] = s + 1;
       else self.head = s;
       self.tail_ = s;
       self.count_++;
       if (id >= 0) {
         // bindId() written out for a fresh slot
-        self.id_[s] = id;
-        self.flags[s] = F_HAS_ID;
+        ids[s] = id;
+        flags[s] = F_HAS_ID;
         var idx = index;
         var m = mask;
         // The id index's hash, here and below: a multiply by an odd constant under 2^21, so the
@@ -193,26 +201,24 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
         var h = (id * 1980281 >>> 7) & m;
         while (idx[h] !== 0) h = (h + 1) & m;
         idx[h] = s + 1;
-      } else self.flags[s] = 0;
+      } else flags[s] = 0;
       return s;
     },
 
     release(s) {
-      var f = self.flags[s];
+      var f = flags[s];
       if (f & F_HAS_ID) unindex(index, s, false);
       if (f & F_TUPLE_INDEXED) {
         unindex(tindex, s, true);
         if (!(f & F_HAS_ID)) self.idless--;
       }
-      self.flags[s] = 0;
+      flags[s] = 0;
       if (hadOdd) {
-        var ports = self.ports;
         var k = s * 3;
         if (ports[k] === 65535 || ports[k + 1] === 65535 || ports[k + 2] === 65535) odd.delete(s); // (PORT_ODD)
       }
       // unlink() written out (a call costs qjs ~400 instructions; every ended flow passes here)
       var p = prev[s] - 1;
-      var next = self.next_;
       var n = next[s] - 1;
       if (p >= 0) next[p] = n + 1;
       else self.head = n;
@@ -229,8 +235,8 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
       unlink(s);
       var tail = self.tail_;
       prev[s] = tail + 1;
-      self.next_[s] = 0;
-      self.next_[tail] = s + 1; // (s was not the tail, so one is left)
+      next[s] = 0;
+      next[tail] = s + 1; // (s was not the tail, so one is left)
       self.tail_ = s;
     },
 
@@ -239,7 +245,7 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
       unlink(s);
       var head = self.head;
       prev[s] = 0;
-      self.next_[s] = head + 1;
+      next[s] = head + 1;
       prev[head] = s + 1;
       self.head = s;
     },
@@ -248,7 +254,6 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
 
     setPorts_(s, a, b, c) {
       var k = s * 3;
-      var ports = self.ports;
       // as an Int32 column kept them (garbled ones too); >>> 16: a negative value has high bits
       a |= 0;
       b |= 0;
@@ -302,7 +307,6 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
       var m = mask;
       if (m === 0) return NO_SLOT;
       var idx = index;
-      var ids = self.id_;
       // hash() written out: a call costs qjs ~400 instructions
       for (var h = (id * 1980281 >>> 7) & m, v = 0; ; h = (h + 1) & m) {
         v = idx[h];
@@ -312,37 +316,35 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
     },
 
     findTuple(proto, src, dst, a, b, zone, idless) {
-      var strs = self.strs;
       if (tindex.length === 0) return NO_SLOT;
       for (var h = tupleHash(proto, src, dst, a, b, zone) & mask, v = 0, s = 0; ; h = (h + 1) & mask) {
         v = tindex[h];
         if (v === 0) return NO_SLOT;
         s = v - 1;
         if (strs[s * 4] === src && strs[s * 4 + 1] === dst && port(s, 0) === a && port(s, 1) === b &&
-          self.proto[s] === proto && zoneOf(s) === zone && !(idless && self.flags[s] & F_HAS_ID)) return s;
+          protos[s] === proto && zoneOf(s) === zone && !(idless && flags[s] & F_HAS_ID)) return s;
       }
     },
 
     indexTuple(s) {
-      var f = self.flags[s] | F_TUPLE_INDEXED;
-      self.flags[s] = f;
+      var f = flags[s] | F_TUPLE_INDEXED;
+      flags[s] = f;
       if (!(f & F_HAS_ID)) self.idless++;
       if (tindex.length === 0) tindex = maxSlots < 65534 ? new Uint16Array(mask + 1) : new Int32Array(mask + 1);
       insert(tindex, slotHash(s), s);
     },
 
     bindId(s, id) {
-      var f = self.flags[s];
+      var f = flags[s];
       if ((f & (F_TUPLE_INDEXED | F_HAS_ID)) === F_TUPLE_INDEXED) self.idless--;
-      self.id_[s] = id;
-      self.flags[s] = f | F_HAS_ID;
+      ids[s] = id;
+      flags[s] = f | F_HAS_ID;
       insert(index, id * 1980281 >>> 7, s);
     },
   };
 
   function unlink(s: number): void {
     var p = prev[s] - 1;
-    var next = self.next_;
     var n = next[s] - 1;
     if (p >= 0) next[p] = n + 1;
     else self.head = n;
@@ -351,7 +353,7 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
   }
 
   function port(s: number, k: number): number {
-    var v = self.ports[s * 3 + k];
+    var v = ports[s * 3 + k];
     if (v !== PORT_ODD) return v;
     var o = odd.get(s);
     return o === undefined ? v : o[k];
@@ -370,7 +372,6 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
   /** Removes a slot from an index, shifting later entries of its probe run back. */
   function unindex(idx: Int32Array | Uint16Array, s: number, tuple: boolean): void {
     var m = mask;
-    var ids = self.id_;
     var h = (tuple ? slotHash(s) : ids[s] * 1980281 >>> 7) & m;
     while (idx[h] !== s + 1) h = (h + 1) & m;
     idx[h] = 0;
@@ -392,8 +393,7 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
    * reads index tuples, and they rehash a probe run's few entries when one is deleted.
    */
   function slotHash(s: number): number {
-    var strs = self.strs;
-    return tupleHash(self.proto[s], strs[s * 4], strs[s * 4 + 1], port(s, 0), port(s, 1), zoneOf(s));
+    return tupleHash(protos[s], strs[s * 4], strs[s * 4 + 1], port(s, 0), port(s, 1), zoneOf(s));
   }
 
   function grow(): void {
@@ -413,16 +413,16 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
     if (reports) o.lastReport = g(o.lastReport);
     if (o.counted_) o.counts = g(o.counts, 4);
     if (o.mark_.length > 0) o.mark_ = g(o.mark_);
-    o.id_ = g(o.id_);
-    o.ports = g(o.ports, 3);
-    o.strs = g(o.strs, 4);
+    o.id_ = ids = g(ids);
+    o.ports = ports = g(ports, 3);
+    o.strs = strs = g(strs, 4);
     if (o.zoned_) o.zone_ = g(o.zone_);
-    o.proto = g(o.proto);
-    o.flags = g(o.flags);
+    o.proto = protos = g(protos);
+    o.flags = flags = g(flags);
     if (seenOn) o.seen_ = g(o.seen_);
-    if (cap === 0 && maxSlots < 65535) prev = o.next_ = new Uint16Array(0);
+    if (cap === 0 && maxSlots < 65535) prev = next = new Uint16Array(0);
     prev = g(prev);
-    o.next_ = g(o.next_);
+    o.next_ = next = g(next);
     cap = size;
     // the indexes stay at most 2/3 full (linear probing: ~2 probes a hit); 2 bytes an entry
     // while slot numbers fit: 64 kB each for 20k flows
@@ -434,9 +434,9 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
       if (tindex.length > 0) tindex = small ? new Uint16Array(size) : new Int32Array(size);
       mask = size - 1;
       // every held flow again (once per doubling)
-      for (var s = o.head, f = 0; s >= 0; s = o.next_[s] - 1) {
-        f = o.flags[s];
-        if (f & F_HAS_ID) insert(index, o.id_[s] * 1980281 >>> 7, s);
+      for (var s = o.head, f = 0; s >= 0; s = next[s] - 1) {
+        f = flags[s];
+        if (f & F_HAS_ID) insert(index, ids[s] * 1980281 >>> 7, s);
         if (f & F_TUPLE_INDEXED) insert(tindex, slotHash(s), s);
       }
     }
