@@ -59,9 +59,8 @@ export const checkConfigCommand: Command = {
     if (!settings.length) out += '  all settings are defaults\n';
     const fromHostname = r.config.agent.sensor_id === sensorIdFromHostname(hostnameOpts(host).hostname ?? '');
     for (const s of settings) {
-      const note = s.section_ === 'agent' && s.option_ === 'sensor_id' && fromHostname ? '   (from the hostname)'
-        : s.restart_ ? '   (restart to apply)' : '';
-      out += `  ${s.section_}.${s.option_} = ${s.value_}${note}\n`;
+      const key = `${s.section_}.${s.option_}`;
+      out += `  ${key} = ${s.value_}${key === 'agent.sensor_id' && fromHostname ? '   (from the hostname)' : s.restart_ ? '   (restart to apply)' : ''}\n`;
     }
     host.writeStdout(out);
     return 0;

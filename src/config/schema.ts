@@ -4,24 +4,24 @@
 // which never prints it. The default UCI file, the init script, the LuCI view and docs/config.md
 // are rendered from or checked against both by tests.
 import { parseUci } from './uci';
-import { section, str, int, bool, oneOf, duration, path, list, restart, secret, type ValueOf, type OptionSpec } from './spec';
+import { sections, str, int, bool, oneOf, duration, path, list, restart, secret, type ValueOf, type OptionSpec } from './spec';
 import { checkBrokerUrl, readCidr, readProcessName, readSensorId, readUtcOffset, sensorIdFromHostname, good, expected } from './forms';
 import { validateDocument, type AnySchema, type ConfigError, type Origins, type ErrorAt } from './validate';
 import { toJson, keysOf } from '../compat/lang';
 
 export { formatConfigError, formatConfigErrors, type ConfigError } from './validate';
 
-export const SCHEMA = {
-  agent: section({
+export const SCHEMA = sections({
+  agent: {
     enabled: restart(bool(true)),
     sensor_id: restart(str('', readSensorId)),
     state_dir: restart(path('/var/run/netledger')),
     status_interval: duration(10, 1, 3600),
     memory_budget: int(16384, 2048, 1048576, 'kB'),
     log_level: oneOf(['error', 'warn', 'info', 'debug'], 'info'),
-  }),
+  },
 
-  dnsmasq: section({
+  dnsmasq: {
     enabled: restart(bool(true)),
     input: restart(oneOf(['logread', 'file', 'stdin'], 'logread')),
     file: restart(path('/tmp/dnsmasq.log')),
@@ -30,9 +30,9 @@ export const SCHEMA = {
     utc_offset: str('auto', readUtcOffset),
     transaction_timeout: duration(10, 1, 300),
     max_transactions: int(2048, 16, 65536, 'transactions'),
-  }),
+  },
 
-  conntrack: section({
+  conntrack: {
     enabled: restart(bool(true)),
     mode: restart(oneOf(['auto', 'events', 'proc'], 'auto')),
     netlink_buffer: restart(int(1048576, 65536, 16777216, 'bytes')),
@@ -42,43 +42,43 @@ export const SCHEMA = {
     proc_poll_max: duration(30, 1, 600),
     restart_backoff_min: duration(1, 0.1, 60),
     restart_backoff_max: duration(60, 1, 3600),
-  }),
+  },
 
-  devices: section({
+  devices: {
     leases_file: path('/tmp/dhcp.leases'),
     lease_poll: duration(2, 0.5, 600),
     ubus_leases: bool(true),
     ubus_interval: duration(30, 5, 3600),
     grace: duration(10800, 0, 604800),
     max_devices: int(4096, 16, 262144, 'addresses'),
-  }),
+  },
 
-  join: section({
+  join: {
     answer_ttl: duration(3600, 10, 86400),
     max_per_client: int(10000, 16, 1048576, 'answers'),
     max_answers: int(50000, 256, 4194304, 'answers'),
-  }),
+  },
 
-  bypass: section({
+  bypass: {
     enabled: bool(true),
     ports: list([53, 853], int(0, 1, 65535), 64),
     allow: list([], str('', readCidr)),
     window: duration(3600, 10, 86400),
-  }),
+  },
 
-  health: section({
+  health: {
     interval: duration(60, 5, 86400),
     watch: list(['dnsmasq'], str('', readProcessName)),
     growth_alert: int(8192, 0, 1048576, 'kB'),
-  }),
+  },
 
-  output: section({
+  output: {
     enabled: bool(false),
     file: path('/tmp/netledger.ndjson', true),
     max_bytes: int(1048576, 0, 1073741824, 'bytes'),
-  }),
+  },
 
-  mqtt: section({
+  mqtt: {
     enabled: restart(bool(false)),
     url: restart(str('', checkBrokerUrl)),
     // MQTT 3.1.1 promises 1..23 letters and digits (MQTT-3.1.3-5); brokers take far more. '': the sensor id.
@@ -94,38 +94,38 @@ export const SCHEMA = {
     inflight: int(16, 1, 256, 'batches'),
     reconnect_min: duration(1, 0.1, 3600),
     reconnect_max: duration(300, 1, 86400),
-  }),
+  },
 
-  batch: section({
+  batch: {
     max_events: int(500, 1, 10000, 'events'),
     max_bytes: int(65536, 1024, 1048576, 'bytes'),
     max_age: duration(5, 0.1, 300),
-  }),
+  },
 
-  spool: section({
+  spool: {
     enabled: bool(true),
     dir: restart(path('/tmp/netledger-spool')),
     max_bytes: int(4194304, 65536, 1073741824, 'bytes'),
-  }),
+  },
 
-  streams: section({
+  streams: {
     dns: bool(true),
     flow: bool(true),
     pdns: bool(true),
     alert: bool(true),
     health: bool(true),
-  }),
+  },
 
-  pdns: section({
+  pdns: {
     window: duration(3600, 60, 86400),
     max_records: int(8192, 64, 1048576, 'records'),
-  }),
+  },
 
-  ioc: section({
+  ioc: {
     feed: list([], path('')),
     max_indicators: int(50000, 0, 1000000, 'indicators'),
-  }),
-};
+  },
+});
 
 type Schema = typeof SCHEMA;
 

@@ -104,6 +104,8 @@ export interface SectionSpec<O extends Record<string, OptionSpec<unknown>>> {
   readonly options: O;
 }
 
-export function section<const O extends Record<string, OptionSpec<any>>>(options: O): SectionSpec<O> {
-  return { options };
+/** The schema table: each section type's options wrapped as its SectionSpec (in place). */
+export function sections<const T extends Record<string, Record<string, OptionSpec<any>>>>(table: T): { [S in keyof T]: SectionSpec<T[S]> } {
+  for (const k in table) (table as Record<string, unknown>)[k] = { options: table[k] };
+  return table as unknown as { [S in keyof T]: SectionSpec<T[S]> };
 }
