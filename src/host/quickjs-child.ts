@@ -137,10 +137,9 @@ export function spawnChild(argv: string[], opts: SpawnOptions, text: AsciiText):
   var exitCb: ((status: ExitStatus) => void) | undefined;
   var status: ExitStatus | undefined;
   var finished = false;
-  var queue: Uint8Array[] = []; // queue[0] is being written
-  var chunkOff = 0; // bytes of it already written
+  /** For the child's stdin: queue[0] is what is left of the chunk being written. A write handler is set while it is not empty. */
+  var queue: Uint8Array[] = [];
   var queued = 0;
-  var writing = false;
   var closing = false;
 
   /** Calls a user callback; what it throws is reported, never thrown into the loop. */
@@ -155,36 +154,26 @@ export function spawnChild(argv: string[], opts: SpawnOptions, text: AsciiText):
   }, opts.maxLine, text);
   const errLines = new LineSplitter((l) => fire('onStderrLine', errLineCb, l), opts.maxLine, text);
 
-  const stopWriting = (): void => {
-    if (writing && inFd >= 0) os.setWriteHandler(inFd, null);
-    writing = false;
-  };
-
   const closeIn = (): void => {
     if (inFd < 0) return;
-    stopWriting();
+    os.setWriteHandler(inFd, null);
     os.close(inFd);
     inFd = -1;
     queue = [];
-    chunkOff = queued = 0;
+    queued = 0;
   };
 
   const writeSome = (): void => {
     const chunk = queue[0];
-    if (!chunk) return stopWriting();
-    const n = os.write(inFd, chunk.buffer as ArrayBuffer, chunk.byteOffset + chunkOff, minOf(PIPE_BUF, chunk.length - chunkOff));
+    const n = os.write(inFd, chunk.buffer as ArrayBuffer, chunk.byteOffset, minOf(PIPE_BUF, chunk.length));
     if (n === -EAGAIN || n === -EINTR) return;
     if (n < 0) return closeIn(); // EPIPE: the child closed its stdin or died
-    chunkOff += n;
     queued -= n;
     requeue(os.setWriteHandler, inFd, writeSome);
-    if (chunkOff === chunk.length) {
-      queue.shift();
-      chunkOff = 0;
-      if (!queue.length) {
-        stopWriting();
-        if (closing) closeIn();
-      }
+    if (n < chunk.length) queue[0] = chunk.subarray(n);
+    else if (queue.shift() && !queue.length) {
+      os.setWriteHandler(inFd, null);
+      if (closing) closeIn();
     }
   };
 
@@ -271,13 +260,9 @@ export function spawnChild(argv: string[], opts: SpawnOptions, text: AsciiText):
       if (inFd < 0 || closing || status) return -1;
       const bytes = typeof data === 'string' ? encodeUtf8(data) : data.slice();
       if (!bytes.length) return queued;
-      queue.push(bytes);
-      queued += bytes.length;
-      if (!writing) {
-        writing = true;
-        os.setWriteHandler(inFd, writeSome);
-      }
-      return queued;
+      // the first chunk queued starts the writes
+      if (queue.push(bytes) === 1) os.setWriteHandler(inFd, writeSome);
+      return (queued += bytes.length);
     },
     closeStdin() {
       if (inFd < 0 || closing) return;
