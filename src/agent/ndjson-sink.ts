@@ -20,16 +20,7 @@ export class NdjsonSink implements EventSink {
   }
 
   emit(ev: NetEvent): void {
-    // emitLine()'s body, inlined: a call is dear in qjs and every event passes here.
-    var c = this.cells_[ev.type];
-    if (c === undefined) {
-      c = this.deps_.counters.cell(`events_${ev.type}`);
-      this.cells_[ev.type] = c;
-    }
-    c.n++;
-    var buf = this.buf_;
-    buf[buf.length] = encodeNdjson(ev);
-    if (buf.length >= this.batchLines_) this.flush();
+    this.emitLine(ev.type, encodeNdjson(ev));
   }
 
   /**

@@ -116,31 +116,29 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
       return out;
     }
     case Kind.Lists: {
-      const rkeys = a as unknown[] | null;
-      const per = rkeys === null ? 1 : rkeys.length || fail('records without keys');
+      const per = a === null ? 1 : (a as unknown[]).length || fail('records without keys');
       let total = 0;
       for (let i = 0; i < b.length; i++) total += need<number>(b[i], 'c', `${where}: item 3[${i}]`) * per;
       const refs = indexes(4, total, strs.length + 1);
       let p = 0;
+      // the next string; the number after the table's last entry is null (in records only)
+      const next = (): string | null => {
+        const r = refs[p++];
+        return r < strs.length ? strs[r] : a ? null : fail('null in a list of strings');
+      };
       const lists = (b as number[]).map((c) => {
         const list: unknown[] = [];
         for (let i = 0; i < c; i++) {
-          if (rkeys === null) {
-            const r = refs[p++];
-            list.push(r === strs.length ? fail('null in a list of strings') : strs[r]);
-            continue;
-          }
-          const rec: Record<string, string | null> = {};
-          for (const k of rkeys) {
-            const r = refs[p++];
-            rec[String(k)] = r === strs.length ? null : strs[r];
-          }
-          list.push(rec);
+          if (a) {
+            const rec: Record<string, string | null> = {};
+            for (const k of a) rec[String(k)] = next();
+            list.push(rec);
+          } else list.push(next());
         }
         return list;
       });
       // Each event gets its own copy, so a consumer editing one event does not change another.
-      return indexes(5, n, lists.length).map((j) => lists[j].map((x) => (typeof x === 'object' && x !== null ? { ...x } : x)));
+      return indexes(5, n, lists.length).map((j) => lists[j].map((x) => (a ? { ...(x as object) } : x)));
     }
   }
   // Kind.Vals
