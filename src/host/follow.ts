@@ -40,7 +40,7 @@ export function followFile(
   onNotice: (n: FollowNotice) => void,
   text: AsciiText | null = null,
 ): Follower {
-  const pollMs = opts.pollMs && opts.pollMs > 0 ? opts.pollMs : 250;
+  const pollMs = opts.pollMs! > 0 ? opts.pollMs! : 250;
   const buf = new Uint8Array(LINE_CHUNK);
   const lines = new LineSplitter(onLine, opts.maxLine, text);
   let fd = -1;

@@ -71,7 +71,7 @@ export function childStream(host: Host, argv: string[]): ByteStream & { readonly
   });
   return {
     get pid_() {
-      return child ? child.pid : null;
+      return child?.pid ?? null;
     },
     write_(b) {
       if (child && !done) child.write(b);

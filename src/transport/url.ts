@@ -71,7 +71,7 @@ export function parseBrokerUrl(text: string): BrokerUrl {
   if (port) {
     port = port.slice(1);
     if (!port) urlError('empty port');
-    if (!/^[0-9]{1,5}$/.test(port)) urlError(`invalid port ${toJson(port)}`);
+    if (!/^\d+$/.test(port)) urlError(`invalid port ${toJson(port)}`);
     url.port = +port;
     if (!(url.port >= 1 && url.port <= 65535)) urlError(`port ${url.port} out of range`);
   }

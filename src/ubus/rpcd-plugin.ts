@@ -27,10 +27,13 @@ export type RpcdMethods = Record<string, RpcdMethod>;
 
 export const MAX_REPLY = 256 * 1024;
 
-/** Per type: the example value `list` shows rpcd, and the check of a call's value. */
-const TYPES: Record<RpcdArgType, [unknown, (v: unknown) => boolean]> = {
-  string: ['str', (v) => typeof v === 'string'],
-  bool: [true, (v) => typeof v === 'boolean'],
+/**
+ * Per type: the example value `list` shows rpcd, and the check of a call's value (by default:
+ * the example's typeof).
+ */
+const TYPES: Record<RpcdArgType, [unknown, ((v: unknown) => boolean)?]> = {
+  string: ['str'],
+  bool: [true],
   int32: [32, (v) => isInteger(v) && (v as number) >= -2147483648 && (v as number) <= 2147483647],
   int64: [64, isInteger],
   table: [{}, isRecord],
@@ -61,7 +64,8 @@ export function readCallArgs(method: RpcdMethod, input: string): Record<string, 
     // Unknown arguments are refused.
     if (!Object.hasOwn(method.args_, k)) return `unknown argument '${k}'`;
     const type = method.args_[k];
-    if (!TYPES[type][1](v[k])) return `argument '${k}' must be of type ${type}`;
+    const [example, valid = (x: unknown) => typeof x === typeof example] = TYPES[type];
+    if (!valid(v[k])) return `argument '${k}' must be of type ${type}`;
   }
   return v;
 }

@@ -61,7 +61,7 @@ export type IncomingMessage = PublishPacket;
 /** Why a broker refused the connection, by CONNACK return code 1..5 (MQTT-3.2.2.3). */
 const CONNACK_ERRORS = [
   '', 'unacceptable protocol version', 'client identifier rejected', 'server unavailable',
-  'bad user name or password', 'not authorized (check user name and password)',
+  'bad user name or password', 'not authorized',
 ];
 
 interface Outgoing {
@@ -175,11 +175,9 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
       clearTimers();
       const s = stream;
       if (s) {
-        if (wasConnected) {
-          try {
-            s.write_(encodeClient({ cmd: 'disconnect' }));
-          } catch { /* the stream is going anyway */ }
-        }
+        try {
+          if (wasConnected) send({ cmd: 'disconnect' });
+        } catch { /* the stream is going anyway */ }
         gone = new Promise<void>((resolve) => {
           const t = host.setTimeout(resolve, graceMs);
           streamGone = () => {
