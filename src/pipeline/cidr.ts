@@ -241,9 +241,10 @@ export class CidrSet {
 
   has(ip: string): boolean {
     // Flows repeat their addresses: a memo spares parsing text (~20k instructions in qjs).
-    const known = this.memo_.get(ip);
-    if (known !== undefined) return known;
-    const hit = this.lookup_(ip);
+    let hit = this.memo_.get(ip);
+    if (hit !== undefined) return hit;
+    const v6 = ip.indexOf(':') >= 0;
+    hit = this.hasParsed(v6 ? -1 : parseIPv4(ip), v6 ? parseIPv6(ip, this.scratch_) : null);
     if (this.memo_.size >= this.memoMax_) this.memo_.clear();
     this.memo_.set(ip, hit);
     return hit;
@@ -256,6 +257,7 @@ export class CidrSet {
   hasParsed(v4: number, w: number[] | null): boolean {
     if (v4 >= 0) return this.hasV4_(v4);
     if (w === null) return false;
+    // an IPv4-mapped address also matches the IPv4 prefixes
     if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff && this.hasV4_(w[3])) return true;
     // var locals: qjs checks every read of a let/const local for its dead zone
     var lens = this.v6Lens_;
@@ -264,15 +266,6 @@ export class CidrSet {
       if (this.v6_.get(bits)!.has(v6Key(w, bits))) return true;
     }
     return false;
-  }
-
-  private lookup_(ip: string): boolean {
-    if (ip.indexOf(':') < 0) {
-      const v = parseIPv4(ip);
-      return v >= 0 && this.hasV4_(v);
-    }
-    // an IPv4-mapped address also matches the IPv4 prefixes
-    return this.hasParsed(-1, parseIPv6(ip, this.scratch_));
   }
 
   private hasV4_(v: number): boolean {

@@ -29,7 +29,7 @@ export interface HealthDeps {
   procRoot_?: string;
 }
 
-/** The number after `key` ('MemTotal:', 'VmRSS:'; '' for the start) and blanks in a /proc text, in its unit (kB), or undefined. */
+/** The number after `key` ('MemTotal:', 'VmRSS:') and blanks in a /proc text, in its unit (kB), or undefined. */
 export function procField(text: string, key: string): number | undefined {
   const at = text.indexOf(key);
   const m = at < 0 ? null : /^[ \t]*(\d+)/.exec(text.slice(at + key.length));
@@ -56,9 +56,8 @@ export function parseCount(text: string): number | undefined {
 export function parseStat(text: string): { comm: string; ppid: number } | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
-  // ") S 123 ..." : state, then ppid
-  const stateEnd = text.indexOf(' ', close + 2);
-  const ppid = open < 0 || close < open || stateEnd < 0 ? undefined : procField(text.slice(stateEnd + 1), '');
+  // ") S 123 ..." : state, then ppid (the number after the blank that ends the state)
+  const ppid = open < 0 || close < open ? undefined : procField(text.slice(close + 2), ' ');
   return ppid === undefined ? undefined : { comm: text.slice(open + 1, close), ppid };
 }
 
