@@ -27,25 +27,26 @@ export function parseArgs(argv: string[], specs: OptionSpecs): ParsedArgs {
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    // --name, --name=value (the value may hold anything, '=' and newlines too)
+    const m = /^--([^=]*)(=?)([^]*)$/.exec(arg);
+    if (!m) {
+      positional.push(arg);
+      continue;
+    }
+    const [, name, eq, inline] = m;
     if (arg === '--') {
       positional.push(...argv.slice(i + 1));
       break;
     }
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
     const kind = Object.hasOwn(specs, name) ? specs[name][0] : undefined;
     if (kind === undefined) throw new UsageError(`unknown option --${name}`);
     if (kind === '-') {
-      if (eq >= 0) throw new UsageError(`option --${name} takes no value`);
+      if (eq) throw new UsageError(`option --${name} takes no value`);
       options[name] = true;
       continue;
     }
-    if (eq < 0 && i + 1 >= argv.length) throw new UsageError(`option --${name} needs a value`);
-    const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+    if (!eq && i + 1 >= argv.length) throw new UsageError(`option --${name} needs a value`);
+    const value = eq ? inline : argv[++i];
     const prev = options[name];
     options[name] = kind !== '+' ? value : isArray(prev) ? [...prev, value] : [value];
   }

@@ -232,8 +232,9 @@ export function parseUci(text: string, file: string): UciDocument {
       if (!isArray(e)) throw e;
       const [at, message] = e as Failure;
       fail(at, message);
-      // libuci drops the rest of a bad line; an unterminated quote consumed the rest of the file.
-      if (message.startsWith('unterminated')) break;
+      // libuci drops the rest of a bad line; an unterminated quote (the one message starting with
+      // a 'u') consumed the rest of the file.
+      if (message[0] === 'u') break;
       if (more || line === ln) skipToNextLine();
     }
   }

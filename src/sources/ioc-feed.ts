@@ -4,7 +4,7 @@
 import type { Host } from '../host/types';
 import type { IocLoadResult } from '../pipeline/ioc';
 import { parseIPv4, parseIPv6 } from '../pipeline/cidr';
-import { toJson } from '../compat/lang';
+import { toJson, errorText } from '../compat/lang';
 
 interface Entry {
   indicator: string;
@@ -31,7 +31,7 @@ export function loadIocFeeds(host: Host, paths: string[], load: (payload: string
     try {
       files.push({ path, text: host.readText(path) });
     } catch (e) {
-      return { ok: false, error: `${path}: ${(e as Error).message}`, domains: 0, cidrs: 0 };
+      return { ok: false, error: `${path}: ${errorText(e)}`, domains: 0, cidrs: 0 };
     }
   }
   return load(iocPayloadFromFeeds(files));
