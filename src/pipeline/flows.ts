@@ -292,16 +292,10 @@ export const FlowTable = function (deps: FlowTableDeps): FlowTable {
         return;
       }
       counters.inc('flows.destroy_unseen');
-      // built through a transient slot so both paths agree
+      // built through a transient slot (keyed by its id, which no held flow has) so both paths agree
       var known = rec.deltaTime >= 0;
       slot = adopt(rec, known ? ts - rec.deltaTime : ts, known, true);
-      if (id >= 0) {
-        // not indexed (transient), but the event still names it
-        store.id_[slot] = id;
-        store.flags[slot] |= F_HAS_ID;
-      }
       emitSlot(slot, ts, true);
-      store.flags[slot] &= ~F_HAS_ID; // (release() would unindex it)
       free(slot);
       return;
     }
@@ -387,7 +381,7 @@ export const FlowTable = function (deps: FlowTableDeps): FlowTable {
     }
     var id = rec.id;
     var tail = store.tail_;
-    var slot = store.alloc_(transient ? -1 : id);
+    var slot = store.alloc_(id);
     store.start[slot] = startTs;
     if (!transient && interim > 0) {
       var last = store.lastReport;
@@ -443,12 +437,8 @@ export const FlowTable = function (deps: FlowTableDeps): FlowTable {
     if (other !== src || (portsMatter && rec.rdport !== sport)) {
       // masquerade gives nearly every LAN flow the same translated source: tried first
       h = natH;
-      if (pool.strings[h] !== other) {
-        h = index[other];
-        if (h === undefined) h = pool.add(other);
-        else pool.refs[h]++;
-        natH = h;
-      } else pool.refs[h]++;
+      if (pool.strings[h] !== other) natH = h = pool.add(other);
+      else pool.refs[h]++;
       strs[s + 2] = h;
       if (portsMatter) pc = rec.rdport;
     } else strs[s + 2] = NO_STRING;
@@ -498,15 +488,10 @@ export const FlowTable = function (deps: FlowTableDeps): FlowTable {
       var strs = store.strs;
       var old = strs[s];
       if (old === NO_STRING) {
-        // pool.add's hit path written out: a state is nearly always held by other flows, and
-        // most often the last new flow's (the one kept in stateH)
+        // most often the last new flow's state (the one kept in stateH): no call to pool.add
         var h = stateH;
-        if (pool.strings[h] !== state) {
-          var got = pool.index[state];
-          h = got === undefined ? pool.add(state) : got;
-          if (got !== undefined) pool.refs[h]++;
-          stateH = h;
-        } else pool.refs[h]++;
+        if (pool.strings[h] !== state) stateH = h = pool.add(state);
+        else pool.refs[h]++;
         strs[s] = h;
       } else if (pool.strings[old] !== state) {
         strs[s] = pool.add(state);

@@ -3,11 +3,6 @@
 // both must come out in the RFC 5952 form so flows join with DNS answers and leases.
 import { formatIPv6, parseIPv6 } from '../../pipeline/cidr';
 
-/** True for the /proc spelling: exactly 8 groups of 4 hex digits. */
-export function isPaddedIpv6(s: string): boolean {
-  return s.length === 39 && s.charCodeAt(4) === 58 && s.charCodeAt(34) === 58;
-}
-
 /**
  * RFC 5952 §4: lower case, no leading zeros, the longest run (first on a tie) of two or more
  * zero groups as '::'. Like glibc's inet_ntop, IPv4-mapped (::ffff:a.b.c.d) and the old
@@ -16,7 +11,8 @@ export function isPaddedIpv6(s: string): boolean {
  * once a zone is ruled out).
  */
 export function compressPaddedIpv6(s: string): string | null {
-  var w = isPaddedIpv6(s) && s.indexOf('%') < 0 ? parseIPv6(s) : null;
+  // the /proc spelling: 39 characters, ':' at 4 and 34
+  var w = s.length === 39 && s.charCodeAt(4) === 58 && s.charCodeAt(34) === 58 && s.indexOf('%') < 0 ? parseIPv6(s) : null;
   return w === null ? null : formatIPv6(w);
 }
 

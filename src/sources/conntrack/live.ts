@@ -125,7 +125,7 @@ export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSourc
       counters.drop('conntrack.spawn_failed', 1, String(e));
       if (d.mode === 'events') return scheduleRestart();
       counters.inc('conntrack.fallback_proc');
-      return startProc();
+      return poll();
     }
     child = c;
     mode = 'events';
@@ -222,15 +222,10 @@ export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSourc
 
   // ---- proc path
 
-  const startProc = (): void => {
-    mode = 'proc';
-    polled = false;
-    poll();
-  };
-
   const poll = (): void => {
     timer = null;
     if (!running) return;
+    mode = 'proc';
     // the first look adopts: these flows predate us (start from delta-time or unknown)
     const first = !polled;
     if (!read.start(procPath, !first, (r) => pollDone(r, first))) pollDone(null, first);
@@ -255,14 +250,16 @@ export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSourc
       if (running) return;
       running = true;
       pendingReconcile = true; // adopt the flows that predate us
-      if (d.mode === 'proc') startProc();
+      polled = false;
+      if (d.mode === 'proc') poll();
       else spawnEvents();
     },
     stop() {
       const c = child;
       running = false;
       mode = 'stopped';
-      for (const t of [timer, listenTimer]) if (t) host.clearTimer(t);
+      if (timer) host.clearTimer(timer);
+      if (listenTimer) host.clearTimer(listenTimer);
       timer = listenTimer = child = null;
       c?.kill('SIGTERM');
       read.stop();

@@ -93,6 +93,7 @@ export const TableRead = function ({ host, counters, flows, onNew, sliceLines = 
   var started = 0;
   var prepared = false;
   const scratch = emptyRecord('SNAPSHOT');
+  const failed = (e: unknown): false => (counters.drop('conntrack.table_read_failed', 1, String(e)), false);
 
   const stop = (): void => {
     if (timer) host.clearTimer(timer);
@@ -142,8 +143,7 @@ export const TableRead = function ({ host, counters, flows, onNew, sliceLines = 
         }
       } catch (e) {
         // a read error half way: what it missed cannot be told from what ended
-        counters.drop('conntrack.table_read_failed', 1, String(e));
-        return finish(false);
+        return finish(failed(e));
       }
       if (reader !== null) return next();
     }
@@ -162,8 +162,7 @@ export const TableRead = function ({ host, counters, flows, onNew, sliceLines = 
       try {
         reader = host.openLines(path);
       } catch (e) {
-        counters.drop('conntrack.table_read_failed', 1, String(e));
-        return false;
+        return failed(e);
       }
       poll = p;
       onDone = done;
