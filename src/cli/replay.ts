@@ -72,7 +72,7 @@ export const replayCommand: Command = {
     options.join.warmupSec = 0;
     // Without connection records nothing can be joined: keeping answers would be wasted work;
     // without DNS records there is nothing to join (flows then skip the join's lookups).
-    const flows = ctFile !== undefined || snapFile !== undefined;
+    const flows = (ctFile ?? snapFile) !== undefined;
     options.join.enabled = flows && !!dnsFile;
     if (!flows) options.learnNet = { lan: false, router: false }; // only flows use them
 

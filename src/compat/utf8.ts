@@ -17,7 +17,5 @@ export function utf8DecodeStrict(buf: Uint8Array, start = 0, end = buf.length): 
   // then re-encode and compare, the slow way.
   if (s.indexOf('\ufffd') < 0) return s;
   const re = encodeUtf8(s);
-  if (re.length !== end - start) return null;
-  for (let i = 0; i < re.length; i++) if (re[i] !== buf[start + i]) return null;
-  return s;
+  return re.length === end - start && re.every((b, i) => b === buf[start + i]) ? s : null;
 }
