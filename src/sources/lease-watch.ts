@@ -84,10 +84,8 @@ export const LeaseWatcher = function (d: LeaseWatcherDeps): LeaseWatcher {
   const scheduleOdhcpd = (ms: number): void => {
     odhcpdTimer = host.setTimeout(() => {
       void pollOdhcpd().then((ok) => {
-        if (stopped) return;
-        const every = d.ubus_interval * 1000;
         // after a failed call the next one waits 10x longer
-        scheduleOdhcpd(ok ? every : every * 10);
+        if (!stopped) scheduleOdhcpd(d.ubus_interval * (ok ? 1000 : 10000));
       });
     }, ms);
   };
