@@ -41,8 +41,8 @@ export const checkConfigCommand: Command = {
   usage_: '[--quiet] FILE',
   options_: { quiet: '-print nothing when the file is valid' },
   run_(host, args) {
-    const [file, extra] = args.positional_;
-    if (file === undefined || extra !== undefined) throw new UsageError('expects exactly one FILE');
+    const [file] = args.positional_;
+    if (args.positional_.length !== 1) throw new UsageError('expects exactly one FILE');
     const r = checkConfigFile(host, file);
     if (typeof r === 'string') {
       host.writeStderr(`${r}\n`);
