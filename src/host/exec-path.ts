@@ -7,7 +7,7 @@ export const ENOENT = 2;
  * The file execvp would run for `name`, or null. `isExecutable` says whether a path is a
  * regular file with an execute bit.
  */
-export function resolveExecutable(name: string, pathEnv: string | undefined, isExecutable: (p: string) => boolean): string | null {
+export const resolveExecutable = (name: string, pathEnv: string | undefined, isExecutable: (p: string) => boolean): string | null => {
   if (name === '') return null;
   if (name.indexOf('/') >= 0) return isExecutable(name) ? name : null;
   const dirs = (pathEnv === undefined ? '/bin:/usr/bin' : pathEnv).split(':');
@@ -16,4 +16,4 @@ export function resolveExecutable(name: string, pathEnv: string | undefined, isE
     if (isExecutable(p)) return p;
   }
   return null;
-}
+};

@@ -58,7 +58,7 @@ export function followFile(
     return false;
   };
 
-  function openPath(atEnd: boolean): boolean {
+  const openPath = (atEnd: boolean): boolean => {
     const f = fs.open_(path);
     if (f < 0) return false;
     const st = fs.fstat_(f);
@@ -71,16 +71,16 @@ export function followFile(
     pos = atEnd ? st.size : 0;
     if (pos > 0) fs.seek_(fd, pos);
     return true;
-  }
+  };
 
-  function closeFd(): void {
+  const closeFd = (): void => {
     if (fd >= 0) fs.close_(fd);
     fd = -1;
     id = null;
-  }
+  };
 
   /** Reads what is there, up to the budget; true when the budget ran out first. */
-  function drain(): boolean {
+  const drain = (): boolean => {
     let taken = 0;
     while (fd >= 0 && taken < BUDGET) {
       const n = fs.read_(fd, buf, LINE_CHUNK);
@@ -91,9 +91,9 @@ export function followFile(
       if (stopped) return false;
     }
     return fd >= 0;
-  }
+  };
 
-  function poll(): void {
+  const poll = (): void => {
     timer = null;
     if (stopped) return;
     let more = false;
@@ -102,9 +102,9 @@ export function followFile(
     } finally {
       if (!stopped) timer = timers.setTimeout(poll, more ? 0 : pollMs);
     }
-  }
+  };
 
-  function check(): boolean {
+  const check = (): boolean => {
     if (fd < 0) {
       if (!openPath(false)) return missing();
       if (gone) notice('reopened');
@@ -139,7 +139,7 @@ export function followFile(
       notice('reopened');
     }
     return false;
-  }
+  };
 
   // A missing file is reported by the first poll, so no callback runs inside follow() itself.
   const opened = openPath(!opts.fromStart);

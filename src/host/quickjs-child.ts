@@ -29,32 +29,32 @@ const live = new Map<number, () => void>();
 let sweepTimer = -1;
 let sigchld = false;
 
-function sweep(): void {
+const sweep = (): void => {
   sweepTimer = -1;
   sweepNow();
   if (live.size) sweepTimer = os.setTimeout(sweep, SWEEP_MS);
-}
+};
 
-function sweepNow(): void {
+const sweepNow = (): void => {
   for (const reap of Array.from(live.values())) reap();
-}
+};
 
 /**
  * QuickJS serves one ready descriptor per loop turn, the first in registration order: after each
  * read or write a descriptor goes to the back, or a pipe that never runs dry (a log flood) would
  * starve every child registered after it (conntrack's events, the broker's bytes).
  */
-function requeue(set: typeof os.setReadHandler, fd: number, fn: () => void): void {
+const requeue = (set: typeof os.setReadHandler, fd: number, fn: () => void): void => {
   set(fd, null);
   set(fd, fn);
-}
+};
 
 /**
  * Reads `fd` (a pipe or stdin) once per select() wake-up, never blocking, up to `max` bytes into
  * readView: got(n) per read, then end() once at end of file (or a read error), after which the
  * descriptor is no longer watched. Both hosts' lines and a child's bytes come this way.
  */
-export function watchReads(fd: number, max: number, got: (n: number) => void, end: () => void): void {
+export const watchReads = (fd: number, max: number, got: (n: number) => void, end: () => void): void => {
   const on = (): void => {
     const n = os.read(fd, readBuf, 0, max);
     if (n === -EINTR || n === -EAGAIN) return;
@@ -66,31 +66,31 @@ export function watchReads(fd: number, max: number, got: (n: number) => void, en
     end();
   };
   os.setReadHandler(fd, on);
-}
+};
 
 /** Reports a callback that threw, on stderr: the loop carries on. */
-export function report(where: string, err: unknown): void {
+export const report = (where: string, err: unknown): void => {
   const stack = (err as Error | null)?.stack;
   std.err.puts(`netledger: host: ${where} failed: ${errorText(err)}\n${stack ? stack + '\n' : ''}`);
   std.err.flush();
-}
+};
 
 /**
  * Calls fn(a, b); what it throws is reported as `where` failing, never thrown into the loop.
  * The arguments are passed through: no closure is made per line.
  */
-export function guarded<A, B>(where: string, fn: ((a: A, b: B) => void) | undefined, a?: A, b?: B): void {
+export const guarded = <A, B>(where: string, fn: ((a: A, b: B) => void) | undefined, a?: A, b?: B): void => {
   try {
     fn?.(a as A, b as B);
   } catch (e) {
     report(where, e);
   }
-}
+};
 
 // One closure per child rather than a class: its state is locals (short names, no `this.`) in
 // the bundle. `var`: qjs checks a closure's let/const for its dead zone on every read, and the
 // line and chunk callbacks below read them per line and per read.
-export function spawnChild(argv: string[], opts: SpawnOptions, text: AsciiText): Child {
+export const spawnChild = (argv: string[], opts: SpawnOptions, text: AsciiText): Child => {
   if (!isArray(argv) || !argv.length || typeof argv[0] !== 'string') {
     throw new HostError('spawn', '', EINVAL, 'argv must be a non-empty array');
   }
@@ -273,4 +273,4 @@ export function spawnChild(argv: string[], opts: SpawnOptions, text: AsciiText):
       if (!status) os.kill(pid, SIGNALS[signal]);
     },
   };
-}
+};

@@ -13,22 +13,22 @@ const EAGAIN = 11;
 const EEXIST = 17;
 const ENOTDIR = 20;
 
-export function check(ret: number, op: string, path: string): number {
+export const check = (ret: number, op: string, path: string): number => {
   if (ret < 0) throw new HostError(op, path, -ret, std.strerror(-ret));
   return ret;
-}
+};
 
 /** Opens path with `flags` (created 0644), runs use(fd) and closes it whatever happens. */
-function withFile<T>(path: string, flags: number, use: (fd: number) => T): T {
+const withFile = <T>(path: string, flags: number, use: (fd: number) => T): T => {
   const fd = check(os.open(path, flags, 0o644), 'open', path);
   try {
     return use(fd);
   } finally {
     os.close(fd);
   }
-}
+};
 
-export function readBytes(path: string): Uint8Array {
+export const readBytes = (path: string): Uint8Array => {
   return withFile(path, os.O_RDONLY, (fd) => {
     const [st] = os.stat(path);
     // /proc files report size 0: read to end of file, whatever stat said.
@@ -44,10 +44,10 @@ export function readBytes(path: string): Uint8Array {
     }
     return buf.slice(0, len);
   });
-}
+};
 
 /** Writes all of data to path (a regular file: blocking writes), opened with `flags`. */
-function writeFile(path: string, flags: number, data: Uint8Array | string): void {
+const writeFile = (path: string, flags: number, data: Uint8Array | string): void => {
   const bytes = typeof data === 'string' ? encodeUtf8(data) : data;
   withFile(path, os.O_WRONLY | os.O_CREAT | flags, (fd) => {
     for (let off = 0; off < bytes.length; ) {
@@ -55,9 +55,9 @@ function writeFile(path: string, flags: number, data: Uint8Array | string): void
       if (n !== -EINTR && n !== -EAGAIN) off += check(n, 'write', path);
     }
   });
-}
+};
 
-export function writeAtomic(path: string, data: Uint8Array | string): void {
+export const writeAtomic = (path: string, data: Uint8Array | string): void => {
   const tmp = `${path}.tmp-${os.getpid()}`;
   try {
     writeFile(tmp, os.O_TRUNC, data);
@@ -66,40 +66,40 @@ export function writeAtomic(path: string, data: Uint8Array | string): void {
     os.remove(tmp);
     throw e;
   }
-}
+};
 
-export function appendText(path: string, text: string): void {
+export const appendText = (path: string, text: string): void => {
   writeFile(path, os.O_APPEND, text);
-}
+};
 
-export function remove(path: string): void {
+export const remove = (path: string): void => {
   check(os.remove(path), 'remove', path);
-}
+};
 
-export function rename(from: string, to: string): void {
+export const rename = (from: string, to: string): void => {
   check(os.rename(from, to), 'rename', `${from} -> ${to}`);
-}
+};
 
-export function stat(path: string): FileStat | null {
+export const stat = (path: string): FileStat | null => {
   const [st, err] = os.stat(path);
   if (st) return { size: st.size, mtimeMs: st.mtime, ino: st.ino, dev: st.dev, isDirectory: (st.mode & os.S_IFMT) === os.S_IFDIR };
   if (err !== ENOENT && err !== ENOTDIR) check(-err, 'stat', path);
   return null;
-}
+};
 
-export function isExecutable(path: string): boolean {
+export const isExecutable = (path: string): boolean => {
   const [st] = os.stat(path);
   return !!st && (st.mode & os.S_IFMT) === os.S_IFREG && (st.mode & 0o111) !== 0;
-}
+};
 
 /** Entry names without '.' and '..', sorted so both hosts list alike. */
-export function readdir(path: string): string[] {
+export const readdir = (path: string): string[] => {
   const [names, err] = os.readdir(path);
   check(-err, 'readdir', path);
   return names.filter((n) => n !== '.' && n !== '..').sort();
-}
+};
 
-export function mkdirp(path: string): void {
+export const mkdirp = (path: string): void => {
   let at = path[0] === '/' ? '' : '.';
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
@@ -108,15 +108,15 @@ export function mkdirp(path: string): void {
     if (r !== -EEXIST) check(r, 'mkdir', at);
     else if (!stat(at)?.isDirectory) check(-ENOTDIR, 'mkdir', at); // as mkdir -p reports a file in the way
   }
-}
+};
 
 /** Reads into buf[0..len) again while interrupted: a count, 0 at end of file, or -errno. */
-function readRaw(fd: number, buf: Uint8Array, len: number): number {
+const readRaw = (fd: number, buf: Uint8Array, len: number): number => {
   for (;;) {
     const n = os.read(fd, buf.buffer as ArrayBuffer, buf.byteOffset, len);
     if (n !== -EINTR) return n;
   }
-}
+};
 
 /** Blocking read for the pull reader; throws HostError. */
 export const readInto = (fd: number, buf: Uint8Array, len: number, path: string): number => check(readRaw(fd, buf, len), 'read', path);

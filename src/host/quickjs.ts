@@ -15,7 +15,7 @@ import { check, readBytes, writeAtomic, appendText, remove, rename, stat, readdi
 
 declare const scriptArgs: string[];
 
-export function createQuickJsHost(): Host {
+export const createQuickJsHost = (): Host => {
   // Caught rather than ignored: a write to a closed pipe must return EPIPE instead of killing
   // us, and a caught signal (unlike SIG_IGN) is reset to default in children at exec.
   os.signal(os.SIGPIPE, () => {});
@@ -117,4 +117,4 @@ export function createQuickJsHost(): Host {
     },
   };
   return host;
-}
+};

@@ -59,7 +59,7 @@ export interface ShipperDeps {
 export type Shipper = ReturnType<typeof shipper>;
 
 /** The shipper: one closure over its state (locals are shorter in the bundle than fields). */
-export function shipper(d: ShipperDeps) {
+export const shipper = (d: ShipperDeps) => {
   const { host_: host, counters_: counters, spool_: spool, status_: status, log_: log, onCommand_: onCommand } = d;
   const sensor = status.sensor;
   const maxCmd = d.maxCommandBytes_ ?? 262144; // 256 KiB
@@ -210,4 +210,4 @@ export function shipper(d: ShipperDeps) {
       await c.stop_();
     },
   };
-}
+};

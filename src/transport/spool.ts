@@ -38,7 +38,7 @@ export const DEFAULT_SPOOL_PRIORITY: Record<string, number> = {
 export type Spool = ReturnType<typeof spool>;
 
 /** The spool: one closure over its index (locals are shorter in the bundle than fields). */
-export function spool({ host_: host, dir, max_bytes: cap, counters_: counters, priority_: prio = DEFAULT_SPOOL_PRIORITY }: SpoolDeps) {
+export const spool = ({ host_: host, dir, max_bytes: cap, counters_: counters, priority_: prio = DEFAULT_SPOOL_PRIORITY }: SpoolDeps) => {
   /** Oldest first. Acks come nearly in this order, so a search by id ends near the start. */
   let entries: SpoolEntry[] = [];
   let total = 0;
@@ -151,7 +151,7 @@ export function spool({ host_: host, dir, max_bytes: cap, counters_: counters, p
     bytes_: (): number => total,
     count_: (): number => entries.length,
   };
-}
+};
 
 /** `<12 digits>-<stream>.nlb` (as put() names them): [, counter, stream], else null. */
 const parseName = (name: string): RegExpExecArray | null => /^(\d{12})-([a-z0-9_]{1,32})\.nlb$/.exec(name);

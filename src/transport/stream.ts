@@ -29,7 +29,7 @@ export interface StreamCommandOptions {
 }
 
 /** The argv that carries MQTT bytes to `url`. Throws when a client certificate lacks its key or the reverse. */
-export function streamArgv(url: BrokerUrl, opts: StreamCommandOptions = {}): string[] {
+export const streamArgv = (url: BrokerUrl, opts: StreamCommandOptions = {}): string[] => {
   if (url.scheme === 'mqtt') return [...(opts.nc_ ?? ['nc']), url.host, String(url.port)];
   const tls = opts.tls_ ?? {};
   const cert = tls.cert_file;
@@ -42,10 +42,10 @@ export function streamArgv(url: BrokerUrl, opts: StreamCommandOptions = {}): str
     ...(cert ? ['-cert', cert, '-key', tls.key_file!] : []),
     ...(tls.verify_hostname === false ? [] : ['-verify_hostname', name]), ...(name.indexOf(':') >= 0 || /^[\d.]*$/.test(name) ? [] : ['-servername', name]),
     '-connect', hostPort(url)];
-}
+};
 
 /** A ByteStream over a child it spawns (throws HostError when it cannot): stdin carries our bytes, stdout the broker's. */
-export function childStream(host: Host, argv: string[]): ByteStream & { readonly pid_: number | null } {
+export const childStream = (host: Host, argv: string[]): ByteStream & { readonly pid_: number | null } => {
   // One closure, not a class: its state is locals (shorter in the bundle than fields).
   let child: Child | null = host.spawn(argv, { stdin: 'pipe', stdout: 'bytes', stderr: 'lines' });
   let dataCb: ((b: Uint8Array) => void) | undefined;
@@ -97,10 +97,10 @@ export function childStream(host: Host, argv: string[]): ByteStream & { readonly
       }, 1000);
     },
   };
-}
+};
 
 /** A `connect()` factory for MqttClient: each call spawns a fresh child. */
-export function brokerStreamFactory(host: Host, url: BrokerUrl, opts: StreamCommandOptions = {}): () => ByteStream {
+export const brokerStreamFactory = (host: Host, url: BrokerUrl, opts: StreamCommandOptions = {}): () => ByteStream => {
   const argv = streamArgv(url, opts);
   return () => childStream(host, argv);
-}
+};

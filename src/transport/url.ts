@@ -16,16 +16,16 @@ function urlError(message: string): never {
   throw new Error(`broker url: ${message}`);
 }
 
-function decodePart(s: string, what: string): string {
+const decodePart = (s: string, what: string): string => {
   try {
     return decodeURIComponent(s);
   } catch {
     urlError(`bad percent-encoding in ${what}`);
   }
-}
+};
 
 /** Parses and validates a broker URL; throws Error('broker url: ...') naming the problem. */
-export function parseBrokerUrl(text: string): BrokerUrl {
+export const parseBrokerUrl = (text: string): BrokerUrl => {
   const sep = text.indexOf('://');
   const use = ' (use mqtt:// or mqtts://)';
   if (sep < 0) urlError(`${toJson(text)} has no scheme${use}`);
@@ -76,15 +76,15 @@ export function parseBrokerUrl(text: string): BrokerUrl {
     if (!(url.port >= 1 && url.port <= 65535)) urlError(`port ${url.port} out of range`);
   }
   return url;
-}
+};
 
 /** host:port, an IPv6 host in brackets. */
-export function hostPort(u: BrokerUrl): string {
+export const hostPort = (u: BrokerUrl): string => {
   return `${u.host.indexOf(':') >= 0 ? `[${u.host}]` : u.host}:${u.port}`;
-}
+};
 
 /** The URL without its password, for logs and status. */
-export function redactBrokerUrl(u: BrokerUrl): string {
+export const redactBrokerUrl = (u: BrokerUrl): string => {
   const user = u.username !== undefined ? `${encodeURIComponent(u.username)}${u.password !== undefined ? ':***' : ''}@` : '';
   return `${u.scheme}://${user}${hostPort(u)}`;
-}
+};

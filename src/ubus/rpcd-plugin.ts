@@ -41,17 +41,17 @@ const TYPES: Record<RpcdArgType, [unknown, ((v: unknown) => boolean)?]> = {
 };
 
 /** The `list` reply: method names with their argument signatures. */
-export function listMethods(methods: RpcdMethods): Record<string, Record<string, unknown>> {
+export const listMethods = (methods: RpcdMethods): Record<string, Record<string, unknown>> => {
   const out: Record<string, Record<string, unknown>> = {};
   for (const name of keysOf(methods)) {
     const sig: Record<string, unknown> = (out[name] = {});
     for (const [arg, type] of Object.entries(methods[name].args_)) sig[arg] = TYPES[type][0];
   }
   return out;
-}
+};
 
 /** Checks a call's JSON input against the signature: the arguments, or what is wrong (a string). */
-export function readCallArgs(method: RpcdMethod, input: string): Record<string, unknown> | string {
+export const readCallArgs = (method: RpcdMethod, input: string): Record<string, unknown> | string => {
   const text = input.trim();
   let v: unknown = {};
   try {
@@ -68,7 +68,7 @@ export function readCallArgs(method: RpcdMethod, input: string): Record<string, 
     if (!valid(v[k])) return `argument '${k}' must be of type ${type}`;
   }
   return v;
-}
+};
 
 export interface RpcdOutcome {
   /** The JSON text to print (one object and a newline). */
@@ -77,16 +77,16 @@ export interface RpcdOutcome {
   code_: number;
 }
 
-function reply(obj: object, code: number): RpcdOutcome {
+const reply = (obj: object, code: number): RpcdOutcome => {
   const text = toJson(obj);
   if (text.length > MAX_REPLY) return reply({ error: `reply of ${text.length} bytes exceeds rpcd's ${MAX_REPLY}` }, 1);
   return { out_: text + '\n', code_: code };
-}
+};
 
 const failed = (error: string): RpcdOutcome => reply({ error }, 1);
 
 /** Runs one plugin invocation: argv is what rpcd passes (`list` or `call <method>`). */
-export function dispatch(methods: RpcdMethods, argv: string[], readInput: () => string): RpcdOutcome {
+export const dispatch = (methods: RpcdMethods, argv: string[], readInput: () => string): RpcdOutcome => {
   const [verb, name] = argv;
   if (verb === 'list' && argv.length === 1) return reply(listMethods(methods), 0);
   if (verb !== 'call' || argv.length !== 2) return reply({ error: 'usage: list | call <method> (arguments as JSON on stdin)' }, 2);
@@ -102,4 +102,4 @@ export function dispatch(methods: RpcdMethods, argv: string[], readInput: () => 
   } catch (e) {
     return failed(`${stage}: ${errorText(e)}`);
   }
-}
+};

@@ -199,7 +199,7 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
 
   // ---- connection lifecycle ------------------------------------------------------------------
 
-  function open(): void {
+  const open = (): void => {
     state = State.Connecting;
     attempts++;
     counters.inc('mqtt_connect_attempts');
@@ -230,17 +230,17 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
     timers.push(host.setTimeout(() => {
       if (state === State.Connecting && stream === s) drop(`no CONNACK within ${limit} ms`);
     }, limit));
-  }
+  };
 
   /** Ends the current stream on our initiative (protocol error, timeout). */
-  function drop(reason: string): void {
+  const drop = (reason: string): void => {
     const s = stream;
     stream = null;
     s?.close_();
     down(reason);
-  }
+  };
 
-  function down(reason: string): void {
+  const down = (reason: string): void => {
     if (state >= State.Waiting) return;
     log?.(`mqtt: connection ${state ? 'lost' : 'failed'}: ${reason}`); // state: Connected or Connecting
     clearTimers();
@@ -265,9 +265,9 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
     timers.push(host.setTimeout(() => {
       if (state === State.Waiting) open();
     }, Math.round(base / 2 + (o.random_ ?? Math.random)() * base / 2)));
-  }
+  };
 
-  function connected(sessionPresent: boolean): void {
+  const connected = (sessionPresent: boolean): void => {
     state = State.Connected;
     attempts = 0;
     api.lastError_ = null;
@@ -283,10 +283,10 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
     }
     guard(api.onConnect_, sessionPresent);
     pump();
-  }
+  };
 
   /** `ka`: the keepalive in ms. */
-  function tick(ka: number): void {
+  const tick = (ka: number): void => {
     if (state !== State.Connected) return;
     const now = host.monotonic();
     if (pingSentAt) {
@@ -301,17 +301,17 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
       pingSentAt = now;
       send({ cmd: 'pingreq' });
     }
-  }
+  };
 
   // ---- packets -------------------------------------------------------------------------------
 
-  function send(p: ClientPacket): void {
+  const send = (p: ClientPacket): void => {
     if (!stream) throw new Error('mqtt not connected');
     lastSent = host.monotonic();
     stream.write_(encodeClient(p));
-  }
+  };
 
-  function receive(b: Uint8Array): void {
+  const receive = (b: Uint8Array): void => {
     lastRecv = host.monotonic();
     try {
       parser!.push_(b, handle);
@@ -321,9 +321,9 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
       counters.drop('mqtt_bad_packet', 1, m);
       drop(`bad packet from broker: ${m}`);
     }
-  }
+  };
 
-  function handle(p: BrokerPacket): void {
+  const handle = (p: BrokerPacket): void => {
     if (!stream) return;
     if (state === State.Connecting) {
       if (p.cmd !== 'connack') malformed(`expected CONNACK, got ${p.cmd.toUpperCase()}`);
@@ -363,41 +363,41 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
       default:
         counters.drop('mqtt_unexpected_packet', 1, p.cmd);
     }
-  }
+  };
 
   /** Moves queued QoS 1 publishes into the window while connected. */
-  function pump(): void {
+  const pump = (): void => {
     const max = o.inflight_ ?? 16;
     while (state === State.Connected && inflight.size < max && queue.length) {
       const x = queue.shift()!;
       inflight.set(x.packet_.messageId = allocId(), x);
       send(x.packet_);
     }
-  }
+  };
 
-  function allocId(): number {
+  const allocId = (): number => {
     for (let i = 0; i < 65535; i++) {
       const id = nextId;
       nextId = id === 65535 ? 1 : id + 1;
       if (!inflight.has(id) && !subs.has(id)) return id;
     }
     throw new Error('mqtt: no free packet id');
-  }
+  };
 
   /** Calls a listener (as a plain function) with `arg`; what it throws is logged. */
-  function guard<A>(fn: (arg: A) => void, arg?: A): void {
+  const guard = <A>(fn: (arg: A) => void, arg?: A): void => {
     try {
       fn(arg as A);
     } catch (e) {
       log?.(`mqtt: listener failed: ${errorText(e)}`);
     }
-  }
+  };
 
-  function clearTimers(): void {
+  const clearTimers = (): void => {
     for (const t of timers) host.clearTimer(t);
     timers = [];
     pingSentAt = 0;
-  }
+  };
 
   return api;
 }

@@ -73,17 +73,17 @@ const NONE: Uint8Array = new Uint8Array(0);
 // ---- fixed header and primitives -------------------------------------------------------------
 
 /** Bytes of the remaining-length varint (MQTT-2.2.3). */
-export function varintLength(n: number): number {
+export const varintLength = (n: number): number => {
   if (!(n >= 0 && n <= MAX_REMAINING_LENGTH) || n % 1) malformed(`remaining length ${n} out of range`);
   return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
-}
+};
 
 /**
  * Reads a fixed header at `off`. Returns null when more bytes are needed, otherwise the first
  * byte, the remaining length and the header's size. A fifth continuation byte is malformed, and
  * so are types 0 and 15 and a whole packet over `max` bytes (refused before its body is read).
  */
-export function readFixedHeader(buf: Uint8Array, off: number, end = buf.length, max = Infinity): { byte0_: number; length_: number; size_: number } | null {
+export const readFixedHeader = (buf: Uint8Array, off: number, end = buf.length, max = Infinity): { byte0_: number; length_: number; size_: number } | null => {
   let n = 0;
   for (let i = 1; i < 5; i++) {
     if (off + i >= end) return null;
@@ -97,19 +97,19 @@ export function readFixedHeader(buf: Uint8Array, off: number, end = buf.length, 
     }
   }
   malformed('malformed remaining length');
-}
+};
 
 /** A topic name (not a filter): non-empty (MQTT-4.7.3-1), no wildcard (MQTT-3.3.2-2). */
-function checkTopic(topic: string): void {
+const checkTopic = (topic: string): void => {
   if (!topic) malformed('empty topic');
   if (/[+#]/.test(topic)) malformed('wildcard in topic name');
-}
+};
 
 /** A QoS, or with `refusal` also a SUBACK's 0x80 (MQTT-3.9.3-2). */
-function checkQos(q: number, refusal?: 1): QoS {
+const checkQos = (q: number, refusal?: 1): QoS => {
   if (![0, 1, 2, refusal ? 0x80 : 0].includes(q)) malformed(`invalid ${refusal ? 'suback code' : 'qos'} ${q}`);
   return q as QoS;
-}
+};
 
 // ---- encoding ----------------------------------------------------------------------------------
 // The body being encoded: the writers below append to it (encoding is synchronous).
@@ -118,21 +118,21 @@ let body: number[] = [];
 
 const u16 = (v: number): number => body.push(v >>> 8, v & 255);
 /** Bytes with their 2-byte length; `what` names them when they are too long. */
-function bin(b: Uint8Array, what: string): void {
+const bin = (b: Uint8Array, what: string): void => {
   if (b.length > 65535) malformed(`${what} longer than 65535 bytes`);
   u16(b.length);
   for (let i = 0; i < b.length; i++) body.push(b[i]);
-}
+};
 /** A UTF-8 string with its 2-byte length. */
 const str = (s: string, what: string): void => bin(utf8Encode(s), what);
 /** A packet identifier: non-zero and 16-bit (MQTT-2.3.1-1). */
-function id(v: number | undefined): void {
+const id = (v: number | undefined): void => {
   if (!v || (v & 65535) !== v) malformed(`invalid packet id ${v}`);
   u16(v);
-}
+};
 
 /** The whole packet: the fixed header, `body`, then `tail` (a PUBLISH's payload). */
-function frame(byte0: number, tail = NONE): Uint8Array {
+const frame = (byte0: number, tail = NONE): Uint8Array => {
   let n = body.length + tail.length;
   if (n > MAX_REMAINING_LENGTH) malformed(`remaining length ${n} out of range`);
   const h = [byte0];
@@ -143,7 +143,7 @@ function frame(byte0: number, tail = NONE): Uint8Array {
   out.set(b);
   out.set(tail, b.length);
   return out;
-}
+};
 
 /** What a client sends. */
 export type ClientPacket = ConnectPacket | PublishPacket | SubscribePacket | (AckPacket & { cmd: 'puback' }) | EmptyPacket;
@@ -152,7 +152,7 @@ export type ClientPacket = ConnectPacket | PublishPacket | SubscribePacket | (Ac
  * Encodes what a client sends, and the packet-id-only acks: `encode` without the broker's
  * encoders (CONNACK, SUBACK, UNSUBSCRIBE), so the agent bundles only these.
  */
-export function encodeClient(p: ClientPacket | AckPacket): Uint8Array {
+export const encodeClient = (p: ClientPacket | AckPacket): Uint8Array => {
   const t = (CMD_NAMES as readonly string[]).indexOf(p.cmd);
   // Required flags (MQTT-2.2.2-2): 0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE (types 6, 8, 10: bits
   // of 0x540), else 0000; PUBLISH adds its own.
@@ -204,10 +204,10 @@ export function encodeClient(p: ClientPacket | AckPacket): Uint8Array {
       }
   }
   return frame(byte0, tail);
-}
+};
 
 /** Encodes any packet into `buf` at `offset`, or into a new array of exactly its length. */
-export function encode(p: Packet, buf?: Uint8Array, offset = 0): Uint8Array {
+export const encode = (p: Packet, buf?: Uint8Array, offset = 0): Uint8Array => {
   let b: Uint8Array;
   body = [];
   switch (p.cmd) {
@@ -232,7 +232,7 @@ export function encode(p: Packet, buf?: Uint8Array, offset = 0): Uint8Array {
   if (offset + b.length > buf.length) malformed('buffer too small');
   buf.set(b, offset);
   return buf;
-}
+};
 
 export const encodingLength = (p: Packet): number => encode(p).length;
 
@@ -246,35 +246,35 @@ let end = 0;
 let what = '';
 
 /** Skips n bytes that must be there; returns where they start. */
-function take(n: number): number {
+const take = (n: number): number => {
   if (pos + n > end) malformed(`truncated ${what}`);
   return (pos += n) - n;
-}
+};
 const u8 = (): number => buf[take(1)];
-function u16r(): number {
+const u16r = (): number => {
   const at = take(2);
   return (buf[at] << 8) | buf[at + 1];
-}
+};
 /** A packet identifier, which is never 0 (MQTT-2.3.1-1). */
 const idr = (): number => u16r() || malformed('invalid packet id 0');
 const binr = (): Uint8Array => buf.subarray(take(u16r()), pos);
-function strr(): string {
+const strr = (): string => {
   const b = binr();
   const s = utf8DecodeStrict(b, 0, b.length);
   // MQTT-1.5.3-1/-2: well-formed UTF-8 without U+0000.
   if (s === null) malformed(`invalid utf-8 in ${what}`);
   if (s.indexOf('\u0000') >= 0) malformed(`NUL in string in ${what}`);
   return s;
-}
-function done(): void {
+};
+const done = (): void => {
   if (pos !== end) malformed(`trailing bytes in ${what}`);
-}
+};
 
 /**
  * Checks the fixed header's flags, points the cursor at the body; the packet's name. The type is
  * one readFixedHeader accepted (1 to 14).
  */
-function open(byte0: number, b: Uint8Array, start: number, stop: number): string {
+const open = (byte0: number, b: Uint8Array, start: number, stop: number): string => {
   const type = byte0 >> 4;
   const name = CMD_NAMES[type];
   if (type !== 3 && (byte0 & 15) !== ((0x540 >> type) & 1) * 2) malformed(`invalid flags for ${name}`);
@@ -282,10 +282,10 @@ function open(byte0: number, b: Uint8Array, start: number, stop: number): string
   pos = start;
   end = stop;
   return (what = name);
-}
+};
 
 /** Decodes the body of a packet whose fixed header readFixedHeader read. */
-export function decodeBody(byte0: number, b: Uint8Array, start = 0, stop = b.length): Packet {
+export const decodeBody = (byte0: number, b: Uint8Array, start = 0, stop = b.length): Packet => {
   const type = byte0 >> 4;
   if (type !== 1 && type !== 8 && type !== 10) return decodeBrokerBody(byte0, b, start, stop) as Packet;
   open(byte0, b, start, stop);
@@ -322,7 +322,7 @@ export function decodeBody(byte0: number, b: Uint8Array, start = 0, stop = b.len
   }
   if (!list.length) malformed(`${what} without topics`);
   return type === 8 ? { cmd: 'subscribe', messageId, subscriptions_: list as Subscription[] } : { cmd: 'unsubscribe', messageId, unsubscriptions_: list as string[] };
-}
+};
 
 /** A packet a client never receives (CONNECT, SUBSCRIBE, UNSUBSCRIBE), its body unread. */
 export interface UnexpectedPacket { cmd: 'connect' | 'subscribe' | 'unsubscribe' }
@@ -331,7 +331,7 @@ export interface UnexpectedPacket { cmd: 'connect' | 'subscribe' | 'unsubscribe'
  * `decodeBody` for the packets a broker sends, as decodeBody decodes them. CONNECT, SUBSCRIBE
  * and UNSUBSCRIBE only have their fixed header checked: a client has no use for their bodies.
  */
-export function decodeBrokerBody(byte0: number, b: Uint8Array, start = 0, stop = b.length): Exclude<Packet, ConnectPacket | SubscribePacket | UnsubscribePacket> | UnexpectedPacket {
+export const decodeBrokerBody = (byte0: number, b: Uint8Array, start = 0, stop = b.length): Exclude<Packet, ConnectPacket | SubscribePacket | UnsubscribePacket> | UnexpectedPacket => {
   const cmd = open(byte0, b, start, stop) as never;
   let p;
   switch (byte0 >> 4) {
@@ -363,12 +363,12 @@ export function decodeBrokerBody(byte0: number, b: Uint8Array, start = 0, stop =
   }
   done();
   return p;
-}
+};
 
 /** Decodes one whole packet at `offset`; `bytes` is how many it took. */
-export function decode(b: Uint8Array, offset = 0): { value: Packet; bytes: number } {
+export const decode = (b: Uint8Array, offset = 0): { value: Packet; bytes: number } => {
   const h = readFixedHeader(b, offset);
   if (!h || offset + h.size_ + h.length_ > b.length) malformed('truncated packet');
   const start = offset + h.size_;
   return { value: decodeBody(h.byte0_, b, start, start + h.length_), bytes: h.size_ + h.length_ };
-}
+};
