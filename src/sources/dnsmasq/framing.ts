@@ -63,12 +63,10 @@ function yearOf(epochSec: number): number {
 
 /** Two digits at i (' 7' style space padding allowed when `pad`), or -1. */
 function two(line: string, i: number, pad?: boolean): number {
-  const a = line.charCodeAt(i);
-  const b = line.charCodeAt(i + 1);
-  if (b < 48 || b > 57) return -1;
-  if (a === 32 && pad) return b - 48;
-  if (a < 48 || a > 57) return -1;
-  return (a - 48) * 10 + (b - 48);
+  // c ^ 48 is a digit's value, and more than 9 for any other character (16 for a space, 48 for none)
+  const a = line.charCodeAt(i) ^ 48;
+  const b = line.charCodeAt(i + 1) ^ 48;
+  return b > 9 ? -1 : a === 16 && pad ? b : a > 9 ? -1 : a * 10 + b;
 }
 
 /** Day, hour, minute or second out of range (two() gives -1 for a non-digit), or `hh:mm:ss`
@@ -129,9 +127,9 @@ export function framingFor(format: LogFormat | undefined, { year_, utcOffsetMin_
     if (line.charCodeAt(i) === 46 /* . */) {
       let scale = 0.1;
       for (i++; i < end; i++) {
-        const c = line.charCodeAt(i);
-        if (c < 48 || c > 57) break;
-        frac += (c - 48) * scale;
+        const c = line.charCodeAt(i) ^ 48;
+        if (c > 9) break;
+        frac += c * scale;
         scale /= 10;
       }
     }
@@ -262,9 +260,9 @@ export function framingFor(format: LogFormat | undefined, { year_, utcOffsetMin_
         if (c === 91 /* [ */) {
           let i = tag + 8;
           for (; i < colon; i++) {
-            const d = line.charCodeAt(i);
-            if (d < 48 || d > 57) break;
-            pid = pid * 10 + (d - 48);
+            const d = line.charCodeAt(i) ^ 48;
+            if (d > 9) break;
+            pid = pid * 10 + d;
           }
           if (i === tag + 8 || i !== colon - 1 || line.charCodeAt(i) !== 93 /* ] */ || pid > 0x7fffffff) return fail('bad_framing');
         } else if (tag + 7 !== colon) {

@@ -92,10 +92,7 @@ function addressType(line: string, a: number, b: number): string {
 
 export function allDigits(line: string, a: number, b: number): boolean {
   if (b <= a) return false;
-  for (let i = a; i < b; i++) {
-    const c = line.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
+  for (let i = a; i < b; i++) if ((line.charCodeAt(i) ^ 48) > 9) return false;
   return true;
 }
 
@@ -106,7 +103,7 @@ export function placeholderType(line: string, a: number, b: number): string {
   if (line.startsWith('type=', a + 1)) return allDigits(line, a + 6, b - 1) ? 'TYPE' + line.slice(a + 6, b - 1) : '';
   for (let i = a + 1; i < b - 1; i++) {
     const c = line.charCodeAt(i);
-    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 95)) return '';
+    if (!(c - 65 >>> 0 < 26 || (c ^ 48) < 10 || c === 45 || c === 95)) return '';
   }
   return line.slice(a + 1, b - 1);
 }
