@@ -88,19 +88,9 @@ export class ColumnBuilder {
       const d = isArray(v) ? this.putList_(v) : -1;
       if (d >= 0) return d;
     } else if (mode === Mode.EMPTY) {
-      if (typeof v === 'string') {
-        this.mode_ = Mode.STRS;
-        return this.put_(v);
-      }
-      if (typeof v === 'number') {
-        this.mode_ = Mode.NUMS;
-        return this.put_(v);
-      }
-      if (isArray(v)) {
-        this.mode_ = Mode.LISTS;
-        const d = this.putList_(v);
-        if (d >= 0) return d;
-      }
+      // the first value sets the mode (a list that does not fit turns it mixed at once)
+      this.mode_ = typeof v === 'string' ? Mode.STRS : typeof v === 'number' ? Mode.NUMS : isArray(v) ? Mode.LISTS : Mode.MIXED;
+      return this.put_(v);
     }
     return this.putMixed_(v);
   }
