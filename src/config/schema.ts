@@ -14,7 +14,7 @@ export { formatConfigError, formatConfigErrors, type ConfigError } from './valid
 export const SCHEMA = sections({
   agent: {
     enabled: restart(bool(true)),
-    sensor_id: restart(str('', readSensorId)),
+    sensor_id: restart(str(readSensorId)),
     state_dir: restart(path('/var/run/netledger')),
     status_interval: duration(10, 1, 3600),
     memory_budget: int(16384, 2048, 1048576, 'kB'),
@@ -27,7 +27,7 @@ export const SCHEMA = sections({
     file: restart(path('/tmp/dnsmasq.log')),
     log_format: oneOf(['auto', 'logread', 'syslog', 'bare'], 'auto'),
     year: int(0, 0, 2100),
-    utc_offset: str('auto', readUtcOffset),
+    utc_offset: str(readUtcOffset, 'auto'),
     transaction_timeout: duration(10, 1, 300),
     max_transactions: int(2048, 16, 65536, 'transactions'),
   },
@@ -62,13 +62,13 @@ export const SCHEMA = sections({
   bypass: {
     enabled: bool(true),
     ports: list([53, 853], int(0, 1, 65535), 64),
-    allow: list([], str('', readCidr)),
+    allow: list([], str(readCidr)),
     window: duration(3600, 10, 86400),
   },
 
   health: {
     interval: duration(60, 5, 86400),
-    watch: list(['dnsmasq'], str('', readProcessName)),
+    watch: list(['dnsmasq'], str(readProcessName)),
     growth_alert: int(8192, 0, 1048576, 'kB'),
   },
 
@@ -80,14 +80,14 @@ export const SCHEMA = sections({
 
   mqtt: {
     enabled: restart(bool(false)),
-    url: restart(str('', checkBrokerUrl)),
+    url: restart(str(checkBrokerUrl)),
     // MQTT 3.1.1 promises 1..23 letters and digits (MQTT-3.1.3-5); brokers take far more. '': the sensor id.
-    client_id: restart(str('', (s) => (/^[!-~]{0,128}$/.test(s) ? good(s) : expected('at most 128 printable ASCII characters, no spaces', s)))),
-    username: restart(str('')),
-    password: restart(secret(str(''))),
-    ca_file: restart(path('')),
-    cert_file: restart(path('')),
-    key_file: restart(path('')),
+    client_id: restart(str((s) => (/^[!-~]{0,128}$/.test(s) ? good(s) : expected('at most 128 printable ASCII characters, no spaces', s)))),
+    username: restart(str()),
+    password: restart(secret(str())),
+    ca_file: restart(path()),
+    cert_file: restart(path()),
+    key_file: restart(path()),
     verify_hostname: restart(bool(true)),
     keepalive: restart(int(60, 0, 65535, 'seconds')),
     qos: int(1, 0, 1),
@@ -122,7 +122,7 @@ export const SCHEMA = sections({
   },
 
   ioc: {
-    feed: list([], path('')),
+    feed: list([], path()),
     max_indicators: int(50000, 0, 1000000, 'indicators'),
   },
 });

@@ -28,7 +28,7 @@ export interface OptionSpec<T> {
 export type ValueOf<S> = S extends OptionSpec<infer T> ? T : never;
 
 // The builders take their settings in order, as the schema table reads: int(default, min, max,
-// unit), duration(default, min, max), path(default, allowDash), str(default, check),
+// unit), duration(default, min, max), path(default = '', allowDash), str(check, default = ''),
 // oneOf(values, default), list(default, item, maxItems). restart() and secret() mark a spec.
 
 /**
@@ -57,7 +57,7 @@ export function secret<T>(spec: OptionSpec<T>): OptionSpec<T> {
 }
 
 /** Text; `check` may refuse some (./help says in a few words what it takes). */
-export const str = (def: string, check: (s: string) => Read<string> = good): OptionSpec<string> => scalar(['string'], def, check);
+export const str = (check: (s: string) => Read<string> = good, def = ''): OptionSpec<string> => scalar(['string'], def, check);
 
 export const int = (def: number, min: number, max: number, unit = ''): OptionSpec<number> => scalar(['int', min, max, unit], def, readInt);
 
@@ -69,7 +69,7 @@ export const oneOf = <const V extends string>(values: readonly V[], def: NoInfer
 
 export const duration = (def: number, min: number, max: number): OptionSpec<number> => scalar(['duration', min, max], def, readDuration);
 
-export const path = (def: string, allowDash = false): OptionSpec<string> => scalar(['path', allowDash], def, readPath);
+export const path = (def = '', allowDash = false): OptionSpec<string> => scalar(['path', allowDash], def, readPath);
 
 export function hostport(def: HostPort | null, portOptional = false): OptionSpec<HostPort | null> {
   const showHp = (v: HostPort | null): string =>
