@@ -13,7 +13,7 @@ export { formatConfigError, formatConfigErrors, type ConfigError } from './valid
 
 export const SCHEMA = sections({
   agent: {
-    enabled: restart(bool(true)),
+    enabled: restart(bool()),
     sensor_id: restart(str(readSensorId)),
     state_dir: restart(path('/var/run/netledger')),
     status_interval: duration(10, 1, 3600),
@@ -22,7 +22,7 @@ export const SCHEMA = sections({
   },
 
   dnsmasq: {
-    enabled: restart(bool(true)),
+    enabled: restart(bool()),
     input: restart(oneOf(['logread', 'file', 'stdin'], 'logread')),
     file: restart(path('/tmp/dnsmasq.log')),
     log_format: oneOf(['auto', 'logread', 'syslog', 'bare'], 'auto'),
@@ -33,7 +33,7 @@ export const SCHEMA = sections({
   },
 
   conntrack: {
-    enabled: restart(bool(true)),
+    enabled: restart(bool()),
     mode: restart(oneOf(['auto', 'events', 'proc'], 'auto')),
     netlink_buffer: restart(int(1048576, 65536, 16777216, 'bytes')),
     interim_interval: duration(300, 0, 86400),
@@ -47,7 +47,7 @@ export const SCHEMA = sections({
   devices: {
     leases_file: path('/tmp/dhcp.leases'),
     lease_poll: duration(2, 0.5, 600),
-    ubus_leases: bool(true),
+    ubus_leases: bool(),
     ubus_interval: duration(30, 5, 3600),
     grace: duration(10800, 0, 604800),
     max_devices: int(4096, 16, 262144, 'addresses'),
@@ -60,7 +60,7 @@ export const SCHEMA = sections({
   },
 
   bypass: {
-    enabled: bool(true),
+    enabled: bool(),
     ports: list([53, 853], int(0, 1, 65535), 64),
     allow: list([], str(readCidr)),
     window: duration(3600, 10, 86400),
@@ -88,7 +88,7 @@ export const SCHEMA = sections({
     ca_file: restart(path()),
     cert_file: restart(path()),
     key_file: restart(path()),
-    verify_hostname: restart(bool(true)),
+    verify_hostname: restart(bool()),
     keepalive: restart(int(60, 0, 65535, 'seconds')),
     qos: int(1, 0, 1),
     inflight: int(16, 1, 256, 'batches'),
@@ -103,17 +103,17 @@ export const SCHEMA = sections({
   },
 
   spool: {
-    enabled: bool(true),
+    enabled: bool(),
     dir: restart(path('/tmp/netledger-spool')),
     max_bytes: int(4194304, 65536, 1073741824, 'bytes'),
   },
 
   streams: {
-    dns: bool(true),
-    flow: bool(true),
-    pdns: bool(true),
-    alert: bool(true),
-    health: bool(true),
+    dns: bool(),
+    flow: bool(),
+    pdns: bool(),
+    alert: bool(),
+    health: bool(),
   },
 
   pdns: {

@@ -29,7 +29,8 @@ export type ValueOf<S> = S extends OptionSpec<infer T> ? T : never;
 
 // The builders take their settings in order, as the schema table reads: int(default, min, max,
 // unit), duration(default, min, max), path(default = '', allowDash), str(check, default = ''),
-// oneOf(values, default), list(default, item, maxItems). restart() and secret() mark a spec.
+// bool(default = true), oneOf(values, default), list(default, item, maxItems). restart() and
+// secret() mark a spec.
 
 /**
  * An option of one value, read by `read` given the text and the settings that follow the kind in
@@ -61,7 +62,7 @@ export const str = (check: (s: string) => Read<string> = good, def = ''): Option
 
 export const int = (def: number, min: number, max: number, unit = ''): OptionSpec<number> => scalar(['int', min, max, unit], def, readInt);
 
-export const bool = (def: boolean): OptionSpec<boolean> => scalar(['bool'], def, readBool, (v) => (v ? '1' : '0'));
+export const bool = (def = true): OptionSpec<boolean> => scalar(['bool'], def, readBool, (v) => (v ? '1' : '0'));
 
 export const oneOf = <const V extends string>(values: readonly V[], def: NoInfer<V>): OptionSpec<V> =>
   scalar(['enum', values], def, (s: string) =>
