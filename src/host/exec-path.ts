@@ -1,8 +1,6 @@
 // PATH lookup done before spawning, so a missing program is a HostError at the call site on
 // both hosts (QuickJS's child would only _exit(127); Node would emit 'error' later).
 
-export const ENOENT = 2;
-
 /**
  * The file execvp would run for `name`, or null. `isExecutable` says whether a path is a
  * regular file with an execute bit.

@@ -8,7 +8,8 @@ import { HostError, type Child, type ExitStatus, type Host, type SpawnOptions, t
 import { LineSplitter } from './lines';
 import { pullLines } from './line-reader';
 import { followFile, type FileId, type TailFs } from './follow';
-import { resolveExecutable, ENOENT } from './exec-path';
+import { resolveExecutable } from './exec-path';
+import { ENOENT } from './errno';
 
 const EAGAIN = 11;
 const ENOTDIR = 20;

@@ -6,15 +6,12 @@ import * as std from 'std';
 import * as os from 'os';
 import { HostError, type Child, type ExitStatus, type SpawnOptions } from './types';
 import { LINE_CHUNK, LineSplitter, type AsciiText } from './lines';
-import { resolveExecutable, ENOENT } from './exec-path';
+import { resolveExecutable } from './exec-path';
+import { EAGAIN, EINTR, EINVAL, ENOENT, ENOTDIR } from './errno';
 import { encodeUtf8 } from './utf8';
 import { check, isExecutable, stat } from './quickjs-fs';
 import { isArray, minOf, errorText } from '../compat/lang';
 
-const EINTR = 4;
-const EAGAIN = 11;
-const ENOTDIR = 20;
-const EINVAL = 22;
 /** POSIX's guaranteed-atomic pipe write, and the most select() promises room for. */
 const PIPE_BUF = 4096;
 /** Signal numbers QuickJS does not export; they are the same on every Linux architecture. */
@@ -36,7 +33,7 @@ const sweep = (): void => {
 };
 
 const sweepNow = (): void => {
-  for (const reap of Array.from(live.values())) reap();
+  for (const reap of [...live.values()]) reap();
 };
 
 /**

@@ -7,11 +7,7 @@ import type { FileId, TailFs } from './follow';
 import { encodeUtf8 } from './utf8';
 import { maxOf } from '../compat/lang';
 
-const ENOENT = 2;
-const EINTR = 4;
-const EAGAIN = 11;
-const EEXIST = 17;
-const ENOTDIR = 20;
+import { EAGAIN, EEXIST, EINTR, ENOENT, ENOTDIR } from './errno';
 
 export const check = (ret: number, op: string, path: string): number => {
   if (ret < 0) throw new HostError(op, path, -ret, std.strerror(-ret));

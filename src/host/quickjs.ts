@@ -34,7 +34,7 @@ export const createQuickJsHost = (): Host => {
   const host: Host = {
     name: 'quickjs',
     args: scriptArgs.slice(1),
-    getenv: (name) => std.getenv(name) ?? undefined,
+    getenv: std.getenv,
     pid: os.getpid,
 
     writeStdout(text) {
