@@ -34,11 +34,6 @@ export interface Transaction extends DnsLineSource {
   lastName: string;
 }
 
-/** Sinkhole answers: `address=/ads.test/0.0.0.0` style config, or a blocklist hosts file. */
-function isSinkhole(data: string | null | undefined): boolean {
-  return data === '0.0.0.0' || data === '::';
-}
-
 /** A validation line's status, kept when it is one the event carries. */
 export function setDnssec(t: Transaction, status: string | undefined): void {
   if (status === 'SECURE' || status === 'INSECURE' || status === 'BOGUS' || status === 'ABANDONED') t.dnssec = status;
@@ -67,11 +62,8 @@ export function applyAnswer(t: Transaction, rec: DnsLogRecord, counters: Counter
       if (origin === 'config') t.blocked = true;
       return;
     }
-    if (kind === 'nodata') {
-      if (t.rcode === undefined) t.rcode = 'NOERROR';
-      return;
-    }
     if (t.rcode === undefined) t.rcode = 'NOERROR';
+    if (kind === 'nodata') return;
     const list = t.ans;
     const k = list.length;
     if (k >= MAX_ANSWERS * 3) {
@@ -83,7 +75,8 @@ export function applyAnswer(t: Transaction, rec: DnsLogRecord, counters: Counter
     list[k] = name;
     list[k + 1] = type;
     list[k + 2] = rec.data === undefined ? null : rec.data;
-    if ((origin === 'config' || origin === 'hosts') && isSinkhole(rec.data)) t.blocked = true;
+    // a sinkhole: `address=/ads.test/0.0.0.0` style config, or a blocklist hosts file
+    if ((origin === 'config' || origin === 'hosts') && (rec.data === '0.0.0.0' || rec.data === '::')) t.blocked = true;
     return;
   }
   if (kind === 'rcode') {

@@ -34,10 +34,6 @@ export const MESSAGE_SKIPS = [
   'opcode', // `non-query opcode N from CLIENT`
 ] as const;
 export type MessageSkip = (typeof MESSAGE_SKIPS)[number];
-// (esbuild writes these numbers where they are used)
-const UNKNOWN = 0;
-const TRUNCATED = 1;
-const LIFECYCLE_SKIP = 2;
 
 // First words of dnsmasq's non-query messages (startup, reload, SIGUSR1 statistics, warnings).
 // (one text split at load: ~3 bytes a word less than an array literal in the bundle)
@@ -162,16 +158,16 @@ export function messageReader(counters: Counters): MessageReader {
   /** `T] NAME from CLIENT` after `query[` / `auth[`. */
   const query = (line: string, p: number, end: number, auth: boolean): DnsLogRecord | number => {
     const close = line.indexOf('] ', p);
-    if (close < 0 || close >= end) return TRUNCATED;
+    if (close < 0 || close >= end) return 1; // truncated
     const qtype = queryType(line, p, close);
-    if (qtype === '') return UNKNOWN;
+    if (qtype === '') return 0; // unknown_message
     const from = line.lastIndexOf(' from ', end - 6);
-    if (from <= close) return TRUNCATED;
+    if (from <= close) return 1; // truncated
     const rec = queryRec;
     if (clientAt >= 0) {
       const slash = line.lastIndexOf('/', clientEnd - 1);
       const port = slash > clientAt ? decimal(line, slash + 1, clientEnd) : -1;
-      if (port < 0 || port > 65535) return UNKNOWN;
+      if (port < 0 || port > 65535) return 0; // unknown_message
       rec.client = line.slice(clientAt, slash);
       rec.clientPort = port;
     } else {
@@ -187,7 +183,7 @@ export function messageReader(counters: Counters): MessageReader {
   /** `NAME to SERVER` after `forwarded ` / `dnssec-query[T] `. */
   const sent = (line: string, p: number, end: number, kind: 'forwarded' | 'dnssec'): DnsLogRecord | number => {
     const to = line.lastIndexOf(' to ', end - 4);
-    if (to < p - 1 || to + 4 >= end) return TRUNCATED;
+    if (to < p - 1 || to + 4 >= end) return 1; // truncated
     const rec = sentRec;
     rec.kind = kind;
     rec.name = name(line, p, to < p ? p : to);
@@ -205,7 +201,7 @@ export function messageReader(counters: Counters): MessageReader {
       e = edeAt;
     }
     const is = line.lastIndexOf(' is ', e - 1);
-    if (is < p - 1 || is + 4 >= e) return TRUNCATED;
+    if (is < p - 1 || is + 4 >= e) return 1; // truncated
     const rec = validationRec;
     rec.name = name(line, p, is < p ? p : is);
     rec.status = line.slice(is + 4, e);
@@ -217,7 +213,7 @@ export function messageReader(counters: Counters): MessageReader {
   const answer = (line: string, p: number, end: number, origin: AnswerOrigin, hostsFile?: string): DnsLogRecord | number => {
     // `reply is truncated` has no NAME: ' is ' then starts at p - 1.
     const is = line.indexOf(' is ', p - 1);
-    if (is < 0 || is + 4 > end) return TRUNCATED;
+    if (is < 0 || is + 4 > end) return 1; // truncated
     // NAME is line[p, nameEnd); '' where there is none (or for `error` / `query`, see below)
     let nameEnd = is < p ? p : is;
     const named = nameEnd > p;
@@ -228,7 +224,7 @@ export function messageReader(counters: Counters): MessageReader {
       signed = true;
       b -= 16;
     }
-    if (a >= b) return TRUNCATED;
+    if (a >= b) return 1; // truncated
     const n = b - a;
     const rec = answerRec;
     rec.kind = 'answer';
@@ -238,11 +234,11 @@ export function messageReader(counters: Counters): MessageReader {
     rec.reverse = rec.rcode = rec.ede = undefined;
     const c = line.charCodeAt(a);
     let rtype: string | undefined;
-    let data: string | null | undefined = line.slice(a, b);
+    let data: string | null | undefined;
 
     // An address is by far the most common DEST: decide it before the rarer words.
     if ((rtype = hexOrColon(c) ? addressType(line, a, b) : '') !== '') {
-      // an address answer
+      data = line.slice(a, b);
     } else if (c === 60 /* < */ && (rtype = placeholderType(line, a, b)) !== '') {
       data = null;
     } else {
@@ -262,7 +258,7 @@ export function messageReader(counters: Counters): MessageReader {
       } else if (c === 78 && line.startsWith('NODATA', a) && (n === 6 || n === 11)) {
         rec.kind = 'nodata';
         data = n === 6 ? null : line.startsWith('-IPv4', a + 6) ? 'IPv4' : line.startsWith('-IPv6', a + 6) ? 'IPv6' : null;
-        if (n === 11 && data === null) return UNKNOWN;
+        if (n === 11 && data === null) return 0; // unknown_message
       } else if (rcode !== '') {
         rec.kind = 'rcode';
         rec.rcode = rcode;
@@ -281,11 +277,11 @@ export function messageReader(counters: Counters): MessageReader {
         data = name(line, a, b);
       } else {
         rtype = 'TXT'; // log_txt(): one line per character-string
+        data = line.slice(a, b);
       }
-      if (rec.kind !== 'answer') data = rec.kind === 'nodata' ? data : undefined;
     }
     // an answer record has a NAME
-    if (rec.kind === 'answer' && !named) return TRUNCATED;
+    if (rec.kind === 'answer' && !named) return 1; // truncated
     rec.name = name(line, p, nameEnd);
     rec.rtype = rtype;
     rec.data = data;
@@ -298,7 +294,7 @@ export function messageReader(counters: Counters): MessageReader {
     if (line.startsWith('auth[', p)) return query(line, p + 5, end, true);
     if (line.startsWith('dnssec-query[', p) || line.startsWith('dnssec-retry[', p)) {
       const close = line.indexOf('] ', p + 13);
-      return close < 0 || close >= end ? TRUNCATED : sent(line, close + 2, end, 'dnssec');
+      return close < 0 || close >= end ? 1 /* truncated */ : sent(line, close + 2, end, 'dnssec');
     }
     let sp = line.indexOf(' ', p);
     if (sp < 0 || sp > end) sp = end;
@@ -306,23 +302,23 @@ export function messageReader(counters: Counters): MessageReader {
     const word = line.slice(p, sp);
     if (line.charCodeAt(p) === 47 /* / */) {
       // a hosts-file path (record_source())
-      return sp < end ? answer(line, sp + 1, end, 'hosts', word) : TRUNCATED;
+      return sp < end ? answer(line, sp + 1, end, 'hosts', word) : 1; // truncated
     }
     if (sp < end) {
       const origin = ORIGINS[word];
       if (origin !== undefined) return answer(line, sp + 1, end, origin, origin === 'hosts' ? word : undefined);
       if (word === 'forwarded') return sent(line, sp + 1, end, 'forwarded');
       if (word === 'validation') {
-        return line.startsWith('of ', sp + 1) && line.indexOf(' failed: ', p) > 0 ? LIFECYCLE_SKIP : validation(line, sp + 1, end);
+        return line.startsWith('of ', sp + 1) && line.indexOf(' failed: ', p) > 0 ? 2 /* lifecycle */ : validation(line, sp + 1, end);
       }
       if ((word === 'ipset' || word === 'nftset') && line.startsWith('add ', sp + 1)) return 3; // ipset
       if (word === 'non-query' && line.startsWith('opcode ', sp + 1)) return 4; // opcode
     }
     // Not a query-log form: startup/reload/statistics chatter, or something new (after a
     // serial only a SIGUSR1 `dumping` line is chatter),
-    if (serial >= 0 && (word !== 'dumping' || sp >= end)) return UNKNOWN;
+    if (serial >= 0 && (word !== 'dumping' || sp >= end)) return 0; // unknown_message
     // or a SIGUSR1 cache dump row: `name<padding>  address  flags  expires  source`
-    return LIFECYCLE.has(word) || (line.charCodeAt(sp + 1) === 32 && line.charCodeAt(sp + 2) === 32) ? LIFECYCLE_SKIP : UNKNOWN;
+    return LIFECYCLE.has(word) || (line.charCodeAt(sp + 1) === 32 && line.charCodeAt(sp + 2) === 32) ? 2 /* lifecycle */ : 0; // unknown_message
   };
 
   return (line, start, end, ts, pid) => {
