@@ -230,7 +230,7 @@ export const FlowTable = function (deps: FlowTableDeps): FlowTable {
         n = next[s] - 1;
         walked++;
         last[s] = at;
-        store.toTail_(s);
+        store.move_(s, false);
         counters.inc('flows.interim');
         emitSlot(s, nowSec, false);
       }
@@ -396,7 +396,7 @@ export const FlowTable = function (deps: FlowTableDeps): FlowTable {
         // counts from the last report held (the tail's time) when that is later than its
         // start: its first interim record comes at most that much late, never early.
         last[slot] = startTs;
-        store.toHead_(slot);
+        store.move_(slot, true);
       } else last[slot] = last[tail];
     }
     var zone = rec.zone;
@@ -515,7 +515,7 @@ export const FlowTable = function (deps: FlowTableDeps): FlowTable {
     var strs = store.strs;
     var s = slot * 4;
     if (slot === walkAt) walkAt = store.next_[slot] - 1;
-    var dnat = store.flags[slot] & F_DNAT ? store.dnatHost(slot) : -1;
+    var dnat = store.dnatHost(slot);
     store.release(slot); // first: it unindexes the tuple by the handles still in the slot
     if (dnat >= 0) pool.release(dnat);
     var refs = pool.refs;

@@ -84,10 +84,8 @@ export interface FlowStore {
   alloc_(id?: number): number;
   /** Unlinks and unbinds a slot; the caller has released its strings. */
   release(s: number): void;
-  /** Moves a held slot to the end of the order (FlowTable: it was just reported). */
-  toTail_(s: number): void;
-  /** Moves a held slot to the front of the order. */
-  toHead_(s: number): void;
+  /** Moves a held slot to the front of the order, or to its end (FlowTable: it was just reported). */
+  move_(s: number, front: boolean): void;
   /** The DNAT reply host's handle of a slot, -1 when none. */
   dnatHost(s: number): number;
   /** Sets a slot's three ports (as `ports` says), keeping what 16 bits cannot hold aside. */
@@ -230,24 +228,22 @@ export const FlowStore = function (maxSlots: number, reports = true): FlowStore 
       if (f & F_DNAT) self.dnat_.delete(s);
     },
 
-    toTail_(s) {
-      if (s === self.tail_) return;
+    move_(s, front) {
+      if (s === (front ? self.head : self.tail_)) return;
       unlink(s);
-      var tail = self.tail_;
-      prev[s] = tail + 1;
-      next[s] = 0;
-      next[tail] = s + 1; // (s was not the tail, so one is left)
-      self.tail_ = s;
-    },
-
-    toHead_(s) {
-      if (s === self.head) return;
-      unlink(s);
-      var head = self.head;
-      prev[s] = 0;
-      next[s] = head + 1;
-      prev[head] = s + 1;
-      self.head = s;
+      if (front) {
+        var h = self.head;
+        prev[s] = 0;
+        next[s] = h + 1;
+        prev[h] = s + 1;
+        self.head = s;
+      } else {
+        h = self.tail_;
+        prev[s] = h + 1;
+        next[s] = 0;
+        next[h] = s + 1; // (s was not the tail, so one is left)
+        self.tail_ = s;
+      }
     },
 
     dnatHost: (s) => Math.floor((self.dnat_.get(s) ?? -1) / 65537),

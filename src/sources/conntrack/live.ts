@@ -67,10 +67,6 @@ export interface ConntrackStats {
   lastStderr: string;
 }
 
-/** A child that ran this long was healthy: its exit restarts quickly again. */
-const HEALTHY_RUN_MS = 30_000;
-/** Reconcile anyway when a new child says nothing for this long. */
-const LISTEN_WAIT_MS = 1_000;
 
 export interface ConntrackSource {
   start(): void;
@@ -130,12 +126,13 @@ export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSourc
     child = c;
     mode = 'events';
     childStartMs = host.monotonic();
-    if (pendingReconcile) listenTimer = host.setTimeout(() => listening(c), LISTEN_WAIT_MS);
+    // reconcile anyway when the new child says nothing for a second
+    if (pendingReconcile) listenTimer = host.setTimeout(() => listening(c), 1000);
     c.onLine((line, truncated) => {
       if (c !== child) return;
       if (truncated) return counters.drop('conntrack.line_too_long', 1, line);
       if (pendingReconcile) listening(c);
-      var rec = holds ? parseConntrackEvent(line, counters, scratch, holds) : parseConntrackEvent(line, counters);
+      var rec = parseConntrackEvent(line, counters, holds && scratch, holds);
       if (rec === null) return;
       if (rec.ts < 0) rec.ts = host.now(); // started without -o timestamp
       onRecord(rec);
@@ -191,7 +188,8 @@ export const ConntrackSource = function (d: ConntrackSourceDeps): ConntrackSourc
   };
 
   const scheduleRestart = (): void => {
-    if (host.monotonic() - childStartMs >= HEALTHY_RUN_MS) backoffMs = minBackoff;
+    // a child that ran 30 s was healthy: its exit restarts quickly again
+    if (host.monotonic() - childStartMs >= 30_000) backoffMs = minBackoff;
     let delay = 0;
     if (restartNow) restartNow = false;
     else {

@@ -55,8 +55,8 @@ export function parseConntrackEvent(
     i = seat(line, close + 34 + head.rest_.length, rec, head);
   } else {
     if (stamped && close < 0) return refuse(counters, BAD_TIMESTAMP, line);
-    var b = tagStart(line, close + 1); // the event tag's '['
-    if (b < 0) return ignorable(line) ? ignore(counters) : refuse(counters, NO_EVENT_TAG, line);
+    var b = line.indexOf('[', close + 1); // the event tag's '[', after only blanks
+    if (b < 0 || !blank(line, close + 1, b)) return ignorable(line) ? ignore(counters) : refuse(counters, NO_EVENT_TAG, line);
     var t = line.charCodeAt(b + 1);
     var tag: CtKind | '' = t === 85 ? 'UPDATE' : t === 78 ? 'NEW' : t === 68 ? 'DESTROY' : '';
     // "[NEW]", "[UPDATE]", "[DESTROY]": the ']' right after the name
@@ -109,12 +109,6 @@ function ignore(counters: Counters): null {
 function refuse(counters: Counters, reason: string, line: string): null {
   counters.drop(reason, 1, line);
   return null;
-}
-
-/** The event tag's '[' after only blanks from `from`, or -1. */
-function tagStart(line: string, from: number): number {
-  const b = line.indexOf('[', from);
-  return b >= 0 && blank(line, from, b) ? b : -1;
 }
 
 /** Only spaces and tabs in [from, to). */

@@ -40,8 +40,7 @@ export const cases: Cases = {
       } else if (at >= 0 && rnd() < 0.5) {
         // FlowTable's interim records: a reported flow to the end, an overdue adopted one to the front
         const front = rnd() < 0.3;
-        if (front) store.toHead_(at);
-        else store.toTail_(at);
+        store.move_(at, front);
         order.splice(order.indexOf(id), 1);
         if (front) order.unshift(id);
         else order.push(id);
