@@ -47,7 +47,6 @@ interface Shape {
  */
 interface Node {
   key_: string;
-  ci_: number;
   col_: ColumnBuilder | null;
   parent_: Node | null;
   next_: Map<string, Node> | null;
@@ -58,9 +57,9 @@ interface Node {
 /** Collects events of one stream and writes them as one batch. */
 export class BatchBuilder {
   private cols_: ColumnBuilder[] = [];
-  private colIndex_ = new Map<string, number>();
+  private colOf_ = new Map<string, ColumnBuilder>();
   private shapes_: Shape[] = [];
-  private readonly root_: Node = { key_: '', ci_: -1, col_: null, parent_: null, next_: null, hot_: null, shape_: null };
+  private readonly root_: Node = { key_: '', col_: null, parent_: null, next_: null, hot_: null, shape_: null };
   private shapeOf_: number[] = [];
   count_ = 0;
   /** The columns' rough encoded bytes (ColumnBuilder.put_), summed as values are added. */
@@ -100,13 +99,12 @@ export class BatchBuilder {
     if (next === null) next = node.next_ = new Map();
     let nx = next.get(k);
     if (nx === undefined) {
-      let ci = this.colIndex_.get(k);
-      if (ci === undefined) {
-        ci = this.cols_.length;
-        this.cols_.push(new ColumnBuilder(k));
-        this.colIndex_.set(k, ci);
+      let col = this.colOf_.get(k);
+      if (col === undefined) {
+        this.cols_.push((col = new ColumnBuilder(k)));
+        this.colOf_.set(k, col);
       }
-      nx = { key_: k, ci_: ci, col_: this.cols_[ci], parent_: node, next_: null, hot_: null, shape_: null };
+      nx = { key_: k, col_: col, parent_: node, next_: null, hot_: null, shape_: null };
       next.set(k, nx);
     }
     node.hot_ = nx;
@@ -115,7 +113,8 @@ export class BatchBuilder {
 
   private newShape_(node: Node): Shape {
     const colIdx: number[] = [];
-    for (let n: Node | null = node; n !== null && n.parent_ !== null; n = n.parent_) colIdx.push(n.ci_);
+    // (a new shape is rare: its columns' numbers are looked up)
+    for (let n: Node | null = node; n !== null && n.parent_ !== null; n = n.parent_) colIdx.push(this.cols_.indexOf(n.col_ as ColumnBuilder));
     colIdx.reverse();
     const shape: Shape = { id_: this.shapes_.length, colIdx_: colIdx };
     this.shapes_.push(shape);

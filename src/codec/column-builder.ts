@@ -45,13 +45,6 @@ export class ColumnBuilder {
     this.key_ = key_;
   }
 
-  get vals_(): unknown[] {
-    const mode = this.mode_;
-    if (mode !== Mode.STRS && mode !== Mode.LISTS) return this.raw_;
-    const from: unknown[] = mode === Mode.STRS ? this.strList_ : this.listFirst_;
-    return this.idx_.map((j) => from[j]);
-  }
-
   /**
    * Adds a value; returns the rough encoded bytes it adds (for flush-by-bytes: the batch keeps
    * the sum, since summing the columns per event would cost more than the adding).
@@ -96,8 +89,13 @@ export class ColumnBuilder {
   }
 
   private putMixed_(v: unknown): number {
-    if (this.mode_ !== Mode.MIXED) {
-      this.raw_ = this.vals_;
+    const mode = this.mode_;
+    if (mode !== Mode.MIXED) {
+      // the values so far as they are (strings and lists by their index)
+      if (mode === Mode.STRS || mode === Mode.LISTS) {
+        const from: unknown[] = mode === Mode.STRS ? this.strList_ : this.listFirst_;
+        this.raw_ = this.idx_.map((j) => from[j]);
+      }
       this.mode_ = Mode.MIXED;
       this.last_ = undefined;
     }
@@ -219,6 +217,6 @@ export class ColumnBuilder {
         return pack(refs, size + 1);
       }, pack(this.idx_, counts.length)];
     }
-    return (mode === Mode.NUMS && planTimes(key, this.raw_ as number[])) || planValues(key, this.vals_);
+    return (mode === Mode.NUMS && planTimes(key, this.raw_ as number[])) || planValues(key, this.raw_);
   }
 }

@@ -90,13 +90,13 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
   const [, , a, b] = col as [unknown, unknown, any, any];
   // `count` indexes below `size`, packed in item i
   const indexes = (i: number, count: number, size: number): number[] => unpack(col[i], count, size, `${where}: item ${i}`);
+  // the n values as entries of `dict`, indexed by item i
+  const pick = <T>(dict: T[], i: number): T[] => indexes(i, n, dict.length).map((j) => dict[j]);
   switch (kind) {
     case Kind.Raw:
       return a.length === n ? a : fail(`expected ${n} values`);
-    case Kind.Str: {
-      const dict = indexes(3, a, strs.length).map((r) => strs[r]);
-      return indexes(4, n, a).map((j) => dict[j]);
-    }
+    case Kind.Str:
+      return pick(indexes(3, a, strs.length).map((r) => strs[r]), 4);
     case Kind.Time: {
       // zigzag LEB128 deltas (0, -1, 1, -2 ... as 0, 1, 2, 3 ..., 7 bits a byte, low group first)
       const deltas = col[4] as Uint8Array;
@@ -138,9 +138,9 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
         return list;
       });
       // Each event gets its own copy, so a consumer editing one event does not change another.
-      return indexes(5, n, lists.length).map((j) => lists[j].map((x) => (a ? { ...(x as object) } : x)));
+      return pick(lists, 5).map((list) => list.map((x) => (a ? { ...(x as object) } : x)));
     }
   }
   // Kind.Vals
-  return indexes(3, n, a.length).map((j) => a[j]);
+  return pick(a, 3);
 }
