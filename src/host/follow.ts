@@ -31,7 +31,7 @@ export interface TailTimers {
 /** Most bytes taken from one file per wake-up; the rest is read on an immediate next turn. */
 const BUDGET = 1 << 20;
 
-export function followFile(
+export const followFile = (
   fs: TailFs,
   timers: TailTimers,
   path: string,
@@ -39,7 +39,7 @@ export function followFile(
   onLine: (line: string, truncated: boolean) => void,
   onNotice: (n: FollowNotice) => void,
   text: AsciiText | null = null,
-): Follower {
+): Follower => {
   const pollMs = opts.pollMs! > 0 ? opts.pollMs! : 250;
   const buf = new Uint8Array(LINE_CHUNK);
   const lines = new LineSplitter(onLine, opts.maxLine, text);
@@ -154,4 +154,4 @@ export function followFile(
       closeFd();
     },
   };
-}
+};

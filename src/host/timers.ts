@@ -28,7 +28,7 @@ export interface TimerQueue {
   size_(): number;
 }
 
-export function timerQueue(platform: TimerPlatform): TimerQueue {
+export const timerQueue = (platform: TimerPlatform): TimerQueue => {
   const queue: Entry[] = []; // by due time, ties in the order queued
   let seq = 1;
   let armed = -1;
@@ -94,4 +94,4 @@ export function timerQueue(platform: TimerPlatform): TimerQueue {
     },
     size_: () => queue.length,
   };
-}
+};

@@ -78,7 +78,7 @@ export const shipper = (d: ShipperDeps) => {
   const publishStatus = (state: 'online' | 'offline'): Promise<void> =>
     client!.publish_(statusTopic(sensor), statusPayload(status, state, host.now()), 1, true);
 
-  function pump(): void {
+  const pump = (): void => {
     const c = client;
     // QoS 0 goes out only on a live link (the client refuses it otherwise); QoS 1 queues in the client.
     if (c && !stopped && (qos || c.connected)) for (const e of spool.pending_()) {
@@ -110,9 +110,9 @@ export const shipper = (d: ShipperDeps) => {
       );
     }
     if (idleWaiters.length && drained()) for (const w of idleWaiters.splice(0)) w[0]();
-  }
+  };
 
-  function message(m: IncomingMessage): void {
+  const message = (m: IncomingMessage): void => {
     const { topic, payload } = m;
     const name = commandName(sensor, topic);
     if (name === null) return counters.drop('cmd_bad_topic', 1, topic);
@@ -131,7 +131,7 @@ export const shipper = (d: ShipperDeps) => {
     } catch (e) {
       counters.drop('cmd_handler_failed', 1, `${name}: ${errorText(e)}`);
     }
-  }
+  };
 
   return {
     start_(): void {

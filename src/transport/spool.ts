@@ -50,21 +50,21 @@ export const spool = ({ host_: host, dir, max_bytes: cap, counters_: counters, p
   const entry = (id_: string, stream_: string, size_: number): SpoolEntry =>
     ({ id_, stream_, size_, get payload_() { return read(id_); } });
 
-  function tryRemove(path: string): void {
+  const tryRemove = (path: string): void => {
     try {
       host.remove(path);
     } catch (e) {
       counters.drop('spool_remove_failed', 1, errorText(e));
     }
-  }
+  };
 
-  function remove(e: SpoolEntry): void {
+  const remove = (e: SpoolEntry): void => {
     tryRemove(`${dir}/${e.id_}`);
     entries.splice(entries.indexOf(e), 1); // always there: callers found it in entries
     total -= e.size_;
-  }
+  };
 
-  function enforceCap(): void {
+  const enforceCap = (): void => {
     while (total > cap && entries.length) {
       let victim = entries[0];
       let best = prio[victim.stream_] ?? 0;
@@ -78,7 +78,7 @@ export const spool = ({ host_: host, dir, max_bytes: cap, counters_: counters, p
       remove(victim);
       counters.drop(`spool_dropped_${victim.stream_}`, 1);
     }
-  }
+  };
 
   return {
     /** Creates the directory and indexes what a previous run left (crash recovery). */

@@ -91,7 +91,7 @@ const refuse = (message: string): Promise<never> => rejectLater(new Error(messag
  * reconnect is scheduled unless stopped or fatal); onMessage_; onFatal_ (maxAttempts exhausted:
  * the client stopped and will not retry).
  */
-export function mqttClient({ host_: host, counters_: counters, options_: o, log_: log }: MqttClientDeps) {
+export const mqttClient = ({ host_: host, counters_: counters, options_: o, log_: log }: MqttClientDeps) => {
   let state = State.Idle;
   let stream: ByteStream | null = null;
   let parser: PacketParser<BrokerPacket> | null = null;
@@ -400,4 +400,4 @@ export function mqttClient({ host_: host, counters_: counters, options_: o, log_
   };
 
   return api;
-}
+};

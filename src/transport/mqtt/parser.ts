@@ -30,7 +30,7 @@ export const PacketParser = function <P>(maxPacket: number, decodeBody: BodyDeco
   let bodyAt = 0;
   let failed: MqttPacketError | undefined;
 
-  function consume(chunk: Uint8Array, onPacket: (p: P) => void): void {
+  const consume = (chunk: Uint8Array, onPacket: (p: P) => void): void => {
     let i = 0;
     const n = chunk.length;
     while (i < n) {
@@ -56,7 +56,7 @@ export const PacketParser = function <P>(maxPacket: number, decodeBody: BodyDeco
         onPacket(decodeBody(b[0], b, bodyAt, got));
       }
     }
-  }
+  };
   return {
     push_(chunk, onPacket) {
       if (failed) throw failed;
