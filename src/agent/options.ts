@@ -14,7 +14,7 @@ export function pipelineOptions(c: NetledgerConfig, net: { routerAddrs: string[]
     flows: { interimSec: ct.interim_interval, maxFlows: ct.max_flows },
     devices: { graceSec: c.devices.grace, maxDevices: c.devices.max_devices },
     join: { enabled: ct.enabled, ttlSec: j.answer_ttl, maxPerClient: j.max_per_client, maxTotal: j.max_answers },
-    bypass: { enabled: b.enabled, ports: b.ports, allow: b.allow, windowSec: b.window },
+    bypass: { ...b, windowSec: b.window }, // enabled, ports, allow as the config has them
     pdns: { enabled: c.streams.pdns, windowSec: c.pdns.window, maxRecords: c.pdns.max_records },
     ioc: { maxIndicators: c.ioc.max_indicators },
     streams: { ...c.streams },
