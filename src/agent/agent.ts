@@ -102,7 +102,7 @@ export const Agent = function (deps: AgentDeps): Agent {
             if (name !== 'ioc') return counters.drop('cmd_unknown', 1, name);
             const r = p.loadIoc_(toJson(payload));
             log(r.ok ? 'info' : 'warn', r.ok ? `ioc: ${r.domains} domains, ${r.cidrs} addresses/prefixes loaded` : `ioc rejected: ${r.error}`);
-            counters.inc(r.ok ? 'cmd_ioc_loaded' : 'cmd_ioc_rejected');
+            counters.inc(`cmd_ioc_${r.ok ? 'loaded' : 'rejected'}`); // cmd_ioc_loaded, cmd_ioc_rejected
           },
           log_: (m) => log('info', m),
         }));

@@ -99,9 +99,9 @@ export function parseUci(text: string, file: string): UciDocument {
   const refuse: (message: string) => never = (message) => {
     throw [ln, message] as Failure;
   };
-  /** A statement takes 2 to `max` words; `missing` says what a lone command word lacks. */
-  const argCount = (args: string[], max: number, missing: string): void => {
-    if (args.length < 2) refuse(missing);
+  /** A statement of command `cmd` takes 2 to `max` words: a name (a config: a type), and a value or section name. */
+  const argCount = (args: string[], cmd: string, max: number): void => {
+    if (args.length < 2) refuse(`${cmd} without ${cmd === 'config' ? 'type' : 'name'}`);
     if (args.length > max) refuse('too many arguments');
   };
   const fail = (at: number, message: string): void => {
@@ -190,12 +190,12 @@ export function parseUci(text: string, file: string): UciDocument {
       const cmd = COMMANDS.find((c) => c === word || c[0] === word);
       if (cmd === undefined) refuse(`invalid command '${word}'`);
       if (cmd === 'package') {
-        argCount(args, 2, 'package without name');
+        argCount(args, cmd, 2);
         if (!/^[\w-]+$/.test(name)) refuse(`invalid character in package name '${name}'`);
         doc.package_ = name;
       } else if (cmd === 'config') {
         section = undefined;
-        argCount(args, 3, 'config without type');
+        argCount(args, cmd, 3);
         if (!/^[!-~]+$/.test(name)) refuse(`invalid character in section type '${name}'`);
         const id = args[2] || null;
         if (id && !/^\w+$/.test(id)) refuse(`invalid section name '${id}' ${NAME_RULE}`);
@@ -212,7 +212,7 @@ export function parseUci(text: string, file: string): UciDocument {
           if (section === undefined) continue;
           refuse(`${cmd} found before the first section`);
         }
-        argCount(args, 3, `${cmd} without name`);
+        argCount(args, cmd, 3);
         if (!/^\w+$/.test(name)) refuse(`invalid option name '${name}' ${NAME_RULE}`);
         const value = args[2] ?? '';
         const opts = section.options_;
