@@ -8,9 +8,8 @@
 export const resolveExecutable = (name: string, pathEnv: string | undefined, isExecutable: (p: string) => boolean): string | null => {
   if (name === '') return null;
   if (name.indexOf('/') >= 0) return isExecutable(name) ? name : null;
-  const dirs = (pathEnv === undefined ? '/bin:/usr/bin' : pathEnv).split(':');
-  for (const d of dirs) {
-    const p = (d === '' ? '.' : d) + '/' + name;
+  for (const d of (pathEnv ?? '/bin:/usr/bin').split(':')) {
+    const p = `${d || '.'}/${name}`;
     if (isExecutable(p)) return p;
   }
   return null;

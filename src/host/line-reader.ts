@@ -10,11 +10,11 @@ export const REPLAY_MAX_LINE = 1 << 20;
  * `read` fills buf[0..len) and returns the count, 0 at end of input; it throws on errors.
  * `release` is called once, at end of input or close(). `text` is the host's native decoder.
  */
-export function pullLines(
+export const pullLines = (
   read: (buf: Uint8Array, len: number) => number,
   release: () => void,
   text: AsciiText | null = null,
-): LineReader {
+): LineReader => {
   const buf = new Uint8Array(LINE_CHUNK);
   // var, not let/const: qjs checks a closure's let/const for its dead zone on every read, and
   // next() runs once per replayed line
@@ -23,11 +23,11 @@ export function pullLines(
   var ended = false;
   const lines = new LineSplitter((line) => ready.push(line), REPLAY_MAX_LINE, text);
 
-  function finish(): void {
+  const finish = (): void => {
     if (ended) return;
     ended = true;
     release();
-  }
+  };
 
   return {
     next(): string | null {
@@ -56,4 +56,4 @@ export function pullLines(
       finish();
     },
   };
-}
+};

@@ -15,7 +15,7 @@ import type { AsciiText } from './lines';
  * made or reopened (no RAM filesystem, no /proc) it answers null from then on, and the callers
  * decode in JS. One per process: decoding is synchronous.
  */
-export function scratchText(dirs: string[]): AsciiText {
+export const scratchText = (dirs: string[]): AsciiText => {
   var path: string | null | undefined;
   return (bytes, start, end) => {
     if (path === undefined) path = openScratch(dirs);
@@ -33,7 +33,7 @@ export function scratchText(dirs: string[]): AsciiText {
     // with a C scan (at once in a string of 8-bit characters).
     return text !== null && text.length === len && text.replace('\ufffd', '').length === len ? text : null;
   };
-}
+};
 
 /**
  * The /proc link that reopens a new unlinked file in the first of dirs that is a tmpfs mount, or
@@ -41,7 +41,7 @@ export function scratchText(dirs: string[]): AsciiText {
  * ext4 /tmp: +1.3 s of system time for a 1M-line replay, which takes 3.5 s on tmpfs; on a router's
  * flash it would wear it).
  */
-function openScratch(dirs: string[]): string | null {
+const openScratch = (dirs: string[]): string | null => {
   var f = std.open('/proc/self/mounts', 'r');
   if (f === null) return null;
   var mounts = f.readAsString(); // DEVICE MOUNTPOINT TYPE OPTIONS 0 0, a line each
@@ -57,4 +57,4 @@ function openScratch(dirs: string[]): string | null {
     return `/proc/self/fd/${fd}`;
   }
   return null;
-}
+};

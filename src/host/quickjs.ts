@@ -110,7 +110,7 @@ export const createQuickJsHost = (): Host => {
       list.push(cb);
     },
 
-    exit(code): never {
+    exit: (code) => {
       std.out.flush();
       std.err.flush();
       return std.exit(code);

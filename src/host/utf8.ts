@@ -13,16 +13,16 @@ let codes: Uint16Array | undefined;
  * positions equal byte positions). One native call per CHUNK codes: in QuickJS this and string
  * search/slice are far cheaper than looking at bytes one by one in JS.
  */
-export function latin1(list: Uint8Array | Uint16Array, start: number, end: number): string {
+export const latin1 = (list: Uint8Array | Uint16Array, start: number, end: number): string => {
   let out = '';
   for (let p = start; p < end; p += CHUNK) {
     out += String.fromCharCode.apply(null, list.subarray(p, minOf(end, p + CHUNK)) as unknown as number[]);
   }
   return out;
-}
+};
 
 /** Decodes bytes[start, end) as UTF-8; malformed sequences become U+FFFD. */
-export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): string {
+export const decodeUtf8 = (bytes: Uint8Array, start = 0, end = bytes.length): string => {
   let i = start;
   // ASCII fast path: the common case for log lines, and one native call per CHUNK bytes.
   while (i < end && bytes[i] < 0x80) i++;
@@ -73,10 +73,10 @@ export function decodeUtf8(bytes: Uint8Array, start = 0, end = bytes.length): st
   if (needed) units[n++] = 0xfffd;
   out += latin1(units, 0, n);
   return out;
-}
+};
 
 /** Bytes `s` takes in UTF-8: one a unit, more past U+007F, a surrogate pair 4 (a lone one 3, as U+FFFD). */
-export function utf8Length(s: string): number {
+export const utf8Length = (s: string): number => {
   let n = s.length;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -85,10 +85,10 @@ export function utf8Length(s: string): number {
     if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
   }
   return n;
-}
+};
 
 /** Writes `s` at `off`; returns the offset after it. The caller sized `buf` with utf8Length. */
-export function utf8Write(s: string, buf: Uint8Array, off: number): number {
+export const utf8Write = (s: string, buf: Uint8Array, off: number): number => {
   // var, not let/const: qjs checks each read of a let/const local for its dead zone, and this
   // loop runs once a character (the CBOR and MQTT writers' text)
   var n = s.length, i, c, d;
@@ -121,11 +121,11 @@ export function utf8Write(s: string, buf: Uint8Array, off: number): number {
     buf[off++] = 0x80 | (c & 63);
   }
   return off;
-}
+};
 
 /** Encodes a string as UTF-8; lone surrogates become U+FFFD (as TextEncoder does). */
-export function encodeUtf8(s: string): Uint8Array {
+export const encodeUtf8 = (s: string): Uint8Array => {
   const out = new Uint8Array(utf8Length(s));
   utf8Write(s, out, 0);
   return out;
-}
+};

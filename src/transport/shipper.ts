@@ -9,7 +9,7 @@
 import { rejectLater } from '../reject-later';
 import type { Host } from '../host/types';
 import type { Counters } from '../counters';
-import { mqttClient, type MqttClient, type ByteStream, type IncomingMessage, type MqttClientOptions } from './mqtt/client';
+import { mqttClient, within, type MqttClient, type ByteStream, type IncomingMessage, type MqttClientOptions } from './mqtt/client';
 import { commandFilters, commandName, statusTopic, streamTopic, checkSensorId } from './topics';
 import { statusPayload, type StatusInfo } from './status';
 import { utf8Decode } from '../compat/utf8';
@@ -176,11 +176,8 @@ export const shipper = (d: ShipperDeps) => {
      * Resolves once drained, every batch acknowledged (QoS 1) or written (QoS 0): replay exits 0
      * only then. Rejects when the client gives up.
      */
-    idle_(): Promise<void> {
-      if (fatal) return rejectLater(fatal);
-      if (drained()) return Promise.resolve();
-      return new Promise((resolve, reject) => idleWaiters.push([resolve, reject]));
-    },
+    idle_: (): Promise<void> =>
+      fatal ? rejectLater(fatal) : drained() ? Promise.resolve() : new Promise((resolve, reject) => idleWaiters.push([resolve, reject])),
 
     get connected_(): boolean {
       return client?.connected ?? false;
@@ -202,10 +199,7 @@ export const shipper = (d: ShipperDeps) => {
       stopped = true;
       if (c.connected) {
         const sent = publishStatus('offline');
-        await new Promise<void>((resolve) => {
-          const t = host.setTimeout(resolve, graceMs);
-          sent.then(() => { host.clearTimer(t); resolve(); }, resolve);
-        });
+        await within(host, graceMs, (done) => sent.then(done, done));
       }
       await c.stop_();
     },

@@ -30,9 +30,7 @@ export const checkSensorId = (id: string): string => {
   return id;
 };
 
-export const isStream = (s: string): s is StreamName => {
-  return (STREAMS as readonly string[]).indexOf(s) >= 0;
-};
+export const isStream = (s: string): s is StreamName => (STREAMS as readonly string[]).includes(s);
 
 export const streamTopic = (sensor: string, stream: string): string => {
   if (!isStream(stream)) throw new Error(`unknown stream ${toJson(stream)}`);

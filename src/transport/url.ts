@@ -72,8 +72,9 @@ export const parseBrokerUrl = (text: string): BrokerUrl => {
     port = port.slice(1);
     if (!port) urlError('empty port');
     if (!/^\d+$/.test(port)) urlError(`invalid port ${toJson(port)}`);
-    url.port = +port;
-    if (!(url.port >= 1 && url.port <= 65535)) urlError(`port ${url.port} out of range`);
+    const n = +port;
+    if (!(n >= 1 && n <= 65535)) urlError(`port ${n} out of range`);
+    url.port = n;
   }
   return url;
 };

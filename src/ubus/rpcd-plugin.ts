@@ -25,7 +25,7 @@ export interface RpcdMethod {
 
 export type RpcdMethods = Record<string, RpcdMethod>;
 
-export const MAX_REPLY = 256 * 1024;
+export const MAX_REPLY = 262144; // 256 KiB
 
 /**
  * Per type: the example value `list` shows rpcd, and the check of a call's value (by default:

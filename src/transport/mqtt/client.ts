@@ -82,6 +82,16 @@ const enum State { Connecting, Connected, Waiting, Stopped, Idle }
 export type MqttClient = ReturnType<typeof mqttClient>;
 
 const noop = (): void => {};
+/** Resolves once `until` calls its argument or after `ms`, whichever is first. */
+export const within = (host: Host, ms: number, until: (done: () => void) => void): Promise<void> =>
+  new Promise((resolve) => {
+    const t = host.setTimeout(resolve, ms);
+    until(() => {
+      host.clearTimer(t);
+      resolve();
+    });
+  });
+
 /** A promise rejected (a microtask later) with Error(message). */
 const refuse = (message: string): Promise<never> => rejectLater(new Error(message));
 
@@ -178,13 +188,7 @@ export const mqttClient = ({ host_: host, counters_: counters, options_: o, log_
         try {
           if (wasConnected) send({ cmd: 'disconnect' });
         } catch { /* the stream is going anyway */ }
-        gone = new Promise<void>((resolve) => {
-          const t = host.setTimeout(resolve, graceMs);
-          streamGone = () => {
-            host.clearTimer(t);
-            resolve();
-          };
-        });
+        gone = within(host, graceMs, (done) => (streamGone = done));
         stream = null;
         s.close_();
       }
