@@ -4,19 +4,17 @@
 import type { Host } from '../host/types';
 import type { Command } from './command';
 import { UsageError } from './args';
-import { loadConfig, nonDefaults, formatConfigErrors, type LoadOptions } from '../config/schema';
+import { loadConfig, nonDefaults, formatConfigErrors } from '../config/schema';
 import { sensorIdFromHostname } from '../config/forms';
 import { errorText } from '../compat/lang';
 
-/** The load options of `run` and `check-config` alike (the system hostname, for an empty sensor_id). */
-export function hostnameOpts(host: Host): LoadOptions {
-  let hostname;
+/** The system hostname (for an empty sensor_id), as `run`, `check-config` and rpcd read it. */
+function systemHostname(host: Host): string | undefined {
   try {
-    hostname = host.readText('/proc/sys/kernel/hostname').trim() || undefined;
+    return host.readText('/proc/sys/kernel/hostname').trim() || undefined;
   } catch {
-    hostname = host.getenv('HOSTNAME');
+    return host.getenv('HOSTNAME');
   }
-  return { hostname };
 }
 
 export const CONFIG_FILE = '/etc/config/netledger';
@@ -32,7 +30,7 @@ export function checkConfigFile(host: Host, file: string): (ReturnType<typeof lo
   } catch (e) {
     return `${file}: cannot read: ${errorText(e)}`;
   }
-  return { ...loadConfig(text, file, hostnameOpts(host)), text_: text };
+  return { ...loadConfig(text, file, { hostname: systemHostname(host) }), text_: text };
 }
 
 export const checkConfigCommand: Command = {
@@ -57,7 +55,7 @@ export const checkConfigCommand: Command = {
     const settings = nonDefaults(r.config);
     let out = `${file}: OK\n`;
     if (!settings.length) out += '  all settings are defaults\n';
-    const fromHostname = r.config.agent.sensor_id === sensorIdFromHostname(hostnameOpts(host).hostname ?? '');
+    const fromHostname = r.config.agent.sensor_id === sensorIdFromHostname(systemHostname(host) ?? '');
     for (const s of settings) {
       const key = `${s.section_}.${s.option_}`;
       out += `  ${key} = ${s.value_}${key === 'agent.sensor_id' && fromHostname ? '   (from the hostname)' : s.restart_ ? '   (restart to apply)' : ''}\n`;
