@@ -6,12 +6,10 @@ import { formatIPv6 } from '../pipeline/cidr';
 
 export function parseFibTrieLocal(text: string): string[] {
   const out = new Set<string>();
-  const lines = text.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    // `|-- ADDR` then, on the next line, `/32 host LOCAL`
-    const at = lines[i - 1].indexOf('|-- ');
-    const addr = lines[i - 1].slice(at + 4).trim();
-    if (at >= 0 && lines[i].includes('/32 host LOCAL') && !addr.startsWith('127.')) out.add(addr);
+  // `|-- ADDR` then, on the next line, `/32 host LOCAL`
+  for (const [, a] of text.matchAll(/\|-- ([^\n]*)\n[^\n]*\/32 host LOCAL/g)) {
+    const addr = a.trim();
+    if (!addr.startsWith('127.')) out.add(addr);
   }
   return [...out];
 }
