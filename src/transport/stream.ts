@@ -45,7 +45,7 @@ export const streamArgv = (url: BrokerUrl, opts: StreamCommandOptions = {}): str
 };
 
 /** A ByteStream over a child it spawns (throws HostError when it cannot): stdin carries our bytes, stdout the broker's. */
-export const childStream = (host: Host, argv: string[]): ByteStream & { readonly pid_: number | null } => {
+export const childStream = (host: Host, argv: string[]): ByteStream => {
   // One closure, not a class: its state is locals (shorter in the bundle than fields).
   let child: Child | null = host.spawn(argv, { stdin: 'pipe', stdout: 'bytes', stderr: 'lines' });
   let dataCb: ((b: Uint8Array) => void) | undefined;
@@ -70,9 +70,6 @@ export const childStream = (host: Host, argv: string[]): ByteStream & { readonly
       : `${argv[0]} ${st.code !== null ? `exited with code ${st.code}` : `killed by signal ${st.signal}`}${stderr.length ? `: ${stderr.join(' | ')}` : ''}`);
   });
   return {
-    get pid_() {
-      return child?.pid ?? null;
-    },
     write_(b) {
       if (child && !done) child.write(b);
     },

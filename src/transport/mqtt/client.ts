@@ -130,8 +130,6 @@ export const mqttClient = ({ host_: host, counters_: counters, options_: o, log_
     },
 
     get connected(): boolean { return state === State.Connected; },
-    /** QoS 1 publishes not yet acknowledged (in flight and queued). */
-    get unacked_(): number { return inflight.size + queue.length; },
 
     /**
      * QoS 0 resolves once written (rejects when not connected). QoS 1 resolves on PUBACK; it is

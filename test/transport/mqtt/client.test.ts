@@ -145,11 +145,11 @@ test('in-flight window: never more than `inflight` unacknowledged publishes on t
       setTimeout(() => { outstanding--; s.write(encode({ cmd: "puback", messageId: p.messageId! })); }, 30);
     }
   });
-  const { c } = client(b.port, { inflight_: 3 });
+  const { c, counters } = client(b.port, { inflight_: 3 });
   c.start_();
   await Promise.all(Array.from({ length: 20 }, (_, i) => c.publish_('t/x', bytes(String(i)), 1)));
   assert.equal(peak, 3);
-  assert.equal(c.unacked_, 0);
+  assert.equal(counters.get('mqtt_acked'), 20);
   c.stop_();
   await b.close();
 });
@@ -199,7 +199,7 @@ test('QoS 0: refused while not connected, written once connected (no packet id, 
   const b = await fakeBroker((s, p) => {
     if (p.cmd === 'connect') s.write(connack);
   });
-  const { c } = client(b.port);
+  const { c, counters } = client(b.port);
   await assert.rejects(c.publish_('t/x', bytes('early')), /mqtt not connected/);
   c.start_();
   await waitFor('connected', () => c.connected);
@@ -208,7 +208,7 @@ test('QoS 0: refused while not connected, written once connected (no packet id, 
   const pub = b.got[0].find((p) => p.cmd === 'publish');
   assert.ok(pub && pub.cmd === 'publish');
   assert.deepEqual([pub.qos, pub.retain, pub.messageId, pub.topic, [...pub.payload]], [0, true, undefined, 't/x', [...bytes('q0')]]);
-  assert.equal(c.unacked_, 0);
+  assert.equal(counters.get('mqtt_acked'), 0, 'QoS 0 waits for no PUBACK');
   await c.stop_(100);
   await assert.rejects(c.publish_('t/x', bytes('late')), /mqtt client stopped/);
   await b.close();

@@ -120,18 +120,20 @@ test('qos 0 through busybox nc: every batch delivered at QoS 0 and gone from the
 
 test('will on abrupt death: SIGKILL of the nc child makes the broker publish offline', async () => {
   const w = await watch('netledger/v1/s-will/status');
-  let stream: ReturnType<typeof childStream> | null = null;
+  let pid = 0;
   const url = parseBrokerUrl(`mqtt://127.0.0.1:${broker.port}`);
   const argv = streamArgv(url, { nc_: NC });
+  // the nc child's pid, as the host spawns it
+  const spying: typeof host = { ...host, spawn: (a, o) => { const c = host.spawn(a, o); pid = c.pid; return c; } };
   const s = shipper({
     host_: host, counters_: new Counters(), spool_: new MemSpool(),
     status_: { sensor: 's-will', version: '0.1.0', started: 1, capabilities: [] },
-    connect_: () => (stream = childStream(host, argv)),
+    connect_: () => childStream(spying, argv),
     mqtt_: { username_: 'sensor', password_: 'right-password', keepaliveSec_: 5, backoffMinMs_: 60_000 },
   });
   s.start_();
   await waitFor('online', () => w.seen.some((m) => JSON.parse(m.payload).state === 'online'));
-  process.kill(stream!.pid_!, 'SIGKILL');
+  process.kill(pid, 'SIGKILL');
   await waitFor('will published', () => w.seen.some((m) => JSON.parse(m.payload).state === 'offline'));
   const will = JSON.parse(w.seen.find((m) => JSON.parse(m.payload).state === 'offline')!.payload);
   assert.equal(will.type, 'status');
