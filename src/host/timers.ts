@@ -24,8 +24,6 @@ export interface TimerQueue {
   setTimeout_(fn: () => void, ms: number): TimerHandle;
   setInterval_(fn: () => void, ms: number): TimerHandle;
   clear_(handle: TimerHandle): void;
-  /** Timers pending (an interval stays until cleared). */
-  size_(): number;
 }
 
 export const timerQueue = (platform: TimerPlatform): TimerQueue => {
@@ -92,6 +90,5 @@ export const timerQueue = (platform: TimerPlatform): TimerQueue => {
       queue.splice(i, 1);
       if (!queue.length) disarm();
     },
-    size_: () => queue.length,
   };
 };

@@ -147,7 +147,6 @@ export const spool = ({ host_: host, dir, max_bytes: cap, counters_: counters, p
       }
     },
 
-    read_: read,
     bytes_: (): number => total,
     count_: (): number => entries.length,
   };

@@ -259,8 +259,8 @@ const u16r = (): number => {
 const idr = (): number => u16r() || malformed('invalid packet id 0');
 const binr = (): Uint8Array => buf.subarray(take(u16r()), pos);
 const strr = (): string => {
-  const b = binr();
-  const s = utf8DecodeStrict(b, 0, b.length);
+  const at = take(u16r());
+  const s = utf8DecodeStrict(buf, at, pos);
   // MQTT-1.5.3-1/-2: well-formed UTF-8 without U+0000.
   if (s === null) malformed(`invalid utf-8 in ${what}`);
   if (s.indexOf('\u0000') >= 0) malformed(`NUL in string in ${what}`);
@@ -361,7 +361,7 @@ export const decodeBrokerBody = (byte0: number, b: Uint8Array, start = 0, stop =
       break;
     default: p = { cmd, messageId: idr() };
   }
-  done();
+  if (pos !== end) malformed(`trailing bytes in ${what}`); // done(), written out: the bundle has no other caller
   return p;
 };
 
