@@ -18,6 +18,8 @@ function systemHostname(host: Host): string | undefined {
 }
 
 export const CONFIG_FILE = '/etc/config/netledger';
+/** The --config option of `run` and `rpcd`. */
+export const CONFIG_OPTION = { config: `UCI config file (default ${CONFIG_FILE})` };
 
 /**
  * Reads and validates a config file (its text too, as `text_`), as `run`, `check-config` and

@@ -5,7 +5,7 @@
 import type { Host } from '../host/types';
 import type { Command } from './command';
 import { dispatch, type RpcdMethods } from '../ubus/rpcd-plugin';
-import { checkConfigFile, CONFIG_FILE } from './check-config';
+import { checkConfigFile, CONFIG_FILE, CONFIG_OPTION } from './check-config';
 import { defaultConfig, formatConfigError } from '../config/schema';
 import { parseStatus, staleAfter, STATUS_FILE } from '../agent/status-file';
 import { maxOf } from '../compat/lang';
@@ -65,7 +65,7 @@ export const rpcdCommand: Command = {
   name_: 'rpcd',
   summary_: 'rpcd exec plugin: list | call <method> (behind `ubus call netledger ...`)',
   usage_: 'list | call <method> [--config FILE]',
-  options_: { config: `config file (default ${CONFIG_FILE})` },
+  options_: CONFIG_OPTION,
   run_(host, args) {
     const r = dispatch(netledgerMethods(host, (args.options_.config as string | undefined) ?? CONFIG_FILE), args.positional_, () => readAll(host));
     host.writeStdout(r.out_);

@@ -4,7 +4,7 @@ import type { Command } from './command';
 import { formatConfigError, formatConfigErrors, restartNeeded, type NetledgerConfig } from '../config/schema';
 import { Agent } from '../agent/agent';
 import { summaryLine } from '../agent/summary';
-import { checkConfigFile, CONFIG_FILE } from './check-config';
+import { checkConfigFile, CONFIG_FILE, CONFIG_OPTION } from './check-config';
 import { errorText } from '../compat/lang';
 
 /** FNV-1a of the config text: lets a collector see which config produced a sensor's events. */
@@ -23,7 +23,7 @@ export const runCommand: Command = {
   name_: 'run',
   summary_: 'run the agent live, as the UCI config says',
   usage_: '[--config FILE]',
-  options_: { config: `UCI config file (default ${CONFIG_FILE})` },
+  options_: CONFIG_OPTION,
   async run_(host, args) {
     await null; // a throw before the first await would kill qjs (see src/reject-later.ts)
     const file = (args.options_.config as string | undefined) ?? CONFIG_FILE;
