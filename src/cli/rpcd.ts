@@ -6,7 +6,7 @@ import type { Host } from '../host/types';
 import type { Command } from './command';
 import { dispatch, type RpcdMethods } from '../ubus/rpcd-plugin';
 import { checkConfigFile, CONFIG_FILE, CONFIG_OPTION } from './check-config';
-import { defaultConfig, formatConfigError } from '../config/schema';
+import { SCHEMA, formatConfigError } from '../config/schema';
 import { parseStatus, staleAfter, STATUS_FILE } from '../agent/status-file';
 import { maxOf } from '../compat/lang';
 
@@ -30,7 +30,8 @@ export function netledgerMethods(host: Host, configFile: string): RpcdMethods {
       args_: {},
       call_() {
         const checked = checkConfigFile(host, configFile);
-        const path = `${(typeof checked === 'string' ? defaultConfig() : checked.config).agent.state_dir}/${STATUS_FILE}`;
+        // an unreadable config: the default state_dir
+        const path = `${typeof checked === 'string' ? SCHEMA.agent.options.state_dir.default : checked.config.agent.state_dir}/${STATUS_FILE}`;
         let text: string;
         try {
           text = host.readText(path);
