@@ -63,17 +63,21 @@ function yearOf(epochSec: number): number {
 
 /** Two digits at i (' 7' style space padding allowed when `pad`), or -1. */
 function two(line: string, i: number, pad?: boolean): number {
-  // c ^ 48 is a digit's value, and more than 9 for any other character (16 for a space, 48 for none)
-  const a = line.charCodeAt(i) ^ 48;
-  const b = line.charCodeAt(i + 1) ^ 48;
-  return b > 9 ? -1 : a === 16 && pad ? b : a > 9 ? -1 : a * 10 + b;
+  // (past the end of the line both are NaN, and so is the result: the callers' range tests let
+  // it through and the line ends as bad_framing where the space after the stamp is missing)
+  const a = line.charCodeAt(i);
+  const b = line.charCodeAt(i + 1);
+  return b < 48 || b > 57 ? -1 : a === 32 && pad ? b - 48 : a < 48 || a > 57 ? -1 : (a - 48) * 10 + (b - 48);
 }
 
-/** Day, hour, minute or second out of range (two() gives -1 for a non-digit), or `hh:mm:ss`
- *  without its colons at c and c + 3. Both stamp forms share it. */
-function badClock(line: string, c: number, day: number, hh: number, mm: number, ss: number): boolean {
-  return day < 1 || day > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 ||
-    line.charCodeAt(c) !== 58 || line.charCodeAt(c + 3) !== 58;
+/** `hh:mm:ss` at i as seconds of the day, or -1 (a field out of range or not two digits, a
+ *  colon missing). Both stamp forms share it. */
+function clockAt(line: string, i: number): number {
+  const hh = two(line, i);
+  const mm = two(line, i + 3);
+  const ss = two(line, i + 6);
+  return hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 || line.charCodeAt(i + 2) !== 58 || line.charCodeAt(i + 5) !== 58
+    ? -1 : hh * 3600 + mm * 60 + ss;
 }
 
 export interface DnsmasqFraming {
@@ -116,10 +120,8 @@ export function framingFor(format: LogFormat | undefined, { year_, utcOffsetMin_
     const y = two(line, s) * 100 + two(line, s + 2);
     const mo = two(line, s + 5);
     const d = two(line, s + 8);
-    const hh = two(line, s + 11);
-    const mm = two(line, s + 14);
-    const ss = two(line, s + 17);
-    if (y < 0 || mo < 1 || mo > 12 || line.charCodeAt(s + 7) !== 45 || badClock(line, s + 13, d, hh, mm, ss)) {
+    const clock = clockAt(line, s + 11);
+    if (y < 0 || mo < 1 || mo > 12 || line.charCodeAt(s + 7) !== 45 || d < 1 || d > 31 || clock < 0) {
       return bad('bad_timestamp');
     }
     let i = s + 19;
@@ -146,7 +148,7 @@ export function framingFor(format: LogFormat | undefined, { year_, utcOffsetMin_
       i += 6;
     }
     if (line.charCodeAt(i) !== 32 || i >= end) return bad('bad_framing');
-    const ts = daysFromCivil(y, mo, d) * DAY + hh * 3600 + mm * 60 + ss - off;
+    const ts = daysFromCivil(y, mo, d) * DAY + clock - off;
     self.ts = frac > 0 ? Math.round((ts + frac) * 1e6) / 1e6 : ts;
     // Fractional stamps rarely repeat: cache only whole-second ones.
     if (frac === 0) {
@@ -175,12 +177,10 @@ export function framingFor(format: LogFormat | undefined, { year_, utcOffsetMin_
     if (next > end) return bad('bad_framing');
     const mi = MONTHS.indexOf(line.slice(mAt, mAt + 3));
     const day = two(line, mAt + 4, true);
-    const hh = two(line, mAt + 7);
-    const mm = two(line, mAt + 10);
-    const ss = two(line, mAt + 13);
-    if (mi < 0 || mi % 3 !== 0 || badClock(line, mAt + 9, day, hh, mm, ss)) return bad('bad_timestamp');
+    let clock = clockAt(line, mAt + 7);
+    if (mi < 0 || mi % 3 !== 0 || day < 1 || day > 31 || clock < 0) return bad('bad_timestamp');
     const month = mi / 3 + 1;
-    const clock = hh * 3600 + mm * 60 + ss - offsetSec;
+    clock -= offsetSec;
     let ts: number;
     if (year >= 0) {
       ts = daysFromCivil(year, month, day) * DAY + clock;
