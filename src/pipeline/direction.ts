@@ -70,22 +70,16 @@ export function classifyFlow(flow: FlowTuples, net: NetModel): Direction {
 export const KIND_ROUTER = 1;
 export const KIND_LAN = 2;
 
-function useNet(net: NetModel): void {
-  let c = compiledCache.get(net);
-  if (c === undefined) {
-    c = compileNet(net);
-    compiledCache.set(net, c);
-  }
-  lastNet = net;
-  sets = c;
-}
-
 /**
  * The KIND_ bits of one address under `net`, for callers that keep them per address (the flow
  * table's strings): not memoised here, so the address is not held twice.
  */
 export function addressKind(a: string, net: NetModel): number {
-  if (net !== lastNet) useNet(net);
+  if (net !== lastNet) {
+    sets = compiledCache.get(net);
+    if (sets === undefined) compiledCache.set(net, (sets = compileNet(net)));
+    lastNet = net;
+  }
   const c = sets!;
   // parsed once for the three sets (CidrSet.has would parse it per set), by the join's native-call
   // parsers: cidr.ts's character loops cost ~21k (IPv4) and ~53k (IPv6) instructions an address
