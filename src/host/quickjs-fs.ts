@@ -64,17 +64,12 @@ export const writeAtomic = (path: string, data: Uint8Array | string): void => {
   }
 };
 
-export const appendText = (path: string, text: string): void => {
-  writeFile(path, os.O_APPEND, text);
-};
+// (their results are for no one: the Host's methods return nothing)
+export const appendText = (path: string, text: string) => writeFile(path, os.O_APPEND, text);
 
-export const remove = (path: string): void => {
-  check(os.remove(path), 'remove', path);
-};
+export const remove = (path: string) => check(os.remove(path), 'remove', path);
 
-export const rename = (from: string, to: string): void => {
-  check(os.rename(from, to), 'rename', `${from} -> ${to}`);
-};
+export const rename = (from: string, to: string) => check(os.rename(from, to), 'rename', `${from} -> ${to}`);
 
 export const stat = (path: string): FileStat | null => {
   const [st, err] = os.stat(path);

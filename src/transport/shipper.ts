@@ -9,7 +9,7 @@
 import { rejectLater } from '../reject-later';
 import type { Host } from '../host/types';
 import type { Counters } from '../counters';
-import { mqttClient, within, type MqttClient, type ByteStream, type IncomingMessage, type MqttClientOptions } from './mqtt/client';
+import { mqttClient, within, RESOLVED, type MqttClient, type ByteStream, type IncomingMessage, type MqttClientOptions } from './mqtt/client';
 import { commandFilters, commandName, statusTopic, streamTopic, checkSensorId } from './topics';
 import { statusPayload, type StatusInfo } from './status';
 import { utf8Decode } from '../compat/utf8';
@@ -177,7 +177,7 @@ export const shipper = (d: ShipperDeps) => {
      * only then. Rejects when the client gives up.
      */
     idle_: (): Promise<void> =>
-      fatal ? rejectLater(fatal) : drained() ? Promise.resolve() : new Promise((resolve, reject) => idleWaiters.push([resolve, reject])),
+      fatal ? rejectLater(fatal) : drained() ? RESOLVED : new Promise((resolve, reject) => idleWaiters.push([resolve, reject])),
 
     get connected_(): boolean {
       return client?.connected ?? false;

@@ -15,15 +15,12 @@ export interface StatusInfo {
   capabilities: string[];
 }
 
-export const statusEvent = (info: StatusInfo, state: 'online' | 'offline', ts: number): StatusEvent => {
+/** JSON bytes of the status event (`type` first, as every NDJSON record). */
+export const statusPayload = (info: StatusInfo, state: 'online' | 'offline', ts: number): Uint8Array => {
   // An undefined config_hash is left out of the JSON; the key order is the schema's.
-  return {
+  const event: StatusEvent = {
     type: 'status', ts, sensor: info.sensor, state, version: info.version, started: info.started,
     config_hash: info.config_hash, capabilities: info.capabilities,
   };
-};
-
-/** JSON bytes of the status event (`type` first, as every NDJSON record). */
-export const statusPayload = (info: StatusInfo, state: 'online' | 'offline', ts: number): Uint8Array => {
-  return utf8Encode(toJson(statusEvent(info, state, ts)));
+  return utf8Encode(toJson(event));
 };

@@ -92,6 +92,9 @@ export const within = (host: Host, ms: number, until: (done: () => void) => void
     });
   });
 
+/** A settled promise to answer with (one is enough: nothing can change it). */
+export const RESOLVED: Promise<void> = Promise.resolve();
+
 /** A promise rejected (a microtask later) with Error(message). */
 const refuse = (message: string): Promise<never> => rejectLater(new Error(message));
 
@@ -102,6 +105,7 @@ const refuse = (message: string): Promise<never> => rejectLater(new Error(messag
  * the client stopped and will not retry).
  */
 export const mqttClient = ({ host_: host, counters_: counters, options_: o, log_: log }: MqttClientDeps) => {
+  const keepalive = o.keepaliveSec_ ?? 60;
   let state = State.Idle;
   let stream: ByteStream | null = null;
   let parser: PacketParser<BrokerPacket> | null = null;
@@ -145,7 +149,7 @@ export const mqttClient = ({ host_: host, counters_: counters, options_: o, log_
         } catch (e) {
           return rejectLater(e as Error);
         }
-        return Promise.resolve();
+        return RESOLVED;
       }
       const max = o.maxQueued_ ?? 10000;
       if (queue.length >= max) {
@@ -176,7 +180,7 @@ export const mqttClient = ({ host_: host, counters_: counters, options_: o, log_
      * still sit in the pipe to the helper, and a process that exits at once would lose it.
      */
     stop_(graceMs = 2000): Promise<void> {
-      let gone: Promise<void> = Promise.resolve();
+      let gone = RESOLVED;
       if (state === State.Stopped) return gone;
       const wasConnected = state === State.Connected;
       state = State.Stopped;
@@ -227,7 +231,7 @@ export const mqttClient = ({ host_: host, counters_: counters, options_: o, log_
       }
     });
     // clientId_, cleanSession_ (absent: false), username_ and will_ are the options' own
-    send({ ...o, cmd: 'connect', keepalive_: o.keepaliveSec_ ?? 60, password_: o.password_ !== undefined ? utf8Encode(o.password_) : undefined } as ConnectPacket);
+    send({ ...o, cmd: 'connect', keepalive_: keepalive, password_: o.password_ !== undefined ? utf8Encode(o.password_) : undefined } as ConnectPacket);
     const limit = o.connectTimeoutMs_ ?? 10000;
     timers.push(host.setTimeout(() => {
       if (state === State.Connecting && stream === s) drop(`no CONNACK within ${limit} ms`);
@@ -275,7 +279,7 @@ export const mqttClient = ({ host_: host, counters_: counters, options_: o, log_
     api.lastError_ = null;
     counters.inc('mqtt_connects');
     clearTimers();
-    const ka = (o.keepaliveSec_ ?? 60) * 1000; // 0: no keepalive
+    const ka = keepalive * 1000; // 0: no keepalive
     if (ka > 0) timers.push(host.setInterval(() => tick(ka), maxOf(100, minOf(1000, ka / 4))));
     // Re-send what the last connection left unacknowledged, in the original order.
     for (const x of inflight.values()) {
