@@ -141,13 +141,12 @@ export const NameStore = function (make: (n: number) => Index): NameStore {
       if (id !== 0) freeId = at[id];
       else if ((id = ++top) >= len.length) {
         // room for 1,024 more ids: steps, not doubling, so little stays unused (9 B per id)
-        const n = len.length + 1024;
-        const grown = <T extends Index | Uint8Array>(a: Index | Uint8Array, b: T): T => (b.set(a), b);
-        self.len_ = len = grown(len, new Uint16Array(n).fill(FREE, len.length));
-        suffixOf = grown(suffixOf, new Uint8Array(n));
-        at = grown(at, make(n));
-        self.ref_ = ref = grown(ref, make(n));
-        chunk = grown(chunk, make(n));
+        const n = id + 1024; // id is len.length: ids are handed out one by one
+        self.len_ = len = grown(len, n).fill(FREE, id);
+        suffixOf = grown(suffixOf, n);
+        at = grown(at, n);
+        self.ref_ = ref = grown(ref, n);
+        chunk = grown(chunk, n);
       }
       // the text after the first label goes to the suffix table when it has room
       var text = q;
@@ -246,3 +245,10 @@ export const NameStore = function (make: (n: number) => Index): NameStore {
   };
   return self;
 } as unknown as new (make: (n: number) => Index) => NameStore;
+
+/** A copy of `a` (of the same type) with room for n elements. */
+export function grown<T extends Index | Uint8Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a.length <= n ? a : (a.subarray(0, n) as T));
+  return b;
+}

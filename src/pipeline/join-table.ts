@@ -22,7 +22,7 @@
 // Arrays grow by doubling up to the cap, one array at a time, so the peak while growing is the
 // old table plus one new array.
 
-import { NameStore, type Index } from './join-names';
+import { NameStore, grown, type Index } from './join-names';
 
 /** d0 or t1 marking a time kept in a side map (answers refreshed over 18 hours; last seen
  *  before the base) */
@@ -349,13 +349,6 @@ export const AnswerTable = function (maxSlots: number): AnswerTable {
   resize(Math.min(1024, maxSlots));
   return self;
 } as unknown as new (maxSlots: number) => AnswerTable;
-
-/** A copy of `a` (of the same type) with room for n elements. */
-function grown<T extends Index>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a.length <= n ? a : (a.subarray(0, n) as T));
-  return b;
-}
 
 // Plain shifts and adds: Math.imul is a call (~500 instructions in qjs), these ~100. The low bits
 // of an address vary most; the client id is spread by a multiplier that stays exact in doubles.
