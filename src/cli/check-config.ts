@@ -37,7 +37,7 @@ export function checkConfigFile(host: Host, file: string): (ReturnType<typeof lo
 
 export const checkConfigCommand: Command = {
   name_: 'check-config',
-  summary_: 'validate a UCI config file (e.g. /etc/config/netledger)',
+  summary_: `validate a UCI config file (e.g. ${CONFIG_FILE})`,
   usage_: '[--quiet] FILE',
   options_: { quiet: '-print nothing when the file is valid' },
   run_(host, args) {

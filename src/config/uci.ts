@@ -69,13 +69,8 @@ const NAME_RULE = '(letters, digits and _ only)';
 // isspace() in the C locale, but not the newline that ends a statement.
 const isBlank = (c: number): boolean => c === 32 || (c >= 9 && c <= 13 && c !== 10);
 
-const LOST_AFTER_SEMICOLON = "';' right after a value: uci ignores the rest of this line (put a space before ';')";
-
 // A bad statement is thrown as [line, message] (anything else thrown is a bug and goes on up).
 type Failure = [number, string];
-
-/** The statements, each also written as its first letter. */
-const COMMANDS = ['package', 'config', 'option', 'list'] as const;
 
 export function parseUci(text: string, file: string): UciDocument {
   const doc: UciDocument = { file_: file, package_: null, sections: [], errors_: [] };
@@ -177,7 +172,7 @@ export function parseUci(text: string, file: string): UciDocument {
       }
       if (end === 3) {
         skipToNextLine();
-        fail(ln, LOST_AFTER_SEMICOLON);
+        fail(ln, "';' right after a value: uci ignores the rest of this line (put a space before ';')");
       } else {
         skipBlanks();
         if (peek() === 59) {
@@ -187,7 +182,8 @@ export function parseUci(text: string, file: string): UciDocument {
       }
       if (!args.length) continue;
       const [word, name] = args;
-      const cmd = COMMANDS.find((c) => c === word || c[0] === word);
+      // the statements, each also written as its first letter
+      const cmd = (['package', 'config', 'option', 'list'] as const).find((c) => c === word || c[0] === word);
       if (cmd === undefined) refuse(`invalid command '${word}'`);
       if (cmd === 'package') {
         argCount(args, cmd, 2);
