@@ -68,7 +68,7 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
   var exactIps = new Map<string, string>();
   var cidrRules: IpRule[] = [];
   var hasIps = false;
-  var loaded = false;
+  var hasDomains = false;
   const recent = new Map<string, number>();
 
   const matchName = (raw: string): Hit | null => {
@@ -183,16 +183,15 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
       exactIps = nextExact;
       cidrRules = nextRules;
       hasIps = nextExact.size + nextRules.length > 0;
-      loaded = hasIps || nextDomains.size > 0;
+      hasDomains = nextDomains.size > 0;
       recent.clear();
       counters.inc('ioc_loads');
       return { ok: true, ...counts(), skipped };
     },
 
     checkDns_(ev) {
-      if (!loaded) return;
-      const answers = ev.answers ?? [];
-      if (domains.size) {
+      const answers = ev.answers;
+      if (hasDomains) {
         // The asked name, then the names the answers lead through (CNAME chain).
         let hit = matchName(ev.qname);
         for (let i = 0; hit === null && i < answers.length; i++) {
