@@ -71,85 +71,77 @@ export interface HealthSampler {
 /** `new HealthSampler(deps)`: a constructor function returning its object (no `this.deps_` in the bundle). */
 export const HealthSampler = function (d: HealthDeps): HealthSampler {
   const { host_: host, counters_: counters, config_: { agent: ag, health: { watch: watched } }, procRoot_: root = '/proc' } = d;
-  return { sample_ };
-  function sample_(): HealthEvent {
-    const ev: HealthEvent = { type: 'health', ts: host.now(), sensor: ag.sensor_id };
-    // Each figure only when its /proc file reads and parses (containers and old kernels lack
-    // some): an unreadable file reads as '', which every parser answers with undefined.
-    const read = (file: string | number): string => {
+  return {
+    sample_() {
+      const ev: HealthEvent = { type: 'health', ts: host.now(), sensor: ag.sensor_id };
+      // Each figure only when its /proc file reads and parses (containers and old kernels lack
+      // some): an unreadable file reads as '', which every parser answers with undefined.
+      const read = (file: string | number): string => {
+        try {
+          return host.readText(`${root}/${file}`);
+        } catch {
+          return '';
+        }
+      };
+      const set = <K extends keyof HealthEvent>(key: K, v: HealthEvent[K] | undefined): void => {
+        if (v !== undefined) ev[key] = v;
+      };
+      /** The summed VmRSS of those of `pids` that have one; undefined when none has. */
+      const sumRss = (pids: number[]): number | undefined => {
+        let sum: number | undefined;
+        for (const pid of pids) {
+          const r = parseVmRSS(read(`${pid}/status`));
+          if (r !== undefined) sum = (sum ?? 0) + r;
+        }
+        return sum;
+      };
+      set('uptime', parseLoadavg(read('uptime'))); // (parseUptime)
+      const mem = read('meminfo');
+      set('mem_total', procField(mem, 'MemTotal:'));
+      set('mem_available', procField(mem, 'MemAvailable:'));
+      set('load1', parseLoadavg(read('loadavg')));
+      for (const k of ['count', 'max'] as const) set(`ct_${k}`, parseCount(read(`sys/net/netfilter/nf_conntrack_${k}`)));
+      let names: string[] | undefined;
       try {
-        return host.readText(`${root}/${file}`);
+        names = host.readdir(root);
       } catch {
-        return '';
+        counters.inc('health_proc_unreadable');
       }
-    };
-    const set = <K extends keyof HealthEvent>(key: K, v: HealthEvent[K] | undefined): void => {
-      if (v !== undefined) ev[key] = v;
-    };
-    const rss = (pid: number): number | undefined => parseVmRSS(read(`${pid}/status`));
-    /** The summed VmRSS of those of `pids` that have one; undefined when none has. */
-    const sumRss = (pids: number[]): number | undefined => {
-      let sum: number | undefined;
-      for (const pid of pids) {
-        const r = rss(pid);
-        if (r !== undefined) sum = (sum ?? 0) + r;
-      }
-      return sum;
-    };
-    set('uptime', parseLoadavg(read('uptime'))); // (parseUptime)
-    const mem = read('meminfo');
-    set('mem_total', procField(mem, 'MemTotal:'));
-    set('mem_available', procField(mem, 'MemAvailable:'));
-    set('load1', parseLoadavg(read('loadavg')));
-    for (const k of ['count', 'max'] as const) set(`ct_${k}`, parseCount(read(`sys/net/netfilter/nf_conntrack_${k}`)));
-    let names: string[] | undefined;
-    try {
-      names = host.readdir(root);
-    } catch {
-      counters.inc('health_proc_unreadable');
-    }
-    if (names) {
-      const self = host.pid();
-      const parent = new Map<number, number>();
-      const byName: Record<string, number[]> = newDict();
-      for (const w of watched) byName[w] = [];
-      let procs = 0;
-      for (const name of names) {
-        const c = name.charCodeAt(0);
-        const pid = +name;
-        if (c < 48 || c > 57 || !isInteger(pid)) continue;
-        procs++;
-        // a process may exit between readdir and this read: then it simply is not counted further
-        const st = parseStat(read(`${name}/stat`));
-        if (st === undefined) continue;
-        parent.set(pid, st.ppid);
-        byName[st.comm]?.push(pid);
-      }
-      ev.procs = procs;
-      set('agent_rss', rss(self));
-      // descendants: walk each process's parent chain up to us (depth-capped against loops)
-      const children = sumRss([...parent.keys()].filter((pid) => {
-        let p = parent.get(pid);
-        for (let depth = 0; pid !== self && p! > 0 && depth < 64; depth++, p = parent.get(p!)) if (p === self) return true;
-        return false;
-      }));
-      if (children !== undefined || parent.size) ev.children_rss = children ?? 0;
-      const w: Record<string, number> = {};
-      let any = false;
-      for (const name of watched) {
-        const sum = sumRss(byName[name]);
-        if (sum !== undefined) {
-          w[name] = sum;
-          any = true;
+      if (names) {
+        const self = host.pid();
+        const parent = new Map<number, number>();
+        const byName: Record<string, number[]> = newDict();
+        for (const w of watched) byName[w] = [];
+        let procs = 0;
+        for (const name of names) {
+          const c = name.charCodeAt(0);
+          const pid = +name;
+          if (c < 48 || c > 57 || !isInteger(pid)) continue;
+          procs++;
+          // a process may exit between readdir and this read: then it simply is not counted further
+          const st = parseStat(read(`${name}/stat`));
+          if (st === undefined) continue;
+          parent.set(pid, st.ppid);
+          byName[st.comm]?.push(pid);
+        }
+        ev.procs = procs;
+        set('agent_rss', sumRss([self]));
+        // descendants: walk each process's parent chain up to us (depth-capped against loops)
+        const children = sumRss([...parent.keys()].filter((pid) => {
+          let p = parent.get(pid);
+          for (let depth = 0; pid !== self && p! > 0 && depth < 64; depth++, p = parent.get(p!)) if (p === self) return true;
+          return false;
+        }));
+        if (children !== undefined || parent.size) ev.children_rss = children ?? 0;
+        for (const name of watched) {
+          const sum = sumRss(byName[name]);
+          if (sum !== undefined) (ev.watched ??= {})[name] = sum;
         }
       }
-      if (any) ev.watched = w;
-    }
-    set('budget', ag.memory_budget);
-    if (d.extra_) Object.assign(ev, d.extra_());
-    const snap = counters.snapshot();
-    ev.counters = snap.counters;
-    ev.dropped = snap.dropped;
-    return ev;
-  }
+      set('budget', ag.memory_budget);
+      if (d.extra_) Object.assign(ev, d.extra_());
+      ({ counters: ev.counters, dropped: ev.dropped } = counters.snapshot());
+      return ev;
+    },
+  };
 } as unknown as new (deps: HealthDeps) => HealthSampler;
