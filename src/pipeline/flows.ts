@@ -25,6 +25,7 @@
 // stamps flows, else unknown).
 
 import type { Counters } from '../counters';
+import { maxOf } from '../compat/lang';
 import type { FlowEvent } from '../events';
 // (the flag bits imported, not declared here again: esbuild writes an imported one's number in,
 // where a module constant of this file stayed a variable qjs reads per use)
@@ -122,7 +123,7 @@ export const FlowTable = function (deps: FlowTableDeps): FlowTable {
   var counters = deps.counters;
   var emit = deps.emit;
   var interim = deps.interimSec ?? 300;
-  var maxFlows = Math.max(1, deps.maxFlows ?? 16384);
+  var maxFlows = maxOf(1, deps.maxFlows ?? 16384);
   var store = new FlowStore(maxFlows, interim > 0);
   var pool = new StringPool();
   /** one context object, refilled per event (an object costs qjs ~1k instructions per field) */

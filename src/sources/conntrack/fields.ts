@@ -11,6 +11,7 @@
 // let/const local for its dead zone (~15 instructions a read; -1.7k on a NEW line).
 import { compressPaddedIpv6, looksLikeAddress } from './address';
 import type { CtRecord } from './record';
+import { newDict } from '../../compat/lang';
 
 const BAD_NUMBER = 'conntrack.bad_number';
 const BAD_TOKEN = 'conntrack.bad_token';
@@ -45,7 +46,7 @@ function hexKey(line: string, from: number, to: number): number {
 // less an entry (-148 kB RSS on the issue-3 run), and a lookup is cheaper (-1.5k instr/line on the
 // ct bench). No key is special in a record without a prototype ('__proto__' included).
 type Checked = Record<string, boolean | undefined>;
-let checked = Object.create(null) as Checked;
+let checked = newDict() as Checked;
 let older = checked;
 let checkedN = 0;
 const CHECKED_MAX = 1024;
@@ -62,7 +63,7 @@ export function address(s: string): string {
     if (good === undefined) good = looksLikeAddress(s);
     if (checkedN >= CHECKED_MAX) {
       older = checked;
-      checked = Object.create(null) as Checked;
+      checked = newDict() as Checked;
       checkedN = 0;
     }
     checked[s] = good;

@@ -19,6 +19,7 @@
 // The per-line functions declare their locals with var: qjs 2025-04 checks every read of a
 // let/const local for its dead zone (~15 instructions a read; -1.7k on a NEW line).
 import type { Counters } from '../../counters';
+import { newDict } from '../../compat/lang';
 import { attributes, counters as accounting, fail, failure, num, tuplesFast } from './fields';
 import { ABSENT, clearTuples, emptyRecord, resetForParse, type CtKind, type CtRecord } from './record';
 
@@ -266,9 +267,9 @@ interface HeadState {
 const HEAD_KEY = 22;
 const NO_STATE: HeadState = { k_: '\n', t_: 0, s_: '' };
 // null-prototype records, not Maps: a lookup by a sliced key is cheaper in qjs (atoms)
-const HEADS = Object.create(null) as Record<string, Head | undefined>;
+const HEADS = newDict<Head | undefined>();
 /** The same after the event tag "\t%9s " (11 characters), by the 11 + HEAD_KEY characters after the time's ']'. */
-const EVENT_HEADS = Object.create(null) as Record<string, Head | undefined>;
+const EVENT_HEADS = newDict<Head | undefined>();
 for (const [name, proto] of [['tcp', 6], ['udp', 17], ['icmp', 1], ['icmpv6', 58]] as const) {
   for (const family of [4, 6]) {
     const text = `ipv${family}     ${family === 4 ? 2 : 10} ${name.padEnd(8)} ${proto} `;

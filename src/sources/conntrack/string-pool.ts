@@ -2,6 +2,8 @@
 // few LAN clients, the same WAN address (NAT) and a few states: each flow holds small integers
 // into this pool instead of its own copies, so 20k flows fit the router's memory budget.
 
+import { newDict } from '../../compat/lang';
+
 export const NO_STRING = -1;
 
 const IDLE_MAX = 256;
@@ -44,7 +46,7 @@ export const StringPool = function (): StringPool {
   var idle = new Int32Array(IDLE_MAX);
   var idleHead = 0;
   var idleCount = 0;
-  var index = Object.create(null) as Record<string, number | undefined>;
+  var index = newDict<number | undefined>();
   var strings: string[] = [];
   const self: StringPool = {
     index,
