@@ -37,12 +37,10 @@ export function readInt(s: string, min: number, max: number, unit = ''): Read<nu
   return inRange(s, /^-?\d+$/.test(s) && s.length <= 16, Number(s), min, max, `an integer from ${min} to ${max}${unit ? ' ' + unit : ''}`);
 }
 
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
 /** Seconds: `90`, `1.5`, or with a unit `90s`, `5m`, `1h`, `1d` (as nlbwmon's options read). */
 export function readDuration(s: string, min: number, max: number): Read<number> {
   // A one-character key is never one of Object.prototype's.
-  const mult = DURATION_UNITS[s[s.length - 1]];
+  const mult = ({ s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[s[s.length - 1]];
   const n = mult ? s.slice(0, -1) : s;
   return inRange(s, /^\d+(\.\d+)?$/.test(n) && n.length <= 12, Number(n) * (mult ?? 1), min, max,
     `a duration from ${min} to ${max} seconds (e.g. 30, 30s, 5m, 1h)`);

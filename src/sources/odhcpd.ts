@@ -12,8 +12,6 @@ import type { Lease } from './leases';
 import { normalizeIp } from '../pipeline/cidr';
 import { isArray, toJson, keysOf, floor, isRecord } from '../compat/lang';
 
-const INFINITE = 0xffffffff;
-
 /** `nowSec` turns odhcpd's relative `valid` into an absolute `expires`; without it none is set. */
 export function parseIpv6Leases(json: unknown, counters: Counters, nowSec?: number): Lease[] {
   const out: Lease[] = [];
@@ -73,7 +71,7 @@ function leaseBase({ hostname, duid, iaid, valid }: Record<string, unknown>, now
   }
   if (typeof iaid === 'number') base.iaid = iaid;
   if (typeof valid === 'number') {
-    if (valid === INFINITE || valid === -1) base.expires = 0;
+    if (valid === 0xffffffff || valid === -1) base.expires = 0; // infinite
     else if (nowSec !== undefined) base.expires = floor(nowSec) + valid;
   }
   return base;
