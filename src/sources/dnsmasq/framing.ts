@@ -117,11 +117,12 @@ export function framingFor(format: LogFormat | undefined, { year_, utcOffsetMin_
 
   /** `2026-11-22T23:45:31[.frac](Z|±hh:mm) ` */
   const readIso = (line: string, s: number, end: number): number => {
-    const y = two(line, s) * 100 + two(line, s + 2);
+    const yh = two(line, s);
+    const yl = two(line, s + 2);
     const mo = two(line, s + 5);
     const d = two(line, s + 8);
     const clock = clockAt(line, s + 11);
-    if (y < 0 || mo < 1 || mo > 12 || line.charCodeAt(s + 7) !== 45 || d < 1 || d > 31 || clock < 0) {
+    if (yh < 0 || yl < 0 || mo < 1 || mo > 12 || line.charCodeAt(s + 7) !== 45 || d < 1 || d > 31 || clock < 0) {
       return bad('bad_timestamp');
     }
     let i = s + 19;
@@ -148,7 +149,7 @@ export function framingFor(format: LogFormat | undefined, { year_, utcOffsetMin_
       i += 6;
     }
     if (line.charCodeAt(i) !== 32 || i >= end) return bad('bad_framing');
-    const ts = daysFromCivil(y, mo, d) * DAY + clock - off;
+    const ts = daysFromCivil(yh * 100 + yl, mo, d) * DAY + clock - off;
     self.ts = frac > 0 ? Math.round((ts + frac) * 1e6) / 1e6 : ts;
     // Fractional stamps rarely repeat: cache only whole-second ones.
     if (frac === 0) {

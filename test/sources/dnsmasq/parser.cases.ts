@@ -198,6 +198,9 @@ export const cases: Cases = {
       ['Nov 32 23:45:32 dnsmasq[8830]: cleared cache', 'dnsmasq.bad_timestamp'],
       ['Nov 22 24:45:32 dnsmasq[8830]: cleared cache', 'dnsmasq.bad_timestamp'],
       ['2026-13-22T23:45:32Z h dnsmasq[1]: cleared cache', 'dnsmasq.bad_timestamp'],
+      // a year's low two digits not digits: once read as 20*100 + (-1) = 1999
+      ['20x6-11-22T23:45:32Z h dnsmasq[1]: cleared cache', 'dnsmasq.bad_timestamp'],
+      ['2x26-11-22T23:45:32Z h dnsmasq[1]: cleared cache', 'dnsmasq.bad_timestamp'],
       ['Nov 22 23:45:32 dnsmasq[8830]: 1 192.0.2.10/1 query[A] a.test', 'dnsmasq.truncated'],
       ['Nov 22 23:45:32 dnsmasq[8830]: 1 192.0.2.10/1 query[A', 'dnsmasq.truncated'],
       ['Nov 22 23:45:32 dnsmasq[8830]: 1 192.0.2.10/1 forwarded a.test', 'dnsmasq.truncated'],
