@@ -47,6 +47,7 @@ interface Shape {
  */
 interface Node {
   key_: string;
+  ci_: number;
   col_: ColumnBuilder | null;
   parent_: Node | null;
   next_: Map<string, Node> | null;
@@ -57,9 +58,9 @@ interface Node {
 /** Collects events of one stream and writes them as one batch. */
 export class BatchBuilder {
   private cols_: ColumnBuilder[] = [];
-  private colOf_ = new Map<string, ColumnBuilder>();
+  private colIndex_ = new Map<string, number>();
   private shapes_: Shape[] = [];
-  private readonly root_: Node = { key_: '', col_: null, parent_: null, next_: null, hot_: null, shape_: null };
+  private readonly root_: Node = { key_: '', ci_: -1, col_: null, parent_: null, next_: null, hot_: null, shape_: null };
   private shapeOf_: number[] = [];
   count_ = 0;
   /** The columns' rough encoded bytes (ColumnBuilder.put_), summed as values are added. */
@@ -99,12 +100,13 @@ export class BatchBuilder {
     if (next === null) next = node.next_ = new Map();
     let nx = next.get(k);
     if (nx === undefined) {
-      let col = this.colOf_.get(k);
-      if (col === undefined) {
-        this.cols_.push((col = new ColumnBuilder(k)));
-        this.colOf_.set(k, col);
+      let ci = this.colIndex_.get(k);
+      if (ci === undefined) {
+        ci = this.cols_.length;
+        this.cols_.push(new ColumnBuilder(k));
+        this.colIndex_.set(k, ci);
       }
-      nx = { key_: k, col_: col, parent_: node, next_: null, hot_: null, shape_: null };
+      nx = { key_: k, ci_: ci, col_: this.cols_[ci], parent_: node, next_: null, hot_: null, shape_: null };
       next.set(k, nx);
     }
     node.hot_ = nx;
@@ -113,8 +115,7 @@ export class BatchBuilder {
 
   private newShape_(node: Node): Shape {
     const colIdx: number[] = [];
-    // (a new shape is rare: its columns' numbers are looked up)
-    for (let n: Node | null = node; n !== null && n.parent_ !== null; n = n.parent_) colIdx.push(this.cols_.indexOf(n.col_ as ColumnBuilder));
+    for (let n: Node | null = node; n !== null && n.parent_ !== null; n = n.parent_) colIdx.push(n.ci_);
     colIdx.reverse();
     const shape: Shape = { id_: this.shapes_.length, colIdx_: colIdx };
     this.shapes_.push(shape);
@@ -129,10 +130,7 @@ export class BatchBuilder {
     const items = new CborWriter(this.estimate_());
     const size = table.finalize_(items);
     const shapes = this.shapes_;
-    const body: Record<string, unknown> = {
-      ...h, v: WIRE_VERSION, n: this.count_, cols: plans.map((p) => p.map((x) => (typeof x === 'function' ? x(size) : x))),
-      shapes: shapes.map((s) => s.colIdx_), shape: pack(this.shapeOf_, shapes.length),
-    };
+    const body: Record<string, unknown> = { ...h, v: WIRE_VERSION, n: this.count_, shapes: shapes.map((s) => s.colIdx_), shape: pack(this.shapeOf_, shapes.length) };
     const w = new CborWriter(this.estimate_() + 256);
     w.head_(5, 10);
     for (const k in HEADER) {
@@ -140,6 +138,12 @@ export class BatchBuilder {
       if (k === 'strs') {
         w.head_(4, size);
         w.raw_(items.buf_.subarray(0, items.len_));
+      } else if (k === 'cols') {
+        w.head_(4, plans.length);
+        for (const p of plans) {
+          w.head_(4, p.length);
+          for (const x of p) w.value_(typeof x === 'function' ? x(size) : x);
+        }
       } else w.value_(body[k]);
     }
     return w.bytes_();

@@ -136,15 +136,16 @@ export class CborWriter {
     var i;
     if (typeof v === 'string') this.text_(v);
     else if (typeof v === 'number') this.number_(v);
-    // simple values 20-23 (§3.3)
-    else if ((i = SIMPLE.indexOf(v)) >= 0) this.head_(7, 20 + i);
     else if (v instanceof Uint8Array) {
       this.head_(2, v.length);
       this.raw_(v);
     } else if (isArray(v)) {
       this.head_(4, v.length);
       for (i = 0; i < v.length; i++) this.value_(v[i]);
-    } else if (typeof v === 'object') {
+    }
+    // simple values 20-23 (§3.3)
+    else if ((i = SIMPLE.indexOf(v)) >= 0) this.head_(7, 20 + i);
+    else if (typeof v === 'object') {
       const entries = v instanceof Map ? [...v] : Object.entries(v as object);
       this.head_(5, entries.length);
       for (const [k, x] of entries) {

@@ -194,9 +194,11 @@ export class ColumnBuilder {
       const list = this.strList_;
       const dict = new Array<number>(list.length);
       for (let i = 0; i < list.length; i++) dict[i] = table.ref_(list[i]);
-      return [key, Kind.Str, list.length, (size: number) => pack(dict, size), pack(this.idx_, list.length)];
+      const idx = this.idx_;
+      return [key, Kind.Str, list.length, (size: number) => pack(dict, size), () => pack(idx, list.length)];
     }
     if (mode === Mode.LISTS) {
+      const idx = this.idx_;
       const rk = this.recKeys_ ?? null;
       const per = rk === null ? 1 : rk.length;
       const counts: number[] = [];
@@ -215,7 +217,7 @@ export class ColumnBuilder {
       return [key, Kind.Lists, rk, counts, (size: number) => {
         for (let k = 0; k < refs.length; k++) if (refs[k] < 0) refs[k] = size;
         return pack(refs, size + 1);
-      }, pack(this.idx_, counts.length)];
+      }, () => pack(idx, counts.length)];
     }
     return (mode === Mode.NUMS && planTimes(key, this.raw_ as number[])) || planValues(key, this.raw_);
   }

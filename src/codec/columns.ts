@@ -8,7 +8,8 @@ const SCALES = [1, 1000, 1000000];
 
 /**
  * A column as it is written: its array (key, kind, the kind's items: docs/wire-format.md), but
- * an item that depends on the string table's final size is a function of that size.
+ * packed indexes are functions (of the string table's final size), called as they are written:
+ * each byte string is then freed at once, not held until the batch is done.
  */
 export type ColumnPlan = unknown[];
 type Plan = ColumnPlan;
@@ -72,7 +73,7 @@ export function planValues(key: string, vals: unknown[]): Plan {
     idx.push(j);
   }
   if (dict.length * 2 > vals.length) return [key, Kind.Raw, vals];
-  return [key, Kind.Vals, dict, pack(idx, dict.length)];
+  return [key, Kind.Vals, dict, () => pack(idx, dict.length)];
 }
 
 /** Checks and reads each kind's items of a column array (after key and kind), from item 2 on. */

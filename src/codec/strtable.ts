@@ -56,13 +56,13 @@ export class StringTable {
           if (g.stamp_ === mark && (g.entry_ >= 0 || g.count_ >= 2)) {
             if (g.entry_ < 0) g.entry_ = this.ref_(g.s_);
             w.head_(4, 2);
-            w.raw_(textItem(f, k + 1, cut));
+            w.raw_(prefixItem(f, k, cut));
             w.head_(0, g.entry_);
             break;
           }
         }
         if (g !== null) continue;
-        item = textItem(f, 0, f.s_.length);
+        item = f.text_ ?? (f.text_ = itemOf(f.s_));
       }
       w.raw_(item);
     }
@@ -84,8 +84,10 @@ interface Form {
   next_: Form | null | undefined;
   /** Where the first dot is. */
   cut_: number;
-  /** CBOR text items, made on first use: of the whole string, then of the prefixes before each suffix. */
-  text_: (Uint8Array | undefined)[] | null;
+  /** The CBOR text item of the whole string, made on first use. */
+  text_: Uint8Array | null;
+  /** The CBOR text items of the prefixes before each suffix, made on first use. */
+  pre_: (Uint8Array | undefined)[] | null;
   /** The finalize_ call the two fields below are of (they are stale when it is another). */
   stamp_: number;
   /** How many of the batch's names (not addresses) end in it. */
@@ -106,7 +108,7 @@ let stamp = 0;
 function formOf(s: string): Form {
   let f = forms.get(s);
   if (f === undefined) {
-    f = { s_: s, ip_: undefined, next_: undefined, cut_: -1, text_: null, stamp_: 0, count_: 0, entry_: -1 };
+    f = { s_: s, ip_: undefined, next_: undefined, cut_: -1, text_: null, pre_: null, stamp_: 0, count_: 0, entry_: -1 };
     forms.set(s, f);
   }
   return f;
@@ -149,14 +151,18 @@ const scratch = new CborWriter(256);
 /** The CBOR item of a text or of an address's bytes. */
 function itemOf(v: string | Uint8Array): Uint8Array {
   scratch.len_ = 0;
-  scratch.value_(v);
+  if (typeof v === 'string') scratch.text_(v);
+  else {
+    scratch.head_(2, v.length);
+    scratch.raw_(v);
+  }
   return scratch.bytes_();
 }
 
-/** The text item of f's first `cut` characters, its k-th (0: the whole text; k + 1: before its k-th suffix). */
-function textItem(f: Form, k: number, cut: number): Uint8Array {
-  const items = f.text_ ?? (f.text_ = []);
-  return items[k] ?? (items[k] = itemOf(f.s_.slice(0, cut)));
+/** The text item of f's text before its k-th suffix, which starts at `cut`. */
+function prefixItem(f: Form, k: number, cut: number): Uint8Array {
+  const pre = f.pre_ ?? (f.pre_ = []);
+  return pre[k] ?? (pre[k] = itemOf(f.s_.slice(0, cut)));
 }
 
 /** The table's entries (decoded CBOR) as plain strings; suffix chains are followed with a depth limit. */
