@@ -51,12 +51,10 @@ export const childStream = (host: Host, argv: string[]): ByteStream => {
   let dataCb: ((b: Uint8Array) => void) | undefined;
   let closeCb: ((reason: string) => void) | undefined;
   let closedByUs = false;
-  let done = false;
   let killTimer: TimerHandle | undefined;
   const stderr: string[] = [];
-  child.onData((b) => {
-    if (!done) dataCb?.(b);
-  });
+  // A host calls onExit once, after the last data (stdout's end): `child` is null from then on.
+  child.onData((b) => dataCb?.(b));
   child.onStderrLine((line) => {
     // openssl -quiet still reports verification and connection errors here: keep the last 6.
     if (stderr.push(line.slice(0, 300)) > 6) stderr.shift();
@@ -64,14 +62,12 @@ export const childStream = (host: Host, argv: string[]): ByteStream => {
   child.onExit((st) => {
     child = null;
     if (killTimer) host.clearTimer(killTimer);
-    if (done) return;
-    done = true;
     closeCb?.(closedByUs ? 'closed'
       : `${argv[0]} ${st.code !== null ? `exited with code ${st.code}` : `killed by signal ${st.signal}`}${stderr.length ? `: ${stderr.join(' | ')}` : ''}`);
   });
   return {
     write_(b) {
-      if (child && !done) child.write(b);
+      child?.write(b);
     },
     onData_(cb) {
       dataCb = cb;
@@ -81,7 +77,7 @@ export const childStream = (host: Host, argv: string[]): ByteStream => {
     },
     /** Ends the child. Its exit still calls onClose, with 'closed'. */
     close_() {
-      if (done || closedByUs) return;
+      if (closedByUs) return;
       closedByUs = true;
       const c = child;
       if (!c) return;
