@@ -10,7 +10,7 @@ import { CborReader, CborWriter, CborError } from './cbor';
 import { StringTable, readTable } from './strtable';
 import { readColumn } from './columns';
 import { ColumnBuilder } from './column-builder';
-import { BatchError, need, pack, unpack } from './wire';
+import { fail, need, pack, unpack } from './wire';
 import { isArray, isInteger, putKey } from '../compat/lang';
 
 export { BatchError } from './wire';
@@ -169,9 +169,6 @@ export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
   // (at depth -1: `cols` has the depth budget of a top-level item)
   const hdr = r.value_(-1) as Record<string, any>;
   if (whole && !r.done_()) throw new CborError(`${r.end_ - r.pos_} trailing bytes after the batch`, r.pos_);
-  const fail = (what: string): never => {
-    throw new BatchError(what);
-  };
   if ('v' in hdr && hdr.v !== WIRE_VERSION) fail(`unsupported version ${String(hdr.v)}`);
   for (const k in HEADER) {
     // (`strs` and `cols` may be absent: empty)

@@ -1,7 +1,7 @@
 // One column of a batch: the values one key takes across the batch's events, in event order.
 // The encoder picks the most compact kind the values allow (docs/wire-format.md, "Columns");
 // any value at all still fits the Raw kind, so unknown fields always survive.
-import { BatchError, Kind, need, pack, unpack } from './wire';
+import { fail, Kind, need, pack, unpack } from './wire';
 import { floor } from '../compat/lang';
 
 const SCALES = [1, 1000, 1000000];
@@ -83,10 +83,8 @@ const ITEMS = ['a', 'cbb', 'nnb', 'kab', 'ab'];
 export function readColumn(col: unknown[], n: number, strs: string[]): unknown[] {
   const kind = col[1] as number;
   const where = `column ${col[0] as string}`;
-  const fail = (what: string): never => {
-    throw new BatchError(`${where}: ${what}`);
-  };
-  const items = (typeof kind === 'number' && ITEMS[kind]) || fail(`unknown kind ${String(kind)}`);
+  const bad = (what: string): never => fail(`${where}: ${what}`);
+  const items = (typeof kind === 'number' && ITEMS[kind]) || bad(`unknown kind ${String(kind)}`);
   for (let i = 0; i < items.length; i++) need(col[i + 2], items[i], `${where}: item ${i + 2}`);
   const [, , a, b] = col as [unknown, unknown, any, any];
   // `count` indexes below `size`, packed in item i
@@ -95,19 +93,19 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
   const pick = <T>(dict: T[], i: number): T[] => indexes(i, n, dict.length).map((j) => dict[j]);
   switch (kind) {
     case Kind.Raw:
-      return a.length === n ? a : fail(`expected ${n} values`);
+      return a.length === n ? a : bad(`expected ${n} values`);
     case Kind.Str:
       return pick(indexes(3, a, strs.length).map((r) => strs[r]), 4);
     case Kind.Time: {
       // zigzag LEB128 deltas (0, -1, 1, -2 ... as 0, 1, 2, 3 ..., 7 bits a byte, low group first)
       const deltas = col[4] as Uint8Array;
-      const p = SCALES[a / 3] ?? fail(`scale ${a}`);
+      const p = SCALES[a / 3] ?? bad(`scale ${a}`);
       const out = new Array<number>(n);
       for (let i = 0, at = 0, m = b as number; i < n; i++) {
         let z = 0;
         for (let mul = 1, x = 128; x > 127; mul *= 128) {
-          if (mul > 2 ** 49) fail('integer longer than 53 bits');
-          if (at >= deltas.length) fail('integer runs past the end');
+          if (mul > 2 ** 49) bad('integer longer than 53 bits');
+          if (at >= deltas.length) bad('integer runs past the end');
           x = deltas[at++];
           z += (x & 127) * mul;
         }
@@ -117,7 +115,7 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
       return out;
     }
     case Kind.Lists: {
-      const per = a === null ? 1 : (a as unknown[]).length || fail('records without keys');
+      const per = a === null ? 1 : (a as unknown[]).length || bad('records without keys');
       let total = 0;
       for (let i = 0; i < b.length; i++) total += need<number>(b[i], 'c', `${where}: item 3[${i}]`) * per;
       const refs = indexes(4, total, strs.length + 1);
@@ -125,7 +123,7 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
       // the next string; the number after the table's last entry is null (in records only)
       const next = (): string | null => {
         const r = refs[p++];
-        return r < strs.length ? strs[r] : a ? null : fail('null in a list of strings');
+        return r < strs.length ? strs[r] : a ? null : bad('null in a list of strings');
       };
       const lists = (b as number[]).map((c) => {
         const list: unknown[] = [];

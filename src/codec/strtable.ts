@@ -3,7 +3,7 @@
 // with other entries as [prefix, suffix-ref] (like DNS name compression), anything else as text.
 import { CborWriter } from './cbor';
 import { ipBytes, ipText } from './ipbytes';
-import { BatchError } from './wire';
+import { fail } from './wire';
 import { isArray, isInteger } from '../compat/lang';
 
 export class StringTable {
@@ -172,13 +172,13 @@ export function readTable(raw: unknown[]): string[] {
   const resolve = (i: number, depth: number): string => {
     const x = raw[i];
     if (out[i] !== undefined) return out[i];
-    if (depth > 128) throw new BatchError(`string table entry ${i}: suffix chain too deep or cyclic`);
+    if (depth > 128) fail(`string table entry ${i}: suffix chain too deep or cyclic`);
     if (typeof x === 'string') return (out[i] = x);
     if (x instanceof Uint8Array && (x.length === 4 || x.length === 16)) return (out[i] = ipText(x));
     if (isArray(x) && x.length === 2 && typeof x[0] === 'string' && isInteger(x[1]) && x[1] >= 0 && x[1] < n && x[1] !== i) {
       return (out[i] = x[0] + '.' + resolve(x[1], depth + 1));
     }
-    throw new BatchError(`string table entry ${i} is not text, a 4/16-byte address or [prefix, ref]`);
+    return fail(`string table entry ${i} is not text, a 4/16-byte address or [prefix, ref]`);
   };
   return raw.map((_, i) => resolve(i, 0));
 }

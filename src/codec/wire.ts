@@ -18,10 +18,16 @@ export const enum Kind { Raw, Str, Time, Lists, Vals }
  */
 const TYPES: Record<string, string> = { n: 'a number', s: 'a string', c: 'a count', a: 'an array', b: 'a byte string', k: 'null or an array' };
 
+/** Throws a BatchError saying what is wrong (and where). */
+export function fail(what: string): never {
+  throw new BatchError(what);
+}
+
 /** x when it is of type `t` (a letter of TYPES), else a BatchError saying `where` it is not. */
 export function need<T = never>(x: unknown, t: string, where: string): T {
-  if (t === 'b' ? x instanceof Uint8Array : t === 'a' ? isArray(x) : t === 'c' ? isInteger(x) && (x as number) >= 0 : t === 'k' ? x === null || isArray(x) : typeof x === (t === 's' ? 'string' : 'number')) return x as T;
-  throw new BatchError(`${where} is not ${TYPES[t]}`);
+  return (t === 'b' ? x instanceof Uint8Array : t === 'a' ? isArray(x) : t === 'c' ? isInteger(x) && (x as number) >= 0 : t === 'k' ? x === null || isArray(x) : typeof x === (t === 's' ? 'string' : 'number'))
+    ? (x as T)
+    : fail(`${where} is not ${TYPES[t]}`);
 }
 
 /** Bit width of indexes into `size` choices: 0 when there is only one. */
@@ -36,10 +42,6 @@ export function pack(idx: ArrayLike<number>, size: number): Uint8Array {
   // var: runs per value written (qjs checks the dead zone of let/const locals)
   var width = widthFor(size), n = idx.length, out = new Uint8Array(Math.ceil((n * width) / 8)), i, acc = 0, bits = 0, o = 0;
   if (width === 0) return out;
-  if (width === 8) {
-    for (i = 0; i < n; i++) out[i] = idx[i];
-    return out;
-  }
   if (width <= 24) {
     // 32-bit integer arithmetic: fewer bits than 8 wait in acc, so acc stays below 2^31.
     for (i = 0; i < n; i++) {
@@ -71,11 +73,8 @@ export function pack(idx: ArrayLike<number>, size: number): Uint8Array {
 export function unpack(x: unknown, n: number, size: number, where: string): number[] {
   const b = need<Uint8Array>(x, 'b', where);
   const width = widthFor(size);
-  const fail = (what: string): never => {
-    throw new BatchError(`${where}: ${what}`);
-  };
-  if (width > 30) fail(`index width ${width}`);
-  if (b.length < Math.ceil((n * width) / 8)) fail(`${b.length} bytes cannot hold ${n} indexes of ${width} bits`);
+  if (width > 30) fail(`${where}: index width ${width}`);
+  if (b.length < Math.ceil((n * width) / 8)) fail(`${where}: ${b.length} bytes cannot hold ${n} indexes of ${width} bits`);
   const out = new Array<number>(n);
   let acc = 0;
   let bits = 0;
@@ -90,7 +89,7 @@ export function unpack(x: unknown, n: number, size: number, where: string): numb
     const v = acc % mask;
     acc = floor(acc / mask);
     bits -= width;
-    out[i] = v < size ? v : fail(`index ${v} not below ${size}`);
+    out[i] = v < size ? v : fail(`${where}: index ${v} not below ${size}`);
   }
   return out;
 }
