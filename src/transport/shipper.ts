@@ -43,7 +43,7 @@ export interface ShipperDeps {
   /** Opens a new byte stream to the broker (brokerStreamFactory in stream.ts). */
   connect_: () => ByteStream;
   /** MQTT settings except what the shipper decides (will, clean session). */
-  mqtt_?: Omit<MqttClientOptions, 'clientId_' | 'connect_' | 'will' | 'cleanSession'>;
+  mqtt_?: Omit<MqttClientOptions, 'clientId_' | 'connect_' | 'will_' | 'cleanSession_'>;
   /** The MQTT client id; '' or absent: the sensor id. */
   clientId_?: string;
   /** QoS of the batches (status and commands stay 1). Default 1. */
