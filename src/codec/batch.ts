@@ -190,5 +190,7 @@ export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
     for (const ci of shapes[si]) putKey(ev, cols[ci][0] as string, values[ci][uses[ci]++]);
     return ev as unknown as NetEvent;
   });
-  return { v: WIRE_VERSION, sensor: hdr.sensor, boot: hdr.boot, seq: hdr.seq, stream: hdr.stream, events };
+  // (the header with the events: its other fields are left in)
+  hdr.events = events;
+  return hdr as DecodedBatch;
 }

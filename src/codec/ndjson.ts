@@ -127,16 +127,14 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
   var r: string;
   if (upstream === undefined) {
     if (source !== soloSource || rcode !== soloRcode) {
-      soloText = sourceText(source) + rcodeText(rcode);
+      soloText = partsText(source, upstream, rcode);
       soloSource = source;
       soloRcode = rcode;
     }
     r = soloText;
   } else if (source === 'forwarded' && rcode === 'NOERROR') {
-    r = UPSTREAM[upstream] ?? remember(UPSTREAM, upstream, ',"source":"forwarded","upstream":' + str(upstream) + ',"rcode":"NOERROR","answers":[');
-  } else {
-    r = sourceText(source) + ',"upstream":' + str(upstream) + rcodeText(rcode);
-  }
+    r = UPSTREAM[upstream] ?? remember(UPSTREAM, upstream, partsText(source, upstream, rcode));
+  } else r = partsText(source, upstream, rcode);
   var q = QNAME[qname] ?? remember(QNAME, qname, ',"qname":' + str(qname));
   var s = headText + c + p + q +
     (qtype === 'A' ? ',"qtype":"A"' : qtype === 'AAAA' ? ',"qtype":"AAAA"' : QTYPE[qtype] ?? remember(QTYPE, qtype, ',"qtype":' + str(qtype))) + r;
@@ -197,14 +195,13 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
   return s + (t.answered ? '}' : ',"complete":false}');
 }
 
-/** `,"source":"…"` (or '' when undefined; a source is one of DnsEvent['source']: no escaping). */
-function sourceText(source: string | undefined): string {
-  return source === undefined ? '' : ',"source":"' + source + '"';
-}
-
-/** `,"rcode":…` (or '' when undefined) and the start of the answers. */
-function rcodeText(rcode: string | undefined): string {
-  return rcode === undefined ? ',"answers":[' : rcode === 'NOERROR' ? ',"rcode":"NOERROR","answers":[' : ',"rcode":' + str(rcode) + ',"answers":[';
+/**
+ * `,"source":…,"upstream":…,"rcode":…` of those that are there, and the start of the answers (a
+ * source is one of DnsEvent['source']: no escaping).
+ */
+function partsText(source: string | undefined, upstream: string | undefined, rcode: string | undefined): string {
+  return (source === undefined ? '' : ',"source":"' + source + '"') + (upstream === undefined ? '' : ',"upstream":' + str(upstream)) +
+    (rcode === undefined ? '' : ',"rcode":' + str(rcode)) + ',"answers":[';
 }
 
 /** dnsFields' memo of the last source/rcode text without an upstream (null: none yet). */
