@@ -25,7 +25,8 @@ const SIMPLE: unknown[] = [false, true, null, undefined];
 function halfToNumber(h: number): number {
   const e = (h >> 10) & 31;
   const m = h & 1023;
-  const v = e === 31 ? (m ? NaN : Infinity) : e ? (m + 1024) * 2 ** (e - 25) : m * 2 ** -24;
+  // (subnormals: no implicit leading bit, the exponent of e = 1)
+  const v = e === 31 ? (m ? NaN : Infinity) : (e ? m + 1024 : m) * 2 ** ((e || 1) - 25);
   return h & 0x8000 ? -v : v;
 }
 

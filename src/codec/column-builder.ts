@@ -156,33 +156,22 @@ export class ColumnBuilder {
       }
       j = this.listNext_[j];
     }
+    // a new list: entered before `first` (the newest list with the same first value, or -1);
+    // d: the bytes it adds (24 a record, a string's length + 2)
     var d = 0;
     if (j < 0) {
-      d = this.newList_(list, head, nv, first);
-      j = lv.length - 1;
+      if (want) d = (nv / want.length) * 24;
+      else for (k = 0; k < nv; k++) d += (vals[k] as string).length + 2;
+      d += 3;
+      j = lv.length;
+      lv[j] = vals.slice(0, nv);
+      this.listFirst_[j] = list;
+      this.listNext_[j] = first;
+      this.listHead_.set(head, j);
     }
     var idx = this.idx_;
     idx[idx.length] = j;
     return d;
-  }
-
-  /**
-   * Enters the list whose `nv` values are in scratch_, before `prev` (the newest list with the
-   * same first value, or -1); returns the bytes it adds.
-   */
-  private newList_(list: unknown[], head: string | null | undefined, nv: number, prev: number): number {
-    const vals = this.scratch_;
-    const rk = this.recKeys_;
-    // the estimate: 24 bytes a record, a string's length + 2
-    let size = 0;
-    if (rk) size = (nv / rk.length) * 24;
-    else for (let i = 0; i < nv; i++) size += (vals[i] as string).length + 2;
-    const j = this.listVals_.length;
-    this.listVals_[j] = vals.slice(0, nv);
-    this.listFirst_[j] = list;
-    this.listNext_[j] = prev;
-    this.listHead_.set(head, j);
-    return size + 3;
   }
 
   /** Chooses the kind; the strings it will write are entered into `table`. */
