@@ -8,7 +8,7 @@
 // gaps per (sensor, boot, stream).
 import type { Command } from './command';
 import { UsageError } from './args';
-import { CborReader, fromHex } from '../codec/cbor';
+import { cborReader, fromHex } from '../codec/cbor';
 import { decodeBatch, decodeBatchAt, type DecodedBatch } from '../codec/batch';
 import { toJson, errorText } from '../compat/lang';
 
@@ -78,9 +78,9 @@ export const decodeCommand: Command = {
         lines.close();
       }
     } else {
-      const r = new CborReader(host.readBytes(file as string));
+      const r = cborReader(host.readBytes(file as string));
       // A CBOR sequence cannot be resynchronised after a bad item: stop at the first one.
-      for (let at = 0; !r.done_() && print(`batch at byte ${at}`, () => decodeBatchAt(r)); ) at = r.pos_;
+      for (let at = 0; !r.done_() && print(`batch at byte ${at}`, () => decodeBatchAt(r)); ) at = r.pos_();
     }
 
     if (!args.options_.quiet) {

@@ -6,7 +6,7 @@
 // shared table (IP addresses as 4/16 raw bytes). Key order and unknown fields survive through
 // per-event "shapes" (ordered lists of columns), so decoded events re-serialise byte for byte.
 import type { NetEvent } from '../events';
-import { CborReader, CborWriter, CborError } from './cbor';
+import { cborReader, CborWriter, CborError, type CborReader } from './cbor';
 import { StringTable, readTable } from './strtable';
 import { readColumn } from './columns';
 import { ColumnBuilder } from './column-builder';
@@ -160,15 +160,18 @@ export function encodeBatch(b: BatchHeader & { events: NetEvent[] }): Uint8Array
 
 /** Decodes one batch; throws BatchError or CborError (both with context) on bad input. */
 export function decodeBatch(bytes: Uint8Array): DecodedBatch {
-  return decodeBatchAt(new CborReader(bytes), true);
+  return decodeBatchAt(cborReader(bytes), bytes.length);
 }
 
-/** Decodes the batch at the reader's position (a CBOR sequence of batches, RFC 8742). */
-export function decodeBatchAt(r: CborReader, whole = false): DecodedBatch {
+/**
+ * Decodes the batch at the reader's position (a CBOR sequence of batches, RFC 8742); with `end`,
+ * the batch must end there.
+ */
+export function decodeBatchAt(r: CborReader, end?: number): DecodedBatch {
   r.expect_(5, 'a map');
   // (at depth -1: `cols` has the depth budget of a top-level item)
   const hdr = r.value_(-1) as Record<string, any>;
-  if (whole && !r.done_()) throw new CborError(`${r.end_ - r.pos_} trailing bytes after the batch`, r.pos_);
+  if (end && !r.done_()) throw new CborError(`${end - r.pos_()} trailing bytes after the batch`, r.pos_());
   if ('v' in hdr && hdr.v !== WIRE_VERSION) fail(`unsupported version ${String(hdr.v)}`);
   for (const k in HEADER) {
     // (`strs` and `cols` may be absent: empty)

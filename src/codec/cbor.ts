@@ -163,101 +163,88 @@ export class CborWriter {
 const MAX_DEPTH = 64;
 
 /** A bounds-checked cursor over one buffer; every failure is a CborError. */
-export class CborReader {
-  pos_ = 0;
-  /** The major type of the head last read. */
-  major_ = 0;
-  private readonly view_: DataView;
-
-  readonly buf_: Uint8Array;
-  readonly end_: number;
-
-  constructor(buf_: Uint8Array) {
-    this.buf_ = buf_;
-    this.end_ = buf_.length;
-    this.view_ = new DataView(buf_.buffer, buf_.byteOffset, buf_.byteLength);
-  }
-
-  done_(): boolean {
-    return this.pos_ >= this.end_;
-  }
-
-  /** Skips n bytes that must be there; returns where they start. */
-  private take_(n: number): number {
-    if (this.pos_ + n > this.end_) throw new CborError(`truncated: need ${n} more bytes (§3)`, this.pos_);
-    return (this.pos_ += n) - n;
-  }
-
-  /** Reads an initial byte (its major type into major_) and returns its argument. */
-  private head_(): number {
-    const start = this.pos_;
-    const ib = this.buf_[this.take_(1)];
-    const info = ib & 31;
-    const v = this.view_;
-    this.major_ = ib >> 5;
-    if (info < 24) return info;
-    if (info === 24) return this.buf_[this.take_(1)];
-    if (info === 25) return v.getUint16(this.take_(2));
-    if (info === 26) return v.getUint32(this.take_(4));
-    if (info === 27) return v.getUint32(this.take_(8)) * TWO32 + v.getUint32(this.pos_ - 4);
-    throw new CborError(`${info > 30 ? 'indefinite length or break (§3.2)' : `reserved additional information ${info}`} in major type ${this.major_}`, start);
-  }
-
+export interface CborReader {
+  /** Where the next item starts. */
+  pos_(): number;
+  done_(): boolean;
   /** Throws unless the next item (if there is one) is of major type `major` (`what` names it). */
-  expect_(major: number, what: string): void {
-    const m = this.buf_[this.pos_] >> 5;
-    if (this.pos_ < this.end_ && m !== major) throw new CborError(`expected ${what}, got major type ${m}`, this.pos_);
-  }
+  expect_(major: number, what: string): void;
+  /** Any one data item as a JS value (see CborWriter.value_ for the mapping). */
+  value_(depth?: number): unknown;
+}
 
-  /** Any one data item as a JS value (see CborWriter.value for the mapping). */
-  value_(depth = 0): unknown {
-    if (depth > MAX_DEPTH) throw new CborError(`nesting deeper than ${MAX_DEPTH}`, this.pos_);
-    const at = this.pos_;
-    const arg = this.head_();
-    const major = this.major_;
+/** A reader of `buf` from its start (decoding is cold: a closure, no members to spell). */
+export function cborReader(buf: Uint8Array): CborReader {
+  const end = buf.length;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let pos = 0;
+  /** The major type of the head last read. */
+  let major = 0;
+  const fail = (what: string, at = pos): never => {
+    throw new CborError(what, at);
+  };
+  /** Skips n bytes that must be there; returns where they start. */
+  const take = (n: number): number => (pos + n > end ? fail(`truncated: need ${n} more bytes (§3)`) : (pos += n) - n);
+  /** Reads an initial byte (its major type into `major`) and returns its argument. */
+  const head = (): number => {
+    const start = pos;
+    const ib = buf[take(1)];
+    const info = ib & 31;
+    major = ib >> 5;
+    if (info < 24) return info;
+    if (info === 24) return buf[take(1)];
+    if (info === 25) return view.getUint16(take(2));
+    if (info === 26) return view.getUint32(take(4));
+    if (info === 27) return view.getUint32(take(8)) * TWO32 + view.getUint32(pos - 4);
+    return fail(`${info > 30 ? 'indefinite length or break (§3.2)' : `reserved additional information ${info}`} in major type ${major}`, start);
+  };
+  const expect = (m: number, what: string): void => {
+    if (pos < end && buf[pos] >> 5 !== m) fail(`expected ${what}, got major type ${buf[pos] >> 5}`);
+  };
+  const value = (depth = 0): unknown => {
+    if (depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH}`);
+    const at = pos;
+    const arg = head();
     // An item takes at least one byte, so a count larger than what is left is a lie (§3.1).
     // (errors after a head give the offset where its content starts)
-    if ((major === 4 || major === 5) && arg > this.end_ - this.pos_) throw new CborError(`count ${arg} exceeds the remaining ${this.end_ - this.pos_} bytes`, this.pos_);
+    if ((major === 4 || major === 5) && arg > end - pos) fail(`count ${arg} exceeds the remaining ${end - pos} bytes`);
     switch (major) {
       case 0:
         return arg;
       case 1:
         return -1 - arg;
       case 2:
-        return this.buf_.slice(this.take_(arg), this.pos_);
-      case 3: {
-        const s = utf8DecodeStrict(this.buf_, this.take_(arg), this.pos_);
-        if (s === null) throw new CborError('invalid UTF-8 in a text string (§3.1)', this.pos_ - arg);
-        return s;
-      }
+        return buf.slice(take(arg), pos);
+      case 3:
+        return utf8DecodeStrict(buf, take(arg), pos) ?? fail('invalid UTF-8 in a text string (§3.1)', pos - arg);
       case 4: {
         const a = new Array(arg);
-        for (let i = 0; i < arg; i++) a[i] = this.value_(depth + 1);
+        for (let i = 0; i < arg; i++) a[i] = value(depth + 1);
         return a;
       }
       case 5: {
         const obj: Record<string, unknown> = {};
         for (let i = 0; i < arg; i++) {
-          const keyAt = this.pos_;
-          this.expect_(3, 'a text string');
-          const k = this.value_(depth + 1) as string;
-          if (Object.hasOwn(obj, k)) throw new CborError(`duplicate map key ${toJson(k)} (§5.6)`, keyAt);
-          putKey(obj, k, this.value_(depth + 1));
+          const keyAt = pos;
+          expect(3, 'a text string');
+          const k = value(depth + 1) as string;
+          if (Object.hasOwn(obj, k)) fail(`duplicate map key ${toJson(k)} (§5.6)`, keyAt);
+          putKey(obj, k, value(depth + 1));
         }
         return obj;
       }
       case 7: {
-        // simple values and floats (§3.3): head_ read the float's bits as the argument
-        const info = this.buf_[at] & 31;
+        // simple values and floats (§3.3): head read the float's bits as the argument
+        const info = buf[at] & 31;
         if (info === 25) return halfToNumber(arg);
-        if (info > 25) return info === 26 ? this.view_.getFloat32(at + 1) : this.view_.getFloat64(at + 1);
-        if (info > 19 && info < 24) return SIMPLE[info - 20];
-        throw new CborError(`simple value ${arg} not supported (§3.3)`, at);
+        if (info > 25) return info === 26 ? view.getFloat32(at + 1) : view.getFloat64(at + 1);
+        return info > 19 && info < 24 ? SIMPLE[info - 20] : fail(`simple value ${arg} not supported (§3.3)`, at);
       }
     }
     // major 6: batches carry no tags (§3.4)
-    throw new CborError(`tag ${arg} not supported (§3.4)`, at);
-  }
+    return fail(`tag ${arg} not supported (§3.4)`, at);
+  };
+  return { pos_: () => pos, done_: () => pos >= end, expect_: expect, value_: value };
 }
 
 /** One value as CBOR bytes. */
@@ -269,15 +256,15 @@ export function encode(value: unknown): Uint8Array {
 
 /** Exactly one data item; trailing bytes are an error (§5.1 well-formedness of a single item). */
 export function decode(buf: Uint8Array): unknown {
-  const r = new CborReader(buf);
+  const r = cborReader(buf);
   const v = r.value_();
-  if (!r.done_()) throw new CborError(`${buf.length - r.pos_} trailing bytes after the item`, r.pos_);
+  if (!r.done_()) throw new CborError(`${buf.length - r.pos_()} trailing bytes after the item`, r.pos_());
   return v;
 }
 
 /** Items of a CBOR sequence (RFC 8742): data items back to back. */
 export function decodeSequence(buf: Uint8Array): unknown[] {
-  const r = new CborReader(buf);
+  const r = cborReader(buf);
   const out: unknown[] = [];
   while (!r.done_()) out.push(r.value_());
   return out;
