@@ -165,7 +165,7 @@ export function framingFor(format: LogFormat | undefined, { year_, utcOffsetMin_
     if (line.charCodeAt(s + 3) !== 32) return bad('bad_framing');
     let mAt = s; // `Nov 22 23:45:31 `
     let next = s + 16;
-    let year = year_ ?? -1; // -1: inferred
+    let year = year_; // undefined: inferred (a year given is used, whatever it is)
     if (line.charCodeAt(s + 9) !== 58 /* : */ || line.charCodeAt(s + 15) !== 32) {
       if (line.charCodeAt(s + 13) !== 58 || line.charCodeAt(s + 19) !== 32 || line.charCodeAt(s + 24) !== 32) return bad('bad_framing');
       mAt = s + 4; // `Sun Nov 22 23:45:31 2026 `
@@ -183,7 +183,7 @@ export function framingFor(format: LogFormat | undefined, { year_, utcOffsetMin_
     const month = mi / 3 + 1;
     clock -= offsetSec;
     let ts: number;
-    if (year >= 0) {
+    if (year !== undefined) {
       ts = daysFromCivil(year, month, day) * DAY + clock;
     } else {
       const now = now_();

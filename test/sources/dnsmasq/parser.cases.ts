@@ -130,6 +130,11 @@ export const cases: Cases = {
     eq(jan5.recs[0]?.ts, Date.UTC(2026, 0, 4, 13) / 1000, 'more than a day ahead is last year');
     const off = parseAll(['Nov 22 23:45:32 dnsmasq[1]: 1 192.0.2.1/5 query[A] x from 192.0.2.1'], { year: 2026, utcOffsetMin_: 120 });
     eq(off.recs[0]?.ts, T32 - 7200, 'local time at UTC+2');
+    // a year given is the year, whatever it is (replay --year -1 was once read as no year: the clock's)
+    for (const year of [-1, 0]) {
+      const given = parseAll(['Nov 22 23:45:32 dnsmasq[1]: 1 192.0.2.1/5 query[A] x from 192.0.2.1'], { year, now_: jan });
+      eq(given.recs[0]?.ts, new Date(0).setUTCFullYear(year, 10, 22) / 1000 + 23 * 3600 + 45 * 60 + 32, `year ${year} as given`);
+    }
   },
 
   'synthetic kinds not in the fixtures': () => {
