@@ -6,7 +6,7 @@
 // shared table (IP addresses as 4/16 raw bytes). Key order and unknown fields survive through
 // per-event "shapes" (ordered lists of columns), so decoded events re-serialise byte for byte.
 import type { NetEvent } from '../events';
-import { cborReader, CborWriter, CborError, type CborReader } from './cbor';
+import { cborReader, cborWriter, CborError, type CborReader } from './cbor';
 import { StringTable, readTable } from './strtable';
 import { readColumn } from './columns';
 import { ColumnBuilder } from './column-builder';
@@ -127,17 +127,17 @@ export class BatchBuilder {
     const table = new StringTable();
     const plans = this.cols_.map((c) => c.plan_(table));
     // Splitting names on shared suffixes adds entries, so the table size is final only now.
-    const items = new CborWriter(this.estimate_());
+    const items = cborWriter(this.estimate_());
     const size = table.finalize_(items);
     const shapes = this.shapes_;
     const body: Record<string, unknown> = { ...h, v: WIRE_VERSION, n: this.count_, shapes: shapes.map((s) => s.colIdx_), shape: pack(this.shapeOf_, shapes.length) };
-    const w = new CborWriter(this.estimate_() + 256);
+    const w = cborWriter(this.estimate_() + 256);
     w.head_(5, 10);
     for (const k in HEADER) {
       w.text_(k);
       if (k === 'strs') {
         w.head_(4, size);
-        w.raw_(items.buf_.subarray(0, items.len_));
+        w.raw_(items.bytes_());
       } else if (k === 'cols') {
         w.head_(4, plans.length);
         for (const p of plans) {

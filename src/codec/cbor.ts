@@ -50,111 +50,116 @@ function numberToHalf(n: number): number {
 // ---------- writer ----------
 
 /** A growable output buffer with CBOR item writers. */
-export class CborWriter {
-  buf_: Uint8Array;
-  len_ = 0;
-
-  constructor(initial = 256) {
-    this.buf_ = new Uint8Array(initial);
-  }
-
-  private room_(n: number): void {
-    if (this.len_ + n <= this.buf_.length) return;
-    let size = this.buf_.length * 2;
-    while (size < this.len_ + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf_.subarray(0, this.len_));
-    this.buf_ = next;
-  }
-
-  /** The bytes written so far (a copy, so the writer can be reused). */
-  bytes_(): Uint8Array {
-    return this.buf_.slice(0, this.len_);
-  }
-
-  raw_(b: Uint8Array): void {
-    if (this.len_ + b.length > this.buf_.length) this.room_(b.length);
-    this.buf_.set(b, this.len_);
-    this.len_ += b.length;
-  }
-
+export interface CborWriter {
   /** An initial byte plus argument, in the shortest form (§4.2.1 preferred serialisation). */
-  head_(major: number, n: number): void {
-    // var and 32-bit integer operations: this runs for every item written (qjs takes a slow path
-    // for ** and for doubles, and checks the dead zone of let/const locals).
-    if (this.len_ + 9 > this.buf_.length) this.room_(9);
-    var buf = this.buf_, at = this.len_, size = n < 24 ? 0 : n < 256 ? 1 : n < 65536 ? 2 : n < 4294967296 ? 4 : 8, i;
+  head_(major: number, n: number): void;
+  text_(s: string): void;
+  /** Bytes as they are (items encoded elsewhere). */
+  raw_(b: Uint8Array): void;
+  /**
+   * Any JS value: numbers, strings, booleans, null, undefined, Uint8Array, arrays, plain objects
+   * (keys in insertion order), Map.
+   */
+  value_(v: unknown): void;
+  /** The bytes written so far (a copy, so the writer can be reused). */
+  bytes_(): Uint8Array;
+  /** Starts again at the first byte. */
+  reset_(): void;
+}
+
+/**
+ * A writer starting with room for `initial` bytes: a closure (the buffer and length are locals,
+ * read without a property lookup). Locals are `var`: these run for every item written (qjs checks
+ * the dead zone of let/const locals).
+ */
+export function cborWriter(initial = 256): CborWriter {
+  var buf = new Uint8Array(initial), len = 0;
+  const room = (n: number): void => {
+    var size = buf.length * 2, next;
+    if (len + n <= buf.length) return;
+    while (size < len + n) size *= 2;
+    next = new Uint8Array(size);
+    next.set(buf);
+    buf = next;
+  };
+  const raw = (b: Uint8Array): void => {
+    if (len + b.length > buf.length) room(b.length);
+    buf.set(b, len);
+    len += b.length;
+  };
+  const head = (major: number, n: number): void => {
+    // 32-bit integer operations (qjs takes a slow path for ** and for doubles)
+    if (len + 9 > buf.length) room(9);
+    var at = len, size = n < 24 ? 0 : n < 256 ? 1 : n < 65536 ? 2 : n < 4294967296 ? 4 : 8, i;
     // additional information 24..27: the argument in the next 1, 2, 4 or 8 bytes, most significant first
     buf[at] = (major << 5) | (size === 0 ? n : size === 8 ? 27 : size === 4 ? 26 : 23 + size);
     if (size < 8) for (i = size; i > 0; i--, n >>>= 8) buf[at + i] = n;
     // (exact: each step divides by a power of two)
     else for (i = 8; i > 0; i--, n = floor(n / 256)) buf[at + i] = n % 256;
-    this.len_ = at + 1 + size;
-  }
-
-  text_(s: string): void {
+    len = at + 1 + size;
+  };
+  const text = (s: string): void => {
     // Reserve the worst case (3 bytes per UTF-16 unit) and write the text after a head sized for
     // its UTF-16 length (its smallest byte length), not measuring first: a JS character loop
     // costs qjs ~1,000 instructions a character. Multi-byte text whose length needs a longer
     // head is moved (natively) to make room for it.
-    var n = s.length, at, hs, end, len, hs2;
-    if (this.len_ + n * 3 + 9 > this.buf_.length) this.room_(n * 3 + 9);
-    at = this.len_;
+    var n = s.length, at, hs, end, bytes, hs2;
+    if (len + n * 3 + 9 > buf.length) room(n * 3 + 9);
+    at = len;
     hs = n < 24 ? 0 : n < 256 ? 1 : n < 65536 ? 2 : 4;
-    end = utf8Write(s, this.buf_, at + 1 + hs);
-    len = end - at - 1 - hs;
-    hs2 = len < 24 ? 0 : len < 256 ? 1 : len < 65536 ? 2 : 4;
+    end = utf8Write(s, buf, at + 1 + hs);
+    bytes = end - at - 1 - hs;
+    hs2 = bytes < 24 ? 0 : bytes < 256 ? 1 : bytes < 65536 ? 2 : 4;
     // (the text first: the longer head would overwrite its start)
-    if (hs2 !== hs) this.buf_.copyWithin(at + 1 + hs2, at + 1 + hs, end);
-    this.head_(3, len);
-    this.len_ += len;
-  }
-
+    if (hs2 !== hs) buf.copyWithin(at + 1 + hs2, at + 1 + hs, end);
+    head(3, bytes);
+    len += bytes;
+  };
   /** A number: an integer when it is one (and not -0), else the shortest float that holds it exactly (§4.2.2). */
-  number_(n: number): void {
+  const number = (n: number): void => {
     // 2^64 bounds the argument of major types 0/1 (§3.1); -1 - n rounds up to 2^64 past the edge.
-    if (isInteger(n) && !Object.is(n, -0) && (n >= 0 ? n : -1 - n) < 18446744073709551616) return this.head_(n < 0 ? 1 : 0, n < 0 ? -1 - n : n);
-    this.room_(9);
+    if (isInteger(n) && !Object.is(n, -0) && (n >= 0 ? n : -1 - n) < 18446744073709551616) return head(n < 0 ? 1 : 0, n < 0 ? -1 - n : n);
+    room(9);
     // NaN as 0xf97e00, ±Infinity as half
     const h = numberToHalf(n);
     const size = h >= 0 ? 2 : Math.fround(n) === n ? 4 : 8;
-    const at = this.len_ + 1;
+    const at = len + 1;
     // floats are rare in batches: a view for each is cheaper than keeping one in step
-    const view = new DataView(this.buf_.buffer);
+    const view = new DataView(buf.buffer);
     // 0xf9, 0xfa, 0xfb: half, single, double
-    this.buf_[at - 1] = 0xf9 + (size >> 2);
+    buf[at - 1] = 0xf9 + (size >> 2);
     if (size === 2) view.setUint16(at, h);
     else if (size === 4) view.setFloat32(at, n);
     else view.setFloat64(at, n);
-    this.len_ = at + size;
-  }
-
-  /**
-   * Any JS value: numbers, strings, booleans, null, undefined, Uint8Array, arrays, plain objects
-   * (keys in insertion order), Map.
-   */
-  value_(v: unknown): void {
+    len = at + size;
+  };
+  const value = (v: unknown): void => {
     var i;
-    if (typeof v === 'string') this.text_(v);
-    else if (typeof v === 'number') this.number_(v);
+    if (typeof v === 'string') text(v);
+    else if (typeof v === 'number') number(v);
     else if (v instanceof Uint8Array) {
-      this.head_(2, v.length);
-      this.raw_(v);
+      head(2, v.length);
+      raw(v);
     } else if (isArray(v)) {
-      this.head_(4, v.length);
-      for (i = 0; i < v.length; i++) this.value_(v[i]);
+      head(4, v.length);
+      for (i = 0; i < v.length; i++) value(v[i]);
     }
     // simple values 20-23 (§3.3)
-    else if ((i = SIMPLE.indexOf(v)) >= 0) this.head_(7, 20 + i);
+    else if ((i = SIMPLE.indexOf(v)) >= 0) head(7, 20 + i);
     else if (typeof v === 'object') {
       const entries = v instanceof Map ? [...v] : Object.entries(v as object);
-      this.head_(5, entries.length);
+      head(5, entries.length);
       for (const [k, x] of entries) {
-        this.value_(k);
-        this.value_(x);
+        value(k);
+        value(x);
       }
-    } else throw new CborError(`cannot encode a ${typeof v}`, this.len_);
-  }
+    } else throw new CborError(`cannot encode a ${typeof v}`, len);
+  };
+  return {
+    head_: head, text_: text, raw_: raw, value_: value, bytes_: () => buf.slice(0, len), reset_: () => {
+      len = 0;
+    },
+  };
 }
 
 // ---------- reader ----------
@@ -249,7 +254,7 @@ export function cborReader(buf: Uint8Array): CborReader {
 
 /** One value as CBOR bytes. */
 export function encode(value: unknown): Uint8Array {
-  const w = new CborWriter();
+  const w = cborWriter();
   w.value_(value);
   return w.bytes_();
 }

@@ -1,7 +1,7 @@
 // The batch's string table: every distinct string once. Three entry forms, chosen so the text
 // comes back exactly: an IP address as its 4 or 16 bytes, a dotted name that shares a suffix
 // with other entries as [prefix, suffix-ref] (like DNS name compression), anything else as text.
-import { CborWriter } from './cbor';
+import { cborWriter, type CborWriter } from './cbor';
 import { ipBytes, ipText } from './ipbytes';
 import { fail } from './wire';
 import { isArray, isInteger } from '../compat/lang';
@@ -146,11 +146,11 @@ function nextOf(f: Form): Form | null {
 }
 
 /** Where items are made before they are copied out (one writer: no allocation but the copy). */
-const scratch = new CborWriter(256);
+const scratch = cborWriter(256);
 
 /** The CBOR item of a text or of an address's bytes. */
 function itemOf(v: string | Uint8Array): Uint8Array {
-  scratch.len_ = 0;
+  scratch.reset_();
   if (typeof v === 'string') scratch.text_(v);
   else {
     scratch.head_(2, v.length);
