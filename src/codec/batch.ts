@@ -7,9 +7,9 @@
 // per-event "shapes" (ordered lists of columns), so decoded events re-serialise byte for byte.
 import type { NetEvent } from '../events';
 import { cborReader, cborWriter, CborError, type CborReader } from './cbor';
-import { StringTable, readTable } from './strtable';
+import { stringTable, readTable } from './strtable';
 import { readColumn } from './columns';
-import { ColumnBuilder } from './column-builder';
+import { columnBuilder, type ColumnBuilder } from './column-builder';
 import { fail, need, pack, unpack } from './wire';
 import { isArray, isInteger, putKey } from '../compat/lang';
 
@@ -103,7 +103,7 @@ export class BatchBuilder {
       let ci = this.colIndex_.get(k);
       if (ci === undefined) {
         ci = this.cols_.length;
-        this.cols_.push(new ColumnBuilder(k));
+        this.cols_.push(columnBuilder(k));
         this.colIndex_.set(k, ci);
       }
       nx = { key_: k, ci_: ci, col_: this.cols_[ci], parent_: node, next_: null, hot_: null, shape_: null };
@@ -124,7 +124,7 @@ export class BatchBuilder {
   }
 
   finish_(h: BatchHeader): Uint8Array {
-    const table = new StringTable();
+    const table = stringTable();
     const plans = this.cols_.map((c) => c.plan_(table));
     // Splitting names on shared suffixes adds entries, so the table size is final only now.
     const items = cborWriter(this.estimate_());

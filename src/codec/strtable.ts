@@ -6,28 +6,31 @@ import { ipBytes, ipText } from './ipbytes';
 import { fail } from './wire';
 import { isArray, isInteger } from '../compat/lang';
 
-export class StringTable {
-  private index_ = new Map<string, number>();
-  readonly list_: string[] = [];
-
+export interface StringTable {
   /** The entry number of `s`, adding it on first use. */
-  ref_(s: string): number {
-    let i = this.index_.get(s);
-    if (i === undefined) {
-      i = this.list_.length;
-      this.list_.push(s);
-      this.index_.set(s, i);
-    }
-    return i;
-  }
-
+  ref_(s: string): number;
   /**
    * Writes the table's entries to `w` (the items only, without the array head) and returns how
    * many there are. Suffix entries a name is split on are appended (so the size may grow): call
    * before anything that depends on the final size is written.
    */
-  finalize_(w: CborWriter): number {
-    const list = this.list_;
+  finalize_(w: CborWriter): number;
+}
+
+/** An empty table (a closure: its map and list are locals). */
+export function stringTable(): StringTable {
+  const index = new Map<string, number>();
+  const list: string[] = [];
+  const ref = (s: string): number => {
+    let i = index.get(s);
+    if (i === undefined) {
+      i = list.length;
+      list.push(s);
+      index.set(s, i);
+    }
+    return i;
+  };
+  const finalize = (w: CborWriter): number => {
     const n0 = list.length;
     const mark = ++stamp;
     // the cache is only ever cleared here, so each string has one form while a batch is made
@@ -54,7 +57,7 @@ export class StringTable {
         for (cur = f, k = 0, cut = -1; (g = nextOf(cur)) !== null; cur = g, k++) {
           cut += cur.cut_ + 1;
           if (g.stamp_ === mark && (g.entry_ >= 0 || g.count_ >= 2)) {
-            if (g.entry_ < 0) g.entry_ = this.ref_(g.s_);
+            if (g.entry_ < 0) g.entry_ = ref(g.s_);
             w.head_(4, 2);
             w.raw_(prefixItem(f, k, cut));
             w.head_(0, g.entry_);
@@ -67,7 +70,8 @@ export class StringTable {
       w.raw_(item);
     }
     return list.length;
-  }
+  };
+  return { ref_: ref, finalize_: finalize };
 }
 
 /**
