@@ -56,99 +56,106 @@ interface Node {
 }
 
 /** Collects events of one stream and writes them as one batch. */
-export class BatchBuilder {
-  private cols_: ColumnBuilder[] = [];
-  private colIndex_ = new Map<string, number>();
-  private shapes_: Shape[] = [];
-  private readonly root_: Node = { key_: '', ci_: -1, col_: null, parent_: null, next_: null, hot_: null, shape_: null };
-  private shapeOf_: number[] = [];
-  count_ = 0;
-  /** The columns' rough encoded bytes (ColumnBuilder.put_), summed as values are added. */
-  private bytes_ = 0;
-
+export interface BatchBuilder {
+  /** Events added so far. */
+  count_: number;
+  add_(ev: NetEvent): void;
   /** A rough guess of the encoded size so far, for flushing by bytes (asked after every event). */
-  estimate_(): number {
-    return 64 + this.shapes_.length * 16 + this.bytes_;
-  }
+  estimate_(): number;
+  finish_(h: BatchHeader): Uint8Array;
+}
 
-  add_(ev: NetEvent): void {
-    // var: per event and per key, and qjs checks the dead zone on every read of a let/const local.
-    var obj = ev as unknown as Record<string, unknown>, node = this.root_, k, v, nx, col, idx, bytes = 0;
-    // for-in is cheaper than Object.keys under qjs; events are plain objects (no inherited
-    // enumerable keys). Keys whose value is undefined are absent, as in JSON.
-    for (k in obj) {
-      v = obj[k];
-      if (v === undefined) continue;
-      nx = node.hot_;
-      if (nx === null || nx.key_ !== k) nx = this.step_(node, k);
-      col = nx.col_ as ColumnBuilder;
-      // the column's last string again (type, sensor, a burst's client...): its index, no call
-      if (v === col.last_) {
-        idx = col.idx_;
-        idx[idx.length] = col.lastJ_;
-      } else bytes += col.put_(v);
-      node = nx;
-    }
-    this.bytes_ += bytes;
-    idx = this.shapeOf_;
-    idx[idx.length] = (node.shape_ ?? this.newShape_(node)).id_;
-    this.count_++;
-  }
+/** (a closure: its state is locals, `var` because qjs checks the dead zone of let/const locals) */
+export const BatchBuilder = function (): BatchBuilder {
+  var cols: ColumnBuilder[] = [];
+  var colIndex = new Map<string, number>();
+  var shapes: Shape[] = [];
+  var root: Node = { key_: '', ci_: -1, col_: null, parent_: null, next_: null, hot_: null, shape_: null };
+  var shapeOf: number[] = [];
+  /** The columns' rough encoded bytes (ColumnBuilder.put_), summed as values are added. */
+  var bytes = 0;
+  const estimate = (): number => 64 + shapes.length * 16 + bytes;
 
-  private step_(node: Node, k: string): Node {
+  function step(node: Node, k: string): Node {
     let next = node.next_;
     if (next === null) next = node.next_ = new Map();
     let nx = next.get(k);
     if (nx === undefined) {
-      let ci = this.colIndex_.get(k);
+      let ci = colIndex.get(k);
       if (ci === undefined) {
-        ci = this.cols_.length;
-        this.cols_.push(columnBuilder(k));
-        this.colIndex_.set(k, ci);
+        ci = cols.length;
+        cols.push(columnBuilder(k));
+        colIndex.set(k, ci);
       }
-      nx = { key_: k, ci_: ci, col_: this.cols_[ci], parent_: node, next_: null, hot_: null, shape_: null };
+      nx = { key_: k, ci_: ci, col_: cols[ci], parent_: node, next_: null, hot_: null, shape_: null };
       next.set(k, nx);
     }
     node.hot_ = nx;
     return nx;
   }
 
-  private newShape_(node: Node): Shape {
+  function newShape(node: Node): Shape {
     const colIdx: number[] = [];
     for (let n: Node | null = node; n !== null && n.parent_ !== null; n = n.parent_) colIdx.push(n.ci_);
     colIdx.reverse();
-    const shape: Shape = { id_: this.shapes_.length, colIdx_: colIdx };
-    this.shapes_.push(shape);
+    const shape: Shape = { id_: shapes.length, colIdx_: colIdx };
+    shapes.push(shape);
     node.shape_ = shape;
     return shape;
   }
 
-  finish_(h: BatchHeader): Uint8Array {
-    const table = stringTable();
-    const plans = this.cols_.map((c) => c.plan_(table));
-    // Splitting names on shared suffixes adds entries, so the table size is final only now.
-    const items = cborWriter(this.estimate_());
-    const size = table.finalize_(items);
-    const shapes = this.shapes_;
-    const body: Record<string, unknown> = { ...h, v: WIRE_VERSION, n: this.count_, shapes: shapes.map((s) => s.colIdx_), shape: pack(this.shapeOf_, shapes.length) };
-    const w = cborWriter(this.estimate_() + 256);
-    w.head_(5, 10);
-    for (const k in HEADER) {
-      w.text_(k);
-      if (k === 'strs') {
-        w.head_(4, size);
-        w.raw_(items.bytes_());
-      } else if (k === 'cols') {
-        w.head_(4, plans.length);
-        for (const p of plans) {
-          w.head_(4, p.length);
-          for (const x of p) w.value_(typeof x === 'function' ? x(size) : x);
-        }
-      } else w.value_(body[k]);
-    }
-    return w.bytes_();
-  }
-}
+  const self: BatchBuilder = {
+    count_: 0,
+    estimate_: estimate,
+    add_(ev: NetEvent): void {
+      // var: per event and per key
+      var obj = ev as unknown as Record<string, unknown>, node = root, k, v, nx, col, idx, b = 0;
+      // for-in is cheaper than Object.keys under qjs; events are plain objects (no inherited
+      // enumerable keys). Keys whose value is undefined are absent, as in JSON.
+      for (k in obj) {
+        v = obj[k];
+        if (v === undefined) continue;
+        nx = node.hot_;
+        if (nx === null || nx.key_ !== k) nx = step(node, k);
+        col = nx.col_ as ColumnBuilder;
+        // the column's last string again (type, sensor, a burst's client...): its index, no call
+        if (v === col.last_) {
+          idx = col.idx_;
+          idx[idx.length] = col.lastJ_;
+        } else b += col.put_(v);
+        node = nx;
+      }
+      bytes += b;
+      shapeOf[shapeOf.length] = (node.shape_ ?? newShape(node)).id_;
+      self.count_++;
+    },
+    finish_(h: BatchHeader): Uint8Array {
+      const table = stringTable();
+      const plans = cols.map((c) => c.plan_(table));
+      // Splitting names on shared suffixes adds entries, so the table size is final only now.
+      const items = cborWriter(estimate());
+      const size = table.finalize_(items);
+      const body: Record<string, unknown> = { ...h, v: WIRE_VERSION, n: self.count_, shapes: shapes.map((s) => s.colIdx_), shape: pack(shapeOf, shapes.length) };
+      const w = cborWriter(estimate() + 256);
+      w.head_(5, 10);
+      for (const k in HEADER) {
+        w.text_(k);
+        if (k === 'strs') {
+          w.head_(4, size);
+          w.raw_(items.bytes_());
+        } else if (k === 'cols') {
+          w.head_(4, plans.length);
+          for (const p of plans) {
+            w.head_(4, p.length);
+            for (const x of p) w.value_(typeof x === 'function' ? x(size) : x);
+          }
+        } else w.value_(body[k]);
+      }
+      return w.bytes_();
+    },
+  };
+  return self;
+} as unknown as new () => BatchBuilder;
 
 export function encodeBatch(b: BatchHeader & { events: NetEvent[] }): Uint8Array {
   const builder = new BatchBuilder();
