@@ -30,7 +30,7 @@ export function planTimes(key: string, vals: number[]): Plan | null {
   const seen = new Set<number>();
   for (i = 0; i < n && seen.size * 4 <= n; i++) seen.add(vals[i]);
   if (seen.size * 4 <= n) return null;
-  // zigzag LEB128 deltas (read by wire.ts readZigzag), at most 8 bytes each for a safe integer;
+  // zigzag LEB128 deltas (read back by readColumn), at most 8 bytes each for a safe integer;
   // 32-bit operations while they are exact
   const out = new Uint8Array(n * 8);
   for (i = 0; i < n; i++) {
