@@ -201,7 +201,7 @@ export function encodeDnsLine(t: DnsLineSource, sensor: string, device?: { mac?:
  */
 function partsText(source: string | undefined, upstream: string | undefined, rcode: string | undefined): string {
   return (source === undefined ? '' : ',"source":"' + source + '"') + (upstream === undefined ? '' : ',"upstream":' + str(upstream)) +
-    (rcode === undefined ? '' : ',"rcode":' + str(rcode)) + ',"answers":[';
+    (rcode === undefined ? '' : rcode === 'NOERROR' ? ',"rcode":"NOERROR"' : ',"rcode":' + str(rcode)) + ',"answers":[';
 }
 
 /** dnsFields' memo of the last source/rcode text without an upstream (null: none yet). */
