@@ -18,8 +18,8 @@ export const internalNames = [
   'onLine', 'onData', 'onStderrLine', 'onExit', 'closeStdin',
   'inc', 'drop', 'cell', 'snapshot',
   // camelCase members of the records, options and pipeline stages (JSON, config and ubus names
-  // are snake_case; sawDnsClient/sawUpstream are patched by name
-  // in scripts/bench/dns-replay-harness.ts, so those two stay)
+  // are snake_case)
+  'sawDnsClient', 'sawUpstream',
   'routerAddrs', 'messageId', 'lanPrefixes', 'clientPort', 'deltaTime', 'replyBytes', 'origBytes',
   'windowSec', 'cnameAt', 'icmpType', 'protoNum', 'learnNet', 'lastStderr', 'maxIndicators',
   'replyPkts', 'origPkts', 'maxBytes', 'maxPerClient', 'icmpCode', 'thresholdKb', 'hasParsed',
