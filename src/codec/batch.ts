@@ -186,6 +186,9 @@ export function decodeBatchAt(r: CborReader, end?: number): DecodedBatch {
     need(hdr[k], HEADER[k], k);
   }
   const { n, cols, shapes } = hdr as { n: number; cols: unknown[][]; shapes: number[][] };
+  // The format's cap on events (the agent sends at most 10,000): with one shape nothing else in
+  // the batch grows with n, so without it a few bytes could ask for billions of events.
+  if (n > 65536) fail(`n is ${n}, over 65536`);
   shapes.forEach((s, i) => {
     for (const ci of need<unknown[]>(s, 'a', `shapes[${i}]`)) if (!(isInteger(ci) && (ci as number) >= 0 && (ci as number) < cols.length)) fail(`shape names column ${String(ci)} of ${cols.length}`);
   });

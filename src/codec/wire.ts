@@ -79,6 +79,9 @@ export function unpack(x: unknown, n: number, size: number, where: string): numb
   const b = need<Uint8Array>(x, 'b', where);
   const width = widthFor(size);
   if (width > 30) fail(`${where}: index width ${width}`);
+  // Width 0 (one choice) takes no bytes, so nothing else bounds the count: the format caps it
+  // (as it caps a batch's n) at 65,536, or a few hostile bytes would make that many values.
+  if (!width && n > 65536) fail(`${where}: ${n} indexes over 65536`);
   if (b.length < Math.ceil((n * width) / 8)) fail(`${where}: ${b.length} bytes cannot hold ${n} indexes of ${width} bits`);
   const out = new Array<number>(n);
   let acc = 0;

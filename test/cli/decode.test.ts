@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ROOT, runQjs, runNode } from '../support/engines';
 import { encodeBatch } from '../../src/codec/batch';
-import { toHex } from '../../src/codec/cbor';
+import { toHex, encode } from '../../src/codec/cbor';
 import { dnsCorpus } from '../codec/corpus';
 import { fakeFlow } from '../pipeline/factories';
 import type { NetEvent } from '../../src/events';
@@ -66,6 +66,14 @@ for (const [engine, run] of [['qjs', runQjs], ['node', runNode]] as const) {
     const keep = run(['decode', '--hex', '--quiet'], { input: [b0, b0].join('\n') });
     assert.equal(keep.stdout, lines(dns.slice(0, 5)).repeat(2), 'without --dedupe repeats print');
     assert.equal(keep.stderr, '');
+  });
+
+  test(`${engine}: a hostile count (huge n, one empty shape) is a bad input, not billions of events`, () => {
+    const hostile = toHex(encode({ v: 1, sensor: 's', boot: 'b', seq: 0, stream: 'dns', n: 2 ** 53 - 1, strs: [], cols: [], shapes: [[]], shape: new Uint8Array(0) }));
+    const r = run(['decode', '--hex'], { input: [hostile, toHex(batch('dns', 1, dns.slice(0, 3)))].join('\n') });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, lines(dns.slice(0, 3)));
+    assert.match(r.stderr, /1 batches, 3 events, 1 bad inputs\n  line 1: batch: n is 9007199254740991, over 65536\n/);
   });
 
   test(`${engine}: usage errors exit 2`, () => {

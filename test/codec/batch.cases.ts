@@ -159,6 +159,22 @@ export const cases: Cases = {
       }
     }
   },
+  'hostile counts are a BatchError, not n empty events (n and width-0 index arrays at most 65,536)': () => {
+    const B = (...b: number[]) => new Uint8Array(b);
+    const hdr = { v: 1, sensor: 's', boot: 'b', seq: 1, stream: 'd', n: 1, strs: [], cols: [], shapes: [[]], shape: B() };
+    // one shape (width 0): no byte of the batch grows with n
+    eq(decodeBatch(encode({ ...hdr, n: 65536 })).events.length, 65536, 'at the limit');
+    for (const n of [65537, 2 ** 32, 2 ** 53 - 1, 2 ** 64]) throws(() => decodeBatch(encode({ ...hdr, n })), `batch: n is ${n}, over 65536`, `n ${n}`);
+    // counts inside columns read from width-0 index arrays: a dictionary of a 1-entry table, records of nulls only
+    for (const [col, msg] of [
+      [['k', 1, 65537, B(), B()], 'batch: column k: item 3: 65537 indexes over 65536'],
+      [['k', 1, 2 ** 40, B(), B()], `batch: column k: item 3: ${2 ** 40} indexes over 65536`],
+      [['k', 3, ['x'], [2 ** 40], B(), B()], `batch: column k: item 4: ${2 ** 40} indexes over 65536`],
+      [['k', 3, ['x', 'y'], [40000], B(), B()], 'batch: column k: item 4: 80000 indexes over 65536'],
+    ] as [unknown[], string][]) throws(() => decodeBatch(encode({ ...hdr, strs: ['a'].slice(0, col[1] === 1 ? 1 : 0), cols: [col], shapes: [[0]] })), msg, msg);
+    // a legitimate width-0 list column still decodes
+    eq(JSON.stringify(decodeBatch(encode({ ...hdr, n: 2, cols: [['k', 3, ['x'], [2], B(), B()]], shapes: [[0]] })).events), '[{"k":[{"x":null},{"x":null}]},{"k":[{"x":null},{"x":null}]}]');
+  },
   'the worked example of docs/wire-format.md': () => {
     const ev = {
       type: 'dns', ts: 1763855132.5, sensor: 'rtr1', client: '192.0.2.10', qname: 'www.shop.test', qtype: 'A',
