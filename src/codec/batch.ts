@@ -195,8 +195,18 @@ export function decodeBatchAt(r: CborReader, end?: number): DecodedBatch {
   const strs = readTable(hdr.strs);
   const shapeOf = unpack(hdr.shape, n, shapes.length, 'shape');
   const uses = new Array<number>(cols.length).fill(0);
-  for (const si of shapeOf) for (const ci of shapes[si]) uses[ci]++;
-  const values = cols.map((col, c) => (isArray(col) && typeof col[0] === 'string' ? readColumn(col, uses[c], strs) : fail(`column ${c} has no key`)));
+  // Decoded values (the events' keys, the entries of their lists) are capped: dictionaries and
+  // one-choice indexes let a few bytes ask for n copies of anything (the agent's batches hold
+  // far fewer: at most 10,000 events).
+  let cells = 0;
+  const spend = (k: number, where: string): void => {
+    if ((cells += k) > 4194304) fail(`${where}: over 4194304 values`);
+  };
+  for (const si of shapeOf) {
+    spend(shapes[si].length, 'events');
+    for (const ci of shapes[si]) uses[ci]++;
+  }
+  const values = cols.map((col, c) => (isArray(col) && typeof col[0] === 'string' ? readColumn(col, uses[c], strs, spend) : fail(`column ${c} has no key`)));
   uses.fill(0);
   const events = shapeOf.map((si) => {
     const ev: Record<string, unknown> = {};

@@ -79,8 +79,11 @@ export function planValues(key: string, vals: unknown[]): Plan {
 /** Checks and reads each kind's items of a column array (after key and kind), from item 2 on. */
 const ITEMS = ['a', 'cbb', 'nnb', 'kab', 'ab'];
 
-/** The `n` values of a column as decoded CBOR (`col`), with strings from `strs`. */
-export function readColumn(col: unknown[], n: number, strs: string[]): unknown[] {
+/**
+ * The `n` values of a column as decoded CBOR (`col`), with strings from `strs`; list entries are
+ * counted by `spend` (the batch's cap on decoded values) before they are copied.
+ */
+export function readColumn(col: unknown[], n: number, strs: string[], spend: (k: number, where: string) => void): unknown[] {
   const kind = col[1] as number;
   const where = `column ${col[0] as string}`;
   const bad = (what: string): never => fail(`${where}: ${what}`);
@@ -137,7 +140,7 @@ export function readColumn(col: unknown[], n: number, strs: string[]): unknown[]
         return list;
       });
       // Each event gets its own copy, so a consumer editing one event does not change another.
-      return pick(lists, 5).map((list) => list.map((x) => (a ? { ...(x as object) } : x)));
+      return pick(lists, 5).map((list) => (spend(list.length * per, where), list.map((x) => (a ? { ...(x as object) } : x))));
     }
   }
   // Kind.Vals

@@ -159,7 +159,7 @@ export const cases: Cases = {
       }
     }
   },
-  'hostile counts are a BatchError, not n empty events (n and width-0 index arrays at most 65,536)': () => {
+  'hostile counts are a BatchError, not n empty events (n and width-0 index arrays at most 65,536, decoded values at most 4,194,304)': () => {
     const B = (...b: number[]) => new Uint8Array(b);
     const hdr = { v: 1, sensor: 's', boot: 'b', seq: 1, stream: 'd', n: 1, strs: [], cols: [], shapes: [[]], shape: B() };
     // one shape (width 0): no byte of the batch grows with n
@@ -172,6 +172,11 @@ export const cases: Cases = {
       [['k', 3, ['x'], [2 ** 40], B(), B()], `batch: column k: item 4: ${2 ** 40} indexes over 65536`],
       [['k', 3, ['x', 'y'], [40000], B(), B()], 'batch: column k: item 4: 80000 indexes over 65536'],
     ] as [unknown[], string][]) throws(() => decodeBatch(encode({ ...hdr, strs: ['a'].slice(0, col[1] === 1 ? 1 : 0), cols: [col], shapes: [[0]] })), msg, msg);
+    // few bytes, many decoded values: one list of 65,536 null records copied into each of 65,536
+    // events, or 65,536 events whose one shape names a column 100 times (decoded values are capped)
+    throws(() => decodeBatch(encode({ ...hdr, n: 65536, cols: [['k', 3, ['x'], [65536], B(), B()]], shapes: [[0]] })), 'batch: column k: over 4194304 values', 'copied lists');
+    throws(() => decodeBatch(encode({ ...hdr, n: 65536, cols: [['k', 4, [1], B()]], shapes: [new Array(100).fill(0)] })), 'batch: events: over 4194304 values', 'long shape');
+    eq(decodeBatch(encode({ ...hdr, n: 63, cols: [['k', 3, ['x'], [65536], B(), B()]], shapes: [[0]] })).events.length, 63, 'under the cap (63 keys + 63 * 65,536 entries)');
     // a legitimate width-0 list column still decodes
     eq(JSON.stringify(decodeBatch(encode({ ...hdr, n: 2, cols: [['k', 3, ['x'], [2], B(), B()]], shapes: [[0]] })).events), '[{"k":[{"x":null},{"x":null}]},{"k":[{"x":null},{"x":null}]}]');
   },
