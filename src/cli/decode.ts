@@ -43,11 +43,14 @@ export const decodeCommand: Command = {
     /** Decodes one input (`where` names it in the report); false when it was bad. */
     const print = (where: string, decode: () => DecodedBatch): boolean => {
       let b: DecodedBatch;
+      const report = (e: unknown): false => {
+        if (bad++ < MAX_REPORTED) problems.push(`  ${where}: ${errorText(e)}\n`);
+        return false;
+      };
       try {
         b = decode();
       } catch (e) {
-        if (bad++ < MAX_REPORTED) problems.push(`  ${where}: ${errorText(e)}\n`);
-        return false;
+        return report(e);
       }
       const key = `${b.sensor}/${b.boot}/${b.stream}`;
       const s = seen.get(key) ?? new Set();
@@ -57,11 +60,25 @@ export const decodeCommand: Command = {
         if (dedupe) return true;
       }
       s.add(b.seq);
+      // Written in pieces: shared strings and lists let a batch's text be far larger than the
+      // batch. An event too large for one string is reported like a bad batch (after the lines
+      // before it), not the end of the run.
+      let out = '';
+      for (const ev of b.events) {
+        try {
+          out += toJson(ev) + '\n';
+        } catch (e) {
+          host.writeStdout(out);
+          return report(e);
+        }
+        if (out.length > 65536) {
+          host.writeStdout(out);
+          out = '';
+        }
+      }
+      if (out) host.writeStdout(out);
       batches++;
       events += b.events.length;
-      let out = '';
-      for (const ev of b.events) out += toJson(ev) + '\n';
-      if (out) host.writeStdout(out);
       return true;
     };
 

@@ -76,6 +76,15 @@ for (const [engine, run] of [['qjs', runQjs], ['node', runNode]] as const) {
     assert.match(r.stderr, /1 batches, 3 events, 1 bad inputs\n  line 1: batch: n is 9007199254740991, over 65536\n/);
   });
 
+  test(`${engine}: an event too large to print is a bad input, and decoding goes on`, () => {
+    // one event whose list holds a 60,000-character string 20,000 times: 1.2e9 characters of JSON
+    const huge = toHex(encode({ v: 1, sensor: 's', boot: 'b', seq: 0, stream: 'dns', n: 1, strs: ['x'.repeat(60000)], cols: [['k', 3, null, [20000], new Uint8Array(2500), new Uint8Array(0)]], shapes: [[0]], shape: new Uint8Array(0) }));
+    const r = run(['decode', '--hex'], { input: [huge, toHex(batch('dns', 1, dns.slice(0, 3)))].join('\n') });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, lines(dns.slice(0, 3)));
+    assert.match(r.stderr, /^decode: 1 batches, 3 events, 1 bad inputs\n  line 1: .*(string too long|Invalid string length)/);
+  });
+
   test(`${engine}: usage errors exit 2`, () => {
     assert.equal(run(['decode']).code, 2);
     assert.equal(run(['decode', '--nope']).code, 2);
