@@ -42,7 +42,7 @@ export const runCommand: Command = {
       host.writeStderr(`netledger run: disabled in ${file} (agent.enabled 0)\n`);
       return 0;
     }
-    const max = LEVELS.indexOf(config.agent.log_level);
+    let max = 0; // the running config's log level (a reload may change it)
     const log = (level: 'error' | 'warn' | 'info' | 'debug', msg: string): void => {
       if (LEVELS.indexOf(level) <= max) host.writeStderr(`netledger: ${level}: ${msg}\n`);
     };
@@ -50,6 +50,7 @@ export const runCommand: Command = {
     const start = (c: NetledgerConfig, t: string): void => {
       config = c;
       text = t;
+      max = LEVELS.indexOf(c.agent.log_level);
       agent = new Agent({ host_: host, config_: c, configFile_: file, configHash_: hashText(t), log_: log });
       agent.start_();
     };

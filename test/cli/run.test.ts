@@ -68,13 +68,16 @@ test('run: follows the log, reloads on SIGHUP (refusing a broken config), stops 
     await until('the refusal', () => stderr().includes('reload refused'));
     assert.match(stderr(), /unknown section type 'bogus'/);
 
-    // A valid change replaces the pipeline: events after it carry the new sensor id.
-    writeFileSync(cfg, config(dir, 'second'));
+    // A valid change replaces the pipeline: events after it carry the new sensor id, and its
+    // log level applies (the new agent's info line 'started: ...' is not written under 'warn').
+    assert.match(stderr(), /info: started: sensor first/);
+    writeFileSync(cfg, config(dir, 'second').replace("option status_interval '1'", "option status_interval '1'\n\toption log_level 'warn'"));
     agent.kill('SIGHUP');
     await until('the reload', () => stderr().includes('restarting the pipeline'));
     await sleep(500);
     appendFileSync(join(dir, 'dnsmasq.log'), log.slice(24, 30).join('\n') + '\n');
     await until('an event from the new config', () => events(dir).some((e) => e.sensor === 'second'));
+    assert.doesNotMatch(stderr(), /started: sensor second/, 'log_level from the reloaded config');
 
     const status = JSON.parse(readFileSync(join(dir, 'state/status.json'), 'utf8')) as { sensor: string; sources: { dnsmasq: { state: string } } };
     assert.equal(status.sensor, 'second');
