@@ -65,10 +65,13 @@ export const watchReads = (fd: number, max: number, got: (n: number) => void, en
   os.setReadHandler(fd, on);
 };
 
-/** Reports a callback that threw, on stderr: the loop carries on. */
+/**
+ * Reports a callback that threw, on stderr: the loop carries on. An Error without a message is
+ * named by its String() ("Error"), as the Node host does.
+ */
 export const report = (where: string, err: unknown): void => {
   const stack = (err as Error | null)?.stack;
-  std.err.puts(`netledger: host: ${where} failed: ${errorText(err)}\n${stack ? stack + '\n' : ''}`);
+  std.err.puts(`netledger: host: ${where} failed: ${errorText(err) || err}\n${stack ? stack + '\n' : ''}`);
   std.err.flush();
 };
 

@@ -22,6 +22,12 @@ export function runStdioProgram(host: Host): void {
   } else if (mode === 'args') {
     show(rest);
     host.exit(0);
+  } else if (mode === 'throw') {
+    // A callback that throws is reported (what failed, the error) and the loop carries on.
+    host.stdinLines((l) => {
+      if (l === 'empty') throw new Error();
+      throw new TypeError(`bad ${l}`);
+    }, () => host.exit(0));
   } else if (mode === 'idle-child') {
     // The loop must stay alive while a child without pipes runs, and see it exit.
     const c = host.spawn(['sleep', '0.2'], { stdout: 'null' });

@@ -62,6 +62,13 @@ for (const kind of ['quickjs', 'node'] as const) {
     deepStrictEqual(JSON.parse(r.out[0]), ['--x', 'ünï', '']);
   });
 
+  test(`${kind}: a callback that throws is reported with its error, an empty message by the error's name`, async () => {
+    const r = run(await bundle(kind), ['throw'], Buffer.from('empty\nx\n'));
+    strictEqual(r.code, 0, r.err);
+    const heads = r.err.split('\n').filter((l) => l.startsWith('netledger: '));
+    deepStrictEqual(heads, ['netledger: host: stdin onLine failed: Error', 'netledger: host: stdin onLine failed: bad x']);
+  });
+
   test(`${kind}: a child with no pipes keeps the loop alive until it exits`, async () => {
     const cmd = await bundle(kind);
     const t0 = performance.now();
