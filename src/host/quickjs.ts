@@ -72,8 +72,10 @@ export const createQuickJsHost = (): Host => {
     mkdirp,
 
     openLines(path) {
-      const fd = path === '-' ? 0 : check(os.open(path, os.O_RDONLY), 'open', path);
-      return pullLines((buf, len) => readInto(fd, buf, len, fd ? path : '<stdin>'), () => fd && os.close(fd), text);
+      // by the path, not the descriptor: with stdin closed, a file opens as 0
+      const stdin = path === '-';
+      const fd = stdin ? 0 : check(os.open(path, os.O_RDONLY), 'open', path);
+      return pullLines((buf, len) => readInto(fd, buf, len, stdin ? '<stdin>' : path), () => stdin || os.close(fd), text);
     },
 
     follow: (path, opts, onLine, onNotice) => followFile(

@@ -22,6 +22,14 @@ export function runStdioProgram(host: Host): void {
   } else if (mode === 'args') {
     show(rest);
     host.exit(0);
+  } else if (mode === 'pull-error') {
+    // rest[0] cannot be read (a directory): the error names it, even when it is open as fd 0
+    try {
+      host.openLines(rest[0]).next();
+    } catch (e) {
+      show((e as Error).message);
+    }
+    host.exit(0);
   } else if (mode === 'throw') {
     // A callback that throws is reported (what failed, the error) and the loop carries on.
     host.stdinLines((l) => {

@@ -62,6 +62,16 @@ for (const kind of ['quickjs', 'node'] as const) {
     deepStrictEqual(JSON.parse(r.out[0]), ['--x', 'ünï', '']);
   });
 
+  test(`${kind}: openLines names the file in its errors, also when stdin is closed and the file gets descriptor 0`, async () => {
+    const cmd = await bundle(kind);
+    for (const closed of [false, true]) {
+      const r = spawnSync('sh', ['-c', `exec "$@"${closed ? ' <&-' : ''}`, 'sh', ...cmd, 'pull-error', dir], { timeout: 60_000 });
+      strictEqual(r.status, 0, r.stderr.toString());
+      const msg = JSON.parse(r.stdout.toString()) as string;
+      strictEqual(msg.startsWith(`read ${dir}:`), true, `stdin ${closed ? 'closed' : 'open'}: ${msg}`);
+    }
+  });
+
   test(`${kind}: a callback that throws is reported with its error, an empty message by the error's name`, async () => {
     const r = run(await bundle(kind), ['throw'], Buffer.from('empty\nx\n'));
     strictEqual(r.code, 0, r.err);
