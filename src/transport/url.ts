@@ -73,7 +73,8 @@ export const parseBrokerUrl = (text: string): BrokerUrl => {
     if (!port) urlError('empty port');
     if (!/^\d+$/.test(port)) urlError(`invalid port ${toJson(port)}`);
     const n = +port;
-    if (!(n >= 1 && n <= 65535)) urlError(`port ${n} out of range`);
+    // the port as typed: a long one would print as 1e+23
+    if (!(n >= 1 && n <= 65535)) urlError(`port ${port} out of range`);
     url.port = n;
   }
   return url;

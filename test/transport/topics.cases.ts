@@ -39,6 +39,7 @@ export const cases: Cases = {
     const bad: [string, string][] = [
       ['broker:1883', '"broker:1883" has no scheme'], ['http://h', 'unsupported scheme "http"'], ['mqtt://', 'empty host'],
       ['mqtt://h:', 'empty port'], ['mqtt://h:0', 'port 0 out of range'], ['mqtt://h:70000', 'port 70000 out of range'],
+      ['mqtt://h:99999999999999999999999', 'port 99999999999999999999999 out of range'], // as typed, not 1e+23
       ['mqtt://h:12a', 'invalid port "12a"'], ['mqtt://h/topic', 'a path is not allowed'], ['mqtt://-oProxy', 'host may not start with "-"'],
       ['mqtt://h;rm', 'invalid character ";"'], ['mqtt://[::1', 'unclosed ['], ['mqtt://:pw@h', 'empty user name'],
       ['mqtt://u:%zz@h', 'bad percent-encoding in password'], ['mqtt://h?x=1', 'query or fragment'],
