@@ -61,7 +61,7 @@ export type IncomingMessage = PublishPacket;
 /** Why a broker refused the connection, by CONNACK return code 1..5 (MQTT-3.2.2.3). */
 const CONNACK_ERRORS = [
   '', 'unacceptable protocol version', 'client identifier rejected', 'server unavailable',
-  'bad user name or password', 'not authorized',
+  'bad user name or password', 'not authorized (check user name and password)',
 ];
 
 interface Outgoing {
