@@ -189,8 +189,9 @@ function maskWord(word: number, bits: number): number {
 const MEMO_MAX = 4096;
 
 export class CidrSet {
-  private readonly v4_ = new Map<number, Set<number>>();
-  private readonly v6_ = new Map<number, Set<string>>();
+  // per prefix length: masked prefix -> what add() was given for it (true when nothing)
+  private readonly v4_ = new Map<number, Map<number, unknown>>();
+  private readonly v6_ = new Map<number, Map<string, unknown>>();
   private v4Lens_: number[] = [];
   private v6Lens_: number[] = [];
   private readonly scratch_ = [0, 0, 0, 0];
@@ -203,8 +204,11 @@ export class CidrSet {
     this.memoMax_ = memoMax_;
   }
 
-  /** Adds 'a.b.c.d/n', 'x::/n' or a bare address; false (nothing added) when it is not valid. */
-  add(cidr: string): boolean {
+  /**
+   * Adds 'a.b.c.d/n', 'x::/n' or a bare address; false (nothing added) when it is not valid.
+   * `tag` is what find_() returns for it (the first one given, when a prefix is added twice).
+   */
+  add(cidr: string, tag: unknown = true): boolean {
     this.memo_.clear();
     const slash = cidr.indexOf('/');
     const addr = slash < 0 ? cidr : cidr.slice(0, slash);
@@ -227,16 +231,39 @@ export class CidrSet {
     if (v4 < 0 || (v6 && !w)) return false;
     if (bits < 0) bits = max;
     if (bits > max) return false;
-    const map = (v6 ? this.v6_ : this.v4_) as Map<number, Set<number | string>>;
+    const map = (v6 ? this.v6_ : this.v4_) as Map<number, Map<number | string, unknown>>;
     let set = map.get(bits);
     if (!set) {
-      map.set(bits, (set = new Set()));
+      map.set(bits, (set = new Map()));
       const lens = [...map.keys()].sort((a, b) => b - a);
       if (v6) this.v6Lens_ = lens;
       else this.v4Lens_ = lens;
     }
-    set.add(w ? v6Key(w, bits) : maskWord(v4, bits));
+    const key = w ? v6Key(w, bits) : maskWord(v4, bits);
+    if (!set.has(key)) set.set(key, tag);
     return true;
+  }
+
+  /** The tag of the longest prefix holding `ip` (an IPv4-mapped address: its IPv4 ones first). */
+  find_(ip: string): unknown {
+    const v6 = ip.indexOf(':') >= 0;
+    const v4 = v6 ? -1 : parseIPv4(ip);
+    const w = v6 ? parseIPv6(ip) : null;
+    const mapped = w !== null && w[0] === 0 && w[1] === 0 && w[2] === 0xffff;
+    if (v4 >= 0 || mapped) {
+      const v = v4 >= 0 ? v4 : w![3];
+      for (const bits of this.v4Lens_) {
+        const tag = this.v4_.get(bits)!.get(maskWord(v, bits));
+        if (tag !== undefined) return tag;
+      }
+    }
+    if (w) {
+      for (const bits of this.v6Lens_) {
+        const tag = this.v6_.get(bits)!.get(v6Key(w, bits));
+        if (tag !== undefined) return tag;
+      }
+    }
+    return undefined;
   }
 
   has(ip: string): boolean {

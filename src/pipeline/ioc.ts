@@ -1,7 +1,8 @@
 // Local indicator matching: the retained `ioc` command carries domains and IPs/CIDRs; every dns
 // and flow event is checked against them and a hit raises an `alert` (ioc_domain / ioc_ip).
 // Per-event cost matters (qjs): a domain check is one Map lookup per label boundary of each
-// name; an address check is CidrSet.has (one masked Set lookup per prefix length in the list).
+// name; an address check is CidrSet.has (one masked lookup per prefix length in the list), and
+// on a hit CidrSet.find_ names the most specific indicator (an exact address before any prefix).
 //
 // Command payload (JSON, UTF-8), at most maxBytes:
 //   {"version": "2025-11-22.1", "source": "feed-x",
@@ -42,11 +43,6 @@ interface Hit {
   ref_: string;
 }
 
-interface IpRule {
-  indicator_: string;
-  ref_: string;
-  set_: CidrSet;
-}
 
 const MAX_REPEAT_KEYS = 4096;
 
@@ -65,8 +61,9 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
   const { counters } = d;
   var domains = new Map<string, string>(); // indicator -> source_ref
   var ips = new CidrSet();
-  var exactIps = new Map<string, string>();
-  var cidrRules: IpRule[] = [];
+  var ipCount = 0;
+  var ipRefs = new Map<string, string>(); // indicator -> its ref, where not the list's source
+  var ipSource = '';
   var hasIps = false;
   var hasDomains = false;
   const recent = new Map<string, number>();
@@ -86,11 +83,8 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
 
   const matchIp = (ip: string): Hit | null => {
     if (!ips.has(ip)) return null;
-    const indicator = normalizeIp(ip) ?? ip;
-    const ref = exactIps.get(indicator);
-    if (ref !== undefined) return { indicator_: indicator, match_: ip, ref_: ref };
-    for (const r of cidrRules) if (r.set_.has(ip)) return { indicator_: r.indicator_, match_: ip, ref_: r.ref_ };
-    return null;
+    const indicator = ips.find_(ip) as string;
+    return { indicator_: indicator, match_: ip, ref_: ipRefs.get(indicator) ?? ipSource };
   };
 
   const raise = (kind: string, ev: DnsEvent | FlowEvent, client: string | undefined, m: Hit): void => {
@@ -123,7 +117,7 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
 
   return {
     load_(payload) {
-      const counts = () => ({ domains: domains.size, cidrs: exactIps.size + cidrRules.length });
+      const counts = () => ({ domains: domains.size, cidrs: ipCount });
       const fail = (error: string): IocLoadResult => {
         counters.drop('ioc_load_rejected', 1, error);
         return { ok: false, error, ...counts() };
@@ -161,28 +155,31 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
         if (!name) skip(item);
         else nextDomains.set(name, e.ref_);
       }
+      // One table for all, tagged with the indicator's text: a hit names the longest prefix (a
+      // set per rule, walked on a hit, cost ~2 kB a prefix: 112 MB for max_indicators' 50,000
+      // under qjs). Refs are kept only where they differ from the list's source.
       const nextSet = new CidrSet();
-      const nextExact = new Map<string, string>();
-      const nextRules: IpRule[] = [];
+      const nextRefs = new Map<string, string>();
+      const exact = new Set<string>(); // an address listed twice counts once, as a prefix does not
+      let prefixes = 0;
       for (const item of is) {
         const e = entryOf(item, fallback);
-        if (!e || !nextSet.add(e.indicator_)) {
+        const addr = e && !e.indicator_.includes('/') ? normalizeIp(e.indicator_) : undefined;
+        const indicator = addr ?? e?.indicator_;
+        if (!e || !nextSet.add(e.indicator_, indicator)) {
           skip(item);
           continue;
         }
-        const exact = e.indicator_.includes('/') ? undefined : normalizeIp(e.indicator_);
-        if (exact !== undefined) nextExact.set(exact, e.ref_);
-        else {
-          const one = new CidrSet();
-          one.add(e.indicator_);
-          nextRules.push({ ...e, set_: one });
-        }
+        if (e.ref_ !== fallback && !nextRefs.has(indicator!)) nextRefs.set(indicator!, e.ref_);
+        if (addr === undefined) prefixes++;
+        else exact.add(addr);
       }
       domains = nextDomains;
       ips = nextSet;
-      exactIps = nextExact;
-      cidrRules = nextRules;
-      hasIps = nextExact.size + nextRules.length > 0;
+      ipRefs = nextRefs;
+      ipSource = fallback;
+      ipCount = prefixes + exact.size;
+      hasIps = ipCount > 0;
       hasDomains = nextDomains.size > 0;
       recent.clear();
       counters.inc('ioc_loads');

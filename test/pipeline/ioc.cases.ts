@@ -91,6 +91,31 @@ export const cases: Cases = {
     m.checkDns_(fakeDns({ qname: 'evil.test', ts: 5000, answers: [] }));
     eq(out.length, 1, 'the new list replaced the old');
   },
+  'an address under several indicators is reported by the most specific one (exact address first)': () => {
+    const { m, out } = make({ repeatSec_: 0 });
+    deepEq(m.load_(JSON.stringify({ source: 's', ips: [
+      { indicator: '203.0.0.0/8', ref: 'wide' }, { indicator: '203.0.113.0/24', ref: 'narrow' }, { indicator: '203.0.113.9', ref: 'exact' },
+      { indicator: '203.0.113.0/24', ref: 'narrow-again' }, { indicator: '2001:db8::/32', ref: 'v6-wide' }, { indicator: '2001:db8:bad::/48', ref: 'v6-narrow' },
+    ] })), { ok: true, domains: 0, cidrs: 6, skipped: 0 });
+    for (const ip of ['203.0.113.9', '203.0.113.10', '203.1.2.3', '2001:db8:bad::1', '2001:db8:1::1', '::ffff:203.0.113.9', '198.51.100.1']) {
+      m.checkFlow(fakeFlow({ resp_h: ip }));
+    }
+    deepEq(out.map((a) => `${a.match} ${a.indicator} ${a.source_ref}`), [
+      '203.0.113.9 203.0.113.9 exact', '203.0.113.10 203.0.113.0/24 narrow', '203.1.2.3 203.0.0.0/8 wide',
+      '2001:db8:bad::1 2001:db8:bad::/48 v6-narrow', '2001:db8:1::1 2001:db8::/32 v6-wide', '::ffff:203.0.113.9 203.0.113.9 exact',
+    ]);
+  },
+  // max_indicators' default: 50,000 prefixes once cost ~2 kB each (a prefix set per rule: 112 MB
+  // peak under qjs) and a hit walked every rule; now one table entry each
+  '50,000 prefixes load and match': () => {
+    const { m, out } = make();
+    const ips: string[] = [];
+    for (let i = 0; i < 50000; i++) ips.push(`${11 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`);
+    deepEq(m.load_(JSON.stringify({ source: 's', ips })), { ok: true, domains: 0, cidrs: 50000, skipped: 0 });
+    m.checkFlow(fakeFlow({ resp_h: '11.195.79.7' }));
+    m.checkFlow(fakeFlow({ resp_h: '12.0.0.1' }));
+    deepEq(out.map((a) => `${a.match} ${a.indicator}`), ['11.195.79.7 11.195.79.0/24']);
+  },
 };
 
 /** ASCII-only stand-in for TextEncoder, which qjs lacks. */
