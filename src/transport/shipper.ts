@@ -70,6 +70,8 @@ export const shipper = (d: ShipperDeps) => {
   let idleWaiters: [resolve: () => void, reject: (e: Error) => void][] = [];
   let fatal: Error | undefined;
   let stopped = false;
+  /** An `online` status not yet acknowledged: the client re-sends it on the next connection. */
+  let onlinePending = false;
 
   /** Nothing spooled and nothing in flight (awaiting its PUBACK, or at QoS 0 its write). */
   const drained = (): boolean => !inFlight.size && !spool.pending_().length;
@@ -153,7 +155,12 @@ export const shipper = (d: ShipperDeps) => {
       });
       c.onConnect_ = () => {
         const warn = (what: string) => (e: Error): void => log?.(`mqtt: ${what}: ${e.message}`);
-        publishStatus('online').catch(warn('online status not acknowledged'));
+        // Only one: a link that drops before the PUBACK would otherwise add one per reconnect
+        // (all re-sent each time, stale ones included), up to the publish queue's cap.
+        if (!onlinePending) {
+          onlinePending = true;
+          publishStatus('online').catch(warn('online status not acknowledged')).finally(() => { onlinePending = false; });
+        }
         if (onCommand) {
           c.subscribe_(commandFilters(sensor).map((topic) => ({ topic, qos: 1 as const }))).catch(warn('command subscription failed'));
         }

@@ -148,4 +148,24 @@ export const cases: Cases = {
     void s.stop_(0);
   },
 
+  'a link that drops before the online status is acknowledged: one status in flight, not one more per reconnect': async () => {
+    const { s, l, host } = ship({});
+    s.start_();
+    for (let i = 0; i < 5; i++) {
+      l.all[i].answer({ cmd: 'connack', sessionPresent_: true, returnCode_: 0 });
+      await tick();
+      l.all[i].drop(); // no PUBACK
+      host.fire_(); // the reconnect backoff
+    }
+    l.all[5].answer({ cmd: 'connack', sessionPresent_: true, returnCode_: 0 });
+    await tick();
+    const status = l.all.map((link) => publishes(link.sent).filter((p) => p.topic === 'netledger/v1/r1/status').length);
+    deepEq(status, [1, 1, 1, 1, 1, 1], 'status publishes per link');
+    const last = publishes(l.all[5].sent).find((p) => p.topic === 'netledger/v1/r1/status')!;
+    ok(last.dup, 'the unacknowledged one, re-sent');
+    l.all[5].answer({ cmd: 'puback', messageId: last.messageId! });
+    await tick();
+    await s.idle_();
+    void s.stop_(0);
+  },
 };
