@@ -275,7 +275,6 @@ export const mqttClient = ({ host_: host, counters_: counters, options_: o, log_
 
   const connected = (sessionPresent: boolean): void => {
     state = State.Connected;
-    attempts = 0;
     api.lastError_ = null;
     counters.inc('mqtt_connects');
     clearTimers();
@@ -341,6 +340,9 @@ export const mqttClient = ({ host_: host, counters_: counters, options_: o, log_
       return;
     }
     pingSentAt = 0; // any packet proves the link is alive
+    // and the broker sane: only now the attempts start again from 0 (a CONNACK alone did, so a
+    // broker that accepts and then sends garbage or drops us was retried forever at full speed)
+    attempts = 0;
     switch (p.cmd) {
       case 'puback': {
         const x = inflight.get(p.messageId);

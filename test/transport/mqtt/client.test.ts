@@ -61,6 +61,20 @@ test('garbage from the broker: clean error, counted, reconnect, no crash', async
   await b.close();
 });
 
+test('a broker that accepts, then sends garbage every time: the attempts add up to maxAttempts (a CONNACK alone does not reset them)', { timeout: 20_000 }, async () => {
+  const b = await fakeBroker((s, p) => {
+    if (p.cmd !== 'connect') return;
+    s.write(connack);
+    s.write(new Uint8Array([0x00, 0x00]));
+  });
+  const { c, reasons } = client(b.port, { maxAttempts_: 3 });
+  const fatal = new Promise<Error>((resolve) => { c.onFatal_ = resolve; });
+  c.start_();
+  assert.match((await fatal).message, /giving up after 3 attempts: bad packet from broker/);
+  assert.equal(reasons.length, 3);
+  await b.close();
+});
+
 test('oversized packet from the broker: refused from its header, reconnect', async () => {
   const b = await fakeBroker((s, p, n) => {
     if (p.cmd !== 'connect') return;
