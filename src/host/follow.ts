@@ -30,6 +30,8 @@ export interface TailTimers {
 
 /** Most bytes taken from one file per wake-up; the rest is read on an immediate next turn. */
 const BUDGET = 1 << 20;
+/** The last bytes read, kept to see the file rewritten under the read position (see check). */
+const TAIL = 32;
 
 export const followFile = (
   fs: TailFs,
@@ -49,6 +51,8 @@ export const followFile = (
   let gone = false; // path known missing (notice already sent)
   let stopped = false;
   let timer: TimerHandle | null = null;
+  const tail = new Uint8Array(TAIL);
+  let tailLen = 0;
 
   const notice = (kind: FollowNotice['kind']): void => onNotice({ kind, path } as FollowNotice);
   /** The path went missing: said once. */
@@ -68,6 +72,7 @@ export const followFile = (
     }
     fd = f;
     id = st;
+    tailLen = 0;
     pos = atEnd ? st.size : 0;
     if (pos > 0) fs.seek_(fd, pos);
     return true;
@@ -87,10 +92,23 @@ export const followFile = (
       if (n <= 0) return false; // end of file (or an error: the next poll's checks decide)
       pos += n;
       taken += n;
+      tailLen = n < TAIL ? n : TAIL; // (of the last read alone: a line or more, as a rule)
+      tail.set(buf.subarray(n - tailLen, n));
       lines.push_(buf.subarray(0, n));
       if (stopped) return false;
     }
     return fd >= 0;
+  };
+
+  /** Re-reads the last bytes read (leaving the file at pos when they match): do they differ? */
+  const rewritten = (): boolean => {
+    if (!tailLen) return false;
+    fs.seek_(fd, pos - tailLen);
+    const n = fs.read_(fd, buf, tailLen);
+    // (a read error is not a rewrite: back to pos, the next poll's checks decide)
+    if (n < 0) fs.seek_(fd, pos);
+    else for (let i = 0; i < tailLen; i++) if (n !== tailLen || buf[i] !== tail[i]) return true;
+    return false;
   };
 
   const poll = (): void => {
@@ -111,15 +129,19 @@ export const followFile = (
       gone = false;
       return drain();
     }
-    if (drain()) return true;
+    // Truncated in place: smaller than what was read. Or truncated and grown past the read
+    // position between two polls (copytruncate, then a burst), or rewritten at the same size:
+    // the bytes just before the position are not the ones read there. Either way, from 0.
     const now = fs.fstat_(fd);
-    if (now && now.size < pos) {
+    if (now && now.size < pos || rewritten()) {
       notice('truncated');
       lines.reset_();
       pos = 0;
+      tailLen = 0;
       fs.seek_(fd, 0);
       return drain();
     }
+    if (drain()) return true;
     const named = fs.stat_(path);
     // the writer may still append to the unlinked file; keep it until a successor
     if (!named) return missing();

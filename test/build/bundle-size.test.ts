@@ -9,9 +9,12 @@
 // session 5 for the native line reading of src/host/quickjs-text.ts, +550 B for ~65,000 fewer
 // instructions a conntrack line read through a pipe; 165,000 in session 6). Session 7's round,
 // the per-line modules included, took it to 147.6 kB, and the review's fixes (decode's limits on
-// hostile batches, log_level on reload, two regressions) to 147.9. The ceiling stays below the
-// budget, at 148,500, so the room that is left goes to fixes: a feature needs cuts first, or a
-// raised ceiling with the reason written here.
+// hostile batches, log_level on reload, two regressions) to 147.9, and four defects fixed after
+// it (ioc address indicators in one prefix table, one online status in flight, connection
+// attempts reset by the broker's first packet, follow() seeing a file rewritten under its read
+// position) to 148.4: the ceiling went from 148,500 to 149,000. It stays below the budget so the
+// room that is left goes to fixes: a feature needs cuts first, or a raised ceiling with the
+// reason written here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -24,7 +27,7 @@ import { ROOT, BUNDLE, QJS } from '../support/engines';
 import { internalNames } from '../../scripts/mangle-props.mjs';
 
 const BUDGET = 150_000;
-const CEILING = 148_500;
+const CEILING = 149_000;
 
 function built(): { raw: number; gzip: number } {
   const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
