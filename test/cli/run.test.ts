@@ -108,7 +108,7 @@ test('run: a broken config is reported with file:line and the agent does not sta
     assert.match(r.stderr, /not starting/);
     const missing = runQjs(['run', '--config', join(dir, 'absent')]);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /absent/);
+    assert.equal(missing.stderr, `netledger run: ${join(dir, 'absent')}: cannot read: open ${join(dir, 'absent')}: No such file or directory\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
