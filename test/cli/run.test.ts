@@ -71,7 +71,10 @@ test('run: follows the log, reloads on SIGHUP (refusing a broken config), stops 
     // A valid change replaces the pipeline: events after it carry the new sensor id, and its
     // log level applies (the new agent's info line 'started: ...' is not written under 'warn').
     assert.match(stderr(), /info: started: sensor first/);
-    writeFileSync(cfg, config(dir, 'second').replace("option status_interval '1'", "option status_interval '1'\n\toption log_level 'warn'"));
+    writeFileSync(join(dir, 'feed.txt'), 'evil.test\n');
+    const second = config(dir, 'second', `config ioc 'ioc'\n\tlist feed '${join(dir, 'feed.txt')}'\n`)
+      .replace("option status_interval '1'", "option status_interval '1'\n\toption log_level 'warn'");
+    writeFileSync(cfg, second);
     agent.kill('SIGHUP');
     await until('the reload', () => stderr().includes('restarting the pipeline'));
     await sleep(500);
@@ -82,6 +85,12 @@ test('run: follows the log, reloads on SIGHUP (refusing a broken config), stops 
     const status = JSON.parse(readFileSync(join(dir, 'state/status.json'), 'utf8')) as { sensor: string; sources: { dnsmasq: { state: string } } };
     assert.equal(status.sensor, 'second');
     assert.equal(status.sources.dnsmasq.state, 'running');
+
+    // The same config again (procd's reload): feeds are re-read; one that is gone is a warning,
+    // and the agent keeps its indicators and runs on.
+    rmSync(join(dir, 'feed.txt'));
+    agent.kill('SIGHUP');
+    await until('the feed warning', () => /warn: ioc feeds: .*feed\.txt: /.test(stderr()));
 
     agent.kill('SIGTERM');
     assert.equal(await exited, 0, stderr());
