@@ -163,7 +163,7 @@ export const Agent = function (deps: AgentDeps): Agent {
           ...base,
           extra_: () => (ship ? { spool_bytes: ship.spool_.bytes_() } : {}),
         });
-        const growth = c.streams.alert ? new GrowthWatch({ thresholdKb: c.health.growth_alert, emit: (a) => sink.emit(a) }) : null;
+        const growth = c.streams.alert ? new GrowthWatch({ thresholdKb: c.health.growth_alert, budgetKb: ag.memory_budget, emit: (a) => sink.emit(a) }) : null;
         timers.push(host.setInterval(() => {
           try {
             const ev = health.sample_();

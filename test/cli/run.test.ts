@@ -105,6 +105,29 @@ test('run: follows the log, reloads on SIGHUP (refusing a broken config), stops 
   }
 });
 
+test('run: a health sample over agent.memory_budget raises one memory_budget alert', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nl-run-'));
+  try {
+    writeFileSync(join(dir, 'dnsmasq.log'), '');
+    writeFileSync(join(dir, 'dhcp.leases'), '');
+    const cfg = join(dir, 'netledger');
+    // 2 MB, the smallest budget: qjs with the bundle is past it from the start
+    writeFileSync(cfg, config(dir, 'budget', "config health 'health'\n\toption interval '5'\n")
+      .replace("option status_interval '1'", "option status_interval '1'\n\toption memory_budget '2048'")
+      .replace("option health '0'", "option health '1'"));
+    const { agent, stderr, exited } = await startAgent(cfg);
+    await until('two health samples', () => events(dir).filter((e) => e.type === 'health').length >= 2, 30_000);
+    agent.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr());
+    const alerts = events(dir).filter((e) => e.type === 'alert');
+    assert.deepEqual(alerts.map((a) => [a.kind, a.indicator]), [['memory_budget', 'netledger rss > 2048 kB']]);
+    assert.match(String(alerts[0].match), /^netledger rss \d+ kB$/);
+    assert.equal(events(dir).find((e) => e.type === 'health')!.budget, 2048);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('run: a broken config is reported with file:line and the agent does not start', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-run-'));
   try {

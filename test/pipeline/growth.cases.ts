@@ -25,6 +25,22 @@ export const cases: Cases = {
     w.check(health(7, 6300, 1600));
     eq(out.length, 3);
   },
+  'over memory_budget: one memory_budget alert per crossing, again only after it fell under 90 % of it': () => {
+    const out: AlertEvent[] = [];
+    const w = new GrowthWatch({ thresholdKb: 0, budgetKb: 16384, emit: (a) => out.push(a) });
+    w.check(health(1, 16000, 1)); // 16,100 with its children: under
+    eq(out.length, 0);
+    w.check(health(2, 16300, 1));
+    w.check(health(3, 17000, 1));
+    deepEq(out.map((a) => [a.kind, a.indicator, a.match]), [['memory_budget', 'netledger rss > 16384 kB', 'netledger rss 16400 kB']]);
+    w.check(health(4, 15000, 1)); // back under, but not under 90 %: no new alert when it climbs again
+    w.check(health(5, 16500, 1));
+    eq(out.length, 1);
+    w.check(health(6, 14000, 1));
+    w.check(health(7, 16500, 1));
+    eq(out.length, 2);
+    eq(out[1].ts, 7);
+  },
   'threshold 0 never alerts': () => {
     const out: AlertEvent[] = [];
     const w = new GrowthWatch({ thresholdKb: 0, emit: (a) => out.push(a) });
