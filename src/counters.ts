@@ -24,10 +24,11 @@ export interface Counters {
 }
 
 /**
- * `new Counters()`: a constructor function returning its object, whose tables are closure
- * locals (short names in the bundle, where a class's members are `this.x` each time).
+ * `new Counters(onDrop?)`: a constructor function returning its object, whose tables are closure
+ * locals (short names in the bundle, where a class's members are `this.x` each time). `onDrop`
+ * hears every drop (the agent's debug log: which input went where, as it happens).
  */
-export const Counters = function (): Counters {
+export const Counters = function (onDrop?: (reason: string, n: number, sample?: string) => void): Counters {
   const counts: Record<string, number> = newDict();
   const drops: Record<string, number> = newDict();
   const samples: Record<string, string> = newDict();
@@ -42,6 +43,7 @@ export const Counters = function (): Counters {
       if (sample !== undefined && !(reason in samples)) {
         samples[reason] = sample.length > 200 ? sample.slice(0, 200) + '…' : sample;
       }
+      onDrop?.(reason, n, sample);
     },
     get: (name) => (counts[name] ?? 0) + (cells[name]?.n ?? 0),
     dropped: (reason) => drops[reason] ?? 0,
@@ -56,4 +58,4 @@ export const Counters = function (): Counters {
     },
     sample: (reason) => samples[reason],
   };
-} as unknown as new () => Counters;
+} as unknown as new (onDrop?: (reason: string, n: number, sample?: string) => void) => Counters;

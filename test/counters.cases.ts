@@ -26,4 +26,15 @@ export const cases: Cases = {
     eq(c.get('solo'), 1);
     eq(c.snapshot().counters.solo, 1);
   },
+  'onDrop hears every drop, with its count and sample (the first sample per reason is still the one kept)': () => {
+    const heard: unknown[] = [];
+    const c = new Counters((reason, n, sample) => heard.push([reason, n, sample]));
+    c.drop('a.bad', 1, 'x');
+    c.drop('a.bad', 2, 'y');
+    c.drop('b.gone');
+    c.inc('a.ok');
+    deepEq(heard, [['a.bad', 1, 'x'], ['a.bad', 2, 'y'], ['b.gone', 1, undefined]]);
+    eq(c.sample('a.bad'), 'x');
+    eq(c.dropped('a.bad'), 3);
+  },
 };

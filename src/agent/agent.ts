@@ -49,7 +49,10 @@ export const Agent = function (deps: AgentDeps): Agent {
   const { host_: host, config_: c, log_: log } = deps;
   // The config's sections, each read by name once here (config keys are never shortened).
   const { mqtt: mq, conntrack: ct, dnsmasq: dm, agent: ag, devices: dv, ioc } = c;
-  const counters = new Counters();
+  // log_level 'debug': every drop as it happens, with what was dropped (the first 200 characters)
+  const counters = new Counters(c.agent.log_level === 'debug'
+    ? (reason, n, sample) => log('debug', `drop ${reason}${n === 1 ? '' : ` x${n}`}${sample === undefined ? '' : `: ${sample.slice(0, 200)}`}`)
+    : undefined);
   // What most parts take: host_, config_, configHash_, counters_ (each keeps what it knows).
   const base = { ...deps, counters_: counters };
   const started = host.now();

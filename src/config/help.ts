@@ -27,7 +27,7 @@ export const HELP = {
     state_dir: 'Runtime state, including status.json (read by `ubus call netledger status` and LuCI). Keep it on tmpfs: it is rewritten every status_interval.',
     status_interval: 'Seconds between rewrites of <state_dir>/status.json. Lower: fresher status in LuCI; higher: less work (it is tmpfs, so cheap either way).',
     memory_budget: 'Memory the agent may use, kB (qjs plus its conntrack and logread children), in status.json and health. A health sample over it raises a memory_budget alert (again only after it was back under 90 %). It caps nothing itself: the tables have their own limits (conntrack.max_flows, the join caps, pdns, ioc.max_indicators). 16 MB suits a 128 MB router.',
-    log_level: "What the agent writes to syslog (through procd). 'debug' logs per-line detail and costs CPU: for diagnosis only.",
+    log_level: "What the agent writes to syslog (through procd). 'debug' also logs every dropped input as it happens, by reason, with the line (its first 200 characters): for diagnosis only, as a flood of bad input becomes a flood of log lines.",
   }),
 
   dnsmasq: section("dnsmasq's query log: the source of dns events.", {

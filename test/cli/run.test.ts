@@ -105,7 +105,7 @@ test('run: follows the log, reloads on SIGHUP (refusing a broken config), stops 
   }
 });
 
-test('run: a health sample over agent.memory_budget raises one memory_budget alert', { timeout: 60_000 }, async () => {
+test('run: a health sample over agent.memory_budget raises one memory_budget alert; log_level debug logs each drop', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nl-run-'));
   try {
     writeFileSync(join(dir, 'dnsmasq.log'), '');
@@ -113,9 +113,12 @@ test('run: a health sample over agent.memory_budget raises one memory_budget ale
     const cfg = join(dir, 'netledger');
     // 2 MB, the smallest budget: qjs with the bundle is past it from the start
     writeFileSync(cfg, config(dir, 'budget', "config health 'health'\n\toption interval '5'\n")
-      .replace("option status_interval '1'", "option status_interval '1'\n\toption memory_budget '2048'")
+      .replace("option status_interval '1'", "option status_interval '1'\n\toption memory_budget '2048'\n\toption log_level 'debug'")
       .replace("option health '0'", "option health '1'"));
     const { agent, stderr, exited } = await startAgent(cfg);
+    // log_level 'debug': a dropped line is logged as it happens, with its text
+    appendFileSync(join(dir, 'dnsmasq.log'), 'not a dnsmasq line\n');
+    await until('the debug line', () => stderr().includes('netledger: debug: drop dnsmasq.bad_framing: not a dnsmasq line\n'));
     await until('two health samples', () => events(dir).filter((e) => e.type === 'health').length >= 2, 30_000);
     agent.kill('SIGTERM');
     assert.equal(await exited, 0, stderr());
