@@ -120,7 +120,7 @@ export const HELP = {
     dns: 'One event per DNS transaction. The largest stream on a busy network; without it pdns and alerts still flow.',
     flow: 'One event per connection (plus interim records of long ones).',
     pdns: 'Passive DNS: distinct answers aggregated per window (see the pdns section).',
-    alert: 'Alerts: indicator matches, DNS bypass, memory growth.',
+    alert: 'Alerts: indicator matches, DNS bypass, memory growth and memory budget.',
     health: 'Periodic health events (see the health section).',
   }),
 
@@ -131,7 +131,7 @@ export const HELP = {
 
   ioc: section('Indicators of compromise to match DNS names and flow addresses against.', {
     feed: "Indicator files: one domain or IP address per line, '#' comments. A queried name (or a parent domain of it) or a flow address that matches raises an alert naming file:line (source_ref).",
-    max_indicators: 'Most indicators loaded from all feeds (a load of 50,000 adds 8-12 MB to the agent at its peak under qjs). Lines past it are skipped and counted.',
+    max_indicators: 'Most indicators in one list: all feeds together, or one ioc command (a load of 50,000 adds 8-12 MB to the agent at its peak under qjs). A longer list is refused whole (counted as ioc_load_rejected; for feeds also a warning), and the list loaded before stays.',
   }),
 } satisfies SchemaHelp;
 

@@ -108,12 +108,12 @@ var SETTINGS = [
 	["streams", "dns", "Flag", _("dns events"), _("One event per DNS transaction. The largest stream on a busy network; without it pdns and alerts still flow."), "1", {}],
 	["streams", "flow", "Flag", _("flow events"), _("One event per connection (plus interim records of long ones)."), "1", {}],
 	["streams", "pdns", "Flag", _("pdns records"), _("Passive DNS: distinct answers aggregated per window (see the pdns section)."), "1", {}],
-	["streams", "alert", "Flag", _("alerts"), _("Alerts: indicator matches, DNS bypass, memory growth."), "1", {}],
+	["streams", "alert", "Flag", _("alerts"), _("Alerts: indicator matches, DNS bypass, memory growth and memory budget."), "1", {}],
 	["streams", "health", "Flag", _("health events"), _("Periodic health events (see the health section)."), "1", {}],
 	["pdns", "window", "Value", _("Window (s)"), _("Aggregation window, seconds: one record per (rrname, rrtype, rdata set) per window, with count and first/last seen. Longer: fewer records and coarser times, more memory."), "3600", {"datatype":"ufloat"}],
 	["pdns", "max_records", "Value", _("Records per window"), _("Most distinct records held in a window (~150 bytes each); when full the window is sent early, counted."), "8192", {"datatype":"range(64,1048576)"}],
 	["ioc", "feed", "DynamicList", _("Indicator files"), _("Indicator files: one domain or IP address per line, '#' comments. A queried name (or a parent domain of it) or a flow address that matches raises an alert naming file:line (source_ref)."), [], {}],
-	["ioc", "max_indicators", "Value", _("Most indicators"), _("Most indicators loaded from all feeds (a load of 50,000 adds 8-12 MB to the agent at its peak under qjs). Lines past it are skipped and counted."), "50000", {"datatype":"range(0,1000000)"}],
+	["ioc", "max_indicators", "Value", _("Most indicators"), _("Most indicators in one list: all feeds together, or one ioc command (a load of 50,000 adds 8-12 MB to the agent at its peak under qjs). A longer list is refused whole (counted as ioc_load_rejected; for feeds also a warning), and the list loaded before stays."), "50000", {"datatype":"range(0,1000000)"}],
 ];
 // END SETTINGS
 
