@@ -22,7 +22,7 @@ export const internalNames = [
   'sawDnsClient', 'sawUpstream',
   'routerAddrs', 'messageId', 'lanPrefixes', 'clientPort', 'deltaTime', 'replyBytes', 'origBytes',
   'windowSec', 'cnameAt', 'icmpType', 'protoNum', 'learnNet', 'lastStderr', 'maxIndicators',
-  'replyPkts', 'origPkts', 'maxBytes', 'maxPerClient', 'icmpCode', 'thresholdKb', 'hasParsed',
+  'replyPkts', 'origPkts', 'maxBytes', 'maxPerClient', 'icmpCode', 'thresholdKb',
   'maxOpen', 'maxEvents', 'maxAgeSec', 'timeoutSec', 'lastReport', 'interimSec', 'maxDevices',
   'maxRecords', 'lineFrom', 'clientId', 'learnAnswers', 'hwOffload', 'warmupSec', 'readPrepare',
   'dnsFastLine', 'bufferBytes', 'emitTransaction', 'endSlot', 'lastTs', 'lastName', 'icmpId',

@@ -183,7 +183,7 @@ function maskWord(word: number, bits: number): number {
 
 /**
  * A set of CIDR prefixes (and single addresses) matched cheaply: entries are grouped by prefix
- * length, so `has` costs one masked Set lookup per distinct length, whatever the set's size —
+ * length, so `has` costs one masked Map lookup per distinct length, whatever the set's size —
  * fit for thousands of IOC prefixes as well as a handful of LAN ranges.
  */
 const MEMO_MAX = 4096;
@@ -244,26 +244,10 @@ export class CidrSet {
     return true;
   }
 
-  /** The tag of the longest prefix holding `ip` (an IPv4-mapped address: its IPv4 ones first). */
+  /** The tag of the longest prefix holding `ip`, or undefined (no memo: for hits, not per flow). */
   find_(ip: string): unknown {
     const v6 = ip.indexOf(':') >= 0;
-    const v4 = v6 ? -1 : parseIPv4(ip);
-    const w = v6 ? parseIPv6(ip) : null;
-    const mapped = w !== null && w[0] === 0 && w[1] === 0 && w[2] === 0xffff;
-    if (v4 >= 0 || mapped) {
-      const v = v4 >= 0 ? v4 : w![3];
-      for (const bits of this.v4Lens_) {
-        const tag = this.v4_.get(bits)!.get(maskWord(v, bits));
-        if (tag !== undefined) return tag;
-      }
-    }
-    if (w) {
-      for (const bits of this.v6Lens_) {
-        const tag = this.v6_.get(bits)!.get(v6Key(w, bits));
-        if (tag !== undefined) return tag;
-      }
-    }
-    return undefined;
+    return this.findParsed_(v6 ? -1 : parseIPv4(ip), v6 ? parseIPv6(ip, this.scratch_) : null);
   }
 
   has(ip: string): boolean {
@@ -271,37 +255,41 @@ export class CidrSet {
     let hit = this.memo_.get(ip);
     if (hit !== undefined) return hit;
     const v6 = ip.indexOf(':') >= 0;
-    hit = this.hasParsed(v6 ? -1 : parseIPv4(ip), v6 ? parseIPv6(ip, this.scratch_) : null);
+    hit = this.findParsed_(v6 ? -1 : parseIPv4(ip), v6 ? parseIPv6(ip, this.scratch_) : null) !== undefined;
     if (this.memo_.size >= this.memoMax_) this.memo_.clear();
     this.memo_.set(ip, hit);
     return hit;
   }
 
   /**
-   * `has` for an address already parsed (parseIPv4's value, or parseIPv6's words with v4 -1):
-   * callers that test one address against several sets parse it once. No memo.
+   * The tag of the longest prefix holding an address already parsed (parseIPv4's value, or
+   * parseIPv6's words with v4 -1), or undefined: callers that test one address against several
+   * sets parse it once. No memo.
    */
-  hasParsed(v4: number, w: number[] | null): boolean {
-    if (v4 >= 0) return this.hasV4_(v4);
-    if (w === null) return false;
-    // an IPv4-mapped address also matches the IPv4 prefixes
-    if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff && this.hasV4_(w[3])) return true;
+  findParsed_(v4: number, w: number[] | null): unknown {
+    if (v4 >= 0) return this.findV4_(v4);
+    if (w === null) return undefined;
+    // an IPv4-mapped address also matches the IPv4 prefixes (first: they are the longer ones)
+    var tag = w[0] === 0 && w[1] === 0 && w[2] === 0xffff ? this.findV4_(w[3]) : undefined;
+    if (tag !== undefined) return tag;
     // var locals: qjs checks every read of a let/const local for its dead zone
     var lens = this.v6Lens_;
     for (var k = 0; k < lens.length; k++) {
       var bits = lens[k];
-      if (this.v6_.get(bits)!.has(v6Key(w, bits))) return true;
+      tag = this.v6_.get(bits)!.get(v6Key(w, bits));
+      if (tag !== undefined) return tag;
     }
-    return false;
+    return undefined;
   }
 
-  private hasV4_(v: number): boolean {
+  private findV4_(v: number): unknown {
     var lens = this.v4Lens_;
     for (var k = 0; k < lens.length; k++) {
       var bits = lens[k];
-      if (this.v4_.get(bits)!.has(maskWord(v, bits))) return true;
+      var tag = this.v4_.get(bits)!.get(maskWord(v, bits));
+      if (tag !== undefined) return tag;
     }
-    return false;
+    return undefined;
   }
 }
 

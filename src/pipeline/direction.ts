@@ -85,8 +85,8 @@ export function addressKind(a: string, net: NetModel): number {
   // parsers: cidr.ts's character loops cost ~21k (IPv4) and ~53k (IPv6) instructions an address
   const v4 = a.indexOf(':') < 0 ? ipv4Value(a) : -1;
   const w = v4 < 0 ? ipv6Words(a, words) : null;
-  if (!c.any.hasParsed(v4, w)) return 0;
-  return (c.router.hasParsed(v4, w) ? KIND_ROUTER : 0) | (c.lan.hasParsed(v4, w) ? KIND_LAN : 0);
+  if (c.any.findParsed_(v4, w) === undefined) return 0;
+  return (c.router.findParsed_(v4, w) !== undefined ? KIND_ROUTER : 0) | (c.lan.findParsed_(v4, w) !== undefined ? KIND_LAN : 0);
 }
 
 const words = [0, 0, 0, 0];
