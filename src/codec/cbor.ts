@@ -288,8 +288,3 @@ export function fromHex(s: string): Uint8Array | null {
   for (let i = 0; i < out.length; i++) out[i] = parseInt(s.substr(i * 2, 2), 16);
   return out;
 }
-
-/** UTF-8 bytes to text, or null when they are not valid UTF-8. */
-export function utf8Decode(b: Uint8Array): string | null {
-  return utf8DecodeStrict(b, 0, b.length);
-}

@@ -14,7 +14,7 @@
 import type { AlertEvent, DnsEvent, FlowEvent } from '../events';
 import type { Counters } from '../counters';
 import { CidrSet, normalizeIp } from './cidr';
-import { utf8Decode } from '../codec/cbor';
+import { utf8DecodeStrict } from '../compat/utf8';
 import { isArray, toJson, isRecord, errorText } from '../compat/lang';
 
 export interface IocDeps {
@@ -42,7 +42,6 @@ interface Hit {
   match_: string;
   ref_: string;
 }
-
 
 const MAX_REPEAT_KEYS = 4096;
 
@@ -124,7 +123,7 @@ export const IocMatcher = function (d: IocDeps): IocMatcher {
       };
       const max = d.maxBytes_ ?? 4 * 1024 * 1024;
       if (payload.length > max) return fail(`payload of ${payload.length} bytes exceeds ${max}`);
-      const text = typeof payload === 'string' ? payload : utf8Decode(payload);
+      const text = typeof payload === 'string' ? payload : utf8DecodeStrict(payload);
       if (text === null) return fail('payload is not UTF-8');
       let doc: Record<string, unknown>;
       try {
